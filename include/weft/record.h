@@ -1,0 +1,178 @@
+/*
+ * Records: the signed, immutable units of weft (see docs/PROTOCOL.md).
+ *
+ *   envelope = msgpack [ body (bin), sig (bin 64) ]
+ *   body     = canonical msgpack map of the record's fields
+ *   sig      = Ed25519 over "weft/record/v1" || body, by body.author
+ *   id       = BLAKE2b-256(body)
+ *
+ * weft_record_decode() is strict: it accepts only the canonical encoding
+ * that weft_record_encode() produces (fields in the documented order, the
+ * shortest msgpack forms), so one record has exactly one body and id.
+ * It checks structure and fields only; weft_record_verify() checks the
+ * signature. Decoding never trusts sizes: WEFT_RECORD_MAX bounds the input.
+ */
+#ifndef WEFT_RECORD_H
+#define WEFT_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct weft_buf;
+
+#define WEFT_ID_BYTES		32
+#define WEFT_PK_BYTES		32
+#define WEFT_SK_BYTES		64
+#define WEFT_SIG_BYTES		64
+#define WEFT_ID_HEX		(2 * WEFT_ID_BYTES + 1)	/* with NUL */
+#define WEFT_RECORD_MAX		(256 * 1024)	/* whole envelope */
+#define WEFT_SIG_DOMAIN		"weft/record/v1"
+
+#define WEFT_TITLE_MAX		200	/* bytes of UTF-8, non-empty */
+#define WEFT_DESC_MAX		8192
+#define WEFT_MESSAGE_MAX	4096
+#define WEFT_LICENSE_MAX	64
+#define WEFT_TAG_MAX		64	/* bytes per tag, non-empty */
+#define WEFT_TAGS_MAX		32
+#define WEFT_PATH_MAX		1024	/* bytes per file path */
+#define WEFT_FILES_MAX		1024
+#define WEFT_PREV_MAX		64	/* prev and remix_of entries */
+#define WEFT_NAME_MAX		200	/* library name */
+#define WEFT_MAINTAINERS_MAX	64
+#define WEFT_FILE_SIZE_MAX	(UINT64_C(1) << 40)
+
+enum weft_record_type {
+	WEFT_REC_REV = 1,
+	WEFT_REC_LIB,
+	WEFT_REC_ENTRY,
+};
+
+enum weft_entry_action {
+	WEFT_ENTRY_ADD = 1,
+	WEFT_ENTRY_REMOVE,
+};
+
+struct weft_file_ref {
+	char		*path;
+	uint64_t	 size;
+	uint8_t		 hash[WEFT_ID_BYTES];	/* BLAKE2b-256 of content */
+	uint8_t		 index[WEFT_ID_BYTES];	/* id of the chunk list */
+};
+
+struct weft_id_list {
+	uint8_t		(*ids)[WEFT_ID_BYTES];
+	uint32_t	  n;
+};
+
+/*
+ * A decoded record. Strings and arrays are heap-owned by the struct and
+ * freed by weft_record_release(); "has_design" is false for a genesis rev.
+ */
+struct weft_record {
+	enum weft_record_type	 type;
+	uint8_t			 author[WEFT_PK_BYTES];
+	uint64_t		 ts;		/* ms since the epoch */
+
+	/* rev */
+	bool			 has_design;
+	uint8_t			 design[WEFT_ID_BYTES];	/* genesis id */
+	struct weft_id_list	 prev;
+	struct weft_id_list	 remix_of;
+	char			*title;
+	char			*description;
+	char			*license;
+	char			*message;
+	char			**tags;
+	uint32_t		 ntags;
+	struct weft_file_ref	*files;
+	uint32_t		 nfiles;
+
+	/* lib: title-like name, description, maintainers */
+	char			*name;
+	struct weft_id_list	 maintainers;
+
+	/* entry */
+	uint8_t			 lib[WEFT_ID_BYTES];
+	uint8_t			 entry_design[WEFT_ID_BYTES];
+	enum weft_entry_action	 action;
+};
+
+/* Zeroes r so it can be filled in and later released. */
+void	weft_record_init(struct weft_record *r);
+/* Frees everything r owns; r is left initialised (empty). */
+void	weft_record_release(struct weft_record *r);
+
+/*
+ * Checks the fields of r the way decode would (lengths, counts, paths,
+ * license, non-empty title, no duplicate files). Returns 0, WEFT_EBADFIELD,
+ * WEFT_EBADPATH or WEFT_EBADLICENSE.
+ */
+int	weft_record_check(const struct weft_record *r);
+
+/*
+ * Encodes r's body canonically into body (capped by the caller; at most
+ * WEFT_RECORD_MAX is ever needed). Runs weft_record_check() first.
+ */
+int	weft_record_encode_body(const struct weft_record *r,
+	    struct weft_buf *body);
+
+/*
+ * Signs body with sk (author's secret key, libsodium 64-byte form) and
+ * writes the envelope into env. The caller makes sure body's author is
+ * sk's public key. Returns 0, WEFT_ETOOBIG or -ENOMEM.
+ */
+int	weft_record_sign(const uint8_t *body, size_t body_len,
+	    const uint8_t sk[static WEFT_SK_BYTES], struct weft_buf *env);
+
+/*
+ * Splits an envelope into borrowed body and signature pointers, without
+ * checking the body. Returns 0, WEFT_EPROTO or WEFT_ETOOBIG.
+ */
+int	weft_record_open(const uint8_t *env, size_t len,
+	    const uint8_t **body, size_t *body_len,
+	    const uint8_t **sig);
+
+/*
+ * Strictly decodes a body into r (which the caller then releases, even on
+ * failure). Returns 0, WEFT_EPROTO (not canonical msgpack), WEFT_EBADFIELD,
+ * WEFT_EBADPATH, WEFT_EBADLICENSE, WEFT_ETOOBIG or -ENOMEM.
+ */
+int	weft_record_decode_body(const uint8_t *body, size_t len,
+	    struct weft_record *r);
+
+/*
+ * Opens, decodes and verifies an envelope: structure, fields and the
+ * signature by r->author. On success r is filled and id (if not NULL) gets
+ * the record id. Returns 0, WEFT_EBADSIG or a decode error; r must be
+ * released by the caller either way.
+ */
+int	weft_record_verify(const uint8_t *env, size_t len,
+	    struct weft_record *r, uint8_t id[WEFT_ID_BYTES]);
+
+/* id = BLAKE2b-256(body). */
+void	weft_record_id(const uint8_t *body, size_t len,
+	    uint8_t id[static WEFT_ID_BYTES]);
+
+/* "rev", "lib", "entry". */
+const char *weft_record_type_name(enum weft_record_type t);
+
+/*
+ * A file path is valid when it is 1..WEFT_PATH_MAX bytes of UTF-8 made of
+ * '/'-separated parts, none empty, "." or "..", no NUL, no backslash, and
+ * not starting with '/'. Returns 0 or WEFT_EBADPATH.
+ */
+int	weft_path_check(const char *path, size_t len);
+
+/* True when s[0..n) is well-formed UTF-8 with no NUL and no C0 controls
+ * other than tab and newline. */
+bool	weft_utf8_valid(const char *s, size_t n);
+
+/*
+ * The canonical spelling of an SPDX license id or "NOASSERTION", matched
+ * case-insensitively (as SPDX prescribes), or NULL when id is unknown. A
+ * record must carry the canonical spelling.
+ */
+const char *weft_license_find(const char *id);
+
+#endif
