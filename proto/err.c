@@ -37,6 +37,6 @@ weft_err_name(int err)
 		break;
 	}
 	if (err < 0 && err > -4096)
-		return strerrorname_np(-err) ? strerrorname_np(-err) : "EUNKNOWN";
+		return "ESYSTEM";	/* an errno value: see weft_strerror() */
 	return "EUNKNOWN";
 }

@@ -1,0 +1,2 @@
+/* Placeholder until logging lands. */
+#include <stdio.h>

@@ -1,0 +1,8 @@
+/* Placeholder until the daemon lands. */
+int main(void);
+
+int
+main(void)
+{
+	return 1;
+}

@@ -1,0 +1,2 @@
+/* Placeholder until the LMDB store lands. */
+#include "store.h"

@@ -1,0 +1,2 @@
+/* Placeholder until home handling lands. */
+#include <stdio.h>
