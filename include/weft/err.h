@@ -27,8 +27,8 @@
 	XX(VERSION,	-32017, "unsupported version")			\
 	XX(MISSING,	-32018, "dependency missing")			\
 	XX(USAGE,	-32019, "invalid argument")			\
-	XX(DECRYPT,	-32020, "decryption failed")		\
-	XX(HANDSHAKE,	-32021, "handshake failed")		\
+	XX(DECRYPT,	-32020, "decryption failed")			\
+	XX(HANDSHAKE,	-32021, "handshake failed")			\
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),
