@@ -21,6 +21,12 @@ struct weft_buf;
 #define WEFT_CHUNK_AVG		(64 * 1024)
 #define WEFT_CHUNK_MAX		(256 * 1024)
 #define WEFT_INDEX_MAX		(16 * 1024 * 1024)	/* encoded index */
+/*
+ * Chunks in one index. Every chunk but the last has more than MIN bytes,
+ * so any file up to 4 GiB fits; the cap keeps a decoded index within the
+ * object limit of weft_msg_decode().
+ */
+#define WEFT_INDEX_REFS_MAX	(256 * 1024)
 #define WEFT_HASH_BYTES		32
 
 /* Streaming chunker state; embed it and weft_chunker_init() it. */
@@ -48,7 +54,11 @@ struct weft_chunk_ref {
 	uint32_t	size;	/* 1..WEFT_CHUNK_MAX */
 };
 
-/* Encodes an index into out. Returns 0, WEFT_ETOOBIG or -ENOMEM. */
+/*
+ * Appends the encoding of an index to out. Returns 0, WEFT_EUSAGE (a size
+ * outside 1..WEFT_CHUNK_MAX), WEFT_ETOOBIG (more than WEFT_INDEX_REFS_MAX
+ * refs, or out's cap) or -ENOMEM.
+ */
 int	weft_index_encode(const struct weft_chunk_ref *refs, size_t n,
 	    struct weft_buf *out);
 
