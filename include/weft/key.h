@@ -30,12 +30,21 @@ struct weft_keypair {
 int	weft_key_generate(struct weft_keypair *kp);
 /* Wipes and frees the secret key; safe on a zeroed or released pair. */
 void	weft_key_release(struct weft_keypair *kp);
-/* Writes the text form of kp's secret key with the given comment. */
+/*
+ * Appends the text form of kp's secret key with the given comment (one
+ * line: no CR or LF) to out, in a single append. out then holds secret
+ * bytes: wipe them with sodium_memzero() before releasing it. Returns 0,
+ * WEFT_EUSAGE (bad comment, no secret key), WEFT_ETOOBIG (the text would
+ * exceed WEFT_KEY_TEXT_MAX, or out's cap) or -ENOMEM.
+ */
 int	weft_key_encode(const struct weft_keypair *kp, const char *comment,
 	    struct weft_buf *out);
 /*
- * Parses the text form. Checks that the public half embedded in the
- * secret key matches the seed. Returns 0, WEFT_EBADKEY or -ENOMEM.
+ * Parses the text form: the comment line, then exactly the base64 line
+ * (standard alphabet, padded) with an optional final newline. Checks that
+ * the public half embedded in the secret key matches the seed. On success
+ * kp holds a new secret key to weft_key_release(); on failure kp->sk is
+ * NULL. Returns 0, WEFT_EBADKEY or -ENOMEM.
  */
 int	weft_key_decode(const char *text, size_t len, struct weft_keypair *kp);
 /* The 64-bit key id for logs. */
