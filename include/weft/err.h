@@ -29,6 +29,7 @@
 	XX(USAGE,	-32019, "invalid argument")			\
 	XX(DECRYPT,	-32020, "decryption failed")			\
 	XX(HANDSHAKE,	-32021, "handshake failed")			\
+	XX(HOMEMODE,	-32022, "home directory is accessible by others") \
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),
