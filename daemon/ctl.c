@@ -1,0 +1,472 @@
+/*
+ * The control server (after OpenBSD smtpd's control.c): a Unix socket in
+ * the 0700 home, bound under umask 077, whose clients must run under the
+ * daemon's uid. Frames are read straight into place: the 4-byte header
+ * first, then a body buffer of exactly the announced length (at most
+ * WEFT_CTL_FRAME_MAX), so an idle client holds no buffer at all.
+ */
+#define _GNU_SOURCE	/* struct ucred */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "weft/buf.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+
+struct wreq {
+	uv_write_t		 req;
+	struct weft_ctl_conn	*c;
+	size_t			 len;
+	uint8_t			 data[];
+};
+
+struct work {
+	uv_work_t		 req;
+	struct weft_ctl_conn	*c;
+	weft_ctl_work_fn	*fn;
+	weft_ctl_done_fn	*done;
+	void			*arg;
+	int			 status;
+};
+
+static void	conn_read_start(struct weft_ctl_conn *);
+static void	conn_unref(struct weft_ctl_conn *);
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct weft_ctl_conn	*c = h->data;
+
+	conn_unref(c);
+}
+
+static void
+conn_unref(struct weft_ctl_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	TAILQ_REMOVE(&c->d->conns, c, entry);
+	c->d->nconns--;
+	weft__pub_free(c->pub);
+	weft__get_free(c->get);
+	free(c->body);
+	free(c);
+}
+
+void
+weft__ctl_close(struct weft_ctl_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	log_debug("client %u: closed", c->id);
+	uv_close((uv_handle_t *)&c->pipe, conn_close_cb);
+}
+
+static void
+write_cb(uv_write_t *req, int status)
+{
+	struct wreq		*w = (struct wreq *)req;
+	struct weft_ctl_conn	*c = w->c;
+	bool			 was_paused;
+
+	was_paused = c->wq_bytes > WEFT_CTL_WQ_PAUSE;
+	c->wq_bytes -= w->len;
+	free(w);
+	if (status < 0 && status != UV_ECANCELED && !c->closing) {
+		log_debug("client %u: write failed: %s", c->id,
+		    uv_strerror(status));
+		weft__ctl_close(c);
+	} else if (!c->closing && c->get != NULL &&
+	    (was_paused || c->wq_bytes == 0) &&
+	    c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
+		weft__get_resume(c);
+	}
+	conn_unref(c);
+}
+
+void
+weft__ctl_reply_begin(struct weft_pack *pk, struct weft_buf *b, uint32_t n)
+{
+	weft_buf_init(b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(pk, b);
+	weft_pack_map(pk, n + 1);
+	weft_pack_str(pk, "status");
+	weft_pack_int(pk, 0);
+}
+
+int
+weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
+{
+	struct wreq	*w;
+	uv_buf_t	 ub;
+	int		 err;
+
+	if (c->closing) {
+		weft_buf_release(b);
+		return UV_ECANCELED;
+	}
+	if (b->len == 0 || b->len > WEFT_CTL_FRAME_MAX) {
+		weft_buf_release(b);
+		return WEFT_ETOOBIG;
+	}
+	if (c->wq_bytes + b->len > WEFT_CTL_WQ_MAX) {
+		log_warnx("client %u: not reading its replies, closing", c->id);
+		weft_buf_release(b);
+		weft__ctl_close(c);
+		return WEFT_ETOOBIG;
+	}
+	w = malloc(sizeof(*w) + WEFT_CTL_HDR + b->len);
+	if (w == NULL) {
+		weft_buf_release(b);
+		weft__ctl_close(c);
+		return -ENOMEM;
+	}
+	w->c = c;
+	w->len = WEFT_CTL_HDR + b->len;
+	weft_ctl_hdr_put(w->data, (uint32_t)b->len);
+	memcpy(w->data + WEFT_CTL_HDR, b->data, b->len);
+	weft_buf_release(b);
+	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+	err = uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1, write_cb);
+	if (err) {
+		free(w);
+		weft__ctl_close(c);
+		return err;
+	}
+	c->refs++;
+	c->wq_bytes += w->len;
+	return 0;
+}
+
+void
+weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
+{
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	char			 msg[512];
+	int			 n;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+		    weft_strerror(err));
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "status");
+	weft_pack_int(&pk, err);
+	weft_pack_str(&pk, "error");
+	weft_pack_str(&pk, msg);
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_close(c);
+		return;
+	}
+	weft__ctl_send(c, &b);
+}
+
+void
+weft__ctl_done(struct weft_ctl_conn *c)
+{
+	c->state = WEFT_CTL_IDLE;
+	if (!c->closing && !c->reading)
+		conn_read_start(c);
+}
+
+static void
+work_cb(uv_work_t *req)
+{
+	struct work	*w = req->data;
+
+	w->status = w->fn(w->arg);
+}
+
+static void
+after_work_cb(uv_work_t *req, int status)
+{
+	struct work		*w = req->data;
+	struct weft_ctl_conn	*c = w->c;
+
+	if (status < 0)
+		w->status = status;
+	w->done(c, w->arg, w->status);
+	free(w);
+	conn_unref(c);
+}
+
+int
+weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
+    weft_ctl_done_fn *done, void *arg)
+{
+	struct work	*w;
+	int		 err;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	w->req.data = w;
+	w->c = c;
+	w->fn = fn;
+	w->done = done;
+	w->arg = arg;
+	err = uv_queue_work(c->d->loop, &w->req, work_cb, after_work_cb);
+	if (err) {
+		free(w);
+		return err;
+	}
+	c->refs++;
+	return 0;
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct weft_ctl_conn	*c = h->data;
+
+	(void)suggested;
+	if (c->hdr_have < WEFT_CTL_HDR) {
+		buf->base = (char *)c->hdr + c->hdr_have;
+		buf->len = WEFT_CTL_HDR - c->hdr_have;
+	} else {
+		buf->base = (char *)c->body + c->body_have;
+		buf->len = c->body_len - c->body_have;
+	}
+}
+
+static void
+conn_read_stop(struct weft_ctl_conn *c)
+{
+	if (c->reading)
+		uv_read_stop((uv_stream_t *)&c->pipe);
+	c->reading = false;
+}
+
+static void
+frame_protocol_error(struct weft_ctl_conn *c, int err, const char *what)
+{
+	log_warnx("client %u: %s: %s", c->id, what, weft_strerror(err));
+	conn_read_stop(c);
+	weft__ctl_send_err(c, err, "%s", what);
+	weft__ctl_close(c);
+}
+
+/* A whole frame is in c->body: decode it and hand it to its handler. */
+static void
+frame_dispatch(struct weft_ctl_conn *c)
+{
+	struct weft_msg	 msg;
+	uint8_t		*body = c->body;
+	bool		 keep = false;
+	int		 err;
+
+	c->body = NULL;
+	c->hdr_have = 0;
+	c->body_have = 0;
+	err = weft_msg_decode(&msg, body, c->body_len);
+	if (err == 0 && weft_obj_type(msg.root) != WEFT_OBJ_MAP) {
+		weft_msg_release(&msg);
+		err = WEFT_EPROTO;
+	}
+	if (err) {
+		free(body);
+		frame_protocol_error(c, err, "malformed request");
+		return;
+	}
+	if (c->state == WEFT_CTL_DATA)
+		weft__pub_data(c, msg.root, body, &keep);
+	else
+		weft__ops_dispatch(c, msg.root, body, &keep);
+	weft_msg_release(&msg);
+	if (!keep)
+		free(body);
+	/* Only one request at a time: stop reading while one is served. */
+	if (c->state == WEFT_CTL_BUSY && !c->closing)
+		conn_read_stop(c);
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct weft_ctl_conn	*c = s->data;
+	uint32_t		 len;
+	int			 err;
+
+	(void)buf;
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			log_debug("client %u: read: %s", c->id,
+			    uv_strerror((int)nread));
+		conn_read_stop(c);
+		weft__ctl_close(c);
+		return;
+	}
+	if (c->hdr_have < WEFT_CTL_HDR) {
+		c->hdr_have += (size_t)nread;
+		if (c->hdr_have < WEFT_CTL_HDR)
+			return;
+		err = weft_ctl_hdr_get(c->hdr, &len);
+		if (err) {
+			frame_protocol_error(c, err, "bad frame length");
+			return;
+		}
+		c->body = malloc(len);
+		if (c->body == NULL) {
+			frame_protocol_error(c, -ENOMEM, "frame");
+			return;
+		}
+		c->body_len = len;
+		c->body_have = 0;
+		return;
+	}
+	c->body_have += (uint32_t)nread;
+	if (c->body_have == c->body_len)
+		frame_dispatch(c);
+}
+
+static void
+conn_read_start(struct weft_ctl_conn *c)
+{
+	int	err;
+
+	err = uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
+	if (err) {
+		log_warnx("client %u: read: %s", c->id, uv_strerror(err));
+		weft__ctl_close(c);
+		return;
+	}
+	c->reading = true;
+}
+
+/* Only processes of the daemon's own user may talk to it. */
+static int
+peer_uid_ok(uv_pipe_t *p)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof(cred);
+	uv_os_fd_t	fd;
+
+	if (uv_fileno((uv_handle_t *)p, &fd) != 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return 0;
+	return cred.uid == getuid();
+}
+
+static void
+connection_cb(uv_stream_t *server, int status)
+{
+	struct weft_daemon	*d = server->data;
+	struct weft_ctl_conn	*c;
+	static unsigned		 next_id;
+	int			 err;
+
+	if (status < 0) {
+		log_warnx("control socket: %s", uv_strerror(status));
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		log_warnx("control socket: out of memory");
+		return;
+	}
+	c->d = d;
+	c->id = ++next_id;
+	c->refs = 1;
+	uv_pipe_init(d->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	TAILQ_INSERT_TAIL(&d->conns, c, entry);
+	d->nconns++;
+	err = uv_accept(server, (uv_stream_t *)&c->pipe);
+	if (err) {
+		log_warnx("control socket: accept: %s", uv_strerror(err));
+		weft__ctl_close(c);
+		return;
+	}
+	if (!peer_uid_ok(&c->pipe)) {
+		log_warnx("control socket: client of another user refused");
+		weft__ctl_close(c);
+		return;
+	}
+	if (d->nconns > WEFT_CTL_CONNS_MAX || d->stopping) {
+		log_warnx("control socket: too many clients, refusing one");
+		weft__ctl_close(c);
+		return;
+	}
+	log_debug("client %u: connected", c->id);
+	conn_read_start(c);
+}
+
+/*
+ * Binds the socket. A live daemon on it has already been ruled out by the
+ * home's lock, so a socket file left there is stale and is removed.
+ */
+int
+weft_ctl_start(struct weft_daemon *d)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 err;
+
+	if (strlen(d->sock_path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket path '%s' is too long (max %zu)",
+		    d->sock_path, sizeof(sun.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (unlink(d->sock_path) != 0 && errno != ENOENT) {
+		err = -errno;
+		log_warnc(err, "cannot remove stale socket '%s'", d->sock_path);
+		return err;
+	}
+	err = uv_pipe_init(d->loop, &d->ctl, 0);
+	if (err)
+		return err;
+	d->ctl.data = d;
+	d->ctl_open = true;
+	old = umask(077);
+	err = uv_pipe_bind(&d->ctl, d->sock_path);
+	umask(old);
+	if (err == 0)
+		err = uv_listen((uv_stream_t *)&d->ctl, 64, connection_cb);
+	if (err) {
+		log_warnx("cannot listen on '%s': %s", d->sock_path,
+		    uv_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+void
+weft_ctl_stop(struct weft_daemon *d)
+{
+	struct weft_ctl_conn	*c;
+
+	if (d->ctl_open) {
+		uv_close((uv_handle_t *)&d->ctl, NULL);
+		d->ctl_open = false;
+		unlink(d->sock_path);
+	}
+	TAILQ_FOREACH(c, &d->conns, entry)
+		weft__ctl_close(c);
+}

@@ -1,0 +1,65 @@
+/*
+ * struct weft_daemon: everything one weftd instance owns: the loop it runs
+ * on, the store, the keys, the control server and its clients. There is no
+ * global state, so tests may run several daemons in one process.
+ */
+#ifndef WEFT_DAEMON_H
+#define WEFT_DAEMON_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "weft/key.h"
+
+#define WEFT_DAEMON_PATH_MAX	4096
+
+struct weft_store;
+struct weft_ctl_conn;
+
+struct weft_daemon_opts {
+	const char	*home;		/* resolved, absolute */
+	const char	*listen;	/* HOST:PORT, may be NULL */
+	size_t		 map_size;	/* 0 = store default */
+};
+
+TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
+
+struct weft_daemon {
+	uv_loop_t		*loop;
+	struct weft_store	*store;
+	struct weft_keypair	 author;
+	struct weft_keypair	 node;
+	char			 home[WEFT_DAEMON_PATH_MAX];
+	char			 sock_path[WEFT_DAEMON_PATH_MAX];
+	int			 lock_fd;
+	uv_pipe_t		 ctl;
+	bool			 ctl_open;
+	uv_signal_t		 sigint;
+	uv_signal_t		 sigterm;
+	struct weft_ctl_conns	 conns;
+	unsigned		 nconns;
+	uint64_t		 started_ms;
+	bool			 stopping;
+};
+
+/*
+ * Prepares the home (0700, keys 0600 created on first start), takes the
+ * home's lock (a second weftd on the same home fails with WEFT_EBUSY),
+ * opens the store and starts serving the control socket on loop.
+ * On failure everything opened so far is closed again.
+ */
+int	weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
+	    const struct weft_daemon_opts *opts);
+/* Starts a clean shutdown: stops accepting, closes clients and signals. */
+void	weft_daemon_stop(struct weft_daemon *d);
+/* Releases what open acquired; call after the loop has run dry. */
+void	weft_daemon_close(struct weft_daemon *d);
+
+/* Milliseconds since the epoch, from the wall clock. */
+uint64_t weft_daemon_now_ms(void);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * get: streams the files of a revision to the client as "data" frames.
+ * Chunks are copied out of short read transactions one frame at a time,
+ * and the stream pauses while more than WEFT_CTL_WQ_PAUSE bytes wait to be
+ * written, so a slow client costs a few MiB, never a whole file. The
+ * client checks each file's hash; the daemon checks each chunk list.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/buf.h"
+#include "weft/chunk.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "store.h"
+
+struct weft_getter {
+	struct weft_record	 rec;
+	uint32_t		 file;		/* next file to open */
+	struct weft_chunk_ref	*refs;		/* chunks of the open file */
+	size_t			 nrefs;
+	size_t			 ref;		/* next chunk to send */
+	bool			 open;		/* a file is open */
+	struct weft_buf		 data;
+};
+
+void
+weft__get_free(struct weft_getter *g)
+{
+	if (g == NULL)
+		return;
+	weft_record_release(&g->rec);
+	free(g->refs);
+	weft_buf_release(&g->data);
+	free(g);
+}
+
+static void
+get_end(struct weft_ctl_conn *c, int err)
+{
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot read file '%s'",
+		    c->get->file > 0 ?
+		    c->get->rec.files[c->get->file - 1].path : "");
+	} else {
+		weft__ctl_reply_begin(&pk, &b, 1);
+		weft_pack_str(&pk, "done");
+		weft_pack_bool(&pk, true);
+		weft__ctl_send(c, &b);
+	}
+	weft__get_free(c->get);
+	c->get = NULL;
+	weft__ctl_done(c);
+}
+
+/* Loads the chunk list of the next file and checks it against the file. */
+static int
+file_open(struct weft_store *s, struct weft_getter *g)
+{
+	struct weft_file_ref	*f = &g->rec.files[g->file];
+	struct weft_buf		 idx;
+	uint8_t			 id[32];
+	uint64_t		 total;
+	int			 err;
+
+	free(g->refs);
+	g->refs = NULL;
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	err = weft_store_chunk_get(s, f->index, &idx);
+	if (err == 0) {
+		weft_hash(idx.data, idx.len, id);
+		if (memcmp(id, f->index, 32) != 0)
+			err = WEFT_EBADHASH;
+	}
+	if (err == 0)
+		err = weft_index_decode(idx.data, idx.len, &g->refs,
+		    &g->nrefs, &total);
+	if (err == 0 && total != f->size)
+		err = WEFT_EBADHASH;
+	weft_buf_release(&idx);
+	if (err)
+		return err;
+	g->ref = 0;
+	g->file++;
+	g->open = true;
+	return 0;
+}
+
+/* Sends data frames until the client's queue is full or all is sent. */
+static void
+get_pump(struct weft_ctl_conn *c)
+{
+	struct weft_getter	*g = c->get;
+	struct weft_store	*s = c->d->store;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	size_t			 before;
+	int			 err;
+
+	while (!c->closing && c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
+		weft_buf_reset(&g->data);
+		for (;;) {
+			if (!g->open || g->ref == g->nrefs) {
+				g->open = false;
+				if (g->file == g->rec.nfiles)
+					break;
+				err = file_open(s, g);
+				if (err) {
+					get_end(c, err);
+					return;
+				}
+				continue;
+			}
+			if (g->data.len + g->refs[g->ref].size >
+			    WEFT_CTL_DATA_MAX)
+				break;
+			before = g->data.len;
+			err = weft_store_chunk_get(s, g->refs[g->ref].id,
+			    &g->data);
+			if (err == 0 && g->data.len - before !=
+			    g->refs[g->ref].size)
+				err = WEFT_EBADHASH;
+			if (err) {
+				get_end(c, err);
+				return;
+			}
+			g->ref++;
+		}
+		if (g->data.len == 0) {
+			get_end(c, 0);
+			return;
+		}
+		weft__ctl_reply_begin(&pk, &b, 1);
+		weft_pack_str(&pk, "data");
+		weft_pack_bin(&pk, g->data.data, g->data.len);
+		if (weft_pack_error(&pk)) {
+			weft_buf_release(&b);
+			get_end(c, weft_pack_error(&pk));
+			return;
+		}
+		if (weft__ctl_send(c, &b) != 0)
+			return;
+	}
+}
+
+void
+weft__get_resume(struct weft_ctl_conn *c)
+{
+	if (c->get != NULL)
+		get_pump(c);
+}
+
+struct newest {
+	uint8_t	id[32];
+	bool	found;
+};
+
+static int
+newest_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct newest	*n = arg;
+
+	(void)data;
+	(void)len;
+	memcpy(n->id, id, 32);
+	n->found = true;
+	return 1;	/* heads come newest first: stop at the first */
+}
+
+void
+weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_getter	*g;
+	struct weft_buf		 env, b;
+	struct weft_pack	 pk;
+	struct newest		 nw;
+	uint8_t			 design[32], rev[32], rdesign[32];
+	int			 err;
+
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "get");
+		goto out;
+	}
+	weft_record_init(&g->rec);
+	weft_buf_init(&g->data, WEFT_CTL_DATA_MAX);
+	if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
+		goto out;
+	err = weft_store_rev_design(c->d->store, design, design);
+	if (err) {
+		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
+		    err, "not a design");
+		goto out;
+	}
+	err = weft__ctl_arg_id(c, req, "rev", rev, false);
+	if (err == WEFT_ENOTFOUND && weft_obj_get(req, "rev") == NULL) {
+		memset(&nw, 0, sizeof(nw));
+		err = weft_store_design_heads(c->d->store, design, newest_cb,
+		    &nw);
+		if (err == 1)
+			err = 0;
+		if (err == 0 && !nw.found)
+			err = WEFT_ENOTFOUND;
+		if (err) {
+			weft__ctl_send_err(c, err, "design has no head");
+			goto out;
+		}
+		memcpy(rev, nw.id, 32);
+	} else if (err) {
+		goto out;
+	} else if (weft_store_rev_design(c->d->store, rev, rdesign) != 0 ||
+	    memcmp(rdesign, design, 32) != 0) {
+		weft__ctl_send_err(c, WEFT_ENOTFOUND,
+		    "revision is not part of that design");
+		goto out;
+	}
+	err = weft_store_record_get(c->d->store, rev, &env);
+	if (err == 0)
+		err = weft_record_verify(env.data, env.len, &g->rec, NULL);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot read the revision");
+		goto out;
+	}
+	weft__ctl_reply_begin(&pk, &b, 4);
+	weft_pack_str(&pk, "rev");
+	weft_pack_bin(&pk, rev, 32);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, 32);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, g->rec.title);
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, g->rec.nfiles);
+	for (uint32_t i = 0; i < g->rec.nfiles; i++) {
+		weft_pack_map(&pk, 3);
+		weft_pack_str(&pk, "path");
+		weft_pack_str(&pk, g->rec.files[i].path);
+		weft_pack_str(&pk, "size");
+		weft_pack_uint(&pk, g->rec.files[i].size);
+		weft_pack_str(&pk, "hash");
+		weft_pack_bin(&pk, g->rec.files[i].hash, 32);
+	}
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, weft_pack_error(&pk), "get");
+		goto out;
+	}
+	weft_buf_release(&env);
+	if (weft__ctl_send(c, &b) != 0) {
+		weft__get_free(g);
+		return;
+	}
+	c->get = g;
+	get_pump(c);
+	return;
+out:
+	weft_buf_release(&env);
+	weft__get_free(g);
+	weft__ctl_done(c);
+}

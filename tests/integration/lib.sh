@@ -1,0 +1,95 @@
+# Shared helpers for integration tests. Each test sources this file, starts
+# real weftd processes in temporary homes and drives the real weft binary.
+# Environment (set by ctest): WEFT_BIN, WEFTD_BIN, WEFT_TESTS.
+# Every daemon started with start_node is stopped on exit, and the
+# temporary directory is removed.
+
+set -eu
+: "${WEFT_BIN:?WEFT_BIN must point at the weft binary}"
+: "${WEFTD_BIN:?WEFTD_BIN must point at the weftd binary}"
+: "${WEFT_TESTS:=$(cd "$(dirname "$0")/.." && pwd)}"
+
+T=$(mktemp -d /tmp/weft-test.XXXXXX)
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f" >&2
+		tail -n 30 "$f" >&2
+	done
+	exit 1
+}
+
+# wait_for TIMEOUT_SECONDS COMMAND...: polls until COMMAND succeeds.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -gt $((limit * 20)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# start_node NAME [weftd args...]: starts weftd with home $T/NAME and waits
+# until it answers; sets NODE_PID.
+start_node() {
+	local name=$1
+	shift
+	"$WEFTD_BIN" --home "$T/$name" "$@" >>"$T/$name.log" 2>&1 &
+	NODE_PID=$!
+	PIDS="$PIDS $NODE_PID"
+	wait_for 20 "$WEFT_BIN" --home "$T/$name" status ||
+	    fail "weftd '$name' did not come up"
+}
+
+# stop_node PID: SIGTERM and wait for a clean exit (status 0).
+stop_node() {
+	kill -TERM "$1"
+	wait "$1" || fail "weftd $1 exited with status $?"
+	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+}
+
+# w NAME ARGS...: runs weft against node NAME.
+w() {
+	local name=$1
+	shift
+	"$WEFT_BIN" --home "$T/$name" "$@"
+}
+
+# expect_code CODE COMMAND...: runs COMMAND, checks its exit status, and
+# that it wrote exactly one line to stderr when it failed.
+expect_code() {
+	local want=$1 got=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || got=$?
+	[ "$got" -eq "$want" ] ||
+	    fail "'$*' exited $got, expected $want: $(cat "$T/err")"
+	if [ "$want" -ne 0 ]; then
+		[ "$(wc -l <"$T/err")" -eq 1 ] ||
+		    fail "'$*' wrote not one line to stderr: $(cat "$T/err")"
+	fi
+}
+
+# json EXPR FILE: evaluates a Python expression on the parsed JSON (as j).
+json() {
+	/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
+}
+
+b2() {
+	b2sum -l 256 "$1" | cut -d' ' -f1
+}
