@@ -111,6 +111,14 @@ void	weft_record_release(struct weft_record *r);
 int	weft_record_check(const struct weft_record *r);
 
 /*
+ * Sorts r's lists into the order a record requires (prev, remix_of and
+ * maintainers by bytes, tags and files by strcmp), so that a caller can
+ * fill them in any order before weft_record_check() or encoding. It does
+ * not remove duplicates: check still rejects those.
+ */
+void	weft_record_sort(struct weft_record *r);
+
+/*
  * Encodes r's body canonically into body (capped by the caller; at most
  * WEFT_RECORD_MAX is ever needed). Runs weft_record_check() first.
  */
@@ -120,7 +128,8 @@ int	weft_record_encode_body(const struct weft_record *r,
 /*
  * Signs body with sk (author's secret key, libsodium 64-byte form) and
  * writes the envelope into env. The caller makes sure body's author is
- * sk's public key. Returns 0, WEFT_ETOOBIG or -ENOMEM.
+ * sk's public key. Returns 0, WEFT_ETOOBIG, WEFT_EBADKEY (libsodium
+ * refused to sign) or -ENOMEM.
  */
 int	weft_record_sign(const uint8_t *body, size_t body_len,
 	    const uint8_t sk[static WEFT_SK_BYTES], struct weft_buf *env);
