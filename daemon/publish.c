@@ -293,6 +293,10 @@ work_finish(void *arg)
 	err = batch_flush(p);
 	if (err)
 		return err;
+	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
+	p->rec.ts = weft_daemon_now_ms();
+	if (p->rec.ts < p->min_ts)
+		p->rec.ts = p->min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
 	err = weft_record_encode_body(&p->rec, &body);

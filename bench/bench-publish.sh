@@ -1,0 +1,80 @@
+#!/bin/bash
+# Publish and get a large file through a real weftd, beside libsodium's
+# single-core BLAKE2b-256 speed measured in the same run, and weftd's
+# anonymous memory (RssAnon from /proc: LMDB's map inflates plain RSS)
+# sampled while it works.
+#
+# usage: bench/bench-publish.sh [BUILD_DIR] [SIZE_MIB]   (defaults: build 1024)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+mib=${2:-1024}
+weft=$build/weft
+weftd=$build/weftd
+b2speed=$build/bench/b2speed
+T=$(mktemp -d "${TMPDIR:-/var/tmp}/weft-bench.XXXXXX")
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+
+# Samples RssAnon (kB) of PID every 20 ms until the file STOP exists;
+# prints the maximum.
+sample_rss() {
+	local max=0 v
+	while [ ! -e "$T/stop" ]; do
+		v=$(awk '/^RssAnon:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
+		[ "${v:-0}" -gt "$max" ] && max=$v
+		sleep 0.02
+	done
+	echo "$max"
+}
+
+echo "making a ${mib} MiB file of random bytes"
+head -c $((mib * 1024 * 1024)) /dev/urandom >"$T/big.bin"
+
+$weftd --home "$T/home" 2>"$T/weftd.log" &
+pid=$!
+for _ in $(seq 100); do
+	$weft --home "$T/home" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+b2=$($b2speed)
+
+rm -f "$T/stop"
+sample_rss "$pid" >"$T/rss.publish" &
+sp=$!
+t0=$(now)
+design=$($weft --home "$T/home" -q publish "$T/big.bin" --title bench)
+t1=$(now)
+touch "$T/stop"
+wait "$sp"
+
+rm -f "$T/stop"
+sample_rss "$pid" >"$T/rss.get" &
+sp=$!
+t2=$(now)
+$weft --home "$T/home" -q get "$design" -o "$T/out"
+t3=$(now)
+touch "$T/stop"
+wait "$sp"
+
+cmp "$T/big.bin" "$T/out/big.bin" || { echo "get returned other bytes" >&2; exit 1; }
+
+awk -v mib="$mib" -v b2="$b2" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
+    -v t3="$t3" -v rp="$(cat "$T/rss.publish")" -v rg="$(cat "$T/rss.get")" '
+BEGIN {
+	bytes = mib * 1048576
+	pub = bytes / (t1 - t0) / 1e6
+	get = bytes / (t3 - t2) / 1e6
+	printf "blake2b-256 single core:   %8.1f MB/s\n", b2
+	printf "publish %5d MiB:          %8.1f MB/s  (%.0f%% of blake2b)\n", mib, pub, 100 * pub / b2
+	printf "get     %5d MiB:          %8.1f MB/s\n", mib, get
+	printf "weftd RssAnon max publish: %8.1f MiB\n", rp / 1024
+	printf "weftd RssAnon max get:     %8.1f MiB\n", rg / 1024
+}'

@@ -1,0 +1,201 @@
+/*
+ * Startup and shutdown of one weftd instance. Order matters: the home is
+ * created and checked first, then the lock is taken (so a second weftd on
+ * the same home stops before touching anything), then keys, the store and
+ * last the control socket, so a client that can connect finds a complete
+ * daemon. Shutdown runs in reverse from a signal handler on the loop.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/key.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "home.h"
+#include "keyfile.h"
+#include "log.h"
+#include "store.h"
+
+static int
+path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+	int	n;
+
+	n = snprintf(out, outsz, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= outsz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* One weftd per home: an exclusive flock on home/weftd.lock. */
+static int
+take_lock(struct weft_daemon *d)
+{
+	char	path[WEFT_DAEMON_PATH_MAX];
+	int	fd, err;
+
+	err = path_join(path, sizeof(path), d->home, "weftd.lock");
+	if (err)
+		return err;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err = -errno;
+		log_warnc(err, "cannot open lock file '%s'", path);
+		return err;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		err = errno == EWOULDBLOCK ? WEFT_EBUSY : -errno;
+		close(fd);
+		if (err == WEFT_EBUSY)
+			log_warnx("another weftd is already running on home "
+			    "'%s'", d->home);
+		else
+			log_warnc(err, "cannot lock '%s'", path);
+		return err;
+	}
+	d->lock_fd = fd;
+	return 0;
+}
+
+static int
+load_key(struct weft_daemon *d, const char *name, const char *comment,
+    struct weft_keypair *kp)
+{
+	char	path[WEFT_DAEMON_PATH_MAX];
+	bool	created = false;
+	int	err;
+
+	err = path_join(path, sizeof(path), d->home, name);
+	if (err)
+		return err;
+	err = weft_keyfile_ensure(path, kp, comment, &created);
+	if (err == WEFT_EKEYMODE) {
+		log_warnx("key file '%s' is readable by other users: "
+		    "run 'chmod 600 %s'", path, path);
+		return err;
+	}
+	if (err) {
+		log_warnc(err, "cannot load key file '%s'", path);
+		return err;
+	}
+	log_info("%s %s key %016" PRIX64, created ? "created" : "loaded",
+	    comment, weft_key_id(kp->pk));
+	return 0;
+}
+
+static void
+signal_cb(uv_signal_t *s, int signum)
+{
+	struct weft_daemon	*d = s->data;
+
+	log_info("received signal %d, shutting down", signum);
+	weft_daemon_stop(d);
+}
+
+int
+weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
+    const struct weft_daemon_opts *opts)
+{
+	struct weft_store_opts	 so;
+	char			 dir[WEFT_DAEMON_PATH_MAX];
+	int			 err;
+
+	memset(d, 0, sizeof(*d));
+	d->loop = loop;
+	d->lock_fd = -1;
+	TAILQ_INIT(&d->conns);
+	d->started_ms = weft_daemon_now_ms();
+	if (strlen(opts->home) >= sizeof(d->home))
+		return -ENAMETOOLONG;
+	snprintf(d->home, sizeof(d->home), "%s", opts->home);
+
+	err = weft_home_create(d->home);
+	if (err) {
+		log_warnc(err, "cannot use home '%s'", d->home);
+		return err;
+	}
+	err = take_lock(d);
+	if (err)
+		return err;
+	err = load_key(d, "author.key", "author", &d->author);
+	if (err)
+		goto fail;
+	err = load_key(d, "node.key", "node", &d->node);
+	if (err)
+		goto fail;
+
+	err = path_join(dir, sizeof(dir), d->home, "store");
+	if (err)
+		goto fail;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		err = -errno;
+		log_warnc(err, "cannot create '%s'", dir);
+		goto fail;
+	}
+	memset(&so, 0, sizeof(so));
+	so.map_size = opts->map_size;
+	err = weft_store_open(&d->store, dir, &so);
+	if (err) {
+		log_warnc(err, "cannot open store '%s'", dir);
+		goto fail;
+	}
+
+	err = path_join(d->sock_path, sizeof(d->sock_path), d->home,
+	    WEFT_CTL_SOCK);
+	if (err)
+		goto fail;
+	err = weft_ctl_start(d);
+	if (err)
+		goto fail;
+
+	uv_signal_init(loop, &d->sigint);
+	uv_signal_init(loop, &d->sigterm);
+	d->sigint.data = d;
+	d->sigterm.data = d;
+	uv_signal_start(&d->sigint, signal_cb, SIGINT);
+	uv_signal_start(&d->sigterm, signal_cb, SIGTERM);
+	log_info("serving '%s'", d->sock_path);
+	return 0;
+fail:
+	weft_daemon_stop(d);
+	weft_daemon_close(d);
+	return err;
+}
+
+void
+weft_daemon_stop(struct weft_daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	weft_ctl_stop(d);
+	if (uv_is_active((uv_handle_t *)&d->sigint) ||
+	    d->sigint.loop != NULL) {
+		uv_close((uv_handle_t *)&d->sigint, NULL);
+		uv_close((uv_handle_t *)&d->sigterm, NULL);
+	}
+}
+
+void
+weft_daemon_close(struct weft_daemon *d)
+{
+	weft_store_close(d->store);
+	d->store = NULL;
+	weft_key_release(&d->author);
+	weft_key_release(&d->node);
+	if (d->lock_fd != -1)
+		close(d->lock_fd);
+	d->lock_fd = -1;
+}
