@@ -1,5 +1,5 @@
 /*
- * Records: the signed, immutable units of weft (see docs/PROTOCOL.md).
+ * Records: the signed, immutable units of weft (docs/proto/records.md).
  *
  *   envelope = msgpack [ body (bin), sig (bin 64) ]
  *   body     = canonical msgpack map of the record's fields

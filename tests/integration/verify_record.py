@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""Independent checker for weft record envelopes.
+
+Written from docs/proto/records.md alone, with python3-nacl and
+python3-msgpack (run it with /usr/bin/python3, which sees Debian's
+packages). For each FILE holding one envelope exactly as `weft show --raw`
+writes it, it checks the envelope bytes, the canonical body and every
+field, verifies the Ed25519 signature, and prints "<id> <type>". Exit
+status 0 when every file verified, 1 otherwise (one message per bad file
+on stderr), 2 for usage errors.
+"""
+import hashlib
+import json
+import os
+import sys
+
+import msgpack
+import nacl.exceptions
+import nacl.signing
+
+RECORD_MAX = 262144
+DOMAIN = b"weft/record/v1"
+SPDX_DIR = "/usr/share/nodejs/spdx-license-ids"
+
+TITLE_MAX = 200
+DESC_MAX = 8192
+MESSAGE_MAX = 4096
+LICENSE_MAX = 64
+TAG_MAX = 64
+TAGS_MAX = 32
+PATH_MAX = 1024
+FILES_MAX = 1024
+PREV_MAX = 64
+NAME_MAX = 200
+MAINTAINERS_MAX = 64
+FILE_SIZE_MAX = 1 << 40
+
+SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
+    range(0x2000, 0x200B)
+)
+
+
+class Bad(Exception):
+    pass
+
+
+def load_licenses():
+    """The SPDX list if this machine has it, else None (membership unchecked)."""
+    try:
+        with open(os.path.join(SPDX_DIR, "index.json")) as f:
+            ids = set(json.load(f))
+    except (OSError, ValueError):
+        return None
+    ids.add("NOASSERTION")
+    return ids
+
+
+LICENSES = load_licenses()
+
+
+def open_envelope(env):
+    if len(env) > RECORD_MAX:
+        raise Bad("envelope larger than %d bytes" % RECORD_MAX)
+    if len(env) < 1 or env[0] != 0x92:
+        raise Bad("envelope is not a fixarray of 2")
+    if len(env) < 2:
+        raise Bad("truncated envelope")
+    tag, off = env[1], 2
+    widths = {0xC4: 1, 0xC5: 2, 0xC6: 4}
+    if tag not in widths:
+        raise Bad("body is not a bin")
+    w = widths[tag]
+    if len(env) < off + w:
+        raise Bad("truncated envelope")
+    blen = int.from_bytes(env[off:off + w], "big")
+    off += w
+    shortest = 0xC4 if blen < 256 else 0xC5 if blen < 65536 else 0xC6
+    if tag != shortest:
+        raise Bad("body bin header is not the shortest form")
+    if blen == 0:
+        raise Bad("empty body")
+    body = env[off:off + blen]
+    off += blen
+    if len(body) != blen:
+        raise Bad("truncated envelope")
+    if env[off:off + 2] != b"\xc4\x40":
+        raise Bad("signature is not a bin8 of 64 bytes")
+    off += 2
+    sig = env[off:off + 64]
+    off += 64
+    if len(sig) != 64:
+        raise Bad("truncated envelope")
+    if off != len(env):
+        raise Bad("trailing bytes after the envelope")
+    return body, sig
+
+
+def text_ok(s, cls):
+    """cls: 'body', 'line' or 'word' (docs/proto/records.md, Text)."""
+    for ch in s:
+        c = ord(ch)
+        if 0xD800 <= c <= 0xDFFF:
+            return False
+        if cls == "body":
+            if c < 0x20 and c not in (0x09, 0x0A):
+                return False
+            continue
+        if c < 0x20 or 0x7F <= c <= 0x9F:
+            return False
+        if cls == "word" and c in SPACES:
+            return False
+    return True
+
+
+def need(cond, what):
+    if not cond:
+        raise Bad(what)
+
+
+def want_str(v, name, lo, hi, cls):
+    need(isinstance(v, str), "%s is not a str" % name)
+    n = len(v.encode("utf-8"))
+    need(lo <= n <= hi, "%s length %d not in %d..%d" % (name, n, lo, hi))
+    need(text_ok(v, cls), "%s has forbidden characters" % name)
+    return v
+
+
+def want_id(v, name):
+    need(isinstance(v, bytes) and len(v) == 32, "%s is not a bin of 32" % name)
+    return v
+
+
+def want_uint(v, name):
+    need(isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+         "%s is not a uint" % name)
+    return v
+
+
+def strictly_ascending(items):
+    return all(a < b for a, b in zip(items, items[1:]))
+
+
+def want_ids(v, name, lo, hi):
+    need(isinstance(v, list), "%s is not an array" % name)
+    need(lo <= len(v) <= hi, "%s has %d entries, not %d..%d"
+         % (name, len(v), lo, hi))
+    for x in v:
+        want_id(x, name + " entry")
+    need(strictly_ascending(v), "%s not sorted or has duplicates" % name)
+    return v
+
+
+def path_ok(p):
+    b = p.encode("utf-8")
+    if not 1 <= len(b) <= PATH_MAX or not text_ok(p, "line") or "\\" in p:
+        return False
+    return all(part not in ("", ".", "..") for part in p.split("/"))
+
+
+def check_file(v):
+    need(isinstance(v, Map), "file entry is not a map")
+    need([k for k, _ in v] == ["path", "size", "hash", "index"],
+         "file entry keys are not path, size, hash, index")
+    f = dict(v)
+    need(isinstance(f["path"], str), "file path is not a str")
+    need(path_ok(f["path"]), "bad file path %r" % f["path"])
+    need(want_uint(f["size"], "file size") <= FILE_SIZE_MAX,
+         "file size too large")
+    want_id(f["hash"], "file hash")
+    want_id(f["index"], "file index")
+    return f["path"].encode("utf-8")
+
+
+def check_rev(f):
+    want_ids(f["prev"], "prev", 0, PREV_MAX)
+    want_ids(f["remix_of"], "remix_of", 0, PREV_MAX)
+    need(("design" in f) == (len(f["prev"]) > 0),
+         "design must be present exactly when prev is non-empty")
+    if "design" in f:
+        want_id(f["design"], "design")
+    want_str(f["title"], "title", 1, TITLE_MAX, "line")
+    want_str(f["description"], "description", 0, DESC_MAX, "body")
+    lic = want_str(f["license"], "license", 1, LICENSE_MAX, "word")
+    if LICENSES is not None:
+        need(lic in LICENSES, "license %r is not a canonical SPDX id" % lic)
+    tags = f["tags"]
+    need(isinstance(tags, list) and len(tags) <= TAGS_MAX, "bad tags")
+    for t in tags:
+        want_str(t, "tag", 1, TAG_MAX, "word")
+    need(strictly_ascending([t.encode("utf-8") for t in tags]),
+         "tags not sorted or have duplicates")
+    want_str(f["message"], "message", 0, MESSAGE_MAX, "body")
+    files = f["files"]
+    need(isinstance(files, list) and len(files) <= FILES_MAX, "bad files")
+    paths = [check_file(x) for x in files]
+    need(strictly_ascending(paths), "files not sorted by path or repeated")
+
+
+def check_lib(f):
+    want_str(f["name"], "name", 1, NAME_MAX, "line")
+    want_str(f["description"], "description", 0, DESC_MAX, "body")
+    m = want_ids(f["maintainers"], "maintainers", 1, MAINTAINERS_MAX)
+    need(f["author"] in m, "author is not a maintainer")
+
+
+def check_entry(f):
+    want_id(f["lib"], "lib")
+    want_id(f["design"], "design")
+    need(f["action"] in ("add", "remove"), "action is not add or remove")
+
+
+KEYS = {
+    "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
+            "description", "license", "tags", "message", "files"],
+    "lib": ["type", "author", "ts", "name", "description", "maintainers"],
+    "entry": ["type", "author", "ts", "lib", "design", "action"],
+}
+
+
+class Map(list):
+    """A decoded map: a list of [key, value] pairs, in order."""
+
+
+def decode_body_typed(body):
+    try:
+        return msgpack.unpackb(
+            body, raw=False, use_list=True, strict_map_key=True,
+            object_pairs_hook=lambda p: Map(list(kv) for kv in p))
+    except Exception as e:
+        raise Bad("body is not one msgpack object: %s" % e)
+
+
+def reencode(o, out):
+    """The canonical encoding of a decoded value (docs: shortest forms)."""
+    if isinstance(o, Map):
+        n = len(o)
+        if n < 16:
+            out.append(0x80 | n)
+        elif n < 65536:
+            out += b"\xde" + n.to_bytes(2, "big")
+        else:
+            out += b"\xdf" + n.to_bytes(4, "big")
+        for k, v in o:
+            reencode(k, out)
+            reencode(v, out)
+    elif isinstance(o, list):
+        n = len(o)
+        if n < 16:
+            out.append(0x90 | n)
+        elif n < 65536:
+            out += b"\xdc" + n.to_bytes(2, "big")
+        else:
+            out += b"\xdd" + n.to_bytes(4, "big")
+        for v in o:
+            reencode(v, out)
+    else:
+        # Scalars: msgpack-python packs ints, str and bytes shortest.
+        out += msgpack.packb(o, use_bin_type=True)
+
+
+def check_body(body):
+    obj = decode_body_typed(body)
+    need(isinstance(obj, Map), "body is not a map")
+    keys = [k for k, _ in obj]
+    need(keys and keys[0] == "type", "first key is not type")
+    typ = obj[0][1]
+    need(typ in KEYS, "unknown record type %r" % (typ,))
+    expect = list(KEYS[typ])
+    if typ == "rev" and "design" not in keys:
+        expect.remove("design")
+    need(keys == expect, "keys %s, expected %s in this order" % (keys, expect))
+    f = dict(obj)
+    want_id(f["author"], "author")
+    want_uint(f["ts"], "ts")
+    for o in walk(obj):
+        # Only uint, str, bin, array and map may appear in a body.
+        ok = isinstance(o, (str, bytes, list)) or (
+            type(o) is int and o >= 0)
+        need(ok, "value of a type bodies never hold: %r" % (o,))
+    {"rev": check_rev, "lib": check_lib, "entry": check_entry}[typ](f)
+    out = bytearray()
+    reencode(obj, out)
+    need(bytes(out) == body, "body is not in canonical (shortest) encoding")
+    return typ, f["author"]
+
+
+def walk(o):
+    yield o
+    if isinstance(o, Map):
+        for k, v in o:
+            yield from walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from walk(v)
+
+
+def verify(env):
+    body, sig = open_envelope(env)
+    typ, author = check_body(body)
+    try:
+        nacl.signing.VerifyKey(author).verify(DOMAIN + body, sig)
+    except nacl.exceptions.BadSignatureError:
+        raise Bad("signature verification failed")
+    except (nacl.exceptions.CryptoError, ValueError) as e:
+        raise Bad("signature verification failed: %s" % e)
+    return hashlib.blake2b(body, digest_size=32).hexdigest(), typ
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        sys.stderr.write("usage: verify_record.py FILE...\n")
+        return 2
+    status = 0
+    for path in argv[1:]:
+        try:
+            with open(path, "rb") as f:
+                env = f.read(RECORD_MAX + 1)
+            rid, typ = verify(env)
+        except OSError as e:
+            sys.stderr.write("verify_record: cannot read '%s': %s\n"
+                             % (path, e.strerror))
+            status = 1
+            continue
+        except Bad as e:
+            sys.stderr.write("verify_record: '%s': %s\n" % (path, e))
+            status = 1
+            continue
+        print("%s %s" % (rid, typ))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
