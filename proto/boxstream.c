@@ -7,7 +7,6 @@
  * of it is handed out, and the counter nonce means a box moved from
  * anywhere else in the stream fails to open.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>

@@ -11,7 +11,6 @@
  * libsodium result is checked: an all-zero X25519 output (a low-order
  * point from the peer) fails the handshake rather than keying a session.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -43,6 +42,19 @@ fail(struct weft_shs *s, int err)
 	s->state = SHS_FAILED;
 	s->err = err;
 	return err;
+}
+
+/*
+ * Once key4 exists the ephemeral secret and the raw shared secrets are
+ * no longer needed; dropping them early limits what a memory disclosure
+ * during a stalled handshake could reveal.
+ */
+static void
+forget(struct weft_shs *s)
+{
+	sodium_memzero(s->eph_sk, sizeof(s->eph_sk));
+	sodium_memzero(s->ab, sizeof(s->ab));
+	sodium_memzero(s->aB, sizeof(s->aB));
 }
 
 static size_t
@@ -161,6 +173,7 @@ client_on_msg2(struct weft_shs *s, const uint8_t msg[static 64])
 	if (crypto_scalarmult(Ab, A_curve, s->remote_eph_pk) != 0)
 		goto out;
 	hash_parts(s->key4, s->netkey, 32, s->ab, 32, s->aB, 32, Ab, 32);
+	forget(s);
 	s->state = SHS_WAIT_MSG4;
 	err = 0;
 out:
@@ -253,6 +266,7 @@ server_on_msg3(struct weft_shs *s, const uint8_t msg[static 112])
 	    zero_nonce, s->key4) != 0)
 		goto out;
 	s->outlen += WEFT_SHS_MSG4_BYTES;
+	forget(s);
 	s->state = SHS_DONE;
 	err = 0;
 out:

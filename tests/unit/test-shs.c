@@ -191,6 +191,9 @@ test_vector_client(void **state)
 	assert_memory_equal(r.enc_nonce, v->enc_nonce, 24);
 	assert_memory_equal(r.dec_key, v->dec_key, 32);
 	assert_memory_equal(r.dec_nonce, v->dec_nonce, 24);
+	/* Ephemeral secrets are gone as soon as key4 is derived. */
+	assert_true(sodium_is_zero(s.eph_sk, sizeof(s.eph_sk)));
+	assert_true(sodium_is_zero(s.ab, sizeof(s.ab)));
 	weft_shs_release(&s);
 	assert_false(weft_shs_done(&s));
 }
@@ -217,6 +220,8 @@ test_vector_server(void **state)
 	assert_memory_equal(r.enc_nonce, v->dec_nonce, 24);
 	assert_memory_equal(r.dec_key, v->enc_key, 32);
 	assert_memory_equal(r.dec_nonce, v->enc_nonce, 24);
+	assert_true(sodium_is_zero(s.eph_sk, sizeof(s.eph_sk)));
+	assert_true(sodium_is_zero(s.aB, sizeof(s.aB)));
 	weft_shs_release(&s);
 }
 
