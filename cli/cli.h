@@ -1,0 +1,98 @@
+/*
+ * The weft command-line tool: global options, exit codes and the commands.
+ *
+ * main.c parses the global options into a struct weft_cli and hands it to
+ * one command function (cli/cmd_*.c). There is no global mutable state: a
+ * command gets everything it needs through that struct. Each command
+ * returns an exit code from the table below (DESIGN.md, "The CLI
+ * contract") and prints at most one error line, "weft: <what>: <why>".
+ */
+#ifndef WEFT_CLI_H
+#define WEFT_CLI_H
+
+#include <stdbool.h>
+
+#include "home.h"	/* util/: WEFT_HOME_MAX */
+
+/* Exit codes; scripts and tests rely on them. */
+#define WEFT_EXIT_OK		0
+#define WEFT_EXIT_FAIL		1
+#define WEFT_EXIT_USAGE		2
+#define WEFT_EXIT_NOTFOUND	3
+#define WEFT_EXIT_DAEMON	4
+#define WEFT_EXIT_VERIFY	5
+
+/*
+ * Long options every command accepts after its name as well as before it
+ * ("weft ls --json"), and the getopt_long values of the long-only ones.
+ */
+#define WEFT_OPT_HOME		0x1000
+#define WEFT_OPT_JSON		0x1001
+#define WEFT_CLI_COMMON_OPTS						\
+	{ "home",	required_argument,	NULL, WEFT_OPT_HOME },	\
+	{ "json",	no_argument,		NULL, WEFT_OPT_JSON },	\
+	{ "quiet",	no_argument,		NULL, 'q' },		\
+	{ "help",	no_argument,		NULL, 'h' }
+#define WEFT_OPT_CONTINUE	(-1)
+
+struct weft_cli {
+	const char	*home_opt;		/* --home, or NULL */
+	char		 home[WEFT_HOME_MAX];	/* resolved, absolute */
+	bool		 json;			/* --json */
+	bool		 quiet;			/* -q */
+};
+
+/* The exit code for a weft error code (0 for 0). */
+int	weft__exit_code(int err);
+
+/*
+ * Prints "weft: <fmt...>: <why>" on stderr, where why is detail when it
+ * is not NULL or empty and weft_strerror(err) otherwise, and returns
+ * weft__exit_code(err) (WEFT_EXIT_FAIL when err is 0).
+ */
+int	weft__fail(int err, const char *detail, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Prints "weft: <fmt...>" on stderr and returns WEFT_EXIT_USAGE. */
+int	weft__usage_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* Prints "usage: <usage>" on stderr and returns WEFT_EXIT_USAGE. */
+int	weft__usage(const char *usage);
+
+/*
+ * Handles what a command's getopt_long() returned for the common options
+ * ('q', 'h', WEFT_OPT_HOME, WEFT_OPT_JSON) and for errors (':' and '?',
+ * with an optstring that starts with ':'). Returns WEFT_OPT_CONTINUE
+ * to go on parsing, or the exit code to return: 0 after printing the
+ * usage for -h, WEFT_EXIT_USAGE after an error line and the usage.
+ */
+int	weft__opt(struct weft_cli *cli, int ch, char **argv,
+	    const char *usage);
+
+/*
+ * Resolves cli->home from --home, $WEFT_HOME, $XDG_DATA_HOME or $HOME.
+ * Prints the error itself and returns an exit code, or 0.
+ */
+int	weft__home(struct weft_cli *cli);
+
+/*
+ * Each command gets argv[0] = its own name and returns an exit code.
+ * "-h"/"--help" prints its usage on stdout and returns 0.
+ */
+int	cmd_init(struct weft_cli *cli, int argc, char **argv);
+int	cmd_id(struct weft_cli *cli, int argc, char **argv);
+int	cmd_status(struct weft_cli *cli, int argc, char **argv);
+int	cmd_publish(struct weft_cli *cli, int argc, char **argv);
+int	cmd_update(struct weft_cli *cli, int argc, char **argv);
+int	cmd_fork(struct weft_cli *cli, int argc, char **argv);
+int	cmd_show(struct weft_cli *cli, int argc, char **argv);
+int	cmd_log(struct weft_cli *cli, int argc, char **argv);
+int	cmd_tree(struct weft_cli *cli, int argc, char **argv);
+int	cmd_ls(struct weft_cli *cli, int argc, char **argv);
+int	cmd_search(struct weft_cli *cli, int argc, char **argv);
+int	cmd_get(struct weft_cli *cli, int argc, char **argv);
+int	cmd_library(struct weft_cli *cli, int argc, char **argv);
+int	cmd_verify(struct weft_cli *cli, int argc, char **argv);
+
+#endif

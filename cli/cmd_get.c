@@ -1,0 +1,621 @@
+/*
+ * weft get: fetch a design's files into a directory (control op "get").
+ *
+ * The daemon's file list and bytes are untrusted, and so is whatever is
+ * already in the target directory. Every path is checked with
+ * weft_path_check(); directories are created and entered with
+ * mkdirat()/openat(O_NOFOLLOW) relative to an fd of the target, so neither
+ * a "../" path nor a symlink planted inside the target can redirect a
+ * write. Each file is written to a temporary name while its BLAKE2b-256
+ * is computed; only when every file matched its hash and the daemon said
+ * "done" are they renamed into place. On any failure the temporary files
+ * and the directories this run created are removed.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+#include "paths.h"
+
+static const char usage[] =
+    "weft get DESIGN [-o DIR] [--rev REV] [--force]";
+
+#define TMP_NAME_MAX	48
+
+struct get_file {
+	char		*path;
+	uint64_t	 size;
+	uint8_t		 hash[32];
+	char		 tmp[TMP_NAME_MAX];	/* temp name, once created */
+};
+
+struct getter {
+	const struct weft_cli	*cli;
+	const char		*dir;		/* as given or derived */
+	int			 root;		/* O_DIRECTORY fd of dir */
+	bool			 made_root;	/* this run created dir */
+	bool			 force;
+	struct get_file		*files;
+	uint32_t		 nfiles;
+	uint64_t		 total;
+	char			**made;		/* directories created */
+	size_t			 nmade;
+	/* the file being written */
+	uint32_t		 cur;
+	uint64_t		 left;
+	int			 fd;
+	crypto_generichash_state hs;
+	struct weft_progress	 progress;
+	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
+};
+
+static void
+getter_release(struct getter *g)
+{
+	for (uint32_t i = 0; i < g->nfiles; i++)
+		free(g->files[i].path);
+	free(g->files);
+	for (size_t i = 0; i < g->nmade; i++)
+		free(g->made[i]);
+	free(g->made);
+	if (g->fd != -1)
+		close(g->fd);
+	if (g->root != -1)
+		close(g->root);
+}
+
+/* Remembers that the directory path[0..n) was created by this run. */
+static int
+note_made(struct getter *g, const char *path, size_t n)
+{
+	char	**v;
+
+	v = realloc(g->made, (g->nmade + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	g->made = v;
+	v[g->nmade] = strndup(path, n);
+	if (v[g->nmade] == NULL)
+		return -ENOMEM;
+	g->nmade++;
+	return 0;
+}
+
+/*
+ * Opens the directory holding path's last component, below g->root, never
+ * following a symlink. With create, missing directories are made (0755)
+ * and remembered. *leaf gets the offset of the last component. Returns an
+ * fd (the caller closes it) or -errno.
+ */
+static int
+open_parent(struct getter *g, const char *path, bool create, size_t *leaf)
+{
+	char		 comp[WEFT_PATH_MAX + 1];
+	const char	*p = path, *slash;
+	size_t		 n;
+	int		 fd, nfd, err;
+
+	fd = dup(g->root);
+	if (fd == -1)
+		return -errno;
+	while ((slash = strchr(p, '/')) != NULL) {
+		n = (size_t)(slash - p);
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (create) {
+			if (mkdirat(fd, comp, 0755) == 0) {
+				err = note_made(g, path, (size_t)(slash - path));
+				if (err) {
+					close(fd);
+					return err;
+				}
+			} else if (errno != EEXIST) {
+				err = -errno;
+				close(fd);
+				return err;
+			}
+		}
+		nfd = openat(fd, comp,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = -errno;
+		close(fd);
+		if (nfd == -1)
+			return err;
+		fd = nfd;
+		p = slash + 1;
+	}
+	*leaf = (size_t)(p - path);
+	return fd;
+}
+
+/* Removes temp files and the directories this run made, newest first. */
+static void
+cleanup(struct getter *g)
+{
+	size_t	leaf;
+	int	pfd;
+
+	if (g->fd != -1) {
+		close(g->fd);
+		g->fd = -1;
+	}
+	for (uint32_t i = 0; i < g->nfiles; i++) {
+		if (g->files[i].tmp[0] == '\0')
+			continue;
+		pfd = open_parent(g, g->files[i].path, false, &leaf);
+		if (pfd >= 0) {
+			unlinkat(pfd, g->files[i].tmp, 0);
+			close(pfd);
+		}
+		g->files[i].tmp[0] = '\0';
+	}
+	for (size_t i = g->nmade; i-- > 0;) {
+		pfd = open_parent(g, g->made[i], false, &leaf);
+		if (pfd >= 0) {
+			unlinkat(pfd, g->made[i] + leaf, AT_REMOVEDIR);
+			close(pfd);
+		}
+	}
+	if (g->made_root) {
+		close(g->root);
+		g->root = -1;
+		rmdir(g->dir);
+	}
+}
+
+/* Reads and checks the file list of the first reply. */
+static int
+read_files(struct getter *g, const struct weft_obj *list)
+{
+	const struct weft_obj	*o;
+	struct get_file		*f;
+
+	if (weft_obj_type(list) != WEFT_OBJ_ARRAY ||
+	    weft_obj_len(list) > WEFT_FILES_MAX)
+		return WEFT_EPROTO;
+	g->nfiles = 0;
+	g->files = calloc(weft_obj_len(list) + 1, sizeof(*g->files));
+	if (g->files == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < weft_obj_len(list); i++) {
+		o = weft_obj_at(list, i);
+		f = &g->files[i];
+		if (weft_obj_strdup(weft_obj_get(o, "path"), &f->path) != 0)
+			return WEFT_EPROTO;
+		g->nfiles++;
+		if (weft_obj_uint(weft_obj_get(o, "size"), &f->size) != 0 ||
+		    f->size > WEFT_FILE_SIZE_MAX ||
+		    weft_obj_binn(weft_obj_get(o, "hash"), f->hash, 32) != 0)
+			return WEFT_EPROTO;
+		if (weft_path_check(f->path, strlen(f->path)) != 0) {
+			snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+			return WEFT_EBADPATH;
+		}
+		g->total += f->size;
+	}
+	return 0;
+}
+
+/*
+ * Refuses, before anything is written, a path given twice, a file where
+ * another path needs a directory, and (without --force) any file that
+ * exists already.
+ */
+static int
+precheck(struct getter *g)
+{
+	struct stat	 st;
+	const char	*a, *b;
+	size_t		 leaf, n;
+	int		 pfd;
+
+	for (uint32_t i = 0; i < g->nfiles; i++) {
+		a = g->files[i].path;
+		for (uint32_t k = 0; k < g->nfiles; k++) {
+			b = g->files[k].path;
+			n = strlen(a);
+			if (k != i && strncmp(a, b, n) == 0 &&
+			    (b[n] == '\0' || b[n] == '/')) {
+				snprintf(g->bad, sizeof(g->bad), "%s", b);
+				return WEFT_EBADPATH;
+			}
+		}
+		pfd = open_parent(g, a, false, &leaf);
+		if (pfd == -ENOENT)
+			continue;
+		if (pfd < 0) {
+			snprintf(g->bad, sizeof(g->bad), "%s", a);
+			return pfd;
+		}
+		if (fstatat(pfd, a + leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (!g->force || S_ISDIR(st.st_mode))) {
+			close(pfd);
+			snprintf(g->bad, sizeof(g->bad), "%s", a);
+			return S_ISDIR(st.st_mode) ? -EISDIR : WEFT_EEXISTS;
+		}
+		close(pfd);
+	}
+	return 0;
+}
+
+/* Creates the temp file of the current file and resets the hash. */
+static int
+file_begin(struct getter *g)
+{
+	struct get_file	*f = &g->files[g->cur];
+	size_t		 leaf;
+	int		 pfd, err = 0;
+
+	pfd = open_parent(g, f->path, true, &leaf);
+	if (pfd < 0) {
+		snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+		return pfd;
+	}
+	snprintf(f->tmp, sizeof(f->tmp), ".weft-get-%ld-%u.tmp",
+	    (long)getpid(), g->cur);
+	g->fd = openat(pfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (g->fd == -1) {
+		err = -errno;
+		f->tmp[0] = '\0';
+		snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+	}
+	close(pfd);
+	crypto_generichash_init(&g->hs, NULL, 0, 32);
+	g->left = f->size;
+	return err;
+}
+
+/* Closes the current file and checks its hash. */
+static int
+file_end(struct getter *g)
+{
+	struct get_file	*f = &g->files[g->cur];
+	uint8_t		 h[32];
+	int		 err = 0;
+
+	crypto_generichash_final(&g->hs, h, sizeof(h));
+	if (close(g->fd) == -1)
+		err = -errno;
+	g->fd = -1;
+	if (err == 0 && memcmp(h, f->hash, sizeof(h)) != 0)
+		err = WEFT_EBADHASH;
+	if (err)
+		snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+	g->cur++;
+	return err;
+}
+
+/* Finishes empty files at the current position, then opens the next. */
+static int
+advance(struct getter *g)
+{
+	int	err;
+
+	while (g->fd == -1 && g->cur < g->nfiles) {
+		err = file_begin(g);
+		if (err)
+			return err;
+		if (g->left > 0)
+			break;
+		err = file_end(g);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Consumes one data frame's bytes. */
+static int
+on_data(struct getter *g, const uint8_t *p, size_t n)
+{
+	size_t	k;
+	int	err;
+
+	while (n > 0) {
+		err = advance(g);
+		if (err)
+			return err;
+		if (g->fd == -1)
+			return WEFT_EPROTO;	/* more bytes than files */
+		k = n < g->left ? n : (size_t)g->left;
+		err = write_full(g->fd, p, k);
+		if (err) {
+			snprintf(g->bad, sizeof(g->bad), "%s",
+			    g->files[g->cur].path);
+			return err;
+		}
+		crypto_generichash_update(&g->hs, p, k);
+		out_progress_add(&g->progress, k);
+		g->left -= k;
+		p += k;
+		n -= k;
+		if (g->left == 0) {
+			err = file_end(g);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Moves every temp file to its name. */
+static int
+commit(struct getter *g)
+{
+	struct get_file	*f;
+	size_t		 leaf;
+	int		 pfd, rc;
+
+	for (uint32_t i = 0; i < g->nfiles; i++) {
+		f = &g->files[i];
+		pfd = open_parent(g, f->path, false, &leaf);
+		if (pfd < 0) {
+			snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+			return pfd;
+		}
+		if (g->force)
+			rc = renameat(pfd, f->tmp, pfd, f->path + leaf);
+		else {
+			/* link + unlink: never replaces a file made since. */
+			rc = linkat(pfd, f->tmp, pfd, f->path + leaf, 0);
+			if (rc == 0)
+				unlinkat(pfd, f->tmp, 0);
+		}
+		if (rc == -1) {
+			rc = -errno;
+			close(pfd);
+			snprintf(g->bad, sizeof(g->bad), "%s", f->path);
+			return rc == -EEXIST ? WEFT_EEXISTS : rc;
+		}
+		close(pfd);
+		f->tmp[0] = '\0';
+	}
+	return 0;
+}
+
+static int
+open_root(struct getter *g)
+{
+	if (mkdir(g->dir, 0755) == 0)
+		g->made_root = true;
+	else if (errno != EEXIST)
+		return -errno;
+	g->root = open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (g->root == -1)
+		return -errno;
+	return 0;
+}
+
+static void
+print_result(const struct getter *g, const uint8_t design[32],
+    const uint8_t rev[32])
+{
+	char	hex[65];
+	json_t	*j, *a, *o;
+
+	if (g->cli->json) {
+		j = json_object();
+		json_object_set_new(j, "design", out_json_id(design));
+		json_object_set_new(j, "rev", out_json_id(rev));
+		json_object_set_new(j, "dir", out_json_str(g->dir,
+		    strlen(g->dir)));
+		a = json_array();
+		for (uint32_t i = 0; i < g->nfiles; i++) {
+			o = json_object();
+			json_object_set_new(o, "path", out_json_str(
+			    g->files[i].path, strlen(g->files[i].path)));
+			json_object_set_new(o, "size",
+			    json_integer((json_int_t)g->files[i].size));
+			json_object_set_new(o, "hash",
+			    out_json_id(g->files[i].hash));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(j, "files", a);
+		out_json_print(j);
+	} else if (g->cli->quiet)
+		printf("%s\n", g->dir);
+	else {
+		out_hex(hex, rev);
+		printf("fetched %u file%s (%.1f MB) of revision %s into '",
+		    g->nfiles, g->nfiles == 1 ? "" : "s",
+		    (double)g->total / 1e6, hex);
+		out_text(stdout, g->dir, strlen(g->dir), true);
+		printf("'\n");
+	}
+}
+
+static int
+fail_file(struct getter *g, int err, const char *detail)
+{
+	const char	*d = g->dir;
+
+	if (err == WEFT_EEXISTS)
+		return weft__fail(err, "use --force to overwrite it",
+		    "'%s/%s' already exists", d, g->bad);
+	if (err == WEFT_EBADHASH)
+		return weft__fail(err, NULL, "'%s/%s' does not match its hash",
+		    d, g->bad);
+	if (err == WEFT_EBADPATH)
+		return weft__fail(WEFT_EPROTO, "bad or conflicting path",
+		    "cannot write '%s'", g->bad);
+	if (g->bad[0] != '\0')
+		return weft__fail(err, detail, "cannot write '%s/%s'", d,
+		    g->bad);
+	return weft__fail(err, detail, "cannot get into '%s'", d);
+}
+
+static int
+run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
+    const char *rev)
+{
+	const struct weft_obj	*r;
+	const uint8_t		*data;
+	const char		*title;
+	size_t			 n;
+	uint8_t			 did[32], rid[32];
+	char			 slug[80], hex[65];
+	bool			 done = false;
+	int			 err;
+
+	err = weft_ctl_client_op(c, &r, "get", "design", design, "rev", rev,
+	    (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot get '%s'", design);
+	if (weft_obj_binn(weft_obj_get(r, "rev"), rid, 32) != 0 ||
+	    weft_obj_binn(weft_obj_get(r, "design"), did, 32) != 0 ||
+	    weft_obj_str(weft_obj_get(r, "title"), &title, &n) != 0)
+		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to get");
+	err = read_files(g, weft_obj_get(r, "files"));
+	if (err == WEFT_EBADPATH)
+		return weft__fail(WEFT_EPROTO, NULL, "weftd sent a bad path "
+		    "'%s'", g->bad);
+	if (err)
+		return weft__fail(err, NULL, "malformed reply to get");
+	if (g->dir == NULL) {
+		weft__slug(title, n, slug, sizeof(slug));
+		if (slug[0] == '\0') {
+			out_hex(hex, did);
+			snprintf(slug, sizeof(slug), "%s", hex);
+		}
+		g->dir = slug;
+	}
+	err = open_root(g);
+	if (err)
+		return weft__fail(err, NULL, "cannot create '%s'", g->dir);
+	err = precheck(g);
+	if (err)
+		goto fail;
+	out_progress_init(&g->progress, "fetching", g->total,
+	    !g->cli->quiet && isatty(STDERR_FILENO));
+	while (!done) {
+		err = weft_ctl_client_recv(c, &r);
+		if (err)
+			goto fail;
+		if (weft_obj_bool(weft_obj_get(r, "done"), &done) == 0) {
+			if (!done) {
+				err = WEFT_EPROTO;
+				goto fail;
+			}
+			continue;
+		}
+		if (weft_obj_bin(weft_obj_get(r, "data"), &data, &n) != 0) {
+			err = WEFT_EPROTO;
+			goto fail;
+		}
+		err = on_data(g, data, n);
+		if (err)
+			goto fail;
+	}
+	/* Trailing empty files carry no bytes. */
+	err = advance(g);
+	if (err == 0 && (g->cur != g->nfiles || g->fd != -1))
+		err = WEFT_EPROTO;	/* done before all the bytes came */
+	if (err == 0)
+		err = commit(g);
+	if (err)
+		goto fail;
+	out_progress_end(&g->progress);
+	print_result(g, did, rid);
+	return WEFT_EXIT_OK;
+fail:
+	out_progress_end(&g->progress);
+	cleanup(g);
+	if (err == WEFT_EPROTO && c->error[0] == '\0')
+		return weft__fail(err, NULL, "malformed reply to get");
+	if (c->error[0] != '\0')
+		return weft__fail(err, c->error, "cannot get '%s'", design);
+	return fail_file(g, err, NULL);
+}
+
+int
+cmd_get(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "rev", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct getter			 g;
+	const char			*design, *rev = NULL;
+	int				 ch, rc;
+
+	memset(&g, 0, sizeof(g));
+	g.cli = cli;
+	g.root = g.fd = -1;
+	while ((ch = getopt_long(argc, argv, ":hqo:r:f", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			g.dir = optarg;
+			break;
+		case 'r':
+			rev = optarg;
+			break;
+		case 'f':
+			g.force = true;
+			break;
+		default:
+			rc = weft__opt(cli, ch, argv, usage);
+			if (rc != WEFT_OPT_CONTINUE)
+				return rc;
+		}
+	}
+	if (argc - optind != 1)
+		return weft__usage(usage);
+	design = argv[optind];
+	if (!weft__id_ok(design))
+		return weft__usage_error("malformed design id '%s': give 8 to "
+		    "64 hex digits", design);
+	if (rev != NULL && !weft__id_ok(rev))
+		return weft__usage_error("malformed revision id '%s': give 8 "
+		    "to 64 hex digits", rev);
+	if (g.dir != NULL && g.dir[0] == '\0')
+		return weft__usage_error("the output directory must not be "
+		    "empty");
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	rc = run_get(&g, &c, design, rev);
+	getter_release(&g);
+	weft_ctl_client_close(&c);
+	return rc;
+}

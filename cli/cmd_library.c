@@ -1,0 +1,255 @@
+/*
+ * weft library: libraries are community collections of designs kept by
+ * maintainers. "create" makes a lib record by the local author, "add" and
+ * "remove" make entry records, "ls" lists the designs a library holds
+ * (control ops library_create, library_add, library_remove, library_ls).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+#include "paths.h"
+
+static const char usage[] =
+    "weft library create NAME [--description D]\n"
+    "       weft library add LIB DESIGN\n"
+    "       weft library remove LIB DESIGN\n"
+    "       weft library ls LIB";
+static const char create_usage[] = "weft library create NAME "
+    "[--description D]";
+static const char add_usage[] = "weft library add LIB DESIGN";
+static const char remove_usage[] = "weft library remove LIB DESIGN";
+static const char ls_usage[] = "weft library ls LIB";
+
+/* Parses a subcommand's options (only --description for create). */
+static int
+parse(struct weft_cli *cli, int argc, char **argv, const char *sub_usage,
+    const char **description, int nargs)
+{
+	static const struct option	 opts[] = {
+		{ "description", required_argument, NULL, 'd' },
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":hqd:", opts, NULL)) != -1) {
+		if (ch == 'd' && description != NULL) {
+			*description = optarg;
+			continue;
+		}
+		rc = weft__opt(cli, ch == 'd' ? '?' : ch, argv, sub_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != nargs)
+		return weft__usage(sub_usage);
+	for (int i = optind; i < argc && description == NULL; i++)
+		if (!weft__id_ok(argv[i]))
+			return weft__usage_error("malformed id '%s': give 8 "
+			    "to 64 hex digits", argv[i]);
+	return WEFT_OPT_CONTINUE;
+}
+
+static int
+print_id(const struct weft_cli *cli, const struct weft_obj *r,
+    const char *verb, const char *op)
+{
+	uint8_t	id[32];
+	char	hex[65];
+	json_t	*j;
+
+	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
+		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to %s",
+		    op);
+	out_hex(hex, id);
+	if (cli->json) {
+		j = json_object();
+		json_object_set_new(j, "id", out_json_id(id));
+		out_json_print(j);
+	} else if (cli->quiet)
+		printf("%s\n", hex);
+	else
+		printf("%s %s\n", verb, hex);
+	return WEFT_EXIT_OK;
+}
+
+static int
+lib_create(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
+    char **argv)
+{
+	const struct weft_obj	*r;
+	const char		*name, *desc = NULL;
+	int			 rc, err;
+
+	rc = parse(cli, argc, argv, create_usage, &desc, 1);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
+	name = argv[optind];
+	if (name[0] == '\0' || strlen(name) > WEFT_NAME_MAX ||
+	    !weft_utf8_valid(name, strlen(name)))
+		return weft__usage_error("the library name must be 1 to %d "
+		    "bytes of UTF-8 text", WEFT_NAME_MAX);
+	if (desc != NULL && (strlen(desc) > WEFT_DESC_MAX ||
+	    !weft_utf8_valid(desc, strlen(desc))))
+		return weft__usage_error("the description must be at most %d "
+		    "bytes of UTF-8 text", WEFT_DESC_MAX);
+	rc = weft__home(cli);
+	if (rc == 0)
+		rc = weft_ctl_client_connect(c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(c, &r, "library_create", "name", name,
+	    "description", desc, (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot create library '%s'",
+		    name);
+	return print_id(cli, r, "created library", "library_create");
+}
+
+static int
+lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
+    char **argv, bool add)
+{
+	const struct weft_obj	*r;
+	const char		*op = add ? "library_add" : "library_remove";
+	const char		*lib, *design;
+	int			 rc, err;
+
+	rc = parse(cli, argc, argv, add ? add_usage : remove_usage, NULL, 2);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
+	lib = argv[optind];
+	design = argv[optind + 1];
+	rc = weft__home(cli);
+	if (rc == 0)
+		rc = weft_ctl_client_connect(c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(c, &r, op, "lib", lib, "design", design,
+	    (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot %s '%s' %s library "
+		    "'%s'", add ? "add" : "remove", design,
+		    add ? "to" : "from", lib);
+	return print_id(cli, r, add ? "added with entry" :
+	    "removed with entry", op);
+}
+
+static int
+lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
+    char **argv)
+{
+	const struct weft_obj	*r, *m;
+	const char		*lib, *name;
+	size_t			 n;
+	uint8_t			 id[32];
+	char			 hex[65];
+	json_t			*a;
+	int			 rc, err;
+
+	rc = parse(cli, argc, argv, ls_usage, NULL, 1);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
+	lib = argv[optind];
+	rc = weft__home(cli);
+	if (rc == 0)
+		rc = weft_ctl_client_connect(c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(c, &r, "library_ls", "lib", lib,
+	    (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot list library '%s'",
+		    lib);
+	m = weft_obj_get(r, "maintainers");
+	if (weft_obj_binn(weft_obj_get(r, "lib"), id, 32) != 0 ||
+	    weft_obj_str(weft_obj_get(r, "name"), &name, &n) != 0 ||
+	    weft_obj_type(m) != WEFT_OBJ_ARRAY)
+		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to "
+		    "library_ls");
+	for (uint32_t i = 0; i < weft_obj_len(m); i++)
+		if (weft_obj_binn(weft_obj_at(m, i), id, 32) != 0)
+			return weft__fail(WEFT_EPROTO, NULL, "malformed reply "
+			    "to library_ls");
+	weft_obj_binn(weft_obj_get(r, "lib"), id, 32);
+	if (cli->json) {
+		/* {"lib", "name", "maintainers", "designs": [...]} */
+		printf("{\"lib\":\"");
+		out_hex(hex, id);
+		printf("%s\",\"name\":", hex);
+		a = out_json_str(name, n);
+		json_dumpf(a, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		json_decref(a);
+		printf(",\"maintainers\":[");
+		for (uint32_t i = 0; i < weft_obj_len(m); i++) {
+			weft_obj_binn(weft_obj_at(m, i), id, 32);
+			out_hex(hex, id);
+			printf("%s\"%s\"", i ? "," : "", hex);
+		}
+		printf("],\"designs\":");
+	} else if (!cli->quiet) {
+		out_hex(hex, id);
+		printf("library     %s\nname        ", hex);
+		out_text(stdout, name, n, true);
+		putchar('\n');
+		for (uint32_t i = 0; i < weft_obj_len(m); i++) {
+			weft_obj_binn(weft_obj_at(m, i), id, 32);
+			out_hex(hex, id);
+			printf("%-11s %s\n", i ? "" : "maintainers", hex);
+		}
+		putchar('\n');
+	}
+	rc = weft__print_summaries(cli, c, r, "library_ls");
+	if (rc == WEFT_EXIT_OK && cli->json) {
+		/* print_summaries ended the array with a newline. */
+		printf("}\n");
+	}
+	return rc;
+}
+
+int
+cmd_library(struct weft_cli *cli, int argc, char **argv)
+{
+	struct weft_ctl_client	c;
+	const char		*sub;
+	int			rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return WEFT_EXIT_USAGE;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+		printf("usage: %s\n", usage);
+		return WEFT_EXIT_OK;
+	}
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (strcmp(sub, "create") == 0)
+		rc = lib_create(cli, &c, argc - 1, argv + 1);
+	else if (strcmp(sub, "add") == 0)
+		rc = lib_entry(cli, &c, argc - 1, argv + 1, true);
+	else if (strcmp(sub, "remove") == 0)
+		rc = lib_entry(cli, &c, argc - 1, argv + 1, false);
+	else if (strcmp(sub, "ls") == 0)
+		rc = lib_ls(cli, &c, argc - 1, argv + 1);
+	else {
+		weft__usage_error("'%s' is not a library command", sub);
+		fprintf(stderr, "usage: %s\n", usage);
+		return WEFT_EXIT_USAGE;
+	}
+	weft_ctl_client_close(&c);
+	return rc;
+}

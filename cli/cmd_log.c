@@ -1,0 +1,252 @@
+/*
+ * weft log: the revisions of a design, newest first (control op "log").
+ * The daemon sends the envelopes oldest first, in one or more frames;
+ * each one is verified here before anything is printed, so a tampered
+ * store cannot show a forged history (exit code 5).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+#include "paths.h"
+
+static const char usage[] = "weft log DESIGN";
+
+struct rev {
+	uint8_t			id[32];
+	struct weft_record	rec;
+};
+
+struct revs {
+	struct rev	*v;
+	size_t		 n;
+	size_t		 cap;
+	uint8_t		 design[32];
+	uint8_t		(*heads)[32];
+	uint32_t	 nheads;
+};
+
+static void
+revs_release(struct revs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		weft_record_release(&l->v[i].rec);
+	free(l->v);
+	free(l->heads);
+}
+
+/* Verifies and appends one envelope. */
+static int
+revs_add(struct revs *l, const struct weft_obj *o, char bad[65])
+{
+	struct rev	*v;
+	const uint8_t	*env, *sig;
+	size_t		 len, cap;
+	int		 err;
+
+	err = weft_obj_bin(o, &env, &len);
+	if (err)
+		return WEFT_EPROTO;
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 16;
+		v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	v = &l->v[l->n];
+	weft_record_init(&v->rec);
+	err = weft_record_verify(env, len, &v->rec, v->id);
+	if (err == 0 && v->rec.type != WEFT_REC_REV)
+		err = WEFT_EBADFIELD;
+	if (err) {
+		weft_record_release(&v->rec);
+		/* Name the record by the hash of what was received. */
+		if (weft_record_open(env, len, &env, &len, &sig) == 0) {
+			weft_record_id(env, len, v->id);
+			out_hex(bad, v->id);
+		}
+		return err;
+	}
+	l->n++;
+	return 0;
+}
+
+static int
+read_first(struct revs *l, const struct weft_obj *r)
+{
+	const struct weft_obj	*h = weft_obj_get(r, "heads");
+
+	if (weft_obj_binn(weft_obj_get(r, "design"), l->design, 32) != 0 ||
+	    weft_obj_type(h) != WEFT_OBJ_ARRAY)
+		return WEFT_EPROTO;
+	l->nheads = weft_obj_len(h);
+	l->heads = calloc(l->nheads ? l->nheads : 1, 32);
+	if (l->heads == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < l->nheads; i++)
+		if (weft_obj_binn(weft_obj_at(h, i), l->heads[i], 32) != 0)
+			return WEFT_EPROTO;
+	return 0;
+}
+
+static bool
+is_head(const struct revs *l, const uint8_t id[32])
+{
+	for (uint32_t i = 0; i < l->nheads; i++)
+		if (memcmp(l->heads[i], id, 32) == 0)
+			return true;
+	return false;
+}
+
+static void
+print_json(const struct revs *l)
+{
+	json_t	*j, *a, *o, *p;
+
+	j = json_object();
+	json_object_set_new(j, "design", out_json_id(l->design));
+	a = json_array();
+	for (uint32_t i = 0; i < l->nheads; i++)
+		json_array_append_new(a, out_json_id(l->heads[i]));
+	json_object_set_new(j, "heads", a);
+	a = json_array();
+	for (size_t i = l->n; i-- > 0;) {
+		const struct weft_record	*r = &l->v[i].rec;
+
+		o = json_object();
+		json_object_set_new(o, "id", out_json_id(l->v[i].id));
+		json_object_set_new(o, "ts", json_integer((json_int_t)r->ts));
+		out_json_date(o, "date", r->ts);
+		json_object_set_new(o, "author", out_json_id(r->author));
+		json_object_set_new(o, "title",
+		    out_json_str(r->title, strlen(r->title)));
+		json_object_set_new(o, "message",
+		    out_json_str(r->message, strlen(r->message)));
+		json_object_set_new(o, "files", json_integer(r->nfiles));
+		p = json_array();
+		for (uint32_t k = 0; k < r->prev.n; k++)
+			json_array_append_new(p, out_json_id(r->prev.ids[k]));
+		json_object_set_new(o, "prev", p);
+		json_object_set_new(o, "head",
+		    json_boolean(is_head(l, l->v[i].id)));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(j, "revisions", a);
+	out_json_print(j);
+}
+
+static void
+print_human(const struct revs *l, bool quiet)
+{
+	char		 hex[65], date[OUT_DATE_MAX];
+	const char	*text;
+
+	for (size_t i = l->n; i-- > 0;) {
+		const struct weft_record	*r = &l->v[i].rec;
+
+		out_hex(hex, l->v[i].id);
+		if (quiet) {
+			printf("%s\n", hex);
+			continue;
+		}
+		printf("revision %s%s\n", hex,
+		    is_head(l, l->v[i].id) ? " (head)" : "");
+		out_hex(hex, r->author);
+		out_date(date, r->ts);
+		printf("author   %s\ndate     %s UTC\nfiles    %" PRIu32 "\n\n"
+		    "    ", hex, date, r->nfiles);
+		text = r->message != NULL && r->message[0] != '\0' ?
+		    r->message : r->title;
+		out_text(stdout, text, strlen(text), true);
+		printf("\n%s", i > 0 ? "\n" : "");
+	}
+}
+
+int
+cmd_log(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct revs			 l;
+	const struct weft_obj		*r, *items;
+	const char			*design;
+	char				 bad[65] = "";
+	int				 ch, rc, err;
+	bool				 first = true;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1)
+		return weft__usage(usage);
+	design = argv[optind];
+	if (!weft__id_ok(design))
+		return weft__usage_error("malformed design id '%s': give 8 to "
+		    "64 hex digits", design);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	memset(&l, 0, sizeof(l));
+	err = weft_ctl_client_op(&c, &r, "log", "design", design,
+	    (const char *)NULL);
+	for (;;) {
+		if (err) {
+			rc = weft__fail(err, c.error, "cannot read the log of "
+			    "'%s'", design);
+			goto out;
+		}
+		if (first) {
+			err = read_first(&l, r);
+			first = false;
+		}
+		items = weft_obj_get(r, "items");
+		if (err == 0 && weft_obj_type(items) != WEFT_OBJ_ARRAY)
+			err = WEFT_EPROTO;
+		for (uint32_t i = 0; err == 0 && i < weft_obj_len(items); i++)
+			err = revs_add(&l, weft_obj_at(items, i), bad);
+		if (err && bad[0] != '\0') {
+			weft__fail(err, NULL, "revision %s does not verify",
+			    bad);
+			rc = WEFT_EXIT_VERIFY;
+			goto out;
+		}
+		if (err) {
+			rc = weft__fail(err, NULL, "malformed reply to log");
+			goto out;
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(&c, &r);
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json)
+		print_json(&l);
+	else
+		print_human(&l, cli->quiet);
+out:
+	revs_release(&l);
+	weft_ctl_client_close(&c);
+	return rc;
+}

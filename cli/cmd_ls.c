@@ -1,0 +1,207 @@
+/*
+ * weft ls and weft search: lists of design summaries (control ops "ls"
+ * and "search"). Output is streamed: each summary is printed as soon as
+ * it is decoded, JSON included ("[", one json_dumpf per item, "]"), so a
+ * node with 100,000 designs never holds one huge document, and stdout
+ * gets a large buffer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+#include "paths.h"
+
+static const char ls_usage[] = "weft ls [--author A] [--tag T]";
+static const char search_usage[] = "weft search QUERY...";
+
+#define STDOUT_BUF	(1024 * 1024)
+#define QUERY_MAX	1024
+
+/*
+ * Prints one summary. For JSON, *n counts the items printed so far (for
+ * the commas). Returns 0 or WEFT_EPROTO.
+ */
+static int
+print_item(const struct weft_cli *cli, const struct weft_obj *o, size_t *n)
+{
+	json_t	*j;
+	uint8_t	 id[32];
+	char	 hex[65];
+	int	 rc;
+
+	if (cli->json) {
+		j = out_summary_json(o);
+		if (j == NULL)
+			return WEFT_EPROTO;
+		if (*n > 0)
+			putchar(',');
+		rc = json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(j);
+		if (rc != 0)
+			return -EIO;
+	} else if (cli->quiet) {
+		if (weft_obj_binn(weft_obj_get(o, "design"), id, 32) != 0)
+			return WEFT_EPROTO;
+		out_hex(hex, id);
+		puts(hex);
+	} else if (out_summary_line(stdout, o) != 0)
+		return WEFT_EPROTO;
+	(*n)++;
+	return 0;
+}
+
+int
+weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
+    const struct weft_obj *r, const char *what)
+{
+	const struct weft_obj	*items;
+	size_t			 n = 0;
+	int			 err;
+
+	if (cli->json)
+		putchar('[');
+	for (;;) {
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY) {
+			err = WEFT_EPROTO;
+			goto fail;
+		}
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			err = print_item(cli, weft_obj_at(items, i), &n);
+			if (err)
+				goto fail;
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(c, &r);
+		if (err)
+			goto fail;
+	}
+	if (cli->json)
+		puts("]");
+	return WEFT_EXIT_OK;
+fail:
+	/* Whatever was printed is incomplete; end the line at least. */
+	if (n > 0 || cli->json)
+		putchar('\n');
+	if (err == WEFT_EPROTO && c->error[0] == '\0')
+		return weft__fail(err, NULL, "malformed reply to %s", what);
+	return weft__fail(err, c->error, "cannot %s", what);
+}
+
+static int
+list_main(struct weft_cli *cli, const char *op, const char *k1,
+    const char *v1, const char *k2, const char *v2)
+{
+	static char			 outbuf[STDOUT_BUF];
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r;
+	int				 rc, err;
+
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	/* Before any output: one write per megabyte, not per line. */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(&c, &r, op, k1, v1, k2, v2,
+	    (const char *)NULL);
+	if (err)
+		rc = weft__fail(err, c.error, "cannot %s", op);
+	else
+		rc = weft__print_summaries(cli, &c, r, op);
+	/* stdout's buffer is static: flush before main's exit does. */
+	fflush(stdout);
+	weft_ctl_client_close(&c);
+	return rc;
+}
+
+static bool
+author_ok(const char *s)
+{
+	return strlen(s) == 64 && weft__id_ok(s);
+}
+
+int
+cmd_ls(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "author", required_argument, NULL, 'a' },
+		{ "tag", required_argument, NULL, 't' },
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char			*author = NULL, *tag = NULL;
+	int				 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, ":hqa:t:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			author = optarg;
+			break;
+		case 't':
+			tag = optarg;
+			break;
+		default:
+			rc = weft__opt(cli, ch, argv, ls_usage);
+			if (rc != WEFT_OPT_CONTINUE)
+				return rc;
+		}
+	}
+	if (optind != argc)
+		return weft__usage(ls_usage);
+	if (author != NULL && !author_ok(author))
+		return weft__usage_error("malformed author id '%s': give 64 "
+		    "hex digits", author);
+	if (tag != NULL && tag[0] == '\0')
+		return weft__usage_error("the tag must not be empty");
+	return list_main(cli, "ls", "author", author, "tag", tag);
+}
+
+int
+cmd_search(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	char				 query[QUERY_MAX + 1];
+	size_t				 n = 0, k;
+	int				 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, search_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind == argc)
+		return weft__usage(search_usage);
+	/* "weft search red bracket" searches for both words. */
+	for (int i = optind; i < argc; i++) {
+		k = strlen(argv[i]);
+		if (n + k + 1 > QUERY_MAX)
+			return weft__usage_error("the query is too long (at "
+			    "most %d bytes)", QUERY_MAX);
+		if (n > 0)
+			query[n++] = ' ';
+		memcpy(query + n, argv[i], k);
+		n += k;
+	}
+	query[n] = '\0';
+	if (strspn(query, " \t") == n)
+		return weft__usage_error("the query must not be empty");
+	return list_main(cli, "search", "query", query, NULL, NULL);
+}

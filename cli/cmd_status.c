@@ -1,0 +1,144 @@
+/*
+ * weft status: the daemon's version, ids, home and store counters
+ * (control op "status").
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "weft/buf.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+
+static const char usage[] = "weft status";
+
+static const char *const counters[] = {
+	"records", "designs", "libs", "chunks", "chunk_bytes", "map_size",
+	"map_used", "uptime_ms",
+};
+#define NCOUNTERS	(sizeof(counters) / sizeof(counters[0]))
+
+static int
+print_json(const struct weft_obj *r, const uint8_t author[32],
+    const uint8_t node[32], const uint64_t val[NCOUNTERS])
+{
+	const char	*s;
+	size_t		 n;
+	json_t		*j;
+
+	j = json_object();
+	if (j == NULL)
+		return -ENOMEM;
+	weft_obj_str(weft_obj_get(r, "version"), &s, &n);
+	json_object_set_new(j, "version", out_json_str(s, n));
+	weft_obj_str(weft_obj_get(r, "home"), &s, &n);
+	json_object_set_new(j, "home", out_json_str(s, n));
+	json_object_set_new(j, "author", out_json_id(author));
+	json_object_set_new(j, "node", out_json_id(node));
+	for (size_t i = 0; i < NCOUNTERS; i++)
+		json_object_set_new(j, counters[i],
+		    json_integer((json_int_t)val[i]));
+	return out_json_print(j);
+}
+
+static void
+print_human(const struct weft_obj *r, const uint8_t author[32],
+    const uint8_t node[32], const uint64_t val[NCOUNTERS])
+{
+	const char	*s;
+	size_t		 n;
+	char		 hex[65];
+	uint64_t	 up = val[7] / 1000;
+
+	weft_obj_str(weft_obj_get(r, "version"), &s, &n);
+	printf("version      ");
+	out_text(stdout, s, n, true);
+	weft_obj_str(weft_obj_get(r, "home"), &s, &n);
+	printf("\nhome         ");
+	out_text(stdout, s, n, true);
+	out_hex(hex, author);
+	printf("\nauthor       %s\n", hex);
+	out_hex(hex, node);
+	printf("node         %s\n", hex);
+	printf("records      %" PRIu64 "\n", val[0]);
+	printf("designs      %" PRIu64 "\n", val[1]);
+	printf("libraries    %" PRIu64 "\n", val[2]);
+	printf("chunks       %" PRIu64 " (%.1f MB)\n", val[3],
+	    (double)val[4] / 1e6);
+	printf("store        %.1f MB used of %.1f MB\n", (double)val[6] / 1e6,
+	    (double)val[5] / 1e6);
+	printf("uptime       %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02"
+	    PRIu64 "\n", up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
+}
+
+int
+cmd_status(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct weft_buf			 req;
+	struct weft_pack		 pk;
+	const struct weft_obj		*r;
+	const char			*s;
+	size_t				 n;
+	uint8_t				 author[32], node[32];
+	uint64_t			 val[NCOUNTERS];
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return weft__usage(usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	weft_buf_init(&req, 64);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, "status", 0);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
+	if (err) {
+		rc = weft__fail(err, c.error, "cannot get status");
+		goto out;
+	}
+	err = weft_obj_binn(weft_obj_get(r, "author"), author, 32);
+	if (err == 0)
+		err = weft_obj_binn(weft_obj_get(r, "node"), node, 32);
+	if (err == 0)
+		err = weft_obj_str(weft_obj_get(r, "version"), &s, &n);
+	if (err == 0)
+		err = weft_obj_str(weft_obj_get(r, "home"), &s, &n);
+	for (size_t i = 0; err == 0 && i < NCOUNTERS; i++)
+		err = weft_obj_uint(weft_obj_get(r, counters[i]), &val[i]);
+	if (err) {
+		rc = weft__fail(WEFT_EPROTO, NULL, "malformed status reply");
+		goto out;
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json)
+		print_json(r, author, node, val);
+	else if (!cli->quiet)
+		print_human(r, author, node, val);
+out:
+	weft_buf_release(&req);
+	weft_ctl_client_close(&c);
+	return rc;
+}

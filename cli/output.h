@@ -1,0 +1,89 @@
+/*
+ * Output helpers for the CLI: error lines and exit codes, ids in hex,
+ * dates, terminal-safe strings, JSON values (jansson) and the progress bar.
+ *
+ * Strings that come from records are untrusted: human output passes them
+ * through out_text(), which replaces control characters so a title cannot
+ * drive the terminal; JSON output escapes them (jansson) and replaces bytes
+ * that are not UTF-8.
+ */
+#ifndef WEFT_CLI_OUTPUT_H
+#define WEFT_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct weft_cli;
+struct weft_ctl_client;
+struct weft_obj;
+
+#define OUT_DATE_MAX	32	/* "YYYY-MM-DD HH:MM" and ISO-8601 */
+
+/* 64 lowercase hex characters and a NUL for a 32-byte id. */
+void	out_hex(char out[65], const uint8_t id[32]);
+/* "YYYY-MM-DD HH:MM" in UTC for ms since the epoch. */
+void	out_date(char out[OUT_DATE_MAX], uint64_t ms);
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" for ms since the epoch. */
+void	out_iso(char out[OUT_DATE_MAX], uint64_t ms);
+
+/*
+ * Writes s[0..n) to f with C0 controls, DEL and C1 controls replaced by
+ * '?' (and, when oneline, newlines and tabs by spaces).
+ */
+void	out_text(FILE *f, const char *s, size_t n, bool oneline);
+
+/* A JSON string of s[0..n); invalid UTF-8 bytes become U+FFFD. */
+json_t	*out_json_str(const char *s, size_t n);
+/* A JSON string of 64 hex characters. */
+json_t	*out_json_id(const uint8_t id[32]);
+/* Sets key to a JSON string of the ISO date of ms. */
+void	out_json_date(json_t *obj, const char *key, uint64_t ms);
+/* Prints doc and a newline on stdout and drops the reference. */
+int	out_json_print(json_t *doc);
+
+/*
+ * A design summary (docs/proto/control.md "Summaries") as a JSON object,
+ * or NULL when o is malformed.
+ */
+json_t	*out_summary_json(const struct weft_obj *o);
+/*
+ * Prints a summary as one human line: id, updated date, revisions, title.
+ * Returns 0 or WEFT_EBADFIELD.
+ */
+int	out_summary_line(FILE *f, const struct weft_obj *o);
+
+/*
+ * Prints the summaries of a list reply (cmd_ls.c): r is the first frame,
+ * already received; later frames are read from c while "more" is true.
+ * Human lines, ids only with -q, or one JSON array streamed item by item.
+ * what names the operation in errors. Returns an exit code.
+ */
+int	weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
+	    const struct weft_obj *r, const char *what);
+
+/*
+ * A progress bar on stderr: "label  42% 12.0 MB / 28.5 MB  31.2 MB/s",
+ * redrawn at most ten times a second. Disabled (every call a no-op)
+ * unless enabled at init.
+ */
+struct weft_progress {
+	bool		 on;
+	const char	*label;
+	uint64_t	 total;
+	uint64_t	 done;
+	struct timespec	 start;
+	struct timespec	 last;
+};
+
+void	out_progress_init(struct weft_progress *p, const char *label,
+	    uint64_t total, bool enabled);
+void	out_progress_add(struct weft_progress *p, uint64_t n);
+/* Erases the bar (on success or failure). */
+void	out_progress_end(struct weft_progress *p);
+
+#endif

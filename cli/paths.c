@@ -1,0 +1,343 @@
+/*
+ * Collecting the files to publish, and small pure helpers (slug, default
+ * title, id argument check) kept apart from the commands so that unit
+ * tests can link them (tests/unit/test-cli-paths.c).
+ *
+ * Directories are walked with openat()/fdopendir() and every entry is
+ * looked at with fstatat(AT_SYMLINK_NOFOLLOW), so a symlink inside a
+ * published directory is never followed and cannot pull in files from
+ * elsewhere.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft/err.h"
+#include "weft/record.h"
+
+#include "paths.h"
+
+#define WALK_DEPTH_MAX	64
+
+void
+weft__src_init(struct weft_src_list *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void
+weft__src_release(struct weft_src_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].src);
+	}
+	free(l->v);
+	free(l->bad);
+	memset(l, 0, sizeof(*l));
+}
+
+static char *
+join(const char *a, const char *b)
+{
+	size_t	 na = strlen(a), nb = strlen(b);
+	char	*s;
+
+	if (na == 0)
+		return strdup(b);
+	s = malloc(na + nb + 2);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, a, na);
+	/* "dir/" + "f" must not become "dir//f". */
+	if (a[na - 1] != '/')
+		s[na++] = '/';
+	memcpy(s + na, b, nb + 1);
+	return s;
+}
+
+/* Adds one file; takes path and src (freed on failure). */
+static int
+push(struct weft_src_list *l, char *path, char *src, uint64_t size,
+    bool nofollow)
+{
+	struct weft_src_file	*v;
+	size_t			 cap;
+
+	if (path == NULL || src == NULL) {
+		free(path);
+		free(src);
+		return -ENOMEM;
+	}
+	if (l->n >= WEFT_FILES_MAX || size > WEFT_FILE_SIZE_MAX) {
+		free(path);
+		free(src);
+		return WEFT_ETOOBIG;
+	}
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 16;
+		v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL) {
+			free(path);
+			free(src);
+			return -ENOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].path = path;
+	l->v[l->n].src = src;
+	l->v[l->n].size = size;
+	l->v[l->n].nofollow = nofollow;
+	l->n++;
+	l->total += size;
+	return 0;
+}
+
+static void
+warn_skip(const char *src, const struct stat *st, bool quiet)
+{
+	if (quiet)
+		return;
+	fprintf(stderr, "weft: skipping '%s': %s\n", src,
+	    S_ISLNK(st->st_mode) ? "symbolic link" : "not a regular file");
+}
+
+/*
+ * Walks the directory open at dfd (consumed: closed on return). rel is the
+ * path of that directory inside the design ("" at the top), src the path
+ * to it on disk.
+ */
+static int
+walk(struct weft_src_list *l, int dfd, const char *rel, const char *src,
+    int depth, bool quiet)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		*crel = NULL, *csrc = NULL;
+	int		 fd, err = 0;
+
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		err = -errno;
+		close(dfd);
+		if (l->bad == NULL)
+			l->bad = strdup(src);
+		return err;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			err = -errno;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		crel = join(rel, de->d_name);
+		csrc = join(src, de->d_name);
+		if (crel == NULL || csrc == NULL) {
+			err = -ENOMEM;
+			break;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			err = -errno;
+			break;
+		}
+		if (S_ISREG(st.st_mode)) {
+			err = push(l, crel, csrc, (uint64_t)st.st_size, true);
+			crel = csrc = NULL;
+			if (err)
+				break;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			warn_skip(csrc, &st, quiet);
+			free(crel);
+			free(csrc);
+			crel = csrc = NULL;
+			continue;
+		}
+		if (depth >= WALK_DEPTH_MAX) {
+			err = WEFT_ETOOBIG;
+			break;
+		}
+		fd = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1) {
+			err = -errno;
+			break;
+		}
+		err = walk(l, fd, crel, csrc, depth + 1, quiet);
+		free(crel);
+		free(csrc);
+		crel = csrc = NULL;
+		if (err)
+			goto out;
+	}
+	if (err && l->bad == NULL) {
+		/* Name the entry at fault (or this directory). */
+		l->bad = csrc != NULL ? csrc : strdup(src);
+		csrc = NULL;
+	}
+out:
+	free(crel);
+	free(csrc);
+	closedir(d);
+	return err;
+}
+
+int
+weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
+    const char **bad)
+{
+	struct stat	 st;
+	const char	*base;
+	size_t		 n;
+	int		 fd;
+	const char	*dummy = NULL;
+	int		 err;
+
+	if (bad == NULL)
+		bad = &dummy;
+	*bad = arg;
+	/* A PATH named on the command line is followed, as cp -H does. */
+	if (stat(arg, &st) == -1)
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		n = strlen(arg);
+		while (n > 1 && arg[n - 1] == '/')
+			n--;
+		base = arg + n;
+		while (base > arg && base[-1] != '/')
+			base--;
+		return push(l, strndup(base, (size_t)(arg + n - base)),
+		    strdup(arg), (uint64_t)st.st_size, false);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warn_skip(arg, &st, quiet);
+		return 0;
+	}
+	fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -errno;
+	err = walk(l, fd, "", arg, 0, quiet);
+	if (err && l->bad != NULL)
+		*bad = l->bad;
+	return err;
+}
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	const struct weft_src_file	*fa = a, *fb = b;
+
+	/* strcmp compares as unsigned char: bytewise order. */
+	return strcmp(fa->path, fb->path);
+}
+
+int
+weft__src_finish(struct weft_src_list *l, const char **bad)
+{
+	*bad = NULL;
+	if (l->n == 0)
+		return WEFT_EUSAGE;
+	qsort(l->v, l->n, sizeof(l->v[0]), cmp_path);
+	for (size_t i = 0; i < l->n; i++) {
+		if (weft_path_check(l->v[i].path, strlen(l->v[i].path)) != 0) {
+			*bad = l->v[i].path;
+			return WEFT_EBADPATH;
+		}
+		if (i > 0 && strcmp(l->v[i - 1].path, l->v[i].path) == 0) {
+			*bad = l->v[i].path;
+			return WEFT_EEXISTS;
+		}
+	}
+	return 0;
+}
+
+void
+weft__slug(const char *title, size_t len, char *out, size_t outsz)
+{
+	size_t	n = 0, max = outsz ? outsz - 1 : 0;
+	bool	dash = false;
+
+	if (max > 64)
+		max = 64;
+	for (size_t i = 0; i < len && n < max; i++) {
+		char	c = title[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && n > 0) {
+				if (n + 2 > max)
+					break;
+				out[n++] = '-';
+			}
+			dash = false;
+			out[n++] = c;
+		} else
+			dash = true;
+	}
+	if (outsz)
+		out[n] = '\0';
+}
+
+char *
+weft__default_title(const char *arg, bool is_dir, char *out, size_t outsz)
+{
+	char		 real[PATH_MAX];
+	const char	*p = arg, *base, *dot = NULL;
+	size_t		 n;
+
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	base = p + n;
+	while (base > p && base[-1] != '/')
+		base--;
+	if ((p + n - base == 1 && base[0] == '.') ||
+	    (p + n - base == 2 && base[0] == '.' && base[1] == '.')) {
+		/* "." and ".." say nothing: use the directory's real name. */
+		if (realpath(arg, real) != NULL && strcmp(real, "/") != 0) {
+			p = real;
+			n = strlen(p);
+			base = strrchr(p, '/') + 1;
+		}
+	}
+	if (!is_dir) {
+		for (const char *q = base + 1; q < p + n; q++)
+			if (*q == '.')
+				dot = q;
+		if (dot != NULL)
+			n = (size_t)(dot - p);
+	}
+	snprintf(out, outsz, "%.*s", (int)(p + n - base), base);
+	return out;
+}
+
+bool
+weft__id_ok(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n < 8 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}

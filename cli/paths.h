@@ -1,0 +1,75 @@
+/*
+ * Local file handling for the CLI that needs no daemon: collecting the
+ * files to publish (struct weft_src_list), turning a title into a
+ * directory name (weft__slug) and checking id arguments.
+ *
+ * A PATH argument that is a directory contributes every regular file
+ * below it, named relative to it; a file contributes its basename. Inside
+ * directories, symlinks and special files are skipped (with a warning),
+ * never followed; a PATH given on the command line is followed, as
+ * "cp -H" does.
+ */
+#ifndef WEFT_CLI_PATHS_H
+#define WEFT_CLI_PATHS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct weft_src_file {
+	char		*path;		/* name in the design */
+	char		*src;		/* where to read it */
+	uint64_t	 size;		/* size when collected */
+	bool		 nofollow;	/* open src with O_NOFOLLOW */
+};
+
+struct weft_src_list {
+	struct weft_src_file	*v;
+	size_t			 n;
+	size_t			 cap;
+	uint64_t		 total;	/* sum of sizes */
+	char			*bad;	/* the entry a walk failed on */
+};
+
+void	weft__src_init(struct weft_src_list *l);
+void	weft__src_release(struct weft_src_list *l);
+
+/*
+ * Adds the files of one PATH argument. Skipped entries are reported on
+ * stderr unless quiet. Returns 0, -errno (-ENOENT when arg does not
+ * exist), WEFT_ETOOBIG (more than WEFT_FILES_MAX files, a file over
+ * WEFT_FILE_SIZE_MAX or directories nested too deep) or -ENOMEM. On
+ * failure *bad (if not NULL) points to the offending name (valid until
+ * the list is released, or arg itself).
+ */
+int	weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
+	    const char **bad);
+
+/*
+ * Sorts the files bytewise by path and checks them: at least one file,
+ * every path valid (weft_path_check), no path twice. Returns 0,
+ * WEFT_EUSAGE (empty), WEFT_EBADPATH or WEFT_EEXISTS (a duplicate), with
+ * *bad naming the path at fault.
+ */
+int	weft__src_finish(struct weft_src_list *l, const char **bad);
+
+/*
+ * Writes a directory name for a title into out: lowercase ASCII letters
+ * and digits, every other run of bytes becoming one '-', no leading or
+ * trailing '-', at most outsz - 1 (and at most 64) bytes. out is empty
+ * when the title has no letter or digit.
+ */
+void	weft__slug(const char *title, size_t len, char *out, size_t outsz);
+
+/*
+ * The default title for a PATH: its last component, without the
+ * extension when it is a file ("models/bracket.scad" -> "bracket").
+ * Writes into out (truncating) and returns out.
+ */
+char	*weft__default_title(const char *arg, bool is_dir, char *out,
+	    size_t outsz);
+
+/* True when s is 8 to 64 hex digits: an id or id prefix. */
+bool	weft__id_ok(const char *s);
+
+#endif
