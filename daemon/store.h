@@ -10,6 +10,8 @@
  * loop thread. Each call is one transaction; nothing is held between calls,
  * and results are copied out before the transaction ends. Writes commit
  * with LMDB's default durability: a 0 return means the data is on disk.
+ * A full map grows (doubling, up to 1 TiB) and the write is retried.
+ * The on-disk layout is docs/proto/store.md.
  */
 #ifndef WEFT_STORE_H
 #define WEFT_STORE_H
@@ -29,7 +31,8 @@ struct weft_store_opts {
 
 /*
  * Opens (creating if needed) the environment in directory dir, which must
- * exist. Runs mdb_reader_check. Returns 0, -errno or WEFT_ECORRUPT.
+ * exist. Runs mdb_reader_check. Returns 0, -errno, WEFT_EVERSION (an
+ * unknown store format) or WEFT_ECORRUPT; *sp is NULL on failure.
  */
 int	weft_store_open(struct weft_store **sp, const char *dir,
 	    const struct weft_store_opts *opts);
@@ -45,7 +48,9 @@ struct weft_chunk_put {
 
 /*
  * Stores n chunks in one transaction, skipping ids already present. The
- * caller has computed each id from the bytes (weft_hash). Returns 0 or an
+ * caller has computed each id from the bytes (weft_hash); the store checks
+ * it again before writing. Returns 0, WEFT_EBADHASH (an id does not match
+ * its bytes), WEFT_ETOOBIG (a chunk over WEFT_INDEX_MAX) or a store
  * error; nothing is written on error.
  */
 int	weft_store_chunks_put(struct weft_store *s,
@@ -66,7 +71,10 @@ int	weft_store_chunk_get(struct weft_store *s,
  * maintainer (the lib's author always is) and the design exists.
  * Returns 0 (stored), WEFT_EEXISTS (already present, nothing changed),
  * WEFT_EBADSIG, a decode error, WEFT_EDENIED (rights), WEFT_EMISSING
- * (a dependency is absent), or a store error. id (if not NULL) gets the id.
+ * (a dependency is absent), WEFT_EBADFIELD (a reference of the wrong kind:
+ * a prev of another design, a design id that is no genesis, an entry's lib
+ * that is no lib), or a store error. id (if not NULL) gets the id as soon
+ * as the envelope is verified, so also with WEFT_EEXISTS.
  */
 int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
 	    size_t len, uint8_t id[WEFT_ID_BYTES]);
@@ -95,12 +103,19 @@ int	weft_store_rev_design(struct weft_store *s,
 
 /*
  * Called once per item; a non-zero return stops the walk and is returned
- * by the walking function. The pointers are valid only during the call.
+ * by the walking function. The pointers point into the map and are valid
+ * only during the call. The callback runs inside the store's read
+ * transaction: it must not call back into the store (a write that grows
+ * the map would wait for this very transaction to end).
  */
 typedef int weft_store_item_cb(void *arg, const uint8_t id[WEFT_ID_BYTES],
     const uint8_t *data, size_t len);
 
-/* Every revision of a design, oldest first by (ts, id): data = envelope. */
+/*
+ * Every revision of a design, oldest first by (ts, id): data = envelope.
+ * This and the two walks below return WEFT_ENOTFOUND when design is not a
+ * stored design id.
+ */
 int	weft_store_design_revs(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
 	    void *arg);
@@ -117,10 +132,13 @@ int	weft_store_design_remixes(struct weft_store *s,
 	    void *arg);
 
 /*
- * Design summaries: data is a msgpack map, exactly the "ls" item of
- * docs/PROTOCOL.md: {design, head, author, title, license, tags, created,
- * updated, revs, heads}, kept up to date at each ingest. ls walks designs
- * oldest first; author and tag (either may be NULL) filter.
+ * Design summaries: data is a msgpack map, exactly the "Summaries" item of
+ * docs/proto/control.md: {design, head, author, title, license, tags,
+ * created, updated, revs, heads}, kept up to date at each ingest; the
+ * summary of an unknown design is WEFT_ENOTFOUND. weft_store_designs()
+ * walks designs oldest first by (created, design); author (32 bytes) and
+ * tag (exact, ASCII case-insensitive, against the newest head's tags)
+ * filter, and either may be NULL.
  */
 int	weft_store_design_summary(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out);
@@ -129,16 +147,19 @@ int	weft_store_designs(struct weft_store *s,
 	    weft_store_item_cb *cb, void *arg);
 /*
  * Full-text search over titles, descriptions and tags of every design's
- * latest head: the query is split into words (letters and digits, folded
- * to lower case); a design matches when it contains every word (the last
- * one as a prefix). Calls cb with summaries, like weft_store_designs().
+ * latest head: the query is split into words (runs of ASCII letters and
+ * digits and bytes >= 0x80, ASCII folded to lower case, at least 2 and at
+ * most 64 bytes: docs/proto/store.md); a design matches when it contains
+ * every word (the last one as a prefix). Calls cb with summaries, oldest
+ * design first, each once. WEFT_EUSAGE when the query has no words.
  */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);
 
 /*
  * The designs a library currently holds (the latest entry per design by
- * (ts, id) is an add): id = design id, data = its summary.
+ * (ts, id) is an add): id = design id, data = its summary, in design id
+ * order. WEFT_ENOTFOUND when lib is not a stored library.
  */
 int	weft_store_lib_designs(struct weft_store *s,
 	    const uint8_t lib[WEFT_ID_BYTES], weft_store_item_cb *cb,
@@ -154,12 +175,20 @@ struct weft_store_stats {
 	uint64_t	map_used;
 };
 
+/*
+ * Counts of stored records, designs, libraries and chunks, the bytes of all
+ * chunks, the map size and the bytes in use (last page + 1, times the page
+ * size). Returns 0 or a store error.
+ */
 int	weft_store_stats(struct weft_store *s, struct weft_store_stats *st);
 
 /*
  * Re-checks every record (signature, id, fields) and every chunk (id ==
  * BLAKE2b-256 of bytes). cb is called for each bad item with kind "record"
- * or "chunk" and the error; counts go to *records and *chunks.
+ * or "chunk" and the error (WEFT_EBADHASH when the id does not match, else
+ * the decode or signature error); counts of checked items go to *records
+ * and *chunks (either may be NULL). The walk uses short read transactions
+ * and calls cb between them, outside any transaction.
  */
 typedef void weft_store_bad_cb(void *arg, const char *kind,
     const uint8_t id[WEFT_ID_BYTES], int err);
