@@ -847,6 +847,7 @@ weft_record_decode_body(const uint8_t *body, size_t len,
 	struct weft_buf	b;
 	int		err;
 
+	weft_record_init(r);
 	if (len > BODY_MAX)
 		return WEFT_ETOOBIG;
 	err = weft_msg_decode(&m, body, len);

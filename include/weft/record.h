@@ -144,7 +144,8 @@ int	weft_record_open(const uint8_t *env, size_t len,
 
 /*
  * Strictly decodes a body into r (which the caller then releases, even on
- * failure). Returns 0, WEFT_EPROTO (not canonical msgpack), WEFT_EBADFIELD,
+ * failure). r is initialised first, so it need not be, but anything it
+ * held is not freed. Returns 0, WEFT_EPROTO (not canonical msgpack), WEFT_EBADFIELD,
  * WEFT_EBADPATH, WEFT_EBADLICENSE, WEFT_ETOOBIG or -ENOMEM.
  */
 int	weft_record_decode_body(const uint8_t *body, size_t len,
