@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1051,6 +1053,119 @@ test_map_growth(void **state)
 	free(data);
 }
 
+struct writer {
+	struct weft_store	*s;
+	uint8_t			 seed;
+	int			 err;
+};
+
+#define THREAD_CHUNKS	48
+#define THREAD_CSZ	(64 * 1024)
+
+static void
+thread_chunk(uint8_t seed, int i, uint8_t *p)
+{
+	for (int j = 0; j < THREAD_CSZ; j += 4) {
+		p[j] = seed;
+		p[j + 1] = (uint8_t)i;
+		p[j + 2] = (uint8_t)(j >> 8);
+		p[j + 3] = (uint8_t)(j >> 16);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer		*w = arg;
+	struct weft_chunk_put	 c;
+	uint8_t			*p;
+
+	p = malloc(THREAD_CSZ);
+	if (p == NULL) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	for (int i = 0; i < THREAD_CHUNKS && w->err == 0; i++) {
+		thread_chunk(w->seed, i, p);
+		c.data = p;
+		c.len = THREAD_CSZ;
+		weft_hash(p, THREAD_CSZ, c.id);
+		w->err = weft_store_chunks_put(w->s, &c, 1);
+	}
+	free(p);
+	return NULL;
+}
+
+struct reader {
+	struct weft_store	*s;
+	atomic_int		 stop;
+	int			 err;
+	unsigned		 rounds;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader		*r = arg;
+	struct weft_store_stats	 st;
+	uint8_t			 id[32] = { 0 };
+	int			 err;
+
+	while (!atomic_load(&r->stop) && r->err == 0) {
+		r->err = weft_store_stats(r->s, &st);
+		err = weft_store_chunk_has(r->s, id);
+		if (r->err == 0 && err != WEFT_ENOTFOUND)
+			r->err = err;
+		r->rounds++;
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_store_opts	 o = { .map_size = MIB };
+	struct writer		 w[2] = { { .seed = 1 }, { .seed = 2 } };
+	struct reader		 rd = { .err = 0 };
+	struct weft_store_stats	 st;
+	pthread_t		 t[3];
+	uint8_t			*p, id[32];
+
+	/* Two writers grow a 1 MiB map while a reader keeps reading. */
+	reopen(f, &o);
+	rd.s = f->s;
+	atomic_init(&rd.stop, 0);
+	assert_int_equal(pthread_create(&t[2], NULL, reader_main, &rd), 0);
+	for (int i = 0; i < 2; i++) {
+		w[i].s = f->s;
+		assert_int_equal(pthread_create(&t[i], NULL, writer_main, &w[i]),
+		    0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	atomic_store(&rd.stop, 1);
+	assert_int_equal(pthread_join(t[2], NULL), 0);
+	assert_int_equal(w[0].err, 0);
+	assert_int_equal(w[1].err, 0);
+	assert_int_equal(rd.err, 0);
+	assert_true(rd.rounds > 0);
+
+	assert_int_equal(weft_store_stats(f->s, &st), 0);
+	assert_int_equal(st.chunks, 2 * THREAD_CHUNKS);
+	assert_int_equal(st.chunk_bytes, 2 * THREAD_CHUNKS * THREAD_CSZ);
+	assert_true(st.map_size >= 2 * THREAD_CHUNKS * THREAD_CSZ);
+	p = malloc(THREAD_CSZ);
+	assert_non_null(p);
+	for (int k = 1; k <= 2; k++)
+		for (int i = 0; i < THREAD_CHUNKS; i++) {
+			thread_chunk((uint8_t)k, i, p);
+			weft_hash(p, THREAD_CSZ, id);
+			assert_int_equal(weft_store_chunk_has(f->s, id), 0);
+		}
+	free(p);
+}
+
 struct bad_seen {
 	int	n;
 	char	kind[8];
@@ -1235,6 +1350,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_growth, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test(test_open_errors),
