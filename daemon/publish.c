@@ -547,6 +547,21 @@ design_heads(struct weft_store *s, const uint8_t design[32],
 	return err;
 }
 
+static void
+dedup_tags(struct weft_record *r)
+{
+	uint32_t	n = 0;
+
+	for (uint32_t i = 0; i < r->ntags; i++) {
+		if (n > 0 && strcmp(r->tags[n - 1], r->tags[i]) == 0) {
+			free(r->tags[i]);
+			continue;
+		}
+		r->tags[n++] = r->tags[i];
+	}
+	r->ntags = n;
+}
+
 static char *
 xstrdup_or(char *s, const char *dflt)
 {
@@ -721,6 +736,12 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 			goto fail;
 		}
 	}
+	/*
+	 * Tags may come in any order and twice; a record holds them sorted
+	 * and unique. Files are already in order, so sorting keeps them.
+	 */
+	weft_record_sort(&p->rec);
+	dedup_tags(&p->rec);
 	/* Check every field now, before any byte is sent. */
 	err = weft_record_check(&p->rec);
 	if (err) {
