@@ -53,6 +53,12 @@ int	weft__exit_code(int err);
 int	weft__fail(int err, const char *detail, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Prints "weft: weftd sent a bad reply to '<op>': <why>" and returns the
+ * exit code for err.
+ */
+int	weft__bad_reply(int err, const char *op);
+
 /* Prints "weft: <fmt...>" on stderr and returns WEFT_EXIT_USAGE. */
 int	weft__usage_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

@@ -65,11 +65,11 @@ cmd_fork(struct weft_cli *cli, int argc, char **argv)
 	err = weft_ctl_client_op(&c, &r, "fork", "design", design,
 	    "title", title, (const char *)NULL);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot fork '%s'", design);
+		rc = weft__fail(err, c.error, "cannot fork");
 		goto out;
 	}
 	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0) {
-		rc = weft__fail(WEFT_EPROTO, NULL, "malformed reply to fork");
+		rc = weft__bad_reply(WEFT_EPROTO, "fork");
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;

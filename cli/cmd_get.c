@@ -120,7 +120,8 @@ open_parent(struct getter *g, const char *path, bool create, size_t *leaf)
 		comp[n] = '\0';
 		if (create) {
 			if (mkdirat(fd, comp, 0755) == 0) {
-				err = note_made(g, path, (size_t)(slash - path));
+				err = note_made(g, path,
+				    (size_t)(slash - path));
 				if (err) {
 					close(fd);
 					return err;
@@ -467,11 +468,10 @@ fail_file(struct getter *g, int err, const char *detail)
 		return weft__fail(err, "use --force to overwrite it",
 		    "'%s/%s' already exists", d, g->bad);
 	if (err == WEFT_EBADHASH)
-		return weft__fail(err, NULL, "'%s/%s' does not match its hash",
-		    d, g->bad);
+		return weft__fail(err, NULL, "cannot get '%s/%s'", d, g->bad);
 	if (err == WEFT_EBADPATH)
-		return weft__fail(WEFT_EPROTO, "bad or conflicting path",
-		    "cannot write '%s'", g->bad);
+		return weft__fail(WEFT_EPROTO, NULL, "cannot get: weftd sent "
+		    "conflicting paths such as '%s'", g->bad);
 	if (g->bad[0] != '\0')
 		return weft__fail(err, detail, "cannot write '%s/%s'", d,
 		    g->bad);
@@ -494,17 +494,17 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	err = weft_ctl_client_op(c, &r, "get", "design", design, "rev", rev,
 	    (const char *)NULL);
 	if (err)
-		return weft__fail(err, c->error, "cannot get '%s'", design);
+		return weft__fail(err, c->error, "cannot get");
 	if (weft_obj_binn(weft_obj_get(r, "rev"), rid, 32) != 0 ||
 	    weft_obj_binn(weft_obj_get(r, "design"), did, 32) != 0 ||
 	    weft_obj_str(weft_obj_get(r, "title"), &title, &n) != 0)
-		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to get");
+		return weft__bad_reply(WEFT_EPROTO, "get");
 	err = read_files(g, weft_obj_get(r, "files"));
 	if (err == WEFT_EBADPATH)
-		return weft__fail(WEFT_EPROTO, NULL, "weftd sent a bad path "
-		    "'%s'", g->bad);
+		return weft__fail(WEFT_EPROTO, NULL, "cannot get: weftd sent "
+		    "a bad path '%s'", g->bad);
 	if (err)
-		return weft__fail(err, NULL, "malformed reply to get");
+		return weft__bad_reply(err, "get");
 	if (g->dir == NULL) {
 		weft__slug(title, n, slug, sizeof(slug));
 		if (slug[0] == '\0') {
@@ -555,9 +555,9 @@ fail:
 	out_progress_end(&g->progress);
 	cleanup(g);
 	if (err == WEFT_EPROTO && c->error[0] == '\0')
-		return weft__fail(err, NULL, "malformed reply to get");
+		return weft__bad_reply(err, "get");
 	if (c->error[0] != '\0')
-		return weft__fail(err, c->error, "cannot get '%s'", design);
+		return weft__fail(err, c->error, "cannot get");
 	return fail_file(g, err, NULL);
 }
 

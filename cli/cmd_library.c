@@ -71,8 +71,7 @@ print_id(const struct weft_cli *cli, const struct weft_obj *r,
 	json_t	*j;
 
 	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
-		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to %s",
-		    op);
+		return weft__bad_reply(WEFT_EPROTO, op);
 	out_hex(hex, id);
 	if (cli->json) {
 		j = json_object();
@@ -113,8 +112,7 @@ lib_create(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	err = weft_ctl_client_op(c, &r, "library_create", "name", name,
 	    "description", desc, (const char *)NULL);
 	if (err)
-		return weft__fail(err, c->error, "cannot create library '%s'",
-		    name);
+		return weft__fail(err, c->error, "cannot create the library");
 	return print_id(cli, r, "created library", "library_create");
 }
 
@@ -140,9 +138,8 @@ lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	err = weft_ctl_client_op(c, &r, op, "lib", lib, "design", design,
 	    (const char *)NULL);
 	if (err)
-		return weft__fail(err, c->error, "cannot %s '%s' %s library "
-		    "'%s'", add ? "add" : "remove", design,
-		    add ? "to" : "from", lib);
+		return weft__fail(err, c->error, "cannot %s the library",
+		    add ? "add to" : "remove from");
 	return print_id(cli, r, add ? "added with entry" :
 	    "removed with entry", op);
 }
@@ -171,18 +168,15 @@ lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	err = weft_ctl_client_op(c, &r, "library_ls", "lib", lib,
 	    (const char *)NULL);
 	if (err)
-		return weft__fail(err, c->error, "cannot list library '%s'",
-		    lib);
+		return weft__fail(err, c->error, "cannot list the library");
 	m = weft_obj_get(r, "maintainers");
 	if (weft_obj_binn(weft_obj_get(r, "lib"), id, 32) != 0 ||
 	    weft_obj_str(weft_obj_get(r, "name"), &name, &n) != 0 ||
 	    weft_obj_type(m) != WEFT_OBJ_ARRAY)
-		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to "
-		    "library_ls");
+		return weft__bad_reply(WEFT_EPROTO, "library_ls");
 	for (uint32_t i = 0; i < weft_obj_len(m); i++)
 		if (weft_obj_binn(weft_obj_at(m, i), id, 32) != 0)
-			return weft__fail(WEFT_EPROTO, NULL, "malformed reply "
-			    "to library_ls");
+			return weft__bad_reply(WEFT_EPROTO, "library_ls");
 	weft_obj_binn(weft_obj_get(r, "lib"), id, 32);
 	if (cli->json) {
 		/* {"lib", "name", "maintainers", "designs": [...]} */
@@ -190,7 +184,7 @@ lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 		out_hex(hex, id);
 		printf("%s\",\"name\":", hex);
 		a = out_json_str(name, n);
-		json_dumpf(a, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		out_json_write(a, stdout);
 		json_decref(a);
 		printf(",\"maintainers\":[");
 		for (uint32_t i = 0; i < weft_obj_len(m); i++) {

@@ -213,8 +213,7 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 	    (const char *)NULL);
 	for (;;) {
 		if (err) {
-			rc = weft__fail(err, c.error, "cannot read the log of "
-			    "'%s'", design);
+			rc = weft__fail(err, c.error, "cannot read the log");
 			goto out;
 		}
 		if (first) {
@@ -233,7 +232,7 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 			goto out;
 		}
 		if (err) {
-			rc = weft__fail(err, NULL, "malformed reply to log");
+			rc = weft__bad_reply(err, "log");
 			goto out;
 		}
 		if (!weft_ctl_more(r))

@@ -197,7 +197,8 @@ send_file(struct sender *s, const struct weft_src_file *f, bool *local)
 	int		fd, err = 0;
 
 	*local = true;
-	fd = open(f->src, O_RDONLY | O_CLOEXEC | (f->nofollow ? O_NOFOLLOW : 0));
+	fd = open(f->src, O_RDONLY | O_CLOEXEC |
+	    (f->nofollow ? O_NOFOLLOW : 0));
 	if (fd == -1)
 		return -errno;
 	if (fstat(fd, &st) == -1) {
@@ -256,8 +257,7 @@ print_result(const struct weft_cli *cli, const struct weft_obj *r,
 
 	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0 ||
 	    weft_obj_binn(weft_obj_get(r, "design"), design, 32) != 0)
-		return weft__fail(WEFT_EPROTO, NULL, "malformed reply to "
-		    "publish");
+		return weft__bad_reply(WEFT_EPROTO, "publish");
 	out_hex(hid, id);
 	out_hex(hdesign, design);
 	if (cli->json) {

@@ -143,11 +143,11 @@ field_block(const char *name, const char *val)
 {
 	const char	*p = val ? val : "", *nl;
 
-	printf("%-12s", name);
 	if (*p == '\0') {
-		putchar('\n');
+		printf("%s\n", name);
 		return;
 	}
+	printf("%-12s", name);
 	for (bool first = true; ; first = false) {
 		nl = strchr(p, '\n');
 		printf("%s ", first ? "" : "            ");
@@ -254,12 +254,12 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	err = weft_ctl_client_op(&c, &r, "show", "id", arg,
 	    (const char *)NULL);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot show '%s'", arg);
+		rc = weft__fail(err, c.error, "cannot show");
 		goto out;
 	}
 	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0 ||
 	    weft_obj_bin(weft_obj_get(r, "record"), &env, &len) != 0) {
-		rc = weft__fail(WEFT_EPROTO, NULL, "malformed reply to show");
+		rc = weft__bad_reply(WEFT_EPROTO, "show");
 		goto out;
 	}
 	if (raw) {

@@ -77,7 +77,8 @@ list_json(const struct weft_obj *a)
 		weft_obj_str(weft_obj_get(e, "title"), &s, &n);
 		json_object_set_new(o, "title", out_json_str(s, n));
 		weft_obj_uint(weft_obj_get(e, "depth"), &depth);
-		json_object_set_new(o, "depth", json_integer((json_int_t)depth));
+		json_object_set_new(o, "depth",
+		    json_integer((json_int_t)depth));
 		json_array_append_new(j, o);
 	}
 	return j;
@@ -168,15 +169,14 @@ cmd_tree(struct weft_cli *cli, int argc, char **argv)
 	err = weft_ctl_client_op(&c, &r, "tree", "design", design,
 	    (const char *)NULL);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot show the tree of '%s'",
-		    design);
+		rc = weft__fail(err, c.error, "cannot show the tree");
 		goto out;
 	}
 	d = out_summary_json(weft_obj_get(r, "design"));
 	if (d == NULL || list_check(weft_obj_get(r, "sources")) != 0 ||
 	    list_check(weft_obj_get(r, "remixes")) != 0) {
 		json_decref(d);
-		rc = weft__fail(WEFT_EPROTO, NULL, "malformed reply to tree");
+		rc = weft__bad_reply(WEFT_EPROTO, "tree");
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;

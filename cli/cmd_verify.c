@@ -130,7 +130,7 @@ cmd_verify(struct weft_cli *cli, int argc, char **argv)
 	if (weft_obj_uint(weft_obj_get(r, "records"), &records) != 0 ||
 	    weft_obj_uint(weft_obj_get(r, "chunks"), &chunks) != 0 ||
 	    check_bad(bad) != 0) {
-		rc = weft__fail(WEFT_EPROTO, NULL, "malformed reply to verify");
+		rc = weft__bad_reply(WEFT_EPROTO, "verify");
 		goto out;
 	}
 	if (cli->json)

@@ -115,7 +115,7 @@ weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 2;
 	while (mh.msg_iovlen > 0) {
-		/* MSG_NOSIGNAL: a daemon that hung up gives EPIPE, not death. */
+		/* MSG_NOSIGNAL: a closed peer gives EPIPE, not a signal. */
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -128,7 +128,8 @@ weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
 			mh.msg_iovlen--;
 		}
 		if (mh.msg_iovlen > 0) {
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + n;
+			mh.msg_iov->iov_base =
+			    (uint8_t *)mh.msg_iov->iov_base + n;
 			mh.msg_iov->iov_len -= (size_t)n;
 		}
 	}

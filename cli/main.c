@@ -34,14 +34,13 @@ static const struct command commands[] = {
 	{ "fork",	cmd_fork,	"remix a design into a new one" },
 	{ "show",	cmd_show,	"show and verify a record" },
 	{ "log",	cmd_log,	"list the revisions of a design" },
-	{ "tree",	cmd_tree,	"show what a design was remixed from "
-					"and into" },
+	{ "tree",	cmd_tree,	"show a design's remix family" },
 	{ "ls",		cmd_ls,		"list designs" },
 	{ "search",	cmd_search,	"search designs by words" },
-	{ "get",	cmd_get,	"fetch a design's files into a directory" },
-	{ "library",	cmd_library,	"create and edit libraries "
-					"(create, add, remove, ls)" },
-	{ "verify",	cmd_verify,	"re-check every stored record and chunk" },
+	{ "get",	cmd_get,	"fetch a design's files" },
+	{ "library",	cmd_library,	"create, add to, remove from, list "
+					"a library" },
+	{ "verify",	cmd_verify,	"re-check stored records and chunks" },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -7,6 +7,7 @@
  * move the cursor or retitle the terminal.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "weft/buf.h"
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -68,6 +70,12 @@ weft__fail(int err, const char *detail, const char *fmt, ...)
 }
 
 int
+weft__bad_reply(int err, const char *op)
+{
+	return weft__fail(err, NULL, "weftd sent a bad reply to '%s'", op);
+}
+
+int
 weft__usage_error(const char *fmt, ...)
 {
 	va_list	ap;
@@ -94,39 +102,91 @@ out_hex(char out[65], const uint8_t id[32])
 	weft_hex_encode(out, id, 32);
 }
 
-static void
-split_time(uint64_t ms, struct tm *tm)
-{
-	time_t	t;
+struct civil {
+	unsigned	y, mo, d, h, mi, s, ms;
+};
 
-	/* Far-future timestamps are clamped rather than overflowing time_t. */
-	if (ms / 1000 > (uint64_t)253402300799)	/* 9999-12-31 23:59:59 */
-		ms = (uint64_t)253402300799 * 1000;
-	t = (time_t)(ms / 1000);
-	if (gmtime_r(&t, tm) == NULL)
-		memset(tm, 0, sizeof(*tm));
+/*
+ * Splits ms since the epoch into a UTC date (Howard Hinnant's
+ * civil_from_days), without gmtime_r()'s locking and time-zone work:
+ * `ls --json` formats two dates per design. Years past 9999 are clamped.
+ */
+static void
+split_time(uint64_t ms, struct civil *c)
+{
+	uint64_t	secs, days, era, doe, yoe, doy, mp, y;
+
+	if (ms > UINT64_C(253402300799999))	/* 9999-12-31 23:59:59.999 */
+		ms = UINT64_C(253402300799999);
+	c->ms = (unsigned)(ms % 1000);
+	secs = ms / 1000;
+	c->s = (unsigned)(secs % 60);
+	c->mi = (unsigned)(secs / 60 % 60);
+	c->h = (unsigned)(secs / 3600 % 24);
+	days = secs / 86400 + 719468;	/* days since 0000-03-01 */
+	era = days / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	c->d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	c->mo = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	c->y = (unsigned)(y + (c->mo <= 2));
+}
+
+/* Writes v as exactly n decimal digits. */
+static char *
+put_dec(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
 }
 
 void
 out_date(char out[OUT_DATE_MAX], uint64_t ms)
 {
-	struct tm	tm;
+	struct civil	 c;
+	char		*p = out;
 
-	split_time(ms, &tm);
-	if (strftime(out, OUT_DATE_MAX, "%Y-%m-%d %H:%M", &tm) == 0)
-		out[0] = '\0';
+	split_time(ms, &c);
+	p = put_dec(p, c.y, 4);
+	*p++ = '-';
+	p = put_dec(p, c.mo, 2);
+	*p++ = '-';
+	p = put_dec(p, c.d, 2);
+	*p++ = ' ';
+	p = put_dec(p, c.h, 2);
+	*p++ = ':';
+	p = put_dec(p, c.mi, 2);
+	*p = '\0';
 }
 
 void
 out_iso(char out[OUT_DATE_MAX], uint64_t ms)
 {
-	struct tm	tm;
-	char		s[24];
+	struct civil	 c;
+	char		*p = out;
 
-	split_time(ms, &tm);
-	if (strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		s[0] = '\0';
-	snprintf(out, OUT_DATE_MAX, "%s.%03uZ", s, (unsigned)(ms % 1000));
+	split_time(ms, &c);
+	p = put_dec(p, c.y, 4);
+	*p++ = '-';
+	p = put_dec(p, c.mo, 2);
+	*p++ = '-';
+	p = put_dec(p, c.d, 2);
+	*p++ = 'T';
+	p = put_dec(p, c.h, 2);
+	*p++ = ':';
+	p = put_dec(p, c.mi, 2);
+	*p++ = ':';
+	p = put_dec(p, c.s, 2);
+	*p++ = '.';
+	p = put_dec(p, c.ms, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 void
@@ -230,98 +290,212 @@ out_json_date(json_t *obj, const char *key, uint64_t ms)
 	json_object_set_new_nocheck(obj, key, json_string_nocheck(iso));
 }
 
+#define JSON_FLAGS	(JSON_COMPACT | JSON_ENCODE_ANY)
+
+int
+out_json_write(json_t *j, FILE *f)
+{
+	char	 small[8192], *big;
+	size_t	 n;
+	int	 err = 0;
+
+	n = json_dumpb(j, small, sizeof(small), JSON_FLAGS);
+	if (n == 0)
+		return -ENOMEM;
+	if (n <= sizeof(small))
+		return fwrite(small, 1, n, f) == n ? 0 : -EIO;
+	big = json_dumps(j, JSON_FLAGS);
+	if (big == NULL)
+		return -ENOMEM;
+	if (fputs(big, f) == EOF)
+		err = -EIO;
+	free(big);
+	return err;
+}
+
 int
 out_json_print(json_t *doc)
 {
-	int	rc;
+	int	err;
 
 	if (doc == NULL)
 		return -ENOMEM;
-	rc = json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	err = out_json_write(doc, stdout);
 	json_decref(doc);
-	if (rc != 0)
-		return -EIO;
-	putchar('\n');
+	if (err == 0)
+		putchar('\n');
+	return err;
+}
+
+/* Appends s[0..n) to b as a JSON string: UTF-8 kept, bad bytes U+FFFD. */
+static void
+buf_json_str(struct weft_buf *b, const char *s, size_t n)
+{
+	static const char	 hexd[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t			 k, run = 0;
+
+	weft_buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n; i += k) {
+		k = 1;
+		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\') {
+			run++;
+			continue;
+		}
+		/* Flush the plain run before this byte. */
+		weft_buf_add(b, p + i - run, run);
+		run = 0;
+		if (p[i] == '"' || p[i] == '\\') {
+			esc[1] = (char)p[i];
+			weft_buf_add(b, esc, 2);
+			esc[1] = 'u';
+		} else if (p[i] < 0x20) {
+			esc[4] = hexd[p[i] >> 4];
+			esc[5] = hexd[p[i] & 15];
+			weft_buf_add(b, esc, 6);
+		} else {
+			k = utf8_seq(p + i, n - i);
+			if (k == 0) {
+				weft_buf_add(b, "\xef\xbf\xbd", 3);
+				k = 1;
+			} else
+				weft_buf_add(b, p + i, k);
+		}
+	}
+	weft_buf_add(b, p + n - run, run);
+	weft_buf_add(b, "\"", 1);
+}
+
+/* Appends "key": (printf is the bottleneck of `ls --json`). */
+static void
+buf_json_key(struct weft_buf *b, const char *key)
+{
+	weft_buf_add(b, "\"", 1);
+	weft_buf_add(b, key, strlen(key));
+	weft_buf_add(b, "\":", 2);
+}
+
+static void
+buf_json_uint(struct weft_buf *b, uint64_t v)
+{
+	char	s[24], *p = s + sizeof(s);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	weft_buf_add(b, p, (size_t)(s + sizeof(s) - p));
+}
+
+static int
+buf_json_id(struct weft_buf *b, const char *key, const struct weft_obj *o)
+{
+	uint8_t	id[32];
+	char	hex[65];
+
+	if (weft_obj_binn(o, id, sizeof(id)) != 0)
+		return WEFT_EPROTO;
+	out_hex(hex, id);
+	buf_json_key(b, key);
+	weft_buf_add(b, "\"", 1);
+	weft_buf_add(b, hex, 64);
+	weft_buf_add(b, "\",", 2);
 	return 0;
 }
 
-static json_t *
-obj_json_str(const struct weft_obj *o)
+static int
+buf_json_text(struct weft_buf *b, const char *key, const struct weft_obj *o)
 {
 	const char	*s;
 	size_t		 n;
 
 	if (weft_obj_str(o, &s, &n) != 0)
-		return NULL;
-	return out_json_str(s, n);
+		return WEFT_EPROTO;
+	buf_json_key(b, key);
+	buf_json_str(b, s, n);
+	weft_buf_add(b, ",", 1);
+	return 0;
 }
 
-static json_t *
-obj_json_id(const struct weft_obj *o)
+static int
+buf_json_ts(struct weft_buf *b, const char *key, const struct weft_obj *o)
 {
-	uint8_t	id[32];
+	uint64_t	ms;
+	char		iso[OUT_DATE_MAX];
 
-	if (weft_obj_binn(o, id, sizeof(id)) != 0)
-		return NULL;
-	return out_json_id(id);
+	if (weft_obj_uint(o, &ms) != 0)
+		return WEFT_EPROTO;
+	out_iso(iso, ms);
+	buf_json_key(b, key);
+	buf_json_uint(b, ms);
+	weft_buf_add(b, ",\"", 2);
+	weft_buf_add(b, key, strlen(key));
+	weft_buf_add(b, "_at\":\"", 6);
+	weft_buf_add(b, iso, strlen(iso));
+	weft_buf_add(b, "\",", 2);
+	return 0;
+}
+
+int
+out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
+{
+	const struct weft_obj	*tags = weft_obj_get(o, "tags");
+	const char		*s;
+	size_t			 n;
+	uint64_t		 revs, heads;
+	int			 err;
+
+	if (weft_obj_type(tags) != WEFT_OBJ_ARRAY ||
+	    weft_obj_uint(weft_obj_get(o, "revs"), &revs) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "heads"), &heads) != 0)
+		return WEFT_EPROTO;
+	weft_buf_add(b, "{", 1);
+	err = buf_json_id(b, "design", weft_obj_get(o, "design"));
+	if (err == 0)
+		err = buf_json_id(b, "head", weft_obj_get(o, "head"));
+	if (err == 0)
+		err = buf_json_id(b, "author", weft_obj_get(o, "author"));
+	if (err == 0)
+		err = buf_json_text(b, "title", weft_obj_get(o, "title"));
+	if (err == 0)
+		err = buf_json_text(b, "license", weft_obj_get(o, "license"));
+	if (err)
+		return err;
+	weft_buf_add(b, "\"tags\":[", 8);
+	for (uint32_t i = 0; i < weft_obj_len(tags); i++) {
+		if (weft_obj_str(weft_obj_at(tags, i), &s, &n) != 0)
+			return WEFT_EPROTO;
+		if (i > 0)
+			weft_buf_add(b, ",", 1);
+		buf_json_str(b, s, n);
+	}
+	weft_buf_add(b, "],", 2);
+	err = buf_json_ts(b, "created", weft_obj_get(o, "created"));
+	if (err == 0)
+		err = buf_json_ts(b, "updated", weft_obj_get(o, "updated"));
+	if (err)
+		return err;
+	buf_json_key(b, "revs");
+	buf_json_uint(b, revs);
+	weft_buf_add(b, ",", 1);
+	buf_json_key(b, "heads");
+	buf_json_uint(b, heads);
+	weft_buf_add(b, "}", 1);
+	return 0;
 }
 
 json_t *
 out_summary_json(const struct weft_obj *o)
 {
-	static const char *const	 ids[] = { "design", "head", "author" };
-	static const char *const	 strs[] = { "title", "license" };
-	static const char *const	 nums[] = { "revs", "heads" };
-	const struct weft_obj		*tags;
-	json_t				*j, *v, *a;
-	uint64_t			 u;
+	struct weft_buf	 b;
+	json_t		*j = NULL;
 
-	j = json_object();
-	if (j == NULL)
-		return NULL;
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		v = obj_json_id(weft_obj_get(o, ids[i]));
-		if (v == NULL)
-			goto bad;
-		json_object_set_new_nocheck(j, ids[i], v);
-	}
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		v = obj_json_str(weft_obj_get(o, strs[i]));
-		if (v == NULL)
-			goto bad;
-		json_object_set_new_nocheck(j, strs[i], v);
-	}
-	tags = weft_obj_get(o, "tags");
-	a = json_array();
-	if (a == NULL || weft_obj_type(tags) != WEFT_OBJ_ARRAY) {
-		json_decref(a);
-		goto bad;
-	}
-	json_object_set_new_nocheck(j, "tags", a);
-	for (uint32_t i = 0; i < weft_obj_len(tags); i++) {
-		v = obj_json_str(weft_obj_at(tags, i));
-		if (v == NULL)
-			goto bad;
-		json_array_append_new(a, v);
-	}
-	if (weft_obj_uint(weft_obj_get(o, "created"), &u) != 0)
-		goto bad;
-	json_object_set_new_nocheck(j, "created", json_integer((json_int_t)u));
-	out_json_date(j, "created_at", u);
-	if (weft_obj_uint(weft_obj_get(o, "updated"), &u) != 0)
-		goto bad;
-	json_object_set_new_nocheck(j, "updated", json_integer((json_int_t)u));
-	out_json_date(j, "updated_at", u);
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (weft_obj_uint(weft_obj_get(o, nums[i]), &u) != 0)
-			goto bad;
-		json_object_set_new_nocheck(j, nums[i],
-		    json_integer((json_int_t)u));
-	}
+	weft_buf_init(&b, 8 * WEFT_CTL_FRAME_MAX);	/* see cmd_ls.c */
+	if (out_summary_buf(&b, o) == 0 && b.len > 0)
+		j = json_loadb((const char *)b.data, b.len, 0, NULL);
+	weft_buf_release(&b);
 	return j;
-bad:
-	json_decref(j);
-	return NULL;
 }
 
 int

@@ -4,8 +4,8 @@
  *
  * Strings that come from records are untrusted: human output passes them
  * through out_text(), which replaces control characters so a title cannot
- * drive the terminal; JSON output escapes them (jansson) and replaces bytes
- * that are not UTF-8.
+ * drive the terminal; JSON output escapes them and replaces bytes that
+ * are not UTF-8 with U+FFFD. JSON is UTF-8, compact, one document.
  */
 #ifndef WEFT_CLI_OUTPUT_H
 #define WEFT_CLI_OUTPUT_H
@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+struct weft_buf;
 struct weft_cli;
 struct weft_ctl_client;
 struct weft_obj;
@@ -43,13 +44,25 @@ json_t	*out_json_str(const char *s, size_t n);
 json_t	*out_json_id(const uint8_t id[32]);
 /* Sets key to a JSON string of the ISO date of ms. */
 void	out_json_date(json_t *obj, const char *key, uint64_t ms);
+/*
+ * Writes j compactly (ASCII only) to f in one fwrite: jansson's own
+ * json_dumpf() writes token by token, which costs more than the encoding.
+ * Returns 0, -ENOMEM or -EIO.
+ */
+int	out_json_write(json_t *j, FILE *f);
 /* Prints doc and a newline on stdout and drops the reference. */
 int	out_json_print(json_t *doc);
 
 /*
- * A design summary (docs/proto/control.md "Summaries") as a JSON object,
- * or NULL when o is malformed.
+ * Appends a design summary (docs/proto/control.md "Summaries") to b as
+ * one compact JSON object: ids in hex, "created"/"updated" in ms and as
+ * ISO-8601 ("created_at"/"updated_at"). Written directly rather than
+ * through jansson, because `weft ls --json` prints 100,000 of them and
+ * building a json_t for each costs five times as much. Returns 0 or
+ * WEFT_EPROTO (o is malformed); b's cap is checked by the caller.
  */
+int	out_summary_buf(struct weft_buf *b, const struct weft_obj *o);
+/* The same summary as a jansson value, or NULL when o is malformed. */
 json_t	*out_summary_json(const struct weft_obj *o);
 /*
  * Prints a summary as one human line: id, updated date, revisions, title.
