@@ -675,6 +675,20 @@ weft_store_chunks_put(struct weft_store *s, const struct weft_chunk_put *c,
 }
 
 int
+weft_store_chunks_put_hashed(struct weft_store *s,
+    const struct weft_chunk_put *c, size_t n)
+{
+	struct chunks_ctx	cc = { c, n };
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i].len > WEFT_INDEX_MAX)
+			return WEFT_ETOOBIG;
+	if (n == 0)
+		return 0;
+	return store_write(s, chunks_put_txn, &cc);
+}
+
+int
 weft_store_chunk_has(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES])
 {
 	MDB_txn	*txn;

@@ -55,6 +55,13 @@ struct weft_chunk_put {
  */
 int	weft_store_chunks_put(struct weft_store *s,
 	    const struct weft_chunk_put *c, size_t n);
+/*
+ * Like weft_store_chunks_put(), for a caller that has itself just computed
+ * every id from exactly these bytes (publish hashes each chunk as it cuts
+ * it): the check is not done twice.
+ */
+int	weft_store_chunks_put_hashed(struct weft_store *s,
+	    const struct weft_chunk_put *c, size_t n);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES]);
