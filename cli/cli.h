@@ -71,7 +71,8 @@ int	weft__usage(const char *usage);
  * ('q', 'h', WEFT_OPT_HOME, WEFT_OPT_JSON) and for errors (':' and '?',
  * with an optstring that starts with ':'). Returns WEFT_OPT_CONTINUE
  * to go on parsing, or the exit code to return: 0 after printing the
- * usage for -h, WEFT_EXIT_USAGE after an error line and the usage.
+ * usage for -h, WEFT_EXIT_USAGE after one error line, which points to
+ * the command words of usage ("see 'weft library create -h'").
  */
 int	weft__opt(struct weft_cli *cli, int ch, char **argv,
 	    const char *usage);

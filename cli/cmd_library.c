@@ -220,10 +220,8 @@ cmd_library(struct weft_cli *cli, int argc, char **argv)
 	const char		*sub;
 	int			rc;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return WEFT_EXIT_USAGE;
-	}
+	if (argc < 2)
+		return weft__usage("weft library create|add|remove|ls ...");
 	sub = argv[1];
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
 		printf("usage: %s\n", usage);
@@ -239,11 +237,9 @@ cmd_library(struct weft_cli *cli, int argc, char **argv)
 		rc = lib_entry(cli, &c, argc - 1, argv + 1, false);
 	else if (strcmp(sub, "ls") == 0)
 		rc = lib_ls(cli, &c, argc - 1, argv + 1);
-	else {
-		weft__usage_error("'%s' is not a library command", sub);
-		fprintf(stderr, "usage: %s\n", usage);
-		return WEFT_EXIT_USAGE;
-	}
+	else
+		return weft__usage_error("'%s' is not a library command "
+		    "(create, add, remove, ls)", sub);
 	weft_ctl_client_close(&c);
 	return rc;
 }

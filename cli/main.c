@@ -85,7 +85,8 @@ run(struct weft_cli *cli, int argc, char **argv)
 	char			*help_argv[3];
 
 	if (argc == 0) {
-		print_commands(stderr);
+		/* The list is what was asked for, but no command ran. */
+		print_commands(stdout);
 		return WEFT_EXIT_USAGE;
 	}
 	if (strcmp(argv[0], "help") == 0) {
@@ -154,7 +155,7 @@ main(int argc, char **argv)
 			return WEFT_EXIT_OK;
 		case ':':
 			return weft__usage_error("option '%s' needs an "
-			    "argument", argv[optind - 1]);
+			    "argument; see 'weft help'", argv[optind - 1]);
 		default:
 			return weft__usage_error("unknown option '%s'; see "
 			    "'weft help'", argv[optind - 1]);

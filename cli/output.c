@@ -583,9 +583,29 @@ out_progress_end(struct weft_progress *p)
 	p->on = false;
 }
 
+/* The length of the command words at the start of usage ("weft ls"). */
+static int
+usage_cmd_len(const char *usage)
+{
+	size_t	n = 0, end = 0;
+
+	for (;;) {
+		while (usage[n] >= 'a' && usage[n] <= 'z')
+			n++;
+		end = n;
+		if (usage[n] != ' ' || !(usage[n + 1] >= 'a' &&
+		    usage[n + 1] <= 'z'))
+			break;
+		n++;
+	}
+	return (int)end;
+}
+
 int
 weft__opt(struct weft_cli *cli, int ch, char **argv, const char *usage)
 {
+	int	cn = usage_cmd_len(usage);
+
 	switch (ch) {
 	case 'q':
 		cli->quiet = true;
@@ -600,16 +620,14 @@ weft__opt(struct weft_cli *cli, int ch, char **argv, const char *usage)
 		printf("usage: %s\n", usage);
 		return WEFT_EXIT_OK;
 	case ':':
-		weft__usage_error("option '%s' needs an argument",
-		    argv[optind - 1]);
-		return weft__usage(usage);
+		return weft__usage_error("option '%s' needs an argument; see "
+		    "'%.*s -h'", argv[optind - 1], cn, usage);
 	default:
 		/* optopt is 0 for an unknown long option. */
 		if (optopt > 0 && optopt < 0x100)
-			weft__usage_error("unknown option '-%c'", optopt);
-		else
-			weft__usage_error("unknown option '%s'",
-			    argv[optind - 1]);
-		return weft__usage(usage);
+			return weft__usage_error("unknown option '-%c'; see "
+			    "'%.*s -h'", optopt, cn, usage);
+		return weft__usage_error("unknown option '%s'; see '%.*s -h'",
+		    argv[optind - 1], cn, usage);
 	}
 }

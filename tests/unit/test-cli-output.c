@@ -1,0 +1,209 @@
+/*
+ * Unit tests for cli/output.c: exit codes, UTC dates against gmtime_r,
+ * terminal-safe text, JSON strings and the hand-written summary JSON
+ * (checked by parsing it back with jansson).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+
+#include "cli.h"
+#include "output.h"
+
+static void
+test_exit_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(weft__exit_code(0), WEFT_EXIT_OK);
+	assert_int_equal(weft__exit_code(WEFT_EUSAGE), WEFT_EXIT_USAGE);
+	assert_int_equal(weft__exit_code(WEFT_EAMBIGUOUS), WEFT_EXIT_USAGE);
+	assert_int_equal(weft__exit_code(WEFT_EBADLICENSE), WEFT_EXIT_USAGE);
+	assert_int_equal(weft__exit_code(WEFT_EBADFIELD), WEFT_EXIT_USAGE);
+	assert_int_equal(weft__exit_code(WEFT_EBADPATH), WEFT_EXIT_USAGE);
+	assert_int_equal(weft__exit_code(WEFT_ENOTFOUND), WEFT_EXIT_NOTFOUND);
+	assert_int_equal(weft__exit_code(WEFT_EBADSIG), WEFT_EXIT_VERIFY);
+	assert_int_equal(weft__exit_code(WEFT_EBADHASH), WEFT_EXIT_VERIFY);
+	assert_int_equal(weft__exit_code(-ENOENT), WEFT_EXIT_FAIL);
+	assert_int_equal(weft__exit_code(WEFT_EPROTO), WEFT_EXIT_FAIL);
+}
+
+static void
+test_dates_match_gmtime(void **state)
+{
+	static const uint64_t	fixed[] = {
+		0, 999, 951782400000, 951868799999,	/* 2000-02-29 */
+		4107542400000,				/* 2100-03-01 */
+		1709164800123, 253402300799999,
+	};
+	char			got[OUT_DATE_MAX], want[OUT_DATE_MAX], s[32];
+	struct tm		tm;
+	time_t			t;
+	uint64_t		ms;
+
+	(void)state;
+	srand(7);
+	for (int i = 0; i < 20000; i++) {
+		if (i < (int)(sizeof(fixed) / sizeof(fixed[0])))
+			ms = fixed[i];
+		else
+			ms = ((uint64_t)rand() << 31 ^ (uint64_t)rand()) %
+			    UINT64_C(253402300800000);
+		t = (time_t)(ms / 1000);
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M", &tm);
+		out_date(got, ms);
+		assert_string_equal(got, want);
+		strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof(want), "%.19s.%03uZ", s,
+		    (unsigned)(ms % 1000));
+		out_iso(got, ms);
+		assert_string_equal(got, want);
+	}
+	out_iso(got, UINT64_MAX);	/* clamped, not garbage */
+	assert_string_equal(got, "9999-12-31T23:59:59.999Z");
+}
+
+static void
+test_text_is_terminal_safe(void **state)
+{
+	char	*out = NULL;
+	size_t	 n = 0;
+	FILE	*f;
+
+	(void)state;
+	f = open_memstream(&out, &n);
+	assert_non_null(f);
+	out_text(f, "a\x1b[2Jb\nc\t\x7f\xc2\x9b" "d\xc3\xa9", 15, true);
+	fclose(f);
+	assert_string_equal(out, "a?[2Jb c ??d\xc3\xa9");
+	free(out);
+}
+
+static void
+test_json_str_repairs_utf8(void **state)
+{
+	json_t	*j;
+
+	(void)state;
+	j = out_json_str("ok\xff\xc3", 4);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "ok\xef\xbf\xbd\xef\xbf\xbd");
+	json_decref(j);
+	j = out_json_str("a\0b", 3);
+	assert_non_null(j);
+	assert_int_equal(json_string_length(j), 3);
+	json_decref(j);
+}
+
+static void
+pack_summary(struct weft_buf *b, const char *title, size_t tlen, bool bad)
+{
+	struct weft_pack	pk;
+	uint8_t			id[32];
+
+	memset(id, 0xab, sizeof(id));
+	weft_pack_init(&pk, b);
+	weft_pack_map(&pk, 10);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, id, bad ? 31 : 32);
+	weft_pack_str(&pk, "head");
+	weft_pack_bin(&pk, id, 32);
+	weft_pack_str(&pk, "author");
+	weft_pack_bin(&pk, id, 32);
+	weft_pack_str(&pk, "title");
+	weft_pack_strn(&pk, title, tlen);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "CC-BY-4.0");
+	weft_pack_str(&pk, "tags");
+	weft_pack_array(&pk, 2);
+	weft_pack_str(&pk, "a\"b");
+	weft_pack_str(&pk, "x");
+	weft_pack_str(&pk, "created");
+	weft_pack_uint(&pk, 1709164800123);
+	weft_pack_str(&pk, "updated");
+	weft_pack_uint(&pk, UINT64_C(253402300799999));
+	weft_pack_str(&pk, "revs");
+	weft_pack_uint(&pk, 3);
+	weft_pack_str(&pk, "heads");
+	weft_pack_uint(&pk, 1);
+	assert_int_equal(weft_pack_error(&pk), 0);
+}
+
+static void
+test_summary_json(void **state)
+{
+	static const char	 title[] = "Q\"\\\n\x01\xff\xc3\xa9/";
+	struct weft_buf		 in, out;
+	struct weft_msg		 m;
+	json_error_t		 jerr;
+	json_t			*j, *k;
+
+	(void)state;
+	weft_buf_init(&in, 4096);
+	weft_buf_init(&out, 1 << 20);
+	pack_summary(&in, title, sizeof(title) - 1, false);
+	assert_int_equal(weft_msg_decode(&m, in.data, in.len), 0);
+	assert_int_equal(out_summary_buf(&out, m.root), 0);
+	j = json_loadb((const char *)out.data, out.len, 0, &jerr);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "design")),
+	    "abababababababababababababababababababababababababababababababab");
+	assert_string_equal(json_string_value(json_object_get(j, "title")),
+	    "Q\"\\\n\x01\xef\xbf\xbd\xc3\xa9/");
+	assert_string_equal(json_string_value(json_object_get(j, "license")),
+	    "CC-BY-4.0");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(j, "tags"), 0)), "a\"b");
+	assert_int_equal(json_integer_value(json_object_get(j, "created")),
+	    1709164800123);
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "created_at")), "2024-02-29T00:00:00.123Z");
+	assert_int_equal(json_integer_value(json_object_get(j, "revs")), 3);
+	assert_int_equal(json_integer_value(json_object_get(j, "heads")), 1);
+	assert_int_equal(json_object_size(j), 12);
+	/* The jansson form is the same document. */
+	k = out_summary_json(m.root);
+	assert_non_null(k);
+	assert_true(json_equal(j, k));
+	json_decref(k);
+	json_decref(j);
+	weft_msg_release(&m);
+
+	/* A malformed summary is refused, not half-printed. */
+	weft_buf_reset(&in);
+	weft_buf_reset(&out);
+	pack_summary(&in, "t", 1, true);
+	assert_int_equal(weft_msg_decode(&m, in.data, in.len), 0);
+	assert_int_equal(out_summary_buf(&out, m.root), WEFT_EPROTO);
+	assert_null(out_summary_json(m.root));
+	weft_msg_release(&m);
+	weft_buf_release(&in);
+	weft_buf_release(&out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_dates_match_gmtime),
+		cmocka_unit_test(test_text_is_terminal_safe),
+		cmocka_unit_test(test_json_str_repairs_utf8),
+		cmocka_unit_test(test_summary_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
