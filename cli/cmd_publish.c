@@ -423,6 +423,9 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		if (err) {
 			rc = weft__fail(err, NULL, "cannot %s '%s'",
 			    update ? "update with" : "publish", bad);
+			/* DESIGN.md: a PATH that does not exist is "not found". */
+			if (err == -ENOENT)
+				rc = WEFT_EXIT_NOTFOUND;
 			goto out;
 		}
 	}

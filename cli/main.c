@@ -85,9 +85,9 @@ run(struct weft_cli *cli, int argc, char **argv)
 	char			*help_argv[3];
 
 	if (argc == 0) {
-		/* The list is what was asked for, but no command ran. */
+		/* A usage error like any other, so one line on stderr too. */
 		print_commands(stdout);
-		return WEFT_EXIT_USAGE;
+		return weft__usage_error("no command given");
 	}
 	if (strcmp(argv[0], "help") == 0) {
 		if (argc < 2) {
