@@ -36,6 +36,8 @@ sample_rss() {
 
 echo "making a ${mib} MiB file of random bytes"
 head -c $((mib * 1024 * 1024)) /dev/urandom >"$T/big.bin"
+# Let the writeback of the test file finish before anything is timed.
+sync
 
 $weftd --home "$T/home" 2>"$T/weftd.log" &
 pid=$!

@@ -46,6 +46,7 @@ struct work {
 };
 
 static void	conn_read_start(struct weft_ctl_conn *);
+static void	conn_read_stop(struct weft_ctl_conn *);
 static void	conn_unref(struct weft_ctl_conn *);
 
 static void
@@ -191,6 +192,17 @@ weft__ctl_done(struct weft_ctl_conn *c)
 	c->state = WEFT_CTL_IDLE;
 	if (!c->closing && !c->reading)
 		conn_read_start(c);
+}
+
+void
+weft__ctl_read(struct weft_ctl_conn *c, bool on)
+{
+	if (c->closing)
+		return;
+	if (on && !c->reading)
+		conn_read_start(c);
+	else if (!on && c->reading)
+		conn_read_stop(c);
 }
 
 static void

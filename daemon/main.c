@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("weftd", verbose);
+	/*
+	 * Two malloc arenas are enough for the loop and the pool's jobs;
+	 * glibc's default of eight per core keeps freed job buffers mapped
+	 * in every arena a pool thread ever touched.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
 		fatalx("cannot initialise libsodium");

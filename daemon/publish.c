@@ -27,8 +27,30 @@
 #include "ops.h"
 #include "store.h"
 
-/* Chunk bytes collected before one store transaction. */
-#define PUB_BATCH_MAX	(8u * 1024 * 1024)
+/*
+ * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
+ * bytes per store transaction, and filled batches waiting for the writer.
+ * Together with the batch being filled and the one being written they cap
+ * a publish at about 4 + 4 * 4 MiB, whatever the file size.
+ */
+#define PUB_FRAMES	4
+#define PUB_BATCH	(2u * 1024 * 1024)
+#define PUB_READY	4
+
+struct pub_frame {
+	uint8_t		*body;		/* the frame, owned */
+	const uint8_t	*data;		/* its "data" bytes */
+	size_t		 len;
+};
+
+/* Chunks for one store transaction; ids are computed, bytes copied. */
+struct pub_batch {
+	struct weft_buf		 data;
+	struct weft_chunk_put	*puts;
+	size_t			*off;
+	size_t			 n;
+	size_t			 cap;
+};
 
 struct weft_pub {
 	struct weft_daemon		*d;
@@ -37,33 +59,37 @@ struct weft_pub {
 	uint64_t			 total;
 	uint64_t			 received;
 
+	/* Frames k, frames_freed <= k < frames_in, sit in slot k % N. */
+	struct pub_frame		 frames[PUB_FRAMES];
+	uint64_t			 frames_in;
+	uint64_t			 frames_freed;
+	uint64_t			 a_next;	/* next frame for job A */
+	uint64_t			 b_next;	/* next frame for job B */
+	bool				 a_busy;
+	bool				 b_busy;
+	bool				 w_busy;
+	bool				 finishing;
+	int				 err;
+
 	/* Job A: whole-file hashes. */
 	uint32_t			 a_file;
 	uint64_t			 a_off;
 	crypto_generichash_state	 hs;
 
-	/* Job B: chunks and chunk lists. */
+	/* Job B: chunks and chunk lists, cut straight into cur. */
 	uint32_t			 b_file;
 	uint64_t			 b_off;
 	struct weft_chunker		 ck;
-	uint8_t				*cur;		/* current chunk */
-	size_t				 cur_len;
+	size_t				 chunk_start;	/* in cur->data */
 	struct weft_chunk_ref		*refs;		/* current file */
 	size_t				 nrefs;
 	size_t				 refs_cap;
-	struct weft_buf			 batch;		/* bytes to store */
-	struct weft_chunk_put		*puts;
-	size_t				 nputs;
-	size_t				 puts_cap;
-	size_t				*put_off;	/* offsets in batch */
+	struct pub_batch		*cur;
 
-	/* The frame being processed. */
-	uint8_t				*frame;
-	const uint8_t			*data;
-	size_t				 len;
-	int				 pending;
-	int				 err_a;
-	int				 err_b;
+	/* Filled batches, oldest first; ready[0] is being written. */
+	struct pub_batch		*ready[PUB_READY];
+	unsigned			 nready;
+	struct pub_batch		*spare;
 
 	/* Result. */
 	struct weft_buf			 env;
@@ -71,18 +97,49 @@ struct weft_pub {
 	uint8_t				 design[32];
 };
 
+static void	pub_pump(struct weft_ctl_conn *, struct weft_pub *);
+
+static struct pub_batch *
+batch_new(void)
+{
+	struct pub_batch	*b;
+
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	/* Room for a full batch, one more chunk and the largest index. */
+	weft_buf_init(&b->data, PUB_BATCH + WEFT_CHUNK_MAX + WEFT_INDEX_MAX);
+	if (weft_buf_reserve(&b->data, PUB_BATCH + WEFT_CHUNK_MAX) != 0) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+batch_free(struct pub_batch *b)
+{
+	if (b == NULL)
+		return;
+	weft_buf_release(&b->data);
+	free(b->puts);
+	free(b->off);
+	free(b);
+}
+
 void
 weft__pub_free(struct weft_pub *p)
 {
 	if (p == NULL)
 		return;
 	weft_record_release(&p->rec);
-	free(p->cur);
+	for (uint64_t k = p->frames_freed; k < p->frames_in; k++)
+		free(p->frames[k % PUB_FRAMES].body);
 	free(p->refs);
-	weft_buf_release(&p->batch);
-	free(p->puts);
-	free(p->put_off);
-	free(p->frame);
+	batch_free(p->cur);
+	for (unsigned i = 0; i < p->nready; i++)
+		batch_free(p->ready[i]);
+	batch_free(p->spare);
 	weft_buf_release(&p->env);
 	sodium_memzero(&p->hs, sizeof(p->hs));
 	free(p);
@@ -124,58 +181,65 @@ feed_a(struct weft_pub *p, const uint8_t *data, size_t len)
 
 /* Job B */
 
+/* Records the chunk that ends at cur->data.len and hands on full batches. */
 static int
-batch_flush(struct weft_pub *p)
+batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 {
-	int	err;
+	struct pub_batch	*b = p->cur;
+	size_t			 ncap;
+	void			*np;
 
-	if (p->nputs == 0)
-		return 0;
-	for (size_t i = 0; i < p->nputs; i++)
-		p->puts[i].data = p->batch.data + p->put_off[i];
-	err = weft_store_chunks_put(p->d->store, p->puts, p->nputs);
-	p->nputs = 0;
-	weft_buf_reset(&p->batch);
-	return err;
-}
-
-static int
-batch_add(struct weft_pub *p, const uint8_t id[32], const uint8_t *data,
-    size_t len)
-{
-	size_t	ncap;
-	void	*np, *no;
-	int	 err;
-
-	if (p->nputs == p->puts_cap) {
-		ncap = p->puts_cap ? p->puts_cap * 2 : 256;
-		np = realloc(p->puts, ncap * sizeof(*p->puts));
+	if (b->n == b->cap) {
+		ncap = b->cap ? b->cap * 2 : 128;
+		np = realloc(b->puts, ncap * sizeof(*b->puts));
 		if (np == NULL)
 			return -ENOMEM;
-		p->puts = np;
-		no = realloc(p->put_off, ncap * sizeof(*p->put_off));
-		if (no == NULL)
+		b->puts = np;
+		np = realloc(b->off, ncap * sizeof(*b->off));
+		if (np == NULL)
 			return -ENOMEM;
-		p->put_off = no;
-		p->puts_cap = ncap;
+		b->off = np;
+		b->cap = ncap;
 	}
-	p->put_off[p->nputs] = p->batch.len;
-	err = weft_buf_add(&p->batch, data, len);
-	if (err)
-		return err;
-	memcpy(p->puts[p->nputs].id, id, 32);
-	p->puts[p->nputs].len = len;
-	p->nputs++;
-	if (p->batch.len >= PUB_BATCH_MAX)
-		return batch_flush(p);
+	memcpy(b->puts[b->n].id, id, 32);
+	b->puts[b->n].len = b->data.len - off;
+	b->off[b->n] = off;
+	b->n++;
+	return 0;
+}
+
+/*
+ * Moves the current batch to the writer's queue and starts a new one. The
+ * queue has room: job B only runs while fewer than PUB_READY - 2 batches
+ * wait, and one job fills at most two.
+ */
+static int
+batch_ship(struct weft_pub *p)
+{
+	struct pub_batch	*b;
+
+	if (p->cur->n == 0)
+		return 0;
+	if (p->nready == PUB_READY)
+		return WEFT_EBUSY;
+	b = p->spare;
+	p->spare = NULL;
+	if (b == NULL)
+		b = batch_new();
+	if (b == NULL)
+		return -ENOMEM;
+	p->ready[p->nready++] = p->cur;
+	p->cur = b;
 	return 0;
 }
 
 static int
 chunk_emit(struct weft_pub *p)
 {
+	struct pub_batch	*b = p->cur;
 	struct weft_chunk_ref	*r;
 	size_t			 ncap;
+	int			 err;
 
 	if (p->nrefs == p->refs_cap) {
 		ncap = p->refs_cap ? p->refs_cap * 2 : 64;
@@ -186,42 +250,51 @@ chunk_emit(struct weft_pub *p)
 		p->refs_cap = ncap;
 	}
 	r = &p->refs[p->nrefs++];
-	weft_hash(p->cur, p->cur_len, r->id);
-	r->size = (uint32_t)p->cur_len;
-	p->cur_len = 0;
-	return batch_add(p, r->id, p->cur, r->size);
+	r->size = (uint32_t)(b->data.len - p->chunk_start);
+	weft_hash(b->data.data + p->chunk_start, r->size, r->id);
+	err = batch_note(p, r->id, p->chunk_start);
+	if (err == 0 && b->data.len >= PUB_BATCH)
+		err = batch_ship(p);
+	p->chunk_start = p->cur->data.len;
+	return err;
 }
 
 /* The file's last chunk, then its chunk list, stored as a chunk too. */
 static int
 file_end_b(struct weft_pub *p, struct weft_file_ref *f)
 {
-	struct weft_buf	idx;
-	int		err;
+	size_t	off;
+	int	err;
 
-	if (p->cur_len > 0) {
+	if (p->cur->data.len > p->chunk_start) {
 		err = chunk_emit(p);
 		if (err)
 			return err;
 	}
-	weft_buf_init(&idx, WEFT_INDEX_MAX);
-	err = weft_index_encode(p->refs, p->nrefs, &idx);
-	if (err == 0) {
-		weft_hash(idx.data, idx.len, f->index);
-		err = batch_add(p, f->index, idx.data, idx.len);
-	}
-	weft_buf_release(&idx);
+	off = p->cur->data.len;
+	err = weft_index_encode(p->refs, p->nrefs, &p->cur->data);
+	if (err)
+		return err;
+	weft_hash(p->cur->data.data + off, p->cur->data.len - off, f->index);
+	err = batch_note(p, f->index, off);
+	if (err == 0 && p->cur->data.len >= PUB_BATCH)
+		err = batch_ship(p);
+	p->chunk_start = p->cur->data.len;
 	p->nrefs = 0;
 	weft_chunker_init(&p->ck);
 	return err;
 }
 
+/*
+ * Cuts len bytes into chunks, copying them once, into the batch. A chunk
+ * never spans two batches: a batch is shipped only at a chunk's end.
+ */
 static int
 feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 {
 	struct weft_file_ref	*f;
 	uint64_t		 take;
-	size_t			 k, seg;
+	size_t			 k, n, seg;
 	int			 err;
 
 	for (;;) {
@@ -242,24 +315,19 @@ feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 		seg = (size_t)take;
 		while (seg > 0) {
 			k = weft_chunker_scan(&p->ck, data, seg);
-			if (k == 0) {
-				memcpy(p->cur + p->cur_len, data, seg);
-				p->cur_len += seg;
-				data += seg;
-				p->b_off += seg;
-				len -= seg;
-				seg = 0;
-				break;
-			}
-			memcpy(p->cur + p->cur_len, data, k);
-			p->cur_len += k;
-			data += k;
-			p->b_off += k;
-			len -= k;
-			seg -= k;
-			err = chunk_emit(p);
+			n = k ? k : seg;
+			err = weft_buf_add(&p->cur->data, data, n);
 			if (err)
 				return err;
+			data += n;
+			p->b_off += n;
+			len -= n;
+			seg -= n;
+			if (k > 0) {
+				err = chunk_emit(p);
+				if (err)
+					return err;
+			}
 		}
 	}
 	return 0;
@@ -268,21 +336,34 @@ feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 static int
 work_a(void *arg)
 {
-	struct weft_pub	*p = arg;
+	struct weft_pub		*p = arg;
+	struct pub_frame	*f = &p->frames[p->a_next % PUB_FRAMES];
 
-	feed_a(p, p->data, p->len);
+	feed_a(p, f->data, f->len);
 	return 0;
 }
 
 static int
 work_b(void *arg)
 {
-	struct weft_pub	*p = arg;
+	struct weft_pub		*p = arg;
+	struct pub_frame	*f = &p->frames[p->b_next % PUB_FRAMES];
 
-	return feed_b(p, p->data, p->len);
+	return feed_b(p, f->data, f->len);
 }
 
-/* The end: store the last chunks, then sign and store the revision. */
+static int
+work_w(void *arg)
+{
+	struct weft_pub		*p = arg;
+	struct pub_batch	*b = p->ready[0];
+
+	for (size_t i = 0; i < b->n; i++)
+		b->puts[i].data = b->data.data + b->off[i];
+	return weft_store_chunks_put_hashed(p->d->store, b->puts, b->n);
+}
+
+/* The end: sign and store the revision. */
 static int
 work_finish(void *arg)
 {
@@ -290,9 +371,6 @@ work_finish(void *arg)
 	struct weft_buf	 body;
 	int		 err;
 
-	err = batch_flush(p);
-	if (err)
-		return err;
 	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
 	p->rec.ts = weft_daemon_now_ms();
 	if (p->rec.ts < p->min_ts)
@@ -343,91 +421,175 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 }
 
 static void
+a_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_pub	*p = arg;
+
+	p->a_busy = false;
+	p->a_next++;
+	if (status && p->err == 0)
+		p->err = status;
+	pub_pump(c, p);
+}
+
+static void
+b_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_pub	*p = arg;
+
+	p->b_busy = false;
+	p->b_next++;
+	if (status && p->err == 0)
+		p->err = status;
+	pub_pump(c, p);
+}
+
+static void
+w_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_pub		*p = arg;
+	struct pub_batch	*b = p->ready[0];
+
+	p->w_busy = false;
+	memmove(&p->ready[0], &p->ready[1], (p->nready - 1) * sizeof(b));
+	p->nready--;
+	b->n = 0;
+	weft_buf_reset(&b->data);
+	if (p->spare == NULL)
+		p->spare = b;
+	else
+		batch_free(b);
+	if (status && p->err == 0)
+		p->err = status;
+	pub_pump(c, p);
+}
+
+static bool
+pub_idle(const struct weft_pub *p)
+{
+	return !p->a_busy && !p->b_busy && !p->w_busy;
+}
+
+/*
+ * Runs on the loop after every event of a publish: frees frames both jobs
+ * are done with, starts whatever job has input and room, paces reading,
+ * and once all bytes are hashed, cut and written, finishes.
+ */
+static void
+pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
+{
+	uint64_t	done;
+	int		err;
+
+	if (c->closing)
+		return;
+	if (p->err) {
+		if (pub_idle(p)) {
+			weft__ctl_send_err(c, p->err, "cannot publish");
+			weft__ctl_close(c);
+		}
+		return;
+	}
+	done = p->a_next < p->b_next ? p->a_next : p->b_next;
+	while (p->frames_freed < done) {
+		free(p->frames[p->frames_freed % PUB_FRAMES].body);
+		p->frames[p->frames_freed % PUB_FRAMES].body = NULL;
+		p->frames_freed++;
+	}
+	if (!p->a_busy && p->a_next < p->frames_in) {
+		err = weft__ctl_work(c, work_a, a_done, p);
+		if (err) {
+			p->err = err;
+			return pub_pump(c, p);
+		}
+		p->a_busy = true;
+	}
+	if (!p->b_busy && p->b_next < p->frames_in &&
+	    p->nready + 2 < PUB_READY) {
+		err = weft__ctl_work(c, work_b, b_done, p);
+		if (err) {
+			p->err = err;
+			return pub_pump(c, p);
+		}
+		p->b_busy = true;
+	}
+	/* All bytes cut: the last partial batch goes to the writer too. */
+	if (p->received == p->total && !p->b_busy &&
+	    p->b_next == p->frames_in && p->cur != NULL && p->cur->n > 0) {
+		err = batch_ship(p);
+		if (err) {
+			p->err = err;
+			return pub_pump(c, p);
+		}
+	}
+	if (!p->w_busy && p->nready > 0) {
+		err = weft__ctl_work(c, work_w, w_done, p);
+		if (err) {
+			p->err = err;
+			return pub_pump(c, p);
+		}
+		p->w_busy = true;
+	}
+	if (p->received < p->total) {
+		weft__ctl_read(c, p->frames_in - p->frames_freed < PUB_FRAMES);
+		return;
+	}
+	if (!p->finishing && pub_idle(p) && p->nready == 0 &&
+	    p->a_next == p->frames_in && p->b_next == p->frames_in) {
+		p->finishing = true;
+		err = weft__ctl_work(c, work_finish, finish_done, p);
+		if (err)
+			finish_done(c, p, err);
+	}
+}
+
+static void
 pub_fail(struct weft_ctl_conn *c, int err)
 {
 	weft__ctl_send_err(c, err, "cannot publish");
 	weft__ctl_close(c);
 }
 
-static void
-pub_finish(struct weft_ctl_conn *c)
-{
-	int	err;
-
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, work_finish, finish_done, c->pub);
-	if (err)
-		finish_done(c, c->pub, err);
-}
-
-static void
-frame_done(struct weft_ctl_conn *c, void *arg, int status)
-{
-	struct weft_pub	*p = arg;
-
-	if (status && p->err_a == 0 && p->err_b == 0)
-		p->err_b = status;
-	if (--p->pending > 0)
-		return;
-	free(p->frame);
-	p->frame = NULL;
-	p->received += p->len;
-	if (c->closing)
-		return;
-	if (p->err_a || p->err_b) {
-		pub_fail(c, p->err_a ? p->err_a : p->err_b);
-		return;
-	}
-	if (p->received == p->total) {
-		pub_finish(c);
-		return;
-	}
-	c->state = WEFT_CTL_DATA;
-	weft__ctl_done(c);
-	c->state = WEFT_CTL_DATA;
-}
-
 void
 weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
     uint8_t *body, bool *keep)
 {
-	struct weft_pub	*p = c->pub;
-	const char	*op;
-	size_t		 oplen;
-	int		 err;
+	struct weft_pub		*p = c->pub;
+	struct pub_frame	*f;
+	const uint8_t		*data;
+	const char		*op;
+	size_t			 oplen, len;
 
 	*keep = false;
 	if (weft_obj_str(weft_obj_get(msg, "op"), &op, &oplen) != 0 ||
 	    oplen != 4 || memcmp(op, "data", 4) != 0 ||
-	    weft_obj_bin(weft_obj_get(msg, "data"), &p->data, &p->len) != 0 ||
-	    p->len == 0 || p->len > WEFT_CTL_DATA_MAX) {
+	    weft_obj_bin(weft_obj_get(msg, "data"), &data, &len) != 0 ||
+	    len == 0 || len > WEFT_CTL_DATA_MAX) {
 		pub_fail(c, WEFT_EPROTO);
 		return;
 	}
-	if (p->len > p->total - p->received) {
+	if (len > p->total - p->received) {
 		weft__ctl_send_err(c, WEFT_EPROTO,
 		    "more data than the files' sizes");
 		weft__ctl_close(c);
 		return;
 	}
-	/* The jobs read p->data, which points into body: keep it. */
-	*keep = true;
-	p->frame = body;
-	p->pending = 2;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, work_a, frame_done, p);
-	if (err) {
-		p->pending = 0;
-		p->frame = NULL;
-		*keep = false;
-		pub_fail(c, err);
+	if (p->frames_in - p->frames_freed >= PUB_FRAMES) {
+		/* Reading is paused while the ring is full; cannot happen. */
+		pub_fail(c, WEFT_EBUSY);
 		return;
 	}
-	err = weft__ctl_work(c, work_b, frame_done, p);
-	if (err) {
-		p->err_b = err;
-		frame_done(c, p, err);
-	}
+	/* The jobs read the data where it is, in the frame: keep it. */
+	*keep = true;
+	f = &p->frames[p->frames_in % PUB_FRAMES];
+	f->body = body;
+	f->data = data;
+	f->len = len;
+	p->frames_in++;
+	p->received += len;
+	if (p->received == p->total)
+		c->state = WEFT_CTL_BUSY;
+	pub_pump(c, p);
 }
 
 /* Request */
@@ -443,11 +605,10 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	p->d = c->d;
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;
-	weft_buf_init(&p->batch, PUB_BATCH_MAX + WEFT_INDEX_MAX);
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
 	weft_chunker_init(&p->ck);
 	crypto_generichash_init(&p->hs, NULL, 0, 32);
-	p->cur = malloc(WEFT_CHUNK_MAX);
+	p->cur = batch_new();
 	if (p->cur == NULL) {
 		weft__pub_free(p);
 		return -ENOMEM;
@@ -753,13 +914,15 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft__ctl_reply_begin(&pk, &b, 0);
 	weft__ctl_send(c, &b);
 	if (p->total == 0) {
+		/* Only empty files: finish them, store their lists, sign. */
 		feed_a(p, NULL, 0);
 		err = feed_b(p, NULL, 0);
 		if (err) {
 			pub_fail(c, err);
 			return;
 		}
-		pub_finish(c);
+		c->state = WEFT_CTL_BUSY;
+		pub_pump(c, p);
 		return;
 	}
 	c->state = WEFT_CTL_DATA;
