@@ -21,11 +21,13 @@
 #include "weft/err.h"
 #include "weft/key.h"
 
+#include "config.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "home.h"
 #include "keyfile.h"
 #include "log.h"
+#include "net.h"
 #include "store.h"
 
 static int
@@ -95,6 +97,52 @@ load_key(struct weft_daemon *d, const char *name, const char *comment,
 	return 0;
 }
 
+/*
+ * The network: the home's config file gives the network key and listen
+ * address, flags override it; then the peers to keep dialled.
+ */
+static int
+start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
+{
+	struct weft_config		cfg;
+	struct weft_config_error	ce;
+	char				path[WEFT_DAEMON_PATH_MAX];
+	const char			*listen;
+	int				err;
+
+	err = path_join(path, sizeof(path), d->home, WEFT_CONFIG_FILE);
+	if (err)
+		return err;
+	err = weft_config_load(&cfg, path, &ce);
+	if (err == WEFT_EUSAGE) {
+		log_warnx("%s:%d: %s", path, ce.line, ce.msg);
+		return err;
+	}
+	if (err && err != -ENOENT) {
+		log_warnc(err, "cannot read '%s'", path);
+		return err;
+	}
+	memcpy(d->network_key, opts->network_key != NULL ?
+	    opts->network_key : cfg.network_key, sizeof(d->network_key));
+	listen = opts->listen;
+	if (listen == NULL && cfg.listen[0] != '\0')
+		listen = cfg.listen;
+	err = weft_net_start(&d->net, d->loop, d->network_key, &d->node,
+	    listen, &opts->net);
+	if (err)
+		return err;
+	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
+	for (size_t i = 0; i < opts->npeers; i++) {
+		err = weft_net_connect(d->net, opts->peers[i]);
+		if (err) {
+			log_warnc(err, "cannot use peer '%s' (expected "
+			    "NODEID@HOST:PORT)", opts->peers[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -152,6 +200,10 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		goto fail;
 	}
 
+	err = start_net(d, opts);
+	if (err)
+		goto fail;
+
 	err = path_join(d->sock_path, sizeof(d->sock_path), d->home,
 	    WEFT_CTL_SOCK);
 	if (err)
@@ -181,6 +233,8 @@ weft_daemon_stop(struct weft_daemon *d)
 		return;
 	d->stopping = true;
 	weft_ctl_stop(d);
+	weft_net_stop(d->net);
+	d->net = NULL;
 	if (uv_is_active((uv_handle_t *)&d->sigint) ||
 	    d->sigint.loop != NULL) {
 		uv_close((uv_handle_t *)&d->sigint, NULL);

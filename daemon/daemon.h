@@ -15,7 +15,10 @@
 
 #include "weft/key.h"
 
+#include "net.h"
+
 #define WEFT_DAEMON_PATH_MAX	4096
+#define WEFT_DAEMON_PEERS_MAX	64	/* --peer options */
 
 struct weft_store;
 struct weft_ctl_conn;
@@ -24,6 +27,10 @@ struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
 	const char	*listen;	/* HOST:PORT, may be NULL */
 	size_t		 map_size;	/* 0 = store default */
+	const uint8_t	*network_key;	/* 32 bytes, NULL = config file */
+	const char	*const *peers;	/* NODEID@HOST:PORT to keep dialled */
+	size_t		 npeers;
+	struct weft_net_limits net;	/* weft_net_limits_default() */
 };
 
 TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
@@ -44,6 +51,8 @@ struct weft_daemon {
 	unsigned		 nconns;
 	uint64_t		 started_ms;
 	bool			 stopping;
+	uint8_t			 network_key[32];
+	struct weft_net		*net;		/* NULL once stopped */
 };
 
 /*

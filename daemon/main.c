@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,62 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: weftd [--home DIR] [--listen HOST:PORT] "
-	    "[--peer NODEID@HOST:PORT]... [--network-key HEX] [-v]\n");
+	    "[--peer NODEID@HOST:PORT]... [--network-key HEX] [-v]\n"
+	    "environment (tests and tuning; times in ms):\n"
+	    "  WEFT_HANDSHAKE_TIMEOUT_MS  handshake and HELLO (10000)\n"
+	    "  WEFT_PING_INTERVAL_MS      ping a quiet peer after (15000)\n"
+	    "  WEFT_IDLE_TIMEOUT_MS       close a silent peer after (60000)\n"
+	    "  WEFT_BACKOFF_MIN_MS        first redial delay (1000)\n"
+	    "  WEFT_BACKOFF_MAX_MS        longest redial delay (300000)\n"
+	    "  WEFT_MAX_INBOUND           inbound connections (128)\n"
+	    "  WEFT_MAX_OUTBOUND          outbound connections (32)\n"
+	    "  WEFT_SENDQ_MAX             bytes queued per peer (8388608)\n");
+}
+
+/* A decimal environment variable into *v; absent leaves *v alone. */
+static int
+env_u64(const char *name, uint64_t *v)
+{
+	const char		*s = getenv(name);
+	char			*end;
+	unsigned long long	 x;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0') {
+		fprintf(stderr, "weftd: %s must be a decimal number\n", name);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static int
+env_limits(struct weft_net_limits *l)
+{
+	uint64_t	in = l->in_max, out = l->out_max, q = l->sendq_max;
+
+	if (env_u64("WEFT_HANDSHAKE_TIMEOUT_MS", &l->session.handshake_ms) ||
+	    env_u64("WEFT_PING_INTERVAL_MS", &l->session.ping_ms) ||
+	    env_u64("WEFT_IDLE_TIMEOUT_MS", &l->session.idle_ms) ||
+	    env_u64("WEFT_BACKOFF_MIN_MS", &l->backoff_min_ms) ||
+	    env_u64("WEFT_BACKOFF_MAX_MS", &l->backoff_max_ms) ||
+	    env_u64("WEFT_MAX_INBOUND", &in) ||
+	    env_u64("WEFT_MAX_OUTBOUND", &out) ||
+	    env_u64("WEFT_SENDQ_MAX", &q))
+		return -1;
+	if (in > 65536 || out > 65536 || q > SIZE_MAX / 2 ||
+	    l->backoff_min_ms == 0 || l->backoff_max_ms <
+	    l->backoff_min_ms) {
+		fprintf(stderr, "weftd: network limits out of range\n");
+		return -1;
+	}
+	l->in_max = (unsigned)in;
+	l->out_max = (unsigned)out;
+	l->sendq_max = (size_t)q;
+	return 0;
 }
 
 int
@@ -44,6 +100,7 @@ main(int argc, char **argv)
 	};
 	struct weft_daemon_opts	 opts;
 	struct weft_daemon	 d;
+	const char		*peers[WEFT_DAEMON_PEERS_MAX];
 	const char		*home_opt = NULL;
 	char			 home[PATH_MAX];
 	uint8_t			 key[32];
@@ -51,6 +108,8 @@ main(int argc, char **argv)
 	int			 ch, err;
 
 	memset(&opts, 0, sizeof(opts));
+	weft_net_limits_default(&opts.net);
+	opts.peers = peers;
 	while ((ch = getopt_long(argc, argv, "hvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
@@ -60,6 +119,12 @@ main(int argc, char **argv)
 			opts.listen = optarg;
 			break;
 		case 'p':
+			if (opts.npeers == WEFT_DAEMON_PEERS_MAX) {
+				fprintf(stderr, "weftd: at most %d --peer "
+				    "options\n", WEFT_DAEMON_PEERS_MAX);
+				return 2;
+			}
+			peers[opts.npeers++] = optarg;
 			break;
 		case 'k':
 			if (weft_hex_decode(key, sizeof(key), optarg,
@@ -68,6 +133,7 @@ main(int argc, char **argv)
 				    "hex characters\n");
 				return 2;
 			}
+			opts.network_key = key;
 			break;
 		case 'v':
 			verbose = true;
@@ -87,6 +153,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (env_limits(&opts.net) != 0)
+		return 2;
 	log_init("weftd", verbose);
 	/*
 	 * Two malloc arenas are enough for the loop and the pool's jobs;

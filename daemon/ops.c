@@ -6,6 +6,7 @@
  * short read transactions; writes and the scrub run on the thread pool.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,9 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "net.h"
 #include "ops.h"
+#include "peer.h"
 #include "store.h"
 
 #define TREE_DEPTH_MAX	16
@@ -287,6 +290,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_store_stats	 st;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
+	char			 hex[65], addr[160], kid[17];
 	int			 err;
 
 	(void)req;
@@ -296,7 +300,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	weft__ctl_reply_begin(&pk, &b, 12);
+	weft__ctl_reply_begin(&pk, &b, 18);
 	weft_pack_str(&pk, "version");
 	weft_pack_str(&pk, WEFT_VERSION_STRING);
 	weft_pack_str(&pk, "author");
@@ -321,6 +325,30 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, st.map_used);
 	weft_pack_str(&pk, "uptime_ms");
 	weft_pack_uint(&pk, weft_daemon_now_ms() - d->started_ms);
+	/* The network (docs/proto/control.md, "status"). */
+	weft_hex_encode(hex, d->node.pk, 32);
+	snprintf(addr, sizeof(addr), "%s@%s", hex,
+	    d->net != NULL ? d->net->listen : "");
+	snprintf(kid, sizeof(kid), "%016" PRIX64,
+	    weft_key_id(d->network_key));
+	weft_pack_str(&pk, "address");
+	if (d->net != NULL && d->net->listen[0] != '\0')
+		weft_pack_str(&pk, addr);
+	else
+		weft_pack_nil(&pk);
+	weft_pack_str(&pk, "listen");
+	if (d->net != NULL && d->net->listen[0] != '\0')
+		weft_pack_str(&pk, d->net->listen);
+	else
+		weft_pack_nil(&pk);
+	weft_pack_str(&pk, "network_key_id");
+	weft_pack_str(&pk, kid);
+	weft_pack_str(&pk, "peers");
+	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nopen : 0);
+	weft_pack_str(&pk, "conns_in");
+	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
+	weft_pack_str(&pk, "conns_out");
+	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
 }
@@ -1014,6 +1042,8 @@ static const struct {
 	{ "library_remove", op_library_remove },
 	{ "library_ls", op_library_ls },
 	{ "verify", op_verify },
+	{ "peers", weft__op_peers },
+	{ "connect", weft__op_connect },
 };
 
 void

@@ -1,0 +1,770 @@
+/*
+ * TCP for the peer protocol, through libuv. Each connection is a struct
+ * weft_peer with an embedded uv_tcp_t; its memory is freed only when the
+ * handle's close callback has run and no write or connect request is
+ * left (p->refs). A write request owns its bytes and write_cb frees them.
+ *
+ * Flow: bytes read go straight into the session (weft_session_feed) from
+ * the net's one read buffer, so an idle connection holds no buffer. Bytes
+ * to send are pulled from the session in chunks while the socket's queue
+ * is under WEFT_NET_WQ_HIGH; what the session cannot hand over yet stays
+ * in its own capped queues, so a peer that stops reading makes the
+ * session fail with WEFT_ETOOBIG and is closed, never buffered forever.
+ *
+ * One timer (WEFT_NET_TICK_MS) runs every session's deadlines (handshake,
+ * ping, idle), the grace period of closing connections, and the dials
+ * whose backoff has passed.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/key.h"
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "net.h"
+#include "peer.h"
+#include "session.h"
+
+struct wreq {
+	uv_write_t		 req;
+	struct weft_peer	*p;
+	uint8_t			*data;
+	size_t			 len;
+};
+
+static void	peer_unref(struct weft_peer *);
+static void	net_unref(struct weft_net *);
+static void	peer_read_start(struct weft_peer *);
+
+void
+weft_net_limits_default(struct weft_net_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->session.handshake_ms = WEFT_NET_HANDSHAKE_MS;
+	l->session.ping_ms = WEFT_NET_PING_MS;
+	l->session.idle_ms = WEFT_NET_IDLE_MS;
+	l->backoff_min_ms = WEFT_NET_BACKOFF_MIN_MS;
+	l->backoff_max_ms = WEFT_NET_BACKOFF_MAX_MS;
+	l->in_max = WEFT_NET_IN_MAX;
+	l->out_max = WEFT_NET_OUT_MAX;
+	l->sendq_max = WEFT_NET_SENDQ_MAX;
+}
+
+/* Addresses */
+
+static int
+sockaddr_parse(const char *s, struct sockaddr_storage *sa, char *addr)
+{
+	char		host[WEFT_NET_ADDR_MAX];
+	uint16_t	port;
+	int		err;
+
+	err = weft_config_hostport(s, strlen(s), host, sizeof(host), &port);
+	if (err)
+		return WEFT_EUSAGE;
+	memset(sa, 0, sizeof(*sa));
+	if (strchr(host, ':') != NULL)
+		err = uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa);
+	else
+		err = uv_ip4_addr(host, port, (struct sockaddr_in *)sa);
+	if (err)
+		return WEFT_EUSAGE;
+	if (addr != NULL)
+		snprintf(addr, WEFT_NET_ADDR_MAX, "%s", s);
+	return 0;
+}
+
+static void
+sockaddr_str(const struct sockaddr_storage *sa, char *out, size_t outsz)
+{
+	char	ip[INET6_ADDRSTRLEN];
+
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		uv_ip6_name(s6, ip, sizeof(ip));
+		snprintf(out, outsz, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	} else if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		uv_ip4_name(s4, ip, sizeof(ip));
+		snprintf(out, outsz, "%s:%u", ip, ntohs(s4->sin_port));
+	} else {
+		snprintf(out, outsz, "?");
+	}
+}
+
+int
+weft_net_parse_peer(const char *s, uint8_t node[32], char *addr,
+    struct sockaddr_storage *sa)
+{
+	const char	*at;
+
+	at = strchr(s, '@');
+	if (at == NULL || at - s != 64)
+		return WEFT_EUSAGE;
+	if (weft_hex_decode(node, 32, s, 64) != 0)
+		return WEFT_EUSAGE;
+	return sockaddr_parse(at + 1, sa, addr);
+}
+
+/* Connections */
+
+
+static void
+peer_unref(struct weft_peer *p)
+{
+	struct weft_net	*n = p->net;
+
+	if (--p->refs > 0)
+		return;
+	weft_session_release(&p->sess);
+	free(p);
+	net_unref(n);
+}
+
+/* Backoff for the next dial: min * 2^attempts, capped, minus up to half. */
+static uint64_t
+backoff_ms(const struct weft_net_limits *l, unsigned attempts)
+{
+	uint64_t	d = l->backoff_min_ms;
+
+	for (unsigned i = 0; i < attempts && d < l->backoff_max_ms; i++)
+		d *= 2;
+	if (d > l->backoff_max_ms)
+		d = l->backoff_max_ms;
+	if (d < 2)
+		return d;
+	/* Jitter, so that nodes restarted together do not dial in step. */
+	return d - randombytes_uniform((uint32_t)(d / 2 > UINT32_MAX ?
+	    UINT32_MAX : d / 2));
+}
+
+static void
+peer_close_cb(uv_handle_t *h)
+{
+	struct weft_peer	*p = h->data;
+
+	TAILQ_REMOVE(&p->net->peers.all, p, entry);
+	peer_unref(p);
+}
+
+static void
+refused_close_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+/*
+ * Bookkeeping of the dial that made p, which is closing: a connection
+ * that had opened restarts the backoff, a failed attempt (err != 0)
+ * doubles it. Losing the duplicate rule or a clean close is no failure.
+ */
+static void
+dial_done(struct weft_net *n, struct weft_peer *p, int err)
+{
+	struct weft_dial	*d = p->dial;
+
+	if (d == NULL)
+		return;
+	d->conn = NULL;
+	p->dial = NULL;
+	if (p->was_open) {
+		d->attempts = 0;
+		d->last_err = 0;
+	} else if (err != 0) {
+		d->attempts++;
+		d->last_err = err;
+	}
+	d->next_ms = uv_now(n->loop) + backoff_ms(&n->limits, d->attempts);
+}
+
+static const char *
+close_why(const struct weft_peer *p, int err)
+{
+	if (err == -ETIMEDOUT)
+		return weft_session_state(&p->sess) == WEFT_SESSION_OPEN ?
+		    "idle timeout" : "handshake timed out";
+	if (weft_session_state(&p->sess) == WEFT_SESSION_HANDSHAKE ||
+	    !p->was_open)
+		return "handshake failed";
+	return "connection dropped";
+}
+
+void
+weft__net_close(struct weft_peer *p, int err, const char *reason)
+{
+	struct weft_net		*n = p->net;
+	char			 name[WEFT_PEER_NAME_MAX];
+
+	if (p->closing)
+		return;
+	weft_peer_name(p, name);
+	if (!p->draining) {
+		if (reason == NULL)
+			reason = close_why(p, err);
+		if (err != 0)
+			log_info("peer %s: %s: %s", name, reason,
+			    weft_strerror(err));
+		else
+			log_info("peer %s: %s", name, reason);
+		weft_peers_remove(&n->peers, p);
+		dial_done(n, p, err);
+	}
+	/*
+	 * A session that can still speak says why and goodbye first; the
+	 * tick closes the socket if the peer does not take the bytes within
+	 * the grace period.
+	 */
+	if (err == 0 && !p->draining && p->connected &&
+	    weft_session_error(&p->sess) == 0 &&
+	    weft_session_state(&p->sess) != WEFT_SESSION_HANDSHAKE) {
+		weft_session_close(&p->sess, reason);
+		p->draining = true;
+		p->grace_ms = uv_now(n->loop) + WEFT_NET_GRACE_MS;
+		weft__net_flush(p);
+		/*
+		 * When stopping, the goodbye gets one try: uv_write writes
+		 * at once when the socket takes it, which it usually does.
+		 */
+		if (!n->stopping || p->closing)
+			return;
+	}
+	p->closing = true;
+	uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
+}
+
+static void
+write_cb(uv_write_t *req, int status)
+{
+	struct wreq		*w = (struct wreq *)req;
+	struct weft_peer	*p = w->p;
+
+	p->wq_bytes -= w->len;
+	free(w->data);
+	free(w);
+	if (status < 0 && !p->closing)
+		weft__net_close(p, status, "write failed");
+	else if (!p->closing)
+		weft__net_flush(p);
+	peer_unref(p);
+}
+
+void
+weft__net_flush(struct weft_peer *p)
+{
+	struct weft_buf	 b;
+	struct wreq	*w;
+	uv_buf_t	 ub;
+	int		 err;
+
+	while (!p->closing && p->connected && p->wq_bytes < WEFT_NET_WQ_HIGH) {
+		weft_buf_init(&b, WEFT_NET_WRITE_CHUNK + 8192);
+		err = weft_session_output(&p->sess, &b, WEFT_NET_WRITE_CHUNK);
+		if (err) {
+			weft_buf_release(&b);
+			weft__net_close(p, err, err == WEFT_ETOOBIG ?
+			    "send queue over its cap" : NULL);
+			return;
+		}
+		if (b.len == 0) {
+			weft_buf_release(&b);
+			break;
+		}
+		w = malloc(sizeof(*w));
+		if (w == NULL) {
+			weft_buf_release(&b);
+			weft__net_close(p, -ENOMEM, "cannot write");
+			return;
+		}
+		w->p = p;
+		w->data = weft_buf_detach(&b, &w->len);
+		ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+		err = uv_write(&w->req, (uv_stream_t *)&p->tcp, &ub, 1,
+		    write_cb);
+		if (err) {
+			free(w->data);
+			free(w);
+			weft__net_close(p, err, "write failed");
+			return;
+		}
+		p->refs++;
+		p->wq_bytes += w->len;
+		p->bytes_out += w->len;
+	}
+	if (p->draining && !p->closing && p->wq_bytes == 0 &&
+	    !weft_session_pending(&p->sess)) {
+		p->closing = true;
+		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
+	}
+}
+
+/* After the session took input: note what changed, then answer. */
+static void
+peer_advance(struct weft_peer *p)
+{
+	struct weft_net	*n = p->net;
+	char		 name[WEFT_PEER_NAME_MAX];
+	const char	*why;
+	int		 err;
+
+	if (p->draining)
+		return;
+	if (!p->has_node && weft_session_remote(&p->sess) != NULL) {
+		memcpy(p->node, weft_session_remote(&p->sess), sizeof(p->node));
+		p->has_node = true;
+	}
+	if (weft_session_state(&p->sess) == WEFT_SESSION_CLOSED) {
+		why = weft_session_reason(&p->sess);
+		weft_peer_name(p, name);
+		log_info("peer %s: closed by the peer%s%s", name,
+		    why[0] != '\0' ? ": " : "", why);
+		p->draining = true;	/* nothing to say: close now */
+		weft_peers_remove(&n->peers, p);
+		dial_done(n, p, p->was_open ? 0 : WEFT_EHANDSHAKE);
+		p->closing = true;
+		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
+		return;
+	}
+	if (weft_session_state(&p->sess) == WEFT_SESSION_OPEN && !p->open &&
+	    !p->was_open) {
+		err = weft_peers_admit(&n->peers, p, n->node->pk);
+		if (err)
+			return;		/* p lost and is closing */
+		p->was_open = true;
+		p->since_ms = weft_daemon_now_ms();
+		p->next_ms = 0;		/* the idle deadlines start now */
+		if (p->dial != NULL) {
+			p->dial->attempts = 0;
+			p->dial->last_err = 0;
+		}
+		weft_peer_name(p, name);
+		log_info("peer %s: connected (%s, %s)", name,
+		    p->dir == WEFT_PEER_OUT ? "outbound" : "inbound", p->addr);
+	}
+	weft__net_flush(p);
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct weft_peer	*p = h->data;
+	struct weft_net		*n = p->net;
+
+	(void)suggested;
+	/*
+	 * libuv reads right after this call and runs read_cb before the next
+	 * one, so one buffer serves every connection; rbuf_busy only guards
+	 * the assumption.
+	 */
+	if (n->rbuf_busy) {
+		buf->base = malloc(WEFT_NET_READ_MAX);
+		buf->len = buf->base != NULL ? WEFT_NET_READ_MAX : 0;
+		return;
+	}
+	n->rbuf_busy = true;
+	buf->base = (char *)n->rbuf;
+	buf->len = sizeof(n->rbuf);
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct weft_peer	*p = s->data;
+	struct weft_net		*n = p->net;
+	int			 err;
+
+	if (nread > 0 && !p->closing) {
+		p->bytes_in += (uint64_t)nread;
+		err = weft_session_feed(&p->sess, (const uint8_t *)buf->base,
+		    (size_t)nread, uv_now(n->loop));
+		if (err)
+			weft__net_close(p, err, NULL);
+		else
+			peer_advance(p);
+	} else if (nread < 0 && !p->closing) {
+		uv_read_stop(s);
+		if (nread == UV_EOF) {
+			err = weft_session_eof(&p->sess);
+			if (err == 0)
+				peer_advance(p);
+			else
+				weft__net_close(p, err, p->was_open ?
+				    "connection closed without goodbye" :
+				    "closed during the handshake");
+		} else {
+			weft__net_close(p, (int)nread, "read failed");
+		}
+		/* Closing already (draining): stop waiting for the peer. */
+		if (!p->closing) {
+			p->closing = true;
+			uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
+		}
+	}
+	if (buf->base == (char *)n->rbuf)
+		n->rbuf_busy = false;
+	else
+		free(buf->base);
+}
+
+static void
+peer_read_start(struct weft_peer *p)
+{
+	int	err;
+
+	err = uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, read_cb);
+	if (err)
+		weft__net_close(p, err, "cannot read");
+}
+
+static struct weft_peer *
+peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
+{
+	struct weft_session_cfg	 cfg;
+	struct weft_peer	*p;
+	uint8_t			 eph[32];
+	int			 err;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.netkey = n->netkey;
+	cfg.local = n->node;
+	cfg.listen = n->listen[0] != '\0' ? n->listen : NULL;
+	cfg.limits = n->limits.session;
+	randombytes_buf(eph, sizeof(eph));
+	err = weft_session_init(&p->sess, &cfg, remote, eph,
+	    uv_now(n->loop));
+	sodium_memzero(eph, sizeof(eph));
+	if (err) {
+		weft_session_release(&p->sess);
+		free(p);
+		return NULL;
+	}
+	err = uv_tcp_init(n->loop, &p->tcp);
+	if (err) {
+		weft_session_release(&p->sess);
+		free(p);
+		return NULL;
+	}
+	p->tcp.data = p;
+	p->net = n;
+	p->dir = dir;
+	p->refs = 1;
+	n->handles++;
+	TAILQ_INSERT_TAIL(&n->peers.all, p, entry);
+	if (dir == WEFT_PEER_IN)
+		n->peers.nin++;
+	else
+		n->peers.nout++;
+	p->counted = true;
+	return p;
+}
+
+static void
+connection_cb(uv_stream_t *server, int status)
+{
+	struct weft_net		*n = server->data;
+	struct weft_peer	*p;
+	struct sockaddr_storage	 sa;
+	uv_tcp_t		*refuse;
+	int			 len, err;
+
+	if (status < 0) {
+		log_warnc(status, "cannot accept a peer connection");
+		return;
+	}
+	if (n->peers.nin >= n->limits.in_max || n->stopping) {
+		/* Always accept, or libuv stops polling the listener. */
+		refuse = malloc(sizeof(*refuse));
+		if (refuse == NULL || uv_tcp_init(n->loop, refuse) != 0) {
+			free(refuse);
+			return;
+		}
+		if (uv_accept(server, (uv_stream_t *)refuse) == 0) {
+			len = sizeof(sa);
+			if (uv_tcp_getpeername(refuse, (struct sockaddr *)&sa,
+			    &len) == 0) {
+				char addr[WEFT_NET_ADDR_MAX];
+
+				sockaddr_str(&sa, addr, sizeof(addr));
+				log_info("peer %s: refused: %u inbound "
+				    "connections already", addr, n->peers.nin);
+			}
+		}
+		uv_close((uv_handle_t *)refuse, refused_close_cb);
+		return;
+	}
+	p = peer_new(n, WEFT_PEER_IN, NULL);
+	if (p == NULL) {
+		log_warnx("cannot set up a peer connection: out of memory");
+		return;
+	}
+	err = uv_accept(server, (uv_stream_t *)&p->tcp);
+	if (err) {
+		weft__net_close(p, err, "cannot accept");
+		return;
+	}
+	p->connected = true;
+	uv_tcp_nodelay(&p->tcp, 1);
+	len = sizeof(sa);
+	if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&sa, &len) == 0)
+		sockaddr_str(&sa, p->addr, sizeof(p->addr));
+	peer_read_start(p);
+	if (!p->closing)
+		weft__net_flush(p);
+}
+
+static void
+connect_cb(uv_connect_t *req, int status)
+{
+	struct weft_peer	*p = req->data;
+
+	if (!p->closing) {
+		if (status < 0) {
+			weft__net_close(p, status, "cannot connect");
+		} else {
+			p->connected = true;
+			uv_tcp_nodelay(&p->tcp, 1);
+			peer_read_start(p);
+			if (!p->closing)
+				weft__net_flush(p);
+		}
+	}
+	peer_unref(p);
+}
+
+static void
+dial(struct weft_net *n, struct weft_dial *d)
+{
+	struct weft_peer	*p;
+	int			 err;
+
+	d->next_ms = UINT64_MAX;
+	p = peer_new(n, WEFT_PEER_OUT, d->node);
+	if (p == NULL) {
+		d->last_err = -ENOMEM;
+		d->attempts++;
+		d->next_ms = uv_now(n->loop) +
+		    backoff_ms(&n->limits, d->attempts);
+		return;
+	}
+	p->dial = d;
+	d->conn = p;
+	memcpy(p->node, d->node, sizeof(p->node));
+	p->has_node = true;
+	snprintf(p->addr, sizeof(p->addr), "%s", d->addr);
+	p->creq.data = p;
+	err = uv_tcp_connect(&p->creq, &p->tcp, (struct sockaddr *)&d->sa,
+	    connect_cb);
+	if (err) {
+		weft__net_close(p, err, "cannot connect");
+		return;
+	}
+	p->refs++;
+}
+
+/* Timer */
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct weft_net		*n = t->data;
+	struct weft_peer	*p, *tmp;
+	struct weft_dial	*d;
+	uint64_t		 now = uv_now(n->loop);
+	int			 err;
+
+	for (p = TAILQ_FIRST(&n->peers.all); p != NULL; p = tmp) {
+		tmp = TAILQ_NEXT(p, entry);
+		if (p->closing)
+			continue;
+		if (p->draining) {
+			if (now >= p->grace_ms) {
+				p->closing = true;
+				uv_close((uv_handle_t *)&p->tcp,
+				    peer_close_cb);
+			}
+			continue;
+		}
+		if (now < p->next_ms)
+			continue;
+		err = weft_session_tick(&p->sess, now, &p->next_ms);
+		if (err)
+			weft__net_close(p, err, NULL);
+		else
+			weft__net_flush(p);
+	}
+	TAILQ_FOREACH(d, &n->dials, entry) {
+		if (d->conn != NULL || now < d->next_ms ||
+		    n->peers.nout >= n->limits.out_max)
+			continue;
+		if (weft_peers_find(&n->peers, d->node) != NULL)
+			continue;
+		dial(n, d);
+	}
+}
+
+/* Start and stop */
+
+static void
+net_unref(struct weft_net *n)
+{
+	struct weft_dial	*d;
+
+	if (--n->handles > 0 || !n->stopping)
+		return;
+	while ((d = TAILQ_FIRST(&n->dials)) != NULL) {
+		TAILQ_REMOVE(&n->dials, d, entry);
+		free(d);
+	}
+	sodium_memzero(n->netkey, sizeof(n->netkey));
+	free(n);
+}
+
+static void
+net_handle_close_cb(uv_handle_t *h)
+{
+	net_unref(h->data);
+}
+
+int
+weft_net_start(struct weft_net **np, uv_loop_t *loop,
+    const uint8_t netkey[32], const struct weft_keypair *node,
+    const char *listen, const struct weft_net_limits *limits)
+{
+	struct weft_net		*n;
+	struct sockaddr_storage	 sa;
+	int			 len, err;
+
+	*np = NULL;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	n->loop = loop;
+	n->node = node;
+	memcpy(n->netkey, netkey, sizeof(n->netkey));
+	n->limits = *limits;
+	weft_peers_init(&n->peers);
+	TAILQ_INIT(&n->dials);
+
+	uv_timer_init(loop, &n->tick);
+	n->tick.data = n;
+	n->handles++;
+	uv_timer_start(&n->tick, tick_cb, WEFT_NET_TICK_MS, WEFT_NET_TICK_MS);
+
+	if (listen != NULL) {
+		err = sockaddr_parse(listen, &sa, NULL);
+		if (err) {
+			log_warnx("cannot listen on '%s': not an IP address "
+			    "and port", listen);
+			goto fail;
+		}
+		uv_tcp_init(loop, &n->listener);
+		n->listener.data = n;
+		n->handles++;
+		n->listening = true;
+		err = uv_tcp_bind(&n->listener, (struct sockaddr *)&sa, 0);
+		if (err == 0)
+			err = uv_listen((uv_stream_t *)&n->listener, 128,
+			    connection_cb);
+		if (err) {
+			log_warnc(err, "cannot listen on '%s'", listen);
+			goto fail;
+		}
+		len = sizeof(sa);
+		err = uv_tcp_getsockname(&n->listener, (struct sockaddr *)&sa,
+		    &len);
+		if (err) {
+			log_warnc(err, "cannot listen on '%s'", listen);
+			goto fail;
+		}
+		sockaddr_str(&sa, n->listen, sizeof(n->listen));
+		log_info("listening for peers on %s", n->listen);
+	}
+	*np = n;
+	return 0;
+fail:
+	weft_net_stop(n);
+	return err;
+}
+
+void
+weft_net_stop(struct weft_net *n)
+{
+	struct weft_peer	*p, *tmp;
+
+	if (n == NULL || n->stopping)
+		return;
+	n->stopping = true;
+	/* While stopping, closing never waits for a goodbye to drain. */
+	for (p = TAILQ_FIRST(&n->peers.all); p != NULL; p = tmp) {
+		tmp = TAILQ_NEXT(p, entry);
+		weft__net_close(p, 0, "shutting down");
+	}
+	if (n->listening)
+		uv_close((uv_handle_t *)&n->listener, net_handle_close_cb);
+	uv_close((uv_handle_t *)&n->tick, net_handle_close_cb);
+}
+
+/* Dials */
+
+struct weft_dial *
+weft_net_dial_find(struct weft_net *n, const uint8_t node[32])
+{
+	struct weft_dial	*d;
+
+	TAILQ_FOREACH(d, &n->dials, entry)
+		if (memcmp(d->node, node, 32) == 0)
+			return d;
+	return NULL;
+}
+
+int
+weft_net_connect(struct weft_net *n, const char *peer)
+{
+	struct weft_dial	*d;
+	struct sockaddr_storage	 sa;
+	char			 addr[WEFT_NET_ADDR_MAX];
+	uint8_t			 node[32];
+	int			 err;
+
+	err = weft_net_parse_peer(peer, node, addr, &sa);
+	if (err)
+		return err;
+	if (memcmp(node, n->node->pk, 32) == 0)
+		return WEFT_EUSAGE;
+	d = weft_net_dial_find(n, node);
+	if (d == NULL) {
+		if (n->ndials >= WEFT_NET_DIALS_MAX)
+			return WEFT_ETOOBIG;
+		d = calloc(1, sizeof(*d));
+		if (d == NULL)
+			return -ENOMEM;
+		memcpy(d->node, node, 32);
+		TAILQ_INSERT_TAIL(&n->dials, d, entry);
+		n->ndials++;
+	}
+	snprintf(d->addr, sizeof(d->addr), "%s", addr);
+	d->sa = sa;
+	d->attempts = 0;
+	d->last_err = 0;
+	d->next_ms = 0;
+	if (d->conn == NULL && weft_peers_find(&n->peers, node) == NULL &&
+	    n->peers.nout < n->limits.out_max && !n->stopping)
+		dial(n, d);
+	return 0;
+}

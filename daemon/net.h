@@ -1,0 +1,136 @@
+/*
+ * The peer transport: the only code in weftd that touches TCP sockets.
+ * It listens, dials the peers it was told about (configuration, --peer,
+ * `weft connect`) and redials them with exponential backoff and jitter,
+ * moves bytes between the sockets and each connection's sans-I/O
+ * session (session.c), and enforces every bound: inbound and outbound
+ * connection caps, handshake and idle timeouts (one periodic timer checks
+ * every session's deadlines), a byte cap on each peer's send queue, and
+ * no read buffer kept per connection (reads go into one buffer of the
+ * net, parsed before the next read). The table of connections and the
+ * "one connection per node pair" rule live in peer.c.
+ */
+#ifndef WEFT_NET_H
+#define WEFT_NET_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "peer.h"
+#include "session.h"
+
+struct weft_keypair;
+
+#define WEFT_NET_IN_MAX		128	/* inbound connections, any state */
+#define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
+#define WEFT_NET_DIALS_MAX	256	/* peers we keep dialling */
+#define WEFT_NET_HANDSHAKE_MS	10000
+#define WEFT_NET_PING_MS	15000
+#define WEFT_NET_IDLE_MS	60000
+#define WEFT_NET_BACKOFF_MIN_MS	1000
+#define WEFT_NET_BACKOFF_MAX_MS	(5 * 60 * 1000)
+#define WEFT_NET_SENDQ_MAX	(8u * 1024 * 1024)	/* per peer */
+#define WEFT_NET_TICK_MS	100	/* deadline resolution */
+#define WEFT_NET_GRACE_MS	2000	/* to flush a goodbye */
+#define WEFT_NET_READ_MAX	(64u * 1024)
+/* Bytes taken from a session per write, and the socket queue's mark. */
+#define WEFT_NET_WRITE_CHUNK	(64u * 1024)
+#define WEFT_NET_WQ_HIGH	(256u * 1024)
+#define WEFT_NET_ADDR_MAX	64	/* "[IPv6]:65535" and NUL */
+
+/* Tunables; weft_net_limits_default() fills in the constants above. */
+struct weft_net_limits {
+	struct weft_session_limits session;
+	uint64_t	backoff_min_ms;
+	uint64_t	backoff_max_ms;
+	unsigned	in_max;
+	unsigned	out_max;
+	size_t		sendq_max;
+};
+
+/* A node we keep a connection to, dialling again after failures. */
+struct weft_dial {
+	TAILQ_ENTRY(weft_dial)	 entry;
+	uint8_t			 node[32];
+	char			 addr[WEFT_NET_ADDR_MAX];	/* HOST:PORT */
+	struct sockaddr_storage	 sa;
+	unsigned		 attempts;	/* failures since last open */
+	uint64_t		 next_ms;	/* loop time of the next dial */
+	struct weft_peer	*conn;		/* our connection in progress */
+	int			 last_err;	/* of the last failed attempt */
+};
+
+TAILQ_HEAD(weft_dials, weft_dial);
+
+struct weft_net {
+	uv_loop_t		*loop;
+	const struct weft_keypair *node;	/* borrowed from the daemon */
+	uint8_t			 netkey[32];
+	struct weft_net_limits	 limits;
+	char			 listen[WEFT_NET_ADDR_MAX];	/* bound, or "" */
+	uv_tcp_t		 listener;
+	bool			 listening;
+	uv_timer_t		 tick;
+	struct weft_peers	 peers;
+	struct weft_dials	 dials;
+	unsigned		 ndials;
+	unsigned		 handles;	/* open handles, net freed at 0 */
+	bool			 stopping;
+	bool			 rbuf_busy;
+	uint8_t			 rbuf[WEFT_NET_READ_MAX];
+};
+
+void	weft_net_limits_default(struct weft_net_limits *l);
+
+/*
+ * Creates the net on loop and, when listen ("HOST:PORT", IP literal; port
+ * 0 picks a free one) is not NULL, listens there. netkey (32 bytes) is
+ * copied, node is borrowed until the net is freed. Returns 0 and *np, or
+ * WEFT_EUSAGE (bad address) or a uv error from bind/listen; nothing is
+ * left open on failure.
+ */
+int	weft_net_start(struct weft_net **np, uv_loop_t *loop,
+	    const uint8_t netkey[32], const struct weft_keypair *node,
+	    const char *listen, const struct weft_net_limits *limits);
+
+/*
+ * Stops listening and dialling and closes every connection. The memory
+ * is freed once the loop has run the close callbacks. NULL is a no-op.
+ */
+void	weft_net_stop(struct weft_net *n);
+
+/*
+ * Parses "NODEID@HOST:PORT" (64 hex, IP literal). Returns 0 or
+ * WEFT_EUSAGE. addr gets "HOST:PORT" (WEFT_NET_ADDR_MAX bytes).
+ */
+int	weft_net_parse_peer(const char *s, uint8_t node[32], char *addr,
+	    struct sockaddr_storage *sa);
+
+/*
+ * Adds the peer ("NODEID@HOST:PORT") to the nodes kept connected, or
+ * updates its address, clears its backoff and dials it now unless a
+ * connection to it exists. Returns 0, WEFT_EUSAGE (malformed, or our own
+ * node id) or WEFT_ETOOBIG (WEFT_NET_DIALS_MAX reached).
+ */
+int	weft_net_connect(struct weft_net *n, const char *peer);
+
+/* The dial target of node, or NULL. */
+struct weft_dial *weft_net_dial_find(struct weft_net *n,
+	    const uint8_t node[32]);
+
+/*
+ * Closes the connection: with a reason (a session that can still speak),
+ * a close message and goodbye go out first; err (0 for a clean close) is
+ * logged with the reason as "peer <id or addr>: <reason>: <error>".
+ */
+void	weft__net_close(struct weft_peer *p, int err, const char *reason);
+
+/* Sends what the session has queued, up to the socket queue's mark. */
+void	weft__net_flush(struct weft_peer *p);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * The table of peer connections and the "one connection per node pair"
+ * rule. Open connections are found by node id with a linear scan: the
+ * table holds at most WEFT_NET_IN_MAX + WEFT_NET_OUT_MAX connections, so
+ * a scan is as fast as a hash and has nothing to get wrong. Also the
+ * control operations that read the table: peers and connect.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/key.h"
+#include "weft/pack.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "net.h"
+#include "ops.h"
+#include "peer.h"
+
+void
+weft_peers_init(struct weft_peers *t)
+{
+	memset(t, 0, sizeof(*t));
+	TAILQ_INIT(&t->all);
+}
+
+struct weft_peer *
+weft_peers_find(struct weft_peers *t, const uint8_t node[32])
+{
+	struct weft_peer	*p;
+
+	TAILQ_FOREACH(p, &t->all, entry)
+		if (p->open && memcmp(p->node, node, 32) == 0)
+			return p;
+	return NULL;
+}
+
+bool
+weft_peer_keep_new(const uint8_t local[32], const uint8_t remote[32],
+    bool old_out, bool new_out)
+{
+	bool	local_smaller;
+
+	if (old_out == new_out)
+		return true;
+	local_smaller = memcmp(local, remote, 32) < 0;
+	/* Keep the connection whose dialler has the smaller id. */
+	return new_out == local_smaller;
+}
+
+int
+weft_peers_admit(struct weft_peers *t, struct weft_peer *p,
+    const uint8_t local[32])
+{
+	struct weft_peer	*old;
+
+	if (memcmp(p->node, local, 32) == 0) {
+		weft__net_close(p, 0, "connected to itself");
+		return WEFT_EUSAGE;
+	}
+	old = weft_peers_find(t, p->node);
+	if (old != NULL) {
+		if (!weft_peer_keep_new(local, p->node,
+		    old->dir == WEFT_PEER_OUT, p->dir == WEFT_PEER_OUT)) {
+			weft__net_close(p, 0, "duplicate connection");
+			return WEFT_EEXISTS;
+		}
+		weft__net_close(old, 0, "duplicate connection");
+	}
+	p->open = true;
+	t->nopen++;
+	return 0;
+}
+
+void
+weft_peers_remove(struct weft_peers *t, struct weft_peer *p)
+{
+	if (p->open) {
+		p->open = false;
+		t->nopen--;
+	}
+	if (p->counted) {
+		p->counted = false;
+		if (p->dir == WEFT_PEER_IN)
+			t->nin--;
+		else
+			t->nout--;
+	}
+}
+
+const char *
+weft_peer_name(const struct weft_peer *p, char buf[WEFT_PEER_NAME_MAX])
+{
+	if (p->has_node)
+		snprintf(buf, WEFT_PEER_NAME_MAX, "%016" PRIX64,
+		    weft_key_id(p->node));
+	else
+		snprintf(buf, WEFT_PEER_NAME_MAX, "%s",
+		    p->addr[0] != '\0' ? p->addr : "?");
+	return buf;
+}
+
+const char *
+weft_peer_state(const struct weft_peer *p)
+{
+	if (p->closing || p->draining)
+		return "closing";
+	if (p->open)
+		return "open";
+	if (!p->connected)
+		return "connecting";
+	return "handshake";
+}
+
+/* Control operations */
+
+static void
+pack_opt_str(struct weft_pack *pk, const char *s)
+{
+	if (s != NULL && s[0] != '\0')
+		weft_pack_str(pk, s);
+	else
+		weft_pack_nil(pk);
+}
+
+static void
+pack_peer(struct weft_pack *pk, const struct weft_peer *p)
+{
+	const struct weft_session_hello	*h = weft_session_hello(&p->sess);
+
+	weft_pack_map(pk, 10);
+	weft_pack_str(pk, "node");
+	weft_pack_bin(pk, p->node, 32);
+	weft_pack_str(pk, "address");
+	weft_pack_str(pk, p->addr);
+	weft_pack_str(pk, "direction");
+	weft_pack_str(pk, p->dir == WEFT_PEER_OUT ? "out" : "in");
+	weft_pack_str(pk, "state");
+	weft_pack_str(pk, weft_peer_state(p));
+	weft_pack_str(pk, "bytes_in");
+	weft_pack_uint(pk, p->bytes_in);
+	weft_pack_str(pk, "bytes_out");
+	weft_pack_uint(pk, p->bytes_out);
+	weft_pack_str(pk, "since");
+	weft_pack_uint(pk, p->since_ms);
+	weft_pack_str(pk, "listen");
+	pack_opt_str(pk, h != NULL ? h->listen : NULL);
+	weft_pack_str(pk, "sw");
+	pack_opt_str(pk, h != NULL ? h->sw : NULL);
+	weft_pack_str(pk, "error");
+	weft_pack_nil(pk);
+}
+
+static void
+pack_dial(struct weft_pack *pk, const struct weft_dial *d, uint64_t now)
+{
+	weft_pack_map(pk, 11);
+	weft_pack_str(pk, "node");
+	weft_pack_bin(pk, d->node, 32);
+	weft_pack_str(pk, "address");
+	weft_pack_str(pk, d->addr);
+	weft_pack_str(pk, "direction");
+	weft_pack_str(pk, "out");
+	weft_pack_str(pk, "state");
+	weft_pack_str(pk, "waiting");
+	weft_pack_str(pk, "bytes_in");
+	weft_pack_uint(pk, 0);
+	weft_pack_str(pk, "bytes_out");
+	weft_pack_uint(pk, 0);
+	weft_pack_str(pk, "since");
+	weft_pack_uint(pk, 0);
+	weft_pack_str(pk, "listen");
+	weft_pack_nil(pk);
+	weft_pack_str(pk, "sw");
+	weft_pack_nil(pk);
+	weft_pack_str(pk, "error");
+	pack_opt_str(pk, d->last_err != 0 ? weft_strerror(d->last_err) : NULL);
+	weft_pack_str(pk, "retry_ms");
+	weft_pack_uint(pk, d->next_ms > now ? d->next_ms - now : 0);
+}
+
+void
+weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_net		*n = c->d->net;
+	struct weft_lister	 l;
+	struct weft_peer	*p;
+	struct weft_dial	*d;
+
+	(void)req;
+	weft__lister_init(&l, c);
+	if (n == NULL) {
+		weft__lister_finish(&l);
+		return;
+	}
+	/* Inbound connections still in the handshake have no name yet. */
+	TAILQ_FOREACH(p, &n->peers.all, entry) {
+		if (!p->has_node || p->closing)
+			continue;
+		pack_peer(&l.pk, p);
+		if (weft__lister_item(&l) != 0)
+			break;
+	}
+	TAILQ_FOREACH(d, &n->dials, entry) {
+		if (d->conn != NULL || weft_peers_find(&n->peers, d->node))
+			continue;
+		pack_dial(&l.pk, d, uv_now(n->loop));
+		if (weft__lister_item(&l) != 0)
+			break;
+	}
+	weft__lister_finish(&l);
+}
+
+void
+weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_net		*n = c->d->net;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	char			*peer;
+	uint8_t			 node[32];
+	char			 addr[WEFT_NET_ADDR_MAX];
+	struct sockaddr_storage	 sa;
+	int			 err;
+
+	if (weft__ctl_arg_str(c, req, "peer", 256, &peer) != 0)
+		goto done;
+	if (peer == NULL) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'peer' is required");
+		goto done;
+	}
+	err = weft_net_parse_peer(peer, node, addr, &sa);
+	if (err) {
+		weft__ctl_send_err(c, err, "'%s' is not NODEID@HOST:PORT "
+		    "(64 hex, '@', an IP address and a port)", peer);
+		goto out;
+	}
+	if (memcmp(node, c->d->node.pk, 32) == 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'%.16s...' is this node",
+		    peer);
+		goto out;
+	}
+	if (n == NULL) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "networking is off");
+		goto out;
+	}
+	err = weft_net_connect(n, peer);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot connect to '%s'", peer);
+		goto out;
+	}
+	weft__ctl_reply_begin(&pk, &b, 2);
+	weft_pack_str(&pk, "node");
+	weft_pack_bin(&pk, node, 32);
+	weft_pack_str(&pk, "address");
+	weft_pack_str(&pk, addr);
+	weft__ctl_send(c, &b);
+out:
+	free(peer);
+done:
+	weft__ctl_done(c);
+}
