@@ -32,6 +32,7 @@
 #define STORE_MAP_MAX		((uint64_t)1 << 40)
 #define STORE_MAXREADERS	256
 #define STORE_VERIFY_BATCH	256
+#define STORE_VERIFY_PAR_MIN	16	/* smallest batch verified by 2 threads */
 #define SUMMARY_MAX		8192
 
 #define WORD_MAX		64	/* bytes; longer words are cut */
@@ -1256,14 +1257,14 @@ lib_index(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 	return err;
 }
 
+/*
+ * The checks of ingest, made before anything is written: presence,
+ * rights and dependencies. Only reads, so a failure leaves the txn usable.
+ */
 static int
-record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 {
-	struct put_ctx			*pc = arg;
-	const struct weft_record	*r = pc->r;
-	uint8_t				 info[INFO_LEN];
-	uint8_t				 key[WEFT_PK_BYTES + 8 + ID];
-	int				 err;
+	int	err;
 
 	err = db_has(txn, s->dbi[DB_RECORDS], pc->id, ID);
 	if (err == 0)
@@ -1271,22 +1272,29 @@ record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	if (err != WEFT_ENOTFOUND)
 		return err;
 
-	switch (r->type) {
+	switch (pc->r->type) {
 	case WEFT_REC_REV:
-		err = rev_check(s, txn, r);
-		break;
+		return rev_check(s, txn, pc->r);
 	case WEFT_REC_LIB:
-		err = 0;
-		break;
+		return 0;
 	case WEFT_REC_ENTRY:
-		err = entry_check(s, txn, r);
-		break;
+		return entry_check(s, txn, pc->r);
 	default:
-		err = WEFT_EBADFIELD;
-		break;
+		return WEFT_EBADFIELD;
 	}
-	if (err)
-		return err;
+}
+
+/*
+ * Stores and indexes a checked record. Any error here leaves the txn
+ * half-written: the caller must abort it.
+ */
+static int
+record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
+{
+	const struct weft_record	*r = pc->r;
+	uint8_t				 info[INFO_LEN];
+	uint8_t				 key[WEFT_PK_BYTES + 8 + ID];
+	int				 err;
 
 	err = db_put(txn, s->dbi[DB_RECORDS], pc->id, ID, pc->env, pc->len);
 	if (err)
@@ -1323,6 +1331,18 @@ record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	}
 }
 
+static int
+record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct put_ctx	*pc = arg;
+	int		 err;
+
+	err = record_check(s, txn, pc);
+	if (err)
+		return err;
+	return record_write(s, txn, pc);
+}
+
 int
 weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
     uint8_t id[WEFT_ID_BYTES])
@@ -1343,6 +1363,157 @@ weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
 	err = store_write(s, record_put_txn, &pc);
 out:
 	weft_record_release(&r);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Batch ingest */
+
+struct batch {
+	const struct weft_slice	*envs;
+	struct weft_record	*recs;
+	uint8_t			(*ids)[ID];
+	int			*vres;		/* verification, per record */
+	int			*results;
+	size_t			 n;
+};
+
+struct verify_part {
+	struct batch	*b;
+	size_t		 from, to;
+};
+
+static void
+verify_range(struct batch *b, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		b->vres[i] = weft_record_verify(b->envs[i].data,
+		    b->envs[i].len, &b->recs[i], b->ids[i]);
+}
+
+static void *
+verify_thread(void *arg)
+{
+	struct verify_part	*vp = arg;
+
+	verify_range(vp->b, vp->from, vp->to);
+	return NULL;
+}
+
+/*
+ * Signature checks dominate ingest, so a batch is verified by two threads,
+ * each taking one half. Records are independent here: dependencies are
+ * checked later, in order, inside the write transaction. Small batches,
+ * or a failed pthread_create, run on the calling thread alone.
+ */
+static void
+batch_verify(struct batch *b)
+{
+	struct verify_part	vp;
+	pthread_t		t;
+	size_t			half = b->n / 2;
+	int			rc;
+
+	if (b->n < STORE_VERIFY_PAR_MIN) {
+		verify_range(b, 0, b->n);
+		return;
+	}
+	vp.b = b;
+	vp.from = half;
+	vp.to = b->n;
+	rc = pthread_create(&t, NULL, verify_thread, &vp);
+	if (rc) {
+		verify_range(b, 0, b->n);
+		return;
+	}
+	verify_range(b, 0, half);
+	pthread_join(t, NULL);
+}
+
+/* The per-record outcomes of the checks; anything else fails the batch. */
+static int
+logical_error(int err)
+{
+	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
+	    err == WEFT_EDENIED || err == WEFT_EBADFIELD;
+}
+
+/*
+ * Checks and stores each verified record in order, so that a record may
+ * depend on an earlier one of the same batch. A record that fails its
+ * checks is skipped before anything of it is written: LMDB requires
+ * aborting the transaction after a failed write, and the checks keep
+ * writes from failing for any reason but the store's own (full map, I/O),
+ * which fail the whole batch. Runs again from the start after map growth.
+ */
+static int
+batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct batch	*b = arg;
+	struct put_ctx	 pc;
+	int		 err;
+
+	for (size_t i = 0; i < b->n; i++) {
+		b->results[i] = b->vres[i];
+		if (b->vres[i])
+			continue;
+		pc.env = b->envs[i].data;
+		pc.len = b->envs[i].len;
+		pc.r = &b->recs[i];
+		memcpy(pc.id, b->ids[i], ID);
+		err = record_check(s, txn, &pc);
+		if (logical_error(err)) {
+			b->results[i] = err;
+			continue;
+		}
+		if (err)
+			return err;
+		err = record_write(s, txn, &pc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int
+weft_store_records_put(struct weft_store *s, const struct weft_slice *envs,
+    size_t n, int *results, uint8_t (*ids)[WEFT_ID_BYTES])
+{
+	struct batch	b;
+	int		err = -ENOMEM;
+
+	if (n == 0)
+		return 0;
+	if (n > WEFT_STORE_BATCH_MAX)
+		return WEFT_ETOOBIG;
+	memset(&b, 0, sizeof(b));
+	b.envs = envs;
+	b.n = n;
+	b.results = results;
+	b.recs = calloc(n, sizeof(*b.recs));
+	b.vres = calloc(n, sizeof(*b.vres));
+	b.ids = ids != NULL ? ids : calloc(n, sizeof(*b.ids));
+	if (b.recs == NULL || b.vres == NULL || b.ids == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		weft_record_init(&b.recs[i]);
+		memset(b.ids[i], 0, ID);
+	}
+	batch_verify(&b);
+	err = store_write(s, batch_put_txn, &b);
+out:
+	if (err) {
+		for (size_t i = 0; i < n; i++)
+			results[i] = err;
+	}
+	if (b.recs != NULL) {
+		for (size_t i = 0; i < n; i++)
+			weft_record_release(&b.recs[i]);
+	}
+	if (ids == NULL)
+		free(b.ids);
+	free(b.vres);
+	free(b.recs);
 	return err;
 }
 

@@ -23,6 +23,7 @@
 #include "weft/record.h"
 
 struct weft_buf;
+struct weft_slice;
 struct weft_store;
 
 struct weft_store_opts {
@@ -85,6 +86,28 @@ int	weft_store_chunk_get(struct weft_store *s,
  */
 int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
 	    size_t len, uint8_t id[WEFT_ID_BYTES]);
+/* Most records weft_store_records_put() takes at once. */
+#define WEFT_STORE_BATCH_MAX	4096
+
+/*
+ * Batch ingest: the same checks and effects as weft_store_record_put()
+ * for each of envs[0..n), but all envelopes are verified first, outside
+ * any transaction and by two threads (for n >= 16), then every record is
+ * checked and stored in order in ONE write transaction, so a record may
+ * depend on an earlier one of the batch, and the batch costs one sync.
+ * results[i] gets record i's outcome: 0 (stored), WEFT_EEXISTS (stored
+ * already, or earlier in the batch), a verification or decode error,
+ * WEFT_EDENIED, WEFT_EMISSING or WEFT_EBADFIELD; a failed record does not
+ * keep the others from being stored. ids (if not NULL) gets each record's
+ * id, zeros for an envelope that did not verify. sodium_init() must have
+ * been called (the threads use libsodium). Returns 0 when the batch was
+ * processed (see results), WEFT_ETOOBIG (n > WEFT_STORE_BATCH_MAX), or a
+ * store error or -ENOMEM, in which case nothing was stored and every
+ * results[i] holds that error.
+ */
+int	weft_store_records_put(struct weft_store *s,
+	    const struct weft_slice *envs, size_t n, int *results,
+	    uint8_t (*ids)[WEFT_ID_BYTES]);
 /* Appends the envelope of record id to out. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_get(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], struct weft_buf *out);
