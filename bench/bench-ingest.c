@@ -1,0 +1,470 @@
+/*
+ * bench-ingest: how fast the store ingests signed records, against how
+ * fast this machine can check Ed25519 signatures on both cores (the
+ * replication target: ingest >= 75% of the 2-core verify rate).
+ *
+ *   bench-ingest [--records N] [--batch B]
+ *	generates N records (revision geneses with 1-3 file refs, and about
+ *	one update in ten), measures libsodium's verify rate with 2 threads
+ *	on those records, then ingests them in batches of B into a fresh
+ *	store in a temporary directory and prints records/s and the ratio.
+ *   bench-ingest --designs N --home DIR
+ *	leaves a weftd home behind (author.key, node.key, store/) whose
+ *	store holds N designs by the home's author, for benchmarking ls.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/key.h"
+#include "weft/record.h"
+
+#include "home.h"
+#include "keyfile.h"
+#include "store.h"
+
+#define TS0		UINT64_C(1700000000000)
+#define NAUTHORS	16
+#define DOMAIN		"weft/record/v1"
+
+struct gen {
+	size_t			 n;
+	int			 designs_mode;	/* one author, all geneses first */
+	uint8_t			 pk[NAUTHORS][WEFT_PK_BYTES];
+	uint8_t			*sk[NAUTHORS];
+	/* Plan: what record i is, decided up front so threads can sign. */
+	uint32_t		*author;	/* author index */
+	int64_t			*design;	/* -1: genesis, else record index */
+	int64_t			*prev;
+	struct weft_slice	*env;
+	uint8_t			(*id)[WEFT_ID_BYTES];
+};
+
+static const char *const words[] = {
+	"bracket", "mount", "hinge", "gear", "enclosure", "clip", "hook",
+	"spool", "holder", "adapter", "fan", "duct", "knob", "case", "stand",
+	"raspberry", "pi", "benchy", "vase", "planter", "organizer", "tray",
+};
+#define NWORDS	(sizeof(words) / sizeof(words[0]))
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+die(const char *what, int err)
+{
+	fprintf(stderr, "bench-ingest: %s: %s\n", what, weft_strerror(err));
+	exit(1);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*p = strdup(s);
+
+	if (p == NULL)
+		die("strdup", -ENOMEM);
+	return p;
+}
+
+/* Builds and signs record i of the plan. Deterministic in i. */
+static void
+make_record(struct gen *g, size_t i)
+{
+	struct weft_record	 r;
+	struct weft_buf		 body, env;
+	uint32_t		 h = (uint32_t)(i * 2654435761u);
+	char			 t[128];
+	uint32_t		 nf = 1 + h % 3, a = g->author[i];
+	int			 err;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	memcpy(r.author, g->pk[a], WEFT_PK_BYTES);
+	r.ts = TS0 + (uint64_t)i * 1000;
+	if (g->design[i] >= 0) {
+		r.has_design = true;
+		memcpy(r.design, g->id[g->design[i]], WEFT_ID_BYTES);
+		r.prev.ids = malloc(WEFT_ID_BYTES);
+		if (r.prev.ids == NULL)
+			die("malloc", -ENOMEM);
+		memcpy(r.prev.ids[0], g->id[g->prev[i]], WEFT_ID_BYTES);
+		r.prev.n = 1;
+	}
+	snprintf(t, sizeof(t), "%s %s %zu", words[h % NWORDS],
+	    words[(h >> 8) % NWORDS], i);
+	r.title = xstrdup(t);
+	r.description = xstrdup("A part for the workshop, printed in PETG.");
+	r.license = xstrdup("CC-BY-4.0");
+	r.message = xstrdup(g->design[i] >= 0 ? "tweaks" : "");
+	r.tags = calloc(1, sizeof(*r.tags));
+	r.files = calloc(nf, sizeof(*r.files));
+	if (r.tags == NULL || r.files == NULL)
+		die("calloc", -ENOMEM);
+	r.tags[0] = xstrdup(words[(h >> 16) % NWORDS]);
+	r.ntags = 1;
+	for (uint32_t f = 0; f < nf; f++) {
+		snprintf(t, sizeof(t), "part-%u.stl", f);
+		r.files[f].path = xstrdup(t);
+		r.files[f].size = 1000 + h % 100000 + f;
+		randombytes_buf(r.files[f].hash, WEFT_ID_BYTES);
+		randombytes_buf(r.files[f].index, WEFT_ID_BYTES);
+	}
+	r.nfiles = nf;
+	weft_record_sort(&r);
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_record_encode_body(&r, &body);
+	if (err == 0)
+		err = weft_record_sign(body.data, body.len, g->sk[a], &env);
+	if (err)
+		die("encode", err);
+	weft_record_id(body.data, body.len, g->id[i]);
+	g->env[i].data = weft_buf_detach(&env, &g->env[i].len);
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+/*
+ * Updates depend on earlier ids, so signing runs in waves: all geneses of
+ * a stretch first (two threads), then its updates.
+ */
+struct span {
+	struct gen	*g;
+	size_t		 from, to;
+	int		 updates;	/* 0: geneses only, 1: updates only */
+};
+
+static void *
+sign_span(void *arg)
+{
+	struct span	*sp = arg;
+
+	for (size_t i = sp->from; i < sp->to; i++)
+		if ((sp->g->design[i] >= 0) == sp->updates)
+			make_record(sp->g, i);
+	return NULL;
+}
+
+static void
+run2(void *(*fn)(void *), struct span *a, struct span *b)
+{
+	pthread_t	t;
+
+	if (pthread_create(&t, NULL, fn, b) != 0) {
+		fn(b);
+		fn(a);
+		return;
+	}
+	fn(a);
+	pthread_join(t, NULL);
+}
+
+static void
+generate(struct gen *g)
+{
+	size_t	*last;		/* newest revision of each genesis */
+	size_t	 ngen = 0;
+	uint32_t r;
+	struct span a, b;
+
+	g->author = calloc(g->n, sizeof(*g->author));
+	g->design = calloc(g->n, sizeof(*g->design));
+	g->prev = calloc(g->n, sizeof(*g->prev));
+	g->env = calloc(g->n, sizeof(*g->env));
+	g->id = calloc(g->n, sizeof(*g->id));
+	last = calloc(g->n, sizeof(*last));
+	if (!g->author || !g->design || !g->prev || !g->env || !g->id ||
+	    !last)
+		die("calloc", -ENOMEM);
+	/* About one update in ten, of a random earlier design. */
+	for (size_t i = 0; i < g->n; i++) {
+		r = randombytes_uniform(10);
+		g->author[i] = g->designs_mode ? 0 :
+		    randombytes_uniform(NAUTHORS);
+		g->design[i] = -1;
+		if (ngen > 0 && r == 0) {
+			size_t d = last[randombytes_uniform((uint32_t)ngen)];
+
+			g->design[i] = g->design[d] >= 0 ? g->design[d] :
+			    (int64_t)d;
+			g->author[i] = g->author[d];
+		}
+		last[ngen++] = i;
+	}
+	/*
+	 * last[] maps a genesis slot to its newest revision; rebuild it in
+	 * record order so that each update names the one before it.
+	 */
+	for (size_t i = 0; i < g->n; i++)
+		last[i] = i;
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->design[i] < 0)
+			continue;
+		g->prev[i] = (int64_t)last[g->design[i]];
+		last[g->design[i]] = i;
+	}
+	free(last);
+	a = (struct span){ g, 0, g->n / 2, 0 };
+	b = (struct span){ g, g->n / 2, g->n, 0 };
+	run2(sign_span, &a, &b);
+	/* Updates after every genesis: chains of updates are signed in order. */
+	a.updates = 1;
+	sign_span(&a);
+	b.updates = 1;
+	sign_span(&b);
+}
+
+/* Pure Ed25519 verification, as the store's verify calls it. */
+struct vspan {
+	struct gen	*g;
+	size_t		 from, to;
+	size_t		 bad;
+};
+
+static void *
+verify_span(void *arg)
+{
+	struct vspan	*vs = arg;
+	uint8_t		*m;
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+
+	m = malloc(WEFT_RECORD_MAX + sizeof(DOMAIN));
+	if (m == NULL)
+		die("malloc", -ENOMEM);
+	for (size_t i = vs->from; i < vs->to; i++) {
+		if (weft_record_open(vs->g->env[i].data, vs->g->env[i].len,
+		    &body, &blen, &sig) != 0) {
+			vs->bad++;
+			continue;
+		}
+		memcpy(m, DOMAIN, sizeof(DOMAIN) - 1);
+		memcpy(m + sizeof(DOMAIN) - 1, body, blen);
+		if (crypto_sign_verify_detached(sig, m,
+		    sizeof(DOMAIN) - 1 + blen,
+		    vs->g->pk[vs->g->author[i]]) != 0)
+			vs->bad++;
+	}
+	free(m);
+	return NULL;
+}
+
+static double
+verify_rate(struct gen *g)
+{
+	struct vspan	a = { g, 0, g->n / 2, 0 }, b = { g, g->n / 2, g->n, 0 };
+	pthread_t	t;
+	double		t0, t1;
+
+	t0 = now();
+	if (pthread_create(&t, NULL, verify_span, &b) != 0)
+		die("pthread_create", -EAGAIN);
+	verify_span(&a);
+	pthread_join(t, NULL);
+	t1 = now();
+	if (a.bad + b.bad != 0)
+		die("verify", WEFT_EBADSIG);
+	return (double)g->n / (t1 - t0);
+}
+
+/* weft_record_verify (decode, checks, signature) with two threads. */
+static void *
+decode_span(void *arg)
+{
+	struct vspan		*vs = arg;
+	struct weft_record	 r;
+
+	for (size_t i = vs->from; i < vs->to; i++) {
+		weft_record_init(&r);
+		if (weft_record_verify(vs->g->env[i].data, vs->g->env[i].len,
+		    &r, NULL) != 0)
+			vs->bad++;
+		weft_record_release(&r);
+	}
+	return NULL;
+}
+
+static double
+decode_rate(struct gen *g)
+{
+	struct vspan	a = { g, 0, g->n / 2, 0 }, b = { g, g->n / 2, g->n, 0 };
+	pthread_t	t;
+	double		t0, t1;
+
+	t0 = now();
+	if (pthread_create(&t, NULL, decode_span, &b) != 0)
+		die("pthread_create", -EAGAIN);
+	decode_span(&a);
+	pthread_join(t, NULL);
+	t1 = now();
+	if (a.bad + b.bad != 0)
+		die("verify", WEFT_EBADSIG);
+	return (double)g->n / (t1 - t0);
+}
+
+static void
+ingest(struct weft_store *s, struct gen *g, size_t batch, double *secs)
+{
+	int	*res;
+	double	 t0;
+	int	 err;
+
+	res = calloc(batch, sizeof(*res));
+	if (res == NULL)
+		die("calloc", -ENOMEM);
+	t0 = now();
+	for (size_t i = 0; i < g->n; i += batch) {
+		size_t	k = g->n - i < batch ? g->n - i : batch;
+
+		err = weft_store_records_put(s, g->env + i, k, res, NULL);
+		if (err)
+			die("ingest", err);
+		for (size_t j = 0; j < k; j++)
+			if (res[j] != 0)
+				die("record", res[j]);
+	}
+	*secs = now() - t0;
+	free(res);
+}
+
+static void
+rm_store(const char *dir)
+{
+	char	p[4200];
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench-ingest [--records N] [--batch B]\n"
+	    "       bench-ingest --designs N --home DIR [--batch B]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen		 g;
+	struct weft_store	*s;
+	struct weft_keypair	 author, node;
+	const char		*home = NULL;
+	char			 dir[WEFT_HOME_MAX + 64], tmp[64];
+	size_t			 batch = 1000;
+	double			 t0, tgen, vrate, secs;
+	int			 err;
+
+	memset(&g, 0, sizeof(g));
+	g.n = 100000;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--records") == 0)
+			g.n = strtoul(argv[++i], NULL, 10);
+		else if (i + 1 < argc && strcmp(argv[i], "--designs") == 0) {
+			g.n = strtoul(argv[++i], NULL, 10);
+			g.designs_mode = 1;
+		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0)
+			batch = strtoul(argv[++i], NULL, 10);
+		else if (i + 1 < argc && strcmp(argv[i], "--home") == 0)
+			home = argv[++i];
+		else
+			usage();
+	}
+	if (g.n == 0 || batch == 0 || batch > WEFT_STORE_BATCH_MAX ||
+	    (home != NULL) != (g.designs_mode != 0))
+		usage();
+	if (sodium_init() < 0)
+		return 1;
+
+	memset(&author, 0, sizeof(author));
+	memset(&node, 0, sizeof(node));
+	if (home != NULL) {
+		err = weft_home_create(home);
+		if (err)
+			die(home, err);
+		snprintf(dir, sizeof(dir), "%s/author.key", home);
+		err = weft_keyfile_ensure(dir, &author, "author", NULL);
+		if (err)
+			die(dir, err);
+		snprintf(dir, sizeof(dir), "%s/node.key", home);
+		err = weft_keyfile_ensure(dir, &node, "node", NULL);
+		if (err)
+			die(dir, err);
+		snprintf(dir, sizeof(dir), "%s/store", home);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			die(dir, -errno);
+		memcpy(g.pk[0], author.pk, WEFT_PK_BYTES);
+		g.sk[0] = author.sk;
+	} else {
+		for (int a = 0; a < NAUTHORS; a++) {
+			g.sk[a] = malloc(WEFT_SK_BYTES);
+			if (g.sk[a] == NULL)
+				die("malloc", -ENOMEM);
+			crypto_sign_keypair(g.pk[a], g.sk[a]);
+		}
+		strcpy(tmp, "/tmp/bench-ingest-XXXXXX");
+		if (mkdtemp(tmp) == NULL)
+			die("mkdtemp", -errno);
+		snprintf(dir, sizeof(dir), "%s", tmp);
+	}
+
+	t0 = now();
+	generate(&g);
+	tgen = now() - t0;
+	printf("generated %zu records in %.2f s (2 threads signing)\n", g.n,
+	    tgen);
+
+	vrate = verify_rate(&g);
+	printf("ed25519 verify, 2 threads: %.0f records/s\n", vrate);
+	printf("weft_record_verify (decode + verify), 2 threads: "
+	    "%.0f records/s\n", decode_rate(&g));
+
+	err = weft_store_open(&s, dir, NULL);
+	if (err)
+		die(dir, err);
+	ingest(s, &g, batch, &secs);
+	weft_store_close(s);
+	printf("ingest, batches of %zu: %.0f records/s (%.2f s)\n", batch,
+	    (double)g.n / secs, secs);
+	printf("ratio to 2-core verify: %.0f%% (target >= 75%%)\n",
+	    100.0 * ((double)g.n / secs) / vrate);
+
+	if (home != NULL)
+		printf("home '%s' holds %zu records\n", home, g.n);
+	else
+		rm_store(dir);
+	for (size_t i = 0; i < g.n; i++)
+		free((void *)g.env[i].data);
+	if (home == NULL)
+		for (int a = 0; a < NAUTHORS; a++)
+			free(g.sk[a]);
+	weft_key_release(&author);
+	weft_key_release(&node);
+	free(g.author);
+	free(g.design);
+	free(g.prev);
+	free(g.env);
+	free(g.id);
+	return 0;
+}
