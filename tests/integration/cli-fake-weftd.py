@@ -112,6 +112,8 @@ def answer(scenario, arg, req):
         if n == 0:
             out.append(frame({"status": 0, "items": [], "more": False}))
         return b"".join(out)
+    if scenario == "publish-fail" and op == "publish":
+        return frame({"status": 0})
     if scenario == "garbage":
         return struct.pack(">I", 5) + b"\xc1\xc1\xc1\xc1\xc1"
     return frame({"status": -32019, "error": "fake weftd: unexpected op"})
@@ -137,7 +139,12 @@ def main():
                 if req is None:
                     break
                 if req.get("op") == "data":
-                    continue
+                    if scenario != "publish-fail":
+                        continue
+                    # Fail mid-stream, as a daemon whose store is full.
+                    conn.sendall(frame({"status": -32005,
+                                        "error": "store is full"}))
+                    break
                 key = req.get("op")
                 if key not in cache:
                     cache[key] = answer(scenario, arg, req)

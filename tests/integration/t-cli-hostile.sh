@@ -61,6 +61,13 @@ fake get-badhash
 expect_code 5 "$WEFT_BIN" --home "$H" get 12345678 -o "$T/keep"
 [ "$(ls -A "$T/keep")" = mine.txt ] || fail "keep: $(ls -A "$T/keep")"
 
+# The daemon gives up in the middle of a publish: its reason is reported.
+head -c 20000000 /dev/zero >"$T/big.stl"
+fake publish-fail
+expect_code 1 "$WEFT_BIN" --home "$H" publish "$T/big.stl"
+grep -qx "weft: cannot publish: store is full" "$T/err" ||
+    fail "publish-fail: $(cat "$T/err")"
+
 # A record whose signature does not verify: show exits 5, --raw passes it.
 w a -q init
 start_node a
