@@ -101,5 +101,7 @@ int	cmd_search(struct weft_cli *cli, int argc, char **argv);
 int	cmd_get(struct weft_cli *cli, int argc, char **argv);
 int	cmd_library(struct weft_cli *cli, int argc, char **argv);
 int	cmd_verify(struct weft_cli *cli, int argc, char **argv);
+int	cmd_peers(struct weft_cli *cli, int argc, char **argv);
+int	cmd_connect(struct weft_cli *cli, int argc, char **argv);
 
 #endif

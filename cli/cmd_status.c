@@ -26,6 +26,50 @@ static const char *const counters[] = {
 };
 #define NCOUNTERS	(sizeof(counters) / sizeof(counters[0]))
 
+/* The network fields (address, listen, network key id, peer counts). */
+static const char *const net_strs[] = { "address", "listen",
+    "network_key_id" };
+static const char *const net_uints[] = { "peers", "conns_in", "conns_out" };
+
+static void
+net_json(json_t *j, const struct weft_obj *r)
+{
+	const char	*s;
+	size_t		 n;
+	uint64_t	 v;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (weft_obj_str(weft_obj_get(r, net_strs[i]), &s, &n) == 0)
+			json_object_set_new(j, net_strs[i], out_json_str(s, n));
+		else
+			json_object_set_new(j, net_strs[i], json_null());
+		if (weft_obj_uint(weft_obj_get(r, net_uints[i]), &v) == 0)
+			json_object_set_new(j, net_uints[i],
+			    json_integer((json_int_t)v));
+	}
+}
+
+static void
+net_human(const struct weft_obj *r)
+{
+	const char	*s;
+	size_t		 n;
+	uint64_t	 v;
+
+	printf("address      ");
+	if (weft_obj_str(weft_obj_get(r, "address"), &s, &n) == 0)
+		out_text(stdout, s, n, true);
+	else
+		printf("(not listening)");
+	if (weft_obj_str(weft_obj_get(r, "network_key_id"), &s, &n) == 0) {
+		printf("\nnetwork key  ");
+		out_text(stdout, s, n, true);
+	}
+	if (weft_obj_uint(weft_obj_get(r, "peers"), &v) == 0)
+		printf("\npeers        %" PRIu64, v);
+	putchar('\n');
+}
+
 static int
 print_json(const struct weft_obj *r, const uint8_t author[32],
     const uint8_t node[32], const uint64_t val[NCOUNTERS])
@@ -46,6 +90,7 @@ print_json(const struct weft_obj *r, const uint8_t author[32],
 	for (size_t i = 0; i < NCOUNTERS; i++)
 		json_object_set_new(j, counters[i],
 		    json_integer((json_int_t)val[i]));
+	net_json(j, r);
 	return out_json_print(j);
 }
 
@@ -68,6 +113,7 @@ print_human(const struct weft_obj *r, const uint8_t author[32],
 	printf("\nauthor       %s\n", hex);
 	out_hex(hex, node);
 	printf("node         %s\n", hex);
+	net_human(r);
 	printf("records      %" PRIu64 "\n", val[0]);
 	printf("designs      %" PRIu64 "\n", val[1]);
 	printf("libraries    %" PRIu64 "\n", val[2]);

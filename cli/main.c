@@ -41,6 +41,8 @@ static const struct command commands[] = {
 	{ "library",	cmd_library,	"create, add to, remove from, list "
 					"a library" },
 	{ "verify",	cmd_verify,	"re-check stored records and chunks" },
+	{ "peers",	cmd_peers,	"list peer connections" },
+	{ "connect",	cmd_connect,	"connect to a peer NODEID@HOST:PORT" },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

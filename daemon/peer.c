@@ -238,13 +238,12 @@ weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	err = weft_net_parse_peer(peer, node, addr, &sa);
 	if (err) {
-		weft__ctl_send_err(c, err, "'%s' is not NODEID@HOST:PORT "
-		    "(64 hex, '@', an IP address and a port)", peer);
+		weft__ctl_send_err(c, err, "expected NODEID@HOST:PORT (64 "
+		    "hex, '@', an IP address and a port)");
 		goto out;
 	}
 	if (memcmp(node, c->d->node.pk, 32) == 0) {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "'%.16s...' is this node",
-		    peer);
+		weft__ctl_send_err(c, WEFT_EUSAGE, "that is this node");
 		goto out;
 	}
 	if (n == NULL) {

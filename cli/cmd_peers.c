@@ -1,0 +1,352 @@
+/*
+ * weft peers and weft connect (control ops "peers" and "connect").
+ *
+ * connect hands the address to the daemon, which keeps dialling it with
+ * backoff from then on, and then watches the peer list until the node's
+ * connection is open (exit 0) or the first attempt failed (exit 1, with
+ * the daemon's reason), so a script knows at once whether the address
+ * works.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "weft/buf.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "output.h"
+
+static const char peers_usage[] = "weft peers";
+static const char connect_usage[] =
+    "weft connect [--timeout SECONDS] NODEID@HOST:PORT";
+
+#define CONNECT_WAIT_S	30
+#define POLL_MS		50
+
+/* One entry of the "peers" reply, decoded. */
+struct peer_item {
+	uint8_t		 node[32];
+	const char	*addr, *dir, *state, *listen, *sw, *error;
+	size_t		 addr_n, dir_n, state_n, listen_n, sw_n, error_n;
+	uint64_t	 in, out, since;
+};
+
+static int
+opt_str(const struct weft_obj *o, const char **s, size_t *n)
+{
+	*s = NULL;
+	*n = 0;
+	if (o == NULL || weft_obj_type(o) == WEFT_OBJ_NIL)
+		return 0;
+	return weft_obj_str(o, s, n);
+}
+
+static int
+item_decode(const struct weft_obj *o, struct peer_item *it)
+{
+	if (weft_obj_binn(weft_obj_get(o, "node"), it->node, 32) != 0 ||
+	    weft_obj_str(weft_obj_get(o, "address"), &it->addr,
+	    &it->addr_n) != 0 ||
+	    weft_obj_str(weft_obj_get(o, "direction"), &it->dir,
+	    &it->dir_n) != 0 ||
+	    weft_obj_str(weft_obj_get(o, "state"), &it->state,
+	    &it->state_n) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "bytes_in"), &it->in) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "bytes_out"), &it->out) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "since"), &it->since) != 0 ||
+	    opt_str(weft_obj_get(o, "listen"), &it->listen,
+	    &it->listen_n) != 0 ||
+	    opt_str(weft_obj_get(o, "sw"), &it->sw, &it->sw_n) != 0 ||
+	    opt_str(weft_obj_get(o, "error"), &it->error, &it->error_n) != 0)
+		return WEFT_EPROTO;
+	return 0;
+}
+
+static bool
+str_eq(const char *s, size_t n, const char *lit)
+{
+	return s != NULL && strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static json_t *
+item_json(const struct peer_item *it)
+{
+	json_t	*j;
+
+	j = json_object();
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "node", out_json_id(it->node));
+	json_object_set_new(j, "address", out_json_str(it->addr, it->addr_n));
+	json_object_set_new(j, "direction", out_json_str(it->dir, it->dir_n));
+	json_object_set_new(j, "state", out_json_str(it->state, it->state_n));
+	json_object_set_new(j, "bytes_in", json_integer((json_int_t)it->in));
+	json_object_set_new(j, "bytes_out",
+	    json_integer((json_int_t)it->out));
+	if (it->since != 0)
+		out_json_date(j, "since", it->since);
+	else
+		json_object_set_new(j, "since", json_null());
+	json_object_set_new(j, "listen", it->listen != NULL ?
+	    out_json_str(it->listen, it->listen_n) : json_null());
+	json_object_set_new(j, "sw", it->sw != NULL ?
+	    out_json_str(it->sw, it->sw_n) : json_null());
+	json_object_set_new(j, "error", it->error != NULL ?
+	    out_json_str(it->error, it->error_n) : json_null());
+	return j;
+}
+
+static void
+item_line(const struct peer_item *it)
+{
+	char	hex[65], date[OUT_DATE_MAX];
+
+	out_hex(hex, it->node);
+	printf("%s %-3.*s %-10.*s ", hex, (int)it->dir_n, it->dir,
+	    (int)it->state_n, it->state);
+	out_text(stdout, it->addr, it->addr_n, true);
+	if (it->since != 0) {
+		out_date(date, it->since);
+		printf("  in %" PRIu64 " out %" PRIu64 " since %s", it->in,
+		    it->out, date);
+	}
+	if (it->error != NULL) {
+		printf("  (");
+		out_text(stdout, it->error, it->error_n, true);
+		printf(")");
+	}
+	putchar('\n');
+}
+
+typedef int item_fn(void *arg, const struct peer_item *it);
+
+/* Runs the "peers" op and calls fn for each item. Returns 0 or an error. */
+static int
+each_peer(struct weft_ctl_client *c, item_fn *fn, void *arg)
+{
+	const struct weft_obj	*r, *items;
+	struct weft_buf		 req;
+	struct weft_pack	 pk;
+	struct peer_item	 it;
+	int			 err;
+
+	weft_buf_init(&req, 64);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, "peers", 0);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(c, &req, &r);
+	weft_buf_release(&req);
+	while (err == 0) {
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY)
+			return WEFT_EPROTO;
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			err = item_decode(weft_obj_at(items, i), &it);
+			if (err == 0)
+				err = fn(arg, &it);
+			if (err)
+				return err;
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(c, &r);
+	}
+	return err;
+}
+
+struct print_ctx {
+	struct weft_cli	*cli;
+	json_t		*arr;
+};
+
+static int
+print_cb(void *arg, const struct peer_item *it)
+{
+	struct print_ctx	*pc = arg;
+	char			 hex[65];
+
+	if (pc->cli->json) {
+		if (json_array_append_new(pc->arr, item_json(it)) != 0)
+			return -ENOMEM;
+	} else if (pc->cli->quiet) {
+		out_hex(hex, it->node);
+		puts(hex);
+	} else {
+		item_line(it);
+	}
+	return 0;
+}
+
+int
+cmd_peers(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct print_ctx		 pc;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, peers_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return weft__usage(peers_usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	pc.cli = cli;
+	pc.arr = cli->json ? json_array() : NULL;
+	err = each_peer(&c, print_cb, &pc);
+	if (err) {
+		json_decref(pc.arr);
+		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		    weft__bad_reply(err, "peers") :
+		    weft__fail(err, c.error, "cannot list peers");
+		goto out;
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json)
+		out_json_print(pc.arr);
+out:
+	weft_ctl_client_close(&c);
+	return rc;
+}
+
+/* connect */
+
+struct watch {
+	uint8_t		 node[32];
+	bool		 done;
+	bool		 failed;
+	json_t		*json;
+	char		 error[256];
+	char		 addr[80];
+};
+
+static int
+watch_cb(void *arg, const struct peer_item *it)
+{
+	struct watch	*w = arg;
+
+	if (memcmp(it->node, w->node, 32) != 0 || w->done)
+		return 0;
+	if (str_eq(it->state, it->state_n, "open")) {
+		w->done = true;
+		w->json = item_json(it);
+		snprintf(w->addr, sizeof(w->addr), "%.*s", (int)it->addr_n,
+		    it->addr);
+	} else if (str_eq(it->state, it->state_n, "waiting") &&
+	    it->error != NULL) {
+		w->done = true;
+		w->failed = true;
+		snprintf(w->error, sizeof(w->error), "%.*s",
+		    (int)it->error_n, it->error);
+	}
+	return 0;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+cmd_connect(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r;
+	struct watch			 w;
+	char				 hex[65], *end;
+	unsigned long			 wait_s = CONNECT_WAIT_S;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hqt:", opts, NULL)) != -1) {
+		if (ch == 't') {
+			wait_s = strtoul(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || wait_s > 86400)
+				return weft__usage_error("--timeout takes "
+				    "seconds (0 to 86400)");
+			continue;
+		}
+		rc = weft__opt(cli, ch, argv, connect_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind + 1 != argc)
+		return weft__usage(connect_usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	memset(&w, 0, sizeof(w));
+	err = weft_ctl_client_op(&c, &r, "connect", "peer", argv[optind],
+	    NULL);
+	if (err == 0 &&
+	    weft_obj_binn(weft_obj_get(r, "node"), w.node, 32) != 0)
+		err = WEFT_EPROTO;
+	if (err) {
+		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		    weft__bad_reply(err, "connect") :
+		    weft__fail(err, c.error, "cannot connect to '%s'",
+		    argv[optind]);
+		goto out;
+	}
+	for (unsigned long t = 0; t <= wait_s * 1000; t += POLL_MS) {
+		err = each_peer(&c, watch_cb, &w);
+		if (err || w.done)
+			break;
+		sleep_ms(POLL_MS);
+	}
+	out_hex(hex, w.node);
+	if (err) {
+		rc = weft__fail(err, c.error, "cannot list peers");
+	} else if (!w.done) {
+		rc = weft__fail(-ETIMEDOUT, NULL, "no connection to '%s' "
+		    "after %lu s; weftd keeps trying", hex, wait_s);
+	} else if (w.failed) {
+		rc = weft__fail(WEFT_EHANDSHAKE, w.error, "cannot connect to "
+		    "'%s' (weftd keeps trying)", argv[optind]);
+	} else {
+		rc = WEFT_EXIT_OK;
+		if (cli->json) {
+			out_json_print(w.json);
+			w.json = NULL;
+		} else if (!cli->quiet) {
+			printf("connected to %s at ", hex);
+			out_text(stdout, w.addr, strlen(w.addr), true);
+			putchar('\n');
+		}
+	}
+	json_decref(w.json);
+out:
+	weft_ctl_client_close(&c);
+	return rc;
+}
