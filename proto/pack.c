@@ -229,9 +229,11 @@ keycmp(const void *a, const void *b)
 {
 	const msgpack_object_str	*x = *(const msgpack_object_str *const *)a;
 	const msgpack_object_str	*y = *(const msgpack_object_str *const *)b;
+	uint32_t			 n = x->size < y->size ? x->size : y->size;
 	int				 r;
 
-	r = memcmp(x->ptr, y->ptr, x->size < y->size ? x->size : y->size);
+	/* An empty str may have a NULL ptr, which memcmp must not see. */
+	r = n > 0 ? memcmp(x->ptr, y->ptr, n) : 0;
 	if (r)
 		return r;
 	return x->size < y->size ? -1 : x->size > y->size;
@@ -376,7 +378,7 @@ weft_obj_get(const struct weft_obj *o, const char *key)
 		const msgpack_object *k = &m->via.map.ptr[i].key;
 
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
-		    memcmp(k->via.str.ptr, key, klen) == 0)
+		    (klen == 0 || memcmp(k->via.str.ptr, key, klen) == 0))
 			return WOBJ(&m->via.map.ptr[i].val);
 	}
 	return NULL;
@@ -462,13 +464,18 @@ weft_obj_bool(const struct weft_obj *o, bool *v)
 	return 0;
 }
 
+/*
+ * msgpack-c leaves ptr NULL for some empty strs and bins (str 16 and bin
+ * 16 with length 0), and memcpy or memchr on NULL is undefined even for
+ * 0 bytes, so empty values get a pointer to a static empty string.
+ */
 int
 weft_obj_str(const struct weft_obj *o, const char **s, size_t *n)
 {
 	if (o == NULL || OBJ(o)->type != MSGPACK_OBJECT_STR)
 		return WEFT_EBADFIELD;
-	*s = OBJ(o)->via.str.ptr;
 	*n = OBJ(o)->via.str.size;
+	*s = *n > 0 ? OBJ(o)->via.str.ptr : "";
 	return 0;
 }
 
@@ -477,8 +484,9 @@ weft_obj_bin(const struct weft_obj *o, const uint8_t **p, size_t *n)
 {
 	if (o == NULL || OBJ(o)->type != MSGPACK_OBJECT_BIN)
 		return WEFT_EBADFIELD;
-	*p = (const uint8_t *)OBJ(o)->via.bin.ptr;
 	*n = OBJ(o)->via.bin.size;
+	*p = *n > 0 ? (const uint8_t *)OBJ(o)->via.bin.ptr :
+	    (const uint8_t *)"";
 	return 0;
 }
 
