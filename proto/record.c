@@ -552,6 +552,8 @@ weft_record_verify(const uint8_t *env, size_t len, struct weft_record *r,
 	size_t		 body_len;
 	int		 err, rc;
 
+	/* Initialised before anything can fail: the caller releases r. */
+	weft_record_init(r);
 	err = weft_record_open(env, len, &body, &body_len, &sig);
 	if (err)
 		return err;

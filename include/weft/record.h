@@ -154,8 +154,9 @@ int	weft_record_decode_body(const uint8_t *body, size_t len,
 /*
  * Opens, decodes and verifies an envelope: structure, fields and the
  * signature by r->author. On success r is filled and id (if not NULL) gets
- * the record id. Returns 0, WEFT_EBADSIG or a decode error; r must be
- * released by the caller either way.
+ * the record id. r is initialised first, as by weft_record_decode_body().
+ * Returns 0, WEFT_EBADSIG or a decode error; r must be released by the
+ * caller either way.
  */
 int	weft_record_verify(const uint8_t *env, size_t len,
 	    struct weft_record *r, uint8_t id[WEFT_ID_BYTES]);
