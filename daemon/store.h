@@ -195,6 +195,23 @@ int	weft_store_lib_designs(struct weft_store *s,
 	    const uint8_t lib[WEFT_ID_BYTES], weft_store_item_cb *cb,
 	    void *arg);
 
+/*
+ * Set reconciliation over the store's records (scope "all": every record,
+ * items (ts, id)), for include/weft/recon.h: weft_store_recon_begin()
+ * opens a read transaction, and weft_store_recon_set's callbacks, given
+ * the returned handle as set_arg, read a consistent snapshot through it
+ * in O(log n) page touches per call (plus the records sharing one exact
+ * ts; docs/proto/store.md). Keep the handle for one message only: the
+ * transaction pins pages. weft_store_recon_end() (NULL is a no-op) ends
+ * it. begin returns 0, -ENOMEM or a store error.
+ */
+struct weft_store_recon;
+struct weft_recon_set;
+int	weft_store_recon_begin(struct weft_store *s,
+	    struct weft_store_recon **rp);
+void	weft_store_recon_end(struct weft_store_recon *rc);
+extern const struct weft_recon_set weft_store_recon_set;
+
 struct weft_store_stats {
 	uint64_t	records;
 	uint64_t	designs;
