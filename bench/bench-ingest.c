@@ -10,7 +10,8 @@
  *	store in a temporary directory and prints records/s and the ratio.
  *   bench-ingest --designs N --home DIR
  *	leaves a weftd home behind (author.key, node.key, store/) whose
- *	store holds N designs by the home's author, for benchmarking ls.
+ *	store holds N designs (geneses only) by the home's author, for
+ *	benchmarking ls.
  */
 #include <sys/stat.h>
 
@@ -199,7 +200,7 @@ generate(struct gen *g)
 		g->author[i] = g->designs_mode ? 0 :
 		    randombytes_uniform(NAUTHORS);
 		g->design[i] = -1;
-		if (ngen > 0 && r == 0) {
+		if (!g->designs_mode && ngen > 0 && r == 0) {
 			size_t d = last[randombytes_uniform((uint32_t)ngen)];
 
 			g->design[i] = g->design[d] >= 0 ? g->design[d] :
