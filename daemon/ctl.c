@@ -459,6 +459,9 @@ weft_ctl_start(struct weft_daemon *d)
 	old = umask(077);
 	err = uv_pipe_bind(&d->ctl, d->sock_path);
 	umask(old);
+	/* Not uv_pipe_chmod(): it adds group and other bits. */
+	if (err == 0 && chmod(d->sock_path, 0600) != 0)
+		err = -errno;
 	if (err == 0)
 		err = uv_listen((uv_stream_t *)&d->ctl, 64, connection_cb);
 	if (err) {

@@ -10,7 +10,7 @@ pid=$NODE_PID
 [ "$(stat -c %a "$T/a")" = 700 ] || fail "home is not 0700"
 [ "$(stat -c %a "$T/a/author.key")" = 600 ] || fail "author.key is not 0600"
 [ "$(stat -c %a "$T/a/node.key")" = 600 ] || fail "node.key is not 0600"
-[ "$(stat -c %a "$T/a/weftd.sock")" = 700 ] || [ "$(stat -c %a "$T/a/weftd.sock")" = 600 ] ||
+[ "$(stat -c %a "$T/a/weftd.sock")" = 600 ] ||
     fail "socket mode $(stat -c %a "$T/a/weftd.sock")"
 grep -q "untrusted comment" "$T/a/author.key" || fail "key file format"
 author=$(w a --json status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["author"])')
