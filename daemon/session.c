@@ -300,14 +300,15 @@ feed_boxes(struct weft_session *s, const uint8_t *p, size_t n)
 	int	r, err;
 
 	while (n > 0) {
-		if (s->peer_said_bye)
-			return WEFT_EPROTO;
 		r = weft_boxs_open(s->rx, p, n, &used, body);
 		if (r < 0)
 			return r;
 		p += used;
 		n -= used;
 		if (r > 0) {
+			/* After its close message only the goodbye may come. */
+			if (s->peer_said_bye)
+				return WEFT_EPROTO;
 			err = on_body(s, body, (size_t)r);
 			if (err)
 				return err;
