@@ -44,6 +44,9 @@ struct wreq {
 	size_t			 len;
 };
 
+/* Filler for weft_net_push(). */
+static const uint8_t	zeros[WEFT_NET_PUSH_MSG];
+
 static void	peer_unref(struct weft_peer *);
 static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
@@ -262,6 +265,65 @@ write_cb(uv_write_t *req, int status)
 	peer_unref(p);
 }
 
+/* Keeps WEFT_NET_PUSH_AHEAD bytes of a paced push queued. */
+static int
+push_refill(struct weft_peer *p)
+{
+	struct weft_mux	*mux = weft_session_mux(&p->sess);
+	size_t		 len;
+	int		 err;
+
+	while (mux != NULL && p->push_left > 0 &&
+	    weft_mux_queued(mux, p->push_ch) < WEFT_NET_PUSH_AHEAD) {
+		len = p->push_left < WEFT_NET_PUSH_MSG ? p->push_left :
+		    WEFT_NET_PUSH_MSG;
+		err = weft_mux_send(mux, p->push_ch, zeros, len);
+		if (err) {
+			weft__net_close(p, err, "cannot send");
+			return err;
+		}
+		p->push_left -= len;
+	}
+	return 0;
+}
+
+int
+weft_net_push(struct weft_net *n, const uint8_t node[32], uint64_t bytes,
+    bool burst)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+	size_t			 len;
+	int			 err;
+
+	p = weft_peers_find(&n->peers, node);
+	mux = p != NULL ? weft_session_mux(&p->sess) : NULL;
+	if (mux == NULL || p->draining)
+		return WEFT_ENOTFOUND;
+	if (p->push_ch == 0) {
+		err = weft_mux_open(mux, "bench", 0, &p->push_ch);
+		if (err)
+			return err;
+	}
+	if (!burst) {
+		p->push_left += bytes;
+		weft__net_flush(p);
+		return 0;
+	}
+	while (bytes > 0) {
+		len = bytes < WEFT_NET_PUSH_MSG ? bytes : WEFT_NET_PUSH_MSG;
+		err = weft_mux_send(mux, p->push_ch, zeros, len);
+		if (err) {
+			weft__net_close(p, err, err == WEFT_ETOOBIG ?
+			    "send queue over its cap" : "cannot send");
+			return err;
+		}
+		bytes -= len;
+	}
+	weft__net_flush(p);
+	return 0;
+}
+
 void
 weft__net_flush(struct weft_peer *p)
 {
@@ -270,6 +332,8 @@ weft__net_flush(struct weft_peer *p)
 	uv_buf_t	 ub;
 	int		 err;
 
+	if (p->push_left > 0 && push_refill(p) != 0)
+		return;
 	while (!p->closing && p->connected && p->wq_bytes < WEFT_NET_WQ_HIGH) {
 		weft_buf_init(&b, WEFT_NET_WRITE_CHUNK + 8192);
 		err = weft_session_output(&p->sess, &b, WEFT_NET_WRITE_CHUNK);
@@ -311,6 +375,72 @@ weft__net_flush(struct weft_peer *p)
 	}
 }
 
+static int
+sink_find(struct weft_peer *p, uint16_t ch)
+{
+	for (int i = 0; i < WEFT_PEER_SINKS; i++)
+		if (p->sinks[i] == ch && ch != 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The application side of the channels. For now the only service is the
+ * "bench" sink: messages are counted and thrown away. Other purposes are
+ * ended at once, as docs/proto/wire.md allows.
+ */
+static int
+on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
+{
+	struct weft_mux	*mux = weft_session_mux(&p->sess);
+	int		 i;
+
+	if (mux == NULL)
+		return 0;
+	switch (ev->type) {
+	case WEFT_MUX_EV_OPEN:
+		if (strcmp((const char *)ev->data, "bench") == 0) {
+			for (i = 0; i < WEFT_PEER_SINKS; i++)
+				if (p->sinks[i] == 0)
+					break;
+			if (i < WEFT_PEER_SINKS) {
+				p->sinks[i] = ev->ch;
+				return 0;
+			}
+		}
+		return weft_mux_end(mux, ev->ch);
+	case WEFT_MUX_EV_MSG:
+		/* The window comes back as the message is taken. */
+		return weft_mux_consumed(mux, ev->ch, ev->len);
+	case WEFT_MUX_EV_END:
+		i = sink_find(p, ev->ch);
+		if (i >= 0)
+			p->sinks[i] = 0;
+		if (ev->ch == p->push_ch) {
+			p->push_ch = 0;
+			p->push_left = 0;
+		}
+		return weft_mux_end(mux, ev->ch);
+	default:
+		return 0;
+	}
+}
+
+static int
+drain_events(struct weft_peer *p)
+{
+	struct weft_mux_ev	ev;
+	int			err;
+
+	while ((err = weft_session_poll(&p->sess, &ev)) == 0) {
+		err = on_event(p, &ev);
+		free(ev.data);
+		if (err)
+			return err;
+	}
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
 /* After the session took input: note what changed, then answer. */
 static void
 peer_advance(struct weft_peer *p)
@@ -325,6 +455,11 @@ peer_advance(struct weft_peer *p)
 	if (!p->has_node && weft_session_remote(&p->sess) != NULL) {
 		memcpy(p->node, weft_session_remote(&p->sess), sizeof(p->node));
 		p->has_node = true;
+	}
+	err = drain_events(p);
+	if (err) {
+		weft__net_close(p, err, NULL);
+		return;
 	}
 	if (weft_session_state(&p->sess) == WEFT_SESSION_CLOSED) {
 		why = weft_session_reason(&p->sess);
@@ -445,6 +580,7 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	cfg.local = n->node;
 	cfg.listen = n->listen[0] != '\0' ? n->listen : NULL;
 	cfg.limits = n->limits.session;
+	cfg.limits.sendq_max = n->limits.sendq_max;
 	randombytes_buf(eph, sizeof(eph));
 	err = weft_session_init(&p->sess, &cfg, remote, eph,
 	    uv_now(n->loop));
@@ -462,6 +598,7 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	}
 	p->tcp.data = p;
 	p->net = n;
+	p->id = ++n->next_id;
 	p->dir = dir;
 	p->refs = 1;
 	n->handles++;

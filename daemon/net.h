@@ -42,6 +42,9 @@ struct weft_keypair;
 #define WEFT_NET_WRITE_CHUNK	(64u * 1024)
 #define WEFT_NET_WQ_HIGH	(256u * 1024)
 #define WEFT_NET_ADDR_MAX	64	/* "[IPv6]:65535" and NUL */
+/* weft_net_push(): message size, and how far it queues ahead. */
+#define WEFT_NET_PUSH_MSG	(64u * 1024)
+#define WEFT_NET_PUSH_AHEAD	(1024u * 1024)
 
 /* Tunables; weft_net_limits_default() fills in the constants above. */
 struct weft_net_limits {
@@ -80,6 +83,7 @@ struct weft_net {
 	struct weft_dials	 dials;
 	unsigned		 ndials;
 	unsigned		 handles;	/* open handles, net freed at 0 */
+	uint64_t		 next_id;	/* of the next connection */
 	bool			 stopping;
 	bool			 rbuf_busy;
 	uint8_t			 rbuf[WEFT_NET_READ_MAX];
@@ -122,6 +126,18 @@ int	weft_net_connect(struct weft_net *n, const char *peer);
 /* The dial target of node, or NULL. */
 struct weft_dial *weft_net_dial_find(struct weft_net *n,
 	    const uint8_t node[32]);
+
+/*
+ * Sends bytes of filler to the open connection of node on a data channel
+ * of purpose "bench", which the receiver reads and throws away (for
+ * benchmarks and tests of the send cap). Paced, the bytes are queued as
+ * the channel drains; with burst, all at once, so that a peer that does
+ * not read passes the send queue's cap and is closed. Returns 0,
+ * WEFT_ENOTFOUND (no open connection to node), WEFT_ETOOBIG (burst: the
+ * peer was closed at its cap) or an error from the mux.
+ */
+int	weft_net_push(struct weft_net *n, const uint8_t node[32],
+	    uint64_t bytes, bool burst);
 
 /*
  * Closes the connection: with a reason (a session that can still speak),

@@ -1044,6 +1044,7 @@ static const struct {
 	{ "verify", op_verify },
 	{ "peers", weft__op_peers },
 	{ "connect", weft__op_connect },
+	{ "push", weft__op_push },
 };
 
 void

@@ -133,7 +133,7 @@ pack_opt_str(struct weft_pack *pk, const char *s)
 static void
 pack_peer(struct weft_pack *pk, const struct weft_peer *p)
 {
-	const struct weft_session_hello	*h = weft_session_hello(&p->sess);
+	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
 
 	weft_pack_map(pk, 10);
 	weft_pack_str(pk, "node");
@@ -264,5 +264,47 @@ weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 out:
 	free(peer);
 done:
+	weft__ctl_done(c);
+}
+
+void
+weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_net		*n = c->d->net;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	const struct weft_obj	*o;
+	char			*hex = NULL;
+	uint8_t			 node[32];
+	uint64_t		 bytes;
+	bool			 burst = false;
+	int			 err;
+
+	if (weft__ctl_arg_str(c, req, "node", 64, &hex) != 0)
+		goto done;
+	if (hex == NULL || weft_hex_decode(node, 32, hex, strlen(hex)) != 0 ||
+	    weft_obj_uint(weft_obj_get(req, "bytes"), &bytes) != 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "push needs 'node' (64 hex) "
+		    "and 'bytes'");
+		goto done;
+	}
+	o = weft_obj_get(req, "burst");
+	if (o != NULL && weft_obj_bool(o, &burst) != 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'burst' must be a bool");
+		goto done;
+	}
+	err = n != NULL ? weft_net_push(n, node, bytes, burst) :
+	    WEFT_ENOTFOUND;
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_ENOTFOUND ?
+		    "no open connection to that node" : "push");
+		goto done;
+	}
+	weft__ctl_reply_begin(&pk, &b, 1);
+	weft_pack_str(&pk, "bytes");
+	weft_pack_uint(&pk, bytes);
+	weft__ctl_send(c, &b);
+done:
+	free(hex);
 	weft__ctl_done(c);
 }

@@ -27,6 +27,7 @@ struct weft_dial;
 struct weft_net;
 
 #define WEFT_PEER_NAME_MAX	80
+#define WEFT_PEER_SINKS		4	/* "bench" channels a peer may open */
 
 enum weft_peer_dir {
 	WEFT_PEER_IN = 1,	/* it dialled us */
@@ -43,6 +44,10 @@ struct weft_peer {
 	struct weft_dial	*dial;		/* outbound: who dialled */
 	uint8_t			 node[32];	/* once known */
 	bool			 has_node;
+	uint64_t		 id;		/* handle, never reused */
+	uint16_t		 push_ch;	/* weft_net_push()'s channel */
+	uint64_t		 push_left;	/* bytes still to queue there */
+	uint16_t		 sinks[WEFT_PEER_SINKS];	/* "bench" chans */
 	bool			 counted;	/* in nin/nout */
 	char			 addr[64];	/* remote HOST:PORT */
 	uint64_t		 bytes_in;
@@ -111,5 +116,6 @@ const char *weft_peer_state(const struct weft_peer *p);
 /* Control operations (docs/proto/control.md). */
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req);
 
 #endif

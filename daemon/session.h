@@ -1,19 +1,20 @@
 /*
  * One peer connection's protocol state, sans-I/O (STYLE.md §10): the
- * secret handshake, then box-stream in both directions, then the peer
- * messages of docs/proto/wire.md inside the boxes. Bytes from the socket
- * go in with weft_session_feed(), bytes for the socket come out of
- * weft_session_output(), time comes in as now_ms and the next deadline
- * goes out of weft_session_tick(). No sockets, no clock, no <uv.h>.
+ * secret handshake, then box-stream in both directions, then the
+ * multiplexer (proto/mux.c) with the peer messages of docs/proto/wire.md
+ * inside the boxes. Bytes from the socket go in with weft_session_feed(),
+ * bytes for the socket come out of weft_session_output(), time comes in
+ * as now_ms and the next deadline goes out of weft_session_tick(). No
+ * sockets, no clock, no <uv.h>.
  *
  * Memory: while handshaking a session holds only the handshake state
- * (about 1 KiB, inline). The two box-stream states (about 8 KiB) are
- * allocated when the handshake completes and freed by
+ * (about 1 KiB, inline). The box-stream states (about 8 KiB) and the
+ * mux's tables are allocated when the handshake completes and freed by
  * weft_session_release(), which also wipes every key.
  *
  * Any error is sticky: the session is then WEFT_SESSION_CLOSED and the
  * caller drops the connection. A peer that says goodbye (close message
- * or goodbye box) also leaves it CLOSED, with weft_session_error() 0.
+ * and goodbye box) also leaves it CLOSED, with weft_session_error() 0.
  */
 #ifndef WEFT_SESSION_H
 #define WEFT_SESSION_H
@@ -22,18 +23,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "weft/buf.h"
+#include "weft/mux.h"
 #include "weft/shs.h"
+#include "weft/wire.h"
 
 struct weft_boxs;
 struct weft_keypair;
 
 #define WEFT_SESSION_LISTEN_MAX	64	/* "[IPv6]:65535" and NUL */
-#define WEFT_SESSION_SW_MAX	64
-#define WEFT_SESSION_REASON_MAX	257	/* 256 bytes and NUL */
-/* Control messages queued for sending (HELLO, pings, pongs, close). */
-#define WEFT_SESSION_CTLQ_MAX	(64u * 1024)
-#define WEFT_SESSION_MSG_MAX	4096	/* pre-mux: one message per box */
+#define WEFT_SESSION_REASON_MAX	(WEFT_WIRE_REASON_MAX + 1)
 
 enum weft_session_state {
 	WEFT_SESSION_HANDSHAKE = 1,	/* secret handshake in progress */
@@ -42,11 +40,12 @@ enum weft_session_state {
 	WEFT_SESSION_CLOSED,		/* failed, or either side said goodbye */
 };
 
-/* Timeouts in ms; 0 disables that one. */
+/* Timeouts in ms (0 disables the handshake one) and the send cap. */
 struct weft_session_limits {
 	uint64_t	handshake_ms;	/* TCP accept/connect to HELLO received */
 	uint64_t	ping_ms;	/* nothing received this long: ping */
 	uint64_t	idle_ms;	/* nothing received this long: close */
+	uint64_t	sendq_max;	/* unsent bytes per data channel */
 };
 
 struct weft_session_cfg {
@@ -54,13 +53,6 @@ struct weft_session_cfg {
 	const struct weft_keypair *local;	/* borrowed, outlives s */
 	const char		*listen;	/* ours for HELLO, or NULL */
 	struct weft_session_limits limits;
-};
-
-/* What the peer said in its HELLO. */
-struct weft_session_hello {
-	uint64_t	version;
-	char		listen[WEFT_SESSION_LISTEN_MAX];	/* "" if none */
-	char		sw[WEFT_SESSION_SW_MAX];
 };
 
 /* Private to daemon/session.c; callers embed it. */
@@ -71,6 +63,7 @@ struct weft_session {
 	bool			 peer_said_bye;
 	bool			 bye_queued;	/* close + goodbye queued */
 	bool			 bye_sent;
+	bool			 has_mux;
 	struct weft_session_limits limits;
 	char			 listen[WEFT_SESSION_LISTEN_MAX];
 	const struct weft_keypair *local;
@@ -79,15 +72,10 @@ struct weft_session {
 	struct weft_boxs	*rx;
 	uint8_t			 remote[WEFT_SHS_PK_BYTES];
 	bool			 has_remote;
-	struct weft_session_hello hello;
+	struct weft_mux		 mux;
 	char			 reason[WEFT_SESSION_REASON_MAX];
 	uint64_t		 start_ms;
 	uint64_t		 last_rx_ms;
-	uint64_t		 last_ping_ms;
-	uint64_t		 ping_n;
-	/* Queued control messages: each u16be length || body. */
-	struct weft_buf		 ctlq;
-	size_t			 ctlq_off;
 };
 
 /*
@@ -106,15 +94,25 @@ int	weft_session_init(struct weft_session *s,
 void	weft_session_release(struct weft_session *s);
 
 /*
- * Consumes all n bytes received from the peer at now_ms. Returns 0 (check
- * weft_session_state(): CLOSED when the peer said goodbye) or the sticky
- * error: WEFT_EHANDSHAKE, WEFT_EDECRYPT, WEFT_EBADSIG (handshake),
- * WEFT_EDECRYPT (a box does not open), WEFT_EPROTO or WEFT_ETOOBIG (bad
- * box or message, HELLO not first or naming another node, bytes after
- * the goodbye), -ENOMEM.
+ * Consumes all n bytes received from the peer at now_ms; then drain
+ * weft_session_poll(). Returns 0 or the sticky error: WEFT_EHANDSHAKE,
+ * WEFT_EDECRYPT, WEFT_EBADSIG (handshake), WEFT_EDECRYPT (a box does not
+ * open), WEFT_EPROTO, WEFT_ETOOBIG, WEFT_EBADFIELD or WEFT_EVERSION (what
+ * the mux rejects: docs/proto/wire.md), -ENOMEM.
  */
 int	weft_session_feed(struct weft_session *s, const uint8_t *p, size_t n,
 	    uint64_t now_ms);
+
+/*
+ * Takes the next event for the application: WEFT_MUX_EV_OPEN, _MSG and
+ * _END as weft_mux_poll() gives them (the caller frees ev->data). The
+ * HELLO and the peer's close are handled here: after the peer's HELLO
+ * (which must name the node key the handshake proved) the session is
+ * OPEN, after its close message CLOSED. Returns 0, WEFT_ENOTFOUND when
+ * there is nothing more, or the sticky error (WEFT_EPROTO: the HELLO
+ * names another node).
+ */
+int	weft_session_poll(struct weft_session *s, struct weft_mux_ev *ev);
 
 /*
  * Tells the session the peer closed its side of the TCP stream. Returns
@@ -136,7 +134,8 @@ bool	weft_session_pending(const struct weft_session *s);
 
 /*
  * Runs the timers at now_ms: fails the session with -ETIMEDOUT when the
- * handshake or the idle timeout passed, queues a ping when it is due.
+ * handshake (to the peer's HELLO) or the idle timeout passed; the mux
+ * queues a ping when it is due.
  * Sets *next to the next deadline (UINT64_MAX when there is none).
  * Returns 0 or the sticky error.
  */
@@ -157,8 +156,13 @@ int	weft_session_error(const struct weft_session *s);
 /* The peer's node key once the handshake is done, else NULL. */
 const uint8_t *weft_session_remote(const struct weft_session *s);
 /* The peer's HELLO once it arrived (state OPEN or later), else NULL. */
-const struct weft_session_hello *weft_session_hello(
-	    const struct weft_session *s);
+const struct weft_wire_hello *weft_session_hello(const struct weft_session *s);
+/*
+ * The multiplexer, for opening channels and sending on them, while the
+ * session is OPEN; else NULL. Its errors are the session's: after one,
+ * close the connection.
+ */
+struct weft_mux *weft_session_mux(struct weft_session *s);
 /* The reason the peer gave in its close message, "" if none. */
 const char *weft_session_reason(const struct weft_session *s);
 
