@@ -46,11 +46,87 @@ struct weft_sync_io {
 	 */
 	int	(*work)(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
 		    void *job);
+	/*
+	 * Optional (may be NULL): unsent bytes queued on the channel, so
+	 * that live pushes skip a peer whose queue is filling up.
+	 */
+	uint64_t (*queued)(void *arg, uint64_t peer, uint16_t ch);
 };
 
+/* Defaults of struct weft_sync_opts. */
+#define WEFT_SYNC_RECONCILE_MS	30000	/* periodic reconciliation */
+#define WEFT_SYNC_PENALTY_MAX	3	/* invalid records before closing */
+#define WEFT_SYNC_JOBS_MAX	2	/* verify+store batches in flight */
+#define WEFT_SYNC_BATCH_MAX	1024	/* records per batch */
+#define WEFT_SYNC_QUEUE_BYTES	(32u * 1024 * 1024)	/* awaiting verify */
+#define WEFT_SYNC_HELD_MAX	100000	/* records held for dependencies */
+#define WEFT_SYNC_HELD_BYTES	(64u * 1024 * 1024)
+#define WEFT_SYNC_WANTQ_MAX	262144	/* ids queued per peer */
+#define WEFT_SYNC_WANTS_OUT	2	/* unanswered wants per peer */
+#define WEFT_SYNC_TIMEOUT_MS	60000	/* want or round unanswered */
+#define WEFT_SYNC_RECENT	1024	/* ids a peer is known to have */
+#define WEFT_SYNC_PUSH_QUEUED	(2u * 1024 * 1024)	/* skip pushes above */
+
+/* Message limits of docs/proto/sync.md. */
+#define WEFT_SYNC_WANT_IDS	256	/* ids in a want or absent */
+#define WEFT_SYNC_ENVS_MAX	256	/* envelopes in records or push */
+#define WEFT_SYNC_ENVS_BYTES	(960u * 1024)	/* their sum */
+#define WEFT_SYNC_PURPOSE	"sync"
+
+struct weft_sync_opts {
+	uint64_t	reconcile_ms;
+	uint32_t	penalty_max;
+	uint32_t	jobs_max;
+	uint32_t	batch_max;	/* <= WEFT_STORE_BATCH_MAX */
+	uint64_t	queue_bytes;
+	uint32_t	held_max;
+	uint64_t	held_bytes;
+	uint32_t	wantq_max;
+	uint64_t	timeout_ms;
+};
+
+/* Counters, for logs, weft status and tests. */
+struct weft_sync_stats {
+	uint64_t	peers;
+	uint64_t	stored;		/* records stored from peers */
+	uint64_t	dups;		/* received, already present */
+	uint64_t	rejected;	/* invalid records received */
+	uint64_t	held;		/* in the dependency pool now */
+	uint64_t	held_dropped;	/* dropped from the pool at its cap */
+	uint64_t	queued;		/* awaiting verification now */
+	uint64_t	rounds;		/* reconciliations completed */
+	uint64_t	msgs_in, msgs_out;
+	uint64_t	bytes_in, bytes_out;
+};
+
+struct weft_sync_peer_stats {
+	uint32_t	penalty;	/* invalid records it sent */
+	uint64_t	wantq;		/* ids queued to ask it for */
+	uint32_t	wants_out;	/* unanswered wants */
+	bool		recon_active;	/* a round we started runs */
+};
+
+/*
+ * Creates the replication state over store (borrowed; it must outlive
+ * s), with the default options; io is copied. Returns 0 or -ENOMEM.
+ */
 int	weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 	    const struct weft_sync_io *io);
 void	weft_sync_free(struct weft_sync *s);
+/* Fills o with the defaults above. */
+void	weft_sync_opts_default(struct weft_sync_opts *o);
+/*
+ * Replaces the options (call before the first peer comes up). Returns 0
+ * or WEFT_EUSAGE (a value out of range; nothing changed).
+ */
+int	weft_sync_configure(struct weft_sync *s,
+	    const struct weft_sync_opts *o);
+void	weft_sync_stats(const struct weft_sync *s, struct weft_sync_stats *st);
+/* Returns 0, or WEFT_ENOTFOUND for a peer sync does not know. */
+int	weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
+	    struct weft_sync_peer_stats *st);
+/* Starts a reconciliation with every peer now (e.g. weft sync). */
+void	weft_sync_reconcile(struct weft_sync *s, uint64_t now_ms);
 
 /* A peer finished its handshake and both HELLOs were exchanged. */
 void	weft_sync_peer_up(struct weft_sync *s, uint64_t peer,

@@ -1,0 +1,1580 @@
+/*
+ * Record replication, sans-I/O (daemon/sync.h, docs/proto/sync.md).
+ *
+ * Per peer: one "sync" channel we open and send on, the channel the peer
+ * opened (we accept and read it), an initiator and a responder
+ * reconciliation round, a queue of ids to ask it for, the wants it has
+ * not answered yet (answered in order), and a small set of ids it is
+ * known to have. Globally: a map of the ids in flight (asked of a peer,
+ * queued for verification, or held for a dependency) so that nothing is
+ * asked twice; the queue of envelopes awaiting verification, cut into
+ * batches run by io->work; the pool of records held for dependencies.
+ *
+ * Invariant: an id is in s->flight while it is asked, queued, in a job or
+ * held, and removed when its fate is known, so "not in the store and not
+ * in flight" means "ask for it".
+ */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/recon.h"
+#include "weft/record.h"
+#include "weft/wire.h"
+
+#include "store.h"
+#include "sync.h"
+
+#define ID	WEFT_ID_BYTES
+#define DEPS_MAX	16	/* missing dependencies kept per held record */
+#define MSG_MAX		WEFT_WIRE_MSG_MAX
+
+/* A map from ids to (state, peer), open addressing, keyed hash. */
+enum fl_state {
+	FL_ASKED = 1,	/* in a want to peer */
+	FL_QUEUED,	/* awaiting or in a verify+store job */
+	FL_HELD,	/* in the dependency pool */
+	FL_RECENT,	/* used by the per-peer recent sets */
+};
+
+struct slot {
+	uint8_t		id[ID];
+	uint64_t	peer;
+	uint8_t		state;	/* 0: free */
+};
+
+struct idmap {
+	struct slot	*slots;
+	size_t		 cap;	/* power of two, or 0 */
+	size_t		 n;
+	const uint8_t	*key;	/* crypto_shorthash key, borrowed */
+};
+
+/* A deque of ids, growing up to a cap. */
+struct idq {
+	uint8_t		(*ids)[ID];
+	size_t		 cap, head, n;
+};
+
+enum origin {
+	OR_PUSH = 1,	/* live gossip */
+	OR_FETCH,	/* answer to our want */
+	OR_LOCAL,	/* published here */
+};
+
+struct pend {
+	TAILQ_ENTRY(pend) entry;
+	uint8_t		 id[ID];
+	uint64_t	 peer;	/* who sent it */
+	uint8_t		 origin;
+	uint8_t		 ndeps;
+	uint8_t		 deps[DEPS_MAX][ID];	/* missing, when held */
+	size_t		 len;
+	uint8_t		 env[];
+};
+TAILQ_HEAD(pendq, pend);
+
+struct want {
+	uint8_t		(*ids)[ID];
+	uint32_t	 n;
+	uint64_t	 sent_ms;
+};
+
+struct peer {
+	TAILQ_ENTRY(peer) entry;
+	uint64_t	 h;
+	uint8_t		 node[32];
+	bool		 has_out;
+	uint16_t	 ch_out;	/* we send here */
+	bool		 has_in;
+	uint16_t	 ch_in;		/* the peer's channel */
+	bool		 lead;		/* we start periodic rounds */
+	bool		 dead;		/* closed: ignore it */
+	uint32_t	 penalty;
+
+	struct weft_recon ini;
+	bool		 ini_active;
+	bool		 ini_redo;	/* start another round when done */
+	uint64_t	 ini_round;
+	uint64_t	 ini_start_ms;
+	uint64_t	 next_recon_ms;	/* UINT64_MAX: not scheduled */
+	struct weft_recon resp;
+	bool		 resp_active;
+	uint64_t	 resp_round;
+
+	struct idq	 wantq;
+	struct want	 wants[WEFT_SYNC_WANTS_OUT];
+	uint32_t	 wants_head, wants_n;
+
+	struct idmap	 recent;
+	uint8_t		 (*ring)[ID];
+	uint32_t	 ring_pos;
+};
+TAILQ_HEAD(peerq, peer);
+
+struct weft_sync {
+	struct weft_store	*store;
+	struct weft_sync_io	 io;
+	struct weft_sync_opts	 o;
+	uint8_t			 hkey[crypto_shorthash_KEYBYTES];
+	uint64_t		 now_ms;
+	struct peerq		 peers;
+	struct idmap		 flight;
+	struct pendq		 queue;
+	uint64_t		 queue_bytes;
+	uint64_t		 queue_n;
+	struct pendq		 held;
+	uint64_t		 held_bytes;
+	uint64_t		 held_n;
+	uint32_t		 jobs;
+	struct weft_buf		 out;	/* message being encoded */
+	struct weft_buf		 rbuf;	/* reconciliation answer */
+	struct weft_sync_stats	 st;
+};
+
+struct job {
+	struct weft_sync	*s;
+	struct pend		**p;
+	size_t			 n;
+	struct weft_slice	*sl;
+	int			*res;
+	uint8_t			(*ids)[ID];
+};
+
+/* ---- id map ---- */
+
+static size_t
+idmap_hash(const struct idmap *m, const uint8_t id[ID])
+{
+	uint8_t		h[crypto_shorthash_BYTES];
+	uint64_t	v = 0;
+
+	crypto_shorthash(h, id, ID, m->key);
+	for (size_t i = 0; i < sizeof(v); i++)
+		v = v << 8 | h[i];
+	return (size_t)v & (m->cap - 1);
+}
+
+static struct slot *
+idmap_find(const struct idmap *m, const uint8_t id[ID])
+{
+	size_t	i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = idmap_hash(m, id);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].state == 0)
+			return NULL;
+		if (memcmp(m->slots[i].id, id, ID) == 0)
+			return &m->slots[i];
+	}
+}
+
+static int
+idmap_grow(struct idmap *m)
+{
+	struct idmap	 nm = *m;
+	size_t		 i, j;
+
+	nm.cap = m->cap ? m->cap * 2 : 64;
+	nm.slots = calloc(nm.cap, sizeof(*nm.slots));
+	if (nm.slots == NULL)
+		return -ENOMEM;
+	for (i = 0; i < m->cap; i++) {
+		if (m->slots[i].state == 0)
+			continue;
+		for (j = idmap_hash(&nm, m->slots[i].id); nm.slots[j].state;
+		    j = (j + 1) & (nm.cap - 1))
+			;
+		nm.slots[j] = m->slots[i];
+	}
+	free(m->slots);
+	*m = nm;
+	return 0;
+}
+
+/* Inserts or overwrites. 0 or -ENOMEM. */
+static int
+idmap_put(struct idmap *m, const uint8_t id[ID], uint8_t state,
+    uint64_t peer)
+{
+	struct slot	*sl;
+	size_t		 i;
+	int		 err;
+
+	sl = idmap_find(m, id);
+	if (sl == NULL) {
+		if ((m->n + 1) * 4 > m->cap * 3) {
+			err = idmap_grow(m);
+			if (err)
+				return err;
+		}
+		for (i = idmap_hash(m, id); m->slots[i].state;
+		    i = (i + 1) & (m->cap - 1))
+			;
+		sl = &m->slots[i];
+		memcpy(sl->id, id, ID);
+		m->n++;
+	}
+	sl->state = state;
+	sl->peer = peer;
+	return 0;
+}
+
+/* Removes id if present (backward-shift deletion, no tombstones). */
+static void
+idmap_del(struct idmap *m, const uint8_t id[ID])
+{
+	struct slot	*sl;
+	size_t		 i, j, k;
+
+	sl = idmap_find(m, id);
+	if (sl == NULL)
+		return;
+	i = (size_t)(sl - m->slots);
+	m->slots[i].state = 0;
+	m->n--;
+	for (j = (i + 1) & (m->cap - 1); m->slots[j].state;
+	    j = (j + 1) & (m->cap - 1)) {
+		k = idmap_hash(m, m->slots[j].id);
+		/* Move j into the hole at i unless k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		m->slots[i] = m->slots[j];
+		m->slots[j].state = 0;
+		i = j;
+	}
+}
+
+static void
+idmap_release(struct idmap *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}
+
+/* ---- id deque ---- */
+
+static int
+idq_grow(struct idq *q, size_t max)
+{
+	uint8_t	(*ids)[ID];
+	size_t	 cap, i;
+
+	if (q->n < q->cap)
+		return 0;
+	if (q->n >= max)
+		return WEFT_ETOOBIG;
+	cap = q->cap ? q->cap * 2 : 256;
+	if (cap > max)
+		cap = max;
+	ids = malloc(cap * ID);
+	if (ids == NULL)
+		return -ENOMEM;
+	for (i = 0; i < q->n; i++)
+		memcpy(ids[i], q->ids[(q->head + i) % q->cap], ID);
+	free(q->ids);
+	q->ids = ids;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
+static int
+idq_push(struct idq *q, const uint8_t id[ID], bool front, size_t max)
+{
+	int	err;
+
+	err = idq_grow(q, max);
+	if (err)
+		return err;
+	if (front) {
+		q->head = (q->head + q->cap - 1) % q->cap;
+		memcpy(q->ids[q->head], id, ID);
+	} else
+		memcpy(q->ids[(q->head + q->n) % q->cap], id, ID);
+	q->n++;
+	return 0;
+}
+
+static void
+idq_pop(struct idq *q, uint8_t id[ID])
+{
+	memcpy(id, q->ids[q->head], ID);
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+}
+
+static void
+idq_release(struct idq *q)
+{
+	free(q->ids);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- peers ---- */
+
+static struct peer *
+peer_find(const struct weft_sync *s, uint64_t h)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->h == h)
+			return p;
+	return NULL;
+}
+
+/* Remembers that p has id, forgetting the oldest id beyond the cap. */
+static void
+peer_recent_add(struct peer *p, const uint8_t id[ID])
+{
+	if (idmap_find(&p->recent, id) != NULL)
+		return;
+	if (p->recent.n >= WEFT_SYNC_RECENT)
+		idmap_del(&p->recent, p->ring[p->ring_pos]);
+	if (idmap_put(&p->recent, id, FL_RECENT, 0) != 0)
+		return;
+	memcpy(p->ring[p->ring_pos], id, ID);
+	p->ring_pos = (p->ring_pos + 1) % WEFT_SYNC_RECENT;
+}
+
+static void
+peer_free(struct weft_sync *s, struct peer *p)
+{
+	uint32_t	i, k;
+	struct slot	*sl;
+
+	/* Ids asked of this peer are free to be asked elsewhere. */
+	for (i = 0; i < p->wants_n; i++) {
+		struct want *w = &p->wants[(p->wants_head + i) %
+		    WEFT_SYNC_WANTS_OUT];
+
+		for (k = 0; k < w->n; k++) {
+			sl = idmap_find(&s->flight, w->ids[k]);
+			if (sl != NULL && sl->state == FL_ASKED &&
+			    sl->peer == p->h)
+				idmap_del(&s->flight, w->ids[k]);
+		}
+		free(w->ids);
+	}
+	idq_release(&p->wantq);
+	idmap_release(&p->recent);
+	free(p->ring);
+	free(p);
+}
+
+/* ---- messages out ---- */
+
+static int
+send_out(struct weft_sync *s, struct peer *p)
+{
+	int	err;
+
+	if (!p->has_out || p->dead)
+		return WEFT_ENOTFOUND;
+	err = s->io.send(s->io.arg, p->h, p->ch_out, s->out.data, s->out.len);
+	if (err == 0) {
+		s->st.msgs_out++;
+		s->st.bytes_out += s->out.len;
+	}
+	return err;
+}
+
+static void
+peer_close(struct weft_sync *s, struct peer *p, int err, const char *why)
+{
+	if (p->dead)
+		return;
+	p->dead = true;
+	s->io.close(s->io.arg, p->h, err, why);
+}
+
+static int
+send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
+    const struct weft_buf *m)
+{
+	struct weft_pack	pk;
+
+	weft_buf_reset(&s->out);
+	weft_pack_init(&pk, &s->out);
+	weft_pack_map(&pk, 4);
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "recon");
+	weft_pack_str(&pk, "r");
+	weft_pack_uint(&pk, round);
+	weft_pack_str(&pk, "i");
+	weft_pack_bool(&pk, ini);
+	weft_pack_str(&pk, "m");
+	weft_pack_bin(&pk, m->data, m->len);
+	if (weft_pack_error(&pk))
+		return weft_pack_error(&pk);
+	return send_out(s, p);
+}
+
+/* ---- reconciliation ---- */
+
+static int
+recon_diff(void *arg, enum weft_recon_diff kind, const uint8_t id[ID])
+{
+	struct peer	*p = arg;
+
+	if (kind == WEFT_RECON_NEED)
+		(void)idq_push(&p->wantq, id, false, WEFT_SYNC_WANTQ_MAX);
+	return 0;
+}
+
+static void
+round_done(struct weft_sync *s, struct peer *p)
+{
+	s->st.rounds++;
+	if (p->lead)
+		p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
+}
+
+/* Starts a round we lead, or notes that another is due after this one. */
+static void
+recon_start(struct weft_sync *s, struct peer *p)
+{
+	struct weft_store_recon	*rc;
+	int			 err;
+
+	if (p->dead || !p->has_out)
+		return;
+	if (p->ini_active) {
+		p->ini_redo = true;
+		return;
+	}
+	p->ini_redo = false;
+	err = weft_recon_init(&p->ini, &weft_store_recon_set, NULL, NULL,
+	    recon_diff, p);
+	if (err)
+		return;
+	err = weft_store_recon_begin(s->store, &rc);
+	if (err)
+		return;
+	p->ini.set_arg = rc;
+	weft_buf_reset(&s->rbuf);
+	err = weft_recon_initiate(&p->ini, &s->rbuf);
+	weft_store_recon_end(rc);
+	if (err)
+		return;
+	p->ini_round++;
+	err = send_recon(s, p, p->ini_round, true, &s->rbuf);
+	if (err)
+		return;
+	p->ini_active = true;
+	p->ini_start_ms = s->now_ms;
+	p->next_recon_ms = UINT64_MAX;
+}
+
+/*
+ * One reconciliation message of the peer, for our initiator round
+ * (ini == false: the peer answers) or its round (ini == true).
+ */
+static int
+on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
+    const uint8_t *m, size_t len)
+{
+	struct weft_store_recon	*rc;
+	struct weft_recon	*r;
+	int			 err;
+
+	if (ini) {
+		if (!p->resp_active || round != p->resp_round) {
+			err = weft_recon_init(&p->resp, &weft_store_recon_set,
+			    NULL, NULL, recon_diff, p);
+			if (err)
+				return err;
+			p->resp_active = true;
+			p->resp_round = round;
+		}
+		r = &p->resp;
+	} else {
+		/* An answer to a round we abandoned (timeout): ignore it. */
+		if (!p->ini_active || round != p->ini_round)
+			return 0;
+		r = &p->ini;
+	}
+	err = weft_store_recon_begin(s->store, &rc);
+	if (err)
+		return 0;	/* our store's trouble, not the peer's */
+	r->set_arg = rc;
+	weft_buf_reset(&s->rbuf);
+	err = weft_recon_reconcile(r, m, len, &s->rbuf);
+	weft_store_recon_end(rc);
+	r->set_arg = NULL;
+	if (err) {
+		if (ini)
+			p->resp_active = false;
+		else
+			p->ini_active = false;
+		return err;
+	}
+	if (s->rbuf.len > 0) {
+		err = send_recon(s, p, round, !ini, &s->rbuf);
+		if (err == WEFT_ETOOBIG)
+			return err;
+	}
+	if (weft_recon_done(r)) {
+		if (ini)
+			p->resp_active = false;
+		else {
+			p->ini_active = false;
+			if (p->ini_redo)
+				recon_start(s, p);
+		}
+		round_done(s, p);
+	}
+	return 0;
+}
+
+/* ---- wants ---- */
+
+static bool
+have_record(struct weft_sync *s, const uint8_t id[ID])
+{
+	enum weft_record_type	t;
+
+	return weft_store_record_type(s->store, id, &t) == 0;
+}
+
+/* Sends p as many wants as it may have outstanding, capacity allowing. */
+static void
+peer_pump(struct weft_sync *s, struct peer *p)
+{
+	struct weft_pack	 pk;
+	struct want		*w;
+	uint8_t			 id[ID];
+	int			 err;
+
+	while (p->has_out && !p->dead && p->wantq.n > 0 &&
+	    p->wants_n < WEFT_SYNC_WANTS_OUT &&
+	    s->queue_bytes < s->o.queue_bytes) {
+		w = &p->wants[(p->wants_head + p->wants_n) %
+		    WEFT_SYNC_WANTS_OUT];
+		w->ids = malloc(WEFT_SYNC_WANT_IDS * ID);
+		if (w->ids == NULL)
+			return;
+		w->n = 0;
+		while (w->n < WEFT_SYNC_WANT_IDS && p->wantq.n > 0) {
+			idq_pop(&p->wantq, id);
+			if (idmap_find(&s->flight, id) != NULL)
+				continue;
+			if (have_record(s, id))
+				continue;
+			memcpy(w->ids[w->n++], id, ID);
+		}
+		if (w->n == 0) {
+			free(w->ids);
+			w->ids = NULL;
+			return;
+		}
+		weft_buf_reset(&s->out);
+		weft_pack_init(&pk, &s->out);
+		weft_pack_map(&pk, 2);
+		weft_pack_str(&pk, "t");
+		weft_pack_str(&pk, "want");
+		weft_pack_str(&pk, "ids");
+		weft_pack_bin(&pk, w->ids, (size_t)w->n * ID);
+		err = weft_pack_error(&pk);
+		if (err == 0)
+			err = send_out(s, p);
+		if (err) {
+			/* The ids stay unasked; a later round finds them. */
+			free(w->ids);
+			w->ids = NULL;
+			return;
+		}
+		for (uint32_t k = 0; k < w->n; k++)
+			(void)idmap_put(&s->flight, w->ids[k], FL_ASKED, p->h);
+		w->sent_ms = s->now_ms;
+		p->wants_n++;
+	}
+}
+
+static void pump(struct weft_sync *);
+
+/* ---- verify+store jobs ---- */
+
+static int
+job_run(void *arg)
+{
+	struct job		*j = arg;
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	enum weft_record_type	 t;
+	const uint8_t		*cand[2 + 2 * WEFT_PREV_MAX];
+	size_t			 nc, i, k;
+	int			 err;
+
+	err = weft_store_records_put(j->s->store, j->sl, j->n, j->res,
+	    j->ids);
+	if (err)
+		return err;
+	/* Which dependencies are missing: the ids to ask for. */
+	for (i = 0; i < j->n; i++) {
+		struct pend *p = j->p[i];
+
+		p->ndeps = 0;
+		if (j->res[i] != WEFT_EMISSING)
+			continue;
+		if (weft_record_open(p->env, p->len, &body, &blen, &sig) != 0)
+			continue;
+		if (weft_record_decode_body(body, blen, &r) != 0) {
+			weft_record_release(&r);
+			continue;
+		}
+		nc = 0;
+		if (r.type == WEFT_REC_REV) {
+			if (r.has_design)
+				cand[nc++] = r.design;
+			for (k = 0; k < r.prev.n; k++)
+				cand[nc++] = r.prev.ids[k];
+			for (k = 0; k < r.remix_of.n; k++)
+				cand[nc++] = r.remix_of.ids[k];
+		} else if (r.type == WEFT_REC_ENTRY) {
+			cand[nc++] = r.lib;
+			cand[nc++] = r.entry_design;
+		}
+		for (k = 0; k < nc && p->ndeps < DEPS_MAX; k++)
+			if (weft_store_record_type(j->s->store, cand[k], &t) ==
+			    WEFT_ENOTFOUND)
+				memcpy(p->deps[p->ndeps++], cand[k], ID);
+		weft_record_release(&r);
+	}
+	return 0;
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->p);
+	free(j->sl);
+	free(j->res);
+	free(j->ids);
+	free(j);
+}
+
+static bool
+is_invalid(int err)
+{
+	switch (err) {
+	case WEFT_EBADSIG:
+	case WEFT_EDENIED:
+	case WEFT_EBADPATH:
+	case WEFT_EBADFIELD:
+	case WEFT_EBADLICENSE:
+	case WEFT_EPROTO:
+	case WEFT_ETOOBIG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+penalise(struct weft_sync *s, uint64_t h)
+{
+	struct peer	*p;
+
+	s->st.rejected++;
+	p = peer_find(s, h);
+	if (p == NULL)
+		return;
+	p->penalty++;
+	if (p->penalty >= s->o.penalty_max)
+		peer_close(s, p, WEFT_EDENIED, "sent invalid records");
+}
+
+/* Holds p for its dependencies and asks for them. */
+static void
+hold(struct weft_sync *s, struct pend *p)
+{
+	struct pend	*old;
+	struct peer	*src, *q;
+
+	TAILQ_INSERT_TAIL(&s->held, p, entry);
+	s->held_n++;
+	s->held_bytes += p->len;
+	(void)idmap_put(&s->flight, p->id, FL_HELD, p->peer);
+	/*
+	 * Over the cap the oldest go; they are not in the store, so the next
+	 * reconciliation with a peer that has them asks for them again.
+	 */
+	while (s->held_n > s->o.held_max || s->held_bytes > s->o.held_bytes) {
+		old = TAILQ_FIRST(&s->held);
+		TAILQ_REMOVE(&s->held, old, entry);
+		s->held_n--;
+		s->held_bytes -= old->len;
+		s->st.held_dropped++;
+		idmap_del(&s->flight, old->id);
+		if (old == p)
+			p = NULL;
+		free(old);
+	}
+	if (p == NULL)
+		return;
+	src = peer_find(s, p->peer);
+	for (uint8_t k = 0; k < p->ndeps; k++) {
+		if (src != NULL && !src->dead) {
+			(void)idq_push(&src->wantq, p->deps[k], true,
+			    s->o.wantq_max);
+			continue;
+		}
+		TAILQ_FOREACH(q, &s->peers, entry)
+			(void)idq_push(&q->wantq, p->deps[k], true,
+			    s->o.wantq_max);
+	}
+}
+
+/*
+ * Moves held records that waited for one of the ids in done to the front
+ * of the queue, oldest first, so that a chain goes in in order.
+ */
+static void
+release_held(struct weft_sync *s, const struct idmap *done)
+{
+	struct pendq	 tmp;
+	struct pend	*p, *next;
+	bool		 hit;
+
+	TAILQ_INIT(&tmp);
+	for (p = TAILQ_FIRST(&s->held); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		hit = p->ndeps == 0;
+		for (uint8_t k = 0; k < p->ndeps && !hit; k++)
+			hit = idmap_find(done, p->deps[k]) != NULL;
+		if (!hit)
+			continue;
+		TAILQ_REMOVE(&s->held, p, entry);
+		s->held_n--;
+		s->held_bytes -= p->len;
+		TAILQ_INSERT_TAIL(&tmp, p, entry);
+		s->queue_n++;
+		s->queue_bytes += p->len;
+		(void)idmap_put(&s->flight, p->id, FL_QUEUED, p->peer);
+	}
+	TAILQ_CONCAT(&tmp, &s->queue, entry);
+	TAILQ_CONCAT(&s->queue, &tmp, entry);
+}
+
+/* True when q sent us p, or is known to have it. */
+static bool
+skip_push(const struct peer *q, const struct pend *p)
+{
+	if (p->origin != OR_LOCAL && p->peer == q->h)
+		return true;
+	return idmap_find(&q->recent, p->id) != NULL;
+}
+
+/* Pushes the envelopes of list[0..n) to every peer that lacks them. */
+static void
+gossip(struct weft_sync *s, struct pend **list, size_t n)
+{
+	struct weft_pack	 pk;
+	struct peer		*q;
+	size_t			 i, k, cnt, bytes;
+
+	TAILQ_FOREACH(q, &s->peers, entry) {
+		if (q->dead || !q->has_out)
+			continue;
+		for (i = 0; i < n;) {
+			if (s->io.queued != NULL && s->io.queued(s->io.arg,
+			    q->h, q->ch_out) > WEFT_SYNC_PUSH_QUEUED)
+				break;	/* reconciliation will cover it */
+			cnt = bytes = 0;
+			for (k = i; k < n && cnt < WEFT_SYNC_ENVS_MAX; k++) {
+				if (skip_push(q, list[k]))
+					continue;
+				if (bytes + list[k]->len > WEFT_SYNC_ENVS_BYTES)
+					break;
+				bytes += list[k]->len;
+				cnt++;
+			}
+			if (cnt > 0) {
+				weft_buf_reset(&s->out);
+				weft_pack_init(&pk, &s->out);
+				weft_pack_map(&pk, 2);
+				weft_pack_str(&pk, "t");
+				weft_pack_str(&pk, "push");
+				weft_pack_str(&pk, "envs");
+				weft_pack_array(&pk, (uint32_t)cnt);
+				for (size_t m = i; m < k; m++) {
+					if (skip_push(q, list[m]))
+						continue;
+					weft_pack_bin(&pk, list[m]->env,
+					    list[m]->len);
+					peer_recent_add(q, list[m]->id);
+				}
+				if (weft_pack_error(&pk) == 0)
+					(void)send_out(s, q);
+			}
+			i = k;
+		}
+	}
+}
+
+static void job_start(struct weft_sync *);
+
+static void
+job_done(void *arg, int status)
+{
+	struct job	*j = arg;
+	struct weft_sync *s = j->s;
+	struct idmap	 done = { .key = s->hkey };
+	struct pend	**fwd;
+	struct peer	*q;
+	size_t		 i, nfwd = 0;
+	bool		 fetched = false;
+	uint64_t	 fetch_from = 0;
+	int		 res;
+
+	s->jobs--;
+	fwd = calloc(j->n ? j->n : 1, sizeof(*fwd));
+	for (i = 0; i < j->n; i++) {
+		struct pend *p = j->p[i];
+
+		res = status ? status : j->res[i];
+		if (res == WEFT_EMISSING) {
+			hold(s, p);
+			j->p[i] = NULL;
+			continue;
+		}
+		idmap_del(&s->flight, p->id);
+		if (res == 0) {
+			s->st.stored++;
+			(void)idmap_put(&done, p->id, FL_RECENT, 0);
+			if (p->origin == OR_PUSH && fwd != NULL)
+				fwd[nfwd++] = p;
+			else if (p->origin == OR_FETCH) {
+				fetched = true;
+				fetch_from = p->peer;
+			}
+			continue;
+		}
+		if (res == WEFT_EEXISTS)
+			s->st.dups++;
+		else if (is_invalid(res))
+			penalise(s, p->peer);
+	}
+	if (done.n > 0)
+		release_held(s, &done);
+	if (nfwd > 0)
+		gossip(s, fwd, nfwd);
+	/*
+	 * Records fetched for catch-up are not pushed (they may be many);
+	 * a round with the other peers tells them what they lack.
+	 */
+	if (fetched)
+		TAILQ_FOREACH(q, &s->peers, entry)
+			if (q->h != fetch_from)
+				recon_start(s, q);
+	for (i = 0; i < j->n; i++)
+		free(j->p[i]);
+	free(fwd);
+	idmap_release(&done);
+	job_free(j);
+	job_start(s);
+	pump(s);
+}
+
+/* Starts verify+store jobs while there is work and room for them. */
+static void
+job_start(struct weft_sync *s)
+{
+	struct job	*j;
+	struct pend	*p;
+	size_t		 n, bytes;
+	int		 err;
+
+	while (s->jobs < s->o.jobs_max && !TAILQ_EMPTY(&s->queue)) {
+		j = calloc(1, sizeof(*j));
+		if (j == NULL)
+			return;
+		n = s->queue_n < s->o.batch_max ? s->queue_n : s->o.batch_max;
+		j->s = s;
+		j->p = calloc(n, sizeof(*j->p));
+		j->sl = calloc(n, sizeof(*j->sl));
+		j->res = calloc(n, sizeof(*j->res));
+		j->ids = calloc(n, ID);
+		if (j->p == NULL || j->sl == NULL || j->res == NULL ||
+		    j->ids == NULL) {
+			job_free(j);
+			return;
+		}
+		bytes = 0;
+		while (j->n < n && (p = TAILQ_FIRST(&s->queue)) != NULL) {
+			/* Split so that one job does not pin all the queue. */
+			if (j->n > 0 && bytes + p->len > 16u * 1024 * 1024)
+				break;
+			TAILQ_REMOVE(&s->queue, p, entry);
+			s->queue_n--;
+			s->queue_bytes -= p->len;
+			bytes += p->len;
+			j->p[j->n] = p;
+			j->sl[j->n].data = p->env;
+			j->sl[j->n].len = p->len;
+			j->n++;
+		}
+		err = s->io.work(s->io.arg, job_run, job_done, j);
+		if (err) {
+			/* Put them back; the next event tries again. */
+			while (j->n > 0) {
+				p = j->p[--j->n];
+				TAILQ_INSERT_HEAD(&s->queue, p, entry);
+				s->queue_n++;
+				s->queue_bytes += p->len;
+			}
+			job_free(j);
+			return;
+		}
+		s->jobs++;
+	}
+}
+
+static void
+pump(struct weft_sync *s)
+{
+	struct peer	*p;
+
+	job_start(s);
+	TAILQ_FOREACH(p, &s->peers, entry)
+		peer_pump(s, p);
+}
+
+/*
+ * Takes one envelope from peer p: a duplicate costs a lookup (id from
+ * the body hash, then the flight map and the store), anything else is
+ * queued for verification. Returns 0, or -ENOMEM.
+ */
+static int
+take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
+    size_t len, uint8_t origin, const uint8_t id[ID])
+{
+	struct pend	*pe;
+	struct slot	*sl;
+
+	peer_recent_add(p, id);
+	sl = idmap_find(&s->flight, id);
+	if (sl != NULL && !(sl->state == FL_ASKED && sl->peer == p->h)) {
+		s->st.dups++;
+		return 0;
+	}
+	if (sl == NULL && have_record(s, id)) {
+		s->st.dups++;
+		return 0;
+	}
+	/* Pushes beyond twice the cap are dropped: reconciliation refetches. */
+	if (origin == OR_PUSH && s->queue_bytes > 2 * s->o.queue_bytes)
+		return 0;
+	pe = malloc(sizeof(*pe) + len);
+	if (pe == NULL)
+		return -ENOMEM;
+	memcpy(pe->id, id, ID);
+	pe->peer = p->h;
+	pe->origin = origin;
+	pe->ndeps = 0;
+	pe->len = len;
+	memcpy(pe->env, env, len);
+	TAILQ_INSERT_TAIL(&s->queue, pe, entry);
+	s->queue_n++;
+	s->queue_bytes += len;
+	return idmap_put(&s->flight, id, FL_QUEUED, p->h);
+}
+
+/* The id of an envelope, from its body; WEFT_EPROTO if it does not open. */
+static int
+env_id(const uint8_t *env, size_t len, uint8_t id[ID])
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	int		 err;
+
+	err = weft_record_open(env, len, &body, &blen, &sig);
+	if (err)
+		return err;
+	weft_record_id(body, blen, id);
+	return 0;
+}
+
+/* ---- messages in ---- */
+
+/* The keys of a message are exactly t plus the given ones. */
+static int
+check_keys(const struct weft_obj *root, const char *const *keys, size_t n)
+{
+	const char	*k;
+	size_t		 kl, i;
+	uint32_t	 j;
+
+	if (weft_obj_len(root) != n + 1)
+		return WEFT_EPROTO;
+	for (j = 0; j < n + 1; j++) {
+		if (weft_obj_str(weft_obj_key_at(root, j), &k, &kl) != 0)
+			return WEFT_EPROTO;
+		if (kl == 1 && k[0] == 't')
+			continue;
+		for (i = 0; i < n; i++)
+			if (strlen(keys[i]) == kl && memcmp(keys[i], k, kl) == 0)
+				break;
+		if (i == n)
+			return WEFT_EPROTO;
+	}
+	return 0;
+}
+
+/* An array of 1..WEFT_SYNC_ENVS_MAX bins (0.. when empty_ok). */
+static int
+check_envs(const struct weft_obj *a, bool empty_ok)
+{
+	const uint8_t	*e;
+	size_t		 el, total = 0;
+	uint32_t	 n, i;
+
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EPROTO;
+	n = weft_obj_len(a);
+	if (n > WEFT_SYNC_ENVS_MAX || (n == 0 && !empty_ok))
+		return WEFT_EPROTO;
+	for (i = 0; i < n; i++) {
+		if (weft_obj_bin(weft_obj_at(a, i), &e, &el) != 0)
+			return WEFT_EPROTO;
+		if (el == 0 || el > WEFT_RECORD_MAX)
+			return WEFT_EPROTO;
+		total += el;
+	}
+	if (total > WEFT_SYNC_ENVS_BYTES)
+		return WEFT_ETOOBIG;
+	return 0;
+}
+
+/* A bin of 32-byte ids, min..WEFT_SYNC_WANT_IDS of them. */
+static int
+check_ids(const struct weft_obj *o, size_t min, const uint8_t **ids,
+    size_t *n)
+{
+	size_t	len;
+
+	if (weft_obj_bin(o, ids, &len) != 0 || len % ID != 0)
+		return WEFT_EPROTO;
+	*n = len / ID;
+	if (*n < min || *n > WEFT_SYNC_WANT_IDS)
+		return WEFT_EPROTO;
+	return 0;
+}
+
+static int
+on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
+{
+	static const char *const keys[] = { "ids" };
+	struct weft_pack	 pk;
+	struct weft_buf		 envs, rec;
+	uint8_t			 absent[WEFT_SYNC_WANT_IDS][ID];
+	const uint8_t		*ids;
+	size_t			 n, i, nabs = 0;
+	uint32_t		 nenv = 0;
+	int			 err;
+
+	err = check_keys(root, keys, 1);
+	if (err == 0)
+		err = check_ids(weft_obj_get(root, "ids"), 1, &ids, &n);
+	if (err)
+		return err;
+	weft_buf_init(&envs, WEFT_SYNC_ENVS_BYTES + WEFT_SYNC_ENVS_MAX * 5);
+	weft_buf_init(&rec, WEFT_RECORD_MAX);
+	weft_pack_init(&pk, &envs);
+	for (i = 0; i < n; i++) {
+		weft_buf_reset(&rec);
+		err = weft_store_record_get(s->store, ids + i * ID, &rec);
+		if (err == WEFT_ENOTFOUND) {
+			memcpy(absent[nabs++], ids + i * ID, ID);
+			continue;
+		}
+		if (err)
+			break;	/* the rest are cut; the peer asks again */
+		/* envs.len counts headers too, so the sum stays in bounds. */
+		if (nenv > 0 && envs.len + rec.len + 5 > WEFT_SYNC_ENVS_BYTES)
+			break;
+		weft_pack_bin(&pk, rec.data, rec.len);
+		nenv++;
+		peer_recent_add(p, ids + i * ID);
+	}
+	err = weft_pack_error(&pk);
+	if (err)
+		goto out;
+	weft_buf_reset(&s->out);
+	weft_pack_init(&pk, &s->out);
+	weft_pack_map(&pk, 3);
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "records");
+	weft_pack_str(&pk, "envs");
+	weft_pack_array(&pk, nenv);
+	weft_pack_raw(&pk, envs.data, envs.len);
+	weft_pack_str(&pk, "absent");
+	weft_pack_bin(&pk, absent, nabs * ID);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = send_out(s, p);
+	/* Not answering would stall the peer: a full queue closes it. */
+out:
+	weft_buf_release(&rec);
+	weft_buf_release(&envs);
+	return err;
+}
+
+static int
+on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
+{
+	static const char *const keys[] = { "envs", "absent" };
+	const struct weft_obj	*a;
+	struct want		*w;
+	const uint8_t		*abs, *e;
+	size_t			 nabs, el, i, k;
+	uint32_t		 n;
+	uint8_t			(*got)[ID] = NULL;
+	bool			 seen;
+	struct slot		*sl;
+	int			 err;
+
+	err = check_keys(root, keys, 2);
+	if (err == 0)
+		err = check_envs(a = weft_obj_get(root, "envs"), true);
+	if (err == 0)
+		err = check_ids(weft_obj_get(root, "absent"), 0, &abs, &nabs);
+	if (err)
+		return err;
+	if (p->wants_n == 0)
+		return WEFT_EPROTO;	/* an answer to nothing */
+	w = &p->wants[p->wants_head];
+	n = weft_obj_len(a);
+	if (n + nabs > w->n)
+		return WEFT_EPROTO;
+	got = calloc(n ? n : 1, ID);
+	if (got == NULL)
+		return -ENOMEM;
+	/* Every envelope and absent id must be one we asked for. */
+	for (i = 0; i < n; i++) {
+		(void)weft_obj_bin(weft_obj_at(a, (uint32_t)i), &e, &el);
+		if (env_id(e, el, got[i]) != 0) {
+			memset(got[i], 0, ID);
+			continue;
+		}
+		for (k = 0; k < w->n; k++)
+			if (memcmp(w->ids[k], got[i], ID) == 0)
+				break;
+		if (k == w->n) {
+			err = WEFT_EPROTO;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		(void)weft_obj_bin(weft_obj_at(a, (uint32_t)i), &e, &el);
+		if (sodium_is_zero(got[i], ID)) {
+			penalise(s, p->h);	/* does not even open */
+			continue;
+		}
+		err = take_env(s, p, e, el, OR_FETCH, got[i]);
+		if (err)
+			goto out;
+	}
+	/*
+	 * Asked ids neither sent nor absent were cut by the size limit: ask
+	 * again first. Absent ones are forgotten (another peer may have them).
+	 */
+	for (k = w->n; k-- > 0;) {
+		sl = idmap_find(&s->flight, w->ids[k]);
+		if (sl == NULL || sl->state != FL_ASKED || sl->peer != p->h)
+			continue;
+		idmap_del(&s->flight, w->ids[k]);
+		seen = false;
+		for (i = 0; i < nabs && !seen; i++)
+			seen = memcmp(abs + i * ID, w->ids[k], ID) == 0;
+		if (!seen)
+			(void)idq_push(&p->wantq, w->ids[k], true,
+			    s->o.wantq_max);
+	}
+	free(w->ids);
+	w->ids = NULL;
+	p->wants_head = (p->wants_head + 1) % WEFT_SYNC_WANTS_OUT;
+	p->wants_n--;
+out:
+	free(got);
+	return err;
+}
+
+static int
+on_push(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
+{
+	static const char *const keys[] = { "envs" };
+	const struct weft_obj	*a;
+	const uint8_t		*e;
+	uint8_t			 id[ID];
+	size_t			 el;
+	uint32_t		 i;
+	int			 err;
+
+	err = check_keys(root, keys, 1);
+	if (err == 0)
+		err = check_envs(a = weft_obj_get(root, "envs"), false);
+	if (err)
+		return err;
+	for (i = 0; i < weft_obj_len(a); i++) {
+		(void)weft_obj_bin(weft_obj_at(a, i), &e, &el);
+		if (env_id(e, el, id) != 0) {
+			penalise(s, p->h);
+			continue;
+		}
+		err = take_env(s, p, e, el, OR_PUSH, id);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+on_recon_msg(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
+{
+	static const char *const keys[] = { "r", "i", "m" };
+	const uint8_t	*m;
+	size_t		 ml;
+	uint64_t	 round;
+	bool		 ini;
+	int		 err;
+
+	err = check_keys(root, keys, 3);
+	if (err)
+		return err;
+	if (weft_obj_uint(weft_obj_get(root, "r"), &round) != 0 ||
+	    weft_obj_bool(weft_obj_get(root, "i"), &ini) != 0 ||
+	    weft_obj_bin(weft_obj_get(root, "m"), &m, &ml) != 0)
+		return WEFT_EPROTO;
+	if (ml > WEFT_RECON_FRAME_MAX)
+		return WEFT_ETOOBIG;
+	return on_recon(s, p, round, ini, m, ml);
+}
+
+/* ---- the interface ---- */
+
+void
+weft_sync_opts_default(struct weft_sync_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->reconcile_ms = WEFT_SYNC_RECONCILE_MS;
+	o->penalty_max = WEFT_SYNC_PENALTY_MAX;
+	o->jobs_max = WEFT_SYNC_JOBS_MAX;
+	o->batch_max = WEFT_SYNC_BATCH_MAX;
+	o->queue_bytes = WEFT_SYNC_QUEUE_BYTES;
+	o->held_max = WEFT_SYNC_HELD_MAX;
+	o->held_bytes = WEFT_SYNC_HELD_BYTES;
+	o->wantq_max = WEFT_SYNC_WANTQ_MAX;
+	o->timeout_ms = WEFT_SYNC_TIMEOUT_MS;
+}
+
+int
+weft_sync_configure(struct weft_sync *s, const struct weft_sync_opts *o)
+{
+	if (o->reconcile_ms == 0 || o->penalty_max == 0 || o->jobs_max == 0 ||
+	    o->batch_max == 0 || o->batch_max > WEFT_STORE_BATCH_MAX ||
+	    o->queue_bytes < WEFT_RECORD_MAX || o->held_max == 0 ||
+	    o->held_bytes < WEFT_RECORD_MAX || o->wantq_max == 0 ||
+	    o->timeout_ms == 0)
+		return WEFT_EUSAGE;
+	s->o = *o;
+	return 0;
+}
+
+int
+weft_sync_new(struct weft_sync **sp, struct weft_store *store,
+    const struct weft_sync_io *io)
+{
+	struct weft_sync	*s;
+
+	*sp = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->store = store;
+	s->io = *io;
+	weft_sync_opts_default(&s->o);
+	randombytes_buf(s->hkey, sizeof(s->hkey));
+	TAILQ_INIT(&s->peers);
+	TAILQ_INIT(&s->queue);
+	TAILQ_INIT(&s->held);
+	s->flight.key = s->hkey;
+	weft_buf_init(&s->out, MSG_MAX);
+	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
+	*sp = s;
+	return 0;
+}
+
+static void
+pendq_free(struct pendq *q)
+{
+	struct pend	*p;
+
+	while ((p = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, p, entry);
+		free(p);
+	}
+}
+
+void
+weft_sync_free(struct weft_sync *s)
+{
+	struct peer	*p;
+
+	if (s == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
+		TAILQ_REMOVE(&s->peers, p, entry);
+		peer_free(s, p);
+	}
+	pendq_free(&s->queue);
+	pendq_free(&s->held);
+	idmap_release(&s->flight);
+	weft_buf_release(&s->out);
+	weft_buf_release(&s->rbuf);
+	free(s);
+}
+
+void
+weft_sync_stats(const struct weft_sync *s, struct weft_sync_stats *st)
+{
+	const struct peer	*p;
+
+	*st = s->st;
+	st->peers = 0;
+	TAILQ_FOREACH(p, &s->peers, entry)
+		st->peers++;
+	st->held = s->held_n;
+	st->queued = s->queue_n;
+}
+
+int
+weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
+    struct weft_sync_peer_stats *st)
+{
+	const struct peer	*p;
+
+	p = peer_find(s, peer);
+	if (p == NULL)
+		return WEFT_ENOTFOUND;
+	st->penalty = p->penalty;
+	st->wantq = p->wantq.n;
+	st->wants_out = p->wants_n;
+	st->recon_active = p->ini_active;
+	return 0;
+}
+
+void
+weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
+    const struct weft_wire_hello *hello, uint64_t now_ms)
+{
+	struct peer	*p;
+
+	(void)hello;	/* every peer serves scope "all" in this version */
+	s->now_ms = now_ms;
+	if (peer_find(s, peer) != NULL)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return;
+	p->ring = calloc(WEFT_SYNC_RECENT, ID);
+	if (p->ring == NULL) {
+		free(p);
+		return;
+	}
+	p->h = peer;
+	memcpy(p->node, node, 32);
+	p->recent.key = s->hkey;
+	p->next_recon_ms = UINT64_MAX;
+	TAILQ_INSERT_TAIL(&s->peers, p, entry);
+	if (s->io.open(s->io.arg, peer, WEFT_SYNC_PURPOSE, &p->ch_out) != 0)
+		return;	/* no channel, no sync with this peer */
+	p->has_out = true;
+	/*
+	 * One side leads the periodic rounds, so that a pair does not
+	 * reconcile twice: the side that dialled, whose channels the
+	 * multiplexer numbers odd (docs/proto/wire.md). Either side starts
+	 * a round when it has news, and both start one on connect.
+	 */
+	p->lead = (p->ch_out & 1) != 0;
+	recon_start(s, p);
+	pump(s);
+}
+
+void
+weft_sync_peer_down(struct weft_sync *s, uint64_t peer)
+{
+	struct peer	*p;
+
+	p = peer_find(s, peer);
+	if (p == NULL)
+		return;
+	TAILQ_REMOVE(&s->peers, p, entry);
+	peer_free(s, p);
+	pump(s);
+}
+
+int
+weft_sync_on_open(struct weft_sync *s, uint64_t peer, uint16_t ch,
+    const char *purpose)
+{
+	struct peer	*p;
+
+	if (strcmp(purpose, WEFT_SYNC_PURPOSE) != 0)
+		return WEFT_ENOTFOUND;
+	p = peer_find(s, peer);
+	if (p == NULL || p->has_in)
+		return WEFT_ENOTFOUND;	/* one channel per direction */
+	p->has_in = true;
+	p->ch_in = ch;
+	return 0;
+}
+
+void
+weft_sync_on_end(struct weft_sync *s, uint64_t peer, uint16_t ch)
+{
+	struct peer	*p;
+
+	p = peer_find(s, peer);
+	if (p == NULL)
+		return;
+	if (p->has_in && p->ch_in == ch)
+		p->has_in = false;
+	/* Without our channel nothing can be sent: the peer is done. */
+	if (p->has_out && p->ch_out == ch)
+		p->has_out = false;
+}
+
+int
+weft_sync_on_msg(struct weft_sync *s, uint64_t peer, uint16_t ch,
+    const uint8_t *msg, size_t len, uint64_t now_ms)
+{
+	struct weft_msg	 m;
+	struct peer	*p;
+	const char	*t;
+	size_t		 tl;
+	int		 err;
+
+	s->now_ms = now_ms;
+	p = peer_find(s, peer);
+	if (p == NULL || p->dead)
+		return 0;
+	if (!(p->has_in && p->ch_in == ch) && !(p->has_out && p->ch_out == ch))
+		return WEFT_EPROTO;
+	s->st.msgs_in++;
+	s->st.bytes_in += len;
+	if (len > MSG_MAX)
+		return WEFT_ETOOBIG;
+	err = weft_msg_decode(&m, msg, len);
+	if (err)
+		return err == -ENOMEM ? 0 : WEFT_EPROTO;
+	if (weft_obj_type(m.root) != WEFT_OBJ_MAP ||
+	    weft_obj_str(weft_obj_get(m.root, "t"), &t, &tl) != 0) {
+		err = WEFT_EPROTO;
+		goto out;
+	}
+	if (tl == 5 && memcmp(t, "recon", 5) == 0)
+		err = on_recon_msg(s, p, m.root);
+	else if (tl == 4 && memcmp(t, "want", 4) == 0)
+		err = on_want(s, p, m.root);
+	else if (tl == 7 && memcmp(t, "records", 7) == 0)
+		err = on_records(s, p, m.root);
+	else if (tl == 4 && memcmp(t, "push", 4) == 0)
+		err = on_push(s, p, m.root);
+	else
+		err = WEFT_EPROTO;
+out:
+	weft_msg_release(&m);
+	if (err == -ENOMEM)
+		err = 0;	/* ours, not the peer's fault */
+	pump(s);
+	return err;
+}
+
+uint64_t
+weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
+{
+	struct peer	*p, *next;
+	uint64_t	 dl = UINT64_MAX, t;
+
+	s->now_ms = now_ms;
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (p->dead)
+			continue;
+		if (p->wants_n > 0 && now_ms - p->wants[p->wants_head].sent_ms >=
+		    s->o.timeout_ms) {
+			peer_close(s, p, WEFT_EPROTO, "want unanswered");
+			continue;
+		}
+		if (p->ini_active && now_ms - p->ini_start_ms >=
+		    s->o.timeout_ms) {
+			/* Abandoned; late answers to it are ignored. */
+			p->ini_active = false;
+			p->next_recon_ms = now_ms;
+		}
+		if (!p->ini_active && p->next_recon_ms <= now_ms)
+			recon_start(s, p);
+		if (p->wants_n > 0) {
+			t = p->wants[p->wants_head].sent_ms + s->o.timeout_ms;
+			dl = t < dl ? t : dl;
+		}
+		if (p->ini_active) {
+			t = p->ini_start_ms + s->o.timeout_ms;
+			dl = t < dl ? t : dl;
+		} else if (p->next_recon_ms < dl)
+			dl = p->next_recon_ms;
+	}
+	pump(s);
+	return dl;
+}
+
+void
+weft_sync_reconcile(struct weft_sync *s, uint64_t now_ms)
+{
+	struct peer	*p;
+
+	s->now_ms = now_ms;
+	TAILQ_FOREACH(p, &s->peers, entry)
+		recon_start(s, p);
+}
+
+void
+weft_sync_local_record(struct weft_sync *s, const uint8_t id[32],
+    const uint8_t *env, size_t len)
+{
+	struct idmap	 done = { .key = s->hkey };
+	struct pend	*pe;
+
+	if (len == 0 || len > WEFT_RECORD_MAX)
+		return;
+	pe = malloc(sizeof(*pe) + len);
+	if (pe == NULL)
+		return;
+	memcpy(pe->id, id, ID);
+	pe->peer = 0;
+	pe->origin = OR_LOCAL;
+	pe->ndeps = 0;
+	pe->len = len;
+	memcpy(pe->env, env, len);
+	gossip(s, &pe, 1);
+	free(pe);
+	/* Records held for this one can go now. */
+	if (idmap_put(&done, id, FL_RECENT, 0) == 0)
+		release_held(s, &done);
+	idmap_release(&done);
+	pump(s);
+}
