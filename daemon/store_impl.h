@@ -1,0 +1,201 @@
+/*
+ * The store's private header, shared by daemon/store*.c and nothing else:
+ * the environment struct, the database handles, the key and value
+ * lengths of docs/proto/store.md, and the weft__store_* helpers the
+ * files share. store.c holds the environment, transactions, map growth,
+ * chunks and record ingest; store_index.c the indexes ingest maintains
+ * and the queries over them; store_recon.c the reconciliation index;
+ * store_verify.c stats and the full re-check. Like store.c, every file
+ * here returns weft codes: LMDB's are translated by weft__store_xlat().
+ */
+#ifndef WEFT_STORE_IMPL_H
+#define WEFT_STORE_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/record.h"
+
+#include "store.h"
+
+struct weft_buf;
+
+#define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
+#define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
+
+#define ID	WEFT_ID_BYTES
+
+enum {
+	DB_META,
+	DB_RECORDS,
+	DB_INFO,
+	DB_CHUNKS,
+	DB_BY_DESIGN,
+	DB_HEADS,
+	DB_SUCC,
+	DB_REMIX,
+	DB_BY_AUTHOR,
+	DB_ALL,
+	DB_DESIGNS,
+	DB_DESIGN_TIME,
+	DB_AUTHOR_DESIGN,
+	DB_TAG_DESIGN,
+	DB_WORDS,
+	DB_DWORDS,
+	DB_LIBS,
+	DB_LIB_ENTRY,
+	DB_RAGG,
+	DB_COUNT
+};
+
+struct weft_store {
+	MDB_env			*env;
+	MDB_dbi			 dbi[DB_COUNT];
+	/*
+	 * Held shared by every transaction and exclusively by a map resize,
+	 * which LMDB allows only with no transaction active in the process.
+	 * map_size changes only under the exclusive lock.
+	 */
+	pthread_rwlock_t	 lock;
+	uint64_t		 map_size;
+};
+
+/* The fixed facts about a record, kept in DB_INFO. */
+struct recinfo {
+	uint8_t		type;
+	uint64_t	ts;
+	uint8_t		author[WEFT_PK_BYTES];
+	uint8_t		design[ID];	/* revs only; zero otherwise */
+};
+
+typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
+
+
+/* LMDB's codes to weft's (the one place they are translated). */
+int	weft__store_xlat(int rc);
+
+/*
+ * Transactions. Every transaction holds s->lock shared; read_begin
+ * adopts a map grown by another process. weft__store_write() runs fn in
+ * a write transaction and commits it: fn returns 0 or a weft code; on
+ * error the txn is aborted, and on WEFT_ESTOREFULL the map grows and fn
+ * runs again from the start, so fn must depend only on its arguments and
+ * the txn.
+ */
+int	weft__store_read_begin(struct weft_store *s, MDB_txn **txn);
+void	weft__store_read_end(struct weft_store *s, MDB_txn *txn);
+int	weft__store_write(struct weft_store *s, weft__store_write_cb *fn,
+	    void *arg);
+
+/*
+ * Cursor walks over the keys starting with pfx: the first, the next or
+ * previous (op), the last. WEFT_ENOTFOUND past the prefix.
+ */
+int	weft__store_cur_first(MDB_cursor *c, const void *pfx, size_t plen,
+	    MDB_val *k, MDB_val *v);
+int	weft__store_cur_step(MDB_cursor *c, const void *pfx, size_t plen,
+	    MDB_val *k, MDB_val *v, MDB_cursor_op op);
+int	weft__store_cur_last(MDB_cursor *c, const void *pfx, size_t plen,
+	    MDB_val *k, MDB_val *v);
+
+/* A record's DB_INFO facts. 0, WEFT_ENOTFOUND or WEFT_ECORRUPT. */
+int	weft__store_info_get(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], struct recinfo *ri);
+/* Appends the value of id in db to out, in its own read txn. */
+int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
+	    struct weft_buf *out);
+
+/*
+ * Ingest indexes (store_index.c), called by the record write after the
+ * record's own rows are written, for a revision, an entry and a library.
+ * An error leaves the txn half-written: the caller aborts it.
+ */
+int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+
+/*
+ * Reconciliation aggregates (store_recon.c): add a record (ts, id), and
+ * build them once for a store written before they existed.
+ */
+int	weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
+	    const uint8_t *id);
+int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
+
+/* Small helpers, inline: byte order, key prefixes, single-key access. */
+
+static inline void
+be64enc(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t
+be64dec(const uint8_t *p)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline int
+prefix_eq(const MDB_val *k, const void *pfx, size_t plen)
+{
+	return k->mv_size >= plen && memcmp(k->mv_data, pfx, plen) == 0;
+}
+
+static inline int
+db_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *v)
+{
+	MDB_val	key = { klen, (void *)k };
+
+	return weft__store_xlat(mdb_get(txn, dbi, &key, v));
+}
+
+static inline int
+db_has(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
+{
+	MDB_val	v;
+
+	return db_get(txn, dbi, k, klen, &v);
+}
+
+static inline int
+db_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    const void *v, size_t vlen)
+{
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	return weft__store_xlat(mdb_put(txn, dbi, &key, &val, 0));
+}
+
+/*
+ * Deletes k if present. The lookup first keeps a missing key from ever
+ * being a failed write operation.
+ */
+static inline int
+db_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
+{
+	MDB_val	key = { klen, (void *)k };
+	int	err;
+
+	err = db_has(txn, dbi, k, klen);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	return weft__store_xlat(mdb_del(txn, dbi, &key, NULL));
+}
+
+#endif

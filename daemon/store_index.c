@@ -1,0 +1,939 @@
+/*
+ * The indexes record ingest maintains, and the queries over them: a
+ * design's revisions, heads and remixes; its summary (rewritten at each
+ * revision, so that listings read one value per design); designs by time,
+ * author and tag; the words of each design's newest head for search; and
+ * each library's latest entry per design. The writers run inside the
+ * ingest transaction (store.c) after the record's checks have passed;
+ * each query is one read transaction. Layouts: docs/proto/store.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "store_impl.h"
+
+#define SUMMARY_MAX		8192
+#define WORD_MAX		64	/* bytes; longer words are cut */
+#define WORD_MIN		2
+#define WORDS_MAX		256	/* per design */
+
+struct wordset {
+	size_t		n;
+	uint8_t		len[WORDS_MAX];
+	uint8_t		w[WORDS_MAX][WORD_MAX];
+};
+
+/* Words: maximal runs of ASCII letters, digits and bytes >= 0x80. */
+static int
+word_char(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static uint8_t
+fold(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+static void
+words_add(struct wordset *ws, const uint8_t *w, size_t n, int dedup)
+{
+	uint8_t	tmp[WORD_MAX];
+
+	if (n < WORD_MIN || ws->n == WORDS_MAX)
+		return;
+	if (n > WORD_MAX)
+		n = WORD_MAX;
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = fold(w[i]);
+	if (dedup) {
+		for (size_t i = 0; i < ws->n; i++)
+			if (ws->len[i] == n && memcmp(ws->w[i], tmp, n) == 0)
+				return;
+	}
+	memcpy(ws->w[ws->n], tmp, n);
+	ws->len[ws->n] = (uint8_t)n;
+	ws->n++;
+}
+
+static void
+words_split(struct wordset *ws, const char *text, int dedup)
+{
+	const uint8_t	*p = (const uint8_t *)text;
+	size_t		 i = 0, start;
+
+	if (text == NULL)
+		return;
+	while (p[i] != '\0') {
+		if (!word_char(p[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (p[i] != '\0' && word_char(p[i]))
+			i++;
+		words_add(ws, p + start, i - start, dedup);
+	}
+}
+
+static void
+words_of_rev(struct wordset *ws, const struct weft_record *r)
+{
+	ws->n = 0;
+	words_split(ws, r->title, 1);
+	words_split(ws, r->description, 1);
+	for (uint32_t i = 0; i < r->ntags; i++)
+		words_split(ws, r->tags[i], 1);
+}
+
+/* tag_design key: lowercase(tag) || 0x00 || created_be64 || design. */
+static size_t
+tag_key(uint8_t *k, const char *tag, size_t n, uint64_t created,
+    const uint8_t design[ID])
+{
+	for (size_t i = 0; i < n; i++)
+		k[i] = fold((uint8_t)tag[i]);
+	k[n] = 0;
+	be64enc(k + n + 1, created);
+	memcpy(k + n + 9, design, ID);
+	return n + 9 + ID;
+}
+
+/* The parts of a stored summary that an update needs. */
+struct summary_old {
+	struct weft_buf		 raw;	/* copy: the map value may move */
+	struct weft_msg		 msg;
+	int			 have_msg;
+	uint8_t			 head[ID];
+	uint8_t			 author[WEFT_PK_BYTES];
+	uint64_t		 created, revs, heads;
+	const struct weft_obj	*tags;
+};
+
+static int
+summary_encode(struct weft_buf *out, const uint8_t design[ID],
+    const uint8_t head[ID], const uint8_t author[WEFT_PK_BYTES],
+    const struct weft_record *hr, uint64_t created, uint64_t revs,
+    uint64_t heads)
+{
+	struct weft_pack	pk;
+
+	weft_pack_init(&pk, out);
+	weft_pack_map(&pk, 10);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, ID);
+	weft_pack_str(&pk, "head");
+	weft_pack_bin(&pk, head, ID);
+	weft_pack_str(&pk, "author");
+	weft_pack_bin(&pk, author, WEFT_PK_BYTES);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, hr->title ? hr->title : "");
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, hr->license ? hr->license : "");
+	weft_pack_str(&pk, "tags");
+	weft_pack_array(&pk, hr->ntags);
+	for (uint32_t i = 0; i < hr->ntags; i++)
+		weft_pack_str(&pk, hr->tags[i]);
+	weft_pack_str(&pk, "created");
+	weft_pack_uint(&pk, created);
+	weft_pack_str(&pk, "updated");
+	weft_pack_uint(&pk, hr->ts);
+	weft_pack_str(&pk, "revs");
+	weft_pack_uint(&pk, revs);
+	weft_pack_str(&pk, "heads");
+	weft_pack_uint(&pk, heads);
+	return weft_pack_error(&pk);
+}
+
+static int
+summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct summary_old *so)
+{
+	const struct weft_obj	*root;
+	MDB_val			 v;
+	int			 err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], design, ID, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	err = weft_buf_add(&so->raw, v.mv_data, v.mv_size);
+	if (err)
+		return err;
+	err = weft_msg_decode(&so->msg, so->raw.data, so->raw.len);
+	if (err)
+		return WEFT_ECORRUPT;
+	so->have_msg = 1;
+	root = so->msg.root;
+	if (weft_obj_binn(weft_obj_get(root, "head"), so->head, ID) ||
+	    weft_obj_binn(weft_obj_get(root, "author"), so->author,
+	    WEFT_PK_BYTES) ||
+	    weft_obj_uint(weft_obj_get(root, "created"), &so->created) ||
+	    weft_obj_uint(weft_obj_get(root, "revs"), &so->revs) ||
+	    weft_obj_uint(weft_obj_get(root, "heads"), &so->heads))
+		return WEFT_ECORRUPT;
+	so->tags = weft_obj_get(root, "tags");
+	if (weft_obj_type(so->tags) != WEFT_OBJ_ARRAY)
+		return WEFT_ECORRUPT;
+	return 0;
+}
+
+/* Decodes a stored record's body into r (released by the caller). */
+static int
+record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	err = db_get(txn, s->dbi[DB_RECORDS], id, ID, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	return err ? WEFT_ECORRUPT : 0;
+}
+
+static int
+words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
+{
+	struct wordset	*ws;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[WORD_MAX + 1 + ID];
+	size_t		 wl;
+	int		 err, rc;
+
+	ws = malloc(sizeof(*ws));
+	if (ws == NULL)
+		return -ENOMEM;
+	ws->n = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_DWORDS], &c);
+	if (rc) {
+		free(ws);
+		return weft__store_xlat(rc);
+	}
+	/* Collect first: deleting under a live cursor is not worth it. */
+	err = weft__store_cur_first(c, design, ID, &k, &v);
+	while (err == 0) {
+		wl = k.mv_size - ID;
+		if (wl < 1 || wl > WORD_MAX || ws->n == WORDS_MAX) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(ws->w[ws->n], (uint8_t *)k.mv_data + ID, wl);
+		ws->len[ws->n++] = (uint8_t)wl;
+		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND)
+		goto out;
+	err = 0;
+	for (size_t i = 0; i < ws->n && err == 0; i++) {
+		wl = ws->len[i];
+		memcpy(key, ws->w[i], wl);
+		key[wl] = 0;
+		memcpy(key + wl + 1, design, ID);
+		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + ID);
+		if (err)
+			break;
+		memcpy(key, design, ID);
+		memcpy(key + ID, ws->w[i], wl);
+		err = db_del(txn, s->dbi[DB_DWORDS], key, ID + wl);
+	}
+out:
+	free(ws);
+	return err;
+}
+
+static int
+words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const struct weft_record *hr)
+{
+	struct wordset	*ws;
+	uint8_t		 key[WORD_MAX + 1 + ID];
+	size_t		 wl;
+	int		 err = 0;
+
+	ws = malloc(sizeof(*ws));
+	if (ws == NULL)
+		return -ENOMEM;
+	words_of_rev(ws, hr);
+	for (size_t i = 0; i < ws->n && err == 0; i++) {
+		wl = ws->len[i];
+		memcpy(key, ws->w[i], wl);
+		key[wl] = 0;
+		memcpy(key + wl + 1, design, ID);
+		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + ID, "", 0);
+		if (err)
+			break;
+		memcpy(key, design, ID);
+		memcpy(key + ID, ws->w[i], wl);
+		err = db_put(txn, s->dbi[DB_DWORDS], key, ID + wl, "", 0);
+	}
+	free(ws);
+	return err;
+}
+
+/*
+ * Brings the summary, tag and word indexes of design up to date after
+ * rev r (id) was stored. "removed" prevs stopped being heads; is_head
+ * says whether r itself is one.
+ */
+static int
+design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const struct weft_record *r, const uint8_t id[ID], uint64_t removed,
+    int is_head)
+{
+	struct summary_old	 so;
+	struct weft_record	 loaded;
+	const struct weft_record *hr;
+	struct weft_buf		 sum;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 head[ID], key[WEFT_TAG_MAX + 9 + ID];
+	uint8_t			 key2[WEFT_PK_BYTES + 8 + ID];
+	const uint8_t		*author;
+	uint64_t		 created, revs, heads;
+	int			 genesis = !r->has_design, changed, err, rc;
+	const char		*ts;
+	size_t			 tn;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	weft_record_init(&loaded);
+	weft_buf_init(&sum, SUMMARY_MAX);
+
+	if (genesis) {
+		author = r->author;
+		created = r->ts;
+		revs = 1;
+		heads = is_head ? 1 : 0;
+		be64enc(key, created);
+		memcpy(key + 8, design, ID);
+		err = db_put(txn, s->dbi[DB_DESIGN_TIME], key, 8 + ID, "", 0);
+		if (err)
+			goto out;
+		memcpy(key2, author, WEFT_PK_BYTES);
+		be64enc(key2 + WEFT_PK_BYTES, created);
+		memcpy(key2 + WEFT_PK_BYTES + 8, design, ID);
+		err = db_put(txn, s->dbi[DB_AUTHOR_DESIGN], key2,
+		    sizeof(key2), "", 0);
+		if (err)
+			goto out;
+	} else {
+		err = summary_load(s, txn, design, &so);
+		if (err)
+			goto out;
+		author = so.author;
+		created = so.created;
+		revs = so.revs + 1;
+		if (so.heads + (is_head ? 1 : 0) < removed) {
+			err = WEFT_ECORRUPT;
+			goto out;
+		}
+		heads = so.heads + (is_head ? 1 : 0) - removed;
+	}
+
+	/* The newest head by (ts, id) is the last heads key of design. */
+	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
+	if (rc) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	err = weft__store_cur_last(c, design, ID, &k, &v);
+	if (err == 0 && k.mv_size != ID + 8 + ID)
+		err = WEFT_ECORRUPT;
+	if (err == 0)
+		memcpy(head, (uint8_t *)k.mv_data + ID + 8, ID);
+	mdb_cursor_close(c);
+	if (err) {
+		/* Every design has a head: a DAG has a maximal element. */
+		err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		goto out;
+	}
+
+	if (memcmp(head, id, ID) == 0) {
+		hr = r;
+	} else {
+		err = record_load(s, txn, head, &loaded);
+		if (err)
+			goto out;
+		hr = &loaded;
+	}
+
+	changed = genesis || memcmp(head, so.head, ID) != 0;
+	if (changed && !genesis) {
+		err = words_unindex(s, txn, design);
+		if (err)
+			goto out;
+		for (uint32_t i = 0; i < weft_obj_len(so.tags); i++) {
+			err = weft_obj_str(weft_obj_at(so.tags, i), &ts, &tn);
+			if (err || tn == 0 || tn > WEFT_TAG_MAX) {
+				err = WEFT_ECORRUPT;
+				goto out;
+			}
+			err = db_del(txn, s->dbi[DB_TAG_DESIGN], key,
+			    tag_key(key, ts, tn, created, design));
+			if (err)
+				goto out;
+		}
+	}
+	if (changed) {
+		err = words_index(s, txn, design, hr);
+		if (err)
+			goto out;
+		for (uint32_t i = 0; i < hr->ntags; i++) {
+			tn = strlen(hr->tags[i]);
+			if (tn == 0 || tn > WEFT_TAG_MAX) {
+				err = WEFT_EBADFIELD;
+				goto out;
+			}
+			err = db_put(txn, s->dbi[DB_TAG_DESIGN], key,
+			    tag_key(key, hr->tags[i], tn, created, design),
+			    "", 0);
+			if (err)
+				goto out;
+		}
+	}
+
+	err = summary_encode(&sum, design, head, author, hr, created, revs,
+	    heads);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_DESIGNS], design, ID, sum.data,
+		    sum.len);
+out:
+	weft_buf_release(&sum);
+	weft_record_release(&loaded);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
+}
+
+int
+weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct recinfo	 pi;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 design[ID], key[ID + 8 + ID];
+	uint64_t	 removed = 0;
+	int		 is_head, err, rc;
+
+	memcpy(design, r->has_design ? r->design : id, ID);
+
+	memcpy(key, design, ID);
+	be64enc(key + ID, r->ts);
+	memcpy(key + ID + 8, id, ID);
+	err = db_put(txn, s->dbi[DB_BY_DESIGN], key, sizeof(key), "", 0);
+	if (err)
+		return err;
+
+	for (uint32_t i = 0; i < r->prev.n; i++) {
+		memcpy(key, r->prev.ids[i], ID);
+		memcpy(key + ID, id, ID);
+		err = db_put(txn, s->dbi[DB_SUCC], key, 2 * ID, "", 0);
+		if (err)
+			return err;
+		err = weft__store_info_get(s, txn, r->prev.ids[i], &pi);
+		if (err)
+			return err;
+		memcpy(key, design, ID);
+		be64enc(key + ID, pi.ts);
+		memcpy(key + ID + 8, r->prev.ids[i], ID);
+		err = db_has(txn, s->dbi[DB_HEADS], key, sizeof(key));
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		err = db_del(txn, s->dbi[DB_HEADS], key, sizeof(key));
+		if (err)
+			return err;
+		removed++;
+	}
+
+	/*
+	 * r is a head unless a stored revision already names it as prev.
+	 * Ingest requires prevs to be present, so today that cannot happen,
+	 * but the succ index keeps heads right if that rule is relaxed.
+	 */
+	rc = mdb_cursor_open(txn, s->dbi[DB_SUCC], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, id, ID, &k, &v);
+	mdb_cursor_close(c);
+	if (err != 0 && err != WEFT_ENOTFOUND)
+		return err;
+	is_head = err == WEFT_ENOTFOUND;
+	if (is_head) {
+		memcpy(key, design, ID);
+		be64enc(key + ID, r->ts);
+		memcpy(key + ID + 8, id, ID);
+		err = db_put(txn, s->dbi[DB_HEADS], key, sizeof(key), "", 0);
+		if (err)
+			return err;
+	}
+
+	for (uint32_t i = 0; i < r->remix_of.n; i++) {
+		err = weft__store_info_get(s, txn, r->remix_of.ids[i], &pi);
+		if (err)
+			return err;
+		if (memcmp(pi.design, design, ID) == 0)
+			continue;
+		memcpy(key, pi.design, ID);
+		memcpy(key + ID, design, ID);
+		err = db_has(txn, s->dbi[DB_REMIX], key, 2 * ID);
+		if (err == 0)
+			continue;
+		if (err != WEFT_ENOTFOUND)
+			return err;
+		err = db_put(txn, s->dbi[DB_REMIX], key, 2 * ID,
+		    r->remix_of.ids[i], ID);
+		if (err)
+			return err;
+	}
+
+	return design_update(s, txn, design, r, id, removed, is_head);
+}
+
+int
+weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	const uint8_t	*p;
+	uint8_t		 key[2 * ID], val[ENTRY_VAL_LEN];
+	uint64_t	 ts;
+	MDB_val		 v;
+	int		 err;
+
+	memcpy(key, r->lib, ID);
+	memcpy(key + ID, r->entry_design, ID);
+	err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
+	if (err == 0) {
+		if (v.mv_size != ENTRY_VAL_LEN)
+			return WEFT_ECORRUPT;
+		p = v.mv_data;
+		ts = be64dec(p + ID);
+		/* The latest entry by (ts, id) wins. */
+		if (ts > r->ts || (ts == r->ts && memcmp(p, id, ID) > 0))
+			return 0;
+	} else if (err != WEFT_ENOTFOUND) {
+		return err;
+	}
+	memcpy(val, id, ID);
+	be64enc(val + ID, r->ts);
+	val[ID + 8] = (uint8_t)r->action;
+	return db_put(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), val,
+	    sizeof(val));
+}
+
+int
+weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	uint8_t	*val;
+	size_t	 n = 1 + r->maintainers.n;
+	int	 err;
+
+	val = malloc(n * WEFT_PK_BYTES);
+	if (val == NULL)
+		return -ENOMEM;
+	memcpy(val, r->author, WEFT_PK_BYTES);
+	for (uint32_t i = 0; i < r->maintainers.n; i++)
+		memcpy(val + (1 + i) * WEFT_PK_BYTES, r->maintainers.ids[i],
+		    WEFT_PK_BYTES);
+	err = db_put(txn, s->dbi[DB_LIBS], id, ID, val, n * WEFT_PK_BYTES);
+	free(val);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walks */
+
+/*
+ * Walks the keys of db starting with pfx (plen bytes), forward or
+ * backward; for each, the id at key offset idoff is looked up in vdb and
+ * cb gets (id, value). Missing values are corruption.
+ */
+static int
+walk(struct weft_store *s, int db, const uint8_t *pfx, size_t plen,
+    size_t idoff, int vdb, int backward, weft_store_item_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v, val;
+	uint8_t		 id[ID];
+	int		 err, rc, stopped = 0;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = db_has(txn, s->dbi[DB_DESIGNS], pfx, ID);
+	if (err)
+		goto out;
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	if (backward)
+		err = weft__store_cur_last(c, pfx, plen, &k, &v);
+	else
+		err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != idoff + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(id, (uint8_t *)k.mv_data + idoff, ID);
+		err = db_get(txn, s->dbi[vdb], id, ID, &val);
+		if (err) {
+			err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+			break;
+		}
+		err = cb(arg, id, val.mv_data, val.mv_size);
+		if (err) {
+			stopped = 1;
+			break;
+		}
+		err = weft__store_cur_step(c, pfx, plen, &k, &v,
+		    backward ? MDB_PREV : MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND && !stopped)
+		err = 0;
+out:
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+int
+weft_store_design_revs(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
+{
+	return walk(s, DB_BY_DESIGN, design, ID, ID + 8, DB_RECORDS, 0, cb,
+	    arg);
+}
+
+int
+weft_store_design_heads(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
+{
+	return walk(s, DB_HEADS, design, ID, ID + 8, DB_RECORDS, 1, cb, arg);
+}
+
+int
+weft_store_design_remixes(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
+{
+	return walk(s, DB_REMIX, design, ID, ID, DB_RECORDS, 0, cb, arg);
+}
+
+int
+weft_store_design_summary(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out)
+{
+	return weft__store_copy(s, DB_DESIGNS, design, out);
+}
+
+static int
+emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_val	v;
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], design, ID, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	return cb(arg, design, v.mv_data, v.mv_size);
+}
+
+int
+weft_store_designs(struct weft_store *s, const uint8_t *author,
+    const char *tag, weft_store_item_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 pfx[WEFT_TAG_MAX + 1], ak[WEFT_PK_BYTES + 8 + ID];
+	const uint8_t	*kp;
+	size_t		 plen, tn = 0;
+	int		 db, err, rc, skip, stopped = 0;
+
+	if (tag != NULL) {
+		tn = strlen(tag);
+		if (tn == 0 || tn > WEFT_TAG_MAX)
+			return 0;	/* no stored tag can match */
+		for (size_t i = 0; i < tn; i++)
+			pfx[i] = fold((uint8_t)tag[i]);
+		pfx[tn] = 0;
+		plen = tn + 1;
+		db = DB_TAG_DESIGN;
+	} else if (author != NULL) {
+		memcpy(pfx, author, WEFT_PK_BYTES);
+		plen = WEFT_PK_BYTES;
+		db = DB_AUTHOR_DESIGN;
+	} else {
+		plen = 0;
+		db = DB_DESIGN_TIME;
+	}
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	if (plen == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		err = weft__store_xlat(rc);
+	} else {
+		err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	}
+	/* Every key of the three databases ends in created_be64 || design. */
+	while (err == 0) {
+		if (k.mv_size != plen + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		kp = (const uint8_t *)k.mv_data + plen;
+		skip = 0;
+		if (tag != NULL && author != NULL) {
+			memcpy(ak, author, WEFT_PK_BYTES);
+			memcpy(ak + WEFT_PK_BYTES, kp, 8 + ID);
+			err = db_has(txn, s->dbi[DB_AUTHOR_DESIGN], ak,
+			    sizeof(ak));
+			if (err == WEFT_ENOTFOUND)
+				skip = 1;
+			else if (err)
+				break;
+		}
+		if (!skip) {
+			err = emit_summary(s, txn, kp + 8, cb, arg);
+			if (err) {
+				stopped = 1;
+				break;
+			}
+		}
+		if (plen == 0)
+			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
+			    MDB_NEXT));
+		else
+			err = weft__store_cur_step(c, pfx, plen, &k, &v,
+			    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err == WEFT_ENOTFOUND && !stopped ? 0 : err;
+}
+
+struct cand {
+	uint64_t	created;
+	uint8_t		design[ID];
+};
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand	*x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return memcmp(x->design, y->design, ID);
+}
+
+/* Does design hold word w (exactly, or as a prefix)? */
+static int
+design_has_word(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
+    const uint8_t design[ID], const uint8_t *w, size_t wl, int prefix)
+{
+	uint8_t	key[ID + WORD_MAX];
+	MDB_val	k, v;
+
+	memcpy(key, design, ID);
+	memcpy(key + ID, w, wl);
+	if (!prefix)
+		return db_has(txn, s->dbi[DB_DWORDS], key, ID + wl);
+	return weft__store_cur_first(c, key, ID + wl, &k, &v);
+}
+
+static int
+search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
+    struct cand **out, size_t *nout)
+{
+	MDB_cursor	*c = NULL, *dc = NULL;
+	MDB_val		 k, v;
+	struct cand	*cv = NULL, *tmp;
+	struct recinfo	 ri;
+	uint8_t		 pfx[WORD_MAX + 1];
+	const uint8_t	*d;
+	size_t		 n = 0, cap = 0, plen;
+	int		 err, rc, ok;
+
+	/* The first word drives; it is a prefix only when it is the last. */
+	plen = q->len[0];
+	memcpy(pfx, q->w[0], plen);
+	if (q->n > 1)
+		pfx[plen++] = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_WORDS], &c);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, s->dbi[DB_DWORDS], &dc);
+	if (rc) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	while (err == 0) {
+		if (k.mv_size < ID + 1 + WORD_MIN) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		d = (const uint8_t *)k.mv_data + k.mv_size - ID;
+		ok = 1;
+		for (size_t i = 1; i < q->n && ok; i++) {
+			err = design_has_word(s, txn, dc, d, q->w[i], q->len[i],
+			    i == q->n - 1);
+			if (err == WEFT_ENOTFOUND)
+				ok = 0;
+			else if (err)
+				goto out;
+		}
+		if (ok) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				tmp = realloc(cv, cap * sizeof(*cv));
+				if (tmp == NULL) {
+					err = -ENOMEM;
+					goto out;
+				}
+				cv = tmp;
+			}
+			err = weft__store_info_get(s, txn, d, &ri);
+			if (err) {
+				err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT :
+				    err;
+				goto out;
+			}
+			cv[n].created = ri.ts;
+			memcpy(cv[n].design, d, ID);
+			n++;
+		}
+		err = weft__store_cur_step(c, pfx, plen, &k, &v, MDB_NEXT);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+out:
+	if (dc != NULL)
+		mdb_cursor_close(dc);
+	if (c != NULL)
+		mdb_cursor_close(c);
+	if (err) {
+		free(cv);
+		return err;
+	}
+	*out = cv;
+	*nout = n;
+	return 0;
+}
+
+int
+weft_store_search(struct weft_store *s, const char *query,
+    weft_store_item_cb *cb, void *arg)
+{
+	struct wordset	*q;
+	struct cand	*cv = NULL;
+	MDB_txn		*txn;
+	size_t		 n = 0;
+	int		 err;
+
+	q = malloc(sizeof(*q));
+	if (q == NULL)
+		return -ENOMEM;
+	q->n = 0;
+	words_split(q, query, 0);
+	if (q->n == 0) {
+		free(q);
+		return WEFT_EUSAGE;
+	}
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		goto out;
+	err = search_collect(s, txn, q, &cv, &n);
+	if (err == 0 && n > 0) {
+		/* Oldest design first, once each (a prefix may hit twice). */
+		qsort(cv, n, sizeof(*cv), cand_cmp);
+		for (size_t i = 0; i < n && err == 0; i++) {
+			if (i > 0 && cand_cmp(&cv[i - 1], &cv[i]) == 0)
+				continue;
+			err = emit_summary(s, txn, cv[i].design, cb, arg);
+		}
+	}
+	weft__store_read_end(s, txn);
+out:
+	free(cv);
+	free(q);
+	return err;
+}
+
+int
+weft_store_lib_designs(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	const uint8_t	*p;
+	int		 err, rc, stopped = 0;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = db_has(txn, s->dbi[DB_LIBS], lib, ID);
+	if (err)
+		goto out;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LIB_ENTRY], &c);
+	if (rc) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	err = weft__store_cur_first(c, lib, ID, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != 2 * ID || v.mv_size != ENTRY_VAL_LEN) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		p = v.mv_data;
+		if (p[ID + 8] == WEFT_ENTRY_ADD) {
+			err = emit_summary(s, txn,
+			    (const uint8_t *)k.mv_data + ID, cb, arg);
+			if (err) {
+				stopped = 1;
+				break;
+			}
+		}
+		err = weft__store_cur_step(c, lib, ID, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND && !stopped)
+		err = 0;
+out:
+	weft__store_read_end(s, txn);
+	return err;
+}
