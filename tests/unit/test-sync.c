@@ -542,6 +542,38 @@ test_pair_disjoint(void **state)
 	weft_sync_stats(sim->n[0].sy, &st);
 	assert_int_equal(st.stored, 700);
 	assert_true(st.rounds >= 2);
+	/* Stored but never announced: the periodic round carries it. */
+	publish_n(sim, 1, &b, 1, TS0 + 9000, false);
+	sim_drain(sim);
+	assert_int_equal(nrecords(sim, 0), 1000);
+	sim_run(sim, WEFT_SYNC_RECONCILE_MS + 1000);
+	assert_int_equal(nrecords(sim, 0), 1001);
+}
+
+/* Small batches, one job and the smallest queue: backpressure holds. */
+static void
+test_backpressure(void **state)
+{
+	struct sim		*sim = *state;
+	struct author		 a;
+	struct weft_sync_opts	 o;
+	struct weft_sync_stats	 st;
+
+	author_new(&a);
+	sim_add_nodes(sim, 2);
+	weft_sync_opts_default(&o);
+	o.batch_max = 16;
+	o.jobs_max = 1;
+	o.queue_bytes = WEFT_RECORD_MAX;
+	assert_int_equal(weft_sync_configure(sim->n[1].sy, &o), 0);
+	publish_n(sim, 0, &a, 1500, TS0, false);
+	sim_connect(sim, 1, 0);
+	sim_run(sim, 1000);
+	assert_int_equal(nrecords(sim, 1), 1500);
+	weft_sync_stats(sim->n[1].sy, &st);
+	assert_int_equal(st.stored, 1500);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(sim->errs, 0);
 }
 
 static void
@@ -850,6 +882,10 @@ test_held(void **state)
 	weft_sync_stats(sim->n[0].sy, &st);
 	assert_int_equal(st.held, 0);
 	assert_int_equal(st.stored, 3);
+	/* The want it sent was never answered: the peer is closed. */
+	sim_run(sim, WEFT_SYNC_TIMEOUT_MS + 1000);
+	assert_int_equal(sim->n[0].closes, 1);
+	assert_int_equal(sim->n[0].last_close_err, WEFT_EPROTO);
 	for (int i = 0; i < 3; i++)
 		weft_buf_release(&env[i]);
 }
@@ -1128,6 +1164,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pair_disjoint, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring10, setup, teardown),
