@@ -34,7 +34,7 @@
 #include "paths.h"
 
 static const char usage[] =
-    "weft get DESIGN [-o DIR] [--rev REV] [--force]";
+    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]";
 
 #define TMP_NAME_MAX	48
 
@@ -62,6 +62,7 @@ struct getter {
 	int			 fd;
 	crypto_generichash_state hs;
 	struct weft_progress	 progress;
+	uint64_t		 timeout_ms;	/* 0: the daemon's default */
 	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
 };
 
@@ -478,6 +479,32 @@ fail_file(struct getter *g, int err, const char *detail)
 	return weft__fail(err, detail, "cannot get into '%s'", d);
 }
 
+/*
+ * A progress frame while weftd fetches missing chunks from peers:
+ * "fetching  42% 12.0 MB / 28.5 MB  1.2 MB/s  3 peers" on a terminal.
+ */
+static int
+on_progress(struct getter *g, const struct weft_obj *p)
+{
+	uint64_t	bytes, total, rate, peers;
+
+	if (weft_obj_uint(weft_obj_get(p, "bytes"), &bytes) != 0 ||
+	    weft_obj_uint(weft_obj_get(p, "total"), &total) != 0 ||
+	    weft_obj_uint(weft_obj_get(p, "rate"), &rate) != 0 ||
+	    weft_obj_uint(weft_obj_get(p, "peers"), &peers) != 0 ||
+	    bytes > total)
+		return WEFT_EPROTO;
+	if (g->cli->quiet || !isatty(STDERR_FILENO))
+		return 0;
+	fprintf(stderr, "\r\033[Kfrom peers  %3u%% %.1f MB / %.1f MB  "
+	    "%.1f MB/s  %u peer%s", total > 0 ?
+	    (unsigned)(bytes * 100 / total) : 100, (double)bytes / 1e6,
+	    (double)total / 1e6, (double)rate / 1e6, (unsigned)peers,
+	    peers == 1 ? "" : "s");
+	fflush(stderr);
+	return 0;
+}
+
 static int
 run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
     const char *rev)
@@ -489,10 +516,27 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	uint8_t			 did[32], rid[32];
 	char			 slug[80], hex[65];
 	bool			 done = false;
+	struct weft_buf		 req;
+	struct weft_pack	 pk;
 	int			 err;
 
-	err = weft_ctl_client_op(c, &r, "get", "design", design, "rev", rev,
-	    (const char *)NULL);
+	weft_buf_init(&req, 512);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, "get", 1 + (rev != NULL) + (g->timeout_ms > 0));
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, design);
+	if (rev != NULL) {
+		weft_pack_str(&pk, "rev");
+		weft_pack_str(&pk, rev);
+	}
+	if (g->timeout_ms > 0) {
+		weft_pack_str(&pk, "timeout");
+		weft_pack_uint(&pk, g->timeout_ms);
+	}
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(c, &req, &r);
+	weft_buf_release(&req);
 	if (err)
 		return weft__fail(err, c->error, "cannot get");
 	if (weft_obj_binn(weft_obj_get(r, "rev"), rid, 32) != 0 ||
@@ -532,6 +576,12 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 			}
 			continue;
 		}
+		if (weft_obj_get(r, "progress") != NULL) {
+			err = on_progress(g, weft_obj_get(r, "progress"));
+			if (err)
+				goto fail;
+			continue;
+		}
 		if (weft_obj_bin(weft_obj_get(r, "data"), &data, &n) != 0) {
 			err = WEFT_EPROTO;
 			goto fail;
@@ -568,19 +618,31 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "rev", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
 	struct getter			 g;
 	const char			*design, *rev = NULL;
+	char				*end;
+	unsigned long			 sec;
 	int				 ch, rc;
 
 	memset(&g, 0, sizeof(g));
 	g.cli = cli;
 	g.root = g.fd = -1;
-	while ((ch = getopt_long(argc, argv, ":hqo:r:f", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqo:r:ft:", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 't':
+			sec = strtoul(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || sec == 0 ||
+			    sec > 86400)
+				return weft__usage_error("--timeout takes "
+				    "seconds (1 to 86400)");
+			g.timeout_ms = (uint64_t)sec * 1000;
+			break;
 		case 'o':
 			g.dir = optarg;
 			break;

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -70,13 +71,65 @@ net_human(const struct weft_obj *r)
 	putchar('\n');
 }
 
+/*
+ * What the node still lacks (records, designs, bytes): a "missing" map of
+ * counters, or top-level "missing_*" counters. Each is shown as it comes,
+ * so new counters need no CLI change. cb gets (name, len, value).
+ */
+static void
+each_missing(const struct weft_obj *r,
+    void (*cb)(void *, const char *, size_t, uint64_t), void *arg)
+{
+	const struct weft_obj	*m = weft_obj_get(r, "missing");
+	const char		*k;
+	size_t			 n;
+	uint64_t		 v;
+
+	for (uint32_t i = 0; i < weft_obj_len(m); i++)
+		if (weft_obj_str(weft_obj_key_at(m, i), &k, &n) == 0 &&
+		    weft_obj_uint(weft_obj_val_at(m, i), &v) == 0)
+			cb(arg, k, n, v);
+	for (uint32_t i = 0; i < weft_obj_len(r); i++)
+		if (weft_obj_str(weft_obj_key_at(r, i), &k, &n) == 0 &&
+		    n > 8 && memcmp(k, "missing_", 8) == 0 &&
+		    weft_obj_uint(weft_obj_val_at(r, i), &v) == 0)
+			cb(arg, k + 8, n - 8, v);
+}
+
+static void
+missing_json_cb(void *arg, const char *k, size_t n, uint64_t v)
+{
+	char	key[64];
+
+	snprintf(key, sizeof(key), "%.*s", (int)n, k);
+	json_object_set_new(arg, key, json_integer((json_int_t)v));
+}
+
+struct missing_line {
+	bool	any;
+};
+
+static void
+missing_human_cb(void *arg, const char *k, size_t n, uint64_t v)
+{
+	struct missing_line	*ml = arg;
+
+	printf("%s", ml->any ? ", " : "missing      ");
+	ml->any = true;
+	out_text(stdout, k, n, true);
+	if (n == 5 && memcmp(k, "bytes", 5) == 0)
+		printf(" %.1f MB", (double)v / 1e6);
+	else
+		printf(" %" PRIu64, v);
+}
+
 static int
 print_json(const struct weft_obj *r, const uint8_t author[32],
     const uint8_t node[32], const uint64_t val[NCOUNTERS])
 {
 	const char	*s;
 	size_t		 n;
-	json_t		*j;
+	json_t		*j, *m;
 
 	j = json_object();
 	if (j == NULL)
@@ -91,6 +144,11 @@ print_json(const struct weft_obj *r, const uint8_t author[32],
 		json_object_set_new(j, counters[i],
 		    json_integer((json_int_t)val[i]));
 	net_json(j, r);
+	m = json_object();
+	if (m != NULL) {
+		each_missing(r, missing_json_cb, m);
+		json_object_set_new(j, "missing", m);
+	}
 	return out_json_print(j);
 }
 
@@ -102,6 +160,7 @@ print_human(const struct weft_obj *r, const uint8_t author[32],
 	size_t		 n;
 	char		 hex[65];
 	uint64_t	 up = val[7] / 1000;
+	struct missing_line ml;
 
 	weft_obj_str(weft_obj_get(r, "version"), &s, &n);
 	printf("version      ");
@@ -121,6 +180,10 @@ print_human(const struct weft_obj *r, const uint8_t author[32],
 	    (double)val[4] / 1e6);
 	printf("store        %.1f MB used of %.1f MB\n", (double)val[6] / 1e6,
 	    (double)val[5] / 1e6);
+	memset(&ml, 0, sizeof(ml));
+	each_missing(r, missing_human_cb, &ml);
+	if (ml.any)
+		putchar('\n');
 	printf("uptime       %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02"
 	    PRIu64 "\n", up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
 }

@@ -43,6 +43,10 @@ static const struct command commands[] = {
 	{ "verify",	cmd_verify,	"re-check stored records and chunks" },
 	{ "peers",	cmd_peers,	"list peer connections" },
 	{ "connect",	cmd_connect,	"connect to a peer NODEID@HOST:PORT" },
+	{ "follow",	cmd_follow,	"keep an author's files" },
+	{ "unfollow",	cmd_unfollow,	"stop keeping an author's files" },
+	{ "mirror",	cmd_mirror,	"keep a library's files (or --all)" },
+	{ "unmirror",	cmd_unmirror,	"stop mirroring" },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
