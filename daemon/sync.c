@@ -111,6 +111,8 @@ struct peer {
 	uint64_t	 resp_round;
 
 	struct idq	 wantq;
+	size_t		 wantq_max;
+	bool		 wantq_full;	/* ids were dropped: another round */
 	struct want	 wants[WEFT_SYNC_WANTS_OUT];
 	uint32_t	 wants_head, wants_n;
 
@@ -428,8 +430,9 @@ recon_diff(void *arg, enum weft_recon_diff kind, const uint8_t id[ID])
 {
 	struct peer	*p = arg;
 
-	if (kind == WEFT_RECON_NEED)
-		(void)idq_push(&p->wantq, id, false, WEFT_SYNC_WANTQ_MAX);
+	if (kind == WEFT_RECON_NEED &&
+	    idq_push(&p->wantq, id, false, p->wantq_max) == WEFT_ETOOBIG)
+		p->wantq_full = true;
 	return 0;
 }
 
@@ -603,6 +606,20 @@ peer_pump(struct weft_sync *s, struct peer *p)
 }
 
 static void pump(struct weft_sync *);
+
+/*
+ * Once the ids a round found are all fetched, a round whose ids did not
+ * all fit in the queue is followed by another, for the rest.
+ */
+static void
+peer_refill(struct weft_sync *s, struct peer *p)
+{
+	if (p->wantq_full && p->wantq.n == 0 && p->wants_n == 0 &&
+	    !p->ini_active) {
+		p->wantq_full = false;
+		recon_start(s, p);
+	}
+}
 
 /* ---- verify+store jobs ---- */
 
@@ -865,7 +882,7 @@ job_done(void *arg, int status)
 		}
 		if (res == WEFT_EEXISTS)
 			s->st.dups++;
-		else if (is_invalid(res))
+		else if (status == 0 && is_invalid(res))
 			penalise(s, p->peer);
 	}
 	if (done.n > 0)
@@ -949,8 +966,10 @@ pump(struct weft_sync *s)
 	struct peer	*p;
 
 	job_start(s);
-	TAILQ_FOREACH(p, &s->peers, entry)
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		peer_refill(s, p);
 		peer_pump(s, p);
+	}
 }
 
 /*
@@ -1398,6 +1417,7 @@ weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
 	p->h = peer;
 	memcpy(p->node, node, 32);
 	p->recent.key = s->hkey;
+	p->wantq_max = s->o.wantq_max;
 	p->next_recon_ms = UINT64_MAX;
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	if (s->io.open(s->io.arg, peer, WEFT_SYNC_PURPOSE, &p->ch_out) != 0)

@@ -550,6 +550,26 @@ test_pair_disjoint(void **state)
 	assert_int_equal(nrecords(sim, 0), 1001);
 }
 
+/* A round finding more than the want queue holds is followed by more. */
+static void
+test_wantq_overflow(void **state)
+{
+	struct sim		*sim = *state;
+	struct author		 a;
+	struct weft_sync_opts	 o;
+
+	author_new(&a);
+	sim_add_nodes(sim, 2);
+	weft_sync_opts_default(&o);
+	o.wantq_max = 10;
+	assert_int_equal(weft_sync_configure(sim->n[1].sy, &o), 0);
+	publish_n(sim, 0, &a, 100, TS0, false);
+	sim_connect(sim, 0, 1);
+	sim_drain(sim);		/* no periodic round: the clock stands */
+	assert_int_equal(nrecords(sim, 1), 100);
+	assert_int_equal(sim->errs, 0);
+}
+
 /* Small batches, one job and the smallest queue: backpressure holds. */
 static void
 test_backpressure(void **state)
@@ -1166,6 +1186,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pair_disjoint, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wantq_overflow, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring10, setup, teardown),
