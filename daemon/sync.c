@@ -458,6 +458,8 @@ recon_start(struct weft_sync *s, struct peer *p)
 		return;
 	}
 	p->ini_redo = false;
+	/* On failure, try again a period later rather than at every tick. */
+	p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
 	err = weft_recon_init(&p->ini, &weft_store_recon_set, NULL, NULL,
 	    recon_diff, p);
 	if (err)
@@ -469,6 +471,7 @@ recon_start(struct weft_sync *s, struct peer *p)
 	weft_buf_reset(&s->rbuf);
 	err = weft_recon_initiate(&p->ini, &s->rbuf);
 	weft_store_recon_end(rc);
+	p->ini.set_arg = NULL;
 	if (err)
 		return;
 	p->ini_round++;
