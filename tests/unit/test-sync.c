@@ -34,7 +34,7 @@
 #include "sync.h"
 
 #define TS0		UINT64_C(1700000000000)
-#define NODES_MAX	12
+#define NODES_MAX	32
 #define EVIL		1000	/* scripted peers have handles from here */
 #define ID		WEFT_ID_BYTES
 
@@ -652,6 +652,48 @@ test_ring10(void **state)
 	assert_int_equal(sim->errs, 0);
 }
 
+/*
+ * 32 nodes, a ring plus random chords (degree 4 on average): one new
+ * record reaches all by pushes alone, each node sending few messages.
+ */
+static void
+test_random32(void **state)
+{
+	struct sim		*sim = *state;
+	struct author		 a;
+	struct weft_sync_stats	 st;
+	uint64_t		 before[32], most = 0, d;
+	uint32_t		 x = 12345;
+	int			 i, j;
+
+	author_new(&a);
+	sim_add_nodes(sim, 32);
+	for (i = 0; i < 32; i++)
+		sim_connect(sim, i, (i + 1) % 32);
+	for (i = 0; i < 32; i++) {
+		x = x * 1103515245 + 12345;
+		j = (int)((x >> 16) % 32);
+		if (j != i && !link_of(sim, i, j)->up)
+			sim_connect(sim, i, j);
+	}
+	sim_run(sim, 1000);
+	for (i = 0; i < 32; i++) {
+		weft_sync_stats(sim->n[i].sy, &st);
+		before[i] = st.msgs_out;
+	}
+	publish_n(sim, 0, &a, 1, TS0, true);
+	sim_drain(sim);
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(nrecords(sim, i), 1);
+		weft_sync_stats(sim->n[i].sy, &st);
+		d = st.msgs_out - before[i];
+		most = d > most ? d : most;
+	}
+	/* A push to each neighbour that lacks it, nothing more. */
+	assert_true(most <= 8);
+	assert_int_equal(sim->errs, 0);
+}
+
 static void
 test_late_joiner(void **state)
 {
@@ -1191,6 +1233,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring10, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random32, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_late_joiner, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
