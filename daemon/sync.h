@@ -15,6 +15,22 @@
  * not arrived are held (bounded) and retried when they do; new records,
  * local or received, are pushed once to the connected peers interested in
  * them; reconciliation repeats periodically.
+ *
+ * Memory is bounded: per peer a capped queue of ids to ask for and a
+ * small set of ids it is known to have; one capped queue of envelopes
+ * waiting to be verified; a capped pool of records held for missing
+ * dependencies. Anything dropped at a cap is not lost: it is absent from
+ * the store, so the next reconciliation finds it again.
+ *
+ * The caller re-arms its timer with weft_sync_tick() after calling into
+ * sync (a message or a finished job can move the deadline earlier).
+ * weft_sync_free() may run only when no job is in flight (after every
+ * done callback ran). No io callback may call back into sync before it
+ * returns: close() ends the connection later and then calls
+ * weft_sync_peer_down(), and work() runs done on a later loop iteration.
+ * Peer handles are never reused. The caller hands every message of a
+ * sync channel to weft_sync_on_msg() and grants its window back
+ * (weft_mux_consumed()) itself.
  */
 #ifndef WEFT_SYNC_H
 #define WEFT_SYNC_H
