@@ -29,7 +29,7 @@
 
 #include "store_impl.h"
 
-#define STORE_VERSION		1
+#define STORE_VERSION		2	/* 1: words keyed without created */
 #define STORE_MAP_DEFAULT	((size_t)1 << 30)
 #define STORE_MAP_MAX		((uint64_t)1 << 40)
 #define STORE_MAXREADERS	256
@@ -323,9 +323,17 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 			return WEFT_ECORRUPT;
 		memcpy(ver, v.mv_data, 4);
 		if (ver[0] != 0 || ver[1] != 0 || ver[2] != 0 ||
-		    ver[3] != STORE_VERSION)
+		    ver[3] < 1 || ver[3] > STORE_VERSION)
 			return WEFT_EVERSION;
-		return weft__store_ragg_backfill(s, txn);
+		err = weft__store_ragg_backfill(s, txn);
+		if (err || ver[3] == STORE_VERSION)
+			return err;
+		/* Version 1 keyed the word indexes differently: rebuild. */
+		err = weft__store_words_rebuild(s, txn);
+		if (err)
+			return err;
+		ver[3] = STORE_VERSION;
+		return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
 	}
 	if (err != WEFT_ENOTFOUND)
 		return err;

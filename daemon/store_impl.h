@@ -119,6 +119,8 @@ int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/* Empties words and dwords and indexes every design's head again. */
+int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
  * Reconciliation aggregates (store_recon.c): add a record (ts, id), and

@@ -24,6 +24,7 @@
 #define WORD_MAX		64	/* bytes; longer words are cut */
 #define WORD_MIN		2
 #define WORDS_MAX		256	/* per design */
+#define DKEY			(8 + ID)	/* created_be64 || design */
 
 struct wordset {
 	size_t		n;
@@ -206,13 +207,27 @@ record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return err ? WEFT_ECORRUPT : 0;
 }
 
+/*
+ * created_be64 || design: the design part of the words and dwords keys.
+ * Ingest meets designs roughly in creation order, so keys that start (or,
+ * in words, continue after the word) with the creation time land on the
+ * newest pages instead of dirtying one random page per word.
+ */
+static void
+dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
+{
+	be64enc(k, created);
+	memcpy(k + 8, design, ID);
+}
+
 static int
-words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
+words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t created)
 {
 	struct wordset	*ws;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 key[WORD_MAX + 1 + ID];
+	uint8_t		 key[WORD_MAX + 1 + DKEY];
 	size_t		 wl;
 	int		 err, rc;
 
@@ -226,16 +241,17 @@ words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
 		return weft__store_xlat(rc);
 	}
 	/* Collect first: deleting under a live cursor is not worth it. */
-	err = weft__store_cur_first(c, design, ID, &k, &v);
+	dkey(key, created, design);
+	err = weft__store_cur_first(c, key, DKEY, &k, &v);
 	while (err == 0) {
-		wl = k.mv_size - ID;
-		if (wl < 1 || wl > WORD_MAX || ws->n == WORDS_MAX) {
+		wl = k.mv_size - DKEY;
+		if (k.mv_size <= DKEY || wl > WORD_MAX || ws->n == WORDS_MAX) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		memcpy(ws->w[ws->n], (uint8_t *)k.mv_data + ID, wl);
+		memcpy(ws->w[ws->n], (uint8_t *)k.mv_data + DKEY, wl);
 		ws->len[ws->n++] = (uint8_t)wl;
-		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+		err = weft__store_cur_step(c, key, DKEY, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
 	if (err != WEFT_ENOTFOUND)
@@ -245,13 +261,13 @@ words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
 		wl = ws->len[i];
 		memcpy(key, ws->w[i], wl);
 		key[wl] = 0;
-		memcpy(key + wl + 1, design, ID);
-		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + ID);
+		dkey(key + wl + 1, created, design);
+		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY);
 		if (err)
 			break;
-		memcpy(key, design, ID);
-		memcpy(key + ID, ws->w[i], wl);
-		err = db_del(txn, s->dbi[DB_DWORDS], key, ID + wl);
+		dkey(key, created, design);
+		memcpy(key + DKEY, ws->w[i], wl);
+		err = db_del(txn, s->dbi[DB_DWORDS], key, DKEY + wl);
 	}
 out:
 	free(ws);
@@ -260,10 +276,10 @@ out:
 
 static int
 words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    const struct weft_record *hr)
+    uint64_t created, const struct weft_record *hr)
 {
 	struct wordset	*ws;
-	uint8_t		 key[WORD_MAX + 1 + ID];
+	uint8_t		 key[WORD_MAX + 1 + DKEY];
 	size_t		 wl;
 	int		 err = 0;
 
@@ -275,16 +291,62 @@ words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		wl = ws->len[i];
 		memcpy(key, ws->w[i], wl);
 		key[wl] = 0;
-		memcpy(key + wl + 1, design, ID);
-		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + ID, "", 0);
+		dkey(key + wl + 1, created, design);
+		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY, "", 0);
 		if (err)
 			break;
-		memcpy(key, design, ID);
-		memcpy(key + ID, ws->w[i], wl);
-		err = db_put(txn, s->dbi[DB_DWORDS], key, ID + wl, "", 0);
+		dkey(key, created, design);
+		memcpy(key + DKEY, ws->w[i], wl);
+		err = db_put(txn, s->dbi[DB_DWORDS], key, DKEY + wl, "", 0);
 	}
 	free(ws);
 	return err;
+}
+
+int
+weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
+{
+	struct summary_old	 so;
+	struct weft_record	 hr;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 design[ID];
+	int			 err, rc;
+
+	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->dbi[DB_DWORDS], 0);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != ID) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(design, k.mv_data, ID);
+		memset(&so, 0, sizeof(so));
+		weft_buf_init(&so.raw, SUMMARY_MAX);
+		weft_record_init(&hr);
+		err = summary_load(s, txn, design, &so);
+		if (err == 0)
+			err = record_load(s, txn, so.head, &hr);
+		if (err == 0)
+			err = words_index(s, txn, design, so.created, &hr);
+		weft_record_release(&hr);
+		if (so.have_msg)
+			weft_msg_release(&so.msg);
+		weft_buf_release(&so.raw);
+		if (err) {
+			mdb_cursor_close(c);
+			return err;
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
 }
 
 /*
@@ -376,7 +438,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 
 	changed = genesis || memcmp(head, so.head, ID) != 0;
 	if (changed && !genesis) {
-		err = words_unindex(s, txn, design);
+		err = words_unindex(s, txn, design, created);
 		if (err)
 			goto out;
 		for (uint32_t i = 0; i < weft_obj_len(so.tags); i++) {
@@ -392,7 +454,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		}
 	}
 	if (changed) {
-		err = words_index(s, txn, design, hr);
+		err = words_index(s, txn, design, created, hr);
 		if (err)
 			goto out;
 		for (uint32_t i = 0; i < hr->ntags; i++) {
@@ -762,16 +824,16 @@ cand_cmp(const void *a, const void *b)
 /* Does design hold word w (exactly, or as a prefix)? */
 static int
 design_has_word(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
-    const uint8_t design[ID], const uint8_t *w, size_t wl, int prefix)
+    const uint8_t dk[DKEY], const uint8_t *w, size_t wl, int prefix)
 {
-	uint8_t	key[ID + WORD_MAX];
+	uint8_t	key[DKEY + WORD_MAX];
 	MDB_val	k, v;
 
-	memcpy(key, design, ID);
-	memcpy(key + ID, w, wl);
+	memcpy(key, dk, DKEY);
+	memcpy(key + DKEY, w, wl);
 	if (!prefix)
-		return db_has(txn, s->dbi[DB_DWORDS], key, ID + wl);
-	return weft__store_cur_first(c, key, ID + wl, &k, &v);
+		return db_has(txn, s->dbi[DB_DWORDS], key, DKEY + wl);
+	return weft__store_cur_first(c, key, DKEY + wl, &k, &v);
 }
 
 static int
@@ -781,7 +843,6 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 	MDB_cursor	*c = NULL, *dc = NULL;
 	MDB_val		 k, v;
 	struct cand	*cv = NULL, *tmp;
-	struct recinfo	 ri;
 	uint8_t		 pfx[WORD_MAX + 1];
 	const uint8_t	*d;
 	size_t		 n = 0, cap = 0, plen;
@@ -801,11 +862,11 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 	}
 	err = weft__store_cur_first(c, pfx, plen, &k, &v);
 	while (err == 0) {
-		if (k.mv_size < ID + 1 + WORD_MIN) {
+		if (k.mv_size < DKEY + 1 + WORD_MIN) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		d = (const uint8_t *)k.mv_data + k.mv_size - ID;
+		d = (const uint8_t *)k.mv_data + k.mv_size - DKEY;
 		ok = 1;
 		for (size_t i = 1; i < q->n && ok; i++) {
 			err = design_has_word(s, txn, dc, d, q->w[i], q->len[i],
@@ -825,14 +886,8 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 				}
 				cv = tmp;
 			}
-			err = weft__store_info_get(s, txn, d, &ri);
-			if (err) {
-				err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT :
-				    err;
-				goto out;
-			}
-			cv[n].created = ri.ts;
-			memcpy(cv[n].design, d, ID);
+			cv[n].created = be64dec(d);
+			memcpy(cv[n].design, d + 8, ID);
 			n++;
 		}
 		err = weft__store_cur_step(c, pfx, plen, &k, &v, MDB_NEXT);
