@@ -98,6 +98,22 @@ weft_key_decode(const char *text, size_t len, struct weft_keypair *kp)
 	b64_len = (size_t)(end - b64);
 	if (b64_len != SK_B64_LEN)
 		return WEFT_EBADKEY;
+	/* The same key written out again must fit: count its newline. */
+	if (end == text + len && len + 1 > WEFT_KEY_TEXT_MAX)
+		return WEFT_EBADKEY;
+	/*
+	 * libsodium 1.0.18 decodes bytes 0x80..0xff as if they were
+	 * digits; only the 65 characters of the alphabet make one key
+	 * have one text.
+	 */
+	for (size_t i = 0; i < b64_len; i++) {
+		unsigned char	c = (unsigned char)b64[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		    c == '='))
+			return WEFT_EBADKEY;
+	}
 
 	sk = sodium_malloc(WEFT_KEY_SK_BYTES);
 	sk2 = sodium_malloc(WEFT_KEY_SK_BYTES);
