@@ -40,7 +40,7 @@ static const char *const db_names[DB_COUNT] = {
 	"meta", "records", "info", "chunks", "by_design", "heads", "succ",
 	"remix", "by_author", "all", "designs", "design_time",
 	"author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
-	"recon_agg",
+	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 };
 
 int
@@ -423,13 +423,33 @@ struct chunks_ctx {
 	size_t				 n;
 };
 
+/* Adds to the total of chunk bytes in meta. */
+static int
+chunk_bytes_add(struct weft_store *s, MDB_txn *txn, uint64_t added)
+{
+	uint64_t	total = 0;
+	uint8_t		be[8];
+	MDB_val		v;
+	int		err;
+
+	if (added == 0)
+		return 0;
+	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
+	if (err == 0 && v.mv_size == 8)
+		total = be64dec(v.mv_data);
+	else if (err == 0)
+		return WEFT_ECORRUPT;
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	be64enc(be, total + added);
+	return db_put(txn, s->dbi[DB_META], "chunk_bytes", 11, be, 8);
+}
+
 static int
 chunks_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct chunks_ctx	*cc = arg;
-	uint64_t		 added = 0, total = 0;
-	uint8_t			 be[8];
-	MDB_val			 v;
+	uint64_t		 added = 0;
 	int			 err;
 
 	for (size_t i = 0; i < cc->n; i++) {
@@ -442,19 +462,26 @@ chunks_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		    cc->c[i].data, cc->c[i].len);
 		if (err)
 			return err;
+		/* A chunk some wanted file lacks: it is no longer absent. */
+		err = weft__store_chunk_arrived(s, txn, cc->c[i].id,
+		    cc->c[i].data, cc->c[i].len);
+		if (err)
+			return err;
 		added += cc->c[i].len;
 	}
-	if (added == 0)
-		return 0;
-	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
-	if (err == 0 && v.mv_size == 8)
-		total = be64dec(v.mv_data);
-	else if (err == 0)
-		return WEFT_ECORRUPT;
-	else if (err != WEFT_ENOTFOUND)
+	return chunk_bytes_add(s, txn, added);
+}
+
+int
+weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], const uint8_t *data, size_t len)
+{
+	int	err;
+
+	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, data, len);
+	if (err)
 		return err;
-	be64enc(be, total + added);
-	return db_put(txn, s->dbi[DB_META], "chunk_bytes", 11, be, 8);
+	return chunk_bytes_add(s, txn, len);
 }
 
 int
@@ -676,12 +703,17 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 
 	switch (r->type) {
 	case WEFT_REC_REV:
-		return weft__store_rev_index(s, txn, r, pc->id);
+		err = weft__store_rev_index(s, txn, r, pc->id);
+		break;
 	case WEFT_REC_LIB:
 		return weft__store_lib_index(s, txn, r, pc->id);
 	default:
-		return weft__store_entry_index(s, txn, r, pc->id);
+		err = weft__store_entry_index(s, txn, r, pc->id);
+		break;
 	}
+	if (err)
+		return err;
+	return weft__store_policy_apply(s, txn, r, pc->id);
 }
 
 static int

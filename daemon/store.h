@@ -176,6 +176,16 @@ int	weft_store_designs(struct weft_store *s,
 	    const uint8_t *author, const char *tag,
 	    weft_store_item_cb *cb, void *arg);
 /*
+ * One page of weft_store_designs(), so that a long listing is sent while
+ * it is read, in short transactions. pos is the position to resume from:
+ * all zeros to start; it is updated to the last design walked. At most
+ * max summaries are passed to cb; *more says whether designs remain.
+ */
+#define WEFT_STORE_POS_BYTES	(8 + WEFT_ID_BYTES)
+int	weft_store_designs_page(struct weft_store *s, const uint8_t *author,
+	    const char *tag, uint8_t pos[WEFT_STORE_POS_BYTES], size_t max,
+	    bool *more, weft_store_item_cb *cb, void *arg);
+/*
  * Full-text search over titles, descriptions and tags of every design's
  * latest head: the query is split into words (runs of ASCII letters and
  * digits and bytes >= 0x80, ASCII folded to lower case, at least 2 and at
@@ -211,6 +221,102 @@ int	weft_store_recon_begin(struct weft_store *s,
 	    struct weft_store_recon **rp);
 void	weft_store_recon_end(struct weft_store_recon *rc);
 extern const struct weft_recon_set weft_store_recon_set;
+
+/*
+ * Wanted files (docs/proto/store.md, "Files"). A file is wanted by the id
+ * of its index (chunk list, WEFT_ID_BYTES); the store then keeps the set
+ * of chunk ids that wanted files lack: first the indexes themselves, then,
+ * once an index is present, the chunks it lists. Wanting survives
+ * restarts. A file whose chunks are all present stops being missing.
+ * Every call is one transaction, thread-safe like the rest.
+ *
+ * weft_store_want_file() wants the file with index id index, size bytes
+ * (from the record; used for "bytes missing" until the index arrives).
+ * Wanting a wanted file again changes nothing. weft_store_want_rev() wants
+ * every file of a stored revision (and knows their design, which
+ * weft_store_missing_stats() counts). Both return 0 or a store error;
+ * want_rev also WEFT_ENOTFOUND (no such record) or WEFT_EUSAGE (no
+ * revision).
+ */
+int	weft_store_want_file(struct weft_store *s,
+	    const uint8_t index[WEFT_ID_BYTES], uint64_t size);
+int	weft_store_want_rev(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES]);
+
+/*
+ * The ids of chunks wanted but absent, in batches: absent indexes first
+ * (in id order), then absent chunks of present indexes (in id order, each
+ * once however many files share it). cursor (WEFT_STORE_CURSOR_BYTES)
+ * starts all zeros and is advanced past every id passed to cb, so the
+ * next call goes on from there; ids added behind the cursor meanwhile are
+ * seen after a restart from zeros. Calls cb(arg, id) for at most max ids;
+ * cb runs inside a read transaction and must not call into the store; a
+ * non-zero return stops the walk and is returned. Returns the number of
+ * ids passed (< max: the walk reached the end) or a store error.
+ */
+#define WEFT_STORE_CURSOR_BYTES	34
+typedef int weft_store_id_cb(void *arg, const uint8_t id[WEFT_ID_BYTES]);
+int	weft_store_missing_next(struct weft_store *s,
+	    uint8_t cursor[WEFT_STORE_CURSOR_BYTES], weft_store_id_cb *cb,
+	    void *arg, size_t max);
+
+/*
+ * Stores a chunk fetched from a peer: the id is checked against the bytes
+ * first, and the chunk must be wanted (an absent index or an absent chunk
+ * of a wanted file), else it is refused: chunks nobody asked for are never
+ * stored. A wanted index must decode (weft_index_decode); its absent
+ * chunks become wanted. Returns 0 (stored), WEFT_EEXISTS (present
+ * already), WEFT_EDENIED (not wanted), WEFT_EBADHASH (id does not match
+ * the bytes), WEFT_ETOOBIG (over WEFT_INDEX_MAX), WEFT_EPROTO (a wanted
+ * index that does not decode: penalise the peer) or a store error.
+ * weft_store_chunks_put() also counts chunks off the wanted set.
+ */
+int	weft_store_chunk_put_fetched(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES], const uint8_t *data, size_t len);
+
+/*
+ * What is missing, for weft status: files wanted and not complete, the
+ * distinct designs they belong to (files wanted by weft_store_want_file()
+ * count under one unknown design), and the bytes they lack (each absent
+ * chunk counted once per file; a file whose index is absent counts its
+ * whole size). Walks the incomplete files only. 0 or a store error.
+ */
+struct weft_store_missing {
+	uint64_t	files;
+	uint64_t	designs;
+	uint64_t	bytes;
+};
+int	weft_store_missing_stats(struct weft_store *s,
+	    struct weft_store_missing *st);
+
+/*
+ * Keeping policies, persistent: follow an author (id = author key: keep
+ * the files of the author's revisions), mirror a library (id = lib id:
+ * keep the files of the designs it holds), mirror all (id NULL: keep
+ * every file). Setting a policy wants what it covers among stored designs
+ * (each design's newest head) in the same transaction; from then on each
+ * record stored is checked against the policies in its ingest transaction
+ * (a followed author's revision, a revision of a design in a mirrored
+ * library, an entry adding a design to one; everything with mirror all).
+ * Clearing a policy keeps what is already wanted. set returns 0 (also
+ * when nothing changed), WEFT_EUSAGE (unknown kind, or id NULL for follow
+ * or mirror) or a store error; has returns 0 or WEFT_ENOTFOUND; list
+ * calls cb(arg, kind, id or NULL) for each, in (kind, id) order, inside a
+ * read transaction (cb must not call into the store).
+ */
+enum weft_store_policy {
+	WEFT_STORE_FOLLOW = 1,
+	WEFT_STORE_MIRROR,
+	WEFT_STORE_MIRROR_ALL,
+};
+typedef int weft_store_policy_cb(void *arg, int kind,
+    const uint8_t *id);
+int	weft_store_policy_set(struct weft_store *s, int kind,
+	    const uint8_t *id, bool on);
+int	weft_store_policy_has(struct weft_store *s, int kind,
+	    const uint8_t *id);
+int	weft_store_policy_list(struct weft_store *s,
+	    weft_store_policy_cb *cb, void *arg);
 
 struct weft_store_stats {
 	uint64_t	records;

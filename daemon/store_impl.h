@@ -48,6 +48,11 @@ enum {
 	DB_LIBS,
 	DB_LIB_ENTRY,
 	DB_RAGG,
+	DB_POLICY,
+	DB_WANTED,
+	DB_ABSENT,
+	DB_CHUNK_FILE,
+	DB_MISSING,
 	DB_COUNT
 };
 
@@ -119,6 +124,27 @@ int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Wanted files (store_files.c). weft__store_want() makes the file with
+ * index id index (size bytes; design, or NULL) wanted, listing what of it
+ * is absent; weft__store_policy_apply() wants the files the policies cover
+ * after record r (id) was stored and indexed. weft__store_chunk_add()
+ * (store.c) stores one chunk known to be absent and counts its bytes.
+ */
+int	weft__store_want(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID], uint64_t size, const uint8_t *design);
+int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *data, size_t len);
+/*
+ * Chunk id (bytes data) was just stored: if a wanted file lacked it, it
+ * no longer does. The caller checked the id; an absent index that does
+ * not decode is WEFT_EPROTO.
+ */
+int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *data, size_t len);
+
 /* Empties words and dwords and indexes every design's head again. */
 int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
 
