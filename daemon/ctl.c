@@ -64,6 +64,8 @@ conn_unref(struct weft_ctl_conn *c)
 		return;
 	TAILQ_REMOVE(&c->d->conns, c, entry);
 	c->d->nconns--;
+	if (c->resume != NULL)
+		c->resume(c);	/* closing: frees its state */
 	weft__pub_free(c->pub);
 	weft__get_free(c->get);
 	free(c->body);
@@ -94,10 +96,12 @@ write_cb(uv_write_t *req, int status)
 		log_debug("client %u: write failed: %s", c->id,
 		    uv_strerror(status));
 		weft__ctl_close(c);
-	} else if (!c->closing && c->get != NULL &&
-	    (was_paused || c->wq_bytes == 0) &&
+	} else if (!c->closing && (was_paused || c->wq_bytes == 0) &&
 	    c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
-		weft__get_resume(c);
+		if (c->get != NULL)
+			weft__get_resume(c);
+		else if (c->resume != NULL)
+			c->resume(c);
 	}
 	conn_unref(c);
 }

@@ -55,6 +55,9 @@ struct weft_ctl_conn {
 	uint32_t		 body_have;
 
 	size_t			 wq_bytes;
+	/* A paced reply (ls) goes on when the write queue drains. */
+	void			(*resume)(struct weft_ctl_conn *);
+	void			*resume_arg;
 	struct weft_pub		*pub;
 	struct weft_getter	*get;
 };

@@ -720,35 +720,104 @@ out:
 
 /* ls, search */
 
+/*
+ * ls is paced: a page of designs per frame, read in its own short
+ * transaction, and the next page only once the client has taken most of
+ * what was sent, so a listing of any length holds a few MiB at most and
+ * the client prints while the daemon reads.
+ */
+#define LS_PAGE		4096
+
+struct ls_walk {
+	struct weft_lister	 l;
+	uint8_t			 author[32];
+	bool			 has_author;
+	char			*tag;
+	uint8_t			 pos[WEFT_STORE_POS_BYTES];
+};
+
+static void
+ls_free(struct weft_ctl_conn *c)
+{
+	struct ls_walk	*w = c->resume_arg;
+
+	c->resume = NULL;
+	c->resume_arg = NULL;
+	weft_buf_release(&w->l.items);
+	weft_buf_release(&w->l.extra);
+	free(w->tag);
+	free(w);
+}
+
+static void
+ls_pump(struct weft_ctl_conn *c)
+{
+	struct ls_walk	*w = c->resume_arg;
+	bool		 more = true;
+	int		 err;
+
+	if (c->closing) {
+		ls_free(c);
+		return;
+	}
+	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
+		err = weft_store_designs_page(c->d->store,
+		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
+		    &more, list_raw_cb, &w->l);
+		if (err && w->l.err == 0)
+			w->l.err = err;
+		if (w->l.err || !more)
+			break;
+		if (w->l.n > 0 && lister_flush(&w->l, true) != 0)
+			return;		/* closing: freed on close */
+		if (c->closing)
+			return;
+	}
+	if (more && w->l.err == 0)
+		return;			/* write_cb resumes */
+	/* The lister's buffers are released by finish. */
+	c->resume = NULL;
+	weft__lister_finish(&w->l);
+	free(w->tag);
+	free(w);
+	c->resume_arg = NULL;
+}
+
 static void
 op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_lister	 l;
-	char			*author_hex = NULL, *tag = NULL;
-	uint8_t			 author[32];
-	int			 err;
+	struct ls_walk	*w;
+	char		*author_hex = NULL;
 
-	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
-	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &tag) != 0)
-		goto out;
-	if (author_hex != NULL && weft_hex_decode(author, 32, author_hex,
-	    strlen(author_hex)) != 0) {
-		weft__ctl_send_err(c, WEFT_EUSAGE,
-		    "author '%s' is not a 64-hex author id", author_hex);
-		goto out;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "ls");
+		weft__ctl_done(c);
+		return;
 	}
-	weft__lister_init(&l, c);
-	err = weft_store_designs(c->d->store, author_hex ? author : NULL, tag,
-	    list_raw_cb, &l);
-	if (err && l.err == 0)
-		l.err = err;
-	weft__lister_finish(&l);
+	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
+	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0)
+		goto out;
+	if (author_hex != NULL) {
+		if (weft_hex_decode(w->author, 32, author_hex,
+		    strlen(author_hex)) != 0) {
+			weft__ctl_send_err(c, WEFT_EUSAGE,
+			    "author '%s' is not a 64-hex author id",
+			    author_hex);
+			goto out;
+		}
+		w->has_author = true;
+	}
 	free(author_hex);
-	free(tag);
+	weft__lister_init(&w->l, c);
+	c->resume = ls_pump;
+	c->resume_arg = w;
+	ls_pump(c);
 	return;
 out:
 	free(author_hex);
-	free(tag);
+	free(w->tag);
+	free(w);
 	weft__ctl_done(c);
 }
 
