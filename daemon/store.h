@@ -176,15 +176,15 @@ int	weft_store_designs(struct weft_store *s,
 	    const uint8_t *author, const char *tag,
 	    weft_store_item_cb *cb, void *arg);
 /*
- * One page of weft_store_designs(), so that a long listing is sent while
- * it is read, in short transactions. pos is the position to resume from:
- * all zeros to start; it is updated to the last design walked. At most
- * max summaries are passed to cb; *more says whether designs remain.
+ * One page of weft_store_designs(): the designs after position pos
+ * (created_be64 || design; all zeros to start), at most max of them; pos
+ * is left at the last design walked and *more says whether any follow.
  */
 #define WEFT_STORE_POS_BYTES	(8 + WEFT_ID_BYTES)
-int	weft_store_designs_page(struct weft_store *s, const uint8_t *author,
-	    const char *tag, uint8_t pos[WEFT_STORE_POS_BYTES], size_t max,
-	    bool *more, weft_store_item_cb *cb, void *arg);
+int	weft_store_designs_page(struct weft_store *s,
+	    const uint8_t *author, const char *tag,
+	    uint8_t pos[WEFT_STORE_POS_BYTES], size_t max, bool *more,
+	    weft_store_item_cb *cb, void *arg);
 /*
  * Full-text search over titles, descriptions and tags of every design's
  * latest head: the query is split into words (runs of ASCII letters and

@@ -725,10 +725,18 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	return cb(arg, design, v.mv_data, v.mv_size);
 }
 
-int
-weft_store_designs(struct weft_store *s, const uint8_t *author,
-    const char *tag, weft_store_item_cb *cb, void *arg)
+/*
+ * Walks the designs of ls in (created, design) order, after the position
+ * *pos (created_be64 || design) when given, calling cb for at most max
+ * of them; *pos is left at the last one walked and *more says whether
+ * the walk stopped before the end.
+ */
+static int
+designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
+    uint8_t *pos, size_t max, bool *more, weft_store_item_cb *cb, void *arg)
 {
+	uint8_t		 seek[WEFT_TAG_MAX + 1 + 8 + ID];
+	size_t		 n = 0;
 	MDB_txn		*txn;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
@@ -763,7 +771,24 @@ weft_store_designs(struct weft_store *s, const uint8_t *author,
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
-	if (plen == 0) {
+	if (more != NULL)
+		*more = false;
+	if (pos != NULL && more != NULL && *more == false && max > 0 &&
+	    memcmp(pos, (uint8_t[8 + ID]){ 0 }, 8 + ID) != 0) {
+		/* Resume: the first key after pfx || pos. */
+		memcpy(seek, pfx, plen);
+		memcpy(seek + plen, pos, 8 + ID);
+		k.mv_data = seek;
+		k.mv_size = plen + 8 + ID;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == plen + 8 + ID &&
+		    memcmp(k.mv_data, seek, plen + 8 + ID) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		err = weft__store_xlat(rc);
+		if (err == 0 && (k.mv_size < plen ||
+		    memcmp(k.mv_data, pfx, plen) != 0))
+			err = WEFT_ENOTFOUND;
+	} else if (plen == 0) {
 		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 		err = weft__store_xlat(rc);
 	} else {
@@ -776,6 +801,11 @@ weft_store_designs(struct weft_store *s, const uint8_t *author,
 			break;
 		}
 		kp = (const uint8_t *)k.mv_data + plen;
+		if (n == max) {
+			if (more != NULL)
+				*more = true;
+			break;
+		}
 		skip = 0;
 		if (tag != NULL && author != NULL) {
 			memcpy(ak, author, WEFT_PK_BYTES);
@@ -793,7 +823,10 @@ weft_store_designs(struct weft_store *s, const uint8_t *author,
 				stopped = 1;
 				break;
 			}
+			n++;
 		}
+		if (pos != NULL)
+			memcpy(pos, kp, 8 + ID);
 		if (plen == 0)
 			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
 			    MDB_NEXT));
@@ -804,6 +837,22 @@ weft_store_designs(struct weft_store *s, const uint8_t *author,
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err == WEFT_ENOTFOUND && !stopped ? 0 : err;
+}
+
+int
+weft_store_designs(struct weft_store *s, const uint8_t *author,
+    const char *tag, weft_store_item_cb *cb, void *arg)
+{
+	return designs_walk(s, author, tag, NULL, SIZE_MAX, NULL, cb, arg);
+}
+
+int
+weft_store_designs_page(struct weft_store *s, const uint8_t *author,
+    const char *tag, uint8_t pos[WEFT_STORE_POS_BYTES], size_t max,
+    bool *more, weft_store_item_cb *cb, void *arg)
+{
+	*more = false;
+	return designs_walk(s, author, tag, pos, max, more, cb, arg);
 }
 
 struct cand {
