@@ -106,6 +106,11 @@ void	weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
 	    uint8_t *body, bool *keep);
 void	weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_follow(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

@@ -288,6 +288,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_daemon	*d = c->d;
 	struct weft_store_stats	 st;
+	struct weft_store_missing miss;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	char			 hex[65], addr[160], kid[17];
@@ -300,7 +301,21 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	weft__ctl_reply_begin(&pk, &b, 18);
+	err = weft_store_missing_stats(d->store, &miss);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot count what is missing");
+		weft__ctl_done(c);
+		return;
+	}
+	weft__ctl_reply_begin(&pk, &b, 19);
+	weft_pack_str(&pk, "missing");
+	weft_pack_map(&pk, 3);
+	weft_pack_str(&pk, "files");
+	weft_pack_uint(&pk, miss.files);
+	weft_pack_str(&pk, "designs");
+	weft_pack_uint(&pk, miss.designs);
+	weft_pack_str(&pk, "bytes");
+	weft_pack_uint(&pk, miss.bytes);
 	weft_pack_str(&pk, "version");
 	weft_pack_str(&pk, WEFT_VERSION_STRING);
 	weft_pack_str(&pk, "author");
@@ -1111,6 +1126,11 @@ static const struct {
 	{ "library_remove", op_library_remove },
 	{ "library_ls", op_library_ls },
 	{ "verify", op_verify },
+	{ "follow", weft__op_follow },
+	{ "unfollow", weft__op_unfollow },
+	{ "mirror", weft__op_mirror },
+	{ "unmirror", weft__op_unmirror },
+	{ "policies", weft__op_policies },
 	{ "peers", weft__op_peers },
 	{ "connect", weft__op_connect },
 	{ "push", weft__op_push },
