@@ -50,12 +50,36 @@ net_json(json_t *j, const struct weft_obj *r)
 	}
 }
 
+/* Replication's counters, a "sync" map of uints, copied as they come. */
+static void
+sync_json(json_t *j, const struct weft_obj *r)
+{
+	const struct weft_obj	*m = weft_obj_get(r, "sync");
+	const char		*k;
+	char			 key[64];
+	size_t			 n;
+	uint64_t		 v;
+	json_t			*o;
+
+	if (weft_obj_len(m) == 0 || (o = json_object()) == NULL)
+		return;
+	for (uint32_t i = 0; i < weft_obj_len(m); i++)
+		if (weft_obj_str(weft_obj_key_at(m, i), &k, &n) == 0 &&
+		    n < sizeof(key) &&
+		    weft_obj_uint(weft_obj_val_at(m, i), &v) == 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)n, k);
+			json_object_set_new(o, key, json_integer((json_int_t)v));
+		}
+	json_object_set_new(j, "sync", o);
+}
+
 static void
 net_human(const struct weft_obj *r)
 {
-	const char	*s;
-	size_t		 n;
-	uint64_t	 v;
+	const struct weft_obj	*m;
+	const char		*s;
+	size_t			 n;
+	uint64_t		 v;
 
 	printf("address      ");
 	if (weft_obj_str(weft_obj_get(r, "address"), &s, &n) == 0)
@@ -68,6 +92,16 @@ net_human(const struct weft_obj *r)
 	}
 	if (weft_obj_uint(weft_obj_get(r, "peers"), &v) == 0)
 		printf("\npeers        %" PRIu64, v);
+	m = weft_obj_get(r, "sync");
+	if (weft_obj_uint(weft_obj_get(m, "peers"), &v) == 0) {
+		printf("\nsync         %" PRIu64 " peers", v);
+		if (weft_obj_uint(weft_obj_get(m, "stored"), &v) == 0)
+			printf(", %" PRIu64 " records received", v);
+		if (weft_obj_uint(weft_obj_get(m, "held"), &v) == 0)
+			printf(", %" PRIu64 " held", v);
+		if (weft_obj_uint(weft_obj_get(m, "rejected"), &v) == 0 && v)
+			printf(", %" PRIu64 " rejected", v);
+	}
 	putchar('\n');
 }
 
@@ -144,6 +178,7 @@ print_json(const struct weft_obj *r, const uint8_t author[32],
 		json_object_set_new(j, counters[i],
 		    json_integer((json_int_t)val[i]));
 	net_json(j, r);
+	sync_json(j, r);
 	m = json_object();
 	if (m != NULL) {
 		each_missing(r, missing_json_cb, m);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "net.h"
 #include "store.h"
+#include "sync.h"
 
 static int
 path_join(char *out, size_t outsz, const char *dir, const char *name)
@@ -131,6 +133,7 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	    listen, &opts->net);
 	if (err)
 		return err;
+	weft_net_set_sync(d->net, d->sync);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
 	for (size_t i = 0; i < opts->npeers; i++) {
 		err = weft_net_connect(d->net, opts->peers[i]);
@@ -157,6 +160,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
     const struct weft_daemon_opts *opts)
 {
 	struct weft_store_opts	 so;
+	struct weft_sync_io	 sio;
+	struct weft_sync_opts	 syo;
 	char			 dir[WEFT_DAEMON_PATH_MAX];
 	int			 err;
 
@@ -198,6 +203,22 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);
 		goto fail;
+	}
+
+	/* Replication talks through the net, which finds it at d->sync. */
+	weft_net_sync_io(d, &sio);
+	err = weft_sync_new(&d->sync, d->store, &sio);
+	if (err) {
+		log_warnc(err, "cannot set up replication");
+		goto fail;
+	}
+	if (getenv("WEFT_SYNC_RECONCILE_MS") != NULL) {
+		weft_sync_opts_default(&syo);
+		syo.reconcile_ms = strtoull(getenv("WEFT_SYNC_RECONCILE_MS"),
+		    NULL, 10);
+		if (weft_sync_configure(d->sync, &syo) != 0)
+			log_warnx("WEFT_SYNC_RECONCILE_MS out of range, "
+			    "ignored");
 	}
 
 	err = start_net(d, opts);
@@ -243,8 +264,21 @@ weft_daemon_stop(struct weft_daemon *d)
 }
 
 void
+weft_daemon_local_record(struct weft_daemon *d, const uint8_t id[32],
+    const uint8_t *env, size_t len)
+{
+	if (d->sync == NULL || d->net == NULL)
+		return;
+	weft_sync_local_record(d->sync, id, env, len);
+	weft_net_sync_kick(d->net);
+}
+
+void
 weft_daemon_close(struct weft_daemon *d)
 {
+	/* The loop ran dry: no sync job is in flight. */
+	weft_sync_free(d->sync);
+	d->sync = NULL;
 	weft_store_close(d->store);
 	d->store = NULL;
 	weft_key_release(&d->author);

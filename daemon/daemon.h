@@ -21,6 +21,7 @@
 #define WEFT_DAEMON_PEERS_MAX	64	/* --peer options */
 
 struct weft_store;
+struct weft_sync;
 struct weft_ctl_conn;
 
 struct weft_daemon_opts {
@@ -53,6 +54,7 @@ struct weft_daemon {
 	bool			 stopping;
 	uint8_t			 network_key[32];
 	struct weft_net		*net;		/* NULL once stopped */
+	struct weft_sync	*sync;		/* replication, freed last */
 };
 
 /*
@@ -67,6 +69,14 @@ int	weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 void	weft_daemon_stop(struct weft_daemon *d);
 /* Releases what open acquired; call after the loop has run dry. */
 void	weft_daemon_close(struct weft_daemon *d);
+
+/*
+ * A record created on this node (publish, fork, library ops) was stored:
+ * replication pushes it to the connected peers. Never fails; a record
+ * that cannot be pushed now is found by the next reconciliation.
+ */
+void	weft_daemon_local_record(struct weft_daemon *d, const uint8_t id[32],
+	    const uint8_t *env, size_t len);
 
 /* Milliseconds since the epoch, from the wall clock. */
 uint64_t weft_daemon_now_ms(void);

@@ -36,6 +36,7 @@
 #include "net.h"
 #include "peer.h"
 #include "session.h"
+#include "sync.h"
 
 struct wreq {
 	uv_write_t		 req;
@@ -50,6 +51,7 @@ static const uint8_t	zeros[WEFT_NET_PUSH_MSG];
 static void	peer_unref(struct weft_peer *);
 static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
+static void	sync_kick(struct weft_net *);
 
 void
 weft_net_limits_default(struct weft_net_limits *l)
@@ -159,8 +161,14 @@ static void
 peer_close_cb(uv_handle_t *h)
 {
 	struct weft_peer	*p = h->data;
+	struct weft_net		*n = p->net;
 
-	TAILQ_REMOVE(&p->net->peers.all, p, entry);
+	TAILQ_REMOVE(&n->peers.all, p, entry);
+	if (p->sync_up && n->sync != NULL) {
+		p->sync_up = false;
+		weft_sync_peer_down(n->sync, p->id);
+		sync_kick(n);
+	}
 	peer_unref(p);
 }
 
@@ -384,14 +392,39 @@ sink_find(struct weft_peer *p, uint16_t ch)
 	return -1;
 }
 
+/* A message on one of sync's channels: sync reads it, then the window. */
+static int
+sync_msg(struct weft_peer *p, struct weft_mux *mux,
+    const struct weft_mux_ev *ev)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	err = weft_sync_on_msg(n->sync, p->id, ev->ch, ev->data, ev->len,
+	    uv_now(n->loop));
+	n->sync_kick = true;
+	if (err) {
+		weft__net_close(p, err, "bad sync message");
+		return 0;
+	}
+	return weft_mux_consumed(mux, ev->ch, ev->len);
+}
+
+static bool
+is_sync_ch(const struct weft_peer *p, uint16_t ch)
+{
+	return ch != 0 && (ch == p->sync_in || ch == p->sync_out);
+}
+
 /*
- * The application side of the channels. For now the only service is the
- * "bench" sink: messages are counted and thrown away. Other purposes are
- * ended at once, as docs/proto/wire.md allows.
+ * The application side of the channels: replication ("sync", handed to
+ * n->sync) and the "bench" sink, whose messages are counted and thrown
+ * away. Other purposes are ended at once, as docs/proto/wire.md allows.
  */
 static int
 on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 {
+	struct weft_net	*n = p->net;
 	struct weft_mux	*mux = weft_session_mux(&p->sess);
 	int		 i;
 
@@ -399,6 +432,12 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 		return 0;
 	switch (ev->type) {
 	case WEFT_MUX_EV_OPEN:
+		if (n->sync != NULL && p->sync_up && weft_sync_on_open(n->sync,
+		    p->id, ev->ch, (const char *)ev->data) == 0) {
+			p->sync_in = ev->ch;
+			n->sync_kick = true;
+			return 0;
+		}
 		if (strcmp((const char *)ev->data, "bench") == 0) {
 			for (i = 0; i < WEFT_PEER_SINKS; i++)
 				if (p->sinks[i] == 0)
@@ -410,9 +449,19 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 		}
 		return weft_mux_end(mux, ev->ch);
 	case WEFT_MUX_EV_MSG:
+		if (p->sync_up && is_sync_ch(p, ev->ch))
+			return sync_msg(p, mux, ev);
 		/* The window comes back as the message is taken. */
 		return weft_mux_consumed(mux, ev->ch, ev->len);
 	case WEFT_MUX_EV_END:
+		if (p->sync_up && is_sync_ch(p, ev->ch)) {
+			weft_sync_on_end(n->sync, p->id, ev->ch);
+			n->sync_kick = true;
+			if (ev->ch == p->sync_in)
+				p->sync_in = 0;
+			if (ev->ch == p->sync_out)
+				p->sync_out = 0;
+		}
 		i = sink_find(p, ev->ch);
 		if (i >= 0)
 			p->sinks[i] = 0;
@@ -426,6 +475,46 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 	}
 }
 
+/*
+ * Once both HELLOs are exchanged: registers p by node id (which may close
+ * it, or an older connection to the same node) and announces it to sync.
+ * Runs before the events that came with the HELLO, so that the peer's
+ * sync channel finds sync ready. Returns false when p lost and is closing.
+ */
+static bool
+peer_opened(struct weft_peer *p)
+{
+	struct weft_net	*n = p->net;
+	char		 name[WEFT_PEER_NAME_MAX];
+	int		 err;
+
+	if (p->was_open || p->closing || p->draining)
+		return !p->closing && !p->draining;
+	if (weft_session_state(&p->sess) != WEFT_SESSION_OPEN)
+		return true;
+	err = weft_peers_admit(&n->peers, p, n->node->pk);
+	if (err)
+		return false;		/* p lost and is closing */
+	p->was_open = true;
+	p->since_ms = weft_daemon_now_ms();
+	p->next_ms = 0;		/* the idle deadlines start now */
+	if (p->dial != NULL) {
+		p->dial->attempts = 0;
+		p->dial->last_err = 0;
+	}
+	weft_peer_name(p, name);
+	log_info("peer %s: connected (%s, %s)", name,
+	    p->dir == WEFT_PEER_OUT ? "outbound" : "inbound", p->addr);
+	if (n->sync != NULL) {
+		/* The session checked that HELLO's node is the proven key. */
+		p->sync_up = true;
+		weft_sync_peer_up(n->sync, p->id, p->node,
+		    weft_session_hello(&p->sess), uv_now(n->loop));
+		n->sync_kick = true;
+	}
+	return !p->closing && !p->draining;
+}
+
 static int
 drain_events(struct weft_peer *p)
 {
@@ -433,10 +522,16 @@ drain_events(struct weft_peer *p)
 	int			err;
 
 	while ((err = weft_session_poll(&p->sess, &ev)) == 0) {
+		if (!peer_opened(p)) {
+			free(ev.data);
+			return 0;
+		}
 		err = on_event(p, &ev);
 		free(ev.data);
 		if (err)
 			return err;
+		if (p->closing || p->draining)
+			return 0;	/* sync closed it */
 	}
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
@@ -457,6 +552,10 @@ peer_advance(struct weft_peer *p)
 		p->has_node = true;
 	}
 	err = drain_events(p);
+	if (n->sync_kick)
+		sync_kick(n);
+	if (p->closing || p->draining)
+		return;
 	if (err) {
 		weft__net_close(p, err, NULL);
 		return;
@@ -473,22 +572,10 @@ peer_advance(struct weft_peer *p)
 		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
 		return;
 	}
-	if (weft_session_state(&p->sess) == WEFT_SESSION_OPEN && !p->open &&
-	    !p->was_open) {
-		err = weft_peers_admit(&n->peers, p, n->node->pk);
-		if (err)
-			return;		/* p lost and is closing */
-		p->was_open = true;
-		p->since_ms = weft_daemon_now_ms();
-		p->next_ms = 0;		/* the idle deadlines start now */
-		if (p->dial != NULL) {
-			p->dial->attempts = 0;
-			p->dial->last_err = 0;
-		}
-		weft_peer_name(p, name);
-		log_info("peer %s: connected (%s, %s)", name,
-		    p->dir == WEFT_PEER_OUT ? "outbound" : "inbound", p->addr);
-	}
+	if (!peer_opened(p))
+		return;
+	if (n->sync_kick)
+		sync_kick(n);
 	weft__net_flush(p);
 }
 
@@ -802,6 +889,9 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	n->tick.data = n;
 	n->handles++;
 	uv_timer_start(&n->tick, tick_cb, WEFT_NET_TICK_MS, WEFT_NET_TICK_MS);
+	uv_timer_init(loop, &n->sync_timer);
+	n->sync_timer.data = n;
+	n->handles++;
 
 	if (listen != NULL) {
 		err = sockaddr_parse(listen, &sa, NULL);
@@ -855,6 +945,7 @@ weft_net_stop(struct weft_net *n)
 	if (n->listening)
 		uv_close((uv_handle_t *)&n->listener, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->tick, net_handle_close_cb);
+	uv_close((uv_handle_t *)&n->sync_timer, net_handle_close_cb);
 }
 
 /* Dials */
@@ -904,4 +995,205 @@ weft_net_connect(struct weft_net *n, const char *peer)
 	    n->peers.nout < n->limits.out_max && !n->stopping)
 		dial(n, d);
 	return 0;
+}
+
+/* Replication: struct weft_sync_io over the connections */
+
+struct sync_work {
+	uv_work_t		 req;
+	struct weft_daemon	*d;
+	weft_sync_job_fn	*fn;
+	weft_sync_done_fn	*done;
+	void			*job;
+	int			 status;
+};
+
+static void
+sync_timer_cb(uv_timer_t *t)
+{
+	sync_kick(t->data);
+}
+
+/*
+ * Runs sync's timers, sends what it queued on any connection, and arms
+ * the timer for its next deadline. Never called from inside a call into
+ * sync (the io callbacks below only queue), so sync is never re-entered.
+ */
+static void
+sync_kick(struct weft_net *n)
+{
+	struct weft_peer	*p, *tmp;
+	uint64_t		 now, dl;
+
+	if (n->sync == NULL || n->stopping) {
+		n->sync_kick = false;
+		return;
+	}
+	now = uv_now(n->loop);
+	dl = weft_sync_tick(n->sync, now);
+	for (p = TAILQ_FIRST(&n->peers.all); p != NULL; p = tmp) {
+		tmp = TAILQ_NEXT(p, entry);
+		if (p->open && !p->closing && !p->draining)
+			weft__net_flush(p);
+	}
+	n->sync_kick = false;
+	if (dl == UINT64_MAX)
+		uv_timer_stop(&n->sync_timer);
+	else
+		uv_timer_start(&n->sync_timer, sync_timer_cb,
+		    dl > now ? dl - now : 0, 0);
+}
+
+void
+weft_net_sync_kick(struct weft_net *n)
+{
+	if (n != NULL)
+		sync_kick(n);
+}
+
+void
+weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
+{
+	n->sync = s;
+}
+
+/* The open connection with handle id and its mux, or NULL. */
+static struct weft_mux *
+sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
+{
+	struct weft_daemon	*d = arg;
+	struct weft_peer	*p;
+
+	if (d->net == NULL || d->net->stopping)
+		return NULL;
+	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
+		if (p->id != id)
+			continue;
+		if (!p->open || p->closing || p->draining)
+			return NULL;
+		*pp = p;
+		return weft_session_mux(&p->sess);
+	}
+	return NULL;
+}
+
+static int
+sio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+	int			 err;
+
+	mux = sync_peer(arg, peer, &p);
+	if (mux == NULL)
+		return WEFT_ENOTFOUND;
+	err = weft_mux_open(mux, purpose, 0, ch);
+	if (err == 0) {
+		p->sync_out = *ch;
+		p->net->sync_kick = true;
+	}
+	return err;
+}
+
+static int
+sio_send(void *arg, uint64_t peer, uint16_t ch, const void *msg, size_t len)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+	int			 err;
+
+	mux = sync_peer(arg, peer, &p);
+	if (mux == NULL)
+		return WEFT_ENOTFOUND;
+	err = weft_mux_send(mux, ch, msg, len);
+	if (err == 0)
+		p->net->sync_kick = true;	/* flushed by the next kick */
+	return err;
+}
+
+static void
+sio_close(void *arg, uint64_t peer, int err, const char *reason)
+{
+	struct weft_daemon	*d = arg;
+	struct weft_peer	*p;
+	char			 why[96];
+
+	if (d->net == NULL)
+		return;
+	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
+		if (p->id != peer)
+			continue;
+		if (p->closing)
+			return;
+		snprintf(why, sizeof(why), "sync: %s", reason != NULL ?
+		    reason : "misbehaved");
+		weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
+		return;
+	}
+}
+
+static uint64_t
+sio_queued(void *arg, uint64_t peer, uint16_t ch)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+
+	mux = sync_peer(arg, peer, &p);
+	return mux != NULL ? weft_mux_queued(mux, ch) : 0;
+}
+
+static void
+sync_work_cb(uv_work_t *req)
+{
+	struct sync_work	*w = req->data;
+
+	w->status = w->fn(w->job);
+}
+
+static void
+sync_after_cb(uv_work_t *req, int status)
+{
+	struct sync_work	*w = req->data;
+	struct weft_daemon	*d = w->d;
+
+	w->done(w->job, status == UV_ECANCELED ? status : w->status);
+	free(w);
+	if (d->net != NULL)
+		sync_kick(d->net);
+}
+
+static int
+sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
+    void *job)
+{
+	struct weft_daemon	*d = arg;
+	struct sync_work	*w;
+	int			 err;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	w->req.data = w;
+	w->d = d;
+	w->fn = fn;
+	w->done = done;
+	w->job = job;
+	err = uv_queue_work(d->loop, &w->req, sync_work_cb, sync_after_cb);
+	if (err) {
+		free(w);
+		return err;
+	}
+	return 0;
+}
+
+void
+weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->arg = d;
+	io->open = sio_open;
+	io->send = sio_send;
+	io->close = sio_close;
+	io->work = sio_work;
+	io->queued = sio_queued;
 }

@@ -24,7 +24,10 @@
 #include "peer.h"
 #include "session.h"
 
+struct weft_daemon;
 struct weft_keypair;
+struct weft_sync;
+struct weft_sync_io;
 
 #define WEFT_NET_IN_MAX		128	/* inbound connections, any state */
 #define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
@@ -87,6 +90,9 @@ struct weft_net {
 	bool			 stopping;
 	bool			 rbuf_busy;
 	uint8_t			 rbuf[WEFT_NET_READ_MAX];
+	struct weft_sync	*sync;		/* borrowed; NULL: no replication */
+	uv_timer_t		 sync_timer;	/* weft_sync_tick()'s deadline */
+	bool			 sync_kick;	/* kick once the input is handled */
 };
 
 void	weft_net_limits_default(struct weft_net_limits *l);
@@ -138,6 +144,31 @@ struct weft_dial *weft_net_dial_find(struct weft_net *n,
  */
 int	weft_net_push(struct weft_net *n, const uint8_t node[32],
 	    uint64_t bytes, bool burst);
+
+/*
+ * Hands the open connections to replication: from now on every peer that
+ * opens is announced to s (weft_sync_peer_up), its "sync" channels are
+ * routed to s, and its close is announced (weft_sync_peer_down, from the
+ * handle's close callback). s is borrowed and must outlive the net's
+ * memory (free it after the loop has run dry). Call it right after
+ * weft_net_start(), before any connection can open.
+ */
+void	weft_net_set_sync(struct weft_net *n, struct weft_sync *s);
+
+/*
+ * Fills io with the network's side of replication, for weft_sync_new():
+ * peers are the connections' 64-bit ids, jobs run on d's loop's thread
+ * pool. Everything goes through d->net, so the calls fail harmlessly
+ * (WEFT_ENOTFOUND) once the net is stopped.
+ */
+void	weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io);
+
+/*
+ * Runs replication's timers and re-arms its timer, and sends what it
+ * queued. Call after calling into sync from outside net.c (a locally
+ * published record). A stopped or NULL net is a no-op.
+ */
+void	weft_net_sync_kick(struct weft_net *n);
 
 /*
  * Closes the connection: with a reason (a session that can still speak),

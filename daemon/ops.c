@@ -28,6 +28,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "store.h"
+#include "sync.h"
 
 #define TREE_DEPTH_MAX	16
 #define TREE_NODES_MAX	4096
@@ -236,6 +237,7 @@ put_done(struct weft_ctl_conn *c, void *arg, int status)
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot store record");
 	} else {
+		weft_daemon_local_record(c->d, j->id, j->env.data, j->env.len);
 		weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
 		weft_pack_str(&pk, "id");
 		weft_pack_bin(&pk, j->id, 32);
@@ -283,12 +285,43 @@ weft__put_and_reply(struct weft_ctl_conn *c, struct weft_buf *env,
 
 /* status */
 
+/* "sync": replication's counters (docs/proto/control.md, status). */
+static void
+pack_sync_stats(struct weft_pack *pk, const struct weft_sync_stats *sy)
+{
+	weft_pack_str(pk, "sync");
+	weft_pack_map(pk, 11);
+	weft_pack_str(pk, "peers");
+	weft_pack_uint(pk, sy->peers);
+	weft_pack_str(pk, "stored");
+	weft_pack_uint(pk, sy->stored);
+	weft_pack_str(pk, "dups");
+	weft_pack_uint(pk, sy->dups);
+	weft_pack_str(pk, "rejected");
+	weft_pack_uint(pk, sy->rejected);
+	weft_pack_str(pk, "held");
+	weft_pack_uint(pk, sy->held);
+	weft_pack_str(pk, "queued");
+	weft_pack_uint(pk, sy->queued);
+	weft_pack_str(pk, "rounds");
+	weft_pack_uint(pk, sy->rounds);
+	weft_pack_str(pk, "msgs_in");
+	weft_pack_uint(pk, sy->msgs_in);
+	weft_pack_str(pk, "msgs_out");
+	weft_pack_uint(pk, sy->msgs_out);
+	weft_pack_str(pk, "bytes_in");
+	weft_pack_uint(pk, sy->bytes_in);
+	weft_pack_str(pk, "bytes_out");
+	weft_pack_uint(pk, sy->bytes_out);
+}
+
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_daemon	*d = c->d;
 	struct weft_store_stats	 st;
 	struct weft_store_missing miss;
+	struct weft_sync_stats	 sy;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	char			 hex[65], addr[160], kid[17];
@@ -307,9 +340,14 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	weft__ctl_reply_begin(&pk, &b, 19);
+	memset(&sy, 0, sizeof(sy));
+	if (d->sync != NULL)
+		weft_sync_stats(d->sync, &sy);
+	weft__ctl_reply_begin(&pk, &b, 20);
 	weft_pack_str(&pk, "missing");
-	weft_pack_map(&pk, 3);
+	weft_pack_map(&pk, 4);
+	weft_pack_str(&pk, "records");	/* heard of, not stored yet */
+	weft_pack_uint(&pk, sy.held + sy.queued);
 	weft_pack_str(&pk, "files");
 	weft_pack_uint(&pk, miss.files);
 	weft_pack_str(&pk, "designs");
@@ -364,6 +402,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
 	weft_pack_str(&pk, "conns_out");
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
+	pack_sync_stats(&pk, &sy);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
 }

@@ -62,6 +62,9 @@ struct weft_peer {
 	bool			 draining;	/* goodbye queued, then close */
 	bool			 closing;	/* uv_close called */
 	bool			 was_open;
+	bool			 sync_up;	/* announced to sync */
+	uint16_t		 sync_out;	/* sync's channel to the peer */
+	uint16_t		 sync_in;	/* the peer's sync channel */
 };
 
 TAILQ_HEAD(weft_peer_list, weft_peer);
