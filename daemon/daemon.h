@@ -23,6 +23,7 @@
 struct weft_store;
 struct weft_sync;
 struct weft_ctl_conn;
+struct weft_fetch;
 
 struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
@@ -55,6 +56,7 @@ struct weft_daemon {
 	uint8_t			 network_key[32];
 	struct weft_net		*net;		/* NULL once stopped */
 	struct weft_sync	*sync;		/* replication, freed last */
+	struct weft_fetch	*fetch;		/* file transfer, or NULL */
 };
 
 /*

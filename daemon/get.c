@@ -4,6 +4,12 @@
  * and the stream pauses while more than WEFT_CTL_WQ_PAUSE bytes wait to be
  * written, so a slow client costs a few MiB, never a whole file. The
  * client checks each file's hash; the daemon checks each chunk list.
+ *
+ * When chunks are missing, the revision's files are first made wanted in
+ * the store (so the transfer survives a restart) and fetch is kicked; a
+ * timer then sends progress frames every WEFT_GET_PROGRESS_MS until every
+ * chunk is present (then the data streams as above), or nothing arrived
+ * for the stall timeout, or no peer was connected for WEFT_GET_NOPEER_MS.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,8 +24,13 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "fetch.h"
 #include "log.h"
 #include "store.h"
+
+#define WEFT_GET_PROGRESS_MS	250
+#define WEFT_GET_STALL_MS	60000	/* default "timeout" */
+#define WEFT_GET_NOPEER_MS	5000
 
 struct weft_getter {
 	struct weft_record	 rec;
@@ -29,13 +40,42 @@ struct weft_getter {
 	size_t			 ref;		/* next chunk to send */
 	bool			 open;		/* a file is open */
 	struct weft_buf		 data;
+	/* fetching missing chunks first */
+	struct weft_ctl_conn	*c;
+	uint8_t			 rev[32];
+	uv_timer_t		 timer;
+	bool			 timer_on;	/* initialised: close to free */
+	uint64_t		 total;		/* bytes of all files */
+	uint64_t		 have;		/* of them present */
+	uint64_t		 start_ms, start_have;
+	uint64_t		 progress_ms;	/* last time have grew */
+	uint64_t		 peer_ms;	/* last time a peer was up */
+	uint64_t		 stall_ms;
+	bool			 fetching;	/* not streaming yet */
 };
+
+static void
+getter_close_cb(uv_handle_t *h)
+{
+	struct weft_getter	*g = h->data;
+
+	weft_record_release(&g->rec);
+	free(g->refs);
+	weft_buf_release(&g->data);
+	free(g);
+}
 
 void
 weft__get_free(struct weft_getter *g)
 {
 	if (g == NULL)
 		return;
+	if (g->timer_on) {
+		/* The timer's memory is g's: free it in the close callback. */
+		g->timer.data = g;
+		uv_close((uv_handle_t *)&g->timer, getter_close_cb);
+		return;
+	}
 	weft_record_release(&g->rec);
 	free(g->refs);
 	weft_buf_release(&g->data);
@@ -48,7 +88,11 @@ get_end(struct weft_ctl_conn *c, int err)
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (err) {
+	if (err == WEFT_ENOTFOUND && c->get->timer_on) {
+		weft__ctl_send_err(c, err, "no connected peer has the files");
+	} else if (err == -ETIMEDOUT) {
+		weft__ctl_send_err(c, err, "no progress fetching the files");
+	} else if (err) {
 		weft__ctl_send_err(c, err, "cannot read file '%s'",
 		    c->get->file > 0 ?
 		    c->get->rec.files[c->get->file - 1].path : "");
@@ -153,10 +197,189 @@ get_pump(struct weft_ctl_conn *c)
 	}
 }
 
+/*
+ * Bytes of the revision's files present in the store: a file whose chunk
+ * list is absent counts as nothing; otherwise its present chunks count.
+ */
+static int
+rev_have(struct weft_store *s, const struct weft_record *rec,
+    uint64_t *have, bool *complete)
+{
+	struct weft_chunk_ref	*refs;
+	struct weft_buf		 idx;
+	uint64_t		 total;
+	size_t			 n;
+	int			 err;
+
+	*have = 0;
+	*complete = true;
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	for (uint32_t i = 0; i < rec->nfiles; i++) {
+		weft_buf_reset(&idx);
+		err = weft_store_chunk_get(s, rec->files[i].index, &idx);
+		if (err == WEFT_ENOTFOUND) {
+			*complete = false;
+			continue;
+		}
+		if (err == 0)
+			err = weft_index_decode(idx.data, idx.len, &refs, &n,
+			    &total);
+		if (err) {
+			weft_buf_release(&idx);
+			return err;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (weft_store_chunk_has(s, refs[k].id) == 0)
+				*have += refs[k].size;
+			else
+				*complete = false;
+		}
+		free(refs);
+	}
+	weft_buf_release(&idx);
+	return 0;
+}
+
+static void
+send_progress(struct weft_ctl_conn *c, uint64_t now,
+    const struct weft_fetch_stats *st)
+{
+	struct weft_getter	*g = c->get;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint64_t		 rate = 0;
+
+	if (c->wq_bytes > WEFT_CTL_WQ_PAUSE)
+		return;		/* a client that does not read gets none */
+	if (now > g->start_ms)
+		rate = (g->have - g->start_have) * 1000 / (now - g->start_ms);
+	weft__ctl_reply_begin(&pk, &b, 1);
+	weft_pack_str(&pk, "progress");
+	weft_pack_map(&pk, 4);
+	weft_pack_str(&pk, "bytes");
+	weft_pack_uint(&pk, g->have);
+	weft_pack_str(&pk, "total");
+	weft_pack_uint(&pk, g->total);
+	weft_pack_str(&pk, "rate");
+	weft_pack_uint(&pk, rate);
+	weft_pack_str(&pk, "peers");
+	weft_pack_uint(&pk, st != NULL ? st->active : 0);
+	weft__ctl_send(c, &b);
+}
+
+static void
+get_timer_cb(uv_timer_t *t)
+{
+	struct weft_getter	*g = t->data;
+	struct weft_ctl_conn	*c = g->c;
+	struct weft_fetch_stats	 st, *stp = NULL;
+	uint64_t		 now = uv_now(c->d->loop), have;
+	bool			 complete;
+	int			 err;
+
+	if (c->closing)
+		return;
+	if (c->d->fetch != NULL) {
+		weft_fetch_stats(c->d->fetch, weft_daemon_now_ms(), &st);
+		stp = &st;
+		if (st.peers > 0)
+			g->peer_ms = now;
+	}
+	err = rev_have(c->d->store, &g->rec, &have, &complete);
+	if (err) {
+		get_end(c, err);
+		return;
+	}
+	if (have > g->have)
+		g->progress_ms = now;
+	g->have = have;
+	send_progress(c, now, stp);
+	if (c->closing)
+		return;
+	if (complete) {
+		uv_timer_stop(&g->timer);
+		g->fetching = false;
+		get_pump(c);
+	} else if (now - g->peer_ms >= WEFT_GET_NOPEER_MS) {
+		get_end(c, WEFT_ENOTFOUND);
+	} else if (now - g->progress_ms >= g->stall_ms) {
+		get_end(c, -ETIMEDOUT);
+	}
+}
+
+static int
+want_files(void *arg)
+{
+	struct weft_getter	*g = arg;
+
+	return weft_store_want_rev(g->c->d->store, g->rev);
+}
+
+static void
+want_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_getter	*g = arg;
+	uint64_t		 now;
+	int			 err;
+
+	if (c->closing || c->get != g)
+		return;
+	if (status) {
+		weft__ctl_send_err(c, status, "cannot want the files");
+		weft__get_free(c->get);
+		c->get = NULL;
+		weft__ctl_done(c);
+		return;
+	}
+	if (c->d->fetch != NULL)
+		weft_fetch_kick(c->d->fetch, weft_daemon_now_ms());
+	now = uv_now(c->d->loop);
+	g->start_ms = g->progress_ms = g->peer_ms = now;
+	g->start_have = g->have;
+	err = uv_timer_init(c->d->loop, &g->timer);
+	if (err == 0) {
+		g->timer_on = true;
+		g->timer.data = g;
+		err = uv_timer_start(&g->timer, get_timer_cb,
+		    WEFT_GET_PROGRESS_MS, WEFT_GET_PROGRESS_MS);
+	}
+	if (err)
+		get_end(c, err);
+}
+
+/*
+ * Starts streaming, or, when chunks are missing, wants the files and
+ * waits for them. Takes g; the request is over or in progress after.
+ */
+static void
+get_start(struct weft_ctl_conn *c, struct weft_getter *g)
+{
+	bool	complete;
+	int	err;
+
+	c->get = g;
+	g->c = c;
+	for (uint32_t i = 0; i < g->rec.nfiles; i++)
+		g->total += g->rec.files[i].size;
+	err = rev_have(c->d->store, &g->rec, &g->have, &complete);
+	if (err) {
+		get_end(c, err);
+		return;
+	}
+	if (complete) {
+		get_pump(c);
+		return;
+	}
+	g->fetching = true;
+	err = weft__ctl_work(c, want_files, want_done, g);
+	if (err)
+		get_end(c, err);
+}
+
 void
 weft__get_resume(struct weft_ctl_conn *c)
 {
-	if (c->get != NULL)
+	if (c->get != NULL && !c->get->fetching)
 		get_pump(c);
 }
 
@@ -197,6 +420,14 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_buf_init(&g->data, WEFT_CTL_DATA_MAX);
 	if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
 		goto out;
+	g->stall_ms = WEFT_GET_STALL_MS;
+	if (weft_obj_get(req, "timeout") != NULL &&
+	    (weft_obj_uint(weft_obj_get(req, "timeout"), &g->stall_ms) != 0 ||
+	    g->stall_ms == 0)) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "timeout must be a "
+		    "positive number of milliseconds");
+		goto out;
+	}
 	err = weft_store_rev_design(c->d->store, design, design);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
@@ -225,6 +456,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "revision is not part of that design");
 		goto out;
 	}
+	memcpy(g->rev, rev, 32);
 	err = weft_store_record_get(c->d->store, rev, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &g->rec, NULL);
@@ -260,8 +492,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__get_free(g);
 		return;
 	}
-	c->get = g;
-	get_pump(c);
+	get_start(c, g);
 	return;
 out:
 	weft_buf_release(&env);
