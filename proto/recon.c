@@ -2,9 +2,13 @@
  * Range-based set reconciliation (docs/proto/recon.md). A message is a
  * list of contiguous ranges over the (ts, id) order, each ending at an
  * upper bound and carrying a mode: SKIP (nothing to do), FINGERPRINT
- * (compare; split on mismatch), IDLIST (the sender's ids: answer with the
- * difference) or DIFF (the difference: learn it). Bounds are encoded as a
- * timestamp delta and the shortest id prefix that separates two items.
+ * (compare; split on mismatch), IDLIST (the sender's id prefixes: answer
+ * with the difference), DIFF (the difference: full ids the receiver
+ * lacks, and prefixes of those the sender lacks) or IDS (the full ids
+ * behind a DIFF's prefixes). Ranges are packed with Negentropy's varints
+ * into one bin: a bound is a timestamp delta written as mantissa and
+ * power of two (split bounds are rounded so that both are short) and the
+ * shortest id prefix that separates two items.
  *
  * The module keeps no state between messages but the done flag: every
  * answer is computed from the message and the set. A message that would
@@ -24,16 +28,22 @@
 #include "weft/recon.h"
 
 #define IDB		WEFT_RECON_ID_BYTES
+#define FPB		WEFT_RECON_FP_BYTES
+#define PFB		WEFT_RECON_PREFIX_BYTES
+#define LMAX		WEFT_RECON_LIST_MAX
 #define CUT		1	/* internal: the frame is full */
-#define HEAD_ROOM	6	/* array header (up to 5 bytes) + version */
+#define HEAD_ROOM	8	/* array of 2, version, bin32 header */
+#define BOUND_MAX	(3 + 10 + IDB)	/* head, mantissa, prefix */
 /* Room kept for the closing SKIP + FINGERPRINT of a cut message. */
-#define TAIL_ROOM	(2 * (9 + 2 + IDB + 1 + 2 + WEFT_RECON_FP_BYTES))
+#define TAIL_ROOM	(2 * BOUND_MAX + FPB)
+#define LEN_INF		63	/* prefix length field of infinity */
 
 enum {
 	MODE_SKIP = 0,
 	MODE_FP = 1,
 	MODE_IDLIST = 2,
 	MODE_DIFF = 3,
+	MODE_IDS = 4,
 };
 
 /* A range bound: (ts, id prefix of len bytes, padded with zeros). */
@@ -49,16 +59,26 @@ struct out {
 	struct weft_buf		 body;
 	struct weft_buf		 tmp;
 	uint32_t		 n;		/* ranges in body */
+	bool			 ask;		/* body needs an answer */
 	uint64_t		 prev_ts;	/* for the next delta */
 	struct bound		 last;		/* upper bound of body */
 };
 
 /* A group: ranges committed to the answer together, or not at all. */
 struct grp {
-	struct weft_pack	pk;
-	uint64_t		prev_ts;
-	struct bound		last;
-	uint32_t		n;
+	struct weft_buf		*b;
+	int			 err;
+	uint64_t		 prev_ts;
+	struct bound		 last;
+	uint32_t		 n;
+	bool			 ask;
+};
+
+/* Reading the packed ranges of a message. */
+struct rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
 };
 
 int
@@ -99,22 +119,33 @@ weft_recon_sum_sub(uint8_t a[WEFT_RECON_ID_BYTES],
 	}
 }
 
-void
-weft_recon_fingerprint(const uint8_t sum[WEFT_RECON_ID_BYTES], uint64_t n,
-    uint8_t fp[WEFT_RECON_FP_BYTES])
+/* Negentropy's varint: base 128, most significant group first. */
+static size_t
+varint_enc(uint8_t out[10], uint64_t n)
 {
-	uint8_t	buf[IDB + 10], h[crypto_hash_sha256_BYTES], v[10];
+	uint8_t	v[10];
 	size_t	k = 0;
 
 	do {
 		v[k++] = (uint8_t)(n & 0x7f);
 		n >>= 7;
 	} while (n != 0);
-	memcpy(buf, sum, IDB);
 	for (size_t i = 0; i < k; i++)
-		buf[IDB + i] = (uint8_t)(v[k - 1 - i] | (i + 1 < k ? 0x80 : 0));
+		out[i] = (uint8_t)(v[k - 1 - i] | (i + 1 < k ? 0x80 : 0));
+	return k;
+}
+
+void
+weft_recon_fingerprint(const uint8_t sum[WEFT_RECON_ID_BYTES], uint64_t n,
+    uint8_t fp[WEFT_RECON_FP_BYTES])
+{
+	uint8_t	buf[IDB + 10], h[crypto_hash_sha256_BYTES];
+	size_t	k;
+
+	memcpy(buf, sum, IDB);
+	k = varint_enc(buf + IDB, n);
 	crypto_hash_sha256(h, buf, IDB + k);
-	memcpy(fp, h, WEFT_RECON_FP_BYTES);
+	memcpy(fp, h, FPB);
 }
 
 int
@@ -127,8 +158,9 @@ weft_recon_init(struct weft_recon *r, const struct weft_recon_set *set,
 	r->set_arg = set_arg;
 	r->cb = cb;
 	r->cb_arg = cb_arg;
-	r->buckets = 8;
-	r->list_max = 8;
+	r->buckets = WEFT_RECON_BUCKETS;
+	r->list_max = WEFT_RECON_LIST_DEFAULT;
+	r->first = WEFT_RECON_FIRST;
 	r->frame_max = WEFT_RECON_FRAME_MAX;
 	if (opts != NULL) {
 		if (opts->buckets != 0)
@@ -137,9 +169,11 @@ weft_recon_init(struct weft_recon *r, const struct weft_recon_set *set,
 			r->list_max = opts->list_max;
 		if (opts->frame_max != 0)
 			r->frame_max = opts->frame_max;
+		if (opts->first != 0)
+			r->first = opts->first;
 	}
 	if (r->buckets < 2 || r->buckets > 64 || r->list_max < 1 ||
-	    r->list_max > WEFT_RECON_LIST_MAX ||
+	    r->list_max > LMAX || r->first < 2 || r->first > 128 ||
 	    r->frame_max < WEFT_RECON_FRAME_MIN ||
 	    r->frame_max > UINT32_MAX)
 		return WEFT_EUSAGE;
@@ -178,17 +212,43 @@ bound_cmp(const struct bound *a, const struct bound *b)
 	return (c > 0) - (c < 0);
 }
 
-/* The shortest bound b with a < b <= c, for items a < c. */
+static unsigned
+ctz64(uint64_t v)
+{
+	unsigned	k = 0;
+
+	while (k < 63 && (v & 1) == 0) {
+		v >>= 1;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * The shortest bound b with a < b <= c, for items a < c, written after a
+ * bound at prev_ts <= a.ts: when the timestamps differ, the ts in
+ * (a.ts, c.ts] whose delta from prev_ts has the most trailing zero bits,
+ * and no id prefix; else c.ts and the id prefix one byte longer than what
+ * a and c share.
+ */
 static void
 bound_between(const struct weft_recon_item *a,
-    const struct weft_recon_item *c, struct bound *b)
+    const struct weft_recon_item *c, uint64_t prev_ts, struct bound *b)
 {
-	size_t	p = 0;
+	uint64_t	lo, hi, x;
+	size_t		p = 0;
+	unsigned	k = 0;
 
 	bound_zero(b);
 	b->ts = c->ts;
-	if (a->ts != c->ts)
+	if (a->ts != c->ts) {
+		lo = a->ts - prev_ts;
+		hi = c->ts - prev_ts;
+		for (x = lo ^ hi; x > 1; x >>= 1)
+			k++;
+		b->ts = prev_ts + (hi >> k << k);
 		return;
+	}
 	while (p < IDB - 1 && a->id[p] == c->id[p])
 		p++;
 	b->len = (uint8_t)(p + 1);
@@ -208,8 +268,7 @@ rank_of(struct weft_recon *r, const struct bound *b, uint64_t *rank)
 }
 
 static int
-range_fp(struct weft_recon *r, uint64_t lo, uint64_t hi,
-    uint8_t fp[WEFT_RECON_FP_BYTES])
+range_fp(struct weft_recon *r, uint64_t lo, uint64_t hi, uint8_t fp[FPB])
 {
 	uint8_t	sum[IDB];
 	int	err;
@@ -227,7 +286,7 @@ range_fp(struct weft_recon *r, uint64_t lo, uint64_t hi,
 /* Collecting up to WEFT_RECON_LIST_MAX ids of a small range. */
 struct idvec {
 	size_t	n;
-	uint8_t	ids[WEFT_RECON_LIST_MAX][IDB];
+	uint8_t	ids[LMAX][IDB];
 };
 
 static int
@@ -235,7 +294,7 @@ idvec_add(void *arg, const uint8_t id[WEFT_RECON_ID_BYTES])
 {
 	struct idvec	*v = arg;
 
-	if (v->n == WEFT_RECON_LIST_MAX)
+	if (v->n == LMAX)
 		return WEFT_ECORRUPT;	/* the set gave more than it said */
 	memcpy(v->ids[v->n++], id, IDB);
 	return 0;
@@ -245,11 +304,22 @@ static int
 range_ids(struct weft_recon *r, uint64_t lo, uint64_t hi, struct idvec *v)
 {
 	v->n = 0;
-	if (hi - lo > WEFT_RECON_LIST_MAX)
+	if (hi - lo > LMAX)
 		return WEFT_ECORRUPT;
 	if (hi == lo)
 		return 0;
 	return r->set->ids(r->set_arg, lo, hi, idvec_add, v);
+}
+
+/* Whether one of n ids (stride bytes apart) starts with the len bytes p. */
+static bool
+has_prefix(const uint8_t *ids, size_t n, size_t stride, const uint8_t *p,
+    size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(ids + i * stride, p, len) == 0)
+			return true;
+	return false;
 }
 
 /* Building answers */
@@ -261,6 +331,7 @@ out_init(struct out *o, struct weft_recon *r)
 	weft_buf_init(&o->body, r->frame_max);
 	weft_buf_init(&o->tmp, r->frame_max);
 	o->n = 0;
+	o->ask = false;
 	o->prev_ts = 0;
 	bound_zero(&o->last);
 }
@@ -273,18 +344,45 @@ out_release(struct out *o)
 }
 
 static void
+put(struct grp *g, const void *p, size_t n)
+{
+	if (g->err == 0 && n > 0)
+		g->err = weft_buf_add(g->b, p, n);
+}
+
+static void
+put_varint(struct grp *g, uint64_t v)
+{
+	uint8_t	b[10];
+
+	put(g, b, varint_enc(b, v));
+}
+
+/*
+ * A range's bound and mode: varint(mode | len << 3 | e << 9), then for a
+ * finite bound varint(m) with ts - prev_ts = m << e, then len id bytes.
+ */
+static void
 range_head(struct grp *g, const struct bound *up, int mode)
 {
+	uint64_t	d, e = 0;
+
 	if (up->ts == WEFT_RECON_TS_INF) {
-		weft_pack_uint(&g->pk, 0);
+		put_varint(g, (uint64_t)mode | LEN_INF << 3);
 	} else {
-		weft_pack_uint(&g->pk, up->ts - g->prev_ts + 1);
+		d = up->ts - g->prev_ts;
+		if (d != 0)
+			e = ctz64(d);
+		put_varint(g, (uint64_t)mode | (uint64_t)up->len << 3 |
+		    e << 9);
+		put_varint(g, d >> e);
+		put(g, up->id, up->len);
 		g->prev_ts = up->ts;
 	}
-	weft_pack_bin(&g->pk, up->id, up->len);
-	weft_pack_uint(&g->pk, (uint64_t)mode);
 	g->last = *up;
 	g->n++;
+	if (mode == MODE_FP || mode == MODE_IDLIST)
+		g->ask = true;
 }
 
 /* Starts a group whose first range begins at lower (a SKIP fills a gap). */
@@ -292,14 +390,14 @@ static void
 grp_begin(struct out *o, struct grp *g, const struct bound *lower)
 {
 	weft_buf_reset(&o->tmp);
-	weft_pack_init(&g->pk, &o->tmp);
+	g->b = &o->tmp;
+	g->err = 0;
 	g->prev_ts = o->prev_ts;
 	g->last = o->last;
 	g->n = 0;
-	if (bound_cmp(&o->last, lower) != 0) {
+	g->ask = false;
+	if (bound_cmp(&o->last, lower) != 0)
 		range_head(g, lower, MODE_SKIP);
-		weft_pack_nil(&g->pk);
-	}
 }
 
 static int
@@ -307,17 +405,17 @@ grp_commit(struct out *o, struct grp *g, size_t reserve)
 {
 	int	err;
 
-	err = weft_pack_error(&g->pk);
-	if (err == WEFT_ETOOBIG)
+	if (g->err == WEFT_ETOOBIG)
 		return CUT;
-	if (err)
-		return err;
+	if (g->err)
+		return g->err;
 	if (o->body.len + o->tmp.len + reserve + HEAD_ROOM > o->r->frame_max)
 		return CUT;
 	err = weft_buf_add(&o->body, o->tmp.data, o->tmp.len);
 	if (err)
 		return err;
 	o->n += g->n;
+	o->ask = o->ask || g->ask;
 	o->prev_ts = g->prev_ts;
 	o->last = g->last;
 	return 0;
@@ -325,19 +423,19 @@ grp_commit(struct out *o, struct grp *g, size_t reserve)
 
 /*
  * Answers a range [lower, upper) holding our ranks [lo, hi) that differs
- * from the peer's: our ids when there are few, else fingerprints of
- * `buckets` sub-ranges of (nearly) equal counts.
+ * from the peer's: our id prefixes when there are few, else fingerprints
+ * of nb sub-ranges of (nearly) equal counts.
  */
 static int
 emit_split(struct out *o, const struct bound *lower, const struct bound *upper,
-    uint64_t lo, uint64_t hi, size_t reserve)
+    uint64_t lo, uint64_t hi, uint32_t buckets, size_t reserve)
 {
 	struct weft_recon	*r = o->r;
 	struct weft_recon_item	 a, c;
 	struct idvec		 v;
 	struct bound		 ub;
 	struct grp		 g;
-	uint8_t			 fp[WEFT_RECON_FP_BYTES];
+	uint8_t			 fp[FPB];
 	uint64_t		 m = hi - lo, nb, q, rem, s, e;
 	int			 err;
 
@@ -347,10 +445,12 @@ emit_split(struct out *o, const struct bound *lower, const struct bound *upper,
 		if (err)
 			return err;
 		range_head(&g, upper, MODE_IDLIST);
-		weft_pack_bin(&g.pk, v.ids, v.n * IDB);
+		put_varint(&g, v.n);
+		for (size_t i = 0; i < v.n; i++)
+			put(&g, v.ids[i], PFB);
 		return grp_commit(o, &g, reserve);
 	}
-	nb = m < r->buckets ? m : r->buckets;
+	nb = m < buckets ? m : buckets;
 	q = m / nb;
 	rem = m % nb;
 	s = lo;
@@ -364,13 +464,15 @@ emit_split(struct out *o, const struct bound *lower, const struct bound *upper,
 				err = r->set->item_at(r->set_arg, e, &c);
 			if (err)
 				return err;
-			bound_between(&a, &c, &ub);
+			if (weft_recon_item_cmp(&a, &c) >= 0)
+				return WEFT_ECORRUPT;
+			bound_between(&a, &c, g.prev_ts, &ub);
 		}
 		err = range_fp(r, s, e, fp);
 		if (err)
 			return err;
 		range_head(&g, &ub, MODE_FP);
-		weft_pack_bin(&g.pk, fp, sizeof(fp));
+		put(&g, fp, FPB);
 		s = e;
 	}
 	return grp_commit(o, &g, reserve);
@@ -385,9 +487,9 @@ out_finish(struct out *o, struct weft_buf *dst)
 	int			 err;
 
 	weft_pack_init(&pk, dst);
-	weft_pack_array(&pk, 1 + 4 * o->n);
+	weft_pack_array(&pk, 2);
 	weft_pack_uint(&pk, WEFT_RECON_VERSION);
-	weft_pack_raw(&pk, o->body.data, o->body.len);
+	weft_pack_bin(&pk, o->body.data, o->body.len);
 	err = weft_pack_error(&pk);
 	if (err)
 		return err;
@@ -411,7 +513,7 @@ weft_recon_initiate(struct weft_recon *r, struct weft_buf *out)
 	out_init(&o, r);
 	bound_zero(&lower);
 	bound_inf(&upper);
-	err = emit_split(&o, &lower, &upper, 0, n, 0);
+	err = emit_split(&o, &lower, &upper, 0, n, r->first, 0);
 	if (err == CUT)
 		err = WEFT_ETOOBIG;	/* cannot happen above the minimum */
 	if (err == 0)
@@ -423,14 +525,74 @@ weft_recon_initiate(struct weft_recon *r, struct weft_buf *out)
 /* Receiving */
 
 static int
-get_ids(const struct weft_obj *o, const uint8_t **p, size_t *n)
+rd_bytes(struct rd *d, size_t n, const uint8_t **p)
 {
-	size_t	len;
-
-	if (weft_obj_bin(o, p, &len) != 0 || len % IDB != 0 ||
-	    len / IDB > WEFT_RECON_LIST_MAX)
+	if (d->len - d->off < n)
 		return WEFT_EPROTO;
-	*n = len / IDB;
+	*p = d->p + d->off;
+	d->off += n;
+	return 0;
+}
+
+static int
+rd_varint(struct rd *d, uint64_t *v)
+{
+	uint8_t	b;
+
+	*v = 0;
+	for (int i = 0; i < 10; i++) {
+		if (d->off == d->len || *v > UINT64_MAX >> 7)
+			return WEFT_EPROTO;
+		b = d->p[d->off++];
+		*v = *v << 7 | (b & 0x7f);
+		if ((b & 0x80) == 0)
+			return 0;
+	}
+	return WEFT_EPROTO;
+}
+
+/* A count of at most WEFT_RECON_LIST_MAX items of size bytes, and them. */
+static int
+rd_list(struct rd *d, size_t size, const uint8_t **p, size_t *n)
+{
+	uint64_t	k;
+
+	if (rd_varint(d, &k) != 0 || k > LMAX)
+		return WEFT_EPROTO;
+	*n = (size_t)k;
+	return rd_bytes(d, *n * size, p);
+}
+
+/* Decodes a range's upper bound and mode; prev_ts is the last bound's. */
+static int
+rd_head(struct rd *d, uint64_t *prev_ts, struct bound *b, unsigned *mode)
+{
+	const uint8_t	*p;
+	uint64_t	 h, m, e, len;
+
+	if (rd_varint(d, &h) != 0 || h >= 1 << 15)
+		return WEFT_EPROTO;
+	*mode = h & 7;
+	len = h >> 3 & 63;
+	e = h >> 9;
+	bound_zero(b);
+	if (len == LEN_INF) {
+		if (e != 0)
+			return WEFT_EPROTO;
+		b->ts = WEFT_RECON_TS_INF;
+		return 0;
+	}
+	if (len > IDB || rd_varint(d, &m) != 0 || m > UINT64_MAX >> e)
+		return WEFT_EPROTO;
+	m <<= e;
+	if (m >= WEFT_RECON_TS_INF - *prev_ts)
+		return WEFT_EPROTO;
+	b->ts = *prev_ts + m;
+	*prev_ts = b->ts;
+	if (rd_bytes(d, len, &p) != 0)
+		return WEFT_EPROTO;
+	memcpy(b->id, p, len);
+	b->len = (uint8_t)len;
 	return 0;
 }
 
@@ -448,126 +610,195 @@ tell(struct weft_recon *r, enum weft_recon_diff kind, const uint8_t *ids,
 	return 0;
 }
 
-/* DIFF = [ids the sender has and we lack, ids we have and it lacks]. */
-static int
-on_diff(struct weft_recon *r, const struct weft_obj *payload)
-{
-	const uint8_t	*a, *b;
-	size_t		 na, nb;
-	int		 err;
+/* The payload of a DIFF: ids we lack, then prefixes of ids the peer lacks. */
+struct diff {
+	const uint8_t	*ids, *pfx;
+	size_t		 nids, npfx;
+};
 
-	if (weft_obj_type(payload) != WEFT_OBJ_ARRAY ||
-	    weft_obj_len(payload) != 2)
-		return WEFT_EPROTO;
-	err = get_ids(weft_obj_at(payload, 0), &a, &na);
-	if (err == 0)
-		err = get_ids(weft_obj_at(payload, 1), &b, &nb);
-	if (err)
-		return err;
-	err = tell(r, WEFT_RECON_NEED, a, na);
-	if (err == 0)
-		err = tell(r, WEFT_RECON_HAVE, b, nb);
-	return err;
-}
-
+/* The answer to a DIFF's prefixes: the full ids behind them, if still ours. */
 static int
-id_in(const uint8_t *ids, size_t n, const uint8_t *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (memcmp(ids + i * IDB, id, IDB) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-on_idlist(struct out *o, const struct bound *lower, const struct bound *upper,
-    uint64_t lo, uint64_t hi, const struct weft_obj *payload)
+on_diff(struct out *o, const struct bound *lower, const struct bound *upper,
+    uint64_t lo, uint64_t hi, const struct diff *df)
 {
 	struct weft_recon	*r = o->r;
 	struct idvec		 ours;
 	struct grp		 g;
-	const uint8_t		*theirs;
-	uint8_t			 have[WEFT_RECON_LIST_MAX][IDB];
-	uint8_t			 need[WEFT_RECON_LIST_MAX][IDB];
-	size_t			 k, nh = 0, nn = 0;
+	uint8_t			 give[LMAX][IDB];
+	size_t			 n = 0;
 	int			 err;
 
-	err = get_ids(payload, &theirs, &k);
-	if (err)
-		return err;
-	/* Too many of ours to list: narrow the range down instead. */
-	if (hi - lo > r->list_max)
-		return emit_split(o, lower, upper, lo, hi, TAIL_ROOM);
+	if (df->npfx == 0)
+		return 0;
+	/* The set grew past a list since: compare the range again. */
+	if (hi - lo > LMAX)
+		return emit_split(o, lower, upper, lo, hi, r->buckets,
+		    TAIL_ROOM);
 	err = range_ids(r, lo, hi, &ours);
 	if (err)
 		return err;
 	for (size_t i = 0; i < ours.n; i++)
-		if (!id_in(theirs, k, ours.ids[i]))
+		if (has_prefix(df->pfx, df->npfx, PFB, ours.ids[i], PFB))
+			memcpy(give[n++], ours.ids[i], IDB);
+	if (n == 0)
+		return 0;
+	grp_begin(o, &g, lower);
+	range_head(&g, upper, MODE_IDS);
+	put_varint(&g, n);
+	put(&g, give, n * IDB);
+	err = grp_commit(o, &g, TAIL_ROOM);
+	if (err == 0)
+		err = tell(r, WEFT_RECON_HAVE, give[0], n);
+	return err;
+}
+
+static int
+on_idlist(struct out *o, const struct bound *lower, const struct bound *upper,
+    uint64_t lo, uint64_t hi, const uint8_t *theirs, size_t k)
+{
+	struct weft_recon	*r = o->r;
+	struct idvec		 ours;
+	struct grp		 g;
+	uint8_t			 have[LMAX][IDB];
+	uint8_t			 need[LMAX][PFB];
+	size_t			 nh = 0, nn = 0;
+	int			 err;
+
+	/* Too many of ours to list: narrow the range down instead. */
+	if (hi - lo > r->list_max)
+		return emit_split(o, lower, upper, lo, hi, r->buckets,
+		    TAIL_ROOM);
+	err = range_ids(r, lo, hi, &ours);
+	if (err)
+		return err;
+	for (size_t i = 0; i < ours.n; i++)
+		if (!has_prefix(theirs, k, PFB, ours.ids[i], PFB))
 			memcpy(have[nh++], ours.ids[i], IDB);
 	for (size_t i = 0; i < k; i++) {
-		if (id_in(ours.ids[0], ours.n, theirs + i * IDB) ||
-		    id_in(need[0], nn, theirs + i * IDB))
+		if (has_prefix(ours.ids[0], ours.n, IDB, theirs + i * PFB,
+		    PFB) || has_prefix(need[0], nn, PFB, theirs + i * PFB,
+		    PFB))
 			continue;
-		memcpy(need[nn++], theirs + i * IDB, IDB);
+		memcpy(need[nn++], theirs + i * PFB, PFB);
 	}
 	if (nh == 0 && nn == 0)
 		return 0;
 	grp_begin(o, &g, lower);
 	range_head(&g, upper, MODE_DIFF);
-	weft_pack_array(&g.pk, 2);
-	weft_pack_bin(&g.pk, have, nh * IDB);
-	weft_pack_bin(&g.pk, need, nn * IDB);
+	put_varint(&g, nh);
+	put(&g, have, nh * IDB);
+	put_varint(&g, nn);
+	put(&g, need, nn * PFB);
+	if (nn > 0)
+		g.ask = true;
 	err = grp_commit(o, &g, TAIL_ROOM);
 	/* Learn only what the peer will learn too: after the commit. */
 	if (err == 0)
 		err = tell(r, WEFT_RECON_HAVE, have[0], nh);
-	if (err == 0)
-		err = tell(r, WEFT_RECON_NEED, need[0], nn);
 	return err;
 }
 
 static int
 on_fp(struct out *o, const struct bound *lower, const struct bound *upper,
-    uint64_t lo, uint64_t hi, const struct weft_obj *payload)
+    uint64_t lo, uint64_t hi, const uint8_t *theirs)
 {
-	uint8_t	theirs[WEFT_RECON_FP_BYTES], ours[WEFT_RECON_FP_BYTES];
+	uint8_t	ours[FPB];
 	int	err;
 
-	if (weft_obj_binn(payload, theirs, sizeof(theirs)) != 0)
-		return WEFT_EPROTO;
 	err = range_fp(o->r, lo, hi, ours);
 	if (err)
 		return err;
 	if (memcmp(theirs, ours, sizeof(ours)) == 0)
 		return 0;
-	return emit_split(o, lower, upper, lo, hi, TAIL_ROOM);
+	return emit_split(o, lower, upper, lo, hi, o->r->buckets, TAIL_ROOM);
 }
 
-/* Decodes the upper bound of range i; prev_ts is the previous bound's. */
-static int
-get_bound(const struct weft_obj *ots, const struct weft_obj *oid,
-    uint64_t *prev_ts, struct bound *b)
-{
-	const uint8_t	*p;
-	uint64_t	 code;
-	size_t		 len;
+/* One range of a message: its payload read, its answer appended to o. */
+struct range {
+	struct bound	 lower, upper;
+	unsigned	 mode;
+	const uint8_t	*p;	/* FP, IDLIST prefixes or IDS */
+	size_t		 n;
+	struct diff	 df;
+};
 
-	if (weft_obj_uint(ots, &code) != 0 ||
-	    weft_obj_bin(oid, &p, &len) != 0 || len > IDB)
+static int
+rd_range(struct rd *d, uint64_t *prev_ts, struct range *rg)
+{
+	int	err;
+
+	err = rd_head(d, prev_ts, &rg->upper, &rg->mode);
+	if (err)
+		return err;
+	if (bound_cmp(&rg->upper, &rg->lower) <= 0)
 		return WEFT_EPROTO;
-	bound_zero(b);
-	if (code == 0) {
-		if (len != 0)
-			return WEFT_EPROTO;
-		b->ts = WEFT_RECON_TS_INF;
+	switch (rg->mode) {
+	case MODE_SKIP:
 		return 0;
-	}
-	if (code - 1 >= WEFT_RECON_TS_INF - *prev_ts)
+	case MODE_FP:
+		return rd_bytes(d, FPB, &rg->p);
+	case MODE_IDLIST:
+		return rd_list(d, PFB, &rg->p, &rg->n);
+	case MODE_DIFF:
+		err = rd_list(d, IDB, &rg->df.ids, &rg->df.nids);
+		if (err == 0)
+			err = rd_list(d, PFB, &rg->df.pfx, &rg->df.npfx);
+		return err;
+	case MODE_IDS:
+		return rd_list(d, IDB, &rg->p, &rg->n);
+	default:
 		return WEFT_EPROTO;
-	b->ts = *prev_ts + (code - 1);
-	*prev_ts = b->ts;
-	memcpy(b->id, p, len);
-	b->len = (uint8_t)len;
+	}
+}
+
+/* Answers range rg; returns 0, CUT or an error. */
+static int
+answer(struct out *o, const struct range *rg)
+{
+	struct weft_recon	*r = o->r;
+	uint64_t		 lo, hi;
+	int			 err;
+
+	err = rank_of(r, &rg->lower, &lo);
+	if (err == 0)
+		err = rank_of(r, &rg->upper, &hi);
+	if (err == 0 && hi < lo)
+		err = WEFT_ECORRUPT;
+	if (err)
+		return err;
+	switch (rg->mode) {
+	case MODE_FP:
+		return on_fp(o, &rg->lower, &rg->upper, lo, hi, rg->p);
+	case MODE_IDLIST:
+		return on_idlist(o, &rg->lower, &rg->upper, lo, hi, rg->p,
+		    rg->n);
+	default:
+		return on_diff(o, &rg->lower, &rg->upper, lo, hi, &rg->df);
+	}
+}
+
+/* Checks a whole message before anything is recorded from it. */
+static int
+validate(const uint8_t *p, size_t len, bool *ask)
+{
+	struct range	rg;
+	struct rd	d = { p, len, 0 };
+	uint64_t	prev_ts = 0;
+	int		err;
+
+	*ask = false;
+	bound_zero(&rg.lower);
+	while (d.off < d.len) {
+		if (rg.lower.ts == WEFT_RECON_TS_INF)
+			return WEFT_EPROTO;	/* nothing after infinity */
+		err = rd_range(&d, &prev_ts, &rg);
+		if (err)
+			return err;
+		if (rg.mode == MODE_FP || rg.mode == MODE_IDLIST ||
+		    (rg.mode == MODE_DIFF && rg.df.npfx > 0))
+			*ask = true;
+		rg.lower = rg.upper;
+	}
 	return 0;
 }
 
@@ -575,14 +806,16 @@ int
 weft_recon_reconcile(struct weft_recon *r, const uint8_t *msg, size_t len,
     struct weft_buf *dst)
 {
-	const struct weft_obj	*root, *payload;
+	const struct weft_obj	*root;
 	struct weft_msg		 m;
-	struct bound		 lower, upper, cut_lower;
+	struct range		 rg;
+	struct bound		 cut_lower, upper;
+	struct rd		 d;
 	struct out		 o;
 	struct grp		 g;
-	uint64_t		 ver, mode, prev_ts = 0, lo, hi;
-	uint8_t			 fp[WEFT_RECON_FP_BYTES];
-	uint32_t		 alen, nr;
+	uint64_t		 ver, prev_ts = 0, lo, hi;
+	uint8_t			 fp[FPB];
+	bool			 ask;
 	int			 err, cut = 0;
 
 	if (r->done)
@@ -596,9 +829,9 @@ weft_recon_reconcile(struct weft_recon *r, const uint8_t *msg, size_t len,
 	r->bytes_in += len;
 	out_init(&o, r);
 	root = m.root;
-	alen = weft_obj_len(root);
-	if (weft_obj_type(root) != WEFT_OBJ_ARRAY || alen < 1 ||
-	    (alen - 1) % 4 != 0 || weft_obj_uint(weft_obj_at(root, 0), &ver)) {
+	if (weft_obj_type(root) != WEFT_OBJ_ARRAY ||
+	    weft_obj_len(root) != 2 ||
+	    weft_obj_uint(weft_obj_at(root, 0), &ver) != 0) {
 		err = WEFT_EPROTO;
 		goto out;
 	}
@@ -606,65 +839,40 @@ weft_recon_reconcile(struct weft_recon *r, const uint8_t *msg, size_t len,
 		err = WEFT_EVERSION;
 		goto out;
 	}
-	nr = (alen - 1) / 4;
-	if (nr == 0) {
-		/* The peer is done, and so are we. */
-		r->done = true;
+	if (weft_obj_bin(weft_obj_at(root, 1), &d.p, &d.len) != 0) {
+		err = WEFT_EPROTO;
 		goto out;
 	}
-
-	bound_zero(&lower);
-	for (uint32_t i = 0; i < nr; i++) {
-		err = get_bound(weft_obj_at(root, 1 + 4 * i),
-		    weft_obj_at(root, 2 + 4 * i), &prev_ts, &upper);
-		if (err == 0 && bound_cmp(&upper, &lower) <= 0)
-			err = WEFT_EPROTO;
-		if (err == 0 &&
-		    weft_obj_uint(weft_obj_at(root, 3 + 4 * i), &mode) != 0)
-			err = WEFT_EPROTO;
+	d.off = 0;
+	err = validate(d.p, d.len, &ask);
+	if (err)
+		goto out;
+	bound_zero(&rg.lower);
+	while (d.off < d.len) {
+		err = rd_range(&d, &prev_ts, &rg);
 		if (err)
 			goto out;
-		if (lower.ts == WEFT_RECON_TS_INF) {
-			err = WEFT_EPROTO;	/* nothing after infinity */
-			goto out;
-		}
-		payload = weft_obj_at(root, 4 + 4 * i);
-		if (cut || mode == MODE_SKIP || mode == MODE_DIFF) {
-			if (mode == MODE_SKIP &&
-			    weft_obj_type(payload) != WEFT_OBJ_NIL)
-				err = WEFT_EPROTO;
-			else if (mode == MODE_DIFF)
-				err = on_diff(r, payload);
-			else if (mode > MODE_DIFF)
-				err = WEFT_EPROTO;
-			if (err)
-				goto out;
-			lower = upper;
-			continue;
-		}
-		err = rank_of(r, &lower, &lo);
-		if (err == 0)
-			err = rank_of(r, &upper, &hi);
-		if (err == 0 && hi < lo)
-			err = WEFT_ECORRUPT;
-		if (err)
-			goto out;
-		if (mode == MODE_FP)
-			err = on_fp(&o, &lower, &upper, lo, hi, payload);
-		else if (mode == MODE_IDLIST)
-			err = on_idlist(&o, &lower, &upper, lo, hi, payload);
-		else
-			err = WEFT_EPROTO;
+		if (rg.mode == MODE_DIFF)
+			err = tell(r, WEFT_RECON_NEED, rg.df.ids, rg.df.nids);
+		else if (rg.mode == MODE_IDS)
+			err = tell(r, WEFT_RECON_NEED, rg.p, rg.n);
+		if (err == 0 && !cut && rg.mode != MODE_SKIP &&
+		    rg.mode != MODE_IDS)
+			err = answer(&o, &rg);
 		if (err == CUT) {
 			cut = 1;
-			cut_lower = lower;
+			cut_lower = rg.lower;
 			err = 0;
 		}
 		if (err)
 			goto out;
-		lower = upper;
+		rg.lower = rg.upper;
 	}
-
+	if (!ask) {
+		/* Nothing to answer: the peer's last message. */
+		r->done = true;
+		goto out;
+	}
 	if (cut) {
 		/* Everything from the cut on, as one fingerprint. */
 		bound_inf(&upper);
@@ -677,15 +885,18 @@ weft_recon_reconcile(struct weft_recon *r, const uint8_t *msg, size_t len,
 			goto out;
 		grp_begin(&o, &g, &cut_lower);
 		range_head(&g, &upper, MODE_FP);
-		weft_pack_bin(&g.pk, fp, sizeof(fp));
+		put(&g, fp, FPB);
 		err = grp_commit(&o, &g, 0);
 		if (err == CUT)
 			err = WEFT_ETOOBIG;	/* TAIL_ROOM was kept for it */
 		if (err)
 			goto out;
 	}
-	/* Nothing left to compare: say so, and finish. */
-	if (o.n == 0)
+	/*
+	 * Done when the answer asks nothing back: it is the last message
+	 * (an empty one says "all equal" to a peer that waits for it).
+	 */
+	if (!o.ask)
 		r->done = true;
 	err = out_finish(&o, dst);
 out:
@@ -693,7 +904,6 @@ out:
 	weft_msg_release(&m);
 	return err;
 }
-
 /* The in-memory set */
 
 static int

@@ -9,10 +9,10 @@
  * callbacks of struct weft_recon_set (ranks, items, id sums), so the same
  * code runs over an in-memory sorted array (struct weft_recon_vec, below)
  * and over the store's LMDB index. Each side feeds the other's message to
- * weft_recon_reconcile() and sends what comes out, until a side is done;
- * the side that finishes first sends a last, empty message so that the
- * other finishes too. Both sides learn their differences (the
- * weft_recon_diff_cb) as they are found.
+ * weft_recon_reconcile() and sends what comes out, until a side is done:
+ * a side is done once it sends or receives a message that asks nothing
+ * back (an empty one when all it was asked about matched). Both sides
+ * learn their differences (the weft_recon_diff_cb) as they are found.
  */
 #ifndef WEFT_RECON_H
 #define WEFT_RECON_H
@@ -23,10 +23,15 @@
 
 struct weft_buf;
 
-#define WEFT_RECON_VERSION	1
+#define WEFT_RECON_VERSION	2
 #define WEFT_RECON_ID_BYTES	32
-#define WEFT_RECON_FP_BYTES	16
-#define WEFT_RECON_LIST_MAX	64	/* ids in one IDLIST, by protocol */
+#define WEFT_RECON_FP_BYTES	8	/* fingerprint, see recon.md */
+#define WEFT_RECON_PREFIX_BYTES	8	/* id prefix in IDLIST and DIFF */
+#define WEFT_RECON_LIST_MAX	64	/* ids in one list, by protocol */
+/* Defaults of struct weft_recon_opts (docs/proto/recon.md, bench-recon). */
+#define WEFT_RECON_FIRST	32
+#define WEFT_RECON_BUCKETS	8
+#define WEFT_RECON_LIST_DEFAULT	8
 #define WEFT_RECON_FRAME_MIN	(8 * 1024)
 #define WEFT_RECON_FRAME_MAX	(64 * 1024)	/* default frame limit */
 #define WEFT_RECON_TS_INF	UINT64_MAX	/* reserved: no item has it */
@@ -75,10 +80,12 @@ enum weft_recon_diff {
 typedef int weft_recon_diff_cb(void *arg, enum weft_recon_diff kind,
     const uint8_t id[WEFT_RECON_ID_BYTES]);
 
+/* Zero fields take the defaults. */
 struct weft_recon_opts {
-	uint32_t	buckets;	/* 2..64, default 8 */
-	uint32_t	list_max;	/* 1..WEFT_RECON_LIST_MAX, default 8 */
-	size_t		frame_max;	/* WEFT_RECON_FRAME_MIN.., default 64 KiB */
+	uint32_t	buckets;	/* sub-ranges of a split: 2..64 */
+	uint32_t	list_max;	/* list ranges up to: 1..LIST_MAX */
+	size_t		frame_max;	/* WEFT_RECON_FRAME_MIN.., 64 KiB */
+	uint32_t	first;		/* ranges of the first message: 2..128 */
 };
 
 struct weft_recon {
@@ -88,6 +95,7 @@ struct weft_recon {
 	void				*cb_arg;
 	uint32_t			 buckets;
 	uint32_t			 list_max;
+	uint32_t			 first;
 	size_t				 frame_max;
 	bool				 done;
 	/* Statistics, for tests and logs. */
@@ -113,8 +121,9 @@ int	weft_recon_initiate(struct weft_recon *r, struct weft_buf *out);
  * Processes one message of the peer and appends the answer to out
  * (empty on entry). out->len == 0 afterwards means there is nothing to
  * send; weft_recon_done() says whether reconciliation is complete (it
- * also becomes true when the answer is the final empty message, which
- * must still be sent). Returns 0, WEFT_EPROTO (a malformed message, or
+ * also becomes true when out holds a last message, one that asks nothing
+ * back, which must still be sent: the peer finishes on it without
+ * answering). Returns 0, WEFT_EPROTO (a malformed message, or
  * one after completion), WEFT_ETOOBIG (over the frame limit),
  * WEFT_EVERSION, a callback's error or a buf error. The set may change
  * between calls; each call reads it once, consistently, if the set's
@@ -126,7 +135,7 @@ int	weft_recon_reconcile(struct weft_recon *r, const uint8_t *msg,
 bool	weft_recon_done(const struct weft_recon *r);
 
 /*
- * The fingerprint of a range: the first 16 bytes of SHA-256(sum || n),
+ * The fingerprint of a range: the first 8 bytes of SHA-256(sum || n),
  * sum being the 32-byte little-endian id sum and n the count as a
  * Negentropy varint (7 bits per byte, most significant group first, the
  * high bit set on every byte but the last).

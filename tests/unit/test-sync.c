@@ -1031,7 +1031,7 @@ static void
 msg_recon(struct weft_buf *out)
 {
 	struct weft_pack	pk;
-	static const uint8_t	m[] = { 0x91, 0x01 };
+	static const uint8_t	m[] = { 0x92, 0x02, 0xc4, 0x00 };
 
 	weft_buf_init(out, 4096);
 	weft_pack_init(&pk, out);
