@@ -26,7 +26,7 @@ now() { date +%s.%N; }
 # prints the maximum.
 sample_rss() {
 	local max=0 v
-	while [ ! -e "$T/stop" ]; do
+	while [ ! -e "$T/stop" ] && [ -d "/proc/$1" ]; do
 		v=$(awk '/^RssAnon:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
 		[ "${v:-0}" -gt "$max" ] && max=$v
 		sleep 0.02
