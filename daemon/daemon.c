@@ -30,6 +30,7 @@
 #include "log.h"
 #include "net.h"
 #include "store.h"
+#include "fetch.h"
 #include "sync.h"
 
 static int
@@ -134,6 +135,7 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	if (err)
 		return err;
 	weft_net_set_sync(d->net, d->sync);
+	weft_net_set_fetch(d->net, d->fetch);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
 	for (size_t i = 0; i < opts->npeers; i++) {
 		err = weft_net_connect(d->net, opts->peers[i]);
@@ -161,6 +163,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 {
 	struct weft_store_opts	 so;
 	struct weft_sync_io	 sio;
+	struct weft_fetch_io	 fio;
 	struct weft_sync_opts	 syo;
 	char			 dir[WEFT_DAEMON_PATH_MAX];
 	int			 err;
@@ -221,6 +224,14 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 			    "ignored");
 	}
 
+	/* File transfer too; it shares sync's timer in the net. */
+	weft_net_fetch_io(d, &fio);
+	err = weft_fetch_new(&d->fetch, d->store, &fio, NULL);
+	if (err) {
+		log_warnc(err, "cannot set up file transfer");
+		goto fail;
+	}
+
 	err = start_net(d, opts);
 	if (err)
 		goto fail;
@@ -279,6 +290,8 @@ weft_daemon_close(struct weft_daemon *d)
 	/* The loop ran dry: no sync job is in flight. */
 	weft_sync_free(d->sync);
 	d->sync = NULL;
+	weft_fetch_free(d->fetch);
+	d->fetch = NULL;
 	weft_store_close(d->store);
 	d->store = NULL;
 	weft_key_release(&d->author);

@@ -280,7 +280,7 @@ get_timer_cb(uv_timer_t *t)
 	if (c->closing)
 		return;
 	if (c->d->fetch != NULL) {
-		weft_fetch_stats(c->d->fetch, weft_daemon_now_ms(), &st);
+		weft_fetch_stats(c->d->fetch, now, &st);
 		stp = &st;
 		if (st.peers > 0)
 			g->peer_ms = now;
@@ -331,9 +331,11 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft__ctl_done(c);
 		return;
 	}
-	if (c->d->fetch != NULL)
-		weft_fetch_kick(c->d->fetch, weft_daemon_now_ms());
 	now = uv_now(c->d->loop);
+	if (c->d->fetch != NULL) {
+		weft_fetch_kick(c->d->fetch, now);
+		weft_net_sync_kick(c->d->net);	/* send the wants now */
+	}
 	g->start_ms = g->progress_ms = g->peer_ms = now;
 	g->start_have = g->have;
 	err = uv_timer_init(c->d->loop, &g->timer);

@@ -36,6 +36,7 @@
 #include "net.h"
 #include "peer.h"
 #include "session.h"
+#include "fetch.h"
 #include "sync.h"
 
 struct wreq {
@@ -167,6 +168,11 @@ peer_close_cb(uv_handle_t *h)
 	if (p->sync_up && n->sync != NULL) {
 		p->sync_up = false;
 		weft_sync_peer_down(n->sync, p->id);
+		sync_kick(n);
+	}
+	if (p->fetch_up && n->fetch != NULL) {
+		p->fetch_up = false;
+		weft_fetch_peer_down(n->fetch, p->id);
 		sync_kick(n);
 	}
 	peer_unref(p);
@@ -416,6 +422,30 @@ is_sync_ch(const struct weft_peer *p, uint16_t ch)
 	return ch != 0 && (ch == p->sync_in || ch == p->sync_out);
 }
 
+/* The same for fetch's "files" channels. */
+static int
+fetch_msg(struct weft_peer *p, struct weft_mux *mux,
+    const struct weft_mux_ev *ev)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	err = weft_fetch_on_msg(n->fetch, p->id, ev->ch, ev->data, ev->len,
+	    uv_now(n->loop));
+	n->sync_kick = true;
+	if (err) {
+		weft__net_close(p, err, "bad files message");
+		return 0;
+	}
+	return weft_mux_consumed(mux, ev->ch, ev->len);
+}
+
+static bool
+is_fetch_ch(const struct weft_peer *p, uint16_t ch)
+{
+	return ch != 0 && (ch == p->fetch_in || ch == p->fetch_out);
+}
+
 /*
  * The application side of the channels: replication ("sync", handed to
  * n->sync) and the "bench" sink, whose messages are counted and thrown
@@ -438,6 +468,12 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 			n->sync_kick = true;
 			return 0;
 		}
+		if (n->fetch != NULL && p->fetch_up && weft_fetch_on_open(
+		    n->fetch, p->id, ev->ch, (const char *)ev->data) == 0) {
+			p->fetch_in = ev->ch;
+			n->sync_kick = true;
+			return 0;
+		}
 		if (strcmp((const char *)ev->data, "bench") == 0) {
 			for (i = 0; i < WEFT_PEER_SINKS; i++)
 				if (p->sinks[i] == 0)
@@ -451,6 +487,8 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 	case WEFT_MUX_EV_MSG:
 		if (p->sync_up && is_sync_ch(p, ev->ch))
 			return sync_msg(p, mux, ev);
+		if (p->fetch_up && is_fetch_ch(p, ev->ch))
+			return fetch_msg(p, mux, ev);
 		/* The window comes back as the message is taken. */
 		return weft_mux_consumed(mux, ev->ch, ev->len);
 	case WEFT_MUX_EV_END:
@@ -461,6 +499,14 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 				p->sync_in = 0;
 			if (ev->ch == p->sync_out)
 				p->sync_out = 0;
+		}
+		if (p->fetch_up && is_fetch_ch(p, ev->ch)) {
+			weft_fetch_on_end(n->fetch, p->id, ev->ch);
+			n->sync_kick = true;
+			if (ev->ch == p->fetch_in)
+				p->fetch_in = 0;
+			if (ev->ch == p->fetch_out)
+				p->fetch_out = 0;
 		}
 		i = sink_find(p, ev->ch);
 		if (i >= 0)
@@ -510,6 +556,11 @@ peer_opened(struct weft_peer *p)
 		p->sync_up = true;
 		weft_sync_peer_up(n->sync, p->id, p->node,
 		    weft_session_hello(&p->sess), uv_now(n->loop));
+		n->sync_kick = true;
+	}
+	if (n->fetch != NULL && !p->closing && !p->draining) {
+		p->fetch_up = true;
+		weft_fetch_peer_up(n->fetch, p->id, p->node, uv_now(n->loop));
 		n->sync_kick = true;
 	}
 	return !p->closing && !p->draining;
@@ -1023,14 +1074,20 @@ static void
 sync_kick(struct weft_net *n)
 {
 	struct weft_peer	*p, *tmp;
-	uint64_t		 now, dl;
+	uint64_t		 now, dl = UINT64_MAX, fdl;
 
-	if (n->sync == NULL || n->stopping) {
+	if ((n->sync == NULL && n->fetch == NULL) || n->stopping) {
 		n->sync_kick = false;
 		return;
 	}
 	now = uv_now(n->loop);
-	dl = weft_sync_tick(n->sync, now);
+	if (n->sync != NULL)
+		dl = weft_sync_tick(n->sync, now);
+	if (n->fetch != NULL) {
+		fdl = weft_fetch_tick(n->fetch, now);
+		if (fdl < dl)
+			dl = fdl;
+	}
 	for (p = TAILQ_FIRST(&n->peers.all); p != NULL; p = tmp) {
 		tmp = TAILQ_NEXT(p, entry);
 		if (p->open && !p->closing && !p->draining)
@@ -1184,6 +1241,65 @@ sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
 		return err;
 	}
 	return 0;
+}
+
+/* Files: struct weft_fetch_io, as sync's but for the "files" channels. */
+
+static int
+fio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+	int			 err;
+
+	mux = sync_peer(arg, peer, &p);
+	if (mux == NULL)
+		return WEFT_ENOTFOUND;
+	err = weft_mux_open(mux, purpose, 0, ch);
+	if (err == 0) {
+		p->fetch_out = *ch;
+		p->net->sync_kick = true;
+	}
+	return err;
+}
+
+static void
+fio_close(void *arg, uint64_t peer, int err, const char *reason)
+{
+	struct weft_daemon	*d = arg;
+	struct weft_peer	*p;
+	char			 why[96];
+
+	if (d->net == NULL)
+		return;
+	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
+		if (p->id != peer)
+			continue;
+		if (p->closing)
+			return;
+		snprintf(why, sizeof(why), "%s", reason != NULL ? reason :
+		    "files: misbehaved");
+		weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
+		return;
+	}
+}
+
+void
+weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	io->arg = d;
+	io->open = fio_open;
+	io->send = sio_send;
+	io->close = fio_close;
+	io->work = sio_work;
+	io->queued = sio_queued;
+}
+
+void
+weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f)
+{
+	n->fetch = f;
 }
 
 void

@@ -28,6 +28,8 @@ struct weft_daemon;
 struct weft_keypair;
 struct weft_sync;
 struct weft_sync_io;
+struct weft_fetch;
+struct weft_fetch_io;
 
 #define WEFT_NET_IN_MAX		128	/* inbound connections, any state */
 #define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
@@ -93,6 +95,7 @@ struct weft_net {
 	struct weft_sync	*sync;		/* borrowed; NULL: no replication */
 	uv_timer_t		 sync_timer;	/* weft_sync_tick()'s deadline */
 	bool			 sync_kick;	/* kick once the input is handled */
+	struct weft_fetch	*fetch;		/* borrowed; NULL: no files */
 };
 
 void	weft_net_limits_default(struct weft_net_limits *l);
@@ -169,6 +172,15 @@ void	weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io);
  * published record). A stopped or NULL net is a no-op.
  */
 void	weft_net_sync_kick(struct weft_net *n);
+
+/*
+ * File transfer, alongside sync and in the same way: peers that open are
+ * announced to f, "files" channels are routed to it, its timers run with
+ * sync's (weft_net_sync_kick() runs both), and weft_net_fetch_io() fills
+ * its io for weft_fetch_new(). Call set right after weft_net_start().
+ */
+void	weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f);
+void	weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io);
 
 /*
  * Closes the connection: with a reason (a session that can still speak),

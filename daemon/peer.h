@@ -65,6 +65,9 @@ struct weft_peer {
 	bool			 sync_up;	/* announced to sync */
 	uint16_t		 sync_out;	/* sync's channel to the peer */
 	uint16_t		 sync_in;	/* the peer's sync channel */
+	bool			 fetch_up;	/* announced to fetch */
+	uint16_t		 fetch_out;	/* fetch's channel to the peer */
+	uint16_t		 fetch_in;	/* the peer's files channel */
 };
 
 TAILQ_HEAD(weft_peer_list, weft_peer);

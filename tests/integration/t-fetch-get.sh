@@ -1,0 +1,39 @@
+#!/bin/bash
+# Files between real weftd on 127.0.0.1: a publishes a design of several
+# files (one of several MiB, one empty, one in a subdirectory); b, which
+# is connected to a, gets the record by sync and then `weft get` fetches
+# the missing chunks from a and writes byte-identical files. A second get
+# on b needs no peer: a is stopped first.
+. "$(dirname "$0")/lib.sh"
+
+export WEFT_BACKOFF_MIN_MS=100 WEFT_BACKOFF_MAX_MS=1000
+
+start_node a --listen 127.0.0.1:0
+pid_a=$NODE_PID
+start_node b --listen 127.0.0.1:0
+addr_a=$(w a --json status | json 'j["address"]' /dev/stdin)
+
+mkdir -p "$T/src/sub"
+head -c 5000000 /dev/urandom >"$T/src/big.bin"
+echo hello >"$T/src/sub/small.txt"
+: >"$T/src/empty"
+w a --json publish --title "Fetch me" "$T/src" >"$T/pub.json" ||
+    fail "publish failed"
+design=$(json 'j["design"]' "$T/pub.json")
+
+# Without a peer b knows nothing of the design.
+expect_code 3 w b get "$design" -o "$T/none"
+
+expect_code 0 w b connect "$addr_a"
+wait_for 20 w b show "$design" || fail "b did not get the record"
+expect_code 0 w b get --timeout 20 "$design" -o "$T/got"
+for f in big.bin sub/small.txt empty; do
+	cmp "$T/src/$f" "$T/got/$f" || fail "$f differs"
+done
+
+# The chunks are b's now.
+stop_node "$pid_a"
+expect_code 0 w b get "$design" -o "$T/again"
+cmp "$T/src/big.bin" "$T/again/big.bin" || fail "second get differs"
+w b verify >/dev/null || fail "b's store does not verify"
+echo ok
