@@ -36,6 +36,8 @@ usage(FILE *f)
 	    "  WEFT_BACKOFF_MAX_MS        longest redial delay (300000)\n"
 	    "  WEFT_MAX_INBOUND           inbound connections (128)\n"
 	    "  WEFT_MAX_OUTBOUND          outbound connections (32)\n"
+	    "  WEFT_OUT_TARGET            dial learnt peers while fewer "
+	    "outbound (8)\n"
 	    "  WEFT_SENDQ_MAX             bytes queued per peer (8388608)\n");
 }
 
@@ -63,6 +65,7 @@ static int
 env_limits(struct weft_net_limits *l)
 {
 	uint64_t	in = l->in_max, out = l->out_max, q = l->sendq_max;
+	uint64_t	target = l->out_target;
 
 	if (env_u64("WEFT_HANDSHAKE_TIMEOUT_MS", &l->session.handshake_ms) ||
 	    env_u64("WEFT_PING_INTERVAL_MS", &l->session.ping_ms) ||
@@ -71,9 +74,11 @@ env_limits(struct weft_net_limits *l)
 	    env_u64("WEFT_BACKOFF_MAX_MS", &l->backoff_max_ms) ||
 	    env_u64("WEFT_MAX_INBOUND", &in) ||
 	    env_u64("WEFT_MAX_OUTBOUND", &out) ||
+	    env_u64("WEFT_OUT_TARGET", &target) ||
 	    env_u64("WEFT_SENDQ_MAX", &q))
 		return -1;
-	if (in > 65536 || out > 65536 || q > SIZE_MAX / 2 ||
+	if (in > 65536 || out > 65536 || target > 65536 ||
+	    q > SIZE_MAX / 2 ||
 	    l->backoff_min_ms == 0 || l->backoff_max_ms <
 	    l->backoff_min_ms) {
 		fprintf(stderr, "weftd: network limits out of range\n");
@@ -81,6 +86,7 @@ env_limits(struct weft_net_limits *l)
 	}
 	l->in_max = (unsigned)in;
 	l->out_max = (unsigned)out;
+	l->out_target = (unsigned)target;
 	l->sendq_max = (size_t)q;
 	return 0;
 }

@@ -52,6 +52,8 @@ static const uint8_t	zeros[WEFT_NET_PUSH_MSG];
 static void	peer_unref(struct weft_peer *);
 static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
+static void	addrs_send(struct weft_peer *);
+static void	dial(struct weft_net *, struct weft_dial *);
 static void	sync_kick(struct weft_net *);
 
 void
@@ -65,6 +67,7 @@ weft_net_limits_default(struct weft_net_limits *l)
 	l->backoff_max_ms = WEFT_NET_BACKOFF_MAX_MS;
 	l->in_max = WEFT_NET_IN_MAX;
 	l->out_max = WEFT_NET_OUT_MAX;
+	l->out_target = WEFT_NET_OUT_TARGET;
 	l->sendq_max = WEFT_NET_SENDQ_MAX;
 }
 
@@ -193,11 +196,24 @@ static void
 dial_done(struct weft_net *n, struct weft_peer *p, int err)
 {
 	struct weft_dial	*d = p->dial;
+	struct weft_addr	*e;
 
 	if (d == NULL)
 		return;
 	d->conn = NULL;
 	p->dial = NULL;
+	if (d->learned) {
+		/* Verified by the handshake with d->node, or not. */
+		if (p->was_open || err != 0) {
+			weft_addrbook_done(&n->book, d->node, p->was_open,
+			    uv_now(n->loop));
+		} else if ((e = weft_addrbook_find(&n->book, d->node))) {
+			e->dialing = false;	/* lost a duplicate race */
+			e->next_ms = uv_now(n->loop) + WEFT_ADDR_RETRY_MS;
+		}
+		free(d);
+		return;
+	}
 	if (p->was_open) {
 		d->attempts = 0;
 		d->last_err = 0;
@@ -389,6 +405,166 @@ weft__net_flush(struct weft_peer *p)
 	}
 }
 
+/* Peer addresses (docs/proto/transport.md, "Peer addresses") */
+
+static void
+addrs_take(void *arg, const uint8_t node[32], const char *addr)
+{
+	struct weft_peer	*p = arg;
+	struct weft_net		*n = p->net;
+
+	/* At most WEFT_ADDRS_PER_PEER entries from one connection. */
+	if (p->addrs_got >= WEFT_ADDRS_PER_PEER)
+		return;
+	p->addrs_got++;
+	(void)weft_addrbook_add(&n->book, node, addr, uv_now(n->loop));
+}
+
+static int
+addrs_msg(struct weft_peer *p, struct weft_mux *mux,
+    const struct weft_mux_ev *ev)
+{
+	int	err;
+
+	err = weft_addrs_decode(ev->data, ev->len, addrs_take, p);
+	if (err == WEFT_EPROTO) {
+		weft__net_close(p, err, "bad addrs message");
+		return 0;
+	}
+	return weft_mux_consumed(mux, ev->ch, ev->len);
+}
+
+/* The host part of "HOST:PORT" or "[HOST]:PORT", in out. */
+static void
+addr_host(const char *a, char *out, size_t outsz)
+{
+	const char	*end;
+
+	if (a[0] == '[' && (end = strchr(a, ']')) != NULL)
+		snprintf(out, outsz, "%.*s", (int)(end - a + 1), a);
+	else if ((end = strrchr(a, ':')) != NULL)
+		snprintf(out, outsz, "%.*s", (int)(end - a), a);
+	else
+		snprintf(out, outsz, "%s", a);
+}
+
+/*
+ * Where p can be dialled, as far as we know: the address we dialled it
+ * at (the handshake proved it), or the listen address of its HELLO when
+ * it is on the host it connected from. Returns false when unknown.
+ */
+static bool
+addrs_of(const struct weft_peer *p, char out[WEFT_ADDR_STR_MAX])
+{
+	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
+	char				 seen[WEFT_NET_ADDR_MAX];
+	char				 said[WEFT_NET_ADDR_MAX];
+
+	if (p->dir == WEFT_PEER_OUT)
+		return weft_addr_check(p->addr, strlen(p->addr), out) == 0;
+	if (h == NULL || h->listen[0] == '\0' ||
+	    weft_addr_check(h->listen, strlen(h->listen), out) != 0)
+		return false;
+	addr_host(p->addr, seen, sizeof(seen));
+	addr_host(out, said, sizeof(said));
+	return strcmp(seen, said) == 0;
+}
+
+/*
+ * Once a connection opens, tells the peer where up to WEFT_ADDRS_MAX of
+ * our other peers listen (open connections first, then verified entries
+ * of the book), and notes the peer's own listen address as a candidate.
+ */
+static void
+addrs_send(struct weft_peer *p)
+{
+	struct weft_net		*n = p->net;
+	struct weft_mux		*mux = weft_session_mux(&p->sess);
+	struct weft_addr_ref	 v[WEFT_ADDRS_MAX];
+	char			 a[WEFT_ADDRS_MAX][WEFT_ADDR_STR_MAX];
+	struct weft_peer	*q;
+	struct weft_buf		 b;
+	size_t			 k = 0;
+	int			 err;
+
+	if (mux == NULL)
+		return;
+	if (p->dir == WEFT_PEER_IN && addrs_of(p, a[0]))
+		(void)weft_addrbook_add(&n->book, p->node, a[0],
+		    uv_now(n->loop));
+	TAILQ_FOREACH(q, &n->peers.all, entry) {
+		if (k == WEFT_ADDRS_MAX)
+			break;
+		if (q == p || !q->open || q->closing || q->draining ||
+		    !addrs_of(q, a[k]))
+			continue;
+		v[k].node = q->node;
+		v[k].addr = a[k];
+		k++;
+	}
+	for (size_t i = 0; i < n->book.n && k < WEFT_ADDRS_MAX; i++) {
+		const struct weft_addr *e = &n->book.v[i];
+
+		if (!e->verified || memcmp(e->node, p->node, 32) == 0 ||
+		    weft_peers_find(&n->peers, e->node) != NULL)
+			continue;
+		v[k].node = e->node;
+		v[k].addr = e->addr;
+		k++;
+	}
+	if (k == 0)
+		return;
+	weft_buf_init(&b, WEFT_ADDRS_MSG_MAX);
+	err = weft_mux_open(mux, WEFT_ADDRS_PURPOSE, 0, &p->addrs_out);
+	if (err == 0)
+		err = weft_addrs_encode(&b, v, k);
+	if (err == 0)
+		err = weft_mux_send(mux, p->addrs_out, b.data, b.len);
+	weft_buf_release(&b);
+	if (err)
+		log_info("peer: cannot send addresses: %s", weft_strerror(err));
+}
+
+static bool
+discover_skip(void *arg, const uint8_t *node)
+{
+	struct weft_net	*n = arg;
+
+	return weft_peers_find(&n->peers, node) != NULL ||
+	    weft_net_dial_find(n, node) != NULL;
+}
+
+/*
+ * Under the outbound target, dials one learnt address a second. The
+ * dial is kept only for that attempt: dial_done() tells the book how it
+ * went, and only a handshake with the expected node verifies it.
+ */
+static void
+discover(struct weft_net *n, uint64_t now)
+{
+	struct weft_addr	*e;
+	struct weft_dial	*d;
+
+	if (n->limits.out_target == 0 || n->stopping ||
+	    now < n->next_discover_ms ||
+	    n->peers.nout >= n->limits.out_target ||
+	    n->peers.nout >= n->limits.out_max)
+		return;
+	n->next_discover_ms = now + WEFT_NET_DISCOVER_MS;
+	e = weft_addrbook_pick(&n->book, now, discover_skip, n);
+	if (e == NULL)
+		return;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL || sockaddr_parse(e->addr, &d->sa, d->addr) != 0) {
+		free(d);
+		weft_addrbook_done(&n->book, e->node, false, now);
+		return;
+	}
+	memcpy(d->node, e->node, 32);
+	d->learned = true;
+	dial(n, d);
+}
+
 static int
 sink_find(struct weft_peer *p, uint16_t ch)
 {
@@ -474,6 +650,11 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 			n->sync_kick = true;
 			return 0;
 		}
+		if (strcmp((const char *)ev->data, WEFT_ADDRS_PURPOSE) == 0 &&
+		    p->addrs_in == 0) {
+			p->addrs_in = ev->ch;
+			return 0;
+		}
 		if (strcmp((const char *)ev->data, "bench") == 0) {
 			for (i = 0; i < WEFT_PEER_SINKS; i++)
 				if (p->sinks[i] == 0)
@@ -489,6 +670,8 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 			return sync_msg(p, mux, ev);
 		if (p->fetch_up && is_fetch_ch(p, ev->ch))
 			return fetch_msg(p, mux, ev);
+		if (ev->ch == p->addrs_in || ev->ch == p->addrs_out)
+			return addrs_msg(p, mux, ev);
 		/* The window comes back as the message is taken. */
 		return weft_mux_consumed(mux, ev->ch, ev->len);
 	case WEFT_MUX_EV_END:
@@ -508,6 +691,10 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 			if (ev->ch == p->fetch_out)
 				p->fetch_out = 0;
 		}
+		if (ev->ch == p->addrs_in)
+			p->addrs_in = 0;
+		if (ev->ch == p->addrs_out)
+			p->addrs_out = 0;
 		i = sink_find(p, ev->ch);
 		if (i >= 0)
 			p->sinks[i] = 0;
@@ -551,6 +738,7 @@ peer_opened(struct weft_peer *p)
 	weft_peer_name(p, name);
 	log_info("peer %s: connected (%s, %s)", name,
 	    p->dir == WEFT_PEER_OUT ? "outbound" : "inbound", p->addr);
+	addrs_send(p);
 	if (n->sync != NULL) {
 		/* The session checked that HELLO's node is the proven key. */
 		p->sync_up = true;
@@ -830,6 +1018,11 @@ dial(struct weft_net *n, struct weft_dial *d)
 
 	d->next_ms = UINT64_MAX;
 	p = peer_new(n, WEFT_PEER_OUT, d->node);
+	if (p == NULL && d->learned) {
+		weft_addrbook_done(&n->book, d->node, false, uv_now(n->loop));
+		free(d);
+		return;
+	}
 	if (p == NULL) {
 		d->last_err = -ENOMEM;
 		d->attempts++;
@@ -891,6 +1084,7 @@ tick_cb(uv_timer_t *t)
 			continue;
 		dial(n, d);
 	}
+	discover(n, now);
 }
 
 /* Start and stop */
@@ -906,6 +1100,7 @@ net_unref(struct weft_net *n)
 		TAILQ_REMOVE(&n->dials, d, entry);
 		free(d);
 	}
+	weft_addrbook_release(&n->book);
 	sodium_memzero(n->netkey, sizeof(n->netkey));
 	free(n);
 }
@@ -935,6 +1130,10 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	n->limits = *limits;
 	weft_peers_init(&n->peers);
 	TAILQ_INIT(&n->dials);
+	if (weft_addrbook_init(&n->book, node->pk, WEFT_ADDRBOOK_MAX) != 0) {
+		free(n);
+		return -ENOMEM;
+	}
 
 	uv_timer_init(loop, &n->tick);
 	n->tick.data = n;

@@ -21,6 +21,7 @@
 
 #include <uv.h>
 
+#include "addrbook.h"
 #include "peer.h"
 #include "session.h"
 
@@ -33,6 +34,9 @@ struct weft_fetch_io;
 
 #define WEFT_NET_IN_MAX		128	/* inbound connections, any state */
 #define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
+/* Dial learnt addresses while fewer outbound connections (0: never). */
+#define WEFT_NET_OUT_TARGET	8
+#define WEFT_NET_DISCOVER_MS	1000	/* one learnt dial at most this often */
 #define WEFT_NET_DIALS_MAX	256	/* peers we keep dialling */
 #define WEFT_NET_HANDSHAKE_MS	10000
 #define WEFT_NET_PING_MS	15000
@@ -58,6 +62,7 @@ struct weft_net_limits {
 	uint64_t	backoff_max_ms;
 	unsigned	in_max;
 	unsigned	out_max;
+	unsigned	out_target;	/* WEFT_NET_OUT_TARGET */
 	size_t		sendq_max;
 };
 
@@ -71,6 +76,7 @@ struct weft_dial {
 	uint64_t		 next_ms;	/* loop time of the next dial */
 	struct weft_peer	*conn;		/* our connection in progress */
 	int			 last_err;	/* of the last failed attempt */
+	bool			 learned;	/* from the address book, once */
 };
 
 TAILQ_HEAD(weft_dials, weft_dial);
@@ -90,6 +96,8 @@ struct weft_net {
 	unsigned		 handles;	/* open handles, net freed at 0 */
 	uint64_t		 next_id;	/* of the next connection */
 	bool			 stopping;
+	struct weft_addrbook	 book;		/* learnt peer addresses */
+	uint64_t		 next_discover_ms;
 	bool			 rbuf_busy;
 	uint8_t			 rbuf[WEFT_NET_READ_MAX];
 	struct weft_sync	*sync;		/* borrowed; NULL: no replication */

@@ -62,6 +62,9 @@ struct weft_peer {
 	bool			 draining;	/* goodbye queued, then close */
 	bool			 closing;	/* uv_close called */
 	bool			 was_open;
+	uint16_t		 addrs_out;	/* our "addrs" channel */
+	uint16_t		 addrs_in;	/* the peer's */
+	uint32_t		 addrs_got;	/* entries taken from it */
 	bool			 sync_up;	/* announced to sync */
 	uint16_t		 sync_out;	/* sync's channel to the peer */
 	uint16_t		 sync_in;	/* the peer's sync channel */
