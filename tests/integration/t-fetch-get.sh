@@ -3,7 +3,8 @@
 # files (one of several MiB, one empty, one in a subdirectory); b, which
 # is connected to a, gets the record by sync and then `weft get` fetches
 # the missing chunks from a and writes byte-identical files. A second get
-# on b needs no peer: a is stopped first.
+# on b needs no peer: a is stopped first. A get of files no connected
+# peer has fails with exit 3 after 5 s and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 
 export WEFT_BACKOFF_MIN_MS=100 WEFT_BACKOFF_MAX_MS=1000
@@ -31,8 +32,18 @@ for f in big.bin sub/small.txt empty; do
 	cmp "$T/src/$f" "$T/got/$f" || fail "$f differs"
 done
 
+# A second design reaches b as a record only, then a goes away.
+mkdir -p "$T/src2"
+head -c 300000 /dev/urandom >"$T/src2/other.bin"
+design2=$(w a --json publish --title "Gone" "$T/src2" |
+    json 'j["design"]' /dev/stdin) || fail "publish 2 failed"
+wait_for 20 w b show "$design2" || fail "b did not get record 2"
+
 # The chunks are b's now.
 stop_node "$pid_a"
+expect_code 3 w b get "$design2" -o "$T/gone"
+grep -q "no connected peer" "$T/err" || fail "no-peer error: $(cat "$T/err")"
+[ ! -e "$T/gone" ] || fail "a failed get left '$T/gone'"
 expect_code 0 w b get "$design" -o "$T/again"
 cmp "$T/src/big.bin" "$T/again/big.bin" || fail "second get differs"
 w b verify >/dev/null || fail "b's store does not verify"
