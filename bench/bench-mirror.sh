@@ -1,0 +1,194 @@
+#!/bin/bash
+# Mirror benchmark: DESIGNS designs (default 1,000) with MIB MiB of random
+# files in total (default 200) published on node A; a fresh node B runs
+# `weft mirror --all`, connects to A, and is timed until it holds every
+# record and file. In the same run the same files are copied over
+# loopback by rsync over ssh (a throwaway sshd on 127.0.0.1) and by
+# Syncthing (two throwaway instances on 127.0.0.1, no discovery, no
+# relays). Nothing listens on or dials anything but 127.0.0.1.
+# Target (issue 4): weft >= 2.5x rsync/ssh and >= 3x Syncthing.
+#
+# usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
+# the temporary directory for inspection)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+designs=${2:-1000}
+mib=${3:-200}
+weft=$build/weft
+weftd=$build/weftd
+T=$(mktemp -d "${TMPDIR:-/var/tmp}/weft-mirror.XXXXXX")
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+now() { date +%s.%N; }
+die() { echo "bench-mirror: $*" >&2; exit 1; }
+json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_until() {	# SECONDS CMD...: polls every 50 ms
+	local end
+	end=$(python3 -c "import time; print(time.time() + $1)")
+	shift
+	until "$@" >/dev/null 2>&1; do
+		python3 -c "import time,sys; sys.exit(time.time() > $end)" ||
+		    return 1
+		sleep 0.05
+	done
+}
+
+need=""
+command -v rsync >/dev/null || need="$need rsync"
+[ -x /usr/sbin/sshd ] || need="$need openssh-server"
+command -v syncthing >/dev/null || need="$need syncthing"
+if [ -n "$need" ]; then
+	echo "installing$need"
+	apt-get install -y $need >/dev/null
+fi
+
+# ---- the files: DESIGNS folders of 1-3 random files, MIB MiB in all ----
+echo "generating $designs designs, $mib MiB"
+python3 - "$T/src" "$designs" "$mib" <<'PY'
+import os, random, sys
+root, n, mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+total = mib << 20
+rng = random.Random(4)
+sizes = [rng.randint(1, 3) for _ in range(n)]
+weights = [[rng.random() + 0.1 for _ in range(k)] for k in sizes]
+s = sum(sum(w) for w in weights)
+left = total
+for i, ws in enumerate(weights):
+    d = os.path.join(root, "d%04d" % i)
+    os.makedirs(d)
+    for f, w in enumerate(ws):
+        size = int(total * w / s) if left > 0 else 0
+        if i == n - 1 and f == len(ws) - 1:
+            size = left
+        size = min(size, left)
+        left -= size
+        with open(os.path.join(d, "part-%d.stl" % f), "wb") as fh:
+            fh.write(os.urandom(size))
+PY
+bytes=$(find "$T/src" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+sync
+
+# ---- weft ----
+start() {	# NAME
+	"$weftd" --home "$T/$1" --listen 127.0.0.1:0 >>"$T/$1.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_until 20 "$weft" --home "$T/$1" status || die "weftd $1 did not start"
+}
+start a
+echo "publishing on A"
+for d in "$T"/src/d*; do
+	"$weft" --home "$T/a" -q publish --title "$(basename "$d")" "$d"/* \
+	    >/dev/null || die "publish $d"
+done
+st_a=$("$weft" --home "$T/a" --json status)
+recs=$(echo "$st_a" | json 'j["records"]')
+cbytes=$(echo "$st_a" | json 'j["chunk_bytes"]')
+addr=$(echo "$st_a" | json 'j["address"]')
+start b
+"$weft" --home "$T/b" -q mirror --all || die "mirror --all"
+b_done() {
+	"$weft" --home "$T/b" --json status | python3 -c "
+import json, sys
+j = json.load(sys.stdin)
+m = j.get('missing', {})
+miss = sum(v for k, v in (m.items() if isinstance(m, dict) else [])) + \
+    sum(v for k, v in j.items() if k.startswith('missing_'))
+sys.exit(not (j['records'] >= $recs and j['chunk_bytes'] >= $cbytes and miss == 0))"
+}
+t0=$(now)
+"$weft" --home "$T/b" -q connect "$addr" >/dev/null || die "connect"
+wait_until 1800 b_done || die "B did not complete the mirror"
+t1=$(now)
+
+# ---- rsync over ssh ----
+sshp=$(free_port)
+mkdir -p "$T/ssh"
+ssh-keygen -q -t ed25519 -N "" -f "$T/ssh/host" >/dev/null
+ssh-keygen -q -t ed25519 -N "" -f "$T/ssh/user" >/dev/null
+cp "$T/ssh/user.pub" "$T/ssh/authorized_keys"
+chmod 600 "$T/ssh/authorized_keys"
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -e -p "$sshp" -o ListenAddress=127.0.0.1 \
+    -h "$T/ssh/host" -o AuthorizedKeysFile="$T/ssh/authorized_keys" \
+    -o PasswordAuthentication=no -o StrictModes=no \
+    -o PidFile="$T/ssh/pid" 2>"$T/sshd.log" &
+PIDS="$PIDS $!"
+sshc="ssh -p $sshp -i $T/ssh/user -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+wait_until 10 $sshc 127.0.0.1 true || die "sshd did not start"
+t2=$(now)
+rsync -a -e "$sshc" "$T/src/" "127.0.0.1:$T/rsync/"
+t3=$(now)
+diff -r "$T/src" "$T/rsync" >/dev/null || die "rsync copy differs"
+
+# ---- Syncthing ----
+st_home() {	# NAME PORT GUIPORT
+	syncthing generate --home "$T/st$1" >/dev/null 2>&1 ||
+	    syncthing -generate="$T/st$1" >/dev/null 2>&1
+	python3 - "$T/st$1/config.xml" "$2" "$3" <<'PY'
+import re, sys
+p, port, gui = sys.argv[1], sys.argv[2], sys.argv[3]
+x = open(p).read()
+x = re.sub(r"<listenAddress>.*?</listenAddress>", "", x)
+x = x.replace("<options>", "<options><listenAddress>tcp://127.0.0.1:%s</listenAddress>" % port, 1)
+for k, v in (("globalAnnounceEnabled", "false"), ("localAnnounceEnabled", "false"),
+             ("relaysEnabled", "false"), ("natEnabled", "false"),
+             ("urAccepted", "-1"), ("autoUpgradeIntervalH", "0"),
+             ("crashReportingEnabled", "false"), ("startBrowser", "false")):
+    x = re.sub(r"<%s>.*?</%s>" % (k, k), "<%s>%s</%s>" % (k, v, k), x)
+x = re.sub(r'<gui enabled="true" tls="false"[^>]*>\s*<address>.*?</address>',
+    lambda m: m.group(0).split("<address>")[0] + "<address>127.0.0.1:%s</address>" % gui, x)
+x = re.sub(r'<folder id="default".*?</folder>', "", x, flags=re.S)
+open(p, "w").write(x)
+PY
+}
+sta=$(free_port); stb=$(free_port); gua=$(free_port); gub=$(free_port)
+st_home a "$sta" "$gua"
+st_home b "$stb" "$gub"
+ida=$(syncthing --home "$T/sta" --device-id 2>/dev/null || syncthing -home="$T/sta" -device-id)
+idb=$(syncthing --home "$T/stb" --device-id 2>/dev/null || syncthing -home="$T/stb" -device-id)
+keya=$(sed -n 's:.*<apikey>\(.*\)</apikey>.*:\1:p' "$T/sta/config.xml")
+keyb=$(sed -n 's:.*<apikey>\(.*\)</apikey>.*:\1:p' "$T/stb/config.xml")
+mkdir -p "$T/stsync"
+for s in a b; do
+	STNOUPGRADE=1 syncthing serve --home "$T/st$s" --no-browser \
+	    --no-restart >"$T/st$s.log" 2>&1 &
+	PIDS="$PIDS $!"
+done
+api() {	# a|b METHOD PATH [JSON]
+	local port key
+	if [ "$1" = a ]; then port=$gua key=$keya; else port=$gub key=$keyb; fi
+	curl -sf -X "$2" -H "X-API-Key: $key" ${4:+-d "$4"} \
+	    "http://127.0.0.1:$port$3"
+}
+wait_until 30 api a GET /rest/system/ping || die "syncthing A did not start"
+wait_until 30 api b GET /rest/system/ping || die "syncthing B did not start"
+api a POST /rest/config/devices "{\"deviceID\":\"$idb\",\"addresses\":[\"tcp://127.0.0.1:$stb\"]}" >/dev/null
+api b POST /rest/config/devices "{\"deviceID\":\"$ida\",\"addresses\":[\"tcp://127.0.0.1:$sta\"]}" >/dev/null
+api a POST /rest/config/folders "{\"id\":\"bench\",\"path\":\"$T/src\",\"type\":\"sendonly\",\"devices\":[{\"deviceID\":\"$idb\"}]}" >/dev/null
+wait_until 120 sh -c "api() { :; }; curl -sf -H 'X-API-Key: $keya' 'http://127.0.0.1:$gua/rest/db/status?folder=bench' | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(not (j[\"state\"]==\"idle\" and j[\"localBytes\"]>=$bytes))'" ||
+    die "syncthing A did not scan"
+t4=$(now)
+api b POST /rest/config/folders "{\"id\":\"bench\",\"path\":\"$T/stsync\",\"type\":\"receiveonly\",\"devices\":[{\"deviceID\":\"$ida\"}]}" >/dev/null
+wait_until 1800 sh -c "curl -sf -H 'X-API-Key: $keyb' 'http://127.0.0.1:$gub/rest/db/status?folder=bench' | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(not (j[\"localBytes\"]>=$bytes and j[\"needBytes\"]==0 and j[\"state\"]==\"idle\"))'" ||
+    die "syncthing B did not complete"
+t5=$(now)
+diff -r "$T/src" "$T/stsync" -x .stfolder >/dev/null || die "syncthing copy differs"
+
+awk -v b="$bytes" -v n="$designs" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
+    -v t3="$t3" -v t4="$t4" -v t5="$t5" 'BEGIN {
+	w = b / (t1 - t0) / 1e6; r = b / (t3 - t2) / 1e6; s = b / (t5 - t4) / 1e6
+	printf "%d designs, %.1f MiB of files\n", n, b / 1048576
+	printf "weft mirror --all: %7.2f s %8.1f MB/s\n", t1 - t0, w
+	printf "rsync over ssh:    %7.2f s %8.1f MB/s  (weft %.2fx, target 2.5x)\n", t3 - t2, r, w / r
+	printf "Syncthing:         %7.2f s %8.1f MB/s  (weft %.2fx, target 3x)\n", t5 - t4, s, w / s
+}'
