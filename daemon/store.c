@@ -30,7 +30,12 @@
 #include "store_impl.h"
 
 #define STORE_VERSION		2	/* 1: words keyed without created */
-#define STORE_MAP_DEFAULT	((size_t)1 << 30)
+/*
+ * The map only reserves address space (the file grows as pages are used),
+ * so start large enough that ordinary stores never pay for a resize, which
+ * aborts and redoes the write that hit the end.
+ */
+#define STORE_MAP_DEFAULT	((size_t)16 << 30)
 #define STORE_MAP_MAX		((uint64_t)1 << 40)
 #define STORE_MAXREADERS	256
 

@@ -27,7 +27,7 @@ struct weft_slice;
 struct weft_store;
 
 struct weft_store_opts {
-	size_t	map_size;	/* initial map size; 0 = default (1 GiB) */
+	size_t	map_size;	/* initial map size; 0 = default (16 GiB) */
 };
 
 /*
@@ -273,6 +273,25 @@ int	weft_store_missing_next(struct weft_store *s,
  */
 int	weft_store_chunk_put_fetched(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], const uint8_t *data, size_t len);
+
+/*
+ * weft_store_chunk_put_fetched() for n chunks (at most
+ * WEFT_STORE_FETCHED_MAX) in one write transaction, one commit: each
+ * item gets the same checks and its own result in results[i] (0,
+ * WEFT_EEXISTS, WEFT_EDENIED, WEFT_EBADHASH, WEFT_ETOOBIG or WEFT_EPROTO;
+ * a refused item does not spoil the others; an item whose id appears
+ * twice is stored once, then WEFT_EEXISTS). Returns 0, WEFT_EUSAGE (n too
+ * big: nothing done) or a store error: then no item was stored and each
+ * result that was not a refusal by hash or size holds that error.
+ */
+#define WEFT_STORE_FETCHED_MAX	65536
+struct weft_store_fetched {
+	const uint8_t	*id;		/* WEFT_ID_BYTES */
+	const uint8_t	*data;
+	size_t		 len;
+};
+int	weft_store_chunks_put_fetched(struct weft_store *s,
+	    const struct weft_store_fetched *items, size_t n, int *results);
 
 /*
  * What is missing, for weft status: files wanted and not complete, the

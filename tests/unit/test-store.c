@@ -1001,7 +1001,7 @@ test_chunks(void **state)
 	assert_int_equal(st.chunks, 2);
 	assert_int_equal(st.chunk_bytes, 300);
 	assert_true(st.map_used > 0 && st.map_used <= st.map_size);
-	assert_int_equal(st.map_size, (uint64_t)1 << 30);
+	assert_int_equal(st.map_size, (uint64_t)16 << 30);
 }
 
 static void
