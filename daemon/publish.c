@@ -33,7 +33,7 @@
  * Together with the batch being filled and the one being written they cap
  * a publish at about 4 + 4 * 4 MiB, whatever the file size.
  */
-#define PUB_FRAMES	4
+#define PUB_FRAMES	8
 #define PUB_BATCH	(2u * 1024 * 1024)
 #define PUB_READY	4
 
