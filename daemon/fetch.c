@@ -418,15 +418,36 @@ decode_ids(const struct weft_obj *o, uint8_t ids[][32], uint32_t *n)
 static void	job_start(struct weft_fetch *f);
 static void	fill_all(struct weft_fetch *f);
 
+/*
+ * On the pool: checks every chunk against its id and stores the whole
+ * batch in one transaction, one commit.
+ */
 static int
 job_run(void *arg)
 {
-	struct job	*j = arg;
+	struct job			*j = arg;
+	struct weft_store_fetched	*v;
+	int				*res;
+	int				 err;
 
+	v = calloc(j->n, sizeof(*v));
+	res = calloc(j->n, sizeof(*res));
+	if (v == NULL || res == NULL) {
+		free(v);
+		free(res);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		v[i].id = j->items[i].id;
+		v[i].data = j->items[i].data;
+		v[i].len = j->items[i].len;
+	}
+	err = weft_store_chunks_put_fetched(j->s, v, j->n, res);
 	for (size_t i = 0; i < j->n; i++)
-		j->items[i].result = weft_store_chunk_put_fetched(j->s,
-		    j->items[i].id, j->items[i].data, j->items[i].len);
-	return 0;
+		j->items[i].result = res[i];
+	free(v);
+	free(res);
+	return err;
 }
 
 static void
@@ -448,6 +469,8 @@ refill(struct weft_fetch *f, bool restart);
 static int
 penalise(struct weft_fetch *f, struct fpeer *p, struct want *w)
 {
+	if (p != NULL && p->nbad >= WEFT_FETCH_BAD_MAX)
+		return 0;	/* closed already: the rest is not counted */
 	f->st.bad++;
 	if (p == NULL)
 		return 0;
@@ -485,13 +508,21 @@ job_done(void *arg, int status)
 		}
 		if (w == NULL)
 			continue;
-		if (status == 0 && j->items[i].result == WEFT_EPROTO) {
-			/* A chunk list with the right id that is no index. */
+		if (status == 0 && (j->items[i].result == WEFT_EPROTO ||
+		    j->items[i].result == WEFT_EBADHASH ||
+		    j->items[i].result == WEFT_ETOOBIG)) {
+			/*
+			 * Bytes that are not the chunk asked for, or a chunk
+			 * list with the right id that is no index.
+			 */
 			p = peer_find(f, j->items[i].peer);
-			idle_push(f, w, true);
+			if (w->state == W_STORING)
+				idle_push(f, w, true);
 			if (penalise(f, p, w) != 0)
-				f->io.close(f->io.arg, p->h, WEFT_EPROTO,
-				    "files: sent a malformed chunk list");
+				f->io.close(f->io.arg, p->h,
+				    j->items[i].result, j->items[i].result ==
+				    WEFT_EPROTO ? "files: sent a malformed "
+				    "chunk list" : "files: sent wrong chunks");
 			continue;
 		}
 		if (status == 0 && (j->items[i].result == 0 ||
@@ -687,16 +718,23 @@ got_chunk(struct weft_fetch *f, struct fpeer *p, const uint8_t id[32],
 	err = fifo_pop(p, id);
 	if (err)
 		return err;
+	if (p->nbad >= WEFT_FETCH_BAD_MAX)
+		return WEFT_EBADHASH;	/* being closed: ignore it */
 	w = want_find(f, id);
-	weft_hash(data, len, h);
-	if (sodium_memcmp(h, id, 32) != 0)
-		return penalise(f, p, w);
+	/*
+	 * Bytes for an id we still want are checked against it by the store
+	 * job, off the loop, which penalises p if they are wrong; the rest
+	 * are checked here.
+	 */
+	if (w == NULL || w->state == W_STORING) {
+		weft_hash(data, len, h);
+		if (sodium_memcmp(h, id, 32) != 0)
+			return penalise(f, p, w);
+		return 0;
+	}
 	p->last_chunk = f->now;
 	if (p->window < f->o.window_max)
 		p->window++;
-	/* Already stored or being stored (asked twice after a timeout). */
-	if (w == NULL || w->state == W_STORING)
-		return 0;
 	return batch_add(f, w, p->h, data, len);
 }
 

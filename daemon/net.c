@@ -1282,6 +1282,20 @@ sync_kick(struct weft_net *n)
 	now = uv_now(n->loop);
 	if (n->sync != NULL)
 		dl = weft_sync_tick(n->sync, now);
+	if (n->sync != NULL && n->fetch != NULL) {
+		struct weft_sync_stats	ss;
+
+		/*
+		 * Records stored from peers may have made files wanted (a
+		 * policy at ingest): let fetch look at once, not at its
+		 * next rescan.
+		 */
+		weft_sync_stats(n->sync, &ss);
+		if (ss.stored != n->sync_stored) {
+			n->sync_stored = ss.stored;
+			weft_fetch_kick(n->fetch, now);
+		}
+	}
 	if (n->fetch != NULL) {
 		fdl = weft_fetch_tick(n->fetch, now);
 		if (fdl < dl)

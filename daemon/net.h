@@ -104,6 +104,7 @@ struct weft_net {
 	uv_timer_t		 sync_timer;	/* weft_sync_tick()'s deadline */
 	bool			 sync_kick;	/* kick once the input is handled */
 	struct weft_fetch	*fetch;		/* borrowed; NULL: no files */
+	uint64_t		 sync_stored;	/* sync's count at the last kick */
 };
 
 void	weft_net_limits_default(struct weft_net_limits *l);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/pack.h"
@@ -16,6 +18,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "fetch.h"
 #include "log.h"
 #include "ops.h"
 #include "store.h"
@@ -47,6 +50,11 @@ policy_done(struct weft_ctl_conn *c, void *arg, int status)
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot change the policy");
 	} else {
+		/* The policy may have made files wanted: fetch them now. */
+		if (j->on && c->d->fetch != NULL) {
+			weft_fetch_kick(c->d->fetch, uv_now(c->d->loop));
+			weft_net_sync_kick(c->d->net);
+		}
 		weft__ctl_reply_begin(&pk, &b, 0);
 		weft__ctl_send(c, &b);
 	}

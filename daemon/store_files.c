@@ -717,10 +717,15 @@ weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
+/*
+ * One fetched chunk in a write transaction: a refusal (EEXISTS, EDENIED,
+ * EPROTO) is decided before any write, so it leaves the txn usable; any
+ * other error leaves it to be aborted.
+ */
 static int
-put_fetched_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+put_fetched_one(struct weft_store *s, MDB_txn *txn,
+    const struct want_ctx *wc)
 {
-	struct want_ctx	*wc = arg;
 	uint8_t		 ik[1 + ID], ck[1 + ID];
 	int		 ierr, cerr, err;
 
@@ -754,6 +759,97 @@ put_fetched_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	if (err)
 		return err;
 	return weft__store_chunk_arrived(s, txn, wc->id, wc->data, wc->len);
+}
+
+static int
+put_fetched_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	return put_fetched_one(s, txn, arg);
+}
+
+/* A refusal of one item, as opposed to an error that spoils the txn. */
+static bool
+fetched_refused(int err)
+{
+	return err == WEFT_EEXISTS || err == WEFT_EDENIED ||
+	    err == WEFT_EPROTO || err == WEFT_EBADHASH || err == WEFT_ETOOBIG;
+}
+
+struct batch_ctx {
+	const struct weft_store_fetched	*items;
+	size_t				 n;
+	int				*results;
+	const bool			*ok;	/* size and hash checked */
+};
+
+static int
+put_batch_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct batch_ctx	*bc = arg;
+	struct want_ctx		 wc;
+	int			 err;
+
+	for (size_t i = 0; i < bc->n; i++) {
+		if (!bc->ok[i])
+			continue;	/* results[i] set by the caller */
+		wc.id = bc->items[i].id;
+		wc.size = 0;
+		wc.data = bc->items[i].data;
+		wc.len = bc->items[i].len;
+		err = put_fetched_one(s, txn, &wc);
+		if (err && !fetched_refused(err))
+			return err;
+		bc->results[i] = err;
+	}
+	return 0;
+}
+
+int
+weft_store_chunks_put_fetched(struct weft_store *s,
+    const struct weft_store_fetched *items, size_t n, int *results)
+{
+	struct batch_ctx	 bc;
+	uint8_t			 h[WEFT_HASH_BYTES];
+	bool			*ok;
+	size_t			 nok = 0;
+	int			 err;
+
+	if (n > WEFT_STORE_FETCHED_MAX)
+		return WEFT_EUSAGE;
+	if (n == 0)
+		return 0;
+	ok = calloc(n, sizeof(*ok));
+	if (ok == NULL)
+		return -ENOMEM;
+	/* Hashing needs no transaction: do it before taking the writer. */
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].len > WEFT_INDEX_MAX) {
+			results[i] = WEFT_ETOOBIG;
+			continue;
+		}
+		weft_hash(items[i].data, items[i].len, h);
+		if (memcmp(h, items[i].id, ID) != 0) {
+			results[i] = WEFT_EBADHASH;
+			continue;
+		}
+		ok[i] = true;
+		nok++;
+	}
+	err = 0;
+	if (nok > 0) {
+		bc.items = items;
+		bc.n = n;
+		bc.results = results;
+		bc.ok = ok;
+		err = weft__store_write(s, put_batch_txn, &bc);
+	}
+	if (err) {
+		for (size_t i = 0; i < n; i++)
+			if (ok[i])
+				results[i] = err;
+	}
+	free(ok);
+	return err;
 }
 
 int
