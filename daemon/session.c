@@ -95,8 +95,15 @@ start_mux(struct weft_session *s, uint64_t now_ms)
 	weft_mux_limits_default(&lim);
 	lim.ping_ms = s->limits.ping_ms;
 	lim.timeout_ms = s->limits.idle_ms;
-	if (s->limits.sendq_max != 0)
+	if (s->limits.sendq_max != 0) {
+		/*
+		 * The peer's send queue: no channel may hold more than the
+		 * cap, and all of them together twice that; a peer that
+		 * stops reading runs into it and is closed.
+		 */
 		lim.chan_queue_max = s->limits.sendq_max;
+		lim.peer_queue_max = 2 * s->limits.sendq_max;
+	}
 	err = weft_mux_init(&s->mux, &lim, s->initiator, now_ms);
 	if (err)
 		return err;

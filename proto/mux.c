@@ -53,6 +53,7 @@ weft_mux_limits_default(struct weft_mux_limits *lim)
 	lim->recv_window = WEFT_MUX_RECV_WINDOW;
 	lim->recv_budget = WEFT_MUX_RECV_BUDGET;
 	lim->chan_queue_max = WEFT_MUX_CHAN_QUEUE_MAX;
+	lim->peer_queue_max = 0;
 	lim->ctl_queue_max = WEFT_MUX_CTL_QUEUE_MAX;
 	lim->ping_ms = WEFT_MUX_PING_MS;
 	lim->timeout_ms = WEFT_MUX_TIMEOUT_MS;
@@ -405,6 +406,16 @@ weft_mux_send(struct weft_mux *mux, uint16_t ch, const void *msg, size_t len)
 		return -EPIPE;
 	if (len > WEFT_WIRE_MSG_MAX)
 		return WEFT_ETOOBIG;
+	if (mux->lim.peer_queue_max != 0) {
+		uint64_t	total = 0;
+
+		/* At most channels_max slots: cheaper than keeping a sum. */
+		for (uint32_t i = 0; i < mux->lim.channels_max; i++)
+			total += mux->chans[i].queued;
+		if (len > mux->lim.peer_queue_max ||
+		    total > mux->lim.peer_queue_max - len)
+			return WEFT_ETOOBIG;
+	}
 	return queue_add(c, msg, len, mux->lim.chan_queue_max);
 }
 

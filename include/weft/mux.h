@@ -34,6 +34,9 @@ struct weft_mux_limits {
 	uint32_t	recv_window;	/* window granted per channel */
 	uint64_t	recv_budget;	/* sum of granted windows */
 	uint64_t	chan_queue_max;	/* unsent bytes per data channel */
+	uint64_t	peer_queue_max;	/* unsent bytes, all data channels
+					   together; 0: no limit beyond
+					   the per-channel one */
 	uint64_t	ctl_queue_max;	/* unsent bytes on channel 0 */
 	uint64_t	ping_ms;	/* ping after this long without input */
 	uint64_t	timeout_ms;	/* fail after this long without input */

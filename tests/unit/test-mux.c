@@ -1025,11 +1025,42 @@ test_script_flip_truncate(void **state)
 	free(sc);
 }
 
+/* All data channels together may not queue more than peer_queue_max. */
+static void
+test_peer_queue_cap(void **state)
+{
+	struct weft_mux_limits	lim;
+	struct weft_mux		a, b;
+	uint16_t		ch1, ch2;
+	uint8_t			*m;
+
+	(void)state;
+	weft_mux_limits_default(&lim);
+	lim.chan_queue_max = 2 * MIB;
+	lim.peer_queue_max = 3 * MIB;
+	pair_init(&a, &b, &lim, &lim);
+	assert_int_equal(weft_mux_open(&a, "test", 0, &ch1), 0);
+	assert_int_equal(weft_mux_open(&a, "test", 0, &ch2), 0);
+	m = calloc(1, MIB);
+	assert_non_null(m);
+	/* Nothing is moved to b: the queues only grow. */
+	assert_int_equal(weft_mux_send(&a, ch1, m, MIB), 0);
+	assert_int_equal(weft_mux_send(&a, ch1, m, MIB), 0);
+	assert_int_equal(weft_mux_send(&a, ch1, m, MIB), WEFT_ETOOBIG);
+	assert_int_equal(weft_mux_send(&a, ch2, m, MIB), 0);
+	/* Each channel is under its own cap, the peer is at its total. */
+	assert_int_equal(weft_mux_send(&a, ch2, m, MIB), WEFT_ETOOBIG);
+	assert_int_equal(weft_mux_send(&a, ch2, m, 1), WEFT_ETOOBIG);
+	free(m);
+	pair_release(&a, &b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes_many_channels),
+		cmocka_unit_test(test_peer_queue_cap),
 		cmocka_unit_test(test_bulk_does_not_starve),
 		cmocka_unit_test(test_window_stops_sender),
 		cmocka_unit_test(test_channel_end),
