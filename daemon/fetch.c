@@ -141,8 +141,8 @@ struct weft_fetch {
 void
 weft_fetch_opts_default(struct weft_fetch_opts *o)
 {
-	o->window_min = 8;
-	o->window_max = 32;
+	o->window_min = 32;
+	o->window_max = 128;
 	o->timeout_ms = 20000;
 	o->rescan_ms = 2000;
 	o->retry_ms = 10000;
