@@ -6,6 +6,7 @@
  *
  *   valid                  a valid genesis revision by our own author
  *   forged                 a genesis whose body was changed after signing
+ *   otherkey               a genesis signed by a key other than its author
  *   nonmaint=LIB:DESIGN    an entry adding DESIGN to LIB, by a non-maintainer
  *   otherauthor=DESIGN[:PREV]  a revision of DESIGN (after PREV, default
  *                          DESIGN) by an author who is not its author
