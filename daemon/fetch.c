@@ -10,8 +10,8 @@
  * anything else is an answer to nothing: a protocol error. A timed-out id
  * goes back to IDLE but stays in the slow peer's FIFO (its answer is still
  * welcome), so the peer's limit of outstanding ids is never exceeded.
- * Only one store job runs at a time; chunk bytes are copied out of the
- * message into the batch, and the batch is bounded: above twice
+ * At most JOBS_MAX store jobs run at a time; chunk bytes are copied out
+ * of the message into the batch, and the batch is bounded: above twice
  * batch_bytes nothing more is asked.
  */
 #include <errno.h>
@@ -36,6 +36,13 @@
 #define STALL_FACTOR	4	/* head unanswered this many timeouts: close */
 #define BLOCKED_MS	10
 #define WALK_MAX	1024	/* idle ids looked at per peer fill */
+/*
+ * Store jobs in flight: a second one hashes its batch on another pool
+ * thread while the first writes (the store serialises the writes). Ids
+ * in two jobs never depend on each other: chunks are asked only once
+ * their index is stored.
+ */
+#define JOBS_MAX	2
 
 enum want_state {
 	W_FREE = 0,
@@ -108,6 +115,7 @@ struct job {
 	struct weft_store	*s;
 	struct item		*items;
 	size_t			 n;
+	size_t			 bytes;
 };
 
 struct weft_fetch {
@@ -131,7 +139,8 @@ struct weft_fetch {
 	struct item		*batch;
 	size_t			 nbatch, batch_cap;
 	size_t			 batch_bytes;
-	struct job		*job;		/* in flight */
+	struct job		*jobs[JOBS_MAX];	/* in flight */
+	uint32_t		 njobs;
 	size_t			 job_bytes;
 	bool			 blocked;	/* a server waits for room */
 	struct weft_buf		 msg;
@@ -497,8 +506,13 @@ job_done(void *arg, int status)
 		free(j);
 		return;
 	}
-	f->job = NULL;
-	f->job_bytes = 0;
+	for (uint32_t i = 0; i < f->njobs; i++) {
+		if (f->jobs[i] == j) {
+			f->jobs[i] = f->jobs[--f->njobs];
+			break;
+		}
+	}
+	f->job_bytes -= j->bytes;
 	for (size_t i = 0; i < j->n; i++) {
 		w = want_find(f, j->items[i].id);
 		if (status == 0 && j->items[i].result == 0) {
@@ -547,7 +561,7 @@ job_start(struct weft_fetch *f)
 	struct job	*j;
 	int		 err;
 
-	if (f->job != NULL || f->nbatch == 0)
+	if (f->njobs == JOBS_MAX || f->nbatch == 0)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
@@ -561,8 +575,9 @@ job_start(struct weft_fetch *f)
 		free(j);
 		return;		/* the batch stays; tick tries again */
 	}
-	f->job = j;
-	f->job_bytes = f->batch_bytes;
+	j->bytes = f->batch_bytes;
+	f->jobs[f->njobs++] = j;
+	f->job_bytes += f->batch_bytes;
 	f->batch = NULL;
 	f->nbatch = f->batch_cap = 0;
 	f->batch_bytes = 0;
@@ -597,7 +612,8 @@ batch_add(struct weft_fetch *f, struct want *w, uint64_t peer,
 	if (w->state == W_IDLE)
 		idle_unlink(f, w);
 	w->state = W_STORING;
-	if (f->batch_bytes >= f->o.batch_bytes || f->job == NULL)
+	/* An idle store takes any batch; a second job, a fair one. */
+	if (f->njobs == 0 || f->batch_bytes >= f->o.batch_bytes / 4)
 		job_start(f);
 	return 0;
 }
@@ -1000,8 +1016,8 @@ weft_fetch_free(struct weft_fetch *f)
 		return;
 	while (f->peers != NULL)
 		peer_free(f, f->peers);
-	if (f->job != NULL)
-		f->job->f = NULL;
+	for (uint32_t i = 0; i < f->njobs; i++)
+		f->jobs[i]->f = NULL;
 	items_free(f->batch, f->nbatch);
 	weft_buf_release(&f->msg);
 	free(f->w);
