@@ -29,7 +29,8 @@
 
 #include "store_impl.h"
 
-#define STORE_VERSION		2	/* 1: words keyed without created */
+#define STORE_VERSION		3	/* 2: no author/lib scopes;
+					   1: words keyed without created */
 /*
  * The map only reserves address space (the file grows as pages are used),
  * so start large enough that ordinary stores never pay for a resize, which
@@ -46,6 +47,7 @@ static const char *const db_names[DB_COUNT] = {
 	"remix", "by_author", "all", "designs", "design_time",
 	"author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
+	"recon_mem", "design_lib",
 };
 
 int
@@ -334,7 +336,11 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/* Version 1 keyed the word indexes differently: rebuild. */
-		err = weft__store_words_rebuild(s, txn);
+		if (ver[3] < 2)
+			err = weft__store_words_rebuild(s, txn);
+		/* Version 2 had reconciliation scope "all" only. */
+		if (err == 0)
+			err = weft__store_scopes_rebuild(s, txn);
 		if (err)
 			return err;
 		ver[3] = STORE_VERSION;
@@ -676,7 +682,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	const struct weft_record	*r = pc->r;
 	uint8_t				 info[INFO_LEN];
 	uint8_t				 key[WEFT_PK_BYTES + 8 + ID];
-	int				 err;
+	int				 err, held;
 
 	err = db_put(txn, s->dbi[DB_RECORDS], pc->id, ID, pc->env, pc->len);
 	if (err)
@@ -709,11 +715,21 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	switch (r->type) {
 	case WEFT_REC_REV:
 		err = weft__store_rev_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		break;
 	case WEFT_REC_LIB:
-		return weft__store_lib_index(s, txn, r, pc->id);
+		err = weft__store_lib_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		return err;
 	default:
-		err = weft__store_entry_index(s, txn, r, pc->id);
+		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
+		    &held);
+		if (err == 0)
+			err = weft__store_entry_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, held);
 		break;
 	}
 	if (err)

@@ -219,6 +219,22 @@ struct weft_store_recon;
 struct weft_recon_set;
 int	weft_store_recon_begin(struct weft_store *s,
 	    struct weft_store_recon **rp);
+/*
+ * The same over one scope (docs/proto/store.md, "Scopes"): kind
+ * WEFT_STORE_SCOPE_ALL (id ignored, may be NULL), WEFT_STORE_SCOPE_AUTHOR
+ * (id = the author's public key: every record they signed) or
+ * WEFT_STORE_SCOPE_LIB (id = a lib record's id: the lib, its entries and
+ * the stored revisions of the designs it currently holds). An unknown
+ * author or lib is an empty scope. WEFT_EUSAGE for another kind or a
+ * NULL id.
+ */
+enum {
+	WEFT_STORE_SCOPE_ALL = 0,
+	WEFT_STORE_SCOPE_AUTHOR = 1,
+	WEFT_STORE_SCOPE_LIB = 2
+};
+int	weft_store_recon_begin_scope(struct weft_store *s, int kind,
+	    const uint8_t *id, struct weft_store_recon **rp);
 void	weft_store_recon_end(struct weft_store_recon *rc);
 extern const struct weft_recon_set weft_store_recon_set;
 

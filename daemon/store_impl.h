@@ -53,6 +53,8 @@ enum {
 	DB_ABSENT,
 	DB_CHUNK_FILE,
 	DB_MISSING,
+	DB_RMEM,
+	DB_DESIGN_LIB,
 	DB_COUNT
 };
 
@@ -155,6 +157,21 @@ int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
 int	weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
 	    const uint8_t *id);
 int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
+
+/*
+ * The author and library scopes (store_recon.c). weft__store_lib_holds()
+ * says whether lib's latest entry for design is an add. After record r
+ * (id) was stored and indexed, weft__store_scopes_put() puts it into its
+ * scopes; for an entry, was_held is lib_holds() from before the entry was
+ * indexed, and a change brings the design's revisions into or out of the
+ * library's scope. weft__store_scopes_rebuild() builds both kinds of
+ * scope for a store of format 2.
+ */
+int	weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t design[ID], int *held);
+int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID], int was_held);
+int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

@@ -1,7 +1,8 @@
 /*
- * The reconciliation index of the store (scope "all"): aggregates of
- * (count, id sum) per ts prefix, kept in the ingest transaction, and the
- * struct weft_recon_set callbacks that read them in O(log n) page touches
+ * The reconciliation index of the store: aggregates of (count, id sum)
+ * per ts prefix for each scope (all records, one author's, one
+ * library's), kept in the ingest transaction, and the struct
+ * weft_recon_set callbacks that read them in O(log n) page touches
  * (docs/proto/store.md). A handle from weft_store_recon_begin() holds one
  * read transaction, so every callback sees the same snapshot.
  */
@@ -25,28 +26,52 @@
  */
 #define RAGG_LEVELS	16
 #define RAGG_VAL	(8 + ID)
-#define RAGG_SCOPE_ALL	0x00
+#define SCOPE_MAX	(1 + ID)	/* kind || author or lib id */
+#define RAGG_KEY_MAX	(SCOPE_MAX + 1 + 8)
+#define MEM_KEY_LEN	(SCOPE_MAX + 8 + ID)
 
-static void
-ragg_key(uint8_t k[10], int level, uint64_t prefix)
+/* The key prefix of a scope: 0x00 alone for all, else kind || id. */
+static size_t
+scope_key(uint8_t sk[SCOPE_MAX], int kind, const uint8_t *id)
 {
-	k[0] = RAGG_SCOPE_ALL;
-	k[1] = (uint8_t)level;
-	be64enc(k + 2, prefix);
+	sk[0] = (uint8_t)kind;
+	if (kind == WEFT_STORE_SCOPE_ALL)
+		return 1;
+	memcpy(sk + 1, id, ID);
+	return SCOPE_MAX;
 }
 
-int
-weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
-    const uint8_t *id)
+static size_t
+ragg_key(uint8_t k[RAGG_KEY_MAX], const uint8_t *sk, size_t sklen,
+    int level, uint64_t prefix)
 {
-	uint8_t	k[10], val[RAGG_VAL];
-	MDB_val	v;
-	int	err;
+	memcpy(k, sk, sklen);
+	k[sklen] = (uint8_t)level;
+	be64enc(k + sklen + 1, prefix);
+	return sklen + 9;
+}
+
+/*
+ * Adds (sign > 0) or subtracts (sign < 0) the item (ts, id) to the 16
+ * nodes of scope sk. A node whose count drops to 0 is deleted, so the
+ * tree of a scope holds exactly the nodes of its items.
+ */
+static int
+ragg_update(struct weft_store *s, MDB_txn *txn, const uint8_t *sk,
+    size_t sklen, uint64_t ts, const uint8_t *id, int sign)
+{
+	uint8_t		k[RAGG_KEY_MAX], val[RAGG_VAL];
+	uint64_t	n;
+	size_t		klen;
+	MDB_val		v;
+	int		err;
 
 	for (int l = 0; l < RAGG_LEVELS; l++) {
-		ragg_key(k, l, ts >> (4 * l));
-		err = db_get(txn, s->dbi[DB_RAGG], k, sizeof(k), &v);
+		klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
+		err = db_get(txn, s->dbi[DB_RAGG], k, klen, &v);
 		if (err == WEFT_ENOTFOUND) {
+			if (sign < 0)
+				return WEFT_ECORRUPT;
 			memset(val, 0, sizeof(val));
 		} else if (err) {
 			return err;
@@ -55,14 +80,297 @@ weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
 		} else {
 			memcpy(val, v.mv_data, RAGG_VAL);
 		}
-		be64enc(val, be64dec(val) + 1);
-		weft_recon_sum_add(val + 8, id);
-		err = db_put(txn, s->dbi[DB_RAGG], k, sizeof(k), val,
-		    sizeof(val));
+		n = be64dec(val);
+		if (sign > 0) {
+			be64enc(val, n + 1);
+			weft_recon_sum_add(val + 8, id);
+		} else {
+			if (n == 0)
+				return WEFT_ECORRUPT;
+			be64enc(val, n - 1);
+			weft_recon_sum_sub(val + 8, id);
+		}
+		if (sign < 0 && n == 1)
+			err = db_del(txn, s->dbi[DB_RAGG], k, klen);
+		else
+			err = db_put(txn, s->dbi[DB_RAGG], k, klen, val,
+			    sizeof(val));
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int
+weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
+    const uint8_t *id)
+{
+	uint8_t	sk[SCOPE_MAX];
+	size_t	sklen;
+
+	sklen = scope_key(sk, WEFT_STORE_SCOPE_ALL, NULL);
+	return ragg_update(s, txn, sk, sklen, ts, id, 1);
+}
+
+/*
+ * Puts (ts, item) into (sign > 0) or takes it out of (sign < 0) the
+ * author or library scope kind/sid: its `recon_mem` key and its
+ * aggregates. Idempotent: an item already in (out of) the scope changes
+ * nothing, so the aggregates stay exact whatever the ingest order.
+ */
+static int
+scope_update(struct weft_store *s, MDB_txn *txn, int kind,
+    const uint8_t *sid, uint64_t ts, const uint8_t *item, int sign)
+{
+	uint8_t	sk[SCOPE_MAX], mk[MEM_KEY_LEN];
+	size_t	sklen;
+	int	err;
+
+	sklen = scope_key(sk, kind, sid);
+	memcpy(mk, sk, sklen);
+	be64enc(mk + sklen, ts);
+	memcpy(mk + sklen + 8, item, ID);
+	err = db_has(txn, s->dbi[DB_RMEM], mk, sizeof(mk));
+	if (err != 0 && err != WEFT_ENOTFOUND)
+		return err;
+	if ((err == 0) == (sign > 0))
+		return 0;
+	if (sign > 0)
+		err = db_put(txn, s->dbi[DB_RMEM], mk, sizeof(mk), "", 0);
+	else
+		err = db_del(txn, s->dbi[DB_RMEM], mk, sizeof(mk));
+	if (err)
+		return err;
+	return ragg_update(s, txn, sk, sklen, ts, item, sign);
+}
+
+int
+weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], const uint8_t design[ID], int *held)
+{
+	uint8_t	key[2 * ID];
+	MDB_val	v;
+	int	err;
+
+	*held = 0;
+	memcpy(key, lib, ID);
+	memcpy(key + ID, design, ID);
+	err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	if (v.mv_size != ENTRY_VAL_LEN)
+		return WEFT_ECORRUPT;
+	*held = ((const uint8_t *)v.mv_data)[ID + 8] == WEFT_ENTRY_ADD;
+	return 0;
+}
+
+/* Puts every stored revision of design into (out of) lib's scope. */
+static int
+scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    const uint8_t design[ID], int sign)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[ID + 8 + ID], dl[2 * ID];
+	int		 rc, err;
+
+	memcpy(dl, design, ID);
+	memcpy(dl + ID, lib, ID);
+	if (sign > 0)
+		err = db_put(txn, s->dbi[DB_DESIGN_LIB], dl, sizeof(dl),
+		    "", 0);
+	else
+		err = db_del(txn, s->dbi[DB_DESIGN_LIB], dl, sizeof(dl));
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, design, ID, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != sizeof(key)) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		/* Copy: the writes below may move the page the key is on. */
+		memcpy(key, k.mv_data, sizeof(key));
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, lib,
+		    be64dec(key + ID), key + ID + 8, sign);
+		if (err)
+			break;
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc) {
+			err = weft__store_xlat(rc);
+			break;
+		}
+		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* Puts revision rev (ts) into the scope of every library holding design. */
+static int
+scope_rev(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t ts, const uint8_t rev[ID])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[2 * ID];
+	int		 rc, err;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGN_LIB], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, design, ID, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != sizeof(key)) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(key, k.mv_data, sizeof(key));
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, key + ID,
+		    ts, rev, 1);
+		if (err)
+			break;
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc) {
+			err = weft__store_xlat(rc);
+			break;
+		}
+		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], int was_held)
+{
+	int	err, held;
+
+	err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, r->author, r->ts,
+	    id, 1);
+	if (err)
+		return err;
+	switch (r->type) {
+	case WEFT_REC_REV:
+		return scope_rev(s, txn, r->has_design ? r->design : id,
+		    r->ts, id);
+	case WEFT_REC_LIB:
+		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id, r->ts,
+		    id, 1);
+	case WEFT_REC_ENTRY:
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->lib, r->ts,
+		    id, 1);
+		if (err == 0)
+			err = weft__store_lib_holds(s, txn, r->lib,
+			    r->entry_design, &held);
+		if (err || held == was_held)
+			return err;
+		return scope_design(s, txn, r->lib, r->entry_design,
+		    held ? 1 : -1);
+	default:
+		return WEFT_EBADFIELD;
+	}
+}
+
+/*
+ * Builds the author and library scopes of a store written before them
+ * (format 2): every record joins its author's scope, libs and entries
+ * their library's (an entry's lib is read from its envelope), then each
+ * design a library holds brings in its revisions.
+ */
+int
+weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn)
+{
+	struct weft_record	 r;
+	MDB_cursor		*c;
+	MDB_val			 k, v, ev;
+	const uint8_t		*body, *sig, *p;
+	uint8_t			 id[ID], info[INFO_LEN], key[2 * ID];
+	size_t			 blen;
+	int			 rc, err;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != ID || v.mv_size != INFO_LEN) {
+			err = WEFT_ECORRUPT;
+			goto out;
+		}
+		memcpy(id, k.mv_data, ID);
+		memcpy(info, v.mv_data, INFO_LEN);
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, info + 9,
+		    be64dec(info + 1), id, 1);
+		if (err == 0 && info[0] == WEFT_REC_LIB)
+			err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id,
+			    be64dec(info + 1), id, 1);
+		if (err == 0 && info[0] == WEFT_REC_ENTRY) {
+			err = db_get(txn, s->dbi[DB_RECORDS], id, ID, &ev);
+			if (err == 0)
+				err = weft_record_open(ev.mv_data, ev.mv_size,
+				    &body, &blen, &sig);
+			if (err == 0) {
+				err = weft_record_decode_body(body, blen, &r);
+				if (err == 0)
+					err = scope_update(s, txn,
+					    WEFT_STORE_SCOPE_LIB, r.lib,
+					    be64dec(info + 1), id, 1);
+				weft_record_release(&r);
+			}
+			if (err == WEFT_EPROTO || err == WEFT_EBADFIELD)
+				err = WEFT_ECORRUPT;
+		}
+		if (err)
+			goto out;
+		k.mv_size = ID;
+		k.mv_data = id;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (rc != MDB_NOTFOUND) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	mdb_cursor_close(c);
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_LIB_ENTRY], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != sizeof(key) || v.mv_size != ENTRY_VAL_LEN) {
+			err = WEFT_ECORRUPT;
+			goto out;
+		}
+		memcpy(key, k.mv_data, sizeof(key));
+		p = v.mv_data;
+		if (p[ID + 8] == WEFT_ENTRY_ADD) {
+			err = scope_design(s, txn, key, key + ID, 1);
+			if (err)
+				goto out;
+		}
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+out:
+	mdb_cursor_close(c);
+	return err;
 }
 
 /*
@@ -108,11 +416,19 @@ weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 /* ------------------------------------------------------------------ */
 /* Reconciliation over the aggregates */
 
+/*
+ * One snapshot of one scope. The items of one exact ts are read from
+ * mem: `all` (keys ts || id, mpfx 0) for scope all, `recon_mem` (keys
+ * scope || ts || id, mpfx = sklen) for the others.
+ */
 struct weft_store_recon {
 	struct weft_store	*s;
 	MDB_txn			*txn;
 	MDB_cursor		*agg;
-	MDB_cursor		*all;
+	MDB_cursor		*mem;
+	uint8_t			 sk[SCOPE_MAX];
+	size_t			 sklen;
+	size_t			 mpfx;
 };
 
 struct acc {
@@ -138,23 +454,26 @@ static int
 ragg_children(struct weft_store_recon *rc, int level, uint64_t parent,
     child_fn *fn, void *arg)
 {
-	uint8_t		 k0[10];
+	uint8_t		 k0[RAGG_KEY_MAX];
 	uint64_t	 first, last, p;
+	size_t		 klen;
 	MDB_val		 k, v;
 	int		 rcode, stop;
 
 	first = level == RAGG_LEVELS - 1 ? 0 : parent << 4;
 	last = level == RAGG_LEVELS - 1 ? 15 : first | 15;
-	ragg_key(k0, level, first);
-	k.mv_size = sizeof(k0);
+	klen = ragg_key(k0, rc->sk, rc->sklen, level, first);
+	k.mv_size = klen;
 	k.mv_data = k0;
 	rcode = mdb_cursor_get(rc->agg, &k, &v, MDB_SET_RANGE);
 	while (rcode == 0) {
-		if (k.mv_size != 10 || v.mv_size != RAGG_VAL)
-			return WEFT_ECORRUPT;
-		if (memcmp(k.mv_data, k0, 2) != 0)
+		/* Scope all's keys are shorter: test the prefix first. */
+		if (k.mv_size < rc->sklen + 1 ||
+		    memcmp(k.mv_data, k0, rc->sklen + 1) != 0)
 			break;
-		p = be64dec((const uint8_t *)k.mv_data + 2);
+		if (k.mv_size != klen || v.mv_size != RAGG_VAL)
+			return WEFT_ECORRUPT;
+		p = be64dec((const uint8_t *)k.mv_data + rc->sklen + 1);
 		if (p > last)
 			break;
 		stop = fn(arg, p, v.mv_data);
@@ -187,37 +506,65 @@ below_child(void *arg, uint64_t prefix, const uint8_t *val)
 	return 0;
 }
 
-/* Steps through the items of one exact ts in the "all" index. */
+/*
+ * A mem key of the scope: WEFT_ENOTFOUND past the scope, ECORRUPT for a
+ * key of the wrong size. Its ts and id are at mpfx and mpfx + 8.
+ */
+static int
+mem_check(const struct weft_store_recon *rc, const MDB_val *k)
+{
+	if (k->mv_size < rc->mpfx ||
+	    memcmp(k->mv_data, rc->sk, rc->mpfx) != 0)
+		return WEFT_ENOTFOUND;
+	return k->mv_size == rc->mpfx + 8 + ID ? 0 : WEFT_ECORRUPT;
+}
+
+static uint64_t
+mem_ts(const struct weft_store_recon *rc, const MDB_val *k)
+{
+	return be64dec((const uint8_t *)k->mv_data + rc->mpfx);
+}
+
+static const uint8_t *
+mem_id(const struct weft_store_recon *rc, const MDB_val *k)
+{
+	return (const uint8_t *)k->mv_data + rc->mpfx + 8;
+}
+
+/* Steps through the items of one exact ts of the scope. */
 static int
 ts_first(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
 {
 	MDB_val	v;
-	uint8_t	key[8];
-	int	rcode;
+	uint8_t	key[SCOPE_MAX + 8];
+	int	rcode, err;
 
-	be64enc(key, ts);
-	k->mv_size = 8;
+	memcpy(key, rc->sk, rc->mpfx);
+	be64enc(key + rc->mpfx, ts);
+	k->mv_size = rc->mpfx + 8;
 	k->mv_data = key;
-	rcode = mdb_cursor_get(rc->all, k, &v, MDB_SET_RANGE);
+	rcode = mdb_cursor_get(rc->mem, k, &v, MDB_SET_RANGE);
 	if (rcode)
 		return weft__store_xlat(rcode);
-	if (k->mv_size != 8 + ID)
-		return WEFT_ECORRUPT;
-	return be64dec(k->mv_data) == ts ? 0 : WEFT_ENOTFOUND;
+	err = mem_check(rc, k);
+	if (err)
+		return err;
+	return mem_ts(rc, k) == ts ? 0 : WEFT_ENOTFOUND;
 }
 
 static int
 ts_next(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
 {
 	MDB_val	v;
-	int	rcode;
+	int	rcode, err;
 
-	rcode = mdb_cursor_get(rc->all, k, &v, MDB_NEXT);
+	rcode = mdb_cursor_get(rc->mem, k, &v, MDB_NEXT);
 	if (rcode)
 		return weft__store_xlat(rcode);
-	if (k->mv_size != 8 + ID)
-		return WEFT_ECORRUPT;
-	return be64dec(k->mv_data) == ts ? 0 : WEFT_ENOTFOUND;
+	err = mem_check(rc, k);
+	if (err)
+		return err;
+	return mem_ts(rc, k) == ts ? 0 : WEFT_ENOTFOUND;
 }
 
 static int
@@ -247,10 +594,10 @@ agg_below(struct weft_store_recon *rc, const struct weft_recon_item *it,
 	/* Items of exactly this ts with a smaller id. */
 	err = ts_first(rc, it->ts, &k);
 	while (err == 0) {
-		if (memcmp((uint8_t *)k.mv_data + 8, it->id, ID) >= 0)
+		if (memcmp(mem_id(rc, &k), it->id, ID) >= 0)
 			return 0;
 		a->n++;
-		weft_recon_sum_add(a->sum, (uint8_t *)k.mv_data + 8);
+		weft_recon_sum_add(a->sum, mem_id(rc, &k));
 		err = ts_next(rc, it->ts, &k);
 	}
 	return err == WEFT_ENOTFOUND ? 0 : err;
@@ -303,11 +650,11 @@ agg_select(struct weft_store_recon *rc, uint64_t rank,
 	while (err == 0) {
 		if (a->n == rank) {
 			it->ts = parent;
-			memcpy(it->id, (uint8_t *)k.mv_data + 8, ID);
+			memcpy(it->id, mem_id(rc, &k), ID);
 			return 0;
 		}
 		a->n++;
-		weft_recon_sum_add(a->sum, (uint8_t *)k.mv_data + 8);
+		weft_recon_sum_add(a->sum, mem_id(rc, &k));
 		err = ts_next(rc, parent, &k);
 	}
 	/* The aggregates promised more items of this ts than there are. */
@@ -393,7 +740,7 @@ srec_ids(void *arg, uint64_t lo, uint64_t hi, weft_recon_id_cb *cb,
 	struct weft_store_recon	*rc = arg;
 	struct weft_recon_item	 it;
 	struct acc		 a;
-	uint8_t			 key[8 + ID];
+	uint8_t			 key[MEM_KEY_LEN];
 	MDB_val			 k, v;
 	int			 err, rcode;
 
@@ -402,21 +749,23 @@ srec_ids(void *arg, uint64_t lo, uint64_t hi, weft_recon_id_cb *cb,
 	err = agg_select(rc, lo, &it, &a);
 	if (err)
 		return err;
-	be64enc(key, it.ts);
-	memcpy(key + 8, it.id, ID);
-	k.mv_size = sizeof(key);
+	memcpy(key, rc->sk, rc->mpfx);
+	be64enc(key + rc->mpfx, it.ts);
+	memcpy(key + rc->mpfx + 8, it.id, ID);
+	k.mv_size = rc->mpfx + 8 + ID;
 	k.mv_data = key;
-	rcode = mdb_cursor_get(rc->all, &k, &v, MDB_SET_KEY);
+	rcode = mdb_cursor_get(rc->mem, &k, &v, MDB_SET_KEY);
 	for (uint64_t i = lo; i < hi; i++) {
 		if (rcode)
 			return rcode == MDB_NOTFOUND ? WEFT_ECORRUPT :
 			    weft__store_xlat(rcode);
-		if (k.mv_size != sizeof(key))
+		/* The aggregates count more items than the scope holds. */
+		if (mem_check(rc, &k) != 0)
 			return WEFT_ECORRUPT;
-		err = cb(cb_arg, (uint8_t *)k.mv_data + 8);
+		err = cb(cb_arg, mem_id(rc, &k));
 		if (err)
 			return err;
-		rcode = mdb_cursor_get(rc->all, &k, &v, MDB_NEXT);
+		rcode = mdb_cursor_get(rc->mem, &k, &v, MDB_NEXT);
 	}
 	return 0;
 }
@@ -428,14 +777,28 @@ const struct weft_recon_set weft_store_recon_set = {
 int
 weft_store_recon_begin(struct weft_store *s, struct weft_store_recon **rp)
 {
+	return weft_store_recon_begin_scope(s, WEFT_STORE_SCOPE_ALL, NULL, rp);
+}
+
+int
+weft_store_recon_begin_scope(struct weft_store *s, int kind,
+    const uint8_t *id, struct weft_store_recon **rp)
+{
 	struct weft_store_recon	*rc;
 	int			 err, rcode;
 
 	*rp = NULL;
+	if (kind != WEFT_STORE_SCOPE_ALL && kind != WEFT_STORE_SCOPE_AUTHOR &&
+	    kind != WEFT_STORE_SCOPE_LIB)
+		return WEFT_EUSAGE;
+	if (kind != WEFT_STORE_SCOPE_ALL && id == NULL)
+		return WEFT_EUSAGE;
 	rc = calloc(1, sizeof(*rc));
 	if (rc == NULL)
 		return -ENOMEM;
 	rc->s = s;
+	rc->sklen = scope_key(rc->sk, kind, id);
+	rc->mpfx = kind == WEFT_STORE_SCOPE_ALL ? 0 : rc->sklen;
 	err = weft__store_read_begin(s, &rc->txn);
 	if (err) {
 		free(rc);
@@ -443,7 +806,9 @@ weft_store_recon_begin(struct weft_store *s, struct weft_store_recon **rp)
 	}
 	rcode = mdb_cursor_open(rc->txn, s->dbi[DB_RAGG], &rc->agg);
 	if (rcode == 0)
-		rcode = mdb_cursor_open(rc->txn, s->dbi[DB_ALL], &rc->all);
+		rcode = mdb_cursor_open(rc->txn,
+		    s->dbi[kind == WEFT_STORE_SCOPE_ALL ? DB_ALL : DB_RMEM],
+		    &rc->mem);
 	if (rcode) {
 		weft_store_recon_end(rc);
 		return weft__store_xlat(rcode);
@@ -457,8 +822,8 @@ weft_store_recon_end(struct weft_store_recon *rc)
 {
 	if (rc == NULL)
 		return;
-	if (rc->all != NULL)
-		mdb_cursor_close(rc->all);
+	if (rc->mem != NULL)
+		mdb_cursor_close(rc->mem);
 	if (rc->agg != NULL)
 		mdb_cursor_close(rc->agg);
 	weft__store_read_end(rc->s, rc->txn);

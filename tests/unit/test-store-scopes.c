@@ -1,0 +1,444 @@
+/*
+ * The store's author and library reconciliation scopes: after random
+ * revisions, libraries and entries (adds and removals, in and out of ts
+ * order), each scope must answer exactly what the in-memory set (struct
+ * weft_recon_vec) answers for the items a model of the records says it
+ * holds -- the author's records; a library, its entries and the
+ * revisions of the designs it holds -- both during ingest and after a
+ * store of format 2 is upgraded at open.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/record.h"
+#include "weft/recon.h"
+
+#include "store.h"
+
+#define NAUTH	3
+#define NLIB	3
+#define NOPS	360
+#define MAXREC	(NOPS + 16)
+
+struct mrec {
+	int		type;
+	int		author;
+	uint64_t	ts;
+	uint8_t		id[WEFT_ID_BYTES];
+	int		design;		/* rev: index of its genesis */
+	int		lib;		/* entry: index of the lib record */
+	int		action;
+};
+
+struct fx {
+	char			 dir[64];
+	struct weft_store	*s;
+	uint8_t			 pk[NAUTH][WEFT_PK_BYTES];
+	uint8_t			 sk[NAUTH][WEFT_SK_BYTES];
+	struct mrec		 rec[MAXREC];
+	size_t			 n;
+	int			 genesis[MAXREC], ngen;
+	int			 libs[NLIB];
+};
+
+static uint64_t
+pick_ts(void)
+{
+	/* Repeats often; now and then far off (high radix levels). */
+	if (randombytes_uniform(20) == 0)
+		return UINT64_C(1) << (20 + randombytes_uniform(40));
+	return UINT64_C(1700000000000) + randombytes_uniform(40) * 1000 +
+	    randombytes_uniform(2);
+}
+
+/*
+ * Signs and stores r by author a (and releases it); the model gets it as
+ * m. -1 if the store already had it.
+ */
+static int
+put(struct fx *f, struct weft_record *r, int a, struct mrec *m)
+{
+	struct weft_buf	body, env;
+	int		err;
+
+	memcpy(r->author, f->pk[a], WEFT_PK_BYTES);
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(r, &body), 0);
+	assert_int_equal(weft_record_sign(body.data, body.len, f->sk[a],
+	    &env), 0);
+	m->type = (int)r->type;
+	m->author = a;
+	m->ts = r->ts;
+	err = weft_store_record_put(f->s, env.data, env.len, m->id);
+	weft_buf_release(&body);
+	weft_buf_release(&env);
+	weft_record_release(r);
+	/* Equal random fields make an equal record: not a new one. */
+	if (err == WEFT_EEXISTS)
+		return -1;
+	assert_int_equal(err, 0);
+	assert_true(f->n < MAXREC);
+	f->rec[f->n++] = *m;
+	return 0;
+}
+
+static void
+add_rev(struct fx *f)
+{
+	struct weft_record	 r;
+	struct mrec		 m;
+	const struct mrec	*g;
+	int			 gi;
+
+	memset(&m, 0, sizeof(m));
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = pick_ts();
+	r.title = strdup("thing");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	if (f->ngen == 0 || randombytes_uniform(3) == 0) {
+		m.design = (int)f->n;
+		if (put(f, &r, (int)randombytes_uniform(NAUTH), &m) == 0)
+			f->genesis[f->ngen++] = m.design;
+		return;
+	}
+	gi = f->genesis[randombytes_uniform((uint32_t)f->ngen)];
+	g = &f->rec[gi];
+	r.has_design = true;
+	memcpy(r.design, g->id, WEFT_ID_BYTES);
+	r.prev.ids = malloc(WEFT_ID_BYTES);
+	assert_non_null(r.prev.ids);
+	memcpy(r.prev.ids[0], g->id, WEFT_ID_BYTES);
+	r.prev.n = 1;
+	m.design = gi;
+	(void)put(f, &r, g->author, &m);
+}
+
+static void
+add_lib(struct fx *f, int l)
+{
+	struct weft_record	r;
+	struct mrec		m;
+
+	memset(&m, 0, sizeof(m));
+	weft_record_init(&r);
+	r.type = WEFT_REC_LIB;
+	r.ts = pick_ts();
+	r.name = strdup("shelf");
+	r.description = strdup("");
+	r.maintainers.ids = malloc(WEFT_ID_BYTES);
+	assert_non_null(r.maintainers.ids);
+	memcpy(r.maintainers.ids[0], f->pk[l % NAUTH], WEFT_ID_BYTES);
+	r.maintainers.n = 1;
+	f->libs[l] = m.lib = (int)f->n;
+	assert_int_equal(put(f, &r, l % NAUTH, &m), 0);
+}
+
+static void
+add_entry(struct fx *f)
+{
+	struct weft_record	 r;
+	struct mrec		 m;
+	int			 l;
+
+	memset(&m, 0, sizeof(m));
+	l = (int)randombytes_uniform(NLIB);
+	m.lib = f->libs[l];
+	m.design = f->genesis[randombytes_uniform((uint32_t)f->ngen)];
+	m.action = randombytes_uniform(3) == 0 ? WEFT_ENTRY_REMOVE :
+	    WEFT_ENTRY_ADD;
+	weft_record_init(&r);
+	r.type = WEFT_REC_ENTRY;
+	r.ts = pick_ts();
+	memcpy(r.lib, f->rec[m.lib].id, WEFT_ID_BYTES);
+	memcpy(r.entry_design, f->rec[m.design].id, WEFT_ID_BYTES);
+	r.action = (enum weft_entry_action)m.action;
+	(void)put(f, &r, l % NAUTH, &m);
+}
+
+/* Whether lib (a record index) holds design: its latest entry adds. */
+static int
+holds(const struct fx *f, int lib, int design)
+{
+	const struct mrec	*best = NULL, *e;
+	struct weft_recon_item	 a, b;
+
+	for (size_t i = 0; i < f->n; i++) {
+		e = &f->rec[i];
+		if (e->type != WEFT_REC_ENTRY || e->lib != lib ||
+		    e->design != design)
+			continue;
+		if (best != NULL) {
+			a.ts = e->ts;
+			memcpy(a.id, e->id, WEFT_ID_BYTES);
+			b.ts = best->ts;
+			memcpy(b.id, best->id, WEFT_ID_BYTES);
+			if (weft_recon_item_cmp(&a, &b) < 0)
+				continue;
+		}
+		best = e;
+	}
+	return best != NULL && best->action == WEFT_ENTRY_ADD;
+}
+
+static int
+in_scope(const struct fx *f, int kind, int who, const struct mrec *m)
+{
+	if (kind == WEFT_STORE_SCOPE_AUTHOR)
+		return m->author == who;
+	switch (m->type) {
+	case WEFT_REC_LIB:
+		return m == &f->rec[who];
+	case WEFT_REC_ENTRY:
+		return m->lib == who;
+	default:
+		return holds(f, who, m->design);
+	}
+}
+
+struct idlist {
+	size_t	n;
+	uint8_t	ids[64][WEFT_ID_BYTES];
+};
+
+static int
+collect(void *arg, const uint8_t id[WEFT_RECON_ID_BYTES])
+{
+	struct idlist	*l = arg;
+
+	assert_true(l->n < 64);
+	memcpy(l->ids[l->n++], id, WEFT_ID_BYTES);
+	return 0;
+}
+
+/* The store's scope against the model's items of it. */
+static void
+check_scope(struct fx *f, int kind, int who)
+{
+	const struct weft_recon_set *vs = &weft_recon_vec_set;
+	const struct weft_recon_set *ss = &weft_store_recon_set;
+	struct weft_recon_item	 items[MAXREC], it, a, b;
+	struct weft_store_recon	*rc;
+	struct weft_recon_vec	 v;
+	struct idlist		 la, lb;
+	uint64_t		 n, ra, rb, lo, hi;
+	uint8_t			 sa[32], sb[32];
+	const uint8_t		*sid;
+	size_t			 k = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (!in_scope(f, kind, who, &f->rec[i]))
+			continue;
+		items[k].ts = f->rec[i].ts;
+		memcpy(items[k++].id, f->rec[i].id, WEFT_ID_BYTES);
+	}
+	sid = kind == WEFT_STORE_SCOPE_AUTHOR ? f->pk[who] : f->rec[who].id;
+	assert_int_equal(weft_recon_vec_init(&v, items, k), 0);
+	assert_int_equal(weft_store_recon_begin_scope(f->s, kind, sid, &rc),
+	    0);
+	assert_int_equal(ss->size(rc, &n), 0);
+	assert_int_equal(n, k);
+	for (uint64_t r = 0; r < n; r++) {
+		assert_int_equal(vs->item_at(&v, r, &a), 0);
+		assert_int_equal(ss->item_at(rc, r, &b), 0);
+		assert_int_equal(weft_recon_item_cmp(&a, &b), 0);
+	}
+	assert_int_equal(ss->item_at(rc, n, &a), WEFT_EUSAGE);
+	for (int i = 0; i < 200; i++) {
+		memset(&it, 0, sizeof(it));
+		if (n > 0)
+			it = v.items[randombytes_uniform((uint32_t)n)];
+		if (i % 2)
+			randombytes_buf(it.id, randombytes_uniform(33));
+		if (i % 7 == 0)
+			it.ts += randombytes_uniform(3);
+		assert_int_equal(vs->lower_bound(&v, &it, &ra), 0);
+		assert_int_equal(ss->lower_bound(rc, &it, &rb), 0);
+		assert_int_equal(ra, rb);
+
+		lo = randombytes_uniform((uint32_t)n + 1);
+		hi = lo + randombytes_uniform((uint32_t)(n + 1 - lo));
+		assert_int_equal(vs->sum(&v, lo, hi, sa), 0);
+		assert_int_equal(ss->sum(rc, lo, hi, sb), 0);
+		assert_memory_equal(sa, sb, 32);
+
+		hi = lo + randombytes_uniform(
+		    (uint32_t)(n + 1 - lo < 64 ? n + 1 - lo : 64));
+		la.n = lb.n = 0;
+		assert_int_equal(vs->ids(&v, lo, hi, collect, &la), 0);
+		assert_int_equal(ss->ids(rc, lo, hi, collect, &lb), 0);
+		assert_int_equal(la.n, lb.n);
+		assert_memory_equal(la.ids, lb.ids, la.n * WEFT_ID_BYTES);
+	}
+	weft_store_recon_end(rc);
+	weft_recon_vec_release(&v);
+}
+
+static void
+check_all_scopes(struct fx *f)
+{
+	struct weft_store_recon	*rc;
+	uint8_t			 nobody[WEFT_ID_BYTES];
+	uint64_t		 n;
+
+	for (int a = 0; a < NAUTH; a++)
+		check_scope(f, WEFT_STORE_SCOPE_AUTHOR, a);
+	for (int l = 0; l < NLIB; l++)
+		check_scope(f, WEFT_STORE_SCOPE_LIB, f->libs[l]);
+	/* Scope all still holds everything; an unknown lib is empty. */
+	assert_int_equal(weft_store_recon_begin_scope(f->s,
+	    WEFT_STORE_SCOPE_ALL, NULL, &rc), 0);
+	assert_int_equal(weft_store_recon_set.size(rc, &n), 0);
+	assert_int_equal(n, f->n);
+	weft_store_recon_end(rc);
+	randombytes_buf(nobody, sizeof(nobody));
+	assert_int_equal(weft_store_recon_begin_scope(f->s,
+	    WEFT_STORE_SCOPE_LIB, nobody, &rc), 0);
+	assert_int_equal(weft_store_recon_set.size(rc, &n), 0);
+	assert_int_equal(n, 0);
+	weft_store_recon_end(rc);
+	assert_int_equal(weft_store_recon_begin_scope(f->s, 7, nobody, &rc),
+	    WEFT_EUSAGE);
+	assert_int_equal(weft_store_recon_begin_scope(f->s,
+	    WEFT_STORE_SCOPE_AUTHOR, NULL, &rc), WEFT_EUSAGE);
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/weft-sscope-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	for (int a = 0; a < NAUTH; a++)
+		crypto_sign_keypair(f->pk[a], f->sk[a]);
+	for (int i = 0; i < 4; i++)
+		add_rev(f);
+	for (int l = 0; l < NLIB; l++)
+		add_lib(f, l);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 p[128];
+
+	weft_store_close(f->s);
+	snprintf(p, sizeof(p), "%s/data.mdb", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+random_ops(struct fx *f, int nops, int check_every)
+{
+	for (int i = 1; i <= nops; i++) {
+		if (randombytes_uniform(2) == 0)
+			add_rev(f);
+		else
+			add_entry(f);
+		if (i % check_every == 0)
+			check_all_scopes(f);
+	}
+}
+
+static void
+test_scopes(void **state)
+{
+	struct fx	*f = *state;
+
+	random_ops(f, NOPS, 90);
+}
+
+/*
+ * Turns the store back into format 2 (version 2, no scopes but "all"),
+ * the way it would have been written before scopes, and reopens it.
+ */
+static void
+test_upgrade(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 ver[4] = { 0, 0, 0, 2 };
+	int		 rc;
+
+	random_ops(f, NOPS / 2, NOPS);
+	weft_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 30), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "recon_mem", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "design_lib", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (((uint8_t *)k.mv_data)[0] != 0)
+			assert_int_equal(mdb_cursor_del(c, 0), 0);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	k.mv_size = 7;
+	k.mv_data = "version";
+	v.mv_size = 4;
+	v.mv_data = ver;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	check_all_scopes(f);
+	/* And ingest goes on from the rebuilt scopes. */
+	random_ops(f, 60, 60);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, setup,
+		    teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
