@@ -894,6 +894,7 @@ static struct weft_peer *
 peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 {
 	struct weft_session_cfg	 cfg;
+	struct weft_wire_interest *in = NULL;
 	struct weft_peer	*p;
 	uint8_t			 eph[32];
 	int			 err;
@@ -907,9 +908,21 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	cfg.listen = n->listen[0] != '\0' ? n->listen : NULL;
 	cfg.limits = n->limits.session;
 	cfg.limits.sendq_max = n->limits.sendq_max;
+	/* Our interests for HELLO (docs/proto/sync.md, "Scopes"). */
+	if (n->sync != NULL) {
+		in = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*in));
+		if (in == NULL) {
+			free(p);
+			return NULL;
+		}
+		cfg.interests = in;
+		cfg.ninterests = weft_sync_interests(n->sync, in,
+		    WEFT_WIRE_INTERESTS_MAX);
+	}
 	randombytes_buf(eph, sizeof(eph));
 	err = weft_session_init(&p->sess, &cfg, remote, eph,
 	    uv_now(n->loop));
+	free(in);
 	sodium_memzero(eph, sizeof(eph));
 	if (err) {
 		weft_session_release(&p->sess);

@@ -51,6 +51,16 @@ weft_session_init(struct weft_session *s, const struct weft_session_cfg *cfg,
 			return fail(s, WEFT_EUSAGE);
 		memcpy(s->listen, cfg->listen, strlen(cfg->listen) + 1);
 	}
+	if (cfg->ninterests > WEFT_WIRE_INTERESTS_MAX)
+		return fail(s, WEFT_EUSAGE);
+	if (cfg->ninterests > 0) {
+		s->interests = calloc(cfg->ninterests, sizeof(*s->interests));
+		if (s->interests == NULL)
+			return fail(s, -ENOMEM);
+		memcpy(s->interests, cfg->interests,
+		    cfg->ninterests * sizeof(*s->interests));
+		s->ninterests = cfg->ninterests;
+	}
 	if (remote_pk != NULL) {
 		s->initiator = true;
 		memcpy(s->remote, remote_pk, WEFT_SHS_PK_BYTES);
@@ -69,6 +79,9 @@ void
 weft_session_release(struct weft_session *s)
 {
 	weft_shs_release(&s->shs);
+	free(s->interests);
+	s->interests = NULL;
+	s->ninterests = 0;
 	if (s->tx != NULL) {
 		weft_boxs_release(&s->tx[0]);
 		weft_boxs_release(&s->tx[1]);
@@ -84,7 +97,7 @@ weft_session_release(struct weft_session *s)
 
 /* Handshake to box-stream */
 
-/* Our HELLO: node, listen address, software; no interests yet. */
+/* Our HELLO: node, listen address, software, interests. */
 static int
 start_mux(struct weft_session *s, uint64_t now_ms)
 {
@@ -115,6 +128,10 @@ start_mux(struct weft_session *s, uint64_t now_ms)
 	memcpy(h->node, s->local->pk, sizeof(h->node));
 	snprintf(h->listen, sizeof(h->listen), "%s", s->listen);
 	snprintf(h->sw, sizeof(h->sw), "weft/%s", WEFT_VERSION_STRING);
+	h->ninterests = s->ninterests;
+	if (s->ninterests > 0)
+		memcpy(h->interests, s->interests,
+		    s->ninterests * sizeof(*s->interests));
 	err = weft_mux_hello(&s->mux, h);
 	free(h);
 	return err;

@@ -53,6 +53,9 @@ struct weft_session_cfg {
 	const struct weft_keypair *local;	/* borrowed, outlives s */
 	const char		*listen;	/* ours for HELLO, or NULL */
 	struct weft_session_limits limits;
+	/* Ours for HELLO (copied; at most WEFT_WIRE_INTERESTS_MAX). */
+	const struct weft_wire_interest *interests;
+	uint32_t		 ninterests;
 };
 
 /* Private to daemon/session.c; callers embed it. */
@@ -66,6 +69,8 @@ struct weft_session {
 	bool			 has_mux;
 	struct weft_session_limits limits;
 	char			 listen[WEFT_SESSION_LISTEN_MAX];
+	struct weft_wire_interest *interests;	/* NULL if none */
+	uint32_t		 ninterests;
 	const struct weft_keypair *local;
 	struct weft_shs		 shs;
 	struct weft_boxs	*tx;	/* NULL until the handshake is done */

@@ -88,6 +88,15 @@ struct want {
 	uint64_t	 sent_ms;
 };
 
+/*
+ * A reconciliation scope: kind WEFT_STORE_SCOPE_* and, for an author or
+ * library, its id. On the wire (the "s" key) kind || id.
+ */
+struct scope {
+	uint8_t		kind;
+	uint8_t		id[ID];
+};
+
 struct peer {
 	TAILQ_ENTRY(peer) entry;
 	uint64_t	 h;
@@ -109,6 +118,11 @@ struct peer {
 	struct weft_recon resp;
 	bool		 resp_active;
 	uint64_t	 resp_round;
+	struct scope	 resp_scope;
+	/* The scopes both sides are interested in; a round covers each. */
+	struct scope	 scopes[WEFT_WIRE_INTERESTS_MAX];
+	uint32_t	 nscopes;
+	uint32_t	 ini_scope;	/* the one our round is on */
 
 	struct idq	 wantq;
 	size_t		 wantq_max;
@@ -403,13 +417,15 @@ peer_close(struct weft_sync *s, struct peer *p, int err, const char *why)
 
 static int
 send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
-    const struct weft_buf *m)
+    const struct scope *sc, const struct weft_buf *m)
 {
 	struct weft_pack	pk;
+	uint8_t			sb[1 + ID];
 
 	weft_buf_reset(&s->out);
 	weft_pack_init(&pk, &s->out);
-	weft_pack_map(&pk, 4);
+	/* Scope all is the message of version 1, without "s". */
+	weft_pack_map(&pk, sc->kind == WEFT_STORE_SCOPE_ALL ? 4 : 5);
 	weft_pack_str(&pk, "t");
 	weft_pack_str(&pk, "recon");
 	weft_pack_str(&pk, "r");
@@ -418,6 +434,12 @@ send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 	weft_pack_bool(&pk, ini);
 	weft_pack_str(&pk, "m");
 	weft_pack_bin(&pk, m->data, m->len);
+	if (sc->kind != WEFT_STORE_SCOPE_ALL) {
+		sb[0] = sc->kind;
+		memcpy(sb + 1, sc->id, ID);
+		weft_pack_str(&pk, "s");
+		weft_pack_bin(&pk, sb, sizeof(sb));
+	}
 	if (weft_pack_error(&pk))
 		return weft_pack_error(&pk);
 	return send_out(s, p);
@@ -444,27 +466,30 @@ round_done(struct weft_sync *s, struct peer *p)
 		p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
 }
 
-/* Starts a round we lead, or notes that another is due after this one. */
+static int
+scope_begin(struct weft_sync *s, const struct scope *sc,
+    struct weft_store_recon **rc)
+{
+	return weft_store_recon_begin_scope(s->store, sc->kind, sc->id, rc);
+}
+
+/*
+ * Starts the round we lead on scope p->scopes[p->ini_scope]. On failure
+ * no round runs (ini_active false).
+ */
 static void
-recon_start(struct weft_sync *s, struct peer *p)
+recon_scope_start(struct weft_sync *s, struct peer *p)
 {
 	struct weft_store_recon	*rc;
+	const struct scope	*sc = &p->scopes[p->ini_scope];
 	int			 err;
 
-	if (p->dead || !p->has_out)
-		return;
-	if (p->ini_active) {
-		p->ini_redo = true;
-		return;
-	}
-	p->ini_redo = false;
-	/* On failure, try again a period later rather than at every tick. */
-	p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
+	p->ini_active = false;
 	err = weft_recon_init(&p->ini, &weft_store_recon_set, NULL, NULL,
 	    recon_diff, p);
 	if (err)
 		return;
-	err = weft_store_recon_begin(s->store, &rc);
+	err = scope_begin(s, sc, &rc);
 	if (err)
 		return;
 	p->ini.set_arg = rc;
@@ -475,7 +500,7 @@ recon_start(struct weft_sync *s, struct peer *p)
 	if (err)
 		return;
 	p->ini_round++;
-	err = send_recon(s, p, p->ini_round, true, &s->rbuf);
+	err = send_recon(s, p, p->ini_round, true, sc, &s->rbuf);
 	if (err)
 		return;
 	p->ini_active = true;
@@ -484,12 +509,48 @@ recon_start(struct weft_sync *s, struct peer *p)
 }
 
 /*
+ * Starts a round we lead, over each shared scope in turn, or notes that
+ * another is due after this one.
+ */
+static void
+recon_start(struct weft_sync *s, struct peer *p)
+{
+	if (p->dead || !p->has_out || p->nscopes == 0)
+		return;
+	if (p->ini_active) {
+		p->ini_redo = true;
+		return;
+	}
+	p->ini_redo = false;
+	/* On failure, try again a period later rather than at every tick. */
+	p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
+	p->ini_scope = 0;
+	recon_scope_start(s, p);
+}
+
+static bool
+scope_eq(const struct scope *a, const struct scope *b)
+{
+	return a->kind == b->kind && (a->kind == WEFT_STORE_SCOPE_ALL ||
+	    memcmp(a->id, b->id, ID) == 0);
+}
+
+static bool
+scope_shared(const struct peer *p, const struct scope *sc)
+{
+	for (uint32_t i = 0; i < p->nscopes; i++)
+		if (scope_eq(&p->scopes[i], sc))
+			return true;
+	return false;
+}
+
+/*
  * One reconciliation message of the peer, for our initiator round
  * (ini == false: the peer answers) or its round (ini == true).
  */
 static int
 on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
-    const uint8_t *m, size_t len)
+    const struct scope *sc, const uint8_t *m, size_t len)
 {
 	struct weft_store_recon	*rc;
 	struct weft_recon	*r;
@@ -497,21 +558,29 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 
 	if (ini) {
 		if (!p->resp_active || round != p->resp_round) {
+			/* Only a scope both sides are interested in. */
+			if (!scope_shared(p, sc))
+				return WEFT_EPROTO;
 			err = weft_recon_init(&p->resp, &weft_store_recon_set,
 			    NULL, NULL, recon_diff, p);
 			if (err)
 				return err;
 			p->resp_active = true;
 			p->resp_round = round;
+			p->resp_scope = *sc;
+		} else if (!scope_eq(sc, &p->resp_scope)) {
+			return WEFT_EPROTO;
 		}
 		r = &p->resp;
 	} else {
 		/* An answer to a round we abandoned (timeout): ignore it. */
 		if (!p->ini_active || round != p->ini_round)
 			return 0;
+		if (!scope_eq(sc, &p->scopes[p->ini_scope]))
+			return WEFT_EPROTO;
 		r = &p->ini;
 	}
-	err = weft_store_recon_begin(s->store, &rc);
+	err = scope_begin(s, sc, &rc);
 	if (err)
 		return 0;	/* our store's trouble, not the peer's */
 	r->set_arg = rc;
@@ -527,14 +596,21 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 		return err;
 	}
 	if (s->rbuf.len > 0) {
-		err = send_recon(s, p, round, !ini, &s->rbuf);
+		err = send_recon(s, p, round, !ini, sc, &s->rbuf);
 		if (err == WEFT_ETOOBIG)
 			return err;
 	}
 	if (weft_recon_done(r)) {
 		if (ini)
 			p->resp_active = false;
-		else {
+		else if (p->ini_scope + 1 < p->nscopes) {
+			/* The same round goes on with the next scope. */
+			p->ini_scope++;
+			recon_scope_start(s, p);
+			if (p->ini_active)
+				return 0;
+			p->next_recon_ms = s->now_ms + s->o.reconcile_ms;
+		} else {
 			p->ini_active = false;
 			if (p->ini_redo)
 				recon_start(s, p);
@@ -1267,14 +1343,18 @@ on_push(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 static int
 on_recon_msg(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 {
-	static const char *const keys[] = { "r", "i", "m" };
-	const uint8_t	*m;
-	size_t		 ml;
+	static const char *const keys[] = { "r", "i", "m", "s" };
+	const struct weft_obj *so;
+	const uint8_t	*m, *sb;
+	struct scope	 sc;
+	size_t		 ml, sl;
 	uint64_t	 round;
 	bool		 ini;
 	int		 err;
 
-	err = check_keys(root, keys, 3);
+	/* "s" is optional: without it the scope is all. */
+	so = weft_obj_get(root, "s");
+	err = check_keys(root, keys, so != NULL ? 4 : 3);
 	if (err)
 		return err;
 	if (weft_obj_uint(weft_obj_get(root, "r"), &round) != 0 ||
@@ -1283,7 +1363,17 @@ on_recon_msg(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 		return WEFT_EPROTO;
 	if (ml > WEFT_RECON_FRAME_MAX)
 		return WEFT_ETOOBIG;
-	return on_recon(s, p, round, ini, m, ml);
+	memset(&sc, 0, sizeof(sc));
+	sc.kind = WEFT_STORE_SCOPE_ALL;
+	if (so != NULL) {
+		if (weft_obj_bin(so, &sb, &sl) != 0 || sl != 1 + ID ||
+		    (sb[0] != WEFT_STORE_SCOPE_AUTHOR &&
+		    sb[0] != WEFT_STORE_SCOPE_LIB))
+			return WEFT_EPROTO;
+		sc.kind = sb[0];
+		memcpy(sc.id, sb + 1, ID);
+	}
+	return on_recon(s, p, round, ini, &sc, m, ml);
 }
 
 /* ---- the interface ---- */
@@ -1310,8 +1400,12 @@ weft_sync_configure(struct weft_sync *s, const struct weft_sync_opts *o)
 	    o->batch_max == 0 || o->batch_max > WEFT_STORE_BATCH_MAX ||
 	    o->queue_bytes < WEFT_RECORD_MAX || o->held_max == 0 ||
 	    o->held_bytes < WEFT_RECORD_MAX || o->wantq_max == 0 ||
-	    o->timeout_ms == 0)
+	    o->timeout_ms == 0 || o->ninterests > WEFT_SYNC_INTERESTS_MAX)
 		return WEFT_EUSAGE;
+	for (uint32_t i = 0; i < o->ninterests; i++)
+		if (o->interests[i].scope < WEFT_WIRE_SCOPE_ALL ||
+		    o->interests[i].scope > WEFT_WIRE_SCOPE_LIB)
+			return WEFT_EUSAGE;
 	s->o = *o;
 	return 0;
 }
@@ -1399,13 +1493,131 @@ weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
 	return 0;
 }
 
+/* Our interests from the policies: all, then follows and mirrors. */
+struct ilist {
+	struct weft_wire_interest	*v;
+	uint32_t			 n, max;
+};
+
+static int
+policy_interest(void *arg, int kind, const uint8_t *id)
+{
+	struct ilist	*l = arg;
+
+	if (l->n == l->max || id == NULL ||
+	    (kind != WEFT_STORE_FOLLOW && kind != WEFT_STORE_MIRROR))
+		return 0;
+	l->v[l->n].scope = kind == WEFT_STORE_FOLLOW ?
+	    WEFT_WIRE_SCOPE_AUTHOR : WEFT_WIRE_SCOPE_LIB;
+	memcpy(l->v[l->n].id, id, ID);
+	l->n++;
+	return 0;
+}
+
+uint32_t
+weft_sync_interests(struct weft_sync *s, struct weft_wire_interest *out,
+    uint32_t max)
+{
+	struct ilist	l = { out, 0, max };
+
+	if (s->o.ninterests > 0) {
+		l.n = s->o.ninterests < max ? s->o.ninterests : max;
+		memcpy(out, s->o.interests, l.n * sizeof(*out));
+		return l.n;
+	}
+	if (max == 0)
+		return 0;
+	memset(&out[0], 0, sizeof(out[0]));
+	out[0].scope = WEFT_WIRE_SCOPE_ALL;
+	l.n = 1;
+	if (weft_store_policy_list(s->store, policy_interest, &l) != 0)
+		return 0;
+	return l.n;
+}
+
+static void
+scope_add(struct peer *p, const struct weft_wire_interest *in)
+{
+	struct scope	sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.kind = (uint8_t)(in->scope == WEFT_WIRE_SCOPE_AUTHOR ?
+	    WEFT_STORE_SCOPE_AUTHOR : in->scope == WEFT_WIRE_SCOPE_LIB ?
+	    WEFT_STORE_SCOPE_LIB : WEFT_STORE_SCOPE_ALL);
+	if (sc.kind != WEFT_STORE_SCOPE_ALL)
+		memcpy(sc.id, in->id, ID);
+	if (p->nscopes < WEFT_WIRE_INTERESTS_MAX && !scope_shared(p, &sc))
+		p->scopes[p->nscopes++] = sc;
+}
+
+static bool
+covers(const struct weft_wire_interest *v, uint32_t n,
+    const struct weft_wire_interest *in)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (v[i].scope == WEFT_WIRE_SCOPE_ALL)
+			return true;
+		if (v[i].scope == in->scope &&
+		    memcmp(v[i].id, in->id, ID) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The scopes both sides reconcile: all when both want everything, else
+ * each scope one side names that the other's interests cover. A peer
+ * without interests (an older one) wants all. Both sides compute the
+ * same list from the two HELLOs.
+ */
+static int
+shared_scopes(struct weft_sync *s, struct peer *p,
+    const struct weft_wire_hello *hello)
+{
+	static const struct weft_wire_interest all = { WEFT_WIRE_SCOPE_ALL,
+	    { 0 } };
+	struct weft_wire_interest	*mine;
+	const struct weft_wire_interest	*theirs = &all;
+	uint32_t			 nmine, ntheirs = 1;
+	bool				 mall, tall;
+
+	mine = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*mine));
+	if (mine == NULL)
+		return -ENOMEM;
+	nmine = weft_sync_interests(s, mine, WEFT_WIRE_INTERESTS_MAX);
+	if (nmine == 0) {
+		mine[0] = all;
+		nmine = 1;
+	}
+	if (hello != NULL && hello->ninterests > 0) {
+		theirs = hello->interests;
+		ntheirs = hello->ninterests < WEFT_WIRE_INTERESTS_MAX ?
+		    hello->ninterests : WEFT_WIRE_INTERESTS_MAX;
+	}
+	mall = covers(mine, nmine, &all);
+	tall = covers(theirs, ntheirs, &all);
+	p->nscopes = 0;
+	if (mall && tall) {
+		scope_add(p, &all);
+	} else {
+		for (uint32_t i = 0; i < nmine; i++)
+			if (covers(theirs, ntheirs, &mine[i]))
+				scope_add(p, &mine[i]);
+		for (uint32_t i = 0; i < ntheirs; i++)
+			if (theirs[i].scope != WEFT_WIRE_SCOPE_ALL &&
+			    covers(mine, nmine, &theirs[i]))
+				scope_add(p, &theirs[i]);
+	}
+	free(mine);
+	return 0;
+}
+
 void
 weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
     const struct weft_wire_hello *hello, uint64_t now_ms)
 {
 	struct peer	*p;
 
-	(void)hello;	/* every peer serves scope "all" in this version */
 	s->now_ms = now_ms;
 	if (peer_find(s, peer) != NULL)
 		return;
@@ -1422,6 +1634,11 @@ weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
 	p->recent.key = s->hkey;
 	p->wantq_max = s->o.wantq_max;
 	p->next_recon_ms = UINT64_MAX;
+	if (shared_scopes(s, p, hello) != 0) {
+		free(p->ring);
+		free(p);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	if (s->io.open(s->io.arg, peer, WEFT_SYNC_PURPOSE, &p->ch_out) != 0)
 		return;	/* no channel, no sync with this peer */

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "weft/wire.h"
+
 struct weft_store;
 struct weft_sync;
 struct weft_wire_hello;
@@ -88,6 +90,7 @@ struct weft_sync_io {
 #define WEFT_SYNC_ENVS_MAX	256	/* envelopes in records or push */
 #define WEFT_SYNC_ENVS_BYTES	(960u * 1024)	/* their sum */
 #define WEFT_SYNC_PURPOSE	"sync"
+#define WEFT_SYNC_INTERESTS_MAX	8	/* configured interests */
 
 struct weft_sync_opts {
 	uint64_t	reconcile_ms;
@@ -99,7 +102,23 @@ struct weft_sync_opts {
 	uint64_t	held_bytes;
 	uint32_t	wantq_max;
 	uint64_t	timeout_ms;
+	/*
+	 * Our interests (docs/proto/sync.md, "Scopes"), sent in HELLO and
+	 * reconciled: with ninterests 0 (the default) scope all plus one
+	 * scope per policy (follow: the author; mirror: the library).
+	 * Tests set a list without all to reconcile only some scopes.
+	 */
+	uint32_t	ninterests;	/* <= WEFT_SYNC_INTERESTS_MAX */
+	struct weft_wire_interest interests[WEFT_SYNC_INTERESTS_MAX];
 };
+
+/*
+ * Writes our interests (as in struct weft_sync_opts) to out, at most max,
+ * for the HELLO. Returns their number (0 if the store fails: no
+ * interests is read as all).
+ */
+uint32_t weft_sync_interests(struct weft_sync *s,
+	    struct weft_wire_interest *out, uint32_t max);
 
 /* Counters, for logs, weft status and tests. */
 struct weft_sync_stats {

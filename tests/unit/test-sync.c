@@ -5,7 +5,8 @@
  * queues jobs that the simulator loop runs (fn, then done, as the
  * daemon's thread pool would). Covers convergence (pairs, a chain, a ring
  * of ten, a late joiner), a misbehaving peer's invalid records, records
- * held for their dependencies, and decoders fed garbage.
+ * held for their dependencies, reconciliation scoped to one author or
+ * one library, and decoders fed garbage.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,22 +216,29 @@ sim_link_down(struct sim *sim, int a, int b)
 	weft_sync_peer_down(sim->n[b].sy, hnd(a));
 }
 
+/* Each side gets the other's HELLO, with its interests, as net.c sends. */
 static void
 sim_connect(struct sim *sim, int a, int b)
 {
 	struct link		*l = link_of(sim, a, b);
-	struct weft_wire_hello	 h;
+	struct weft_wire_hello	*h;
 	uint8_t			 node[32];
 
-	memset(&h, 0, sizeof(h));
+	h = calloc(1, sizeof(*h));
+	assert_non_null(h);
 	l->up = true;
 	l->dialler = a;
 	l->next_odd = 1;
 	l->next_even = 2;
 	memset(node, b, sizeof(node));
-	weft_sync_peer_up(sim->n[a].sy, hnd(b), node, &h, sim->now);
+	h->ninterests = weft_sync_interests(sim->n[b].sy, h->interests,
+	    WEFT_WIRE_INTERESTS_MAX);
+	weft_sync_peer_up(sim->n[a].sy, hnd(b), node, h, sim->now);
 	memset(node, a, sizeof(node));
-	weft_sync_peer_up(sim->n[b].sy, hnd(a), node, &h, sim->now);
+	h->ninterests = weft_sync_interests(sim->n[a].sy, h->interests,
+	    WEFT_WIRE_INTERESTS_MAX);
+	weft_sync_peer_up(sim->n[b].sy, hnd(a), node, h, sim->now);
+	free(h);
 }
 
 /* Runs events and jobs until none is left. Returns the steps taken. */
@@ -548,6 +556,110 @@ test_pair_disjoint(void **state)
 	assert_int_equal(nrecords(sim, 0), 1000);
 	sim_run(sim, WEFT_SYNC_RECONCILE_MS + 1000);
 	assert_int_equal(nrecords(sim, 0), 1001);
+}
+
+/* Node i is interested in one scope only (no "all"). */
+static void
+interest_only(struct sim *sim, int i, enum weft_wire_scope scope,
+    const uint8_t id[ID])
+{
+	struct weft_sync_opts	o;
+
+	weft_sync_opts_default(&o);
+	o.ninterests = 1;
+	o.interests[0].scope = scope;
+	memcpy(o.interests[0].id, id, ID);
+	assert_int_equal(weft_sync_configure(sim->n[i].sy, &o), 0);
+}
+
+/*
+ * Two nodes interested in author a only reconcile a's scope: each gets
+ * the other's records of a and nothing of b or c.
+ */
+static void
+test_scope_author(void **state)
+{
+	struct sim		*sim = *state;
+	struct author		 a, b, c;
+	struct weft_sync_stats	 st;
+
+	author_new(&a);
+	author_new(&b);
+	author_new(&c);
+	sim_add_nodes(sim, 2);
+	interest_only(sim, 0, WEFT_WIRE_SCOPE_AUTHOR, a.pk);
+	interest_only(sim, 1, WEFT_WIRE_SCOPE_AUTHOR, a.pk);
+	publish_n(sim, 0, &a, 50, TS0, false);
+	publish_n(sim, 0, &b, 30, TS0 + 5, false);
+	publish_n(sim, 1, &a, 40, TS0 + 20, false);
+	publish_n(sim, 1, &c, 20, TS0 + 7, false);
+	sim_connect(sim, 0, 1);
+	sim_run(sim, 1000);
+	assert_int_equal(sim->errs, 0);
+	assert_int_equal(nrecords(sim, 0), 90 + 30);
+	assert_int_equal(nrecords(sim, 1), 90 + 20);
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.stored, 40);
+	assert_true(st.rounds >= 1);
+	weft_sync_stats(sim->n[1].sy, &st);
+	assert_int_equal(st.stored, 50);
+	/* Later rounds stay in the scope. */
+	sim_run(sim, 2 * WEFT_SYNC_RECONCILE_MS);
+	assert_int_equal(nrecords(sim, 0), 120);
+	assert_int_equal(nrecords(sim, 1), 110);
+}
+
+/*
+ * A node interested in one library only, against one interested in
+ * everything: it gets the lib, its entry and the revisions of the design
+ * the library holds, and nothing else; the other gets nothing.
+ */
+static void
+test_scope_lib(void **state)
+{
+	struct sim		*sim = *state;
+	struct author		 a;
+	struct weft_buf		 env;
+	uint8_t			 lib[ID], d1[ID], r2[ID], d2[ID], e[ID];
+	uint8_t			 lib2[ID];
+
+	author_new(&a);
+	sim_add_nodes(sim, 2);
+	make_lib(&a, TS0, &env, lib);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	make_lib(&a, TS0 + 1, &env, lib2);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	make_rev(&a, TS0 + 2, NULL, NULL, "held", NULL, &env, d1);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	make_rev(&a, TS0 + 3, d1, d1, "held 2", NULL, &env, r2);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	make_rev(&a, TS0 + 4, NULL, NULL, "not held", NULL, &env, d2);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	make_entry(&a, TS0 + 5, lib, d1, &env, e);
+	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
+	    env.len, NULL), 0);
+	weft_buf_release(&env);
+	publish_n(sim, 0, &a, 10, TS0 + 100, false);
+
+	interest_only(sim, 1, WEFT_WIRE_SCOPE_LIB, lib);
+	sim_connect(sim, 1, 0);
+	sim_run(sim, 1000);
+	assert_int_equal(sim->errs, 0);
+	assert_int_equal(nrecords(sim, 1), 4);
+	assert_true(has(sim, 1, lib) && has(sim, 1, d1) && has(sim, 1, r2) &&
+	    has(sim, 1, e));
+	assert_false(has(sim, 1, d2) || has(sim, 1, lib2));
+	assert_int_equal(nrecords(sim, 0), 16);
 }
 
 /* A round finding more than the want queue holds is followed by more. */
@@ -1228,6 +1340,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pair_disjoint, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scope_author, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scope_lib, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wantq_overflow, setup,
 		    teardown),
