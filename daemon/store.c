@@ -859,6 +859,10 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	struct put_ctx	 pc;
 	int		 err;
 
+	/* The aggregates are applied once per node, at the end. */
+	err = weft__store_ragg_batch_begin(s);
+	if (err)
+		return err;
 	for (size_t i = 0; i < b->n; i++) {
 		b->results[i] = b->vres[i];
 		if (b->vres[i])
@@ -873,12 +877,15 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		}
 		if (err)
-			return err;
+			goto out;
 		err = record_write(s, txn, &pc);
 		if (err)
-			return err;
+			goto out;
 	}
-	return 0;
+	err = weft__store_ragg_batch_flush(s, txn);
+out:
+	weft__store_ragg_batch_end(s);
+	return err;
 }
 
 int

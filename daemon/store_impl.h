@@ -68,6 +68,12 @@ struct weft_store {
 	 */
 	pthread_rwlock_t	 lock;
 	uint64_t		 map_size;
+	/*
+	 * The deferred aggregate deltas of the batch write transaction
+	 * running (store_recon.c), NULL otherwise. Only that transaction's
+	 * thread touches it, under LMDB's writer lock.
+	 */
+	struct weft__ragg_batch	*ragg_batch;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -157,6 +163,16 @@ int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
 int	weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
 	    const uint8_t *id);
 int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
+/*
+ * Batching of the aggregates in one write transaction: between begin
+ * and end, aggregate changes are accumulated in memory (bounded; they
+ * spill into the txn when the table fills) and flush() applies them to
+ * the txn, which must happen before commit. end() drops whatever was not
+ * flushed (on abort). begin: 0, -ENOMEM or WEFT_EUSAGE if one is open.
+ */
+int	weft__store_ragg_batch_begin(struct weft_store *s);
+int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_ragg_batch_end(struct weft_store *s);
 
 /*
  * The author and library scopes (store_recon.c). weft__store_lib_holds()

@@ -52,9 +52,190 @@ ragg_key(uint8_t k[RAGG_KEY_MAX], const uint8_t *sk, size_t sklen,
 }
 
 /*
+ * The aggregate deltas of one batch write transaction, per node key:
+ * an open-addressing table of RAGG_BATCH_SLOTS slots, applied to the
+ * tree in key order by weft__store_ragg_batch_flush(), and earlier
+ * whenever it is RAGG_BATCH_FILL full, so its size is bounded whatever
+ * the batch holds. Records of a batch are close in time, so most of
+ * them share the upper nodes: each is read and written once per flush
+ * instead of once per record.
+ */
+#define RAGG_BATCH_SLOTS	(1u << 15)
+#define RAGG_BATCH_FILL		(RAGG_BATCH_SLOTS / 4 * 3)
+
+struct ragg_slot {
+	uint8_t		key[RAGG_KEY_MAX];
+	uint8_t		klen;		/* 0: empty */
+	int64_t		dn;		/* count delta */
+	uint8_t		sum[ID];	/* id sum delta, mod 2^256 */
+};
+
+struct weft__ragg_batch {
+	struct ragg_slot	*slots;
+	uint32_t		*used;		/* indexes of the full slots */
+	size_t			 nused;
+};
+
+int
+weft__store_ragg_batch_begin(struct weft_store *s)
+{
+	struct weft__ragg_batch	*b;
+
+	if (s->ragg_batch != NULL)
+		return WEFT_EUSAGE;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->slots = calloc(RAGG_BATCH_SLOTS, sizeof(*b->slots));
+	b->used = calloc(RAGG_BATCH_FILL, sizeof(*b->used));
+	if (b->slots == NULL || b->used == NULL) {
+		free(b->slots);
+		free(b->used);
+		free(b);
+		return -ENOMEM;
+	}
+	s->ragg_batch = b;
+	return 0;
+}
+
+void
+weft__store_ragg_batch_end(struct weft_store *s)
+{
+	struct weft__ragg_batch	*b = s->ragg_batch;
+
+	if (b == NULL)
+		return;
+	free(b->slots);
+	free(b->used);
+	free(b);
+	s->ragg_batch = NULL;
+}
+
+/* LMDB's default key order: bytes, then the shorter first. */
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct ragg_slot	*x = *(const struct ragg_slot *const *)a;
+	const struct ragg_slot	*y = *(const struct ragg_slot *const *)b;
+	size_t			 n = x->klen < y->klen ? x->klen : y->klen;
+	int			 c;
+
+	c = memcmp(x->key, y->key, n);
+	if (c != 0)
+		return c;
+	return (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+/*
+ * Applies one node's delta. A count that would go below 0 is corrupt
+ * (one-by-one ingest would have met it at 0); a node whose count ends
+ * at 0 is deleted, as one-by-one ingest would have.
+ */
+static int
+ragg_apply(struct weft_store *s, MDB_txn *txn, const struct ragg_slot *e)
+{
+	static const uint8_t	zero[ID];
+	uint8_t			val[RAGG_VAL];
+	uint64_t		n;
+	MDB_val			v;
+	int			err, had;
+
+	err = db_get(txn, s->dbi[DB_RAGG], e->key, e->klen, &v);
+	if (err == WEFT_ENOTFOUND) {
+		had = 0;
+		memset(val, 0, sizeof(val));
+	} else if (err) {
+		return err;
+	} else if (v.mv_size != RAGG_VAL) {
+		return WEFT_ECORRUPT;
+	} else {
+		had = 1;
+		memcpy(val, v.mv_data, RAGG_VAL);
+	}
+	n = be64dec(val);
+	if (e->dn < 0 && (uint64_t)-e->dn > n)
+		return WEFT_ECORRUPT;
+	if (e->dn == 0 && memcmp(e->sum, zero, ID) == 0)
+		return 0;	/* nothing changed */
+	n += (uint64_t)e->dn;
+	if (n == 0)
+		return had ? db_del(txn, s->dbi[DB_RAGG], e->key, e->klen) : 0;
+	be64enc(val, n);
+	weft_recon_sum_add(val + 8, e->sum);
+	return db_put(txn, s->dbi[DB_RAGG], e->key, e->klen, val, sizeof(val));
+}
+
+int
+weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn)
+{
+	struct weft__ragg_batch	 *b = s->ragg_batch;
+	struct ragg_slot	**order;
+	int			  err = 0;
+
+	if (b == NULL || b->nused == 0)
+		return 0;
+	order = malloc(b->nused * sizeof(*order));
+	if (order == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nused; i++)
+		order[i] = &b->slots[b->used[i]];
+	/* In key order, so the puts walk the tree's pages in order. */
+	qsort(order, b->nused, sizeof(*order), slot_cmp);
+	for (size_t i = 0; i < b->nused && err == 0; i++)
+		err = ragg_apply(s, txn, order[i]);
+	free(order);
+	for (size_t i = 0; i < b->nused; i++)
+		memset(&b->slots[b->used[i]], 0, sizeof(b->slots[0]));
+	b->nused = 0;
+	return err;
+}
+
+/* Adds the delta of one item to node k in the batch table. */
+static int
+ragg_defer(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
+    size_t klen, const uint8_t *id, int sign)
+{
+	struct weft__ragg_batch	*b = s->ragg_batch;
+	struct ragg_slot	*e;
+	uint32_t		 h = 2166136261u;
+	int			 err;
+
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ k[i]) * 16777619u;
+	for (;;) {
+		h &= RAGG_BATCH_SLOTS - 1;
+		e = &b->slots[h];
+		if (e->klen == 0)
+			break;
+		if (e->klen == klen && memcmp(e->key, k, klen) == 0)
+			goto found;
+		h++;
+	}
+	if (b->nused == RAGG_BATCH_FILL) {
+		err = weft__store_ragg_batch_flush(s, txn);
+		if (err)
+			return err;
+		return ragg_defer(s, txn, k, klen, id, sign);
+	}
+	memcpy(e->key, k, klen);
+	e->klen = (uint8_t)klen;
+	b->used[b->nused++] = (uint32_t)(e - b->slots);
+found:
+	if (sign > 0) {
+		e->dn++;
+		weft_recon_sum_add(e->sum, id);
+	} else {
+		e->dn--;
+		weft_recon_sum_sub(e->sum, id);
+	}
+	return 0;
+}
+
+/*
  * Adds (sign > 0) or subtracts (sign < 0) the item (ts, id) to the 16
  * nodes of scope sk. A node whose count drops to 0 is deleted, so the
- * tree of a scope holds exactly the nodes of its items.
+ * tree of a scope holds exactly the nodes of its items. Inside a batch
+ * (s->ragg_batch) the change is only recorded, for the flush.
  */
 static int
 ragg_update(struct weft_store *s, MDB_txn *txn, const uint8_t *sk,
@@ -68,6 +249,12 @@ ragg_update(struct weft_store *s, MDB_txn *txn, const uint8_t *sk,
 
 	for (int l = 0; l < RAGG_LEVELS; l++) {
 		klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
+		if (s->ragg_batch != NULL) {
+			err = ragg_defer(s, txn, k, klen, id, sign);
+			if (err)
+				return err;
+			continue;
+		}
 		err = db_get(txn, s->dbi[DB_RAGG], k, klen, &v);
 		if (err == WEFT_ENOTFOUND) {
 			if (sign < 0)

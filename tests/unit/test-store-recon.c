@@ -259,10 +259,130 @@ test_reconcile(void **state)
 	free(other);
 }
 
+/*
+ * Batch ingest defers the aggregates and applies each node once (and
+ * spills when its table fills): it must leave exactly the aggregates
+ * that one-by-one ingest leaves, for scope all and the author's scope.
+ * Random 60-bit timestamps make most nodes distinct, so the batch spills.
+ */
+#define NCMP	1800
+
+static void
+compare_scope(struct weft_store *a, struct weft_store *b, int kind,
+    const uint8_t *id)
+{
+	const struct weft_recon_set	*rs = &weft_store_recon_set;
+	struct weft_store_recon		*ra, *rb;
+	struct weft_recon_item		 ia, ib;
+	uint8_t				 sa[WEFT_RECON_ID_BYTES];
+	uint8_t				 sb[WEFT_RECON_ID_BYTES];
+	uint64_t			 na, nb, lo, hi;
+
+	assert_int_equal(weft_store_recon_begin_scope(a, kind, id, &ra), 0);
+	assert_int_equal(weft_store_recon_begin_scope(b, kind, id, &rb), 0);
+	assert_int_equal(rs->size(ra, &na), 0);
+	assert_int_equal(rs->size(rb, &nb), 0);
+	assert_int_equal(na, NCMP);
+	assert_int_equal(nb, NCMP);
+	for (uint64_t r = 0; r < na; r += 7) {
+		assert_int_equal(rs->item_at(ra, r, &ia), 0);
+		assert_int_equal(rs->item_at(rb, r, &ib), 0);
+		assert_true(ia.ts == ib.ts);
+		assert_memory_equal(ia.id, ib.id, WEFT_RECON_ID_BYTES);
+	}
+	for (int i = 0; i < 200; i++) {
+		lo = randombytes_uniform(NCMP + 1);
+		hi = lo + randombytes_uniform(NCMP + 1 - lo);
+		assert_int_equal(rs->sum(ra, lo, hi, sa), 0);
+		assert_int_equal(rs->sum(rb, lo, hi, sb), 0);
+		assert_memory_equal(sa, sb, WEFT_RECON_ID_BYTES);
+	}
+	weft_store_recon_end(ra);
+	weft_store_recon_end(rb);
+}
+
+static void
+rm_store(const char *dir)
+{
+	char	p[128];
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void
+test_batch_equals_single(void **state)
+{
+	struct weft_store	*a, *b;
+	struct weft_record	 r;
+	struct weft_buf		 body, *env;
+	struct weft_slice	*sl;
+	int			*res;
+	uint8_t			 pk[WEFT_PK_BYTES], sk[WEFT_SK_BYTES];
+	uint64_t		 ts;
+	char			 da[64], db[64], t[32];
+
+	(void)state;
+	env = calloc(NCMP, sizeof(*env));
+	sl = calloc(NCMP, sizeof(*sl));
+	res = calloc(NCMP, sizeof(*res));
+	assert_non_null(env);
+	assert_non_null(sl);
+	assert_non_null(res);
+	strcpy(da, "/tmp/weft-srecon-XXXXXX");
+	strcpy(db, "/tmp/weft-srecon-XXXXXX");
+	assert_non_null(mkdtemp(da));
+	assert_non_null(mkdtemp(db));
+	assert_int_equal(weft_store_open(&a, da, NULL), 0);
+	assert_int_equal(weft_store_open(&b, db, NULL), 0);
+	crypto_sign_keypair(pk, sk);
+	for (size_t j = 0; j < NCMP; j++) {
+		weft_record_init(&r);
+		r.type = WEFT_REC_REV;
+		memcpy(r.author, pk, WEFT_PK_BYTES);
+		randombytes_buf(&ts, sizeof(ts));
+		r.ts = j % 5 == 0 ? pick_ts(j) : ts >> 4;
+		snprintf(t, sizeof(t), "thing %zu", j);
+		r.title = strdup(t);
+		r.description = strdup("");
+		r.license = strdup("MIT");
+		r.message = strdup("");
+		weft_buf_init(&body, WEFT_RECORD_MAX);
+		weft_buf_init(&env[j], WEFT_RECORD_MAX);
+		assert_int_equal(weft_record_encode_body(&r, &body), 0);
+		assert_int_equal(weft_record_sign(body.data, body.len, sk,
+		    &env[j]), 0);
+		weft_buf_release(&body);
+		weft_record_release(&r);
+		sl[j].data = env[j].data;
+		sl[j].len = env[j].len;
+		assert_int_equal(weft_store_record_put(b, env[j].data,
+		    env[j].len, NULL), 0);
+	}
+	assert_int_equal(weft_store_records_put(a, sl, NCMP, res, NULL), 0);
+	for (size_t j = 0; j < NCMP; j++)
+		assert_int_equal(res[j], 0);
+	compare_scope(a, b, WEFT_STORE_SCOPE_ALL, NULL);
+	compare_scope(a, b, WEFT_STORE_SCOPE_AUTHOR, pk);
+	for (size_t j = 0; j < NCMP; j++)
+		weft_buf_release(&env[j]);
+	weft_store_close(a);
+	weft_store_close(b);
+	rm_store(da);
+	rm_store(db);
+	free(env);
+	free(sl);
+	free(res);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_batch_equals_single),
 		cmocka_unit_test_setup_teardown(test_same_answers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile, setup,
