@@ -775,6 +775,19 @@ out:
 /* ------------------------------------------------------------------ */
 /* Batch ingest */
 
+/*
+ * Signature checks dominate ingest, so they overlap the write: a helper
+ * thread and the writer verify the batch in chunks of VCHUNK records,
+ * taken in order, while the writer checks and stores, in order, each
+ * record whose chunk is verified. The writer verifies a chunk itself
+ * whenever the next record is not verified yet and a chunk is left, so
+ * two cores stay busy until the batch is verified, and a batch without
+ * a helper (small, or pthread_create failed) runs on the writer alone.
+ * Records are independent here: dependencies are checked in order,
+ * inside the write transaction.
+ */
+#define VCHUNK	32
+
 struct batch {
 	const struct weft_slice	*envs;
 	struct weft_record	*recs;
@@ -782,11 +795,11 @@ struct batch {
 	int			*vres;		/* verification, per record */
 	int			*results;
 	size_t			 n;
-};
-
-struct verify_part {
-	struct batch	*b;
-	size_t		 from, to;
+	/* Under mu: the next chunk to take, the verified chunks. */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	size_t			 next;
+	uint8_t			*vdone;
 };
 
 static void
@@ -797,43 +810,57 @@ verify_range(struct batch *b, size_t from, size_t to)
 		    b->envs[i].len, &b->recs[i], b->ids[i]);
 }
 
+/* Takes and verifies one chunk: 0, or 1 if none was left. */
+static int
+verify_chunk(struct batch *b)
+{
+	size_t	c, to;
+
+	pthread_mutex_lock(&b->mu);
+	c = b->next;
+	if (c * VCHUNK < b->n)
+		b->next++;
+	pthread_mutex_unlock(&b->mu);
+	if (c * VCHUNK >= b->n)
+		return 1;
+	to = (c + 1) * VCHUNK < b->n ? (c + 1) * VCHUNK : b->n;
+	verify_range(b, c * VCHUNK, to);
+	pthread_mutex_lock(&b->mu);
+	b->vdone[c] = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
 static void *
 verify_thread(void *arg)
 {
-	struct verify_part	*vp = arg;
+	struct batch	*b = arg;
 
-	verify_range(vp->b, vp->from, vp->to);
+	while (verify_chunk(b) == 0)
+		continue;
 	return NULL;
 }
 
-/*
- * Signature checks dominate ingest, so a batch is verified by two threads,
- * each taking one half. Records are independent here: dependencies are
- * checked later, in order, inside the write transaction. Small batches,
- * or a failed pthread_create, run on the calling thread alone.
- */
+/* Returns once record i is verified, verifying chunks meanwhile. */
 static void
-batch_verify(struct batch *b)
+verified_wait(struct batch *b, size_t i)
 {
-	struct verify_part	vp;
-	pthread_t		t;
-	size_t			half = b->n / 2;
-	int			rc;
+	size_t	c = i / VCHUNK;
+	int	done;
 
-	if (b->n < STORE_VERIFY_PAR_MIN) {
-		verify_range(b, 0, b->n);
-		return;
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		done = b->vdone[c];
+		pthread_mutex_unlock(&b->mu);
+		if (done || verify_chunk(b) != 0)
+			break;
 	}
-	vp.b = b;
-	vp.from = half;
-	vp.to = b->n;
-	rc = pthread_create(&t, NULL, verify_thread, &vp);
-	if (rc) {
-		verify_range(b, 0, b->n);
-		return;
-	}
-	verify_range(b, 0, half);
-	pthread_join(t, NULL);
+	/* No chunk left: the helper holds the one of record i. */
+	pthread_mutex_lock(&b->mu);
+	while (!b->vdone[c])
+		pthread_cond_wait(&b->cv, &b->mu);
+	pthread_mutex_unlock(&b->mu);
 }
 
 /* The per-record outcomes of the checks; anything else fails the batch. */
@@ -850,7 +877,8 @@ logical_error(int err)
  * checks is skipped before anything of it is written: LMDB requires
  * aborting the transaction after a failed write, and the checks keep
  * writes from failing for any reason but the store's own (full map, I/O),
- * which fail the whole batch. Runs again from the start after map growth.
+ * which fail the whole batch. Runs again from the start after map growth
+ * (verification results stay).
  */
 static int
 batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
@@ -864,6 +892,8 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	if (err)
 		return err;
 	for (size_t i = 0; i < b->n; i++) {
+		if (i % VCHUNK == 0)
+			verified_wait(b, i);
 		b->results[i] = b->vres[i];
 		if (b->vres[i])
 			continue;
@@ -893,7 +923,8 @@ weft_store_records_put(struct weft_store *s, const struct weft_slice *envs,
     size_t n, int *results, uint8_t (*ids)[WEFT_ID_BYTES])
 {
 	struct batch	b;
-	int		err = -ENOMEM;
+	pthread_t	t;
+	int		err = -ENOMEM, helper = 0;
 
 	if (n == 0)
 		return 0;
@@ -905,15 +936,24 @@ weft_store_records_put(struct weft_store *s, const struct weft_slice *envs,
 	b.results = results;
 	b.recs = calloc(n, sizeof(*b.recs));
 	b.vres = calloc(n, sizeof(*b.vres));
+	b.vdone = calloc((n + VCHUNK - 1) / VCHUNK, 1);
 	b.ids = ids != NULL ? ids : calloc(n, sizeof(*b.ids));
-	if (b.recs == NULL || b.vres == NULL || b.ids == NULL)
+	if (b.recs == NULL || b.vres == NULL || b.vdone == NULL ||
+	    b.ids == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		weft_record_init(&b.recs[i]);
 		memset(b.ids[i], 0, ID);
 	}
-	batch_verify(&b);
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	if (n >= STORE_VERIFY_PAR_MIN)
+		helper = pthread_create(&t, NULL, verify_thread, &b) == 0;
 	err = weft__store_write(s, batch_put_txn, &b);
+	if (helper)
+		pthread_join(t, NULL);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
 out:
 	if (err) {
 		for (size_t i = 0; i < n; i++)
@@ -925,6 +965,7 @@ out:
 	}
 	if (ids == NULL)
 		free(b.ids);
+	free(b.vdone);
 	free(b.vres);
 	free(b.recs);
 	return err;
