@@ -91,10 +91,10 @@ int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
 
 /*
  * Batch ingest: the same checks and effects as weft_store_record_put()
- * for each of envs[0..n), but all envelopes are verified first, outside
- * any transaction and by two threads (for n >= 16), then every record is
- * checked and stored in order in ONE write transaction, so a record may
- * depend on an earlier one of the batch, and the batch costs one sync.
+ * for each of envs[0..n): every record is checked and stored in order in
+ * ONE write transaction, so a record may depend on an earlier one of the
+ * batch, and the batch costs one sync. Verification overlaps the write
+ * (a helper thread for n >= 16 and the writer verify chunks in order).
  * results[i] gets record i's outcome: 0 (stored), WEFT_EEXISTS (stored
  * already, or earlier in the batch), a verification or decode error,
  * WEFT_EDENIED, WEFT_EMISSING or WEFT_EBADFIELD; a failed record does not
