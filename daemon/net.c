@@ -574,19 +574,29 @@ sink_find(struct weft_peer *p, uint16_t ch)
 	return -1;
 }
 
-/* A message on one of sync's channels: sync reads it, then the window. */
+/*
+ * A message on one of replication's channels: records for sync, chunks
+ * for fetch. The module reads it, then the window is handed back; a
+ * message it refuses closes the peer.
+ */
 static int
-sync_msg(struct weft_peer *p, struct weft_mux *mux,
-    const struct weft_mux_ev *ev)
+app_msg(struct weft_peer *p, struct weft_mux *mux,
+    const struct weft_mux_ev *ev, bool files)
 {
 	struct weft_net	*n = p->net;
+	uint64_t	 now = uv_now(n->loop);
 	int		 err;
 
-	err = weft_sync_on_msg(n->sync, p->id, ev->ch, ev->data, ev->len,
-	    uv_now(n->loop));
+	if (files)
+		err = weft_fetch_on_msg(n->fetch, p->id, ev->ch, ev->data,
+		    ev->len, now);
+	else
+		err = weft_sync_on_msg(n->sync, p->id, ev->ch, ev->data,
+		    ev->len, now);
 	n->sync_kick = true;
 	if (err) {
-		weft__net_close(p, err, "bad sync message");
+		weft__net_close(p, err, files ? "bad files message" :
+		    "bad sync message");
 		return 0;
 	}
 	return weft_mux_consumed(mux, ev->ch, ev->len);
@@ -596,24 +606,6 @@ static bool
 is_sync_ch(const struct weft_peer *p, uint16_t ch)
 {
 	return ch != 0 && (ch == p->sync_in || ch == p->sync_out);
-}
-
-/* The same for fetch's "files" channels. */
-static int
-fetch_msg(struct weft_peer *p, struct weft_mux *mux,
-    const struct weft_mux_ev *ev)
-{
-	struct weft_net	*n = p->net;
-	int		 err;
-
-	err = weft_fetch_on_msg(n->fetch, p->id, ev->ch, ev->data, ev->len,
-	    uv_now(n->loop));
-	n->sync_kick = true;
-	if (err) {
-		weft__net_close(p, err, "bad files message");
-		return 0;
-	}
-	return weft_mux_consumed(mux, ev->ch, ev->len);
 }
 
 static bool
@@ -667,9 +659,9 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 		return weft_mux_end(mux, ev->ch);
 	case WEFT_MUX_EV_MSG:
 		if (p->sync_up && is_sync_ch(p, ev->ch))
-			return sync_msg(p, mux, ev);
+			return app_msg(p, mux, ev, false);
 		if (p->fetch_up && is_fetch_ch(p, ev->ch))
-			return fetch_msg(p, mux, ev);
+			return app_msg(p, mux, ev, true);
 		if (ev->ch == p->addrs_in || ev->ch == p->addrs_out)
 			return addrs_msg(p, mux, ev);
 		/* The window comes back as the message is taken. */
