@@ -64,8 +64,9 @@ conn_unref(struct weft_ctl_conn *c)
 		return;
 	TAILQ_REMOVE(&c->d->conns, c, entry);
 	c->d->nconns--;
+	/* Closing: a paced reply frees what it holds (get's is below). */
 	if (c->resume != NULL)
-		c->resume(c);	/* closing: frees its state */
+		c->resume(c);
 	weft__pub_free(c->pub);
 	weft__get_free(c->get);
 	free(c->body);
@@ -98,9 +99,7 @@ write_cb(uv_write_t *req, int status)
 		weft__ctl_close(c);
 	} else if (!c->closing && (was_paused || c->wq_bytes == 0) &&
 	    c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
-		if (c->get != NULL)
-			weft__get_resume(c);
-		else if (c->resume != NULL)
+		if (c->resume != NULL)
 			c->resume(c);
 	}
 	conn_unref(c);

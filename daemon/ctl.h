@@ -55,7 +55,10 @@ struct weft_ctl_conn {
 	uint32_t		 body_have;
 
 	size_t			 wq_bytes;
-	/* A paced reply (ls) goes on when the write queue drains. */
+	/*
+	 * A paced reply (get, ls) goes on when the write queue drains; it
+	 * is called once more when the conn is freed (closing is set).
+	 */
 	void			(*resume)(struct weft_ctl_conn *);
 	void			*resume_arg;
 	struct weft_pub		*pub;
@@ -86,8 +89,6 @@ void	weft__ctl_read(struct weft_ctl_conn *c, bool on);
 void	weft__ctl_done(struct weft_ctl_conn *c);
 /* Closes the client (after queued writes are flushed or failed). */
 void	weft__ctl_close(struct weft_ctl_conn *c);
-/* Called by ctl.c when the client's write queue drains below the pause. */
-void	weft__get_resume(struct weft_ctl_conn *c);
 /* Frees per-request state (publish, get) when the conn is closed. */
 void	weft__pub_free(struct weft_pub *p);
 void	weft__get_free(struct weft_getter *g);

@@ -104,6 +104,7 @@ get_end(struct weft_ctl_conn *c, int err)
 	}
 	weft__get_free(c->get);
 	c->get = NULL;
+	c->resume = NULL;
 	weft__ctl_done(c);
 }
 
@@ -141,6 +142,8 @@ file_open(struct weft_store *s, struct weft_getter *g)
 }
 
 /* Sends data frames until the client's queue is full or all is sent. */
+static void	get_resume(struct weft_ctl_conn *);
+
 static void
 get_pump(struct weft_ctl_conn *c)
 {
@@ -328,6 +331,7 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft__ctl_send_err(c, status, "cannot want the files");
 		weft__get_free(c->get);
 		c->get = NULL;
+		c->resume = NULL;
 		weft__ctl_done(c);
 		return;
 	}
@@ -360,6 +364,7 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 	int	err;
 
 	c->get = g;
+	c->resume = get_resume;
 	g->c = c;
 	for (uint32_t i = 0; i < g->rec.nfiles; i++)
 		g->total += g->rec.files[i].size;
@@ -378,8 +383,9 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 		get_end(c, err);
 }
 
-void
-weft__get_resume(struct weft_ctl_conn *c)
+/* The write queue drained (or the conn is being freed: pump does nothing). */
+static void
+get_resume(struct weft_ctl_conn *c)
 {
 	if (c->get != NULL && !c->get->fetching)
 		get_pump(c);
