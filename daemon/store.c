@@ -29,7 +29,8 @@
 
 #include "store_impl.h"
 
-#define STORE_VERSION		3	/* 2: no author/lib scopes;
+#define STORE_VERSION		4	/* 3: records keyed by id, dwords per word;
+					   2: no author/lib scopes;
 					   1: words keyed without created */
 /*
  * The map only reserves address space (the file grows as pages are used),
@@ -43,8 +44,8 @@
 #define STORE_VERIFY_PAR_MIN	16	/* smallest batch for 2 threads */
 
 static const char *const db_names[DB_COUNT] = {
-	"meta", "records", "info", "chunks", "by_design", "heads", "succ",
-	"remix", "by_author", "all", "designs", "design_time",
+	"meta", "recs", "info", "chunks", "by_design", "heads", "succ",
+	"remix", "by_author", "designs", "design_time",
 	"author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib",
@@ -295,6 +296,29 @@ weft__store_info_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return 0;
 }
 
+void
+weft__store_rec_key(uint8_t k[8 + ID], uint64_t ts, const uint8_t id[ID])
+{
+	be64enc(k, ts);
+	memcpy(k + 8, id, ID);
+}
+
+int
+weft__store_rec_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    MDB_val *v)
+{
+	struct recinfo	ri;
+	uint8_t		k[8 + ID];
+	int		err;
+
+	err = weft__store_info_get(s, txn, id, &ri);
+	if (err)
+		return err;
+	weft__store_rec_key(k, ri.ts, id);
+	err = db_get(txn, s->dbi[DB_RECORDS], k, sizeof(k), v);
+	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+}
+
 /* A dependency: absent is WEFT_EMISSING, a non-revision WEFT_EBADFIELD. */
 static int
 dep_rev(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
@@ -308,6 +332,62 @@ dep_rev(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	if (err)
 		return err;
 	return ri->type == WEFT_REC_REV ? 0 : WEFT_EBADFIELD;
+}
+
+/*
+ * Version 3 and older kept envelopes in "records" keyed by id, and the
+ * (ts, id) order in "all": move the envelopes to "recs", keyed ts || id
+ * (the ts from info), and drop both old databases.
+ */
+static int
+records_migrate(struct weft_store *s, MDB_txn *txn)
+{
+	struct recinfo	 ri;
+	MDB_dbi		 old, all;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[8 + ID];
+	int		 rc, err = 0;
+
+	rc = mdb_dbi_open(txn, "records", 0, &old);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, old, &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = weft__store_info_get(s, txn, k.mv_data, &ri);
+		if (err) {
+			err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+			break;
+		}
+		weft__store_rec_key(key, ri.ts, k.mv_data);
+		err = db_put(txn, s->dbi[DB_RECORDS], key, sizeof(key),
+		    v.mv_data, v.mv_size);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err)
+		return err;
+	if (rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	rc = mdb_drop(txn, old, 1);
+	if (rc == 0) {
+		rc = mdb_dbi_open(txn, "all", 0, &all);
+		if (rc == 0)
+			rc = mdb_drop(txn, all, 1);
+		else if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	return weft__store_xlat(rc);
 }
 
 static int
@@ -332,14 +412,20 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (ver[0] != 0 || ver[1] != 0 || ver[2] != 0 ||
 		    ver[3] < 1 || ver[3] > STORE_VERSION)
 			return WEFT_EVERSION;
-		err = weft__store_ragg_backfill(s, txn);
+		/* Up to version 3, records were keyed by id alone. */
+		if (ver[3] < 4)
+			err = records_migrate(s, txn);
+		if (err == 0)
+			err = weft__store_ragg_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
 			return err;
-		/* Version 1 keyed the word indexes differently: rebuild. */
-		if (ver[3] < 2)
-			err = weft__store_words_rebuild(s, txn);
+		/*
+		 * Version 1 keyed the word indexes differently, and up to
+		 * version 3 dwords held one key per word: rebuild.
+		 */
+		err = weft__store_words_rebuild(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
-		if (err == 0)
+		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
 		if (err)
 			return err;
@@ -383,7 +469,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		err = weft__store_xlat(rc);
 		goto fail_lock;
 	}
-	rc = mdb_env_set_maxdbs(s->env, DB_COUNT);
+	rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2);	/* + records_migrate() */
 	if (rc == 0)
 		rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS);
 	if (rc == 0)
@@ -623,7 +709,7 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 
 	err = db_get(txn, s->dbi[DB_LIBS], r->lib, ID, &v);
 	if (err == WEFT_ENOTFOUND) {
-		err = db_has(txn, s->dbi[DB_RECORDS], r->lib, ID);
+		err = db_has(txn, s->dbi[DB_INFO], r->lib, ID);
 		return err == 0 ? WEFT_EBADFIELD : WEFT_EMISSING;
 	}
 	if (err)
@@ -639,7 +725,7 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 		return WEFT_EDENIED;
 	err = db_has(txn, s->dbi[DB_DESIGNS], r->entry_design, ID);
 	if (err == WEFT_ENOTFOUND) {
-		err = db_has(txn, s->dbi[DB_RECORDS], r->entry_design, ID);
+		err = db_has(txn, s->dbi[DB_INFO], r->entry_design, ID);
 		return err == 0 ? WEFT_EBADFIELD : WEFT_EMISSING;
 	}
 	return err;
@@ -654,7 +740,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 {
 	int	err;
 
-	err = db_has(txn, s->dbi[DB_RECORDS], pc->id, ID);
+	err = db_has(txn, s->dbi[DB_INFO], pc->id, ID);
 	if (err == 0)
 		return WEFT_EEXISTS;
 	if (err != WEFT_ENOTFOUND)
@@ -684,7 +770,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	uint8_t				 key[WEFT_PK_BYTES + 8 + ID];
 	int				 err, held;
 
-	err = db_put(txn, s->dbi[DB_RECORDS], pc->id, ID, pc->env, pc->len);
+	weft__store_rec_key(key, r->ts, pc->id);
+	err = db_put(txn, s->dbi[DB_RECORDS], key, 8 + ID, pc->env, pc->len);
 	if (err)
 		return err;
 	memset(info, 0, sizeof(info));
@@ -701,11 +788,6 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	be64enc(key + WEFT_PK_BYTES, r->ts);
 	memcpy(key + WEFT_PK_BYTES + 8, pc->id, ID);
 	err = db_put(txn, s->dbi[DB_BY_AUTHOR], key, sizeof(key), "", 0);
-	if (err)
-		return err;
-	be64enc(key, r->ts);
-	memcpy(key + 8, pc->id, ID);
-	err = db_put(txn, s->dbi[DB_ALL], key, 8 + ID, "", 0);
 	if (err)
 		return err;
 	err = weft__store_ragg_add(s, txn, r->ts, pc->id);
@@ -788,7 +870,7 @@ out:
  */
 #define VCHUNK	32
 
-struct batch {
+struct weft_store_batch {
 	const struct weft_slice	*envs;
 	struct weft_record	*recs;
 	uint8_t			(*ids)[ID];
@@ -800,10 +882,12 @@ struct batch {
 	pthread_cond_t		 cv;
 	size_t			 next;
 	uint8_t			*vdone;
+	int			 own_ids;
+	int			 sync_init;	/* mu and cv exist */
 };
 
 static void
-verify_range(struct batch *b, size_t from, size_t to)
+verify_range(struct weft_store_batch *b, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++)
 		b->vres[i] = weft_record_verify(b->envs[i].data,
@@ -812,7 +896,7 @@ verify_range(struct batch *b, size_t from, size_t to)
 
 /* Takes and verifies one chunk: 0, or 1 if none was left. */
 static int
-verify_chunk(struct batch *b)
+verify_chunk(struct weft_store_batch *b)
 {
 	size_t	c, to;
 
@@ -832,19 +916,9 @@ verify_chunk(struct batch *b)
 	return 0;
 }
 
-static void *
-verify_thread(void *arg)
-{
-	struct batch	*b = arg;
-
-	while (verify_chunk(b) == 0)
-		continue;
-	return NULL;
-}
-
 /* Returns once record i is verified, verifying chunks meanwhile. */
 static void
-verified_wait(struct batch *b, size_t i)
+verified_wait(struct weft_store_batch *b, size_t i)
 {
 	size_t	c = i / VCHUNK;
 	int	done;
@@ -883,7 +957,7 @@ logical_error(int err)
 static int
 batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
-	struct batch	*b = arg;
+	struct weft_store_batch *b = arg;
 	struct put_ctx	 pc;
 	int		 err;
 
@@ -919,55 +993,112 @@ out:
 }
 
 int
+weft_store_batch_new(struct weft_store_batch **bp,
+    const struct weft_slice *envs, size_t n, uint8_t (*ids)[WEFT_ID_BYTES])
+{
+	struct weft_store_batch	*b;
+
+	*bp = NULL;
+	if (n == 0 || n > WEFT_STORE_BATCH_MAX)
+		return WEFT_ETOOBIG;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->envs = envs;
+	b->n = n;
+	b->recs = calloc(n, sizeof(*b->recs));
+	b->vres = calloc(n, sizeof(*b->vres));
+	b->vdone = calloc((n + VCHUNK - 1) / VCHUNK, 1);
+	b->own_ids = ids == NULL;
+	b->ids = ids != NULL ? ids : calloc(n, sizeof(*b->ids));
+	if (b->recs == NULL || b->vres == NULL || b->vdone == NULL ||
+	    b->ids == NULL) {
+		weft_store_batch_free(b);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		weft_record_init(&b->recs[i]);
+		memset(b->ids[i], 0, ID);
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	b->sync_init = 1;
+	*bp = b;
+	return 0;
+}
+
+void
+weft_store_batch_verify(struct weft_store_batch *b)
+{
+	while (verify_chunk(b) == 0)
+		continue;
+}
+
+int
+weft_store_batch_put(struct weft_store *s, struct weft_store_batch *b,
+    int *results)
+{
+	int	err;
+
+	b->results = results;
+	err = weft__store_write(s, batch_put_txn, b);
+	if (err) {
+		for (size_t i = 0; i < b->n; i++)
+			results[i] = err;
+	}
+	return err;
+}
+
+void
+weft_store_batch_free(struct weft_store_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->sync_init) {
+		pthread_cond_destroy(&b->cv);
+		pthread_mutex_destroy(&b->mu);
+	}
+	if (b->recs != NULL) {
+		for (size_t i = 0; i < b->n; i++)
+			weft_record_release(&b->recs[i]);
+	}
+	if (b->own_ids)
+		free(b->ids);
+	free(b->vdone);
+	free(b->vres);
+	free(b->recs);
+	free(b);
+}
+
+static void *
+verify_thread(void *arg)
+{
+	weft_store_batch_verify(arg);
+	return NULL;
+}
+
+int
 weft_store_records_put(struct weft_store *s, const struct weft_slice *envs,
     size_t n, int *results, uint8_t (*ids)[WEFT_ID_BYTES])
 {
-	struct batch	b;
-	pthread_t	t;
-	int		err = -ENOMEM, helper = 0;
+	struct weft_store_batch	*b;
+	pthread_t		 t;
+	int			 err, helper = 0;
 
 	if (n == 0)
 		return 0;
-	if (n > WEFT_STORE_BATCH_MAX)
-		return WEFT_ETOOBIG;
-	memset(&b, 0, sizeof(b));
-	b.envs = envs;
-	b.n = n;
-	b.results = results;
-	b.recs = calloc(n, sizeof(*b.recs));
-	b.vres = calloc(n, sizeof(*b.vres));
-	b.vdone = calloc((n + VCHUNK - 1) / VCHUNK, 1);
-	b.ids = ids != NULL ? ids : calloc(n, sizeof(*b.ids));
-	if (b.recs == NULL || b.vres == NULL || b.vdone == NULL ||
-	    b.ids == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		weft_record_init(&b.recs[i]);
-		memset(b.ids[i], 0, ID);
-	}
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.cv, NULL);
-	if (n >= STORE_VERIFY_PAR_MIN)
-		helper = pthread_create(&t, NULL, verify_thread, &b) == 0;
-	err = weft__store_write(s, batch_put_txn, &b);
-	if (helper)
-		pthread_join(t, NULL);
-	pthread_cond_destroy(&b.cv);
-	pthread_mutex_destroy(&b.mu);
-out:
+	err = weft_store_batch_new(&b, envs, n, ids);
 	if (err) {
 		for (size_t i = 0; i < n; i++)
 			results[i] = err;
+		return err;
 	}
-	if (b.recs != NULL) {
-		for (size_t i = 0; i < n; i++)
-			weft_record_release(&b.recs[i]);
-	}
-	if (ids == NULL)
-		free(b.ids);
-	free(b.vdone);
-	free(b.vres);
-	free(b.recs);
+	if (n >= STORE_VERIFY_PAR_MIN)
+		helper = pthread_create(&t, NULL, verify_thread, b) == 0;
+	err = weft_store_batch_put(s, b, results);
+	if (helper)
+		pthread_join(t, NULL);
+	weft_store_batch_free(b);
 	return err;
 }
 
@@ -975,7 +1106,18 @@ int
 weft_store_record_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
     struct weft_buf *out)
 {
-	return weft__store_copy(s, DB_RECORDS, id, out);
+	MDB_txn	*txn;
+	MDB_val	 v;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_rec_get(s, txn, id, &v);
+	if (err == 0)
+		err = weft_buf_add(out, v.mv_data, v.mv_size);
+	weft__store_read_end(s, txn);
+	return err;
 }
 
 static int
@@ -1025,7 +1167,7 @@ weft_store_resolve(struct weft_store *s, const char *prefix,
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_RECORDS], &c);
+	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
 	if (rc) {
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);

@@ -87,7 +87,7 @@ int	weft_store_chunk_get(struct weft_store *s,
 int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
 	    size_t len, uint8_t id[WEFT_ID_BYTES]);
 /* Most records weft_store_records_put() takes at once. */
-#define WEFT_STORE_BATCH_MAX	4096
+#define WEFT_STORE_BATCH_MAX	16384
 
 /*
  * Batch ingest: the same checks and effects as weft_store_record_put()
@@ -108,6 +108,30 @@ int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
 int	weft_store_records_put(struct weft_store *s,
 	    const struct weft_slice *envs, size_t n, int *results,
 	    uint8_t (*ids)[WEFT_ID_BYTES]);
+
+/*
+ * The same ingest in two phases, for callers that pipeline batches:
+ * verification (the bulk of the CPU) needs no transaction, so one batch
+ * can be verified while an earlier one is written.
+ *
+ * weft_store_batch_new() takes envs[0..n) (1 <= n <= WEFT_STORE_BATCH_MAX;
+ * they must outlive the batch) and ids as in weft_store_records_put().
+ * weft_store_batch_verify() verifies chunks of the batch until none is
+ * left to take; any number of threads may call it at once, before or
+ * during weft_store_batch_put(). weft_store_batch_put() (once per batch)
+ * verifies what nobody has taken yet, waits for the rest, and checks and
+ * stores like weft_store_records_put(), with the same results and
+ * return values. weft_store_batch_free() frees the batch, once every
+ * call of weft_store_batch_verify() on it has returned.
+ */
+struct weft_store_batch;
+int	weft_store_batch_new(struct weft_store_batch **bp,
+	    const struct weft_slice *envs, size_t n,
+	    uint8_t (*ids)[WEFT_ID_BYTES]);
+void	weft_store_batch_verify(struct weft_store_batch *b);
+int	weft_store_batch_put(struct weft_store *s,
+	    struct weft_store_batch *b, int *results);
+void	weft_store_batch_free(struct weft_store_batch *b);
 /* Appends the envelope of record id to out. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_get(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], struct weft_buf *out);
@@ -382,5 +406,17 @@ typedef void weft_store_bad_cb(void *arg, const char *kind,
     const uint8_t id[WEFT_ID_BYTES], int err);
 int	weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb,
 	    void *arg, uint64_t *records, uint64_t *chunks);
+
+/*
+ * The libraries that currently hold design (its latest entry in each is
+ * an add; docs/proto/store.md, `design_lib`): the libraries whose scope
+ * the design's revisions are in. Calls cb(arg, lib) for each, in lib id
+ * order, inside one read transaction (cb must not call into the store);
+ * a non-zero return stops the walk and is returned. An unknown design
+ * has none. Returns 0 or a store error.
+ */
+int	weft_store_design_libs(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], weft_store_id_cb *cb,
+	    void *arg);
 
 #endif

@@ -209,7 +209,7 @@ want_rev(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID])
 	MDB_val			 v;
 	int			 err;
 
-	err = db_get(txn, s->dbi[DB_RECORDS], rev, ID, &v);
+	err = weft__store_rec_get(s, txn, rev, &v);
 	if (err)
 		return err;
 	weft_record_init(&r);

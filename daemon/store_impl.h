@@ -38,7 +38,6 @@ enum {
 	DB_SUCC,
 	DB_REMIX,
 	DB_BY_AUTHOR,
-	DB_ALL,
 	DB_DESIGNS,
 	DB_DESIGN_TIME,
 	DB_AUTHOR_DESIGN,
@@ -115,6 +114,16 @@ int	weft__store_cur_last(MDB_cursor *c, const void *pfx, size_t plen,
 	    MDB_val *k, MDB_val *v);
 
 /* A record's DB_INFO facts. 0, WEFT_ENOTFOUND or WEFT_ECORRUPT. */
+/*
+ * Records are keyed ts_be64 || id (so ingest appends near the newest
+ * pages); info (keyed by id) gives the ts. The envelope of record id:
+ * 0, WEFT_ENOTFOUND, WEFT_ECORRUPT (info without a record) or a store
+ * error. v points into the map, valid until the txn's next write or end.
+ */
+void	weft__store_rec_key(uint8_t k[8 + WEFT_ID_BYTES], uint64_t ts,
+	    const uint8_t id[WEFT_ID_BYTES]);
+int	weft__store_rec_get(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[WEFT_ID_BYTES], MDB_val *v);
 int	weft__store_info_get(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], struct recinfo *ri);
 /* Appends the value of id in db to out, in its own read txn. */

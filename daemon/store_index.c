@@ -198,7 +198,7 @@ record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	MDB_val		 v;
 	int		 err;
 
-	err = db_get(txn, s->dbi[DB_RECORDS], id, ID, &v);
+	err = weft__store_rec_get(s, txn, id, &v);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
@@ -220,56 +220,60 @@ dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
 	memcpy(k + 8, design, ID);
 }
 
+/*
+ * dwords value: the design's indexed words, each as len(1) || bytes.
+ * Checks the value and returns the words in ws.
+ */
+static int
+dwords_parse(const MDB_val *v, struct wordset *ws)
+{
+	const uint8_t	*p = v->mv_data;
+	size_t		 n = v->mv_size, off = 0, wl;
+
+	ws->n = 0;
+	while (off < n) {
+		wl = p[off++];
+		if (wl < WORD_MIN || wl > WORD_MAX || wl > n - off ||
+		    ws->n == WORDS_MAX)
+			return WEFT_ECORRUPT;
+		memcpy(ws->w[ws->n], p + off, wl);
+		ws->len[ws->n++] = (uint8_t)wl;
+		off += wl;
+	}
+	return 0;
+}
+
 static int
 words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     uint64_t created)
 {
 	struct wordset	*ws;
-	MDB_cursor	*c;
-	MDB_val		 k, v;
+	MDB_val		 v;
 	uint8_t		 key[WORD_MAX + 1 + DKEY];
 	size_t		 wl;
-	int		 err, rc;
+	int		 err;
 
 	ws = malloc(sizeof(*ws));
 	if (ws == NULL)
 		return -ENOMEM;
-	ws->n = 0;
-	rc = mdb_cursor_open(txn, s->dbi[DB_DWORDS], &c);
-	if (rc) {
-		free(ws);
-		return weft__store_xlat(rc);
-	}
-	/* Collect first: deleting under a live cursor is not worth it. */
 	dkey(key, created, design);
-	err = weft__store_cur_first(c, key, DKEY, &k, &v);
-	while (err == 0) {
-		wl = k.mv_size - DKEY;
-		if (k.mv_size <= DKEY || wl > WORD_MAX || ws->n == WORDS_MAX) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		memcpy(ws->w[ws->n], (uint8_t *)k.mv_data + DKEY, wl);
-		ws->len[ws->n++] = (uint8_t)wl;
-		err = weft__store_cur_step(c, key, DKEY, &k, &v, MDB_NEXT);
+	err = db_get(txn, s->dbi[DB_DWORDS], key, DKEY, &v);
+	if (err == WEFT_ENOTFOUND) {
+		/* A design without words. */
+		free(ws);
+		return 0;
 	}
-	mdb_cursor_close(c);
-	if (err != WEFT_ENOTFOUND)
-		goto out;
-	err = 0;
+	if (err == 0)
+		err = dwords_parse(&v, ws);
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_DWORDS], key, DKEY);
 	for (size_t i = 0; i < ws->n && err == 0; i++) {
 		wl = ws->len[i];
 		memcpy(key, ws->w[i], wl);
 		key[wl] = 0;
 		dkey(key + wl + 1, created, design);
 		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY);
-		if (err)
-			break;
-		dkey(key, created, design);
-		memcpy(key + DKEY, ws->w[i], wl);
-		err = db_del(txn, s->dbi[DB_DWORDS], key, DKEY + wl);
 	}
-out:
 	free(ws);
 	return err;
 }
@@ -280,12 +284,14 @@ words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 {
 	struct wordset	*ws;
 	uint8_t		 key[WORD_MAX + 1 + DKEY];
-	size_t		 wl;
+	uint8_t		*packed;
+	size_t		 wl, plen = 0;
 	int		 err = 0;
 
-	ws = malloc(sizeof(*ws));
+	ws = malloc(sizeof(*ws) + WORDS_MAX * (1 + WORD_MAX));
 	if (ws == NULL)
 		return -ENOMEM;
+	packed = (uint8_t *)(ws + 1);
 	words_of_rev(ws, hr);
 	for (size_t i = 0; i < ws->n && err == 0; i++) {
 		wl = ws->len[i];
@@ -293,11 +299,13 @@ words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		key[wl] = 0;
 		dkey(key + wl + 1, created, design);
 		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY, "", 0);
-		if (err)
-			break;
+		packed[plen++] = (uint8_t)wl;
+		memcpy(packed + plen, ws->w[i], wl);
+		plen += wl;
+	}
+	if (err == 0 && ws->n > 0) {
 		dkey(key, created, design);
-		memcpy(key + DKEY, ws->w[i], wl);
-		err = db_put(txn, s->dbi[DB_DWORDS], key, DKEY + wl, "", 0);
+		err = db_put(txn, s->dbi[DB_DWORDS], key, DKEY, packed, plen);
 	}
 	free(ws);
 	return err;
@@ -662,7 +670,10 @@ walk(struct weft_store *s, int db, const uint8_t *pfx, size_t plen,
 			break;
 		}
 		memcpy(id, (uint8_t *)k.mv_data + idoff, ID);
-		err = db_get(txn, s->dbi[vdb], id, ID, &val);
+		if (vdb == DB_RECORDS)
+			err = weft__store_rec_get(s, txn, id, &val);
+		else
+			err = db_get(txn, s->dbi[vdb], id, ID, &val);
 		if (err) {
 			err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 			break;
@@ -870,26 +881,40 @@ cand_cmp(const void *a, const void *b)
 	return memcmp(x->design, y->design, ID);
 }
 
-/* Does design hold word w (exactly, or as a prefix)? */
+/*
+ * Does the design of dwords key dk hold word w (exactly, or as a
+ * prefix)? 0, WEFT_ENOTFOUND, WEFT_ECORRUPT or a store error.
+ */
 static int
-design_has_word(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
-    const uint8_t dk[DKEY], const uint8_t *w, size_t wl, int prefix)
+design_has_word(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    const uint8_t *w, size_t wl, int prefix)
 {
-	uint8_t	key[DKEY + WORD_MAX];
-	MDB_val	k, v;
+	const uint8_t	*p;
+	MDB_val		 v;
+	size_t		 off = 0, n;
+	int		 err;
 
-	memcpy(key, dk, DKEY);
-	memcpy(key + DKEY, w, wl);
-	if (!prefix)
-		return db_has(txn, s->dbi[DB_DWORDS], key, DKEY + wl);
-	return weft__store_cur_first(c, key, DKEY + wl, &k, &v);
+	err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
+	if (err)
+		return err;
+	p = v.mv_data;
+	while (off < v.mv_size) {
+		n = p[off++];
+		if (n < WORD_MIN || n > WORD_MAX || n > v.mv_size - off)
+			return WEFT_ECORRUPT;
+		if ((n == wl || (prefix && n > wl)) &&
+		    memcmp(p + off, w, wl) == 0)
+			return 0;
+		off += n;
+	}
+	return WEFT_ENOTFOUND;
 }
 
 static int
 search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
     struct cand **out, size_t *nout)
 {
-	MDB_cursor	*c = NULL, *dc = NULL;
+	MDB_cursor	*c = NULL;
 	MDB_val		 k, v;
 	struct cand	*cv = NULL, *tmp;
 	uint8_t		 pfx[WORD_MAX + 1];
@@ -903,8 +928,6 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 	if (q->n > 1)
 		pfx[plen++] = 0;
 	rc = mdb_cursor_open(txn, s->dbi[DB_WORDS], &c);
-	if (rc == 0)
-		rc = mdb_cursor_open(txn, s->dbi[DB_DWORDS], &dc);
 	if (rc) {
 		err = weft__store_xlat(rc);
 		goto out;
@@ -918,7 +941,7 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 		d = (const uint8_t *)k.mv_data + k.mv_size - DKEY;
 		ok = 1;
 		for (size_t i = 1; i < q->n && ok; i++) {
-			err = design_has_word(s, txn, dc, d, q->w[i], q->len[i],
+			err = design_has_word(s, txn, d, q->w[i], q->len[i],
 			    i == q->n - 1);
 			if (err == WEFT_ENOTFOUND)
 				ok = 0;
@@ -944,8 +967,6 @@ search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
 	if (err == WEFT_ENOTFOUND)
 		err = 0;
 out:
-	if (dc != NULL)
-		mdb_cursor_close(dc);
 	if (c != NULL)
 		mdb_cursor_close(c);
 	if (err) {

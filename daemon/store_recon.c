@@ -503,7 +503,7 @@ weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn)
 			err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id,
 			    be64dec(info + 1), id, 1);
 		if (err == 0 && info[0] == WEFT_REC_ENTRY) {
-			err = db_get(txn, s->dbi[DB_RECORDS], id, ID, &ev);
+			err = weft__store_rec_get(s, txn, id, &ev);
 			if (err == 0)
 				err = weft_record_open(ev.mv_data, ev.mv_size,
 				    &body, &blen, &sig);
@@ -562,7 +562,7 @@ out:
 
 /*
  * A store written before the reconciliation aggregates existed has
- * records but no aggregates: build them once, from the "all" index.
+ * records but no aggregates: build them once, from the records' keys.
  */
 int
 weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
@@ -578,7 +578,7 @@ weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 		return weft__store_xlat(rc);
 	if (st.ms_entries != 0)
 		return 0;
-	rc = mdb_cursor_open(txn, s->dbi[DB_ALL], &c);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RECORDS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
@@ -994,7 +994,7 @@ weft_store_recon_begin_scope(struct weft_store *s, int kind,
 	rcode = mdb_cursor_open(rc->txn, s->dbi[DB_RAGG], &rc->agg);
 	if (rcode == 0)
 		rcode = mdb_cursor_open(rc->txn,
-		    s->dbi[kind == WEFT_STORE_SCOPE_ALL ? DB_ALL : DB_RMEM],
+		    s->dbi[kind == WEFT_STORE_SCOPE_ALL ? DB_RECORDS : DB_RMEM],
 		    &rc->mem);
 	if (rcode) {
 		weft_store_recon_end(rc);

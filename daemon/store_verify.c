@@ -81,18 +81,24 @@ check_item(int db, const MDB_val *k, const MDB_val *v)
 	uint8_t			id[ID];
 	int			err;
 
-	if (k->mv_size != ID)
-		return WEFT_ECORRUPT;
 	if (db == DB_CHUNKS) {
+		if (k->mv_size != ID)
+			return WEFT_ECORRUPT;
 		weft_hash(v->mv_data, v->mv_size, id);
 		return memcmp(id, k->mv_data, ID) ? WEFT_EBADHASH : 0;
 	}
+	/* Records: ts || id, and the ts must be the record's. */
+	if (k->mv_size != 8 + ID)
+		return WEFT_ECORRUPT;
 	weft_record_init(&r);
 	err = weft_record_verify(v->mv_data, v->mv_size, &r, id);
+	if (err == 0 && r.ts != be64dec(k->mv_data))
+		err = WEFT_ECORRUPT;
 	weft_record_release(&r);
 	if (err)
 		return err;
-	return memcmp(id, k->mv_data, ID) ? WEFT_EBADHASH : 0;
+	return memcmp(id, (const uint8_t *)k->mv_data + 8, ID) ?
+	    WEFT_EBADHASH : 0;
 }
 
 /*
@@ -137,8 +143,10 @@ verify_db(struct weft_store *s, int db, const char *kind,
 			err = check_item(db, &k, &v);
 			if (err) {
 				memset(bad[nbad].id, 0, ID);
+				/* The id ends the key of both kinds. */
 				cl = k.mv_size < ID ? k.mv_size : ID;
-				memcpy(bad[nbad].id, k.mv_data, cl);
+				memcpy(bad[nbad].id, (const uint8_t *)k.mv_data +
+				    k.mv_size - cl, cl);
 				bad[nbad++].err = err;
 			}
 			lastlen = k.mv_size < sizeof(last) ? k.mv_size :

@@ -376,6 +376,190 @@ test_scopes(void **state)
 	random_ops(f, NOPS, 90);
 }
 
+static int
+count_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *v, size_t n)
+{
+	(void)id;
+	(void)v;
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Every record reads back, and search finds every design. */
+static void
+check_reads(struct fx *f)
+{
+	struct weft_buf	env;
+	uint64_t	nr, nc;
+	int		n;
+
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	for (size_t i = 0; i < f->n; i++) {
+		weft_buf_reset(&env);
+		assert_int_equal(weft_store_record_get(f->s, f->rec[i].id,
+		    &env), 0);
+	}
+	weft_buf_release(&env);
+	/* One exact word, then an exact word and a prefix (dwords). */
+	n = 0;
+	assert_int_equal(weft_store_search(f->s, "thing", count_cb, &n), 0);
+	assert_int_equal(n, f->ngen);
+	n = 0;
+	assert_int_equal(weft_store_search(f->s, "thing thi", count_cb, &n),
+	    0);
+	assert_int_equal(n, f->ngen);
+	n = 0;
+	assert_int_equal(weft_store_search(f->s, "thing zzz", count_cb, &n),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(weft_store_verify(f->s, NULL, NULL, &nr, &nc), 0);
+	assert_int_equal(nr, f->n);
+}
+
+/*
+ * Rewrites the records and word layouts of format 4 as format 3 wrote
+ * them: envelopes in "records" keyed by id, the (ts, id) order in
+ * "all", and one dwords key per word (created || design || word).
+ */
+static void
+to_format3(MDB_txn *txn)
+{
+	MDB_dbi		 recs, recs3, all, dw;
+	MDB_cursor	*c;
+	MDB_val		 k, v, k2, v2;
+	uint8_t		 key[40 + 64], *buf;
+	size_t		 off, wl, n = 0, cap = 0;
+	int		 rc;
+
+	assert_int_equal(mdb_dbi_open(txn, "recs", 0, &recs), 0);
+	assert_int_equal(mdb_dbi_open(txn, "records", MDB_CREATE, &recs3), 0);
+	assert_int_equal(mdb_dbi_open(txn, "all", MDB_CREATE, &all), 0);
+	assert_int_equal(mdb_cursor_open(txn, recs, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		assert_int_equal(k.mv_size, 40);
+		k2.mv_size = 32;
+		k2.mv_data = (uint8_t *)k.mv_data + 8;
+		assert_int_equal(mdb_put(txn, recs3, &k2, &v, 0), 0);
+		v2.mv_size = 0;
+		v2.mv_data = "";
+		assert_int_equal(mdb_put(txn, all, &k, &v2, 0), 0);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_drop(txn, recs, 0), 0);
+
+	/* Collect the packed dwords first, then rewrite them per word. */
+	buf = NULL;
+	assert_int_equal(mdb_dbi_open(txn, "dwords", 0, &dw), 0);
+	assert_int_equal(mdb_cursor_open(txn, dw, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		assert_int_equal(k.mv_size, 40);
+		if (n + 2 + 40 + v.mv_size > cap) {
+			cap = (cap + 40 + v.mv_size) * 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		buf[n++] = (uint8_t)(v.mv_size >> 8);
+		buf[n++] = (uint8_t)v.mv_size;
+		memcpy(buf + n, k.mv_data, 40);
+		memcpy(buf + n + 40, v.mv_data, v.mv_size);
+		n += 40 + v.mv_size;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_drop(txn, dw, 0), 0);
+	for (size_t i = 0; i < n;) {
+		size_t vl = (size_t)buf[i] << 8 | buf[i + 1];
+
+		memcpy(key, buf + i + 2, 40);
+		for (off = 0; off < vl; off += wl) {
+			wl = buf[i + 42 + off++];
+			memcpy(key + 40, buf + i + 42 + off, wl);
+			k.mv_size = 40 + wl;
+			k.mv_data = key;
+			v.mv_size = 0;
+			v.mv_data = "";
+			assert_int_equal(mdb_put(txn, dw, &k, &v, 0), 0);
+		}
+		i += 42 + vl;
+	}
+	free(buf);
+}
+
+/* Opens the store's LMDB directly: dir, the store closed. */
+static void
+raw_open(const char *dir, MDB_env **env, MDB_txn **txn)
+{
+	assert_int_equal(mdb_env_create(env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(*env, 64), 0);
+	assert_int_equal(mdb_env_set_mapsize(*env, 1 << 30), 0);
+	assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
+}
+
+static void
+set_version(MDB_txn *txn, uint8_t version)
+{
+	MDB_dbi	dbi;
+	MDB_val	k, v;
+	uint8_t	ver[4] = { 0, 0, 0, version };
+
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	k.mv_size = 7;
+	k.mv_data = "version";
+	v.mv_size = 4;
+	v.mv_data = ver;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+}
+
+/*
+ * Turns the store back into format 3 and reopens it: the records and
+ * dwords are migrated, and everything reads and reconciles as before.
+ */
+static void
+test_upgrade3(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+
+	random_ops(f, NOPS / 2, NOPS);
+	check_reads(f);
+	weft_store_close(f->s);
+	f->s = NULL;
+	raw_open(f->dir, &env, &txn);
+	to_format3(txn);
+	set_version(txn, 3);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	check_reads(f);
+	check_all_scopes(f);
+	random_ops(f, 60, 60);
+	check_reads(f);
+	/* The old databases are gone. */
+	weft_store_close(f->s);
+	f->s = NULL;
+	raw_open(f->dir, &env, &txn);
+	{
+		MDB_dbi	dbi;
+
+		assert_int_equal(mdb_dbi_open(txn, "records", 0, &dbi),
+		    MDB_NOTFOUND);
+		assert_int_equal(mdb_dbi_open(txn, "all", 0, &dbi),
+		    MDB_NOTFOUND);
+	}
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+}
+
 /*
  * Turns the store back into format 2 (version 2, no scopes but "all"),
  * the way it would have been written before scopes, and reopens it.
@@ -400,6 +584,7 @@ test_upgrade(void **state)
 	assert_int_equal(mdb_env_set_mapsize(env, 1 << 30), 0);
 	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	to_format3(txn);
 	assert_int_equal(mdb_dbi_open(txn, "recon_mem", 0, &dbi), 0);
 	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
 	assert_int_equal(mdb_dbi_open(txn, "design_lib", 0, &dbi), 0);
@@ -425,6 +610,7 @@ test_upgrade(void **state)
 
 	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
 	check_all_scopes(f);
+	check_reads(f);
 	/* And ingest goes on from the rebuilt scopes. */
 	random_ops(f, 60, 60);
 }
@@ -435,6 +621,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade3, setup,
 		    teardown),
 	};
 

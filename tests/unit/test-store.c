@@ -1238,13 +1238,20 @@ test_verify(void **state)
 	f->s = NULL;
 	data[123][5] ^= 0x40;
 	poke(f->dir, "chunks", c[123].id, 32, data[123], 16);
-	/* And store g's envelope under r1's id. */
+	/* And store g's envelope under r1's key (ts || id). */
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
 	assert_int_equal(weft_store_record_get(f->s, g, &env), 0);
 	weft_store_close(f->s);
 	f->s = NULL;
-	poke(f->dir, "records", r1, 32, env.data, env.len);
+	{
+		uint8_t	rk[40];
+
+		for (int i = 0; i < 8; i++)
+			rk[i] = (uint8_t)((TS0 + 1) >> (56 - 8 * i));
+		memcpy(rk + 8, r1, 32);
+		poke(f->dir, "recs", rk, sizeof(rk), env.data, env.len);
+	}
 	weft_buf_release(&env);
 	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
 
