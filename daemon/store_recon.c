@@ -197,11 +197,21 @@ ragg_defer(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
 {
 	struct weft__ragg_batch	*b = s->ragg_batch;
 	struct ragg_slot	*e;
-	uint32_t		 h = 2166136261u;
+	uint64_t		 x, y = 0;
+	uint32_t		 h;
 	int			 err;
 
-	for (size_t i = 0; i < klen; i++)
-		h = (h ^ k[i]) * 16777619u;
+	/*
+	 * Hash the level and prefix (the last 9 bytes) and the start of
+	 * the scope's id: enough to spread the nodes of one batch, and far
+	 * cheaper than every byte of a 42-byte key (the whole key is still
+	 * compared).
+	 */
+	x = be64dec(k + klen - 8) ^ (uint64_t)k[klen - 9] << 58;
+	if (klen >= 9 + 1 + 8)
+		memcpy(&y, k + 1, 8);
+	x = (x ^ y) * UINT64_C(0x9e3779b97f4a7c15);
+	h = (uint32_t)(x >> 32);
 	for (;;) {
 		h &= RAGG_BATCH_SLOTS - 1;
 		e = &b->slots[h];
