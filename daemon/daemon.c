@@ -215,14 +215,17 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnc(err, "cannot set up replication");
 		goto fail;
 	}
-	if (getenv("WEFT_SYNC_RECONCILE_MS") != NULL) {
-		weft_sync_opts_default(&syo);
+	weft_sync_opts_default(&syo);
+	if (getenv("WEFT_SYNC_RECONCILE_MS") != NULL)
 		syo.reconcile_ms = strtoull(getenv("WEFT_SYNC_RECONCILE_MS"),
 		    NULL, 10);
-		if (weft_sync_configure(d->sync, &syo) != 0)
-			log_warnx("WEFT_SYNC_RECONCILE_MS out of range, "
-			    "ignored");
-	}
+	/* Tests narrow our interests (sync.h, weft_sync_opts_interests). */
+	if (getenv("WEFT_SYNC_INTERESTS") != NULL &&
+	    weft_sync_opts_interests(&syo, getenv("WEFT_SYNC_INTERESTS")) != 0)
+		log_warnx("WEFT_SYNC_INTERESTS is not a list of interests, "
+		    "ignored");
+	if (weft_sync_configure(d->sync, &syo) != 0)
+		log_warnx("WEFT_SYNC_RECONCILE_MS out of range, ignored");
 
 	/* File transfer too; it shares sync's timer in the net. */
 	weft_net_fetch_io(d, &fio);

@@ -709,8 +709,10 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 static bool
 peer_opened(struct weft_peer *p)
 {
+	const struct weft_wire_interest *sent;
 	struct weft_net	*n = p->net;
 	char		 name[WEFT_PEER_NAME_MAX];
+	uint32_t	 nsent;
 	int		 err;
 
 	if (p->was_open || p->closing || p->draining)
@@ -734,8 +736,10 @@ peer_opened(struct weft_peer *p)
 	if (n->sync != NULL) {
 		/* The session checked that HELLO's node is the proven key. */
 		p->sync_up = true;
-		weft_sync_peer_up(n->sync, p->id, p->node,
-		    weft_session_hello(&p->sess), uv_now(n->loop));
+		sent = weft_session_interests(&p->sess, &nsent);
+		weft_sync_peer_up_sent(n->sync, p->id, p->node,
+		    weft_session_hello(&p->sess), sent, nsent,
+		    uv_now(n->loop));
 		n->sync_kick = true;
 	}
 	if (n->fetch != NULL && !p->closing && !p->draining) {
@@ -1407,6 +1411,38 @@ sio_close(void *arg, uint64_t peer, int err, const char *reason)
 	}
 }
 
+/* An invalid record from a peer; sync bounds how often this runs. */
+static void
+sio_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
+    uint64_t suppressed)
+{
+	struct weft_daemon	*d = arg;
+	struct weft_peer	*p;
+	char			 name[WEFT_PEER_NAME_MAX];
+	char			 hex[2 * 8 + 1], more[48];
+
+	if (d->net == NULL)
+		return;
+	TAILQ_FOREACH(p, &d->net->peers.all, entry)
+		if (p->id == peer)
+			break;
+	if (p == NULL)
+		return;
+	weft_peer_name(p, name);
+	more[0] = '\0';
+	if (suppressed > 0)
+		snprintf(more, sizeof(more), " (%" PRIu64 " earlier not "
+		    "logged)", suppressed);
+	if (id == NULL) {
+		log_info("peer %s: rejected a record that does not open: "
+		    "%s%s", name, weft_strerror(err), more);
+		return;
+	}
+	weft_hex_encode(hex, id, 8);
+	log_info("peer %s: rejected record %s: %s%s", name, hex,
+	    weft_strerror(err), more);
+}
+
 static uint64_t
 sio_queued(void *arg, uint64_t peer, uint16_t ch)
 {
@@ -1530,4 +1566,5 @@ weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io)
 	io->close = sio_close;
 	io->work = sio_work;
 	io->queued = sio_queued;
+	io->reject = sio_reject;
 }

@@ -3,7 +3,8 @@
  * and unmirror a library or everything, and list them. The store applies
  * a policy to what it holds in the same transaction that records it, and
  * to every record it stores afterwards; setting one can touch many
- * designs, so it runs on the thread pool.
+ * designs, so it runs on the thread pool. Our replication interests
+ * derive from the policies, so a change is announced to peers.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "ops.h"
 #include "store.h"
+#include "sync.h"
 
 struct policy_job {
 	struct weft_store	*store;
@@ -51,10 +53,16 @@ policy_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft__ctl_send_err(c, status, "cannot change the policy");
 	} else {
 		/* The policy may have made files wanted: fetch them now. */
-		if (j->on && c->d->fetch != NULL) {
+		if (j->on && c->d->fetch != NULL)
 			weft_fetch_kick(c->d->fetch, uv_now(c->d->loop));
-			weft_net_sync_kick(c->d->net);
-		}
+		/*
+		 * Our interests follow the policies: connected peers hear of
+		 * the change and reconcile what it adds at once.
+		 */
+		if (c->d->sync != NULL && c->d->net != NULL)
+			weft_sync_interests_changed(c->d->sync,
+			    uv_now(c->d->loop));
+		weft_net_sync_kick(c->d->net);
 		weft__ctl_reply_begin(&pk, &b, 0);
 		weft__ctl_send(c, &b);
 	}

@@ -409,6 +409,13 @@ weft_session_hello(const struct weft_session *s)
 	    weft_mux_peer_hello(&s->mux) : NULL;
 }
 
+const struct weft_wire_interest *
+weft_session_interests(const struct weft_session *s, uint32_t *n)
+{
+	*n = s->ninterests;
+	return s->interests;
+}
+
 struct weft_mux *
 weft_session_mux(struct weft_session *s)
 {

@@ -163,6 +163,12 @@ const uint8_t *weft_session_remote(const struct weft_session *s);
 /* The peer's HELLO once it arrived (state OPEN or later), else NULL. */
 const struct weft_wire_hello *weft_session_hello(const struct weft_session *s);
 /*
+ * The interests our HELLO carries (those of struct weft_session_cfg),
+ * their number in *n; valid until weft_session_release().
+ */
+const struct weft_wire_interest *weft_session_interests(
+	    const struct weft_session *s, uint32_t *n);
+/*
  * The multiplexer, for opening channels and sending on them, while the
  * session is OPEN; else NULL. Its errors are the session's: after one,
  * close the connection.

@@ -244,70 +244,84 @@ dwords_parse(const MDB_val *v, struct wordset *ws)
 }
 
 static int
-words_unindex(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    uint64_t created)
+words_has(const struct wordset *ws, const uint8_t *w, size_t wl)
 {
-	struct wordset	*ws;
-	MDB_val		 v;
-	uint8_t		 key[WORD_MAX + 1 + DKEY];
-	size_t		 wl;
-	int		 err;
-
-	ws = malloc(sizeof(*ws));
-	if (ws == NULL)
-		return -ENOMEM;
-	dkey(key, created, design);
-	err = db_get(txn, s->dbi[DB_DWORDS], key, DKEY, &v);
-	if (err == WEFT_ENOTFOUND) {
-		/* A design without words. */
-		free(ws);
-		return 0;
-	}
-	if (err == 0)
-		err = dwords_parse(&v, ws);
-	if (err == 0)
-		err = db_del(txn, s->dbi[DB_DWORDS], key, DKEY);
-	for (size_t i = 0; i < ws->n && err == 0; i++) {
-		wl = ws->len[i];
-		memcpy(key, ws->w[i], wl);
-		key[wl] = 0;
-		dkey(key + wl + 1, created, design);
-		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY);
-	}
-	free(ws);
-	return err;
+	for (size_t i = 0; i < ws->n; i++)
+		if (ws->len[i] == wl && memcmp(ws->w[i], w, wl) == 0)
+			return 1;
+	return 0;
 }
 
+/*
+ * Brings the words of design (created) to those of its head hr: the
+ * words keys of words it no longer has are deleted, those of new words
+ * put, and its dwords value rewritten when it changed. fresh: the design
+ * has no words indexed yet (a genesis, a rebuild), so nothing is read.
+ * An update that keeps the head's text changes no key at all.
+ */
 static int
-words_index(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    uint64_t created, const struct weft_record *hr)
+words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t created, const struct weft_record *hr, int fresh)
 {
-	struct wordset	*ws;
-	uint8_t		 key[WORD_MAX + 1 + DKEY];
+	struct wordset	*old, *cur;
+	MDB_val		 v;
+	uint8_t		 key[WORD_MAX + 1 + DKEY], dk[DKEY];
 	uint8_t		*packed;
 	size_t		 wl, plen = 0;
-	int		 err = 0;
+	int		 err = 0, had = 0, same;
 
-	ws = malloc(sizeof(*ws) + WORDS_MAX * (1 + WORD_MAX));
-	if (ws == NULL)
+	old = malloc(2 * sizeof(*old) + WORDS_MAX * (1 + WORD_MAX));
+	if (old == NULL)
 		return -ENOMEM;
-	packed = (uint8_t *)(ws + 1);
-	words_of_rev(ws, hr);
-	for (size_t i = 0; i < ws->n && err == 0; i++) {
-		wl = ws->len[i];
-		memcpy(key, ws->w[i], wl);
+	cur = old + 1;
+	packed = (uint8_t *)(cur + 1);
+	old->n = 0;
+	words_of_rev(cur, hr);
+	for (size_t i = 0; i < cur->n; i++) {
+		packed[plen++] = cur->len[i];
+		memcpy(packed + plen, cur->w[i], cur->len[i]);
+		plen += cur->len[i];
+	}
+	dkey(dk, created, design);
+	same = 0;
+	if (!fresh) {
+		/* Compared now: v points into the map until the next write. */
+		err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
+		if (err == 0) {
+			had = 1;
+			same = v.mv_size == plen &&
+			    memcmp(v.mv_data, packed, plen) == 0;
+			err = dwords_parse(&v, old);
+		} else if (err == WEFT_ENOTFOUND) {
+			err = 0;
+		}
+	}
+	for (size_t i = 0; i < old->n && err == 0 && !same; i++) {
+		wl = old->len[i];
+		if (words_has(cur, old->w[i], wl))
+			continue;
+		memcpy(key, old->w[i], wl);
 		key[wl] = 0;
-		dkey(key + wl + 1, created, design);
+		memcpy(key + wl + 1, dk, DKEY);
+		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY);
+	}
+	for (size_t i = 0; i < cur->n && err == 0 && !same; i++) {
+		wl = cur->len[i];
+		if (words_has(old, cur->w[i], wl))
+			continue;
+		memcpy(key, cur->w[i], wl);
+		key[wl] = 0;
+		memcpy(key + wl + 1, dk, DKEY);
 		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY, "", 0);
-		packed[plen++] = (uint8_t)wl;
-		memcpy(packed + plen, ws->w[i], wl);
-		plen += wl;
 	}
-	if (err == 0 && ws->n > 0) {
-		dkey(key, created, design);
-		err = db_put(txn, s->dbi[DB_DWORDS], key, DKEY, packed, plen);
+	if (err == 0 && !same) {
+		if (cur->n == 0 && had)
+			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
+		else if (cur->n > 0 && !same)
+			err = db_put(txn, s->dbi[DB_DWORDS], dk, DKEY, packed,
+			    plen);
 	}
-	free(ws);
+	free(old);
 	return err;
 }
 
@@ -342,7 +356,8 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		if (err == 0)
 			err = record_load(s, txn, so.head, &hr);
 		if (err == 0)
-			err = words_index(s, txn, design, so.created, &hr);
+			err = words_update(s, txn, design, so.created, &hr,
+			    1);
 		weft_record_release(&hr);
 		if (so.have_msg)
 			weft_msg_release(&so.msg);
@@ -355,6 +370,70 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
+/* Do tags a and b (n bytes each) fold to the same tag_design key? */
+static int
+tag_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold((uint8_t)a[i]) != fold((uint8_t)b[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Brings the tag_design keys of design from the old head's tags (old, a
+ * msgpack array of strings from its summary; NULL for none) to those of
+ * hr, touching only the tags that differ.
+ */
+static int
+tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t created, const struct weft_obj *old,
+    const struct weft_record *hr)
+{
+	uint8_t		 key[WEFT_TAG_MAX + 9 + ID];
+	const char	*ts;
+	size_t		 tn, n, nold = old != NULL ? weft_obj_len(old) : 0;
+	uint32_t	 i, j;
+	int		 err, keep;
+
+	for (i = 0; i < hr->ntags; i++) {
+		n = strlen(hr->tags[i]);
+		if (n == 0 || n > WEFT_TAG_MAX)
+			return WEFT_EBADFIELD;
+	}
+	for (i = 0; i < nold; i++) {
+		err = weft_obj_str(weft_obj_at(old, i), &ts, &tn);
+		if (err || tn == 0 || tn > WEFT_TAG_MAX)
+			return WEFT_ECORRUPT;
+		keep = 0;
+		for (j = 0; j < hr->ntags && !keep; j++)
+			keep = strlen(hr->tags[j]) == tn &&
+			    tag_eq(hr->tags[j], ts, tn);
+		if (keep)
+			continue;
+		err = db_del(txn, s->dbi[DB_TAG_DESIGN], key,
+		    tag_key(key, ts, tn, created, design));
+		if (err)
+			return err;
+	}
+	for (i = 0; i < hr->ntags; i++) {
+		n = strlen(hr->tags[i]);
+		keep = 0;
+		for (j = 0; j < nold && !keep; j++) {
+			if (weft_obj_str(weft_obj_at(old, j), &ts, &tn) != 0)
+				return WEFT_ECORRUPT;
+			keep = tn == n && tag_eq(hr->tags[i], ts, tn);
+		}
+		if (keep)
+			continue;
+		err = db_put(txn, s->dbi[DB_TAG_DESIGN], key,
+		    tag_key(key, hr->tags[i], n, created, design), "", 0);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -378,8 +457,6 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	const uint8_t		*author;
 	uint64_t		 created, revs, heads;
 	int			 genesis = !r->has_design, changed, err, rc;
-	const char		*ts;
-	size_t			 tn;
 
 	memset(&so, 0, sizeof(so));
 	weft_buf_init(&so.raw, SUMMARY_MAX);
@@ -445,38 +522,13 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	}
 
 	changed = genesis || memcmp(head, so.head, ID) != 0;
-	if (changed && !genesis) {
-		err = words_unindex(s, txn, design, created);
-		if (err)
-			goto out;
-		for (uint32_t i = 0; i < weft_obj_len(so.tags); i++) {
-			err = weft_obj_str(weft_obj_at(so.tags, i), &ts, &tn);
-			if (err || tn == 0 || tn > WEFT_TAG_MAX) {
-				err = WEFT_ECORRUPT;
-				goto out;
-			}
-			err = db_del(txn, s->dbi[DB_TAG_DESIGN], key,
-			    tag_key(key, ts, tn, created, design));
-			if (err)
-				goto out;
-		}
-	}
 	if (changed) {
-		err = words_index(s, txn, design, created, hr);
+		err = words_update(s, txn, design, created, hr, genesis);
+		if (err == 0)
+			err = tags_update(s, txn, design, created,
+			    genesis ? NULL : so.tags, hr);
 		if (err)
 			goto out;
-		for (uint32_t i = 0; i < hr->ntags; i++) {
-			tn = strlen(hr->tags[i]);
-			if (tn == 0 || tn > WEFT_TAG_MAX) {
-				err = WEFT_EBADFIELD;
-				goto out;
-			}
-			err = db_put(txn, s->dbi[DB_TAG_DESIGN], key,
-			    tag_key(key, hr->tags[i], tn, created, design),
-			    "", 0);
-			if (err)
-				goto out;
-		}
 	}
 
 	err = summary_encode(&sum, design, head, author, hr, created, revs,

@@ -88,6 +88,12 @@ struct want {
 	uint64_t	 sent_ms;
 };
 
+/* A token bucket: a burst of lines, then one per interval. */
+struct bucket {
+	uint32_t	tokens;
+	uint64_t	last_ms;	/* of the last refill */
+};
+
 /*
  * A reconciliation scope: kind WEFT_STORE_SCOPE_* and, for an author or
  * library, its id. On the wire (the "s" key) kind || id.
@@ -133,6 +139,24 @@ struct peer {
 	struct idmap	 recent;
 	uint8_t		 (*ring)[ID];
 	uint32_t	 ring_pos;
+
+	/*
+	 * Interests: the peer's (from its HELLO or its last "interests";
+	 * none means all) and ours as the peer last heard them. The shared
+	 * scopes come from both, computed as the peer computes them. A
+	 * round the peer started before it heard of our last change may
+	 * still name a scope shared before it (prev).
+	 */
+	struct weft_wire_interest *theirs;
+	uint32_t	 ntheirs;
+	bool		 their_all;	/* they want every record */
+	struct weft_wire_interest *ours;
+	uint32_t	 nours;
+	struct scope	*prev;
+	uint32_t	 nprev;
+	int32_t		 frow;	/* in gossip(): its push filter column */
+
+	struct bucket	 rlog;	/* rejection log lines */
 };
 TAILQ_HEAD(peerq, peer);
 
@@ -154,6 +178,8 @@ struct weft_sync {
 	struct weft_buf		 out;	/* message being encoded */
 	struct weft_buf		 rbuf;	/* reconciliation answer */
 	struct weft_sync_stats	 st;
+	struct bucket		 rlog;	/* rejection log lines, all peers */
+	uint64_t		 rlog_skipped;	/* since the last line */
 };
 
 struct job {
@@ -386,6 +412,9 @@ peer_free(struct weft_sync *s, struct peer *p)
 	idq_release(&p->wantq);
 	idmap_release(&p->recent);
 	free(p->ring);
+	free(p->theirs);
+	free(p->ours);
+	free(p->prev);
 	free(p);
 }
 
@@ -536,12 +565,18 @@ scope_eq(const struct scope *a, const struct scope *b)
 }
 
 static bool
-scope_shared(const struct peer *p, const struct scope *sc)
+scope_in(const struct scope *v, uint32_t n, const struct scope *sc)
 {
-	for (uint32_t i = 0; i < p->nscopes; i++)
-		if (scope_eq(&p->scopes[i], sc))
+	for (uint32_t i = 0; i < n; i++)
+		if (scope_eq(&v[i], sc))
 			return true;
 	return false;
+}
+
+static bool
+scope_shared(const struct peer *p, const struct scope *sc)
+{
+	return scope_in(p->scopes, p->nscopes, sc);
 }
 
 /*
@@ -558,8 +593,13 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 
 	if (ini) {
 		if (!p->resp_active || round != p->resp_round) {
-			/* Only a scope both sides are interested in. */
-			if (!scope_shared(p, sc))
+			/*
+			 * Only a scope both sides are interested in, or were
+			 * until our last change of interests: the peer may
+			 * have started the round before it heard of it.
+			 */
+			if (!scope_shared(p, sc) &&
+			    !scope_in(p->prev, p->nprev, sc))
 				return WEFT_EPROTO;
 			err = weft_recon_init(&p->resp, &weft_store_recon_set,
 			    NULL, NULL, recon_diff, p);
@@ -793,6 +833,53 @@ penalise(struct weft_sync *s, uint64_t h)
 		peer_close(s, p, WEFT_EDENIED, "sent invalid records");
 }
 
+/* Adds to b the tokens of the intervals of ms passed, up to burst. */
+static void
+bucket_fill(struct bucket *b, uint64_t now_ms, uint32_t burst, uint64_t ms)
+{
+	uint64_t	add;
+
+	if (now_ms <= b->last_ms)
+		return;
+	add = (now_ms - b->last_ms) / ms;
+	if (add >= burst - b->tokens) {
+		b->tokens = burst;
+		b->last_ms = now_ms;
+	} else {
+		b->tokens += (uint32_t)add;
+		b->last_ms += add * ms;
+	}
+}
+
+/*
+ * Peer h sent an invalid record (id NULL: its envelope does not open):
+ * says so through io->reject, at a bounded rate per peer and over all
+ * peers (a hostile node may reconnect under fresh keys), then penalises
+ * the peer.
+ */
+static void
+reject(struct weft_sync *s, uint64_t h, const uint8_t *id, int err)
+{
+	struct peer	*p;
+
+	p = peer_find(s, h);
+	if (s->io.reject != NULL && p != NULL) {
+		bucket_fill(&p->rlog, s->now_ms, WEFT_SYNC_REJECT_BURST,
+		    WEFT_SYNC_REJECT_MS);
+		bucket_fill(&s->rlog, s->now_ms, WEFT_SYNC_REJECT_ALL_BURST,
+		    WEFT_SYNC_REJECT_ALL_MS);
+	}
+	if (s->io.reject != NULL && p != NULL && p->rlog.tokens > 0 &&
+	    s->rlog.tokens > 0) {
+		p->rlog.tokens--;
+		s->rlog.tokens--;
+		s->io.reject(s->io.arg, h, id, err, s->rlog_skipped);
+		s->rlog_skipped = 0;
+	} else
+		s->rlog_skipped++;
+	penalise(s, h);
+}
+
 /* Holds p for its dependencies and asks for them. */
 static void
 hold(struct weft_sync *s, struct pend *p)
@@ -865,25 +952,171 @@ release_held(struct weft_sync *s, const struct idmap *done)
 	TAILQ_CONCAT(&s->queue, &tmp, entry);
 }
 
-/* True when q sent us p, or is known to have it. */
+/*
+ * What push filtering needs of a record, from its body: type, author,
+ * and ref, the library of a lib (itself) or an entry, or the design of
+ * a revision. ok is false for a body that does not decode.
+ */
+struct fact {
+	bool		ok;
+	uint8_t		type;
+	uint8_t		author[ID];
+	uint8_t		ref[ID];
+};
+
+static void
+fact_get(const struct pend *p, struct fact *f)
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+
+	memset(f, 0, sizeof(*f));
+	if (weft_record_open(p->env, p->len, &body, &blen, &sig) != 0)
+		return;
+	if (weft_record_decode_body(body, blen, &r) == 0) {
+		f->ok = true;
+		f->type = (uint8_t)r.type;
+		memcpy(f->author, r.author, ID);
+		if (r.type == WEFT_REC_LIB)
+			memcpy(f->ref, p->id, ID);
+		else if (r.type == WEFT_REC_ENTRY)
+			memcpy(f->ref, r.lib, ID);
+		else if (r.type == WEFT_REC_REV)
+			memcpy(f->ref, r.has_design ? r.design : p->id, ID);
+	}
+	weft_record_release(&r);
+}
+
+/* Whether one interest covers a record, short of the store's help. */
 static bool
-skip_push(const struct peer *q, const struct pend *p)
+fact_covered(const struct weft_wire_interest *in, const struct fact *f)
+{
+	switch (in->scope) {
+	case WEFT_WIRE_SCOPE_ALL:
+		return true;
+	case WEFT_WIRE_SCOPE_AUTHOR:
+		return f->ok && memcmp(in->id, f->author, ID) == 0;
+	case WEFT_WIRE_SCOPE_LIB:
+		return f->ok && f->type != WEFT_REC_REV &&
+		    memcmp(in->id, f->ref, ID) == 0;
+	}
+	return false;
+}
+
+/* The filtered peers, and the row of one record: want[j] for peer j. */
+struct filter {
+	struct peer	**fq;
+	size_t		  nf;
+	uint8_t		 *want;
+};
+
+/* One library holding a revision's design: the peers that name it. */
+static int
+filter_lib(void *arg, const uint8_t lib[ID])
+{
+	struct filter		*fl = arg;
+	const struct peer	*q;
+
+	for (size_t j = 0; j < fl->nf; j++) {
+		q = fl->fq[j];
+		for (uint32_t i = 0; i < q->ntheirs && !fl->want[j]; i++)
+			if (q->theirs[i].scope == WEFT_WIRE_SCOPE_LIB &&
+			    memcmp(q->theirs[i].id, lib, ID) == 0)
+				fl->want[j] = 1;
+	}
+	return 0;
+}
+
+/*
+ * For the peers not interested in everything, fq[0..nf), which records
+ * of list[0..n) each wants: want[k * nf + j] for record k and peer j
+ * (NULL when out of memory: they get none, reconciliation covers them).
+ * A record is wanted when one of the peer's interests covers it: all;
+ * author, its signer; lib L, the lib record L, an entry of L or a
+ * revision of a design L holds now (the store's design_lib, the same
+ * table that puts revisions into L's reconciliation scope). Only a
+ * revision meeting a lib interest costs a store query, one per record.
+ */
+static uint8_t *
+filter_make(struct weft_sync *s, struct pend **list, size_t n,
+    struct peer **fq, size_t nf)
+{
+	struct filter	 fl = { fq, nf, NULL };
+	struct fact	 f;
+	uint8_t		*want;
+	bool		 libs;
+
+	want = calloc(n, nf);
+	if (want == NULL)
+		return NULL;
+	for (size_t k = 0; k < n; k++) {
+		fact_get(list[k], &f);
+		fl.want = want + k * nf;
+		libs = false;
+		for (size_t j = 0; j < nf; j++) {
+			for (uint32_t i = 0; i < fq[j]->ntheirs; i++) {
+				if (fact_covered(&fq[j]->theirs[i], &f)) {
+					fl.want[j] = 1;
+					break;
+				}
+				if (fq[j]->theirs[i].scope ==
+				    WEFT_WIRE_SCOPE_LIB && f.ok &&
+				    f.type == WEFT_REC_REV)
+					libs = true;
+			}
+		}
+		/* On a store error the lib peers miss it: recon finds it. */
+		if (libs)
+			(void)weft_store_design_libs(s->store, f.ref, filter_lib,
+			    &fl);
+	}
+	return want;
+}
+
+/*
+ * True when q sent us p, is known to have it, or is not interested in
+ * it (p is record k of the filter want of nf columns, for q->frow >= 0).
+ */
+static bool
+skip_push(const struct peer *q, const struct pend *p, const uint8_t *want,
+    size_t nf, size_t k)
 {
 	if (p->origin != OR_LOCAL && p->peer == q->h)
+		return true;
+	if (q->frow >= 0 && !want[k * nf + (size_t)q->frow])
 		return true;
 	return idmap_find(&q->recent, p->id) != NULL;
 }
 
-/* Pushes the envelopes of list[0..n) to every peer that lacks them. */
+/*
+ * Pushes the envelopes of list[0..n) to every peer that lacks them and
+ * is interested in them. A peer interested in all costs no filtering.
+ */
 static void
 gossip(struct weft_sync *s, struct pend **list, size_t n)
 {
 	struct weft_pack	 pk;
-	struct peer		*q;
-	size_t			 i, k, cnt, bytes;
+	struct peer		*q, **fq = NULL;
+	uint8_t			*want = NULL;
+	size_t			 i, k, cnt, bytes, nf = 0;
 
 	TAILQ_FOREACH(q, &s->peers, entry) {
-		if (q->dead || !q->has_out)
+		q->frow = -1;
+		if (!q->dead && q->has_out && !q->their_all)
+			q->frow = (int32_t)nf++;
+	}
+	if (nf > 0) {
+		fq = calloc(nf, sizeof(*fq));
+		if (fq != NULL) {
+			TAILQ_FOREACH(q, &s->peers, entry)
+				if (q->frow >= 0)
+					fq[q->frow] = q;
+			want = filter_make(s, list, n, fq, nf);
+		}
+	}
+	TAILQ_FOREACH(q, &s->peers, entry) {
+		if (q->dead || !q->has_out || (q->frow >= 0 && want == NULL))
 			continue;
 		for (i = 0; i < n;) {
 			if (s->io.queued != NULL && s->io.queued(s->io.arg,
@@ -891,7 +1124,7 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 				break;	/* reconciliation will cover it */
 			cnt = bytes = 0;
 			for (k = i; k < n && cnt < WEFT_SYNC_ENVS_MAX; k++) {
-				if (skip_push(q, list[k]))
+				if (skip_push(q, list[k], want, nf, k))
 					continue;
 				if (bytes + list[k]->len > WEFT_SYNC_ENVS_BYTES)
 					break;
@@ -907,7 +1140,7 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 				weft_pack_str(&pk, "envs");
 				weft_pack_array(&pk, (uint32_t)cnt);
 				for (size_t m = i; m < k; m++) {
-					if (skip_push(q, list[m]))
+					if (skip_push(q, list[m], want, nf, m))
 						continue;
 					weft_pack_bin(&pk, list[m]->env,
 					    list[m]->len);
@@ -919,6 +1152,8 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 			i = k;
 		}
 	}
+	free(want);
+	free(fq);
 }
 
 static void job_start(struct weft_sync *);
@@ -1279,7 +1514,8 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	for (i = 0; i < n; i++) {
 		(void)weft_obj_bin(weft_obj_at(a, (uint32_t)i), &e, &el);
 		if (sodium_is_zero(got[i], ID)) {
-			penalise(s, p->h);	/* does not even open */
+			/* It does not even open. */
+			reject(s, p->h, NULL, WEFT_EPROTO);
 			continue;
 		}
 		err = take_env(s, p, e, el, OR_FETCH, got[i]);
@@ -1330,7 +1566,7 @@ on_push(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	for (i = 0; i < weft_obj_len(a); i++) {
 		(void)weft_obj_bin(weft_obj_at(a, i), &e, &el);
 		if (env_id(e, el, id) != 0) {
-			penalise(s, p->h);
+			reject(s, p->h, NULL, WEFT_EPROTO);
 			continue;
 		}
 		err = take_env(s, p, e, el, OR_PUSH, id);
@@ -1428,6 +1664,7 @@ weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->held);
 	s->flight.key = s->hkey;
+	s->rlog.tokens = WEFT_SYNC_REJECT_ALL_BURST;
 	weft_buf_init(&s->out, MSG_MAX);
 	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
 	*sp = s;
@@ -1493,24 +1730,70 @@ weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
 	return 0;
 }
 
-/* Our interests from the policies: all, then follows and mirrors. */
+/*
+ * Our interests: the configured list (all by default), then one per
+ * policy: a followed author, a mirrored library, all for mirror all.
+ */
 struct ilist {
 	struct weft_wire_interest	*v;
 	uint32_t			 n, max;
 };
+
+static bool
+interest_eq(const struct weft_wire_interest *a,
+    const struct weft_wire_interest *b)
+{
+	return a->scope == b->scope && (a->scope == WEFT_WIRE_SCOPE_ALL ||
+	    memcmp(a->id, b->id, ID) == 0);
+}
+
+static void
+ilist_add(struct ilist *l, enum weft_wire_scope scope, const uint8_t *id)
+{
+	struct weft_wire_interest	in;
+
+	memset(&in, 0, sizeof(in));
+	in.scope = scope;
+	if (scope != WEFT_WIRE_SCOPE_ALL)
+		memcpy(in.id, id, ID);
+	for (uint32_t i = 0; i < l->n; i++)
+		if (interest_eq(&l->v[i], &in))
+			return;
+	if (l->n < l->max)
+		l->v[l->n++] = in;
+}
 
 static int
 policy_interest(void *arg, int kind, const uint8_t *id)
 {
 	struct ilist	*l = arg;
 
-	if (l->n == l->max || id == NULL ||
-	    (kind != WEFT_STORE_FOLLOW && kind != WEFT_STORE_MIRROR))
-		return 0;
-	l->v[l->n].scope = kind == WEFT_STORE_FOLLOW ?
-	    WEFT_WIRE_SCOPE_AUTHOR : WEFT_WIRE_SCOPE_LIB;
-	memcpy(l->v[l->n].id, id, ID);
-	l->n++;
+	if (kind == WEFT_STORE_MIRROR_ALL)
+		ilist_add(l, WEFT_WIRE_SCOPE_ALL, NULL);
+	else if (kind == WEFT_STORE_FOLLOW && id != NULL)
+		ilist_add(l, WEFT_WIRE_SCOPE_AUTHOR, id);
+	else if (kind == WEFT_STORE_MIRROR && id != NULL)
+		ilist_add(l, WEFT_WIRE_SCOPE_LIB, id);
+	return 0;
+}
+
+/* weft_sync_interests(), telling a store error apart. */
+static int
+interests_get(struct weft_sync *s, struct weft_wire_interest *out,
+    uint32_t max, uint32_t *n)
+{
+	struct ilist	l = { out, 0, max };
+	int		err;
+
+	*n = 0;
+	if (s->o.ninterests == 0)
+		ilist_add(&l, WEFT_WIRE_SCOPE_ALL, NULL);
+	for (uint32_t i = 0; i < s->o.ninterests; i++)
+		ilist_add(&l, s->o.interests[i].scope, s->o.interests[i].id);
+	err = weft_store_policy_list(s->store, policy_interest, &l);
+	if (err)
+		return err;
+	*n = l.n;
 	return 0;
 }
 
@@ -1518,21 +1801,42 @@ uint32_t
 weft_sync_interests(struct weft_sync *s, struct weft_wire_interest *out,
     uint32_t max)
 {
-	struct ilist	l = { out, 0, max };
+	uint32_t	n;
 
-	if (s->o.ninterests > 0) {
-		l.n = s->o.ninterests < max ? s->o.ninterests : max;
-		memcpy(out, s->o.interests, l.n * sizeof(*out));
-		return l.n;
+	if (interests_get(s, out, max, &n) != 0)
+		return 0;
+	return n;
+}
+
+static bool
+ilist_eq(const struct weft_wire_interest *a, uint32_t na,
+    const struct weft_wire_interest *b, uint32_t nb)
+{
+	if (na != nb)
+		return false;
+	for (uint32_t i = 0; i < na; i++)
+		if (!interest_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/* Replaces *dst (n entries) by a copy of src[0..n). 0 or -ENOMEM. */
+static int
+ilist_set(struct weft_wire_interest **dst, uint32_t *ndst,
+    const struct weft_wire_interest *src, uint32_t n)
+{
+	struct weft_wire_interest	*v = NULL;
+
+	if (n > 0) {
+		v = calloc(n, sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		memcpy(v, src, n * sizeof(*v));
 	}
-	if (max == 0)
-		return 0;
-	memset(&out[0], 0, sizeof(out[0]));
-	out[0].scope = WEFT_WIRE_SCOPE_ALL;
-	l.n = 1;
-	if (weft_store_policy_list(s->store, policy_interest, &l) != 0)
-		return 0;
-	return l.n;
+	free(*dst);
+	*dst = v;
+	*ndst = n;
+	return 0;
 }
 
 static void
@@ -1564,61 +1868,111 @@ covers(const struct weft_wire_interest *v, uint32_t n,
 	return false;
 }
 
-/*
- * The scopes both sides reconcile: all when both want everything, else
- * each scope one side names that the other's interests cover. A peer
- * without interests (an older one) wants all. Both sides compute the
- * same list from the two HELLOs.
- */
-static int
-shared_scopes(struct weft_sync *s, struct peer *p,
-    const struct weft_wire_hello *hello)
-{
-	static const struct weft_wire_interest all = { WEFT_WIRE_SCOPE_ALL,
-	    { 0 } };
-	struct weft_wire_interest	*mine;
-	const struct weft_wire_interest	*theirs = &all;
-	uint32_t			 nmine, ntheirs = 1;
-	bool				 mall, tall;
+static const struct weft_wire_interest interest_all = {
+	WEFT_WIRE_SCOPE_ALL, { 0 }
+};
 
-	mine = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*mine));
-	if (mine == NULL)
-		return -ENOMEM;
-	nmine = weft_sync_interests(s, mine, WEFT_WIRE_INTERESTS_MAX);
-	if (nmine == 0) {
-		mine[0] = all;
-		nmine = 1;
+/*
+ * The scopes both sides reconcile, from p->ours and p->theirs (none
+ * means all, as from an older peer): all when both want everything,
+ * else each scope one side names that the other's interests cover. The
+ * peer computes the same list from the same two lists.
+ */
+static void
+shared_scopes(struct peer *p)
+{
+	const struct weft_wire_interest	*mine = &interest_all;
+	const struct weft_wire_interest	*theirs = &interest_all;
+	uint32_t			 nmine = 1, ntheirs = 1;
+
+	if (p->nours > 0) {
+		mine = p->ours;
+		nmine = p->nours;
 	}
-	if (hello != NULL && hello->ninterests > 0) {
-		theirs = hello->interests;
-		ntheirs = hello->ninterests < WEFT_WIRE_INTERESTS_MAX ?
-		    hello->ninterests : WEFT_WIRE_INTERESTS_MAX;
+	if (p->ntheirs > 0) {
+		theirs = p->theirs;
+		ntheirs = p->ntheirs;
 	}
-	mall = covers(mine, nmine, &all);
-	tall = covers(theirs, ntheirs, &all);
+	p->their_all = covers(theirs, ntheirs, &interest_all);
 	p->nscopes = 0;
-	if (mall && tall) {
-		scope_add(p, &all);
-	} else {
-		for (uint32_t i = 0; i < nmine; i++)
-			if (covers(theirs, ntheirs, &mine[i]))
-				scope_add(p, &mine[i]);
-		for (uint32_t i = 0; i < ntheirs; i++)
-			if (theirs[i].scope != WEFT_WIRE_SCOPE_ALL &&
-			    covers(mine, nmine, &theirs[i]))
-				scope_add(p, &theirs[i]);
+	if (covers(mine, nmine, &interest_all) && p->their_all) {
+		scope_add(p, &interest_all);
+		return;
 	}
-	free(mine);
-	return 0;
+	for (uint32_t i = 0; i < nmine; i++)
+		if (covers(theirs, ntheirs, &mine[i]))
+			scope_add(p, &mine[i]);
+	for (uint32_t i = 0; i < ntheirs; i++)
+		if (theirs[i].scope != WEFT_WIRE_SCOPE_ALL &&
+		    covers(mine, nmine, &theirs[i]))
+			scope_add(p, &theirs[i]);
 }
 
-void
-weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
-    const struct weft_wire_hello *hello, uint64_t now_ms)
+/*
+ * The shared scopes changed: a round of ours on the old list is given
+ * up (late answers to it are ignored, as after a timeout) and, when
+ * restart, or if one was running, a round on the new list starts.
+ */
+static void
+scopes_changed(struct weft_sync *s, struct peer *p, bool restart)
+{
+	if (p->ini_active) {
+		p->ini_active = false;
+		restart = true;
+	}
+	if (restart)
+		recon_start(s, p);
+}
+
+/*
+ * Tells p our interests in[0..n) and moves the shared scopes to them,
+ * remembering the old ones (prev) for rounds the peer starts before it
+ * reads this. A full queue closes the peer: its view of us would stay
+ * wrong.
+ */
+static void
+interests_tell(struct weft_sync *s, struct peer *p,
+    const struct weft_wire_interest *in, uint32_t n)
+{
+	struct scope	*prev;
+	int		 err;
+
+	weft_buf_reset(&s->out);
+	err = weft_sync_interests_encode(&s->out, in, n);
+	if (err == 0)
+		err = send_out(s, p);
+	if (err == 0)
+		err = ilist_set(&p->ours, &p->nours, in, n);
+	if (err == 0 && p->nscopes == 0) {
+		free(p->prev);
+		p->prev = NULL;
+		p->nprev = 0;
+	} else if (err == 0) {
+		prev = malloc(p->nscopes * sizeof(*prev));
+		if (prev == NULL)
+			err = -ENOMEM;
+		else {
+			memcpy(prev, p->scopes, p->nscopes * sizeof(*prev));
+			free(p->prev);
+			p->prev = prev;
+			p->nprev = p->nscopes;
+		}
+	}
+	if (err) {
+		peer_close(s, p, err, "cannot send our interests");
+		return;
+	}
+	shared_scopes(p);
+	scopes_changed(s, p, false);
+}
+
+static void
+peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
+    const struct weft_wire_hello *hello, const struct weft_wire_interest *sent,
+    uint32_t nsent, const struct weft_wire_interest *cur, uint32_t ncur)
 {
 	struct peer	*p;
 
-	s->now_ms = now_ms;
 	if (peer_find(s, peer) != NULL)
 		return;
 	p = calloc(1, sizeof(*p));
@@ -1634,11 +1988,17 @@ weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
 	p->recent.key = s->hkey;
 	p->wantq_max = s->o.wantq_max;
 	p->next_recon_ms = UINT64_MAX;
-	if (shared_scopes(s, p, hello) != 0) {
-		free(p->ring);
-		free(p);
+	p->rlog.tokens = WEFT_SYNC_REJECT_BURST;
+	p->rlog.last_ms = s->now_ms;
+	p->frow = -1;
+	if (ilist_set(&p->ours, &p->nours, sent, nsent) != 0 ||
+	    (hello != NULL && ilist_set(&p->theirs, &p->ntheirs,
+	    hello->interests, hello->ninterests < WEFT_WIRE_INTERESTS_MAX ?
+	    hello->ninterests : WEFT_WIRE_INTERESTS_MAX) != 0)) {
+		peer_free(s, p);
 		return;
 	}
+	shared_scopes(p);
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	if (s->io.open(s->io.arg, peer, WEFT_SYNC_PURPOSE, &p->ch_out) != 0)
 		return;	/* no channel, no sync with this peer */
@@ -1650,8 +2010,257 @@ weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
 	 * a round when it has news, and both start one on connect.
 	 */
 	p->lead = (p->ch_out & 1) != 0;
+	/* Our interests changed since the HELLO: say so before any round. */
+	if (!ilist_eq(sent, nsent, cur, ncur))
+		interests_tell(s, p, cur, ncur);
 	recon_start(s, p);
 	pump(s);
+}
+
+void
+weft_sync_peer_up_sent(struct weft_sync *s, uint64_t peer,
+    const uint8_t node[32], const struct weft_wire_hello *hello,
+    const struct weft_wire_interest *sent, uint32_t nsent, uint64_t now_ms)
+{
+	struct weft_wire_interest	*cur;
+	uint32_t			 ncur;
+
+	s->now_ms = now_ms;
+	if (nsent > WEFT_WIRE_INTERESTS_MAX)
+		nsent = WEFT_WIRE_INTERESTS_MAX;
+	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
+	if (cur == NULL)
+		return;
+	/* Unknown now (store trouble): keep what the peer was told. */
+	if (interests_get(s, cur, WEFT_WIRE_INTERESTS_MAX, &ncur) != 0)
+		peer_up(s, peer, node, hello, sent, nsent, sent, nsent);
+	else
+		peer_up(s, peer, node, hello, sent, nsent, cur, ncur);
+	free(cur);
+}
+
+void
+weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
+    const struct weft_wire_hello *hello, uint64_t now_ms)
+{
+	struct weft_wire_interest	*cur;
+	uint32_t			 ncur;
+
+	s->now_ms = now_ms;
+	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
+	if (cur == NULL)
+		return;
+	ncur = weft_sync_interests(s, cur, WEFT_WIRE_INTERESTS_MAX);
+	peer_up(s, peer, node, hello, cur, ncur, cur, ncur);
+	free(cur);
+}
+
+void
+weft_sync_interests_changed(struct weft_sync *s, uint64_t now_ms)
+{
+	struct weft_wire_interest	*cur;
+	struct peer			*p;
+	uint32_t			 ncur;
+
+	s->now_ms = now_ms;
+	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
+	if (cur == NULL)
+		return;
+	/* On a store error nothing is said: a reconnection will. */
+	if (interests_get(s, cur, WEFT_WIRE_INTERESTS_MAX, &ncur) == 0) {
+		TAILQ_FOREACH(p, &s->peers, entry)
+			if (!p->dead && p->has_out &&
+			    !ilist_eq(p->ours, p->nours, cur, ncur))
+				interests_tell(s, p, cur, ncur);
+	}
+	free(cur);
+	pump(s);
+}
+
+/* ---- the "interests" message ---- */
+
+static const char *const scope_names[] = { NULL, "all", "author", "lib" };
+
+int
+weft_sync_interests_encode(struct weft_buf *out,
+    const struct weft_wire_interest *in, uint32_t n)
+{
+	struct weft_pack	pk;
+
+	if (n > WEFT_WIRE_INTERESTS_MAX)
+		return WEFT_EUSAGE;
+	for (uint32_t i = 0; i < n; i++)
+		if (in[i].scope < WEFT_WIRE_SCOPE_ALL ||
+		    in[i].scope > WEFT_WIRE_SCOPE_LIB)
+			return WEFT_EUSAGE;
+	weft_pack_init(&pk, out);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "interests");
+	weft_pack_str(&pk, "interests");
+	weft_pack_array(&pk, n);
+	for (uint32_t i = 0; i < n; i++) {
+		weft_pack_map(&pk, in[i].scope == WEFT_WIRE_SCOPE_ALL ? 1 : 2);
+		weft_pack_str(&pk, "scope");
+		weft_pack_str(&pk, scope_names[in[i].scope]);
+		if (in[i].scope != WEFT_WIRE_SCOPE_ALL) {
+			weft_pack_str(&pk, "id");
+			weft_pack_bin(&pk, in[i].id, ID);
+		}
+	}
+	return weft_pack_error(&pk);
+}
+
+/*
+ * One interest: a map of exactly "scope" (str all, author or lib) and,
+ * except for all, "id" (bin 32).
+ */
+static int
+interest_decode(const struct weft_obj *o, struct weft_wire_interest *in)
+{
+	const struct weft_obj	*id;
+	const char		*name;
+	size_t			 nl;
+
+	if (weft_obj_type(o) != WEFT_OBJ_MAP ||
+	    weft_obj_str(weft_obj_get(o, "scope"), &name, &nl) != 0)
+		return WEFT_EPROTO;
+	memset(in, 0, sizeof(*in));
+	for (int i = WEFT_WIRE_SCOPE_ALL; i <= WEFT_WIRE_SCOPE_LIB; i++)
+		if (strlen(scope_names[i]) == nl &&
+		    memcmp(scope_names[i], name, nl) == 0)
+			in->scope = (enum weft_wire_scope)i;
+	id = weft_obj_get(o, "id");
+	if (in->scope == WEFT_WIRE_SCOPE_ALL)
+		return weft_obj_len(o) == 1 ? 0 : WEFT_EPROTO;
+	if (in->scope == 0 || weft_obj_len(o) != 2 ||
+	    weft_obj_binn(id, in->id, ID) != 0)
+		return WEFT_EPROTO;
+	return 0;
+}
+
+/* The "interests" key: an array of 0..WEFT_WIRE_INTERESTS_MAX interests. */
+static int
+interests_decode(const struct weft_obj *root, struct weft_wire_interest *out,
+    uint32_t *n)
+{
+	static const char *const keys[] = { "interests" };
+	const struct weft_obj	*a;
+	int			 err;
+
+	*n = 0;
+	err = check_keys(root, keys, 1);
+	if (err)
+		return err;
+	a = weft_obj_get(root, "interests");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY ||
+	    weft_obj_len(a) > WEFT_WIRE_INTERESTS_MAX)
+		return WEFT_EPROTO;
+	for (uint32_t i = 0; i < weft_obj_len(a); i++) {
+		err = interest_decode(weft_obj_at(a, i), &out[i]);
+		if (err)
+			return err;
+	}
+	*n = weft_obj_len(a);
+	return 0;
+}
+
+int
+weft_sync_interests_decode(const uint8_t *msg, size_t len,
+    struct weft_wire_interest *out, uint32_t *n)
+{
+	struct weft_msg	 m;
+	const char	*t;
+	size_t		 tl;
+	int		 err;
+
+	*n = 0;
+	if (len > MSG_MAX)
+		return WEFT_EPROTO;
+	err = weft_msg_decode(&m, msg, len);
+	if (err)
+		return err == -ENOMEM ? err : WEFT_EPROTO;
+	if (weft_obj_type(m.root) != WEFT_OBJ_MAP ||
+	    weft_obj_str(weft_obj_get(m.root, "t"), &t, &tl) != 0 ||
+	    tl != 9 || memcmp(t, "interests", 9) != 0)
+		err = WEFT_EPROTO;
+	else
+		err = interests_decode(m.root, out, n);
+	weft_msg_release(&m);
+	return err;
+}
+
+/*
+ * The peer's interests changed: the shared scopes follow, and a round
+ * over them starts at once, so that what a new interest covers arrives
+ * without waiting for the periodic round or a reconnection.
+ */
+static int
+on_interests(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
+{
+	struct weft_wire_interest	*in;
+	uint32_t			 n;
+	int				 err;
+
+	in = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*in));
+	if (in == NULL)
+		return -ENOMEM;
+	err = interests_decode(root, in, &n);
+	if (err == 0)
+		err = ilist_set(&p->theirs, &p->ntheirs, in, n);
+	free(in);
+	if (err)
+		return err;
+	shared_scopes(p);
+	scopes_changed(s, p, true);
+	return 0;
+}
+
+/* A word of weft_sync_opts_interests(): all, author:HEX or lib:HEX. */
+static int
+interest_parse(const char *w, size_t len, struct weft_wire_interest *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (len == 3 && memcmp(w, "all", 3) == 0) {
+		in->scope = WEFT_WIRE_SCOPE_ALL;
+		return 0;
+	}
+	if (len > 7 && memcmp(w, "author:", 7) == 0) {
+		in->scope = WEFT_WIRE_SCOPE_AUTHOR;
+		w += 7;
+		len -= 7;
+	} else if (len > 4 && memcmp(w, "lib:", 4) == 0) {
+		in->scope = WEFT_WIRE_SCOPE_LIB;
+		w += 4;
+		len -= 4;
+	} else
+		return WEFT_EUSAGE;
+	if (weft_hex_decode(in->id, ID, w, len) != 0)
+		return WEFT_EUSAGE;
+	return 0;
+}
+
+int
+weft_sync_opts_interests(struct weft_sync_opts *o, const char *spec)
+{
+	struct weft_wire_interest	v[WEFT_SYNC_INTERESTS_MAX];
+	uint32_t			n = 0;
+	size_t				len;
+
+	for (;;) {
+		spec += strspn(spec, " ,");
+		if (*spec == '\0')
+			break;
+		len = strcspn(spec, " ,");
+		if (n == WEFT_SYNC_INTERESTS_MAX ||
+		    interest_parse(spec, len, &v[n]) != 0)
+			return WEFT_EUSAGE;
+		n++;
+		spec += len;
+	}
+	memcpy(o->interests, v, n * sizeof(v[0]));
+	o->ninterests = n;
+	return 0;
 }
 
 void
@@ -1734,6 +2343,8 @@ weft_sync_on_msg(struct weft_sync *s, uint64_t peer, uint16_t ch,
 		err = on_records(s, p, m.root);
 	else if (tl == 4 && memcmp(t, "push", 4) == 0)
 		err = on_push(s, p, m.root);
+	else if (tl == 9 && memcmp(t, "interests", 9) == 0)
+		err = on_interests(s, p, m.root);
 	else
 		err = WEFT_EPROTO;
 out:

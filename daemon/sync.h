@@ -41,6 +41,7 @@
 
 #include "weft/wire.h"
 
+struct weft_buf;
 struct weft_store;
 struct weft_sync;
 struct weft_wire_hello;
@@ -69,13 +70,21 @@ struct weft_sync_io {
 	 * that live pushes skip a peer whose queue is filling up.
 	 */
 	uint64_t (*queued)(void *arg, uint64_t peer, uint16_t ch);
+	/*
+	 * Optional (may be NULL): logs that the peer sent an invalid record,
+	 * id (NULL when the envelope does not even open) and why (err).
+	 * Sync calls it at a bounded rate; suppressed counts the rejections
+	 * it left out since the last call.
+	 */
+	void	(*reject)(void *arg, uint64_t peer, const uint8_t *id, int err,
+		    uint64_t suppressed);
 };
 
 /* Defaults of struct weft_sync_opts. */
 #define WEFT_SYNC_RECONCILE_MS	30000	/* periodic reconciliation */
 #define WEFT_SYNC_PENALTY_MAX	3	/* invalid records before closing */
 #define WEFT_SYNC_JOBS_MAX	2	/* verify+store batches in flight */
-#define WEFT_SYNC_BATCH_MAX	1024	/* records per batch */
+#define WEFT_SYNC_BATCH_MAX	4096	/* records per batch */
 #define WEFT_SYNC_QUEUE_BYTES	(32u * 1024 * 1024)	/* awaiting verify */
 #define WEFT_SYNC_HELD_MAX	100000	/* records held for dependencies */
 #define WEFT_SYNC_HELD_BYTES	(64u * 1024 * 1024)
@@ -84,6 +93,11 @@ struct weft_sync_io {
 #define WEFT_SYNC_TIMEOUT_MS	60000	/* want or round unanswered */
 #define WEFT_SYNC_RECENT	1024	/* ids a peer is known to have */
 #define WEFT_SYNC_PUSH_QUEUED	(2u * 1024 * 1024)	/* skip pushes above */
+/* Rejection log lines: a burst, then one per interval; per peer and all. */
+#define WEFT_SYNC_REJECT_BURST	5
+#define WEFT_SYNC_REJECT_MS	1000
+#define WEFT_SYNC_REJECT_ALL_BURST	20
+#define WEFT_SYNC_REJECT_ALL_MS	250
 
 /* Message limits of docs/proto/sync.md. */
 #define WEFT_SYNC_WANT_IDS	256	/* ids in a want or absent */
@@ -104,13 +118,23 @@ struct weft_sync_opts {
 	uint64_t	timeout_ms;
 	/*
 	 * Our interests (docs/proto/sync.md, "Scopes"), sent in HELLO and
-	 * reconciled: with ninterests 0 (the default) scope all plus one
-	 * scope per policy (follow: the author; mirror: the library).
-	 * Tests set a list without all to reconcile only some scopes.
+	 * "interests" and reconciled: this list, or scope all when
+	 * ninterests is 0 (the default), plus one scope per policy (follow:
+	 * the author; mirror: the library; mirror all: all). Tests set a
+	 * list without all to replicate only some scopes (weftd takes it
+	 * from WEFT_SYNC_INTERESTS, see weft_sync_opts_interests()).
 	 */
 	uint32_t	ninterests;	/* <= WEFT_SYNC_INTERESTS_MAX */
 	struct weft_wire_interest interests[WEFT_SYNC_INTERESTS_MAX];
 };
+
+/*
+ * Parses a list of interests into o->interests: words separated by
+ * spaces or commas, each "all", "author:HEX" or "lib:HEX" (64 hex
+ * characters). Returns 0, or WEFT_EUSAGE (a bad word, or more than
+ * WEFT_SYNC_INTERESTS_MAX; o is unchanged).
+ */
+int	weft_sync_opts_interests(struct weft_sync_opts *o, const char *spec);
 
 /*
  * Writes our interests (as in struct weft_sync_opts) to out, at most max,
@@ -119,6 +143,28 @@ struct weft_sync_opts {
  */
 uint32_t weft_sync_interests(struct weft_sync *s,
 	    struct weft_wire_interest *out, uint32_t max);
+
+/*
+ * Our policies changed (weft follow, mirror and their undoing): every
+ * peer whose view of our interests is out of date is sent an
+ * "interests" message (docs/proto/sync.md), and the scopes shared with
+ * it are computed again.
+ */
+void	weft_sync_interests_changed(struct weft_sync *s, uint64_t now_ms);
+
+/*
+ * The "interests" message (docs/proto/sync.md): encode appends
+ * {"t": "interests", "interests": [...]} for in[0..n) to out and returns
+ * 0, WEFT_EUSAGE (n over WEFT_WIRE_INTERESTS_MAX or an unknown scope) or
+ * a buffer error. decode takes one whole message of len bytes and
+ * writes its interests to out (room for WEFT_WIRE_INTERESTS_MAX) and
+ * their number to *n (0: all); it returns 0, WEFT_EPROTO (anything
+ * that is not exactly such a message) or -ENOMEM.
+ */
+int	weft_sync_interests_encode(struct weft_buf *out,
+	    const struct weft_wire_interest *in, uint32_t n);
+int	weft_sync_interests_decode(const uint8_t *msg, size_t len,
+	    struct weft_wire_interest *out, uint32_t *n);
 
 /* Counters, for logs, weft status and tests. */
 struct weft_sync_stats {
@@ -166,6 +212,17 @@ void	weft_sync_reconcile(struct weft_sync *s, uint64_t now_ms);
 /* A peer finished its handshake and both HELLOs were exchanged. */
 void	weft_sync_peer_up(struct weft_sync *s, uint64_t peer,
 	    const uint8_t node[32], const struct weft_wire_hello *hello,
+	    uint64_t now_ms);
+/*
+ * The same, for a caller that knows the interests our HELLO carried
+ * (sent[0..nsent), 0: all). A HELLO is built before the handshake and a
+ * policy may change meanwhile: sync starts from what the peer was told,
+ * as the peer does, and sends the current interests first if they
+ * differ.
+ */
+void	weft_sync_peer_up_sent(struct weft_sync *s, uint64_t peer,
+	    const uint8_t node[32], const struct weft_wire_hello *hello,
+	    const struct weft_wire_interest *sent, uint32_t nsent,
 	    uint64_t now_ms);
 /* The peer's connection is gone; forget everything about it. */
 void	weft_sync_peer_down(struct weft_sync *s, uint64_t peer);

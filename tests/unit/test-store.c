@@ -761,6 +761,46 @@ test_search(void **state)
 	assert_int_equal(h.n, 1);
 	assert_memory_equal(h.ids[0], d1, 32);
 	assert_string_equal(h.titles[0], "Corner brace");
+
+	/*
+	 * Updates touch only the words and tags that differ: kept ones stay
+	 * findable, dropped ones go, new ones come, a tag that only changes
+	 * case stays, and a head without words leaves none behind.
+	 */
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 11,
+	    .design = d1, .prev = { r }, .title = "Corner brace stronger",
+	    .tags = { "pla", "garage" } }, 0, r);
+	walk_search(f->s, "brace stronger", &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d1, 32);
+	walk_ls(f->s, NULL, "PLA", &h);
+	assert_int_equal(h.n, 1);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 12,
+	    .design = d1, .prev = { r }, .title = "Corner brace stronger",
+	    .tags = { "Garage" } }, 0, r);
+	walk_ls(f->s, NULL, "pla", &h);
+	assert_int_equal(h.n, 0);
+	walk_ls(f->s, NULL, "garage", &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d1, 32);
+	walk_search(f->s, "corner stronger garage", &h);
+	assert_int_equal(h.n, 1);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 13,
+	    .design = d1, .prev = { r }, .title = "x" }, 0, r);
+	walk_search(f->s, "corner", &h);
+	assert_int_equal(h.n, 0);
+	walk_search(f->s, "garage", &h);
+	assert_int_equal(h.n, 0);
+	walk_ls(f->s, NULL, "garage", &h);
+	assert_int_equal(h.n, 0);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 14,
+	    .design = d1, .prev = { r }, .title = "Corner" }, 0, r);
+	walk_search(f->s, "corn", &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d1, 32);
+	/* The other designs kept theirs. */
+	walk_search(f->s, "print", &h);
+	assert_int_equal(h.n, 2);
 }
 
 static void
