@@ -45,7 +45,7 @@
 
 static const char *const db_names[DB_COUNT] = {
 	"meta", "recs", "info", "chunks", "by_design", "heads", "succ",
-	"remix", "by_author", "designs", "design_time",
+	"remix", "designs", "design_time",
 	"author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib",
@@ -335,15 +335,17 @@ dep_rev(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 }
 
 /*
- * Version 3 and older kept envelopes in "records" keyed by id, and the
- * (ts, id) order in "all": move the envelopes to "recs", keyed ts || id
- * (the ts from info), and drop both old databases.
+ * Version 3 and older kept envelopes in "records" keyed by id, the
+ * (ts, id) order in "all", and each author's records in "by_author"
+ * (author || ts || id, which recon_mem's author scopes hold too): move
+ * the envelopes to "recs", keyed ts || id (the ts from info), and drop
+ * the three old databases.
  */
 static int
 records_migrate(struct weft_store *s, MDB_txn *txn)
 {
 	struct recinfo	 ri;
-	MDB_dbi		 old, all;
+	MDB_dbi		 old, gone;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	uint8_t		 key[8 + ID];
@@ -380,10 +382,10 @@ records_migrate(struct weft_store *s, MDB_txn *txn)
 	if (rc != MDB_NOTFOUND)
 		return weft__store_xlat(rc);
 	rc = mdb_drop(txn, old, 1);
-	if (rc == 0) {
-		rc = mdb_dbi_open(txn, "all", 0, &all);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		rc = mdb_dbi_open(txn, i == 0 ? "all" : "by_author", 0, &gone);
 		if (rc == 0)
-			rc = mdb_drop(txn, all, 1);
+			rc = mdb_drop(txn, gone, 1);
 		else if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
@@ -469,7 +471,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		err = weft__store_xlat(rc);
 		goto fail_lock;
 	}
-	rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 2);	/* + records_migrate() */
+	rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 3);	/* + records_migrate() */
 	if (rc == 0)
 		rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS);
 	if (rc == 0)
@@ -767,7 +769,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 {
 	const struct weft_record	*r = pc->r;
 	uint8_t				 info[INFO_LEN];
-	uint8_t				 key[WEFT_PK_BYTES + 8 + ID];
+	uint8_t				 key[8 + ID];
 	int				 err, held;
 
 	weft__store_rec_key(key, r->ts, pc->id);
@@ -782,12 +784,6 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
 	err = db_put(txn, s->dbi[DB_INFO], pc->id, ID, info, sizeof(info));
-	if (err)
-		return err;
-	memcpy(key, r->author, WEFT_PK_BYTES);
-	be64enc(key + WEFT_PK_BYTES, r->ts);
-	memcpy(key + WEFT_PK_BYTES + 8, pc->id, ID);
-	err = db_put(txn, s->dbi[DB_BY_AUTHOR], key, sizeof(key), "", 0);
 	if (err)
 		return err;
 	err = weft__store_ragg_add(s, txn, r->ts, pc->id);

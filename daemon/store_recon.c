@@ -314,6 +314,8 @@ weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
  * author or library scope kind/sid: its `recon_mem` key and its
  * aggregates. Idempotent: an item already in (out of) the scope changes
  * nothing, so the aggregates stay exact whatever the ingest order.
+ * sign 2 puts an item known to be in no scope (a record being stored)
+ * without looking first.
  */
 static int
 scope_update(struct weft_store *s, MDB_txn *txn, int kind,
@@ -327,6 +329,13 @@ scope_update(struct weft_store *s, MDB_txn *txn, int kind,
 	memcpy(mk, sk, sklen);
 	be64enc(mk + sklen, ts);
 	memcpy(mk + sklen + 8, item, ID);
+	if (sign == 2) {
+		/* A record being stored: not in any scope yet. */
+		err = db_put(txn, s->dbi[DB_RMEM], mk, sizeof(mk), "", 0);
+		if (err)
+			return err;
+		return ragg_update(s, txn, sk, sklen, ts, item, 1);
+	}
 	err = db_has(txn, s->dbi[DB_RMEM], mk, sizeof(mk));
 	if (err != 0 && err != WEFT_ENOTFOUND)
 		return err;
@@ -454,7 +463,7 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	int	err, held;
 
 	err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, r->author, r->ts,
-	    id, 1);
+	    id, 2);
 	if (err)
 		return err;
 	switch (r->type) {
