@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,16 @@ struct weft_sync {
 	uint64_t		 held_bytes;
 	uint64_t		 held_n;
 	uint32_t		 jobs;
+	/*
+	 * Jobs verify in parallel but write in the order they were
+	 * started (so a batch never waits on a dependency that a later
+	 * batch holds): job_start() numbers them on the loop, job_run()
+	 * waits under wmu for wdone to reach its number.
+	 */
+	uint64_t		 wnext;
+	pthread_mutex_t		 wmu;
+	pthread_cond_t		 wcv;
+	uint64_t		 wdone;
 	struct weft_buf		 out;	/* message being encoded */
 	struct weft_buf		 rbuf;	/* reconciliation answer */
 	struct weft_sync_stats	 st;
@@ -184,6 +195,7 @@ struct weft_sync {
 
 struct job {
 	struct weft_sync	*s;
+	uint64_t		 seq;	/* write order */
 	struct pend		**p;
 	size_t			 n;
 	struct weft_slice	*sl;
@@ -746,6 +758,8 @@ static int
 job_run(void *arg)
 {
 	struct job		*j = arg;
+	struct weft_sync	*s = j->s;
+	struct weft_store_batch	*b;
 	struct weft_record	 r;
 	const uint8_t		*body, *sig;
 	size_t			 blen;
@@ -754,8 +768,22 @@ job_run(void *arg)
 	size_t			 nc, i, k;
 	int			 err;
 
-	err = weft_store_records_put(j->s->store, j->sl, j->n, j->res,
-	    j->ids);
+	/* Verify with no transaction open, then write in turn. */
+	err = weft_store_batch_new(&b, j->sl, j->n, j->ids);
+	if (err == 0)
+		weft_store_batch_verify(b);
+	pthread_mutex_lock(&s->wmu);
+	while (s->wdone != j->seq)
+		pthread_cond_wait(&s->wcv, &s->wmu);
+	pthread_mutex_unlock(&s->wmu);
+	if (err == 0) {
+		err = weft_store_batch_put(s->store, b, j->res);
+		weft_store_batch_free(b);
+	}
+	pthread_mutex_lock(&s->wmu);
+	s->wdone++;
+	pthread_cond_broadcast(&s->wcv);
+	pthread_mutex_unlock(&s->wmu);
 	if (err)
 		return err;
 	/* Which dependencies are missing: the ids to ask for. */
@@ -1197,7 +1225,7 @@ job_done(void *arg, int status)
 		if (res == WEFT_EEXISTS)
 			s->st.dups++;
 		else if (status == 0 && is_invalid(res))
-			penalise(s, p->peer);
+			reject(s, p->peer, p->id, res);
 	}
 	if (done.n > 0)
 		release_held(s, &done);
@@ -1258,8 +1286,10 @@ job_start(struct weft_sync *s)
 			j->sl[j->n].len = p->len;
 			j->n++;
 		}
+		j->seq = s->wnext++;
 		err = s->io.work(s->io.arg, job_run, job_done, j);
 		if (err) {
+			s->wnext--;	/* only the loop numbers jobs */
 			/* Put them back; the next event tries again. */
 			while (j->n > 0) {
 				p = j->p[--j->n];
@@ -1664,6 +1694,8 @@ weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->held);
 	s->flight.key = s->hkey;
+	pthread_mutex_init(&s->wmu, NULL);
+	pthread_cond_init(&s->wcv, NULL);
 	s->rlog.tokens = WEFT_SYNC_REJECT_ALL_BURST;
 	weft_buf_init(&s->out, MSG_MAX);
 	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
@@ -1698,6 +1730,8 @@ weft_sync_free(struct weft_sync *s)
 	idmap_release(&s->flight);
 	weft_buf_release(&s->out);
 	weft_buf_release(&s->rbuf);
+	pthread_cond_destroy(&s->wcv);
+	pthread_mutex_destroy(&s->wmu);
 	free(s);
 }
 

@@ -83,7 +83,7 @@ struct weft_sync_io {
 /* Defaults of struct weft_sync_opts. */
 #define WEFT_SYNC_RECONCILE_MS	30000	/* periodic reconciliation */
 #define WEFT_SYNC_PENALTY_MAX	3	/* invalid records before closing */
-#define WEFT_SYNC_JOBS_MAX	2	/* verify+store batches in flight */
+#define WEFT_SYNC_JOBS_MAX	3	/* verify+store batches in flight */
 #define WEFT_SYNC_BATCH_MAX	4096	/* records per batch */
 #define WEFT_SYNC_QUEUE_BYTES	(32u * 1024 * 1024)	/* awaiting verify */
 #define WEFT_SYNC_HELD_MAX	100000	/* records held for dependencies */

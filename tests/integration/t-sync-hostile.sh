@@ -55,6 +55,12 @@ done
     fail "a stored $(sync_stat a stored) records, expected 1"
 grep -q "sync: sent invalid records" "$T/a.log" ||
     fail "a did not log why it closed the peer"
+# And why it rejected each record (a few lines per peer are allowed).
+for m in forged otherkey nonmaint otherauthor badpath; do
+	id=$(id_of "$m")
+	grep -q "rejected record ${id%"${id#????????????????}"}: " "$T/a.log" ||
+	    fail "a did not log why it rejected $m: $(grep rejected "$T/a.log")"
+done
 wait_for 10 connected a 0 || fail "a still holds the hostile peer"
 
 # Nothing valid was lost or changed.
