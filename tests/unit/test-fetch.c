@@ -480,7 +480,14 @@ setup(void **state)
 	assert_non_null(sim);
 	sim->nn = NODES_MAX;
 	sim->now = 1000;
-	sim->link_cap = 256 * 1024;	/* serving meets a full queue */
+	/*
+	 * Small enough that serving meets a full queue, and larger than
+	 * the largest message (a 256 KiB chunk and its header), as the
+	 * mux's channel queue is: at 256 KiB a file with a chunk of the
+	 * maximum size could never be sent, and test_reconnect failed for
+	 * about one random file in 200.
+	 */
+	sim->link_cap = 512 * 1024;
 	for (int i = 0; i < sim->nn; i++) {
 		snprintf(sim->n[i].dir, sizeof(sim->n[i].dir),
 		    "/tmp/weft-fetch.XXXXXX");
