@@ -44,9 +44,8 @@
 #define STORE_VERIFY_PAR_MIN	16	/* smallest batch for 2 threads */
 
 static const char *const db_names[DB_COUNT] = {
-	"meta", "recs", "info", "chunks", "by_design", "heads", "succ",
-	"remix", "designs", "design_time",
-	"author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
+	"meta", "recs", "info", "chunks", "drevs", "dheads", "succ",
+	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib",
 };
@@ -319,6 +318,23 @@ weft__store_rec_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 }
 
+int
+weft__store_design_key(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], uint8_t dk[DKEY])
+{
+	struct recinfo	ri;
+	int		err;
+
+	err = weft__store_info_get(s, txn, design, &ri);
+	if (err)
+		return err;
+	if (ri.type != WEFT_REC_REV || memcmp(ri.design, design, ID) != 0)
+		return WEFT_ENOTFOUND;
+	be64enc(dk, ri.ts);
+	memcpy(dk + 8, design, ID);
+	return 0;
+}
+
 /* A dependency: absent is WEFT_EMISSING, a non-revision WEFT_EBADFIELD. */
 static int
 dep_rev(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
@@ -392,6 +408,70 @@ records_migrate(struct weft_store *s, MDB_txn *txn)
 	return weft__store_xlat(rc);
 }
 
+/*
+ * Version 3 and older keyed a design's own indexes by its id: "designs"
+ * (design -> summary), "by_design" and "heads" (design || ts || rev),
+ * with "design_time" (created || design) for the order. Copy them to
+ * dsum, drevs and dheads under DKEY (created from the genesis's info)
+ * and drop the four.
+ */
+static int
+designs_migrate(struct weft_store *s, MDB_txn *txn)
+{
+	static const char *const from[] = { "designs", "by_design", "heads" };
+	static const int to[] = { DB_DESIGNS, DB_BY_DESIGN, DB_HEADS };
+	MDB_dbi		 old;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[DKEY + 8 + ID], last[ID];
+	int		 rc, err = 0, have = 0;
+
+	for (int i = 0; i < 4 && err == 0; i++) {
+		rc = mdb_dbi_open(txn, i < 3 ? from[i] : "design_time", 0,
+		    &old);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc == 0 && i < 3)
+			rc = mdb_cursor_open(txn, old, &c);
+		if (rc)
+			return weft__store_xlat(rc);
+		if (i == 3)	/* design_time: dsum's keys are its keys */
+			return weft__store_xlat(mdb_drop(txn, old, 1));
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		while (rc == 0) {
+			if (k.mv_size != (i == 0 ? ID : 2 * ID + 8)) {
+				err = WEFT_ECORRUPT;
+				break;
+			}
+			/* Keys come in design order: look each up once. */
+			if (!have || memcmp(last, k.mv_data, ID) != 0) {
+				err = weft__store_design_key(s, txn,
+				    k.mv_data, key);
+				if (err) {
+					err = err == WEFT_ENOTFOUND ?
+					    WEFT_ECORRUPT : err;
+					break;
+				}
+				memcpy(last, k.mv_data, ID);
+				have = 1;
+			}
+			memcpy(key + DKEY, (uint8_t *)k.mv_data + ID,
+			    k.mv_size - ID);
+			err = db_put(txn, s->dbi[to[i]], key,
+			    DKEY + k.mv_size - ID, v.mv_data, v.mv_size);
+			if (err)
+				break;
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		if (err == 0 && rc != MDB_NOTFOUND)
+			err = weft__store_xlat(rc);
+		if (err == 0)
+			err = weft__store_xlat(mdb_drop(txn, old, 1));
+	}
+	return err;
+}
+
 static int
 open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 {
@@ -417,6 +497,8 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 		/* Up to version 3, records were keyed by id alone. */
 		if (ver[3] < 4)
 			err = records_migrate(s, txn);
+		if (err == 0 && ver[3] < 4)
+			err = designs_migrate(s, txn);
 		if (err == 0)
 			err = weft__store_ragg_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
@@ -471,7 +553,8 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		err = weft__store_xlat(rc);
 		goto fail_lock;
 	}
-	rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 3);	/* + records_migrate() */
+	/* + the 7 old databases records_migrate() and designs_migrate() open */
+	rc = mdb_env_set_maxdbs(s->env, DB_COUNT + 7);
 	if (rc == 0)
 		rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS);
 	if (rc == 0)
@@ -706,6 +789,7 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 {
 	const uint8_t	*p;
 	MDB_val		 v;
+	uint8_t		 dk[DKEY];
 	size_t		 n;
 	int		 err, ok = 0;
 
@@ -725,7 +809,7 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 		    WEFT_PK_BYTES) == 0;
 	if (!ok)
 		return WEFT_EDENIED;
-	err = db_has(txn, s->dbi[DB_DESIGNS], r->entry_design, ID);
+	err = weft__store_design_key(s, txn, r->entry_design, dk);
 	if (err == WEFT_ENOTFOUND) {
 		err = db_has(txn, s->dbi[DB_INFO], r->entry_design, ID);
 		return err == 0 ? WEFT_EBADFIELD : WEFT_EMISSING;

@@ -237,17 +237,20 @@ want_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 head[ID];
+	uint8_t		 dk[DKEY], head[ID];
 	int		 err, rc;
 
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err)
+		return err;
 	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
-	err = weft__store_cur_last(c, design, ID, &k, &v);
-	if (err == 0 && k.mv_size != ID + 8 + ID)
+	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
+	if (err == 0 && k.mv_size != DKEY + 8 + ID)
 		err = WEFT_ECORRUPT;
 	if (err == 0)
-		memcpy(head, (uint8_t *)k.mv_data + ID + 8, ID);
+		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
 	mdb_cursor_close(c);
 	if (err)
 		return err;
@@ -385,9 +388,9 @@ policy_backfill(struct weft_store *s, MDB_txn *txn, int kind,
 		dlen = 2 * ID;
 		break;
 	default:
-		db = DB_DESIGNS;	/* design */
+		db = DB_DESIGNS;	/* created || design */
 		plen = 0;
-		dlen = ID;
+		dlen = DKEY;
 		break;
 	}
 	rc = mdb_cursor_open(txn, s->dbi[db], &c);

@@ -27,6 +27,13 @@ struct weft_buf;
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
 
 #define ID	WEFT_ID_BYTES
+/*
+ * created_be64 || design: what every key of a design's own indexes
+ * (designs, by_design, heads) starts with, so that ingest, which meets
+ * designs roughly in creation order, appends instead of dirtying random
+ * pages. created is the genesis's ts.
+ */
+#define DKEY	(8 + ID)
 
 enum {
 	DB_META,
@@ -38,7 +45,6 @@ enum {
 	DB_SUCC,
 	DB_REMIX,
 	DB_DESIGNS,
-	DB_DESIGN_TIME,
 	DB_AUTHOR_DESIGN,
 	DB_TAG_DESIGN,
 	DB_WORDS,
@@ -123,6 +129,12 @@ void	weft__store_rec_key(uint8_t k[8 + WEFT_ID_BYTES], uint64_t ts,
 	    const uint8_t id[WEFT_ID_BYTES]);
 int	weft__store_rec_get(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[WEFT_ID_BYTES], MDB_val *v);
+/*
+ * The DKEY of design (a stored genesis): 0, WEFT_ENOTFOUND (no such
+ * record, or not a genesis) or a store error.
+ */
+int	weft__store_design_key(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[WEFT_ID_BYTES], uint8_t dk[DKEY]);
 int	weft__store_info_get(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], struct recinfo *ri);
 /* Appends the value of id in db to out, in its own read txn. */

@@ -24,7 +24,6 @@
 #define WORD_MAX		64	/* bytes; longer words are cut */
 #define WORD_MIN		2
 #define WORDS_MAX		256	/* per design */
-#define DKEY			(8 + ID)	/* created_be64 || design */
 
 struct wordset {
 	size_t		n;
@@ -157,14 +156,14 @@ summary_encode(struct weft_buf *out, const uint8_t design[ID],
 }
 
 static int
-summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
     struct summary_old *so)
 {
 	const struct weft_obj	*root;
 	MDB_val			 v;
 	int			 err;
 
-	err = db_get(txn, s->dbi[DB_DESIGNS], design, ID, &v);
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	err = weft_buf_add(&so->raw, v.mv_data, v.mv_size);
@@ -332,7 +331,7 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 	struct weft_record	 hr;
 	MDB_cursor		*c;
 	MDB_val			 k, v;
-	uint8_t			 design[ID];
+	uint8_t			 dk[DKEY];
 	int			 err, rc;
 
 	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
@@ -344,19 +343,21 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		return weft__store_xlat(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0) {
-		if (k.mv_size != ID) {
+		if (k.mv_size != DKEY) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		memcpy(design, k.mv_data, ID);
+		memcpy(dk, k.mv_data, DKEY);
 		memset(&so, 0, sizeof(so));
 		weft_buf_init(&so.raw, SUMMARY_MAX);
 		weft_record_init(&hr);
-		err = summary_load(s, txn, design, &so);
+		err = summary_load(s, txn, dk, &so);
+		if (err == 0 && so.created != be64dec(dk))
+			err = WEFT_ECORRUPT;
 		if (err == 0)
 			err = record_load(s, txn, so.head, &hr);
 		if (err == 0)
-			err = words_update(s, txn, design, so.created, &hr,
+			err = words_update(s, txn, dk + 8, so.created, &hr,
 			    1);
 		weft_record_release(&hr);
 		if (so.have_msg)
@@ -442,17 +443,18 @@ tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
  * says whether r itself is one.
  */
 static int
-design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
     const struct weft_record *r, const uint8_t id[ID], uint64_t removed,
     int is_head)
 {
+	const uint8_t		*design = dk + 8;
 	struct summary_old	 so;
 	struct weft_record	 loaded;
 	const struct weft_record *hr;
 	struct weft_buf		 sum;
 	MDB_cursor		*c;
 	MDB_val			 k, v;
-	uint8_t			 head[ID], key[WEFT_TAG_MAX + 9 + ID];
+	uint8_t			 head[ID];
 	uint8_t			 key2[WEFT_PK_BYTES + 8 + ID];
 	const uint8_t		*author;
 	uint64_t		 created, revs, heads;
@@ -468,11 +470,6 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		created = r->ts;
 		revs = 1;
 		heads = is_head ? 1 : 0;
-		be64enc(key, created);
-		memcpy(key + 8, design, ID);
-		err = db_put(txn, s->dbi[DB_DESIGN_TIME], key, 8 + ID, "", 0);
-		if (err)
-			goto out;
 		memcpy(key2, author, WEFT_PK_BYTES);
 		be64enc(key2 + WEFT_PK_BYTES, created);
 		memcpy(key2 + WEFT_PK_BYTES + 8, design, ID);
@@ -481,7 +478,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		if (err)
 			goto out;
 	} else {
-		err = summary_load(s, txn, design, &so);
+		err = summary_load(s, txn, dk, &so);
 		if (err)
 			goto out;
 		author = so.author;
@@ -500,11 +497,11 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		err = weft__store_xlat(rc);
 		goto out;
 	}
-	err = weft__store_cur_last(c, design, ID, &k, &v);
-	if (err == 0 && k.mv_size != ID + 8 + ID)
+	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
+	if (err == 0 && k.mv_size != DKEY + 8 + ID)
 		err = WEFT_ECORRUPT;
 	if (err == 0)
-		memcpy(head, (uint8_t *)k.mv_data + ID + 8, ID);
+		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
 	mdb_cursor_close(c);
 	if (err) {
 		/* Every design has a head: a DAG has a maximal element. */
@@ -534,7 +531,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	err = summary_encode(&sum, design, head, author, hr, created, revs,
 	    heads);
 	if (err == 0)
-		err = db_put(txn, s->dbi[DB_DESIGNS], design, ID, sum.data,
+		err = db_put(txn, s->dbi[DB_DESIGNS], dk, DKEY, sum.data,
 		    sum.len);
 out:
 	weft_buf_release(&sum);
@@ -552,15 +549,23 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	struct recinfo	 pi;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 design[ID], key[ID + 8 + ID];
+	uint8_t		 dk[DKEY], key[DKEY + 8 + ID];
+	const uint8_t	*design = dk + 8;
 	uint64_t	 removed = 0;
 	int		 is_head, err, rc;
 
-	memcpy(design, r->has_design ? r->design : id, ID);
+	/* The design's keys start with its created || design. */
+	if (r->has_design) {
+		err = weft__store_design_key(s, txn, r->design, dk);
+		if (err)
+			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	} else {
+		dkey(dk, r->ts, id);
+	}
 
-	memcpy(key, design, ID);
-	be64enc(key + ID, r->ts);
-	memcpy(key + ID + 8, id, ID);
+	memcpy(key, dk, DKEY);
+	be64enc(key + DKEY, r->ts);
+	memcpy(key + DKEY + 8, id, ID);
 	err = db_put(txn, s->dbi[DB_BY_DESIGN], key, sizeof(key), "", 0);
 	if (err)
 		return err;
@@ -574,9 +579,9 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		err = weft__store_info_get(s, txn, r->prev.ids[i], &pi);
 		if (err)
 			return err;
-		memcpy(key, design, ID);
-		be64enc(key + ID, pi.ts);
-		memcpy(key + ID + 8, r->prev.ids[i], ID);
+		memcpy(key, dk, DKEY);
+		be64enc(key + DKEY, pi.ts);
+		memcpy(key + DKEY + 8, r->prev.ids[i], ID);
 		err = db_has(txn, s->dbi[DB_HEADS], key, sizeof(key));
 		if (err == WEFT_ENOTFOUND)
 			continue;
@@ -602,9 +607,9 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		return err;
 	is_head = err == WEFT_ENOTFOUND;
 	if (is_head) {
-		memcpy(key, design, ID);
-		be64enc(key + ID, r->ts);
-		memcpy(key + ID + 8, id, ID);
+		memcpy(key, dk, DKEY);
+		be64enc(key + DKEY, r->ts);
+		memcpy(key + DKEY + 8, id, ID);
 		err = db_put(txn, s->dbi[DB_HEADS], key, sizeof(key), "", 0);
 		if (err)
 			return err;
@@ -629,7 +634,7 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 			return err;
 	}
 
-	return design_update(s, txn, design, r, id, removed, is_head);
+	return design_update(s, txn, dk, r, id, removed, is_head);
 }
 
 int
@@ -687,24 +692,30 @@ weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 /* Walks */
 
 /*
- * Walks the keys of db starting with pfx (plen bytes), forward or
- * backward; for each, the id at key offset idoff is looked up in vdb and
- * cb gets (id, value). Missing values are corruption.
+ * Walks the keys of db for design, forward or backward: db's keys start
+ * with the design's DKEY and end in ts || rev (by_design, heads), or,
+ * with !by_dk, start with design and end in another design id (remix).
+ * For each, cb gets (id, envelope) of the record whose id ends the key.
+ * WEFT_ENOTFOUND when design is not a stored design; missing records are
+ * corruption.
  */
 static int
-walk(struct weft_store *s, int db, const uint8_t *pfx, size_t plen,
-    size_t idoff, int vdb, int backward, weft_store_item_cb *cb, void *arg)
+walk(struct weft_store *s, int db, const uint8_t design[ID], int by_dk,
+    int backward, weft_store_item_cb *cb, void *arg)
 {
 	MDB_txn		*txn;
 	MDB_cursor	*c;
 	MDB_val		 k, v, val;
-	uint8_t		 id[ID];
+	uint8_t		 dk[DKEY], id[ID];
+	const uint8_t	*pfx = by_dk ? dk : design;
+	size_t		 plen = by_dk ? DKEY : ID;
+	size_t		 idoff = by_dk ? DKEY + 8 : ID;
 	int		 err, rc, stopped = 0;
 
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
-	err = db_has(txn, s->dbi[DB_DESIGNS], pfx, ID);
+	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		goto out;
 	rc = mdb_cursor_open(txn, s->dbi[db], &c);
@@ -722,10 +733,7 @@ walk(struct weft_store *s, int db, const uint8_t *pfx, size_t plen,
 			break;
 		}
 		memcpy(id, (uint8_t *)k.mv_data + idoff, ID);
-		if (vdb == DB_RECORDS)
-			err = weft__store_rec_get(s, txn, id, &val);
-		else
-			err = db_get(txn, s->dbi[vdb], id, ID, &val);
+		err = weft__store_rec_get(s, txn, id, &val);
 		if (err) {
 			err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 			break;
@@ -750,42 +758,72 @@ int
 weft_store_design_revs(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
 {
-	return walk(s, DB_BY_DESIGN, design, ID, ID + 8, DB_RECORDS, 0, cb,
-	    arg);
+	return walk(s, DB_BY_DESIGN, design, 1, 0, cb, arg);
 }
 
 int
 weft_store_design_heads(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
 {
-	return walk(s, DB_HEADS, design, ID, ID + 8, DB_RECORDS, 1, cb, arg);
+	return walk(s, DB_HEADS, design, 1, 1, cb, arg);
 }
 
 int
 weft_store_design_remixes(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
 {
-	return walk(s, DB_REMIX, design, ID, ID, DB_RECORDS, 0, cb, arg);
+	return walk(s, DB_REMIX, design, 0, 0, cb, arg);
 }
 
 int
 weft_store_design_summary(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out)
 {
-	return weft__store_copy(s, DB_DESIGNS, design, out);
+	MDB_txn	*txn;
+	MDB_val	 v;
+	uint8_t	 dk[DKEY];
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err == 0) {
+		err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+		if (err == WEFT_ENOTFOUND)
+			err = WEFT_ECORRUPT;
+	}
+	if (err == 0)
+		err = weft_buf_add(out, v.mv_data, v.mv_size);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+/* cb gets the summary of the design of DKEY dk. */
+static int
+emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_val	v;
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	return cb(arg, dk + 8, v.mv_data, v.mv_size);
 }
 
 static int
 emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     weft_store_item_cb *cb, void *arg)
 {
-	MDB_val	v;
+	uint8_t	dk[DKEY];
 	int	err;
 
-	err = db_get(txn, s->dbi[DB_DESIGNS], design, ID, &v);
+	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return cb(arg, design, v.mv_data, v.mv_size);
+	return emit_summary_dk(s, txn, dk, cb, arg);
 }
 
 /*
@@ -823,7 +861,7 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 		db = DB_AUTHOR_DESIGN;
 	} else {
 		plen = 0;
-		db = DB_DESIGN_TIME;
+		db = DB_DESIGNS;	/* its values are the summaries */
 	}
 
 	err = weft__store_read_begin(s, &txn);
@@ -880,8 +918,15 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 			else if (err)
 				break;
 		}
-		if (!skip) {
-			err = emit_summary(s, txn, kp + 8, cb, arg);
+		if (!skip && db == DB_DESIGNS) {
+			err = cb(arg, kp + 8, v.mv_data, v.mv_size);
+			if (err) {
+				stopped = 1;
+				break;
+			}
+			n++;
+		} else if (!skip) {
+			err = emit_summary_dk(s, txn, kp, cb, arg);
 			if (err) {
 				stopped = 1;
 				break;
@@ -1059,7 +1104,10 @@ weft_store_search(struct weft_store *s, const char *query,
 		for (size_t i = 0; i < n && err == 0; i++) {
 			if (i > 0 && cand_cmp(&cv[i - 1], &cv[i]) == 0)
 				continue;
-			err = emit_summary(s, txn, cv[i].design, cb, arg);
+			uint8_t	dk[DKEY];
+
+			dkey(dk, cv[i].created, cv[i].design);
+			err = emit_summary_dk(s, txn, dk, cb, arg);
 		}
 	}
 	weft__store_read_end(s, txn);

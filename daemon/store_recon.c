@@ -379,7 +379,7 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 key[ID + 8 + ID], dl[2 * ID];
+	uint8_t		 key[DKEY + 8 + ID], dl[2 * ID], dk[DKEY];
 	int		 rc, err;
 
 	memcpy(dl, design, ID);
@@ -391,10 +391,13 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 		err = db_del(txn, s->dbi[DB_DESIGN_LIB], dl, sizeof(dl));
 	if (err)
 		return err;
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;	/* no revisions */
 	rc = mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
 	if (rc)
 		return weft__store_xlat(rc);
-	err = weft__store_cur_first(c, design, ID, &k, &v);
+	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
 	while (err == 0) {
 		if (k.mv_size != sizeof(key)) {
 			err = WEFT_ECORRUPT;
@@ -403,7 +406,7 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 		/* Copy: the writes below may move the page the key is on. */
 		memcpy(key, k.mv_data, sizeof(key));
 		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, lib,
-		    be64dec(key + ID), key + ID + 8, sign);
+		    be64dec(key + DKEY), key + DKEY + 8, sign);
 		if (err)
 			break;
 		k.mv_size = sizeof(key);
@@ -413,7 +416,7 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 			err = weft__store_xlat(rc);
 			break;
 		}
-		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
 	return err == WEFT_ENOTFOUND ? 0 : err;

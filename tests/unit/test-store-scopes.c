@@ -415,6 +415,71 @@ check_reads(struct fx *f)
 	assert_int_equal(n, 0);
 	assert_int_equal(weft_store_verify(f->s, NULL, NULL, &nr, &nc), 0);
 	assert_int_equal(nr, f->n);
+	/* ls, and each design's summary, revisions and heads. */
+	n = 0;
+	assert_int_equal(weft_store_designs(f->s, NULL, NULL, count_cb, &n),
+	    0);
+	assert_int_equal(n, f->ngen);
+	weft_buf_init(&env, 8192);
+	for (int g = 0; g < f->ngen; g++) {
+		const uint8_t	*d = f->rec[f->genesis[g]].id;
+		int		 want = 0, heads = 0;
+
+		for (size_t i = 0; i < f->n; i++)
+			if (f->rec[i].type == WEFT_REC_REV &&
+			    f->rec[i].design == f->genesis[g])
+				want++;
+		weft_buf_reset(&env);
+		assert_int_equal(weft_store_design_summary(f->s, d, &env), 0);
+		n = 0;
+		assert_int_equal(weft_store_design_revs(f->s, d, count_cb,
+		    &n), 0);
+		assert_int_equal(n, want);
+		assert_int_equal(weft_store_design_heads(f->s, d, count_cb,
+		    &heads), 0);
+		assert_true(heads >= 1);
+	}
+	weft_buf_release(&env);
+}
+
+/*
+ * Moves the design tables of format 4 (keyed created || design) back to
+ * format 3's: "designs" and "by_design"/"heads" keyed by the design id,
+ * and "design_time" for the order.
+ */
+static void
+design_tables_to_format3(MDB_txn *txn)
+{
+	static const char *const from[] = { "dsum", "drevs", "dheads" };
+	static const char *const to[] = { "designs", "by_design", "heads" };
+	MDB_dbi		 a, b, dt;
+	MDB_cursor	*c;
+	MDB_val		 k, v, k2, e = { 0, "" };
+	uint8_t		 key[32 + 8 + 32];
+	int		 rc;
+
+	assert_int_equal(mdb_dbi_open(txn, "design_time", MDB_CREATE, &dt),
+	    0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mdb_dbi_open(txn, from[i], 0, &a), 0);
+		assert_int_equal(mdb_dbi_open(txn, to[i], MDB_CREATE, &b), 0);
+		assert_int_equal(mdb_cursor_open(txn, a, &c), 0);
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		while (rc == 0) {
+			assert_true(k.mv_size == 40 || k.mv_size == 80);
+			memcpy(key, (uint8_t *)k.mv_data + 8, k.mv_size - 8);
+			k2.mv_size = k.mv_size - 8;
+			k2.mv_data = key;
+			assert_int_equal(mdb_put(txn, b, &k2, &v, 0), 0);
+			if (i == 0)
+				assert_int_equal(mdb_put(txn, dt, &k, &e, 0),
+				    0);
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		assert_int_equal(rc, MDB_NOTFOUND);
+		mdb_cursor_close(c);
+		assert_int_equal(mdb_drop(txn, a, 1), 0);
+	}
 }
 
 /*
@@ -449,7 +514,8 @@ to_format3(MDB_txn *txn)
 	}
 	assert_int_equal(rc, MDB_NOTFOUND);
 	mdb_cursor_close(c);
-	assert_int_equal(mdb_drop(txn, recs, 0), 0);
+	assert_int_equal(mdb_drop(txn, recs, 1), 0);
+	design_tables_to_format3(txn);
 
 	/* Collect the packed dwords first, then rewrite them per word. */
 	buf = NULL;
@@ -548,12 +614,13 @@ test_upgrade3(void **state)
 	f->s = NULL;
 	raw_open(f->dir, &env, &txn);
 	{
+		static const char *const gone[] = { "records", "all",
+		    "designs", "by_design", "heads", "design_time" };
 		MDB_dbi	dbi;
 
-		assert_int_equal(mdb_dbi_open(txn, "records", 0, &dbi),
-		    MDB_NOTFOUND);
-		assert_int_equal(mdb_dbi_open(txn, "all", 0, &dbi),
-		    MDB_NOTFOUND);
+		for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+			assert_int_equal(mdb_dbi_open(txn, gone[i], 0, &dbi),
+			    MDB_NOTFOUND);
 	}
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
