@@ -132,20 +132,26 @@ slot_cmp(const void *a, const void *b)
  * at 0 is deleted, as one-by-one ingest would have.
  */
 static int
-ragg_apply(struct weft_store *s, MDB_txn *txn, const struct ragg_slot *e)
+ragg_apply(MDB_cursor *c, const struct ragg_slot *e)
 {
 	static const uint8_t	zero[ID];
 	uint8_t			val[RAGG_VAL];
 	uint64_t		n;
-	MDB_val			v;
-	int			err, had;
+	MDB_val			k, v;
+	int			rc, had;
 
-	err = db_get(txn, s->dbi[DB_RAGG], e->key, e->klen, &v);
-	if (err == WEFT_ENOTFOUND) {
+	/*
+	 * One cursor for the whole flush, in key order: LMDB skips the
+	 * descent from the root when the key lies on the cursor's page.
+	 */
+	k.mv_size = e->klen;
+	k.mv_data = (void *)e->key;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND) {
 		had = 0;
 		memset(val, 0, sizeof(val));
-	} else if (err) {
-		return err;
+	} else if (rc) {
+		return weft__store_xlat(rc);
 	} else if (v.mv_size != RAGG_VAL) {
 		return WEFT_ECORRUPT;
 	} else {
@@ -159,10 +165,16 @@ ragg_apply(struct weft_store *s, MDB_txn *txn, const struct ragg_slot *e)
 		return 0;	/* nothing changed */
 	n += (uint64_t)e->dn;
 	if (n == 0)
-		return had ? db_del(txn, s->dbi[DB_RAGG], e->key, e->klen) : 0;
+		return had ? weft__store_xlat(mdb_cursor_del(c, 0)) : 0;
 	be64enc(val, n);
 	weft_recon_sum_add(val + 8, e->sum);
-	return db_put(txn, s->dbi[DB_RAGG], e->key, e->klen, val, sizeof(val));
+	k.mv_size = e->klen;
+	k.mv_data = (void *)e->key;
+	v.mv_size = sizeof(val);
+	v.mv_data = val;
+	/* Found: the cursor is on the key, so MDB_CURRENT overwrites it. */
+	return weft__store_xlat(mdb_cursor_put(c, &k, &v,
+	    had ? MDB_CURRENT : 0));
 }
 
 int
@@ -170,19 +182,26 @@ weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn)
 {
 	struct weft__ragg_batch	 *b = s->ragg_batch;
 	struct ragg_slot	**order;
-	int			  err = 0;
+	MDB_cursor		 *c;
+	int			  err = 0, rc;
 
 	if (b == NULL || b->nused == 0)
 		return 0;
 	order = malloc(b->nused * sizeof(*order));
 	if (order == NULL)
 		return -ENOMEM;
+	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &c);
+	if (rc) {
+		free(order);
+		return weft__store_xlat(rc);
+	}
 	for (size_t i = 0; i < b->nused; i++)
 		order[i] = &b->slots[b->used[i]];
 	/* In key order, so the puts walk the tree's pages in order. */
 	qsort(order, b->nused, sizeof(*order), slot_cmp);
 	for (size_t i = 0; i < b->nused && err == 0; i++)
-		err = ragg_apply(s, txn, order[i]);
+		err = ragg_apply(c, order[i]);
+	mdb_cursor_close(c);
 	free(order);
 	for (size_t i = 0; i < b->nused; i++)
 		memset(&b->slots[b->used[i]], 0, sizeof(b->slots[0]));
