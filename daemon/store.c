@@ -1041,10 +1041,15 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	struct put_ctx	 pc;
 	int		 err;
 
-	/* The aggregates are applied once per node, at the end. */
+	/* The aggregates and word postings are applied at the end. */
 	err = weft__store_ragg_batch_begin(s);
 	if (err)
 		return err;
+	err = weft__store_words_batch_begin(s);
+	if (err) {
+		weft__store_ragg_batch_end(s);
+		return err;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		if (i % VCHUNK == 0)
 			verified_wait(b, i);
@@ -1066,8 +1071,11 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err)
 			goto out;
 	}
-	err = weft__store_ragg_batch_flush(s, txn);
+	err = weft__store_words_batch_flush(s, txn);
+	if (err == 0)
+		err = weft__store_ragg_batch_flush(s, txn);
 out:
+	weft__store_words_batch_end(s);
 	weft__store_ragg_batch_end(s);
 	return err;
 }

@@ -78,6 +78,8 @@ struct weft_store {
 	 * thread touches it, under LMDB's writer lock.
 	 */
 	struct weft__ragg_batch	*ragg_batch;
+	/* Likewise the deferred words postings (store_index.c). */
+	struct weft__words_batch *words_batch;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -193,6 +195,14 @@ int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
 int	weft__store_ragg_batch_begin(struct weft_store *s);
 int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
 void	weft__store_ragg_batch_end(struct weft_store *s);
+/*
+ * The same for the words postings (store_index.c): nothing in a write
+ * transaction reads `words`, so a batch collects their puts and deletes
+ * and applies them sorted, through one cursor.
+ */
+int	weft__store_words_batch_begin(struct weft_store *s);
+int	weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_words_batch_end(struct weft_store *s);
 
 /*
  * The author and library scopes (store_recon.c). weft__store_lib_holds()

@@ -242,6 +242,135 @@ dwords_parse(const MDB_val *v, struct wordset *ws)
 	return 0;
 }
 
+/*
+ * Deferred words postings of a batch: at most WB_MAX, applied in key
+ * order (then in the order they were made, the last one winning) by one
+ * cursor, which lets LMDB stay on the leaf it is on instead of descending
+ * from the root for each key.
+ */
+#define WB_MAX		(1u << 16)
+#define WKEY_MAX	(WORD_MAX + 1 + DKEY)
+
+struct wpost {
+	uint8_t		key[WKEY_MAX];
+	uint8_t		klen;
+	uint8_t		put;	/* 1 put, 0 delete */
+	uint32_t	seq;
+};
+
+struct weft__words_batch {
+	struct wpost	*v;
+	uint32_t	 n;
+};
+
+int
+weft__store_words_batch_begin(struct weft_store *s)
+{
+	struct weft__words_batch	*b;
+
+	if (s->words_batch != NULL)
+		return WEFT_EUSAGE;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	s->words_batch = b;
+	return 0;
+}
+
+void
+weft__store_words_batch_end(struct weft_store *s)
+{
+	if (s->words_batch == NULL)
+		return;
+	free(s->words_batch->v);
+	free(s->words_batch);
+	s->words_batch = NULL;
+}
+
+static int
+wpost_cmp(const void *a, const void *b)
+{
+	const struct wpost	*x = a, *y = b;
+	size_t			 n = x->klen < y->klen ? x->klen : y->klen;
+	int			 c;
+
+	c = memcmp(x->key, y->key, n);
+	if (c == 0)
+		c = (x->klen > y->klen) - (x->klen < y->klen);
+	if (c == 0)
+		c = (x->seq > y->seq) - (x->seq < y->seq);
+	return c;
+}
+
+int
+weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn)
+{
+	struct weft__words_batch	*b = s->words_batch;
+	struct wpost			*p;
+	MDB_cursor			*c;
+	MDB_val				 k, v;
+	int				 rc = 0;
+
+	if (b == NULL || b->n == 0)
+		return 0;
+	qsort(b->v, b->n, sizeof(*b->v), wpost_cmp);
+	rc = mdb_cursor_open(txn, s->dbi[DB_WORDS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (uint32_t i = 0; i < b->n && rc == 0; i++) {
+		p = &b->v[i];
+		if (i + 1 < b->n && p[1].klen == p->klen &&
+		    memcmp(p[1].key, p->key, p->klen) == 0)
+			continue;	/* a later change of the same key */
+		k.mv_size = p->klen;
+		k.mv_data = p->key;
+		v.mv_size = 0;
+		v.mv_data = "";
+		if (p->put) {
+			rc = mdb_cursor_put(c, &k, &v, 0);
+		} else {
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+			if (rc == 0)
+				rc = mdb_cursor_del(c, 0);
+			else if (rc == MDB_NOTFOUND)
+				rc = 0;
+		}
+	}
+	mdb_cursor_close(c);
+	b->n = 0;
+	return weft__store_xlat(rc);
+}
+
+/* Puts (put) or deletes the words key k, now or at the batch's flush. */
+static int
+words_post(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
+    size_t klen, int put)
+{
+	struct weft__words_batch	*b = s->words_batch;
+	struct wpost			*p;
+	int				 err;
+
+	if (b == NULL)
+		return put ? db_put(txn, s->dbi[DB_WORDS], k, klen, "", 0) :
+		    db_del(txn, s->dbi[DB_WORDS], k, klen);
+	if (b->v == NULL) {
+		b->v = malloc(WB_MAX * sizeof(*b->v));
+		if (b->v == NULL)
+			return -ENOMEM;
+	}
+	if (b->n == WB_MAX) {
+		err = weft__store_words_batch_flush(s, txn);
+		if (err)
+			return err;
+	}
+	p = &b->v[b->n];
+	memcpy(p->key, k, klen);
+	p->klen = (uint8_t)klen;
+	p->put = (uint8_t)put;
+	p->seq = b->n++;
+	return 0;
+}
+
 static int
 words_has(const struct wordset *ws, const uint8_t *w, size_t wl)
 {
@@ -302,7 +431,7 @@ words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		memcpy(key, old->w[i], wl);
 		key[wl] = 0;
 		memcpy(key + wl + 1, dk, DKEY);
-		err = db_del(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY);
+		err = words_post(s, txn, key, wl + 1 + DKEY, 0);
 	}
 	for (size_t i = 0; i < cur->n && err == 0 && !same; i++) {
 		wl = cur->len[i];
@@ -311,7 +440,7 @@ words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		memcpy(key, cur->w[i], wl);
 		key[wl] = 0;
 		memcpy(key + wl + 1, dk, DKEY);
-		err = db_put(txn, s->dbi[DB_WORDS], key, wl + 1 + DKEY, "", 0);
+		err = words_post(s, txn, key, wl + 1 + DKEY, 1);
 	}
 	if (err == 0 && !same) {
 		if (cur->n == 0 && had)

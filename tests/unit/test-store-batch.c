@@ -43,6 +43,9 @@ struct fx {
 	size_t			 n;
 };
 
+/* The description of the next add_rev() (then reset), "" when NULL. */
+static char	*next_desc;
+
 /* Appends a revision (genesis when design is NULL) to the batch. */
 static uint8_t *
 add_rev(struct fx *f, const struct author *a, uint64_t ts,
@@ -66,7 +69,8 @@ add_rev(struct fx *f, const struct author *a, uint64_t ts,
 		r.prev.n = 1;
 	}
 	r.title = strdup(title);
-	r.description = strdup("");
+	r.description = next_desc != NULL ? next_desc : strdup("");
+	next_desc = NULL;
 	r.license = strdup("MIT");
 	r.message = strdup("");
 	weft_buf_init(&body, WEFT_RECORD_MAX);
@@ -128,6 +132,76 @@ summary_revs(struct weft_store *s, const uint8_t design[WEFT_ID_BYTES])
 	weft_msg_release(&m);
 	weft_buf_release(&b);
 	return revs;
+}
+
+static int
+count_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *v,
+    size_t n)
+{
+	(void)id;
+	(void)v;
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+search_n(struct weft_store *s, const char *q)
+{
+	int	n = 0;
+
+	assert_int_equal(weft_store_search(s, q, count_cb, &n), 0);
+	return n;
+}
+
+/*
+ * Word postings are applied at the end of a batch, sorted: words a later
+ * revision of the same batch drops or brings back end up as the newest
+ * head says, and a batch with more postings than the table holds
+ * (65,536) flushes on the way and still indexes every word.
+ */
+static void
+test_words(void **state)
+{
+	struct fx	*f = *state;
+	struct author	 a;
+	uint8_t		 g[WEFT_ID_BYTES], u1[WEFT_ID_BYTES];
+	char		 q[32];
+	size_t		 off;
+
+	crypto_sign_keypair(a.pk, a.sk);
+	memcpy(g, add_rev(f, &a, TS0, NULL, NULL, "alpha beta"),
+	    WEFT_ID_BYTES);
+	memcpy(u1, add_rev(f, &a, TS0 + 1, g, g, "beta gamma"),
+	    WEFT_ID_BYTES);
+	add_rev(f, &a, TS0 + 2, g, u1, "alpha delta");
+	add_rev(f, &a, TS0 + 3, NULL, NULL, "beta");
+	/* 300 designs of 240 words each: 72,000 postings. */
+	for (int d = 0; d < 300; d++) {
+		next_desc = malloc(240 * 12);
+		assert_non_null(next_desc);
+		off = 0;
+		for (int w = 0; w < 240; w++)
+			off += (size_t)sprintf(next_desc + off, "w%dx%d ", d,
+			    w);
+		add_rev(f, &a, TS0 + 10 + (uint64_t)d, NULL, NULL, "part");
+	}
+	assert_int_equal(weft_store_records_put(f->s, f->sl, f->n, f->res,
+	    NULL), 0);
+	for (size_t i = 0; i < f->n; i++)
+		assert_int_equal(f->res[i], 0);
+	assert_int_equal(search_n(f->s, "alpha"), 1);
+	assert_int_equal(search_n(f->s, "delta"), 1);
+	assert_int_equal(search_n(f->s, "gamma"), 0);
+	assert_int_equal(search_n(f->s, "beta"), 1);	/* the other one */
+	assert_int_equal(search_n(f->s, "part"), 300);
+	for (int d = 0; d < 300; d += 37) {
+		snprintf(q, sizeof(q), "w%dx%d", d, d % 240);
+		assert_int_equal(search_n(f->s, q), 1);
+		snprintf(q, sizeof(q), "part w%dx239", d);
+		assert_int_equal(search_n(f->s, q), 1);
+	}
+	assert_int_equal(search_n(f->s, "w299x239"), 1);
 }
 
 /* A chain genesis -> u1 -> u2 inside one batch: each depends on the last. */
@@ -288,6 +362,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_growth, setup,
 		    teardown),
