@@ -9,8 +9,8 @@
  *	one update in ten), then R rounds (default 3) of: libsodium's verify
  *	rate with 2 threads on those records, and an ingest of them in
  *	batches of B into a fresh store in a temporary directory, the way
- *	weftd's sync runs it (J jobs, default WEFT_SYNC_JOBS_MAX: each
- *	verifies a batch, then writes it in turn). Prints records/s and the
+ *	weftd's sync runs it (J jobs, default WEFT_SYNC_JOBS_MAX, sharing a
+ *	weft_store_ingest queue). Prints records/s and the
  *	ratio per round, and the median ratio. --serial adds a first,
  *	uncounted round through weft_store_records_put(), one batch at a
  *	time, for comparison.
@@ -354,18 +354,18 @@ ingest(struct weft_store *s, struct gen *g, size_t batch, double *secs)
 
 /*
  * Ingest as weftd's sync runs it (sync.c: WEFT_SYNC_JOBS_MAX jobs on the
- * pool): each job takes the next batch, verifies it with no transaction
- * open, then waits for its turn and writes it, so later batches are
- * verified while an earlier one is written.
+ * pool, through a weft_store_ingest queue): each job takes the next
+ * batch, adds it to the queue, and runs it: it helps verify the oldest
+ * batches until its own is the oldest, then writes it while the other
+ * jobs go on verifying.
  */
 struct pipe {
 	struct weft_store	*s;
+	struct weft_store_ingest *q;
 	struct gen		*g;
 	size_t			 batch;
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
 	size_t			 next;		/* next batch to take */
-	size_t			 written;	/* batches written */
 };
 
 static void *
@@ -380,32 +380,27 @@ pipe_job(void *arg)
 	if (res == NULL)
 		die("calloc", -ENOMEM);
 	for (;;) {
+		/* Take and queue under the lock: the queue keeps this order. */
 		pthread_mutex_lock(&pp->mu);
 		k = pp->next++;
-		pthread_mutex_unlock(&pp->mu);
 		i = k * pp->batch;
-		if (i >= pp->g->n)
+		if (i >= pp->g->n) {
+			pthread_mutex_unlock(&pp->mu);
 			break;
+		}
 		n = pp->g->n - i < pp->batch ? pp->g->n - i : pp->batch;
 		err = weft_store_batch_new(&b, pp->g->env + i, n, NULL);
 		if (err)
 			die("batch", err);
-		weft_store_batch_verify(b);
-		pthread_mutex_lock(&pp->mu);
-		while (pp->written != k)
-			pthread_cond_wait(&pp->cv, &pp->mu);
+		weft_store_ingest_add(pp->q, b);
 		pthread_mutex_unlock(&pp->mu);
-		err = weft_store_batch_put(pp->s, b, res);
+		err = weft_store_ingest_run(pp->q, b, res);
 		if (err)
 			die("ingest", err);
 		for (size_t j = 0; j < n; j++)
 			if (res[j] != 0)
 				die("record", res[j]);
 		weft_store_batch_free(b);
-		pthread_mutex_lock(&pp->mu);
-		pp->written++;
-		pthread_cond_broadcast(&pp->cv);
-		pthread_mutex_unlock(&pp->mu);
 	}
 	free(res);
 	return NULL;
@@ -425,7 +420,8 @@ ingest_pipe(struct weft_store *s, struct gen *g, size_t batch, int jobs,
 	pp.g = g;
 	pp.batch = batch;
 	pthread_mutex_init(&pp.mu, NULL);
-	pthread_cond_init(&pp.cv, NULL);
+	if (weft_store_ingest_new(&pp.q, s) != 0)
+		die("ingest queue", -ENOMEM);
 	t0 = now();
 	for (int i = 1; i < jobs; i++)
 		if (pthread_create(&t[n], NULL, pipe_job, &pp) == 0)
@@ -434,7 +430,7 @@ ingest_pipe(struct weft_store *s, struct gen *g, size_t batch, int jobs,
 	while (n > 0)
 		pthread_join(t[--n], NULL);
 	*secs = now() - t0;
-	pthread_cond_destroy(&pp.cv);
+	weft_store_ingest_free(pp.q);
 	pthread_mutex_destroy(&pp.mu);
 }
 

@@ -964,6 +964,9 @@ struct weft_store_batch {
 	uint8_t			*vdone;
 	int			 own_ids;
 	int			 sync_init;	/* mu and cv exist */
+	/* Under the ingest queue's mu (weft_store_ingest_*). */
+	struct weft_store_batch	*qnext;
+	int			 helpers;	/* threads verifying it */
 };
 
 static void
@@ -1187,6 +1190,137 @@ weft_store_records_put(struct weft_store *s, const struct weft_slice *envs,
 	if (helper)
 		pthread_join(t, NULL);
 	weft_store_batch_free(b);
+	return err;
+}
+
+/*
+ * The ingest queue: batches in the order they are to be written. A
+ * thread running a batch helps verify the oldest batches (its own
+ * included) one chunk at a time until its batch is the oldest, then
+ * writes it while the others go on verifying, its own chunks included.
+ * So no core idles while a batch is written, and writing starts as soon
+ * as the first chunk of the first batch is verified.
+ */
+struct weft_store_ingest {
+	struct weft_store	*s;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct weft_store_batch	*head, *tail;
+};
+
+int
+weft_store_ingest_new(struct weft_store_ingest **qp, struct weft_store *s)
+{
+	struct weft_store_ingest	*q;
+
+	*qp = NULL;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return -ENOMEM;
+	q->s = s;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	*qp = q;
+	return 0;
+}
+
+void
+weft_store_ingest_free(struct weft_store_ingest *q)
+{
+	if (q == NULL)
+		return;
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+}
+
+void
+weft_store_ingest_add(struct weft_store_ingest *q, struct weft_store_batch *b)
+{
+	pthread_mutex_lock(&q->mu);
+	b->qnext = NULL;
+	if (q->tail != NULL)
+		q->tail->qnext = b;
+	else
+		q->head = b;
+	q->tail = b;
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+weft_store_ingest_cancel(struct weft_store_ingest *q,
+    struct weft_store_batch *b)
+{
+	struct weft_store_batch	**pp, *prev = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	for (pp = &q->head; *pp != NULL && *pp != b; pp = &(*pp)->qnext)
+		prev = *pp;
+	if (*pp == b) {
+		*pp = b->qnext;
+		if (q->tail == b)
+			q->tail = prev;
+	}
+	while (b->helpers > 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Has b chunks nobody took yet? */
+static int
+batch_unclaimed(struct weft_store_batch *b)
+{
+	int	left;
+
+	pthread_mutex_lock(&b->mu);
+	left = b->next * VCHUNK < b->n;
+	pthread_mutex_unlock(&b->mu);
+	return left;
+}
+
+int
+weft_store_ingest_run(struct weft_store_ingest *q,
+    struct weft_store_batch *b, int *results)
+{
+	struct weft_store_batch	*x;
+	int			 err;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->head != b) {
+		/* The oldest batch, up to ours, with a chunk to take. */
+		for (x = q->head; x != NULL; x = x->qnext) {
+			if (batch_unclaimed(x))
+				break;
+			if (x == b) {
+				x = NULL;
+				break;
+			}
+		}
+		if (x == NULL) {
+			pthread_cond_wait(&q->cv, &q->mu);
+			continue;
+		}
+		x->helpers++;
+		pthread_mutex_unlock(&q->mu);
+		(void)verify_chunk(x);
+		pthread_mutex_lock(&q->mu);
+		x->helpers--;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+
+	err = weft_store_batch_put(q->s, b, results);
+
+	/* Out of the queue, once no helper is inside it. */
+	pthread_mutex_lock(&q->mu);
+	q->head = b->qnext;
+	if (q->head == NULL)
+		q->tail = NULL;
+	while (b->helpers > 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
 	return err;
 }
 

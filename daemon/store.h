@@ -132,6 +132,32 @@ void	weft_store_batch_verify(struct weft_store_batch *b);
 int	weft_store_batch_put(struct weft_store *s,
 	    struct weft_store_batch *b, int *results);
 void	weft_store_batch_free(struct weft_store_batch *b);
+
+/*
+ * An ingest queue, for callers that run several batches at once on
+ * several threads (sync's jobs). weft_store_ingest_add() appends a new
+ * batch (from one thread, in the order the batches are to be written).
+ * weft_store_ingest_run(), on a thread of the caller's, helps verify the
+ * oldest batches of the queue one chunk at a time until b is the oldest,
+ * then writes b as weft_store_batch_put() does (results and return value
+ * alike) while the other running threads go on verifying, and takes b
+ * out of the queue; b may then be freed. Every batch added must be run
+ * exactly once, in any thread, and the queue freed only once all have
+ * returned. The threads running later batches block until the earlier
+ * ones were written: the caller must run them on threads that cannot
+ * all be taken by later batches (libuv's pool runs work in order).
+ */
+struct weft_store_ingest;
+int	weft_store_ingest_new(struct weft_store_ingest **qp,
+	    struct weft_store *s);
+void	weft_store_ingest_add(struct weft_store_ingest *q,
+	    struct weft_store_batch *b);
+int	weft_store_ingest_run(struct weft_store_ingest *q,
+	    struct weft_store_batch *b, int *results);
+/* Takes b, added but never run, out of the queue (it may then be freed). */
+void	weft_store_ingest_cancel(struct weft_store_ingest *q,
+	    struct weft_store_batch *b);
+void	weft_store_ingest_free(struct weft_store_ingest *q);
 /* Appends the envelope of record id to out. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_get(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], struct weft_buf *out);

@@ -17,7 +17,6 @@
 #include <sys/queue.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,15 +176,12 @@ struct weft_sync {
 	uint64_t		 held_n;
 	uint32_t		 jobs;
 	/*
-	 * Jobs verify in parallel but write in the order they were
-	 * started (so a batch never waits on a dependency that a later
-	 * batch holds): job_start() numbers them on the loop, job_run()
-	 * waits under wmu for wdone to reach its number.
+	 * Jobs verify together but write in the order they were started
+	 * (so a batch never waits on a dependency that a later batch
+	 * holds): job_start() adds each batch to this queue on the loop,
+	 * job_run() runs it (store.h, weft_store_ingest_run).
 	 */
-	uint64_t		 wnext;
-	pthread_mutex_t		 wmu;
-	pthread_cond_t		 wcv;
-	uint64_t		 wdone;
+	struct weft_store_ingest *ingest;
 	struct weft_buf		 out;	/* message being encoded */
 	struct weft_buf		 rbuf;	/* reconciliation answer */
 	struct weft_sync_stats	 st;
@@ -195,7 +191,7 @@ struct weft_sync {
 
 struct job {
 	struct weft_sync	*s;
-	uint64_t		 seq;	/* write order */
+	struct weft_store_batch	*b;	/* in s->ingest */
 	struct pend		**p;
 	size_t			 n;
 	struct weft_slice	*sl;
@@ -758,8 +754,6 @@ static int
 job_run(void *arg)
 {
 	struct job		*j = arg;
-	struct weft_sync	*s = j->s;
-	struct weft_store_batch	*b;
 	struct weft_record	 r;
 	const uint8_t		*body, *sig;
 	size_t			 blen;
@@ -768,22 +762,10 @@ job_run(void *arg)
 	size_t			 nc, i, k;
 	int			 err;
 
-	/* Verify with no transaction open, then write in turn. */
-	err = weft_store_batch_new(&b, j->sl, j->n, j->ids);
-	if (err == 0)
-		weft_store_batch_verify(b);
-	pthread_mutex_lock(&s->wmu);
-	while (s->wdone != j->seq)
-		pthread_cond_wait(&s->wcv, &s->wmu);
-	pthread_mutex_unlock(&s->wmu);
-	if (err == 0) {
-		err = weft_store_batch_put(s->store, b, j->res);
-		weft_store_batch_free(b);
-	}
-	pthread_mutex_lock(&s->wmu);
-	s->wdone++;
-	pthread_cond_broadcast(&s->wcv);
-	pthread_mutex_unlock(&s->wmu);
+	/* Helps verify the batches before it, then writes its own. */
+	err = weft_store_ingest_run(j->s->ingest, j->b, j->res);
+	weft_store_batch_free(j->b);
+	j->b = NULL;
 	if (err)
 		return err;
 	/* Which dependencies are missing: the ids to ask for. */
@@ -1286,10 +1268,16 @@ job_start(struct weft_sync *s)
 			j->sl[j->n].len = p->len;
 			j->n++;
 		}
-		j->seq = s->wnext++;
-		err = s->io.work(s->io.arg, job_run, job_done, j);
+		/* Queued before it can run: the queue's order is ours. */
+		err = weft_store_batch_new(&j->b, j->sl, j->n, j->ids);
+		if (err == 0) {
+			weft_store_ingest_add(s->ingest, j->b);
+			err = s->io.work(s->io.arg, job_run, job_done, j);
+			if (err)
+				weft_store_ingest_cancel(s->ingest, j->b);
+		}
 		if (err) {
-			s->wnext--;	/* only the loop numbers jobs */
+			weft_store_batch_free(j->b);
 			/* Put them back; the next event tries again. */
 			while (j->n > 0) {
 				p = j->p[--j->n];
@@ -1688,14 +1676,16 @@ weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 		return -ENOMEM;
 	s->store = store;
 	s->io = *io;
+	if (weft_store_ingest_new(&s->ingest, store) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
 	weft_sync_opts_default(&s->o);
 	randombytes_buf(s->hkey, sizeof(s->hkey));
 	TAILQ_INIT(&s->peers);
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->held);
 	s->flight.key = s->hkey;
-	pthread_mutex_init(&s->wmu, NULL);
-	pthread_cond_init(&s->wcv, NULL);
 	s->rlog.tokens = WEFT_SYNC_REJECT_ALL_BURST;
 	weft_buf_init(&s->out, MSG_MAX);
 	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
@@ -1730,8 +1720,7 @@ weft_sync_free(struct weft_sync *s)
 	idmap_release(&s->flight);
 	weft_buf_release(&s->out);
 	weft_buf_release(&s->rbuf);
-	pthread_cond_destroy(&s->wcv);
-	pthread_mutex_destroy(&s->wmu);
+	weft_store_ingest_free(s->ingest);
 	free(s);
 }
 
