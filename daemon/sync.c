@@ -32,172 +32,7 @@
 
 #include "store.h"
 #include "sync.h"
-
-#define ID	WEFT_ID_BYTES
-#define DEPS_MAX	16	/* missing dependencies kept per held record */
-#define MSG_MAX		WEFT_WIRE_MSG_MAX
-
-/* A map from ids to (state, peer), open addressing, keyed hash. */
-enum fl_state {
-	FL_ASKED = 1,	/* in a want to peer */
-	FL_QUEUED,	/* awaiting or in a verify+store job */
-	FL_HELD,	/* in the dependency pool */
-	FL_RECENT,	/* used by the per-peer recent sets */
-};
-
-struct slot {
-	uint8_t		id[ID];
-	uint64_t	peer;
-	uint8_t		state;	/* 0: free */
-};
-
-struct idmap {
-	struct slot	*slots;
-	size_t		 cap;	/* power of two, or 0 */
-	size_t		 n;
-	const uint8_t	*key;	/* crypto_shorthash key, borrowed */
-};
-
-/* A deque of ids, growing up to a cap. */
-struct idq {
-	uint8_t		(*ids)[ID];
-	size_t		 cap, head, n;
-};
-
-enum origin {
-	OR_PUSH = 1,	/* live gossip */
-	OR_FETCH,	/* answer to our want */
-	OR_LOCAL,	/* published here */
-};
-
-struct pend {
-	TAILQ_ENTRY(pend) entry;
-	uint8_t		 id[ID];
-	uint64_t	 peer;	/* who sent it */
-	uint8_t		 origin;
-	uint8_t		 ndeps;
-	uint8_t		 deps[DEPS_MAX][ID];	/* missing, when held */
-	size_t		 len;
-	uint8_t		 env[];
-};
-TAILQ_HEAD(pendq, pend);
-
-struct want {
-	uint8_t		(*ids)[ID];
-	uint32_t	 n;
-	uint64_t	 sent_ms;
-};
-
-/* A token bucket: a burst of lines, then one per interval. */
-struct bucket {
-	uint32_t	tokens;
-	uint64_t	last_ms;	/* of the last refill */
-};
-
-/*
- * A reconciliation scope: kind WEFT_STORE_SCOPE_* and, for an author or
- * library, its id. On the wire (the "s" key) kind || id.
- */
-struct scope {
-	uint8_t		kind;
-	uint8_t		id[ID];
-};
-
-struct peer {
-	TAILQ_ENTRY(peer) entry;
-	uint64_t	 h;
-	uint8_t		 node[32];
-	bool		 has_out;
-	uint16_t	 ch_out;	/* we send here */
-	bool		 has_in;
-	uint16_t	 ch_in;		/* the peer's channel */
-	bool		 lead;		/* we start periodic rounds */
-	bool		 dead;		/* closed: ignore it */
-	uint32_t	 penalty;
-
-	struct weft_recon ini;
-	bool		 ini_active;
-	bool		 ini_redo;	/* start another round when done */
-	uint64_t	 ini_round;
-	uint64_t	 ini_start_ms;
-	uint64_t	 next_recon_ms;	/* UINT64_MAX: not scheduled */
-	struct weft_recon resp;
-	bool		 resp_active;
-	uint64_t	 resp_round;
-	struct scope	 resp_scope;
-	/* The scopes both sides are interested in; a round covers each. */
-	struct scope	 scopes[WEFT_WIRE_INTERESTS_MAX];
-	uint32_t	 nscopes;
-	uint32_t	 ini_scope;	/* the one our round is on */
-
-	struct idq	 wantq;
-	size_t		 wantq_max;
-	bool		 wantq_full;	/* ids were dropped: another round */
-	struct want	 wants[WEFT_SYNC_WANTS_OUT];
-	uint32_t	 wants_head, wants_n;
-
-	struct idmap	 recent;
-	uint8_t		 (*ring)[ID];
-	uint32_t	 ring_pos;
-
-	/*
-	 * Interests: the peer's (from its HELLO or its last "interests";
-	 * none means all) and ours as the peer last heard them. The shared
-	 * scopes come from both, computed as the peer computes them. A
-	 * round the peer started before it heard of our last change may
-	 * still name a scope shared before it (prev).
-	 */
-	struct weft_wire_interest *theirs;
-	uint32_t	 ntheirs;
-	bool		 their_all;	/* they want every record */
-	struct weft_wire_interest *ours;
-	uint32_t	 nours;
-	struct scope	*prev;
-	uint32_t	 nprev;
-	int32_t		 frow;	/* in gossip(): its push filter column */
-
-	struct bucket	 rlog;	/* rejection log lines */
-};
-TAILQ_HEAD(peerq, peer);
-
-struct weft_sync {
-	struct weft_store	*store;
-	struct weft_sync_io	 io;
-	struct weft_sync_opts	 o;
-	uint8_t			 hkey[crypto_shorthash_KEYBYTES];
-	uint64_t		 now_ms;
-	struct peerq		 peers;
-	struct idmap		 flight;
-	struct pendq		 queue;
-	uint64_t		 queue_bytes;
-	uint64_t		 queue_n;
-	struct pendq		 held;
-	uint64_t		 held_bytes;
-	uint64_t		 held_n;
-	uint32_t		 jobs;
-	/*
-	 * Jobs verify together but write in the order they were started
-	 * (so a batch never waits on a dependency that a later batch
-	 * holds): job_start() adds each batch to this queue on the loop,
-	 * job_run() runs it (store.h, weft_store_ingest_run).
-	 */
-	struct weft_store_ingest *ingest;
-	struct weft_buf		 out;	/* message being encoded */
-	struct weft_buf		 rbuf;	/* reconciliation answer */
-	struct weft_sync_stats	 st;
-	struct bucket		 rlog;	/* rejection log lines, all peers */
-	uint64_t		 rlog_skipped;	/* since the last line */
-};
-
-struct job {
-	struct weft_sync	*s;
-	struct weft_store_batch	*b;	/* in s->ingest */
-	struct pend		**p;
-	size_t			 n;
-	struct weft_slice	*sl;
-	int			*res;
-	uint8_t			(*ids)[ID];
-};
+#include "sync_impl.h"
 
 /* ---- id map ---- */
 
@@ -373,8 +208,8 @@ idq_release(struct idq *q)
 
 /* ---- peers ---- */
 
-static struct peer *
-peer_find(const struct weft_sync *s, uint64_t h)
+struct peer *
+weft__sync_peer_find(const struct weft_sync *s, uint64_t h)
 {
 	struct peer	*p;
 
@@ -398,8 +233,8 @@ peer_recent_add(struct peer *p, const uint8_t id[ID])
 	p->ring_pos = (p->ring_pos + 1) % WEFT_SYNC_RECENT;
 }
 
-static void
-peer_free(struct weft_sync *s, struct peer *p)
+void
+weft__sync_peer_free(struct weft_sync *s, struct peer *p)
 {
 	uint32_t	i, k;
 	struct slot	*sl;
@@ -428,8 +263,8 @@ peer_free(struct weft_sync *s, struct peer *p)
 
 /* ---- messages out ---- */
 
-static int
-send_out(struct weft_sync *s, struct peer *p)
+int
+weft__sync_send_out(struct weft_sync *s, struct peer *p)
 {
 	int	err;
 
@@ -443,8 +278,9 @@ send_out(struct weft_sync *s, struct peer *p)
 	return err;
 }
 
-static void
-peer_close(struct weft_sync *s, struct peer *p, int err, const char *why)
+void
+weft__sync_peer_close(struct weft_sync *s, struct peer *p, int err,
+    const char *why)
 {
 	if (p->dead)
 		return;
@@ -479,7 +315,7 @@ send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 	}
 	if (weft_pack_error(&pk))
 		return weft_pack_error(&pk);
-	return send_out(s, p);
+	return weft__sync_send_out(s, p);
 }
 
 /* ---- reconciliation ---- */
@@ -549,8 +385,8 @@ recon_scope_start(struct weft_sync *s, struct peer *p)
  * Starts a round we lead, over each shared scope in turn, or notes that
  * another is due after this one.
  */
-static void
-recon_start(struct weft_sync *s, struct peer *p)
+void
+weft__sync_recon_start(struct weft_sync *s, struct peer *p)
 {
 	if (p->dead || !p->has_out || p->nscopes == 0)
 		return;
@@ -581,8 +417,8 @@ scope_in(const struct scope *v, uint32_t n, const struct scope *sc)
 	return false;
 }
 
-static bool
-scope_shared(const struct peer *p, const struct scope *sc)
+bool
+weft__sync_scope_shared(const struct peer *p, const struct scope *sc)
 {
 	return scope_in(p->scopes, p->nscopes, sc);
 }
@@ -606,7 +442,7 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 			 * until our last change of interests: the peer may
 			 * have started the round before it heard of it.
 			 */
-			if (!scope_shared(p, sc) &&
+			if (!weft__sync_scope_shared(p, sc) &&
 			    !scope_in(p->prev, p->nprev, sc))
 				return WEFT_EPROTO;
 			err = weft_recon_init(&p->resp, &weft_store_recon_set,
@@ -661,7 +497,7 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 		} else {
 			p->ini_active = false;
 			if (p->ini_redo)
-				recon_start(s, p);
+				weft__sync_recon_start(s, p);
 		}
 		round_done(s, p);
 	}
@@ -718,7 +554,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 		weft_pack_bin(&pk, w->ids, (size_t)w->n * ID);
 		err = weft_pack_error(&pk);
 		if (err == 0)
-			err = send_out(s, p);
+			err = weft__sync_send_out(s, p);
 		if (err) {
 			/* The ids stay unasked; a later round finds them. */
 			free(w->ids);
@@ -732,7 +568,6 @@ peer_pump(struct weft_sync *s, struct peer *p)
 	}
 }
 
-static void pump(struct weft_sync *);
 
 /*
  * Once the ids a round found are all fetched, a round whose ids did not
@@ -744,7 +579,7 @@ peer_refill(struct weft_sync *s, struct peer *p)
 	if (p->wantq_full && p->wantq.n == 0 && p->wants_n == 0 &&
 	    !p->ini_active) {
 		p->wantq_full = false;
-		recon_start(s, p);
+		weft__sync_recon_start(s, p);
 	}
 }
 
@@ -835,12 +670,13 @@ penalise(struct weft_sync *s, uint64_t h)
 	struct peer	*p;
 
 	s->st.rejected++;
-	p = peer_find(s, h);
+	p = weft__sync_peer_find(s, h);
 	if (p == NULL)
 		return;
 	p->penalty++;
 	if (p->penalty >= s->o.penalty_max)
-		peer_close(s, p, WEFT_EDENIED, "sent invalid records");
+		weft__sync_peer_close(s, p, WEFT_EDENIED,
+		    "sent invalid records");
 }
 
 /* Adds to b the tokens of the intervals of ms passed, up to burst. */
@@ -872,7 +708,7 @@ reject(struct weft_sync *s, uint64_t h, const uint8_t *id, int err)
 {
 	struct peer	*p;
 
-	p = peer_find(s, h);
+	p = weft__sync_peer_find(s, h);
 	if (s->io.reject != NULL && p != NULL) {
 		bucket_fill(&p->rlog, s->now_ms, WEFT_SYNC_REJECT_BURST,
 		    WEFT_SYNC_REJECT_MS);
@@ -918,7 +754,7 @@ hold(struct weft_sync *s, struct pend *p)
 	}
 	if (p == NULL)
 		return;
-	src = peer_find(s, p->peer);
+	src = weft__sync_peer_find(s, p->peer);
 	for (uint8_t k = 0; k < p->ndeps; k++) {
 		if (src != NULL && !src->dead) {
 			(void)idq_push(&src->wantq, p->deps[k], true,
@@ -1157,7 +993,7 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 					peer_recent_add(q, list[m]->id);
 				}
 				if (weft_pack_error(&pk) == 0)
-					(void)send_out(s, q);
+					(void)weft__sync_send_out(s, q);
 			}
 			i = k;
 		}
@@ -1220,14 +1056,14 @@ job_done(void *arg, int status)
 	if (fetched)
 		TAILQ_FOREACH(q, &s->peers, entry)
 			if (q->h != fetch_from)
-				recon_start(s, q);
+				weft__sync_recon_start(s, q);
 	for (i = 0; i < j->n; i++)
 		free(j->p[i]);
 	free(fwd);
 	idmap_release(&done);
 	job_free(j);
 	job_start(s);
-	pump(s);
+	weft__sync_pump(s);
 }
 
 /* Starts verify+store jobs while there is work and room for them. */
@@ -1292,8 +1128,8 @@ job_start(struct weft_sync *s)
 	}
 }
 
-static void
-pump(struct weft_sync *s)
+void
+weft__sync_pump(struct weft_sync *s)
 {
 	struct peer	*p;
 
@@ -1362,8 +1198,9 @@ env_id(const uint8_t *env, size_t len, uint8_t id[ID])
 /* ---- messages in ---- */
 
 /* The keys of a message are exactly t plus the given ones. */
-static int
-check_keys(const struct weft_obj *root, const char *const *keys, size_t n)
+int
+weft__sync_check_keys(const struct weft_obj *root, const char *const *keys,
+    size_t n)
 {
 	const char	*k;
 	size_t		 kl, i;
@@ -1437,7 +1274,7 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	uint32_t		 nenv = 0;
 	int			 err;
 
-	err = check_keys(root, keys, 1);
+	err = weft__sync_check_keys(root, keys, 1);
 	if (err == 0)
 		err = check_ids(weft_obj_get(root, "ids"), 1, &ids, &n);
 	if (err)
@@ -1476,7 +1313,7 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	weft_pack_bin(&pk, absent, nabs * ID);
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = send_out(s, p);
+		err = weft__sync_send_out(s, p);
 	/* Not answering would stall the peer: a full queue closes it. */
 out:
 	weft_buf_release(&rec);
@@ -1498,7 +1335,7 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	struct slot		*sl;
 	int			 err;
 
-	err = check_keys(root, keys, 2);
+	err = weft__sync_check_keys(root, keys, 2);
 	if (err == 0)
 		err = check_envs(a = weft_obj_get(root, "envs"), true);
 	if (err == 0)
@@ -1576,7 +1413,7 @@ on_push(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	uint32_t		 i;
 	int			 err;
 
-	err = check_keys(root, keys, 1);
+	err = weft__sync_check_keys(root, keys, 1);
 	if (err == 0)
 		err = check_envs(a = weft_obj_get(root, "envs"), false);
 	if (err)
@@ -1608,7 +1445,7 @@ on_recon_msg(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 
 	/* "s" is optional: without it the scope is all. */
 	so = weft_obj_get(root, "s");
-	err = check_keys(root, keys, so != NULL ? 4 : 3);
+	err = weft__sync_check_keys(root, keys, so != NULL ? 4 : 3);
 	if (err)
 		return err;
 	if (weft_obj_uint(weft_obj_get(root, "r"), &round) != 0 ||
@@ -1713,7 +1550,7 @@ weft_sync_free(struct weft_sync *s)
 		return;
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
 		TAILQ_REMOVE(&s->peers, p, entry);
-		peer_free(s, p);
+		weft__sync_peer_free(s, p);
 	}
 	pendq_free(&s->queue);
 	pendq_free(&s->held);
@@ -1743,7 +1580,7 @@ weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
 {
 	const struct peer	*p;
 
-	p = peer_find(s, peer);
+	p = weft__sync_peer_find(s, peer);
 	if (p == NULL)
 		return WEFT_ENOTFOUND;
 	st->penalty = p->penalty;
@@ -1753,550 +1590,17 @@ weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
 	return 0;
 }
 
-/*
- * Our interests: the configured list (all by default), then one per
- * policy: a followed author, a mirrored library, all for mirror all.
- */
-struct ilist {
-	struct weft_wire_interest	*v;
-	uint32_t			 n, max;
-};
-
-static bool
-interest_eq(const struct weft_wire_interest *a,
-    const struct weft_wire_interest *b)
-{
-	return a->scope == b->scope && (a->scope == WEFT_WIRE_SCOPE_ALL ||
-	    memcmp(a->id, b->id, ID) == 0);
-}
-
-static void
-ilist_add(struct ilist *l, enum weft_wire_scope scope, const uint8_t *id)
-{
-	struct weft_wire_interest	in;
-
-	memset(&in, 0, sizeof(in));
-	in.scope = scope;
-	if (scope != WEFT_WIRE_SCOPE_ALL)
-		memcpy(in.id, id, ID);
-	for (uint32_t i = 0; i < l->n; i++)
-		if (interest_eq(&l->v[i], &in))
-			return;
-	if (l->n < l->max)
-		l->v[l->n++] = in;
-}
-
-static int
-policy_interest(void *arg, int kind, const uint8_t *id)
-{
-	struct ilist	*l = arg;
-
-	if (kind == WEFT_STORE_MIRROR_ALL)
-		ilist_add(l, WEFT_WIRE_SCOPE_ALL, NULL);
-	else if (kind == WEFT_STORE_FOLLOW && id != NULL)
-		ilist_add(l, WEFT_WIRE_SCOPE_AUTHOR, id);
-	else if (kind == WEFT_STORE_MIRROR && id != NULL)
-		ilist_add(l, WEFT_WIRE_SCOPE_LIB, id);
-	return 0;
-}
-
-/* weft_sync_interests(), telling a store error apart. */
-static int
-interests_get(struct weft_sync *s, struct weft_wire_interest *out,
-    uint32_t max, uint32_t *n)
-{
-	struct ilist	l = { out, 0, max };
-	int		err;
-
-	*n = 0;
-	if (s->o.ninterests == 0)
-		ilist_add(&l, WEFT_WIRE_SCOPE_ALL, NULL);
-	for (uint32_t i = 0; i < s->o.ninterests; i++)
-		ilist_add(&l, s->o.interests[i].scope, s->o.interests[i].id);
-	err = weft_store_policy_list(s->store, policy_interest, &l);
-	if (err)
-		return err;
-	*n = l.n;
-	return 0;
-}
-
-uint32_t
-weft_sync_interests(struct weft_sync *s, struct weft_wire_interest *out,
-    uint32_t max)
-{
-	uint32_t	n;
-
-	if (interests_get(s, out, max, &n) != 0)
-		return 0;
-	return n;
-}
-
-static bool
-ilist_eq(const struct weft_wire_interest *a, uint32_t na,
-    const struct weft_wire_interest *b, uint32_t nb)
-{
-	if (na != nb)
-		return false;
-	for (uint32_t i = 0; i < na; i++)
-		if (!interest_eq(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
-/* Replaces *dst (n entries) by a copy of src[0..n). 0 or -ENOMEM. */
-static int
-ilist_set(struct weft_wire_interest **dst, uint32_t *ndst,
-    const struct weft_wire_interest *src, uint32_t n)
-{
-	struct weft_wire_interest	*v = NULL;
-
-	if (n > 0) {
-		v = calloc(n, sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		memcpy(v, src, n * sizeof(*v));
-	}
-	free(*dst);
-	*dst = v;
-	*ndst = n;
-	return 0;
-}
-
-static void
-scope_add(struct peer *p, const struct weft_wire_interest *in)
-{
-	struct scope	sc;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.kind = (uint8_t)(in->scope == WEFT_WIRE_SCOPE_AUTHOR ?
-	    WEFT_STORE_SCOPE_AUTHOR : in->scope == WEFT_WIRE_SCOPE_LIB ?
-	    WEFT_STORE_SCOPE_LIB : WEFT_STORE_SCOPE_ALL);
-	if (sc.kind != WEFT_STORE_SCOPE_ALL)
-		memcpy(sc.id, in->id, ID);
-	if (p->nscopes < WEFT_WIRE_INTERESTS_MAX && !scope_shared(p, &sc))
-		p->scopes[p->nscopes++] = sc;
-}
-
-static bool
-covers(const struct weft_wire_interest *v, uint32_t n,
-    const struct weft_wire_interest *in)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (v[i].scope == WEFT_WIRE_SCOPE_ALL)
-			return true;
-		if (v[i].scope == in->scope &&
-		    memcmp(v[i].id, in->id, ID) == 0)
-			return true;
-	}
-	return false;
-}
-
-static const struct weft_wire_interest interest_all = {
-	WEFT_WIRE_SCOPE_ALL, { 0 }
-};
-
-/*
- * The scopes both sides reconcile, from p->ours and p->theirs (none
- * means all, as from an older peer): all when both want everything,
- * else each scope one side names that the other's interests cover. The
- * peer computes the same list from the same two lists.
- */
-static void
-shared_scopes(struct peer *p)
-{
-	const struct weft_wire_interest	*mine = &interest_all;
-	const struct weft_wire_interest	*theirs = &interest_all;
-	uint32_t			 nmine = 1, ntheirs = 1;
-
-	if (p->nours > 0) {
-		mine = p->ours;
-		nmine = p->nours;
-	}
-	if (p->ntheirs > 0) {
-		theirs = p->theirs;
-		ntheirs = p->ntheirs;
-	}
-	p->their_all = covers(theirs, ntheirs, &interest_all);
-	p->nscopes = 0;
-	if (covers(mine, nmine, &interest_all) && p->their_all) {
-		scope_add(p, &interest_all);
-		return;
-	}
-	for (uint32_t i = 0; i < nmine; i++)
-		if (covers(theirs, ntheirs, &mine[i]))
-			scope_add(p, &mine[i]);
-	for (uint32_t i = 0; i < ntheirs; i++)
-		if (theirs[i].scope != WEFT_WIRE_SCOPE_ALL &&
-		    covers(mine, nmine, &theirs[i]))
-			scope_add(p, &theirs[i]);
-}
-
-/*
- * The shared scopes changed: a round of ours on the old list is given
- * up (late answers to it are ignored, as after a timeout) and, when
- * restart, or if one was running, a round on the new list starts.
- */
-static void
-scopes_changed(struct weft_sync *s, struct peer *p, bool restart)
-{
-	if (p->ini_active) {
-		p->ini_active = false;
-		restart = true;
-	}
-	if (restart)
-		recon_start(s, p);
-}
-
-/*
- * Tells p our interests in[0..n) and moves the shared scopes to them,
- * remembering the old ones (prev) for rounds the peer starts before it
- * reads this. A full queue closes the peer: its view of us would stay
- * wrong.
- */
-static void
-interests_tell(struct weft_sync *s, struct peer *p,
-    const struct weft_wire_interest *in, uint32_t n)
-{
-	struct scope	*prev;
-	int		 err;
-
-	weft_buf_reset(&s->out);
-	err = weft_sync_interests_encode(&s->out, in, n);
-	if (err == 0)
-		err = send_out(s, p);
-	if (err == 0)
-		err = ilist_set(&p->ours, &p->nours, in, n);
-	if (err == 0 && p->nscopes == 0) {
-		free(p->prev);
-		p->prev = NULL;
-		p->nprev = 0;
-	} else if (err == 0) {
-		prev = malloc(p->nscopes * sizeof(*prev));
-		if (prev == NULL)
-			err = -ENOMEM;
-		else {
-			memcpy(prev, p->scopes, p->nscopes * sizeof(*prev));
-			free(p->prev);
-			p->prev = prev;
-			p->nprev = p->nscopes;
-		}
-	}
-	if (err) {
-		peer_close(s, p, err, "cannot send our interests");
-		return;
-	}
-	shared_scopes(p);
-	scopes_changed(s, p, false);
-}
-
-static void
-peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
-    const struct weft_wire_hello *hello, const struct weft_wire_interest *sent,
-    uint32_t nsent, const struct weft_wire_interest *cur, uint32_t ncur)
-{
-	struct peer	*p;
-
-	if (peer_find(s, peer) != NULL)
-		return;
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return;
-	p->ring = calloc(WEFT_SYNC_RECENT, ID);
-	if (p->ring == NULL) {
-		free(p);
-		return;
-	}
-	p->h = peer;
-	memcpy(p->node, node, 32);
-	p->recent.key = s->hkey;
-	p->wantq_max = s->o.wantq_max;
-	p->next_recon_ms = UINT64_MAX;
-	p->rlog.tokens = WEFT_SYNC_REJECT_BURST;
-	p->rlog.last_ms = s->now_ms;
-	p->frow = -1;
-	if (ilist_set(&p->ours, &p->nours, sent, nsent) != 0 ||
-	    (hello != NULL && ilist_set(&p->theirs, &p->ntheirs,
-	    hello->interests, hello->ninterests < WEFT_WIRE_INTERESTS_MAX ?
-	    hello->ninterests : WEFT_WIRE_INTERESTS_MAX) != 0)) {
-		peer_free(s, p);
-		return;
-	}
-	shared_scopes(p);
-	TAILQ_INSERT_TAIL(&s->peers, p, entry);
-	if (s->io.open(s->io.arg, peer, WEFT_SYNC_PURPOSE, &p->ch_out) != 0)
-		return;	/* no channel, no sync with this peer */
-	p->has_out = true;
-	/*
-	 * One side leads the periodic rounds, so that a pair does not
-	 * reconcile twice: the side that dialled, whose channels the
-	 * multiplexer numbers odd (docs/proto/wire.md). Either side starts
-	 * a round when it has news, and both start one on connect.
-	 */
-	p->lead = (p->ch_out & 1) != 0;
-	/* Our interests changed since the HELLO: say so before any round. */
-	if (!ilist_eq(sent, nsent, cur, ncur))
-		interests_tell(s, p, cur, ncur);
-	recon_start(s, p);
-	pump(s);
-}
-
-void
-weft_sync_peer_up_sent(struct weft_sync *s, uint64_t peer,
-    const uint8_t node[32], const struct weft_wire_hello *hello,
-    const struct weft_wire_interest *sent, uint32_t nsent, uint64_t now_ms)
-{
-	struct weft_wire_interest	*cur;
-	uint32_t			 ncur;
-
-	s->now_ms = now_ms;
-	if (nsent > WEFT_WIRE_INTERESTS_MAX)
-		nsent = WEFT_WIRE_INTERESTS_MAX;
-	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
-	if (cur == NULL)
-		return;
-	/* Unknown now (store trouble): keep what the peer was told. */
-	if (interests_get(s, cur, WEFT_WIRE_INTERESTS_MAX, &ncur) != 0)
-		peer_up(s, peer, node, hello, sent, nsent, sent, nsent);
-	else
-		peer_up(s, peer, node, hello, sent, nsent, cur, ncur);
-	free(cur);
-}
-
-void
-weft_sync_peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
-    const struct weft_wire_hello *hello, uint64_t now_ms)
-{
-	struct weft_wire_interest	*cur;
-	uint32_t			 ncur;
-
-	s->now_ms = now_ms;
-	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
-	if (cur == NULL)
-		return;
-	ncur = weft_sync_interests(s, cur, WEFT_WIRE_INTERESTS_MAX);
-	peer_up(s, peer, node, hello, cur, ncur, cur, ncur);
-	free(cur);
-}
-
-void
-weft_sync_interests_changed(struct weft_sync *s, uint64_t now_ms)
-{
-	struct weft_wire_interest	*cur;
-	struct peer			*p;
-	uint32_t			 ncur;
-
-	s->now_ms = now_ms;
-	cur = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*cur));
-	if (cur == NULL)
-		return;
-	/* On a store error nothing is said: a reconnection will. */
-	if (interests_get(s, cur, WEFT_WIRE_INTERESTS_MAX, &ncur) == 0) {
-		TAILQ_FOREACH(p, &s->peers, entry)
-			if (!p->dead && p->has_out &&
-			    !ilist_eq(p->ours, p->nours, cur, ncur))
-				interests_tell(s, p, cur, ncur);
-	}
-	free(cur);
-	pump(s);
-}
-
-/* ---- the "interests" message ---- */
-
-static const char *const scope_names[] = { NULL, "all", "author", "lib" };
-
-int
-weft_sync_interests_encode(struct weft_buf *out,
-    const struct weft_wire_interest *in, uint32_t n)
-{
-	struct weft_pack	pk;
-
-	if (n > WEFT_WIRE_INTERESTS_MAX)
-		return WEFT_EUSAGE;
-	for (uint32_t i = 0; i < n; i++)
-		if (in[i].scope < WEFT_WIRE_SCOPE_ALL ||
-		    in[i].scope > WEFT_WIRE_SCOPE_LIB)
-			return WEFT_EUSAGE;
-	weft_pack_init(&pk, out);
-	weft_pack_map(&pk, 2);
-	weft_pack_str(&pk, "t");
-	weft_pack_str(&pk, "interests");
-	weft_pack_str(&pk, "interests");
-	weft_pack_array(&pk, n);
-	for (uint32_t i = 0; i < n; i++) {
-		weft_pack_map(&pk, in[i].scope == WEFT_WIRE_SCOPE_ALL ? 1 : 2);
-		weft_pack_str(&pk, "scope");
-		weft_pack_str(&pk, scope_names[in[i].scope]);
-		if (in[i].scope != WEFT_WIRE_SCOPE_ALL) {
-			weft_pack_str(&pk, "id");
-			weft_pack_bin(&pk, in[i].id, ID);
-		}
-	}
-	return weft_pack_error(&pk);
-}
-
-/*
- * One interest: a map of exactly "scope" (str all, author or lib) and,
- * except for all, "id" (bin 32).
- */
-static int
-interest_decode(const struct weft_obj *o, struct weft_wire_interest *in)
-{
-	const struct weft_obj	*id;
-	const char		*name;
-	size_t			 nl;
-
-	if (weft_obj_type(o) != WEFT_OBJ_MAP ||
-	    weft_obj_str(weft_obj_get(o, "scope"), &name, &nl) != 0)
-		return WEFT_EPROTO;
-	memset(in, 0, sizeof(*in));
-	for (int i = WEFT_WIRE_SCOPE_ALL; i <= WEFT_WIRE_SCOPE_LIB; i++)
-		if (strlen(scope_names[i]) == nl &&
-		    memcmp(scope_names[i], name, nl) == 0)
-			in->scope = (enum weft_wire_scope)i;
-	id = weft_obj_get(o, "id");
-	if (in->scope == WEFT_WIRE_SCOPE_ALL)
-		return weft_obj_len(o) == 1 ? 0 : WEFT_EPROTO;
-	if (in->scope == 0 || weft_obj_len(o) != 2 ||
-	    weft_obj_binn(id, in->id, ID) != 0)
-		return WEFT_EPROTO;
-	return 0;
-}
-
-/* The "interests" key: an array of 0..WEFT_WIRE_INTERESTS_MAX interests. */
-static int
-interests_decode(const struct weft_obj *root, struct weft_wire_interest *out,
-    uint32_t *n)
-{
-	static const char *const keys[] = { "interests" };
-	const struct weft_obj	*a;
-	int			 err;
-
-	*n = 0;
-	err = check_keys(root, keys, 1);
-	if (err)
-		return err;
-	a = weft_obj_get(root, "interests");
-	if (weft_obj_type(a) != WEFT_OBJ_ARRAY ||
-	    weft_obj_len(a) > WEFT_WIRE_INTERESTS_MAX)
-		return WEFT_EPROTO;
-	for (uint32_t i = 0; i < weft_obj_len(a); i++) {
-		err = interest_decode(weft_obj_at(a, i), &out[i]);
-		if (err)
-			return err;
-	}
-	*n = weft_obj_len(a);
-	return 0;
-}
-
-int
-weft_sync_interests_decode(const uint8_t *msg, size_t len,
-    struct weft_wire_interest *out, uint32_t *n)
-{
-	struct weft_msg	 m;
-	const char	*t;
-	size_t		 tl;
-	int		 err;
-
-	*n = 0;
-	if (len > MSG_MAX)
-		return WEFT_EPROTO;
-	err = weft_msg_decode(&m, msg, len);
-	if (err)
-		return err == -ENOMEM ? err : WEFT_EPROTO;
-	if (weft_obj_type(m.root) != WEFT_OBJ_MAP ||
-	    weft_obj_str(weft_obj_get(m.root, "t"), &t, &tl) != 0 ||
-	    tl != 9 || memcmp(t, "interests", 9) != 0)
-		err = WEFT_EPROTO;
-	else
-		err = interests_decode(m.root, out, n);
-	weft_msg_release(&m);
-	return err;
-}
-
-/*
- * The peer's interests changed: the shared scopes follow, and a round
- * over them starts at once, so that what a new interest covers arrives
- * without waiting for the periodic round or a reconnection.
- */
-static int
-on_interests(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
-{
-	struct weft_wire_interest	*in;
-	uint32_t			 n;
-	int				 err;
-
-	in = calloc(WEFT_WIRE_INTERESTS_MAX, sizeof(*in));
-	if (in == NULL)
-		return -ENOMEM;
-	err = interests_decode(root, in, &n);
-	if (err == 0)
-		err = ilist_set(&p->theirs, &p->ntheirs, in, n);
-	free(in);
-	if (err)
-		return err;
-	shared_scopes(p);
-	scopes_changed(s, p, true);
-	return 0;
-}
-
-/* A word of weft_sync_opts_interests(): all, author:HEX or lib:HEX. */
-static int
-interest_parse(const char *w, size_t len, struct weft_wire_interest *in)
-{
-	memset(in, 0, sizeof(*in));
-	if (len == 3 && memcmp(w, "all", 3) == 0) {
-		in->scope = WEFT_WIRE_SCOPE_ALL;
-		return 0;
-	}
-	if (len > 7 && memcmp(w, "author:", 7) == 0) {
-		in->scope = WEFT_WIRE_SCOPE_AUTHOR;
-		w += 7;
-		len -= 7;
-	} else if (len > 4 && memcmp(w, "lib:", 4) == 0) {
-		in->scope = WEFT_WIRE_SCOPE_LIB;
-		w += 4;
-		len -= 4;
-	} else
-		return WEFT_EUSAGE;
-	if (weft_hex_decode(in->id, ID, w, len) != 0)
-		return WEFT_EUSAGE;
-	return 0;
-}
-
-int
-weft_sync_opts_interests(struct weft_sync_opts *o, const char *spec)
-{
-	struct weft_wire_interest	v[WEFT_SYNC_INTERESTS_MAX];
-	uint32_t			n = 0;
-	size_t				len;
-
-	for (;;) {
-		spec += strspn(spec, " ,");
-		if (*spec == '\0')
-			break;
-		len = strcspn(spec, " ,");
-		if (n == WEFT_SYNC_INTERESTS_MAX ||
-		    interest_parse(spec, len, &v[n]) != 0)
-			return WEFT_EUSAGE;
-		n++;
-		spec += len;
-	}
-	memcpy(o->interests, v, n * sizeof(v[0]));
-	o->ninterests = n;
-	return 0;
-}
-
 void
 weft_sync_peer_down(struct weft_sync *s, uint64_t peer)
 {
 	struct peer	*p;
 
-	p = peer_find(s, peer);
+	p = weft__sync_peer_find(s, peer);
 	if (p == NULL)
 		return;
 	TAILQ_REMOVE(&s->peers, p, entry);
-	peer_free(s, p);
-	pump(s);
+	weft__sync_peer_free(s, p);
+	weft__sync_pump(s);
 }
 
 int
@@ -2307,7 +1611,7 @@ weft_sync_on_open(struct weft_sync *s, uint64_t peer, uint16_t ch,
 
 	if (strcmp(purpose, WEFT_SYNC_PURPOSE) != 0)
 		return WEFT_ENOTFOUND;
-	p = peer_find(s, peer);
+	p = weft__sync_peer_find(s, peer);
 	if (p == NULL || p->has_in)
 		return WEFT_ENOTFOUND;	/* one channel per direction */
 	p->has_in = true;
@@ -2320,7 +1624,7 @@ weft_sync_on_end(struct weft_sync *s, uint64_t peer, uint16_t ch)
 {
 	struct peer	*p;
 
-	p = peer_find(s, peer);
+	p = weft__sync_peer_find(s, peer);
 	if (p == NULL)
 		return;
 	if (p->has_in && p->ch_in == ch)
@@ -2341,7 +1645,7 @@ weft_sync_on_msg(struct weft_sync *s, uint64_t peer, uint16_t ch,
 	int		 err;
 
 	s->now_ms = now_ms;
-	p = peer_find(s, peer);
+	p = weft__sync_peer_find(s, peer);
 	if (p == NULL || p->dead)
 		return 0;
 	if (!(p->has_in && p->ch_in == ch) && !(p->has_out && p->ch_out == ch))
@@ -2367,14 +1671,14 @@ weft_sync_on_msg(struct weft_sync *s, uint64_t peer, uint16_t ch,
 	else if (tl == 4 && memcmp(t, "push", 4) == 0)
 		err = on_push(s, p, m.root);
 	else if (tl == 9 && memcmp(t, "interests", 9) == 0)
-		err = on_interests(s, p, m.root);
+		err = weft__sync_on_interests(s, p, m.root);
 	else
 		err = WEFT_EPROTO;
 out:
 	weft_msg_release(&m);
 	if (err == -ENOMEM)
 		err = 0;	/* ours, not the peer's fault */
-	pump(s);
+	weft__sync_pump(s);
 	return err;
 }
 
@@ -2391,7 +1695,8 @@ weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
 			continue;
 		if (p->wants_n > 0 && now_ms - p->wants[p->wants_head].sent_ms >=
 		    s->o.timeout_ms) {
-			peer_close(s, p, WEFT_EPROTO, "want unanswered");
+			weft__sync_peer_close(s, p, WEFT_EPROTO,
+			    "want unanswered");
 			continue;
 		}
 		if (p->ini_active && now_ms - p->ini_start_ms >=
@@ -2401,7 +1706,7 @@ weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
 			p->next_recon_ms = now_ms;
 		}
 		if (!p->ini_active && p->next_recon_ms <= now_ms)
-			recon_start(s, p);
+			weft__sync_recon_start(s, p);
 		if (p->wants_n > 0) {
 			t = p->wants[p->wants_head].sent_ms + s->o.timeout_ms;
 			dl = t < dl ? t : dl;
@@ -2412,7 +1717,7 @@ weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
 		} else if (p->next_recon_ms < dl)
 			dl = p->next_recon_ms;
 	}
-	pump(s);
+	weft__sync_pump(s);
 	return dl;
 }
 
@@ -2423,7 +1728,7 @@ weft_sync_reconcile(struct weft_sync *s, uint64_t now_ms)
 
 	s->now_ms = now_ms;
 	TAILQ_FOREACH(p, &s->peers, entry)
-		recon_start(s, p);
+		weft__sync_recon_start(s, p);
 }
 
 void
@@ -2450,5 +1755,5 @@ weft_sync_local_record(struct weft_sync *s, const uint8_t id[32],
 	if (idmap_put(&done, id, FL_RECENT, 0) == 0)
 		release_held(s, &done);
 	idmap_release(&done);
-	pump(s);
+	weft__sync_pump(s);
 }
