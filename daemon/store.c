@@ -350,6 +350,21 @@ dep_rev(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return ri->type == WEFT_REC_REV ? 0 : WEFT_EBADFIELD;
 }
 
+/* Deletes database name of an older format, if it is there. */
+static int
+db_drop_old(MDB_txn *txn, const char *name)
+{
+	MDB_dbi	dbi;
+	int	rc;
+
+	rc = mdb_dbi_open(txn, name, 0, &dbi);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = mdb_drop(txn, dbi, 1);
+	return weft__store_xlat(rc);
+}
+
 /*
  * Version 3 and older kept envelopes in "records" keyed by id, the
  * (ts, id) order in "all", and each author's records in "by_author"
@@ -361,7 +376,7 @@ static int
 records_migrate(struct weft_store *s, MDB_txn *txn)
 {
 	struct recinfo	 ri;
-	MDB_dbi		 old, gone;
+	MDB_dbi		 old;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	uint8_t		 key[8 + ID];
@@ -397,15 +412,12 @@ records_migrate(struct weft_store *s, MDB_txn *txn)
 		return err;
 	if (rc != MDB_NOTFOUND)
 		return weft__store_xlat(rc);
-	rc = mdb_drop(txn, old, 1);
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		rc = mdb_dbi_open(txn, i == 0 ? "all" : "by_author", 0, &gone);
-		if (rc == 0)
-			rc = mdb_drop(txn, gone, 1);
-		else if (rc == MDB_NOTFOUND)
-			rc = 0;
-	}
-	return weft__store_xlat(rc);
+	err = weft__store_xlat(mdb_drop(txn, old, 1));
+	if (err == 0)
+		err = db_drop_old(txn, "all");
+	if (err == 0)
+		err = db_drop_old(txn, "by_author");
+	return err;
 }
 
 /*
@@ -426,17 +438,14 @@ designs_migrate(struct weft_store *s, MDB_txn *txn)
 	uint8_t		 key[DKEY + 8 + ID], last[ID];
 	int		 rc, err = 0, have = 0;
 
-	for (int i = 0; i < 4 && err == 0; i++) {
-		rc = mdb_dbi_open(txn, i < 3 ? from[i] : "design_time", 0,
-		    &old);
+	for (int i = 0; i < 3 && err == 0; i++) {
+		rc = mdb_dbi_open(txn, from[i], 0, &old);
 		if (rc == MDB_NOTFOUND)
 			continue;
-		if (rc == 0 && i < 3)
+		if (rc == 0)
 			rc = mdb_cursor_open(txn, old, &c);
 		if (rc)
 			return weft__store_xlat(rc);
-		if (i == 3)	/* design_time: dsum's keys are its keys */
-			return weft__store_xlat(mdb_drop(txn, old, 1));
 		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 		while (rc == 0) {
 			if (k.mv_size != (i == 0 ? ID : 2 * ID + 8)) {
@@ -469,7 +478,8 @@ designs_migrate(struct weft_store *s, MDB_txn *txn)
 		if (err == 0)
 			err = weft__store_xlat(mdb_drop(txn, old, 1));
 	}
-	return err;
+	/* design_time: dsum's keys are its keys. */
+	return err ? err : db_drop_old(txn, "design_time");
 }
 
 static int
@@ -1247,9 +1257,9 @@ weft_store_ingest_add(struct weft_store_ingest *q, struct weft_store_batch *b)
 	pthread_mutex_unlock(&q->mu);
 }
 
-void
-weft_store_ingest_cancel(struct weft_store_ingest *q,
-    struct weft_store_batch *b)
+/* Takes b out of the queue once no helper is inside it. */
+static void
+ingest_remove(struct weft_store_ingest *q, struct weft_store_batch *b)
 {
 	struct weft_store_batch	**pp, *prev = NULL;
 
@@ -1265,6 +1275,13 @@ weft_store_ingest_cancel(struct weft_store_ingest *q,
 		pthread_cond_wait(&q->cv, &q->mu);
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
+}
+
+void
+weft_store_ingest_cancel(struct weft_store_ingest *q,
+    struct weft_store_batch *b)
+{
+	ingest_remove(q, b);
 }
 
 /* Has b chunks nobody took yet? */
@@ -1311,16 +1328,7 @@ weft_store_ingest_run(struct weft_store_ingest *q,
 	pthread_mutex_unlock(&q->mu);
 
 	err = weft_store_batch_put(q->s, b, results);
-
-	/* Out of the queue, once no helper is inside it. */
-	pthread_mutex_lock(&q->mu);
-	q->head = b->qnext;
-	if (q->head == NULL)
-		q->tail = NULL;
-	while (b->helpers > 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
+	ingest_remove(q, b);	/* the head: found at once */
 	return err;
 }
 

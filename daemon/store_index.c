@@ -380,6 +380,27 @@ words_has(const struct wordset *ws, const uint8_t *w, size_t wl)
 	return 0;
 }
 
+/* Puts (put) or deletes the words keys of design dk for from \ not. */
+static int
+words_post_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    const struct wordset *from, const struct wordset *not, int put)
+{
+	uint8_t	key[WKEY_MAX];
+	size_t	wl;
+	int	err = 0;
+
+	for (size_t i = 0; i < from->n && err == 0; i++) {
+		wl = from->len[i];
+		if (words_has(not, from->w[i], wl))
+			continue;
+		memcpy(key, from->w[i], wl);
+		key[wl] = 0;
+		memcpy(key + wl + 1, dk, DKEY);
+		err = words_post(s, txn, key, wl + 1 + DKEY, put);
+	}
+	return err;
+}
+
 /*
  * Brings the words of design (created) to those of its head hr: the
  * words keys of words it no longer has are deleted, those of new words
@@ -393,9 +414,9 @@ words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 {
 	struct wordset	*old, *cur;
 	MDB_val		 v;
-	uint8_t		 key[WORD_MAX + 1 + DKEY], dk[DKEY];
+	uint8_t		 dk[DKEY];
 	uint8_t		*packed;
-	size_t		 wl, plen = 0;
+	size_t		 plen = 0;
 	int		 err = 0, had = 0, same;
 
 	old = malloc(2 * sizeof(*old) + WORDS_MAX * (1 + WORD_MAX));
@@ -424,28 +445,14 @@ words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 			err = 0;
 		}
 	}
-	for (size_t i = 0; i < old->n && err == 0 && !same; i++) {
-		wl = old->len[i];
-		if (words_has(cur, old->w[i], wl))
-			continue;
-		memcpy(key, old->w[i], wl);
-		key[wl] = 0;
-		memcpy(key + wl + 1, dk, DKEY);
-		err = words_post(s, txn, key, wl + 1 + DKEY, 0);
-	}
-	for (size_t i = 0; i < cur->n && err == 0 && !same; i++) {
-		wl = cur->len[i];
-		if (words_has(old, cur->w[i], wl))
-			continue;
-		memcpy(key, cur->w[i], wl);
-		key[wl] = 0;
-		memcpy(key + wl + 1, dk, DKEY);
-		err = words_post(s, txn, key, wl + 1 + DKEY, 1);
-	}
+	if (err == 0 && !same)
+		err = words_post_diff(s, txn, dk, old, cur, 0);
+	if (err == 0 && !same)
+		err = words_post_diff(s, txn, dk, cur, old, 1);
 	if (err == 0 && !same) {
 		if (cur->n == 0 && had)
 			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
-		else if (cur->n > 0 && !same)
+		else if (cur->n > 0)
 			err = db_put(txn, s->dbi[DB_DWORDS], dk, DKEY, packed,
 			    plen);
 	}
