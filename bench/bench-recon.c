@@ -6,7 +6,11 @@
  * 100,000 vs 100,000 differing by 100 is < 0.5 s, < 40 KB and <= 4 round
  * trips; round trips count a last message that needs no answer as half.
  *
- *   bench-recon [--items N] [--diff D] [--store DIR]
+ *   bench-recon [--items N] [--diff D] [--span MS] [--store DIR]
+ *
+ * The items' ts are spread at random over MS milliseconds (default a
+ * year, about one record every 5 minutes at 100,000); a short span (say
+ * 100000: one record per millisecond) shows the cost of dense stretches.
  *
  * With --store, the same sets are also signed as records, stored in two
  * stores under DIR (which must exist and be empty) and reconciled over
@@ -251,6 +255,7 @@ main(int argc, char **argv)
 	int			 err;
 	struct weft_recon_opts	 o;
 	size_t			 n = 100000, d = 100, da, db;
+	uint64_t		 span = UINT64_C(31000000000), r;
 	/* first, buckets, list_max; the first line is the default. */
 	static const uint32_t	 params[][3] = {
 		{ WEFT_RECON_FIRST, WEFT_RECON_BUCKETS,
@@ -264,11 +269,13 @@ main(int argc, char **argv)
 			n = strtoul(argv[++i], NULL, 10);
 		else if (i + 1 < argc && strcmp(argv[i], "--diff") == 0)
 			d = strtoul(argv[++i], NULL, 10);
+		else if (i + 1 < argc && strcmp(argv[i], "--span") == 0)
+			span = strtoull(argv[++i], NULL, 10);
 		else if (i + 1 < argc && strcmp(argv[i], "--store") == 0)
 			dir = argv[++i];
 		else {
 			fprintf(stderr, "usage: bench-recon [--items N] "
-			    "[--diff D] [--store DIR]\n");
+			    "[--diff D] [--span MS] [--store DIR]\n");
 			return 2;
 		}
 	}
@@ -281,10 +288,13 @@ main(int argc, char **argv)
 	all = calloc(n + da + db + 1, sizeof(*all));
 	if (ia == NULL || ib == NULL || all == NULL)
 		return 1;
-	/* A year of records, about one every 5 minutes at 100,000. */
+	if (span == 0) {
+		fprintf(stderr, "bench-recon: --span must be > 0\n");
+		return 2;
+	}
 	for (size_t i = 0; i < n + da + db; i++) {
-		all[i].ts = UINT64_C(1700000000000) +
-		    (uint64_t)randombytes_uniform(1000000000) * 31;
+		randombytes_buf(&r, sizeof(r));
+		all[i].ts = UINT64_C(1700000000000) + r % span;
 		randombytes_buf(all[i].id, sizeof(all[i].id));
 	}
 	if (dir != NULL) {

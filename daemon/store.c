@@ -29,7 +29,8 @@
 
 #include "store_impl.h"
 
-#define STORE_VERSION		4	/* 3: records keyed by id, dwords per word;
+#define STORE_VERSION		5	/* 4: aggregates from level 0;
+					   3: records keyed by id, dwords per word;
 					   2: no author/lib scopes;
 					   1: words keyed without created */
 /*
@@ -509,6 +510,9 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = records_migrate(s, txn);
 		if (err == 0 && ver[3] < 4)
 			err = designs_migrate(s, txn);
+		/* Up to version 4, aggregates had levels 0-2 too. */
+		if (err == 0 && ver[3] < 5)
+			err = weft__store_ragg_drop_low(s, txn);
 		if (err == 0)
 			err = weft__store_ragg_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
@@ -517,7 +521,8 @@ open_dbis(struct weft_store *s, MDB_txn *txn, void *arg)
 		 * Version 1 keyed the word indexes differently, and up to
 		 * version 3 dwords held one key per word: rebuild.
 		 */
-		err = weft__store_words_rebuild(s, txn);
+		if (ver[3] < 4)
+			err = weft__store_words_rebuild(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
@@ -602,6 +607,7 @@ weft_store_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	weft__store_ragg_batch_free(s);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
@@ -867,6 +873,9 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	int				 err, held;
 
 	weft__store_rec_key(key, r->ts, pc->id);
+	err = weft__store_ragg_reserve(s, txn);
+	if (err)
+		return err;
 	err = db_put(txn, s->dbi[DB_RECORDS], key, 8 + ID, pc->env, pc->len);
 	if (err)
 		return err;

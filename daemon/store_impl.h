@@ -78,6 +78,11 @@ struct weft_store {
 	 * thread touches it, under LMDB's writer lock.
 	 */
 	struct weft__ragg_batch	*ragg_batch;
+	/*
+	 * Its table (a few MiB) between batches, kept so that each batch
+	 * does not fault in fresh zeroed pages: empty, as end() leaves it.
+	 */
+	struct weft__ragg_batch	*ragg_spare;
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
 };
@@ -195,6 +200,14 @@ int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
 int	weft__store_ragg_batch_begin(struct weft_store *s);
 int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
 void	weft__store_ragg_batch_end(struct weft_store *s);
+void	weft__store_ragg_batch_free(struct weft_store *s);
+/*
+ * Makes room in the batch table for one item of one scope; call it before
+ * putting or deleting the item's member key (`recs`, `recon_mem`).
+ */
+int	weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn);
+/* Deletes the aggregate nodes format 4 kept under sparse nodes. */
+int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
 /*
  * The same for the words postings (store_index.c): nothing in a write
  * transaction reads `words`, so a batch collects their puts and deletes

@@ -23,8 +23,18 @@
  * the count and the id sum of the records whose ts has that prefix, under
  * the key scope || L || be64(p). A record adds itself to one node per
  * level, in the write transaction that stores it.
+ *
+ * Levels below RAGG_LMIN exist only under the dense nodes of level
+ * RAGG_LMIN, those of more than RAGG_DENSE records: a sparse node's
+ * records are read from the scope's member keys instead (at most
+ * RAGG_DENSE of them, in one 4.096 s bucket). Records mostly come less
+ * often than one per 256 ms, and then the nodes of levels 0-2 would hold
+ * one record each: a key per record per level for nothing.
  */
 #define RAGG_LEVELS	16
+#define RAGG_LMIN	3
+#define RAGG_DENSE	16
+#define BUCKET_SHIFT	(4 * RAGG_LMIN)
 #define RAGG_VAL	(8 + ID)
 #define SCOPE_MAX	(1 + ID)	/* kind || author or lib id */
 #define RAGG_KEY_MAX	(SCOPE_MAX + 1 + 8)
@@ -68,13 +78,43 @@ struct ragg_slot {
 	uint8_t		klen;		/* 0: empty */
 	int64_t		dn;		/* count delta */
 	uint8_t		sum[ID];	/* id sum delta, mod 2^256 */
+	/* Level RAGG_LMIN, set by the flush: the count before and after. */
+	uint64_t	n0, n1;
+};
+
+/*
+ * The nodes of levels below RAGG_LMIN are not in the table: most items
+ * fall in sparse nodes, which have none. Each item is listed instead,
+ * with its level-RAGG_LMIN slot, and the flush applies the items of the
+ * nodes that were dense before and after.
+ */
+#define RAGG_LOW_MAX		RAGG_BATCH_FILL
+
+struct ragg_low {
+	uint64_t	ts;
+	uint8_t		id[ID];
+	uint32_t	top;		/* slot of its level-RAGG_LMIN node */
+	int32_t		sign;
 };
 
 struct weft__ragg_batch {
 	struct ragg_slot	*slots;
 	uint32_t		*used;		/* indexes of the full slots */
 	size_t			 nused;
+	struct ragg_low		*low;
+	size_t			 nlow;
 };
+
+static void
+ragg_batch_release(struct weft__ragg_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->slots);
+	free(b->used);
+	free(b->low);
+	free(b);
+}
 
 int
 weft__store_ragg_batch_begin(struct weft_store *s)
@@ -83,19 +123,33 @@ weft__store_ragg_batch_begin(struct weft_store *s)
 
 	if (s->ragg_batch != NULL)
 		return WEFT_EUSAGE;
+	if (s->ragg_spare != NULL) {
+		s->ragg_batch = s->ragg_spare;
+		s->ragg_spare = NULL;
+		return 0;
+	}
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return -ENOMEM;
 	b->slots = calloc(RAGG_BATCH_SLOTS, sizeof(*b->slots));
 	b->used = calloc(RAGG_BATCH_FILL, sizeof(*b->used));
-	if (b->slots == NULL || b->used == NULL) {
-		free(b->slots);
-		free(b->used);
-		free(b);
+	b->low = calloc(RAGG_LOW_MAX, sizeof(*b->low));
+	if (b->slots == NULL || b->used == NULL || b->low == NULL) {
+		ragg_batch_release(b);
 		return -ENOMEM;
 	}
 	s->ragg_batch = b;
 	return 0;
+}
+
+/* Empties the table: only its used slots were written. */
+static void
+ragg_batch_clear(struct weft__ragg_batch *b)
+{
+	for (size_t i = 0; i < b->nused; i++)
+		memset(&b->slots[b->used[i]], 0, sizeof(b->slots[0]));
+	b->nused = 0;
+	b->nlow = 0;
 }
 
 void
@@ -105,10 +159,21 @@ weft__store_ragg_batch_end(struct weft_store *s)
 
 	if (b == NULL)
 		return;
-	free(b->slots);
-	free(b->used);
-	free(b);
 	s->ragg_batch = NULL;
+	ragg_batch_clear(b);
+	if (s->ragg_spare == NULL) {
+		s->ragg_spare = b;
+		return;
+	}
+	ragg_batch_release(b);
+}
+
+void
+weft__store_ragg_batch_free(struct weft_store *s)
+{
+	weft__store_ragg_batch_end(s);
+	ragg_batch_release(s->ragg_spare);
+	s->ragg_spare = NULL;
 }
 
 /* LMDB's default key order: bytes, then the shorter first. */
@@ -127,12 +192,14 @@ slot_cmp(const void *a, const void *b)
 }
 
 /*
- * Applies one node's delta. A count that would go below 0 is corrupt
- * (one-by-one ingest would have met it at 0); a node whose count ends
- * at 0 is deleted, as one-by-one ingest would have.
+ * Applies one node's delta: count += dn, sum += dsum. A count that would
+ * go below 0 is corrupt (one-by-one ingest would have met it at 0); a
+ * node whose count ends at 0 is deleted, as one-by-one ingest would
+ * have. The counts before and after go to *n0 and *n1 (may be NULL).
  */
 static int
-ragg_apply(MDB_cursor *c, const struct ragg_slot *e)
+ragg_apply(MDB_cursor *c, const uint8_t *key, size_t klen, int64_t dn,
+    const uint8_t *dsum, uint64_t *n0, uint64_t *n1)
 {
 	static const uint8_t	zero[ID];
 	uint8_t			val[RAGG_VAL];
@@ -144,8 +211,8 @@ ragg_apply(MDB_cursor *c, const struct ragg_slot *e)
 	 * One cursor for the whole flush, in key order: LMDB skips the
 	 * descent from the root when the key lies on the cursor's page.
 	 */
-	k.mv_size = e->klen;
-	k.mv_data = (void *)e->key;
+	k.mv_size = klen;
+	k.mv_data = (void *)key;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	if (rc == MDB_NOTFOUND) {
 		had = 0;
@@ -159,17 +226,23 @@ ragg_apply(MDB_cursor *c, const struct ragg_slot *e)
 		memcpy(val, v.mv_data, RAGG_VAL);
 	}
 	n = be64dec(val);
-	if (e->dn < 0 && (uint64_t)-e->dn > n)
+	if (n0 != NULL)
+		*n0 = n;
+	if (n1 != NULL)
+		*n1 = n;
+	if (dn < 0 && (uint64_t)-dn > n)
 		return WEFT_ECORRUPT;
-	if (e->dn == 0 && memcmp(e->sum, zero, ID) == 0)
+	if (dn == 0 && memcmp(dsum, zero, ID) == 0)
 		return 0;	/* nothing changed */
-	n += (uint64_t)e->dn;
+	n += (uint64_t)dn;
+	if (n1 != NULL)
+		*n1 = n;
 	if (n == 0)
 		return had ? weft__store_xlat(mdb_cursor_del(c, 0)) : 0;
 	be64enc(val, n);
-	weft_recon_sum_add(val + 8, e->sum);
-	k.mv_size = e->klen;
-	k.mv_data = (void *)e->key;
+	weft_recon_sum_add(val + 8, dsum);
+	k.mv_size = klen;
+	k.mv_data = (void *)key;
 	v.mv_size = sizeof(val);
 	v.mv_data = val;
 	/* Found: the cursor is on the key, so MDB_CURRENT overwrites it. */
@@ -177,13 +250,224 @@ ragg_apply(MDB_cursor *c, const struct ragg_slot *e)
 	    had ? MDB_CURRENT : 0));
 }
 
+/*
+ * The member keys of scope sk: `recs` (ts || id) for scope all, else
+ * `recon_mem` (sk || ts || id). *mpfx is the length of the scope prefix.
+ */
+static MDB_dbi
+mem_dbi(struct weft_store *s, const uint8_t *sk, size_t *mpfx)
+{
+	*mpfx = sk[0] == WEFT_STORE_SCOPE_ALL ? 0 : SCOPE_MAX;
+	return s->dbi[sk[0] == WEFT_STORE_SCOPE_ALL ? DB_RECORDS : DB_RMEM];
+}
+
+/*
+ * Level RAGG_LMIN node (sk, bucket) became dense: builds its nodes of
+ * levels 0 .. RAGG_LMIN-1 from the scope's members in the bucket, which
+ * the txn holds already. n: the node's count, which they must match.
+ */
+static int
+ragg_low_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
+    const uint8_t *sk, size_t sklen, uint64_t bucket, uint64_t n)
+{
+	struct {
+		uint64_t	prefix;
+		int64_t		n;
+		uint8_t		sum[ID];
+	}		 cur[RAGG_LMIN];
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[SCOPE_MAX + 8], nk[RAGG_KEY_MAX];
+	uint64_t	 ts, seen = 0;
+	size_t		 mpfx, klen;
+	int		 rc, err = 0, more;
+
+	rc = mdb_cursor_open(txn, mem_dbi(s, sk, &mpfx), &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	memset(cur, 0, sizeof(cur));
+	memcpy(key, sk, mpfx);
+	be64enc(key + mpfx, bucket << BUCKET_SHIFT);
+	k.mv_size = mpfx + 8;
+	k.mv_data = key;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	for (;;) {
+		more = rc == 0 && k.mv_size == mpfx + 8 + ID &&
+		    memcmp(k.mv_data, sk, mpfx) == 0 &&
+		    be64dec((const uint8_t *)k.mv_data + mpfx) >>
+		    BUCKET_SHIFT == bucket;
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			err = weft__store_xlat(rc);
+			break;
+		}
+		ts = more ? be64dec((const uint8_t *)k.mv_data + mpfx) : 0;
+		/* Write out each level's node as its prefix ends. */
+		for (int l = 0; l < RAGG_LMIN && err == 0; l++) {
+			if (cur[l].n > 0 && (!more ||
+			    ts >> (4 * l) != cur[l].prefix)) {
+				klen = ragg_key(nk, sk, sklen, l,
+				    cur[l].prefix);
+				err = ragg_apply(agg, nk, klen, cur[l].n,
+				    cur[l].sum, NULL, NULL);
+				cur[l].n = 0;
+				memset(cur[l].sum, 0, ID);
+			}
+			if (more) {
+				cur[l].prefix = ts >> (4 * l);
+				cur[l].n++;
+				weft_recon_sum_add(cur[l].sum,
+				    (const uint8_t *)k.mv_data + mpfx + 8);
+			}
+		}
+		if (err || !more)
+			break;
+		seen++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && seen != n)
+		err = WEFT_ECORRUPT;
+	return err;
+}
+
+/* Level RAGG_LMIN node (sk, bucket) became sparse: deletes its subtree. */
+static int
+ragg_low_clear(MDB_cursor *agg, const uint8_t *sk, size_t sklen,
+    uint64_t bucket)
+{
+	uint8_t		key[RAGG_KEY_MAX];
+	size_t		klen;
+	MDB_val		k, v;
+	int		rc, shift;
+
+	for (int l = 0; l < RAGG_LMIN; l++) {
+		shift = 4 * (RAGG_LMIN - l);
+		klen = ragg_key(key, sk, sklen, l, bucket << shift);
+		for (;;) {
+			/* The first key left in the range, after deletes. */
+			k.mv_size = klen;
+			k.mv_data = key;
+			rc = mdb_cursor_get(agg, &k, &v, MDB_SET_RANGE);
+			if (rc != 0 || k.mv_size != klen ||
+			    memcmp(k.mv_data, key, sklen + 1) != 0 ||
+			    be64dec((const uint8_t *)k.mv_data + sklen + 1) >>
+			    shift != bucket)
+				break;
+			rc = mdb_cursor_del(agg, 0);
+			if (rc)
+				break;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return weft__store_xlat(rc);
+	}
+	return 0;
+}
+
+/*
+ * After level RAGG_LMIN node (sk, bucket) went from n0 to n1 records:
+ * builds or deletes its lower levels if it became dense or sparse.
+ * Returns 1 if it was dense before and after (its lower levels take
+ * the deltas as they are), else 0, or an error.
+ */
+static int
+ragg_low_fix(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
+    const uint8_t *sk, size_t sklen, uint64_t bucket, uint64_t n0,
+    uint64_t n1)
+{
+	int	err;
+
+	if (n0 > RAGG_DENSE && n1 > RAGG_DENSE)
+		return 1;
+	if (n0 <= RAGG_DENSE && n1 > RAGG_DENSE)
+		err = ragg_low_build(s, txn, agg, sk, sklen, bucket, n1);
+	else if (n0 > RAGG_DENSE)
+		err = ragg_low_clear(agg, sk, sklen, bucket);
+	else
+		err = 0;
+	return err;
+}
+
+static int
+ragg_apply_slot(MDB_cursor *c, struct ragg_slot *e)
+{
+	return ragg_apply(c, e->key, e->klen, e->dn, e->sum, &e->n0, &e->n1);
+}
+
+/* Low items by their level-RAGG_LMIN node, then ts. */
+static int
+low_cmp(const void *a, const void *b)
+{
+	const struct ragg_low	*x = *(const struct ragg_low *const *)a;
+	const struct ragg_low	*y = *(const struct ragg_low *const *)b;
+
+	if (x->top != y->top)
+		return (x->top > y->top) - (x->top < y->top);
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/*
+ * Applies the lower levels of the items under nodes dense before and
+ * after: per level, the items (sorted by node, then ts) fall into runs
+ * of one node each.
+ */
+static int
+ragg_low_apply(struct weft__ragg_batch *b, MDB_cursor *c)
+{
+	struct ragg_low		**v;
+	const struct ragg_slot	 *top;
+	uint8_t			  key[RAGG_KEY_MAX], sum[ID];
+	uint64_t		  p;
+	size_t			  n = 0, sklen, klen, j;
+	int64_t			  dn;
+	int			  err = 0;
+
+	v = malloc((b->nlow + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nlow; i++) {
+		top = &b->slots[b->low[i].top];
+		if (top->n0 > RAGG_DENSE && top->n1 > RAGG_DENSE)
+			v[n++] = &b->low[i];
+	}
+	qsort(v, n, sizeof(*v), low_cmp);
+	for (int l = 0; l < RAGG_LMIN && err == 0; l++) {
+		for (size_t i = 0; i < n && err == 0; i = j) {
+			top = &b->slots[v[i]->top];
+			sklen = (size_t)top->klen - 9;
+			p = v[i]->ts >> (4 * l);
+			dn = 0;
+			memset(sum, 0, sizeof(sum));
+			for (j = i; j < n && v[j]->top == v[i]->top &&
+			    v[j]->ts >> (4 * l) == p; j++) {
+				dn += v[j]->sign;
+				if (v[j]->sign > 0)
+					weft_recon_sum_add(sum, v[j]->id);
+				else
+					weft_recon_sum_sub(sum, v[j]->id);
+			}
+			klen = ragg_key(key, top->key, sklen, l, p);
+			err = ragg_apply(c, key, klen, dn, sum, NULL, NULL);
+		}
+	}
+	free(v);
+	return err;
+}
+
+/*
+ * Applies the table in key order (levels RAGG_LMIN and up), then the
+ * lower levels of the items under a level-RAGG_LMIN node that was dense
+ * before and after: one that turned dense was built from the members,
+ * which already hold the batch's records; one that turned sparse lost
+ * its lower levels.
+ */
 int
 weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn)
 {
 	struct weft__ragg_batch	 *b = s->ragg_batch;
-	struct ragg_slot	**order;
+	struct ragg_slot	**order, *e;
 	MDB_cursor		 *c;
-	int			  err = 0, rc;
+	size_t			  sklen;
+	int			  err = 0, rc, dense;
 
 	if (b == NULL || b->nused == 0)
 		return 0;
@@ -199,26 +483,32 @@ weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn)
 		order[i] = &b->slots[b->used[i]];
 	/* In key order, so the puts walk the tree's pages in order. */
 	qsort(order, b->nused, sizeof(*order), slot_cmp);
-	for (size_t i = 0; i < b->nused && err == 0; i++)
-		err = ragg_apply(c, order[i]);
+	for (size_t i = 0; i < b->nused && err == 0; i++) {
+		e = order[i];
+		sklen = (size_t)e->klen - 9;
+		err = ragg_apply_slot(c, e);
+		if (err == 0 && e->key[sklen] == RAGG_LMIN) {
+			dense = ragg_low_fix(s, txn, c, e->key, sklen,
+			    be64dec(e->key + sklen + 1), e->n0, e->n1);
+			err = dense < 0 ? dense : 0;
+		}
+	}
+	if (err == 0)
+		err = ragg_low_apply(b, c);
 	mdb_cursor_close(c);
 	free(order);
-	for (size_t i = 0; i < b->nused; i++)
-		memset(&b->slots[b->used[i]], 0, sizeof(b->slots[0]));
-	b->nused = 0;
+	ragg_batch_clear(b);
 	return err;
 }
 
-/* Adds the delta of one item to node k in the batch table. */
-static int
-ragg_defer(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
-    size_t klen, const uint8_t *id, int sign)
+/* The slot of node k, or NULL; *hp: where it would go. */
+static struct ragg_slot *
+ragg_find(struct weft__ragg_batch *b, const uint8_t *k, size_t klen,
+    uint32_t *hp)
 {
-	struct weft__ragg_batch	*b = s->ragg_batch;
 	struct ragg_slot	*e;
 	uint64_t		 x, y = 0;
 	uint32_t		 h;
-	int			 err;
 
 	/*
 	 * Hash the level and prefix (the last 9 bytes) and the start of
@@ -237,19 +527,50 @@ ragg_defer(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
 		if (e->klen == 0)
 			break;
 		if (e->klen == klen && memcmp(e->key, k, klen) == 0)
-			goto found;
+			return e;
 		h++;
 	}
-	if (b->nused == RAGG_BATCH_FILL) {
-		err = weft__store_ragg_batch_flush(s, txn);
-		if (err)
-			return err;
-		return ragg_defer(s, txn, k, klen, id, sign);
+	if (hp != NULL)
+		*hp = h;
+	return NULL;
+}
+
+/*
+ * Makes room in the batch table for one item's nodes in one scope,
+ * flushing it if needed. Called before an item joins or leaves a
+ * scope's members, so that a flush never sees members whose deltas are
+ * still to come (it builds dense nodes' lower levels from the members).
+ */
+int
+weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn)
+{
+	struct weft__ragg_batch	*b = s->ragg_batch;
+
+	if (b == NULL || (b->nused + RAGG_LEVELS <= RAGG_BATCH_FILL &&
+	    b->nlow < RAGG_LOW_MAX))
+		return 0;
+	return weft__store_ragg_batch_flush(s, txn);
+}
+
+/* Adds the delta of one item to node k in the batch table, slot *hp. */
+static int
+ragg_defer(struct weft__ragg_batch *b, const uint8_t *k, size_t klen,
+    const uint8_t *id, int sign, uint32_t *hp)
+{
+	struct ragg_slot	*e;
+	uint32_t		 h;
+
+	e = ragg_find(b, k, klen, &h);
+	if (e == NULL) {
+		/* weft__store_ragg_reserve() made room. */
+		if (b->nused == RAGG_BATCH_FILL)
+			return WEFT_EUSAGE;
+		e = &b->slots[h];
+		memcpy(e->key, k, klen);
+		e->klen = (uint8_t)klen;
+		b->used[b->nused++] = h;
 	}
-	memcpy(e->key, k, klen);
-	e->klen = (uint8_t)klen;
-	b->used[b->nused++] = (uint32_t)(e - b->slots);
-found:
+	*hp = (uint32_t)(e - b->slots);
 	if (sign > 0) {
 		e->dn++;
 		weft_recon_sum_add(e->sum, id);
@@ -261,60 +582,67 @@ found:
 }
 
 /*
- * Adds (sign > 0) or subtracts (sign < 0) the item (ts, id) to the 16
- * nodes of scope sk. A node whose count drops to 0 is deleted, so the
- * tree of a scope holds exactly the nodes of its items. Inside a batch
- * (s->ragg_batch) the change is only recorded, for the flush.
+ * Adds (sign > 0) or subtracts (sign < 0) the item (ts, id) to the nodes
+ * of scope sk, after its member key was put (deleted). A node whose
+ * count drops to 0 is deleted, so the tree of a scope holds exactly the
+ * nodes of its items. Inside a batch (s->ragg_batch) the change is only
+ * recorded, for the flush.
  */
 static int
 ragg_update(struct weft_store *s, MDB_txn *txn, const uint8_t *sk,
     size_t sklen, uint64_t ts, const uint8_t *id, int sign)
 {
-	uint8_t		k[RAGG_KEY_MAX], val[RAGG_VAL];
-	uint64_t	n;
-	size_t		klen;
-	MDB_val		v;
-	int		err;
+	struct weft__ragg_batch	*b = s->ragg_batch;
+	struct ragg_low		*lo;
+	uint8_t			 k[RAGG_KEY_MAX], d[ID];
+	uint64_t		 n0 = 0, n1 = 0;
+	uint32_t		 h = 0;
+	size_t			 klen;
+	MDB_cursor		*c;
+	int			 err = 0, rc, dense;
 
-	for (int l = 0; l < RAGG_LEVELS; l++) {
-		klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
-		if (s->ragg_batch != NULL) {
-			err = ragg_defer(s, txn, k, klen, id, sign);
-			if (err)
-				return err;
-			continue;
+	if (b != NULL) {
+		for (int l = RAGG_LEVELS - 1; l >= RAGG_LMIN && err == 0;
+		    l--) {
+			klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
+			err = ragg_defer(b, k, klen, id, sign, &h);
 		}
-		err = db_get(txn, s->dbi[DB_RAGG], k, klen, &v);
-		if (err == WEFT_ENOTFOUND) {
-			if (sign < 0)
-				return WEFT_ECORRUPT;
-			memset(val, 0, sizeof(val));
-		} else if (err) {
-			return err;
-		} else if (v.mv_size != RAGG_VAL) {
-			return WEFT_ECORRUPT;
-		} else {
-			memcpy(val, v.mv_data, RAGG_VAL);
-		}
-		n = be64dec(val);
-		if (sign > 0) {
-			be64enc(val, n + 1);
-			weft_recon_sum_add(val + 8, id);
-		} else {
-			if (n == 0)
-				return WEFT_ECORRUPT;
-			be64enc(val, n - 1);
-			weft_recon_sum_sub(val + 8, id);
-		}
-		if (sign < 0 && n == 1)
-			err = db_del(txn, s->dbi[DB_RAGG], k, klen);
-		else
-			err = db_put(txn, s->dbi[DB_RAGG], k, klen, val,
-			    sizeof(val));
 		if (err)
 			return err;
+		/* weft__store_ragg_reserve() made room. */
+		if (b->nlow == RAGG_LOW_MAX)
+			return WEFT_EUSAGE;
+		lo = &b->low[b->nlow++];
+		lo->ts = ts;
+		memcpy(lo->id, id, ID);
+		lo->top = h;	/* the last deferred: level RAGG_LMIN */
+		lo->sign = sign > 0 ? 1 : -1;
+		return 0;
 	}
-	return 0;
+	memset(d, 0, sizeof(d));
+	if (sign > 0)
+		weft_recon_sum_add(d, id);
+	else
+		weft_recon_sum_sub(d, id);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (int l = RAGG_LMIN; l < RAGG_LEVELS && err == 0; l++) {
+		klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
+		err = ragg_apply(c, k, klen, sign > 0 ? 1 : -1, d,
+		    l == RAGG_LMIN ? &n0 : NULL, l == RAGG_LMIN ? &n1 : NULL);
+	}
+	dense = err ? err : ragg_low_fix(s, txn, c, sk, sklen,
+	    ts >> BUCKET_SHIFT, n0, n1);
+	for (int l = 0; l < RAGG_LMIN && dense == 1; l++) {
+		klen = ragg_key(k, sk, sklen, l, ts >> (4 * l));
+		err = ragg_apply(c, k, klen, sign > 0 ? 1 : -1, d, NULL,
+		    NULL);
+		if (err)
+			dense = err;
+	}
+	mdb_cursor_close(c);
+	return dense < 0 ? dense : 0;
 }
 
 int
@@ -348,6 +676,9 @@ scope_update(struct weft_store *s, MDB_txn *txn, int kind,
 	memcpy(mk, sk, sklen);
 	be64enc(mk + sklen, ts);
 	memcpy(mk + sklen + 8, item, ID);
+	err = weft__store_ragg_reserve(s, txn);
+	if (err)
+		return err;
 	if (sign == 2) {
 		/* A record being stored: not in any scope yet. */
 		err = db_put(txn, s->dbi[DB_RMEM], mk, sizeof(mk), "", 0);
@@ -641,6 +972,70 @@ weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
 }
 
+/*
+ * Format 4 kept levels 0 .. RAGG_LMIN-1 under every node: deletes them
+ * under the sparse ones. The level-RAGG_LMIN count of the last subtree
+ * seen is kept, as its nodes come together in key order per level.
+ */
+int
+weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v, tv;
+	uint8_t		 key[RAGG_KEY_MAX], top[RAGG_KEY_MAX], last[RAGG_KEY_MAX];
+	size_t		 klen, sklen, lastlen = 0;
+	uint64_t	 n = 0;
+	int		 rc, err = 0, l;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		klen = k.mv_size;
+		if (klen != 1 + 9 && klen != SCOPE_MAX + 9) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		sklen = klen - 9;
+		l = ((const uint8_t *)k.mv_data)[sklen];
+		if (l >= RAGG_LMIN) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		memcpy(key, k.mv_data, klen);
+		memcpy(top, key, sklen);
+		top[sklen] = RAGG_LMIN;
+		be64enc(top + sklen + 1, be64dec(key + sklen + 1) >>
+		    4 * (RAGG_LMIN - l));
+		if (lastlen != klen || memcmp(last, top, klen) != 0) {
+			err = db_get(txn, s->dbi[DB_RAGG], top, klen, &tv);
+			if (err == 0 && tv.mv_size != RAGG_VAL)
+				err = WEFT_ECORRUPT;
+			if (err)	/* a subtree has its top node */
+				break;
+			n = be64dec(tv.mv_data);
+			memcpy(last, top, klen);
+			lastlen = klen;
+		}
+		if (n > RAGG_DENSE) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		/* Delete, then find the next key from the copy. */
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+		k.mv_size = klen;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(c);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
 /* ------------------------------------------------------------------ */
 /* Reconciliation over the aggregates */
 
@@ -718,6 +1113,7 @@ ragg_children(struct weft_store_recon *rc, int level, uint64_t parent,
 struct below {
 	struct acc	*a;
 	uint64_t	 target;
+	uint64_t	 n;		/* the count of the node found */
 	int		 found;
 };
 
@@ -728,6 +1124,7 @@ below_child(void *arg, uint64_t prefix, const uint8_t *val)
 
 	if (prefix >= b->target) {
 		b->found = prefix == b->target;
+		b->n = be64dec(val);
 		return 1;
 	}
 	acc_add_val(b->a, val);
@@ -759,16 +1156,20 @@ mem_id(const struct weft_store_recon *rc, const MDB_val *k)
 	return (const uint8_t *)k->mv_data + rc->mpfx + 8;
 }
 
-/* Steps through the items of one exact ts of the scope. */
+/*
+ * Steps through the items of the scope whose ts >> shift is p, in order:
+ * one exact ts (shift 0, under a dense node), or the bucket of a sparse
+ * level-RAGG_LMIN node (shift BUCKET_SHIFT).
+ */
 static int
-ts_first(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
+span_first(struct weft_store_recon *rc, uint64_t p, int shift, MDB_val *k)
 {
 	MDB_val	v;
 	uint8_t	key[SCOPE_MAX + 8];
 	int	rcode, err;
 
 	memcpy(key, rc->sk, rc->mpfx);
-	be64enc(key + rc->mpfx, ts);
+	be64enc(key + rc->mpfx, p << shift);
 	k->mv_size = rc->mpfx + 8;
 	k->mv_data = key;
 	rcode = mdb_cursor_get(rc->mem, k, &v, MDB_SET_RANGE);
@@ -777,11 +1178,11 @@ ts_first(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
 	err = mem_check(rc, k);
 	if (err)
 		return err;
-	return mem_ts(rc, k) == ts ? 0 : WEFT_ENOTFOUND;
+	return mem_ts(rc, k) >> shift == p ? 0 : WEFT_ENOTFOUND;
 }
 
 static int
-ts_next(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
+span_next(struct weft_store_recon *rc, uint64_t p, int shift, MDB_val *k)
 {
 	MDB_val	v;
 	int	rcode, err;
@@ -792,24 +1193,29 @@ ts_next(struct weft_store_recon *rc, uint64_t ts, MDB_val *k)
 	err = mem_check(rc, k);
 	if (err)
 		return err;
-	return mem_ts(rc, k) == ts ? 0 : WEFT_ENOTFOUND;
+	return mem_ts(rc, k) >> shift == p ? 0 : WEFT_ENOTFOUND;
 }
 
+/*
+ * The levels a query descends: down to 0 under a dense level-RAGG_LMIN
+ * node, then through the items of one exact ts; under a sparse one,
+ * through the items of its bucket.
+ */
 static int
 agg_below(struct weft_store_recon *rc, const struct weft_recon_item *it,
     struct acc *a)
 {
-	struct below	b = { a, 0, 0 };
+	struct below	b = { a, 0, 0, 0 };
 	uint64_t	parent = 0;
 	MDB_val		k;
-	int		err;
+	int		err, l, shift = 0;
 
 	memset(a, 0, sizeof(*a));
 	if (it->ts == WEFT_RECON_TS_INF) {
 		b.target = 16;	/* past every top-level node */
 		return ragg_children(rc, RAGG_LEVELS - 1, 0, below_child, &b);
 	}
-	for (int l = RAGG_LEVELS - 1; l >= 0; l--) {
+	for (l = RAGG_LEVELS - 1; l >= 0; l--) {
 		b.target = it->ts >> (4 * l);
 		b.found = 0;
 		err = ragg_children(rc, l, parent, below_child, &b);
@@ -818,15 +1224,20 @@ agg_below(struct weft_store_recon *rc, const struct weft_recon_item *it,
 		if (!b.found)
 			return 0;	/* nothing inside: all counted */
 		parent = b.target;
+		if (l == RAGG_LMIN && b.n <= RAGG_DENSE) {
+			shift = BUCKET_SHIFT;
+			break;
+		}
 	}
-	/* Items of exactly this ts with a smaller id. */
-	err = ts_first(rc, it->ts, &k);
+	/* The items of that span that come before (ts, id). */
+	err = span_first(rc, parent, shift, &k);
 	while (err == 0) {
-		if (memcmp(mem_id(rc, &k), it->id, ID) >= 0)
+		if (mem_ts(rc, &k) > it->ts || (mem_ts(rc, &k) == it->ts &&
+		    memcmp(mem_id(rc, &k), it->id, ID) >= 0))
 			return 0;
 		a->n++;
 		weft_recon_sum_add(a->sum, mem_id(rc, &k));
-		err = ts_next(rc, it->ts, &k);
+		err = span_next(rc, parent, shift, &k);
 	}
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
@@ -836,6 +1247,7 @@ struct pick {
 	struct acc	*a;
 	uint64_t	 rank;
 	uint64_t	 chosen;
+	uint64_t	 n;		/* the count of the node chosen */
 	int		 found;
 };
 
@@ -847,6 +1259,7 @@ pick_child(void *arg, uint64_t prefix, const uint8_t *val)
 
 	if (p->a->n + n > p->rank) {
 		p->chosen = prefix;
+		p->n = n;
 		p->found = 1;
 		return 1;
 	}
@@ -858,10 +1271,10 @@ static int
 agg_select(struct weft_store_recon *rc, uint64_t rank,
     struct weft_recon_item *it, struct acc *a)
 {
-	struct pick	p = { a, rank, 0, 0 };
+	struct pick	p = { a, rank, 0, 0, 0 };
 	uint64_t	parent = 0;
 	MDB_val		k;
-	int		err;
+	int		err, shift = 0;
 
 	memset(a, 0, sizeof(*a));
 	for (int l = RAGG_LEVELS - 1; l >= 0; l--) {
@@ -873,19 +1286,23 @@ agg_select(struct weft_store_recon *rc, uint64_t rank,
 			return l == RAGG_LEVELS - 1 ? WEFT_EUSAGE :
 			    WEFT_ECORRUPT;
 		parent = p.chosen;
+		if (l == RAGG_LMIN && p.n <= RAGG_DENSE) {
+			shift = BUCKET_SHIFT;
+			break;
+		}
 	}
-	err = ts_first(rc, parent, &k);
+	err = span_first(rc, parent, shift, &k);
 	while (err == 0) {
 		if (a->n == rank) {
-			it->ts = parent;
+			it->ts = mem_ts(rc, &k);
 			memcpy(it->id, mem_id(rc, &k), ID);
 			return 0;
 		}
 		a->n++;
 		weft_recon_sum_add(a->sum, mem_id(rc, &k));
-		err = ts_next(rc, parent, &k);
+		err = span_next(rc, parent, shift, &k);
 	}
-	/* The aggregates promised more items of this ts than there are. */
+	/* The aggregates promised more items in this span than there are. */
 	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 }
 

@@ -52,6 +52,7 @@ struct fx {
 	size_t			 n;
 	int			 genesis[MAXREC], ngen;
 	int			 libs[NLIB];
+	int			 how;	/* put(): 0 either way, 1 batch, 2 single */
 };
 
 static uint64_t
@@ -66,13 +67,15 @@ pick_ts(void)
 
 /*
  * Signs and stores r by author a (and releases it); the model gets it as
- * m. -1 if the store already had it.
+ * m. -1 if the store already had it. Half the records go in through the
+ * batch path (a batch of one), whose aggregates are deferred to a flush.
  */
 static int
 put(struct fx *f, struct weft_record *r, int a, struct mrec *m)
 {
-	struct weft_buf	body, env;
-	int		err;
+	struct weft_buf		body, env;
+	struct weft_slice	sl;
+	int			err, res;
 
 	memcpy(r->author, f->pk[a], WEFT_PK_BYTES);
 	weft_buf_init(&body, WEFT_RECORD_MAX);
@@ -83,7 +86,15 @@ put(struct fx *f, struct weft_record *r, int a, struct mrec *m)
 	m->type = (int)r->type;
 	m->author = a;
 	m->ts = r->ts;
-	err = weft_store_record_put(f->s, env.data, env.len, m->id);
+	if (f->how == 2 || (f->how == 0 && randombytes_uniform(2) == 0)) {
+		err = weft_store_record_put(f->s, env.data, env.len, m->id);
+	} else {
+		sl.data = env.data;
+		sl.len = env.len;
+		err = weft_store_records_put(f->s, &sl, 1, &res, &m->id);
+		if (err == 0)
+			err = res;
+	}
 	weft_buf_release(&body);
 	weft_buf_release(&env);
 	weft_record_release(r);
@@ -682,6 +693,270 @@ test_upgrade(void **state)
 	random_ops(f, 60, 60);
 }
 
+/*
+ * Format 4 stored aggregate levels 0-2 under every level-3 node; format 5
+ * only under those of more than 16 records. Adds them back under the
+ * others, the way format 4 wrote them (one node per ts >> 4L, count and
+ * id sum), in every scope: opening deletes them, and everything still
+ * reads.
+ */
+static void
+add_low_levels(MDB_txn *txn, MDB_dbi agg, const uint8_t *sk, size_t sklen,
+    uint64_t ts, const uint8_t *id)
+{
+	uint8_t	key[33 + 9], val[40];
+	MDB_val	k, v;
+	int	rc;
+
+	/* Only under a sparse level-3 node: a dense one has them. */
+	memcpy(key, sk, sklen);
+	key[sklen] = 3;
+	for (int j = 0; j < 8; j++)
+		key[sklen + 1 + j] = (uint8_t)((ts >> 12) >> (56 - 8 * j));
+	k.mv_size = sklen + 9;
+	k.mv_data = key;
+	assert_int_equal(mdb_get(txn, agg, &k, &v), 0);
+	assert_int_equal(v.mv_size, sizeof(val));
+	memcpy(val, v.mv_data, sizeof(val));
+	for (int j = 0; j < 7; j++)
+		assert_int_equal(val[j], 0);
+	if (val[7] > 16)
+		return;
+	for (int l = 0; l < 3; l++) {
+		memcpy(key, sk, sklen);
+		key[sklen] = (uint8_t)l;
+		for (int j = 0; j < 8; j++)
+			key[sklen + 1 + j] = (uint8_t)((ts >> (4 * l)) >>
+			    (56 - 8 * j));
+		k.mv_size = sklen + 9;
+		k.mv_data = key;
+		rc = mdb_get(txn, agg, &k, &v);
+		if (rc == MDB_NOTFOUND) {
+			memset(val, 0, sizeof(val));
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(v.mv_size, sizeof(val));
+			memcpy(val, v.mv_data, sizeof(val));
+		}
+		val[7]++;	/* counts stay below 256 here */
+		weft_recon_sum_add(val + 8, id);
+		v.mv_size = sizeof(val);
+		v.mv_data = val;
+		assert_int_equal(mdb_put(txn, agg, &k, &v, 0), 0);
+	}
+}
+
+static size_t
+count_low_levels(MDB_txn *txn, MDB_dbi agg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+	int		 rc;
+
+	assert_int_equal(mdb_cursor_open(txn, agg, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (((uint8_t *)k.mv_data)[k.mv_size - 9] < 3)
+			n++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	return n;
+}
+
+static void
+test_upgrade4(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 agg, recs, mem;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[33 + 8 + WEFT_ID_BYTES], all = 0;
+	uint64_t	 ts;
+	size_t		 dense;
+	int		 rc;
+
+	random_ops(f, NOPS / 2, NOPS);
+	weft_store_close(f->s);
+	f->s = NULL;
+	raw_open(f->dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
+	assert_int_equal(mdb_dbi_open(txn, "recs", 0, &recs), 0);
+	assert_int_equal(mdb_dbi_open(txn, "recon_mem", 0, &mem), 0);
+	/* pick_ts() makes some dense nodes, and they have lower levels. */
+	dense = count_low_levels(txn, agg);
+	assert_true(dense > 0);
+	/* Scope all from recs (ts || id), the others from recon_mem. */
+	assert_int_equal(mdb_cursor_open(txn, recs, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		assert_int_equal(k.mv_size, 8 + WEFT_ID_BYTES);
+		memcpy(key, k.mv_data, k.mv_size);
+		ts = 0;
+		for (int j = 0; j < 8; j++)
+			ts = ts << 8 | key[j];
+		add_low_levels(txn, agg, &all, 1, ts, key + 8);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_cursor_open(txn, mem, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		assert_int_equal(k.mv_size, sizeof(key));
+		memcpy(key, k.mv_data, k.mv_size);
+		ts = 0;
+		for (int j = 0; j < 8; j++)
+			ts = ts << 8 | key[33 + j];
+		add_low_levels(txn, agg, key, 33, ts, key + 33 + 8);
+		/* The puts may move the cursor's page: find the key again. */
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_SET_KEY), 0);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	assert_true(count_low_levels(txn, agg) > dense + (size_t)f->n / 4);
+	set_version(txn, 4);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	check_all_scopes(f);
+	check_reads(f);
+	weft_store_close(f->s);
+	f->s = NULL;
+	/* Only the dense nodes' lower levels are left. */
+	raw_open(f->dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
+	assert_int_equal(count_low_levels(txn, agg), dense);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	random_ops(f, 60, 60);
+	check_all_scopes(f);
+}
+
+/*
+ * A library's scope turns dense (more than 16 records in one 4.096 s
+ * bucket: the aggregates get levels 0-2 there) when an entry brings in a
+ * design with many revisions in one bucket, and sparse again (those
+ * levels go) when another entry takes it out, through the batch path and
+ * through single puts.
+ */
+static int
+rev_at(struct fx *f, int a, uint64_t ts, int design)
+{
+	struct weft_record	r;
+	struct mrec		m;
+	char			t[32];
+
+	memset(&m, 0, sizeof(m));
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = ts;
+	snprintf(t, sizeof(t), "dense %llu", (unsigned long long)ts);
+	r.title = strdup(t);
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	m.design = design < 0 ? (int)f->n : design;
+	if (design >= 0) {
+		r.has_design = true;
+		memcpy(r.design, f->rec[design].id, WEFT_ID_BYTES);
+		r.prev.ids = malloc(WEFT_ID_BYTES);
+		assert_non_null(r.prev.ids);
+		memcpy(r.prev.ids[0], f->rec[f->n - 1].id, WEFT_ID_BYTES);
+		r.prev.n = 1;
+	}
+	assert_int_equal(put(f, &r, a, &m), 0);
+	return (int)f->n - 1;
+}
+
+static void
+entry_at(struct fx *f, int l, int design, int action, uint64_t ts)
+{
+	struct weft_record	r;
+	struct mrec		m;
+
+	memset(&m, 0, sizeof(m));
+	m.lib = f->libs[l];
+	m.design = design;
+	m.action = action;
+	weft_record_init(&r);
+	r.type = WEFT_REC_ENTRY;
+	r.ts = ts;
+	memcpy(r.lib, f->rec[m.lib].id, WEFT_ID_BYTES);
+	memcpy(r.entry_design, f->rec[design].id, WEFT_ID_BYTES);
+	r.action = (enum weft_entry_action)action;
+	assert_int_equal(put(f, &r, l % NAUTH, &m), 0);
+}
+
+/* Keys of levels 0-2 in lib l's scope (the store closed meanwhile). */
+static size_t
+lib_low_levels(struct fx *f, int l)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 agg;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 sk[33];
+	size_t		 n = 0;
+	int		 rc;
+
+	weft_store_close(f->s);
+	f->s = NULL;
+	sk[0] = WEFT_STORE_SCOPE_LIB;
+	memcpy(sk + 1, f->rec[f->libs[l]].id, WEFT_ID_BYTES);
+	raw_open(f->dir, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
+	assert_int_equal(mdb_cursor_open(txn, agg, &c), 0);
+	k.mv_size = sizeof(sk);
+	k.mv_data = sk;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == sizeof(sk) + 9 &&
+	    memcmp(k.mv_data, sk, sizeof(sk)) == 0) {
+		if (((uint8_t *)k.mv_data)[sizeof(sk)] < 3)
+			n++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	return n;
+}
+
+static void
+test_dense_lib(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 t0;
+	int		 g;
+
+	for (int l = 0; l < 2; l++) {
+		f->how = 1 + l;
+		/* Far from pick_ts(): the bucket holds only these. */
+		t0 = UINT64_C(1800000000000) + (uint64_t)l * 100000;
+		g = rev_at(f, l, t0, -1);
+		for (int i = 1; i <= 24; i++)
+			(void)rev_at(f, l, t0 + (uint64_t)i * 10, g);
+		assert_int_equal(lib_low_levels(f, l), 0);
+		entry_at(f, l, g, WEFT_ENTRY_ADD, t0 + 1000);
+		check_all_scopes(f);
+		assert_true(lib_low_levels(f, l) > 0);
+		entry_at(f, l, g, WEFT_ENTRY_REMOVE, t0 + 2000);
+		check_all_scopes(f);
+		assert_int_equal(lib_low_levels(f, l), 0);
+	}
+	f->how = 0;
+	random_ops(f, 60, 60);
+}
+
 int
 main(void)
 {
@@ -690,6 +965,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade3, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade4, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dense_lib, setup,
 		    teardown),
 	};
 
