@@ -9,7 +9,8 @@
 # Target (issue 4): weft >= 2.5x rsync/ssh and >= 3x Syncthing.
 # weft and rsync run ROUNDS times (default 4), in alternating order; the
 # result is the medians. bench-floor adds what box-stream and the chunk checks
-# alone cost for these bytes: no weft could be faster than that.
+# alone cost for these bytes, then with the bytes written into a file:
+# no weft could be faster than that.
 #
 # usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
 # the temporary directory for inspection, ROUNDS=N)
@@ -258,12 +259,14 @@ diff -r "$T/src" "$T/stsync" -x .stfolder >/dev/null || die "syncthing copy diff
 # What the protocol's crypto alone costs for these bytes (box-stream
 # seal + open, BLAKE2b chunk check), on 2 cores with nothing else done.
 floor=""
+wfloor=""
 if [ -x "$build/bench/bench-floor" ]; then
-	floor=$("$build/bench/bench-floor" --mib "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" |
-	    sed -n 's/.*at best \([0-9.]*\) s.*/\1/p')
+	fl=$(TMPDIR="$T" "$build/bench/bench-floor" --mib "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')")
+	floor=$(echo "$fl" | sed -n 's/^floor for.*at best \([0-9.]*\) s.*/\1/p')
+	wfloor=$(echo "$fl" | sed -n 's/^writing into a file.*at best \([0-9.]*\) s.*/\1/p')
 fi
 
-awk -v b="$bytes" -v n="$designs" -v fl="$floor" -v tp0="$tp0" -v tp1="$tp1" \
+awk -v b="$bytes" -v n="$designs" -v fl="$floor" -v wfl="$wfloor" -v tp0="$tp0" -v tp1="$tp1" \
     -v t4="$t4" -v t5="$t5" -v res="$res" '
 function median(a, k,    i, j, t) {	# sorts a[1..k] in place
 	for (i = 2; i <= k; i++)
@@ -290,4 +293,6 @@ BEGIN {
 	printf "Syncthing:         %7.2f s %8.1f MB/s  (weft %.2fx, one run; target 3x)\n", st, b / st / 1e6, st / w
 	if (fl != "")
 		printf "crypto floor:      %7.2f s %8.1f MB/s  (%.2fx rsync: the most any weft could reach here)\n", fl, b / fl / 1e6, rs / fl
+	if (wfl != "")
+		printf "  + writing a file: %6.2f s %8.1f MB/s  (%.2fx rsync)\n", wfl, b / wfl / 1e6, rs / wfl
 }'
