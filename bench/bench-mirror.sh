@@ -89,6 +89,7 @@ start() {	# NAME
 	wait_until 20 "$weft" --home "$T/$1" status || die "weftd $1 did not start"
 }
 start a
+apid=${PIDS##* }
 echo "publishing on A"
 # Four CLIs at a time: weftd hashes and stores them on its thread pool.
 tp0=$(now)
@@ -146,16 +147,24 @@ PY
 # ratio compares runs seconds apart on a shared, noisy machine (rsync
 # alone varied 0.9-3 s between runs). Each copy starts with nothing dirty
 # in the page cache.
-run_weft() {	# ROUND: sets t0, tr, t1
+cpu_of() {	# PID: its CPU seconds so far (user + system)
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+	    "/proc/$1/stat"
+}
+run_weft() {	# ROUND: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
 	start "b$1"
 	bpid=${PIDS##* }
 	"$weft" --home "$T/b$1" -q mirror --all || die "mirror --all"
 	sync
+	ca=$(cpu_of "$apid")
+	cb=$(cpu_of "$bpid")
 	t0=$(now)
 	"$weft" --home "$T/b$1" -q connect "$addr" >/dev/null || die "connect"
 	tw=$(b_wait "$T/b$1") || die "B did not complete the mirror"
 	tr=${tw% *}
 	t1=${tw#* }
+	cpua=$(awk -v x="$(cpu_of "$apid")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
+	cpub=$(awk -v x="$(cpu_of "$bpid")" -v y="$cb" 'BEGIN { printf "%.2f", x - y }')
 	kill "$bpid" 2>/dev/null || true
 }
 run_rsync() {	# ROUND: sets t2, t3
@@ -180,9 +189,9 @@ for r in $(seq 1 "$rounds"); do
 		run_weft "$r"
 	fi
 	res="$res $t0 $tr $t1 $t2 $t3"
-	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN {
+	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" 'BEGIN {
 		w = b / (t1 - t0) / 1e6; s = b / (t3 - t2) / 1e6
-		printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s), rsync/ssh %.2f s %.1f MB/s: %.2fx\n", r, t1 - t0, w, tr - t0, t3 - t2, s, w / s
+		printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s), rsync/ssh %.2f s %.1f MB/s: %.2fx\n", r, t1 - t0, w, tr - t0, ca, cb, t3 - t2, s, w / s
 	}'
 done
 
