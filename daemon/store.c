@@ -203,11 +203,13 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 				return err;
 			continue;
 		}
+		memset(s->wcur, 0, sizeof(s->wcur));
 		err = fn(s, txn, arg);
 		if (err)
 			mdb_txn_abort(txn);
-		else	/* the commit frees txn */
+		else	/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
+		memset(s->wcur, 0, sizeof(s->wcur));
 		lock_release(s);
 		if (err != WEFT_ESTOREFULL)
 			return err;
@@ -876,7 +878,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
 		return err;
-	err = db_put(txn, s->dbi[DB_RECORDS], key, 8 + ID, pc->env, pc->len);
+	err = store_put(s, txn, DB_RECORDS, key, 8 + ID, pc->env, pc->len);
 	if (err)
 		return err;
 	memset(info, 0, sizeof(info));
@@ -886,7 +888,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	if (r->type == WEFT_REC_REV)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
-	err = db_put(txn, s->dbi[DB_INFO], pc->id, ID, info, sizeof(info));
+	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
 		return err;
 	err = weft__store_ragg_add(s, txn, r->ts, pc->id);

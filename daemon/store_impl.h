@@ -83,6 +83,12 @@ struct weft_store {
 	 * does not fault in fresh zeroed pages: empty, as end() leaves it.
 	 */
 	struct weft__ragg_batch	*ragg_spare;
+	/*
+	 * The running write transaction's cursors for store_put(), opened
+	 * on first use; LMDB frees them when the transaction ends, and
+	 * weft__store_write() forgets them then. Only the writer uses them.
+	 */
+	MDB_cursor		*wcur[DB_COUNT];
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
 };
@@ -282,6 +288,29 @@ db_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
 	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
 
 	return weft__store_xlat(mdb_put(txn, dbi, &key, &val, 0));
+}
+
+/*
+ * db_put() through the write transaction's cursor on database i, which
+ * stays on the leaf of its last put: a key that lands on that leaf (an
+ * append, as ingest mostly does for keys led by a ts) costs no descent
+ * from the root. Only inside weft__store_write().
+ */
+static inline int
+store_put(struct weft_store *s, MDB_txn *txn, int i, const void *k,
+    size_t klen, const void *v, size_t vlen)
+{
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
+	int	rc;
+
+	if (s->wcur[i] == NULL) {
+		rc = mdb_cursor_open(txn, s->dbi[i], &s->wcur[i]);
+		if (rc) {
+			s->wcur[i] = NULL;
+			return weft__store_xlat(rc);
+		}
+	}
+	return weft__store_xlat(mdb_cursor_put(s->wcur[i], &key, &val, 0));
 }
 
 /*

@@ -453,7 +453,7 @@ words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		if (cur->n == 0 && had)
 			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
 		else if (cur->n > 0)
-			err = db_put(txn, s->dbi[DB_DWORDS], dk, DKEY, packed,
+			err = store_put(s, txn, DB_DWORDS, dk, DKEY, packed,
 			    plen);
 	}
 	free(old);
@@ -565,7 +565,7 @@ tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		}
 		if (keep)
 			continue;
-		err = db_put(txn, s->dbi[DB_TAG_DESIGN], key,
+		err = store_put(s, txn, DB_TAG_DESIGN, key,
 		    tag_key(key, hr->tags[i], n, created, design), "", 0);
 		if (err)
 			return err;
@@ -609,7 +609,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		memcpy(key2, author, WEFT_PK_BYTES);
 		be64enc(key2 + WEFT_PK_BYTES, created);
 		memcpy(key2 + WEFT_PK_BYTES + 8, design, ID);
-		err = db_put(txn, s->dbi[DB_AUTHOR_DESIGN], key2,
+		err = store_put(s, txn, DB_AUTHOR_DESIGN, key2,
 		    sizeof(key2), "", 0);
 		if (err)
 			goto out;
@@ -667,7 +667,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	err = summary_encode(&sum, design, head, author, hr, created, revs,
 	    heads);
 	if (err == 0)
-		err = db_put(txn, s->dbi[DB_DESIGNS], dk, DKEY, sum.data,
+		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
 		    sum.len);
 out:
 	weft_buf_release(&sum);
@@ -702,14 +702,14 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	memcpy(key, dk, DKEY);
 	be64enc(key + DKEY, r->ts);
 	memcpy(key + DKEY + 8, id, ID);
-	err = db_put(txn, s->dbi[DB_BY_DESIGN], key, sizeof(key), "", 0);
+	err = store_put(s, txn, DB_BY_DESIGN, key, sizeof(key), "", 0);
 	if (err)
 		return err;
 
 	for (uint32_t i = 0; i < r->prev.n; i++) {
 		memcpy(key, r->prev.ids[i], ID);
 		memcpy(key + ID, id, ID);
-		err = db_put(txn, s->dbi[DB_SUCC], key, 2 * ID, "", 0);
+		err = store_put(s, txn, DB_SUCC, key, 2 * ID, "", 0);
 		if (err)
 			return err;
 		err = weft__store_info_get(s, txn, r->prev.ids[i], &pi);
@@ -746,7 +746,7 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		memcpy(key, dk, DKEY);
 		be64enc(key + DKEY, r->ts);
 		memcpy(key + DKEY + 8, id, ID);
-		err = db_put(txn, s->dbi[DB_HEADS], key, sizeof(key), "", 0);
+		err = store_put(s, txn, DB_HEADS, key, sizeof(key), "", 0);
 		if (err)
 			return err;
 	}

@@ -681,7 +681,7 @@ scope_update(struct weft_store *s, MDB_txn *txn, int kind,
 		return err;
 	if (sign == 2) {
 		/* A record being stored: not in any scope yet. */
-		err = db_put(txn, s->dbi[DB_RMEM], mk, sizeof(mk), "", 0);
+		err = store_put(s, txn, DB_RMEM, mk, sizeof(mk), "", 0);
 		if (err)
 			return err;
 		return ragg_update(s, txn, sk, sklen, ts, item, 1);
@@ -692,7 +692,7 @@ scope_update(struct weft_store *s, MDB_txn *txn, int kind,
 	if ((err == 0) == (sign > 0))
 		return 0;
 	if (sign > 0)
-		err = db_put(txn, s->dbi[DB_RMEM], mk, sizeof(mk), "", 0);
+		err = store_put(s, txn, DB_RMEM, mk, sizeof(mk), "", 0);
 	else
 		err = db_del(txn, s->dbi[DB_RMEM], mk, sizeof(mk));
 	if (err)

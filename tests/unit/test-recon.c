@@ -361,6 +361,38 @@ test_fingerprint(void **state)
 	weft_recon_sum_add(sum, b);
 	weft_recon_sum_sub(sum, b);
 	assert_memory_equal(sum, a, IDB);
+	/* Against byte-wise arithmetic, with carries across the limbs. */
+	for (int n = 0; n < 2000; n++) {
+		uint8_t	r[IDB];
+		int	c = 0;
+
+		randombytes_buf(a, sizeof(a));
+		randombytes_buf(b, sizeof(b));
+		for (int i = 0; i < IDB; i++) {
+			/* Runs of 0xff and 0x00 make carries ripple. */
+			if (randombytes_uniform(3) == 0)
+				a[i] = n % 2 ? 0xff : 0;
+			if (randombytes_uniform(3) == 0)
+				b[i] = n % 3 ? 0xff : 0;
+		}
+		for (int i = 0; i < IDB; i++) {
+			c += a[i] + b[i];
+			r[i] = (uint8_t)c;
+			c >>= 8;
+		}
+		memcpy(sum, a, IDB);
+		weft_recon_sum_add(sum, b);
+		assert_memory_equal(sum, r, IDB);
+		c = 0;
+		for (int i = 0; i < IDB; i++) {
+			c = a[i] - b[i] - c;
+			r[i] = (uint8_t)c;
+			c = c < 0;
+		}
+		memcpy(sum, a, IDB);
+		weft_recon_sum_sub(sum, b);
+		assert_memory_equal(sum, r, IDB);
+	}
 }
 
 /*
