@@ -16,7 +16,6 @@
  *   bench-floor [--mib N]	(default 200; the file goes in $TMPDIR or
  *				 /var/tmp, and is removed)
  */
-#include <sys/resource.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,28 +29,12 @@
 #include "weft/boxstream.h"
 #include "weft/buf.h"
 #include "weft/chunk.h"
+#include "bench.h"
 
 #define TOTAL	((size_t)256 << 20)	/* bytes per measurement */
 #define CHUNK	((size_t)64 << 10)	/* FastCDC's average chunk */
 
-static double
-now(void)
-{
-	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_now(void)
-{
-	struct rusage	ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 /*
  * CPU seconds to write TOTAL bytes into a new file and sync it, from a

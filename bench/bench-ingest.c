@@ -22,7 +22,6 @@
  *	store holds N designs (geneses only) by the home's author, for
  *	benchmarking ls.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -45,6 +44,7 @@
 #include "keyfile.h"
 #include "store.h"
 #include "sync.h"
+#include "bench.h"
 
 #define TS0		UINT64_C(1700000000000)
 #define NAUTHORS	16
@@ -71,25 +71,7 @@ static const char *const words[] = {
 };
 #define NWORDS	(sizeof(words) / sizeof(words[0]))
 
-static double
-now(void)
-{
-	struct timespec	ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of the whole process (every thread), user and system. */
-static double
-cpu_now(void)
-{
-	struct rusage	ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void
 die(const char *what, int err)

@@ -33,6 +33,7 @@
 #include "weft/recon.h"
 
 #include "store.h"
+#include "bench.h"
 
 #define BATCH	1000
 
@@ -40,14 +41,6 @@ struct count {
 	size_t	have, need;
 };
 
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 count_cb(void *arg, enum weft_recon_diff kind, const uint8_t *id)
