@@ -934,16 +934,27 @@ out:
 
 /*
  * A store written before the reconciliation aggregates existed has
- * records but no aggregates: build them once, from the records' keys.
+ * records but no aggregates: build them once, from the records' keys, in
+ * one pass. The keys come in (ts, id) order, so each node's records are
+ * consecutive: one accumulator per level, written out when its prefix
+ * ends. A level-RAGG_LMIN node written dense gets its lower levels from
+ * its records (all stored already), as ingest would have left it.
  */
 int
 weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 {
+	struct {
+		uint64_t	prefix;
+		int64_t		n;
+		uint8_t		sum[ID];
+	}		 cur[RAGG_LEVELS];
 	MDB_stat	 st;
-	MDB_cursor	*c;
+	MDB_cursor	*c, *agg;
 	MDB_val		 k, v;
-	uint8_t		 key[8 + ID];
-	int		 rc, err;
+	uint8_t		 sk[1] = { WEFT_STORE_SCOPE_ALL }, nk[RAGG_KEY_MAX];
+	uint64_t	 ts = 0;
+	size_t		 klen;
+	int		 rc, err = 0, more;
 
 	rc = mdb_stat(txn, s->dbi[DB_RAGG], &st);
 	if (rc)
@@ -953,23 +964,54 @@ weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 	rc = mdb_cursor_open(txn, s->dbi[DB_RECORDS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &agg);
+	if (rc) {
+		mdb_cursor_close(c);
+		return weft__store_xlat(rc);
+	}
+	memset(cur, 0, sizeof(cur));
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (k.mv_size != sizeof(key)) {
-			mdb_cursor_close(c);
-			return WEFT_ECORRUPT;
+	for (;;) {
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			err = weft__store_xlat(rc);
+			break;
 		}
-		/* Copy: the puts below may move the page the key is on. */
-		memcpy(key, k.mv_data, sizeof(key));
-		err = weft__store_ragg_add(s, txn, be64dec(key), key + 8);
-		if (err) {
-			mdb_cursor_close(c);
-			return err;
+		more = rc == 0;
+		if (more && k.mv_size != 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
 		}
+		if (more)
+			ts = be64dec(k.mv_data);
+		for (int l = RAGG_LMIN; l < RAGG_LEVELS && err == 0; l++) {
+			if (cur[l].n > 0 && (!more ||
+			    ts >> (4 * l) != cur[l].prefix)) {
+				klen = ragg_key(nk, sk, sizeof(sk), l,
+				    cur[l].prefix);
+				err = ragg_apply(agg, nk, klen, cur[l].n,
+				    cur[l].sum, NULL, NULL);
+				if (err == 0 && l == RAGG_LMIN &&
+				    cur[l].n > RAGG_DENSE)
+					err = ragg_low_build(s, txn, agg, sk,
+					    sizeof(sk), cur[l].prefix,
+					    (uint64_t)cur[l].n);
+				cur[l].n = 0;
+				memset(cur[l].sum, 0, ID);
+			}
+			if (more) {
+				cur[l].prefix = ts >> (4 * l);
+				cur[l].n++;
+				weft_recon_sum_add(cur[l].sum,
+				    (const uint8_t *)k.mv_data + 8);
+			}
+		}
+		if (err || !more)
+			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
+	mdb_cursor_close(agg);
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	return err;
 }
 
 /*

@@ -211,6 +211,8 @@ holds(const struct fx *f, int lib, int design)
 static int
 in_scope(const struct fx *f, int kind, int who, const struct mrec *m)
 {
+	if (kind == WEFT_STORE_SCOPE_ALL)
+		return 1;
 	if (kind == WEFT_STORE_SCOPE_AUTHOR)
 		return m->author == who;
 	switch (m->type) {
@@ -259,7 +261,8 @@ check_scope(struct fx *f, int kind, int who)
 		items[k].ts = f->rec[i].ts;
 		memcpy(items[k++].id, f->rec[i].id, WEFT_ID_BYTES);
 	}
-	sid = kind == WEFT_STORE_SCOPE_AUTHOR ? f->pk[who] : f->rec[who].id;
+	sid = kind == WEFT_STORE_SCOPE_ALL ? NULL :
+	    kind == WEFT_STORE_SCOPE_AUTHOR ? f->pk[who] : f->rec[who].id;
 	assert_int_equal(weft_recon_vec_init(&v, items, k), 0);
 	assert_int_equal(weft_store_recon_begin_scope(f->s, kind, sid, &rc),
 	    0);
@@ -308,6 +311,7 @@ check_all_scopes(struct fx *f)
 	uint8_t			 nobody[WEFT_ID_BYTES];
 	uint64_t		 n;
 
+	check_scope(f, WEFT_STORE_SCOPE_ALL, 0);
 	for (int a = 0; a < NAUTH; a++)
 		check_scope(f, WEFT_STORE_SCOPE_AUTHOR, a);
 	for (int l = 0; l < NLIB; l++)
@@ -858,7 +862,7 @@ rev_at(struct fx *f, int a, uint64_t ts, int design)
 	weft_record_init(&r);
 	r.type = WEFT_REC_REV;
 	r.ts = ts;
-	snprintf(t, sizeof(t), "dense %llu", (unsigned long long)ts);
+	snprintf(t, sizeof(t), "thing %llu", (unsigned long long)ts);
 	r.title = strdup(t);
 	r.description = strdup("");
 	r.license = strdup("MIT");
@@ -873,6 +877,8 @@ rev_at(struct fx *f, int a, uint64_t ts, int design)
 		r.prev.n = 1;
 	}
 	assert_int_equal(put(f, &r, a, &m), 0);
+	if (design < 0)
+		f->genesis[f->ngen++] = (int)f->n - 1;
 	return (int)f->n - 1;
 }
 
@@ -957,6 +963,46 @@ test_dense_lib(void **state)
 	random_ops(f, 60, 60);
 }
 
+/*
+ * A store from before the aggregates (no recon_agg keys at all, format
+ * 2 otherwise) gets them built from its records at open, dense buckets
+ * (24 revisions in one 4.096 s) with their lower levels included.
+ */
+static void
+test_backfill(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	uint64_t	 t0 = UINT64_C(1800000000000);
+	int		 g;
+
+	random_ops(f, NOPS / 4, NOPS);
+	g = rev_at(f, 0, t0, -1);
+	for (int i = 1; i <= 24; i++)
+		(void)rev_at(f, 0, t0 + (uint64_t)i * 10, g);
+	weft_store_close(f->s);
+	f->s = NULL;
+	raw_open(f->dir, &env, &txn);
+	to_format3(txn);
+	static const char *const gone[] = { "recon_agg", "recon_mem",
+	    "design_lib" };
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		assert_int_equal(mdb_dbi_open(txn, gone[i], 0, &dbi), 0);
+		assert_int_equal(mdb_drop(txn, dbi, 0), 0);
+	}
+	set_version(txn, 2);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	check_all_scopes(f);
+	check_reads(f);
+	random_ops(f, 60, 60);
+	check_all_scopes(f);
+}
+
 int
 main(void)
 {
@@ -969,6 +1015,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade4, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dense_lib, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backfill, setup,
 		    teardown),
 	};
 
