@@ -91,7 +91,8 @@ main(int argc, char **argv)
 	uint8_t			 key[WEFT_BOXS_KEY_BYTES];
 	uint8_t			 nonce[WEFT_BOXS_NONCE_BYTES], id[32];
 	uint8_t			*chunk;
-	double			 mib = 200, t0, tseal = 0, topen = 0, thash, twrite;
+	double			 mib = 200, t0, tseal = 0, topen = 0;
+	double			 thash, twrite;
 	size_t			 used, n;
 
 	if (argc == 3 && strcmp(argv[1], "--mib") == 0)

@@ -446,7 +446,8 @@ floor_rate(struct gen *g, const char *dir, size_t batch)
 	MDB_dbi			 recs, info;
 	MDB_val			 k, v;
 	pthread_t		 t;
-	uint8_t			 key[8 + WEFT_ID_BYTES], val[8 + WEFT_PK_BYTES];
+	uint8_t			 key[8 + WEFT_ID_BYTES];
+	uint8_t			 val[8 + WEFT_PK_BYTES];
 	double			 t0, t1;
 	int			 rc;
 

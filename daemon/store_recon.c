@@ -93,7 +93,7 @@ struct ragg_slot {
 struct ragg_low {
 	uint64_t	ts;
 	uint8_t		id[ID];
-	uint32_t	top;		/* slot of its level-RAGG_LMIN node */
+	uint32_t	top;		/* slot of its level-3 node */
 	int32_t		sign;
 };
 
@@ -951,7 +951,8 @@ weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 	MDB_stat	 st;
 	MDB_cursor	*c, *agg;
 	MDB_val		 k, v;
-	uint8_t		 sk[1] = { WEFT_STORE_SCOPE_ALL }, nk[RAGG_KEY_MAX];
+	uint8_t		 sk[1] = { WEFT_STORE_SCOPE_ALL };
+	uint8_t		 nk[RAGG_KEY_MAX];
 	uint64_t	 ts = 0;
 	size_t		 klen;
 	int		 rc, err = 0, more;
@@ -1024,7 +1025,8 @@ weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn)
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v, tv;
-	uint8_t		 key[RAGG_KEY_MAX], top[RAGG_KEY_MAX], last[RAGG_KEY_MAX];
+	uint8_t		 key[RAGG_KEY_MAX], top[RAGG_KEY_MAX];
+	uint8_t		 last[RAGG_KEY_MAX];
 	size_t		 klen, sklen, lastlen = 0;
 	uint64_t	 n = 0;
 	int		 rc, err = 0, l;

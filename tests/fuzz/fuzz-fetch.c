@@ -194,7 +194,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static void
 seed_msg(struct weft_buf *seed, uint8_t ctl, const struct weft_buf *m)
 {
-	uint8_t	hdr[3] = { ctl, (uint8_t)m->len, (uint8_t)(m->len >> 8) };
+	uint8_t	hdr[3];
+
+	hdr[0] = ctl;
+	hdr[1] = (uint8_t)m->len;
+	hdr[2] = (uint8_t)(m->len >> 8);
 
 	if (m->len > 0xffff || weft_buf_add(seed, hdr, 3) != 0 ||
 	    weft_buf_add(seed, m->data, m->len) != 0)

@@ -52,7 +52,7 @@ struct fx {
 	size_t			 n;
 	int			 genesis[MAXREC], ngen;
 	int			 libs[NLIB];
-	int			 how;	/* put(): 0 either way, 1 batch, 2 single */
+	int			 how;	/* put(): 0 any, 1 batch, 2 one */
 };
 
 static uint64_t
