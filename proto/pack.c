@@ -240,6 +240,8 @@ keycmp(const void *a, const void *b)
 }
 
 /* Every map must have distinct string keys. */
+#define KEYS_SMALL	32
+
 static int
 check_keys(const msgpack_object *o, int depth)
 {
@@ -269,6 +271,25 @@ check_keys(const msgpack_object *o, int depth)
 	}
 	if (n < 2)
 		return 0;
+	/*
+	 * Sort the keys and look for equal neighbours. Maps are mostly
+	 * small (a record has a dozen keys): those are sorted by insertion
+	 * in place, with no allocation, as every record decode does this.
+	 */
+	if (n <= KEYS_SMALL) {
+		const msgpack_object_str	*small[KEYS_SMALL], *k;
+		uint32_t			 j;
+
+		for (uint32_t i = 0; i < n; i++) {
+			k = &o->via.map.ptr[i].key.via.str;
+			for (j = i; j > 0 && keycmp(&small[j - 1], &k) > 0; j--)
+				small[j] = small[j - 1];
+			if (j > 0 && keycmp(&small[j - 1], &k) == 0)
+				return WEFT_EPROTO;
+			small[j] = k;
+		}
+		return 0;
+	}
 	keys = malloc(n * sizeof(*keys));
 	if (keys == NULL)
 		return -ENOMEM;

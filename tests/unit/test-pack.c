@@ -371,6 +371,32 @@ test_rejected_types(void **state)
 	assert_int_equal(DECODE("\xd3\x80\x00\x00\x00\x00\x00\x00\x00"), 0);
 }
 
+/*
+ * Decodes a map of n nil values under the keys "a<perm[i]>", the first
+ * key replaced by the one of perm[dup] (dup 0: none replaced).
+ */
+static int
+map_of_keys(const int *perm, int n, int dup)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+	char			k[8];
+	int			err;
+
+	weft_buf_init(&b, 1 << 12);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, (uint32_t)n);
+	for (int i = 0; i < n; i++) {
+		snprintf(k, sizeof(k), "a%d", perm[i == 0 ? dup : i]);
+		weft_pack_str(&pk, k);
+		weft_pack_nil(&pk);
+	}
+	assert_int_equal(weft_pack_error(&pk), 0);
+	err = decode_copy(b.data, b.len);
+	weft_buf_release(&b);
+	return err;
+}
+
 static void
 test_map_keys(void **state)
 {
@@ -415,6 +441,22 @@ test_map_keys(void **state)
 		b.data[b.len - 2] = '9';
 		assert_int_equal(decode_copy(b.data, b.len), WEFT_EPROTO);
 		weft_buf_release(&b);
+	}
+	/*
+	 * Around the size at which the check stops sorting in place: the
+	 * keys "a0".."a<n-1>" in a mixed order decode; with the first key
+	 * made a copy of another, they do not.
+	 */
+	for (int n = 2; n <= 40; n++) {
+		int	perm[40], m = 0;
+
+		for (int i = 1; i < n; i += 2)
+			perm[m++] = i;
+		for (int i = (n - 1) / 2 * 2; i >= 0; i -= 2)
+			perm[m++] = i;
+		for (int dup = 0; dup < n; dup += 3)
+			assert_int_equal(map_of_keys(perm, n, dup),
+			    dup == 0 ? 0 : WEFT_EPROTO);
 	}
 }
 
