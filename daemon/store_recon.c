@@ -262,47 +262,55 @@ mem_dbi(struct weft_store *s, const uint8_t *sk, size_t *mpfx)
 }
 
 /*
- * Level RAGG_LMIN node (sk, bucket) became dense: builds its nodes of
- * levels 0 .. RAGG_LMIN-1 from the scope's members in the bucket, which
- * the txn holds already. n: the node's count, which they must match.
+ * Writes the nodes of levels [lo, hi) of the members of scope sk whose ts
+ * lies in [from, to], from the members themselves (the txn's): they come
+ * in (ts, id) order, so each node's members are consecutive, and one
+ * running sum per level is written out when its prefix ends. *seen gets
+ * the number of members.
  */
 static int
-ragg_low_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
-    const uint8_t *sk, size_t sklen, uint64_t bucket, uint64_t n)
+ragg_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
+    const uint8_t *sk, size_t sklen, int lo, int hi, uint64_t from,
+    uint64_t to, uint64_t *seen)
 {
 	struct {
 		uint64_t	prefix;
 		int64_t		n;
 		uint8_t		sum[ID];
-	}		 cur[RAGG_LMIN];
+	}		 cur[RAGG_LEVELS];
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	uint8_t		 key[SCOPE_MAX + 8], nk[RAGG_KEY_MAX];
-	uint64_t	 ts, seen = 0;
+	uint64_t	 ts = 0;
 	size_t		 mpfx, klen;
 	int		 rc, err = 0, more;
 
+	*seen = 0;
 	rc = mdb_cursor_open(txn, mem_dbi(s, sk, &mpfx), &c);
 	if (rc)
 		return weft__store_xlat(rc);
 	memset(cur, 0, sizeof(cur));
 	memcpy(key, sk, mpfx);
-	be64enc(key + mpfx, bucket << BUCKET_SHIFT);
+	be64enc(key + mpfx, from);
 	k.mv_size = mpfx + 8;
 	k.mv_data = key;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (;;) {
-		more = rc == 0 && k.mv_size == mpfx + 8 + ID &&
-		    memcmp(k.mv_data, sk, mpfx) == 0 &&
-		    be64dec((const uint8_t *)k.mv_data + mpfx) >>
-		    BUCKET_SHIFT == bucket;
 		if (rc != 0 && rc != MDB_NOTFOUND) {
 			err = weft__store_xlat(rc);
 			break;
 		}
-		ts = more ? be64dec((const uint8_t *)k.mv_data + mpfx) : 0;
-		/* Write out each level's node as its prefix ends. */
-		for (int l = 0; l < RAGG_LMIN && err == 0; l++) {
+		more = rc == 0 && k.mv_size >= mpfx &&
+		    memcmp(k.mv_data, sk, mpfx) == 0;
+		if (more && k.mv_size != mpfx + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (more) {
+			ts = be64dec((const uint8_t *)k.mv_data + mpfx);
+			more = ts <= to;
+		}
+		for (int l = lo; l < hi && err == 0; l++) {
 			if (cur[l].n > 0 && (!more ||
 			    ts >> (4 * l) != cur[l].prefix)) {
 				klen = ragg_key(nk, sk, sklen, l,
@@ -321,10 +329,27 @@ ragg_low_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
 		}
 		if (err || !more)
 			break;
-		seen++;
+		(*seen)++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
+	return err;
+}
+
+/*
+ * Level RAGG_LMIN node (sk, bucket) became dense: builds its nodes of
+ * levels 0 .. RAGG_LMIN-1 from the scope's members in the bucket, which
+ * the txn holds already. n: the node's count, which they must match.
+ */
+static int
+ragg_low_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
+    const uint8_t *sk, size_t sklen, uint64_t bucket, uint64_t n)
+{
+	uint64_t	from = bucket << BUCKET_SHIFT, seen;
+	int		err;
+
+	err = ragg_build(s, txn, agg, sk, sklen, 0, RAGG_LMIN, from,
+	    from | ((UINT64_C(1) << BUCKET_SHIFT) - 1), &seen);
 	if (err == 0 && seen != n)
 		err = WEFT_ECORRUPT;
 	return err;
@@ -934,85 +959,62 @@ out:
 
 /*
  * A store written before the reconciliation aggregates existed has
- * records but no aggregates: build them once, from the records' keys, in
- * one pass. The keys come in (ts, id) order, so each node's records are
- * consecutive: one accumulator per level, written out when its prefix
- * ends. A level-RAGG_LMIN node written dense gets its lower levels from
- * its records (all stored already), as ingest would have left it.
+ * records but no aggregates: build them once, from the records' keys in
+ * one pass (levels RAGG_LMIN and up), then give each dense
+ * level-RAGG_LMIN node its lower levels, as ingest would have left them.
  */
 int
 weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn)
 {
-	struct {
-		uint64_t	prefix;
-		int64_t		n;
-		uint8_t		sum[ID];
-	}		 cur[RAGG_LEVELS];
 	MDB_stat	 st;
-	MDB_cursor	*c, *agg;
+	MDB_cursor	*agg;
 	MDB_val		 k, v;
 	uint8_t		 sk[1] = { WEFT_STORE_SCOPE_ALL };
-	uint8_t		 nk[RAGG_KEY_MAX];
-	uint64_t	 ts = 0;
+	uint8_t		 key[RAGG_KEY_MAX];
+	uint64_t	 seen;
 	size_t		 klen;
-	int		 rc, err = 0, more;
+	int		 rc, err;
 
 	rc = mdb_stat(txn, s->dbi[DB_RAGG], &st);
 	if (rc)
 		return weft__store_xlat(rc);
 	if (st.ms_entries != 0)
 		return 0;
-	rc = mdb_cursor_open(txn, s->dbi[DB_RECORDS], &c);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &agg);
 	if (rc)
 		return weft__store_xlat(rc);
-	rc = mdb_cursor_open(txn, s->dbi[DB_RAGG], &agg);
-	if (rc) {
-		mdb_cursor_close(c);
-		return weft__store_xlat(rc);
-	}
-	memset(cur, 0, sizeof(cur));
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	for (;;) {
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			err = weft__store_xlat(rc);
-			break;
-		}
-		more = rc == 0;
-		if (more && k.mv_size != 8 + ID) {
+	err = ragg_build(s, txn, agg, sk, sizeof(sk), RAGG_LMIN, RAGG_LEVELS,
+	    0, UINT64_MAX, &seen);
+	/* The level-RAGG_LMIN keys of scope all, in order. */
+	klen = ragg_key(key, sk, sizeof(sk), RAGG_LMIN, 0);
+	k.mv_size = klen;
+	k.mv_data = key;
+	rc = err ? 0 : mdb_cursor_get(agg, &k, &v, MDB_SET_RANGE);
+	while (err == 0 && rc == 0 && k.mv_size == klen &&
+	    memcmp(k.mv_data, key, sizeof(sk) + 1) == 0) {
+		if (v.mv_size != RAGG_VAL) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (more)
-			ts = be64dec(k.mv_data);
-		for (int l = RAGG_LMIN; l < RAGG_LEVELS && err == 0; l++) {
-			if (cur[l].n > 0 && (!more ||
-			    ts >> (4 * l) != cur[l].prefix)) {
-				klen = ragg_key(nk, sk, sizeof(sk), l,
-				    cur[l].prefix);
-				err = ragg_apply(agg, nk, klen, cur[l].n,
-				    cur[l].sum, NULL, NULL);
-				if (err == 0 && l == RAGG_LMIN &&
-				    cur[l].n > RAGG_DENSE)
-					err = ragg_low_build(s, txn, agg, sk,
-					    sizeof(sk), cur[l].prefix,
-					    (uint64_t)cur[l].n);
-				cur[l].n = 0;
-				memset(cur[l].sum, 0, ID);
-			}
-			if (more) {
-				cur[l].prefix = ts >> (4 * l);
-				cur[l].n++;
-				weft_recon_sum_add(cur[l].sum,
-				    (const uint8_t *)k.mv_data + 8);
-			}
-		}
-		if (err || !more)
+		/* Copy: the lower levels' puts may move the cursor. */
+		memcpy(key, k.mv_data, klen);
+		if (be64dec(v.mv_data) > RAGG_DENSE)
+			err = ragg_low_build(s, txn, agg, sk, sizeof(sk),
+			    be64dec(key + sizeof(sk) + 1), be64dec(v.mv_data));
+		if (err)
 			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		k.mv_size = klen;
+		k.mv_data = key;
+		rc = mdb_cursor_get(agg, &k, &v, MDB_SET_KEY);
+		if (rc == MDB_NOTFOUND)
+			err = WEFT_ECORRUPT;	/* it was just there */
+		else if (rc == 0)
+			rc = mdb_cursor_get(agg, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(agg);
-	mdb_cursor_close(c);
-	return err;
+	if (err)
+		return err;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
 }
 
 /*
