@@ -15,11 +15,6 @@
  * store stays the same from run to run, and the id is the same in every
  * process, as the corpus needs.
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include <sodium.h>
 
 #include "weft/buf.h"
@@ -29,39 +24,13 @@
 #include "weft/wire.h"
 
 #include "fetch.h"
-#include "fuzz.h"
-#include "store.h"
+#include "fuzz-session.h"
 
-#define JOBS_MAX	64
-#define MSGS_MAX	32
 #define CHUNK_LEN	1024
 
-struct job {
-	weft_fetch_job_fn	*fn;
-	weft_fetch_done_fn	*done;
-	void			*job;
-};
-
-static struct weft_store	*st;
-static char			 dir[64];
 static uint8_t			 chunk[2][CHUNK_LEN];
 static uint8_t			 cid[2][32];
 static uint8_t			 wanted[32];
-static struct job		 jobs[JOBS_MAX];
-static size_t			 njobs;
-
-static void
-cleanup(void)
-{
-	char	p[128];
-
-	weft_store_close(st);
-	snprintf(p, sizeof(p), "%s/data.mdb", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
-	unlink(p);
-	rmdir(dir);
-}
 
 static void
 set_up(void)
@@ -70,7 +39,7 @@ set_up(void)
 	static const char	secret[] =
 	    "weft fuzz-fetch: the index of a file no peer can deliver";
 
-	if (st != NULL)
+	if (session_store != NULL)
 		return;
 	if (sodium_init() < 0)
 		abort();
@@ -82,12 +51,10 @@ set_up(void)
 		put[i].len = CHUNK_LEN;
 	}
 	weft_hash((const uint8_t *)secret, sizeof(secret), wanted);
-	strcpy(dir, "/tmp/weft-fuzz-fetch-XXXXXX");
-	if (mkdtemp(dir) == NULL || weft_store_open(&st, dir, NULL) != 0 ||
-	    weft_store_chunks_put(st, put, 2) != 0 ||
-	    weft_store_want_file(st, wanted, sizeof(secret)) != 0)
+	session_store_open("fetch");
+	if (weft_store_chunks_put(session_store, put, 2) != 0 ||
+	    weft_store_want_file(session_store, wanted, sizeof(secret)) != 0)
 		abort();
-	atexit(cleanup);
 }
 
 static int
@@ -120,89 +87,45 @@ io_close(void *arg, uint64_t peer, int err, const char *reason)
 	FUZZ_CHECK(err != 0);
 }
 
-static int
-io_work(void *arg, weft_fetch_job_fn *fn, weft_fetch_done_fn *done,
-    void *job)
-{
-	(void)arg;
-	if (njobs == JOBS_MAX)
-		return -ENOMEM;
-	jobs[njobs].fn = fn;
-	jobs[njobs].done = done;
-	jobs[njobs].job = job;
-	njobs++;
-	return 0;
-}
-
-static void
-run_jobs(void)
-{
-	struct job	j;
-
-	while (njobs > 0) {
-		j = jobs[0];
-		memmove(jobs, jobs + 1, (njobs - 1) * sizeof(jobs[0]));
-		njobs--;
-		j.done(j.job, j.fn(j.job));
-	}
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct weft_fetch_io	io = {
 		.open = io_open, .send = io_send, .close = io_close,
-		.work = io_work,
+		.work = session_work,
 	};
 	struct fuzz_in		 in = { data, size };
 	struct weft_fetch	*f;
 	const uint8_t		*m;
 	uint64_t		 now = UINT64_C(1700000100000);
 	uint8_t			 node[32], ctl;
-	size_t			 len, got;
+	size_t			 len;
 	int			 rc;
 
 	set_up();
-	if (weft_fetch_new(&f, st, &io, NULL) != 0)
+	if (weft_fetch_new(&f, session_store, &io, NULL) != 0)
 		abort();
 	memset(node, 9, sizeof(node));
 	weft_fetch_peer_up(f, 1, node, now);
 	FUZZ_CHECK(weft_fetch_on_open(f, 1, 2, WEFT_FETCH_PURPOSE) == 0);
 	weft_fetch_kick(f, now);
 	(void)weft_fetch_tick(f, now);
-	run_jobs();
-	for (int i = 0; i < MSGS_MAX && in.n > 0; i++) {
-		ctl = fuzz_byte(&in);
-		len = fuzz_byte(&in);
-		len |= (size_t)fuzz_byte(&in) << 8;
-		m = fuzz_take(&in, len, &got);
-		rc = weft_fetch_on_msg(f, 1, ctl & 1 ? 1 : 2, m, got, now);
-		run_jobs();
+	session_run_jobs();
+	for (int i = 0; i < SESSION_MSGS_MAX &&
+	    session_next(&in, &ctl, &m, &len) == 0; i++) {
+		rc = weft_fetch_on_msg(f, 1, ctl & 1 ? 1 : 2, m, len, now);
+		session_run_jobs();
 		if (rc != 0)
 			break;	/* the caller closes the peer */
 		now += (uint64_t)(ctl >> 1) * 1000;
 		(void)weft_fetch_tick(f, now);
-		run_jobs();
+		session_run_jobs();
 	}
 	weft_fetch_peer_down(f, 1);
-	run_jobs();
+	session_run_jobs();
 	weft_fetch_free(f);
-	run_jobs();
+	session_run_jobs();
 	return 0;
-}
-
-static void
-seed_msg(struct weft_buf *seed, uint8_t ctl, const struct weft_buf *m)
-{
-	uint8_t	hdr[3];
-
-	hdr[0] = ctl;
-	hdr[1] = (uint8_t)m->len;
-	hdr[2] = (uint8_t)(m->len >> 8);
-
-	if (m->len > 0xffff || weft_buf_add(seed, hdr, 3) != 0 ||
-	    weft_buf_add(seed, m->data, m->len) != 0)
-		abort();
 }
 
 static void
@@ -238,13 +161,13 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	memcpy(both[1], cid[1], 32);
 	memset(both[2], 0x33, 32);
 	pack_ids(&m, "want", (const uint8_t (*)[32])both, 3);
-	seed_msg(&seed, 0, &m);
+	session_seed_msg(&seed, 0, &m);
 	emit("want", seed.data, seed.len, arg);
 
 	/* It has not got the file we asked for (channel 1). */
 	pack_ids(&m, "none", (const uint8_t (*)[32])&wanted, 1);
 	weft_buf_reset(&seed);
-	seed_msg(&seed, 1, &m);
+	session_seed_msg(&seed, 1, &m);
 	emit("none", seed.data, seed.len, arg);
 
 	/* It answers with the wrong bytes for it, in one part. */
@@ -262,7 +185,7 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	weft_pack_str(&pk, "data");
 	weft_pack_bin(&pk, chunk[0], 64);
 	weft_buf_reset(&seed);
-	seed_msg(&seed, 1, &m);
+	session_seed_msg(&seed, 1, &m);
 	emit("chunk", seed.data, seed.len, arg);
 
 	weft_buf_release(&m);

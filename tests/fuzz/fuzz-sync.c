@@ -14,11 +14,6 @@
  * those, so a mutated one fails its signature and a seed one is a
  * duplicate: the store does not grow from run to run.
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include <sodium.h>
 
 #include "weft/buf.h"
@@ -27,42 +22,16 @@
 #include "weft/record.h"
 #include "weft/wire.h"
 
-#include "fuzz.h"
-#include "store.h"
+#include "fuzz-session.h"
 #include "sync.h"
 
 #define NREC		3
-#define JOBS_MAX	64
-#define MSGS_MAX	32
 
-struct job {
-	weft_sync_job_fn	*fn;
-	weft_sync_done_fn	*done;
-	void			*job;
-};
-
-static struct weft_store	*st;
-static char			 dir[64];
 static struct weft_buf		 env[NREC];
 static uint8_t			 ids[NREC][32];
-static struct job		 jobs[JOBS_MAX];
-static size_t			 njobs;
 static int			 closed;
 /* fuzz_seeds() keeps what sync sends, to send it back. */
 static struct weft_buf		*capture;
-
-static void
-cleanup(void)
-{
-	char	p[128];
-
-	weft_store_close(st);
-	snprintf(p, sizeof(p), "%s/data.mdb", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
-	unlink(p);
-	rmdir(dir);
-}
 
 static void
 set_up(void)
@@ -73,7 +42,7 @@ set_up(void)
 	uint8_t			seed[32], pk[32], sk[64];
 	int			res[NREC];
 
-	if (st != NULL)
+	if (session_store != NULL)
 		return;
 	if (sodium_init() < 0)
 		abort();
@@ -101,11 +70,9 @@ set_up(void)
 		sl[i].data = env[i].data;
 		sl[i].len = env[i].len;
 	}
-	strcpy(dir, "/tmp/weft-fuzz-sync-XXXXXX");
-	if (mkdtemp(dir) == NULL || weft_store_open(&st, dir, NULL) != 0 ||
-	    weft_store_records_put(st, sl, NREC, res, ids) != 0)
+	session_store_open("sync");
+	if (weft_store_records_put(session_store, sl, NREC, res, ids) != 0)
 		abort();
-	atexit(cleanup);
 }
 
 static int
@@ -140,45 +107,18 @@ io_close(void *arg, uint64_t peer, int err, const char *reason)
 	closed = 1;
 }
 
-static int
-io_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done, void *job)
-{
-	(void)arg;
-	if (njobs == JOBS_MAX)
-		return -ENOMEM;
-	jobs[njobs].fn = fn;
-	jobs[njobs].done = done;
-	jobs[njobs].job = job;
-	njobs++;
-	return 0;
-}
-
-/* Runs the queued jobs, in order, as the pool and the loop would. */
-static void
-run_jobs(void)
-{
-	struct job	j;
-
-	while (njobs > 0) {
-		j = jobs[0];
-		memmove(jobs, jobs + 1, (njobs - 1) * sizeof(jobs[0]));
-		njobs--;
-		j.done(j.job, j.fn(j.job));
-	}
-}
-
 static struct weft_sync *
 session(uint64_t now)
 {
 	static const struct weft_sync_io	io = {
 		.open = io_open, .send = io_send, .close = io_close,
-		.work = io_work,
+		.work = session_work,
 	};
 	struct weft_wire_hello	h;
 	struct weft_sync	*s;
 	uint8_t			node[32];
 
-	if (weft_sync_new(&s, st, &io) != 0)
+	if (weft_sync_new(&s, session_store, &io) != 0)
 		abort();
 	memset(&h, 0, sizeof(h));
 	h.version = WEFT_WIRE_VERSION;
@@ -187,7 +127,7 @@ session(uint64_t now)
 	memset(node, 7, sizeof(node));
 	weft_sync_peer_up(s, 1, node, &h, now);
 	FUZZ_CHECK(weft_sync_on_open(s, 1, 2, WEFT_SYNC_PURPOSE) == 0);
-	run_jobs();
+	session_run_jobs();
 	return s;
 }
 
@@ -198,45 +138,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct weft_sync	*s;
 	const uint8_t		*m;
 	uint64_t		 now = UINT64_C(1700000100000);
-	size_t			 len, got;
+	size_t			 len;
 	uint8_t			 ctl;
 	int			 rc;
 
 	set_up();
 	closed = 0;
 	s = session(now);
-	for (int i = 0; i < MSGS_MAX && in.n > 0 && !closed; i++) {
-		ctl = fuzz_byte(&in);
-		len = fuzz_byte(&in);
-		len |= (size_t)fuzz_byte(&in) << 8;
-		m = fuzz_take(&in, len, &got);
-		rc = weft_sync_on_msg(s, 1, ctl & 1 ? 1 : 2, m, got, now);
-		run_jobs();
+	for (int i = 0; i < SESSION_MSGS_MAX && !closed &&
+	    session_next(&in, &ctl, &m, &len) == 0; i++) {
+		rc = weft_sync_on_msg(s, 1, ctl & 1 ? 1 : 2, m, len, now);
+		session_run_jobs();
 		if (rc != 0)
 			break;	/* the caller closes the peer */
 		now += (uint64_t)(ctl >> 1) * 1000;
 		(void)weft_sync_tick(s, now);
-		run_jobs();
+		session_run_jobs();
 	}
 	weft_sync_peer_down(s, 1);
-	run_jobs();
+	session_run_jobs();
 	weft_sync_free(s);
 	return 0;
-}
-
-/* Appends [ctl][len][msg] to the seed. */
-static void
-seed_msg(struct weft_buf *seed, uint8_t ctl, const struct weft_buf *m)
-{
-	uint8_t	hdr[3];
-
-	hdr[0] = ctl;
-	hdr[1] = (uint8_t)m->len;
-	hdr[2] = (uint8_t)(m->len >> 8);
-
-	if (m->len > 0xffff || weft_buf_add(seed, hdr, 3) != 0 ||
-	    weft_buf_add(seed, m->data, m->len) != 0)
-		abort();
 }
 
 static void
@@ -271,17 +193,17 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	s = session(UINT64_C(1700000100000));
 	capture = NULL;
 	weft_sync_peer_down(s, 1);
-	run_jobs();
+	session_run_jobs();
 	weft_sync_free(s);
 	if (sent.len > 0) {
-		seed_msg(&seed, 0, &sent);
+		session_seed_msg(&seed, 0, &sent);
 		emit("recon", seed.data, seed.len, arg);
 	}
 
 	weft_pack_init(&pk, &m);
 	pack_envs(&pk, "push");
 	weft_buf_reset(&seed);
-	seed_msg(&seed, 0, &m);
+	session_seed_msg(&seed, 0, &m);
 	emit("push", seed.data, seed.len, arg);
 
 	weft_buf_reset(&m);
@@ -292,12 +214,12 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	weft_pack_str(&pk, "ids");
 	weft_pack_bin(&pk, ids, sizeof(ids));
 	weft_buf_reset(&seed);
-	seed_msg(&seed, 1, &m);
+	session_seed_msg(&seed, 1, &m);
 	/* Then records nobody asked for: a protocol error. */
 	weft_buf_reset(&m);
 	weft_pack_init(&pk, &m);
 	pack_envs(&pk, "records");
-	seed_msg(&seed, 2, &m);
+	session_seed_msg(&seed, 2, &m);
 	emit("want", seed.data, seed.len, arg);
 
 	weft_buf_reset(&m);
@@ -311,7 +233,7 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	weft_pack_str(&pk, "scope");
 	weft_pack_str(&pk, "all");
 	weft_buf_reset(&seed);
-	seed_msg(&seed, 0, &m);
+	session_seed_msg(&seed, 0, &m);
 	emit("interests", seed.data, seed.len, arg);
 
 	weft_buf_release(&sent);
