@@ -583,6 +583,27 @@ raw_open(const char *dir, MDB_env **env, MDB_txn **txn)
 	assert_int_equal(mdb_txn_begin(*env, NULL, 0, txn), 0);
 }
 
+/* Closes the store and opens its LMDB directly, in a write txn. */
+static void
+raw_begin(struct fx *f, MDB_env **env, MDB_txn **txn)
+{
+	weft_store_close(f->s);
+	f->s = NULL;
+	raw_open(f->dir, env, txn);
+}
+
+/* Commits (or aborts) the raw txn, closes it and opens the store again. */
+static void
+raw_end(struct fx *f, MDB_env *env, MDB_txn *txn, int commit)
+{
+	if (commit)
+		assert_int_equal(mdb_txn_commit(txn), 0);
+	else
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+}
+
 static void
 set_version(MDB_txn *txn, uint8_t version)
 {
@@ -611,23 +632,16 @@ test_upgrade3(void **state)
 
 	random_ops(f, NOPS / 2, NOPS);
 	check_reads(f);
-	weft_store_close(f->s);
-	f->s = NULL;
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	to_format3(txn);
 	set_version(txn, 3);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 1);
 	check_reads(f);
 	check_all_scopes(f);
 	random_ops(f, 60, 60);
 	check_reads(f);
 	/* The old databases are gone. */
-	weft_store_close(f->s);
-	f->s = NULL;
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	{
 		static const char *const gone[] = { "records", "all",
 		    "designs", "by_design", "heads", "design_time" };
@@ -637,9 +651,7 @@ test_upgrade3(void **state)
 			assert_int_equal(mdb_dbi_open(txn, gone[i], 0, &dbi),
 			    MDB_NOTFOUND);
 	}
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 0);
 }
 
 /*
@@ -655,17 +667,10 @@ test_upgrade(void **state)
 	MDB_dbi		 dbi;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 ver[4] = { 0, 0, 0, 2 };
 	int		 rc;
 
 	random_ops(f, NOPS / 2, NOPS);
-	weft_store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, 1 << 30), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	raw_begin(f, &env, &txn);
 	to_format3(txn);
 	assert_int_equal(mdb_dbi_open(txn, "recon_mem", 0, &dbi), 0);
 	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
@@ -681,16 +686,8 @@ test_upgrade(void **state)
 	}
 	assert_int_equal(rc, MDB_NOTFOUND);
 	mdb_cursor_close(c);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-	k.mv_size = 7;
-	k.mv_data = "version";
-	v.mv_size = 4;
-	v.mv_data = ver;
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	set_version(txn, 2);
+	raw_end(f, env, txn, 1);
 	check_all_scopes(f);
 	check_reads(f);
 	/* And ingest goes on from the rebuilt scopes. */
@@ -785,9 +782,7 @@ test_upgrade4(void **state)
 	int		 rc;
 
 	random_ops(f, NOPS / 2, NOPS);
-	weft_store_close(f->s);
-	f->s = NULL;
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
 	assert_int_equal(mdb_dbi_open(txn, "recs", 0, &recs), 0);
 	assert_int_equal(mdb_dbi_open(txn, "recon_mem", 0, &mem), 0);
@@ -825,21 +820,14 @@ test_upgrade4(void **state)
 	mdb_cursor_close(c);
 	assert_true(count_low_levels(txn, agg) > dense + (size_t)f->n / 4);
 	set_version(txn, 4);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 1);
 	check_all_scopes(f);
 	check_reads(f);
-	weft_store_close(f->s);
-	f->s = NULL;
 	/* Only the dense nodes' lower levels are left. */
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
 	assert_int_equal(count_low_levels(txn, agg), dense);
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 0);
 	random_ops(f, 60, 60);
 	check_all_scopes(f);
 }
@@ -914,11 +902,9 @@ lib_low_levels(struct fx *f, int l)
 	size_t		 n = 0;
 	int		 rc;
 
-	weft_store_close(f->s);
-	f->s = NULL;
 	sk[0] = WEFT_STORE_SCOPE_LIB;
 	memcpy(sk + 1, f->rec[f->libs[l]].id, WEFT_ID_BYTES);
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	assert_int_equal(mdb_dbi_open(txn, "recon_agg", 0, &agg), 0);
 	assert_int_equal(mdb_cursor_open(txn, agg, &c), 0);
 	k.mv_size = sizeof(sk);
@@ -931,9 +917,7 @@ lib_low_levels(struct fx *f, int l)
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 0);
 	return n;
 }
 
@@ -982,9 +966,7 @@ test_backfill(void **state)
 	g = rev_at(f, 0, t0, -1);
 	for (int i = 1; i <= 24; i++)
 		(void)rev_at(f, 0, t0 + (uint64_t)i * 10, g);
-	weft_store_close(f->s);
-	f->s = NULL;
-	raw_open(f->dir, &env, &txn);
+	raw_begin(f, &env, &txn);
 	to_format3(txn);
 	static const char *const gone[] = { "recon_agg", "recon_mem",
 	    "design_lib" };
@@ -993,10 +975,7 @@ test_backfill(void **state)
 		assert_int_equal(mdb_drop(txn, dbi, 0), 0);
 	}
 	set_version(txn, 2);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-
-	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	raw_end(f, env, txn, 1);
 	check_all_scopes(f);
 	check_reads(f);
 	random_ops(f, 60, 60);
