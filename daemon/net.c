@@ -1337,6 +1337,20 @@ weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
 }
 
 /* The open connection with handle id and its mux, or NULL. */
+/* The peer with handle id, or NULL. */
+static struct weft_peer *
+net_peer(struct weft_daemon *d, uint64_t id)
+{
+	struct weft_peer	*p;
+
+	if (d->net == NULL)
+		return NULL;
+	TAILQ_FOREACH(p, &d->net->peers.all, entry)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
 static struct weft_mux *
 sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
 {
@@ -1345,19 +1359,17 @@ sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
 
 	if (d->net == NULL || d->net->stopping)
 		return NULL;
-	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
-		if (p->id != id)
-			continue;
-		if (!p->open || p->closing || p->draining)
-			return NULL;
-		*pp = p;
-		return weft_session_mux(&p->sess);
-	}
-	return NULL;
+	p = net_peer(d, id);
+	if (p == NULL || !p->open || p->closing || p->draining)
+		return NULL;
+	*pp = p;
+	return weft_session_mux(&p->sess);
 }
 
+/* Opens the peer's sync or files channel, and remembers it. */
 static int
-sio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
+chan_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch,
+    bool files)
 {
 	struct weft_peer	*p;
 	struct weft_mux		*mux;
@@ -1368,10 +1380,31 @@ sio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
 		return WEFT_ENOTFOUND;
 	err = weft_mux_open(mux, purpose, 0, ch);
 	if (err == 0) {
-		p->sync_out = *ch;
+		if (files)
+			p->fetch_out = *ch;
+		else
+			p->sync_out = *ch;
 		p->net->sync_kick = true;
 	}
 	return err;
+}
+
+/* Closes the peer's connection for why, unless it is closing already. */
+static void
+chan_close(struct weft_daemon *d, uint64_t peer, int err, const char *why)
+{
+	struct weft_peer	*p;
+
+	p = net_peer(d, peer);
+	if (p == NULL || p->closing)
+		return;
+	weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
+}
+
+static int
+sio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
+{
+	return chan_open(arg, peer, purpose, ch, false);
 }
 
 static int
@@ -1393,22 +1426,11 @@ sio_send(void *arg, uint64_t peer, uint16_t ch, const void *msg, size_t len)
 static void
 sio_close(void *arg, uint64_t peer, int err, const char *reason)
 {
-	struct weft_daemon	*d = arg;
-	struct weft_peer	*p;
-	char			 why[96];
+	char	why[96];
 
-	if (d->net == NULL)
-		return;
-	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
-		if (p->id != peer)
-			continue;
-		if (p->closing)
-			return;
-		snprintf(why, sizeof(why), "sync: %s", reason != NULL ?
-		    reason : "misbehaved");
-		weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
-		return;
-	}
+	snprintf(why, sizeof(why), "sync: %s", reason != NULL ? reason :
+	    "misbehaved");
+	chan_close(arg, peer, err, why);
 }
 
 /* An invalid record from a peer; sync bounds how often this runs. */
@@ -1421,11 +1443,7 @@ sio_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
 	char			 name[WEFT_PEER_NAME_MAX];
 	char			 hex[2 * 8 + 1], more[48];
 
-	if (d->net == NULL)
-		return;
-	TAILQ_FOREACH(p, &d->net->peers.all, entry)
-		if (p->id == peer)
-			break;
+	p = net_peer(d, peer);
 	if (p == NULL)
 		return;
 	weft_peer_name(p, name);
@@ -1502,40 +1520,14 @@ sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
 static int
 fio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
 {
-	struct weft_peer	*p;
-	struct weft_mux		*mux;
-	int			 err;
-
-	mux = sync_peer(arg, peer, &p);
-	if (mux == NULL)
-		return WEFT_ENOTFOUND;
-	err = weft_mux_open(mux, purpose, 0, ch);
-	if (err == 0) {
-		p->fetch_out = *ch;
-		p->net->sync_kick = true;
-	}
-	return err;
+	return chan_open(arg, peer, purpose, ch, true);
 }
 
 static void
 fio_close(void *arg, uint64_t peer, int err, const char *reason)
 {
-	struct weft_daemon	*d = arg;
-	struct weft_peer	*p;
-	char			 why[96];
-
-	if (d->net == NULL)
-		return;
-	TAILQ_FOREACH(p, &d->net->peers.all, entry) {
-		if (p->id != peer)
-			continue;
-		if (p->closing)
-			return;
-		snprintf(why, sizeof(why), "%s", reason != NULL ? reason :
-		    "files: misbehaved");
-		weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
-		return;
-	}
+	chan_close(arg, peer, err, reason != NULL ? reason :
+	    "files: misbehaved");
 }
 
 void
