@@ -747,15 +747,93 @@ weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
 	return 0;
 }
 
+/*
+ * Calls fn for each key of database db that starts with pfx (plen bytes,
+ * 0: every key), in order; a key of another length than klen is corrupt.
+ * fn gets a copy of the key and the value, which stays valid only until
+ * fn writes: fn may write to the txn, db included, as the walk finds its
+ * key again before each step. Returns 0 or the first error.
+ */
+typedef int each_fn(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg);
+
+static int
+each_key(struct weft_store *s, MDB_txn *txn, int db, const uint8_t *pfx,
+    size_t plen, size_t klen, each_fn *fn, void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[2 * ID + DKEY];
+	int		 rc, err;
+
+	if (klen > sizeof(key))
+		return WEFT_EUSAGE;
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (plen > 0) {
+		err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	} else {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		err = weft__store_xlat(rc);
+	}
+	while (err == 0) {
+		if (k.mv_size != klen) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		/* Copy: fn's writes may move the page the key is on. */
+		memcpy(key, k.mv_data, klen);
+		err = fn(s, txn, key, &v, arg);
+		if (err)
+			break;
+		k.mv_size = klen;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc) {
+			err = rc == MDB_NOTFOUND ? WEFT_ECORRUPT :
+			    weft__store_xlat(rc);
+			break;
+		}
+		if (plen > 0) {
+			err = weft__store_cur_step(c, pfx, plen, &k, &v,
+			    MDB_NEXT);
+		} else {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			err = weft__store_xlat(rc);
+		}
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+struct scope_arg {
+	const uint8_t	*lib;
+	const uint8_t	*rev;
+	uint64_t	 ts;
+	int		 sign;
+};
+
+/* A `drevs` key (created || design || ts || rev) joins (leaves) a lib. */
+static int
+design_rev_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	struct scope_arg	*a = arg;
+
+	(void)v;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, a->lib,
+	    be64dec(key + DKEY), key + DKEY + 8, a->sign);
+}
+
 /* Puts every stored revision of design into (out of) lib's scope. */
 static int
 scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
     const uint8_t design[ID], int sign)
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 key[DKEY + 8 + ID], dl[2 * ID], dk[DKEY];
-	int		 rc, err;
+	struct scope_arg	a = { lib, NULL, 0, sign };
+	uint8_t			dl[2 * ID], dk[DKEY];
+	int			err;
 
 	memcpy(dl, design, ID);
 	memcpy(dl + ID, lib, ID);
@@ -769,32 +847,20 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;	/* no revisions */
-	rc = mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
-	while (err == 0) {
-		if (k.mv_size != sizeof(key)) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		/* Copy: the writes below may move the page the key is on. */
-		memcpy(key, k.mv_data, sizeof(key));
-		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, lib,
-		    be64dec(key + DKEY), key + DKEY + 8, sign);
-		if (err)
-			break;
-		k.mv_size = sizeof(key);
-		k.mv_data = key;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-		if (rc) {
-			err = weft__store_xlat(rc);
-			break;
-		}
-		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	return err == WEFT_ENOTFOUND ? 0 : err;
+	return each_key(s, txn, DB_BY_DESIGN, dk, DKEY, DKEY + 8 + ID,
+	    design_rev_cb, &a);
+}
+
+/* A `design_lib` key (design || lib): the revision joins that lib. */
+static int
+rev_lib_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	struct scope_arg	*a = arg;
+
+	(void)v;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, key + ID, a->ts,
+	    a->rev, 1);
 }
 
 /* Puts revision rev (ts) into the scope of every library holding design. */
@@ -802,36 +868,10 @@ static int
 scope_rev(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     uint64_t ts, const uint8_t rev[ID])
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 key[2 * ID];
-	int		 rc, err;
+	struct scope_arg	a = { NULL, rev, ts, 1 };
 
-	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGN_LIB], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_first(c, design, ID, &k, &v);
-	while (err == 0) {
-		if (k.mv_size != sizeof(key)) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		memcpy(key, k.mv_data, sizeof(key));
-		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, key + ID,
-		    ts, rev, 1);
-		if (err)
-			break;
-		k.mv_size = sizeof(key);
-		k.mv_data = key;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-		if (rc) {
-			err = weft__store_xlat(rc);
-			break;
-		}
-		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	return err == WEFT_ENOTFOUND ? 0 : err;
+	return each_key(s, txn, DB_DESIGN_LIB, design, ID, 2 * ID,
+	    rev_lib_cb, &a);
 }
 
 int
@@ -866,6 +906,59 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	}
 }
 
+/* A record of `info` joins its author's scope, and its lib's. */
+static int
+rebuild_info_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *id,
+    const MDB_val *v, void *arg)
+{
+	struct weft_record	 r;
+	MDB_val			 ev;
+	const uint8_t		*body, *sig;
+	uint8_t			 info[INFO_LEN];
+	size_t			 blen;
+	int			 err;
+
+	(void)arg;
+	if (v->mv_size != INFO_LEN)
+		return WEFT_ECORRUPT;
+	memcpy(info, v->mv_data, INFO_LEN);
+	err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, info + 9,
+	    be64dec(info + 1), id, 1);
+	if (err == 0 && info[0] == WEFT_REC_LIB)
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id,
+		    be64dec(info + 1), id, 1);
+	if (err == 0 && info[0] == WEFT_REC_ENTRY) {
+		err = weft__store_rec_get(s, txn, id, &ev);
+		if (err == 0)
+			err = weft_record_open(ev.mv_data, ev.mv_size, &body,
+			    &blen, &sig);
+		if (err == 0) {
+			err = weft_record_decode_body(body, blen, &r);
+			if (err == 0)
+				err = scope_update(s, txn,
+				    WEFT_STORE_SCOPE_LIB, r.lib,
+				    be64dec(info + 1), id, 1);
+			weft_record_release(&r);
+		}
+		if (err == WEFT_EPROTO || err == WEFT_EBADFIELD)
+			err = WEFT_ECORRUPT;
+	}
+	return err;
+}
+
+/* A `lib_entry` key (lib || design) that adds brings in the revisions. */
+static int
+rebuild_entry_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	(void)arg;
+	if (v->mv_size != ENTRY_VAL_LEN)
+		return WEFT_ECORRUPT;
+	if (((const uint8_t *)v->mv_data)[ID + 8] != WEFT_ENTRY_ADD)
+		return 0;
+	return scope_design(s, txn, key, key + ID, 1);
+}
+
 /*
  * Builds the author and library scopes of a store written before them
  * (format 2): every record joins its author's scope, libs and entries
@@ -875,85 +968,12 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 int
 weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn)
 {
-	struct weft_record	 r;
-	MDB_cursor		*c;
-	MDB_val			 k, v, ev;
-	const uint8_t		*body, *sig, *p;
-	uint8_t			 id[ID], info[INFO_LEN], key[2 * ID];
-	size_t			 blen;
-	int			 rc, err;
+	int	err;
 
-	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (k.mv_size != ID || v.mv_size != INFO_LEN) {
-			err = WEFT_ECORRUPT;
-			goto out;
-		}
-		memcpy(id, k.mv_data, ID);
-		memcpy(info, v.mv_data, INFO_LEN);
-		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, info + 9,
-		    be64dec(info + 1), id, 1);
-		if (err == 0 && info[0] == WEFT_REC_LIB)
-			err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id,
-			    be64dec(info + 1), id, 1);
-		if (err == 0 && info[0] == WEFT_REC_ENTRY) {
-			err = weft__store_rec_get(s, txn, id, &ev);
-			if (err == 0)
-				err = weft_record_open(ev.mv_data, ev.mv_size,
-				    &body, &blen, &sig);
-			if (err == 0) {
-				err = weft_record_decode_body(body, blen, &r);
-				if (err == 0)
-					err = scope_update(s, txn,
-					    WEFT_STORE_SCOPE_LIB, r.lib,
-					    be64dec(info + 1), id, 1);
-				weft_record_release(&r);
-			}
-			if (err == WEFT_EPROTO || err == WEFT_EBADFIELD)
-				err = WEFT_ECORRUPT;
-		}
-		if (err)
-			goto out;
-		k.mv_size = ID;
-		k.mv_data = id;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-		if (rc == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	if (rc != MDB_NOTFOUND) {
-		err = weft__store_xlat(rc);
-		goto out;
-	}
-	mdb_cursor_close(c);
-
-	rc = mdb_cursor_open(txn, s->dbi[DB_LIB_ENTRY], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (k.mv_size != sizeof(key) || v.mv_size != ENTRY_VAL_LEN) {
-			err = WEFT_ECORRUPT;
-			goto out;
-		}
-		memcpy(key, k.mv_data, sizeof(key));
-		p = v.mv_data;
-		if (p[ID + 8] == WEFT_ENTRY_ADD) {
-			err = scope_design(s, txn, key, key + ID, 1);
-			if (err)
-				goto out;
-		}
-		k.mv_size = sizeof(key);
-		k.mv_data = key;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-		if (rc == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
-out:
-	mdb_cursor_close(c);
+	err = each_key(s, txn, DB_INFO, NULL, 0, ID, rebuild_info_cb, NULL);
+	if (err == 0)
+		err = each_key(s, txn, DB_LIB_ENTRY, NULL, 0, 2 * ID,
+		    rebuild_entry_cb, NULL);
 	return err;
 }
 
