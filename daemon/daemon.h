@@ -32,6 +32,10 @@ struct weft_daemon_opts {
 	const uint8_t	*network_key;	/* 32 bytes, NULL = config file */
 	const char	*const *peers;	/* NODEID@HOST:PORT to keep dialled */
 	size_t		 npeers;
+	/* NODEID@HOST:PORT to bootstrap from (config "seed ="). */
+	const char	*const *seeds;
+	size_t		 nseeds;
+	bool		 lan_discovery;	/* announce and listen on the LAN */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 };
 

@@ -114,6 +114,7 @@ main(int argc, char **argv)
 	int			 ch, err;
 
 	memset(&opts, 0, sizeof(opts));
+	opts.lan_discovery = true;
 	weft_net_limits_default(&opts.net);
 	opts.peers = peers;
 	while ((ch = getopt_long(argc, argv, "hvV", longopts, NULL)) != -1) {
