@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <jansson.h>
@@ -241,6 +242,10 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (argc - optind != 1)
 		return weft__usage(usage);
 	arg = argv[optind];
+	/* Binary msgpack would garble the terminal it was written to. */
+	if (raw && isatty(STDOUT_FILENO))
+		return weft__usage_error("--raw writes binary: redirect it to "
+		    "a file (weft show --raw ID >FILE)");
 	if (!weft__id_ok(arg))
 		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
 		    "digits", arg);

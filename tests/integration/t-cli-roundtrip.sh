@@ -44,6 +44,10 @@ grep -q '^             Two lines.$' "$T/out" || fail "description lines"
 w a show --raw "$d" >"$T/raw" || fail "show --raw"
 [ "$(/usr/bin/python3 "$WEFT_TESTS/integration/verify_record.py" "$T/raw")" = \
     "$d rev" ] || fail "raw envelope does not verify independently"
+# On a terminal --raw refuses to write binary (script gives it a tty).
+script -qec "'$WEFT_BIN' --home '$T/a' show --raw $d" /dev/null \
+    >"$T/tty" 2>&1 && fail "show --raw wrote to a terminal"
+grep -q "redirect it to a file" "$T/tty" || fail "tty: $(cat "$T/tty")"
 
 # get: into the slug of the title, byte for byte, then refuse to overwrite.
 cd "$T"
