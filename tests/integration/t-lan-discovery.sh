@@ -10,7 +10,9 @@
 #    it connects to nobody, knows no node, never logs their ids, and
 #    neither a nor b ever sees a connection from it;
 #  - d and e find each other over IPv6 multicast alone and connect at
-#    their link-local addresses.
+#    their link-local addresses;
+#  - f, which does not listen on TCP, announces nothing but still dials
+#    the nodes it hears.
 # Needs root and `ip netns`; without them the test fails, it never skips.
 # Every address lives inside the test's namespaces; the machine's own
 # interfaces never see an announcement.
@@ -23,7 +25,7 @@ command -v ip >/dev/null || fail "t-lan-discovery needs iproute2 ('ip')"
 run=wl$$
 NS_BR=weft-$run-br
 NSS=""
-for n in a b c d e; do
+for n in a b c d e f; do
 	eval "NS_$n=weft-$run-$n"
 done
 
@@ -61,12 +63,13 @@ for br in br4 br6; do
 	    fail "cannot create bridge $br"
 	ip -n "$NS_BR" link set "$br" up
 done
-for n in a b c d e; do
+for n in a b c d e f; do
 	eval "mkns \$NS_$n"
 done
 attach "$NS_a" br4 10.77.0.1/24
 attach "$NS_b" br4 10.77.0.2/24
 attach "$NS_c" br4 10.77.0.3/24
+attach "$NS_f" br4 10.77.0.6/24
 attach "$NS_d" br6
 attach "$NS_e" br6
 # d and e really have no IPv4 address.
@@ -159,6 +162,16 @@ grep -q "lan: found node $(keyid e) at \[fe80::[0-9a-f:]*%eth0\]:7400" \
     "$T/d.log" || fail "d did not log e's link-local address"
 # The IPv6 bridge is its own LAN: d never heard a, b or c.
 [ "$(lan d nodes)" = 1 ] || fail "d heard $(lan d nodes) nodes"
+
+# f does not listen: it sends nothing, a never hears it, yet f dials a.
+start_lan_node f "$NS_f"
+nf=$(node f)
+wait_secs 20 peer_open f "$na" || fail "f did not connect to a"
+wait_secs 20 lan_ge f rejected 2 || fail "f heard no announcement of c"
+[ "$(lan f sent)" = 0 ] || fail "f sent $(lan f sent) announcements"
+[ "$(lan a nodes)" = 1 ] || fail "a heard $(lan a nodes) nodes, not only b"
+grep -q "peer $(keyid f): connected (inbound, 10.77.0.6:" "$T/a.log" ||
+    fail "a did not log f's inbound connection"
 
 # A node with discovery off says so, and a bad setting is refused.
 WEFT_LAN_DISCOVERY=off ip netns exec "$NS_c" "$WEFTD_BIN" --home "$T/off" \
