@@ -36,7 +36,7 @@ struct lan_sock {
 	uv_udp_t	 udp;
 	bool		 open;
 	bool		 busy;		/* rbuf handed out by alloc_cb */
-	uint8_t		 rbuf[WEFT_LAN_DATAGRAM_MAX + 1];
+	uint8_t		 rbuf[WEFT_LAN_DATAGRAM_BYTES + 1];
 };
 
 struct weft_lan {
@@ -207,7 +207,7 @@ recv_cb(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
 	if (nread == 0 || from == NULL || l->stopping)
 		return;
 	/* Too long for an announcement: dropped unread. */
-	if ((flags & UV_UDP_PARTIAL) || (size_t)nread > WEFT_LAN_DATAGRAM_MAX) {
+	if ((flags & UV_UDP_PARTIAL) || (size_t)nread > WEFT_LAN_DATAGRAM_BYTES) {
 		l->st.received++;
 		l->st.rejected++;
 		return;
@@ -292,7 +292,7 @@ announce(struct weft_lan *l)
 	struct sockaddr_in6	 g6;
 	char			 sent6[WEFT_LAN_IFS_MAX][IF_NAMESIZE];
 	char			 grp[sizeof(WEFT_LAN_GROUP6) + IF_NAMESIZE];
-	uint8_t			 dg[WEFT_LAN_DATAGRAM_MAX];
+	uint8_t			 dg[WEFT_LAN_DATAGRAM_BYTES];
 	unsigned		 nbc = 0, nsent6 = 0;
 	uint16_t		 port;
 	int			 nifs, len = 0, err;

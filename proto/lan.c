@@ -16,18 +16,15 @@
 #define MAGIC		"weft"
 #define MAGIC_LEN	4
 #define HDR_LEN		(MAGIC_LEN + 1 + crypto_secretbox_NONCEBYTES)
-#define BODY_FIXED	(32 + 8 + WEFT_LAN_RAND_BYTES + 1)
-#define BODY_MAX	(BODY_FIXED + 2 * WEFT_LAN_PORTS_MAX)
-#define PLAIN_MAX	(BODY_MAX + crypto_sign_BYTES)
+#define BODY_LEN	(32 + 8 + WEFT_LAN_RAND_BYTES + 1 + 2 * WEFT_LAN_PORTS_MAX)
+#define PLAIN_LEN	(BODY_LEN + crypto_sign_BYTES)
 #define SIG_DOMAIN	"weft/lan/v1"
 #define SIG_DOMAIN_LEN	(sizeof(SIG_DOMAIN) - 1)
 #define KDF_CONTEXT	"weft-lan"
 #define KDF_SUBKEY_ID	1
 
-_Static_assert(HDR_LEN + crypto_secretbox_MACBYTES + BODY_FIXED + 2 +
-    crypto_sign_BYTES == WEFT_LAN_DATAGRAM_MIN, "datagram minimum");
-_Static_assert(HDR_LEN + crypto_secretbox_MACBYTES + PLAIN_MAX ==
-    WEFT_LAN_DATAGRAM_MAX, "datagram maximum");
+_Static_assert(HDR_LEN + crypto_secretbox_MACBYTES + PLAIN_LEN ==
+    WEFT_LAN_DATAGRAM_BYTES, "datagram size");
 _Static_assert(sizeof(KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
     "kdf context");
 
@@ -65,8 +62,8 @@ weft_lan_announce_fill(struct weft_lan_announce *a, const uint8_t node[32],
 	return 0;
 }
 
-/* The body's bytes into out (BODY_MAX); returns its length. */
-static size_t
+/* The body's BODY_LEN bytes into out; unused port slots are zero. */
+static void
 body_encode(const struct weft_lan_announce *a, uint8_t *out)
 {
 	size_t	off = 0;
@@ -78,11 +75,12 @@ body_encode(const struct weft_lan_announce *a, uint8_t *out)
 	memcpy(out + off, a->rand, WEFT_LAN_RAND_BYTES);
 	off += WEFT_LAN_RAND_BYTES;
 	out[off++] = (uint8_t)a->nports;
-	for (unsigned i = 0; i < a->nports; i++) {
-		out[off++] = (uint8_t)(a->ports[i] >> 8);
-		out[off++] = (uint8_t)a->ports[i];
+	for (unsigned i = 0; i < WEFT_LAN_PORTS_MAX; i++) {
+		uint16_t port = i < a->nports ? a->ports[i] : 0;
+
+		out[off++] = (uint8_t)(port >> 8);
+		out[off++] = (uint8_t)port;
 	}
-	return off;
 }
 
 /* The signed message: the domain, then the body. */
@@ -99,22 +97,19 @@ weft_lan_seal(const struct weft_lan_announce *a, const uint8_t *sk,
     const uint8_t lankey[WEFT_LAN_KEY_BYTES], const uint8_t *box_nonce,
     uint8_t *out, size_t outsz)
 {
-	uint8_t	plain[PLAIN_MAX], msg[SIG_DOMAIN_LEN + BODY_MAX];
-	size_t	blen, mlen, total;
+	uint8_t	plain[PLAIN_LEN], msg[SIG_DOMAIN_LEN + BODY_LEN];
+	size_t	mlen;
 
 	if (!ports_ok(a->ports, a->nports))
 		return WEFT_EUSAGE;
 	/* libsodium's secret key ends with its public key. */
 	if (memcmp(sk + 32, a->node, 32) != 0)
 		return WEFT_EUSAGE;
-	blen = body_encode(a, plain);
-	total = HDR_LEN + crypto_secretbox_MACBYTES + blen + crypto_sign_BYTES;
-	if (outsz < total) {
-		sodium_memzero(plain, sizeof(plain));
+	if (outsz < WEFT_LAN_DATAGRAM_BYTES)
 		return WEFT_ETOOBIG;
-	}
-	mlen = sig_message(plain, blen, msg);
-	crypto_sign_detached(plain + blen, NULL, msg, mlen, sk);
+	body_encode(a, plain);
+	mlen = sig_message(plain, BODY_LEN, msg);
+	crypto_sign_detached(plain + BODY_LEN, NULL, msg, mlen, sk);
 	memcpy(out, MAGIC, MAGIC_LEN);
 	out[MAGIC_LEN] = WEFT_LAN_VERSION;
 	if (box_nonce != NULL)
@@ -123,21 +118,19 @@ weft_lan_seal(const struct weft_lan_announce *a, const uint8_t *sk,
 	else
 		randombytes_buf(out + MAGIC_LEN + 1,
 		    crypto_secretbox_NONCEBYTES);
-	crypto_secretbox_easy(out + HDR_LEN, plain, blen + crypto_sign_BYTES,
+	crypto_secretbox_easy(out + HDR_LEN, plain, PLAIN_LEN,
 	    out + MAGIC_LEN + 1, lankey);
 	sodium_memzero(plain, sizeof(plain));
 	sodium_memzero(msg, sizeof(msg));
-	return (int)total;
+	return WEFT_LAN_DATAGRAM_BYTES;
 }
 
-/* Parses an opened, authenticated body of exactly len bytes. */
+/* Parses an opened, authenticated body of BODY_LEN bytes. */
 static int
-body_decode(const uint8_t *p, size_t len, struct weft_lan_announce *a)
+body_decode(const uint8_t *p, struct weft_lan_announce *a)
 {
 	size_t	off = 0;
 
-	if (len < BODY_FIXED)
-		return WEFT_EPROTO;
 	memset(a, 0, sizeof(*a));
 	memcpy(a->node, p, 32);
 	off += 32;
@@ -146,14 +139,17 @@ body_decode(const uint8_t *p, size_t len, struct weft_lan_announce *a)
 	memcpy(a->rand, p + off, WEFT_LAN_RAND_BYTES);
 	off += WEFT_LAN_RAND_BYTES;
 	a->nports = p[off++];
-	if (a->nports == 0 || a->nports > WEFT_LAN_PORTS_MAX ||
-	    len != BODY_FIXED + 2 * (size_t)a->nports)
+	if (a->nports == 0 || a->nports > WEFT_LAN_PORTS_MAX)
 		return WEFT_EPROTO;
-	for (unsigned i = 0; i < a->nports; i++) {
-		a->ports[i] = (uint16_t)(p[off] << 8 | p[off + 1]);
+	/* The ports in use are not 0; the slots after them are. */
+	for (unsigned i = 0; i < WEFT_LAN_PORTS_MAX; i++) {
+		uint16_t port = (uint16_t)(p[off] << 8 | p[off + 1]);
+
 		off += 2;
-		if (a->ports[i] == 0)
+		if ((port == 0) != (i >= a->nports))
 			return WEFT_EPROTO;
+		if (i < a->nports)
+			a->ports[i] = port;
 	}
 	return 0;
 }
@@ -162,27 +158,25 @@ int
 weft_lan_open(const uint8_t *p, size_t len,
     const uint8_t lankey[WEFT_LAN_KEY_BYTES], struct weft_lan_announce *a)
 {
-	uint8_t	plain[PLAIN_MAX], msg[SIG_DOMAIN_LEN + BODY_MAX];
-	size_t	plen, blen, mlen;
+	uint8_t	plain[PLAIN_LEN], msg[SIG_DOMAIN_LEN + BODY_LEN];
+	size_t	mlen;
 	int	err;
 
 	memset(a, 0, sizeof(*a));
-	if (len < HDR_LEN || memcmp(p, MAGIC, MAGIC_LEN) != 0)
+	if (len < MAGIC_LEN + 1 || memcmp(p, MAGIC, MAGIC_LEN) != 0)
 		return WEFT_EPROTO;
 	if (p[MAGIC_LEN] != WEFT_LAN_VERSION)
 		return WEFT_EVERSION;
-	if (len < WEFT_LAN_DATAGRAM_MIN || len > WEFT_LAN_DATAGRAM_MAX)
+	if (len != WEFT_LAN_DATAGRAM_BYTES)
 		return WEFT_EPROTO;
-	plen = len - HDR_LEN - crypto_secretbox_MACBYTES;
 	if (crypto_secretbox_open_easy(plain, p + HDR_LEN,
 	    len - HDR_LEN, p + MAGIC_LEN + 1, lankey) != 0)
 		return WEFT_EDECRYPT;
-	blen = plen - crypto_sign_BYTES;
-	err = body_decode(plain, blen, a);
+	err = body_decode(plain, a);
 	if (err)
 		goto out;
-	mlen = sig_message(plain, blen, msg);
-	if (crypto_sign_verify_detached(plain + blen, msg, mlen,
+	mlen = sig_message(plain, BODY_LEN, msg);
+	if (crypto_sign_verify_detached(plain + BODY_LEN, msg, mlen,
 	    a->node) != 0)
 		err = WEFT_EBADSIG;
 out:

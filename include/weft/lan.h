@@ -23,9 +23,11 @@
 #define WEFT_LAN_KEY_BYTES	32
 #define WEFT_LAN_RAND_BYTES	16	/* the announcement's own nonce */
 #define WEFT_LAN_PORTS_MAX	4
-/* magic 4, version 1, nonce 24, MAC 16, body 57 + 2n, sig 64 */
-#define WEFT_LAN_DATAGRAM_MIN	(166 + 2)
-#define WEFT_LAN_DATAGRAM_MAX	(166 + 2 * WEFT_LAN_PORTS_MAX)
+/*
+ * magic 4, version 1, nonce 24, MAC 16, body 65, sig 64: one size for
+ * every announcement, so the length says nothing about the sender.
+ */
+#define WEFT_LAN_DATAGRAM_BYTES	174
 
 /* The filter's bounds (weft_lan_filter_check). */
 #define WEFT_LAN_WINDOW_MS	(5 * 60 * 1000)	/* |ts - now| at most */
@@ -84,7 +86,7 @@ int	weft_lan_announce_fill(struct weft_lan_announce *a,
  * must be a->node) and seals it under lankey into out. box_nonce (24
  * bytes) is used as the secretbox nonce; NULL draws a random one, which
  * is what every caller except a test vector must do. Returns the
- * datagram's length (WEFT_LAN_DATAGRAM_MIN..MAX), WEFT_EUSAGE (a bad
+ * datagram's length (WEFT_LAN_DATAGRAM_BYTES), WEFT_EUSAGE (a bad
  * announcement, or sk does not belong to a->node) or WEFT_ETOOBIG
  * (outsz too small).
  */
@@ -95,8 +97,8 @@ int	weft_lan_seal(const struct weft_lan_announce *a, const uint8_t *sk,
 /*
  * Opens a datagram: a total function of any len bytes. On success a
  * holds the announcement, whose signature by a->node was verified.
- * Returns 0, WEFT_EPROTO (not a weft announcement, wrong length, or a
- * malformed body), WEFT_EVERSION (another version), WEFT_EDECRYPT (not
+ * Returns 0, WEFT_EPROTO (not a weft announcement, not
+ * WEFT_LAN_DATAGRAM_BYTES long, or a malformed body), WEFT_EVERSION (another version), WEFT_EDECRYPT (not
  * sealed with lankey: another network) or WEFT_EBADSIG (forged).
  */
 int	weft_lan_open(const uint8_t *p, size_t len,

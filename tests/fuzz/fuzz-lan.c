@@ -4,8 +4,8 @@
  * first input byte chooses the mode: even, the rest is a datagram as it
  * arrives; odd, the rest is a plaintext that the harness seals under the
  * network's LAN key first, so that the parser behind the MAC is reached
- * too. Properties: a datagram opens only with the right length for its
- * port count, with ports that are not 0, and never under another key;
+ * too. Properties: a datagram opens only at its one length, with as
+ * many ports as it says and none of them 0, and never under another key;
  * an error leaves the output zeroed; the filter accepts a fresh
  * announcement once and calls the same one again a replay.
  */
@@ -50,7 +50,7 @@ check(const uint8_t *p, size_t n, const uint8_t lankey[32],
 		return;
 	}
 	FUZZ_CHECK(a.nports >= 1 && a.nports <= WEFT_LAN_PORTS_MAX);
-	FUZZ_CHECK(n == WEFT_LAN_DATAGRAM_MIN + 2 * (a.nports - 1));
+	FUZZ_CHECK(n == WEFT_LAN_DATAGRAM_BYTES);
 	for (unsigned i = 0; i < a.nports; i++)
 		FUZZ_CHECK(a.ports[i] != 0);
 	FUZZ_CHECK(weft_lan_open(p, n, other, &a) == WEFT_EDECRYPT);
@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t	lankey[32], other[32];
 	uint8_t	d[5 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
-		    WEFT_LAN_DATAGRAM_MAX];
+		    WEFT_LAN_DATAGRAM_BYTES];
 	struct fuzz_in in = { data, size };
 	const uint8_t *p;
 	size_t	n;
@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(in.p, in.n, lankey, other);
 		return 0;
 	}
-	p = fuzz_take(&in, WEFT_LAN_DATAGRAM_MAX, &n);
+	p = fuzz_take(&in, WEFT_LAN_DATAGRAM_BYTES, &n);
 	memcpy(d, "weft\x01", 5);
 	memset(d + 5, 0x24, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(d + 5 + crypto_secretbox_NONCEBYTES, p, n,
@@ -101,7 +101,7 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 {
 	struct weft_lan_announce a;
 	uint8_t	lankey[32], other[32], pk[32], sk[64], seed[32], nonce[24];
-	uint8_t	out[1 + WEFT_LAN_DATAGRAM_MAX], plain[WEFT_LAN_DATAGRAM_MAX];
+	uint8_t	out[1 + WEFT_LAN_DATAGRAM_BYTES], plain[WEFT_LAN_DATAGRAM_BYTES];
 	uint16_t ports[WEFT_LAN_PORTS_MAX] = { 7400, 7401, 1, 65535 };
 	char	name[32];
 	int	len;

@@ -25,16 +25,17 @@ def printed(doc):
 
 
 def open_datagram(d, klan):
-    assert d[:4] == b"weft" and d[4] == 1 and 168 <= len(d) <= 174
+    assert d[:4] == b"weft" and d[4] == 1 and len(d) == 174
     plain = nacl.secret.SecretBox(klan).decrypt(d[29:], d[5:29])
-    n = plain[56]
-    assert 1 <= n <= 4 and len(plain) == 57 + 2 * n + 64
-    body, sig = plain[:57 + 2 * n], plain[57 + 2 * n:]
-    node = body[:32]
+    assert len(plain) == 65 + 64
+    body, sig = plain[:65], plain[65:]
+    node, n = body[:32], body[56]
+    slots = struct.unpack(">4H", body[57:65])
+    assert 1 <= n <= 4
+    assert all(p != 0 for p in slots[:n]) and all(p == 0 for p in slots[n:])
     nacl.signing.VerifyKey(node).verify(b"weft/lan/v1" + body, sig)
     ts = struct.unpack(">Q", body[32:40])[0]
-    ports = struct.unpack(">%dH" % n, body[57:57 + 2 * n])
-    return node, ts, body[40:56], ports
+    return node, ts, body[40:56], slots[:n]
 
 
 def main():
@@ -47,7 +48,8 @@ def main():
     assert klan == klan_doc, "k_lan differs"
     sk = nacl.signing.SigningKey(bytes([1] * 32))
     body = (bytes(sk.verify_key) + struct.pack(">Q", 1800000000000) +
-            bytes(range(0xa0, 0xb0)) + bytes([1]) + struct.pack(">H", 7400))
+            bytes(range(0xa0, 0xb0)) + bytes([1]) +
+            struct.pack(">4H", 7400, 0, 0, 0))
     sig = sk.sign(b"weft/lan/v1" + body).signature
     nonce = bytes([0x24] * 24)
     box = nacl.secret.SecretBox(klan).encrypt(body + sig, nonce).ciphertext

@@ -30,12 +30,12 @@
 static const char vec_lankey[] =
     "dfcaf31c33fda79d8a014a94ee15446b5fe7d69ee146e833b510212a1fc6dd26";
 static const char vec_datagram[] =
-    "7765667401242424242424242424242424242424242424242424242424b4adb0"
-    "8396ec7ede1540e64fd427db8380d1b4a92419e7efc4f2ba3214a738dd32a135"
+    "7765667401242424242424242424242424242424242424242424242424aa792d"
+    "e7f1bfc74f3f66f99f67c763c380d1b4a92419e7efc4f2ba3214a738dd32a135"
     "cfcbd7791703c677e76268db19e2540b07706197abf578766e6e98870f821eef"
-    "145c6eae93365fd4ea3fda162bba63807a09afe30fb6a746b3aa8bfee92ddd1d"
-    "3202e3f17a6e56dceb9814f010dcc3d0b142887e5fe103db958a6d868a2f18d1"
-    "9548ef177cdac828";
+    "145c6eae93365fd451535ea28db332611502f79bf2be991957e3e0faa2b101b7"
+    "a787757c6be875ad5138eee1146faaf68ae8cc1f672d73b9d054552262302a3f"
+    "848bb74a2834461dd3d7c328f335";
 
 static void
 vector_inputs(uint8_t netkey[32], uint8_t pk[32], uint8_t sk[64],
@@ -85,15 +85,15 @@ test_vector(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], nonce[24], lankey[32];
-	uint8_t	out[WEFT_LAN_DATAGRAM_MAX];
-	char	h[2 * WEFT_LAN_DATAGRAM_MAX + 1], *doc;
+	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES];
+	char	h[2 * WEFT_LAN_DATAGRAM_BYTES + 1], *doc;
 	int	n;
 
 	(void)state;
 	vector_inputs(netkey, pk, sk, &a, nonce);
 	weft_lan_key(lankey, netkey);
 	n = weft_lan_seal(&a, sk, lankey, nonce, out, sizeof(out));
-	assert_int_equal(n, WEFT_LAN_DATAGRAM_MIN);
+	assert_int_equal(n, WEFT_LAN_DATAGRAM_BYTES);
 	hex(h, lankey, 32);
 	if (getenv("WEFT_LAN_PRINT_VECTOR") != NULL)
 		printf("k_lan %s\n", h);
@@ -120,7 +120,7 @@ test_round_trip_ports(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], lankey[32];
-	uint8_t	out[WEFT_LAN_DATAGRAM_MAX], out2[WEFT_LAN_DATAGRAM_MAX];
+	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES], out2[WEFT_LAN_DATAGRAM_BYTES];
 	uint16_t ports[WEFT_LAN_PORTS_MAX + 1] = { 1, 7400, 65535, 2, 3 };
 	int	n, n2;
 
@@ -140,7 +140,7 @@ test_round_trip_ports(void **state)
 		assert_int_equal(weft_lan_announce_fill(&a, pk, NOW, ports, k),
 		    0);
 		n = weft_lan_seal(&a, sk, lankey, NULL, out, sizeof(out));
-		assert_int_equal(n, WEFT_LAN_DATAGRAM_MIN + 2 * (k - 1));
+		assert_int_equal(n, WEFT_LAN_DATAGRAM_BYTES);
 		assert_int_equal(weft_lan_open(out, (size_t)n, lankey, &b), 0);
 		assert_int_equal(b.nports, k);
 		assert_memory_equal(b.ports, ports, k * sizeof(ports[0]));
@@ -158,7 +158,7 @@ test_other_network(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], nonce[24], lankey[32];
-	uint8_t	out[WEFT_LAN_DATAGRAM_MAX];
+	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES];
 	int	n;
 
 	(void)state;
@@ -182,7 +182,7 @@ test_forged(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], nonce[24], lankey[32];
-	uint8_t	pk2[32], sk2[64], out[WEFT_LAN_DATAGRAM_MAX];
+	uint8_t	pk2[32], sk2[64], out[WEFT_LAN_DATAGRAM_BYTES];
 	int	n;
 
 	(void)state;
@@ -207,7 +207,7 @@ test_damaged(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], nonce[24], lankey[32];
-	uint8_t	out[WEFT_LAN_DATAGRAM_MAX + 8], bad[sizeof(out)];
+	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES + 8], bad[sizeof(out)];
 	int	n, err;
 
 	(void)state;
@@ -232,6 +232,60 @@ test_damaged(void **state)
 		err = weft_lan_open(out, len, lankey, &b);
 		assert_true(err == WEFT_EPROTO || err == WEFT_EDECRYPT);
 	}
+}
+
+/*
+ * Seals a hand-made body (65 bytes) with a valid signature, as a member of
+ * the network could, and opens it.
+ */
+static int
+open_body(const uint8_t body[65], const uint8_t sk[64],
+    const uint8_t lankey[32])
+{
+	struct weft_lan_announce a;
+	uint8_t	msg[11 + 65], plain[65 + 64], d[WEFT_LAN_DATAGRAM_BYTES];
+
+	memcpy(msg, "weft/lan/v1", 11);
+	memcpy(msg + 11, body, 65);
+	memcpy(plain, body, 65);
+	crypto_sign_detached(plain + 65, NULL, msg, sizeof(msg), sk);
+	memcpy(d, "weft\x01", 5);
+	randombytes_buf(d + 5, 24);
+	crypto_secretbox_easy(d + 29, plain, sizeof(plain), d + 5, lankey);
+	return weft_lan_open(d, sizeof(d), lankey, &a);
+}
+
+/* The port count and slots (docs/proto/lan.md, rule 3). */
+static void
+test_body_rules(void **state)
+{
+	uint8_t	netkey[32], pk[32], sk[64], lankey[32], body[65];
+
+	(void)state;
+	randombytes_buf(netkey, sizeof(netkey));
+	weft_lan_key(lankey, netkey);
+	crypto_sign_keypair(pk, sk);
+	memset(body, 0, sizeof(body));
+	memcpy(body, pk, 32);
+	body[56] = 1;
+	body[57] = 0x1c;		/* port 7400 */
+	body[58] = 0xe8;
+	assert_int_equal(open_body(body, sk, lankey), 0);
+	body[56] = 0;
+	assert_int_equal(open_body(body, sk, lankey), WEFT_EPROTO);
+	body[56] = 5;
+	assert_int_equal(open_body(body, sk, lankey), WEFT_EPROTO);
+	body[56] = 2;			/* slot 2 is 0 */
+	assert_int_equal(open_body(body, sk, lankey), WEFT_EPROTO);
+	body[56] = 1;
+	body[64] = 1;			/* slot 4 is not 0 */
+	assert_int_equal(open_body(body, sk, lankey), WEFT_EPROTO);
+	body[56] = 4;
+	body[60] = body[62] = 1;
+	assert_int_equal(open_body(body, sk, lankey), 0);
+	/* Signed by another key than the body's node. */
+	body[0] ^= 1;
+	assert_int_equal(open_body(body, sk, lankey), WEFT_EBADSIG);
 }
 
 static void
@@ -357,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_other_network),
 		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_body_rules),
 		cmocka_unit_test(test_filter_replay_window),
 		cmocka_unit_test(test_filter_rate_and_lru),
 	};
