@@ -35,7 +35,7 @@
 struct lan_sock {
 	uv_udp_t	 udp;
 	bool		 open;
-	bool		 busy;		/* rbuf handed out by alloc_cb */
+	bool		 busy;		/* rbuf lent by alloc_cb */
 	uint8_t		 rbuf[WEFT_LAN_DATAGRAM_BYTES + 1];
 };
 
@@ -207,7 +207,8 @@ recv_cb(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
 	if (nread == 0 || from == NULL || l->stopping)
 		return;
 	/* Too long for an announcement: dropped unread. */
-	if ((flags & UV_UDP_PARTIAL) || (size_t)nread > WEFT_LAN_DATAGRAM_BYTES) {
+	if ((flags & UV_UDP_PARTIAL) ||
+	    (size_t)nread > WEFT_LAN_DATAGRAM_BYTES) {
 		l->st.received++;
 		l->st.rejected++;
 		return;
@@ -384,7 +385,8 @@ sock_open(struct weft_lan *l, struct lan_sock *s, int af)
 	s->udp.data = l;
 	s->open = true;
 	if (af == AF_INET) {
-		err = uv_ip4_addr("0.0.0.0", l->port, (struct sockaddr_in *)&sa);
+		err = uv_ip4_addr("0.0.0.0", l->port,
+		    (struct sockaddr_in *)&sa);
 	} else {
 		err = uv_ip6_addr("::", l->port, (struct sockaddr_in6 *)&sa);
 		flags |= UV_UDP_IPV6ONLY;

@@ -19,7 +19,7 @@ struct weft_net;
 struct weft_keypair;
 struct weft_lan;
 
-#define WEFT_LAN_PORT		7420	/* UDP; WEFT_LAN_PORT overrides */
+#define WEFT_LAN_PORT		7420	/* UDP; env WEFT_LAN_PORT */
 #define WEFT_LAN_GROUP6		"ff12::7765:6674"
 #define WEFT_LAN_INTERVAL_MS	30000	/* plus up to as much again */
 #define WEFT_LAN_IFS_MAX	32	/* interfaces joined and sent on */

@@ -16,7 +16,8 @@
 #define MAGIC		"weft"
 #define MAGIC_LEN	4
 #define HDR_LEN		(MAGIC_LEN + 1 + crypto_secretbox_NONCEBYTES)
-#define BODY_LEN	(32 + 8 + WEFT_LAN_RAND_BYTES + 1 + 2 * WEFT_LAN_PORTS_MAX)
+/* node, ts, rand, n, the port slots */
+#define BODY_LEN	(57 + 2 * WEFT_LAN_PORTS_MAX)
 #define PLAIN_LEN	(BODY_LEN + crypto_sign_BYTES)
 #define SIG_DOMAIN	"weft/lan/v1"
 #define SIG_DOMAIN_LEN	(sizeof(SIG_DOMAIN) - 1)

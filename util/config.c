@@ -19,8 +19,8 @@
 
 #define NETWORK_KEY	"network_key"
 /* Characters of an interface name in an IPv6 zone. */
-#define ZONE_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
-			"0123456789._-"
+#define ZONE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 void
 weft_config_init(struct weft_config *cfg)

@@ -30,17 +30,17 @@
 #define WEFT_LAN_DATAGRAM_BYTES	174
 
 /* The filter's bounds (weft_lan_filter_check). */
-#define WEFT_LAN_WINDOW_MS	(5 * 60 * 1000)	/* |ts - now| at most */
+#define WEFT_LAN_WINDOW_MS	(5 * 60 * 1000)	/* most |ts - now| */
 #define WEFT_LAN_SEEN_MAX	256	/* nonces remembered */
 #define WEFT_LAN_NODES_MAX	64	/* nodes remembered, LRU */
-#define WEFT_LAN_REDIAL_MS	10000	/* one dial per node this often */
+#define WEFT_LAN_REDIAL_MS	10000	/* a dial per node, at most */
 /* Announcements acted on: WEFT_LAN_RATE_MS apart, WEFT_LAN_BURST at once. */
 #define WEFT_LAN_RATE_MS	100
 #define WEFT_LAN_BURST		20
 
 struct weft_lan_announce {
 	uint8_t		 node[32];	/* the node key */
-	uint64_t	 ts_ms;		/* sender's clock, ms since epoch */
+	uint64_t	 ts_ms;		/* sender's clock, epoch ms */
 	uint8_t		 rand[WEFT_LAN_RAND_BYTES];
 	uint16_t	 ports[WEFT_LAN_PORTS_MAX];	/* TCP, none 0 */
 	unsigned	 nports;	/* 1..WEFT_LAN_PORTS_MAX */
@@ -58,11 +58,11 @@ struct weft_lan_node {
 struct weft_lan_filter {
 	struct weft_lan_node	 nodes[WEFT_LAN_NODES_MAX];
 	unsigned		 nnodes;
-	uint8_t			 seen[WEFT_LAN_SEEN_MAX][WEFT_LAN_RAND_BYTES];
+	uint8_t		 seen[WEFT_LAN_SEEN_MAX][WEFT_LAN_RAND_BYTES];
 	unsigned		 nseen;
 	unsigned		 seen_next;	/* ring position */
 	uint64_t		 tat_ms;	/* rate cap (GCRA) */
-	uint64_t		 found;		/* *first answers, ever */
+	uint64_t		 found;		/* *first answers */
 };
 
 /*
@@ -96,10 +96,11 @@ int	weft_lan_seal(const struct weft_lan_announce *a, const uint8_t *sk,
 
 /*
  * Opens a datagram: a total function of any len bytes. On success a
- * holds the announcement, whose signature by a->node was verified.
- * Returns 0, WEFT_EPROTO (not a weft announcement, not
- * WEFT_LAN_DATAGRAM_BYTES long, or a malformed body), WEFT_EVERSION (another version), WEFT_EDECRYPT (not
- * sealed with lankey: another network) or WEFT_EBADSIG (forged).
+ * holds the announcement, whose signature by a->node was verified; on
+ * failure a is zeroed. Returns 0, WEFT_EPROTO (not a weft announcement,
+ * not WEFT_LAN_DATAGRAM_BYTES long, or a malformed body), WEFT_EVERSION
+ * (another version), WEFT_EDECRYPT (not sealed with lankey: another
+ * network) or WEFT_EBADSIG (forged).
  */
 int	weft_lan_open(const uint8_t *p, size_t len,
 	    const uint8_t lankey[WEFT_LAN_KEY_BYTES],
@@ -119,8 +120,8 @@ int	weft_lan_open(const uint8_t *p, size_t len,
  * *dial that it was not dialled in the last WEFT_LAN_REDIAL_MS (the dial
  * is then recorded as done at now_ms).
  */
-int	weft_lan_filter_check(struct weft_lan_filter *f, const uint8_t self[32],
-	    const struct weft_lan_announce *a, uint64_t now_ms, bool *first,
-	    bool *dial);
+int	weft_lan_filter_check(struct weft_lan_filter *f,
+	    const uint8_t self[32], const struct weft_lan_announce *a,
+	    uint64_t now_ms, bool *first, bool *dial);
 
 #endif

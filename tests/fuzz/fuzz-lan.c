@@ -74,8 +74,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t	lankey[32], other[32];
-	uint8_t	d[5 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
-		    WEFT_LAN_DATAGRAM_BYTES];
+	/* header and MAC, then up to a datagram of plaintext */
+	uint8_t	d[29 + 16 + WEFT_LAN_DATAGRAM_BYTES];
 	struct fuzz_in in = { data, size };
 	const uint8_t *p;
 	size_t	n;
@@ -100,8 +100,9 @@ void
 fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 {
 	struct weft_lan_announce a;
-	uint8_t	lankey[32], other[32], pk[32], sk[64], seed[32], nonce[24];
-	uint8_t	out[1 + WEFT_LAN_DATAGRAM_BYTES], plain[WEFT_LAN_DATAGRAM_BYTES];
+	uint8_t	lankey[32], other[32], pk[32], sk[64], seed[32];
+	uint8_t	nonce[24], out[1 + WEFT_LAN_DATAGRAM_BYTES];
+	uint8_t	plain[WEFT_LAN_DATAGRAM_BYTES];
 	uint16_t ports[WEFT_LAN_PORTS_MAX] = { 7400, 7401, 1, 65535 };
 	char	name[32];
 	int	len;

@@ -120,7 +120,8 @@ test_round_trip_ports(void **state)
 {
 	struct weft_lan_announce a, b;
 	uint8_t	netkey[32], pk[32], sk[64], lankey[32];
-	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES], out2[WEFT_LAN_DATAGRAM_BYTES];
+	uint8_t	out[WEFT_LAN_DATAGRAM_BYTES];
+	uint8_t	out2[WEFT_LAN_DATAGRAM_BYTES];
 	uint16_t ports[WEFT_LAN_PORTS_MAX + 1] = { 1, 7400, 65535, 2, 3 };
 	int	n, n2;
 
