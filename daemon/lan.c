@@ -53,8 +53,6 @@ struct weft_lan {
 	bool			 stopping;
 	struct weft_lan_filter	 filter;
 	struct weft_lan_stats	 st;
-	char			 joined[WEFT_LAN_IFS_MAX][IF_NAMESIZE];
-	unsigned		 njoined;
 };
 
 static void
@@ -235,33 +233,25 @@ tcp_port(const struct weft_net *n)
 	return v > 0 && v <= 65535 ? (uint16_t)v : 0;
 }
 
-static bool
-joined(struct weft_lan *l, const char *name)
-{
-	for (unsigned i = 0; i < l->njoined; i++)
-		if (strcmp(l->joined[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* Joins the IPv6 group on an interface once, when it first shows up. */
+/*
+ * Joins the IPv6 group on an interface. Done every round for every
+ * interface, so that one that appeared, or was removed and made again
+ * (a USB adapter, a VPN), is joined too; joining twice is EADDRINUSE.
+ */
 static void
 join6(struct weft_lan *l, const char *name)
 {
 	char	ifaddr[4 + IF_NAMESIZE];
 	int	err;
 
-	if (!l->s6.open || joined(l, name) || l->njoined == WEFT_LAN_IFS_MAX)
+	if (!l->s6.open)
 		return;
 	snprintf(ifaddr, sizeof(ifaddr), "::%%%s", name);
 	err = uv_udp_set_membership(&l->s6.udp, WEFT_LAN_GROUP6, ifaddr,
 	    UV_JOIN_GROUP);
-	if (err && err != UV_EADDRINUSE) {
+	if (err && err != UV_EADDRINUSE)
 		log_debug("lan: cannot join %s on '%s': %s", WEFT_LAN_GROUP6,
 		    name, uv_strerror(err));
-		return;
-	}
-	snprintf(l->joined[l->njoined++], IF_NAMESIZE, "%s", name);
 }
 
 static void
@@ -321,14 +311,15 @@ announce(struct weft_lan *l)
 		if (ia->is_internal)
 			continue;
 		if (ia->address.address4.sin_family == AF_INET6) {
-			join6(l, ia->name);
-			if (port == 0 || !l->s6.open)
-				continue;
+			/* Once per interface, though it has several. */
 			for (unsigned k = 0; k < nsent6 && !dup; k++)
 				dup = strcmp(sent6[k], ia->name) == 0;
 			if (dup || nsent6 == WEFT_LAN_IFS_MAX)
 				continue;
 			snprintf(sent6[nsent6++], IF_NAMESIZE, "%s", ia->name);
+			join6(l, ia->name);
+			if (port == 0 || !l->s6.open)
+				continue;
 			snprintf(grp, sizeof(grp), "%s%%%s", WEFT_LAN_GROUP6,
 			    ia->name);
 			if (uv_ip6_addr(grp, l->port, &g6) != 0 ||

@@ -22,7 +22,7 @@ struct weft_lan;
 #define WEFT_LAN_PORT		7420	/* UDP; env WEFT_LAN_PORT */
 #define WEFT_LAN_GROUP6		"ff12::7765:6674"
 #define WEFT_LAN_INTERVAL_MS	30000	/* plus up to as much again */
-#define WEFT_LAN_IFS_MAX	32	/* interfaces joined and sent on */
+#define WEFT_LAN_IFS_MAX	32	/* interfaces used per family */
 
 struct weft_lan_stats {
 	uint64_t	received;	/* datagrams read */
