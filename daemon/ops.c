@@ -333,7 +333,7 @@ pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
 		return;
 	}
 	weft_lan_stats(lan, &st);
-	weft_pack_map(pk, 8);
+	weft_pack_map(pk, 9);
 	weft_pack_str(pk, "on");
 	weft_pack_bool(pk, true);
 	weft_pack_str(pk, "port");
@@ -348,6 +348,8 @@ pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
 	weft_pack_uint(pk, st.opened4);
 	weft_pack_str(pk, "opened6");
 	weft_pack_uint(pk, st.opened6);
+	weft_pack_str(pk, "accepted");
+	weft_pack_uint(pk, st.accepted);
 	weft_pack_str(pk, "sent");
 	weft_pack_uint(pk, st.sent);
 }

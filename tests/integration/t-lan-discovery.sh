@@ -12,7 +12,9 @@
 #  - d and e find each other over IPv6 multicast alone and connect at
 #    their link-local addresses;
 #  - f, which does not listen on TCP, announces nothing but still dials
-#    the nodes it hears.
+#    the nodes it hears;
+#  - an eavesdropper in c's namespace that rebroadcasts a's announcement
+#    from its own address (and a damaged copy) makes b act on nothing.
 # Needs root and `ip netns`; without them the test fails, it never skips.
 # Every address lives inside the test's namespaces; the machine's own
 # interfaces never see an announcement.
@@ -152,6 +154,26 @@ for n in a b; do
 	! grep -q "10.77.0.3" "$T/$n.log" || fail "$n saw a connection from c"
 	! grep -qi "$(keyid c)" "$T/$n.log" || fail "$n logged c's id"
 done
+
+# A replay of a's announcement from c's address, and a damaged copy: b
+# opens the replays but acts on none, and never dials c's address.
+before=$(lan b accepted)
+opened=$(lan b opened4)
+rejected=$(lan b rejected)
+ip netns exec "$NS_c" /usr/bin/python3 "$WEFT_TESTS/integration/lan_replay.py" \
+    10.77.0.1 10.77.0.255 7420 30 >"$T/replay.out" ||
+    fail "the replay did not run: $(cat "$T/replay.out")"
+wait_secs 10 lan_ge b opened4 $((opened + 30)) ||
+    fail "b opened $(( $(lan b opened4) - opened )) of the 30 replays"
+wait_secs 10 lan_ge b rejected $((rejected + 30)) ||
+    fail "b rejected $(( $(lan b rejected) - rejected )) damaged copies"
+after=$(lan b accepted)
+# a's own announcements go on meanwhile (every 0.5-1 s): a few, not 30.
+[ $((after - before)) -lt 10 ] ||
+    fail "b acted on $((after - before)) announcements during the replay"
+! grep -q "10.77.0.3" "$T/b.log" || fail "b dialled c's address"
+w b --json peers | json '[p["address"] for p in j]' /dev/stdin >"$T/pb"
+! grep -q "10.77.0.3" "$T/pb" || fail "b lists c's address: $(cat "$T/pb")"
 
 # d and e: IPv6 link-local only.
 wait_secs 20 peer_open d "$ne" || fail "d did not connect to e"
