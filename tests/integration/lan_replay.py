@@ -3,8 +3,9 @@
 LAN announcement sent from FROM_IP to UDP PORT and broadcasts the very
 same bytes COUNT times to BCAST from its own address, the way an attacker
 would replay a member's announcement to steer dials to itself. Then
-flips one byte of it and broadcasts that COUNT times too. Prints how many
-it sent; exits 1 when nothing from FROM_IP came within 20 s.
+flips one byte of it and broadcasts that COUNT times too, and last sends
+one datagram of 2000 bytes that starts like an announcement. Prints how
+many it sent; exits 1 when nothing from FROM_IP came within 20 s.
 
 usage: lan_replay.py FROM_IP BCAST PORT COUNT
 """
@@ -39,7 +40,8 @@ def main():
     for _ in range(count):
         s.sendto(bytes(bad), (bcast, port))
         time.sleep(0.01)
-    print("sent %d" % (2 * count))
+    s.sendto(bytes(data[:5]) + bytes(1995), (bcast, port))
+    print("sent %d" % (2 * count + 1))
 
 
 main()
