@@ -7,6 +7,8 @@
 #
 # usage: bench/bench-ls.sh [BUILD_DIR] [DESIGNS]
 set -eu
+# The benchmark's daemons never announce themselves on the LAN.
+export WEFT_LAN_DISCOVERY=off
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 n=${2:-100000}

@@ -15,6 +15,8 @@
 # usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
 # the temporary directory for inspection, ROUNDS=N)
 set -eu
+# The benchmark's daemons never announce themselves on the LAN.
+export WEFT_LAN_DISCOVERY=off
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 designs=${2:-1000}

@@ -11,6 +11,8 @@
 # usage: bench/bench-net.sh [BUILD_DIR] [MIB] [HS_SECONDS]
 #        (defaults: build 1024 5)
 set -eu
+# The benchmark's daemons never announce themselves on the LAN.
+export WEFT_LAN_DISCOVERY=off
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 mib=${2:-1024}

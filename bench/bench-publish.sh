@@ -6,6 +6,8 @@
 #
 # usage: bench/bench-publish.sh [BUILD_DIR] [SIZE_MIB]   (defaults: build 1024)
 set -eu
+# The benchmark's daemons never announce themselves on the LAN.
+export WEFT_LAN_DISCOVERY=off
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 mib=${2:-1024}

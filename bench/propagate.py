@@ -69,7 +69,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="weft-prop.", dir=os.environ.get(
         "TMPDIR", "/var/tmp"))
     env = dict(os.environ, WEFT_OUT_TARGET="0", WEFT_BACKOFF_MIN_MS="100",
-               WEFT_BACKOFF_MAX_MS="1000")
+               WEFT_BACKOFF_MAX_MS="1000", WEFT_LAN_DISCOVERY="off")
     procs = []
     try:
         for i in range(n):

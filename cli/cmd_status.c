@@ -73,6 +73,52 @@ sync_json(json_t *j, const struct weft_obj *r)
 	json_object_set_new(j, "sync", o);
 }
 
+/*
+ * LAN discovery: a "lan" map with "on" and, while on, uint counters,
+ * copied as they come (absent from older daemons: no key).
+ */
+static void
+lan_json(json_t *j, const struct weft_obj *r)
+{
+	const struct weft_obj	*m = weft_obj_get(r, "lan");
+	const char		*k;
+	char			 key[64];
+	size_t			 n;
+	uint64_t		 v;
+	bool			 on;
+	json_t			*o;
+
+	if (weft_obj_bool(weft_obj_get(m, "on"), &on) != 0 ||
+	    (o = json_object()) == NULL)
+		return;
+	json_object_set_new(o, "on", json_boolean(on));
+	for (uint32_t i = 0; i < weft_obj_len(m); i++)
+		if (weft_obj_str(weft_obj_key_at(m, i), &k, &n) == 0 &&
+		    n < sizeof(key) &&
+		    weft_obj_uint(weft_obj_val_at(m, i), &v) == 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)n, k);
+			json_object_set_new(o, key, json_integer((json_int_t)v));
+		}
+	json_object_set_new(j, "lan", o);
+}
+
+static void
+lan_human(const struct weft_obj *r)
+{
+	const struct weft_obj	*m = weft_obj_get(r, "lan");
+	uint64_t		 v;
+	bool			 on;
+
+	if (weft_obj_bool(weft_obj_get(m, "on"), &on) != 0)
+		return;
+	printf("lan          %s", on ? "on" : "off");
+	if (on && weft_obj_uint(weft_obj_get(m, "nodes"), &v) == 0)
+		printf(", %" PRIu64 " node%s heard", v, v == 1 ? "" : "s");
+	if (on && weft_obj_uint(weft_obj_get(m, "port"), &v) == 0)
+		printf(" (UDP port %" PRIu64 ")", v);
+	putchar('\n');
+}
+
 static void
 net_human(const struct weft_obj *r)
 {
@@ -179,6 +225,7 @@ print_json(const struct weft_obj *r, const uint8_t author[32],
 		    json_integer((json_int_t)val[i]));
 	net_json(j, r);
 	sync_json(j, r);
+	lan_json(j, r);
 	m = json_object();
 	if (m != NULL) {
 		each_missing(r, missing_json_cb, m);
@@ -208,6 +255,7 @@ print_human(const struct weft_obj *r, const uint8_t author[32],
 	out_hex(hex, node);
 	printf("node         %s\n", hex);
 	net_human(r);
+	lan_human(r);
 	printf("records      %" PRIu64 "\n", val[0]);
 	printf("designs      %" PRIu64 "\n", val[1]);
 	printf("libraries    %" PRIu64 "\n", val[2]);

@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "home.h"
 #include "keyfile.h"
+#include "lan.h"
 #include "log.h"
 #include "net.h"
 #include "store.h"
@@ -148,6 +149,36 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	return 0;
 }
 
+/*
+ * LAN discovery is a convenience: a node that cannot bind its UDP port
+ * still runs, without it. WEFT_LAN_PORT moves the port and
+ * WEFT_LAN_INTERVAL_MS shortens the time between announcements (tests).
+ */
+static void
+start_lan(struct weft_daemon *d)
+{
+	const char	*s = getenv("WEFT_LAN_PORT");
+	unsigned long	 port = 0;
+	uint64_t	 interval = 0;
+	int		 err;
+
+	if (s != NULL) {
+		port = strtoul(s, NULL, 10);
+		if (port == 0 || port > 65535) {
+			log_warnx("WEFT_LAN_PORT is not a port, using %u",
+			    WEFT_LAN_PORT);
+			port = 0;
+		}
+	}
+	s = getenv("WEFT_LAN_INTERVAL_MS");
+	if (s != NULL)
+		interval = strtoull(s, NULL, 10);
+	err = weft_lan_start(&d->lan, d->loop, d->net, &d->node,
+	    d->network_key, (uint16_t)port, interval);
+	if (err)
+		log_warnc(err, "LAN discovery is off");
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -238,6 +269,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	err = start_net(d, opts);
 	if (err)
 		goto fail;
+	if (opts->lan_discovery)
+		start_lan(d);
 
 	err = path_join(d->sock_path, sizeof(d->sock_path), d->home,
 	    WEFT_CTL_SOCK);
@@ -268,6 +301,9 @@ weft_daemon_stop(struct weft_daemon *d)
 		return;
 	d->stopping = true;
 	weft_ctl_stop(d);
+	/* The LAN dials through the net: it goes first. */
+	weft_lan_stop(d->lan);
+	d->lan = NULL;
 	weft_net_stop(d->net);
 	d->net = NULL;
 	if (uv_is_active((uv_handle_t *)&d->sigint) ||

@@ -38,7 +38,11 @@ usage(FILE *f)
 	    "  WEFT_MAX_OUTBOUND          outbound connections (32)\n"
 	    "  WEFT_OUT_TARGET            dial learnt peers while fewer "
 	    "outbound (8)\n"
-	    "  WEFT_SENDQ_MAX             bytes queued per peer (8388608)\n");
+	    "  WEFT_SENDQ_MAX             bytes queued per peer (8388608)\n"
+	    "  WEFT_LAN_DISCOVERY         announce on the LAN, on|off (on)\n"
+	    "  WEFT_LAN_PORT              UDP port of LAN discovery (7420)\n"
+	    "  WEFT_LAN_INTERVAL_MS       announce every this plus up to as "
+	    "much (30000)\n");
 }
 
 /* A decimal environment variable into *v; absent leaves *v alone. */
@@ -58,6 +62,22 @@ env_u64(const char *name, uint64_t *v)
 		return -1;
 	}
 	*v = x;
+	return 0;
+}
+
+/* "on" or "off" into *v; absent leaves *v alone. */
+static int
+env_onoff(const char *name, bool *v)
+{
+	const char	*s = getenv(name);
+
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0) {
+		fprintf(stderr, "weftd: %s must be on or off\n", name);
+		return -1;
+	}
+	*v = strcmp(s, "on") == 0;
 	return 0;
 }
 
@@ -161,6 +181,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (env_limits(&opts.net) != 0)
+		return 2;
+	if (env_onoff("WEFT_LAN_DISCOVERY", &opts.lan_discovery) != 0)
 		return 2;
 	log_init("weftd", verbose);
 	/*

@@ -4,6 +4,7 @@
  * which, and an atomic rewrite of the network key for `weft init`.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,9 @@
 #include "config.h"
 
 #define NETWORK_KEY	"network_key"
+/* Characters of an interface name in an IPv6 zone. */
+#define ZONE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 void
 weft_config_init(struct weft_config *cfg)
@@ -58,6 +62,7 @@ weft_config_hostport(const char *s, size_t n, char *host, size_t hostsz,
 {
 	char		 buf[WEFT_LISTEN_MAX];
 	const char	*colon, *h;
+	char		*zone;
 	size_t		 hlen, plen;
 	unsigned long	 v = 0;
 	uint8_t		 addr[16];
@@ -94,9 +99,22 @@ weft_config_hostport(const char *s, size_t n, char *host, size_t hostsz,
 		return WEFT_EUSAGE;
 	memcpy(buf, h, hlen);
 	buf[hlen] = '\0';
+	/*
+	 * An IPv6 link-local address needs its interface ("fe80::1%eth0",
+	 * RFC 4007), as LAN discovery hears it; uv_ip6_addr() reads it.
+	 */
+	zone = af == AF_INET6 ? strchr(buf, '%') : NULL;
+	if (zone != NULL) {
+		if (zone[1] == '\0' || strlen(zone + 1) >= IF_NAMESIZE ||
+		    strspn(zone + 1, ZONE_CHARS) != strlen(zone + 1))
+			return WEFT_EUSAGE;
+		*zone = '\0';
+	}
 	/* inet_pton also rejects embedded NULs: buf would be shorter. */
 	if (inet_pton(af, buf, addr) != 1)
 		return WEFT_EUSAGE;
+	if (zone != NULL)
+		*zone = '%';
 	memcpy(host, buf, hlen + 1);
 	*port = (uint16_t)v;
 	return 0;

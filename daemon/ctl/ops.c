@@ -23,6 +23,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "lan.h"
 #include "log.h"
 #include "net.h"
 #include "ops.h"
@@ -315,6 +316,44 @@ pack_sync_stats(struct weft_pack *pk, const struct weft_sync_stats *sy)
 	weft_pack_uint(pk, sy->bytes_out);
 }
 
+/*
+ * "lan": LAN discovery (docs/proto/control.md, status): "on", and while
+ * on, the nodes heard and the datagram counters.
+ */
+static void
+pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
+{
+	struct weft_lan_stats	st;
+
+	weft_pack_str(pk, "lan");
+	if (lan == NULL) {
+		weft_pack_map(pk, 1);
+		weft_pack_str(pk, "on");
+		weft_pack_bool(pk, false);
+		return;
+	}
+	weft_lan_stats(lan, &st);
+	weft_pack_map(pk, 9);
+	weft_pack_str(pk, "on");
+	weft_pack_bool(pk, true);
+	weft_pack_str(pk, "port");
+	weft_pack_uint(pk, st.port);
+	weft_pack_str(pk, "nodes");
+	weft_pack_uint(pk, st.nodes);
+	weft_pack_str(pk, "received");
+	weft_pack_uint(pk, st.received);
+	weft_pack_str(pk, "rejected");
+	weft_pack_uint(pk, st.rejected);
+	weft_pack_str(pk, "opened4");
+	weft_pack_uint(pk, st.opened4);
+	weft_pack_str(pk, "opened6");
+	weft_pack_uint(pk, st.opened6);
+	weft_pack_str(pk, "accepted");
+	weft_pack_uint(pk, st.accepted);
+	weft_pack_str(pk, "sent");
+	weft_pack_uint(pk, st.sent);
+}
+
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
@@ -343,7 +382,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 20);
+	weft__ctl_reply_begin(&pk, &b, 21);
 	weft_pack_str(&pk, "missing");
 	weft_pack_map(&pk, 4);
 	weft_pack_str(&pk, "records");	/* heard of, not stored yet */
@@ -403,6 +442,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "conns_out");
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
 	pack_sync_stats(&pk, &sy);
+	pack_lan_stats(&pk, d->lan);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
 }

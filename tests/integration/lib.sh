@@ -9,6 +9,10 @@ set -eu
 : "${WEFTD_BIN:?WEFTD_BIN must point at the weftd binary}"
 : "${WEFT_TESTS:=$(cd "$(dirname "$0")/.." && pwd)}"
 
+# No test daemon announces itself on this machine's real interfaces; only
+# t-lan-discovery.sh turns discovery on, inside its own namespaces.
+export WEFT_LAN_DISCOVERY=off
+
 T=$(mktemp -d /tmp/weft-test.XXXXXX)
 PIDS=""
 

@@ -2,6 +2,8 @@
 # Peer address learning is off unless a test turns it on, so that the
 # topology is the one the test builds.
 export WEFT_BACKOFF_MIN_MS=100 WEFT_BACKOFF_MAX_MS=1000
+# lib.sh turns LAN discovery off; so does this file, should it be used alone.
+export WEFT_LAN_DISCOVERY=off
 : "${WEFT_OUT_TARGET:=0}"
 export WEFT_OUT_TARGET
 

@@ -395,6 +395,18 @@ test_config_parse(void **state)
 	    sizeof(host), &port), 0);
 	assert_string_equal(host, "fe80::1");
 	assert_int_equal(port, 9);
+	/* A link-local address with its interface (LAN discovery). */
+	assert_int_equal(weft_config_hostport("[fe80::1%eth0]:9", 16, host,
+	    sizeof(host), &port), 0);
+	assert_string_equal(host, "fe80::1%eth0");
+	assert_int_equal(weft_config_hostport("[fe80::1%]:9", 12, host,
+	    sizeof(host), &port), WEFT_EUSAGE);
+	assert_int_equal(weft_config_hostport("[fe80::1%a b]:9", 15, host,
+	    sizeof(host), &port), WEFT_EUSAGE);
+	assert_int_equal(weft_config_hostport("[fe80::1%abcdefghijklmnop]:9",
+	    28, host, sizeof(host), &port), WEFT_EUSAGE);
+	assert_int_equal(weft_config_hostport("1.2.3.4%eth0:9", 14, host,
+	    sizeof(host), &port), WEFT_EUSAGE);
 	assert_int_equal(weft_config_hostport("1.2.3.4:0009", 12, host,
 	    sizeof(host), &port), 0);
 	assert_int_equal(port, 9);
