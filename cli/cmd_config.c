@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "home.h"
 #include "output.h"
 
 static const char usage[] =
@@ -47,8 +48,11 @@ load(const struct weft_cli *cli, struct weft_config *cfg)
 	err = weft_config_load(cfg, path, &e);
 	if (err == -ENOENT)
 		return 0;
-	if (err && e.msg != NULL)
-		return weft__fail(err, e.msg, "%s:%d", path, e.line);
+	/* A broken file is a failure (1), not a usage error. */
+	if (err && e.msg != NULL) {
+		weft__fail(err, e.msg, "%s:%d", path, e.line);
+		return WEFT_EXIT_FAIL;
+	}
 	if (err)
 		return weft__fail(err, NULL, "cannot read '%s'", path);
 	return 0;
@@ -97,8 +101,9 @@ weft__config_update(struct weft_cli *cli, const struct weft__config_op *ops,
 	weft_config_init(&cfg);
 	err = weft_config_parse(&cfg, (const char *)a.data, a.len, &e);
 	if (err) {
-		rc = weft__fail(err, e.msg, "not changing '%s': line %d would "
+		weft__fail(err, e.msg, "not changing '%s': line %d would "
 		    "be wrong (fix the file first)", path, e.line);
+		rc = WEFT_EXIT_FAIL;
 		goto out;
 	}
 	err = weft_config_write(cli->home, a.data, a.len);
@@ -209,7 +214,7 @@ do_edit(struct weft_cli *cli, int op, const struct weft_config_key *k,
 	const char			*msg, *verb;
 	char				 path[WEFT_HOME_MAX + 16];
 	bool				 changed;
-	int				 rc;
+	int				 rc, err;
 
 	if (op == WEFT_CONFIG_EDIT_SET && k->repeat > 1)
 		return weft__usage_error("%s takes several values: use 'weft "
@@ -230,6 +235,13 @@ do_edit(struct weft_cli *cli, int op, const struct weft_config_key *k,
 	rc = weft__home(cli);
 	if (rc)
 		return rc;
+	/* Like init, an edit may be the first thing a home gets. */
+	err = weft_home_create(cli->home);
+	if (err == WEFT_EHOMEMODE)
+		return weft__fail(err, NULL, "cannot use '%s' (run 'chmod 700 "
+		    "%s')", cli->home, cli->home);
+	if (err)
+		return weft__fail(err, NULL, "cannot create '%s'", cli->home);
 	rc = weft__config_update(cli, &eop, 1, &changed);
 	if (rc)
 		return rc;
