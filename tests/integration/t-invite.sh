@@ -47,10 +47,22 @@ cmp -s "$T/b/config" "$T/b.config" || fail "second join changed the config"
 expect_code 2 w a init --join "$inv"
 grep -q "this very node" "$T/err" || fail "self join: $(cat "$T/err")"
 
-# Two real nodes: a from its config, b with no flags at all.
+# Two real nodes: a from its config, b with no flags at all. b's config
+# also asks to mirror everything, so it fetches the files as well.
+expect_code 0 w b config add mirror all
 start_node a
 d0=$(publish_one a "Invited design")
 start_node b
 wait_for 20 connected b 1 || fail "b did not connect to its seed"
 wait_for 20 has b "$d0" || fail "b did not get the design"
+chunk_bytes() {
+	w "$1" --json status | json 'j["chunk_bytes"]' /dev/stdin
+}
+want=$(chunk_bytes a)
+[ "$want" -gt 0 ] || fail "a holds no chunks"
+b_has_files() {
+	[ "$(chunk_bytes b)" -ge "$want" ]
+}
+wait_secs 20 b_has_files ||
+    fail "b did not mirror the files ($(chunk_bytes b) of $want bytes)"
 echo ok
