@@ -651,8 +651,9 @@ weft_config_parse(struct weft_config *cfg, const char *text, size_t len,
 		return WEFT_ETOOBIG;
 	}
 	memset(&st, 0, sizeof(st));
-	st.p = text;
-	st.end = text + len;
+	/* No arithmetic on a NULL text, not even + 0. */
+	st.p = len > 0 ? text : "";
+	st.end = st.p + len;
 	st.cfg = cfg;
 	st.e = e;
 	ini_setup();
