@@ -165,7 +165,7 @@ print_result(const struct weft_cli *cli, struct init_key keys[2],
 	printf("network  %s\n", hex);
 	if (nseeds > 0)
 		printf("seeds    %zu (from the invite)\n", nseeds);
-	if (net_new && invite != NULL)
+	if (invite != NULL)
 		print_invite_hint(invite, naddr);
 	if (net_changed && !keys[0].created && !keys[1].created)
 		printf("Restart weftd to use the new network key.\n");
@@ -413,7 +413,8 @@ cmd_invite(struct weft_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		j = json_object();
 		json_object_set_new(j, "invite", json_string(invite));
-		json_object_set_new(j, "addresses", json_integer((json_int_t)n));
+		json_object_set_new(j, "addresses",
+		    json_integer((json_int_t)n));
 		return out_json_print(j) == 0 ? WEFT_EXIT_OK : WEFT_EXIT_FAIL;
 	}
 	if (cli->quiet || !isatty(STDOUT_FILENO)) {

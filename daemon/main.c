@@ -269,7 +269,11 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/" WEFT_CONFIG_FILE, home);
 	err = weft_config_load(&cfg, path, &ce);
 	if (err == WEFT_EUSAGE || (err == WEFT_ETOOBIG && ce.msg != NULL)) {
-		fprintf(stderr, "weftd: %s:%d: %s\n", path, ce.line, ce.msg);
+		if (ce.line > 0)
+			fprintf(stderr, "weftd: %s:%d: %s\n", path, ce.line,
+			    ce.msg);
+		else
+			fprintf(stderr, "weftd: %s: %s\n", path, ce.msg);
 		return 1;
 	}
 	if (err && err != -ENOENT) {

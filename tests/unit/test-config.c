@@ -23,8 +23,10 @@
 #include "invite.h"
 #include "net.h"
 
-#define HEX_A	"abababababababababababababababababababababababababababababababab"
-#define HEX_B	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX_A	"abababababababababababababababab" \
+		"abababababababababababababababab"
+#define HEX_B	"0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
 
 static struct weft_config	cfg;
 
