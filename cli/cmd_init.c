@@ -113,7 +113,7 @@ static void
 print_invite_hint(const char *invite, size_t naddr)
 {
 	printf("\nInvite others to this network with this line (it holds "
-	    "the network key\nand this node's address):\n\n%s\n\n"
+	    "the network key,\nthis node's id and its addresses):\n\n%s\n\n"
 	    "They join with: weft init --join INVITE\n", invite);
 	if (naddr == 0)
 		printf("It names no address of this node, so only LAN "
