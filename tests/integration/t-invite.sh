@@ -65,4 +65,10 @@ b_has_files() {
 }
 wait_secs 20 b_has_files ||
     fail "b did not mirror the files ($(chunk_bytes b) of $want bytes)"
+
+# A peer line written with weft config is dialled at start, too.
+expect_code 0 w c init --network-key "$net"
+expect_code 0 w c config add peer "$anode@127.0.0.1:$port"
+start_node c
+wait_for 20 has c "$d0" || fail "c did not get the design from its peer"
 echo ok
