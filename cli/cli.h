@@ -11,6 +11,7 @@
 #define WEFT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "home.h"	/* util/: WEFT_HOME_MAX */
 
@@ -83,11 +84,30 @@ int	weft__opt(struct weft_cli *cli, int ch, char **argv,
  */
 int	weft__home(struct weft_cli *cli);
 
+/* cmd_config.c: one edit of HOME/config (enum weft_config_edit_op). */
+struct weft_config_key;
+struct weft__config_op {
+	int				 op;
+	const struct weft_config_key	*key;
+	const char			*value;
+};
+
+/*
+ * Applies ops in order to HOME/config (cli->home resolved), checks the
+ * result with weftd's parser and, when it changed, replaces the file
+ * atomically; *changed says whether it did. Prints its error and
+ * returns an exit code, or 0.
+ */
+int	weft__config_update(struct weft_cli *cli,
+	    const struct weft__config_op *ops, size_t nops, bool *changed);
+
 /*
  * Each command gets argv[0] = its own name and returns an exit code.
  * "-h"/"--help" prints its usage on stdout and returns 0.
  */
 int	cmd_init(struct weft_cli *cli, int argc, char **argv);
+int	cmd_invite(struct weft_cli *cli, int argc, char **argv);
+int	cmd_config(struct weft_cli *cli, int argc, char **argv);
 int	cmd_id(struct weft_cli *cli, int argc, char **argv);
 int	cmd_status(struct weft_cli *cli, int argc, char **argv);
 int	cmd_publish(struct weft_cli *cli, int argc, char **argv);

@@ -27,6 +27,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init",	cmd_init,	"create the home, keys and config" },
+	{ "invite",	cmd_invite,	"print an invite to this node's "
+					"network" },
+	{ "config",	cmd_config,	"get, set, add, unset or list config "
+					"keys" },
 	{ "id",		cmd_id,		"print the author and node ids" },
 	{ "status",	cmd_status,	"show daemon status" },
 	{ "publish",	cmd_publish,	"publish files as a new design" },

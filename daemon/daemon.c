@@ -102,50 +102,54 @@ load_key(struct weft_daemon *d, const char *name, const char *comment,
 }
 
 /*
- * The network: the home's config file gives the network key and listen
- * address, flags override it; then the peers to keep dialled.
+ * A peer or seed from the options. main.c checked its syntax, which
+ * allows host names; until the net resolves names (weft_net_connect()
+ * takes IP literals), one it cannot use is skipped with a warning rather
+ * than stopping the daemon.
+ */
+static void
+dial_configured(struct weft_daemon *d, const char *what, const char *peer)
+{
+	int	err;
+
+	err = weft_net_connect(d->net, peer);
+	if (err == WEFT_EUSAGE)
+		log_warnx("cannot dial %s '%s' (host names are not resolved "
+		    "yet, or it is our own node id): skipped", what, peer);
+	else if (err)
+		log_warnc(err, "cannot dial %s '%s'", what, peer);
+}
+
+/*
+ * The network: main.c turned flags, environment and the config file into
+ * opts (network key, listen address, peers, seeds, limits).
  */
 static int
 start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 {
-	struct weft_config		cfg;
-	struct weft_config_error	ce;
-	char				path[WEFT_DAEMON_PATH_MAX];
-	const char			*listen;
-	int				err;
+	struct weft_config	def;
+	int			err;
 
-	err = path_join(path, sizeof(path), d->home, WEFT_CONFIG_FILE);
-	if (err)
-		return err;
-	err = weft_config_load(&cfg, path, &ce);
-	if (err == WEFT_EUSAGE) {
-		log_warnx("%s:%d: %s", path, ce.line, ce.msg);
-		return err;
+	if (opts->network_key != NULL) {
+		memcpy(d->network_key, opts->network_key,
+		    sizeof(d->network_key));
+	} else {
+		weft_config_init(&def);
+		memcpy(d->network_key, def.network_key,
+		    sizeof(d->network_key));
 	}
-	if (err && err != -ENOENT) {
-		log_warnc(err, "cannot read '%s'", path);
-		return err;
-	}
-	memcpy(d->network_key, opts->network_key != NULL ?
-	    opts->network_key : cfg.network_key, sizeof(d->network_key));
-	listen = opts->listen;
-	if (listen == NULL && cfg.listen[0] != '\0')
-		listen = cfg.listen;
 	err = weft_net_start(&d->net, d->loop, d->network_key, &d->node,
-	    listen, &opts->net);
+	    opts->listen, &opts->net);
 	if (err)
 		return err;
 	weft_net_set_sync(d->net, d->sync);
 	weft_net_set_fetch(d->net, d->fetch);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
-	for (size_t i = 0; i < opts->npeers; i++) {
-		err = weft_net_connect(d->net, opts->peers[i]);
-		if (err) {
-			log_warnc(err, "cannot use peer '%s' (expected "
-			    "NODEID@HOST:PORT)", opts->peers[i]);
-			return err;
-		}
-	}
+	for (size_t i = 0; i < opts->npeers; i++)
+		dial_configured(d, "peer", opts->peers[i]);
+	/* Until the net has weft_net_seed(), a seed is dialled as a peer. */
+	for (size_t i = 0; i < opts->nseeds; i++)
+		dial_configured(d, "seed", opts->seeds[i]);
 	return 0;
 }
 
@@ -177,6 +181,30 @@ start_lan(struct weft_daemon *d)
 	    d->network_key, (uint16_t)port, interval);
 	if (err)
 		log_warnc(err, "LAN discovery is off");
+}
+
+/*
+ * The policies the config file names are turned on at every start (and
+ * stay on in the store; removing the line does not turn them off).
+ */
+static int
+apply_policies(struct weft_daemon *d, const struct weft_daemon_opts *opts)
+{
+	int	err = 0;
+
+	for (size_t i = 0; err == 0 && i < opts->nfollow; i++)
+		err = weft_store_policy_set(d->store, WEFT_STORE_FOLLOW,
+		    opts->follow[i], true);
+	for (size_t i = 0; err == 0 && i < opts->nmirror; i++)
+		err = weft_store_policy_set(d->store, WEFT_STORE_MIRROR,
+		    opts->mirror[i], true);
+	if (err == 0 && opts->mirror_all)
+		err = weft_store_policy_set(d->store, WEFT_STORE_MIRROR_ALL,
+		    NULL, true);
+	if (err)
+		log_warnc(err, "cannot apply the config file's follow and "
+		    "mirror lines");
+	return err;
 }
 
 static void
@@ -238,6 +266,9 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnc(err, "cannot open store '%s'", dir);
 		goto fail;
 	}
+	err = apply_policies(d, opts);
+	if (err)
+		goto fail;
 
 	/* Replication talks through the net, which finds it at d->sync. */
 	weft_net_sync_io(d, &sio);

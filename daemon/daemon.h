@@ -30,7 +30,8 @@ struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
 	const char	*listen;	/* HOST:PORT, may be NULL */
 	size_t		 map_size;	/* 0 = store default */
-	const uint8_t	*network_key;	/* 32 bytes, NULL = config file */
+	/* 32 bytes, NULL = the public network's (main.c reads config). */
+	const uint8_t	*network_key;
 	const char	*const *peers;	/* NODEID@HOST:PORT to keep dialled */
 	size_t		 npeers;
 	/* NODEID@HOST:PORT to bootstrap from (config "seed ="). */
@@ -38,6 +39,12 @@ struct weft_daemon_opts {
 	size_t		 nseeds;
 	bool		 lan_discovery;	/* announce and listen on the LAN */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
+	/* Policies the config file asks for, turned on at every start. */
+	const uint8_t	(*follow)[32];	/* authors */
+	size_t		 nfollow;
+	const uint8_t	(*mirror)[32];	/* libraries */
+	size_t		 nmirror;
+	bool		 mirror_all;
 };
 
 TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);

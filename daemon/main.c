@@ -1,9 +1,18 @@
 /*
- * weftd: argument parsing, process setup (SIGPIPE, libsodium) and the
- * loop. Everything else lives in struct weft_daemon.
+ * weftd: argument parsing, the configuration, process setup (SIGPIPE,
+ * libsodium) and the loop. Everything else lives in struct weft_daemon.
+ *
+ * main() alone turns argv, the environment and HOME/config into struct
+ * weft_daemon_opts, with this precedence: flags over environment over the
+ * file over the defaults (repeatable keys: --peer adds to the file's peer
+ * lines). All of it is checked before anything is created, bound or
+ * opened; --check-config stops there and prints what it would run with.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -17,98 +26,171 @@
 
 #include "weft/buf.h"
 #include "weft/err.h"
+#include "weft/key.h"
 #include "weft/version.h"
 
+#include "config.h"
 #include "daemon.h"
 #include "home.h"
+#include "keyfile.h"
 #include "log.h"
 
 static void
 usage(FILE *f)
 {
+	const struct weft_config_key	*k;
+
 	fprintf(f, "usage: weftd [--home DIR] [--listen HOST:PORT] "
-	    "[--peer NODEID@HOST:PORT]... [--network-key HEX] [-v]\n"
-	    "environment (tests and tuning; times in ms):\n"
-	    "  WEFT_HANDSHAKE_TIMEOUT_MS  handshake and HELLO (10000)\n"
-	    "  WEFT_PING_INTERVAL_MS      ping a quiet peer after (15000)\n"
-	    "  WEFT_IDLE_TIMEOUT_MS       close a silent peer after (60000)\n"
-	    "  WEFT_BACKOFF_MIN_MS        first redial delay (1000)\n"
-	    "  WEFT_BACKOFF_MAX_MS        longest redial delay (300000)\n"
-	    "  WEFT_MAX_INBOUND           inbound connections (128)\n"
-	    "  WEFT_MAX_OUTBOUND          outbound connections (32)\n"
-	    "  WEFT_OUT_TARGET            dial learnt peers while fewer "
-	    "outbound (8)\n"
-	    "  WEFT_SENDQ_MAX             bytes queued per peer (8388608)\n"
-	    "  WEFT_LAN_DISCOVERY         announce on the LAN, on|off (on)\n"
-	    "  WEFT_LAN_PORT              UDP port of LAN discovery (7420)\n"
-	    "  WEFT_LAN_INTERVAL_MS       announce every this plus up to as "
-	    "much (30000)\n");
+	    "[--peer NODEID@HOST:PORT]...\n"
+	    "             [--network-key HEX] [-n | --check-config] [-v]\n"
+	    "The home's 'config' file sets every option (see "
+	    "weft-config(5));\nflags override the environment, which "
+	    "overrides the file.\n"
+	    "  -n, --check-config  check the configuration, print it "
+	    "and exit\n"
+	    "environment (times in ms):\n");
+	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
+		k = &weft_config_keys[i];
+		if (k->env != NULL)
+			fprintf(f, "  %-26s %s (%s)\n", k->env, k->help,
+			    k->def);
+	}
+	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_PORT",
+	    "UDP port of LAN discovery", "7420");
+	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_INTERVAL_MS",
+	    "announce every this plus up to as much", "30000");
 }
 
-/* A decimal environment variable into *v; absent leaves *v alone. */
+/* The environment's values over the file's. Returns 0 or 2 (usage). */
 static int
-env_u64(const char *name, uint64_t *v)
+apply_env(struct weft_config *cfg)
 {
-	const char		*s = getenv(name);
-	char			*end;
-	unsigned long long	 x;
+	const struct weft_config_key	*k;
+	const char			*v, *msg;
 
-	if (s == NULL)
+	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
+		k = &weft_config_keys[i];
+		if (k->env == NULL)
+			continue;
+		v = getenv(k->env);
+		if (v == NULL)
+			continue;
+		if (weft_config_set(cfg, k, v, &msg) != 0) {
+			fprintf(stderr, "weftd: %s='%s': %s\n", k->env, v,
+			    msg);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* What no single line can say wrong. Returns 0 or 1. */
+static int
+check_whole(const struct weft_config *cfg, const char *path)
+{
+	if (cfg->num[WEFT_CFG_BACKOFF_MIN_MS] >
+	    cfg->num[WEFT_CFG_BACKOFF_MAX_MS]) {
+		fprintf(stderr, "weftd: %s: backoff-min-ms (%" PRIu64 ") is "
+		    "larger than backoff-max-ms (%" PRIu64 ")\n", path,
+		    cfg->num[WEFT_CFG_BACKOFF_MIN_MS],
+		    cfg->num[WEFT_CFG_BACKOFF_MAX_MS]);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+to_limits(const struct weft_config *cfg, struct weft_net_limits *l)
+{
+	weft_net_limits_default(l);
+	l->session.handshake_ms = cfg->num[WEFT_CFG_HANDSHAKE_TIMEOUT_MS];
+	l->session.ping_ms = cfg->num[WEFT_CFG_PING_INTERVAL_MS];
+	l->session.idle_ms = cfg->num[WEFT_CFG_IDLE_TIMEOUT_MS];
+	l->backoff_min_ms = cfg->num[WEFT_CFG_BACKOFF_MIN_MS];
+	l->backoff_max_ms = cfg->num[WEFT_CFG_BACKOFF_MAX_MS];
+	l->in_max = (unsigned)cfg->num[WEFT_CFG_MAX_INBOUND];
+	l->out_max = (unsigned)cfg->num[WEFT_CFG_MAX_OUTBOUND];
+	l->out_target = (unsigned)cfg->num[WEFT_CFG_OUT_TARGET];
+	l->sendq_max = (size_t)cfg->num[WEFT_CFG_SEND_QUEUE_MAX];
+}
+
+/*
+ * --check-config: the home and key files, if they exist, must be usable
+ * (nothing is created). Returns 0 or 1 after one error line.
+ */
+static int
+check_home(const char *home)
+{
+	static const char *const keys[] = { "author.key", "node.key" };
+	struct weft_keypair	 kp;
+	struct stat		 st;
+	char			 path[PATH_MAX + 16];
+	int			 err;
+
+	err = weft_home_check(home);
+	if (err == -ENOENT)
 		return 0;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0') {
-		fprintf(stderr, "weftd: %s must be a decimal number\n", name);
-		return -1;
+	if (err == WEFT_EHOMEMODE) {
+		fprintf(stderr, "weftd: home '%s' is accessible by others: "
+		    "run 'chmod 700 %s'\n", home, home);
+		return 1;
 	}
-	*v = x;
+	if (err) {
+		fprintf(stderr, "weftd: cannot use home '%s': %s\n", home,
+		    weft_strerror(err));
+		return 1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", home, keys[i]);
+		if (lstat(path, &st) != 0 && errno == ENOENT)
+			continue;
+		err = weft_keyfile_load(path, &kp);
+		if (err == 0) {
+			weft_key_release(&kp);
+			continue;
+		}
+		if (err == WEFT_EKEYMODE)
+			fprintf(stderr, "weftd: key file '%s' is readable by "
+			    "other users: run 'chmod 600 %s'\n", path, path);
+		else
+			fprintf(stderr, "weftd: cannot load key file '%s': "
+			    "%s\n", path, weft_strerror(err));
+		return 1;
+	}
 	return 0;
 }
 
-/* "on" or "off" into *v; absent leaves *v alone. */
-static int
-env_onoff(const char *name, bool *v)
+/* --check-config's report: one "key = value" per value. */
+static void
+print_config(const struct weft_config *cfg, const char *home,
+    const char *const *peers, size_t npeers)
 {
-	const char	*s = getenv(name);
+	const struct weft_config_key	*k;
+	char				 v[WEFT_CONFIG_PEER_MAX];
+	size_t				 n;
 
-	if (s == NULL)
-		return 0;
-	if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0) {
-		fprintf(stderr, "weftd: %s must be on or off\n", name);
-		return -1;
+	printf("home = %s\n", home);
+	printf("network-key-id = %016" PRIX64 "%s\n",
+	    weft_key_id(cfg->network_key),
+	    cfg->has_network_key ? "" :
+	    " (the public network)");
+	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
+		k = &weft_config_keys[i];
+		if (i == WEFT_CFG_NETWORK_KEY)
+			continue;
+		if (i == WEFT_CFG_PEER) {
+			for (size_t j = 0; j < npeers; j++)
+				printf("peer = %s\n", peers[j]);
+			continue;
+		}
+		n = weft_config_count(cfg, k);
+		if (n == 0 && k->repeat == 1)
+			printf("%s = (none)\n", k->name);
+		for (size_t j = 0; j < n; j++)
+			if (weft_config_format(cfg, k, j, v, sizeof(v)) == 0)
+				printf("%s = %s\n", k->name, v);
 	}
-	*v = strcmp(s, "on") == 0;
-	return 0;
-}
-
-static int
-env_limits(struct weft_net_limits *l)
-{
-	uint64_t	in = l->in_max, out = l->out_max, q = l->sendq_max;
-	uint64_t	target = l->out_target;
-
-	if (env_u64("WEFT_HANDSHAKE_TIMEOUT_MS", &l->session.handshake_ms) ||
-	    env_u64("WEFT_PING_INTERVAL_MS", &l->session.ping_ms) ||
-	    env_u64("WEFT_IDLE_TIMEOUT_MS", &l->session.idle_ms) ||
-	    env_u64("WEFT_BACKOFF_MIN_MS", &l->backoff_min_ms) ||
-	    env_u64("WEFT_BACKOFF_MAX_MS", &l->backoff_max_ms) ||
-	    env_u64("WEFT_MAX_INBOUND", &in) ||
-	    env_u64("WEFT_MAX_OUTBOUND", &out) ||
-	    env_u64("WEFT_OUT_TARGET", &target) ||
-	    env_u64("WEFT_SENDQ_MAX", &q))
-		return -1;
-	if (in > 65536 || out > 65536 || target > 65536 ||
-	    q > SIZE_MAX / 2 ||
-	    l->backoff_min_ms == 0 || l->backoff_max_ms <
-	    l->backoff_min_ms) {
-		fprintf(stderr, "weftd: network limits out of range\n");
-		return -1;
-	}
-	l->in_max = (unsigned)in;
-	l->out_max = (unsigned)out;
-	l->out_target = (unsigned)target;
-	l->sendq_max = (size_t)q;
-	return 0;
+	printf("configuration OK\n");
 }
 
 int
@@ -119,48 +201,48 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "network-key", required_argument, NULL, 'k' },
+		{ "check-config", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct weft_daemon_opts	 opts;
-	struct weft_daemon	 d;
-	const char		*peers[WEFT_DAEMON_PEERS_MAX];
-	const char		*home_opt = NULL;
-	char			 home[PATH_MAX];
-	uint8_t			 key[32];
-	bool			 verbose = false;
-	int			 ch, err;
+	/* Static: the config holds kilobytes of peer lines. */
+	static struct weft_config	 cfg;
+	static const char		*peers[2 * WEFT_CONFIG_PEERS_MAX];
+	static const char		*seeds[WEFT_CONFIG_PEERS_MAX];
+	static const char		*flag_peers[WEFT_DAEMON_PEERS_MAX];
+	struct weft_config_error	 ce;
+	struct weft_daemon_opts		 opts;
+	struct weft_daemon		 d;
+	const char			*home_opt = NULL, *listen = NULL;
+	const char			*netkey = NULL, *msg;
+	char				 home[PATH_MAX], path[PATH_MAX + 8];
+	size_t				 nflag = 0;
+	bool				 verbose = false, check = false;
+	int				 ch, rc, err;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.lan_discovery = true;
-	weft_net_limits_default(&opts.net);
-	opts.peers = peers;
-	while ((ch = getopt_long(argc, argv, "hvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hnvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			home_opt = optarg;
 			break;
 		case 'l':
-			opts.listen = optarg;
+			listen = optarg;
 			break;
 		case 'p':
-			if (opts.npeers == WEFT_DAEMON_PEERS_MAX) {
+			if (nflag == WEFT_DAEMON_PEERS_MAX) {
 				fprintf(stderr, "weftd: at most %d --peer "
 				    "options\n", WEFT_DAEMON_PEERS_MAX);
 				return 2;
 			}
-			peers[opts.npeers++] = optarg;
+			flag_peers[nflag++] = optarg;
 			break;
 		case 'k':
-			if (weft_hex_decode(key, sizeof(key), optarg,
-			    strlen(optarg)) != 0) {
-				fprintf(stderr, "weftd: network key must be 64 "
-				    "hex characters\n");
-				return 2;
-			}
-			opts.network_key = key;
+			netkey = optarg;
+			break;
+		case 'n':
+			check = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -180,11 +262,84 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (env_limits(&opts.net) != 0)
-		return 2;
-	if (env_onoff("WEFT_LAN_DISCOVERY", &opts.lan_discovery) != 0)
-		return 2;
 	log_init("weftd", verbose);
+
+	/* Defaults, then the file, the environment and the flags. */
+	err = weft_home_resolve(home_opt, home, sizeof(home));
+	if (err) {
+		log_warnc(err, "cannot find the home directory (use --home)");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/" WEFT_CONFIG_FILE, home);
+	err = weft_config_load(&cfg, path, &ce);
+	if (err == WEFT_EUSAGE || (err == WEFT_ETOOBIG && ce.msg != NULL)) {
+		if (ce.line > 0)
+			fprintf(stderr, "weftd: %s:%d: %s\n", path, ce.line,
+			    ce.msg);
+		else
+			fprintf(stderr, "weftd: %s: %s\n", path, ce.msg);
+		return 1;
+	}
+	if (err && err != -ENOENT) {
+		log_warnc(err, "cannot read '%s'", path);
+		return 1;
+	}
+	rc = apply_env(&cfg);
+	if (rc)
+		return rc;
+	if (netkey != NULL && weft_config_set(&cfg,
+	    &weft_config_keys[WEFT_CFG_NETWORK_KEY], netkey, &msg) != 0) {
+		fprintf(stderr, "weftd: --network-key: %s\n", msg);
+		return 2;
+	}
+	if (listen != NULL && weft_config_set(&cfg,
+	    &weft_config_keys[WEFT_CFG_LISTEN], listen, &msg) != 0) {
+		fprintf(stderr, "weftd: --listen '%s': %s\n", listen, msg);
+		return 2;
+	}
+	for (size_t i = 0; i < nflag; i++) {
+		if (weft_config_peer_check(flag_peers[i],
+		    strlen(flag_peers[i])) != 0) {
+			fprintf(stderr, "weftd: --peer '%s': expected "
+			    "NODEID@HOST:PORT (64 hex, '@', a host name or "
+			    "IP, ':', a port)\n", flag_peers[i]);
+			return 2;
+		}
+	}
+	if (check_whole(&cfg, path) != 0)
+		return 1;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.home = home;
+	opts.network_key = cfg.network_key;
+	opts.listen = cfg.listen[0] != '\0' ? cfg.listen : NULL;
+	for (size_t i = 0; i < cfg.npeers; i++)
+		peers[opts.npeers++] = cfg.peers[i];
+	for (size_t i = 0; i < nflag; i++)
+		peers[opts.npeers++] = flag_peers[i];
+	opts.peers = peers;
+	for (size_t i = 0; i < cfg.nseeds; i++)
+		seeds[opts.nseeds++] = cfg.seeds[i];
+	opts.seeds = seeds;
+	opts.lan_discovery = cfg.num[WEFT_CFG_LAN_DISCOVERY] != 0;
+	if (cfg.set[WEFT_CFG_MAP_SIZE])
+		opts.map_size = (size_t)cfg.num[WEFT_CFG_MAP_SIZE];
+	to_limits(&cfg, &opts.net);
+	opts.follow = (const uint8_t (*)[32])cfg.follow;
+	opts.nfollow = cfg.nfollow;
+	opts.mirror = (const uint8_t (*)[32])cfg.mirror;
+	opts.nmirror = cfg.nmirror;
+	opts.mirror_all = cfg.mirror_all;
+
+	if (check) {
+		if (sodium_init() < 0)
+			fatalx("cannot initialise libsodium");
+		if (check_home(home) != 0)
+			return 1;
+		print_config(&cfg, home, peers, opts.npeers);
+		return 0;
+	}
+
 	/*
 	 * Two malloc arenas are enough for the loop and the pool's jobs;
 	 * glibc's default of eight per core keeps freed job buffers mapped
@@ -194,15 +349,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0)
 		fatalx("cannot initialise libsodium");
-	err = weft_home_resolve(home_opt, home, sizeof(home));
-	if (err) {
-		log_warnc(err, "cannot find the home directory (use --home)");
-		return 1;
-	}
-	opts.home = home;
-	if (getenv("WEFT_MAP_SIZE") != NULL)
-		opts.map_size = strtoull(getenv("WEFT_MAP_SIZE"), NULL, 10);
-
 	err = weft_daemon_open(&d, uv_default_loop(), &opts);
 	if (err)
 		return 1;

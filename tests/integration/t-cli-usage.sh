@@ -111,7 +111,7 @@ node=$(json 'j["node"]' "$T/out")
 [ "$(stat -c %a "$H")" = 700 ] || fail "home mode $(stat -c %a "$H")"
 [ "$(stat -c %a "$H/author.key")" = 600 ] || fail "author.key mode"
 [ "$(stat -c %a "$H/node.key")" = 600 ] || fail "node.key mode"
-grep -q '^network_key = [0-9a-f]\{64\}$' "$H/config" || fail "config"
+grep -q '^network-key = [0-9a-f]\{64\}$' "$H/config" || fail "config"
 cp "$H/author.key" "$T/author.key.orig"
 
 # id reads the key files.
@@ -129,11 +129,11 @@ grep -q "exist already" "$T/err" || fail "re-init: $(cat "$T/err")"
 expect_code 0 w a -q init --new-network
 key=$(cat "$T/out")
 [[ $key =~ ^[0-9a-f]{64}$ ]] || fail "new network key '$key'"
-grep -qx "network_key = $key" "$H/config" || fail "config: $(cat "$H/config")"
+grep -qx "network-key = $key" "$H/config" || fail "config: $(cat "$H/config")"
 cmp -s "$H/author.key" "$T/author.key.orig" || fail "author key changed"
 key2=1111111111111111111111111111111111111111111111111111111111111111
 expect_code 0 w a init --network-key "$key2"
-grep -qx "network_key = $key2" "$H/config" || fail "config: $(cat "$H/config")"
+grep -qx "network-key = $key2" "$H/config" || fail "config: $(cat "$H/config")"
 
 # An author key copied from another device is kept; the node key is new.
 mkdir -m 700 "$T/b"

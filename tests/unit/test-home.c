@@ -357,15 +357,16 @@ test_config_parse(void **state)
 	assert_string_equal(e.msg, (message));				\
 } while (0)
 	BAD("# ok\n\nport = 1\n", 3, "unknown key");
-	BAD("network_key = 0011\n", 1, "network_key must be 64 hex characters");
+	BAD("network_key = 0011\n", 1,
+	    "network-key must be 64 hex characters");
 	BAD("\n\nnetwork_key = "
 	    "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-	    3, "network_key must be 64 hex characters");
+	    3, "network-key must be 64 hex characters");
 	BAD("listen 127.0.0.1:1\n", 1, "expected 'key = value'");
 	BAD("\n = 1\n", 2, "missing key before '='");
 	BAD("listen =\n", 1, "missing value after '='");
 	BAD("listen = 1.2.3.4:1\nlisten = 1.2.3.4:2\n", 2,
-	    "listen is set twice");
+	    "key is set twice (it takes one value)");
 	BAD("listen = localhost:4000", 1,
 	    "listen must be IP:PORT or [IPv6]:PORT");
 	BAD("listen = 1.2.3.4:65536", 1,
@@ -459,8 +460,9 @@ test_config_write(void **state)
 	close(fd);
 	assert_true(n > 0);
 	text[n] = '\0';
+	/* The old spelling is replaced by the new one, in place. */
 	assert_non_null(strstr(text, "# mine\nlisten = 10.0.0.1:7\n"
-	    "network_key = "));
+	    "network-key = "));
 	assert_non_null(strstr(text, "\n# tail\n"));
 	assert_int_equal(access(P("cfghome/config.tmp"), F_OK), -1);
 
