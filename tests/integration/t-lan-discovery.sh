@@ -206,6 +206,6 @@ code=0
 WEFT_LAN_DISCOVERY=maybe "$WEFTD_BIN" --home "$T/bad" 2>"$T/bad.err" ||
     code=$?
 [ "$code" = 2 ] || fail "WEFT_LAN_DISCOVERY=maybe: exit $code"
-grep -q "WEFT_LAN_DISCOVERY must be on or off" "$T/bad.err" ||
-    fail "bad setting: $(cat "$T/bad.err")"
+grep -q "WEFT_LAN_DISCOVERY='maybe': lan-discovery must be on or off" \
+    "$T/bad.err" || fail "bad setting: $(cat "$T/bad.err")"
 echo ok
