@@ -195,7 +195,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	opterr = 0;
 	/* '+': stop at the command name; its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			cli.home_opt = optarg;
