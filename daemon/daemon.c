@@ -181,6 +181,11 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	snprintf(d->home, sizeof(d->home), "%s", opts->home);
 
 	err = weft_home_create(d->home);
+	if (err == WEFT_EHOMEMODE) {
+		log_warnc(err, "cannot use home '%s' (run 'chmod 700 %s')",
+		    d->home, d->home);
+		return err;
+	}
 	if (err) {
 		log_warnc(err, "cannot use home '%s'", d->home);
 		return err;
