@@ -29,7 +29,7 @@
 #include "output.h"
 
 #define STOP_WAIT_S	30
-#define STOP_POLL_MS	20
+#define STOP_POLL_NS	(20 * 1000000L)	/* 20 ms */
 
 static const char usage[] = "weft stop [--timeout SEC]";
 
@@ -71,7 +71,7 @@ cmd_stop(struct weft_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
-	struct timespec			 ts = { 0, STOP_POLL_MS * 1000000L };
+	struct timespec			 ts = { 0, STOP_POLL_NS };
 	const struct weft_obj		*r;
 	unsigned long			 wait_s = STOP_WAIT_S;
 	uint64_t			 deadline, pid = 0;

@@ -90,8 +90,8 @@ static const struct weft_help table[] = {
 	      { "-t, --title T", "A new title." },
 	      { "-d, --description D", "A new description." },
 	      { "-l, --license SPDX", "A new SPDX license id." },
-	      { "-T, --tag T", "The new tags, replacing the old ones; repeat for "
-		"several." },
+	      { "-T, --tag T", "The new tags, replacing the old ones; "
+		"repeat for several." },
 	      { NULL, NULL } } },
 	{ "fork", "weft fork DESIGN [--title T]",
 	    "remix a design into a new one",

@@ -18,11 +18,15 @@ struct weft_help_opt {
 	const char	*text;		/* one sentence */
 };
 
+/*
+ * synopsis: lines "weft NAME ...", separated by \n; summary: a line for
+ * the command list; text: what the command does, a paragraph.
+ */
 struct weft_help {
 	const char		*name;
-	const char		*synopsis;	/* lines "weft NAME ...", \n */
-	const char		*summary;	/* for the command list */
-	const char		*text;		/* what it does, a paragraph */
+	const char		*synopsis;
+	const char		*summary;
+	const char		*text;
 	struct weft_help_opt	 opts[WEFT_HELP_OPTS_MAX];
 };
 

@@ -3,8 +3,9 @@
  * (up to the first non-option), looks the command up in the table and runs
  * it with a struct weft_cli; the command parses its own options and
  * returns the exit code. Help ("weft help CMD", "weft CMD --help" and -h)
- * is printed here from the table in help.c, before the command runs. Commands that need the daemon talk to it over the
- * control socket (ctl_client.c); init and id work on the home directly.
+ * is printed here from the table in help.c, before the command runs.
+ * Commands that need the daemon talk to it over the control socket
+ * (ctl_client.c); init and id work on the home directly.
  */
 #include <getopt.h>
 #include <signal.h>

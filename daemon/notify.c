@@ -42,7 +42,7 @@ weft_notify(const char *state)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, plen);
 	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract: no terminating NUL */
+		sun.sun_path[0] = '\0';	/* abstract: no NUL at the end */
 	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
 	    (path[0] == '/'));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
