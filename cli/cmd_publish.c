@@ -26,6 +26,7 @@
 #include "weft/record.h"
 
 #include "cli.h"
+#include "help.h"
 #include "ctl_client.h"
 #include "output.h"
 #include "paths.h"
@@ -64,6 +65,27 @@ check_text(const char *what, const char *s, size_t max, bool nonempty)
 	return 0;
 }
 
+/* "unknown license", with the closest SPDX ids (help.c) if any. */
+static int
+unknown_license(const char *license)
+{
+	const char	*sug[3];
+	char		 list[3 * (WEFT_LICENSE_MAX + 8)];
+	size_t		 n, len = 0;
+
+	n = weft_help_license_suggest(license, sug, 3);
+	if (n == 0)
+		return weft__usage_error("unknown license '%s': use an SPDX id "
+		    "such as MIT or CC-BY-4.0", license);
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+		    "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		    sug[i]);
+	return weft__usage_error("unknown license '%s': did you mean %s?",
+	    license, list);
+}
+
 static int
 check_args(struct publish_args *a, const char *license)
 {
@@ -94,8 +116,7 @@ check_args(struct publish_args *a, const char *license)
 	if (license != NULL) {
 		a->license = weft_license_find(license);
 		if (a->license == NULL)
-			return weft__usage_error("unknown license '%s': use an "
-			    "SPDX id such as MIT or CC-BY-4.0", license);
+			return unknown_license(license);
 	}
 	return 0;
 }

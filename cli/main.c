@@ -2,8 +2,10 @@
  * weft: the command-line client of weftd. main() parses the global options
  * (up to the first non-option), looks the command up in the table and runs
  * it with a struct weft_cli; the command parses its own options and
- * returns the exit code. Commands that need the daemon talk to it over the
- * control socket (ctl_client.c); init and id work on the home directly.
+ * returns the exit code. Help ("weft help CMD", "weft CMD --help" and -h)
+ * is printed here from the table in help.c, before the command runs.
+ * Commands that need the daemon talk to it over the control socket
+ * (ctl_client.c); init and id work on the home directly.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -17,40 +19,39 @@
 #include "weft/version.h"
 
 #include "cli.h"
+#include "help.h"
 #include "home.h"
 
 struct command {
 	const char	*name;
 	int		(*fn)(struct weft_cli *, int, char **);
-	const char	*help;
 };
 
+/* Summaries, usage and options are in the help table (help.c). */
 static const struct command commands[] = {
-	{ "init",	cmd_init,	"create the home, keys and config" },
-	{ "invite",	cmd_invite,	"print an invite to this node's "
-					"network" },
-	{ "config",	cmd_config,	"get, set, add, unset or list config "
-					"keys" },
-	{ "id",		cmd_id,		"print the author and node ids" },
-	{ "status",	cmd_status,	"show daemon status" },
-	{ "publish",	cmd_publish,	"publish files as a new design" },
-	{ "update",	cmd_update,	"publish a new revision of a design" },
-	{ "fork",	cmd_fork,	"remix a design into a new one" },
-	{ "show",	cmd_show,	"show and verify a record" },
-	{ "log",	cmd_log,	"list the revisions of a design" },
-	{ "tree",	cmd_tree,	"show a design's remix family" },
-	{ "ls",		cmd_ls,		"list designs" },
-	{ "search",	cmd_search,	"search designs by words" },
-	{ "get",	cmd_get,	"fetch a design's files" },
-	{ "library",	cmd_library,	"create, add to, remove from, list "
-					"a library" },
-	{ "verify",	cmd_verify,	"re-check stored records and chunks" },
-	{ "peers",	cmd_peers,	"list peer connections" },
-	{ "connect",	cmd_connect,	"connect to a peer NODEID@HOST:PORT" },
-	{ "follow",	cmd_follow,	"keep an author's files" },
-	{ "unfollow",	cmd_unfollow,	"stop keeping an author's files" },
-	{ "mirror",	cmd_mirror,	"keep a library's files (or --all)" },
-	{ "unmirror",	cmd_unmirror,	"stop mirroring" },
+	{ "init",	cmd_init },
+	{ "invite",	cmd_invite },
+	{ "config",	cmd_config },
+	{ "id",		cmd_id },
+	{ "status",	cmd_status },
+	{ "publish",	cmd_publish },
+	{ "update",	cmd_update },
+	{ "fork",	cmd_fork },
+	{ "show",	cmd_show },
+	{ "log",	cmd_log },
+	{ "tree",	cmd_tree },
+	{ "ls",		cmd_ls },
+	{ "search",	cmd_search },
+	{ "get",	cmd_get },
+	{ "library",	cmd_library },
+	{ "verify",	cmd_verify },
+	{ "peers",	cmd_peers },
+	{ "connect",	cmd_connect },
+	{ "follow",	cmd_follow },
+	{ "unfollow",	cmd_unfollow },
+	{ "mirror",	cmd_mirror },
+	{ "unmirror",	cmd_unmirror },
+	{ "stop",	cmd_stop },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -61,10 +62,58 @@ static const char usage_line[] =
 static void
 print_commands(FILE *f)
 {
-	fprintf(f, "usage: %s\n\ncommands:\n", usage_line);
+	const struct weft_help	*h;
+
+	fprintf(f, "usage: %s\n       weft help [COMMAND]\n"
+	    "       weft --version\n\ncommands:\n", usage_line);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		h = weft_help_find(commands[i].name);
+		fprintf(f, "   %-10s %s\n", commands[i].name,
+		    h != NULL ? h->summary : "");
+	}
+	fprintf(f, "\nglobal options:\n"
+	    "   --home DIR  the node's home (default: $WEFT_HOME, else "
+	    "$XDG_DATA_HOME/weft,\n"
+	    "               else ~/.local/share/weft)\n"
+	    "   --json      print one JSON document on stdout\n"
+	    "   -q          print only what a script needs (ids, paths)\n"
+	    "\n'weft help COMMAND' or 'weft COMMAND --help' explains a "
+	    "command and its options;\n'man weft' tells more.\n");
+}
+
+/* "'publsh' is not a weft command", with a suggestion if one is close. */
+static int
+unknown_command(const char *name)
+{
+	const char	*names[NCOMMANDS + 1];
+	const char	*s;
+
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'weft COMMAND -h' shows the usage of a command.\n");
+		names[i] = commands[i].name;
+	names[NCOMMANDS] = "help";
+	s = weft_help_suggest(name, names, NCOMMANDS + 1);
+	if (s != NULL)
+		return weft__usage_error("'%s' is not a weft command; did you "
+		    "mean '%s'? (see 'weft help')", name, s);
+	return weft__usage_error("'%s' is not a weft command; see "
+	    "'weft help'", name);
+}
+
+/*
+ * "weft CMD ... -h" or "--help" anywhere before "--": the command's help
+ * from the table.
+ */
+static bool
+wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
 }
 
 static const struct command *
@@ -92,7 +141,7 @@ static int
 run(struct weft_cli *cli, int argc, char **argv)
 {
 	const struct command	*cmd;
-	char			*help_argv[3];
+	const struct weft_help	*h;
 
 	if (argc == 0) {
 		/* A usage error like any other, so one line on stderr too. */
@@ -104,20 +153,23 @@ run(struct weft_cli *cli, int argc, char **argv)
 			print_commands(stdout);
 			return WEFT_EXIT_OK;
 		}
-		cmd = find_command(argv[1]);
-		if (cmd == NULL)
-			return weft__usage_error("'%s' is not a weft command; "
-			    "see 'weft help'", argv[1]);
-		help_argv[0] = argv[1];
-		help_argv[1] = (char *)"-h";
-		help_argv[2] = NULL;
-		optind = 0;
-		return cmd->fn(cli, 2, help_argv);
+		if (strcmp(argv[1], "help") != 0 &&
+		    find_command(argv[1]) == NULL)
+			return unknown_command(argv[1]);
+		h = weft_help_find(argv[1]);
+		if (h == NULL)
+			return weft__fail(0, NULL, "no help for '%s'", argv[1]);
+		weft_help_print(stdout, h);
+		return WEFT_EXIT_OK;
 	}
 	cmd = find_command(argv[0]);
 	if (cmd == NULL)
-		return weft__usage_error("'%s' is not a weft command; "
-		    "see 'weft help'", argv[0]);
+		return unknown_command(argv[0]);
+	h = weft_help_find(argv[0]);
+	if (h != NULL && wants_help(argc, argv)) {
+		weft_help_print(stdout, h);
+		return WEFT_EXIT_OK;
+	}
 	/* Reinitialise getopt: commands permute their arguments. */
 	optind = 0;
 	return cmd->fn(cli, argc, argv);
@@ -146,7 +198,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	opterr = 0;
 	/* '+': stop at the command name; its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H':
 			cli.home_opt = optarg;

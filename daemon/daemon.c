@@ -3,7 +3,9 @@
  * created and checked first, then the lock is taken (so a second weftd on
  * the same home stops before touching anything), then keys, the store and
  * last the control socket, so a client that can connect finds a complete
- * daemon. Shutdown runs in reverse from a signal handler on the loop.
+ * daemon; then the service manager is told it is ready (notify.c).
+ * Shutdown runs in reverse from a signal handler or the "stop" control
+ * op, on the loop.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -30,6 +32,7 @@
 #include "lan.h"
 #include "log.h"
 #include "net.h"
+#include "notify.h"
 #include "store.h"
 #include "fetch.h"
 #include "sync.h"
@@ -237,6 +240,11 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	snprintf(d->home, sizeof(d->home), "%s", opts->home);
 
 	err = weft_home_create(d->home);
+	if (err == WEFT_EHOMEMODE) {
+		log_warnc(err, "cannot use home '%s' (run 'chmod 700 %s')",
+		    d->home, d->home);
+		return err;
+	}
 	if (err) {
 		log_warnc(err, "cannot use home '%s'", d->home);
 		return err;
@@ -318,6 +326,10 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	uv_signal_start(&d->sigint, signal_cb, SIGINT);
 	uv_signal_start(&d->sigterm, signal_cb, SIGTERM);
 	log_info("serving '%s'", d->sock_path);
+	/* Type=notify: the socket and the listener are up. */
+	err = weft_notify("READY=1\nSTATUS=serving");
+	if (err)
+		log_warnc(err, "cannot notify the service manager");
 	return 0;
 fail:
 	weft_daemon_stop(d);
@@ -328,9 +340,14 @@ fail:
 void
 weft_daemon_stop(struct weft_daemon *d)
 {
+	int	err;
+
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	err = weft_notify("STOPPING=1");
+	if (err)
+		log_warnc(err, "cannot notify the service manager");
 	weft_ctl_stop(d);
 	/* The LAN dials through the net: it goes first. */
 	weft_lan_stop(d->lan);

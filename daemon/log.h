@@ -3,7 +3,8 @@
  * appends weft_strerror(err), log_warnx() appends nothing. Messages follow
  * git's rules: lowercase, no trailing period, what failed first, subject in
  * quotes, cause last. weftd logs to stderr (it runs in the foreground, under
- * a terminal or a service manager). Never log key bytes: use key ids.
+ * a terminal or a service manager; lines carry a time, or under journald a
+ * priority). Never log key bytes: use key ids.
  */
 #ifndef WEFT_LOG_H
 #define WEFT_LOG_H
@@ -12,8 +13,13 @@
 
 #define WEFT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* verbose: also print log_debug() lines. */
+/*
+ * verbose: also print log_debug() lines. Reads $JOURNAL_STREAM: see
+ * log.c for the two line formats.
+ */
 void	log_init(const char *progname, bool verbose);
+/* Whether fd is the journald stream that journal_stream ("DEV:INO") names. */
+bool	log_is_journal(const char *journal_stream, int fd);
 void	log_warn(const char *fmt, ...) WEFT_PRINTF(1, 2);
 void	log_warnx(const char *fmt, ...) WEFT_PRINTF(1, 2);
 void	log_warnc(int err, const char *fmt, ...) WEFT_PRINTF(2, 3);

@@ -43,11 +43,38 @@ usage(FILE *f)
 	fprintf(f, "usage: weftd [--home DIR] [--listen HOST:PORT] "
 	    "[--peer NODEID@HOST:PORT]...\n"
 	    "             [--network-key HEX] [-n | --check-config] [-v]\n"
-	    "The home's 'config' file sets every option (see "
-	    "weft-config(5));\nflags override the environment, which "
-	    "overrides the file.\n"
-	    "  -n, --check-config  check the configuration, print it "
-	    "and exit\n"
+	    "       weftd --version | --help\n"
+	    "\n"
+	    "The weft daemon: keeps the store of HOME, talks to peers and "
+	    "serves the weft\ncommand over HOME/weftd.sock. It runs in the "
+	    "foreground and logs to stderr.\n"
+	    "\n"
+	    "options:\n"
+	    "  --home DIR            the node's home (default: $WEFT_HOME, "
+	    "else\n"
+	    "                        $XDG_DATA_HOME/weft, else "
+	    "~/.local/share/weft)\n"
+	    "  --listen HOST:PORT    accept peers on this address (overrides "
+	    "'listen' in\n"
+	    "                        the config); default: do not listen\n"
+	    "  --peer NODEID@HOST:PORT\n"
+	    "                        keep this peer connected; repeat for "
+	    "several (adds\n"
+	    "                        to the config's 'peer' lines)\n"
+	    "  --network-key HEX     the network's 32-byte key in hex "
+	    "(overrides\n"
+	    "                        'network-key' in the config)\n"
+	    "  -n, --check-config    check the configuration, print what "
+	    "weftd would run\n"
+	    "                        with and exit; creates and binds "
+	    "nothing\n"
+	    "  -v, --verbose         also log debugging lines\n"
+	    "  -V, --version         print the version and exit\n"
+	    "  -h, --help            print this help and exit\n"
+	    "\n"
+	    "configuration: HOME/config (see 'man 5 weft-config'); flags "
+	    "override the\nenvironment, which overrides the file.\n"
+	    "\n"
 	    "environment (times in ms):\n");
 	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
 		k = &weft_config_keys[i];
@@ -59,6 +86,10 @@ usage(FILE *f)
 	    "UDP port of LAN discovery", "7420");
 	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_INTERVAL_MS",
 	    "announce every this plus up to as much", "30000");
+	fprintf(f, "  NOTIFY_SOCKET, JOURNAL_STREAM  set by systemd "
+	    "(readiness, log format)\n"
+	    "\n"
+	    "See weftd(8), weft(1), weft-config(5).\n");
 }
 
 /* The environment's values over the file's. Returns 0 or 2 (usage). */

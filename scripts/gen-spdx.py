@@ -88,6 +88,14 @@ weft_license_find(const char *id)
 	}
 	return NULL;
 }
+
+const char *
+weft_license_at(size_t i)
+{
+	if (i >= sizeof(licenses) / sizeof(licenses[0]))
+		return NULL;
+	return licenses[i];
+}
 """)
 
 

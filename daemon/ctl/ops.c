@@ -1,7 +1,8 @@
 /*
  * Request dispatch and the request handlers that read the store (status,
  * show, log, tree, ls, search, library_ls) or write small records
- * (library_create, library_add, library_remove) or scrub it (verify).
+ * (library_create, library_add, library_remove) or scrub it (verify), and
+ * stop, which shuts the daemon down.
  * publish.c and get.c hold the streaming ones. Reads run on the loop in
  * short read transactions; writes and the scrub run on the thread pool.
  */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -445,6 +447,25 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	pack_lan_stats(&pk, d->lan);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
+}
+
+/* stop: shut down as SIGTERM does, after the reply is queued. */
+
+static void
+op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_daemon	*d = c->d;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	(void)req;
+	log_info("client %u asked to stop, shutting down", c->id);
+	weft__ctl_reply_begin(&pk, &b, 1);
+	weft_pack_str(&pk, "pid");
+	weft_pack_uint(&pk, (uint64_t)getpid());
+	weft__ctl_send(c, &b);
+	weft__ctl_done(c);
+	weft_daemon_stop(d);
 }
 
 /* show */
@@ -1213,6 +1234,7 @@ static const struct {
 	{ "peers", weft__op_peers },
 	{ "connect", weft__op_connect },
 	{ "push", weft__op_push },
+	{ "stop", op_stop },
 };
 
 void

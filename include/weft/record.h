@@ -185,5 +185,7 @@ bool	weft_utf8_valid(const char *s, size_t n);
  * record must carry the canonical spelling.
  */
 const char *weft_license_find(const char *id);
+/* The i-th known license id (in weft_license_find's order), or NULL. */
+const char *weft_license_at(size_t i);
 
 #endif

@@ -1,0 +1,473 @@
+/*
+ * The help table: every weft command with its synopsis, what it does and
+ * one sentence per option. main.c prints an entry for "weft help CMD",
+ * "weft CMD --help" and "weft CMD -h", and the summaries for "weft help";
+ * bash completion (contrib/bash-completion/weft) reads the same output,
+ * so options are listed once, here. tests/integration/t-cli-help.sh
+ * checks that every command has an entry and that every option a
+ * cmd_*.c accepts appears in it.
+ *
+ * Entries for commands that other branches are adding (config, invite,
+ * forget, disconnect, stop) are here already; "weft help" lists only the
+ * commands main.c's table has.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "weft/record.h"
+
+#include "help.h"
+
+#define HELP_WIDTH	79
+#define OPT_COLUMN	24
+
+static const struct weft_help table[] = {
+	{ "help", "weft help [COMMAND]",
+	    "list the commands, or explain one",
+	    "Without a command, lists the commands; with one, prints its "
+	    "usage and explains each of its options, as 'weft COMMAND "
+	    "--help' does.",
+	    { { NULL, NULL } } },
+	{ "init",
+	    "weft init [--network-key HEX | --new-network [--address "
+	    "HOST:PORT]]\n"
+	    "weft init --join INVITE",
+	    "create the home, keys and config",
+	    "Creates the home directory (mode 0700) with an author key and a "
+	    "node key (mode 0600) and a config file naming the network key "
+	    "(the public network's unless told otherwise). Existing keys are "
+	    "kept, so an author key copied from another device publishes as "
+	    "the same author. Restart weftd after changing the network key.",
+	    { { "--network-key HEX", "Join the private network with this "
+		"32-byte key, given as 64 hex digits." },
+	      { "--new-network", "Create a new private network with a "
+		"random key and print a one-line invite for the nodes that "
+		"may join." },
+	      { "--address HOST:PORT", "With --new-network: the address "
+		"others dial to reach this node, put into the invite." },
+	      { "--join INVITE", "Set up this node from an invite printed "
+		"by 'weft init --new-network' (network key and a seed)." },
+	      { NULL, NULL } } },
+	{ "id", "weft id",
+	    "print the author and node ids",
+	    "Prints the author id (the key that signs what you publish) and "
+	    "the node id (the key that identifies this daemon to peers), "
+	    "read from the key files; no daemon needed.",
+	    { { NULL, NULL } } },
+	{ "status", "weft status",
+	    "show daemon status",
+	    "Shows the daemon's version, home, ids, the address peers can "
+	    "dial, the network key id, counts of records, designs, "
+	    "libraries and chunks, store use, connected peers and what is "
+	    "still missing.",
+	    { { NULL, NULL } } },
+	{ "publish",
+	    "weft publish [--title T] [--description D] [--license SPDX] "
+	    "[--tag T]... PATH...",
+	    "publish files as a new design",
+	    "Publishes files as a new design signed by your author key. A "
+	    "file PATH contributes its name, a directory every regular file "
+	    "below it (symbolic links inside are skipped). Prints the id of "
+	    "the new design.",
+	    { { "-t, --title T", "The design's title; default: the name of the "
+		"first PATH without its extension." },
+	      { "-d, --description D", "A longer description, shown by 'weft "
+		"show' and searched by 'weft search'." },
+	      { "-l, --license SPDX", "An SPDX license id such as CC-BY-4.0 or "
+		"MIT (any case); default: NOASSERTION." },
+	      { "-T, --tag T", "A tag to find the design by, without spaces; "
+		"repeat for several (at most 32)." },
+	      { NULL, NULL } } },
+	{ "update",
+	    "weft update DESIGN [--message M] [--title T] [--description D] "
+	    "[--license SPDX] [--tag T]... PATH...",
+	    "publish a new revision of a design",
+	    "Publishes a new revision of one of your designs with the given "
+	    "files (collected as for publish). Metadata not given is kept "
+	    "from the newest revision.",
+	    { { "-m, --message M", "What changed, shown by 'weft log'." },
+	      { "-t, --title T", "A new title." },
+	      { "-d, --description D", "A new description." },
+	      { "-l, --license SPDX", "A new SPDX license id." },
+	      { "-T, --tag T", "The new tags, replacing the old ones; "
+		"repeat for several." },
+	      { NULL, NULL } } },
+	{ "fork", "weft fork DESIGN [--title T]",
+	    "remix a design into a new one",
+	    "Creates a new design by you, remixed from the newest revision "
+	    "of DESIGN; it shares the source's files, so nothing is copied.",
+	    { { "-t, --title T", "The new design's title; default: the "
+		"source's." },
+	      { NULL, NULL } } },
+	{ "show", "weft show ID [--raw]",
+	    "show and verify a record",
+	    "Prints a record (revision, library or library entry) with every "
+	    "field, after checking its signature and id; exits 5 if they do "
+	    "not verify.",
+	    { { "--raw", "Write the exact signed bytes instead, for other "
+		"tools to verify." },
+	      { NULL, NULL } } },
+	{ "log", "weft log DESIGN",
+	    "list the revisions of a design",
+	    "Lists the revisions of a design, newest first, each verified "
+	    "first; current heads are marked.",
+	    { { NULL, NULL } } },
+	{ "tree", "weft tree DESIGN",
+	    "show a design's remix family",
+	    "Shows the designs DESIGN was remixed from (above it) and those "
+	    "remixed from it (below it), indented by depth.",
+	    { { NULL, NULL } } },
+	{ "ls", "weft ls [--author A] [--tag T]",
+	    "list designs",
+	    "Lists the designs this node knows, oldest first: id, date of "
+	    "the newest revision, number of revisions and title.",
+	    { { "-a, --author A", "Only designs by this author (64 hex "
+		"digits)." },
+	      { "-t, --tag T", "Only designs with this tag." },
+	      { NULL, NULL } } },
+	{ "search", "weft search QUERY...",
+	    "search designs by words",
+	    "Lists the designs whose newest revision has every word of the "
+	    "query in its title, description or tags (the last word may be "
+	    "a prefix).",
+	    { { NULL, NULL } } },
+	{ "get",
+	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]",
+	    "fetch a design's files",
+	    "Fetches the files of a design's newest revision into a "
+	    "directory, from peers if this node lacks them, and checks every "
+	    "file's hash before moving it into place.",
+	    { { "-o, --output DIR", "Write into DIR (created if needed); "
+		"default: a name made from the title." },
+	      { "-r, --rev REV", "Fetch this revision instead of the newest." },
+	      { "-f, --force", "Replace files that exist in DIR already." },
+	      { "-t, --timeout SEC", "Give up when nothing arrives from peers "
+		"for SEC seconds (default 60)." },
+	      { NULL, NULL } } },
+	{ "library",
+	    "weft library create NAME [--description D]\n"
+	    "weft library add LIB DESIGN\n"
+	    "weft library remove LIB DESIGN\n"
+	    "weft library ls LIB",
+	    "create, add to, remove from, list a library",
+	    "A library is a collection of designs kept by its maintainers. "
+	    "create makes one with you as maintainer; add and remove change "
+	    "what it holds (maintainers only); ls lists its designs.",
+	    { { "-d, --description D", "With create: what the library "
+		"collects." },
+	      { NULL, NULL } } },
+	{ "verify", "weft verify",
+	    "re-check stored records and chunks",
+	    "Asks the daemon to re-check the signature and id of every "
+	    "stored record and the hash of every chunk; exits 5 if anything "
+	    "is bad.",
+	    { { NULL, NULL } } },
+	{ "peers", "weft peers [--known]",
+	    "list peer connections",
+	    "Lists the peers the daemon is connected to or dialling: node "
+	    "id, direction, state, address and traffic.",
+	    { { "--known", "List the address book instead: every verified "
+		"peer address, when it was last seen and how often dialling "
+		"it failed." },
+	      { NULL, NULL } } },
+	{ "connect", "weft connect [--timeout SEC] NODEID@HOST:PORT",
+	    "connect to a peer NODEID@HOST:PORT",
+	    "Asks the daemon to dial a peer (and keep redialling it), then "
+	    "waits until the connection is open (exit 0) or the first "
+	    "attempt failed (exit 1, with the reason).",
+	    { { "-t, --timeout SEC", "Wait at most SEC seconds for the "
+		"connection." },
+	      { NULL, NULL } } },
+	{ "disconnect", "weft disconnect NODEID",
+	    "close a peer connection",
+	    "Closes the connection to a peer and stops redialling it until "
+	    "the daemon restarts.",
+	    { { NULL, NULL } } },
+	{ "forget", "weft forget NODEID",
+	    "remove a peer from the address book",
+	    "Removes a node's addresses from the address book, so the "
+	    "daemon no longer dials it after a restart.",
+	    { { NULL, NULL } } },
+	{ "invite", "weft invite",
+	    "print an invite for a new node",
+	    "Prints a one-line invite (this network's key and this node's "
+	    "address) for 'weft init --join' on a new node.",
+	    { { NULL, NULL } } },
+	{ "follow", "weft follow AUTHOR",
+	    "keep an author's files",
+	    "Keeps the files of every design by AUTHOR, fetching what is "
+	    "missing in the background.",
+	    { { NULL, NULL } } },
+	{ "unfollow", "weft unfollow AUTHOR",
+	    "stop keeping an author's files",
+	    "Stops keeping AUTHOR's files (records are kept anyway).",
+	    { { NULL, NULL } } },
+	{ "mirror", "weft mirror LIB|--all",
+	    "keep a library's files (or --all)",
+	    "Mirrors a library: keeps its entries, the designs they name "
+	    "and all their files; 'weft status' shows what is missing.",
+	    { { "--all", "Keep everything this node hears of (a full "
+		"seed)." },
+	      { NULL, NULL } } },
+	{ "unmirror", "weft unmirror LIB|--all",
+	    "stop mirroring",
+	    "Stops mirroring a library, or everything.",
+	    { { "--all", "Stop keeping everything." },
+	      { NULL, NULL } } },
+	{ "config",
+	    "weft config get KEY\n"
+	    "weft config set KEY VALUE\n"
+	    "weft config add KEY VALUE\n"
+	    "weft config unset KEY [VALUE]\n"
+	    "weft config list",
+	    "read and edit the config file",
+	    "Reads and edits HOME/config, keeping its comments: get prints "
+	    "a key, set replaces it, add appends to a key that may repeat "
+	    "(peer, seed), unset removes it (or one value), list prints "
+	    "every setting. See weft-config(5); restart weftd to apply.",
+	    { { NULL, NULL } } },
+	{ "stop", "weft stop [--timeout SEC]",
+	    "stop the daemon",
+	    "Asks weftd to shut down cleanly (as SIGTERM does) and waits "
+	    "until it has exited; exits 4 if no daemon runs.",
+	    { { "-t, --timeout SEC", "Wait at most SEC seconds (default 30); "
+		"exit 1 if the daemon is still running then." },
+	      { NULL, NULL } } },
+};
+
+#define NHELP	(sizeof(table) / sizeof(table[0]))
+
+const struct weft_help *
+weft_help_find(const char *name)
+{
+	for (size_t i = 0; i < NHELP; i++)
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+const struct weft_help *
+weft_help_at(size_t i)
+{
+	return i < NHELP ? &table[i] : NULL;
+}
+
+/*
+ * Writes text's words from column col (the cursor is there already),
+ * wrapping at width; continuation lines are indented by indent.
+ */
+static void
+wrap_from(FILE *f, const char *text, int col, int indent, int width)
+{
+	const char	*p = text, *end;
+	bool		 line_empty = true;
+	int		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		end = p;
+		while (*end != '\0' && *end != ' ')
+			end++;
+		n = (int)(end - p);
+		if (!line_empty && col + 1 + n > width) {
+			fputc('\n', f);
+			col = 0;
+			line_empty = true;
+		}
+		if (col < indent) {
+			fprintf(f, "%*s", indent - col, "");
+			col = indent;
+		} else if (!line_empty) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, (size_t)n, f);
+		col += n;
+		line_empty = false;
+		p = end;
+	}
+	fputc('\n', f);
+}
+
+void
+weft_help_wrap(FILE *f, const char *text, int indent, int width)
+{
+	wrap_from(f, text, 0, indent, width);
+}
+
+void
+weft_help_print(FILE *f, const struct weft_help *h)
+{
+	const char	*s = h->synopsis, *nl;
+	bool		 first = true;
+	int		 n;
+
+	/* One "usage:" line per synopsis line, aligned. */
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		n = nl != NULL ? (int)(nl - s) : (int)strlen(s);
+		fprintf(f, "%s%.*s\n", first ? "usage: " : "       ", n, s);
+		first = false;
+		s += n + (nl != NULL);
+	}
+	fputc('\n', f);
+	weft_help_wrap(f, h->text, 0, HELP_WIDTH);
+	if (h->opts[0].flags != NULL) {
+		fputs("\noptions:\n", f);
+		for (size_t i = 0; i < WEFT_HELP_OPTS_MAX &&
+		    h->opts[i].flags != NULL; i++) {
+			/* The text follows the flags, or the next line. */
+			n = fprintf(f, "  %s", h->opts[i].flags);
+			if (n > OPT_COLUMN - 2) {
+				fputc('\n', f);
+				n = 0;
+			}
+			wrap_from(f, h->opts[i].text, n, OPT_COLUMN,
+			    HELP_WIDTH);
+		}
+	}
+	if (strcmp(h->name, "help") != 0)
+		fputs("\nThe global options --home DIR, --json and -q "
+		    "(--quiet) work here too;\nsee 'weft help'.\n", f);
+}
+
+/* Did you mean */
+
+#define DIST_LEN_MAX	64
+
+static int
+fold(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+size_t
+weft_help_distance(const char *a, const char *b, size_t cap)
+{
+	size_t	d[DIST_LEN_MAX + 1][DIST_LEN_MAX + 1];
+	size_t	la = strlen(a), lb = strlen(b), i, j, best, v;
+
+	if (la > DIST_LEN_MAX || lb > DIST_LEN_MAX)
+		return cap;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			best = d[i - 1][j - 1] +
+			    (fold((unsigned char)a[i - 1]) !=
+			    fold((unsigned char)b[j - 1]));
+			v = d[i - 1][j] + 1;
+			if (v < best)
+				best = v;
+			v = d[i][j - 1] + 1;
+			if (v < best)
+				best = v;
+			if (i > 1 && j > 1 &&
+			    fold((unsigned char)a[i - 1]) ==
+			    fold((unsigned char)b[j - 2]) &&
+			    fold((unsigned char)a[i - 2]) ==
+			    fold((unsigned char)b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb] < cap ? d[la][lb] : cap;
+}
+
+/* How far a misspelling of word may be: a third of it, 1 to 3. */
+static size_t
+tolerance(const char *word)
+{
+	size_t	t = strlen(word) / 3;
+
+	return t < 1 ? 1 : t > 3 ? 3 : t;
+}
+
+static bool
+is_prefix(const char *word, const char *cand)
+{
+	size_t	n = strlen(word);
+
+	if (n < 3 || strlen(cand) <= n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (fold((unsigned char)word[i]) !=
+		    fold((unsigned char)cand[i]))
+			return false;
+	return true;
+}
+
+const char *
+weft_help_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char	*best = NULL;
+	size_t		 bestd, d;
+
+	bestd = tolerance(word) + 1;
+	for (size_t i = 0; i < n; i++) {
+		d = weft_help_distance(word, cands[i], bestd);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	if (best != NULL)
+		return best;
+	for (size_t i = 0; i < n; i++)
+		if (is_prefix(word, cands[i]))
+			return cands[i];
+	return NULL;
+}
+
+size_t
+weft_help_license_suggest(const char *id, const char **out, size_t max)
+{
+	const char	*lic;
+	size_t		 n = 0, limit, bestd, d, k, len;
+
+	if (max == 0)
+		return 0;
+	/*
+	 * Completions first, shortest first and, at equal length, the later
+	 * (newer) version first: "GPL-3.0" gives GPL-3.0-only, "CC-BY-4"
+	 * CC-BY-4.0.
+	 */
+	for (size_t i = 0; (lic = weft_license_at(i)) != NULL; i++) {
+		if (!is_prefix(id, lic))
+			continue;
+		len = strlen(lic);
+		for (k = 0; k < n; k++)
+			if (len <= strlen(out[k]))
+				break;
+		if (k == max)
+			continue;
+		if (n == max)
+			n--;
+		memmove(&out[k + 1], &out[k], (n - k) * sizeof(out[0]));
+		out[k] = lic;
+		n++;
+	}
+	if (n > 0)
+		return n;
+	/* Then close misspellings: "mit2" for "MIT". */
+	limit = bestd = tolerance(id) + 1;
+	for (size_t i = 0; (lic = weft_license_at(i)) != NULL; i++) {
+		d = weft_help_distance(id, lic, limit);
+		if (d >= limit)
+			continue;
+		if (d < bestd) {
+			bestd = d;
+			n = 0;
+		}
+		if (d == bestd && n < max)
+			out[n++] = lic;
+	}
+	return n;
+}
