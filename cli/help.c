@@ -189,11 +189,16 @@ static const struct weft_help table[] = {
 	    "Removes a node's addresses from the address book, so the "
 	    "daemon no longer dials it after a restart.",
 	    { { NULL, NULL } } },
-	{ "invite", "weft invite",
+	{ "invite", "weft invite [--address HOST:PORT]...",
 	    "print an invite for a new node",
 	    "Prints a one-line invite (this network's key and this node's "
-	    "address) for 'weft init --join' on a new node.",
-	    { { NULL, NULL } } },
+	    "addresses) for 'weft init --join' on a new node. The "
+	    "addresses are the config's 'address' lines, else its "
+	    "'listen' address.",
+	    { { "--address HOST:PORT", "Name this address in the invite "
+		"instead (repeatable, at most 4): where the new node can "
+		"reach this one." },
+	      { NULL, NULL } } },
 	{ "follow", "weft follow AUTHOR",
 	    "keep an author's files",
 	    "Keeps the files of every design by AUTHOR, fetching what is "
@@ -220,13 +225,15 @@ static const struct weft_help table[] = {
 	    "weft config set KEY VALUE\n"
 	    "weft config add KEY VALUE\n"
 	    "weft config unset KEY [VALUE]\n"
-	    "weft config list",
+	    "weft config list [--all]",
 	    "read and edit the config file",
 	    "Reads and edits HOME/config, keeping its comments: get prints "
 	    "a key, set replaces it, add appends to a key that may repeat "
 	    "(peer, seed), unset removes it (or one value), list prints "
 	    "every setting. See weft-config(5); restart weftd to apply.",
-	    { { NULL, NULL } } },
+	    { { "--all", "With list: also every key the file does not "
+		"set, with its default." },
+	      { NULL, NULL } } },
 	{ "stop", "weft stop [--timeout SEC]",
 	    "stop the daemon",
 	    "Asks weftd to shut down cleanly (as SIGTERM does) and waits "
