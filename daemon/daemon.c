@@ -100,6 +100,41 @@ load_key(struct weft_daemon *d, const char *name, const char *comment,
 	return 0;
 }
 
+#define TEST_SEEDS_MAX	16
+
+/*
+ * The seeds of opts (config "seed ="). Until the config file fills them
+ * in, the environment variable WEFT_TEST_SEEDS (NODEID@HOST:PORT
+ * separated by spaces) stands in for them, for tests.
+ */
+static int
+start_seeds(struct weft_daemon *d, const struct weft_daemon_opts *opts)
+{
+	const char	*env = getenv("WEFT_TEST_SEEDS");
+	char		 buf[TEST_SEEDS_MAX * 330], *save = NULL, *s;
+	const char	*v[TEST_SEEDS_MAX];
+	const char	*const *seeds = opts->seeds;
+	size_t		 n = opts->nseeds;
+	int		 err;
+
+	if (n == 0 && env != NULL && strlen(env) < sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%s", env);
+		for (s = strtok_r(buf, " ", &save); s != NULL && n <
+		    TEST_SEEDS_MAX; s = strtok_r(NULL, " ", &save))
+			v[n++] = s;
+		seeds = v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		err = weft_net_seed(d->net, seeds[i]);
+		if (err) {
+			log_warnc(err, "cannot use seed '%s' (expected "
+			    "NODEID@HOST:PORT)", seeds[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /*
  * The network: the home's config file gives the network key and listen
  * address, flags override it; then the peers to keep dialled.
@@ -138,13 +173,19 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	weft_net_set_fetch(d->net, d->fetch);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
 	for (size_t i = 0; i < opts->npeers; i++) {
-		err = weft_net_connect(d->net, opts->peers[i]);
+		err = weft_net_connect_from(d->net, opts->peers[i],
+		    WEFT_ADDR_CONFIG);
 		if (err) {
 			log_warnc(err, "cannot use peer '%s' (expected "
 			    "NODEID@HOST:PORT)", opts->peers[i]);
 			return err;
 		}
 	}
+	err = start_seeds(d, opts);
+	if (err)
+		return err;
+	/* The peers of earlier runs, dialled at once; not fatal. */
+	(void)weft_net_set_store(d->net, d->store);
 	return 0;
 }
 
