@@ -1730,6 +1730,25 @@ weft_net_set_store(struct weft_net *n, struct weft_store *s)
 	if (n->book.n > 0)
 		log_info("address book: %zu known peer%s", n->book.n,
 		    n->book.n == 1 ? "" : "s");
+	/*
+	 * What the user asked for (--peer, config, weft connect) is kept
+	 * connected again, whatever the outbound target; the rest is
+	 * dialled best first while under it.
+	 */
+	for (size_t i = 0; i < n->book.n; i++) {
+		const struct weft_addr	*e = &n->book.v[i];
+		char			 peer[65 + WEFT_NET_ADDR_MAX];
+
+		if (e->source != WEFT_ADDR_CONFIG &&
+		    e->source != WEFT_ADDR_CONNECT)
+			continue;
+		if (weft_net_dial_find(n, e->node) != NULL)
+			continue;
+		weft_hex_encode(peer, e->node, 32);
+		snprintf(peer + 64, sizeof(peer) - 64, "@%.*s",
+		    WEFT_NET_ADDR_MAX - 1, e->addr);
+		(void)weft_net_connect_from(n, peer, e->source);
+	}
 	dial_known(n);
 	return err;
 }
