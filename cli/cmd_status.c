@@ -30,7 +30,8 @@ static const char *const counters[] = {
 /* The network fields (address, listen, network key id, peer counts). */
 static const char *const net_strs[] = { "address", "listen",
     "network_key_id" };
-static const char *const net_uints[] = { "peers", "conns_in", "conns_out" };
+static const char *const net_uints[] = { "peers", "conns_in", "conns_out",
+    "netkey_mismatch" };
 
 /* Where others can dial this node: "addresses", NODEID@IP:PORT each. */
 static void
@@ -61,10 +62,11 @@ net_json(json_t *j, const struct weft_obj *r)
 			json_object_set_new(j, net_strs[i], out_json_str(s, n));
 		else
 			json_object_set_new(j, net_strs[i], json_null());
+	}
+	for (size_t i = 0; i < 4; i++)
 		if (weft_obj_uint(weft_obj_get(r, net_uints[i]), &v) == 0)
 			json_object_set_new(j, net_uints[i],
 			    json_integer((json_int_t)v));
-	}
 	addresses_json(j, r);
 }
 
@@ -122,6 +124,10 @@ net_human(const struct weft_obj *r)
 	}
 	if (weft_obj_uint(weft_obj_get(r, "peers"), &v) == 0)
 		printf("\npeers        %" PRIu64, v);
+	if (weft_obj_uint(weft_obj_get(r, "netkey_mismatch"), &v) == 0 && v)
+		printf("\nunreachable  %" PRIu64 " dialled node%s: network key "
+		    "mismatch (or not a weft node); see 'weft peers'", v,
+		    v == 1 ? "" : "s");
 	m = weft_obj_get(r, "sync");
 	if (weft_obj_uint(weft_obj_get(m, "peers"), &v) == 0) {
 		printf("\nsync         %" PRIu64 " peers", v);

@@ -43,7 +43,7 @@ static const struct command commands[] = {
 	{ "verify",	cmd_verify,	"re-check stored records and chunks" },
 	{ "peers",	cmd_peers,	"list peer connections" },
 	{ "connect",	cmd_connect,	"connect to a peer NODEID@HOST:PORT" },
-	{ "disconnect",	cmd_disconnect,	"close a peer's connection for this run" },
+	{ "disconnect",	cmd_disconnect,	"close a peer's connection for now" },
 	{ "forget",	cmd_forget,	"remove a node from the address book" },
 	{ "follow",	cmd_follow,	"keep an author's files" },
 	{ "unfollow",	cmd_unfollow,	"stop keeping an author's files" },

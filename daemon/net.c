@@ -1753,6 +1753,20 @@ weft_net_set_store(struct weft_net *n, struct weft_store *s)
 	return err;
 }
 
+unsigned
+weft_net_netkey_mismatches(struct weft_net *n)
+{
+	struct weft_dial	*d;
+	unsigned		 k = 0;
+
+	TAILQ_FOREACH(d, &n->dials, entry)
+		if (!d->learned && d->conn == NULL &&
+		    d->last_err == WEFT_ENETKEY &&
+		    weft_peers_find(&n->peers, d->node) == NULL)
+			k++;
+	return k;
+}
+
 /* Where others can dial us */
 
 static bool

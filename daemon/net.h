@@ -98,7 +98,7 @@ struct weft_dial {
 	struct weft_peer	*conn;		/* our connection in progress */
 	int			 last_err;	/* of the last failed attempt */
 	bool			 learned;	/* from the address book, once */
-	bool			 seed;		/* only while under out_target */
+	bool			 seed;		/* only under out_target */
 	uint8_t			 source;	/* enum weft_addr_source */
 };
 
@@ -128,7 +128,7 @@ struct weft_net {
 	bool			 sync_kick;	/* kick once the input is handled */
 	struct weft_fetch	*fetch;		/* borrowed; NULL: no files */
 	uint64_t		 sync_stored;	/* sync's count at the last kick */
-	struct weft_store	*store;		/* borrowed; NULL: book in memory */
+	struct weft_store	*store;		/* borrowed, or NULL */
 	bool			 book_dirty;	/* to be written to the store */
 	uint64_t		 book_due_ms;	/* write no sooner */
 	bool			 book_busy;	/* a write job is running */
@@ -218,6 +218,12 @@ int	weft_net_forget(struct weft_net *n, const uint8_t node[32]);
  * connected nor dialled).
  */
 int	weft_net_disconnect(struct weft_net *n, const uint8_t node[32]);
+
+/*
+ * How many of the nodes we keep dialling have no connection and failed
+ * their last attempt with WEFT_ENETKEY (for weft status).
+ */
+unsigned weft_net_netkey_mismatches(struct weft_net *n);
 
 /*
  * The addresses others can dial us at, as "IP:PORT" strings: the listen

@@ -324,7 +324,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_sync_stats	 sy;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char			 addrs[WEFT_NET_LISTEN_ADDRS][WEFT_NET_ADDR_MAX];
+	char		 addrs[WEFT_NET_LISTEN_ADDRS][WEFT_NET_ADDR_MAX];
 	char			 hex[65], addr[65 + WEFT_NET_ADDR_MAX], kid[17];
 	size_t			 naddrs;
 	int			 err;
@@ -345,7 +345,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 21);
+	weft__ctl_reply_begin(&pk, &b, 22);
 	weft_pack_str(&pk, "missing");
 	weft_pack_map(&pk, 4);
 	weft_pack_str(&pk, "records");	/* heard of, not stored yet */
@@ -417,6 +417,9 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
 	weft_pack_str(&pk, "conns_out");
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
+	weft_pack_str(&pk, "netkey_mismatch");
+	weft_pack_uint(&pk, d->net != NULL ?
+	    weft_net_netkey_mismatches(d->net) : 0);
 	pack_sync_stats(&pk, &sy);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);

@@ -27,6 +27,10 @@ grep -q "peer 127.0.0.1:[0-9]*: handshake failed: network key mismatch" \
     "$T/a.log" || fail "a did not log the refused handshake"
 w c --json peers | grep -q '"error":"network key mismatch' ||
     fail "c's peers: $(w c --json peers)"
+[ "$(w c --json status | json 'j["netkey_mismatch"]' /dev/stdin)" = 1 ] ||
+    fail "c's status: $(w c --json status)"
+w c status | grep -q "^unreachable  1 dialled node: network key mismatch" ||
+    fail "c's status: $(w c status)"
 
 # Redials back off: with a 100 ms minimum doubling to 1 s, 4 s hold at
 # most ~10 attempts (one pace would make 40).
