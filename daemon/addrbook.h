@@ -63,7 +63,7 @@ struct weft_addr {
 	uint32_t	fails;		/* in a row */
 	uint64_t	added_ms;
 	uint64_t	next_ms;	/* no dial before */
-	uint64_t	last_seen;	/* wall clock ms, last handshake */
+	uint64_t	last_seen;	/* wall clock ms, last open or close */
 };
 
 struct weft_addrbook {

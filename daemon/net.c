@@ -249,6 +249,12 @@ dial_done(struct weft_net *n, struct weft_peer *p, int err)
 	if (d->ai != NULL)
 		uv_freeaddrinfo(d->ai);
 	d->ai = d->ai_next = NULL;
+	/* Seen until now: last_seen is when we last knew it was there. */
+	e = weft_addrbook_find(&n->book, d->node);
+	if (p->was_open && e != NULL && e->verified) {
+		e->last_seen = weft_daemon_now_ms();
+		book_touch(n);
+	}
 	if (d->learned) {
 		/* Verified by the handshake with d->node, or not. */
 		if (p->was_open || err != 0) {

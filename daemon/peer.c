@@ -396,13 +396,14 @@ arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
 	}
 	err = n != NULL ? node_resolve(n, hex, node) : WEFT_ENOTFOUND;
 	if (err == WEFT_EUSAGE)
-		weft__ctl_send_err(c, err, "'%s' is not a node id or a prefix "
-		    "of 8 or more hex characters", hex);
+		weft__ctl_send_err(c, err, "expected a node id or a prefix of "
+		    "8 or more hex characters");
 	else if (err == WEFT_ENOTFOUND)
-		weft__ctl_send_err(c, err, "no known peer '%s'", hex);
+		weft__ctl_send_err(c, err, "not in the address book, dialled "
+		    "or connected (see weft peers --known)");
 	else if (err == WEFT_EAMBIGUOUS)
-		weft__ctl_send_err(c, err, "'%s' names more than one peer",
-		    hex);
+		weft__ctl_send_err(c, err, "the prefix names more than one "
+		    "node; give more of it");
 	free(hex);
 	return err;
 }

@@ -4,11 +4,13 @@
 # a name with two addresses, the first where nothing listens, gets the
 # second tried at once (a hosts file in a mount namespace of the test's
 # own). Malformed names are usage errors (exit 2). A seed is dialled at
-# start, tells of other nodes, and is in the book as "seed".
+# start, tells of other nodes, is in the book as "seed", and is dialled
+# again when it comes back only while the node has too few peers.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
 start_node d --listen 127.0.0.1:0
+pid_d=$NODE_PID
 port=$(addr d | cut -d: -f2)
 node_d=$(node_id d)
 design=$(publish_one d "Hinge")
@@ -58,4 +60,18 @@ w e --json peers --known >"$T/known.json"
 [ "$(json 'sorted(e["source"] for e in j if e["verified"])' \
     "$T/known.json")" = "['learnt', 'learnt', 'seed']" ] ||
     fail "e's book: $(cat "$T/known.json")"
+
+# f: target 1, a by --peer and the seed; both dialled at start.
+WEFT_OUT_TARGET=1 WEFT_TEST_SEEDS="$node_d@localhost:$port" \
+    start_node f2 --listen 127.0.0.1:0 --peer "$(addr a)"
+wait_for 10 connected f2 2 || fail "f2: $(w f2 peers)"
+# The seed goes away and comes back: e (2 of 3) redials it, f2 (1 of 1)
+# does not.
+stop_node "$pid_d"
+wait_for 10 connected e 2 || fail "e still sees d"
+wait_for 10 connected f2 1 || fail "f2 still sees d"
+start_node d --listen "127.0.0.1:$port"
+wait_for 5 connected e 3 || fail "e did not redial its seed: $(w e peers)"
+sleep 1.5
+connected f2 1 || fail "f2 redialled its seed with enough peers"
 echo ok
