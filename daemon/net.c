@@ -1186,13 +1186,24 @@ gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (res != NULL)
 			uv_freeaddrinfo(res);
 		dial_failed(n, d, status < 0 ? status : UV_EAI_NONAME);
+	} else if (weft_peers_find(&n->peers, d->node) != NULL ||
+	    n->peers.nout >= n->limits.out_max) {
+		/* Connected meanwhile, or no room: no attempt, no failure. */
+		uv_freeaddrinfo(res);
+		if (d->learned) {
+			struct weft_addr *e;
+
+			e = weft_addrbook_find(&n->book, d->node);
+			if (e != NULL)
+				e->dialing = false;
+			dial_free(n, d);
+		} else {
+			d->next_ms = uv_now(n->loop) +
+			    n->limits.backoff_min_ms;
+		}
 	} else {
 		d->ai = d->ai_next = res;
-		if (weft_peers_find(&n->peers, d->node) == NULL &&
-		    n->peers.nout < n->limits.out_max)
-			dial(n, d);
-		else
-			dial_failed(n, d, 0);
+		dial(n, d);
 	}
 	net_unref(n);
 }
