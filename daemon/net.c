@@ -1574,7 +1574,7 @@ weft_net_seed(struct weft_net *n, const char *peer)
 
 int
 weft_net_learn(struct weft_net *n, const uint8_t node[32],
-    const char *ip_port, unsigned source)
+    const char *ip_port, enum weft_addr_source source)
 {
 	struct weft_addr	*e;
 	int			 err;

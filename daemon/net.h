@@ -192,7 +192,7 @@ int	weft_net_seed(struct weft_net *n, const char *peer);
  * weft_addrbook_add_from().
  */
 int	weft_net_learn(struct weft_net *n, const uint8_t node[32],
-	    const char *ip_port, unsigned source);
+	    const char *ip_port, enum weft_addr_source source);
 
 /*
  * Gives the net the store for its address book: loads the verified
