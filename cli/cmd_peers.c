@@ -1,5 +1,6 @@
 /*
- * weft peers and weft connect (control ops "peers" and "connect").
+ * weft peers [--known], weft connect, weft forget and weft disconnect
+ * (control ops "peers", "known", "connect", "forget", "disconnect").
  *
  * connect hands the address to the daemon, which keeps dialling it with
  * backoff from then on, and then watches the peer list until the node's
@@ -26,7 +27,9 @@
 #include "ctl_client.h"
 #include "output.h"
 
-static const char peers_usage[] = "weft peers";
+static const char peers_usage[] = "weft peers [--known]";
+static const char forget_usage[] = "weft forget NODEID";
+static const char disconnect_usage[] = "weft disconnect NODEID";
 static const char connect_usage[] =
     "weft connect [--timeout SECONDS] NODEID@HOST:PORT";
 
@@ -129,6 +132,39 @@ item_line(const struct peer_item *it)
 }
 
 typedef int item_fn(void *arg, const struct peer_item *it);
+typedef int obj_fn(void *arg, const struct weft_obj *o);
+
+/* Runs a list op and calls fn for each item. Returns 0 or an error. */
+static int
+each_item(struct weft_ctl_client *c, const char *op, obj_fn *fn, void *arg)
+{
+	const struct weft_obj	*r, *items;
+	struct weft_buf		 req;
+	struct weft_pack	 pk;
+	int			 err;
+
+	weft_buf_init(&req, 64);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, op, 0);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(c, &req, &r);
+	weft_buf_release(&req);
+	while (err == 0) {
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY)
+			return WEFT_EPROTO;
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			err = fn(arg, weft_obj_at(items, i));
+			if (err)
+				return err;
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(c, &r);
+	}
+	return err;
+}
 
 /* Runs the "peers" op and calls fn for each item. Returns 0 or an error. */
 static int
@@ -188,18 +224,95 @@ print_cb(void *arg, const struct peer_item *it)
 	return 0;
 }
 
+/* One entry of the "known" reply (the address book), decoded. */
+struct known_item {
+	uint8_t		 node[32];
+	const char	*addr, *source;
+	size_t		 addr_n, source_n;
+	bool		 verified, connected;
+	uint64_t	 last_seen, fails;
+};
+
+static int
+known_cb(void *arg, const struct weft_obj *o)
+{
+	struct print_ctx	*pc = arg;
+	struct known_item	 it;
+	char			 hex[65], date[OUT_DATE_MAX];
+	json_t			*j;
+
+	if (weft_obj_binn(weft_obj_get(o, "node"), it.node, 32) != 0 ||
+	    weft_obj_str(weft_obj_get(o, "address"), &it.addr,
+	    &it.addr_n) != 0 ||
+	    weft_obj_str(weft_obj_get(o, "source"), &it.source,
+	    &it.source_n) != 0 ||
+	    weft_obj_bool(weft_obj_get(o, "verified"), &it.verified) != 0 ||
+	    weft_obj_bool(weft_obj_get(o, "connected"), &it.connected) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "last_seen"), &it.last_seen) != 0 ||
+	    weft_obj_uint(weft_obj_get(o, "fails"), &it.fails) != 0)
+		return WEFT_EPROTO;
+	out_hex(hex, it.node);
+	if (pc->cli->json) {
+		j = json_object();
+		if (j == NULL)
+			return -ENOMEM;
+		json_object_set_new(j, "node", out_json_id(it.node));
+		json_object_set_new(j, "address",
+		    out_json_str(it.addr, it.addr_n));
+		json_object_set_new(j, "verified",
+		    json_boolean(it.verified));
+		json_object_set_new(j, "connected",
+		    json_boolean(it.connected));
+		if (it.last_seen != 0)
+			out_json_date(j, "last_seen", it.last_seen);
+		else
+			json_object_set_new(j, "last_seen", json_null());
+		json_object_set_new(j, "fails",
+		    json_integer((json_int_t)it.fails));
+		json_object_set_new(j, "source",
+		    out_json_str(it.source, it.source_n));
+		if (json_array_append_new(pc->arr, j) != 0)
+			return -ENOMEM;
+		return 0;
+	}
+	if (pc->cli->quiet) {
+		puts(hex);
+		return 0;
+	}
+	printf("%s %-10s ", hex, it.verified ? "verified" : "unverified");
+	out_text(stdout, it.addr, it.addr_n, true);
+	if (it.last_seen != 0) {
+		out_date(date, it.last_seen);
+		printf("  seen %s", date);
+	} else {
+		printf("  never seen");
+	}
+	printf("  fails %" PRIu64 "  from ", it.fails);
+	out_text(stdout, it.source, it.source_n, true);
+	if (it.connected)
+		printf("  connected");
+	putchar('\n');
+	return 0;
+}
+
 int
 cmd_peers(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		WEFT_CLI_COMMON_OPTS,
+		{ "known",	no_argument,	NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
 	struct print_ctx		 pc;
+	bool				 known = false;
 	int				 ch, rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqk", opts, NULL)) != -1) {
+		if (ch == 'k') {
+			known = true;
+			continue;
+		}
 		rc = weft__opt(cli, ch, argv, peers_usage);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
@@ -214,11 +327,14 @@ cmd_peers(struct weft_cli *cli, int argc, char **argv)
 		return rc;
 	pc.cli = cli;
 	pc.arr = cli->json ? json_array() : NULL;
-	err = each_peer(&c, print_cb, &pc);
+	if (known)
+		err = each_item(&c, "known", known_cb, &pc);
+	else
+		err = each_peer(&c, print_cb, &pc);
 	if (err) {
 		json_decref(pc.arr);
 		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
-		    weft__bad_reply(err, "peers") :
+		    weft__bad_reply(err, known ? "known" : "peers") :
 		    weft__fail(err, c.error, "cannot list peers");
 		goto out;
 	}
@@ -349,4 +465,71 @@ cmd_connect(struct weft_cli *cli, int argc, char **argv)
 out:
 	weft_ctl_client_close(&c);
 	return rc;
+}
+
+/* forget and disconnect: one node id (or a prefix of 8+ hex) each. */
+static int
+node_cmd(struct weft_cli *cli, int argc, char **argv, const char *usage,
+    const char *op, const char *done)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r;
+	uint8_t				 node[32];
+	char				 hex[65];
+	json_t				*j;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind + 1 != argc)
+		return weft__usage(usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(&c, &r, op, "node", argv[optind], NULL);
+	if (err == 0 && weft_obj_binn(weft_obj_get(r, "node"), node, 32) != 0)
+		err = WEFT_EPROTO;
+	if (err) {
+		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		    weft__bad_reply(err, op) :
+		    weft__fail(err, c.error, "cannot %s '%s'", op,
+		    argv[optind]);
+		goto out;
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json) {
+		j = json_object();
+		if (j != NULL)
+			json_object_set_new(j, "node", out_json_id(node));
+		out_json_print(j);
+	} else if (!cli->quiet) {
+		out_hex(hex, node);
+		printf("%s %s\n", done, hex);
+	}
+out:
+	weft_ctl_client_close(&c);
+	return rc;
+}
+
+int
+cmd_forget(struct weft_cli *cli, int argc, char **argv)
+{
+	return node_cmd(cli, argc, argv, forget_usage, "forget", "forgot");
+}
+
+int
+cmd_disconnect(struct weft_cli *cli, int argc, char **argv)
+{
+	return node_cmd(cli, argc, argv, disconnect_usage, "disconnect",
+	    "disconnected");
 }

@@ -30,7 +30,25 @@ static const char *const counters[] = {
 /* The network fields (address, listen, network key id, peer counts). */
 static const char *const net_strs[] = { "address", "listen",
     "network_key_id" };
-static const char *const net_uints[] = { "peers", "conns_in", "conns_out" };
+static const char *const net_uints[] = { "peers", "conns_in", "conns_out",
+    "netkey_mismatch" };
+
+/* Where others can dial this node: "addresses", NODEID@IP:PORT each. */
+static void
+addresses_json(json_t *j, const struct weft_obj *r)
+{
+	const struct weft_obj	*a = weft_obj_get(r, "addresses");
+	const char		*s;
+	size_t			 n;
+	json_t			*arr;
+
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY || (arr = json_array()) == NULL)
+		return;
+	for (uint32_t i = 0; i < weft_obj_len(a); i++)
+		if (weft_obj_str(weft_obj_at(a, i), &s, &n) == 0)
+			json_array_append_new(arr, out_json_str(s, n));
+	json_object_set_new(j, "addresses", arr);
+}
 
 static void
 net_json(json_t *j, const struct weft_obj *r)
@@ -44,10 +62,12 @@ net_json(json_t *j, const struct weft_obj *r)
 			json_object_set_new(j, net_strs[i], out_json_str(s, n));
 		else
 			json_object_set_new(j, net_strs[i], json_null());
+	}
+	for (size_t i = 0; i < 4; i++)
 		if (weft_obj_uint(weft_obj_get(r, net_uints[i]), &v) == 0)
 			json_object_set_new(j, net_uints[i],
 			    json_integer((json_int_t)v));
-	}
+	addresses_json(j, r);
 }
 
 /* Replication's counters, a "sync" map of uints, copied as they come. */
@@ -122,22 +142,38 @@ lan_human(const struct weft_obj *r)
 static void
 net_human(const struct weft_obj *r)
 {
-	const struct weft_obj	*m;
+	const struct weft_obj	*m, *a = weft_obj_get(r, "addresses");
 	const char		*s;
 	size_t			 n;
 	uint64_t		 v;
+	bool			 any = false;
 
-	printf("address      ");
-	if (weft_obj_str(weft_obj_get(r, "address"), &s, &n) == 0)
+	/* One line per address others can dial (not 0.0.0.0). */
+	for (uint32_t i = 0; weft_obj_type(a) == WEFT_OBJ_ARRAY &&
+	    i < weft_obj_len(a); i++) {
+		if (weft_obj_str(weft_obj_at(a, i), &s, &n) != 0)
+			continue;
+		printf("%saddress      ", any ? "\n" : "");
 		out_text(stdout, s, n, true);
-	else
-		printf("(not listening)");
+		any = true;
+	}
+	if (!any) {
+		printf("address      ");
+		if (weft_obj_str(weft_obj_get(r, "address"), &s, &n) == 0)
+			out_text(stdout, s, n, true);
+		else
+			printf("(not listening)");
+	}
 	if (weft_obj_str(weft_obj_get(r, "network_key_id"), &s, &n) == 0) {
 		printf("\nnetwork key  ");
 		out_text(stdout, s, n, true);
 	}
 	if (weft_obj_uint(weft_obj_get(r, "peers"), &v) == 0)
 		printf("\npeers        %" PRIu64, v);
+	if (weft_obj_uint(weft_obj_get(r, "netkey_mismatch"), &v) == 0 && v)
+		printf("\nunreachable  %" PRIu64 " dialled node%s: network key "
+		    "mismatch (or not a weft node); see 'weft peers'", v,
+		    v == 1 ? "" : "s");
 	m = weft_obj_get(r, "sync");
 	if (weft_obj_uint(weft_obj_get(m, "peers"), &v) == 0) {
 		printf("\nsync         %" PRIu64 " peers", v);

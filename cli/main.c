@@ -47,6 +47,8 @@ static const struct command commands[] = {
 	{ "verify",	cmd_verify },
 	{ "peers",	cmd_peers },
 	{ "connect",	cmd_connect },
+	{ "disconnect",	cmd_disconnect },
+	{ "forget",	cmd_forget },
 	{ "follow",	cmd_follow },
 	{ "unfollow",	cmd_unfollow },
 	{ "mirror",	cmd_mirror },

@@ -104,23 +104,23 @@ load_key(struct weft_daemon *d, const char *name, const char *comment,
 	return 0;
 }
 
-/*
- * A peer or seed from the options. main.c checked its syntax, which
- * allows host names; until the net resolves names (weft_net_connect()
- * takes IP literals), one it cannot use is skipped with a warning rather
- * than stopping the daemon.
- */
-static void
-dial_configured(struct weft_daemon *d, const char *what, const char *peer)
+/* The seeds of opts (config "seed =", or an invite's). */
+static int
+start_seeds(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 {
-	int	err;
+	const char	*const *seeds = opts->seeds;
+	size_t		 n = opts->nseeds;
+	int		 err;
 
-	err = weft_net_connect(d->net, peer);
-	if (err == WEFT_EUSAGE)
-		log_warnx("cannot dial %s '%s' (host names are not resolved "
-		    "yet, or it is our own node id): skipped", what, peer);
-	else if (err)
-		log_warnc(err, "cannot dial %s '%s'", what, peer);
+	for (size_t i = 0; i < n; i++) {
+		err = weft_net_seed(d->net, seeds[i]);
+		if (err) {
+			log_warnc(err, "cannot use seed '%s' (expected "
+			    "NODEID@HOST:PORT)", seeds[i]);
+			return err;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -148,11 +148,20 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	weft_net_set_sync(d->net, d->sync);
 	weft_net_set_fetch(d->net, d->fetch);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
-	for (size_t i = 0; i < opts->npeers; i++)
-		dial_configured(d, "peer", opts->peers[i]);
-	/* Until the net has weft_net_seed(), a seed is dialled as a peer. */
-	for (size_t i = 0; i < opts->nseeds; i++)
-		dial_configured(d, "seed", opts->seeds[i]);
+	for (size_t i = 0; i < opts->npeers; i++) {
+		err = weft_net_connect_from(d->net, opts->peers[i],
+		    WEFT_ADDR_CONFIG);
+		if (err) {
+			log_warnc(err, "cannot use peer '%s' (expected "
+			    "NODEID@HOST:PORT)", opts->peers[i]);
+			return err;
+		}
+	}
+	err = start_seeds(d, opts);
+	if (err)
+		return err;
+	/* The peers of earlier runs, dialled at once; not fatal. */
+	(void)weft_net_set_store(d->net, d->store);
 	return 0;
 }
 

@@ -365,7 +365,9 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_sync_stats	 sy;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char			 hex[65], addr[160], kid[17];
+	char		 addrs[WEFT_NET_LISTEN_ADDRS][WEFT_NET_ADDR_MAX];
+	char			 hex[65], addr[65 + WEFT_NET_ADDR_MAX], kid[17];
+	size_t			 naddrs;
 	int			 err;
 
 	(void)req;
@@ -384,7 +386,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 21);
+	weft__ctl_reply_begin(&pk, &b, 23);
 	weft_pack_str(&pk, "missing");
 	weft_pack_map(&pk, 4);
 	weft_pack_str(&pk, "records");	/* heard of, not stored yet */
@@ -419,17 +421,30 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, st.map_used);
 	weft_pack_str(&pk, "uptime_ms");
 	weft_pack_uint(&pk, weft_daemon_now_ms() - d->started_ms);
-	/* The network (docs/proto/control.md, "status"). */
+	/*
+	 * The network (docs/proto/control.md, "status"): the addresses
+	 * others can dial, not 0.0.0.0.
+	 */
+	naddrs = d->net != NULL ? weft_net_addresses(d->net, addrs,
+	    WEFT_NET_LISTEN_ADDRS) : 0;
 	weft_hex_encode(hex, d->node.pk, 32);
-	snprintf(addr, sizeof(addr), "%s@%s", hex,
-	    d->net != NULL ? d->net->listen : "");
 	snprintf(kid, sizeof(kid), "%016" PRIX64,
 	    weft_key_id(d->network_key));
 	weft_pack_str(&pk, "address");
-	if (d->net != NULL && d->net->listen[0] != '\0')
+	if (naddrs > 0) {
+		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
+		    WEFT_NET_ADDR_MAX - 1, addrs[0]);
 		weft_pack_str(&pk, addr);
-	else
+	} else {
 		weft_pack_nil(&pk);
+	}
+	weft_pack_str(&pk, "addresses");
+	weft_pack_array(&pk, (uint32_t)naddrs);
+	for (size_t i = 0; i < naddrs; i++) {
+		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
+		    WEFT_NET_ADDR_MAX - 1, addrs[i]);
+		weft_pack_str(&pk, addr);
+	}
 	weft_pack_str(&pk, "listen");
 	if (d->net != NULL && d->net->listen[0] != '\0')
 		weft_pack_str(&pk, d->net->listen);
@@ -443,6 +458,9 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
 	weft_pack_str(&pk, "conns_out");
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
+	weft_pack_str(&pk, "netkey_mismatch");
+	weft_pack_uint(&pk, d->net != NULL ?
+	    weft_net_netkey_mismatches(d->net) : 0);
 	pack_sync_stats(&pk, &sy);
 	pack_lan_stats(&pk, d->lan);
 	weft__ctl_send(c, &b);
@@ -1235,6 +1253,9 @@ static const struct {
 	{ "connect", weft__op_connect },
 	{ "push", weft__op_push },
 	{ "stop", op_stop },
+	{ "known", weft__op_known },
+	{ "forget", weft__op_forget },
+	{ "disconnect", weft__op_disconnect },
 };
 
 void

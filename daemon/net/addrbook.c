@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdbool.h>
+
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/pack.h"
@@ -95,6 +97,128 @@ weft_addr_check(const char *s, size_t len, char out[WEFT_ADDR_STR_MAX])
 	return 0;
 }
 
+/* A host name per RFC 1123 (s holds no NUL; len checked). */
+static bool
+host_name_ok(const char *s, size_t len)
+{
+	size_t	label = 0;
+	bool	digits = true;
+
+	if (len == 0 || len > WEFT_HOST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char	c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			digits = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+		if (++label > 63)
+			return false;
+	}
+	/* No empty last label, no hyphen last, no all-numeric top label. */
+	return label > 0 && s[len - 1] != '-' && !digits;
+}
+
+int
+weft_hostport_check(const char *s, size_t len,
+    char host[WEFT_HOST_NAME_MAX + 1], uint16_t *port, bool *name,
+    char out[WEFT_HOSTPORT_MAX])
+{
+	const char	*colon, *end = s + len;
+	unsigned long	 p = 0;
+	size_t		 hl;
+	uint8_t		 a[16];
+	char		 ip[WEFT_ADDR_STR_MAX];
+
+	if (len == 0 || len >= WEFT_HOSTPORT_MAX || memchr(s, '\0', len))
+		return WEFT_EUSAGE;
+	/* IP literals: the strict check, which also canonicalises. */
+	if (weft_addr_check(s, len, ip) == 0) {
+		colon = strrchr(ip, ':');
+		hl = (size_t)(colon - ip);
+		if (ip[0] == '[')
+			snprintf(host, WEFT_HOST_NAME_MAX + 1, "%.*s",
+			    (int)hl - 2, ip + 1);
+		else
+			snprintf(host, WEFT_HOST_NAME_MAX + 1, "%.*s",
+			    (int)hl, ip);
+		*port = (uint16_t)strtoul(colon + 1, NULL, 10);
+		*name = false;
+		if (out != NULL)
+			memcpy(out, ip, strlen(ip) + 1);
+		return 0;
+	}
+	if (s[0] == '[')
+		return WEFT_EUSAGE;	/* a bad IPv6 literal */
+	colon = NULL;
+	for (const char *q = end; q > s; q--)
+		if (q[-1] == ':') {
+			colon = q - 1;
+			break;
+		}
+	if (colon == NULL || colon == s || end - (colon + 1) < 1 ||
+	    end - (colon + 1) > 5 || colon[1] == '0')
+		return WEFT_EUSAGE;
+	for (const char *q = colon + 1; q < end; q++) {
+		if (*q < '0' || *q > '9')
+			return WEFT_EUSAGE;
+		p = p * 10 + (unsigned long)(*q - '0');
+	}
+	hl = (size_t)(colon - s);
+	if (p == 0 || p > 65535 || !host_name_ok(s, hl))
+		return WEFT_EUSAGE;
+	/* A dotted quad that inet_pton refused is no name either. */
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, a) == 1)
+		return WEFT_EUSAGE;
+	for (size_t i = 0; i < hl; i++)
+		if (host[i] >= 'A' && host[i] <= 'Z')
+			host[i] = (char)(host[i] - 'A' + 'a');
+	*port = (uint16_t)p;
+	*name = true;
+	if (out != NULL)
+		snprintf(out, WEFT_HOSTPORT_MAX, "%s:%lu", host, p);
+	return 0;
+}
+
+const char *
+weft_addr_source_name(unsigned source)
+{
+	switch (source) {
+	case WEFT_ADDR_LEARNT:
+		return "learnt";
+	case WEFT_ADDR_CONFIG:
+		return "config";
+	case WEFT_ADDR_CONNECT:
+		return "connect";
+	case WEFT_ADDR_LAN:
+		return "lan";
+	case WEFT_ADDR_SEED:
+		return "seed";
+	default:
+		return "?";
+	}
+}
+
+static bool
+user_source(unsigned source)
+{
+	return source == WEFT_ADDR_CONFIG || source == WEFT_ADDR_CONNECT ||
+	    source == WEFT_ADDR_SEED;
+}
+
 struct weft_addr *
 weft_addrbook_find(struct weft_addrbook *b, const uint8_t node[32])
 {
@@ -135,12 +259,20 @@ int
 weft_addrbook_add(struct weft_addrbook *b, const uint8_t node[32],
     const char *addr, uint64_t now_ms)
 {
+	return weft_addrbook_add_from(b, node, addr, WEFT_ADDR_LEARNT, now_ms);
+}
+
+int
+weft_addrbook_add_from(struct weft_addrbook *b, const uint8_t node[32],
+    const char *addr, unsigned source, uint64_t now_ms)
+{
 	struct weft_addr	*e;
 	char			 canon[WEFT_ADDR_STR_MAX];
 	size_t			 i;
 
 	if (weft_addr_check(addr, strlen(addr), canon) != 0 ||
-	    memcmp(node, b->self, 32) == 0)
+	    memcmp(node, b->self, 32) == 0 ||
+	    (source != WEFT_ADDR_LEARNT && source != WEFT_ADDR_LAN))
 		return WEFT_EUSAGE;
 	e = weft_addrbook_find(b, node);
 	if (e != NULL) {
@@ -164,8 +296,215 @@ weft_addrbook_add(struct weft_addrbook *b, const uint8_t node[32],
 	memset(e, 0, sizeof(*e));
 	memcpy(e->node, node, 32);
 	memcpy(e->addr, canon, sizeof(canon));
+	e->source = (uint8_t)source;
 	e->added_ms = now_ms;
 	e->next_ms = now_ms;
+	return 0;
+}
+
+/*
+ * The entry a verified one may replace: the candidate victim(), else
+ * the verified entry not being dialled with most failures, then the
+ * oldest last_seen. b->n when none.
+ */
+static size_t
+victim_verified(const struct weft_addrbook *b)
+{
+	size_t	best = victim(b);
+
+	if (best != b->n)
+		return best;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct weft_addr *e = &b->v[i];
+
+		if (e->dialing)
+			continue;
+		if (best == b->n || e->fails > b->v[best].fails ||
+		    (e->fails == b->v[best].fails &&
+		    e->last_seen < b->v[best].last_seen))
+			best = i;
+	}
+	return best;
+}
+
+/* A slot for a new entry: a free one, or a victim's. NULL when none. */
+static struct weft_addr *
+slot_verified(struct weft_addrbook *b)
+{
+	size_t	i;
+
+	if (b->n < b->max)
+		return &b->v[b->n++];
+	i = victim_verified(b);
+	return i == b->n ? NULL : &b->v[i];
+}
+
+static bool
+addr_ok(const char *addr, unsigned source, char out[WEFT_HOSTPORT_MAX])
+{
+	char		host[WEFT_HOST_NAME_MAX + 1];
+	uint16_t	port;
+	bool		name;
+
+	if (weft_hostport_check(addr, strlen(addr), host, &port, &name,
+	    out) != 0)
+		return false;
+	return !name || user_source(source);
+}
+
+int
+weft_addrbook_seen(struct weft_addrbook *b, const uint8_t node[32],
+    const char *addr, unsigned source, uint64_t now_ms, uint64_t wall_ms)
+{
+	struct weft_addr	*e;
+	char			 canon[WEFT_HOSTPORT_MAX];
+
+	if (source < WEFT_ADDR_LEARNT || source > WEFT_ADDR_SEED ||
+	    !addr_ok(addr, source, canon) || memcmp(node, b->self, 32) == 0)
+		return WEFT_EUSAGE;
+	e = weft_addrbook_find(b, node);
+	if (e == NULL) {
+		e = slot_verified(b);
+		if (e == NULL)
+			return WEFT_ETOOBIG;
+		memset(e, 0, sizeof(*e));
+		memcpy(e->node, node, 32);
+		e->added_ms = now_ms;
+		e->source = (uint8_t)source;
+	} else if (user_source(source) || !user_source(e->source)) {
+		e->source = (uint8_t)source;
+	}
+	memcpy(e->addr, canon, sizeof(canon));
+	e->verified = true;
+	e->fails = 0;
+	e->last_seen = wall_ms;
+	e->next_ms = now_ms + WEFT_ADDR_RETRY_MS;
+	return 0;
+}
+
+int
+weft_addrbook_load(struct weft_addrbook *b, const struct weft_addr *in,
+    uint64_t now_ms)
+{
+	struct weft_addr	*e;
+	char			 canon[WEFT_HOSTPORT_MAX];
+
+	if (memcmp(in->node, b->self, 32) == 0 ||
+	    !addr_ok(in->addr, in->source, canon))
+		return WEFT_EUSAGE;
+	e = weft_addrbook_find(b, in->node);
+	if (e == NULL) {
+		e = slot_verified(b);
+		if (e == NULL)
+			return WEFT_ETOOBIG;
+	}
+	*e = *in;
+	memcpy(e->addr, canon, sizeof(canon));
+	e->verified = true;
+	e->dialing = false;
+	e->added_ms = now_ms;
+	e->next_ms = now_ms;
+	return 0;
+}
+
+int
+weft_addrbook_remove(struct weft_addrbook *b, const uint8_t node[32])
+{
+	struct weft_addr	*e = weft_addrbook_find(b, node);
+
+	if (e == NULL)
+		return WEFT_ENOTFOUND;
+	remove_at(b, (size_t)(e - b->v));
+	return 0;
+}
+
+static int
+better_first(const void *x, const void *y)
+{
+	const struct weft_addr	*a = x, *b = y;
+
+	if (a->verified != b->verified)
+		return a->verified ? -1 : 1;
+	if (a->fails != b->fails)
+		return a->fails < b->fails ? -1 : 1;
+	if (a->last_seen != b->last_seen)
+		return a->last_seen > b->last_seen ? -1 : 1;
+	return memcmp(a->node, b->node, 32);
+}
+
+void
+weft_addrbook_sort(struct weft_addrbook *b)
+{
+	if (b->n > 1)
+		qsort(b->v, b->n, sizeof(*b->v), better_first);
+	b->cursor = 0;
+}
+
+static void
+be32enc(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static void
+be64enc(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t
+be_dec(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* docs/proto/store.md, "peers": ver, source, fails, last_seen, addr. */
+size_t
+weft_addr_encode(const struct weft_addr *e, uint8_t out[WEFT_ADDR_REC_MAX])
+{
+	size_t	alen = strnlen(e->addr, WEFT_HOSTPORT_MAX - 1);
+
+	out[0] = 1;
+	out[1] = e->source;
+	be32enc(out + 2, e->fails);
+	be64enc(out + 6, e->last_seen);
+	out[14] = (uint8_t)alen;
+	memcpy(out + 15, e->addr, alen);
+	return 15 + alen;
+}
+
+int
+weft_addr_decode(const uint8_t node[32], const uint8_t *val, size_t len,
+    struct weft_addr *e)
+{
+	char	addr[WEFT_HOSTPORT_MAX], canon[WEFT_HOSTPORT_MAX];
+	size_t	alen;
+
+	if (len < 16 || len > WEFT_ADDR_REC_MAX || val[0] != 1 ||
+	    val[1] < WEFT_ADDR_LEARNT || val[1] > WEFT_ADDR_SEED)
+		return WEFT_EPROTO;
+	alen = val[14];
+	if (alen == 0 || alen >= WEFT_HOSTPORT_MAX || len != 15 + alen ||
+	    memchr(val + 15, '\0', alen) != NULL)
+		return WEFT_EPROTO;
+	memcpy(addr, val + 15, alen);
+	addr[alen] = '\0';
+	/* Stored canonical: anything else was not written by us. */
+	if (!addr_ok(addr, val[1], canon) || strcmp(canon, addr) != 0)
+		return WEFT_EPROTO;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->node, node, 32);
+	memcpy(e->addr, addr, alen + 1);
+	e->source = val[1];
+	e->fails = (uint32_t)be_dec(val + 2, 4);
+	e->last_seen = be_dec(val + 6, 8);
+	e->verified = true;
 	return 0;
 }
 
@@ -190,7 +529,7 @@ weft_addrbook_pick(struct weft_addrbook *b, uint64_t now_ms,
 	return NULL;
 }
 
-void
+bool
 weft_addrbook_done(struct weft_addrbook *b, const uint8_t node[32],
     bool ok, uint64_t now_ms)
 {
@@ -198,23 +537,25 @@ weft_addrbook_done(struct weft_addrbook *b, const uint8_t node[32],
 	uint64_t		 d = WEFT_ADDR_RETRY_MS;
 
 	if (e == NULL)
-		return;
+		return false;
 	e->dialing = false;
 	if (ok) {
 		e->verified = true;
 		e->fails = 0;
 		e->next_ms = now_ms + d;
-		return;
+		return true;
 	}
 	e->fails++;
-	if ((!e->verified && e->fails >= 2) || e->fails >= 5) {
+	/* A candidate goes after two failures; a verified entry stays. */
+	if (!e->verified && e->fails >= 2) {
 		remove_at(b, (size_t)(e - b->v));
-		return;
+		return false;
 	}
 	for (uint32_t i = 0; i < e->fails && d < WEFT_ADDR_RETRY_MAX_MS; i++)
 		d *= 2;
 	e->next_ms = now_ms + (d < WEFT_ADDR_RETRY_MAX_MS ? d :
 	    WEFT_ADDR_RETRY_MAX_MS);
+	return e->verified;
 }
 
 int

@@ -38,6 +38,7 @@
 #include "session.h"
 #include "fetch.h"
 #include "sync.h"
+#include "store.h"
 
 struct wreq {
 	uv_write_t		 req;
@@ -54,7 +55,10 @@ static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
 static void	addrs_send(struct weft_peer *);
 static void	dial(struct weft_net *, struct weft_dial *);
+static void	dial_free(struct weft_net *, struct weft_dial *);
 static void	sync_kick(struct weft_net *);
+static void	book_touch(struct weft_net *);
+static void	book_write(struct weft_net *);
 
 void
 weft_net_limits_default(struct weft_net_limits *l)
@@ -116,17 +120,50 @@ sockaddr_str(const struct sockaddr_storage *sa, char *out, size_t outsz)
 }
 
 int
-weft_net_parse_peer(const char *s, uint8_t node[32], char *addr,
-    struct sockaddr_storage *sa)
+weft_net_parse_peer(const char *s, uint8_t node[32], char *addr)
 {
+	char		 host[WEFT_HOST_NAME_MAX + 1];
 	const char	*at;
+	uint16_t	 port;
+	bool		 name;
 
 	at = strchr(s, '@');
 	if (at == NULL || at - s != 64)
 		return WEFT_EUSAGE;
 	if (weft_hex_decode(node, 32, s, 64) != 0)
 		return WEFT_EUSAGE;
-	return sockaddr_parse(at + 1, sa, addr);
+	if (weft_hostport_check(at + 1, strlen(at + 1), host, &port, &name,
+	    addr) != 0)
+		return WEFT_EUSAGE;
+	return 0;
+}
+
+/*
+ * Points d at addr ("HOST:PORT" as weft_hostport_check() takes it): an
+ * IP literal is the socket address at once, a name is resolved by each
+ * dial. Returns 0 or WEFT_EUSAGE.
+ */
+static int
+dial_set_addr(struct weft_dial *d, const char *addr)
+{
+	int	err;
+
+	if (weft_hostport_check(addr, strlen(addr), d->host, &d->port,
+	    &d->name, d->addr) != 0)
+		return WEFT_EUSAGE;
+	if (d->ai != NULL)
+		uv_freeaddrinfo(d->ai);
+	d->ai = d->ai_next = NULL;
+	memset(&d->sa, 0, sizeof(d->sa));
+	if (d->name)
+		return 0;
+	if (strchr(d->host, ':') != NULL)
+		err = uv_ip6_addr(d->host, d->port,
+		    (struct sockaddr_in6 *)&d->sa);
+	else
+		err = uv_ip4_addr(d->host, d->port,
+		    (struct sockaddr_in *)&d->sa);
+	return err ? WEFT_EUSAGE : 0;
 }
 
 /* Connections */
@@ -197,21 +234,38 @@ dial_done(struct weft_net *n, struct weft_peer *p, int err)
 {
 	struct weft_dial	*d = p->dial;
 	struct weft_addr	*e;
+	uint64_t		 now = uv_now(n->loop);
 
 	if (d == NULL)
 		return;
 	d->conn = NULL;
 	p->dial = NULL;
+	/* TCP did not get through: the name's next address, at once. */
+	if (!p->was_open && !p->connected && err != 0 &&
+	    d->ai_next != NULL && !n->stopping) {
+		d->next_ms = now;
+		return;
+	}
+	if (d->ai != NULL)
+		uv_freeaddrinfo(d->ai);
+	d->ai = d->ai_next = NULL;
+	/* Seen until now: last_seen is when we last knew it was there. */
+	e = weft_addrbook_find(&n->book, d->node);
+	if (p->was_open && e != NULL && e->verified) {
+		e->last_seen = weft_daemon_now_ms();
+		book_touch(n);
+	}
 	if (d->learned) {
 		/* Verified by the handshake with d->node, or not. */
 		if (p->was_open || err != 0) {
-			weft_addrbook_done(&n->book, d->node, p->was_open,
-			    uv_now(n->loop));
+			if (weft_addrbook_done(&n->book, d->node, p->was_open,
+			    now))
+				book_touch(n);
 		} else if ((e = weft_addrbook_find(&n->book, d->node))) {
 			e->dialing = false;	/* lost a duplicate race */
-			e->next_ms = uv_now(n->loop) + WEFT_ADDR_RETRY_MS;
+			e->next_ms = now + WEFT_ADDR_RETRY_MS;
 		}
-		free(d);
+		dial_free(n, d);
 		return;
 	}
 	if (p->was_open) {
@@ -220,8 +274,13 @@ dial_done(struct weft_net *n, struct weft_peer *p, int err)
 	} else if (err != 0) {
 		d->attempts++;
 		d->last_err = err;
+		/* The book's entry for the node counts the failure too. */
+		e = weft_addrbook_find(&n->book, d->node);
+		if (e != NULL && !e->dialing &&
+		    weft_addrbook_done(&n->book, d->node, false, now))
+			book_touch(n);
 	}
-	d->next_ms = uv_now(n->loop) + backoff_ms(&n->limits, d->attempts);
+	d->next_ms = now + backoff_ms(&n->limits, d->attempts);
 }
 
 static const char *
@@ -236,6 +295,22 @@ close_why(const struct weft_peer *p, int err)
 	return "connection dropped";
 }
 
+/*
+ * A handshake that failed at its first message: the listener found no
+ * valid hello from us (it closes without a byte, docs/proto/transport.md)
+ * or ours from the dialler. Both mean another network key, or something
+ * that is not a weft node at all.
+ */
+static bool
+netkey_mismatch(const struct weft_peer *p, int err)
+{
+	if (err != WEFT_EHANDSHAKE || p->was_open)
+		return false;
+	if (p->dir == WEFT_PEER_OUT)
+		return p->connected && p->bytes_in == 0;
+	return p->bytes_out == 0;
+}
+
 void
 weft__net_close(struct weft_peer *p, int err, const char *reason)
 {
@@ -244,6 +319,8 @@ weft__net_close(struct weft_peer *p, int err, const char *reason)
 
 	if (p->closing)
 		return;
+	if (netkey_mismatch(p, err))
+		err = WEFT_ENETKEY;
 	weft_peer_name(p, name);
 	if (!p->draining) {
 		if (reason == NULL)
@@ -505,11 +582,13 @@ addrs_send(struct weft_peer *p)
 	for (size_t i = 0; i < n->book.n && k < WEFT_ADDRS_MAX; i++) {
 		const struct weft_addr *e = &n->book.v[i];
 
+		/* Host names the user gave us are not for peers. */
 		if (!e->verified || memcmp(e->node, p->node, 32) == 0 ||
-		    weft_peers_find(&n->peers, e->node) != NULL)
+		    weft_peers_find(&n->peers, e->node) != NULL ||
+		    weft_addr_check(e->addr, strlen(e->addr), a[k]) != 0)
 			continue;
 		v[k].node = e->node;
-		v[k].addr = e->addr;
+		v[k].addr = a[k];
 		k++;
 	}
 	if (k == 0)
@@ -526,12 +605,58 @@ addrs_send(struct weft_peer *p)
 }
 
 static bool
+is_held(const struct weft_net *n, const uint8_t *node)
+{
+	for (unsigned i = 0; i < n->nheld; i++)
+		if (memcmp(n->held[i], node, 32) == 0)
+			return true;
+	return false;
+}
+
+static bool
 discover_skip(void *arg, const uint8_t *node)
 {
 	struct weft_net	*n = arg;
 
 	return weft_peers_find(&n->peers, node) != NULL ||
-	    weft_net_dial_find(n, node) != NULL;
+	    weft_net_dial_find(n, node) != NULL || is_held(n, node);
+}
+
+/* A one-shot dial of book entry e (picked: marked dialling). */
+static void
+dial_entry(struct weft_net *n, struct weft_addr *e)
+{
+	struct weft_dial	*d;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL || dial_set_addr(d, e->addr) != 0) {
+		free(d);
+		if (weft_addrbook_done(&n->book, e->node, false,
+		    uv_now(n->loop)))
+			book_touch(n);
+		return;
+	}
+	memcpy(d->node, e->node, 32);
+	d->learned = true;
+	d->source = e->source;
+	TAILQ_INSERT_TAIL(&n->dials, d, entry);
+	dial(n, d);
+}
+
+/* At start: the best entries of the book, up to the outbound target. */
+static void
+dial_known(struct weft_net *n)
+{
+	struct weft_addr	*e;
+	uint64_t		 now = uv_now(n->loop);
+
+	while (!n->stopping && n->peers.nout < n->limits.out_target &&
+	    n->peers.nout < n->limits.out_max) {
+		e = weft_addrbook_pick(&n->book, now, discover_skip, n);
+		if (e == NULL)
+			break;
+		dial_entry(n, e);
+	}
 }
 
 /*
@@ -543,7 +668,6 @@ static void
 discover(struct weft_net *n, uint64_t now)
 {
 	struct weft_addr	*e;
-	struct weft_dial	*d;
 
 	if (n->limits.out_target == 0 || n->stopping ||
 	    now < n->next_discover_ms ||
@@ -552,17 +676,8 @@ discover(struct weft_net *n, uint64_t now)
 		return;
 	n->next_discover_ms = now + WEFT_NET_DISCOVER_MS;
 	e = weft_addrbook_pick(&n->book, now, discover_skip, n);
-	if (e == NULL)
-		return;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL || sockaddr_parse(e->addr, &d->sa, d->addr) != 0) {
-		free(d);
-		weft_addrbook_done(&n->book, e->node, false, now);
-		return;
-	}
-	memcpy(d->node, e->node, 32);
-	d->learned = true;
-	dial(n, d);
+	if (e != NULL)
+		dial_entry(n, e);
 }
 
 static int
@@ -732,6 +847,12 @@ peer_opened(struct weft_peer *p)
 	weft_peer_name(p, name);
 	log_info("peer %s: connected (%s, %s)", name,
 	    p->dir == WEFT_PEER_OUT ? "outbound" : "inbound", p->addr);
+	/* We dialled the address and the handshake proved the node. */
+	if (p->dir == WEFT_PEER_OUT && p->dial != NULL &&
+	    weft_addrbook_seen(&n->book, p->node, p->addr,
+	    p->dial->source,
+	    uv_now(n->loop), weft_daemon_now_ms()) == 0)
+		book_touch(n);
 	addrs_send(p);
 	if (n->sync != NULL) {
 		/* The session checked that HELLO's node is the proven key. */
@@ -1019,24 +1140,137 @@ connect_cb(uv_connect_t *req, int status)
 	peer_unref(p);
 }
 
+/* An attempt failed before a connection existed (resolving, memory). */
+static void
+dial_failed(struct weft_net *n, struct weft_dial *d, int err)
+{
+	uint64_t	now = uv_now(n->loop);
+
+	if (d->ai != NULL)
+		uv_freeaddrinfo(d->ai);
+	d->ai = d->ai_next = NULL;
+	if (d->learned) {
+		if (weft_addrbook_done(&n->book, d->node, false, now))
+			book_touch(n);
+		dial_free(n, d);
+		return;
+	}
+	d->last_err = err;
+	d->attempts++;
+	d->next_ms = now + backoff_ms(&n->limits, d->attempts);
+}
+
+/* A name's resolution in flight; d is NULL once the dial was dropped. */
+struct weft__gai {
+	uv_getaddrinfo_t	 req;
+	struct weft_net		*n;
+	struct weft_dial	*d;
+};
+
+static void
+gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct weft__gai	*g = req->data;
+	struct weft_net		*n = g->n;
+	struct weft_dial	*d = g->d;
+
+	free(g);
+	if (d != NULL)
+		d->gai = NULL;
+	if (d == NULL || n->stopping) {
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+	} else if (status < 0 || res == NULL) {
+		log_info("peer %s: cannot resolve '%s': %s", d->addr, d->host,
+		    weft_strerror(status < 0 ? status : UV_EAI_NONAME));
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+		dial_failed(n, d, status < 0 ? status : UV_EAI_NONAME);
+	} else if (weft_peers_find(&n->peers, d->node) != NULL ||
+	    n->peers.nout >= n->limits.out_max) {
+		/* Connected meanwhile, or no room: no attempt, no failure. */
+		uv_freeaddrinfo(res);
+		if (d->learned) {
+			struct weft_addr *e;
+
+			e = weft_addrbook_find(&n->book, d->node);
+			if (e != NULL)
+				e->dialing = false;
+			dial_free(n, d);
+		} else {
+			d->next_ms = uv_now(n->loop) +
+			    n->limits.backoff_min_ms;
+		}
+	} else {
+		d->ai = d->ai_next = res;
+		dial(n, d);
+	}
+	net_unref(n);
+}
+
+/* Resolves d's name (every dial: a DynDNS name moves), then dials. */
+static void
+resolve(struct weft_net *n, struct weft_dial *d)
+{
+	struct weft__gai	*g;
+	struct addrinfo		 hints;
+	char			 port[8];
+	int			 err;
+
+	g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		dial_failed(n, d, -ENOMEM);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	snprintf(port, sizeof(port), "%u", d->port);
+	g->n = n;
+	g->d = d;
+	g->req.data = g;
+	err = uv_getaddrinfo(n->loop, &g->req, gai_cb, d->host, port, &hints);
+	if (err) {
+		free(g);
+		dial_failed(n, d, err);
+		return;
+	}
+	d->gai = g;
+	n->handles++;		/* the net outlives the callback */
+}
+
 static void
 dial(struct weft_net *n, struct weft_dial *d)
 {
 	struct weft_peer	*p;
+	const struct addrinfo	*ai;
 	int			 err;
 
 	d->next_ms = UINT64_MAX;
-	p = peer_new(n, WEFT_PEER_OUT, d->node);
-	if (p == NULL && d->learned) {
-		weft_addrbook_done(&n->book, d->node, false, uv_now(n->loop));
-		free(d);
-		return;
+	if (d->name) {
+		/* Skip what is neither IPv4 nor IPv6. */
+		while ((ai = d->ai_next) != NULL &&
+		    ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(d->sa)))
+			d->ai_next = ai->ai_next;
+		if (ai == NULL) {
+			if (d->ai != NULL) {
+				/* Every address was tried. */
+				dial_failed(n, d, d->last_err != 0 ?
+				    d->last_err : UV_EAI_NONAME);
+				return;
+			}
+			resolve(n, d);
+			return;
+		}
+		memset(&d->sa, 0, sizeof(d->sa));
+		memcpy(&d->sa, ai->ai_addr, ai->ai_addrlen);
+		d->ai_next = ai->ai_next;
 	}
+	p = peer_new(n, WEFT_PEER_OUT, d->node);
 	if (p == NULL) {
-		d->last_err = -ENOMEM;
-		d->attempts++;
-		d->next_ms = uv_now(n->loop) +
-		    backoff_ms(&n->limits, d->attempts);
+		dial_failed(n, d, -ENOMEM);
 		return;
 	}
 	p->dial = d;
@@ -1061,7 +1295,7 @@ tick_cb(uv_timer_t *t)
 {
 	struct weft_net		*n = t->data;
 	struct weft_peer	*p, *tmp;
-	struct weft_dial	*d;
+	struct weft_dial	*d, *dtmp;
 	uint64_t		 now = uv_now(n->loop);
 	int			 err;
 
@@ -1085,15 +1319,22 @@ tick_cb(uv_timer_t *t)
 		else
 			weft__net_flush(p);
 	}
-	TAILQ_FOREACH(d, &n->dials, entry) {
-		if (d->conn != NULL || now < d->next_ms ||
+	for (d = TAILQ_FIRST(&n->dials); d != NULL; d = dtmp) {
+		dtmp = TAILQ_NEXT(d, entry);
+		if (d->conn != NULL || d->gai != NULL || now < d->next_ms ||
 		    n->peers.nout >= n->limits.out_max)
 			continue;
 		if (weft_peers_find(&n->peers, d->node) != NULL)
 			continue;
+		/* A seed only while we have too few peers. */
+		if (d->seed && n->peers.nopen > 0 &&
+		    n->peers.nopen >= n->limits.out_target)
+			continue;
 		dial(n, d);
 	}
 	discover(n, now);
+	if (n->book_dirty && now >= n->book_due_ms)
+		book_write(n);
 }
 
 /* Start and stop */
@@ -1107,6 +1348,8 @@ net_unref(struct weft_net *n)
 		return;
 	while ((d = TAILQ_FIRST(&n->dials)) != NULL) {
 		TAILQ_REMOVE(&n->dials, d, entry);
+		if (d->ai != NULL)
+			uv_freeaddrinfo(d->ai);
 		free(d);
 	}
 	weft_addrbook_release(&n->book);
@@ -1201,6 +1444,8 @@ weft_net_stop(struct weft_net *n)
 		tmp = TAILQ_NEXT(p, entry);
 		weft__net_close(p, 0, "shutting down");
 	}
+	/* The book's last state, unless a write is running (it follows). */
+	book_write(n);
 	if (n->listening)
 		uv_close((uv_handle_t *)&n->listener, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->tick, net_handle_close_cb);
@@ -1220,40 +1465,390 @@ weft_net_dial_find(struct weft_net *n, const uint8_t node[32])
 	return NULL;
 }
 
+static void
+dial_free(struct weft_net *n, struct weft_dial *d)
+{
+	TAILQ_REMOVE(&n->dials, d, entry);
+	if (!d->learned)
+		n->ndials--;
+	if (d->gai != NULL)
+		d->gai->d = NULL;	/* its callback drops the result */
+	if (d->ai != NULL)
+		uv_freeaddrinfo(d->ai);
+	free(d);
+}
+
+/*
+ * Stops dialling d: a connection still in its handshake is closed, an
+ * open one is left alone (but no longer counts as d's).
+ */
+static void
+dial_drop(struct weft_net *n, struct weft_dial *d)
+{
+	struct weft_peer	*p = d->conn;
+
+	if (p != NULL) {
+		p->dial = NULL;
+		d->conn = NULL;
+		if (!p->was_open)
+			weft__net_close(p, 0, "no longer dialled");
+	}
+	dial_free(n, d);
+}
+
+static void
+unhold(struct weft_net *n, const uint8_t node[32])
+{
+	for (unsigned i = 0; i < n->nheld; i++)
+		if (memcmp(n->held[i], node, 32) == 0) {
+			memcpy(n->held[i], n->held[--n->nheld], 32);
+			return;
+		}
+}
+
 int
-weft_net_connect(struct weft_net *n, const char *peer)
+weft_net_connect_from(struct weft_net *n, const char *peer, unsigned source)
 {
 	struct weft_dial	*d;
-	struct sockaddr_storage	 sa;
+	struct weft_addr	*e;
 	char			 addr[WEFT_NET_ADDR_MAX];
 	uint8_t			 node[32];
 	int			 err;
 
-	err = weft_net_parse_peer(peer, node, addr, &sa);
+	err = weft_net_parse_peer(peer, node, addr);
 	if (err)
 		return err;
 	if (memcmp(node, n->node->pk, 32) == 0)
 		return WEFT_EUSAGE;
 	d = weft_net_dial_find(n, node);
-	if (d == NULL) {
+	if (d == NULL || d->learned) {
 		if (n->ndials >= WEFT_NET_DIALS_MAX)
 			return WEFT_ETOOBIG;
+	}
+	if (d == NULL) {
 		d = calloc(1, sizeof(*d));
 		if (d == NULL)
 			return -ENOMEM;
 		memcpy(d->node, node, 32);
 		TAILQ_INSERT_TAIL(&n->dials, d, entry);
 		n->ndials++;
+	} else if (d->learned) {
+		/* A one-shot dial of the book becomes one we keep. */
+		d->learned = false;
+		n->ndials++;
+		e = weft_addrbook_find(&n->book, node);
+		if (e != NULL)
+			e->dialing = false;
 	}
-	snprintf(d->addr, sizeof(d->addr), "%s", addr);
-	d->sa = sa;
+	if (d->gai != NULL) {
+		d->gai->d = NULL;	/* resolving the old address */
+		d->gai = NULL;
+	}
+	if (dial_set_addr(d, addr) != 0) {
+		dial_free(n, d);
+		return WEFT_EUSAGE;
+	}
+	d->source = (uint8_t)source;
+	d->seed = source == WEFT_ADDR_SEED;
 	d->attempts = 0;
 	d->last_err = 0;
 	d->next_ms = 0;
+	unhold(n, node);
 	if (d->conn == NULL && weft_peers_find(&n->peers, node) == NULL &&
 	    n->peers.nout < n->limits.out_max && !n->stopping)
 		dial(n, d);
 	return 0;
+}
+
+int
+weft_net_connect(struct weft_net *n, const char *peer)
+{
+	return weft_net_connect_from(n, peer, WEFT_ADDR_CONNECT);
+}
+
+int
+weft_net_seed(struct weft_net *n, const char *peer)
+{
+	return weft_net_connect_from(n, peer, WEFT_ADDR_SEED);
+}
+
+int
+weft_net_learn(struct weft_net *n, const uint8_t node[32],
+    const char *ip_port, enum weft_addr_source source)
+{
+	struct weft_addr	*e;
+	int			 err;
+
+	err = weft_addrbook_add_from(&n->book, node, ip_port, source,
+	    uv_now(n->loop));
+	if (err)
+		return err;
+	e = weft_addrbook_find(&n->book, node);
+	if (e != NULL && !e->dialing && !n->stopping &&
+	    !discover_skip(n, node) &&
+	    n->peers.nout < n->limits.out_target &&
+	    n->peers.nout < n->limits.out_max) {
+		e->dialing = true;
+		dial_entry(n, e);
+	}
+	return 0;
+}
+
+int
+weft_net_forget(struct weft_net *n, const uint8_t node[32])
+{
+	struct weft_dial	*d;
+	bool			 found = false;
+
+	if (weft_addrbook_remove(&n->book, node) == 0) {
+		found = true;
+		book_touch(n);
+	}
+	d = weft_net_dial_find(n, node);
+	if (d != NULL) {
+		found = true;
+		dial_drop(n, d);
+	}
+	return found ? 0 : WEFT_ENOTFOUND;
+}
+
+int
+weft_net_disconnect(struct weft_net *n, const uint8_t node[32])
+{
+	struct weft_peer	*p;
+	struct weft_dial	*d;
+
+	p = weft_peers_find(&n->peers, node);
+	d = weft_net_dial_find(n, node);
+	if (p == NULL && d == NULL)
+		return WEFT_ENOTFOUND;
+	if (!is_held(n, node) && n->nheld < WEFT_NET_HELD_MAX)
+		memcpy(n->held[n->nheld++], node, 32);
+	if (d != NULL)
+		dial_drop(n, d);
+	if (p != NULL)
+		weft__net_close(p, 0, "disconnected by the user");
+	return 0;
+}
+
+/* The address book in the store */
+
+struct book_job {
+	uv_work_t		 req;
+	struct weft_net		*n;
+	struct weft_store	*store;
+	struct weft_store_peer	*v;
+	size_t			 nv;
+	int			 err;
+};
+
+static void
+book_touch(struct weft_net *n)
+{
+	if (n->store == NULL || n->book_dirty)
+		return;
+	n->book_dirty = true;
+	n->book_due_ms = uv_now(n->loop) + WEFT_NET_PERSIST_MS;
+}
+
+static void
+book_work_cb(uv_work_t *req)
+{
+	struct book_job	*j = req->data;
+
+	j->err = weft_store_peers_save(j->store, j->v, j->nv);
+}
+
+static void
+book_after_cb(uv_work_t *req, int status)
+{
+	struct book_job	*j = req->data;
+	struct weft_net	*n = j->n;
+
+	if (status == 0 && j->err != 0)
+		log_warnc(j->err, "cannot save the address book");
+	free(j->v);
+	free(j);
+	n->book_busy = false;
+	if (n->stopping)
+		book_write(n);	/* what changed while this ran */
+	net_unref(n);
+}
+
+/*
+ * Writes the verified entries to the store in a job on the thread pool:
+ * never an fsync on the loop, and changes that come while one runs are
+ * written by the next (one job at a time, so they commit in order).
+ */
+static void
+book_write(struct weft_net *n)
+{
+	struct book_job	*j;
+	int		 err;
+
+	if (n->store == NULL || n->book_busy || !n->book_dirty)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (j != NULL)
+		j->v = calloc(n->book.n > 0 ? n->book.n : 1, sizeof(*j->v));
+	if (j == NULL || j->v == NULL) {
+		free(j);
+		log_warnx("cannot save the address book: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n->book.n; i++) {
+		const struct weft_addr *e = &n->book.v[i];
+
+		if (!e->verified)
+			continue;
+		memcpy(j->v[j->nv].node, e->node, 32);
+		j->v[j->nv].len = weft_addr_encode(e, j->v[j->nv].val);
+		j->nv++;
+	}
+	j->n = n;
+	j->store = n->store;
+	j->req.data = j;
+	err = uv_queue_work(n->loop, &j->req, book_work_cb, book_after_cb);
+	if (err) {
+		free(j->v);
+		free(j);
+		log_warnc(err, "cannot save the address book");
+		return;
+	}
+	n->book_dirty = false;
+	n->book_busy = true;
+	n->handles++;
+}
+
+static int
+book_load_cb(void *arg, const uint8_t node[32], const uint8_t *val,
+    size_t len)
+{
+	struct weft_net	*n = arg;
+	struct weft_addr e;
+
+	/* A row we cannot read is dropped at the next write. */
+	if (weft_addr_decode(node, val, len, &e) != 0 ||
+	    weft_addrbook_load(&n->book, &e, uv_now(n->loop)) != 0)
+		book_touch(n);
+	return 0;
+}
+
+int
+weft_net_set_store(struct weft_net *n, struct weft_store *s)
+{
+	int	err;
+
+	n->store = s;
+	err = weft_store_peers_load(s, book_load_cb, n);
+	if (err)
+		log_warnc(err, "cannot load the address book");
+	weft_addrbook_sort(&n->book);
+	if (n->book.n > 0)
+		log_info("address book: %zu known peer%s", n->book.n,
+		    n->book.n == 1 ? "" : "s");
+	/*
+	 * What the user asked for (--peer, config, weft connect) is kept
+	 * connected again, whatever the outbound target; the rest is
+	 * dialled best first while under it.
+	 */
+	for (size_t i = 0; i < n->book.n; i++) {
+		const struct weft_addr	*e = &n->book.v[i];
+		char			 peer[65 + WEFT_NET_ADDR_MAX];
+
+		if (e->source != WEFT_ADDR_CONFIG &&
+		    e->source != WEFT_ADDR_CONNECT)
+			continue;
+		if (weft_net_dial_find(n, e->node) != NULL)
+			continue;
+		weft_hex_encode(peer, e->node, 32);
+		snprintf(peer + 64, sizeof(peer) - 64, "@%.*s",
+		    WEFT_NET_ADDR_MAX - 1, e->addr);
+		(void)weft_net_connect_from(n, peer, e->source);
+	}
+	dial_known(n);
+	return err;
+}
+
+unsigned
+weft_net_netkey_mismatches(struct weft_net *n)
+{
+	struct weft_dial	*d;
+	unsigned		 k = 0;
+
+	TAILQ_FOREACH(d, &n->dials, entry)
+		if (!d->learned && d->conn == NULL &&
+		    d->last_err == WEFT_ENETKEY &&
+		    weft_peers_find(&n->peers, d->node) == NULL)
+			k++;
+	return k;
+}
+
+/* Where others can dial us */
+
+static bool
+addr_shown(const uv_interface_address_t *ia, int family)
+{
+	if (ia->address.address4.sin_family != family)
+		return false;
+	if (family == AF_INET6) {
+		const uint8_t *a = ia->address.address6.sin6_addr.s6_addr;
+
+		return !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+	}
+	return true;
+}
+
+size_t
+weft_net_addresses(struct weft_net *n, char (*out)[WEFT_NET_ADDR_MAX],
+    size_t max)
+{
+	uv_interface_address_t	*ia;
+	const char		*port;
+	char			 ip[INET6_ADDRSTRLEN];
+	bool			 v6 = n->listen[0] == '[';
+	size_t			 k = 0;
+	int			 count;
+
+	if (n->listen[0] == '\0' || max == 0)
+		return 0;
+	if (strncmp(n->listen, "0.0.0.0:", 8) != 0 &&
+	    strncmp(n->listen, "[::]:", 5) != 0) {
+		snprintf(out[0], WEFT_NET_ADDR_MAX, "%s", n->listen);
+		return 1;
+	}
+	port = strrchr(n->listen, ':') + 1;
+	if (uv_interface_addresses(&ia, &count) != 0)
+		return 0;
+	/* Other hosts' view first; loopback only when there is no other. */
+	for (int pass = 0; pass < 2 && k == 0; pass++)
+		for (int i = 0; i < count && k < max; i++) {
+			int	fam;
+
+			if ((pass == 0) == (ia[i].is_internal != 0))
+				continue;
+			for (fam = 0; fam < 2; fam++) {
+				int f = fam == 0 ? AF_INET : AF_INET6;
+
+				if ((f == AF_INET6 && !v6) ||
+				    !addr_shown(&ia[i], f))
+					continue;
+				if (f == AF_INET) {
+					uv_ip4_name(&ia[i].address.address4,
+					    ip, sizeof(ip));
+					snprintf(out[k], WEFT_NET_ADDR_MAX,
+					    "%s:%s", ip, port);
+				} else {
+					uv_ip6_name(&ia[i].address.address6,
+					    ip, sizeof(ip));
+					snprintf(out[k], WEFT_NET_ADDR_MAX,
+					    "[%s]:%s", ip, port);
+				}
+				k++;
+			}
+		}
+	uv_free_interface_addresses(ia, count);
+	return k;
 }
 
 /* Replication: struct weft_sync_io over the connections */

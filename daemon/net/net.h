@@ -1,7 +1,10 @@
 /*
  * The peer transport: the only code in weftd that touches TCP sockets.
  * It listens, dials the peers it was told about (configuration, --peer,
- * `weft connect`) and redials them with exponential backoff and jitter,
+ * `weft connect`, seeds) and redials them with exponential backoff and
+ * jitter (host names are resolved again on every dial, and each address
+ * they resolve to is tried in order), keeps the address book (verified
+ * addresses persisted in the store, redialled at once on start),
  * moves bytes between the sockets and each connection's sans-I/O
  * session (session.c), and enforces every bound: inbound and outbound
  * connection caps, handshake and idle timeouts (one periodic timer checks
@@ -26,6 +29,7 @@
 #include "session.h"
 
 struct weft_daemon;
+struct weft_store;
 struct weft_keypair;
 struct weft_sync;
 struct weft_sync_io;
@@ -50,7 +54,11 @@ struct weft_fetch_io;
 /* Bytes taken from a session per write, and the socket queue's mark. */
 #define WEFT_NET_WRITE_CHUNK	(64u * 1024)
 #define WEFT_NET_WQ_HIGH	(256u * 1024)
-#define WEFT_NET_ADDR_MAX	64	/* "[IPv6]:65535" and NUL */
+#define WEFT_NET_ADDR_MAX	WEFT_HOSTPORT_MAX	/* HOST:PORT and NUL */
+/* The book is written to the store at most this often (and at stop). */
+#define WEFT_NET_PERSIST_MS	2000
+#define WEFT_NET_LISTEN_ADDRS	16	/* weft_net_addresses() at most */
+#define WEFT_NET_HELD_MAX	64	/* nodes disconnected by the user */
 /* weft_net_push(): message size, and how far it queues ahead. */
 #define WEFT_NET_PUSH_MSG	(64u * 1024)
 #define WEFT_NET_PUSH_AHEAD	(1024u * 1024)
@@ -66,17 +74,32 @@ struct weft_net_limits {
 	size_t		sendq_max;
 };
 
-/* A node we keep a connection to, dialling again after failures. */
+struct weft__gai;
+
+/*
+ * A node we dial: one we keep a connection to (config, connect; a seed
+ * only while we have fewer than out_target open connections), dialling
+ * again after failures, or a one-shot dial of an address book entry
+ * (learned; freed once that attempt ends).
+ */
 struct weft_dial {
 	TAILQ_ENTRY(weft_dial)	 entry;
 	uint8_t			 node[32];
 	char			 addr[WEFT_NET_ADDR_MAX];	/* HOST:PORT */
-	struct sockaddr_storage	 sa;
+	char			 host[WEFT_HOST_NAME_MAX + 1];
+	uint16_t		 port;
+	bool			 name;		/* host is resolved per dial */
+	struct sockaddr_storage	 sa;		/* of the current attempt */
+	struct addrinfo		*ai;		/* what host resolved to */
+	struct addrinfo		*ai_next;	/* tried next, or NULL */
+	struct weft__gai	*gai;		/* resolution in flight */
 	unsigned		 attempts;	/* failures since last open */
 	uint64_t		 next_ms;	/* loop time of the next dial */
 	struct weft_peer	*conn;		/* our connection in progress */
 	int			 last_err;	/* of the last failed attempt */
 	bool			 learned;	/* from the address book, once */
+	bool			 seed;		/* only under out_target */
+	uint8_t			 source;	/* enum weft_addr_source */
 };
 
 TAILQ_HEAD(weft_dials, weft_dial);
@@ -91,8 +114,8 @@ struct weft_net {
 	bool			 listening;
 	uv_timer_t		 tick;
 	struct weft_peers	 peers;
-	struct weft_dials	 dials;
-	unsigned		 ndials;
+	struct weft_dials	 dials;		/* kept and one-shot */
+	unsigned		 ndials;	/* kept ones */
 	unsigned		 handles;	/* open handles, net freed at 0 */
 	uint64_t		 next_id;	/* of the next connection */
 	bool			 stopping;
@@ -105,6 +128,13 @@ struct weft_net {
 	bool			 sync_kick;	/* kick once the input is handled */
 	struct weft_fetch	*fetch;		/* borrowed; NULL: no files */
 	uint64_t		 sync_stored;	/* sync's count at the last kick */
+	struct weft_store	*store;		/* borrowed, or NULL */
+	bool			 book_dirty;	/* to be written to the store */
+	uint64_t		 book_due_ms;	/* write no sooner */
+	bool			 book_busy;	/* a write job is running */
+	/* `weft disconnect`: not dialled again in this run. */
+	uint8_t			 held[WEFT_NET_HELD_MAX][32];
+	unsigned		 nheld;
 };
 
 void	weft_net_limits_default(struct weft_net_limits *l);
@@ -127,19 +157,84 @@ int	weft_net_start(struct weft_net **np, uv_loop_t *loop,
 void	weft_net_stop(struct weft_net *n);
 
 /*
- * Parses "NODEID@HOST:PORT" (64 hex, IP literal). Returns 0 or
- * WEFT_EUSAGE. addr gets "HOST:PORT" (WEFT_NET_ADDR_MAX bytes).
+ * Parses "NODEID@HOST:PORT" (64 hex; HOST an IPv4 literal, "[IPv6]" or a
+ * host name, see weft_hostport_check()). Returns 0 or WEFT_EUSAGE. addr
+ * gets the canonical "HOST:PORT" (WEFT_NET_ADDR_MAX bytes).
  */
-int	weft_net_parse_peer(const char *s, uint8_t node[32], char *addr,
-	    struct sockaddr_storage *sa);
+int	weft_net_parse_peer(const char *s, uint8_t node[32], char *addr);
 
 /*
  * Adds the peer ("NODEID@HOST:PORT") to the nodes kept connected, or
  * updates its address, clears its backoff and dials it now unless a
  * connection to it exists. Returns 0, WEFT_EUSAGE (malformed, or our own
- * node id) or WEFT_ETOOBIG (WEFT_NET_DIALS_MAX reached).
+ * node id) or WEFT_ETOOBIG (WEFT_NET_DIALS_MAX reached). The book records
+ * the address with source (WEFT_ADDR_CONFIG or WEFT_ADDR_CONNECT) once a
+ * handshake succeeded there.
  */
 int	weft_net_connect(struct weft_net *n, const char *peer);
+int	weft_net_connect_from(struct weft_net *n, const char *peer,
+	    unsigned source);
+
+/*
+ * A seed ("NODEID@HOST:PORT"): dialled at start, and again with backoff
+ * whenever fewer than out_target connections are open; it tells us of
+ * other nodes (the addrs message) and is listed in the book with source
+ * "seed" once a handshake succeeded. Returns as weft_net_connect().
+ */
+int	weft_net_seed(struct weft_net *n, const char *peer);
+
+/*
+ * A candidate address for node from elsewhere (LAN discovery:
+ * WEFT_ADDR_LAN; or WEFT_ADDR_LEARNT): ip_port is an IP literal
+ * ("IP:PORT", "[IPv6]:PORT"). It goes into the book unverified, and is
+ * dialled soon (at the next tick) if we are under the outbound target;
+ * only a handshake with node there verifies it. Returns 0 or as
+ * weft_addrbook_add_from().
+ */
+int	weft_net_learn(struct weft_net *n, const uint8_t node[32],
+	    const char *ip_port, enum weft_addr_source source);
+
+/*
+ * Gives the net the store for its address book: loads the verified
+ * entries written by an earlier run, dials the best of them at once (up
+ * to out_target), and from now on writes the book back (coalesced, on
+ * the thread pool; and once more when the net stops). Call once, after
+ * weft_net_set_sync() and weft_net_set_fetch(). s must stay open until
+ * the loop has run dry after weft_net_stop(). Returns 0 or a store error
+ * (the book then starts empty, still persisted).
+ */
+int	weft_net_set_store(struct weft_net *n, struct weft_store *s);
+
+/*
+ * Forgets node: removes it from the address book (and the store, at the
+ * next write) and from the nodes dialled; an open connection stays open.
+ * Returns 0 or WEFT_ENOTFOUND (neither in the book nor dialled).
+ */
+int	weft_net_forget(struct weft_net *n, const uint8_t node[32]);
+
+/*
+ * Closes the connection to node and stops dialling it for this run (its
+ * book entry is kept, held). Returns 0 or WEFT_ENOTFOUND (neither
+ * connected nor dialled).
+ */
+int	weft_net_disconnect(struct weft_net *n, const uint8_t node[32]);
+
+/*
+ * How many of the nodes we keep dialling have no connection and failed
+ * their last attempt with WEFT_ENETKEY (for weft status).
+ */
+unsigned weft_net_netkey_mismatches(struct weft_net *n);
+
+/*
+ * The addresses others can dial us at, as "IP:PORT" strings: the listen
+ * address, or, when listening on 0.0.0.0 or [::], every address of the
+ * machine's interfaces of that family ([::] also takes IPv4) that is not
+ * loopback or link-local, with the port; loopback ones only when there is
+ * no other. Returns how many were written to out (at most max), 0 when
+ * not listening.
+ */
+size_t	weft_net_addresses(struct weft_net *n,
+	    char (*out)[WEFT_NET_ADDR_MAX], size_t max);
 
 /* The dial target of node, or NULL. */
 struct weft_dial *weft_net_dial_find(struct weft_net *n,

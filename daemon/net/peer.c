@@ -3,7 +3,8 @@
  * rule. Open connections are found by node id with a linear scan: the
  * table holds at most WEFT_NET_IN_MAX + WEFT_NET_OUT_MAX connections, so
  * a scan is as fast as a hash and has nothing to get wrong. Also the
- * control operations that read the table: peers and connect.
+ * control operations on peers: peers, connect, known (the address
+ * book), forget and disconnect.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -102,8 +103,8 @@ weft_peer_name(const struct weft_peer *p, char buf[WEFT_PEER_NAME_MAX])
 		snprintf(buf, WEFT_PEER_NAME_MAX, "%016" PRIX64,
 		    weft_key_id(p->node));
 	else
-		snprintf(buf, WEFT_PEER_NAME_MAX, "%s",
-		    p->addr[0] != '\0' ? p->addr : "?");
+		snprintf(buf, WEFT_PEER_NAME_MAX, "%.*s",
+		    WEFT_PEER_NAME_MAX - 1, p->addr[0] != '\0' ? p->addr : "?");
 	return buf;
 }
 
@@ -209,7 +210,8 @@ weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
 			break;
 	}
 	TAILQ_FOREACH(d, &n->dials, entry) {
-		if (d->conn != NULL || weft_peers_find(&n->peers, d->node))
+		if (d->conn != NULL || d->learned ||
+		    weft_peers_find(&n->peers, d->node))
 			continue;
 		pack_dial(&l.pk, d, uv_now(n->loop));
 		if (weft__lister_item(&l) != 0)
@@ -227,19 +229,20 @@ weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 	char			*peer;
 	uint8_t			 node[32];
 	char			 addr[WEFT_NET_ADDR_MAX];
-	struct sockaddr_storage	 sa;
 	int			 err;
 
-	if (weft__ctl_arg_str(c, req, "peer", 256, &peer) != 0)
+	if (weft__ctl_arg_str(c, req, "peer", 64 + 1 + WEFT_NET_ADDR_MAX,
+	    &peer) != 0)
 		goto done;
 	if (peer == NULL) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'peer' is required");
 		goto done;
 	}
-	err = weft_net_parse_peer(peer, node, addr, &sa);
+	err = weft_net_parse_peer(peer, node, addr);
 	if (err) {
 		weft__ctl_send_err(c, err, "expected NODEID@HOST:PORT (64 "
-		    "hex, '@', an IP address and a port)");
+		    "hex, '@', a host name, IPv4 address or [IPv6] address, "
+		    "':' and a port)");
 		goto out;
 	}
 	if (memcmp(node, c->d->node.pk, 32) == 0) {
@@ -306,5 +309,186 @@ weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft__ctl_send(c, &b);
 done:
 	free(hex);
+	weft__ctl_done(c);
+}
+
+/* known, forget, disconnect */
+
+struct node_match {
+	const char	*hex;
+	size_t		 len;
+	uint8_t		 node[32];
+	unsigned	 n;		/* distinct nodes matched */
+};
+
+static void
+match_one(struct node_match *m, const uint8_t node[32])
+{
+	char	hex[65];
+
+	weft_hex_encode(hex, node, 32);
+	if (strncmp(hex, m->hex, m->len) != 0)
+		return;
+	if (m->n > 0 && memcmp(m->node, node, 32) == 0)
+		return;
+	memcpy(m->node, node, 32);
+	m->n++;
+}
+
+/*
+ * The node a hex prefix (8..64 characters, either case) names among the
+ * book, the dials and the open connections. Returns 0, WEFT_EUSAGE,
+ * WEFT_ENOTFOUND or WEFT_EAMBIGUOUS.
+ */
+static int
+node_resolve(struct weft_net *n, const char *prefix, uint8_t node[32])
+{
+	struct node_match	 m;
+	struct weft_dial	*d;
+	struct weft_peer	*p;
+	char			 low[65];
+	size_t			 len = strlen(prefix);
+
+	if (len < 8 || len > 64)
+		return WEFT_EUSAGE;
+	for (size_t i = 0; i < len; i++) {
+		char	ch = prefix[i];
+
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return WEFT_EUSAGE;
+		low[i] = ch;
+	}
+	low[len] = '\0';
+	memset(&m, 0, sizeof(m));
+	m.hex = low;
+	m.len = len;
+	for (size_t i = 0; i < n->book.n && m.n < 2; i++)
+		match_one(&m, n->book.v[i].node);
+	TAILQ_FOREACH(d, &n->dials, entry)
+		match_one(&m, d->node);
+	TAILQ_FOREACH(p, &n->peers.all, entry)
+		if (p->open)
+			match_one(&m, p->node);
+	if (m.n == 0)
+		return WEFT_ENOTFOUND;
+	if (m.n > 1)
+		return WEFT_EAMBIGUOUS;
+	memcpy(node, m.node, 32);
+	return 0;
+}
+
+/* Parses the "node" argument; replies with the error itself. */
+static int
+arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
+    uint8_t node[32])
+{
+	struct weft_net	*n = c->d->net;
+	char		*hex = NULL;
+	int		 err;
+
+	if (weft__ctl_arg_str(c, req, "node", 64, &hex) != 0)
+		return WEFT_EUSAGE;
+	if (hex == NULL) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'node' is required");
+		return WEFT_EUSAGE;
+	}
+	err = n != NULL ? node_resolve(n, hex, node) : WEFT_ENOTFOUND;
+	if (err == WEFT_EUSAGE)
+		weft__ctl_send_err(c, err, "expected a node id or a prefix of "
+		    "8 or more hex characters");
+	else if (err == WEFT_ENOTFOUND)
+		weft__ctl_send_err(c, err, "not in the address book, dialled "
+		    "or connected (see weft peers --known)");
+	else if (err == WEFT_EAMBIGUOUS)
+		weft__ctl_send_err(c, err, "the prefix names more than one "
+		    "node; give more of it");
+	free(hex);
+	return err;
+}
+
+static void
+pack_known(struct weft_pack *pk, struct weft_net *n,
+    const struct weft_addr *e)
+{
+	weft_pack_map(pk, 7);
+	weft_pack_str(pk, "node");
+	weft_pack_bin(pk, e->node, 32);
+	weft_pack_str(pk, "address");
+	weft_pack_str(pk, e->addr);
+	weft_pack_str(pk, "verified");
+	weft_pack_bool(pk, e->verified);
+	weft_pack_str(pk, "last_seen");
+	weft_pack_uint(pk, e->last_seen);
+	weft_pack_str(pk, "fails");
+	weft_pack_uint(pk, e->fails);
+	weft_pack_str(pk, "source");
+	weft_pack_str(pk, weft_addr_source_name(e->source));
+	weft_pack_str(pk, "connected");
+	weft_pack_bool(pk, weft_peers_find(&n->peers, e->node) != NULL);
+}
+
+void
+weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_net		*n = c->d->net;
+	struct weft_lister	 l;
+
+	(void)req;
+	weft__lister_init(&l, c);
+	for (size_t i = 0; n != NULL && i < n->book.n; i++) {
+		pack_known(&l.pk, n, &n->book.v[i]);
+		if (weft__lister_item(&l) != 0)
+			break;
+	}
+	weft__lister_finish(&l);
+}
+
+static void
+reply_node(struct weft_ctl_conn *c, const uint8_t node[32])
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+
+	weft__ctl_reply_begin(&pk, &b, 1);
+	weft_pack_str(&pk, "node");
+	weft_pack_bin(&pk, node, 32);
+	weft__ctl_send(c, &b);
+}
+
+void
+weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	uint8_t	node[32];
+	char	hex[17];
+
+	if (arg_node(c, req, node) != 0)
+		goto done;
+	if (weft_net_forget(c->d->net, node) != 0) {
+		weft__ctl_send_err(c, WEFT_ENOTFOUND, "no known peer");
+		goto done;
+	}
+	snprintf(hex, sizeof(hex), "%016" PRIX64, weft_key_id(node));
+	log_info("peer %s: forgotten", hex);
+	reply_node(c, node);
+done:
+	weft__ctl_done(c);
+}
+
+void
+weft__op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	uint8_t	node[32];
+
+	if (arg_node(c, req, node) != 0)
+		goto done;
+	if (weft_net_disconnect(c->d->net, node) != 0) {
+		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not connected to that "
+		    "node, nor dialling it");
+		goto done;
+	}
+	reply_node(c, node);
+done:
 	weft__ctl_done(c);
 }

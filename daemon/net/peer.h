@@ -20,6 +20,7 @@
 
 #include "weft/pack.h"
 
+#include "addrbook.h"
 #include "session.h"
 
 struct weft_ctl_conn;
@@ -49,7 +50,7 @@ struct weft_peer {
 	uint64_t		 push_left;	/* bytes still to queue there */
 	uint16_t		 sinks[WEFT_PEER_SINKS];	/* "bench" chans */
 	bool			 counted;	/* in nin/nout */
-	char			 addr[64];	/* remote HOST:PORT */
+	char			 addr[WEFT_HOSTPORT_MAX];	/* remote */
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 since_ms;	/* wall clock when it opened */
@@ -126,5 +127,9 @@ const char *weft_peer_state(const struct weft_peer *p);
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_disconnect(struct weft_ctl_conn *c,
+	    const struct weft_obj *req);
 
 #endif

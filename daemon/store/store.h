@@ -445,4 +445,38 @@ int	weft_store_design_libs(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], weft_store_id_cb *cb,
 	    void *arg);
 
+/*
+ * The peer address book (daemon/store_peers.c; docs/proto/store.md,
+ * "peers"): verified peer addresses by node id. The values are opaque
+ * to the store (daemon/addrbook.c encodes and decodes them).
+ */
+#define WEFT_STORE_PEER_VAL_MAX	512
+#define WEFT_STORE_PEERS_MAX	4096	/* rows read back at most */
+
+struct weft_store_peer {
+	uint8_t		node[32];
+	uint8_t		val[WEFT_STORE_PEER_VAL_MAX];
+	size_t		len;
+};
+
+/*
+ * Replaces the whole table by the n entries (n <= WEFT_STORE_PEERS_MAX),
+ * in one write transaction. Returns 0, WEFT_ETOOBIG or a store error
+ * (the table is then unchanged).
+ */
+int	weft_store_peers_save(struct weft_store *s,
+	    const struct weft_store_peer *v, size_t n);
+
+typedef int weft_store_peer_cb(void *arg, const uint8_t node[32],
+	    const uint8_t *val, size_t len);
+
+/*
+ * Calls cb for each row (at most WEFT_STORE_PEERS_MAX; rows whose key is
+ * not 32 bytes are skipped) in one read transaction: val points into the
+ * map, valid during the call only, and cb must not call the store. A
+ * non-zero return of cb stops the walk and is returned.
+ */
+int	weft_store_peers_load(struct weft_store *s, weft_store_peer_cb *cb,
+	    void *arg);
+
 #endif

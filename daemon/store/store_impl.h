@@ -59,6 +59,7 @@ enum {
 	DB_MISSING,
 	DB_RMEM,
 	DB_DESIGN_LIB,
+	DB_PEERS,
 	DB_COUNT
 };
 

@@ -30,6 +30,7 @@
 	XX(DECRYPT,	-32020, "decryption failed")			\
 	XX(HANDSHAKE,	-32021, "handshake failed")			\
 	XX(HOMEMODE,	-32022, "home directory is accessible by others") \
+	XX(NETKEY,	-32030, "network key mismatch (or not a weft node)") \
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),

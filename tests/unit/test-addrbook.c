@@ -2,7 +2,10 @@
  * The table of learnt peer addresses (daemon/addrbook.c): only IP
  * literals, bounded with the right entries pushed out, verified entries
  * kept, failures forgotten, picks in turn; and the addrs message,
- * round trip and hostile input.
+ * round trip and hostile input. Then what makes the book last: host
+ * names (RFC 1123, for the user's own sources only), handshakes that
+ * verify (seen), eviction among verified entries, remove, best-first
+ * order, and the persisted entry (round trip, every corruption).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -234,6 +238,233 @@ test_message(void **state)
 	weft_buf_release(&b);
 }
 
+static void
+test_hostport(void **state)
+{
+	char		 host[WEFT_HOST_NAME_MAX + 1], out[WEFT_HOSTPORT_MAX];
+	char		 big[300];
+	uint16_t	 port;
+	bool		 name;
+	static const char *const bad[] = {
+		"", "host", "host:", ":1", "host:0", "host:65536", "host:012",
+		"-host:1", "host-:1", "a..b:1", ".a:1", "a.:1", "a_b:1",
+		"a b:1", "1.2.3:1", "1.2.3.4.5:1", "256.1.1.1:1", "10:1",
+		"a.10:1", "[::1:1", "[host]:1", "[::1]", "[]:1", "h\xc3\xa9:1",
+		"0.0.0.0:1", "[::]:1", "224.0.0.1:1", "host:1 ", " host:1",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(weft_hostport_check(bad[i], strlen(bad[i]),
+		    host, &port, &name, out), WEFT_EUSAGE);
+	assert_int_equal(weft_hostport_check("Node-1.Example.ORG:7420", 23,
+	    host, &port, &name, out), 0);
+	assert_true(name);
+	assert_string_equal(host, "node-1.example.org");
+	assert_int_equal(port, 7420);
+	assert_string_equal(out, "node-1.example.org:7420");
+	assert_int_equal(weft_hostport_check("localhost:1", 11, host, &port,
+	    &name, out), 0);
+	assert_true(name);
+	assert_int_equal(weft_hostport_check("[0::1]:65535", 12, host, &port,
+	    &name, out), 0);
+	assert_false(name);
+	assert_string_equal(host, "::1");
+	assert_string_equal(out, "[::1]:65535");
+	assert_int_equal(port, 65535);
+	assert_int_equal(weft_hostport_check("10.0.0.1:80", 11, host, &port,
+	    &name, NULL), 0);
+	assert_false(name);
+	assert_string_equal(host, "10.0.0.1");
+	/* Labels of 63, names of 253; one more is refused. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 63, ".x:1", 5);
+	assert_int_equal(weft_hostport_check(big, strlen(big), host, &port,
+	    &name, out), 0);
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 64, ".x:1", 5);
+	assert_int_equal(weft_hostport_check(big, strlen(big), host, &port,
+	    &name, out), WEFT_EUSAGE);
+	for (int i = 0; i < 253; i++)
+		big[i] = i % 2 ? '.' : 'a';
+	memcpy(big + 253, ":1", 3);
+	assert_int_equal(weft_hostport_check(big, strlen(big), host, &port,
+	    &name, out), 0);
+	assert_int_equal(strlen(host), 253);
+	memcpy(big + 253, "b:1", 4);
+	assert_int_equal(weft_hostport_check(big, strlen(big), host, &port,
+	    &name, out), WEFT_EUSAGE);
+	assert_int_equal(weft_hostport_check("a\0b:1", 5, host, &port, &name,
+	    out), WEFT_EUSAGE);
+}
+
+static void
+test_seen_and_sources(void **state)
+{
+	struct weft_addrbook	b;
+	struct weft_addr	*e;
+	uint8_t			self[32], node[32];
+
+	(void)state;
+	node_of(self, 9999);
+	node_of(node, 1);
+	assert_int_equal(weft_addrbook_init(&b, self, 4), 0);
+	/* Names only from the user's own sources; never from peers. */
+	assert_int_equal(weft_addrbook_add_from(&b, node, "host.example:1",
+	    WEFT_ADDR_LEARNT, 0), WEFT_EUSAGE);
+	assert_int_equal(weft_addrbook_seen(&b, node, "host.example:1",
+	    WEFT_ADDR_LEARNT, 0, 0), WEFT_EUSAGE);
+	assert_int_equal(weft_addrbook_seen(&b, node, "host.example:1", 9,
+	    0, 0), WEFT_EUSAGE);
+	assert_int_equal(weft_addrbook_seen(&b, self, "10.0.0.1:1",
+	    WEFT_ADDR_CONNECT, 0, 0), WEFT_EUSAGE);
+	/* A learnt candidate, then a handshake there by connect. */
+	assert_int_equal(weft_addrbook_add_from(&b, node, "10.0.0.1:1",
+	    WEFT_ADDR_LAN, 0), 0);
+	e = weft_addrbook_find(&b, node);
+	assert_false(e->verified);
+	assert_int_equal(e->source, WEFT_ADDR_LAN);
+	e->fails = 1;
+	assert_int_equal(weft_addrbook_seen(&b, node, "Host.Example:7",
+	    WEFT_ADDR_CONNECT, 10, 5000), 0);
+	assert_true(e->verified);
+	assert_int_equal(e->fails, 0);
+	assert_int_equal(e->last_seen, 5000);
+	assert_int_equal(e->source, WEFT_ADDR_CONNECT);
+	assert_string_equal(e->addr, "host.example:7");
+	/* A later learnt handshake keeps the user's source. */
+	assert_int_equal(weft_addrbook_seen(&b, node, "10.0.0.2:1",
+	    WEFT_ADDR_LEARNT, 20, 6000), 0);
+	assert_int_equal(e->source, WEFT_ADDR_CONNECT);
+	assert_string_equal(e->addr, "10.0.0.2:1");
+	/* Peers' words never move a verified entry. */
+	assert_int_equal(weft_addrbook_add(&b, node, "10.0.0.3:1", 30), 0);
+	assert_string_equal(e->addr, "10.0.0.2:1");
+	/* Verified entries survive failures, with a growing delay. */
+	for (int i = 0; i < 20; i++) {
+		e->dialing = true;
+		assert_true(weft_addrbook_done(&b, node, false, 100));
+	}
+	e = weft_addrbook_find(&b, node);
+	assert_non_null(e);
+	assert_int_equal(e->fails, 20);
+	assert_int_equal(e->next_ms, 100 + WEFT_ADDR_RETRY_MAX_MS);
+	assert_int_equal(weft_addrbook_remove(&b, node), 0);
+	assert_null(weft_addrbook_find(&b, node));
+	assert_int_equal(weft_addrbook_remove(&b, node), WEFT_ENOTFOUND);
+	weft_addrbook_release(&b);
+}
+
+static void
+test_evict_and_sort(void **state)
+{
+	struct weft_addrbook	b;
+	uint8_t			self[32], node[32];
+	char			addr[WEFT_ADDR_STR_MAX];
+
+	(void)state;
+	node_of(self, 9999);
+	assert_int_equal(weft_addrbook_init(&b, self, 3), 0);
+	/* Three verified: 1 failed twice, 2 seen long ago, 3 fresh. */
+	for (unsigned i = 1; i <= 3; i++) {
+		node_of(node, i);
+		snprintf(addr, sizeof(addr), "10.0.0.%u:1", i);
+		assert_int_equal(weft_addrbook_seen(&b, node, addr,
+		    WEFT_ADDR_LEARNT, 0, i == 2 ? 1 : 1000 + i), 0);
+	}
+	node_of(node, 1);
+	weft_addrbook_find(&b, node)->fails = 2;
+	/* A candidate cannot push a verified entry out. */
+	node_of(node, 4);
+	assert_int_equal(weft_addrbook_add(&b, node, "10.0.0.4:1", 0),
+	    WEFT_ETOOBIG);
+	/* A verified one pushes out the one that failed most. */
+	assert_int_equal(weft_addrbook_seen(&b, node, "10.0.0.4:1",
+	    WEFT_ADDR_CONFIG, 0, 2000), 0);
+	node_of(node, 1);
+	assert_null(weft_addrbook_find(&b, node));
+	/* Then the oldest last_seen. */
+	node_of(node, 5);
+	assert_int_equal(weft_addrbook_seen(&b, node, "10.0.0.5:1",
+	    WEFT_ADDR_CONFIG, 0, 3000), 0);
+	node_of(node, 2);
+	assert_null(weft_addrbook_find(&b, node));
+	/* Best first: fewest failures, then the latest seen. */
+	node_of(node, 5);
+	weft_addrbook_find(&b, node)->fails = 1;
+	weft_addrbook_sort(&b);
+	assert_int_equal(b.v[0].node[2], 4);
+	assert_int_equal(b.v[1].node[2], 3);
+	assert_int_equal(b.v[2].node[2], 5);
+	assert_int_equal(weft_addrbook_pick(&b, 0, NULL, NULL), NULL);
+	assert_int_equal(weft_addrbook_pick(&b, UINT64_MAX, NULL,
+	    NULL)->node[2], 4);
+	weft_addrbook_release(&b);
+}
+
+static void
+test_persisted(void **state)
+{
+	struct weft_addrbook	b;
+	struct weft_addr	e, d;
+	uint8_t			self[32], node[32], val[WEFT_ADDR_REC_MAX];
+	size_t			len;
+
+	(void)state;
+	node_of(self, 9999);
+	node_of(node, 7);
+	memset(&e, 0, sizeof(e));
+	memcpy(e.node, node, 32);
+	snprintf(e.addr, sizeof(e.addr), "seed.example.org:7420");
+	e.source = WEFT_ADDR_SEED;
+	e.fails = 3;
+	e.last_seen = 0x0102030405060708ULL;
+	e.verified = true;
+	len = weft_addr_encode(&e, val);
+	/* The vector of docs/proto/store.md, "peers". */
+	assert_int_equal(len, 15 + 21);
+	assert_memory_equal(val, "\x01\x05\x00\x00\x00\x03"
+	    "\x01\x02\x03\x04\x05\x06\x07\x08\x15seed.example.org:7420",
+	    len);
+	assert_int_equal(weft_addr_decode(node, val, len, &d), 0);
+	assert_memory_equal(d.node, node, 32);
+	assert_string_equal(d.addr, e.addr);
+	assert_int_equal(d.source, e.source);
+	assert_int_equal(d.fails, 3);
+	assert_int_equal(d.last_seen, e.last_seen);
+	assert_true(d.verified);
+	/* Every truncation, extension and flipped byte decodes or fails. */
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(weft_addr_decode(node, val, i, &d),
+		    WEFT_EPROTO);
+	assert_int_equal(weft_addr_decode(node, val, len + 1, &d),
+	    WEFT_EPROTO);
+	val[0] = 2;
+	assert_int_equal(weft_addr_decode(node, val, len, &d), WEFT_EPROTO);
+	val[0] = 1;
+	/* A name from a peer or the LAN is never loaded. */
+	val[1] = WEFT_ADDR_LEARNT;
+	assert_int_equal(weft_addr_decode(node, val, len, &d), WEFT_EPROTO);
+	val[1] = WEFT_ADDR_LAN;
+	assert_int_equal(weft_addr_decode(node, val, len, &d), WEFT_EPROTO);
+	val[1] = 0;
+	assert_int_equal(weft_addr_decode(node, val, len, &d), WEFT_EPROTO);
+	val[1] = WEFT_ADDR_SEED;
+	/* Not canonical (upper case): not written by us. */
+	val[15] = 'S';
+	assert_int_equal(weft_addr_decode(node, val, len, &d), WEFT_EPROTO);
+	val[15] = 's';
+	/* Loaded: verified and due at once; our own node is refused. */
+	assert_int_equal(weft_addrbook_init(&b, self, 4), 0);
+	assert_int_equal(weft_addr_decode(node, val, len, &d), 0);
+	assert_int_equal(weft_addrbook_load(&b, &d, 50), 0);
+	assert_true(weft_addrbook_find(&b, node)->verified);
+	assert_non_null(weft_addrbook_pick(&b, 50, NULL, NULL));
+	memcpy(d.node, self, 32);
+	assert_int_equal(weft_addrbook_load(&b, &d, 50), WEFT_EUSAGE);
+	weft_addrbook_release(&b);
+}
+
 int
 main(void)
 {
@@ -242,6 +473,10 @@ main(void)
 		cmocka_unit_test(test_add_bounded),
 		cmocka_unit_test(test_pick_and_forget),
 		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_seen_and_sources),
+		cmocka_unit_test(test_evict_and_sort),
+		cmocka_unit_test(test_persisted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
