@@ -5,6 +5,7 @@
  * costs less than keeping an index right.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -19,6 +20,10 @@
 #include "weft/pack.h"
 
 #include "addrbook.h"
+
+/* Characters of an interface name in an IPv6 zone. */
+#define ZONE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 int
 weft_addrbook_init(struct weft_addrbook *b, const uint8_t self[32],
@@ -130,6 +135,54 @@ host_name_ok(const char *s, size_t len)
 	return label > 0 && s[len - 1] != '-' && !digits;
 }
 
+/*
+ * "[fe80::1%eth0]:PORT": a link-local IPv6 literal with its zone (an
+ * interface name), as LAN discovery and users give it. Addresses from
+ * peers never carry one (weft_addr_check() refuses '%').
+ */
+static int
+zoned_check(const char *s, size_t len, char host[WEFT_HOST_NAME_MAX + 1],
+    uint16_t *port, char out[WEFT_HOSTPORT_MAX])
+{
+	const char	*pct, *rb, *end = s + len;
+	char		 ip[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
+	unsigned long	 p = 0;
+	size_t		 zl;
+	uint8_t		 a[16];
+
+	pct = memchr(s, '%', len);
+	rb = memchr(s, ']', len);
+	if (s[0] != '[' || pct == NULL || rb == NULL || pct > rb ||
+	    (size_t)(pct - s - 1) >= sizeof(ip))
+		return WEFT_EUSAGE;
+	zl = (size_t)(rb - pct - 1);
+	if (zl == 0 || zl >= IF_NAMESIZE ||
+	    strspn(pct + 1, ZONE_CHARS) < zl)
+		return WEFT_EUSAGE;
+	memcpy(ip, s + 1, (size_t)(pct - s - 1));
+	ip[pct - s - 1] = '\0';
+	if (inet_pton(AF_INET6, ip, a) != 1 || a[0] != 0xfe ||
+	    (a[1] & 0xc0) != 0x80 ||
+	    inet_ntop(AF_INET6, a, canon, sizeof(canon)) == NULL)
+		return WEFT_EUSAGE;
+	if (end - rb < 3 || rb[1] != ':' || end - (rb + 2) > 5 ||
+	    rb[2] == '0')
+		return WEFT_EUSAGE;
+	for (const char *q = rb + 2; q < end; q++) {
+		if (*q < '0' || *q > '9')
+			return WEFT_EUSAGE;
+		p = p * 10 + (unsigned long)(*q - '0');
+	}
+	if (p == 0 || p > 65535)
+		return WEFT_EUSAGE;
+	snprintf(host, WEFT_HOST_NAME_MAX + 1, "%s%%%.*s", canon, (int)zl,
+	    pct + 1);
+	*port = (uint16_t)p;
+	if (out != NULL)
+		snprintf(out, WEFT_HOSTPORT_MAX, "[%s]:%lu", host, p);
+	return 0;
+}
+
 int
 weft_hostport_check(const char *s, size_t len,
     char host[WEFT_HOST_NAME_MAX + 1], uint16_t *port, bool *name,
@@ -159,8 +212,10 @@ weft_hostport_check(const char *s, size_t len,
 			memcpy(out, ip, strlen(ip) + 1);
 		return 0;
 	}
-	if (s[0] == '[')
-		return WEFT_EUSAGE;	/* a bad IPv6 literal */
+	if (s[0] == '[') {
+		*name = false;
+		return zoned_check(s, len, host, port, out);
+	}
 	colon = NULL;
 	for (const char *q = end; q > s; q--)
 		if (q[-1] == ':') {

@@ -88,9 +88,14 @@ lan_dial(struct weft_lan *l, const uint8_t node[32], const char *ip_port)
 {
 	char	peer[64 + 1 + WEFT_NET_ADDR_MAX];
 
+	/*
+	 * Kept dialled like a configured peer, with backoff, so that a node
+	 * on the LAN is connected whatever the outbound target; the book
+	 * lists it with source "lan" once the handshake verified it.
+	 */
 	weft_hex_encode(peer, node, 32);
 	snprintf(peer + 64, sizeof(peer) - 64, "@%s", ip_port);
-	return weft_net_connect(l->net, peer);
+	return weft_net_connect_from(l->net, peer, WEFT_ADDR_LAN);
 }
 
 /* "IP:PORT", with "[IPv6%ifname]:PORT" for a link-local source. */

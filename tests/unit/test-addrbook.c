@@ -251,6 +251,11 @@ test_hostport(void **state)
 		"a b:1", "1.2.3:1", "1.2.3.4.5:1", "256.1.1.1:1", "10:1",
 		"a.10:1", "[::1:1", "[host]:1", "[::1]", "[]:1", "h\xc3\xa9:1",
 		"0.0.0.0:1", "[::]:1", "224.0.0.1:1", "host:1 ", " host:1",
+		/* Zones: link-local only, an interface name, a port. */
+		"[::1%lo]:1", "[2001:db8::1%eth0]:1", "[fe80::1%]:1",
+		"[fe80::1%eth 0]:1", "[fe80::1%eth0]", "[fe80::1%eth0]:0",
+		"[fe80::1%eth0]:65536", "[fe80::1%abcdefghijklmnop]:1",
+		"[fe80::1%eth0]x:1", "[fe80::1%eth]0]:1",
 	};
 
 	(void)state;
@@ -272,6 +277,12 @@ test_hostport(void **state)
 	assert_string_equal(host, "::1");
 	assert_string_equal(out, "[::1]:65535");
 	assert_int_equal(port, 65535);
+	assert_int_equal(weft_hostport_check("[FE80:0::1%eth0]:7420", 21,
+	    host, &port, &name, out), 0);
+	assert_false(name);
+	assert_string_equal(host, "fe80::1%eth0");
+	assert_string_equal(out, "[fe80::1%eth0]:7420");
+	assert_int_equal(port, 7420);
 	assert_int_equal(weft_hostport_check("10.0.0.1:80", 11, host, &port,
 	    &name, NULL), 0);
 	assert_false(name);
