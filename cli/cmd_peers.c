@@ -308,7 +308,7 @@ cmd_peers(struct weft_cli *cli, int argc, char **argv)
 	bool				 known = false;
 	int				 ch, rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hqk", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		if (ch == 'k') {
 			known = true;
 			continue;

@@ -167,9 +167,10 @@ static const struct weft_help table[] = {
 	    "list peer connections",
 	    "Lists the peers the daemon is connected to or dialling: node "
 	    "id, direction, state, address and traffic.",
-	    { { "--known", "List the address book instead: every verified "
-		"peer address, when it was last seen and how often dialling "
-		"it failed." },
+	    { { "--known", "List the address book instead: every known "
+		"peer address, whether a handshake verified it, where it "
+		"came from (config, connect, seed, lan, learnt), when it was "
+		"last seen and how often dialling it failed." },
 	      { NULL, NULL } } },
 	{ "connect", "weft connect [--timeout SEC] NODEID@HOST:PORT",
 	    "connect to a peer NODEID@HOST:PORT",
@@ -182,12 +183,17 @@ static const struct weft_help table[] = {
 	{ "disconnect", "weft disconnect NODEID",
 	    "close a peer connection",
 	    "Closes the connection to a peer and stops redialling it until "
-	    "the daemon restarts.",
+	    "the daemon restarts or 'weft connect' names it again. NODEID "
+	    "may be a unique prefix of 8 or more hex digits; exit 3 if the "
+	    "node is neither connected nor dialled.",
 	    { { NULL, NULL } } },
 	{ "forget", "weft forget NODEID",
 	    "remove a peer from the address book",
-	    "Removes a node's addresses from the address book, so the "
-	    "daemon no longer dials it after a restart.",
+	    "Removes a node's addresses from the address book and stops "
+	    "dialling it, so the daemon no longer dials it after a restart "
+	    "either (a 'peer' line in the config still names it). NODEID "
+	    "may be a unique prefix of 8 or more hex digits; exit 3 if it "
+	    "is unknown.",
 	    { { NULL, NULL } } },
 	{ "invite", "weft invite [--address HOST:PORT]...",
 	    "print an invite for a new node",
