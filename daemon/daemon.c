@@ -145,6 +145,7 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	    opts->listen, &opts->net);
 	if (err)
 		return err;
+	weft_net_set_clock(d->net, &d->clock);
 	weft_net_set_sync(d->net, d->sync);
 	weft_net_set_fetch(d->net, d->fetch);
 	log_info("network key %016" PRIX64, weft_key_id(d->network_key));
@@ -243,7 +244,11 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	d->loop = loop;
 	d->lock_fd = -1;
 	TAILQ_INIT(&d->conns);
-	d->started_ms = weft_daemon_now_ms();
+	if (opts->clock != NULL)
+		d->clock = *opts->clock;
+	else
+		weft_clock_init(&d->clock);
+	d->started_ms = weft_daemon_now_ms(d);
 	if (strlen(opts->home) >= sizeof(d->home))
 		return -ENAMETOOLONG;
 	snprintf(d->home, sizeof(d->home), "%s", opts->home);
@@ -395,4 +400,10 @@ weft_daemon_close(struct weft_daemon *d)
 	if (d->lock_fd != -1)
 		close(d->lock_fd);
 	d->lock_fd = -1;
+}
+
+uint64_t
+weft_daemon_now_ms(const struct weft_daemon *d)
+{
+	return weft_clock_now_ms(&d->clock);
 }

@@ -15,6 +15,7 @@
 
 #include "weft/key.h"
 
+#include "clock.h"
 #include "net.h"
 
 #define WEFT_DAEMON_PATH_MAX	4096
@@ -38,6 +39,7 @@ struct weft_daemon_opts {
 	const char	*const *seeds;
 	size_t		 nseeds;
 	bool		 lan_discovery;	/* announce and listen on the LAN */
+	const struct weft_clock *clock;	/* copied; NULL: the system's */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */
 	const uint8_t	(*follow)[32];	/* authors */
@@ -63,6 +65,7 @@ struct weft_daemon {
 	uv_signal_t		 sigterm;
 	struct weft_ctl_conns	 conns;
 	unsigned		 nconns;
+	struct weft_clock	 clock;		/* times that leave the process */
 	uint64_t		 started_ms;
 	bool			 stopping;
 	uint8_t			 network_key[32];
@@ -93,7 +96,7 @@ void	weft_daemon_close(struct weft_daemon *d);
 void	weft_daemon_local_record(struct weft_daemon *d, const uint8_t id[32],
 	    const uint8_t *env, size_t len);
 
-/* Milliseconds since the epoch, from the wall clock. */
-uint64_t weft_daemon_now_ms(void);
+/* Milliseconds since the epoch, from the daemon's clock (clock.h). */
+uint64_t weft_daemon_now_ms(const struct weft_daemon *d);
 
 #endif

@@ -185,16 +185,6 @@ list_bin_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 
 /* Records made here */
 
-uint64_t
-weft_daemon_now_ms(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int
 weft__record_make(struct weft_daemon *d, struct weft_record *r,
     uint64_t min_ts, struct weft_buf *env)
@@ -203,7 +193,7 @@ weft__record_make(struct weft_daemon *d, struct weft_record *r,
 	int		err;
 
 	memcpy(r->author, d->author.pk, WEFT_PK_BYTES);
-	r->ts = weft_daemon_now_ms();
+	r->ts = weft_daemon_now_ms(d);
 	if (r->ts < min_ts)
 		r->ts = min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
@@ -420,7 +410,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "map_used");
 	weft_pack_uint(&pk, st.map_used);
 	weft_pack_str(&pk, "uptime_ms");
-	weft_pack_uint(&pk, weft_daemon_now_ms() - d->started_ms);
+	weft_pack_uint(&pk, weft_daemon_now_ms(d) - d->started_ms);
 	/*
 	 * The network (docs/proto/control.md, "status"): the addresses
 	 * others can dial, not 0.0.0.0.

@@ -372,7 +372,7 @@ work_finish(void *arg)
 	int		 err;
 
 	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
-	p->rec.ts = weft_daemon_now_ms();
+	p->rec.ts = weft_daemon_now_ms(p->d);
 	if (p->rec.ts < p->min_ts)
 		p->rec.ts = p->min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);

@@ -27,7 +27,7 @@
 #include "weft/key.h"
 #include "weft/lan.h"
 
-#include "daemon.h"
+#include "clock.h"
 #include "lan.h"
 #include "log.h"
 #include "net.h"
@@ -152,7 +152,7 @@ on_datagram(struct weft_lan *l, const uint8_t *p, size_t len,
 	else
 		l->st.opened6++;
 	err = weft_lan_filter_check(&l->filter, l->node->pk, &a,
-	    weft_daemon_now_ms(), &first, &dial);
+	    weft_clock_now_ms(l->net->clock), &first, &dial);
 	if (err == WEFT_EUSAGE)
 		return;			/* our own, looped back */
 	if (err) {
@@ -301,7 +301,7 @@ announce(struct weft_lan *l)
 	port = tcp_port(l->net);
 	if (port != 0) {
 		err = weft_lan_announce_fill(&a, l->node->pk,
-		    weft_daemon_now_ms(), &port, 1);
+		    weft_clock_now_ms(l->net->clock), &port, 1);
 		if (err == 0)
 			len = weft_lan_seal(&a, l->node->sk, l->lankey, NULL,
 			    dg, sizeof(dg));

@@ -31,6 +31,7 @@
 #include "weft/key.h"
 
 #include "config.h"
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "net.h"
@@ -252,7 +253,7 @@ dial_done(struct weft_net *n, struct weft_peer *p, int err)
 	/* Seen until now: last_seen is when we last knew it was there. */
 	e = weft_addrbook_find(&n->book, d->node);
 	if (p->was_open && e != NULL && e->verified) {
-		e->last_seen = weft_daemon_now_ms();
+		e->last_seen = weft_clock_now_ms(n->clock);
 		book_touch(n);
 	}
 	if (d->learned) {
@@ -838,7 +839,7 @@ peer_opened(struct weft_peer *p)
 	if (err)
 		return false;		/* p lost and is closing */
 	p->was_open = true;
-	p->since_ms = weft_daemon_now_ms();
+	p->since_ms = weft_clock_now_ms(n->clock);
 	p->next_ms = 0;		/* the idle deadlines start now */
 	if (p->dial != NULL) {
 		p->dial->attempts = 0;
@@ -851,7 +852,7 @@ peer_opened(struct weft_peer *p)
 	if (p->dir == WEFT_PEER_OUT && p->dial != NULL &&
 	    weft_addrbook_seen(&n->book, p->node, p->addr,
 	    p->dial->source,
-	    uv_now(n->loop), weft_daemon_now_ms()) == 0)
+	    uv_now(n->loop), weft_clock_now_ms(n->clock)) == 0)
 		book_touch(n);
 	addrs_send(p);
 	if (n->sync != NULL) {
@@ -1429,6 +1430,12 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 fail:
 	weft_net_stop(n);
 	return err;
+}
+
+void
+weft_net_set_clock(struct weft_net *n, const struct weft_clock *c)
+{
+	n->clock = c;
 }
 
 void

@@ -28,6 +28,7 @@
 #include "peer.h"
 #include "session.h"
 
+struct weft_clock;
 struct weft_daemon;
 struct weft_store;
 struct weft_keypair;
@@ -106,6 +107,7 @@ TAILQ_HEAD(weft_dials, weft_dial);
 
 struct weft_net {
 	uv_loop_t		*loop;
+	const struct weft_clock	*clock;		/* borrowed; NULL: system */
 	const struct weft_keypair *node;	/* borrowed from the daemon */
 	uint8_t			 netkey[32];
 	struct weft_net_limits	 limits;
@@ -155,6 +157,13 @@ int	weft_net_start(struct weft_net **np, uv_loop_t *loop,
  * is freed once the loop has run the close callbacks. NULL is a no-op.
  */
 void	weft_net_stop(struct weft_net *n);
+
+/*
+ * The wall clock for times that outlive the process (the address book's
+ * last_seen, a peer's "since"): c is borrowed until the net is freed.
+ * Without one the net reads the system's clock.
+ */
+void	weft_net_set_clock(struct weft_net *n, const struct weft_clock *c);
 
 /*
  * Parses "NODEID@HOST:PORT" (64 hex; HOST an IPv4 literal, "[IPv6]" or a
