@@ -168,30 +168,15 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 
 /*
  * LAN discovery is a convenience: a node that cannot bind its UDP port
- * still runs, without it. WEFT_LAN_PORT moves the port and
- * WEFT_LAN_INTERVAL_MS shortens the time between announcements (tests).
+ * still runs, without it.
  */
 static void
-start_lan(struct weft_daemon *d)
+start_lan(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 {
-	const char	*s = getenv("WEFT_LAN_PORT");
-	unsigned long	 port = 0;
-	uint64_t	 interval = 0;
-	int		 err;
+	int	err;
 
-	if (s != NULL) {
-		port = strtoul(s, NULL, 10);
-		if (port == 0 || port > 65535) {
-			log_warnx("WEFT_LAN_PORT is not a port, using %u",
-			    WEFT_LAN_PORT);
-			port = 0;
-		}
-	}
-	s = getenv("WEFT_LAN_INTERVAL_MS");
-	if (s != NULL)
-		interval = strtoull(s, NULL, 10);
 	err = weft_lan_start(&d->lan, d->loop, d->net, &d->node,
-	    d->network_key, (uint16_t)port, interval);
+	    d->network_key, opts->lan_port, opts->lan_interval_ms);
 	if (err)
 		log_warnc(err, "LAN discovery is off");
 }
@@ -300,12 +285,11 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		goto fail;
 	}
 	weft_sync_opts_default(&syo);
-	if (getenv("WEFT_SYNC_RECONCILE_MS") != NULL)
-		syo.reconcile_ms = strtoull(getenv("WEFT_SYNC_RECONCILE_MS"),
-		    NULL, 10);
+	if (opts->sync_reconcile_ms != 0)
+		syo.reconcile_ms = opts->sync_reconcile_ms;
 	/* Tests narrow our interests (sync.h, weft_sync_opts_interests). */
-	if (getenv("WEFT_SYNC_INTERESTS") != NULL &&
-	    weft_sync_opts_interests(&syo, getenv("WEFT_SYNC_INTERESTS")) != 0)
+	if (opts->sync_interests != NULL &&
+	    weft_sync_opts_interests(&syo, opts->sync_interests) != 0)
 		log_warnx("WEFT_SYNC_INTERESTS is not a list of interests, "
 		    "ignored");
 	if (weft_sync_configure(d->sync, &syo) != 0)
@@ -323,7 +307,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	if (err)
 		goto fail;
 	if (opts->lan_discovery)
-		start_lan(d);
+		start_lan(d, opts);
 
 	err = path_join(d->sock_path, sizeof(d->sock_path), d->home,
 	    WEFT_CTL_SOCK);

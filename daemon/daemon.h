@@ -40,6 +40,11 @@ struct weft_daemon_opts {
 	size_t		 nseeds;
 	bool		 lan_discovery;	/* announce and listen on the LAN */
 	const struct weft_clock *clock;	/* copied; NULL: the system's */
+	/* Tuning for tests (0 or NULL: the defaults). */
+	uint16_t	 lan_port;	/* UDP port of LAN discovery */
+	uint64_t	 lan_interval_ms;	/* between announcements */
+	uint64_t	 sync_reconcile_ms;	/* between reconciliations */
+	const char	*sync_interests;	/* weft_sync_opts_interests() */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */
 	const uint8_t	(*follow)[32];	/* authors */

@@ -86,6 +86,10 @@ usage(FILE *f)
 	    "UDP port of LAN discovery", "7420");
 	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_INTERVAL_MS",
 	    "announce every this plus up to as much", "30000");
+	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
+	    "reconcile with each peer this often (tests)");
+	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_INTERESTS",
+	    "narrow our interests, e.g. 'author:HEX lib:HEX' (tests)");
 	fprintf(f, "  NOTIFY_SOCKET, JOURNAL_STREAM  set by systemd "
 	    "(readiness, log format)\n"
 	    "\n"
@@ -127,6 +131,48 @@ check_whole(const struct weft_config *cfg, const char *path)
 		    cfg->num[WEFT_CFG_BACKOFF_MAX_MS]);
 		return 1;
 	}
+	return 0;
+}
+
+/* An unsigned decimal of the environment in [lo, hi]; unset leaves *v. */
+static int
+env_num(const char *name, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	const char		*s = getenv(name);
+	char			*end;
+	unsigned long long	 x;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    x < lo || x > hi) {
+		fprintf(stderr, "weftd: %s='%s': expected a number from "
+		    "%" PRIu64 " to %" PRIu64 "\n", name, s, lo, hi);
+		return 2;
+	}
+	*v = x;
+	return 0;
+}
+
+/*
+ * The environment variables for tests and benchmarks that are no config
+ * keys (weftd --help lists them). Returns 0 or 2 (usage).
+ */
+static int
+tuning_env(struct weft_daemon_opts *o)
+{
+	uint64_t	port = 0;
+
+	if (env_num("WEFT_LAN_PORT", 1, 65535, &port) != 0 ||
+	    env_num("WEFT_LAN_INTERVAL_MS", 1, 24ull * 3600 * 1000,
+	    &o->lan_interval_ms) != 0 ||
+	    env_num("WEFT_SYNC_RECONCILE_MS", 1, 24ull * 3600 * 1000,
+	    &o->sync_reconcile_ms) != 0)
+		return 2;
+	o->lan_port = (uint16_t)port;
+	o->sync_interests = getenv("WEFT_SYNC_INTERESTS");
 	return 0;
 }
 
@@ -361,6 +407,9 @@ main(int argc, char **argv)
 	opts.mirror = (const uint8_t (*)[32])cfg.mirror;
 	opts.nmirror = cfg.nmirror;
 	opts.mirror_all = cfg.mirror_all;
+	rc = tuning_env(&opts);
+	if (rc)
+		return rc;
 
 	if (check) {
 		if (sodium_init() < 0)
