@@ -112,6 +112,14 @@ void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
+/* ops_peers.c */
+void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_disconnect(struct weft_ctl_conn *c,
+	    const struct weft_obj *req);
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

@@ -6,7 +6,7 @@
  * the connection dialled by the node with the smaller node id and close
  * the other, so they agree without talking about it (the rule is
  * weft_peer_keep_new()). net.c does all socket I/O; this file owns the
- * table and the control operations that read it (peers, connect).
+ * table, and daemon/ctl/ops_peers.c the control operations that read it.
  */
 #ifndef WEFT_PEER_H
 #define WEFT_PEER_H
@@ -122,14 +122,5 @@ const char *weft_peer_name(const struct weft_peer *p,
 
 /* The state word `weft peers` shows. */
 const char *weft_peer_state(const struct weft_peer *p);
-
-/* Control operations (docs/proto/control.md). */
-void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_disconnect(struct weft_ctl_conn *c,
-	    const struct weft_obj *req);
 
 #endif
