@@ -24,6 +24,7 @@ struct weft_store;
 struct weft_sync;
 struct weft_ctl_conn;
 struct weft_fetch;
+struct weft_space;
 
 struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
@@ -61,6 +62,7 @@ struct weft_daemon {
 	struct weft_net		*net;		/* NULL once stopped */
 	struct weft_sync	*sync;		/* replication, freed last */
 	struct weft_fetch	*fetch;		/* file transfer, or NULL */
+	struct weft_space	*space;		/* the store's disk (space.h) */
 };
 
 /*

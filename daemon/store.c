@@ -177,6 +177,16 @@ weft__store_read_end(struct weft_store *s, MDB_txn *txn)
 	lock_release(s);
 }
 
+/* What the calling thread's last write bumped s->gen from and to. */
+static _Thread_local uint64_t	tl_gen_before, tl_gen_after;
+
+void
+weft__store_gen_last(uint64_t *before, uint64_t *after)
+{
+	*before = tl_gen_before;
+	*after = tl_gen_after;
+}
+
 /*
  * Runs fn in a write transaction and commits it. fn returns 0 or a weft
  * code; on any error the transaction is aborted, and on WEFT_ESTOREFULL
@@ -188,8 +198,10 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 {
 	MDB_txn		*txn;
 	uint64_t	 seen;
+	bool		 bumped = false;
 	int		 rc, err;
 
+	tl_gen_before = tl_gen_after = UINT64_MAX;	/* no bump (yet) */
 	for (;;) {
 		lock_shared(s);
 		seen = s->map_size;
@@ -205,10 +217,17 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		err = fn(s, txn, arg);
-		if (err)
+		if (err) {
 			mdb_txn_abort(txn);
-		else	/* the commit frees txn (and its cursors) */
+		} else {
+			/* Before the commit, while we hold the writer lock. */
+			if (!bumped)
+				tl_gen_before = s->gen;
+			bumped = true;
+			tl_gen_after = ++s->gen;
+			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
+		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		lock_release(s);
 		if (err != WEFT_ESTOREFULL)

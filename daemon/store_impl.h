@@ -91,6 +91,13 @@ struct weft_store {
 	MDB_cursor		*wcur[DB_COUNT];
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
+	/*
+	 * Write generation: bumped by every write transaction just before
+	 * its commit (under LMDB's writer lock, so a write transaction reads
+	 * it consistently). store_disk.c uses it to learn whether anything
+	 * but one publish wrote since it began.
+	 */
+	uint64_t		 gen;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -103,6 +110,13 @@ struct recinfo {
 
 typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
 
+
+/*
+ * The generations the calling thread's last weft__store_write() bumped
+ * the store from and to; both UINT64_MAX when it bumped nothing (fn
+ * failed before any commit was tried).
+ */
+void	weft__store_gen_last(uint64_t *before, uint64_t *after);
 
 /* LMDB's codes to weft's (the one place they are translated). */
 int	weft__store_xlat(int rc);
