@@ -274,7 +274,7 @@ weft_space_stats(struct weft_space *sp, uint64_t now_ms,
 	st->failures = sp->failures;
 }
 
-void
+int
 weft_space_describe(struct weft_space *sp, int err, char *buf, size_t n)
 {
 	const char	*path = "?";
@@ -285,16 +285,22 @@ weft_space_describe(struct weft_space *sp, int err, char *buf, size_t n)
 		(void)weft_store_path(sp->s, &path);
 		known = weft_store_disk_free(sp->s, &avail, NULL) == 0;
 	}
-	if (err == WEFT_ESTOREFULL)
+	if (err == WEFT_ESTOREFULL) {
 		snprintf(buf, n, "the store '%s' reached its size limit", path);
-	else if (weft_space_is_disk_error(err) && known &&
-	    (err != -EIO || avail < sp->o.reserve))
+		return err;
+	}
+	if (!weft_space_is_disk_error(err) || !known) {
+		snprintf(buf, n, "cannot write the store '%s'", path);
+		return err;
+	}
+	/* LMDB reports a short write (a full disk) as EIO: say what it is. */
+	if (err == -EIO && avail < sp->o.reserve)
+		err = -ENOSPC;
+	if (err == -EIO || err == -EROFS)
+		snprintf(buf, n, "the disk holding the store '%s' failed a "
+		    "write (%.1f MB free)", path, mb(avail));
+	else
 		snprintf(buf, n, "the disk holding the store '%s' is full "
 		    "(%.1f MB free)", path, mb(avail));
-	else if (weft_space_is_disk_error(err) && known)
-		snprintf(buf, n, "the disk holding the store '%s' failed a "
-		    "write: %s (%.1f MB free)", path, weft_strerror(err),
-		    mb(avail));
-	else
-		snprintf(buf, n, "%s", weft_strerror(err));
+	return err;
 }

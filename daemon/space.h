@@ -74,11 +74,14 @@ void	weft_space_stats(struct weft_space *sp, uint64_t now_ms,
 	    struct weft_space_stats *st);
 
 /*
- * "the disk holding '/home/u/.local/share/weft/store' is full (3.1 MB
- * free)" and the like, for an error err of a store write: into buf (size
- * n). Looks at the free space now. For any error, also not a disk one.
+ * Says what a failed store write's err means for the user, into buf (size
+ * n), without the error's text: "the disk holding the store '/home/u/
+ * .local/share/weft/store' is full (3.1 MB free)". Returns the code to
+ * report with it: err, or -ENOSPC for an EIO on a disk that has no room
+ * left (LMDB 0.9.24 reports a short write as EIO). Looks at the free
+ * space now; for any err.
  */
-void	weft_space_describe(struct weft_space *sp, int err, char *buf,
+int	weft_space_describe(struct weft_space *sp, int err, char *buf,
 	    size_t n);
 
 #endif

@@ -185,6 +185,7 @@ weft__store_gen_last(uint64_t *before, uint64_t *after)
 {
 	*before = tl_gen_before;
 	*after = tl_gen_after;
+	tl_gen_before = tl_gen_after = UINT64_MAX;
 }
 
 /*

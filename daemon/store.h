@@ -79,6 +79,12 @@ int	weft_store_chunks_put_hashed(struct weft_store *s,
  * write since, which might have come to rely on them): else WEFT_EBUSY
  * and nothing is deleted. *dropped and *bytes count what went.
  */
+/*
+ * The write generations the calling thread's last store write moved the
+ * store from and to (as weft_store_chunks_put_new()'s gen), read once:
+ * a second call, or one after no write, gives UINT64_MAX twice.
+ */
+void	weft_store_write_gen(uint64_t gen[2]);
 int	weft_store_disk_free(struct weft_store *s, uint64_t *avail,
 	    uint64_t *total);
 int	weft_store_path(struct weft_store *s, const char **path);

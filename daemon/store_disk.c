@@ -203,3 +203,9 @@ weft_store_chunks_drop(struct weft_store *s, const uint8_t (*ids)[ID],
 	}
 	return err;
 }
+
+void
+weft_store_write_gen(uint64_t gen[2])
+{
+	weft__store_gen_last(&gen[0], &gen[1]);
+}

@@ -114,7 +114,8 @@ typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
 /*
  * The generations the calling thread's last weft__store_write() bumped
  * the store from and to; both UINT64_MAX when it bumped nothing (fn
- * failed before any commit was tried).
+ * failed before any commit was tried) or they were read already (each
+ * call reads and forgets them).
  */
 void	weft__store_gen_last(uint64_t *before, uint64_t *after);
 
