@@ -1259,8 +1259,8 @@ weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms)
 		due = now_ms + BLOCKED_MS;
 	job_start(f);
 	fill_all(f);
-	if (weft_space_due(f->space) < due)
-		due = weft_space_due(f->space);
+	if (weft_space_due(f->space, now_ms) < due)
+		due = weft_space_due(f->space, now_ms);
 	return due;
 }
 

@@ -139,9 +139,11 @@ pause_now(struct weft_space *sp, int err, bool by_space, uint64_t now_ms)
 	if (!sp->paused) {
 		sp->pauses++;
 		if (by_space)
-			log_warnx("store '%s': %.1f MB free, under the reserve "
-			    "of %.1f MB: fetching and ingest paused", path,
-			    mb(sp->avail), mb(sp->o.reserve));
+			log_warnx("store '%s': %.1f MB free, short of the "
+			    "reserve of %.1f MB and %.1f MB to write: fetching "
+			    "and ingest paused", path, mb(sp->avail),
+			    mb(sp->o.reserve), mb(sp->want_free -
+			    sp->o.reserve));
 		else
 			log_warnx("store '%s': %s (%.1f MB free): fetching "
 			    "and ingest paused", path, weft_strerror(err),
@@ -171,8 +173,8 @@ weft_space_room(struct weft_space *sp, uint64_t need, uint64_t now_ms)
 	if (!sp->paused) {
 		if (fits)
 			return true;
-		pause_now(sp, -ENOSPC, true, now_ms);
 		sp->want_free = sp->o.reserve + need;
+		pause_now(sp, -ENOSPC, true, now_ms);
 		return false;
 	}
 	if (sp->by_space) {
@@ -248,14 +250,13 @@ weft_space_stored(struct weft_space *sp, uint64_t now_ms)
 }
 
 uint64_t
-weft_space_due(const struct weft_space *sp)
+weft_space_due(struct weft_space *sp, uint64_t now_ms)
 {
-	uint64_t	due;
-
 	if (sp == NULL || !sp->paused)
 		return UINT64_MAX;
-	due = sp->next_poll;
-	return sp->next_probe < due ? sp->next_probe : due;
+	/* Never a time already past: callers re-arm their timers with it. */
+	poll_avail(sp, now_ms, false);
+	return sp->next_poll;
 }
 
 void

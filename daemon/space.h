@@ -57,8 +57,12 @@ void	weft_space_failed(struct weft_space *sp, int err, const char *what,
 	    uint64_t now_ms);
 /* A store write succeeded: resumes a paused gate. */
 void	weft_space_stored(struct weft_space *sp, uint64_t now_ms);
-/* The next time room() may answer differently (UINT64_MAX: not paused). */
-uint64_t weft_space_due(const struct weft_space *sp);
+/*
+ * While paused, the next time room() may answer differently, always
+ * after now_ms (the free space is looked at again when due); UINT64_MAX
+ * when not paused.
+ */
+uint64_t weft_space_due(struct weft_space *sp, uint64_t now_ms);
 
 struct weft_space_stats {
 	bool		paused;

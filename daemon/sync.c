@@ -1045,7 +1045,8 @@ job_done(void *arg, int status)
 	}
 	if (status == 0 && s->space != NULL) {
 		weft_space_stored(s->space, s->now_ms);
-		if (s->redo_rounds && weft_space_due(s->space) == UINT64_MAX) {
+		if (s->redo_rounds &&
+		    weft_space_due(s->space, s->now_ms) == UINT64_MAX) {
 			/* What was dropped while paused: look for it now. */
 			s->redo_rounds = false;
 			TAILQ_FOREACH(q, &s->peers, entry)
@@ -1110,9 +1111,9 @@ job_start(struct weft_sync *s)
 	int		 err;
 
 	while (s->jobs < s->o.jobs_max && !TAILQ_EMPTY(&s->queue)) {
-		/* Records and their indexes: a few times their bytes. */
-		if (!weft_space_room(s->space, 4 * (s->queue_bytes <
-		    16u * 1024 * 1024 ? s->queue_bytes : 16u * 1024 * 1024),
+		/* Records and their indexes: twice their bytes or so. */
+		if (!weft_space_room(s->space, 2 * (s->queue_bytes <
+		    4u * 1024 * 1024 ? s->queue_bytes : 4u * 1024 * 1024),
 		    s->now_ms))
 			return;		/* paused: the tick tries again */
 		j = calloc(1, sizeof(*j));
@@ -1203,7 +1204,7 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 	}
 	/* Pushes beyond twice the cap are dropped: reconciliation refetches. */
 	if (origin == OR_PUSH && s->queue_bytes > 2 * s->o.queue_bytes) {
-		if (weft_space_due(s->space) != UINT64_MAX)
+		if (weft_space_due(s->space, s->now_ms) != UINT64_MAX)
 			s->redo_rounds = true;
 		return 0;
 	}
@@ -1760,8 +1761,8 @@ weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
 			dl = p->next_recon_ms;
 	}
 	weft__sync_pump(s);
-	if (weft_space_due(s->space) < dl)
-		dl = weft_space_due(s->space);
+	if (weft_space_due(s->space, now_ms) < dl)
+		dl = weft_space_due(s->space, now_ms);
 	return dl;
 }
 
