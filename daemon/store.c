@@ -572,6 +572,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 {
 	struct weft_store	*s;
 	size_t			 map_size = STORE_MAP_DEFAULT;
+	bool			 retried = false;
 	int			 rc, err, dead;
 
 	*sp = NULL;
@@ -585,6 +586,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		free(s);
 		return -rc;
 	}
+again:
 	rc = mdb_env_create(&s->env);
 	if (rc) {
 		err = weft__store_xlat(rc);
@@ -599,6 +601,18 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	/* Default durability: a commit is on disk when it returns. */
 	if (rc == 0)
 		rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+	/*
+	 * A power cut while LMDB created the file (it writes the first
+	 * meta pages without a sync): nothing was ever committed, start
+	 * again. A failed env must be closed, not opened twice.
+	 */
+	if (rc == MDB_INVALID && !retried &&
+	    weft__store_unfinished(dir) == 1) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+		retried = true;
+		goto again;
+	}
 	if (rc) {
 		err = weft__store_xlat(rc);
 		goto fail_env;

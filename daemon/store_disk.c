@@ -12,9 +12,16 @@
  * then no other write (a record, a fetched index, another publish that
  * skipped a chunk as present) can have come to rely on them.
  */
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,4 +215,70 @@ void
 weft_store_write_gen(uint64_t gen[2])
 {
 	weft__store_gen_last(&gen[0], &gen[1]);
+}
+
+/*
+ * LMDB's meta page (lmdb 0.9 mdb.c): a 16-byte page header, then
+ * MDB_meta: mm_magic u32, mm_version u32, mm_address, mm_mapsize, two
+ * MDB_db of 48 bytes, mm_last_pg, mm_txnid (host order, 64-bit).
+ */
+#define META_MAGIC	0xBEEFC0DEu
+#define META_VERSION	1u
+#define META_TXNID_OFF	(16 + 4 + 4 + 8 + 8 + 2 * 48 + 8)
+
+/*
+ * Whether page i of the file (pg bytes each) is either absent, all zero,
+ * or a meta page of a transaction id 0: what LMDB's creation of a new
+ * environment (mdb_env_init_meta, written without a sync) leaves.
+ */
+static bool
+meta_unfinished(int fd, size_t pg, int i)
+{
+	uint8_t		 buf[65536];
+	uint32_t	 magic, version;
+	uint64_t	 txnid;
+	ssize_t		 n;
+	bool		 zero = true;
+
+	if (pg > sizeof(buf) || pg < META_TXNID_OFF + 8)
+		return false;
+	n = pread(fd, buf, pg, (off_t)(pg * (size_t)i));
+	if (n < 0)
+		return false;
+	for (ssize_t k = 0; k < n; k++)
+		zero = zero && buf[k] == 0;
+	if (zero)
+		return true;
+	if ((size_t)n != pg)
+		return false;
+	memcpy(&magic, buf + 16, 4);
+	memcpy(&version, buf + 20, 4);
+	memcpy(&txnid, buf + META_TXNID_OFF, 8);
+	return magic == META_MAGIC && version == META_VERSION && txnid == 0;
+}
+
+int
+weft__store_unfinished(const char *dir)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	long		 pg = sysconf(_SC_PAGESIZE);
+	bool		 yes;
+	int		 fd;
+
+	if (pg <= 0 || snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    (int)sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    meta_unfinished(fd, (size_t)pg, 0) &&
+	    meta_unfinished(fd, (size_t)pg, 1);
+	close(fd);
+	if (!yes)
+		return 0;
+	if (unlink(path) != 0)
+		return -errno;
+	return 1;
 }

@@ -119,6 +119,16 @@ typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
  */
 void	weft__store_gen_last(uint64_t *before, uint64_t *after);
 
+/*
+ * A data.mdb in dir that LMDB cannot open (MDB_INVALID) and whose two
+ * meta pages are each absent, zero or of transaction 0 was never
+ * committed to: a power cut hit LMDB's creation of the environment,
+ * which writes the meta pages without a sync. Then the file is deleted
+ * (nothing in it was ever acknowledged) and 1 returned; else 0, or
+ * -errno if it could not be deleted.
+ */
+int	weft__store_unfinished(const char *dir);
+
 /* LMDB's codes to weft's (the one place they are translated). */
 int	weft__store_xlat(int rc);
 

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,53 @@ test_disk_free(void **state)
 	assert_string_equal(path, f->dir);
 }
 
+/* Writes a data.mdb of page 0 (a meta of txnid txn, or junk) only. */
+static void
+write_page0(const char *dir, bool junk, uint64_t txn)
+{
+	uint8_t		 pg[4096];
+	uint32_t	 magic = 0xBEEFC0DEu, version = 1;
+	char		 path[128];
+	FILE		*fp;
+
+	memset(pg, junk ? 'j' : 0, sizeof(pg));
+	if (!junk) {
+		memcpy(pg + 16, &magic, 4);
+		memcpy(pg + 20, &version, 4);
+		memcpy(pg + 16 + 4 + 4 + 8 + 8 + 2 * 48 + 8, &txn, 8);
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(pg, 1, sizeof(pg), fp), sizeof(pg));
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * A power cut during LMDB's creation of the file leaves meta pages of
+ * transaction 0 only: the store starts again. Anything else that LMDB
+ * cannot open stays an error.
+ */
+static void
+test_unfinished_creation(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_store	*s2;
+
+	weft_store_close(f->s);
+	f->s = NULL;
+	write_page0(f->dir, false, 0);
+	assert_int_equal(weft_store_open(&f->s, f->dir, NULL), 0);
+	assert_int_equal(nchunks(f->s, NULL), 0);
+	weft_store_close(f->s);
+	f->s = NULL;
+	write_page0(f->dir, false, 7);
+	assert_int_not_equal(weft_store_open(&s2, f->dir, NULL), 0);
+	write_page0(f->dir, true, 0);
+	assert_int_not_equal(weft_store_open(&s2, f->dir, NULL), 0);
+	assert_null(s2);
+}
+
 int
 main(void)
 {
@@ -186,6 +234,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disk_free, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_creation,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
