@@ -38,9 +38,16 @@ paused() {
 wait_for 60 paused || fail "b did not pause: $(cat "$T/st.json")"
 got=$(bst 'j["records"]')
 [ "$got" -lt "$total" ] || fail "everything fitted ($got records)"
-# The queue fills once (it holds what was asked for); then nothing more.
-sleep 5
+# The queue fills once (it holds what was asked for; slowly under ASan),
+# then nothing more comes: wait for a second without bytes in.
 in0=$(bst 'j["sync"]["bytes_in"]')
+for i in $(seq 1 30); do
+	sleep 1
+	prev=$in0
+	in0=$(bst 'j["sync"]["bytes_in"]')
+	[ "$in0" -eq "$prev" ] && break
+done
+[ "$in0" -eq "$prev" ] || fail "b kept fetching while paused for 30 s"
 sleep 5
 in1=$(bst 'j["sync"]["bytes_in"]')
 echo "paused at $got of $total records; sync bytes in $in0 -> $in1"
