@@ -139,6 +139,72 @@ lan_human(const struct weft_obj *r)
 	putchar('\n');
 }
 
+/* The store's disk and file transfer: "disk" and "files" as they come. */
+static void
+disk_json(json_t *j, const struct weft_obj *r)
+{
+	const struct weft_obj	*m;
+	const char		*s;
+	size_t			 n;
+	uint64_t		 v;
+	bool			 b;
+	json_t			*o;
+
+	m = weft_obj_get(r, "disk");
+	if (weft_obj_len(m) > 0 && (o = json_object()) != NULL) {
+		if (weft_obj_bool(weft_obj_get(m, "paused"), &b) == 0)
+			json_object_set_new(o, "paused", json_boolean(b));
+		if (weft_obj_str(weft_obj_get(m, "error"), &s, &n) == 0)
+			json_object_set_new(o, "error", out_json_str(s, n));
+		else
+			json_object_set_new(o, "error", json_null());
+		if (weft_obj_uint(weft_obj_get(m, "free"), &v) == 0)
+			json_object_set_new(o, "free",
+			    json_integer((json_int_t)v));
+		if (weft_obj_uint(weft_obj_get(m, "reserve"), &v) == 0)
+			json_object_set_new(o, "reserve",
+			    json_integer((json_int_t)v));
+		if (weft_obj_uint(weft_obj_get(m, "failures"), &v) == 0)
+			json_object_set_new(o, "failures",
+			    json_integer((json_int_t)v));
+		json_object_set_new(j, "disk", o);
+	}
+	m = weft_obj_get(r, "files");
+	if (weft_obj_len(m) > 0 && (o = json_object()) != NULL) {
+		static const char *const keys[] = { "received", "stored",
+		    "served" };
+
+		for (size_t i = 0; i < 3; i++)
+			if (weft_obj_uint(weft_obj_get(m, keys[i]), &v) == 0)
+				json_object_set_new(o, keys[i],
+				    json_integer((json_int_t)v));
+		json_object_set_new(j, "files", o);
+	}
+}
+
+/* "store full: 3.1 MB free, fetching paused", only while paused. */
+static void
+disk_human(const struct weft_obj *r)
+{
+	const struct weft_obj	*m = weft_obj_get(r, "disk");
+	const char		*s;
+	size_t			 n;
+	uint64_t		 v = 0;
+	bool			 b = false;
+
+	if (weft_obj_bool(weft_obj_get(m, "paused"), &b) != 0 || !b)
+		return;
+	(void)weft_obj_uint(weft_obj_get(m, "free"), &v);
+	printf("disk         store full: %.1f MB free, fetching paused",
+	    (double)v / 1e6);
+	if (weft_obj_str(weft_obj_get(m, "error"), &s, &n) == 0) {
+		printf(" (");
+		out_text(stdout, s, n, true);
+		putchar(')');
+	}
+	putchar('\n');
+}
+
 static void
 net_human(const struct weft_obj *r)
 {
@@ -262,6 +328,7 @@ print_json(const struct weft_obj *r, const uint8_t author[32],
 	net_json(j, r);
 	sync_json(j, r);
 	lan_json(j, r);
+	disk_json(j, r);
 	m = json_object();
 	if (m != NULL) {
 		each_missing(r, missing_json_cb, m);
@@ -299,6 +366,7 @@ print_human(const struct weft_obj *r, const uint8_t author[32],
 	    (double)val[4] / 1e6);
 	printf("store        %.1f MB used of %.1f MB\n", (double)val[6] / 1e6,
 	    (double)val[5] / 1e6);
+	disk_human(r);
 	memset(&ml, 0, sizeof(ml));
 	each_missing(r, missing_human_cb, &ml);
 	if (ml.any)

@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "store.h"
 #include "fetch.h"
+#include "space.h"
 #include "sync.h"
 
 static int
@@ -222,6 +223,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	struct weft_sync_io	 sio;
 	struct weft_fetch_io	 fio;
 	struct weft_sync_opts	 syo;
+	struct weft_space_opts	 spo;
 	char			 dir[WEFT_DAEMON_PATH_MAX];
 	int			 err;
 
@@ -277,6 +279,19 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	if (err)
 		goto fail;
 
+	/*
+	 * The disk's gate for fetching and ingest (space.h); tests on small
+	 * disks lower the reserve with WEFT_STORE_RESERVE (bytes).
+	 */
+	weft_space_opts_default(&spo);
+	if (getenv("WEFT_STORE_RESERVE") != NULL)
+		spo.reserve = strtoull(getenv("WEFT_STORE_RESERVE"), NULL, 10);
+	err = weft_space_new(&d->space, d->store, &spo);
+	if (err) {
+		log_warnc(err, "cannot watch the store's disk");
+		goto fail;
+	}
+
 	/* Replication talks through the net, which finds it at d->sync. */
 	weft_net_sync_io(d, &sio);
 	err = weft_sync_new(&d->sync, d->store, &sio);
@@ -302,6 +317,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnc(err, "cannot set up file transfer");
 		goto fail;
 	}
+	weft_fetch_set_space(d->fetch, d->space);
+	weft_sync_set_space(d->sync, d->space);
 
 	err = start_net(d, opts);
 	if (err)
@@ -377,6 +394,8 @@ weft_daemon_close(struct weft_daemon *d)
 	d->sync = NULL;
 	weft_fetch_free(d->fetch);
 	d->fetch = NULL;
+	weft_space_free(d->space);
+	d->space = NULL;
 	weft_store_close(d->store);
 	d->store = NULL;
 	weft_key_release(&d->author);

@@ -26,6 +26,7 @@ struct weft_sync;
 struct weft_ctl_conn;
 struct weft_fetch;
 struct weft_lan;
+struct weft_space;
 
 struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
@@ -78,6 +79,7 @@ struct weft_daemon {
 	struct weft_sync	*sync;		/* replication, freed last */
 	struct weft_fetch	*fetch;		/* file transfer, or NULL */
 	struct weft_lan		*lan;		/* LAN discovery, or NULL */
+	struct weft_space	*space;		/* the store's disk (space.h) */
 };
 
 /*

@@ -26,10 +26,12 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "lan.h"
+#include "fetch.h"
 #include "log.h"
 #include "net.h"
 #include "ops.h"
 #include "peer.h"
+#include "space.h"
 #include "store.h"
 #include "sync.h"
 
@@ -346,6 +348,46 @@ pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
 	weft_pack_uint(pk, st.sent);
 }
 
+/*
+ * "disk": the store's disk and the gate on fetching and ingest (space.h);
+ * "files": file transfer's counters (docs/proto/control.md, status).
+ */
+static void
+pack_disk(struct weft_pack *pk, struct weft_daemon *d)
+{
+	struct weft_space_stats	 sp;
+	struct weft_fetch_stats	 fs;
+	uint64_t		 now = weft_daemon_now_ms(d);
+
+	weft_space_stats(d->space, now, &sp);
+	weft_pack_str(pk, "disk");
+	weft_pack_map(pk, 5);
+	weft_pack_str(pk, "paused");
+	weft_pack_bool(pk, sp.paused);
+	weft_pack_str(pk, "error");
+	if (sp.paused)
+		weft_pack_str(pk, weft_strerror(sp.err));
+	else
+		weft_pack_nil(pk);
+	weft_pack_str(pk, "free");
+	weft_pack_uint(pk, sp.avail);
+	weft_pack_str(pk, "reserve");
+	weft_pack_uint(pk, sp.reserve);
+	weft_pack_str(pk, "failures");
+	weft_pack_uint(pk, sp.failures);
+	memset(&fs, 0, sizeof(fs));
+	if (d->fetch != NULL)
+		weft_fetch_stats(d->fetch, now, &fs);
+	weft_pack_str(pk, "files");
+	weft_pack_map(pk, 3);
+	weft_pack_str(pk, "received");
+	weft_pack_uint(pk, fs.received);
+	weft_pack_str(pk, "stored");
+	weft_pack_uint(pk, fs.bytes);
+	weft_pack_str(pk, "served");
+	weft_pack_uint(pk, fs.served);
+}
+
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
@@ -376,7 +418,8 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 23);
+	weft__ctl_reply_begin(&pk, &b, 25);
+	pack_disk(&pk, d);
 	weft_pack_str(&pk, "missing");
 	weft_pack_map(&pk, 4);
 	weft_pack_str(&pk, "records");	/* heard of, not stored yet */

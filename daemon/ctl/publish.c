@@ -8,6 +8,15 @@
  * batches as they come (they are content-addressed, so a publish that
  * fails leaves only unreferenced chunks); the revision is signed and
  * committed last, and only that commit is acknowledged.
+ *
+ * A publish that fails (a full disk, a client gone mid-way) removes the
+ * chunks it added that nothing else refers to: each batch is stored with
+ * weft_store_chunks_put_new(), which names them, and when the publish
+ * ends without its revision weft__pub_free() deletes them in one write
+ * transaction, unless another write reached the store meanwhile (it
+ * might rely on them: store_disk.c). Failed writes are logged and pause
+ * fetching and ingest like theirs (space.h); a full disk's error names
+ * the disk and its free space.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +34,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "ops.h"
+#include "space.h"
 #include "store.h"
 
 /*
@@ -91,6 +101,18 @@ struct weft_pub {
 	unsigned			 nready;
 	struct pub_batch		*spare;
 
+	/*
+	 * Chunks this publish added that only it refers to (job W and
+	 * finish append, one at a time), and the store's write generation
+	 * after its last write; gen_dirty once another write came between.
+	 */
+	uint8_t				(*fresh)[32];
+	size_t				 nfresh;
+	size_t				 fresh_cap;
+	uint64_t			 gen_last;
+	bool				 gen_dirty;
+	bool				 published;
+
 	/* Result. */
 	struct weft_buf			 env;
 	uint8_t				 id[32];
@@ -98,6 +120,26 @@ struct weft_pub {
 };
 
 static void	pub_pump(struct weft_ctl_conn *, struct weft_pub *);
+
+/*
+ * The reply for a publish that failed with err: a store write that failed
+ * is logged and pauses fetching (space.h), and a full disk's error says
+ * which disk and how much is free.
+ */
+static void
+pub_send_err(struct weft_ctl_conn *c, int err)
+{
+	struct weft_daemon	*d = c->d;
+	char			 why[WEFT_DAEMON_PATH_MAX + 128];
+
+	if (!weft_space_is_disk_error(err)) {
+		weft__ctl_send_err(c, err, "cannot publish");
+		return;
+	}
+	weft_space_failed(d->space, err, "a publish", weft_daemon_now_ms(d));
+	err = weft_space_describe(d->space, err, why, sizeof(why));
+	weft__ctl_send_err(c, err, "%s", why);
+}
 
 static struct pub_batch *
 batch_new(void)
@@ -127,11 +169,92 @@ batch_free(struct pub_batch *b)
 	free(b);
 }
 
+/* Deleting a failed publish's chunks, on the pool. */
+struct pub_drop {
+	uv_work_t		 req;
+	struct weft_store	*s;
+	uint8_t			(*ids)[32];
+	size_t			 n;
+	uint64_t		 gen;
+	size_t			 dropped;
+	uint64_t		 bytes;
+	int			 err;
+};
+
+static void
+drop_work(uv_work_t *req)
+{
+	struct pub_drop	*j = req->data;
+
+	j->err = weft_store_chunks_drop(j->s, (const uint8_t (*)[32])j->ids,
+	    j->n, j->gen, &j->dropped, &j->bytes);
+}
+
+static void
+drop_after(uv_work_t *req, int status)
+{
+	struct pub_drop	*j = req->data;
+
+	if (status == 0 && j->err == 0)
+		log_info("a publish failed: removed the %zu chunks (%.1f MB) "
+		    "it had stored", j->dropped, (double)j->bytes / 1e6);
+	else
+		log_warnc(status ? status : j->err, "a publish failed: its "
+		    "%zu chunks stay in the store", j->n);
+	free(j->ids);
+	free(j);
+}
+
+/* Notes the write generations of one of the publish's store writes. */
+static void
+gen_note(struct weft_pub *p, const uint64_t gen[2])
+{
+	if (gen[0] == UINT64_MAX)
+		return;		/* nothing written */
+	if (p->gen_last != 0 && gen[0] != p->gen_last)
+		p->gen_dirty = true;
+	p->gen_last = gen[1];
+}
+
+/*
+ * A publish that ends without its revision: delete the chunks only it
+ * added (p->fresh goes to the job), if no other write came between.
+ */
+static void
+pub_undo(struct weft_pub *p)
+{
+	struct pub_drop	*j;
+
+	if (p->published || p->nfresh == 0)
+		return;
+	if (p->gen_dirty) {
+		log_info("a publish failed: its %zu chunks stay in the store "
+		    "(other writes came meanwhile)", p->nfresh);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;
+	j->req.data = j;
+	j->s = p->d->store;
+	j->ids = p->fresh;
+	j->n = p->nfresh;
+	j->gen = p->gen_last;
+	if (uv_queue_work(p->d->loop, &j->req, drop_work, drop_after) != 0) {
+		free(j);
+		return;
+	}
+	p->fresh = NULL;
+	p->nfresh = 0;
+}
+
 void
 weft__pub_free(struct weft_pub *p)
 {
 	if (p == NULL)
 		return;
+	pub_undo(p);
+	free(p->fresh);
 	weft_record_release(&p->rec);
 	for (uint64_t k = p->frames_freed; k < p->frames_in; k++)
 		free(p->frames[k % PUB_FRAMES].body);
@@ -357,10 +480,41 @@ work_w(void *arg)
 {
 	struct weft_pub		*p = arg;
 	struct pub_batch	*b = p->ready[0];
+	uint8_t			*fresh;
+	uint64_t		 gen[2];
+	size_t			 k = 0, ncap;
+	void			*np;
+	int			 err;
 
+	fresh = malloc(b->n ? b->n : 1);
+	if (fresh == NULL)
+		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		b->puts[i].data = b->data.data + b->off[i];
-	return weft_store_chunks_put_hashed(p->d->store, b->puts, b->n);
+	err = weft_store_chunks_put_new(p->d->store, b->puts, b->n, fresh,
+	    gen);
+	gen_note(p, gen);
+	for (size_t i = 0; i < b->n; i++)
+		k += fresh[i];
+	if (p->nfresh + k > p->fresh_cap) {
+		ncap = p->fresh_cap ? p->fresh_cap : 256;
+		while (ncap < p->nfresh + k)
+			ncap *= 2;
+		np = realloc(p->fresh, ncap * sizeof(*p->fresh));
+		if (np == NULL) {
+			/* Cannot undo them: never delete what is untracked. */
+			p->gen_dirty = true;
+			free(fresh);
+			return err ? err : -ENOMEM;
+		}
+		p->fresh = np;
+		p->fresh_cap = ncap;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (fresh[i])
+			memcpy(p->fresh[p->nfresh++], b->puts[i].id, 32);
+	free(fresh);
+	return err;
 }
 
 /* The end: sign and store the revision. */
@@ -369,6 +523,7 @@ work_finish(void *arg)
 {
 	struct weft_pub	*p = arg;
 	struct weft_buf	 body;
+	uint64_t	 gen[2];
 	int		 err;
 
 	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
@@ -384,8 +539,15 @@ work_finish(void *arg)
 	weft_buf_release(&body);
 	if (err)
 		return err;
+	weft_store_write_gen(gen);	/* forget another job's */
 	err = weft_store_record_put(p->d->store, p->env.data, p->env.len,
 	    p->id);
+	if (err == 0) {
+		p->published = true;
+	} else {
+		weft_store_write_gen(gen);
+		gen_note(p, gen);
+	}
 	if (err == 0 && !p->rec.has_design)
 		memcpy(p->design, p->id, 32);
 	return err;
@@ -400,7 +562,7 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 
 	c->pub = NULL;
 	if (status) {
-		weft__ctl_send_err(c, status, "cannot publish");
+		pub_send_err(c, status);
 	} else {
 		log_info("published revision %02x%02x%02x%02x of design "
 		    "%02x%02x%02x%02x (%llu bytes in %u files)", p->id[0],
@@ -486,7 +648,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		return;
 	if (p->err) {
 		if (pub_idle(p)) {
-			weft__ctl_send_err(c, p->err, "cannot publish");
+			pub_send_err(c, p->err);
 			weft__ctl_close(c);
 		}
 		return;

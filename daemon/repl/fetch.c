@@ -27,6 +27,7 @@
 #include "weft/pack.h"
 
 #include "fetch.h"
+#include "space.h"
 #include "store.h"
 
 #define NIL		UINT32_MAX
@@ -120,6 +121,7 @@ struct job {
 
 struct weft_fetch {
 	struct weft_store	*s;
+	struct weft_space	*space;		/* the disk's gate, or NULL */
 	struct weft_fetch_io	 io;
 	struct weft_fetch_opts	 o;
 	uint64_t		 now;
@@ -492,6 +494,32 @@ penalise(struct weft_fetch *f, struct fpeer *p, struct want *w)
 	return p->nbad >= WEFT_FETCH_BAD_MAX ? WEFT_EBADHASH : 0;
 }
 
+/*
+ * Puts the items of a job that could not be stored back at the front of
+ * the batch, to be written when the disk has room. 0, or -ENOMEM (then
+ * the job is left as it was).
+ */
+static int
+batch_return(struct weft_fetch *f, struct job *j)
+{
+	struct item	*v;
+	size_t		 cap = f->nbatch + j->n;
+
+	v = malloc((cap ? cap : 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(v, j->items, j->n * sizeof(*v));
+	if (f->nbatch > 0)
+		memcpy(v + j->n, f->batch, f->nbatch * sizeof(*v));
+	free(f->batch);
+	free(j->items);
+	j->items = NULL;
+	f->batch = v;
+	f->nbatch = f->batch_cap = cap;
+	f->batch_bytes += j->bytes;
+	return 0;
+}
+
 static void
 job_done(void *arg, int status)
 {
@@ -513,6 +541,20 @@ job_done(void *arg, int status)
 		}
 	}
 	f->job_bytes -= j->bytes;
+	if (weft_space_is_disk_error(status)) {
+		/*
+		 * The disk is full or failing: keep the bytes (asking a peer
+		 * for them again would cost it and us the same again) and
+		 * pause until the gate lets a write through.
+		 */
+		weft_space_failed(f->space, status, "fetched chunks", f->now);
+		if (batch_return(f, j) == 0) {
+			free(j);
+			return;
+		}
+	} else if (status == 0) {
+		weft_space_stored(f->space, f->now);
+	}
 	for (size_t i = 0; i < j->n; i++) {
 		w = want_find(f, j->items[i].id);
 		if (status == 0 && j->items[i].result == 0) {
@@ -563,6 +605,8 @@ job_start(struct weft_fetch *f)
 
 	if (f->njobs == JOBS_MAX || f->nbatch == 0)
 		return;
+	if (!weft_space_room(f->space, f->batch_bytes, f->now))
+		return;		/* paused: the tick tries again */
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return;
@@ -669,6 +713,9 @@ fill_peer(struct weft_fetch *f, struct fpeer *p)
 	for (;;) {
 		if (f->batch_bytes + f->job_bytes >= 2 * f->o.batch_bytes)
 			return;
+		/* Ask only for what the disk can take, keeping its reserve. */
+		if (!weft_space_room(f->space, 2 * f->o.batch_bytes, f->now))
+			return;
 		n = 0;
 		walked = 0;
 		for (i = f->idle_head; i != NIL && walked < WALK_MAX &&
@@ -771,6 +818,7 @@ on_chunk(struct weft_fetch *f, struct fpeer *p, const struct weft_obj *m)
 	if (size == 0 || size > WEFT_INDEX_MAX || len == 0 ||
 	    len > WEFT_FETCH_PART_MAX || off > size || len > size - off)
 		return WEFT_EPROTO;
+	f->st.received += len;
 	if (p->fn == 0 || memcmp(p->fifo[p->fhead].id, id, 32) != 0)
 		return WEFT_EPROTO;	/* nobody asked for it (now) */
 	if (p->has_part) {
@@ -1211,7 +1259,15 @@ weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms)
 		due = now_ms + BLOCKED_MS;
 	job_start(f);
 	fill_all(f);
+	if (weft_space_due(f->space, now_ms) < due)
+		due = weft_space_due(f->space, now_ms);
 	return due;
+}
+
+void
+weft_fetch_set_space(struct weft_fetch *f, struct weft_space *space)
+{
+	f->space = space;
 }
 
 void

@@ -145,7 +145,16 @@ struct weft_fetch_stats {
 	uint64_t	bytes;		/* their bytes */
 	uint64_t	bad;		/* wrong chunks received */
 	uint64_t	served;		/* chunk bytes sent to peers */
+	uint64_t	received;	/* chunk bytes received, kept or not */
 };
+
+/*
+ * The disk's gate (space.h, borrowed; NULL: none): fetch asks peers for
+ * chunks and stores them only while it has room, keeps the bytes of a
+ * batch the store could not take, and reports every write's outcome.
+ */
+struct weft_space;
+void	weft_fetch_set_space(struct weft_fetch *f, struct weft_space *space);
 
 /* Counters for progress and status. */
 void	weft_fetch_stats(const struct weft_fetch *f, uint64_t now_ms,

@@ -30,6 +30,7 @@
 #include "weft/record.h"
 #include "weft/wire.h"
 
+#include "space.h"
 #include "store.h"
 #include "sync.h"
 #include "sync_impl.h"
@@ -1004,6 +1005,22 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 
 static void job_start(struct weft_sync *);
 
+/*
+ * The store could not take a job's records (a full or failing disk):
+ * they go back to the front of the queue in their order, still in
+ * flight, to be written when the disk's gate lets a write through.
+ */
+static void
+job_return(struct weft_sync *s, struct job *j)
+{
+	for (size_t i = j->n; i-- > 0;) {
+		TAILQ_INSERT_HEAD(&s->queue, j->p[i], entry);
+		s->queue_n++;
+		s->queue_bytes += j->p[i]->len;
+		j->p[i] = NULL;
+	}
+}
+
 static void
 job_done(void *arg, int status)
 {
@@ -1018,6 +1035,24 @@ job_done(void *arg, int status)
 	int		 res;
 
 	s->jobs--;
+	if (weft_space_is_disk_error(status)) {
+		weft_space_failed(s->space, status, "received records",
+		    s->now_ms);
+		job_return(s, j);
+		job_free(j);
+		weft__sync_pump(s);
+		return;
+	}
+	if (status == 0 && s->space != NULL) {
+		weft_space_stored(s->space, s->now_ms);
+		if (s->redo_rounds &&
+		    weft_space_due(s->space, s->now_ms) == UINT64_MAX) {
+			/* What was dropped while paused: look for it now. */
+			s->redo_rounds = false;
+			TAILQ_FOREACH(q, &s->peers, entry)
+				weft__sync_recon_start(s, q);
+		}
+	}
 	fwd = calloc(j->n ? j->n : 1, sizeof(*fwd));
 	for (i = 0; i < j->n; i++) {
 		struct pend *p = j->p[i];
@@ -1076,6 +1111,11 @@ job_start(struct weft_sync *s)
 	int		 err;
 
 	while (s->jobs < s->o.jobs_max && !TAILQ_EMPTY(&s->queue)) {
+		/* Records and their indexes: twice their bytes or so. */
+		if (!weft_space_room(s->space, 2 * (s->queue_bytes <
+		    4u * 1024 * 1024 ? s->queue_bytes : 4u * 1024 * 1024),
+		    s->now_ms))
+			return;		/* paused: the tick tries again */
 		j = calloc(1, sizeof(*j));
 		if (j == NULL)
 			return;
@@ -1163,8 +1203,11 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 		return 0;
 	}
 	/* Pushes beyond twice the cap are dropped: reconciliation refetches. */
-	if (origin == OR_PUSH && s->queue_bytes > 2 * s->o.queue_bytes)
+	if (origin == OR_PUSH && s->queue_bytes > 2 * s->o.queue_bytes) {
+		if (weft_space_due(s->space, s->now_ms) != UINT64_MAX)
+			s->redo_rounds = true;
 		return 0;
+	}
 	pe = malloc(sizeof(*pe) + len);
 	if (pe == NULL)
 		return -ENOMEM;
@@ -1718,7 +1761,15 @@ weft_sync_tick(struct weft_sync *s, uint64_t now_ms)
 			dl = p->next_recon_ms;
 	}
 	weft__sync_pump(s);
+	if (weft_space_due(s->space, now_ms) < dl)
+		dl = weft_space_due(s->space, now_ms);
 	return dl;
+}
+
+void
+weft_sync_set_space(struct weft_sync *s, struct weft_space *space)
+{
+	s->space = space;
 }
 
 void

@@ -203,6 +203,13 @@ void	weft_sync_opts_default(struct weft_sync_opts *o);
 int	weft_sync_configure(struct weft_sync *s,
 	    const struct weft_sync_opts *o);
 void	weft_sync_stats(const struct weft_sync *s, struct weft_sync_stats *st);
+/*
+ * The disk's gate (space.h, borrowed; NULL: none): ingest runs only while
+ * it has room, records the store could not take are kept and written
+ * later, and rounds start again for what was dropped meanwhile.
+ */
+struct weft_space;
+void	weft_sync_set_space(struct weft_sync *s, struct weft_space *space);
 /* Returns 0, or WEFT_ENOTFOUND for a peer sync does not know. */
 int	weft_sync_peer_stats(const struct weft_sync *s, uint64_t peer,
 	    struct weft_sync_peer_stats *st);

@@ -175,6 +175,13 @@ struct weft_sync {
 	struct weft_sync_stats	 st;
 	struct bucket		 rlog;	/* rejection log lines, all peers */
 	uint64_t		 rlog_skipped;	/* since the last line */
+	/*
+	 * The disk's gate (space.h; NULL: none). Records a full disk kept
+	 * out go back to the queue; pushes dropped while it is paused make
+	 * rounds with every peer start once a write succeeds again.
+	 */
+	struct weft_space	*space;
+	bool			 redo_rounds;
 };
 
 struct job {

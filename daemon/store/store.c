@@ -177,6 +177,17 @@ weft__store_read_end(struct weft_store *s, MDB_txn *txn)
 	lock_release(s);
 }
 
+/* What the calling thread's last write bumped s->gen from and to. */
+static _Thread_local uint64_t	tl_gen_before, tl_gen_after;
+
+void
+weft__store_gen_last(uint64_t *before, uint64_t *after)
+{
+	*before = tl_gen_before;
+	*after = tl_gen_after;
+	tl_gen_before = tl_gen_after = UINT64_MAX;
+}
+
 /*
  * Runs fn in a write transaction and commits it. fn returns 0 or a weft
  * code; on any error the transaction is aborted, and on WEFT_ESTOREFULL
@@ -188,8 +199,10 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 {
 	MDB_txn		*txn;
 	uint64_t	 seen;
+	bool		 bumped = false;
 	int		 rc, err;
 
+	tl_gen_before = tl_gen_after = UINT64_MAX;	/* no bump (yet) */
 	for (;;) {
 		lock_shared(s);
 		seen = s->map_size;
@@ -205,10 +218,17 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		err = fn(s, txn, arg);
-		if (err)
+		if (err) {
 			mdb_txn_abort(txn);
-		else	/* the commit frees txn (and its cursors) */
+		} else {
+			/* Before the commit, while we hold the writer lock. */
+			if (!bumped)
+				tl_gen_before = s->gen;
+			bumped = true;
+			tl_gen_after = ++s->gen;
+			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
+		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		lock_release(s);
 		if (err != WEFT_ESTOREFULL)
@@ -552,6 +572,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 {
 	struct weft_store	*s;
 	size_t			 map_size = STORE_MAP_DEFAULT;
+	bool			 retried = false;
 	int			 rc, err, dead;
 
 	*sp = NULL;
@@ -565,6 +586,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		free(s);
 		return -rc;
 	}
+again:
 	rc = mdb_env_create(&s->env);
 	if (rc) {
 		err = weft__store_xlat(rc);
@@ -579,6 +601,18 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	/* Default durability: a commit is on disk when it returns. */
 	if (rc == 0)
 		rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+	/*
+	 * A power cut while LMDB created the file (it writes the first
+	 * meta pages without a sync): nothing was ever committed, start
+	 * again. A failed env must be closed, not opened twice.
+	 */
+	if (rc == MDB_INVALID && !retried &&
+	    weft__store_unfinished(dir) == 1) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+		retried = true;
+		goto again;
+	}
 	if (rc) {
 		err = weft__store_xlat(rc);
 		goto fail_env;

@@ -63,6 +63,37 @@ int	weft_store_chunks_put(struct weft_store *s,
  */
 int	weft_store_chunks_put_hashed(struct weft_store *s,
 	    const struct weft_chunk_put *c, size_t n);
+/*
+ * Disk (store_disk.c). weft_store_disk_free() gives the bytes free for
+ * us (f_bavail) and in all on the filesystem holding the store (total may
+ * be NULL); 0 or -errno. weft_store_path() gives the store's directory.
+ *
+ * weft_store_chunks_put_new() is weft_store_chunks_put_hashed() for a
+ * publish that may have to undo its chunks: fresh[i] is set to 1 when
+ * chunk i was added by this call and no wanted file lacked it (so only
+ * the publish refers to it), 0 otherwise; gen[0] and gen[1] get the write
+ * generations the call moved the store from and to (both UINT64_MAX when
+ * it wrote nothing, e.g. n == 0 or a failure before the commit).
+ * weft_store_chunks_drop() deletes the chunks ids[0..n) in one
+ * transaction, but only while the store's generation is still gen (no
+ * write since, which might have come to rely on them): else WEFT_EBUSY
+ * and nothing is deleted. *dropped and *bytes count what went.
+ */
+/*
+ * The write generations the calling thread's last store write moved the
+ * store from and to (as weft_store_chunks_put_new()'s gen), read once:
+ * a second call, or one after no write, gives UINT64_MAX twice.
+ */
+void	weft_store_write_gen(uint64_t gen[2]);
+int	weft_store_disk_free(struct weft_store *s, uint64_t *avail,
+	    uint64_t *total);
+int	weft_store_path(struct weft_store *s, const char **path);
+int	weft_store_chunks_put_new(struct weft_store *s,
+	    const struct weft_chunk_put *c, size_t n, uint8_t *fresh,
+	    uint64_t gen[2]);
+int	weft_store_chunks_drop(struct weft_store *s,
+	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t gen,
+	    size_t *dropped, uint64_t *bytes);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES]);

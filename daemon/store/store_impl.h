@@ -92,6 +92,13 @@ struct weft_store {
 	MDB_cursor		*wcur[DB_COUNT];
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
+	/*
+	 * Write generation: bumped by every write transaction just before
+	 * its commit (under LMDB's writer lock, so a write transaction reads
+	 * it consistently). store_disk.c uses it to learn whether anything
+	 * but one publish wrote since it began.
+	 */
+	uint64_t		 gen;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -104,6 +111,24 @@ struct recinfo {
 
 typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
 
+
+/*
+ * The generations the calling thread's last weft__store_write() bumped
+ * the store from and to; both UINT64_MAX when it bumped nothing (fn
+ * failed before any commit was tried) or they were read already (each
+ * call reads and forgets them).
+ */
+void	weft__store_gen_last(uint64_t *before, uint64_t *after);
+
+/*
+ * A data.mdb in dir that LMDB cannot open (MDB_INVALID) and whose two
+ * meta pages are each absent, zero or of transaction 0 was never
+ * committed to: a power cut hit LMDB's creation of the environment,
+ * which writes the meta pages without a sync. Then the file is deleted
+ * (nothing in it was ever acknowledged) and 1 returned; else 0, or
+ * -errno if it could not be deleted.
+ */
+int	weft__store_unfinished(const char *dir);
 
 /* LMDB's codes to weft's (the one place they are translated). */
 int	weft__store_xlat(int rc);

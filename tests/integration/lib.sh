@@ -94,6 +94,41 @@ json() {
 	/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
 }
 
+# disk_mount SIZE: mounts a tmpfs of SIZE on $T/fs (a disk that fills up),
+# unmounted again on exit; without the right to mount, skips the test
+# (exit 77, which ctest reports as skipped).
+disk_mount() {
+	mkdir -p "$T/fs"
+	if ! mount -t tmpfs -o "size=$1,mode=0700" tmpfs "$T/fs" 2>/dev/null; then
+		echo "SKIP: cannot mount a tmpfs (needs root)"
+		exit 77
+	fi
+	trap 'cleanup_disk' EXIT
+}
+
+cleanup_disk() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null || true
+	done
+	umount "$T/fs" 2>/dev/null || umount -l "$T/fs" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# start_home HOME NAME [weftd args...]: start_node for a home outside $T
+# (its log stays in $T/NAME.log); sets NODE_PID.
+start_home() {
+	local home=$1 name=$2
+	shift 2
+	"$WEFTD_BIN" --home "$home" "$@" >>"$T/$name.log" 2>&1 &
+	NODE_PID=$!
+	PIDS="$PIDS $NODE_PID"
+	wait_for 20 "$WEFT_BIN" --home "$home" status ||
+	    fail "weftd '$name' did not come up"
+}
+
 b2() {
 	b2sum -l 256 "$1" | cut -d' ' -f1
 }

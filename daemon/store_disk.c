@@ -1,0 +1,284 @@
+/*
+ * The store and its disk: free space on the filesystem that holds it,
+ * and undoing the chunks of a publish that failed (store.h, "Disk").
+ *
+ * A publish commits its chunks in batches before its revision, so one
+ * that fails (disk full, client gone) would leave chunks no record
+ * references. weft_store_chunks_put_new() tells the publish which chunks
+ * it added that nothing else wanted, and the write generation (s->gen,
+ * bumped by every write transaction before its commit) which writes were
+ * its own. weft_store_chunks_drop() deletes them in one transaction only
+ * if the generation is still the one after the publish's last write:
+ * then no other write (a record, a fetched index, another publish that
+ * skipped a chunk as present) can have come to rely on them.
+ */
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/chunk.h"
+#include "weft/err.h"
+
+#include "store_impl.h"
+
+int
+weft_store_disk_free(struct weft_store *s, uint64_t *avail, uint64_t *total)
+{
+	struct statvfs	 vfs;
+	const char	*path;
+	int		 rc;
+
+	rc = mdb_env_get_path(s->env, &path);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (statvfs(path, &vfs) != 0)
+		return -errno;
+	*avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (total != NULL)
+		*total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	return 0;
+}
+
+int
+weft_store_path(struct weft_store *s, const char **path)
+{
+	return weft__store_xlat(mdb_env_get_path(s->env, path));
+}
+
+struct put_new_ctx {
+	const struct weft_chunk_put	*c;
+	size_t				 n;
+	uint8_t				*fresh;
+};
+
+/* Whether a wanted file lacks id (as an index or as a chunk). */
+static int
+is_absent(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
+{
+	uint8_t	k[1 + ID];
+	int	err;
+
+	for (uint8_t kind = 0; kind < 2; kind++) {
+		k[0] = kind;
+		memcpy(k + 1, id, ID);
+		err = db_has(txn, s->dbi[DB_ABSENT], k, sizeof(k));
+		if (err != WEFT_ENOTFOUND)
+			return err;	/* 0: absent (wanted); or an error */
+	}
+	return WEFT_ENOTFOUND;
+}
+
+static int
+meta_chunk_bytes(struct weft_store *s, MDB_txn *txn, uint64_t add,
+    uint64_t sub)
+{
+	uint64_t	total = 0;
+	uint8_t		be[8];
+	MDB_val		v;
+	int		err;
+
+	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
+	if (err == 0 && v.mv_size == 8)
+		total = be64dec(v.mv_data);
+	else if (err == 0)
+		return WEFT_ECORRUPT;
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	total += add;
+	total = total > sub ? total - sub : 0;
+	be64enc(be, total);
+	return db_put(txn, s->dbi[DB_META], "chunk_bytes", 11, be, 8);
+}
+
+static int
+put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct put_new_ctx	*pc = arg;
+	uint64_t		 added = 0;
+	int			 err;
+
+	for (size_t i = 0; i < pc->n; i++) {
+		pc->fresh[i] = 0;
+		err = db_has(txn, s->dbi[DB_CHUNKS], pc->c[i].id, ID);
+		if (err == 0)
+			continue;
+		if (err != WEFT_ENOTFOUND)
+			return err;
+		err = is_absent(s, txn, pc->c[i].id);
+		if (err == WEFT_ENOTFOUND)
+			pc->fresh[i] = 1;
+		else if (err)
+			return err;
+		err = db_put(txn, s->dbi[DB_CHUNKS], pc->c[i].id, ID,
+		    pc->c[i].data, pc->c[i].len);
+		if (err)
+			return err;
+		if (!pc->fresh[i]) {
+			err = weft__store_chunk_arrived(s, txn, pc->c[i].id,
+			    pc->c[i].data, pc->c[i].len);
+			if (err)
+				return err;
+		}
+		added += pc->c[i].len;
+	}
+	return added ? meta_chunk_bytes(s, txn, added, 0) : 0;
+}
+
+int
+weft_store_chunks_put_new(struct weft_store *s,
+    const struct weft_chunk_put *c, size_t n, uint8_t *fresh,
+    uint64_t gen[2])
+{
+	struct put_new_ctx	pc = { c, n, fresh };
+	int			err;
+
+	gen[0] = gen[1] = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		fresh[i] = 0;
+		if (c[i].len > WEFT_INDEX_MAX)
+			return WEFT_ETOOBIG;
+	}
+	if (n == 0)
+		return 0;
+	err = weft__store_write(s, put_new_txn, &pc);
+	weft__store_gen_last(&gen[0], &gen[1]);
+	if (err)
+		memset(fresh, 0, n);
+	return err;
+}
+
+struct drop_ctx {
+	const uint8_t	(*ids)[ID];
+	size_t		  n;
+	uint64_t	  gen;
+	size_t		  dropped;
+	uint64_t	  bytes;
+};
+
+static int
+drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct drop_ctx	*dc = arg;
+	MDB_val		 v;
+	int		 err;
+
+	dc->dropped = 0;
+	dc->bytes = 0;
+	if (s->gen != dc->gen)
+		return WEFT_EBUSY;
+	for (size_t i = 0; i < dc->n; i++) {
+		err = db_get(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID, &v);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		dc->bytes += v.mv_size;
+		err = db_del(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID);
+		if (err)
+			return err;
+		dc->dropped++;
+	}
+	return dc->dropped ? meta_chunk_bytes(s, txn, 0, dc->bytes) : 0;
+}
+
+int
+weft_store_chunks_drop(struct weft_store *s, const uint8_t (*ids)[ID],
+    size_t n, uint64_t gen, size_t *dropped, uint64_t *bytes)
+{
+	struct drop_ctx	dc = { ids, n, gen, 0, 0 };
+	int		err;
+
+	*dropped = 0;
+	*bytes = 0;
+	if (n == 0)
+		return 0;
+	err = weft__store_write(s, drop_txn, &dc);
+	if (err == 0) {
+		*dropped = dc.dropped;
+		*bytes = dc.bytes;
+	}
+	return err;
+}
+
+void
+weft_store_write_gen(uint64_t gen[2])
+{
+	weft__store_gen_last(&gen[0], &gen[1]);
+}
+
+/*
+ * LMDB's meta page (lmdb 0.9 mdb.c): a 16-byte page header, then
+ * MDB_meta: mm_magic u32, mm_version u32, mm_address, mm_mapsize, two
+ * MDB_db of 48 bytes, mm_last_pg, mm_txnid (host order, 64-bit).
+ */
+#define META_MAGIC	0xBEEFC0DEu
+#define META_VERSION	1u
+#define META_TXNID_OFF	(16 + 4 + 4 + 8 + 8 + 2 * 48 + 8)
+
+/*
+ * Whether page i of the file (pg bytes each) is either absent, all zero,
+ * or a meta page of a transaction id 0: what LMDB's creation of a new
+ * environment (mdb_env_init_meta, written without a sync) leaves.
+ */
+static bool
+meta_unfinished(int fd, size_t pg, int i)
+{
+	uint8_t		 buf[65536];
+	uint32_t	 magic, version;
+	uint64_t	 txnid;
+	ssize_t		 n;
+	bool		 zero = true;
+
+	if (pg > sizeof(buf) || pg < META_TXNID_OFF + 8)
+		return false;
+	n = pread(fd, buf, pg, (off_t)(pg * (size_t)i));
+	if (n < 0)
+		return false;
+	for (ssize_t k = 0; k < n; k++)
+		zero = zero && buf[k] == 0;
+	if (zero)
+		return true;
+	if ((size_t)n != pg)
+		return false;
+	memcpy(&magic, buf + 16, 4);
+	memcpy(&version, buf + 20, 4);
+	memcpy(&txnid, buf + META_TXNID_OFF, 8);
+	return magic == META_MAGIC && version == META_VERSION && txnid == 0;
+}
+
+int
+weft__store_unfinished(const char *dir)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	long		 pg = sysconf(_SC_PAGESIZE);
+	bool		 yes;
+	int		 fd;
+
+	if (pg <= 0 || snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    (int)sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    meta_unfinished(fd, (size_t)pg, 0) &&
+	    meta_unfinished(fd, (size_t)pg, 1);
+	close(fd);
+	if (!yes)
+		return 0;
+	if (unlink(path) != 0)
+		return -errno;
+	return 1;
+}
