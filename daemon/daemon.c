@@ -281,11 +281,11 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 
 	/*
 	 * The disk's gate for fetching and ingest (space.h); tests on small
-	 * disks lower the reserve with WEFT_STORE_RESERVE (bytes).
+	 * disks lower the reserve (WEFT_STORE_RESERVE, read by main.c).
 	 */
 	weft_space_opts_default(&spo);
-	if (getenv("WEFT_STORE_RESERVE") != NULL)
-		spo.reserve = strtoull(getenv("WEFT_STORE_RESERVE"), NULL, 10);
+	if (opts->store_reserve_set)
+		spo.reserve = opts->store_reserve;
 	err = weft_space_new(&d->space, d->store, &spo);
 	if (err) {
 		log_warnc(err, "cannot watch the store's disk");

@@ -46,6 +46,8 @@ struct weft_daemon_opts {
 	uint64_t	 lan_interval_ms;	/* between announcements */
 	uint64_t	 sync_reconcile_ms;	/* between reconciliations */
 	const char	*sync_interests;	/* weft_sync_opts_interests() */
+	uint64_t	 store_reserve;	/* bytes kept free on the disk */
+	bool		 store_reserve_set;
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */
 	const uint8_t	(*follow)[32];	/* authors */

@@ -86,6 +86,8 @@ usage(FILE *f)
 	    "UDP port of LAN discovery", "7420");
 	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_INTERVAL_MS",
 	    "announce every this plus up to as much", "30000");
+	fprintf(f, "  %-26s %s\n", "WEFT_STORE_RESERVE",
+	    "bytes kept free on the store's disk (67108864)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
 	    "reconcile with each peer this often (tests)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_INTERESTS",
@@ -171,6 +173,11 @@ tuning_env(struct weft_daemon_opts *o)
 	    env_num("WEFT_SYNC_RECONCILE_MS", 1, 24ull * 3600 * 1000,
 	    &o->sync_reconcile_ms) != 0)
 		return 2;
+	o->store_reserve = UINT64_MAX;
+	if (env_num("WEFT_STORE_RESERVE", 0, UINT64_MAX - 1,
+	    &o->store_reserve) != 0)
+		return 2;
+	o->store_reserve_set = o->store_reserve != UINT64_MAX;
 	o->lan_port = (uint16_t)port;
 	o->sync_interests = getenv("WEFT_SYNC_INTERESTS");
 	return 0;
