@@ -1,5 +1,5 @@
 /*
- * The daemon's wall clock (daemon/clock.c): the system's by default, a
+ * The daemon's wall clock (daemon/base/clock.c): the system's by default, a
  * fixed time or a callback when a test sets one, and the system's for a
  * NULL clock.
  */
