@@ -24,6 +24,7 @@
 #include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
+#include "weft/text.h"
 
 #include "ctl.h"
 #include "daemon.h"
@@ -164,16 +165,21 @@ weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
 {
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char			 msg[512];
+	char			 raw[512], msg[4 * sizeof(raw)];
 	int			 n;
 	va_list			 ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+	if (n >= 0 && (size_t)n < sizeof(raw))
+		snprintf(raw + n, sizeof(raw) - (size_t)n, ": %s",
 		    weft_strerror(err));
+	/*
+	 * Error lines quote what the client sent (a license, an id, a
+	 * path): escaped here, once, so no client prints raw control bytes.
+	 */
+	weft_text_escape(msg, sizeof(msg), raw, strnlen(raw, sizeof(raw)));
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_pack_map(&pk, 2);

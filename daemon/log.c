@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "weft/err.h"
+#include "weft/text.h"
 
 #include "log.h"
 
@@ -29,13 +30,23 @@ log_init(const char *progname, bool verbose)
 static void
 vlog(const char *level, const char *suffix, const char *fmt, va_list ap)
 {
-	char	msg[1024];
+	char	msg[1024], esc[4 * sizeof(msg)];
+	int	n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	/*
+	 * Messages quote peer- and client-supplied strings (paths, titles,
+	 * addresses): escaped, a line is one line and drives no terminal.
+	 */
+	weft_text_escape(esc, sizeof(esc), msg, (size_t)n);
 	if (suffix != NULL)
-		fprintf(stderr, "%s: %s%s: %s\n", log_prog, level, msg, suffix);
+		fprintf(stderr, "%s: %s%s: %s\n", log_prog, level, esc, suffix);
 	else
-		fprintf(stderr, "%s: %s%s\n", log_prog, level, msg);
+		fprintf(stderr, "%s: %s%s\n", log_prog, level, esc);
 }
 
 void
