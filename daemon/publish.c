@@ -747,8 +747,11 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	    (err = weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX,
 	    &lic)) != 0 ||
 	    (err = weft__ctl_arg_str(c, req, "message", WEFT_MESSAGE_MAX,
-	    &r->message)) != 0)
+	    &r->message)) != 0) {
+		/* lic is ours until it is replaced by its canonical id. */
+		free(lic);
 		return err;
+	}
 	if (lic != NULL) {
 		canon = weft_license_find(lic);
 		if (canon == NULL) {
