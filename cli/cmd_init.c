@@ -130,6 +130,8 @@ cmd_init(struct weft_cli *cli, int argc, char **argv)
 	struct weft_config_error	 cerr;
 	const char			*hexkey = NULL;
 	char				 path[WEFT_HOME_MAX + 16];
+	char				 why[WEFT_HOME_MAX + 128];
+	struct stat			 st;
 	uint8_t				 net[32];
 	bool				 net_new = false, set_net = false;
 	int				 ch, rc, err;
@@ -166,9 +168,11 @@ cmd_init(struct weft_cli *cli, int argc, char **argv)
 		    "already; use --network-key or --new-network to change "
 		    "only the network key", "cannot init '%s'", cli->home);
 	err = weft_home_create(cli->home);
-	if (err == WEFT_EHOMEMODE)
-		return weft__fail(err, NULL, "cannot use '%s' (run 'chmod 700 "
-		    "%s')", cli->home, cli->home);
+	if (err == WEFT_EHOMEMODE && weft_home_check_st(cli->home, &st) ==
+	    WEFT_EHOMEMODE) {
+		weft_home_why(cli->home, &st, why, sizeof(why));
+		return weft__fail(err, why, "cannot init");
+	}
 	if (err)
 		return weft__fail(err, NULL, "cannot create '%s'", cli->home);
 	for (int i = 0; i < 2; i++) {
