@@ -58,6 +58,11 @@ def main():
     # F7: a malformed message after a license leaked the license string.
     for m in (5, "m" * 9000, [1, 2], b"bin"):
         expect_error(path, dict(pub, message=m))
+    # A file with a path but no valid size leaked the path (found by the
+    # fuzz-ctl harness).
+    for f in ([{"path": "a"}], [{"path": "a", "size": "x"}],
+              [{"path": "a", "size": 1}, {"path": "b"}]):
+        expect_error(path, dict(pub, files=f))
     for d in (5, "d" * 20000):
         expect_error(path, dict(pub, description=d))
     # F8: what the client sent is quoted escaped.

@@ -32,7 +32,10 @@ except OSError:
     pass
 d = b""
 while True:
-    x = s.recv(4096)
+    try:
+        x = s.recv(4096)
+    except ConnectionResetError:
+        break   # weftd closed with our request unread: the reply came first
     if not x:
         break
     d += x

@@ -9,13 +9,22 @@
 
 rss() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
-start_node a
+# Under ASan, a small quarantine: freed blocks must really be freed here.
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=1:allocator_release_to_os_interval_ms=100" \
+    start_node a
 pid=$NODE_PID
 w a status >/dev/null
 base=$(rss "$pid")
 # Twice: after the first round glibc's mmap threshold has risen to 2 MiB,
 # so the second round's bodies come from the heap, which glibc keeps.
-back() { [ "$(rss "$pid")" -le $((base + 8 * 1024)) ]; }
+slack=$((64 * 1024))
+after=$((8 * 1024))
+if grep -q libasan "/proc/$pid/maps"; then
+	# ASan's allocator: redzones, and its own pace of giving memory back.
+	slack=$((96 * 1024))
+	after=$((32 * 1024))
+fi
+back() { [ "$(rss "$pid")" -le $((base + after)) ]; }
 for round in 1 2; do
 	/usr/bin/python3 "$WEFT_TESTS/integration/ctl_flood.py" \
 	    "$T/a/weftd.sock" "$pid" 250 "$T/flood" ||
@@ -23,8 +32,9 @@ for round in 1 2; do
 	read -r peak open closed <"$T/flood"
 	echo "round $round: RssAnon base $base kB, peak $peak kB;" \
 	    "$open clients kept, $closed closed"
-	# The cap is 32 MiB of bodies; allow the allocator its share.
-	limit=$((base + 64 * 1024))
+	# The cap is 32 MiB of bodies; allow the allocator its share (and
+	# ASan its redzones: the unfixed daemon peaked at 513 MB).
+	limit=$((base + slack))
 	[ "$peak" -le "$limit" ] ||
 	    fail "RssAnon peaked at $peak kB (base $base, limit $limit kB)"
 	[ "$closed" -gt 0 ] || fail "no client was refused: is there a cap?"
