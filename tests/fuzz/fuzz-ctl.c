@@ -134,7 +134,8 @@ filter(const uint8_t *p, size_t n, struct weft_buf *out)
 			    WEFT_CTL_HDR + len) == 0);
 		off += WEFT_CTL_HDR + len;
 	}
-	FUZZ_CHECK(weft_buf_add(out, p + off, n - off) == 0);
+	if (n > off)
+		FUZZ_CHECK(weft_buf_add(out, p + off, n - off) == 0);
 }
 
 /* Checks the reply frames in r[0..n); returns how many bytes they use. */
@@ -232,8 +233,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				eof = true;
 			break;
 		}
-		used += check_replies(replies.data + used,
-		    replies.len - used);
+		if (replies.len > used)
+			used += check_replies(replies.data + used,
+			    replies.len - used);
 		if (!eof)
 			uv_run(&loop, shut ? UV_RUN_ONCE : UV_RUN_NOWAIT);
 	}
