@@ -190,6 +190,32 @@ weft__store_ragg_batch_end(struct weft_store *s)
 	ragg_batch_release(b);
 }
 
+size_t
+weft__store_ragg_spare_resident(struct weft_store *s)
+{
+	struct weft__ragg_batch	*b = s->ragg_spare;
+	uintptr_t		 lo, hi, pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned char		*vec;
+	size_t			 n, res = 0;
+
+	if (b == NULL)
+		return 0;
+	lo = ((uintptr_t)b->slots + pg - 1) & ~(pg - 1);
+	hi = ((uintptr_t)(b->slots + RAGG_BATCH_SLOTS)) & ~(pg - 1);
+	if (hi <= lo)
+		return 0;
+	n = (hi - lo) / pg;
+	vec = malloc(n);
+	if (vec == NULL || mincore((void *)lo, hi - lo, vec) != 0) {
+		free(vec);
+		return SIZE_MAX;
+	}
+	for (size_t i = 0; i < n; i++)
+		res += (vec[i] & 1) ? pg : 0;
+	free(vec);
+	return res;
+}
+
 void
 weft__store_ragg_batch_free(struct weft_store *s)
 {
