@@ -10,6 +10,7 @@
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -53,6 +54,21 @@ int	weft__exit_code(int err);
  */
 int	weft__fail(int err, const char *detail, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* Longest error line before escaping; longer ones are cut. */
+#define WEFT_ERR_LINE_MAX	1024
+
+/*
+ * Prints "weft: <fmt...>[: <detail or why>]" on stderr as one line, with
+ * control characters and invalid UTF-8 escaped as \xNN (weft/text.h):
+ * every error and warning line goes through it, since most quote a file
+ * name, a title or a daemon's message. detail wins over why; either may
+ * be NULL.
+ */
+void	weft__errv(const char *detail, const char *why, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 3, 0)));
+/* Prints "weft: <fmt...>" as weft__errv() does; for warnings. */
+void	weft__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Prints "weft: weftd sent a bad reply to '<op>': <why>" and returns the

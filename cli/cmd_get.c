@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@ struct getter {
 	const char		*dir;		/* as given or derived */
 	int			 root;		/* O_DIRECTORY fd of dir */
 	bool			 made_root;	/* this run created dir */
+	size_t			 made_up;	/* length of the first parent
+						   of dir this run created */
 	bool			 force;
 	struct get_file		*files;
 	uint32_t		 nfiles;
@@ -146,6 +149,32 @@ open_parent(struct getter *g, const char *path, bool create, size_t *leaf)
 	return fd;
 }
 
+/* Removes the parents of dir that open_root() made, deepest first. */
+static void
+remove_parents(struct getter *g)
+{
+	char	path[PATH_MAX];
+	size_t	n;
+
+	if (g->made_up == 0 || strlen(g->dir) >= sizeof(path))
+		return;
+	memcpy(path, g->dir, strlen(g->dir) + 1);
+	for (;;) {
+		n = strlen(path);
+		while (n > 0 && path[n - 1] == '/')
+			n--;
+		while (n > 0 && path[n - 1] != '/')
+			n--;
+		while (n > 1 && path[n - 1] == '/')
+			n--;
+		if (n < g->made_up)
+			break;
+		path[n] = '\0';
+		if (rmdir(path) != 0)
+			break;
+	}
+}
+
 /* Removes temp files and the directories this run made, newest first. */
 static void
 cleanup(struct getter *g)
@@ -178,6 +207,7 @@ cleanup(struct getter *g)
 		close(g->root);
 		g->root = -1;
 		rmdir(g->dir);
+		remove_parents(g);
 	}
 }
 
@@ -409,12 +439,52 @@ commit(struct getter *g)
 	return 0;
 }
 
+/*
+ * Makes the missing parents of dir (weft.1: "DIR is created if needed"),
+ * noting the first one made so that a failed get removes them again.
+ */
+static int
+make_parents(struct getter *g)
+{
+	char	path[PATH_MAX];
+	size_t	len = strlen(g->dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, g->dir, len + 1);
+	for (size_t i = 1; i < len; i++) {
+		if (path[i] != '/' || path[i - 1] == '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) == 0) {
+			if (g->made_up == 0)
+				g->made_up = i;
+		} else if (errno != EEXIST) {
+			path[i] = '/';
+			return -errno;
+		}
+		path[i] = '/';
+	}
+	return 0;
+}
+
 static int
 open_root(struct getter *g)
 {
+	int	err;
+
 	if (mkdir(g->dir, 0755) == 0)
 		g->made_root = true;
-	else if (errno != EEXIST)
+	else if (errno == ENOENT) {
+		err = make_parents(g);
+		if (err == 0 && mkdir(g->dir, 0755) != 0)
+			err = -errno;
+		if (err) {
+			remove_parents(g);
+			return err;
+		}
+		g->made_root = true;
+	} else if (errno != EEXIST)
 		return -errno;
 	g->root = open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (g->root == -1)

@@ -209,6 +209,8 @@ cmd_init(struct weft_cli *cli, int argc, char **argv)
 	char				 path[WEFT_HOME_MAX + 16];
 	char				 nethex[65], node[65];
 	char				 invite[WEFT_INVITE_MAX + 1];
+	char				 why[WEFT_HOME_MAX + 128];
+	struct stat			 st;
 	uint8_t				 net[32];
 	size_t				 naddrs = 0, nops = 0, ninv = 0;
 	bool				 net_new = false, set_net = false;
@@ -268,9 +270,11 @@ cmd_init(struct weft_cli *cli, int argc, char **argv)
 		    "change only the network key", "cannot init '%s'",
 		    cli->home);
 	err = weft_home_create(cli->home);
-	if (err == WEFT_EHOMEMODE)
-		return weft__fail(err, NULL, "cannot use '%s' (run 'chmod 700 "
-		    "%s')", cli->home, cli->home);
+	if (err == WEFT_EHOMEMODE && weft_home_check_st(cli->home, &st) ==
+	    WEFT_EHOMEMODE) {
+		weft_home_why(cli->home, &st, why, sizeof(why));
+		return weft__fail(err, why, "cannot init");
+	}
 	if (err)
 		return weft__fail(err, NULL, "cannot create '%s'", cli->home);
 	for (int i = 0; i < 2; i++) {

@@ -442,7 +442,8 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	for (int i = first; i < argc; i++) {
 		err = weft__src_add(&l, argv[i], cli->quiet, &bad);
 		if (err) {
-			rc = weft__fail(err, NULL, "cannot %s '%s'",
+			rc = weft__fail(err, err == WEFT_ETOOBIG ?
+			    weft__src_why(&l) : NULL, "cannot %s '%s'",
 			    update ? "update with" : "publish", bad);
 			/* DESIGN.md: a PATH that does not exist is "not found". */
 			if (err == -ENOENT)
@@ -459,9 +460,8 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		rc = weft__usage_error("the path '%s' is given twice", bad);
 		goto out;
 	} else if (err) {
-		rc = weft__usage_error("cannot publish the path '%s': it must "
-		    "be relative, '/'-separated, without '.', '..' or '\\'",
-		    bad);
+		rc = weft__usage_error("cannot publish the path '%s': %s",
+		    bad, weft__path_why(bad));
 		goto out;
 	}
 	if (!update && a.title == NULL) {

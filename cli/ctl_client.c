@@ -5,7 +5,9 @@
  * bounded weft_msg_decode(). Every reply is checked for "status" before
  * the caller sees it.
  */
+#define _GNU_SOURCE	/* struct ucred */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 
@@ -22,6 +24,63 @@
 
 #include "cli.h"
 #include "ctl_client.h"
+#include "home.h"
+
+/*
+ * Is the socket at c->sock the one our own weftd made? The home must be
+ * ours and closed to others (as weftd requires), and the socket a socket
+ * of ours, not a link: otherwise someone else could have put it there and
+ * would receive whatever we send (published files included). Returns 0,
+ * -ENOENT (no home or no socket: no daemon), WEFT_EHOMEMODE or
+ * WEFT_EDENIED with the reason in c->error.
+ */
+static int
+check_home(struct weft_ctl_client *c, const char *home)
+{
+	struct stat	st;
+	int		err;
+
+	err = weft_home_check_st(home, &st);
+	if (err == WEFT_EHOMEMODE) {
+		weft_home_why(home, &st, c->error, sizeof(c->error));
+		return err;
+	}
+	if (err)
+		return err;
+	if (lstat(c->sock, &st) == -1)
+		return -errno;
+	if (S_ISLNK(st.st_mode) || !S_ISSOCK(st.st_mode)) {
+		snprintf(c->error, sizeof(c->error), "'%s' is %s, not weftd's "
+		    "socket; remove it and start weftd", c->sock,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : "not a socket");
+		return WEFT_EDENIED;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(c->error, sizeof(c->error), "'%s' is owned by uid "
+		    "%lu, not by you (uid %lu)", c->sock,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		return WEFT_EDENIED;
+	}
+	return 0;
+}
+
+/* After connect: the server must run as our user (SO_PEERCRED). */
+static int
+check_server(struct weft_ctl_client *c)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof(cred);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return -errno;
+	if (cred.uid != geteuid()) {
+		snprintf(c->error, sizeof(c->error), "the server on '%s' runs "
+		    "as uid %lu, not as you (uid %lu)", c->sock,
+		    (unsigned long)cred.uid, (unsigned long)geteuid());
+		return WEFT_EDENIED;
+	}
+	return 0;
+}
 
 int
 weft_ctl_client_open(struct weft_ctl_client *c, const char *home)
@@ -41,6 +100,9 @@ weft_ctl_client_open(struct weft_ctl_client *c, const char *home)
 		return WEFT_ETOOBIG;
 	}
 	memcpy(sun.sun_path, c->sock, (size_t)n + 1);
+	err = check_home(c, home);
+	if (err)
+		return err;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd == -1)
 		return -errno;
@@ -52,8 +114,11 @@ weft_ctl_client_open(struct weft_ctl_client *c, const char *home)
 	bufsz = 4 * 1024 * 1024;
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		err = -errno;
+	else
+		err = check_server(c);
+	if (err) {
 		close(c->fd);
 		c->fd = -1;
 		return err;
@@ -84,10 +149,19 @@ weft_ctl_client_connect(struct weft_ctl_client *c, const struct weft_cli *cli)
 	err = weft_ctl_client_open(c, cli->home);
 	if (err == 0)
 		return 0;
+	if (err == WEFT_EHOMEMODE || err == WEFT_EDENIED) {
+		/*
+		 * Not "unreachable" (exit 4, which scripts answer by starting
+		 * weftd): something is in weftd's place, and weft will not
+		 * hand it anything.
+		 */
+		weft__fail(err, c->error, "refusing to talk to '%s'", c->sock);
+		weft_ctl_client_close(c);
+		return WEFT_EXIT_FAIL;
+	}
 	why = err == WEFT_ETOOBIG ? "socket path too long" : weft_strerror(err);
-	fflush(stdout);
-	fprintf(stderr, "weft: cannot reach weftd at '%s/%s': %s; "
-	    "start it with 'weftd --home %s'\n", cli->home, WEFT_CTL_SOCK, why,
+	weft__warn("cannot reach weftd at '%s/%s': %s; start it "
+	    "with 'weftd --home %s'", cli->home, WEFT_CTL_SOCK, why,
 	    cli->home);
 	weft_ctl_client_close(c);
 	return WEFT_EXIT_DAEMON;

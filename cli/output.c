@@ -22,6 +22,7 @@
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
+#include "weft/text.h"
 
 #include "cli.h"
 #include "output.h"
@@ -48,23 +49,68 @@ weft__exit_code(int err)
 	}
 }
 
+/*
+ * Writes "weft: " and msg as one escaped line on stderr: whatever part of
+ * it came from a file name, a record or the daemon, no control character
+ * or invalid UTF-8 reaches the terminal, and the line stays one line.
+ */
+static void
+err_line(const char *msg, size_t n)
+{
+	char	esc[4 * WEFT_ERR_LINE_MAX + 1];
+
+	fflush(stdout);
+	weft_text_escape(esc, sizeof(esc), msg, n);
+	fprintf(stderr, "weft: %s\n", esc);
+}
+
+void
+weft__errv(const char *detail, const char *why, const char *fmt,
+    va_list ap)
+{
+	char	msg[WEFT_ERR_LINE_MAX];
+	int	n;
+
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	/*
+	 * The daemon's line often starts with what we were doing too
+	 * ("cannot publish: ..."): say it once.
+	 */
+	if (detail != NULL && n > 0 && strncmp(detail, msg, (size_t)n) == 0 &&
+	    strncmp(detail + n, ": ", 2) == 0)
+		detail += n + 2;
+	if (detail != NULL && detail[0] != '\0')
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", detail);
+	else if (why != NULL)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", why);
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	err_line(msg, (size_t)n);
+}
+
+void
+weft__warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	weft__errv(NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
 int
 weft__fail(int err, const char *detail, const char *fmt, ...)
 {
 	va_list	ap;
 	int	code;
 
-	fflush(stdout);
-	fputs("weft: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	weft__errv(detail, err != 0 ? weft_strerror(err) : NULL, fmt, ap);
 	va_end(ap);
-	if (detail != NULL && detail[0] != '\0') {
-		fputs(": ", stderr);
-		out_text(stderr, detail, strlen(detail), true);
-	} else if (err != 0)
-		fprintf(stderr, ": %s", weft_strerror(err));
-	fputc('\n', stderr);
 	code = weft__exit_code(err);
 	return code == WEFT_EXIT_OK ? WEFT_EXIT_FAIL : code;
 }
@@ -80,12 +126,9 @@ weft__usage_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fflush(stdout);
-	fputs("weft: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	weft__errv(NULL, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return WEFT_EXIT_USAGE;
 }
 

@@ -21,6 +21,7 @@
 
 #include "weft/err.h"
 #include "weft/record.h"
+#include "weft/text.h"
 
 #include "paths.h"
 
@@ -77,6 +78,8 @@ push(struct weft_src_list *l, char *path, char *src, uint64_t size,
 		return -ENOMEM;
 	}
 	if (l->n >= WEFT_FILES_MAX || size > WEFT_FILE_SIZE_MAX) {
+		l->why = l->n >= WEFT_FILES_MAX ? WEFT_SRC_TOO_MANY :
+		    WEFT_SRC_TOO_LARGE;
 		free(path);
 		free(src);
 		return WEFT_ETOOBIG;
@@ -104,9 +107,14 @@ push(struct weft_src_list *l, char *path, char *src, uint64_t size,
 static void
 warn_skip(const char *src, const struct stat *st, bool quiet)
 {
+	char	esc[4 * 1024 + 1];
+
 	if (quiet)
 		return;
-	fprintf(stderr, "weft: skipping '%s': %s\n", src,
+	/* A name from someone else's folder: escaped, as every error. */
+	weft_text_escape(esc, sizeof(esc), src, strnlen(src, 1024));
+	fflush(stdout);
+	fprintf(stderr, "weft: skipping '%s': %s\n", esc,
 	    S_ISLNK(st->st_mode) ? "symbolic link" : "not a regular file");
 }
 
@@ -169,6 +177,7 @@ walk(struct weft_src_list *l, int dfd, const char *rel, const char *src,
 			continue;
 		}
 		if (depth >= WALK_DEPTH_MAX) {
+			l->why = WEFT_SRC_TOO_DEEP;
 			err = WEFT_ETOOBIG;
 			break;
 		}
@@ -325,6 +334,47 @@ weft__default_title(const char *arg, bool is_dir, char *out, size_t outsz)
 	}
 	snprintf(out, outsz, "%.*s", (int)(p + n - base), base);
 	return out;
+}
+
+const char *
+weft__src_why(const struct weft_src_list *l)
+{
+	static char	msg[64];
+
+	switch (l->why) {
+	case WEFT_SRC_TOO_MANY:
+		snprintf(msg, sizeof(msg), "more than %d files",
+		    WEFT_FILES_MAX);
+		return msg;
+	case WEFT_SRC_TOO_LARGE:
+		snprintf(msg, sizeof(msg), "a file is larger than %llu bytes",
+		    (unsigned long long)WEFT_FILE_SIZE_MAX);
+		return msg;
+	case WEFT_SRC_TOO_DEEP:
+		snprintf(msg, sizeof(msg), "directories nested more than %d "
+		    "deep", WALK_DEPTH_MAX);
+		return msg;
+	default:
+		return NULL;
+	}
+}
+
+const char *
+weft__path_why(const char *path)
+{
+	const unsigned char	*p = (const unsigned char *)path;
+	size_t			 n = strlen(path), k;
+
+	for (size_t i = 0; i < n; i += k) {
+		k = weft_text_char(p + i, n - i);
+		if (k == 0)
+			return p[i] >= 0x80 ? "it is not valid UTF-8" :
+			    "it contains a control character";
+	}
+	if (n > WEFT_PATH_MAX)
+		return "it is too long";
+	return "it must be relative, '/'-separated, without '.', '..' or "
+	    "'\\'";
 }
 
 bool

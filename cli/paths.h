@@ -23,12 +23,21 @@ struct weft_src_file {
 	bool		 nofollow;	/* open src with O_NOFOLLOW */
 };
 
+/* Why weft__src_add() returned WEFT_ETOOBIG. */
+enum weft_src_why {
+	WEFT_SRC_OK,
+	WEFT_SRC_TOO_MANY,	/* more than WEFT_FILES_MAX files */
+	WEFT_SRC_TOO_LARGE,	/* a file over WEFT_FILE_SIZE_MAX */
+	WEFT_SRC_TOO_DEEP	/* directories nested too deep */
+};
+
 struct weft_src_list {
 	struct weft_src_file	*v;
 	size_t			 n;
 	size_t			 cap;
 	uint64_t		 total;	/* sum of sizes */
 	char			*bad;	/* the entry a walk failed on */
+	enum weft_src_why	 why;	/* after WEFT_ETOOBIG */
 };
 
 void	weft__src_init(struct weft_src_list *l);
@@ -52,6 +61,19 @@ int	weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
  * *bad naming the path at fault.
  */
 int	weft__src_finish(struct weft_src_list *l, const char **bad);
+
+/*
+ * Says which limit weft__src_add() hit when it returned WEFT_ETOOBIG
+ * ("more than 1024 files"), or NULL.
+ */
+const char	*weft__src_why(const struct weft_src_list *l);
+
+/*
+ * Says why weft_path_check() refused path, for an error line: "it is not
+ * valid UTF-8", "it contains a control character", "it is too long" or
+ * the rule for parts.
+ */
+const char	*weft__path_why(const char *path);
 
 /*
  * Writes a directory name for a title into out: lowercase ASCII letters

@@ -225,6 +225,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	struct weft_sync_opts	 syo;
 	struct weft_space_opts	 spo;
 	char			 dir[WEFT_DAEMON_PATH_MAX];
+	struct stat		 st;
+	char			 why[WEFT_HOME_MAX + 128];
 	int			 err;
 
 	memset(d, 0, sizeof(*d));
@@ -241,9 +243,10 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	snprintf(d->home, sizeof(d->home), "%s", opts->home);
 
 	err = weft_home_create(d->home);
-	if (err == WEFT_EHOMEMODE) {
-		log_warnc(err, "cannot use home '%s' (run 'chmod 700 %s')",
-		    d->home, d->home);
+	if (err == WEFT_EHOMEMODE && weft_home_check_st(d->home, &st) ==
+	    WEFT_EHOMEMODE) {
+		weft_home_why(d->home, &st, why, sizeof(why));
+		log_warnx("cannot use home: %s", why);
 		return err;
 	}
 	if (err) {

@@ -59,6 +59,15 @@ struct weft_daemon_opts {
 
 TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
 
+/* What the control socket's unfinished request bodies hold (ctl.c). */
+struct weft_ctl_mem {
+	size_t		 bytes;		/* allocated for bodies being read */
+	size_t		 freed;		/* big bodies freed since a trim */
+	uint64_t	 refused;	/* clients closed over the cap */
+	uint64_t	 refused_logged;
+	uint64_t	 log_ms;	/* last "refused" log line */
+};
+
 struct weft_daemon {
 	uv_loop_t		*loop;
 	struct weft_store	*store;
@@ -74,6 +83,7 @@ struct weft_daemon {
 	struct weft_ctl_conns	 conns;
 	unsigned		 nconns;
 	struct weft_clock	 clock;		/* times that leave the process */
+	struct weft_ctl_mem	 ctl_mem;	/* request bodies (ctl.c) */
 	uint64_t		 started_ms;
 	bool			 stopping;
 	uint8_t			 network_key[32];

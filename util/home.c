@@ -142,11 +142,29 @@ weft_home_check(const char *dir)
 {
 	struct stat	st;
 
-	if (stat(dir, &st) == -1)
+	return weft_home_check_st(dir, &st);
+}
+
+int
+weft_home_check_st(const char *dir, struct stat *st)
+{
+	if (stat(dir, st) == -1)
 		return -errno;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st->st_mode))
 		return -ENOTDIR;
-	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+	if (st->st_uid != geteuid() || (st->st_mode & 077) != 0)
 		return WEFT_EHOMEMODE;
 	return 0;
+}
+
+int
+weft_home_why(const char *dir, const struct stat *st, char *out,
+    size_t outsz)
+{
+	if (st->st_uid != geteuid())
+		return snprintf(out, outsz, "'%s' is owned by uid %lu, not by "
+		    "you (uid %lu)", dir, (unsigned long)st->st_uid,
+		    (unsigned long)geteuid());
+	return snprintf(out, outsz, "'%s' is open to others (mode %04o); "
+	    "run 'chmod 700 %s'", dir, (unsigned)(st->st_mode & 07777), dir);
 }

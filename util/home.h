@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+struct stat;
+
 /* Longest home path, NUL included. */
 #define WEFT_HOME_MAX		4096
 
@@ -39,5 +41,20 @@ int	weft_home_create(const char *dir);
  * or -errno from stat() (-ENOENT when it does not exist).
  */
 int	weft_home_check(const char *dir);
+
+/*
+ * weft_home_check(), which also leaves what stat() found in *st, so that
+ * a caller can say what is wrong with weft_home_why().
+ */
+int	weft_home_check_st(const char *dir, struct stat *st);
+
+/*
+ * After weft_home_check_st() returned WEFT_EHOMEMODE: writes why into
+ * out, "'DIR' is owned by uid N, not by you (uid M)" or "'DIR' is open
+ * to others (mode 0755); run 'chmod 700 DIR'". Returns what snprintf()
+ * returns.
+ */
+int	weft_home_why(const char *dir, const struct stat *st, char *out,
+	    size_t outsz);
 
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "weft/err.h"
+#include "weft/text.h"
 
 #include "log.h"
 
@@ -68,9 +69,19 @@ vlog(int pri, const char *level, const char *suffix, const char *fmt,
 {
 	struct timespec	ts;
 	struct tm	tm;
-	char		msg[1024], pre[64];
+	char		msg[1024], esc[4 * sizeof(msg)], pre[64];
+	int		n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	/*
+	 * Messages quote peer- and client-supplied strings (paths, titles,
+	 * addresses): escaped, a line is one line and drives no terminal.
+	 */
+	weft_text_escape(esc, sizeof(esc), msg, (size_t)n);
 	if (log_journal) {
 		snprintf(pre, sizeof(pre), "<%d>", pri);
 	} else {
@@ -82,10 +93,10 @@ vlog(int pri, const char *level, const char *suffix, const char *fmt,
 		    tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
 	}
 	if (suffix != NULL)
-		fprintf(stderr, "%s%s: %s%s: %s\n", pre, log_prog, level, msg,
+		fprintf(stderr, "%s%s: %s%s: %s\n", pre, log_prog, level, esc,
 		    suffix);
 	else
-		fprintf(stderr, "%s%s: %s%s\n", pre, log_prog, level, msg);
+		fprintf(stderr, "%s%s: %s%s\n", pre, log_prog, level, esc);
 }
 
 void

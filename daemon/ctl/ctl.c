@@ -2,8 +2,10 @@
  * The control server (after OpenBSD smtpd's control.c): a Unix socket in
  * the 0700 home, bound under umask 077, whose clients must run under the
  * daemon's uid. Frames are read straight into place: the 4-byte header
- * first, then a body buffer of exactly the announced length (at most
- * WEFT_CTL_FRAME_MAX), so an idle client holds no buffer at all.
+ * first, then a body buffer that grows as the body arrives, up to the
+ * announced length (at most WEFT_CTL_FRAME_MAX), so an idle client holds
+ * no buffer at all and a slow one only what it sent; all unfinished
+ * bodies together are capped (WEFT_CTL_BODIES_MAX).
  */
 #define _GNU_SOURCE	/* struct ucred */
 #include <sys/socket.h>
@@ -12,6 +14,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 #include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
+#include "weft/text.h"
 
 #include "ctl.h"
 #include "daemon.h"
@@ -49,6 +54,67 @@ static void	conn_read_start(struct weft_ctl_conn *);
 static void	conn_read_stop(struct weft_ctl_conn *);
 static void	conn_unref(struct weft_ctl_conn *);
 
+/*
+ * Gives freed heap back to the system once no request body is being read
+ * and big bodies were freed since the last time: glibc keeps freed memory
+ * (even 2 MiB blocks, once its mmap threshold has risen past them), so
+ * without this a burst of big frames stays in RssAnon for good (F9).
+ */
+static void
+mem_trim(struct weft_ctl_mem *m)
+{
+	if (m->bytes == 0 && m->freed >= WEFT_CTL_TRIM_AFTER) {
+		m->freed = 0;
+		malloc_trim(0);
+	}
+}
+
+/* Frees the body being read, if any, and counts what it held. */
+static void
+body_free(struct weft_ctl_conn *c)
+{
+	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+
+	if (c->body == NULL)
+		return;
+	free(c->body);
+	c->body = NULL;
+	m->bytes -= c->body_cap;
+	if (c->body_cap > WEFT_CTL_BODY_STEP)
+		m->freed += c->body_cap;
+	c->body_cap = 0;
+	mem_trim(m);
+}
+
+/*
+ * Makes room for more of the body: grows it by doubling, from
+ * WEFT_CTL_BODY_STEP, to at most its announced length, as long as all
+ * bodies together stay under WEFT_CTL_BODIES_MAX. Returns 0, or
+ * WEFT_ETOOBIG (over the cap: c->over_cap is set) or -ENOMEM.
+ */
+static int
+body_grow(struct weft_ctl_conn *c)
+{
+	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	uint32_t		 cap;
+	uint8_t			*p;
+
+	cap = c->body_cap == 0 ? WEFT_CTL_BODY_STEP : 2 * c->body_cap;
+	if (cap > c->body_len)
+		cap = c->body_len;
+	if (m->bytes - c->body_cap + cap > WEFT_CTL_BODIES_MAX) {
+		c->over_cap = true;
+		return WEFT_ETOOBIG;
+	}
+	p = realloc(c->body, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	m->bytes += cap - c->body_cap;
+	c->body = p;
+	c->body_cap = cap;
+	return 0;
+}
+
 static void
 conn_close_cb(uv_handle_t *h)
 {
@@ -69,7 +135,7 @@ conn_unref(struct weft_ctl_conn *c)
 		c->resume(c);
 	weft__pub_free(c->pub);
 	weft__get_free(c->get);
-	free(c->body);
+	body_free(c);
 	free(c);
 }
 
@@ -93,6 +159,8 @@ write_cb(uv_write_t *req, int status)
 	was_paused = c->wq_bytes > WEFT_CTL_WQ_PAUSE;
 	c->wq_bytes -= w->len;
 	free(w);
+	if (c->close_when_sent && c->wq_bytes == 0)
+		weft__ctl_close(c);
 	if (status < 0 && status != UV_ECANCELED && !c->closing) {
 		log_debug("client %u: write failed: %s", c->id,
 		    uv_strerror(status));
@@ -159,21 +227,19 @@ weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 	return 0;
 }
 
-void
-weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
+/* Sends an error reply whose line is msg, escaped. */
+static void
+send_error(struct weft_ctl_conn *c, int err, const char *raw, size_t n)
 {
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char			 msg[512];
-	int			 n;
-	va_list			 ap;
+	char			 msg[4 * 512];
 
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
-		    weft_strerror(err));
+	/*
+	 * Error lines quote what the client sent (a license, an id, a
+	 * path): escaped here, once, so no client prints raw control bytes.
+	 */
+	weft_text_escape(msg, sizeof(msg), raw, n);
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_pack_map(&pk, 2);
@@ -187,6 +253,35 @@ weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
 		return;
 	}
 	weft__ctl_send(c, &b);
+}
+
+void
+weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
+{
+	char			 raw[512];
+	int			 n;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(raw))
+		snprintf(raw + n, sizeof(raw) - (size_t)n, ": %s",
+		    weft_strerror(err));
+	send_error(c, err, raw, strnlen(raw, sizeof(raw)));
+}
+
+/*
+ * Refuses a client that has just connected: it gets one error reply
+ * saying why (it reads it after its first request), then the close.
+ */
+static void
+conn_refuse(struct weft_ctl_conn *c, int err, const char *why)
+{
+	c->close_when_sent = true;
+	send_error(c, err, why, strlen(why));
+	if (c->wq_bytes == 0)
+		weft__ctl_close(c);
 }
 
 void
@@ -263,9 +358,40 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 		buf->base = (char *)c->hdr + c->hdr_have;
 		buf->len = WEFT_CTL_HDR - c->hdr_have;
 	} else {
+		if (c->body_have == c->body_cap && body_grow(c) != 0) {
+			/* read_cb gets UV_ENOBUFS and refuses the client. */
+			buf->base = NULL;
+			buf->len = 0;
+			return;
+		}
 		buf->base = (char *)c->body + c->body_have;
-		buf->len = c->body_len - c->body_have;
+		buf->len = c->body_cap - c->body_have;
 	}
+}
+
+/*
+ * A client whose body would take the bodies past their cap is closed.
+ * One log line per 10 s at most, with the count, so that a flood of
+ * them cannot flood the log.
+ */
+static void
+refuse_over_cap(struct weft_ctl_conn *c)
+{
+	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	uint64_t		 now = uv_now(c->d->loop);
+
+	m->refused++;
+	if (m->log_ms == 0 || now - m->log_ms >= 10000) {
+		log_warnx("control socket: unfinished requests hold %zu "
+		    "bytes (cap %u): closed %" PRIu64 " client%s",
+		    m->bytes, WEFT_CTL_BODIES_MAX, m->refused - m->refused_logged,
+		    m->refused - m->refused_logged == 1 ? "" : "s");
+		m->refused_logged = m->refused;
+		m->log_ms = now;
+	}
+	conn_read_stop(c);
+	body_free(c);
+	weft__ctl_close(c);
 }
 
 static void
@@ -289,12 +415,18 @@ frame_protocol_error(struct weft_ctl_conn *c, int err, const char *what)
 static void
 frame_dispatch(struct weft_ctl_conn *c)
 {
-	struct weft_msg	 msg;
-	uint8_t		*body = c->body;
-	bool		 keep = false;
-	int		 err;
+	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_msg		 msg;
+	uint8_t			*body = c->body;
+	uint32_t		 cap;
+	bool			 keep = false;
+	int			 err;
 
+	/* The body is the handler's now: no longer an unfinished one. */
 	c->body = NULL;
+	cap = c->body_cap;
+	m->bytes -= cap;
+	c->body_cap = 0;
 	c->hdr_have = 0;
 	c->body_have = 0;
 	err = weft_msg_decode(&msg, body, c->body_len);
@@ -312,8 +444,12 @@ frame_dispatch(struct weft_ctl_conn *c)
 	else
 		weft__ops_dispatch(c, msg.root, body, &keep);
 	weft_msg_release(&msg);
-	if (!keep)
+	if (!keep) {
 		free(body);
+		if (cap > WEFT_CTL_BODY_STEP)
+			m->freed += cap;
+		mem_trim(m);
+	}
 	/* Only one request at a time: stop reading while one is served. */
 	if (c->state == WEFT_CTL_BUSY && !c->closing)
 		conn_read_stop(c);
@@ -329,6 +465,10 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	(void)buf;
 	if (nread == 0)
 		return;
+	if (nread == UV_ENOBUFS && c->over_cap) {
+		refuse_over_cap(c);
+		return;
+	}
 	if (nread < 0) {
 		if (nread != UV_EOF)
 			log_debug("client %u: read: %s", c->id,
@@ -346,11 +486,7 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			frame_protocol_error(c, err, "bad frame length");
 			return;
 		}
-		c->body = malloc(len);
-		if (c->body == NULL) {
-			frame_protocol_error(c, -ENOMEM, "frame");
-			return;
-		}
+		/* The body grows as it arrives (alloc_cb). */
 		c->body_len = len;
 		c->body_have = 0;
 		return;
@@ -421,12 +557,14 @@ connection_cb(uv_stream_t *server, int status)
 	}
 	if (!peer_uid_ok(&c->pipe)) {
 		log_warnx("control socket: client of another user refused");
-		weft__ctl_close(c);
+		conn_refuse(c, WEFT_EDENIED, "permission denied: weftd runs as "
+		    "another user");
 		return;
 	}
 	if (d->nconns > WEFT_CTL_CONNS_MAX || d->stopping) {
 		log_warnx("control socket: too many clients, refusing one");
-		weft__ctl_close(c);
+		conn_refuse(c, WEFT_EBUSY, d->stopping ? "weftd is stopping" :
+		    "weftd has too many clients; try again");
 		return;
 	}
 	log_debug("client %u: connected", c->id);

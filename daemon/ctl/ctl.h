@@ -31,6 +31,16 @@ struct weft_getter;
 /* A streaming reply (get) pauses above this many queued bytes. */
 #define WEFT_CTL_WQ_PAUSE	(4u * 1024 * 1024)
 #define WEFT_CTL_CONNS_MAX	256
+/*
+ * Request bodies grow as their bytes arrive, from WEFT_CTL_BODY_STEP, so
+ * a client that announces 2 MiB and sends little holds little; all the
+ * unfinished bodies together may hold WEFT_CTL_BODIES_MAX, and a client
+ * whose body would pass that is closed. Big bodies that are freed are
+ * given back to the system (malloc_trim) once no body is being read.
+ */
+#define WEFT_CTL_BODY_STEP	(64u * 1024)
+#define WEFT_CTL_BODIES_MAX	(32u * 1024 * 1024)
+#define WEFT_CTL_TRIM_AFTER	(4u * 1024 * 1024)
 
 enum weft_ctl_state {
 	WEFT_CTL_IDLE = 0,	/* waiting for a request */
@@ -51,8 +61,11 @@ struct weft_ctl_conn {
 	uint8_t			 hdr[WEFT_CTL_HDR];
 	size_t			 hdr_have;
 	uint8_t			*body;
-	uint32_t		 body_len;
-	uint32_t		 body_have;
+	uint32_t		 body_len;	/* announced */
+	uint32_t		 body_have;	/* received */
+	uint32_t		 body_cap;	/* allocated */
+	bool			 over_cap;	/* refused: over the bodies' cap */
+	bool			 close_when_sent; /* refused: reply, then close */
 
 	size_t			 wq_bytes;
 	/*

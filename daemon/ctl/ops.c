@@ -997,11 +997,18 @@ op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft__ctl_arg_str(c, req, "query", 1024, &q) != 0)
 		goto out;
 	if (q == NULL || *q == '\0') {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "empty query");
+		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
 		goto out;
 	}
 	weft__lister_init(&l, c);
 	err = weft_store_search(c->d->store, q, list_raw_cb, &l);
+	if (err == WEFT_EUSAGE && l.n == 0) {
+		/* Only punctuation or spaces: nothing to look up. */
+		weft__ctl_send_err(c, err, "the query has no words");
+		weft_buf_release(&l.items);
+		weft_buf_release(&l.extra);
+		goto out;
+	}
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);

@@ -909,8 +909,11 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	    (err = weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX,
 	    &lic)) != 0 ||
 	    (err = weft__ctl_arg_str(c, req, "message", WEFT_MESSAGE_MAX,
-	    &r->message)) != 0)
+	    &r->message)) != 0) {
+		/* lic is ours until it is replaced by its canonical id. */
+		free(lic);
 		return err;
+	}
 	if (lic != NULL) {
 		canon = weft_license_find(lic);
 		if (canon == NULL) {
@@ -1035,14 +1038,15 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	for (uint32_t i = 0; i < weft_obj_len(files); i++) {
 		fo = weft_obj_at(files, i);
 		if (weft_obj_strdup(weft_obj_get(fo, "path"),
-		    &p->rec.files[i].path) != 0 ||
+		    &p->rec.files[i].path) == 0)
+			p->rec.nfiles++;	/* released with the record */
+		if (p->rec.files[i].path == NULL ||
 		    weft_obj_uint(weft_obj_get(fo, "size"),
 		    &p->rec.files[i].size) != 0) {
 			weft__ctl_send_err(c, WEFT_EBADFIELD,
 			    "file %u needs a 'path' and a 'size'", i);
 			goto fail;
 		}
-		p->rec.nfiles++;
 		if (p->rec.files[i].size > WEFT_FILE_SIZE_MAX ||
 		    p->total + p->rec.files[i].size < p->total) {
 			weft__ctl_send_err(c, WEFT_ETOOBIG, "file '%s'",

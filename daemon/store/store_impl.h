@@ -234,6 +234,12 @@ int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
 void	weft__store_ragg_batch_end(struct weft_store *s);
 void	weft__store_ragg_batch_free(struct weft_store *s);
 /*
+ * For tests: how many bytes of the spare batch table are resident
+ * (mincore), or SIZE_MAX when that cannot be told. 0 after a batch: its
+ * pages are given back.
+ */
+size_t	weft__store_ragg_spare_resident(struct weft_store *s);
+/*
  * Makes room in the batch table for one item of one scope; call it before
  * putting or deleting the item's member key (`recs`, `recon_mem`).
  */

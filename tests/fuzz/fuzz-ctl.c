@@ -1,188 +1,379 @@
 /*
- * Fuzzes the control-socket frame path as weftd runs it (daemon/ctl.c
- * read_cb and frame_dispatch, daemon/ops.c weft__ops_dispatch): the input
- * is a byte stream of frames, each a 4-byte length read with
- * weft_ctl_hdr_get() and a body copied into its own allocation of that
- * length, decoded with weft_msg_decode(), required to be a map, and asked
- * for "v" and "op" and the fields requests carry. A stream that ends
- * inside a frame is left waiting, as the daemon would.
+ * Fuzzes the control socket as weftd serves it: a real daemon (the same
+ * weft_daemon_open() as weftd, its store in a temporary home, no listener,
+ * no peers, no LAN) runs on a libuv loop in this process, and each input
+ * is the byte stream one client sends on a fresh connection to its
+ * socket. So the real frame reading (daemon/ctl.c), the op table
+ * (daemon/ops.c) and every handler behind it (publish.c, get.c,
+ * ops_policy.c) see the input, with their pool jobs and replies, as they
+ * would from weft.
+ *
+ * The client writes the input, closes its sending side and reads until
+ * the daemon closes the connection. Properties: every reply is one frame
+ * of 1..WEFT_CTL_FRAME_MAX bytes holding a map with an integer "status";
+ * an error reply's "error" is a string with no control character or
+ * invalid UTF-8 (weftd escapes what clients sent, F8); the daemon stays
+ * up. ASan/LSan catch the rest (the leak of issue 16, F7, was in
+ * publish's argument handling).
+ *
+ * Frames whose op is "connect" are not sent: it dials whatever address
+ * it is given, and a fuzzer must not reach beyond this machine. The
+ * store keeps what inputs published, as a daemon's would.
  */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
 
 #include "weft/buf.h"
 #include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
-#include "weft/record.h"
+#include "weft/text.h"
 
+#include "daemon.h"
 #include "fuzz.h"
+#include "log.h"
+#include "net.h"
 
-/* Keys the request handlers look up (daemon/ops.c, publish.c, get.c). */
-static const char *const fields[] = {
-	"v", "op", "id", "rev", "design", "lib", "path", "files", "title",
-	"tags", "tag", "license", "description", "message", "data", "size",
-	"hash", "name", "query", "depth", "kind", "author", "done",
-};
+/* How long one input may keep the daemon busy (a get waiting on peers). */
+#define INPUT_MS	2000
+
+static uv_loop_t		 loop;
+static struct weft_daemon	 daemon_;
+static char			 home[64];
+static bool			 up;
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
 
 static void
-request(const struct weft_obj *req)
+tear_down(void)
 {
-	const struct weft_obj	*o;
-	const char		*op, *s;
-	const uint8_t		*b;
-	char			 name[32], cs[WEFT_PATH_MAX + 1], *d;
-	uint8_t			 id[WEFT_ID_BYTES];
-	uint64_t		 v, u;
-	size_t			 oplen, n;
-	int64_t			 i;
-	bool			 t;
-
-	if (weft_obj_uint(weft_obj_get(req, "v"), &v) != 0 ||
-	    weft_obj_str(weft_obj_get(req, "op"), &op, &oplen) != 0)
+	if (!up)
 		return;
-	snprintf(name, sizeof(name), "%.*s",
-	    (int)(oplen < 31 ? oplen : 31), op);
-	FUZZ_CHECK(strlen(name) <= oplen);
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-		o = weft_obj_get(req, fields[k]);
-		(void)weft_obj_uint(o, &u);
-		(void)weft_obj_int(o, &i);
-		(void)weft_obj_bool(o, &t);
-		(void)weft_obj_str(o, &s, &n);
-		(void)weft_obj_bin(o, &b, &n);
-		(void)weft_obj_binn(o, id, sizeof(id));
-		(void)weft_obj_cstr(o, cs, sizeof(cs));
-		if (weft_obj_strdup(o, &d) == 0)
-			free(d);
-		for (uint32_t j = 0; j < weft_obj_len(o) && j < 64; j++) {
-			(void)weft_obj_cstr(weft_obj_at(o, j), cs,
-			    sizeof(cs));
-			(void)weft_obj_binn(weft_obj_at(o, j), id,
-			    sizeof(id));
-		}
+	up = false;
+	weft_daemon_stop(&daemon_);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	weft_daemon_close(&daemon_);
+	(void)uv_loop_close(&loop);
+	nftw(home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+set_up(void)
+{
+	struct weft_daemon_opts	opts;
+
+	if (up)
+		return;
+	if (sodium_init() < 0)
+		abort();
+	signal(SIGPIPE, SIG_IGN);
+	log_init("weftd-fuzz", false);
+	snprintf(home, sizeof(home), "/tmp/weft-fuzz-ctl-XXXXXX");
+	if (mkdtemp(home) == NULL || uv_loop_init(&loop) != 0)
+		abort();
+	memset(&opts, 0, sizeof(opts));
+	opts.home = home;
+	opts.map_size = 64u << 20;
+	weft_net_limits_default(&opts.net);
+	if (weft_daemon_open(&daemon_, &loop, &opts) != 0)
+		abort();
+	up = true;
+	atexit(tear_down);
+}
+
+/* Is body a request for op "connect"? Decoded as weftd decodes it. */
+static bool
+is_connect(const uint8_t *body, size_t len)
+{
+	struct weft_msg	 m;
+	const char	*op;
+	size_t		 n;
+	bool		 yes = false;
+
+	if (weft_msg_decode(&m, body, len) != 0)
+		return false;
+	if (weft_obj_str(weft_obj_get(m.root, "op"), &op, &n) == 0)
+		yes = n == 7 && memcmp(op, "connect", 7) == 0;
+	weft_msg_release(&m);
+	return yes;
+}
+
+/* The input with "connect" frames left out; other bytes as they are. */
+static void
+filter(const uint8_t *p, size_t n, struct weft_buf *out)
+{
+	uint32_t	len;
+	size_t		off = 0;
+
+	while (n - off >= WEFT_CTL_HDR &&
+	    weft_ctl_hdr_get(p + off, &len) == 0 &&
+	    len <= n - off - WEFT_CTL_HDR) {
+		if (!is_connect(p + off + WEFT_CTL_HDR, len))
+			FUZZ_CHECK(weft_buf_add(out, p + off,
+			    WEFT_CTL_HDR + len) == 0);
+		off += WEFT_CTL_HDR + len;
 	}
+	if (n > off)
+		FUZZ_CHECK(weft_buf_add(out, p + off, n - off) == 0);
+}
+
+/* Checks the reply frames in r[0..n); returns how many bytes they use. */
+static size_t
+check_replies(const uint8_t *r, size_t n)
+{
+	struct weft_msg	 m;
+	const char	*s;
+	size_t		 off = 0, len, k;
+	uint32_t	 flen;
+	int64_t		 status;
+
+	while (n - off >= WEFT_CTL_HDR) {
+		FUZZ_CHECK(weft_ctl_hdr_get(r + off, &flen) == 0);
+		if (flen > n - off - WEFT_CTL_HDR)
+			break;
+		FUZZ_CHECK(weft_msg_decode(&m, r + off + WEFT_CTL_HDR,
+		    flen) == 0);
+		FUZZ_CHECK(weft_obj_type(m.root) == WEFT_OBJ_MAP);
+		FUZZ_CHECK(weft_obj_int(weft_obj_get(m.root, "status"),
+		    &status) == 0);
+		FUZZ_CHECK(status <= 0);
+		if (status < 0) {
+			FUZZ_CHECK(weft_obj_str(weft_obj_get(m.root, "error"),
+			    &s, &len) == 0);
+			for (size_t i = 0; i < len; i += k) {
+				k = weft_text_char((const unsigned char *)s + i,
+				    len - i);
+				FUZZ_CHECK(k > 0);
+			}
+		}
+		weft_msg_release(&m);
+		off += WEFT_CTL_HDR + flen;
+	}
+	return off;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct weft_msg	 m;
-	uint8_t		 hdr[WEFT_CTL_HDR], *body;
-	uint32_t	 len;
-	size_t		 off = 0;
-	int		 err;
+	struct sockaddr_un	 sun;
+	struct weft_buf		 in, replies;
+	uint8_t			 buf[65536];
+	uint64_t		 start;
+	size_t			 sent = 0, used = 0;
+	ssize_t			 r;
+	bool			 shut = false, eof = false;
+	int			 fd, bufsz = 4 << 20;
 
-	while (size - off >= WEFT_CTL_HDR) {
-		err = weft_ctl_hdr_get(data + off, &len);
-		if (err) {
-			FUZZ_CHECK(err == WEFT_ETOOBIG);
-			return 0;
-		}
-		FUZZ_CHECK(len >= 1 && len <= WEFT_CTL_FRAME_MAX);
-		weft_ctl_hdr_put(hdr, len);
-		FUZZ_CHECK(memcmp(hdr, data + off, WEFT_CTL_HDR) == 0);
-		off += WEFT_CTL_HDR;
-		if (len > size - off)
-			return 0;
-		body = malloc(len);
-		FUZZ_CHECK(body != NULL);
-		memcpy(body, data + off, len);
-		off += len;
-		err = weft_msg_decode(&m, body, len);
-		if (err == 0 && weft_obj_type(m.root) != WEFT_OBJ_MAP) {
-			weft_msg_release(&m);
-			err = WEFT_EPROTO;
-		}
-		if (err) {
-			/* The daemon answers and closes the connection. */
-			FUZZ_CHECK(err == WEFT_EPROTO ||
-			    err == WEFT_ETOOBIG || err == -ENOMEM);
-			free(body);
-			return 0;
-		}
-		request(m.root);
-		weft_msg_release(&m);
-		free(body);
+	set_up();
+	weft_buf_init(&in, size + 1);
+	weft_buf_init(&replies, 64u << 20);
+	filter(data, size, &in);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	FUZZ_CHECK(fd != -1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	FUZZ_CHECK(strlen(daemon_.sock_path) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, daemon_.sock_path,
+	    strlen(daemon_.sock_path) + 1);
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		/* The backlog is full until the loop accepts. */
+		FUZZ_CHECK(errno == EAGAIN || errno == EINTR);
+		uv_run(&loop, UV_RUN_NOWAIT);
 	}
+
+	uv_update_time(&loop);
+	start = uv_now(&loop);
+	while (!eof && uv_now(&loop) - start < INPUT_MS) {
+		if (sent < in.len) {
+			r = write(fd, in.data + sent, in.len - sent);
+			if (r > 0)
+				sent += (size_t)r;
+			else
+				FUZZ_CHECK(r == -1 && (errno == EAGAIN ||
+				    errno == EPIPE || errno == ECONNRESET));
+			if (r == -1 && errno != EAGAIN)
+				sent = in.len;	/* the daemon hung up */
+		}
+		if (sent == in.len && !shut) {
+			shutdown(fd, SHUT_WR);
+			shut = true;
+		}
+		for (;;) {
+			r = read(fd, buf, sizeof(buf));
+			if (r > 0) {
+				FUZZ_CHECK(weft_buf_add(&replies, buf,
+				    (size_t)r) == 0);
+				continue;
+			}
+			if (r == 0 || (r == -1 && errno == ECONNRESET))
+				eof = true;
+			break;
+		}
+		if (replies.len > used)
+			used += check_replies(replies.data + used,
+			    replies.len - used);
+		if (!eof)
+			uv_run(&loop, shut ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+	}
+	close(fd);
+	/* Let the daemon see the close and free the connection. */
+	for (int i = 0; i < 8 && daemon_.nconns > 0; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	weft_buf_release(&in);
+	weft_buf_release(&replies);
 	return 0;
 }
 
-/* Appends one framed request built by fill to b. */
-static void
-frame(struct weft_buf *b, void (*fill)(struct weft_pack *))
-{
-	struct weft_buf		body;
-	struct weft_pack	pk;
-	uint8_t			hdr[WEFT_CTL_HDR];
+/* Seeds */
 
-	weft_buf_init(&body, 4096);
-	weft_pack_init(&pk, &body);
-	fill(&pk);
-	FUZZ_CHECK(weft_pack_error(&pk) == 0);
-	weft_ctl_hdr_put(hdr, (uint32_t)body.len);
+static void
+frame(struct weft_buf *b, struct weft_buf *body)
+{
+	uint8_t	hdr[WEFT_CTL_HDR];
+
+	weft_ctl_hdr_put(hdr, (uint32_t)body->len);
 	FUZZ_CHECK(weft_buf_add(b, hdr, sizeof(hdr)) == 0);
-	FUZZ_CHECK(weft_buf_add(b, body.data, body.len) == 0);
+	FUZZ_CHECK(weft_buf_add(b, body->data, body->len) == 0);
+	weft_buf_reset(body);
+}
+
+/* Starts a request with nargs arguments after "v" and "op". */
+static void
+req(struct weft_pack *pk, const char *op, uint32_t nargs)
+{
+	weft_pack_map(pk, nargs + 2);
+	weft_pack_str(pk, "v");
+	weft_pack_uint(pk, WEFT_CTL_VERSION);
+	weft_pack_str(pk, "op");
+	weft_pack_str(pk, op);
+}
+
+static void
+emit_one(fuzz_emit_cb *emit, void *arg, const char *name, const char *op,
+    const char *key, const char *val)
+{
+	struct weft_buf		b, body;
+	struct weft_pack	pk;
+
+	weft_buf_init(&b, 65536);
+	weft_buf_init(&body, 65536);
+	weft_pack_init(&pk, &body);
+	req(&pk, op, key != NULL);
+	if (key != NULL) {
+		weft_pack_str(&pk, key);
+		weft_pack_str(&pk, val);
+	}
+	FUZZ_CHECK(weft_pack_error(&pk) == 0);
+	frame(&b, &body);
+	emit(name, b.data, b.len, arg);
+	weft_buf_release(&b);
 	weft_buf_release(&body);
-}
-
-static void
-fill_status(struct weft_pack *pk)
-{
-	weft_pack_map(pk, 2);
-	weft_pack_str(pk, "v");
-	weft_pack_uint(pk, WEFT_CTL_VERSION);
-	weft_pack_str(pk, "op");
-	weft_pack_str(pk, "status");
-}
-
-static void
-fill_publish(struct weft_pack *pk)
-{
-	static const uint8_t	id[WEFT_ID_BYTES] = { 0xab };
-
-	weft_pack_map(pk, 6);
-	weft_pack_str(pk, "v");
-	weft_pack_uint(pk, WEFT_CTL_VERSION);
-	weft_pack_str(pk, "op");
-	weft_pack_str(pk, "publish");
-	weft_pack_str(pk, "title");
-	weft_pack_str(pk, "Benchy");
-	weft_pack_str(pk, "tags");
-	weft_pack_array(pk, 2);
-	weft_pack_str(pk, "boat");
-	weft_pack_str(pk, "test");
-	weft_pack_str(pk, "design");
-	weft_pack_bin(pk, id, sizeof(id));
-	weft_pack_str(pk, "size");
-	weft_pack_uint(pk, 1u << 20);
-}
-
-static void
-fill_data(struct weft_pack *pk)
-{
-	weft_pack_map(pk, 2);
-	weft_pack_str(pk, "data");
-	weft_pack_bin(pk, "solid\n", 6);
-	weft_pack_str(pk, "offset");
-	weft_pack_uint(pk, 0);
 }
 
 void
 fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 {
-	struct weft_buf	b;
+	static const char	data[] = "solid cube\nendsolid\n";
+	struct weft_buf		b, body;
+	struct weft_pack	pk;
 
-	weft_buf_init(&b, 16384);
-	frame(&b, fill_status);
-	emit("status", b.data, b.len, arg);
-	weft_buf_reset(&b);
-	frame(&b, fill_publish);
-	frame(&b, fill_data);
-	frame(&b, fill_status);
+	weft_buf_init(&b, 65536);
+	weft_buf_init(&body, 65536);
+
+	/* publish, its data frame, then status on the same connection */
+	weft_pack_init(&pk, &body);
+	req(&pk, "publish", 5);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "cube");
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "MIT");
+	weft_pack_str(&pk, "message");
+	weft_pack_str(&pk, "first");
+	weft_pack_str(&pk, "tags");
+	weft_pack_array(&pk, 1);
+	weft_pack_str(&pk, "test");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "cube.stl");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, sizeof(data) - 1);
+	FUZZ_CHECK(weft_pack_error(&pk) == 0);
+	frame(&b, &body);
+	weft_pack_init(&pk, &body);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, data, sizeof(data) - 1);
+	FUZZ_CHECK(weft_pack_error(&pk) == 0);
+	frame(&b, &body);
+	weft_pack_init(&pk, &body);
+	req(&pk, "status", 0);
+	frame(&b, &body);
 	emit("publish", b.data, b.len, arg);
+	weft_buf_reset(&b);
+
+	/* F7: a malformed message after a license */
+	weft_pack_init(&pk, &body);
+	req(&pk, "publish", 4);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "MIT");
+	weft_pack_str(&pk, "message");
+	weft_pack_uint(&pk, 5);
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 0);
+	frame(&b, &body);
+	emit("publish-bad-message", b.data, b.len, arg);
+	weft_buf_reset(&b);
+
 	weft_buf_release(&b);
+	weft_buf_release(&body);
+
+	emit_one(emit, arg, "status", "status", NULL, NULL);
+	emit_one(emit, arg, "ls", "ls", "tag", "test");
+	emit_one(emit, arg, "search", "search", "query", "cube");
+	emit_one(emit, arg, "show", "show", "id", "abcdefab");
+	emit_one(emit, arg, "log", "log", "design", "abcdefab");
+	emit_one(emit, arg, "tree", "tree", "design", "abcdefab");
+	emit_one(emit, arg, "get", "get", "design", "abcdefab");
+	emit_one(emit, arg, "fork", "fork", "design", "abcdefab");
+	emit_one(emit, arg, "verify", "verify", NULL, NULL);
+	emit_one(emit, arg, "library-create", "library_create", "name",
+	    "prints");
+	emit_one(emit, arg, "library-ls", "library_ls", "lib", "abcdefab");
+	emit_one(emit, arg, "follow", "follow", "author",
+	    "0000000000000000000000000000000000000000000000000000000000000000");
+	emit_one(emit, arg, "mirror", "mirror", "all", "yes");
+	emit_one(emit, arg, "policies", "policies", NULL, NULL);
+	emit_one(emit, arg, "peers", "peers", NULL, NULL);
+	emit_one(emit, arg, "license-escape", "publish", "license",
+	    "no\nsuch\x1b[31m");
 }

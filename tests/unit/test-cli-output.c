@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -194,6 +195,48 @@ test_summary_json(void **state)
 	weft_buf_release(&out);
 }
 
+/* Runs weft__fail() with stderr sent to a file; returns what it wrote. */
+static char *
+fail_line(int err, const char *detail, const char *what)
+{
+	static char	out[8192];
+	FILE		*f;
+	size_t		 n;
+	int		 saved;
+
+	fflush(stderr);
+	saved = dup(2);
+	f = tmpfile();
+	assert_non_null(f);
+	dup2(fileno(f), 2);
+	weft__fail(err, detail, "cannot %s '%s'", "publish", what);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return out;
+}
+
+static void
+test_fail_line_escaped(void **state)
+{
+	(void)state;
+	/* A file name or a daemon's line cannot break or colour the line. */
+	assert_string_equal(fail_line(WEFT_EBADPATH, NULL, "a\nb\x1b[31m"),
+	    "weft: cannot publish 'a\\x0ab\\x1b[31m': bad file path\n");
+	assert_string_equal(fail_line(0, "no\nsuch\x1b]0;x\x07", "f"),
+	    "weft: cannot publish 'f': no\\x0asuch\\x1b]0;x\\x07\n");
+	/* The daemon's own "cannot publish 'f': " is not said twice. */
+	assert_string_equal(fail_line(-EIO,
+	    "cannot publish 'f': Input/output error", "f"),
+	    "weft: cannot publish 'f': Input/output error\n");
+	assert_string_equal(fail_line(-EIO, "cannot publish 'fx'", "f"),
+	    "weft: cannot publish 'f': cannot publish 'fx'\n");
+}
+
 int
 main(void)
 {
@@ -203,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_text_is_terminal_safe),
 		cmocka_unit_test(test_json_str_repairs_utf8),
 		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_fail_line_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
