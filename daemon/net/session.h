@@ -58,7 +58,7 @@ struct weft_session_cfg {
 	uint32_t		 ninterests;
 };
 
-/* Private to daemon/session.c; callers embed it. */
+/* Private to daemon/net/session.c; callers embed it. */
 struct weft_session {
 	enum weft_session_state	 state;
 	int			 err;

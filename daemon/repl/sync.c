@@ -1,5 +1,5 @@
 /*
- * Record replication, sans-I/O (daemon/sync.h, docs/proto/sync.md).
+ * Record replication, sans-I/O (daemon/repl/sync.h, docs/proto/sync.md).
  *
  * Per peer: one "sync" channel we open and send on, the channel the peer
  * opened (we accept and read it), an initiator and a responder

@@ -1,7 +1,7 @@
 /*
  * Private to the sync module (sync.c, sync_interests.c): its state and
  * the functions the two files share. Not for other callers: the
- * interface is daemon/sync.h.
+ * interface is daemon/repl/sync.h.
  */
 #ifndef WEFT_SYNC_IMPL_H
 #define WEFT_SYNC_IMPL_H

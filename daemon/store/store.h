@@ -477,9 +477,9 @@ int	weft_store_design_libs(struct weft_store *s,
 	    void *arg);
 
 /*
- * The peer address book (daemon/store_peers.c; docs/proto/store.md,
+ * The peer address book (daemon/store/store_peers.c; docs/proto/store.md,
  * "peers"): verified peer addresses by node id. The values are opaque
- * to the store (daemon/addrbook.c encodes and decodes them).
+ * to the store (daemon/net/addrbook.c encodes and decodes them).
  */
 #define WEFT_STORE_PEER_VAL_MAX	512
 #define WEFT_STORE_PEERS_MAX	4096	/* rows read back at most */

@@ -1,5 +1,5 @@
 /*
- * Scope membership queries for live gossip (daemon/sync.c): which
+ * Scope membership queries for live gossip (daemon/repl/sync.c): which
  * libraries hold a design now, read from `design_lib`, the table the
  * ingest transaction keeps for the library scopes (docs/proto/store.md,
  * "Scopes"). Sync asks only for a peer that is interested in some

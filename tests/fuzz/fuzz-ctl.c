@@ -3,8 +3,8 @@
  * weft_daemon_open() as weftd, its store in a temporary home, no listener,
  * no peers, no LAN) runs on a libuv loop in this process, and each input
  * is the byte stream one client sends on a fresh connection to its
- * socket. So the real frame reading (daemon/ctl.c), the op table
- * (daemon/ops.c) and every handler behind it (publish.c, get.c,
+ * socket. So the real frame reading (daemon/ctl/ctl.c), the op table
+ * (daemon/ctl/ops.c) and every handler behind it (publish.c, get.c,
  * ops_policy.c) see the input, with their pool jobs and replies, as they
  * would from weft.
  *

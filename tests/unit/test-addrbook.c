@@ -1,5 +1,5 @@
 /*
- * The table of learnt peer addresses (daemon/addrbook.c): only IP
+ * The table of learnt peer addresses (daemon/net/addrbook.c): only IP
  * literals, bounded with the right entries pushed out, verified entries
  * kept, failures forgotten, picks in turn; and the addrs message,
  * round trip and hostile input. Then what makes the book last: host

@@ -1,5 +1,5 @@
 /*
- * File transfer (daemon/fetch.c) in an in-process simulation: two or
+ * File transfer (daemon/repl/fetch.c) in an in-process simulation: two or
  * three nodes, each a real store in its own mkdtemp directory and a
  * weft_fetch, joined by in-memory links that deliver channel opens,
  * messages and ends in order, with a byte cap per link direction (so

@@ -1,10 +1,10 @@
 /*
- * daemon/session.c: two sessions wired back to back in memory on a
+ * daemon/net/session.c: two sessions wired back to back in memory on a
  * virtual clock. Handshake and HELLO, data on a channel, close and
  * goodbye, every kind of bad input the issue names (wrong network key,
  * wrong expected node key, truncated, replayed and tampered handshakes,
  * tampered boxes, random bytes), the timeouts; and the rule that picks
- * one connection per node pair (daemon/peer.c).
+ * one connection per node pair (daemon/net/peer.c).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Replication (daemon/sync.c) in a simulator: N struct weft_sync, each
+ * Replication (daemon/repl/sync.c) in a simulator: N struct weft_sync, each
  * over its own real store in a mkdtemp directory, joined by in-memory
  * links that deliver messages in order, with a virtual clock; io->work
  * queues jobs that the simulator loop runs (fn, then done, as the
