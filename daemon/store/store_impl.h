@@ -1,5 +1,5 @@
 /*
- * The store's private header, shared by daemon/store/*.c and nothing else:
+ * The store's private header, shared by the files of daemon/store/ and nothing else:
  * the environment struct, the database handles, the key and value
  * lengths of docs/proto/store.md, and the weft__store_* helpers the
  * files share. store.c holds the environment, transactions, map growth,
