@@ -1,8 +1,7 @@
 /*
  * The store's private header, shared by the files of daemon/store/ and
  * nothing else: the environment struct, the database handles, the key and
- * value
- * lengths of docs/proto/store.md, and the weft__store_* helpers the
+ * value lengths of docs/proto/store.md, and the weft__store_* helpers the
  * files share. store.c holds the environment, transactions, map growth,
  * chunks and record ingest; store_index.c the indexes ingest maintains
  * and the queries over them; store_recon.c the reconciliation index;
