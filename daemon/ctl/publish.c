@@ -1,10 +1,10 @@
 /*
  * publish (and update) and fork. A publish streams file bytes in "data"
  * frames. Each frame is processed by two jobs on the thread pool at once,
- * one per core: job A feeds the whole-file BLAKE2b-256, job B cuts chunks
- * (FastCDC), hashes them and batches them for the store. Reading from the
- * client pauses while a frame is in flight, which bounds memory to one
- * frame plus one batch whatever the file size. Chunks are committed in
+ * one per core: the hash job feeds the whole-file BLAKE2b-256, the chunk
+ * job cuts chunks (FastCDC), hashes them and batches them for the store
+ * job. Reading from the client pauses while a frame is in flight, which
+ * bounds memory to one frame plus one batch whatever the file size. Chunks are committed in
  * batches as they come (they are content-addressed, so a publish that
  * fails leaves only unreferenced chunks); the revision is signed and
  * committed last, and only that commit is acknowledged.
@@ -73,22 +73,22 @@ struct weft_pub {
 	struct pub_frame		 frames[PUB_FRAMES];
 	uint64_t			 frames_in;
 	uint64_t			 frames_freed;
-	uint64_t			 a_next;	/* next frame for job A */
-	uint64_t			 b_next;	/* next frame for job B */
-	bool				 a_busy;
-	bool				 b_busy;
-	bool				 w_busy;
+	uint64_t			 hash_next;	/* next frame for the hash job */
+	uint64_t			 chunk_next;	/* next frame for the chunk job */
+	bool				 hash_busy;
+	bool				 chunk_busy;
+	bool				 store_busy;
 	bool				 finishing;
 	int				 err;
 
-	/* Job A: whole-file hashes. */
-	uint32_t			 a_file;
-	uint64_t			 a_off;
+	/* The hash job: whole-file hashes. */
+	uint32_t			 hash_file;
+	uint64_t			 hash_off;
 	crypto_generichash_state	 hs;
 
-	/* Job B: chunks and chunk lists, cut straight into cur. */
-	uint32_t			 b_file;
-	uint64_t			 b_off;
+	/* The chunk job: chunks and chunk lists, cut straight into cur. */
+	uint32_t			 chunk_file;
+	uint64_t			 chunk_off;
 	struct weft_chunker		 ck;
 	size_t				 chunk_start;	/* in cur->data */
 	struct weft_chunk_ref		*refs;		/* current file */
@@ -268,41 +268,41 @@ weft__pub_free(struct weft_pub *p)
 	free(p);
 }
 
-/* Job A */
+/* The hash job */
 
 /*
  * Feeds len bytes to the whole-file hashes, finishing every file whose
  * size is reached, empty files included.
  */
 static void
-feed_a(struct weft_pub *p, const uint8_t *data, size_t len)
+hash_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 {
 	struct weft_file_ref	*f;
 	uint64_t		 take;
 
 	for (;;) {
-		while (p->a_file < p->rec.nfiles &&
-		    p->a_off == p->rec.files[p->a_file].size) {
-			f = &p->rec.files[p->a_file];
+		while (p->hash_file < p->rec.nfiles &&
+		    p->hash_off == p->rec.files[p->hash_file].size) {
+			f = &p->rec.files[p->hash_file];
 			crypto_generichash_final(&p->hs, f->hash, 32);
-			p->a_file++;
-			p->a_off = 0;
+			p->hash_file++;
+			p->hash_off = 0;
 			crypto_generichash_init(&p->hs, NULL, 0, 32);
 		}
-		if (len == 0 || p->a_file >= p->rec.nfiles)
+		if (len == 0 || p->hash_file >= p->rec.nfiles)
 			break;
-		f = &p->rec.files[p->a_file];
-		take = f->size - p->a_off;
+		f = &p->rec.files[p->hash_file];
+		take = f->size - p->hash_off;
 		if (take > len)
 			take = len;
 		crypto_generichash_update(&p->hs, data, take);
-		p->a_off += take;
+		p->hash_off += take;
 		data += take;
 		len -= (size_t)take;
 	}
 }
 
-/* Job B */
+/* The chunk job */
 
 /* Records the chunk that ends at cur->data.len and hands on full batches. */
 static int
@@ -333,7 +333,7 @@ batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 
 /*
  * Moves the current batch to the writer's queue and starts a new one. The
- * queue has room: job B only runs while fewer than PUB_READY - 2 batches
+ * queue has room: the chunk job only runs while fewer than PUB_READY - 2 batches
  * wait, and one job fills at most two.
  */
 static int
@@ -384,7 +384,7 @@ chunk_emit(struct weft_pub *p)
 
 /* The file's last chunk, then its chunk list, stored as a chunk too. */
 static int
-file_end_b(struct weft_pub *p, struct weft_file_ref *f)
+chunk_file_end(struct weft_pub *p, struct weft_file_ref *f)
 {
 	size_t	off;
 	int	err;
@@ -413,7 +413,7 @@ file_end_b(struct weft_pub *p, struct weft_file_ref *f)
  * never spans two batches: a batch is shipped only at a chunk's end.
  */
 static int
-feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
+chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 {
 	struct weft_file_ref	*f;
 	uint64_t		 take;
@@ -421,18 +421,18 @@ feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 	int			 err;
 
 	for (;;) {
-		while (p->b_file < p->rec.nfiles &&
-		    p->b_off == p->rec.files[p->b_file].size) {
-			err = file_end_b(p, &p->rec.files[p->b_file]);
+		while (p->chunk_file < p->rec.nfiles &&
+		    p->chunk_off == p->rec.files[p->chunk_file].size) {
+			err = chunk_file_end(p, &p->rec.files[p->chunk_file]);
 			if (err)
 				return err;
-			p->b_file++;
-			p->b_off = 0;
+			p->chunk_file++;
+			p->chunk_off = 0;
 		}
-		if (len == 0 || p->b_file >= p->rec.nfiles)
+		if (len == 0 || p->chunk_file >= p->rec.nfiles)
 			break;
-		f = &p->rec.files[p->b_file];
-		take = f->size - p->b_off;
+		f = &p->rec.files[p->chunk_file];
+		take = f->size - p->chunk_off;
 		if (take > len)
 			take = len;
 		seg = (size_t)take;
@@ -443,7 +443,7 @@ feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 			if (err)
 				return err;
 			data += n;
-			p->b_off += n;
+			p->chunk_off += n;
 			len -= n;
 			seg -= n;
 			if (k > 0) {
@@ -457,26 +457,26 @@ feed_b(struct weft_pub *p, const uint8_t *data, size_t len)
 }
 
 static int
-work_a(void *arg)
+hash_work(void *arg)
 {
 	struct weft_pub		*p = arg;
-	struct pub_frame	*f = &p->frames[p->a_next % PUB_FRAMES];
+	struct pub_frame	*f = &p->frames[p->hash_next % PUB_FRAMES];
 
-	feed_a(p, f->data, f->len);
+	hash_feed(p, f->data, f->len);
 	return 0;
 }
 
 static int
-work_b(void *arg)
+chunk_work(void *arg)
 {
 	struct weft_pub		*p = arg;
-	struct pub_frame	*f = &p->frames[p->b_next % PUB_FRAMES];
+	struct pub_frame	*f = &p->frames[p->chunk_next % PUB_FRAMES];
 
-	return feed_b(p, f->data, f->len);
+	return chunk_feed(p, f->data, f->len);
 }
 
 static int
-work_w(void *arg)
+store_work(void *arg)
 {
 	struct weft_pub		*p = arg;
 	struct pub_batch	*b = p->ready[0];
@@ -584,36 +584,36 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 }
 
 static void
-a_done(struct weft_ctl_conn *c, void *arg, int status)
+hash_done(struct weft_ctl_conn *c, void *arg, int status)
 {
 	struct weft_pub	*p = arg;
 
-	p->a_busy = false;
-	p->a_next++;
+	p->hash_busy = false;
+	p->hash_next++;
 	if (status && p->err == 0)
 		p->err = status;
 	pub_pump(c, p);
 }
 
 static void
-b_done(struct weft_ctl_conn *c, void *arg, int status)
+chunk_done(struct weft_ctl_conn *c, void *arg, int status)
 {
 	struct weft_pub	*p = arg;
 
-	p->b_busy = false;
-	p->b_next++;
+	p->chunk_busy = false;
+	p->chunk_next++;
 	if (status && p->err == 0)
 		p->err = status;
 	pub_pump(c, p);
 }
 
 static void
-w_done(struct weft_ctl_conn *c, void *arg, int status)
+store_done(struct weft_ctl_conn *c, void *arg, int status)
 {
 	struct weft_pub		*p = arg;
 	struct pub_batch	*b = p->ready[0];
 
-	p->w_busy = false;
+	p->store_busy = false;
 	memmove(&p->ready[0], &p->ready[1], (p->nready - 1) * sizeof(b));
 	p->nready--;
 	b->n = 0;
@@ -630,7 +630,7 @@ w_done(struct weft_ctl_conn *c, void *arg, int status)
 static bool
 pub_idle(const struct weft_pub *p)
 {
-	return !p->a_busy && !p->b_busy && !p->w_busy;
+	return !p->hash_busy && !p->chunk_busy && !p->store_busy;
 }
 
 /*
@@ -653,52 +653,52 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		}
 		return;
 	}
-	done = p->a_next < p->b_next ? p->a_next : p->b_next;
+	done = p->hash_next < p->chunk_next ? p->hash_next : p->chunk_next;
 	while (p->frames_freed < done) {
 		free(p->frames[p->frames_freed % PUB_FRAMES].body);
 		p->frames[p->frames_freed % PUB_FRAMES].body = NULL;
 		p->frames_freed++;
 	}
-	if (!p->a_busy && p->a_next < p->frames_in) {
-		err = weft__ctl_work(c, work_a, a_done, p);
+	if (!p->hash_busy && p->hash_next < p->frames_in) {
+		err = weft__ctl_work(c, hash_work, hash_done, p);
 		if (err) {
 			p->err = err;
 			return pub_pump(c, p);
 		}
-		p->a_busy = true;
+		p->hash_busy = true;
 	}
-	if (!p->b_busy && p->b_next < p->frames_in &&
+	if (!p->chunk_busy && p->chunk_next < p->frames_in &&
 	    p->nready + 2 < PUB_READY) {
-		err = weft__ctl_work(c, work_b, b_done, p);
+		err = weft__ctl_work(c, chunk_work, chunk_done, p);
 		if (err) {
 			p->err = err;
 			return pub_pump(c, p);
 		}
-		p->b_busy = true;
+		p->chunk_busy = true;
 	}
 	/* All bytes cut: the last partial batch goes to the writer too. */
-	if (p->received == p->total && !p->b_busy &&
-	    p->b_next == p->frames_in && p->cur != NULL && p->cur->n > 0) {
+	if (p->received == p->total && !p->chunk_busy &&
+	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0) {
 		err = batch_ship(p);
 		if (err) {
 			p->err = err;
 			return pub_pump(c, p);
 		}
 	}
-	if (!p->w_busy && p->nready > 0) {
-		err = weft__ctl_work(c, work_w, w_done, p);
+	if (!p->store_busy && p->nready > 0) {
+		err = weft__ctl_work(c, store_work, store_done, p);
 		if (err) {
 			p->err = err;
 			return pub_pump(c, p);
 		}
-		p->w_busy = true;
+		p->store_busy = true;
 	}
 	if (p->received < p->total) {
 		weft__ctl_read(c, p->frames_in - p->frames_freed < PUB_FRAMES);
 		return;
 	}
 	if (!p->finishing && pub_idle(p) && p->nready == 0 &&
-	    p->a_next == p->frames_in && p->b_next == p->frames_in) {
+	    p->hash_next == p->frames_in && p->chunk_next == p->frames_in) {
 		p->finishing = true;
 		err = weft__ctl_work(c, work_finish, finish_done, p);
 		if (err)
@@ -1082,8 +1082,8 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft__ctl_send(c, &b);
 	if (p->total == 0) {
 		/* Only empty files: finish them, store their lists, sign. */
-		feed_a(p, NULL, 0);
-		err = feed_b(p, NULL, 0);
+		hash_feed(p, NULL, 0);
+		err = chunk_feed(p, NULL, 0);
 		if (err) {
 			pub_fail(c, err);
 			return;
