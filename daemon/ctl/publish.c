@@ -4,10 +4,9 @@
  * one per core: the hash job feeds the whole-file BLAKE2b-256, the chunk
  * job cuts chunks (FastCDC), hashes them and batches them for the store
  * job. Reading from the client pauses while a frame is in flight, which
- * bounds memory to one frame plus one batch whatever the file size. Chunks are committed in
- * batches as they come (they are content-addressed, so a publish that
- * fails leaves only unreferenced chunks); the revision is signed and
- * committed last, and only that commit is acknowledged.
+ * bounds memory to one frame plus one batch whatever the file size.
+ * Chunks are committed in batches as they come; the revision is signed
+ * and committed last, and only that commit is acknowledged.
  *
  * A publish that fails (a full disk, a client gone mid-way) removes the
  * chunks it added that nothing else refers to: each batch is stored with
