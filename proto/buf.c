@@ -120,8 +120,8 @@ weft_hex_encode(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+weft_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -140,8 +140,8 @@ weft_hex_decode(uint8_t *out, size_t n, const char *s, size_t slen)
 	if (slen != 2 * n)
 		return WEFT_EUSAGE;
 	for (size_t i = 0; i < n; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
+		hi = weft_hex_digit(s[2 * i]);
+		lo = weft_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return WEFT_EUSAGE;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -1396,18 +1396,6 @@ weft_store_record_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 prefix_match(const MDB_val *k, const uint8_t *lo, size_t nhex)
 {
 	const uint8_t	*p = k->mv_data;
@@ -1434,7 +1422,7 @@ weft_store_resolve(struct weft_store *s, const char *prefix,
 		return WEFT_EUSAGE;
 	memset(lo, 0, sizeof(lo));
 	for (size_t i = 0; i < n; i++) {
-		x = hexval(prefix[i]);
+		x = weft_hex_digit(prefix[i]);
 		if (x < 0)
 			return WEFT_EUSAGE;
 		lo[i / 2] |= (uint8_t)(i % 2 ? x : x << 4);

@@ -45,5 +45,7 @@ void	weft_hex_encode(char *out, const uint8_t *p, size_t n);
  * Returns 0 or WEFT_EUSAGE when s is not that.
  */
 int	weft_hex_decode(uint8_t *out, size_t n, const char *s, size_t slen);
+/* The value 0..15 of one hex digit (either case), or -1. */
+int	weft_hex_digit(char c);
 
 #endif

@@ -583,10 +583,39 @@ test_object_cap(void **state)
 	free(p);
 }
 
+/* Hex digits and strings (proto/buf.c), both cases, nothing else. */
+static void
+test_hex(void **state)
+{
+	uint8_t	b[2];
+	char	out[5];
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		int	want = -1;
+
+		if (c >= '0' && c <= '9')
+			want = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			want = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			want = c - 'A' + 10;
+		assert_int_equal(weft_hex_digit((char)c), want);
+	}
+	assert_int_equal(weft_hex_decode(b, 2, "0aFf", 4), 0);
+	assert_int_equal(b[0], 0x0a);
+	assert_int_equal(b[1], 0xff);
+	weft_hex_encode(out, b, 2);
+	assert_string_equal(out, "0aff");
+	assert_int_equal(weft_hex_decode(b, 2, "0aF", 3), WEFT_EUSAGE);
+	assert_int_equal(weft_hex_decode(b, 2, "0aFg", 4), WEFT_EUSAGE);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_shortest_forms),
 		cmocka_unit_test(test_long_forms),
 		cmocka_unit_test(test_roundtrip),
