@@ -25,6 +25,7 @@
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "config.h"
+#include "fileio.h"
 
 /* Characters of an interface name in an IPv6 zone. */
 #define ZONE_CHARS	"abcdefghijklmnopqrstuvwxyz" \
@@ -851,25 +852,6 @@ weft_config_edit(const char *old, size_t len, int op,
 	return err;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t	*q = p;
-	ssize_t		 w;
-
-	while (n > 0) {
-		w = write(fd, q, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 weft_config_write(const char *dir, const void *text, size_t len)
 {
@@ -889,7 +871,7 @@ weft_config_write(const char *dir, const void *text, size_t len)
 	    0600);
 	if (fd == -1)
 		return -errno;
-	err = write_all(fd, text, len);
+	err = weft_write_all(fd, text, len);
 	if (err == 0 && fsync(fd) == -1)
 		err = -errno;
 	if (close(fd) == -1 && err == 0)

@@ -18,6 +18,7 @@
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/key.h"
+#include "fileio.h"
 #include "keyfile.h"
 
 /* fsync()s the directory holding path, so a new entry survives a crash. */
@@ -48,24 +49,6 @@ sync_parent(const char *path)
 	return err;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 weft_keyfile_create(const char *path, const struct weft_keypair *kp,
     const char *comment)
@@ -85,7 +68,7 @@ weft_keyfile_create(const char *path, const struct weft_keypair *kp,
 		err = errno == EEXIST ? WEFT_EEXISTS : -errno;
 		goto out;
 	}
-	err = write_all(fd, b.data, b.len);
+	err = weft_write_all(fd, b.data, b.len);
 	if (err == 0 && fsync(fd) == -1)
 		err = -errno;
 	if (close(fd) == -1 && err == 0)
