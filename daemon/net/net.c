@@ -1117,6 +1117,37 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 }
 
 /*
+ * Reads what a new inbound connection sent before we accepted it (a
+ * client hello is usually there): a handshake's progress is what decides
+ * which one is evicted (evict.h), and under a flood more connections can
+ * be accepted in one go than there are handshake slots, before the loop
+ * comes round to read. EOF and errors are left to the next read.
+ */
+static void
+read_early(struct weft_peer *p)
+{
+	struct weft_net		*n = p->net;
+	uv_os_fd_t		 fd;
+	ssize_t			 r;
+	int			 err;
+
+	if (n->rbuf_busy || uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
+		return;
+	r = recv(fd, n->rbuf, sizeof(n->rbuf), MSG_DONTWAIT);
+	if (r <= 0)
+		return;
+	n->rbuf_busy = true;
+	p->bytes_in += (uint64_t)r;
+	err = weft_session_feed(&p->sess, n->rbuf, (size_t)r,
+	    uv_now(n->loop));
+	if (err)
+		weft__net_close(p, err, NULL);
+	else
+		peer_advance(p);
+	n->rbuf_busy = false;
+}
+
+/*
  * Whether an inbound connection that opened is one of the nodes we were
  * told to keep (configuration, weft connect): those are never evicted.
  */
@@ -1191,19 +1222,53 @@ out:
 	return ok;
 }
 
+static void	accept_one(struct weft_net *);
+
+/* The next turn of the loop: accept what is pending, which resumes libuv. */
+static void
+accept_timer_cb(uv_timer_t *t)
+{
+	struct weft_net	*n = t->data;
+
+	n->accepts = 0;
+	n->accept_turn = uv_now(n->loop);
+	if (!n->stopping)
+		accept_one(n);
+}
+
 static void
 connection_cb(uv_stream_t *server, int status)
 {
 	struct weft_net		*n = server->data;
-	struct weft_peer	*p;
-	struct sockaddr_storage	 sa;
-	uv_tcp_t		*refuse;
-	int			 len, err;
 
 	if (status < 0) {
 		log_warnc(status, "cannot accept a peer connection");
 		return;
 	}
+	if (n->accept_turn != uv_now(n->loop)) {
+		n->accept_turn = uv_now(n->loop);
+		n->accepts = 0;
+	}
+	/*
+	 * Enough for this turn: not accepting makes libuv stop polling the
+	 * listener until the timer accepts the pending one next turn.
+	 */
+	if (++n->accepts > WEFT_NET_ACCEPT_BURST && !n->stopping) {
+		uv_timer_start(&n->accept_timer, accept_timer_cb, 0, 0);
+		return;
+	}
+	accept_one(n);
+}
+
+static void
+accept_one(struct weft_net *n)
+{
+	uv_stream_t		*server = (uv_stream_t *)&n->listener;
+	struct weft_peer	*p;
+	struct sockaddr_storage	 sa;
+	uv_tcp_t		*refuse;
+	int			 len, err;
+
 	p = n->stopping ? NULL : peer_new(n, WEFT_PEER_IN, NULL);
 	if (p == NULL) {
 		/* Always accept, or libuv stops polling the listener. */
@@ -1245,6 +1310,8 @@ connection_cb(uv_stream_t *server, int status)
 	}
 	uv_tcp_nodelay(&p->tcp, 1);
 	peer_read_start(p);
+	if (!p->closing)
+		read_early(p);
 	if (!p->closing)
 		weft__net_flush(p);
 }
@@ -1553,6 +1620,9 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	uv_timer_init(loop, &n->sync_timer);
 	n->sync_timer.data = n;
 	n->handles++;
+	uv_timer_init(loop, &n->accept_timer);
+	n->accept_timer.data = n;
+	n->handles++;
 
 	if (listen != NULL) {
 		err = sockaddr_parse(listen, &sa, NULL);
@@ -1610,6 +1680,7 @@ weft_net_stop(struct weft_net *n)
 		uv_close((uv_handle_t *)&n->listener, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->tick, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->sync_timer, net_handle_close_cb);
+	uv_close((uv_handle_t *)&n->accept_timer, net_handle_close_cb);
 }
 
 /* Dials */

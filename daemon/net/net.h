@@ -45,6 +45,12 @@ struct weft_fetch_io;
 #define WEFT_NET_HS_GROUP_MAX	WEFT_EVICT_HS_GROUP_MAX
 /* File descriptors kept free of peers (control clients, store, LAN). */
 #define WEFT_NET_FD_RESERVE	(256 + 64)
+/*
+ * Connections accepted per turn of the loop at most: libuv accepts for as
+ * long as connections are pending, which under a flood would starve the
+ * reads, timers and control clients and pile up closing connections.
+ */
+#define WEFT_NET_ACCEPT_BURST	16
 #define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
 /* Dial learnt addresses while fewer outbound connections (0: never). */
 #define WEFT_NET_OUT_TARGET	8
@@ -124,6 +130,9 @@ struct weft_net {
 	char			 listen[WEFT_NET_ADDR_MAX];	/* bound, or "" */
 	uv_tcp_t		 listener;
 	bool			 listening;
+	uv_timer_t		 accept_timer;	/* resumes deferred accepts */
+	uint64_t		 accept_turn;	/* loop time of this turn */
+	unsigned		 accepts;	/* in this turn */
 	uv_timer_t		 tick;
 	struct weft_peers	 peers;
 	struct weft_dials	 dials;		/* kept and one-shot */
