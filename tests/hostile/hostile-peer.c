@@ -21,7 +21,9 @@
  *                          close is seen with poll, without reading
  *
  * --count N runs N such peers at once (N processes, each with its own
- * node key), and exits 0 when every one ended with 0 or 3. With idle, a
+ * node key), and exits 0 when every one ended with 0 or 3; with
+ * --reconnect each one that ends before the timeout is replaced by a new
+ * one (a new node key), as a determined attacker would. With idle, a
  * peer the daemon closes (evicted) prints "dropped: ..." or "closed: ...",
  * one that still holds its slot at the timeout prints "timeout".
  *
@@ -658,13 +660,16 @@ reset:
  * --count: forks n children, which return -1 and go on as single peers;
  * the parent waits for them all and returns 0 when each exited 0 or 3.
  */
+static uint64_t	many_deadline;	/* --count: the children's, 0: none */
+
 static int
-run_many(unsigned long n)
+run_many(unsigned long n, unsigned long timeout, bool reconnect)
 {
 	pid_t	pid;
 	int	status, rc = 0;
 
 	fflush(stdout);
+	many_deadline = mono_ms() + (uint64_t)timeout * 1000;
 	for (unsigned long i = 0; i < n; i++) {
 		pid = fork();
 		if (pid < 0)
@@ -672,10 +677,17 @@ run_many(unsigned long n)
 		if (pid == 0)
 			return -1;
 	}
-	while ((pid = wait(&status)) > 0)
+	while ((pid = wait(&status)) > 0) {
+		if (reconnect && mono_ms() + 100 < many_deadline) {
+			pid = fork();
+			if (pid == 0)
+				return -1;
+			continue;
+		}
 		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
 		    WEXITSTATUS(status) != 3))
 			rc = 1;
+	}
 	return rc;
 }
 
@@ -686,7 +698,7 @@ usage(void)
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
 	    "otherauthor=DESIGN[:PREV] chunk idle noread\n"
-	    "       [--count N] runs N peers at once\n");
+	    "       [--count N [--reconnect]] runs N peers at once\n");
 	return 2;
 }
 
@@ -697,6 +709,7 @@ main(int argc, char **argv)
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "reconnect", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hostile		*h;
@@ -707,11 +720,15 @@ main(int argc, char **argv)
 	unsigned long		 timeout = 20, count = 1;
 	char			*end;
 	int			 c, err, rc = 1, one = 1;
+	bool			 reconnect = false;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			netkey_hex = optarg;
+			break;
+		case 'r':
+			reconnect = true;
 			break;
 		case 'c':
 			errno = 0;
@@ -733,7 +750,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		return usage();
-	if (count > 1 && (rc = run_many(count)) >= 0)
+	if ((count > 1 || reconnect) &&
+	    (rc = run_many(count, timeout, reconnect)) >= 0)
 		return rc;
 	rc = 1;
 	if (sodium_init() < 0)
@@ -787,7 +805,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	err = run(h, mono_ms() + (uint64_t)timeout * 1000);
+	err = run(h, many_deadline != 0 ? many_deadline :
+	    mono_ms() + (uint64_t)timeout * 1000);
 	if (err == 0 && !h->was_open) {
 		/* Never got in: the daemon refused the handshake. */
 		fprintf(stderr, "hostile-peer: handshake refused (%s)\n",
