@@ -102,7 +102,8 @@ busiest_hs_group(const struct weft_evict_cand *c, size_t n)
 			continue;
 		k = 0;
 		for (size_t j = 0; j < n; j++)
-			if (!c[j].open && !c[j].keep && c[j].group == c[i].group)
+			if (!c[j].open && !c[j].keep &&
+			    c[j].group == c[i].group)
 				k++;
 		if (k > most) {
 			most = k;

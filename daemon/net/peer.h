@@ -55,7 +55,7 @@ struct weft_peer {
 	uint64_t		 bytes_out;
 	uint64_t		 since_ms;	/* wall clock when it opened */
 	uint64_t		 accepted_ms;	/* loop time it was set up */
-	uint64_t		 useful_ms;	/* loop time it last was useful */
+	uint64_t		 useful_ms;	/* loop time last useful; 0 */
 	uint64_t		 group;		/* weft_evict_group() */
 	bool			 evicted;	/* closed for a new one */
 	uint64_t		 next_ms;	/* session deadline, loop time */
