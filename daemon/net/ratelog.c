@@ -60,11 +60,12 @@ bool
 weft_ratelog_note(struct weft_ratelog *r, enum weft_ratelog_kind kind,
     const char *addr, uint64_t now)
 {
-	struct weft_ratelog_kind_st *k = &r->k[kind];
+	struct weft_ratelog_kind_st *k;
 	char	host[WEFT_RATELOG_HOST];
 
 	if ((unsigned)kind >= WEFT_RATELOG_NKINDS)
 		return false;
+	k = &r->k[kind];
 	k->total++;
 	host_of(addr != NULL ? addr : "", host);
 	if (k->start_ms == 0) {
@@ -97,7 +98,7 @@ weft_ratelog_flush(struct weft_ratelog *r, uint64_t now, bool force)
 			    weft_ratelog_num(k->count, num));
 			log_info("%s from %s%s in the last %" PRIu64 " s",
 			    msg, k->host, k->others ? " and other addresses" :
-			    "", (now - k->start_ms + 999) / 1000);
+			    "", (now - k->start_ms + 500) / 1000);
 		}
 		k->start_ms = 0;
 		k->count = 0;

@@ -23,7 +23,8 @@
  * --count N runs N such peers at once (N processes, each with its own
  * node key), and exits 0 when every one ended with 0 or 3; with
  * --reconnect each one that ends before the timeout is replaced by a new
- * one (a new node key), as a determined attacker would. With idle, a
+ * one (a new node key), as a determined attacker would; --stagger MS
+ * starts them MS milliseconds apart (else all at once). With idle, a
  * peer the daemon closes (evicted) prints "dropped: ..." or "closed: ...",
  * one that still holds its slot at the timeout prints "timeout".
  *
@@ -663,8 +664,12 @@ reset:
 static uint64_t	many_deadline;	/* --count: the children's, 0: none */
 
 static int
-run_many(unsigned long n, unsigned long timeout, bool reconnect)
+run_many(unsigned long n, unsigned long timeout, bool reconnect,
+    unsigned long stagger)
 {
+	struct timespec	ts = { (time_t)(stagger / 1000),
+			    (long)(stagger % 1000) * 1000000 };
+
 	pid_t	pid;
 	int	status, rc = 0;
 
@@ -676,6 +681,8 @@ run_many(unsigned long n, unsigned long timeout, bool reconnect)
 			return 1;
 		if (pid == 0)
 			return -1;
+		if (stagger > 0)
+			nanosleep(&ts, NULL);
 	}
 	while ((pid = wait(&status)) > 0) {
 		if (reconnect && mono_ms() + 100 < many_deadline) {
@@ -698,7 +705,7 @@ usage(void)
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
 	    "otherauthor=DESIGN[:PREV] chunk idle noread\n"
-	    "       [--count N [--reconnect]] runs N peers at once\n");
+	    "       [--count N [--reconnect] [--stagger MS]] runs N peers\n");
 	return 2;
 }
 
@@ -710,6 +717,7 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "reconnect", no_argument, NULL, 'r' },
+		{ "stagger", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hostile		*h;
@@ -717,7 +725,7 @@ main(int argc, char **argv)
 	struct sockaddr_in	 sa;
 	const char		*netkey_hex = WEFT_NETWORK_KEY_DEFAULT;
 	uint8_t			 eph[32];
-	unsigned long		 timeout = 20, count = 1;
+	unsigned long		 timeout = 20, count = 1, stagger = 0;
 	char			*end;
 	int			 c, err, rc = 1, one = 1;
 	bool			 reconnect = false;
@@ -729,6 +737,12 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			reconnect = true;
+			break;
+		case 's':
+			errno = 0;
+			stagger = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || stagger > 10000)
+				return usage();
 			break;
 		case 'c':
 			errno = 0;
@@ -751,7 +765,7 @@ main(int argc, char **argv)
 	if (argc - optind < 2)
 		return usage();
 	if ((count > 1 || reconnect) &&
-	    (rc = run_many(count, timeout, reconnect)) >= 0)
+	    (rc = run_many(count, timeout, reconnect, stagger)) >= 0)
 		return rc;
 	rc = 1;
 	if (sodium_init() < 0)
