@@ -39,7 +39,7 @@ w a --json peers >"$T/p.json"
 [ "$(json '[p["state"] for p in j if p["node"] == "'"$(node_id n)"'"]' \
     "$T/p.json")" = "['open']" ] || fail "n is not connected"
 echo "RssAnon kB: before $before, during $during"
-[ "$during" -lt $((before + 16384)) ] || fail "memory grew to $during kB"
+rss_within "$before" "$during" || fail "memory grew to $during kB"
 wait "$sybil" || true	# those evicted in their handshake exit 1
 sed 's/ (.*//' "$T/sybil.out" | sort | uniq -c
 grep -q "evicted .*more connections\|evicted for a new connection" \
