@@ -11,6 +11,9 @@
  *   out a peer that is completing its handshake, even from their address.
  * - total or group cap full: among open connections (in the new one's
  *   group when that group is full), after protecting configured peers,
+ *   (net.c asks this only once the new one completed its handshake, with
+ *   the open peers as candidates, so a bare connection never evicts an
+ *   open peer; at accept it asks with the handshakes only),
  *   the few that most recently delivered something we wanted and the
  *   longest-connected few, those that never delivered anything go first;
  *   of them the youngest of the most crowded group. With no open

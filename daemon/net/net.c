@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ static void	dial_free(struct weft_net *, struct weft_dial *);
 static void	sync_kick(struct weft_net *);
 static void	book_touch(struct weft_net *);
 static void	book_write(struct weft_net *);
+static bool	admit(struct weft_net *, struct weft_peer *, bool);
 
 void
 weft_net_limits_default(struct weft_net_limits *l)
@@ -885,6 +887,12 @@ peer_opened(struct weft_peer *p)
 	err = weft_peers_admit(&n->peers, p, n->node->pk);
 	if (err)
 		return false;		/* p lost and is closing */
+	if (p->dir == WEFT_PEER_IN && !admit(n, p, true)) {
+		p->evicted = true;
+		weft__net_close(p, WEFT_EBUSY, "no inbound slot free: every "
+		    "inbound peer is protected");
+		return false;
+	}
 	p->was_open = true;
 	p->since_ms = weft_daemon_now_ms();
 	p->next_ms = 0;		/* the idle deadlines start now */
@@ -1163,12 +1171,15 @@ peer_kept(struct weft_net *n, const struct weft_peer *p)
 }
 
 /*
- * Makes room for the new inbound connection np under the caps (evict.h),
- * evicting others as weft_evict_choose() says. Returns false when np must
- * be refused.
+ * Makes room for the inbound connection np under the caps (evict.h),
+ * evicting others as weft_evict_choose() says: when it is accepted, among
+ * the handshakes under the handshake caps; when its handshake completed
+ * (opening), among the open peers under the total and group caps. So
+ * only a peer that completes a handshake can evict an open one. Returns
+ * false when np must be refused.
  */
 static bool
-admit(struct weft_net *n, struct weft_peer *np)
+admit(struct weft_net *n, struct weft_peer *np, bool opening)
 {
 	struct weft_evict_limits l;
 	struct weft_evict_cand	*c = NULL;
@@ -1179,10 +1190,10 @@ admit(struct weft_net *n, struct weft_peer *np)
 	int			 i;
 
 	weft_evict_limits_default(&l);
-	l.in_max = n->limits.in_max;
-	l.group_max = n->limits.in_group_max;
-	l.hs_max = n->limits.hs_max;
-	l.hs_group_max = n->limits.hs_group_max;
+	l.in_max = opening ? n->limits.in_max : UINT_MAX;
+	l.group_max = opening ? n->limits.in_group_max : UINT_MAX;
+	l.hs_max = opening ? UINT_MAX : n->limits.hs_max;
+	l.hs_group_max = opening ? UINT_MAX : n->limits.hs_group_max;
 	c = calloc(cap, sizeof(*c));
 	pp = calloc(cap, sizeof(*pp));
 	if (c == NULL || pp == NULL)
@@ -1190,7 +1201,8 @@ admit(struct weft_net *n, struct weft_peer *np)
 	k = 0;
 	TAILQ_FOREACH(p, &n->peers.all, entry) {
 		if (p == np || p->dir != WEFT_PEER_IN || !p->counted ||
-		    p->closing || p->draining || k == cap)
+		    p->closing || p->draining || p->was_open != opening ||
+		    k == cap)
 			continue;
 		c[k].since_ms = p->accepted_ms;
 		c[k].useful_ms = p->useful_ms;
@@ -1295,12 +1307,11 @@ accept_one(struct weft_net *n)
 		sockaddr_str(&sa, p->addr, sizeof(p->addr));
 		p->group = weft_evict_group((struct sockaddr *)&sa);
 	}
-	if (!admit(n, p)) {
+	if (!admit(n, p, false)) {
 		if (weft_ratelog_note(&n->ratelog, WEFT_RATELOG_REFUSED,
 		    p->addr, uv_now(n->loop)))
-			log_info("peer %s: refused: %u inbound connections "
-			    "already, none may be evicted", p->addr,
-			    n->peers.nin - 1);
+			log_info("peer %s: refused: no handshake slot free",
+			    p->addr);
 		/* Quietly: the refusal is logged above. */
 		weft_peers_remove(&n->peers, p);
 		p->draining = true;
@@ -1571,7 +1582,8 @@ fd_budget(struct weft_net_limits *l)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
-	need = (rlim_t)l->in_max + l->out_max + WEFT_NET_FD_RESERVE;
+	need = (rlim_t)l->in_max + l->hs_max + l->out_max +
+	    WEFT_NET_FD_RESERVE;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
 		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
 		    rl.rlim_max >= need ? need : rl.rlim_max;
@@ -1581,7 +1593,7 @@ fd_budget(struct weft_net_limits *l)
 	}
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return;
-	need = (rlim_t)l->out_max + WEFT_NET_FD_RESERVE;
+	need = (rlim_t)l->hs_max + l->out_max + WEFT_NET_FD_RESERVE;
 	l->in_max = rl.rlim_cur > need ? (unsigned)(rl.rlim_cur - need) : 0;
 	log_warnx("max-inbound lowered to %u: only %llu open files allowed "
 	    "(ulimit -n)", l->in_max, (unsigned long long)rl.rlim_cur);

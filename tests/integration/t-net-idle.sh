@@ -6,12 +6,14 @@
 # a NEW honest node that starts during the flood connect and sync a design
 # within 10 s (it evicts a flooding connection), keeps its anonymous
 # memory within 16 MiB of the start, and logs a bounded number of lines
-# whose counts add up to every connection the floods made.
+# whose counts add up to every connection the floods made. The group cap
+# is lowered to the 3 honest peers: connections that never complete a
+# handshake must not evict any of them.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/flood_lib.sh"
 
-export WEFT_HANDSHAKE_TIMEOUT_MS=1500
+export WEFT_HANDSHAKE_TIMEOUT_MS=1500 WEFT_MAX_INBOUND_GROUP=3
 flood_setup
 before=$(rss_a)
 lines0=$(wc -l <"$T/a.log")
@@ -59,6 +61,9 @@ b_open || fail "b was affected: $(cat "$T/peers.json")"
 # writes the last window's counts.
 none_left() { [ "$(w a --json status | json 'j["conns_in"]' /dev/stdin)" = 3 ]; }
 wait_for 10 none_left || fail "connections remain: $(w a --json status)"
+w a --json peers >"$T/p.json"
+[ "$(json 'sorted(p["state"] for p in j)' "$T/p.json")" = \
+    "['open', 'open', 'open']" ] || fail "an honest peer was evicted"
 stop_node "$PID_A"
 tail -n +"$((lines0 + 1))" "$T/a.log" >"$T/flood.log"
 events=$(log_events "$T/flood.log")
