@@ -193,6 +193,9 @@ to_limits(const struct weft_config *cfg, struct weft_net_limits *l)
 	l->backoff_min_ms = cfg->num[WEFT_CFG_BACKOFF_MIN_MS];
 	l->backoff_max_ms = cfg->num[WEFT_CFG_BACKOFF_MAX_MS];
 	l->in_max = (unsigned)cfg->num[WEFT_CFG_MAX_INBOUND];
+	l->in_group_max = (unsigned)cfg->num[WEFT_CFG_MAX_INBOUND_GROUP];
+	l->hs_max = (unsigned)cfg->num[WEFT_CFG_MAX_HANDSHAKES];
+	l->hs_group_max = (unsigned)cfg->num[WEFT_CFG_MAX_HANDSHAKES_GROUP];
 	l->out_max = (unsigned)cfg->num[WEFT_CFG_MAX_OUTBOUND];
 	l->out_target = (unsigned)cfg->num[WEFT_CFG_OUT_TARGET];
 	l->sendq_max = (size_t)cfg->num[WEFT_CFG_SEND_QUEUE_MAX];

@@ -15,10 +15,12 @@
  * ping, idle), the grace period of closing connections, and the dials
  * whose backoff has passed.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ static void	dial_free(struct weft_net *, struct weft_dial *);
 static void	sync_kick(struct weft_net *);
 static void	book_touch(struct weft_net *);
 static void	book_write(struct weft_net *);
+static bool	admit(struct weft_net *, struct weft_peer *, bool);
 
 void
 weft_net_limits_default(struct weft_net_limits *l)
@@ -71,6 +74,9 @@ weft_net_limits_default(struct weft_net_limits *l)
 	l->backoff_min_ms = WEFT_NET_BACKOFF_MIN_MS;
 	l->backoff_max_ms = WEFT_NET_BACKOFF_MAX_MS;
 	l->in_max = WEFT_NET_IN_MAX;
+	l->in_group_max = WEFT_NET_IN_GROUP_MAX;
+	l->hs_max = WEFT_NET_HS_MAX;
+	l->hs_group_max = WEFT_NET_HS_GROUP_MAX;
 	l->out_max = WEFT_NET_OUT_MAX;
 	l->out_target = WEFT_NET_OUT_TARGET;
 	l->sendq_max = WEFT_NET_SENDQ_MAX;
@@ -312,11 +318,37 @@ netkey_mismatch(const struct weft_peer *p, int err)
 	return p->bytes_out == 0;
 }
 
+/*
+ * Whether the close of p is logged in full: what strangers can cause at
+ * will (an eviction, an inbound handshake that fails or times out) goes
+ * through the rate limit, which logs only the first of a window in full.
+ */
+static bool
+close_logged(struct weft_peer *p, int err)
+{
+	struct weft_net		*n = p->net;
+	enum weft_ratelog_kind	 kind;
+
+	if (n->stopping)
+		return true;
+	if (p->evicted)
+		kind = WEFT_RATELOG_EVICTED;
+	else if (p->dir != WEFT_PEER_IN || p->was_open)
+		return true;
+	else if (err == -ETIMEDOUT)
+		kind = WEFT_RATELOG_HSTIMEOUT;
+	else
+		kind = WEFT_RATELOG_HSFAIL;
+	return weft_ratelog_note(&n->ratelog, kind, p->addr,
+	    uv_now(n->loop));
+}
+
 void
 weft__net_close(struct weft_peer *p, int err, const char *reason)
 {
 	struct weft_net		*n = p->net;
 	char			 name[WEFT_PEER_NAME_MAX];
+	bool			 logged;
 
 	if (p->closing)
 		return;
@@ -326,10 +358,11 @@ weft__net_close(struct weft_peer *p, int err, const char *reason)
 	if (!p->draining) {
 		if (reason == NULL)
 			reason = close_why(p, err);
-		if (err != 0)
+		logged = close_logged(p, err);
+		if (logged && err != 0)
 			log_info("peer %s: %s: %s", name, reason,
 			    weft_strerror(err));
-		else
+		else if (logged)
 			log_info("peer %s: %s", name, reason);
 		weft_peers_remove(&n->peers, p);
 		dial_done(n, p, err);
@@ -430,6 +463,23 @@ weft_net_push(struct weft_net *n, const uint8_t node[32], uint64_t bytes,
 	}
 	weft__net_flush(p);
 	return 0;
+}
+
+void
+weft_net_useful(struct weft_net *n, uint64_t id)
+{
+	struct weft_peer	*p;
+
+	if (n == NULL)
+		return;
+	TAILQ_FOREACH(p, &n->peers.all, entry) {
+		if (p->id == id) {
+			/* 0 means never. */
+			p->useful_ms = uv_now(n->loop) > 0 ?
+			    uv_now(n->loop) : 1;
+			return;
+		}
+	}
 }
 
 void
@@ -838,6 +888,12 @@ peer_opened(struct weft_peer *p)
 	err = weft_peers_admit(&n->peers, p, n->node->pk);
 	if (err)
 		return false;		/* p lost and is closing */
+	if (p->dir == WEFT_PEER_IN && !admit(n, p, true)) {
+		p->evicted = true;
+		weft__net_close(p, WEFT_EBUSY, "no inbound slot free: every "
+		    "inbound peer is protected");
+		return false;
+	}
 	p->was_open = true;
 	p->since_ms = weft_clock_now_ms(n->clock);
 	p->next_ms = 0;		/* the idle deadlines start now */
@@ -1058,6 +1114,7 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	p->id = ++n->next_id;
 	p->dir = dir;
 	p->refs = 1;
+	p->accepted_ms = uv_now(n->loop);
 	n->handles++;
 	TAILQ_INSERT_TAIL(&n->peers.all, p, entry);
 	if (dir == WEFT_PEER_IN)
@@ -1068,43 +1125,176 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	return p;
 }
 
+/*
+ * Reads what a new inbound connection sent before we accepted it (a
+ * client hello is usually there): a handshake's progress is what decides
+ * which one is evicted (evict.h), and under a flood more connections can
+ * be accepted in one go than there are handshake slots, before the loop
+ * comes round to read. EOF and errors are left to the next read.
+ */
+static void
+read_early(struct weft_peer *p)
+{
+	struct weft_net		*n = p->net;
+	uv_os_fd_t		 fd;
+	ssize_t			 r;
+	int			 err;
+
+	if (n->rbuf_busy || uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
+		return;
+	r = recv(fd, n->rbuf, sizeof(n->rbuf), MSG_DONTWAIT);
+	if (r <= 0)
+		return;
+	n->rbuf_busy = true;
+	p->bytes_in += (uint64_t)r;
+	err = weft_session_feed(&p->sess, n->rbuf, (size_t)r,
+	    uv_now(n->loop));
+	if (err)
+		weft__net_close(p, err, NULL);
+	else
+		peer_advance(p);
+	n->rbuf_busy = false;
+}
+
+/*
+ * Whether an inbound connection that opened is one of the nodes we were
+ * told to keep (configuration, weft connect): those are never evicted.
+ */
+static bool
+peer_kept(struct weft_net *n, const struct weft_peer *p)
+{
+	struct weft_dial	*d;
+
+	if (!p->was_open || !p->has_node)
+		return false;
+	d = weft_net_dial_find(n, p->node);
+	return d != NULL && !d->learned && !d->seed;
+}
+
+/*
+ * Makes room for the inbound connection np under the caps (evict.h),
+ * evicting others as weft_evict_choose() says: when it is accepted, among
+ * the handshakes under the handshake caps; when its handshake completed
+ * (opening), among the open peers under the total and group caps. So
+ * only a peer that completes a handshake can evict an open one. Returns
+ * false when np must be refused.
+ */
+static bool
+admit(struct weft_net *n, struct weft_peer *np, bool opening)
+{
+	struct weft_evict_limits l;
+	struct weft_evict_cand	*c = NULL;
+	struct weft_peer	**pp = NULL, *p;
+	size_t			 k, cap = (size_t)n->peers.nin + 1;
+	uint64_t		 now = uv_now(n->loop);
+	bool			 ok = false;
+	int			 i;
+
+	weft_evict_limits_default(&l);
+	l.in_max = opening ? n->limits.in_max : UINT_MAX;
+	l.group_max = opening ? n->limits.in_group_max : UINT_MAX;
+	l.hs_max = opening ? UINT_MAX : n->limits.hs_max;
+	l.hs_group_max = opening ? UINT_MAX : n->limits.hs_group_max;
+	c = calloc(cap, sizeof(*c));
+	pp = calloc(cap, sizeof(*pp));
+	if (c == NULL || pp == NULL)
+		goto out;
+	k = 0;
+	TAILQ_FOREACH(p, &n->peers.all, entry) {
+		if (p == np || p->dir != WEFT_PEER_IN || !p->counted ||
+		    p->closing || p->draining || p->was_open != opening ||
+		    k == cap)
+			continue;
+		c[k].since_ms = p->accepted_ms;
+		c[k].useful_ms = p->useful_ms;
+		c[k].group = p->group;
+		c[k].progress = weft_evict_progress(p->bytes_in);
+		c[k].open = p->was_open;
+		c[k].keep = peer_kept(n, p);
+		pp[k++] = p;
+	}
+	/* Each round closes one; a few are enough for every cap. */
+	for (int round = 0; round < 4; round++) {
+		i = weft_evict_choose(c, k, np->group, &l, now);
+		if (i == WEFT_EVICT_ADMIT) {
+			ok = true;
+			break;
+		}
+		if (i < 0)
+			break;
+		p = pp[i];
+		p->evicted = true;
+		weft__net_close(p, WEFT_EBUSY, "evicted for a new connection");
+		c[i] = c[k - 1];
+		pp[i] = pp[k - 1];
+		k--;
+	}
+out:
+	free(c);
+	free(pp);
+	return ok;
+}
+
+static void	accept_one(struct weft_net *);
+
+/* The next turn of the loop: accept what is pending, which resumes libuv. */
+static void
+accept_timer_cb(uv_timer_t *t)
+{
+	struct weft_net	*n = t->data;
+
+	n->accepts = 0;
+	n->accept_turn = uv_now(n->loop);
+	if (!n->stopping)
+		accept_one(n);
+}
+
 static void
 connection_cb(uv_stream_t *server, int status)
 {
 	struct weft_net		*n = server->data;
-	struct weft_peer	*p;
-	struct sockaddr_storage	 sa;
-	uv_tcp_t		*refuse;
-	int			 len, err;
 
 	if (status < 0) {
 		log_warnc(status, "cannot accept a peer connection");
 		return;
 	}
-	if (n->peers.nin >= n->limits.in_max || n->stopping) {
+	if (n->accept_turn != uv_now(n->loop)) {
+		n->accept_turn = uv_now(n->loop);
+		n->accepts = 0;
+	}
+	/*
+	 * Enough for this turn: not accepting makes libuv stop polling the
+	 * listener until the timer accepts the pending one next turn.
+	 */
+	if (++n->accepts > WEFT_NET_ACCEPT_BURST && !n->stopping) {
+		uv_timer_start(&n->accept_timer, accept_timer_cb, 0, 0);
+		return;
+	}
+	accept_one(n);
+}
+
+static void
+accept_one(struct weft_net *n)
+{
+	uv_stream_t		*server = (uv_stream_t *)&n->listener;
+	struct weft_peer	*p;
+	struct sockaddr_storage	 sa;
+	uv_tcp_t		*refuse;
+	int			 len, err;
+
+	p = n->stopping ? NULL : peer_new(n, WEFT_PEER_IN, NULL);
+	if (p == NULL) {
 		/* Always accept, or libuv stops polling the listener. */
 		refuse = malloc(sizeof(*refuse));
 		if (refuse == NULL || uv_tcp_init(n->loop, refuse) != 0) {
 			free(refuse);
 			return;
 		}
-		if (uv_accept(server, (uv_stream_t *)refuse) == 0) {
-			len = sizeof(sa);
-			if (uv_tcp_getpeername(refuse, (struct sockaddr *)&sa,
-			    &len) == 0) {
-				char addr[WEFT_NET_ADDR_MAX];
-
-				sockaddr_str(&sa, addr, sizeof(addr));
-				log_info("peer %s: refused: %u inbound "
-				    "connections already", addr, n->peers.nin);
-			}
-		}
+		(void)uv_accept(server, (uv_stream_t *)refuse);
 		uv_close((uv_handle_t *)refuse, refused_close_cb);
-		return;
-	}
-	p = peer_new(n, WEFT_PEER_IN, NULL);
-	if (p == NULL) {
-		log_warnx("cannot set up a peer connection: out of memory");
+		if (!n->stopping)
+			log_warnx("cannot set up a peer connection: "
+			    "out of memory");
 		return;
 	}
 	err = uv_accept(server, (uv_stream_t *)&p->tcp);
@@ -1113,11 +1303,27 @@ connection_cb(uv_stream_t *server, int status)
 		return;
 	}
 	p->connected = true;
-	uv_tcp_nodelay(&p->tcp, 1);
 	len = sizeof(sa);
-	if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&sa, &len) == 0)
+	if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&sa, &len) == 0) {
 		sockaddr_str(&sa, p->addr, sizeof(p->addr));
+		p->group = weft_evict_group((struct sockaddr *)&sa);
+	}
+	if (!admit(n, p, false)) {
+		if (weft_ratelog_note(&n->ratelog, WEFT_RATELOG_REFUSED,
+		    p->addr, uv_now(n->loop)))
+			log_info("peer %s: refused: no handshake slot free",
+			    p->addr);
+		/* Quietly: the refusal is logged above. */
+		weft_peers_remove(&n->peers, p);
+		p->draining = true;
+		p->closing = true;
+		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
+		return;
+	}
+	uv_tcp_nodelay(&p->tcp, 1);
 	peer_read_start(p);
+	if (!p->closing)
+		read_early(p);
 	if (!p->closing)
 		weft__net_flush(p);
 }
@@ -1334,6 +1540,7 @@ tick_cb(uv_timer_t *t)
 		dial(n, d);
 	}
 	discover(n, now);
+	weft_ratelog_flush(&n->ratelog, now, false);
 	if (n->book_dirty && now >= n->book_due_ms)
 		book_write(n);
 }
@@ -1364,6 +1571,35 @@ net_handle_close_cb(uv_handle_t *h)
 	net_unref(h->data);
 }
 
+/*
+ * Keeps the peers' file descriptors under RLIMIT_NOFILE: raises the soft
+ * limit as far as needed and allowed, else lowers the inbound cap.
+ */
+static void
+fd_budget(struct weft_net_limits *l)
+{
+	struct rlimit	rl;
+	rlim_t		need;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	need = (rlim_t)l->in_max + l->hs_max + l->out_max +
+	    WEFT_NET_FD_RESERVE;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max >= need ? need : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	need = (rlim_t)l->hs_max + l->out_max + WEFT_NET_FD_RESERVE;
+	l->in_max = rl.rlim_cur > need ? (unsigned)(rl.rlim_cur - need) : 0;
+	log_warnx("max-inbound lowered to %u: only %llu open files allowed "
+	    "(ulimit -n)", l->in_max, (unsigned long long)rl.rlim_cur);
+}
+
 int
 weft_net_start(struct weft_net **np, uv_loop_t *loop,
     const uint8_t netkey[32], const struct weft_keypair *node,
@@ -1381,6 +1617,8 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	n->node = node;
 	memcpy(n->netkey, netkey, sizeof(n->netkey));
 	n->limits = *limits;
+	fd_budget(&n->limits);
+	weft_ratelog_init(&n->ratelog);
 	weft_peers_init(&n->peers);
 	TAILQ_INIT(&n->dials);
 	if (weft_addrbook_init(&n->book, node->pk, WEFT_ADDRBOOK_MAX) != 0) {
@@ -1394,6 +1632,9 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	uv_timer_start(&n->tick, tick_cb, WEFT_NET_TICK_MS, WEFT_NET_TICK_MS);
 	uv_timer_init(loop, &n->sync_timer);
 	n->sync_timer.data = n;
+	n->handles++;
+	uv_timer_init(loop, &n->accept_timer);
+	n->accept_timer.data = n;
 	n->handles++;
 
 	if (listen != NULL) {
@@ -1451,12 +1692,14 @@ weft_net_stop(struct weft_net *n)
 		tmp = TAILQ_NEXT(p, entry);
 		weft__net_close(p, 0, "shutting down");
 	}
+	weft_ratelog_flush(&n->ratelog, uv_now(n->loop), true);
 	/* The book's last state, unless a write is running (it follows). */
 	book_write(n);
 	if (n->listening)
 		uv_close((uv_handle_t *)&n->listener, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->tick, net_handle_close_cb);
 	uv_close((uv_handle_t *)&n->sync_timer, net_handle_close_cb);
+	uv_close((uv_handle_t *)&n->accept_timer, net_handle_close_cb);
 }
 
 /* Dials */
@@ -2073,6 +2316,15 @@ sio_queued(void *arg, uint64_t peer, uint16_t ch)
 	return mux != NULL ? weft_mux_queued(mux, ch) : 0;
 }
 
+/* The peer delivered a record or chunk we stored: weft_net_useful(). */
+static void
+sio_useful(void *arg, uint64_t peer)
+{
+	struct weft_daemon	*d = arg;
+
+	weft_net_useful(d->net, peer);
+}
+
 static void
 sync_work_cb(uv_work_t *req)
 {
@@ -2142,6 +2394,7 @@ weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io)
 	io->close = fio_close;
 	io->work = sio_work;
 	io->queued = sio_queued;
+	io->useful = sio_useful;
 }
 
 void
@@ -2161,4 +2414,5 @@ weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io)
 	io->work = sio_work;
 	io->queued = sio_queued;
 	io->reject = sio_reject;
+	io->useful = sio_useful;
 }

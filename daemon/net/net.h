@@ -25,7 +25,9 @@
 #include <uv.h>
 
 #include "addrbook.h"
+#include "evict.h"
 #include "peer.h"
+#include "ratelog.h"
 #include "session.h"
 
 struct weft_clock;
@@ -38,6 +40,18 @@ struct weft_fetch;
 struct weft_fetch_io;
 
 #define WEFT_NET_IN_MAX		128	/* inbound connections, any state */
+/* Of them from one address group (IPv4 /24, IPv6 /64), and handshakes. */
+#define WEFT_NET_IN_GROUP_MAX	WEFT_EVICT_GROUP_MAX
+#define WEFT_NET_HS_MAX		WEFT_EVICT_HS_MAX
+#define WEFT_NET_HS_GROUP_MAX	WEFT_EVICT_HS_GROUP_MAX
+/* File descriptors kept free of peers (control clients, store, LAN). */
+#define WEFT_NET_FD_RESERVE	(256 + 64)
+/*
+ * Connections accepted per turn of the loop at most: libuv accepts for as
+ * long as connections are pending, which under a flood would starve the
+ * reads, timers and control clients and pile up closing connections.
+ */
+#define WEFT_NET_ACCEPT_BURST	16
 #define WEFT_NET_OUT_MAX	32	/* outbound connections, any state */
 /* Dial learnt addresses while fewer outbound connections (0: never). */
 #define WEFT_NET_OUT_TARGET	8
@@ -70,6 +84,9 @@ struct weft_net_limits {
 	uint64_t	backoff_min_ms;
 	uint64_t	backoff_max_ms;
 	unsigned	in_max;
+	unsigned	in_group_max;	/* inbound per address group */
+	unsigned	hs_max;		/* inbound still in the handshake */
+	unsigned	hs_group_max;	/* of them per address group */
 	unsigned	out_max;
 	unsigned	out_target;	/* WEFT_NET_OUT_TARGET */
 	size_t		sendq_max;
@@ -111,9 +128,13 @@ struct weft_net {
 	const struct weft_keypair *node;	/* borrowed from the daemon */
 	uint8_t			 netkey[32];
 	struct weft_net_limits	 limits;
+	struct weft_ratelog	 ratelog;	/* what strangers cause */
 	char			 listen[WEFT_NET_ADDR_MAX];	/* bound, or "" */
 	uv_tcp_t		 listener;
 	bool			 listening;
+	uv_timer_t		 accept_timer;	/* resumes deferred accepts */
+	uint64_t		 accept_turn;	/* loop time of this turn */
+	unsigned		 accepts;	/* in this turn */
 	uv_timer_t		 tick;
 	struct weft_peers	 peers;
 	struct weft_dials	 dials;		/* kept and one-shot */
@@ -301,6 +322,13 @@ void	weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io);
  * logged with the reason as "peer <id or addr>: <reason>: <error>".
  */
 void	weft__net_close(struct weft_peer *p, int err, const char *reason);
+
+/*
+ * The connection with id delivered something this node wanted (a record
+ * stored, a chunk stored): such peers are protected from eviction for a
+ * while. Unknown ids are ignored.
+ */
+void	weft_net_useful(struct weft_net *n, uint64_t id);
 
 /* Sends what the session has queued, up to the socket queue's mark. */
 void	weft__net_flush(struct weft_peer *p);

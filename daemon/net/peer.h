@@ -54,6 +54,10 @@ struct weft_peer {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 since_ms;	/* wall clock when it opened */
+	uint64_t		 accepted_ms;	/* loop time it was set up */
+	uint64_t		 useful_ms;	/* loop time last useful; 0 */
+	uint64_t		 group;		/* weft_evict_group() */
+	bool			 evicted;	/* closed for a new one */
 	uint64_t		 next_ms;	/* session deadline, loop time */
 	uint64_t		 grace_ms;	/* closing: hard close after */
 	size_t			 wq_bytes;	/* in the socket's queue */

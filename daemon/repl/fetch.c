@@ -560,6 +560,8 @@ job_done(void *arg, int status)
 		if (status == 0 && j->items[i].result == 0) {
 			f->st.chunks++;
 			f->st.bytes += j->items[i].len;
+			if (f->io.useful != NULL)
+				f->io.useful(f->io.arg, j->items[i].peer);
 			stored = true;
 		}
 		if (w == NULL)

@@ -76,6 +76,11 @@ struct weft_fetch_io {
 	 * Serving pauses while more than WEFT_FETCH_SERVE_QUEUED wait.
 	 */
 	uint64_t (*queued)(void *arg, uint64_t peer, uint16_t ch);
+	/*
+	 * Optional (may be NULL): the peer sent a chunk that was stored
+	 * (the net protects such peers from eviction).
+	 */
+	void	(*useful)(void *arg, uint64_t peer);
 };
 
 /* Tunables; weft_fetch_opts_default() fills them in. */

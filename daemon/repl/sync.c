@@ -1066,6 +1066,8 @@ job_done(void *arg, int status)
 		idmap_del(&s->flight, p->id);
 		if (res == 0) {
 			s->st.stored++;
+			if (s->io.useful != NULL)
+				s->io.useful(s->io.arg, p->peer);
 			(void)idmap_put(&done, p->id, FL_RECENT, 0);
 			if (p->origin == OR_PUSH && fwd != NULL)
 				fwd[nfwd++] = p;

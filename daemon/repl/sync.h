@@ -78,6 +78,11 @@ struct weft_sync_io {
 	 */
 	void	(*reject)(void *arg, uint64_t peer, const uint8_t *id, int err,
 		    uint64_t suppressed);
+	/*
+	 * Optional (may be NULL): the peer sent a record that was stored
+	 * (the net protects such peers from eviction).
+	 */
+	void	(*useful)(void *arg, uint64_t peer);
 };
 
 /* Defaults of struct weft_sync_opts. */

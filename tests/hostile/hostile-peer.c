@@ -14,6 +14,19 @@
  *                          correctly signed (the body is patched by hand)
  *   chunk                  answer every "want" on the daemon's "files"
  *                          channel with a wrong chunk (right id, wrong bytes)
+ *   idle                   nothing: hold the connection, answer pings (the
+ *                          Sybil form of slot filling, with --count)
+ *   noread                 once open, never read again (the daemon's send
+ *                          queue must fill up and it must close us); the
+ *                          close is seen with poll, without reading
+ *
+ * --count N runs N such peers at once (N processes, each with its own
+ * node key), and exits 0 when every one ended with 0 or 3; with
+ * --reconnect each one that ends before the timeout is replaced by a new
+ * one (a new node key), as a determined attacker would; --stagger MS
+ * starts them MS milliseconds apart (else all at once). With idle, a
+ * peer the daemon closes (evicted) prints "dropped: ..." or "closed: ...",
+ * one that still holds its slot at the timeout prints "timeout".
  *
  * The record modes go, in the order given, into one sync "push". Each
  * record made is printed as "MODE ID" on stdout, each tampered chunk as
@@ -21,7 +34,11 @@
  * connection ("dropped: ..." or "closed: REASON", exit 0) or the timeout
  * passes ("timeout", exit 3). Other failures exit 1, usage errors 2.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* POLLRDHUP */
+#endif
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -78,6 +95,7 @@ struct hostile {
 	size_t			 nenvs;
 	bool			 serve_chunks;
 	bool			 pushed;
+	bool			 noread;	/* stop reading once open */
 	bool			 was_open;	/* HELLOs exchanged */
 	uint16_t		 sync_ch;
 	uint16_t		 files_ch;	/* the daemon's, 0: none */
@@ -306,6 +324,12 @@ add_mode(struct hostile *h, const char *arg)
 	snprintf(name, sizeof(name), "%.*s", (int)n, arg);
 	if (strcmp(name, "chunk") == 0) {
 		h->serve_chunks = true;
+		return 0;
+	}
+	if (strcmp(name, "idle") == 0 && eq == NULL)
+		return 0;
+	if (strcmp(name, "noread") == 0 && eq == NULL) {
+		h->noread = true;
 		return 0;
 	}
 	if (h->nenvs == MODES_MAX)
@@ -595,7 +619,7 @@ run(struct hostile *h, uint64_t deadline)
 			next = deadline;
 		ms = next > now + 1000 ? 1000 : (int)(next - now);
 		pfd.fd = h->fd;
-		pfd.events = POLLIN;
+		pfd.events = h->noread && h->was_open ? POLLRDHUP : POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, ms) < 0) {
 			if (errno == EINTR)
@@ -604,6 +628,11 @@ run(struct hostile *h, uint64_t deadline)
 		}
 		if (pfd.revents == 0)
 			continue;
+		if (h->noread && h->was_open) {
+			snprintf(h->gone, sizeof(h->gone),
+			    "dropped: closed while we did not read");
+			return 0;
+		}
 		n = recv(h->fd, in, sizeof(in), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -628,13 +657,55 @@ reset:
 	return 0;
 }
 
+/*
+ * --count: forks n children, which return -1 and go on as single peers;
+ * the parent waits for them all and returns 0 when each exited 0 or 3.
+ */
+static uint64_t	many_deadline;	/* --count: the children's, 0: none */
+
+static int
+run_many(unsigned long n, unsigned long timeout, bool reconnect,
+    unsigned long stagger)
+{
+	struct timespec	ts = { (time_t)(stagger / 1000),
+			    (long)(stagger % 1000) * 1000000 };
+
+	pid_t	pid;
+	int	status, rc = 0;
+
+	fflush(stdout);
+	many_deadline = mono_ms() + (uint64_t)timeout * 1000;
+	for (unsigned long i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			return -1;
+		if (stagger > 0)
+			nanosleep(&ts, NULL);
+	}
+	while ((pid = wait(&status)) > 0) {
+		if (reconnect && mono_ms() + 100 < many_deadline) {
+			pid = fork();
+			if (pid == 0)
+				return -1;
+			continue;
+		}
+		if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 &&
+		    WEXITSTATUS(status) != 3))
+			rc = 1;
+	}
+	return rc;
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: hostile-peer [--network-key HEX] "
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
-	    "otherauthor=DESIGN[:PREV] chunk\n");
+	    "otherauthor=DESIGN[:PREV] chunk idle noread\n"
+	    "       [--count N [--reconnect] [--stagger MS]] runs N peers\n");
 	return 2;
 }
 
@@ -644,6 +715,9 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "reconnect", no_argument, NULL, 'r' },
+		{ "stagger", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hostile		*h;
@@ -651,14 +725,31 @@ main(int argc, char **argv)
 	struct sockaddr_in	 sa;
 	const char		*netkey_hex = WEFT_NETWORK_KEY_DEFAULT;
 	uint8_t			 eph[32];
-	unsigned long		 timeout = 20;
+	unsigned long		 timeout = 20, count = 1, stagger = 0;
 	char			*end;
 	int			 c, err, rc = 1, one = 1;
+	bool			 reconnect = false;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			netkey_hex = optarg;
+			break;
+		case 'r':
+			reconnect = true;
+			break;
+		case 's':
+			errno = 0;
+			stagger = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || stagger > 10000)
+				return usage();
+			break;
+		case 'c':
+			errno = 0;
+			count = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || count == 0 ||
+			    count > 1000)
+				return usage();
 			break;
 		case 't':
 			errno = 0;
@@ -673,6 +764,10 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		return usage();
+	if ((count > 1 || reconnect) &&
+	    (rc = run_many(count, timeout, reconnect, stagger)) >= 0)
+		return rc;
+	rc = 1;
 	if (sodium_init() < 0)
 		return 1;
 	h = calloc(1, sizeof(*h));
@@ -724,7 +819,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	err = run(h, mono_ms() + (uint64_t)timeout * 1000);
+	err = run(h, many_deadline != 0 ? many_deadline :
+	    mono_ms() + (uint64_t)timeout * 1000);
 	if (err == 0 && !h->was_open) {
 		/* Never got in: the daemon refused the handshake. */
 		fprintf(stderr, "hostile-peer: handshake refused (%s)\n",

@@ -231,6 +231,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.num[WEFT_CFG_BACKOFF_MIN_MS], l.backoff_min_ms);
 	assert_int_equal(cfg.num[WEFT_CFG_BACKOFF_MAX_MS], l.backoff_max_ms);
 	assert_int_equal(cfg.num[WEFT_CFG_MAX_INBOUND], l.in_max);
+	assert_int_equal(cfg.num[WEFT_CFG_MAX_INBOUND_GROUP], l.in_group_max);
+	assert_int_equal(cfg.num[WEFT_CFG_MAX_HANDSHAKES], l.hs_max);
+	assert_int_equal(cfg.num[WEFT_CFG_MAX_HANDSHAKES_GROUP],
+	    l.hs_group_max);
 	assert_int_equal(cfg.num[WEFT_CFG_MAX_OUTBOUND], l.out_max);
 	assert_int_equal(cfg.num[WEFT_CFG_OUT_TARGET], l.out_target);
 	assert_int_equal(cfg.num[WEFT_CFG_SEND_QUEUE_MAX], l.sendq_max);
