@@ -146,6 +146,7 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	    opts->listen, &opts->net);
 	if (err)
 		return err;
+	d->net_port.net = d->net;
 	weft_net_set_clock(d->net, &d->clock);
 	weft_net_set_sync(d->net, d->sync);
 	weft_net_set_fetch(d->net, d->fetch);
@@ -296,7 +297,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	}
 
 	/* Replication talks through the net, which finds it at d->sync. */
-	weft_net_sync_io(d, &sio);
+	d->net_port.loop = d->loop;
+	weft_net_sync_io(&d->net_port, &sio);
 	err = weft_sync_new(&d->sync, d->store, &sio);
 	if (err) {
 		log_warnc(err, "cannot set up replication");
@@ -314,7 +316,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnx("WEFT_SYNC_RECONCILE_MS out of range, ignored");
 
 	/* File transfer too; it shares sync's timer in the net. */
-	weft_net_fetch_io(d, &fio);
+	weft_net_fetch_io(&d->net_port, &fio);
 	err = weft_fetch_new(&d->fetch, d->store, &fio, NULL);
 	if (err) {
 		log_warnc(err, "cannot set up file transfer");
@@ -370,6 +372,7 @@ weft_daemon_stop(struct weft_daemon *d)
 	/* The LAN dials through the net: it goes first. */
 	weft_lan_stop(d->lan);
 	d->lan = NULL;
+	d->net_port.net = NULL;
 	weft_net_stop(d->net);
 	d->net = NULL;
 	if (uv_is_active((uv_handle_t *)&d->sigint) ||

@@ -88,6 +88,7 @@ struct weft_daemon {
 	bool			 stopping;
 	uint8_t			 network_key[32];
 	struct weft_net		*net;		/* NULL once stopped */
+	struct weft_net_port	 net_port;	/* sync's and fetch's way in */
 	struct weft_sync	*sync;		/* replication, freed last */
 	struct weft_fetch	*fetch;		/* file transfer, or NULL */
 	struct weft_lan		*lan;		/* LAN discovery, or NULL */

@@ -34,7 +34,6 @@
 
 #include "config.h"
 #include "clock.h"
-#include "daemon.h"
 #include "log.h"
 #include "net.h"
 #include "peer.h"
@@ -2105,7 +2104,7 @@ weft_net_addresses(struct weft_net *n, char (*out)[WEFT_NET_ADDR_MAX],
 
 struct sync_work {
 	uv_work_t		 req;
-	struct weft_daemon	*d;
+	struct weft_net_port	*port;
 	weft_sync_job_fn	*fn;
 	weft_sync_done_fn	*done;
 	void			*job;
@@ -2184,13 +2183,13 @@ weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
 /* The open connection with handle id and its mux, or NULL. */
 /* The peer with handle id, or NULL. */
 static struct weft_peer *
-net_peer(struct weft_daemon *d, uint64_t id)
+net_peer(struct weft_net_port *port, uint64_t id)
 {
 	struct weft_peer	*p;
 
-	if (d->net == NULL)
+	if (port->net == NULL)
 		return NULL;
-	TAILQ_FOREACH(p, &d->net->peers.all, entry)
+	TAILQ_FOREACH(p, &port->net->peers.all, entry)
 		if (p->id == id)
 			return p;
 	return NULL;
@@ -2199,12 +2198,12 @@ net_peer(struct weft_daemon *d, uint64_t id)
 static struct weft_mux *
 sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
 {
-	struct weft_daemon	*d = arg;
+	struct weft_net_port	*port = arg;
 	struct weft_peer	*p;
 
-	if (d->net == NULL || d->net->stopping)
+	if (port->net == NULL || port->net->stopping)
 		return NULL;
-	p = net_peer(d, id);
+	p = net_peer(port, id);
 	if (p == NULL || !p->open || p->closing || p->draining)
 		return NULL;
 	*pp = p;
@@ -2236,11 +2235,11 @@ chan_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch,
 
 /* Closes the peer's connection for why, unless it is closing already. */
 static void
-chan_close(struct weft_daemon *d, uint64_t peer, int err, const char *why)
+chan_close(struct weft_net_port *port, uint64_t peer, int err, const char *why)
 {
 	struct weft_peer	*p;
 
-	p = net_peer(d, peer);
+	p = net_peer(port, peer);
 	if (p == NULL || p->closing)
 		return;
 	weft__net_close(p, err != 0 ? err : WEFT_EPROTO, why);
@@ -2283,12 +2282,12 @@ static void
 sio_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
     uint64_t suppressed)
 {
-	struct weft_daemon	*d = arg;
+	struct weft_net_port	*port = arg;
 	struct weft_peer	*p;
 	char			 name[WEFT_PEER_NAME_MAX];
 	char			 hex[2 * 8 + 1], more[48];
 
-	p = net_peer(d, peer);
+	p = net_peer(port, peer);
 	if (p == NULL)
 		return;
 	weft_peer_name(p, name);
@@ -2320,9 +2319,9 @@ sio_queued(void *arg, uint64_t peer, uint16_t ch)
 static void
 sio_useful(void *arg, uint64_t peer)
 {
-	struct weft_daemon	*d = arg;
+	struct weft_net_port	*port = arg;
 
-	weft_net_useful(d->net, peer);
+	weft_net_useful(port->net, peer);
 }
 
 static void
@@ -2337,19 +2336,19 @@ static void
 sync_after_cb(uv_work_t *req, int status)
 {
 	struct sync_work	*w = req->data;
-	struct weft_daemon	*d = w->d;
+	struct weft_net_port	*port = w->port;
 
 	w->done(w->job, status == UV_ECANCELED ? status : w->status);
 	free(w);
-	if (d->net != NULL)
-		sync_kick(d->net);
+	if (port->net != NULL)
+		sync_kick(port->net);
 }
 
 static int
 sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
     void *job)
 {
-	struct weft_daemon	*d = arg;
+	struct weft_net_port	*port = arg;
 	struct sync_work	*w;
 	int			 err;
 
@@ -2357,11 +2356,11 @@ sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
 	if (w == NULL)
 		return -ENOMEM;
 	w->req.data = w;
-	w->d = d;
+	w->port = port;
 	w->fn = fn;
 	w->done = done;
 	w->job = job;
-	err = uv_queue_work(d->loop, &w->req, sync_work_cb, sync_after_cb);
+	err = uv_queue_work(port->loop, &w->req, sync_work_cb, sync_after_cb);
 	if (err) {
 		free(w);
 		return err;
@@ -2385,10 +2384,10 @@ fio_close(void *arg, uint64_t peer, int err, const char *reason)
 }
 
 void
-weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io)
+weft_net_fetch_io(struct weft_net_port *port, struct weft_fetch_io *io)
 {
 	memset(io, 0, sizeof(*io));
-	io->arg = d;
+	io->arg = port;
 	io->open = fio_open;
 	io->send = sio_send;
 	io->close = fio_close;
@@ -2404,10 +2403,10 @@ weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f)
 }
 
 void
-weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io)
+weft_net_sync_io(struct weft_net_port *port, struct weft_sync_io *io)
 {
 	memset(io, 0, sizeof(*io));
-	io->arg = d;
+	io->arg = port;
 	io->open = sio_open;
 	io->send = sio_send;
 	io->close = sio_close;

@@ -31,7 +31,6 @@
 #include "session.h"
 
 struct weft_clock;
-struct weft_daemon;
 struct weft_store;
 struct weft_keypair;
 struct weft_sync;
@@ -293,12 +292,23 @@ int	weft_net_push(struct weft_net *n, const uint8_t node[32],
 void	weft_net_set_sync(struct weft_net *n, struct weft_sync *s);
 
 /*
- * Fills io with the network's side of replication, for weft_sync_new():
- * peers are the connections' 64-bit ids, jobs run on d's loop's thread
- * pool. Everything goes through d->net, so the calls fail harmlessly
- * (WEFT_ENOTFOUND) once the net is stopped.
+ * Where replication's io reaches the net: replication is made before the
+ * net and outlives it, so its io holds this, which its owner (the daemon)
+ * points at the running net and clears when it stops the net.
  */
-void	weft_net_sync_io(struct weft_daemon *d, struct weft_sync_io *io);
+struct weft_net_port {
+	uv_loop_t		*loop;
+	struct weft_net		*net;	/* NULL before start and after stop */
+};
+
+/*
+ * Fills io with the network's side of replication, for weft_sync_new():
+ * peers are the connections' 64-bit ids, jobs run on port's loop's thread
+ * pool. Everything goes through port->net, so the calls fail harmlessly
+ * (WEFT_ENOTFOUND) while the net is not running. port is borrowed for
+ * the life of the io.
+ */
+void	weft_net_sync_io(struct weft_net_port *port, struct weft_sync_io *io);
 
 /*
  * Runs replication's timers and re-arms its timer, and sends what it
@@ -314,7 +324,8 @@ void	weft_net_sync_kick(struct weft_net *n);
  * its io for weft_fetch_new(). Call set right after weft_net_start().
  */
 void	weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f);
-void	weft_net_fetch_io(struct weft_daemon *d, struct weft_fetch_io *io);
+void	weft_net_fetch_io(struct weft_net_port *port,
+	    struct weft_fetch_io *io);
 
 /*
  * Closes the connection: with a reason (a session that can still speak),
