@@ -383,16 +383,6 @@ weft_daemon_stop(struct weft_daemon *d)
 }
 
 void
-weft_daemon_local_record(struct weft_daemon *d, const uint8_t id[32],
-    const uint8_t *env, size_t len)
-{
-	if (d->sync == NULL || d->net == NULL)
-		return;
-	weft_sync_local_record(d->sync, id, env, len);
-	weft_net_sync_kick(d->net);
-}
-
-void
 weft_daemon_close(struct weft_daemon *d)
 {
 	/* The loop ran dry: no sync job is in flight. */

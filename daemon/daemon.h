@@ -108,14 +108,6 @@ void	weft_daemon_stop(struct weft_daemon *d);
 /* Releases what open acquired; call after the loop has run dry. */
 void	weft_daemon_close(struct weft_daemon *d);
 
-/*
- * A record created on this node (publish, fork, library ops) was stored:
- * replication pushes it to the connected peers. Never fails; a record
- * that cannot be pushed now is found by the next reconciliation.
- */
-void	weft_daemon_local_record(struct weft_daemon *d, const uint8_t id[32],
-	    const uint8_t *env, size_t len);
-
 /* Milliseconds since the epoch, from the daemon's clock (clock.h). */
 uint64_t weft_daemon_now_ms(const struct weft_daemon *d);
 

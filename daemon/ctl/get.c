@@ -336,10 +336,8 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 		return;
 	}
 	now = uv_now(c->d->loop);
-	if (c->d->fetch != NULL) {
-		weft_fetch_kick(c->d->fetch, now);
-		weft_net_sync_kick(c->d->net);	/* send the wants now */
-	}
+	if (c->d->fetch != NULL)
+		weft_fetch_wanted(c->d->fetch, now);	/* the wants go out now */
 	g->start_ms = g->progress_ms = g->peer_ms = now;
 	g->start_have = g->have;
 	err = uv_timer_init(c->d->loop, &g->timer);

@@ -232,7 +232,9 @@ put_done(struct weft_ctl_conn *c, void *arg, int status)
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot store record");
 	} else {
-		weft_daemon_local_record(c->d, j->id, j->env.data, j->env.len);
+		if (c->d->sync != NULL)
+			weft_sync_local_record(c->d->sync, j->id, j->env.data,
+			    j->env.len);
 		weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
 		weft_pack_str(&pk, "id");
 		weft_pack_bin(&pk, j->id, 32);

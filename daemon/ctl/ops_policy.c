@@ -54,15 +54,14 @@ policy_done(struct weft_ctl_conn *c, void *arg, int status)
 	} else {
 		/* The policy may have made files wanted: fetch them now. */
 		if (j->on && c->d->fetch != NULL)
-			weft_fetch_kick(c->d->fetch, uv_now(c->d->loop));
+			weft_fetch_wanted(c->d->fetch, uv_now(c->d->loop));
 		/*
 		 * Our interests follow the policies: connected peers hear of
 		 * the change and reconcile what it adds at once.
 		 */
-		if (c->d->sync != NULL && c->d->net != NULL)
+		if (c->d->sync != NULL)
 			weft_sync_interests_changed(c->d->sync,
 			    uv_now(c->d->loop));
-		weft_net_sync_kick(c->d->net);
 		weft__ctl_reply_begin(&pk, &b, 0);
 		weft__ctl_send(c, &b);
 	}

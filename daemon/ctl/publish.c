@@ -35,6 +35,7 @@
 #include "ops.h"
 #include "space.h"
 #include "store.h"
+#include "sync.h"
 
 /*
  * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
@@ -568,7 +569,9 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		    p->id[1], p->id[2], p->id[3], p->design[0], p->design[1],
 		    p->design[2], p->design[3], (unsigned long long)p->total,
 		    p->rec.nfiles);
-		weft_daemon_local_record(c->d, p->id, p->env.data, p->env.len);
+		if (c->d->sync != NULL)
+			weft_sync_local_record(c->d->sync, p->id, p->env.data,
+			    p->env.len);
 		weft__ctl_reply_begin(&pk, &b, 3);
 		weft_pack_str(&pk, "id");
 		weft_pack_bin(&pk, p->id, 32);

@@ -2168,13 +2168,6 @@ sync_kick(struct weft_net *n)
 }
 
 void
-weft_net_sync_kick(struct weft_net *n)
-{
-	if (n != NULL)
-		sync_kick(n);
-}
-
-void
 weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
 {
 	n->sync = s;
@@ -2368,6 +2361,21 @@ sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
 	return 0;
 }
 
+/*
+ * io.wake, for sync and fetch: work came from outside the network (a
+ * record made here, files made wanted). The caller is inside sync or
+ * fetch, which must not be re-entered, so the kick runs on the next turn
+ * of the loop, through the timer sync_kick() re-arms anyway.
+ */
+static void
+sio_wake(void *arg)
+{
+	struct weft_net_port	*port = arg;
+
+	if (port->net != NULL && !port->net->stopping)
+		uv_timer_start(&port->net->sync_timer, sync_timer_cb, 0, 0);
+}
+
 /* Files: struct weft_fetch_io, as sync's but for the "files" channels. */
 
 static int
@@ -2394,6 +2402,7 @@ weft_net_fetch_io(struct weft_net_port *port, struct weft_fetch_io *io)
 	io->work = sio_work;
 	io->queued = sio_queued;
 	io->useful = sio_useful;
+	io->wake = sio_wake;
 }
 
 void
@@ -2414,4 +2423,5 @@ weft_net_sync_io(struct weft_net_port *port, struct weft_sync_io *io)
 	io->queued = sio_queued;
 	io->reject = sio_reject;
 	io->useful = sio_useful;
+	io->wake = sio_wake;
 }

@@ -311,16 +311,9 @@ struct weft_net_port {
 void	weft_net_sync_io(struct weft_net_port *port, struct weft_sync_io *io);
 
 /*
- * Runs replication's timers and re-arms its timer, and sends what it
- * queued. Call after calling into sync from outside net.c (a locally
- * published record). A stopped or NULL net is a no-op.
- */
-void	weft_net_sync_kick(struct weft_net *n);
-
-/*
  * File transfer, alongside sync and in the same way: peers that open are
  * announced to f, "files" channels are routed to it, its timers run with
- * sync's (weft_net_sync_kick() runs both), and weft_net_fetch_io() fills
+ * sync's, and weft_net_fetch_io() fills
  * its io for weft_fetch_new(). Call set right after weft_net_start().
  */
 void	weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f);

@@ -1200,6 +1200,14 @@ weft_fetch_kick(struct weft_fetch *f, uint64_t now_ms)
 	fill_all(f);
 }
 
+void
+weft_fetch_wanted(struct weft_fetch *f, uint64_t now_ms)
+{
+	weft_fetch_kick(f, now_ms);
+	if (f->io.wake != NULL)
+		f->io.wake(f->io.arg);
+}
+
 uint64_t
 weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms)
 {

@@ -81,6 +81,13 @@ struct weft_fetch_io {
 	 * (the net protects such peers from eviction).
 	 */
 	void	(*useful)(void *arg, uint64_t peer);
+	/*
+	 * Optional (may be NULL): asks the caller to run the tick and send
+	 * what was queued soon, after this call returns (never from inside
+	 * it): called when work arrives from outside the network, such as
+	 * a record made here.
+	 */
+	void	(*wake)(void *arg);
 };
 
 /* Tunables; weft_fetch_opts_default() fills them in. */
@@ -140,6 +147,12 @@ uint64_t weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms);
  * chunks again from the start, at once.
  */
 void	weft_fetch_kick(struct weft_fetch *f, uint64_t now_ms);
+
+/*
+ * Files were made wanted from outside the network (a get, a policy):
+ * weft_fetch_kick(), then io.wake so that the requests go out now.
+ */
+void	weft_fetch_wanted(struct weft_fetch *f, uint64_t now_ms);
 
 struct weft_fetch_stats {
 	uint32_t	peers;		/* with a "files" channel */

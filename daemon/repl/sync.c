@@ -1809,4 +1809,6 @@ weft_sync_local_record(struct weft_sync *s, const uint8_t id[32],
 		release_held(s, &done);
 	idmap_release(&done);
 	weft__sync_pump(s);
+	if (s->io.wake != NULL)
+		s->io.wake(s->io.arg);
 }

@@ -79,6 +79,13 @@ struct weft_sync_io {
 	void	(*reject)(void *arg, uint64_t peer, const uint8_t *id, int err,
 		    uint64_t suppressed);
 	/*
+	 * Optional (may be NULL): asks the caller to run the tick and send
+	 * what was queued soon, after this call returns (never from inside
+	 * it): called when work arrives from outside the network, such as
+	 * a record made here.
+	 */
+	void	(*wake)(void *arg);
+	/*
 	 * Optional (may be NULL): the peer sent a record that was stored
 	 * (the net protects such peers from eviction).
 	 */
@@ -153,7 +160,7 @@ uint32_t weft_sync_interests(struct weft_sync *s,
  * Our policies changed (weft follow, mirror and their undoing): every
  * peer whose view of our interests is out of date is sent an
  * "interests" message (docs/proto/sync.md), and the scopes shared with
- * it are computed again.
+ * it are computed again; then io.wake.
  */
 void	weft_sync_interests_changed(struct weft_sync *s, uint64_t now_ms);
 
@@ -254,7 +261,10 @@ int	weft_sync_on_msg(struct weft_sync *s, uint64_t peer, uint16_t ch,
 void	weft_sync_on_end(struct weft_sync *s, uint64_t peer, uint16_t ch);
 /* Timers: returns the next deadline in ms (UINT64_MAX for none). */
 uint64_t weft_sync_tick(struct weft_sync *s, uint64_t now_ms);
-/* A record was stored locally (published here): push it to peers. */
+/*
+ * A record was stored locally (published here): push it to peers. Then
+ * io.wake, so that the pushes go out without waiting for a timer.
+ */
 void	weft_sync_local_record(struct weft_sync *s, const uint8_t id[32],
 	    const uint8_t *env, size_t len);
 

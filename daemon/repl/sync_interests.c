@@ -368,6 +368,8 @@ weft_sync_interests_changed(struct weft_sync *s, uint64_t now_ms)
 	}
 	free(cur);
 	weft__sync_pump(s);
+	if (s->io.wake != NULL)
+		s->io.wake(s->io.arg);
 }
 
 /* ---- the "interests" message ---- */
