@@ -649,6 +649,11 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	if (c->closing)
 		return;
 	if (p->err) {
+		/*
+		 * No more frames: after a failure the ring is no longer freed,
+		 * and the reply waits for the jobs still running.
+		 */
+		weft__ctl_read(c, false);
 		if (pub_idle(p)) {
 			pub_send_err(c, p->err);
 			weft__ctl_close(c);
@@ -678,9 +683,14 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		}
 		p->chunk_busy = true;
 	}
-	/* All bytes cut: the last partial batch goes to the writer too. */
+	/*
+	 * All bytes cut: the last partial batch goes to the writer too, once
+	 * its queue has room (a slow store, say on a full disk, may still
+	 * hold every slot: store_done() pumps again).
+	 */
 	if (p->received == p->total && !p->chunk_busy &&
-	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0) {
+	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0 &&
+	    p->nready < PUB_READY) {
 		err = batch_ship(p);
 		if (err) {
 			p->err = err;
@@ -733,6 +743,9 @@ weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
 		pub_fail(c, WEFT_EPROTO);
 		return;
 	}
+	/* Failed already: frames read before reading paused are dropped. */
+	if (p->err)
+		return;
 	if (len > p->total - p->received) {
 		weft__ctl_send_err(c, WEFT_EPROTO,
 		    "more data than the files' sizes");
