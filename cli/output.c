@@ -254,39 +254,6 @@ out_text(FILE *f, const char *s, size_t n, bool oneline)
 	}
 }
 
-/* The length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t		len;
-	uint32_t	cp;
-
-	if (p[0] < 0x80)
-		return p[0] == 0 ? 0 : 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 json_t *
 out_json_str(const char *s, size_t n)
 {
@@ -300,7 +267,7 @@ out_json_str(const char *s, size_t n)
 	/* Not UTF-8 (or holds NUL): replace each bad byte with U+FFFD. */
 	weft_buf_init(&b, 3 * n + 1);
 	for (size_t i = 0; i < n;) {
-		size_t	k = utf8_seq(p + i, n - i);
+		size_t	k = weft_utf8_seq(p + i, n - i);
 
 		if (k == 0) {
 			weft_buf_add(&b, "\xef\xbf\xbd", 3);
@@ -398,7 +365,7 @@ buf_json_str(struct weft_buf *b, const char *s, size_t n)
 			esc[5] = hexd[p[i] & 15];
 			weft_buf_add(b, esc, 6);
 		} else {
-			k = utf8_seq(p + i, n - i);
+			k = weft_utf8_seq(p + i, n - i);
 			if (k == 0) {
 				weft_buf_add(b, "\xef\xbf\xbd", 3);
 				k = 1;

@@ -9,7 +9,7 @@
 #include "weft/text.h"
 
 size_t
-weft_text_char(const unsigned char *p, size_t n)
+weft_utf8_seq(const unsigned char *p, size_t n)
 {
 	size_t		len;
 	uint32_t	cp;
@@ -17,7 +17,7 @@ weft_text_char(const unsigned char *p, size_t n)
 	if (n == 0)
 		return 0;
 	if (p[0] < 0x80)
-		return p[0] < 0x20 || p[0] == 0x7f ? 0 : 1;
+		return p[0] == 0 ? 0 : 1;
 	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
 		len = 2;
 		cp = p[0] & 0x1f;
@@ -37,8 +37,20 @@ weft_text_char(const unsigned char *p, size_t n)
 		cp = cp << 6 | (p[i] & 0x3f);
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp <= 0x9f))
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t
+weft_text_char(const unsigned char *p, size_t n)
+{
+	size_t	len = weft_utf8_seq(p, n);
+
+	if (len == 1 && (p[0] < 0x20 || p[0] == 0x7f))
+		return 0;
+	/* C1 controls, U+0080..U+009F: 0xc2 0x80..0x9f. */
+	if (len == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
 		return 0;
 	return len;
 }

@@ -26,4 +26,11 @@ size_t	weft_text_escape(char *out, size_t outsz, const char *s, size_t n);
  */
 size_t	weft_text_char(const unsigned char *p, size_t n);
 
+/*
+ * The length of the well-formed UTF-8 sequence at p[0..n), controls
+ * included, or 0 (NUL, an invalid or truncated sequence, a surrogate,
+ * an overlong form).
+ */
+size_t	weft_utf8_seq(const unsigned char *p, size_t n);
+
 #endif
