@@ -16,13 +16,30 @@ export WEFT_LAN_DISCOVERY=off
 T=$(mktemp -d /tmp/weft-test.XXXXXX)
 PIDS=""
 
-cleanup() {
-	for p in $PIDS; do
+# Stops every weftd this test started. One started in a subshell (as in
+# $(...)) cannot add itself to PIDS, so start_node and start_home also
+# note each in $T/.pids; those are not our children, so we wait for them
+# to be gone (at most 5 s each) rather than with wait.
+stop_all() {
+	local all p n
+	all="$PIDS $(cat "$T/.pids" 2>/dev/null || true)"
+	for p in $all; do
 		kill "$p" 2>/dev/null || true
 	done
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null || true
 	done
+	for p in $all; do
+		n=0
+		while kill -0 "$p" 2>/dev/null && [ "$n" -lt 100 ]; do
+			sleep 0.05
+			n=$((n + 1))
+		done
+	done
+}
+
+cleanup() {
+	stop_all
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -57,6 +74,7 @@ start_node() {
 	"$WEFTD_BIN" --home "$T/$name" "$@" >>"$T/$name.log" 2>&1 &
 	NODE_PID=$!
 	PIDS="$PIDS $NODE_PID"
+	echo "$NODE_PID" >>"$T/.pids"
 	wait_for 20 "$WEFT_BIN" --home "$T/$name" status ||
 	    fail "weftd '$name' did not come up"
 }
@@ -66,6 +84,7 @@ stop_node() {
 	kill -TERM "$1"
 	wait "$1" || fail "weftd $1 exited with status $?"
 	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+	sed -i "/^$1\$/d" "$T/.pids" 2>/dev/null || true
 }
 
 # w NAME ARGS...: runs weft against node NAME.
@@ -107,12 +126,7 @@ disk_mount() {
 }
 
 cleanup_disk() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null || true
-	done
+	stop_all
 	umount "$T/fs" 2>/dev/null || umount -l "$T/fs" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -125,6 +139,7 @@ start_home() {
 	"$WEFTD_BIN" --home "$home" "$@" >>"$T/$name.log" 2>&1 &
 	NODE_PID=$!
 	PIDS="$PIDS $NODE_PID"
+	echo "$NODE_PID" >>"$T/.pids"
 	wait_for 20 "$WEFT_BIN" --home "$home" status ||
 	    fail "weftd '$name' did not come up"
 }
