@@ -93,6 +93,12 @@ int	weft__usage(const char *usage);
  */
 int	weft__opt(struct weft_cli *cli, int ch, char **argv,
 	    const char *usage);
+/*
+ * The value of --timeout: whole seconds from min to 86400 into *out.
+ * Returns 0, or the usage exit code after an error line.
+ */
+int	weft__opt_seconds(const char *arg, unsigned long min,
+	    unsigned long *out);
 
 /*
  * Resolves cli->home from --home, $WEFT_HOME, $XDG_DATA_HOME or $HOME.

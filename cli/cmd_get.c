@@ -695,7 +695,6 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	struct weft_ctl_client		 c;
 	struct getter			 g;
 	const char			*design, *rev = NULL;
-	char				*end;
 	unsigned long			 sec;
 	int				 ch, rc;
 
@@ -706,11 +705,9 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 't':
-			sec = strtoul(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || sec == 0 ||
-			    sec > 86400)
-				return weft__usage_error("--timeout takes "
-				    "seconds (1 to 86400)");
+			rc = weft__opt_seconds(optarg, 1, &sec);
+			if (rc)
+				return rc;
 			g.timeout_ms = (uint64_t)sec * 1000;
 			break;
 		case 'o':

@@ -398,16 +398,15 @@ cmd_connect(struct weft_cli *cli, int argc, char **argv)
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r;
 	struct watch			 w;
-	char				 hex[65], *end;
+	char				 hex[65];
 	unsigned long			 wait_s = CONNECT_WAIT_S;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hqt:", opts, NULL)) != -1) {
 		if (ch == 't') {
-			wait_s = strtoul(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || wait_s > 86400)
-				return weft__usage_error("--timeout takes "
-				    "seconds (0 to 86400)");
+			rc = weft__opt_seconds(optarg, 0, &wait_s);
+			if (rc)
+				return rc;
 			continue;
 		}
 		rc = weft__opt(cli, ch, argv, connect_usage);

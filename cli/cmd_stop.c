@@ -75,15 +75,14 @@ cmd_stop(struct weft_cli *cli, int argc, char **argv)
 	const struct weft_obj		*r;
 	unsigned long			 wait_s = STOP_WAIT_S;
 	uint64_t			 deadline, pid = 0;
-	char				 sock[sizeof(c.sock)], *end;
+	char				 sock[sizeof(c.sock)];
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hqt:", opts, NULL)) != -1) {
 		if (ch == 't') {
-			wait_s = strtoul(optarg, &end, 10);
-			if (*end != '\0' || end == optarg || wait_s > 86400)
-				return weft__usage_error("--timeout takes "
-				    "seconds (0 to 86400)");
+			rc = weft__opt_seconds(optarg, 0, &wait_s);
+			if (rc)
+				return rc;
 			continue;
 		}
 		rc = weft__opt(cli, ch, argv, usage);

@@ -612,6 +612,22 @@ usage_cmd_len(const char *usage)
 }
 
 int
+weft__opt_seconds(const char *arg, unsigned long min, unsigned long *out)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || end == arg || arg[0] == '-' ||
+	    v < min || v > 86400)
+		return weft__usage_error("--timeout takes seconds (%lu to "
+		    "86400)", min);
+	*out = v;
+	return 0;
+}
+
+int
 weft__opt(struct weft_cli *cli, int ch, char **argv, const char *usage)
 {
 	int	cn = usage_cmd_len(usage);
