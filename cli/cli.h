@@ -68,6 +68,11 @@ int	weft__fail(int err, const char *detail, const char *fmt, ...)
 void	weft__errv(const char *detail, const char *why, const char *fmt,
 	    va_list ap) __attribute__((format(printf, 3, 0)));
 /* Prints "weft: <fmt...>" as weft__errv() does; for warnings. */
+/* Reports a failure that exits with code (an WEFT_EXIT_*); returns it. */
+int	weft__failx(int code, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* With on, failures also print a JSON error document on stdout. */
+void	weft__json_errors(bool on);
 void	weft__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

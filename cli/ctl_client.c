@@ -160,11 +160,10 @@ weft_ctl_client_connect(struct weft_ctl_client *c, const struct weft_cli *cli)
 		return WEFT_EXIT_FAIL;
 	}
 	why = err == WEFT_ETOOBIG ? "socket path too long" : weft_strerror(err);
-	weft__warn("cannot reach weftd at '%s/%s': %s; start it "
-	    "with 'weftd --home %s'", cli->home, WEFT_CTL_SOCK, why,
-	    cli->home);
 	weft_ctl_client_close(c);
-	return WEFT_EXIT_DAEMON;
+	return weft__failx(WEFT_EXIT_DAEMON, "cannot reach weftd at '%s/%s': "
+	    "%s; start it with 'weftd --home %s'", cli->home, WEFT_CTL_SOCK,
+	    why, cli->home);
 }
 
 void

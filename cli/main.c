@@ -207,6 +207,7 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			cli.json = true;
+			weft__json_errors(true);
 			break;
 		case 'q':
 			cli.quiet = true;

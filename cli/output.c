@@ -64,18 +64,42 @@ err_line(const char *msg, size_t n)
 	fprintf(stderr, "weft: %s\n", esc);
 }
 
+/*
+ * With --json, a failure also prints {"error": {"message", "exit"}} on
+ * stdout, so a script that parses stdout sees why instead of nothing.
+ */
+static bool	json_errors;
+
 void
-weft__errv(const char *detail, const char *why, const char *fmt,
-    va_list ap)
+weft__json_errors(bool on)
 {
-	char	msg[WEFT_ERR_LINE_MAX];
+	json_errors = on;
+}
+
+static void
+json_error(const char *msg, size_t n, int code)
+{
+	json_t	*doc;
+
+	doc = json_pack("{s:{s:o,s:i}}", "error", "message",
+	    out_json_str(msg, n), "exit", code);
+	if (doc == NULL)
+		return;
+	(void)out_json_print(doc);
+}
+
+/* Formats the error line into msg; returns its length. */
+static size_t
+err_format(char *msg, size_t cap, const char *detail, const char *why,
+    const char *fmt, va_list ap)
+{
 	int	n;
 
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, cap, fmt, ap);
 	if (n < 0)
 		n = 0;
-	if ((size_t)n >= sizeof(msg))
-		n = (int)sizeof(msg) - 1;
+	if ((size_t)n >= cap)
+		n = (int)cap - 1;
 	/*
 	 * The daemon's line often starts with what we were doing too
 	 * ("cannot publish: ..."): say it once.
@@ -84,12 +108,23 @@ weft__errv(const char *detail, const char *why, const char *fmt,
 	    strncmp(detail + n, ": ", 2) == 0)
 		detail += n + 2;
 	if (detail != NULL && detail[0] != '\0')
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", detail);
+		n += snprintf(msg + n, cap - (size_t)n, ": %s", detail);
 	else if (why != NULL)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", why);
-	if ((size_t)n >= sizeof(msg))
-		n = (int)sizeof(msg) - 1;
-	err_line(msg, (size_t)n);
+		n += snprintf(msg + n, cap - (size_t)n, ": %s", why);
+	if ((size_t)n >= cap)
+		n = (int)cap - 1;
+	return (size_t)n;
+}
+
+void
+weft__errv(const char *detail, const char *why, const char *fmt,
+    va_list ap)
+{
+	char	msg[WEFT_ERR_LINE_MAX];
+	size_t	n;
+
+	n = err_format(msg, sizeof(msg), detail, why, fmt, ap);
+	err_line(msg, n);
 }
 
 void
@@ -106,13 +141,37 @@ int
 weft__fail(int err, const char *detail, const char *fmt, ...)
 {
 	va_list	ap;
+	char	msg[WEFT_ERR_LINE_MAX];
+	size_t	n;
 	int	code;
 
-	va_start(ap, fmt);
-	weft__errv(detail, err != 0 ? weft_strerror(err) : NULL, fmt, ap);
-	va_end(ap);
 	code = weft__exit_code(err);
-	return code == WEFT_EXIT_OK ? WEFT_EXIT_FAIL : code;
+	if (code == WEFT_EXIT_OK)
+		code = WEFT_EXIT_FAIL;
+	va_start(ap, fmt);
+	n = err_format(msg, sizeof(msg), detail,
+	    err != 0 ? weft_strerror(err) : NULL, fmt, ap);
+	va_end(ap);
+	if (json_errors)
+		json_error(msg, n, code);
+	err_line(msg, n);
+	return code;
+}
+
+int
+weft__failx(int code, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[WEFT_ERR_LINE_MAX];
+	size_t	n;
+
+	va_start(ap, fmt);
+	n = err_format(msg, sizeof(msg), NULL, NULL, fmt, ap);
+	va_end(ap);
+	if (json_errors)
+		json_error(msg, n, code);
+	err_line(msg, n);
+	return code;
 }
 
 int
@@ -125,10 +184,15 @@ int
 weft__usage_error(const char *fmt, ...)
 {
 	va_list	ap;
+	char	msg[WEFT_ERR_LINE_MAX];
+	size_t	n;
 
 	va_start(ap, fmt);
-	weft__errv(NULL, NULL, fmt, ap);
+	n = err_format(msg, sizeof(msg), NULL, NULL, fmt, ap);
 	va_end(ap);
+	if (json_errors)
+		json_error(msg, n, WEFT_EXIT_USAGE);
+	err_line(msg, n);
 	return WEFT_EXIT_USAGE;
 }
 
@@ -638,6 +702,7 @@ weft__opt(struct weft_cli *cli, int ch, char **argv, const char *usage)
 		return WEFT_OPT_CONTINUE;
 	case WEFT_OPT_JSON:
 		cli->json = true;
+		weft__json_errors(true);
 		return WEFT_OPT_CONTINUE;
 	case WEFT_OPT_HOME:
 		cli->home_opt = optarg;
