@@ -65,6 +65,36 @@ check_text(const char *what, const char *s, size_t max, bool nonempty)
 	return 0;
 }
 
+/*
+ * A tag is one word (docs/proto/records.md): say so, and offer the
+ * hyphenated form, instead of the daemon's "malformed field".
+ */
+static int
+check_tag_word(const char *tag)
+{
+	char	alt[WEFT_TAG_MAX + 1];
+	size_t	n = 0;
+	bool	space = false;
+
+	for (const char *p = tag; *p != '\0' && n < WEFT_TAG_MAX; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			space = true;
+			if (n > 0 && alt[n - 1] != '-')
+				alt[n++] = '-';
+		} else
+			alt[n++] = *p;
+	}
+	while (n > 0 && alt[n - 1] == '-')
+		n--;
+	alt[n] = '\0';
+	if (!space)
+		return 0;
+	if (n == 0)
+		return weft__usage_error("a tag cannot be empty or blank");
+	return weft__usage_error("tag '%s' has a space: a tag is one word "
+	    "(try '%s', or give --tag once per word)", tag, alt);
+}
+
 /* "unknown license", with the closest SPDX ids (help.c) if any. */
 static int
 unknown_license(const char *license)
@@ -110,6 +140,9 @@ check_args(struct publish_args *a, const char *license)
 	}
 	for (uint32_t i = 0; i < a->ntags; i++) {
 		rc = check_text("tag", a->tags[i], WEFT_TAG_MAX, true);
+		if (rc)
+			return rc;
+		rc = check_tag_word(a->tags[i]);
 		if (rc)
 			return rc;
 	}

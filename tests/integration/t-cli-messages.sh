@@ -50,6 +50,11 @@ no_raw "$T/err"
 expect_code 2 w a show "$(printf 'abcdefab\nx')"
 no_raw "$T/err"
 
+# A tag with a space: says a tag is one word, and offers one.
+expect_code 2 w a publish "$T/evil" --title evil --tag "wall mount"
+grep -q "tag 'wall mount' has a space.*'wall-mount'" "$T/err" ||
+    fail "tag: $(cat "$T/err")"
+
 # More files than a design may hold: says so.
 mkdir "$T/many"
 for i in $(seq 1 1025); do : >"$T/many/f$i"; done
