@@ -521,10 +521,12 @@ print_result(const struct getter *g, const uint8_t design[32],
 	} else if (g->cli->quiet)
 		printf("%s\n", g->dir);
 	else {
+		char	size[OUT_SIZE_MAX];
+
 		out_hex(hex, rev);
-		printf("fetched %u file%s (%.1f MB) of revision %s into '",
+		printf("fetched %u file%s (%s) of revision %s into '",
 		    g->nfiles, g->nfiles == 1 ? "" : "s",
-		    (double)g->total / 1e6, hex);
+		    out_size(size, g->total), hex);
 		out_text(stdout, g->dir, strlen(g->dir), true);
 		printf("'\n");
 	}

@@ -318,6 +318,27 @@ out_text(FILE *f, const char *s, size_t n, bool oneline)
 	}
 }
 
+const char *
+out_size(char buf[OUT_SIZE_MAX], uint64_t bytes)
+{
+	static const char	*unit[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
+	double			 v = (double)bytes;
+	size_t			 u = 0;
+
+	if (bytes < 1000) {
+		snprintf(buf, OUT_SIZE_MAX, "%u byte%s", (unsigned)bytes,
+		    bytes == 1 ? "" : "s");
+		return buf;
+	}
+	v /= 1000;
+	while (v >= 999.95 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, OUT_SIZE_MAX, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
 json_t *
 out_json_str(const char *s, size_t n)
 {

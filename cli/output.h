@@ -39,6 +39,12 @@ void	out_iso(char out[OUT_DATE_MAX], uint64_t ms);
 void	out_text(FILE *f, const char *s, size_t n, bool oneline);
 
 /* A JSON string of s[0..n); invalid UTF-8 bytes become U+FFFD. */
+/*
+ * Writes a byte count for people: "578 bytes", "12.3 kB", "209.7 MB",
+ * "1.2 GB" (SI units, as the progress lines use). Returns buf.
+ */
+#define OUT_SIZE_MAX	16
+const char *out_size(char buf[OUT_SIZE_MAX], uint64_t bytes);
 json_t	*out_json_str(const char *s, size_t n);
 /* A JSON string of 64 hex characters. */
 json_t	*out_json_id(const uint8_t id[32]);

@@ -237,6 +237,26 @@ test_fail_line_escaped(void **state)
 	    "weft: cannot publish 'f': cannot publish 'fx'\n");
 }
 
+/* Byte counts for people: never "0.0 MB" for a small design. */
+static void
+test_sizes(void **state)
+{
+	char	b[OUT_SIZE_MAX];
+
+	(void)state;
+	assert_string_equal(out_size(b, 0), "0 bytes");
+	assert_string_equal(out_size(b, 1), "1 byte");
+	assert_string_equal(out_size(b, 578), "578 bytes");
+	assert_string_equal(out_size(b, 999), "999 bytes");
+	assert_string_equal(out_size(b, 1000), "1.0 kB");
+	assert_string_equal(out_size(b, 12345), "12.3 kB");
+	assert_string_equal(out_size(b, 999949), "999.9 kB");
+	assert_string_equal(out_size(b, 999950), "1.0 MB");
+	assert_string_equal(out_size(b, 209715200), "209.7 MB");
+	assert_string_equal(out_size(b, 1200000000), "1.2 GB");
+	assert_string_equal(out_size(b, UINT64_MAX), "18.4 EB");
+}
+
 int
 main(void)
 {
@@ -247,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_json_str_repairs_utf8),
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_fail_line_escaped),
+		cmocka_unit_test(test_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
