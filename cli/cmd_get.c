@@ -65,6 +65,7 @@ struct getter {
 	int			 fd;
 	crypto_generichash_state hs;
 	struct weft_progress	 progress;
+	bool			 peer_phase;	/* "from peers" is shown */
 	uint64_t		 timeout_ms;	/* 0: the daemon's default */
 	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
 };
@@ -568,6 +569,7 @@ on_progress(struct getter *g, const struct weft_obj *p)
 		return WEFT_EPROTO;
 	if (g->cli->quiet || !isatty(STDERR_FILENO))
 		return 0;
+	g->peer_phase = true;
 	fprintf(stderr, "\r\033[Kfrom peers  %3u%% %.1f MB / %.1f MB  "
 	    "%.1f MB/s  %u peer%s", total > 0 ?
 	    (unsigned)(bytes * 100 / total) : 100, (double)bytes / 1e6,
@@ -635,7 +637,7 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	err = precheck(g);
 	if (err)
 		goto fail;
-	out_progress_init(&g->progress, "fetching", g->total,
+	out_progress_init(&g->progress, "writing", g->total,
 	    !g->cli->quiet && isatty(STDERR_FILENO));
 	while (!done) {
 		err = weft_ctl_client_recv(c, &r);
@@ -657,6 +659,11 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 		if (weft_obj_bin(weft_obj_get(r, "data"), &data, &n) != 0) {
 			err = WEFT_EPROTO;
 			goto fail;
+		}
+		if (g->peer_phase) {
+			/* The bytes come now: time them on their own. */
+			g->peer_phase = false;
+			out_progress_restart(&g->progress);
 		}
 		err = on_data(g, data, n);
 		if (err)

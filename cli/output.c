@@ -669,6 +669,17 @@ out_progress_add(struct weft_progress *p, uint64_t n)
 }
 
 void
+out_progress_restart(struct weft_progress *p)
+{
+	if (!p->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->last = p->start;
+	p->done = 0;
+	progress_draw(p, &p->start);
+}
+
+void
 out_progress_end(struct weft_progress *p)
 {
 	if (!p->on)

@@ -102,6 +102,12 @@ struct weft_progress {
 void	out_progress_init(struct weft_progress *p, const char *label,
 	    uint64_t total, bool enabled);
 void	out_progress_add(struct weft_progress *p, uint64_t n);
+/*
+ * Starts the bar again from 0 and now, after another phase (get's "from
+ * peers" line) used the terminal line, so its rate counts only its own
+ * time.
+ */
+void	out_progress_restart(struct weft_progress *p);
 /* Erases the bar (on success or failure). */
 void	out_progress_end(struct weft_progress *p);
 

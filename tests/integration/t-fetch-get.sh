@@ -27,7 +27,18 @@ expect_code 3 w b get "$design" -o "$T/none"
 
 expect_code 0 w b connect "$addr_a"
 wait_for 20 w b show "$design" || fail "b did not get the record"
-expect_code 0 w b get --timeout 20 "$design" -o "$T/got"
+# On a terminal: the peers' line, then the writing bar timed on its own
+# (from 0, not averaged over the wait for peers).
+script -qefc "'$WEFT_BIN' --home '$T/b' get --timeout 20 $design -o '$T/got'" \
+    /dev/null >"$T/tty.out" </dev/null || fail "get: $(cat -A "$T/tty.out")"
+python3 - "$T/tty.out" <<'PY' || fail "progress: $(cat -A "$T/tty.out")"
+import sys
+out = open(sys.argv[1], "rb").read().decode()
+i = out.rfind("from peers")
+assert i >= 0, "no peers line"
+assert "writing   0% 0.0 MB / 5.0 MB  0.0 MB/s" in out[i:], "no fresh bar"
+assert "fetching" not in out
+PY
 for f in big.bin sub/small.txt empty; do
 	cmp "$T/src/$f" "$T/got/$f" || fail "$f differs"
 done
