@@ -13,7 +13,8 @@
 # no weft could be faster than that.
 #
 # usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
-# the temporary directory for inspection, ROUNDS=N)
+# the temporary directory for inspection, ROUNDS=N; WEFT_ONLY=1 runs weft
+# alone, no rsync, Syncthing or floor: to compare two builds of weft)
 set -eu
 # The benchmark's daemons never announce themselves on the LAN.
 export WEFT_LAN_DISCOVERY=off
@@ -49,10 +50,13 @@ wait_until() {	# SECONDS CMD...: polls every 50 ms
 	done
 }
 
+only=${WEFT_ONLY:-}
 need=""
+[ -n "$only" ] || {
 command -v rsync >/dev/null || need="$need rsync"
 [ -x /usr/sbin/sshd ] || need="$need openssh-server"
 command -v syncthing >/dev/null || need="$need syncthing"
+}
 if [ -n "$need" ]; then
 	echo "installing$need"
 	apt-get install -y $need >/dev/null
@@ -104,6 +108,7 @@ recs=$(echo "$st_a" | json 'j["records"]')
 cbytes=$(echo "$st_a" | json 'j["chunk_bytes"]')
 addr=$(echo "$st_a" | json 'j["address"]')
 # ---- rsync over ssh: a throwaway sshd ----
+if [ -z "$only" ]; then
 sshp=$(free_port)
 mkdir -p "$T/ssh"
 ssh-keygen -q -t ed25519 -N "" -f "$T/ssh/host" >/dev/null
@@ -118,6 +123,7 @@ mkdir -p /run/sshd
 PIDS="$PIDS $!"
 sshc="ssh -p $sshp -i $T/ssh/user -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 wait_until 10 $sshc 127.0.0.1 true || die "sshd did not start"
+fi
 
 # One poller process for the whole wait (a python3 per poll would take
 # CPU from the daemons being measured): `weft status` every 20 ms.
@@ -170,6 +176,10 @@ run_weft() {	# ROUND: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
 	kill "$bpid" 2>/dev/null || true
 }
 run_rsync() {	# ROUND: sets t2, t3
+	if [ -n "$only" ]; then
+		t2=0 t3=1
+		return
+	fi
 	sync
 	t2=$(now)
 	rsync -a -e "$sshc" "$T/src/" "127.0.0.1:$T/rsync$1/"
@@ -191,13 +201,19 @@ for r in $(seq 1 "$rounds"); do
 		run_weft "$r"
 	fi
 	res="$res $t0 $tr $t1 $t2 $t3"
-	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" 'BEGIN {
+	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v only="$only" 'BEGIN {
 		w = b / (t1 - t0) / 1e6; s = b / (t3 - t2) / 1e6
+		if (only != "") {
+			printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s)\n", r, t1 - t0, w, tr - t0, ca, cb
+			exit
+		}
 		printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s), rsync/ssh %.2f s %.1f MB/s: %.2fx\n", r, t1 - t0, w, tr - t0, ca, cb, t3 - t2, s, w / s
 	}'
 done
 
 # ---- Syncthing ----
+t4=0 t5=0
+if [ -z "$only" ]; then
 st_home() {	# NAME PORT GUIPORT
 	syncthing generate --home "$T/st$1" >/dev/null 2>&1 ||
 	    syncthing -generate="$T/st$1" >/dev/null 2>&1
@@ -266,19 +282,20 @@ sys.exit(1)
 PY
 t5=$(now)
 diff -r "$T/src" "$T/stsync" -x .stfolder >/dev/null || die "syncthing copy differs"
+fi
 
 # What the protocol's crypto alone costs for these bytes (box-stream
 # seal + open, BLAKE2b chunk check), on 2 cores with nothing else done.
 floor=""
 wfloor=""
-if [ -x "$build/bench/bench-floor" ]; then
+if [ -z "$only" ] && [ -x "$build/bench/bench-floor" ]; then
 	fl=$(TMPDIR="$T" "$build/bench/bench-floor" --mib "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')")
 	floor=$(echo "$fl" | sed -n 's/^floor for.*at best \([0-9.]*\) s.*/\1/p')
 	wfloor=$(echo "$fl" | sed -n 's/^writing into a file.*at best \([0-9.]*\) s.*/\1/p')
 fi
 
 awk -v b="$bytes" -v n="$designs" -v fl="$floor" -v wfl="$wfloor" -v tp0="$tp0" -v tp1="$tp1" \
-    -v t4="$t4" -v t5="$t5" -v res="$res" '
+    -v t4="$t4" -v t5="$t5" -v res="$res" -v only="$only" '
 function median(a, k,    i, j, t) {	# sorts a[1..k] in place
 	for (i = 2; i <= k; i++)
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -300,6 +317,8 @@ BEGIN {
 	printf "%d designs, %.1f MiB of files (published in %.2f s)\n", n, b / 1048576, tp1 - tp0
 	printf "medians of %d rounds:\n", k
 	printf "weft mirror --all: %7.2f s %8.1f MB/s  (records in after %.2f s)\n", w, b / w / 1e6, rr
+	if (only != "")
+		exit
 	printf "rsync over ssh:    %7.2f s %8.1f MB/s  (weft %.2fx, median of the rounds; target 2.5x)\n", rs, b / rs / 1e6, rq
 	printf "Syncthing:         %7.2f s %8.1f MB/s  (weft %.2fx, one run; target 3x)\n", st, b / st / 1e6, st / w
 	if (fl != "")

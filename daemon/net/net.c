@@ -52,10 +52,17 @@ struct wreq {
 /* Filler for weft_net_push(). */
 static const uint8_t	zeros[WEFT_NET_PUSH_MSG];
 
+/* The net's own channel applications: their places in the table. */
+#define APP_ADDRS	0
+#define APP_BENCH	1
+#define BENCH_SINKS	4	/* "bench" channels a peer may open */
+
 static void	peer_unref(struct weft_peer *);
 static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
-static void	addrs_send(struct weft_peer *);
+static void	apps_register(struct weft_net *);
+static void	apps_down(struct weft_peer *);
+static int	apps_refill(struct weft_peer *);
 static void	dial(struct weft_net *, struct weft_dial *);
 static void	dial_free(struct weft_net *, struct weft_dial *);
 static void	sync_kick(struct weft_net *);
@@ -183,6 +190,8 @@ peer_unref(struct weft_peer *p)
 	if (--p->refs > 0)
 		return;
 	weft_session_release(&p->sess);
+	for (unsigned i = 0; i < WEFT_PEER_APPS; i++)
+		free(p->apps[i].state);
 	free(p);
 	net_unref(n);
 }
@@ -211,16 +220,7 @@ peer_close_cb(uv_handle_t *h)
 	struct weft_net		*n = p->net;
 
 	TAILQ_REMOVE(&n->peers.all, p, entry);
-	if (p->sync_up && n->sync != NULL) {
-		p->sync_up = false;
-		weft_sync_peer_down(n->sync, p->id);
-		sync_kick(n);
-	}
-	if (p->fetch_up && n->fetch != NULL) {
-		p->fetch_up = false;
-		weft_fetch_peer_down(n->fetch, p->id);
-		sync_kick(n);
-	}
+	apps_down(p);
 	peer_unref(p);
 }
 
@@ -405,65 +405,6 @@ write_cb(uv_write_t *req, int status)
 	peer_unref(p);
 }
 
-/* Keeps WEFT_NET_PUSH_AHEAD bytes of a paced push queued. */
-static int
-push_refill(struct weft_peer *p)
-{
-	struct weft_mux	*mux = weft_session_mux(&p->sess);
-	size_t		 len;
-	int		 err;
-
-	while (mux != NULL && p->push_left > 0 &&
-	    weft_mux_queued(mux, p->push_ch) < WEFT_NET_PUSH_AHEAD) {
-		len = p->push_left < WEFT_NET_PUSH_MSG ? p->push_left :
-		    WEFT_NET_PUSH_MSG;
-		err = weft_mux_send(mux, p->push_ch, zeros, len);
-		if (err) {
-			weft__net_close(p, err, "cannot send");
-			return err;
-		}
-		p->push_left -= len;
-	}
-	return 0;
-}
-
-int
-weft_net_push(struct weft_net *n, const uint8_t node[32], uint64_t bytes,
-    bool burst)
-{
-	struct weft_peer	*p;
-	struct weft_mux		*mux;
-	size_t			 len;
-	int			 err;
-
-	p = weft_peers_find(&n->peers, node);
-	mux = p != NULL ? weft_session_mux(&p->sess) : NULL;
-	if (mux == NULL || p->draining)
-		return WEFT_ENOTFOUND;
-	if (p->push_ch == 0) {
-		err = weft_mux_open(mux, "bench", 0, &p->push_ch);
-		if (err)
-			return err;
-	}
-	if (!burst) {
-		p->push_left += bytes;
-		weft__net_flush(p);
-		return 0;
-	}
-	while (bytes > 0) {
-		len = bytes < WEFT_NET_PUSH_MSG ? bytes : WEFT_NET_PUSH_MSG;
-		err = weft_mux_send(mux, p->push_ch, zeros, len);
-		if (err) {
-			weft__net_close(p, err, err == WEFT_ETOOBIG ?
-			    "send queue over its cap" : "cannot send");
-			return err;
-		}
-		bytes -= len;
-	}
-	weft__net_flush(p);
-	return 0;
-}
-
 void
 weft_net_useful(struct weft_net *n, uint64_t id)
 {
@@ -489,7 +430,7 @@ weft__net_flush(struct weft_peer *p)
 	uv_buf_t	 ub;
 	int		 err;
 
-	if (p->push_left > 0 && push_refill(p) != 0)
+	if (apps_refill(p) != 0)
 		return;
 	while (!p->closing && p->connected && p->wq_bytes < WEFT_NET_WQ_HIGH) {
 		weft_buf_init(&b, WEFT_NET_WRITE_CHUNK + 8192);
@@ -530,128 +471,6 @@ weft__net_flush(struct weft_peer *p)
 		p->closing = true;
 		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
 	}
-}
-
-/* Peer addresses (docs/proto/transport.md, "Peer addresses") */
-
-static void
-addrs_take(void *arg, const uint8_t node[32], const char *addr)
-{
-	struct weft_peer	*p = arg;
-	struct weft_net		*n = p->net;
-
-	/* At most WEFT_ADDRS_PER_PEER entries from one connection. */
-	if (p->addrs_got >= WEFT_ADDRS_PER_PEER)
-		return;
-	p->addrs_got++;
-	(void)weft_addrbook_add(&n->book, node, addr, uv_now(n->loop));
-}
-
-static int
-addrs_msg(struct weft_peer *p, struct weft_mux *mux,
-    const struct weft_mux_ev *ev)
-{
-	int	err;
-
-	err = weft_addrs_decode(ev->data, ev->len, addrs_take, p);
-	if (err == WEFT_EPROTO) {
-		weft__net_close(p, err, "bad addrs message");
-		return 0;
-	}
-	return weft_mux_consumed(mux, ev->ch, ev->len);
-}
-
-/* The host part of "HOST:PORT" or "[HOST]:PORT", in out. */
-static void
-addr_host(const char *a, char *out, size_t outsz)
-{
-	const char	*end;
-
-	if (a[0] == '[' && (end = strchr(a, ']')) != NULL)
-		snprintf(out, outsz, "%.*s", (int)(end - a + 1), a);
-	else if ((end = strrchr(a, ':')) != NULL)
-		snprintf(out, outsz, "%.*s", (int)(end - a), a);
-	else
-		snprintf(out, outsz, "%s", a);
-}
-
-/*
- * Where p can be dialled, as far as we know: the address we dialled it
- * at (the handshake proved it), or the listen address of its HELLO when
- * it is on the host it connected from. Returns false when unknown.
- */
-static bool
-addrs_of(const struct weft_peer *p, char out[WEFT_ADDR_STR_MAX])
-{
-	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
-	char				 seen[WEFT_NET_ADDR_MAX];
-	char				 said[WEFT_NET_ADDR_MAX];
-
-	if (p->dir == WEFT_PEER_OUT)
-		return weft_addr_check(p->addr, strlen(p->addr), out) == 0;
-	if (h == NULL || h->listen[0] == '\0' ||
-	    weft_addr_check(h->listen, strlen(h->listen), out) != 0)
-		return false;
-	addr_host(p->addr, seen, sizeof(seen));
-	addr_host(out, said, sizeof(said));
-	return strcmp(seen, said) == 0;
-}
-
-/*
- * Once a connection opens, tells the peer where up to WEFT_ADDRS_MAX of
- * our other peers listen (open connections first, then verified entries
- * of the book), and notes the peer's own listen address as a candidate.
- */
-static void
-addrs_send(struct weft_peer *p)
-{
-	struct weft_net		*n = p->net;
-	struct weft_mux		*mux = weft_session_mux(&p->sess);
-	struct weft_addr_ref	 v[WEFT_ADDRS_MAX];
-	char			 a[WEFT_ADDRS_MAX][WEFT_ADDR_STR_MAX];
-	struct weft_peer	*q;
-	struct weft_buf		 b;
-	size_t			 k = 0;
-	int			 err;
-
-	if (mux == NULL)
-		return;
-	if (p->dir == WEFT_PEER_IN && addrs_of(p, a[0]))
-		(void)weft_addrbook_add(&n->book, p->node, a[0],
-		    uv_now(n->loop));
-	TAILQ_FOREACH(q, &n->peers.all, entry) {
-		if (k == WEFT_ADDRS_MAX)
-			break;
-		if (q == p || !q->open || q->closing || q->draining ||
-		    !addrs_of(q, a[k]))
-			continue;
-		v[k].node = q->node;
-		v[k].addr = a[k];
-		k++;
-	}
-	for (size_t i = 0; i < n->book.n && k < WEFT_ADDRS_MAX; i++) {
-		const struct weft_addr *e = &n->book.v[i];
-
-		/* Host names the user gave us are not for peers. */
-		if (!e->verified || memcmp(e->node, p->node, 32) == 0 ||
-		    weft_peers_find(&n->peers, e->node) != NULL ||
-		    weft_addr_check(e->addr, strlen(e->addr), a[k]) != 0)
-			continue;
-		v[k].node = e->node;
-		v[k].addr = a[k];
-		k++;
-	}
-	if (k == 0)
-		return;
-	weft_buf_init(&b, WEFT_ADDRS_MSG_MAX);
-	err = weft_mux_open(mux, WEFT_ADDRS_PURPOSE, 0, &p->addrs_out);
-	if (err == 0)
-		err = weft_addrs_encode(&b, v, k);
-	if (err == 0)
-		err = weft_mux_send(mux, p->addrs_out, b.data, b.len);
-	weft_buf_release(&b);
-	if (err)
-		log_info("peer: cannot send addresses: %s", weft_strerror(err));
 }
 
 static bool
@@ -730,134 +549,195 @@ discover(struct weft_net *n, uint64_t now)
 		dial_entry(n, e);
 }
 
-static int
-sink_find(struct weft_peer *p, uint16_t ch)
+/* Channel applications (struct weft_net_app) */
+
+int
+weft_net_app_add(struct weft_net *n, const struct weft_net_app *app)
 {
-	for (int i = 0; i < WEFT_PEER_SINKS; i++)
-		if (p->sinks[i] == ch && ch != 0)
+	for (unsigned i = 0; i < n->napps; i++)
+		if (strcmp(n->apps[i]->purpose, app->purpose) == 0)
+			return WEFT_EEXISTS;
+	if (n->napps == WEFT_PEER_APPS)
+		return WEFT_ETOOBIG;
+	n->apps[n->napps++] = app;
+	return 0;
+}
+
+/* The application registered for purpose, or -1. */
+static int
+app_find(const struct weft_net *n, const char *purpose)
+{
+	for (unsigned i = 0; i < n->napps; i++)
+		if (strcmp(n->apps[i]->purpose, purpose) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The slot of channel ch in p's table, or -1. */
+static int
+chan_find(const struct weft_peer *p, uint16_t ch)
+{
+	for (int i = 0; i < WEFT_PEER_CHANS; i++)
+		if (p->chans[i].ch == ch && ch != 0)
 			return i;
 	return -1;
 }
 
-/*
- * A message on one of replication's channels: records for sync, chunks
- * for fetch. The module reads it, then the window is handed back; a
- * message it refuses closes the peer.
- */
+/* Application app holds channel ch from now on: 0 or WEFT_ETOOBIG. */
 static int
-app_msg(struct weft_peer *p, struct weft_mux *mux,
-    const struct weft_mux_ev *ev, bool files)
+chan_hold(struct weft_peer *p, unsigned app, uint16_t ch)
 {
-	struct weft_net	*n = p->net;
-	uint64_t	 now = uv_now(n->loop);
-	int		 err;
+	int	i;
 
-	if (files)
-		err = weft_fetch_on_msg(n->fetch, p->id, ev->ch, ev->data,
-		    ev->len, now);
-	else
-		err = weft_sync_on_msg(n->sync, p->id, ev->ch, ev->data,
-		    ev->len, now);
-	n->sync_kick = true;
-	if (err) {
-		weft__net_close(p, err, files ? "bad files message" :
-		    "bad sync message");
-		return 0;
-	}
-	return weft_mux_consumed(mux, ev->ch, ev->len);
+	for (i = 0; i < WEFT_PEER_CHANS; i++)
+		if (p->chans[i].ch == 0)
+			break;
+	if (i == WEFT_PEER_CHANS)
+		return WEFT_ETOOBIG;
+	p->chans[i].ch = ch;
+	p->chans[i].app = (uint8_t)app;
+	return 0;
 }
 
-static bool
-is_sync_ch(const struct weft_peer *p, uint16_t ch)
+int
+weft__net_chan_open(struct weft_peer *p, const char *purpose, uint16_t *ch)
 {
-	return ch != 0 && (ch == p->sync_in || ch == p->sync_out);
-}
+	struct weft_mux	*mux = weft_session_mux(&p->sess);
+	int		 a, err;
 
-static bool
-is_fetch_ch(const struct weft_peer *p, uint16_t ch)
-{
-	return ch != 0 && (ch == p->fetch_in || ch == p->fetch_out);
+	a = app_find(p->net, purpose);
+	if (mux == NULL || a < 0 || !p->apps[a].up)
+		return WEFT_ENOTFOUND;
+	err = weft_mux_open(mux, purpose, 0, ch);
+	if (err)
+		return err;
+	err = chan_hold(p, (unsigned)a, *ch);
+	if (err)
+		(void)weft_mux_end(mux, *ch);
+	return err;
 }
 
 /*
- * The application side of the channels: replication ("sync", handed to
- * n->sync) and the "bench" sink, whose messages are counted and thrown
- * away. Other purposes are ended at once, as docs/proto/wire.md allows.
+ * Tells each application, in registration order, that p opened, giving
+ * it its per-peer state; stops when one closed p.
+ */
+static void
+apps_up(struct weft_peer *p)
+{
+	const struct weft_net_app	*app;
+	struct weft_net			*n = p->net;
+
+	for (unsigned i = 0; i < n->napps; i++) {
+		if (p->closing || p->draining)
+			return;
+		app = n->apps[i];
+		if (app->state_size > 0 && p->apps[i].state == NULL) {
+			p->apps[i].state = calloc(1, app->state_size);
+			if (p->apps[i].state == NULL) {
+				weft__net_close(p, -ENOMEM, "cannot set up");
+				return;
+			}
+		}
+		p->apps[i].up = true;
+		if (app->up != NULL)
+			app->up(app->arg, p, p->apps[i].state);
+	}
+}
+
+/* p closed: tells the applications that were told it opened. */
+static void
+apps_down(struct weft_peer *p)
+{
+	const struct weft_net_app	*app;
+	struct weft_net			*n = p->net;
+
+	for (unsigned i = 0; i < n->napps; i++) {
+		if (!p->apps[i].up)
+			continue;
+		p->apps[i].up = false;
+		app = n->apps[i];
+		if (app->down != NULL)
+			app->down(app->arg, p, p->apps[i].state);
+	}
+}
+
+static int
+apps_refill(struct weft_peer *p)
+{
+	const struct weft_net_app	*app;
+	struct weft_net			*n = p->net;
+	int				 err;
+
+	for (unsigned i = 0; i < n->napps; i++) {
+		app = n->apps[i];
+		if (!p->apps[i].up || app->refill == NULL)
+			continue;
+		err = app->refill(app->arg, p, p->apps[i].state);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The application side of the channels, through the table: a channel
+ * the peer opens goes to the application registered for its purpose;
+ * the messages and the end of a held channel go to its holder. Other
+ * purposes are ended at once, as docs/proto/wire.md allows, and messages
+ * on channels nobody holds are thrown away.
  */
 static int
 on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 {
-	struct weft_net	*n = p->net;
-	struct weft_mux	*mux = weft_session_mux(&p->sess);
-	int		 i;
+	const struct weft_net_app	*app;
+	struct weft_net			*n = p->net;
+	struct weft_mux			*mux = weft_session_mux(&p->sess);
+	void				*st;
+	char				 why[64];
+	int				 a, i, err;
 
 	if (mux == NULL)
 		return 0;
 	switch (ev->type) {
 	case WEFT_MUX_EV_OPEN:
-		if (n->sync != NULL && p->sync_up && weft_sync_on_open(n->sync,
-		    p->id, ev->ch, (const char *)ev->data) == 0) {
-			p->sync_in = ev->ch;
-			n->sync_kick = true;
-			return 0;
+		a = app_find(n, (const char *)ev->data);
+		if (a < 0 || !p->apps[a].up)
+			return weft_mux_end(mux, ev->ch);
+		app = n->apps[a];
+		if (app->open != NULL && app->open(app->arg, p,
+		    p->apps[a].state, ev->ch) != 0)
+			return weft_mux_end(mux, ev->ch);
+		if (chan_hold(p, (unsigned)a, ev->ch) != 0) {
+			if (app->end != NULL)
+				app->end(app->arg, p, p->apps[a].state, ev->ch);
+			return weft_mux_end(mux, ev->ch);
 		}
-		if (n->fetch != NULL && p->fetch_up && weft_fetch_on_open(
-		    n->fetch, p->id, ev->ch, (const char *)ev->data) == 0) {
-			p->fetch_in = ev->ch;
-			n->sync_kick = true;
-			return 0;
+		return 0;
+	case WEFT_MUX_EV_MSG:
+		i = chan_find(p, ev->ch);
+		if (i >= 0) {
+			app = n->apps[p->chans[i].app];
+			st = p->apps[p->chans[i].app].state;
 		}
-		if (strcmp((const char *)ev->data, WEFT_ADDRS_PURPOSE) == 0 &&
-		    p->addrs_in == 0) {
-			p->addrs_in = ev->ch;
-			return 0;
-		}
-		if (strcmp((const char *)ev->data, "bench") == 0) {
-			for (i = 0; i < WEFT_PEER_SINKS; i++)
-				if (p->sinks[i] == 0)
-					break;
-			if (i < WEFT_PEER_SINKS) {
-				p->sinks[i] = ev->ch;
+		if (i >= 0 && app->data != NULL) {
+			err = app->data(app->arg, p, st, ev);
+			if (err) {
+				snprintf(why, sizeof(why), "bad %s message",
+				    app->name);
+				weft__net_close(p, err, why);
 				return 0;
 			}
 		}
-		return weft_mux_end(mux, ev->ch);
-	case WEFT_MUX_EV_MSG:
-		if (p->sync_up && is_sync_ch(p, ev->ch))
-			return app_msg(p, mux, ev, false);
-		if (p->fetch_up && is_fetch_ch(p, ev->ch))
-			return app_msg(p, mux, ev, true);
-		if (ev->ch == p->addrs_in || ev->ch == p->addrs_out)
-			return addrs_msg(p, mux, ev);
 		/* The window comes back as the message is taken. */
 		return weft_mux_consumed(mux, ev->ch, ev->len);
 	case WEFT_MUX_EV_END:
-		if (p->sync_up && is_sync_ch(p, ev->ch)) {
-			weft_sync_on_end(n->sync, p->id, ev->ch);
-			n->sync_kick = true;
-			if (ev->ch == p->sync_in)
-				p->sync_in = 0;
-			if (ev->ch == p->sync_out)
-				p->sync_out = 0;
-		}
-		if (p->fetch_up && is_fetch_ch(p, ev->ch)) {
-			weft_fetch_on_end(n->fetch, p->id, ev->ch);
-			n->sync_kick = true;
-			if (ev->ch == p->fetch_in)
-				p->fetch_in = 0;
-			if (ev->ch == p->fetch_out)
-				p->fetch_out = 0;
-		}
-		if (ev->ch == p->addrs_in)
-			p->addrs_in = 0;
-		if (ev->ch == p->addrs_out)
-			p->addrs_out = 0;
-		i = sink_find(p, ev->ch);
-		if (i >= 0)
-			p->sinks[i] = 0;
-		if (ev->ch == p->push_ch) {
-			p->push_ch = 0;
-			p->push_left = 0;
+		i = chan_find(p, ev->ch);
+		if (i >= 0) {
+			a = p->chans[i].app;
+			p->chans[i].ch = 0;
+			app = n->apps[a];
+			if (app->end != NULL)
+				app->end(app->arg, p, p->apps[a].state, ev->ch);
 		}
 		return weft_mux_end(mux, ev->ch);
 	default:
@@ -865,19 +745,302 @@ on_event(struct weft_peer *p, const struct weft_mux_ev *ev)
 	}
 }
 
+/* Peer addresses (docs/proto/transport.md, "Peer addresses") */
+
+struct addrs_peer {
+	uint16_t	in;	/* the peer's "addrs" channel, or 0 */
+	uint32_t	got;	/* entries taken from it */
+};
+
+static void
+addrs_take(void *arg, const uint8_t node[32], const char *addr)
+{
+	struct weft_peer	*p = arg;
+	struct weft_net		*n = p->net;
+	struct addrs_peer	*ap = p->apps[APP_ADDRS].state;
+
+	/* At most WEFT_ADDRS_PER_PEER entries from one connection. */
+	if (ap->got >= WEFT_ADDRS_PER_PEER)
+		return;
+	ap->got++;
+	(void)weft_addrbook_add(&n->book, node, addr, uv_now(n->loop));
+}
+
+/* Only a message that does not decode closes the connection. */
+static int
+addrs_data(void *arg, struct weft_peer *p, void *st,
+    const struct weft_mux_ev *ev)
+{
+	int	err;
+
+	(void)arg;
+	(void)st;
+	err = weft_addrs_decode(ev->data, ev->len, addrs_take, p);
+	return err == WEFT_EPROTO ? err : 0;
+}
+
+/* One channel from the peer. */
+static int
+addrs_open(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct addrs_peer	*ap = st;
+
+	(void)arg;
+	(void)p;
+	if (ap->in != 0)
+		return WEFT_EBUSY;
+	ap->in = ch;
+	return 0;
+}
+
+static void
+addrs_end(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct addrs_peer	*ap = st;
+
+	(void)arg;
+	(void)p;
+	if (ap->in == ch)
+		ap->in = 0;
+}
+
+/* The host part of "HOST:PORT" or "[HOST]:PORT", in out. */
+static void
+addr_host(const char *a, char *out, size_t outsz)
+{
+	const char	*end;
+
+	if (a[0] == '[' && (end = strchr(a, ']')) != NULL)
+		snprintf(out, outsz, "%.*s", (int)(end - a + 1), a);
+	else if ((end = strrchr(a, ':')) != NULL)
+		snprintf(out, outsz, "%.*s", (int)(end - a), a);
+	else
+		snprintf(out, outsz, "%s", a);
+}
+
+/*
+ * Where p can be dialled, as far as we know: the address we dialled it
+ * at (the handshake proved it), or the listen address of its HELLO when
+ * it is on the host it connected from. Returns false when unknown.
+ */
+static bool
+addrs_of(const struct weft_peer *p, char out[WEFT_ADDR_STR_MAX])
+{
+	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
+	char				 seen[WEFT_NET_ADDR_MAX];
+	char				 said[WEFT_NET_ADDR_MAX];
+
+	if (p->dir == WEFT_PEER_OUT)
+		return weft_addr_check(p->addr, strlen(p->addr), out) == 0;
+	if (h == NULL || h->listen[0] == '\0' ||
+	    weft_addr_check(h->listen, strlen(h->listen), out) != 0)
+		return false;
+	addr_host(p->addr, seen, sizeof(seen));
+	addr_host(out, said, sizeof(said));
+	return strcmp(seen, said) == 0;
+}
+
+/*
+ * Once a connection opens, tells the peer where up to WEFT_ADDRS_MAX of
+ * our other peers listen (open connections first, then verified entries
+ * of the book), and notes the peer's own listen address as a candidate.
+ */
+static void
+addrs_up(void *arg, struct weft_peer *p, void *st)
+{
+	struct weft_net		*n = p->net;
+	struct weft_mux		*mux = weft_session_mux(&p->sess);
+	struct weft_addr_ref	 v[WEFT_ADDRS_MAX];
+	char			 a[WEFT_ADDRS_MAX][WEFT_ADDR_STR_MAX];
+	struct weft_peer	*q;
+	struct weft_buf		 b;
+	size_t			 k = 0;
+	uint16_t		 ch;
+	int			 err;
+
+	(void)arg;
+	(void)st;
+	if (mux == NULL)
+		return;
+	if (p->dir == WEFT_PEER_IN && addrs_of(p, a[0]))
+		(void)weft_addrbook_add(&n->book, p->node, a[0],
+		    uv_now(n->loop));
+	TAILQ_FOREACH(q, &n->peers.all, entry) {
+		if (k == WEFT_ADDRS_MAX)
+			break;
+		if (q == p || !q->open || q->closing || q->draining ||
+		    !addrs_of(q, a[k]))
+			continue;
+		v[k].node = q->node;
+		v[k].addr = a[k];
+		k++;
+	}
+	for (size_t i = 0; i < n->book.n && k < WEFT_ADDRS_MAX; i++) {
+		const struct weft_addr *e = &n->book.v[i];
+
+		/* Host names the user gave us are not for peers. */
+		if (!e->verified || memcmp(e->node, p->node, 32) == 0 ||
+		    weft_peers_find(&n->peers, e->node) != NULL ||
+		    weft_addr_check(e->addr, strlen(e->addr), a[k]) != 0)
+			continue;
+		v[k].node = e->node;
+		v[k].addr = a[k];
+		k++;
+	}
+	if (k == 0)
+		return;
+	weft_buf_init(&b, WEFT_ADDRS_MSG_MAX);
+	err = weft__net_chan_open(p, WEFT_ADDRS_PURPOSE, &ch);
+	if (err == 0)
+		err = weft_addrs_encode(&b, v, k);
+	if (err == 0)
+		err = weft_mux_send(mux, ch, b.data, b.len);
+	weft_buf_release(&b);
+	if (err)
+		log_info("peer: cannot send addresses: %s", weft_strerror(err));
+}
+
+
+static const struct weft_net_app addrs_app = {
+	.name = "addrs",
+	.purpose = WEFT_ADDRS_PURPOSE,
+	.state_size = sizeof(struct addrs_peer),
+	.up = addrs_up,
+	.open = addrs_open,
+	.data = addrs_data,
+	.end = addrs_end,
+};
+
+/*
+ * The "bench" sink: channels of purpose "bench" a peer opens (up to
+ * BENCH_SINKS) are held and their messages thrown away; and
+ * weft_net_push()'s channel the other way.
+ */
+struct bench_peer {
+	unsigned	sinks;		/* channels the peer opened */
+	uint16_t	push_ch;	/* weft_net_push()'s channel, or 0 */
+	uint64_t	push_left;	/* bytes still to queue there */
+};
+
+static int
+bench_open(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct bench_peer	*bp = st;
+
+	(void)arg;
+	(void)p;
+	(void)ch;
+	if (bp->sinks == BENCH_SINKS)
+		return WEFT_EBUSY;
+	bp->sinks++;
+	return 0;
+}
+
+static void
+bench_end(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct bench_peer	*bp = st;
+
+	(void)arg;
+	(void)p;
+	if (ch == bp->push_ch) {
+		bp->push_ch = 0;
+		bp->push_left = 0;
+	} else if (bp->sinks > 0) {
+		bp->sinks--;
+	}
+}
+
+/* Keeps WEFT_NET_PUSH_AHEAD bytes of a paced push queued. */
+static int
+bench_refill(void *arg, struct weft_peer *p, void *st)
+{
+	struct bench_peer	*bp = st;
+	struct weft_mux		*mux = weft_session_mux(&p->sess);
+	size_t			 len;
+	int			 err;
+
+	(void)arg;
+	while (mux != NULL && bp->push_left > 0 &&
+	    weft_mux_queued(mux, bp->push_ch) < WEFT_NET_PUSH_AHEAD) {
+		len = bp->push_left < WEFT_NET_PUSH_MSG ? bp->push_left :
+		    WEFT_NET_PUSH_MSG;
+		err = weft_mux_send(mux, bp->push_ch, zeros, len);
+		if (err) {
+			weft__net_close(p, err, "cannot send");
+			return err;
+		}
+		bp->push_left -= len;
+	}
+	return 0;
+}
+
+static const struct weft_net_app bench_app = {
+	.name = "bench",
+	.purpose = "bench",
+	.state_size = sizeof(struct bench_peer),
+	.open = bench_open,
+	.end = bench_end,
+	.refill = bench_refill,
+};
+
+int
+weft_net_push(struct weft_net *n, const uint8_t node[32], uint64_t bytes,
+    bool burst)
+{
+	struct weft_peer	*p;
+	struct weft_mux		*mux;
+	struct bench_peer	*bp;
+	size_t			 len;
+	int			 err;
+
+	p = weft_peers_find(&n->peers, node);
+	mux = p != NULL ? weft_session_mux(&p->sess) : NULL;
+	if (mux == NULL || p->draining || !p->apps[APP_BENCH].up)
+		return WEFT_ENOTFOUND;
+	bp = p->apps[APP_BENCH].state;
+	if (bp->push_ch == 0) {
+		err = weft__net_chan_open(p, "bench", &bp->push_ch);
+		if (err)
+			return err;
+	}
+	if (!burst) {
+		bp->push_left += bytes;
+		weft__net_flush(p);
+		return 0;
+	}
+	while (bytes > 0) {
+		len = bytes < WEFT_NET_PUSH_MSG ? bytes : WEFT_NET_PUSH_MSG;
+		err = weft_mux_send(mux, bp->push_ch, zeros, len);
+		if (err) {
+			weft__net_close(p, err, err == WEFT_ETOOBIG ?
+			    "send queue over its cap" : "cannot send");
+			return err;
+		}
+		bytes -= len;
+	}
+	weft__net_flush(p);
+	return 0;
+}
+
+/* The net's own applications, at fixed places in the table. */
+static void
+apps_register(struct weft_net *n)
+{
+	(void)weft_net_app_add(n, &addrs_app);		/* APP_ADDRS */
+	(void)weft_net_app_add(n, &bench_app);		/* APP_BENCH */
+}
 /*
  * Once both HELLOs are exchanged: registers p by node id (which may close
- * it, or an older connection to the same node) and announces it to sync.
- * Runs before the events that came with the HELLO, so that the peer's
- * sync channel finds sync ready. Returns false when p lost and is closing.
+ * it, or an older connection to the same node) and announces it to the
+ * channel applications. Runs before the events that came with the HELLO,
+ * so that the peer's sync channel finds sync ready. Returns false when p lost and is closing.
  */
 static bool
 peer_opened(struct weft_peer *p)
 {
-	const struct weft_wire_interest *sent;
 	struct weft_net	*n = p->net;
 	char		 name[WEFT_PEER_NAME_MAX];
-	uint32_t	 nsent;
 	int		 err;
 
 	if (p->was_open || p->closing || p->draining)
@@ -909,21 +1072,7 @@ peer_opened(struct weft_peer *p)
 	    p->dial->source,
 	    uv_now(n->loop), weft_clock_now_ms(n->clock)) == 0)
 		book_touch(n);
-	addrs_send(p);
-	if (n->sync != NULL) {
-		/* The session checked that HELLO's node is the proven key. */
-		p->sync_up = true;
-		sent = weft_session_interests(&p->sess, &nsent);
-		weft_sync_peer_up_sent(n->sync, p->id, p->node,
-		    weft_session_hello(&p->sess), sent, nsent,
-		    uv_now(n->loop));
-		n->sync_kick = true;
-	}
-	if (n->fetch != NULL && !p->closing && !p->draining) {
-		p->fetch_up = true;
-		weft_fetch_peer_up(n->fetch, p->id, p->node, uv_now(n->loop));
-		n->sync_kick = true;
-	}
+	apps_up(p);
 	return !p->closing && !p->draining;
 }
 
@@ -1620,6 +1769,7 @@ weft_net_start(struct weft_net **np, uv_loop_t *loop,
 	weft_ratelog_init(&n->ratelog);
 	weft_peers_init(&n->peers);
 	TAILQ_INIT(&n->dials);
+	apps_register(n);
 	if (weft_addrbook_init(&n->book, node->pk, WEFT_ADDRBOOK_MAX) != 0) {
 		free(n);
 		return -ENOMEM;
@@ -2167,13 +2317,6 @@ sync_kick(struct weft_net *n)
 		    dl > now ? dl - now : 0, 0);
 }
 
-void
-weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
-{
-	n->sync = s;
-}
-
-/* The open connection with handle id and its mux, or NULL. */
 /* The peer with handle id, or NULL. */
 static struct weft_peer *
 net_peer(struct weft_net_port *port, uint64_t id)
@@ -2188,8 +2331,9 @@ net_peer(struct weft_net_port *port, uint64_t id)
 	return NULL;
 }
 
+/* The open connection with handle id and its mux, or NULL. */
 static struct weft_mux *
-sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
+io_peer_mux(void *arg, uint64_t id, struct weft_peer **pp)
 {
 	struct weft_net_port	*port = arg;
 	struct weft_peer	*p;
@@ -2203,32 +2347,25 @@ sync_peer(void *arg, uint64_t id, struct weft_peer **pp)
 	return weft_session_mux(&p->sess);
 }
 
-/* Opens the peer's sync or files channel, and remembers it. */
+/* Opens the peer's sync or files channel for the application. */
 static int
-chan_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch,
-    bool files)
+io_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
 {
 	struct weft_peer	*p;
-	struct weft_mux		*mux;
 	int			 err;
 
-	mux = sync_peer(arg, peer, &p);
-	if (mux == NULL)
+	if (io_peer_mux(arg, peer, &p) == NULL)
 		return WEFT_ENOTFOUND;
-	err = weft_mux_open(mux, purpose, 0, ch);
-	if (err == 0) {
-		if (files)
-			p->fetch_out = *ch;
-		else
-			p->sync_out = *ch;
+	err = weft__net_chan_open(p, purpose, ch);
+	if (err == 0)
 		p->net->sync_kick = true;
-	}
 	return err;
 }
 
 /* Closes the peer's connection for why, unless it is closing already. */
 static void
-chan_close(struct weft_net_port *port, uint64_t peer, int err, const char *why)
+io_close_peer(struct weft_net_port *port, uint64_t peer, int err,
+    const char *why)
 {
 	struct weft_peer	*p;
 
@@ -2239,19 +2376,13 @@ chan_close(struct weft_net_port *port, uint64_t peer, int err, const char *why)
 }
 
 static int
-sio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
-{
-	return chan_open(arg, peer, purpose, ch, false);
-}
-
-static int
-sio_send(void *arg, uint64_t peer, uint16_t ch, const void *msg, size_t len)
+io_send(void *arg, uint64_t peer, uint16_t ch, const void *msg, size_t len)
 {
 	struct weft_peer	*p;
 	struct weft_mux		*mux;
 	int			 err;
 
-	mux = sync_peer(arg, peer, &p);
+	mux = io_peer_mux(arg, peer, &p);
 	if (mux == NULL)
 		return WEFT_ENOTFOUND;
 	err = weft_mux_send(mux, ch, msg, len);
@@ -2261,18 +2392,18 @@ sio_send(void *arg, uint64_t peer, uint16_t ch, const void *msg, size_t len)
 }
 
 static void
-sio_close(void *arg, uint64_t peer, int err, const char *reason)
+sync_io_close(void *arg, uint64_t peer, int err, const char *reason)
 {
 	char	why[96];
 
 	snprintf(why, sizeof(why), "sync: %s", reason != NULL ? reason :
 	    "misbehaved");
-	chan_close(arg, peer, err, why);
+	io_close_peer(arg, peer, err, why);
 }
 
 /* An invalid record from a peer; sync bounds how often this runs. */
 static void
-sio_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
+sync_io_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
     uint64_t suppressed)
 {
 	struct weft_net_port	*port = arg;
@@ -2299,18 +2430,18 @@ sio_reject(void *arg, uint64_t peer, const uint8_t *id, int err,
 }
 
 static uint64_t
-sio_queued(void *arg, uint64_t peer, uint16_t ch)
+io_queued(void *arg, uint64_t peer, uint16_t ch)
 {
 	struct weft_peer	*p;
 	struct weft_mux		*mux;
 
-	mux = sync_peer(arg, peer, &p);
+	mux = io_peer_mux(arg, peer, &p);
 	return mux != NULL ? weft_mux_queued(mux, ch) : 0;
 }
 
 /* The peer delivered a record or chunk we stored: weft_net_useful(). */
 static void
-sio_useful(void *arg, uint64_t peer)
+io_useful(void *arg, uint64_t peer)
 {
 	struct weft_net_port	*port = arg;
 
@@ -2338,7 +2469,7 @@ sync_after_cb(uv_work_t *req, int status)
 }
 
 static int
-sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
+io_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
     void *job)
 {
 	struct weft_net_port	*port = arg;
@@ -2368,7 +2499,7 @@ sio_work(void *arg, weft_sync_job_fn *fn, weft_sync_done_fn *done,
  * of the loop, through the timer sync_kick() re-arms anyway.
  */
 static void
-sio_wake(void *arg)
+io_wake(void *arg)
 {
 	struct weft_net_port	*port = arg;
 
@@ -2378,16 +2509,10 @@ sio_wake(void *arg)
 
 /* Files: struct weft_fetch_io, as sync's but for the "files" channels. */
 
-static int
-fio_open(void *arg, uint64_t peer, const char *purpose, uint16_t *ch)
-{
-	return chan_open(arg, peer, purpose, ch, true);
-}
-
 static void
-fio_close(void *arg, uint64_t peer, int err, const char *reason)
+fetch_io_close(void *arg, uint64_t peer, int err, const char *reason)
 {
-	chan_close(arg, peer, err, reason != NULL ? reason :
+	io_close_peer(arg, peer, err, reason != NULL ? reason :
 	    "files: misbehaved");
 }
 
@@ -2396,19 +2521,182 @@ weft_net_fetch_io(struct weft_net_port *port, struct weft_fetch_io *io)
 {
 	memset(io, 0, sizeof(*io));
 	io->arg = port;
-	io->open = fio_open;
-	io->send = sio_send;
-	io->close = fio_close;
-	io->work = sio_work;
-	io->queued = sio_queued;
-	io->useful = sio_useful;
-	io->wake = sio_wake;
+	io->open = io_open;
+	io->send = io_send;
+	io->close = fetch_io_close;
+	io->work = io_work;
+	io->queued = io_queued;
+	io->useful = io_useful;
+	io->wake = io_wake;
 }
+
+/* "files" channels, to n->fetch. */
+
+static void
+fetch_app_up(void *arg, struct weft_peer *p, void *st)
+{
+	struct weft_net	*n = p->net;
+
+	(void)arg;
+	(void)st;
+	weft_fetch_peer_up(n->fetch, p->id, p->node, uv_now(n->loop));
+	n->sync_kick = true;
+}
+
+static int
+fetch_app_open(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	(void)arg;
+	(void)st;
+	err = weft_fetch_on_open(n->fetch, p->id, ch, WEFT_FETCH_PURPOSE);
+	if (err == 0)
+		n->sync_kick = true;
+	return err;
+}
+
+static int
+fetch_app_data(void *arg, struct weft_peer *p, void *st,
+    const struct weft_mux_ev *ev)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	(void)arg;
+	(void)st;
+	err = weft_fetch_on_msg(n->fetch, p->id, ev->ch, ev->data, ev->len,
+	    uv_now(n->loop));
+	n->sync_kick = true;
+	return err;
+}
+
+static void
+fetch_app_end(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct weft_net	*n = p->net;
+
+	(void)arg;
+	(void)st;
+	weft_fetch_on_end(n->fetch, p->id, ch);
+	n->sync_kick = true;
+}
+
+static void
+fetch_app_down(void *arg, struct weft_peer *p, void *st)
+{
+	struct weft_net	*n = p->net;
+
+	(void)arg;
+	(void)st;
+	weft_fetch_peer_down(n->fetch, p->id);
+	sync_kick(n);
+}
+
+static const struct weft_net_app fetch_app = {
+	.name = "files",
+	.purpose = WEFT_FETCH_PURPOSE,
+	.up = fetch_app_up,
+	.open = fetch_app_open,
+	.data = fetch_app_data,
+	.end = fetch_app_end,
+	.down = fetch_app_down,
+};
 
 void
 weft_net_set_fetch(struct weft_net *n, struct weft_fetch *f)
 {
 	n->fetch = f;
+	if (f != NULL)
+		(void)weft_net_app_add(n, &fetch_app);
+}
+
+/* "sync" channels, to n->sync. */
+
+static void
+sync_app_up(void *arg, struct weft_peer *p, void *st)
+{
+	const struct weft_wire_interest *sent;
+	struct weft_net			*n = p->net;
+	uint32_t			 nsent;
+
+	(void)arg;
+	(void)st;
+	/* The session checked that HELLO's node is the proven key. */
+	sent = weft_session_interests(&p->sess, &nsent);
+	weft_sync_peer_up_sent(n->sync, p->id, p->node,
+	    weft_session_hello(&p->sess), sent, nsent, uv_now(n->loop));
+	n->sync_kick = true;
+}
+
+static int
+sync_app_open(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	(void)arg;
+	(void)st;
+	err = weft_sync_on_open(n->sync, p->id, ch, WEFT_SYNC_PURPOSE);
+	if (err == 0)
+		n->sync_kick = true;
+	return err;
+}
+
+static int
+sync_app_data(void *arg, struct weft_peer *p, void *st,
+    const struct weft_mux_ev *ev)
+{
+	struct weft_net	*n = p->net;
+	int		 err;
+
+	(void)arg;
+	(void)st;
+	err = weft_sync_on_msg(n->sync, p->id, ev->ch, ev->data, ev->len,
+	    uv_now(n->loop));
+	n->sync_kick = true;
+	return err;
+}
+
+static void
+sync_app_end(void *arg, struct weft_peer *p, void *st, uint16_t ch)
+{
+	struct weft_net	*n = p->net;
+
+	(void)arg;
+	(void)st;
+	weft_sync_on_end(n->sync, p->id, ch);
+	n->sync_kick = true;
+}
+
+static void
+sync_app_down(void *arg, struct weft_peer *p, void *st)
+{
+	struct weft_net	*n = p->net;
+
+	(void)arg;
+	(void)st;
+	weft_sync_peer_down(n->sync, p->id);
+	sync_kick(n);
+}
+
+static const struct weft_net_app sync_app = {
+	.name = "sync",
+	.purpose = WEFT_SYNC_PURPOSE,
+	.up = sync_app_up,
+	.open = sync_app_open,
+	.data = sync_app_data,
+	.end = sync_app_end,
+	.down = sync_app_down,
+};
+
+void
+weft_net_set_sync(struct weft_net *n, struct weft_sync *s)
+{
+	n->sync = s;
+	if (s != NULL)
+		(void)weft_net_app_add(n, &sync_app);
 }
 
 void
@@ -2416,12 +2704,12 @@ weft_net_sync_io(struct weft_net_port *port, struct weft_sync_io *io)
 {
 	memset(io, 0, sizeof(*io));
 	io->arg = port;
-	io->open = sio_open;
-	io->send = sio_send;
-	io->close = sio_close;
-	io->work = sio_work;
-	io->queued = sio_queued;
-	io->reject = sio_reject;
-	io->useful = sio_useful;
-	io->wake = sio_wake;
+	io->open = io_open;
+	io->send = io_send;
+	io->close = sync_io_close;
+	io->work = io_work;
+	io->queued = io_queued;
+	io->reject = sync_io_reject;
+	io->useful = io_useful;
+	io->wake = io_wake;
 }

@@ -92,6 +92,46 @@ struct weft_net_limits {
 };
 
 struct weft__gai;
+struct weft_mux_ev;
+
+/*
+ * A channel application: what runs on the data channels of a purpose
+ * (docs/proto/wire.md), as c-toxcore's networking_registerhandler() does
+ * for packet ids. The net keeps a table of them; it routes a channel the
+ * peer opens with purpose to the application registered for it (open()
+ * may still refuse: the channel is ended), and every message and the end
+ * of a channel an application holds to it, with no knowledge of what
+ * any application does. Each application has per-peer state of
+ * state_size bytes (zeroed; NULL when 0), made when the connection
+ * opens and freed with the connection. Every callback is optional.
+ *
+ * up: the connection opened (both HELLOs in), in registration order,
+ *     until one closes it. down: it closed (from the handle's close
+ *     callback), for those told up.
+ * open: the peer opened channel ch with this purpose: 0 takes it.
+ * data: a message on a channel the application holds; the net hands the
+ *     window back after it. An error closes the connection ("bad <name>
+ *     message"). Without data, messages are thrown away.
+ * end: a channel it held ended (either side); the net ends it too.
+ * refill: the net is about to take output from the session: queue more
+ *     (a paced sender). An error stops that write (the application
+ *     closed the connection).
+ */
+struct weft_net_app {
+	const char	*name;		/* in logs */
+	const char	*purpose;	/* of the channels it takes */
+	size_t		 state_size;
+	void		*arg;
+	void		(*up)(void *arg, struct weft_peer *p, void *st);
+	int		(*open)(void *arg, struct weft_peer *p, void *st,
+			    uint16_t ch);
+	int		(*data)(void *arg, struct weft_peer *p, void *st,
+			    const struct weft_mux_ev *ev);
+	void		(*end)(void *arg, struct weft_peer *p, void *st,
+			    uint16_t ch);
+	void		(*down)(void *arg, struct weft_peer *p, void *st);
+	int		(*refill)(void *arg, struct weft_peer *p, void *st);
+};
 
 /*
  * A node we dial: one we keep a connection to (config, connect; a seed
@@ -157,9 +197,28 @@ struct weft_net {
 	/* `weft disconnect`: not dialled again in this run. */
 	uint8_t			 held[WEFT_NET_HELD_MAX][32];
 	unsigned		 nheld;
+	/* The channel applications, by registration (weft_net_app_add). */
+	const struct weft_net_app *apps[WEFT_PEER_APPS];
+	unsigned		 napps;
 };
 
 void	weft_net_limits_default(struct weft_net_limits *l);
+
+/*
+ * Registers a channel application (borrowed until the net is freed),
+ * before any connection opens; weft_net_start() registers the net's own
+ * ("addrs", "bench"). Returns 0, WEFT_EEXISTS (its purpose is taken) or
+ * WEFT_ETOOBIG (WEFT_PEER_APPS registered).
+ */
+int	weft_net_app_add(struct weft_net *n, const struct weft_net_app *app);
+
+/*
+ * Opens a channel of purpose to p for the application registered for
+ * purpose, which then holds it: 0, WEFT_ENOTFOUND (no such application,
+ * or it was not told p opened) or an error from the mux.
+ */
+int	weft__net_chan_open(struct weft_peer *p, const char *purpose,
+	    uint16_t *ch);
 
 /*
  * Creates the net on loop and, when listen ("HOST:PORT", IP literal; port

@@ -28,7 +28,26 @@ struct weft_dial;
 struct weft_net;
 
 #define WEFT_PEER_NAME_MAX	80
-#define WEFT_PEER_SINKS		4	/* "bench" channels a peer may open */
+/* Channel applications a net may register (struct weft_net_app). */
+#define WEFT_PEER_APPS		8
+/*
+ * Channels the applications hold on one connection at most, all
+ * together; each application caps its own (one each way for sync, files
+ * and addrs; 4 bench sinks and the push), so the table does not fill.
+ */
+#define WEFT_PEER_CHANS		16
+
+/* One channel application's part of a connection (net.c). */
+struct weft_peer_app {
+	void		*state;		/* its per-peer state, or NULL */
+	bool		 up;		/* told that the connection opened */
+};
+
+/* A channel an application holds: who gets its messages and end. */
+struct weft_peer_chan {
+	uint16_t	 ch;		/* 0: a free slot */
+	uint8_t		 app;		/* index in the net's table */
+};
 
 enum weft_peer_dir {
 	WEFT_PEER_IN = 1,	/* it dialled us */
@@ -46,9 +65,6 @@ struct weft_peer {
 	uint8_t			 node[32];	/* once known */
 	bool			 has_node;
 	uint64_t		 id;		/* handle, never reused */
-	uint16_t		 push_ch;	/* weft_net_push()'s channel */
-	uint64_t		 push_left;	/* bytes still to queue there */
-	uint16_t		 sinks[WEFT_PEER_SINKS];	/* "bench" chans */
 	bool			 counted;	/* in nin/nout */
 	char			 addr[WEFT_HOSTPORT_MAX];	/* remote */
 	uint64_t		 bytes_in;
@@ -67,15 +83,9 @@ struct weft_peer {
 	bool			 draining;	/* goodbye queued, then close */
 	bool			 closing;	/* uv_close called */
 	bool			 was_open;
-	uint16_t		 addrs_out;	/* our "addrs" channel */
-	uint16_t		 addrs_in;	/* the peer's */
-	uint32_t		 addrs_got;	/* entries taken from it */
-	bool			 sync_up;	/* announced to sync */
-	uint16_t		 sync_out;	/* sync's channel to the peer */
-	uint16_t		 sync_in;	/* the peer's sync channel */
-	bool			 fetch_up;	/* announced to fetch */
-	uint16_t		 fetch_out;	/* fetch's channel to the peer */
-	uint16_t		 fetch_in;	/* the peer's files channel */
+	/* By the net's table of channel applications, and their channels. */
+	struct weft_peer_app	 apps[WEFT_PEER_APPS];
+	struct weft_peer_chan	 chans[WEFT_PEER_CHANS];
 };
 
 TAILQ_HEAD(weft_peer_list, weft_peer);

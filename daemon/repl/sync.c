@@ -38,19 +38,19 @@
 /* ---- id map ---- */
 
 static size_t
-idmap_hash(const struct idmap *m, const uint8_t id[ID])
+idmap_hash(const struct idmap *m, const uint8_t id[WEFT_ID_BYTES])
 {
 	uint8_t		h[crypto_shorthash_BYTES];
 	uint64_t	v = 0;
 
-	crypto_shorthash(h, id, ID, m->key);
+	crypto_shorthash(h, id, WEFT_ID_BYTES, m->key);
 	for (size_t i = 0; i < sizeof(v); i++)
 		v = v << 8 | h[i];
 	return (size_t)v & (m->cap - 1);
 }
 
 static struct slot *
-idmap_find(const struct idmap *m, const uint8_t id[ID])
+idmap_find(const struct idmap *m, const uint8_t id[WEFT_ID_BYTES])
 {
 	size_t	i;
 
@@ -59,7 +59,7 @@ idmap_find(const struct idmap *m, const uint8_t id[ID])
 	for (i = idmap_hash(m, id);; i = (i + 1) & (m->cap - 1)) {
 		if (m->slots[i].state == 0)
 			return NULL;
-		if (memcmp(m->slots[i].id, id, ID) == 0)
+		if (memcmp(m->slots[i].id, id, WEFT_ID_BYTES) == 0)
 			return &m->slots[i];
 	}
 }
@@ -89,7 +89,7 @@ idmap_grow(struct idmap *m)
 
 /* Inserts or overwrites. 0 or -ENOMEM. */
 static int
-idmap_put(struct idmap *m, const uint8_t id[ID], uint8_t state,
+idmap_put(struct idmap *m, const uint8_t id[WEFT_ID_BYTES], uint8_t state,
     uint64_t peer)
 {
 	struct slot	*sl;
@@ -107,7 +107,7 @@ idmap_put(struct idmap *m, const uint8_t id[ID], uint8_t state,
 		    i = (i + 1) & (m->cap - 1))
 			;
 		sl = &m->slots[i];
-		memcpy(sl->id, id, ID);
+		memcpy(sl->id, id, WEFT_ID_BYTES);
 		m->n++;
 	}
 	sl->state = state;
@@ -117,7 +117,7 @@ idmap_put(struct idmap *m, const uint8_t id[ID], uint8_t state,
 
 /* Removes id if present (backward-shift deletion, no tombstones). */
 static void
-idmap_del(struct idmap *m, const uint8_t id[ID])
+idmap_del(struct idmap *m, const uint8_t id[WEFT_ID_BYTES])
 {
 	struct slot	*sl;
 	size_t		 i, j, k;
@@ -153,7 +153,7 @@ idmap_release(struct idmap *m)
 static int
 idq_grow(struct idq *q, size_t max)
 {
-	uint8_t	(*ids)[ID];
+	uint8_t	(*ids)[WEFT_ID_BYTES];
 	size_t	 cap, i;
 
 	if (q->n < q->cap)
@@ -163,11 +163,11 @@ idq_grow(struct idq *q, size_t max)
 	cap = q->cap ? q->cap * 2 : 256;
 	if (cap > max)
 		cap = max;
-	ids = malloc(cap * ID);
+	ids = malloc(cap * WEFT_ID_BYTES);
 	if (ids == NULL)
 		return -ENOMEM;
 	for (i = 0; i < q->n; i++)
-		memcpy(ids[i], q->ids[(q->head + i) % q->cap], ID);
+		memcpy(ids[i], q->ids[(q->head + i) % q->cap], WEFT_ID_BYTES);
 	free(q->ids);
 	q->ids = ids;
 	q->cap = cap;
@@ -176,7 +176,7 @@ idq_grow(struct idq *q, size_t max)
 }
 
 static int
-idq_push(struct idq *q, const uint8_t id[ID], bool front, size_t max)
+idq_push(struct idq *q, const uint8_t id[WEFT_ID_BYTES], bool front, size_t max)
 {
 	int	err;
 
@@ -185,17 +185,17 @@ idq_push(struct idq *q, const uint8_t id[ID], bool front, size_t max)
 		return err;
 	if (front) {
 		q->head = (q->head + q->cap - 1) % q->cap;
-		memcpy(q->ids[q->head], id, ID);
+		memcpy(q->ids[q->head], id, WEFT_ID_BYTES);
 	} else
-		memcpy(q->ids[(q->head + q->n) % q->cap], id, ID);
+		memcpy(q->ids[(q->head + q->n) % q->cap], id, WEFT_ID_BYTES);
 	q->n++;
 	return 0;
 }
 
 static void
-idq_pop(struct idq *q, uint8_t id[ID])
+idq_pop(struct idq *q, uint8_t id[WEFT_ID_BYTES])
 {
-	memcpy(id, q->ids[q->head], ID);
+	memcpy(id, q->ids[q->head], WEFT_ID_BYTES);
 	q->head = (q->head + 1) % q->cap;
 	q->n--;
 }
@@ -222,7 +222,7 @@ weft__sync_peer_find(const struct weft_sync *s, uint64_t h)
 
 /* Remembers that p has id, forgetting the oldest id beyond the cap. */
 static void
-peer_recent_add(struct peer *p, const uint8_t id[ID])
+peer_recent_add(struct peer *p, const uint8_t id[WEFT_ID_BYTES])
 {
 	if (idmap_find(&p->recent, id) != NULL)
 		return;
@@ -230,7 +230,7 @@ peer_recent_add(struct peer *p, const uint8_t id[ID])
 		idmap_del(&p->recent, p->ring[p->ring_pos]);
 	if (idmap_put(&p->recent, id, FL_RECENT, 0) != 0)
 		return;
-	memcpy(p->ring[p->ring_pos], id, ID);
+	memcpy(p->ring[p->ring_pos], id, WEFT_ID_BYTES);
 	p->ring_pos = (p->ring_pos + 1) % WEFT_SYNC_RECENT;
 }
 
@@ -294,7 +294,7 @@ send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
     const struct scope *sc, const struct weft_buf *m)
 {
 	struct weft_pack	pk;
-	uint8_t			sb[1 + ID];
+	uint8_t			sb[1 + WEFT_ID_BYTES];
 
 	weft_buf_reset(&s->out);
 	weft_pack_init(&pk, &s->out);
@@ -310,7 +310,7 @@ send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 	weft_pack_bin(&pk, m->data, m->len);
 	if (sc->kind != WEFT_STORE_SCOPE_ALL) {
 		sb[0] = sc->kind;
-		memcpy(sb + 1, sc->id, ID);
+		memcpy(sb + 1, sc->id, WEFT_ID_BYTES);
 		weft_pack_str(&pk, "s");
 		weft_pack_bin(&pk, sb, sizeof(sb));
 	}
@@ -322,7 +322,8 @@ send_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 /* ---- reconciliation ---- */
 
 static int
-recon_diff(void *arg, enum weft_recon_diff kind, const uint8_t id[ID])
+recon_diff(void *arg, enum weft_recon_diff kind,
+    const uint8_t id[WEFT_ID_BYTES])
 {
 	struct peer	*p = arg;
 
@@ -406,7 +407,7 @@ static bool
 scope_eq(const struct scope *a, const struct scope *b)
 {
 	return a->kind == b->kind && (a->kind == WEFT_STORE_SCOPE_ALL ||
-	    memcmp(a->id, b->id, ID) == 0);
+	    memcmp(a->id, b->id, WEFT_ID_BYTES) == 0);
 }
 
 static bool
@@ -508,7 +509,7 @@ on_recon(struct weft_sync *s, struct peer *p, uint64_t round, bool ini,
 /* ---- wants ---- */
 
 static bool
-have_record(struct weft_sync *s, const uint8_t id[ID])
+have_record(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
 {
 	enum weft_record_type	t;
 
@@ -521,7 +522,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 {
 	struct weft_pack	 pk;
 	struct want		*w;
-	uint8_t			 id[ID];
+	uint8_t			 id[WEFT_ID_BYTES];
 	int			 err;
 
 	while (p->has_out && !p->dead && p->wantq.n > 0 &&
@@ -529,7 +530,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 	    s->queue_bytes < s->o.queue_bytes) {
 		w = &p->wants[(p->wants_head + p->wants_n) %
 		    WEFT_SYNC_WANTS_OUT];
-		w->ids = malloc(WEFT_SYNC_WANT_IDS * ID);
+		w->ids = malloc(WEFT_SYNC_WANT_IDS * WEFT_ID_BYTES);
 		if (w->ids == NULL)
 			return;
 		w->n = 0;
@@ -539,7 +540,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 				continue;
 			if (have_record(s, id))
 				continue;
-			memcpy(w->ids[w->n++], id, ID);
+			memcpy(w->ids[w->n++], id, WEFT_ID_BYTES);
 		}
 		if (w->n == 0) {
 			free(w->ids);
@@ -552,7 +553,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 		weft_pack_str(&pk, "t");
 		weft_pack_str(&pk, "want");
 		weft_pack_str(&pk, "ids");
-		weft_pack_bin(&pk, w->ids, (size_t)w->n * ID);
+		weft_pack_bin(&pk, w->ids, (size_t)w->n * WEFT_ID_BYTES);
 		err = weft_pack_error(&pk);
 		if (err == 0)
 			err = weft__sync_send_out(s, p);
@@ -632,7 +633,8 @@ job_run(void *arg)
 		for (k = 0; k < nc && p->ndeps < DEPS_MAX; k++)
 			if (weft_store_record_type(j->s->store, cand[k], &t) ==
 			    WEFT_ENOTFOUND)
-				memcpy(p->deps[p->ndeps++], cand[k], ID);
+				memcpy(p->deps[p->ndeps++], cand[k],
+				    WEFT_ID_BYTES);
 		weft_record_release(&r);
 	}
 	return 0;
@@ -807,8 +809,8 @@ release_held(struct weft_sync *s, const struct idmap *done)
 struct fact {
 	bool		ok;
 	uint8_t		type;
-	uint8_t		author[ID];
-	uint8_t		ref[ID];
+	uint8_t		author[WEFT_ID_BYTES];
+	uint8_t		ref[WEFT_ID_BYTES];
 };
 
 static void
@@ -824,13 +826,14 @@ fact_get(const struct pend *p, struct fact *f)
 	if (weft_record_decode_body(body, blen, &r) == 0) {
 		f->ok = true;
 		f->type = (uint8_t)r.type;
-		memcpy(f->author, r.author, ID);
+		memcpy(f->author, r.author, WEFT_ID_BYTES);
 		if (r.type == WEFT_REC_LIB)
-			memcpy(f->ref, p->id, ID);
+			memcpy(f->ref, p->id, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_ENTRY)
-			memcpy(f->ref, r.lib, ID);
+			memcpy(f->ref, r.lib, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_REV)
-			memcpy(f->ref, r.has_design ? r.design : p->id, ID);
+			memcpy(f->ref, r.has_design ? r.design : p->id,
+			    WEFT_ID_BYTES);
 	}
 	weft_record_release(&r);
 }
@@ -843,10 +846,10 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_ALL:
 		return true;
 	case WEFT_WIRE_SCOPE_AUTHOR:
-		return f->ok && memcmp(in->id, f->author, ID) == 0;
+		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
 		return f->ok && f->type != WEFT_REC_REV &&
-		    memcmp(in->id, f->ref, ID) == 0;
+		    memcmp(in->id, f->ref, WEFT_ID_BYTES) == 0;
 	}
 	return false;
 }
@@ -860,7 +863,7 @@ struct filter {
 
 /* One library holding a revision's design: the peers that name it. */
 static int
-filter_lib(void *arg, const uint8_t lib[ID])
+filter_lib(void *arg, const uint8_t lib[WEFT_ID_BYTES])
 {
 	struct filter		*fl = arg;
 	const struct peer	*q;
@@ -869,7 +872,7 @@ filter_lib(void *arg, const uint8_t lib[ID])
 		q = fl->fq[j];
 		for (uint32_t i = 0; i < q->ntheirs && !fl->want[j]; i++)
 			if (q->theirs[i].scope == WEFT_WIRE_SCOPE_LIB &&
-			    memcmp(q->theirs[i].id, lib, ID) == 0)
+			    memcmp(q->theirs[i].id, lib, WEFT_ID_BYTES) == 0)
 				fl->want[j] = 1;
 	}
 	return 0;
@@ -1126,7 +1129,7 @@ job_start(struct weft_sync *s)
 		j->p = calloc(n, sizeof(*j->p));
 		j->sl = calloc(n, sizeof(*j->sl));
 		j->res = calloc(n, sizeof(*j->res));
-		j->ids = calloc(n, ID);
+		j->ids = calloc(n, WEFT_ID_BYTES);
 		if (j->p == NULL || j->sl == NULL || j->res == NULL ||
 		    j->ids == NULL) {
 			job_free(j);
@@ -1189,7 +1192,7 @@ weft__sync_pump(struct weft_sync *s)
  */
 static int
 take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
-    size_t len, uint8_t origin, const uint8_t id[ID])
+    size_t len, uint8_t origin, const uint8_t id[WEFT_ID_BYTES])
 {
 	struct pend	*pe;
 	struct slot	*sl;
@@ -1213,7 +1216,7 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 	pe = malloc(sizeof(*pe) + len);
 	if (pe == NULL)
 		return -ENOMEM;
-	memcpy(pe->id, id, ID);
+	memcpy(pe->id, id, WEFT_ID_BYTES);
 	pe->peer = p->h;
 	pe->origin = origin;
 	pe->ndeps = 0;
@@ -1227,7 +1230,7 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 
 /* The id of an envelope, from its body; WEFT_EPROTO if it does not open. */
 static int
-env_id(const uint8_t *env, size_t len, uint8_t id[ID])
+env_id(const uint8_t *env, size_t len, uint8_t id[WEFT_ID_BYTES])
 {
 	const uint8_t	*body, *sig;
 	size_t		 blen;
@@ -1299,9 +1302,9 @@ check_ids(const struct weft_obj *o, size_t min, const uint8_t **ids,
 {
 	size_t	len;
 
-	if (weft_obj_bin(o, ids, &len) != 0 || len % ID != 0)
+	if (weft_obj_bin(o, ids, &len) != 0 || len % WEFT_ID_BYTES != 0)
 		return WEFT_EPROTO;
-	*n = len / ID;
+	*n = len / WEFT_ID_BYTES;
 	if (*n < min || *n > WEFT_SYNC_WANT_IDS)
 		return WEFT_EPROTO;
 	return 0;
@@ -1313,7 +1316,7 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	static const char *const keys[] = { "ids" };
 	struct weft_pack	 pk;
 	struct weft_buf		 envs, rec;
-	uint8_t			 absent[WEFT_SYNC_WANT_IDS][ID];
+	uint8_t			 absent[WEFT_SYNC_WANT_IDS][WEFT_ID_BYTES];
 	const uint8_t		*ids;
 	size_t			 n, i, nabs = 0;
 	uint32_t		 nenv = 0;
@@ -1329,9 +1332,11 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	weft_pack_init(&pk, &envs);
 	for (i = 0; i < n; i++) {
 		weft_buf_reset(&rec);
-		err = weft_store_record_get(s->store, ids + i * ID, &rec);
+		err = weft_store_record_get(s->store, ids + i * WEFT_ID_BYTES,
+		    &rec);
 		if (err == WEFT_ENOTFOUND) {
-			memcpy(absent[nabs++], ids + i * ID, ID);
+			memcpy(absent[nabs++], ids + i * WEFT_ID_BYTES,
+			    WEFT_ID_BYTES);
 			continue;
 		}
 		if (err)
@@ -1341,7 +1346,7 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 			break;
 		weft_pack_bin(&pk, rec.data, rec.len);
 		nenv++;
-		peer_recent_add(p, ids + i * ID);
+		peer_recent_add(p, ids + i * WEFT_ID_BYTES);
 	}
 	err = weft_pack_error(&pk);
 	if (err)
@@ -1355,7 +1360,7 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	weft_pack_array(&pk, nenv);
 	weft_pack_raw(&pk, envs.data, envs.len);
 	weft_pack_str(&pk, "absent");
-	weft_pack_bin(&pk, absent, nabs * ID);
+	weft_pack_bin(&pk, absent, nabs * WEFT_ID_BYTES);
 	err = weft_pack_error(&pk);
 	if (err == 0)
 		err = weft__sync_send_out(s, p);
@@ -1375,7 +1380,7 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	const uint8_t		*abs, *e;
 	size_t			 nabs, el, i, k;
 	uint32_t		 n;
-	uint8_t			(*got)[ID] = NULL;
+	uint8_t			(*got)[WEFT_ID_BYTES] = NULL;
 	bool			 seen;
 	struct slot		*sl;
 	int			 err;
@@ -1393,18 +1398,18 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	n = weft_obj_len(a);
 	if (n + nabs > w->n)
 		return WEFT_EPROTO;
-	got = calloc(n ? n : 1, ID);
+	got = calloc(n ? n : 1, WEFT_ID_BYTES);
 	if (got == NULL)
 		return -ENOMEM;
 	/* Every envelope and absent id must be one we asked for. */
 	for (i = 0; i < n; i++) {
 		(void)weft_obj_bin(weft_obj_at(a, (uint32_t)i), &e, &el);
 		if (env_id(e, el, got[i]) != 0) {
-			memset(got[i], 0, ID);
+			memset(got[i], 0, WEFT_ID_BYTES);
 			continue;
 		}
 		for (k = 0; k < w->n; k++)
-			if (memcmp(w->ids[k], got[i], ID) == 0)
+			if (memcmp(w->ids[k], got[i], WEFT_ID_BYTES) == 0)
 				break;
 		if (k == w->n) {
 			err = WEFT_EPROTO;
@@ -1413,7 +1418,7 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	}
 	for (i = 0; i < n; i++) {
 		(void)weft_obj_bin(weft_obj_at(a, (uint32_t)i), &e, &el);
-		if (sodium_is_zero(got[i], ID)) {
+		if (sodium_is_zero(got[i], WEFT_ID_BYTES)) {
 			/* It does not even open. */
 			reject(s, p->h, NULL, WEFT_EPROTO);
 			continue;
@@ -1433,7 +1438,8 @@ on_records(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 		idmap_del(&s->flight, w->ids[k]);
 		seen = false;
 		for (i = 0; i < nabs && !seen; i++)
-			seen = memcmp(abs + i * ID, w->ids[k], ID) == 0;
+			seen = memcmp(abs + i * WEFT_ID_BYTES, w->ids[k],
+			    WEFT_ID_BYTES) == 0;
 		if (!seen)
 			(void)idq_push(&p->wantq, w->ids[k], true,
 			    s->o.wantq_max);
@@ -1453,7 +1459,7 @@ on_push(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	static const char *const keys[] = { "envs" };
 	const struct weft_obj	*a;
 	const uint8_t		*e;
-	uint8_t			 id[ID];
+	uint8_t			 id[WEFT_ID_BYTES];
 	size_t			 el;
 	uint32_t		 i;
 	int			 err;
@@ -1502,12 +1508,13 @@ on_recon_msg(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 	memset(&sc, 0, sizeof(sc));
 	sc.kind = WEFT_STORE_SCOPE_ALL;
 	if (so != NULL) {
-		if (weft_obj_bin(so, &sb, &sl) != 0 || sl != 1 + ID ||
+		if (weft_obj_bin(so, &sb, &sl) != 0 ||
+		    sl != 1 + WEFT_ID_BYTES ||
 		    (sb[0] != WEFT_STORE_SCOPE_AUTHOR &&
 		    sb[0] != WEFT_STORE_SCOPE_LIB))
 			return WEFT_EPROTO;
 		sc.kind = sb[0];
-		memcpy(sc.id, sb + 1, ID);
+		memcpy(sc.id, sb + 1, WEFT_ID_BYTES);
 	}
 	return on_recon(s, p, round, ini, &sc, m, ml);
 }
@@ -1796,7 +1803,7 @@ weft_sync_local_record(struct weft_sync *s, const uint8_t id[32],
 	pe = malloc(sizeof(*pe) + len);
 	if (pe == NULL)
 		return;
-	memcpy(pe->id, id, ID);
+	memcpy(pe->id, id, WEFT_ID_BYTES);
 	pe->peer = 0;
 	pe->origin = OR_LOCAL;
 	pe->ndeps = 0;

@@ -21,7 +21,6 @@
 
 struct weft_obj;
 
-#define ID	WEFT_ID_BYTES
 #define DEPS_MAX	16	/* missing dependencies kept per held record */
 #define MSG_MAX		WEFT_WIRE_MSG_MAX
 
@@ -34,7 +33,7 @@ enum fl_state {
 };
 
 struct slot {
-	uint8_t		id[ID];
+	uint8_t		id[WEFT_ID_BYTES];
 	uint64_t	peer;
 	uint8_t		state;	/* 0: free */
 };
@@ -48,7 +47,7 @@ struct idmap {
 
 /* A deque of ids, growing up to a cap. */
 struct idq {
-	uint8_t		(*ids)[ID];
+	uint8_t		(*ids)[WEFT_ID_BYTES];
 	size_t		 cap, head, n;
 };
 
@@ -60,18 +59,18 @@ enum origin {
 
 struct pend {
 	TAILQ_ENTRY(pend) entry;
-	uint8_t		 id[ID];
+	uint8_t		 id[WEFT_ID_BYTES];
 	uint64_t	 peer;	/* who sent it */
 	uint8_t		 origin;
 	uint8_t		 ndeps;
-	uint8_t		 deps[DEPS_MAX][ID];	/* missing, when held */
+	uint8_t		 deps[DEPS_MAX][WEFT_ID_BYTES];	/* missing, when held */
 	size_t		 len;
 	uint8_t		 env[];
 };
 TAILQ_HEAD(pendq, pend);
 
 struct want {
-	uint8_t		(*ids)[ID];
+	uint8_t		(*ids)[WEFT_ID_BYTES];
 	uint32_t	 n;
 	uint64_t	 sent_ms;
 };
@@ -88,7 +87,7 @@ struct bucket {
  */
 struct scope {
 	uint8_t		kind;
-	uint8_t		id[ID];
+	uint8_t		id[WEFT_ID_BYTES];
 };
 
 struct peer {
@@ -125,7 +124,7 @@ struct peer {
 	uint32_t	 wants_head, wants_n;
 
 	struct idmap	 recent;
-	uint8_t		 (*ring)[ID];
+	uint8_t		 (*ring)[WEFT_ID_BYTES];
 	uint32_t	 ring_pos;
 
 	/*
@@ -191,7 +190,7 @@ struct job {
 	size_t			 n;
 	struct weft_slice	*sl;
 	int			*res;
-	uint8_t			(*ids)[ID];
+	uint8_t			(*ids)[WEFT_ID_BYTES];
 };
 
 /* sync.c */

@@ -36,7 +36,7 @@ interest_eq(const struct weft_wire_interest *a,
     const struct weft_wire_interest *b)
 {
 	return a->scope == b->scope && (a->scope == WEFT_WIRE_SCOPE_ALL ||
-	    memcmp(a->id, b->id, ID) == 0);
+	    memcmp(a->id, b->id, WEFT_ID_BYTES) == 0);
 }
 
 static void
@@ -47,7 +47,7 @@ ilist_add(struct ilist *l, enum weft_wire_scope scope, const uint8_t *id)
 	memset(&in, 0, sizeof(in));
 	in.scope = scope;
 	if (scope != WEFT_WIRE_SCOPE_ALL)
-		memcpy(in.id, id, ID);
+		memcpy(in.id, id, WEFT_ID_BYTES);
 	for (uint32_t i = 0; i < l->n; i++)
 		if (interest_eq(&l->v[i], &in))
 			return;
@@ -141,7 +141,7 @@ scope_add(struct peer *p, const struct weft_wire_interest *in)
 	    WEFT_STORE_SCOPE_AUTHOR : in->scope == WEFT_WIRE_SCOPE_LIB ?
 	    WEFT_STORE_SCOPE_LIB : WEFT_STORE_SCOPE_ALL);
 	if (sc.kind != WEFT_STORE_SCOPE_ALL)
-		memcpy(sc.id, in->id, ID);
+		memcpy(sc.id, in->id, WEFT_ID_BYTES);
 	if (p->nscopes < WEFT_WIRE_INTERESTS_MAX &&
 	    !weft__sync_scope_shared(p, &sc))
 		p->scopes[p->nscopes++] = sc;
@@ -155,7 +155,7 @@ covers(const struct weft_wire_interest *v, uint32_t n,
 		if (v[i].scope == WEFT_WIRE_SCOPE_ALL)
 			return true;
 		if (v[i].scope == in->scope &&
-		    memcmp(v[i].id, in->id, ID) == 0)
+		    memcmp(v[i].id, in->id, WEFT_ID_BYTES) == 0)
 			return true;
 	}
 	return false;
@@ -271,7 +271,7 @@ peer_up(struct weft_sync *s, uint64_t peer, const uint8_t node[32],
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return;
-	p->ring = calloc(WEFT_SYNC_RECENT, ID);
+	p->ring = calloc(WEFT_SYNC_RECENT, WEFT_ID_BYTES);
 	if (p->ring == NULL) {
 		free(p);
 		return;
@@ -400,7 +400,7 @@ weft_sync_interests_encode(struct weft_buf *out,
 		weft_pack_str(&pk, scope_names[in[i].scope]);
 		if (in[i].scope != WEFT_WIRE_SCOPE_ALL) {
 			weft_pack_str(&pk, "id");
-			weft_pack_bin(&pk, in[i].id, ID);
+			weft_pack_bin(&pk, in[i].id, WEFT_ID_BYTES);
 		}
 	}
 	return weft_pack_error(&pk);
@@ -429,7 +429,7 @@ interest_decode(const struct weft_obj *o, struct weft_wire_interest *in)
 	if (in->scope == WEFT_WIRE_SCOPE_ALL)
 		return weft_obj_len(o) == 1 ? 0 : WEFT_EPROTO;
 	if (in->scope == 0 || weft_obj_len(o) != 2 ||
-	    weft_obj_binn(id, in->id, ID) != 0)
+	    weft_obj_binn(id, in->id, WEFT_ID_BYTES) != 0)
 		return WEFT_EPROTO;
 	return 0;
 }
@@ -531,7 +531,7 @@ interest_parse(const char *w, size_t len, struct weft_wire_interest *in)
 		len -= 4;
 	} else
 		return WEFT_EUSAGE;
-	if (weft_hex_decode(in->id, ID, w, len) != 0)
+	if (weft_hex_decode(in->id, WEFT_ID_BYTES, w, len) != 0)
 		return WEFT_EUSAGE;
 	return 0;
 }

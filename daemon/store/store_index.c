@@ -4,7 +4,7 @@
  * revision, so that listings read one value per design); designs by time,
  * author and tag; the words of each design's newest head for search; and
  * each library's latest entry per design. The writers run inside the
- * ingest transaction (store.c) after the record's checks have passed;
+ * ingest transaction (store_ingest.c) after the record's checks have passed;
  * each query is one read transaction. Layouts: docs/proto/store.md.
  */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "weft/record.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define SUMMARY_MAX		8192
 #define WORD_MAX		64	/* bytes; longer words are cut */

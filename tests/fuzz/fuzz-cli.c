@@ -52,7 +52,7 @@
 
 int	weft_cli_main(int argc, char **argv);
 
-#define ID	"abcdefab"
+#define IDPFX	"abcdefab"
 #define AUTHOR	"0123456789abcdef0123456789abcdef" \
 		"0123456789abcdef0123456789abcdef"
 
@@ -67,19 +67,19 @@ static const struct cmd cmds[] = {
 	{ true, { "ls" } },
 	{ false, { "--json", "ls" } },
 	{ true, { "search", "cube" } },
-	{ true, { "show", ID } },
-	{ false, { "--json", "show", ID } },
-	{ true, { "log", ID } },
-	{ false, { "--json", "log", ID } },
-	{ true, { "tree", ID } },
-	{ false, { "--json", "tree", ID } },
+	{ true, { "show", IDPFX } },
+	{ false, { "--json", "show", IDPFX } },
+	{ true, { "log", IDPFX } },
+	{ false, { "--json", "log", IDPFX } },
+	{ true, { "tree", IDPFX } },
+	{ false, { "--json", "tree", IDPFX } },
 	{ true, { "peers" } },
 	{ false, { "--json", "peers" } },
-	{ true, { "get", ID, "-o", "@OUT" } },
-	{ false, { "--json", "get", ID, "-o", "@OUT" } },
+	{ true, { "get", IDPFX, "-o", "@OUT" } },
+	{ false, { "--json", "get", IDPFX, "-o", "@OUT" } },
 	{ true, { "verify" } },
-	{ true, { "library", "ls", ID } },
-	{ true, { "fork", ID } },
+	{ true, { "library", "ls", IDPFX } },
+	{ true, { "fork", IDPFX } },
 	{ true, { "follow", AUTHOR } },
 	{ true, { "connect", AUTHOR "@127.0.0.1:7420" } },
 };

@@ -68,7 +68,6 @@
 #include "config.h"
 #include "session.h"
 
-#define ID		WEFT_ID_BYTES
 #define MODES_MAX	16
 #define TAMPER_LEN	64	/* bytes of a tampered chunk */
 #define OUT_CHUNK	(256 * 1024)
@@ -122,25 +121,25 @@ wall_ms(void)
 }
 
 static void
-print_id(const char *what, const uint8_t id[ID])
+print_id(const char *what, const uint8_t id[WEFT_ID_BYTES])
 {
 	char	hex[WEFT_ID_HEX];
 
-	weft_hex_encode(hex, id, ID);
+	weft_hex_encode(hex, id, WEFT_ID_BYTES);
 	printf("%s %s\n", what, hex);
 	fflush(stdout);
 }
 
 static int
-parse_id(const char *s, size_t n, uint8_t id[ID])
+parse_id(const char *s, size_t n, uint8_t id[WEFT_ID_BYTES])
 {
-	return weft_hex_decode(id, ID, s, n);
+	return weft_hex_decode(id, WEFT_ID_BYTES, s, n);
 }
 
 /* Signs body with a's key into env (empty); id gets its id. */
 static int
 sign_body(const struct weft_keypair *a, const uint8_t *body, size_t len,
-    struct weft_buf *env, uint8_t id[ID])
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	weft_record_id(body, len, id);
 	return weft_record_sign(body, len, a->sk, env);
@@ -149,7 +148,7 @@ sign_body(const struct weft_keypair *a, const uint8_t *body, size_t len,
 /* Encodes r and signs it by a into env. */
 static int
 seal(const struct weft_keypair *a, const struct weft_record *r,
-    struct weft_buf *env, uint8_t id[ID])
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_buf	body;
 	int		err;
@@ -166,7 +165,7 @@ seal(const struct weft_keypair *a, const struct weft_record *r,
 static int
 make_rev(const struct weft_keypair *a, const uint8_t *design,
     const uint8_t *prev, const char *title, const char *path,
-    struct weft_buf *env, uint8_t id[ID])
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	int			err = -ENOMEM;
@@ -177,11 +176,11 @@ make_rev(const struct weft_keypair *a, const uint8_t *design,
 	r.ts = wall_ms();
 	if (design != NULL) {
 		r.has_design = true;
-		memcpy(r.design, design, ID);
-		r.prev.ids = calloc(1, ID);
+		memcpy(r.design, design, WEFT_ID_BYTES);
+		r.prev.ids = calloc(1, WEFT_ID_BYTES);
 		if (r.prev.ids == NULL)
 			goto out;
-		memcpy(r.prev.ids[0], prev, ID);
+		memcpy(r.prev.ids[0], prev, WEFT_ID_BYTES);
 		r.prev.n = 1;
 	}
 	r.title = strdup(title);
@@ -200,8 +199,8 @@ make_rev(const struct weft_keypair *a, const uint8_t *design,
 		if (r.files[0].path == NULL)
 			goto out;
 		r.files[0].size = 1;
-		randombytes_buf(r.files[0].hash, ID);
-		randombytes_buf(r.files[0].index, ID);
+		randombytes_buf(r.files[0].hash, WEFT_ID_BYTES);
+		randombytes_buf(r.files[0].index, WEFT_ID_BYTES);
 	}
 	err = seal(a, &r, env, id);
 out:
@@ -210,8 +209,9 @@ out:
 }
 
 static int
-make_entry(const struct weft_keypair *a, const uint8_t lib[ID],
-    const uint8_t design[ID], struct weft_buf *env, uint8_t id[ID])
+make_entry(const struct weft_keypair *a, const uint8_t lib[WEFT_ID_BYTES],
+    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	int			err;
@@ -220,8 +220,8 @@ make_entry(const struct weft_keypair *a, const uint8_t lib[ID],
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.author, a->pk, WEFT_PK_BYTES);
 	r.ts = wall_ms();
-	memcpy(r.lib, lib, ID);
-	memcpy(r.entry_design, design, ID);
+	memcpy(r.lib, lib, WEFT_ID_BYTES);
+	memcpy(r.entry_design, design, WEFT_ID_BYTES);
 	r.action = WEFT_ENTRY_ADD;
 	err = seal(a, &r, env, id);
 	weft_record_release(&r);
@@ -245,7 +245,7 @@ patch(uint8_t *p, size_t n, const char *from, const char *to)
 /* A genesis with one body byte changed after it was signed. */
 static int
 make_forged(const struct weft_keypair *a, struct weft_buf *env,
-    uint8_t id[ID])
+    uint8_t id[WEFT_ID_BYTES])
 {
 	const uint8_t	*body, *sig;
 	size_t		 blen;
@@ -269,7 +269,7 @@ make_forged(const struct weft_keypair *a, struct weft_buf *env,
  */
 static int
 make_badpath(const struct weft_keypair *a, struct weft_buf *env,
-    uint8_t id[ID])
+    uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_buf	 tmp, body;
 	const uint8_t	*b, *sig;
@@ -295,7 +295,7 @@ make_badpath(const struct weft_keypair *a, struct weft_buf *env,
 
 /* Parses "HEX" or "HEX:HEX" into a and b (b = a when absent). */
 static int
-parse_pair(const char *s, uint8_t a[ID], uint8_t b[ID])
+parse_pair(const char *s, uint8_t a[WEFT_ID_BYTES], uint8_t b[WEFT_ID_BYTES])
 {
 	const char	*colon = strchr(s, ':');
 
@@ -317,7 +317,8 @@ add_mode(struct hostile *h, const char *arg)
 	const char		*eq = strchr(arg, '=');
 	size_t			 n = eq != NULL ? (size_t)(eq - arg) :
 				    strlen(arg);
-	uint8_t			 x[ID], y[ID], id[ID];
+	uint8_t			 x[WEFT_ID_BYTES], y[WEFT_ID_BYTES];
+	uint8_t			 id[WEFT_ID_BYTES];
 	char			 name[32];
 	int			 err;
 
@@ -479,7 +480,7 @@ serve_want(struct hostile *h, const uint8_t *p, size_t len)
 	struct weft_msg		 msg;
 	struct weft_pack	 pk;
 	struct weft_buf		 m;
-	uint8_t			 id[ID], junk[TAMPER_LEN];
+	uint8_t			 id[WEFT_ID_BYTES], junk[TAMPER_LEN];
 	const char		*t;
 	size_t			 tn;
 	int			 err;
@@ -493,19 +494,19 @@ serve_want(struct hostile *h, const uint8_t *p, size_t len)
 	ids = weft_obj_get(msg.root, "ids");
 	weft_buf_init(&m, WEFT_WIRE_MSG_MAX);
 	for (uint32_t i = 0; err == 0 && i < weft_obj_len(ids); i++) {
-		err = weft_obj_binn(weft_obj_at(ids, i), id, ID);
+		err = weft_obj_binn(weft_obj_at(ids, i), id, WEFT_ID_BYTES);
 		if (err)
 			break;
 		/* The id asked for, and bytes that do not hash to it. */
 		memset(junk, 0x5a, sizeof(junk));
-		memcpy(junk, id, ID);
+		memcpy(junk, id, WEFT_ID_BYTES);
 		weft_buf_reset(&m);
 		weft_pack_init(&pk, &m);
 		weft_pack_map(&pk, 5);
 		weft_pack_str(&pk, "t");
 		weft_pack_str(&pk, "chunk");
 		weft_pack_str(&pk, "id");
-		weft_pack_bin(&pk, id, ID);
+		weft_pack_bin(&pk, id, WEFT_ID_BYTES);
 		weft_pack_str(&pk, "size");
 		weft_pack_uint(&pk, sizeof(junk));
 		weft_pack_str(&pk, "off");

@@ -21,7 +21,6 @@
 
 #include "store.h"
 
-#define ID	WEFT_ID_BYTES
 
 struct fx {
 	char			 dir[64];
@@ -84,7 +83,7 @@ static void
 test_put_new_drop(void **state)
 {
 	struct fx	*f = *state;
-	uint8_t		 fresh[3], ids[3][ID];
+	uint8_t		 fresh[3], ids[3][WEFT_ID_BYTES];
 	uint64_t	 gen[2], bytes;
 	size_t		 dropped;
 	size_t		 n = 0;
@@ -100,9 +99,10 @@ test_put_new_drop(void **state)
 	assert_int_equal(nchunks(f->s, NULL), 3);
 	for (int i = 0; i < 3; i++)
 		if (fresh[i])
-			memcpy(ids[n++], f->p[i].id, ID);
+			memcpy(ids[n++], f->p[i].id, WEFT_ID_BYTES);
 	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[ID])ids, n, gen[1], &dropped, &bytes), 0);
+	    (const uint8_t (*)[WEFT_ID_BYTES])ids, n, gen[1], &dropped,
+	    &bytes), 0);
 	assert_int_equal(dropped, 2);
 	assert_int_equal(bytes, sizeof(f->a) + sizeof(f->b));
 	assert_int_equal(nchunks(f->s, &bytes), 1);
@@ -125,8 +125,8 @@ test_drop_refused_after_other_write(void **state)
 	    0);
 	assert_int_equal(weft_store_chunks_put(f->s, &f->p[2], 1), 0);
 	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[ID])f->p[0].id, 1, gen[1], &dropped, &bytes),
-	    WEFT_EBUSY);
+	    (const uint8_t (*)[WEFT_ID_BYTES])f->p[0].id, 1, gen[1], &dropped,
+	    &bytes), WEFT_EBUSY);
 	assert_int_equal(dropped, 0);
 	assert_int_equal(nchunks(f->s, NULL), 3);
 }
@@ -139,16 +139,16 @@ test_wanted_not_fresh(void **state)
 	struct weft_chunk_ref	 ref;
 	struct weft_buf		 idx;
 	struct weft_chunk_put	 ip;
-	uint8_t			 fresh[1], idx_id[ID];
+	uint8_t			 fresh[1], idx_id[WEFT_ID_BYTES];
 	uint64_t		 gen[2];
 
-	memcpy(ref.id, f->p[0].id, ID);
+	memcpy(ref.id, f->p[0].id, WEFT_ID_BYTES);
 	ref.size = (uint32_t)f->p[0].len;
 	weft_buf_init(&idx, WEFT_INDEX_MAX);
 	assert_int_equal(weft_index_encode(&ref, 1, &idx), 0);
 	weft_hash(idx.data, idx.len, idx_id);
 	assert_int_equal(weft_store_want_file(f->s, idx_id, f->p[0].len), 0);
-	memcpy(ip.id, idx_id, ID);
+	memcpy(ip.id, idx_id, WEFT_ID_BYTES);
 	ip.data = idx.data;
 	ip.len = idx.len;
 	/* The index is wanted, so it is not fresh either. */

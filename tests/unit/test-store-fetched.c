@@ -25,14 +25,14 @@
 
 #include "store.h"
 
-#define ID	WEFT_ID_BYTES
 
 struct fx {
 	char			 dir[64];
 	struct weft_store	*s;
 	/* One file: chunks c1, c2, c1 and their index. */
 	uint8_t			 c1[3000], c2[5000], junk[100];
-	uint8_t			 id1[ID], id2[ID], idx_id[ID], junk_id[ID];
+	uint8_t			 id1[WEFT_ID_BYTES], id2[WEFT_ID_BYTES];
+	uint8_t			 idx_id[WEFT_ID_BYTES], junk_id[WEFT_ID_BYTES];
 	struct weft_buf		 idx;
 };
 
@@ -53,9 +53,9 @@ setup(void **state)
 	weft_hash(f->c1, sizeof(f->c1), f->id1);
 	weft_hash(f->c2, sizeof(f->c2), f->id2);
 	weft_hash(f->junk, sizeof(f->junk), f->junk_id);
-	memcpy(refs[0].id, f->id1, ID);
+	memcpy(refs[0].id, f->id1, WEFT_ID_BYTES);
 	refs[0].size = sizeof(f->c1);
-	memcpy(refs[1].id, f->id2, ID);
+	memcpy(refs[1].id, f->id2, WEFT_ID_BYTES);
 	refs[1].size = sizeof(f->c2);
 	refs[2] = refs[0];
 	weft_buf_init(&f->idx, WEFT_INDEX_MAX);
@@ -174,7 +174,7 @@ test_batch_bad_index(void **state)
 {
 	struct fx			*f = *state;
 	struct weft_store_fetched	 it[2];
-	uint8_t				 c3[64], id3[ID];
+	uint8_t				 c3[64], id3[WEFT_ID_BYTES];
 	int				 res[2];
 
 	memset(c3, 'c', sizeof(c3));

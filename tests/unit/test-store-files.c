@@ -26,7 +26,6 @@
 #include "store.h"
 
 #define TS0	UINT64_C(1700000000000)
-#define ID	WEFT_ID_BYTES
 
 struct fx {
 	char			 dir[64];
@@ -35,7 +34,8 @@ struct fx {
 	uint8_t			 sk[2][WEFT_SK_BYTES];
 	/* One file: chunks c1, c2, c1 and their index. */
 	uint8_t			 c1[3000], c2[5000];
-	uint8_t			 id1[ID], id2[ID], idx_id[ID];
+	uint8_t			 id1[WEFT_ID_BYTES], id2[WEFT_ID_BYTES];
+	uint8_t			 idx_id[WEFT_ID_BYTES];
 	struct weft_buf		 idx;
 };
 
@@ -56,9 +56,9 @@ setup(void **state)
 	memset(f->c2, 'b', sizeof(f->c2));
 	weft_hash(f->c1, sizeof(f->c1), f->id1);
 	weft_hash(f->c2, sizeof(f->c2), f->id2);
-	memcpy(refs[0].id, f->id1, ID);
+	memcpy(refs[0].id, f->id1, WEFT_ID_BYTES);
 	refs[0].size = sizeof(f->c1);
-	memcpy(refs[1].id, f->id2, ID);
+	memcpy(refs[1].id, f->id2, WEFT_ID_BYTES);
 	refs[1].size = sizeof(f->c2);
 	refs[2] = refs[0];
 	weft_buf_init(&f->idx, WEFT_INDEX_MAX);
@@ -94,7 +94,7 @@ teardown(void **state)
 
 /* A genesis by author a (0 or 1) holding the fixture's file. */
 static void
-put_rev(struct fx *f, int a, uint64_t ts, uint8_t id[ID])
+put_rev(struct fx *f, int a, uint64_t ts, uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	struct weft_buf		body, env;
@@ -112,8 +112,8 @@ put_rev(struct fx *f, int a, uint64_t ts, uint8_t id[ID])
 	r.nfiles = 1;
 	r.files[0].path = strdup("part.stl");
 	r.files[0].size = 2 * sizeof(f->c1) + sizeof(f->c2);
-	memset(r.files[0].hash, 7, ID);
-	memcpy(r.files[0].index, f->idx_id, ID);
+	memset(r.files[0].hash, 7, WEFT_ID_BYTES);
+	memcpy(r.files[0].index, f->idx_id, WEFT_ID_BYTES);
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	assert_int_equal(weft_record_encode_body(&r, &body), 0);
@@ -128,16 +128,16 @@ put_rev(struct fx *f, int a, uint64_t ts, uint8_t id[ID])
 
 struct ids {
 	size_t	n;
-	uint8_t	id[8][ID];
+	uint8_t	id[8][WEFT_ID_BYTES];
 };
 
 static int
-ids_cb(void *arg, const uint8_t id[ID])
+ids_cb(void *arg, const uint8_t id[WEFT_ID_BYTES])
 {
 	struct ids	*l = arg;
 
 	if (l->n < 8)
-		memcpy(l->id[l->n], id, ID);
+		memcpy(l->id[l->n], id, WEFT_ID_BYTES);
 	l->n++;
 	return 0;
 }
@@ -169,7 +169,8 @@ test_want_fetch(void **state)
 	struct fx		*f = *state;
 	struct weft_chunk_put	 cp;
 	struct ids		 l;
-	uint8_t			 rev[ID], cur[WEFT_STORE_CURSOR_BYTES];
+	uint8_t			 rev[WEFT_ID_BYTES];
+	uint8_t			 cur[WEFT_STORE_CURSOR_BYTES];
 	uint64_t		 size = 2 * sizeof(f->c1) + sizeof(f->c2);
 
 	put_rev(f, 0, TS0, rev);
@@ -185,7 +186,7 @@ test_want_fetch(void **state)
 	assert_int_equal(weft_store_want_rev(f->s, rev), 0);
 	stats_eq(f, 1, 1, size);
 	assert_int_equal(missing(f, &l), 1);
-	assert_memory_equal(l.id[0], f->idx_id, ID);
+	assert_memory_equal(l.id[0], f->idx_id, WEFT_ID_BYTES);
 
 	/* Bytes that do not match the id. */
 	assert_int_equal(weft_store_chunk_put_fetched(f->s, f->idx_id,
@@ -196,9 +197,9 @@ test_want_fetch(void **state)
 	    f->idx.data, f->idx.len), WEFT_EEXISTS);
 	/* Now the chunks, each once, in id order; paging by one. */
 	assert_int_equal(missing(f, &l), 2);
-	assert_true(memcmp(l.id[0], l.id[1], ID) < 0);
-	assert_true(memcmp(l.id[0], f->id1, ID) == 0 ||
-	    memcmp(l.id[1], f->id1, ID) == 0);
+	assert_true(memcmp(l.id[0], l.id[1], WEFT_ID_BYTES) < 0);
+	assert_true(memcmp(l.id[0], f->id1, WEFT_ID_BYTES) == 0 ||
+	    memcmp(l.id[1], f->id1, WEFT_ID_BYTES) == 0);
 	memset(cur, 0, sizeof(cur));
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(weft_store_missing_next(f->s, cur, ids_cb, &l, 1),
@@ -214,10 +215,10 @@ test_want_fetch(void **state)
 	    sizeof(f->c1)), 0);
 	stats_eq(f, 1, 1, sizeof(f->c2));
 	assert_int_equal(missing(f, &l), 1);
-	assert_memory_equal(l.id[0], f->id2, ID);
+	assert_memory_equal(l.id[0], f->id2, WEFT_ID_BYTES);
 
 	/* A locally stored chunk counts too. */
-	memcpy(cp.id, f->id2, ID);
+	memcpy(cp.id, f->id2, WEFT_ID_BYTES);
 	cp.data = f->c2;
 	cp.len = sizeof(f->c2);
 	assert_int_equal(weft_store_chunks_put(f->s, &cp, 1), 0);
@@ -233,17 +234,17 @@ test_want_present(void **state)
 	struct ids		 l;
 
 	/* The index is here already: only the absent chunk is wanted. */
-	memcpy(cp[0].id, f->idx_id, ID);
+	memcpy(cp[0].id, f->idx_id, WEFT_ID_BYTES);
 	cp[0].data = f->idx.data;
 	cp[0].len = f->idx.len;
-	memcpy(cp[1].id, f->id1, ID);
+	memcpy(cp[1].id, f->id1, WEFT_ID_BYTES);
 	cp[1].data = f->c1;
 	cp[1].len = sizeof(f->c1);
 	assert_int_equal(weft_store_chunks_put(f->s, cp, 2), 0);
 	assert_int_equal(weft_store_want_file(f->s, f->idx_id, 1), 0);
 	stats_eq(f, 1, 1, sizeof(f->c2));
 	assert_int_equal(missing(f, &l), 1);
-	assert_memory_equal(l.id[0], f->id2, ID);
+	assert_memory_equal(l.id[0], f->id2, WEFT_ID_BYTES);
 	assert_int_equal(weft_store_chunk_put_fetched(f->s, f->id2, f->c2,
 	    sizeof(f->c2)), 0);
 	stats_eq(f, 0, 0, 0);
@@ -263,7 +264,7 @@ static void
 test_policies(void **state)
 {
 	struct fx	*f = *state;
-	uint8_t		 r0[ID], r1[ID];
+	uint8_t		 r0[WEFT_ID_BYTES], r1[WEFT_ID_BYTES];
 	int		 n[4] = { 0 };
 
 	assert_int_equal(weft_store_policy_set(f->s, WEFT_STORE_FOLLOW, NULL,

@@ -37,7 +37,6 @@
 #define TS0		UINT64_C(1700000000000)
 #define NODES_MAX	32
 #define EVIL		1000	/* scripted peers have handles from here */
-#define ID		WEFT_ID_BYTES
 
 struct author {
 	uint8_t	pk[WEFT_PK_BYTES];
@@ -386,7 +385,7 @@ author_new(struct author *a)
 /* Signs body into env (initialised here) and returns the id in id. */
 static void
 sign_body(const struct author *a, const struct weft_buf *body,
-    struct weft_buf *env, uint8_t id[ID])
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	weft_buf_init(env, WEFT_RECORD_MAX);
 	assert_int_equal(weft_record_sign(body->data, body->len, a->sk, env),
@@ -401,7 +400,7 @@ sign_body(const struct author *a, const struct weft_buf *body,
 static void
 make_rev(const struct author *a, uint64_t ts, const uint8_t *design,
     const uint8_t *prev, const char *title, const char *path,
-    struct weft_buf *env, uint8_t id[ID])
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	struct weft_buf		body;
@@ -412,10 +411,10 @@ make_rev(const struct author *a, uint64_t ts, const uint8_t *design,
 	r.ts = ts;
 	if (design != NULL) {
 		r.has_design = true;
-		memcpy(r.design, design, ID);
-		r.prev.ids = calloc(1, ID);
+		memcpy(r.design, design, WEFT_ID_BYTES);
+		r.prev.ids = calloc(1, WEFT_ID_BYTES);
 		assert_non_null(r.prev.ids);
-		memcpy(r.prev.ids[0], prev, ID);
+		memcpy(r.prev.ids[0], prev, WEFT_ID_BYTES);
 		r.prev.n = 1;
 	}
 	r.title = strdup(title);
@@ -438,7 +437,7 @@ make_rev(const struct author *a, uint64_t ts, const uint8_t *design,
 
 static void
 make_lib(const struct author *a, uint64_t ts, struct weft_buf *env,
-    uint8_t id[ID])
+    uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	struct weft_buf		body;
@@ -449,9 +448,9 @@ make_lib(const struct author *a, uint64_t ts, struct weft_buf *env,
 	r.ts = ts;
 	r.name = strdup("lib");
 	r.description = strdup("");
-	r.maintainers.ids = calloc(1, ID);
+	r.maintainers.ids = calloc(1, WEFT_ID_BYTES);
 	assert_non_null(r.maintainers.ids);
-	memcpy(r.maintainers.ids[0], a->pk, ID);
+	memcpy(r.maintainers.ids[0], a->pk, WEFT_ID_BYTES);
 	r.maintainers.n = 1;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	assert_int_equal(weft_record_encode_body(&r, &body), 0);
@@ -461,8 +460,9 @@ make_lib(const struct author *a, uint64_t ts, struct weft_buf *env,
 }
 
 static void
-make_entry(const struct author *a, uint64_t ts, const uint8_t lib[ID],
-    const uint8_t design[ID], struct weft_buf *env, uint8_t id[ID])
+make_entry(const struct author *a, uint64_t ts,
+    const uint8_t lib[WEFT_ID_BYTES], const uint8_t design[WEFT_ID_BYTES],
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_record	r;
 	struct weft_buf		body;
@@ -471,8 +471,8 @@ make_entry(const struct author *a, uint64_t ts, const uint8_t lib[ID],
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.author, a->pk, WEFT_PK_BYTES);
 	r.ts = ts;
-	memcpy(r.lib, lib, ID);
-	memcpy(r.entry_design, design, ID);
+	memcpy(r.lib, lib, WEFT_ID_BYTES);
+	memcpy(r.entry_design, design, WEFT_ID_BYTES);
 	r.action = WEFT_ENTRY_ADD;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	assert_int_equal(weft_record_encode_body(&r, &body), 0);
@@ -487,7 +487,7 @@ publish_n(struct sim *sim, int i, const struct author *a, int n,
     uint64_t ts, bool announce)
 {
 	struct weft_buf	 env;
-	uint8_t		 id[ID];
+	uint8_t		 id[WEFT_ID_BYTES];
 	char		 title[64];
 
 	for (int k = 0; k < n; k++) {
@@ -514,7 +514,7 @@ nrecords(struct sim *sim, int i)
 }
 
 static bool
-has(struct sim *sim, int i, const uint8_t id[ID])
+has(struct sim *sim, int i, const uint8_t id[WEFT_ID_BYTES])
 {
 	enum weft_record_type	t;
 
@@ -561,14 +561,14 @@ test_pair_disjoint(void **state)
 /* Node i is interested in one scope only (no "all"). */
 static void
 interest_only(struct sim *sim, int i, enum weft_wire_scope scope,
-    const uint8_t id[ID])
+    const uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_sync_opts	o;
 
 	weft_sync_opts_default(&o);
 	o.ninterests = 1;
 	o.interests[0].scope = scope;
-	memcpy(o.interests[0].id, id, ID);
+	memcpy(o.interests[0].id, id, WEFT_ID_BYTES);
 	assert_int_equal(weft_sync_configure(sim->n[i].sy, &o), 0);
 }
 
@@ -620,8 +620,10 @@ test_scope_lib(void **state)
 	struct sim		*sim = *state;
 	struct author		 a;
 	struct weft_buf		 env;
-	uint8_t			 lib[ID], d1[ID], r2[ID], d2[ID], e[ID];
-	uint8_t			 lib2[ID];
+	uint8_t			 lib[WEFT_ID_BYTES], d1[WEFT_ID_BYTES];
+	uint8_t			 r2[WEFT_ID_BYTES], d2[WEFT_ID_BYTES];
+	uint8_t			 e[WEFT_ID_BYTES];
+	uint8_t			 lib2[WEFT_ID_BYTES];
 
 	author_new(&a);
 	sim_add_nodes(sim, 2);
@@ -900,7 +902,7 @@ test_invalid(void **state)
 	struct author			 good, bad;
 	struct weft_buf			 env[8], body, m;
 	struct weft_record		 r;
-	uint8_t				 id[8][ID];
+	uint8_t				 id[8][WEFT_ID_BYTES];
 	struct weft_sync_peer_stats	 ps;
 	struct weft_sync_stats		 st;
 	const uint8_t			*b, *sig;
@@ -970,7 +972,7 @@ test_invalid_below_threshold(void **state)
 	struct sim	*sim = *state;
 	struct author	 good;
 	struct weft_buf	 env[2], m;
-	uint8_t		 id[2][ID];
+	uint8_t		 id[2][WEFT_ID_BYTES];
 
 	author_new(&good);
 	sim_add_nodes(sim, 1);
@@ -996,7 +998,7 @@ test_invalid_below_threshold(void **state)
 
 /* Ids of the last want node 0 sent to EVIL. */
 static bool
-evil_wanted(struct sim *sim, const uint8_t id[ID])
+evil_wanted(struct sim *sim, const uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_msg	 m;
 	const uint8_t	*ids;
@@ -1007,8 +1009,10 @@ evil_wanted(struct sim *sim, const uint8_t id[ID])
 		assert_int_equal(weft_msg_decode(&m, sim->evil_out[i].data,
 		    sim->evil_out[i].len), 0);
 		if (weft_obj_bin(weft_obj_get(m.root, "ids"), &ids, &n) == 0)
-			for (size_t k = 0; k + ID <= n; k += ID)
-				found |= memcmp(ids + k, id, ID) == 0;
+			for (size_t k = 0; k + WEFT_ID_BYTES <= n;
+			    k += WEFT_ID_BYTES)
+				found |= memcmp(ids + k, id,
+				    WEFT_ID_BYTES) == 0;
 		weft_msg_release(&m);
 	}
 	return found;
@@ -1020,7 +1024,7 @@ test_held(void **state)
 	struct sim		*sim = *state;
 	struct author		 a;
 	struct weft_buf		 env[3], m;
-	uint8_t			 id[3][ID];
+	uint8_t			 id[3][WEFT_ID_BYTES];
 	struct weft_sync_stats	 st;
 
 	author_new(&a);
@@ -1071,7 +1075,7 @@ test_held_pool_cap(void **state)
 	struct sim		*sim = *state;
 	struct author		 a;
 	struct weft_buf		 env[4], m;
-	uint8_t			 id[4][ID];
+	uint8_t			 id[4][WEFT_ID_BYTES];
 	struct weft_sync_opts	 o;
 	struct weft_sync_stats	 st;
 
@@ -1115,7 +1119,7 @@ test_held_sim(void **state)
 	struct sim	*sim = *state;
 	struct author	 a;
 	struct weft_buf	 env[2];
-	uint8_t		 id[2][ID];
+	uint8_t		 id[2][WEFT_ID_BYTES];
 
 	author_new(&a);
 	sim_add_nodes(sim, 2);
@@ -1160,7 +1164,7 @@ msg_recon(struct weft_buf *out)
 }
 
 static void
-msg_want(struct weft_buf *out, const uint8_t id[ID])
+msg_want(struct weft_buf *out, const uint8_t id[WEFT_ID_BYTES])
 {
 	struct weft_pack	pk;
 
@@ -1170,7 +1174,7 @@ msg_want(struct weft_buf *out, const uint8_t id[ID])
 	weft_pack_str(&pk, "t");
 	weft_pack_str(&pk, "want");
 	weft_pack_str(&pk, "ids");
-	weft_pack_bin(&pk, id, ID);
+	weft_pack_bin(&pk, id, WEFT_ID_BYTES);
 	assert_int_equal(weft_pack_error(&pk), 0);
 }
 
@@ -1218,7 +1222,7 @@ test_garbage(void **state)
 	struct sim		*sim = *state;
 	struct author		 a;
 	struct weft_buf		 env, m;
-	uint8_t			 id[ID];
+	uint8_t			 id[WEFT_ID_BYTES];
 	static const uint8_t	 junk[][8] = {
 		{ 0x80 }, { 0x81, 0xa1, 't', 0xa3, 'f', 'o', 'o' },
 		{ 0x90 }, { 0xc0 }, { 0x81, 0xa1, 't', 0x01 },
@@ -1280,7 +1284,7 @@ test_want_answer(void **state)
 	struct weft_buf		 env, m;
 	struct weft_pack	 pk;
 	struct weft_msg		 msg;
-	uint8_t			 id[ID], *many;
+	uint8_t			 id[WEFT_ID_BYTES], *many;
 	const uint8_t		*e, *abs;
 	size_t			 el, nabs;
 
@@ -1290,16 +1294,16 @@ test_want_answer(void **state)
 	make_rev(&a, TS0, NULL, NULL, "g", NULL, &env, id);
 	assert_int_equal(weft_store_record_put(sim->n[0].st, env.data,
 	    env.len, NULL), 0);
-	many = calloc(WEFT_SYNC_WANT_IDS + 1, ID);
+	many = calloc(WEFT_SYNC_WANT_IDS + 1, WEFT_ID_BYTES);
 	assert_non_null(many);
-	memcpy(many, id, ID);
+	memcpy(many, id, WEFT_ID_BYTES);
 	weft_buf_init(&m, 65536);
 	weft_pack_init(&pk, &m);
 	weft_pack_map(&pk, 2);
 	weft_pack_str(&pk, "t");
 	weft_pack_str(&pk, "want");
 	weft_pack_str(&pk, "ids");
-	weft_pack_bin(&pk, many, (WEFT_SYNC_WANT_IDS + 1) * ID);
+	weft_pack_bin(&pk, many, (WEFT_SYNC_WANT_IDS + 1) * WEFT_ID_BYTES);
 	assert_int_equal(evil_send(sim, &m), WEFT_EPROTO);
 	weft_buf_reset(&m);
 	weft_pack_init(&pk, &m);
@@ -1307,7 +1311,7 @@ test_want_answer(void **state)
 	weft_pack_str(&pk, "t");
 	weft_pack_str(&pk, "want");
 	weft_pack_str(&pk, "ids");
-	weft_pack_bin(&pk, many, 2 * ID);	/* id, then all zeros */
+	weft_pack_bin(&pk, many, 2 * WEFT_ID_BYTES);	/* id, then all zeros */
 	for (int i = 0; i < sim->nevil_out; i++)
 		weft_buf_release(&sim->evil_out[i]);
 	sim->nevil_out = 0;
@@ -1324,8 +1328,8 @@ test_want_answer(void **state)
 		assert_memory_equal(e, env.data, el);
 		assert_int_equal(weft_obj_bin(weft_obj_get(msg.root, "absent"),
 		    &abs, &nabs), 0);
-		assert_int_equal(nabs, ID);
-		assert_memory_equal(abs, many + ID, ID);
+		assert_int_equal(nabs, WEFT_ID_BYTES);
+		assert_memory_equal(abs, many + WEFT_ID_BYTES, WEFT_ID_BYTES);
 		weft_msg_release(&msg);
 	}
 	free(many);
