@@ -103,6 +103,37 @@ record_json(const struct weft_record *r, const uint8_t id[32])
 		json_object_set_new(j, "action", json_string(
 		    r->action == WEFT_ENTRY_ADD ? "add" : "remove"));
 		break;
+	case WEFT_REC_PROFILE:
+		json_object_set_new(j, "name", cstr_json(r->name));
+		json_object_set_new(j, "bio", cstr_json(r->bio));
+		a = json_array();
+		for (uint32_t i = 0; i < r->nlinks; i++)
+			json_array_append_new(a, cstr_json(r->links[i]));
+		json_object_set_new(j, "links", a);
+		if (r->nfiles == 1) {
+			f = json_object();
+			json_object_set_new(f, "path",
+			    cstr_json(r->files[0].path));
+			json_object_set_new(f, "size",
+			    json_integer((json_int_t)r->files[0].size));
+			json_object_set_new(f, "hash",
+			    out_json_id(r->files[0].hash));
+			json_object_set_new(f, "index",
+			    out_json_id(r->files[0].index));
+			json_object_set_new(j, "avatar", f);
+		}
+		break;
+	case WEFT_REC_COMMENT:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", ids_json(&r->on_rev));
+		json_object_set_new(j, "parent", ids_json(&r->parent));
+		json_object_set_new(j, "replaces", ids_json(&r->replaces));
+		json_object_set_new(j, "text", cstr_json(r->text));
+		break;
+	case WEFT_REC_REACTION:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "value", cstr_json(r->value));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -206,6 +237,32 @@ record_human(const struct weft_record *r, const uint8_t id[32])
 		field_id("library", r->lib);
 		field_id("design", r->entry_design);
 		field("action", r->action == WEFT_ENTRY_ADD ? "add" : "remove");
+		break;
+	case WEFT_REC_PROFILE:
+		field("name", r->name);
+		field_block("bio", r->bio);
+		for (uint32_t i = 0; i < r->nlinks; i++)
+			field(i == 0 ? "links" : "", r->links[i]);
+		if (r->nfiles == 1) {
+			out_hex(hex, r->files[0].hash);
+			printf("%-12s ", "avatar");
+			out_text(stdout, r->files[0].path,
+			    strlen(r->files[0].path), true);
+			printf(" (%" PRIu64 " bytes, %s)\n", r->files[0].size,
+			    hex);
+		}
+		break;
+	case WEFT_REC_COMMENT:
+		field_id("design", r->design);
+		field_ids("revision", &r->on_rev);
+		field_ids("reply to", &r->parent);
+		field_ids("replaces", &r->replaces);
+		field_block("text", r->text);
+		break;
+	case WEFT_REC_REACTION:
+		field_id("design", r->design);
+		field("value", r->value[0] != '\0' ? r->value :
+		    "(taken back)");
 		break;
 	}
 	field("signature", "good");

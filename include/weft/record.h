@@ -41,12 +41,23 @@ struct weft_buf;
 #define WEFT_NAME_MAX		200	/* library name */
 #define WEFT_MAINTAINERS_MAX	64
 #define WEFT_FILE_SIZE_MAX	(UINT64_C(1) << 40)
+#define WEFT_PNAME_MAX		64	/* profile display name */
+#define WEFT_BIO_MAX		1024
+#define WEFT_LINKS_MAX		8
+#define WEFT_LINK_MAX		512
+#define WEFT_AVATAR_MAX		(1024 * 1024)	/* bytes of the image */
+#define WEFT_COMMENT_MAX	8192
+#define WEFT_REACTION_MAX	32	/* value */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
 	WEFT_REC_LIB,
 	WEFT_REC_ENTRY,
+	WEFT_REC_PROFILE,	/* an author's name, bio, links, avatar */
+	WEFT_REC_COMMENT,	/* text on a design, maybe a reply */
+	WEFT_REC_REACTION,	/* like / take back, latest wins */
 };
+#define WEFT_REC_TYPE_MAX	WEFT_REC_REACTION
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -96,6 +107,21 @@ struct weft_record {
 	uint8_t			 lib[WEFT_ID_BYTES];
 	uint8_t			 entry_design[WEFT_ID_BYTES];
 	enum weft_entry_action	 action;
+
+	/*
+	 * profile: name is the display name; bio; links; the avatar is
+	 * files[0] when nfiles is 1.
+	 * comment and reaction: design (has_design is true) is the design
+	 * they concern.
+	 */
+	char			*bio;
+	char			**links;
+	uint32_t		 nlinks;
+	struct weft_id_list	 on_rev;	/* comment: 0..1 revision */
+	struct weft_id_list	 parent;	/* comment: 0..1 comment */
+	struct weft_id_list	 replaces;	/* comment: 0..1 own comment */
+	char			*text;		/* comment */
+	char			*value;		/* reaction: "like" or "" */
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -165,7 +191,7 @@ int	weft_record_verify(const uint8_t *env, size_t len,
 void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
-/* "rev", "lib", "entry". */
+/* "rev", "lib", "entry", "profile", "comment", "reaction". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*
