@@ -19,6 +19,7 @@
 #include "weft/record.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define SUMMARY_MAX		8192
 #define WORD_MAX		64	/* bytes; longer words are cut */
