@@ -192,13 +192,16 @@ field_block(const char *name, const char *val)
 }
 
 static void
-record_human(const struct weft_record *r, const uint8_t id[32])
+record_human(const struct weft_record *r, const uint8_t id[32],
+    const char *name)
 {
 	char	date[OUT_DATE_MAX], hex[65];
 
 	field_id("id", id);
 	field("type", weft_record_type_name(r->type));
 	field_id("author", r->author);
+	if (name != NULL && name[0] != '\0')
+		field("name", name);
 	out_date(date, r->ts);
 	printf("%-12s %s UTC (%" PRIu64 ")\n", "date", date, r->ts);
 	switch (r->type) {
@@ -284,6 +287,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	size_t				 len;
 	uint8_t				 id[32], rid[32];
 	char				 hex[65];
+	char				 name[4 * WEFT_PNAME_MAX + 1];
+	struct weft_social		 sc = { 0, 0, false };
 	bool				 raw = false;
 	int				 ch, rc, err;
 
@@ -343,11 +348,36 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		rc = WEFT_EXIT_VERIFY;
 		goto out;
 	}
+	/* Who wrote it, and for a design what people made of it. */
+	name[0] = '\0';
+	err = weft__author_name(&c, rec.author, name, sizeof(name));
+	if (err == 0 && rec.type == WEFT_REC_REV)
+		err = weft__social_counts(&c, id, &sc);
+	if (err) {
+		rc = weft__fail(err, c.error, "cannot show");
+		goto out;
+	}
 	rc = WEFT_EXIT_OK;
-	if (cli->json)
-		out_json_print(record_json(&rec, id));
-	else if (!cli->quiet)
-		record_human(&rec, id);
+	if (cli->json) {
+		json_t	*j = record_json(&rec, id);
+
+		json_object_set_new(j, "name", out_json_str(name,
+		    strlen(name)));
+		if (rec.type == WEFT_REC_REV) {
+			json_object_set_new(j, "likes",
+			    json_integer((json_int_t)sc.likes));
+			json_object_set_new(j, "comments",
+			    json_integer((json_int_t)sc.comments));
+			json_object_set_new(j, "liked", json_boolean(sc.liked));
+		}
+		out_json_print(j);
+	} else if (!cli->quiet) {
+		record_human(&rec, id, name);
+		if (rec.type == WEFT_REC_REV)
+			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n",
+			    "likes", sc.likes, sc.liked ? " (you like it)" : "",
+			    "comments", sc.comments);
+	}
 out:
 	weft_record_release(&rec);
 	weft_ctl_client_close(&c);

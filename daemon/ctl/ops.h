@@ -51,6 +51,13 @@ int	weft__record_make(struct weft_daemon *d, struct weft_record *r,
 	    uint64_t min_ts, struct weft_buf *env);
 
 /*
+ * Resolves a design argument: a design id, or any revision id, which
+ * names the design it belongs to. Replies on failure.
+ */
+int	weft__ctl_arg_design(struct weft_ctl_conn *c,
+	    const struct weft_obj *req, const char *key, uint8_t design[32]);
+
+/*
  * Stores a signed envelope on the thread pool, then replies {status, id,
  * record} and ends the request; with genesis, the reply also names the
  * new design (the record's own id). Takes env's bytes.

@@ -831,6 +831,9 @@ fact_get(const struct pend *p, struct fact *f)
 			memcpy(f->ref, r.lib, ID);
 		else if (r.type == WEFT_REC_REV)
 			memcpy(f->ref, r.has_design ? r.design : p->id, ID);
+		else if (r.type == WEFT_REC_COMMENT ||
+		    r.type == WEFT_REC_REACTION)
+			memcpy(f->ref, r.design, ID);
 	}
 	weft_record_release(&r);
 }
@@ -845,7 +848,9 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_AUTHOR:
 		return f->ok && memcmp(in->id, f->author, ID) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
-		return f->ok && f->type != WEFT_REC_REV &&
+		/* Records on a design: the store says which libs hold it. */
+		return f->ok && (f->type == WEFT_REC_LIB ||
+		    f->type == WEFT_REC_ENTRY) &&
 		    memcmp(in->id, f->ref, ID) == 0;
 	}
 	return false;
@@ -909,7 +914,9 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				}
 				if (fq[j]->theirs[i].scope ==
 				    WEFT_WIRE_SCOPE_LIB && f.ok &&
-				    f.type == WEFT_REC_REV)
+				    (f.type == WEFT_REC_REV ||
+				    f.type == WEFT_REC_COMMENT ||
+				    f.type == WEFT_REC_REACTION))
 					libs = true;
 			}
 		}

@@ -212,6 +212,10 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;
 	case WEFT_REC_ENTRY:
 		return entry_check(s, txn, pc->r);
+	case WEFT_REC_PROFILE:
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -243,6 +247,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	if (r->type == WEFT_REC_REV)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
+	else if (r->type == WEFT_REC_COMMENT || r->type == WEFT_REC_REACTION)
+		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
 	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
 		return err;
@@ -258,6 +264,13 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		break;
 	case WEFT_REC_LIB:
 		err = weft__store_lib_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		return err;
+	case WEFT_REC_PROFILE:
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		return err;

@@ -1,0 +1,468 @@
+/*
+ * The community operations (docs/proto/control.md, "Community"): set and
+ * read profiles, names for many authors at once, comment, list comments,
+ * like and take back, and a design's counts. Records are signed with the
+ * node's author key and stored like any other; what they name may arrive
+ * later, so only what this node makes is checked against the store.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "ops.h"
+#include "store.h"
+
+/* Authors one "names" request may ask for. */
+#define NAMES_MAX	1024
+
+/* The ts of author's latest profile, or 0 if none. */
+static int
+profile_ts(struct weft_store *store, const uint8_t author[32], uint64_t *ts)
+{
+	struct weft_record	r;
+	struct weft_buf		env;
+	int			err;
+
+	*ts = 0;
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_store_profile(store, author, &env);
+	if (err == 0) {
+		err = weft_record_verify(env.data, env.len, &r, NULL);
+		if (err == 0)
+			*ts = r.ts;
+		weft_record_release(&r);
+	}
+	weft_buf_release(&env);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+void
+weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_obj	*links = weft_obj_get(req, "links");
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	uint64_t		 last;
+	int			 err;
+
+	weft_record_init(&r);
+	if (weft__ctl_arg_str(c, req, "name", WEFT_PNAME_MAX, &r.name) != 0 ||
+	    weft__ctl_arg_str(c, req, "bio", WEFT_BIO_MAX, &r.bio) != 0)
+		goto out;
+	if (r.name == NULL || r.name[0] == '\0') {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a profile needs a name");
+		goto out;
+	}
+	if (links != NULL) {
+		if (weft_obj_type(links) != WEFT_OBJ_ARRAY ||
+		    weft_obj_len(links) > WEFT_LINKS_MAX) {
+			weft__ctl_send_err(c, WEFT_EUSAGE, "at most %d links",
+			    WEFT_LINKS_MAX);
+			goto out;
+		}
+		r.nlinks = weft_obj_len(links);
+		r.links = calloc(r.nlinks ? r.nlinks : 1, sizeof(*r.links));
+		if (r.links == NULL) {
+			r.nlinks = 0;
+			weft__ctl_send_err(c, -ENOMEM, "profile");
+			goto out;
+		}
+		for (uint32_t i = 0; i < r.nlinks; i++) {
+			const char	*s;
+			size_t		 n;
+
+			if (weft_obj_str(weft_obj_at(links, i), &s, &n) != 0 ||
+			    n > WEFT_LINK_MAX ||
+			    weft_obj_strdup(weft_obj_at(links, i),
+			    &r.links[i]) != 0) {
+				weft__ctl_send_err(c, WEFT_EUSAGE,
+				    "a link is 1 to %d bytes of text",
+				    WEFT_LINK_MAX);
+				goto out;
+			}
+		}
+	}
+	r.type = WEFT_REC_PROFILE;
+	err = weft_record_check(&r);
+	if (err) {
+		weft__ctl_send_err(c, err, "not a profile: a name is one line "
+		    "of at most %d bytes, a link starts with https:// or "
+		    "http:// and has no spaces", WEFT_PNAME_MAX);
+		goto out;
+	}
+	/* Later than the profile it replaces, or it would not win. */
+	err = profile_ts(c->d->store, c->d->author.pk, &last);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot read the profile");
+		goto out;
+	}
+	err = weft__record_make(c->d, &r, last + 1, &env);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot make the profile");
+		goto out;
+	}
+	weft_record_release(&r);
+	weft__put_and_reply(c, &env, false);
+	return;
+out:
+	weft_record_release(&r);
+	weft__ctl_done(c);
+}
+
+/*
+ * An author argument: a key prefix of 8..64 hex characters among the
+ * authors this node has records of. Absent: this node's author. Replies
+ * on failure.
+ */
+static int
+arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
+    const char *key, uint8_t author[32])
+{
+	char	*s;
+	int	 err;
+
+	err = weft__ctl_arg_str(c, req, key, 64, &s);
+	if (err)
+		return err;
+	if (s == NULL) {
+		memcpy(author, c->d->author.pk, 32);
+		return 0;
+	}
+	err = weft_store_author_resolve(c->d->store, s, author);
+	if (err == WEFT_EUSAGE)
+		weft__ctl_send_err(c, err, "'%s' is not an author id (8 to 64 "
+		    "hex characters)", s);
+	else if (err == WEFT_ENOTFOUND)
+		weft__ctl_send_err(c, err, "no author '%s' here", s);
+	else if (err)
+		weft__ctl_send_err(c, err, "author '%s'", s);
+	free(s);
+	return err;
+}
+
+void
+weft__op_profile(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_buf		env, b;
+	struct weft_pack	pk;
+	uint8_t			author[32];
+	int			err;
+
+	if (arg_author(c, req, "author", author) != 0)
+		goto done;
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_store_profile(c->d->store, author, &env);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "no profile");
+		goto done;
+	}
+	weft__ctl_reply_begin(&pk, &b, 2);
+	weft_pack_str(&pk, "author");
+	weft_pack_bin(&pk, author, 32);
+	weft_pack_str(&pk, "record");
+	weft_pack_bin(&pk, env.data, env.len);
+	weft_buf_release(&env);
+	weft__ctl_send(c, &b);
+done:
+	weft__ctl_done(c);
+}
+
+/*
+ * names {authors: [bin 32]...}: each author's display name from the
+ * latest profile, "" when none, in the same order.
+ */
+void
+weft__op_names(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_obj	*a = weft_obj_get(req, "authors");
+	struct weft_record	 r;
+	struct weft_buf		 env, b;
+	struct weft_pack	 pk;
+	uint8_t			 author[32];
+	uint32_t		 n;
+	int			 err = 0;
+
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY ||
+	    (n = weft_obj_len(a)) > NAMES_MAX) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "names takes up to %d "
+		    "authors", NAMES_MAX);
+		goto done;
+	}
+	weft__ctl_reply_begin(&pk, &b, 1);
+	weft_pack_str(&pk, "names");
+	weft_pack_array(&pk, n);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	for (uint32_t i = 0; i < n && err == 0; i++) {
+		if (weft_obj_binn(weft_obj_at(a, i), author, 32) != 0) {
+			err = WEFT_EUSAGE;
+			break;
+		}
+		env.len = 0;
+		err = weft_store_profile(c->d->store, author, &env);
+		if (err == WEFT_ENOTFOUND) {
+			weft_pack_str(&pk, "");
+			err = 0;
+			continue;
+		}
+		if (err == 0)
+			err = weft_record_verify(env.data, env.len, &r, NULL);
+		if (err == 0)
+			weft_pack_str(&pk, r.name);
+		weft_record_release(&r);
+	}
+	weft_buf_release(&env);
+	if (err) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, err, err == WEFT_EUSAGE ?
+		    "an author is a 32-byte key" : "cannot read profiles");
+		goto done;
+	}
+	weft__ctl_send(c, &b);
+done:
+	weft__ctl_done(c);
+}
+
+/*
+ * The comment id names a stored comment on design (by author, when
+ * author is not NULL). Replies on failure.
+ */
+static int
+arg_comment(struct weft_ctl_conn *c, const struct weft_obj *req,
+    const char *key, const uint8_t design[32], const uint8_t *author,
+    struct weft_id_list *out)
+{
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	uint8_t			 id[32];
+	int			 err;
+
+	if (weft_obj_get(req, key) == NULL)
+		return 0;
+	if (weft__ctl_arg_id(c, req, key, id, true) != 0)
+		return WEFT_EUSAGE;
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_store_record_get(c->d->store, id, &env);
+	if (err == 0)
+		err = weft_record_verify(env.data, env.len, &r, NULL);
+	weft_buf_release(&env);
+	if (err == 0 && (r.type != WEFT_REC_COMMENT ||
+	    memcmp(r.design, design, 32) != 0))
+		err = WEFT_ENOTFOUND;
+	if (err == 0 && author != NULL && memcmp(r.author, author, 32) != 0)
+		err = WEFT_EDENIED;
+	weft_record_release(&r);
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_EDENIED ?
+		    "only your own comments can be edited" :
+		    "not a comment on this design");
+		return err;
+	}
+	out->ids = malloc(32);
+	if (out->ids == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "comment");
+		return -ENOMEM;
+	}
+	memcpy(out->ids[0], id, 32);
+	out->n = 1;
+	return 0;
+}
+
+/*
+ * comment {design, text, reply_to?, edit?}: design may be a revision id,
+ * which the comment then names as the revision it is about.
+ */
+void
+weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	uint8_t			 id[32];
+	int			 err;
+
+	weft_record_init(&r);
+	if (weft__ctl_arg_id(c, req, "design", id, true) != 0)
+		goto out;
+	err = weft_store_rev_design(c->d->store, id, r.design);
+	if (err) {
+		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
+		    err, "not a design");
+		goto out;
+	}
+	r.has_design = true;
+	if (memcmp(id, r.design, 32) != 0) {
+		r.on_rev.ids = malloc(32);
+		if (r.on_rev.ids == NULL) {
+			weft__ctl_send_err(c, -ENOMEM, "comment");
+			goto out;
+		}
+		memcpy(r.on_rev.ids[0], id, 32);
+		r.on_rev.n = 1;
+	}
+	if (weft__ctl_arg_str(c, req, "text", WEFT_COMMENT_MAX,
+	    &r.text) != 0)
+		goto out;
+	if (r.text == NULL || r.text[0] == '\0') {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a comment needs text");
+		goto out;
+	}
+	if (arg_comment(c, req, "reply_to", r.design, NULL, &r.parent) != 0 ||
+	    arg_comment(c, req, "edit", r.design, c->d->author.pk,
+	    &r.replaces) != 0)
+		goto out;
+	r.type = WEFT_REC_COMMENT;
+	err = weft_record_check(&r);
+	if (err) {
+		weft__ctl_send_err(c, err, "not a comment: its text is at most "
+		    "%d bytes of UTF-8, with no control characters but tab and "
+		    "newline", WEFT_COMMENT_MAX);
+		goto out;
+	}
+	err = weft__record_make(c->d, &r, 0, &env);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot make the comment");
+		goto out;
+	}
+	weft_record_release(&r);
+	weft__put_and_reply(c, &env, false);
+	return;
+out:
+	weft_record_release(&r);
+	weft__ctl_done(c);
+}
+
+static int
+comment_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct weft_lister	*l = arg;
+
+	(void)id;
+	weft_pack_bin(&l->pk, data, len);
+	return weft__lister_item(l);
+}
+
+/* comments {design}: a list reply of comment envelopes, by (ts, id). */
+void
+weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_lister	 l;
+	struct weft_pack	 pk;
+	uint8_t			 design[32];
+	int			 err;
+
+	if (weft__ctl_arg_design(c, req, "design", design) != 0) {
+		weft__ctl_done(c);
+		return;
+	}
+	weft__lister_init(&l, c);
+	weft_pack_init(&pk, &l.extra);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, 32);
+	l.nextra = 1;
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_store_design_comments(c->d->store, design,
+		    comment_cb, &l);
+	if (err && l.err == 0)
+		l.err = err;
+	weft__lister_finish(&l);
+}
+
+/* react {design, value}: "like", or "" to take a like back. */
+void
+weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_record	 r;
+	struct weft_buf		 env, b;
+	struct weft_pack	 pk;
+	uint64_t		 last;
+	bool			 likes;
+	int			 err;
+
+	weft_record_init(&r);
+	if (weft__ctl_arg_design(c, req, "design", r.design) != 0 ||
+	    weft__ctl_arg_str(c, req, "value", WEFT_REACTION_MAX,
+	    &r.value) != 0)
+		goto out;
+	r.has_design = true;
+	r.type = WEFT_REC_REACTION;
+	if (r.value == NULL || weft_record_check(&r) != 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a reaction is \"like\" or "
+		    "\"\"");
+		goto out;
+	}
+	err = weft_store_reaction(c->d->store, r.design, c->d->author.pk,
+	    &likes, &last);
+	if (err != 0 && err != WEFT_ENOTFOUND) {
+		weft__ctl_send_err(c, err, "cannot read reactions");
+		goto out;
+	}
+	if (likes == (r.value[0] != '\0')) {
+		/* Nothing changes: say so, and sign nothing. */
+		weft__ctl_reply_begin(&pk, &b, 1);
+		weft_pack_str(&pk, "unchanged");
+		weft_pack_bool(&pk, true);
+		weft__ctl_send(c, &b);
+		goto out;
+	}
+	err = weft__record_make(c->d, &r, last + 1, &env);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot make the reaction");
+		goto out;
+	}
+	weft_record_release(&r);
+	weft__put_and_reply(c, &env, false);
+	return;
+out:
+	weft_record_release(&r);
+	weft__ctl_done(c);
+}
+
+/* social {design}: {likes, comments, liked (by this node's author)}. */
+void
+weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+	uint8_t			design[32];
+	uint64_t		likes, comments, ts;
+	bool			mine;
+	int			err;
+
+	if (weft__ctl_arg_design(c, req, "design", design) != 0)
+		goto done;
+	err = weft_store_social_counts(c->d->store, design, &likes,
+	    &comments);
+	if (err == 0) {
+		err = weft_store_reaction(c->d->store, design,
+		    c->d->author.pk, &mine, &ts);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot read counts");
+		goto done;
+	}
+	weft__ctl_reply_begin(&pk, &b, 4);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, 32);
+	weft_pack_str(&pk, "likes");
+	weft_pack_uint(&pk, likes);
+	weft_pack_str(&pk, "comments");
+	weft_pack_uint(&pk, comments);
+	weft_pack_str(&pk, "liked");
+	weft_pack_bool(&pk, mine);
+	weft__ctl_send(c, &b);
+done:
+	weft__ctl_done(c);
+}
