@@ -294,6 +294,9 @@ cmd_profile(struct weft_cli *cli, int argc, char **argv)
 		printf("usage: %s\n", profile_usage);
 		return WEFT_EXIT_OK;
 	}
+	if (argv[1][0] == '-')
+		return weft__usage_error("unknown option '%s'; see 'weft "
+		    "profile -h'", argv[1]);
 	return weft__usage_error("'%s' is not a profile command (set, show)",
 	    argv[1]);
 }
