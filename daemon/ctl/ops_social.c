@@ -117,14 +117,29 @@ out:
 	weft__ctl_done(c);
 }
 
-/*
- * An author argument: a key prefix of 8..64 hex characters among the
- * authors this node has records of. Absent: this node's author. Replies
- * on failure.
- */
 static int
-arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
-    const char *key, uint8_t author[32])
+node_cb(void *arg, const uint8_t node[32], const uint8_t *val, size_t len)
+{
+	(void)val;
+	(void)len;
+	return memcmp(arg, node, 32) == 0 ? WEFT_EEXISTS : 0;
+}
+
+/* Whether key is this node's id or one in the address book. */
+static bool
+is_node(struct weft_ctl_conn *c, const uint8_t key[32])
+{
+	uint8_t	k[32];
+
+	if (memcmp(key, c->d->node.pk, 32) == 0)
+		return true;
+	memcpy(k, key, 32);
+	return weft_store_peers_load(c->d->store, node_cb, k) == WEFT_EEXISTS;
+}
+
+int
+weft__ctl_arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
+    const char *key, uint8_t author[32], bool required)
 {
 	char	*s;
 	int	 err;
@@ -132,11 +147,25 @@ arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft__ctl_arg_str(c, req, key, 64, &s);
 	if (err)
 		return err;
+	if (s == NULL && required) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is required", key);
+		return WEFT_EUSAGE;
+	}
 	if (s == NULL) {
 		memcpy(author, c->d->author.pk, 32);
 		return 0;
 	}
-	err = weft_store_author_resolve(c->d->store, s, author);
+	/* A whole key names an author even before any record of theirs. */
+	if (strlen(s) == 64 && weft_hex_decode(author, 32, s, 64) == 0)
+		err = 0;
+	else
+		err = weft_store_author_resolve(c->d->store, s, author);
+	if (err == 0 && is_node(c, author)) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is a node id, not an "
+		    "author id ('weft status' prints both)", s);
+		free(s);
+		return WEFT_EUSAGE;
+	}
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err, "'%s' is not an author id (8 to 64 "
 		    "hex characters)", s);
@@ -156,7 +185,7 @@ weft__op_profile(struct weft_ctl_conn *c, const struct weft_obj *req)
 	uint8_t			author[32];
 	int			err;
 
-	if (arg_author(c, req, "author", author) != 0)
+	if (weft__ctl_arg_author(c, req, "author", author, false) != 0)
 		goto done;
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	err = weft_store_profile(c->d->store, author, &env);

@@ -18,6 +18,9 @@ author_of() {
 likes() {
 	w "$1" --json show "$2" | json 'j["likes"]' /dev/stdin
 }
+known_peer() {
+	w "$1" --json peers --known | grep -q "$2"
+}
 ncomments() {
 	w "$1" --json comments "$2" | json 'len(j["comments"])' /dev/stdin
 }
@@ -51,6 +54,13 @@ newer_on_c() {
 }
 wait_for 10 newer_on_c || fail "c did not get a's newer profile"
 expect_code 3 w c profile show 0123456789abcdef
+# Author arguments take prefixes; node ids are refused, saying so.
+expect_code 0 w c follow "${ax:0:8}"
+expect_code 2 w c follow "$(node_id c)"
+grep -q "is a node id, not an author id" "$T/err" || fail "$(cat "$T/err")"
+wait_for 10 known_peer c "$(node_id b)" || fail "c does not keep b"
+expect_code 2 w c follow "$(node_id b)"
+expect_code 2 w c profile show "$(node_id b)"
 
 # A comment on c, a reply on a, an edit on c.
 c1=$(w c -q comment "$d1" "Printed it: fine at 0.2 mm") || fail "comment"
