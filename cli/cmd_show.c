@@ -289,7 +289,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	char				 hex[65];
 	char				 name[4 * WEFT_PNAME_MAX + 1];
 	struct weft_social		 sc = { 0, 0, false };
-	bool				 raw = false;
+	bool				 raw = false, has_sc;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
@@ -348,22 +348,21 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		rc = WEFT_EXIT_VERIFY;
 		goto out;
 	}
-	/* Who wrote it, and for a design what people made of it. */
-	name[0] = '\0';
-	err = weft__author_name(&c, rec.author, name, sizeof(name));
-	if (err == 0 && rec.type == WEFT_REC_REV)
-		err = weft__social_counts(&c, id, &sc);
-	if (err) {
-		rc = weft__fail(err, c.error, "cannot show");
-		goto out;
-	}
+	/*
+	 * Who wrote it, and for a design what people made of it: extras,
+	 * left out when the daemon cannot say (an older one).
+	 */
+	if (weft__author_name(&c, rec.author, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	has_sc = rec.type == WEFT_REC_REV &&
+	    weft__social_counts(&c, id, &sc) == 0;
 	rc = WEFT_EXIT_OK;
 	if (cli->json) {
 		json_t	*j = record_json(&rec, id);
 
 		json_object_set_new(j, "name", out_json_str(name,
 		    strlen(name)));
-		if (rec.type == WEFT_REC_REV) {
+		if (has_sc) {
 			json_object_set_new(j, "likes",
 			    json_integer((json_int_t)sc.likes));
 			json_object_set_new(j, "comments",
@@ -373,7 +372,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		out_json_print(j);
 	} else if (!cli->quiet) {
 		record_human(&rec, id, name);
-		if (rec.type == WEFT_REC_REV)
+		if (has_sc)
 			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n",
 			    "likes", sc.likes, sc.liked ? " (you like it)" : "",
 			    "comments", sc.comments);

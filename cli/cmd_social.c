@@ -17,7 +17,9 @@
 #include <jansson.h>
 
 #include "weft/buf.h"
+#include "weft/ctl.h"
 #include "weft/err.h"
+#include "weft/imgmeta.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -32,11 +34,13 @@
 #define INDENT_MAX	6
 
 static const char profile_usage[] =
-    "weft profile set --name NAME [--bio TEXT] [--link URL]...\n"
-    "       weft profile show [AUTHOR]";
+    "weft profile set --name NAME [--bio TEXT] [--link URL]... "
+    "[--avatar FILE]\n"
+    "       weft profile show [AUTHOR] [--avatar OUT]";
 static const char set_usage[] =
-    "weft profile set --name NAME [--bio TEXT] [--link URL]...";
-static const char show_usage[] = "weft profile show [AUTHOR]";
+    "weft profile set --name NAME [--bio TEXT] [--link URL]... "
+    "[--avatar FILE]";
+static const char show_usage[] = "weft profile show [AUTHOR] [--avatar OUT]";
 static const char comment_usage[] =
     "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] [--edit COMMENT]";
 static const char comments_usage[] = "weft comments DESIGN";
@@ -93,6 +97,58 @@ connect_home(struct weft_cli *cli, struct weft_ctl_client *c)
 	return weft_ctl_client_connect(c, cli);
 }
 
+/*
+ * Reads a photo (at most WEFT_PHOTO_MAX bytes) and strips its metadata
+ * into out, saying on stderr what was removed.
+ */
+static int
+read_photo(const struct weft_cli *cli, const char *path, struct weft_buf *out)
+{
+	struct weft_buf	raw;
+	FILE		*f;
+	size_t		 k;
+	unsigned	 rm = 0;
+	int		 err = 0;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return weft__fail(-errno, NULL, "cannot open '%s'", path);
+	/* One byte more than allowed tells a file that is too big. */
+	weft_buf_init(&raw, WEFT_PHOTO_MAX + 1);
+	err = weft_buf_reserve(&raw, WEFT_PHOTO_MAX + 1);
+	while (err == 0 && raw.len <= WEFT_PHOTO_MAX) {
+		k = fread(raw.data + raw.len, 1, WEFT_PHOTO_MAX + 1 - raw.len,
+		    f);
+		raw.len += k;
+		if (k == 0) {
+			if (ferror(f))
+				err = -EIO;
+			break;
+		}
+	}
+	if (err == 0 && raw.len > WEFT_PHOTO_MAX)
+		err = WEFT_ETOOBIG;
+	fclose(f);
+	if (err == 0) {
+		weft_buf_init(out, raw.len);
+		err = weft_img_strip(raw.data, raw.len, out, &rm);
+	}
+	weft_buf_release(&raw);
+	if (err == WEFT_ETOOBIG)
+		return weft__usage_error("'%s' is over %u MiB", path,
+		    WEFT_PHOTO_MAX >> 20);
+	if (err == WEFT_EBADFIELD)
+		return weft__usage_error("'%s' is not a JPEG, PNG or WebP "
+		    "image", path);
+	if (err)
+		return weft__fail(err, NULL, "cannot read '%s'", path);
+	if (rm > 0 && !cli->quiet)
+		weft__warn("removed %u metadata block%s (location, camera, "
+		    "time) from '%s' before publishing it", rm,
+		    rm == 1 ? "" : "s", path);
+	return 0;
+}
+
 /* profile set */
 
 static int
@@ -102,12 +158,15 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 		{ "name",	required_argument,	NULL, 'n' },
 		{ "bio",	required_argument,	NULL, 'b' },
 		{ "link",	required_argument,	NULL, 'l' },
+		{ "avatar",	required_argument,	NULL, 'a' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r;
 	const char			*name = NULL, *bio = NULL;
+	const char			*avatar = NULL, *base;
+	struct weft_buf			 img = { NULL, 0, 0, 0 };
 	const char			*links[WEFT_LINKS_MAX];
 	struct weft_buf			 req;
 	struct weft_pack		 pk;
@@ -122,6 +181,9 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 			continue;
 		case 'b':
 			bio = optarg;
+			continue;
+		case 'a':
+			avatar = optarg;
 			continue;
 		case 'l':
 			if (nlinks == WEFT_LINKS_MAX)
@@ -147,12 +209,33 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 		    strncmp(links[i], "http://", 7) != 0)
 			return weft__usage_error("link '%s' does not start "
 			    "with https:// or http://", links[i]);
+	if (avatar != NULL) {
+		rc = read_photo(cli, avatar, &img);
+		if (rc)
+			return rc;
+		if (img.len > WEFT_AVATAR_MAX) {
+			weft_buf_release(&img);
+			return weft__usage_error("an avatar is at most %u KiB "
+			    "('%s' is larger)", WEFT_AVATAR_MAX >> 10, avatar);
+		}
+	}
 	rc = connect_home(cli, &c);
-	if (rc)
+	if (rc) {
+		weft_buf_release(&img);
 		return rc;
-	weft_buf_init(&req, 64 * 1024);
+	}
+	weft_buf_init(&req, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &req);
-	weft_ctl_request(&pk, "profile_set", 2 + (bio != NULL));
+	weft_ctl_request(&pk, "profile_set", 2 + (bio != NULL) +
+	    2 * (avatar != NULL));
+	if (avatar != NULL) {
+		base = strrchr(avatar, '/');
+		base = base != NULL ? base + 1 : avatar;
+		weft_pack_str(&pk, "avatar");
+		weft_pack_bin(&pk, img.data, img.len);
+		weft_pack_str(&pk, "avatar_name");
+		weft_pack_str(&pk, base);
+	}
 	weft_pack_str(&pk, "name");
 	weft_pack_str(&pk, name);
 	if (bio != NULL) {
@@ -171,16 +254,44 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 	else
 		rc = print_made(cli, r, "profile");
 	weft_buf_release(&req);
+	weft_buf_release(&img);
 	weft_ctl_client_close(&c);
 	return rc;
 }
 
 /* profile show */
 
+/* Writes the author's avatar to path (a new file). */
+static int
+save_avatar(struct weft_ctl_client *c, const char *who, const char *path)
+{
+	const struct weft_obj	*r;
+	const uint8_t		*data;
+	size_t			 len;
+	FILE			*f;
+	int			 err;
+
+	err = weft_ctl_client_op(c, &r, "avatar", "author", who,
+	    (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot get the avatar");
+	if (weft_obj_bin(weft_obj_get(r, "data"), &data, &len) != 0)
+		return weft__bad_reply(WEFT_EPROTO, "avatar");
+	f = fopen(path, "wbx");
+	if (f == NULL)
+		return weft__fail(-errno, NULL, "cannot create '%s'", path);
+	if (fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		unlink(path);
+		return weft__fail(-EIO, NULL, "cannot write '%s'", path);
+	}
+	return 0;
+}
+
 static int
 profile_show(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
+		{ "avatar",	required_argument,	NULL, 'a' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -188,7 +299,7 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 	struct weft_record		 rec;
 	const struct weft_obj		*r;
 	const uint8_t			*env;
-	const char			*who = NULL;
+	const char			*who = NULL, *save = NULL;
 	size_t				 len;
 	char				 hex[65], date[OUT_DATE_MAX];
 	json_t				*j, *a;
@@ -196,6 +307,10 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		if (ch == 'a') {
+			save = optarg;
+			continue;
+		}
 		rc = weft__opt(cli, ch, argv, show_usage);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
@@ -230,6 +345,11 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	out_hex(hex, rec.author);
+	if (save != NULL) {
+		rc = save_avatar(&c, hex, save);
+		if (rc)
+			goto out;
+	}
 	rc = WEFT_EXIT_OK;
 	if (cli->json) {
 		j = json_object();
@@ -243,6 +363,16 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 			json_array_append_new(a, out_json_str(rec.links[i],
 			    strlen(rec.links[i])));
 		json_object_set_new(j, "links", a);
+		if (rec.nfiles == 1) {
+			a = json_object();
+			json_object_set_new(a, "name", out_json_str(
+			    rec.files[0].path, strlen(rec.files[0].path)));
+			json_object_set_new(a, "size",
+			    json_integer((json_int_t)rec.files[0].size));
+			json_object_set_new(a, "hash",
+			    out_json_id(rec.files[0].hash));
+			json_object_set_new(j, "avatar", a);
+		}
 		json_object_set_new(j, "ts", json_integer((json_int_t)rec.ts));
 		out_json_date(j, "date", rec.ts);
 		out_json_print(j);
@@ -270,6 +400,14 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 		printf("%-8s ", i == 0 ? "links" : "");
 		out_text(stdout, rec.links[i], strlen(rec.links[i]), true);
 		putchar('\n');
+	}
+	if (rec.nfiles == 1) {
+		char	sz[OUT_SIZE_MAX];
+
+		printf("%-8s ", "avatar");
+		out_text(stdout, rec.files[0].path, strlen(rec.files[0].path),
+		    true);
+		printf(" (%s)\n", out_size(sz, rec.files[0].size));
 	}
 	out_date(date, rec.ts);
 	printf("%-8s %s UTC\n", "updated", date);

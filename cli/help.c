@@ -241,7 +241,7 @@ static const struct weft_help table[] = {
 		"set, with its default." },
 	      { NULL, NULL } } },
 	{ "profile", "weft profile set --name NAME [--bio TEXT] [--link URL]"
-	    "...\nweft profile show [AUTHOR]",
+	    "... [--avatar FILE]\nweft profile show [AUTHOR] [--avatar OUT]",
 	    "set or show an author's name, bio and links",
 	    "Signs a profile with your author key: a display name, a short "
 	    "bio and up to 8 http(s) links; the latest profile of an author "
@@ -254,6 +254,10 @@ static const struct weft_help table[] = {
 	      { "--bio TEXT", "A few lines about you, at most 1024 bytes." },
 	      { "--link URL", "A link that starts with https:// or http://; "
 		"repeat for more (at most 8)." },
+	      { "--avatar FILE", "set: a JPEG, PNG or WebP picture of at "
+		"most 1 MiB, published without its location and camera "
+		"metadata (weft says what it removed). show: write the "
+		"author's avatar to the new file OUT." },
 	      { NULL, NULL } } },
 	{ "comment", "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] "
 	    "[--edit COMMENT]",

@@ -134,6 +134,7 @@ void	weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req);
 /* ops_peers.c */
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);

@@ -1305,6 +1305,7 @@ static const struct {
 	{ "comments", weft__op_comments },
 	{ "react", weft__op_react },
 	{ "social", weft__op_social },
+	{ "avatar", weft__op_avatar },
 };
 
 void

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "weft/buf.h"
+#include "weft/chunk.h"
 #include "weft/err.h"
+#include "weft/imgmeta.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -18,9 +20,186 @@
 #include "daemon.h"
 #include "ops.h"
 #include "store.h"
+#include "sync.h"
 
 /* Authors one "names" request may ask for. */
 #define NAMES_MAX	1024
+
+/*
+ * A small file made here (an avatar): its chunks and chunk list, ready to
+ * store, and the file map a record names it by.
+ */
+struct small_file {
+	struct weft_chunk_put	 puts[WEFT_AVATAR_MAX / WEFT_CHUNK_MIN + 2];
+	size_t			 nputs;
+	struct weft_buf		 bytes;		/* the (stripped) file */
+	struct weft_buf		 index;		/* its chunk list */
+	struct weft_file_ref	 ref;
+};
+
+/* Cuts f->bytes into chunks and lists them; fills f->ref but its path. */
+static int
+small_file_cut(struct small_file *f)
+{
+	struct weft_chunk_ref	 refs[WEFT_AVATAR_MAX / WEFT_CHUNK_MIN + 1];
+	struct weft_chunker	 ck;
+	size_t			 off = 0, k, nrefs = 0;
+	int			 err;
+
+	weft_chunker_init(&ck);
+	while (off < f->bytes.len) {
+		k = weft_chunker_scan(&ck, f->bytes.data + off,
+		    f->bytes.len - off);
+		if (k == 0)
+			k = f->bytes.len - off;
+		if (nrefs == sizeof(refs) / sizeof(refs[0]))
+			return WEFT_ETOOBIG;
+		weft_hash(f->bytes.data + off, k, refs[nrefs].id);
+		refs[nrefs].size = (uint32_t)k;
+		f->puts[nrefs].data = f->bytes.data + off;
+		f->puts[nrefs].len = k;
+		memcpy(f->puts[nrefs].id, refs[nrefs].id, 32);
+		nrefs++;
+		off += k;
+	}
+	weft_buf_init(&f->index, WEFT_INDEX_MAX);
+	err = weft_index_encode(refs, nrefs, &f->index);
+	if (err)
+		return err;
+	f->nputs = nrefs;
+	weft_hash(f->index.data, f->index.len, f->ref.index);
+	memcpy(f->puts[f->nputs].id, f->ref.index, 32);
+	f->puts[f->nputs].data = f->index.data;
+	f->puts[f->nputs].len = f->index.len;
+	f->nputs++;
+	weft_hash(f->bytes.data, f->bytes.len, f->ref.hash);
+	f->ref.size = f->bytes.len;
+	return 0;
+}
+
+/* A profile (with its avatar's chunks) stored on the thread pool. */
+struct profile_job {
+	struct weft_store	*store;
+	struct small_file	*avatar;	/* or NULL */
+	struct weft_buf		 env;
+	uint8_t			 id[32];
+};
+
+static int
+profile_work(void *arg)
+{
+	struct profile_job	*j = arg;
+	int			 err = 0;
+
+	if (j->avatar != NULL)
+		err = weft_store_chunks_put(j->store, j->avatar->puts,
+		    j->avatar->nputs);
+	if (err == 0)
+		err = weft_store_record_put(j->store, j->env.data, j->env.len,
+		    j->id);
+	return err;
+}
+
+static void
+small_file_free(struct small_file *f)
+{
+	if (f == NULL)
+		return;
+	weft_buf_release(&f->bytes);
+	weft_buf_release(&f->index);
+	free(f);
+}
+
+static void
+profile_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct profile_job	*j = arg;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	if (!c->closing) {
+		if (status) {
+			weft__ctl_send_err(c, status, "cannot store the "
+			    "profile");
+		} else {
+			/* Made here: the peers hear of it now. */
+			if (c->d->sync != NULL)
+				weft_sync_local_record(c->d->sync, j->id,
+				    j->env.data, j->env.len);
+			weft__ctl_reply_begin(&pk, &b, 2);
+			weft_pack_str(&pk, "id");
+			weft_pack_bin(&pk, j->id, 32);
+			weft_pack_str(&pk, "record");
+			weft_pack_bin(&pk, j->env.data, j->env.len);
+			weft__ctl_send(c, &b);
+		}
+	}
+	small_file_free(j->avatar);
+	weft_buf_release(&j->env);
+	free(j);
+	weft__ctl_done(c);
+}
+
+/*
+ * The avatar of a profile_set request: an image (JPEG, PNG or WebP) of
+ * at most WEFT_AVATAR_MAX bytes, stripped of its metadata here too (the
+ * CLI strips it first, so this is a second look), cut into chunks.
+ * *out stays NULL without one. Replies on failure.
+ */
+static int
+arg_avatar(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct small_file **out)
+{
+	struct small_file	*f;
+	const uint8_t		*data;
+	const char		*name;
+	size_t			 len, nlen;
+	int			 err;
+
+	*out = NULL;
+	if (weft_obj_get(req, "avatar") == NULL)
+		return 0;
+	if (weft_obj_bin(weft_obj_get(req, "avatar"), &data, &len) != 0 ||
+	    weft_obj_str(weft_obj_get(req, "avatar_name"), &name,
+	    &nlen) != 0 || nlen == 0 || nlen > 255) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "an avatar is bytes with a "
+		    "file name");
+		return WEFT_EUSAGE;
+	}
+	if (len > WEFT_AVATAR_MAX) {
+		weft__ctl_send_err(c, WEFT_ETOOBIG, "an avatar is at most %d "
+		    "bytes", WEFT_AVATAR_MAX);
+		return WEFT_ETOOBIG;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "avatar");
+		return -ENOMEM;
+	}
+	weft_buf_init(&f->bytes, len);
+	err = weft_img_strip(data, len, &f->bytes, NULL);
+	if (err == 0 && f->bytes.len == 0)
+		err = WEFT_EBADFIELD;
+	if (err == 0)
+		err = small_file_cut(f);
+	if (err == 0) {
+		f->ref.path = strndup(name, nlen);
+		if (f->ref.path == NULL)
+			err = -ENOMEM;
+		else if (weft_path_check(name, nlen) != 0 ||
+		    memchr(name, '/', nlen) != NULL)
+			err = WEFT_EBADPATH;
+	}
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_EBADFIELD ? "an avatar "
+		    "is a JPEG, PNG or WebP image" : "avatar");
+		free(f->ref.path);
+		small_file_free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
 
 /* The ts of author's latest profile, or 0 if none. */
 static int
@@ -49,6 +228,8 @@ weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 	const struct weft_obj	*links = weft_obj_get(req, "links");
 	struct weft_record	 r;
 	struct weft_buf		 env;
+	struct small_file	*avatar = NULL;
+	struct profile_job	*j;
 	uint64_t		 last;
 	int			 err;
 
@@ -89,6 +270,19 @@ weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 			}
 		}
 	}
+	if (arg_avatar(c, req, &avatar) != 0)
+		goto out;
+	if (avatar != NULL) {
+		/* The record owns the path; the job keeps the bytes. */
+		r.files = calloc(1, sizeof(*r.files));
+		if (r.files == NULL) {
+			weft__ctl_send_err(c, -ENOMEM, "profile");
+			goto out;
+		}
+		r.files[0] = avatar->ref;
+		avatar->ref.path = NULL;
+		r.nfiles = 1;
+	}
 	r.type = WEFT_REC_PROFILE;
 	err = weft_record_check(&r);
 	if (err) {
@@ -110,9 +304,24 @@ weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, -ENOMEM, "profile");
+		small_file_free(avatar);
+		weft__ctl_done(c);
+		return;
+	}
+	j->store = c->d->store;
+	j->avatar = avatar;
+	j->env = env;
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, profile_work, profile_done, j);
+	if (err)
+		profile_done(c, j, err);
 	return;
 out:
+	small_file_free(avatar);
 	weft_record_release(&r);
 	weft__ctl_done(c);
 }
@@ -493,5 +702,69 @@ weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_bool(&pk, mine);
 	weft__ctl_send(c, &b);
 done:
+	weft__ctl_done(c);
+}
+
+/*
+ * avatar {author}: the avatar of the author's latest profile, when all of
+ * it is here: {name, data}. WEFT_ENOTFOUND without a profile, an avatar,
+ * or (yet) its bytes.
+ */
+void
+weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_record	 r;
+	struct weft_buf		 env, idx, data, b;
+	struct weft_pack	 pk;
+	struct weft_chunk_ref	*refs = NULL;
+	uint8_t			 author[32], h[32];
+	uint64_t		 total;
+	size_t			 n = 0;
+	int			 err;
+
+	weft_record_init(&r);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	weft_buf_init(&data, WEFT_AVATAR_MAX);
+	if (weft__ctl_arg_author(c, req, "author", author, false) != 0)
+		goto done;
+	err = weft_store_profile(c->d->store, author, &env);
+	if (err == 0)
+		err = weft_record_verify(env.data, env.len, &r, NULL);
+	if (err == 0 && r.nfiles != 1)
+		err = WEFT_ENOTFOUND;
+	if (err) {
+		weft__ctl_send_err(c, err, "no avatar");
+		goto done;
+	}
+	err = weft_store_chunk_get(c->d->store, r.files[0].index, &idx);
+	if (err == 0)
+		err = weft_index_decode(idx.data, idx.len, &refs, &n, &total);
+	if (err == 0 && total != r.files[0].size)
+		err = WEFT_EBADHASH;
+	for (size_t i = 0; err == 0 && i < n; i++)
+		err = weft_store_chunk_get(c->d->store, refs[i].id, &data);
+	if (err == 0) {
+		weft_hash(data.data, data.len, h);
+		if (memcmp(h, r.files[0].hash, 32) != 0)
+			err = WEFT_EBADHASH;
+	}
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_ENOTFOUND ?
+		    "the avatar has not arrived yet" : "avatar");
+		goto done;
+	}
+	weft__ctl_reply_begin(&pk, &b, 2);
+	weft_pack_str(&pk, "name");
+	weft_pack_str(&pk, r.files[0].path);
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, data.data, data.len);
+	weft__ctl_send(c, &b);
+done:
+	free(refs);
+	weft_buf_release(&data);
+	weft_buf_release(&idx);
+	weft_buf_release(&env);
+	weft_record_release(&r);
 	weft__ctl_done(c);
 }

@@ -273,6 +273,11 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		/* An avatar is small: every node that keeps the profile
+		 * fetches it. */
+		if (err == 0 && r->type == WEFT_REC_PROFILE && r->nfiles == 1)
+			err = weft__store_want(s, txn, r->files[0].index,
+			    r->files[0].size, NULL);
 		return err;
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,

@@ -54,6 +54,28 @@ newer_on_c() {
 }
 wait_for 10 newer_on_c || fail "c did not get a's newer profile"
 expect_code 3 w c profile show 0123456789abcdef
+# An avatar with GPS EXIF: published without it, fetched by c.
+python3 - "$T/face.jpg" <<'PY'
+import sys
+app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+exif = b"Exif\x00\x00GPSLatitude 52.5200N GPSLongitude 13.4050E serial 1234"
+app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+scan = b"\xff\xda\x00\x04\x01\x02" + bytes(range(256)) * 40 + b"\xff\xd9"
+open(sys.argv[1], "wb").write(b"\xff\xd8" + app0 + app1 + scan)
+open(sys.argv[1] + ".clean", "wb").write(b"\xff\xd8" + app0 + scan)
+PY
+w a profile set --name "Ada L." --avatar "$T/face.jpg" 2>"$T/err" >/dev/null ||
+    fail "avatar: $(cat "$T/err")"
+grep -q "removed 1 metadata block .* from '$T/face.jpg'" "$T/err" ||
+    fail "no word on the metadata: $(cat "$T/err")"
+wait_for 10 w c profile show "${ax:0:8}" --avatar "$T/got.jpg" ||
+    fail "c did not get the avatar"
+grep -q "GPS" "$T/got.jpg" && fail "the avatar still holds GPS data"
+cmp -s "$T/face.jpg.clean" "$T/got.jpg" ||
+    fail "the avatar is not the picture without its EXIF"
+expect_code 2 w a profile set --name x --avatar /etc/passwd
+grep -q "not a JPEG, PNG or WebP" "$T/err" || fail "$(cat "$T/err")"
+
 # Author arguments take prefixes; node ids are refused, saying so.
 expect_code 0 w c follow "${ax:0:8}"
 expect_code 2 w c follow "$(node_id c)"
