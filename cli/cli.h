@@ -157,6 +157,7 @@ int	cmd_peers(struct weft_cli *cli, int argc, char **argv);
 struct weft_social {
 	uint64_t	likes;
 	uint64_t	comments;
+	uint64_t	makes;
 	bool		liked;		/* by this node's author */
 };
 struct weft_ctl_client;
@@ -168,6 +169,8 @@ int	cmd_profile(struct weft_cli *cli, int argc, char **argv);
 int	cmd_comment(struct weft_cli *cli, int argc, char **argv);
 int	cmd_comments(struct weft_cli *cli, int argc, char **argv);
 int	cmd_like(struct weft_cli *cli, int argc, char **argv);
+int	cmd_make(struct weft_cli *cli, int argc, char **argv);
+int	cmd_makes(struct weft_cli *cli, int argc, char **argv);
 int	cmd_unlike(struct weft_cli *cli, int argc, char **argv);
 int	cmd_connect(struct weft_cli *cli, int argc, char **argv);
 int	cmd_stop(struct weft_cli *cli, int argc, char **argv);

@@ -134,6 +134,26 @@ record_json(const struct weft_record *r, const uint8_t id[32])
 		json_object_set_new(j, "design", out_json_id(r->design));
 		json_object_set_new(j, "value", cstr_json(r->value));
 		break;
+	case WEFT_REC_MAKE:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", out_json_id(r->on_rev.ids[0]));
+		a = json_array();
+		for (uint32_t i = 0; i < r->nfiles; i++) {
+			f = json_object();
+			json_object_set_new(f, "path",
+			    cstr_json(r->files[i].path));
+			json_object_set_new(f, "size",
+			    json_integer((json_int_t)r->files[i].size));
+			json_object_set_new(f, "hash",
+			    out_json_id(r->files[i].hash));
+			json_array_append_new(a, f);
+		}
+		json_object_set_new(j, "photos", a);
+		json_object_set_new(j, "note", cstr_json(r->text));
+		json_object_set_new(j, "printer", cstr_json(r->printer));
+		json_object_set_new(j, "material", cstr_json(r->material));
+		json_object_set_new(j, "settings", cstr_json(r->settings));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -267,6 +287,23 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 		field("value", r->value[0] != '\0' ? r->value :
 		    "(taken back)");
 		break;
+	case WEFT_REC_MAKE:
+		field_id("design", r->design);
+		field_id("revision", r->on_rev.ids[0]);
+		field("printer", r->printer);
+		field("material", r->material);
+		field_block("settings", r->settings);
+		field_block("note", r->text);
+		printf("%-12s %" PRIu32 "\n", "photos", r->nfiles);
+		for (uint32_t i = 0; i < r->nfiles; i++) {
+			printf("  ");
+			out_text(stdout, r->files[i].path,
+			    strlen(r->files[i].path), true);
+			out_hex(hex, r->files[i].hash);
+			printf("\n    size   %" PRIu64 "\n    hash   %s\n",
+			    r->files[i].size, hex);
+		}
+		break;
 	}
 	field("signature", "good");
 }
@@ -288,7 +325,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	uint8_t				 id[32], rid[32];
 	char				 hex[65];
 	char				 name[4 * WEFT_PNAME_MAX + 1];
-	struct weft_social		 sc = { 0, 0, false };
+	struct weft_social		 sc = { 0, 0, 0, false };
 	bool				 raw = false, has_sc;
 	int				 ch, rc, err;
 
@@ -367,15 +404,18 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 			    json_integer((json_int_t)sc.likes));
 			json_object_set_new(j, "comments",
 			    json_integer((json_int_t)sc.comments));
+			json_object_set_new(j, "makes",
+			    json_integer((json_int_t)sc.makes));
 			json_object_set_new(j, "liked", json_boolean(sc.liked));
 		}
 		out_json_print(j);
 	} else if (!cli->quiet) {
 		record_human(&rec, id, name);
 		if (has_sc)
-			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n",
-			    "likes", sc.likes, sc.liked ? " (you like it)" : "",
-			    "comments", sc.comments);
+			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
+			    "%-12s %" PRIu64 "\n", "likes", sc.likes,
+			    sc.liked ? " (you like it)" : "", "comments",
+			    sc.comments, "makes", sc.makes);
 	}
 out:
 	weft_record_release(&rec);

@@ -45,6 +45,10 @@ static const char comment_usage[] =
     "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] [--edit COMMENT]";
 static const char comments_usage[] = "weft comments DESIGN";
 static const char like_usage[] = "weft like DESIGN";
+static const char make_usage[] =
+    "weft make DESIGN --photo FILE... [--note TEXT] [--printer P] "
+    "[--material M] [--settings S] [--rev REV]";
+static const char makes_usage[] = "weft makes DESIGN";
 static const char unlike_usage[] = "weft unlike DESIGN";
 
 /* "Ada (1f2e3d4c)", the name escaped; "1f2e3d4c" alone without a name. */
@@ -997,5 +1001,349 @@ weft__social_counts(struct weft_ctl_client *c, const uint8_t design[32],
 	    weft_obj_uint(weft_obj_get(r, "comments"), &sc->comments) != 0 ||
 	    weft_obj_bool(weft_obj_get(r, "liked"), &sc->liked) != 0)
 		return WEFT_EPROTO;
+	if (weft_obj_uint(weft_obj_get(r, "makes"), &sc->makes) != 0)
+		sc->makes = 0;
 	return 0;
+}
+
+/* make */
+
+int
+cmd_make(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "photo",	required_argument,	NULL, 'p' },
+		{ "note",	required_argument,	NULL, 'n' },
+		{ "printer",	required_argument,	NULL, 'P' },
+		{ "material",	required_argument,	NULL, 'm' },
+		{ "settings",	required_argument,	NULL, 's' },
+		{ "rev",	required_argument,	NULL, 'r' },
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r;
+	const char			*photos[WEFT_PHOTOS_MAX];
+	const char			*note = NULL, *printer = NULL;
+	const char			*material = NULL, *settings = NULL;
+	const char			*rev = NULL, *design, *base;
+	struct weft_buf			 req, img, refs;
+	struct weft_pack		 pk, rp;
+	uint32_t			 nphotos = 0, nargs;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (nphotos == WEFT_PHOTOS_MAX)
+				return weft__usage_error("at most %d photos",
+				    WEFT_PHOTOS_MAX);
+			photos[nphotos++] = optarg;
+			continue;
+		case 'n':
+			note = optarg;
+			continue;
+		case 'P':
+			printer = optarg;
+			continue;
+		case 'm':
+			material = optarg;
+			continue;
+		case 's':
+			settings = optarg;
+			continue;
+		case 'r':
+			rev = optarg;
+			continue;
+		}
+		rc = weft__opt(cli, ch, argv, make_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1 || nphotos == 0)
+		return weft__usage(make_usage);
+	design = argv[optind];
+	if (!weft__id_ok(design) || (rev != NULL && !weft__id_ok(rev)))
+		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
+		    "digits", weft__id_ok(design) ? rev : design);
+	rc = connect_home(cli, &c);
+	if (rc)
+		return rc;
+	/* Each photo, stripped here, goes first, in a request of its own. */
+	weft_buf_init(&refs, 64 * 1024);
+	weft_pack_init(&rp, &refs);
+	for (uint32_t i = 0; i < nphotos; i++) {
+		rc = read_photo(cli, photos[i], &img);
+		if (rc)
+			goto out;
+		if (img.len > WEFT_MAKE_PHOTO_MAX) {
+			weft_buf_release(&img);
+			rc = weft__usage_error("'%s' is over 2,000,000 bytes: "
+			    "make it smaller", photos[i]);
+			goto out;
+		}
+		base = strrchr(photos[i], '/');
+		base = base != NULL ? base + 1 : photos[i];
+		weft_buf_init(&req, WEFT_CTL_FRAME_MAX);
+		weft_pack_init(&pk, &req);
+		weft_ctl_request(&pk, "photo", 2);
+		weft_pack_str(&pk, "name");
+		weft_pack_str(&pk, base);
+		weft_pack_str(&pk, "data");
+		weft_pack_bin(&pk, img.data, img.len);
+		weft_buf_release(&img);
+		err = weft_pack_error(&pk);
+		if (err == 0)
+			err = weft_ctl_client_call(&c, &req, &r);
+		weft_buf_release(&req);
+		if (err) {
+			rc = weft__fail(err, c.error, "cannot send '%s'",
+			    photos[i]);
+			goto out;
+		}
+		/* The reply is the photo's file map: passed on as it is. */
+		weft_pack_map(&rp, 4);
+		{
+			static const char *const keys[] = { "path", "size",
+			    "hash", "index" };
+
+			for (int k = 0; k < 4; k++) {
+				const struct weft_obj	*v;
+				const uint8_t		*b;
+				const char		*s;
+				size_t			 n;
+				uint64_t		 u;
+
+				v = weft_obj_get(r, keys[k]);
+				weft_pack_str(&rp, keys[k]);
+				if (k == 0 && weft_obj_str(v, &s, &n) == 0)
+					weft_pack_strn(&rp, s, n);
+				else if (k == 1 && weft_obj_uint(v, &u) == 0)
+					weft_pack_uint(&rp, u);
+				else if (k > 1 && weft_obj_bin(v, &b, &n) == 0 &&
+				    n == 32)
+					weft_pack_bin(&rp, b, n);
+				else {
+					rc = weft__bad_reply(WEFT_EPROTO,
+					    "photo");
+					goto out;
+				}
+			}
+		}
+	}
+	nargs = 2 + (note != NULL) + (printer != NULL) + (material != NULL) +
+	    (settings != NULL) + (rev != NULL);
+	weft_buf_init(&req, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, "make", nargs);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, design);
+	weft_pack_str(&pk, "photos");
+	weft_pack_array(&pk, nphotos);
+	weft_pack_raw(&pk, refs.data, refs.len);
+	if (note != NULL) {
+		weft_pack_str(&pk, "note");
+		weft_pack_str(&pk, note);
+	}
+	if (printer != NULL) {
+		weft_pack_str(&pk, "printer");
+		weft_pack_str(&pk, printer);
+	}
+	if (material != NULL) {
+		weft_pack_str(&pk, "material");
+		weft_pack_str(&pk, material);
+	}
+	if (settings != NULL) {
+		weft_pack_str(&pk, "settings");
+		weft_pack_str(&pk, settings);
+	}
+	if (rev != NULL) {
+		weft_pack_str(&pk, "rev");
+		weft_pack_str(&pk, rev);
+	}
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_pack_error(&rp);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
+	weft_buf_release(&req);
+	if (err)
+		rc = weft__fail(err, c.error, "cannot publish the make");
+	else
+		rc = print_made(cli, r, "make");
+out:
+	weft_buf_release(&refs);
+	weft_ctl_client_close(&c);
+	return rc;
+}
+
+/* makes */
+
+#define MAKES_MAX	10000
+
+static void
+print_make(const struct weft_record *rec, const char *name, json_t *arr)
+{
+	char	hex[65], date[OUT_DATE_MAX], sz[OUT_SIZE_MAX];
+	json_t	*o, *a;
+
+	if (arr != NULL) {
+		o = json_object();
+		json_object_set_new(o, "author", out_json_id(rec->author));
+		json_object_set_new(o, "name", out_json_str(name,
+		    strlen(name)));
+		json_object_set_new(o, "rev", out_json_id(rec->on_rev.ids[0]));
+		json_object_set_new(o, "ts", json_integer((json_int_t)rec->ts));
+		out_json_date(o, "date", rec->ts);
+		json_object_set_new(o, "note", out_json_str(rec->text,
+		    strlen(rec->text)));
+		json_object_set_new(o, "printer", out_json_str(rec->printer,
+		    strlen(rec->printer)));
+		json_object_set_new(o, "material", out_json_str(rec->material,
+		    strlen(rec->material)));
+		json_object_set_new(o, "settings", out_json_str(rec->settings,
+		    strlen(rec->settings)));
+		a = json_array();
+		for (uint32_t k = 0; k < rec->nfiles; k++) {
+			json_t	*p = json_object();
+
+			json_object_set_new(p, "path", out_json_str(
+			    rec->files[k].path, strlen(rec->files[k].path)));
+			json_object_set_new(p, "size", json_integer(
+			    (json_int_t)rec->files[k].size));
+			json_object_set_new(p, "hash",
+			    out_json_id(rec->files[k].hash));
+			json_array_append_new(a, p);
+		}
+		json_object_set_new(o, "photos", a);
+		json_array_append_new(arr, o);
+		return;
+	}
+	out_date(date, rec->ts);
+	out_hex(hex, rec->on_rev.ids[0]);
+	print_who(stdout, name, rec->author);
+	printf("  %s  printed revision %.8s\n", date, hex);
+	if (rec->printer[0] != '\0' || rec->material[0] != '\0') {
+		printf("  ");
+		out_text(stdout, rec->printer, strlen(rec->printer), true);
+		printf("%s", rec->printer[0] && rec->material[0] ? ", " : "");
+		out_text(stdout, rec->material, strlen(rec->material), true);
+		putchar('\n');
+	}
+	for (const char *p = rec->text, *nl; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		printf("  ");
+		out_text(stdout, p, nl ? (size_t)(nl - p) : strlen(p), true);
+		putchar('\n');
+		if (nl == NULL)
+			break;
+	}
+	for (uint32_t k = 0; k < rec->nfiles; k++) {
+		printf("  photo ");
+		out_text(stdout, rec->files[k].path, strlen(rec->files[k].path),
+		    true);
+		printf(" (%s)\n", out_size(sz, rec->files[k].size));
+	}
+}
+
+int
+cmd_makes(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r, *items;
+	struct weft_record		*recs = NULL;
+	const uint8_t			*env;
+	const char			*design;
+	size_t				 len;
+	char				 name[4 * WEFT_PNAME_MAX + 1];
+	json_t				*doc, *arr = NULL;
+	uint32_t			 n = 0;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, makes_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1)
+		return weft__usage(makes_usage);
+	design = argv[optind];
+	if (!weft__id_ok(design))
+		return weft__usage_error("malformed design id '%s': give 8 to "
+		    "64 hex digits", design);
+	rc = connect_home(cli, &c);
+	if (rc)
+		return rc;
+	recs = calloc(MAKES_MAX, sizeof(*recs));
+	if (recs == NULL) {
+		rc = weft__fail(-ENOMEM, NULL, "makes");
+		goto out;
+	}
+	/* The whole list first: names are asked for after it. */
+	err = weft_ctl_client_op(&c, &r, "makes", "design", design,
+	    (const char *)NULL);
+	for (;;) {
+		if (err) {
+			rc = weft__fail(err, c.error, "cannot read makes");
+			goto out;
+		}
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY) {
+			rc = weft__bad_reply(WEFT_EPROTO, "makes");
+			goto out;
+		}
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			if (n == MAKES_MAX) {
+				rc = weft__fail(WEFT_ETOOBIG, NULL, "more than "
+				    "%d makes", MAKES_MAX);
+				goto out;
+			}
+			if (weft_obj_bin(weft_obj_at(items, i), &env,
+			    &len) != 0) {
+				rc = weft__bad_reply(WEFT_EPROTO, "makes");
+				goto out;
+			}
+			err = weft_record_verify(env, len, &recs[n], NULL);
+			n++;
+			if (err == 0 && recs[n - 1].type != WEFT_REC_MAKE)
+				err = WEFT_EPROTO;
+			if (err) {
+				rc = weft__fail(err, NULL, "a make does not "
+				    "verify");
+				goto out;
+			}
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(&c, &r);
+	}
+	if (cli->json)
+		arr = json_array();
+	for (uint32_t i = 0; i < n; i++) {
+		if (weft__author_name(&c, recs[i].author, name,
+		    sizeof(name)) != 0)
+			name[0] = '\0';
+		if (i > 0 && arr == NULL)
+			putchar('\n');
+		print_make(&recs[i], name, arr);
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json) {
+		doc = json_object();
+		json_object_set_new(doc, "makes", arr);
+		arr = NULL;
+		out_json_print(doc);
+	} else if (n == 0 && isatty(STDOUT_FILENO) && !cli->quiet)
+		printf("no makes yet\n");
+out:
+	json_decref(arr);
+	for (uint32_t i = 0; recs != NULL && i < n; i++)
+		weft_record_release(&recs[i]);
+	free(recs);
+	weft_ctl_client_close(&c);
+	return rc;
 }

@@ -283,6 +283,29 @@ static const struct weft_help table[] = {
 	    "liking again changes nothing, and 'weft unlike' takes it back. "
 	    "'weft show' prints a design's likes and comments.",
 	    { { NULL, NULL } } },
+	{ "make", "weft make DESIGN --photo FILE... [--note TEXT] "
+	    "[--printer P] [--material M] [--settings S] [--rev REV]",
+	    "show a print you made of a design",
+	    "Signs a make: photos of your print of DESIGN (its newest "
+	    "revision, or REV), with a note and what you printed it on and "
+	    "with. Photos are JPEG, PNG or WebP files of at most 2,000,000 "
+	    "bytes each; before they are hashed and signed, weft removes the "
+	    "location, camera and time metadata in them and says so.",
+	    { { "--photo FILE", "A photo of the print; repeat for more (1 to "
+		"8)." },
+	      { "--note TEXT", "How it went, at most 4096 bytes." },
+	      { "--printer P", "The printer, one line." },
+	      { "--material M", "The material, one line." },
+	      { "--settings S", "Layer height, infill and the like." },
+	      { "--rev REV", "The revision printed, if not the newest." },
+	      { NULL, NULL } } },
+	{ "makes", "weft makes DESIGN",
+	    "show the prints people made of a design",
+	    "Lists the makes this node has of DESIGN, oldest first: who made "
+	    "it (name and key prefix), when, the revision printed, printer, "
+	    "material, note and photos. A node keeps the photos where it "
+	    "keeps the design's files (follow, mirror).",
+	    { { NULL, NULL } } },
 	{ "unlike", "weft unlike DESIGN",
 	    "take a like back",
 	    "Signs a reaction that takes your like of DESIGN back.",

@@ -57,6 +57,8 @@ static const struct command commands[] = {
 	{ "comment",	cmd_comment },
 	{ "comments",	cmd_comments },
 	{ "like",	cmd_like },
+	{ "make",	cmd_make },
+	{ "makes",	cmd_makes },
 	{ "unlike",	cmd_unlike },
 	{ "stop",	cmd_stop },
 };

@@ -34,6 +34,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_PROFILE] = "profile",
 	[WEFT_REC_COMMENT] = "comment",
 	[WEFT_REC_REACTION] = "reaction",
+	[WEFT_REC_MAKE] = "make",
 };
 
 const char *
@@ -73,6 +74,9 @@ weft_record_release(struct weft_record *r)
 	free(r->bio);
 	free(r->text);
 	free(r->value);
+	free(r->printer);
+	free(r->material);
+	free(r->settings);
 	free(r->title);
 	free(r->description);
 	free(r->license);
@@ -342,6 +346,30 @@ check_reaction(const struct weft_record *r)
 	return 0;
 }
 
+static int
+check_make(const struct weft_record *r)
+{
+	if (!r->has_design || !id_list_ok(&r->on_rev, 1, 1) ||
+	    r->nfiles < 1 || r->nfiles > WEFT_PHOTOS_MAX || r->files == NULL ||
+	    !str_ok(r->text, 0, WEFT_NOTE_MAX, TEXT_BODY) ||
+	    !str_ok(r->printer, 0, WEFT_FIELD_MAX, TEXT_LINE) ||
+	    !str_ok(r->material, 0, WEFT_FIELD_MAX, TEXT_LINE) ||
+	    !str_ok(r->settings, 0, WEFT_SETTINGS_MAX, TEXT_BODY))
+		return WEFT_EBADFIELD;
+	for (uint32_t i = 0; i < r->nfiles; i++) {
+		const struct weft_file_ref *f = &r->files[i];
+
+		if (f->path == NULL ||
+		    weft_path_check(f->path, strnlen(f->path,
+		    WEFT_PATH_MAX + 1)) != 0)
+			return WEFT_EBADPATH;
+		if (f->size > WEFT_MAKE_PHOTO_MAX ||
+		    (i > 0 && strcmp(r->files[i - 1].path, f->path) >= 0))
+			return WEFT_EBADFIELD;
+	}
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -360,6 +388,8 @@ weft_record_check(const struct weft_record *r)
 		return check_comment(r);
 	case WEFT_REC_REACTION:
 		return check_reaction(r);
+	case WEFT_REC_MAKE:
+		return check_make(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -463,6 +493,27 @@ pack_comment(struct weft_pack *pk, const struct weft_record *r)
 }
 
 static void
+pack_make(struct weft_pack *pk, const struct weft_record *r)
+{
+	weft_pack_str(pk, "design");
+	weft_pack_bin(pk, r->design, WEFT_ID_BYTES);
+	weft_pack_str(pk, "rev");
+	weft_pack_bin(pk, r->on_rev.ids[0], WEFT_ID_BYTES);
+	weft_pack_str(pk, "photos");
+	weft_pack_array(pk, r->nfiles);
+	for (uint32_t i = 0; i < r->nfiles; i++)
+		pack_file(pk, &r->files[i]);
+	weft_pack_str(pk, "note");
+	pack_opt_str(pk, r->text);
+	weft_pack_str(pk, "printer");
+	pack_opt_str(pk, r->printer);
+	weft_pack_str(pk, "material");
+	pack_opt_str(pk, r->material);
+	weft_pack_str(pk, "settings");
+	pack_opt_str(pk, r->settings);
+}
+
+static void
 pack_rev(struct weft_pack *pk, const struct weft_record *r)
 {
 	weft_pack_str(pk, "prev");
@@ -510,6 +561,9 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_REACTION:
 		n = 5;
+		break;
+	case WEFT_REC_MAKE:
+		n = 10;
 		break;
 	default:
 		n = 6;
@@ -559,6 +613,9 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		weft_pack_bin(&pk, r->design, WEFT_ID_BYTES);
 		weft_pack_str(&pk, "value");
 		weft_pack_str(&pk, r->value);
+		break;
+	case WEFT_REC_MAKE:
+		pack_make(&pk, r);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1009,6 +1066,47 @@ decode_reaction(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_make(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*a;
+	uint32_t		 n;
+	int			 err;
+
+	if (get_id(f, "design", r->design) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	r->on_rev.ids = calloc(1, WEFT_ID_BYTES);
+	if (r->on_rev.ids == NULL)
+		return -ENOMEM;
+	r->on_rev.n = 1;
+	if (get_id(f, "rev", r->on_rev.ids[0]) != 0)
+		return WEFT_EBADFIELD;
+	a = next(f, "photos");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EBADFIELD;
+	n = weft_obj_len(a);
+	if (n < 1 || n > WEFT_PHOTOS_MAX)
+		return WEFT_EBADFIELD;
+	r->files = calloc(n, sizeof(*r->files));
+	if (r->files == NULL)
+		return -ENOMEM;
+	r->nfiles = n;
+	for (uint32_t i = 0; i < n; i++) {
+		err = get_file(weft_obj_at(a, i), &r->files[i]);
+		if (err)
+			return err;
+	}
+	err = get_str(f, "note", WEFT_NOTE_MAX, &r->text);
+	if (err == 0)
+		err = get_str(f, "printer", WEFT_FIELD_MAX, &r->printer);
+	if (err == 0)
+		err = get_str(f, "material", WEFT_FIELD_MAX, &r->material);
+	if (err == 0)
+		err = get_str(f, "settings", WEFT_SETTINGS_MAX, &r->settings);
+	return err;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1043,6 +1141,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_COMMENT:
 		err = decode_comment(&f, r);
+		break;
+	case WEFT_REC_MAKE:
+		err = decode_make(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -1306,6 +1306,9 @@ static const struct {
 	{ "react", weft__op_react },
 	{ "social", weft__op_social },
 	{ "avatar", weft__op_avatar },
+	{ "make", weft__op_make },
+	{ "photo", weft__op_photo },
+	{ "makes", weft__op_makes },
 };
 
 void

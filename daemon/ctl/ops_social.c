@@ -673,14 +673,14 @@ weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_buf		b;
 	struct weft_pack	pk;
 	uint8_t			design[32];
-	uint64_t		likes, comments, ts;
+	uint64_t		likes, comments, makes, ts;
 	bool			mine;
 	int			err;
 
 	if (weft__ctl_arg_design(c, req, "design", design) != 0)
 		goto done;
 	err = weft_store_social_counts(c->d->store, design, &likes,
-	    &comments);
+	    &comments, &makes);
 	if (err == 0) {
 		err = weft_store_reaction(c->d->store, design,
 		    c->d->author.pk, &mine, &ts);
@@ -691,13 +691,15 @@ weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "cannot read counts");
 		goto done;
 	}
-	weft__ctl_reply_begin(&pk, &b, 4);
+	weft__ctl_reply_begin(&pk, &b, 5);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, 32);
 	weft_pack_str(&pk, "likes");
 	weft_pack_uint(&pk, likes);
 	weft_pack_str(&pk, "comments");
 	weft_pack_uint(&pk, comments);
+	weft_pack_str(&pk, "makes");
+	weft_pack_uint(&pk, makes);
 	weft_pack_str(&pk, "liked");
 	weft_pack_bool(&pk, mine);
 	weft__ctl_send(c, &b);
@@ -767,4 +769,347 @@ done:
 	weft_buf_release(&env);
 	weft_record_release(&r);
 	weft__ctl_done(c);
+}
+
+/* make */
+
+/* A photo (or a make record) stored on the thread pool. */
+struct make_job {
+	struct weft_store	*store;
+	struct small_file	*photo;		/* photo: its chunks */
+	struct weft_buf		 env;		/* make: the record */
+	uint8_t			 id[32];
+};
+
+static void
+make_job_free(struct make_job *j)
+{
+	small_file_free(j->photo);
+	weft_buf_release(&j->env);
+	free(j);
+}
+
+static int
+photo_work(void *arg)
+{
+	struct make_job	*j = arg;
+
+	return weft_store_chunks_put(j->store, j->photo->puts,
+	    j->photo->nputs);
+}
+
+static void
+photo_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct make_job		*j = arg;
+	struct weft_file_ref	*f = &j->photo->ref;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	if (!c->closing) {
+		if (status) {
+			weft__ctl_send_err(c, status, "cannot store the photo");
+		} else {
+			weft__ctl_reply_begin(&pk, &b, 4);
+			weft_pack_str(&pk, "path");
+			weft_pack_str(&pk, f->path);
+			weft_pack_str(&pk, "size");
+			weft_pack_uint(&pk, f->size);
+			weft_pack_str(&pk, "hash");
+			weft_pack_bin(&pk, f->hash, 32);
+			weft_pack_str(&pk, "index");
+			weft_pack_bin(&pk, f->index, 32);
+			weft__ctl_send(c, &b);
+		}
+	}
+	free(f->path);
+	f->path = NULL;
+	make_job_free(j);
+	weft__ctl_done(c);
+}
+
+/*
+ * photo {name, data}: an image of a make (JPEG, PNG or WebP), stripped
+ * of metadata (again) and stored as a file's chunks. Reply: the file
+ * map a make names it by, {path, size, hash, index}.
+ */
+void
+weft__op_photo(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct small_file	*f;
+	struct make_job		*j;
+	const uint8_t		*data;
+	const char		*name;
+	size_t			 len, nlen;
+	int			 err;
+
+	if (weft_obj_bin(weft_obj_get(req, "data"), &data, &len) != 0 ||
+	    weft_obj_str(weft_obj_get(req, "name"), &name, &nlen) != 0 ||
+	    nlen == 0 || nlen > 255) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a photo is {name, data}");
+		weft__ctl_done(c);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	j = calloc(1, sizeof(*j));
+	if (f == NULL || j == NULL) {
+		free(f);
+		free(j);
+		weft__ctl_send_err(c, -ENOMEM, "photo");
+		weft__ctl_done(c);
+		return;
+	}
+	j->photo = f;
+	weft_buf_init(&f->bytes, len);
+	err = weft_img_strip(data, len, &f->bytes, NULL);
+	if (err == 0 && f->bytes.len > WEFT_MAKE_PHOTO_MAX)
+		err = WEFT_ETOOBIG;
+	if (err == 0)
+		err = small_file_cut(f);
+	if (err == 0 && (weft_path_check(name, nlen) != 0 ||
+	    memchr(name, '/', nlen) != NULL))
+		err = WEFT_EBADPATH;
+	if (err == 0) {
+		f->ref.path = strndup(name, nlen);
+		if (f->ref.path == NULL)
+			err = -ENOMEM;
+	}
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_EBADFIELD ? "a photo is "
+		    "a JPEG, PNG or WebP image" : err == WEFT_ETOOBIG ?
+		    "a photo is at most 2,000,000 bytes" : "photo '%.*s'",
+		    (int)nlen, name);
+		make_job_free(j);
+		weft__ctl_done(c);
+		return;
+	}
+	j->store = c->d->store;
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, photo_work, photo_done, j);
+	if (err)
+		photo_done(c, j, err);
+}
+
+static int
+make_work(void *arg)
+{
+	struct make_job	*j = arg;
+
+	return weft_store_record_put(j->store, j->env.data, j->env.len, j->id);
+}
+
+static void
+make_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct make_job		*j = arg;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	if (!c->closing) {
+		if (status) {
+			weft__ctl_send_err(c, status, "cannot store the make");
+		} else {
+			if (c->d->sync != NULL)
+				weft_sync_local_record(c->d->sync, j->id,
+				    j->env.data, j->env.len);
+			weft__ctl_reply_begin(&pk, &b, 2);
+			weft_pack_str(&pk, "id");
+			weft_pack_bin(&pk, j->id, 32);
+			weft_pack_str(&pk, "record");
+			weft_pack_bin(&pk, j->env.data, j->env.len);
+			weft__ctl_send(c, &b);
+		}
+	}
+	make_job_free(j);
+	weft__ctl_done(c);
+}
+
+/* One photo map of a make request, whose chunk list is stored here. */
+static int
+arg_photo_ref(struct weft_ctl_conn *c, const struct weft_obj *o,
+    struct weft_file_ref *f)
+{
+	const char	*path;
+	size_t		 n;
+
+	if (weft_obj_str(weft_obj_get(o, "path"), &path, &n) != 0 ||
+	    n == 0 || n > 255 ||
+	    weft_obj_uint(weft_obj_get(o, "size"), &f->size) != 0 ||
+	    weft_obj_binn(weft_obj_get(o, "hash"), f->hash, 32) != 0 ||
+	    weft_obj_binn(weft_obj_get(o, "index"), f->index, 32) != 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a photo is {path, size, "
+		    "hash, index}, as the photo op replies");
+		return WEFT_EUSAGE;
+	}
+	if (weft_store_chunk_has(c->d->store, f->index) != 0) {
+		weft__ctl_send_err(c, WEFT_ENOTFOUND, "photo '%.*s' was not "
+		    "stored first (op photo)", (int)n, path);
+		return WEFT_ENOTFOUND;
+	}
+	f->path = strndup(path, n);
+	if (f->path == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "make");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The first head a newest-first walk gives: the newest. */
+struct newest {
+	uint8_t	*id;
+	bool	 found;
+};
+
+static int
+newest_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct newest	*nw = arg;
+
+	(void)data;
+	(void)len;
+	if (!nw->found) {
+		memcpy(nw->id, id, 32);
+		nw->found = true;
+	}
+	return 0;
+}
+
+/*
+ * make {design, rev?, photos: [{name, data}...], note?, printer?,
+ * material?, settings?}: rev defaults to the design's newest head.
+ */
+void
+weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_obj	*ph = weft_obj_get(req, "photos");
+	struct weft_record	 r;
+	struct make_job		*j;
+	uint8_t			 rev[32], d[32];
+	int			 err;
+
+	weft_record_init(&r);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "make");
+		weft__ctl_done(c);
+		return;
+	}
+	if (weft__ctl_arg_design(c, req, "design", r.design) != 0)
+		goto fail;
+	r.has_design = true;
+	if (weft_obj_get(req, "rev") != NULL) {
+		if (weft__ctl_arg_id(c, req, "rev", rev, true) != 0)
+			goto fail;
+		err = weft_store_rev_design(c->d->store, rev, d);
+		if (err || memcmp(d, r.design, 32) != 0) {
+			weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a revision "
+			    "of this design");
+			goto fail;
+		}
+	} else {
+		struct newest	nw = { rev, false };
+
+		err = weft_store_design_heads(c->d->store, r.design,
+		    newest_cb, &nw);
+		if (err == 0 && !nw.found)
+			err = WEFT_ENOTFOUND;
+		if (err) {
+			weft__ctl_send_err(c, err, "cannot read the design");
+			goto fail;
+		}
+	}
+	r.on_rev.ids = malloc(32);
+	if (r.on_rev.ids == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "make");
+		goto fail;
+	}
+	memcpy(r.on_rev.ids[0], rev, 32);
+	r.on_rev.n = 1;
+	if (weft_obj_type(ph) != WEFT_OBJ_ARRAY || weft_obj_len(ph) < 1 ||
+	    weft_obj_len(ph) > WEFT_PHOTOS_MAX) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "a make has 1 to %d photos",
+		    WEFT_PHOTOS_MAX);
+		goto fail;
+	}
+	r.files = calloc(weft_obj_len(ph), sizeof(*r.files));
+	if (r.files == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "make");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < weft_obj_len(ph); i++) {
+		if (arg_photo_ref(c, weft_obj_at(ph, i), &r.files[i]) != 0)
+			goto fail;
+		r.nfiles++;
+	}
+	if (weft__ctl_arg_str(c, req, "note", WEFT_NOTE_MAX, &r.text) != 0 ||
+	    weft__ctl_arg_str(c, req, "printer", WEFT_FIELD_MAX,
+	    &r.printer) != 0 ||
+	    weft__ctl_arg_str(c, req, "material", WEFT_FIELD_MAX,
+	    &r.material) != 0 ||
+	    weft__ctl_arg_str(c, req, "settings", WEFT_SETTINGS_MAX,
+	    &r.settings) != 0)
+		goto fail;
+	r.type = WEFT_REC_MAKE;
+	weft_record_sort(&r);
+	err = weft_record_check(&r);
+	if (err) {
+		weft__ctl_send_err(c, err, "not a make: photos need different "
+		    "names and at most 2,000,000 bytes each, printer and "
+		    "material are one line each");
+		goto fail;
+	}
+	err = weft__record_make(c->d, &r, 0, &j->env);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot make the make record");
+		goto fail;
+	}
+	weft_record_release(&r);
+	j->store = c->d->store;
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, make_work, make_done, j);
+	if (err)
+		make_done(c, j, err);
+	return;
+fail:
+	weft_record_release(&r);
+	make_job_free(j);
+	weft__ctl_done(c);
+}
+
+static int
+make_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct weft_lister	*l = arg;
+
+	(void)id;
+	weft_pack_bin(&l->pk, data, len);
+	return weft__lister_item(l);
+}
+
+/* makes {design}: a list reply of make envelopes, by (ts, id). */
+void
+weft__op_makes(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_lister	 l;
+	struct weft_pack	 pk;
+	uint8_t			 design[32];
+	int			 err;
+
+	if (weft__ctl_arg_design(c, req, "design", design) != 0) {
+		weft__ctl_done(c);
+		return;
+	}
+	weft__lister_init(&l, c);
+	weft_pack_init(&pk, &l.extra);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, 32);
+	l.nextra = 1;
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_store_design_makes(c->d->store, design,
+		    make_item_cb, &l);
+	if (err && l.err == 0)
+		l.err = err;
+	weft__lister_finish(&l);
 }

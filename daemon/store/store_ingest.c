@@ -215,6 +215,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_PROFILE:
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
 		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
@@ -247,7 +248,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	if (r->type == WEFT_REC_REV)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
-	else if (r->type == WEFT_REC_COMMENT || r->type == WEFT_REC_REACTION)
+	else if (r->type == WEFT_REC_COMMENT ||
+	    r->type == WEFT_REC_REACTION || r->type == WEFT_REC_MAKE)
 		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
 	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
@@ -270,6 +272,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_PROFILE:
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
 		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
@@ -278,7 +281,9 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err == 0 && r->type == WEFT_REC_PROFILE && r->nfiles == 1)
 			err = weft__store_want(s, txn, r->files[0].index,
 			    r->files[0].size, NULL);
-		return err;
+		if (err)
+			return err;
+		break;	/* a make's photos: where the policies say */
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
 		    &held);

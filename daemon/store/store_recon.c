@@ -974,6 +974,7 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 		return 0;	/* its author's scope only */
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
 		/* With the design: into the scope of every lib holding it. */
 		return scope_rev(s, txn, r->design, r->ts, id);
 	default:

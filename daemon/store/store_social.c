@@ -4,11 +4,12 @@
  * (layout in docs/proto/store.md, "Community"):
  *
  *   profiles  author -> ts || id                   the latest profile
- *   social    design || kind || ts || id -> ""     comments ('c') and
- *                                                  reactions ('r') on it
+ *   social    design || kind || ts || id -> ""     comments ('c'),
+ *                                                  reactions ('r') and
+ *                                                  makes ('m') of it
  *   reacts    design || author -> ts || id || v    each author's latest
  *                                                  reaction (v 1 = like)
- *   scount    design -> likes || comments          be64 each
+ *   scount    design -> likes || comments || makes be64 each
  *
  * "Latest" is the greatest (ts, id), so every node ends with the same
  * answer whatever order the records came in. A comment that edits an
@@ -26,7 +27,7 @@
 
 #define LATEST_LEN	(8 + ID)
 #define REACT_LEN	(8 + ID + 1)
-#define SCOUNT_LEN	16
+#define SCOUNT_LEN	24
 #define SOCIAL_KEY	(ID + 1 + 8 + ID)
 
 /* True if (ts, id) comes after the (ts || id) stored in old. */
@@ -40,29 +41,31 @@ is_later(uint64_t ts, const uint8_t id[ID], const uint8_t *old)
 	return memcmp(id, old + 8, ID) > 0;
 }
 
+/* Adds d[i] to a design's counts: likes, comments, makes. */
 static int
 count_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    int dlikes, int dcomments)
+    int dlikes, int dcomments, int dmakes)
 {
 	MDB_val		v;
 	uint8_t		val[SCOUNT_LEN];
-	uint64_t	likes = 0, comments = 0;
+	uint64_t	n[3] = { 0, 0, 0 };
+	int		d[3] = { dlikes, dcomments, dmakes };
 	int		err;
 
 	err = db_get(txn, s->dbi[DB_SCOUNT], design, ID, &v);
 	if (err == 0) {
 		if (v.mv_size != SCOUNT_LEN)
 			return WEFT_ECORRUPT;
-		likes = be64dec(v.mv_data);
-		comments = be64dec((const uint8_t *)v.mv_data + 8);
+		for (int i = 0; i < 3; i++)
+			n[i] = be64dec((const uint8_t *)v.mv_data + 8 * i);
 	} else if (err != WEFT_ENOTFOUND)
 		return err;
-	if ((dlikes < 0 && likes == 0) || (dcomments < 0 && comments == 0))
-		return WEFT_ECORRUPT;
-	likes += (uint64_t)(int64_t)dlikes;
-	comments += (uint64_t)(int64_t)dcomments;
-	be64enc(val, likes);
-	be64enc(val + 8, comments);
+	for (int i = 0; i < 3; i++) {
+		if (d[i] < 0 && n[i] == 0)
+			return WEFT_ECORRUPT;
+		n[i] += (uint64_t)(int64_t)d[i];
+		be64enc(val + 8 * i, n[i]);
+	}
 	return db_put(txn, s->dbi[DB_SCOUNT], design, ID, val, sizeof(val));
 }
 
@@ -130,7 +133,7 @@ index_reaction(struct weft_store *s, MDB_txn *txn,
 	    sizeof(val));
 	if (err || was == now)
 		return err;
-	return count_add(s, txn, r->design, now - was, 0);
+	return count_add(s, txn, r->design, now - was, 0, 0);
 }
 
 int
@@ -145,7 +148,12 @@ weft__store_social_index(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_COMMENT:
 		err = social_put(s, txn, r, id, 'c');
 		if (err == 0 && r->replaces.n == 0)
-			err = count_add(s, txn, r->design, 0, 1);
+			err = count_add(s, txn, r->design, 0, 1, 0);
+		return err;
+	case WEFT_REC_MAKE:
+		err = social_put(s, txn, r, id, 'm');
+		if (err == 0)
+			err = count_add(s, txn, r->design, 0, 0, 1);
 		return err;
 	case WEFT_REC_REACTION:
 		return index_reaction(s, txn, r, id);
@@ -182,13 +190,13 @@ weft_store_profile(struct weft_store *s, const uint8_t author[ID],
 
 int
 weft_store_social_counts(struct weft_store *s, const uint8_t design[ID],
-    uint64_t *likes, uint64_t *comments)
+    uint64_t *likes, uint64_t *comments, uint64_t *makes)
 {
 	MDB_txn	*txn;
 	MDB_val	 v;
 	int	 err;
 
-	*likes = *comments = 0;
+	*likes = *comments = *makes = 0;
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
@@ -197,6 +205,7 @@ weft_store_social_counts(struct weft_store *s, const uint8_t design[ID],
 		if (v.mv_size == SCOUNT_LEN) {
 			*likes = be64dec(v.mv_data);
 			*comments = be64dec((const uint8_t *)v.mv_data + 8);
+			*makes = be64dec((const uint8_t *)v.mv_data + 16);
 		} else
 			err = WEFT_ECORRUPT;
 	} else if (err == WEFT_ENOTFOUND)
@@ -233,8 +242,8 @@ weft_store_reaction(struct weft_store *s, const uint8_t design[ID],
 	return err;
 }
 
-int
-weft_store_design_comments(struct weft_store *s, const uint8_t design[ID],
+static int
+social_walk(struct weft_store *s, const uint8_t design[ID], uint8_t kind,
     weft_store_item_cb *cb, void *arg)
 {
 	MDB_txn		*txn;
@@ -244,7 +253,7 @@ weft_store_design_comments(struct weft_store *s, const uint8_t design[ID],
 	int		 err, rc;
 
 	memcpy(pfx, design, ID);
-	pfx[ID] = 'c';
+	pfx[ID] = kind;
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
@@ -274,6 +283,20 @@ weft_store_design_comments(struct weft_store *s, const uint8_t design[ID],
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft_store_design_comments(struct weft_store *s, const uint8_t design[ID],
+    weft_store_item_cb *cb, void *arg)
+{
+	return social_walk(s, design, 'c', cb, arg);
+}
+
+int
+weft_store_design_makes(struct weft_store *s, const uint8_t design[ID],
+    weft_store_item_cb *cb, void *arg)
+{
+	return social_walk(s, design, 'm', cb, arg);
 }
 
 /* Whether the author in an author-scope key (0x01 || author ...) has the

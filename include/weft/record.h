@@ -48,6 +48,11 @@ struct weft_buf;
 #define WEFT_AVATAR_MAX		(1024 * 1024)	/* bytes of the image */
 #define WEFT_COMMENT_MAX	8192
 #define WEFT_REACTION_MAX	32	/* value */
+#define WEFT_PHOTOS_MAX		8	/* per make */
+#define WEFT_MAKE_PHOTO_MAX	2000000	/* bytes of one photo */
+#define WEFT_NOTE_MAX		4096
+#define WEFT_FIELD_MAX		128	/* printer, material */
+#define WEFT_SETTINGS_MAX	1024
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -56,8 +61,9 @@ enum weft_record_type {
 	WEFT_REC_PROFILE,	/* an author's name, bio, links, avatar */
 	WEFT_REC_COMMENT,	/* text on a design, maybe a reply */
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
+	WEFT_REC_MAKE,		/* photos of a print of a revision */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_REACTION
+#define WEFT_REC_TYPE_MAX	WEFT_REC_MAKE
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -122,6 +128,13 @@ struct weft_record {
 	struct weft_id_list	 replaces;	/* comment: 0..1 own comment */
 	char			*text;		/* comment */
 	char			*value;		/* reaction: "like" or "" */
+	/*
+	 * make: design (has_design), the revision printed (on_rev, exactly
+	 * one), photos in files, note in text, and these.
+	 */
+	char			*printer;
+	char			*material;
+	char			*settings;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -191,7 +204,7 @@ int	weft_record_verify(const uint8_t *env, size_t len,
 void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
-/* "rev", "lib", "entry", "profile", "comment", "reaction". */
+/* "rev", "lib", "entry", "profile", "comment", "reaction", "make". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

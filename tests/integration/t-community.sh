@@ -118,6 +118,42 @@ wait_for 10 likes_are a 1 || fail "a counts $(likes a "$d1") after unlike"
 wait_for 10 likes_are b 1 || fail "b counts $(likes b "$d1") after unlike"
 w a show "$d1" | grep -q "^comments  *2$" || fail "show: no comment count"
 
+# A make on b, with a GPS-tagged photo, published without the EXIF; c,
+# which follows a, keeps the photos of makes of a's designs.
+python3 - "$T/print.png" <<'PY'
+import sys
+sig = b"\x89PNG\r\n\x1a\n"
+def chunk(t, d):
+    return len(d).to_bytes(4, "big") + t + d + b"\0\0\0\0"
+exif = b"MM\0*GPS 48.8584N 2.2945E camera serial 987654"
+body = chunk(b"IHDR", bytes(13)) + chunk(b"eXIf", exif) + \
+    chunk(b"IDAT", bytes(range(256)) * 8) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(sig + body)
+PY
+# b follows a too, so that c can fetch a's files from b.
+w b -q follow "${ax:0:8}" >/dev/null || fail "b follow"
+w b make "$d1" --photo "$T/print.png" --printer "Prusa MK4" \
+    --material "PLA" --note "Came out clean" >"$T/out" 2>"$T/err" ||
+    fail "make: $(cat "$T/err")"
+grep -q "removed 1 metadata block" "$T/err" || fail "make: $(cat "$T/err")"
+m1=$(awk '{ print $2 }' "$T/out")
+wait_for 10 has c "$m1" || fail "c did not get the make"
+makes_on_c() {
+	w c --json makes "$d1" >"$T/mk.json" &&
+	json 'j["makes"][0]["printer"]' "$T/mk.json" | grep -qx "Prusa MK4"
+}
+wait_for 10 makes_on_c || fail "c does not list the make"
+[ "$(w a --json show "$d1" | json 'j["makes"]' /dev/stdin)" = 1 ] ||
+    fail "a does not count the make"
+# c follows a (above): it keeps the photos of makes of a's designs.
+photo_kept() {
+	[ "$(w c --json status | json 'j["missing"]["files"]' /dev/stdin)" = 0 ] &&
+	[ "$(w c --json status | json 'j["chunks"]' /dev/stdin)" -ge 6 ]
+}
+wait_for 10 photo_kept || fail "c did not fetch the photo: $(w c --json status | json "j['missing'], j['chunks']" /dev/stdin)"
+expect_code 2 w b make "$d1" --photo /etc/passwd
+expect_code 2 w b make "$d1"
+
 # A library scope: d wants only a's library "Shelf". Comments on a held
 # design reach d (by reconciliation on connect, then by push); those on
 # another design do not, until the library adds that design.

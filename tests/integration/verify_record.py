@@ -40,6 +40,11 @@ LINKS_MAX = 8
 LINK_MAX = 512
 AVATAR_MAX = 1 << 20
 COMMENT_MAX = 8192
+PHOTOS_MAX = 8
+MAKE_PHOTO_MAX = 2000000
+NOTE_MAX = 4096
+FIELD_MAX = 128
+SETTINGS_MAX = 1024
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -245,6 +250,22 @@ def check_reaction(f):
     need(f["value"] in ("like", ""), "reaction value is not like or empty")
 
 
+def check_make(f):
+    want_id(f["design"], "design")
+    want_id(f["rev"], "rev")
+    photos = f["photos"]
+    need(isinstance(photos, list) and 1 <= len(photos) <= PHOTOS_MAX,
+         "a make has 1..%d photos" % PHOTOS_MAX)
+    paths = [check_file(x) for x in photos]
+    need(all(dict(x)["size"] <= MAKE_PHOTO_MAX for x in photos),
+         "a photo is too large")
+    need(strictly_ascending(paths), "photos not sorted by path or repeated")
+    want_str(f["note"], "note", 0, NOTE_MAX, "body")
+    want_str(f["printer"], "printer", 0, FIELD_MAX, "line")
+    want_str(f["material"], "material", 0, FIELD_MAX, "line")
+    want_str(f["settings"], "settings", 0, SETTINGS_MAX, "body")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -254,6 +275,8 @@ KEYS = {
     "comment": ["type", "author", "ts", "design", "rev", "parent",
                 "replaces", "text"],
     "reaction": ["type", "author", "ts", "design", "value"],
+    "make": ["type", "author", "ts", "design", "rev", "photos", "note",
+             "printer", "material", "settings"],
 }
 
 
@@ -319,7 +342,7 @@ def check_body(body):
         need(ok, "value of a type bodies never hold: %r" % (o,))
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
-     "reaction": check_reaction}[typ](f)
+     "reaction": check_reaction, "make": check_make}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

@@ -185,6 +185,33 @@ fill_reaction(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_make(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_MAKE;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 6;
+	r->has_design = true;
+	memset(r->design, 0xd0, WEFT_ID_BYTES);
+	ids_fill(&r->on_rev, 1, 0x30);
+	r->nfiles = 2;
+	r->files = calloc(2, sizeof(*r->files));
+	assert_non_null(r->files);
+	r->files[0].path = xstrdup("side.jpg");
+	r->files[0].size = 120000;
+	memset(r->files[0].hash, 0xb1, WEFT_ID_BYTES);
+	memset(r->files[0].index, 0xb2, WEFT_ID_BYTES);
+	r->files[1].path = xstrdup("top.webp");
+	r->files[1].size = 80000;
+	memset(r->files[1].hash, 0xb3, WEFT_ID_BYTES);
+	memset(r->files[1].index, 0xb4, WEFT_ID_BYTES);
+	r->text = xstrdup("Came out clean; the hull needed no supports.");
+	r->printer = xstrdup("Prusa MK4");
+	r->material = xstrdup("PLA, galaxy black");
+	r->settings = xstrdup("0.2 mm layers\n15% infill");
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -286,6 +313,19 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
 		assert_string_equal(a->value, b->value);
 		break;
+	case WEFT_REC_MAKE:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_ids_equal(&a->on_rev, &b->on_rev);
+		assert_int_equal(a->nfiles, b->nfiles);
+		for (uint32_t i = 0; i < a->nfiles; i++) {
+			assert_string_equal(a->files[i].path, b->files[i].path);
+			assert_true(a->files[i].size == b->files[i].size);
+		}
+		assert_string_equal(a->text, b->text);
+		assert_string_equal(a->printer, b->printer);
+		assert_string_equal(a->material, b->material);
+		assert_string_equal(a->settings, b->settings);
+		break;
 	}
 }
 
@@ -373,6 +413,22 @@ test_community(void **state)
 	r.has_design = false;
 	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
 	r.has_design = true;
+	roundtrip(&r);
+	weft_record_release(&r);
+
+	fill_make(&r, k.pk);
+	roundtrip(&r);
+	r.files[0].size = WEFT_MAKE_PHOTO_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.files[0].size = 1;
+	id_list_free(&r.on_rev);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	ids_fill(&r.on_rev, 1, 0x30);
+	free(r.printer);
+	r.printer = xstrdup("two\nlines");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.printer);
+	r.printer = xstrdup("");
 	roundtrip(&r);
 	weft_record_release(&r);
 
@@ -1599,6 +1655,7 @@ static const struct vector vectors[] = {
 	{ "profile", 0x50, fill_profile },
 	{ "comment", 0x50, fill_comment },
 	{ "reaction", 0x50, fill_reaction },
+	{ "make", 0x50, fill_make },
 };
 
 static void

@@ -197,7 +197,7 @@ check_store(const struct env *v, size_t n, const int *order)
 	struct weft_buf		 b;
 	struct walk		 w = { 0, 0 };
 	char			 dir[] = "/tmp/weft-social-XXXXXX";
-	uint64_t		 likes, comments, want_likes = 0;
+	uint64_t		 likes, comments, makes, want_likes = 0;
 	uint32_t		 ncomments = 0, nedits = 0;
 
 	assert_non_null(mkdtemp(dir));
@@ -245,7 +245,8 @@ check_store(const struct env *v, size_t n, const int *order)
 			nedits++;
 	}
 	assert_int_equal(weft_store_social_counts(s, design, &likes,
-	    &comments), 0);
+	    &comments, &makes), 0);
+	assert_int_equal(makes, 0);
 	assert_int_equal(likes, want_likes);
 	assert_int_equal(comments, ncomments);
 	assert_int_equal(weft_store_design_comments(s, design, walk_cb, &w),
