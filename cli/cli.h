@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "home.h"	/* util/: WEFT_HOME_MAX */
 
@@ -149,6 +150,28 @@ int	cmd_get(struct weft_cli *cli, int argc, char **argv);
 int	cmd_library(struct weft_cli *cli, int argc, char **argv);
 int	cmd_verify(struct weft_cli *cli, int argc, char **argv);
 int	cmd_peers(struct weft_cli *cli, int argc, char **argv);
+/*
+ * For commands that show authors and designs (cmd_social.c): an author's
+ * display name ("" when none) and a design's counts, through the daemon.
+ */
+struct weft_social {
+	uint64_t	likes;
+	uint64_t	comments;
+	uint64_t	makes;
+	bool		liked;		/* by this node's author */
+};
+struct weft_ctl_client;
+int	weft__author_name(struct weft_ctl_client *c, const uint8_t author[32],
+	    char *out, size_t cap);
+int	weft__social_counts(struct weft_ctl_client *c, const uint8_t design[32],
+	    struct weft_social *sc);
+int	cmd_profile(struct weft_cli *cli, int argc, char **argv);
+int	cmd_comment(struct weft_cli *cli, int argc, char **argv);
+int	cmd_comments(struct weft_cli *cli, int argc, char **argv);
+int	cmd_like(struct weft_cli *cli, int argc, char **argv);
+int	cmd_make(struct weft_cli *cli, int argc, char **argv);
+int	cmd_makes(struct weft_cli *cli, int argc, char **argv);
+int	cmd_unlike(struct weft_cli *cli, int argc, char **argv);
 int	cmd_connect(struct weft_cli *cli, int argc, char **argv);
 int	cmd_stop(struct weft_cli *cli, int argc, char **argv);
 int	cmd_forget(struct weft_cli *cli, int argc, char **argv);

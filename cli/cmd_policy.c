@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "ctl_client.h"
 #include "output.h"
+#include "paths.h"
 
 static const char follow_usage[] = "weft follow AUTHOR";
 static const char unfollow_usage[] = "weft unfollow AUTHOR";
@@ -119,9 +120,9 @@ author_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 	rc = parse(cli, argc, argv, usage, false, &a);
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
-	if (strlen(a) != 64 || strspn(a, "0123456789abcdefABCDEF") != 64)
-		return weft__usage_error("'%s' is not an author id (64 hex "
-		    "characters, as 'weft id' prints)", a);
+	if (!weft__id_ok(a))
+		return weft__usage_error("'%s' is not an author id (8 to 64 "
+		    "hex characters of one, as 'weft id' prints)", a);
 	snprintf(what, sizeof(what), "author %s", a);
 	return policy_call(cli, op, "author", a, what);
 }

@@ -103,6 +103,57 @@ record_json(const struct weft_record *r, const uint8_t id[32])
 		json_object_set_new(j, "action", json_string(
 		    r->action == WEFT_ENTRY_ADD ? "add" : "remove"));
 		break;
+	case WEFT_REC_PROFILE:
+		json_object_set_new(j, "name", cstr_json(r->name));
+		json_object_set_new(j, "bio", cstr_json(r->bio));
+		a = json_array();
+		for (uint32_t i = 0; i < r->nlinks; i++)
+			json_array_append_new(a, cstr_json(r->links[i]));
+		json_object_set_new(j, "links", a);
+		if (r->nfiles == 1) {
+			f = json_object();
+			json_object_set_new(f, "path",
+			    cstr_json(r->files[0].path));
+			json_object_set_new(f, "size",
+			    json_integer((json_int_t)r->files[0].size));
+			json_object_set_new(f, "hash",
+			    out_json_id(r->files[0].hash));
+			json_object_set_new(f, "index",
+			    out_json_id(r->files[0].index));
+			json_object_set_new(j, "avatar", f);
+		}
+		break;
+	case WEFT_REC_COMMENT:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", ids_json(&r->on_rev));
+		json_object_set_new(j, "parent", ids_json(&r->parent));
+		json_object_set_new(j, "replaces", ids_json(&r->replaces));
+		json_object_set_new(j, "text", cstr_json(r->text));
+		break;
+	case WEFT_REC_REACTION:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "value", cstr_json(r->value));
+		break;
+	case WEFT_REC_MAKE:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", out_json_id(r->on_rev.ids[0]));
+		a = json_array();
+		for (uint32_t i = 0; i < r->nfiles; i++) {
+			f = json_object();
+			json_object_set_new(f, "path",
+			    cstr_json(r->files[i].path));
+			json_object_set_new(f, "size",
+			    json_integer((json_int_t)r->files[i].size));
+			json_object_set_new(f, "hash",
+			    out_json_id(r->files[i].hash));
+			json_array_append_new(a, f);
+		}
+		json_object_set_new(j, "photos", a);
+		json_object_set_new(j, "note", cstr_json(r->text));
+		json_object_set_new(j, "printer", cstr_json(r->printer));
+		json_object_set_new(j, "material", cstr_json(r->material));
+		json_object_set_new(j, "settings", cstr_json(r->settings));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -161,13 +212,16 @@ field_block(const char *name, const char *val)
 }
 
 static void
-record_human(const struct weft_record *r, const uint8_t id[32])
+record_human(const struct weft_record *r, const uint8_t id[32],
+    const char *name)
 {
 	char	date[OUT_DATE_MAX], hex[65];
 
 	field_id("id", id);
 	field("type", weft_record_type_name(r->type));
 	field_id("author", r->author);
+	if (name != NULL && name[0] != '\0')
+		field("name", name);
 	out_date(date, r->ts);
 	printf("%-12s %s UTC (%" PRIu64 ")\n", "date", date, r->ts);
 	switch (r->type) {
@@ -207,6 +261,49 @@ record_human(const struct weft_record *r, const uint8_t id[32])
 		field_id("design", r->entry_design);
 		field("action", r->action == WEFT_ENTRY_ADD ? "add" : "remove");
 		break;
+	case WEFT_REC_PROFILE:
+		field("name", r->name);
+		field_block("bio", r->bio);
+		for (uint32_t i = 0; i < r->nlinks; i++)
+			field(i == 0 ? "links" : "", r->links[i]);
+		if (r->nfiles == 1) {
+			out_hex(hex, r->files[0].hash);
+			printf("%-12s ", "avatar");
+			out_text(stdout, r->files[0].path,
+			    strlen(r->files[0].path), true);
+			printf(" (%" PRIu64 " bytes, %s)\n", r->files[0].size,
+			    hex);
+		}
+		break;
+	case WEFT_REC_COMMENT:
+		field_id("design", r->design);
+		field_ids("revision", &r->on_rev);
+		field_ids("reply to", &r->parent);
+		field_ids("replaces", &r->replaces);
+		field_block("text", r->text);
+		break;
+	case WEFT_REC_REACTION:
+		field_id("design", r->design);
+		field("value", r->value[0] != '\0' ? r->value :
+		    "(taken back)");
+		break;
+	case WEFT_REC_MAKE:
+		field_id("design", r->design);
+		field_id("revision", r->on_rev.ids[0]);
+		field("printer", r->printer);
+		field("material", r->material);
+		field_block("settings", r->settings);
+		field_block("note", r->text);
+		printf("%-12s %" PRIu32 "\n", "photos", r->nfiles);
+		for (uint32_t i = 0; i < r->nfiles; i++) {
+			printf("  ");
+			out_text(stdout, r->files[i].path,
+			    strlen(r->files[i].path), true);
+			out_hex(hex, r->files[i].hash);
+			printf("\n    size   %" PRIu64 "\n    hash   %s\n",
+			    r->files[i].size, hex);
+		}
+		break;
 	}
 	field("signature", "good");
 }
@@ -227,7 +324,9 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	size_t				 len;
 	uint8_t				 id[32], rid[32];
 	char				 hex[65];
-	bool				 raw = false;
+	char				 name[4 * WEFT_PNAME_MAX + 1];
+	struct weft_social		 sc = { 0, 0, 0, false };
+	bool				 raw = false, has_sc;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
@@ -286,11 +385,38 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		rc = WEFT_EXIT_VERIFY;
 		goto out;
 	}
+	/*
+	 * Who wrote it, and for a design what people made of it: extras,
+	 * left out when the daemon cannot say (an older one).
+	 */
+	if (weft__author_name(&c, rec.author, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	has_sc = rec.type == WEFT_REC_REV &&
+	    weft__social_counts(&c, id, &sc) == 0;
 	rc = WEFT_EXIT_OK;
-	if (cli->json)
-		out_json_print(record_json(&rec, id));
-	else if (!cli->quiet)
-		record_human(&rec, id);
+	if (cli->json) {
+		json_t	*j = record_json(&rec, id);
+
+		json_object_set_new(j, "name", out_json_str(name,
+		    strlen(name)));
+		if (has_sc) {
+			json_object_set_new(j, "likes",
+			    json_integer((json_int_t)sc.likes));
+			json_object_set_new(j, "comments",
+			    json_integer((json_int_t)sc.comments));
+			json_object_set_new(j, "makes",
+			    json_integer((json_int_t)sc.makes));
+			json_object_set_new(j, "liked", json_boolean(sc.liked));
+		}
+		out_json_print(j);
+	} else if (!cli->quiet) {
+		record_human(&rec, id, name);
+		if (has_sc)
+			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
+			    "%-12s %" PRIu64 "\n", "likes", sc.likes,
+			    sc.liked ? " (you like it)" : "", "comments",
+			    sc.comments, "makes", sc.makes);
+	}
 out:
 	weft_record_release(&rec);
 	weft_ctl_client_close(&c);

@@ -240,6 +240,76 @@ static const struct weft_help table[] = {
 	    { { "--all", "With list: also every key the file does not "
 		"set, with its default." },
 	      { NULL, NULL } } },
+	{ "profile", "weft profile set --name NAME [--bio TEXT] [--link URL]"
+	    "... [--avatar FILE]\nweft profile show [AUTHOR] [--avatar OUT]",
+	    "set or show an author's name, bio and links",
+	    "Signs a profile with your author key: a display name, a short "
+	    "bio and up to 8 http(s) links; the latest profile of an author "
+	    "wins and travels with their records. Names are not unique and "
+	    "never identify anyone, so weft shows a key prefix beside every "
+	    "name. 'show' prints the profile of AUTHOR (a key prefix of 8 or "
+	    "more hex digits), or your own.",
+	    { { "--name NAME", "The display name, one line of at most 64 "
+		"bytes." },
+	      { "--bio TEXT", "A few lines about you, at most 1024 bytes." },
+	      { "--link URL", "A link that starts with https:// or http://; "
+		"repeat for more (at most 8)." },
+	      { "--avatar FILE", "set: a JPEG, PNG or WebP picture of at "
+		"most 1 MiB, published without its location and camera "
+		"metadata (weft says what it removed). show: write the "
+		"author's avatar to the new file OUT." },
+	      { NULL, NULL } } },
+	{ "comment", "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] "
+	    "[--edit COMMENT]",
+	    "comment on a design",
+	    "Signs a comment on DESIGN (a design id, or a revision id to say "
+	    "which revision it is about) and sends it to your peers. Without "
+	    "TEXT, or with '-', the text is read from standard input (at "
+	    "most 8192 bytes of UTF-8).",
+	    { { "--reply-to COMMENT", "Reply to that comment." },
+	      { "--edit COMMENT", "Replace your own earlier comment with "
+		"this text; readers see the newest version." },
+	      { NULL, NULL } } },
+	{ "comments", "weft comments DESIGN",
+	    "show the comments on a design",
+	    "Prints the comments this node has on DESIGN as a thread, oldest "
+	    "first, replies under what they answer, each with its author's "
+	    "name and key prefix, its date and id; an edited comment shows "
+	    "its newest text.",
+	    { { NULL, NULL } } },
+	{ "like", "weft like DESIGN",
+	    "like a design",
+	    "Signs a like of DESIGN. Each author counts once per design: "
+	    "liking again changes nothing, and 'weft unlike' takes it back. "
+	    "'weft show' prints a design's likes and comments.",
+	    { { NULL, NULL } } },
+	{ "make", "weft make DESIGN --photo FILE... [--note TEXT] "
+	    "[--printer P] [--material M] [--settings S] [--rev REV]",
+	    "show a print you made of a design",
+	    "Signs a make: photos of your print of DESIGN (its newest "
+	    "revision, or REV), with a note and what you printed it on and "
+	    "with. Photos are JPEG, PNG or WebP files of at most 2,000,000 "
+	    "bytes each; before they are hashed and signed, weft removes the "
+	    "location, camera and time metadata in them and says so.",
+	    { { "--photo FILE", "A photo of the print; repeat for more (1 to "
+		"8)." },
+	      { "--note TEXT", "How it went, at most 4096 bytes." },
+	      { "--printer P", "The printer, one line." },
+	      { "--material M", "The material, one line." },
+	      { "--settings S", "Layer height, infill and the like." },
+	      { "--rev REV", "The revision printed, if not the newest." },
+	      { NULL, NULL } } },
+	{ "makes", "weft makes DESIGN",
+	    "show the prints people made of a design",
+	    "Lists the makes this node has of DESIGN, oldest first: who made "
+	    "it (name and key prefix), when, the revision printed, printer, "
+	    "material, note and photos. A node keeps the photos where it "
+	    "keeps the design's files (follow, mirror).",
+	    { { NULL, NULL } } },
+	{ "unlike", "weft unlike DESIGN",
+	    "take a like back",
+	    "Signs a reaction that takes your like of DESIGN back.",
+	    { { NULL, NULL } } },
 	{ "stop", "weft stop [--timeout SEC]",
 	    "stop the daemon",
 	    "Asks weftd to shut down cleanly (as SIGTERM does) and waits "

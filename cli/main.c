@@ -53,6 +53,13 @@ static const struct command commands[] = {
 	{ "unfollow",	cmd_unfollow },
 	{ "mirror",	cmd_mirror },
 	{ "unmirror",	cmd_unmirror },
+	{ "profile",	cmd_profile },
+	{ "comment",	cmd_comment },
+	{ "comments",	cmd_comments },
+	{ "like",	cmd_like },
+	{ "make",	cmd_make },
+	{ "makes",	cmd_makes },
+	{ "unlike",	cmd_unlike },
 	{ "stop",	cmd_stop },
 };
 

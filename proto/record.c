@@ -31,12 +31,16 @@ static const char *const type_names[] = {
 	[WEFT_REC_REV] = "rev",
 	[WEFT_REC_LIB] = "lib",
 	[WEFT_REC_ENTRY] = "entry",
+	[WEFT_REC_PROFILE] = "profile",
+	[WEFT_REC_COMMENT] = "comment",
+	[WEFT_REC_REACTION] = "reaction",
+	[WEFT_REC_MAKE] = "make",
 };
 
 const char *
 weft_record_type_name(enum weft_record_type t)
 {
-	if (t < WEFT_REC_REV || t > WEFT_REC_ENTRY)
+	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX)
 		return "unknown";
 	return type_names[t];
 }
@@ -61,6 +65,18 @@ weft_record_release(struct weft_record *r)
 	id_list_release(&r->prev);
 	id_list_release(&r->remix_of);
 	id_list_release(&r->maintainers);
+	id_list_release(&r->on_rev);
+	id_list_release(&r->parent);
+	id_list_release(&r->replaces);
+	for (uint32_t i = 0; i < r->nlinks && r->links != NULL; i++)
+		free(r->links[i]);
+	free(r->links);
+	free(r->bio);
+	free(r->text);
+	free(r->value);
+	free(r->printer);
+	free(r->material);
+	free(r->settings);
 	free(r->title);
 	free(r->description);
 	free(r->license);
@@ -275,6 +291,85 @@ check_lib(const struct weft_record *r)
 	return 0;
 }
 
+/* A link a page may show as one: http(s), no white space. */
+static bool
+link_ok(const char *s)
+{
+	size_t	n;
+
+	if (!str_ok(s, 1, WEFT_LINK_MAX, TEXT_WORD))
+		return false;
+	n = strlen(s);
+	return (n > 8 && strncmp(s, "https://", 8) == 0) ||
+	    (n > 7 && strncmp(s, "http://", 7) == 0);
+}
+
+static int
+check_profile(const struct weft_record *r)
+{
+	if (r->name == NULL || !str_ok(r->name, 1, WEFT_PNAME_MAX, TEXT_LINE) ||
+	    !str_ok(r->bio, 0, WEFT_BIO_MAX, TEXT_BODY) ||
+	    r->nlinks > WEFT_LINKS_MAX || (r->nlinks > 0 && r->links == NULL) ||
+	    r->nfiles > 1 || (r->nfiles > 0 && r->files == NULL))
+		return WEFT_EBADFIELD;
+	for (uint32_t i = 0; i < r->nlinks; i++)
+		if (r->links[i] == NULL || !link_ok(r->links[i]))
+			return WEFT_EBADFIELD;
+	if (r->nfiles == 1) {
+		if (r->files[0].path == NULL ||
+		    weft_path_check(r->files[0].path, strnlen(r->files[0].path,
+		    WEFT_PATH_MAX + 1)) != 0)
+			return WEFT_EBADPATH;
+		if (r->files[0].size > WEFT_AVATAR_MAX)
+			return WEFT_EBADFIELD;
+	}
+	return 0;
+}
+
+static int
+check_comment(const struct weft_record *r)
+{
+	if (!r->has_design || !id_list_ok(&r->on_rev, 0, 1) ||
+	    !id_list_ok(&r->parent, 0, 1) || !id_list_ok(&r->replaces, 0, 1) ||
+	    r->text == NULL ||
+	    !str_ok(r->text, 1, WEFT_COMMENT_MAX, TEXT_BODY))
+		return WEFT_EBADFIELD;
+	return 0;
+}
+
+static int
+check_reaction(const struct weft_record *r)
+{
+	if (!r->has_design || r->value == NULL ||
+	    (strcmp(r->value, "like") != 0 && r->value[0] != '\0'))
+		return WEFT_EBADFIELD;
+	return 0;
+}
+
+static int
+check_make(const struct weft_record *r)
+{
+	if (!r->has_design || !id_list_ok(&r->on_rev, 1, 1) ||
+	    r->nfiles < 1 || r->nfiles > WEFT_PHOTOS_MAX || r->files == NULL ||
+	    !str_ok(r->text, 0, WEFT_NOTE_MAX, TEXT_BODY) ||
+	    !str_ok(r->printer, 0, WEFT_FIELD_MAX, TEXT_LINE) ||
+	    !str_ok(r->material, 0, WEFT_FIELD_MAX, TEXT_LINE) ||
+	    !str_ok(r->settings, 0, WEFT_SETTINGS_MAX, TEXT_BODY))
+		return WEFT_EBADFIELD;
+	for (uint32_t i = 0; i < r->nfiles; i++) {
+		const struct weft_file_ref *f = &r->files[i];
+
+		if (f->path == NULL ||
+		    weft_path_check(f->path, strnlen(f->path,
+		    WEFT_PATH_MAX + 1)) != 0)
+			return WEFT_EBADPATH;
+		if (f->size > WEFT_MAKE_PHOTO_MAX ||
+		    (i > 0 && strcmp(r->files[i - 1].path, f->path) >= 0))
+			return WEFT_EBADFIELD;
+	}
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -287,6 +382,14 @@ weft_record_check(const struct weft_record *r)
 		if (r->action != WEFT_ENTRY_ADD && r->action != WEFT_ENTRY_REMOVE)
 			return WEFT_EBADFIELD;
 		return 0;
+	case WEFT_REC_PROFILE:
+		return check_profile(r);
+	case WEFT_REC_COMMENT:
+		return check_comment(r);
+	case WEFT_REC_REACTION:
+		return check_reaction(r);
+	case WEFT_REC_MAKE:
+		return check_make(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -344,6 +447,73 @@ pack_opt_str(struct weft_pack *pk, const char *s)
 }
 
 static void
+pack_file(struct weft_pack *pk, const struct weft_file_ref *f)
+{
+	weft_pack_map(pk, 4);
+	weft_pack_str(pk, "path");
+	weft_pack_str(pk, f->path);
+	weft_pack_str(pk, "size");
+	weft_pack_uint(pk, f->size);
+	weft_pack_str(pk, "hash");
+	weft_pack_bin(pk, f->hash, WEFT_ID_BYTES);
+	weft_pack_str(pk, "index");
+	weft_pack_bin(pk, f->index, WEFT_ID_BYTES);
+}
+
+static void
+pack_profile(struct weft_pack *pk, const struct weft_record *r)
+{
+	weft_pack_str(pk, "name");
+	weft_pack_str(pk, r->name);
+	weft_pack_str(pk, "bio");
+	pack_opt_str(pk, r->bio);
+	weft_pack_str(pk, "links");
+	weft_pack_array(pk, r->nlinks);
+	for (uint32_t i = 0; i < r->nlinks; i++)
+		weft_pack_str(pk, r->links[i]);
+	weft_pack_str(pk, "avatar");
+	weft_pack_array(pk, r->nfiles);
+	if (r->nfiles == 1)
+		pack_file(pk, &r->files[0]);
+}
+
+static void
+pack_comment(struct weft_pack *pk, const struct weft_record *r)
+{
+	weft_pack_str(pk, "design");
+	weft_pack_bin(pk, r->design, WEFT_ID_BYTES);
+	weft_pack_str(pk, "rev");
+	pack_ids(pk, &r->on_rev);
+	weft_pack_str(pk, "parent");
+	pack_ids(pk, &r->parent);
+	weft_pack_str(pk, "replaces");
+	pack_ids(pk, &r->replaces);
+	weft_pack_str(pk, "text");
+	weft_pack_str(pk, r->text);
+}
+
+static void
+pack_make(struct weft_pack *pk, const struct weft_record *r)
+{
+	weft_pack_str(pk, "design");
+	weft_pack_bin(pk, r->design, WEFT_ID_BYTES);
+	weft_pack_str(pk, "rev");
+	weft_pack_bin(pk, r->on_rev.ids[0], WEFT_ID_BYTES);
+	weft_pack_str(pk, "photos");
+	weft_pack_array(pk, r->nfiles);
+	for (uint32_t i = 0; i < r->nfiles; i++)
+		pack_file(pk, &r->files[i]);
+	weft_pack_str(pk, "note");
+	pack_opt_str(pk, r->text);
+	weft_pack_str(pk, "printer");
+	pack_opt_str(pk, r->printer);
+	weft_pack_str(pk, "material");
+	pack_opt_str(pk, r->material);
+	weft_pack_str(pk, "settings");
+	pack_opt_str(pk, r->settings);
+}
+
+static void
 pack_rev(struct weft_pack *pk, const struct weft_record *r)
 {
 	weft_pack_str(pk, "prev");
@@ -364,19 +534,8 @@ pack_rev(struct weft_pack *pk, const struct weft_record *r)
 	pack_opt_str(pk, r->message);
 	weft_pack_str(pk, "files");
 	weft_pack_array(pk, r->nfiles);
-	for (uint32_t i = 0; i < r->nfiles; i++) {
-		const struct weft_file_ref *f = &r->files[i];
-
-		weft_pack_map(pk, 4);
-		weft_pack_str(pk, "path");
-		weft_pack_str(pk, f->path);
-		weft_pack_str(pk, "size");
-		weft_pack_uint(pk, f->size);
-		weft_pack_str(pk, "hash");
-		weft_pack_bin(pk, f->hash, WEFT_ID_BYTES);
-		weft_pack_str(pk, "index");
-		weft_pack_bin(pk, f->index, WEFT_ID_BYTES);
-	}
+	for (uint32_t i = 0; i < r->nfiles; i++)
+		pack_file(pk, &r->files[i]);
 }
 
 int
@@ -393,6 +552,18 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 	switch (r->type) {
 	case WEFT_REC_REV:
 		n = r->has_design ? 12 : 11;
+		break;
+	case WEFT_REC_PROFILE:
+		n = 7;
+		break;
+	case WEFT_REC_COMMENT:
+		n = 8;
+		break;
+	case WEFT_REC_REACTION:
+		n = 5;
+		break;
+	case WEFT_REC_MAKE:
+		n = 10;
 		break;
 	default:
 		n = 6;
@@ -430,6 +601,21 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		weft_pack_str(&pk, "action");
 		weft_pack_str(&pk, r->action == WEFT_ENTRY_ADD ? "add" :
 		    "remove");
+		break;
+	case WEFT_REC_PROFILE:
+		pack_profile(&pk, r);
+		break;
+	case WEFT_REC_COMMENT:
+		pack_comment(&pk, r);
+		break;
+	case WEFT_REC_REACTION:
+		weft_pack_str(&pk, "design");
+		weft_pack_bin(&pk, r->design, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "value");
+		weft_pack_str(&pk, r->value);
+		break;
+	case WEFT_REC_MAKE:
+		pack_make(&pk, r);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -803,6 +989,124 @@ decode_entry(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_profile(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*a;
+	const char		*s;
+	size_t			 len;
+	uint32_t		 n;
+	int			 err;
+
+	err = get_str(f, "name", WEFT_PNAME_MAX, &r->name);
+	if (err)
+		return err;
+	err = get_str(f, "bio", WEFT_BIO_MAX, &r->bio);
+	if (err)
+		return err;
+	a = next(f, "links");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EBADFIELD;
+	n = weft_obj_len(a);
+	if (n > WEFT_LINKS_MAX)
+		return WEFT_EBADFIELD;
+	if (n > 0) {
+		r->links = calloc(n, sizeof(*r->links));
+		if (r->links == NULL)
+			return -ENOMEM;
+		r->nlinks = n;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct weft_obj *l = weft_obj_at(a, i);
+
+			if (weft_obj_str(l, &s, &len) != 0 ||
+			    len > WEFT_LINK_MAX)
+				return WEFT_EBADFIELD;
+			err = weft_obj_strdup(l, &r->links[i]);
+			if (err)
+				return err;
+		}
+	}
+	a = next(f, "avatar");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY || weft_obj_len(a) > 1)
+		return WEFT_EBADFIELD;
+	if (weft_obj_len(a) == 1) {
+		r->files = calloc(1, sizeof(*r->files));
+		if (r->files == NULL)
+			return -ENOMEM;
+		r->nfiles = 1;
+		return get_file(weft_obj_at(a, 0), &r->files[0]);
+	}
+	return 0;
+}
+
+static int
+decode_comment(struct fields *f, struct weft_record *r)
+{
+	int	err;
+
+	if (get_id(f, "design", r->design) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	err = get_ids(f, "rev", 1, &r->on_rev);
+	if (err == 0)
+		err = get_ids(f, "parent", 1, &r->parent);
+	if (err == 0)
+		err = get_ids(f, "replaces", 1, &r->replaces);
+	if (err == 0)
+		err = get_str(f, "text", WEFT_COMMENT_MAX, &r->text);
+	return err;
+}
+
+static int
+decode_reaction(struct fields *f, struct weft_record *r)
+{
+	if (get_id(f, "design", r->design) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	return get_str(f, "value", WEFT_REACTION_MAX, &r->value);
+}
+
+static int
+decode_make(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*a;
+	uint32_t		 n;
+	int			 err;
+
+	if (get_id(f, "design", r->design) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	r->on_rev.ids = calloc(1, WEFT_ID_BYTES);
+	if (r->on_rev.ids == NULL)
+		return -ENOMEM;
+	r->on_rev.n = 1;
+	if (get_id(f, "rev", r->on_rev.ids[0]) != 0)
+		return WEFT_EBADFIELD;
+	a = next(f, "photos");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EBADFIELD;
+	n = weft_obj_len(a);
+	if (n < 1 || n > WEFT_PHOTOS_MAX)
+		return WEFT_EBADFIELD;
+	r->files = calloc(n, sizeof(*r->files));
+	if (r->files == NULL)
+		return -ENOMEM;
+	r->nfiles = n;
+	for (uint32_t i = 0; i < n; i++) {
+		err = get_file(weft_obj_at(a, i), &r->files[i]);
+		if (err)
+			return err;
+	}
+	err = get_str(f, "note", WEFT_NOTE_MAX, &r->text);
+	if (err == 0)
+		err = get_str(f, "printer", WEFT_FIELD_MAX, &r->printer);
+	if (err == 0)
+		err = get_str(f, "material", WEFT_FIELD_MAX, &r->material);
+	if (err == 0)
+		err = get_str(f, "settings", WEFT_SETTINGS_MAX, &r->settings);
+	return err;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -813,7 +1117,7 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 	if (weft_obj_str(next(&f, "type"), &s, &n) != 0)
 		return WEFT_EBADFIELD;
 	r->type = 0;
-	for (int t = WEFT_REC_REV; t <= WEFT_REC_ENTRY; t++)
+	for (int t = WEFT_REC_REV; t <= WEFT_REC_TYPE_MAX; t++)
 		if (n == strlen(type_names[t]) &&
 		    memcmp(s, type_names[t], n) == 0)
 			r->type = t;
@@ -829,8 +1133,20 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 	case WEFT_REC_LIB:
 		err = decode_lib(&f, r);
 		break;
-	default:
+	case WEFT_REC_ENTRY:
 		err = decode_entry(&f, r);
+		break;
+	case WEFT_REC_PROFILE:
+		err = decode_profile(&f, r);
+		break;
+	case WEFT_REC_COMMENT:
+		err = decode_comment(&f, r);
+		break;
+	case WEFT_REC_MAKE:
+		err = decode_make(&f, r);
+		break;
+	default:
+		err = decode_reaction(&f, r);
 		break;
 	}
 	if (err)

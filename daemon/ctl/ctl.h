@@ -125,6 +125,19 @@ void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
+/* ops_social.c */
+void	weft__op_profile_set(struct weft_ctl_conn *c,
+	    const struct weft_obj *req);
+void	weft__op_profile(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_names(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_photo(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_makes(struct weft_ctl_conn *c, const struct weft_obj *req);
 /* ops_peers.c */
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);

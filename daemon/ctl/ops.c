@@ -567,8 +567,8 @@ done:
  * Resolves a design argument: a design id, or any revision id, which
  * names the design it belongs to. Replies on failure.
  */
-static int
-arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
+int
+weft__ctl_arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
     const char *key, uint8_t design[32])
 {
 	uint8_t	id[32];
@@ -619,7 +619,7 @@ op_log(struct weft_ctl_conn *c, const struct weft_obj *req)
 	uint32_t		 nheads = 0;
 	int			 err;
 
-	if (arg_design(c, req, "design", design) != 0) {
+	if (weft__ctl_arg_design(c, req, "design", design) != 0) {
 		weft__ctl_done(c);
 		return;
 	}
@@ -835,7 +835,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 	uint32_t		 nsrc;
 	int			 err;
 
-	if (arg_design(c, req, "design", design) != 0) {
+	if (weft__ctl_arg_design(c, req, "design", design) != 0) {
 		weft__ctl_done(c);
 		return;
 	}
@@ -1085,7 +1085,7 @@ op_library_entry(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a library");
 		goto out;
 	}
-	if (arg_design(c, req, "design", design) != 0)
+	if (weft__ctl_arg_design(c, req, "design", design) != 0)
 		goto out;
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.lib, lib, 32);
@@ -1298,6 +1298,17 @@ static const struct {
 	{ "known", weft__op_known },
 	{ "forget", weft__op_forget },
 	{ "disconnect", weft__op_disconnect },
+	{ "profile_set", weft__op_profile_set },
+	{ "profile", weft__op_profile },
+	{ "names", weft__op_names },
+	{ "comment", weft__op_comment },
+	{ "comments", weft__op_comments },
+	{ "react", weft__op_react },
+	{ "social", weft__op_social },
+	{ "avatar", weft__op_avatar },
+	{ "make", weft__op_make },
+	{ "photo", weft__op_photo },
+	{ "makes", weft__op_makes },
 };
 
 void

@@ -51,6 +51,24 @@ int	weft__record_make(struct weft_daemon *d, struct weft_record *r,
 	    uint64_t min_ts, struct weft_buf *env);
 
 /*
+ * Resolves a design argument: a design id, or any revision id, which
+ * names the design it belongs to. Replies on failure.
+ */
+int	weft__ctl_arg_design(struct weft_ctl_conn *c,
+	    const struct weft_obj *req, const char *key, uint8_t design[32]);
+
+/*
+ * An author argument (ops_social.c): a key prefix of 8..64 hex characters
+ * among the authors of stored records, or a whole key; absent, this
+ * node's author unless required. A node id (this node's, or one in the
+ * address book) is refused with a message that says so. Replies on
+ * failure.
+ */
+int	weft__ctl_arg_author(struct weft_ctl_conn *c,
+	    const struct weft_obj *req, const char *key, uint8_t author[32],
+	    bool required);
+
+/*
  * Stores a signed envelope on the thread pool, then replies {status, id,
  * record} and ends the request; with genesis, the reply also names the
  * new design (the record's own id). Takes env's bytes.

@@ -86,7 +86,6 @@ op_follow_common(struct weft_ctl_conn *c, const struct weft_obj *req,
     bool on)
 {
 	struct policy_job	*j;
-	char			*hex = NULL;
 
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
@@ -94,21 +93,14 @@ op_follow_common(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_done(c);
 		return;
 	}
-	if (weft__ctl_arg_str(c, req, "author", 64, &hex) != 0)
+	if (weft__ctl_arg_author(c, req, "author", j->id, true) != 0)
 		goto fail;
-	if (hex == NULL || weft_hex_decode(j->id, 32, hex, strlen(hex)) != 0) {
-		weft__ctl_send_err(c, WEFT_EUSAGE,
-		    "an author is 64 hex characters");
-		goto fail;
-	}
-	free(hex);
 	j->kind = WEFT_STORE_FOLLOW;
 	j->has_id = true;
 	j->on = on;
 	policy_run(c, j);
 	return;
 fail:
-	free(hex);
 	free(j);
 	weft__ctl_done(c);
 }

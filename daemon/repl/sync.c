@@ -834,6 +834,9 @@ fact_get(const struct pend *p, struct fact *f)
 		else if (r.type == WEFT_REC_REV)
 			memcpy(f->ref, r.has_design ? r.design : p->id,
 			    WEFT_ID_BYTES);
+		else if (r.type == WEFT_REC_COMMENT ||
+		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE)
+			memcpy(f->ref, r.design, WEFT_ID_BYTES);
 	}
 	weft_record_release(&r);
 }
@@ -848,7 +851,9 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_AUTHOR:
 		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
-		return f->ok && f->type != WEFT_REC_REV &&
+		/* Records on a design: the store says which libs hold it. */
+		return f->ok && (f->type == WEFT_REC_LIB ||
+		    f->type == WEFT_REC_ENTRY) &&
 		    memcmp(in->id, f->ref, WEFT_ID_BYTES) == 0;
 	}
 	return false;
@@ -912,7 +917,10 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				}
 				if (fq[j]->theirs[i].scope ==
 				    WEFT_WIRE_SCOPE_LIB && f.ok &&
-				    f.type == WEFT_REC_REV)
+				    (f.type == WEFT_REC_REV ||
+				    f.type == WEFT_REC_COMMENT ||
+				    f.type == WEFT_REC_REACTION ||
+				    f.type == WEFT_REC_MAKE))
 					libs = true;
 			}
 		}

@@ -49,7 +49,8 @@ static const char *const db_names[DB_COUNT] = {
 	"meta", "recs", "info", "chunks", "drevs", "dheads", "succ",
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
-	"recon_mem", "design_lib", "peers",
+	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
+	"scount",
 };
 
 int

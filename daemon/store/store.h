@@ -201,6 +201,32 @@ int	weft_store_record_get(struct weft_store *s,
 int	weft_store_resolve(struct weft_store *s, const char *prefix,
 	    uint8_t id[WEFT_ID_BYTES]);
 
+/*
+ * Community records (store_social.c). weft_store_profile() appends the
+ * envelope of author's latest profile to out (WEFT_ENOTFOUND if none);
+ * weft_store_social_counts() gives a design's likes, comments and makes
+ * (0 for one nobody reacted to); weft_store_reaction() whether author's
+ * latest reaction to design is a like, and its ts (WEFT_ENOTFOUND if
+ * none);
+ * weft_store_design_comments() walks the comments on design by (ts, id),
+ * data = envelope, edits included (the reader resolves `replaces`).
+ */
+/*
+ * Resolves an author key from a hex prefix (8..64 characters) among the
+ * authors of stored records: 0, WEFT_EUSAGE, WEFT_ENOTFOUND or
+ * WEFT_EAMBIGUOUS.
+ */
+int	weft_store_author_resolve(struct weft_store *s, const char *prefix,
+	    uint8_t author[WEFT_ID_BYTES]);
+int	weft_store_profile(struct weft_store *s,
+	    const uint8_t author[WEFT_ID_BYTES], struct weft_buf *out);
+int	weft_store_social_counts(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], uint64_t *likes,
+	    uint64_t *comments, uint64_t *makes);
+int	weft_store_reaction(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES],
+	    const uint8_t author[WEFT_ID_BYTES], bool *likes, uint64_t *ts);
+
 /* The type of a stored record. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_type(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], enum weft_record_type *type);
@@ -239,6 +265,13 @@ int	weft_store_design_heads(struct weft_store *s,
  * id = the remix's design id, data = its genesis envelope.
  */
 int	weft_store_design_remixes(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
+	    void *arg);
+/* The comments on design, and its makes (store_social.c, above). */
+int	weft_store_design_comments(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
+	    void *arg);
+int	weft_store_design_makes(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
 	    void *arg);
 

@@ -326,6 +326,32 @@ design_mirrored(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
 	return err;
 }
 
+/*
+ * A make's photos are kept where its design's files are: under mirror
+ * all (err is policy_has()'s answer for it), a mirror of a library that
+ * holds the design, or a follow of the design's author.
+ */
+static int
+make_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
+    int err)
+{
+	struct recinfo	ri;
+
+	if (err == WEFT_ENOTFOUND)
+		err = design_mirrored(s, txn, r->design);
+	if (err == WEFT_ENOTFOUND) {
+		err = weft__store_info_get(s, txn, r->design, &ri);
+		if (err == 0)
+			err = policy_has(s, txn, WEFT_STORE_FOLLOW, ri.author);
+	}
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	for (uint32_t i = 0; i < r->nfiles && err == 0; i++)
+		err = weft__store_want(s, txn, r->files[i].index,
+		    r->files[i].size, r->design);
+	return err;
+}
+
 int
 weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
@@ -345,6 +371,8 @@ weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
 			return err == WEFT_ENOTFOUND ? 0 : err;
 		return want_design(s, txn, r->entry_design);
 	}
+	if (r->type == WEFT_REC_MAKE)
+		return make_apply(s, txn, r, err);
 	if (r->type != WEFT_REC_REV || r->nfiles == 0)
 		return 0;
 	design = r->has_design ? r->design : id;

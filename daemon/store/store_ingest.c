@@ -212,6 +212,11 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;
 	case WEFT_REC_ENTRY:
 		return entry_check(s, txn, pc->r);
+	case WEFT_REC_PROFILE:
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -243,6 +248,9 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	if (r->type == WEFT_REC_REV)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
+	else if (r->type == WEFT_REC_COMMENT ||
+	    r->type == WEFT_REC_REACTION || r->type == WEFT_REC_MAKE)
+		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
 	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
 		return err;
@@ -261,6 +269,21 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		return err;
+	case WEFT_REC_PROFILE:
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		err = weft__store_social_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		/* An avatar is small: every node that keeps the profile
+		 * fetches it. */
+		if (err == 0 && r->type == WEFT_REC_PROFILE && r->nfiles == 1)
+			err = weft__store_want(s, txn, r->files[0].index,
+			    r->files[0].size, NULL);
+		if (err)
+			return err;
+		break;	/* a make's photos: where the policies say */
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
 		    &held);

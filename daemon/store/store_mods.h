@@ -30,6 +30,12 @@ int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 /*
+ * Community records (store_social.c): the profile, comment and reaction
+ * indexes, for a record of one of those types.
+ */
+int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/*
  * Wanted files (store_files.c). weft__store_want() makes the file with
  * index id index (size bytes; design, or NULL) wanted, listing what of it
  * is absent; weft__store_policy_apply() wants the files the policies cover

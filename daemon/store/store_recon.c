@@ -875,7 +875,22 @@ design_rev_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
 	    be64dec(key + DKEY), key + DKEY + 8, a->sign);
 }
 
-/* Puts every stored revision of design into (out of) lib's scope. */
+/* A `social` key (design || kind || ts || id): the same for it. */
+static int
+design_social_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	struct scope_arg	*a = arg;
+
+	(void)v;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, a->lib,
+	    be64dec(key + ID + 1), key + ID + 1 + 8, a->sign);
+}
+
+/*
+ * Puts every stored revision of design, and every comment and reaction
+ * on it, into (out of) lib's scope.
+ */
 static int
 scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
     const uint8_t design[ID], int sign)
@@ -891,6 +906,11 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 		    "", 0);
 	else
 		err = db_del(txn, s->dbi[DB_DESIGN_LIB], dl, sizeof(dl));
+	if (err)
+		return err;
+	/* The comments and reactions on the design go with it. */
+	err = each_key(s, txn, DB_SOCIAL, design, ID, ID + 1 + 8 + ID,
+	    design_social_cb, &a);
 	if (err)
 		return err;
 	err = weft__store_design_key(s, txn, design, dk);
@@ -950,6 +970,13 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 			return err;
 		return scope_design(s, txn, r->lib, r->entry_design,
 		    held ? 1 : -1);
+	case WEFT_REC_PROFILE:
+		return 0;	/* its author's scope only */
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		/* With the design: into the scope of every lib holding it. */
+		return scope_rev(s, txn, r->design, r->ts, id);
 	default:
 		return WEFT_EBADFIELD;
 	}

@@ -41,12 +41,29 @@ struct weft_buf;
 #define WEFT_NAME_MAX		200	/* library name */
 #define WEFT_MAINTAINERS_MAX	64
 #define WEFT_FILE_SIZE_MAX	(UINT64_C(1) << 40)
+#define WEFT_PNAME_MAX		64	/* profile display name */
+#define WEFT_BIO_MAX		1024
+#define WEFT_LINKS_MAX		8
+#define WEFT_LINK_MAX		512
+#define WEFT_AVATAR_MAX		(1024 * 1024)	/* bytes of the image */
+#define WEFT_COMMENT_MAX	8192
+#define WEFT_REACTION_MAX	32	/* value */
+#define WEFT_PHOTOS_MAX		8	/* per make */
+#define WEFT_MAKE_PHOTO_MAX	2000000	/* bytes of one photo */
+#define WEFT_NOTE_MAX		4096
+#define WEFT_FIELD_MAX		128	/* printer, material */
+#define WEFT_SETTINGS_MAX	1024
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
 	WEFT_REC_LIB,
 	WEFT_REC_ENTRY,
+	WEFT_REC_PROFILE,	/* an author's name, bio, links, avatar */
+	WEFT_REC_COMMENT,	/* text on a design, maybe a reply */
+	WEFT_REC_REACTION,	/* like / take back, latest wins */
+	WEFT_REC_MAKE,		/* photos of a print of a revision */
 };
+#define WEFT_REC_TYPE_MAX	WEFT_REC_MAKE
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -96,6 +113,28 @@ struct weft_record {
 	uint8_t			 lib[WEFT_ID_BYTES];
 	uint8_t			 entry_design[WEFT_ID_BYTES];
 	enum weft_entry_action	 action;
+
+	/*
+	 * profile: name is the display name; bio; links; the avatar is
+	 * files[0] when nfiles is 1.
+	 * comment and reaction: design (has_design is true) is the design
+	 * they concern.
+	 */
+	char			*bio;
+	char			**links;
+	uint32_t		 nlinks;
+	struct weft_id_list	 on_rev;	/* comment: 0..1 revision */
+	struct weft_id_list	 parent;	/* comment: 0..1 comment */
+	struct weft_id_list	 replaces;	/* comment: 0..1 own comment */
+	char			*text;		/* comment */
+	char			*value;		/* reaction: "like" or "" */
+	/*
+	 * make: design (has_design), the revision printed (on_rev, exactly
+	 * one), photos in files, note in text, and these.
+	 */
+	char			*printer;
+	char			*material;
+	char			*settings;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -165,7 +204,7 @@ int	weft_record_verify(const uint8_t *env, size_t len,
 void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
-/* "rev", "lib", "entry". */
+/* "rev", "lib", "entry", "profile", "comment", "reaction", "make". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

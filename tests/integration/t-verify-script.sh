@@ -71,7 +71,7 @@ EOF
 	expect_fail "$tmp/bad" "$name: trailing byte"
 	n=$((n + 1))
 done
-[ "$n" -ge 4 ] || fail "only $n vectors found in $tests/vectors"
+[ "$n" -ge 8 ] || fail "only $n vectors found in $tests/vectors"
 
 # Several files at once: one line each, in order.
 [ "$("$py" "$script" "${all[@]}" | wc -l)" -eq "$n" ] ||

@@ -34,6 +34,17 @@ PREV_MAX = 64
 NAME_MAX = 200
 MAINTAINERS_MAX = 64
 FILE_SIZE_MAX = 1 << 40
+PNAME_MAX = 64
+BIO_MAX = 1024
+LINKS_MAX = 8
+LINK_MAX = 512
+AVATAR_MAX = 1 << 20
+COMMENT_MAX = 8192
+PHOTOS_MAX = 8
+MAKE_PHOTO_MAX = 2000000
+NOTE_MAX = 4096
+FIELD_MAX = 128
+SETTINGS_MAX = 1024
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -209,11 +220,63 @@ def check_entry(f):
     need(f["action"] in ("add", "remove"), "action is not add or remove")
 
 
+def check_profile(f):
+    want_str(f["name"], "name", 1, PNAME_MAX, "line")
+    want_str(f["bio"], "bio", 0, BIO_MAX, "body")
+    links = f["links"]
+    need(isinstance(links, list) and len(links) <= LINKS_MAX, "bad links")
+    for u in links:
+        want_str(u, "link", 1, LINK_MAX, "word")
+        need((u.startswith("https://") and len(u) > 8) or
+             (u.startswith("http://") and len(u) > 7),
+             "link %r is not http(s)" % u)
+    av = f["avatar"]
+    need(isinstance(av, list) and len(av) <= 1, "avatar is not 0..1 files")
+    for x in av:
+        check_file(x)
+        need(dict(x)["size"] <= AVATAR_MAX, "avatar too large")
+
+
+def check_comment(f):
+    want_id(f["design"], "design")
+    want_ids(f["rev"], "rev", 0, 1)
+    want_ids(f["parent"], "parent", 0, 1)
+    want_ids(f["replaces"], "replaces", 0, 1)
+    want_str(f["text"], "text", 1, COMMENT_MAX, "body")
+
+
+def check_reaction(f):
+    want_id(f["design"], "design")
+    need(f["value"] in ("like", ""), "reaction value is not like or empty")
+
+
+def check_make(f):
+    want_id(f["design"], "design")
+    want_id(f["rev"], "rev")
+    photos = f["photos"]
+    need(isinstance(photos, list) and 1 <= len(photos) <= PHOTOS_MAX,
+         "a make has 1..%d photos" % PHOTOS_MAX)
+    paths = [check_file(x) for x in photos]
+    need(all(dict(x)["size"] <= MAKE_PHOTO_MAX for x in photos),
+         "a photo is too large")
+    need(strictly_ascending(paths), "photos not sorted by path or repeated")
+    want_str(f["note"], "note", 0, NOTE_MAX, "body")
+    want_str(f["printer"], "printer", 0, FIELD_MAX, "line")
+    want_str(f["material"], "material", 0, FIELD_MAX, "line")
+    want_str(f["settings"], "settings", 0, SETTINGS_MAX, "body")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
     "lib": ["type", "author", "ts", "name", "description", "maintainers"],
     "entry": ["type", "author", "ts", "lib", "design", "action"],
+    "profile": ["type", "author", "ts", "name", "bio", "links", "avatar"],
+    "comment": ["type", "author", "ts", "design", "rev", "parent",
+                "replaces", "text"],
+    "reaction": ["type", "author", "ts", "design", "value"],
+    "make": ["type", "author", "ts", "design", "rev", "photos", "note",
+             "printer", "material", "settings"],
 }
 
 
@@ -277,7 +340,9 @@ def check_body(body):
         ok = isinstance(o, (str, bytes, list)) or (
             type(o) is int and o >= 0)
         need(ok, "value of a type bodies never hold: %r" % (o,))
-    {"rev": check_rev, "lib": check_lib, "entry": check_entry}[typ](f)
+    {"rev": check_rev, "lib": check_lib, "entry": check_entry,
+     "profile": check_profile, "comment": check_comment,
+     "reaction": check_reaction, "make": check_make}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

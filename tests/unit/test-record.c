@@ -135,6 +135,83 @@ fill_entry(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_profile(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_PROFILE;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 3;
+	r->name = xstrdup("Ada Lovelace");
+	r->bio = xstrdup("Prints gears.\nMostly brass-coloured PLA.");
+	r->nlinks = 2;
+	r->links = calloc(2, sizeof(*r->links));
+	assert_non_null(r->links);
+	r->links[0] = xstrdup("https://example.org/ada");
+	r->links[1] = xstrdup("http://example.net/");
+	r->nfiles = 1;
+	r->files = calloc(1, sizeof(*r->files));
+	assert_non_null(r->files);
+	r->files[0].path = xstrdup("avatar.png");
+	r->files[0].size = 4321;
+	memset(r->files[0].hash, 0xa1, WEFT_ID_BYTES);
+	memset(r->files[0].index, 0xa2, WEFT_ID_BYTES);
+}
+
+static void
+fill_comment(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_COMMENT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 4;
+	r->has_design = true;
+	memset(r->design, 0xd0, WEFT_ID_BYTES);
+	ids_fill(&r->on_rev, 1, 0x30);
+	ids_fill(&r->parent, 1, 0x31);
+	ids_fill(&r->replaces, 0, 0);
+	r->text = xstrdup("Printed at 0.2 mm: the hull is fine.\nThanks!");
+}
+
+static void
+fill_reaction(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_REACTION;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 5;
+	r->has_design = true;
+	memset(r->design, 0xd0, WEFT_ID_BYTES);
+	r->value = xstrdup("like");
+}
+
+static void
+fill_make(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_MAKE;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 6;
+	r->has_design = true;
+	memset(r->design, 0xd0, WEFT_ID_BYTES);
+	ids_fill(&r->on_rev, 1, 0x30);
+	r->nfiles = 2;
+	r->files = calloc(2, sizeof(*r->files));
+	assert_non_null(r->files);
+	r->files[0].path = xstrdup("side.jpg");
+	r->files[0].size = 120000;
+	memset(r->files[0].hash, 0xb1, WEFT_ID_BYTES);
+	memset(r->files[0].index, 0xb2, WEFT_ID_BYTES);
+	r->files[1].path = xstrdup("top.webp");
+	r->files[1].size = 80000;
+	memset(r->files[1].hash, 0xb3, WEFT_ID_BYTES);
+	memset(r->files[1].index, 0xb4, WEFT_ID_BYTES);
+	r->text = xstrdup("Came out clean; the hull needed no supports.");
+	r->printer = xstrdup("Prusa MK4");
+	r->material = xstrdup("PLA, galaxy black");
+	r->settings = xstrdup("0.2 mm layers\n15% infill");
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -151,6 +228,14 @@ decode(const uint8_t *p, size_t n)
 	err = weft_record_decode_body(p, n, &r);
 	weft_record_release(&r);
 	return err;
+}
+
+static void
+id_list_free(struct weft_id_list *l)
+{
+	free(l->ids);
+	l->ids = NULL;
+	l->n = 0;
 }
 
 static void
@@ -203,8 +288,47 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		    WEFT_ID_BYTES);
 		assert_int_equal(a->action, b->action);
 		break;
+	case WEFT_REC_PROFILE:
+		assert_string_equal(a->name, b->name);
+		assert_string_equal(a->bio, b->bio);
+		assert_int_equal(a->nlinks, b->nlinks);
+		for (uint32_t i = 0; i < a->nlinks; i++)
+			assert_string_equal(a->links[i], b->links[i]);
+		assert_int_equal(a->nfiles, b->nfiles);
+		if (a->nfiles == 1) {
+			assert_string_equal(a->files[0].path, b->files[0].path);
+			assert_true(a->files[0].size == b->files[0].size);
+			assert_memory_equal(a->files[0].hash, b->files[0].hash,
+			    WEFT_ID_BYTES);
+		}
+		break;
+	case WEFT_REC_COMMENT:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_ids_equal(&a->on_rev, &b->on_rev);
+		assert_ids_equal(&a->parent, &b->parent);
+		assert_ids_equal(&a->replaces, &b->replaces);
+		assert_string_equal(a->text, b->text);
+		break;
+	case WEFT_REC_REACTION:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_string_equal(a->value, b->value);
+		break;
+	case WEFT_REC_MAKE:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_ids_equal(&a->on_rev, &b->on_rev);
+		assert_int_equal(a->nfiles, b->nfiles);
+		for (uint32_t i = 0; i < a->nfiles; i++) {
+			assert_string_equal(a->files[i].path, b->files[i].path);
+			assert_true(a->files[i].size == b->files[i].size);
+		}
+		assert_string_equal(a->text, b->text);
+		assert_string_equal(a->printer, b->printer);
+		assert_string_equal(a->material, b->material);
+		assert_string_equal(a->settings, b->settings);
+		break;
 	}
 }
+
 
 /* encode -> decode -> same record -> encode -> same bytes */
 static void
@@ -223,6 +347,100 @@ roundtrip(const struct weft_record *r)
 	weft_record_release(&d);
 	weft_buf_release(&b);
 	weft_buf_release(&b2);
+}
+
+/*
+ * Community records (profile, comment, reaction): round trips, and each
+ * field rule refused by check and so by encode.
+ */
+static void
+test_community(void **state)
+{
+	struct weft_record	r;
+	struct keys		k;
+
+	(void)state;
+	keys_from(&k, 7);
+	fill_profile(&r, k.pk);
+	roundtrip(&r);
+	free(r.links[1]);
+	r.links[1] = xstrdup("javascript:alert(1)");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.links[1]);
+	r.links[1] = xstrdup("https://a b");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.links[1]);
+	r.links[1] = xstrdup("https://ok.example/");
+	r.files[0].size = WEFT_AVATAR_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.files[0].size = 10;
+	free(r.name);
+	r.name = xstrdup("two\nlines");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.name);
+	r.name = xstrdup("");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	weft_record_release(&r);
+	/* A profile with no links and no avatar. */
+	fill_profile(&r, k.pk);
+	for (uint32_t i = 0; i < r.nlinks; i++)
+		free(r.links[i]);
+	free(r.links);
+	r.links = NULL;
+	r.nlinks = 0;
+	free(r.files[0].path);
+	free(r.files);
+	r.files = NULL;
+	r.nfiles = 0;
+	roundtrip(&r);
+	weft_record_release(&r);
+
+	fill_comment(&r, k.pk);
+	roundtrip(&r);
+	free(r.text);
+	r.text = xstrdup("");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.text);
+	r.text = xstrdup("bell\a");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.text);
+	r.text = xstrdup("ok");
+	id_list_free(&r.parent);
+	ids_fill(&r.parent, 2, 0x40);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	id_list_free(&r.parent);
+	ids_fill(&r.parent, 0, 0);
+	r.has_design = false;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.has_design = true;
+	roundtrip(&r);
+	weft_record_release(&r);
+
+	fill_make(&r, k.pk);
+	roundtrip(&r);
+	r.files[0].size = WEFT_MAKE_PHOTO_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.files[0].size = 1;
+	id_list_free(&r.on_rev);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	ids_fill(&r.on_rev, 1, 0x30);
+	free(r.printer);
+	r.printer = xstrdup("two\nlines");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.printer);
+	r.printer = xstrdup("");
+	roundtrip(&r);
+	weft_record_release(&r);
+
+	fill_reaction(&r, k.pk);
+	roundtrip(&r);
+	free(r.value);
+	r.value = xstrdup("");
+	roundtrip(&r);
+	free(r.value);
+	r.value = xstrdup("dislike");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	weft_record_release(&r);
 }
 
 static void
@@ -1374,6 +1592,10 @@ test_type_name(void **state)
 	assert_string_equal(weft_record_type_name(WEFT_REC_REV), "rev");
 	assert_string_equal(weft_record_type_name(WEFT_REC_LIB), "lib");
 	assert_string_equal(weft_record_type_name(WEFT_REC_ENTRY), "entry");
+	assert_string_equal(weft_record_type_name(WEFT_REC_PROFILE), "profile");
+	assert_string_equal(weft_record_type_name(WEFT_REC_COMMENT), "comment");
+	assert_string_equal(weft_record_type_name(WEFT_REC_REACTION),
+	    "reaction");
 	assert_string_equal(weft_record_type_name(0), "unknown");
 	assert_string_equal(weft_record_type_name(99), "unknown");
 }
@@ -1430,6 +1652,10 @@ static const struct vector vectors[] = {
 	{ "rev-update", 0, fill_update },
 	{ "lib", 0x40, fill_lib },
 	{ "entry", 0x40, fill_entry },
+	{ "profile", 0x50, fill_profile },
+	{ "comment", 0x50, fill_comment },
+	{ "reaction", 0x50, fill_reaction },
+	{ "make", 0x50, fill_make },
 };
 
 static void
@@ -1606,6 +1832,7 @@ main(void)
 		cmocka_unit_test(test_type_name),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_community),
 	};
 
 	if (sodium_init() < 0)
