@@ -30,8 +30,8 @@
 #include "weft/pack.h"
 #include "weft/text.h"
 
+#include "clock.h"
 #include "ctl.h"
-#include "daemon.h"
 #include "log.h"
 
 struct wreq {
@@ -73,7 +73,7 @@ mem_trim(struct weft_ctl_mem *m)
 static void
 body_free(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 
 	if (c->body == NULL)
 		return;
@@ -95,7 +95,7 @@ body_free(struct weft_ctl_conn *c)
 static int
 body_grow(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 	uint32_t		 cap;
 	uint8_t			*p;
 
@@ -128,8 +128,8 @@ conn_unref(struct weft_ctl_conn *c)
 {
 	if (--c->refs > 0)
 		return;
-	TAILQ_REMOVE(&c->d->conns, c, entry);
-	c->d->nconns--;
+	TAILQ_REMOVE(&c->srv->conns, c, entry);
+	c->srv->nconns--;
 	/* Closing: a paced reply frees what it holds (get's is below). */
 	if (c->resume != NULL)
 		c->resume(c);
@@ -339,7 +339,7 @@ weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
 	w->fn = fn;
 	w->done = done;
 	w->arg = arg;
-	err = uv_queue_work(c->d->loop, &w->req, work_cb, after_work_cb);
+	err = uv_queue_work(c->env->loop, &w->req, work_cb, after_work_cb);
 	if (err) {
 		free(w);
 		return err;
@@ -377,8 +377,8 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void
 refuse_over_cap(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
-	uint64_t		 now = uv_now(c->d->loop);
+	struct weft_ctl_mem	*m = &c->srv->mem;
+	uint64_t		 now = uv_now(c->env->loop);
 
 	m->refused++;
 	if (m->log_ms == 0 || now - m->log_ms >= 10000) {
@@ -415,7 +415,7 @@ frame_protocol_error(struct weft_ctl_conn *c, int err, const char *what)
 static void
 frame_dispatch(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 	struct weft_msg		 msg;
 	uint8_t			*body = c->body;
 	uint32_t		 cap;
@@ -528,9 +528,8 @@ peer_uid_ok(uv_pipe_t *p)
 static void
 connection_cb(uv_stream_t *server, int status)
 {
-	struct weft_daemon	*d = server->data;
+	struct weft_ctl		*s = server->data;
 	struct weft_ctl_conn	*c;
-	static unsigned		 next_id;
 	int			 err;
 
 	if (status < 0) {
@@ -542,13 +541,14 @@ connection_cb(uv_stream_t *server, int status)
 		log_warnx("control socket: out of memory");
 		return;
 	}
-	c->d = d;
-	c->id = ++next_id;
+	c->srv = s;
+	c->env = s->env;
+	c->id = ++s->next_id;
 	c->refs = 1;
-	uv_pipe_init(d->loop, &c->pipe, 0);
+	uv_pipe_init(s->env->loop, &c->pipe, 0);
 	c->pipe.data = c;
-	TAILQ_INSERT_TAIL(&d->conns, c, entry);
-	d->nconns++;
+	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	s->nconns++;
 	err = uv_accept(server, (uv_stream_t *)&c->pipe);
 	if (err) {
 		log_warnx("control socket: accept: %s", uv_strerror(err));
@@ -561,9 +561,9 @@ connection_cb(uv_stream_t *server, int status)
 		    "another user");
 		return;
 	}
-	if (d->nconns > WEFT_CTL_CONNS_MAX || d->stopping) {
+	if (s->nconns > WEFT_CTL_CONNS_MAX || s->stopping) {
 		log_warnx("control socket: too many clients, refusing one");
-		conn_refuse(c, WEFT_EBUSY, d->stopping ? "weftd is stopping" :
+		conn_refuse(c, WEFT_EBUSY, s->stopping ? "weftd is stopping" :
 		    "weftd has too many clients; try again");
 		return;
 	}
@@ -576,37 +576,41 @@ connection_cb(uv_stream_t *server, int status)
  * home's lock, so a socket file left there is stale and is removed.
  */
 int
-weft_ctl_start(struct weft_daemon *d)
+weft_ctl_start(struct weft_ctl *s, const struct weft_ctl_env *env)
 {
 	struct sockaddr_un	 sun;
+	const char		*path = env->sock_path;
 	mode_t			 old;
 	int			 err;
 
-	if (strlen(d->sock_path) >= sizeof(sun.sun_path)) {
+	memset(s, 0, sizeof(*s));
+	s->env = env;
+	TAILQ_INIT(&s->conns);
+	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("control socket path '%s' is too long (max %zu)",
-		    d->sock_path, sizeof(sun.sun_path) - 1);
+		    path, sizeof(sun.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	if (unlink(d->sock_path) != 0 && errno != ENOENT) {
+	if (unlink(path) != 0 && errno != ENOENT) {
 		err = -errno;
-		log_warnc(err, "cannot remove stale socket '%s'", d->sock_path);
+		log_warnc(err, "cannot remove stale socket '%s'", path);
 		return err;
 	}
-	err = uv_pipe_init(d->loop, &d->ctl, 0);
+	err = uv_pipe_init(env->loop, &s->pipe, 0);
 	if (err)
 		return err;
-	d->ctl.data = d;
-	d->ctl_open = true;
+	s->pipe.data = s;
+	s->open = true;
 	old = umask(077);
-	err = uv_pipe_bind(&d->ctl, d->sock_path);
+	err = uv_pipe_bind(&s->pipe, path);
 	umask(old);
 	/* Not uv_pipe_chmod(): it adds group and other bits. */
-	if (err == 0 && chmod(d->sock_path, 0600) != 0)
+	if (err == 0 && chmod(path, 0600) != 0)
 		err = -errno;
 	if (err == 0)
-		err = uv_listen((uv_stream_t *)&d->ctl, 64, connection_cb);
+		err = uv_listen((uv_stream_t *)&s->pipe, 64, connection_cb);
 	if (err) {
-		log_warnx("cannot listen on '%s': %s", d->sock_path,
+		log_warnx("cannot listen on '%s': %s", path,
 		    uv_strerror(err));
 		return err;
 	}
@@ -614,15 +618,22 @@ weft_ctl_start(struct weft_daemon *d)
 }
 
 void
-weft_ctl_stop(struct weft_daemon *d)
+weft_ctl_stop(struct weft_ctl *s)
 {
 	struct weft_ctl_conn	*c;
 
-	if (d->ctl_open) {
-		uv_close((uv_handle_t *)&d->ctl, NULL);
-		d->ctl_open = false;
-		unlink(d->sock_path);
+	s->stopping = true;
+	if (s->open) {
+		uv_close((uv_handle_t *)&s->pipe, NULL);
+		s->open = false;
+		unlink(s->env->sock_path);
 	}
-	TAILQ_FOREACH(c, &d->conns, entry)
+	TAILQ_FOREACH(c, &s->conns, entry)
 		weft__ctl_close(c);
+}
+
+uint64_t
+weft__ctl_now_ms(const struct weft_ctl_env *env)
+{
+	return weft_clock_now_ms(env->clock);
 }

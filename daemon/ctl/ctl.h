@@ -20,11 +20,64 @@
 
 #include "weft/buf.h"
 #include "weft/ctl.h"
+#include "weft/key.h"
 #include "weft/pack.h"
 
-struct weft_daemon;
+#include "netstats.h"
+
+struct weft_clock;
+struct weft_fetch;
+struct weft_lan;
+struct weft_net;
 struct weft_pub;
 struct weft_getter;
+struct weft_space;
+struct weft_store;
+struct weft_sync;
+
+/*
+ * The net as the control plane reaches it: the daemon points these at
+ * the net's calls (netstats.h, net.h); tests point them at fakes. net is
+ * NULL while networking is off (before start, after stop), and then no
+ * call is made; lan is NULL while LAN discovery is off.
+ */
+struct weft_ctl_net {
+	struct weft_net	*net;
+	void	(*stats)(struct weft_net *, struct weft_net_stats *);
+	int	(*peers)(struct weft_net *, weft_net_peer_fn *, void *);
+	int	(*known)(struct weft_net *, weft_net_known_fn *, void *);
+	int	(*resolve)(struct weft_net *, const char *, uint8_t [32]);
+	int	(*connect)(struct weft_net *, const char *);
+	int	(*disconnect)(struct weft_net *, const uint8_t [32]);
+	int	(*forget)(struct weft_net *, const uint8_t [32]);
+	int	(*push)(struct weft_net *, const uint8_t [32], uint64_t, bool);
+	struct weft_lan	*lan;
+	void	(*lan_stats)(const struct weft_lan *, struct weft_lan_stats *);
+};
+
+/*
+ * Everything the control plane works with, lent by its owner (daemon.c),
+ * which keeps it valid, and updates net when the net stops, until the
+ * loop has run dry after weft_ctl_stop(). ctl never sees the daemon.
+ */
+struct weft_ctl_env {
+	uv_loop_t			*loop;
+	struct weft_store		*store;
+	struct weft_sync		*sync;		/* or NULL */
+	struct weft_fetch		*fetch;		/* or NULL */
+	struct weft_space		*space;
+	const struct weft_clock		*clock;
+	const struct weft_keypair	*author;	/* signs records */
+	const uint8_t			*node;		/* node public key */
+	const uint8_t			*network_key;	/* 32 bytes */
+	const char			*home;
+	const char			*sock_path;
+	uint64_t			 started_ms;	/* wall clock */
+	struct weft_ctl_net		 net;
+	/* The "stop" op: shuts the daemon down, after its reply is queued. */
+	void				(*stop)(void *);
+	void				*stop_arg;
+};
 
 /* Bytes a client may have queued for writing before it is closed. */
 #define WEFT_CTL_WQ_MAX		(256u * 1024 * 1024)
@@ -48,10 +101,13 @@ enum weft_ctl_state {
 	WEFT_CTL_DATA,		/* publish: receiving data frames */
 };
 
+struct weft_ctl;
+
 struct weft_ctl_conn {
 	TAILQ_ENTRY(weft_ctl_conn) entry;
 	uv_pipe_t		 pipe;
-	struct weft_daemon	*d;
+	struct weft_ctl		*srv;
+	const struct weft_ctl_env *env;		/* srv's */
 	unsigned		 id;
 	enum weft_ctl_state	 state;
 	bool			 closing;
@@ -78,8 +134,41 @@ struct weft_ctl_conn {
 	struct weft_getter	*get;
 };
 
-int	weft_ctl_start(struct weft_daemon *d);
-void	weft_ctl_stop(struct weft_daemon *d);
+TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
+
+/* What the control socket's unfinished request bodies hold (ctl.c). */
+struct weft_ctl_mem {
+	size_t		 bytes;		/* allocated for bodies being read */
+	size_t		 freed;		/* big bodies freed since a trim */
+	uint64_t	 refused;	/* clients closed over the cap */
+	uint64_t	 refused_logged;
+	uint64_t	 log_ms;	/* last "refused" log line */
+};
+
+/* The control server: the listening socket and its clients. */
+struct weft_ctl {
+	const struct weft_ctl_env *env;
+	uv_pipe_t		 pipe;
+	bool			 open;		/* pipe initialised */
+	bool			 stopping;
+	struct weft_ctl_conns	 conns;
+	unsigned		 nconns;
+	unsigned		 next_id;	/* of the next client */
+	struct weft_ctl_mem	 mem;		/* request bodies */
+};
+
+/*
+ * Binds env->sock_path and serves it on env->loop. env is borrowed until
+ * the loop has run dry after weft_ctl_stop(). A socket file left there
+ * is removed first (the home's lock rules out a live daemon). Returns 0
+ * or an error; weft_ctl_stop() must be called either way.
+ */
+int	weft_ctl_start(struct weft_ctl *s, const struct weft_ctl_env *env);
+/* Stops listening, unlinks the socket and closes every client. */
+void	weft_ctl_stop(struct weft_ctl *s);
+
+/* Milliseconds since the epoch, from env->clock. */
+uint64_t weft__ctl_now_ms(const struct weft_ctl_env *env);
 
 /*
  * Starts a reply map: packs "status" 0 and reserves nothing else; the

@@ -23,7 +23,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "fetch.h"
 #include "log.h"
 #include "store.h"
@@ -148,7 +147,7 @@ static void
 get_pump(struct weft_ctl_conn *c)
 {
 	struct weft_getter	*g = c->get;
-	struct weft_store	*s = c->d->store;
+	struct weft_store	*s = c->env->store;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	size_t			 before;
@@ -276,19 +275,19 @@ get_timer_cb(uv_timer_t *t)
 	struct weft_getter	*g = t->data;
 	struct weft_ctl_conn	*c = g->c;
 	struct weft_fetch_stats	 st, *stp = NULL;
-	uint64_t		 now = uv_now(c->d->loop), have;
+	uint64_t		 now = uv_now(c->env->loop), have;
 	bool			 complete;
 	int			 err;
 
 	if (c->closing)
 		return;
-	if (c->d->fetch != NULL) {
-		weft_fetch_stats(c->d->fetch, now, &st);
+	if (c->env->fetch != NULL) {
+		weft_fetch_stats(c->env->fetch, now, &st);
 		stp = &st;
 		if (st.peers > 0)
 			g->peer_ms = now;
 	}
-	err = rev_have(c->d->store, &g->rec, &have, &complete);
+	err = rev_have(c->env->store, &g->rec, &have, &complete);
 	if (err) {
 		get_end(c, err);
 		return;
@@ -315,7 +314,7 @@ want_files(void *arg)
 {
 	struct weft_getter	*g = arg;
 
-	return weft_store_want_rev(g->c->d->store, g->rev);
+	return weft_store_want_rev(g->c->env->store, g->rev);
 }
 
 static void
@@ -335,12 +334,12 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft__ctl_done(c);
 		return;
 	}
-	now = uv_now(c->d->loop);
-	if (c->d->fetch != NULL)
-		weft_fetch_wanted(c->d->fetch, now);	/* the wants go out now */
+	now = uv_now(c->env->loop);
+	if (c->env->fetch != NULL)
+		weft_fetch_wanted(c->env->fetch, now);	/* the wants go out now */
 	g->start_ms = g->progress_ms = g->peer_ms = now;
 	g->start_have = g->have;
-	err = uv_timer_init(c->d->loop, &g->timer);
+	err = uv_timer_init(c->env->loop, &g->timer);
 	if (err == 0) {
 		g->timer_on = true;
 		g->timer.data = g;
@@ -366,7 +365,7 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 	g->c = c;
 	for (uint32_t i = 0; i < g->rec.nfiles; i++)
 		g->total += g->rec.files[i].size;
-	err = rev_have(c->d->store, &g->rec, &g->have, &complete);
+	err = rev_have(c->env->store, &g->rec, &g->have, &complete);
 	if (err) {
 		get_end(c, err);
 		return;
@@ -434,7 +433,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "positive number of milliseconds");
 		goto out;
 	}
-	err = weft_store_rev_design(c->d->store, design, design);
+	err = weft_store_rev_design(c->env->store, design, design);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
 		    err, "not a design");
@@ -443,7 +442,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	err = weft__ctl_arg_id(c, req, "rev", rev, false);
 	if (err == WEFT_ENOTFOUND && weft_obj_get(req, "rev") == NULL) {
 		memset(&nw, 0, sizeof(nw));
-		err = weft_store_design_heads(c->d->store, design, newest_cb,
+		err = weft_store_design_heads(c->env->store, design, newest_cb,
 		    &nw);
 		if (err == 1)
 			err = 0;
@@ -456,14 +455,14 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		memcpy(rev, nw.id, 32);
 	} else if (err) {
 		goto out;
-	} else if (weft_store_rev_design(c->d->store, rev, rdesign) != 0 ||
+	} else if (weft_store_rev_design(c->env->store, rev, rdesign) != 0 ||
 	    memcmp(rdesign, design, 32) != 0) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND,
 		    "revision is not part of that design");
 		goto out;
 	}
 	memcpy(g->rev, rev, 32);
-	err = weft_store_record_get(c->d->store, rev, &env);
+	err = weft_store_record_get(c->env->store, rev, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &g->rec, NULL);
 	if (err) {

@@ -24,13 +24,9 @@
 #include "weft/version.h"
 
 #include "ctl.h"
-#include "daemon.h"
-#include "lan.h"
 #include "fetch.h"
 #include "log.h"
-#include "net.h"
 #include "ops.h"
-#include "peer.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -87,7 +83,7 @@ weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is required", key);
 		return WEFT_EUSAGE;
 	}
-	err = weft_store_resolve(c->d->store, s, id);
+	err = weft_store_resolve(c->env->store, s, id);
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err,
 		    "'%s' is not an id (8 to 64 hex characters)", s);
@@ -188,21 +184,22 @@ list_bin_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 /* Records made here */
 
 int
-weft__record_make(struct weft_daemon *d, struct weft_record *r,
-    uint64_t min_ts, struct weft_buf *env)
+weft__record_make(const struct weft_ctl_env *env, struct weft_record *r,
+    uint64_t min_ts, struct weft_buf *out)
 {
 	struct weft_buf	body;
 	int		err;
 
-	memcpy(r->author, d->author.pk, WEFT_PK_BYTES);
-	r->ts = weft_daemon_now_ms(d);
+	memcpy(r->author, env->author->pk, WEFT_PK_BYTES);
+	r->ts = weft__ctl_now_ms(env);
 	if (r->ts < min_ts)
 		r->ts = min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
-	weft_buf_init(env, WEFT_RECORD_MAX);
+	weft_buf_init(out, WEFT_RECORD_MAX);
 	err = weft_record_encode_body(r, &body);
 	if (err == 0)
-		err = weft_record_sign(body.data, body.len, d->author.sk, env);
+		err = weft_record_sign(body.data, body.len, env->author->sk,
+		    out);
 	weft_buf_release(&body);
 	return err;
 }
@@ -232,8 +229,8 @@ put_done(struct weft_ctl_conn *c, void *arg, int status)
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot store record");
 	} else {
-		if (c->d->sync != NULL)
-			weft_sync_local_record(c->d->sync, j->id, j->env.data,
+		if (c->env->sync != NULL)
+			weft_sync_local_record(c->env->sync, j->id, j->env.data,
 			    j->env.len);
 		weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
 		weft_pack_str(&pk, "id");
@@ -270,7 +267,7 @@ weft__put_and_reply(struct weft_ctl_conn *c, struct weft_buf *env,
 		weft__ctl_done(c);
 		return;
 	}
-	j->store = c->d->store;
+	j->store = c->env->store;
 	j->env = *env;
 	weft_buf_init(env, 0);
 	j->genesis = genesis;
@@ -317,18 +314,18 @@ pack_sync_stats(struct weft_pack *pk, const struct weft_sync_stats *sy)
  * on, the nodes heard and the datagram counters.
  */
 static void
-pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
+pack_lan_stats(struct weft_pack *pk, const struct weft_ctl_net *cn)
 {
 	struct weft_lan_stats	st;
 
 	weft_pack_str(pk, "lan");
-	if (lan == NULL) {
+	if (cn->lan == NULL) {
 		weft_pack_map(pk, 1);
 		weft_pack_str(pk, "on");
 		weft_pack_bool(pk, false);
 		return;
 	}
-	weft_lan_stats(lan, &st);
+	cn->lan_stats(cn->lan, &st);
 	weft_pack_map(pk, 9);
 	weft_pack_str(pk, "on");
 	weft_pack_bool(pk, true);
@@ -355,11 +352,11 @@ pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
  * "files": file transfer's counters (docs/proto/control.md, status).
  */
 static void
-pack_disk(struct weft_pack *pk, struct weft_daemon *d)
+pack_disk(struct weft_pack *pk, const struct weft_ctl_env *d)
 {
 	struct weft_space_stats	 sp;
 	struct weft_fetch_stats	 fs;
-	uint64_t		 now = weft_daemon_now_ms(d);
+	uint64_t		 now = weft__ctl_now_ms(d);
 
 	weft_space_stats(d->space, now, &sp);
 	weft_pack_str(pk, "disk");
@@ -393,15 +390,14 @@ pack_disk(struct weft_pack *pk, struct weft_daemon *d)
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_daemon	*d = c->d;
+	const struct weft_ctl_env *d = c->env;
 	struct weft_store_stats	 st;
 	struct weft_store_missing miss;
 	struct weft_sync_stats	 sy;
+	struct weft_net_stats	*ns;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char		 addrs[WEFT_NET_LISTEN_ADDRS][WEFT_NET_ADDR_MAX];
 	char			 hex[65], addr[65 + WEFT_NET_ADDR_MAX], kid[17];
-	size_t			 naddrs;
 	int			 err;
 
 	(void)req;
@@ -417,6 +413,15 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
+	/* About 4 KiB of addresses: not on the stack. */
+	ns = calloc(1, sizeof(*ns));
+	if (ns == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "status");
+		weft__ctl_done(c);
+		return;
+	}
+	if (d->net.net != NULL)
+		d->net.stats(d->net.net, ns);
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
@@ -435,9 +440,9 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "version");
 	weft_pack_str(&pk, WEFT_VERSION_STRING);
 	weft_pack_str(&pk, "author");
-	weft_pack_bin(&pk, d->author.pk, 32);
+	weft_pack_bin(&pk, d->author->pk, 32);
 	weft_pack_str(&pk, "node");
-	weft_pack_bin(&pk, d->node.pk, 32);
+	weft_pack_bin(&pk, d->node, 32);
 	weft_pack_str(&pk, "home");
 	weft_pack_str(&pk, d->home);
 	weft_pack_str(&pk, "records");
@@ -455,49 +460,47 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "map_used");
 	weft_pack_uint(&pk, st.map_used);
 	weft_pack_str(&pk, "uptime_ms");
-	weft_pack_uint(&pk, weft_daemon_now_ms(d) - d->started_ms);
+	weft_pack_uint(&pk, weft__ctl_now_ms(d) - d->started_ms);
 	/*
 	 * The network (docs/proto/control.md, "status"): the addresses
 	 * others can dial, not 0.0.0.0.
 	 */
-	naddrs = d->net != NULL ? weft_net_addresses(d->net, addrs,
-	    WEFT_NET_LISTEN_ADDRS) : 0;
-	weft_hex_encode(hex, d->node.pk, 32);
+	weft_hex_encode(hex, d->node, 32);
 	snprintf(kid, sizeof(kid), "%016" PRIX64,
 	    weft_key_id(d->network_key));
 	weft_pack_str(&pk, "address");
-	if (naddrs > 0) {
+	if (ns->naddrs > 0) {
 		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, addrs[0]);
+		    WEFT_NET_ADDR_MAX - 1, ns->addrs[0]);
 		weft_pack_str(&pk, addr);
 	} else {
 		weft_pack_nil(&pk);
 	}
 	weft_pack_str(&pk, "addresses");
-	weft_pack_array(&pk, (uint32_t)naddrs);
-	for (size_t i = 0; i < naddrs; i++) {
+	weft_pack_array(&pk, (uint32_t)ns->naddrs);
+	for (size_t i = 0; i < ns->naddrs; i++) {
 		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, addrs[i]);
+		    WEFT_NET_ADDR_MAX - 1, ns->addrs[i]);
 		weft_pack_str(&pk, addr);
 	}
 	weft_pack_str(&pk, "listen");
-	if (d->net != NULL && d->net->listen[0] != '\0')
-		weft_pack_str(&pk, d->net->listen);
+	if (ns->listen[0] != '\0')
+		weft_pack_str(&pk, ns->listen);
 	else
 		weft_pack_nil(&pk);
 	weft_pack_str(&pk, "network_key_id");
 	weft_pack_str(&pk, kid);
 	weft_pack_str(&pk, "peers");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nopen : 0);
+	weft_pack_uint(&pk, ns->peers);
 	weft_pack_str(&pk, "conns_in");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
+	weft_pack_uint(&pk, ns->conns_in);
 	weft_pack_str(&pk, "conns_out");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
+	weft_pack_uint(&pk, ns->conns_out);
 	weft_pack_str(&pk, "netkey_mismatch");
-	weft_pack_uint(&pk, d->net != NULL ?
-	    weft_net_netkey_mismatches(d->net) : 0);
+	weft_pack_uint(&pk, ns->netkey_mismatch);
 	pack_sync_stats(&pk, &sy);
-	pack_lan_stats(&pk, d->lan);
+	pack_lan_stats(&pk, &d->net);
+	free(ns);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
 }
@@ -507,7 +510,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 static void
 op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_daemon	*d = c->d;
+	const struct weft_ctl_env *env = c->env;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
@@ -518,7 +521,7 @@ op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, (uint64_t)getpid());
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
-	weft_daemon_stop(d);
+	env->stop(env->stop_arg);
 }
 
 /* show */
@@ -536,16 +539,16 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
 		goto done;
 	weft_buf_init(&env, WEFT_RECORD_MAX);
-	err = weft_store_record_get(c->d->store, id, &env);
+	err = weft_store_record_get(c->env->store, id, &env);
 	if (err == 0)
-		err = weft_store_record_type(c->d->store, id, &type);
+		err = weft_store_record_type(c->env->store, id, &type);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot read record");
 		goto done;
 	}
 	is_rev = type == WEFT_REC_REV &&
-	    weft_store_rev_design(c->d->store, id, design) == 0;
+	    weft_store_rev_design(c->env->store, id, design) == 0;
 	weft__ctl_reply_begin(&pk, &b, is_rev ? 4 : 3);
 	weft_pack_str(&pk, "id");
 	weft_pack_bin(&pk, id, 32);
@@ -577,7 +580,7 @@ arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft__ctl_arg_id(c, req, key, id, true);
 	if (err)
 		return err;
-	err = weft_store_rev_design(c->d->store, id, design);
+	err = weft_store_rev_design(c->env->store, id, design);
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, WEFT_ENOTFOUND,
 		    "record is not a design revision");
@@ -628,16 +631,16 @@ op_log(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, 32);
 	weft_pack_str(&pk, "heads");
-	err = weft_store_design_heads(c->d->store, design, count_cb, &nheads);
+	err = weft_store_design_heads(c->env->store, design, count_cb, &nheads);
 	weft_pack_array(&pk, nheads);
 	if (err == 0)
-		err = weft_store_design_heads(c->d->store, design, heads_cb,
+		err = weft_store_design_heads(c->env->store, design, heads_cb,
 		    &pk);
 	l.nextra = 2;
 	if (err == 0)
 		err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_design_revs(c->d->store, design, list_bin_cb,
+		err = weft_store_design_revs(c->env->store, design, list_bin_cb,
 		    &l);
 	if (err && l.err == 0)
 		l.err = err;
@@ -840,7 +843,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 		return;
 	}
 	memset(&t, 0, sizeof(t));
-	t.store = c->d->store;
+	t.store = c->env->store;
 	t.nodes = calloc(TREE_NODES_MAX, sizeof(*t.nodes));
 	t.seen = calloc(TREE_NODES_MAX, 32);
 	weft_buf_init(&sum, 64 * 1024);
@@ -848,7 +851,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = weft_store_design_summary(c->d->store, design, &sum);
+	err = weft_store_design_summary(c->env->store, design, &sum);
 	if (err)
 		goto fail;
 	tree_seen(&t, design);
@@ -865,11 +868,11 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "sources");
 	weft_pack_array(&pk, nsrc);
 	for (uint32_t i = 0; i < nsrc; i++)
-		pack_tree_node(c->d->store, &pk, &t.nodes[i]);
+		pack_tree_node(c->env->store, &pk, &t.nodes[i]);
 	weft_pack_str(&pk, "remixes");
 	weft_pack_array(&pk, t.n - nsrc);
 	for (uint32_t i = nsrc; i < t.n; i++)
-		pack_tree_node(c->d->store, &pk, &t.nodes[i]);
+		pack_tree_node(c->env->store, &pk, &t.nodes[i]);
 	if (weft_pack_error(&pk)) {
 		err = weft_pack_error(&pk);
 		weft_buf_release(&b);
@@ -929,7 +932,7 @@ ls_pump(struct weft_ctl_conn *c)
 		return;
 	}
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
-		err = weft_store_designs_page(c->d->store,
+		err = weft_store_designs_page(c->env->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
 		    &more, list_raw_cb, &w->l);
 		if (err && w->l.err == 0)
@@ -1003,7 +1006,7 @@ op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft__lister_init(&l, c);
-	err = weft_store_search(c->d->store, q, list_raw_cb, &l);
+	err = weft_store_search(c->env->store, q, list_raw_cb, &l);
 	if (err == WEFT_EUSAGE && l.n == 0) {
 		/* Only punctuation or spaces: nothing to look up. */
 		weft__ctl_send_err(c, err, "the query has no words");
@@ -1049,9 +1052,9 @@ op_library_create(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, -ENOMEM, "library");
 		goto fail;
 	}
-	memcpy(r.maintainers.ids[0], c->d->author.pk, 32);
+	memcpy(r.maintainers.ids[0], c->env->author->pk, 32);
 	r.maintainers.n = 1;
-	err = weft__record_make(c->d, &r, 0, &env);
+	err = weft__record_make(c->env, &r, 0, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot create library");
@@ -1080,7 +1083,7 @@ op_library_entry(struct weft_ctl_conn *c, const struct weft_obj *req,
 	weft_record_init(&r);
 	if (weft__ctl_arg_id(c, req, "lib", lib, true) != 0)
 		goto out;
-	if (weft_store_record_type(c->d->store, lib, &type) != 0 ||
+	if (weft_store_record_type(c->env->store, lib, &type) != 0 ||
 	    type != WEFT_REC_LIB) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a library");
 		goto out;
@@ -1091,7 +1094,7 @@ op_library_entry(struct weft_ctl_conn *c, const struct weft_obj *req,
 	memcpy(r.lib, lib, 32);
 	memcpy(r.entry_design, design, 32);
 	r.action = action;
-	err = weft__record_make(c->d, &r, 0, &env);
+	err = weft__record_make(c->env, &r, 0, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot create library entry");
@@ -1120,11 +1123,11 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	if (weft__ctl_arg_id(c, req, "lib", lib, true) != 0)
 		goto out;
-	err = weft_store_record_type(c->d->store, lib, &type);
+	err = weft_store_record_type(c->env->store, lib, &type);
 	if (err == 0 && type != WEFT_REC_LIB)
 		err = WEFT_ENOTFOUND;
 	if (err == 0)
-		err = weft_store_record_get(c->d->store, lib, &env);
+		err = weft_store_record_get(c->env->store, lib, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &r, NULL);
 	if (err) {
@@ -1144,7 +1147,7 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	l.nextra = 3;
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_lib_designs(c->d->store, lib, list_raw_cb, &l);
+		err = weft_store_lib_designs(c->env->store, lib, list_raw_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft_buf_release(&env);
@@ -1247,7 +1250,7 @@ op_verify(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	j->store = c->d->store;
+	j->store = c->env->store;
 	c->state = WEFT_CTL_BUSY;
 	err = weft__ctl_work(c, verify_work, verify_done, j);
 	if (err)

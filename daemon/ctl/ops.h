@@ -14,7 +14,7 @@
 #include "weft/record.h"
 
 struct weft_ctl_conn;
-struct weft_daemon;
+struct weft_ctl_env;
 struct weft_store;
 
 /* A frame of a list reply is sent once its items pass this size. */
@@ -45,10 +45,11 @@ void	weft__lister_finish(struct weft_lister *l);
 
 /*
  * Fills in author and ts (now, or later than min_ts), encodes and signs r
- * into env (initialised here, capped at WEFT_RECORD_MAX).
+ * with env's author key into out (initialised here, capped at
+ * WEFT_RECORD_MAX).
  */
-int	weft__record_make(struct weft_daemon *d, struct weft_record *r,
-	    uint64_t min_ts, struct weft_buf *env);
+int	weft__record_make(const struct weft_ctl_env *env,
+	    struct weft_record *r, uint64_t min_ts, struct weft_buf *out);
 
 /*
  * Stores a signed envelope on the thread pool, then replies {status, id,

@@ -18,7 +18,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "fetch.h"
 #include "log.h"
 #include "ops.h"
@@ -53,15 +52,15 @@ policy_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft__ctl_send_err(c, status, "cannot change the policy");
 	} else {
 		/* The policy may have made files wanted: fetch them now. */
-		if (j->on && c->d->fetch != NULL)
-			weft_fetch_wanted(c->d->fetch, uv_now(c->d->loop));
+		if (j->on && c->env->fetch != NULL)
+			weft_fetch_wanted(c->env->fetch, uv_now(c->env->loop));
 		/*
 		 * Our interests follow the policies: connected peers hear of
 		 * the change and reconcile what it adds at once.
 		 */
-		if (c->d->sync != NULL)
-			weft_sync_interests_changed(c->d->sync,
-			    uv_now(c->d->loop));
+		if (c->env->sync != NULL)
+			weft_sync_interests_changed(c->env->sync,
+			    uv_now(c->env->loop));
 		weft__ctl_reply_begin(&pk, &b, 0);
 		weft__ctl_send(c, &b);
 	}
@@ -74,7 +73,7 @@ policy_run(struct weft_ctl_conn *c, struct policy_job *j)
 {
 	int	err;
 
-	j->store = c->d->store;
+	j->store = c->env->store;
 	c->state = WEFT_CTL_BUSY;
 	err = weft__ctl_work(c, policy_work, policy_done, j);
 	if (err)
@@ -149,7 +148,7 @@ op_mirror_common(struct weft_ctl_conn *c, const struct weft_obj *req,
 	} else {
 		if (weft__ctl_arg_id(c, req, "lib", j->id, true) != 0)
 			goto fail;
-		if (weft_store_record_type(c->d->store, j->id, &type) != 0 ||
+		if (weft_store_record_type(c->env->store, j->id, &type) != 0 ||
 		    type != WEFT_REC_LIB) {
 			weft__ctl_send_err(c, WEFT_ENOTFOUND,
 			    "not a library");
@@ -202,7 +201,7 @@ weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 	(void)req;
 	weft__lister_init(&l, c);
-	err = weft_store_policy_list(c->d->store, policy_list_cb, &l);
+	err = weft_store_policy_list(c->env->store, policy_list_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);

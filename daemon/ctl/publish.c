@@ -30,7 +30,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "log.h"
 #include "ops.h"
 #include "space.h"
@@ -63,7 +62,7 @@ struct pub_batch {
 };
 
 struct weft_pub {
-	struct weft_daemon		*d;
+	const struct weft_ctl_env	*ctl_env;
 	struct weft_record		 rec;
 	uint64_t			 min_ts;
 	uint64_t			 total;
@@ -129,15 +128,16 @@ static void	pub_pump(struct weft_ctl_conn *, struct weft_pub *);
 static void
 pub_send_err(struct weft_ctl_conn *c, int err)
 {
-	struct weft_daemon	*d = c->d;
-	char			 why[WEFT_DAEMON_PATH_MAX + 128];
+	const struct weft_ctl_env *env = c->env;
+	char			 why[4096 + 128];
 
 	if (!weft_space_is_disk_error(err)) {
 		weft__ctl_send_err(c, err, "cannot publish");
 		return;
 	}
-	weft_space_failed(d->space, err, "a publish", weft_daemon_now_ms(d));
-	err = weft_space_describe(d->space, err, why, sizeof(why));
+	weft_space_failed(env->space, err, "a publish",
+	    weft__ctl_now_ms(env));
+	err = weft_space_describe(env->space, err, why, sizeof(why));
 	weft__ctl_send_err(c, err, "%s", why);
 }
 
@@ -236,11 +236,11 @@ pub_undo(struct weft_pub *p)
 	if (j == NULL)
 		return;
 	j->req.data = j;
-	j->s = p->d->store;
+	j->s = p->ctl_env->store;
 	j->ids = p->fresh;
 	j->n = p->nfresh;
 	j->gen = p->gen_last;
-	if (uv_queue_work(p->d->loop, &j->req, drop_work, drop_after) != 0) {
+	if (uv_queue_work(p->ctl_env->loop, &j->req, drop_work, drop_after) != 0) {
 		free(j);
 		return;
 	}
@@ -491,7 +491,7 @@ store_work(void *arg)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		b->puts[i].data = b->data.data + b->off[i];
-	err = weft_store_chunks_put_new(p->d->store, b->puts, b->n, fresh,
+	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n, fresh,
 	    gen);
 	gen_note(p, gen);
 	for (size_t i = 0; i < b->n; i++)
@@ -526,21 +526,21 @@ work_finish(void *arg)
 	uint64_t	 gen[2];
 	int		 err;
 
-	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
-	p->rec.ts = weft_daemon_now_ms(p->d);
+	memcpy(p->rec.author, p->ctl_env->author->pk, WEFT_PK_BYTES);
+	p->rec.ts = weft__ctl_now_ms(p->ctl_env);
 	if (p->rec.ts < p->min_ts)
 		p->rec.ts = p->min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
 	err = weft_record_encode_body(&p->rec, &body);
 	if (err == 0)
-		err = weft_record_sign(body.data, body.len, p->d->author.sk,
+		err = weft_record_sign(body.data, body.len, p->ctl_env->author->sk,
 		    &p->env);
 	weft_buf_release(&body);
 	if (err)
 		return err;
 	weft_store_write_gen(gen);	/* forget another job's */
-	err = weft_store_record_put(p->d->store, p->env.data, p->env.len,
+	err = weft_store_record_put(p->ctl_env->store, p->env.data, p->env.len,
 	    p->id);
 	if (err == 0) {
 		p->published = true;
@@ -569,8 +569,8 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		    p->id[1], p->id[2], p->id[3], p->design[0], p->design[1],
 		    p->design[2], p->design[3], (unsigned long long)p->total,
 		    p->rec.nfiles);
-		if (c->d->sync != NULL)
-			weft_sync_local_record(c->d->sync, p->id, p->env.data,
+		if (c->env->sync != NULL)
+			weft_sync_local_record(c->env->sync, p->id, p->env.data,
 			    p->env.len);
 		weft__ctl_reply_begin(&pk, &b, 3);
 		weft_pack_str(&pk, "id");
@@ -780,7 +780,7 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
-	p->d = c->d;
+	p->ctl_env = c->env;
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
@@ -1013,19 +1013,19 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (update) {
 		if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
 			goto fail;
-		err = weft_store_rev_design(c->d->store, design, design);
+		err = weft_store_rev_design(c->env->store, design, design);
 		if (err) {
 			weft__ctl_send_err(c, err == WEFT_EUSAGE ?
 			    WEFT_ENOTFOUND : err, "not a design");
 			goto fail;
 		}
-		err = design_heads(c->d->store, design, &p->rec.prev, &head,
+		err = design_heads(c->env->store, design, &p->rec.prev, &head,
 		    head_id, &p->min_ts);
 		if (err) {
 			weft__ctl_send_err(c, err, "cannot read the design");
 			goto fail;
 		}
-		if (memcmp(head.author, c->d->author.pk, 32) != 0) {
+		if (memcmp(head.author, c->env->author->pk, 32) != 0) {
 			weft__ctl_send_err(c, WEFT_EDENIED,
 			    "the design is by another author: fork it "
 			    "instead");
@@ -1131,9 +1131,9 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_record_init(&r);
 	if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
 		goto out;
-	err = weft_store_rev_design(c->d->store, design, design);
+	err = weft_store_rev_design(c->env->store, design, design);
 	if (err == 0)
-		err = design_heads(c->d->store, design, NULL, &head, head_id,
+		err = design_heads(c->env->store, design, NULL, &head, head_id,
 		    &min_ts);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
@@ -1170,7 +1170,7 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		title = NULL;
 	}
 	err = r.message == NULL ? -ENOMEM :
-	    weft__record_make(c->d, &r, min_ts, &env);
+	    weft__record_make(c->env, &r, min_ts, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot fork");
