@@ -130,11 +130,9 @@ conn_unref(struct weft_ctl_conn *c)
 		return;
 	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	c->srv->nconns--;
-	/* Closing: a paced reply frees what it holds (get's is below). */
-	if (c->resume != NULL)
-		c->resume(c);
-	weft__pub_free(c->pub);
-	weft__get_free(c->get);
+	/* Closing: the request's state goes too (publish undoes its own). */
+	if (c->req_free != NULL)
+		c->req_free(c->req);
 	body_free(c);
 	free(c);
 }
@@ -285,8 +283,25 @@ conn_refuse(struct weft_ctl_conn *c, int err, const char *why)
 }
 
 void
+weft__ctl_req_set(struct weft_ctl_conn *c, void *req,
+    void (*req_free)(void *))
+{
+	c->req = req;
+	c->req_free = req_free;
+}
+
+void
 weft__ctl_done(struct weft_ctl_conn *c)
 {
+	void	(*req_free)(void *) = c->req_free;
+	void	*req = c->req;
+
+	c->req = NULL;
+	c->req_free = NULL;
+	c->resume = NULL;
+	c->data = NULL;
+	if (req_free != NULL)
+		req_free(req);
 	c->state = WEFT_CTL_IDLE;
 	if (!c->closing && !c->reading)
 		conn_read_start(c);
@@ -439,8 +454,8 @@ frame_dispatch(struct weft_ctl_conn *c)
 		frame_protocol_error(c, err, "malformed request");
 		return;
 	}
-	if (c->state == WEFT_CTL_DATA)
-		weft__pub_data(c, msg.root, body, &keep);
+	if (c->state == WEFT_CTL_DATA && c->data != NULL)
+		c->data(c, msg.root, body, &keep);
 	else
 		weft__ops_dispatch(c, msg.root, body, &keep);
 	weft_msg_release(&msg);

@@ -29,8 +29,7 @@ struct weft_clock;
 struct weft_fetch;
 struct weft_lan;
 struct weft_net;
-struct weft_pub;
-struct weft_getter;
+struct weft_obj;
 struct weft_space;
 struct weft_store;
 struct weft_sync;
@@ -125,13 +124,20 @@ struct weft_ctl_conn {
 
 	size_t			 wq_bytes;
 	/*
-	 * A paced reply (get, ls) goes on when the write queue drains; it
-	 * is called once more when the conn is freed (closing is set).
+	 * The state of the request in progress, whichever op it is (set by
+	 * weft__ctl_req_set): req_free(req) runs when the request ends
+	 * (weft__ctl_done) or the conn is freed, whichever comes first.
 	 */
+	void			*req;
+	void			(*req_free)(void *);
+	/* A paced reply (get, ls) goes on when the write queue drains. */
 	void			(*resume)(struct weft_ctl_conn *);
-	void			*resume_arg;
-	struct weft_pub		*pub;
-	struct weft_getter	*get;
+	/*
+	 * In WEFT_CTL_DATA, every frame goes here instead of the op table
+	 * (publish's data frames); as a handler, it may keep the body.
+	 */
+	void			(*data)(struct weft_ctl_conn *,
+				    const struct weft_obj *, uint8_t *, bool *);
 };
 
 TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
@@ -187,13 +193,16 @@ void	weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
 /* Starts or stops reading requests from the client (publish's pacing). */
 void	weft__ctl_read(struct weft_ctl_conn *c, bool on);
-/* Ends the current request: back to IDLE and reading. */
+/*
+ * Ends the current request: frees its state (c->req), clears resume and
+ * data, and goes back to IDLE and reading.
+ */
 void	weft__ctl_done(struct weft_ctl_conn *c);
+/* Makes req the request's state, freed as c->req says. */
+void	weft__ctl_req_set(struct weft_ctl_conn *c, void *req,
+	    void (*req_free)(void *));
 /* Closes the client (after queued writes are flushed or failed). */
 void	weft__ctl_close(struct weft_ctl_conn *c);
-/* Frees per-request state (publish, get) when the conn is closed. */
-void	weft__pub_free(struct weft_pub *p);
-void	weft__get_free(struct weft_getter *g);
 
 /*
  * Request handlers (ops.c, publish.c, get.c). Each receives the decoded
@@ -206,8 +215,6 @@ void	weft__ops_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req,
 	    uint8_t *body, bool *keep);
 void	weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
-	    uint8_t *body, bool *keep);
 void	weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_follow(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);

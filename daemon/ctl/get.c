@@ -64,8 +64,8 @@ getter_close_cb(uv_handle_t *h)
 	free(g);
 }
 
-void
-weft__get_free(struct weft_getter *g)
+static void
+getter_free(struct weft_getter *g)
 {
 	if (g == NULL)
 		return;
@@ -81,30 +81,34 @@ weft__get_free(struct weft_getter *g)
 	free(g);
 }
 
+/* The request's state (c->req), freed when it ends or the conn goes. */
+static void
+getter_free_req(void *arg)
+{
+	getter_free(arg);
+}
+
 static void
 get_end(struct weft_ctl_conn *c, int err)
 {
+	struct weft_getter	*g = c->req;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (err == WEFT_ENOTFOUND && c->get->timer_on) {
+	if (err == WEFT_ENOTFOUND && g->timer_on) {
 		weft__ctl_send_err(c, err, "no connected peer has the files");
 	} else if (err == -ETIMEDOUT) {
 		weft__ctl_send_err(c, err, "no progress fetching the files");
 	} else if (err) {
 		weft__ctl_send_err(c, err, "cannot read file '%s'",
-		    c->get->file > 0 ?
-		    c->get->rec.files[c->get->file - 1].path : "");
+		    g->file > 0 ? g->rec.files[g->file - 1].path : "");
 	} else {
 		weft__ctl_reply_begin(&pk, &b, 1);
 		weft_pack_str(&pk, "done");
 		weft_pack_bool(&pk, true);
 		weft__ctl_send(c, &b);
 	}
-	weft__get_free(c->get);
-	c->get = NULL;
-	c->resume = NULL;
-	weft__ctl_done(c);
+	weft__ctl_done(c);	/* frees g */
 }
 
 /* Loads the chunk list of the next file and checks it against the file. */
@@ -146,7 +150,7 @@ static void	get_resume(struct weft_ctl_conn *);
 static void
 get_pump(struct weft_ctl_conn *c)
 {
-	struct weft_getter	*g = c->get;
+	struct weft_getter	*g = c->req;
 	struct weft_store	*s = c->env->store;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
@@ -246,7 +250,7 @@ static void
 send_progress(struct weft_ctl_conn *c, uint64_t now,
     const struct weft_fetch_stats *st)
 {
-	struct weft_getter	*g = c->get;
+	struct weft_getter	*g = c->req;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	uint64_t		 rate = 0;
@@ -324,14 +328,11 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 	uint64_t		 now;
 	int			 err;
 
-	if (c->closing || c->get != g)
+	if (c->closing || c->req != g)
 		return;
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot want the files");
-		weft__get_free(c->get);
-		c->get = NULL;
-		c->resume = NULL;
-		weft__ctl_done(c);
+		weft__ctl_done(c);	/* frees g */
 		return;
 	}
 	now = uv_now(c->env->loop);
@@ -360,7 +361,7 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 	bool	complete;
 	int	err;
 
-	c->get = g;
+	weft__ctl_req_set(c, g, getter_free_req);
 	c->resume = get_resume;
 	g->c = c;
 	for (uint32_t i = 0; i < g->rec.nfiles; i++)
@@ -380,11 +381,13 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 		get_end(c, err);
 }
 
-/* The write queue drained (or the conn is being freed: pump does nothing). */
+/* The write queue drained: stream on, unless still fetching. */
 static void
 get_resume(struct weft_ctl_conn *c)
 {
-	if (c->get != NULL && !c->get->fetching)
+	struct weft_getter	*g = c->req;
+
+	if (!g->fetching)
 		get_pump(c);
 }
 
@@ -494,13 +497,13 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	weft_buf_release(&env);
 	if (weft__ctl_send(c, &b) != 0) {
-		weft__get_free(g);
+		getter_free(g);
 		return;
 	}
 	get_start(c, g);
 	return;
 out:
 	weft_buf_release(&env);
-	weft__get_free(g);
+	getter_free(g);
 	weft__ctl_done(c);
 }

@@ -907,13 +907,12 @@ struct ls_walk {
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
 };
 
+/* The request's state (c->req); the lister's buffers may be gone. */
 static void
-ls_free(struct weft_ctl_conn *c)
+ls_free(void *arg)
 {
-	struct ls_walk	*w = c->resume_arg;
+	struct ls_walk	*w = arg;
 
-	c->resume = NULL;
-	c->resume_arg = NULL;
 	weft_buf_release(&w->l.items);
 	weft_buf_release(&w->l.extra);
 	free(w->tag);
@@ -923,14 +922,12 @@ ls_free(struct weft_ctl_conn *c)
 static void
 ls_pump(struct weft_ctl_conn *c)
 {
-	struct ls_walk	*w = c->resume_arg;
+	struct ls_walk	*w = c->req;
 	bool		 more = true;
 	int		 err;
 
-	if (c->closing) {
-		ls_free(c);
-		return;
-	}
+	if (c->closing)
+		return;		/* freed with the conn */
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->env->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
@@ -946,12 +943,8 @@ ls_pump(struct weft_ctl_conn *c)
 	}
 	if (more && w->l.err == 0)
 		return;			/* write_cb resumes */
-	/* The lister's buffers are released by finish. */
-	c->resume = NULL;
+	/* The last frame; the request ends, and w is freed. */
 	weft__lister_finish(&w->l);
-	free(w->tag);
-	free(w);
-	c->resume_arg = NULL;
 }
 
 static void
@@ -981,8 +974,8 @@ op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	free(author_hex);
 	weft__lister_init(&w->l, c);
+	weft__ctl_req_set(c, w, ls_free);
 	c->resume = ls_pump;
-	c->resume_arg = w;
 	ls_pump(c);
 	return;
 out:

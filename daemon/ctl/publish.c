@@ -11,7 +11,7 @@
  * A publish that fails (a full disk, a client gone mid-way) removes the
  * chunks it added that nothing else refers to: each batch is stored with
  * weft_store_chunks_put_new(), which names them, and when the publish
- * ends without its revision weft__pub_free() deletes them in one write
+ * ends without its revision pub_free() deletes them in one write
  * transaction, unless another write reached the store meanwhile (it
  * might rely on them: store_disk.c). Failed writes are logged and pause
  * fetching and ingest like theirs (space.h); a full disk's error names
@@ -248,8 +248,8 @@ pub_undo(struct weft_pub *p)
 	p->nfresh = 0;
 }
 
-void
-weft__pub_free(struct weft_pub *p)
+static void
+pub_free(struct weft_pub *p)
 {
 	if (p == NULL)
 		return;
@@ -560,7 +560,6 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	c->pub = NULL;
 	if (status) {
 		pub_send_err(c, status);
 	} else {
@@ -581,8 +580,7 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft_pack_bin(&pk, p->env.data, p->env.len);
 		weft__ctl_send(c, &b);
 	}
-	weft__pub_free(p);
-	weft__ctl_done(c);
+	weft__ctl_done(c);	/* frees p */
 }
 
 static void
@@ -725,11 +723,18 @@ pub_fail(struct weft_ctl_conn *c, int err)
 	weft__ctl_close(c);
 }
 
-void
-weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
+/* The request's state: a closed conn frees it (pub_undo runs). */
+static void
+pub_free_req(void *arg)
+{
+	pub_free(arg);
+}
+
+static void
+pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
     uint8_t *body, bool *keep)
 {
-	struct weft_pub		*p = c->pub;
+	struct weft_pub		*p = c->req;
 	struct pub_frame	*f;
 	const uint8_t		*data;
 	const char		*op;
@@ -788,7 +793,7 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	crypto_generichash_init(&p->hs, NULL, 0, 32);
 	p->cur = batch_new();
 	if (p->cur == NULL) {
-		weft__pub_free(p);
+		pub_free(p);
 		return -ENOMEM;
 	}
 	*pp = p;
@@ -1092,7 +1097,8 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto fail;
 	}
 	weft_record_release(&head);
-	c->pub = p;
+	weft__ctl_req_set(c, p, pub_free_req);
+	c->data = pub_data;
 	weft__ctl_reply_begin(&pk, &b, 0);
 	weft__ctl_send(c, &b);
 	if (p->total == 0) {
@@ -1111,7 +1117,7 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	return;
 fail:
 	weft_record_release(&head);
-	weft__pub_free(p);
+	pub_free(p);
 	weft__ctl_done(c);
 }
 
