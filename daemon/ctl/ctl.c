@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,14 @@
 #include "ctl.h"
 #include "log.h"
 
-struct wreq {
+struct ctl_write {
 	uv_write_t		 req;
 	struct weft_ctl_conn	*c;
 	size_t			 len;
 	uint8_t			 data[];
 };
 
-struct work {
+struct ctl_job {
 	uv_work_t		 req;
 	struct weft_ctl_conn	*c;
 	weft_ctl_work_fn	*fn;
@@ -150,7 +151,7 @@ weft__ctl_close(struct weft_ctl_conn *c)
 static void
 write_cb(uv_write_t *req, int status)
 {
-	struct wreq		*w = (struct wreq *)req;
+	struct ctl_write		*w = (struct ctl_write *)req;
 	struct weft_ctl_conn	*c = w->c;
 	bool			 was_paused;
 
@@ -184,7 +185,7 @@ weft__ctl_reply_begin(struct weft_pack *pk, struct weft_buf *b, uint32_t n)
 int
 weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 {
-	struct wreq	*w;
+	struct ctl_write	*w;
 	uv_buf_t	 ub;
 	int		 err;
 
@@ -298,6 +299,7 @@ weft__ctl_done(struct weft_ctl_conn *c)
 
 	c->req = NULL;
 	c->req_free = NULL;
+	c->op = NULL;
 	c->resume = NULL;
 	c->data = NULL;
 	if (req_free != NULL)
@@ -321,7 +323,7 @@ weft__ctl_read(struct weft_ctl_conn *c, bool on)
 static void
 work_cb(uv_work_t *req)
 {
-	struct work	*w = req->data;
+	struct ctl_job	*w = req->data;
 
 	w->status = w->fn(w->arg);
 }
@@ -329,7 +331,7 @@ work_cb(uv_work_t *req)
 static void
 after_work_cb(uv_work_t *req, int status)
 {
-	struct work		*w = req->data;
+	struct ctl_job		*w = req->data;
 	struct weft_ctl_conn	*c = w->c;
 
 	if (status < 0)
@@ -343,7 +345,7 @@ int
 weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
     weft_ctl_done_fn *done, void *arg)
 {
-	struct work	*w;
+	struct ctl_job	*w;
 	int		 err;
 
 	w = calloc(1, sizeof(*w));
@@ -426,6 +428,117 @@ frame_protocol_error(struct weft_ctl_conn *c, int err, const char *what)
 	weft__ctl_close(c);
 }
 
+/*
+ * Runs an op's state through its flags (ctl.h, WEFT_OP_POOL): the work
+ * is done, on the loop again.
+ */
+static void
+op_pool_done(struct weft_ctl_conn *c, void *req, int status)
+{
+	const struct weft_ctl_op	*op = c->op;
+
+	if (status)
+		weft__ctl_send_err(c, status, "%s", op->what);
+	else
+		op->reply(c, req);
+	weft__ctl_done(c);	/* frees req */
+}
+
+/*
+ * The state of a POOL or STREAM op: release, then free. The op is found
+ * in a header in front of the state, so that one req_free serves all.
+ */
+struct op_req {
+	const struct weft_ctl_op	*op;
+	max_align_t			 state[];
+};
+
+static void
+op_req_free(void *arg)
+{
+	struct op_req	*r = (struct op_req *)((char *)arg -
+			    offsetof(struct op_req, state));
+
+	if (r->op->release != NULL)
+		r->op->release(arg);
+	free(r);
+}
+
+/* Applies the op's flags around it (ctl.h). */
+static void
+op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
+    const struct weft_obj *req)
+{
+	struct op_req	*r;
+	int		 err;
+
+	c->op = op;
+	c->state = WEFT_CTL_BUSY;
+	if ((op->flags & (WEFT_OP_POOL | WEFT_OP_STREAM)) == 0) {
+		op->fn(c, req);
+		return;
+	}
+	r = calloc(1, sizeof(*r) + op->req_size);
+	if (r == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "%s", op->name);
+		weft__ctl_done(c);
+		return;
+	}
+	r->op = op;
+	weft__ctl_req_set(c, r->state, op_req_free);
+	if (op->prepare(c, req, r->state) != 0) {
+		weft__ctl_done(c);	/* prepare replied */
+		return;
+	}
+	if (op->flags & WEFT_OP_STREAM) {
+		c->resume = op->pump;
+		op->pump(c);
+		return;
+	}
+	err = weft__ctl_work(c, op->work, op_pool_done, r->state);
+	if (err)
+		op_pool_done(c, r->state, err);
+}
+
+/* Checks the request's version and finds its op in the table. */
+static void
+op_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_ctl_op	*op;
+	uint64_t			 v;
+	const char			*name;
+	size_t				 len;
+	char				 shown[32];
+
+	if (weft_obj_uint(weft_obj_get(req, "v"), &v) != 0 ||
+	    weft_obj_str(weft_obj_get(req, "op"), &name, &len) != 0) {
+		weft__ctl_send_err(c, WEFT_EPROTO,
+		    "request without 'v' and 'op'");
+		weft__ctl_close(c);
+		return;
+	}
+	if (v != WEFT_CTL_VERSION) {
+		weft__ctl_send_err(c, WEFT_EVERSION,
+		    "control protocol version %llu", (unsigned long long)v);
+		weft__ctl_close(c);
+		return;
+	}
+	for (size_t i = 0; i < weft__ctl_nops; i++) {
+		op = weft__ctl_ops[i];
+		if (strlen(op->name) == len &&
+		    memcmp(op->name, name, len) == 0) {
+			log_debug("client %u: %s", c->id, op->name);
+			op_run(c, op, req);
+			return;
+		}
+	}
+	snprintf(shown, sizeof(shown), "%.*s", (int)(len < 31 ? len : 31),
+	    name);
+	c->state = WEFT_CTL_BUSY;
+	weft__ctl_send_err(c, WEFT_EPROTO, "unknown operation '%s'", shown);
+	weft__ctl_close(c);
+}
+
 /* A whole frame is in c->body: decode it and hand it to its handler. */
 static void
 frame_dispatch(struct weft_ctl_conn *c)
@@ -457,7 +570,7 @@ frame_dispatch(struct weft_ctl_conn *c)
 	if (c->state == WEFT_CTL_DATA && c->data != NULL)
 		c->data(c, msg.root, body, &keep);
 	else
-		weft__ops_dispatch(c, msg.root, body, &keep);
+		op_dispatch(c, msg.root);
 	weft_msg_release(&msg);
 	if (!keep) {
 		free(body);

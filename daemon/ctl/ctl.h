@@ -1,9 +1,11 @@
 /*
  * The control server: the Unix socket weft (the CLI) talks to. Each client
  * is a struct weft_ctl_conn that reads length-prefixed msgpack frames
- * (docs/proto/control.md) and runs one request at a time. Requests that
- * take long (publish, fork, verify, library writes) run their work on the
- * libuv thread pool; while one is in flight the connection stops reading.
+ * (docs/proto/control.md) and runs one request at a time through the op
+ * table, whose flags the dispatcher applies (WEFT_OP_POOL, WEFT_OP_STREAM
+ * below). Requests that take long (publish, fork, verify, library writes,
+ * policies) run their work on the libuv thread pool; while one is in
+ * flight the connection stops reading.
  * A malformed or oversized frame gets a WEFT_EPROTO reply and the client is
  * closed; other clients carry on.
  */
@@ -130,6 +132,7 @@ struct weft_ctl_conn {
 	 */
 	void			*req;
 	void			(*req_free)(void *);
+	const struct weft_ctl_op *op;	/* of the request in progress */
 	/* A paced reply (get, ls) goes on when the write queue drains. */
 	void			(*resume)(struct weft_ctl_conn *);
 	/*
@@ -205,30 +208,61 @@ void	weft__ctl_req_set(struct weft_ctl_conn *c, void *req,
 void	weft__ctl_close(struct weft_ctl_conn *c);
 
 /*
- * Request handlers (ops.c, publish.c, get.c). Each receives the decoded
- * request; body is the frame it points into. A handler either finishes
- * the request (reply sent, weft__ctl_done called) or leaves the conn BUSY
- * and finishes later. It may keep the body by setting *keep to true (then
- * it frees it).
+ * The op table's flags (after git's command table, RUN_SETUP): what the
+ * dispatcher does around an op so that its handlers need not.
+ *
+ * WEFT_OP_POOL: the work runs on the thread pool. The dispatcher
+ * allocates the op's state (req_size bytes, zeroed) as the request's
+ * (c->req), calls prepare on the loop, queues work(req) on the pool and,
+ * on the loop again, calls reply(c, req) when work returned 0, or
+ * replies {status: err, error: "<what>: ..."} itself; then it ends the
+ * request, which frees the state.
+ *
+ * WEFT_OP_STREAM: a reply of many frames, paced by the client's reading.
+ * The dispatcher allocates the state and calls prepare as above, then
+ * pump(c), which sends frames while c->wq_bytes stays under
+ * WEFT_CTL_WQ_PAUSE and is called again whenever the queue drains, until
+ * it ends the request (weft__ctl_done).
+ *
+ * Without a flag, fn(c, req) does everything: it either finishes the
+ * request (reply sent, weft__ctl_done called) or leaves the conn BUSY and
+ * finishes later.
  */
-void	weft__ops_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req,
-	    uint8_t *body, bool *keep);
-void	weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_follow(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
-/* ops_peers.c */
-void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_disconnect(struct weft_ctl_conn *c,
-	    const struct weft_obj *req);
+#define WEFT_OP_POOL	0x1u
+#define WEFT_OP_STREAM	0x2u
+
+struct weft_ctl_op {
+	const char	*name;
+	unsigned	 flags;
+	void		(*fn)(struct weft_ctl_conn *, const struct weft_obj *);
+	/* WEFT_OP_POOL and WEFT_OP_STREAM: */
+	size_t		 req_size;
+	/*
+	 * Reads the request's arguments into the op's state, on the loop.
+	 * Returns 0, or an error after replying with it.
+	 */
+	int		(*prepare)(struct weft_ctl_conn *,
+			    const struct weft_obj *, void *);
+	/* Frees what the state holds, not the state itself; or NULL. */
+	void		(*release)(void *);
+	/* WEFT_OP_POOL: */
+	int		(*work)(void *);
+	void		(*reply)(struct weft_ctl_conn *, void *);
+	const char	*what;		/* says what failed in error replies */
+	/* WEFT_OP_STREAM: */
+	void		(*pump)(struct weft_ctl_conn *);
+};
+
+/* The op table (ops.c). */
+extern const struct weft_ctl_op *const weft__ctl_ops[];
+extern const size_t weft__ctl_nops;
+
+/* Ops defined outside ops.c. */
+extern const struct weft_ctl_op weft__op_publish, weft__op_fork,
+	    weft__op_get, weft__op_follow, weft__op_unfollow, weft__op_mirror,
+	    weft__op_unmirror, weft__op_policies, weft__op_peers,
+	    weft__op_connect, weft__op_push, weft__op_known, weft__op_forget,
+	    weft__op_disconnect;
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

@@ -408,8 +408,8 @@ newest_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	return 1;	/* heads come newest first: stop at the first */
 }
 
-void
-weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_getter	*g;
 	struct weft_buf		 env, b;
@@ -507,3 +507,5 @@ out:
 	getter_free(g);
 	weft__ctl_done(c);
 }
+
+const struct weft_ctl_op weft__op_get = { .name = "get", .fn = op_get };

@@ -1,10 +1,11 @@
 /*
- * Request dispatch and the request handlers that read the store (status,
+ * The op table, and the request handlers that read the store (status,
  * show, log, tree, ls, search, library_ls) or write small records
  * (library_create, library_add, library_remove) or scrub it (verify), and
  * stop, which shuts the daemon down.
  * publish.c and get.c hold the streaming ones. Reads run on the loop in
- * short read transactions; writes and the scrub run on the thread pool.
+ * short read transactions; writes and the scrub run on the thread pool
+ * (WEFT_OP_POOL: ctl.c's dispatcher queues them and replies).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -204,77 +205,47 @@ weft__record_make(const struct weft_ctl_env *env, struct weft_record *r,
 	return err;
 }
 
-struct put_job {
-	struct weft_store	*store;
-	struct weft_buf		 env;
-	uint8_t			 id[32];
-	bool			 genesis;
-};
-
-static int
-put_work(void *arg)
+int
+weft__put_work(void *arg)
 {
-	struct put_job	*j = arg;
+	struct weft_put_job	*j = arg;
 
 	return weft_store_record_put(j->store, j->env.data, j->env.len, j->id);
 }
 
-static void
-put_done(struct weft_ctl_conn *c, void *arg, int status)
+void
+weft__put_reply(struct weft_ctl_conn *c, void *arg)
 {
-	struct put_job		*j = arg;
+	struct weft_put_job	*j = arg;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
-		weft__ctl_send_err(c, status, "cannot store record");
-	} else {
-		if (c->env->sync != NULL)
-			weft_sync_local_record(c->env->sync, j->id, j->env.data,
-			    j->env.len);
-		weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
-		weft_pack_str(&pk, "id");
+	if (c->env->sync != NULL)
+		weft_sync_local_record(c->env->sync, j->id, j->env.data,
+		    j->env.len);
+	weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
+	weft_pack_str(&pk, "id");
+	weft_pack_bin(&pk, j->id, 32);
+	weft_pack_str(&pk, "record");
+	weft_pack_bin(&pk, j->env.data, j->env.len);
+	if (j->genesis) {
+		weft_pack_str(&pk, "design");
 		weft_pack_bin(&pk, j->id, 32);
-		weft_pack_str(&pk, "record");
-		weft_pack_bin(&pk, j->env.data, j->env.len);
-		if (j->genesis) {
-			weft_pack_str(&pk, "design");
-			weft_pack_bin(&pk, j->id, 32);
-		}
-		if (weft_pack_error(&pk)) {
-			weft_buf_release(&b);
-			weft__ctl_send_err(c, weft_pack_error(&pk), "reply");
-		} else {
-			weft__ctl_send(c, &b);
-		}
 	}
-	weft_buf_release(&j->env);
-	free(j);
-	weft__ctl_done(c);
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, weft_pack_error(&pk), "reply");
+	} else {
+		weft__ctl_send(c, &b);
+	}
 }
 
 void
-weft__put_and_reply(struct weft_ctl_conn *c, struct weft_buf *env,
-    bool genesis)
+weft__put_release(void *arg)
 {
-	struct put_job	*j;
-	int		 err;
+	struct weft_put_job	*j = arg;
 
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		weft_buf_release(env);
-		weft__ctl_send_err(c, -ENOMEM, "cannot store record");
-		weft__ctl_done(c);
-		return;
-	}
-	j->store = c->env->store;
-	j->env = *env;
-	weft_buf_init(env, 0);
-	j->genesis = genesis;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, put_work, put_done, j);
-	if (err)
-		put_done(c, j, err);
+	weft_buf_release(&j->env);
 }
 
 /* status */
@@ -907,16 +878,15 @@ struct ls_walk {
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
 };
 
-/* The request's state (c->req); the lister's buffers may be gone. */
+/* The lister's buffers may be released already (by finish). */
 static void
-ls_free(void *arg)
+ls_release(void *arg)
 {
 	struct ls_walk	*w = arg;
 
 	weft_buf_release(&w->l.items);
 	weft_buf_release(&w->l.extra);
 	free(w->tag);
-	free(w);
 }
 
 static void
@@ -947,42 +917,33 @@ ls_pump(struct weft_ctl_conn *c)
 	weft__lister_finish(&w->l);
 }
 
-static void
-op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
-	struct ls_walk	*w;
+	struct ls_walk	*w = arg;
 	char		*author_hex = NULL;
+	int		 err;
 
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "ls");
-		weft__ctl_done(c);
-		return;
-	}
-	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
-	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0)
+	err = weft__ctl_arg_str(c, req, "author", 64, &author_hex);
+	if (err == 0)
+		err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
+	if (err)
 		goto out;
 	if (author_hex != NULL) {
 		if (weft_hex_decode(w->author, 32, author_hex,
 		    strlen(author_hex)) != 0) {
-			weft__ctl_send_err(c, WEFT_EUSAGE,
+			err = WEFT_EUSAGE;
+			weft__ctl_send_err(c, err,
 			    "author '%s' is not a 64-hex author id",
 			    author_hex);
 			goto out;
 		}
 		w->has_author = true;
 	}
-	free(author_hex);
 	weft__lister_init(&w->l, c);
-	weft__ctl_req_set(c, w, ls_free);
-	c->resume = ls_pump;
-	ls_pump(c);
-	return;
 out:
 	free(author_hex);
-	free(w->tag);
-	free(w);
-	weft__ctl_done(c);
+	return err;
 }
 
 static void
@@ -1019,13 +980,14 @@ out:
 
 /* library */
 
-static void
-op_library_create(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_create_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
 {
+	struct weft_put_job	*j = arg;
 	struct weft_record	 r;
-	struct weft_buf		 env;
 	char			*name = NULL, *desc = NULL;
-	int			 err;
+	int			 err = WEFT_EUSAGE;
 
 	weft_record_init(&r);
 	if (weft__ctl_arg_str(c, req, "name", WEFT_NAME_MAX, &name) != 0 ||
@@ -1042,63 +1004,56 @@ op_library_create(struct weft_ctl_conn *c, const struct weft_obj *req)
 	name = desc = NULL;
 	r.maintainers.ids = malloc(32);
 	if (r.description == NULL || r.maintainers.ids == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "library");
+		err = -ENOMEM;
+		weft__ctl_send_err(c, err, "library");
 		goto fail;
 	}
 	memcpy(r.maintainers.ids[0], c->env->author->pk, 32);
 	r.maintainers.n = 1;
-	err = weft__record_make(c->env, &r, 0, &env);
-	if (err) {
-		weft_buf_release(&env);
+	j->store = c->env->store;
+	err = weft__record_make(c->env, &r, 0, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot create library");
-		goto fail;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
-	return;
 fail:
 	free(name);
 	free(desc);
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
 
-static void
-op_library_entry(struct weft_ctl_conn *c, const struct weft_obj *req,
-    enum weft_entry_action action)
+static int
+library_entry_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct weft_put_job *j, enum weft_entry_action action)
 {
 	struct weft_record	 r;
-	struct weft_buf		 env;
 	enum weft_record_type	 type;
 	uint8_t			 lib[32], design[32];
 	int			 err;
 
 	weft_record_init(&r);
-	if (weft__ctl_arg_id(c, req, "lib", lib, true) != 0)
+	err = weft__ctl_arg_id(c, req, "lib", lib, true);
+	if (err)
 		goto out;
 	if (weft_store_record_type(c->env->store, lib, &type) != 0 ||
 	    type != WEFT_REC_LIB) {
-		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a library");
+		err = WEFT_ENOTFOUND;
+		weft__ctl_send_err(c, err, "not a library");
 		goto out;
 	}
-	if (arg_design(c, req, "design", design) != 0)
+	err = arg_design(c, req, "design", design);
+	if (err)
 		goto out;
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.lib, lib, 32);
 	memcpy(r.entry_design, design, 32);
 	r.action = action;
-	err = weft__record_make(c->env, &r, 0, &env);
-	if (err) {
-		weft_buf_release(&env);
+	j->store = c->env->store;
+	err = weft__record_make(c->env, &r, 0, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot create library entry");
-		goto out;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
-	return;
 out:
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
 
 static void
@@ -1162,7 +1117,7 @@ struct bad {
 };
 
 struct verify_job {
-	struct weft_store	*store;
+	struct weft_store	*store;	/* the pool reads these */
 	struct bad		*bad;
 	uint32_t		 nbad;
 	uint64_t		 records;
@@ -1192,145 +1147,131 @@ verify_work(void *arg)
 }
 
 static void
-verify_done(struct weft_ctl_conn *c, void *arg, int status)
+verify_reply(struct weft_ctl_conn *c, void *arg)
 {
 	struct verify_job	*j = arg;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
-		weft__ctl_send_err(c, status, "verify");
-	} else {
-		weft__ctl_reply_begin(&pk, &b, 3);
-		weft_pack_str(&pk, "records");
-		weft_pack_uint(&pk, j->records);
-		weft_pack_str(&pk, "chunks");
-		weft_pack_uint(&pk, j->chunks);
-		weft_pack_str(&pk, "bad");
-		weft_pack_array(&pk, j->nbad);
-		for (uint32_t i = 0; i < j->nbad; i++) {
-			weft_pack_map(&pk, 3);
-			weft_pack_str(&pk, "kind");
-			weft_pack_str(&pk, j->bad[i].kind);
-			weft_pack_str(&pk, "id");
-			weft_pack_bin(&pk, j->bad[i].id, 32);
-			weft_pack_str(&pk, "error");
-			weft_pack_str(&pk, weft_strerror(j->bad[i].err));
-		}
-		if (j->nbad > 0)
-			log_warnx("verify: %u bad items in the store", j->nbad);
-		weft__ctl_send(c, &b);
+	weft__ctl_reply_begin(&pk, &b, 3);
+	weft_pack_str(&pk, "records");
+	weft_pack_uint(&pk, j->records);
+	weft_pack_str(&pk, "chunks");
+	weft_pack_uint(&pk, j->chunks);
+	weft_pack_str(&pk, "bad");
+	weft_pack_array(&pk, j->nbad);
+	for (uint32_t i = 0; i < j->nbad; i++) {
+		weft_pack_map(&pk, 3);
+		weft_pack_str(&pk, "kind");
+		weft_pack_str(&pk, j->bad[i].kind);
+		weft_pack_str(&pk, "id");
+		weft_pack_bin(&pk, j->bad[i].id, 32);
+		weft_pack_str(&pk, "error");
+		weft_pack_str(&pk, weft_strerror(j->bad[i].err));
 	}
-	free(j->bad);
-	free(j);
-	weft__ctl_done(c);
+	if (j->nbad > 0)
+		log_warnx("verify: %u bad items in the store", j->nbad);
+	weft__ctl_send(c, &b);
 }
 
 static void
-op_verify(struct weft_ctl_conn *c, const struct weft_obj *req)
+verify_release(void *arg)
 {
-	struct verify_job	*j;
-	int			 err;
+	struct verify_job	*j = arg;
+
+	free(j->bad);
+}
+
+static int
+verify_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
+{
+	struct verify_job	*j = arg;
 
 	(void)req;
-	j = calloc(1, sizeof(*j));
-	if (j != NULL)
-		j->bad = calloc(VERIFY_BAD_MAX, sizeof(*j->bad));
-	if (j == NULL || j->bad == NULL) {
-		if (j != NULL)
-			free(j);
+	j->bad = calloc(VERIFY_BAD_MAX, sizeof(*j->bad));
+	if (j->bad == NULL) {
 		weft__ctl_send_err(c, -ENOMEM, "verify");
-		weft__ctl_done(c);
-		return;
+		return -ENOMEM;
 	}
 	j->store = c->env->store;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, verify_work, verify_done, j);
-	if (err)
-		verify_done(c, j, err);
+	return 0;
 }
 
-/* Dispatch */
+/* The op table */
 
-static void
-op_library_add(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_add_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *job)
 {
-	op_library_entry(c, req, WEFT_ENTRY_ADD);
+	return library_entry_prepare(c, req, job, WEFT_ENTRY_ADD);
 }
 
-static void
-op_library_remove(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_remove_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *job)
 {
-	op_library_entry(c, req, WEFT_ENTRY_REMOVE);
+	return library_entry_prepare(c, req, job, WEFT_ENTRY_REMOVE);
 }
 
-static const struct {
-	const char	*name;
-	void		(*fn)(struct weft_ctl_conn *, const struct weft_obj *);
-} ops[] = {
-	{ "status", op_status },
-	{ "publish", weft__op_publish },
-	{ "fork", weft__op_fork },
-	{ "show", op_show },
-	{ "log", op_log },
-	{ "tree", op_tree },
-	{ "ls", op_ls },
-	{ "search", op_search },
-	{ "get", weft__op_get },
-	{ "library_create", op_library_create },
-	{ "library_add", op_library_add },
-	{ "library_remove", op_library_remove },
-	{ "library_ls", op_library_ls },
-	{ "verify", op_verify },
-	{ "follow", weft__op_follow },
-	{ "unfollow", weft__op_unfollow },
-	{ "mirror", weft__op_mirror },
-	{ "unmirror", weft__op_unmirror },
-	{ "policies", weft__op_policies },
-	{ "peers", weft__op_peers },
-	{ "connect", weft__op_connect },
-	{ "push", weft__op_push },
-	{ "stop", op_stop },
-	{ "known", weft__op_known },
-	{ "forget", weft__op_forget },
-	{ "disconnect", weft__op_disconnect },
+static const struct weft_ctl_op status_op = { .name = "status",
+	.fn = op_status };
+static const struct weft_ctl_op show_op = { .name = "show", .fn = op_show };
+static const struct weft_ctl_op log_op = { .name = "log", .fn = op_log };
+static const struct weft_ctl_op tree_op = { .name = "tree", .fn = op_tree };
+static const struct weft_ctl_op ls_op = {
+	.name = "ls", .flags = WEFT_OP_STREAM,
+	.req_size = sizeof(struct ls_walk), .prepare = ls_prepare,
+	.release = ls_release, .pump = ls_pump,
+};
+static const struct weft_ctl_op search_op = { .name = "search",
+	.fn = op_search };
+static const struct weft_ctl_op library_create_op = {
+	WEFT_PUT_OP("library_create", library_create_prepare),
+};
+static const struct weft_ctl_op library_add_op = {
+	WEFT_PUT_OP("library_add", library_add_prepare),
+};
+static const struct weft_ctl_op library_remove_op = {
+	WEFT_PUT_OP("library_remove", library_remove_prepare),
+};
+static const struct weft_ctl_op library_ls_op = { .name = "library_ls",
+	.fn = op_library_ls };
+static const struct weft_ctl_op verify_op = {
+	.name = "verify", .flags = WEFT_OP_POOL,
+	.req_size = sizeof(struct verify_job), .prepare = verify_prepare,
+	.release = verify_release, .work = verify_work,
+	.reply = verify_reply, .what = "verify",
+};
+static const struct weft_ctl_op stop_op = { .name = "stop", .fn = op_stop };
+
+const struct weft_ctl_op *const weft__ctl_ops[] = {
+	&status_op,
+	&weft__op_publish,
+	&weft__op_fork,
+	&show_op,
+	&log_op,
+	&tree_op,
+	&ls_op,
+	&search_op,
+	&weft__op_get,
+	&library_create_op,
+	&library_add_op,
+	&library_remove_op,
+	&library_ls_op,
+	&verify_op,
+	&weft__op_follow,
+	&weft__op_unfollow,
+	&weft__op_mirror,
+	&weft__op_unmirror,
+	&weft__op_policies,
+	&weft__op_peers,
+	&weft__op_connect,
+	&weft__op_push,
+	&stop_op,
+	&weft__op_known,
+	&weft__op_forget,
+	&weft__op_disconnect,
 };
 
-void
-weft__ops_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req,
-    uint8_t *body, bool *keep)
-{
-	uint64_t	 v;
-	const char	*op;
-	size_t		 oplen;
-	char		 name[32];
-
-	(void)body;
-	*keep = false;
-	if (weft_obj_uint(weft_obj_get(req, "v"), &v) != 0 ||
-	    weft_obj_str(weft_obj_get(req, "op"), &op, &oplen) != 0) {
-		weft__ctl_send_err(c, WEFT_EPROTO,
-		    "request without 'v' and 'op'");
-		weft__ctl_close(c);
-		return;
-	}
-	if (v != WEFT_CTL_VERSION) {
-		weft__ctl_send_err(c, WEFT_EVERSION,
-		    "control protocol version %llu", (unsigned long long)v);
-		weft__ctl_close(c);
-		return;
-	}
-	snprintf(name, sizeof(name), "%.*s", (int)(oplen < 31 ? oplen : 31),
-	    op);
-	c->state = WEFT_CTL_BUSY;
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		if (strlen(ops[i].name) == oplen &&
-		    memcmp(ops[i].name, op, oplen) == 0) {
-			log_debug("client %u: %s", c->id, ops[i].name);
-			ops[i].fn(c, req);
-			return;
-		}
-	}
-	weft__ctl_send_err(c, WEFT_EPROTO, "unknown operation '%s'", name);
-	weft__ctl_close(c);
-}
+const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -92,8 +92,8 @@ peer_cb(void *arg, const struct weft_net_peer_info *p)
 	return weft__lister_item(l);
 }
 
-void
-weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_ctl_net	*cn = &c->env->net;
 	struct weft_lister		 l;
@@ -105,8 +105,8 @@ weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft__lister_finish(&l);
 }
 
-void
-weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_ctl_net *cn = &c->env->net;
 	struct weft_buf		 b;
@@ -155,8 +155,8 @@ done:
 	weft__ctl_done(c);
 }
 
-void
-weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_ctl_net *cn = &c->env->net;
 	struct weft_buf		 b;
@@ -253,8 +253,8 @@ known_cb(void *arg, const struct weft_net_known_info *e)
 	return weft__lister_item(l);
 }
 
-void
-weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_known(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_ctl_net	*cn = &c->env->net;
 	struct weft_lister		 l;
@@ -278,8 +278,8 @@ reply_node(struct weft_ctl_conn *c, const uint8_t node[32])
 	weft__ctl_send(c, &b);
 }
 
-void
-weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_forget(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	uint8_t	node[32];
 	char	hex[17];
@@ -297,8 +297,8 @@ done:
 	weft__ctl_done(c);
 }
 
-void
-weft__op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	uint8_t	node[32];
 
@@ -313,3 +313,13 @@ weft__op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
 done:
 	weft__ctl_done(c);
 }
+
+const struct weft_ctl_op weft__op_peers = { .name = "peers", .fn = op_peers };
+const struct weft_ctl_op weft__op_connect = { .name = "connect",
+	.fn = op_connect };
+const struct weft_ctl_op weft__op_push = { .name = "push", .fn = op_push };
+const struct weft_ctl_op weft__op_known = { .name = "known", .fn = op_known };
+const struct weft_ctl_op weft__op_forget = { .name = "forget",
+	.fn = op_forget };
+const struct weft_ctl_op weft__op_disconnect = { .name = "disconnect",
+	.fn = op_disconnect };

@@ -172,7 +172,7 @@ batch_free(struct pub_batch *b)
 /* Deleting a failed publish's chunks, on the pool. */
 struct pub_drop {
 	uv_work_t		 req;
-	struct weft_store	*s;
+	struct weft_store	*store;
 	uint8_t			(*ids)[32];
 	size_t			 n;
 	uint64_t		 gen;
@@ -186,7 +186,7 @@ drop_work(uv_work_t *req)
 {
 	struct pub_drop	*j = req->data;
 
-	j->err = weft_store_chunks_drop(j->s, (const uint8_t (*)[32])j->ids,
+	j->err = weft_store_chunks_drop(j->store, (const uint8_t (*)[32])j->ids,
 	    j->n, j->gen, &j->dropped, &j->bytes);
 }
 
@@ -236,7 +236,7 @@ pub_undo(struct weft_pub *p)
 	if (j == NULL)
 		return;
 	j->req.data = j;
-	j->s = p->ctl_env->store;
+	j->store = p->ctl_env->store;
 	j->ids = p->fresh;
 	j->n = p->nfresh;
 	j->gen = p->gen_last;
@@ -519,7 +519,7 @@ store_work(void *arg)
 
 /* The end: sign and store the revision. */
 static int
-work_finish(void *arg)
+finish_work(void *arg)
 {
 	struct weft_pub	*p = arg;
 	struct weft_buf	 body;
@@ -710,7 +710,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	if (!p->finishing && pub_idle(p) && p->nready == 0 &&
 	    p->hash_next == p->frames_in && p->chunk_next == p->frames_in) {
 		p->finishing = true;
-		err = weft__ctl_work(c, work_finish, finish_done, p);
+		err = weft__ctl_work(c, finish_work, finish_done, p);
 		if (err)
 			finish_done(c, p, err);
 	}
@@ -996,8 +996,8 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return 0;
 }
 
-void
-weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_pub		*p = NULL;
 	struct weft_record	 head;
@@ -1123,11 +1123,11 @@ fail:
 
 /* fork */
 
-void
-weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
+	struct weft_put_job	*j = arg;
 	struct weft_record	 head, r;
-	struct weft_buf		 env;
 	uint8_t			 design[32], head_id[32];
 	uint64_t		 min_ts;
 	char			*title = NULL;
@@ -1135,7 +1135,8 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 	weft_record_init(&head);
 	weft_record_init(&r);
-	if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
+	err = weft__ctl_arg_id(c, req, "design", design, true);
+	if (err)
 		goto out;
 	err = weft_store_rev_design(c->env->store, design, design);
 	if (err == 0)
@@ -1146,10 +1147,12 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    err, "cannot read the design to fork");
 		goto out;
 	}
-	if (weft__ctl_arg_str(c, req, "title", WEFT_TITLE_MAX, &title) != 0)
+	err = weft__ctl_arg_str(c, req, "title", WEFT_TITLE_MAX, &title);
+	if (err)
 		goto out;
 	if (title != NULL && title[0] == '\0') {
-		weft__ctl_send_err(c, WEFT_EBADFIELD, "the title is empty");
+		err = WEFT_EBADFIELD;
+		weft__ctl_send_err(c, err, "the title is empty");
 		goto out;
 	}
 	/* The fork takes the source head's fields and files by reference. */
@@ -1163,7 +1166,8 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 	r.remix_of.ids = malloc(32);
 	if (r.remix_of.ids == NULL) {
 		r.remix_of.n = 0;
-		weft__ctl_send_err(c, -ENOMEM, "fork");
+		err = -ENOMEM;
+		weft__ctl_send_err(c, err, "fork");
 		goto out;
 	}
 	memcpy(r.remix_of.ids[0], head_id, 32);
@@ -1175,19 +1179,19 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		r.title = title;
 		title = NULL;
 	}
+	j->store = c->env->store;
+	j->genesis = true;
 	err = r.message == NULL ? -ENOMEM :
-	    weft__record_make(c->env, &r, min_ts, &env);
-	if (err) {
-		weft_buf_release(&env);
+	    weft__record_make(c->env, &r, min_ts, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot fork");
-		goto out;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, true);
-	return;
 out:
 	free(title);
 	weft_record_release(&head);
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
+
+const struct weft_ctl_op weft__op_publish = { .name = "publish",
+	.fn = op_publish };
+const struct weft_ctl_op weft__op_fork = { WEFT_PUT_OP("fork", fork_prepare) };
