@@ -35,13 +35,6 @@
 #include "ctl.h"
 #include "log.h"
 
-struct ctl_write {
-	uv_write_t		 req;
-	struct weft_ctl_conn	*c;
-	size_t			 len;
-	uint8_t			 data[];
-};
-
 struct ctl_job {
 	uv_work_t		 req;
 	struct weft_ctl_conn	*c;
@@ -54,6 +47,8 @@ struct ctl_job {
 static void	conn_read_start(struct weft_ctl_conn *);
 static void	conn_read_stop(struct weft_ctl_conn *);
 static void	conn_unref(struct weft_ctl_conn *);
+static void	conn_alloc(struct weft_ctl_conn *, uv_buf_t *);
+static void	conn_on_read(struct weft_ctl_conn *, ssize_t);
 
 /*
  * Gives freed heap back to the system once no request body is being read
@@ -116,11 +111,9 @@ body_grow(struct weft_ctl_conn *c)
 	return 0;
 }
 
-static void
-conn_close_cb(uv_handle_t *h)
+void
+weft__ctl_closed(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_conn	*c = h->data;
-
 	conn_unref(c);
 }
 
@@ -145,13 +138,12 @@ weft__ctl_close(struct weft_ctl_conn *c)
 		return;
 	c->closing = true;
 	log_debug("client %u: closed", c->id);
-	uv_close((uv_handle_t *)&c->pipe, conn_close_cb);
+	c->io->close(c);
 }
 
-static void
-write_cb(uv_write_t *req, int status)
+void
+weft__ctl_written(struct weft_ctl_write *w, int status)
 {
-	struct ctl_write		*w = (struct ctl_write *)req;
 	struct weft_ctl_conn	*c = w->c;
 	bool			 was_paused;
 
@@ -185,9 +177,8 @@ weft__ctl_reply_begin(struct weft_pack *pk, struct weft_buf *b, uint32_t n)
 int
 weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 {
-	struct ctl_write	*w;
-	uv_buf_t	 ub;
-	int		 err;
+	struct weft_ctl_write	*w;
+	int			 err;
 
 	if (c->closing) {
 		weft_buf_release(b);
@@ -214,8 +205,7 @@ weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 	weft_ctl_hdr_put(w->data, (uint32_t)b->len);
 	memcpy(w->data + WEFT_CTL_HDR, b->data, b->len);
 	weft_buf_release(b);
-	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
-	err = uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1, write_cb);
+	err = c->io->write(c, w);
 	if (err) {
 		free(w);
 		weft__ctl_close(c);
@@ -365,12 +355,10 @@ weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
 	return 0;
 }
 
+/* Where the next bytes from the client go: the header, then the body. */
 static void
-alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+conn_alloc(struct weft_ctl_conn *c, uv_buf_t *buf)
 {
-	struct weft_ctl_conn	*c = h->data;
-
-	(void)suggested;
 	if (c->hdr_have < WEFT_CTL_HDR) {
 		buf->base = (char *)c->hdr + c->hdr_have;
 		buf->len = WEFT_CTL_HDR - c->hdr_have;
@@ -415,7 +403,7 @@ static void
 conn_read_stop(struct weft_ctl_conn *c)
 {
 	if (c->reading)
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		(void)c->io->read(c, false);
 	c->reading = false;
 }
 
@@ -583,14 +571,13 @@ frame_dispatch(struct weft_ctl_conn *c)
 		conn_read_stop(c);
 }
 
+/* nread bytes came into the buffer conn_alloc() gave, or an error. */
 static void
-read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+conn_on_read(struct weft_ctl_conn *c, ssize_t nread)
 {
-	struct weft_ctl_conn	*c = s->data;
 	uint32_t		 len;
 	int			 err;
 
-	(void)buf;
 	if (nread == 0)
 		return;
 	if (nread == UV_ENOBUFS && c->over_cap) {
@@ -629,7 +616,7 @@ conn_read_start(struct weft_ctl_conn *c)
 {
 	int	err;
 
-	err = uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
+	err = c->io->read(c, true);
 	if (err) {
 		log_warnx("client %u: read: %s", c->id, uv_strerror(err));
 		weft__ctl_close(c);
@@ -637,6 +624,65 @@ conn_read_start(struct weft_ctl_conn *c)
 	}
 	c->reading = true;
 }
+
+/* The socket's transport (struct weft_ctl_io): libuv on the pipe. */
+
+static void
+pipe_write_cb(uv_write_t *req, int status)
+{
+	weft__ctl_written((struct weft_ctl_write *)req, status);
+}
+
+static int
+pipe_write(struct weft_ctl_conn *c, struct weft_ctl_write *w)
+{
+	uv_buf_t	ub;
+
+	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+	return uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1,
+	    pipe_write_cb);
+}
+
+static void
+pipe_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	conn_alloc(h->data, buf);
+}
+
+static void
+pipe_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	(void)buf;
+	conn_on_read(s->data, nread);
+}
+
+static int
+pipe_read(struct weft_ctl_conn *c, bool on)
+{
+	if (on)
+		return uv_read_start((uv_stream_t *)&c->pipe, pipe_alloc_cb,
+		    pipe_read_cb);
+	return uv_read_stop((uv_stream_t *)&c->pipe);
+}
+
+static void
+pipe_close_cb(uv_handle_t *h)
+{
+	weft__ctl_closed(h->data);
+}
+
+static void
+pipe_close(struct weft_ctl_conn *c)
+{
+	uv_close((uv_handle_t *)&c->pipe, pipe_close_cb);
+}
+
+static const struct weft_ctl_io pipe_io = {
+	.write = pipe_write,
+	.read = pipe_read,
+	.close = pipe_close,
+};
 
 /* Only processes of the daemon's own user may talk to it. */
 static int
@@ -653,6 +699,58 @@ peer_uid_ok(uv_pipe_t *p)
 	return cred.uid == getuid();
 }
 
+/* A client, not reading yet. */
+static struct weft_ctl_conn *
+conn_new(struct weft_ctl *s, const struct weft_ctl_io *io, void *io_arg)
+{
+	struct weft_ctl_conn	*c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->srv = s;
+	c->env = s->env;
+	c->io = io;
+	c->io_arg = io_arg;
+	c->id = ++s->next_id;
+	c->refs = 1;
+	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	s->nconns++;
+	return c;
+}
+
+struct weft_ctl_conn *
+weft__ctl_conn_new(struct weft_ctl *s, const struct weft_ctl_io *io,
+    void *io_arg)
+{
+	struct weft_ctl_conn	*c;
+
+	c = conn_new(s, io, io_arg);
+	if (c != NULL)
+		conn_read_start(c);
+	return c;
+}
+
+size_t
+weft__ctl_input(struct weft_ctl_conn *c, const uint8_t *p, size_t len)
+{
+	uv_buf_t	buf;
+	size_t		done = 0, n;
+
+	while (done < len && c->reading && !c->closing) {
+		conn_alloc(c, &buf);
+		if (buf.base == NULL) {
+			conn_on_read(c, UV_ENOBUFS);
+			break;
+		}
+		n = len - done < buf.len ? len - done : buf.len;
+		memcpy(buf.base, p + done, n);
+		done += n;
+		conn_on_read(c, (ssize_t)n);
+	}
+	return done;
+}
+
 static void
 connection_cb(uv_stream_t *server, int status)
 {
@@ -664,19 +762,13 @@ connection_cb(uv_stream_t *server, int status)
 		log_warnx("control socket: %s", uv_strerror(status));
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = conn_new(s, &pipe_io, NULL);
 	if (c == NULL) {
 		log_warnx("control socket: out of memory");
 		return;
 	}
-	c->srv = s;
-	c->env = s->env;
-	c->id = ++s->next_id;
-	c->refs = 1;
 	uv_pipe_init(s->env->loop, &c->pipe, 0);
 	c->pipe.data = c;
-	TAILQ_INSERT_TAIL(&s->conns, c, entry);
-	s->nconns++;
 	err = uv_accept(server, (uv_stream_t *)&c->pipe);
 	if (err) {
 		log_warnx("control socket: accept: %s", uv_strerror(err));
@@ -699,6 +791,14 @@ connection_cb(uv_stream_t *server, int status)
 	conn_read_start(c);
 }
 
+void
+weft_ctl_init(struct weft_ctl *s, const struct weft_ctl_env *env)
+{
+	memset(s, 0, sizeof(*s));
+	s->env = env;
+	TAILQ_INIT(&s->conns);
+}
+
 /*
  * Binds the socket. A live daemon on it has already been ruled out by the
  * home's lock, so a socket file left there is stale and is removed.
@@ -711,9 +811,7 @@ weft_ctl_start(struct weft_ctl *s, const struct weft_ctl_env *env)
 	mode_t			 old;
 	int			 err;
 
-	memset(s, 0, sizeof(*s));
-	s->env = env;
-	TAILQ_INIT(&s->conns);
+	weft_ctl_init(s, env);
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("control socket path '%s' is too long (max %zu)",
 		    path, sizeof(sun.sun_path) - 1);

@@ -103,10 +103,35 @@ enum weft_ctl_state {
 };
 
 struct weft_ctl;
+struct weft_ctl_conn;
+
+/* A framed reply on its way to the client; its transport's to write. */
+struct weft_ctl_write {
+	uv_write_t		 req;		/* the socket's */
+	struct weft_ctl_conn	*c;
+	size_t			 len;
+	uint8_t			 data[];	/* header and body */
+};
+
+/*
+ * How a conn reaches its client: the Unix socket (ctl.c), or memory in
+ * the unit tests (tests/unit/test-ctl-ops.c). write queues a framed
+ * reply and, unless it returns an error, calls weft__ctl_written(w,
+ * status) once, later, on the loop; read starts or stops the bytes that
+ * come in through weft__ctl_input(); close closes the transport and
+ * calls weft__ctl_closed(c) once, later, on the loop.
+ */
+struct weft_ctl_io {
+	int	(*write)(struct weft_ctl_conn *, struct weft_ctl_write *);
+	int	(*read)(struct weft_ctl_conn *, bool);
+	void	(*close)(struct weft_ctl_conn *);
+};
 
 struct weft_ctl_conn {
 	TAILQ_ENTRY(weft_ctl_conn) entry;
-	uv_pipe_t		 pipe;
+	const struct weft_ctl_io *io;
+	void			*io_arg;	/* the transport's */
+	uv_pipe_t		 pipe;		/* the socket's transport */
 	struct weft_ctl		*srv;
 	const struct weft_ctl_env *env;		/* srv's */
 	unsigned		 id;
@@ -175,6 +200,26 @@ struct weft_ctl {
 int	weft_ctl_start(struct weft_ctl *s, const struct weft_ctl_env *env);
 /* Stops listening, unlinks the socket and closes every client. */
 void	weft_ctl_stop(struct weft_ctl *s);
+/* What weft_ctl_start() does first: a server with no socket (tests). */
+void	weft_ctl_init(struct weft_ctl *s, const struct weft_ctl_env *env);
+
+/*
+ * A client on transport io (io_arg is the transport's), reading. Returns
+ * NULL when out of memory. The conn is freed after io->close has called
+ * weft__ctl_closed() and the last write and pool job have ended.
+ */
+struct weft_ctl_conn *weft__ctl_conn_new(struct weft_ctl *s,
+	    const struct weft_ctl_io *io, void *io_arg);
+/*
+ * Bytes the client sent, while the conn reads: they go through the same
+ * framing as the socket's. Returns how many were taken; the rest waits
+ * until the conn reads again (it stops while it serves a request).
+ */
+size_t	weft__ctl_input(struct weft_ctl_conn *c, const uint8_t *p,
+	    size_t len);
+/* The transport's callbacks: a write ended, the transport is closed. */
+void	weft__ctl_written(struct weft_ctl_write *w, int status);
+void	weft__ctl_closed(struct weft_ctl_conn *c);
 
 /* Milliseconds since the epoch, from env->clock. */
 uint64_t weft__ctl_now_ms(const struct weft_ctl_env *env);
