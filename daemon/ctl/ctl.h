@@ -117,9 +117,9 @@ struct weft_ctl_write {
  * How a conn reaches its client: the Unix socket (ctl.c), or memory in
  * the unit tests (tests/unit/test-ctl-ops.c). write queues a framed
  * reply and, unless it returns an error, calls weft__ctl_written(w,
- * status) once, later, on the loop; read starts or stops the bytes that
- * come in through weft__ctl_input(); close closes the transport and
- * calls weft__ctl_closed(c) once, later, on the loop.
+ * status) once, later, on the loop; read starts or stops the client's
+ * bytes (the socket's read callback, or weft__ctl_input()); close closes
+ * the transport and calls weft__ctl_closed(c) once, later, on the loop.
  */
 struct weft_ctl_io {
 	int	(*write)(struct weft_ctl_conn *, struct weft_ctl_write *);
