@@ -207,6 +207,51 @@ apply_policies(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	return err;
 }
 
+/* The "stop" control op: as SIGTERM. */
+static void
+ctl_stop_cb(void *arg)
+{
+	weft_daemon_stop(arg);
+}
+
+/*
+ * What the control plane is lent: the store, replication, keys, and the
+ * net through its control calls (netstats.h); net and lan are cleared
+ * when they stop, before the control plane's last clients are gone.
+ */
+static void
+ctl_env_fill(struct weft_daemon *d)
+{
+	struct weft_ctl_env	*e = &d->ctl_env;
+
+	memset(e, 0, sizeof(*e));
+	e->loop = d->loop;
+	e->store = d->store;
+	e->sync = d->sync;
+	e->fetch = d->fetch;
+	e->space = d->space;
+	e->clock = &d->clock;
+	e->author = &d->author;
+	e->node = d->node.pk;
+	e->network_key = d->network_key;
+	e->home = d->home;
+	e->sock_path = d->sock_path;
+	e->started_ms = d->started_ms;
+	e->net.net = d->net;
+	e->net.stats = weft_net_stats;
+	e->net.peers = weft_net_peers_each;
+	e->net.known = weft_net_known_each;
+	e->net.resolve = weft_net_node_resolve;
+	e->net.connect = weft_net_connect;
+	e->net.disconnect = weft_net_disconnect;
+	e->net.forget = weft_net_forget;
+	e->net.push = weft_net_push;
+	e->net.lan = d->lan;
+	e->net.lan_stats = weft_lan_stats;
+	e->stop = ctl_stop_cb;
+	e->stop_arg = d;
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -233,7 +278,6 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	memset(d, 0, sizeof(*d));
 	d->loop = loop;
 	d->lock_fd = -1;
-	TAILQ_INIT(&d->conns);
 	if (opts->clock != NULL)
 		d->clock = *opts->clock;
 	else
@@ -335,7 +379,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	    WEFT_CTL_SOCK);
 	if (err)
 		goto fail;
-	err = weft_ctl_start(d);
+	ctl_env_fill(d);
+	err = weft_ctl_start(&d->ctl, &d->ctl_env);
 	if (err)
 		goto fail;
 
@@ -368,11 +413,13 @@ weft_daemon_stop(struct weft_daemon *d)
 	err = weft_notify("STOPPING=1");
 	if (err)
 		log_warnc(err, "cannot notify the service manager");
-	weft_ctl_stop(d);
+	weft_ctl_stop(&d->ctl);
 	/* The LAN dials through the net: it goes first. */
 	weft_lan_stop(d->lan);
 	d->lan = NULL;
+	d->ctl_env.net.lan = NULL;
 	d->net_port.net = NULL;
+	d->ctl_env.net.net = NULL;
 	weft_net_stop(d->net);
 	d->net = NULL;
 	if (uv_is_active((uv_handle_t *)&d->sigint) ||

@@ -16,6 +16,7 @@
 #include "weft/key.h"
 
 #include "clock.h"
+#include "ctl.h"
 #include "net.h"
 
 #define WEFT_DAEMON_PATH_MAX	4096
@@ -23,7 +24,6 @@
 
 struct weft_store;
 struct weft_sync;
-struct weft_ctl_conn;
 struct weft_fetch;
 struct weft_lan;
 struct weft_space;
@@ -57,17 +57,6 @@ struct weft_daemon_opts {
 	bool		 mirror_all;
 };
 
-TAILQ_HEAD(weft_ctl_conns, weft_ctl_conn);
-
-/* What the control socket's unfinished request bodies hold (ctl.c). */
-struct weft_ctl_mem {
-	size_t		 bytes;		/* allocated for bodies being read */
-	size_t		 freed;		/* big bodies freed since a trim */
-	uint64_t	 refused;	/* clients closed over the cap */
-	uint64_t	 refused_logged;
-	uint64_t	 log_ms;	/* last "refused" log line */
-};
-
 struct weft_daemon {
 	uv_loop_t		*loop;
 	struct weft_store	*store;
@@ -76,14 +65,11 @@ struct weft_daemon {
 	char			 home[WEFT_DAEMON_PATH_MAX];
 	char			 sock_path[WEFT_DAEMON_PATH_MAX];
 	int			 lock_fd;
-	uv_pipe_t		 ctl;
-	bool			 ctl_open;
+	struct weft_ctl		 ctl;		/* the control socket */
+	struct weft_ctl_env	 ctl_env;	/* what ctl is lent */
 	uv_signal_t		 sigint;
 	uv_signal_t		 sigterm;
-	struct weft_ctl_conns	 conns;
-	unsigned		 nconns;
 	struct weft_clock	 clock;		/* times that leave the process */
-	struct weft_ctl_mem	 ctl_mem;	/* request bodies (ctl.c) */
 	uint64_t		 started_ms;
 	bool			 stopping;
 	uint8_t			 network_key[32];

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +31,11 @@
 #include "weft/pack.h"
 #include "weft/text.h"
 
+#include "clock.h"
 #include "ctl.h"
-#include "daemon.h"
 #include "log.h"
 
-struct wreq {
-	uv_write_t		 req;
-	struct weft_ctl_conn	*c;
-	size_t			 len;
-	uint8_t			 data[];
-};
-
-struct work {
+struct ctl_job {
 	uv_work_t		 req;
 	struct weft_ctl_conn	*c;
 	weft_ctl_work_fn	*fn;
@@ -53,6 +47,8 @@ struct work {
 static void	conn_read_start(struct weft_ctl_conn *);
 static void	conn_read_stop(struct weft_ctl_conn *);
 static void	conn_unref(struct weft_ctl_conn *);
+static void	conn_alloc(struct weft_ctl_conn *, uv_buf_t *);
+static void	conn_on_read(struct weft_ctl_conn *, ssize_t);
 
 /*
  * Gives freed heap back to the system once no request body is being read
@@ -73,7 +69,7 @@ mem_trim(struct weft_ctl_mem *m)
 static void
 body_free(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 
 	if (c->body == NULL)
 		return;
@@ -95,7 +91,7 @@ body_free(struct weft_ctl_conn *c)
 static int
 body_grow(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 	uint32_t		 cap;
 	uint8_t			*p;
 
@@ -115,11 +111,9 @@ body_grow(struct weft_ctl_conn *c)
 	return 0;
 }
 
-static void
-conn_close_cb(uv_handle_t *h)
+void
+weft__ctl_closed(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_conn	*c = h->data;
-
 	conn_unref(c);
 }
 
@@ -128,13 +122,11 @@ conn_unref(struct weft_ctl_conn *c)
 {
 	if (--c->refs > 0)
 		return;
-	TAILQ_REMOVE(&c->d->conns, c, entry);
-	c->d->nconns--;
-	/* Closing: a paced reply frees what it holds (get's is below). */
-	if (c->resume != NULL)
-		c->resume(c);
-	weft__pub_free(c->pub);
-	weft__get_free(c->get);
+	TAILQ_REMOVE(&c->srv->conns, c, entry);
+	c->srv->nconns--;
+	/* Closing: the request's state goes too (publish undoes its own). */
+	if (c->req_free != NULL)
+		c->req_free(c->req);
 	body_free(c);
 	free(c);
 }
@@ -146,13 +138,12 @@ weft__ctl_close(struct weft_ctl_conn *c)
 		return;
 	c->closing = true;
 	log_debug("client %u: closed", c->id);
-	uv_close((uv_handle_t *)&c->pipe, conn_close_cb);
+	c->io->close(c);
 }
 
-static void
-write_cb(uv_write_t *req, int status)
+void
+weft__ctl_written(struct weft_ctl_write *w, int status)
 {
-	struct wreq		*w = (struct wreq *)req;
 	struct weft_ctl_conn	*c = w->c;
 	bool			 was_paused;
 
@@ -186,9 +177,8 @@ weft__ctl_reply_begin(struct weft_pack *pk, struct weft_buf *b, uint32_t n)
 int
 weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 {
-	struct wreq	*w;
-	uv_buf_t	 ub;
-	int		 err;
+	struct weft_ctl_write	*w;
+	int			 err;
 
 	if (c->closing) {
 		weft_buf_release(b);
@@ -215,8 +205,7 @@ weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b)
 	weft_ctl_hdr_put(w->data, (uint32_t)b->len);
 	memcpy(w->data + WEFT_CTL_HDR, b->data, b->len);
 	weft_buf_release(b);
-	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
-	err = uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1, write_cb);
+	err = c->io->write(c, w);
 	if (err) {
 		free(w);
 		weft__ctl_close(c);
@@ -285,8 +274,26 @@ conn_refuse(struct weft_ctl_conn *c, int err, const char *why)
 }
 
 void
+weft__ctl_req_set(struct weft_ctl_conn *c, void *req,
+    void (*req_free)(void *))
+{
+	c->req = req;
+	c->req_free = req_free;
+}
+
+void
 weft__ctl_done(struct weft_ctl_conn *c)
 {
+	void	(*req_free)(void *) = c->req_free;
+	void	*req = c->req;
+
+	c->req = NULL;
+	c->req_free = NULL;
+	c->op = NULL;
+	c->resume = NULL;
+	c->data = NULL;
+	if (req_free != NULL)
+		req_free(req);
 	c->state = WEFT_CTL_IDLE;
 	if (!c->closing && !c->reading)
 		conn_read_start(c);
@@ -306,7 +313,7 @@ weft__ctl_read(struct weft_ctl_conn *c, bool on)
 static void
 work_cb(uv_work_t *req)
 {
-	struct work	*w = req->data;
+	struct ctl_job	*w = req->data;
 
 	w->status = w->fn(w->arg);
 }
@@ -314,7 +321,7 @@ work_cb(uv_work_t *req)
 static void
 after_work_cb(uv_work_t *req, int status)
 {
-	struct work		*w = req->data;
+	struct ctl_job		*w = req->data;
 	struct weft_ctl_conn	*c = w->c;
 
 	if (status < 0)
@@ -328,7 +335,7 @@ int
 weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
     weft_ctl_done_fn *done, void *arg)
 {
-	struct work	*w;
+	struct ctl_job	*w;
 	int		 err;
 
 	w = calloc(1, sizeof(*w));
@@ -339,7 +346,7 @@ weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
 	w->fn = fn;
 	w->done = done;
 	w->arg = arg;
-	err = uv_queue_work(c->d->loop, &w->req, work_cb, after_work_cb);
+	err = uv_queue_work(c->env->loop, &w->req, work_cb, after_work_cb);
 	if (err) {
 		free(w);
 		return err;
@@ -348,12 +355,10 @@ weft__ctl_work(struct weft_ctl_conn *c, weft_ctl_work_fn *fn,
 	return 0;
 }
 
+/* Where the next bytes from the client go: the header, then the body. */
 static void
-alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+conn_alloc(struct weft_ctl_conn *c, uv_buf_t *buf)
 {
-	struct weft_ctl_conn	*c = h->data;
-
-	(void)suggested;
 	if (c->hdr_have < WEFT_CTL_HDR) {
 		buf->base = (char *)c->hdr + c->hdr_have;
 		buf->len = WEFT_CTL_HDR - c->hdr_have;
@@ -377,8 +382,8 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void
 refuse_over_cap(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
-	uint64_t		 now = uv_now(c->d->loop);
+	struct weft_ctl_mem	*m = &c->srv->mem;
+	uint64_t		 now = uv_now(c->env->loop);
 
 	m->refused++;
 	if (m->log_ms == 0 || now - m->log_ms >= 10000) {
@@ -398,7 +403,7 @@ static void
 conn_read_stop(struct weft_ctl_conn *c)
 {
 	if (c->reading)
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		(void)c->io->read(c, false);
 	c->reading = false;
 }
 
@@ -411,11 +416,122 @@ frame_protocol_error(struct weft_ctl_conn *c, int err, const char *what)
 	weft__ctl_close(c);
 }
 
+/*
+ * Runs an op's state through its flags (ctl.h, WEFT_OP_POOL): the work
+ * is done, on the loop again.
+ */
+static void
+op_pool_done(struct weft_ctl_conn *c, void *req, int status)
+{
+	const struct weft_ctl_op	*op = c->op;
+
+	if (status)
+		weft__ctl_send_err(c, status, "%s", op->what);
+	else
+		op->reply(c, req);
+	weft__ctl_done(c);	/* frees req */
+}
+
+/*
+ * The state of a POOL or STREAM op: release, then free. The op is found
+ * in a header in front of the state, so that one req_free serves all.
+ */
+struct op_req {
+	const struct weft_ctl_op	*op;
+	max_align_t			 state[];
+};
+
+static void
+op_req_free(void *arg)
+{
+	struct op_req	*r = (struct op_req *)((char *)arg -
+			    offsetof(struct op_req, state));
+
+	if (r->op->release != NULL)
+		r->op->release(arg);
+	free(r);
+}
+
+/* Applies the op's flags around it (ctl.h). */
+static void
+op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
+    const struct weft_obj *req)
+{
+	struct op_req	*r;
+	int		 err;
+
+	c->op = op;
+	c->state = WEFT_CTL_BUSY;
+	if ((op->flags & (WEFT_OP_POOL | WEFT_OP_STREAM)) == 0) {
+		op->fn(c, req);
+		return;
+	}
+	r = calloc(1, sizeof(*r) + op->req_size);
+	if (r == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "%s", op->name);
+		weft__ctl_done(c);
+		return;
+	}
+	r->op = op;
+	weft__ctl_req_set(c, r->state, op_req_free);
+	if (op->prepare(c, req, r->state) != 0) {
+		weft__ctl_done(c);	/* prepare replied */
+		return;
+	}
+	if (op->flags & WEFT_OP_STREAM) {
+		c->resume = op->pump;
+		op->pump(c);
+		return;
+	}
+	err = weft__ctl_work(c, op->work, op_pool_done, r->state);
+	if (err)
+		op_pool_done(c, r->state, err);
+}
+
+/* Checks the request's version and finds its op in the table. */
+static void
+op_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_ctl_op	*op;
+	uint64_t			 v;
+	const char			*name;
+	size_t				 len;
+	char				 shown[32];
+
+	if (weft_obj_uint(weft_obj_get(req, "v"), &v) != 0 ||
+	    weft_obj_str(weft_obj_get(req, "op"), &name, &len) != 0) {
+		weft__ctl_send_err(c, WEFT_EPROTO,
+		    "request without 'v' and 'op'");
+		weft__ctl_close(c);
+		return;
+	}
+	if (v != WEFT_CTL_VERSION) {
+		weft__ctl_send_err(c, WEFT_EVERSION,
+		    "control protocol version %llu", (unsigned long long)v);
+		weft__ctl_close(c);
+		return;
+	}
+	for (size_t i = 0; i < weft__ctl_nops; i++) {
+		op = weft__ctl_ops[i];
+		if (strlen(op->name) == len &&
+		    memcmp(op->name, name, len) == 0) {
+			log_debug("client %u: %s", c->id, op->name);
+			op_run(c, op, req);
+			return;
+		}
+	}
+	snprintf(shown, sizeof(shown), "%.*s", (int)(len < 31 ? len : 31),
+	    name);
+	c->state = WEFT_CTL_BUSY;
+	weft__ctl_send_err(c, WEFT_EPROTO, "unknown operation '%s'", shown);
+	weft__ctl_close(c);
+}
+
 /* A whole frame is in c->body: decode it and hand it to its handler. */
 static void
 frame_dispatch(struct weft_ctl_conn *c)
 {
-	struct weft_ctl_mem	*m = &c->d->ctl_mem;
+	struct weft_ctl_mem	*m = &c->srv->mem;
 	struct weft_msg		 msg;
 	uint8_t			*body = c->body;
 	uint32_t		 cap;
@@ -439,10 +555,10 @@ frame_dispatch(struct weft_ctl_conn *c)
 		frame_protocol_error(c, err, "malformed request");
 		return;
 	}
-	if (c->state == WEFT_CTL_DATA)
-		weft__pub_data(c, msg.root, body, &keep);
+	if (c->state == WEFT_CTL_DATA && c->data != NULL)
+		c->data(c, msg.root, body, &keep);
 	else
-		weft__ops_dispatch(c, msg.root, body, &keep);
+		op_dispatch(c, msg.root);
 	weft_msg_release(&msg);
 	if (!keep) {
 		free(body);
@@ -455,14 +571,13 @@ frame_dispatch(struct weft_ctl_conn *c)
 		conn_read_stop(c);
 }
 
+/* nread bytes came into the buffer conn_alloc() gave, or an error. */
 static void
-read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+conn_on_read(struct weft_ctl_conn *c, ssize_t nread)
 {
-	struct weft_ctl_conn	*c = s->data;
 	uint32_t		 len;
 	int			 err;
 
-	(void)buf;
 	if (nread == 0)
 		return;
 	if (nread == UV_ENOBUFS && c->over_cap) {
@@ -501,7 +616,7 @@ conn_read_start(struct weft_ctl_conn *c)
 {
 	int	err;
 
-	err = uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
+	err = c->io->read(c, true);
 	if (err) {
 		log_warnx("client %u: read: %s", c->id, uv_strerror(err));
 		weft__ctl_close(c);
@@ -509,6 +624,65 @@ conn_read_start(struct weft_ctl_conn *c)
 	}
 	c->reading = true;
 }
+
+/* The socket's transport (struct weft_ctl_io): libuv on the pipe. */
+
+static void
+pipe_write_cb(uv_write_t *req, int status)
+{
+	weft__ctl_written((struct weft_ctl_write *)req, status);
+}
+
+static int
+pipe_write(struct weft_ctl_conn *c, struct weft_ctl_write *w)
+{
+	uv_buf_t	ub;
+
+	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+	return uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1,
+	    pipe_write_cb);
+}
+
+static void
+pipe_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	conn_alloc(h->data, buf);
+}
+
+static void
+pipe_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	(void)buf;
+	conn_on_read(s->data, nread);
+}
+
+static int
+pipe_read(struct weft_ctl_conn *c, bool on)
+{
+	if (on)
+		return uv_read_start((uv_stream_t *)&c->pipe, pipe_alloc_cb,
+		    pipe_read_cb);
+	return uv_read_stop((uv_stream_t *)&c->pipe);
+}
+
+static void
+pipe_close_cb(uv_handle_t *h)
+{
+	weft__ctl_closed(h->data);
+}
+
+static void
+pipe_close(struct weft_ctl_conn *c)
+{
+	uv_close((uv_handle_t *)&c->pipe, pipe_close_cb);
+}
+
+static const struct weft_ctl_io pipe_io = {
+	.write = pipe_write,
+	.read = pipe_read,
+	.close = pipe_close,
+};
 
 /* Only processes of the daemon's own user may talk to it. */
 static int
@@ -525,30 +699,76 @@ peer_uid_ok(uv_pipe_t *p)
 	return cred.uid == getuid();
 }
 
+/* A client, not reading yet. */
+static struct weft_ctl_conn *
+conn_new(struct weft_ctl *s, const struct weft_ctl_io *io, void *io_arg)
+{
+	struct weft_ctl_conn	*c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->srv = s;
+	c->env = s->env;
+	c->io = io;
+	c->io_arg = io_arg;
+	c->id = ++s->next_id;
+	c->refs = 1;
+	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	s->nconns++;
+	return c;
+}
+
+struct weft_ctl_conn *
+weft__ctl_conn_new(struct weft_ctl *s, const struct weft_ctl_io *io,
+    void *io_arg)
+{
+	struct weft_ctl_conn	*c;
+
+	c = conn_new(s, io, io_arg);
+	if (c != NULL)
+		conn_read_start(c);
+	return c;
+}
+
+size_t
+weft__ctl_input(struct weft_ctl_conn *c, const uint8_t *p, size_t len)
+{
+	uv_buf_t	buf;
+	size_t		done = 0, n;
+
+	while (done < len && c->reading && !c->closing) {
+		conn_alloc(c, &buf);
+		if (buf.base == NULL) {
+			conn_on_read(c, UV_ENOBUFS);
+			break;
+		}
+		n = len - done < buf.len ? len - done : buf.len;
+		memcpy(buf.base, p + done, n);
+		done += n;
+		conn_on_read(c, (ssize_t)n);
+	}
+	return done;
+}
+
 static void
 connection_cb(uv_stream_t *server, int status)
 {
-	struct weft_daemon	*d = server->data;
+	struct weft_ctl		*s = server->data;
 	struct weft_ctl_conn	*c;
-	static unsigned		 next_id;
 	int			 err;
 
 	if (status < 0) {
 		log_warnx("control socket: %s", uv_strerror(status));
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = conn_new(s, &pipe_io, NULL);
 	if (c == NULL) {
 		log_warnx("control socket: out of memory");
 		return;
 	}
-	c->d = d;
-	c->id = ++next_id;
-	c->refs = 1;
-	uv_pipe_init(d->loop, &c->pipe, 0);
+	uv_pipe_init(s->env->loop, &c->pipe, 0);
 	c->pipe.data = c;
-	TAILQ_INSERT_TAIL(&d->conns, c, entry);
-	d->nconns++;
 	err = uv_accept(server, (uv_stream_t *)&c->pipe);
 	if (err) {
 		log_warnx("control socket: accept: %s", uv_strerror(err));
@@ -561,9 +781,9 @@ connection_cb(uv_stream_t *server, int status)
 		    "another user");
 		return;
 	}
-	if (d->nconns > WEFT_CTL_CONNS_MAX || d->stopping) {
+	if (s->nconns > WEFT_CTL_CONNS_MAX || s->stopping) {
 		log_warnx("control socket: too many clients, refusing one");
-		conn_refuse(c, WEFT_EBUSY, d->stopping ? "weftd is stopping" :
+		conn_refuse(c, WEFT_EBUSY, s->stopping ? "weftd is stopping" :
 		    "weftd has too many clients; try again");
 		return;
 	}
@@ -571,42 +791,52 @@ connection_cb(uv_stream_t *server, int status)
 	conn_read_start(c);
 }
 
+void
+weft_ctl_init(struct weft_ctl *s, const struct weft_ctl_env *env)
+{
+	memset(s, 0, sizeof(*s));
+	s->env = env;
+	TAILQ_INIT(&s->conns);
+}
+
 /*
  * Binds the socket. A live daemon on it has already been ruled out by the
  * home's lock, so a socket file left there is stale and is removed.
  */
 int
-weft_ctl_start(struct weft_daemon *d)
+weft_ctl_start(struct weft_ctl *s, const struct weft_ctl_env *env)
 {
 	struct sockaddr_un	 sun;
+	const char		*path = env->sock_path;
 	mode_t			 old;
 	int			 err;
 
-	if (strlen(d->sock_path) >= sizeof(sun.sun_path)) {
+	weft_ctl_init(s, env);
+	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("control socket path '%s' is too long (max %zu)",
-		    d->sock_path, sizeof(sun.sun_path) - 1);
+		    path, sizeof(sun.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	if (unlink(d->sock_path) != 0 && errno != ENOENT) {
+	if (unlink(path) != 0 && errno != ENOENT) {
 		err = -errno;
-		log_warnc(err, "cannot remove stale socket '%s'", d->sock_path);
+		log_warnc(err, "cannot remove stale socket '%s'", path);
 		return err;
 	}
-	err = uv_pipe_init(d->loop, &d->ctl, 0);
+	err = uv_pipe_init(env->loop, &s->pipe, 0);
 	if (err)
 		return err;
-	d->ctl.data = d;
-	d->ctl_open = true;
+	s->pipe.data = s;
+	s->open = true;
 	old = umask(077);
-	err = uv_pipe_bind(&d->ctl, d->sock_path);
+	err = uv_pipe_bind(&s->pipe, path);
 	umask(old);
 	/* Not uv_pipe_chmod(): it adds group and other bits. */
-	if (err == 0 && chmod(d->sock_path, 0600) != 0)
+	if (err == 0 && chmod(path, 0600) != 0)
 		err = -errno;
 	if (err == 0)
-		err = uv_listen((uv_stream_t *)&d->ctl, 64, connection_cb);
+		err = uv_listen((uv_stream_t *)&s->pipe, 64, connection_cb);
 	if (err) {
-		log_warnx("cannot listen on '%s': %s", d->sock_path,
+		log_warnx("cannot listen on '%s': %s", path,
 		    uv_strerror(err));
 		return err;
 	}
@@ -614,15 +844,22 @@ weft_ctl_start(struct weft_daemon *d)
 }
 
 void
-weft_ctl_stop(struct weft_daemon *d)
+weft_ctl_stop(struct weft_ctl *s)
 {
 	struct weft_ctl_conn	*c;
 
-	if (d->ctl_open) {
-		uv_close((uv_handle_t *)&d->ctl, NULL);
-		d->ctl_open = false;
-		unlink(d->sock_path);
+	s->stopping = true;
+	if (s->open) {
+		uv_close((uv_handle_t *)&s->pipe, NULL);
+		s->open = false;
+		unlink(s->env->sock_path);
 	}
-	TAILQ_FOREACH(c, &d->conns, entry)
+	TAILQ_FOREACH(c, &s->conns, entry)
 		weft__ctl_close(c);
+}
+
+uint64_t
+weft__ctl_now_ms(const struct weft_ctl_env *env)
+{
+	return weft_clock_now_ms(env->clock);
 }

@@ -23,7 +23,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "fetch.h"
 #include "log.h"
 #include "store.h"
@@ -65,8 +64,8 @@ getter_close_cb(uv_handle_t *h)
 	free(g);
 }
 
-void
-weft__get_free(struct weft_getter *g)
+static void
+getter_free(struct weft_getter *g)
 {
 	if (g == NULL)
 		return;
@@ -82,30 +81,34 @@ weft__get_free(struct weft_getter *g)
 	free(g);
 }
 
+/* The request's state (c->req), freed when it ends or the conn goes. */
+static void
+getter_free_req(void *arg)
+{
+	getter_free(arg);
+}
+
 static void
 get_end(struct weft_ctl_conn *c, int err)
 {
+	struct weft_getter	*g = c->req;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (err == WEFT_ENOTFOUND && c->get->timer_on) {
+	if (err == WEFT_ENOTFOUND && g->timer_on) {
 		weft__ctl_send_err(c, err, "no connected peer has the files");
 	} else if (err == -ETIMEDOUT) {
 		weft__ctl_send_err(c, err, "no progress fetching the files");
 	} else if (err) {
 		weft__ctl_send_err(c, err, "cannot read file '%s'",
-		    c->get->file > 0 ?
-		    c->get->rec.files[c->get->file - 1].path : "");
+		    g->file > 0 ? g->rec.files[g->file - 1].path : "");
 	} else {
 		weft__ctl_reply_begin(&pk, &b, 1);
 		weft_pack_str(&pk, "done");
 		weft_pack_bool(&pk, true);
 		weft__ctl_send(c, &b);
 	}
-	weft__get_free(c->get);
-	c->get = NULL;
-	c->resume = NULL;
-	weft__ctl_done(c);
+	weft__ctl_done(c);	/* frees g */
 }
 
 /* Loads the chunk list of the next file and checks it against the file. */
@@ -147,8 +150,8 @@ static void	get_resume(struct weft_ctl_conn *);
 static void
 get_pump(struct weft_ctl_conn *c)
 {
-	struct weft_getter	*g = c->get;
-	struct weft_store	*s = c->d->store;
+	struct weft_getter	*g = c->req;
+	struct weft_store	*s = c->env->store;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	size_t			 before;
@@ -247,7 +250,7 @@ static void
 send_progress(struct weft_ctl_conn *c, uint64_t now,
     const struct weft_fetch_stats *st)
 {
-	struct weft_getter	*g = c->get;
+	struct weft_getter	*g = c->req;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	uint64_t		 rate = 0;
@@ -276,19 +279,19 @@ get_timer_cb(uv_timer_t *t)
 	struct weft_getter	*g = t->data;
 	struct weft_ctl_conn	*c = g->c;
 	struct weft_fetch_stats	 st, *stp = NULL;
-	uint64_t		 now = uv_now(c->d->loop), have;
+	uint64_t		 now = uv_now(c->env->loop), have;
 	bool			 complete;
 	int			 err;
 
 	if (c->closing)
 		return;
-	if (c->d->fetch != NULL) {
-		weft_fetch_stats(c->d->fetch, now, &st);
+	if (c->env->fetch != NULL) {
+		weft_fetch_stats(c->env->fetch, now, &st);
 		stp = &st;
 		if (st.peers > 0)
 			g->peer_ms = now;
 	}
-	err = rev_have(c->d->store, &g->rec, &have, &complete);
+	err = rev_have(c->env->store, &g->rec, &have, &complete);
 	if (err) {
 		get_end(c, err);
 		return;
@@ -315,7 +318,7 @@ want_files(void *arg)
 {
 	struct weft_getter	*g = arg;
 
-	return weft_store_want_rev(g->c->d->store, g->rev);
+	return weft_store_want_rev(g->c->env->store, g->rev);
 }
 
 static void
@@ -325,22 +328,19 @@ want_done(struct weft_ctl_conn *c, void *arg, int status)
 	uint64_t		 now;
 	int			 err;
 
-	if (c->closing || c->get != g)
+	if (c->closing || c->req != g)
 		return;
 	if (status) {
 		weft__ctl_send_err(c, status, "cannot want the files");
-		weft__get_free(c->get);
-		c->get = NULL;
-		c->resume = NULL;
-		weft__ctl_done(c);
+		weft__ctl_done(c);	/* frees g */
 		return;
 	}
-	now = uv_now(c->d->loop);
-	if (c->d->fetch != NULL)
-		weft_fetch_wanted(c->d->fetch, now);	/* the wants go out now */
+	now = uv_now(c->env->loop);
+	if (c->env->fetch != NULL)
+		weft_fetch_wanted(c->env->fetch, now);	/* the wants go out now */
 	g->start_ms = g->progress_ms = g->peer_ms = now;
 	g->start_have = g->have;
-	err = uv_timer_init(c->d->loop, &g->timer);
+	err = uv_timer_init(c->env->loop, &g->timer);
 	if (err == 0) {
 		g->timer_on = true;
 		g->timer.data = g;
@@ -361,12 +361,12 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 	bool	complete;
 	int	err;
 
-	c->get = g;
+	weft__ctl_req_set(c, g, getter_free_req);
 	c->resume = get_resume;
 	g->c = c;
 	for (uint32_t i = 0; i < g->rec.nfiles; i++)
 		g->total += g->rec.files[i].size;
-	err = rev_have(c->d->store, &g->rec, &g->have, &complete);
+	err = rev_have(c->env->store, &g->rec, &g->have, &complete);
 	if (err) {
 		get_end(c, err);
 		return;
@@ -381,11 +381,13 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 		get_end(c, err);
 }
 
-/* The write queue drained (or the conn is being freed: pump does nothing). */
+/* The write queue drained: stream on, unless still fetching. */
 static void
 get_resume(struct weft_ctl_conn *c)
 {
-	if (c->get != NULL && !c->get->fetching)
+	struct weft_getter	*g = c->req;
+
+	if (!g->fetching)
 		get_pump(c);
 }
 
@@ -406,8 +408,8 @@ newest_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	return 1;	/* heads come newest first: stop at the first */
 }
 
-void
-weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_getter	*g;
 	struct weft_buf		 env, b;
@@ -434,7 +436,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "positive number of milliseconds");
 		goto out;
 	}
-	err = weft_store_rev_design(c->d->store, design, design);
+	err = weft_store_rev_design(c->env->store, design, design);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
 		    err, "not a design");
@@ -443,7 +445,7 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	err = weft__ctl_arg_id(c, req, "rev", rev, false);
 	if (err == WEFT_ENOTFOUND && weft_obj_get(req, "rev") == NULL) {
 		memset(&nw, 0, sizeof(nw));
-		err = weft_store_design_heads(c->d->store, design, newest_cb,
+		err = weft_store_design_heads(c->env->store, design, newest_cb,
 		    &nw);
 		if (err == 1)
 			err = 0;
@@ -456,14 +458,14 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		memcpy(rev, nw.id, 32);
 	} else if (err) {
 		goto out;
-	} else if (weft_store_rev_design(c->d->store, rev, rdesign) != 0 ||
+	} else if (weft_store_rev_design(c->env->store, rev, rdesign) != 0 ||
 	    memcmp(rdesign, design, 32) != 0) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND,
 		    "revision is not part of that design");
 		goto out;
 	}
 	memcpy(g->rev, rev, 32);
-	err = weft_store_record_get(c->d->store, rev, &env);
+	err = weft_store_record_get(c->env->store, rev, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &g->rec, NULL);
 	if (err) {
@@ -495,13 +497,15 @@ weft__op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	weft_buf_release(&env);
 	if (weft__ctl_send(c, &b) != 0) {
-		weft__get_free(g);
+		getter_free(g);
 		return;
 	}
 	get_start(c, g);
 	return;
 out:
 	weft_buf_release(&env);
-	weft__get_free(g);
+	getter_free(g);
 	weft__ctl_done(c);
 }
+
+const struct weft_ctl_op weft__op_get = { .name = "get", .fn = op_get };

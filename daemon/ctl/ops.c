@@ -1,10 +1,11 @@
 /*
- * Request dispatch and the request handlers that read the store (status,
+ * The op table, and the request handlers that read the store (status,
  * show, log, tree, ls, search, library_ls) or write small records
  * (library_create, library_add, library_remove) or scrub it (verify), and
  * stop, which shuts the daemon down.
  * publish.c and get.c hold the streaming ones. Reads run on the loop in
- * short read transactions; writes and the scrub run on the thread pool.
+ * short read transactions; writes and the scrub run on the thread pool
+ * (WEFT_OP_POOL: ctl.c's dispatcher queues them and replies).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,13 +25,9 @@
 #include "weft/version.h"
 
 #include "ctl.h"
-#include "daemon.h"
-#include "lan.h"
 #include "fetch.h"
 #include "log.h"
-#include "net.h"
 #include "ops.h"
-#include "peer.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -87,7 +84,7 @@ weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is required", key);
 		return WEFT_EUSAGE;
 	}
-	err = weft_store_resolve(c->d->store, s, id);
+	err = weft_store_resolve(c->env->store, s, id);
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err,
 		    "'%s' is not an id (8 to 64 hex characters)", s);
@@ -188,96 +185,67 @@ list_bin_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 /* Records made here */
 
 int
-weft__record_make(struct weft_daemon *d, struct weft_record *r,
-    uint64_t min_ts, struct weft_buf *env)
+weft__record_make(const struct weft_ctl_env *env, struct weft_record *r,
+    uint64_t min_ts, struct weft_buf *out)
 {
 	struct weft_buf	body;
 	int		err;
 
-	memcpy(r->author, d->author.pk, WEFT_PK_BYTES);
-	r->ts = weft_daemon_now_ms(d);
+	memcpy(r->author, env->author->pk, WEFT_PK_BYTES);
+	r->ts = weft__ctl_now_ms(env);
 	if (r->ts < min_ts)
 		r->ts = min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
-	weft_buf_init(env, WEFT_RECORD_MAX);
+	weft_buf_init(out, WEFT_RECORD_MAX);
 	err = weft_record_encode_body(r, &body);
 	if (err == 0)
-		err = weft_record_sign(body.data, body.len, d->author.sk, env);
+		err = weft_record_sign(body.data, body.len, env->author->sk,
+		    out);
 	weft_buf_release(&body);
 	return err;
 }
 
-struct put_job {
-	struct weft_store	*store;
-	struct weft_buf		 env;
-	uint8_t			 id[32];
-	bool			 genesis;
-};
-
-static int
-put_work(void *arg)
+int
+weft__put_work(void *arg)
 {
-	struct put_job	*j = arg;
+	struct weft_put_job	*j = arg;
 
 	return weft_store_record_put(j->store, j->env.data, j->env.len, j->id);
 }
 
-static void
-put_done(struct weft_ctl_conn *c, void *arg, int status)
+void
+weft__put_reply(struct weft_ctl_conn *c, void *arg)
 {
-	struct put_job		*j = arg;
+	struct weft_put_job	*j = arg;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
-		weft__ctl_send_err(c, status, "cannot store record");
-	} else {
-		if (c->d->sync != NULL)
-			weft_sync_local_record(c->d->sync, j->id, j->env.data,
-			    j->env.len);
-		weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
-		weft_pack_str(&pk, "id");
+	if (c->env->sync != NULL)
+		weft_sync_local_record(c->env->sync, j->id, j->env.data,
+		    j->env.len);
+	weft__ctl_reply_begin(&pk, &b, j->genesis ? 3 : 2);
+	weft_pack_str(&pk, "id");
+	weft_pack_bin(&pk, j->id, 32);
+	weft_pack_str(&pk, "record");
+	weft_pack_bin(&pk, j->env.data, j->env.len);
+	if (j->genesis) {
+		weft_pack_str(&pk, "design");
 		weft_pack_bin(&pk, j->id, 32);
-		weft_pack_str(&pk, "record");
-		weft_pack_bin(&pk, j->env.data, j->env.len);
-		if (j->genesis) {
-			weft_pack_str(&pk, "design");
-			weft_pack_bin(&pk, j->id, 32);
-		}
-		if (weft_pack_error(&pk)) {
-			weft_buf_release(&b);
-			weft__ctl_send_err(c, weft_pack_error(&pk), "reply");
-		} else {
-			weft__ctl_send(c, &b);
-		}
 	}
-	weft_buf_release(&j->env);
-	free(j);
-	weft__ctl_done(c);
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, weft_pack_error(&pk), "reply");
+	} else {
+		weft__ctl_send(c, &b);
+	}
 }
 
 void
-weft__put_and_reply(struct weft_ctl_conn *c, struct weft_buf *env,
-    bool genesis)
+weft__put_release(void *arg)
 {
-	struct put_job	*j;
-	int		 err;
+	struct weft_put_job	*j = arg;
 
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		weft_buf_release(env);
-		weft__ctl_send_err(c, -ENOMEM, "cannot store record");
-		weft__ctl_done(c);
-		return;
-	}
-	j->store = c->d->store;
-	j->env = *env;
-	weft_buf_init(env, 0);
-	j->genesis = genesis;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, put_work, put_done, j);
-	if (err)
-		put_done(c, j, err);
+	weft_buf_release(&j->env);
 }
 
 /* status */
@@ -317,18 +285,18 @@ pack_sync_stats(struct weft_pack *pk, const struct weft_sync_stats *sy)
  * on, the nodes heard and the datagram counters.
  */
 static void
-pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
+pack_lan_stats(struct weft_pack *pk, const struct weft_ctl_net *cn)
 {
 	struct weft_lan_stats	st;
 
 	weft_pack_str(pk, "lan");
-	if (lan == NULL) {
+	if (cn->lan == NULL) {
 		weft_pack_map(pk, 1);
 		weft_pack_str(pk, "on");
 		weft_pack_bool(pk, false);
 		return;
 	}
-	weft_lan_stats(lan, &st);
+	cn->lan_stats(cn->lan, &st);
 	weft_pack_map(pk, 9);
 	weft_pack_str(pk, "on");
 	weft_pack_bool(pk, true);
@@ -355,11 +323,11 @@ pack_lan_stats(struct weft_pack *pk, const struct weft_lan *lan)
  * "files": file transfer's counters (docs/proto/control.md, status).
  */
 static void
-pack_disk(struct weft_pack *pk, struct weft_daemon *d)
+pack_disk(struct weft_pack *pk, const struct weft_ctl_env *d)
 {
 	struct weft_space_stats	 sp;
 	struct weft_fetch_stats	 fs;
-	uint64_t		 now = weft_daemon_now_ms(d);
+	uint64_t		 now = weft__ctl_now_ms(d);
 
 	weft_space_stats(d->space, now, &sp);
 	weft_pack_str(pk, "disk");
@@ -393,15 +361,14 @@ pack_disk(struct weft_pack *pk, struct weft_daemon *d)
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_daemon	*d = c->d;
+	const struct weft_ctl_env *d = c->env;
 	struct weft_store_stats	 st;
 	struct weft_store_missing miss;
 	struct weft_sync_stats	 sy;
+	struct weft_net_stats	*ns;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
-	char		 addrs[WEFT_NET_LISTEN_ADDRS][WEFT_NET_ADDR_MAX];
 	char			 hex[65], addr[65 + WEFT_NET_ADDR_MAX], kid[17];
-	size_t			 naddrs;
 	int			 err;
 
 	(void)req;
@@ -417,6 +384,15 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
+	/* About 4 KiB of addresses: not on the stack. */
+	ns = calloc(1, sizeof(*ns));
+	if (ns == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "status");
+		weft__ctl_done(c);
+		return;
+	}
+	if (d->net.net != NULL)
+		d->net.stats(d->net.net, ns);
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
@@ -435,9 +411,9 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "version");
 	weft_pack_str(&pk, WEFT_VERSION_STRING);
 	weft_pack_str(&pk, "author");
-	weft_pack_bin(&pk, d->author.pk, 32);
+	weft_pack_bin(&pk, d->author->pk, 32);
 	weft_pack_str(&pk, "node");
-	weft_pack_bin(&pk, d->node.pk, 32);
+	weft_pack_bin(&pk, d->node, 32);
 	weft_pack_str(&pk, "home");
 	weft_pack_str(&pk, d->home);
 	weft_pack_str(&pk, "records");
@@ -455,49 +431,47 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "map_used");
 	weft_pack_uint(&pk, st.map_used);
 	weft_pack_str(&pk, "uptime_ms");
-	weft_pack_uint(&pk, weft_daemon_now_ms(d) - d->started_ms);
+	weft_pack_uint(&pk, weft__ctl_now_ms(d) - d->started_ms);
 	/*
 	 * The network (docs/proto/control.md, "status"): the addresses
 	 * others can dial, not 0.0.0.0.
 	 */
-	naddrs = d->net != NULL ? weft_net_addresses(d->net, addrs,
-	    WEFT_NET_LISTEN_ADDRS) : 0;
-	weft_hex_encode(hex, d->node.pk, 32);
+	weft_hex_encode(hex, d->node, 32);
 	snprintf(kid, sizeof(kid), "%016" PRIX64,
 	    weft_key_id(d->network_key));
 	weft_pack_str(&pk, "address");
-	if (naddrs > 0) {
+	if (ns->naddrs > 0) {
 		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, addrs[0]);
+		    WEFT_NET_ADDR_MAX - 1, ns->addrs[0]);
 		weft_pack_str(&pk, addr);
 	} else {
 		weft_pack_nil(&pk);
 	}
 	weft_pack_str(&pk, "addresses");
-	weft_pack_array(&pk, (uint32_t)naddrs);
-	for (size_t i = 0; i < naddrs; i++) {
+	weft_pack_array(&pk, (uint32_t)ns->naddrs);
+	for (size_t i = 0; i < ns->naddrs; i++) {
 		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, addrs[i]);
+		    WEFT_NET_ADDR_MAX - 1, ns->addrs[i]);
 		weft_pack_str(&pk, addr);
 	}
 	weft_pack_str(&pk, "listen");
-	if (d->net != NULL && d->net->listen[0] != '\0')
-		weft_pack_str(&pk, d->net->listen);
+	if (ns->listen[0] != '\0')
+		weft_pack_str(&pk, ns->listen);
 	else
 		weft_pack_nil(&pk);
 	weft_pack_str(&pk, "network_key_id");
 	weft_pack_str(&pk, kid);
 	weft_pack_str(&pk, "peers");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nopen : 0);
+	weft_pack_uint(&pk, ns->peers);
 	weft_pack_str(&pk, "conns_in");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nin : 0);
+	weft_pack_uint(&pk, ns->conns_in);
 	weft_pack_str(&pk, "conns_out");
-	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nout : 0);
+	weft_pack_uint(&pk, ns->conns_out);
 	weft_pack_str(&pk, "netkey_mismatch");
-	weft_pack_uint(&pk, d->net != NULL ?
-	    weft_net_netkey_mismatches(d->net) : 0);
+	weft_pack_uint(&pk, ns->netkey_mismatch);
 	pack_sync_stats(&pk, &sy);
-	pack_lan_stats(&pk, d->lan);
+	pack_lan_stats(&pk, &d->net);
+	free(ns);
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
 }
@@ -507,7 +481,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 static void
 op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_daemon	*d = c->d;
+	const struct weft_ctl_env *env = c->env;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
@@ -518,7 +492,7 @@ op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_uint(&pk, (uint64_t)getpid());
 	weft__ctl_send(c, &b);
 	weft__ctl_done(c);
-	weft_daemon_stop(d);
+	env->stop(env->stop_arg);
 }
 
 /* show */
@@ -536,16 +510,16 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
 		goto done;
 	weft_buf_init(&env, WEFT_RECORD_MAX);
-	err = weft_store_record_get(c->d->store, id, &env);
+	err = weft_store_record_get(c->env->store, id, &env);
 	if (err == 0)
-		err = weft_store_record_type(c->d->store, id, &type);
+		err = weft_store_record_type(c->env->store, id, &type);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot read record");
 		goto done;
 	}
 	is_rev = type == WEFT_REC_REV &&
-	    weft_store_rev_design(c->d->store, id, design) == 0;
+	    weft_store_rev_design(c->env->store, id, design) == 0;
 	weft__ctl_reply_begin(&pk, &b, is_rev ? 4 : 3);
 	weft_pack_str(&pk, "id");
 	weft_pack_bin(&pk, id, 32);
@@ -577,7 +551,7 @@ weft__ctl_arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft__ctl_arg_id(c, req, key, id, true);
 	if (err)
 		return err;
-	err = weft_store_rev_design(c->d->store, id, design);
+	err = weft_store_rev_design(c->env->store, id, design);
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, WEFT_ENOTFOUND,
 		    "record is not a design revision");
@@ -628,16 +602,16 @@ op_log(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, 32);
 	weft_pack_str(&pk, "heads");
-	err = weft_store_design_heads(c->d->store, design, count_cb, &nheads);
+	err = weft_store_design_heads(c->env->store, design, count_cb, &nheads);
 	weft_pack_array(&pk, nheads);
 	if (err == 0)
-		err = weft_store_design_heads(c->d->store, design, heads_cb,
+		err = weft_store_design_heads(c->env->store, design, heads_cb,
 		    &pk);
 	l.nextra = 2;
 	if (err == 0)
 		err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_design_revs(c->d->store, design, list_bin_cb,
+		err = weft_store_design_revs(c->env->store, design, list_bin_cb,
 		    &l);
 	if (err && l.err == 0)
 		l.err = err;
@@ -840,7 +814,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 		return;
 	}
 	memset(&t, 0, sizeof(t));
-	t.store = c->d->store;
+	t.store = c->env->store;
 	t.nodes = calloc(TREE_NODES_MAX, sizeof(*t.nodes));
 	t.seen = calloc(TREE_NODES_MAX, 32);
 	weft_buf_init(&sum, 64 * 1024);
@@ -848,7 +822,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = weft_store_design_summary(c->d->store, design, &sum);
+	err = weft_store_design_summary(c->env->store, design, &sum);
 	if (err)
 		goto fail;
 	tree_seen(&t, design);
@@ -865,11 +839,11 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_str(&pk, "sources");
 	weft_pack_array(&pk, nsrc);
 	for (uint32_t i = 0; i < nsrc; i++)
-		pack_tree_node(c->d->store, &pk, &t.nodes[i]);
+		pack_tree_node(c->env->store, &pk, &t.nodes[i]);
 	weft_pack_str(&pk, "remixes");
 	weft_pack_array(&pk, t.n - nsrc);
 	for (uint32_t i = nsrc; i < t.n; i++)
-		pack_tree_node(c->d->store, &pk, &t.nodes[i]);
+		pack_tree_node(c->env->store, &pk, &t.nodes[i]);
 	if (weft_pack_error(&pk)) {
 		err = weft_pack_error(&pk);
 		weft_buf_release(&b);
@@ -904,32 +878,28 @@ struct ls_walk {
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
 };
 
+/* The lister's buffers may be released already (by finish). */
 static void
-ls_free(struct weft_ctl_conn *c)
+ls_release(void *arg)
 {
-	struct ls_walk	*w = c->resume_arg;
+	struct ls_walk	*w = arg;
 
-	c->resume = NULL;
-	c->resume_arg = NULL;
 	weft_buf_release(&w->l.items);
 	weft_buf_release(&w->l.extra);
 	free(w->tag);
-	free(w);
 }
 
 static void
 ls_pump(struct weft_ctl_conn *c)
 {
-	struct ls_walk	*w = c->resume_arg;
+	struct ls_walk	*w = c->req;
 	bool		 more = true;
 	int		 err;
 
-	if (c->closing) {
-		ls_free(c);
-		return;
-	}
+	if (c->closing)
+		return;		/* freed with the conn */
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
-		err = weft_store_designs_page(c->d->store,
+		err = weft_store_designs_page(c->env->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
 		    &more, list_raw_cb, &w->l);
 		if (err && w->l.err == 0)
@@ -943,50 +913,37 @@ ls_pump(struct weft_ctl_conn *c)
 	}
 	if (more && w->l.err == 0)
 		return;			/* write_cb resumes */
-	/* The lister's buffers are released by finish. */
-	c->resume = NULL;
+	/* The last frame; the request ends, and w is freed. */
 	weft__lister_finish(&w->l);
-	free(w->tag);
-	free(w);
-	c->resume_arg = NULL;
 }
 
-static void
-op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
-	struct ls_walk	*w;
+	struct ls_walk	*w = arg;
 	char		*author_hex = NULL;
+	int		 err;
 
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "ls");
-		weft__ctl_done(c);
-		return;
-	}
-	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
-	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0)
+	err = weft__ctl_arg_str(c, req, "author", 64, &author_hex);
+	if (err == 0)
+		err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
+	if (err)
 		goto out;
 	if (author_hex != NULL) {
 		if (weft_hex_decode(w->author, 32, author_hex,
 		    strlen(author_hex)) != 0) {
-			weft__ctl_send_err(c, WEFT_EUSAGE,
+			err = WEFT_EUSAGE;
+			weft__ctl_send_err(c, err,
 			    "author '%s' is not a 64-hex author id",
 			    author_hex);
 			goto out;
 		}
 		w->has_author = true;
 	}
-	free(author_hex);
 	weft__lister_init(&w->l, c);
-	c->resume = ls_pump;
-	c->resume_arg = w;
-	ls_pump(c);
-	return;
 out:
 	free(author_hex);
-	free(w->tag);
-	free(w);
-	weft__ctl_done(c);
+	return err;
 }
 
 static void
@@ -1003,7 +960,7 @@ op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft__lister_init(&l, c);
-	err = weft_store_search(c->d->store, q, list_raw_cb, &l);
+	err = weft_store_search(c->env->store, q, list_raw_cb, &l);
 	if (err == WEFT_EUSAGE && l.n == 0) {
 		/* Only punctuation or spaces: nothing to look up. */
 		weft__ctl_send_err(c, err, "the query has no words");
@@ -1023,13 +980,14 @@ out:
 
 /* library */
 
-static void
-op_library_create(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_create_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
 {
+	struct weft_put_job	*j = arg;
 	struct weft_record	 r;
-	struct weft_buf		 env;
 	char			*name = NULL, *desc = NULL;
-	int			 err;
+	int			 err = WEFT_EUSAGE;
 
 	weft_record_init(&r);
 	if (weft__ctl_arg_str(c, req, "name", WEFT_NAME_MAX, &name) != 0 ||
@@ -1046,63 +1004,56 @@ op_library_create(struct weft_ctl_conn *c, const struct weft_obj *req)
 	name = desc = NULL;
 	r.maintainers.ids = malloc(32);
 	if (r.description == NULL || r.maintainers.ids == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "library");
+		err = -ENOMEM;
+		weft__ctl_send_err(c, err, "library");
 		goto fail;
 	}
-	memcpy(r.maintainers.ids[0], c->d->author.pk, 32);
+	memcpy(r.maintainers.ids[0], c->env->author->pk, 32);
 	r.maintainers.n = 1;
-	err = weft__record_make(c->d, &r, 0, &env);
-	if (err) {
-		weft_buf_release(&env);
+	j->store = c->env->store;
+	err = weft__record_make(c->env, &r, 0, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot create library");
-		goto fail;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
-	return;
 fail:
 	free(name);
 	free(desc);
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
 
-static void
-op_library_entry(struct weft_ctl_conn *c, const struct weft_obj *req,
-    enum weft_entry_action action)
+static int
+library_entry_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct weft_put_job *j, enum weft_entry_action action)
 {
 	struct weft_record	 r;
-	struct weft_buf		 env;
 	enum weft_record_type	 type;
 	uint8_t			 lib[32], design[32];
 	int			 err;
 
 	weft_record_init(&r);
-	if (weft__ctl_arg_id(c, req, "lib", lib, true) != 0)
+	err = weft__ctl_arg_id(c, req, "lib", lib, true);
+	if (err)
 		goto out;
-	if (weft_store_record_type(c->d->store, lib, &type) != 0 ||
+	if (weft_store_record_type(c->env->store, lib, &type) != 0 ||
 	    type != WEFT_REC_LIB) {
-		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a library");
+		err = WEFT_ENOTFOUND;
+		weft__ctl_send_err(c, err, "not a library");
 		goto out;
 	}
-	if (weft__ctl_arg_design(c, req, "design", design) != 0)
+	err = weft__ctl_arg_design(c, req, "design", design);
+	if (err)
 		goto out;
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.lib, lib, 32);
 	memcpy(r.entry_design, design, 32);
 	r.action = action;
-	err = weft__record_make(c->d, &r, 0, &env);
-	if (err) {
-		weft_buf_release(&env);
+	j->store = c->env->store;
+	err = weft__record_make(c->env, &r, 0, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot create library entry");
-		goto out;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
-	return;
 out:
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
 
 static void
@@ -1120,11 +1071,11 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	if (weft__ctl_arg_id(c, req, "lib", lib, true) != 0)
 		goto out;
-	err = weft_store_record_type(c->d->store, lib, &type);
+	err = weft_store_record_type(c->env->store, lib, &type);
 	if (err == 0 && type != WEFT_REC_LIB)
 		err = WEFT_ENOTFOUND;
 	if (err == 0)
-		err = weft_store_record_get(c->d->store, lib, &env);
+		err = weft_store_record_get(c->env->store, lib, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &r, NULL);
 	if (err) {
@@ -1144,7 +1095,7 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	l.nextra = 3;
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_lib_designs(c->d->store, lib, list_raw_cb, &l);
+		err = weft_store_lib_designs(c->env->store, lib, list_raw_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft_buf_release(&env);
@@ -1166,7 +1117,7 @@ struct bad {
 };
 
 struct verify_job {
-	struct weft_store	*store;
+	struct weft_store	*store;	/* the pool reads these */
 	struct bad		*bad;
 	uint32_t		 nbad;
 	uint64_t		 records;
@@ -1196,156 +1147,142 @@ verify_work(void *arg)
 }
 
 static void
-verify_done(struct weft_ctl_conn *c, void *arg, int status)
+verify_reply(struct weft_ctl_conn *c, void *arg)
 {
 	struct verify_job	*j = arg;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
-		weft__ctl_send_err(c, status, "verify");
-	} else {
-		weft__ctl_reply_begin(&pk, &b, 3);
-		weft_pack_str(&pk, "records");
-		weft_pack_uint(&pk, j->records);
-		weft_pack_str(&pk, "chunks");
-		weft_pack_uint(&pk, j->chunks);
-		weft_pack_str(&pk, "bad");
-		weft_pack_array(&pk, j->nbad);
-		for (uint32_t i = 0; i < j->nbad; i++) {
-			weft_pack_map(&pk, 3);
-			weft_pack_str(&pk, "kind");
-			weft_pack_str(&pk, j->bad[i].kind);
-			weft_pack_str(&pk, "id");
-			weft_pack_bin(&pk, j->bad[i].id, 32);
-			weft_pack_str(&pk, "error");
-			weft_pack_str(&pk, weft_strerror(j->bad[i].err));
-		}
-		if (j->nbad > 0)
-			log_warnx("verify: %u bad items in the store", j->nbad);
-		weft__ctl_send(c, &b);
+	weft__ctl_reply_begin(&pk, &b, 3);
+	weft_pack_str(&pk, "records");
+	weft_pack_uint(&pk, j->records);
+	weft_pack_str(&pk, "chunks");
+	weft_pack_uint(&pk, j->chunks);
+	weft_pack_str(&pk, "bad");
+	weft_pack_array(&pk, j->nbad);
+	for (uint32_t i = 0; i < j->nbad; i++) {
+		weft_pack_map(&pk, 3);
+		weft_pack_str(&pk, "kind");
+		weft_pack_str(&pk, j->bad[i].kind);
+		weft_pack_str(&pk, "id");
+		weft_pack_bin(&pk, j->bad[i].id, 32);
+		weft_pack_str(&pk, "error");
+		weft_pack_str(&pk, weft_strerror(j->bad[i].err));
 	}
-	free(j->bad);
-	free(j);
-	weft__ctl_done(c);
+	if (j->nbad > 0)
+		log_warnx("verify: %u bad items in the store", j->nbad);
+	weft__ctl_send(c, &b);
 }
 
 static void
-op_verify(struct weft_ctl_conn *c, const struct weft_obj *req)
+verify_release(void *arg)
 {
-	struct verify_job	*j;
-	int			 err;
+	struct verify_job	*j = arg;
+
+	free(j->bad);
+}
+
+static int
+verify_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
+{
+	struct verify_job	*j = arg;
 
 	(void)req;
-	j = calloc(1, sizeof(*j));
-	if (j != NULL)
-		j->bad = calloc(VERIFY_BAD_MAX, sizeof(*j->bad));
-	if (j == NULL || j->bad == NULL) {
-		if (j != NULL)
-			free(j);
+	j->bad = calloc(VERIFY_BAD_MAX, sizeof(*j->bad));
+	if (j->bad == NULL) {
 		weft__ctl_send_err(c, -ENOMEM, "verify");
-		weft__ctl_done(c);
-		return;
+		return -ENOMEM;
 	}
-	j->store = c->d->store;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, verify_work, verify_done, j);
-	if (err)
-		verify_done(c, j, err);
+	j->store = c->env->store;
+	return 0;
 }
 
-/* Dispatch */
+/* The op table */
 
-static void
-op_library_add(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_add_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *job)
 {
-	op_library_entry(c, req, WEFT_ENTRY_ADD);
+	return library_entry_prepare(c, req, job, WEFT_ENTRY_ADD);
 }
 
-static void
-op_library_remove(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+library_remove_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *job)
 {
-	op_library_entry(c, req, WEFT_ENTRY_REMOVE);
+	return library_entry_prepare(c, req, job, WEFT_ENTRY_REMOVE);
 }
 
-static const struct {
-	const char	*name;
-	void		(*fn)(struct weft_ctl_conn *, const struct weft_obj *);
-} ops[] = {
-	{ "status", op_status },
-	{ "publish", weft__op_publish },
-	{ "fork", weft__op_fork },
-	{ "show", op_show },
-	{ "log", op_log },
-	{ "tree", op_tree },
-	{ "ls", op_ls },
-	{ "search", op_search },
-	{ "get", weft__op_get },
-	{ "library_create", op_library_create },
-	{ "library_add", op_library_add },
-	{ "library_remove", op_library_remove },
-	{ "library_ls", op_library_ls },
-	{ "verify", op_verify },
-	{ "follow", weft__op_follow },
-	{ "unfollow", weft__op_unfollow },
-	{ "mirror", weft__op_mirror },
-	{ "unmirror", weft__op_unmirror },
-	{ "policies", weft__op_policies },
-	{ "peers", weft__op_peers },
-	{ "connect", weft__op_connect },
-	{ "push", weft__op_push },
-	{ "stop", op_stop },
-	{ "known", weft__op_known },
-	{ "forget", weft__op_forget },
-	{ "disconnect", weft__op_disconnect },
-	{ "profile_set", weft__op_profile_set },
-	{ "profile", weft__op_profile },
-	{ "names", weft__op_names },
-	{ "comment", weft__op_comment },
-	{ "comments", weft__op_comments },
-	{ "react", weft__op_react },
-	{ "social", weft__op_social },
-	{ "avatar", weft__op_avatar },
-	{ "make", weft__op_make },
-	{ "photo", weft__op_photo },
-	{ "makes", weft__op_makes },
+static const struct weft_ctl_op status_op = { .name = "status",
+	.fn = op_status };
+static const struct weft_ctl_op show_op = { .name = "show", .fn = op_show };
+static const struct weft_ctl_op log_op = { .name = "log", .fn = op_log };
+static const struct weft_ctl_op tree_op = { .name = "tree", .fn = op_tree };
+static const struct weft_ctl_op ls_op = {
+	.name = "ls", .flags = WEFT_OP_STREAM,
+	.req_size = sizeof(struct ls_walk), .prepare = ls_prepare,
+	.release = ls_release, .pump = ls_pump,
+};
+static const struct weft_ctl_op search_op = { .name = "search",
+	.fn = op_search };
+static const struct weft_ctl_op library_create_op = {
+	WEFT_PUT_OP("library_create", library_create_prepare),
+};
+static const struct weft_ctl_op library_add_op = {
+	WEFT_PUT_OP("library_add", library_add_prepare),
+};
+static const struct weft_ctl_op library_remove_op = {
+	WEFT_PUT_OP("library_remove", library_remove_prepare),
+};
+static const struct weft_ctl_op library_ls_op = { .name = "library_ls",
+	.fn = op_library_ls };
+static const struct weft_ctl_op verify_op = {
+	.name = "verify", .flags = WEFT_OP_POOL,
+	.req_size = sizeof(struct verify_job), .prepare = verify_prepare,
+	.release = verify_release, .work = verify_work,
+	.reply = verify_reply, .what = "verify",
+};
+static const struct weft_ctl_op stop_op = { .name = "stop", .fn = op_stop };
+
+const struct weft_ctl_op *const weft__ctl_ops[] = {
+	&status_op,
+	&weft__op_publish,
+	&weft__op_fork,
+	&show_op,
+	&log_op,
+	&tree_op,
+	&ls_op,
+	&search_op,
+	&weft__op_get,
+	&library_create_op,
+	&library_add_op,
+	&library_remove_op,
+	&library_ls_op,
+	&verify_op,
+	&weft__op_follow,
+	&weft__op_unfollow,
+	&weft__op_mirror,
+	&weft__op_unmirror,
+	&weft__op_policies,
+	&weft__op_peers,
+	&weft__op_connect,
+	&weft__op_push,
+	&stop_op,
+	&weft__op_known,
+	&weft__op_forget,
+	&weft__op_disconnect,
+	&weft__op_profile_set,
+	&weft__op_profile,
+	&weft__op_names,
+	&weft__op_comment,
+	&weft__op_comments,
+	&weft__op_react,
+	&weft__op_social,
+	&weft__op_avatar,
+	&weft__op_photo,
+	&weft__op_make,
+	&weft__op_makes,
 };
 
-void
-weft__ops_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req,
-    uint8_t *body, bool *keep)
-{
-	uint64_t	 v;
-	const char	*op;
-	size_t		 oplen;
-	char		 name[32];
-
-	(void)body;
-	*keep = false;
-	if (weft_obj_uint(weft_obj_get(req, "v"), &v) != 0 ||
-	    weft_obj_str(weft_obj_get(req, "op"), &op, &oplen) != 0) {
-		weft__ctl_send_err(c, WEFT_EPROTO,
-		    "request without 'v' and 'op'");
-		weft__ctl_close(c);
-		return;
-	}
-	if (v != WEFT_CTL_VERSION) {
-		weft__ctl_send_err(c, WEFT_EVERSION,
-		    "control protocol version %llu", (unsigned long long)v);
-		weft__ctl_close(c);
-		return;
-	}
-	snprintf(name, sizeof(name), "%.*s", (int)(oplen < 31 ? oplen : 31),
-	    op);
-	c->state = WEFT_CTL_BUSY;
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		if (strlen(ops[i].name) == oplen &&
-		    memcmp(ops[i].name, op, oplen) == 0) {
-			log_debug("client %u: %s", c->id, ops[i].name);
-			ops[i].fn(c, req);
-			return;
-		}
-	}
-	weft__ctl_send_err(c, WEFT_EPROTO, "unknown operation '%s'", name);
-	weft__ctl_close(c);
-}
+const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -14,7 +14,7 @@
 #include "weft/record.h"
 
 struct weft_ctl_conn;
-struct weft_daemon;
+struct weft_ctl_env;
 struct weft_store;
 
 /* A frame of a list reply is sent once its items pass this size. */
@@ -45,10 +45,11 @@ void	weft__lister_finish(struct weft_lister *l);
 
 /*
  * Fills in author and ts (now, or later than min_ts), encodes and signs r
- * into env (initialised here, capped at WEFT_RECORD_MAX).
+ * with env's author key into out (initialised here, capped at
+ * WEFT_RECORD_MAX).
  */
-int	weft__record_make(struct weft_daemon *d, struct weft_record *r,
-	    uint64_t min_ts, struct weft_buf *env);
+int	weft__record_make(const struct weft_ctl_env *env,
+	    struct weft_record *r, uint64_t min_ts, struct weft_buf *out);
 
 /*
  * Resolves a design argument: a design id, or any revision id, which
@@ -56,7 +57,6 @@ int	weft__record_make(struct weft_daemon *d, struct weft_record *r,
  */
 int	weft__ctl_arg_design(struct weft_ctl_conn *c,
 	    const struct weft_obj *req, const char *key, uint8_t design[32]);
-
 /*
  * An author argument (ops_social.c): a key prefix of 8..64 hex characters
  * among the authors of stored records, or a whole key; absent, this
@@ -69,11 +69,28 @@ int	weft__ctl_arg_author(struct weft_ctl_conn *c,
 	    bool required);
 
 /*
- * Stores a signed envelope on the thread pool, then replies {status, id,
- * record} and ends the request; with genesis, the reply also names the
- * new design (the record's own id). Takes env's bytes.
+ * The ops that sign a record with the author key and store it (library
+ * writes, fork) are WEFT_OP_POOL ops with this state: their prepare
+ * fills env (weft__record_make) and genesis; the record is stored on the
+ * pool, then sync hears of it and the reply is {status, id, record}, with
+ * genesis also the new design (the record's own id).
  */
-void	weft__put_and_reply(struct weft_ctl_conn *c, struct weft_buf *env,
-	    bool genesis);
+struct weft_put_job {
+	struct weft_store	*store;
+	struct weft_buf		 env;
+	uint8_t			 id[32];
+	bool			 genesis;
+};
+
+int	weft__put_work(void *job);
+void	weft__put_reply(struct weft_ctl_conn *c, void *job);
+void	weft__put_release(void *job);
+
+/* The fields of a put op's table entry. */
+#define WEFT_PUT_OP(opname, prep)					\
+	.name = (opname), .flags = WEFT_OP_POOL,			\
+	.req_size = sizeof(struct weft_put_job), .prepare = (prep),	\
+	.release = weft__put_release, .work = weft__put_work,		\
+	.reply = weft__put_reply, .what = "cannot store record"
 
 #endif

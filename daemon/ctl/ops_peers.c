@@ -8,19 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uv.h>
-
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/key.h"
 #include "weft/pack.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "log.h"
-#include "net.h"
 #include "ops.h"
-#include "peer.h"
 
 static void
 pack_opt_str(struct weft_pack *pk, const char *s)
@@ -32,19 +27,17 @@ pack_opt_str(struct weft_pack *pk, const char *s)
 }
 
 static void
-pack_peer(struct weft_pack *pk, const struct weft_peer *p)
+pack_peer(struct weft_pack *pk, const struct weft_net_peer_info *p)
 {
-	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
-
 	weft_pack_map(pk, 10);
 	weft_pack_str(pk, "node");
 	weft_pack_bin(pk, p->node, 32);
 	weft_pack_str(pk, "address");
 	weft_pack_str(pk, p->addr);
 	weft_pack_str(pk, "direction");
-	weft_pack_str(pk, p->dir == WEFT_PEER_OUT ? "out" : "in");
+	weft_pack_str(pk, p->out ? "out" : "in");
 	weft_pack_str(pk, "state");
-	weft_pack_str(pk, weft_peer_state(p));
+	weft_pack_str(pk, p->state);
 	weft_pack_str(pk, "bytes_in");
 	weft_pack_uint(pk, p->bytes_in);
 	weft_pack_str(pk, "bytes_out");
@@ -52,15 +45,15 @@ pack_peer(struct weft_pack *pk, const struct weft_peer *p)
 	weft_pack_str(pk, "since");
 	weft_pack_uint(pk, p->since_ms);
 	weft_pack_str(pk, "listen");
-	pack_opt_str(pk, h != NULL ? h->listen : NULL);
+	pack_opt_str(pk, p->listen);
 	weft_pack_str(pk, "sw");
-	pack_opt_str(pk, h != NULL ? h->sw : NULL);
+	pack_opt_str(pk, p->sw);
 	weft_pack_str(pk, "error");
 	weft_pack_nil(pk);
 }
 
 static void
-pack_dial(struct weft_pack *pk, const struct weft_dial *d, uint64_t now)
+pack_dial(struct weft_pack *pk, const struct weft_net_peer_info *d)
 {
 	weft_pack_map(pk, 11);
 	weft_pack_str(pk, "node");
@@ -84,46 +77,38 @@ pack_dial(struct weft_pack *pk, const struct weft_dial *d, uint64_t now)
 	weft_pack_str(pk, "error");
 	pack_opt_str(pk, d->last_err != 0 ? weft_strerror(d->last_err) : NULL);
 	weft_pack_str(pk, "retry_ms");
-	weft_pack_uint(pk, d->next_ms > now ? d->next_ms - now : 0);
+	weft_pack_uint(pk, d->retry_ms);
 }
 
-void
-weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+peer_cb(void *arg, const struct weft_net_peer_info *p)
 {
-	struct weft_net		*n = c->d->net;
-	struct weft_lister	 l;
-	struct weft_peer	*p;
-	struct weft_dial	*d;
+	struct weft_lister	*l = arg;
+
+	if (p->waiting)
+		pack_dial(&l->pk, p);
+	else
+		pack_peer(&l->pk, p);
+	return weft__lister_item(l);
+}
+
+static void
+op_peers(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	const struct weft_ctl_net	*cn = &c->env->net;
+	struct weft_lister		 l;
 
 	(void)req;
 	weft__lister_init(&l, c);
-	if (n == NULL) {
-		weft__lister_finish(&l);
-		return;
-	}
-	/* Inbound connections still in the handshake have no name yet. */
-	TAILQ_FOREACH(p, &n->peers.all, entry) {
-		if (!p->has_node || p->closing)
-			continue;
-		pack_peer(&l.pk, p);
-		if (weft__lister_item(&l) != 0)
-			break;
-	}
-	TAILQ_FOREACH(d, &n->dials, entry) {
-		if (d->conn != NULL || d->learned ||
-		    weft_peers_find(&n->peers, d->node))
-			continue;
-		pack_dial(&l.pk, d, uv_now(n->loop));
-		if (weft__lister_item(&l) != 0)
-			break;
-	}
+	if (cn->net != NULL)
+		(void)cn->peers(cn->net, peer_cb, &l);
 	weft__lister_finish(&l);
 }
 
-void
-weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_net		*n = c->d->net;
+	const struct weft_ctl_net *cn = &c->env->net;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	char			*peer;
@@ -145,15 +130,15 @@ weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "':' and a port)");
 		goto out;
 	}
-	if (memcmp(node, c->d->node.pk, 32) == 0) {
+	if (memcmp(node, c->env->node, 32) == 0) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "that is this node");
 		goto out;
 	}
-	if (n == NULL) {
+	if (cn->net == NULL) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "networking is off");
 		goto out;
 	}
-	err = weft_net_connect(n, peer);
+	err = cn->connect(cn->net, peer);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot connect to '%s'", peer);
 		goto out;
@@ -170,10 +155,10 @@ done:
 	weft__ctl_done(c);
 }
 
-void
-weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_net		*n = c->d->net;
+	const struct weft_ctl_net *cn = &c->env->net;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	const struct weft_obj	*o;
@@ -196,7 +181,7 @@ weft__op_push(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'burst' must be a bool");
 		goto done;
 	}
-	err = n != NULL ? weft_net_push(n, node, bytes, burst) :
+	err = cn->net != NULL ? cn->push(cn->net, node, bytes, burst) :
 	    WEFT_ENOTFOUND;
 	if (err) {
 		weft__ctl_send_err(c, err, err == WEFT_ENOTFOUND ?
@@ -214,77 +199,12 @@ done:
 
 /* known, forget, disconnect */
 
-struct node_match {
-	const char	*hex;
-	size_t		 len;
-	uint8_t		 node[32];
-	unsigned	 n;		/* distinct nodes matched */
-};
-
-static void
-match_one(struct node_match *m, const uint8_t node[32])
-{
-	char	hex[65];
-
-	weft_hex_encode(hex, node, 32);
-	if (strncmp(hex, m->hex, m->len) != 0)
-		return;
-	if (m->n > 0 && memcmp(m->node, node, 32) == 0)
-		return;
-	memcpy(m->node, node, 32);
-	m->n++;
-}
-
-/*
- * The node a hex prefix (8..64 characters, either case) names among the
- * book, the dials and the open connections. Returns 0, WEFT_EUSAGE,
- * WEFT_ENOTFOUND or WEFT_EAMBIGUOUS.
- */
-static int
-node_resolve(struct weft_net *n, const char *prefix, uint8_t node[32])
-{
-	struct node_match	 m;
-	struct weft_dial	*d;
-	struct weft_peer	*p;
-	char			 low[65];
-	size_t			 len = strlen(prefix);
-
-	if (len < 8 || len > 64)
-		return WEFT_EUSAGE;
-	for (size_t i = 0; i < len; i++) {
-		char	ch = prefix[i];
-
-		if (ch >= 'A' && ch <= 'F')
-			ch = (char)(ch - 'A' + 'a');
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return WEFT_EUSAGE;
-		low[i] = ch;
-	}
-	low[len] = '\0';
-	memset(&m, 0, sizeof(m));
-	m.hex = low;
-	m.len = len;
-	for (size_t i = 0; i < n->book.n && m.n < 2; i++)
-		match_one(&m, n->book.v[i].node);
-	TAILQ_FOREACH(d, &n->dials, entry)
-		match_one(&m, d->node);
-	TAILQ_FOREACH(p, &n->peers.all, entry)
-		if (p->open)
-			match_one(&m, p->node);
-	if (m.n == 0)
-		return WEFT_ENOTFOUND;
-	if (m.n > 1)
-		return WEFT_EAMBIGUOUS;
-	memcpy(node, m.node, 32);
-	return 0;
-}
-
 /* Parses the "node" argument; replies with the error itself. */
 static int
 arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
     uint8_t node[32])
 {
-	struct weft_net	*n = c->d->net;
+	const struct weft_ctl_net *cn = &c->env->net;
 	char		*hex = NULL;
 	int		 err;
 
@@ -294,7 +214,8 @@ arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'node' is required");
 		return WEFT_EUSAGE;
 	}
-	err = n != NULL ? node_resolve(n, hex, node) : WEFT_ENOTFOUND;
+	err = cn->net != NULL ? cn->resolve(cn->net, hex, node) :
+	    WEFT_ENOTFOUND;
 	if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err, "expected a node id or a prefix of "
 		    "8 or more hex characters");
@@ -308,10 +229,12 @@ arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return err;
 }
 
-static void
-pack_known(struct weft_pack *pk, struct weft_net *n,
-    const struct weft_addr *e)
+static int
+known_cb(void *arg, const struct weft_net_known_info *e)
 {
+	struct weft_lister	*l = arg;
+	struct weft_pack	*pk = &l->pk;
+
 	weft_pack_map(pk, 7);
 	weft_pack_str(pk, "node");
 	weft_pack_bin(pk, e->node, 32);
@@ -324,24 +247,22 @@ pack_known(struct weft_pack *pk, struct weft_net *n,
 	weft_pack_str(pk, "fails");
 	weft_pack_uint(pk, e->fails);
 	weft_pack_str(pk, "source");
-	weft_pack_str(pk, weft_addr_source_name(e->source));
+	weft_pack_str(pk, e->source);
 	weft_pack_str(pk, "connected");
-	weft_pack_bool(pk, weft_peers_find(&n->peers, e->node) != NULL);
+	weft_pack_bool(pk, e->connected);
+	return weft__lister_item(l);
 }
 
-void
-weft__op_known(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_known(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_net		*n = c->d->net;
-	struct weft_lister	 l;
+	const struct weft_ctl_net	*cn = &c->env->net;
+	struct weft_lister		 l;
 
 	(void)req;
 	weft__lister_init(&l, c);
-	for (size_t i = 0; n != NULL && i < n->book.n; i++) {
-		pack_known(&l.pk, n, &n->book.v[i]);
-		if (weft__lister_item(&l) != 0)
-			break;
-	}
+	if (cn->net != NULL)
+		(void)cn->known(cn->net, known_cb, &l);
 	weft__lister_finish(&l);
 }
 
@@ -357,15 +278,15 @@ reply_node(struct weft_ctl_conn *c, const uint8_t node[32])
 	weft__ctl_send(c, &b);
 }
 
-void
-weft__op_forget(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_forget(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	uint8_t	node[32];
 	char	hex[17];
 
 	if (arg_node(c, req, node) != 0)
 		goto done;
-	if (weft_net_forget(c->d->net, node) != 0) {
+	if (c->env->net.forget(c->env->net.net, node) != 0) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND, "no known peer");
 		goto done;
 	}
@@ -376,14 +297,14 @@ done:
 	weft__ctl_done(c);
 }
 
-void
-weft__op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	uint8_t	node[32];
 
 	if (arg_node(c, req, node) != 0)
 		goto done;
-	if (weft_net_disconnect(c->d->net, node) != 0) {
+	if (c->env->net.disconnect(c->env->net.net, node) != 0) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND, "not connected to that "
 		    "node, nor dialling it");
 		goto done;
@@ -392,3 +313,13 @@ weft__op_disconnect(struct weft_ctl_conn *c, const struct weft_obj *req)
 done:
 	weft__ctl_done(c);
 }
+
+const struct weft_ctl_op weft__op_peers = { .name = "peers", .fn = op_peers };
+const struct weft_ctl_op weft__op_connect = { .name = "connect",
+	.fn = op_connect };
+const struct weft_ctl_op weft__op_push = { .name = "push", .fn = op_push };
+const struct weft_ctl_op weft__op_known = { .name = "known", .fn = op_known };
+const struct weft_ctl_op weft__op_forget = { .name = "forget",
+	.fn = op_forget };
+const struct weft_ctl_op weft__op_disconnect = { .name = "disconnect",
+	.fn = op_disconnect };

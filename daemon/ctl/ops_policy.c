@@ -18,7 +18,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "fetch.h"
 #include "log.h"
 #include "ops.h"
@@ -43,132 +42,113 @@ policy_work(void *arg)
 }
 
 static void
-policy_done(struct weft_ctl_conn *c, void *arg, int status)
+policy_reply(struct weft_ctl_conn *c, void *arg)
 {
 	struct policy_job	*j = arg;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
-		weft__ctl_send_err(c, status, "cannot change the policy");
-	} else {
-		/* The policy may have made files wanted: fetch them now. */
-		if (j->on && c->d->fetch != NULL)
-			weft_fetch_wanted(c->d->fetch, uv_now(c->d->loop));
-		/*
-		 * Our interests follow the policies: connected peers hear of
-		 * the change and reconcile what it adds at once.
-		 */
-		if (c->d->sync != NULL)
-			weft_sync_interests_changed(c->d->sync,
-			    uv_now(c->d->loop));
-		weft__ctl_reply_begin(&pk, &b, 0);
-		weft__ctl_send(c, &b);
-	}
-	free(j);
-	weft__ctl_done(c);
+	/* The policy may have made files wanted: fetch them now. */
+	if (j->on && c->env->fetch != NULL)
+		weft_fetch_wanted(c->env->fetch, uv_now(c->env->loop));
+	/*
+	 * Our interests follow the policies: connected peers hear of the
+	 * change and reconcile what it adds at once.
+	 */
+	if (c->env->sync != NULL)
+		weft_sync_interests_changed(c->env->sync,
+		    uv_now(c->env->loop));
+	weft__ctl_reply_begin(&pk, &b, 0);
+	weft__ctl_send(c, &b);
 }
 
-static void
-policy_run(struct weft_ctl_conn *c, struct policy_job *j)
+static int
+follow_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct policy_job *j, bool on)
 {
 	int	err;
 
-	j->store = c->d->store;
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, policy_work, policy_done, j);
+	err = weft__ctl_arg_author(c, req, "author", j->id, true);
 	if (err)
-		policy_done(c, j, err);
-}
-
-static void
-op_follow_common(struct weft_ctl_conn *c, const struct weft_obj *req,
-    bool on)
-{
-	struct policy_job	*j;
-
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "follow");
-		weft__ctl_done(c);
-		return;
-	}
-	if (weft__ctl_arg_author(c, req, "author", j->id, true) != 0)
-		goto fail;
+		return err;
+	j->store = c->env->store;
 	j->kind = WEFT_STORE_FOLLOW;
 	j->has_id = true;
 	j->on = on;
-	policy_run(c, j);
-	return;
-fail:
-	free(j);
-	weft__ctl_done(c);
+	return 0;
 }
 
-void
-weft__op_follow(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+mirror_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct policy_job *j, bool on)
 {
-	op_follow_common(c, req, true);
-}
-
-void
-weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req)
-{
-	op_follow_common(c, req, false);
-}
-
-static void
-op_mirror_common(struct weft_ctl_conn *c, const struct weft_obj *req,
-    bool on)
-{
-	struct policy_job	*j;
 	enum weft_record_type	 type;
 	bool			 all = false;
+	int			 err;
 
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "mirror");
-		weft__ctl_done(c);
-		return;
-	}
 	if (weft_obj_get(req, "all") != NULL &&
 	    weft_obj_bool(weft_obj_get(req, "all"), &all) != 0) {
 		weft__ctl_send_err(c, WEFT_EBADFIELD, "'all' must be a bool");
-		goto fail;
+		return WEFT_EBADFIELD;
 	}
 	if (all) {
 		j->kind = WEFT_STORE_MIRROR_ALL;
 	} else {
-		if (weft__ctl_arg_id(c, req, "lib", j->id, true) != 0)
-			goto fail;
-		if (weft_store_record_type(c->d->store, j->id, &type) != 0 ||
+		err = weft__ctl_arg_id(c, req, "lib", j->id, true);
+		if (err)
+			return err;
+		if (weft_store_record_type(c->env->store, j->id, &type) != 0 ||
 		    type != WEFT_REC_LIB) {
 			weft__ctl_send_err(c, WEFT_ENOTFOUND,
 			    "not a library");
-			goto fail;
+			return WEFT_ENOTFOUND;
 		}
 		j->kind = WEFT_STORE_MIRROR;
 		j->has_id = true;
 	}
+	j->store = c->env->store;
 	j->on = on;
-	policy_run(c, j);
-	return;
-fail:
-	free(j);
-	weft__ctl_done(c);
+	return 0;
 }
 
-void
-weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+follow_on(struct weft_ctl_conn *c, const struct weft_obj *req, void *j)
 {
-	op_mirror_common(c, req, true);
+	return follow_prepare(c, req, j, true);
 }
 
-void
-weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+follow_off(struct weft_ctl_conn *c, const struct weft_obj *req, void *j)
 {
-	op_mirror_common(c, req, false);
+	return follow_prepare(c, req, j, false);
 }
+
+static int
+mirror_on(struct weft_ctl_conn *c, const struct weft_obj *req, void *j)
+{
+	return mirror_prepare(c, req, j, true);
+}
+
+static int
+mirror_off(struct weft_ctl_conn *c, const struct weft_obj *req, void *j)
+{
+	return mirror_prepare(c, req, j, false);
+}
+
+#define POLICY_OP(opname, prep)						\
+	.name = (opname), .flags = WEFT_OP_POOL,			\
+	.req_size = sizeof(struct policy_job), .prepare = (prep),	\
+	.work = policy_work, .reply = policy_reply,			\
+	.what = "cannot change the policy"
+
+const struct weft_ctl_op weft__op_follow = { POLICY_OP("follow", follow_on) };
+const struct weft_ctl_op weft__op_unfollow = {
+	POLICY_OP("unfollow", follow_off),
+};
+const struct weft_ctl_op weft__op_mirror = { POLICY_OP("mirror", mirror_on) };
+const struct weft_ctl_op weft__op_unmirror = {
+	POLICY_OP("unmirror", mirror_off),
+};
 
 static int
 policy_list_cb(void *arg, int kind, const uint8_t *id)
@@ -186,16 +166,19 @@ policy_list_cb(void *arg, int kind, const uint8_t *id)
 	return weft__lister_item(l);
 }
 
-void
-weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_policies(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_lister	l;
 	int			err;
 
 	(void)req;
 	weft__lister_init(&l, c);
-	err = weft_store_policy_list(c->d->store, policy_list_cb, &l);
+	err = weft_store_policy_list(c->env->store, policy_list_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);
 }
+
+const struct weft_ctl_op weft__op_policies = { .name = "policies",
+	.fn = op_policies };

@@ -17,13 +17,54 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "ops.h"
 #include "store.h"
 #include "sync.h"
 
 /* Authors one "names" request may ask for. */
 #define NAMES_MAX	1024
+
+static void
+social_put_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_put_job	*j = arg;
+
+	if (!c->closing) {
+		if (status)
+			weft__ctl_send_err(c, status, "cannot store record");
+		else
+			weft__put_reply(c, j);
+	}
+	weft__put_release(j);
+	free(j);
+	weft__ctl_done(c);
+}
+
+/*
+ * Stores a record made here on the thread pool, tells sync, and replies
+ * {status, id, record}, as the put ops of ops.c do. Takes env's bytes.
+ */
+static void
+social_put(struct weft_ctl_conn *c, struct weft_buf *env)
+{
+	struct weft_put_job	*j;
+	int			 err;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		weft_buf_release(env);
+		weft__ctl_send_err(c, -ENOMEM, "cannot store record");
+		weft__ctl_done(c);
+		return;
+	}
+	j->store = c->env->store;
+	j->env = *env;
+	weft_buf_init(env, 0);
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, weft__put_work, social_put_done, j);
+	if (err)
+		social_put_done(c, j, err);
+}
 
 /*
  * A small file made here (an avatar): its chunks and chunk list, ready to
@@ -123,8 +164,8 @@ profile_done(struct weft_ctl_conn *c, void *arg, int status)
 			    "profile");
 		} else {
 			/* Made here: the peers hear of it now. */
-			if (c->d->sync != NULL)
-				weft_sync_local_record(c->d->sync, j->id,
+			if (c->env->sync != NULL)
+				weft_sync_local_record(c->env->sync, j->id,
 				    j->env.data, j->env.len);
 			weft__ctl_reply_begin(&pk, &b, 2);
 			weft_pack_str(&pk, "id");
@@ -222,8 +263,8 @@ profile_ts(struct weft_store *store, const uint8_t author[32], uint64_t *ts)
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
-void
-weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_obj	*links = weft_obj_get(req, "links");
 	struct weft_record	 r;
@@ -292,12 +333,12 @@ weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	/* Later than the profile it replaces, or it would not win. */
-	err = profile_ts(c->d->store, c->d->author.pk, &last);
+	err = profile_ts(c->env->store, c->env->author->pk, &last);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot read the profile");
 		goto out;
 	}
-	err = weft__record_make(c->d, &r, last + 1, &env);
+	err = weft__record_make(c->env, &r, last + 1, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot make the profile");
@@ -312,7 +353,7 @@ weft__op_profile_set(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	j->store = c->d->store;
+	j->store = c->env->store;
 	j->avatar = avatar;
 	j->env = env;
 	c->state = WEFT_CTL_BUSY;
@@ -340,10 +381,10 @@ is_node(struct weft_ctl_conn *c, const uint8_t key[32])
 {
 	uint8_t	k[32];
 
-	if (memcmp(key, c->d->node.pk, 32) == 0)
+	if (memcmp(key, c->env->node, 32) == 0)
 		return true;
 	memcpy(k, key, 32);
-	return weft_store_peers_load(c->d->store, node_cb, k) == WEFT_EEXISTS;
+	return weft_store_peers_load(c->env->store, node_cb, k) == WEFT_EEXISTS;
 }
 
 int
@@ -361,14 +402,14 @@ weft__ctl_arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
 		return WEFT_EUSAGE;
 	}
 	if (s == NULL) {
-		memcpy(author, c->d->author.pk, 32);
+		memcpy(author, c->env->author->pk, 32);
 		return 0;
 	}
 	/* A whole key names an author even before any record of theirs. */
 	if (strlen(s) == 64 && weft_hex_decode(author, 32, s, 64) == 0)
 		err = 0;
 	else
-		err = weft_store_author_resolve(c->d->store, s, author);
+		err = weft_store_author_resolve(c->env->store, s, author);
 	if (err == 0 && is_node(c, author)) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is a node id, not an "
 		    "author id ('weft status' prints both)", s);
@@ -386,8 +427,8 @@ weft__ctl_arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return err;
 }
 
-void
-weft__op_profile(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_profile(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_buf		env, b;
 	struct weft_pack	pk;
@@ -397,7 +438,7 @@ weft__op_profile(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft__ctl_arg_author(c, req, "author", author, false) != 0)
 		goto done;
 	weft_buf_init(&env, WEFT_RECORD_MAX);
-	err = weft_store_profile(c->d->store, author, &env);
+	err = weft_store_profile(c->env->store, author, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "no profile");
@@ -418,8 +459,8 @@ done:
  * names {authors: [bin 32]...}: each author's display name from the
  * latest profile, "" when none, in the same order.
  */
-void
-weft__op_names(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_names(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_obj	*a = weft_obj_get(req, "authors");
 	struct weft_record	 r;
@@ -445,7 +486,7 @@ weft__op_names(struct weft_ctl_conn *c, const struct weft_obj *req)
 			break;
 		}
 		env.len = 0;
-		err = weft_store_profile(c->d->store, author, &env);
+		err = weft_store_profile(c->env->store, author, &env);
 		if (err == WEFT_ENOTFOUND) {
 			weft_pack_str(&pk, "");
 			err = 0;
@@ -488,7 +529,7 @@ arg_comment(struct weft_ctl_conn *c, const struct weft_obj *req,
 	if (weft__ctl_arg_id(c, req, key, id, true) != 0)
 		return WEFT_EUSAGE;
 	weft_buf_init(&env, WEFT_RECORD_MAX);
-	err = weft_store_record_get(c->d->store, id, &env);
+	err = weft_store_record_get(c->env->store, id, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &r, NULL);
 	weft_buf_release(&env);
@@ -518,8 +559,8 @@ arg_comment(struct weft_ctl_conn *c, const struct weft_obj *req,
  * comment {design, text, reply_to?, edit?}: design may be a revision id,
  * which the comment then names as the revision it is about.
  */
-void
-weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_record	 r;
 	struct weft_buf		 env;
@@ -529,7 +570,7 @@ weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_record_init(&r);
 	if (weft__ctl_arg_id(c, req, "design", id, true) != 0)
 		goto out;
-	err = weft_store_rev_design(c->d->store, id, r.design);
+	err = weft_store_rev_design(c->env->store, id, r.design);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
 		    err, "not a design");
@@ -553,7 +594,7 @@ weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	if (arg_comment(c, req, "reply_to", r.design, NULL, &r.parent) != 0 ||
-	    arg_comment(c, req, "edit", r.design, c->d->author.pk,
+	    arg_comment(c, req, "edit", r.design, c->env->author->pk,
 	    &r.replaces) != 0)
 		goto out;
 	r.type = WEFT_REC_COMMENT;
@@ -564,14 +605,14 @@ weft__op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "newline", WEFT_COMMENT_MAX);
 		goto out;
 	}
-	err = weft__record_make(c->d, &r, 0, &env);
+	err = weft__record_make(c->env, &r, 0, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot make the comment");
 		goto out;
 	}
 	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
+	social_put(c, &env);
 	return;
 out:
 	weft_record_release(&r);
@@ -589,8 +630,8 @@ comment_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 }
 
 /* comments {design}: a list reply of comment envelopes, by (ts, id). */
-void
-weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_lister	 l;
 	struct weft_pack	 pk;
@@ -608,7 +649,7 @@ weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
 	l.nextra = 1;
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_design_comments(c->d->store, design,
+		err = weft_store_design_comments(c->env->store, design,
 		    comment_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
@@ -616,8 +657,8 @@ weft__op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
 }
 
 /* react {design, value}: "like", or "" to take a like back. */
-void
-weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_record	 r;
 	struct weft_buf		 env, b;
@@ -638,7 +679,7 @@ weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "\"\"");
 		goto out;
 	}
-	err = weft_store_reaction(c->d->store, r.design, c->d->author.pk,
+	err = weft_store_reaction(c->env->store, r.design, c->env->author->pk,
 	    &likes, &last);
 	if (err != 0 && err != WEFT_ENOTFOUND) {
 		weft__ctl_send_err(c, err, "cannot read reactions");
@@ -652,14 +693,14 @@ weft__op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send(c, &b);
 		goto out;
 	}
-	err = weft__record_make(c->d, &r, last + 1, &env);
+	err = weft__record_make(c->env, &r, last + 1, &env);
 	if (err) {
 		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot make the reaction");
 		goto out;
 	}
 	weft_record_release(&r);
-	weft__put_and_reply(c, &env, false);
+	social_put(c, &env);
 	return;
 out:
 	weft_record_release(&r);
@@ -667,8 +708,8 @@ out:
 }
 
 /* social {design}: {likes, comments, liked (by this node's author)}. */
-void
-weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_buf		b;
 	struct weft_pack	pk;
@@ -679,11 +720,11 @@ weft__op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 	if (weft__ctl_arg_design(c, req, "design", design) != 0)
 		goto done;
-	err = weft_store_social_counts(c->d->store, design, &likes,
+	err = weft_store_social_counts(c->env->store, design, &likes,
 	    &comments, &makes);
 	if (err == 0) {
-		err = weft_store_reaction(c->d->store, design,
-		    c->d->author.pk, &mine, &ts);
+		err = weft_store_reaction(c->env->store, design,
+		    c->env->author->pk, &mine, &ts);
 		if (err == WEFT_ENOTFOUND)
 			err = 0;
 	}
@@ -712,8 +753,8 @@ done:
  * it is here: {name, data}. WEFT_ENOTFOUND without a profile, an avatar,
  * or (yet) its bytes.
  */
-void
-weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_record	 r;
 	struct weft_buf		 env, idx, data, b;
@@ -730,7 +771,7 @@ weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_buf_init(&data, WEFT_AVATAR_MAX);
 	if (weft__ctl_arg_author(c, req, "author", author, false) != 0)
 		goto done;
-	err = weft_store_profile(c->d->store, author, &env);
+	err = weft_store_profile(c->env->store, author, &env);
 	if (err == 0)
 		err = weft_record_verify(env.data, env.len, &r, NULL);
 	if (err == 0 && r.nfiles != 1)
@@ -739,13 +780,13 @@ weft__op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "no avatar");
 		goto done;
 	}
-	err = weft_store_chunk_get(c->d->store, r.files[0].index, &idx);
+	err = weft_store_chunk_get(c->env->store, r.files[0].index, &idx);
 	if (err == 0)
 		err = weft_index_decode(idx.data, idx.len, &refs, &n, &total);
 	if (err == 0 && total != r.files[0].size)
 		err = WEFT_EBADHASH;
 	for (size_t i = 0; err == 0 && i < n; i++)
-		err = weft_store_chunk_get(c->d->store, refs[i].id, &data);
+		err = weft_store_chunk_get(c->env->store, refs[i].id, &data);
 	if (err == 0) {
 		weft_hash(data.data, data.len, h);
 		if (memcmp(h, r.files[0].hash, 32) != 0)
@@ -833,8 +874,8 @@ photo_done(struct weft_ctl_conn *c, void *arg, int status)
  * of metadata (again) and stored as a file's chunks. Reply: the file
  * map a make names it by, {path, size, hash, index}.
  */
-void
-weft__op_photo(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_photo(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct small_file	*f;
 	struct make_job		*j;
@@ -883,7 +924,7 @@ weft__op_photo(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	j->store = c->d->store;
+	j->store = c->env->store;
 	c->state = WEFT_CTL_BUSY;
 	err = weft__ctl_work(c, photo_work, photo_done, j);
 	if (err)
@@ -909,8 +950,8 @@ make_done(struct weft_ctl_conn *c, void *arg, int status)
 		if (status) {
 			weft__ctl_send_err(c, status, "cannot store the make");
 		} else {
-			if (c->d->sync != NULL)
-				weft_sync_local_record(c->d->sync, j->id,
+			if (c->env->sync != NULL)
+				weft_sync_local_record(c->env->sync, j->id,
 				    j->env.data, j->env.len);
 			weft__ctl_reply_begin(&pk, &b, 2);
 			weft_pack_str(&pk, "id");
@@ -941,7 +982,7 @@ arg_photo_ref(struct weft_ctl_conn *c, const struct weft_obj *o,
 		    "hash, index}, as the photo op replies");
 		return WEFT_EUSAGE;
 	}
-	if (weft_store_chunk_has(c->d->store, f->index) != 0) {
+	if (weft_store_chunk_has(c->env->store, f->index) != 0) {
 		weft__ctl_send_err(c, WEFT_ENOTFOUND, "photo '%.*s' was not "
 		    "stored first (op photo)", (int)n, path);
 		return WEFT_ENOTFOUND;
@@ -978,8 +1019,8 @@ newest_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
  * make {design, rev?, photos: [{name, data}...], note?, printer?,
  * material?, settings?}: rev defaults to the design's newest head.
  */
-void
-weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	const struct weft_obj	*ph = weft_obj_get(req, "photos");
 	struct weft_record	 r;
@@ -1000,7 +1041,7 @@ weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft_obj_get(req, "rev") != NULL) {
 		if (weft__ctl_arg_id(c, req, "rev", rev, true) != 0)
 			goto fail;
-		err = weft_store_rev_design(c->d->store, rev, d);
+		err = weft_store_rev_design(c->env->store, rev, d);
 		if (err || memcmp(d, r.design, 32) != 0) {
 			weft__ctl_send_err(c, WEFT_ENOTFOUND, "not a revision "
 			    "of this design");
@@ -1009,7 +1050,7 @@ weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
 	} else {
 		struct newest	nw = { rev, false };
 
-		err = weft_store_design_heads(c->d->store, r.design,
+		err = weft_store_design_heads(c->env->store, r.design,
 		    newest_cb, &nw);
 		if (err == 0 && !nw.found)
 			err = WEFT_ENOTFOUND;
@@ -1058,13 +1099,13 @@ weft__op_make(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "material are one line each");
 		goto fail;
 	}
-	err = weft__record_make(c->d, &r, 0, &j->env);
+	err = weft__record_make(c->env, &r, 0, &j->env);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot make the make record");
 		goto fail;
 	}
 	weft_record_release(&r);
-	j->store = c->d->store;
+	j->store = c->env->store;
 	c->state = WEFT_CTL_BUSY;
 	err = weft__ctl_work(c, make_work, make_done, j);
 	if (err)
@@ -1088,8 +1129,8 @@ make_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
 }
 
 /* makes {design}: a list reply of make envelopes, by (ts, id). */
-void
-weft__op_makes(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_makes(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_lister	 l;
 	struct weft_pack	 pk;
@@ -1107,9 +1148,22 @@ weft__op_makes(struct weft_ctl_conn *c, const struct weft_obj *req)
 	l.nextra = 1;
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_design_makes(c->d->store, design,
+		err = weft_store_design_makes(c->env->store, design,
 		    make_item_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);
 }
+
+/* The op table's entries (ops.c lists them). */
+const struct weft_ctl_op weft__op_profile_set = { .name = "profile_set", .fn = op_profile_set };
+const struct weft_ctl_op weft__op_profile = { .name = "profile", .fn = op_profile };
+const struct weft_ctl_op weft__op_names = { .name = "names", .fn = op_names };
+const struct weft_ctl_op weft__op_comment = { .name = "comment", .fn = op_comment };
+const struct weft_ctl_op weft__op_comments = { .name = "comments", .fn = op_comments };
+const struct weft_ctl_op weft__op_react = { .name = "react", .fn = op_react };
+const struct weft_ctl_op weft__op_social = { .name = "social", .fn = op_social };
+const struct weft_ctl_op weft__op_avatar = { .name = "avatar", .fn = op_avatar };
+const struct weft_ctl_op weft__op_photo = { .name = "photo", .fn = op_photo };
+const struct weft_ctl_op weft__op_make = { .name = "make", .fn = op_make };
+const struct weft_ctl_op weft__op_makes = { .name = "makes", .fn = op_makes };

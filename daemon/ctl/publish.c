@@ -11,7 +11,7 @@
  * A publish that fails (a full disk, a client gone mid-way) removes the
  * chunks it added that nothing else refers to: each batch is stored with
  * weft_store_chunks_put_new(), which names them, and when the publish
- * ends without its revision weft__pub_free() deletes them in one write
+ * ends without its revision pub_free() deletes them in one write
  * transaction, unless another write reached the store meanwhile (it
  * might rely on them: store_disk.c). Failed writes are logged and pause
  * fetching and ingest like theirs (space.h); a full disk's error names
@@ -30,7 +30,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "log.h"
 #include "ops.h"
 #include "space.h"
@@ -63,7 +62,7 @@ struct pub_batch {
 };
 
 struct weft_pub {
-	struct weft_daemon		*d;
+	const struct weft_ctl_env	*ctl_env;
 	struct weft_record		 rec;
 	uint64_t			 min_ts;
 	uint64_t			 total;
@@ -129,15 +128,16 @@ static void	pub_pump(struct weft_ctl_conn *, struct weft_pub *);
 static void
 pub_send_err(struct weft_ctl_conn *c, int err)
 {
-	struct weft_daemon	*d = c->d;
-	char			 why[WEFT_DAEMON_PATH_MAX + 128];
+	const struct weft_ctl_env *env = c->env;
+	char			 why[4096 + 128];
 
 	if (!weft_space_is_disk_error(err)) {
 		weft__ctl_send_err(c, err, "cannot publish");
 		return;
 	}
-	weft_space_failed(d->space, err, "a publish", weft_daemon_now_ms(d));
-	err = weft_space_describe(d->space, err, why, sizeof(why));
+	weft_space_failed(env->space, err, "a publish",
+	    weft__ctl_now_ms(env));
+	err = weft_space_describe(env->space, err, why, sizeof(why));
 	weft__ctl_send_err(c, err, "%s", why);
 }
 
@@ -172,7 +172,7 @@ batch_free(struct pub_batch *b)
 /* Deleting a failed publish's chunks, on the pool. */
 struct pub_drop {
 	uv_work_t		 req;
-	struct weft_store	*s;
+	struct weft_store	*store;
 	uint8_t			(*ids)[32];
 	size_t			 n;
 	uint64_t		 gen;
@@ -186,7 +186,7 @@ drop_work(uv_work_t *req)
 {
 	struct pub_drop	*j = req->data;
 
-	j->err = weft_store_chunks_drop(j->s, (const uint8_t (*)[32])j->ids,
+	j->err = weft_store_chunks_drop(j->store, (const uint8_t (*)[32])j->ids,
 	    j->n, j->gen, &j->dropped, &j->bytes);
 }
 
@@ -236,11 +236,11 @@ pub_undo(struct weft_pub *p)
 	if (j == NULL)
 		return;
 	j->req.data = j;
-	j->s = p->d->store;
+	j->store = p->ctl_env->store;
 	j->ids = p->fresh;
 	j->n = p->nfresh;
 	j->gen = p->gen_last;
-	if (uv_queue_work(p->d->loop, &j->req, drop_work, drop_after) != 0) {
+	if (uv_queue_work(p->ctl_env->loop, &j->req, drop_work, drop_after) != 0) {
 		free(j);
 		return;
 	}
@@ -248,8 +248,8 @@ pub_undo(struct weft_pub *p)
 	p->nfresh = 0;
 }
 
-void
-weft__pub_free(struct weft_pub *p)
+static void
+pub_free(struct weft_pub *p)
 {
 	if (p == NULL)
 		return;
@@ -491,7 +491,7 @@ store_work(void *arg)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		b->puts[i].data = b->data.data + b->off[i];
-	err = weft_store_chunks_put_new(p->d->store, b->puts, b->n, fresh,
+	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n, fresh,
 	    gen);
 	gen_note(p, gen);
 	for (size_t i = 0; i < b->n; i++)
@@ -519,28 +519,28 @@ store_work(void *arg)
 
 /* The end: sign and store the revision. */
 static int
-work_finish(void *arg)
+finish_work(void *arg)
 {
 	struct weft_pub	*p = arg;
 	struct weft_buf	 body;
 	uint64_t	 gen[2];
 	int		 err;
 
-	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
-	p->rec.ts = weft_daemon_now_ms(p->d);
+	memcpy(p->rec.author, p->ctl_env->author->pk, WEFT_PK_BYTES);
+	p->rec.ts = weft__ctl_now_ms(p->ctl_env);
 	if (p->rec.ts < p->min_ts)
 		p->rec.ts = p->min_ts;
 	weft_buf_init(&body, WEFT_RECORD_MAX);
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
 	err = weft_record_encode_body(&p->rec, &body);
 	if (err == 0)
-		err = weft_record_sign(body.data, body.len, p->d->author.sk,
+		err = weft_record_sign(body.data, body.len, p->ctl_env->author->sk,
 		    &p->env);
 	weft_buf_release(&body);
 	if (err)
 		return err;
 	weft_store_write_gen(gen);	/* forget another job's */
-	err = weft_store_record_put(p->d->store, p->env.data, p->env.len,
+	err = weft_store_record_put(p->ctl_env->store, p->env.data, p->env.len,
 	    p->id);
 	if (err == 0) {
 		p->published = true;
@@ -560,7 +560,6 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	c->pub = NULL;
 	if (status) {
 		pub_send_err(c, status);
 	} else {
@@ -569,8 +568,8 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		    p->id[1], p->id[2], p->id[3], p->design[0], p->design[1],
 		    p->design[2], p->design[3], (unsigned long long)p->total,
 		    p->rec.nfiles);
-		if (c->d->sync != NULL)
-			weft_sync_local_record(c->d->sync, p->id, p->env.data,
+		if (c->env->sync != NULL)
+			weft_sync_local_record(c->env->sync, p->id, p->env.data,
 			    p->env.len);
 		weft__ctl_reply_begin(&pk, &b, 3);
 		weft_pack_str(&pk, "id");
@@ -581,8 +580,7 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		weft_pack_bin(&pk, p->env.data, p->env.len);
 		weft__ctl_send(c, &b);
 	}
-	weft__pub_free(p);
-	weft__ctl_done(c);
+	weft__ctl_done(c);	/* frees p */
 }
 
 static void
@@ -712,7 +710,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	if (!p->finishing && pub_idle(p) && p->nready == 0 &&
 	    p->hash_next == p->frames_in && p->chunk_next == p->frames_in) {
 		p->finishing = true;
-		err = weft__ctl_work(c, work_finish, finish_done, p);
+		err = weft__ctl_work(c, finish_work, finish_done, p);
 		if (err)
 			finish_done(c, p, err);
 	}
@@ -725,11 +723,18 @@ pub_fail(struct weft_ctl_conn *c, int err)
 	weft__ctl_close(c);
 }
 
-void
-weft__pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
+/* The request's state: a closed conn frees it (pub_undo runs). */
+static void
+pub_free_req(void *arg)
+{
+	pub_free(arg);
+}
+
+static void
+pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
     uint8_t *body, bool *keep)
 {
-	struct weft_pub		*p = c->pub;
+	struct weft_pub		*p = c->req;
 	struct pub_frame	*f;
 	const uint8_t		*data;
 	const char		*op;
@@ -780,7 +785,7 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
-	p->d = c->d;
+	p->ctl_env = c->env;
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);
@@ -788,7 +793,7 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	crypto_generichash_init(&p->hs, NULL, 0, 32);
 	p->cur = batch_new();
 	if (p->cur == NULL) {
-		weft__pub_free(p);
+		pub_free(p);
 		return -ENOMEM;
 	}
 	*pp = p;
@@ -991,8 +996,8 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return 0;
 }
 
-void
-weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
+static void
+op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_pub		*p = NULL;
 	struct weft_record	 head;
@@ -1013,19 +1018,19 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (update) {
 		if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
 			goto fail;
-		err = weft_store_rev_design(c->d->store, design, design);
+		err = weft_store_rev_design(c->env->store, design, design);
 		if (err) {
 			weft__ctl_send_err(c, err == WEFT_EUSAGE ?
 			    WEFT_ENOTFOUND : err, "not a design");
 			goto fail;
 		}
-		err = design_heads(c->d->store, design, &p->rec.prev, &head,
+		err = design_heads(c->env->store, design, &p->rec.prev, &head,
 		    head_id, &p->min_ts);
 		if (err) {
 			weft__ctl_send_err(c, err, "cannot read the design");
 			goto fail;
 		}
-		if (memcmp(head.author, c->d->author.pk, 32) != 0) {
+		if (memcmp(head.author, c->env->author->pk, 32) != 0) {
 			weft__ctl_send_err(c, WEFT_EDENIED,
 			    "the design is by another author: fork it "
 			    "instead");
@@ -1092,7 +1097,8 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto fail;
 	}
 	weft_record_release(&head);
-	c->pub = p;
+	weft__ctl_req_set(c, p, pub_free_req);
+	c->data = pub_data;
 	weft__ctl_reply_begin(&pk, &b, 0);
 	weft__ctl_send(c, &b);
 	if (p->total == 0) {
@@ -1111,17 +1117,17 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	return;
 fail:
 	weft_record_release(&head);
-	weft__pub_free(p);
+	pub_free(p);
 	weft__ctl_done(c);
 }
 
 /* fork */
 
-void
-weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
+static int
+fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
+	struct weft_put_job	*j = arg;
 	struct weft_record	 head, r;
-	struct weft_buf		 env;
 	uint8_t			 design[32], head_id[32];
 	uint64_t		 min_ts;
 	char			*title = NULL;
@@ -1129,21 +1135,24 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 	weft_record_init(&head);
 	weft_record_init(&r);
-	if (weft__ctl_arg_id(c, req, "design", design, true) != 0)
+	err = weft__ctl_arg_id(c, req, "design", design, true);
+	if (err)
 		goto out;
-	err = weft_store_rev_design(c->d->store, design, design);
+	err = weft_store_rev_design(c->env->store, design, design);
 	if (err == 0)
-		err = design_heads(c->d->store, design, NULL, &head, head_id,
+		err = design_heads(c->env->store, design, NULL, &head, head_id,
 		    &min_ts);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
 		    err, "cannot read the design to fork");
 		goto out;
 	}
-	if (weft__ctl_arg_str(c, req, "title", WEFT_TITLE_MAX, &title) != 0)
+	err = weft__ctl_arg_str(c, req, "title", WEFT_TITLE_MAX, &title);
+	if (err)
 		goto out;
 	if (title != NULL && title[0] == '\0') {
-		weft__ctl_send_err(c, WEFT_EBADFIELD, "the title is empty");
+		err = WEFT_EBADFIELD;
+		weft__ctl_send_err(c, err, "the title is empty");
 		goto out;
 	}
 	/* The fork takes the source head's fields and files by reference. */
@@ -1157,7 +1166,8 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 	r.remix_of.ids = malloc(32);
 	if (r.remix_of.ids == NULL) {
 		r.remix_of.n = 0;
-		weft__ctl_send_err(c, -ENOMEM, "fork");
+		err = -ENOMEM;
+		weft__ctl_send_err(c, err, "fork");
 		goto out;
 	}
 	memcpy(r.remix_of.ids[0], head_id, 32);
@@ -1169,19 +1179,19 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		r.title = title;
 		title = NULL;
 	}
+	j->store = c->env->store;
+	j->genesis = true;
 	err = r.message == NULL ? -ENOMEM :
-	    weft__record_make(c->d, &r, min_ts, &env);
-	if (err) {
-		weft_buf_release(&env);
+	    weft__record_make(c->env, &r, min_ts, &j->env);
+	if (err)
 		weft__ctl_send_err(c, err, "cannot fork");
-		goto out;
-	}
-	weft_record_release(&r);
-	weft__put_and_reply(c, &env, true);
-	return;
 out:
 	free(title);
 	weft_record_release(&head);
 	weft_record_release(&r);
-	weft__ctl_done(c);
+	return err;
 }
+
+const struct weft_ctl_op weft__op_publish = { .name = "publish",
+	.fn = op_publish };
+const struct weft_ctl_op weft__op_fork = { WEFT_PUT_OP("fork", fork_prepare) };

@@ -15,6 +15,8 @@
 
 #include <uv.h>
 
+#include "netstats.h"
+
 struct weft_net;
 struct weft_keypair;
 struct weft_lan;
@@ -23,17 +25,6 @@ struct weft_lan;
 #define WEFT_LAN_GROUP6		"ff12::7765:6674"
 #define WEFT_LAN_INTERVAL_MS	30000	/* plus up to as much again */
 #define WEFT_LAN_IFS_MAX	32	/* interfaces used per family */
-
-struct weft_lan_stats {
-	uint64_t	received;	/* datagrams read */
-	uint64_t	rejected;	/* did not open: other network, junk */
-	uint64_t	opened4;	/* opened, by the family they came by */
-	uint64_t	opened6;
-	uint64_t	accepted;	/* acted on (weft_lan_filter_check) */
-	uint64_t	sent;		/* datagrams sent */
-	unsigned	nodes;		/* nodes heard, now remembered */
-	uint16_t	port;		/* the UDP port */
-};
 
 /*
  * Opens the sockets on port (0 = WEFT_LAN_PORT) and sends the first

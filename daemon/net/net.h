@@ -26,6 +26,7 @@
 
 #include "addrbook.h"
 #include "evict.h"
+#include "netstats.h"
 #include "peer.h"
 #include "ratelog.h"
 #include "session.h"
@@ -68,10 +69,8 @@ struct weft_fetch_io;
 /* Bytes taken from a session per write, and the socket queue's mark. */
 #define WEFT_NET_WRITE_CHUNK	(64u * 1024)
 #define WEFT_NET_WQ_HIGH	(256u * 1024)
-#define WEFT_NET_ADDR_MAX	WEFT_HOSTPORT_MAX	/* HOST:PORT and NUL */
 /* The book is written to the store at most this often (and at stop). */
 #define WEFT_NET_PERSIST_MS	2000
-#define WEFT_NET_LISTEN_ADDRS	16	/* weft_net_addresses() at most */
 #define WEFT_NET_HELD_MAX	64	/* nodes disconnected by the user */
 /* weft_net_push(): message size, and how far it queues ahead. */
 #define WEFT_NET_PUSH_MSG	(64u * 1024)
@@ -243,13 +242,6 @@ void	weft_net_stop(struct weft_net *n);
  * Without one the net reads the system's clock.
  */
 void	weft_net_set_clock(struct weft_net *n, const struct weft_clock *c);
-
-/*
- * Parses "NODEID@HOST:PORT" (64 hex; HOST an IPv4 literal, "[IPv6]" or a
- * host name, see weft_hostport_check()). Returns 0 or WEFT_EUSAGE. addr
- * gets the canonical "HOST:PORT" (WEFT_NET_ADDR_MAX bytes).
- */
-int	weft_net_parse_peer(const char *s, uint8_t node[32], char *addr);
 
 /*
  * Adds the peer ("NODEID@HOST:PORT") to the nodes kept connected, or

@@ -3,7 +3,7 @@
  * rule. Open connections are found by node id with a linear scan: the
  * table holds at most WEFT_NET_IN_MAX + WEFT_NET_OUT_MAX connections, so
  * a scan is as fast as a hash and has nothing to get wrong. The control
- * operations that read it are daemon/ctl/ops_peers.c.
+ * operations read it through netstats.c.
  */
 #include <inttypes.h>
 #include <stdio.h>

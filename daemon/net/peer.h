@@ -6,7 +6,7 @@
  * the connection dialled by the node with the smaller node id and close
  * the other, so they agree without talking about it (the rule is
  * weft_peer_keep_new()). net.c does all socket I/O; this file owns the
- * table, and daemon/ctl/ops_peers.c the control operations that read it.
+ * table; netstats.c reads it for the control operations.
  */
 #ifndef WEFT_PEER_H
 #define WEFT_PEER_H

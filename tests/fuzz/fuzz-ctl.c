@@ -241,7 +241,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	/* Let the daemon see the close and free the connection. */
-	for (int i = 0; i < 8 && daemon_.nconns > 0; i++)
+	for (int i = 0; i < 8 && daemon_.ctl.nconns > 0; i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
 	weft_buf_release(&in);
 	weft_buf_release(&replies);

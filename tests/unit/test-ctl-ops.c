@@ -1,0 +1,1384 @@
+/*
+ * The control plane's ops, each run against a connection whose transport
+ * is memory (struct weft_ctl_io: replies are captured, writes complete
+ * when the test drains them, no socket) and a real store in a temporary
+ * directory; the net is a fake behind struct weft_ctl_net. Every op of
+ * the op table is run, for success and its main errors (bad arguments,
+ * not found, a busy connection that does not read the next request).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "weft/buf.h"
+#include "weft/chunk.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/key.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "clock.h"
+#include "ctl.h"
+#include "ops.h"
+#include "space.h"
+#include "store.h"
+
+#define REPLIES_MAX	512
+#define PENDING_MAX	4096
+#define NOW_MS		1760000000000ull
+
+struct reply {
+	uint8_t		*bytes;
+	size_t		 len;
+	struct weft_msg	 msg;
+};
+
+struct fx {
+	char			 dir[64];
+	uv_loop_t		 loop;
+	struct weft_store	*store;
+	struct weft_space	*space;
+	struct weft_clock	 clock;
+	struct weft_keypair	 author;
+	uint8_t			 node[32];
+	uint8_t			 netkey[32];
+	struct weft_ctl_env	 env;
+	struct weft_ctl		 srv;
+	struct weft_ctl_conn	*c;
+	bool			 closing;	/* io->close was called */
+	bool			 closed;
+	struct weft_ctl_write	*pending[PENDING_MAX];
+	size_t			 npending;
+	struct reply		 rep[REPLIES_MAX];
+	size_t			 nrep;
+	unsigned		 stops;
+	/* The fake net. */
+	char			 connected[300];
+	uint8_t			 pushed[32];
+	uint64_t		 pushed_bytes;
+	uint8_t			 peer[32];	/* the one node it knows */
+	uint8_t			 forgot[32];
+	unsigned		 disconnects;
+	bool			 lan_on;
+};
+
+/* The memory transport */
+
+static int
+mem_write(struct weft_ctl_conn *c, struct weft_ctl_write *w)
+{
+	struct fx	*f = c->io_arg;
+	struct reply	*r;
+	uint32_t	 len;
+
+	assert_true(f->npending < PENDING_MAX);
+	assert_true(f->nrep < REPLIES_MAX);
+	assert_int_equal(weft_ctl_hdr_get(w->data, &len), 0);
+	assert_int_equal(len + WEFT_CTL_HDR, w->len);
+	r = &f->rep[f->nrep++];
+	r->len = len;
+	r->bytes = malloc(len);
+	assert_non_null(r->bytes);
+	memcpy(r->bytes, w->data + WEFT_CTL_HDR, len);
+	assert_int_equal(weft_msg_decode(&r->msg, r->bytes, r->len), 0);
+	f->pending[f->npending++] = w;
+	return 0;
+}
+
+static int
+mem_read(struct weft_ctl_conn *c, bool on)
+{
+	(void)c;
+	(void)on;
+	return 0;
+}
+
+static void
+mem_close(struct weft_ctl_conn *c)
+{
+	struct fx	*f = c->io_arg;
+
+	f->closing = true;
+}
+
+static const struct weft_ctl_io mem_io = {
+	.write = mem_write,
+	.read = mem_read,
+	.close = mem_close,
+};
+
+/*
+ * Runs the loop and the client until nothing is left to do: pool jobs
+ * end, queued replies are taken (in order), a close completes.
+ */
+static void
+drain(struct fx *f)
+{
+	struct weft_ctl_write	*w;
+
+	for (;;) {
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		if (f->npending > 0) {
+			w = f->pending[0];
+			memmove(&f->pending[0], &f->pending[1],
+			    (f->npending - 1) * sizeof(w));
+			f->npending--;
+			weft__ctl_written(w, f->closing ? UV_ECANCELED : 0);
+			continue;
+		}
+		if (f->closing && !f->closed) {
+			f->closed = true;
+			weft__ctl_closed(f->c);
+			f->c = NULL;
+			continue;
+		}
+		if (!uv_loop_alive(&f->loop))
+			break;
+		uv_run(&f->loop, UV_RUN_ONCE);
+	}
+}
+
+static void
+conn_open(struct fx *f)
+{
+	f->closing = f->closed = false;
+	f->c = weft__ctl_conn_new(&f->srv, &mem_io, f);
+	assert_non_null(f->c);
+	assert_true(f->c->reading);
+}
+
+/* The fake net */
+
+static struct fx *
+fx_of(struct weft_net *n)
+{
+	return (struct fx *)(void *)n;
+}
+
+static void
+fake_stats(struct weft_net *n, struct weft_net_stats *st)
+{
+	(void)n;
+	memset(st, 0, sizeof(*st));
+	snprintf(st->listen, sizeof(st->listen), "127.0.0.1:7000");
+	snprintf(st->addrs[0], sizeof(st->addrs[0]), "127.0.0.1:7000");
+	st->naddrs = 1;
+	st->peers = 3;
+	st->conns_in = 2;
+	st->conns_out = 1;
+	st->netkey_mismatch = 4;
+}
+
+static int
+fake_peers(struct weft_net *n, weft_net_peer_fn *fn, void *arg)
+{
+	struct fx			*f = fx_of(n);
+	struct weft_net_peer_info	 p;
+	int				 err;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.node, f->peer, 32);
+	p.addr = "127.0.0.1:7001";
+	p.out = true;
+	p.state = "open";
+	p.bytes_in = 10;
+	p.bytes_out = 20;
+	p.since_ms = NOW_MS;
+	p.sw = "weft/test";
+	err = fn(arg, &p);
+	if (err)
+		return err;
+	memset(&p, 0, sizeof(p));
+	memset(p.node, 0x77, 32);
+	p.addr = "example.org:7002";
+	p.out = true;
+	p.state = "waiting";
+	p.waiting = true;
+	p.last_err = WEFT_ENETKEY;
+	p.retry_ms = 1500;
+	return fn(arg, &p);
+}
+
+static int
+fake_known(struct weft_net *n, weft_net_known_fn *fn, void *arg)
+{
+	struct fx			*f = fx_of(n);
+	struct weft_net_known_info	 k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.node, f->peer, 32);
+	k.addr = "127.0.0.1:7001";
+	k.verified = true;
+	k.last_seen = NOW_MS;
+	k.fails = 2;
+	k.source = "connect";
+	k.connected = true;
+	return fn(arg, &k);
+}
+
+static int
+fake_resolve(struct weft_net *n, const char *prefix, uint8_t node[32])
+{
+	struct fx	*f = fx_of(n);
+	char		 hex[65];
+
+	if (strlen(prefix) < 8)
+		return WEFT_EUSAGE;
+	weft_hex_encode(hex, f->peer, 32);
+	if (strncasecmp(hex, prefix, strlen(prefix)) != 0)
+		return WEFT_ENOTFOUND;
+	memcpy(node, f->peer, 32);
+	return 0;
+}
+
+static int
+fake_connect(struct weft_net *n, const char *peer)
+{
+	struct fx	*f = fx_of(n);
+
+	snprintf(f->connected, sizeof(f->connected), "%s", peer);
+	return 0;
+}
+
+static int
+fake_disconnect(struct weft_net *n, const uint8_t node[32])
+{
+	struct fx	*f = fx_of(n);
+
+	if (memcmp(node, f->peer, 32) != 0)
+		return WEFT_ENOTFOUND;
+	f->disconnects++;
+	return 0;
+}
+
+static int
+fake_forget(struct weft_net *n, const uint8_t node[32])
+{
+	struct fx	*f = fx_of(n);
+
+	memcpy(f->forgot, node, 32);
+	return 0;
+}
+
+static int
+fake_push(struct weft_net *n, const uint8_t node[32], uint64_t bytes,
+    bool burst)
+{
+	struct fx	*f = fx_of(n);
+
+	(void)burst;
+	if (memcmp(node, f->peer, 32) != 0)
+		return WEFT_ENOTFOUND;
+	memcpy(f->pushed, node, 32);
+	f->pushed_bytes = bytes;
+	return 0;
+}
+
+static void
+fake_lan_stats(const struct weft_lan *lan, struct weft_lan_stats *st)
+{
+	(void)lan;
+	memset(st, 0, sizeof(*st));
+	st->port = 7420;
+	st->nodes = 5;
+}
+
+static void
+fake_stop(void *arg)
+{
+	struct fx	*f = arg;
+
+	f->stops++;
+}
+
+/* Fixture */
+
+static int
+setup(void **state)
+{
+	struct weft_space_opts	 spo;
+	struct weft_ctl_env	*e;
+	struct fx		*f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/weft-ctl-ops-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_int_equal(weft_store_open(&f->store, f->dir, NULL), 0);
+	weft_space_opts_default(&spo);
+	spo.reserve = 0;
+	assert_int_equal(weft_space_new(&f->space, f->store, &spo), 0);
+	weft_clock_init(&f->clock);
+	weft_clock_set(&f->clock, NOW_MS);
+	assert_int_equal(weft_key_generate(&f->author), 0);
+	memset(f->node, 0x11, 32);
+	memset(f->netkey, 0x22, 32);
+	memset(f->peer, 0xab, 32);
+
+	e = &f->env;
+	e->loop = &f->loop;
+	e->store = f->store;
+	e->space = f->space;
+	e->clock = &f->clock;
+	e->author = &f->author;
+	e->node = f->node;
+	e->network_key = f->netkey;
+	e->home = f->dir;
+	e->sock_path = "/nonexistent/weftd.sock";
+	e->started_ms = NOW_MS - 5000;
+	e->net.net = (struct weft_net *)(void *)f;
+	e->net.stats = fake_stats;
+	e->net.peers = fake_peers;
+	e->net.known = fake_known;
+	e->net.resolve = fake_resolve;
+	e->net.connect = fake_connect;
+	e->net.disconnect = fake_disconnect;
+	e->net.forget = fake_forget;
+	e->net.push = fake_push;
+	e->net.lan_stats = fake_lan_stats;
+	e->stop = fake_stop;
+	e->stop_arg = f;
+	weft_ctl_init(&f->srv, e);
+	conn_open(f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[128];
+
+	weft_ctl_stop(&f->srv);
+	drain(f);
+	assert_null(f->c);
+	assert_int_equal(f->srv.nconns, 0);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	for (size_t i = 0; i < f->nrep; i++) {
+		weft_msg_release(&f->rep[i].msg);
+		free(f->rep[i].bytes);
+	}
+	weft_key_release(&f->author);
+	weft_space_free(f->space);
+	weft_store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Requests and replies */
+
+/* Starts a request map of op with nargs more pairs. */
+static void
+req_begin(struct weft_pack *pk, struct weft_buf *b, const char *op,
+    uint32_t nargs)
+{
+	weft_buf_init(b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(pk, b);
+	weft_pack_map(pk, nargs + 2);
+	weft_pack_str(pk, "v");
+	weft_pack_uint(pk, WEFT_CTL_VERSION);
+	weft_pack_str(pk, "op");
+	weft_pack_str(pk, op);
+}
+
+/* Frames b (released) into out. */
+static size_t
+frame(struct weft_buf *b, uint8_t **out)
+{
+	size_t	n = WEFT_CTL_HDR + b->len;
+
+	*out = malloc(n);
+	assert_non_null(*out);
+	weft_ctl_hdr_put(*out, (uint32_t)b->len);
+	memcpy(*out + WEFT_CTL_HDR, b->data, b->len);
+	weft_buf_release(b);
+	return n;
+}
+
+/* Sends the request in b (released) and runs until all is done. */
+static void
+send_req(struct fx *f, struct weft_buf *b)
+{
+	uint8_t	*p;
+	size_t	 n;
+
+	n = frame(b, &p);
+	assert_non_null(f->c);
+	assert_int_equal(weft__ctl_input(f->c, p, n), n);
+	free(p);
+	drain(f);
+}
+
+/* A request with no arguments, or one string or id argument. */
+static void
+req0(struct fx *f, const char *op)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+
+	req_begin(&pk, &b, op, 0);
+	send_req(f, &b);
+}
+
+static void
+req_str(struct fx *f, const char *op, const char *key, const char *val)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+
+	req_begin(&pk, &b, op, 1);
+	weft_pack_str(&pk, key);
+	weft_pack_str(&pk, val);
+	send_req(f, &b);
+}
+
+static void
+req_id(struct fx *f, const char *op, const char *key, const uint8_t id[32])
+{
+	char	hex[65];
+
+	weft_hex_encode(hex, id, 32);
+	req_str(f, op, key, hex);
+}
+
+static const struct weft_obj *
+last(struct fx *f)
+{
+	assert_true(f->nrep > 0);
+	return f->rep[f->nrep - 1].msg.root;
+}
+
+static int64_t
+status_of(const struct weft_obj *o)
+{
+	int64_t	v;
+
+	assert_int_equal(weft_obj_int(weft_obj_get(o, "status"), &v), 0);
+	return v;
+}
+
+/* The last reply is an error err whose line contains what. */
+static void
+expect_err(struct fx *f, int err, const char *what)
+{
+	const char	*s;
+	size_t		 n;
+	char		 line[1024];
+
+	assert_int_equal(status_of(last(f)), err);
+	assert_int_equal(weft_obj_str(weft_obj_get(last(f), "error"), &s,
+	    &n), 0);
+	snprintf(line, sizeof(line), "%.*s", (int)n, s);
+	if (strstr(line, what) == NULL)
+		fail_msg("error line '%s' lacks '%s'", line, what);
+}
+
+static void
+expect_ok(struct fx *f)
+{
+	const char	*s = "";
+	size_t		 n = 0;
+
+	if (status_of(last(f)) != 0) {
+		(void)weft_obj_str(weft_obj_get(last(f), "error"), &s, &n);
+		fail_msg("status %lld: %.*s", (long long)status_of(last(f)),
+		    (int)n, s);
+	}
+}
+
+static void
+get_bin32(const struct weft_obj *o, const char *key, uint8_t out[32])
+{
+	assert_int_equal(weft_obj_binn(weft_obj_get(o, key), out, 32), 0);
+}
+
+static uint64_t
+get_uint(const struct weft_obj *o, const char *key)
+{
+	uint64_t	v;
+
+	assert_int_equal(weft_obj_uint(weft_obj_get(o, key), &v), 0);
+	return v;
+}
+
+static bool
+get_bool(const struct weft_obj *o, const char *key)
+{
+	bool	v;
+
+	assert_int_equal(weft_obj_bool(weft_obj_get(o, key), &v), 0);
+	return v;
+}
+
+static void
+expect_str(const struct weft_obj *o, const char *key, const char *want)
+{
+	char	s[512];
+
+	assert_int_equal(weft_obj_cstr(weft_obj_get(o, key), s, sizeof(s)),
+	    0);
+	assert_string_equal(s, want);
+}
+
+/* Items of the list reply that ends with the last reply. */
+static uint32_t
+list_items(struct fx *f, size_t first)
+{
+	uint32_t	n = 0;
+
+	for (size_t i = first; i < f->nrep; i++) {
+		assert_int_equal(status_of(f->rep[i].msg.root), 0);
+		n += weft_obj_len(weft_obj_get(f->rep[i].msg.root, "items"));
+		assert_int_equal(get_bool(f->rep[i].msg.root, "more"),
+		    i + 1 < f->nrep);
+	}
+	return n;
+}
+
+/*
+ * Publishes files {a.txt: a, b.bin: b} (sorted by path) titled title,
+ * as an update of design when not NULL. Returns the reply.
+ */
+static const struct weft_obj *
+publish(struct fx *f, const char *title, const uint8_t *design,
+    const char *a, size_t alen, const uint8_t *bdata, size_t blen)
+{
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	char			 hex[65];
+	size_t			 before;
+
+	req_begin(&pk, &b, "publish", design != NULL ? 4 : 3);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, title);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "MIT");
+	if (design != NULL) {
+		weft_hex_encode(hex, design, 32);
+		weft_pack_str(&pk, "design");
+		weft_pack_str(&pk, hex);
+	}
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 2);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "a.txt");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, alen);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "b.bin");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, blen);
+	before = f->nrep;
+	send_req(f, &b);
+	assert_int_equal(f->nrep, before + 1);
+	expect_ok(f);
+	assert_int_equal(f->c->state, WEFT_CTL_DATA);
+	/* Two data frames: a's bytes with b's first half, then the rest. */
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, "data");
+	{
+		uint8_t	*both = malloc(alen + blen / 2 + 1);
+
+		assert_non_null(both);
+		memcpy(both, a, alen);
+		memcpy(both + alen, bdata, blen / 2);
+		weft_pack_bin(&pk, both, alen + blen / 2);
+		free(both);
+	}
+	send_req(f, &b);
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, bdata + blen / 2, blen - blen / 2);
+	send_req(f, &b);
+	assert_int_equal(f->nrep, before + 2);
+	expect_ok(f);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+	return last(f);
+}
+
+static uint8_t	big[300 * 1024];
+
+static void
+fill_big(void)
+{
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 2654435761u >> 13);
+}
+
+/* Publishes the standard design; its design id into design. */
+static void
+publish_one(struct fx *f, uint8_t design[32], uint8_t rev[32])
+{
+	const struct weft_obj	*r;
+
+	fill_big();
+	r = publish(f, "Gear wheel", NULL, "hello\n", 6, big, sizeof(big));
+	get_bin32(r, "design", design);
+	if (rev != NULL)
+		get_bin32(r, "id", rev);
+}
+
+/* Tests */
+
+static void
+test_status(void **state)
+{
+	struct fx		*f = *state;
+	const struct weft_obj	*r;
+	uint8_t			 pk[32];
+	char			 hex[65], want[128];
+
+	req0(f, "status");
+	assert_int_equal(f->nrep, 1);
+	r = last(f);
+	expect_ok(f);
+	get_bin32(r, "author", pk);
+	assert_memory_equal(pk, f->author.pk, 32);
+	get_bin32(r, "node", pk);
+	assert_memory_equal(pk, f->node, 32);
+	assert_int_equal(get_uint(r, "records"), 0);
+	assert_int_equal(get_uint(r, "uptime_ms"), 5000);
+	/* The net's stats, as the fake filled them. */
+	assert_int_equal(get_uint(r, "peers"), 3);
+	assert_int_equal(get_uint(r, "conns_in"), 2);
+	assert_int_equal(get_uint(r, "conns_out"), 1);
+	assert_int_equal(get_uint(r, "netkey_mismatch"), 4);
+	expect_str(r, "listen", "127.0.0.1:7000");
+	weft_hex_encode(hex, f->node, 32);
+	snprintf(want, sizeof(want), "%s@127.0.0.1:7000", hex);
+	expect_str(r, "address", want);
+	assert_false(get_bool(weft_obj_get(r, "lan"), "on"));
+	assert_int_equal(get_uint(weft_obj_get(r, "sync"), "peers"), 0);
+	assert_false(get_bool(weft_obj_get(r, "disk"), "paused"));
+	assert_true(f->c->reading);
+
+	/* LAN on; the net stopped: no peers, no address. */
+	f->env.net.lan = (struct weft_lan *)(void *)f;
+	f->env.net.net = NULL;
+	req0(f, "status");
+	r = last(f);
+	expect_ok(f);
+	assert_true(get_bool(weft_obj_get(r, "lan"), "on"));
+	assert_int_equal(get_uint(weft_obj_get(r, "lan"), "nodes"), 5);
+	assert_int_equal(get_uint(r, "peers"), 0);
+	assert_int_equal(weft_obj_type(weft_obj_get(r, "address")),
+	    WEFT_OBJ_NIL);
+	assert_int_equal(weft_obj_type(weft_obj_get(r, "listen")),
+	    WEFT_OBJ_NIL);
+}
+
+static void
+test_dispatch_errors(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	req0(f, "no_such_op");
+	expect_err(f, WEFT_EPROTO, "unknown operation 'no_such_op'");
+	assert_true(f->closed);
+
+	conn_open(f);
+	weft_buf_init(&b, 1024);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "v");
+	weft_pack_uint(&pk, WEFT_CTL_VERSION + 1);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "status");
+	send_req(f, &b);
+	expect_err(f, WEFT_EVERSION, "control protocol version");
+	assert_true(f->closed);
+
+	conn_open(f);
+	weft_buf_init(&b, 1024);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 1);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "status");
+	send_req(f, &b);
+	expect_err(f, WEFT_EPROTO, "request without 'v' and 'op'");
+	assert_true(f->closed);
+
+	/* Not a map at all. */
+	conn_open(f);
+	weft_buf_init(&b, 1024);
+	weft_pack_init(&pk, &b);
+	weft_pack_uint(&pk, 7);
+	send_req(f, &b);
+	expect_err(f, WEFT_EPROTO, "malformed request");
+	assert_true(f->closed);
+	conn_open(f);
+}
+
+/*
+ * A connection serves one request at a time: while a pool op runs it
+ * reads nothing, so the next request, sent at once, waits for it.
+ */
+static void
+test_busy(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint8_t			*p1, *p2, *both;
+	size_t			 n1, n2, took;
+
+	req_begin(&pk, &b, "verify", 0);
+	n1 = frame(&b, &p1);
+	req_begin(&pk, &b, "status", 0);
+	n2 = frame(&b, &p2);
+	both = malloc(n1 + n2);
+	assert_non_null(both);
+	memcpy(both, p1, n1);
+	memcpy(both + n1, p2, n2);
+	took = weft__ctl_input(f->c, both, n1 + n2);
+	assert_int_equal(took, n1);
+	assert_int_equal(f->c->state, WEFT_CTL_BUSY);
+	assert_false(f->c->reading);
+	assert_int_equal(f->nrep, 0);
+	drain(f);
+	assert_int_equal(f->nrep, 1);
+	expect_ok(f);
+	assert_non_null(weft_obj_get(last(f), "chunks"));
+	assert_true(f->c->reading);
+	assert_int_equal(weft__ctl_input(f->c, both + n1, n2), n2);
+	drain(f);
+	assert_int_equal(f->nrep, 2);
+	expect_ok(f);
+	assert_non_null(weft_obj_get(last(f), "uptime_ms"));
+	free(p1);
+	free(p2);
+	free(both);
+}
+
+static void
+test_publish_show_log_tree(void **state)
+{
+	struct fx		*f = *state;
+	const struct weft_obj	*r;
+	uint8_t			 design[32], rev[32], rev2[32], id[32];
+	uint8_t			 unknown[32];
+
+	publish_one(f, design, rev);
+	assert_memory_equal(design, rev, 32);	/* a genesis */
+
+	req_id(f, "show", "id", rev);
+	expect_ok(f);
+	expect_str(last(f), "type", "rev");
+	get_bin32(last(f), "design", id);
+	assert_memory_equal(id, design, 32);
+	req_str(f, "show", "id", "zz");
+	expect_err(f, WEFT_EUSAGE, "is not an id");
+	memset(unknown, 0xee, 32);
+	req_id(f, "show", "id", unknown);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+	req0(f, "show");
+	expect_err(f, WEFT_EUSAGE, "'id' is required");
+
+	/* An update: same design, a second revision, one head. */
+	r = publish(f, "Gear wheel v2", design, "hello\n", 6, big, 1000);
+	get_bin32(r, "id", rev2);
+	get_bin32(r, "design", id);
+	assert_memory_equal(id, design, 32);
+
+	req_id(f, "log", "design", rev2);
+	expect_ok(f);
+	get_bin32(last(f), "design", id);
+	assert_memory_equal(id, design, 32);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "heads")), 1);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "items")), 2);
+	req_id(f, "log", "design", unknown);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+
+	req_id(f, "tree", "design", design);
+	expect_ok(f);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "sources")), 0);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "remixes")), 0);
+	req0(f, "tree");
+	expect_err(f, WEFT_EUSAGE, "'design' is required");
+}
+
+static void
+test_publish_errors(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+
+	req_begin(&pk, &b, "publish", 1);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "t");
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "'files' must list");
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+
+	req_begin(&pk, &b, "publish", 2);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 2);
+	for (int i = 0; i < 2; i++) {
+		weft_pack_map(&pk, 2);
+		weft_pack_str(&pk, "path");
+		weft_pack_str(&pk, i == 0 ? "z" : "a");
+		weft_pack_str(&pk, "size");
+		weft_pack_uint(&pk, 1);
+	}
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADPATH, "sorted by path");
+
+	req_begin(&pk, &b, "publish", 3);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "No-Such-License-1.0");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "a");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, 1);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADLICENSE, "No-Such-License-1.0");
+
+	req_begin(&pk, &b, "publish", 2);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "a");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, 1);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "the title is empty");
+
+	/* More data than announced: refused, and the client is closed. */
+	req_begin(&pk, &b, "publish", 2);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "t");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "a");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, 2);
+	send_req(f, &b);
+	expect_ok(f);
+	weft_buf_init(&b, 1024);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, "abc", 3);
+	send_req(f, &b);
+	expect_err(f, WEFT_EPROTO, "more data than the files' sizes");
+	assert_true(f->closed);
+
+	/* The publish ended with its client: nothing was stored. */
+	conn_open(f);
+	req0(f, "verify");
+	assert_int_equal(get_uint(last(f), "chunks"), 0);
+}
+
+static void
+test_fork(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	char			 hex[65];
+	uint8_t			 design[32], fork[32], id[32], unknown[32];
+
+	publish_one(f, design, NULL);
+	req_begin(&pk, &b, "fork", 2);
+	weft_hex_encode(hex, design, 32);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "My gear");
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", fork);
+	get_bin32(last(f), "design", id);
+	assert_memory_equal(id, fork, 32);	/* a new genesis */
+	assert_memory_not_equal(fork, design, 32);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+
+	req_id(f, "tree", "design", design);
+	expect_ok(f);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "remixes")), 1);
+
+	memset(unknown, 0xee, 32);
+	req_id(f, "fork", "design", unknown);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+	req_begin(&pk, &b, "fork", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, "");
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "the title is empty");
+	req0(f, "fork");
+	expect_err(f, WEFT_EUSAGE, "'design' is required");
+}
+
+static void
+test_get(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b, got;
+	struct weft_pack	 pk;
+	const struct weft_obj	*files;
+	const uint8_t		*p;
+	uint8_t			 design[32], unknown[32];
+	size_t			 n, first;
+	char			 hex[65];
+
+	publish_one(f, design, NULL);
+	first = f->nrep;
+	req_id(f, "get", "design", design);
+	assert_true(f->nrep >= first + 3);
+	assert_int_equal(status_of(f->rep[first].msg.root), 0);
+	expect_str(f->rep[first].msg.root, "title", "Gear wheel");
+	files = weft_obj_get(f->rep[first].msg.root, "files");
+	assert_int_equal(weft_obj_len(files), 2);
+	expect_str(weft_obj_at(files, 1), "path", "b.bin");
+	weft_buf_init(&got, 1024 * 1024);
+	for (size_t i = first + 1; i + 1 < f->nrep; i++) {
+		assert_int_equal(status_of(f->rep[i].msg.root), 0);
+		assert_int_equal(weft_obj_bin(weft_obj_get(f->rep[i].msg.root,
+		    "data"), &p, &n), 0);
+		assert_int_equal(weft_buf_add(&got, p, n), 0);
+	}
+	assert_true(get_bool(last(f), "done"));
+	assert_int_equal(got.len, 6 + sizeof(big));
+	assert_memory_equal(got.data, "hello\n", 6);
+	assert_memory_equal(got.data + 6, big, sizeof(big));
+	weft_buf_release(&got);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+	assert_null(f->c->req);
+
+	memset(unknown, 0xee, 32);
+	req_id(f, "get", "design", unknown);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+	req_begin(&pk, &b, "get", 2);
+	weft_hex_encode(hex, design, 32);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "timeout");
+	weft_pack_uint(&pk, 0);
+	send_req(f, &b);
+	expect_err(f, WEFT_EUSAGE, "timeout must be a positive number");
+	req_begin(&pk, &b, "get", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "rev");
+	weft_hex_encode(hex, unknown, 32);
+	weft_pack_str(&pk, hex);
+	send_req(f, &b);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+}
+
+/*
+ * A revision whose files are not here: get wants them and, with no peer
+ * to fetch from, gives up after WEFT_GET_NOPEER_MS (5 s).
+ */
+static void
+test_get_missing(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	uint8_t			 id[32];
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.title = strdup("Absent");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	r.files = calloc(1, sizeof(*r.files));
+	assert_non_null(r.files);
+	r.files[0].path = strdup("x.stl");
+	r.files[0].size = 100;
+	memset(r.files[0].hash, 1, 32);
+	memset(r.files[0].index, 2, 32);
+	r.nfiles = 1;
+	assert_int_equal(weft__record_make(&f->env, &r, 0, &env), 0);
+	weft_record_release(&r);
+	assert_int_equal(weft_store_record_put(f->store, env.data, env.len,
+	    id), 0);
+	weft_buf_release(&env);
+	req_id(f, "get", "design", id);
+	expect_err(f, WEFT_ENOTFOUND, "no connected peer has the files");
+	assert_int_equal(status_of(f->rep[0].msg.root), 0);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+	assert_null(f->c->req);
+}
+
+static void
+test_ls_search(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 design[32];
+	char		 hex[65];
+	size_t		 first;
+
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 0);
+	publish_one(f, design, NULL);
+
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 1);
+	assert_null(f->c->req);
+	assert_null(f->c->resume);
+	weft_hex_encode(hex, f->author.pk, 32);
+	first = f->nrep;
+	req_str(f, "ls", "author", hex);
+	assert_int_equal(list_items(f, first), 1);
+	req_str(f, "ls", "author", "nothex");
+	expect_err(f, WEFT_EUSAGE, "is not a 64-hex author id");
+	first = f->nrep;
+	req_str(f, "ls", "tag", "nosuchtag");
+	assert_int_equal(list_items(f, first), 0);
+
+	first = f->nrep;
+	req_str(f, "search", "query", "gear");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req_str(f, "search", "query", "sprocket");
+	assert_int_equal(list_items(f, first), 0);
+	req_str(f, "search", "query", "");
+	expect_err(f, WEFT_EUSAGE, "the query has no words");
+	req_str(f, "search", "query", "!!!");
+	expect_err(f, WEFT_EUSAGE, "the query has no words");
+}
+
+static void
+test_library(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint8_t			 design[32], lib[32], id[32];
+	char			 lhex[65], dhex[65];
+	size_t			 first;
+
+	publish_one(f, design, NULL);
+	req_str(f, "library_create", "name", "Gears");
+	expect_ok(f);
+	get_bin32(last(f), "id", lib);
+	assert_null(weft_obj_get(last(f), "design"));
+	req0(f, "library_create");
+	expect_err(f, WEFT_EUSAGE, "a library needs a name");
+
+	weft_hex_encode(lhex, lib, 32);
+	weft_hex_encode(dhex, design, 32);
+	req_begin(&pk, &b, "library_add", 2);
+	weft_pack_str(&pk, "lib");
+	weft_pack_str(&pk, lhex);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, dhex);
+	send_req(f, &b);
+	expect_ok(f);
+
+	first = f->nrep;
+	req_id(f, "library_ls", "lib", lib);
+	assert_int_equal(list_items(f, first), 1);
+	expect_str(f->rep[first].msg.root, "name", "Gears");
+	req_id(f, "library_ls", "lib", design);
+	expect_err(f, WEFT_ENOTFOUND, "not a library");
+
+	/* A design is no library; a library is no design. */
+	req_begin(&pk, &b, "library_add", 2);
+	weft_pack_str(&pk, "lib");
+	weft_pack_str(&pk, dhex);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, dhex);
+	send_req(f, &b);
+	expect_err(f, WEFT_ENOTFOUND, "not a library");
+	req_begin(&pk, &b, "library_add", 2);
+	weft_pack_str(&pk, "lib");
+	weft_pack_str(&pk, lhex);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, lhex);
+	send_req(f, &b);
+	expect_err(f, WEFT_ENOTFOUND, "not a design revision");
+
+	/* Later than the add: the newest entry decides. */
+	weft_clock_set(&f->clock, NOW_MS + 1000);
+	req_begin(&pk, &b, "library_remove", 2);
+	weft_pack_str(&pk, "lib");
+	weft_pack_str(&pk, lhex);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, dhex);
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", id);
+	first = f->nrep;
+	req_id(f, "library_ls", "lib", lib);
+	assert_int_equal(list_items(f, first), 0);
+	req_str(f, "library_remove", "design", dhex);
+	expect_err(f, WEFT_EUSAGE, "'lib' is required");
+}
+
+static void
+test_verify(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 design[32];
+
+	req0(f, "verify");
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "records"), 0);
+	publish_one(f, design, NULL);
+	req0(f, "verify");
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "records"), 1);
+	assert_true(get_uint(last(f), "chunks") > 2);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "bad")), 0);
+	assert_null(f->c->req);
+}
+
+static void
+test_policies(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint8_t			 design[32], lib[32];
+	size_t			 first;
+
+	publish_one(f, design, NULL);
+	req_str(f, "library_create", "name", "L");
+	get_bin32(last(f), "id", lib);
+
+	req_id(f, "follow", "author", f->author.pk);
+	expect_ok(f);
+	req_str(f, "follow", "author", "abc");
+	expect_err(f, WEFT_EUSAGE, "an author is 64 hex characters");
+	req0(f, "follow");
+	expect_err(f, WEFT_EUSAGE, "an author is 64 hex characters");
+	req_id(f, "mirror", "lib", lib);
+	expect_ok(f);
+	req_id(f, "mirror", "lib", design);
+	expect_err(f, WEFT_ENOTFOUND, "not a library");
+	req_begin(&pk, &b, "mirror", 1);
+	weft_pack_str(&pk, "all");
+	weft_pack_bool(&pk, true);
+	send_req(f, &b);
+	expect_ok(f);
+	req_str(f, "mirror", "all", "yes");
+	expect_err(f, WEFT_EBADFIELD, "'all' must be a bool");
+
+	first = f->nrep;
+	req0(f, "policies");
+	assert_int_equal(list_items(f, first), 3);
+
+	req_id(f, "unfollow", "author", f->author.pk);
+	expect_ok(f);
+	req_id(f, "unmirror", "lib", lib);
+	expect_ok(f);
+	req_str(f, "unmirror", "lib", "xyz");
+	expect_err(f, WEFT_EUSAGE, "is not an id");
+	first = f->nrep;
+	req0(f, "policies");
+	assert_int_equal(list_items(f, first), 1);
+	expect_str(weft_obj_at(weft_obj_get(f->rep[first].msg.root,
+	    "items"), 0), "kind", "mirror-all");
+}
+
+static void
+test_peers(void **state)
+{
+	struct fx		*f = *state;
+	const struct weft_obj	*items;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	char			 hex[65], peer[400];
+	uint8_t			 node[32];
+	size_t			 first;
+
+	first = f->nrep;
+	req0(f, "peers");
+	assert_int_equal(list_items(f, first), 2);
+	items = weft_obj_get(last(f), "items");
+	expect_str(weft_obj_at(items, 0), "state", "open");
+	expect_str(weft_obj_at(items, 0), "sw", "weft/test");
+	assert_int_equal(weft_obj_type(weft_obj_get(weft_obj_at(items, 0),
+	    "listen")), WEFT_OBJ_NIL);
+	expect_str(weft_obj_at(items, 1), "state", "waiting");
+	assert_int_equal(get_uint(weft_obj_at(items, 1), "retry_ms"), 1500);
+	assert_non_null(weft_obj_get(weft_obj_at(items, 1), "error"));
+
+	first = f->nrep;
+	req0(f, "known");
+	assert_int_equal(list_items(f, first), 1);
+	items = weft_obj_get(last(f), "items");
+	expect_str(weft_obj_at(items, 0), "source", "connect");
+	assert_true(get_bool(weft_obj_at(items, 0), "connected"));
+
+	weft_hex_encode(hex, f->peer, 32);
+	snprintf(peer, sizeof(peer), "%s@127.0.0.1:7001", hex);
+	req_str(f, "connect", "peer", peer);
+	expect_ok(f);
+	assert_string_equal(f->connected, peer);
+	expect_str(last(f), "address", "127.0.0.1:7001");
+	req_str(f, "connect", "peer", "nonsense");
+	expect_err(f, WEFT_EUSAGE, "expected NODEID@HOST:PORT");
+	weft_hex_encode(hex, f->node, 32);
+	snprintf(peer, sizeof(peer), "%s@127.0.0.1:7001", hex);
+	req_str(f, "connect", "peer", peer);
+	expect_err(f, WEFT_EUSAGE, "that is this node");
+	req0(f, "connect");
+	expect_err(f, WEFT_EUSAGE, "'peer' is required");
+
+	weft_hex_encode(hex, f->peer, 32);
+	req_begin(&pk, &b, "push", 2);
+	weft_pack_str(&pk, "node");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "bytes");
+	weft_pack_uint(&pk, 4096);
+	send_req(f, &b);
+	expect_ok(f);
+	assert_int_equal(f->pushed_bytes, 4096);
+	req_str(f, "push", "node", hex);
+	expect_err(f, WEFT_EUSAGE, "push needs 'node'");
+	req_begin(&pk, &b, "push", 2);
+	weft_pack_str(&pk, "node");
+	weft_pack_str(&pk, "77777777777777777777777777777777"
+	    "77777777777777777777777777777777");
+	weft_pack_str(&pk, "bytes");
+	weft_pack_uint(&pk, 1);
+	send_req(f, &b);
+	expect_err(f, WEFT_ENOTFOUND, "no open connection to that node");
+
+	req_str(f, "forget", "node", "ABABABAB");	/* a prefix, any case */
+	expect_ok(f);
+	get_bin32(last(f), "node", node);
+	assert_memory_equal(node, f->peer, 32);
+	assert_memory_equal(f->forgot, f->peer, 32);
+	req_str(f, "forget", "node", "abc");
+	expect_err(f, WEFT_EUSAGE, "8 or more hex characters");
+	req_str(f, "disconnect", "node", "cdcdcdcd");
+	expect_err(f, WEFT_ENOTFOUND, "not in the address book");
+	req_str(f, "disconnect", "node", hex);
+	expect_ok(f);
+	assert_int_equal(f->disconnects, 1);
+	req0(f, "disconnect");
+	expect_err(f, WEFT_EUSAGE, "'node' is required");
+
+	/* Networking off: empty lists, and nothing to act on. */
+	f->env.net.net = NULL;
+	first = f->nrep;
+	req0(f, "peers");
+	assert_int_equal(list_items(f, first), 0);
+	first = f->nrep;
+	req0(f, "known");
+	assert_int_equal(list_items(f, first), 0);
+	snprintf(peer, sizeof(peer), "%s@127.0.0.1:7001", hex);
+	req_str(f, "connect", "peer", peer);
+	expect_err(f, WEFT_EUSAGE, "networking is off");
+	req_str(f, "forget", "node", hex);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+}
+
+static void
+test_stop(void **state)
+{
+	struct fx	*f = *state;
+
+	req0(f, "stop");
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "pid"), (uint64_t)getpid());
+	assert_int_equal(f->stops, 1);
+}
+
+/* A client that goes away mid-request: its state is freed with it. */
+static void
+test_close_midway(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint8_t			*p;
+	size_t			 n;
+
+	req_begin(&pk, &b, "verify", 0);
+	n = frame(&b, &p);
+	assert_int_equal(weft__ctl_input(f->c, p, n), n);
+	free(p);
+	assert_non_null(f->c->req);
+	weft__ctl_close(f->c);
+	drain(f);
+	assert_true(f->closed);
+	assert_int_equal(f->srv.nconns, 0);
+	conn_open(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dispatch_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_show_log_tree,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_missing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ls_search, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_library, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policies, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_midway, setup,
+		    teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
