@@ -254,10 +254,10 @@ static const struct weft_help table[] = {
 	      { "--bio TEXT", "A few lines about you, at most 1024 bytes." },
 	      { "--link URL", "A link that starts with https:// or http://; "
 		"repeat for more (at most 8)." },
-	      { "--avatar FILE", "set: a JPEG, PNG or WebP picture of at "
-		"most 1 MiB, published without its location and camera "
-		"metadata (weft says what it removed). show: write the "
-		"author's avatar to the new file OUT." },
+	      { "--avatar FILE", "With set, a JPEG, PNG or WebP picture of "
+		"at most 1 MiB, published without its location and camera "
+		"metadata (weft says what it removed); with show, the new "
+		"file to write the author's avatar to." },
 	      { NULL, NULL } } },
 	{ "comment", "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] "
 	    "[--edit COMMENT]",

@@ -1190,9 +1190,9 @@ test_policies(void **state)
 	req_id(f, "follow", "author", f->author.pk);
 	expect_ok(f);
 	req_str(f, "follow", "author", "abc");
-	expect_err(f, WEFT_EUSAGE, "an author is 64 hex characters");
+	expect_err(f, WEFT_EUSAGE, "is not an author id");
 	req0(f, "follow");
-	expect_err(f, WEFT_EUSAGE, "an author is 64 hex characters");
+	expect_err(f, WEFT_EUSAGE, "is required");
 	req_id(f, "mirror", "lib", lib);
 	expect_ok(f);
 	req_id(f, "mirror", "lib", design);
@@ -1350,6 +1350,195 @@ test_close_midway(void **state)
 	conn_open(f);
 }
 
+/*
+ * The community ops (ops_social.c): a profile with links and an avatar
+ * whose EXIF is stripped, names, comments with a reply and an edit,
+ * likes counted once per author, a make with a photo; and their errors.
+ */
+static void
+test_social(void **state)
+{
+	static const uint8_t	 png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+		0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 0,
+		0, 0, 0, 1, 2, 3, 4,
+		0, 0, 0, 4, 'e', 'X', 'I', 'f', 'G', 'P', 'S', '!', 1, 2, 3, 4,
+		0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82,
+	};
+	struct fx		*f = *state;
+	const struct weft_obj	*r, *ph;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	const uint8_t		*data;
+	size_t			 len, first;
+	uint8_t			 design[32], rev[32], c1[32], e1[32];
+	char			 hex[65], c1hex[65];
+
+	publish_one(f, design, rev);
+	weft_hex_encode(hex, design, 32);
+
+	/* A profile with a link and an avatar; a bad link is refused. */
+	req_begin(&pk, &b, "profile_set", 4);
+	weft_pack_str(&pk, "name");
+	weft_pack_str(&pk, "Ada");
+	weft_pack_str(&pk, "links");
+	weft_pack_array(&pk, 1);
+	weft_pack_str(&pk, "https://example.org/ada");
+	weft_pack_str(&pk, "avatar");
+	weft_pack_bin(&pk, png, sizeof(png));
+	weft_pack_str(&pk, "avatar_name");
+	weft_pack_str(&pk, "ada.png");
+	send_req(f, &b);
+	expect_ok(f);
+	req_begin(&pk, &b, "profile_set", 2);
+	weft_pack_str(&pk, "name");
+	weft_pack_str(&pk, "Ada");
+	weft_pack_str(&pk, "links");
+	weft_pack_array(&pk, 1);
+	weft_pack_str(&pk, "javascript:alert(1)");
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "not a profile");
+	req_str(f, "profile_set", "bio", "no name");
+	expect_err(f, WEFT_EUSAGE, "needs a name");
+	req0(f, "profile");
+	expect_ok(f);
+	req0(f, "avatar");
+	expect_ok(f);
+	r = last(f);
+	expect_str(r, "name", "ada.png");
+	assert_int_equal(weft_obj_bin(weft_obj_get(r, "data"), &data, &len),
+	    0);
+	assert_int_equal(len, sizeof(png) - 16);	/* no eXIf */
+	req_str(f, "profile", "author", "zzzzzzzz");
+	expect_err(f, WEFT_EUSAGE, "not an author id");
+	weft_hex_encode(c1hex, f->node, 32);
+	req_str(f, "profile", "author", c1hex);
+	expect_err(f, WEFT_EUSAGE, "is a node id");
+
+	/* names: ours, and "" for an author without a profile. */
+	req_begin(&pk, &b, "names", 1);
+	weft_pack_str(&pk, "authors");
+	weft_pack_array(&pk, 2);
+	weft_pack_bin(&pk, f->author.pk, 32);
+	weft_pack_bin(&pk, design, 32);
+	send_req(f, &b);
+	expect_ok(f);
+	ph = weft_obj_get(last(f), "names");
+	assert_int_equal(weft_obj_len(ph), 2);
+
+	/* A comment, a reply, an edit; the count ignores the edit. */
+	req_begin(&pk, &b, "comment", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "text");
+	weft_pack_str(&pk, "Nice");
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", c1);
+	weft_hex_encode(c1hex, c1, 32);
+	req_begin(&pk, &b, "comment", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "text");
+	weft_pack_str(&pk, "Nicer");
+	weft_pack_str(&pk, "edit");
+	weft_pack_str(&pk, c1hex);
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", e1);
+	req_begin(&pk, &b, "comment", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "text");
+	weft_pack_str(&pk, "Thanks");
+	weft_pack_str(&pk, "reply_to");
+	weft_pack_str(&pk, hex);		/* not a comment */
+	send_req(f, &b);
+	expect_err(f, WEFT_ENOTFOUND, "not a comment on this design");
+	req_str(f, "comment", "design", hex);
+	expect_err(f, WEFT_EUSAGE, "needs text");
+	first = f->nrep;
+	req_str(f, "comments", "design", hex);
+	assert_int_equal(list_items(f, first), 2);
+
+	/* Likes: once per author, "unchanged" the second time. */
+	req_begin(&pk, &b, "react", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "value");
+	weft_pack_str(&pk, "like");
+	send_req(f, &b);
+	expect_ok(f);
+	req_begin(&pk, &b, "react", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "value");
+	weft_pack_str(&pk, "like");
+	send_req(f, &b);
+	expect_ok(f);
+	assert_true(get_bool(last(f), "unchanged"));
+	req_begin(&pk, &b, "react", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "value");
+	weft_pack_str(&pk, "dislike");
+	send_req(f, &b);
+	expect_err(f, WEFT_EUSAGE, "a reaction is");
+
+	/* A make: its photo first, then the record. */
+	req_begin(&pk, &b, "photo", 2);
+	weft_pack_str(&pk, "name");
+	weft_pack_str(&pk, "print.png");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, png, sizeof(png));
+	send_req(f, &b);
+	expect_ok(f);
+	r = last(f);
+	req_begin(&pk, &b, "make", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "photos");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 4);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, "print.png");
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, get_uint(r, "size"));
+	{
+		uint8_t	h[32], ix[32];
+
+		get_bin32(r, "hash", h);
+		get_bin32(r, "index", ix);
+		weft_pack_str(&pk, "hash");
+		weft_pack_bin(&pk, h, 32);
+		weft_pack_str(&pk, "index");
+		weft_pack_bin(&pk, ix, 32);
+	}
+	weft_pack_str(&pk, "printer");
+	weft_pack_str(&pk, "MK4");
+	send_req(f, &b);
+	expect_ok(f);
+	req_begin(&pk, &b, "photo", 2);
+	weft_pack_str(&pk, "name");
+	weft_pack_str(&pk, "x.gif");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, "GIF89a", 6);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "JPEG, PNG or WebP");
+	first = f->nrep;
+	req_str(f, "makes", "design", hex);
+	assert_int_equal(list_items(f, first), 1);
+
+	req_str(f, "social", "design", hex);
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "likes"), 1);
+	assert_int_equal(get_uint(last(f), "comments"), 1);
+	assert_int_equal(get_uint(last(f), "makes"), 1);
+	assert_true(get_bool(last(f), "liked"));
+	(void)rev;
+	(void)e1;
+}
+
 int
 main(void)
 {
@@ -1374,6 +1563,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_social, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_midway, setup,
 		    teardown),
 	};
