@@ -443,6 +443,29 @@ test_doc_vectors(void **state)
 	free(doc);
 }
 
+/* Every operation of weft_ctl_ops is specified in control.md. */
+static void
+test_doc_ops(void **state)
+{
+	char	*doc = doc_squeezed(), pat[64];
+	size_t	 n = 0;
+
+	(void)state;
+	for (const char *const *op = weft_ctl_ops; *op != NULL; op++, n++) {
+		snprintf(pat, sizeof(pat), "`%s`\xe2\x80\x94", *op);	/* — */
+		if (strstr(doc, pat) != NULL)
+			continue;
+		snprintf(pat, sizeof(pat), "`%s`/", *op);
+		if (strstr(doc, pat) != NULL)
+			continue;
+		snprintf(pat, sizeof(pat), "\"op\":\"%s\"", *op);
+		if (strstr(doc, pat) == NULL)
+			fail_msg("control.md does not specify op '%s'", *op);
+	}
+	assert_int_equal(n, 27);
+	free(doc);
+}
+
 static int
 decode_hex(const char *hex, decode_fn *dec, void *out)
 {
@@ -911,6 +934,7 @@ main(void)
 		cmocka_unit_test(test_known_vector),
 		cmocka_unit_test(test_policy_vectors),
 		cmocka_unit_test(test_doc_vectors),
+		cmocka_unit_test(test_doc_ops),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_missing_or_mistyped),
 		cmocka_unit_test(test_status_each_key),
