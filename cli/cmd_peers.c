@@ -139,7 +139,7 @@ each_peer(struct weft_ctl_client *c, item_fn *fn, void *arg)
 
 	weft_buf_init(&req, 64);
 	weft_pack_init(&pk, &req);
-	weft_ctl_request(&pk, "peers", 0);
+	weft_ctl_request(&pk, WEFT_CTL_OP_PEERS, 0);
 	err = weft_pack_error(&pk);
 	if (err == 0)
 		err = weft_ctl_client_call(c, &req, &r);
@@ -275,7 +275,7 @@ cmd_peers(struct weft_cli *cli, int argc, char **argv)
 	pc.cli = cli;
 	pc.arr = cli->json ? json_array() : NULL;
 	if (known)
-		err = each_item(&c, "known", known_cb, &pc);
+		err = each_item(&c, WEFT_CTL_OP_KNOWN, known_cb, &pc);
 	else
 		err = each_peer(&c, print_cb, &pc);
 	if (err) {
@@ -370,8 +370,8 @@ cmd_connect(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	memset(&w, 0, sizeof(w));
-	err = weft_ctl_client_op(&c, &r, "connect", "peer", argv[optind],
-	    NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_CONNECT, "peer",
+	    argv[optind], NULL);
 	if (err == 0 &&
 	    weft_obj_binn(weft_obj_get(r, "node"), w.node, 32) != 0)
 		err = WEFT_EPROTO;
@@ -444,7 +444,8 @@ node_cmd(struct weft_cli *cli, int argc, char **argv, const char *usage,
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, op, "node", argv[optind], NULL);
+	err = weft_ctl_client_op(&c, &r, op, WEFT_CTL_ARG_NODE, argv[optind],
+	    NULL);
 	if (err == 0 && weft_obj_binn(weft_obj_get(r, "node"), node, 32) != 0)
 		err = WEFT_EPROTO;
 	if (err) {
@@ -473,12 +474,13 @@ out:
 int
 cmd_forget(struct weft_cli *cli, int argc, char **argv)
 {
-	return node_cmd(cli, argc, argv, forget_usage, "forget", "forgot");
+	return node_cmd(cli, argc, argv, forget_usage, WEFT_CTL_OP_FORGET,
+	    "forgot");
 }
 
 int
 cmd_disconnect(struct weft_cli *cli, int argc, char **argv)
 {
-	return node_cmd(cli, argc, argv, disconnect_usage, "disconnect",
-	    "disconnected");
+	return node_cmd(cli, argc, argv, disconnect_usage,
+	    WEFT_CTL_OP_DISCONNECT, "disconnected");
 }

@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/pack.h"
@@ -258,8 +259,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	weft_record_init(&rec);
-	err = weft_ctl_client_op(&c, &r, "show", "id", arg,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_SHOW, WEFT_CTL_ARG_ID,
+	    arg, (const char *)NULL);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot show");
 		goto out;

@@ -304,7 +304,7 @@ cmd_status(struct weft_cli *cli, int argc, char **argv)
 		return rc;
 	weft_buf_init(&req, 64);
 	weft_pack_init(&pk, &req);
-	weft_ctl_request(&pk, "status", 0);
+	weft_ctl_request(&pk, WEFT_CTL_OP_STATUS, 0);
 	err = weft_pack_error(&pk);
 	if (err == 0)
 		err = weft_ctl_client_call(&c, &req, &r);
