@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "weft/buf.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/key.h"
 #include "weft/pack.h"
@@ -22,69 +23,48 @@
 #include "ops.h"
 #include "peer.h"
 
-static void
-pack_opt_str(struct weft_pack *pk, const char *s)
+/* A HELLO's string, or nil when there is none or it is empty. */
+static struct weft_ctlmsg_str
+opt_str(const char *s)
 {
-	if (s != NULL && s[0] != '\0')
-		weft_pack_str(pk, s);
-	else
-		weft_pack_nil(pk);
+	return weft_ctlmsg_cstr(s != NULL && s[0] != '\0' ? s : NULL);
 }
 
 static void
 pack_peer(struct weft_pack *pk, const struct weft_peer *p)
 {
 	const struct weft_wire_hello	*h = weft_session_hello(&p->sess);
+	struct weft_ctlmsg_peer		 it;
 
-	weft_pack_map(pk, 10);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, p->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, p->addr);
-	weft_pack_str(pk, "direction");
-	weft_pack_str(pk, p->dir == WEFT_PEER_OUT ? "out" : "in");
-	weft_pack_str(pk, "state");
-	weft_pack_str(pk, weft_peer_state(p));
-	weft_pack_str(pk, "bytes_in");
-	weft_pack_uint(pk, p->bytes_in);
-	weft_pack_str(pk, "bytes_out");
-	weft_pack_uint(pk, p->bytes_out);
-	weft_pack_str(pk, "since");
-	weft_pack_uint(pk, p->since_ms);
-	weft_pack_str(pk, "listen");
-	pack_opt_str(pk, h != NULL ? h->listen : NULL);
-	weft_pack_str(pk, "sw");
-	pack_opt_str(pk, h != NULL ? h->sw : NULL);
-	weft_pack_str(pk, "error");
-	weft_pack_nil(pk);
+	memset(&it, 0, sizeof(it));
+	memcpy(it.node, p->node, 32);
+	it.address = weft_ctlmsg_cstr(p->addr);
+	it.direction = weft_ctlmsg_cstr(p->dir == WEFT_PEER_OUT ? "out" :
+	    "in");
+	it.state = weft_ctlmsg_cstr(weft_peer_state(p));
+	it.bytes_in = p->bytes_in;
+	it.bytes_out = p->bytes_out;
+	it.since = p->since_ms;
+	it.listen = opt_str(h != NULL ? h->listen : NULL);
+	it.sw = opt_str(h != NULL ? h->sw : NULL);
+	weft_ctlmsg_peer_encode(pk, &it);
 }
 
 static void
 pack_dial(struct weft_pack *pk, const struct weft_dial *d, uint64_t now)
 {
-	weft_pack_map(pk, 11);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, d->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, d->addr);
-	weft_pack_str(pk, "direction");
-	weft_pack_str(pk, "out");
-	weft_pack_str(pk, "state");
-	weft_pack_str(pk, "waiting");
-	weft_pack_str(pk, "bytes_in");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "bytes_out");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "since");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "listen");
-	weft_pack_nil(pk);
-	weft_pack_str(pk, "sw");
-	weft_pack_nil(pk);
-	weft_pack_str(pk, "error");
-	pack_opt_str(pk, d->last_err != 0 ? weft_strerror(d->last_err) : NULL);
-	weft_pack_str(pk, "retry_ms");
-	weft_pack_uint(pk, d->next_ms > now ? d->next_ms - now : 0);
+	struct weft_ctlmsg_peer	it;
+
+	memset(&it, 0, sizeof(it));
+	memcpy(it.node, d->node, 32);
+	it.address = weft_ctlmsg_cstr(d->addr);
+	it.direction = weft_ctlmsg_cstr("out");
+	it.state = weft_ctlmsg_cstr("waiting");
+	it.error = opt_str(d->last_err != 0 ? weft_strerror(d->last_err) :
+	    NULL);
+	it.has_retry = true;
+	it.retry_ms = d->next_ms > now ? d->next_ms - now : 0;
+	weft_ctlmsg_peer_encode(pk, &it);
 }
 
 void
@@ -312,21 +292,17 @@ static void
 pack_known(struct weft_pack *pk, struct weft_net *n,
     const struct weft_addr *e)
 {
-	weft_pack_map(pk, 7);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, e->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, e->addr);
-	weft_pack_str(pk, "verified");
-	weft_pack_bool(pk, e->verified);
-	weft_pack_str(pk, "last_seen");
-	weft_pack_uint(pk, e->last_seen);
-	weft_pack_str(pk, "fails");
-	weft_pack_uint(pk, e->fails);
-	weft_pack_str(pk, "source");
-	weft_pack_str(pk, weft_addr_source_name(e->source));
-	weft_pack_str(pk, "connected");
-	weft_pack_bool(pk, weft_peers_find(&n->peers, e->node) != NULL);
+	struct weft_ctlmsg_known	k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.node, e->node, 32);
+	k.address = weft_ctlmsg_cstr(e->addr);
+	k.verified = e->verified;
+	k.last_seen = e->last_seen;
+	k.fails = e->fails;
+	k.source = weft_ctlmsg_cstr(weft_addr_source_name(e->source));
+	k.connected = weft_peers_find(&n->peers, e->node) != NULL;
+	weft_ctlmsg_known_encode(pk, &k);
 }
 
 void
