@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -62,8 +63,8 @@ cmd_fork(struct weft_cli *cli, int argc, char **argv)
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, "fork", "design", design,
-	    "title", title, (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_FORK,
+	    WEFT_CTL_ARG_DESIGN, design, "title", title, (const char *)NULL);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot fork");
 		goto out;

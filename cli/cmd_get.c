@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -596,11 +597,12 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 
 	weft_buf_init(&req, 512);
 	weft_pack_init(&pk, &req);
-	weft_ctl_request(&pk, "get", 1 + (rev != NULL) + (g->timeout_ms > 0));
-	weft_pack_str(&pk, "design");
+	weft_ctl_request(&pk, WEFT_CTL_OP_GET,
+	    1 + (rev != NULL) + (g->timeout_ms > 0));
+	weft_pack_str(&pk, WEFT_CTL_ARG_DESIGN);
 	weft_pack_str(&pk, design);
 	if (rev != NULL) {
-		weft_pack_str(&pk, "rev");
+		weft_pack_str(&pk, WEFT_CTL_ARG_REV);
 		weft_pack_str(&pk, rev);
 	}
 	if (g->timeout_ms > 0) {

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -109,8 +110,8 @@ lib_create(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 		rc = weft_ctl_client_connect(c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(c, &r, "library_create", "name", name,
-	    "description", desc, (const char *)NULL);
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_CREATE, "name",
+	    name, "description", desc, (const char *)NULL);
 	if (err)
 		return weft__fail(err, c->error, "cannot create the library");
 	return print_id(cli, r, "created library", "library_create");
@@ -121,7 +122,8 @@ lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
     char **argv, bool add)
 {
 	const struct weft_obj	*r;
-	const char		*op = add ? "library_add" : "library_remove";
+	const char		*op = add ? WEFT_CTL_OP_LIBRARY_ADD :
+	    WEFT_CTL_OP_LIBRARY_REMOVE;
 	const char		*lib, *design;
 	int			 rc, err;
 
@@ -135,8 +137,8 @@ lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 		rc = weft_ctl_client_connect(c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(c, &r, op, "lib", lib, "design", design,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(c, &r, op, WEFT_CTL_ARG_LIB, lib,
+	    WEFT_CTL_ARG_DESIGN, design, (const char *)NULL);
 	if (err)
 		return weft__fail(err, c->error, "cannot %s the library",
 		    add ? "add to" : "remove from");
@@ -165,8 +167,8 @@ lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 		rc = weft_ctl_client_connect(c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(c, &r, "library_ls", "lib", lib,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_LS,
+	    WEFT_CTL_ARG_LIB, lib, (const char *)NULL);
 	if (err)
 		return weft__fail(err, c->error, "cannot list the library");
 	m = weft_obj_get(r, "maintainers");

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -209,8 +210,8 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	memset(&l, 0, sizeof(l));
-	err = weft_ctl_client_op(&c, &r, "log", "design", design,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_LOG,
+	    WEFT_CTL_ARG_DESIGN, design, (const char *)NULL);
 	for (;;) {
 		if (err) {
 			rc = weft__fail(err, c.error, "cannot read the log");

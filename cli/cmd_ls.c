@@ -178,7 +178,8 @@ cmd_ls(struct weft_cli *cli, int argc, char **argv)
 		    "hex digits", author);
 	if (tag != NULL && tag[0] == '\0')
 		return weft__usage_error("the tag must not be empty");
-	return list_main(cli, "ls", "author", author, "tag", tag);
+	return list_main(cli, WEFT_CTL_OP_LS, WEFT_CTL_ARG_AUTHOR, author,
+	    "tag", tag);
 }
 
 int
@@ -213,5 +214,5 @@ cmd_search(struct weft_cli *cli, int argc, char **argv)
 	query[n] = '\0';
 	if (strspn(query, " \t") == n)
 		return weft__usage_error("the query must not be empty");
-	return list_main(cli, "search", "query", query, NULL, NULL);
+	return list_main(cli, WEFT_CTL_OP_SEARCH, "query", query, NULL, NULL);
 }

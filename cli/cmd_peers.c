@@ -20,6 +20,7 @@
 
 #include "weft/buf.h"
 #include "weft/ctl.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 
@@ -36,53 +37,15 @@ static const char connect_usage[] =
 #define CONNECT_WAIT_S	30
 #define POLL_MS		50
 
-/* One entry of the "peers" reply, decoded. */
-struct peer_item {
-	uint8_t		 node[32];
-	const char	*addr, *dir, *state, *listen, *sw, *error;
-	size_t		 addr_n, dir_n, state_n, listen_n, sw_n, error_n;
-	uint64_t	 in, out, since;
-};
-
-static int
-opt_str(const struct weft_obj *o, const char **s, size_t *n)
+/* A str or nil as JSON. */
+static json_t *
+str_json(struct weft_ctlmsg_str s)
 {
-	*s = NULL;
-	*n = 0;
-	if (o == NULL || weft_obj_type(o) == WEFT_OBJ_NIL)
-		return 0;
-	return weft_obj_str(o, s, n);
-}
-
-static int
-item_decode(const struct weft_obj *o, struct peer_item *it)
-{
-	if (weft_obj_binn(weft_obj_get(o, "node"), it->node, 32) != 0 ||
-	    weft_obj_str(weft_obj_get(o, "address"), &it->addr,
-	    &it->addr_n) != 0 ||
-	    weft_obj_str(weft_obj_get(o, "direction"), &it->dir,
-	    &it->dir_n) != 0 ||
-	    weft_obj_str(weft_obj_get(o, "state"), &it->state,
-	    &it->state_n) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "bytes_in"), &it->in) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "bytes_out"), &it->out) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "since"), &it->since) != 0 ||
-	    opt_str(weft_obj_get(o, "listen"), &it->listen,
-	    &it->listen_n) != 0 ||
-	    opt_str(weft_obj_get(o, "sw"), &it->sw, &it->sw_n) != 0 ||
-	    opt_str(weft_obj_get(o, "error"), &it->error, &it->error_n) != 0)
-		return WEFT_EPROTO;
-	return 0;
-}
-
-static bool
-str_eq(const char *s, size_t n, const char *lit)
-{
-	return s != NULL && strlen(lit) == n && memcmp(s, lit, n) == 0;
+	return s.s != NULL ? out_json_str(s.s, s.n) : json_null();
 }
 
 static json_t *
-item_json(const struct peer_item *it)
+item_json(const struct weft_ctlmsg_peer *it)
 {
 	json_t	*j;
 
@@ -90,48 +53,46 @@ item_json(const struct peer_item *it)
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "node", out_json_id(it->node));
-	json_object_set_new(j, "address", out_json_str(it->addr, it->addr_n));
-	json_object_set_new(j, "direction", out_json_str(it->dir, it->dir_n));
-	json_object_set_new(j, "state", out_json_str(it->state, it->state_n));
-	json_object_set_new(j, "bytes_in", json_integer((json_int_t)it->in));
+	json_object_set_new(j, "address", str_json(it->address));
+	json_object_set_new(j, "direction", str_json(it->direction));
+	json_object_set_new(j, "state", str_json(it->state));
+	json_object_set_new(j, "bytes_in",
+	    json_integer((json_int_t)it->bytes_in));
 	json_object_set_new(j, "bytes_out",
-	    json_integer((json_int_t)it->out));
+	    json_integer((json_int_t)it->bytes_out));
 	if (it->since != 0)
 		out_json_date(j, "since", it->since);
 	else
 		json_object_set_new(j, "since", json_null());
-	json_object_set_new(j, "listen", it->listen != NULL ?
-	    out_json_str(it->listen, it->listen_n) : json_null());
-	json_object_set_new(j, "sw", it->sw != NULL ?
-	    out_json_str(it->sw, it->sw_n) : json_null());
-	json_object_set_new(j, "error", it->error != NULL ?
-	    out_json_str(it->error, it->error_n) : json_null());
+	json_object_set_new(j, "listen", str_json(it->listen));
+	json_object_set_new(j, "sw", str_json(it->sw));
+	json_object_set_new(j, "error", str_json(it->error));
 	return j;
 }
 
 static void
-item_line(const struct peer_item *it)
+item_line(const struct weft_ctlmsg_peer *it)
 {
 	char	hex[65], date[OUT_DATE_MAX];
 
 	out_hex(hex, it->node);
-	printf("%s %-3.*s %-10.*s ", hex, (int)it->dir_n, it->dir,
-	    (int)it->state_n, it->state);
-	out_text(stdout, it->addr, it->addr_n, true);
+	printf("%s %-3.*s %-10.*s ", hex, (int)it->direction.n,
+	    it->direction.s, (int)it->state.n, it->state.s);
+	out_text(stdout, it->address.s, it->address.n, true);
 	if (it->since != 0) {
 		out_date(date, it->since);
-		printf("  in %" PRIu64 " out %" PRIu64 " since %s", it->in,
-		    it->out, date);
+		printf("  in %" PRIu64 " out %" PRIu64 " since %s",
+		    it->bytes_in, it->bytes_out, date);
 	}
-	if (it->error != NULL) {
+	if (it->error.s != NULL) {
 		printf("  (");
-		out_text(stdout, it->error, it->error_n, true);
+		out_text(stdout, it->error.s, it->error.n, true);
 		printf(")");
 	}
 	putchar('\n');
 }
 
-typedef int item_fn(void *arg, const struct peer_item *it);
+typedef int item_fn(void *arg, const struct weft_ctlmsg_peer *it);
 typedef int obj_fn(void *arg, const struct weft_obj *o);
 
 /* Runs a list op and calls fn for each item. Returns 0 or an error. */
@@ -173,12 +134,12 @@ each_peer(struct weft_ctl_client *c, item_fn *fn, void *arg)
 	const struct weft_obj	*r, *items;
 	struct weft_buf		 req;
 	struct weft_pack	 pk;
-	struct peer_item	 it;
+	struct weft_ctlmsg_peer	 it;
 	int			 err;
 
 	weft_buf_init(&req, 64);
 	weft_pack_init(&pk, &req);
-	weft_ctl_request(&pk, "peers", 0);
+	weft_ctl_request(&pk, WEFT_CTL_OP_PEERS, 0);
 	err = weft_pack_error(&pk);
 	if (err == 0)
 		err = weft_ctl_client_call(c, &req, &r);
@@ -188,7 +149,8 @@ each_peer(struct weft_ctl_client *c, item_fn *fn, void *arg)
 		if (weft_obj_type(items) != WEFT_OBJ_ARRAY)
 			return WEFT_EPROTO;
 		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
-			err = item_decode(weft_obj_at(items, i), &it);
+			err = weft_ctlmsg_peer_decode(weft_obj_at(items, i),
+			    &it);
 			if (err == 0)
 				err = fn(arg, &it);
 			if (err)
@@ -207,7 +169,7 @@ struct print_ctx {
 };
 
 static int
-print_cb(void *arg, const struct peer_item *it)
+print_cb(void *arg, const struct weft_ctlmsg_peer *it)
 {
 	struct print_ctx	*pc = arg;
 	char			 hex[65];
@@ -224,33 +186,18 @@ print_cb(void *arg, const struct peer_item *it)
 	return 0;
 }
 
-/* One entry of the "known" reply (the address book), decoded. */
-struct known_item {
-	uint8_t		 node[32];
-	const char	*addr, *source;
-	size_t		 addr_n, source_n;
-	bool		 verified, connected;
-	uint64_t	 last_seen, fails;
-};
-
 static int
 known_cb(void *arg, const struct weft_obj *o)
 {
-	struct print_ctx	*pc = arg;
-	struct known_item	 it;
-	char			 hex[65], date[OUT_DATE_MAX];
-	json_t			*j;
+	struct print_ctx		*pc = arg;
+	struct weft_ctlmsg_known	 it;
+	char				 hex[65], date[OUT_DATE_MAX];
+	json_t				*j;
+	int				 err;
 
-	if (weft_obj_binn(weft_obj_get(o, "node"), it.node, 32) != 0 ||
-	    weft_obj_str(weft_obj_get(o, "address"), &it.addr,
-	    &it.addr_n) != 0 ||
-	    weft_obj_str(weft_obj_get(o, "source"), &it.source,
-	    &it.source_n) != 0 ||
-	    weft_obj_bool(weft_obj_get(o, "verified"), &it.verified) != 0 ||
-	    weft_obj_bool(weft_obj_get(o, "connected"), &it.connected) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "last_seen"), &it.last_seen) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "fails"), &it.fails) != 0)
-		return WEFT_EPROTO;
+	err = weft_ctlmsg_known_decode(o, &it);
+	if (err)
+		return err;
 	out_hex(hex, it.node);
 	if (pc->cli->json) {
 		j = json_object();
@@ -258,7 +205,7 @@ known_cb(void *arg, const struct weft_obj *o)
 			return -ENOMEM;
 		json_object_set_new(j, "node", out_json_id(it.node));
 		json_object_set_new(j, "address",
-		    out_json_str(it.addr, it.addr_n));
+		    out_json_str(it.address.s, it.address.n));
 		json_object_set_new(j, "verified",
 		    json_boolean(it.verified));
 		json_object_set_new(j, "connected",
@@ -270,7 +217,7 @@ known_cb(void *arg, const struct weft_obj *o)
 		json_object_set_new(j, "fails",
 		    json_integer((json_int_t)it.fails));
 		json_object_set_new(j, "source",
-		    out_json_str(it.source, it.source_n));
+		    out_json_str(it.source.s, it.source.n));
 		if (json_array_append_new(pc->arr, j) != 0)
 			return -ENOMEM;
 		return 0;
@@ -280,7 +227,7 @@ known_cb(void *arg, const struct weft_obj *o)
 		return 0;
 	}
 	printf("%s %-10s ", hex, it.verified ? "verified" : "unverified");
-	out_text(stdout, it.addr, it.addr_n, true);
+	out_text(stdout, it.address.s, it.address.n, true);
 	if (it.last_seen != 0) {
 		out_date(date, it.last_seen);
 		printf("  seen %s", date);
@@ -288,7 +235,7 @@ known_cb(void *arg, const struct weft_obj *o)
 		printf("  never seen");
 	}
 	printf("  fails %" PRIu64 "  from ", it.fails);
-	out_text(stdout, it.source, it.source_n, true);
+	out_text(stdout, it.source.s, it.source.n, true);
 	if (it.connected)
 		printf("  connected");
 	putchar('\n');
@@ -328,12 +275,13 @@ cmd_peers(struct weft_cli *cli, int argc, char **argv)
 	pc.cli = cli;
 	pc.arr = cli->json ? json_array() : NULL;
 	if (known)
-		err = each_item(&c, "known", known_cb, &pc);
+		err = each_item(&c, WEFT_CTL_OP_KNOWN, known_cb, &pc);
 	else
 		err = each_peer(&c, print_cb, &pc);
 	if (err) {
 		json_decref(pc.arr);
-		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		rc = (err == WEFT_EPROTO || err == WEFT_ETOOBIG) &&
+		    c.error[0] == '\0' ?
 		    weft__bad_reply(err, known ? "known" : "peers") :
 		    weft__fail(err, c.error, "cannot list peers");
 		goto out;
@@ -358,23 +306,23 @@ struct watch {
 };
 
 static int
-watch_cb(void *arg, const struct peer_item *it)
+watch_cb(void *arg, const struct weft_ctlmsg_peer *it)
 {
 	struct watch	*w = arg;
 
 	if (memcmp(it->node, w->node, 32) != 0 || w->done)
 		return 0;
-	if (str_eq(it->state, it->state_n, "open")) {
+	if (weft_ctlmsg_str_eq(it->state, "open")) {
 		w->done = true;
 		w->json = item_json(it);
-		snprintf(w->addr, sizeof(w->addr), "%.*s", (int)it->addr_n,
-		    it->addr);
-	} else if (str_eq(it->state, it->state_n, "waiting") &&
-	    it->error != NULL) {
+		snprintf(w->addr, sizeof(w->addr), "%.*s",
+		    (int)it->address.n, it->address.s);
+	} else if (weft_ctlmsg_str_eq(it->state, "waiting") &&
+	    it->error.s != NULL) {
 		w->done = true;
 		w->failed = true;
 		snprintf(w->error, sizeof(w->error), "%.*s",
-		    (int)it->error_n, it->error);
+		    (int)it->error.n, it->error.s);
 	}
 	return 0;
 }
@@ -422,13 +370,14 @@ cmd_connect(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	memset(&w, 0, sizeof(w));
-	err = weft_ctl_client_op(&c, &r, "connect", "peer", argv[optind],
-	    NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_CONNECT, "peer",
+	    argv[optind], NULL);
 	if (err == 0 &&
 	    weft_obj_binn(weft_obj_get(r, "node"), w.node, 32) != 0)
 		err = WEFT_EPROTO;
 	if (err) {
-		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		rc = (err == WEFT_EPROTO || err == WEFT_ETOOBIG) &&
+		    c.error[0] == '\0' ?
 		    weft__bad_reply(err, "connect") :
 		    weft__fail(err, c.error, "cannot connect to '%s'",
 		    argv[optind]);
@@ -495,11 +444,13 @@ node_cmd(struct weft_cli *cli, int argc, char **argv, const char *usage,
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, op, "node", argv[optind], NULL);
+	err = weft_ctl_client_op(&c, &r, op, WEFT_CTL_ARG_NODE, argv[optind],
+	    NULL);
 	if (err == 0 && weft_obj_binn(weft_obj_get(r, "node"), node, 32) != 0)
 		err = WEFT_EPROTO;
 	if (err) {
-		rc = err == WEFT_EPROTO && c.error[0] == '\0' ?
+		rc = (err == WEFT_EPROTO || err == WEFT_ETOOBIG) &&
+		    c.error[0] == '\0' ?
 		    weft__bad_reply(err, op) :
 		    weft__fail(err, c.error, "cannot %s '%s'", op,
 		    argv[optind]);
@@ -523,12 +474,13 @@ out:
 int
 cmd_forget(struct weft_cli *cli, int argc, char **argv)
 {
-	return node_cmd(cli, argc, argv, forget_usage, "forget", "forgot");
+	return node_cmd(cli, argc, argv, forget_usage, WEFT_CTL_OP_FORGET,
+	    "forgot");
 }
 
 int
 cmd_disconnect(struct weft_cli *cli, int argc, char **argv)
 {
-	return node_cmd(cli, argc, argv, disconnect_usage, "disconnect",
-	    "disconnected");
+	return node_cmd(cli, argc, argv, disconnect_usage,
+	    WEFT_CTL_OP_DISCONNECT, "disconnected");
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "weft/buf.h"
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 
@@ -124,7 +125,7 @@ author_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 		return weft__usage_error("'%s' is not an author id (8 to 64 "
 		    "hex characters of one, as 'weft id' prints)", a);
 	snprintf(what, sizeof(what), "author %s", a);
-	return policy_call(cli, op, "author", a, what);
+	return policy_call(cli, op, WEFT_CTL_ARG_AUTHOR, a, what);
 }
 
 static int
@@ -139,34 +140,36 @@ lib_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
 	if (lib == NULL)
-		return policy_call(cli, op, "lib", NULL, "everything");
+		return policy_call(cli, op, WEFT_CTL_ARG_LIB, NULL,
+		    "everything");
 	if (strlen(lib) > 64)
 		return weft__usage_error("'%.64s...' is not a library id",
 		    lib);
 	snprintf(what, sizeof(what), "library %s", lib);
-	return policy_call(cli, op, "lib", lib, what);
+	return policy_call(cli, op, WEFT_CTL_ARG_LIB, lib, what);
 }
 
 int
 cmd_follow(struct weft_cli *cli, int argc, char **argv)
 {
-	return author_cmd(cli, argc, argv, "follow", follow_usage);
+	return author_cmd(cli, argc, argv, WEFT_CTL_OP_FOLLOW, follow_usage);
 }
 
 int
 cmd_unfollow(struct weft_cli *cli, int argc, char **argv)
 {
-	return author_cmd(cli, argc, argv, "unfollow", unfollow_usage);
+	return author_cmd(cli, argc, argv, WEFT_CTL_OP_UNFOLLOW,
+	    unfollow_usage);
 }
 
 int
 cmd_mirror(struct weft_cli *cli, int argc, char **argv)
 {
-	return lib_cmd(cli, argc, argv, "mirror", mirror_usage);
+	return lib_cmd(cli, argc, argv, WEFT_CTL_OP_MIRROR, mirror_usage);
 }
 
 int
 cmd_unmirror(struct weft_cli *cli, int argc, char **argv)
 {
-	return lib_cmd(cli, argc, argv, "unmirror", unmirror_usage);
+	return lib_cmd(cli, argc, argv, WEFT_CTL_OP_UNMIRROR, unmirror_usage);
 }

@@ -177,10 +177,10 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	nargs += a->message != NULL;
 	nargs += a->ntags > 0;
 	weft_pack_init(&pk, req);
-	weft_ctl_request(&pk, "publish", nargs);
-	pack_opt_str(&pk, "design", a->design);
-	pack_opt_str(&pk, "title", a->title);
-	pack_opt_str(&pk, "description", a->description);
+	weft_ctl_request(&pk, WEFT_CTL_OP_PUBLISH, nargs);
+	pack_opt_str(&pk, WEFT_CTL_ARG_DESIGN, a->design);
+	pack_opt_str(&pk, WEFT_CTL_ARG_TITLE, a->title);
+	pack_opt_str(&pk, WEFT_CTL_ARG_DESC, a->description);
 	pack_opt_str(&pk, "license", a->license);
 	pack_opt_str(&pk, "message", a->message);
 	if (a->ntags > 0) {
@@ -222,7 +222,7 @@ flush_data(struct sender *s)
 	weft_pack_init(&pk, &s->frame);
 	weft_pack_map(&pk, 2);
 	weft_pack_str(&pk, "op");
-	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, WEFT_CTL_OP_DATA);
 	weft_pack_str(&pk, "data");
 	weft_pack_bin(&pk, s->buf, s->fill);
 	err = weft_pack_error(&pk);

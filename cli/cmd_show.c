@@ -15,6 +15,8 @@
 #include <sodium.h>
 #include <jansson.h>
 
+#include "weft/ctl.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -318,6 +320,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	};
 	struct weft_ctl_client		 c;
 	struct weft_record		 rec;
+	struct weft_ctlmsg_show		 sh;
 	const struct weft_obj		*r;
 	const uint8_t			*env;
 	const char			*arg;
@@ -355,17 +358,20 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	weft_record_init(&rec);
-	err = weft_ctl_client_op(&c, &r, "show", "id", arg,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_SHOW, WEFT_CTL_ARG_ID,
+	    arg, (const char *)NULL);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot show");
 		goto out;
 	}
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0 ||
-	    weft_obj_bin(weft_obj_get(r, "record"), &env, &len) != 0) {
-		rc = weft__bad_reply(WEFT_EPROTO, "show");
+	err = weft_ctlmsg_show_decode(r, &sh);
+	if (err) {
+		rc = weft__bad_reply(err, "show");
 		goto out;
 	}
+	memcpy(id, sh.id, 32);
+	env = sh.record;
+	len = sh.record_len;
 	if (raw) {
 		rc = WEFT_EXIT_OK;
 		if (fwrite(env, 1, len, stdout) != len)

@@ -98,7 +98,8 @@ cmd_stop(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	snprintf(sock, sizeof(sock), "%s", c.sock);
-	err = weft_ctl_client_op(&c, &r, "stop", (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_STOP,
+	    (const char *)NULL);
 	/* A daemon that closed before its reply was read is stopping too. */
 	if (err == 0)
 		(void)weft_obj_uint(weft_obj_get(r, "pid"), &pid);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 
@@ -166,8 +167,8 @@ cmd_tree(struct weft_cli *cli, int argc, char **argv)
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, "tree", "design", design,
-	    (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_TREE,
+	    WEFT_CTL_ARG_DESIGN, design, (const char *)NULL);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot show the tree");
 		goto out;

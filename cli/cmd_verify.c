@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 
@@ -121,7 +122,8 @@ cmd_verify(struct weft_cli *cli, int argc, char **argv)
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, "verify", (const char *)NULL);
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_VERIFY,
+	    (const char *)NULL);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot verify the store");
 		goto out;

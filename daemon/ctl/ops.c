@@ -19,6 +19,7 @@
 
 #include "weft/buf.h"
 #include "weft/ctl.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -250,229 +251,184 @@ weft__put_release(void *arg)
 
 /* status */
 
-/* "sync": replication's counters (docs/proto/control.md, status). */
+/*
+ * The status reply (docs/proto/control.md, "status" and "Typed replies")
+ * is filled from each subsystem's stats struct and packed by
+ * weft_ctlmsg_status_encode(), the encoder weft's decoder mirrors.
+ */
+_Static_assert(WEFT_NET_LISTEN_ADDRS <= WEFT_CTLMSG_ADDRS_MAX,
+    "status carries every listen address");
+
+/* Where others can dial this node, as NODEID@HOST:PORT. */
+struct status_addrs {
+	char	v[WEFT_NET_LISTEN_ADDRS][65 + WEFT_NET_ADDR_MAX];
+	char	kid[17];
+};
+
 static void
-pack_sync_stats(struct weft_pack *pk, const struct weft_sync_stats *sy)
+status_sync(struct weft_ctlmsg_sync *out, const struct weft_sync_stats *sy)
 {
-	weft_pack_str(pk, "sync");
-	weft_pack_map(pk, 11);
-	weft_pack_str(pk, "peers");
-	weft_pack_uint(pk, sy->peers);
-	weft_pack_str(pk, "stored");
-	weft_pack_uint(pk, sy->stored);
-	weft_pack_str(pk, "dups");
-	weft_pack_uint(pk, sy->dups);
-	weft_pack_str(pk, "rejected");
-	weft_pack_uint(pk, sy->rejected);
-	weft_pack_str(pk, "held");
-	weft_pack_uint(pk, sy->held);
-	weft_pack_str(pk, "queued");
-	weft_pack_uint(pk, sy->queued);
-	weft_pack_str(pk, "rounds");
-	weft_pack_uint(pk, sy->rounds);
-	weft_pack_str(pk, "msgs_in");
-	weft_pack_uint(pk, sy->msgs_in);
-	weft_pack_str(pk, "msgs_out");
-	weft_pack_uint(pk, sy->msgs_out);
-	weft_pack_str(pk, "bytes_in");
-	weft_pack_uint(pk, sy->bytes_in);
-	weft_pack_str(pk, "bytes_out");
-	weft_pack_uint(pk, sy->bytes_out);
+	out->peers = sy->peers;
+	out->stored = sy->stored;
+	out->dups = sy->dups;
+	out->rejected = sy->rejected;
+	out->held = sy->held;
+	out->queued = sy->queued;
+	out->rounds = sy->rounds;
+	out->msgs_in = sy->msgs_in;
+	out->msgs_out = sy->msgs_out;
+	out->bytes_in = sy->bytes_in;
+	out->bytes_out = sy->bytes_out;
 }
 
-/*
- * "lan": LAN discovery (docs/proto/control.md, status): "on", and while
- * on, the nodes heard and the datagram counters.
- */
+/* LAN discovery: "on", and while on, the nodes heard and the counters. */
 static void
-pack_lan_stats(struct weft_pack *pk, const struct weft_ctl_net *cn)
+status_lan(struct weft_ctlmsg_lan *out, const struct weft_ctl_net *cn)
 {
 	struct weft_lan_stats	st;
 
-	weft_pack_str(pk, "lan");
-	if (cn->lan == NULL) {
-		weft_pack_map(pk, 1);
-		weft_pack_str(pk, "on");
-		weft_pack_bool(pk, false);
+	if (cn->lan == NULL)
 		return;
-	}
 	cn->lan_stats(cn->lan, &st);
-	weft_pack_map(pk, 9);
-	weft_pack_str(pk, "on");
-	weft_pack_bool(pk, true);
-	weft_pack_str(pk, "port");
-	weft_pack_uint(pk, st.port);
-	weft_pack_str(pk, "nodes");
-	weft_pack_uint(pk, st.nodes);
-	weft_pack_str(pk, "received");
-	weft_pack_uint(pk, st.received);
-	weft_pack_str(pk, "rejected");
-	weft_pack_uint(pk, st.rejected);
-	weft_pack_str(pk, "opened4");
-	weft_pack_uint(pk, st.opened4);
-	weft_pack_str(pk, "opened6");
-	weft_pack_uint(pk, st.opened6);
-	weft_pack_str(pk, "accepted");
-	weft_pack_uint(pk, st.accepted);
-	weft_pack_str(pk, "sent");
-	weft_pack_uint(pk, st.sent);
+	out->on = true;
+	out->port = st.port;
+	out->nodes = st.nodes;
+	out->received = st.received;
+	out->rejected = st.rejected;
+	out->opened4 = st.opened4;
+	out->opened6 = st.opened6;
+	out->accepted = st.accepted;
+	out->sent = st.sent;
 }
 
 /*
  * "disk": the store's disk and the gate on fetching and ingest (space.h);
- * "files": file transfer's counters (docs/proto/control.md, status).
+ * "files": file transfer's counters.
  */
 static void
-pack_disk(struct weft_pack *pk, const struct weft_ctl_env *d)
+status_disk(struct weft_ctlmsg_status *out, const struct weft_ctl_env *d)
 {
 	struct weft_space_stats	 sp;
 	struct weft_fetch_stats	 fs;
 	uint64_t		 now = weft__ctl_now_ms(d);
 
 	weft_space_stats(d->space, now, &sp);
-	weft_pack_str(pk, "disk");
-	weft_pack_map(pk, 5);
-	weft_pack_str(pk, "paused");
-	weft_pack_bool(pk, sp.paused);
-	weft_pack_str(pk, "error");
-	if (sp.paused)
-		weft_pack_str(pk, weft_strerror(sp.err));
-	else
-		weft_pack_nil(pk);
-	weft_pack_str(pk, "free");
-	weft_pack_uint(pk, sp.avail);
-	weft_pack_str(pk, "reserve");
-	weft_pack_uint(pk, sp.reserve);
-	weft_pack_str(pk, "failures");
-	weft_pack_uint(pk, sp.failures);
+	out->disk.paused = sp.paused;
+	out->disk.error = weft_ctlmsg_cstr(sp.paused ?
+	    weft_strerror(sp.err) : NULL);
+	out->disk.free = sp.avail;
+	out->disk.reserve = sp.reserve;
+	out->disk.failures = sp.failures;
 	memset(&fs, 0, sizeof(fs));
 	if (d->fetch != NULL)
 		weft_fetch_stats(d->fetch, now, &fs);
-	weft_pack_str(pk, "files");
-	weft_pack_map(pk, 3);
-	weft_pack_str(pk, "received");
-	weft_pack_uint(pk, fs.received);
-	weft_pack_str(pk, "stored");
-	weft_pack_uint(pk, fs.bytes);
-	weft_pack_str(pk, "served");
-	weft_pack_uint(pk, fs.served);
+	out->files.received = fs.received;
+	out->files.stored = fs.bytes;
+	out->files.served = fs.served;
+}
+
+/*
+ * The network, from the net's stats: the addresses others can dial (not
+ * 0.0.0.0), the peers.
+ */
+static void
+status_net(struct weft_ctlmsg_status *out, const struct weft_ctl_env *d,
+    const struct weft_net_stats *ns, struct status_addrs *sa)
+{
+	char	hex[65];
+	size_t	naddrs = ns->naddrs;
+
+	if (naddrs > WEFT_NET_LISTEN_ADDRS)
+		naddrs = WEFT_NET_LISTEN_ADDRS;
+	weft_hex_encode(hex, d->node, 32);
+	for (size_t i = 0; i < naddrs; i++) {
+		snprintf(sa->v[i], sizeof(sa->v[i]), "%s@%.*s", hex,
+		    WEFT_NET_ADDR_MAX - 1, ns->addrs[i]);
+		out->addresses[i] = weft_ctlmsg_cstr(sa->v[i]);
+	}
+	out->naddresses = (uint32_t)naddrs;
+	out->address = weft_ctlmsg_cstr(naddrs > 0 ? sa->v[0] : NULL);
+	out->listen = weft_ctlmsg_cstr(ns->listen[0] != '\0' ? ns->listen :
+	    NULL);
+	snprintf(sa->kid, sizeof(sa->kid), "%016" PRIX64,
+	    weft_key_id(d->network_key));
+	out->network_key_id = weft_ctlmsg_cstr(sa->kid);
+	out->peers = ns->peers;
+	out->conns_in = ns->conns_in;
+	out->conns_out = ns->conns_out;
+	out->netkey_mismatch = ns->netkey_mismatch;
 }
 
 static void
 op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	const struct weft_ctl_env *d = c->env;
-	struct weft_store_stats	 st;
-	struct weft_store_missing miss;
-	struct weft_sync_stats	 sy;
-	struct weft_net_stats	*ns;
-	struct weft_buf		 b;
-	struct weft_pack	 pk;
-	char			 hex[65], addr[65 + WEFT_NET_ADDR_MAX], kid[17];
-	int			 err;
+	const struct weft_ctl_env	*d = c->env;
+	struct weft_store_stats		 st;
+	struct weft_store_missing	 miss;
+	struct weft_sync_stats		 sy;
+	struct weft_net_stats		*ns = NULL;
+	struct weft_ctlmsg_status	*out;
+	struct status_addrs		*sa;
+	struct weft_buf			 b;
+	struct weft_pack		 pk;
+	int				 err;
 
 	(void)req;
+	out = calloc(1, sizeof(*out));
+	sa = calloc(1, sizeof(*sa));
+	/* About 4 KiB of addresses: not on the stack. */
+	ns = calloc(1, sizeof(*ns));
+	if (out == NULL || sa == NULL || ns == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "status");
+		goto done;
+	}
 	err = weft_store_stats(d->store, &st);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot read store statistics");
-		weft__ctl_done(c);
-		return;
+		goto done;
 	}
 	err = weft_store_missing_stats(d->store, &miss);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot count what is missing");
-		weft__ctl_done(c);
-		return;
-	}
-	/* About 4 KiB of addresses: not on the stack. */
-	ns = calloc(1, sizeof(*ns));
-	if (ns == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "status");
-		weft__ctl_done(c);
-		return;
+		goto done;
 	}
 	if (d->net.net != NULL)
 		d->net.stats(d->net.net, ns);
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 25);
-	pack_disk(&pk, d);
-	weft_pack_str(&pk, "missing");
-	weft_pack_map(&pk, 4);
-	weft_pack_str(&pk, "records");	/* heard of, not stored yet */
-	weft_pack_uint(&pk, sy.held + sy.queued);
-	weft_pack_str(&pk, "files");
-	weft_pack_uint(&pk, miss.files);
-	weft_pack_str(&pk, "designs");
-	weft_pack_uint(&pk, miss.designs);
-	weft_pack_str(&pk, "bytes");
-	weft_pack_uint(&pk, miss.bytes);
-	weft_pack_str(&pk, "version");
-	weft_pack_str(&pk, WEFT_VERSION_STRING);
-	weft_pack_str(&pk, "author");
-	weft_pack_bin(&pk, d->author->pk, 32);
-	weft_pack_str(&pk, "node");
-	weft_pack_bin(&pk, d->node, 32);
-	weft_pack_str(&pk, "home");
-	weft_pack_str(&pk, d->home);
-	weft_pack_str(&pk, "records");
-	weft_pack_uint(&pk, st.records);
-	weft_pack_str(&pk, "designs");
-	weft_pack_uint(&pk, st.designs);
-	weft_pack_str(&pk, "libs");
-	weft_pack_uint(&pk, st.libs);
-	weft_pack_str(&pk, "chunks");
-	weft_pack_uint(&pk, st.chunks);
-	weft_pack_str(&pk, "chunk_bytes");
-	weft_pack_uint(&pk, st.chunk_bytes);
-	weft_pack_str(&pk, "map_size");
-	weft_pack_uint(&pk, st.map_size);
-	weft_pack_str(&pk, "map_used");
-	weft_pack_uint(&pk, st.map_used);
-	weft_pack_str(&pk, "uptime_ms");
-	weft_pack_uint(&pk, weft__ctl_now_ms(d) - d->started_ms);
-	/*
-	 * The network (docs/proto/control.md, "status"): the addresses
-	 * others can dial, not 0.0.0.0.
-	 */
-	weft_hex_encode(hex, d->node, 32);
-	snprintf(kid, sizeof(kid), "%016" PRIX64,
-	    weft_key_id(d->network_key));
-	weft_pack_str(&pk, "address");
-	if (ns->naddrs > 0) {
-		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, ns->addrs[0]);
-		weft_pack_str(&pk, addr);
-	} else {
-		weft_pack_nil(&pk);
-	}
-	weft_pack_str(&pk, "addresses");
-	weft_pack_array(&pk, (uint32_t)ns->naddrs);
-	for (size_t i = 0; i < ns->naddrs; i++) {
-		snprintf(addr, sizeof(addr), "%s@%.*s", hex,
-		    WEFT_NET_ADDR_MAX - 1, ns->addrs[i]);
-		weft_pack_str(&pk, addr);
-	}
-	weft_pack_str(&pk, "listen");
-	if (ns->listen[0] != '\0')
-		weft_pack_str(&pk, ns->listen);
-	else
-		weft_pack_nil(&pk);
-	weft_pack_str(&pk, "network_key_id");
-	weft_pack_str(&pk, kid);
-	weft_pack_str(&pk, "peers");
-	weft_pack_uint(&pk, ns->peers);
-	weft_pack_str(&pk, "conns_in");
-	weft_pack_uint(&pk, ns->conns_in);
-	weft_pack_str(&pk, "conns_out");
-	weft_pack_uint(&pk, ns->conns_out);
-	weft_pack_str(&pk, "netkey_mismatch");
-	weft_pack_uint(&pk, ns->netkey_mismatch);
-	pack_sync_stats(&pk, &sy);
-	pack_lan_stats(&pk, &d->net);
+	status_disk(out, d);
+	out->missing.records = sy.held + sy.queued; /* heard of, not stored */
+	out->missing.files = miss.files;
+	out->missing.designs = miss.designs;
+	out->missing.bytes = miss.bytes;
+	out->version = weft_ctlmsg_cstr(WEFT_VERSION_STRING);
+	memcpy(out->author, d->author->pk, 32);
+	memcpy(out->node, d->node, 32);
+	out->home = weft_ctlmsg_cstr(d->home);
+	out->records = st.records;
+	out->designs = st.designs;
+	out->libs = st.libs;
+	out->chunks = st.chunks;
+	out->chunk_bytes = st.chunk_bytes;
+	out->map_size = st.map_size;
+	out->map_used = st.map_used;
+	out->uptime_ms = weft__ctl_now_ms(d) - d->started_ms;
+	status_net(out, d, ns, sa);
+	status_sync(&out->sync, &sy);
+	status_lan(&out->lan, &d->net);
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_ctlmsg_status_encode(&pk, out);
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, weft_pack_error(&pk), "status");
+	} else
+		weft__ctl_send(c, &b);
+done:
 	free(ns);
-	weft__ctl_send(c, &b);
+	free(sa);
+	free(out);
 	weft__ctl_done(c);
 }
 
@@ -500,11 +456,11 @@ op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 static void
 op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
+	struct weft_ctlmsg_show	 sh;
 	struct weft_buf		 env, b;
 	struct weft_pack	 pk;
 	enum weft_record_type	 type;
-	uint8_t			 id[32], design[32];
-	bool			 is_rev;
+	uint8_t			 id[32];
 	int			 err;
 
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
@@ -518,21 +474,23 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "cannot read record");
 		goto done;
 	}
-	is_rev = type == WEFT_REC_REV &&
-	    weft_store_rev_design(c->env->store, id, design) == 0;
-	weft__ctl_reply_begin(&pk, &b, is_rev ? 4 : 3);
-	weft_pack_str(&pk, "id");
-	weft_pack_bin(&pk, id, 32);
-	weft_pack_str(&pk, "type");
-	weft_pack_str(&pk, weft_record_type_name(type));
-	weft_pack_str(&pk, "record");
-	weft_pack_bin(&pk, env.data, env.len);
-	if (is_rev) {
-		weft_pack_str(&pk, "design");
-		weft_pack_bin(&pk, design, 32);
-	}
+	memset(&sh, 0, sizeof(sh));
+	memcpy(sh.id, id, 32);
+	sh.type = weft_ctlmsg_cstr(weft_record_type_name(type));
+	sh.record = env.data;
+	sh.record_len = env.len;
+	sh.has_design = type == WEFT_REC_REV &&
+	    weft_store_rev_design(c->env->store, id, sh.design) == 0;
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_ctlmsg_show_encode(&pk, &sh);
 	weft_buf_release(&env);
-	weft__ctl_send(c, &b);
+	if (weft_pack_error(&pk)) {
+		weft_buf_release(&b);
+		weft__ctl_send_err(c, weft_pack_error(&pk), "show");
+	} else {
+		weft__ctl_send(c, &b);
+	}
 done:
 	weft__ctl_done(c);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "weft/buf.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/key.h"
 #include "weft/pack.h"
@@ -17,67 +18,46 @@
 #include "log.h"
 #include "ops.h"
 
-static void
-pack_opt_str(struct weft_pack *pk, const char *s)
+/* A HELLO's string, or nil when there is none or it is empty. */
+static struct weft_ctlmsg_str
+opt_str(const char *s)
 {
-	if (s != NULL && s[0] != '\0')
-		weft_pack_str(pk, s);
-	else
-		weft_pack_nil(pk);
+	return weft_ctlmsg_cstr(s != NULL && s[0] != '\0' ? s : NULL);
 }
 
 static void
 pack_peer(struct weft_pack *pk, const struct weft_net_peer_info *p)
 {
-	weft_pack_map(pk, 10);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, p->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, p->addr);
-	weft_pack_str(pk, "direction");
-	weft_pack_str(pk, p->out ? "out" : "in");
-	weft_pack_str(pk, "state");
-	weft_pack_str(pk, p->state);
-	weft_pack_str(pk, "bytes_in");
-	weft_pack_uint(pk, p->bytes_in);
-	weft_pack_str(pk, "bytes_out");
-	weft_pack_uint(pk, p->bytes_out);
-	weft_pack_str(pk, "since");
-	weft_pack_uint(pk, p->since_ms);
-	weft_pack_str(pk, "listen");
-	pack_opt_str(pk, p->listen);
-	weft_pack_str(pk, "sw");
-	pack_opt_str(pk, p->sw);
-	weft_pack_str(pk, "error");
-	weft_pack_nil(pk);
+	struct weft_ctlmsg_peer	it;
+
+	memset(&it, 0, sizeof(it));
+	memcpy(it.node, p->node, 32);
+	it.address = weft_ctlmsg_cstr(p->addr);
+	it.direction = weft_ctlmsg_cstr(p->out ? "out" : "in");
+	it.state = weft_ctlmsg_cstr(p->state);
+	it.bytes_in = p->bytes_in;
+	it.bytes_out = p->bytes_out;
+	it.since = p->since_ms;
+	it.listen = opt_str(p->listen);
+	it.sw = opt_str(p->sw);
+	weft_ctlmsg_peer_encode(pk, &it);
 }
 
 static void
 pack_dial(struct weft_pack *pk, const struct weft_net_peer_info *d)
 {
-	weft_pack_map(pk, 11);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, d->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, d->addr);
-	weft_pack_str(pk, "direction");
-	weft_pack_str(pk, "out");
-	weft_pack_str(pk, "state");
-	weft_pack_str(pk, "waiting");
-	weft_pack_str(pk, "bytes_in");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "bytes_out");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "since");
-	weft_pack_uint(pk, 0);
-	weft_pack_str(pk, "listen");
-	weft_pack_nil(pk);
-	weft_pack_str(pk, "sw");
-	weft_pack_nil(pk);
-	weft_pack_str(pk, "error");
-	pack_opt_str(pk, d->last_err != 0 ? weft_strerror(d->last_err) : NULL);
-	weft_pack_str(pk, "retry_ms");
-	weft_pack_uint(pk, d->retry_ms);
+	struct weft_ctlmsg_peer	it;
+
+	memset(&it, 0, sizeof(it));
+	memcpy(it.node, d->node, 32);
+	it.address = weft_ctlmsg_cstr(d->addr);
+	it.direction = weft_ctlmsg_cstr("out");
+	it.state = weft_ctlmsg_cstr("waiting");
+	it.error = opt_str(d->last_err != 0 ? weft_strerror(d->last_err) :
+	    NULL);
+	it.has_retry = true;
+	it.retry_ms = d->retry_ms;
+	weft_ctlmsg_peer_encode(pk, &it);
 }
 
 static int
@@ -232,24 +212,18 @@ arg_node(struct weft_ctl_conn *c, const struct weft_obj *req,
 static int
 known_cb(void *arg, const struct weft_net_known_info *e)
 {
-	struct weft_lister	*l = arg;
-	struct weft_pack	*pk = &l->pk;
+	struct weft_lister		*l = arg;
+	struct weft_ctlmsg_known	 k;
 
-	weft_pack_map(pk, 7);
-	weft_pack_str(pk, "node");
-	weft_pack_bin(pk, e->node, 32);
-	weft_pack_str(pk, "address");
-	weft_pack_str(pk, e->addr);
-	weft_pack_str(pk, "verified");
-	weft_pack_bool(pk, e->verified);
-	weft_pack_str(pk, "last_seen");
-	weft_pack_uint(pk, e->last_seen);
-	weft_pack_str(pk, "fails");
-	weft_pack_uint(pk, e->fails);
-	weft_pack_str(pk, "source");
-	weft_pack_str(pk, e->source);
-	weft_pack_str(pk, "connected");
-	weft_pack_bool(pk, e->connected);
+	memset(&k, 0, sizeof(k));
+	memcpy(k.node, e->node, 32);
+	k.address = weft_ctlmsg_cstr(e->addr);
+	k.verified = e->verified;
+	k.last_seen = e->last_seen;
+	k.fails = e->fails;
+	k.source = weft_ctlmsg_cstr(e->source);
+	k.connected = e->connected;
+	weft_ctlmsg_known_encode(&l->pk, &k);
 	return weft__lister_item(l);
 }
 

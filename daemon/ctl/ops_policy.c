@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "weft/buf.h"
+#include "weft/ctlmsg.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -153,16 +154,16 @@ const struct weft_ctl_op weft__op_unmirror = {
 static int
 policy_list_cb(void *arg, int kind, const uint8_t *id)
 {
-	struct weft_lister	*l = arg;
+	struct weft_lister		*l = arg;
+	struct weft_ctlmsg_policy	 p;
 
-	weft_pack_map(&l->pk, id != NULL ? 2 : 1);
-	weft_pack_str(&l->pk, "kind");
-	weft_pack_str(&l->pk, kind == WEFT_STORE_FOLLOW ? "follow" :
-	    kind == WEFT_STORE_MIRROR ? "mirror" : "mirror-all");
-	if (id != NULL) {
-		weft_pack_str(&l->pk, "id");
-		weft_pack_bin(&l->pk, id, 32);
-	}
+	memset(&p, 0, sizeof(p));
+	p.kind = kind == WEFT_STORE_FOLLOW ? WEFT_CTLMSG_FOLLOW :
+	    kind == WEFT_STORE_MIRROR ? WEFT_CTLMSG_MIRROR :
+	    WEFT_CTLMSG_MIRROR_ALL;
+	if (id != NULL && p.kind != WEFT_CTLMSG_MIRROR_ALL)
+		memcpy(p.id, id, 32);
+	weft_ctlmsg_policy_encode(&l->pk, &p);
 	return weft__lister_item(l);
 }
 

@@ -25,6 +25,7 @@
 
 #include "weft/buf.h"
 #include "weft/chunk.h"
+#include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -742,7 +743,8 @@ pub_data(struct weft_ctl_conn *c, const struct weft_obj *msg,
 
 	*keep = false;
 	if (weft_obj_str(weft_obj_get(msg, "op"), &op, &oplen) != 0 ||
-	    oplen != 4 || memcmp(op, "data", 4) != 0 ||
+	    oplen != strlen(WEFT_CTL_OP_DATA) ||
+	    memcmp(op, WEFT_CTL_OP_DATA, oplen) != 0 ||
 	    weft_obj_bin(weft_obj_get(msg, "data"), &data, &len) != 0 ||
 	    len == 0 || len > WEFT_CTL_DATA_MAX) {
 		pub_fail(c, WEFT_EPROTO);

@@ -72,6 +72,53 @@ def get_reply(files, data_frames, final):
 DONE = {"status": 0, "done": True}
 
 
+def newer_status():
+    """A status reply as a newer daemon might send it: every key weft
+    knows (LAN on, the disk paused, two addresses), in another order, and
+    keys weft does not know at every level."""
+    node = b"\xbb" * 32
+    hexnode = node.hex()
+    return {
+        "zz_future": {"a": [1, None, b"x"]}, "status": 0,
+        "lan": {"sent": 8, "on": True, "port": 7400, "nodes": 1,
+                "received": 9, "rejected": 2, "opened4": 7, "opened6": 0,
+                "accepted": 3, "future": "x"},
+        "sync": {"peers": 2, "stored": 5, "dups": 1, "rejected": 3,
+                 "held": 4, "queued": 0, "rounds": 6, "msgs_in": 7,
+                 "msgs_out": 8, "bytes_in": 900, "bytes_out": 1000,
+                 "future": 11},
+        "version": "9.9.9", "author": b"\xaa" * 32, "node": node,
+        "home": "/srv/weft", "records": 10, "designs": 3, "libs": 1,
+        "chunks": 20, "chunk_bytes": 2500000, "map_size": 1 << 30,
+        "map_used": 4 << 20, "uptime_ms": 90061000,
+        "address": hexnode + "@10.0.0.2:7420",
+        "addresses": [hexnode + "@10.0.0.2:7420",
+                      hexnode + "@[fd00::2]:7420"],
+        "listen": "0.0.0.0:7420", "network_key_id": "0123456789ABCDEF",
+        "peers": 2, "conns_in": 1, "conns_out": 1, "netkey_mismatch": 1,
+        "disk": {"paused": True, "error": "store full", "free": 3100000,
+                 "reserve": 67108864, "failures": 2, "future": True},
+        "files": {"received": 100, "stored": 90, "served": 80, "x": 1},
+        "missing": {"records": 1, "files": 2, "designs": 1,
+                    "bytes": 1500000, "future": 5},
+        "future_list": [{"k": 1}],
+    }
+
+
+def newer_peer():
+    return {"node": b"\xcc" * 32, "address": "10.0.0.3:7420",
+            "direction": "out", "state": "waiting", "bytes_in": 0,
+            "bytes_out": 0, "since": 0, "listen": None, "sw": None,
+            "error": "connection refused", "retry_ms": 900,
+            "future": {"x": 1}}
+
+
+def newer_known():
+    return {"future": [1], "connected": False, "source": "config",
+            "fails": 2, "last_seen": 0, "verified": True,
+            "address": "seed.example.org:7420", "node": b"\xcc" * 32}
+
+
 def answer(scenario, arg, req):
     op = req.get("op")
     if scenario == "get-ok" and op == "get":
@@ -112,6 +159,25 @@ def answer(scenario, arg, req):
         if n == 0:
             out.append(frame({"status": 0, "items": [], "more": False}))
         return b"".join(out)
+    if scenario == "ctlmsg-newer" and op == "status":
+        return frame(newer_status())
+    if scenario == "ctlmsg-newer" and op == "peers":
+        return frame({"status": 0, "items": [newer_peer()], "more": False,
+                      "future": 1})
+    if scenario == "ctlmsg-newer" and op == "known":
+        return frame({"status": 0, "items": [newer_known()], "more": False})
+    if scenario == "ctlmsg-bad" and op == "status":
+        st = newer_status()
+        del st["home"]
+        return frame(st)
+    if scenario == "ctlmsg-bad" and op == "peers":
+        p = newer_peer()
+        p["bytes_in"] = "many"
+        return frame({"status": 0, "items": [p], "more": False})
+    if scenario == "ctlmsg-bad" and op == "known":
+        k = newer_known()
+        k["address"] = "a" * 1025
+        return frame({"status": 0, "items": [k], "more": False})
     if scenario == "publish-fail" and op == "publish":
         return frame({"status": 0})
     if scenario == "garbage":
