@@ -95,7 +95,9 @@ grep -qx "weft: malformed status reply: malformed message" "$T/err" ||
 expect_code 1 "$WEFT_BIN" --home "$H" --json peers
 grep -qx "weft: weftd sent a bad reply to 'peers': malformed message" \
     "$T/err" || fail "peers: $(cat "$T/err")"
-[ ! -s "$T/out" ] || fail "peers printed: $(cat "$T/out")"
+# With --json, stdout holds the error document and nothing else.
+[ "$(cat "$T/out")" = '{"error":{"message":"weftd sent a bad reply to '"'"'peers'"'"': malformed message","exit":1}}' ] ||
+    fail "peers printed: $(cat "$T/out")"
 expect_code 1 "$WEFT_BIN" --home "$H" peers --known
 grep -qx "weft: weftd sent a bad reply to 'known': size limit exceeded" \
     "$T/err" || fail "known: $(cat "$T/err")"
