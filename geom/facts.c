@@ -1,0 +1,239 @@
+/*
+ * Facts of a mesh: counts, bounding box as authored, extents in the
+ * principal frame, area, and the volume by signed tetrahedra, which is
+ * only meaningful when every edge is shared by exactly two triangles that
+ * run along it in opposite directions (closed and consistently wound).
+ * Edges are checked by radix-sorting the directed edges as 64-bit keys.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/err.h"
+#include "weft/geom.h"
+
+#include "geom_int.h"
+
+int
+weft__geom_radix64(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t	 *count;
+	uint64_t all_or = 0, all_and = UINT64_MAX, *src = a, *dst = tmp, *x;
+
+	count = malloc(65536 * sizeof(*count));
+	if (count == NULL)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < n; i++) {
+		all_or |= a[i];
+		all_and &= a[i];
+	}
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t	sum = 0;
+
+		if ((((all_or ^ all_and) >> shift) & 0xffff) == 0)
+			continue;
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xffff]++;
+		for (size_t i = 0; i < 65536; i++) {
+			size_t	c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	free(count);
+	return 0;
+}
+
+static bool
+has(const uint64_t *a, size_t n, uint64_t key)
+{
+	size_t	lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && a[lo] == key;
+}
+
+static uint32_t
+find(uint32_t *up, uint32_t x)
+{
+	while (up[x] != x) {
+		up[x] = up[up[x]];
+		x = up[x];
+	}
+	return x;
+}
+
+/* Edges, Euler characteristic, closedness and connected parts. */
+static int
+topology(const struct weft_geom_mesh *m, struct weft_geom_facts *f)
+{
+	size_t		 n = 3 * (size_t)m->nt, dup = 0, boundary = 0;
+	uint64_t	*e, *tmp, edges = 0;
+	uint32_t	*up, *used;
+	int		 err = -ENOMEM;
+
+	e = malloc(n * sizeof(*e) + 1);
+	tmp = malloc(n * sizeof(*tmp));
+	up = malloc((size_t)m->nv * sizeof(*up));
+	used = calloc(m->nv, sizeof(*used));
+	if (e == NULL || tmp == NULL || up == NULL || used == NULL)
+		goto out;
+	for (uint32_t i = 0; i < m->nv; i++)
+		up[i] = i;
+	for (uint32_t i = 0; i < m->nt; i++) {
+		const uint32_t	*t = m->t + 3 * (size_t)i;
+
+		for (int j = 0; j < 3; j++) {
+			uint32_t a = t[j], b = t[(j + 1) % 3], ra, rb;
+
+			e[3 * (size_t)i + j] = (uint64_t)a << 32 | b;
+			used[a] = 1;
+			ra = find(up, a);
+			rb = find(up, b);
+			if (ra != rb)
+				up[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+		}
+	}
+	err = weft__geom_radix64(e, tmp, n);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t	a = e[i] >> 32, b = e[i] & 0xffffffff;
+		uint64_t	rev = b << 32 | a;
+
+		if (i > 0 && e[i] == e[i - 1]) {
+			dup++;
+			continue;
+		}
+		if (!has(e, n, rev)) {
+			boundary++;
+			edges++;
+		} else if (a < b)
+			edges++;
+	}
+	f->euler = (int64_t)f->vertices - (int64_t)edges + (int64_t)m->nt;
+	f->parts = 0;
+	for (uint32_t i = 0; i < m->nv; i++)
+		if (used[i] && find(up, i) == i)
+			f->parts++;
+	f->closed = m->nt > 0 && dup == 0 && boundary == 0;
+	if (dup > 0) {
+		f->open_why = "edges shared by more than two triangles, or "
+		    "triangles wound inconsistently";
+		f->open_edges = dup;
+	} else if (boundary > 0) {
+		f->open_why = "open mesh: edges that bound a hole";
+		f->open_edges = boundary;
+	}
+	err = 0;
+out:
+	free(e);
+	free(tmp);
+	free(up);
+	free(used);
+	return err;
+}
+
+int
+weft_geom_analyze(const struct weft_geom_mesh *m,
+    struct weft_geom_facts *facts, struct weft_geom_print *print)
+{
+	struct weft__geom_frame	 fr;
+	struct weft_geom_facts	 f;
+	double			 lo[3], hi[3], x;
+	int			 err;
+
+	memset(&f, 0, sizeof(f));
+	weft__geom_frame(m, &fr);
+	if (m->nt == 0 || !(fr.area > 0))
+		return WEFT_EPROTO;
+	f.triangles = m->nt;
+	for (int k = 0; k < 3; k++) {
+		f.min[k] = lo[k] = INFINITY;
+		f.max[k] = hi[k] = -INFINITY;
+	}
+	for (size_t i = 0; i < 3 * (size_t)m->nt; i++) {
+		const double	*p = m->v + 3 * (size_t)m->t[i];
+
+		for (int k = 0; k < 3; k++) {
+			if (p[k] < f.min[k])
+				f.min[k] = p[k];
+			if (p[k] > f.max[k])
+				f.max[k] = p[k];
+			x = (p[0] - fr.c[0]) * fr.axis[k][0] +
+			    (p[1] - fr.c[1]) * fr.axis[k][1] +
+			    (p[2] - fr.c[2]) * fr.axis[k][2];
+			if (x < lo[k])
+				lo[k] = x;
+			if (x > hi[k])
+				hi[k] = x;
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		f.extents[k] = hi[k] - lo[k];
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (f.extents[j] < f.extents[j + 1]) {
+				x = f.extents[j];
+				f.extents[j] = f.extents[j + 1];
+				f.extents[j + 1] = x;
+			}
+	f.area = fr.area;
+	/* Vertices that some kept triangle uses. */
+	{
+		uint8_t	*u = calloc(m->nv ? m->nv : 1, 1);
+
+		if (u == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < 3 * (size_t)m->nt; i++)
+			u[m->t[i]] = 1;
+		for (uint32_t i = 0; i < m->nv; i++)
+			f.vertices += u[i];
+		free(u);
+	}
+	err = topology(m, &f);
+	if (err)
+		return err;
+	if (f.closed) {
+		double	v = 0;
+
+		for (uint32_t i = 0; i < m->nt; i++) {
+			const uint32_t	*t = m->t + 3 * (size_t)i;
+			double		 a[3], b[3], c[3];
+
+			for (int k = 0; k < 3; k++) {
+				a[k] = m->v[3 * (size_t)t[0] + k] - fr.c[k];
+				b[k] = m->v[3 * (size_t)t[1] + k] - fr.c[k];
+				c[k] = m->v[3 * (size_t)t[2] + k] - fr.c[k];
+			}
+			v += a[0] * (b[1] * c[2] - b[2] * c[1]) +
+			    a[1] * (b[2] * c[0] - b[0] * c[2]) +
+			    a[2] * (b[0] * c[1] - b[1] * c[0]);
+		}
+		f.volume = fabs(v) / 6;
+	}
+	if (facts != NULL)
+		*facts = f;
+	if (print != NULL)
+		return weft__geom_print(m, &fr, &f, print);
+	return 0;
+}
