@@ -44,6 +44,20 @@ png_flush(png_structp png)
 	(void)png;
 }
 
+static void
+png_fail(png_structp png, png_const_charp msg)
+{
+	(void)msg;
+	png_longjmp(png, 1);
+}
+
+static void
+png_warn(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
 static int
 encode(const uint8_t *rgba, unsigned size, struct weft_buf *out)
 {
@@ -52,8 +66,8 @@ encode(const uint8_t *rgba, unsigned size, struct weft_buf *out)
 	png_infop	 info;
 	size_t		 start = out->len;
 
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL,
-	    NULL);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fail,
+	    png_warn);
 	if (png == NULL)
 		return -ENOMEM;
 	info = png_create_info_struct(png);
