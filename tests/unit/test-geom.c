@@ -27,6 +27,10 @@
 			"97faf00abb520ba52ee153a685acd3bc"
 #define BRACKET_KEY1	"2ad7b83486dad970e315f2d1dd7ea3e9" \
 			"b49d0bd974c1484cef52ac963512a914"
+#define EDITED_KEY0	"1a5e9cea9f59209f1ee30eea03fa09b4" \
+			"816b73b845cd9e11203d81e11cee18b9"
+#define EDITED_KEY1	"8706037f1ca8b1b8924ae81064387b15" \
+			"acb739557db7ed6b58f3a1332c418dc9"
 
 static void
 slurp(const char *name, struct weft_buf *b)
@@ -293,6 +297,8 @@ test_edit_and_mirror(void **state)
 	print_of("bracket-edited.stl", &e);
 	print_of("bracket-mirror.stl", &mi);
 	assert_true(e.has_key && mi.has_key);
+	hex_is(e.key[0], EDITED_KEY0);
+	hex_is(e.key[1], EDITED_KEY1);
 	assert_false(weft_geom_same(&p, &e));
 	assert_false(weft_geom_same(&p, &mi));
 	s_edit = weft_geom_similarity(&p, &e);
