@@ -3,7 +3,9 @@
  * principal frame, area, and the volume by signed tetrahedra, which is
  * only meaningful when every edge is shared by exactly two triangles that
  * run along it in opposite directions (closed and consistently wound).
- * Edges are checked by radix-sorting the directed edges as 64-bit keys.
+ * Edges are checked by radix-sorting them as 64-bit keys: the smaller
+ * vertex, the larger and the direction in bit 0, so that the uses of one
+ * edge sit together.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,60 +17,66 @@
 
 #include "geom_int.h"
 
+/* Digits of 11 bits: the scatter's 2048 targets stay in cache. */
+#define RADIX_BITS	11
+#define RADIX		(1 << RADIX_BITS)
+
 int
 weft__geom_radix64(uint64_t *a, uint64_t *tmp, size_t n)
 {
+	return weft__geom_radix64_by(a, NULL, tmp, NULL, n);
+}
+
+int
+weft__geom_radix64_by(uint64_t *a, uint32_t *v, uint64_t *tmp,
+    uint32_t *vtmp, size_t n)
+{
 	size_t	 *count;
 	uint64_t all_or = 0, all_and = UINT64_MAX, *src = a, *dst = tmp, *x;
+	uint32_t *vsrc = v, *vdst = vtmp, *y;
 
-	count = malloc(65536 * sizeof(*count));
+	count = malloc(RADIX * sizeof(*count));
 	if (count == NULL)
 		return -ENOMEM;
-
 	for (size_t i = 0; i < n; i++) {
 		all_or |= a[i];
 		all_and &= a[i];
 	}
-	for (int shift = 0; shift < 64; shift += 16) {
+	for (int shift = 0; shift < 64; shift += RADIX_BITS) {
 		size_t	sum = 0;
 
-		if ((((all_or ^ all_and) >> shift) & 0xffff) == 0)
+		if ((((all_or ^ all_and) >> shift) & (RADIX - 1)) == 0)
 			continue;
-		memset(count, 0, 65536 * sizeof(*count));
+		memset(count, 0, RADIX * sizeof(*count));
 		for (size_t i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xffff]++;
-		for (size_t i = 0; i < 65536; i++) {
+			count[(src[i] >> shift) & (RADIX - 1)]++;
+		for (size_t i = 0; i < RADIX; i++) {
 			size_t	c = count[i];
 
 			count[i] = sum;
 			sum += c;
 		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
+		for (size_t i = 0; i < n; i++) {
+			size_t	at = count[(src[i] >> shift) & (RADIX - 1)]++;
+
+			dst[at] = src[i];
+			if (v != NULL)
+				vdst[at] = vsrc[i];
+		}
 		x = src;
 		src = dst;
 		dst = x;
+		y = vsrc;
+		vsrc = vdst;
+		vdst = y;
 	}
-	if (src != a)
+	if (src != a) {
 		memcpy(a, src, n * sizeof(*a));
+		if (v != NULL)
+			memcpy(v, vsrc, n * sizeof(*v));
+	}
 	free(count);
 	return 0;
-}
-
-static bool
-has(const uint64_t *a, size_t n, uint64_t key)
-{
-	size_t	lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t	mid = lo + (hi - lo) / 2;
-
-		if (a[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && a[lo] == key;
 }
 
 static uint32_t
@@ -104,7 +112,10 @@ topology(const struct weft_geom_mesh *m, struct weft_geom_facts *f)
 		for (int j = 0; j < 3; j++) {
 			uint32_t a = t[j], b = t[(j + 1) % 3], ra, rb;
 
-			e[3 * (size_t)i + j] = (uint64_t)a << 32 | b;
+			/* Undirected edge, then the direction in bit 0. */
+			e[3 * (size_t)i + j] = a < b ?
+			    (uint64_t)a << 32 | (uint64_t)b << 1 :
+			    (uint64_t)b << 32 | (uint64_t)a << 1 | 1;
 			used[a] = 1;
 			ra = find(up, a);
 			rb = find(up, b);
@@ -116,19 +127,19 @@ topology(const struct weft_geom_mesh *m, struct weft_geom_facts *f)
 	if (err)
 		goto out;
 	err = -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t	a = e[i] >> 32, b = e[i] & 0xffffffff;
-		uint64_t	rev = b << 32 | a;
+	for (size_t i = 0; i < n;) {
+		size_t	j = i, fwd = 0;
 
-		if (i > 0 && e[i] == e[i - 1]) {
-			dup++;
-			continue;
+		while (j < n && e[j] >> 1 == e[i] >> 1) {
+			fwd += (e[j] & 1) == 0;
+			j++;
 		}
-		if (!has(e, n, rev)) {
+		edges++;
+		if (j - i == 1)
 			boundary++;
-			edges++;
-		} else if (a < b)
-			edges++;
+		else if (j - i != 2 || fwd != 1)
+			dup++;
+		i = j;
 	}
 	f->euler = (int64_t)f->vertices - (int64_t)edges + (int64_t)m->nt;
 	f->parts = 0;
@@ -163,6 +174,8 @@ weft_geom_analyze(const struct weft_geom_mesh *m,
 	int			 err;
 
 	memset(&f, 0, sizeof(f));
+	if (m->nv >= (1u << 31))
+		return WEFT_ETOOBIG;	/* edge keys hold 31-bit indices */
 	weft__geom_frame(m, &fr);
 	if (m->nt == 0 || !(fr.area > 0))
 		return WEFT_EPROTO;

@@ -48,6 +48,9 @@ void	weft__geom_eigen(const double a[3][3], double eig[3],
  * Returns 0 or -ENOMEM.
  */
 int	weft__geom_radix64(uint64_t *a, uint64_t *tmp, size_t n);
+/* The same, moving v[i] (scratch vtmp) along with a[i]. */
+int	weft__geom_radix64_by(uint64_t *a, uint32_t *v, uint64_t *tmp,
+	    uint32_t *vtmp, size_t n);
 
 struct weft_geom_facts;
 struct weft_geom_print;

@@ -105,11 +105,50 @@ put32(struct hasher *h, uint32_t v)
 
 struct work {
 	const struct weft_geom_mesh	*m;
-	struct qv			*q;	/* nv */
+	struct qv			*q, *q2;	/* nv */
+	uint64_t			*pk, *k2;	/* nv: packed */
+	uint32_t			*pv, *pv2;	/* nv */
 	uint32_t			*map;	/* nv: old -> new */
 	struct tri			*t;	/* nt */
 	uint64_t			*k, *tmp;	/* nt */
 };
+
+#define PACK_BIAS	((int64_t)1 << 20)
+
+/*
+ * Sorts w->q by position. Positions within 2^20 cells of the centre (128
+ * RMS radii: every ordinary part) pack into 63 bits and are radix-sorted;
+ * others take qsort. Either gives the same order.
+ */
+static void
+sort_positions(struct work *w, uint32_t nv)
+{
+	struct qv	*out;
+
+	for (uint32_t i = 0; i < nv; i++) {
+		uint64_t	k = 0;
+
+		for (int c = 0; c < 3; c++) {
+			int64_t	x = w->q[i].x[c];
+
+			if (x < -PACK_BIAS || x >= PACK_BIAS)
+				goto slow;
+			k = k << 21 | (uint64_t)(x + PACK_BIAS);
+		}
+		w->pk[i] = k;
+		w->pv[i] = i;
+	}
+	if (weft__geom_radix64_by(w->pk, w->pv, w->k2, w->pv2, nv) != 0)
+		goto slow;
+	out = w->q2;
+	for (uint32_t i = 0; i < nv; i++)
+		out[i] = w->q[w->pv[i]];
+	w->q2 = w->q;
+	w->q = out;
+	return;
+slow:
+	qsort(w->q, nv, sizeof(*w->q), cmp_qv);
+}
 
 /* The key of one frame (rows e) and grid offset. */
 static void
@@ -133,7 +172,7 @@ key(struct work *w, const double c[3], double e[3][3], double scale,
 			    off);
 		w->q[i].orig = i;
 	}
-	qsort(w->q, m->nv, sizeof(*w->q), cmp_qv);
+	sort_positions(w, m->nv);
 	for (uint32_t i = 0; i < m->nv; i++) {
 		if (i > 0 && cmp_qv(&w->q[i - 1], &w->q[i]) != 0)
 			u++;
@@ -361,13 +400,15 @@ weft__geom_print(const struct weft_geom_mesh *m,
     const struct weft__geom_frame *fr, const struct weft_geom_facts *f,
     struct weft_geom_print *p)
 {
-	struct work	 w = { m, NULL, NULL, NULL, NULL, NULL };
+	struct work	 w;
 	double		 l0 = fr->eig[0], e[3][3], s[2], scale;
 	uint8_t		 k[2][WEFT_GEOM_KEY_BYTES];
 	bool		 fixed[2];
 	int		 err;
 
 	memset(p, 0, sizeof(*p));
+	memset(&w, 0, sizeof(w));
+	w.m = m;
 	p->version = WEFT_GEOM_VERSION;
 	if (l0 > 0) {
 		p->ratio[0] = fr->eig[1] / l0;
@@ -390,13 +431,19 @@ weft__geom_print(const struct weft_geom_mesh *m,
 	}
 	scale = 1 / sqrt(fr->eig[0] + fr->eig[1] + fr->eig[2]);
 	w.q = malloc((size_t)m->nv * sizeof(*w.q));
+	w.q2 = malloc((size_t)m->nv * sizeof(*w.q2));
+	w.pk = malloc((size_t)m->nv * sizeof(*w.pk));
+	w.k2 = malloc((size_t)m->nv * sizeof(*w.k2));
+	w.pv = malloc((size_t)m->nv * sizeof(*w.pv));
+	w.pv2 = malloc((size_t)m->nv * sizeof(*w.pv2));
 	w.map = malloc((size_t)m->nv * sizeof(*w.map));
 	w.t = malloc((size_t)m->nt * sizeof(*w.t));
 	w.k = malloc((size_t)m->nt * sizeof(*w.k));
 	w.tmp = malloc((size_t)m->nt * sizeof(*w.tmp));
 	err = -ENOMEM;
 	if (w.q == NULL || w.map == NULL || w.t == NULL || w.k == NULL ||
-	    w.tmp == NULL)
+	    w.tmp == NULL || w.q2 == NULL || w.pk == NULL || w.k2 == NULL ||
+	    w.pv == NULL || w.pv2 == NULL)
 		goto out;
 	/* Every proper frame the undetermined signs allow; keep the least. */
 	for (int c = 0; c < 4; c++) {
@@ -422,6 +469,11 @@ weft__geom_print(const struct weft_geom_mesh *m,
 	err = 0;
 out:
 	free(w.q);
+	free(w.q2);
+	free(w.pk);
+	free(w.k2);
+	free(w.pv);
+	free(w.pv2);
 	free(w.map);
 	free(w.t);
 	free(w.k);

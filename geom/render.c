@@ -81,7 +81,7 @@ encode(const uint8_t *rgba, unsigned size, struct weft_buf *out)
 		return o.err ? o.err : -ENOMEM;
 	}
 	png_set_write_fn(png, &o, png_write, png_flush);
-	png_set_compression_level(png, 9);
+	png_set_compression_level(png, 6);
 	png_set_IHDR(png, info, size, size, 8, PNG_COLOR_TYPE_RGB_ALPHA,
 	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 	    PNG_FILTER_TYPE_DEFAULT);

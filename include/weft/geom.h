@@ -150,8 +150,9 @@ struct weft_geom_print {
 
 /*
  * Computes the facts and the fingerprints of m (either output may be
- * NULL). Needs memory for a few copies of the mesh. Returns 0, -ENOMEM or
- * WEFT_EPROTO (no triangle with an area).
+ * NULL). Needs memory for a few copies of the mesh. Returns 0, -ENOMEM,
+ * WEFT_ETOOBIG (2^31 vertices or more) or WEFT_EPROTO (no triangle with
+ * an area).
  */
 int	weft_geom_analyze(const struct weft_geom_mesh *m,
 	    struct weft_geom_facts *facts, struct weft_geom_print *print);
