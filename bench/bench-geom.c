@@ -205,6 +205,7 @@ main(int argc, char **argv)
 	    thumb[RUNS / 2], thumb_cpu[RUNS / 2], png.len);
 	weft_buf_release(&b);
 	weft_buf_release(&png);
-	unlink(path);
+	if (getenv("BENCH_GEOM_KEEP") == NULL)
+		unlink(path);
 	return 0;
 }
