@@ -38,6 +38,8 @@
 #define READ_CHUNK	65536
 #define RATIO_FLOOR	((uint64_t)1 << 20)	/* inflate 1 MiB regardless */
 #define VISITS_MAX	1000000
+/* Parts named (entries and p:path targets); looked up linearly. */
+#define PARTS_MAX	1024
 /*
  * expat 2.5 rescans an unfinished token from its start on every call, so
  * one huge token (a comment of 500 MB) costs quadratic time: no run of a
@@ -150,7 +152,8 @@ part(struct pkg *k, const char *name)
 	if (len == 0 || len > NAME_MAX_3MF)
 		return WEFT_EPROTO;
 	err = more((void **)&k->parts, &k->capparts, k->nparts,
-	    k->lim->max_entries, sizeof(*k->parts));
+	    k->lim->max_entries < PARTS_MAX ? k->lim->max_entries : PARTS_MAX,
+	    sizeof(*k->parts));
 	if (err)
 		return err;
 	/* The parallel arrays follow capparts. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "weft/err.h"
 #include "weft/geom.h"
 
@@ -37,6 +39,12 @@ weft_geom_mesh_init(struct weft_geom_mesh *m,
 	else
 		weft_geom_limits_default(&m->lim);
 	m->unit = "millimeter";
+	/*
+	 * A random hash seed, so that no file can be made to collide in the
+	 * weld table. Vertices are numbered in order of first appearance,
+	 * so the mesh does not depend on it.
+	 */
+	randombytes_buf(&m->seed, sizeof(m->seed));
 }
 
 void
@@ -63,9 +71,9 @@ bits(double d)
 }
 
 static uint32_t
-hash3(const double *p)
+hash3(uint64_t seed, const double *p)
 {
-	uint64_t	h = 0x9e3779b97f4a7c15ULL;
+	uint64_t	h = seed ^ 0x9e3779b97f4a7c15ULL;
 
 	for (int i = 0; i < 3; i++) {
 		h ^= bits(p[i]);
@@ -95,7 +103,7 @@ weld_grow(struct weft_geom_mesh *m)
 		return -ENOMEM;
 	memset(w, 0xff, (size_t)cap * sizeof(*w));
 	for (uint32_t i = 0; i < m->nv; i++) {
-		h = hash3(m->v + 3 * (size_t)i) & (cap - 1);
+		h = hash3(m->seed, m->v + 3 * (size_t)i) & (cap - 1);
 		while (w[h] != EMPTY)
 			h = (h + 1) & (cap - 1);
 		w[h] = i;
@@ -141,7 +149,7 @@ vertex(struct weft_geom_mesh *m, const double *p)
 		if (err)
 			return err;
 	}
-	h = hash3(p) & (m->weldcap - 1);
+	h = hash3(m->seed, p) & (m->weldcap - 1);
 	while ((i = m->weld[h]) != EMPTY) {
 		if (same(m->v + 3 * (size_t)i, p))
 			return i;

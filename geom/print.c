@@ -150,8 +150,14 @@ slow:
 	qsort(w->q, nv, sizeof(*w->q), cmp_qv);
 }
 
-/* The key of one frame (rows e) and grid offset. */
-static void
+/* Beyond this many cells from the centre, no key (int64 and packing). */
+#define CELLS_MAX	4e18
+
+/*
+ * The key of one frame (rows e) and grid offset. Returns 0, or
+ * WEFT_ETOOBIG when a vertex is too far from the centre for the grid.
+ */
+static int
 key(struct work *w, const double c[3], double e[3][3], double scale,
     int grid, uint8_t out[WEFT_GEOM_KEY_BYTES])
 {
@@ -166,10 +172,14 @@ key(struct work *w, const double c[3], double e[3][3], double scale,
 		double		 d[3] = { p[0] - c[0], p[1] - c[1],
 		    p[2] - c[2] };
 
-		for (int k = 0; k < 3; k++)
-			w->q[i].x[k] = (int64_t)floor((d[0] * e[k][0] +
-			    d[1] * e[k][1] + d[2] * e[k][2]) * scale * GRID +
-			    off);
+		for (int k = 0; k < 3; k++) {
+			double	x = floor((d[0] * e[k][0] + d[1] * e[k][1] +
+			    d[2] * e[k][2]) * scale * GRID + off);
+
+			if (!(fabs(x) < CELLS_MAX))
+				return WEFT_ETOOBIG;
+			w->q[i].x[k] = (int64_t)x;
+		}
 		w->q[i].orig = i;
 	}
 	sort_positions(w, m->nv);
@@ -260,6 +270,7 @@ key(struct work *w, const double c[3], double e[3][3], double scale,
 	}
 	crypto_generichash_update(&h.st, h.buf, h.n);
 	crypto_generichash_final(&h.st, out, WEFT_GEOM_KEY_BYTES);
+	return 0;
 }
 
 /* h3(a, b, c): the sum of all monomials of degree 3. */
@@ -459,7 +470,14 @@ weft__geom_print(const struct weft_geom_mesh *m,
 		}
 		cross(e[0], e[1], e[2]);
 		for (int g = 0; g < 2; g++) {
-			key(&w, fr->c, e, scale, g, k[g]);
+			if (key(&w, fr->c, e, scale, g, k[g]) != 0) {
+				p->has_key = false;
+				p->nokey_why = "a vertex lies too far from the "
+				    "surface for the grid (a sliver far away), "
+				    "so there is no exact key";
+				err = 0;
+				goto out;
+			}
 			if (!p->has_key || memcmp(k[g], p->key[g],
 			    WEFT_GEOM_KEY_BYTES) < 0)
 				memcpy(p->key[g], k[g], WEFT_GEOM_KEY_BYTES);

@@ -19,6 +19,8 @@
 #include "weft/geom.h"
 
 #define SS	2		/* supersampling per axis */
+/* Pixels tested in all: a file of huge overlapping triangles stops here. */
+#define PIXELS_MAX	((uint64_t)1 << 28)
 
 struct png_out {
 	struct weft_buf	*b;
@@ -121,6 +123,7 @@ weft_geom_render_png(const struct weft_geom_mesh *m, unsigned size,
 	float		*z = NULL;
 	uint8_t		*shade = NULL, *rgba = NULL;
 	double		*sp = NULL;
+	uint64_t	 budget = PIXELS_MAX;
 	int		 err = -ENOMEM;
 
 	if (size < 16 || size > 1024)
@@ -198,6 +201,16 @@ weft_geom_render_png(const struct weft_geom_mesh *m, unsigned size,
 		x1 = (int)ceil(fmin(n - 1, fmax(a[0], fmax(b[0], c[0]))));
 		y0 = (int)floor(fmax(0, fmin(a[1], fmin(b[1], c[1]))));
 		y1 = (int)ceil(fmin(n - 1, fmax(a[1], fmax(b[1], c[1]))));
+		if (x1 >= x0 && y1 >= y0) {
+			uint64_t	px = (uint64_t)(x1 - x0 + 1) *
+			    (uint64_t)(y1 - y0 + 1);
+
+			if (px > budget) {
+				err = WEFT_ETOOBIG;
+				goto out;
+			}
+			budget -= px;
+		}
 		for (int y = y0; y <= y1; y++) {
 			for (int x = x0; x <= x1; x++) {
 				double	px = x + 0.5, py = y + 0.5;

@@ -76,6 +76,7 @@ struct weft_geom_mesh {
 	struct weft_geom_limits	 lim;
 	uint32_t		*weld;		/* open addressing, nv indices */
 	uint32_t		 weldcap;	/* power of two */
+	uint64_t		 seed;		/* of the weld hash */
 };
 
 /* An empty mesh with these limits (NULL: the defaults). */
@@ -168,7 +169,8 @@ double	weft_geom_similarity(const struct weft_geom_print *a,
  * Renders m as a size x size RGBA PNG (flat shading, orthographic view
  * from the front right above, the part as it sits on the bed) and appends
  * it to out. Deterministic: the same mesh gives the same bytes. Returns 0,
- * WEFT_EUSAGE (size not 16..1024), WEFT_ETOOBIG (out's cap) or -ENOMEM.
+ * WEFT_EUSAGE (size not 16..1024), WEFT_ETOOBIG (out's cap, or more than
+ * 2^28 pixels to test: huge overlapping triangles) or -ENOMEM.
  */
 int	weft_geom_render_png(const struct weft_geom_mesh *m, unsigned size,
 	    struct weft_buf *out);

@@ -514,6 +514,58 @@ test_thumbnails(void **state)
 	weft_geom_mesh_release(&m);
 }
 
+/* A vertex 10^20 grid cells away: no key, and no overflow. */
+static void
+test_far_sliver(void **state)
+{
+	struct weft_geom_mesh	m, s;
+	struct weft_geom_print	p;
+	double			c[9];
+	double			far[9] = { 1e9, 0, 0, 1e9, 1, 0, 1e9, 2, 0 };
+
+	(void)state;
+	assert_int_equal(load("bracket.stl", NULL, &m), 0);
+	weft_geom_mesh_init(&s, NULL);
+	for (uint32_t i = 0; i < m.nt; i++) {
+		for (int v = 0; v < 3; v++)
+			for (int k = 0; k < 3; k++)
+				c[3 * v + k] = 1e-12 * m.v[3 *
+				    (size_t)m.t[3 * (size_t)i + v] + k];
+		assert_int_equal(weft_geom_mesh_add(&s, c), 0);
+	}
+	assert_int_equal(weft_geom_analyze(&s, NULL, &p), 0);
+	assert_true(p.has_key);		/* tiny is fine on its own */
+	assert_int_equal(weft_geom_mesh_add(&s, far), 0);
+	assert_int_equal(weft_geom_analyze(&s, NULL, &p), 0);
+	assert_false(p.has_key);
+	assert_non_null(strstr(p.nokey_why, "too far"));
+	weft_geom_mesh_release(&s);
+	weft_geom_mesh_release(&m);
+}
+
+/* Huge overlapping triangles exhaust the renderer's pixel budget. */
+static void
+test_render_budget(void **state)
+{
+	struct weft_geom_mesh	m;
+	struct weft_buf		png;
+
+	(void)state;
+	weft_geom_mesh_init(&m, NULL);
+	for (int i = 0; i < 200; i++) {
+		double	c[9] = { 0, 0, i * 0.01, 100, 0, i * 0.01, 0, 100,
+		    i * 0.01 + 0.5 };
+
+		assert_int_equal(weft_geom_mesh_add(&m, c), 0);
+	}
+	weft_buf_init(&png, 1 << 24);
+	assert_int_equal(weft_geom_render_png(&m, 1024, &png), WEFT_ETOOBIG);
+	assert_int_equal(png.len, 0);
+	assert_int_equal(weft_geom_render_png(&m, 64, &png), 0);
+	weft_buf_release(&png);
+	weft_geom_mesh_release(&m);
+}
+
 static void
 test_format_guess(void **state)
 {
@@ -546,6 +598,8 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_text_formats),
 		cmocka_unit_test(test_thumbnails),
+		cmocka_unit_test(test_far_sliver),
+		cmocka_unit_test(test_render_budget),
 		cmocka_unit_test(test_format_guess),
 	};
 
