@@ -25,6 +25,7 @@
 #define GEOM_FILE_MAX	((size_t)1 << 30)	/* 1 GiB */
 #define THUMB_MAX	((size_t)8 << 20)
 #define THUMB_SIZE	256
+#define PARTS_SHOWN	16	/* per-part keys of the first parts */
 
 static const char usage[] =
     "weft geom [--thumbnail OUT.png] [--size N] FILE...";
@@ -195,6 +196,71 @@ print_facts(const char *path, const struct weft_geom_mesh *m,
 		    (unsigned long long)m->degenerate);
 }
 
+/*
+ * The key of each connected part (up to PARTS_SHOWN) when there are
+ * several, as a JSON array into j, or human lines.
+ */
+static int
+print_parts(struct weft_cli *cli, const struct weft_geom_mesh *m,
+    uint32_t nparts, json_t *j)
+{
+	struct weft_geom_mesh	*parts;
+	struct weft_geom_facts	 f;
+	struct weft_geom_print	 p;
+	json_t			*arr = NULL, *o;
+	char			 h[2 * WEFT_GEOM_KEY_BYTES + 1];
+	uint32_t		 n, shown;
+	int			 err;
+
+	if (nparts < 2 || cli->quiet)
+		return 0;
+	shown = nparts < PARTS_SHOWN ? nparts : PARTS_SHOWN;
+	parts = calloc(shown, sizeof(*parts));
+	if (parts == NULL)
+		return -ENOMEM;
+	err = weft_geom_split(m, parts, shown, &n);
+	if (err)
+		goto out;
+	if (j != NULL)
+		arr = json_array();
+	for (uint32_t i = 0; i < shown; i++) {
+		err = weft_geom_analyze(&parts[i], &f, &p);
+		if (err == WEFT_EPROTO) {
+			err = 0;
+			continue;		/* no area: nothing to key */
+		}
+		if (err)
+			goto out;
+		if (p.has_key)
+			hex(h, p.key[0]);
+		else
+			snprintf(h, sizeof(h), "none");
+		if (arr != NULL) {
+			o = json_object();
+			json_object_set_new(o, "triangles",
+			    json_integer(f.triangles));
+			json_object_set_new(o, "key", p.has_key ?
+			    json_string(h) : json_null());
+			json_array_append_new(arr, o);
+		} else
+			printf("  part %-4u  %8u triangles, key %s\n", i + 1,
+			    f.triangles, h);
+	}
+	if (arr == NULL && n > shown)
+		printf("  ...        and %u more parts\n", n - shown);
+out:
+	if (arr != NULL) {
+		if (err == 0)
+			json_object_set_new(j, "part_keys", arr);
+		else
+			json_decref(arr);
+	}
+	for (uint32_t i = 0; i < shown; i++)
+		weft_geom_mesh_release(&parts[i]);
+	free(parts);
+	return err;
+}
+
 static int
 refused(const char *path, const struct weft_geom_mesh *m, int err)
 {
@@ -260,16 +326,25 @@ one(struct weft_cli *cli, const char *path, const char *thumb,
 		rc = weft__fail(err, NULL, "cannot analyse '%s'", path);
 		goto out;
 	}
-	if (cli->json)
-		json_array_append_new(arr, json_facts(path, &m, &f, &p));
-	else if (cli->quiet) {
+	if (cli->json) {
+		json_t	*j = json_facts(path, &m, &f, &p);
+
+		err = print_parts(cli, &m, f.parts, j);
+		json_array_append_new(arr, j);
+	} else if (cli->quiet) {
 		char	h[2 * WEFT_GEOM_KEY_BYTES + 1] = "-";
 
 		if (p.has_key)
 			hex(h, p.key[0]);
 		printf("%s\n", h);
-	} else
+	} else {
 		print_facts(path, &m, &f, &p);
+		err = print_parts(cli, &m, f.parts, NULL);
+	}
+	if (err) {
+		rc = weft__fail(err, NULL, "cannot analyse '%s'", path);
+		goto out;
+	}
 	if (thumb != NULL) {
 		err = WEFT_ENOTFOUND;
 		if (m.format == WEFT_GEOM_3MF)

@@ -250,3 +250,56 @@ weft_geom_analyze(const struct weft_geom_mesh *m,
 		return weft__geom_print(m, &fr, &f, print);
 	return 0;
 }
+
+int
+weft_geom_split(const struct weft_geom_mesh *m,
+    struct weft_geom_mesh *parts, uint32_t max, uint32_t *n)
+{
+	uint32_t	*up, *id = NULL, count = 0;
+	double		 c[9];
+	int		 err = -ENOMEM;
+
+	*n = 0;
+	for (uint32_t i = 0; i < max; i++)
+		weft_geom_mesh_init(&parts[i], &m->lim);
+	up = malloc(((size_t)m->nv + 1) * sizeof(*up));
+	id = malloc(((size_t)m->nv + 1) * sizeof(*id));
+	if (up == NULL || id == NULL)
+		goto out;
+	for (uint32_t i = 0; i < m->nv; i++) {
+		up[i] = i;
+		id[i] = UINT32_MAX;
+	}
+	for (size_t i = 0; i < 3 * (size_t)m->nt; i += 3) {
+		for (int j = 0; j < 2; j++) {
+			uint32_t	ra = find(up, m->t[i + j]);
+			uint32_t	rb = find(up, m->t[i + j + 1]);
+
+			if (ra != rb)
+				up[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+		}
+	}
+	for (size_t i = 0; i < 3 * (size_t)m->nt; i += 3) {
+		uint32_t	r = find(up, m->t[i]), p;
+
+		if (id[r] == UINT32_MAX)
+			id[r] = count++;
+		p = id[r];
+		if (p >= max)
+			continue;
+		for (int j = 0; j < 3; j++)
+			memcpy(c + 3 * j, m->v + 3 * (size_t)m->t[i + j],
+			    3 * sizeof(double));
+		err = weft_geom_mesh_add(&parts[p], c);
+		if (err)
+			goto out;
+	}
+	for (uint32_t i = 0; i < max; i++)
+		parts[i].unit = m->unit;
+	*n = count;
+	err = 0;
+out:
+	free(up);
+	free(id);
+	return err;
+}

@@ -158,6 +158,17 @@ struct weft_geom_print {
 int	weft_geom_analyze(const struct weft_geom_mesh *m,
 	    struct weft_geom_facts *facts, struct weft_geom_print *print);
 
+/*
+ * Splits m into its connected parts (triangles joined through shared
+ * vertices), numbered in the order of their first triangle: parts[i] for
+ * i < max gets part i (parts must hold max meshes; they are initialised
+ * here, with m's limits, and the caller releases all max of them). *n is
+ * the number of parts in all, which may exceed max. Returns 0, -ENOMEM or
+ * WEFT_ETOOBIG.
+ */
+int	weft_geom_split(const struct weft_geom_mesh *m,
+	    struct weft_geom_mesh *parts, uint32_t max, uint32_t *n);
+
 /* True when both have exact keys and either grid's keys are equal. */
 bool	weft_geom_same(const struct weft_geom_print *a,
 	    const struct weft_geom_print *b);

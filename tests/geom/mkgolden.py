@@ -75,6 +75,13 @@ def stl_ascii(path, v, tris):
         f.write("endsolid bracket\n")
 
 
+def zput(z, name, data):
+    """Adds an entry with a fixed date, so the files are reproducible."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 12, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
+
+
 def png(w, h):
     """A tiny valid RGB PNG."""
     def chunk(kind, data):
@@ -143,12 +150,12 @@ def threemf(path, v, tris, thumb=True):
             '</model>\n') % (CORE, PROD, tf(r1, (5, -3, 2)),
                               tf(r2, (128, 128, 0)))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", RELS % (THUMB_REL if thumb else ""))
-        z.writestr("3D/3dmodel.model", root)
-        z.writestr("3D/Objects/object_1.model", part)
+        zput(z, "[Content_Types].xml", CT)
+        zput(z, "_rels/.rels", RELS % (THUMB_REL if thumb else ""))
+        zput(z, "3D/3dmodel.model", root)
+        zput(z, "3D/Objects/object_1.model", part)
         if thumb:
-            z.writestr("Metadata/thumbnail.png", png(4, 3))
+            zput(z, "Metadata/thumbnail.png", png(4, 3))
 
 
 def obj(path, v, faces, order, scale_note):
@@ -208,6 +215,20 @@ def main():
     stl_binary(os.path.join(OUT, "bracket-mirror.stl"), vm,
                [(a, c, b) for a, b, c in tris])
 
+    # A plate: the bracket placed three times (three parts, one key each).
+    part = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<model unit="millimeter" xmlns="%s">\n <resources>\n'
+            '  <object id="3" type="model">\n' % CORE +
+            mesh_xml(v, tris) + '  </object>\n </resources>\n <build>\n' +
+            "".join('  <item objectid="3" transform="%s"/>\n' %
+                    tf(rot((0, 0, 1), a), (x, 50, 0))
+                    for a, x in ((0, 0), (90, 60), (200, 120))) +
+            ' </build>\n</model>\n')
+    with zipfile.ZipFile(os.path.join(OUT, "plate.3mf"), "w") as z:
+        zput(z, "[Content_Types].xml", CT)
+        zput(z, "_rels/.rels", RELS % "")
+        zput(z, "3D/3dmodel.model", part)
+
     # Hostile files.
     stl_binary(os.path.join(OUT, "hostile-count.stl"), v, tris,
                count=1000000)
@@ -218,15 +239,15 @@ def main():
         f.write("v 0 0 0\nv 1 0 0\nv 1e999 1 0\nf 1 2 3\n")
     with zipfile.ZipFile(os.path.join(OUT, "hostile-bomb.3mf"), "w",
                          zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", RELS % "")
-        z.writestr("3D/3dmodel.model", '<?xml version="1.0"?>\n<model '
+        zput(z, "[Content_Types].xml", CT)
+        zput(z, "_rels/.rels", RELS % "")
+        zput(z, "3D/3dmodel.model", '<?xml version="1.0"?>\n<model '
                    'xmlns="%s">%s</model>\n' % (CORE, "<!--x-->" * (10 << 20)))
     with zipfile.ZipFile(os.path.join(OUT, "hostile-token.3mf"), "w",
                          zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", RELS % "")
-        z.writestr("3D/3dmodel.model", '<?xml version="1.0"?>\n<model '
+        zput(z, "[Content_Types].xml", CT)
+        zput(z, "_rels/.rels", RELS % "")
+        zput(z, "3D/3dmodel.model", '<?xml version="1.0"?>\n<model '
                    'xmlns="%s"><!--%s--></model>\n' % (CORE, " " * (8 << 20)))
     loop = ('<?xml version="1.0"?>\n<model unit="millimeter" xmlns="%s">'
             '<resources><object id="1"><components><component '
@@ -236,9 +257,9 @@ def main():
             % CORE)
     with zipfile.ZipFile(os.path.join(OUT, "hostile-loop.3mf"), "w",
                          zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", RELS % "")
-        z.writestr("3D/3dmodel.model", loop)
+        zput(z, "[Content_Types].xml", CT)
+        zput(z, "_rels/.rels", RELS % "")
+        zput(z, "3D/3dmodel.model", loop)
 
 
 if __name__ == "__main__":

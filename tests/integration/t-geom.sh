@@ -35,6 +35,19 @@ grep -q "key        $key0" "$T/human"
 grep -q "volume     100781" "$T/human"
 [ "$("$WEFT_BIN" -q geom "$g/bracket.3mf")" = "$key0" ]
 
+# A plate of three copies: each part gets its own key, the bracket's.
+"$WEFT_BIN" geom "$g/plate.3mf" >"$T/plate"
+grep -q "60 triangles, 36 vertices, 3 parts" "$T/plate"
+[ "$(grep -c "^  part .* 20 triangles, key $key0\$" "$T/plate")" -eq 3 ]
+"$WEFT_BIN" --json geom "$g/plate.3mf" >"$T/plate.json"
+$py - "$T/plate.json" "$key0" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))[0]
+assert d["parts"] == 3, d
+assert d["key"] is None or d["key"][0] != sys.argv[2], d
+assert [p["key"] for p in d["part_keys"]] == [sys.argv[2]] * 3, d
+PY
+
 # A hostile file is refused with why; the others are still read.
 rc=0
 "$WEFT_BIN" -q geom "$g/hostile-nan.stl" "$g/bracket.stl" \

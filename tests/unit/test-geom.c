@@ -514,6 +514,39 @@ test_thumbnails(void **state)
 	weft_geom_mesh_release(&m);
 }
 
+/* A plate with three copies: three parts, each the bracket's key. */
+static void
+test_split(void **state)
+{
+	struct weft_geom_mesh	m, parts[3];
+	struct weft_geom_facts	f;
+	struct weft_geom_print	p;
+	uint32_t		n;
+
+	(void)state;
+	assert_int_equal(load("plate.3mf", NULL, &m), 0);
+	assert_int_equal(weft_geom_analyze(&m, &f, &p), 0);
+	assert_int_equal(f.parts, 3);
+	assert_int_equal(f.triangles, 60);
+	assert_true(f.closed);
+	assert_true(fabs(f.volume - 3 * 6450) < 1e-6);
+	assert_int_equal(weft_geom_split(&m, parts, 3, &n), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(parts[i].nt, 20);
+		assert_int_equal(weft_geom_analyze(&parts[i], NULL, &p), 0);
+		hex_is(p.key[0], BRACKET_KEY0);
+		weft_geom_mesh_release(&parts[i]);
+	}
+	assert_int_equal(weft_geom_split(&m, parts, 2, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(parts[0].nt, 20);
+	assert_int_equal(parts[1].nt, 20);
+	for (int i = 0; i < 2; i++)
+		weft_geom_mesh_release(&parts[i]);
+	weft_geom_mesh_release(&m);
+}
+
 /* A vertex 10^20 grid cells away: no key, and no overflow. */
 static void
 test_far_sliver(void **state)
@@ -598,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_text_formats),
 		cmocka_unit_test(test_thumbnails),
+		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_far_sliver),
 		cmocka_unit_test(test_render_budget),
 		cmocka_unit_test(test_format_guess),
