@@ -163,6 +163,20 @@ static const struct weft_help table[] = {
 	    "stored record and the hash of every chunk; exits 5 if anything "
 	    "is bad.",
 	    { { NULL, NULL } } },
+	{ "geom", "weft geom [--thumbnail OUT.png] [--size N] FILE...",
+	    "print the facts and fingerprints of mesh files",
+	    "Reads STL (binary or ASCII), OBJ and 3MF files and prints, for "
+	    "each, its triangle count, size as authored and in its principal "
+	    "frame (mm), surface area, volume (only for a closed, "
+	    "consistently wound mesh; otherwise why not), and its geometry "
+	    "key: the same shape moved, rotated, scaled or saved in another "
+	    "format has the same key. No daemon needed. A file that cannot "
+	    "be read is reported with why, and the exit code is 1.",
+	    { { "--thumbnail OUT.png", "Write a PNG of the (one) FILE: a "
+		"3MF's embedded thumbnail if it has one, else a rendering." },
+	      { "--size N", "The rendered thumbnail's width and height in "
+		"pixels, 16 to 1024 (default 256)." },
+	      { NULL, NULL } } },
 	{ "peers", "weft peers [--known]",
 	    "list peer connections",
 	    "Lists the peers the daemon is connected to or dialling: node "

@@ -45,6 +45,7 @@ static const struct command commands[] = {
 	{ "get",	cmd_get },
 	{ "library",	cmd_library },
 	{ "verify",	cmd_verify },
+	{ "geom",	cmd_geom },
 	{ "peers",	cmd_peers },
 	{ "connect",	cmd_connect },
 	{ "disconnect",	cmd_disconnect },
