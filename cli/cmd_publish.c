@@ -287,13 +287,28 @@ static int
 print_result(const struct weft_cli *cli, const struct weft_obj *r,
     bool update)
 {
-	uint8_t	id[32], design[32];
-	char	hid[65], hdesign[65];
-	json_t	*j;
+	struct weft_record	 rec;
+	const uint8_t		*env;
+	size_t			 len;
+	uint8_t			 id[32], design[32];
+	char			 hid[65], hdesign[65];
+	json_t			*j;
+	bool			 ok;
 
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0 ||
-	    weft_obj_binn(weft_obj_get(r, "design"), design, 32) != 0)
+	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
 		return weft__bad_reply(WEFT_EPROTO, "publish");
+	if (weft_obj_binn(weft_obj_get(r, "design"), design, 32) != 0) {
+		/* A metadata-only update: the record names its design. */
+		weft_record_init(&rec);
+		ok = weft_obj_bin(weft_obj_get(r, "record"), &env, &len) == 0 &&
+		    weft_record_verify(env, len, &rec, NULL) == 0 &&
+		    rec.type == WEFT_REC_REV && rec.has_design;
+		if (ok)
+			memcpy(design, rec.design, 32);
+		weft_record_release(&rec);
+		if (!ok)
+			return weft__bad_reply(WEFT_EPROTO, "update");
+	}
 	out_hex(hid, id);
 	out_hex(hdesign, design);
 	if (cli->json) {

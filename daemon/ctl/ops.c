@@ -523,18 +523,48 @@ op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 /* show */
 
+struct show_head {
+	struct weft_buf	*env;
+	uint8_t		*id;
+	bool		 got;
+};
+
+/* Keeps the first head given: the newest. */
+static int
+show_head_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct show_head	*h = arg;
+
+	if (h->got)
+		return 0;
+	h->got = true;
+	memcpy(h->id, id, 32);
+	weft_buf_reset(h->env);
+	return weft_buf_add(h->env, data, len);
+}
+
 static void
 op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_buf		 env, b;
 	struct weft_pack	 pk;
+	struct show_head	 h;
+	const struct weft_obj	*ho;
 	enum weft_record_type	 type;
 	uint8_t			 id[32], design[32];
-	bool			 is_rev;
+	bool			 is_rev, head = false;
 	int			 err;
 
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
 		goto done;
+	/* "head": a design id shows the design's newest head. */
+	ho = weft_obj_get(req, "head");
+	if (ho != NULL && weft_obj_bool(ho, &head) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'head' must be a boolean");
+		goto done;
+	}
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	err = weft_store_record_get(c->d->store, id, &env);
 	if (err == 0)
@@ -546,6 +576,18 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	is_rev = type == WEFT_REC_REV &&
 	    weft_store_rev_design(c->d->store, id, design) == 0;
+	if (is_rev && head && memcmp(id, design, 32) == 0) {
+		h.env = &env;
+		h.id = id;
+		h.got = false;
+		err = weft_store_design_heads(c->d->store, design,
+		    show_head_cb, &h);
+		if (err) {
+			weft_buf_release(&env);
+			weft__ctl_send_err(c, err, "cannot read the heads");
+			goto done;
+		}
+	}
 	weft__ctl_reply_begin(&pk, &b, is_rev ? 4 : 3);
 	weft_pack_str(&pk, "id");
 	weft_pack_bin(&pk, id, 32);

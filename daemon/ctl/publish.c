@@ -991,6 +991,38 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return 0;
 }
 
+/*
+ * An update without "files": a revision with new metadata and the
+ * newest head's files, signed and stored at once (no data frames).
+ */
+static void
+pub_meta_only(struct weft_ctl_conn *c, struct weft_pub *p,
+    struct weft_record *head)
+{
+	struct weft_buf	env;
+	int		err;
+
+	p->rec.files = head->files;
+	p->rec.nfiles = head->nfiles;
+	head->files = NULL;
+	head->nfiles = 0;
+	weft_record_sort(&p->rec);
+	dedup_tags(&p->rec);
+	err = weft_record_check(&p->rec);
+	if (err == 0)
+		err = weft__record_make(c->d, &p->rec, p->min_ts, &env);
+	else
+		weft_buf_init(&env, 0);
+	weft__pub_free(p);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot update");
+		weft__ctl_done(c);
+		return;
+	}
+	weft__put_and_reply(c, &env, false);
+}
+
 void
 weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
@@ -1039,6 +1071,11 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto fail;
 
 	files = weft_obj_get(req, "files");
+	if (update && files == NULL) {
+		pub_meta_only(c, p, &head);
+		weft_record_release(&head);
+		return;
+	}
 	if (weft_obj_type(files) != WEFT_OBJ_ARRAY ||
 	    weft_obj_len(files) == 0 || weft_obj_len(files) > WEFT_FILES_MAX) {
 		weft__ctl_send_err(c, WEFT_EBADFIELD,
