@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "help.h"
 #include "ctl_client.h"
+#include "interrupt.h"
 #include "output.h"
 #include "paths.h"
 
@@ -459,6 +460,21 @@ warn_files(const struct weft_cli *cli, const struct publish_args *a,
 		    "--license SPDX')");
 }
 
+/*
+ * After SIGINT, SIGTERM or SIGHUP: says so once (closing the connection
+ * makes weftd drop the unfinished publish and its chunks).
+ */
+static bool
+interrupted(const char *what, struct weft_progress *progress)
+{
+	if (!weft__intr_caught())
+		return false;
+	out_progress_end(progress);
+	weft__warn("interrupted: the %s was not made; weftd drops what it "
+	    "had received", what);
+	return true;
+}
+
 static int
 run_publish(struct weft_cli *cli, const struct publish_args *a,
     const struct weft_src_list *l)
@@ -483,9 +499,11 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 		weft_buf_release(&req);
 		return rc;
 	}
+	weft__intr_catch(c.fd);
 	err = weft_ctl_client_call(&c, &req, &r);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot %s", what);
+		rc = interrupted(what, &s.progress) ? WEFT_EXIT_FAIL :
+		    weft__fail(err, c.error, "cannot %s", what);
 		goto out;
 	}
 	if (a->meta_only) {
@@ -503,6 +521,10 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 	    l->total, !cli->quiet && isatty(STDERR_FILENO));
 	for (size_t i = 0; i < l->n && err == 0; i++) {
 		err = send_file(&s, &l->v[i], &local);
+		if (err && interrupted(what, &s.progress)) {
+			rc = WEFT_EXIT_FAIL;
+			goto out;
+		}
 		if (err && local) {
 			out_progress_end(&s.progress);
 			rc = weft__fail(err, err == WEFT_EBUSY ?
@@ -516,6 +538,10 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 		err = flush_data(&s);
 	}
 	out_progress_end(&s.progress);
+	if (interrupted(what, &s.progress)) {
+		rc = WEFT_EXIT_FAIL;
+		goto out;
+	}
 	if (err && err != -EPIPE && err != -ECONNRESET) {
 		rc = weft__fail(err, NULL, "cannot %s: cannot send to weftd",
 		    what);
@@ -527,7 +553,8 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 	 */
 	err = weft_ctl_client_recv(&c, &r);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot %s", what);
+		rc = interrupted(what, &s.progress) ? WEFT_EXIT_FAIL :
+		    weft__fail(err, c.error, "cannot %s", what);
 		goto out;
 	}
 	rc = print_result(cli, r, a->design != NULL);
@@ -538,6 +565,11 @@ out:
 	weft_buf_release(&s.frame);
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
+	if (rc == WEFT_EXIT_OK && weft__intr_caught()) {
+		/* The revision was committed before the signal was seen. */
+		weft__warn("interrupted, but the %s was complete", what);
+	}
+	weft__intr_release();
 	return rc;
 }
 
