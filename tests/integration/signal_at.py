@@ -8,12 +8,17 @@ MODE says what to wait for, polled every millisecond for at most 60 s:
                  offset in /proc/PID/fdinfo)
   tmpsize DIR    a ".weft-get-*.tmp" file below DIR holds MIN bytes
   exists PATH    PATH exists (MIN is ignored)
+  received HOME  the weftd of HOME has received at least MIN bytes of
+                 files from peers (`$WEFT_BIN --home HOME --json status`)
+With STOP_PID=PID in the environment, PID gets SIGSTOP at that moment
+too (the test sends SIGCONT later), which freezes a peer mid-transfer.
 Then SIGNAL (INT, TERM, HUP, KILL...) goes to the command. Prints the
 command's exit status as a shell would (128 + N for signal N) and exits
 0, or exits 3 when the command ended before the moment came. The
 command's stdout and stderr go to this program's stderr.
 """
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -51,6 +56,15 @@ def tmp_size(d):
     return best
 
 
+def received(home):
+    p = subprocess.run([os.environ["WEFT_BIN"], "--home", home, "--json",
+                        "status"], capture_output=True)
+    try:
+        return json.loads(p.stdout)["files"]["received"]
+    except (ValueError, KeyError):
+        return -1
+
+
 def main():
     sig = getattr(signal, "SIG" + sys.argv[1])
     mode, arg, least = sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -66,9 +80,13 @@ def main():
             ok = read_pos(p.pid, arg) >= least
         elif mode == "tmpsize":
             ok = tmp_size(arg) >= least
+        elif mode == "received":
+            ok = received(arg) >= least
         else:
             ok = os.path.exists(arg)
         if ok:
+            if os.environ.get("STOP_PID"):
+                os.kill(int(os.environ["STOP_PID"]), signal.SIGSTOP)
             p.send_signal(sig)
             break
         time.sleep(0.001)

@@ -4,7 +4,8 @@
 # directories it created; the same signals during `weft publish` make
 # weftd drop the unfinished publish's chunks at once; a get killed with
 # SIGKILL leaves temp files that the next get removes, and that next get
-# resumes: the chunks already fetched from a peer are not fetched again.
+# resumes: the chunks already fetched from a peer are not fetched again,
+# also after a SIGINT in the middle of the transfer from the peer.
 # Signals are sent when the work has reached a point (signal_at.py polls
 # the file offset or the temp file's size), never after a sleep.
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,7 @@ AT="/usr/bin/python3 $WEFT_TESTS/integration/signal_at.py"
 MB=$((1024 * 1024))
 
 start_node a --listen 127.0.0.1:0
+pid_a=$NODE_PID
 addr_a=$(w a --json status | json 'j["address"]' /dev/stdin)
 stat_a() {
 	w a --json status >"$T/st.json"
@@ -94,4 +96,30 @@ got2=$(json 'j["files"]["received"]' "$T/b2.json")
 echo "b received $got1 bytes before the kill, $got2 in all"
 [ "$got2" -le $((48 * MB + 4 * MB)) ] ||
     fail "the rerun fetched again: $got2 bytes received for 48 MiB"
+
+# 4. SIGINT while b fetches from a: a is frozen at that moment (SIGSTOP)
+# so the transfer is surely unfinished; the rerun fetches only the rest.
+mkdir "$T/src2"
+head -c $((48 * MB)) /dev/urandom >"$T/src2/other.bin"
+design2=$(w a -q publish "$T/src2" --title other --license MIT)
+wait_for 20 w b show "$design2" || fail "b did not get record 2"
+base=$(json 'j["files"]["received"]' "$T/b2.json")
+rc=$(STOP_PID=$pid_a WEFT_BIN="$WEFT_BIN" $AT INT received "$T/b" \
+    $((base + 4 * MB)) -- "$WEFT_BIN" --home "$T/b" get --timeout 60 \
+    "$design2" -o "$T/r" 2>"$T/sig.err") || rc=none
+kill -CONT "$pid_a"	# whatever happened: never leave a stopped weftd
+[ "$rc" = 130 ] || fail "mid-fetch SIGINT: exit $rc: $(cat "$T/sig.err")"
+[ ! -e "$T/r" ] || fail "mid-fetch SIGINT left $(find "$T/r")"
+w b --json status >"$T/b3.json"
+got3=$(json 'j["files"]["received"]' "$T/b3.json")
+[ $((got3 - base)) -lt $((48 * MB)) ] ||
+    fail "the transfer had ended: the test proves nothing"
+w b get --timeout 60 "$design2" -o "$T/r" >/dev/null 2>"$T/err" ||
+    fail "rerun 2: $(cat "$T/err")"
+cmp "$T/src2/other.bin" "$T/r/other.bin" || fail "other.bin differs"
+w b --json status >"$T/b4.json"
+got4=$(json 'j["files"]["received"]' "$T/b4.json")
+echo "b had $((got3 - base)) bytes of design 2 at the SIGINT, $((got4 - base)) in all"
+[ $((got4 - base)) -le $((48 * MB + 4 * MB)) ] ||
+    fail "the rerun fetched again: $((got4 - base)) bytes for 48 MiB"
 echo ok
