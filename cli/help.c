@@ -223,25 +223,37 @@ static const struct weft_help table[] = {
 		"instead (repeatable, at most 4): where the new node can "
 		"reach this one." },
 	      { NULL, NULL } } },
-	{ "follow", "weft follow AUTHOR",
-	    "keep an author's files",
+	{ "follow", "weft follow [AUTHOR]",
+	    "keep an author's files, or list whom you follow",
 	    "Keeps the files of every design by AUTHOR, fetching what is "
-	    "missing in the background.",
+	    "missing in the background. Without AUTHOR, lists the authors "
+	    "followed, each with its designs held / known and bytes held / "
+	    "wanted.",
 	    { { NULL, NULL } } },
 	{ "unfollow", "weft unfollow AUTHOR",
 	    "stop keeping an author's files",
-	    "Stops keeping AUTHOR's files (records are kept anyway).",
+	    "Stops keeping AUTHOR's files (records are kept anyway). An "
+	    "author not followed is 'not found' (exit 3).",
 	    { { NULL, NULL } } },
-	{ "mirror", "weft mirror LIB|--all",
-	    "keep a library's files (or --all)",
+	{ "pins", "weft pins",
+	    "list the designs kept by a get alone",
+	    "Lists the designs whose files this node keeps because 'weft "
+	    "get' asked for them although no follow or mirror covers them, "
+	    "with bytes held / wanted.",
+	    { { NULL, NULL } } },
+	{ "mirror", "weft mirror [LIB|--all]",
+	    "keep a library's files (or --all), or list mirrors",
 	    "Mirrors a library: keeps its entries, the designs they name "
-	    "and all their files; 'weft status' shows what is missing.",
+	    "and all their files; 'weft status' shows what is missing. "
+	    "Without LIB or --all, lists what is mirrored, each with its "
+	    "designs held / known and bytes held / wanted.",
 	    { { "--all", "Keep everything this node hears of (a full "
 		"seed)." },
 	      { NULL, NULL } } },
 	{ "unmirror", "weft unmirror LIB|--all",
 	    "stop mirroring",
-	    "Stops mirroring a library, or everything.",
+	    "Stops mirroring a library, or everything. What is not "
+	    "mirrored is 'not found' (exit 3).",
 	    { { "--all", "Stop keeping everything." },
 	      { NULL, NULL } } },
 	{ "config",

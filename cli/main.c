@@ -53,6 +53,7 @@ static const struct command commands[] = {
 	{ "unfollow",	cmd_unfollow },
 	{ "mirror",	cmd_mirror },
 	{ "unmirror",	cmd_unmirror },
+	{ "pins",	cmd_pins },
 	{ "stop",	cmd_stop },
 };
 

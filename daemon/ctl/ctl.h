@@ -125,6 +125,7 @@ void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_pins(struct weft_ctl_conn *c, const struct weft_obj *req);
 /* ops_peers.c */
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);

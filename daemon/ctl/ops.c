@@ -1333,6 +1333,7 @@ static const struct {
 	{ "mirror", weft__op_mirror },
 	{ "unmirror", weft__op_unmirror },
 	{ "policies", weft__op_policies },
+	{ "pins", weft__op_pins },
 	{ "peers", weft__op_peers },
 	{ "connect", weft__op_connect },
 	{ "push", weft__op_push },

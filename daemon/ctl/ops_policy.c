@@ -81,6 +81,24 @@ policy_run(struct weft_ctl_conn *c, struct policy_job *j)
 		policy_done(c, j, err);
 }
 
+/*
+ * unfollow and unmirror of a policy not in force: replies "not found"
+ * (a read of one key on the loop) and returns true.
+ */
+static bool
+not_in_force(struct weft_ctl_conn *c, const struct policy_job *j,
+    const char *what)
+{
+	int	err;
+
+	err = weft_store_policy_has(c->d->store, j->kind,
+	    j->has_id ? j->id : NULL);
+	if (err == 0)
+		return false;
+	weft__ctl_send_err(c, err, "%s", what);
+	return true;
+}
+
 static void
 op_follow_common(struct weft_ctl_conn *c, const struct weft_obj *req,
     bool on)
@@ -102,9 +120,12 @@ op_follow_common(struct weft_ctl_conn *c, const struct weft_obj *req,
 		goto fail;
 	}
 	free(hex);
+	hex = NULL;
 	j->kind = WEFT_STORE_FOLLOW;
 	j->has_id = true;
 	j->on = on;
+	if (!on && not_in_force(c, j, "this author is not followed"))
+		goto fail;
 	policy_run(c, j);
 	return;
 fail:
@@ -159,6 +180,9 @@ op_mirror_common(struct weft_ctl_conn *c, const struct weft_obj *req,
 		j->has_id = true;
 	}
 	j->on = on;
+	if (!on && not_in_force(c, j, all ? "everything is not mirrored" :
+	    "this library is not mirrored"))
+		goto fail;
 	policy_run(c, j);
 	return;
 fail:
@@ -178,32 +202,167 @@ weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req)
 	op_mirror_common(c, req, false);
 }
 
-static int
-policy_list_cb(void *arg, int kind, const uint8_t *id)
-{
-	struct weft_lister	*l = arg;
+/*
+ * policies: the list with each policy's progress. Walking the designs a
+ * policy covers can take a while on a big store, so the list and the
+ * progress are read on the thread pool and sent from the loop.
+ */
+#define POLICIES_MAX	4096
 
-	weft_pack_map(&l->pk, id != NULL ? 2 : 1);
-	weft_pack_str(&l->pk, "kind");
-	weft_pack_str(&l->pk, kind == WEFT_STORE_FOLLOW ? "follow" :
-	    kind == WEFT_STORE_MIRROR ? "mirror" : "mirror-all");
-	if (id != NULL) {
-		weft_pack_str(&l->pk, "id");
-		weft_pack_bin(&l->pk, id, 32);
+struct policy_item {
+	int				kind;
+	bool				has_id;
+	uint8_t				id[32];
+	struct weft_store_progress	progress;
+};
+
+struct policies_job {
+	struct weft_store	*store;
+	struct policy_item	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+static int
+policies_collect_cb(void *arg, int kind, const uint8_t *id)
+{
+	struct policies_job	*j = arg;
+	struct policy_item	*v;
+	size_t			 cap;
+
+	if (j->n >= POLICIES_MAX)
+		return WEFT_ETOOBIG;
+	if (j->n == j->cap) {
+		cap = j->cap ? 2 * j->cap : 16;
+		v = realloc(j->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		j->v = v;
+		j->cap = cap;
 	}
-	return weft__lister_item(l);
+	memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
+	j->v[j->n].kind = kind;
+	j->v[j->n].has_id = id != NULL;
+	if (id != NULL)
+		memcpy(j->v[j->n].id, id, 32);
+	j->n++;
+	return 0;
+}
+
+static int
+pins_collect_cb(void *arg, const uint8_t design[32],
+    const struct weft_store_progress *p)
+{
+	struct policies_job	*j = arg;
+	int			 err;
+
+	err = policies_collect_cb(j, 0, design);
+	if (err == 0)
+		j->v[j->n - 1].progress = *p;
+	return err;
+}
+
+static int
+pins_work(void *arg)
+{
+	struct policies_job	*j = arg;
+
+	return weft_store_pins(j->store, pins_collect_cb, j);
+}
+
+static int
+policies_work(void *arg)
+{
+	struct policies_job	*j = arg;
+	struct policy_item	*it;
+	int			 err;
+
+	err = weft_store_policy_list(j->store, policies_collect_cb, j);
+	for (size_t i = 0; err == 0 && i < j->n; i++) {
+		it = &j->v[i];
+		err = weft_store_policy_progress(j->store, it->kind,
+		    it->has_id ? it->id : NULL, &it->progress);
+	}
+	return err;
+}
+
+static void
+policies_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct policies_job	*j = arg;
+	struct policy_item	*it;
+	struct weft_lister	 l;
+
+	weft__lister_init(&l, c);
+	l.err = status;
+	for (size_t i = 0; status == 0 && i < j->n; i++) {
+		it = &j->v[i];
+		if (it->kind == 0) {
+			/* A pin: {design, bytes, bytes_held}. */
+			weft_pack_map(&l.pk, 3);
+			weft_pack_str(&l.pk, "design");
+			weft_pack_bin(&l.pk, it->id, 32);
+			weft_pack_str(&l.pk, "bytes");
+			weft_pack_uint(&l.pk, it->progress.bytes);
+			weft_pack_str(&l.pk, "bytes_held");
+			weft_pack_uint(&l.pk, it->progress.bytes_held);
+			if (weft__lister_item(&l) != 0)
+				break;
+			continue;
+		}
+		weft_pack_map(&l.pk, it->has_id ? 6 : 5);
+		weft_pack_str(&l.pk, "kind");
+		weft_pack_str(&l.pk, it->kind == WEFT_STORE_FOLLOW ? "follow" :
+		    it->kind == WEFT_STORE_MIRROR ? "mirror" : "mirror-all");
+		if (it->has_id) {
+			weft_pack_str(&l.pk, "id");
+			weft_pack_bin(&l.pk, it->id, 32);
+		}
+		weft_pack_str(&l.pk, "designs");
+		weft_pack_uint(&l.pk, it->progress.designs);
+		weft_pack_str(&l.pk, "designs_held");
+		weft_pack_uint(&l.pk, it->progress.designs_held);
+		weft_pack_str(&l.pk, "bytes");
+		weft_pack_uint(&l.pk, it->progress.bytes);
+		weft_pack_str(&l.pk, "bytes_held");
+		weft_pack_uint(&l.pk, it->progress.bytes_held);
+		if (weft__lister_item(&l) != 0)
+			break;
+	}
+	free(j->v);
+	free(j);
+	weft__lister_finish(&l);
+}
+
+static void
+policies_run(struct weft_ctl_conn *c, weft_ctl_work_fn *fn)
+{
+	struct policies_job	*j;
+	int			 err;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "policies");
+		weft__ctl_done(c);
+		return;
+	}
+	j->store = c->d->store;
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, fn, policies_done, j);
+	if (err)
+		policies_done(c, j, err);
 }
 
 void
 weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_lister	l;
-	int			err;
-
 	(void)req;
-	weft__lister_init(&l, c);
-	err = weft_store_policy_list(c->d->store, policy_list_cb, &l);
-	if (err && l.err == 0)
-		l.err = err;
-	weft__lister_finish(&l);
+	policies_run(c, policies_work);
+}
+
+void
+weft__op_pins(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	(void)req;
+	policies_run(c, pins_work);
 }
