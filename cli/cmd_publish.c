@@ -155,6 +155,7 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	nargs += a->license != NULL;
 	nargs += a->message != NULL;
 	nargs += a->ntags > 0;
+	nargs += a->yes && a->design == NULL;
 	if (a->meta_only)
 		nargs--;	/* no "files": the head's are kept */
 	weft_pack_init(&pk, req);
@@ -164,6 +165,11 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	pack_opt_str(&pk, "description", a->description);
 	pack_opt_str(&pk, "license", a->license);
 	pack_opt_str(&pk, "message", a->message);
+	if (a->yes && a->design == NULL) {
+		/* Publish even what is already one of our designs. */
+		weft_pack_str(&pk, "duplicate");
+		weft_pack_bool(&pk, true);
+	}
 	if (a->ntags > 0) {
 		weft_pack_str(&pk, "tags");
 		weft_pack_array(&pk, a->ntags);

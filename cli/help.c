@@ -88,8 +88,8 @@ static const struct weft_help table[] = {
 		"pattern matches, after .weftignore; repeat for several." },
 	      { "-n, --dry-run", "Print the files that would be published, "
 		"their total size and what was skipped; publish nothing." },
-	      { "-y, --yes", "Publish more than 200 files or secret-looking "
-		"names without asking." },
+	      { "-y, --yes", "Publish more than 200 files, secret-looking "
+		"names or a copy of one of your designs without asking." },
 	      { NULL, NULL } } },
 	{ "update",
 	    "weft update DESIGN [--message M] [--title T] [--description D] "

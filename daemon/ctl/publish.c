@@ -113,6 +113,11 @@ struct weft_pub {
 	bool				 gen_dirty;
 	bool				 published;
 
+	/* A new design whose files an own design already has exactly. */
+	bool				 allow_dup;	/* "duplicate": true */
+	bool				 has_dup;
+	uint8_t				 dup[32];
+
 	/* Result. */
 	struct weft_buf			 env;
 	uint8_t				 id[32];
@@ -517,6 +522,8 @@ store_work(void *arg)
 	return err;
 }
 
+static int	same_files(struct weft_pub *p);
+
 /* The end: sign and store the revision. */
 static int
 work_finish(void *arg)
@@ -525,6 +532,12 @@ work_finish(void *arg)
 	struct weft_buf	 body;
 	uint64_t	 gen[2];
 	int		 err;
+
+	if (!p->rec.has_design && !p->allow_dup) {
+		err = same_files(p);
+		if (err != WEFT_ENOTFOUND)
+			return err == 0 ? WEFT_EEXISTS : err;
+	}
 
 	memcpy(p->rec.author, p->d->author.pk, WEFT_PK_BYTES);
 	p->rec.ts = weft_daemon_now_ms(p->d);
@@ -561,7 +574,14 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 	struct weft_pack	 pk;
 
 	c->pub = NULL;
-	if (status) {
+	if (status == WEFT_EEXISTS && p->has_dup) {
+		char	hex[65];
+
+		weft_hex_encode(hex, p->dup, 32);
+		weft__ctl_send_err(c, status, "these files are already your "
+		    "design %s: change it with 'weft update %.8s', or publish "
+		    "a copy with --yes", hex, hex);
+	} else if (status) {
 		pub_send_err(c, status);
 	} else {
 		log_info("published revision %02x%02x%02x%02x of design "
@@ -886,6 +906,74 @@ design_heads(struct weft_store *s, const uint8_t design[32],
 	return err;
 }
 
+/* Collects design ids (weft_store_designs callback). */
+struct id_vec {
+	uint8_t		(*v)[32];
+	size_t		 n;
+	size_t		 cap;
+};
+
+static int
+id_vec_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct id_vec	*l = arg;
+	uint8_t		(*v)[32];
+
+	(void)data;
+	(void)len;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		v = realloc(l->v, l->cap * 32);
+		if (v == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
+	memcpy(l->v[l->n++], id, 32);
+	return 0;
+}
+
+/*
+ * Is there a design by the same author whose newest head has exactly
+ * these files (paths and hashes)? 0 with p->dup set, WEFT_ENOTFOUND, or
+ * an error. Runs on the pool; reads each of the author's designs.
+ */
+static int
+same_files(struct weft_pub *p)
+{
+	struct weft_record	 head;
+	struct id_vec		 l;
+	uint8_t			 head_id[32];
+	uint64_t		 min_ts;
+	bool			 same;
+	int			 err;
+
+	memset(&l, 0, sizeof(l));
+	err = weft_store_designs(p->d->store, p->d->author.pk, NULL,
+	    id_vec_cb, &l);
+	for (size_t i = 0; err == 0 && i < l.n; i++) {
+		weft_record_init(&head);
+		err = design_heads(p->d->store, l.v[i], NULL, &head, head_id,
+		    &min_ts);
+		same = err == 0 && head.nfiles == p->rec.nfiles;
+		for (uint32_t k = 0; same && k < head.nfiles; k++)
+			same = strcmp(head.files[k].path,
+			    p->rec.files[k].path) == 0 &&
+			    memcmp(head.files[k].hash, p->rec.files[k].hash,
+			    32) == 0;
+		weft_record_release(&head);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;	/* gone meanwhile */
+		if (err == 0 && same) {
+			memcpy(p->dup, l.v[i], 32);
+			p->has_dup = true;
+			free(l.v);
+			return 0;
+		}
+	}
+	free(l.v);
+	return err ? err : WEFT_ENOTFOUND;
+}
+
 static void
 dedup_tags(struct weft_record *r)
 {
@@ -1069,6 +1157,12 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	if (pub_meta(c, req, &p->rec, update ? &head : NULL) != 0)
 		goto fail;
+	if (weft_obj_get(req, "duplicate") != NULL &&
+	    weft_obj_bool(weft_obj_get(req, "duplicate"), &p->allow_dup) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'duplicate' must be a boolean");
+		goto fail;
+	}
 
 	files = weft_obj_get(req, "files");
 	if (update && files == NULL) {

@@ -100,6 +100,15 @@ echo x >"$T/warn/part.stl"
 w a publish "$T/warn" >/dev/null 2>"$T/werr" || fail "warn publish failed"
 grep -q "'empty.stl' is empty" "$T/werr" || fail "no empty warning"
 grep -q "no --license" "$T/werr" || fail "no license warning"
+# The same files again: refused, naming the design; --yes publishes a copy.
+wd=$(w a --json ls | json '[d["design"] for d in j if d["title"] == "warn"][0]' /dev/stdin)
+n0=$(records)
+expect_code 1 w a publish "$T/warn" --title again --license MIT
+grep -q "already your design $wd" "$T/err" || fail "dup: $(cat "$T/err")"
+grep -q "weft update ${wd:0:8}" "$T/err" || fail "dup hint: $(cat "$T/err")"
+[ "$(records)" = "$n0" ] || fail "duplicate published"
+w a -q publish "$T/warn" --title again --license MIT --yes >/dev/null ||
+    fail "--yes copy refused"
 # Everything ignored: says so.
 mkdir "$T/dots"
 echo x >"$T/dots/.hidden"
