@@ -836,6 +836,6 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	if (weft__intr_caught() && rc != WEFT_EXIT_OK)
 		weft__warn("interrupted: removed the partial download; run "
 		    "the same get again to resume");
-	weft__intr_release();
+	weft__intr_release(rc != WEFT_EXIT_OK);
 	return rc;
 }

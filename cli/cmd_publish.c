@@ -575,7 +575,7 @@ out:
 		/* The revision was committed before the signal was seen. */
 		weft__warn("interrupted, but the %s was complete", what);
 	}
-	weft__intr_release();
+	weft__intr_release(rc != WEFT_EXIT_OK);
 	return rc;
 }
 

@@ -242,7 +242,7 @@ static const struct weft_help table[] = {
 	    "with bytes held / wanted.",
 	    { { NULL, NULL } } },
 	{ "mirror", "weft mirror [LIB|--all]",
-	    "keep a library's files (or --all), or list mirrors",
+	    "keep a library's files, or list mirrors",
 	    "Mirrors a library: keeps its entries, the designs they name "
 	    "and all their files; 'weft status' shows what is missing. "
 	    "Without LIB or --all, lists what is mirrored, each with its "

@@ -58,7 +58,7 @@ weft__intr_caught(void)
 }
 
 void
-weft__intr_release(void)
+weft__intr_release(bool reraise)
 {
 	int	sig = caught;
 
@@ -69,7 +69,7 @@ weft__intr_release(void)
 	for (size_t i = 0; i < NSIGS; i++)
 		sigaction(sigs[i], &saved[i], NULL);
 	caught = 0;
-	if (sig != 0) {
+	if (sig != 0 && reraise) {
 		/* End as the signal asks: default action, raised again. */
 		signal(sig, SIG_DFL);
 		raise(sig);

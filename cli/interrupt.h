@@ -13,13 +13,19 @@
 #ifndef WEFT_CLI_INTERRUPT_H
 #define WEFT_CLI_INTERRUPT_H
 
+#include <stdbool.h>
+
 /* Catches SIGINT, SIGTERM and SIGHUP; fd (or -1) is shut down on one. */
 void	weft__intr_catch(int fd);
 
 /* The signal caught since weft__intr_catch(), or 0. */
 int	weft__intr_caught(void);
 
-/* Restores the handlers; re-raises a caught signal (does not return). */
-void	weft__intr_release(void);
+/*
+ * Restores the handlers. With reraise, a caught signal is raised again
+ * (then this does not return); a command that finished its work anyway
+ * passes false and exits normally.
+ */
+void	weft__intr_release(bool reraise);
 
 #endif

@@ -533,7 +533,11 @@ work_finish(void *arg)
 	uint64_t	 gen[2];
 	int		 err;
 
-	if (!p->rec.has_design && !p->allow_dup) {
+	/*
+	 * A copy of one of our designs adds no chunk: only then read the
+	 * author's designs, so that publishing new content never pays.
+	 */
+	if (!p->rec.has_design && !p->allow_dup && p->nfresh == 0) {
 		err = same_files(p);
 		if (err != WEFT_ENOTFOUND)
 			return err == 0 ? WEFT_EEXISTS : err;
