@@ -182,5 +182,6 @@ int	cmd_follow(struct weft_cli *cli, int argc, char **argv);
 int	cmd_unfollow(struct weft_cli *cli, int argc, char **argv);
 int	cmd_mirror(struct weft_cli *cli, int argc, char **argv);
 int	cmd_unmirror(struct weft_cli *cli, int argc, char **argv);
+int	cmd_pins(struct weft_cli *cli, int argc, char **argv);
 
 #endif

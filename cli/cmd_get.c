@@ -9,11 +9,18 @@
  * write. Each file is written to a temporary name while its BLAKE2b-256
  * is computed; only when every file matched its hash and the daemon said
  * "done" are they renamed into place. On any failure the temporary files
- * and the directories this run created are removed.
+ * and the directories this run created are removed; SIGINT, SIGTERM and
+ * SIGHUP take the same path (interrupt.h) before weft ends by the
+ * signal. Temporary files that a killed get (SIGKILL) left behind, named
+ * after a process that no longer runs, are removed by the next get into
+ * the same directory; the chunks it had fetched stay in the daemon's
+ * store, so the next get only fetches the rest.
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,6 +39,7 @@
 
 #include "cli.h"
 #include "ctl_client.h"
+#include "interrupt.h"
 #include "output.h"
 #include "paths.h"
 
@@ -210,6 +218,81 @@ cleanup(struct getter *g)
 		g->root = -1;
 		rmdir(g->dir);
 		remove_parents(g);
+	}
+}
+
+/* True for ".weft-get-PID-N.tmp" of a process that is gone. */
+static bool
+stale_tmp(const char *name)
+{
+	char	 tail[8];
+	long	 pid;
+	unsigned n;
+
+	if (strncmp(name, ".weft-get-", 10) != 0 ||
+	    sscanf(name + 10, "%ld-%u%7s", &pid, &n, tail) != 3 ||
+	    strcmp(tail, ".tmp") != 0 || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/* Removes the stale temp files of one directory (fd consumed). */
+static void
+sweep_dir(int fd)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!stale_tmp(de->d_name))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* The length of the directory part of path ("" for a top-level file). */
+static size_t
+dir_len(const char *path)
+{
+	const char	*q = strrchr(path, '/');
+
+	return q != NULL ? (size_t)(q - path) : 0;
+}
+
+/*
+ * A get killed with SIGKILL could not clean up: remove its temp files
+ * from the directories this design's files go to, each directory once.
+ */
+static void
+sweep_stale(struct getter *g)
+{
+	const char	*a, *b;
+	size_t		 leaf, n;
+	bool		 seen;
+	int		 pfd;
+
+	for (uint32_t i = 0; i < g->nfiles; i++) {
+		a = g->files[i].path;
+		n = dir_len(a);
+		seen = false;
+		for (uint32_t k = 0; k < i && !seen; k++) {
+			b = g->files[k].path;
+			seen = dir_len(b) == n && strncmp(a, b, n) == 0;
+		}
+		if (seen)
+			continue;
+		pfd = open_parent(g, a, false, &leaf);
+		if (pfd >= 0)
+			sweep_dir(pfd);
 	}
 }
 
@@ -639,6 +722,7 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	err = precheck(g);
 	if (err)
 		goto fail;
+	sweep_stale(g);
 	out_progress_init(&g->progress, "writing", g->total,
 	    !g->cli->quiet && isatty(STDERR_FILENO));
 	while (!done) {
@@ -685,6 +769,8 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 fail:
 	out_progress_end(&g->progress);
 	cleanup(g);
+	if (weft__intr_caught())
+		return WEFT_EXIT_FAIL;	/* cmd_get says why */
 	if (err == WEFT_EPROTO && c->error[0] == '\0')
 		return weft__bad_reply(err, "get");
 	if (c->error[0] != '\0')
@@ -754,8 +840,13 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
+	weft__intr_catch(c.fd);
 	rc = run_get(&g, &c, design, rev);
 	getter_release(&g);
 	weft_ctl_client_close(&c);
+	if (weft__intr_caught() && rc != WEFT_EXIT_OK)
+		weft__warn("interrupted: removed the partial download; run "
+		    "the same get again to resume");
+	weft__intr_release(rc != WEFT_EXIT_OK);
 	return rc;
 }

@@ -22,21 +22,28 @@
 #include "weft/buf.h"
 #include "weft/ctl.h"
 #include "weft/err.h"
+#include "weft/ignore.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
 #include "cli.h"
 #include "help.h"
 #include "ctl_client.h"
+#include "interrupt.h"
 #include "output.h"
 #include "paths.h"
 
 static const char publish_usage[] =
     "weft publish [--title T] [--description D] [--license SPDX] "
-    "[--tag T]... PATH...";
+    "[--tag T]... [--exclude PATTERN]... [--dry-run] [--yes] PATH...";
 static const char update_usage[] =
     "weft update DESIGN [--message M] [--title T] [--description D] "
-    "[--license SPDX] [--tag T]... PATH...";
+    "[--license SPDX] [--tag T]... [--exclude PATTERN]... [--dry-run] "
+    "[--yes] [PATH...]";
+
+/* More files than this need a confirmation (or --yes). */
+#define CONFIRM_FILES	200
+#define EXCLUDE_MAX	256
 
 struct publish_args {
 	const char	*design;	/* update: the design, else NULL */
@@ -46,6 +53,11 @@ struct publish_args {
 	const char	*message;
 	const char	*tags[WEFT_TAGS_MAX];
 	uint32_t	 ntags;
+	char		*exclude[EXCLUDE_MAX];
+	size_t		 nexclude;
+	bool		 dry_run;
+	bool		 yes;
+	bool		 meta_only;	/* update without PATH */
 };
 
 /* Checks a text option: UTF-8, length. Returns 0 or an exit code. */
@@ -176,6 +188,9 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	nargs += a->license != NULL;
 	nargs += a->message != NULL;
 	nargs += a->ntags > 0;
+	nargs += a->yes && a->design == NULL;
+	if (a->meta_only)
+		nargs--;	/* no "files": the head's are kept */
 	weft_pack_init(&pk, req);
 	weft_ctl_request(&pk, WEFT_CTL_OP_PUBLISH, nargs);
 	pack_opt_str(&pk, WEFT_CTL_ARG_DESIGN, a->design);
@@ -183,12 +198,19 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	pack_opt_str(&pk, WEFT_CTL_ARG_DESC, a->description);
 	pack_opt_str(&pk, "license", a->license);
 	pack_opt_str(&pk, "message", a->message);
+	if (a->yes && a->design == NULL) {
+		/* Publish even what is already one of our designs. */
+		weft_pack_str(&pk, "duplicate");
+		weft_pack_bool(&pk, true);
+	}
 	if (a->ntags > 0) {
 		weft_pack_str(&pk, "tags");
 		weft_pack_array(&pk, a->ntags);
 		for (uint32_t i = 0; i < a->ntags; i++)
 			weft_pack_str(&pk, a->tags[i]);
 	}
+	if (a->meta_only)
+		return weft_pack_error(&pk);
 	weft_pack_str(&pk, "files");
 	weft_pack_array(&pk, (uint32_t)l->n);
 	for (size_t i = 0; i < l->n; i++) {
@@ -305,13 +327,28 @@ static int
 print_result(const struct weft_cli *cli, const struct weft_obj *r,
     bool update)
 {
-	uint8_t	id[32], design[32];
-	char	hid[65], hdesign[65];
-	json_t	*j;
+	struct weft_record	 rec;
+	const uint8_t		*env;
+	size_t			 len;
+	uint8_t			 id[32], design[32];
+	char			 hid[65], hdesign[65];
+	json_t			*j;
+	bool			 ok;
 
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0 ||
-	    weft_obj_binn(weft_obj_get(r, "design"), design, 32) != 0)
+	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
 		return weft__bad_reply(WEFT_EPROTO, "publish");
+	if (weft_obj_binn(weft_obj_get(r, "design"), design, 32) != 0) {
+		/* A metadata-only update: the record names its design. */
+		weft_record_init(&rec);
+		ok = weft_obj_bin(weft_obj_get(r, "record"), &env, &len) == 0 &&
+		    weft_record_verify(env, len, &rec, NULL) == 0 &&
+		    rec.type == WEFT_REC_REV && rec.has_design;
+		if (ok)
+			memcpy(design, rec.design, 32);
+		weft_record_release(&rec);
+		if (!ok)
+			return weft__bad_reply(WEFT_EPROTO, "update");
+	}
 	out_hex(hid, id);
 	out_hex(hdesign, design);
 	if (cli->json) {
@@ -326,6 +363,155 @@ print_result(const struct weft_cli *cli, const struct weft_obj *r,
 	else
 		printf("published %s\n", hid);
 	return WEFT_EXIT_OK;
+}
+
+static void
+human_size(char *out, size_t outsz, uint64_t n)
+{
+	if (n < 1000)
+		snprintf(out, outsz, "%llu bytes", (unsigned long long)n);
+	else if (n < 1000 * 1000)
+		snprintf(out, outsz, "%.1f kB", (double)n / 1e3);
+	else if (n < 1000ull * 1000 * 1000)
+		snprintf(out, outsz, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(out, outsz, "%.2f GB", (double)n / 1e9);
+}
+
+/* --dry-run: the exact list that would be published, and its size. */
+static int
+print_dry_run(const struct weft_cli *cli, const struct weft_src_list *l)
+{
+	char	size[32];
+	json_t	*j, *a, *f;
+
+	if (cli->json) {
+		j = json_object();
+		a = json_array();
+		for (size_t i = 0; i < l->n; i++) {
+			f = json_object();
+			json_object_set_new(f, "path", out_json_str(
+			    l->v[i].path, strlen(l->v[i].path)));
+			json_object_set_new(f, "size",
+			    json_integer((json_int_t)l->v[i].size));
+			json_array_append_new(a, f);
+		}
+		json_object_set_new(j, "files", a);
+		json_object_set_new(j, "count", json_integer((json_int_t)l->n));
+		json_object_set_new(j, "total",
+		    json_integer((json_int_t)l->total));
+		a = json_array();
+		for (size_t i = 0; i < l->nskipped; i++)
+			json_array_append_new(a, out_json_str(l->skipped[i],
+			    strlen(l->skipped[i])));
+		json_object_set_new(j, "skipped", a);
+		json_object_set_new(j, "skipped_count",
+		    json_integer((json_int_t)l->nskipped_all));
+		return out_json_print(j) == 0 ? WEFT_EXIT_OK : WEFT_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		printf("%12llu  ", (unsigned long long)l->v[i].size);
+		out_text(stdout, l->v[i].path, strlen(l->v[i].path), true);
+		putchar('\n');
+	}
+	human_size(size, sizeof(size), l->total);
+	printf("%zu file%s, %llu bytes%s%s%s: nothing was published "
+	    "(--dry-run)\n", l->n, l->n == 1 ? "" : "s",
+	    (unsigned long long)l->total, l->total < 1000 ? "" : " (",
+	    l->total < 1000 ? "" : size, l->total < 1000 ? "" : ")");
+	if (l->nskipped_all > 0 && !cli->quiet) {
+		printf("skipped by the ignore rules:\n");
+		for (size_t i = 0; i < l->nskipped; i++) {
+			printf("  ");
+			out_text(stdout, l->skipped[i], strlen(l->skipped[i]),
+			    true);
+			putchar('\n');
+		}
+		if (l->nskipped_all > l->nskipped)
+			printf("  ... and %zu more\n",
+			    l->nskipped_all - l->nskipped);
+	}
+	return WEFT_EXIT_OK;
+}
+
+/*
+ * Many files, or a name that looks like a secret: ask on a terminal,
+ * else require --yes. Returns 0 to go on, or an exit code.
+ */
+static int
+confirm(const struct weft_cli *cli, const struct publish_args *a,
+    const struct weft_src_list *l)
+{
+	const char	*secret = NULL;
+	char		 line[16];
+	FILE		*tty;
+	bool		 ok;
+
+	for (size_t i = 0; i < l->n && secret == NULL; i++)
+		if (weft__src_secret(l->v[i].path))
+			secret = l->v[i].path;
+	if (a->yes || (l->n <= CONFIRM_FILES && secret == NULL))
+		return 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO) || cli->json) {
+		if (secret != NULL)
+			return weft__fail(0, NULL, "not publishing: '%s' looks "
+			    "like a secret (a key or credentials); check the "
+			    "list with --dry-run, exclude it with --exclude "
+			    "or .weftignore, or add --yes", secret);
+		return weft__fail(0, NULL, "not publishing: %zu files is "
+		    "more than %d; check the list with --dry-run, then add "
+		    "--yes", l->n, CONFIRM_FILES);
+	}
+	if (secret != NULL)
+		weft__warn("'%s' looks like a secret (a key or credentials)",
+		    secret);
+	if (l->n > CONFIRM_FILES)
+		weft__warn("this publishes %zu files (see them with "
+		    "--dry-run)", l->n);
+	fprintf(stderr, "Publish %zu file%s for every peer to copy? [y/N] ",
+	    l->n, l->n == 1 ? "" : "s");
+	fflush(stderr);
+	tty = fdopen(dup(STDIN_FILENO), "r");
+	ok = tty != NULL && fgets(line, sizeof(line), tty) != NULL &&
+	    (line[0] == 'y' || line[0] == 'Y');
+	if (tty != NULL)
+		fclose(tty);
+	if (!ok)
+		return weft__fail(0, NULL, "nothing was published");
+	return 0;
+}
+
+/* Warnings that do not stop a publish. */
+static void
+warn_files(const struct weft_cli *cli, const struct publish_args *a,
+    const struct weft_src_list *l)
+{
+	if (cli->quiet)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].size == 0)
+			weft__warn("warning: '%s' is empty (0 bytes)",
+			    l->v[i].path);
+	if (a->design == NULL && a->license == NULL)
+		weft__warn("warning: no --license given: the design says "
+		    "NOASSERTION, so others cannot tell whether they may "
+		    "remix it (set one later with 'weft update DESIGN "
+		    "--license SPDX')");
+}
+
+/*
+ * After SIGINT, SIGTERM or SIGHUP: says so once (closing the connection
+ * makes weftd drop the unfinished publish and its chunks).
+ */
+static bool
+interrupted(const char *what, struct weft_progress *progress)
+{
+	if (!weft__intr_caught())
+		return false;
+	out_progress_end(progress);
+	weft__warn("interrupted: the %s was not made; weftd drops what it "
+	    "had received", what);
+	return true;
 }
 
 static int
@@ -352,9 +538,16 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 		weft_buf_release(&req);
 		return rc;
 	}
+	weft__intr_catch(c.fd);
 	err = weft_ctl_client_call(&c, &req, &r);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot %s", what);
+		rc = interrupted(what, &s.progress) ? WEFT_EXIT_FAIL :
+		    weft__fail(err, c.error, "cannot %s", what);
+		goto out;
+	}
+	if (a->meta_only) {
+		/* The daemon made the revision at once. */
+		rc = print_result(cli, r, true);
 		goto out;
 	}
 	s.c = &c;
@@ -367,6 +560,10 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 	    l->total, !cli->quiet && isatty(STDERR_FILENO));
 	for (size_t i = 0; i < l->n && err == 0; i++) {
 		err = send_file(&s, &l->v[i], &local);
+		if (err && interrupted(what, &s.progress)) {
+			rc = WEFT_EXIT_FAIL;
+			goto out;
+		}
 		if (err && local) {
 			out_progress_end(&s.progress);
 			rc = weft__fail(err, err == WEFT_EBUSY ?
@@ -380,6 +577,10 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 		err = flush_data(&s);
 	}
 	out_progress_end(&s.progress);
+	if (interrupted(what, &s.progress)) {
+		rc = WEFT_EXIT_FAIL;
+		goto out;
+	}
 	if (err && err != -EPIPE && err != -ECONNRESET) {
 		rc = weft__fail(err, NULL, "cannot %s: cannot send to weftd",
 		    what);
@@ -391,16 +592,23 @@ run_publish(struct weft_cli *cli, const struct publish_args *a,
 	 */
 	err = weft_ctl_client_recv(&c, &r);
 	if (err) {
-		rc = weft__fail(err, c.error, "cannot %s", what);
+		rc = interrupted(what, &s.progress) ? WEFT_EXIT_FAIL :
+		    weft__fail(err, c.error, "cannot %s", what);
 		goto out;
 	}
 	rc = print_result(cli, r, a->design != NULL);
+	warn_files(cli, a, l);
 out:
 	out_progress_end(&s.progress);
 	free(s.buf);
 	weft_buf_release(&s.frame);
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
+	if (rc == WEFT_EXIT_OK && weft__intr_caught()) {
+		/* The revision was committed before the signal was seen. */
+		weft__warn("interrupted, but the %s was complete", what);
+	}
+	weft__intr_release(rc != WEFT_EXIT_OK);
 	return rc;
 }
 
@@ -414,6 +622,9 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		{ "description", required_argument, NULL, 'd' },
 		{ "license",	 required_argument, NULL, 'l' },
 		{ "tag",	 required_argument, NULL, 'T' },
+		{ "exclude",	 required_argument, NULL, 'x' },
+		{ "dry-run",	 no_argument,	    NULL, 'n' },
+		{ "yes",	 no_argument,	    NULL, 'y' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -426,8 +637,8 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	int			 ch, rc, err, first;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = getopt_long(argc, argv, update ? ":hqt:d:l:T:m:" :
-	    ":hqt:d:l:T:", update ? opts : opts + 1, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, update ? ":hqnyt:d:l:T:x:m:" :
+	    ":hqnyt:d:l:T:x:", update ? opts : opts + 1, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			a.title = optarg;
@@ -447,6 +658,22 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		case 'm':
 			a.message = optarg;
 			break;
+		case 'x':
+			if (a.nexclude == EXCLUDE_MAX)
+				return weft__usage_error("too many --exclude "
+				    "patterns (at most %d)", EXCLUDE_MAX);
+			if (strlen(optarg) > WEFT_IGNORE_LINE_MAX)
+				return weft__usage_error("an --exclude pattern "
+				    "is longer than %d bytes",
+				    WEFT_IGNORE_LINE_MAX);
+			a.exclude[a.nexclude++] = optarg;
+			break;
+		case 'n':
+			a.dry_run = true;
+			break;
+		case 'y':
+			a.yes = true;
+			break;
 		default:
 			rc = weft__opt(cli, ch, argv, usage);
 			if (rc != WEFT_OPT_CONTINUE)
@@ -462,16 +689,37 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 			return weft__usage_error("malformed design id '%s': "
 			    "give 8 to 64 hex digits", a.design);
 	}
-	if (first >= argc)
+	if (first >= argc && !update)
 		return weft__usage(usage);
+	if (first >= argc) {
+		/* update DESIGN --title...: a revision with the same files. */
+		if (a.title == NULL && a.description == NULL &&
+		    license == NULL && a.ntags == 0 && a.message == NULL)
+			return weft__usage_error("nothing to update: give PATHs, "
+			    "or --title, --description, --license, --tag or "
+			    "--message to change only those");
+		if (a.dry_run || a.nexclude > 0)
+			return weft__usage_error("--dry-run and --exclude need "
+			    "PATHs");
+		a.meta_only = true;
+	}
 	rc = check_args(&a, license);
 	if (rc)
 		return rc;
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
+	if (!a.dry_run) {
+		rc = weft__home(cli);
+		if (rc)
+			return rc;
+	}
+	if (a.meta_only) {
+		weft__src_init(&l);
+		rc = run_publish(cli, &a, &l);
+		goto out;
+	}
 
 	weft__src_init(&l);
+	l.exclude = a.exclude;
+	l.nexclude = a.nexclude;
 	for (int i = first; i < argc; i++) {
 		err = weft__src_add(&l, argv[i], cli->quiet, &bad);
 		if (err) {
@@ -486,8 +734,13 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	}
 	err = weft__src_finish(&l, &bad);
 	if (err == WEFT_EUSAGE) {
-		rc = weft__usage_error("nothing to publish: no regular files "
-		    "in the given paths");
+		if (l.nskipped_all > 0)
+			rc = weft__usage_error("nothing to publish: the ignore "
+			    "rules skip all %zu names in the given paths (see "
+			    "them with --dry-run)", l.nskipped_all);
+		else
+			rc = weft__usage_error("nothing to publish: no regular "
+			    "files in the given paths");
 		goto out;
 	} else if (err == WEFT_EEXISTS) {
 		rc = weft__usage_error("the path '%s' is given twice", bad);
@@ -510,6 +763,13 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		}
 		a.title = title;
 	}
+	if (a.dry_run) {
+		rc = print_dry_run(cli, &l);
+		goto out;
+	}
+	rc = confirm(cli, &a, &l);
+	if (rc)
+		goto out;
 	rc = run_publish(cli, &a, &l);
 out:
 	weft__src_release(&l);

@@ -18,6 +18,7 @@
 #include "weft/ctl.h"
 #include "weft/ctlmsg.h"
 #include "weft/err.h"
+#include "weft/buf.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -47,7 +48,8 @@ cstr_json(const char *s)
 }
 
 static json_t *
-record_json(const struct weft_record *r, const uint8_t id[32])
+record_json(const struct weft_record *r, const uint8_t id[32],
+    const struct weft_id_list *design_remix)
 {
 	json_t	*j, *a, *f;
 
@@ -68,6 +70,9 @@ record_json(const struct weft_record *r, const uint8_t id[32])
 		    json_boolean(!r->has_design));
 		json_object_set_new(j, "prev", ids_json(&r->prev));
 		json_object_set_new(j, "remix_of", ids_json(&r->remix_of));
+		if (design_remix != NULL)
+			json_object_set_new(j, "design_remix_of",
+			    ids_json(design_remix));
 		json_object_set_new(j, "title", cstr_json(r->title));
 		json_object_set_new(j, "description",
 		    cstr_json(r->description));
@@ -215,7 +220,7 @@ field_block(const char *name, const char *val)
 
 static void
 record_human(const struct weft_record *r, const uint8_t id[32],
-    const char *name)
+    const char *name, const struct weft_id_list *design_remix)
 {
 	char	date[OUT_DATE_MAX], hex[65];
 
@@ -230,7 +235,9 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 	case WEFT_REC_REV:
 		field_id("design", r->has_design ? r->design : id);
 		field_ids("prev", &r->prev);
-		field_ids("remix of", &r->remix_of);
+		/* A later revision: the design's first one says what it remixes. */
+		field_ids("remix of", design_remix != NULL && r->has_design &&
+		    r->remix_of.n == 0 ? design_remix : &r->remix_of);
 		field("title", r->title);
 		field("license", r->license);
 		printf("%-12s", "tags");
@@ -310,6 +317,39 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 	field("signature", "good");
 }
 
+/*
+ * Reads and verifies the genesis revision of design (the design id is its
+ * id), for its remix_of. Returns 0 or an exit code.
+ */
+static int
+design_remix_of(struct weft_ctl_client *c, const uint8_t design[32],
+    struct weft_record *g)
+{
+	const struct weft_obj	*r;
+	const uint8_t		*env;
+	size_t			 len;
+	uint8_t			 gid[32];
+	char			 hex[65];
+	int			 err;
+
+	out_hex(hex, design);
+	err = weft_ctl_client_op(c, &r, "show", "id", hex,
+	    (const char *)NULL);
+	if (err == WEFT_ENOTFOUND)
+		return 0;	/* the first revision is not here */
+	if (err)
+		return weft__fail(err, c->error, "cannot show the design");
+	if (weft_obj_bin(weft_obj_get(r, "record"), &env, &len) != 0)
+		return weft__bad_reply(WEFT_EPROTO, "show");
+	if (weft_record_verify(env, len, g, gid) != 0 ||
+	    sodium_memcmp(gid, design, 32) != 0) {
+		weft__fail(WEFT_EBADSIG, NULL, "record %s does not verify",
+		    hex);
+		return WEFT_EXIT_VERIFY;
+	}
+	return 0;
+}
+
 int
 cmd_show(struct weft_cli *cli, int argc, char **argv)
 {
@@ -319,9 +359,12 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
-	struct weft_record		 rec;
+	struct weft_record		 rec, genesis;
 	struct weft_ctlmsg_show		 sh;
+	struct weft_buf			 req;
+	struct weft_pack		 pk;
 	const struct weft_obj		*r;
+	bool				 have_genesis = false;
 	const uint8_t			*env;
 	const char			*arg;
 	size_t				 len;
@@ -358,8 +401,20 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	weft_record_init(&rec);
-	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_SHOW, WEFT_CTL_ARG_ID,
-	    arg, (const char *)NULL);
+	weft_record_init(&genesis);
+	/* A design id shows its newest head; --raw the exact record. */
+	weft_buf_init(&req, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, WEFT_CTL_OP_SHOW, raw ? 1 : 2);
+	weft_pack_str(&pk, WEFT_CTL_ARG_ID);
+	weft_pack_str(&pk, arg);
+	if (!raw) {
+		weft_pack_str(&pk, "head");
+		weft_pack_bool(&pk, true);
+	}
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
 	if (err) {
 		rc = weft__fail(err, c.error, "cannot show");
 		goto out;
@@ -391,6 +446,13 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		rc = WEFT_EXIT_VERIFY;
 		goto out;
 	}
+	/* A later revision: what the design was remixed from. */
+	if (rec.type == WEFT_REC_REV && rec.has_design) {
+		rc = design_remix_of(&c, rec.design, &genesis);
+		if (rc)
+			goto out;
+		have_genesis = true;
+	}
 	/*
 	 * Who wrote it, and for a design what people made of it: extras,
 	 * left out when the daemon cannot say (an older one).
@@ -401,7 +463,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	    weft__social_counts(&c, id, &sc) == 0;
 	rc = WEFT_EXIT_OK;
 	if (cli->json) {
-		json_t	*j = record_json(&rec, id);
+		json_t	*j = record_json(&rec, id,
+		    have_genesis ? &genesis.remix_of : NULL);
 
 		json_object_set_new(j, "name", out_json_str(name,
 		    strlen(name)));
@@ -416,7 +479,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		}
 		out_json_print(j);
 	} else if (!cli->quiet) {
-		record_human(&rec, id, name);
+		record_human(&rec, id, name,
+		    have_genesis ? &genesis.remix_of : NULL);
 		if (has_sc)
 			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
 			    "%-12s %" PRIu64 "\n", "likes", sc.likes,
@@ -424,7 +488,9 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 			    sc.comments, "makes", sc.makes);
 	}
 out:
+	weft_record_release(&genesis);
 	weft_record_release(&rec);
+	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
 	return rc;
 }

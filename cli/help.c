@@ -64,34 +64,52 @@ static const struct weft_help table[] = {
 	    { { NULL, NULL } } },
 	{ "publish",
 	    "weft publish [--title T] [--description D] [--license SPDX] "
-	    "[--tag T]... PATH...",
+	    "[--tag T]... [--exclude PATTERN]... [--dry-run] [--yes] PATH...",
 	    "publish files as a new design",
 	    "Publishes files as a new design signed by your author key. A "
 	    "file PATH contributes its name, a directory every regular file "
-	    "below it (symbolic links inside are skipped). Prints the id of "
-	    "the new design.",
+	    "below it (symbolic links inside are skipped). Inside a "
+	    "directory, dotfiles (.git/, .DS_Store, .env...), editor backups "
+	    "(name~, #name#) and Thumbs.db are skipped, and so is whatever "
+	    "its .weftignore excludes (gitignore syntax; a '!' rule can "
+	    "bring a skipped name back, but never .git, .hg, .svn or .bzr). "
+	    "More than 200 files, or a name that looks like a key or "
+	    "credentials, need a confirmation on a terminal or --yes. "
+	    "Prints the id of the new design.",
 	    { { "-t, --title T", "The design's title; default: the name of the "
 		"first PATH without its extension." },
 	      { "-d, --description D", "A longer description, shown by 'weft "
 		"show' and searched by 'weft search'." },
 	      { "-l, --license SPDX", "An SPDX license id such as CC-BY-4.0 or "
-		"MIT (any case); default: NOASSERTION." },
+		"MIT (any case); default: NOASSERTION, with a warning." },
 	      { "-T, --tag T", "A tag to find the design by, without spaces; "
 		"repeat for several (at most 32)." },
+	      { "-x, --exclude PATTERN", "Also skip what this gitignore "
+		"pattern matches, after .weftignore; repeat for several." },
+	      { "-n, --dry-run", "Print the files that would be published, "
+		"their total size and what was skipped; publish nothing." },
+	      { "-y, --yes", "Publish more than 200 files, secret-looking "
+		"names or a copy of one of your designs without asking." },
 	      { NULL, NULL } } },
 	{ "update",
 	    "weft update DESIGN [--message M] [--title T] [--description D] "
-	    "[--license SPDX] [--tag T]... PATH...",
+	    "[--license SPDX] [--tag T]... [--exclude PATTERN]... [--dry-run] "
+	    "[--yes] [PATH...]",
 	    "publish a new revision of a design",
 	    "Publishes a new revision of one of your designs with the given "
-	    "files (collected as for publish). Metadata not given is kept "
-	    "from the newest revision.",
+	    "files (collected and checked as for publish). Metadata not given "
+	    "is kept from the newest revision. Without PATH the new revision "
+	    "keeps the newest revision's files and changes only the metadata "
+	    "given.",
 	    { { "-m, --message M", "What changed, shown by 'weft log'." },
 	      { "-t, --title T", "A new title." },
 	      { "-d, --description D", "A new description." },
 	      { "-l, --license SPDX", "A new SPDX license id." },
 	      { "-T, --tag T", "The new tags, replacing the old ones; "
 		"repeat for several." },
+	      { "-x, --exclude PATTERN", "As for publish." },
+	      { "-n, --dry-run", "As for publish." },
+	      { "-y, --yes", "As for publish." },
 	      { NULL, NULL } } },
 	{ "fork", "weft fork DESIGN [--title T]",
 	    "remix a design into a new one",
@@ -219,25 +237,37 @@ static const struct weft_help table[] = {
 		"instead (repeatable, at most 4): where the new node can "
 		"reach this one." },
 	      { NULL, NULL } } },
-	{ "follow", "weft follow AUTHOR",
-	    "keep an author's files",
+	{ "follow", "weft follow [AUTHOR]",
+	    "keep an author's files, or list whom you follow",
 	    "Keeps the files of every design by AUTHOR, fetching what is "
-	    "missing in the background.",
+	    "missing in the background. Without AUTHOR, lists the authors "
+	    "followed, each with its designs held / known and bytes held / "
+	    "wanted.",
 	    { { NULL, NULL } } },
 	{ "unfollow", "weft unfollow AUTHOR",
 	    "stop keeping an author's files",
-	    "Stops keeping AUTHOR's files (records are kept anyway).",
+	    "Stops keeping AUTHOR's files (records are kept anyway). An "
+	    "author not followed is 'not found' (exit 3).",
 	    { { NULL, NULL } } },
-	{ "mirror", "weft mirror LIB|--all",
-	    "keep a library's files (or --all)",
+	{ "pins", "weft pins",
+	    "list the designs kept by a get alone",
+	    "Lists the designs whose files this node keeps because 'weft "
+	    "get' asked for them although no follow or mirror covers them, "
+	    "with bytes held / wanted.",
+	    { { NULL, NULL } } },
+	{ "mirror", "weft mirror [LIB|--all]",
+	    "keep a library's files, or list mirrors",
 	    "Mirrors a library: keeps its entries, the designs they name "
-	    "and all their files; 'weft status' shows what is missing.",
+	    "and all their files; 'weft status' shows what is missing. "
+	    "Without LIB or --all, lists what is mirrored, each with its "
+	    "designs held / known and bytes held / wanted.",
 	    { { "--all", "Keep everything this node hears of (a full "
 		"seed)." },
 	      { NULL, NULL } } },
 	{ "unmirror", "weft unmirror LIB|--all",
 	    "stop mirroring",
-	    "Stops mirroring a library, or everything.",
+	    "Stops mirroring a library, or everything. What is not "
+	    "mirrored is 'not found' (exit 3).",
 	    { { "--all", "Stop keeping everything." },
 	      { NULL, NULL } } },
 	{ "config",

@@ -61,6 +61,7 @@ static const struct command commands[] = {
 	{ "make",	cmd_make },
 	{ "makes",	cmd_makes },
 	{ "unlike",	cmd_unlike },
+	{ "pins",	cmd_pins },
 	{ "stop",	cmd_stop },
 };
 

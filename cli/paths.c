@@ -20,13 +20,45 @@
 #include <unistd.h>
 
 #include "weft/err.h"
+#include "weft/ignore.h"
 #include "weft/record.h"
 #include "weft/text.h"
 
 #include "paths.h"
 
 #define WALK_DEPTH_MAX	64
+#define IGNORE_FILE	".weftignore"
 
+/*
+ * Skipped in every folder unless a rule brings them back: dotfiles (.git,
+ * .DS_Store, .env, editor swap files .x.swp...), editor backups (x~,
+ * #x#) and Windows' thumbnail caches.
+ */
+const char *const weft__src_defaults[] = {
+	".*",
+	"*~",
+	"\\#*#",
+	"Thumbs.db",
+	"ehthumbs.db",
+	"desktop.ini",
+	NULL
+};
+
+/* Never published from inside a folder, whatever the rules say. */
+static const char *const vcs_dirs[] = {
+	".git", ".hg", ".svn", ".bzr", NULL
+};
+
+/* Names that usually hold secrets: publishing one needs a confirmation. */
+static const char *const secret_rules[] = {
+	"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk",
+	"id_ed25519_sk", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
+	"*.keystore", "*.kdbx", ".env", ".env.*", ".netrc", ".npmrc",
+	".pypirc", ".git-credentials", ".htpasswd", "credentials",
+	"credentials.json", "secrets.*", "*.ovpn", "*.gpg", "*.age",
+	".git/", ".hg/", ".svn/", ".ssh/", ".gnupg/", ".aws/",
+	NULL
+};
 void
 weft__src_init(struct weft_src_list *l)
 {
@@ -42,6 +74,9 @@ weft__src_release(struct weft_src_list *l)
 	}
 	free(l->v);
 	free(l->bad);
+	for (size_t i = 0; i < l->nskipped; i++)
+		free(l->skipped[i]);
+	free(l->skipped);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -104,6 +139,67 @@ push(struct weft_src_list *l, char *path, char *src, uint64_t size,
 	return 0;
 }
 
+/* Remembers a name the rules left out (dirs get a '/'). */
+static int
+note_skip(struct weft_src_list *l, const char *rel, bool is_dir)
+{
+	char	**v;
+	size_t	  n = strlen(rel);
+
+	l->nskipped_all++;
+	if (l->nskipped >= WEFT_SRC_SKIPPED_MAX)
+		return 0;
+	v = realloc(l->skipped, (l->nskipped + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	l->skipped = v;
+	v[l->nskipped] = malloc(n + 2);
+	if (v[l->nskipped] == NULL)
+		return -ENOMEM;
+	memcpy(v[l->nskipped], rel, n);
+	if (is_dir)
+		v[l->nskipped][n++] = '/';
+	v[l->nskipped][n] = '\0';
+	l->nskipped++;
+	return 0;
+}
+
+static bool
+is_vcs(const char *name)
+{
+	for (size_t i = 0; vcs_dirs[i] != NULL; i++)
+		if (strcmp(name, vcs_dirs[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+weft__src_secret(const char *path)
+{
+	struct weft_ignore	 ig;
+	char			*p;
+	bool			 hit = false;
+
+	weft_ignore_init(&ig);
+	for (size_t i = 0; secret_rules[i] != NULL; i++)
+		if (weft_ignore_add_line(&ig, secret_rules[i],
+		    strlen(secret_rules[i])) != 0)
+			goto out;
+	hit = weft_ignore_match(&ig, path, false);
+	/* A file inside a secret directory (".ssh/id", ".aws/x"). */
+	p = strdup(path);
+	for (char *s = p; !hit && s != NULL && (s = strchr(s, '/')) != NULL;
+	    s++) {
+		*s = '\0';
+		hit = weft_ignore_match(&ig, p, true);
+		*s = '/';
+	}
+	free(p);
+out:
+	weft_ignore_release(&ig);
+	return hit;
+}
+
 static void
 warn_skip(const char *src, const struct stat *st, bool quiet)
 {
@@ -124,8 +220,8 @@ warn_skip(const char *src, const struct stat *st, bool quiet)
  * to it on disk.
  */
 static int
-walk(struct weft_src_list *l, int dfd, const char *rel, const char *src,
-    int depth, bool quiet)
+walk(struct weft_src_list *l, const struct weft_ignore *ig, int dfd,
+    const char *rel, const char *src, int depth, bool quiet)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -162,6 +258,16 @@ walk(struct weft_src_list *l, int dfd, const char *rel, const char *src,
 			err = -errno;
 			break;
 		}
+		if (is_vcs(de->d_name) ||
+		    weft_ignore_match(ig, crel, S_ISDIR(st.st_mode))) {
+			err = note_skip(l, crel, S_ISDIR(st.st_mode));
+			free(crel);
+			free(csrc);
+			crel = csrc = NULL;
+			if (err)
+				break;
+			continue;
+		}
 		if (S_ISREG(st.st_mode)) {
 			err = push(l, crel, csrc, (uint64_t)st.st_size, true);
 			crel = csrc = NULL;
@@ -187,7 +293,7 @@ walk(struct weft_src_list *l, int dfd, const char *rel, const char *src,
 			err = -errno;
 			break;
 		}
-		err = walk(l, fd, crel, csrc, depth + 1, quiet);
+		err = walk(l, ig, fd, crel, csrc, depth + 1, quiet);
 		free(crel);
 		free(csrc);
 		crel = csrc = NULL;
@@ -206,6 +312,76 @@ out:
 	return err;
 }
 
+/* Reads dir/.weftignore, if there is one, into ig. */
+static int
+read_ignore_file(struct weft_src_list *l, struct weft_ignore *ig, int dfd,
+    const char *src)
+{
+	char	*buf;
+	ssize_t	 r;
+	size_t	 len = 0;
+	int	 fd, err = 0;
+
+	fd = openat(dfd, IGNORE_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -errno;
+	buf = malloc(WEFT_IGNORE_FILE_MAX + 1);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		r = read(fd, buf + len, WEFT_IGNORE_FILE_MAX + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > WEFT_IGNORE_FILE_MAX)
+			break;
+	}
+	close(fd);
+	if (err == 0)
+		err = weft_ignore_add_text(ig, buf, len, &l->ign_line);
+	free(buf);
+	if (err) {
+		if (err == WEFT_ETOOBIG)
+			l->why = WEFT_SRC_BAD_IGNORE;
+		free(l->bad);
+		l->bad = join(src, IGNORE_FILE);
+	}
+	return err;
+}
+
+/* The rules of a directory argument: defaults, .weftignore, --exclude. */
+static int
+dir_rules(struct weft_src_list *l, struct weft_ignore *ig, int dfd,
+    const char *src)
+{
+	int	err;
+
+	for (size_t i = 0; weft__src_defaults[i] != NULL; i++) {
+		err = weft_ignore_add_line(ig, weft__src_defaults[i],
+		    strlen(weft__src_defaults[i]));
+		if (err)
+			return err;
+	}
+	err = read_ignore_file(l, ig, dfd, src);
+	if (err)
+		return err;
+	for (size_t i = 0; i < l->nexclude; i++) {
+		err = weft_ignore_add_line(ig, l->exclude[i],
+		    strlen(l->exclude[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int
 weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
     const char **bad)
@@ -215,6 +391,7 @@ weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
 	size_t		 n;
 	int		 fd;
 	const char	*dummy = NULL;
+	struct weft_ignore ig;
 	int		 err;
 
 	if (bad == NULL)
@@ -240,7 +417,17 @@ weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
 	fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -errno;
-	err = walk(l, fd, "", arg, 0, quiet);
+	weft_ignore_init(&ig);
+	err = dir_rules(l, &ig, fd, arg);
+	if (err) {
+		close(fd);
+		weft_ignore_release(&ig);
+		if (l->bad != NULL)
+			*bad = l->bad;
+		return err;
+	}
+	err = walk(l, &ig, fd, "", arg, 0, quiet);
+	weft_ignore_release(&ig);
 	if (err && l->bad != NULL)
 		*bad = l->bad;
 	return err;
@@ -255,10 +442,19 @@ cmp_path(const void *a, const void *b)
 	return strcmp(fa->path, fb->path);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int
 weft__src_finish(struct weft_src_list *l, const char **bad)
 {
 	*bad = NULL;
+	if (l->nskipped > 0)
+		qsort(l->skipped, l->nskipped, sizeof(l->skipped[0]),
+		    cmp_str);
 	if (l->n == 0)
 		return WEFT_EUSAGE;
 	qsort(l->v, l->n, sizeof(l->v[0]), cmp_path);
@@ -353,6 +549,14 @@ weft__src_why(const struct weft_src_list *l)
 	case WEFT_SRC_TOO_DEEP:
 		snprintf(msg, sizeof(msg), "directories nested more than %d "
 		    "deep", WALK_DEPTH_MAX);
+		return msg;
+	case WEFT_SRC_BAD_IGNORE:
+		if (l->ign_line == 0)
+			snprintf(msg, sizeof(msg), "it is larger than %d bytes",
+			    WEFT_IGNORE_FILE_MAX);
+		else
+			snprintf(msg, sizeof(msg), "line %zu is longer than "
+			    "%d bytes", l->ign_line, WEFT_IGNORE_LINE_MAX);
 		return msg;
 	default:
 		return NULL;

@@ -8,6 +8,14 @@
  * directories, symlinks and special files are skipped (with a warning),
  * never followed; a PATH given on the command line is followed, as
  * "cp -H" does.
+ *
+ * Inside a directory argument, ignore rules (include/weft/ignore.h)
+ * decide, the last matching rule winning: first the defaults
+ * (weft__src_defaults: dotfiles, editor backups, Thumbs.db), then the
+ * directory's own .weftignore, then the --exclude patterns. A "!" rule
+ * can bring back a default-skipped name, but version control
+ * directories (.git, .hg, .svn, .bzr) are always left out. A PATH named
+ * on the command line is taken whatever its name.
  */
 #ifndef WEFT_CLI_PATHS_H
 #define WEFT_CLI_PATHS_H
@@ -28,8 +36,11 @@ enum weft_src_why {
 	WEFT_SRC_OK,
 	WEFT_SRC_TOO_MANY,	/* more than WEFT_FILES_MAX files */
 	WEFT_SRC_TOO_LARGE,	/* a file over WEFT_FILE_SIZE_MAX */
-	WEFT_SRC_TOO_DEEP	/* directories nested too deep */
+	WEFT_SRC_TOO_DEEP,	/* directories nested too deep */
+	WEFT_SRC_BAD_IGNORE	/* a .weftignore too large (line in ign_line) */
 };
+
+#define WEFT_SRC_SKIPPED_MAX	10000	/* skipped names kept for --dry-run */
 
 struct weft_src_list {
 	struct weft_src_file	*v;
@@ -38,6 +49,14 @@ struct weft_src_list {
 	uint64_t		 total;	/* sum of sizes */
 	char			*bad;	/* the entry a walk failed on */
 	enum weft_src_why	 why;	/* after WEFT_ETOOBIG */
+	size_t			 ign_line;	/* WEFT_SRC_BAD_IGNORE */
+	/* Set before weft__src_add(): the --exclude patterns. */
+	char * const		*exclude;
+	size_t			 nexclude;
+	/* What the ignore rules left out: names, dirs with a '/' after. */
+	char			**skipped;
+	size_t			 nskipped;	/* names kept */
+	size_t			 nskipped_all;	/* all, kept or not */
 };
 
 void	weft__src_init(struct weft_src_list *l);
@@ -54,9 +73,16 @@ void	weft__src_release(struct weft_src_list *l);
 int	weft__src_add(struct weft_src_list *l, const char *arg, bool quiet,
 	    const char **bad);
 
+/* The default rules, one gitignore line each, NULL-terminated. */
+extern const char *const weft__src_defaults[];
+
+/* True when a file's name looks like a secret (a private key, .env...). */
+bool	weft__src_secret(const char *path);
+
 /*
- * Sorts the files bytewise by path and checks them: at least one file,
- * every path valid (weft_path_check), no path twice. Returns 0,
+ * Sorts the files (and the skipped names) bytewise by path and checks
+ * the files: at least one, every path valid (weft_path_check), no path
+ * twice. Returns 0,
  * WEFT_EUSAGE (empty), WEFT_EBADPATH or WEFT_EEXISTS (a duplicate), with
  * *bad naming the path at fault.
  */

@@ -470,12 +470,22 @@ weft_ctlmsg_policy_encode(struct weft_pack *pk,
 		pack_fail(pk, WEFT_EBADFIELD);
 		return;
 	}
-	weft_pack_map(pk, has_id ? 2 : 1);
+	weft_pack_map(pk, (has_id ? 2 : 1) + (p->has_progress ? 4 : 0));
 	weft_pack_str(pk, "kind");
 	weft_pack_str(pk, name);
 	if (has_id) {
 		weft_pack_str(pk, "id");
 		weft_pack_bin(pk, p->id, 32);
+	}
+	if (p->has_progress) {
+		weft_pack_str(pk, "designs");
+		weft_pack_uint(pk, p->designs);
+		weft_pack_str(pk, "designs_held");
+		weft_pack_uint(pk, p->designs_held);
+		weft_pack_str(pk, "bytes");
+		weft_pack_uint(pk, p->bytes);
+		weft_pack_str(pk, "bytes_held");
+		weft_pack_uint(pk, p->bytes_held);
 	}
 }
 
@@ -495,6 +505,17 @@ weft_ctlmsg_policy_decode(const struct weft_obj *o,
 			p->kind = (enum weft_ctlmsg_policy_kind)i;
 	if (p->kind == 0)
 		return WEFT_EPROTO;
+	if (weft_obj_get(o, "designs") != NULL) {
+		if (weft_obj_uint(weft_obj_get(o, "designs"),
+		    &p->designs) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "designs_held"),
+		    &p->designs_held) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "bytes"), &p->bytes) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "bytes_held"),
+		    &p->bytes_held) != 0)
+			return WEFT_EPROTO;
+		p->has_progress = true;
+	}
 	id = weft_obj_get(o, "id");
 	if (p->kind == WEFT_CTLMSG_MIRROR_ALL)
 		return id == NULL ? 0 : WEFT_EPROTO;

@@ -307,7 +307,7 @@ extern const struct weft_ctl_op weft__op_publish, weft__op_fork,
 	    weft__op_get, weft__op_follow, weft__op_unfollow, weft__op_mirror,
 	    weft__op_unmirror, weft__op_policies, weft__op_peers,
 	    weft__op_connect, weft__op_push, weft__op_known, weft__op_forget,
-	    weft__op_disconnect;
+	    weft__op_disconnect, weft__op_pins;
 /* ops_social.c */
 extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 	    weft__op_names, weft__op_comment, weft__op_comments,

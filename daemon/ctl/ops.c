@@ -249,6 +249,44 @@ weft__put_release(void *arg)
 	weft_buf_release(&j->env);
 }
 
+static void
+put_now_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_put_job	*j = arg;
+
+	if (!c->closing) {
+		if (status)
+			weft__ctl_send_err(c, status, "cannot store record");
+		else
+			weft__put_reply(c, j);
+	}
+	weft__put_release(j);
+	free(j);
+	weft__ctl_done(c);
+}
+
+void
+weft__put_now(struct weft_ctl_conn *c, struct weft_buf *env)
+{
+	struct weft_put_job	*j;
+	int			 err;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		weft_buf_release(env);
+		weft__ctl_send_err(c, -ENOMEM, "cannot store record");
+		weft__ctl_done(c);
+		return;
+	}
+	j->store = c->env->store;
+	j->env = *env;
+	weft_buf_init(env, 0);
+	c->state = WEFT_CTL_BUSY;
+	err = weft__ctl_work(c, weft__put_work, put_now_done, j);
+	if (err)
+		put_now_done(c, j, err);
+}
+
 /* status */
 
 /*
@@ -453,18 +491,49 @@ op_stop(struct weft_ctl_conn *c, const struct weft_obj *req)
 
 /* show */
 
+struct show_head {
+	struct weft_buf	*env;
+	uint8_t		*id;
+	bool		 got;
+};
+
+/* Keeps the first head given: the newest. */
+static int
+show_head_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct show_head	*h = arg;
+
+	if (h->got)
+		return 0;
+	h->got = true;
+	memcpy(h->id, id, 32);
+	weft_buf_reset(h->env);
+	return weft_buf_add(h->env, data, len);
+}
+
 static void
 op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_ctlmsg_show	 sh;
 	struct weft_buf		 env, b;
 	struct weft_pack	 pk;
+	struct show_head	 h;
+	const struct weft_obj	*ho;
 	enum weft_record_type	 type;
-	uint8_t			 id[32];
+	uint8_t			 id[32], design[32];
+	bool			 is_rev, head = false;
 	int			 err;
 
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
 		goto done;
+	/* "head": a design id shows the design's newest head. */
+	ho = weft_obj_get(req, "head");
+	if (ho != NULL && weft_obj_bool(ho, &head) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'head' must be a boolean");
+		goto done;
+	}
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	err = weft_store_record_get(c->env->store, id, &env);
 	if (err == 0)
@@ -474,13 +543,28 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "cannot read record");
 		goto done;
 	}
+	is_rev = type == WEFT_REC_REV &&
+	    weft_store_rev_design(c->env->store, id, design) == 0;
+	if (is_rev && head && memcmp(id, design, 32) == 0) {
+		h.env = &env;
+		h.id = id;
+		h.got = false;
+		err = weft_store_design_heads(c->env->store, design,
+		    show_head_cb, &h);
+		if (err) {
+			weft_buf_release(&env);
+			weft__ctl_send_err(c, err, "cannot read the heads");
+			goto done;
+		}
+	}
 	memset(&sh, 0, sizeof(sh));
 	memcpy(sh.id, id, 32);
 	sh.type = weft_ctlmsg_cstr(weft_record_type_name(type));
 	sh.record = env.data;
 	sh.record_len = env.len;
-	sh.has_design = type == WEFT_REC_REV &&
-	    weft_store_rev_design(c->env->store, id, sh.design) == 0;
+	sh.has_design = is_rev;
+	if (is_rev)
+		memcpy(sh.design, design, 32);
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_ctlmsg_show_encode(&pk, &sh);
@@ -1223,6 +1307,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_mirror,
 	&weft__op_unmirror,
 	&weft__op_policies,
+	&weft__op_pins,
 	&weft__op_peers,
 	&weft__op_connect,
 	&weft__op_push,

@@ -86,6 +86,12 @@ int	weft__put_work(void *job);
 void	weft__put_reply(struct weft_ctl_conn *c, void *job);
 void	weft__put_release(void *job);
 
+/*
+ * For an op without flags that made a record itself: stores env on the
+ * pool, replies as a put op does and ends the request. Takes env's bytes.
+ */
+void	weft__put_now(struct weft_ctl_conn *c, struct weft_buf *env);
+
 /* The fields of a put op's table entry. */
 #define WEFT_PUT_OP(opname, prep)					\
 	.name = (opname), .flags = WEFT_OP_POOL,			\

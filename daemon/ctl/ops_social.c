@@ -24,48 +24,6 @@
 /* Authors one "names" request may ask for. */
 #define NAMES_MAX	1024
 
-static void
-social_put_done(struct weft_ctl_conn *c, void *arg, int status)
-{
-	struct weft_put_job	*j = arg;
-
-	if (!c->closing) {
-		if (status)
-			weft__ctl_send_err(c, status, "cannot store record");
-		else
-			weft__put_reply(c, j);
-	}
-	weft__put_release(j);
-	free(j);
-	weft__ctl_done(c);
-}
-
-/*
- * Stores a record made here on the thread pool, tells sync, and replies
- * {status, id, record}, as the put ops of ops.c do. Takes env's bytes.
- */
-static void
-social_put(struct weft_ctl_conn *c, struct weft_buf *env)
-{
-	struct weft_put_job	*j;
-	int			 err;
-
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
-		weft_buf_release(env);
-		weft__ctl_send_err(c, -ENOMEM, "cannot store record");
-		weft__ctl_done(c);
-		return;
-	}
-	j->store = c->env->store;
-	j->env = *env;
-	weft_buf_init(env, 0);
-	c->state = WEFT_CTL_BUSY;
-	err = weft__ctl_work(c, weft__put_work, social_put_done, j);
-	if (err)
-		social_put_done(c, j, err);
-}
-
 /*
  * A small file made here (an avatar): its chunks and chunk list, ready to
  * store, and the file map a record names it by.
@@ -612,7 +570,7 @@ op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft_record_release(&r);
-	social_put(c, &env);
+	weft__put_now(c, &env);
 	return;
 out:
 	weft_record_release(&r);
@@ -700,7 +658,7 @@ op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft_record_release(&r);
-	social_put(c, &env);
+	weft__put_now(c, &env);
 	return;
 out:
 	weft_record_release(&r);

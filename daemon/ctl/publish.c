@@ -113,6 +113,11 @@ struct weft_pub {
 	bool				 gen_dirty;
 	bool				 published;
 
+	/* A new design whose files an own design already has exactly. */
+	bool				 allow_dup;	/* "duplicate": true */
+	bool				 has_dup;
+	uint8_t				 dup[32];
+
 	/* Result. */
 	struct weft_buf			 env;
 	uint8_t				 id[32];
@@ -518,6 +523,8 @@ store_work(void *arg)
 	return err;
 }
 
+static int	same_files(struct weft_pub *p);
+
 /* The end: sign and store the revision. */
 static int
 finish_work(void *arg)
@@ -526,6 +533,16 @@ finish_work(void *arg)
 	struct weft_buf	 body;
 	uint64_t	 gen[2];
 	int		 err;
+
+	/*
+	 * A copy of one of our designs adds no chunk: only then read the
+	 * author's designs, so that publishing new content never pays.
+	 */
+	if (!p->rec.has_design && !p->allow_dup && p->nfresh == 0) {
+		err = same_files(p);
+		if (err != WEFT_ENOTFOUND)
+			return err == 0 ? WEFT_EEXISTS : err;
+	}
 
 	memcpy(p->rec.author, p->ctl_env->author->pk, WEFT_PK_BYTES);
 	p->rec.ts = weft__ctl_now_ms(p->ctl_env);
@@ -561,7 +578,14 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
-	if (status) {
+	if (status == WEFT_EEXISTS && p->has_dup) {
+		char	hex[65];
+
+		weft_hex_encode(hex, p->dup, 32);
+		weft__ctl_send_err(c, status, "these files are already your "
+		    "design %s: change it with 'weft update %.8s', or publish "
+		    "a copy with --yes", hex, hex);
+	} else if (status) {
 		pub_send_err(c, status);
 	} else {
 		log_info("published revision %02x%02x%02x%02x of design "
@@ -893,6 +917,74 @@ design_heads(struct weft_store *s, const uint8_t design[32],
 	return err;
 }
 
+/* Collects design ids (weft_store_designs callback). */
+struct id_vec {
+	uint8_t		(*v)[32];
+	size_t		 n;
+	size_t		 cap;
+};
+
+static int
+id_vec_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct id_vec	*l = arg;
+	uint8_t		(*v)[32];
+
+	(void)data;
+	(void)len;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		v = realloc(l->v, l->cap * 32);
+		if (v == NULL)
+			return -ENOMEM;
+		l->v = v;
+	}
+	memcpy(l->v[l->n++], id, 32);
+	return 0;
+}
+
+/*
+ * Is there a design by the same author whose newest head has exactly
+ * these files (paths and hashes)? 0 with p->dup set, WEFT_ENOTFOUND, or
+ * an error. Runs on the pool; reads each of the author's designs.
+ */
+static int
+same_files(struct weft_pub *p)
+{
+	struct weft_record	 head;
+	struct id_vec		 l;
+	uint8_t			 head_id[32];
+	uint64_t		 min_ts;
+	bool			 same;
+	int			 err;
+
+	memset(&l, 0, sizeof(l));
+	err = weft_store_designs(p->ctl_env->store, p->ctl_env->author->pk, NULL,
+	    id_vec_cb, &l);
+	for (size_t i = 0; err == 0 && i < l.n; i++) {
+		weft_record_init(&head);
+		err = design_heads(p->ctl_env->store, l.v[i], NULL, &head, head_id,
+		    &min_ts);
+		same = err == 0 && head.nfiles == p->rec.nfiles;
+		for (uint32_t k = 0; same && k < head.nfiles; k++)
+			same = strcmp(head.files[k].path,
+			    p->rec.files[k].path) == 0 &&
+			    memcmp(head.files[k].hash, p->rec.files[k].hash,
+			    32) == 0;
+		weft_record_release(&head);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;	/* gone meanwhile */
+		if (err == 0 && same) {
+			memcpy(p->dup, l.v[i], 32);
+			p->has_dup = true;
+			free(l.v);
+			return 0;
+		}
+	}
+	free(l.v);
+	return err ? err : WEFT_ENOTFOUND;
+}
+
 static void
 dedup_tags(struct weft_record *r)
 {
@@ -998,6 +1090,37 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 	return 0;
 }
 
+/*
+ * An update without "files": a revision with new metadata and the
+ * newest head's files, signed and stored at once (no data frames).
+ */
+static void
+pub_meta_only(struct weft_ctl_conn *c, struct weft_pub *p,
+    struct weft_record *head)
+{
+	struct weft_buf	env;
+	int		err;
+
+	p->rec.files = head->files;
+	p->rec.nfiles = head->nfiles;
+	head->files = NULL;
+	head->nfiles = 0;
+	weft_record_sort(&p->rec);
+	dedup_tags(&p->rec);
+	err = weft_record_check(&p->rec);
+	if (err == 0)
+		err = weft__record_make(c->env, &p->rec, p->min_ts, &env);
+	else
+		weft_buf_init(&env, 0);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot update");
+		weft__ctl_done(c);	/* frees p */
+		return;
+	}
+	weft__put_now(c, &env);		/* p is freed when it is done */
+}
+
 static void
 op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
@@ -1044,8 +1167,19 @@ op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	if (pub_meta(c, req, &p->rec, update ? &head : NULL) != 0)
 		goto fail;
+	if (weft_obj_get(req, "duplicate") != NULL &&
+	    weft_obj_bool(weft_obj_get(req, "duplicate"), &p->allow_dup) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'duplicate' must be a boolean");
+		goto fail;
+	}
 
 	files = weft_obj_get(req, "files");
+	if (update && files == NULL) {
+		pub_meta_only(c, p, &head);
+		weft_record_release(&head);
+		return;
+	}
 	if (weft_obj_type(files) != WEFT_OBJ_ARRAY ||
 	    weft_obj_len(files) == 0 || weft_obj_len(files) > WEFT_FILES_MAX) {
 		weft__ctl_send_err(c, WEFT_EBADFIELD,

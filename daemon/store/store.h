@@ -467,6 +467,34 @@ int	weft_store_policy_has(struct weft_store *s, int kind,
 int	weft_store_policy_list(struct weft_store *s,
 	    weft_store_policy_cb *cb, void *arg);
 
+/*
+ * How far a policy (kind, id as for weft_store_policy_set) has come
+ * (store_progress.c): the designs it covers and of their newest heads'
+ * files the bytes wanted and held; a design is held when all of its
+ * head's files are. A file never wanted counts as held when its chunk
+ * list is present (the node's own publishes). Walks every covered
+ * design: O(designs + files). Returns 0, WEFT_EUSAGE or a store error.
+ */
+struct weft_store_progress {
+	uint64_t	designs;
+	uint64_t	designs_held;
+	uint64_t	bytes;
+	uint64_t	bytes_held;
+};
+int	weft_store_policy_progress(struct weft_store *s, int kind,
+	    const uint8_t *id, struct weft_store_progress *p);
+/*
+ * Pins: the designs whose files are wanted (by a `weft get`) although no
+ * policy keeps them, in design id order, each with its wanted files'
+ * bytes and bytes held (designs 1, designs_held 1 when complete). Calls
+ * cb inside a read transaction (cb must not call into the store); a
+ * non-zero return stops the walk and is returned.
+ */
+typedef int weft_store_pin_cb(void *arg, const uint8_t design[WEFT_ID_BYTES],
+    const struct weft_store_progress *p);
+int	weft_store_pins(struct weft_store *s, weft_store_pin_cb *cb,
+	    void *arg);
+
 struct weft_store_stats {
 	uint64_t	records;
 	uint64_t	designs;

@@ -353,6 +353,24 @@ make_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 }
 
 int
+weft__store_design_kept(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID])
+{
+	struct recinfo	ri;
+	int		err;
+
+	err = policy_has(s, txn, WEFT_STORE_MIRROR_ALL, NULL);
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	err = weft__store_info_get(s, txn, design, &ri);
+	if (err == 0)
+		err = policy_has(s, txn, WEFT_STORE_FOLLOW, ri.author);
+	if (err == 0 || (err != WEFT_ENOTFOUND))
+		return err;
+	return design_mirrored(s, txn, design);
+}
+
+int
 weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
 {

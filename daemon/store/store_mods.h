@@ -41,6 +41,13 @@ int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
  * is absent; weft__store_policy_apply() wants the files the policies cover
  * after record r (id) was stored and indexed.
  */
+/*
+ * weft__store_design_kept(): 0 when a policy keeps design (mirror all,
+ * its author followed, a mirrored library holds it), WEFT_ENOTFOUND when
+ * none does, or a store error.
+ */
+int	weft__store_design_kept(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID]);
 int	weft__store_want(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t index[ID], uint64_t size, const uint8_t *design);
 int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,

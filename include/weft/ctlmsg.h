@@ -167,6 +167,12 @@ enum weft_ctlmsg_policy_kind {
 struct weft_ctlmsg_policy {
 	enum weft_ctlmsg_policy_kind	kind;
 	uint8_t				id[32];	/* unless MIRROR_ALL */
+	/* How far the policy has come (absent from older daemons). */
+	bool				has_progress;
+	uint64_t			designs;
+	uint64_t			designs_held;
+	uint64_t			bytes;
+	uint64_t			bytes_held;
 };
 
 /* The kind's name on the wire, or NULL for a value outside the enum. */

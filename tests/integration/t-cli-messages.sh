@@ -40,7 +40,8 @@ rm "$T/evil/bad"*
 ln -s /etc/passwd "$T/evil/$(printf 'l%s]0;pwned\a' "$ESC")"
 w a -q publish "$T/evil" --title evil >/dev/null 2>"$T/err" ||
     fail "publish with a link: $(cat "$T/err")"
-w a publish "$T/evil" --title evil >/dev/null 2>"$T/err" || fail "publish"
+w a publish "$T/evil" --title evil --license MIT --yes >/dev/null 2>"$T/err" ||
+    fail "publish: $(cat "$T/err")"
 no_raw "$T/err"
 rm "$T/evil/l"*
 

@@ -16,7 +16,7 @@ expect_code 0 "$WEFT_BIN" --help
 expect_code 0 "$WEFT_BIN" --version
 grep -q '^weft [0-9]' "$T/out" || fail "no version"
 for cmd in init id status publish update fork show log tree ls search get \
-    verify peers connect follow unfollow mirror unmirror; do
+    verify peers connect follow unfollow mirror unmirror pins; do
 	expect_code 0 "$WEFT_BIN" "$cmd" -h
 	grep -q "^usage: weft $cmd" "$T/out" || fail "$cmd -h: $(cat "$T/out")"
 	expect_code 0 "$WEFT_BIN" help "$cmd"
@@ -25,7 +25,8 @@ expect_code 0 "$WEFT_BIN" library -h
 expect_code 0 "$WEFT_BIN" library create -h
 expect_code 2 "$WEFT_BIN" bogus
 grep -q "not a weft command" "$T/err" || fail "bogus: $(cat "$T/err")"
-for cmd in follow unfollow mirror unmirror; do
+# follow and mirror without an argument list (t-policy-list.sh).
+for cmd in unfollow unmirror; do
 	expect_code 2 "$WEFT_BIN" "$cmd"
 	grep -q "^usage: weft $cmd" "$T/err" || fail "$cmd: $(cat "$T/err")"
 done
@@ -33,6 +34,7 @@ expect_code 2 "$WEFT_BIN" follow 0123
 grep -q "not an author id" "$T/err" || fail "follow 0123: $(cat "$T/err")"
 expect_code 2 "$WEFT_BIN" mirror --all LIB
 expect_code 2 "$WEFT_BIN" follow --all
+expect_code 2 "$WEFT_BIN" pins extra
 
 # Usage errors: exit 2, one line, before the daemon is even asked.
 expect_code 2 "$WEFT_BIN" --bogus status

@@ -58,8 +58,9 @@ if [ "$(st 'j["records"]')" -eq 1 ]; then
 	    fail "chunks left by the cancelled publish: $(st 'j["chunks"]')"
 fi
 
-# The node goes on as before.
-"$WEFT_BIN" --home "$h" -q publish --title big "$T/big" >/dev/null ||
+# The node goes on as before (--yes: if the killed publish completed
+# first, this is a copy of it).
+"$WEFT_BIN" --home "$h" -q publish --title big --yes "$T/big" >/dev/null ||
     fail "publish with space"
 "$WEFT_BIN" --home "$h" -q verify || fail "verify"
 echo ok
