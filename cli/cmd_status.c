@@ -29,7 +29,7 @@ static const char *const counters[] = {
 
 /* The network fields (address, listen, network key id, peer counts). */
 static const char *const net_strs[] = { "address", "listen",
-    "network_key_id" };
+    "network_key_id", "web" };
 static const char *const net_uints[] = { "peers", "conns_in", "conns_out",
     "netkey_mismatch" };
 
@@ -57,7 +57,7 @@ net_json(json_t *j, const struct weft_obj *r)
 	size_t		 n;
 	uint64_t	 v;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(net_strs) / sizeof(net_strs[0]); i++) {
 		if (weft_obj_str(weft_obj_get(r, net_strs[i]), &s, &n) == 0)
 			json_object_set_new(j, net_strs[i], out_json_str(s, n));
 		else
@@ -233,6 +233,11 @@ net_human(const struct weft_obj *r)
 	if (weft_obj_str(weft_obj_get(r, "network_key_id"), &s, &n) == 0) {
 		printf("\nnetwork key  ");
 		out_text(stdout, s, n, true);
+	}
+	if (weft_obj_str(weft_obj_get(r, "web"), &s, &n) == 0) {
+		printf("\nweb          http://");
+		out_text(stdout, s, n, true);
+		putchar('/');
 	}
 	if (weft_obj_uint(weft_obj_get(r, "peers"), &v) == 0)
 		printf("\npeers        %" PRIu64, v);

@@ -37,6 +37,7 @@
 #include "fetch.h"
 #include "space.h"
 #include "sync.h"
+#include "web.h"
 
 static int
 path_join(char *out, size_t outsz, const char *dir, const char *name)
@@ -166,6 +167,33 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	/* The peers of earlier runs, dialled at once; not fatal. */
 	(void)weft_net_set_store(d->net, d->store);
 	return 0;
+}
+
+/*
+ * The web UI is a convenience too: a node whose port range is taken runs
+ * without it, and says so.
+ */
+static void
+start_web(struct weft_daemon *d, const struct weft_daemon_opts *opts)
+{
+	struct weft_web_env	env;
+	int			err;
+
+	memset(&env, 0, sizeof(env));
+	env.loop = d->loop;
+	env.store = d->store;
+	env.net = d->net;
+	env.node = d->node.pk;
+	env.author = d->author.pk;
+	env.started_ms = uv_now(d->loop);
+	env.assets = opts->web_assets;
+	err = weft_web_start(&d->web, &env, opts->web);
+	if (err) {
+		log_warnc(err, "the web UI is off");
+		return;
+	}
+	snprintf(d->web_addr, sizeof(d->web_addr), "%s",
+	    weft_web_address(d->web));
 }
 
 /*
@@ -338,6 +366,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	err = weft_ctl_start(d);
 	if (err)
 		goto fail;
+	if (opts->web != NULL)
+		start_web(d, opts);
 
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sigterm);
@@ -369,6 +399,8 @@ weft_daemon_stop(struct weft_daemon *d)
 	if (err)
 		log_warnc(err, "cannot notify the service manager");
 	weft_ctl_stop(d);
+	weft_web_stop(d->web);
+	d->web = NULL;
 	/* The LAN dials through the net: it goes first. */
 	weft_lan_stop(d->lan);
 	d->lan = NULL;

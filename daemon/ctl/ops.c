@@ -420,7 +420,7 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	memset(&sy, 0, sizeof(sy));
 	if (d->sync != NULL)
 		weft_sync_stats(d->sync, &sy);
-	weft__ctl_reply_begin(&pk, &b, 25);
+	weft__ctl_reply_begin(&pk, &b, 26);
 	pack_disk(&pk, d);
 	weft_pack_str(&pk, "missing");
 	weft_pack_map(&pk, 4);
@@ -487,6 +487,11 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft_pack_nil(&pk);
 	weft_pack_str(&pk, "network_key_id");
 	weft_pack_str(&pk, kid);
+	weft_pack_str(&pk, "web");
+	if (d->web_addr[0] != '\0')
+		weft_pack_str(&pk, d->web_addr);
+	else
+		weft_pack_nil(&pk);
 	weft_pack_str(&pk, "peers");
 	weft_pack_uint(&pk, d->net != NULL ? d->net->peers.nopen : 0);
 	weft_pack_str(&pk, "conns_in");
