@@ -28,7 +28,7 @@ on_url(llhttp_t *p, const char *at, size_t n)
 	struct weft_http_req	*r = REQ(p);
 
 	if (n >= sizeof(r->url) - r->url_len) {
-		llhttp_set_error_reason(p, "toobig");
+		r->toobig = true;
 		return HPE_USER;
 	}
 	memcpy(r->url + r->url_len, at, n);
@@ -60,7 +60,7 @@ on_header_field_complete(llhttp_t *p)
 	struct weft_http_req	*r = REQ(p);
 
 	if (++r->nheaders > WEFT_HTTP_HEADERS_MAX) {
-		llhttp_set_error_reason(p, "toobig");
+		r->toobig = true;
 		return HPE_USER;
 	}
 	if (strcasecmp(r->hname, "host") == 0) {
@@ -108,13 +108,11 @@ on_header_value(llhttp_t *p, const char *at, size_t n)
 		return 0;
 	}
 	if (n >= cap - r->flen) {
-		llhttp_set_error_reason(p, "toobig");
+		r->toobig = true;
 		return HPE_USER;
 	}
-	if (memchr(at, '\0', n) != NULL) {
-		llhttp_set_error_reason(p, "nul");
+	if (memchr(at, '\0', n) != NULL)
 		return HPE_USER;
-	}
 	memcpy(dst + r->flen, at, n);
 	r->flen += n;
 	dst[r->flen] = '\0';
@@ -143,7 +141,7 @@ on_headers_complete(llhttp_t *p)
 	}
 	if (p->content_length > WEFT_HTTP_BODY_MAX &&
 	    p->content_length != UINT64_MAX) {
-		llhttp_set_error_reason(p, "toobig");
+		r->toobig = true;
 		return HPE_USER;
 	}
 	return 0;
@@ -155,7 +153,7 @@ on_body(llhttp_t *p, const char *at, size_t n)
 	struct weft_http_req	*r = REQ(p);
 
 	if (n > sizeof(r->body) - r->body_len) {
-		llhttp_set_error_reason(p, "toobig");
+		r->toobig = true;
 		return HPE_USER;
 	}
 	memcpy(r->body + r->body_len, at, n);
@@ -193,7 +191,6 @@ int
 weft_http_req_feed(struct weft_http_req *r, const char *p, size_t n)
 {
 	llhttp_errno_t	 e;
-	const char	*reason;
 	size_t		 used = n;
 
 	if (r->done)
@@ -214,10 +211,7 @@ weft_http_req_feed(struct weft_http_req *r, const char *p, size_t n)
 			return weft_http_req_feed(r, p + used, n - used);
 		return 0;
 	}
-	reason = llhttp_get_error_reason(&r->parser);
-	if (e == HPE_USER && reason != NULL && strcmp(reason, "toobig") == 0)
-		return WEFT_ETOOBIG;
-	return WEFT_EPROTO;
+	return r->toobig ? WEFT_ETOOBIG : WEFT_EPROTO;
 }
 
 void

@@ -47,6 +47,7 @@ struct weft_http_req {
 	uint8_t			 body[WEFT_HTTP_BODY_MAX];
 	size_t			 body_len;
 	bool			 headers_done;
+	bool			 toobig;	/* private: a cap hit */
 	bool			 done;
 	bool			 keep_alive;
 };
