@@ -117,7 +117,7 @@ web_assets(void)
 
 	if (dir == NULL || dir[0] == '\0')
 		dir = WEFT_WEB_ASSETS_DIR;
-	if (snprintf(path, sizeof(path), "%s/three.module.min.js", dir) >=
+	if (snprintf(path, sizeof(path), "%s/viewer.js", dir) >=
 	    (int)sizeof(path) || access(path, R_OK) != 0)
 		return NULL;
 	snprintf(path, sizeof(path), "%s", dir);

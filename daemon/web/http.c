@@ -455,6 +455,11 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 		return WEFT_ENOTFOUND;
 	if (seg_is(seg, len, "api"))
 		return route_api(path, n, pos, rt);
+	if (pos == n && seg_is(seg, len, "favicon.ico")) {
+		rt->kind = WEFT_ROUTE_STATIC;
+		memcpy(rt->arg, "favicon.svg", sizeof("favicon.svg"));
+		return 0;
+	}
 	if (pos == n) {
 		if (seg_is(seg, len, "search"))
 			rt->kind = WEFT_ROUTE_SEARCH;
@@ -472,15 +477,18 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 		    seg[0] == 'a' ? WEFT_ROUTE_AUTHOR : WEFT_ROUTE_LIBRARY;
 		return take_id(rt, a, alen);
 	}
-	if (pos == n && seg_is(seg, len, "static")) {
+	if (pos == n && (seg_is(seg, len, "static") ||
+	    seg_is(seg, len, "assets"))) {
 		if (alen == 0 || alen >= WEFT_ROUTE_ARG_MAX || a[0] == '.')
 			return WEFT_ENOTFOUND;
 		for (size_t i = 0; i < alen; i++)
-			if (strchr("abcdefghijklmnopqrstuvwxyz0123456789._-",
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
 			    a[i]) == NULL)
 				return WEFT_ENOTFOUND;
 		memcpy(rt->arg, a, alen);
-		rt->kind = WEFT_ROUTE_STATIC;
+		rt->kind = seg[0] == 's' ? WEFT_ROUTE_STATIC :
+		    WEFT_ROUTE_ASSET;
 		return 0;
 	}
 	if (pos == n && seg_is(seg, len, "act")) {

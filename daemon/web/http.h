@@ -104,6 +104,7 @@ enum weft_web_route_kind {
 	WEFT_ROUTE_LIBRARY,		/* /l/ID */
 	WEFT_ROUTE_STATUS,		/* /status */
 	WEFT_ROUTE_STATIC,		/* /static/NAME */
+	WEFT_ROUTE_ASSET,		/* /assets/NAME: the 3D view */
 	WEFT_ROUTE_FILE,		/* /f/REV/N/NAME */
 	WEFT_ROUTE_ZIP,			/* /zip/REV/NAME.zip */
 	WEFT_ROUTE_HANDOFF,		/* /h/TOKEN/NAME */

@@ -41,6 +41,7 @@ page_begin(struct weft_buf *b, const char *title, const char *q)
 	weft_html_escs(b, title);
 	add(b, " \xe2\x80\x94 weft</title>"
 	    "<link rel=\"stylesheet\" href=\"/static/style.css\">"
+	    "<link rel=\"icon\" href=\"/static/favicon.svg\">"
 	    "</head>\n<body><header><a class=\"brand\" href=\"/\">weft</a>"
 	    "<form class=\"search\" action=\"/search\" method=\"get\">"
 	    "<input type=\"search\" name=\"q\" placeholder=\"Search designs\" "
@@ -482,7 +483,7 @@ design_files(struct weft_buf *b, const struct weft_web_req *rq,
 	add(b, "</table>\n");
 	if (preview && rq->snap->assets)
 		add(b, "<div id=\"viewer\" class=\"viewer\" hidden></div>"
-		    "<script type=\"module\" src=\"/static/viewer.js\">"
+		    "<script type=\"module\" src=\"/assets/viewer.js\">"
 		    "</script>\n");
 	else if (preview)
 		add(b, "<p class=\"note\">The 3D view is not installed on this "
@@ -580,7 +581,8 @@ design_revs(struct weft_buf *b, const struct env_list *l)
 			add(b, "</code> ");
 			date(b, r.ts);
 			add(b, " ");
-			weft_html_escs(b, r.message != NULL ? r.message :
+			weft_html_escs(b, r.message != NULL &&
+			    r.message[0] != '\0' ? r.message :
 			    r.title != NULL ? r.title : "");
 			add(b, "</li>\n");
 		}

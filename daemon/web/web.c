@@ -235,7 +235,7 @@ resp_send(struct web_conn *c)
 	size_t		 n;
 	int		 err;
 
-	weft_buf_init(&h, 8192);
+	weft_buf_init(&h, 8192 + c->resp.body.len);
 	err = head_build(c, &h);
 	if (err == 0 && !c->head_only && c->resp.stream == NULL)
 		err = weft_buf_add(&h, c->resp.body.data, c->resp.body.len);
@@ -365,6 +365,14 @@ render_work(uv_work_t *req)
 	case WEFT_ROUTE_FILE:
 	case WEFT_ROUTE_ZIP:
 		c->render_err = weft__web_download(&rq, &c->resp);
+		break;
+	case WEFT_ROUTE_ASSET:
+		c->render_err = weft__web_asset(rq.assets, c->rt.arg,
+		    &c->resp);
+		if (c->render_err == WEFT_ENOTFOUND) {
+			weft__web_error(&c->resp, 404, "no such file");
+			c->render_err = 0;
+		}
 		break;
 	default:
 		c->render_err = weft__web_page(&rq, &c->resp);

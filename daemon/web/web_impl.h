@@ -77,6 +77,9 @@ void	weft__web_error(struct weft_web_resp *resp, int status,
 	    const char *msg);
 /* style.css and the other files built into weftd; WEFT_ENOTFOUND. */
 int	weft__web_static(const char *name, struct weft_web_resp *resp);
+/* A file of the assets directory (the 3D view); WEFT_ENOTFOUND. */
+int	weft__web_asset(const char *dir, const char *name,
+	    struct weft_web_resp *resp);
 
 /* api.c: the JSON API. */
 int	weft__web_api(const struct weft_web_req *rq,

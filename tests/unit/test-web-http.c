@@ -219,7 +219,8 @@ test_route(void **state)
 	route_none("/d/0123abcd/");
 	route_none("/static/../etc");
 	route_none("/static/.hidden");
-	route_none("/static/A.css");
+	route_none("/static/a%2e%2e");
+	route_is("/assets/3MFLoader.js", WEFT_ROUTE_ASSET, "3MFLoader.js");
 	route_none("/f/0123abcd/1/a%2fb");	/* a slash inside */
 	route_none("/f/0123abcd/1/..");
 	route_none("/f/0123abcd/x/a");
