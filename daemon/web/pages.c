@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "weft/buf.h"
@@ -175,9 +176,6 @@ struct cards {
 	struct weft_buf		*b;
 	size_t			 skip, max, n;
 	bool			 more;
-	/* For "recent": a ring of the last max summaries. */
-	struct weft_web_summary	*ring;
-	size_t			 ring_n;
 };
 
 static int
@@ -203,18 +201,6 @@ cards_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 }
 
 static int
-ring_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
-{
-	struct cards	*c = arg;
-
-	(void)id;
-	if (weft__web_summary_decode(data, len,
-	    &c->ring[c->ring_n % c->max]) == 0)
-		c->ring_n++;
-	return 0;
-}
-
-static int
 page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
 {
 	struct weft_buf		*b = &resp->body;
@@ -225,9 +211,6 @@ page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	memset(&c, 0, sizeof(c));
 	c.b = b;
 	c.max = RECENT_SHOWN;
-	c.ring = calloc(RECENT_SHOWN, sizeof(*c.ring));
-	if (c.ring == NULL)
-		return -ENOMEM;
 	err = weft_store_stats(rq->store, &st);
 	if (err)
 		memset(&st, 0, sizeof(st));
@@ -239,14 +222,11 @@ page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, " <a href=\"/status\">Status</a></p></section>\n");
 	add(b, "<section><h2>Recent designs</h2><ul class=\"cards\" "
 	    "id=\"recent\">\n");
-	err = weft_store_designs(rq->store, NULL, NULL, ring_cb, &c);
-	for (size_t i = 0; i < c.ring_n && i < c.max; i++)
-		design_card(b, &c.ring[(c.ring_n - 1 - i) % c.max]);
-	if (c.ring_n == 0)
+	err = weft_store_designs_recent(rq->store, RECENT_SHOWN, cards_cb, &c);
+	if (c.n == 0)
 		add(b, "<li class=\"empty\">No designs yet: publish one with "
 		    "<code>weft publish</code>.</li>\n");
 	add(b, "</ul><p><a href=\"/search\">All designs</a></p></section>\n");
-	free(c.ring);
 	page_end(b, rq->snap);
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
@@ -443,6 +423,35 @@ base_name(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
+/*
+ * "Open in a slicer": a POST that mints a capability URL for this one
+ * file (web.c) and sends the browser to the slicer's URL scheme. Bambu
+ * Studio opens 3MF only; PrusaSlicer takes only its own sites' URLs,
+ * so for it there is the download beside.
+ */
+static void
+slicer_form(struct weft_buf *b, const struct weft_web_req *rq,
+    const uint8_t head[32], uint32_t i, const char *name)
+{
+	const char	*dot = strrchr(name, '.');
+
+	add(b, "<form class=\"slicer\" method=\"post\" "
+	    "action=\"/act/handoff\"><input type=\"hidden\" name=\"token\" "
+	    "value=\"");
+	add(b, rq->snap->token);
+	add(b, "\"><input type=\"hidden\" name=\"rev\" value=\"");
+	full_id(b, head);
+	weft_buf_printf(b, "\"><input type=\"hidden\" name=\"n\" "
+	    "value=\"%u\"><input type=\"hidden\" name=\"name\" value=\"", i);
+	weft_html_escs(b, name);
+	add(b, "\"><select name=\"slicer\" aria-label=\"slicer\">"
+	    "<option value=\"orca\">OrcaSlicer</option>");
+	if (dot != NULL && strcasecmp(dot, ".3mf") == 0)
+		add(b, "<option value=\"bambu\">Bambu Studio</option>");
+	add(b, "<option value=\"cura\">Cura</option></select>"
+	    "<button>Open</button></form>");
+}
+
 static void
 design_files(struct weft_buf *b, const struct weft_web_req *rq,
     const uint8_t head[32], const struct weft_record *r)
@@ -467,6 +476,8 @@ design_files(struct weft_buf *b, const struct weft_web_req *rq,
 		weft_buf_printf(b, "/%u/", i);
 		weft_html_url_esc(b, name, strlen(name));
 		add(b, "\" download>Download</a>");
+		if (previewable(r->files[i].path) && rq->snap->writable)
+			slicer_form(b, rq, head, i, name);
 		if (previewable(r->files[i].path)) {
 			if (rq->snap->assets) {
 				add(b, " <button class=\"view\" "
@@ -488,6 +499,11 @@ design_files(struct weft_buf *b, const struct weft_web_req *rq,
 	else if (preview)
 		add(b, "<p class=\"note\">The 3D view is not installed on this "
 		    "node (scripts/build-web).</p>\n");
+	if (preview && rq->snap->writable)
+		add(b, "<p class=\"note\">Open sends the slicer a link that "
+		    "works for that one file for ten minutes. PrusaSlicer opens "
+		    "links of its own sites only: download the file and open "
+		    "it there.</p>\n");
 	add(b, "</section>\n");
 }
 

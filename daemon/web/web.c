@@ -17,8 +17,10 @@
 #include <sodium.h>
 
 #include "weft/buf.h"
+#include "weft/chunk.h"
 #include "weft/err.h"
 
+#include "html.h"
 #include "log.h"
 #include "net.h"
 #include "peer.h"
@@ -27,8 +29,23 @@
 #define WEB_CONNS_MAX		64		/* open at once */
 #define WEB_READ_MAX		(16 * 1024)	/* one read's buffer */
 #define WEB_WQ_MAX		(1024 * 1024)	/* queued to one socket */
+#define WEB_PIECE_MAX		(512 * 1024)	/* one write of a download */
 #define WEB_REQ_TIMEOUT_MS	10000		/* to send a request */
 #define WEB_IDLE_TIMEOUT_MS	60000		/* a stalled download */
+#define WEB_HANDOFFS_MAX	64		/* capability URLs alive */
+#define WEB_HANDOFF_MS		(10 * 60 * 1000)	/* their life */
+
+/*
+ * A capability URL for a slicer (/h/TOKEN/NAME): slicers send no cookie
+ * and no token of ours, so the URL itself is the permission, for one
+ * file and a few minutes.
+ */
+struct web_handoff {
+	char		token[WEFT_WEB_TOKEN_HEX + 1];	/* "" = free */
+	char		rev[65];
+	uint32_t	n;
+	uint64_t	expires;	/* loop time */
+};
 
 struct web_conn;
 TAILQ_HEAD(web_conns, web_conn);
@@ -48,6 +65,7 @@ struct weft_web {
 	struct web_conns	 conns;
 	unsigned		 nconns;
 	uint64_t		 refused;
+	struct web_handoff	 handoffs[WEB_HANDOFFS_MAX];
 };
 
 struct web_conn {
@@ -267,9 +285,12 @@ stream_pump(struct web_conn *c)
 	int		 rc;
 
 	while (!c->closing && !c->last_queued && c->wq < WEB_WQ_MAX) {
-		weft_buf_init(&b, 2 * 1024 * 1024);
-		rc = weft__web_stream_next(c->resp.stream, c->w->env.store,
-		    &b);
+		/* Pieces of a few chunks: fewer writes, fewer allocations. */
+		weft_buf_init(&b, WEB_PIECE_MAX + 2 * WEFT_CHUNK_MAX);
+		do {
+			rc = weft__web_stream_next(c->resp.stream,
+			    c->w->env.store, &b);
+		} while (rc == 1 && b.len < WEB_PIECE_MAX);
 		if (rc < 0) {
 			/* Headers are gone: all we can do is cut it short. */
 			log_warnc(rc, "web: a download stopped");
@@ -403,6 +424,122 @@ render_done(uv_work_t *req, int status)
 	resp_send(c);
 }
 
+/* The slicers' URL schemes (docs/proto/web.md, "Slicers"). */
+static const char *
+slicer_scheme(const char *name)
+{
+	if (strcmp(name, "orca") == 0)
+		return "orcaslicer://open?file=";
+	if (strcmp(name, "bambu") == 0)
+		return "bambustudio://open?file=";
+	if (strcmp(name, "cura") == 0)
+		return "cura://open?file=";
+	return NULL;
+}
+
+/*
+ * POST /act/handoff (checked already): mints a capability URL for file n
+ * of rev and sends the browser to the slicer's scheme with it.
+ */
+static void
+handoff_mint(struct web_conn *c)
+{
+	struct weft_web		*w = c->w;
+	struct web_handoff	*h = NULL, *oldest = &w->handoffs[0];
+	const char		*body = (const char *)c->req.body, *scheme;
+	char			 rev[80], n[16], slicer[16], name[128];
+	char			 url[512];
+	uint8_t			 rnd[WEFT_WEB_TOKEN_HEX / 2];
+	uint64_t		 now = uv_now(w->loop);
+	struct weft_buf		 loc;
+	char			*end;
+	unsigned long		 v;
+
+	if (weft_http_form_get(body, c->req.body_len, "rev", rev,
+	    sizeof(rev)) != 64 || weft_http_form_get(body, c->req.body_len,
+	    "n", n, sizeof(n)) <= 0 || weft_http_form_get(body,
+	    c->req.body_len, "slicer", slicer, sizeof(slicer)) <= 0 ||
+	    weft_http_form_get(body, c->req.body_len, "name", name,
+	    sizeof(name)) <= 0 || (scheme = slicer_scheme(slicer)) == NULL) {
+		send_error(c, 400, "a handoff names rev, n, name and slicer");
+		return;
+	}
+	for (size_t i = 0; i < 64; i++)
+		if (weft_hex_digit(rev[i]) < 0) {
+			send_error(c, 400, "rev is 64 hex characters");
+			return;
+		}
+	v = strtoul(n, &end, 10);
+	if (*end != '\0' || v > UINT32_MAX) {
+		send_error(c, 400, "n is a file's number");
+		return;
+	}
+	for (size_t i = 0; i < WEB_HANDOFFS_MAX; i++) {
+		struct web_handoff	*e = &w->handoffs[i];
+
+		if (e->token[0] == '\0' || e->expires <= now) {
+			h = e;
+			break;
+		}
+		if (e->expires < oldest->expires)
+			oldest = e;
+	}
+	if (h == NULL)
+		h = oldest;
+	randombytes_buf(rnd, sizeof(rnd));
+	weft_hex_encode(h->token, rnd, sizeof(rnd));
+	memcpy(h->rev, rev, 65);
+	h->n = (uint32_t)v;
+	h->expires = now + WEB_HANDOFF_MS;
+
+	/* The file's URL, percent-encoded once as the file= value. */
+	weft_buf_init(&loc, sizeof(c->resp.location) - 1);
+	snprintf(url, sizeof(url), "http://%s/h/%s/", w->addr, h->token);
+	weft_buf_printf(&loc, "%s", scheme);
+	{
+		struct weft_buf	u;
+
+		weft_buf_init(&u, sizeof(url) + 3 * sizeof(name));
+		weft_buf_printf(&u, "%s", url);
+		weft_html_url_esc(&u, name, strlen(name));
+		if (weft_html_url_esc(&loc, (const char *)u.data, u.len) != 0) {
+			weft_buf_release(&u);
+			weft_buf_release(&loc);
+			send_error(c, 400, "the file name is too long");
+			return;
+		}
+		weft_buf_release(&u);
+	}
+	weft__web_resp_release(&c->resp);
+	weft__web_resp_init(&c->resp);
+	c->resp.status = 303;
+	memcpy(c->resp.location, loc.data, loc.len);
+	c->resp.location[loc.len] = '\0';
+	weft_buf_release(&loc);
+	resp_send(c);
+}
+
+/* GET /h/TOKEN/NAME: the file, if the token is alive; else 404. */
+static bool
+handoff_find(struct web_conn *c)
+{
+	struct weft_web	*w = c->w;
+	uint64_t	 now = uv_now(w->loop);
+
+	for (size_t i = 0; i < WEB_HANDOFFS_MAX; i++) {
+		struct web_handoff	*e = &w->handoffs[i];
+
+		if (e->token[0] == '\0' || e->expires <= now ||
+		    !weft_http_token_ok(c->rt.arg, e->token))
+			continue;
+		c->rt.kind = WEFT_ROUTE_FILE;
+		memcpy(c->rt.arg, e->rev, 65);
+		c->rt.n = e->n;
+		return true;
+	}
+	return false;
+}
+
 /* Answers a complete request. */
 static void
 conn_dispatch(struct web_conn *c)
@@ -463,8 +600,17 @@ conn_dispatch(struct web_conn *c)
 			    "missing or stale; reload the page");
 			return;
 		}
+		if (strcmp(c->rt.arg, "handoff") == 0) {
+			handoff_mint(c);
+			return;
+		}
 		/* Actions come with the ctl refactoring (docs/proto/web.md). */
 		send_error(c, 503, "actions are not available yet");
+		return;
+	}
+	if (c->rt.kind == WEFT_ROUTE_HANDOFF && !handoff_find(c)) {
+		send_error(c, 404, "this link has expired: open the design's "
+		    "page again");
 		return;
 	}
 	if (c->rt.kind == WEFT_ROUTE_STATIC) {

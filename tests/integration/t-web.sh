@@ -47,6 +47,9 @@ grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" ||
     fail "home does not show the escaped title"
 grep -q '<script>alert' "$T/body" && fail "home shows a raw script tag"
 grep -q 'Plain cube' "$T/body" || fail "home lacks the second design"
+# Newest first: the cube was published last.
+first=$(grep -o 'class="title" href="/d/[0-9a-f]*">[^<]*' "$T/body" | head -1)
+case "$first" in *'Plain cube') ;; *) fail "home starts with '$first'" ;; esac
 
 get "$U/d/$design"
 [ "$(code)" = 200 ] || fail "design page: $(code)"
@@ -181,6 +184,9 @@ grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/body" ||
     fail "home does not show the escaped title"
 grep -q '<script>alert' "$T/body" && fail "home shows a raw script tag"
 grep -q 'Plain cube' "$T/body" || fail "home lacks the second design"
+# Newest first: the cube was published last.
+first=$(grep -o 'class="title" href="/d/[0-9a-f]*">[^<]*' "$T/body" | head -1)
+case "$first" in *'Plain cube') ;; *) fail "home starts with '$first'" ;; esac
 
 get "$U/d/$design"
 [ "$(code)" = 200 ] || fail "design page: $(code)"
@@ -259,6 +265,29 @@ printf 'GET / HTTP/1.1\r\nHost: %s\r\nX: %070000d\r\n\r\n' "$wa" 0 |
 grep -q '431' "$T/body" "$T/big" 2>/dev/null ||
     head -c 12 "$T/big" | grep -q 'HTTP/1.1 431' ||
     echo "note: telnet:// not available for the oversized request"
+
+# Slicer hand-off: a POST from our own page mints a capability URL for
+# one file, handed to the slicer's scheme; the URL serves exactly that
+# file; a made-up token is refused.
+get "$U/d/$design"
+tok=$(grep -o 'name="token" value="[0-9a-f]*"' "$T/body" | head -1 |
+    sed 's/.*value="//; s/"$//')
+[ ${#tok} -eq 32 ] || fail "no session token in the design page's forms"
+get -X POST -H "Origin: $U" \
+    --data "token=$tok&rev=$design&n=$n&name=big.bin&slicer=orca" \
+    "$U/act/handoff"
+[ "$(code)" = 303 ] || fail "handoff: $(code)"
+loc=$(sed -n 's/^Location: orcaslicer:\/\/open?file=//p' "$T/head" | tr -d '\r')
+[ -n "$loc" ] || fail "handoff went to: $(grep -i ^Location "$T/head")"
+cap=$(/usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.unquote(sys.argv[1]))' "$loc")
+case "$cap" in "$U/h/"*/big.bin) ;; *) fail "capability URL '$cap'" ;; esac
+get "$cap"
+cmp "$T/body" "$T/got/sub/big.bin" || fail "the capability URL's file differs"
+get "$U/h/0123456789abcdef0123456789abcdef/big.bin"
+[ "$(code)" = 404 ] || fail "a made-up capability got $(code)"
+get -X POST --data "token=$tok&rev=$design&n=0&name=x.stl&slicer=orca" \
+    "$U/act/handoff"
+[ "$(code)" = 403 ] || fail "a handoff without Origin got $(code)"
 
 # --web off: no listener, status says null.
 stop_node "$NODE_PID"
