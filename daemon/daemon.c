@@ -183,6 +183,8 @@ start_web(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	env.loop = d->loop;
 	env.store = d->store;
 	env.net = d->net;
+	env.fetch = d->fetch;
+	env.sync = d->sync;
 	env.node = d->node.pk;
 	env.author = d->author.pk;
 	env.started_ms = uv_now(d->loop);

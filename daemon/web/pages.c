@@ -424,6 +424,32 @@ base_name(const char *path)
 }
 
 /*
+ * A button for an action (actions.c): a form POST carrying the session
+ * token; only where actions are allowed (loopback).
+ */
+static void
+act_form(struct weft_buf *b, const struct weft_web_req *rq, const char *act,
+    const uint8_t *id, const char *label)
+{
+	if (!rq->snap->writable)
+		return;
+	add(b, "<form class=\"act\" method=\"post\" action=\"/act/");
+	add(b, act);
+	add(b, "\"><input type=\"hidden\" name=\"token\" value=\"");
+	add(b, rq->snap->token);
+	add(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
+	if (id != NULL)
+		full_id(b, id);
+	else
+		add(b, "all");
+	add(b, "\"><button class=\"act-");
+	add(b, act);
+	add(b, "\">");
+	add(b, label);
+	add(b, "</button></form>\n");
+}
+
+/*
  * "Open in a slicer": a POST that mints a capability URL for this one
  * file (web.c) and sends the browser to the slicer's URL scheme. Bambu
  * Studio opens 3MF only; PrusaSlicer takes only its own sites' URLs,
@@ -678,7 +704,10 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		}
 		add(b, "</dd>");
 	}
-	add(b, "</dl>\n");
+	add(b, "</dl>\n<p class=\"actions\">");
+	act_form(b, rq, "get", s.head, "Keep the files on this node");
+	act_form(b, rq, "follow", s.author, "Follow the author");
+	add(b, "</p>\n");
 	if (r.description != NULL && r.description[0] != '\0') {
 		add(b, "<section class=\"description\" id=\"description\">");
 		weft_html_text(b, r.description, strlen(r.description));
@@ -738,7 +767,9 @@ page_author(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	short_id(b, aid);
 	add(b, "</code></h1><p class=\"note\">Author <code>");
 	full_id(b, aid);
-	add(b, "</code></p>\n<ul class=\"cards\" id=\"results\">\n");
+	add(b, "</code></p>\n");
+	act_form(b, rq, "follow", aid, "Follow this author");
+	add(b, "<ul class=\"cards\" id=\"results\">\n");
 	memset(&c, 0, sizeof(c));
 	c.b = b;
 	c.max = 1000;
@@ -784,7 +815,9 @@ page_library(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	weft_html_escs(b, r.name != NULL ? r.name : "");
 	add(b, "</h1><p class=\"note\">Library <code>");
 	full_id(b, id);
-	add(b, "</code></p>\n<ul class=\"cards\" id=\"results\">\n");
+	add(b, "</code></p>\n");
+	act_form(b, rq, "mirror", id, "Mirror this library");
+	add(b, "<ul class=\"cards\" id=\"results\">\n");
 	memset(&c, 0, sizeof(c));
 	c.b = b;
 	c.max = 1000;

@@ -21,9 +21,11 @@
 #include "weft/err.h"
 
 #include "html.h"
+#include "fetch.h"
 #include "log.h"
 #include "net.h"
 #include "peer.h"
+#include "sync.h"
 #include "web_impl.h"
 
 #define WEB_CONNS_MAX		64		/* open at once */
@@ -373,6 +375,8 @@ render_work(uv_work_t *req)
 	rq.snap = &c->snap;
 	rq.rt = &c->rt;
 	rq.assets = c->w->env.assets;
+	rq.body = c->req.body;
+	rq.body_len = c->req.body_len;
 	weft_http_req_path(&c->req, &path, &plen, &rq.query, &rq.query_len);
 	switch (c->rt.kind) {
 	case WEFT_ROUTE_API_STATUS:
@@ -386,6 +390,9 @@ render_work(uv_work_t *req)
 	case WEFT_ROUTE_FILE:
 	case WEFT_ROUTE_ZIP:
 		c->render_err = weft__web_download(&rq, &c->resp);
+		break;
+	case WEFT_ROUTE_ACTION:
+		c->render_err = weft__web_action(&rq, &c->resp);
 		break;
 	case WEFT_ROUTE_ASSET:
 		c->render_err = weft__web_asset(rq.assets, c->rt.arg,
@@ -420,6 +427,14 @@ render_done(uv_work_t *req, int status)
 	if (status != 0 || c->render_err < 0) {
 		send_error(c, 500, "the page could not be made");
 		return;
+	}
+	if (c->resp.poke) {
+		/* As ctl/ops_policy.c: fetch what is now wanted, now. */
+		if (c->w->env.fetch != NULL)
+			weft_fetch_wanted(c->w->env.fetch, uv_now(c->w->loop));
+		if (c->w->env.sync != NULL)
+			weft_sync_interests_changed(c->w->env.sync,
+			    uv_now(c->w->loop));
 	}
 	resp_send(c);
 }
@@ -604,9 +619,6 @@ conn_dispatch(struct web_conn *c)
 			handoff_mint(c);
 			return;
 		}
-		/* Actions come with the ctl refactoring (docs/proto/web.md). */
-		send_error(c, 503, "actions are not available yet");
-		return;
 	}
 	if (c->rt.kind == WEFT_ROUTE_HANDOFF && !handoff_find(c)) {
 		send_error(c, 404, "this link has expired: open the design's "
@@ -844,6 +856,8 @@ weft_web_stop(struct weft_web *w)
 		return;
 	w->stopping = true;
 	w->env.net = NULL;
+	w->env.fetch = NULL;
+	w->env.sync = NULL;
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_close(c);
 	uv_close((uv_handle_t *)&w->tcp, listener_closed_cb);

@@ -15,8 +15,10 @@
 
 #include <uv.h>
 
+struct weft_fetch;
 struct weft_net;
 struct weft_store;
+struct weft_sync;
 struct weft_web;
 
 #define WEFT_WEB_DEFAULT	"127.0.0.1:7421"
@@ -27,6 +29,9 @@ struct weft_web_env {
 	uv_loop_t		*loop;
 	struct weft_store	*store;
 	struct weft_net		*net;		/* read on the loop; or NULL */
+	/* Told after an action wants files or changes policies; or NULL. */
+	struct weft_fetch	*fetch;
+	struct weft_sync	*sync;
 	const uint8_t		*node;		/* 32 bytes */
 	const uint8_t		*author;	/* 32 bytes */
 	uint64_t		 started_ms;	/* loop time at start */

@@ -54,6 +54,7 @@ struct weft_web_resp {
 	struct weft_web_stream	*stream;
 	uint64_t	 length;
 	bool		 nocache;
+	bool		 poke;		/* an action: tell fetch and sync */
 };
 
 /* What a handler on the pool gets. */
@@ -64,6 +65,8 @@ struct weft_web_req {
 	const char			*query;
 	size_t				 query_len;
 	const char			*assets;	/* or NULL */
+	const uint8_t			*body;		/* a POST's form */
+	size_t				 body_len;
 };
 
 void	weft__web_resp_init(struct weft_web_resp *resp);
@@ -79,6 +82,10 @@ void	weft__web_error(struct weft_web_resp *resp, int status,
 int	weft__web_static(const char *name, struct weft_web_resp *resp);
 /* A file of the assets directory (the 3D view); WEFT_ENOTFOUND. */
 int	weft__web_asset(const char *dir, const char *name,
+	    struct weft_web_resp *resp);
+
+/* actions.c: get, follow, mirror (a POST, checked already). */
+int	weft__web_action(const struct weft_web_req *rq,
 	    struct weft_web_resp *resp);
 
 /* api.c: the JSON API. */
