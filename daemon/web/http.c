@@ -311,6 +311,7 @@ weft_http_form_get(const char *s, size_t n, const char *key, char *out,
     size_t outsz)
 {
 	size_t		 klen = strlen(key), i = 0, j, eq;
+	int		 rc;
 
 	while (i < n) {
 		j = i;
@@ -319,9 +320,14 @@ weft_http_form_get(const char *s, size_t n, const char *key, char *out,
 		eq = i;
 		while (eq < j && s[eq] != '=')
 			eq++;
-		if (eq - i == klen && memcmp(s + i, key, klen) == 0)
-			return form_decode(s + eq + (eq < j), j - eq -
+		if (eq - i == klen && memcmp(s + i, key, klen) == 0) {
+			rc = form_decode(s + eq + (eq < j), j - eq -
 			    (eq < j), out, outsz, true);
+			/* Callers may use out as a string whatever happened. */
+			if (rc < 0 && outsz > 0)
+				out[0] = '\0';
+			return rc;
+		}
 		i = j + 1;
 	}
 	return WEFT_ENOTFOUND;

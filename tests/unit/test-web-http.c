@@ -164,6 +164,8 @@ test_form(void **state)
 	    sizeof(out)), WEFT_EPROTO);
 	assert_int_equal(weft_http_form_get("q=123456789", 11, "q", out,
 	    sizeof(out)), WEFT_ETOOBIG);
+	/* A failed value is an empty string, never a half-written one. */
+	assert_string_equal(out, "");
 	assert_int_equal(weft_http_form_get("q=%4", 4, "q", out,
 	    sizeof(out)), WEFT_EPROTO);
 	assert_int_equal(weft_http_cookie_get("a=1; t=xyz", "t", out,
