@@ -29,10 +29,12 @@ printf 'x\n' >"$T/x/\"><img src=x onerror=\"window.__xss=1;alert(3)\">.stl"
 xss=$(w a publish "$T/x" --title '<script>alert(1)</script>' \
     --description 'javascript:alert(2) and <a href="javascript:alert(4)">x</a> and https://example.org/ok' |
     awk '{print $NF}')
+remix=$(w a fork "$models" --title 'Zoo remix' | awk '{print $NF}')
+[ -n "$remix" ] || fail "fork failed"
 lib=$(w a library create 'Zoo library' | awk '{print $NF}')
 w a library add "$lib" "$models" >/dev/null || fail "library add"
-printf '{"xss": "%s", "models": "%s", "lib": "%s"}\n' "$xss" "$models" \
-    "$lib" >"$T/designs.json"
+printf '{"xss": "%s", "models": "%s", "lib": "%s", "remix": "%s"}\n' \
+    "$xss" "$models" "$lib" "$remix" >"$T/designs.json"
 
 WEFT_WEB_NODE_MODULES="$top/web/node_modules" node \
     "$WEFT_TESTS/integration/web_browser.mjs" "$url" "$T/designs.json" \

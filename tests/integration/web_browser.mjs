@@ -112,6 +112,16 @@ try {
 		    path: path.join(shots, 'view-' + name + '.png') });
 	}
 
+	// The remix tree, both ways.
+	check((await page.textContent('.remixes')).includes('Zoo remix'),
+	    'the design lists its remix');
+	await page.goto(url + '/d/' + d.remix);
+	check((await page.textContent('.sources')).includes('Model zoo'),
+	    'the remix names its source');
+	await page.screenshot({ path: path.join(shots, 'design-remix.png'),
+	    fullPage: true });
+	await page.goto(url + '/d/' + d.models);
+
 	// The zip, through the browser's own download.
 	const [dl] = await Promise.all([
 		page.waitForEvent('download'),
