@@ -62,6 +62,11 @@ grep -q '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;.stl' "$T/body" ||
     fail "the file name is not shown escaped"
 grep -q 'remix and sell, crediting the author' "$T/body" ||
     fail "the license's meaning is missing"
+# No 3D view installed here: the page says so, and so did the log, once.
+grep -q 'The 3D view is not installed on this node' "$T/body" ||
+    fail "the design page does not say the 3D view is missing"
+[ "$(grep -c "3D view's files are not installed" "$T/a.log")" = 1 ] ||
+    fail "the log does not say once that the 3D view is missing"
 get "$U/d/${design:0:10}"
 [ "$(code)" = 200 ] || fail "a prefix of the design id: $(code)"
 
@@ -199,6 +204,11 @@ grep -q '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;.stl' "$T/body" ||
     fail "the file name is not shown escaped"
 grep -q 'remix and sell, crediting the author' "$T/body" ||
     fail "the license's meaning is missing"
+# No 3D view installed here: the page says so, and so did the log, once.
+grep -q 'The 3D view is not installed on this node' "$T/body" ||
+    fail "the design page does not say the 3D view is missing"
+[ "$(grep -c "3D view's files are not installed" "$T/a.log")" = 1 ] ||
+    fail "the log does not say once that the 3D view is missing"
 get "$U/d/${design:0:10}"
 [ "$(code)" = 200 ] || fail "a prefix of the design id: $(code)"
 
