@@ -54,6 +54,11 @@ net_json(json_t *j, const struct weft_ctlmsg_status *st)
 	json_object_set_new(j, "address", str_json(st->address));
 	json_object_set_new(j, "listen", str_json(st->listen));
 	json_object_set_new(j, "network_key_id", str_json(st->network_key_id));
+	/* The web UI's address, null when it is off. */
+	if (st->has_web)
+		json_object_set_new(j, "web", str_json(st->web));
+	else
+		json_object_set_new(j, "web", json_null());
 	uint_json(j, "peers", st->peers);
 	uint_json(j, "conns_in", st->conns_in);
 	uint_json(j, "conns_out", st->conns_out);
@@ -180,6 +185,11 @@ net_human(const struct weft_ctlmsg_status *st)
 	}
 	printf("\nnetwork key  ");
 	out_text(stdout, st->network_key_id.s, st->network_key_id.n, true);
+	if (st->has_web) {
+		printf("\nweb          http://");
+		out_text(stdout, st->web.s, st->web.n, true);
+		putchar('/');
+	}
 	printf("\npeers        %" PRIu64, st->peers);
 	if (st->netkey_mismatch)
 		printf("\nunreachable  %" PRIu64 " dialled node%s: network key "

@@ -37,6 +37,7 @@
 #include "fetch.h"
 #include "space.h"
 #include "sync.h"
+#include "web.h"
 
 static int
 path_join(char *out, size_t outsz, const char *dir, const char *name)
@@ -169,6 +170,35 @@ start_net(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 }
 
 /*
+ * The web UI is a convenience too: a node whose port range is taken runs
+ * without it, and says so.
+ */
+static void
+start_web(struct weft_daemon *d, const struct weft_daemon_opts *opts)
+{
+	struct weft_web_env	env;
+	int			err;
+
+	memset(&env, 0, sizeof(env));
+	env.loop = d->loop;
+	env.store = d->store;
+	env.net = d->net;
+	env.fetch = d->fetch;
+	env.sync = d->sync;
+	env.node = d->node.pk;
+	env.author = d->author.pk;
+	env.started_ms = uv_now(d->loop);
+	env.assets = opts->web_assets;
+	err = weft_web_start(&d->web, &env, opts->web);
+	if (err) {
+		log_warnc(err, "the web UI is off");
+		return;
+	}
+	snprintf(d->web_addr, sizeof(d->web_addr), "%s",
+	    weft_web_address(d->web));
+}
+
+/*
  * LAN discovery is a convenience: a node that cannot bind its UDP port
  * still runs, without it.
  */
@@ -248,6 +278,7 @@ ctl_env_fill(struct weft_daemon *d)
 	e->net.push = weft_net_push;
 	e->net.lan = d->lan;
 	e->net.lan_stats = weft_lan_stats;
+	e->web = d->web_addr;
 	e->stop = ctl_stop_cb;
 	e->stop_arg = d;
 }
@@ -383,6 +414,8 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	err = weft_ctl_start(&d->ctl, &d->ctl_env);
 	if (err)
 		goto fail;
+	if (opts->web != NULL)
+		start_web(d, opts);
 
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sigterm);
@@ -414,6 +447,9 @@ weft_daemon_stop(struct weft_daemon *d)
 	if (err)
 		log_warnc(err, "cannot notify the service manager");
 	weft_ctl_stop(&d->ctl);
+	weft_web_stop(d->web);
+	d->web = NULL;
+	d->web_addr[0] = '\0';
 	/* The LAN dials through the net: it goes first. */
 	weft_lan_stop(d->lan);
 	d->lan = NULL;

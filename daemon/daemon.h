@@ -27,6 +27,7 @@ struct weft_sync;
 struct weft_fetch;
 struct weft_lan;
 struct weft_space;
+struct weft_web;
 
 struct weft_daemon_opts {
 	const char	*home;		/* resolved, absolute */
@@ -55,6 +56,9 @@ struct weft_daemon_opts {
 	const uint8_t	(*mirror)[32];	/* libraries */
 	size_t		 nmirror;
 	bool		 mirror_all;
+	/* The web UI: IP:PORT, or NULL for none; files of the 3D view. */
+	const char	*web;
+	const char	*web_assets;	/* a directory, or NULL */
 };
 
 struct weft_daemon {
@@ -79,6 +83,8 @@ struct weft_daemon {
 	struct weft_fetch	*fetch;		/* file transfer, or NULL */
 	struct weft_lan		*lan;		/* LAN discovery, or NULL */
 	struct weft_space	*space;		/* the store's disk (space.h) */
+	struct weft_web		*web;		/* the web UI, or NULL */
+	char			 web_addr[64];	/* its address, or "" */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <uv.h>
@@ -42,7 +43,8 @@ usage(FILE *f)
 
 	fprintf(f, "usage: weftd [--home DIR] [--listen HOST:PORT] "
 	    "[--peer NODEID@HOST:PORT]...\n"
-	    "             [--network-key HEX] [-n | --check-config] [-v]\n"
+	    "             [--network-key HEX] [--web HOST:PORT|off] "
+	    "[-n | --check-config] [-v]\n"
 	    "       weftd --version | --help\n"
 	    "\n"
 	    "The weft daemon: keeps the store of HOME, talks to peers and "
@@ -57,6 +59,9 @@ usage(FILE *f)
 	    "  --listen HOST:PORT    accept peers on this address (overrides "
 	    "'listen' in\n"
 	    "                        the config); default: do not listen\n"
+	    "  --web HOST:PORT|off   serve the web UI here (default "
+	    WEFT_WEB_LISTEN_DEFAULT ";\n"
+	    "                        a taken port: the next free one)\n"
 	    "  --peer NODEID@HOST:PORT\n"
 	    "                        keep this peer connected; repeat for "
 	    "several (adds\n"
@@ -88,6 +93,8 @@ usage(FILE *f)
 	    "announce every this plus up to as much", "30000");
 	fprintf(f, "  %-26s %s\n", "WEFT_STORE_RESERVE",
 	    "bytes kept free on the store's disk (67108864)");
+	fprintf(f, "  %-26s %s\n", "WEFT_WEB_ASSETS",
+	    "the 3D view's files (scripts/build-web)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
 	    "reconcile with each peer this often (tests)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_INTERESTS",
@@ -96,6 +103,25 @@ usage(FILE *f)
 	    "(readiness, log format)\n"
 	    "\n"
 	    "See weftd(8), weft(1), weft-config(5).\n");
+}
+
+/*
+ * The 3D view's files (scripts/build-web): $WEFT_WEB_ASSETS, else the
+ * installed directory; NULL when neither holds them.
+ */
+static const char *
+web_assets(void)
+{
+	static char	 path[PATH_MAX];
+	const char	*dir = getenv("WEFT_WEB_ASSETS");
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = WEFT_WEB_ASSETS_DIR;
+	if (snprintf(path, sizeof(path), "%s/viewer.js", dir) >=
+	    (int)sizeof(path) || access(path, R_OK) != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s", dir);
+	return path;
 }
 
 /* The environment's values over the file's. Returns 0 or 2 (usage). */
@@ -286,6 +312,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "home", required_argument, NULL, 'H' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "web", required_argument, NULL, 'w' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "network-key", required_argument, NULL, 'k' },
 		{ "check-config", no_argument, NULL, 'n' },
@@ -303,6 +330,7 @@ main(int argc, char **argv)
 	struct weft_daemon_opts		 opts;
 	struct weft_daemon		 d;
 	const char			*home_opt = NULL, *listen = NULL;
+	const char			*web = NULL;
 	const char			*netkey = NULL, *msg;
 	char				 home[PATH_MAX], path[PATH_MAX + 8];
 	size_t				 nflag = 0;
@@ -316,6 +344,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			listen = optarg;
+			break;
+		case 'w':
+			web = optarg;
 			break;
 		case 'p':
 			if (nflag == WEFT_DAEMON_PEERS_MAX) {
@@ -384,6 +415,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "weftd: --listen '%s': %s\n", listen, msg);
 		return 2;
 	}
+	if (web != NULL && weft_config_set(&cfg,
+	    &weft_config_keys[WEFT_CFG_WEB], web, &msg) != 0) {
+		fprintf(stderr, "weftd: --web '%s': %s\n", web, msg);
+		return 2;
+	}
 	for (size_t i = 0; i < nflag; i++) {
 		if (weft_config_peer_check(flag_peers[i],
 		    strlen(flag_peers[i])) != 0) {
@@ -409,6 +445,8 @@ main(int argc, char **argv)
 		seeds[opts.nseeds++] = cfg.seeds[i];
 	opts.seeds = seeds;
 	opts.lan_discovery = cfg.num[WEFT_CFG_LAN_DISCOVERY] != 0;
+	opts.web = strcmp(cfg.web, "off") != 0 ? cfg.web : NULL;
+	opts.web_assets = web_assets();
 	if (cfg.set[WEFT_CFG_MAP_SIZE])
 		opts.map_size = (size_t)cfg.num[WEFT_CFG_MAP_SIZE];
 	to_limits(&cfg, &opts.net);

@@ -119,6 +119,8 @@ static const struct field status_f[] = {
 	U64(T, peers), U64(T, conns_in), U64(T, conns_out),
 	U64(T, netkey_mismatch),
 	MAP(T, sync, sync_d), MAP(T, lan, lan_d),
+	{ "web", F_STR, P_OPT, offsetof(T, web), 0, offsetof(T, has_web),
+	  WEFT_CTLMSG_STR_MAX, NULL },
 };
 #undef T
 static const struct msgdef status_d = DEF(status_f);

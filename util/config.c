@@ -122,6 +122,10 @@ const struct weft_config_key weft_config_keys[WEFT_CFG_NKEYS] = {
 	    WEFT_CONFIG_IDS_MAX, 0, 0, NULL, NULL,
 	    "mirror must be a library id (64 hex characters) or all",
 	    "keep a library's or all files (repeatable; applied at start)" },
+	[WEFT_CFG_WEB] = { "web", NULL, WEFT_CONFIG_WEB, 1, 0, 0,
+	    "WEFT_WEB", WEFT_WEB_LISTEN_DEFAULT,
+	    "web must be IP:PORT, [IPv6]:PORT or off",
+	    "where the web UI listens, or off (a taken port: the next)" },
 };
 
 static int
@@ -208,6 +212,8 @@ weft_config_init(struct weft_config *cfg)
 	/* A constant of the right length: this cannot fail. */
 	(void)weft_hex_decode(cfg->network_key, sizeof(cfg->network_key),
 	    WEFT_NETWORK_KEY_DEFAULT, sizeof(WEFT_NETWORK_KEY_DEFAULT) - 1);
+	memcpy(cfg->web, WEFT_WEB_LISTEN_DEFAULT,
+	    sizeof(WEFT_WEB_LISTEN_DEFAULT));
 	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
 		k = &weft_config_keys[i];
 		if (k->kind == WEFT_CONFIG_BOOL)
@@ -422,6 +428,12 @@ weft_config_set(struct weft_config *cfg, const struct weft_config_key *k,
 			return WEFT_EUSAGE;
 		memcpy(cfg->listen, value, n + 1);
 		break;
+	case WEFT_CONFIG_WEB:
+		if (strcmp(value, "off") != 0 && weft_config_hostport(value,
+		    n, host, sizeof(host), &port) != 0)
+			return WEFT_EUSAGE;
+		memcpy(cfg->web, value, n + 1);
+		break;
 	case WEFT_CONFIG_HOSTPORT:
 		if (weft_config_addr_check(value, n) != 0)
 			return WEFT_EUSAGE;
@@ -507,6 +519,9 @@ weft_config_format(const struct weft_config *cfg,
 		break;
 	case WEFT_CFG_LISTEN:
 		s = cfg->listen;
+		break;
+	case WEFT_CFG_WEB:
+		s = cfg->web;
 		break;
 	case WEFT_CFG_ADDRESS:
 		s = cfg->address[i];

@@ -8,6 +8,7 @@
  *   peer = NODEID@example.org:7420
  *   seed = NODEID@[2001:db8::1]:7420
  *   lan-discovery = off
+ *   web = 127.0.0.1:7421
  *   max-inbound = 64
  *
  * One `key = value` per line, split by libinih (Debian's libinih-dev);
@@ -43,6 +44,8 @@ struct weft_buf;
 
 /* "[IPv6]:65535" and NUL fit. */
 #define WEFT_LISTEN_MAX		64
+/* Where the web UI listens unless the config says otherwise. */
+#define WEFT_WEB_LISTEN_DEFAULT	"127.0.0.1:7421"
 /* A DNS name (253) in brackets-free form, ':', port, NUL. */
 #define WEFT_CONFIG_HOSTPORT_MAX	(253 + 1 + 5 + 1)
 /* NODEID@HOST:PORT and NUL. */
@@ -74,6 +77,7 @@ enum weft_config_keyid {
 	WEFT_CFG_MAP_SIZE,
 	WEFT_CFG_FOLLOW,
 	WEFT_CFG_MIRROR,
+	WEFT_CFG_WEB,
 	WEFT_CFG_NKEYS
 };
 
@@ -87,7 +91,8 @@ enum weft_config_kind {
 	WEFT_CONFIG_NUMBER,	/* decimal, in [min, max] */
 	WEFT_CONFIG_BYTES,	/* decimal with an optional K, M or G */
 	WEFT_CONFIG_ID,		/* 64 hex digits (an author) */
-	WEFT_CONFIG_MIRROR	/* 64 hex digits (a library) or "all" */
+	WEFT_CONFIG_MIRROR,	/* 64 hex digits (a library) or "all" */
+	WEFT_CONFIG_WEB		/* IP:PORT like LISTEN, or "off" */
 };
 
 struct weft_config_key {
@@ -109,6 +114,7 @@ struct weft_config {
 	uint8_t	network_key[WEFT_NETWORK_KEY_BYTES];
 	bool	has_network_key;	/* set by the file */
 	char	listen[WEFT_LISTEN_MAX];	/* "" unless set */
+	char	web[WEFT_LISTEN_MAX];	/* the web UI's; "off" */
 	char	address[WEFT_CONFIG_ADDRS_MAX][WEFT_CONFIG_HOSTPORT_MAX];
 	size_t	naddress;
 	char	peers[WEFT_CONFIG_PEERS_MAX][WEFT_CONFIG_PEER_MAX];

@@ -74,6 +74,7 @@ struct weft_ctl_env {
 	const char			*home;
 	const char			*sock_path;
 	uint64_t			 started_ms;	/* wall clock */
+	const char			*web;		/* web UI HOST:PORT, or "" */
 	struct weft_ctl_net		 net;
 	/* The "stop" op: shuts the daemon down, after its reply is queued. */
 	void				(*stop)(void *);

@@ -455,6 +455,10 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	status_net(out, d, ns, sa);
 	status_sync(&out->sync, &sy);
 	status_lan(&out->lan, &d->net);
+	if (d->web != NULL && d->web[0] != '\0') {
+		out->has_web = true;
+		out->web = weft_ctlmsg_cstr(d->web);
+	}
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_ctlmsg_status_encode(&pk, out);

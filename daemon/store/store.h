@@ -290,6 +290,14 @@ int	weft_store_designs(struct weft_store *s,
 	    const uint8_t *author, const char *tag,
 	    weft_store_item_cb *cb, void *arg);
 /*
+ * The newest designs first by (created, design), at most max of them,
+ * with their summaries (the web UI's home page): one read transaction,
+ * no walk of the rest. 0 or a store error; a non-zero cb return stops
+ * the walk and is returned.
+ */
+int	weft_store_designs_recent(struct weft_store *s, size_t max,
+	    weft_store_item_cb *cb, void *arg);
+/*
  * One page of weft_store_designs(): the designs after position pos
  * (created_be64 || design; all zeros to start), at most max of them; pos
  * is left at the last design walked and *more says whether any follow.

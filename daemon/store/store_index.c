@@ -1100,6 +1100,44 @@ weft_store_designs_page(struct weft_store *s, const uint8_t *author,
 	return designs_walk(s, author, tag, pos, max, more, cb, arg);
 }
 
+int
+weft_store_designs_recent(struct weft_store *s, size_t max,
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+	int		 err, rc;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	while (rc == 0 && n < max) {
+		if (k.mv_size != 8 + ID) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		err = cb(arg, (const uint8_t *)k.mv_data + 8, v.mv_data,
+		    v.mv_size);
+		if (err)
+			break;
+		n++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	}
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	if (err)
+		return err;
+	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
 struct cand {
 	uint64_t	created;
 	uint8_t		design[ID];

@@ -93,6 +93,8 @@ struct weft_ctlmsg_status {
 	uint64_t		 peers, conns_in, conns_out, netkey_mismatch;
 	struct weft_ctlmsg_sync	 sync;
 	struct weft_ctlmsg_lan	 lan;
+	bool			 has_web;	/* the web UI is served */
+	struct weft_ctlmsg_str	 web;		/* its HOST:PORT */
 };
 
 /*

@@ -49,6 +49,7 @@ refuses "send-queue-max = 12X" "send-queue-max must be bytes"
 refuses "map-size = 1" "map-size must be bytes"
 refuses "follow = $A$A" "follow must be an author id"
 refuses "mirror = some" "mirror must be a library id"
+refuses "web = localhost:80" "web must be IP:PORT"
 refuses "$(printf 'x%.0s' $(seq 1 1100)) = 1" "line is too long"
 [ ! -e "$H/node.key" ] && [ ! -e "$H/store" ] && [ ! -e "$H/weftd.sock" ] ||
     fail "something was created: $(ls -a "$H")"
@@ -91,6 +92,7 @@ map-size = 64M
 follow = $A
 mirror = all
 mirror = $B
+web = 127.0.0.1:8080
 CONF
 before=$(snapshot)
 expect_code 0 "$WEFTD_BIN" --home "$H" --check-config
@@ -118,6 +120,7 @@ map-size = 67108864
 follow = $A
 mirror = all
 mirror = $B
+web = 127.0.0.1:8080
 configuration OK"
 [ "$(cat "$T/out")" = "$want" ] ||
     fail "printed: $(diff <(echo "$want") "$T/out")"
@@ -131,6 +134,8 @@ grep -qx "lan-discovery = on" "$T/out" || fail "env lan: $(cat "$T/out")"
 grep -qx "listen = \[::1\]:9" "$T/out" || fail "flag: $(cat "$T/out")"
 grep -qx "peer = $B@flag.example:1" "$T/out" || fail "--peer: $(cat "$T/out")"
 [ "$(grep -c '^peer = ' "$T/out")" = 3 ] || fail "peers: $(cat "$T/out")"
+expect_code 0 "$WEFTD_BIN" --home "$H" -n --web off
+grep -qx "web = off" "$T/out" || fail "--web off: $(cat "$T/out")"
 
 # Defaults, and a home that does not exist is not created.
 expect_code 0 "$WEFTD_BIN" --home "$T/none" -n

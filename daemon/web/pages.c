@@ -1,0 +1,938 @@
+/*
+ * The HTML pages (docs/proto/web.md lists them). Server-rendered, no
+ * script needed; every string from a record goes through html.c. Each
+ * page reads the store in short calls (one read transaction each) on a
+ * thread of the pool.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/record.h"
+#include "weft/version.h"
+
+#include "html.h"
+#include "store.h"
+#include "web_impl.h"
+
+#define RECENT_SHOWN	20
+#define REVS_SHOWN	200
+#define REMIXES_SHOWN	200
+
+static int
+add(struct weft_buf *b, const char *s)
+{
+	return weft_buf_add(b, s, strlen(s));
+}
+
+static void
+page_begin(struct weft_buf *b, const char *title, const char *q)
+{
+	add(b, "<!doctype html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">"
+	    "<meta name=\"referrer\" content=\"no-referrer\">"
+	    "<title>");
+	weft_html_escs(b, title);
+	add(b, " \xe2\x80\x94 weft</title>"
+	    "<link rel=\"stylesheet\" href=\"/static/style.css\">"
+	    "<link rel=\"icon\" href=\"/static/favicon.svg\">"
+	    "</head>\n<body><header><a class=\"brand\" href=\"/\">weft</a>"
+	    "<form class=\"search\" action=\"/search\" method=\"get\">"
+	    "<input type=\"search\" name=\"q\" placeholder=\"Search designs\" "
+	    "value=\"");
+	weft_html_escs(b, q != NULL ? q : "");
+	add(b, "\"><button>Search</button></form>"
+	    "<nav><a href=\"/search\">Browse</a> "
+	    "<a href=\"/status\">Status</a></nav></header>\n<main>\n");
+}
+
+static void
+page_end(struct weft_buf *b, const struct weft_web_snap *snap)
+{
+	char	hex[65];
+
+	weft_hex_encode(hex, snap->node, 32);
+	add(b, "</main>\n<footer>weft " WEFT_VERSION_STRING " \xc2\xb7 node "
+	    "<code>");
+	weft_buf_add(b, hex, 16);
+	add(b, "</code></footer></body></html>\n");
+}
+
+static void
+short_id(struct weft_buf *b, const uint8_t id[32])
+{
+	char	hex[65];
+
+	weft_hex_encode(hex, id, 32);
+	weft_buf_add(b, hex, 12);
+}
+
+static void
+full_id(struct weft_buf *b, const uint8_t id[32])
+{
+	char	hex[65];
+
+	weft_hex_encode(hex, id, 32);
+	weft_buf_add(b, hex, 64);
+}
+
+static void
+date(struct weft_buf *b, uint64_t ms)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+	char		s[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(s, sizeof(s), "?");
+	add(b, s);
+}
+
+static void
+size_str(struct weft_buf *b, uint64_t n)
+{
+	const char	*u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v = (double)n;
+	size_t		 i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		weft_buf_printf(b, "%" PRIu64 " B", n);
+	else
+		weft_buf_printf(b, "%.1f %s", v, u[i]);
+}
+
+/* What a license id means, for the few most designs use. */
+static const char *
+license_meaning(const char *id)
+{
+	static const struct {
+		const char *id, *text;
+	} t[] = {
+		{ "CC0-1.0", "public domain: anything goes" },
+		{ "CC-BY-4.0", "remix and sell, crediting the author" },
+		{ "CC-BY-SA-4.0", "remix and sell, crediting the author, "
+		    "remixes under the same license" },
+		{ "CC-BY-NC-4.0", "remix, crediting the author, not for "
+		    "commercial use" },
+		{ "CC-BY-NC-SA-4.0", "remix, crediting the author, not for "
+		    "commercial use, remixes under the same license" },
+		{ "CC-BY-ND-4.0", "share unchanged, crediting the author" },
+		{ "MIT", "do anything, keep the notice" },
+		{ "GPL-3.0-or-later", "remixes stay free (copyleft)" },
+		{ "CERN-OHL-S-2.0", "open hardware, strongly reciprocal" },
+		{ "all-rights-reserved", "look, don't remix" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].id, id) == 0)
+			return t[i].text;
+	return NULL;
+}
+
+static void
+design_card(struct weft_buf *b, const struct weft_web_summary *s)
+{
+	add(b, "<li class=\"card\"><a class=\"title\" href=\"/d/");
+	full_id(b, s->design);
+	add(b, "\">");
+	weft_html_escs(b, s->title);
+	add(b, "</a><span class=\"meta\">by <a href=\"/a/");
+	full_id(b, s->author);
+	add(b, "\"><code>");
+	short_id(b, s->author);
+	add(b, "</code></a> \xc2\xb7 ");
+	weft_html_escs(b, s->license);
+	add(b, " \xc2\xb7 ");
+	date(b, s->updated);
+	add(b, "</span>");
+	if (s->ntags > 0) {
+		add(b, "<span class=\"tags\">");
+		for (size_t i = 0; i < s->ntags; i++) {
+			add(b, "<a class=\"tag\" href=\"/search?tag=");
+			weft_html_url_esc(b, s->tags[i], strlen(s->tags[i]));
+			add(b, "\">");
+			weft_html_escs(b, s->tags[i]);
+			add(b, "</a>");
+		}
+		add(b, "</span>");
+	}
+	add(b, "</li>\n");
+}
+
+/* Lists of summaries collected by walks. */
+struct cards {
+	struct weft_buf		*b;
+	size_t			 skip, max, n;
+	bool			 more;
+};
+
+static int
+cards_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct cards		*c = arg;
+	struct weft_web_summary	 s;
+
+	(void)id;
+	if (c->skip > 0) {
+		c->skip--;
+		return 0;
+	}
+	if (c->n == c->max) {
+		c->more = true;
+		return 1;
+	}
+	if (weft__web_summary_decode(data, len, &s) != 0)
+		return 0;
+	design_card(c->b, &s);
+	c->n++;
+	return 0;
+}
+
+static int
+page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	struct weft_buf		*b = &resp->body;
+	struct weft_store_stats	 st;
+	struct cards		 c;
+	int			 err;
+
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.max = RECENT_SHOWN;
+	err = weft_store_stats(rq->store, &st);
+	if (err)
+		memset(&st, 0, sizeof(st));
+	page_begin(b, "Home", NULL);
+	add(b, "<section class=\"status\"><h2>This node</h2><p>");
+	weft_buf_printf(b, "%" PRIu64 " designs, %" PRIu64 " libraries, "
+	    "%" PRIu64 " records; %u peers connected.",
+	    st.designs, st.libs, st.records, rq->snap->peers_open);
+	add(b, " <a href=\"/status\">Status</a></p></section>\n");
+	add(b, "<section><h2>Recent designs</h2><ul class=\"cards\" "
+	    "id=\"recent\">\n");
+	err = weft_store_designs_recent(rq->store, RECENT_SHOWN, cards_cb, &c);
+	if (c.n == 0)
+		add(b, "<li class=\"empty\">No designs yet: publish one with "
+		    "<code>weft publish</code>.</li>\n");
+	add(b, "</ul><p><a href=\"/search\">All designs</a></p></section>\n");
+	page_end(b, rq->snap);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+static void
+pager(struct weft_buf *b, const char *base, unsigned page, bool more)
+{
+	if (page == 0 && !more)
+		return;
+	add(b, "<nav class=\"pager\">");
+	if (page > 0) {
+		add(b, "<a rel=\"prev\" href=\"");
+		add(b, base);
+		weft_buf_printf(b, "page=%u\">Previous</a> ", page - 1);
+	}
+	if (more) {
+		add(b, "<a rel=\"next\" href=\"");
+		add(b, base);
+		weft_buf_printf(b, "page=%u\">Next</a>", page + 1);
+	}
+	add(b, "</nav>\n");
+}
+
+static unsigned
+query_page(const struct weft_web_req *rq)
+{
+	char		 s[16];
+	unsigned long	 v;
+	char		*end;
+
+	if (weft_http_form_get(rq->query, rq->query_len, "page", s,
+	    sizeof(s)) <= 0)
+		return 0;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > 100000)
+		return 0;
+	return (unsigned)v;
+}
+
+static int
+page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	struct weft_buf	*b = &resp->body;
+	struct weft_buf	 base;
+	struct cards	 c;
+	char		 q[256] = "", tag[WEFT_TAG_MAX + 1] = "", author[65] = "";
+	uint8_t		 aid[32];
+	unsigned	 page = query_page(rq);
+	bool		 has_author = false;
+	int		 err = 0;
+
+	(void)weft_http_form_get(rq->query, rq->query_len, "q", q, sizeof(q));
+	(void)weft_http_form_get(rq->query, rq->query_len, "tag", tag,
+	    sizeof(tag));
+	(void)weft_http_form_get(rq->query, rq->query_len, "author", author,
+	    sizeof(author));
+	if (q[0] == '\0' && tag[0] == '\0' && author[0] == '\0')
+		page_begin(b, "All designs", NULL);
+	else
+		page_begin(b, q[0] != '\0' ? q : "Designs", q);
+	add(b, "<h1>");
+	if (q[0] != '\0') {
+		add(b, "Designs matching \xe2\x80\x9c");
+		weft_html_escs(b, q);
+		add(b, "\xe2\x80\x9d");
+	} else {
+		add(b, "Designs");
+	}
+	if (tag[0] != '\0') {
+		add(b, " tagged ");
+		weft_html_escs(b, tag);
+	}
+	add(b, "</h1>\n<form class=\"filters\" action=\"/search\" "
+	    "method=\"get\"><input name=\"q\" placeholder=\"words\" value=\"");
+	weft_html_escs(b, q);
+	add(b, "\"><input name=\"tag\" placeholder=\"tag\" value=\"");
+	weft_html_escs(b, tag);
+	add(b, "\"><input name=\"author\" placeholder=\"author id\" "
+	    "value=\"");
+	weft_html_escs(b, author);
+	add(b, "\"><button>Filter</button></form>\n<ul class=\"cards\" "
+	    "id=\"results\">\n");
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.max = WEFT_WEB_PAGE_SIZE;
+	c.skip = (size_t)page * WEFT_WEB_PAGE_SIZE;
+	if (author[0] != '\0') {
+		err = weft__web_resolve(rq->store, author, aid);
+		if (err == WEFT_ENOTFOUND && strlen(author) == 64 &&
+		    weft_hex_decode(aid, 32, author, 64) == 0)
+			err = 0;
+		has_author = err == 0;
+	}
+	if (author[0] != '\0' && !has_author) {
+		add(b, "<li class=\"empty\">No such author.</li>\n");
+		err = 0;
+	} else if (q[0] != '\0') {
+		err = weft_store_search(rq->store, q, cards_cb, &c);
+		if (err == WEFT_EUSAGE) {
+			add(b, "<li class=\"empty\">Search for words of two "
+			    "letters or more.</li>\n");
+			err = 0;
+		}
+	} else {
+		err = weft_store_designs(rq->store, has_author ? aid : NULL,
+		    tag[0] != '\0' ? tag : NULL, cards_cb, &c);
+	}
+	if (err == 1 || err == WEFT_ENOTFOUND)
+		err = 0;
+	if (c.n == 0 && err == 0)
+		add(b, "<li class=\"empty\">Nothing found.</li>\n");
+	add(b, "</ul>\n");
+	weft_buf_init(&base, 1024);
+	add(&base, "/search?");
+	if (q[0] != '\0') {
+		add(&base, "q=");
+		weft_html_url_esc(&base, q, strlen(q));
+		add(&base, "&amp;");
+	}
+	if (tag[0] != '\0') {
+		add(&base, "tag=");
+		weft_html_url_esc(&base, tag, strlen(tag));
+		add(&base, "&amp;");
+	}
+	if (has_author) {
+		add(&base, "author=");
+		full_id(&base, aid);
+		add(&base, "&amp;");
+	}
+	weft_buf_add(&base, "", 1);
+	if (base.data != NULL)
+		pager(b, (const char *)base.data, page, c.more);
+	weft_buf_release(&base);
+	page_end(b, rq->snap);
+	return err;
+}
+
+/* The design page */
+
+struct env_list {
+	struct weft_buf		*envs;	/* each: u32 len || bytes */
+	uint8_t			 (*ids)[32];
+	size_t			 n, max;
+};
+
+static int
+env_list_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct env_list	*l = arg;
+	uint32_t	 n32 = (uint32_t)len;
+
+	if (l->n == l->max)
+		return 1;
+	memcpy(l->ids[l->n], id, 32);
+	if (weft_buf_add(l->envs, &n32, sizeof(n32)) != 0 ||
+	    weft_buf_add(l->envs, data, len) != 0)
+		return 1;
+	l->n++;
+	return 0;
+}
+
+/* The i-th envelope of a list, walking from the start. */
+static void
+env_at(const struct env_list *l, size_t i, const uint8_t **p, size_t *n)
+{
+	size_t		off = 0;
+	uint32_t	n32;
+
+	for (size_t k = 0;; k++) {
+		memcpy(&n32, l->envs->data + off, sizeof(n32));
+		if (k == i) {
+			*p = l->envs->data + off + sizeof(n32);
+			*n = n32;
+			return;
+		}
+		off += sizeof(n32) + n32;
+	}
+}
+
+static bool
+previewable(const char *path)
+{
+	const char	*dot = strrchr(path, '.');
+
+	return dot != NULL && (strcasecmp(dot, ".stl") == 0 ||
+	    strcasecmp(dot, ".obj") == 0 || strcasecmp(dot, ".3mf") == 0);
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char	*s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+/*
+ * A button for an action (actions.c): a form POST carrying the session
+ * token; only where actions are allowed (loopback).
+ */
+static void
+act_form(struct weft_buf *b, const struct weft_web_req *rq, const char *act,
+    const uint8_t *id, const char *label)
+{
+	if (!rq->snap->writable)
+		return;
+	add(b, "<form class=\"act\" method=\"post\" action=\"/act/");
+	add(b, act);
+	add(b, "\"><input type=\"hidden\" name=\"token\" value=\"");
+	add(b, rq->snap->token);
+	add(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
+	if (id != NULL)
+		full_id(b, id);
+	else
+		add(b, "all");
+	add(b, "\"><button class=\"act-");
+	add(b, act);
+	add(b, "\">");
+	add(b, label);
+	add(b, "</button></form>\n");
+}
+
+/*
+ * "Open in a slicer": a POST that mints a capability URL for this one
+ * file (web.c) and sends the browser to the slicer's URL scheme. Bambu
+ * Studio opens 3MF only; PrusaSlicer takes only its own sites' URLs,
+ * so for it there is the download beside.
+ */
+static void
+slicer_form(struct weft_buf *b, const struct weft_web_req *rq,
+    const uint8_t head[32], uint32_t i, const char *name)
+{
+	const char	*dot = strrchr(name, '.');
+
+	add(b, "<form class=\"slicer\" method=\"post\" "
+	    "action=\"/act/handoff\"><input type=\"hidden\" name=\"token\" "
+	    "value=\"");
+	add(b, rq->snap->token);
+	add(b, "\"><input type=\"hidden\" name=\"rev\" value=\"");
+	full_id(b, head);
+	weft_buf_printf(b, "\"><input type=\"hidden\" name=\"n\" "
+	    "value=\"%u\"><input type=\"hidden\" name=\"name\" value=\"", i);
+	weft_html_escs(b, name);
+	add(b, "\"><select name=\"slicer\" aria-label=\"slicer\">"
+	    "<option value=\"orca\">OrcaSlicer</option>");
+	if (dot != NULL && strcasecmp(dot, ".3mf") == 0)
+		add(b, "<option value=\"bambu\">Bambu Studio</option>");
+	add(b, "<option value=\"cura\">Cura</option></select>"
+	    "<button>Open</button></form>");
+}
+
+static void
+design_files(struct weft_buf *b, const struct weft_web_req *rq,
+    const uint8_t head[32], const struct weft_record *r)
+{
+	bool	preview = false;
+
+	add(b, "<section><h2>Files</h2><p><a class=\"button\" "
+	    "href=\"/zip/");
+	full_id(b, head);
+	add(b, "/design.zip\" download>Download all (zip)</a></p>\n"
+	    "<table class=\"files\"><tr><th>File</th><th>Size</th><th></th>"
+	    "</tr>\n");
+	for (uint32_t i = 0; i < r->nfiles; i++) {
+		const char	*name = base_name(r->files[i].path);
+
+		add(b, "<tr><td class=\"path\">");
+		weft_html_escs(b, r->files[i].path);
+		add(b, "</td><td>");
+		size_str(b, r->files[i].size);
+		add(b, "</td><td><a href=\"/f/");
+		full_id(b, head);
+		weft_buf_printf(b, "/%u/", i);
+		weft_html_url_esc(b, name, strlen(name));
+		add(b, "\" download>Download</a>");
+		if (previewable(r->files[i].path) && rq->snap->writable)
+			slicer_form(b, rq, head, i, name);
+		if (previewable(r->files[i].path)) {
+			if (rq->snap->assets) {
+				add(b, " <button class=\"view\" "
+				    "data-src=\"/f/");
+				full_id(b, head);
+				weft_buf_printf(b, "/%u/", i);
+				weft_html_url_esc(b, name, strlen(name));
+				add(b, "\">3D view</button>");
+			}
+			preview = true;
+		}
+		add(b, "</td></tr>\n");
+	}
+	add(b, "</table>\n");
+	if (preview && rq->snap->assets)
+		add(b, "<div id=\"viewer\" class=\"viewer\" hidden></div>"
+		    "<script type=\"module\" src=\"/assets/viewer.js\">"
+		    "</script>\n");
+	else if (preview)
+		add(b, "<p class=\"note\">The 3D view is not installed on this "
+		    "node (scripts/build-web).</p>\n");
+	if (preview && rq->snap->writable)
+		add(b, "<p class=\"note\">Open sends the slicer a link that "
+		    "works for that one file for ten minutes. PrusaSlicer opens "
+		    "links of its own sites only: download the file and open "
+		    "it there.</p>\n");
+	add(b, "</section>\n");
+}
+
+/* One line for another design: a link with its title. */
+static void
+design_link(struct weft_buf *b, struct weft_store *store,
+    const uint8_t design[32])
+{
+	struct weft_buf		 sb;
+	struct weft_web_summary	 s;
+
+	weft_buf_init(&sb, WEFT_RECORD_MAX);
+	add(b, "<li><a href=\"/d/");
+	full_id(b, design);
+	add(b, "\">");
+	if (weft_store_design_summary(store, design, &sb) == 0 &&
+	    weft__web_summary_decode(sb.data, sb.len, &s) == 0)
+		weft_html_escs(b, s.title);
+	else
+		short_id(b, design);
+	add(b, "</a></li>\n");
+	weft_buf_release(&sb);
+}
+
+static int
+lib_id_cb(void *arg, const uint8_t id[32])
+{
+	struct env_list	*l = arg;
+
+	if (l->n == l->max)
+		return 1;
+	memcpy(l->ids[l->n++], id, 32);
+	return 0;
+}
+
+static void
+design_tree(struct weft_buf *b, const struct weft_web_req *rq,
+    const uint8_t design[32], const struct weft_record *head)
+{
+	struct weft_buf	 envs;
+	struct env_list	 l;
+	uint8_t		 d[32];
+
+	add(b, "<section class=\"tree\"><h2>Remix tree</h2>\n");
+	if (head->remix_of.n > 0) {
+		add(b, "<h3>Remixed from</h3><ul class=\"sources\">\n");
+		for (uint32_t i = 0; i < head->remix_of.n; i++) {
+			if (weft_store_rev_design(rq->store,
+			    head->remix_of.ids[i], d) == 0)
+				design_link(b, rq->store, d);
+		}
+		add(b, "</ul>\n");
+	}
+	add(b, "<p class=\"this\">This design</p>\n");
+	weft_buf_init(&envs, WEFT_WEB_PAGE_MAX);
+	memset(&l, 0, sizeof(l));
+	l.envs = &envs;
+	l.max = REMIXES_SHOWN;
+	l.ids = calloc(l.max, 32);
+	if (l.ids != NULL) {
+		(void)weft_store_design_remixes(rq->store, design, env_list_cb,
+		    &l);
+		if (l.n > 0) {
+			add(b, "<h3>Remixes</h3><ul class=\"remixes\">\n");
+			for (size_t i = 0; i < l.n; i++)
+				design_link(b, rq->store, l.ids[i]);
+			add(b, "</ul>\n");
+		}
+	}
+	add(b, "</section>\n");
+	free(l.ids);
+	weft_buf_release(&envs);
+}
+
+static void
+design_revs(struct weft_buf *b, const struct env_list *l)
+{
+	struct weft_record	 r;
+	const uint8_t		*p, *body, *sig;
+	size_t			 n, blen;
+
+	add(b, "<section><h2>Revisions</h2><ol class=\"revs\" "
+	    "reversed>\n");
+	for (size_t i = l->n; i-- > 0;) {
+		env_at(l, i, &p, &n);
+		weft_record_init(&r);
+		if (weft_record_open(p, n, &body, &blen, &sig) == 0 &&
+		    weft_record_decode_body(body, blen, &r) == 0) {
+			add(b, "<li><code>");
+			short_id(b, l->ids[i]);
+			add(b, "</code> ");
+			date(b, r.ts);
+			add(b, " ");
+			weft_html_escs(b, r.message != NULL &&
+			    r.message[0] != '\0' ? r.message :
+			    r.title != NULL ? r.title : "");
+			add(b, "</li>\n");
+		}
+		weft_record_release(&r);
+	}
+	add(b, "</ol></section>\n");
+}
+
+static int
+page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	struct weft_buf		*b = &resp->body;
+	struct weft_buf		 sb, hb, envs;
+	struct weft_web_summary	 s;
+	struct weft_record	 r;
+	struct env_list		 revs, libs;
+	const uint8_t		*body, *sig;
+	const char		*meaning;
+	uint8_t			 id[32], design[32];
+	size_t			 blen;
+	int			 err;
+
+	weft_record_init(&r);
+	weft_buf_init(&sb, WEFT_RECORD_MAX);
+	weft_buf_init(&hb, WEFT_RECORD_MAX);
+	weft_buf_init(&envs, WEFT_WEB_PAGE_MAX);
+	memset(&revs, 0, sizeof(revs));
+	memset(&libs, 0, sizeof(libs));
+	err = weft__web_resolve(rq->store, rq->rt->arg, id);
+	if (err == 0)
+		err = weft_store_rev_design(rq->store, id, design);
+	if (err == 0)
+		err = weft_store_design_summary(rq->store, design, &sb);
+	if (err == 0)
+		err = weft__web_summary_decode(sb.data, sb.len, &s);
+	if (err == 0)
+		err = weft_store_record_get(rq->store, s.head, &hb);
+	if (err == 0)
+		err = weft_record_open(hb.data, hb.len, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err) {
+		weft__web_error(resp, err == WEFT_EAMBIGUOUS ? 400 : 404,
+		    err == WEFT_EAMBIGUOUS ? "that id prefix names several "
+		    "records" : "no such design");
+		err = 0;
+		goto out;
+	}
+	page_begin(b, s.title, NULL);
+	add(b, "<article class=\"design\"><h1 id=\"title\">");
+	weft_html_escs(b, s.title);
+	add(b, "</h1>\n<dl class=\"facts\"><dt>Author</dt><dd><a href=\"/a/");
+	full_id(b, s.author);
+	add(b, "\"><code>");
+	short_id(b, s.author);
+	add(b, "</code></a></dd><dt>License</dt><dd>");
+	weft_html_escs(b, s.license);
+	meaning = license_meaning(s.license);
+	if (meaning != NULL) {
+		add(b, " <span class=\"meaning\">(");
+		add(b, meaning);
+		add(b, ")</span>");
+	}
+	add(b, "</dd><dt>Updated</dt><dd>");
+	date(b, s.updated);
+	add(b, "</dd><dt>Design id</dt><dd><code>");
+	full_id(b, s.design);
+	add(b, "</code></dd>");
+	if (s.ntags > 0) {
+		add(b, "<dt>Tags</dt><dd class=\"tags\">");
+		for (size_t i = 0; i < s.ntags; i++) {
+			add(b, "<a class=\"tag\" href=\"/search?tag=");
+			weft_html_url_esc(b, s.tags[i], strlen(s.tags[i]));
+			add(b, "\">");
+			weft_html_escs(b, s.tags[i]);
+			add(b, "</a> ");
+		}
+		add(b, "</dd>");
+	}
+	add(b, "</dl>\n<p class=\"actions\">");
+	act_form(b, rq, "get", s.head, "Keep the files on this node");
+	act_form(b, rq, "follow", s.author, "Follow the author");
+	add(b, "</p>\n");
+	if (r.description != NULL && r.description[0] != '\0') {
+		add(b, "<section class=\"description\" id=\"description\">");
+		weft_html_text(b, r.description, strlen(r.description));
+		add(b, "</section>\n");
+	}
+	design_files(b, rq, s.head, &r);
+	design_tree(b, rq, s.design, &r);
+
+	revs.envs = &envs;
+	revs.max = REVS_SHOWN;
+	revs.ids = calloc(revs.max, 32);
+	if (revs.ids != NULL && weft_store_design_revs(rq->store, s.design,
+	    env_list_cb, &revs) >= 0)
+		design_revs(b, &revs);
+
+	libs.max = 64;
+	libs.ids = calloc(libs.max, 32);
+	if (libs.ids != NULL && weft_store_design_libs(rq->store, s.design,
+	    lib_id_cb, &libs) >= 0 && libs.n > 0) {
+		add(b, "<section><h2>In libraries</h2><ul>\n");
+		for (size_t i = 0; i < libs.n; i++) {
+			add(b, "<li><a href=\"/l/");
+			full_id(b, libs.ids[i]);
+			add(b, "\"><code>");
+			short_id(b, libs.ids[i]);
+			add(b, "</code></a></li>\n");
+		}
+		add(b, "</ul></section>\n");
+	}
+	add(b, "</article>\n");
+	page_end(b, rq->snap);
+out:
+	free(revs.ids);
+	free(libs.ids);
+	weft_record_release(&r);
+	weft_buf_release(&envs);
+	weft_buf_release(&hb);
+	weft_buf_release(&sb);
+	return err;
+}
+
+static int
+page_author(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	struct weft_buf	*b = &resp->body;
+	struct cards	 c;
+	uint8_t		 aid[32];
+	int		 err;
+
+	if (strlen(rq->rt->arg) != 64 ||
+	    weft_hex_decode(aid, 32, rq->rt->arg, 64) != 0) {
+		weft__web_error(resp, 404, "an author is 64 hex characters");
+		return 0;
+	}
+	page_begin(b, "Author", NULL);
+	add(b, "<h1>Designs by <code>");
+	short_id(b, aid);
+	add(b, "</code></h1><p class=\"note\">Author <code>");
+	full_id(b, aid);
+	add(b, "</code></p>\n");
+	act_form(b, rq, "follow", aid, "Follow this author");
+	add(b, "<ul class=\"cards\" id=\"results\">\n");
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.max = 1000;
+	err = weft_store_designs(rq->store, aid, NULL, cards_cb, &c);
+	if (c.n == 0)
+		add(b, "<li class=\"empty\">No designs by this author here."
+		    "</li>\n");
+	add(b, "</ul>\n");
+	page_end(b, rq->snap);
+	return err == 1 || err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+static int
+page_library(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	struct weft_buf		*b = &resp->body;
+	struct weft_buf		 lb;
+	struct weft_record	 r;
+	struct cards		 c;
+	const uint8_t		*body, *sig;
+	uint8_t			 id[32];
+	size_t			 blen;
+	int			 err;
+
+	weft_record_init(&r);
+	weft_buf_init(&lb, WEFT_RECORD_MAX);
+	err = weft__web_resolve(rq->store, rq->rt->arg, id);
+	if (err == 0)
+		err = weft_store_record_get(rq->store, id, &lb);
+	if (err == 0)
+		err = weft_record_open(lb.data, lb.len, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0 && r.type != WEFT_REC_LIB)
+		err = WEFT_ENOTFOUND;
+	if (err) {
+		weft__web_error(resp, 404, "no such library");
+		err = 0;
+		goto out;
+	}
+	page_begin(b, r.name != NULL ? r.name : "Library", NULL);
+	add(b, "<h1>");
+	weft_html_escs(b, r.name != NULL ? r.name : "");
+	add(b, "</h1><p class=\"note\">Library <code>");
+	full_id(b, id);
+	add(b, "</code></p>\n");
+	act_form(b, rq, "mirror", id, "Mirror this library");
+	add(b, "<ul class=\"cards\" id=\"results\">\n");
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.max = 1000;
+	err = weft_store_lib_designs(rq->store, id, cards_cb, &c);
+	if (c.n == 0)
+		add(b, "<li class=\"empty\">This library is empty.</li>\n");
+	add(b, "</ul>\n");
+	page_end(b, rq->snap);
+	if (err == 1 || err == WEFT_ENOTFOUND)
+		err = 0;
+out:
+	weft_record_release(&r);
+	weft_buf_release(&lb);
+	return err;
+}
+
+static int
+page_status(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	const struct weft_web_snap	*sn = rq->snap;
+	struct weft_buf			*b = &resp->body;
+	struct weft_store_stats		 st;
+
+	if (weft_store_stats(rq->store, &st) != 0)
+		memset(&st, 0, sizeof(st));
+	page_begin(b, "Status", NULL);
+	add(b, "<h1>Status</h1>\n<dl class=\"facts\" id=\"status\">"
+	    "<dt>Node</dt><dd><code>");
+	full_id(b, sn->node);
+	add(b, "</code></dd><dt>Author</dt><dd><a href=\"/a/");
+	full_id(b, sn->author);
+	add(b, "\"><code>");
+	full_id(b, sn->author);
+	add(b, "</code></a></dd><dt>Version</dt><dd>" WEFT_VERSION_STRING
+	    "</dd><dt>Peer address</dt><dd>");
+	weft_html_escs(b, sn->listen[0] != '\0' ? sn->listen :
+	    "not listening");
+	add(b, "</dd><dt>Web UI</dt><dd>");
+	weft_html_escs(b, sn->web);
+	weft_buf_printf(b, "</dd><dt>Designs</dt><dd>%" PRIu64 "</dd>"
+	    "<dt>Libraries</dt><dd>%" PRIu64 "</dd>"
+	    "<dt>Records</dt><dd>%" PRIu64 "</dd>"
+	    "<dt>Stored file data</dt><dd>", st.designs, st.libs, st.records);
+	size_str(b, st.chunk_bytes);
+	weft_buf_printf(b, "</dd><dt>Uptime</dt><dd>%" PRIu64 " s</dd></dl>\n",
+	    sn->uptime_ms / 1000);
+	weft_buf_printf(b, "<h2>Peers</h2><p>%u open (%u in, %u out)</p>\n",
+	    sn->peers_open, sn->conns_in, sn->conns_out);
+	add(b, "<table class=\"peers\" id=\"peers\"><tr><th>Node</th>"
+	    "<th>Address</th><th>Direction</th><th>State</th></tr>\n");
+	for (size_t i = 0; i < sn->npeers; i++) {
+		add(b, "<tr><td><code>");
+		short_id(b, sn->peers[i].node);
+		add(b, "</code></td><td>");
+		weft_html_escs(b, sn->peers[i].addr);
+		add(b, "</td><td>");
+		add(b, sn->peers[i].out ? "out" : "in");
+		add(b, "</td><td>");
+		weft_html_escs(b, sn->peers[i].state);
+		add(b, "</td></tr>\n");
+	}
+	add(b, "</table>\n");
+	page_end(b, rq->snap);
+	return 0;
+}
+
+void
+weft__web_error(struct weft_web_resp *resp, int status, const char *msg)
+{
+	struct weft_buf	*b = &resp->body;
+
+	weft_buf_reset(b);
+	resp->status = status;
+	resp->ctype = "text/html; charset=utf-8";
+	add(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>Error \xe2\x80\x94 weft</title><link rel=\"stylesheet\" "
+	    "href=\"/static/style.css\"></head><body><header><a "
+	    "class=\"brand\" href=\"/\">weft</a></header><main><h1>");
+	weft_buf_printf(b, "%d", status);
+	add(b, "</h1><p class=\"error\">");
+	weft_html_escs(b, msg);
+	add(b, "</p></main></body></html>\n");
+}
+
+int
+weft__web_page(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	int	err;
+
+	resp->ctype = "text/html; charset=utf-8";
+	switch (rq->rt->kind) {
+	case WEFT_ROUTE_HOME:
+		err = page_home(rq, resp);
+		break;
+	case WEFT_ROUTE_SEARCH:
+		err = page_search(rq, resp);
+		break;
+	case WEFT_ROUTE_DESIGN:
+		err = page_design(rq, resp);
+		break;
+	case WEFT_ROUTE_AUTHOR:
+		err = page_author(rq, resp);
+		break;
+	case WEFT_ROUTE_LIBRARY:
+		err = page_library(rq, resp);
+		break;
+	case WEFT_ROUTE_STATUS:
+		err = page_status(rq, resp);
+		break;
+	default:
+		weft__web_error(resp, 404, "no such page");
+		return 0;
+	}
+	/* A page over the cap, or a store error: say so, never half a page. */
+	if (err == 0 && resp->body.len + 64 >= WEFT_WEB_PAGE_MAX)
+		err = WEFT_ETOOBIG;
+	return err;
+}
