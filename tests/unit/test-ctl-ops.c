@@ -1220,6 +1220,18 @@ test_policies(void **state)
 	assert_int_equal(list_items(f, first), 1);
 	expect_str(weft_obj_at(weft_obj_get(f->rep[first].msg.root,
 	    "items"), 0), "kind", "mirror-all");
+	/* With its progress: the one design, held whole. */
+	assert_int_equal(get_uint(weft_obj_at(weft_obj_get(
+	    f->rep[first].msg.root, "items"), 0), "designs"), 1);
+	/* Not in force: exit 3, said so. */
+	req_id(f, "unfollow", "author", f->author.pk);
+	expect_err(f, WEFT_ENOTFOUND, "not followed");
+	req_id(f, "unmirror", "lib", lib);
+	expect_err(f, WEFT_ENOTFOUND, "not mirrored");
+	/* Nothing was kept by a one-off get: no pins. */
+	first = f->nrep;
+	req0(f, "pins");
+	assert_int_equal(list_items(f, first), 0);
 }
 
 static void
