@@ -207,6 +207,7 @@ main(int argc, char **argv)
 		return WEFT_EXIT_FAIL;
 	}
 	memset(&cli, 0, sizeof(cli));
+	weft__json_errors(false);	/* main may run more than once (fuzz) */
 	opterr = 0;
 	/* '+': stop at the command name; its options are its own. */
 	while ((ch = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {
