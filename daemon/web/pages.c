@@ -633,6 +633,170 @@ design_revs(struct weft_buf *b, const struct env_list *l)
 	add(b, "</ol></section>\n");
 }
 
+/* Comments and makes shown on a design page at most. */
+#define COMMENTS_SHOWN	100
+#define MAKES_SHOWN	50
+
+/*
+ * An author as a link: the display name of their latest profile (which
+ * a stranger wrote: escaped) and always the key prefix, since names are
+ * not unique.
+ */
+static void
+who(struct weft_buf *b, struct weft_store *store, const uint8_t author[32])
+{
+	struct weft_buf		env;
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	add(b, "<a class=\"who\" href=\"/a/");
+	full_id(b, author);
+	add(b, "\">");
+	if (weft_store_profile(store, author, &env) == 0 &&
+	    weft_record_verify(env.data, env.len, &r, NULL) == 0 &&
+	    r.name != NULL) {
+		weft_html_escs(b, r.name);
+		add(b, " ");
+	}
+	add(b, "<code>");
+	short_id(b, author);
+	add(b, "</code></a>");
+	weft_record_release(&r);
+	weft_buf_release(&env);
+}
+
+/* Decodes the i-th envelope of l into r (initialised here). */
+static int
+env_record(const struct env_list *l, size_t i, struct weft_record *r)
+{
+	const uint8_t	*p, *body, *sig;
+	size_t		 n, blen;
+	int		 err;
+
+	weft_record_init(r);
+	env_at(l, i, &p, &n);
+	err = weft_record_open(p, n, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	return err;
+}
+
+/*
+ * The comments, oldest first: an edit (a comment that replaces an
+ * earlier one by the same author) is shown in its place, marked.
+ */
+static void
+design_comments(struct weft_buf *b, const struct weft_web_req *rq,
+    const struct env_list *l)
+{
+	struct weft_record	*v;
+	int			*shown_by;
+	bool			*hidden;
+	size_t			 n = l->n;
+
+	add(b, "<section class=\"comments\" id=\"comments\"><h2>Comments"
+	    "</h2>\n");
+	v = calloc(n ? n : 1, sizeof(*v));
+	shown_by = calloc(n ? n : 1, sizeof(*shown_by));
+	hidden = calloc(n ? n : 1, sizeof(*hidden));
+	if (v == NULL || shown_by == NULL || hidden == NULL)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		shown_by[i] = -1;
+		if (env_record(l, i, &v[i]) != 0)
+			hidden[i] = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (hidden[i] || v[i].replaces.n == 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!hidden[k] && memcmp(l->ids[k],
+			    v[i].replaces.ids[0], 32) == 0 &&
+			    memcmp(v[k].author, v[i].author, 32) == 0) {
+				shown_by[k] = (int)i;
+				hidden[i] = true;
+			}
+	}
+	if (l->n == 0)
+		add(b, "<p class=\"none\">No comments yet.</p>\n");
+	add(b, "<ol class=\"comment-list\">\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct weft_record *t;
+
+		if (hidden[i])
+			continue;
+		t = shown_by[i] >= 0 ? &v[shown_by[i]] : &v[i];
+		add(b, "<li class=\"comment\"><p class=\"meta\">");
+		who(b, rq->store, v[i].author);
+		add(b, " &middot; ");
+		date(b, v[i].ts);
+		if (shown_by[i] >= 0)
+			add(b, " &middot; edited");
+		if (v[i].parent.n == 1) {
+			add(b, " &middot; in reply to <code>");
+			short_id(b, v[i].parent.ids[0]);
+			add(b, "</code>");
+		}
+		add(b, "</p><div class=\"text\">");
+		weft_html_text(b, t->text, strlen(t->text));
+		add(b, "</div></li>\n");
+	}
+	add(b, "</ol></section>\n");
+	for (size_t i = 0; v != NULL && i < l->n; i++)
+		weft_record_release(&v[i]);
+	free(v);
+	free(shown_by);
+	free(hidden);
+}
+
+/* The makes: who printed which revision, on what, and how it went. */
+static void
+design_makes(struct weft_buf *b, const struct weft_web_req *rq,
+    const struct env_list *l)
+{
+	struct weft_record	r;
+
+	add(b, "<section class=\"makes\" id=\"makes\"><h2>Makes</h2>\n");
+	if (l->n == 0)
+		add(b, "<p class=\"none\">Nobody has shown a print yet.</p>\n");
+	add(b, "<ol class=\"make-list\">\n");
+	for (size_t i = 0; i < l->n; i++) {
+		if (env_record(l, i, &r) != 0 || r.type != WEFT_REC_MAKE) {
+			weft_record_release(&r);
+			continue;
+		}
+		add(b, "<li class=\"make\"><p class=\"meta\">");
+		who(b, rq->store, r.author);
+		add(b, " &middot; ");
+		date(b, r.ts);
+		add(b, " &middot; revision <code>");
+		short_id(b, r.on_rev.ids[0]);
+		add(b, "</code></p>");
+		if (r.printer[0] != '\0' || r.material[0] != '\0') {
+			add(b, "<p>");
+			weft_html_escs(b, r.printer);
+			if (r.printer[0] != '\0' && r.material[0] != '\0')
+				add(b, ", ");
+			weft_html_escs(b, r.material);
+			add(b, "</p>");
+		}
+		if (r.text[0] != '\0') {
+			add(b, "<div class=\"text\">");
+			weft_html_text(b, r.text, strlen(r.text));
+			add(b, "</div>");
+		}
+		add(b, "<p class=\"photos\">");
+		for (uint32_t k = 0; k < r.nfiles; k++) {
+			add(b, k ? ", " : "Photos: ");
+			weft_html_escs(b, r.files[k].path);
+		}
+		add(b, "</p></li>\n");
+		weft_record_release(&r);
+	}
+	add(b, "</ol></section>\n");
+}
+
 static int
 page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 {
@@ -640,9 +804,10 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	struct weft_buf		 sb, hb, envs;
 	struct weft_web_summary	 s;
 	struct weft_record	 r;
-	struct env_list		 revs, libs;
+	struct env_list		 revs, libs, cmts;
 	const uint8_t		*body, *sig;
 	const char		*meaning;
+	uint64_t		 likes, ncomments, nmakes;
 	uint8_t			 id[32], design[32];
 	size_t			 blen;
 	int			 err;
@@ -653,6 +818,7 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	weft_buf_init(&envs, WEFT_WEB_PAGE_MAX);
 	memset(&revs, 0, sizeof(revs));
 	memset(&libs, 0, sizeof(libs));
+	memset(&cmts, 0, sizeof(cmts));
 	err = weft__web_resolve(rq->store, rq->rt->arg, id);
 	if (err == 0)
 		err = weft_store_rev_design(rq->store, id, design);
@@ -676,11 +842,9 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	page_begin(b, s.title, NULL);
 	add(b, "<article class=\"design\"><h1 id=\"title\">");
 	weft_html_escs(b, s.title);
-	add(b, "</h1>\n<dl class=\"facts\"><dt>Author</dt><dd><a href=\"/a/");
-	full_id(b, s.author);
-	add(b, "\"><code>");
-	short_id(b, s.author);
-	add(b, "</code></a></dd><dt>License</dt><dd>");
+	add(b, "</h1>\n<dl class=\"facts\"><dt>Author</dt><dd>");
+	who(b, rq->store, s.author);
+	add(b, "</dd><dt>License</dt><dd>");
 	weft_html_escs(b, s.license);
 	meaning = license_meaning(s.license);
 	if (meaning != NULL) {
@@ -702,6 +866,19 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 			weft_html_escs(b, s.tags[i]);
 			add(b, "</a> ");
 		}
+		add(b, "</dd>");
+	}
+	if (weft_store_social_counts(rq->store, s.design, &likes, &ncomments,
+	    &nmakes) == 0) {
+		char	line[96];
+
+		snprintf(line, sizeof(line), "%llu like%s &middot; %llu "
+		    "comment%s &middot; %llu make%s",
+		    (unsigned long long)likes, likes == 1 ? "" : "s",
+		    (unsigned long long)ncomments, ncomments == 1 ? "" : "s",
+		    (unsigned long long)nmakes, nmakes == 1 ? "" : "s");
+		add(b, "<dt>People</dt><dd id=\"counts\">");
+		add(b, line);
 		add(b, "</dd>");
 	}
 	add(b, "</dl>\n<p class=\"actions\">");
@@ -737,9 +914,26 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		}
 		add(b, "</ul></section>\n");
 	}
+	weft_buf_reset(&envs);
+	cmts.envs = &envs;
+	cmts.max = COMMENTS_SHOWN;
+	cmts.ids = calloc(cmts.max, 32);
+	if (cmts.ids != NULL && weft_store_design_comments(rq->store,
+	    s.design, env_list_cb, &cmts) >= 0)
+		design_comments(b, rq, &cmts);
+	free(cmts.ids);
+	memset(&cmts, 0, sizeof(cmts));
+	weft_buf_reset(&envs);
+	cmts.envs = &envs;
+	cmts.max = MAKES_SHOWN;
+	cmts.ids = calloc(cmts.max, 32);
+	if (cmts.ids != NULL && weft_store_design_makes(rq->store,
+	    s.design, env_list_cb, &cmts) >= 0)
+		design_makes(b, rq, &cmts);
 	add(b, "</article>\n");
 	page_end(b, rq->snap);
 out:
+	free(cmts.ids);
 	free(revs.ids);
 	free(libs.ids);
 	weft_record_release(&r);
