@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -25,35 +27,53 @@ static const char usage[] =
     "weft library create NAME [--description D]\n"
     "       weft library add LIB DESIGN\n"
     "       weft library remove LIB DESIGN\n"
-    "       weft library ls LIB";
+    "       weft library ls [LIB] [--search TEXT]";
 static const char create_usage[] = "weft library create NAME "
     "[--description D]";
 static const char add_usage[] = "weft library add LIB DESIGN";
 static const char remove_usage[] = "weft library remove LIB DESIGN";
-static const char ls_usage[] = "weft library ls LIB";
+static const char ls_usage[] = "weft library ls [LIB] [--search TEXT]";
 
-/* Parses a subcommand's options (only --description for create). */
+/* library ls --search TEXT */
+static const char	*lib_search;
+
+/*
+ * Parses a subcommand's options: --description for create, --search for
+ * ls (then nargs may also be 0).
+ */
 static int
 parse(struct weft_cli *cli, int argc, char **argv, const char *sub_usage,
     const char **description, int nargs)
 {
 	static const struct option	 opts[] = {
 		{ "description", required_argument, NULL, 'd' },
+		{ "search", required_argument, NULL, 's' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	bool				 ls = sub_usage == ls_usage;
 	int				 ch, rc;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":hqd:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqd:s:", opts, NULL)) != -1) {
 		if (ch == 'd' && description != NULL) {
 			*description = optarg;
 			continue;
 		}
-		rc = weft__opt(cli, ch == 'd' ? '?' : ch, argv, sub_usage);
+		if (ch == 's' && ls) {
+			lib_search = optarg;
+			continue;
+		}
+		rc = weft__opt(cli, (ch == 'd' || ch == 's') ? '?' : ch, argv,
+		    sub_usage);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
 	}
+	if (ls && argc - optind == 0)
+		return WEFT_OPT_CONTINUE;
+	if (ls && lib_search != NULL)
+		return weft__usage_error("--search lists libraries: give no "
+		    "LIB with it");
 	if (argc - optind != nargs)
 		return weft__usage(sub_usage);
 	for (int i = optind; i < argc && description == NULL; i++)
@@ -146,6 +166,93 @@ lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	    "removed with entry", op);
 }
 
+/* library ls without LIB: the libraries this node knows of. */
+static int
+libs_ls(struct weft_cli *cli, struct weft_ctl_client *c)
+{
+	const struct weft_obj	*r, *items, *it;
+	const char		*name;
+	size_t			 n;
+	uint8_t			 id[32];
+	uint64_t		 designs, nm;
+	char			 hex[65];
+	json_t			*arr = NULL, *o;
+	uint32_t		 shown = 0;
+	int			 rc, err;
+
+	rc = weft__home(cli);
+	if (rc == 0)
+		rc = weft_ctl_client_connect(c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARIES, "search",
+	    lib_search, (const char *)NULL);
+	if (cli->json)
+		arr = json_array();
+	for (;;) {
+		if (err) {
+			json_decref(arr);
+			return weft__fail(err, c->error, "cannot list "
+			    "libraries");
+		}
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY) {
+			json_decref(arr);
+			return weft__bad_reply(WEFT_EPROTO, "libraries");
+		}
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			it = weft_obj_at(items, i);
+			if (weft_obj_binn(weft_obj_get(it, "lib"), id, 32) != 0 ||
+			    weft_obj_str(weft_obj_get(it, "name"), &name,
+			    &n) != 0 ||
+			    weft_obj_uint(weft_obj_get(it, "designs"),
+			    &designs) != 0 ||
+			    weft_obj_uint(weft_obj_get(it, "maintainers"),
+			    &nm) != 0) {
+				json_decref(arr);
+				return weft__bad_reply(WEFT_EPROTO,
+				    "libraries");
+			}
+			out_hex(hex, id);
+			shown++;
+			if (arr != NULL) {
+				const char	*d;
+				size_t		 dn;
+
+				o = json_object();
+				json_object_set_new(o, "lib", out_json_id(id));
+				json_object_set_new(o, "name",
+				    out_json_str(name, n));
+				if (weft_obj_str(weft_obj_get(it,
+				    "description"), &d, &dn) == 0)
+					json_object_set_new(o, "description",
+					    out_json_str(d, dn));
+				json_object_set_new(o, "designs",
+				    json_integer((json_int_t)designs));
+				json_object_set_new(o, "maintainers",
+				    json_integer((json_int_t)nm));
+				json_array_append_new(arr, o);
+			} else if (cli->quiet)
+				printf("%s\n", hex);
+			else {
+				printf("%.12s  %6" PRIu64 " design%s  ", hex,
+				    designs, designs == 1 ? " " : "s");
+				out_text(stdout, name, n, true);
+				putchar('\n');
+			}
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(c, &r);
+	}
+	if (arr != NULL)
+		out_json_print(arr);
+	else if (shown == 0 && !cli->quiet && isatty(STDOUT_FILENO))
+		printf(lib_search != NULL ? "no library matches\n" :
+		    "no libraries known yet\n");
+	return WEFT_EXIT_OK;
+}
+
 static int
 lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
     char **argv)
@@ -158,9 +265,12 @@ lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	json_t			*a;
 	int			 rc, err;
 
+	lib_search = NULL;
 	rc = parse(cli, argc, argv, ls_usage, NULL, 1);
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
+	if (optind == argc)
+		return libs_ls(cli, c);
 	lib = argv[optind];
 	rc = weft__home(cli);
 	if (rc == 0)

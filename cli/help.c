@@ -167,13 +167,18 @@ static const struct weft_help table[] = {
 	    "weft library create NAME [--description D]\n"
 	    "weft library add LIB DESIGN\n"
 	    "weft library remove LIB DESIGN\n"
-	    "weft library ls LIB",
-	    "create, add to, remove from, list a library",
+	    "weft library ls [LIB] [--search TEXT]",
+	    "create, add to, remove from, list libraries",
 	    "A library is a collection of designs kept by its maintainers. "
 	    "create makes one with you as maintainer; add and remove change "
-	    "what it holds (maintainers only); ls lists its designs.",
+	    "what it holds (maintainers only); ls LIB lists its designs, and "
+	    "ls alone the libraries this node knows of (held or heard of), "
+	    "with how many designs each holds.",
 	    { { "-d, --description D", "With create: what the library "
 		"collects." },
+	      { "-s, --search TEXT", "With ls and no LIB: only the libraries "
+		"whose name or description contains TEXT (letters compared "
+		"without case)." },
 	      { NULL, NULL } } },
 	{ "verify", "weft verify",
 	    "re-check stored records and chunks",

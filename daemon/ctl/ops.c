@@ -1330,6 +1330,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_photo,
 	&weft__op_make,
 	&weft__op_makes,
+	&weft__op_libraries,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -534,6 +534,17 @@ int	weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb,
 	    void *arg, uint64_t *records, uint64_t *chunks);
 
 /*
+ * Every library this node knows of, in id order: cb gets its id, the
+ * envelope of its lib record and how many designs it holds now (inside
+ * one read transaction: cb must not call into the store; a non-zero
+ * return stops the walk and is returned).
+ */
+typedef int weft_store_lib_cb(void *arg, const uint8_t lib[WEFT_ID_BYTES],
+    const uint8_t *env, size_t len, uint64_t designs);
+int	weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb,
+	    void *arg);
+
+/*
  * The libraries that currently hold design (its latest entry in each is
  * an add; docs/proto/store.md, `design_lib`): the libraries whose scope
  * the design's revisions are in. Calls cb(arg, lib) for each, in lib id

@@ -65,6 +65,7 @@
 #define WEFT_CTL_OP_MAKE		"make"
 #define WEFT_CTL_OP_MAKES		"makes"
 #define WEFT_CTL_OP_PINS		"pins"
+#define WEFT_CTL_OP_LIBRARIES		"libraries"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

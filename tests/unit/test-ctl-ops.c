@@ -1541,6 +1541,19 @@ test_social(void **state)
 	req_str(f, "makes", "design", hex);
 	assert_int_equal(list_items(f, first), 1);
 
+	/* libraries: none yet, then one holding nothing. */
+	first = f->nrep;
+	req0(f, "libraries");
+	assert_int_equal(list_items(f, first), 0);
+	req_str(f, "library_create", "name", "Hooks");
+	expect_ok(f);
+	first = f->nrep;
+	req_str(f, "libraries", "search", "HOOK");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req_str(f, "libraries", "search", "gear");
+	assert_int_equal(list_items(f, first), 0);
+
 	req_str(f, "social", "design", hex);
 	expect_ok(f);
 	assert_int_equal(get_uint(last(f), "likes"), 1);
