@@ -214,6 +214,21 @@ int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
 
 /* Empties words and dwords and indexes every design's head again. */
 int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
+/*
+ * The search index (store_search.c): brings the terms of design (created)
+ * to those of its head hr; fresh: none are indexed yet (nothing is read).
+ */
+int	weft__store_search_update(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], uint64_t created,
+	    const struct weft_record *hr, int fresh);
+/* The type term (0x01 || folded ext) of --type ext, or 0 if invalid. */
+size_t	weft__store_type_term(uint8_t out[17], const char *ext);
+/* cb gets the summary of the design of DKEY dk (store_index.c). */
+int	weft__store_emit_summary_dk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg);
+/* 0 if the summary of dk has this license, else WEFT_ENOTFOUND. */
+int	weft__store_summary_license_is(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t dk[DKEY], const char *license);
 
 /*
  * Reconciliation aggregates (store_recon.c): add a record (ts, id), and
@@ -247,7 +262,7 @@ int	weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn);
 /* Deletes the aggregate nodes format 4 kept under sparse nodes. */
 int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
 /*
- * The same for the words postings (store_index.c): nothing in a write
+ * The same for the words postings (store_search.c): nothing in a write
  * transaction reads `words`, so a batch collects their puts and deletes
  * and applies them sorted, through one cursor.
  */

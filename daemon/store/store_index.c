@@ -2,8 +2,8 @@
  * The indexes record ingest maintains, and the queries over them: a
  * design's revisions, heads and remixes; its summary (rewritten at each
  * revision, so that listings read one value per design); designs by time,
- * author and tag; the words of each design's newest head for search; and
- * each library's latest entry per design. The writers run inside the
+ * author and tag; and each library's latest entry per design (the words
+ * for search are store_search.c's). The writers run inside the
  * ingest transaction (store.c) after the record's checks have passed;
  * each query is one read transaction. Layouts: docs/proto/store.md.
  */
@@ -21,79 +21,10 @@
 #include "store_impl.h"
 
 #define SUMMARY_MAX		8192
-#define WORD_MAX		64	/* bytes; longer words are cut */
-#define WORD_MIN		2
-#define WORDS_MAX		256	/* per design */
-
-struct wordset {
-	size_t		n;
-	uint8_t		len[WORDS_MAX];
-	uint8_t		w[WORDS_MAX][WORD_MAX];
-};
-
-/* Words: maximal runs of ASCII letters, digits and bytes >= 0x80. */
-static int
-word_char(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
 static uint8_t
 fold(uint8_t c)
 {
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
-static void
-words_add(struct wordset *ws, const uint8_t *w, size_t n, int dedup)
-{
-	uint8_t	tmp[WORD_MAX];
-
-	if (n < WORD_MIN || ws->n == WORDS_MAX)
-		return;
-	if (n > WORD_MAX)
-		n = WORD_MAX;
-	for (size_t i = 0; i < n; i++)
-		tmp[i] = fold(w[i]);
-	if (dedup) {
-		for (size_t i = 0; i < ws->n; i++)
-			if (ws->len[i] == n && memcmp(ws->w[i], tmp, n) == 0)
-				return;
-	}
-	memcpy(ws->w[ws->n], tmp, n);
-	ws->len[ws->n] = (uint8_t)n;
-	ws->n++;
-}
-
-static void
-words_split(struct wordset *ws, const char *text, int dedup)
-{
-	const uint8_t	*p = (const uint8_t *)text;
-	size_t		 i = 0, start;
-
-	if (text == NULL)
-		return;
-	while (p[i] != '\0') {
-		if (!word_char(p[i])) {
-			i++;
-			continue;
-		}
-		start = i;
-		while (p[i] != '\0' && word_char(p[i]))
-			i++;
-		words_add(ws, p + start, i - start, dedup);
-	}
-}
-
-static void
-words_of_rev(struct wordset *ws, const struct weft_record *r)
-{
-	ws->n = 0;
-	words_split(ws, r->title, 1);
-	words_split(ws, r->description, 1);
-	for (uint32_t i = 0; i < r->ntags; i++)
-		words_split(ws, r->tags[i], 1);
 }
 
 /* tag_design key: lowercase(tag) || 0x00 || created_be64 || design. */
@@ -206,258 +137,12 @@ record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return err ? WEFT_ECORRUPT : 0;
 }
 
-/*
- * created_be64 || design: the design part of the words and dwords keys.
- * Ingest meets designs roughly in creation order, so keys that start (or,
- * in words, continue after the word) with the creation time land on the
- * newest pages instead of dirtying one random page per word.
- */
+/* created_be64 || design: the design part of the index keys. */
 static void
 dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
 {
 	be64enc(k, created);
 	memcpy(k + 8, design, ID);
-}
-
-/*
- * dwords value: the design's indexed words, each as len(1) || bytes.
- * Checks the value and returns the words in ws.
- */
-static int
-dwords_parse(const MDB_val *v, struct wordset *ws)
-{
-	const uint8_t	*p = v->mv_data;
-	size_t		 n = v->mv_size, off = 0, wl;
-
-	ws->n = 0;
-	while (off < n) {
-		wl = p[off++];
-		if (wl < WORD_MIN || wl > WORD_MAX || wl > n - off ||
-		    ws->n == WORDS_MAX)
-			return WEFT_ECORRUPT;
-		memcpy(ws->w[ws->n], p + off, wl);
-		ws->len[ws->n++] = (uint8_t)wl;
-		off += wl;
-	}
-	return 0;
-}
-
-/*
- * Deferred words postings of a batch: at most WB_MAX, applied in key
- * order (then in the order they were made, the last one winning) by one
- * cursor, which lets LMDB stay on the leaf it is on instead of descending
- * from the root for each key.
- */
-#define WB_MAX		(1u << 16)
-#define WKEY_MAX	(WORD_MAX + 1 + DKEY)
-
-struct wpost {
-	uint8_t		key[WKEY_MAX];
-	uint8_t		klen;
-	uint8_t		put;	/* 1 put, 0 delete */
-	uint32_t	seq;
-};
-
-struct weft__words_batch {
-	struct wpost	*v;
-	uint32_t	 n;
-};
-
-int
-weft__store_words_batch_begin(struct weft_store *s)
-{
-	struct weft__words_batch	*b;
-
-	if (s->words_batch != NULL)
-		return WEFT_EUSAGE;
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return -ENOMEM;
-	s->words_batch = b;
-	return 0;
-}
-
-void
-weft__store_words_batch_end(struct weft_store *s)
-{
-	if (s->words_batch == NULL)
-		return;
-	free(s->words_batch->v);
-	free(s->words_batch);
-	s->words_batch = NULL;
-}
-
-static int
-wpost_cmp(const void *a, const void *b)
-{
-	const struct wpost	*x = a, *y = b;
-	size_t			 n = x->klen < y->klen ? x->klen : y->klen;
-	int			 c;
-
-	c = memcmp(x->key, y->key, n);
-	if (c == 0)
-		c = (x->klen > y->klen) - (x->klen < y->klen);
-	if (c == 0)
-		c = (x->seq > y->seq) - (x->seq < y->seq);
-	return c;
-}
-
-int
-weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn)
-{
-	struct weft__words_batch	*b = s->words_batch;
-	struct wpost			*p;
-	MDB_cursor			*c;
-	MDB_val				 k, v;
-	int				 rc = 0;
-
-	if (b == NULL || b->n == 0)
-		return 0;
-	qsort(b->v, b->n, sizeof(*b->v), wpost_cmp);
-	rc = mdb_cursor_open(txn, s->dbi[DB_WORDS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	for (uint32_t i = 0; i < b->n && rc == 0; i++) {
-		p = &b->v[i];
-		if (i + 1 < b->n && p[1].klen == p->klen &&
-		    memcmp(p[1].key, p->key, p->klen) == 0)
-			continue;	/* a later change of the same key */
-		k.mv_size = p->klen;
-		k.mv_data = p->key;
-		v.mv_size = 0;
-		v.mv_data = "";
-		if (p->put) {
-			rc = mdb_cursor_put(c, &k, &v, 0);
-		} else {
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-			if (rc == 0)
-				rc = mdb_cursor_del(c, 0);
-			else if (rc == MDB_NOTFOUND)
-				rc = 0;
-		}
-	}
-	mdb_cursor_close(c);
-	b->n = 0;
-	return weft__store_xlat(rc);
-}
-
-/* Puts (put) or deletes the words key k, now or at the batch's flush. */
-static int
-words_post(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
-    size_t klen, int put)
-{
-	struct weft__words_batch	*b = s->words_batch;
-	struct wpost			*p;
-	int				 err;
-
-	if (b == NULL)
-		return put ? db_put(txn, s->dbi[DB_WORDS], k, klen, "", 0) :
-		    db_del(txn, s->dbi[DB_WORDS], k, klen);
-	if (b->v == NULL) {
-		b->v = malloc(WB_MAX * sizeof(*b->v));
-		if (b->v == NULL)
-			return -ENOMEM;
-	}
-	if (b->n == WB_MAX) {
-		err = weft__store_words_batch_flush(s, txn);
-		if (err)
-			return err;
-	}
-	p = &b->v[b->n];
-	memcpy(p->key, k, klen);
-	p->klen = (uint8_t)klen;
-	p->put = (uint8_t)put;
-	p->seq = b->n++;
-	return 0;
-}
-
-static int
-words_has(const struct wordset *ws, const uint8_t *w, size_t wl)
-{
-	for (size_t i = 0; i < ws->n; i++)
-		if (ws->len[i] == wl && memcmp(ws->w[i], w, wl) == 0)
-			return 1;
-	return 0;
-}
-
-/* Puts (put) or deletes the words keys of design dk for from \ not. */
-static int
-words_post_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    const struct wordset *from, const struct wordset *not, int put)
-{
-	uint8_t	key[WKEY_MAX];
-	size_t	wl;
-	int	err = 0;
-
-	for (size_t i = 0; i < from->n && err == 0; i++) {
-		wl = from->len[i];
-		if (words_has(not, from->w[i], wl))
-			continue;
-		memcpy(key, from->w[i], wl);
-		key[wl] = 0;
-		memcpy(key + wl + 1, dk, DKEY);
-		err = words_post(s, txn, key, wl + 1 + DKEY, put);
-	}
-	return err;
-}
-
-/*
- * Brings the words of design (created) to those of its head hr: the
- * words keys of words it no longer has are deleted, those of new words
- * put, and its dwords value rewritten when it changed. fresh: the design
- * has no words indexed yet (a genesis, a rebuild), so nothing is read.
- * An update that keeps the head's text changes no key at all.
- */
-static int
-words_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    uint64_t created, const struct weft_record *hr, int fresh)
-{
-	struct wordset	*old, *cur;
-	MDB_val		 v;
-	uint8_t		 dk[DKEY];
-	uint8_t		*packed;
-	size_t		 plen = 0;
-	int		 err = 0, had = 0, same;
-
-	old = malloc(2 * sizeof(*old) + WORDS_MAX * (1 + WORD_MAX));
-	if (old == NULL)
-		return -ENOMEM;
-	cur = old + 1;
-	packed = (uint8_t *)(cur + 1);
-	old->n = 0;
-	words_of_rev(cur, hr);
-	for (size_t i = 0; i < cur->n; i++) {
-		packed[plen++] = cur->len[i];
-		memcpy(packed + plen, cur->w[i], cur->len[i]);
-		plen += cur->len[i];
-	}
-	dkey(dk, created, design);
-	same = 0;
-	if (!fresh) {
-		/* Compared now: v points into the map until the next write. */
-		err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
-		if (err == 0) {
-			had = 1;
-			same = v.mv_size == plen &&
-			    memcmp(v.mv_data, packed, plen) == 0;
-			err = dwords_parse(&v, old);
-		} else if (err == WEFT_ENOTFOUND) {
-			err = 0;
-		}
-	}
-	if (err == 0 && !same)
-		err = words_post_diff(s, txn, dk, old, cur, 0);
-	if (err == 0 && !same)
-		err = words_post_diff(s, txn, dk, cur, old, 1);
-	if (err == 0 && !same) {
-		if (cur->n == 0 && had)
-			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
-		else if (cur->n > 0)
-			err = store_put(s, txn, DB_DWORDS, dk, DKEY, packed,
-			    plen);
-	}
-	free(old);
-	return err;
 }
 
 int
@@ -468,7 +153,7 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 	MDB_cursor		*c;
 	MDB_val			 k, v;
 	uint8_t			 dk[DKEY];
-	int			 err, rc;
+	int			 err = 0, rc, own;
 
 	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
 	if (rc == 0)
@@ -477,6 +162,12 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
+	/* Postings sorted in batches, as ingest writes them. */
+	own = s->words_batch == NULL;
+	if (own && (err = weft__store_words_batch_begin(s)) != 0) {
+		mdb_cursor_close(c);
+		return err;
+	}
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0) {
 		if (k.mv_size != DKEY) {
@@ -493,20 +184,24 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		if (err == 0)
 			err = record_load(s, txn, so.head, &hr);
 		if (err == 0)
-			err = words_update(s, txn, dk + 8, so.created, &hr,
-			    1);
+			err = weft__store_search_update(s, txn, dk + 8,
+			    so.created, &hr, 1);
 		weft_record_release(&hr);
 		if (so.have_msg)
 			weft_msg_release(&so.msg);
 		weft_buf_release(&so.raw);
-		if (err) {
-			mdb_cursor_close(c);
-			return err;
-		}
+		if (err)
+			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	if (err == 0)
+		err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	if (err == 0 && own)
+		err = weft__store_words_batch_flush(s, txn);
+	if (own)
+		weft__store_words_batch_end(s);
+	return err;
 }
 
 /* Do tags a and b (n bytes each) fold to the same tag_design key? */
@@ -656,7 +351,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 
 	changed = genesis || memcmp(head, so.head, ID) != 0;
 	if (changed) {
-		err = words_update(s, txn, design, created, hr, genesis);
+		err = weft__store_search_update(s, txn, design, created, hr, genesis);
 		if (err == 0)
 			err = tags_update(s, txn, design, created,
 			    genesis ? NULL : so.tags, hr);
@@ -935,10 +630,9 @@ weft_store_design_summary(struct weft_store *s,
 	return err;
 }
 
-/* cb gets the summary of the design of DKEY dk. */
-static int
-emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    weft_store_item_cb *cb, void *arg)
+int
+weft__store_emit_summary_dk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg)
 {
 	MDB_val	v;
 	int	err;
@@ -947,6 +641,31 @@ emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	return cb(arg, dk + 8, v.mv_data, v.mv_size);
+}
+
+int
+weft__store_summary_license_is(struct weft_store *s, MDB_txn *txn,
+    const uint8_t dk[DKEY], const char *license)
+{
+	struct weft_msg	 msg;
+	const char	*l;
+	size_t		 ln;
+	MDB_val		 v;
+	int		 err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	if (weft_msg_decode(&msg, v.mv_data, v.mv_size) != 0)
+		return WEFT_ECORRUPT;
+	err = weft_obj_str(weft_obj_get(msg.root, "license"), &l, &ln);
+	if (err == 0)
+		err = ln == strlen(license) && memcmp(l, license, ln) == 0 ?
+		    0 : WEFT_ENOTFOUND;
+	else
+		err = WEFT_ECORRUPT;
+	weft_msg_release(&msg);
+	return err;
 }
 
 static int
@@ -959,7 +678,7 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return emit_summary_dk(s, txn, dk, cb, arg);
+	return weft__store_emit_summary_dk(s, txn, dk, cb, arg);
 }
 
 /*
@@ -1062,7 +781,8 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 			}
 			n++;
 		} else if (!skip) {
-			err = emit_summary_dk(s, txn, kp, cb, arg);
+			err = weft__store_emit_summary_dk(s, txn, kp, cb,
+			    arg);
 			if (err) {
 				stopped = 1;
 				break;
@@ -1097,160 +817,6 @@ weft_store_designs_page(struct weft_store *s, const uint8_t *author,
 {
 	*more = false;
 	return designs_walk(s, author, tag, pos, max, more, cb, arg);
-}
-
-struct cand {
-	uint64_t	created;
-	uint8_t		design[ID];
-};
-
-static int
-cand_cmp(const void *a, const void *b)
-{
-	const struct cand	*x = a, *y = b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return memcmp(x->design, y->design, ID);
-}
-
-/*
- * Does the design of dwords key dk hold word w (exactly, or as a
- * prefix)? 0, WEFT_ENOTFOUND, WEFT_ECORRUPT or a store error.
- */
-static int
-design_has_word(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    const uint8_t *w, size_t wl, int prefix)
-{
-	const uint8_t	*p;
-	MDB_val		 v;
-	size_t		 off = 0, n;
-	int		 err;
-
-	err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
-	if (err)
-		return err;
-	p = v.mv_data;
-	while (off < v.mv_size) {
-		n = p[off++];
-		if (n < WORD_MIN || n > WORD_MAX || n > v.mv_size - off)
-			return WEFT_ECORRUPT;
-		if ((n == wl || (prefix && n > wl)) &&
-		    memcmp(p + off, w, wl) == 0)
-			return 0;
-		off += n;
-	}
-	return WEFT_ENOTFOUND;
-}
-
-static int
-search_collect(struct weft_store *s, MDB_txn *txn, const struct wordset *q,
-    struct cand **out, size_t *nout)
-{
-	MDB_cursor	*c = NULL;
-	MDB_val		 k, v;
-	struct cand	*cv = NULL, *tmp;
-	uint8_t		 pfx[WORD_MAX + 1];
-	const uint8_t	*d;
-	size_t		 n = 0, cap = 0, plen;
-	int		 err, rc, ok;
-
-	/* The first word drives; it is a prefix only when it is the last. */
-	plen = q->len[0];
-	memcpy(pfx, q->w[0], plen);
-	if (q->n > 1)
-		pfx[plen++] = 0;
-	rc = mdb_cursor_open(txn, s->dbi[DB_WORDS], &c);
-	if (rc) {
-		err = weft__store_xlat(rc);
-		goto out;
-	}
-	err = weft__store_cur_first(c, pfx, plen, &k, &v);
-	while (err == 0) {
-		if (k.mv_size < DKEY + 1 + WORD_MIN) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		d = (const uint8_t *)k.mv_data + k.mv_size - DKEY;
-		ok = 1;
-		for (size_t i = 1; i < q->n && ok; i++) {
-			err = design_has_word(s, txn, d, q->w[i], q->len[i],
-			    i == q->n - 1);
-			if (err == WEFT_ENOTFOUND)
-				ok = 0;
-			else if (err)
-				goto out;
-		}
-		if (ok) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				tmp = realloc(cv, cap * sizeof(*cv));
-				if (tmp == NULL) {
-					err = -ENOMEM;
-					goto out;
-				}
-				cv = tmp;
-			}
-			cv[n].created = be64dec(d);
-			memcpy(cv[n].design, d + 8, ID);
-			n++;
-		}
-		err = weft__store_cur_step(c, pfx, plen, &k, &v, MDB_NEXT);
-	}
-	if (err == WEFT_ENOTFOUND)
-		err = 0;
-out:
-	if (c != NULL)
-		mdb_cursor_close(c);
-	if (err) {
-		free(cv);
-		return err;
-	}
-	*out = cv;
-	*nout = n;
-	return 0;
-}
-
-int
-weft_store_search(struct weft_store *s, const char *query,
-    weft_store_item_cb *cb, void *arg)
-{
-	struct wordset	*q;
-	struct cand	*cv = NULL;
-	MDB_txn		*txn;
-	size_t		 n = 0;
-	int		 err;
-
-	q = malloc(sizeof(*q));
-	if (q == NULL)
-		return -ENOMEM;
-	q->n = 0;
-	words_split(q, query, 0);
-	if (q->n == 0) {
-		free(q);
-		return WEFT_EUSAGE;
-	}
-	err = weft__store_read_begin(s, &txn);
-	if (err)
-		goto out;
-	err = search_collect(s, txn, q, &cv, &n);
-	if (err == 0 && n > 0) {
-		/* Oldest design first, once each (a prefix may hit twice). */
-		qsort(cv, n, sizeof(*cv), cand_cmp);
-		for (size_t i = 0; i < n && err == 0; i++) {
-			if (i > 0 && cand_cmp(&cv[i - 1], &cv[i]) == 0)
-				continue;
-			uint8_t	dk[DKEY];
-
-			dkey(dk, cv[i].created, cv[i].design);
-			err = emit_summary_dk(s, txn, dk, cb, arg);
-		}
-	}
-	weft__store_read_end(s, txn);
-out:
-	free(cv);
-	free(q);
-	return err;
 }
 
 int

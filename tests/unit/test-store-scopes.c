@@ -558,7 +558,8 @@ to_format3(MDB_txn *txn)
 		size_t vl = (size_t)buf[i] << 8 | buf[i + 1];
 
 		memcpy(key, buf + i + 2, 40);
-		for (off = 0; off < vl; off += wl) {
+		/* Today's value: len || word || impact, repeated. */
+		for (off = 0; off < vl; off += wl + 1) {
 			wl = buf[i + 42 + off++];
 			memcpy(key + 40, buf + i + 42 + off, wl);
 			k.mv_size = 40 + wl;
