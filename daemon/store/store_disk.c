@@ -11,14 +11,11 @@
  * if the generation is still the one after the publish's last write:
  * then no other write (a record, a fetched index, another publish that
  * skipped a chunk as present) can have come to rely on them.
+ *
+ * A stored chunk a wanted file lacked goes to the files module, so this
+ * file sits above the index modules, beside ingest (docs/DESIGN.md).
  */
-#include <sys/stat.h>
 #include <sys/statvfs.h>
-
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -31,6 +28,7 @@
 #include "weft/err.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 int
 weft_store_disk_free(struct weft_store *s, uint64_t *avail, uint64_t *total)
@@ -80,28 +78,6 @@ is_absent(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
 }
 
 static int
-meta_chunk_bytes(struct weft_store *s, MDB_txn *txn, uint64_t add,
-    uint64_t sub)
-{
-	uint64_t	total = 0;
-	uint8_t		be[8];
-	MDB_val		v;
-	int		err;
-
-	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
-	if (err == 0 && v.mv_size == 8)
-		total = be64dec(v.mv_data);
-	else if (err == 0)
-		return WEFT_ECORRUPT;
-	else if (err != WEFT_ENOTFOUND)
-		return err;
-	total += add;
-	total = total > sub ? total - sub : 0;
-	be64enc(be, total);
-	return db_put(txn, s->dbi[DB_META], "chunk_bytes", 11, be, 8);
-}
-
-static int
 put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct put_new_ctx	*pc = arg;
@@ -132,7 +108,7 @@ put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		}
 		added += pc->c[i].len;
 	}
-	return added ? meta_chunk_bytes(s, txn, added, 0) : 0;
+	return weft__store_chunk_bytes_add(s, txn, added, 0);
 }
 
 int
@@ -189,7 +165,7 @@ drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			return err;
 		dc->dropped++;
 	}
-	return dc->dropped ? meta_chunk_bytes(s, txn, 0, dc->bytes) : 0;
+	return weft__store_chunk_bytes_add(s, txn, 0, dc->bytes);
 }
 
 int
@@ -215,70 +191,4 @@ void
 weft_store_write_gen(uint64_t gen[2])
 {
 	weft__store_gen_last(&gen[0], &gen[1]);
-}
-
-/*
- * LMDB's meta page (lmdb 0.9 mdb.c): a 16-byte page header, then
- * MDB_meta: mm_magic u32, mm_version u32, mm_address, mm_mapsize, two
- * MDB_db of 48 bytes, mm_last_pg, mm_txnid (host order, 64-bit).
- */
-#define META_MAGIC	0xBEEFC0DEu
-#define META_VERSION	1u
-#define META_TXNID_OFF	(16 + 4 + 4 + 8 + 8 + 2 * 48 + 8)
-
-/*
- * Whether page i of the file (pg bytes each) is either absent, all zero,
- * or a meta page of a transaction id 0: what LMDB's creation of a new
- * environment (mdb_env_init_meta, written without a sync) leaves.
- */
-static bool
-meta_unfinished(int fd, size_t pg, int i)
-{
-	uint8_t		 buf[65536];
-	uint32_t	 magic, version;
-	uint64_t	 txnid;
-	ssize_t		 n;
-	bool		 zero = true;
-
-	if (pg > sizeof(buf) || pg < META_TXNID_OFF + 8)
-		return false;
-	n = pread(fd, buf, pg, (off_t)(pg * (size_t)i));
-	if (n < 0)
-		return false;
-	for (ssize_t k = 0; k < n; k++)
-		zero = zero && buf[k] == 0;
-	if (zero)
-		return true;
-	if ((size_t)n != pg)
-		return false;
-	memcpy(&magic, buf + 16, 4);
-	memcpy(&version, buf + 20, 4);
-	memcpy(&txnid, buf + META_TXNID_OFF, 8);
-	return magic == META_MAGIC && version == META_VERSION && txnid == 0;
-}
-
-int
-weft__store_unfinished(const char *dir)
-{
-	char		 path[PATH_MAX];
-	struct stat	 st;
-	long		 pg = sysconf(_SC_PAGESIZE);
-	bool		 yes;
-	int		 fd;
-
-	if (pg <= 0 || snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
-	    (int)sizeof(path))
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    meta_unfinished(fd, (size_t)pg, 0) &&
-	    meta_unfinished(fd, (size_t)pg, 1);
-	close(fd);
-	if (!yes)
-		return 0;
-	if (unlink(path) != 0)
-		return -errno;
-	return 1;
 }

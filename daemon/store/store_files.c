@@ -25,6 +25,7 @@
 #include "weft/record.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define WANT_VAL	(8 + 8 + 8 + ID)	/* size, bytes_left, left, design */
 #define LEFT_NOINDEX	UINT64_MAX

@@ -1,12 +1,12 @@
 /*
- * The store's private header, shared by the files of daemon/store/ and
- * nothing else: the environment struct, the database handles, the key and
- * value lengths of docs/proto/store.md, and the weft__store_* helpers the
- * files share. store.c holds the environment, transactions, map growth,
- * chunks and record ingest; store_index.c the indexes ingest maintains
- * and the queries over them; store_recon.c the reconciliation index;
- * store_verify.c stats and the full re-check. Like store.c, every file
- * here returns weft codes: LMDB's are translated by weft__store_xlat().
+ * The kernel's header, private to daemon/store/: the environment struct,
+ * the database handles, the key and value lengths of docs/proto/store.md,
+ * and the kernel's calls (store.c): environment, transactions, map
+ * growth, cursor helpers, error translation and the base rows (records,
+ * info, chunks). Every file of daemon/store/ includes it; it declares
+ * nothing of the index modules (store_mods.h) or of ingest (store.h), so
+ * the kernel cannot call up. Every file here returns weft codes: LMDB's
+ * are translated by weft__store_xlat().
  */
 #ifndef WEFT_STORE_IMPL_H
 #define WEFT_STORE_IMPL_H
@@ -34,6 +34,9 @@ struct weft_buf;
  * pages. created is the genesis's ts.
  */
 #define DKEY	(8 + ID)
+
+/* Databases of older formats an upgrade opens (store_open.c). */
+#define DB_OLD_MAX	7
 
 enum {
 	DB_META,
@@ -74,6 +77,8 @@ struct weft_store {
 	pthread_rwlock_t	 lock;
 	uint64_t		 map_size;
 	/*
+	 * Slots the index modules own; the kernel only zeroes them.
+	 *
 	 * The deferred aggregate deltas of the batch write transaction
 	 * running (store_recon.c), NULL otherwise. Only that transaction's
 	 * thread touches it, under LMDB's writer lock.
@@ -111,6 +116,19 @@ struct recinfo {
 
 typedef int weft__store_write_cb(struct weft_store *s, MDB_txn *txn, void *arg);
 
+
+/*
+ * The environment: weft__store_env_open() creates it in dir (a map of
+ * map_size bytes, 0 for the default; an environment whose creation a
+ * power cut cut short is started again) with the lock and no database
+ * open; weft__store_dbis_open() opens (creating) every database of
+ * DB_COUNT in a write txn; weft__store_env_close() frees it all. The
+ * format version in meta is the caller's (store_open.c).
+ */
+int	weft__store_env_open(struct weft_store **sp, const char *dir,
+	    size_t map_size);
+int	weft__store_dbis_open(struct weft_store *s, MDB_txn *txn);
+void	weft__store_env_close(struct weft_store *s);
 
 /*
  * The generations the calling thread's last weft__store_write() bumped
@@ -181,109 +199,14 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
 	    struct weft_buf *out);
 
 /*
- * Ingest indexes (store_index.c), called by the record write after the
- * record's own rows are written, for a revision, an entry and a library.
- * An error leaves the txn half-written: the caller aborts it.
+ * Chunks: weft__store_chunk_add() stores one chunk known to be absent and
+ * counts its bytes; weft__store_chunk_bytes_add() adds add and subtracts
+ * sub (not below 0) from the count of chunk bytes in meta.
  */
-int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
-int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
-int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
-/*
- * Wanted files (store_files.c). weft__store_want() makes the file with
- * index id index (size bytes; design, or NULL) wanted, listing what of it
- * is absent; weft__store_policy_apply() wants the files the policies cover
- * after record r (id) was stored and indexed. weft__store_chunk_add()
- * (store.c) stores one chunk known to be absent and counts its bytes.
- */
-int	weft__store_want(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t index[ID], uint64_t size, const uint8_t *design);
-int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
-/*
- * Chunk id (bytes data) was just stored: if a wanted file lacked it, it
- * no longer does. The caller checked the id; an absent index that does
- * not decode is WEFT_EPROTO.
- */
-int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t id[ID], const uint8_t *data, size_t len);
-
-/* Empties words and dwords and indexes every design's head again. */
-int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
-/*
- * The search index (store_search.c): brings the terms of design (created)
- * to those of its head hr; fresh: none are indexed yet (nothing is read).
- */
-int	weft__store_search_update(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t design[ID], uint64_t created,
-	    const struct weft_record *hr, int fresh);
-/* The type term (0x01 || folded ext) of --type ext, or 0 if invalid. */
-size_t	weft__store_type_term(uint8_t out[17], const char *ext);
-/* cb gets the summary of the design of DKEY dk (store_index.c). */
-int	weft__store_emit_summary_dk(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg);
-/* 0 if the summary of dk has this license, else WEFT_ENOTFOUND. */
-int	weft__store_summary_license_is(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t dk[DKEY], const char *license);
-
-/*
- * Reconciliation aggregates (store_recon.c): add a record (ts, id), and
- * build them once for a store written before they existed.
- */
-int	weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
-	    const uint8_t *id);
-int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
-/*
- * Batching of the aggregates in one write transaction: between begin
- * and end, aggregate changes are accumulated in memory (bounded; they
- * spill into the txn when the table fills) and flush() applies them to
- * the txn, which must happen before commit. end() drops whatever was not
- * flushed (on abort). begin: 0, -ENOMEM or WEFT_EUSAGE if one is open.
- */
-int	weft__store_ragg_batch_begin(struct weft_store *s);
-int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
-void	weft__store_ragg_batch_end(struct weft_store *s);
-void	weft__store_ragg_batch_free(struct weft_store *s);
-/*
- * For tests: how many bytes of the spare batch table are resident
- * (mincore), or SIZE_MAX when that cannot be told. 0 after a batch: its
- * pages are given back.
- */
-size_t	weft__store_ragg_spare_resident(struct weft_store *s);
-/*
- * Makes room in the batch table for one item of one scope; call it before
- * putting or deleting the item's member key (`recs`, `recon_mem`).
- */
-int	weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn);
-/* Deletes the aggregate nodes format 4 kept under sparse nodes. */
-int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
-/*
- * The same for the words postings (store_search.c): nothing in a write
- * transaction reads `words`, so a batch collects their puts and deletes
- * and applies them sorted, through one cursor.
- */
-int	weft__store_words_batch_begin(struct weft_store *s);
-int	weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn);
-void	weft__store_words_batch_end(struct weft_store *s);
-
-/*
- * The author and library scopes (store_recon.c). weft__store_lib_holds()
- * says whether lib's latest entry for design is an add. After record r
- * (id) was stored and indexed, weft__store_scopes_put() puts it into its
- * scopes; for an entry, was_held is lib_holds() from before the entry was
- * indexed, and a change brings the design's revisions into or out of the
- * library's scope. weft__store_scopes_rebuild() builds both kinds of
- * scope for a store of format 2.
- */
-int	weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t lib[ID], const uint8_t design[ID], int *held);
-int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID], int was_held);
-int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
+int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
+	    uint64_t add, uint64_t sub);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

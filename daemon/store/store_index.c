@@ -19,6 +19,7 @@
 #include "weft/record.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define SUMMARY_MAX		8192
 static uint8_t
@@ -143,65 +144,6 @@ dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
 {
 	be64enc(k, created);
 	memcpy(k + 8, design, ID);
-}
-
-int
-weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
-{
-	struct summary_old	 so;
-	struct weft_record	 hr;
-	MDB_cursor		*c;
-	MDB_val			 k, v;
-	uint8_t			 dk[DKEY];
-	int			 err = 0, rc, own;
-
-	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
-	if (rc == 0)
-		rc = mdb_drop(txn, s->dbi[DB_DWORDS], 0);
-	if (rc == 0)
-		rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	/* Postings sorted in batches, as ingest writes them. */
-	own = s->words_batch == NULL;
-	if (own && (err = weft__store_words_batch_begin(s)) != 0) {
-		mdb_cursor_close(c);
-		return err;
-	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (k.mv_size != DKEY) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(dk, k.mv_data, DKEY);
-		memset(&so, 0, sizeof(so));
-		weft_buf_init(&so.raw, SUMMARY_MAX);
-		weft_record_init(&hr);
-		err = summary_load(s, txn, dk, &so);
-		if (err == 0 && so.created != be64dec(dk))
-			err = WEFT_ECORRUPT;
-		if (err == 0)
-			err = record_load(s, txn, so.head, &hr);
-		if (err == 0)
-			err = weft__store_search_update(s, txn, dk + 8,
-			    so.created, &hr, 1);
-		weft_record_release(&hr);
-		if (so.have_msg)
-			weft_msg_release(&so.msg);
-		weft_buf_release(&so.raw);
-		if (err)
-			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (err == 0)
-		err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
-	if (err == 0 && own)
-		err = weft__store_words_batch_flush(s, txn);
-	if (own)
-		weft__store_words_batch_end(s);
-	return err;
 }
 
 /* Do tags a and b (n bytes each) fold to the same tag_design key? */
@@ -351,10 +293,8 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 
 	changed = genesis || memcmp(head, so.head, ID) != 0;
 	if (changed) {
-		err = weft__store_search_update(s, txn, design, created, hr, genesis);
-		if (err == 0)
-			err = tags_update(s, txn, design, created,
-			    genesis ? NULL : so.tags, hr);
+		err = tags_update(s, txn, design, created,
+		    genesis ? NULL : so.tags, hr);
 		if (err)
 			goto out;
 	}
@@ -630,9 +570,10 @@ weft_store_design_summary(struct weft_store *s,
 	return err;
 }
 
-int
-weft__store_emit_summary_dk(struct weft_store *s, MDB_txn *txn,
-    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg)
+/* cb gets the summary of the design of DKEY dk. */
+static int
+emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    weft_store_item_cb *cb, void *arg)
 {
 	MDB_val	v;
 	int	err;
@@ -641,31 +582,6 @@ weft__store_emit_summary_dk(struct weft_store *s, MDB_txn *txn,
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	return cb(arg, dk + 8, v.mv_data, v.mv_size);
-}
-
-int
-weft__store_summary_license_is(struct weft_store *s, MDB_txn *txn,
-    const uint8_t dk[DKEY], const char *license)
-{
-	struct weft_msg	 msg;
-	const char	*l;
-	size_t		 ln;
-	MDB_val		 v;
-	int		 err;
-
-	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	if (weft_msg_decode(&msg, v.mv_data, v.mv_size) != 0)
-		return WEFT_ECORRUPT;
-	err = weft_obj_str(weft_obj_get(msg.root, "license"), &l, &ln);
-	if (err == 0)
-		err = ln == strlen(license) && memcmp(l, license, ln) == 0 ?
-		    0 : WEFT_ENOTFOUND;
-	else
-		err = WEFT_ECORRUPT;
-	weft_msg_release(&msg);
-	return err;
 }
 
 static int
@@ -678,7 +594,7 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return weft__store_emit_summary_dk(s, txn, dk, cb, arg);
+	return emit_summary_dk(s, txn, dk, cb, arg);
 }
 
 /*
@@ -781,8 +697,7 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 			}
 			n++;
 		} else if (!skip) {
-			err = weft__store_emit_summary_dk(s, txn, kp, cb,
-			    arg);
+			err = emit_summary_dk(s, txn, kp, cb, arg);
 			if (err) {
 				stopped = 1;
 				break;

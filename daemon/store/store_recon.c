@@ -20,6 +20,7 @@
 #include "weft/recon.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 /*
  * Reconciliation aggregates (docs/proto/store.md): a radix-16 tree over

@@ -34,6 +34,7 @@
 #include "weft/words.h"
 
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define TERM_MAX	(WEFT_WORD_MAX + 1)	/* a word, or 0x01 || ext */
 #define TERMS_MAX	256			/* per design */
@@ -148,8 +149,8 @@ type_term(uint8_t out[1 + EXT_MAX], const char *path)
 }
 
 /* 0x01 || ext for a --type filter; 0 when ext is not a valid one. */
-size_t
-weft__store_type_term(uint8_t out[1 + EXT_MAX], const char *ext)
+static size_t
+type_filter_term(uint8_t out[1 + EXT_MAX], const char *ext)
 {
 	char	p[2 + EXT_MAX + 1];
 	size_t	n = strlen(ext);
@@ -482,10 +483,9 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	return err;
 }
 
-int
-weft__store_search_update(struct weft_store *s, MDB_txn *txn,
-    const uint8_t design[ID], uint64_t created, const struct weft_record *hr,
-    int fresh)
+static int
+search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t created, const struct weft_record *hr, int fresh)
 {
 	struct termset	*old, *cur;
 	MDB_val		 v;
@@ -529,6 +529,132 @@ weft__store_search_update(struct weft_store *s, MDB_txn *txn,
 			    plen);
 	}
 	free(old);
+	return err;
+}
+
+/* Decodes stored record id into r (released by the caller). */
+static int
+record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	err = weft__store_rec_get(s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	return err ? WEFT_ECORRUPT : 0;
+}
+
+/* The newest head of design dk (its last `dheads` key) into head. */
+static int
+newest_head(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    uint8_t head[ID])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
+	if (err == 0 && k.mv_size != DKEY + 8 + ID)
+		err = WEFT_ECORRUPT;
+	if (err == 0)
+		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
+	mdb_cursor_close(c);
+	/* Every design has a head: a DAG has a maximal element. */
+	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+}
+
+/* Indexes design dk from its newest head; r (id) may be that head. */
+static int
+search_design(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    const struct weft_record *r, const uint8_t *id, int fresh)
+{
+	struct weft_record	loaded;
+	uint8_t			head[ID];
+	int			err;
+
+	err = newest_head(s, txn, dk, head);
+	if (err)
+		return err;
+	if (r != NULL && memcmp(head, id, ID) == 0)
+		return search_update(s, txn, dk + 8, be64dec(dk), r, fresh);
+	weft_record_init(&loaded);
+	err = record_load(s, txn, head, &loaded);
+	if (err == 0)
+		err = search_update(s, txn, dk + 8, be64dec(dk), &loaded,
+		    fresh);
+	weft_record_release(&loaded);
+	return err;
+}
+
+int
+weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	uint8_t	dk[DKEY];
+	int	err;
+
+	if (!r->has_design) {
+		/* A genesis is its design's only revision so far. */
+		dkey(dk, r->ts, id);
+		return search_update(s, txn, id, r->ts, r, 1);
+	}
+	err = weft__store_design_key(s, txn, r->design, dk);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	/* Unchanged terms (a head that kept its text) write nothing. */
+	return search_design(s, txn, dk, r, id, 0);
+}
+
+int
+weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 dk[DKEY];
+	int		 err = 0, rc, own;
+
+	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
+	if (rc == 0)
+		rc = mdb_drop(txn, s->dbi[DB_DWORDS], 0);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	/* Postings sorted in batches, as ingest writes them. */
+	own = s->words_batch == NULL;
+	if (own && (err = weft__store_words_batch_begin(s)) != 0) {
+		mdb_cursor_close(c);
+		return err;
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != DKEY) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(dk, k.mv_data, DKEY);
+		err = search_design(s, txn, dk, NULL, NULL, 1);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == 0)
+		err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	if (err == 0 && own)
+		err = weft__store_words_batch_flush(s, txn);
+	if (own)
+		weft__store_words_batch_end(s);
 	return err;
 }
 
@@ -779,6 +905,46 @@ term_score(const struct qterm *t, const MDB_val *dv, double *out,
 	return 0;
 }
 
+/* cb gets the summary of the design of DKEY dk. */
+static int
+emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_val	v;
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	return cb(arg, dk + 8, v.mv_data, v.mv_size);
+}
+
+/* 0 if the summary of dk has this license, else WEFT_ENOTFOUND. */
+static int
+license_is(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
+    const char *license)
+{
+	struct weft_msg	 msg;
+	const char	*l;
+	size_t		 ln;
+	MDB_val		 v;
+	int		 err;
+
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	if (weft_msg_decode(&msg, v.mv_data, v.mv_size) != 0)
+		return WEFT_ECORRUPT;
+	err = weft_obj_str(weft_obj_get(msg.root, "license"), &l, &ln);
+	if (err == 0)
+		err = ln == strlen(license) && memcmp(l, license, ln) == 0 ?
+		    0 : WEFT_ENOTFOUND;
+	else
+		err = WEFT_ECORRUPT;
+	weft_msg_release(&msg);
+	return err;
+}
+
 /* Filters other than words; 0 keeps, WEFT_ENOTFOUND drops. */
 static int
 filters_check(struct query *q, const uint8_t dk[DKEY])
@@ -822,8 +988,7 @@ filters_check(struct query *q, const uint8_t dk[DKEY])
 			return err;
 	}
 	if (f->license != NULL)
-		return weft__store_summary_license_is(q->s, q->txn, dk,
-		    f->license);
+		return license_is(q->s, q->txn, dk, f->license);
 	return 0;
 }
 
@@ -1090,7 +1255,7 @@ weft_store_search_page(struct weft_store *s,
 	/* The last word is a prefix, unless it was said before. */
 	q.t[qs.last].prefix = !f->exact && !qs.lastdup;
 	if (f->type != NULL) {
-		tn = weft__store_type_term(tt, f->type);
+		tn = type_filter_term(tt, f->type);
 		if (tn == 0) {
 			free(q.t);
 			return 0;	/* no stored type can match */
@@ -1176,8 +1341,7 @@ weft_store_search_page(struct weft_store *s,
 	qsort(q.h, q.nh, sizeof(*q.h), hit_cmp);
 	from = f->offset < q.nh ? f->offset : q.nh;
 	for (size_t i = from; i < q.nh && err == 0; i++) {
-		err = weft__store_emit_summary_dk(s, q.txn, q.h[i].dk, cb,
-		    arg);
+		err = emit_summary_dk(s, q.txn, q.h[i].dk, cb, arg);
 		info->returned++;
 	}
 out:

@@ -24,6 +24,7 @@
 
 #include "store.h"
 #include "store_impl.h"
+#include "store_mods.h"
 
 #define NREC	2000
 #define BATCH	500

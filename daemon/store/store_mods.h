@@ -1,0 +1,115 @@
+/*
+ * What the index modules of daemon/store/ offer the layer above them:
+ * ingest (store_ingest.c), opening with its format upgrades
+ * (store_open.c) and the publish's chunk writes (store_disk.c). Each
+ * module calls only the kernel (store_impl.h) and its own functions,
+ * never another module's and never ingest: tests/layers/check-store.sh
+ * checks it. A module includes this header only for its own prototypes.
+ */
+#ifndef WEFT_STORE_MODS_H
+#define WEFT_STORE_MODS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "weft/record.h"
+
+#include "store_impl.h"
+
+/*
+ * Ingest indexes (store_index.c), called by the record write after the
+ * record's own rows are written, for a revision, an entry and a library.
+ * An error leaves the txn half-written: the caller aborts it.
+ */
+int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Wanted files (store_files.c). weft__store_want() makes the file with
+ * index id index (size bytes; design, or NULL) wanted, listing what of it
+ * is absent; weft__store_policy_apply() wants the files the policies cover
+ * after record r (id) was stored and indexed.
+ */
+int	weft__store_want(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID], uint64_t size, const uint8_t *design);
+int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Chunk id (bytes data) was just stored: if a wanted file lacked it, it
+ * no longer does. The caller checked the id; an absent index that does
+ * not decode is WEFT_EPROTO.
+ */
+int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *data, size_t len);
+
+/*
+ * The search index (store_search.c): weft__store_search_rev() brings the
+ * terms of revision r's design to those of its newest head, after
+ * weft__store_rev_index(); weft__store_words_rebuild() empties words and
+ * dwords and indexes every design's newest head again.
+ */
+int	weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
+
+/*
+ * Reconciliation aggregates (store_recon.c): add a record (ts, id), and
+ * build them once for a store written before they existed.
+ */
+int	weft__store_ragg_add(struct weft_store *s, MDB_txn *txn, uint64_t ts,
+	    const uint8_t *id);
+int	weft__store_ragg_backfill(struct weft_store *s, MDB_txn *txn);
+/*
+ * Batching of the aggregates in one write transaction: between begin
+ * and end, aggregate changes are accumulated in memory (bounded; they
+ * spill into the txn when the table fills) and flush() applies them to
+ * the txn, which must happen before commit. end() drops whatever was not
+ * flushed (on abort). begin: 0, -ENOMEM or WEFT_EUSAGE if one is open.
+ */
+int	weft__store_ragg_batch_begin(struct weft_store *s);
+int	weft__store_ragg_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_ragg_batch_end(struct weft_store *s);
+void	weft__store_ragg_batch_free(struct weft_store *s);
+/*
+ * For tests: how many bytes of the spare batch table are resident
+ * (mincore), or SIZE_MAX when that cannot be told. 0 after a batch: its
+ * pages are given back.
+ */
+size_t	weft__store_ragg_spare_resident(struct weft_store *s);
+/*
+ * Makes room in the batch table for one item of one scope; call it before
+ * putting or deleting the item's member key (`recs`, `recon_mem`).
+ */
+int	weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn);
+/* Deletes the aggregate nodes format 4 kept under sparse nodes. */
+int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
+/*
+ * The same for the words postings (store_search.c): nothing in a write
+ * transaction reads `words`, so a batch collects their puts and deletes
+ * and applies them sorted, through one cursor.
+ */
+int	weft__store_words_batch_begin(struct weft_store *s);
+int	weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_words_batch_end(struct weft_store *s);
+
+/*
+ * The author and library scopes (store_recon.c). weft__store_lib_holds()
+ * says whether lib's latest entry for design is an add. After record r
+ * (id) was stored and indexed, weft__store_scopes_put() puts it into its
+ * scopes; for an entry, was_held is lib_holds() from before the entry was
+ * indexed, and a change brings the design's revisions into or out of the
+ * library's scope. weft__store_scopes_rebuild() builds both kinds of
+ * scope for a store of format 2.
+ */
+int	weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t design[ID], int *held);
+int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID], int was_held);
+int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
+
+#endif
