@@ -277,13 +277,16 @@ int	weft_store_designs_page(struct weft_store *s,
  * (a design it was remixed from, directly), created within since..until
  * (ms, inclusive). Results come best first (BM25 over the fields, each
  * word scored once, ties newest first); offset skips, limit caps (0: all).
- * info gets the number of matches (exact, or estimated from the share of
+ * recent sorts by creation, newest first. With query NULL the designs
+ * are listed by creation (oldest first, or newest with recent) through
+ * the same filters. info gets the number of matches (exact, or estimated from the share of
  * the walked postings that matched when the walk stopped early) and the
  * number returned, and how many postings the walk read. WEFT_EUSAGE when the query has no words.
  */
 struct weft_store_query {
-	const char	*query;
+	const char	*query;		/* NULL: a listing, no words */
 	bool		 exact;
+	bool		 recent;	/* newest first instead of best */
 	const uint8_t	*author;
 	const char	*tag;
 	const char	*license;
@@ -305,6 +308,13 @@ int	weft_store_search_page(struct weft_store *s,
 	    const struct weft_store_query *q,
 	    struct weft_store_search_info *info, weft_store_item_cb *cb,
 	    void *arg);
+/*
+ * The hex digits of id's shortest prefix that no other stored record id
+ * shares, at least WEFT_SHORT_MIN (as git shortens ids), into *len.
+ */
+#define WEFT_SHORT_MIN	8
+int	weft_store_short_len(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES], unsigned *len);
 /* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);

@@ -1222,6 +1222,104 @@ qsplit_cb(void *arg, const uint8_t *w, size_t n)
 	return 0;
 }
 
+/* Newest design first, then by design id. */
+static int
+hit_recent_cmp(const void *a, const void *b)
+{
+	const struct hit	*x = a, *y = b;
+
+	return -memcmp(x->dk, y->dk, DKEY);
+}
+
+#define LIST_COUNT_MAX	200000	/* designs a listing checks to count */
+
+/*
+ * A listing without words: walks the designs (an author's when given) by
+ * creation, oldest or (recent) newest first, checking the filters.
+ */
+static int
+list_walk(struct query *q, const struct qterm *type,
+    struct weft_store_search_info *info, weft_store_item_cb *cb, void *arg)
+{
+	const struct weft_store_query	*f = q->f;
+	MDB_cursor			*c;
+	MDB_val				 k, v, dv;
+	const uint8_t			*pfx = f->author;
+	size_t				 plen = f->author ? WEFT_PK_BYTES : 0;
+	uint64_t			 checked = 0;
+	double				 sc;
+	bool				 found, filtered;
+	int				 db, err, rc;
+
+	db = f->author ? DB_AUTHOR_DESIGN : DB_DESIGNS;
+	filtered = type != NULL || f->tag != NULL || f->license != NULL ||
+	    f->lib != NULL || f->remix_of != NULL || f->since != 0 ||
+	    f->until != 0 || f->author != NULL;
+	rc = mdb_cursor_open(q->txn, q->s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (plen == 0) {
+		rc = mdb_cursor_get(c, &k, &v, f->recent ? MDB_LAST :
+		    MDB_FIRST);
+		err = weft__store_xlat(rc);
+	} else if (f->recent) {
+		err = weft__store_cur_last(c, pfx, plen, &k, &v);
+	} else {
+		err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	}
+	info->exact = true;
+	while (err == 0) {
+		const uint8_t	*dk;
+
+		if (k.mv_size != plen + DKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (f->limit > 0 && info->returned == f->limit &&
+		    (!filtered || checked >= LIST_COUNT_MAX)) {
+			/* The page is full; the count is known or enough. */
+			info->exact = !filtered;
+			break;
+		}
+		dk = (const uint8_t *)k.mv_data + plen;
+		checked++;
+		err = 0;
+		if (type != NULL) {
+			err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY,
+			    &dv);
+			if (err == 0)
+				err = term_score(type, &dv, &sc, &found);
+			if (err == 0 && !found)
+				err = WEFT_ENOTFOUND;
+		}
+		if (err == 0)
+			err = filters_check(q, dk);
+		if (err == 0) {
+			q->matched++;
+			if (q->matched > f->offset && (f->limit == 0 ||
+			    info->returned < f->limit)) {
+				err = emit_summary_dk(q->s, q->txn, dk, cb,
+				    arg);
+				info->returned++;
+			}
+		} else if (err == WEFT_ENOTFOUND) {
+			err = 0;
+		}
+		if (err)
+			break;
+		if (plen == 0)
+			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
+			    f->recent ? MDB_PREV : MDB_NEXT));
+		else
+			err = weft__store_cur_step(c, pfx, plen, &k, &v,
+			    f->recent ? MDB_PREV : MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	info->total = filtered ? q->matched : q->ndesigns;
+	info->scanned = checked;
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
 int
 weft_store_search_page(struct weft_store *s,
     const struct weft_store_query *f, struct weft_store_search_info *info,
@@ -1248,12 +1346,13 @@ weft_store_search_page(struct weft_store *s,
 	qs.lastdup = false;
 	if (f->query != NULL)
 		weft_words_split(f->query, strlen(f->query), qsplit_cb, &qs);
-	if (q.nt == 0) {
+	if (q.nt == 0 && f->query != NULL) {
 		free(q.t);
 		return WEFT_EUSAGE;
 	}
 	/* The last word is a prefix, unless it was said before. */
-	q.t[qs.last].prefix = !f->exact && !qs.lastdup;
+	if (q.nt > 0)
+		q.t[qs.last].prefix = !f->exact && !qs.lastdup;
 	if (f->type != NULL) {
 		tn = type_filter_term(tt, f->type);
 		if (tn == 0) {
@@ -1279,7 +1378,7 @@ weft_store_search_page(struct weft_store *s,
 		q.tagpfx[tn] = 0;
 		q.taglen = tn + 1;
 	}
-	q.k = f->limit > 0 ? f->offset + f->limit : 0;
+	q.k = f->limit > 0 && !f->recent ? f->offset + f->limit : 0;
 	if (q.k > 0 && q.k < f->offset) {	/* overflow */
 		free(q.t);
 		return WEFT_EUSAGE;
@@ -1296,6 +1395,11 @@ weft_store_search_page(struct weft_store *s,
 		goto out;
 	}
 	q.ndesigns = st.ms_entries;
+	if (f->query == NULL) {
+		t = f->type != NULL ? &q.t[q.nt - 1] : NULL;
+		err = list_walk(&q, t, info, cb, arg);
+		goto out;
+	}
 	for (size_t i = 0; i < q.nt && err == 0; i++) {
 		t = &q.t[i];
 		err = qterm_expand(&q, t);
@@ -1338,9 +1442,11 @@ weft_store_search_page(struct weft_store *s,
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}
-	qsort(q.h, q.nh, sizeof(*q.h), hit_cmp);
+	qsort(q.h, q.nh, sizeof(*q.h), f->recent ? hit_recent_cmp : hit_cmp);
 	from = f->offset < q.nh ? f->offset : q.nh;
 	for (size_t i = from; i < q.nh && err == 0; i++) {
+		if (f->limit > 0 && info->returned == f->limit)
+			break;
 		err = emit_summary_dk(s, q.txn, q.h[i].dk, cb, arg);
 		info->returned++;
 	}
@@ -1362,4 +1468,62 @@ weft_store_search(struct weft_store *s, const char *query,
 	memset(&f, 0, sizeof(f));
 	f.query = query;
 	return weft_store_search_page(s, &f, &info, cb, arg);
+}
+
+/* Leading hex digits a and b (n bytes each) share. */
+static unsigned
+hex_common(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	unsigned	d = 0;
+
+	for (size_t i = 0; i < n; i++, d += 2) {
+		if (a[i] == b[i])
+			continue;
+		return (a[i] >> 4) == (b[i] >> 4) ? d + 1 : d;
+	}
+	return d;
+}
+
+int
+weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
+    unsigned *len)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	unsigned	 best = 0, d;
+	int		 err, rc;
+
+	*len = 2 * ID;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	/* The ids next to id in `info` share the longest prefixes. */
+	k.mv_size = ID;
+	k.mv_data = (void *)id;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	if (rc == 0 && k.mv_size == ID)
+		best = hex_common(k.mv_data, id, ID);
+	k.mv_size = ID;
+	k.mv_data = (void *)id;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) :
+	    mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) != 0) {
+		d = hex_common(k.mv_data, id, ID);
+		if (d > best)
+			best = d;
+	}
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	*len = best + 1 < WEFT_SHORT_MIN ? WEFT_SHORT_MIN :
+	    best + 1 > 2 * ID ? 2 * ID : best + 1;
+	return 0;
 }

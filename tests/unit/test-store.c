@@ -978,7 +978,96 @@ test_search_filters(void **state)
 	assert_int_equal(h.n, 2);
 	assert_memory_equal(h.ids[0], d3, 32);
 	assert_memory_equal(h.ids[1], d1, 32);
+
+	/* Newest first, whatever the rank. */
+	memset(&q, 0, sizeof(q));
+	q.query = "hook";
+	q.recent = true;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 3);
+	assert_memory_equal(h.ids[0], d3, 32);
+	assert_memory_equal(h.ids[2], d1, 32);
+	q.limit = 1;
+	q.offset = 1;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d2, 32);
+
+	/* Listings: no words, the same filters, pages and counts. */
+	{
+		struct weft_store_search_info	info;
+
+		memset(&q, 0, sizeof(q));
+		q.limit = 2;
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 2);
+		assert_memory_equal(h.ids[0], d1, 32);
+		assert_int_equal(info.total, 3);
+		assert_true(info.exact);
+		q.recent = true;
+		q.offset = 2;
+		walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 1);
+		assert_memory_equal(h.ids[0], d1, 32);
+		q.offset = 0;
+		q.limit = 0;
+		q.author = a.pk;
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 2);
+		assert_memory_equal(h.ids[0], d3, 32);
+		assert_int_equal(info.total, 2);
+		q.author = NULL;
+		q.license = "CC0-1.0";
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 1);
+		assert_int_equal(info.total, 1);
+		assert_true(info.exact);
+	}
+	/* Short ids: at least 8 hex digits, unique among the records. */
+	{
+		unsigned	n;
+
+		assert_int_equal(weft_store_short_len(f->s, d1, &n), 0);
+		assert_int_equal(n, WEFT_SHORT_MIN);
+	}
 	weft_buf_release(&env);
+}
+
+static void
+test_short_len(void **state)
+{
+	struct fx	*f = *state;
+	struct author	 a;
+	uint8_t		 ids[200][32], best = 0;
+	unsigned	 n, lcp, want;
+	char		 t[32];
+
+	author_new(&a);
+	for (int i = 0; i < 200; i++) {
+		snprintf(t, sizeof(t), "d%d", i);
+		put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + i,
+		    .title = t }, 0, ids[i]);
+	}
+	(void)best;
+	/* Against a brute force over every pair. */
+	for (int i = 0; i < 200; i++) {
+		want = 0;
+		for (int j = 0; j < 200; j++) {
+			if (j == i)
+				continue;
+			lcp = 0;
+			while (lcp < 64 && ((ids[i][lcp / 2] >> (lcp % 2 ? 0 :
+			    4)) & 15) == ((ids[j][lcp / 2] >> (lcp % 2 ? 0 :
+			    4)) & 15))
+				lcp++;
+			if (lcp + 1 > want)
+				want = lcp + 1;
+		}
+		if (want < WEFT_SHORT_MIN)
+			want = WEFT_SHORT_MIN;
+		assert_int_equal(weft_store_short_len(f->s, ids[i], &n), 0);
+		assert_int_equal(n, want);
+	}
 }
 
 static uint32_t
@@ -1651,6 +1740,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_filters, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_search_pages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_short_len, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
