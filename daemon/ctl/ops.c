@@ -902,6 +902,7 @@ struct ls_walk {
 	bool			 has_author;
 	char			*tag;
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
+	bool			 want_short;
 };
 
 static void
@@ -931,7 +932,8 @@ ls_pump(struct weft_ctl_conn *c)
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->d->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
-		    &more, list_raw_cb, &w->l);
+		    &more, w->want_short ? weft__list_short_cb : list_raw_cb,
+		    &w->l);
 		if (err && w->l.err == 0)
 			w->l.err = err;
 		if (w->l.err || !more)
@@ -957,6 +959,10 @@ op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct ls_walk	*w;
 	char		*author_hex = NULL;
 
+	if (weft__ls_is_page(req)) {
+		weft__op_ls_page(c, req);
+		return;
+	}
 	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
 		weft__ctl_send_err(c, -ENOMEM, "ls");
@@ -966,6 +972,12 @@ op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
 	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0)
 		goto out;
+	if (weft_obj_get(req, "short") != NULL &&
+	    weft_obj_bool(weft_obj_get(req, "short"), &w->want_short) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'short' must be a boolean");
+		goto out;
+	}
 	if (author_hex != NULL) {
 		if (weft_hex_decode(w->author, 32, author_hex,
 		    strlen(author_hex)) != 0) {
@@ -986,38 +998,6 @@ out:
 	free(author_hex);
 	free(w->tag);
 	free(w);
-	weft__ctl_done(c);
-}
-
-static void
-op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
-{
-	struct weft_lister	 l;
-	char			*q = NULL;
-	int			 err;
-
-	if (weft__ctl_arg_str(c, req, "query", 1024, &q) != 0)
-		goto out;
-	if (q == NULL || *q == '\0') {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
-		goto out;
-	}
-	weft__lister_init(&l, c);
-	err = weft_store_search(c->d->store, q, list_raw_cb, &l);
-	if (err == WEFT_EUSAGE && l.n == 0) {
-		/* Only punctuation or spaces: nothing to look up. */
-		weft__ctl_send_err(c, err, "the query has no words");
-		weft_buf_release(&l.items);
-		weft_buf_release(&l.extra);
-		goto out;
-	}
-	if (err && l.err == 0)
-		l.err = err;
-	weft__lister_finish(&l);
-	free(q);
-	return;
-out:
-	free(q);
 	weft__ctl_done(c);
 }
 
@@ -1279,7 +1259,7 @@ static const struct {
 	{ "log", op_log },
 	{ "tree", op_tree },
 	{ "ls", op_ls },
-	{ "search", op_search },
+	{ "search", weft__op_search },
 	{ "get", weft__op_get },
 	{ "library_create", op_library_create },
 	{ "library_add", op_library_add },
