@@ -142,6 +142,7 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 	p->q.tag = p->tag;
 	p->q.license = p->license;
 	p->q.type = p->type;
+	p->q.short_ids = p->want_short;
 	p->q.limit = (size_t)limit;
 	p->q.offset = (size_t)offset;
 	return 0;
@@ -206,8 +207,7 @@ page_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
 	/* A search counts before it emits: the count leads the reply. */
 	if (o->search && !o->counted)
 		pack_total(o);
-	if (o->want_short)
-		return weft__list_short_cb(&o->l, id, data, len);
+	(void)id;
 	weft_pack_raw(&o->l.pk, data, len);
 	return weft__lister_item(&o->l);
 }

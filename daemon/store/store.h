@@ -287,6 +287,7 @@ struct weft_store_query {
 	const char	*query;		/* NULL: a listing, no words */
 	bool		 exact;
 	bool		 recent;	/* newest first instead of best */
+	bool		 short_ids;	/* summaries get "short" (below) */
 	const uint8_t	*author;
 	const char	*tag;
 	const char	*license;

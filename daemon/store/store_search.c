@@ -40,6 +40,7 @@
 #define TERMS_MAX	256			/* per design */
 #define TYPE_TAG	0x01
 #define EXT_MAX		16
+#define SUMMARY_OUT_MAX	8192	/* a summary's bytes (store_index.c) */
 
 /* BM25 parameters, fixed at ingest (docs/proto/store.md). */
 #define BM25_K1		1.2
@@ -706,6 +707,7 @@ struct query {
 	size_t				 drv;
 	uint8_t				 tagpfx[WEFT_TAG_MAX + 1];
 	size_t				 taglen;
+	MDB_cursor			*infocur;	/* short ids */
 	/* results */
 	struct hit			*h;
 	size_t				 nh, cap, k;	/* k 0: keep all */
@@ -905,6 +907,56 @@ term_score(const struct qterm *t, const MDB_val *dv, double *out,
 	return 0;
 }
 
+/* Leading hex digits a and b (n bytes each) share. */
+static unsigned
+hex_common(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	unsigned	d = 0;
+
+	for (size_t i = 0; i < n; i++, d += 2) {
+		if (a[i] == b[i])
+			continue;
+		return (a[i] >> 4) == (b[i] >> 4) ? d + 1 : d;
+	}
+	return d;
+}
+
+/* The short id length of id, with c a cursor on `info`. */
+static int
+short_len_cur(MDB_cursor *c, const uint8_t id[ID], unsigned *len)
+{
+	MDB_val		 k, v;
+	unsigned	 best = 0, d;
+	int		 rc;
+
+	/* The ids next to id in `info` share the longest prefixes. */
+	k.mv_size = ID;
+	k.mv_data = (void *)id;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	if (rc == 0 && k.mv_size == ID)
+		best = hex_common(k.mv_data, id, ID);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	k.mv_size = ID;
+	k.mv_data = (void *)id;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) :
+	    mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) != 0) {
+		d = hex_common(k.mv_data, id, ID);
+		if (d > best)
+			best = d;
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		return weft__store_xlat(rc);
+	}
+	*len = best + 1 < WEFT_SHORT_MIN ? WEFT_SHORT_MIN :
+	    best + 1 > 2 * ID ? 2 * ID : best + 1;
+	return 0;
+}
+
+
 /* cb gets the summary of the design of DKEY dk. */
 static int
 emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
@@ -945,9 +997,45 @@ license_is(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	return err;
 }
 
+/*
+ * cb gets the summary of design dk; with short ids asked, as the same map
+ * with one more key, "short" (the digits of its short id), through c.
+ */
+static int
+emit_hit(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
+    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg)
+{
+	uint8_t		 buf[SUMMARY_OUT_MAX + 7];
+	unsigned	 n;
+	MDB_val		 v;
+	int		 err;
+
+	if (c == NULL)
+		return emit_summary_dk(s, txn, dk, cb, arg);
+	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	/* Summaries are fixmaps of 10 entries: one more fits. */
+	if (v.mv_size == 0 || v.mv_size > SUMMARY_OUT_MAX ||
+	    (((uint8_t *)v.mv_data)[0] & 0xf0) != 0x80 ||
+	    (((uint8_t *)v.mv_data)[0] & 0x0f) == 15)
+		return WEFT_ECORRUPT;
+	memcpy(buf, v.mv_data, v.mv_size);
+	err = short_len_cur(c, dk + 8, &n);
+	if (err)
+		return err;
+	buf[0]++;
+	memcpy(buf + v.mv_size, "\xa5short", 6);
+	buf[v.mv_size + 6] = (uint8_t)n;	/* a positive fixint: <= 64 */
+	return cb(arg, dk + 8, buf, v.mv_size + 7);
+}
+
+#define SKIP_AUTHOR	1	/* the walk is over the author's designs */
+#define SKIP_TAG	2	/* the walk is over the tag's designs */
+
 /* Filters other than words; 0 keeps, WEFT_ENOTFOUND drops. */
 static int
-filters_check(struct query *q, const uint8_t dk[DKEY])
+filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 {
 	const struct weft_store_query	*f = q->f;
 	uint8_t				 k[WEFT_TAG_MAX + 1 + DKEY];
@@ -957,7 +1045,7 @@ filters_check(struct query *q, const uint8_t dk[DKEY])
 	if ((f->since != 0 && created < f->since) ||
 	    (f->until != 0 && created > f->until))
 		return WEFT_ENOTFOUND;
-	if (f->author != NULL) {
+	if (f->author != NULL && !(skip & SKIP_AUTHOR)) {
 		memcpy(k, f->author, WEFT_PK_BYTES);
 		memcpy(k + WEFT_PK_BYTES, dk, DKEY);
 		err = db_has(q->txn, q->s->dbi[DB_AUTHOR_DESIGN], k,
@@ -965,7 +1053,7 @@ filters_check(struct query *q, const uint8_t dk[DKEY])
 		if (err)
 			return err;
 	}
-	if (f->tag != NULL) {
+	if (f->tag != NULL && !(skip & SKIP_TAG)) {
 		memcpy(k, q->tagpfx, q->taglen);
 		memcpy(k + q->taglen, dk, DKEY);
 		err = db_has(q->txn, q->s->dbi[DB_TAG_DESIGN], k,
@@ -1137,7 +1225,7 @@ candidate(struct query *q, const uint8_t dk[DKEY], double dscore)
 			h.score += sc;
 		}
 	}
-	err = filters_check(q, dk);
+	err = filters_check(q, dk, 0);
 	if (err == WEFT_ENOTFOUND)
 		return 0;
 	if (err)
@@ -1231,11 +1319,14 @@ hit_recent_cmp(const void *a, const void *b)
 	return -memcmp(x->dk, y->dk, DKEY);
 }
 
-#define LIST_COUNT_MAX	200000	/* designs a listing checks to count */
+#define LIST_COUNT_MAX	20000	/* designs a listing checks to count */
 
 /*
- * A listing without words: walks the designs (an author's when given) by
- * creation, oldest or (recent) newest first, checking the filters.
+ * A listing without words: walks the designs by creation, oldest or
+ * (recent) newest first, over the smallest index that fits: the type
+ * term's postings (newest first), the tag's or the author's designs, or
+ * every design; checks the other filters. After a full page it goes on
+ * counting, at most LIST_COUNT_MAX designs, then estimates.
  */
 static int
 list_walk(struct query *q, const struct qterm *type,
@@ -1243,63 +1334,91 @@ list_walk(struct query *q, const struct qterm *type,
 {
 	const struct weft_store_query	*f = q->f;
 	MDB_cursor			*c;
-	MDB_val				 k, v, dv;
-	const uint8_t			*pfx = f->author;
-	size_t				 plen = f->author ? WEFT_PK_BYTES : 0;
-	uint64_t			 checked = 0;
-	double				 sc;
-	bool				 found, filtered;
-	int				 db, err, rc;
+	MDB_val				 k, v;
+	uint8_t				 pfx[TERM_MAX + 2], dk[DKEY];
+	const uint8_t			*kp;
+	size_t				 plen = 0;
+	uint64_t			 checked = 0, size = 0, past = 0;
+	uint32_t			 df;
+	uint8_t				 mx;
+	bool				 filtered, backward, inv = false;
+	int				 db, skip = 0, err, rc;
 
-	db = f->author ? DB_AUTHOR_DESIGN : DB_DESIGNS;
-	filtered = type != NULL || f->tag != NULL || f->license != NULL ||
-	    f->lib != NULL || f->remix_of != NULL || f->since != 0 ||
-	    f->until != 0 || f->author != NULL;
+	if (type != NULL) {
+		/* Type postings: impact 0, newest first. */
+		db = DB_WORDS;
+		memcpy(pfx, type->w, type->len);
+		pfx[type->len] = 0;
+		err = db_get(q->txn, q->s->dbi[DB_WORDS], pfx, type->len + 1u,
+		    &v);
+		if (err == WEFT_ENOTFOUND)
+			return 0;
+		if (err == 0)
+			err = entry_parse(&v, &df, &mx);
+		if (err)
+			return err;
+		size = df;
+		pfx[type->len + 1] = 255;
+		plen = type->len + 2u;
+		inv = true;
+	} else if (f->tag != NULL) {
+		db = DB_TAG_DESIGN;
+		memcpy(pfx, q->tagpfx, q->taglen);
+		plen = q->taglen;
+		skip = SKIP_TAG;
+	} else if (f->author != NULL) {
+		db = DB_AUTHOR_DESIGN;
+		memcpy(pfx, f->author, WEFT_PK_BYTES);
+		plen = WEFT_PK_BYTES;
+		skip = SKIP_AUTHOR;
+	} else {
+		db = DB_DESIGNS;
+		size = q->ndesigns;
+	}
+	filtered = (f->tag != NULL && !(skip & SKIP_TAG)) ||
+	    (f->author != NULL && !(skip & SKIP_AUTHOR)) ||
+	    f->license != NULL || f->lib != NULL || f->remix_of != NULL ||
+	    f->since != 0 || f->until != 0;
+	backward = inv ? !f->recent : f->recent;
 	rc = mdb_cursor_open(q->txn, q->s->dbi[db], &c);
 	if (rc)
 		return weft__store_xlat(rc);
-	if (plen == 0) {
-		rc = mdb_cursor_get(c, &k, &v, f->recent ? MDB_LAST :
-		    MDB_FIRST);
-		err = weft__store_xlat(rc);
-	} else if (f->recent) {
+	if (plen == 0)
+		err = weft__store_xlat(mdb_cursor_get(c, &k, &v, backward ?
+		    MDB_LAST : MDB_FIRST));
+	else if (backward)
 		err = weft__store_cur_last(c, pfx, plen, &k, &v);
-	} else {
+	else
 		err = weft__store_cur_first(c, pfx, plen, &k, &v);
-	}
 	info->exact = true;
 	while (err == 0) {
-		const uint8_t	*dk;
-
 		if (k.mv_size != plen + DKEY) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (f->limit > 0 && info->returned == f->limit &&
-		    (!filtered || checked >= LIST_COUNT_MAX)) {
-			/* The page is full; the count is known or enough. */
-			info->exact = !filtered;
-			break;
+		if (f->limit > 0 && info->returned == f->limit) {
+			/* The page is full: count on, within bounds. */
+			if (!filtered && size > 0)
+				break;
+			if (past++ == LIST_COUNT_MAX) {
+				info->exact = false;
+				break;
+			}
 		}
-		dk = (const uint8_t *)k.mv_data + plen;
+		kp = (const uint8_t *)k.mv_data + plen;
+		if (inv)
+			be64enc(dk, ~be64dec(kp));
+		else
+			memcpy(dk, kp, 8);
+		memcpy(dk + 8, kp + 8, ID);
 		checked++;
-		err = 0;
-		if (type != NULL) {
-			err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY,
-			    &dv);
-			if (err == 0)
-				err = term_score(type, &dv, &sc, &found);
-			if (err == 0 && !found)
-				err = WEFT_ENOTFOUND;
-		}
-		if (err == 0)
-			err = filters_check(q, dk);
+		err = filtered ? filters_check(q, dk, skip) : 0;
 		if (err == 0) {
 			q->matched++;
 			if (q->matched > f->offset && (f->limit == 0 ||
 			    info->returned < f->limit)) {
-				err = emit_summary_dk(q->s, q->txn, dk, cb,
-				    arg);
+				err = emit_hit(q->s, q->txn, q->infocur, dk,
+				    cb, arg);
 				info->returned++;
 			}
 		} else if (err == WEFT_ENOTFOUND) {
@@ -1309,15 +1428,25 @@ list_walk(struct query *q, const struct qterm *type,
 			break;
 		if (plen == 0)
 			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
-			    f->recent ? MDB_PREV : MDB_NEXT));
+			    backward ? MDB_PREV : MDB_NEXT));
 		else
 			err = weft__store_cur_step(c, pfx, plen, &k, &v,
-			    f->recent ? MDB_PREV : MDB_NEXT);
+			    backward ? MDB_PREV : MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	info->total = filtered ? q->matched : q->ndesigns;
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	if (!filtered && size > 0)
+		info->total = size;
+	else if (info->exact || size == 0)
+		info->total = q->matched;	/* exact, or at least */
+	else
+		info->total = (uint64_t)((double)q->matched * (double)size /
+		    (double)checked);
+	if (info->total < q->matched)
+		info->total = q->matched;
 	info->scanned = checked;
-	return err == WEFT_ENOTFOUND ? 0 : err;
+	return err;
 }
 
 int
@@ -1395,6 +1524,13 @@ weft_store_search_page(struct weft_store *s,
 		goto out;
 	}
 	q.ndesigns = st.ms_entries;
+	if (f->short_ids) {
+		rc = mdb_cursor_open(q.txn, s->dbi[DB_INFO], &q.infocur);
+		if (rc) {
+			err = weft__store_xlat(rc);
+			goto out;
+		}
+	}
 	if (f->query == NULL) {
 		t = f->type != NULL ? &q.t[q.nt - 1] : NULL;
 		err = list_walk(&q, t, info, cb, arg);
@@ -1447,10 +1583,12 @@ weft_store_search_page(struct weft_store *s,
 	for (size_t i = from; i < q.nh && err == 0; i++) {
 		if (f->limit > 0 && info->returned == f->limit)
 			break;
-		err = emit_summary_dk(s, q.txn, q.h[i].dk, cb, arg);
+		err = emit_hit(s, q.txn, q.infocur, q.h[i].dk, cb, arg);
 		info->returned++;
 	}
 out:
+	if (q.infocur != NULL)
+		mdb_cursor_close(q.infocur);
 	weft__store_read_end(s, q.txn);
 	free(q.h);
 	free(q.seen);
@@ -1470,28 +1608,12 @@ weft_store_search(struct weft_store *s, const char *query,
 	return weft_store_search_page(s, &f, &info, cb, arg);
 }
 
-/* Leading hex digits a and b (n bytes each) share. */
-static unsigned
-hex_common(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	unsigned	d = 0;
-
-	for (size_t i = 0; i < n; i++, d += 2) {
-		if (a[i] == b[i])
-			continue;
-		return (a[i] >> 4) == (b[i] >> 4) ? d + 1 : d;
-	}
-	return d;
-}
-
 int
 weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
     unsigned *len)
 {
 	MDB_txn		*txn;
 	MDB_cursor	*c;
-	MDB_val		 k, v;
-	unsigned	 best = 0, d;
 	int		 err, rc;
 
 	*len = 2 * ID;
@@ -1503,27 +1625,8 @@ weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
-	/* The ids next to id in `info` share the longest prefixes. */
-	k.mv_size = ID;
-	k.mv_data = (void *)id;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) == 0)
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && k.mv_size == ID)
-		best = hex_common(k.mv_data, id, ID);
-	k.mv_size = ID;
-	k.mv_data = (void *)id;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) :
-	    mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) != 0) {
-		d = hex_common(k.mv_data, id, ID);
-		if (d > best)
-			best = d;
-	}
+	err = short_len_cur(c, id, len);
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
-	*len = best + 1 < WEFT_SHORT_MIN ? WEFT_SHORT_MIN :
-	    best + 1 > 2 * ID ? 2 * ID : best + 1;
-	return 0;
+	return err;
 }

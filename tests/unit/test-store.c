@@ -896,6 +896,22 @@ test_search_rank(void **state)
 	q.type = "3mf";
 	walk_page(f->s, &q, &h);
 	assert_int_equal(h.n, 0);
+	/* A listing by type walks the type's postings. */
+	q.query = NULL;
+	q.type = "stl";
+	info = walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d4, 32);
+	assert_int_equal(info.total, 1);
+	assert_true(info.exact);
+	q.recent = true;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	q.type = "3mf";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 0);
+	q.type = NULL;
+	q.recent = false;
 	/* Exact: the last word is not a prefix. */
 	memset(&q, 0, sizeof(q));
 	q.query = "gear";
