@@ -921,36 +921,61 @@ hex_common(const uint8_t *a, const uint8_t *b, size_t n)
 	return d;
 }
 
+/* Raises *best to what k shares with id. */
+static void
+short_near(const MDB_val *k, const uint8_t id[ID], unsigned *best)
+{
+	unsigned	d;
+
+	if (k->mv_size != ID || memcmp(k->mv_data, id, ID) == 0)
+		return;
+	d = hex_common(k->mv_data, id, ID);
+	if (d > *best)
+		*best = d;
+}
+
 /* The short id length of id, with c a cursor on `info`. */
 static int
 short_len_cur(MDB_cursor *c, const uint8_t id[ID], unsigned *len)
 {
 	MDB_val		 k, v;
-	unsigned	 best = 0, d;
+	unsigned	 best = 0;
 	int		 rc;
 
-	/* The ids next to id in `info` share the longest prefixes. */
+	/*
+	 * The ids next to id in `info` share the longest prefixes: one
+	 * descent, then steps either way.
+	 */
 	k.mv_size = ID;
 	k.mv_data = (void *)id;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) == 0)
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	if (rc == 0 && k.mv_size == ID)
-		best = hex_common(k.mv_data, id, ID);
-	else if (rc != 0 && rc != MDB_NOTFOUND)
-		return weft__store_xlat(rc);
-	k.mv_size = ID;
-	k.mv_data = (void *)id;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) :
-	    mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == ID && memcmp(k.mv_data, id, ID) != 0) {
-		d = hex_common(k.mv_data, id, ID);
-		if (d > best)
-			best = d;
-	} else if (rc != 0 && rc != MDB_NOTFOUND) {
-		return weft__store_xlat(rc);
+	if (rc == MDB_NOTFOUND) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		if (rc == 0)
+			short_near(&k, id, &best);
+	} else if (rc == 0 && (k.mv_size != ID ||
+	    memcmp(k.mv_data, id, ID) != 0)) {
+		short_near(&k, id, &best);	/* the one after */
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		if (rc == 0)
+			short_near(&k, id, &best);
+	} else if (rc == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		if (rc == 0) {
+			short_near(&k, id, &best);
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		} else if (rc == MDB_NOTFOUND) {
+			k.mv_size = ID;		/* id is the first */
+			k.mv_data = (void *)id;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		}
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		if (rc == 0)
+			short_near(&k, id, &best);
 	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
 	*len = best + 1 < WEFT_SHORT_MIN ? WEFT_SHORT_MIN :
 	    best + 1 > 2 * ID ? 2 * ID : best + 1;
 	return 0;

@@ -1029,6 +1029,56 @@ test_search_bytes(void **state)
 	raw_end(f, env, txn, 0);
 }
 
+/*
+ * Short ids against crafted neighbours in `info`: ids that share 11 hex
+ * digits need 12; the first and last keys, and an id beyond the last,
+ * look one way only.
+ */
+static void
+test_short_ids(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 info;
+	MDB_val		 k, v;
+	uint8_t		 ids[5][32], val[73] = { 0 };
+	unsigned	 n;
+
+	memset(ids[0], 0x00, 32);		/* the first */
+	memset(ids[1], 0x11, 32);
+	memset(ids[2], 0x11, 32);
+	ids[2][5] = 0x12;			/* shares 11 digits with 1 */
+	memset(ids[3], 0xfe, 32);
+	ids[3][31] = 0;				/* the last */
+	memset(ids[4], 0xfe, 32);
+	ids[4][3] = 0xef;			/* shares 6 with 3 */
+	raw_begin(f, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "info", 0, &info), 0);
+	for (int i = 0; i < 5; i++) {
+		k.mv_size = 32;
+		k.mv_data = ids[i];
+		v.mv_size = sizeof(val);
+		v.mv_data = val;
+		assert_int_equal(mdb_put(txn, info, &k, &v, 0), 0);
+	}
+	raw_end(f, env, txn, 1);
+	assert_int_equal(weft_store_short_len(f->s, ids[0], &n), 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(weft_store_short_len(f->s, ids[1], &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(weft_store_short_len(f->s, ids[2], &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(weft_store_short_len(f->s, ids[3], &n), 0);
+	assert_int_equal(n, 8);
+	ids[3][31] = 1;		/* not stored, after the last: 63 shared */
+	assert_int_equal(weft_store_short_len(f->s, ids[3], &n), 0);
+	assert_int_equal(n, 64);
+	ids[1][31] = 0x10;	/* not stored, between 1 and 2 */
+	assert_int_equal(weft_store_short_len(f->s, ids[1], &n), 0);
+	assert_int_equal(n, 64);
+}
+
 static void
 test_backfill(void **state)
 {
@@ -1073,6 +1123,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dense_lib, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_search_bytes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_short_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backfill, setup,
 		    teardown),
