@@ -125,16 +125,16 @@ void	weft__op_unfollow(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_mirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_unmirror(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_policies(struct weft_ctl_conn *c, const struct weft_obj *req);
-/* ops_search.c: search, and ls with filters or pages. */
-void	weft__op_search(struct weft_ctl_conn *c, const struct weft_obj *req);
-bool	weft__ls_is_page(const struct weft_obj *req);
-void	weft__op_ls_page(struct weft_ctl_conn *c, const struct weft_obj *req);
 /*
- * A weft_store_item_cb over a struct weft_lister: packs the summary with
- * "short", the hex digits of the design's shortest unique id prefix.
+ * ops_search.c: search, and ls with filters or pages, over store st
+ * (ops.c passes the daemon's: this file stays below daemon.h).
  */
-int	weft__list_short_cb(void *arg, const uint8_t id[32],
-	    const uint8_t *data, size_t len);
+struct weft_store;
+void	weft__op_search(struct weft_ctl_conn *c, struct weft_store *st,
+	    const struct weft_obj *req);
+bool	weft__ls_is_page(const struct weft_obj *req);
+void	weft__op_ls_page(struct weft_ctl_conn *c, struct weft_store *st,
+	    const struct weft_obj *req);
 /* ops_peers.c */
 void	weft__op_peers(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_connect(struct weft_ctl_conn *c, const struct weft_obj *req);

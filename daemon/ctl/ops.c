@@ -905,6 +905,33 @@ struct ls_walk {
 	bool			 want_short;
 };
 
+/*
+ * A weft_store_item_cb over a struct weft_lister: packs the summary with
+ * "short", the hex digits of the design's shortest unique id prefix.
+ */
+static int
+list_short_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct weft_lister	*l = arg;
+	unsigned		 n;
+	uint8_t			 hdr;
+	int			 err;
+
+	/* Summaries are fixmaps of 10 entries: one more fits. */
+	if (len == 0 || (data[0] & 0xf0) != 0x80 || (data[0] & 0x0f) == 15)
+		return WEFT_ECORRUPT;
+	err = weft_store_short_len(l->c->d->store, id, &n);
+	if (err)
+		return err;
+	hdr = (uint8_t)(data[0] + 1);
+	weft_pack_raw(&l->pk, &hdr, 1);
+	weft_pack_raw(&l->pk, data + 1, len - 1);
+	weft_pack_str(&l->pk, "short");
+	weft_pack_uint(&l->pk, n);
+	return weft__lister_item(l);
+}
+
 static void
 ls_free(struct weft_ctl_conn *c)
 {
@@ -932,7 +959,7 @@ ls_pump(struct weft_ctl_conn *c)
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->d->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
-		    &more, w->want_short ? weft__list_short_cb : list_raw_cb,
+		    &more, w->want_short ? list_short_cb : list_raw_cb,
 		    &w->l);
 		if (err && w->l.err == 0)
 			w->l.err = err;
@@ -954,13 +981,19 @@ ls_pump(struct weft_ctl_conn *c)
 }
 
 static void
+op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	weft__op_search(c, c->d->store, req);
+}
+
+static void
 op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct ls_walk	*w;
 	char		*author_hex = NULL;
 
 	if (weft__ls_is_page(req)) {
-		weft__op_ls_page(c, req);
+		weft__op_ls_page(c, c->d->store, req);
 		return;
 	}
 	w = calloc(1, sizeof(*w));
@@ -1259,7 +1292,7 @@ static const struct {
 	{ "log", op_log },
 	{ "tree", op_tree },
 	{ "ls", op_ls },
-	{ "search", weft__op_search },
+	{ "search", op_search },
 	{ "get", weft__op_get },
 	{ "library_create", op_library_create },
 	{ "library_add", op_library_add },

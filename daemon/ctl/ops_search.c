@@ -17,7 +17,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "ops.h"
 #include "store.h"
 
@@ -174,29 +173,6 @@ pack_total(struct page_out *o)
 		o->l.err = weft_pack_error(&pk);
 }
 
-int
-weft__list_short_cb(void *arg, const uint8_t id[32], const uint8_t *data,
-    size_t len)
-{
-	struct weft_lister	*l = arg;
-	unsigned		 n;
-	uint8_t			 hdr;
-	int			 err;
-
-	/* Summaries are fixmaps of 10 entries: one more fits. */
-	if (len == 0 || (data[0] & 0xf0) != 0x80 || (data[0] & 0x0f) == 15)
-		return WEFT_ECORRUPT;
-	err = weft_store_short_len(l->c->d->store, id, &n);
-	if (err)
-		return err;
-	hdr = (uint8_t)(data[0] + 1);
-	weft_pack_raw(&l->pk, &hdr, 1);
-	weft_pack_raw(&l->pk, data + 1, len - 1);
-	weft_pack_str(&l->pk, "short");
-	weft_pack_uint(&l->pk, n);
-	return weft__lister_item(l);
-}
-
 /* Packs one summary, with "short" when asked. */
 static int
 page_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
@@ -213,7 +189,7 @@ page_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
 }
 
 static void
-page_run(struct weft_ctl_conn *c, struct page_req *p)
+page_run(struct weft_ctl_conn *c, struct weft_store *st, struct page_req *p)
 {
 	struct page_out	*o;
 	int		 err;
@@ -228,7 +204,7 @@ page_run(struct weft_ctl_conn *c, struct page_req *p)
 	o->c = c;
 	o->want_short = p->want_short;
 	o->search = p->q.query != NULL;
-	err = weft_store_search_page(c->d->store, &p->q, &o->info,
+	err = weft_store_search_page(st, &p->q, &o->info,
 	    page_item_cb, o);
 	if (err == WEFT_EUSAGE && o->l.n == 0 && !o->l.sent) {
 		weft__ctl_send_err(c, err, "the query has no words");
@@ -257,12 +233,13 @@ page_run(struct weft_ctl_conn *c, struct page_req *p)
 }
 
 void
-weft__op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
+weft__op_search(struct weft_ctl_conn *c, struct weft_store *st,
+    const struct weft_obj *req)
 {
 	struct page_req	p;
 
 	if (page_parse(c, req, &p, true) == 0)
-		page_run(c, &p);
+		page_run(c, st, &p);
 	else
 		weft__ctl_done(c);
 	page_req_free(&p);
@@ -278,12 +255,13 @@ weft__ls_is_page(const struct weft_obj *req)
 }
 
 void
-weft__op_ls_page(struct weft_ctl_conn *c, const struct weft_obj *req)
+weft__op_ls_page(struct weft_ctl_conn *c, struct weft_store *st,
+    const struct weft_obj *req)
 {
 	struct page_req	p;
 
 	if (page_parse(c, req, &p, false) == 0)
-		page_run(c, &p);
+		page_run(c, st, &p);
 	else
 		weft__ctl_done(c);
 	page_req_free(&p);

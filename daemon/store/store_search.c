@@ -713,7 +713,7 @@ struct query {
 	size_t				 nh, cap, k;	/* k 0: keep all */
 	uint64_t			 matched, scanned;
 	/* designs seen, when the driver has several words */
-	uint64_t			*seen;
+	struct seen_slot		*seen;
 	size_t				 nseen, seencap;
 };
 
@@ -1178,25 +1178,30 @@ hit_add(struct query *q, const struct hit *x)
 	return 0;
 }
 
-/* Was the design (first 8 bytes of its id) seen already? Adds it. */
+struct seen_slot {
+	uint8_t		id[ID];
+	bool		used;
+};
+
+/* Was the design seen already? Adds it. */
 static int
 seen_test_add(struct query *q, const uint8_t design[ID], bool *was)
 {
-	uint64_t	x = 0, *nv;
-	size_t		i, cap;
+	struct seen_slot	*nv;
+	uint64_t		 h;
+	size_t			 i, cap;
 
-	memcpy(&x, design, 8);
-	x |= 1;		/* 0 marks an empty slot */
 	if (2 * (q->nseen + 1) > q->seencap) {
 		cap = q->seencap ? 2 * q->seencap : 1024;
 		nv = calloc(cap, sizeof(*nv));
 		if (nv == NULL)
 			return -ENOMEM;
 		for (size_t j = 0; j < q->seencap; j++) {
-			if (q->seen[j] == 0)
+			if (!q->seen[j].used)
 				continue;
-			for (i = q->seen[j] & (cap - 1); nv[i] != 0;
-			    i = (i + 1) & (cap - 1))
+			memcpy(&h, q->seen[j].id, 8);
+			for (i = h & (cap - 1); nv[i].used; i = (i + 1) &
+			    (cap - 1))
 				;
 			nv[i] = q->seen[j];
 		}
@@ -1204,14 +1209,17 @@ seen_test_add(struct query *q, const uint8_t design[ID], bool *was)
 		q->seen = nv;
 		q->seencap = cap;
 	}
-	for (i = x & (q->seencap - 1); q->seen[i] != 0;
+	/* Ids are hashes, but chosen by their authors: compare whole. */
+	memcpy(&h, design, 8);
+	for (i = h & (q->seencap - 1); q->seen[i].used;
 	    i = (i + 1) & (q->seencap - 1)) {
-		if (q->seen[i] == x) {
+		if (memcmp(q->seen[i].id, design, ID) == 0) {
 			*was = true;
 			return 0;
 		}
 	}
-	q->seen[i] = x;
+	memcpy(q->seen[i].id, design, ID);
+	q->seen[i].used = true;
 	q->nseen++;
 	*was = false;
 	return 0;
@@ -1603,7 +1611,9 @@ weft_store_search_page(struct weft_store *s,
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}
-	qsort(q.h, q.nh, sizeof(*q.h), f->recent ? hit_recent_cmp : hit_cmp);
+	if (q.nh > 1)
+		qsort(q.h, q.nh, sizeof(*q.h), f->recent ? hit_recent_cmp :
+		    hit_cmp);
 	from = f->offset < q.nh ? f->offset : q.nh;
 	for (size_t i = from; i < q.nh && err == 0; i++) {
 		if (f->limit > 0 && info->returned == f->limit)
