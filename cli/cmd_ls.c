@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,17 +21,41 @@
 #include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/pack.h"
+#include "weft/record.h"
 
 #include "cli.h"
 #include "ctl_client.h"
 #include "output.h"
 #include "paths.h"
 
-static const char ls_usage[] = "weft ls [--author A] [--tag T]";
-static const char search_usage[] = "weft search QUERY...";
+static const char ls_usage[] =
+    "weft ls [FILTERS] [--sort oldest|recent] [--limit N] [--page N] [--all]";
+static const char search_usage[] =
+    "weft search [FILTERS] [--sort relevance|recent] [--limit N] [--page N] "
+    "[--all] QUERY...";
 
 #define STDOUT_BUF	(1024 * 1024)
 #define QUERY_MAX	1024
+#define TTY_LIMIT	20		/* default page on a terminal */
+#define LIMIT_MAX	100000		/* the daemon's cap per page */
+#define DAY_MS		UINT64_C(86400000)
+
+/* What a listing asks for, from the options common to ls and search. */
+struct list_opts {
+	const char	*author, *tag, *license, *type, *lib, *remix_of;
+	const char	*sort;
+	uint64_t	 since, until;	/* ms; 0: none */
+	uint64_t	 limit;		/* 0: all */
+	uint64_t	 page;		/* 1-based; 0: not given */
+	bool		 all, has_limit, tty;
+};
+
+/* What the replies said. */
+struct list_seen {
+	size_t		n;
+	uint64_t	total;
+	bool		has_total, exact;
+};
 
 /*
  * Prints one summary. For JSON, *n counts the items printed so far (for
@@ -63,11 +89,11 @@ print_item(const struct weft_cli *cli, const struct weft_obj *o, size_t *n,
 	return 0;
 }
 
-int
-weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
-    const struct weft_obj *r, const char *what)
+static int
+print_list(struct weft_cli *cli, struct weft_ctl_client *c,
+    const struct weft_obj *r, const char *what, struct list_seen *seen)
 {
-	const struct weft_obj	*items;
+	const struct weft_obj	*items, *t;
 	struct weft_buf		 b;
 	size_t			 n = 0;
 	int			 err;
@@ -80,6 +106,17 @@ weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
 	if (cli->json)
 		putchar('[');
 	for (;;) {
+		/* The count comes in one frame: the first, or the last. */
+		t = weft_obj_get(r, "total");
+		if (t != NULL && seen != NULL) {
+			if (weft_obj_uint(t, &seen->total) != 0 ||
+			    weft_obj_bool(weft_obj_get(r, "total_exact"),
+			    &seen->exact) != 0) {
+				err = WEFT_EPROTO;
+				goto fail;
+			}
+			seen->has_total = true;
+		}
 		items = weft_obj_get(r, "items");
 		if (weft_obj_type(items) != WEFT_OBJ_ARRAY) {
 			err = WEFT_EPROTO;
@@ -99,6 +136,8 @@ weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
 	if (cli->json)
 		puts("]");
 	weft_buf_release(&b);
+	if (seen != NULL)
+		seen->n = n;
 	return WEFT_EXIT_OK;
 fail:
 	weft_buf_release(&b);
@@ -110,13 +149,122 @@ fail:
 	return weft__fail(err, c->error, "cannot %s", what);
 }
 
+int
+weft__print_summaries(struct weft_cli *cli, struct weft_ctl_client *c,
+    const struct weft_obj *r, const char *what)
+{
+	return print_list(cli, c, r, what, NULL);
+}
+
+/* "1234567" -> "1,234,567" */
+static void
+thousands(char *out, size_t outsz, uint64_t v)
+{
+	char	d[32];
+	size_t	n, o = 0;
+
+	n = (size_t)snprintf(d, sizeof(d), "%llu", (unsigned long long)v);
+	for (size_t i = 0; i < n && o + 2 < outsz; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = d[i];
+	}
+	out[o] = '\0';
+}
+
+/* The line after a page on a terminal: how many there are, what next. */
+static void
+print_footer(const struct list_opts *o, const struct list_seen *seen,
+    const char *cmd)
+{
+	char		total[40];
+	uint64_t	page = o->page ? o->page : 1;
+	uint64_t	shown_to = (page - 1) * o->limit + seen->n;
+
+	if (seen->n == 0) {
+		if (page > 1 && seen->has_total && seen->total > 0)
+			printf("no designs on page %llu\n",
+			    (unsigned long long)page);
+		else
+			printf("%s\n", strcmp(cmd, "search") == 0 ?
+			    "no designs match" : "no designs");
+		return;
+	}
+	if (!seen->has_total || o->limit == 0 || seen->total <= shown_to)
+		return;
+	thousands(total, sizeof(total), seen->total);
+	printf("-- %llu-%llu of %s%s; next: --page %llu, or --all\n",
+	    (unsigned long long)(shown_to - seen->n + 1),
+	    (unsigned long long)shown_to, seen->exact ? "" : "about ", total,
+	    (unsigned long long)page + 1);
+}
+
+static void
+pack_kv(struct weft_pack *pk, const char *k, const char *v, uint32_t *n)
+{
+	if (v == NULL)
+		return;
+	if (pk != NULL) {
+		weft_pack_str(pk, k);
+		weft_pack_str(pk, v);
+	}
+	(*n)++;
+}
+
+static void
+pack_ku(struct weft_pack *pk, const char *k, uint64_t v, bool has,
+    uint32_t *n)
+{
+	if (!has)
+		return;
+	if (pk != NULL) {
+		weft_pack_str(pk, k);
+		weft_pack_uint(pk, v);
+	}
+	(*n)++;
+}
+
+/* Packs the arguments (pk NULL: only counts them into *n). */
+static void
+pack_args(struct weft_pack *pk, const struct weft_cli *cli,
+    const struct list_opts *o, const char *query, uint32_t *n)
+{
+	bool	paged = o->limit > 0;
+
+	*n = 0;
+	pack_kv(pk, "query", query, n);
+	pack_kv(pk, WEFT_CTL_ARG_AUTHOR, o->author, n);
+	pack_kv(pk, "tag", o->tag, n);
+	pack_kv(pk, "license", o->license, n);
+	pack_kv(pk, "type", o->type, n);
+	pack_kv(pk, "lib", o->lib, n);
+	pack_kv(pk, "remix_of", o->remix_of, n);
+	pack_kv(pk, "sort", o->sort, n);
+	pack_ku(pk, "since", o->since, o->since != 0, n);
+	pack_ku(pk, "until", o->until, o->until != 0, n);
+	pack_ku(pk, "limit", o->limit, paged, n);
+	pack_ku(pk, "offset", (o->page - 1) * o->limit, paged && o->page > 1,
+	    n);
+	if (!cli->json && !cli->quiet) {
+		if (pk != NULL) {
+			weft_pack_str(pk, "short");
+			weft_pack_bool(pk, true);
+		}
+		(*n)++;
+	}
+}
+
 static int
-list_main(struct weft_cli *cli, const char *op, const char *k1,
-    const char *v1, const char *k2, const char *v2)
+list_main(struct weft_cli *cli, const char *op, const struct list_opts *o,
+    const char *query)
 {
 	static char			 outbuf[STDOUT_BUF];
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r;
+	struct weft_buf			 req;
+	struct weft_pack		 pk;
+	struct list_seen		 seen;
+	uint32_t			 nargs;
 	int				 rc, err;
 
 	rc = weft__home(cli);
@@ -127,12 +275,22 @@ list_main(struct weft_cli *cli, const char *op, const char *k1,
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, op, k1, v1, k2, v2,
-	    (const char *)NULL);
+	memset(&seen, 0, sizeof(seen));
+	weft_buf_init(&req, 4096);
+	weft_pack_init(&pk, &req);
+	pack_args(NULL, cli, o, query, &nargs);
+	weft_ctl_request(&pk, op, nargs);
+	pack_args(&pk, cli, o, query, &nargs);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
+	weft_buf_release(&req);
 	if (err)
 		rc = weft__fail(err, c.error, "cannot %s", op);
 	else
-		rc = weft__print_summaries(cli, &c, r, op);
+		rc = print_list(cli, &c, r, op, &seen);
+	if (rc == WEFT_EXIT_OK && o->tty && !cli->json && !cli->quiet)
+		print_footer(o, &seen, op);
 	/* stdout's buffer is static: flush before main's exit does. */
 	fflush(stdout);
 	weft_ctl_client_close(&c);
@@ -145,56 +303,214 @@ author_ok(const char *s)
 	return strlen(s) == 64 && weft__id_ok(s);
 }
 
+/* YYYY-MM-DD (UTC) to ms since the epoch; end: the day's last ms. */
+static int
+parse_date(const char *s, bool end, uint64_t *ms)
+{
+	struct tm	tm;
+	int		y, m, d, n = 0;
+	time_t		t;
+
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d,
+	    &n) != 3 || n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 ||
+	    d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ms = (uint64_t)t * 1000 + (end ? DAY_MS - 1 : 0);
+	return 0;
+}
+
+static int
+parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v < 1 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_LICENSE = 0x100, OPT_TYPE, OPT_LIBRARY, OPT_REMIX, OPT_SINCE,
+	OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_PAGE, OPT_ALL,
+};
+
+#define LIST_OPTS							\
+	{ "author", required_argument, NULL, 'a' },			\
+	{ "tag", required_argument, NULL, 't' },			\
+	{ "license", required_argument, NULL, OPT_LICENSE },		\
+	{ "type", required_argument, NULL, OPT_TYPE },			\
+	{ "library", required_argument, NULL, OPT_LIBRARY },		\
+	{ "remix-of", required_argument, NULL, OPT_REMIX },		\
+	{ "since", required_argument, NULL, OPT_SINCE },		\
+	{ "until", required_argument, NULL, OPT_UNTIL },		\
+	{ "sort", required_argument, NULL, OPT_SORT },			\
+	{ "limit", required_argument, NULL, OPT_LIMIT },		\
+	{ "page", required_argument, NULL, OPT_PAGE },			\
+	{ "all", no_argument, NULL, OPT_ALL }
+
+/*
+ * Parses the options common to ls and search. Returns WEFT_OPT_CONTINUE
+ * when the option was one of them (or one weft__opt() took), else the
+ * exit code to return.
+ */
+static int
+list_opt(struct weft_cli *cli, int ch, char **argv, const char *usage,
+    struct list_opts *o, bool search)
+{
+	switch (ch) {
+	case 'a':
+		if (!author_ok(optarg))
+			return weft__usage_error("malformed author id '%s': "
+			    "give 64 hex digits", optarg);
+		o->author = optarg;
+		break;
+	case 't':
+		if (optarg[0] == '\0')
+			return weft__usage_error("the tag must not be empty");
+		o->tag = optarg;
+		break;
+	case OPT_LICENSE:
+		o->license = weft_license_find(optarg);
+		if (o->license == NULL)
+			return weft__usage_error("unknown license '%s': give "
+			    "an SPDX id such as MIT or CC-BY-4.0", optarg);
+		break;
+	case OPT_TYPE:
+		if (optarg[0] == '.')
+			optarg++;
+		if (optarg[0] == '\0' || strlen(optarg) > 16 ||
+		    strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(optarg))
+			return weft__usage_error("bad file type '%s': give an "
+			    "extension such as stl, 3mf, scad, svg or step",
+			    optarg);
+		o->type = optarg;
+		break;
+	case OPT_LIBRARY:
+		o->lib = optarg;
+		break;
+	case OPT_REMIX:
+		o->remix_of = optarg;
+		break;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		if (parse_date(optarg, ch == OPT_UNTIL, ch == OPT_SINCE ?
+		    &o->since : &o->until) != 0)
+			return weft__usage_error("bad date '%s': give "
+			    "YYYY-MM-DD", optarg);
+		break;
+	case OPT_SORT:
+		if (strcmp(optarg, "likes") == 0 ||
+		    strcmp(optarg, "makes") == 0 ||
+		    strcmp(optarg, "remixes") == 0)
+			return weft__usage_error("sorting by %s is not "
+			    "available yet", optarg);
+		if (strcmp(optarg, "recent") != 0 &&
+		    strcmp(optarg, search ? "relevance" : "oldest") != 0)
+			return weft__usage_error("unknown sort '%s': give %s "
+			    "or recent", optarg, search ? "relevance" :
+			    "oldest");
+		o->sort = optarg;
+		break;
+	case OPT_LIMIT:
+		if (parse_count(optarg, LIMIT_MAX, &o->limit) != 0)
+			return weft__usage_error("bad limit '%s': give 1 to "
+			    "%d", optarg, LIMIT_MAX);
+		o->has_limit = true;
+		break;
+	case OPT_PAGE:
+		if (parse_count(optarg, 10000000, &o->page) != 0)
+			return weft__usage_error("bad page '%s': give a "
+			    "number from 1", optarg);
+		break;
+	case OPT_ALL:
+		o->all = true;
+		break;
+	default:
+		return weft__opt(cli, ch, argv, usage);
+	}
+	return WEFT_OPT_CONTINUE;
+}
+
+/*
+ * The page: on a terminal 20 designs unless told (--limit, --all);
+ * elsewhere everything (scripts, pipes) unless --limit or --page asks
+ * for a page. --page without --limit pages by 20.
+ */
+static int
+list_finish_opts(struct list_opts *o)
+{
+	if (o->all && (o->has_limit || o->page))
+		return weft__usage_error("--all lists everything: it takes "
+		    "no --limit or --page");
+	if (o->since && o->until && o->since > o->until)
+		return weft__usage_error("--since is after --until");
+	o->tty = isatty(STDOUT_FILENO);
+	if (!o->has_limit)
+		o->limit = o->all || (!o->tty && o->page == 0) ? 0 :
+		    TTY_LIMIT;
+	if (o->page == 0)
+		o->page = 1;
+	if (o->limit > 0 && (o->page - 1) > 10000000 / o->limit)
+		return weft__usage_error("--page is too far: at most "
+		    "10,000,000 designs in");
+	return WEFT_OPT_CONTINUE;
+}
+
 int
 cmd_ls(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
-		{ "author", required_argument, NULL, 'a' },
-		{ "tag", required_argument, NULL, 't' },
+		LIST_OPTS,
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char			*author = NULL, *tag = NULL;
+	struct list_opts		 o;
 	int				 ch, rc;
 
+	memset(&o, 0, sizeof(o));
 	while ((ch = getopt_long(argc, argv, ":hqa:t:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			author = optarg;
-			break;
-		case 't':
-			tag = optarg;
-			break;
-		default:
-			rc = weft__opt(cli, ch, argv, ls_usage);
-			if (rc != WEFT_OPT_CONTINUE)
-				return rc;
-		}
+		rc = list_opt(cli, ch, argv, ls_usage, &o, false);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
 	}
 	if (optind != argc)
 		return weft__usage(ls_usage);
-	if (author != NULL && !author_ok(author))
-		return weft__usage_error("malformed author id '%s': give 64 "
-		    "hex digits", author);
-	if (tag != NULL && tag[0] == '\0')
-		return weft__usage_error("the tag must not be empty");
-	return list_main(cli, WEFT_CTL_OP_LS, WEFT_CTL_ARG_AUTHOR, author,
-	    "tag", tag);
+	rc = list_finish_opts(&o);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
+	return list_main(cli, WEFT_CTL_OP_LS, &o, NULL);
 }
 
 int
 cmd_search(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
+		LIST_OPTS,
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct list_opts		 o;
 	char				 query[QUERY_MAX + 1];
 	size_t				 n = 0, k;
 	int				 ch, rc;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		rc = weft__opt(cli, ch, argv, search_usage);
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt_long(argc, argv, ":hqa:t:", opts, NULL)) != -1) {
+		rc = list_opt(cli, ch, argv, search_usage, &o, true);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
 	}
@@ -214,5 +530,8 @@ cmd_search(struct weft_cli *cli, int argc, char **argv)
 	query[n] = '\0';
 	if (strspn(query, " \t") == n)
 		return weft__usage_error("the query must not be empty");
-	return list_main(cli, WEFT_CTL_OP_SEARCH, "query", query, NULL, NULL);
+	rc = list_finish_opts(&o);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
+	return list_main(cli, WEFT_CTL_OP_SEARCH, &o, query);
 }

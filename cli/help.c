@@ -136,20 +136,54 @@ static const struct weft_help table[] = {
 	    "Shows the designs DESIGN was remixed from (above it) and those "
 	    "remixed from it (below it), indented by depth.",
 	    { { NULL, NULL } } },
-	{ "ls", "weft ls [--author A] [--tag T]",
+	{ "ls", "weft ls [FILTERS] [--sort oldest|recent] [--limit N] "
+	    "[--page N] [--all]",
 	    "list designs",
-	    "Lists the designs this node knows, oldest first: id, date of "
-	    "the newest revision, number of revisions and title.",
-	    { { "-a, --author A", "Only designs by this author (64 hex "
+	    "Lists the designs this node knows, oldest first: short id, date "
+	    "of the newest revision, number of revisions and title. On a "
+	    "terminal it shows 20 and says how many more there are; piped, "
+	    "it lists every design unless --limit or --page asks for a page.",
+	    {
+	      { "-a, --author A", "Only designs by this author (64 hex "
 		"digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
+	      { "--license L", "Only designs under this SPDX license." },
+	      { "--type EXT", "Only designs with a file of this type "
+		"(stl, 3mf, scad, svg, step, ...)." },
+	      { "--library LIB", "Only designs this library holds." },
+	      { "--remix-of DESIGN", "Only direct remixes of DESIGN." },
+	      { "--since DATE", "Only designs created on or after DATE "
+		"(YYYY-MM-DD, UTC)." },
+	      { "--until DATE", "Only designs created on or before DATE." },
+	      { "--sort S", "Order: oldest (default) or recent (newest first)." },
+	      { "--limit N", "At most N designs (default 20 on a terminal)." },
+	      { "--page N", "The Nth page of --limit designs." },
+	      { "--all", "Every design, also on a terminal." },
 	      { NULL, NULL } } },
-	{ "search", "weft search QUERY...",
+	{ "search", "weft search [FILTERS] [--sort relevance|recent] "
+	    "[--limit N] [--page N] [--all] QUERY...",
 	    "search designs by words",
 	    "Lists the designs whose newest revision has every word of the "
-	    "query in its title, description or tags (the last word may be "
-	    "a prefix).",
-	    { { NULL, NULL } } },
+	    "query in its title, tags, file names or description (the last "
+	    "word may be a prefix), best first. Case and accents do not "
+	    "matter. Filters and pages as for ls.",
+	    {
+	      { "-a, --author A", "Only designs by this author (64 hex "
+		"digits)." },
+	      { "-t, --tag T", "Only designs with this tag." },
+	      { "--license L", "Only designs under this SPDX license." },
+	      { "--type EXT", "Only designs with a file of this type "
+		"(stl, 3mf, scad, svg, step, ...)." },
+	      { "--library LIB", "Only designs this library holds." },
+	      { "--remix-of DESIGN", "Only direct remixes of DESIGN." },
+	      { "--since DATE", "Only designs created on or after DATE "
+		"(YYYY-MM-DD, UTC)." },
+	      { "--until DATE", "Only designs created on or before DATE." },
+	      { "--sort S", "Order: relevance (default) or recent." },
+	      { "--limit N", "At most N designs (default 20 on a terminal)." },
+	      { "--page N", "The Nth page of --limit designs." },
+	      { "--all", "Every match, also on a terminal." },
+	      { NULL, NULL } } },
 	{ "get",
 	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]",
 	    "fetch a design's files",

@@ -599,8 +599,8 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 	uint8_t		 id[32];
 	char		 hex[65], date[OUT_DATE_MAX];
 	const char	*title;
-	size_t		 tlen;
-	uint64_t	 updated, revs;
+	size_t		 tlen, cols = 0, cut, room;
+	uint64_t	 updated, revs, sh = 64;
 	int		 err;
 
 	err = weft_obj_binn(weft_obj_get(o, "design"), id, sizeof(id));
@@ -610,12 +610,39 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 		err = weft_obj_uint(weft_obj_get(o, "updated"), &updated);
 	if (err == 0)
 		err = weft_obj_uint(weft_obj_get(o, "revs"), &revs);
+	/* "short": the digits that tell this id from every other one. */
+	if (err == 0 && weft_obj_get(o, "short") != NULL &&
+	    (weft_obj_uint(weft_obj_get(o, "short"), &sh) != 0 || sh < 8 ||
+	    sh > 64))
+		err = WEFT_EPROTO;
 	if (err)
 		return err;
 	out_hex(hex, id);
+	hex[sh] = '\0';
 	out_date(date, updated);
 	fprintf(f, "%s  %s  %4llu  ", hex, date, (unsigned long long)revs);
-	out_text(f, title, tlen, true);
+	if (sh == 64) {
+		out_text(f, title, tlen, true);
+		putc('\n', f);
+		return 0;
+	}
+	/* Short ids: the line fits 80 columns (a character a column). */
+	room = 80 - (sh + 2 + strlen(date) + 2 + 4 + 2);
+	for (size_t i = 0; i < tlen; i++)
+		if (((unsigned char)title[i] & 0xc0) != 0x80)
+			cols++;
+	cut = tlen;
+	if (cols > room) {
+		cols = 0;
+		for (cut = 0; cut < tlen; cut++) {
+			if (((unsigned char)title[cut] & 0xc0) != 0x80 &&
+			    ++cols > room - 3)
+				break;
+		}
+	}
+	out_text(f, title, cut, true);
+	if (cut < tlen)
+		fputs("...", f);
 	putc('\n', f);
 	return 0;
 }

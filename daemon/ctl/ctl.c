@@ -453,8 +453,8 @@ op_req_free(void *arg)
 }
 
 /* Applies the op's flags around it (ctl.h). */
-static void
-op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
+void
+weft__ctl_op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
     const struct weft_obj *req)
 {
 	struct op_req	*r;
@@ -516,7 +516,7 @@ op_dispatch(struct weft_ctl_conn *c, const struct weft_obj *req)
 		if (strlen(op->name) == len &&
 		    memcmp(op->name, name, len) == 0) {
 			log_debug("client %u: %s", c->id, op->name);
-			op_run(c, op, req);
+			weft__ctl_op_run(c, op, req);
 			return;
 		}
 	}

@@ -316,6 +316,20 @@ extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 	    weft__op_make, weft__op_makes;
 /* ops_library.c */
 extern const struct weft_ctl_op weft__op_libraries;
+/*
+ * ops_search.c: search, and ls with filters or pages (one page per
+ * request). ls without any of those arguments keeps its paced stream
+ * (ops.c), which is why ls is a plain op that picks one of the two.
+ */
+extern const struct weft_ctl_op weft__op_search;
+bool	weft__ls_is_page(const struct weft_obj *req);
+void	weft__op_ls_page(struct weft_ctl_conn *c, const struct weft_obj *req);
+/*
+ * Runs op for req as the dispatcher does, applying its flags: for an op
+ * that picks another (ls) after looking at the request.
+ */
+void	weft__ctl_op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
+	    const struct weft_obj *req);
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

@@ -922,7 +922,35 @@ struct ls_walk {
 	bool			 has_author;
 	char			*tag;
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
+	bool			 want_short;
 };
+
+/*
+ * A weft_store_item_cb over a struct weft_lister: packs the summary with
+ * "short", the hex digits of the design's shortest unique id prefix.
+ */
+static int
+list_short_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct weft_lister	*l = arg;
+	unsigned		 n;
+	uint8_t			 hdr;
+	int			 err;
+
+	/* Summaries are fixmaps of 10 entries: one more fits. */
+	if (len == 0 || (data[0] & 0xf0) != 0x80 || (data[0] & 0x0f) == 15)
+		return WEFT_ECORRUPT;
+	err = weft_store_short_len(l->c->env->store, id, &n);
+	if (err)
+		return err;
+	hdr = (uint8_t)(data[0] + 1);
+	weft_pack_raw(&l->pk, &hdr, 1);
+	weft_pack_raw(&l->pk, data + 1, len - 1);
+	weft_pack_str(&l->pk, "short");
+	weft_pack_uint(&l->pk, n);
+	return weft__lister_item(l);
+}
 
 /* The lister's buffers may be released already (by finish). */
 static void
@@ -947,7 +975,8 @@ ls_pump(struct weft_ctl_conn *c)
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->env->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
-		    &more, list_raw_cb, &w->l);
+		    &more, w->want_short ? list_short_cb : list_raw_cb,
+		    &w->l);
 		if (err && w->l.err == 0)
 			w->l.err = err;
 		if (w->l.err || !more)
@@ -975,6 +1004,13 @@ ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 		err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
 	if (err)
 		goto out;
+	if (weft_obj_get(req, "short") != NULL &&
+	    weft_obj_bool(weft_obj_get(req, "short"), &w->want_short) != 0) {
+		err = WEFT_EBADFIELD;
+		weft__ctl_send_err(c, err,
+		    "'short' must be a boolean");
+		goto out;
+	}
 	if (author_hex != NULL) {
 		if (weft_hex_decode(w->author, 32, author_hex,
 		    strlen(author_hex)) != 0) {
@@ -990,38 +1026,6 @@ ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 out:
 	free(author_hex);
 	return err;
-}
-
-static void
-op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
-{
-	struct weft_lister	 l;
-	char			*q = NULL;
-	int			 err;
-
-	if (weft__ctl_arg_str(c, req, "query", 1024, &q) != 0)
-		goto out;
-	if (q == NULL || *q == '\0') {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
-		goto out;
-	}
-	weft__lister_init(&l, c);
-	err = weft_store_search(c->env->store, q, list_raw_cb, &l);
-	if (err == WEFT_EUSAGE && l.n == 0) {
-		/* Only punctuation or spaces: nothing to look up. */
-		weft__ctl_send_err(c, err, "the query has no words");
-		weft_buf_release(&l.items);
-		weft_buf_release(&l.extra);
-		goto out;
-	}
-	if (err && l.err == 0)
-		l.err = err;
-	weft__lister_finish(&l);
-	free(q);
-	return;
-out:
-	free(q);
-	weft__ctl_done(c);
 }
 
 /* library */
@@ -1265,13 +1269,23 @@ static const struct weft_ctl_op status_op = { .name = "status",
 static const struct weft_ctl_op show_op = { .name = "show", .fn = op_show };
 static const struct weft_ctl_op log_op = { .name = "log", .fn = op_log };
 static const struct weft_ctl_op tree_op = { .name = "tree", .fn = op_tree };
-static const struct weft_ctl_op ls_op = {
+/* ls without filters or pages: every design, paced. */
+static const struct weft_ctl_op ls_stream_op = {
 	.name = "ls", .flags = WEFT_OP_STREAM,
 	.req_size = sizeof(struct ls_walk), .prepare = ls_prepare,
 	.release = ls_release, .pump = ls_pump,
 };
-static const struct weft_ctl_op search_op = { .name = "search",
-	.fn = op_search };
+
+static void
+op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	if (weft__ls_is_page(req))
+		weft__op_ls_page(c, req);
+	else
+		weft__ctl_op_run(c, &ls_stream_op, req);
+}
+
+static const struct weft_ctl_op ls_op = { .name = "ls", .fn = op_ls };
 static const struct weft_ctl_op library_create_op = {
 	WEFT_PUT_OP("library_create", library_create_prepare),
 };
@@ -1299,7 +1313,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&log_op,
 	&tree_op,
 	&ls_op,
-	&search_op,
+	&weft__op_search,
 	&weft__op_get,
 	&library_create_op,
 	&library_add_op,

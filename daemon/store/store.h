@@ -308,13 +308,56 @@ int	weft_store_designs_page(struct weft_store *s,
 	    uint8_t pos[WEFT_STORE_POS_BYTES], size_t max, bool *more,
 	    weft_store_item_cb *cb, void *arg);
 /*
- * Full-text search over titles, descriptions and tags of every design's
- * latest head: the query is split into words (runs of ASCII letters and
- * digits and bytes >= 0x80, ASCII folded to lower case, at least 2 and at
- * most 64 bytes: docs/proto/store.md); a design matches when it contains
- * every word (the last one as a prefix). Calls cb with summaries, oldest
- * design first, each once. WEFT_EUSAGE when the query has no words.
+ * Ranked search (store_search.c, docs/proto/store.md "Search"). query is
+ * split into words as weft_words_split() does; a design matches when its
+ * newest head holds every word (in its title, tags, file names or
+ * description), the last one also as a prefix unless exact is set, and
+ * passes every filter given (NULL or 0: none): author (32 bytes), tag
+ * (ASCII case-insensitive), license (exact SPDX id), type (a file
+ * extension, ASCII case-insensitive), lib (holds the design), remix_of
+ * (a design it was remixed from, directly), created within since..until
+ * (ms, inclusive). Results come best first (BM25 over the fields, each
+ * word scored once, ties newest first); offset skips, limit caps (0: all).
+ * recent sorts by creation, newest first. With query NULL the designs
+ * are listed by creation (oldest first, or newest with recent) through
+ * the same filters. info gets the number of matches (exact, or estimated from the share of
+ * the walked postings that matched when the walk stopped early) and the
+ * number returned, and how many postings the walk read. WEFT_EUSAGE when the query has no words.
  */
+struct weft_store_query {
+	const char	*query;		/* NULL: a listing, no words */
+	bool		 exact;
+	bool		 recent;	/* newest first instead of best */
+	bool		 short_ids;	/* summaries get "short" (below) */
+	const uint8_t	*author;
+	const char	*tag;
+	const char	*license;
+	const char	*type;
+	const uint8_t	*lib;
+	const uint8_t	*remix_of;
+	uint64_t	 since, until;
+	size_t		 offset, limit;
+};
+
+struct weft_store_search_info {
+	uint64_t	total;
+	bool		exact;
+	uint64_t	returned;
+	uint64_t	scanned;	/* postings walked */
+};
+
+int	weft_store_search_page(struct weft_store *s,
+	    const struct weft_store_query *q,
+	    struct weft_store_search_info *info, weft_store_item_cb *cb,
+	    void *arg);
+/*
+ * The hex digits of id's shortest prefix that no other stored record id
+ * shares, at least WEFT_SHORT_MIN (as git shortens ids), into *len.
+ */
+#define WEFT_SHORT_MIN	8
+int	weft_store_short_len(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES], unsigned *len);
+/* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);
 

@@ -262,6 +262,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_REV:
 		err = weft__store_rev_index(s, txn, r, pc->id);
 		if (err == 0)
+			err = weft__store_search_rev(s, txn, r, pc->id);
+		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		break;
 	case WEFT_REC_LIB:

@@ -60,7 +60,14 @@ int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
 int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
 
-/* Empties words and dwords and indexes every design's head again. */
+/*
+ * The search index (store_search.c): weft__store_search_rev() brings the
+ * terms of revision r's design to those of its newest head, after
+ * weft__store_rev_index(); weft__store_words_rebuild() empties words and
+ * dwords and indexes every design's newest head again.
+ */
+int	weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
@@ -95,7 +102,7 @@ int	weft__store_ragg_reserve(struct weft_store *s, MDB_txn *txn);
 /* Deletes the aggregate nodes format 4 kept under sparse nodes. */
 int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
 /*
- * The same for the words postings (store_index.c): nothing in a write
+ * The same for the words postings (store_search.c): nothing in a write
  * transaction reads `words`, so a batch collects their puts and deletes
  * and applies them sorted, through one cursor.
  */

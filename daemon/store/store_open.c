@@ -15,7 +15,8 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		5	/* 4: aggregates from level 0;
+#define STORE_VERSION		6	/* 5: words unranked, no file names;
+					   4: aggregates from level 0;
 					   3: records keyed by id, dwords per word;
 					   2: no author/lib scopes;
 					   1: words keyed without created */
@@ -185,10 +186,10 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
-		 * Version 1 keyed the word indexes differently, and up to
-		 * version 3 dwords held one key per word: rebuild.
+		 * Up to version 5 the word indexes had no ranks, file
+		 * names or types (and older ones other keys): rebuild.
 		 */
-		if (ver[3] < 4)
+		if (ver[3] < 6)
 			err = weft__store_words_rebuild(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)

@@ -106,10 +106,13 @@ static json_t *
 api_list(const struct weft_web_req *rq, bool search, int *status)
 {
 	struct list	 l;
+	struct weft_store_query		f;
+	struct weft_store_search_info	info;
 	json_t		*o;
 	char		 q[256] = "", tag[WEFT_TAG_MAX + 1] = "", author[65] = "";
 	uint8_t		 aid[32];
 	unsigned	 page, limit;
+	bool		 bad_author;
 	int		 err;
 
 	(void)weft_http_form_get(rq->query, rq->query_len, "q", q, sizeof(q));
@@ -123,24 +126,30 @@ api_list(const struct weft_web_req *rq, bool search, int *status)
 	l.items = json_array();
 	l.max = limit;
 	l.skip = (size_t)page * limit;
-	if (search) {
-		err = weft_store_search(rq->store, q, list_cb, &l);
-	} else {
-		err = 0;
-		if (author[0] != '\0' && (strlen(author) != 64 ||
-		    weft_hex_decode(aid, 32, author, 64) != 0))
-			err = WEFT_EUSAGE;
-		if (err == 0)
-			err = weft_store_designs(rq->store, author[0] != '\0' ?
-			    aid : NULL, tag[0] != '\0' ? tag : NULL, list_cb,
-			    &l);
+	bad_author = author[0] != '\0' && (strlen(author) != 64 ||
+	    weft_hex_decode(aid, 32, author, 64) != 0);
+	err = bad_author ? WEFT_EUSAGE : 0;
+	if (err == 0 && search) {
+		/* One page (and one more to know if there is a next). */
+		memset(&f, 0, sizeof(f));
+		f.query = q;
+		f.author = author[0] != '\0' ? aid : NULL;
+		f.tag = tag[0] != '\0' ? tag : NULL;
+		f.offset = l.skip;
+		f.limit = l.max + 1;
+		l.skip = 0;
+		err = weft_store_search_page(rq->store, &f, &info, list_cb,
+		    &l);
+	} else if (err == 0) {
+		err = weft_store_designs(rq->store, author[0] != '\0' ?
+		    aid : NULL, tag[0] != '\0' ? tag : NULL, list_cb, &l);
 	}
 	if (err == 1 || err == WEFT_ENOTFOUND)
 		err = 0;
 	if (err == WEFT_EUSAGE) {
 		json_decref(l.items);
 		*status = 400;
-		return json_pack("{s:s}", "error", search ?
+		return json_pack("{s:s}", "error", !bad_author ?
 		    "q needs a word of two letters or more" :
 		    "author must be 64 hex characters");
 	}

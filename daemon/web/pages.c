@@ -272,6 +272,8 @@ page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	struct weft_buf	*b = &resp->body;
 	struct weft_buf	 base;
 	struct cards	 c;
+	struct weft_store_query		f;
+	struct weft_store_search_info	info;
 	char		 q[256] = "", tag[WEFT_TAG_MAX + 1] = "", author[65] = "";
 	uint8_t		 aid[32];
 	unsigned	 page = query_page(rq);
@@ -324,7 +326,16 @@ page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		add(b, "<li class=\"empty\">No such author.</li>\n");
 		err = 0;
 	} else if (q[0] != '\0') {
-		err = weft_store_search(rq->store, q, cards_cb, &c);
+		/* One page (and one more to know if there is a next). */
+		memset(&f, 0, sizeof(f));
+		f.query = q;
+		f.author = has_author ? aid : NULL;
+		f.tag = tag[0] != '\0' ? tag : NULL;
+		f.offset = c.skip;
+		f.limit = c.max + 1;
+		c.skip = 0;
+		err = weft_store_search_page(rq->store, &f, &info, cards_cb,
+		    &c);
 		if (err == WEFT_EUSAGE) {
 			add(b, "<li class=\"empty\">Search for words of two "
 			    "letters or more.</li>\n");

@@ -21,6 +21,8 @@ fake() {
 	/usr/bin/python3 "$FAKE" "$H" "$@" >>"$T/fake.log" 2>&1 &
 	FAKE_PID=$!
 	PIDS="$PIDS $FAKE_PID"
+	# ls_cpu runs in $(...): stop_all finds it through .pids.
+	echo "$FAKE_PID" >>"$T/.pids"
 	wait_for 20 test -e "$H/fake.ready" || fail "fake weftd did not start"
 }
 

@@ -50,7 +50,7 @@ w a --json library ls "$lib" >"$T/lib.json"
     fail "library lost an entry: $(cat "$T/lib.json")"
 w a --json tree "$fork" >"$T/tree.json"
 grep -q "$design" "$T/tree.json" || fail "fork lost its source"
-w a search cube | grep -q "$design" || fail "search index lost"
+w a -q search cube | grep -qx "$design" || fail "search index lost"
 
 w a get "$design" -o "$T/dl" >/dev/null
 cmp "$T/src/model.scad" "$T/dl/model.scad" || fail "model differs"

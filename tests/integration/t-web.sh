@@ -76,6 +76,11 @@ grep -q 'alert' "$T/body" && fail "search shows a design it should not"
 get "$U/search?tag=xss"
 grep -q 'script&gt;alert' "$T/body" || fail "tag filter lost the design"
 grep -q 'Plain cube' "$T/body" && fail "tag filter kept the cube"
+# Words and filters together (the store's search_page takes both).
+get "$U/search?q=cube&tag=xss"
+grep -q 'Plain cube' "$T/body" && fail "search with a tag kept the cube"
+get "$U/search?q=cube&tag=box"
+grep -q 'Plain cube' "$T/body" || fail "search with its tag lost the cube"
 get "$U/status"
 [ "$(code)" = 200 ] || fail "status page: $(code)"
 
@@ -83,6 +88,14 @@ get "$U/status"
 get "$U/api/search?q=cube"
 json 'j["items"][0]["title"]' "$T/body" | grep -qx 'Plain cube' ||
     fail "api/search: $(cat "$T/body")"
+get "$U/api/search?q=cube&tag=xss"
+[ "$(json 'len(j["items"])' "$T/body")" = 0 ] ||
+    fail "api/search ignores the tag: $(cat "$T/body")"
+get "$U/api/search?q=cube&limit=1&page=1"
+[ "$(json 'len(j["items"]), j["more"]' "$T/body")" = '(0, False)' ] ||
+    fail "api/search's second page: $(cat "$T/body")"
+get "$U/api/search?q=cube&author=nothex"
+[ "$(code)" = 400 ] || fail "api/search with a bad author: $(code)"
 get "$U/api/design/$design"
 [ "$(json 'j["title"]' "$T/body")" = '<script>alert(1)</script>' ] ||
     fail "api/design title"

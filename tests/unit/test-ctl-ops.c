@@ -1088,6 +1088,134 @@ test_ls_search(void **state)
 	expect_err(f, WEFT_EUSAGE, "the query has no words");
 }
 
+/* search with a query and a page; ls with a page: n pairs of uint args. */
+static void
+req_page(struct fx *f, const char *op, const char *query, const char *skey,
+    const char *sval, uint32_t n, const char *const *keys,
+    const uint64_t *vals)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+
+	req_begin(&pk, &b, op, n + (query != NULL) + (skey != NULL));
+	if (query != NULL) {
+		weft_pack_str(&pk, "query");
+		weft_pack_str(&pk, query);
+	}
+	if (skey != NULL) {
+		weft_pack_str(&pk, skey);
+		weft_pack_str(&pk, sval);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		weft_pack_str(&pk, keys[i]);
+		weft_pack_uint(&pk, vals[i]);
+	}
+	send_req(f, &b);
+}
+
+/* The design of the only item of the last (one-frame) list reply. */
+static void
+only_design(struct fx *f, uint8_t design[32])
+{
+	const struct weft_obj	*items = weft_obj_get(last(f), "items");
+
+	assert_int_equal(weft_obj_len(items), 1);
+	get_bin32(weft_obj_at(items, 0), "design", design);
+}
+
+static void
+test_search_pages(void **state)
+{
+	struct fx		*f = *state;
+	static const char *const	lim[] = { "limit", "offset" };
+	uint64_t		 v[2] = { 1, 0 };
+	uint8_t			 d1[32], d2[32], a[32], b[32];
+	size_t			 first;
+	const struct weft_obj	*r, *it;
+	struct weft_buf		 buf;
+	struct weft_pack	 pk;
+
+	publish_one(f, d1, NULL);
+	weft_clock_set(&f->clock, NOW_MS + 1000);	/* d2 is newer */
+	r = publish(f, "Gear box", NULL, "box\n", 4, (const uint8_t *)"xy",
+	    2);
+	get_bin32(r, "design", d2);
+
+	/* One page at a time, with the count of all matches. */
+	first = f->nrep;
+	req_page(f, "search", "gear", NULL, NULL, 2, lim, v);
+	assert_int_equal(list_items(f, first), 1);
+	assert_int_equal(get_uint(last(f), "total"), 2);
+	assert_true(get_bool(last(f), "total_exact"));
+	only_design(f, a);
+	v[1] = 1;
+	req_page(f, "search", "gear", NULL, NULL, 2, lim, v);
+	only_design(f, b);
+	assert_true((memcmp(a, d1, 32) == 0 && memcmp(b, d2, 32) == 0) ||
+	    (memcmp(a, d2, 32) == 0 && memcmp(b, d1, 32) == 0));
+	assert_null(f->c->req);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+
+	/* Filters: "box" holds only the second; types and licenses. */
+	req_page(f, "search", "box", NULL, NULL, 0, NULL, NULL);
+	only_design(f, a);
+	assert_memory_equal(a, d2, 32);
+	first = f->nrep;
+	req_page(f, "search", "gear", "type", "bin", 0, NULL, NULL);
+	assert_int_equal(list_items(f, first), 2);
+	first = f->nrep;
+	req_page(f, "search", "gear", "type", "stl", 0, NULL, NULL);
+	assert_int_equal(list_items(f, first), 0);
+	first = f->nrep;
+	req_page(f, "search", "gear", "license", "GPL-3.0-only", 0, NULL,
+	    NULL);
+	assert_int_equal(list_items(f, first), 0);
+
+	/* Sorts, and arguments of the wrong kind. */
+	req_page(f, "search", "gear", "sort", "recent", 2, lim, v);
+	only_design(f, a);
+	assert_memory_equal(a, d1, 32);		/* the older one, second */
+	req_page(f, "search", "gear", "sort", "likes", 0, NULL, NULL);
+	expect_err(f, WEFT_EUSAGE, "not available yet");
+	req_page(f, "search", "gear", "sort", "bogus", 0, NULL, NULL);
+	expect_err(f, WEFT_EUSAGE, "unknown sort");
+	req_page(f, "search", "gear", "limit", "ten", 0, NULL, NULL);
+	expect_err(f, WEFT_EBADFIELD, "'limit' must be a whole number");
+	assert_null(f->c->req);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+
+	/* ls with a page is one frame with the count; newest first. */
+	v[1] = 0;
+	first = f->nrep;
+	req_page(f, "ls", NULL, "sort", "recent", 2, lim, v);
+	assert_int_equal(list_items(f, first), 1);
+	assert_int_equal(get_uint(last(f), "total"), 2);
+	only_design(f, a);
+	assert_memory_equal(a, d2, 32);
+	first = f->nrep;
+	req_page(f, "ls", NULL, "type", "txt", 0, NULL, NULL);
+	assert_int_equal(list_items(f, first), 2);
+	req_page(f, "ls", NULL, "sort", "relevance", 1, lim, v);
+	expect_err(f, WEFT_EUSAGE, "unknown sort");
+
+	/* The plain stream with short ids, and a bad "short". */
+	req_begin(&pk, &buf, "ls", 1);
+	weft_pack_str(&pk, "short");
+	weft_pack_bool(&pk, true);
+	first = f->nrep;
+	send_req(f, &buf);
+	assert_int_equal(list_items(f, first), 2);
+	it = weft_obj_at(weft_obj_get(last(f), "items"), 0);
+	assert_true(get_uint(it, "short") >= 8 &&
+	    get_uint(it, "short") <= 64);
+	assert_null(weft_obj_get(last(f), "total"));
+	req_str(f, "ls", "short", "yes");
+	expect_err(f, WEFT_EBADFIELD, "'short' must be a boolean");
+	assert_null(f->c->req);
+	assert_null(f->c->resume);
+	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
+}
+
 static void
 test_library(void **state)
 {
@@ -1581,6 +1709,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_missing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ls_search, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_pages, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),

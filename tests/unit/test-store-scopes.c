@@ -558,7 +558,8 @@ to_format3(MDB_txn *txn)
 		size_t vl = (size_t)buf[i] << 8 | buf[i + 1];
 
 		memcpy(key, buf + i + 2, 40);
-		for (off = 0; off < vl; off += wl) {
+		/* Today's value: len || word || impact, repeated. */
+		for (off = 0; off < vl; off += wl + 1) {
 			wl = buf[i + 42 + off++];
 			memcpy(key + 40, buf + i + 42 + off, wl);
 			k.mv_size = 40 + wl;
@@ -952,6 +953,132 @@ test_dense_lib(void **state)
  * 2 otherwise) gets them built from its records at open, dense buckets
  * (24 revisions in one 4.096 s) with their lower levels included.
  */
+
+/*
+ * The search index's bytes (docs/proto/store.md, "Search"): a design
+ * titled "Gear wheel" with a file "parts/Bolt.STL" has the terms gear and
+ * wheel (tf 3, dl 3 + 3 + 1 + 1 + 1 = 9: impact 215), parts, bolt and stl
+ * (tf 1: impact 164), then the type term 0x01 "stl" (impact 0); gear's
+ * entry counts one design, its largest impact 215, and its posting is
+ * gear || 0 || 255 - 215 || ~created || design.
+ */
+static void
+test_search_bytes(void **state)
+{
+	static const uint8_t	 want[] = {
+		4, 'g', 'e', 'a', 'r', 215,
+		5, 'w', 'h', 'e', 'e', 'l', 215,
+		5, 'p', 'a', 'r', 't', 's', 164,
+		4, 'b', 'o', 'l', 't', 164,
+		3, 's', 't', 'l', 164,
+		4, 0x01, 's', 't', 'l', 0,
+	};
+	static const uint8_t	 entry[] = { 0, 0, 0, 1, 215 };
+	struct fx		*f = *state;
+	struct weft_record	 r;
+	struct mrec		 m;
+	MDB_env			*env;
+	MDB_txn			*txn;
+	MDB_dbi			 dw, wo;
+	MDB_val			 k, v;
+	uint8_t			 key[6 + 40] = { 'g', 'e', 'a', 'r', 0 };
+	uint8_t			 dk[40];
+	uint64_t		 ts;
+
+	memset(&m, 0, sizeof(m));
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = ts = pick_ts();
+	r.title = strdup("Gear wheel");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	r.files = calloc(1, sizeof(*r.files));
+	assert_non_null(r.files);
+	r.files[0].path = strdup("parts/Bolt.STL");
+	r.files[0].size = 1;
+	memset(r.files[0].hash, 1, WEFT_ID_BYTES);
+	memset(r.files[0].index, 1, WEFT_ID_BYTES);
+	r.nfiles = 1;
+	assert_int_equal(put(f, &r, 0, &m), 0);
+
+	raw_begin(f, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "dwords", 0, &dw), 0);
+	assert_int_equal(mdb_dbi_open(txn, "words", 0, &wo), 0);
+	for (int i = 0; i < 8; i++)
+		dk[i] = (uint8_t)(ts >> (56 - 8 * i));
+	memcpy(dk + 8, m.id, 32);
+	k.mv_size = sizeof(dk);
+	k.mv_data = dk;
+	assert_int_equal(mdb_get(txn, dw, &k, &v), 0);
+	assert_int_equal(v.mv_size, sizeof(want));
+	assert_memory_equal(v.mv_data, want, sizeof(want));
+	k.mv_size = 5;
+	k.mv_data = key;
+	assert_int_equal(mdb_get(txn, wo, &k, &v), 0);
+	assert_int_equal(v.mv_size, sizeof(entry));
+	assert_memory_equal(v.mv_data, entry, sizeof(entry));
+	key[5] = 255 - 215;
+	for (int i = 0; i < 8; i++)
+		key[6 + i] = (uint8_t)(~ts >> (56 - 8 * i));
+	memcpy(key + 14, m.id, 32);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	assert_int_equal(mdb_get(txn, wo, &k, &v), 0);
+	assert_int_equal(v.mv_size, 0);
+	raw_end(f, env, txn, 0);
+}
+
+/*
+ * Short ids against crafted neighbours in `info`: ids that share 11 hex
+ * digits need 12; the first and last keys, and an id beyond the last,
+ * look one way only.
+ */
+static void
+test_short_ids(void **state)
+{
+	struct fx	*f = *state;
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 info;
+	MDB_val		 k, v;
+	uint8_t		 ids[5][32], val[73] = { 0 };
+	unsigned	 n;
+
+	memset(ids[0], 0x00, 32);		/* the first */
+	memset(ids[1], 0x11, 32);
+	memset(ids[2], 0x11, 32);
+	ids[2][5] = 0x12;			/* shares 11 digits with 1 */
+	memset(ids[3], 0xfe, 32);
+	ids[3][31] = 0;				/* the last */
+	memset(ids[4], 0xfe, 32);
+	ids[4][3] = 0xef;			/* shares 6 with 3 */
+	raw_begin(f, &env, &txn);
+	assert_int_equal(mdb_dbi_open(txn, "info", 0, &info), 0);
+	for (int i = 0; i < 5; i++) {
+		k.mv_size = 32;
+		k.mv_data = ids[i];
+		v.mv_size = sizeof(val);
+		v.mv_data = val;
+		assert_int_equal(mdb_put(txn, info, &k, &v, 0), 0);
+	}
+	raw_end(f, env, txn, 1);
+	assert_int_equal(weft_store_short_len(f->s, ids[0], &n), 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(weft_store_short_len(f->s, ids[1], &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(weft_store_short_len(f->s, ids[2], &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(weft_store_short_len(f->s, ids[3], &n), 0);
+	assert_int_equal(n, 8);
+	ids[3][31] = 1;		/* not stored, after the last: 63 shared */
+	assert_int_equal(weft_store_short_len(f->s, ids[3], &n), 0);
+	assert_int_equal(n, 64);
+	ids[1][31] = 0x10;	/* not stored, between 1 and 2 */
+	assert_int_equal(weft_store_short_len(f->s, ids[1], &n), 0);
+	assert_int_equal(n, 64);
+}
+
 static void
 test_backfill(void **state)
 {
@@ -994,6 +1121,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade4, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dense_lib, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_bytes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_short_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backfill, setup,
 		    teardown),

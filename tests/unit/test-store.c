@@ -53,6 +53,8 @@ struct rev_spec {
 	const char		*title;
 	const char		*desc;
 	const char		*tags[4];
+	const char		*files[4];
+	const char		*license;
 };
 
 static void
@@ -111,8 +113,22 @@ mk_rev(const struct rev_spec *sp, struct weft_buf *env)
 	id_list(&r.remix_of, sp->remix, 2);
 	r.title = strdup(sp->title ? sp->title : "untitled");
 	r.description = strdup(sp->desc ? sp->desc : "");
-	r.license = strdup("MIT");
+	r.license = strdup(sp->license ? sp->license : "MIT");
 	r.message = strdup("");
+	while (n < 4 && sp->files[n] != NULL)
+		n++;
+	if (n > 0) {
+		r.files = calloc(n, sizeof(*r.files));
+		assert_non_null(r.files);
+		for (size_t i = 0; i < n; i++) {
+			r.files[i].path = strdup(sp->files[i]);
+			r.files[i].size = 1;
+			memset(r.files[i].hash, (int)i + 1, WEFT_ID_BYTES);
+			memset(r.files[i].index, (int)i + 1, WEFT_ID_BYTES);
+		}
+		r.nfiles = (uint32_t)n;
+	}
+	n = 0;
 	while (n < 4 && sp->tags[n] != NULL)
 		n++;
 	if (n > 0) {
@@ -275,6 +291,15 @@ walk_search(struct weft_store *s, const char *q, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(weft_store_search(s, q, sum_cb, g), 0);
+}
+
+static bool
+got_has(const struct got *g, const uint8_t id[32])
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (memcmp(g->ids[i], id, 32) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -725,12 +750,10 @@ test_search(void **state)
 	walk_search(f->s, "management cable", &h);
 	assert_int_equal(h.n, 1);
 	assert_memory_equal(h.ids[0], d2, 32);
-	/* The last word is a prefix; results oldest first, each once. */
+	/* The last word is a prefix; each design once, ranked. */
 	walk_search(f->s, "print", &h);
 	assert_int_equal(h.n, 3);
-	assert_memory_equal(h.ids[0], d1, 32);
-	assert_memory_equal(h.ids[1], d2, 32);
-	assert_memory_equal(h.ids[2], d3, 32);
+	assert_true(got_has(&h, d1) && got_has(&h, d2) && got_has(&h, d3));
 	walk_search(f->s, "clip pri", &h);
 	assert_int_equal(h.n, 1);
 	assert_memory_equal(h.ids[0], d2, 32);
@@ -801,6 +824,342 @@ test_search(void **state)
 	/* The other designs kept theirs. */
 	walk_search(f->s, "print", &h);
 	assert_int_equal(h.n, 2);
+}
+
+
+static struct weft_store_search_info
+walk_page(struct weft_store *s, const struct weft_store_query *q,
+    struct got *g)
+{
+	struct weft_store_search_info	info;
+
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(weft_store_search_page(s, q, &info, sum_cb, g), 0);
+	assert_int_equal(info.returned, g->n);
+	return info;
+}
+
+static void
+test_search_rank(void **state)
+{
+	struct fx			*f = *state;
+	struct author			 a;
+	struct got			 h;
+	struct weft_store_query		 q;
+	struct weft_store_search_info	 info;
+	uint8_t				 d1[32], d2[32], d3[32], d4[32];
+
+	author_new(&a);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0,
+	    .title = "Shelf", .desc = "Holds a gear on the wall, next to "
+	    "many other things that are not gears at all" }, 0, d1);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 1,
+	    .title = "Gear wheel" }, 0, d2);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 2,
+	    .title = "Zahnrad f\xc3\xbcr Wand", .tags = { "Gearbox" } }, 0,
+	    d3);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 3,
+	    .title = "Holder", .files = { "parts/bracket_v2.STL",
+	    "src/holder.scad" } }, 0, d4);
+
+	/*
+	 * A title word ranks above a word deep in a description, which
+	 * ranks above a longer word the query only begins.
+	 */
+	walk_search(f->s, "gear", &h);
+	assert_int_equal(h.n, 3);	/* gear, gears, gearbox */
+	assert_memory_equal(h.ids[0], d2, 32);
+	assert_memory_equal(h.ids[1], d1, 32);
+	assert_memory_equal(h.ids[2], d3, 32);
+	/* Prefixes, and Unicode folding both ways. */
+	walk_search(f->s, "gea", &h);
+	assert_int_equal(h.n, 3);
+	walk_search(f->s, "zahnrad fur wand", &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d3, 32);
+	walk_search(f->s, "ZAHNRAD F\xc3\x9cR", &h);
+	assert_int_equal(h.n, 1);
+	/* File names and types are indexed. */
+	walk_search(f->s, "stl", &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d4, 32);
+	walk_search(f->s, "bracket", &h);
+	assert_int_equal(h.n, 1);
+	memset(&q, 0, sizeof(q));
+	q.query = "holder";
+	q.type = "scad";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	q.type = "STL";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	q.type = "3mf";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 0);
+	/* A listing by type walks the type's postings. */
+	q.query = NULL;
+	q.type = "stl";
+	info = walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d4, 32);
+	assert_int_equal(info.total, 1);
+	assert_true(info.exact);
+	q.recent = true;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	q.type = "3mf";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 0);
+	q.type = NULL;
+	q.recent = false;
+	/* Exact: the last word is not a prefix. */
+	memset(&q, 0, sizeof(q));
+	q.query = "gear";
+	q.exact = true;
+	info = walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(info.total, 2);
+	assert_true(info.exact);
+	/* No result is no error. */
+	walk_search(f->s, "nothing", &h);
+	assert_int_equal(h.n, 0);
+}
+
+static void
+test_search_filters(void **state)
+{
+	struct fx		*f = *state;
+	struct author		 a, b;
+	struct got		 h;
+	struct weft_store_query	 q;
+	struct weft_buf		 env;
+	uint8_t			 d1[32], d2[32], d3[32], r1[32], lib[32];
+
+	author_new(&a);
+	author_new(&b);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0,
+	    .title = "Hook one", .tags = { "Kitchen" }, .license = "MIT" }, 0,
+	    d1);
+	put_rev(f->s, &(struct rev_spec){ .a = &b, .ts = TS0 + 100,
+	    .title = "Hook two", .license = "CC0-1.0",
+	    .remix = { d1 } }, 0, d2);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 200,
+	    .title = "Hook three", .tags = { "kitchen" } }, 0, d3);
+	(void)r1;
+	mk_lib(&a, TS0 + 300, "Hooks", NULL, &env);
+	assert_int_equal(weft_store_record_put(f->s, env.data, env.len, lib),
+	    0);
+	mk_entry(&a, TS0 + 301, lib, d3, WEFT_ENTRY_ADD, &env);
+	assert_int_equal(weft_store_record_put(f->s, env.data, env.len, NULL),
+	    0);
+
+	memset(&q, 0, sizeof(q));
+	q.query = "hook";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 3);
+	q.author = a.pk;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 2);
+	assert_false(got_has(&h, d2));
+	q.author = NULL;
+	q.tag = "KITCHEN";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 2);
+	q.tag = NULL;
+	q.license = "CC0-1.0";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d2, 32);
+	q.license = NULL;
+	q.since = TS0 + 100;
+	q.until = TS0 + 200;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 2);
+	assert_false(got_has(&h, d1));
+	q.since = q.until = 0;
+	q.remix_of = d1;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d2, 32);
+	q.remix_of = NULL;
+	q.lib = lib;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d3, 32);
+	/* Ties (d1 and d3: the same length, word and field) newest first. */
+	q.lib = NULL;
+	q.tag = "kitchen";
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 2);
+	assert_memory_equal(h.ids[0], d3, 32);
+	assert_memory_equal(h.ids[1], d1, 32);
+
+	/* Newest first, whatever the rank. */
+	memset(&q, 0, sizeof(q));
+	q.query = "hook";
+	q.recent = true;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 3);
+	assert_memory_equal(h.ids[0], d3, 32);
+	assert_memory_equal(h.ids[2], d1, 32);
+	q.limit = 1;
+	q.offset = 1;
+	walk_page(f->s, &q, &h);
+	assert_int_equal(h.n, 1);
+	assert_memory_equal(h.ids[0], d2, 32);
+
+	/* Listings: no words, the same filters, pages and counts. */
+	{
+		struct weft_store_search_info	info;
+
+		memset(&q, 0, sizeof(q));
+		q.limit = 2;
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 2);
+		assert_memory_equal(h.ids[0], d1, 32);
+		assert_int_equal(info.total, 3);
+		assert_true(info.exact);
+		q.recent = true;
+		q.offset = 2;
+		walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 1);
+		assert_memory_equal(h.ids[0], d1, 32);
+		q.offset = 0;
+		q.limit = 0;
+		q.author = a.pk;
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 2);
+		assert_memory_equal(h.ids[0], d3, 32);
+		assert_int_equal(info.total, 2);
+		q.author = NULL;
+		q.license = "CC0-1.0";
+		info = walk_page(f->s, &q, &h);
+		assert_int_equal(h.n, 1);
+		assert_int_equal(info.total, 1);
+		assert_true(info.exact);
+	}
+	/* Short ids: at least 8 hex digits, unique among the records. */
+	{
+		unsigned	n;
+
+		assert_int_equal(weft_store_short_len(f->s, d1, &n), 0);
+		assert_int_equal(n, WEFT_SHORT_MIN);
+	}
+	weft_buf_release(&env);
+}
+
+static void
+test_short_len(void **state)
+{
+	struct fx	*f = *state;
+	struct author	 a;
+	uint8_t		 ids[200][32], best = 0;
+	unsigned	 n, lcp, want;
+	char		 t[32];
+
+	author_new(&a);
+	for (int i = 0; i < 200; i++) {
+		snprintf(t, sizeof(t), "d%d", i);
+		put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + i,
+		    .title = t }, 0, ids[i]);
+	}
+	(void)best;
+	/* Against a brute force over every pair. */
+	for (int i = 0; i < 200; i++) {
+		want = 0;
+		for (int j = 0; j < 200; j++) {
+			if (j == i)
+				continue;
+			lcp = 0;
+			while (lcp < 64 && ((ids[i][lcp / 2] >> (lcp % 2 ? 0 :
+			    4)) & 15) == ((ids[j][lcp / 2] >> (lcp % 2 ? 0 :
+			    4)) & 15))
+				lcp++;
+			if (lcp + 1 > want)
+				want = lcp + 1;
+		}
+		if (want < WEFT_SHORT_MIN)
+			want = WEFT_SHORT_MIN;
+		assert_int_equal(weft_store_short_len(f->s, ids[i], &n), 0);
+		assert_int_equal(n, want);
+	}
+}
+
+static uint32_t
+rnd(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return (*x >> 16) & 0x7fff;
+}
+
+/*
+ * Pages against the full ranking: random designs from a small vocabulary,
+ * random queries; every page (with max-score pruning) must equal the
+ * matching slice of the unpruned list, and the first page of a common
+ * word must not read all its postings.
+ */
+static void
+test_search_pages(void **state)
+{
+	static const char *const voc[] = { "gear", "gears", "bolt", "nut",
+	    "clip", "hook", "box", "lid", "fan", "duct", "mount", "arm" };
+	struct fx			*f = *state;
+	struct author			 a;
+	struct got			 all, pg;
+	struct weft_store_query		 q;
+	struct weft_store_search_info	 info;
+	char				 title[128], desc[256];
+	uint8_t				 d[32];
+	uint32_t			 x = 12345;
+
+	author_new(&a);
+	for (int i = 0; i < 60; i++) {
+		snprintf(title, sizeof(title), "%s %s", voc[rnd(&x) % 12],
+		    i % 2 ? voc[rnd(&x) % 12] : "gear");
+		desc[0] = 0;
+		for (int j = rnd(&x) % 8; j > 0; j--) {
+			strcat(desc, voc[rnd(&x) % 12]);
+			strcat(desc, " ");
+		}
+		put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + i,
+		    .title = title, .desc = desc }, 0, d);
+	}
+	for (int t = 0; t < 40; t++) {
+		char	qs[64];
+
+		snprintf(qs, sizeof(qs), "%s %s", voc[rnd(&x) % 12],
+		    t % 3 ? voc[rnd(&x) % 12] : "");
+		memset(&q, 0, sizeof(q));
+		q.query = qs;
+		walk_page(f->s, &q, &all);
+		if (all.n > 64)
+			continue;
+		for (size_t lim = 1; lim <= 7; lim += 3) {
+			for (size_t off = 0; off <= all.n; off += lim) {
+				q.offset = off;
+				q.limit = lim;
+				info = walk_page(f->s, &q, &pg);
+				assert_int_equal(pg.n, off + lim <= all.n ?
+				    lim : all.n - off);
+				for (size_t i = 0; i < pg.n; i++)
+					assert_memory_equal(pg.ids[i],
+					    all.ids[off + i], 32);
+				if (info.exact)
+					assert_int_equal(info.total, all.n);
+			}
+		}
+	}
+	/* The first page of "gear" (30+ designs) reads few postings. */
+	memset(&q, 0, sizeof(q));
+	q.query = "gear";
+	q.exact = true;
+	q.limit = 3;
+	info = walk_page(f->s, &q, &pg);
+	assert_int_equal(pg.n, 3);
+	assert_true(info.total >= 30);
+	assert_true(info.exact);
+	assert_true(info.scanned < info.total);
 }
 
 static void
@@ -1392,6 +1751,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_rank, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_pages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_short_len, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),

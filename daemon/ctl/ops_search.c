@@ -1,0 +1,269 @@
+/*
+ * search, and ls with filters or pages (docs/proto/control.md): one page
+ * of ranked (or listed) design summaries per request, read in one short
+ * transaction on the loop, with the number of matches in the first frame
+ * and, on request, each design's short id. ls without any of these
+ * arguments keeps its paced stream of every design (ops.c).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/buf.h"
+#include "weft/ctl.h"
+#include "weft/err.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "ctl.h"
+#include "ops.h"
+#include "store.h"
+
+#define PAGE_LIMIT_MAX	100000		/* "limit" */
+#define OFFSET_MAX	10000000	/* "offset" */
+#define TYPE_MAX	16
+
+/* Arguments that make ls a page instead of the plain stream. */
+static const char *const page_keys[] = {
+	"limit", "offset", "sort", "type", "license", "lib", "remix_of",
+	"since", "until",
+};
+
+struct page_req {
+	struct weft_store_query	 q;
+	char			*query, *tag, *license, *type, *sort;
+	char			*author_hex;
+	uint8_t			 author[32], lib[32], remix_of[32];
+	bool			 want_short;
+};
+
+static void
+page_req_free(struct page_req *p)
+{
+	free(p->query);
+	free(p->tag);
+	free(p->license);
+	free(p->type);
+	free(p->sort);
+	free(p->author_hex);
+}
+
+/* An optional uint argument up to max; replies on error. */
+static int
+arg_uint(struct weft_ctl_conn *c, const struct weft_obj *req,
+    const char *key, uint64_t max, uint64_t *out)
+{
+	const struct weft_obj	*o = weft_obj_get(req, key);
+
+	if (o == NULL || weft_obj_type(o) == WEFT_OBJ_NIL)
+		return 0;
+	if (weft_obj_uint(o, out) != 0 || *out > max) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'%s' must be a whole number up to %llu", key,
+		    (unsigned long long)max);
+		return WEFT_EBADFIELD;
+	}
+	return 0;
+}
+
+/* Reads the arguments common to search and ls; replies on error. */
+static int
+page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct page_req *p, bool search)
+{
+	const struct weft_obj	*o;
+	uint64_t		 limit = 0, offset = 0;
+	int			 err;
+
+	memset(p, 0, sizeof(*p));
+	if ((search && weft__ctl_arg_str(c, req, "query", 1024,
+	    &p->query) != 0) ||
+	    weft__ctl_arg_str(c, req, "author", 64, &p->author_hex) != 0 ||
+	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &p->tag) != 0 ||
+	    weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX,
+	    &p->license) != 0 ||
+	    weft__ctl_arg_str(c, req, "type", TYPE_MAX, &p->type) != 0 ||
+	    weft__ctl_arg_str(c, req, "sort", 16, &p->sort) != 0 ||
+	    arg_uint(c, req, "limit", PAGE_LIMIT_MAX, &limit) != 0 ||
+	    arg_uint(c, req, "offset", OFFSET_MAX, &offset) != 0 ||
+	    arg_uint(c, req, "since", UINT64_MAX, &p->q.since) != 0 ||
+	    arg_uint(c, req, "until", UINT64_MAX, &p->q.until) != 0)
+		return WEFT_EBADFIELD;
+	if (search && (p->query == NULL || p->query[0] == '\0')) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
+		return WEFT_EUSAGE;
+	}
+	if (p->author_hex != NULL) {
+		if (weft_hex_decode(p->author, 32, p->author_hex,
+		    strlen(p->author_hex)) != 0) {
+			weft__ctl_send_err(c, WEFT_EUSAGE,
+			    "author '%s' is not a 64-hex author id",
+			    p->author_hex);
+			return WEFT_EUSAGE;
+		}
+		p->q.author = p->author;
+	}
+	err = weft__ctl_arg_id(c, req, "lib", p->lib, false);
+	if (err == 0)
+		p->q.lib = p->lib;
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	err = weft__ctl_arg_id(c, req, "remix_of", p->remix_of, false);
+	if (err == 0)
+		p->q.remix_of = p->remix_of;
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	if (p->sort == NULL || strcmp(p->sort, search ? "relevance" :
+	    "oldest") == 0) {
+		p->q.recent = false;
+	} else if (strcmp(p->sort, "recent") == 0) {
+		p->q.recent = true;
+	} else if (strcmp(p->sort, "likes") == 0 ||
+	    strcmp(p->sort, "makes") == 0 ||
+	    strcmp(p->sort, "remixes") == 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "sorting by %s is not "
+		    "available yet", p->sort);
+		return WEFT_EUSAGE;
+	} else {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "unknown sort '%s'",
+		    p->sort);
+		return WEFT_EUSAGE;
+	}
+	o = weft_obj_get(req, "short");
+	if (o != NULL && weft_obj_type(o) != WEFT_OBJ_NIL &&
+	    weft_obj_bool(o, &p->want_short) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD, "'short' must be a "
+		    "boolean");
+		return WEFT_EBADFIELD;
+	}
+	p->q.query = p->query;
+	p->q.tag = p->tag;
+	p->q.license = p->license;
+	p->q.type = p->type;
+	p->q.short_ids = p->want_short;
+	p->q.limit = (size_t)limit;
+	p->q.offset = (size_t)offset;
+	return 0;
+}
+
+struct page_out {
+	struct weft_lister		 l;
+	struct weft_ctl_conn		*c;
+	bool				 want_short;
+	bool				 counted;	/* total packed */
+	bool				 search;
+	struct weft_store_search_info	 info;
+};
+
+/* Packs total and total_exact into the lister's extra fields. */
+static void
+pack_total(struct page_out *o)
+{
+	struct weft_pack	pk;
+
+	weft_pack_init(&pk, &o->l.extra);
+	weft_pack_str(&pk, "total");
+	weft_pack_uint(&pk, o->info.total);
+	weft_pack_str(&pk, "total_exact");
+	weft_pack_bool(&pk, o->info.exact);
+	o->l.nextra += 2;
+	o->counted = true;
+	if (weft_pack_error(&pk) && o->l.err == 0)
+		o->l.err = weft_pack_error(&pk);
+}
+
+/* Packs one summary, with "short" when asked. */
+static int
+page_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct page_out	*o = arg;
+
+	/* A search counts before it emits: the count leads the reply. */
+	if (o->search && !o->counted)
+		pack_total(o);
+	(void)id;
+	weft_pack_raw(&o->l.pk, data, len);
+	return weft__lister_item(&o->l);
+}
+
+static void
+page_run(struct weft_ctl_conn *c, struct page_req *p)
+{
+	struct page_out	*o;
+	int		 err;
+
+	o = calloc(1, sizeof(*o));
+	if (o == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "search");
+		weft__ctl_done(c);
+		return;
+	}
+	weft__lister_init(&o->l, c);
+	o->c = c;
+	o->want_short = p->want_short;
+	o->search = p->q.query != NULL;
+	err = weft_store_search_page(c->env->store, &p->q, &o->info,
+	    page_item_cb, o);
+	if (err == WEFT_EUSAGE && o->l.n == 0 && !o->l.sent) {
+		weft__ctl_send_err(c, err, "the query has no words");
+		weft_buf_release(&o->l.items);
+		weft_buf_release(&o->l.extra);
+		weft__ctl_done(c);
+		free(o);
+		return;
+	}
+	if (err && o->l.err == 0)
+		o->l.err = err;
+	if (!o->counted) {
+		/*
+		 * A listing counts as it walks: the count goes into the
+		 * first frame, or the last when an earlier one went out.
+		 */
+		if (o->l.sent) {
+			weft_buf_reset(&o->l.extra);
+			o->l.nextra = 0;
+			o->l.sent = false;
+		}
+		pack_total(o);
+	}
+	weft__lister_finish(&o->l);
+	free(o);
+}
+
+static void
+op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct page_req	p;
+
+	if (page_parse(c, req, &p, true) == 0)
+		page_run(c, &p);
+	else
+		weft__ctl_done(c);
+	page_req_free(&p);
+}
+
+bool
+weft__ls_is_page(const struct weft_obj *req)
+{
+	for (size_t i = 0; i < sizeof(page_keys) / sizeof(page_keys[0]); i++)
+		if (weft_obj_get(req, page_keys[i]) != NULL)
+			return true;
+	return false;
+}
+
+void
+weft__op_ls_page(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct page_req	p;
+
+	if (page_parse(c, req, &p, false) == 0)
+		page_run(c, &p);
+	else
+		weft__ctl_done(c);
+	page_req_free(&p);
+}
+
+const struct weft_ctl_op weft__op_search = { .name = "search",
+	.fn = op_search };
