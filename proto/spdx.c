@@ -1,6 +1,6 @@
 /*
- * SPDX license ids (spdx-license-ids 3.0.12, without deprecated ids) and
- * "NOASSERTION", sorted by their ASCII-lowercased spelling so that
+ * SPDX license ids (spdx-license-ids 3.0.12, without deprecated ids),
+ * "NOASSERTION" and "LicenseRef-All-Rights-Reserved", sorted by their ASCII-lowercased spelling so that
  * weft_license_find() can binary-search them case-insensitively, as SPDX
  * prescribes, and hand back the canonical spelling.
  *
@@ -273,6 +273,7 @@ static const char *const licenses[] = {
 	"libpng-2.0",
 	"libselinux-1.0",
 	"libtiff",
+	"LicenseRef-All-Rights-Reserved",
 	"LiLiQ-P-1.1",
 	"LiLiQ-R-1.1",
 	"LiLiQ-Rplus-1.1",

@@ -17,7 +17,10 @@ def main():
         ids = json.load(f)
     with open(SRC + "/package.json") as f:
         version = json.load(f)["version"]
-    ids = set(ids) | {"NOASSERTION"}
+    # NOASSERTION: no license stated. LicenseRef-All-Rights-Reserved:
+    # the one LicenseRef weft knows, so "all rights reserved" can be said
+    # (docs/licenses.md).
+    ids = set(ids) | {"NOASSERTION", "LicenseRef-All-Rights-Reserved"}
     for i in ids:
         if not i.isascii() or not i or len(i) > LICENSE_MAX or '"' in i:
             sys.exit("unexpected id %r" % i)
@@ -29,8 +32,8 @@ def main():
     out = sys.stdout
     out.write("""\
 /*
- * SPDX license ids (spdx-license-ids %s, without deprecated ids) and
- * "NOASSERTION", sorted by their ASCII-lowercased spelling so that
+ * SPDX license ids (spdx-license-ids %s, without deprecated ids),
+ * "NOASSERTION" and "LicenseRef-All-Rights-Reserved", sorted by their ASCII-lowercased spelling so that
  * weft_license_find() can binary-search them case-insensitively, as SPDX
  * prescribes, and hand back the canonical spelling.
  *
