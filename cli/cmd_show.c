@@ -103,6 +103,12 @@ record_json(const struct weft_record *r, const uint8_t id[32])
 		json_object_set_new(j, "action", json_string(
 		    r->action == WEFT_ENTRY_ADD ? "add" : "remove"));
 		break;
+	case WEFT_REC_GRANT:
+		json_object_set_new(j, "design", out_json_id(r->grant_design));
+		json_object_set_new(j, "to", r->grant_anyone ? json_null() :
+		    out_json_id(r->grant_to));
+		json_object_set_new(j, "license", cstr_json(r->license));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -206,6 +212,15 @@ record_human(const struct weft_record *r, const uint8_t id[32])
 		field_id("library", r->lib);
 		field_id("design", r->entry_design);
 		field("action", r->action == WEFT_ENTRY_ADD ? "add" : "remove");
+		break;
+	case WEFT_REC_GRANT:
+		field_id("design", r->grant_design);
+		if (r->grant_anyone)
+			field("to", "anyone");
+		else
+			field_id("to", r->grant_to);
+		field("license", r->license[0] ? r->license :
+		    "any (the grantee chooses)");
 		break;
 	}
 	field("signature", "good");

@@ -31,12 +31,13 @@ static const char *const type_names[] = {
 	[WEFT_REC_REV] = "rev",
 	[WEFT_REC_LIB] = "lib",
 	[WEFT_REC_ENTRY] = "entry",
+	[WEFT_REC_GRANT] = "grant",
 };
 
 const char *
 weft_record_type_name(enum weft_record_type t)
 {
-	if (t < WEFT_REC_REV || t > WEFT_REC_ENTRY)
+	if (t < WEFT_REC_REV || t > WEFT_REC_GRANT)
 		return "unknown";
 	return type_names[t];
 }
@@ -275,6 +276,22 @@ check_lib(const struct weft_record *r)
 	return 0;
 }
 
+/* A grant's license is "" (any) or a canonical id, as a rev's. */
+static int
+check_grant(const struct weft_record *r)
+{
+	const char	*lic;
+
+	if (r->license == NULL)
+		return WEFT_EBADLICENSE;
+	if (r->license[0] == '\0')
+		return 0;
+	lic = weft_license_find(r->license);
+	if (lic == NULL || strcmp(lic, r->license) != 0)
+		return WEFT_EBADLICENSE;
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -287,6 +304,8 @@ weft_record_check(const struct weft_record *r)
 		if (r->action != WEFT_ENTRY_ADD && r->action != WEFT_ENTRY_REMOVE)
 			return WEFT_EBADFIELD;
 		return 0;
+	case WEFT_REC_GRANT:
+		return check_grant(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -430,6 +449,15 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		weft_pack_str(&pk, "action");
 		weft_pack_str(&pk, r->action == WEFT_ENTRY_ADD ? "add" :
 		    "remove");
+		break;
+	case WEFT_REC_GRANT:
+		weft_pack_str(&pk, "design");
+		weft_pack_bin(&pk, r->grant_design, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "to");
+		weft_pack_bin(&pk, r->grant_to, r->grant_anyone ? 0 :
+		    WEFT_PK_BYTES);
+		weft_pack_str(&pk, "license");
+		weft_pack_str(&pk, r->license);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -803,6 +831,27 @@ decode_entry(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_grant(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*to;
+	const uint8_t		*p;
+	size_t			 n;
+
+	if (get_id(f, "design", r->grant_design) != 0)
+		return WEFT_EBADFIELD;
+	to = next(f, "to");
+	if (weft_obj_bin(to, &p, &n) != 0)
+		return WEFT_EBADFIELD;
+	if (n == 0)
+		r->grant_anyone = true;
+	else if (n == WEFT_PK_BYTES)
+		memcpy(r->grant_to, p, WEFT_PK_BYTES);
+	else
+		return WEFT_EBADFIELD;
+	return get_str(f, "license", WEFT_LICENSE_MAX, &r->license);
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -813,7 +862,7 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 	if (weft_obj_str(next(&f, "type"), &s, &n) != 0)
 		return WEFT_EBADFIELD;
 	r->type = 0;
-	for (int t = WEFT_REC_REV; t <= WEFT_REC_ENTRY; t++)
+	for (int t = WEFT_REC_REV; t <= WEFT_REC_GRANT; t++)
 		if (n == strlen(type_names[t]) &&
 		    memcmp(s, type_names[t], n) == 0)
 			r->type = t;
@@ -828,6 +877,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_LIB:
 		err = decode_lib(&f, r);
+		break;
+	case WEFT_REC_GRANT:
+		err = decode_grant(&f, r);
 		break;
 	default:
 		err = decode_entry(&f, r);

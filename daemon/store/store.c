@@ -48,7 +48,7 @@ static const char *const db_names[DB_COUNT] = {
 	"meta", "recs", "info", "chunks", "drevs", "dheads", "succ",
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
-	"recon_mem", "design_lib", "peers",
+	"recon_mem", "design_lib", "peers", "grants",
 };
 
 int
@@ -891,6 +891,8 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;
 	case WEFT_REC_ENTRY:
 		return entry_check(s, txn, pc->r);
+	case WEFT_REC_GRANT:
+		return 0;
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -940,6 +942,11 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		return err;
+	case WEFT_REC_GRANT:
+		err = weft__store_grant_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		break;
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
 		    &held);

@@ -60,6 +60,7 @@ enum {
 	DB_RMEM,
 	DB_DESIGN_LIB,
 	DB_PEERS,
+	DB_GRANTS,
 	DB_COUNT
 };
 
@@ -187,6 +188,9 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  */
 int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/* Indexes a grant under its design (store_grants.c). */
+int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[WEFT_ID_BYTES]);
 int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,

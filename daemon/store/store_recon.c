@@ -949,6 +949,9 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 			return err;
 		return scope_design(s, txn, r->lib, r->entry_design,
 		    held ? 1 : -1);
+	case WEFT_REC_GRANT:
+		/* A grant travels with the design it concerns. */
+		return scope_rev(s, txn, r->grant_design, r->ts, id);
 	default:
 		return WEFT_EBADFIELD;
 	}

@@ -46,6 +46,7 @@ enum weft_record_type {
 	WEFT_REC_REV = 1,
 	WEFT_REC_LIB,
 	WEFT_REC_ENTRY,
+	WEFT_REC_GRANT,
 };
 
 enum weft_entry_action {
@@ -96,6 +97,14 @@ struct weft_record {
 	uint8_t			 lib[WEFT_ID_BYTES];
 	uint8_t			 entry_design[WEFT_ID_BYTES];
 	enum weft_entry_action	 action;
+
+	/*
+	 * grant: the design, the grantee (grant_anyone: every author) and
+	 * the license (in "license"; "" lets the grantee choose).
+	 */
+	uint8_t			 grant_design[WEFT_ID_BYTES];
+	uint8_t			 grant_to[WEFT_PK_BYTES];
+	bool			 grant_anyone;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -165,7 +174,7 @@ int	weft_record_verify(const uint8_t *env, size_t len,
 void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
-/* "rev", "lib", "entry". */
+/* "rev", "lib", "entry", "grant". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

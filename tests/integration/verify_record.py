@@ -52,6 +52,7 @@ def load_licenses():
     except (OSError, ValueError):
         return None
     ids.add("NOASSERTION")
+    ids.add("LicenseRef-All-Rights-Reserved")
     return ids
 
 
@@ -209,11 +210,26 @@ def check_entry(f):
     need(f["action"] in ("add", "remove"), "action is not add or remove")
 
 
+def check_grant(f):
+    want_id(f["design"], "design")
+    to = f["to"]
+    need(isinstance(to, bytes) and len(to) in (0, 32),
+         "to is not bin of 0 (anyone) or 32 bytes")
+    lic = f["license"]
+    need(isinstance(lic, str), "license is not a str")
+    if lic != "":
+        want_str(lic, "license", 1, LICENSE_MAX, "word")
+        if LICENSES is not None:
+            need(lic in LICENSES,
+                 "license %r is not a canonical SPDX id" % lic)
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
     "lib": ["type", "author", "ts", "name", "description", "maintainers"],
     "entry": ["type", "author", "ts", "lib", "design", "action"],
+    "grant": ["type", "author", "ts", "design", "to", "license"],
 }
 
 
@@ -277,7 +293,8 @@ def check_body(body):
         ok = isinstance(o, (str, bytes, list)) or (
             type(o) is int and o >= 0)
         need(ok, "value of a type bodies never hold: %r" % (o,))
-    {"rev": check_rev, "lib": check_lib, "entry": check_entry}[typ](f)
+    {"rev": check_rev, "lib": check_lib, "entry": check_entry,
+     "grant": check_grant}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")
