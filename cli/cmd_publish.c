@@ -22,6 +22,7 @@
 #include "weft/buf.h"
 #include "weft/ctl.h"
 #include "weft/err.h"
+#include "weft/license.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -35,8 +36,8 @@ static const char publish_usage[] =
     "weft publish [--title T] [--description D] [--license SPDX] "
     "[--tag T]... PATH...";
 static const char update_usage[] =
-    "weft update DESIGN [--message M] [--title T] [--description D] "
-    "[--license SPDX] [--tag T]... PATH...";
+    "weft update DESIGN [--message M] [--remix-of DESIGN]... [--title T] "
+    "[--description D] [--license SPDX] [--tag T]... PATH...";
 
 struct publish_args {
 	const char	*design;	/* update: the design, else NULL */
@@ -46,6 +47,8 @@ struct publish_args {
 	const char	*message;
 	const char	*tags[WEFT_TAGS_MAX];
 	uint32_t	 ntags;
+	const char	*remix_of[WEFT_PREV_MAX];	/* update only */
+	uint32_t	 nremix;
 };
 
 /* Checks a text option: UTF-8, length. Returns 0 or an exit code. */
@@ -114,7 +117,7 @@ check_args(struct publish_args *a, const char *license)
 			return rc;
 	}
 	if (license != NULL) {
-		a->license = weft_license_find(license);
+		a->license = weft_license_parse(license);
 		if (a->license == NULL)
 			return unknown_license(license);
 	}
@@ -143,6 +146,7 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	nargs += a->license != NULL;
 	nargs += a->message != NULL;
 	nargs += a->ntags > 0;
+	nargs += a->nremix > 0;
 	weft_pack_init(&pk, req);
 	weft_ctl_request(&pk, "publish", nargs);
 	pack_opt_str(&pk, "design", a->design);
@@ -155,6 +159,12 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 		weft_pack_array(&pk, a->ntags);
 		for (uint32_t i = 0; i < a->ntags; i++)
 			weft_pack_str(&pk, a->tags[i]);
+	}
+	if (a->nremix > 0) {
+		weft_pack_str(&pk, "remix_of");
+		weft_pack_array(&pk, a->nremix);
+		for (uint32_t i = 0; i < a->nremix; i++)
+			weft_pack_str(&pk, a->remix_of[i]);
 	}
 	weft_pack_str(&pk, "files");
 	weft_pack_array(&pk, (uint32_t)l->n);
@@ -377,6 +387,7 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	/* update takes --message too: publish starts after it. */
 	static const struct option	 opts[] = {
 		{ "message",	 required_argument, NULL, 'm' },
+		{ "remix-of",	 required_argument, NULL, 'R' },
 		{ "title",	 required_argument, NULL, 't' },
 		{ "description", required_argument, NULL, 'd' },
 		{ "license",	 required_argument, NULL, 'l' },
@@ -393,8 +404,8 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	int			 ch, rc, err, first;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = getopt_long(argc, argv, update ? ":hqt:d:l:T:m:" :
-	    ":hqt:d:l:T:", update ? opts : opts + 1, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, update ? ":hqt:d:l:T:m:R:" :
+	    ":hqt:d:l:T:", update ? opts : opts + 2, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			a.title = optarg;
@@ -413,6 +424,15 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 			break;
 		case 'm':
 			a.message = optarg;
+			break;
+		case 'R':
+			if (a.nremix == WEFT_PREV_MAX)
+				return weft__usage_error("too many designs "
+				    "(at most %d)", WEFT_PREV_MAX);
+			if (!weft__id_ok(optarg))
+				return weft__usage_error("malformed design id "
+				    "'%s': give 8 to 64 hex digits", optarg);
+			a.remix_of[a.nremix++] = optarg;
 			break;
 		default:
 			rc = weft__opt(cli, ch, argv, usage);

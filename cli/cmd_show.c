@@ -167,7 +167,8 @@ field_block(const char *name, const char *val)
 }
 
 static void
-record_human(const struct weft_record *r, const uint8_t id[32])
+record_human(const struct weft_record *r, const uint8_t id[32],
+    bool conflict)
 {
 	char	date[OUT_DATE_MAX], hex[65];
 
@@ -183,6 +184,10 @@ record_human(const struct weft_record *r, const uint8_t id[32])
 		field_ids("remix of", &r->remix_of);
 		field("title", r->title);
 		field("license", r->license);
+		if (conflict)
+			printf("%-12s %s\n", "", "license conflict: the "
+			    "parents' licenses do not allow this one "
+			    "(docs/licenses.md)");
 		printf("%-12s", "tags");
 		for (uint32_t i = 0; i < r->ntags; i++) {
 			printf("%s", i ? ", " : " ");
@@ -242,7 +247,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	size_t				 len;
 	uint8_t				 id[32], rid[32];
 	char				 hex[65];
-	bool				 raw = false;
+	bool				 raw = false, conflict;
+	json_t				*j;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
@@ -302,10 +308,16 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;
-	if (cli->json)
-		out_json_print(record_json(&rec, id));
-	else if (!cli->quiet)
-		record_human(&rec, id);
+	if (weft_obj_bool(weft_obj_get(r, "conflict"), &conflict) != 0)
+		conflict = false;
+	if (cli->json) {
+		j = record_json(&rec, id);
+		if (j != NULL && rec.type == WEFT_REC_REV)
+			json_object_set_new(j, "license_conflict",
+			    json_boolean(conflict));
+		out_json_print(j);
+	} else if (!cli->quiet)
+		record_human(&rec, id, conflict);
 out:
 	weft_record_release(&rec);
 	weft_ctl_client_close(&c);

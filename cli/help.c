@@ -75,31 +75,62 @@ static const struct weft_help table[] = {
 	      { "-d, --description D", "A longer description, shown by 'weft "
 		"show' and searched by 'weft search'." },
 	      { "-l, --license SPDX", "An SPDX license id such as CC-BY-4.0 or "
-		"MIT (any case); default: NOASSERTION." },
+		"MIT (any case), or all-rights-reserved; default: "
+		"NOASSERTION (no license stated)." },
 	      { "-T, --tag T", "A tag to find the design by, without spaces; "
 		"repeat for several (at most 32)." },
 	      { NULL, NULL } } },
 	{ "update",
-	    "weft update DESIGN [--message M] [--title T] [--description D] "
-	    "[--license SPDX] [--tag T]... PATH...",
+	    "weft update DESIGN [--message M] [--remix-of DESIGN]... "
+	    "[--title T] [--description D] [--license SPDX] [--tag T]... "
+	    "PATH...",
 	    "publish a new revision of a design",
 	    "Publishes a new revision of one of your designs with the given "
 	    "files (collected as for publish). Metadata not given is kept "
-	    "from the newest revision.",
+	    "from the newest revision, and so are the designs it remixes. "
+	    "A remix's license must be one its parents allow "
+	    "(docs/licenses.md).",
 	    { { "-m, --message M", "What changed, shown by 'weft log'." },
+	      { "-R, --remix-of DESIGN", "Also a remix of DESIGN's newest "
+		"revision; repeat for several." },
 	      { "-t, --title T", "A new title." },
 	      { "-d, --description D", "A new description." },
 	      { "-l, --license SPDX", "A new SPDX license id." },
 	      { "-T, --tag T", "The new tags, replacing the old ones; "
 		"repeat for several." },
 	      { NULL, NULL } } },
-	{ "fork", "weft fork DESIGN [--title T]",
+	{ "fork",
+	    "weft fork DESIGN [--also DESIGN]... [--title T] [--license L]",
 	    "remix a design into a new one",
 	    "Creates a new design by you, remixed from the newest revision "
-	    "of DESIGN; it shares the source's files, so nothing is copied.",
-	    { { "-t, --title T", "The new design's title; default: the "
+	    "of DESIGN (and of each --also DESIGN); it shares the first "
+	    "source's files, so nothing is copied. The license must be one "
+	    "every source allows (docs/licenses.md): a source that allows "
+	    "no derivatives, or reserves all rights, needs its author's "
+	    "grant.",
+	    { { "-a, --also DESIGN", "Another design this one remixes; "
+		"repeat for several." },
+	      { "-t, --title T", "The new design's title; default: the "
 		"source's." },
+	      { "-l, --license L", "The new design's license; default: the "
+		"least restrictive license every source allows." },
 	      { NULL, NULL } } },
+	{ "grant", "weft grant DESIGN --to AUTHOR|--anyone [--license L]",
+	    "let others remix one of your designs",
+	    "Signs a grant that lets one author, or anyone, remix DESIGN "
+	    "even where its license would not allow it. The grant "
+	    "replicates with the design.",
+	    { { "--to AUTHOR", "The author (64 hex digits) who may remix." },
+	      { "--anyone", "Anyone may remix." },
+	      { "-l, --license L", "The license the remix may carry; "
+		"default: any the remixer chooses." },
+	      { NULL, NULL } } },
+	{ "grants", "weft grants DESIGN",
+	    "list the grants of a design",
+	    "Lists the grants stored for DESIGN: who signed them, to whom, "
+	    "and under which license. Grants not signed by the design's "
+	    "author count for nothing and are marked so.",
+	    { { NULL, NULL } } },
 	{ "show", "weft show ID [--raw]",
 	    "show and verify a record",
 	    "Prints a record (revision, library or library entry) with every "

@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	{ "publish",	cmd_publish },
 	{ "update",	cmd_update },
 	{ "fork",	cmd_fork },
+	{ "grant",	cmd_grant },
+	{ "grants",	cmd_grants },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },
 	{ "tree",	cmd_tree },

@@ -30,7 +30,9 @@
 #include "log.h"
 #include "net.h"
 #include "ops.h"
+#include "ops_license.h"
 #include "peer.h"
+#include "remix.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -530,7 +532,7 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_pack	 pk;
 	enum weft_record_type	 type;
 	uint8_t			 id[32], design[32];
-	bool			 is_rev;
+	bool			 is_rev, conflict;
 	int			 err;
 
 	if (weft__ctl_arg_id(c, req, "id", id, true) != 0)
@@ -546,7 +548,9 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	is_rev = type == WEFT_REC_REV &&
 	    weft_store_rev_design(c->d->store, id, design) == 0;
-	weft__ctl_reply_begin(&pk, &b, is_rev ? 4 : 3);
+	conflict = is_rev && weft__remix_conflict_env(c->d->store, env.data,
+	    env.len);
+	weft__ctl_reply_begin(&pk, &b, (is_rev ? 4 : 3) + conflict);
 	weft_pack_str(&pk, "id");
 	weft_pack_bin(&pk, id, 32);
 	weft_pack_str(&pk, "type");
@@ -556,6 +560,10 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (is_rev) {
 		weft_pack_str(&pk, "design");
 		weft_pack_bin(&pk, design, 32);
+	}
+	if (conflict) {
+		weft_pack_str(&pk, "conflict");
+		weft_pack_bool(&pk, true);
 	}
 	weft_buf_release(&env);
 	weft__ctl_send(c, &b);
@@ -1298,6 +1306,8 @@ static const struct {
 	{ "known", weft__op_known },
 	{ "forget", weft__op_forget },
 	{ "disconnect", weft__op_disconnect },
+	{ "grant", weft__op_grant },
+	{ "grants", weft__op_grants },
 };
 
 void

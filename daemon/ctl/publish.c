@@ -26,6 +26,7 @@
 #include "weft/buf.h"
 #include "weft/chunk.h"
 #include "weft/err.h"
+#include "weft/license.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -33,6 +34,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "ops.h"
+#include "remix.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -930,7 +932,7 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 		return err;
 	}
 	if (lic != NULL) {
-		canon = weft_license_find(lic);
+		canon = weft_license_parse(lic);
 		if (canon == NULL) {
 			weft__ctl_send_err(c, WEFT_EBADLICENSE, "license '%s'",
 			    lic);
@@ -996,6 +998,7 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_pub		*p = NULL;
 	struct weft_record	 head;
+	const char		*lic;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	const struct weft_obj	*files, *fo;
@@ -1034,8 +1037,22 @@ weft__op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		p->rec.has_design = true;
 		memcpy(p->rec.design, design, 32);
 		memcpy(p->design, design, 32);
+		/* A remix stays one: the head's parents carry forward. */
+		for (uint32_t i = 0; i < head.remix_of.n; i++)
+			if (weft__remix_add(&p->rec.remix_of,
+			    head.remix_of.ids[i]) != 0) {
+				weft__ctl_send_err(c, -ENOMEM, "update");
+				goto fail;
+			}
+		if (weft__remix_arg(c, req, "remix_of", &p->rec.remix_of) != 0)
+			goto fail;
 	}
 	if (pub_meta(c, req, &p->rec, update ? &head : NULL) != 0)
+		goto fail;
+	/* The license is set by now: the check only checks it. */
+	memcpy(p->rec.author, c->d->author.pk, 32);
+	lic = p->rec.license;
+	if (weft__remix_license(c, &p->rec, &lic) != 0)
 		goto fail;
 
 	files = weft_obj_get(req, "files");
@@ -1124,7 +1141,8 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_buf		 env;
 	uint8_t			 design[32], head_id[32];
 	uint64_t		 min_ts;
-	char			*title = NULL;
+	char			*title = NULL, *lic = NULL;
+	const char		*license;
 	int			 err;
 
 	weft_record_init(&head);
@@ -1146,6 +1164,13 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, WEFT_EBADFIELD, "the title is empty");
 		goto out;
 	}
+	if (weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX, &lic) != 0)
+		goto out;
+	if (lic != NULL && weft_license_parse(lic) == NULL) {
+		weft__ctl_send_err(c, WEFT_EBADLICENSE, "license '%s'", lic);
+		goto out;
+	}
+	license = lic != NULL ? weft_license_parse(lic) : NULL;
 	/* The fork takes the source head's fields and files by reference. */
 	r = head;
 	weft_record_init(&head);
@@ -1162,6 +1187,20 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	memcpy(r.remix_of.ids[0], head_id, 32);
 	r.remix_of.n = 1;
+	/* More parents (weft fork A --also B): their newest heads. */
+	if (weft__remix_arg(c, req, "also", &r.remix_of) != 0)
+		goto out;
+	memcpy(r.author, c->d->author.pk, 32);
+	if (weft__remix_license(c, &r, &license) != 0)
+		goto out;
+	if (license != NULL) {
+		free(r.license);
+		r.license = strdup(license);
+		if (r.license == NULL) {
+			weft__ctl_send_err(c, -ENOMEM, "fork");
+			goto out;
+		}
+	}
 	free(r.message);
 	r.message = strdup("");
 	if (title != NULL) {
@@ -1177,9 +1216,11 @@ weft__op_fork(struct weft_ctl_conn *c, const struct weft_obj *req)
 		goto out;
 	}
 	weft_record_release(&r);
+	free(lic);
 	weft__put_and_reply(c, &env, true);
 	return;
 out:
+	free(lic);
 	free(title);
 	weft_record_release(&head);
 	weft_record_release(&r);

@@ -188,6 +188,18 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  */
 int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * store_grants.c: whether revision r breaks the license table (parents
+ * not stored are not judged); re-judging the summaries of every design
+ * remixed from design (after a grant for it arrived).
+ */
+int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, bool *conflict);
+int	weft__store_grant_refresh(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[WEFT_ID_BYTES]);
+/* store_index.c: rewrites design's summary (the conflict flag may change). */
+int	weft__store_summary_refresh(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[WEFT_ID_BYTES]);
 /* Indexes a grant under its design (store_grants.c). */
 int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[WEFT_ID_BYTES]);

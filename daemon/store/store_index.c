@@ -120,16 +120,20 @@ struct summary_old {
 	const struct weft_obj	*tags;
 };
 
+/*
+ * "conflict" (true) is there only when the head breaks the license table
+ * (docs/licenses.md), so summaries written before it existed still read.
+ */
 static int
 summary_encode(struct weft_buf *out, const uint8_t design[ID],
     const uint8_t head[ID], const uint8_t author[WEFT_PK_BYTES],
     const struct weft_record *hr, uint64_t created, uint64_t revs,
-    uint64_t heads)
+    uint64_t heads, bool conflict)
 {
 	struct weft_pack	pk;
 
 	weft_pack_init(&pk, out);
-	weft_pack_map(&pk, 10);
+	weft_pack_map(&pk, conflict ? 11 : 10);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, ID);
 	weft_pack_str(&pk, "head");
@@ -152,6 +156,10 @@ summary_encode(struct weft_buf *out, const uint8_t design[ID],
 	weft_pack_uint(&pk, revs);
 	weft_pack_str(&pk, "heads");
 	weft_pack_uint(&pk, heads);
+	if (conflict) {
+		weft_pack_str(&pk, "conflict");
+		weft_pack_bool(&pk, true);
+	}
 	return weft_pack_error(&pk);
 }
 
@@ -594,6 +602,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	uint8_t			 key2[WEFT_PK_BYTES + 8 + ID];
 	const uint8_t		*author;
 	uint64_t		 created, revs, heads;
+	bool			 conflict;
 	int			 genesis = !r->has_design, changed, err, rc;
 
 	memset(&so, 0, sizeof(so));
@@ -664,14 +673,57 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 			goto out;
 	}
 
-	err = summary_encode(&sum, design, head, author, hr, created, revs,
-	    heads);
+	err = weft__store_remix_conflict(s, txn, hr, &conflict);
+	if (err == 0)
+		err = summary_encode(&sum, design, head, author, hr, created,
+		    revs, heads, conflict);
 	if (err == 0)
 		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
 		    sum.len);
 out:
 	weft_buf_release(&sum);
 	weft_record_release(&loaded);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
+}
+
+int
+weft__store_summary_refresh(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID])
+{
+	struct summary_old	 so;
+	struct weft_record	 hr;
+	struct weft_buf		 sum;
+	uint8_t			 dk[DKEY];
+	bool			 conflict;
+	int			 err;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	weft_record_init(&hr);
+	weft_buf_init(&sum, SUMMARY_MAX);
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err == WEFT_ENOTFOUND) {
+		err = 0;	/* not here: nothing to refresh */
+		goto out;
+	}
+	if (err == 0)
+		err = summary_load(s, txn, dk, &so);
+	if (err == 0)
+		err = record_load(s, txn, so.head, &hr);
+	if (err == 0)
+		err = weft__store_remix_conflict(s, txn, &hr, &conflict);
+	if (err == 0)
+		err = summary_encode(&sum, design, so.head, so.author, &hr,
+		    so.created, so.revs, so.heads, conflict);
+	if (err == 0)
+		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
+		    sum.len);
+out:
+	weft_buf_release(&sum);
+	weft_record_release(&hr);
 	if (so.have_msg)
 		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);

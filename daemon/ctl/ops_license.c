@@ -1,0 +1,208 @@
+/*
+ * Control ops for licenses and remixes (docs/licenses.md): "grant" signs
+ * a grant record letting an author (or anyone) remix a design of ours,
+ * "grants" lists the grants stored for a design. fork and update check
+ * licenses through remix.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+#include "weft/license.h"
+#include "weft/pack.h"
+#include "weft/record.h"
+
+#include "ctl.h"
+#include "daemon.h"
+#include "ops.h"
+#include "ops_license.h"
+#include "remix.h"
+#include "store.h"
+
+/* The author of a design's genesis revision. */
+static int
+design_author(struct weft_store *s, const uint8_t design[WEFT_ID_BYTES],
+    uint8_t author[WEFT_PK_BYTES])
+{
+	struct weft_buf		 env;
+	struct weft_record	 r;
+	int			 err;
+
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	weft_record_init(&r);
+	err = weft_store_record_get(s, design, &env);
+	if (err == 0)
+		err = weft_record_verify(env.data, env.len, &r, NULL);
+	if (err == 0)
+		memcpy(author, r.author, WEFT_PK_BYTES);
+	weft_record_release(&r);
+	weft_buf_release(&env);
+	return err;
+}
+
+static int
+arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
+    uint8_t design[WEFT_ID_BYTES])
+{
+	uint8_t	id[WEFT_ID_BYTES];
+	int	err;
+
+	err = weft__ctl_arg_id(c, req, "design", id, true);
+	if (err)
+		return err;
+	err = weft_store_rev_design(c->d->store, id, design);
+	if (err) {
+		err = err == WEFT_EUSAGE ? WEFT_ENOTFOUND : err;
+		weft__ctl_send_err(c, err, "not a design");
+	}
+	return err;
+}
+
+void
+weft__op_grant(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	const struct weft_obj	*any;
+	uint8_t			 author[WEFT_PK_BYTES];
+	char			*to = NULL, *lic = NULL;
+	const char		*canon = "";
+	int			 err;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_GRANT;
+	if (arg_design(c, req, r.grant_design) != 0)
+		goto out;
+	if (weft__ctl_arg_str(c, req, "to", 64, &to) != 0 ||
+	    weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX, &lic) != 0)
+		goto out;
+	any = weft_obj_get(req, "anyone");
+	if (any != NULL && weft_obj_bool(any, &r.grant_anyone) != 0) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'anyone' must be a "
+		    "boolean");
+		goto out;
+	}
+	if (r.grant_anyone == (to != NULL)) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "give either 'to' or "
+		    "'anyone'");
+		goto out;
+	}
+	if (to != NULL && (strlen(to) != 64 ||
+	    weft_hex_decode(r.grant_to, WEFT_PK_BYTES, to, 64) != 0)) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is not a 64-hex "
+		    "author id", to);
+		goto out;
+	}
+	if (lic != NULL) {
+		canon = weft_license_parse(lic);
+		if (canon == NULL) {
+			weft__ctl_send_err(c, WEFT_EBADLICENSE, "license "
+			    "'%s'", lic);
+			goto out;
+		}
+	}
+	err = design_author(c->d->store, r.grant_design, author);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot read the design");
+		goto out;
+	}
+	if (memcmp(author, c->d->author.pk, WEFT_PK_BYTES) != 0) {
+		weft__ctl_send_err(c, WEFT_EDENIED, "only the design's author "
+		    "can grant permission to remix it");
+		goto out;
+	}
+	r.license = strdup(canon);
+	if (r.license == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "grant");
+		goto out;
+	}
+	err = weft__record_make(c->d, &r, 0, &env);
+	if (err) {
+		weft_buf_release(&env);
+		weft__ctl_send_err(c, err, "cannot grant");
+		goto out;
+	}
+	weft_record_release(&r);
+	free(to);
+	free(lic);
+	weft__put_and_reply(c, &env, false);
+	return;
+out:
+	free(to);
+	free(lic);
+	weft_record_release(&r);
+	weft__ctl_done(c);
+}
+
+struct grants_walk {
+	struct weft_lister	*l;
+	uint8_t			 author[WEFT_PK_BYTES];	/* of the design */
+};
+
+/* Packs one grant: {id, author, to (bin 0 or 32), license, ts, valid}. */
+static int
+grants_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
+    size_t len)
+{
+	struct grants_walk	*w = arg;
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	int			 err;
+
+	weft_record_init(&r);
+	err = weft_record_open(data, len, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0 && r.type == WEFT_REC_GRANT) {
+		weft_pack_map(&w->l->pk, 6);
+		weft_pack_str(&w->l->pk, "id");
+		weft_pack_bin(&w->l->pk, id, WEFT_ID_BYTES);
+		weft_pack_str(&w->l->pk, "author");
+		weft_pack_bin(&w->l->pk, r.author, WEFT_PK_BYTES);
+		weft_pack_str(&w->l->pk, "to");
+		weft_pack_bin(&w->l->pk, r.grant_to,
+		    r.grant_anyone ? 0 : WEFT_PK_BYTES);
+		weft_pack_str(&w->l->pk, "license");
+		weft_pack_str(&w->l->pk, r.license);
+		weft_pack_str(&w->l->pk, "ts");
+		weft_pack_uint(&w->l->pk, r.ts);
+		/* Only the design's author can grant. */
+		weft_pack_str(&w->l->pk, "valid");
+		weft_pack_bool(&w->l->pk, memcmp(r.author, w->author,
+		    WEFT_PK_BYTES) == 0);
+		err = weft__lister_item(w->l);
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+void
+weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	struct weft_lister	 l;
+	struct grants_walk	 w;
+	struct weft_pack	 pk;
+	uint8_t			 design[WEFT_ID_BYTES];
+	int			 err;
+
+	if (arg_design(c, req, design) != 0) {
+		weft__ctl_done(c);
+		return;
+	}
+	weft__lister_init(&l, c);
+	w.l = &l;
+	err = design_author(c->d->store, design, w.author);
+	weft_pack_init(&pk, &l.extra);
+	weft_pack_str(&pk, "design");
+	weft_pack_bin(&pk, design, WEFT_ID_BYTES);
+	l.nextra = 1;
+	if (err == 0)
+		err = weft_store_design_grants(c->d->store, design, grants_cb,
+		    &w);
+	if (err && l.err == 0)
+		l.err = err;
+	weft__lister_finish(&l);
+}
