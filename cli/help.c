@@ -125,6 +125,18 @@ static const struct weft_help table[] = {
 	      { "-l, --license L", "The license the remix may carry; "
 		"default: any the remixer chooses." },
 	      { NULL, NULL } } },
+	{ "credits", "weft credits DESIGN [--rev R] [--format text|md|json]",
+	    "list whom a design owes credit",
+	    "Prints the attribution chain of a design: for it and every "
+	    "design it was remixed from, however far back, the title, author "
+	    "(key prefix), source (weft:DESIGN@REVISION), license and the "
+	    "change notes of each remix, in the TASL form Creative Commons "
+	    "asks for. weft get writes the same as CREDITS.md.",
+	    { { "-r, --rev R", "Credits of this revision instead of the "
+		"newest." },
+	      { "--format F", "text (default), md (Markdown, as CREDITS.md) "
+		"or json." },
+	      { NULL, NULL } } },
 	{ "grants", "weft grants DESIGN",
 	    "list the grants of a design",
 	    "Lists the grants stored for DESIGN: who signed them, to whom, "
@@ -164,7 +176,8 @@ static const struct weft_help table[] = {
 	    "a prefix).",
 	    { { NULL, NULL } } },
 	{ "get",
-	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]",
+	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
+	    "[--no-credits]",
 	    "fetch a design's files",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
@@ -175,6 +188,9 @@ static const struct weft_help table[] = {
 	      { "-f, --force", "Replace files that exist in DIR already." },
 	      { "-t, --timeout SEC", "Give up when nothing arrives from peers "
 		"for SEC seconds (default 60)." },
+	      { "--no-credits", "Do not write CREDITS.md (the attribution "
+		"chain, as 'weft credits --format md' prints it) beside the "
+		"files." },
 	      { NULL, NULL } } },
 	{ "library",
 	    "weft library create NAME [--description D]\n"

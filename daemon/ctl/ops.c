@@ -1308,6 +1308,7 @@ static const struct {
 	{ "disconnect", weft__op_disconnect },
 	{ "grant", weft__op_grant },
 	{ "grants", weft__op_grants },
+	{ "credits", weft__op_credits },
 };
 
 void

@@ -10,5 +10,6 @@ struct weft_obj;
 
 void	weft__op_grant(struct weft_ctl_conn *c, const struct weft_obj *req);
 void	weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_credits(struct weft_ctl_conn *c, const struct weft_obj *req);
 
 #endif
