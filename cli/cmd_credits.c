@@ -34,7 +34,7 @@ cmd_credits(struct weft_cli *cli, int argc, char **argv)
 	const char			*design, *rev = NULL, *fmt = "text";
 	int				 ch, rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hqr:F:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqr:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			rev = optarg;

@@ -134,7 +134,7 @@ static const struct weft_help table[] = {
 	    "asks for. weft get writes the same as CREDITS.md.",
 	    { { "-r, --rev R", "Credits of this revision instead of the "
 		"newest." },
-	      { "--format F", "text (default), md (Markdown, as CREDITS.md) "
+	      { "--format F", "Text (default), md (Markdown, as CREDITS.md) "
 		"or json." },
 	      { NULL, NULL } } },
 	{ "grants", "weft grants DESIGN",
@@ -161,20 +161,38 @@ static const struct weft_help table[] = {
 	    "Shows the designs DESIGN was remixed from (above it) and those "
 	    "remixed from it (below it), indented by depth.",
 	    { { NULL, NULL } } },
-	{ "ls", "weft ls [--author A] [--tag T]",
+	{ "ls",
+	    "weft ls [--author A] [--tag T] [--license L|CLASS] [--remixable] "
+	    "[--commercial-ok]",
 	    "list designs",
 	    "Lists the designs this node knows, oldest first: id, date of "
-	    "the newest revision, number of revisions and title.",
+	    "the newest revision, number of revisions and title. A design "
+	    "whose license its parents do not allow is marked [license "
+	    "conflict].",
 	    { { "-a, --author A", "Only designs by this author (64 hex "
 		"digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
+	      { "-l, --license L", "Only designs under license L (an SPDX "
+		"id), or in the class L: remixable, commercial-ok, "
+		"share-alike or no-derivatives (docs/licenses.md)." },
+	      { "--remixable", "Only designs whose license lets anyone "
+		"remix them." },
+	      { "--commercial-ok", "Only designs whose license allows "
+		"commercial use." },
 	      { NULL, NULL } } },
-	{ "search", "weft search QUERY...",
+	{ "search",
+	    "weft search [--license L|CLASS] [--remixable] [--commercial-ok] "
+	    "QUERY...",
 	    "search designs by words",
 	    "Lists the designs whose newest revision has every word of the "
 	    "query in its title, description or tags (the last word may be "
 	    "a prefix).",
-	    { { NULL, NULL } } },
+	    { { "-l, --license L", "Only designs under license L, or in "
+		"the class L (as for ls)." },
+	      { "--remixable", "Only designs anyone may remix." },
+	      { "--commercial-ok", "Only designs that allow commercial "
+		"use." },
+	      { NULL, NULL } } },
 	{ "get",
 	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
 	    "[--no-credits]",

@@ -177,6 +177,22 @@ list_raw_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	return weft__lister_item(l);
 }
 
+/* list_raw_cb() for the summaries that pass a license filter. */
+struct lic_filtered {
+	struct weft_lister		*l;
+	const struct weft_lic_filter	*f;
+};
+
+static int
+list_lic_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct lic_filtered	*fl = arg;
+
+	if (!weft__lic_filter_match(fl->f, data, len))
+		return 0;
+	return list_raw_cb(fl->l, id, data, len);
+}
+
 static int
 list_bin_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 {
@@ -910,6 +926,7 @@ struct ls_walk {
 	bool			 has_author;
 	char			*tag;
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
+	struct weft_lic_filter	 lf;
 };
 
 static void
@@ -928,18 +945,21 @@ ls_free(struct weft_ctl_conn *c)
 static void
 ls_pump(struct weft_ctl_conn *c)
 {
-	struct ls_walk	*w = c->resume_arg;
-	bool		 more = true;
-	int		 err;
+	struct ls_walk		*w = c->resume_arg;
+	struct lic_filtered	 fl;
+	bool			 more = true;
+	int			 err;
 
 	if (c->closing) {
 		ls_free(c);
 		return;
 	}
+	fl.l = &w->l;
+	fl.f = &w->lf;
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->d->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
-		    &more, list_raw_cb, &w->l);
+		    &more, list_lic_cb, &fl);
 		if (err && w->l.err == 0)
 			w->l.err = err;
 		if (w->l.err || !more)
@@ -972,7 +992,8 @@ op_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 		return;
 	}
 	if (weft__ctl_arg_str(c, req, "author", 64, &author_hex) != 0 ||
-	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0)
+	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag) != 0 ||
+	    weft__lic_filter_arg(c, req, &w->lf) != 0)
 		goto out;
 	if (author_hex != NULL) {
 		if (weft_hex_decode(w->author, 32, author_hex,
@@ -1001,17 +1022,22 @@ static void
 op_search(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_lister	 l;
+	struct weft_lic_filter	 lf;
+	struct lic_filtered	 fl;
 	char			*q = NULL;
 	int			 err;
 
-	if (weft__ctl_arg_str(c, req, "query", 1024, &q) != 0)
+	if (weft__ctl_arg_str(c, req, "query", 1024, &q) != 0 ||
+	    weft__lic_filter_arg(c, req, &lf) != 0)
 		goto out;
 	if (q == NULL || *q == '\0') {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
 		goto out;
 	}
 	weft__lister_init(&l, c);
-	err = weft_store_search(c->d->store, q, list_raw_cb, &l);
+	fl.l = &l;
+	fl.f = &lf;
+	err = weft_store_search(c->d->store, q, list_lic_cb, &fl);
 	if (err == WEFT_EUSAGE && l.n == 0) {
 		/* Only punctuation or spaces: nothing to look up. */
 		weft__ctl_send_err(c, err, "the query has no words");

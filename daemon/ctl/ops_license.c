@@ -5,6 +5,7 @@
  * licenses through remix.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,4 +206,84 @@ weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req)
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);
+}
+
+int
+weft__lic_filter_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
+    struct weft_lic_filter *f)
+{
+	char		*lic = NULL, *cls = NULL, *p, *tok, *save = NULL;
+	const char	*canon;
+	unsigned	 bit;
+	int		 err = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX, &lic) != 0 ||
+	    weft__ctl_arg_str(c, req, "classes", 256, &cls) != 0) {
+		err = WEFT_EUSAGE;
+		goto out;
+	}
+	if (lic != NULL) {
+		bit = weft_license_class_parse(lic);
+		canon = weft_license_parse(lic);
+		if (bit != 0)
+			f->classes |= bit;
+		else if (canon != NULL)
+			snprintf(f->license, sizeof(f->license), "%s", canon);
+		else {
+			weft__ctl_send_err(c, WEFT_EBADLICENSE, "'%s' is "
+			    "neither a license nor a class (remixable, "
+			    "commercial-ok, share-alike, no-derivatives)", lic);
+			err = WEFT_EBADLICENSE;
+			goto out;
+		}
+	}
+	for (p = cls; cls != NULL && (tok = strtok_r(p, ",", &save)) != NULL;
+	    p = NULL) {
+		bit = weft_license_class_parse(tok);
+		if (bit == 0) {
+			weft__ctl_send_err(c, WEFT_EUSAGE, "unknown license "
+			    "class '%s'", tok);
+			err = WEFT_EUSAGE;
+			goto out;
+		}
+		f->classes |= bit;
+	}
+	f->on = f->license[0] != '\0' || f->classes != 0;
+out:
+	free(lic);
+	free(cls);
+	return err;
+}
+
+bool
+weft__lic_filter_match(const struct weft_lic_filter *f,
+    const uint8_t *summary, size_t len)
+{
+	struct weft_msg	 m;
+	const char	*s;
+	char		 lic[WEFT_LICENSE_MAX + 1];
+	size_t		 n;
+	bool		 conflict = false, ok;
+
+	if (!f->on)
+		return true;
+	if (weft_msg_decode(&m, summary, len) != 0)
+		return false;
+	ok = weft_obj_str(weft_obj_get(m.root, "license"), &s, &n) == 0 &&
+	    n < sizeof(lic);
+	if (ok) {
+		memcpy(lic, s, n);
+		lic[n] = '\0';
+		if (weft_obj_bool(weft_obj_get(m.root, "conflict"),
+		    &conflict) != 0)
+			conflict = false;
+		if (f->license[0] != '\0' && strcmp(f->license, lic) != 0)
+			ok = false;
+		if (f->classes != 0 && (conflict ||
+		    (weft_license_classes(lic) & f->classes) != f->classes))
+			ok = false;
+	}
+	weft_msg_release(&m);
+	return ok;
 }

@@ -94,6 +94,36 @@ w b --json show "$r_own" >"$T/own.json"
 w b -q fork "$own" --license MIT >/dev/null ||
     fail "forking one's own design with another license was refused"
 
+# Filters by license and class (ls and search).
+ids() {	# ids NODE ARGS...: the design ids a listing prints, sorted
+	local n=$1
+	shift
+	w "$n" -q "$@" | sort | tr '\n' ' '
+}
+sorted() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
+[ "$(ids a ls --license cc-by-nd-4.0)" = "$(sorted "$nd")" ] ||
+    fail "ls --license: $(ids a ls --license cc-by-nd-4.0)"
+[ "$(ids a ls --license no-derivatives)" = "$(sorted "$nd" "$arr")" ] ||
+    fail "ls --license no-derivatives: $(ids a ls --license no-derivatives)"
+w a -q ls --remixable >"$T/remixable"
+grep -q "$sa" "$T/remixable" && grep -q "$mit" "$T/remixable" &&
+    ! grep -q "$nd" "$T/remixable" && ! grep -q "$arr" "$T/remixable" ||
+    fail "ls --remixable: $(cat "$T/remixable")"
+w a -q ls --commercial-ok >"$T/commercial"
+grep -q "$nd" "$T/commercial" && ! grep -q "$nc" "$T/commercial" &&
+    ! grep -q "$f_nc" "$T/commercial" && ! grep -q "$arr" "$T/commercial" ||
+    fail "ls --commercial-ok: $(cat "$T/commercial")"
+w a -q ls --remixable --commercial-ok >"$T/both"
+! grep -q "$nc" "$T/both" && ! grep -q "$nd" "$T/both" &&
+    grep -q "$mit" "$T/both" || fail "ls --remixable --commercial-ok"
+[ "$(ids a search --license mit permissive)" = "$(sorted "$mit")" ] ||
+    fail "search --license"
+[ -z "$(ids a search --remixable derivatives)" ] ||
+    fail "search --remixable found the ND design"
+[ "$(ids a search --license no-derivatives derivatives)" = "$(sorted "$nd")" ] ||
+    fail "search --license CLASS"
+expect_code 2 w a ls --license no-such-thing
+
 # Grants. To b, with a license: the ND fork goes through under it only.
 bauthor=$(w b --json id | json 'j["author"]' /dev/stdin)
 g=$(w a -q grant "$nd" --to "$bauthor" --license CC-BY-4.0) ||
@@ -130,6 +160,10 @@ w a ls | grep "^$bad" | grep -q "\[license conflict\]" ||
     fail "ls --json does not flag the conflict"
 w a show "$bad" | grep -q "license conflict" ||
     fail "show does not flag the conflict: $(w a show "$bad")"
+# A conflicting design is in no class, whatever its license says.
+w a -q ls --license MIT | grep -q "$bad" || fail "ls --license MIT lost it"
+w a -q ls --remixable | grep -q "$bad" &&
+    fail "ls --remixable lists the conflicting remix"
 # Every other remix is clean (b has the stranger's remix too, by now).
 w b ls | grep -v "^$bad" | grep -q "license conflict" &&
     fail "b lists a conflict: $(w b ls)"
