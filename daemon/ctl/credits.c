@@ -20,7 +20,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "ops.h"
 #include "ops_license.h"
 #include "remix.h"
@@ -201,7 +200,7 @@ newest_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
 void
 weft__op_credits(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_store	*st = c->d->store;
+	struct weft_store	*st = weft__ctl_store(c);
 	struct weft_lister	 l;
 	struct weft_pack	 pk;
 	struct idset		 todo = { NULL, 0, 0 };

@@ -205,6 +205,18 @@ list_bin_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 
 /* Records made here */
 
+struct weft_store *
+weft__ctl_store(struct weft_ctl_conn *c)
+{
+	return c->d->store;
+}
+
+const uint8_t *
+weft__ctl_author(struct weft_ctl_conn *c)
+{
+	return c->d->author.pk;
+}
+
 int
 weft__record_make(struct weft_daemon *d, struct weft_record *r,
     uint64_t min_ts, struct weft_buf *env)

@@ -16,7 +16,6 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
 #include "ops.h"
 #include "ops_license.h"
 #include "remix.h"
@@ -53,7 +52,7 @@ arg_design(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft__ctl_arg_id(c, req, "design", id, true);
 	if (err)
 		return err;
-	err = weft_store_rev_design(c->d->store, id, design);
+	err = weft_store_rev_design(weft__ctl_store(c), id, design);
 	if (err) {
 		err = err == WEFT_EUSAGE ? WEFT_ENOTFOUND : err;
 		weft__ctl_send_err(c, err, "not a design");
@@ -104,12 +103,12 @@ weft__op_grant(struct weft_ctl_conn *c, const struct weft_obj *req)
 			goto out;
 		}
 	}
-	err = design_author(c->d->store, r.grant_design, author);
+	err = design_author(weft__ctl_store(c), r.grant_design, author);
 	if (err) {
 		weft__ctl_send_err(c, err, "cannot read the design");
 		goto out;
 	}
-	if (memcmp(author, c->d->author.pk, WEFT_PK_BYTES) != 0) {
+	if (memcmp(author, weft__ctl_author(c), WEFT_PK_BYTES) != 0) {
 		weft__ctl_send_err(c, WEFT_EDENIED, "only the design's author "
 		    "can grant permission to remix it");
 		goto out;
@@ -195,13 +194,13 @@ weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req)
 	}
 	weft__lister_init(&l, c);
 	w.l = &l;
-	err = design_author(c->d->store, design, w.author);
+	err = design_author(weft__ctl_store(c), design, w.author);
 	weft_pack_init(&pk, &l.extra);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, WEFT_ID_BYTES);
 	l.nextra = 1;
 	if (err == 0)
-		err = weft_store_design_grants(c->d->store, design, grants_cb,
+		err = weft_store_design_grants(weft__ctl_store(c), design, grants_cb,
 		    &w);
 	if (err && l.err == 0)
 		l.err = err;

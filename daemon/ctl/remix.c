@@ -17,7 +17,7 @@
 #include "weft/record.h"
 
 #include "ctl.h"
-#include "daemon.h"
+#include "ops.h"
 #include "remix.h"
 #include "store.h"
 
@@ -311,9 +311,9 @@ weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 		}
 		memcpy(buf, s, n);
 		buf[n] = '\0';
-		err = weft_store_resolve(c->d->store, buf, id);
+		err = weft_store_resolve(weft__ctl_store(c), buf, id);
 		if (err == 0)
-			err = weft_store_rev_design(c->d->store, id, design);
+			err = weft_store_rev_design(weft__ctl_store(c), id, design);
 		if (err) {
 			weft__ctl_send_err(c, err == WEFT_EUSAGE ?
 			    WEFT_ENOTFOUND : err, "'%s' is no design here",
@@ -322,7 +322,7 @@ weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 		}
 		/* A design names its newest head; a revision, itself. */
 		if (memcmp(id, design, WEFT_ID_BYTES) == 0) {
-			err = weft_store_design_heads(c->d->store, design,
+			err = weft_store_design_heads(weft__ctl_store(c), design,
 			    newest_cb, head);
 			if (err == 1)
 				err = 0;
@@ -356,7 +356,7 @@ weft__remix_license(struct weft_ctl_conn *c, const struct weft_record *r,
 		weft__ctl_send_err(c, -ENOMEM, "remix");
 		return -ENOMEM;
 	}
-	err = weft__remix_parents(c->d->store, &r->remix_of, r->author, p);
+	err = weft__remix_parents(weft__ctl_store(c), &r->remix_of, r->author, p);
 	if (err)
 		weft__ctl_send_err(c, err, "cannot read the remixed designs");
 	else
