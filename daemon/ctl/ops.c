@@ -819,7 +819,10 @@ tree_remixes(struct tree *t, const uint8_t *design)
 	free(s.ids);
 }
 
-/* Packs a tree node: design, rev, title, author, depth. */
+/*
+ * Packs a tree node: title, license, conflict, design, rev, author,
+ * depth.
+ */
 static void
 pack_tree_node(struct weft_store *store, struct weft_pack *pk,
     const struct tree_node *n)
@@ -827,9 +830,10 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 	struct weft_buf		 sb;
 	struct weft_msg		 m;
 	const struct weft_obj	*title = NULL, *author = NULL;
-	const char		*s = "";
-	size_t			 slen = 0;
+	const char		*s = "", *l = "";
+	size_t			 slen = 0, llen = 0;
 	uint8_t			 auth[32] = { 0 };
+	bool			 conflict = false;
 
 	weft_buf_init(&sb, 64 * 1024);
 	if (weft_store_design_summary(store, n->design, &sb) == 0 &&
@@ -840,16 +844,30 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 			s = "";
 			slen = 0;
 		}
+		if (weft_obj_str(weft_obj_get(m.root, "license"), &l,
+		    &llen) != 0) {
+			l = "";
+			llen = 0;
+		}
+		if (weft_obj_bool(weft_obj_get(m.root, "conflict"),
+		    &conflict) != 0)
+			conflict = false;
 		weft_obj_binn(author, auth, 32);
-		weft_pack_map(pk, 5);
+		weft_pack_map(pk, 7);
 		weft_pack_str(pk, "title");
 		weft_pack_strn(pk, s, slen);
+		weft_pack_str(pk, "license");
+		weft_pack_strn(pk, l, llen);
 		weft_msg_release(&m);
 	} else {
-		weft_pack_map(pk, 5);
+		weft_pack_map(pk, 7);
 		weft_pack_str(pk, "title");
 		weft_pack_str(pk, "");
+		weft_pack_str(pk, "license");
+		weft_pack_str(pk, "");
 	}
+	weft_pack_str(pk, "conflict");
+	weft_pack_bool(pk, conflict);
 	weft_buf_release(&sb);
 	weft_pack_str(pk, "design");
 	weft_pack_bin(pk, n->design, 32);

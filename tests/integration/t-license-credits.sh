@@ -81,4 +81,7 @@ w a -q get "$D" -o "$T/dl2" --no-credits >/dev/null || fail "get --no-credits"
 w b --json tree "$C" >"$T/tree.json"
 [ "$(json 'sorted(s["design"] for s in j["sources"] if s["depth"] == 1) == sorted(["'"$A"'", "'"$B"'"])' "$T/tree.json")" = True ] ||
     fail "tree: $(cat "$T/tree.json")"
+[ "$(json '{s["design"]: s["license"] for s in j["sources"]} == {"'"$A"'": "CC-BY-4.0", "'"$B"'": "CC-BY-SA-4.0"}' "$T/tree.json")" = True ] ||
+    fail "tree licenses: $(cat "$T/tree.json")"
+w b tree "$C" | grep -q "Hinge  \[CC-BY-SA-4.0\]" || fail "human tree: $(w b tree "$C")"
 echo ok
