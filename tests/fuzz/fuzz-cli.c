@@ -82,6 +82,12 @@ static const struct cmd cmds[] = {
 	{ true, { "fork", ID } },
 	{ true, { "follow", AUTHOR } },
 	{ true, { "connect", AUTHOR "@127.0.0.1:7420" } },
+	{ true, { "credits", ID } },
+	{ false, { "--json", "credits", ID } },
+	{ true, { "credits", ID, "--format", "md" } },
+	{ true, { "grants", ID } },
+	{ false, { "--json", "grants", ID } },
+	{ true, { "ls", "--remixable" } },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
