@@ -945,8 +945,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_GRANT:
 		err = weft__store_grant_index(s, txn, r, pc->id);
 		if (err == 0)
-			err = weft__store_grant_refresh(s, txn,
-			    r->grant_design);
+			err = weft__store_grant_refresh(s, txn, r);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		break;

@@ -208,13 +208,23 @@ weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 
 int
 weft__store_grant_refresh(struct weft_store *s, MDB_txn *txn,
-    const uint8_t design[ID])
+    const struct weft_record *grant)
 {
+	const uint8_t	*design = grant->grant_design;
+	struct recinfo	 di;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	uint8_t		 remix[ID];
 	int		 err, rc;
 
+	err = weft__store_info_get(s, txn, design, &di);
+	if (err == WEFT_ENOTFOUND)
+		return 0;	/* the design is not here: no remix of it is */
+	if (err)
+		return err;
+	if (di.type != WEFT_REC_REV ||
+	    memcmp(di.author, grant->author, WEFT_PK_BYTES) != 0)
+		return 0;
 	rc = mdb_cursor_open(txn, s->dbi[DB_REMIX], &c);
 	if (rc)
 		return weft__store_xlat(rc);

@@ -190,13 +190,15 @@ int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 /*
  * store_grants.c: whether revision r breaks the license table (parents
- * not stored are not judged); re-judging the summaries of every design
- * remixed from design (after a grant for it arrived).
+ * not stored are not judged); after a grant arrived, re-judging the
+ * summaries of every design remixed from the granted one (only when the
+ * grant is by that design's author: any other grant changes nothing, so
+ * a stranger's grants cost no more than their own index key).
  */
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 int	weft__store_grant_refresh(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t design[WEFT_ID_BYTES]);
+	    const struct weft_record *grant);
 /* store_index.c: rewrites design's summary (the conflict flag may change). */
 int	weft__store_summary_refresh(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[WEFT_ID_BYTES]);
