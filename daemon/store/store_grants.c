@@ -184,6 +184,8 @@ weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 		}
 		if (err == 0 && p.type != WEFT_REC_REV)
 			err = WEFT_ECORRUPT;
+		granted = false;
+		glic[k][0] = '\0';
 		if (err == 0)
 			err = grants_walk_txn(s, txn, p.has_design ? p.design :
 			    r->remix_of.ids[i], p.author, r->author, &granted,
