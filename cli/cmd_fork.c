@@ -70,7 +70,8 @@ cmd_fork(struct weft_cli *cli, int argc, char **argv)
 	struct weft_ctl_client		 c;
 	struct weft_buf			 req;
 	const struct weft_obj		*r;
-	const char			*title = NULL, *design, *license = NULL;
+	const char			*title = NULL, *design;
+	const char			*license = NULL;
 	const char			*also[ALSO_MAX];
 	uint32_t			 nalso = 0;
 	uint8_t				 id[32];

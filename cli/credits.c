@@ -85,7 +85,8 @@ read_item(const struct weft_obj *o, struct weft_credit *c)
 		n = weft_obj_at(a, i);
 		if (weft_obj_binn(weft_obj_get(n, "rev"), c->notes[i].rev,
 		    32) != 0 ||
-		    weft_obj_uint(weft_obj_get(n, "ts"), &c->notes[i].ts) != 0 ||
+		    weft_obj_uint(weft_obj_get(n, "ts"),
+		    &c->notes[i].ts) != 0 ||
 		    weft_obj_strdup(weft_obj_get(n, "message"),
 		    &c->notes[i].message) != 0)
 			return WEFT_EPROTO;

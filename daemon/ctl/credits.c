@@ -27,7 +27,7 @@
 
 #define CREDITS_NODES_MAX	256
 #define HISTORY_MAX		1024
-#define NOTES_MAX		64	/* change notes per credited revision */
+#define NOTES_MAX		64	/* change notes per revision */
 
 struct idset {
 	uint8_t		(*ids)[WEFT_ID_BYTES];
@@ -204,7 +204,8 @@ weft__op_credits(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_lister	 l;
 	struct weft_pack	 pk;
 	struct idset		 todo = { NULL, 0, 0 };
-	uint8_t			 design[WEFT_ID_BYTES], rev[WEFT_ID_BYTES];
+	uint8_t			 design[WEFT_ID_BYTES];
+	uint8_t			 rev[WEFT_ID_BYTES];
 	uint8_t			 rdesign[WEFT_ID_BYTES];
 	bool			 cut = false;
 	int			 err;

@@ -136,9 +136,10 @@ out:
 	weft__ctl_done(c);
 }
 
+/* author: the design's, whose grants alone count. */
 struct grants_walk {
 	struct weft_lister	*l;
-	uint8_t			 author[WEFT_PK_BYTES];	/* of the design */
+	uint8_t			 author[WEFT_PK_BYTES];
 };
 
 /* Packs one grant: {id, author, to (bin 0 or 32), license, ts, valid}. */
@@ -200,8 +201,8 @@ weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_bin(&pk, design, WEFT_ID_BYTES);
 	l.nextra = 1;
 	if (err == 0)
-		err = weft_store_design_grants(weft__ctl_store(c), design, grants_cb,
-		    &w);
+		err = weft_store_design_grants(weft__ctl_store(c), design,
+		    grants_cb, &w);
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);

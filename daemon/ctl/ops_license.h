@@ -36,7 +36,9 @@ bool	weft__lic_filter_match(const struct weft_lic_filter *f,
 	    const uint8_t *summary, size_t len);
 
 void	weft__op_grant(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_grants(struct weft_ctl_conn *c, const struct weft_obj *req);
-void	weft__op_credits(struct weft_ctl_conn *c, const struct weft_obj *req);
+void	weft__op_grants(struct weft_ctl_conn *c,
+	    const struct weft_obj *req);
+void	weft__op_credits(struct weft_ctl_conn *c,
+	    const struct weft_obj *req);
 
 #endif

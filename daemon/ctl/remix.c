@@ -289,7 +289,8 @@ weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 	const char		*s;
 	char			 buf[65];
 	size_t			 n;
-	uint8_t			 id[WEFT_ID_BYTES], design[WEFT_ID_BYTES];
+	uint8_t			 id[WEFT_ID_BYTES];
+	uint8_t			 design[WEFT_ID_BYTES];
 	uint8_t			 head[WEFT_ID_BYTES];
 	int			 err;
 
@@ -313,7 +314,8 @@ weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 		buf[n] = '\0';
 		err = weft_store_resolve(weft__ctl_store(c), buf, id);
 		if (err == 0)
-			err = weft_store_rev_design(weft__ctl_store(c), id, design);
+			err = weft_store_rev_design(weft__ctl_store(c), id,
+			    design);
 		if (err) {
 			weft__ctl_send_err(c, err == WEFT_EUSAGE ?
 			    WEFT_ENOTFOUND : err, "'%s' is no design here",
@@ -322,8 +324,8 @@ weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 		}
 		/* A design names its newest head; a revision, itself. */
 		if (memcmp(id, design, WEFT_ID_BYTES) == 0) {
-			err = weft_store_design_heads(weft__ctl_store(c), design,
-			    newest_cb, head);
+			err = weft_store_design_heads(weft__ctl_store(c),
+			    design, newest_cb, head);
 			if (err == 1)
 				err = 0;
 			if (err) {
@@ -356,7 +358,8 @@ weft__remix_license(struct weft_ctl_conn *c, const struct weft_record *r,
 		weft__ctl_send_err(c, -ENOMEM, "remix");
 		return -ENOMEM;
 	}
-	err = weft__remix_parents(weft__ctl_store(c), &r->remix_of, r->author, p);
+	err = weft__remix_parents(weft__ctl_store(c), &r->remix_of,
+	    r->author, p);
 	if (err)
 		weft__ctl_send_err(c, err, "cannot read the remixed designs");
 	else

@@ -35,8 +35,9 @@ struct weft_remix_parent {
  * apply. A revision the store lacks is left with present false. out has
  * room for ids->n entries. Returns 0 or a store error.
  */
-int	weft__remix_parents(struct weft_store *s, const struct weft_id_list *ids,
-	    const uint8_t me[WEFT_PK_BYTES], struct weft_remix_parent *out);
+int	weft__remix_parents(struct weft_store *s,
+	    const struct weft_id_list *ids, const uint8_t me[WEFT_PK_BYTES],
+	    struct weft_remix_parent *out);
 
 /* The license table's view of the present parents; returns how many. */
 size_t	weft__remix_rules(const struct weft_remix_parent *p, size_t n,
@@ -55,7 +56,8 @@ int	weft__remix_check(struct weft_ctl_conn *c,
  * Adds id to l, kept sorted and without duplicates (a record's remix_of
  * order). Returns 0, WEFT_ETOOBIG (WEFT_PREV_MAX) or -ENOMEM.
  */
-int	weft__remix_add(struct weft_id_list *l, const uint8_t id[WEFT_ID_BYTES]);
+int	weft__remix_add(struct weft_id_list *l,
+	    const uint8_t id[WEFT_ID_BYTES]);
 
 /*
  * Reads the optional array of ids under key in req (designs, whose newest
@@ -69,14 +71,15 @@ int	weft__remix_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
  * weft__remix_check() on its parents (replies on refusal). 0 when r
  * remixes nothing.
  */
-int	weft__remix_license(struct weft_ctl_conn *c, const struct weft_record *r,
-	    const char **license);
+int	weft__remix_license(struct weft_ctl_conn *c,
+	    const struct weft_record *r, const char **license);
 
 /*
  * True when a stored revision breaks the license table: its license is
  * not one every present parent allows (grants and own parents honoured).
  */
-bool	weft__remix_conflict(struct weft_store *s, const struct weft_record *r);
+bool	weft__remix_conflict(struct weft_store *s,
+	    const struct weft_record *r);
 /* The same for an envelope (false if it does not decode). */
 bool	weft__remix_conflict_env(struct weft_store *s, const uint8_t *env,
 	    size_t len);

@@ -22,6 +22,7 @@
 #include "store_impl.h"
 
 #define GVAL_FIXED	(WEFT_PK_BYTES + 1 + WEFT_PK_BYTES)
+#define LIC_LEN		(WEFT_LICENSE_MAX + 1)
 
 int
 weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
@@ -164,8 +165,8 @@ weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 {
 	struct weft_license_parent	 lp[WEFT_PREV_MAX];
 	struct weft_record		 p;
-	char				 lic[WEFT_PREV_MAX][WEFT_LICENSE_MAX + 1];
-	char				 glic[WEFT_PREV_MAX][WEFT_LICENSE_MAX + 1];
+	char				 lic[WEFT_PREV_MAX][LIC_LEN];
+	char				 glic[WEFT_PREV_MAX][LIC_LEN];
 	bool				 granted;
 	size_t				 k = 0;
 	int				 err = 0;

@@ -20,7 +20,7 @@
 /* License classes (bits). */
 #define WEFT_LIC_REMIXABLE	0x01	/* grants the right to adapt */
 #define WEFT_LIC_COMMERCIAL	0x02	/* commercial use allowed */
-#define WEFT_LIC_SHAREALIKE	0x04	/* adaptations keep the license */
+#define WEFT_LIC_SHAREALIKE	0x04	/* adaptations keep it */
 #define WEFT_LIC_NODERIV	0x08	/* no adaptations without a grant */
 
 struct weft_license_info {
@@ -81,8 +81,8 @@ int	weft_license_check(const struct weft_license_parent *p, size_t n,
  * The table licenses every parent allows, in table order, written to
  * out[0..max). Returns how many there are (which may exceed max).
  */
-size_t	weft_license_allowed(const struct weft_license_parent *p, size_t n,
-	    const char **out, size_t max);
+size_t	weft_license_allowed(const struct weft_license_parent *p,
+	    size_t n, const char **out, size_t max);
 
 /*
  * The least restrictive license every parent allows (lowest tier; among

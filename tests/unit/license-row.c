@@ -16,13 +16,13 @@
 #include "weft/license.h"
 #include "weft/record.h"
 
-#define OUTSIDE	"Zlib"	/* a valid SPDX id the table does not know */
+#define OUTSIDE	"Zlib"	/* an SPDX id the table does not know */
 #define NMAX	128
 
 struct set {
 	const char	*ids[NMAX];
 	size_t		 n;
-	bool		 outside;	/* contains ids outside the table */
+	bool		 outside;	/* holds ids outside the table */
 };
 
 static void
@@ -252,8 +252,8 @@ main(int argc, char **argv)
 		bool code = weft_license_allows(argv[2], li->id, NULL);
 
 		if (code != has(&want, li->id)) {
-			fprintf(stderr, "%s -> %s: page says %s, code says %s\n",
-			    argv[2], li->id, code ? "no" : "yes",
+			fprintf(stderr, "%s -> %s: page says %s, code "
+			    "says %s\n", argv[2], li->id, code ? "no" : "yes",
 			    code ? "yes" : "no");
 			bad++;
 		}
