@@ -288,12 +288,10 @@ rule(const struct entry *p, const char *cid, const char **why)
 		    "carry CC-BY-NC-SA of the same or a later version";
 		return is(c, F_BYNCSA) && c->ver >= p->ver;
 	case F_ND:
-		*why = "it allows no derivatives: a remix needs the author's "
-		    "grant";
+		*why = "it allows no derivatives";
 		return false;
 	case F_ARR:
-		*why = "all rights are reserved: a remix needs the author's "
-		    "grant";
+		*why = "all rights are reserved";
 		return false;
 	case F_NOASSERT:
 		*why = "it states no license, so a remix may only carry "
