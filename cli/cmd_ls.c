@@ -18,6 +18,7 @@
 #include "weft/buf.h"
 #include "weft/ctl.h"
 #include "weft/err.h"
+#include "weft/license.h"
 #include "weft/pack.h"
 
 #include "cli.h"
@@ -25,8 +26,54 @@
 #include "output.h"
 #include "paths.h"
 
-static const char ls_usage[] = "weft ls [--author A] [--tag T]";
-static const char search_usage[] = "weft search QUERY...";
+static const char ls_usage[] =
+    "weft ls [--author A] [--tag T] [--license L|CLASS] [--remixable] "
+    "[--commercial-ok]";
+static const char search_usage[] =
+    "weft search [--license L|CLASS] [--remixable] [--commercial-ok] "
+    "QUERY...";
+
+/* The license filter options of ls and search (docs/licenses.md). */
+struct lic_opts {
+	const char	*license;
+	char		 classes[64];
+};
+
+#define LIC_LONGOPTS							\
+	{ "license", required_argument, NULL, 'l' },			\
+	{ "remixable", no_argument, NULL, 'X' },			\
+	{ "commercial-ok", no_argument, NULL, 'C' }
+
+/* Takes one license option; 1 if ch was one, 0 if not, or an exit code. */
+static int
+lic_opt(struct lic_opts *lo, int ch, const char *arg)
+{
+	const char	*cls = NULL;
+
+	switch (ch) {
+	case 'l':
+		if (weft_license_class_parse(arg) == 0 &&
+		    weft_license_parse(arg) == NULL)
+			return -weft__usage_error("'%s' is neither a license "
+			    "(an SPDX id) nor a class (remixable, "
+			    "commercial-ok, share-alike, no-derivatives)", arg);
+		lo->license = arg;
+		return 1;
+	case 'X':
+		cls = "remixable";
+		break;
+	case 'C':
+		cls = "commercial-ok";
+		break;
+	default:
+		return 0;
+	}
+	if (strstr(lo->classes, cls) == NULL)
+		snprintf(lo->classes + strlen(lo->classes),
+		    sizeof(lo->classes) - strlen(lo->classes), "%s%s",
+		    lo->classes[0] ? "," : "", cls);
+	return 1;
+}
 
 #define STDOUT_BUF	(1024 * 1024)
 #define QUERY_MAX	1024
@@ -112,7 +159,8 @@ fail:
 
 static int
 list_main(struct weft_cli *cli, const char *op, const char *k1,
-    const char *v1, const char *k2, const char *v2)
+    const char *v1, const char *k2, const char *v2,
+    const struct lic_opts *lo)
 {
 	static char			 outbuf[STDOUT_BUF];
 	struct weft_ctl_client		 c;
@@ -127,7 +175,9 @@ list_main(struct weft_cli *cli, const char *op, const char *k1,
 	rc = weft_ctl_client_connect(&c, cli);
 	if (rc)
 		return rc;
-	err = weft_ctl_client_op(&c, &r, op, k1, v1, k2, v2,
+	/* k2 may be NULL, which ends the list: it goes last. */
+	err = weft_ctl_client_op(&c, &r, op, k1, v1, "license", lo->license,
+	    "classes", lo->classes[0] ? lo->classes : NULL, k2, v2,
 	    (const char *)NULL);
 	if (err)
 		rc = weft__fail(err, c.error, "cannot %s", op);
@@ -151,13 +201,22 @@ cmd_ls(struct weft_cli *cli, int argc, char **argv)
 	static const struct option	 opts[] = {
 		{ "author", required_argument, NULL, 'a' },
 		{ "tag", required_argument, NULL, 't' },
+		LIC_LONGOPTS,
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lic_opts			 lo;
 	const char			*author = NULL, *tag = NULL;
 	int				 ch, rc;
 
-	while ((ch = getopt_long(argc, argv, ":hqa:t:", opts, NULL)) != -1) {
+	memset(&lo, 0, sizeof(lo));
+	while ((ch = getopt_long(argc, argv, ":hqa:t:l:", opts, NULL)) !=
+	    -1) {
+		rc = lic_opt(&lo, ch, optarg);
+		if (rc < 0)
+			return -rc;
+		if (rc > 0)
+			continue;
 		switch (ch) {
 		case 'a':
 			author = optarg;
@@ -179,21 +238,29 @@ cmd_ls(struct weft_cli *cli, int argc, char **argv)
 	if (tag != NULL && tag[0] == '\0')
 		return weft__usage_error("the tag must not be empty");
 	return list_main(cli, WEFT_CTL_OP_LS, WEFT_CTL_ARG_AUTHOR, author,
-	    "tag", tag);
+	    "tag", tag, &lo);
 }
 
 int
 cmd_search(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
+		LIC_LONGOPTS,
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct lic_opts			 lo;
 	char				 query[QUERY_MAX + 1];
 	size_t				 n = 0, k;
 	int				 ch, rc;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+	memset(&lo, 0, sizeof(lo));
+	while ((ch = getopt_long(argc, argv, ":hql:", opts, NULL)) != -1) {
+		rc = lic_opt(&lo, ch, optarg);
+		if (rc < 0)
+			return -rc;
+		if (rc > 0)
+			continue;
 		rc = weft__opt(cli, ch, argv, search_usage);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
@@ -214,5 +281,6 @@ cmd_search(struct weft_cli *cli, int argc, char **argv)
 	query[n] = '\0';
 	if (strspn(query, " \t") == n)
 		return weft__usage_error("the query must not be empty");
-	return list_main(cli, WEFT_CTL_OP_SEARCH, "query", query, NULL, NULL);
+	return list_main(cli, WEFT_CTL_OP_SEARCH, "query", query, NULL, NULL,
+	    &lo);
 }

@@ -37,6 +37,9 @@ static const struct command commands[] = {
 	{ "publish",	cmd_publish },
 	{ "update",	cmd_update },
 	{ "fork",	cmd_fork },
+	{ "grant",	cmd_grant },
+	{ "grants",	cmd_grants },
+	{ "credits",	cmd_credits },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },
 	{ "tree",	cmd_tree },
@@ -207,6 +210,8 @@ main(int argc, char **argv)
 		return WEFT_EXIT_FAIL;
 	}
 	memset(&cli, 0, sizeof(cli));
+	/* A caller that runs weft_cli_main() again (fuzz-cli) starts clean. */
+	weft__json_errors(false);
 	opterr = 0;
 	/* '+': stop at the command name; its options are its own. */
 	while ((ch = getopt_long(argc, argv, "+:hqV", opts, NULL)) != -1) {

@@ -314,6 +314,9 @@ extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 	    weft__op_names, weft__op_comment, weft__op_comments,
 	    weft__op_react, weft__op_social, weft__op_avatar, weft__op_photo,
 	    weft__op_make, weft__op_makes;
+/* ops_license.c, credits.c */
+extern const struct weft_ctl_op weft__op_grant, weft__op_grants,
+	    weft__op_credits;
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

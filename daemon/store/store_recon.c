@@ -977,6 +977,9 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_MAKE:
 		/* With the design: into the scope of every lib holding it. */
 		return scope_rev(s, txn, r->design, r->ts, id);
+	case WEFT_REC_GRANT:
+		/* A grant travels with the design it concerns. */
+		return scope_rev(s, txn, r->grant_design, r->ts, id);
 	default:
 		return WEFT_EBADFIELD;
 	}

@@ -65,6 +65,9 @@
 #define WEFT_CTL_OP_MAKE		"make"
 #define WEFT_CTL_OP_MAKES		"makes"
 #define WEFT_CTL_OP_PINS		"pins"
+#define WEFT_CTL_OP_GRANT		"grant"
+#define WEFT_CTL_OP_GRANTS		"grants"
+#define WEFT_CTL_OP_CREDITS		"credits"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];
