@@ -44,13 +44,6 @@ int	weft__lister_item(struct weft_lister *l);
 void	weft__lister_finish(struct weft_lister *l);
 
 /*
- * The store and the node's author public key, for handlers in files that
- * do not include daemon.h (the layer check keeps that list from growing).
- */
-struct weft_store *weft__ctl_store(struct weft_ctl_conn *c);
-const uint8_t	*weft__ctl_author(struct weft_ctl_conn *c);
-
-/*
  * Fills in author and ts (now, or later than min_ts), encodes and signs r
  * with env's author key into out (initialised here, capped at
  * WEFT_RECORD_MAX).
