@@ -38,15 +38,18 @@
 #include "weft/record.h"
 
 #include "cli.h"
+#include "credits.h"
 #include "ctl_client.h"
 #include "interrupt.h"
 #include "output.h"
 #include "paths.h"
 
 static const char usage[] =
-    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]";
+    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
+    "[--no-credits]";
 
 #define TMP_NAME_MAX	48
+#define CREDITS_NAME	"CREDITS.md"
 
 struct get_file {
 	char		*path;
@@ -63,6 +66,7 @@ struct getter {
 	size_t			 made_up;	/* length of the first parent
 						   of dir this run created */
 	bool			 force;
+	bool			 no_credits;
 	struct get_file		*files;
 	uint32_t		 nfiles;
 	uint64_t		 total;
@@ -663,6 +667,54 @@ on_progress(struct getter *g, const struct weft_obj *p)
 	return 0;
 }
 
+/*
+ * Writes CREDITS.md (credits.h) beside the files, unless the design has
+ * a file of that name itself or one is there already (without --force).
+ * The files are in place by now, so a failure here only warns.
+ */
+static void
+write_credits(struct getter *g, struct weft_ctl_client *c,
+    const uint8_t design[32], const uint8_t rev[32])
+{
+	struct weft_credits	 cr;
+	char			 d[65], r[65];
+	FILE			*f;
+	int			 fd, err;
+
+	for (uint32_t i = 0; i < g->nfiles; i++)
+		if (strcmp(g->files[i].path, CREDITS_NAME) == 0)
+			return;
+	out_hex(d, design);
+	out_hex(r, rev);
+	err = weft__credits_get(c, d, r, &cr);
+	if (err) {
+		weft__credits_release(&cr);
+		fprintf(stderr, "weft: warning: no %s: %s\n", CREDITS_NAME,
+		    c->error[0] != '\0' ? c->error : weft_strerror(err));
+		return;
+	}
+	fd = openat(g->root, CREDITS_NAME, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | (g->force ? O_TRUNC : O_EXCL), 0644);
+	if (fd == -1) {
+		weft__credits_release(&cr);
+		fprintf(stderr, "weft: warning: %s not written: %s%s\n",
+		    CREDITS_NAME, strerror(errno), errno == EEXIST ?
+		    " (use --force to replace it)" : "");
+		return;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		weft__credits_release(&cr);
+		return;
+	}
+	weft__credits_md(f, &cr);
+	if (fclose(f) != 0)
+		fprintf(stderr, "weft: warning: cannot write %s: %s\n",
+		    CREDITS_NAME, strerror(errno));
+	weft__credits_release(&cr);
+}
+
 static int
 run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
     const char *rev)
@@ -764,6 +816,8 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	if (err)
 		goto fail;
 	out_progress_end(&g->progress);
+	if (!g->no_credits)
+		write_credits(g, c, did, rid);
 	print_result(g, did, rid);
 	return WEFT_EXIT_OK;
 fail:
@@ -786,6 +840,7 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 		{ "rev", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "no-credits", no_argument, NULL, 'N' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -815,6 +870,9 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 			break;
 		case 'f':
 			g.force = true;
+			break;
+		case 'N':
+			g.no_credits = true;
 			break;
 		default:
 			rc = weft__opt(cli, ch, argv, usage);

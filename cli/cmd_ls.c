@@ -19,6 +19,7 @@
 
 #include "weft/buf.h"
 #include "weft/ctl.h"
+#include "weft/license.h"
 #include "weft/err.h"
 #include "weft/pack.h"
 #include "weft/record.h"
@@ -43,6 +44,7 @@ static const char search_usage[] =
 /* What a listing asks for, from the options common to ls and search. */
 struct list_opts {
 	const char	*author, *tag, *license, *type, *lib, *remix_of;
+	char		 classes[64];	/* license classes, comma-joined */
 	const char	*sort;
 	uint64_t	 since, until;	/* ms; 0: none */
 	uint64_t	 limit;		/* 0: all */
@@ -236,6 +238,7 @@ pack_args(struct weft_pack *pk, const struct weft_cli *cli,
 	pack_kv(pk, WEFT_CTL_ARG_AUTHOR, o->author, n);
 	pack_kv(pk, "tag", o->tag, n);
 	pack_kv(pk, "license", o->license, n);
+	pack_kv(pk, "classes", o->classes[0] != '\0' ? o->classes : NULL, n);
 	pack_kv(pk, "type", o->type, n);
 	pack_kv(pk, "lib", o->lib, n);
 	pack_kv(pk, "remix_of", o->remix_of, n);
@@ -344,8 +347,20 @@ parse_count(const char *s, uint64_t max, uint64_t *out)
 
 enum {
 	OPT_LICENSE = 0x100, OPT_TYPE, OPT_LIBRARY, OPT_REMIX, OPT_SINCE,
-	OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_PAGE, OPT_ALL,
+	OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_PAGE, OPT_ALL, OPT_REMIXABLE,
+	OPT_COMMERCIAL,
 };
+
+/* Adds a license class (docs/licenses.md) to what a listing asks for. */
+static void
+add_class(struct list_opts *o, const char *cls)
+{
+	size_t	n = strlen(o->classes);
+
+	if (strstr(o->classes, cls) == NULL)
+		snprintf(o->classes + n, sizeof(o->classes) - n, "%s%s",
+		    n ? "," : "", cls);
+}
 
 #define LIST_OPTS							\
 	{ "author", required_argument, NULL, 'a' },			\
@@ -359,7 +374,9 @@ enum {
 	{ "sort", required_argument, NULL, OPT_SORT },			\
 	{ "limit", required_argument, NULL, OPT_LIMIT },		\
 	{ "page", required_argument, NULL, OPT_PAGE },			\
-	{ "all", no_argument, NULL, OPT_ALL }
+	{ "all", no_argument, NULL, OPT_ALL },				\
+	{ "remixable", no_argument, NULL, OPT_REMIXABLE },		\
+	{ "commercial-ok", no_argument, NULL, OPT_COMMERCIAL }
 
 /*
  * Parses the options common to ls and search. Returns WEFT_OPT_CONTINUE
@@ -383,10 +400,23 @@ list_opt(struct weft_cli *cli, int ch, char **argv, const char *usage,
 		o->tag = optarg;
 		break;
 	case OPT_LICENSE:
-		o->license = weft_license_find(optarg);
+		/* A license, or a class of them (docs/licenses.md). */
+		if (weft_license_class_parse(optarg) != 0) {
+			add_class(o, optarg);
+			break;
+		}
+		o->license = weft_license_parse(optarg);
 		if (o->license == NULL)
-			return weft__usage_error("unknown license '%s': give "
-			    "an SPDX id such as MIT or CC-BY-4.0", optarg);
+			return weft__usage_error("'%s' is neither a license "
+			    "(an SPDX id such as MIT or CC-BY-4.0) nor a class "
+			    "(remixable, commercial-ok, share-alike, "
+			    "no-derivatives)", optarg);
+		break;
+	case OPT_REMIXABLE:
+		add_class(o, "remixable");
+		break;
+	case OPT_COMMERCIAL:
+		add_class(o, "commercial-ok");
 		break;
 	case OPT_TYPE:
 		if (optarg[0] == '.')

@@ -23,6 +23,7 @@
 #include "weft/ctl.h"
 #include "weft/err.h"
 #include "weft/ignore.h"
+#include "weft/license.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
@@ -37,9 +38,9 @@ static const char publish_usage[] =
     "weft publish [--title T] [--description D] [--license SPDX] "
     "[--tag T]... [--exclude PATTERN]... [--dry-run] [--yes] PATH...";
 static const char update_usage[] =
-    "weft update DESIGN [--message M] [--title T] [--description D] "
-    "[--license SPDX] [--tag T]... [--exclude PATTERN]... [--dry-run] "
-    "[--yes] [PATH...]";
+    "weft update DESIGN [--message M] [--remix-of DESIGN]... [--title T] "
+    "[--description D] [--license SPDX] [--tag T]... "
+    "[--exclude PATTERN]... [--dry-run] [--yes] [PATH...]";
 
 /* More files than this need a confirmation (or --yes). */
 #define CONFIRM_FILES	200
@@ -58,6 +59,8 @@ struct publish_args {
 	bool		 dry_run;
 	bool		 yes;
 	bool		 meta_only;	/* update without PATH */
+	const char	*remix_of[WEFT_PREV_MAX];	/* update only */
+	uint32_t	 nremix;
 };
 
 /* Checks a text option: UTF-8, length. Returns 0 or an exit code. */
@@ -159,7 +162,7 @@ check_args(struct publish_args *a, const char *license)
 			return rc;
 	}
 	if (license != NULL) {
-		a->license = weft_license_find(license);
+		a->license = weft_license_parse(license);
 		if (a->license == NULL)
 			return unknown_license(license);
 	}
@@ -191,6 +194,7 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 	nargs += a->yes && a->design == NULL;
 	if (a->meta_only)
 		nargs--;	/* no "files": the head's are kept */
+	nargs += a->nremix > 0;
 	weft_pack_init(&pk, req);
 	weft_ctl_request(&pk, WEFT_CTL_OP_PUBLISH, nargs);
 	pack_opt_str(&pk, WEFT_CTL_ARG_DESIGN, a->design);
@@ -208,6 +212,12 @@ build_request(const struct publish_args *a, const struct weft_src_list *l,
 		weft_pack_array(&pk, a->ntags);
 		for (uint32_t i = 0; i < a->ntags; i++)
 			weft_pack_str(&pk, a->tags[i]);
+	}
+	if (a->nremix > 0) {
+		weft_pack_str(&pk, "remix_of");
+		weft_pack_array(&pk, a->nremix);
+		for (uint32_t i = 0; i < a->nremix; i++)
+			weft_pack_str(&pk, a->remix_of[i]);
 	}
 	if (a->meta_only)
 		return weft_pack_error(&pk);
@@ -618,6 +628,7 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	/* update takes --message too: publish starts after it. */
 	static const struct option	 opts[] = {
 		{ "message",	 required_argument, NULL, 'm' },
+		{ "remix-of",	 required_argument, NULL, 'R' },
 		{ "title",	 required_argument, NULL, 't' },
 		{ "description", required_argument, NULL, 'd' },
 		{ "license",	 required_argument, NULL, 'l' },
@@ -637,8 +648,8 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	int			 ch, rc, err, first;
 
 	memset(&a, 0, sizeof(a));
-	while ((ch = getopt_long(argc, argv, update ? ":hqnyt:d:l:T:x:m:" :
-	    ":hqnyt:d:l:T:x:", update ? opts : opts + 1, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, update ? ":hqnyt:d:l:T:x:m:R:" :
+	    ":hqnyt:d:l:T:x:", update ? opts : opts + 2, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			a.title = optarg;
@@ -674,6 +685,15 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 		case 'y':
 			a.yes = true;
 			break;
+		case 'R':
+			if (a.nremix == WEFT_PREV_MAX)
+				return weft__usage_error("too many designs "
+				    "(at most %d)", WEFT_PREV_MAX);
+			if (!weft__id_ok(optarg))
+				return weft__usage_error("malformed design id "
+				    "'%s': give 8 to 64 hex digits", optarg);
+			a.remix_of[a.nremix++] = optarg;
+			break;
 		default:
 			rc = weft__opt(cli, ch, argv, usage);
 			if (rc != WEFT_OPT_CONTINUE)
@@ -694,10 +714,11 @@ publish_main(struct weft_cli *cli, int argc, char **argv, bool update)
 	if (first >= argc) {
 		/* update DESIGN --title...: a revision with the same files. */
 		if (a.title == NULL && a.description == NULL &&
-		    license == NULL && a.ntags == 0 && a.message == NULL)
+		    license == NULL && a.ntags == 0 && a.message == NULL &&
+		    a.nremix == 0)
 			return weft__usage_error("nothing to update: give PATHs, "
-			    "or --title, --description, --license, --tag or "
-			    "--message to change only those");
+			    "or --title, --description, --license, --tag, "
+			    "--message or --remix-of to change only those");
 		if (a.dry_run || a.nexclude > 0)
 			return weft__usage_error("--dry-run and --exclude need "
 			    "PATHs");

@@ -161,6 +161,12 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		json_object_set_new(j, "material", cstr_json(r->material));
 		json_object_set_new(j, "settings", cstr_json(r->settings));
 		break;
+	case WEFT_REC_GRANT:
+		json_object_set_new(j, "design", out_json_id(r->grant_design));
+		json_object_set_new(j, "to", r->grant_anyone ? json_null() :
+		    out_json_id(r->grant_to));
+		json_object_set_new(j, "license", cstr_json(r->license));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -220,7 +226,7 @@ field_block(const char *name, const char *val)
 
 static void
 record_human(const struct weft_record *r, const uint8_t id[32],
-    const char *name, const struct weft_id_list *design_remix)
+    const char *name, const struct weft_id_list *design_remix, bool conflict)
 {
 	char	date[OUT_DATE_MAX], hex[65];
 
@@ -240,6 +246,10 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 		    r->remix_of.n == 0 ? design_remix : &r->remix_of);
 		field("title", r->title);
 		field("license", r->license);
+		if (conflict)
+			printf("%-12s %s\n", "", "license conflict: the "
+			    "parents' licenses do not allow this one "
+			    "(docs/licenses.md)");
 		printf("%-12s", "tags");
 		for (uint32_t i = 0; i < r->ntags; i++) {
 			printf("%s", i ? ", " : " ");
@@ -312,6 +322,15 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			printf("\n    size   %" PRIu64 "\n    hash   %s\n",
 			    r->files[i].size, hex);
 		}
+		break;
+	case WEFT_REC_GRANT:
+		field_id("design", r->grant_design);
+		if (r->grant_anyone)
+			field("to", "anyone");
+		else
+			field_id("to", r->grant_to);
+		field("license", r->license[0] ? r->license :
+		    "any (the grantee chooses)");
 		break;
 	}
 	field("signature", "good");
@@ -466,6 +485,10 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		json_t	*j = record_json(&rec, id,
 		    have_genesis ? &genesis.remix_of : NULL);
 
+		if (rec.type == WEFT_REC_REV)
+			json_object_set_new(j, "license_conflict",
+			    json_boolean(sh.conflict));
+
 		json_object_set_new(j, "name", out_json_str(name,
 		    strlen(name)));
 		if (has_sc) {
@@ -480,7 +503,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		out_json_print(j);
 	} else if (!cli->quiet) {
 		record_human(&rec, id, name,
-		    have_genesis ? &genesis.remix_of : NULL);
+		    have_genesis ? &genesis.remix_of : NULL, sh.conflict);
 		if (has_sc)
 			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
 			    "%-12s %" PRIu64 "\n", "likes", sc.likes,

@@ -77,6 +77,13 @@ list_json(const struct weft_obj *a)
 		}
 		weft_obj_str(weft_obj_get(e, "title"), &s, &n);
 		json_object_set_new(o, "title", out_json_str(s, n));
+		if (weft_obj_str(weft_obj_get(e, "license"), &s, &n) != 0) {
+			s = "";
+			n = 0;
+		}
+		json_object_set_new(o, "license", out_json_str(s, n));
+		json_object_set_new(o, "license_conflict",
+		    json_boolean(out_summary_conflict(e)));
 		weft_obj_uint(weft_obj_get(e, "depth"), &depth);
 		json_object_set_new(o, "depth",
 		    json_integer((json_int_t)depth));
@@ -101,6 +108,15 @@ entry_line(const struct weft_obj *e, uint64_t depth)
 		printf("(not in the store)");
 	else
 		out_text(stdout, s, n, true);
+	/* The license, so that the family's terms show at a glance. */
+	/* (NOASSERTION says nothing: it is left out.) */
+	if (weft_obj_str(weft_obj_get(e, "license"), &s, &n) == 0 && n > 0 &&
+	    !(n == 11 && memcmp(s, "NOASSERTION", 11) == 0)) {
+		printf("  [");
+		out_text(stdout, s, n, true);
+		printf("%s]", out_summary_conflict(e) ?
+		    ", license conflict" : "");
+	}
 	putchar('\n');
 }
 

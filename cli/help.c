@@ -81,7 +81,8 @@ static const struct weft_help table[] = {
 	      { "-d, --description D", "A longer description, shown by 'weft "
 		"show' and searched by 'weft search'." },
 	      { "-l, --license SPDX", "An SPDX license id such as CC-BY-4.0 or "
-		"MIT (any case); default: NOASSERTION, with a warning." },
+		"MIT (any case), or all-rights-reserved; default: "
+		"NOASSERTION (no license stated), with a warning." },
 	      { "-T, --tag T", "A tag to find the design by, without spaces; "
 		"repeat for several (at most 32)." },
 	      { "-x, --exclude PATTERN", "Also skip what this gitignore "
@@ -92,16 +93,19 @@ static const struct weft_help table[] = {
 		"names or a copy of one of your designs without asking." },
 	      { NULL, NULL } } },
 	{ "update",
-	    "weft update DESIGN [--message M] [--title T] [--description D] "
-	    "[--license SPDX] [--tag T]... [--exclude PATTERN]... [--dry-run] "
-	    "[--yes] [PATH...]",
+	    "weft update DESIGN [--message M] [--remix-of DESIGN]... "
+	    "[--title T] [--description D] [--license SPDX] [--tag T]... "
+	    "[--exclude PATTERN]... [--dry-run] [--yes] [PATH...]",
 	    "publish a new revision of a design",
 	    "Publishes a new revision of one of your designs with the given "
 	    "files (collected and checked as for publish). Metadata not given "
-	    "is kept from the newest revision. Without PATH the new revision "
-	    "keeps the newest revision's files and changes only the metadata "
-	    "given.",
+	    "is kept from the newest revision, and so are the designs it "
+	    "remixes. Without PATH the new revision keeps the newest "
+	    "revision's files and changes only the metadata given. A remix's "
+	    "license must be one its parents allow (docs/licenses.md).",
 	    { { "-m, --message M", "What changed, shown by 'weft log'." },
+	      { "-R, --remix-of DESIGN", "Also a remix of DESIGN's newest "
+		"revision; repeat for several." },
 	      { "-t, --title T", "A new title." },
 	      { "-d, --description D", "A new description." },
 	      { "-l, --license SPDX", "A new SPDX license id." },
@@ -111,13 +115,50 @@ static const struct weft_help table[] = {
 	      { "-n, --dry-run", "As for publish." },
 	      { "-y, --yes", "As for publish." },
 	      { NULL, NULL } } },
-	{ "fork", "weft fork DESIGN [--title T]",
+	{ "fork",
+	    "weft fork DESIGN [--also DESIGN]... [--title T] [--license L]",
 	    "remix a design into a new one",
 	    "Creates a new design by you, remixed from the newest revision "
-	    "of DESIGN; it shares the source's files, so nothing is copied.",
-	    { { "-t, --title T", "The new design's title; default: the "
+	    "of DESIGN (and of each --also DESIGN); it shares the first "
+	    "source's files, so nothing is copied. The license must be one "
+	    "every source allows (docs/licenses.md): a source that allows "
+	    "no derivatives, or reserves all rights, needs its author's "
+	    "grant.",
+	    { { "-a, --also DESIGN", "Another design this one remixes; "
+		"repeat for several." },
+	      { "-t, --title T", "The new design's title; default: the "
 		"source's." },
+	      { "-l, --license L", "The new design's license; default: the "
+		"least restrictive license every source allows." },
 	      { NULL, NULL } } },
+	{ "grant", "weft grant DESIGN --to AUTHOR|--anyone [--license L]",
+	    "let others remix one of your designs",
+	    "Signs a grant that lets one author, or anyone, remix DESIGN "
+	    "even where its license would not allow it. The grant "
+	    "replicates with the design.",
+	    { { "--to AUTHOR", "The author (64 hex digits) who may remix." },
+	      { "--anyone", "Anyone may remix." },
+	      { "-l, --license L", "The license the remix may carry; "
+		"default: any the remixer chooses." },
+	      { NULL, NULL } } },
+	{ "credits", "weft credits DESIGN [--rev R] [--format text|md|json]",
+	    "list whom a design owes credit",
+	    "Prints the attribution chain of a design: for it and every "
+	    "design it was remixed from, however far back, the title, author "
+	    "(key prefix), source (weft:DESIGN@REVISION), license and the "
+	    "change notes of each remix, in the TASL form Creative Commons "
+	    "asks for. weft get writes the same as CREDITS.md.",
+	    { { "-r, --rev R", "Credits of this revision instead of the "
+		"newest." },
+	      { "--format F", "Text (default), md (Markdown, as CREDITS.md) "
+		"or json." },
+	      { NULL, NULL } } },
+	{ "grants", "weft grants DESIGN",
+	    "list the grants of a design",
+	    "Lists the grants stored for DESIGN: who signed them, to whom, "
+	    "and under which license. Grants not signed by the design's "
+	    "author count for nothing and are marked so.",
+	    { { NULL, NULL } } },
 	{ "show", "weft show ID [--raw]",
 	    "show and verify a record",
 	    "Prints a record (revision, library or library entry) with every "
@@ -142,12 +183,20 @@ static const struct weft_help table[] = {
 	    "Lists the designs this node knows, oldest first: short id, date "
 	    "of the newest revision, number of revisions and title. On a "
 	    "terminal it shows 20 and says how many more there are; piped, "
-	    "it lists every design unless --limit or --page asks for a page.",
+	    "it lists every design unless --limit or --page asks for a page. "
+	    "A design whose license its parents do not allow is marked "
+	    "[license conflict].",
 	    {
 	      { "-a, --author A", "Only designs by this author (64 hex "
 		"digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
-	      { "--license L", "Only designs under this SPDX license." },
+	      { "--license L", "Only designs under license L (an SPDX "
+		"id), or in the class L: remixable, commercial-ok, "
+		"share-alike or no-derivatives (docs/licenses.md)." },
+	      { "--remixable", "Only designs whose license lets anyone "
+		"remix them." },
+	      { "--commercial-ok", "Only designs whose license allows "
+		"commercial use." },
 	      { "--type EXT", "Only designs with a file of this type "
 		"(stl, 3mf, scad, svg, step, ...)." },
 	      { "--library LIB", "Only designs this library holds." },
@@ -171,7 +220,13 @@ static const struct weft_help table[] = {
 	      { "-a, --author A", "Only designs by this author (64 hex "
 		"digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
-	      { "--license L", "Only designs under this SPDX license." },
+	      { "--license L", "Only designs under license L (an SPDX "
+		"id), or in the class L: remixable, commercial-ok, "
+		"share-alike or no-derivatives (docs/licenses.md)." },
+	      { "--remixable", "Only designs whose license lets anyone "
+		"remix them." },
+	      { "--commercial-ok", "Only designs whose license allows "
+		"commercial use." },
 	      { "--type EXT", "Only designs with a file of this type "
 		"(stl, 3mf, scad, svg, step, ...)." },
 	      { "--library LIB", "Only designs this library holds." },
@@ -185,7 +240,8 @@ static const struct weft_help table[] = {
 	      { "--all", "Every match, also on a terminal." },
 	      { NULL, NULL } } },
 	{ "get",
-	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC]",
+	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
+	    "[--no-credits]",
 	    "fetch a design's files",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
@@ -196,6 +252,9 @@ static const struct weft_help table[] = {
 	      { "-f, --force", "Replace files that exist in DIR already." },
 	      { "-t, --timeout SEC", "Give up when nothing arrives from peers "
 		"for SEC seconds (default 60)." },
+	      { "--no-credits", "Do not write CREDITS.md (the attribution "
+		"chain, as 'weft credits --format md' prints it) beside the "
+		"files." },
 	      { NULL, NULL } } },
 	{ "library",
 	    "weft library create NAME [--description D]\n"

@@ -532,6 +532,16 @@ buf_json_ts(struct weft_buf *b, const char *key, const struct weft_obj *o)
 	return 0;
 }
 
+bool
+out_summary_conflict(const struct weft_obj *o)
+{
+	bool	v = false;
+
+	if (weft_obj_bool(weft_obj_get(o, "conflict"), &v) != 0)
+		return false;
+	return v;
+}
+
 int
 out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 {
@@ -576,6 +586,13 @@ out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 	weft_buf_add(b, ",", 1);
 	buf_json_key(b, "heads");
 	buf_json_uint(b, heads);
+	/* Present (true) only when the head breaks the license table. */
+	weft_buf_add(b, ",", 1);
+	buf_json_key(b, "license_conflict");
+	if (out_summary_conflict(o))
+		weft_buf_add(b, "true", 4);
+	else
+		weft_buf_add(b, "false", 5);
 	weft_buf_add(b, "}", 1);
 	return 0;
 }
@@ -623,6 +640,8 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 	fprintf(f, "%s  %s  %4llu  ", hex, date, (unsigned long long)revs);
 	if (sh == 64) {
 		out_text(f, title, tlen, true);
+		if (out_summary_conflict(o))
+			fputs("  [license conflict]", f);
 		putc('\n', f);
 		return 0;
 	}
@@ -643,6 +662,8 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 	out_text(f, title, cut, true);
 	if (cut < tlen)
 		fputs("...", f);
+	if (out_summary_conflict(o))
+		fputs("  [license conflict]", f);
 	putc('\n', f);
 	return 0;
 }

@@ -68,6 +68,8 @@ int	out_json_print(json_t *doc);
  * WEFT_EPROTO (o is malformed); b's cap is checked by the caller.
  */
 int	out_summary_buf(struct weft_buf *b, const struct weft_obj *o);
+/* Whether a summary says its head breaks the license table. */
+bool	out_summary_conflict(const struct weft_obj *o);
 /* The same summary as a jansson value, or NULL when o is malformed. */
 json_t	*out_summary_json(const struct weft_obj *o);
 /*

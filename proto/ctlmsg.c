@@ -134,6 +134,9 @@ static const struct field show_f[] = {
 	  offsetof(T, record_len), 0, WEFT_CTLMSG_RECORD_MAX, NULL },
 	{ "design", F_BIN32, P_OPT, offsetof(T, design), 0,
 	  offsetof(T, has_design), 0, NULL },
+	/* Written only when true; absent reads as false. */
+	{ "conflict", F_BOOL, P_OPT, offsetof(T, conflict), 0,
+	  offsetof(T, conflict), 0, NULL },
 };
 #undef T
 static const struct msgdef show_d = DEF(show_f);

@@ -35,6 +35,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_COMMENT] = "comment",
 	[WEFT_REC_REACTION] = "reaction",
 	[WEFT_REC_MAKE] = "make",
+	[WEFT_REC_GRANT] = "grant",
 };
 
 const char *
@@ -370,6 +371,22 @@ check_make(const struct weft_record *r)
 	return 0;
 }
 
+/* A grant's license is "" (any) or a canonical id, as a rev's. */
+static int
+check_grant(const struct weft_record *r)
+{
+	const char	*lic;
+
+	if (r->license == NULL)
+		return WEFT_EBADLICENSE;
+	if (r->license[0] == '\0')
+		return 0;
+	lic = weft_license_find(r->license);
+	if (lic == NULL || strcmp(lic, r->license) != 0)
+		return WEFT_EBADLICENSE;
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -390,6 +407,8 @@ weft_record_check(const struct weft_record *r)
 		return check_reaction(r);
 	case WEFT_REC_MAKE:
 		return check_make(r);
+	case WEFT_REC_GRANT:
+		return check_grant(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -616,6 +635,15 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_MAKE:
 		pack_make(&pk, r);
+		break;
+	case WEFT_REC_GRANT:
+		weft_pack_str(&pk, "design");
+		weft_pack_bin(&pk, r->grant_design, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "to");
+		weft_pack_bin(&pk, r->grant_to, r->grant_anyone ? 0 :
+		    WEFT_PK_BYTES);
+		weft_pack_str(&pk, "license");
+		weft_pack_str(&pk, r->license);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1107,6 +1135,27 @@ decode_make(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_grant(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*to;
+	const uint8_t		*p;
+	size_t			 n;
+
+	if (get_id(f, "design", r->grant_design) != 0)
+		return WEFT_EBADFIELD;
+	to = next(f, "to");
+	if (weft_obj_bin(to, &p, &n) != 0)
+		return WEFT_EBADFIELD;
+	if (n == 0)
+		r->grant_anyone = true;
+	else if (n == WEFT_PK_BYTES)
+		memcpy(r->grant_to, p, WEFT_PK_BYTES);
+	else
+		return WEFT_EBADFIELD;
+	return get_str(f, "license", WEFT_LICENSE_MAX, &r->license);
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1135,6 +1184,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_ENTRY:
 		err = decode_entry(&f, r);
+		break;
+	case WEFT_REC_GRANT:
+		err = decode_grant(&f, r);
 		break;
 	case WEFT_REC_PROFILE:
 		err = decode_profile(&f, r);

@@ -330,6 +330,9 @@ void	weft__op_ls_page(struct weft_ctl_conn *c, const struct weft_obj *req);
  */
 void	weft__ctl_op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
 	    const struct weft_obj *req);
+/* ops_license.c, credits.c */
+extern const struct weft_ctl_op weft__op_grant, weft__op_grants,
+	    weft__op_credits;
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

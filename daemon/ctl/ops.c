@@ -29,6 +29,8 @@
 #include "fetch.h"
 #include "log.h"
 #include "ops.h"
+#include "ops_license.h"
+#include "remix.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -171,6 +173,28 @@ list_raw_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	(void)id;
 	weft_pack_raw(&l->pk, data, len);
 	return weft__lister_item(l);
+}
+
+/* list_raw_cb() for the summaries that pass a license filter. */
+struct lic_filtered {
+	struct weft_lister		*l;
+	const struct weft_lic_filter	*f;
+	bool				 want_short;	/* add "short" */
+};
+
+static int	list_short_cb(void *, const uint8_t [32], const uint8_t *,
+		    size_t);
+
+static int
+list_lic_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+{
+	struct lic_filtered	*fl = arg;
+
+	if (!weft__lic_filter_match(fl->f, data, len))
+		return 0;
+	if (fl->want_short)
+		return list_short_cb(fl->l, id, data, len);
+	return list_raw_cb(fl->l, id, data, len);
 }
 
 static int
@@ -569,6 +593,8 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	sh.has_design = is_rev;
 	if (is_rev)
 		memcpy(sh.design, design, 32);
+	sh.conflict = is_rev && weft__remix_conflict_env(c->env->store,
+	    env.data, env.len);
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_ctlmsg_show_encode(&pk, &sh);
@@ -803,7 +829,10 @@ tree_remixes(struct tree *t, const uint8_t *design)
 	free(s.ids);
 }
 
-/* Packs a tree node: design, rev, title, author, depth. */
+/*
+ * Packs a tree node: title, license, conflict, design, rev, author,
+ * depth.
+ */
 static void
 pack_tree_node(struct weft_store *store, struct weft_pack *pk,
     const struct tree_node *n)
@@ -811,9 +840,10 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 	struct weft_buf		 sb;
 	struct weft_msg		 m;
 	const struct weft_obj	*title = NULL, *author = NULL;
-	const char		*s = "";
-	size_t			 slen = 0;
+	const char		*s = "", *l = "";
+	size_t			 slen = 0, llen = 0;
 	uint8_t			 auth[32] = { 0 };
+	bool			 conflict = false;
 
 	weft_buf_init(&sb, 64 * 1024);
 	if (weft_store_design_summary(store, n->design, &sb) == 0 &&
@@ -824,16 +854,30 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 			s = "";
 			slen = 0;
 		}
+		if (weft_obj_str(weft_obj_get(m.root, "license"), &l,
+		    &llen) != 0) {
+			l = "";
+			llen = 0;
+		}
+		if (weft_obj_bool(weft_obj_get(m.root, "conflict"),
+		    &conflict) != 0)
+			conflict = false;
 		weft_obj_binn(author, auth, 32);
-		weft_pack_map(pk, 5);
+		weft_pack_map(pk, 7);
 		weft_pack_str(pk, "title");
 		weft_pack_strn(pk, s, slen);
+		weft_pack_str(pk, "license");
+		weft_pack_strn(pk, l, llen);
 		weft_msg_release(&m);
 	} else {
-		weft_pack_map(pk, 5);
+		weft_pack_map(pk, 7);
 		weft_pack_str(pk, "title");
 		weft_pack_str(pk, "");
+		weft_pack_str(pk, "license");
+		weft_pack_str(pk, "");
 	}
+	weft_pack_str(pk, "conflict");
+	weft_pack_bool(pk, conflict);
 	weft_buf_release(&sb);
 	weft_pack_str(pk, "design");
 	weft_pack_bin(pk, n->design, 32);
@@ -923,6 +967,7 @@ struct ls_walk {
 	char			*tag;
 	uint8_t			 pos[WEFT_STORE_POS_BYTES];
 	bool			 want_short;
+	struct weft_lic_filter	 lf;
 };
 
 /*
@@ -966,17 +1011,20 @@ ls_release(void *arg)
 static void
 ls_pump(struct weft_ctl_conn *c)
 {
-	struct ls_walk	*w = c->req;
-	bool		 more = true;
-	int		 err;
+	struct ls_walk		*w = c->req;
+	struct lic_filtered	 fl;
+	bool			 more = true;
+	int			 err;
 
 	if (c->closing)
 		return;		/* freed with the conn */
+	fl.l = &w->l;
+	fl.f = &w->lf;
+	fl.want_short = w->want_short;
 	while (c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
 		err = weft_store_designs_page(c->env->store,
 		    w->has_author ? w->author : NULL, w->tag, w->pos, LS_PAGE,
-		    &more, w->want_short ? list_short_cb : list_raw_cb,
-		    &w->l);
+		    &more, list_lic_cb, &fl);
 		if (err && w->l.err == 0)
 			w->l.err = err;
 		if (w->l.err || !more)
@@ -1002,6 +1050,8 @@ ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 	err = weft__ctl_arg_str(c, req, "author", 64, &author_hex);
 	if (err == 0)
 		err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
+	if (err == 0)
+		err = weft__lic_filter_arg(c, req, &w->lf);
 	if (err)
 		goto out;
 	if (weft_obj_get(req, "short") != NULL &&
@@ -1345,6 +1395,9 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_make,
 	&weft__op_makes,
 	&weft__op_libraries,
+	&weft__op_grant,
+	&weft__op_grants,
+	&weft__op_credits,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "ops.h"
+#include "ops_license.h"
 #include "store.h"
 
 #define PAGE_LIMIT_MAX	100000		/* "limit" */
@@ -26,8 +27,8 @@
 
 /* Arguments that make ls a page instead of the plain stream. */
 static const char *const page_keys[] = {
-	"limit", "offset", "sort", "type", "license", "lib", "remix_of",
-	"since", "until",
+	"limit", "offset", "sort", "type", "license", "classes", "lib",
+	"remix_of", "since", "until",
 };
 
 struct page_req {
@@ -36,7 +37,15 @@ struct page_req {
 	char			*author_hex;
 	uint8_t			 author[32], lib[32], remix_of[32];
 	bool			 want_short;
+	struct weft_lic_filter	 lf;	/* license and classes */
 };
+
+/* The store's accept hook over a license filter (ops_license.c). */
+static bool
+lic_accept(void *arg, const uint8_t *summary, size_t len)
+{
+	return weft__lic_filter_match(arg, summary, len);
+}
 
 static void
 page_req_free(struct page_req *p)
@@ -140,6 +149,18 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 	p->q.query = p->query;
 	p->q.tag = p->tag;
 	p->q.license = p->license;
+	/*
+	 * A license may be a class (remixable, ...), and "classes" adds
+	 * more: the license filter judges both, on each candidate.
+	 */
+	err = weft__lic_filter_arg(c, req, &p->lf);
+	if (err)
+		return err;
+	if (p->lf.on) {
+		p->q.license = NULL;
+		p->q.accept = lic_accept;
+		p->q.accept_arg = &p->lf;
+	}
 	p->q.type = p->type;
 	p->q.short_ids = p->want_short;
 	p->q.limit = (size_t)limit;

@@ -27,12 +27,14 @@
 #include "weft/chunk.h"
 #include "weft/ctl.h"
 #include "weft/err.h"
+#include "weft/license.h"
 #include "weft/pack.h"
 #include "weft/record.h"
 
 #include "ctl.h"
 #include "log.h"
 #include "ops.h"
+#include "remix.h"
 #include "space.h"
 #include "store.h"
 #include "sync.h"
@@ -1029,7 +1031,7 @@ pub_meta(struct weft_ctl_conn *c, const struct weft_obj *req,
 		return err;
 	}
 	if (lic != NULL) {
-		canon = weft_license_find(lic);
+		canon = weft_license_parse(lic);
 		if (canon == NULL) {
 			weft__ctl_send_err(c, WEFT_EBADLICENSE, "license '%s'",
 			    lic);
@@ -1126,6 +1128,7 @@ op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_pub		*p = NULL;
 	struct weft_record	 head;
+	const char		*lic;
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 	const struct weft_obj	*files, *fo;
@@ -1164,6 +1167,15 @@ op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		p->rec.has_design = true;
 		memcpy(p->rec.design, design, 32);
 		memcpy(p->design, design, 32);
+		/* A remix stays one: the head's parents carry forward. */
+		for (uint32_t i = 0; i < head.remix_of.n; i++)
+			if (weft__remix_add(&p->rec.remix_of,
+			    head.remix_of.ids[i]) != 0) {
+				weft__ctl_send_err(c, -ENOMEM, "update");
+				goto fail;
+			}
+		if (weft__remix_arg(c, req, "remix_of", &p->rec.remix_of) != 0)
+			goto fail;
 	}
 	if (pub_meta(c, req, &p->rec, update ? &head : NULL) != 0)
 		goto fail;
@@ -1173,6 +1185,11 @@ op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 		    "'duplicate' must be a boolean");
 		goto fail;
 	}
+	/* The license is set by now: the check only checks it. */
+	memcpy(p->rec.author, c->env->author->pk, 32);
+	lic = p->rec.license;
+	if (weft__remix_license(c, &p->rec, &lic) != 0)
+		goto fail;
 
 	files = weft_obj_get(req, "files");
 	if (update && files == NULL) {
@@ -1266,7 +1283,8 @@ fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 	struct weft_record	 head, r;
 	uint8_t			 design[32], head_id[32];
 	uint64_t		 min_ts;
-	char			*title = NULL;
+	char			*title = NULL, *lic = NULL;
+	const char		*license;
 	int			 err;
 
 	weft_record_init(&head);
@@ -1291,6 +1309,15 @@ fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 		weft__ctl_send_err(c, err, "the title is empty");
 		goto out;
 	}
+	err = weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX, &lic);
+	if (err)
+		goto out;
+	if (lic != NULL && weft_license_parse(lic) == NULL) {
+		err = WEFT_EBADLICENSE;
+		weft__ctl_send_err(c, err, "license '%s'", lic);
+		goto out;
+	}
+	license = lic != NULL ? weft_license_parse(lic) : NULL;
 	/* The fork takes the source head's fields and files by reference. */
 	r = head;
 	weft_record_init(&head);
@@ -1308,6 +1335,23 @@ fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 	}
 	memcpy(r.remix_of.ids[0], head_id, 32);
 	r.remix_of.n = 1;
+	/* More parents (weft fork A --also B): their newest heads. */
+	err = weft__remix_arg(c, req, "also", &r.remix_of);
+	if (err)
+		goto out;
+	memcpy(r.author, c->env->author->pk, 32);
+	err = weft__remix_license(c, &r, &license);
+	if (err)
+		goto out;
+	if (license != NULL) {
+		free(r.license);
+		r.license = strdup(license);
+		if (r.license == NULL) {
+			err = -ENOMEM;
+			weft__ctl_send_err(c, err, "fork");
+			goto out;
+		}
+	}
 	free(r.message);
 	r.message = strdup("");
 	if (title != NULL) {
@@ -1322,6 +1366,7 @@ fork_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 	if (err)
 		weft__ctl_send_err(c, err, "cannot fork");
 out:
+	free(lic);
 	free(title);
 	weft_record_release(&head);
 	weft_record_release(&r);

@@ -837,6 +837,8 @@ fact_get(const struct pend *p, struct fact *f)
 		else if (r.type == WEFT_REC_COMMENT ||
 		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE)
 			memcpy(f->ref, r.design, WEFT_ID_BYTES);
+		else if (r.type == WEFT_REC_GRANT)
+			memcpy(f->ref, r.grant_design, WEFT_ID_BYTES);
 	}
 	weft_record_release(&r);
 }
@@ -920,7 +922,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				    (f.type == WEFT_REC_REV ||
 				    f.type == WEFT_REC_COMMENT ||
 				    f.type == WEFT_REC_REACTION ||
-				    f.type == WEFT_REC_MAKE))
+				    f.type == WEFT_REC_MAKE ||
+				    f.type == WEFT_REC_GRANT))
 					libs = true;
 			}
 		}

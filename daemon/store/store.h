@@ -337,6 +337,14 @@ struct weft_store_query {
 	const uint8_t	*remix_of;
 	uint64_t	 since, until;
 	size_t		 offset, limit;
+	/*
+	 * A filter the store cannot index (license classes): called with a
+	 * candidate's summary inside the read transaction (it must not call
+	 * the store); false drops the design. NULL: none.
+	 */
+	bool		(*accept)(void *arg, const uint8_t *summary,
+			    size_t len);
+	void		*accept_arg;
 };
 
 struct weft_store_search_info {
@@ -360,6 +368,22 @@ int	weft_store_short_len(struct weft_store *s,
 /* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);
+
+/*
+ * Grants (store_grants.c). weft_store_grant_find() says whether grantor
+ * granted grantee (or anyone) the right to remix design, and with which
+ * license: "" in license (size bytes) when the grant names none, which
+ * wins over one that does. weft_store_design_grants() calls cb with every
+ * grant of design (whoever signed it): id, envelope; none is not an error.
+ */
+int	weft_store_grant_find(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES],
+	    const uint8_t grantor[WEFT_PK_BYTES],
+	    const uint8_t grantee[WEFT_PK_BYTES], bool *granted, char *license,
+	    size_t size);
+int	weft_store_design_grants(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
+	    void *arg);
 
 /*
  * The designs a library currently holds (the latest entry per design by

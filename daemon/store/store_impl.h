@@ -67,6 +67,7 @@ enum {
 	DB_SOCIAL,
 	DB_REACTS,
 	DB_SCOUNT,
+	DB_GRANTS,
 	DB_COUNT
 };
 

@@ -50,18 +50,23 @@ struct summary_old {
 	uint8_t			 author[WEFT_PK_BYTES];
 	uint64_t		 created, revs, heads;
 	const struct weft_obj	*tags;
+	bool			 conflict;
 };
 
+/*
+ * "conflict" (true) is there only when the head breaks the license table
+ * (docs/licenses.md), so summaries written before it existed still read.
+ */
 static int
 summary_encode(struct weft_buf *out, const uint8_t design[ID],
     const uint8_t head[ID], const uint8_t author[WEFT_PK_BYTES],
     const struct weft_record *hr, uint64_t created, uint64_t revs,
-    uint64_t heads)
+    uint64_t heads, bool conflict)
 {
 	struct weft_pack	pk;
 
 	weft_pack_init(&pk, out);
-	weft_pack_map(&pk, 10);
+	weft_pack_map(&pk, conflict ? 11 : 10);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, ID);
 	weft_pack_str(&pk, "head");
@@ -84,6 +89,10 @@ summary_encode(struct weft_buf *out, const uint8_t design[ID],
 	weft_pack_uint(&pk, revs);
 	weft_pack_str(&pk, "heads");
 	weft_pack_uint(&pk, heads);
+	if (conflict) {
+		weft_pack_str(&pk, "conflict");
+		weft_pack_bool(&pk, true);
+	}
 	return weft_pack_error(&pk);
 }
 
@@ -115,6 +124,10 @@ summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		return WEFT_ECORRUPT;
 	so->tags = weft_obj_get(root, "tags");
 	if (weft_obj_type(so->tags) != WEFT_OBJ_ARRAY)
+		return WEFT_ECORRUPT;
+	so->conflict = false;
+	if (weft_obj_get(root, "conflict") != NULL &&
+	    weft_obj_bool(weft_obj_get(root, "conflict"), &so->conflict))
 		return WEFT_ECORRUPT;
 	return 0;
 }
@@ -218,7 +231,7 @@ tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 static int
 design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
     const struct weft_record *r, const uint8_t id[ID], uint64_t removed,
-    int is_head)
+    int is_head, uint8_t head[ID], int *head_changed)
 {
 	const uint8_t		*design = dk + 8;
 	struct summary_old	 so;
@@ -227,7 +240,6 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	struct weft_buf		 sum;
 	MDB_cursor		*c;
 	MDB_val			 k, v;
-	uint8_t			 head[ID];
 	uint8_t			 key2[WEFT_PK_BYTES + 8 + ID];
 	const uint8_t		*author;
 	uint64_t		 created, revs, heads;
@@ -299,8 +311,14 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 			goto out;
 	}
 
+	/*
+	 * A new head is judged against the license table by ingest, which
+	 * sets the flag (weft__store_summary_conflict()); an old one keeps
+	 * its judgement.
+	 */
+	*head_changed = changed;
 	err = summary_encode(&sum, design, head, author, hr, created, revs,
-	    heads);
+	    heads, changed ? false : so.conflict);
 	if (err == 0)
 		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
 		    sum.len);
@@ -314,8 +332,64 @@ out:
 }
 
 int
+weft__store_design_head(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], uint8_t head[ID])
+{
+	struct summary_old	 so;
+	uint8_t			 dk[DKEY];
+	int			 err;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err == 0)
+		err = summary_load(s, txn, dk, &so);
+	if (err == 0)
+		memcpy(head, so.head, ID);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
+}
+
+int
+weft__store_summary_conflict(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], const struct weft_record *hr, bool conflict)
+{
+	struct summary_old	 so;
+	struct weft_buf		 sum;
+	uint8_t			 dk[DKEY];
+	int			 err;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	weft_buf_init(&sum, SUMMARY_MAX);
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err == WEFT_ENOTFOUND) {
+		err = 0;	/* not here: nothing to flag */
+		goto out;
+	}
+	if (err == 0)
+		err = summary_load(s, txn, dk, &so);
+	if (err || so.conflict == conflict)
+		goto out;
+	err = summary_encode(&sum, design, so.head, so.author, hr,
+	    so.created, so.revs, so.heads, conflict);
+	if (err == 0)
+		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
+		    sum.len);
+out:
+	weft_buf_release(&sum);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
+}
+
+int
 weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
-    const struct weft_record *r, const uint8_t id[ID])
+    const struct weft_record *r, const uint8_t id[ID], uint8_t head[ID],
+    int *head_changed)
 {
 	struct recinfo	 pi;
 	MDB_cursor	*c;
@@ -405,7 +479,8 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 			return err;
 	}
 
-	return design_update(s, txn, dk, r, id, removed, is_head);
+	return design_update(s, txn, dk, r, id, removed, is_head, head,
+	    head_changed);
 }
 
 int

@@ -216,10 +216,102 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+	case WEFT_REC_GRANT:
 		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
 	}
+}
+
+/* Decodes the stored record id (verified when it came in) into r. */
+static int
+record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	err = weft__store_rec_get(s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	return err ? WEFT_ECORRUPT : 0;
+}
+
+/*
+ * Judges design's head (id head; its record hr, or NULL to load it)
+ * against the license table and sets the summary's conflict flag.
+ */
+static int
+head_judge(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t head[ID], const struct weft_record *hr)
+{
+	struct weft_record	loaded;
+	bool			conflict;
+	int			err = 0;
+
+	weft_record_init(&loaded);
+	if (hr == NULL) {
+		err = record_load(s, txn, head, &loaded);
+		hr = &loaded;
+	}
+	if (err == 0)
+		err = weft__store_remix_conflict(s, txn, hr, &conflict);
+	if (err == 0)
+		err = weft__store_summary_conflict(s, txn, design, hr,
+		    conflict);
+	weft_record_release(&loaded);
+	return err;
+}
+
+/*
+ * A grant by the author of the design it concerns may settle (or, never,
+ * raise) a conflict of the designs remixed from it: judge their heads
+ * again. Any other grant changes nothing, so a stranger's grants cost no
+ * more than their own index key.
+ */
+static int
+grant_refresh(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *grant)
+{
+	const uint8_t	*design = grant->grant_design;
+	struct recinfo	 di;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 remix[ID], head[ID];
+	int		 err, rc;
+
+	err = weft__store_info_get(s, txn, design, &di);
+	if (err == WEFT_ENOTFOUND)
+		return 0;	/* the design is not here: no remix of it is */
+	if (err)
+		return err;
+	if (di.type != WEFT_REC_REV ||
+	    memcmp(di.author, grant->author, WEFT_PK_BYTES) != 0)
+		return 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_REMIX], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, design, ID, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != 2 * ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(remix, (const uint8_t *)k.mv_data + ID, ID);
+		err = weft__store_design_head(s, txn, remix, head);
+		if (err == 0)
+			err = head_judge(s, txn, remix, head, NULL);
+		if (err)
+			break;
+		err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
 /*
@@ -231,8 +323,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 {
 	const struct weft_record	*r = pc->r;
 	uint8_t				 info[INFO_LEN];
-	uint8_t				 key[8 + ID];
-	int				 err, held;
+	uint8_t				 key[8 + ID], head[ID];
+	int				 err, held, changed;
 
 	weft__store_rec_key(key, r->ts, pc->id);
 	err = weft__store_ragg_reserve(s, txn);
@@ -260,7 +352,14 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 
 	switch (r->type) {
 	case WEFT_REC_REV:
-		err = weft__store_rev_index(s, txn, r, pc->id);
+		err = weft__store_rev_index(s, txn, r, pc->id, head,
+		    &changed);
+		/* A new head says "no conflict" until judged. */
+		if (err == 0 && changed && (memcmp(head, pc->id, ID) != 0 ||
+		    r->remix_of.n > 0))
+			err = head_judge(s, txn, r->has_design ? r->design :
+			    pc->id, head, memcmp(head, pc->id, ID) == 0 ? r :
+			    NULL);
 		if (err == 0)
 			err = weft__store_search_rev(s, txn, r, pc->id);
 		if (err == 0)
@@ -286,6 +385,13 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err)
 			return err;
 		break;	/* a make's photos: where the policies say */
+	case WEFT_REC_GRANT:
+		err = weft__store_grant_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = grant_refresh(s, txn, r);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		break;
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
 		    &held);

@@ -9,6 +9,7 @@
 #ifndef WEFT_STORE_MODS_H
 #define WEFT_STORE_MODS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +24,22 @@
  * record's own rows are written, for a revision, an entry and a library.
  * An error leaves the txn half-written: the caller aborts it.
  */
+/*
+ * weft__store_rev_index() also says whether the design's head changed
+ * (*head_changed) and which it is now (head): a new head's summary says
+ * "no conflict" until ingest judges it and calls
+ * weft__store_summary_conflict() with the head's record hr (a design
+ * not here is left alone). weft__store_design_head(): the head of a
+ * design, WEFT_ENOTFOUND when it is not here.
+ */
 int	weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
+	    const struct weft_record *r, const uint8_t id[ID],
+	    uint8_t head[ID], int *head_changed);
+int	weft__store_summary_conflict(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], const struct weft_record *hr,
+	    bool conflict);
+int	weft__store_design_head(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], uint8_t head[ID]);
 int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
@@ -35,6 +50,16 @@ int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Grants (store_grants.c): weft__store_grant_index() indexes a grant
+ * under its design; weft__store_remix_conflict() says whether revision r
+ * breaks the license table (docs/licenses.md; parents not stored are not
+ * judged).
+ */
+int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, bool *conflict);
 /*
  * Wanted files (store_files.c). weft__store_want() makes the file with
  * index id index (size bytes; design, or NULL) wanted, listing what of it

@@ -887,9 +887,26 @@ design_social_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
 	    be64dec(key + ID + 1), key + ID + 1 + 8, a->sign);
 }
 
+/* A `grants` key (design || grant): the grant goes with its design. */
+static int
+design_grant_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	struct scope_arg	*a = arg;
+	struct recinfo		 gi;
+	int			 err;
+
+	(void)v;
+	err = weft__store_info_get(s, txn, key + ID, &gi);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, a->lib, gi.ts,
+	    key + ID, a->sign);
+}
+
 /*
- * Puts every stored revision of design, and every comment and reaction
- * on it, into (out of) lib's scope.
+ * Puts every stored revision of design, every comment and reaction on
+ * it and every grant of it into (out of) lib's scope.
  */
 static int
 scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
@@ -911,6 +928,9 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	/* The comments and reactions on the design go with it. */
 	err = each_key(s, txn, DB_SOCIAL, design, ID, ID + 1 + 8 + ID,
 	    design_social_cb, &a);
+	if (err == 0)
+		err = each_key(s, txn, DB_GRANTS, design, ID, 2 * ID,
+		    design_grant_cb, &a);
 	if (err)
 		return err;
 	err = weft__store_design_key(s, txn, design, dk);
@@ -977,6 +997,9 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_MAKE:
 		/* With the design: into the scope of every lib holding it. */
 		return scope_rev(s, txn, r->design, r->ts, id);
+	case WEFT_REC_GRANT:
+		/* A grant travels with the design it concerns. */
+		return scope_rev(s, txn, r->grant_design, r->ts, id);
 	default:
 		return WEFT_EBADFIELD;
 	}

@@ -1100,8 +1100,20 @@ filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 		if (err)
 			return err;
 	}
-	if (f->license != NULL)
-		return license_is(q->s, q->txn, dk, f->license);
+	if (f->license != NULL) {
+		err = license_is(q->s, q->txn, dk, f->license);
+		if (err)
+			return err;
+	}
+	if (f->accept != NULL) {
+		MDB_val	v;
+
+		err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
+		if (err)
+			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		if (!f->accept(f->accept_arg, v.mv_data, v.mv_size))
+			return WEFT_ENOTFOUND;
+	}
 	return 0;
 }
 
@@ -1411,7 +1423,7 @@ list_walk(struct query *q, const struct qterm *type,
 	filtered = (f->tag != NULL && !(skip & SKIP_TAG)) ||
 	    (f->author != NULL && !(skip & SKIP_AUTHOR)) ||
 	    f->license != NULL || f->lib != NULL || f->remix_of != NULL ||
-	    f->since != 0 || f->until != 0;
+	    f->since != 0 || f->until != 0 || f->accept != NULL;
 	backward = inv ? !f->recent : f->recent;
 	rc = mdb_cursor_open(q->txn, q->s->dbi[db], &c);
 	if (rc)
@@ -1607,7 +1619,8 @@ weft_store_search_page(struct weft_store *s,
 	}
 	if (q.nt == 1 && q.t[0].nexp == 1 && f->author == NULL &&
 	    f->tag == NULL && f->lib == NULL && f->remix_of == NULL &&
-	    f->license == NULL && f->since == 0 && f->until == 0) {
+	    f->license == NULL && f->since == 0 && f->until == 0 &&
+	    f->accept == NULL) {
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}

@@ -66,6 +66,9 @@
 #define WEFT_CTL_OP_MAKES		"makes"
 #define WEFT_CTL_OP_PINS		"pins"
 #define WEFT_CTL_OP_LIBRARIES		"libraries"
+#define WEFT_CTL_OP_GRANT		"grant"
+#define WEFT_CTL_OP_GRANTS		"grants"
+#define WEFT_CTL_OP_CREDITS		"credits"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

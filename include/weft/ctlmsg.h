@@ -116,6 +116,7 @@ struct weft_ctlmsg_show {
 	size_t			 record_len;
 	bool			 has_design;	/* revisions only */
 	uint8_t			 design[32];
+	bool			 conflict;	/* breaks the licenses */
 };
 
 void	weft_ctlmsg_show_encode(struct weft_pack *pk,

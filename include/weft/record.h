@@ -62,8 +62,9 @@ enum weft_record_type {
 	WEFT_REC_COMMENT,	/* text on a design, maybe a reply */
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
+	WEFT_REC_GRANT,		/* leave to remix an author's design */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_MAKE
+#define WEFT_REC_TYPE_MAX	WEFT_REC_GRANT
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -135,6 +136,13 @@ struct weft_record {
 	char			*printer;
 	char			*material;
 	char			*settings;
+	/*
+	 * grant: the design, the grantee (grant_anyone: every author) and
+	 * the license (in "license"; "" lets the grantee choose).
+	 */
+	uint8_t			 grant_design[WEFT_ID_BYTES];
+	uint8_t			 grant_to[WEFT_PK_BYTES];
+	bool			 grant_anyone;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -204,7 +212,8 @@ int	weft_record_verify(const uint8_t *env, size_t len,
 void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
-/* "rev", "lib", "entry", "profile", "comment", "reaction", "make". */
+/* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
+ * "grant". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

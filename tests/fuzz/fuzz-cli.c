@@ -82,6 +82,12 @@ static const struct cmd cmds[] = {
 	{ true, { "fork", IDPFX } },
 	{ true, { "follow", AUTHOR } },
 	{ true, { "connect", AUTHOR "@127.0.0.1:7420" } },
+	{ true, { "credits", IDPFX } },
+	{ false, { "--json", "credits", IDPFX } },
+	{ true, { "credits", IDPFX, "--format", "md" } },
+	{ true, { "grants", IDPFX } },
+	{ false, { "--json", "grants", IDPFX } },
+	{ true, { "ls", "--remixable" } },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

@@ -10,6 +10,9 @@
  *   nonmaint=LIB:DESIGN    an entry adding DESIGN to LIB, by a non-maintainer
  *   otherauthor=DESIGN[:PREV]  a revision of DESIGN (after PREV, default
  *                          DESIGN) by an author who is not its author
+ *   remix=REV              a valid genesis by our own author, licensed MIT,
+ *                          remixing revision REV (whatever REV's license
+ *                          allows: the node must store it and flag it)
  *   badpath                a genesis whose file path is "../escape.stl",
  *                          correctly signed (the body is patched by hand)
  *   chunk                  answer every "want" on the daemon's "files"
@@ -208,6 +211,37 @@ out:
 	return err;
 }
 
+/* A genesis by a, licensed MIT, that remixes revision src. */
+static int
+make_remix(const struct weft_keypair *a,
+    const uint8_t src[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	int			err = -ENOMEM;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = wall_ms();
+	r.remix_of.ids = calloc(1, WEFT_ID_BYTES);
+	if (r.remix_of.ids == NULL)
+		goto out;
+	memcpy(r.remix_of.ids[0], src, WEFT_ID_BYTES);
+	r.remix_of.n = 1;
+	r.title = strdup("laundered remix");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	if (r.title == NULL || r.description == NULL || r.license == NULL ||
+	    r.message == NULL)
+		goto out;
+	err = seal(a, &r, env, id);
+out:
+	weft_record_release(&r);
+	return err;
+}
+
 static int
 make_entry(const struct weft_keypair *a, const uint8_t lib[WEFT_ID_BYTES],
     const uint8_t design[WEFT_ID_BYTES], struct weft_buf *env,
@@ -354,6 +388,10 @@ add_mode(struct hostile *h, const char *arg)
 		if (err == 0)
 			err = make_rev(&h->author, x, y, "hijacked", NULL,
 			    env, id);
+	} else if (strcmp(name, "remix") == 0 && eq != NULL) {
+		err = parse_id(eq + 1, strlen(eq + 1), x);
+		if (err == 0)
+			err = make_remix(&h->author, x, env, id);
 	} else if (strcmp(name, "otherkey") == 0 && eq == NULL) {
 		/* Signed by a key other than the "author" it names. */
 		err = weft_key_generate(&other);
@@ -705,7 +743,7 @@ usage(void)
 	fprintf(stderr, "usage: hostile-peer [--network-key HEX] "
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
-	    "otherauthor=DESIGN[:PREV] chunk idle noread\n"
+	    "otherauthor=DESIGN[:PREV] remix=REV chunk idle noread\n"
 	    "       [--count N [--reconnect] [--stagger MS]] runs N peers\n");
 	return 2;
 }

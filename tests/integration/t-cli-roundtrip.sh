@@ -96,7 +96,7 @@ expect_code 0 w a --json tree "$f"
 [ "$(json '[(s["design"], s["depth"]) for s in j["sources"]]' "$T/out")" = \
     "[('$d', 1)]" ] || fail "tree sources: $(cat "$T/out")"
 expect_code 0 w a tree "$d"
-grep -q "^  $f  Blue Bracket$" "$T/out" || fail "tree: $(cat "$T/out")"
+grep -q "^  $f  Blue Bracket  \[MIT\]$" "$T/out" || fail "tree: $(cat "$T/out")"
 
 # ls, search, library.
 expect_code 0 w a --json ls

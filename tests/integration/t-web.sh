@@ -107,7 +107,8 @@ get "$U/api/design/00000000"
 [ "$(code)" = 404 ] || fail "api of an unknown design: $(code)"
 
 # Downloads equal weft get's files, byte for byte.
-w a get "$design" -o "$T/got" >/dev/null || fail "weft get failed"
+w a get "$design" -o "$T/got" --no-credits >/dev/null ||
+    fail "weft get failed"
 get "$U/zip/$design/design.zip"
 [ "$(code)" = 200 ] || fail "zip: $(code)"
 grep -qi '^Content-Type: application/zip' "$T/head" || fail "zip type"
@@ -249,7 +250,8 @@ get "$U/api/design/00000000"
 [ "$(code)" = 404 ] || fail "api of an unknown design: $(code)"
 
 # Downloads equal weft get's files, byte for byte.
-w a get "$design" -o "$T/got" >/dev/null || fail "weft get failed"
+w a get "$design" -o "$T/got" --no-credits >/dev/null ||
+    fail "weft get failed"
 get "$U/zip/$design/design.zip"
 [ "$(code)" = 200 ] || fail "zip: $(code)"
 grep -qi '^Content-Type: application/zip' "$T/head" || fail "zip type"

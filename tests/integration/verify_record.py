@@ -63,6 +63,7 @@ def load_licenses():
     except (OSError, ValueError):
         return None
     ids.add("NOASSERTION")
+    ids.add("LicenseRef-All-Rights-Reserved")
     return ids
 
 
@@ -266,6 +267,20 @@ def check_make(f):
     want_str(f["settings"], "settings", 0, SETTINGS_MAX, "body")
 
 
+def check_grant(f):
+    want_id(f["design"], "design")
+    to = f["to"]
+    need(isinstance(to, bytes) and len(to) in (0, 32),
+         "to is not bin of 0 (anyone) or 32 bytes")
+    lic = f["license"]
+    need(isinstance(lic, str), "license is not a str")
+    if lic != "":
+        want_str(lic, "license", 1, LICENSE_MAX, "word")
+        if LICENSES is not None:
+            need(lic in LICENSES,
+                 "license %r is not a canonical SPDX id" % lic)
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -277,6 +292,7 @@ KEYS = {
     "reaction": ["type", "author", "ts", "design", "value"],
     "make": ["type", "author", "ts", "design", "rev", "photos", "note",
              "printer", "material", "settings"],
+    "grant": ["type", "author", "ts", "design", "to", "license"],
 }
 
 
@@ -342,7 +358,8 @@ def check_body(body):
         need(ok, "value of a type bodies never hold: %r" % (o,))
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
-     "reaction": check_reaction, "make": check_make}[typ](f)
+     "reaction": check_reaction, "make": check_make,
+     "grant": check_grant}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

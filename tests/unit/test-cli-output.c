@@ -174,7 +174,9 @@ test_summary_json(void **state)
 	    "created_at")), "2024-02-29T00:00:00.123Z");
 	assert_int_equal(json_integer_value(json_object_get(j, "revs")), 3);
 	assert_int_equal(json_integer_value(json_object_get(j, "heads")), 1);
-	assert_int_equal(json_object_size(j), 12);
+	/* No "conflict" in the summary: the head keeps to its license. */
+	assert_true(json_is_false(json_object_get(j, "license_conflict")));
+	assert_int_equal(json_object_size(j), 13);
 	/* The jansson form is the same document. */
 	k = out_summary_json(m.root);
 	assert_non_null(k);

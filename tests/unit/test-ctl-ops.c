@@ -1495,6 +1495,152 @@ test_close_midway(void **state)
  * whose EXIF is stripped, names, comments with a reply and an edit,
  * likes counted once per author, a make with a photo; and their errors.
  */
+/* Signs r with kp into a stored record; returns its id. */
+static void
+store_signed(struct fx *f, struct weft_record *r,
+    const struct weft_keypair *kp, uint8_t id[32])
+{
+	struct weft_buf	body, env;
+
+	memcpy(r->author, kp->pk, 32);
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	weft_record_sort(r);
+	assert_int_equal(weft_record_encode_body(r, &body), 0);
+	assert_int_equal(weft_record_sign(body.data, body.len, kp->sk, &env),
+	    0);
+	assert_int_equal(weft_store_record_put(f->store, env.data, env.len,
+	    id), 0);
+	weft_buf_release(&body);
+	weft_buf_release(&env);
+	weft_record_release(r);
+}
+
+/*
+ * grant, grants, credits, the license check of fork and the license
+ * filter of ls: another author's no-derivatives design cannot be forked
+ * until that author grants it.
+ */
+static void
+test_license(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_keypair	 other;
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	const struct weft_obj	*it;
+	uint8_t			 nd[32], gid[32], mine[32], fork[32];
+	uint8_t			 x[32];
+	char			 ndhex[65], minehex[65], me[65];
+	size_t			 first;
+
+	assert_int_equal(weft_key_generate(&other), 0);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = NOW_MS - 1000;
+	r.title = strdup("No derivatives");
+	r.description = strdup("");
+	r.license = strdup("CC-BY-ND-4.0");
+	r.message = strdup("");
+	r.files = calloc(1, sizeof(*r.files));
+	assert_non_null(r.files);
+	r.nfiles = 1;
+	r.files[0].path = strdup("a.stl");
+	r.files[0].size = 1;
+	memset(r.files[0].hash, 0x5a, 32);
+	memset(r.files[0].index, 0x5b, 32);
+	store_signed(f, &r, &other, nd);
+	weft_hex_encode(ndhex, nd, 32);
+	weft_hex_encode(me, f->author.pk, 32);
+
+	/* Without a grant: refused, naming the parent and why. */
+	req_str(f, "fork", "design", ndhex);
+	expect_err(f, WEFT_EDENIED, "CC-BY-ND-4.0");
+	/* Only the design's author grants it. */
+	req_begin(&pk, &b, "grant", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, ndhex);
+	weft_pack_str(&pk, "anyone");
+	weft_pack_bool(&pk, true);
+	send_req(f, &b);
+	expect_err(f, WEFT_EDENIED, "only the design's author");
+	req_str(f, "grant", "design", ndhex);
+	expect_err(f, WEFT_EUSAGE, "give either 'to' or 'anyone'");
+
+	/* The other author's grant to us arrives (as from a peer). */
+	weft_record_init(&r);
+	r.type = WEFT_REC_GRANT;
+	r.ts = NOW_MS - 500;
+	memcpy(r.grant_design, nd, 32);
+	memcpy(r.grant_to, f->author.pk, 32);
+	r.license = strdup("");
+	store_signed(f, &r, &other, gid);
+	first = f->nrep;
+	req_str(f, "grants", "design", ndhex);
+	assert_int_equal(list_items(f, first), 1);
+	it = weft_obj_at(weft_obj_get(f->rep[first].msg.root, "items"), 0);
+	get_bin32(it, "id", x);
+	assert_memory_equal(x, gid, 32);
+	assert_true(get_bool(it, "valid"));
+
+	req_begin(&pk, &b, "fork", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, ndhex);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "MIT");
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "design", fork);
+
+	/* Our own grant, to anyone, on our own design. */
+	publish_one(f, mine, NULL);
+	weft_hex_encode(minehex, mine, 32);
+	req_begin(&pk, &b, "grant", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, minehex);
+	weft_pack_str(&pk, "to");
+	weft_pack_str(&pk, me);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "cc-by-4.0");
+	send_req(f, &b);
+	expect_ok(f);
+	req_begin(&pk, &b, "grant", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, minehex);
+	weft_pack_str(&pk, "anyone");
+	weft_pack_bool(&pk, true);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "no-such-license");
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADLICENSE, "no-such-license");
+
+	/* credits: the fork, then the design it remixes. */
+	first = f->nrep;
+	req_id(f, "credits", "design", fork);
+	assert_int_equal(list_items(f, first), 2);
+	assert_true(get_bool(f->rep[first].msg.root, "complete"));
+	it = weft_obj_at(weft_obj_get(f->rep[first].msg.root, "items"), 1);
+	get_bin32(it, "rev", x);
+	assert_memory_equal(x, nd, 32);
+	req_str(f, "credits", "design", "eeeeeeeeeeeeeeee");
+	assert_int_not_equal(status_of(last(f)), 0);
+
+	/* ls by license and class: MIT (fork, ours), CC-BY-ND (theirs). */
+	first = f->nrep;
+	req_str(f, "ls", "license", "MIT");
+	assert_int_equal(list_items(f, first), 2);
+	first = f->nrep;
+	req_str(f, "ls", "license", "CC-BY-ND-4.0");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req_str(f, "search", "query", "gear");
+	assert_int_equal(list_items(f, first), 1);
+	req_str(f, "ls", "license", "nonsense-license");
+	expect_err(f, WEFT_EBADLICENSE, "nonsense-license");
+	weft_key_release(&other);
+}
+
 static void
 test_social(void **state)
 {
@@ -1719,6 +1865,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_social, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_license, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_midway, setup,
 		    teardown),
 	};

@@ -375,6 +375,49 @@ test_show_vector(void **state)
 	free(p);
 }
 
+/*
+ * "conflict" is written only when true (so the vector above stands), and
+ * read back as written: absent or false is false.
+ */
+static void
+test_show_conflict(void **state)
+{
+	struct weft_ctlmsg_show	 sh, out;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	struct weft_msg		 m;
+
+	(void)state;
+	memset(&sh, 0, sizeof(sh));
+	memset(sh.id, 0x11, 32);
+	sh.type = weft_ctlmsg_cstr("rev");
+	sh.record = record_bytes;
+	sh.record_len = sizeof(record_bytes);
+	sh.conflict = true;
+	weft_buf_init(&b, 4096);
+	weft_pack_init(&pk, &b);
+	weft_ctlmsg_show_encode(&pk, &sh);
+	assert_int_equal(weft_pack_error(&pk), 0);
+	assert_int_equal(weft_msg_decode(&m, b.data, b.len), 0);
+	assert_non_null(weft_obj_get(m.root, "conflict"));
+	assert_int_equal(weft_ctlmsg_show_decode(m.root, &out), 0);
+	assert_true(out.conflict);
+	assert_false(out.has_design);
+	weft_msg_release(&m);
+	weft_buf_release(&b);
+
+	sh.conflict = false;
+	weft_buf_init(&b, 4096);
+	weft_pack_init(&pk, &b);
+	weft_ctlmsg_show_encode(&pk, &sh);
+	assert_int_equal(weft_msg_decode(&m, b.data, b.len), 0);
+	assert_null(weft_obj_get(m.root, "conflict"));
+	assert_int_equal(weft_ctlmsg_show_decode(m.root, &out), 0);
+	assert_false(out.conflict);
+	weft_msg_release(&m);
+	weft_buf_release(&b);
+}
+
 static void
 test_peer_vector(void **state)
 {
@@ -462,7 +505,7 @@ test_doc_ops(void **state)
 		if (strstr(doc, pat) == NULL)
 			fail_msg("control.md does not specify op '%s'", *op);
 	}
-	assert_int_equal(n, 40);
+	assert_int_equal(n, 43);
 	free(doc);
 }
 
@@ -930,6 +973,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_vector),
 		cmocka_unit_test(test_show_vector),
+		cmocka_unit_test(test_show_conflict),
 		cmocka_unit_test(test_peer_vector),
 		cmocka_unit_test(test_known_vector),
 		cmocka_unit_test(test_policy_vectors),

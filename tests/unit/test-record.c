@@ -212,6 +212,28 @@ fill_make(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_grant(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_GRANT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 3;
+	memset(r->grant_design, 0x22, WEFT_ID_BYTES);
+	memset(r->grant_to, 0x33, WEFT_PK_BYTES);
+	r->license = strdup("CC-BY-SA-4.0");
+	assert_non_null(r->license);
+}
+
+static void
+fill_grant_anyone(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	fill_grant(r, pk);
+	r->grant_anyone = true;
+	memset(r->grant_to, 0, WEFT_PK_BYTES);
+	r->license[0] = '\0';
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -325,6 +347,13 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		assert_string_equal(a->printer, b->printer);
 		assert_string_equal(a->material, b->material);
 		assert_string_equal(a->settings, b->settings);
+		break;
+	case WEFT_REC_GRANT:
+		assert_memory_equal(a->grant_design, b->grant_design,
+		    WEFT_ID_BYTES);
+		assert_int_equal(a->grant_anyone, b->grant_anyone);
+		assert_memory_equal(a->grant_to, b->grant_to, WEFT_PK_BYTES);
+		assert_string_equal(a->license, b->license);
 		break;
 	}
 }
@@ -1259,7 +1288,7 @@ test_limits(void **state)
 	REV_CASE(0, r.files[1].size = WEFT_FILE_SIZE_MAX);
 	REV_CASE(WEFT_EBADFIELD, r.files[1].size = WEFT_FILE_SIZE_MAX + 1);
 	REV_CASE(WEFT_EBADFIELD, r.type = 0);
-	REV_CASE(WEFT_EBADFIELD, r.type = 4);
+	REV_CASE(WEFT_EBADFIELD, r.type = WEFT_REC_GRANT + 1);
 #undef REV_CASE
 
 	/* Counts are checked before the arrays are read. */
@@ -1570,6 +1599,10 @@ test_license(void **state)
 	assert_string_equal(weft_license_find("apache-2.0"), "Apache-2.0");
 	assert_string_equal(weft_license_find("cc-by-sa-4.0"), "CC-BY-SA-4.0");
 	assert_string_equal(weft_license_find("NoAssertion"), "NOASSERTION");
+	/* "All rights reserved" is the one LicenseRef weft knows. */
+	assert_string_equal(weft_license_find("licenseref-all-rights-reserved"),
+	    "LicenseRef-All-Rights-Reserved");
+	assert_null(weft_license_find("LicenseRef-Other"));
 	assert_string_equal(weft_license_find("ZLIB"), "Zlib");
 	assert_null(weft_license_find("GPL-2.0"));	/* deprecated */
 	assert_null(weft_license_find("MIT "));
@@ -1656,6 +1689,8 @@ static const struct vector vectors[] = {
 	{ "comment", 0x50, fill_comment },
 	{ "reaction", 0x50, fill_reaction },
 	{ "make", 0x50, fill_make },
+	{ "grant", 0x40, fill_grant },
+	{ "grant-anyone", 0x40, fill_grant_anyone },
 };
 
 static void
@@ -1813,6 +1848,46 @@ test_vectors(void **state)
 	}
 }
 
+/* A grant's "to" is 0 or 32 bytes, its license "" or a canonical id. */
+static void
+test_grant(void **state)
+{
+	struct weft_record	r;
+	struct weft_buf		b;
+	struct keys		k;
+	uint8_t			*to = NULL;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_grant(&r, k.pk);
+	roundtrip(&r);
+	free(r.license);
+	r.license = strdup("cc-by-sa-4.0");	/* not canonical */
+	assert_int_equal(weft_record_check(&r), WEFT_EBADLICENSE);
+	free(r.license);
+	r.license = strdup("LicenseRef-Other");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADLICENSE);
+	free(r.license);
+	r.license = strdup("");
+	roundtrip(&r);
+	/* "to" of another length is refused. */
+	encode(&r, &b);
+	for (size_t i = 0; to == NULL && i + 5 <= b.len; i++)
+		if (memcmp(b.data + i, "\xa2to\xc4\x20", 5) == 0)
+			to = b.data + i;
+	assert_non_null(to);
+	to[4] = 0x1f;
+	memmove(to + 5 + 31, to + 5 + 32,
+	    b.len - (size_t)(to + 5 + 32 - b.data));
+	assert_int_equal(decode(b.data, b.len - 1), WEFT_EBADFIELD);
+	weft_buf_release(&b);
+	weft_record_release(&r);
+	fill_grant_anyone(&r, k.pk);
+	roundtrip(&r);
+	weft_record_release(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_GRANT), "grant");
+}
+
 int
 main(void)
 {
@@ -1833,6 +1908,7 @@ main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_community),
+		cmocka_unit_test(test_grant),
 	};
 
 	if (sodium_init() < 0)

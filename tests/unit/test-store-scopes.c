@@ -53,6 +53,7 @@ struct fx {
 	int			 genesis[MAXREC], ngen;
 	int			 libs[NLIB];
 	int			 how;	/* put(): 0 any, 1 batch, 2 one */
+	bool			 grants;	/* random_ops() adds grants */
 };
 
 static uint64_t
@@ -181,6 +182,28 @@ add_entry(struct fx *f)
 	memcpy(r.entry_design, f->rec[m.design].id, WEFT_ID_BYTES);
 	r.action = (enum weft_entry_action)m.action;
 	(void)put(f, &r, l % NAUTH, &m);
+}
+
+/*
+ * A grant on a design, by anyone: it travels with the design, so the
+ * model's default rule (the libs holding m.design) covers it.
+ */
+static void
+add_grant(struct fx *f)
+{
+	struct weft_record	 r;
+	struct mrec		 m;
+
+	memset(&m, 0, sizeof(m));
+	m.design = f->genesis[randombytes_uniform((uint32_t)f->ngen)];
+	weft_record_init(&r);
+	r.type = WEFT_REC_GRANT;
+	r.ts = pick_ts();
+	memcpy(r.grant_design, f->rec[m.design].id, WEFT_ID_BYTES);
+	r.grant_anyone = true;
+	r.license = strdup("");
+	assert_non_null(r.license);
+	(void)put(f, &r, (int)randombytes_uniform(NAUTH), &m);
 }
 
 /* Whether lib (a record index) holds design: its latest entry adds. */
@@ -374,7 +397,9 @@ static void
 random_ops(struct fx *f, int nops, int check_every)
 {
 	for (int i = 1; i <= nops; i++) {
-		if (randombytes_uniform(2) == 0)
+		if (f->grants && randombytes_uniform(4) == 0)
+			add_grant(f);
+		else if (randombytes_uniform(2) == 0)
 			add_rev(f);
 		else
 			add_entry(f);
@@ -388,6 +413,7 @@ test_scopes(void **state)
 {
 	struct fx	*f = *state;
 
+	f->grants = true;
 	random_ops(f, NOPS, 90);
 }
 

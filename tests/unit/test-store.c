@@ -54,7 +54,7 @@ struct rev_spec {
 	const char		*desc;
 	const char		*tags[4];
 	const char		*files[4];
-	const char		*license;
+	const char		*license;	/* NULL: MIT */
 };
 
 static void
@@ -592,6 +592,111 @@ test_remixes(void **state)
 	weft_buf_init(&out, WEFT_RECORD_MAX);
 	assert_int_equal(weft_store_record_get(f->s, x, &out), 0);
 	weft_buf_release(&out);
+}
+
+static void
+put_grant(struct weft_store *s, const struct author *a, uint64_t ts,
+    const uint8_t design[32], const struct author *to, const char *lic)
+{
+	struct weft_record	r;
+	struct weft_buf		env;
+	uint8_t			id[32];
+
+	weft_record_init(&r);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	r.type = WEFT_REC_GRANT;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = ts;
+	memcpy(r.grant_design, design, 32);
+	r.grant_anyone = to == NULL;
+	if (to != NULL)
+		memcpy(r.grant_to, to->pk, WEFT_PK_BYTES);
+	r.license = strdup(lic);
+	seal(&r, a->sk, &env);
+	assert_int_equal(weft_store_record_put(s, env.data, env.len, id), 0);
+	weft_buf_release(&env);
+}
+
+/* Whether design's summary carries "conflict". */
+static bool
+summary_conflict(struct weft_store *s, const uint8_t design[32])
+{
+	struct weft_buf	 sum;
+	struct weft_msg	 m;
+	bool		 v = false;
+
+	weft_buf_init(&sum, 8192);
+	assert_int_equal(weft_store_design_summary(s, design, &sum), 0);
+	assert_int_equal(weft_msg_decode(&m, sum.data, sum.len), 0);
+	if (weft_obj_get(m.root, "conflict") != NULL)
+		assert_int_equal(weft_obj_bool(weft_obj_get(m.root,
+		    "conflict"), &v), 0);
+	weft_msg_release(&m);
+	weft_buf_release(&sum);
+	return v;
+}
+
+/*
+ * Remixes that break the license table are stored and flagged in their
+ * summary; own designs are free; only the author's grants count, and a
+ * grant that arrives later clears the flag.
+ */
+static void
+test_license_conflict(void **state)
+{
+	struct fx	*f = *state;
+	struct author	 a, b, c;
+	struct got	 h;
+	uint8_t		 nd[32], x[32], y[32], z[32];
+	char		 lic[WEFT_LICENSE_MAX + 1];
+	bool		 granted;
+
+	author_new(&a);
+	author_new(&b);
+	author_new(&c);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0,
+	    .license = "CC-BY-ND-4.0" }, 0, nd);
+	put_rev(f->s, &(struct rev_spec){ .a = &b, .ts = TS0 + 1,
+	    .remix = { nd } }, 0, x);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0 + 2,
+	    .remix = { nd } }, 0, y);
+	put_rev(f->s, &(struct rev_spec){ .a = &c, .ts = TS0 + 3,
+	    .remix = { nd }, .license = "CC-BY-4.0" }, 0, z);
+	assert_true(summary_conflict(f->s, x));
+	assert_false(summary_conflict(f->s, y));	/* a's own */
+	assert_true(summary_conflict(f->s, z));
+	assert_false(summary_conflict(f->s, nd));
+
+	/* A stranger's grant counts for nothing. */
+	put_grant(f->s, &c, TS0 + 4, nd, &b, "");
+	assert_true(summary_conflict(f->s, x));
+	assert_int_equal(weft_store_grant_find(f->s, nd, a.pk, b.pk,
+	    &granted, lic, sizeof(lic)), 0);
+	assert_false(granted);
+	/* The author's grant to c under CC-BY-4.0 clears z, not x. */
+	put_grant(f->s, &a, TS0 + 5, nd, &c, "CC-BY-4.0");
+	assert_false(summary_conflict(f->s, z));
+	assert_true(summary_conflict(f->s, x));
+	assert_int_equal(weft_store_grant_find(f->s, nd, a.pk, c.pk,
+	    &granted, lic, sizeof(lic)), 0);
+	assert_true(granted);
+	assert_string_equal(lic, "CC-BY-4.0");
+	/* To anyone, any license: x is clean too. */
+	put_grant(f->s, &a, TS0 + 6, nd, NULL, "");
+	assert_false(summary_conflict(f->s, x));
+	assert_int_equal(weft_store_grant_find(f->s, nd, a.pk, b.pk,
+	    &granted, lic, sizeof(lic)), 0);
+	assert_true(granted);
+	assert_string_equal(lic, "");
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(weft_store_design_grants(f->s, nd, got_cb, &h), 0);
+	assert_int_equal(h.n, 3);
+	/* Grants for a design this node lacks are kept all the same. */
+	put_grant(f->s, &a, TS0 + 7, (uint8_t[32]){ 0x42 }, NULL, "");
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(weft_store_design_grants(f->s,
+	    (uint8_t[32]){ 0x42 }, got_cb, &h), 0);
+	assert_int_equal(h.n, 1);
 }
 
 static void
@@ -1749,6 +1854,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_heads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_license_conflict, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_ls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_rank, setup,
