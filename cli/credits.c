@@ -32,6 +32,7 @@ weft__credits_release(struct weft_credits *cr)
 		struct weft_credit *c = &cr->v[i];
 
 		free(c->title);
+		free(c->name);
 		free(c->license);
 		free(c->parents);
 		for (uint32_t k = 0; k < c->nnotes; k++)
@@ -59,6 +60,10 @@ read_item(const struct weft_obj *o, struct weft_credit *c)
 	    weft_obj_strdup(weft_obj_get(o, "license"), &c->license) != 0 ||
 	    weft_obj_uint(weft_obj_get(o, "ts"), &c->ts) != 0 ||
 	    weft_obj_bool(weft_obj_get(o, "conflict"), &c->conflict) != 0)
+		return WEFT_EPROTO;
+	/* Older daemons send no name. */
+	if (weft_obj_get(o, "name") != NULL &&
+	    weft_obj_strdup(weft_obj_get(o, "name"), &c->name) != 0)
 		return WEFT_EPROTO;
 	a = weft_obj_get(o, "parents");
 	if (weft_obj_type(a) != WEFT_OBJ_ARRAY ||
@@ -189,13 +194,20 @@ put_source(FILE *f, const struct weft_credit *c, bool md)
 	fprintf(f, md ? "`weft:%s@%s`" : "weft:%s@%s", d, r);
 }
 
+/* "Ada (1a2b3c4d)": the name (escaped) when there is one, always the key. */
 static void
-put_author(FILE *f, const uint8_t author[32], bool md)
+put_author(FILE *f, const struct weft_credit *c, bool md)
 {
 	char	hex[65];
 
-	out_hex(hex, author);
+	out_hex(hex, c->author);
+	if (c->name != NULL && c->name[0] != '\0') {
+		put(f, c->name);
+		fputs(" (", f);
+	}
 	fprintf(f, md ? "`%.*s`" : "%.*s", AUTHOR_PREFIX, hex);
+	if (c->name != NULL && c->name[0] != '\0')
+		fputc(')', f);
 }
 
 static void
@@ -253,7 +265,7 @@ write_credits(FILE *f, const struct weft_credits *cr, bool md)
 		fputs(md ? "- **\"" : "\"", f);
 		put(f, c->title);
 		fputs(md ? "\"** by " : "\" by ", f);
-		put_author(f, c->author, md);
+		put_author(f, c, md);
 		fputs(md ? ", source " : ", ", f);
 		put_source(f, c, md);
 		fputs(md ? ", licensed under " : ", ", f);
@@ -275,7 +287,7 @@ write_credits(FILE *f, const struct weft_credits *cr, bool md)
 			out_date(date, c->notes[k].ts);
 			fprintf(f, md ? "  - changed %.10s by " :
 			    "    changed %.10s by ", date);
-			put_author(f, c->author, md);
+			put_author(f, c, md);
 			fputs(": ", f);
 			put(f, c->notes[k].message);
 			fputs("\n", f);
@@ -324,6 +336,9 @@ weft__credits_json(const struct weft_credits *cr)
 			    out_json_str(c->title, strlen(c->title)));
 			json_object_set_new(o, "author",
 			    out_json_id(c->author));
+			json_object_set_new(o, "name", out_json_str(
+			    c->name ? c->name : "", c->name ?
+			    strlen(c->name) : 0));
 			json_object_set_new(o, "license",
 			    out_json_str(c->license, strlen(c->license)));
 			li = weft_license_info(c->license);

@@ -26,6 +26,7 @@ struct weft_credit {
 	uint8_t			 rev[32];
 	uint8_t			 design[32];
 	uint8_t			 author[32];
+	char			*name;		/* display name, or "" */
 	char			*title;
 	char			*license;
 	uint64_t		 ts;

@@ -152,9 +152,26 @@ pack_node(struct weft_store *st, struct weft_pack *pk,
 		}
 		weft_record_release(&h);
 	}
-	weft_pack_map(pk, 10);
+	weft_pack_map(pk, 11);
 	weft_pack_str(pk, "rev");
 	weft_pack_bin(pk, rev, WEFT_ID_BYTES);
+	/* The author's display name, "" without a profile (profiles). */
+	weft_pack_str(pk, "name");
+	{
+		struct weft_buf		pe;
+		struct weft_record	pr;
+
+		weft_record_init(&pr);
+		weft_buf_init(&pe, WEFT_RECORD_MAX);
+		if (weft_store_profile(st, r.author, &pe) == 0 &&
+		    weft_record_verify(pe.data, pe.len, &pr, NULL) == 0 &&
+		    pr.name != NULL)
+			weft_pack_str(pk, pr.name);
+		else
+			weft_pack_str(pk, "");
+		weft_record_release(&pr);
+		weft_buf_release(&pe);
+	}
 	weft_pack_str(pk, "present");
 	weft_pack_bool(pk, true);
 	weft_pack_str(pk, "design");

@@ -35,6 +35,10 @@ D=$(w a -q fork "$C" --title "Hinged plate XL") || fail "fork D"
 w a -q update "$D" "$(src xl)" --message "scaled to 150%" >/dev/null ||
     fail "update of D"
 
+# b says who b is: credits name b beside b's key.
+w b -q profile set --name "Bea Maker" >/dev/null || fail "profile"
+wait_for 10 w a profile show "${bauth:0:16}" || fail "a lacks b's profile"
+
 # JSON: four entries, D first, each with its license and notes.
 w a --json credits "$D" >"$T/c.json"
 chk() {
@@ -50,6 +54,7 @@ chk '[len(c["remix_of"]) for c in j["credits"] if c["title"] == "Hinged plate"] 
 chk '[c["design"] for c in j["credits"] if c["title"] == "Hinged plate"] == ["'"$C"'"]'
 chk 'all(c["license_url"].startswith("https://creativecommons.org/") for c in j["credits"])'
 chk 'not any(c["license_conflict"] for c in j["credits"])'
+chk '{c["title"]: c["name"] for c in j["credits"]}["Hinged plate"] == "Bea Maker"'
 
 # Text and Markdown name everything too.
 w a credits "$D" >"$T/c.txt" || fail "credits (text)"
@@ -57,7 +62,7 @@ w a credits "$D" --format md >"$T/c.md" || fail "credits (md)"
 for f in "$T/c.txt" "$T/c.md"; do
 	for s in "Base plate" "Hinge" "Hinged plate" "rounder corners" \
 	    "added screw holes" "scaled to 150%" "${aauth:0:16}" \
-	    "${bauth:0:16}" "weft:$A@" "weft:$B@" "weft:$C@" \
+	    "${bauth:0:16}" "Bea Maker" "weft:$A@" "weft:$B@" "weft:$C@" \
 	    "https://creativecommons.org/licenses/by-sa/4.0/"; do
 		grep -qF "$s" "$f" || fail "$f lacks '$s': $(cat "$f")"
 	done
