@@ -154,6 +154,8 @@ design_card(struct weft_buf *b, const struct weft_web_summary *s)
 	short_id(b, s->author);
 	add(b, "</code></a> \xc2\xb7 ");
 	weft_html_escs(b, s->license);
+	if (s->conflict)
+		add(b, " <strong class=\"conflict\">license conflict</strong>");
 	add(b, " \xc2\xb7 ");
 	date(b, s->updated);
 	add(b, "</span>");
@@ -857,6 +859,9 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	who(b, rq->store, s.author);
 	add(b, "</dd><dt>License</dt><dd>");
 	weft_html_escs(b, s.license);
+	if (s.conflict)
+		add(b, " <strong class=\"conflict\">license conflict: its "
+		    "parents do not allow this license</strong>");
 	meaning = license_meaning(s.license);
 	if (meaning != NULL) {
 		add(b, " <span class=\"meaning\">(");

@@ -79,6 +79,8 @@ weft__web_summary_decode(const uint8_t *p, size_t n,
 	(void)weft_obj_uint(weft_obj_get(m.root, "updated"), &s->updated);
 	(void)weft_obj_uint(weft_obj_get(m.root, "revs"), &s->revs);
 	(void)weft_obj_uint(weft_obj_get(m.root, "heads"), &s->heads);
+	/* Written only when true (docs/proto/store.md, summaries). */
+	(void)weft_obj_bool(weft_obj_get(m.root, "conflict"), &s->conflict);
 	err = 0;
 out:
 	weft_msg_release(&m);

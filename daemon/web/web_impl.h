@@ -116,6 +116,7 @@ struct weft_web_summary {
 	char		tags[WEFT_TAGS_MAX][WEFT_TAG_MAX + 1];
 	size_t		ntags;
 	uint64_t	created, updated, revs, heads;
+	bool		conflict;	/* its license breaks the table */
 };
 int	weft__web_summary_decode(const uint8_t *p, size_t n,
 	    struct weft_web_summary *s);

@@ -160,6 +160,14 @@ w a ls | grep "^${bad:0:8}" | grep -q "\[license conflict\]" ||
     fail "ls --json does not flag the conflict"
 w a show "$bad" | grep -q "license conflict" ||
     fail "show does not flag the conflict: $(w a show "$bad")"
+# And so do the web pages: the design page and the lists.
+if command -v curl >/dev/null; then
+	web=$(w a --json status | json 'j["web"]' /dev/stdin)
+	curl -sS "http://$web/d/$bad" | grep -q "license conflict" ||
+	    fail "the design page does not flag the conflict"
+	curl -sS "http://$web/" | grep -q "license conflict" ||
+	    fail "the home page's list does not flag the conflict"
+fi
 # A conflicting design is in no class, whatever its license says.
 w a -q ls --license MIT | grep -q "$bad" || fail "ls --license MIT lost it"
 w a -q ls --remixable | grep -q "$bad" &&
