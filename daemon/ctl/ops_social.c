@@ -333,15 +333,38 @@ node_cb(void *arg, const uint8_t node[32], const uint8_t *val, size_t len)
 	return memcmp(arg, node, 32) == 0 ? WEFT_EEXISTS : 0;
 }
 
-/* Whether key is this node's id or one in the address book. */
+static int
+known_node_cb(void *arg, const struct weft_net_known_info *k)
+{
+	return memcmp(arg, k->node, 32) == 0 ? WEFT_EEXISTS : 0;
+}
+
+static int
+peer_node_cb(void *arg, const struct weft_net_peer_info *p)
+{
+	return memcmp(arg, p->node, 32) == 0 ? WEFT_EEXISTS : 0;
+}
+
+/*
+ * Whether key is a node's id: this node's, a peer's (connected or in the
+ * address book, which the store keeps a little later), or one the store
+ * kept from earlier runs.
+ */
 static bool
 is_node(struct weft_ctl_conn *c, const uint8_t key[32])
 {
-	uint8_t	k[32];
+	const struct weft_ctl_net	*cn = &c->env->net;
+	uint8_t				 k[32];
 
 	if (memcmp(key, c->env->node, 32) == 0)
 		return true;
 	memcpy(k, key, 32);
+	if (cn->net != NULL && cn->known != NULL &&
+	    cn->known(cn->net, known_node_cb, k) == WEFT_EEXISTS)
+		return true;
+	if (cn->net != NULL && cn->peers != NULL &&
+	    cn->peers(cn->net, peer_node_cb, k) == WEFT_EEXISTS)
+		return true;
 	return weft_store_peers_load(c->env->store, node_cb, k) == WEFT_EEXISTS;
 }
 

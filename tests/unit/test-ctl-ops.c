@@ -1700,6 +1700,9 @@ test_social(void **state)
 	weft_hex_encode(c1hex, f->node, 32);
 	req_str(f, "profile", "author", c1hex);
 	expect_err(f, WEFT_EUSAGE, "is a node id");
+	/* A peer's node id, known to the net before the store keeps it. */
+	req_id(f, "follow", "author", f->peer);
+	expect_err(f, WEFT_EUSAGE, "is a node id");
 
 	/* names: ours, and "" for an author without a profile. */
 	req_begin(&pk, &b, "names", 1);
