@@ -169,6 +169,8 @@ int	weft__author_name(struct weft_ctl_client *c, const uint8_t author[32],
 	    char *out, size_t cap);
 int	weft__social_counts(struct weft_ctl_client *c, const uint8_t design[32],
 	    struct weft_social *sc);
+/* After a follow: warns if another followed author has the same name. */
+void	weft__warn_same_name(struct weft_ctl_client *c, const char *author);
 int	cmd_profile(struct weft_cli *cli, int argc, char **argv);
 int	cmd_comment(struct weft_cli *cli, int argc, char **argv);
 int	cmd_comments(struct weft_cli *cli, int argc, char **argv);

@@ -73,6 +73,8 @@ policy_call(struct weft_cli *cli, const char *op, const char *key,
 			rc = WEFT_EXIT_FAIL;
 	} else if (!cli->quiet) {
 		printf("%s: %s\n", op, what);
+		if (strcmp(op, WEFT_CTL_OP_FOLLOW) == 0 && value != NULL)
+			weft__warn_same_name(&c, value);
 	}
 out:
 	weft_buf_release(&req);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -1346,4 +1347,81 @@ out:
 	free(recs);
 	weft_ctl_client_close(&c);
 	return rc;
+}
+
+/*
+ * After following author (as given: a prefix or a key): names are not
+ * unique, so if another followed author goes by the same display name,
+ * say so, with both key prefixes. Best effort: any error says nothing.
+ */
+void
+weft__warn_same_name(struct weft_ctl_client *c, const char *author)
+{
+	const struct weft_obj	*r, *items, *it, *names;
+	struct weft_record	 rec;
+	struct weft_buf		 req;
+	struct weft_pack	 pk;
+	const uint8_t		*env;
+	const char		*kind, *s;
+	size_t			 len, n;
+	uint8_t			 me[32], (*ids)[32] = NULL;
+	uint32_t		 nids = 0;
+	char			 hex[65], them[65];
+
+	weft_record_init(&rec);
+	if (weft_ctl_client_op(c, &r, "profile", "author", author,
+	    (const char *)NULL) != 0 ||
+	    weft_obj_binn(weft_obj_get(r, "author"), me, 32) != 0 ||
+	    weft_obj_bin(weft_obj_get(r, "record"), &env, &len) != 0 ||
+	    weft_record_verify(env, len, &rec, NULL) != 0 ||
+	    rec.name == NULL || rec.name[0] == '\0')
+		goto out;
+	ids = calloc(1024, 32);
+	if (ids == NULL || weft_ctl_client_op(c, &r, "policies",
+	    (const char *)NULL) != 0)
+		goto out;
+	for (;;) {
+		items = weft_obj_get(r, "items");
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			it = weft_obj_at(items, i);
+			if (weft_obj_str(weft_obj_get(it, "kind"), &kind,
+			    &n) != 0 || n != 6 || memcmp(kind, "follow", 6) ||
+			    nids == 1024 || weft_obj_binn(weft_obj_get(it,
+			    "id"), ids[nids], 32) != 0 ||
+			    memcmp(ids[nids], me, 32) == 0)
+				continue;
+			nids++;
+		}
+		if (!weft_ctl_more(r) || weft_ctl_client_recv(c, &r) != 0)
+			break;
+	}
+	if (nids == 0)
+		goto out;
+	weft_buf_init(&req, 64 * 1024);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, "names", 1);
+	weft_pack_str(&pk, "authors");
+	weft_pack_array(&pk, nids);
+	for (uint32_t i = 0; i < nids; i++)
+		weft_pack_bin(&pk, ids[i], 32);
+	if (weft_pack_error(&pk) != 0 ||
+	    weft_ctl_client_call(c, &req, &r) != 0) {
+		weft_buf_release(&req);
+		goto out;
+	}
+	weft_buf_release(&req);
+	names = weft_obj_get(r, "names");
+	out_hex(hex, me);
+	for (uint32_t i = 0; i < nids && i < weft_obj_len(names); i++) {
+		if (weft_obj_str(weft_obj_at(names, i), &s, &n) != 0 ||
+		    n != strlen(rec.name) || strncasecmp(s, rec.name, n) != 0)
+			continue;
+		out_hex(them, ids[i]);
+		weft__warn("note: '%s' is also the name of %.8s, whom you "
+		    "follow: names are not unique, keys are (you just "
+		    "followed %.8s)", rec.name, them, hex);
+	}
+out:
+	free(ids);
+	weft_record_release(&rec);
 }

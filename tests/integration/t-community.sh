@@ -154,6 +154,18 @@ wait_for 10 photo_kept || fail "c did not fetch the photo: $(w c --json status |
 expect_code 2 w b make "$d1" --photo /etc/passwd
 expect_code 2 w b make "$d1"
 
+# Two followed authors with one name: c is told, with both keys.
+w b -q profile set --name "Ada L." >/dev/null || fail "b's profile"
+bx=$(author_of b)
+b_named() {
+	w c --json profile show "${bx:0:8}" | json 'j["name"]' /dev/stdin |
+	    grep -qx "Ada L."
+}
+wait_for 10 b_named || fail "c lacks b's profile"
+w c follow "${bx:0:8}" >/dev/null 2>"$T/err" || fail "follow b"
+grep -q "'Ada L.' is also the name of ${ax:0:8}, whom you follow" "$T/err" ||
+    fail "no same-name note: $(cat "$T/err")"
+
 # A library scope: d wants only a's library "Shelf". Comments on a held
 # design reach d (by reconciliation on connect, then by push); those on
 # another design do not, until the library adds that design.
