@@ -154,6 +154,34 @@ read_photo(const struct weft_cli *cli, const char *path, struct weft_buf *out)
 	return 0;
 }
 
+/*
+ * Parses a command that takes one DESIGN and only the common options:
+ * WEFT_OPT_CONTINUE with *design, or the exit code to return.
+ */
+static int
+design_arg(struct weft_cli *cli, int argc, char **argv, const char *usage,
+    const char **design)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1)
+		return weft__usage(usage);
+	*design = argv[optind];
+	if (!weft__id_ok(*design))
+		return weft__usage_error("malformed design id '%s': give 8 to "
+		    "64 hex digits", *design);
+	return WEFT_OPT_CONTINUE;
+}
+
 /* profile set */
 
 static int
@@ -787,10 +815,6 @@ print_json(const struct thread *t, const uint8_t design[32])
 int
 cmd_comments(struct weft_cli *cli, int argc, char **argv)
 {
-	static const struct option	 opts[] = {
-		WEFT_CLI_COMMON_OPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct weft_ctl_client		 c;
 	struct thread			 t;
 	const struct weft_obj		*r, *items;
@@ -798,19 +822,11 @@ cmd_comments(struct weft_cli *cli, int argc, char **argv)
 	uint8_t				 did[32];
 	uint32_t			 shown = 0;
 	bool				 first = true;
-	int				 ch, rc, err;
+	int				 rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		rc = weft__opt(cli, ch, argv, comments_usage);
-		if (rc != WEFT_OPT_CONTINUE)
-			return rc;
-	}
-	if (argc - optind != 1)
-		return weft__usage(comments_usage);
-	design = argv[optind];
-	if (!weft__id_ok(design))
-		return weft__usage_error("malformed design id '%s': give 8 to "
-		    "64 hex digits", design);
+	rc = design_arg(cli, argc, argv, comments_usage, &design);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
 	rc = connect_home(cli, &c);
 	if (rc)
 		return rc;
@@ -889,28 +905,16 @@ static int
 react(struct weft_cli *cli, int argc, char **argv, const char *usage,
     const char *value)
 {
-	static const struct option	 opts[] = {
-		WEFT_CLI_COMMON_OPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r;
 	const char			*design;
 	bool				 same = false;
 	json_t				*j;
-	int				 ch, rc, err;
+	int				 rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		rc = weft__opt(cli, ch, argv, usage);
-		if (rc != WEFT_OPT_CONTINUE)
-			return rc;
-	}
-	if (argc - optind != 1)
-		return weft__usage(usage);
-	design = argv[optind];
-	if (!weft__id_ok(design))
-		return weft__usage_error("malformed design id '%s': give 8 to "
-		    "64 hex digits", design);
+	rc = design_arg(cli, argc, argv, usage, &design);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
 	rc = connect_home(cli, &c);
 	if (rc)
 		return rc;
@@ -1250,10 +1254,6 @@ print_make(const struct weft_record *rec, const char *name, json_t *arr)
 int
 cmd_makes(struct weft_cli *cli, int argc, char **argv)
 {
-	static const struct option	 opts[] = {
-		WEFT_CLI_COMMON_OPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r, *items;
 	struct weft_record		*recs = NULL;
@@ -1263,19 +1263,11 @@ cmd_makes(struct weft_cli *cli, int argc, char **argv)
 	char				 name[4 * WEFT_PNAME_MAX + 1];
 	json_t				*doc, *arr = NULL;
 	uint32_t			 n = 0;
-	int				 ch, rc, err;
+	int				 rc, err;
 
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		rc = weft__opt(cli, ch, argv, makes_usage);
-		if (rc != WEFT_OPT_CONTINUE)
-			return rc;
-	}
-	if (argc - optind != 1)
-		return weft__usage(makes_usage);
-	design = argv[optind];
-	if (!weft__id_ok(design))
-		return weft__usage_error("malformed design id '%s': give 8 to "
-		    "64 hex digits", design);
+	rc = design_arg(cli, argc, argv, makes_usage, &design);
+	if (rc != WEFT_OPT_CONTINUE)
+		return rc;
 	rc = connect_home(cli, &c);
 	if (rc)
 		return rc;

@@ -104,6 +104,7 @@ small_file_free(struct small_file *f)
 {
 	if (f == NULL)
 		return;
+	free(f->ref.path);
 	weft_buf_release(&f->bytes);
 	weft_buf_release(&f->index);
 	free(f);
@@ -140,6 +141,48 @@ profile_done(struct weft_ctl_conn *c, void *arg, int status)
 }
 
 /*
+ * An image someone publishes (an avatar, a photo of a make): stripped of
+ * its metadata (proto/imgmeta.c), at most max bytes after that, cut into
+ * chunks, named by a file name of one path part. 0 and *out, or
+ * WEFT_EBADFIELD (not a JPEG, PNG or WebP), WEFT_ETOOBIG, WEFT_EBADPATH
+ * or -ENOMEM.
+ */
+static int
+small_file_new(const uint8_t *data, size_t len, const char *name,
+    size_t nlen, size_t max, struct small_file **out)
+{
+	struct small_file	*f;
+	int			 err;
+
+	*out = NULL;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	weft_buf_init(&f->bytes, len);
+	err = weft_img_strip(data, len, &f->bytes, NULL);
+	if (err == 0 && f->bytes.len == 0)
+		err = WEFT_EBADFIELD;
+	if (err == 0 && f->bytes.len > max)
+		err = WEFT_ETOOBIG;
+	if (err == 0)
+		err = small_file_cut(f);
+	if (err == 0 && (weft_path_check(name, nlen) != 0 ||
+	    memchr(name, '/', nlen) != NULL))
+		err = WEFT_EBADPATH;
+	if (err == 0) {
+		f->ref.path = strndup(name, nlen);
+		if (f->ref.path == NULL)
+			err = -ENOMEM;
+	}
+	if (err) {
+		small_file_free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
+/*
  * The avatar of a profile_set request: an image (JPEG, PNG or WebP) of
  * at most WEFT_AVATAR_MAX bytes, stripped of its metadata here too (the
  * CLI strips it first, so this is a second look), cut into chunks.
@@ -170,30 +213,10 @@ arg_avatar(struct weft_ctl_conn *c, const struct weft_obj *req,
 		    "bytes", WEFT_AVATAR_MAX);
 		return WEFT_ETOOBIG;
 	}
-	f = calloc(1, sizeof(*f));
-	if (f == NULL) {
-		weft__ctl_send_err(c, -ENOMEM, "avatar");
-		return -ENOMEM;
-	}
-	weft_buf_init(&f->bytes, len);
-	err = weft_img_strip(data, len, &f->bytes, NULL);
-	if (err == 0 && f->bytes.len == 0)
-		err = WEFT_EBADFIELD;
-	if (err == 0)
-		err = small_file_cut(f);
-	if (err == 0) {
-		f->ref.path = strndup(name, nlen);
-		if (f->ref.path == NULL)
-			err = -ENOMEM;
-		else if (weft_path_check(name, nlen) != 0 ||
-		    memchr(name, '/', nlen) != NULL)
-			err = WEFT_EBADPATH;
-	}
+	err = small_file_new(data, len, name, nlen, WEFT_AVATAR_MAX, &f);
 	if (err) {
 		weft__ctl_send_err(c, err, err == WEFT_EBADFIELD ? "an avatar "
 		    "is a JPEG, PNG or WebP image" : "avatar");
-		free(f->ref.path);
-		small_file_free(f);
 		return err;
 	}
 	*out = f;
@@ -601,7 +624,7 @@ out:
 }
 
 static int
-comment_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
+envelope_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 {
 	struct weft_lister	*l = arg;
 
@@ -610,9 +633,16 @@ comment_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	return weft__lister_item(l);
 }
 
-/* comments {design}: a list reply of comment envelopes, by (ts, id). */
+typedef int design_walk_fn(struct weft_store *, const uint8_t [32],
+    weft_store_item_cb *, void *);
+
+/*
+ * comments {design}, makes {design}: a list reply of the envelopes walk
+ * gives, by (ts, id); the first frame also carries the design.
+ */
 static void
-op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
+design_list(struct weft_ctl_conn *c, const struct weft_obj *req,
+    design_walk_fn *walk)
 {
 	struct weft_lister	 l;
 	struct weft_pack	 pk;
@@ -630,11 +660,16 @@ op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
 	l.nextra = 1;
 	err = weft_pack_error(&pk);
 	if (err == 0)
-		err = weft_store_design_comments(c->env->store, design,
-		    comment_cb, &l);
+		err = walk(c->env->store, design, envelope_cb, &l);
 	if (err && l.err == 0)
 		l.err = err;
 	weft__lister_finish(&l);
+}
+
+static void
+op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
+{
+	design_list(c, req, weft_store_design_comments);
 }
 
 /* react {design, value}: "like", or "" to take a like back. */
@@ -844,8 +879,6 @@ photo_done(struct weft_ctl_conn *c, void *arg, int status)
 			weft__ctl_send(c, &b);
 		}
 	}
-	free(f->path);
-	f->path = NULL;
 	make_job_free(j);
 	weft__ctl_done(c);
 }
@@ -872,39 +905,19 @@ op_photo(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_done(c);
 		return;
 	}
-	f = calloc(1, sizeof(*f));
 	j = calloc(1, sizeof(*j));
-	if (f == NULL || j == NULL) {
-		free(f);
-		free(j);
-		weft__ctl_send_err(c, -ENOMEM, "photo");
-		weft__ctl_done(c);
-		return;
-	}
-	j->photo = f;
-	weft_buf_init(&f->bytes, len);
-	err = weft_img_strip(data, len, &f->bytes, NULL);
-	if (err == 0 && f->bytes.len > WEFT_MAKE_PHOTO_MAX)
-		err = WEFT_ETOOBIG;
-	if (err == 0)
-		err = small_file_cut(f);
-	if (err == 0 && (weft_path_check(name, nlen) != 0 ||
-	    memchr(name, '/', nlen) != NULL))
-		err = WEFT_EBADPATH;
-	if (err == 0) {
-		f->ref.path = strndup(name, nlen);
-		if (f->ref.path == NULL)
-			err = -ENOMEM;
-	}
+	err = j == NULL ? -ENOMEM : small_file_new(data, len, name, nlen,
+	    WEFT_MAKE_PHOTO_MAX, &f);
 	if (err) {
 		weft__ctl_send_err(c, err, err == WEFT_EBADFIELD ? "a photo is "
 		    "a JPEG, PNG or WebP image" : err == WEFT_ETOOBIG ?
 		    "a photo is at most 2,000,000 bytes" : "photo '%.*s'",
 		    (int)nlen, name);
-		make_job_free(j);
+		free(j);
 		weft__ctl_done(c);
 		return;
 	}
+	j->photo = f;
 	j->store = c->env->store;
 	c->state = WEFT_CTL_BUSY;
 	err = weft__ctl_work(c, photo_work, photo_done, j);
@@ -1098,42 +1111,10 @@ fail:
 	weft__ctl_done(c);
 }
 
-static int
-make_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
-    size_t len)
-{
-	struct weft_lister	*l = arg;
-
-	(void)id;
-	weft_pack_bin(&l->pk, data, len);
-	return weft__lister_item(l);
-}
-
-/* makes {design}: a list reply of make envelopes, by (ts, id). */
 static void
 op_makes(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_lister	 l;
-	struct weft_pack	 pk;
-	uint8_t			 design[32];
-	int			 err;
-
-	if (weft__ctl_arg_design(c, req, "design", design) != 0) {
-		weft__ctl_done(c);
-		return;
-	}
-	weft__lister_init(&l, c);
-	weft_pack_init(&pk, &l.extra);
-	weft_pack_str(&pk, "design");
-	weft_pack_bin(&pk, design, 32);
-	l.nextra = 1;
-	err = weft_pack_error(&pk);
-	if (err == 0)
-		err = weft_store_design_makes(c->env->store, design,
-		    make_item_cb, &l);
-	if (err && l.err == 0)
-		l.err = err;
-	weft__lister_finish(&l);
+	design_list(c, req, weft_store_design_makes);
 }
 
 /* The op table's entries (ops.c lists them). */
