@@ -79,9 +79,23 @@ start_node() {
 	    fail "weftd '$name' did not come up"
 }
 
-# stop_node PID: SIGTERM and wait for a clean exit (status 0).
+# stop_node PID: SIGTERM and wait for a clean exit (status 0). A weftd
+# that has not exited after 60 s is killed and the test fails, naming
+# where it was stuck, rather than hanging until ctest's timeout.
 stop_node() {
+	local i
 	kill -TERM "$1"
+	for i in $(seq 1 600); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "weftd $1 ignored SIGTERM for 60 s; stuck in" \
+		    "$(cat /proc/"$1"/wchan 2>/dev/null)" >&2
+		kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		fail "weftd $1 did not stop on SIGTERM"
+	fi
 	wait "$1" || fail "weftd $1 exited with status $?"
 	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 	sed -i "/^$1\$/d" "$T/.pids" 2>/dev/null || true

@@ -173,7 +173,7 @@ tracked(int fd)
 {
 	if (fd < 0 || fd >= FDS_MAX)
 		return -1;
-	return fd_file[fd] - 1;
+	return __atomic_load_n(&fd_file[fd], __ATOMIC_ACQUIRE) - 1;
 }
 
 static int
@@ -220,7 +220,7 @@ note_open(const char *path, int fd, int flags)
 			free(buf);
 		}
 	}
-	fd_file[fd] = (signed char)(f + 1);
+	__atomic_store_n(&fd_file[fd], (signed char)(f + 1), __ATOMIC_RELEASE);
 	fd_dsync[fd] = (flags & (O_DSYNC | O_SYNC)) != 0;
 }
 
@@ -299,13 +299,18 @@ close(int fd)
 	init_syms();
 	pthread_mutex_lock(&mu);
 	if (fd >= 0 && fd < FDS_MAX)
-		fd_file[fd] = 0;
+		__atomic_store_n(&fd_file[fd], 0, __ATOMIC_RELEASE);
 	rc = real_close(fd);
 	pthread_mutex_unlock(&mu);
 	return rc;
 }
 
 
+/*
+ * Calls on files not tracked never take mu: libuv's signal handler
+ * writes to its signal pipe, and a handler that interrupted a write
+ * holding mu would wait on it for ever (weftd hung at SIGTERM).
+ */
 #define WRAP_WRITE(callexpr, offexpr, iovp, iovn)			\
 	do {								\
 		int	f;						\
@@ -313,6 +318,8 @@ close(int fd)
 		ssize_t	n;						\
 									\
 		init_syms();						\
+		if (tracked(fd) < 0)					\
+			return (callexpr);				\
 		pthread_mutex_lock(&mu);				\
 		f = tracked(fd);					\
 		o = f >= 0 ? (offexpr) : 0;				\
@@ -370,6 +377,8 @@ pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 		int	f, rc;						\
 									\
 		init_syms();						\
+		if (tracked(fd) < 0)					\
+			return (callexpr);				\
 		pthread_mutex_lock(&mu);				\
 		f = tracked(fd);					\
 		rc = (callexpr);					\
