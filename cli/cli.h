@@ -147,6 +147,7 @@ int	cmd_grants(struct weft_cli *cli, int argc, char **argv);
 int	cmd_credits(struct weft_cli *cli, int argc, char **argv);
 int	cmd_show(struct weft_cli *cli, int argc, char **argv);
 int	cmd_log(struct weft_cli *cli, int argc, char **argv);
+int	cmd_diff(struct weft_cli *cli, int argc, char **argv);
 int	cmd_tree(struct weft_cli *cli, int argc, char **argv);
 int	cmd_ls(struct weft_cli *cli, int argc, char **argv);
 int	cmd_search(struct weft_cli *cli, int argc, char **argv);

@@ -1,8 +1,9 @@
 /*
- * weft log: the revisions of a design, newest first (control op "log").
- * The daemon sends the envelopes oldest first, in one or more frames;
- * each one is verified here before anything is printed, so a tampered
- * store cannot show a forged history (exit code 5).
+ * weft log: the revisions of a design, newest first (control op "log"),
+ * each with the files it changed; weft diff: the file changes between
+ * two of them. The daemon sends the envelopes oldest first, in one or
+ * more frames; each one is verified here before anything is printed, so
+ * a tampered store cannot show a forged history (exit code 5).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -20,10 +23,15 @@
 
 #include "cli.h"
 #include "ctl_client.h"
+#include "filediff.h"
 #include "output.h"
 #include "paths.h"
 
 static const char usage[] = "weft log DESIGN";
+static const char diff_usage[] = "weft diff DESIGN [FROM [TO]]";
+
+/* Change lines shown per revision by `weft log`; `weft diff` shows all. */
+#define LOG_CHANGES_MAX	10
 
 struct rev {
 	uint8_t			id[32];
@@ -113,6 +121,38 @@ is_head(const struct revs *l, const uint8_t id[32])
 	return false;
 }
 
+/* The index of revision id in l, or -1. */
+static ssize_t
+find_rev(const struct revs *l, const uint8_t id[32])
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (memcmp(l->v[i].id, id, 32) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The revision l->v[i] was made from (its first prev), or NULL. */
+static const struct weft_record *
+parent_of(const struct revs *l, size_t i)
+{
+	ssize_t	p;
+
+	if (l->v[i].rec.prev.n == 0)
+		return NULL;
+	p = find_rev(l, l->v[i].rec.prev.ids[0]);
+	return p < 0 ? NULL : &l->v[p].rec;
+}
+
+/*
+ * True when the changes of l->v[i] are known: it is the first revision,
+ * or the revision it was made from is here.
+ */
+static bool
+has_parent_or_root(const struct revs *l, size_t i)
+{
+	return l->v[i].rec.prev.n == 0 || parent_of(l, i) != NULL;
+}
+
 static void
 print_json(const struct revs *l)
 {
@@ -144,6 +184,15 @@ print_json(const struct revs *l)
 		json_object_set_new(o, "prev", p);
 		json_object_set_new(o, "head",
 		    json_boolean(is_head(l, l->v[i].id)));
+		if (has_parent_or_root(l, i)) {
+			struct weft_fchange	*ch;
+			size_t			 nch;
+
+			if (weft__fdiff(parent_of(l, i), r, &ch, &nch) == 0)
+				json_object_set_new(o, "changes",
+				    weft__fdiff_json(ch, nch));
+			free(ch);
+		}
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(j, "revisions", a);
@@ -173,7 +222,56 @@ print_human(const struct revs *l, bool quiet)
 		text = r->message != NULL && r->message[0] != '\0' ?
 		    r->message : r->title;
 		out_text(stdout, text, strlen(text), true);
-		printf("\n%s", i > 0 ? "\n" : "");
+		putchar('\n');
+		if (has_parent_or_root(l, i)) {
+			struct weft_fchange	*ch;
+			size_t			 nch;
+
+			if (weft__fdiff(parent_of(l, i), r, &ch, &nch) == 0 &&
+			    nch > 0) {
+				putchar('\n');
+				weft__fdiff_print(ch, nch, LOG_CHANGES_MAX,
+				    "    ");
+			}
+			free(ch);
+		}
+		printf("%s", i > 0 ? "\n" : "");
+	}
+}
+
+/* Reads and verifies the whole log of design into l; an exit code. */
+static int
+load_log(struct weft_ctl_client *c, const char *design, struct revs *l)
+{
+	const struct weft_obj	*r, *items;
+	char			 bad[65] = "";
+	int			 err;
+	bool			 first = true;
+
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LOG,
+	    WEFT_CTL_ARG_DESIGN, design, (const char *)NULL);
+	for (;;) {
+		if (err)
+			return weft__fail(err, c->error, "cannot read the log");
+		if (first) {
+			err = read_first(l, r);
+			first = false;
+		}
+		items = weft_obj_get(r, "items");
+		if (err == 0 && weft_obj_type(items) != WEFT_OBJ_ARRAY)
+			err = WEFT_EPROTO;
+		for (uint32_t i = 0; err == 0 && i < weft_obj_len(items); i++)
+			err = revs_add(l, weft_obj_at(items, i), bad);
+		if (err && bad[0] != '\0') {
+			weft__fail(err, NULL, "revision %s does not verify",
+			    bad);
+			return WEFT_EXIT_VERIFY;
+		}
+		if (err)
+			return weft__bad_reply(err, "log");
+		if (!weft_ctl_more(r))
+			return WEFT_EXIT_OK;
+		err = weft_ctl_client_recv(c, &r);
 	}
 }
 
@@ -186,11 +284,8 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 	};
 	struct weft_ctl_client		 c;
 	struct revs			 l;
-	const struct weft_obj		*r, *items;
 	const char			*design;
-	char				 bad[65] = "";
-	int				 ch, rc, err;
-	bool				 first = true;
+	int				 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		rc = weft__opt(cli, ch, argv, usage);
@@ -210,42 +305,152 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	memset(&l, 0, sizeof(l));
-	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_LOG,
-	    WEFT_CTL_ARG_DESIGN, design, (const char *)NULL);
-	for (;;) {
-		if (err) {
-			rc = weft__fail(err, c.error, "cannot read the log");
-			goto out;
-		}
-		if (first) {
-			err = read_first(&l, r);
-			first = false;
-		}
-		items = weft_obj_get(r, "items");
-		if (err == 0 && weft_obj_type(items) != WEFT_OBJ_ARRAY)
-			err = WEFT_EPROTO;
-		for (uint32_t i = 0; err == 0 && i < weft_obj_len(items); i++)
-			err = revs_add(&l, weft_obj_at(items, i), bad);
-		if (err && bad[0] != '\0') {
-			weft__fail(err, NULL, "revision %s does not verify",
-			    bad);
-			rc = WEFT_EXIT_VERIFY;
-			goto out;
-		}
-		if (err) {
-			rc = weft__bad_reply(err, "log");
-			goto out;
-		}
-		if (!weft_ctl_more(r))
-			break;
-		err = weft_ctl_client_recv(&c, &r);
+	rc = load_log(&c, design, &l);
+	if (rc == WEFT_EXIT_OK) {
+		if (cli->json)
+			print_json(&l);
+		else
+			print_human(&l, cli->quiet);
 	}
-	rc = WEFT_EXIT_OK;
-	if (cli->json)
-		print_json(&l);
-	else
-		print_human(&l, cli->quiet);
+	revs_release(&l);
+	weft_ctl_client_close(&c);
+	return rc;
+}
+
+/*
+ * The revision of l a prefix names: sets *at, or prints why not and
+ * returns an exit code.
+ */
+static int
+pick_rev(const struct revs *l, const char *prefix, size_t *at)
+{
+	char	hex[65];
+	size_t	len = strlen(prefix), found = 0;
+
+	if (!weft__id_ok(prefix))
+		return weft__usage_error("malformed revision id '%s': give 8 "
+		    "to 64 hex digits", prefix);
+	for (size_t i = 0; i < l->n; i++) {
+		out_hex(hex, l->v[i].id);
+		if (strncasecmp(hex, prefix, len) != 0)
+			continue;
+		*at = i;
+		found++;
+	}
+	if (found == 0)
+		return weft__failx(WEFT_EXIT_NOTFOUND, "%s is not a revision of "
+		    "this design (see 'weft log')", prefix);
+	if (found > 1)
+		return weft__usage_error("revision prefix '%s' is ambiguous: "
+		    "give more digits", prefix);
+	return WEFT_EXIT_OK;
+}
+
+/* The newest head of l (heads are revisions with no successor). */
+static size_t
+newest_head(const struct revs *l)
+{
+	size_t	best = l->n - 1;
+	bool	seen = false;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!is_head(l, l->v[i].id))
+			continue;
+		if (!seen || l->v[i].rec.ts >= l->v[best].rec.ts)
+			best = i;
+		seen = true;
+	}
+	return best;
+}
+
+int
+cmd_diff(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct revs			 l;
+	struct weft_fchange		*v = NULL;
+	char				 hex[65], hex2[65];
+	size_t				 to, fi, n = 0;
+	ssize_t				 from = -1;
+	int				 ch, rc, nargs;
+	json_t				*j;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, diff_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	nargs = argc - optind;
+	if (nargs < 1 || nargs > 3)
+		return weft__usage(diff_usage);
+	if (!weft__id_ok(argv[optind]))
+		return weft__usage_error("malformed design id '%s': give 8 to "
+		    "64 hex digits", argv[optind]);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	memset(&l, 0, sizeof(l));
+	rc = load_log(&c, argv[optind], &l);
+	if (rc == WEFT_EXIT_OK && l.n == 0)
+		rc = weft__failx(WEFT_EXIT_NOTFOUND, "no revisions of %s are "
+		    "here", argv[optind]);
+	if (rc)
+		goto out;
+	/*
+	 * weft diff D: the head against the revision it was made from;
+	 * D FROM: FROM against the head; D FROM TO: FROM against TO.
+	 */
+	to = newest_head(&l);
+	if (nargs == 3 && (rc = pick_rev(&l, argv[optind + 2], &to)) != 0)
+		goto out;
+	if (nargs >= 2) {
+		if ((rc = pick_rev(&l, argv[optind + 1], &fi)) != 0)
+			goto out;
+		from = (ssize_t)fi;
+	} else if (l.v[to].rec.prev.n > 0) {
+		from = find_rev(&l, l.v[to].rec.prev.ids[0]);
+		if (from < 0) {
+			rc = weft__failx(WEFT_EXIT_NOTFOUND, "the revision "
+			    "before the head is not here");
+			goto out;
+		}
+	}
+	if (weft__fdiff(from < 0 ? NULL : &l.v[from].rec, &l.v[to].rec,
+	    &v, &n) != 0) {
+		rc = weft__fail(-ENOMEM, NULL, "cannot compare the revisions");
+		goto out;
+	}
+	if (cli->json) {
+		j = json_object();
+		json_object_set_new(j, "design", out_json_id(l.design));
+		json_object_set_new(j, "from", from < 0 ? json_null() :
+		    out_json_id(l.v[from].id));
+		json_object_set_new(j, "to", out_json_id(l.v[to].id));
+		json_object_set_new(j, "changes", weft__fdiff_json(v, n));
+		out_json_print(j);
+		goto out;
+	}
+	if (!cli->quiet) {
+		out_hex(hex2, l.v[to].id);
+		if (from < 0) {
+			printf("%.12s is the first revision\n", hex2);
+		} else {
+			out_hex(hex, l.v[from].id);
+			printf("from %.12s to %.12s\n", hex, hex2);
+		}
+	}
+	if (n == 0 && !cli->quiet)
+		printf("no file changes\n");
+	weft__fdiff_print(v, n, 0, "");
 out:
+	free(v);
 	revs_release(&l);
 	weft_ctl_client_close(&c);
 	return rc;

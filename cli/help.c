@@ -170,7 +170,17 @@ static const struct weft_help table[] = {
 	{ "log", "weft log DESIGN",
 	    "list the revisions of a design",
 	    "Lists the revisions of a design, newest first, each verified "
-	    "first; current heads are marked.",
+	    "first; current heads are marked. Under each revision, the files "
+	    "it added (A), deleted (D), modified (M) or renamed (R), up to "
+	    "10; 'weft diff' shows them all.",
+	    { { NULL, NULL } } },
+	{ "diff", "weft diff DESIGN [FROM [TO]]",
+	    "show the file changes between revisions",
+	    "Lists the files added (A), deleted (D), modified (M) and renamed "
+	    "(R) between two revisions of DESIGN: with no revision, from the "
+	    "one the head was made from to the head; with FROM, from FROM to "
+	    "the head; with both, from FROM to TO. Revisions may be given as "
+	    "unique prefixes of 8 or more hex digits.",
 	    { { NULL, NULL } } },
 	{ "tree", "weft tree DESIGN",
 	    "show a design's remix family",

@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{ "credits",	cmd_credits },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },
+	{ "diff",	cmd_diff },
 	{ "tree",	cmd_tree },
 	{ "ls",		cmd_ls },
 	{ "search",	cmd_search },
