@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utf8proc.h>
+
 #include "weft/err.h"
 #include "weft/ignore.h"
 #include "weft/record.h"
@@ -471,30 +473,85 @@ weft__src_finish(struct weft_src_list *l, const char **bad)
 	return 0;
 }
 
+/* Letters and digits of any script, and the marks that go with them. */
+static bool
+slug_cp(utf8proc_int32_t cp, bool after_kept)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+		return true;
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+		return after_kept;
+	default:
+		return false;
+	}
+}
+
 void
 weft__slug(const char *title, size_t len, char *out, size_t outsz)
 {
-	size_t	n = 0, max = outsz ? outsz - 1 : 0;
-	bool	dash = false;
+	utf8proc_uint8_t	*mapped = NULL;
+	utf8proc_int32_t	 cp;
+	utf8proc_ssize_t	 mlen, k;
+	const uint8_t		*p;
+	uint8_t			 enc[4];
+	size_t			 n = 0, max = outsz ? outsz - 1 : 0, elen;
+	bool			 dash = false, kept = false;
 
 	if (max > 64)
 		max = 64;
-	for (size_t i = 0; i < len && n < max; i++) {
-		char	c = title[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && n > 0) {
-				if (n + 2 > max)
-					break;
-				out[n++] = '-';
-			}
-			dash = false;
-			out[n++] = c;
-		} else
+	/*
+	 * Composed (so "u" and a combining diaeresis are one letter) and
+	 * case-folded; a title that is not UTF-8 keeps its ASCII only.
+	 */
+	mlen = utf8proc_map((const utf8proc_uint8_t *)title,
+	    (utf8proc_ssize_t)len, &mapped, UTF8PROC_STABLE |
+	    UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+	p = mapped;
+	for (utf8proc_ssize_t i = 0; mlen > 0 && i < mlen && n < max; i += k) {
+		k = utf8proc_iterate(p + i, mlen - i, &cp);
+		if (k <= 0)
+			break;
+		if (!slug_cp(cp, kept)) {
 			dash = true;
+			kept = false;
+			continue;
+		}
+		elen = (size_t)utf8proc_encode_char(cp, enc);
+		if (n + elen + (dash && n > 0) > max)
+			break;
+		if (dash && n > 0)
+			out[n++] = '-';
+		dash = false;
+		kept = true;
+		memcpy(out + n, enc, elen);
+		n += elen;
 	}
+	if (mlen < 0) {
+		for (size_t i = 0; i < len && n < max; i++) {
+			char	c = title[i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+				if (dash && n > 0) {
+					if (n + 2 > max)
+						break;
+					out[n++] = '-';
+				}
+				dash = false;
+				out[n++] = c;
+			} else
+				dash = true;
+		}
+	}
+	free(mapped);
 	if (outsz)
 		out[n] = '\0';
 }

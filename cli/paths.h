@@ -102,10 +102,13 @@ const char	*weft__src_why(const struct weft_src_list *l);
 const char	*weft__path_why(const char *path);
 
 /*
- * Writes a directory name for a title into out: lowercase ASCII letters
- * and digits, every other run of bytes becoming one '-', no leading or
- * trailing '-', at most outsz - 1 (and at most 64) bytes. out is empty
- * when the title has no letter or digit.
+ * Writes a directory name for a title into out: its letters and digits
+ * of any script, composed (NFC) and case-folded ("Zahnrad-Halter fuer
+ * Wand" keeps its u-umlaut), every other run of characters becoming one
+ * '-', no leading or trailing '-', at most outsz - 1 (and at most 64)
+ * bytes, never a partial UTF-8 sequence. A title that is not UTF-8
+ * keeps only its ASCII letters and digits. out is empty when the title
+ * has no letter or digit.
  */
 void	weft__slug(const char *title, size_t len, char *out, size_t outsz);
 

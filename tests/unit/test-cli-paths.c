@@ -221,7 +221,29 @@ test_slug(void **state)
 	weft__slug("  --Hello__World--  ", 20, out, sizeof(out));
 	assert_string_equal(out, "hello-world");
 	weft__slug("\xc3\xa9t\xc3\xa9 ../../etc", 15, out, sizeof(out));
-	assert_string_equal(out, "t-etc");
+	assert_string_equal(out, "\xc3\xa9t\xc3\xa9-etc");
+	weft__slug("Zahnrad-Halter f\xc3\xbcr Wand", 24, out, sizeof(out));
+	assert_string_equal(out, "zahnrad-halter-f\xc3\xbcr-wand");
+	/* Decomposed input comes out composed. */
+	weft__slug("Fu\xcc\x88r", 5, out, sizeof(out));
+	assert_string_equal(out, "f\xc3\xbcr");
+	/* Not UTF-8: the ASCII letters only. */
+	weft__slug("\xff\xfe" "Ab c", 6, out, sizeof(out));
+	assert_string_equal(out, "ab-c");
+	/* Controls and bidi overrides are separators, not kept. */
+	weft__slug("a\x1b[31m\xe2\x80\xae" "b", 11, out, sizeof(out));
+	assert_string_equal(out, "a-31m-b");
+	/* 40 two-byte letters: cut at 64 bytes, on a character boundary. */
+	{
+		char	in[81];
+
+		for (int i = 0; i < 40; i++)
+			memcpy(in + 2 * i, "\xc3\xa9", 2);
+		weft__slug(in, 80, out, sizeof(out));
+		assert_int_equal(strlen(out), 64);
+		weft__slug(in, 80, out, 8);	/* 7 bytes: 3 letters */
+		assert_string_equal(out, "\xc3\xa9\xc3\xa9\xc3\xa9");
+	}
 	weft__slug("!!!", 3, out, sizeof(out));
 	assert_string_equal(out, "");
 	weft__slug("", 0, out, sizeof(out));
