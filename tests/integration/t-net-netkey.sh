@@ -23,8 +23,13 @@ listen_a=${addr_a#*@}
 expect_code 1 w c connect --timeout 10 "$addr_a"
 grep -q "network key mismatch (or not a weft node)" "$T/err" ||
     fail "connect error: $(cat "$T/err")"
-grep -q "peer 127.0.0.1:[0-9]*: handshake failed: network key mismatch" \
-    "$T/a.log" || fail "a did not log the refused handshake"
+# a logs its side when its handshake ends, which may be just after c's
+# connect has returned.
+a_logged() {
+	grep -q "peer 127.0.0.1:[0-9]*: handshake failed: network key mismatch" \
+	    "$T/a.log"
+}
+wait_for 10 a_logged || fail "a did not log the refused handshake"
 w c --json peers | grep -q '"error":"network key mismatch' ||
     fail "c's peers: $(w c --json peers)"
 [ "$(w c --json status | json 'j["netkey_mismatch"]' /dev/stdin)" = 1 ] ||
@@ -43,8 +48,12 @@ n1=$(mismatches)
 [ $((n1 - n0)) -le 12 ] || fail "c redialled $((n1 - n0)) times in 4 s"
 [ "$(w a --json peers | json 'len(j)' /dev/stdin)" = 0 ] ||
     fail "a lists the node with the wrong key"
-w c --json peers >"$T/pc.json"
-[ "$(json 'j[0]["state"]' "$T/pc.json")" = waiting ] || fail "c: not waiting"
+# Between redials c's entry waits; it is dialling only for moments.
+c_waits() {
+	w c --json peers >"$T/pc.json"
+	[ "$(json 'j[0]["state"]' "$T/pc.json")" = waiting ]
+}
+wait_for 10 c_waits || fail "c: not waiting: $(cat "$T/pc.json")"
 
 # b expects a node key that a does not have (c's: a valid key, where
 # random bytes are often no curve point and fail before any dial).
