@@ -349,6 +349,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	}
 	memset(&so, 0, sizeof(so));
 	so.map_size = opts->map_size;
+	so.clock = &d->clock;
 	err = weft_store_open(&d->store, dir, &so);
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);

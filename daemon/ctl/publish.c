@@ -10,10 +10,11 @@
  *
  * A publish that fails (a full disk, a client gone mid-way) removes the
  * chunks it added that nothing else refers to: each batch is stored with
- * weft_store_chunks_put_new(), which names them, and when the publish
- * ends without its revision pub_free() deletes them in one write
- * transaction, unless another write reached the store meanwhile (it
- * might rely on them: store_disk.c). Failed writes are logged and pause
+ * weft_store_chunks_put_new(), which names them and marks them pending
+ * under the publish's random token, and when the publish ends without
+ * its revision pub_free() deletes those whose mark still bears the token
+ * in one write transaction (store_disk.c). The rest (shared since, or
+ * left by a crash) gc collects when their marks are old. Failed writes are logged and pause
  * fetching and ingest like theirs (space.h); a full disk's error names
  * the disk and its free space.
  */
@@ -114,6 +115,8 @@ struct weft_pub {
 	uint64_t			 gen_last;
 	bool				 gen_dirty;
 	bool				 published;
+	/* Names this publish's pending chunks in the store (not 0). */
+	uint64_t			 token;
 
 	/* A new design whose files an own design already has exactly. */
 	bool				 allow_dup;	/* "duplicate": true */
@@ -183,7 +186,7 @@ struct pub_drop {
 	struct weft_store	*store;
 	uint8_t			(*ids)[32];
 	size_t			 n;
-	uint64_t		 gen;
+	uint64_t		 token;
 	size_t			 dropped;
 	uint64_t		 bytes;
 	int			 err;
@@ -195,7 +198,7 @@ drop_work(uv_work_t *req)
 	struct pub_drop	*j = req->data;
 
 	j->err = weft_store_chunks_drop(j->store, (const uint8_t (*)[32])j->ids,
-	    j->n, j->gen, &j->dropped, &j->bytes);
+	    j->n, j->token, &j->dropped, &j->bytes);
 }
 
 static void
@@ -226,7 +229,9 @@ gen_note(struct weft_pub *p, const uint64_t gen[2])
 
 /*
  * A publish that ends without its revision: delete the chunks only it
- * added (p->fresh goes to the job), if no other write came between.
+ * added and nothing else met or refers to since (their pending marks
+ * still bear its token; p->fresh goes to the job). Any other chunk it
+ * stored is left to gc, which takes it once its mark is old.
  */
 static void
 pub_undo(struct weft_pub *p)
@@ -235,11 +240,6 @@ pub_undo(struct weft_pub *p)
 
 	if (p->published || p->nfresh == 0)
 		return;
-	if (p->gen_dirty) {
-		log_info("a publish failed: its %zu chunks stay in the store "
-		    "(other writes came meanwhile)", p->nfresh);
-		return;
-	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return;
@@ -247,7 +247,7 @@ pub_undo(struct weft_pub *p)
 	j->store = p->ctl_env->store;
 	j->ids = p->fresh;
 	j->n = p->nfresh;
-	j->gen = p->gen_last;
+	j->token = p->token;
 	if (uv_queue_work(p->ctl_env->loop, &j->req, drop_work, drop_after) != 0) {
 		free(j);
 		return;
@@ -499,8 +499,8 @@ store_work(void *arg)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		b->puts[i].data = b->data.data + b->off[i];
-	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n, fresh,
-	    gen);
+	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n,
+	    p->token, fresh, gen);
 	gen_note(p, gen);
 	for (size_t i = 0; i < b->n; i++)
 		k += fresh[i];
@@ -813,6 +813,9 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
+	do
+		randombytes_buf(&p->token, sizeof(p->token));
+	while (p->token == 0);
 	p->ctl_env = c->env;
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;

@@ -26,8 +26,12 @@ struct weft_buf;
 struct weft_slice;
 struct weft_store;
 
+struct weft_clock;
+
 struct weft_store_opts {
 	size_t	map_size;	/* initial map size; 0 = default (16 GiB) */
+	/* Stamps pending chunks (gc's grace); NULL: the system's clock. */
+	const struct weft_clock	*clock;
 };
 
 /*
@@ -71,13 +75,15 @@ int	weft_store_chunks_put_hashed(struct weft_store *s,
  * weft_store_chunks_put_new() is weft_store_chunks_put_hashed() for a
  * publish that may have to undo its chunks: fresh[i] is set to 1 when
  * chunk i was added by this call and no wanted file lacked it (so only
- * the publish refers to it), 0 otherwise; gen[0] and gen[1] get the write
- * generations the call moved the store from and to (both UINT64_MAX when
- * it wrote nothing, e.g. n == 0 or a failure before the commit).
- * weft_store_chunks_drop() deletes the chunks ids[0..n) in one
- * transaction, but only while the store's generation is still gen (no
- * write since, which might have come to rely on them): else WEFT_EBUSY
- * and nothing is deleted. *dropped and *bytes count what went.
+ * the publish refers to it), 0 otherwise; every chunk gets a pending
+ * mark (gc spares it for its grace) bearing token (not 0, one per
+ * publish) when fresh; gen[0] and gen[1] get the write generations the
+ * call moved the store from and to (both UINT64_MAX when it wrote
+ * nothing, e.g. n == 0 or a failure before the commit).
+ * weft_store_chunks_drop() deletes, in one transaction, those of the
+ * chunks ids[0..n) whose pending mark still bears token: nothing else
+ * stored or referred to them since. *dropped and *bytes count what
+ * went; the rest is left to gc.
  */
 /*
  * The write generations the calling thread's last store write moved the
@@ -89,10 +95,10 @@ int	weft_store_disk_free(struct weft_store *s, uint64_t *avail,
 	    uint64_t *total);
 int	weft_store_path(struct weft_store *s, const char **path);
 int	weft_store_chunks_put_new(struct weft_store *s,
-	    const struct weft_chunk_put *c, size_t n, uint8_t *fresh,
-	    uint64_t gen[2]);
+	    const struct weft_chunk_put *c, size_t n, uint64_t token,
+	    uint8_t *fresh, uint64_t gen[2]);
 int	weft_store_chunks_drop(struct weft_store *s,
-	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t gen,
+	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t token,
 	    size_t *dropped, uint64_t *bytes);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,

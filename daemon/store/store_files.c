@@ -124,9 +124,14 @@ want_expand(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w->left = 0;
 	w->bytes_left = 0;
 	for (size_t i = 0; i < n; i++) {
-		err = db_has(txn, s->dbi[DB_CHUNKS], refs[i].id, ID);
-		if (err == 0)
+		err = weft__store_chunk_has(s, txn, refs[i].id);
+		if (err == 0) {
+			/* Kept now: a running gc or an undo must spare it. */
+			err = weft__store_chunk_ref(s, txn, refs[i].id);
+			if (err)
+				goto out;
 			continue;
+		}
 		if (err != WEFT_ENOTFOUND)
 			goto out;
 		pair_key(k, refs[i].id, index);
@@ -173,7 +178,9 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w.size = size;
 	if (design != NULL)
 		memcpy(w.design, design, ID);
-	err = db_get(txn, s->dbi[DB_CHUNKS], index, ID, &v);
+	err = weft__store_chunk_view(s, txn, index, &v);
+	if (err == 0)
+		err = weft__store_chunk_ref(s, txn, index);
 	if (err == 0) {
 		err = want_expand(s, txn, index, v.mv_data, v.mv_size, &w);
 		if (err == WEFT_EPROTO) {
@@ -779,7 +786,7 @@ put_fetched_one(struct weft_store *s, MDB_txn *txn,
 	uint8_t		 ik[1 + ID], ck[1 + ID];
 	int		 ierr, cerr, err;
 
-	err = db_has(txn, s->dbi[DB_CHUNKS], wc->id, ID);
+	err = weft__store_chunk_has(s, txn, wc->id);
 	if (err == 0)
 		return WEFT_EEXISTS;
 	if (err != WEFT_ENOTFOUND)
