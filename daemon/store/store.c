@@ -391,6 +391,8 @@ weft__store_env_open(struct weft_store **sp, const char *dir, size_t map_size)
 		free(s);
 		return -rc;
 	}
+	atomic_init(&s->gc_running, false);
+	atomic_init(&s->gc_reclaimable, UINT64_MAX);
 again:
 	rc = mdb_env_create(&s->env);
 	if (rc) {
@@ -676,6 +678,36 @@ weft__store_chunk_walk(struct weft_store *s, MDB_txn *txn,
 	return id_walk(s, txn, DB_CHUNKS, after, chunk_walk_one, &w);
 }
 
+struct info_walk {
+	weft__store_info_cb	*cb;
+	void			*arg;
+};
+
+static int
+info_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct info_walk	*w = arg;
+	const uint8_t		*p = v->mv_data;
+	struct recinfo		 ri;
+
+	if (v->mv_size != INFO_LEN)
+		return WEFT_ECORRUPT;
+	ri.type = p[0];
+	ri.ts = be64dec(p + 1);
+	memcpy(ri.author, p + 9, WEFT_PK_BYTES);
+	memcpy(ri.design, p + 9 + WEFT_PK_BYTES, ID);
+	return w->cb(w->arg, k->mv_data, &ri);
+}
+
+int
+weft__store_info_walk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, weft__store_info_cb *cb, void *arg)
+{
+	struct info_walk	w = { cb, arg };
+
+	return id_walk(s, txn, DB_INFO, after, info_walk_one, &w);
+}
+
 /* ------------------------------------------------------------------ */
 /* Pending chunks */
 
@@ -880,7 +912,7 @@ weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn)
 {
 	(void)txn;
 	if (s->gc_late != NULL)
-		return WEFT_EBUSY;
+		return 0;	/* the txn runs again after a map growth */
 	s->gc_late = weft__idset_new();
 	return s->gc_late == NULL ? -ENOMEM : 0;
 }

@@ -576,6 +576,43 @@ typedef int weft_store_pin_cb(void *arg, const uint8_t design[WEFT_ID_BYTES],
 int	weft_store_pins(struct weft_store *s, weft_store_pin_cb *cb,
 	    void *arg);
 
+/*
+ * gc (store_gc.c): deletes every chunk that no kept file refers to. Kept
+ * are the files wanted (followed, mirrored, pinned, being fetched), the
+ * files of records by own (the node's author key; NULL: none), and
+ * pending chunks (a local publish's before its revision) younger than
+ * grace_ms. Runs in short transactions (call it on the thread pool);
+ * WEFT_EBUSY while another gc runs. dry_run counts without deleting.
+ * weft_store_reclaimable() is what the last dry run found (0 after a
+ * gc; UINT64_MAX before either ran).
+ */
+struct weft_store_gc_opts {
+	const uint8_t	*own;
+	uint64_t	 grace_ms;
+	bool		 dry_run;
+};
+
+struct weft_store_gc_stats {
+	uint64_t	chunks;		/* chunks looked at */
+	uint64_t	kept;
+	uint64_t	freed;		/* deleted (dry run: deletable) */
+	uint64_t	freed_bytes;
+	uint64_t	pending;	/* young pending chunks spared */
+};
+
+#define WEFT_STORE_GC_GRACE_MS	(60ull * 60 * 1000)
+
+int	weft_store_gc(struct weft_store *s,
+	    const struct weft_store_gc_opts *o, struct weft_store_gc_stats *st);
+uint64_t weft_store_reclaimable(struct weft_store *s);
+
+/*
+ * weft_store_unwant_design() stops wanting every file wanted for design
+ * (its chunks stay until gc): *files counts them; 0 even when none.
+ */
+int	weft_store_unwant_design(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], uint64_t *files);
+
 struct weft_store_stats {
 	uint64_t	records;
 	uint64_t	designs;

@@ -12,6 +12,7 @@
 #define WEFT_STORE_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -122,6 +123,9 @@ struct weft_store {
 	 * and only touched by write transactions.
 	 */
 	struct weft__idset	*gc_late;
+	/* A gc runs (one at a time); what the last one found reclaimable. */
+	atomic_bool		 gc_running;
+	_Atomic uint64_t	 gc_reclaimable;	/* UINT64_MAX: unknown */
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -252,6 +256,15 @@ int	weft__store_chunk_walk(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t *after, weft__store_chunk_cb *cb, void *arg);
 
 /*
+ * weft__store_info_walk() walks the DB_INFO rows (every record's fixed
+ * facts) after `after` in id order as the chunk walk does.
+ */
+typedef int weft__store_info_cb(void *arg, const uint8_t id[ID],
+    const struct recinfo *ri);
+int	weft__store_info_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_info_cb *cb, void *arg);
+
+/*
  * Pending chunks: chunks a local publish (or profile, photo) stored
  * before the record that refers to them. Each has a row in DB_PENDING,
  * chunk id -> ts_be64 || token_be64: when it was last stored or met by
@@ -287,7 +300,8 @@ uint64_t weft__store_now_ms(struct weft_store *s);
 
 /*
  * The running gc's set of late ids (s->gc_late). weft__store_gc_late_on()
- * installs an empty set (WEFT_EBUSY if a gc runs) and _off() frees it,
+ * installs an empty set (keeping one already there: the caller runs one
+ * gc at a time, s->gc_running) and _off() frees it,
  * each inside a write transaction; weft__store_gc_late_has() asks it.
  */
 int	weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn);
