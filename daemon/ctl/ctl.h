@@ -316,6 +316,8 @@ extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 	    weft__op_make, weft__op_makes;
 /* ops_library.c */
 extern const struct weft_ctl_op weft__op_libraries;
+/* ops_gc.c */
+extern const struct weft_ctl_op weft__op_gc, weft__op_rm, weft__op_unwant;
 /*
  * ops_search.c: search, and ls with filters or pages (one page per
  * request). ls without any of those arguments keeps its paced stream

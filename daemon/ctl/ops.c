@@ -1398,6 +1398,9 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_grant,
 	&weft__op_grants,
 	&weft__op_credits,
+	&weft__op_gc,
+	&weft__op_rm,
+	&weft__op_unwant,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -590,6 +590,11 @@ struct weft_store_gc_opts {
 	const uint8_t	*own;
 	uint64_t	 grace_ms;
 	bool		 dry_run;
+	/*
+	 * rm: this design's files are not kept as own, nor spared as young
+	 * pending chunks (NULL: none); a file another kept one shares stays.
+	 */
+	const uint8_t	*drop_design;
 };
 
 struct weft_store_gc_stats {

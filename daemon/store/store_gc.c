@@ -47,6 +47,8 @@ struct gc {
 	const struct weft_store_gc_opts	*o;
 	struct weft_store_gc_stats	*st;
 	struct weft__idset		*marks;
+	/* rm: the dropped design's chunks, not spared as pending. */
+	struct weft__idset		*drops;
 	uint64_t			 now;
 	/* The current batch. */
 	uint8_t				(*ids)[ID];
@@ -92,9 +94,10 @@ step_after(const struct gc *g)
 	return g->started ? g->last : NULL;
 }
 
-/* Marks a file's index and, when the index is here, its chunks. */
+/* Adds a file's index and, when the index is here, its chunks to set. */
 static int
-mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
+mark_file_in(struct gc *g, MDB_txn *txn, const uint8_t index[ID],
+    struct weft__idset *set)
 {
 	struct weft_chunk_ref	*refs = NULL;
 	uint64_t		 total;
@@ -102,7 +105,7 @@ mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
 	size_t			 n;
 	int			 err;
 
-	err = weft__idset_add(g->marks, index);
+	err = weft__idset_add(set, index);
 	if (err)
 		return err;
 	err = weft__store_chunk_view(g->s, txn, index, &v);
@@ -113,9 +116,15 @@ mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
 	if (weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total) != 0)
 		return 0;	/* not an index: nothing more to keep */
 	for (size_t i = 0; i < n && err == 0; i++)
-		err = weft__idset_add(g->marks, refs[i].id);
+		err = weft__idset_add(set, refs[i].id);
 	free(refs);
 	return err;
+}
+
+static int
+mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
+{
+	return mark_file_in(g, txn, index, g->marks);
 }
 
 /* Wanted files. */
@@ -163,9 +172,19 @@ own_take(void *arg, const uint8_t id[ID], const struct recinfo *ri)
 {
 	struct gc	*g = arg;
 
-	return visit(g, id, memcmp(ri->author, g->o->own,
-	    WEFT_PK_BYTES) == 0 && (ri->type == WEFT_REC_REV ||
-	    ri->type == WEFT_REC_PROFILE || ri->type == WEFT_REC_MAKE));
+	bool		 own;
+
+	own = g->o->own != NULL &&
+	    memcmp(ri->author, g->o->own, WEFT_PK_BYTES) == 0 &&
+	    (ri->type == WEFT_REC_REV || ri->type == WEFT_REC_PROFILE ||
+	    ri->type == WEFT_REC_MAKE);
+	/*
+	 * The design rm drops (a genesis's info names itself): its revisions
+	 * are taken too, their files going to the drop set.
+	 */
+	return visit(g, id, own || (ri->type == WEFT_REC_REV &&
+	    g->o->drop_design != NULL &&
+	    memcmp(ri->design, g->o->drop_design, ID) == 0));
 }
 
 static int
@@ -175,6 +194,7 @@ mark_rec(struct gc *g, MDB_txn *txn, const uint8_t id[ID])
 	const uint8_t		*body, *sig;
 	size_t			 blen;
 	MDB_val			 v;
+	bool			 drop;
 	int			 err;
 
 	err = weft__store_rec_get(g->s, txn, id, &v);
@@ -188,8 +208,11 @@ mark_rec(struct gc *g, MDB_txn *txn, const uint8_t id[ID])
 		weft_record_release(&r);
 		return WEFT_ECORRUPT;
 	}
+	drop = g->o->drop_design != NULL && r.type == WEFT_REC_REV &&
+	    memcmp(r.has_design ? r.design : id, g->o->drop_design, ID) == 0;
 	for (uint32_t i = 0; i < r.nfiles && err == 0; i++)
-		err = mark_file(g, txn, r.files[i].index);
+		err = mark_file_in(g, txn, r.files[i].index,
+		    drop ? g->drops : g->marks);
 	weft_record_release(&r);
 	return err;
 }
@@ -201,7 +224,7 @@ mark_own(struct gc *g)
 	bool	 more;
 	int	 err;
 
-	if (g->o->own == NULL)
+	if (g->o->own == NULL && g->o->drop_design == NULL)
 		return 0;
 	g->started = false;
 	do {
@@ -236,7 +259,7 @@ pend_take(void *arg, const uint8_t id[ID], uint64_t ts, uint64_t token)
 	struct gc	*g = arg;
 
 	(void)token;
-	if (pend_young(g, ts)) {
+	if (pend_young(g, ts) && !weft__idset_has(g->drops, id)) {
 		g->st->pending++;
 		if (weft__idset_add(g->marks, id) != 0)
 			return -ENOMEM;
@@ -301,7 +324,8 @@ sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (weft__store_gc_late_has(s, g->ids[i]))
 			continue;
 		err = weft__store_chunk_pending(s, txn, g->ids[i], &ts, &token);
-		if (err == 0 && pend_young(g, ts))
+		if (err == 0 && pend_young(g, ts) &&
+		    !weft__idset_has(g->drops, g->ids[i]))
 			continue;
 		if (err && err != WEFT_ENOTFOUND)
 			return err;
@@ -451,8 +475,9 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 	g.st = st;
 	g.now = weft__store_now_ms(s);
 	g.marks = weft__idset_new();
+	g.drops = weft__idset_new();
 	g.ids = malloc(GC_BATCH * sizeof(*g.ids));
-	if (g.marks == NULL || g.ids == NULL) {
+	if (g.marks == NULL || g.drops == NULL || g.ids == NULL) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -476,6 +501,7 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		    o->dry_run ? st->freed_bytes : 0);
 out:
 	weft__idset_free(g.marks);
+	weft__idset_free(g.drops);
 	free(g.ids);
 	atomic_store(&s->gc_running, false);
 	return err;

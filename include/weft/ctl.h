@@ -69,6 +69,9 @@
 #define WEFT_CTL_OP_GRANT		"grant"
 #define WEFT_CTL_OP_GRANTS		"grants"
 #define WEFT_CTL_OP_CREDITS		"credits"
+#define WEFT_CTL_OP_GC			"gc"
+#define WEFT_CTL_OP_RM			"rm"
+#define WEFT_CTL_OP_UNWANT		"unwant"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

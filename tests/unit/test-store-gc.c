@@ -161,8 +161,8 @@ fetched(struct fx *f, const struct weft_chunk_put *c)
 static int
 gc(struct fx *f, bool dry, struct weft_store_gc_stats *st)
 {
-	struct weft_store_gc_opts	o = { f->pk, WEFT_STORE_GC_GRACE_MS,
-					      dry };
+	struct weft_store_gc_opts	o = { .own = f->pk,
+		.grace_ms = WEFT_STORE_GC_GRACE_MS, .dry_run = dry };
 
 	return weft_store_gc(f->s, &o, st);
 }
