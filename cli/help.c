@@ -279,6 +279,28 @@ static const struct weft_help table[] = {
 	    "stored record and the hash of every chunk; exits 5 if anything "
 	    "is bad.",
 	    { { NULL, NULL } } },
+	{ "gc", "weft gc [--dry-run]",
+	    "delete stored chunks nothing keeps",
+	    "Deletes the chunks no kept file refers to: kept are your own "
+	    "designs, what you follow, mirror or got (pins), what is being "
+	    "fetched, and chunks of a publish under way (for an hour). "
+	    "Prints how many chunks and bytes went. Only this node changes.",
+	    { { "-n, --dry-run", "Count what gc would free, delete nothing; "
+		"'weft status' then shows it as reclaimable." },
+	      { NULL, NULL } } },
+	{ "rm", "weft rm DESIGN",
+	    "remove a design's files from this node",
+	    "Stops keeping and fetching the design's files and deletes those "
+	    "no other kept design shares, even for your own design. Its "
+	    "records stay, and peers keep their copies; 'weft get' brings "
+	    "the files back.",
+	    { { NULL, NULL } } },
+	{ "unwant", "weft unwant DESIGN",
+	    "stop keeping a design's files",
+	    "Stops keeping and fetching the design's files (as got with "
+	    "'weft get' or wanted by a policy); 'weft gc' then frees what "
+	    "nothing else keeps.",
+	    { { NULL, NULL } } },
 	{ "geom", "weft geom [--thumbnail OUT.png] [--size N] FILE...",
 	    "print the facts and fingerprints of mesh files",
 	    "Reads STL (binary or ASCII), OBJ and 3MF files and prints, for "

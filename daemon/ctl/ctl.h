@@ -75,6 +75,7 @@ struct weft_ctl_env {
 	const char			*sock_path;
 	uint64_t			 started_ms;	/* wall clock */
 	const char			*web;		/* web UI HOST:PORT, or "" */
+	uint64_t			 gc_grace_ms;	/* 0: 1 h (store.h) */
 	struct weft_ctl_net		 net;
 	/* The "stop" op: shuts the daemon down, after its reply is queued. */
 	void				(*stop)(void *);

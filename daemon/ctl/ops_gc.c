@@ -26,6 +26,7 @@ struct gc_job {
 	struct weft_store		*store;
 	uint8_t				 own[32];
 	bool				 has_own;
+	uint64_t			 grace_ms;
 	bool				 dry_run;
 	bool				 rm;	/* rm or unwant: design set */
 	bool				 collect;
@@ -48,7 +49,7 @@ gc_work(void *arg)
 	}
 	memset(&o, 0, sizeof(o));
 	o.own = j->has_own ? j->own : NULL;
-	o.grace_ms = WEFT_STORE_GC_GRACE_MS;
+	o.grace_ms = j->grace_ms;
 	o.dry_run = j->dry_run;
 	o.drop_design = j->rm ? j->design : NULL;
 	return weft_store_gc(j->store, &o, &j->st);
@@ -95,6 +96,8 @@ static void
 gc_own(struct weft_ctl_conn *c, struct gc_job *j)
 {
 	j->store = c->env->store;
+	j->grace_ms = c->env->gc_grace_ms != 0 ? c->env->gc_grace_ms :
+	    WEFT_STORE_GC_GRACE_MS;
 	if (c->env->author != NULL) {
 		memcpy(j->own, c->env->author->pk, 32);
 		j->has_own = true;
