@@ -476,6 +476,8 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	out->map_size = st.map_size;
 	out->map_used = st.map_used;
 	out->uptime_ms = weft__ctl_now_ms(d) - d->started_ms;
+	out->reclaimable = weft_store_reclaimable(d->store);
+	out->has_reclaimable = out->reclaimable != UINT64_MAX;
 	status_net(out, d, ns, sa);
 	status_sync(&out->sync, &sy);
 	status_lan(&out->lan, &d->net);

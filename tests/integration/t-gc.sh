@@ -33,6 +33,9 @@ design=$(w a -q publish "$T/src" --title kept --license MIT)
 c1=$(stat_of a 'j["chunks"]')
 b1=$(stat_of a 'j["chunk_bytes"]')
 
+[ "$(stat_of a 'j["reclaimable"]')" = None ] || fail "reclaimable known"
+! w a status | grep -q "^reclaimable" || fail "status text"
+
 # 1. Nothing to free: own files (and their young pending rows) stay.
 gc_json a
 [ "$(json 'j["freed"]' "$T/gc.json")" = 0 ] || fail "gc freed own chunks"
@@ -69,10 +72,14 @@ gc_json a --dry-run
 [ "$(json 'j["freed"]' "$T/gc.json")" = $((c2 - c1)) ] ||
     fail "dry run: $(cat "$T/gc.json")"
 chunks_are a "$c2" || fail "a dry run deleted"
+[ "$(stat_of a 'j["reclaimable"]')" = "$(json 'j["bytes"]' "$T/gc.json")" ] ||
+    fail "status: reclaimable $(stat_of a 'j["reclaimable"]')"
+w a status | grep -q "^reclaimable  [1-9]" || fail "status text: $(w a status)"
 gc_json a
 [ "$(json 'j["freed"]' "$T/gc.json")" = $((c2 - c1)) ] ||
     fail "gc: $(cat "$T/gc.json")"
 chunks_are a "$c1" || fail "chunks $(stat_of a 'j["chunks"]'), not $c1"
+[ "$(stat_of a 'j["reclaimable"]')" = 0 ] || fail "reclaimable after gc"
 [ "$(stat_of a 'j["chunk_bytes"]')" = "$b1" ] || fail "chunk_bytes wrong"
 w a verify >/dev/null || fail "verify after gc"
 w a get "$design" -o "$T/out1" >/dev/null 2>"$T/err" || fail "$(cat "$T/err")"
