@@ -157,6 +157,7 @@ int	cmd_verify(struct weft_cli *cli, int argc, char **argv);
 int	cmd_gc(struct weft_cli *cli, int argc, char **argv);
 int	cmd_rm(struct weft_cli *cli, int argc, char **argv);
 int	cmd_unwant(struct weft_cli *cli, int argc, char **argv);
+int	cmd_du(struct weft_cli *cli, int argc, char **argv);
 int	cmd_peers(struct weft_cli *cli, int argc, char **argv);
 /*
  * For commands that show authors and designs (cmd_social.c): an author's

@@ -179,3 +179,120 @@ cmd_unwant(struct weft_cli *cli, int argc, char **argv)
 {
 	return design_cmd(cli, argc, argv, WEFT_CTL_OP_UNWANT, unwant_usage);
 }
+
+static const char du_usage[] =
+    "weft du [--by design|author|library|policy]";
+
+int
+cmd_du(struct weft_cli *cli, int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ "by",		required_argument,	NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	const struct weft_obj		*r, *rows, *o;
+	const char			*by = "design", *key;
+	char				 sz[OUT_SIZE_MAX];
+	uint64_t			 total, v[3];
+	size_t				 klen;
+	bool				 more;
+	json_t				*j, *a, *e;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hqb:", opts, NULL)) != -1) {
+		if (ch == 'b') {
+			by = optarg;
+			continue;
+		}
+		rc = weft__opt(cli, ch, argv, du_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return weft__usage(du_usage);
+	if (strcmp(by, "design") != 0 && strcmp(by, "author") != 0 &&
+	    strcmp(by, "library") != 0 && strcmp(by, "policy") != 0)
+		return weft__usage_error("--by: expected design, author, "
+		    "library or policy");
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_DU, "by", by,
+	    (const char *)NULL);
+	if (err) {
+		rc = weft__fail(err, c.error, "du failed");
+		goto out;
+	}
+	rows = weft_obj_get(r, "rows");
+	if (weft_obj_uint(weft_obj_get(r, "total"), &total) != 0 ||
+	    weft_obj_bool(weft_obj_get(r, "more"), &more) != 0 ||
+	    weft_obj_type(rows) != WEFT_OBJ_ARRAY) {
+		rc = weft__bad_reply(WEFT_EPROTO, "du");
+		goto out;
+	}
+	for (uint32_t i = 0; i < weft_obj_len(rows); i++) {
+		o = weft_obj_at(rows, i);
+		if (weft_obj_str(weft_obj_get(o, "key"), &key, &klen) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "designs"), &v[0]) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "files"), &v[1]) != 0 ||
+		    weft_obj_uint(weft_obj_get(o, "bytes"), &v[2]) != 0) {
+			rc = weft__bad_reply(WEFT_EPROTO, "du");
+			goto out;
+		}
+	}
+	rc = WEFT_EXIT_OK;
+	if (cli->json) {
+		j = json_object();
+		a = json_array();
+		for (uint32_t i = 0; i < weft_obj_len(rows); i++) {
+			o = weft_obj_at(rows, i);
+			e = json_object();
+			weft_obj_str(weft_obj_get(o, "key"), &key, &klen);
+			json_object_set_new(e, by, out_json_str(key, klen));
+			weft_obj_uint(weft_obj_get(o, "designs"), &v[0]);
+			weft_obj_uint(weft_obj_get(o, "files"), &v[1]);
+			weft_obj_uint(weft_obj_get(o, "bytes"), &v[2]);
+			json_object_set_new(e, "designs",
+			    json_integer((json_int_t)v[0]));
+			json_object_set_new(e, "files",
+			    json_integer((json_int_t)v[1]));
+			json_object_set_new(e, "bytes",
+			    json_integer((json_int_t)v[2]));
+			json_array_append_new(a, e);
+		}
+		json_object_set_new(j, "rows", a);
+		json_object_set_new(j, "total", json_integer((json_int_t)total));
+		json_object_set_new(j, "more", json_boolean(more));
+		if (out_json_print(j) != 0)
+			rc = WEFT_EXIT_FAIL;
+		goto out;
+	}
+	for (uint32_t i = 0; i < weft_obj_len(rows); i++) {
+		o = weft_obj_at(rows, i);
+		weft_obj_str(weft_obj_get(o, "key"), &key, &klen);
+		weft_obj_uint(weft_obj_get(o, "designs"), &v[0]);
+		weft_obj_uint(weft_obj_get(o, "files"), &v[1]);
+		weft_obj_uint(weft_obj_get(o, "bytes"), &v[2]);
+		printf("%10s  %6" PRIu64 " design%s %6" PRIu64 " file%s  ",
+		    out_size(sz, v[2]), v[0], v[0] == 1 ? " " : "s", v[1],
+		    v[1] == 1 ? " " : "s");
+		if (klen == 0)
+			printf("%s", strcmp(by, "library") == 0 ?
+			    "(in no library)" : "(unknown)");
+		else
+			out_text(stdout, key, klen, true);
+		putchar('\n');
+	}
+	if (more)
+		printf("(more rows left out)\n");
+	if (!cli->quiet)
+		printf("%10s  in all\n", out_size(sz, total));
+out:
+	weft_ctl_client_close(&c);
+	return rc;
+}

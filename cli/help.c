@@ -301,6 +301,16 @@ static const struct weft_help table[] = {
 	    "'weft get' or wanted by a policy); 'weft gc' then frees what "
 	    "nothing else keeps.",
 	    { { NULL, NULL } } },
+	{ "du", "weft du [--by design|author|library|policy]",
+	    "show what the store holds",
+	    "Sums the bytes of the kept files this node holds (your own "
+	    "designs, and what is followed, mirrored, got or being fetched) "
+	    "per design, author, library or keeping policy, largest first, "
+	    "and in all. A chunk two files share counts for both.",
+	    { { "-b, --by WHAT", "Group by design (the default), author, "
+		"library (a design in several counts in each) or policy (own, "
+		"follow, mirror-all, mirror, pin: the first that keeps it)." },
+	      { NULL, NULL } } },
 	{ "geom", "weft geom [--thumbnail OUT.png] [--size N] FILE...",
 	    "print the facts and fingerprints of mesh files",
 	    "Reads STL (binary or ASCII), OBJ and 3MF files and prints, for "

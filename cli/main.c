@@ -51,6 +51,7 @@ static const struct command commands[] = {
 	{ "gc",		cmd_gc },
 	{ "rm",		cmd_rm },
 	{ "unwant",	cmd_unwant },
+	{ "du",		cmd_du },
 	{ "geom",	cmd_geom },
 	{ "peers",	cmd_peers },
 	{ "connect",	cmd_connect },

@@ -318,7 +318,8 @@ extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 /* ops_library.c */
 extern const struct weft_ctl_op weft__op_libraries;
 /* ops_gc.c */
-extern const struct weft_ctl_op weft__op_gc, weft__op_rm, weft__op_unwant;
+extern const struct weft_ctl_op weft__op_gc, weft__op_rm, weft__op_unwant,
+	    weft__op_du;
 /*
  * ops_search.c: search, and ls with filters or pages (one page per
  * request). ls without any of those arguments keeps its paced stream

@@ -1403,6 +1403,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_gc,
 	&weft__op_rm,
 	&weft__op_unwant,
+	&weft__op_du,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -618,6 +618,29 @@ uint64_t weft_store_reclaimable(struct weft_store *s);
 int	weft_store_unwant_design(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], uint64_t *files);
 
+/*
+ * du: what the kept files hold, one item per design (in design id
+ * order): the bytes of its kept files that are here (a wanted file's
+ * size less what it lacks; an own revision's file whole when its index
+ * is here), how many files, whether any is own (by own, the node's
+ * author key; NULL: none) or wanted, and the design's author (zeros
+ * when its genesis is not here). Wanted files of no known design come
+ * under a zero design. *items is malloc'ed (free it). At most
+ * WEFT_STORE_DU_MAX files, else WEFT_ETOOBIG. File bytes: a chunk two
+ * files share counts for each.
+ */
+#define WEFT_STORE_DU_MAX	(1u << 24)
+struct weft_store_du_item {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint8_t		author[WEFT_PK_BYTES];
+	uint64_t	bytes;
+	uint64_t	files;
+	bool		own;
+	bool		wanted;
+};
+int	weft_store_du(struct weft_store *s, const uint8_t *own,
+	    struct weft_store_du_item **items, size_t *n);
+
 struct weft_store_stats {
 	uint64_t	records;
 	uint64_t	designs;

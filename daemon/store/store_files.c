@@ -1002,9 +1002,9 @@ weft__store_wanted_walk(struct weft_store *s, MDB_txn *txn,
 		}
 		p = v.mv_data;
 		w.size = be64dec(p);
-		w.left = be64dec(p + 16);
+		w.bytes_left = be64dec(p + 8);
 		memcpy(w.design, p + 24, ID);
-		err = cb(arg, k.mv_data, w.design, w.size, w.left == 0);
+		err = cb(arg, k.mv_data, w.design, w.size, w.bytes_left);
 		if (err)
 			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);

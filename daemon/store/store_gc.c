@@ -131,11 +131,11 @@ mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
 
 static int
 wanted_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
-    uint64_t size, bool complete)
+    uint64_t size, uint64_t bytes_left)
 {
 	(void)design;
 	(void)size;
-	(void)complete;
+	(void)bytes_left;
 	return visit(arg, index, true);
 }
 
@@ -527,13 +527,13 @@ struct unwant {
 
 static int
 unwant_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
-    uint64_t size, bool complete)
+    uint64_t size, uint64_t bytes_left)
 {
 	struct unwant	*u = arg;
 	void		*p;
 
 	(void)size;
-	(void)complete;
+	(void)bytes_left;
 	if (memcmp(design, u->design, ID) != 0)
 		return 0;
 	if (u->n == u->cap) {
@@ -586,5 +586,198 @@ weft_store_unwant_design(struct weft_store *s,
 	if (err == 0)
 		*files = u.done;
 	free(u.ids);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* du: what the kept files hold, by design */
+
+struct du {
+	struct weft_store		*s;
+	const uint8_t			*own;
+	struct weft_store_du_item	*v;
+	size_t				 n, cap;
+	uint8_t				 last[ID];
+	bool				 started;
+	size_t				 seen;
+	/* Own records of the current read transaction. */
+	uint8_t				(*ids)[ID];
+	size_t				 nids;
+};
+
+static int
+du_add(struct du *d, const uint8_t design[ID], uint64_t held, bool own)
+{
+	void	*p;
+
+	if (d->n == d->cap) {
+		if (d->cap >= WEFT_STORE_DU_MAX)
+			return WEFT_ETOOBIG;
+		p = realloc(d->v, (d->cap ? d->cap * 2 : 256) * sizeof(*d->v));
+		if (p == NULL)
+			return -ENOMEM;
+		d->v = p;
+		d->cap = d->cap ? d->cap * 2 : 256;
+	}
+	memset(&d->v[d->n], 0, sizeof(d->v[d->n]));
+	memcpy(d->v[d->n].design, design, ID);
+	d->v[d->n].bytes = held;
+	d->v[d->n].files = 1;
+	d->v[d->n].own = own;
+	d->v[d->n].wanted = !own;
+	d->n++;
+	return 0;
+}
+
+static int
+du_wanted(void *arg, const uint8_t index[ID], const uint8_t design[ID],
+    uint64_t size, uint64_t bytes_left)
+{
+	struct du	*d = arg;
+	int		 err;
+
+	err = du_add(d, design, bytes_left < size ? size - bytes_left : 0,
+	    false);
+	memcpy(d->last, index, ID);
+	d->started = true;
+	if (err == 0 && ++d->seen == GC_SEEN)
+		return 1;
+	return err;
+}
+
+static int
+du_own_take(void *arg, const uint8_t id[ID], const struct recinfo *ri)
+{
+	struct du	*d = arg;
+
+	if (ri->type == WEFT_REC_REV &&
+	    memcmp(ri->author, d->own, WEFT_PK_BYTES) == 0)
+		memcpy(d->ids[d->nids++], id, ID);
+	memcpy(d->last, id, ID);
+	d->started = true;
+	return ++d->seen == GC_SEEN ? 1 : 0;
+}
+
+/* The files of own revision id whose index is here count whole. */
+static int
+du_own_rec(struct du *d, MDB_txn *txn, const uint8_t id[ID])
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	MDB_val			 v;
+	int			 err;
+
+	err = weft__store_rec_get(d->s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	weft_record_init(&r);
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err) {
+		weft_record_release(&r);
+		return WEFT_ECORRUPT;
+	}
+	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
+		if (weft__store_chunk_has(d->s, txn, r.files[i].index) != 0)
+			continue;
+		err = du_add(d, r.has_design ? r.design : id, r.files[i].size,
+		    true);
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+du_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct weft_store_du_item *)a)->design,
+	    ((const struct weft_store_du_item *)b)->design, ID);
+}
+
+int
+weft_store_du(struct weft_store *s, const uint8_t *own,
+    struct weft_store_du_item **items, size_t *n)
+{
+	struct du	 d;
+	struct recinfo	 ri;
+	MDB_txn		*txn;
+	size_t		 m;
+	bool		 more;
+	int		 err;
+
+	*items = NULL;
+	*n = 0;
+	memset(&d, 0, sizeof(d));
+	d.s = s;
+	d.own = own;
+	do {
+		err = weft__store_read_begin(s, &txn);
+		if (err)
+			goto fail;
+		d.seen = 0;
+		err = weft__store_wanted_walk(s, txn, d.started ? d.last : NULL,
+		    du_wanted, &d);
+		weft__store_read_end(s, txn);
+		more = err == 1;
+		if (more)
+			err = 0;
+		if (err)
+			goto fail;
+	} while (more);
+	if (own != NULL) {
+		d.ids = malloc(GC_SEEN * sizeof(*d.ids));
+		if (d.ids == NULL) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		d.started = false;
+		do {
+			err = weft__store_read_begin(s, &txn);
+			if (err)
+				goto fail;
+			d.seen = 0;
+			d.nids = 0;
+			err = weft__store_info_walk(s, txn,
+			    d.started ? d.last : NULL, du_own_take, &d);
+			more = err == 1;
+			if (more)
+				err = 0;
+			for (size_t i = 0; err == 0 && i < d.nids; i++)
+				err = du_own_rec(&d, txn, d.ids[i]);
+			weft__store_read_end(s, txn);
+			if (err)
+				goto fail;
+		} while (more);
+	}
+	/* One item per design. */
+	if (d.n > 0)
+		qsort(d.v, d.n, sizeof(*d.v), du_cmp);
+	m = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		if (m > 0 && memcmp(d.v[m - 1].design, d.v[i].design, ID) == 0) {
+			d.v[m - 1].bytes += d.v[i].bytes;
+			d.v[m - 1].files += d.v[i].files;
+			d.v[m - 1].own |= d.v[i].own;
+			d.v[m - 1].wanted |= d.v[i].wanted;
+			continue;
+		}
+		d.v[m++] = d.v[i];
+	}
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		goto fail;
+	for (size_t i = 0; i < m; i++)
+		if (weft__store_info_get(s, txn, d.v[i].design, &ri) == 0)
+			memcpy(d.v[i].author, ri.author, WEFT_PK_BYTES);
+	weft__store_read_end(s, txn);
+	free(d.ids);
+	*items = d.v;
+	*n = m;
+	return 0;
+fail:
+	free(d.ids);
+	free(d.v);
 	return err;
 }

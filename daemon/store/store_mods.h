@@ -87,13 +87,13 @@ int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
 /*
  * weft__store_wanted_walk() calls cb with every wanted file after index
  * `after` (NULL: from the first) in index order: its design (zeros when
- * unknown), size and whether it is complete, until cb returns non-zero
+ * unknown), size and the bytes it lacks, until cb returns non-zero
  * (returned) or the table ends (0). weft__store_unwant() stops wanting
  * the file (its absent, chunk_file and missing rows go too; the chunks
  * it holds stay for gc): 0 or WEFT_ENOTFOUND when not wanted.
  */
 typedef int weft__store_wanted_cb(void *arg, const uint8_t index[ID],
-    const uint8_t design[ID], uint64_t size, bool complete);
+    const uint8_t design[ID], uint64_t size, uint64_t bytes_left);
 int	weft__store_wanted_walk(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t *after, weft__store_wanted_cb *cb, void *arg);
 int	weft__store_unwant(struct weft_store *s, MDB_txn *txn,

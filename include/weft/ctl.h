@@ -72,6 +72,7 @@
 #define WEFT_CTL_OP_GC			"gc"
 #define WEFT_CTL_OP_RM			"rm"
 #define WEFT_CTL_OP_UNWANT		"unwant"
+#define WEFT_CTL_OP_DU			"du"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

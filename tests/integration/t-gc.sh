@@ -109,6 +109,20 @@ w b get --timeout 60 "$design" -o "$T/out2" >/dev/null 2>"$T/err" ||
     fail "get: $(cat "$T/err")"
 cb=$(stat_of b 'j["chunks"]')
 [ "$cb" = "$c1" ] || fail "b holds $cb chunks, a $c1"
+
+# du: the same bytes on both, kept as own on a and as a pin on b.
+size=$((3 * MB + 8))
+author_a=$(stat_of a 'j["author"]')
+for q in "a policy own" "b policy pin" "b design $design" \
+    "b author $author_a" "b library "; do
+	set -- $q
+	w "$1" --json du --by "$2" >"$T/du.json" || fail "du $q"
+	[ "$(json '[r["'"$2"'"] for r in j["rows"]]' "$T/du.json")" = "['${3:-}']" ] ||
+	    fail "du $q: $(cat "$T/du.json")"
+	[ "$(json 'j["rows"][0]["bytes"], j["rows"][0]["files"], j["total"]' \
+	    "$T/du.json")" = "($size, 2, $size)" ] || fail "du $q: $(cat "$T/du.json")"
+done
+w b du --by policy | grep -q "^ *3.1 MB .* pin$" || fail "du: $(w b du --by policy)"
 w b --json unwant "$design" >"$T/u.json" || fail "unwant"
 [ "$(json 'j["files"]' "$T/u.json")" = 2 ] || fail "$(cat "$T/u.json")"
 chunks_are b "$cb" || fail "unwant deleted"
