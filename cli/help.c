@@ -241,7 +241,7 @@ static const struct weft_help table[] = {
 	      { NULL, NULL } } },
 	{ "get",
 	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
-	    "[--no-credits]",
+	    "[--no-credits] [--once]",
 	    "fetch a design's files",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
@@ -255,6 +255,10 @@ static const struct weft_help table[] = {
 	      { "--no-credits", "Do not write CREDITS.md (the attribution "
 		"chain, as 'weft credits --format md' prints it) beside the "
 		"files." },
+	      { "--once", "Do not keep the files in the store afterwards: "
+		"files this node did not keep before are no longer wanted "
+		"once written, and the next gc frees them (an interrupted get "
+		"keeps them, so that a rerun resumes)." },
 	      { NULL, NULL } } },
 	{ "library",
 	    "weft library create NAME [--description D]\n"

@@ -617,6 +617,15 @@ uint64_t weft_store_reclaimable(struct weft_store *s);
  */
 int	weft_store_unwant_design(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], uint64_t *files);
+/*
+ * get --once: weft_store_rev_wanted() says whether any file of revision
+ * rev is wanted; weft_store_unwant_rev() stops wanting its files (*files
+ * counts them). WEFT_EUSAGE when rev is no revision.
+ */
+int	weft_store_rev_wanted(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES], bool *any);
+int	weft_store_unwant_rev(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES], uint64_t *files);
 
 /*
  * du: what the kept files hold, one item per design (in design id

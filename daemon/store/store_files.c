@@ -1078,3 +1078,10 @@ weft__store_unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID])
 		return err;
 	return db_del(txn, s->dbi[DB_WANTED], index, ID);
 }
+
+int
+weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID])
+{
+	return db_has(txn, s->dbi[DB_WANTED], index, ID);
+}

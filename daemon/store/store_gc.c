@@ -781,3 +781,100 @@ fail:
 	free(d.v);
 	return err;
 }
+
+/* ------------------------------------------------------------------ */
+/* A revision's files (get --once) */
+
+struct rev_files {
+	struct weft_record	r;
+	int			wanted;		/* files wanted */
+	uint64_t		done;
+};
+
+static int
+rev_load(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	err = weft__store_rec_get(s, txn, rev, &v);
+	if (err)
+		return err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	if (err)
+		return WEFT_ECORRUPT;
+	return r->type == WEFT_REC_REV ? 0 : WEFT_EUSAGE;
+}
+
+int
+weft_store_rev_wanted(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
+    bool *any)
+{
+	struct weft_record	 r;
+	MDB_txn			*txn;
+	int			 err;
+
+	*any = false;
+	weft_record_init(&r);
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = rev_load(s, txn, rev, &r);
+	for (uint32_t i = 0; err == 0 && i < r.nfiles; i++) {
+		err = weft__store_is_wanted(s, txn, r.files[i].index);
+		if (err == 0)
+			*any = true;
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	weft__store_read_end(s, txn);
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+unwant_rev_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct rev_files	*rf = arg;
+	int			 err;
+
+	rf->done = 0;
+	for (uint32_t i = 0; i < rf->r.nfiles; i++) {
+		err = weft__store_unwant(s, txn, rf->r.files[i].index);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		rf->done++;
+	}
+	return 0;
+}
+
+int
+weft_store_unwant_rev(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
+    uint64_t *files)
+{
+	struct rev_files	 rf;
+	MDB_txn			*txn;
+	int			 err;
+
+	*files = 0;
+	memset(&rf, 0, sizeof(rf));
+	weft_record_init(&rf.r);
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = rev_load(s, txn, rev, &rf.r);
+	weft__store_read_end(s, txn);
+	if (err == 0)
+		err = weft__store_write(s, unwant_rev_txn, &rf);
+	if (err == 0)
+		*files = rf.done;
+	weft_record_release(&rf.r);
+	return err;
+}

@@ -98,6 +98,9 @@ int	weft__store_wanted_walk(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t *after, weft__store_wanted_cb *cb, void *arg);
 int	weft__store_unwant(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t index[ID]);
+/* weft__store_is_wanted(): 0 when index is wanted, else WEFT_ENOTFOUND. */
+int	weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID]);
 
 /*
  * The search index (store_search.c): weft__store_search_rev() brings the

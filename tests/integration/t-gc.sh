@@ -3,7 +3,8 @@
 # publish leaves chunks no record refers to; gc spares them while they
 # are young (the publish might still commit), then frees exactly them
 # and nothing kept, and so does the automatic gc; unwant and gc free a
-# got design's files on this node, and rm frees even an own design's,
+# got design's files on this node, as gc does after get --once, and rm
+# frees even an own design's; du counts what is held,
 # while a later get brings them back. The crash is placed by
 # signal_at.py at a real moment of the publish, never after a sleep.
 . "$(dirname "$0")/lib.sh"
@@ -129,9 +130,19 @@ chunks_are b "$cb" || fail "unwant deleted"
 gc_json b
 [ "$(json 'j["freed"]' "$T/gc.json")" = "$cb" ] || fail "$(cat "$T/gc.json")"
 chunks_are b 0 || fail "b kept chunks"
-w b get --timeout 60 "$design" -o "$T/out3" >/dev/null 2>"$T/err" ||
-    fail "get again: $(cat "$T/err")"
+# get --once: written, then not kept: gc frees it at once.
+w b get --once --timeout 60 "$design" -o "$T/out3" >/dev/null 2>"$T/err" ||
+    fail "get --once: $(cat "$T/err")"
 cmp "$T/src/part.bin" "$T/out3/part.bin" || fail "part.bin differs on b"
+chunks_are b "$cb" || fail "get --once did not fetch"
+gc_json b
+[ "$(json 'j["freed"]' "$T/gc.json")" = "$cb" ] || fail "--once kept: $(cat "$T/gc.json")"
+# A plain get keeps it again.
+w b get --timeout 60 "$design" -o "$T/out5" >/dev/null 2>"$T/err" ||
+    fail "get again: $(cat "$T/err")"
+cmp "$T/src/part.bin" "$T/out5/part.bin" || fail "part.bin differs on b"
+gc_json b
+[ "$(json 'j["freed"]' "$T/gc.json")" = 0 ] || fail "$(cat "$T/gc.json")"
 
 # 5. rm of an own design frees its files here only.
 w a --json rm "$design" >"$T/rm.json" || fail "rm"
