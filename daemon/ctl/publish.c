@@ -106,14 +106,11 @@ struct weft_pub {
 
 	/*
 	 * Chunks this publish added that only it refers to (job W and
-	 * finish append, one at a time), and the store's write generation
-	 * after its last write; gen_dirty once another write came between.
+	 * finish append, one at a time).
 	 */
 	uint8_t				(*fresh)[32];
 	size_t				 nfresh;
 	size_t				 fresh_cap;
-	uint64_t			 gen_last;
-	bool				 gen_dirty;
 	bool				 published;
 	/* Names this publish's pending chunks in the store (not 0). */
 	uint64_t			 token;
@@ -214,17 +211,6 @@ drop_after(uv_work_t *req, int status)
 		    "%zu chunks stay in the store", j->n);
 	free(j->ids);
 	free(j);
-}
-
-/* Notes the write generations of one of the publish's store writes. */
-static void
-gen_note(struct weft_pub *p, const uint64_t gen[2])
-{
-	if (gen[0] == UINT64_MAX)
-		return;		/* nothing written */
-	if (p->gen_last != 0 && gen[0] != p->gen_last)
-		p->gen_dirty = true;
-	p->gen_last = gen[1];
 }
 
 /*
@@ -501,7 +487,6 @@ store_work(void *arg)
 		b->puts[i].data = b->data.data + b->off[i];
 	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n,
 	    p->token, fresh, gen);
-	gen_note(p, gen);
 	for (size_t i = 0; i < b->n; i++)
 		k += fresh[i];
 	if (p->nfresh + k > p->fresh_cap) {
@@ -510,8 +495,7 @@ store_work(void *arg)
 			ncap *= 2;
 		np = realloc(p->fresh, ncap * sizeof(*p->fresh));
 		if (np == NULL) {
-			/* Cannot undo them: never delete what is untracked. */
-			p->gen_dirty = true;
+			/* Cannot undo them: gc takes them after the grace. */
 			free(fresh);
 			return err ? err : -ENOMEM;
 		}
@@ -533,7 +517,6 @@ finish_work(void *arg)
 {
 	struct weft_pub	*p = arg;
 	struct weft_buf	 body;
-	uint64_t	 gen[2];
 	int		 err;
 
 	/*
@@ -559,15 +542,10 @@ finish_work(void *arg)
 	weft_buf_release(&body);
 	if (err)
 		return err;
-	weft_store_write_gen(gen);	/* forget another job's */
 	err = weft_store_record_put(p->ctl_env->store, p->env.data, p->env.len,
 	    p->id);
-	if (err == 0) {
+	if (err == 0)
 		p->published = true;
-	} else {
-		weft_store_write_gen(gen);
-		gen_note(p, gen);
-	}
 	if (err == 0 && !p->rec.has_design)
 		memcpy(p->design, p->id, 32);
 	return err;
