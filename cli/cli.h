@@ -154,6 +154,11 @@ int	cmd_search(struct weft_cli *cli, int argc, char **argv);
 int	cmd_get(struct weft_cli *cli, int argc, char **argv);
 int	cmd_library(struct weft_cli *cli, int argc, char **argv);
 int	cmd_verify(struct weft_cli *cli, int argc, char **argv);
+/* cmd_gc.c */
+int	cmd_gc(struct weft_cli *cli, int argc, char **argv);
+int	cmd_rm(struct weft_cli *cli, int argc, char **argv);
+int	cmd_unwant(struct weft_cli *cli, int argc, char **argv);
+int	cmd_du(struct weft_cli *cli, int argc, char **argv);
 int	cmd_peers(struct weft_cli *cli, int argc, char **argv);
 /*
  * For commands that show authors and designs (cmd_social.c): an author's

@@ -46,7 +46,7 @@
 
 static const char usage[] =
     "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
-    "[--no-credits]";
+    "[--no-credits] [--once]";
 
 #define TMP_NAME_MAX	48
 #define CREDITS_NAME	"CREDITS.md"
@@ -80,6 +80,7 @@ struct getter {
 	struct weft_progress	 progress;
 	bool			 peer_phase;	/* "from peers" is shown */
 	uint64_t		 timeout_ms;	/* 0: the daemon's default */
+	bool			 once;		/* --once */
 	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
 };
 
@@ -733,7 +734,7 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	weft_buf_init(&req, 512);
 	weft_pack_init(&pk, &req);
 	weft_ctl_request(&pk, WEFT_CTL_OP_GET,
-	    1 + (rev != NULL) + (g->timeout_ms > 0));
+	    1 + (rev != NULL) + (g->timeout_ms > 0) + g->once);
 	weft_pack_str(&pk, WEFT_CTL_ARG_DESIGN);
 	weft_pack_str(&pk, design);
 	if (rev != NULL) {
@@ -743,6 +744,10 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	if (g->timeout_ms > 0) {
 		weft_pack_str(&pk, "timeout");
 		weft_pack_uint(&pk, g->timeout_ms);
+	}
+	if (g->once) {
+		weft_pack_str(&pk, "once");
+		weft_pack_bool(&pk, true);
 	}
 	err = weft_pack_error(&pk);
 	if (err == 0)
@@ -841,6 +846,7 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-credits", no_argument, NULL, 'N' },
+		{ "once", no_argument, NULL, '1' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -873,6 +879,9 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 			break;
 		case 'N':
 			g.no_credits = true;
+			break;
+		case '1':
+			g.once = true;
 			break;
 		default:
 			rc = weft__opt(cli, ch, argv, usage);

@@ -242,6 +242,10 @@ print_json(const struct weft_ctlmsg_status *st)
 	uint_json(j, "map_size", st->map_size);
 	uint_json(j, "map_used", st->map_used);
 	uint_json(j, "uptime_ms", st->uptime_ms);
+	if (st->has_reclaimable)
+		uint_json(j, "reclaimable", st->reclaimable);
+	else
+		json_object_set_new(j, "reclaimable", json_null());
 	net_json(j, st);
 	sync_json(j, &st->sync);
 	lan_json(j, &st->lan);
@@ -278,6 +282,10 @@ print_human(const struct weft_ctlmsg_status *st)
 	    (double)st->chunk_bytes / 1e6);
 	printf("store        %.1f MB used of %.1f MB\n",
 	    (double)st->map_used / 1e6, (double)st->map_size / 1e6);
+	/* Known once a gc has run ("weft gc --dry-run" counts it). */
+	if (st->has_reclaimable)
+		printf("reclaimable  %.1f MB (weft gc frees it)\n",
+		    (double)st->reclaimable / 1e6);
 	disk_human(&st->disk);
 	each_missing(&st->missing, missing_human_cb, &any);
 	putchar('\n');

@@ -251,7 +251,7 @@ static const struct weft_help table[] = {
 	      { NULL, NULL } } },
 	{ "get",
 	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
-	    "[--no-credits]",
+	    "[--no-credits] [--once]",
 	    "fetch a design's files",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
@@ -265,6 +265,10 @@ static const struct weft_help table[] = {
 	      { "--no-credits", "Do not write CREDITS.md (the attribution "
 		"chain, as 'weft credits --format md' prints it) beside the "
 		"files." },
+	      { "--once", "Do not keep the files in the store afterwards: "
+		"files this node did not keep before are no longer wanted "
+		"once written, and the next gc frees them (an interrupted get "
+		"keeps them, so that a rerun resumes)." },
 	      { NULL, NULL } } },
 	{ "library",
 	    "weft library create NAME [--description D]\n"
@@ -289,6 +293,38 @@ static const struct weft_help table[] = {
 	    "stored record and the hash of every chunk; exits 5 if anything "
 	    "is bad.",
 	    { { NULL, NULL } } },
+	{ "gc", "weft gc [--dry-run]",
+	    "delete stored chunks nothing keeps",
+	    "Deletes the chunks no kept file refers to: kept are your own "
+	    "designs, what you follow, mirror or got (pins), what is being "
+	    "fetched, and chunks of a publish under way (for an hour). "
+	    "Prints how many chunks and bytes went. Only this node changes.",
+	    { { "-n, --dry-run", "Count what gc would free, delete nothing; "
+		"'weft status' then shows it as reclaimable." },
+	      { NULL, NULL } } },
+	{ "rm", "weft rm DESIGN",
+	    "remove a design's files from this node",
+	    "Stops keeping and fetching the design's files and deletes those "
+	    "no other kept design shares, even for your own design. Its "
+	    "records stay, and peers keep their copies; 'weft get' brings "
+	    "the files back.",
+	    { { NULL, NULL } } },
+	{ "unwant", "weft unwant DESIGN",
+	    "stop keeping a design's files",
+	    "Stops keeping and fetching the design's files (as got with "
+	    "'weft get' or wanted by a policy); 'weft gc' then frees what "
+	    "nothing else keeps.",
+	    { { NULL, NULL } } },
+	{ "du", "weft du [--by design|author|library|policy]",
+	    "show what the store holds",
+	    "Sums the bytes of the kept files this node holds (your own "
+	    "designs, and what is followed, mirrored, got or being fetched) "
+	    "per design, author, library or keeping policy, largest first, "
+	    "and in all. A chunk two files share counts for both.",
+	    { { "-b, --by WHAT", "Group by design (the default), author, "
+		"library (a design in several counts in each) or policy (own, "
+		"follow, mirror-all, mirror, pin: the first that keeps it)." },
+	      { NULL, NULL } } },
 	{ "geom", "weft geom [--thumbnail OUT.png] [--size N] FILE...",
 	    "print the facts and fingerprints of mesh files",
 	    "Reads STL (binary or ASCII), OBJ and 3MF files and prints, for "

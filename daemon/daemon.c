@@ -279,6 +279,7 @@ ctl_env_fill(struct weft_daemon *d)
 	e->net.lan = d->lan;
 	e->net.lan_stats = weft_lan_stats;
 	e->web = d->web_addr;
+	e->gc_grace_ms = d->gc_grace_ms;
 	e->stop = ctl_stop_cb;
 	e->stop_arg = d;
 }
@@ -349,6 +350,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	}
 	memset(&so, 0, sizeof(so));
 	so.map_size = opts->map_size;
+	so.clock = &d->clock;
 	err = weft_store_open(&d->store, dir, &so);
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);
@@ -410,12 +412,17 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	    WEFT_CTL_SOCK);
 	if (err)
 		goto fail;
+	d->gc_grace_ms = opts->gc_grace_ms != 0 ? opts->gc_grace_ms :
+	    WEFT_STORE_GC_GRACE_MS;
 	ctl_env_fill(d);
 	err = weft_ctl_start(&d->ctl, &d->ctl_env);
 	if (err)
 		goto fail;
 	if (opts->web != NULL)
 		start_web(d, opts);
+	weft_autogc_start(&d->autogc, loop, d->store, d->author.pk,
+	    opts->gc_interval_ms != 0 ? opts->gc_interval_ms :
+	    WEFT_AUTOGC_INTERVAL_MS, d->gc_grace_ms);
 
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sigterm);
@@ -447,6 +454,7 @@ weft_daemon_stop(struct weft_daemon *d)
 	if (err)
 		log_warnc(err, "cannot notify the service manager");
 	weft_ctl_stop(&d->ctl);
+	weft_autogc_stop(&d->autogc);
 	weft_web_stop(d->web);
 	d->web = NULL;
 	d->web_addr[0] = '\0';

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "autogc.h"
 #include "net.h"
 
 #define WEFT_DAEMON_PATH_MAX	4096
@@ -48,6 +49,8 @@ struct weft_daemon_opts {
 	uint64_t	 sync_reconcile_ms;	/* between reconciliations */
 	const char	*sync_interests;	/* weft_sync_opts_interests() */
 	uint64_t	 store_reserve;	/* bytes kept free on the disk */
+	uint64_t	 gc_grace_ms;	/* pending chunks spared; 0: 1 h */
+	uint64_t	 gc_interval_ms;	/* automatic gc; 0: 1 h */
 	bool		 store_reserve_set;
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */
@@ -75,6 +78,7 @@ struct weft_daemon {
 	uv_signal_t		 sigterm;
 	struct weft_clock	 clock;		/* times that leave the process */
 	uint64_t		 started_ms;
+	uint64_t		 gc_grace_ms;	/* gc spares younger pending */
 	bool			 stopping;
 	uint8_t			 network_key[32];
 	struct weft_net		*net;		/* NULL once stopped */
@@ -85,6 +89,7 @@ struct weft_daemon {
 	struct weft_space	*space;		/* the store's disk (space.h) */
 	struct weft_web		*web;		/* the web UI, or NULL */
 	char			 web_addr[64];	/* its address, or "" */
+	struct weft_autogc	 autogc;	/* the automatic gc */
 };
 
 /*

@@ -93,6 +93,10 @@ usage(FILE *f)
 	    "announce every this plus up to as much", "30000");
 	fprintf(f, "  %-26s %s\n", "WEFT_STORE_RESERVE",
 	    "bytes kept free on the store's disk (67108864)");
+	fprintf(f, "  %-26s %s\n", "WEFT_GC_GRACE_MS",
+	    "gc spares a publish's chunks this long (3600000)");
+	fprintf(f, "  %-26s %s\n", "WEFT_GC_INTERVAL_MS",
+	    "run gc automatically this often (3600000)");
 	fprintf(f, "  %-26s %s\n", "WEFT_WEB_ASSETS",
 	    "the 3D view's files (scripts/build-web)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
@@ -204,6 +208,11 @@ tuning_env(struct weft_daemon_opts *o)
 	    &o->store_reserve) != 0)
 		return 2;
 	o->store_reserve_set = o->store_reserve != UINT64_MAX;
+	if (env_num("WEFT_GC_GRACE_MS", 1, UINT64_MAX / 4,
+	    &o->gc_grace_ms) != 0 ||
+	    env_num("WEFT_GC_INTERVAL_MS", 1, UINT64_MAX / 4,
+	    &o->gc_interval_ms) != 0)
+		return 2;
 	o->lan_port = (uint16_t)port;
 	o->sync_interests = getenv("WEFT_SYNC_INTERESTS");
 	return 0;

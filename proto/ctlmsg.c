@@ -121,6 +121,8 @@ static const struct field status_f[] = {
 	MAP(T, sync, sync_d), MAP(T, lan, lan_d),
 	{ "web", F_STR, P_OPT, offsetof(T, web), 0, offsetof(T, has_web),
 	  WEFT_CTLMSG_STR_MAX, NULL },
+	{ "reclaimable", F_U64, P_OPT, offsetof(T, reclaimable), 0,
+	  offsetof(T, has_reclaimable), 0, NULL },
 };
 #undef T
 static const struct msgdef status_d = DEF(status_f);

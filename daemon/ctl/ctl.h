@@ -75,6 +75,7 @@ struct weft_ctl_env {
 	const char			*sock_path;
 	uint64_t			 started_ms;	/* wall clock */
 	const char			*web;		/* web UI HOST:PORT, or "" */
+	uint64_t			 gc_grace_ms;	/* 0: 1 h (store.h) */
 	struct weft_ctl_net		 net;
 	/* The "stop" op: shuts the daemon down, after its reply is queued. */
 	void				(*stop)(void *);
@@ -316,6 +317,9 @@ extern const struct weft_ctl_op weft__op_profile_set, weft__op_profile,
 	    weft__op_make, weft__op_makes;
 /* ops_library.c */
 extern const struct weft_ctl_op weft__op_libraries;
+/* ops_gc.c */
+extern const struct weft_ctl_op weft__op_gc, weft__op_rm, weft__op_unwant,
+	    weft__op_du;
 /*
  * ops_search.c: search, and ls with filters or pages (one page per
  * request). ls without any of those arguments keeps its paced stream

@@ -10,6 +10,8 @@
  * timer then sends progress frames every WEFT_GET_PROGRESS_MS until every
  * chunk is present (then the data streams as above), or nothing arrived
  * for the stall timeout, or no peer was connected for WEFT_GET_NOPEER_MS.
+ * With "once", files that nothing wanted before the get are unwanted
+ * again once they have streamed, so the next gc frees them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +53,9 @@ struct weft_getter {
 	uint64_t		 peer_ms;	/* last time a peer was up */
 	uint64_t		 stall_ms;
 	bool			 fetching;	/* not streaming yet */
+	/* "once": files this get made wanted are unwanted when done. */
+	bool			 once;
+	bool			 once_unwant;
 };
 
 static void
@@ -88,6 +93,29 @@ getter_free_req(void *arg)
 	getter_free(arg);
 }
 
+static int
+unwant_files(void *arg)
+{
+	struct weft_getter	*g = arg;
+	uint64_t		 n;
+
+	return weft_store_unwant_rev(g->c->env->store, g->rev, &n);
+}
+
+static void	get_end(struct weft_ctl_conn *, int);
+
+static void
+unwant_done(struct weft_ctl_conn *c, void *arg, int status)
+{
+	struct weft_getter	*g = arg;
+
+	if (c->closing || c->req != g)
+		return;
+	if (status)
+		log_warnc(status, "get --once: cannot unwant the files");
+	get_end(c, 0);
+}
+
 static void
 get_end(struct weft_ctl_conn *c, int err)
 {
@@ -95,6 +123,17 @@ get_end(struct weft_ctl_conn *c, int err)
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
 
+	/*
+	 * get --once of files nothing kept before: they are no longer
+	 * wanted, so the next gc frees them. A failed get leaves them
+	 * wanted, so that a rerun resumes.
+	 */
+	if (err == 0 && g->once_unwant) {
+		g->once_unwant = false;
+		err = weft__ctl_work(c, unwant_files, unwant_done, g);
+		if (err == 0)
+			return;
+	}
 	if (err == WEFT_ENOTFOUND && g->timer_on) {
 		weft__ctl_send_err(c, err, "no connected peer has the files");
 	} else if (err == -ETIMEDOUT) {
@@ -317,7 +356,15 @@ static int
 want_files(void *arg)
 {
 	struct weft_getter	*g = arg;
+	bool			 any;
+	int			 err;
 
+	if (g->once) {
+		err = weft_store_rev_wanted(g->c->env->store, g->rev, &any);
+		if (err)
+			return err;
+		g->once_unwant = !any;
+	}
 	return weft_store_want_rev(g->c->env->store, g->rev);
 }
 
@@ -434,6 +481,11 @@ op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	    g->stall_ms == 0)) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "timeout must be a "
 		    "positive number of milliseconds");
+		goto out;
+	}
+	if (weft_obj_get(req, "once") != NULL &&
+	    weft_obj_bool(weft_obj_get(req, "once"), &g->once) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD, "'once' must be a bool");
 		goto out;
 	}
 	err = weft_store_rev_design(c->env->store, design, design);

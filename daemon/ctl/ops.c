@@ -476,6 +476,8 @@ op_status(struct weft_ctl_conn *c, const struct weft_obj *req)
 	out->map_size = st.map_size;
 	out->map_used = st.map_used;
 	out->uptime_ms = weft__ctl_now_ms(d) - d->started_ms;
+	out->reclaimable = weft_store_reclaimable(d->store);
+	out->has_reclaimable = out->reclaimable != UINT64_MAX;
 	status_net(out, d, ns, sa);
 	status_sync(&out->sync, &sy);
 	status_lan(&out->lan, &d->net);
@@ -1398,6 +1400,10 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_grant,
 	&weft__op_grants,
 	&weft__op_credits,
+	&weft__op_gc,
+	&weft__op_rm,
+	&weft__op_unwant,
+	&weft__op_du,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -10,10 +10,11 @@
  *
  * A publish that fails (a full disk, a client gone mid-way) removes the
  * chunks it added that nothing else refers to: each batch is stored with
- * weft_store_chunks_put_new(), which names them, and when the publish
- * ends without its revision pub_free() deletes them in one write
- * transaction, unless another write reached the store meanwhile (it
- * might rely on them: store_disk.c). Failed writes are logged and pause
+ * weft_store_chunks_put_new(), which names them and marks them pending
+ * under the publish's random token, and when the publish ends without
+ * its revision pub_free() deletes those whose mark still bears the token
+ * in one write transaction (store_disk.c). The rest (shared since, or
+ * left by a crash) gc collects when their marks are old. Failed writes are logged and pause
  * fetching and ingest like theirs (space.h); a full disk's error names
  * the disk and its free space.
  */
@@ -105,15 +106,14 @@ struct weft_pub {
 
 	/*
 	 * Chunks this publish added that only it refers to (job W and
-	 * finish append, one at a time), and the store's write generation
-	 * after its last write; gen_dirty once another write came between.
+	 * finish append, one at a time).
 	 */
 	uint8_t				(*fresh)[32];
 	size_t				 nfresh;
 	size_t				 fresh_cap;
-	uint64_t			 gen_last;
-	bool				 gen_dirty;
 	bool				 published;
+	/* Names this publish's pending chunks in the store (not 0). */
+	uint64_t			 token;
 
 	/* A new design whose files an own design already has exactly. */
 	bool				 allow_dup;	/* "duplicate": true */
@@ -183,7 +183,7 @@ struct pub_drop {
 	struct weft_store	*store;
 	uint8_t			(*ids)[32];
 	size_t			 n;
-	uint64_t		 gen;
+	uint64_t		 token;
 	size_t			 dropped;
 	uint64_t		 bytes;
 	int			 err;
@@ -195,7 +195,7 @@ drop_work(uv_work_t *req)
 	struct pub_drop	*j = req->data;
 
 	j->err = weft_store_chunks_drop(j->store, (const uint8_t (*)[32])j->ids,
-	    j->n, j->gen, &j->dropped, &j->bytes);
+	    j->n, j->token, &j->dropped, &j->bytes);
 }
 
 static void
@@ -213,20 +213,11 @@ drop_after(uv_work_t *req, int status)
 	free(j);
 }
 
-/* Notes the write generations of one of the publish's store writes. */
-static void
-gen_note(struct weft_pub *p, const uint64_t gen[2])
-{
-	if (gen[0] == UINT64_MAX)
-		return;		/* nothing written */
-	if (p->gen_last != 0 && gen[0] != p->gen_last)
-		p->gen_dirty = true;
-	p->gen_last = gen[1];
-}
-
 /*
  * A publish that ends without its revision: delete the chunks only it
- * added (p->fresh goes to the job), if no other write came between.
+ * added and nothing else met or refers to since (their pending marks
+ * still bear its token; p->fresh goes to the job). Any other chunk it
+ * stored is left to gc, which takes it once its mark is old.
  */
 static void
 pub_undo(struct weft_pub *p)
@@ -235,11 +226,6 @@ pub_undo(struct weft_pub *p)
 
 	if (p->published || p->nfresh == 0)
 		return;
-	if (p->gen_dirty) {
-		log_info("a publish failed: its %zu chunks stay in the store "
-		    "(other writes came meanwhile)", p->nfresh);
-		return;
-	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return;
@@ -247,7 +233,7 @@ pub_undo(struct weft_pub *p)
 	j->store = p->ctl_env->store;
 	j->ids = p->fresh;
 	j->n = p->nfresh;
-	j->gen = p->gen_last;
+	j->token = p->token;
 	if (uv_queue_work(p->ctl_env->loop, &j->req, drop_work, drop_after) != 0) {
 		free(j);
 		return;
@@ -499,9 +485,8 @@ store_work(void *arg)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++)
 		b->puts[i].data = b->data.data + b->off[i];
-	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n, fresh,
-	    gen);
-	gen_note(p, gen);
+	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n,
+	    p->token, fresh, gen);
 	for (size_t i = 0; i < b->n; i++)
 		k += fresh[i];
 	if (p->nfresh + k > p->fresh_cap) {
@@ -510,8 +495,7 @@ store_work(void *arg)
 			ncap *= 2;
 		np = realloc(p->fresh, ncap * sizeof(*p->fresh));
 		if (np == NULL) {
-			/* Cannot undo them: never delete what is untracked. */
-			p->gen_dirty = true;
+			/* Cannot undo them: gc takes them after the grace. */
 			free(fresh);
 			return err ? err : -ENOMEM;
 		}
@@ -533,7 +517,6 @@ finish_work(void *arg)
 {
 	struct weft_pub	*p = arg;
 	struct weft_buf	 body;
-	uint64_t	 gen[2];
 	int		 err;
 
 	/*
@@ -559,15 +542,10 @@ finish_work(void *arg)
 	weft_buf_release(&body);
 	if (err)
 		return err;
-	weft_store_write_gen(gen);	/* forget another job's */
 	err = weft_store_record_put(p->ctl_env->store, p->env.data, p->env.len,
 	    p->id);
-	if (err == 0) {
+	if (err == 0)
 		p->published = true;
-	} else {
-		weft_store_write_gen(gen);
-		gen_note(p, gen);
-	}
 	if (err == 0 && !p->rec.has_design)
 		memcpy(p->design, p->id, 32);
 	return err;
@@ -813,6 +791,9 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
+	do
+		randombytes_buf(&p->token, sizeof(p->token));
+	while (p->token == 0);
 	p->ctl_env = c->env;
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;

@@ -50,7 +50,7 @@ static const char *const db_names[DB_COUNT] = {
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
-	"scount", "grants",
+	"scount", "grants", "pending",
 };
 
 int
@@ -391,6 +391,8 @@ weft__store_env_open(struct weft_store **sp, const char *dir, size_t map_size)
 		free(s);
 		return -rc;
 	}
+	atomic_init(&s->gc_running, false);
+	atomic_init(&s->gc_reclaimable, UINT64_MAX);
 again:
 	rc = mdb_env_create(&s->env);
 	if (rc) {
@@ -552,7 +554,381 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, data, len);
 	if (err)
 		return err;
+	if (s->gc_late != NULL) {
+		err = weft__idset_add(s->gc_late, id);
+		if (err)
+			return err;
+	}
 	return weft__store_chunk_bytes_add(s, txn, len, 0);
+}
+
+int
+weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID])
+{
+	MDB_val	key = { ID, (void *)id }, v;
+	size_t	len;
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_CHUNKS], id, ID, &v);
+	if (err)
+		return err;
+	len = v.mv_size;
+	err = weft__store_xlat(mdb_del(txn, s->dbi[DB_CHUNKS], &key, NULL));
+	if (err)
+		return err;
+	return weft__store_chunk_bytes_add(s, txn, 0, len);
+}
+
+int
+weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID])
+{
+	return db_has(txn, s->dbi[DB_CHUNKS], id, ID);
+}
+
+int
+weft__store_chunk_view(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], MDB_val *v)
+{
+	return db_get(txn, s->dbi[DB_CHUNKS], id, ID, v);
+}
+
+int
+weft__store_chunk_stat(struct weft_store *s, MDB_txn *txn, uint64_t *count,
+    uint64_t *bytes)
+{
+	MDB_stat	ms;
+	MDB_val		v;
+	int		err;
+
+	err = weft__store_xlat(mdb_stat(txn, s->dbi[DB_CHUNKS], &ms));
+	if (err)
+		return err;
+	*count = ms.ms_entries;
+	*bytes = 0;
+	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
+	if (err == 0 && v.mv_size == 8)
+		*bytes = be64dec(v.mv_data);
+	else if (err == 0)
+		return WEFT_ECORRUPT;
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	return 0;
+}
+
+/* Walks the keys of database db after `after` (NULL: all), in order. */
+static int
+id_walk(struct weft_store *s, MDB_txn *txn, int db, const uint8_t *after,
+    int (*fn)(void *, const MDB_val *, const MDB_val *), void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 rc, err = 0;
+
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (after == NULL) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = ID;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == ID &&
+		    memcmp(k.mv_data, after, ID) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = fn(arg, &k, &v);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	mdb_cursor_close(c);
+	return err;
+}
+
+struct chunk_walk {
+	weft__store_chunk_cb	*cb;
+	weft__store_pending_cb	*pcb;
+	void			*arg;
+};
+
+static int
+chunk_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct chunk_walk	*w = arg;
+
+	return w->cb(w->arg, k->mv_data, v->mv_size);
+}
+
+int
+weft__store_chunk_walk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, weft__store_chunk_cb *cb, void *arg)
+{
+	struct chunk_walk	w = { cb, NULL, arg };
+
+	return id_walk(s, txn, DB_CHUNKS, after, chunk_walk_one, &w);
+}
+
+struct info_walk {
+	weft__store_info_cb	*cb;
+	void			*arg;
+};
+
+static int
+info_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct info_walk	*w = arg;
+	const uint8_t		*p = v->mv_data;
+	struct recinfo		 ri;
+
+	if (v->mv_size != INFO_LEN)
+		return WEFT_ECORRUPT;
+	ri.type = p[0];
+	ri.ts = be64dec(p + 1);
+	memcpy(ri.author, p + 9, WEFT_PK_BYTES);
+	memcpy(ri.design, p + 9 + WEFT_PK_BYTES, ID);
+	return w->cb(w->arg, k->mv_data, &ri);
+}
+
+int
+weft__store_info_walk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, weft__store_info_cb *cb, void *arg)
+{
+	struct info_walk	w = { cb, arg };
+
+	return id_walk(s, txn, DB_INFO, after, info_walk_one, &w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pending chunks */
+
+#define PEND_VAL	16	/* ts_be64 || token_be64 */
+
+uint64_t
+weft__store_now_ms(struct weft_store *s)
+{
+	return weft_clock_now_ms(s->clock);
+}
+
+int
+weft__store_chunk_pending(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], uint64_t *ts, uint64_t *token)
+{
+	MDB_val	v;
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_PENDING], id, ID, &v);
+	if (err)
+		return err;
+	if (v.mv_size != PEND_VAL)
+		return WEFT_ECORRUPT;
+	*ts = be64dec(v.mv_data);
+	*token = be64dec((const uint8_t *)v.mv_data + 8);
+	return 0;
+}
+
+int
+weft__store_chunk_pend(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], uint64_t token)
+{
+	uint64_t	ts, old;
+	uint8_t		v[PEND_VAL];
+	int		err;
+
+	err = weft__store_chunk_pending(s, txn, id, &ts, &old);
+	if (err == 0 && old != token)
+		token = 0;		/* a second writer: shared */
+	else if (err && err != WEFT_ENOTFOUND)
+		return err;
+	be64enc(v, weft__store_now_ms(s));
+	be64enc(v + 8, token);
+	if (s->gc_late != NULL) {
+		err = weft__idset_add(s->gc_late, id);
+		if (err)
+			return err;
+	}
+	return db_put(txn, s->dbi[DB_PENDING], id, ID, v, sizeof(v));
+}
+
+int
+weft__store_chunk_ref(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID])
+{
+	uint64_t	ts, token;
+	uint8_t		v[PEND_VAL];
+	int		err;
+
+	if (s->gc_late != NULL) {
+		err = weft__idset_add(s->gc_late, id);
+		if (err)
+			return err;
+	}
+	err = weft__store_chunk_pending(s, txn, id, &ts, &token);
+	if (err == WEFT_ENOTFOUND || (err == 0 && token == 0))
+		return 0;
+	if (err)
+		return err;
+	be64enc(v, ts);
+	be64enc(v + 8, 0);
+	return db_put(txn, s->dbi[DB_PENDING], id, ID, v, sizeof(v));
+}
+
+int
+weft__store_chunk_unpend(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID])
+{
+	return db_del(txn, s->dbi[DB_PENDING], id, ID);
+}
+
+static int
+pending_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct chunk_walk	*w = arg;
+	const uint8_t		*p = v->mv_data;
+
+	if (v->mv_size != PEND_VAL)
+		return WEFT_ECORRUPT;
+	return w->pcb(w->arg, k->mv_data, be64dec(p), be64dec(p + 8));
+}
+
+int
+weft__store_pending_walk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, weft__store_pending_cb *cb, void *arg)
+{
+	struct chunk_walk	w = { NULL, cb, arg };
+
+	return id_walk(s, txn, DB_PENDING, after, pending_walk_one, &w);
+}
+
+/* ------------------------------------------------------------------ */
+/* Id sets (open addressing on the ids' first 8 bytes; 0 marks empty) */
+
+struct weft__idset {
+	uint64_t	*v;
+	size_t		 cap;	/* a power of two */
+	size_t		 n;
+};
+
+static uint64_t
+idset_key(const uint8_t id[ID])
+{
+	uint64_t	k;
+
+	memcpy(&k, id, 8);
+	return k == 0 ? 1 : k;
+}
+
+struct weft__idset *
+weft__idset_new(void)
+{
+	struct weft__idset	*set;
+
+	set = calloc(1, sizeof(*set));
+	if (set == NULL)
+		return NULL;
+	set->cap = 1024;
+	set->v = calloc(set->cap, sizeof(*set->v));
+	if (set->v == NULL) {
+		free(set);
+		return NULL;
+	}
+	return set;
+}
+
+static void
+idset_put(uint64_t *v, size_t cap, uint64_t k)
+{
+	size_t	i = (size_t)(k * 0x9e3779b97f4a7c15ull) & (cap - 1);
+
+	while (v[i] != 0 && v[i] != k)
+		i = (i + 1) & (cap - 1);
+	v[i] = k;
+}
+
+int
+weft__idset_add(struct weft__idset *set, const uint8_t id[ID])
+{
+	uint64_t	*nv, k = idset_key(id);
+
+	if (weft__idset_has(set, id))
+		return 0;
+	if ((set->n + 1) * 2 > set->cap) {
+		nv = calloc(set->cap * 2, sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < set->cap; i++)
+			if (set->v[i] != 0)
+				idset_put(nv, set->cap * 2, set->v[i]);
+		free(set->v);
+		set->v = nv;
+		set->cap *= 2;
+	}
+	idset_put(set->v, set->cap, k);
+	set->n++;
+	return 0;
+}
+
+bool
+weft__idset_has(const struct weft__idset *set, const uint8_t id[ID])
+{
+	uint64_t	k = idset_key(id);
+	size_t		i = (size_t)(k * 0x9e3779b97f4a7c15ull) &
+			    (set->cap - 1);
+
+	while (set->v[i] != 0) {
+		if (set->v[i] == k)
+			return true;
+		i = (i + 1) & (set->cap - 1);
+	}
+	return false;
+}
+
+size_t
+weft__idset_count(const struct weft__idset *set)
+{
+	return set->n;
+}
+
+void
+weft__idset_free(struct weft__idset *set)
+{
+	if (set == NULL)
+		return;
+	free(set->v);
+	free(set);
+}
+
+int
+weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn)
+{
+	(void)txn;
+	if (s->gc_late != NULL)
+		return 0;	/* the txn runs again after a map growth */
+	s->gc_late = weft__idset_new();
+	return s->gc_late == NULL ? -ENOMEM : 0;
+}
+
+void
+weft__store_gc_late_off(struct weft_store *s, MDB_txn *txn)
+{
+	(void)txn;
+	weft__idset_free(s->gc_late);
+	s->gc_late = NULL;
+}
+
+bool
+weft__store_gc_late_has(struct weft_store *s, const uint8_t id[ID])
+{
+	return s->gc_late != NULL && weft__idset_has(s->gc_late, id);
 }
 
 int
@@ -564,7 +940,7 @@ weft_store_chunk_has(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES])
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
-	err = db_has(txn, s->dbi[DB_CHUNKS], id, ID);
+	err = weft__store_chunk_has(s, txn, id);
 	weft__store_read_end(s, txn);
 	return err;
 }

@@ -26,8 +26,12 @@ struct weft_buf;
 struct weft_slice;
 struct weft_store;
 
+struct weft_clock;
+
 struct weft_store_opts {
 	size_t	map_size;	/* initial map size; 0 = default (16 GiB) */
+	/* Stamps pending chunks (gc's grace); NULL: the system's clock. */
+	const struct weft_clock	*clock;
 };
 
 /*
@@ -71,13 +75,15 @@ int	weft_store_chunks_put_hashed(struct weft_store *s,
  * weft_store_chunks_put_new() is weft_store_chunks_put_hashed() for a
  * publish that may have to undo its chunks: fresh[i] is set to 1 when
  * chunk i was added by this call and no wanted file lacked it (so only
- * the publish refers to it), 0 otherwise; gen[0] and gen[1] get the write
- * generations the call moved the store from and to (both UINT64_MAX when
- * it wrote nothing, e.g. n == 0 or a failure before the commit).
- * weft_store_chunks_drop() deletes the chunks ids[0..n) in one
- * transaction, but only while the store's generation is still gen (no
- * write since, which might have come to rely on them): else WEFT_EBUSY
- * and nothing is deleted. *dropped and *bytes count what went.
+ * the publish refers to it), 0 otherwise; every chunk gets a pending
+ * mark (gc spares it for its grace) bearing token (not 0, one per
+ * publish) when fresh; gen[0] and gen[1] get the write generations the
+ * call moved the store from and to (both UINT64_MAX when it wrote
+ * nothing, e.g. n == 0 or a failure before the commit).
+ * weft_store_chunks_drop() deletes, in one transaction, those of the
+ * chunks ids[0..n) whose pending mark still bears token: nothing else
+ * stored or referred to them since. *dropped and *bytes count what
+ * went; the rest is left to gc.
  */
 /*
  * The write generations the calling thread's last store write moved the
@@ -89,10 +95,10 @@ int	weft_store_disk_free(struct weft_store *s, uint64_t *avail,
 	    uint64_t *total);
 int	weft_store_path(struct weft_store *s, const char **path);
 int	weft_store_chunks_put_new(struct weft_store *s,
-	    const struct weft_chunk_put *c, size_t n, uint8_t *fresh,
-	    uint64_t gen[2]);
+	    const struct weft_chunk_put *c, size_t n, uint64_t token,
+	    uint8_t *fresh, uint64_t gen[2]);
 int	weft_store_chunks_drop(struct weft_store *s,
-	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t gen,
+	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t token,
 	    size_t *dropped, uint64_t *bytes);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,
@@ -569,6 +575,80 @@ typedef int weft_store_pin_cb(void *arg, const uint8_t design[WEFT_ID_BYTES],
     const struct weft_store_progress *p);
 int	weft_store_pins(struct weft_store *s, weft_store_pin_cb *cb,
 	    void *arg);
+
+/*
+ * gc (store_gc.c): deletes every chunk that no kept file refers to. Kept
+ * are the files wanted (followed, mirrored, pinned, being fetched), the
+ * files of records by own (the node's author key; NULL: none), and
+ * pending chunks (a local publish's before its revision) younger than
+ * grace_ms. Runs in short transactions (call it on the thread pool);
+ * WEFT_EBUSY while another gc runs. dry_run counts without deleting.
+ * weft_store_reclaimable() is what the last dry run found (0 after a
+ * gc; UINT64_MAX before either ran).
+ */
+struct weft_store_gc_opts {
+	const uint8_t	*own;
+	uint64_t	 grace_ms;
+	bool		 dry_run;
+	/*
+	 * rm: this design's files are not kept as own, nor spared as young
+	 * pending chunks (NULL: none); a file another kept one shares stays.
+	 */
+	const uint8_t	*drop_design;
+};
+
+struct weft_store_gc_stats {
+	uint64_t	chunks;		/* chunks looked at */
+	uint64_t	kept;
+	uint64_t	freed;		/* deleted (dry run: deletable) */
+	uint64_t	freed_bytes;
+	uint64_t	pending;	/* young pending chunks spared */
+};
+
+#define WEFT_STORE_GC_GRACE_MS	(60ull * 60 * 1000)
+
+int	weft_store_gc(struct weft_store *s,
+	    const struct weft_store_gc_opts *o, struct weft_store_gc_stats *st);
+uint64_t weft_store_reclaimable(struct weft_store *s);
+
+/*
+ * weft_store_unwant_design() stops wanting every file wanted for design
+ * (its chunks stay until gc): *files counts them; 0 even when none.
+ */
+int	weft_store_unwant_design(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], uint64_t *files);
+/*
+ * get --once: weft_store_rev_wanted() says whether any file of revision
+ * rev is wanted; weft_store_unwant_rev() stops wanting its files (*files
+ * counts them). WEFT_EUSAGE when rev is no revision.
+ */
+int	weft_store_rev_wanted(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES], bool *any);
+int	weft_store_unwant_rev(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES], uint64_t *files);
+
+/*
+ * du: what the kept files hold, one item per design (in design id
+ * order): the bytes of its kept files that are here (a wanted file's
+ * size less what it lacks; an own revision's file whole when its index
+ * is here), how many files, whether any is own (by own, the node's
+ * author key; NULL: none) or wanted, and the design's author (zeros
+ * when its genesis is not here). Wanted files of no known design come
+ * under a zero design. *items is malloc'ed (free it). At most
+ * WEFT_STORE_DU_MAX files, else WEFT_ETOOBIG. File bytes: a chunk two
+ * files share counts for each.
+ */
+#define WEFT_STORE_DU_MAX	(1u << 24)
+struct weft_store_du_item {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint8_t		author[WEFT_PK_BYTES];
+	uint64_t	bytes;
+	uint64_t	files;
+	bool		own;
+	bool		wanted;
+};
+int	weft_store_du(struct weft_store *s, const uint8_t *own,
+	    struct weft_store_du_item **items, size_t *n);
 
 struct weft_store_stats {
 	uint64_t	records;

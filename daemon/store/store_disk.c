@@ -5,12 +5,14 @@
  * A publish commits its chunks in batches before its revision, so one
  * that fails (disk full, client gone) would leave chunks no record
  * references. weft_store_chunks_put_new() tells the publish which chunks
- * it added that nothing else wanted, and the write generation (s->gen,
- * bumped by every write transaction before its commit) which writes were
- * its own. weft_store_chunks_drop() deletes them in one transaction only
- * if the generation is still the one after the publish's last write:
- * then no other write (a record, a fetched index, another publish that
- * skipped a chunk as present) can have come to rely on them.
+ * it added that nothing else wanted, and stamps every chunk of it with a
+ * pending mark (store_impl.h) carrying the publish's token: a mark that
+ * keeps gc off until the revision is in, and that any other writer or
+ * reference (another publish that met the chunk, a wanted file that
+ * lists it) turns shared. weft_store_chunks_drop() deletes, in one
+ * transaction, the chunks whose mark still bears the token: nothing else
+ * can have come to rely on them. Whatever stays (a crash, a shared
+ * chunk) is an orphan gc collects once its mark is older than its grace.
  *
  * A stored chunk a wanted file lacked goes to the files module, so this
  * file sits above the index modules, beside ingest (docs/DESIGN.md).
@@ -58,6 +60,7 @@ struct put_new_ctx {
 	const struct weft_chunk_put	*c;
 	size_t				 n;
 	uint8_t				*fresh;
+	uint64_t			 token;
 };
 
 /* Whether a wanted file lacks id (as an index or as a chunk). */
@@ -81,14 +84,18 @@ static int
 put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct put_new_ctx	*pc = arg;
-	uint64_t		 added = 0;
 	int			 err;
 
 	for (size_t i = 0; i < pc->n; i++) {
 		pc->fresh[i] = 0;
-		err = db_has(txn, s->dbi[DB_CHUNKS], pc->c[i].id, ID);
-		if (err == 0)
+		err = weft__store_chunk_has(s, txn, pc->c[i].id);
+		if (err == 0) {
+			/* Present: ours too now, so shared (or kept). */
+			err = weft__store_chunk_pend(s, txn, pc->c[i].id, 0);
+			if (err)
+				return err;
 			continue;
+		}
 		if (err != WEFT_ENOTFOUND)
 			return err;
 		err = is_absent(s, txn, pc->c[i].id);
@@ -96,8 +103,11 @@ put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			pc->fresh[i] = 1;
 		else if (err)
 			return err;
-		err = db_put(txn, s->dbi[DB_CHUNKS], pc->c[i].id, ID,
+		err = weft__store_chunk_add(s, txn, pc->c[i].id,
 		    pc->c[i].data, pc->c[i].len);
+		if (err == 0)
+			err = weft__store_chunk_pend(s, txn, pc->c[i].id,
+			    pc->fresh[i] ? pc->token : 0);
 		if (err)
 			return err;
 		if (!pc->fresh[i]) {
@@ -106,17 +116,16 @@ put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			if (err)
 				return err;
 		}
-		added += pc->c[i].len;
 	}
-	return weft__store_chunk_bytes_add(s, txn, added, 0);
+	return 0;
 }
 
 int
 weft_store_chunks_put_new(struct weft_store *s,
-    const struct weft_chunk_put *c, size_t n, uint8_t *fresh,
-    uint64_t gen[2])
+    const struct weft_chunk_put *c, size_t n, uint64_t token,
+    uint8_t *fresh, uint64_t gen[2])
 {
-	struct put_new_ctx	pc = { c, n, fresh };
+	struct put_new_ctx	pc = { c, n, fresh, token };
 	int			err;
 
 	gen[0] = gen[1] = UINT64_MAX;
@@ -137,7 +146,7 @@ weft_store_chunks_put_new(struct weft_store *s,
 struct drop_ctx {
 	const uint8_t	(*ids)[ID];
 	size_t		  n;
-	uint64_t	  gen;
+	uint64_t	  token;
 	size_t		  dropped;
 	uint64_t	  bytes;
 };
@@ -146,38 +155,46 @@ static int
 drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct drop_ctx	*dc = arg;
+	uint64_t	 ts, token;
 	MDB_val		 v;
 	int		 err;
 
 	dc->dropped = 0;
 	dc->bytes = 0;
-	if (s->gen != dc->gen)
-		return WEFT_EBUSY;
 	for (size_t i = 0; i < dc->n; i++) {
-		err = db_get(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID, &v);
-		if (err == WEFT_ENOTFOUND)
+		/* Only what this publish alone still holds. */
+		err = weft__store_chunk_pending(s, txn, dc->ids[i], &ts,
+		    &token);
+		if (err == WEFT_ENOTFOUND || (err == 0 && token != dc->token))
 			continue;
 		if (err)
 			return err;
-		dc->bytes += v.mv_size;
-		err = db_del(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID);
+		err = weft__store_chunk_view(s, txn, dc->ids[i], &v);
+		if (err == 0) {
+			dc->bytes += v.mv_size;
+			err = weft__store_chunk_del(s, txn, dc->ids[i]);
+			if (err == 0)
+				dc->dropped++;
+		}
+		if (err && err != WEFT_ENOTFOUND)
+			return err;
+		err = weft__store_chunk_unpend(s, txn, dc->ids[i]);
 		if (err)
 			return err;
-		dc->dropped++;
 	}
-	return weft__store_chunk_bytes_add(s, txn, 0, dc->bytes);
+	return 0;
 }
 
 int
 weft_store_chunks_drop(struct weft_store *s, const uint8_t (*ids)[ID],
-    size_t n, uint64_t gen, size_t *dropped, uint64_t *bytes)
+    size_t n, uint64_t token, size_t *dropped, uint64_t *bytes)
 {
-	struct drop_ctx	dc = { ids, n, gen, 0, 0 };
+	struct drop_ctx	dc = { ids, n, token, 0, 0 };
 	int		err;
 
 	*dropped = 0;
 	*bytes = 0;
-	if (n == 0)
+	if (n == 0 || token == 0)
 		return 0;
 	err = weft__store_write(s, drop_txn, &dc);
 	if (err == 0) {

@@ -124,9 +124,14 @@ want_expand(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w->left = 0;
 	w->bytes_left = 0;
 	for (size_t i = 0; i < n; i++) {
-		err = db_has(txn, s->dbi[DB_CHUNKS], refs[i].id, ID);
-		if (err == 0)
+		err = weft__store_chunk_has(s, txn, refs[i].id);
+		if (err == 0) {
+			/* Kept now: a running gc or an undo must spare it. */
+			err = weft__store_chunk_ref(s, txn, refs[i].id);
+			if (err)
+				goto out;
 			continue;
+		}
 		if (err != WEFT_ENOTFOUND)
 			goto out;
 		pair_key(k, refs[i].id, index);
@@ -173,7 +178,9 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w.size = size;
 	if (design != NULL)
 		memcpy(w.design, design, ID);
-	err = db_get(txn, s->dbi[DB_CHUNKS], index, ID, &v);
+	err = weft__store_chunk_view(s, txn, index, &v);
+	if (err == 0)
+		err = weft__store_chunk_ref(s, txn, index);
 	if (err == 0) {
 		err = want_expand(s, txn, index, v.mv_data, v.mv_size, &w);
 		if (err == WEFT_EPROTO) {
@@ -779,7 +786,7 @@ put_fetched_one(struct weft_store *s, MDB_txn *txn,
 	uint8_t		 ik[1 + ID], ck[1 + ID];
 	int		 ierr, cerr, err;
 
-	err = db_has(txn, s->dbi[DB_CHUNKS], wc->id, ID);
+	err = weft__store_chunk_has(s, txn, wc->id);
 	if (err == 0)
 		return WEFT_EEXISTS;
 	if (err != WEFT_ENOTFOUND)
@@ -960,4 +967,121 @@ weft_store_missing_stats(struct weft_store *s, struct weft_store_missing *st)
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking and dropping wanted files (gc, rm, unwant) */
+
+int
+weft__store_wanted_walk(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, weft__store_wanted_cb *cb, void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	struct want	 w;
+	const uint8_t	*p;
+	int		 err = 0, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_WANTED], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (after == NULL) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = ID;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == ID &&
+		    memcmp(k.mv_data, after, ID) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0) {
+		if (k.mv_size != ID || v.mv_size != WANT_VAL) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		p = v.mv_data;
+		w.size = be64dec(p);
+		w.bytes_left = be64dec(p + 8);
+		memcpy(w.design, p + 24, ID);
+		err = cb(arg, k.mv_data, w.design, w.size, w.bytes_left);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	mdb_cursor_close(c);
+	return err;
+}
+
+/* Drops chunk's absent key when no wanted file needs it any more. */
+static int
+absent_chunk_drop(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 ak[1 + ID];
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_CHUNK_FILE], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, id, ID, &k, &v);
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	abs_key(ak, ABS_CHUNK, id);
+	err = db_del(txn, s->dbi[DB_ABSENT], ak, sizeof(ak));
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft__store_unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID])
+{
+	struct weft_chunk_ref	*refs = NULL;
+	struct want		 w;
+	uint8_t			 k[2 * ID], ak[1 + ID];
+	uint64_t		 total;
+	MDB_val			 v;
+	size_t			 n = 0;
+	int			 err;
+
+	err = want_get(s, txn, index, &w);
+	if (err)
+		return err;
+	if (w.left == LEFT_NOINDEX) {
+		abs_key(ak, ABS_INDEX, index);
+		err = db_del(txn, s->dbi[DB_ABSENT], ak, sizeof(ak));
+		if (err && err != WEFT_ENOTFOUND)
+			return err;
+	} else if (w.left != 0 &&
+	    weft__store_chunk_view(s, txn, index, &v) == 0 &&
+	    weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			pair_key(k, refs[i].id, index);
+			err = db_del(txn, s->dbi[DB_CHUNK_FILE], k, sizeof(k));
+			if (err == WEFT_ENOTFOUND)
+				continue;
+			if (err == 0)
+				err = absent_chunk_drop(s, txn, refs[i].id);
+			if (err) {
+				free(refs);
+				return err;
+			}
+		}
+		free(refs);
+	}
+	pair_key(k, w.design, index);
+	err = db_del(txn, s->dbi[DB_MISSING], k, sizeof(k));
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	return db_del(txn, s->dbi[DB_WANTED], index, ID);
+}
+
+int
+weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID])
+{
+	return db_has(txn, s->dbi[DB_WANTED], index, ID);
 }

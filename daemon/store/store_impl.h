@@ -12,6 +12,8 @@
 #define WEFT_STORE_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -19,9 +21,11 @@
 
 #include "weft/record.h"
 
+#include "clock.h"
 #include "store.h"
 
 struct weft_buf;
+struct weft__idset;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
@@ -68,6 +72,7 @@ enum {
 	DB_REACTS,
 	DB_SCOUNT,
 	DB_GRANTS,
+	DB_PENDING,
 	DB_COUNT
 };
 
@@ -109,6 +114,18 @@ struct weft_store {
 	 * but one publish wrote since it began.
 	 */
 	uint64_t		 gen;
+	/* The clock that stamps pending chunks (NULL: the system's). */
+	const struct weft_clock	*clock;
+	/*
+	 * While a gc runs: every chunk id added or newly referenced since
+	 * it began (weft__store_chunk_add(), weft__store_chunk_ref()), which
+	 * its sweep must keep. Set and cleared under LMDB's writer lock,
+	 * and only touched by write transactions.
+	 */
+	struct weft__idset	*gc_late;
+	/* A gc runs (one at a time); what the last one found reclaimable. */
+	atomic_bool		 gc_running;
+	_Atomic uint64_t	 gc_reclaimable;	/* UINT64_MAX: unknown */
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -204,14 +221,103 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
 	    struct weft_buf *out);
 
 /*
- * Chunks: weft__store_chunk_add() stores one chunk known to be absent and
- * counts its bytes; weft__store_chunk_bytes_add() adds add and subtracts
- * sub (not below 0) from the count of chunk bytes in meta.
+ * Chunks. These calls are the only code that touches DB_CHUNKS (and the
+ * pending marks of DB_PENDING), so that chunk bytes can move out of LMDB
+ * by reimplementing exactly them (docs/DESIGN.md, "Chunks").
+ *
+ * weft__store_chunk_add() stores one chunk known to be absent and counts
+ * its bytes; weft__store_chunk_del() deletes one (WEFT_ENOTFOUND if
+ * absent) and uncounts them; weft__store_chunk_bytes_add() adds add and
+ * subtracts sub (not below 0) from the count of chunk bytes in meta.
+ * weft__store_chunk_has() is 0 or WEFT_ENOTFOUND; weft__store_chunk_view()
+ * points v at the bytes (valid until the txn's next write or end).
+ * weft__store_chunk_stat() counts chunks and their bytes.
+ *
+ * weft__store_chunk_walk() calls cb with the chunk ids after `after`
+ * (NULL: from the first) in id order, with each chunk's length, until cb
+ * returns non-zero (returned; 1 conventionally means "enough") or the
+ * table ends (0). cb must not write to the store.
  */
 int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
+int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
 int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
 	    uint64_t add, uint64_t sub);
+int	weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+int	weft__store_chunk_view(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], MDB_val *v);
+int	weft__store_chunk_stat(struct weft_store *s, MDB_txn *txn,
+	    uint64_t *count, uint64_t *bytes);
+typedef int weft__store_chunk_cb(void *arg, const uint8_t id[ID],
+    size_t len);
+int	weft__store_chunk_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_chunk_cb *cb, void *arg);
+
+/*
+ * weft__store_info_walk() walks the DB_INFO rows (every record's fixed
+ * facts) after `after` in id order as the chunk walk does.
+ */
+typedef int weft__store_info_cb(void *arg, const uint8_t id[ID],
+    const struct recinfo *ri);
+int	weft__store_info_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_info_cb *cb, void *arg);
+
+/*
+ * Pending chunks: chunks a local publish (or profile, photo) stored
+ * before the record that refers to them. Each has a row in DB_PENDING,
+ * chunk id -> ts_be64 || token_be64: when it was last stored or met by
+ * such a write, and the token of the one publish that alone added it (0
+ * once anything else stored or referred to it). gc keeps an unreferenced
+ * chunk whose row is younger than its grace, and drops it (row and
+ * chunk) after; a publish that ends without its record drops the chunks
+ * whose token is still its own (store_disk.c).
+ *
+ * weft__store_chunk_pend() stamps id now with token (0: shared; a row
+ * with another token becomes shared); weft__store_chunk_ref() says that
+ * a kept file now refers to id (a present chunk): its row becomes
+ * shared, and a running gc keeps it. weft__store_chunk_pending() reads
+ * a row (WEFT_ENOTFOUND if none); weft__store_chunk_unpend() deletes it.
+ * weft__store_pending_walk() walks the rows after `after` as the chunk
+ * walk does, cb getting (id, ts, token) through the len argument's
+ * place in a struct below.
+ */
+int	weft__store_chunk_pend(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], uint64_t token);
+int	weft__store_chunk_ref(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+int	weft__store_chunk_pending(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], uint64_t *ts, uint64_t *token);
+int	weft__store_chunk_unpend(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+typedef int weft__store_pending_cb(void *arg, const uint8_t id[ID],
+    uint64_t ts, uint64_t token);
+int	weft__store_pending_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_pending_cb *cb, void *arg);
+/* The store's clock (weft_store_opts.clock), in ms since the epoch. */
+uint64_t weft__store_now_ms(struct weft_store *s);
+
+/*
+ * The running gc's set of late ids (s->gc_late). weft__store_gc_late_on()
+ * installs an empty set (keeping one already there: the caller runs one
+ * gc at a time, s->gc_running) and _off() frees it,
+ * each inside a write transaction; weft__store_gc_late_has() asks it.
+ */
+int	weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn);
+void	weft__store_gc_late_off(struct weft_store *s, MDB_txn *txn);
+bool	weft__store_gc_late_has(struct weft_store *s, const uint8_t id[ID]);
+
+/*
+ * A set of chunk ids by their first 8 bytes (ids are uniform hashes; two
+ * ids that share them count as one, which only ever keeps a chunk too
+ * many). weft__idset_add() is 0 or -ENOMEM.
+ */
+struct weft__idset	*weft__idset_new(void);
+int	weft__idset_add(struct weft__idset *set, const uint8_t id[ID]);
+bool	weft__idset_has(const struct weft__idset *set, const uint8_t id[ID]);
+size_t	weft__idset_count(const struct weft__idset *set);
+void	weft__idset_free(struct weft__idset *set);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

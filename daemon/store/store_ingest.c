@@ -39,16 +39,22 @@ static int
 chunks_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct chunks_ctx	*cc = arg;
-	uint64_t		 added = 0;
 	int			 err;
 
 	for (size_t i = 0; i < cc->n; i++) {
-		err = db_has(txn, s->dbi[DB_CHUNKS], cc->c[i].id, ID);
+		/*
+		 * Its record comes next, in another transaction: until then
+		 * a pending mark keeps gc off (store_impl.h).
+		 */
+		err = weft__store_chunk_pend(s, txn, cc->c[i].id, 0);
+		if (err)
+			return err;
+		err = weft__store_chunk_has(s, txn, cc->c[i].id);
 		if (err == 0)
 			continue;
 		if (err != WEFT_ENOTFOUND)
 			return err;
-		err = db_put(txn, s->dbi[DB_CHUNKS], cc->c[i].id, ID,
+		err = weft__store_chunk_add(s, txn, cc->c[i].id,
 		    cc->c[i].data, cc->c[i].len);
 		if (err)
 			return err;
@@ -57,9 +63,8 @@ chunks_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		    cc->c[i].data, cc->c[i].len);
 		if (err)
 			return err;
-		added += cc->c[i].len;
 	}
-	return weft__store_chunk_bytes_add(s, txn, added, 0);
+	return 0;
 }
 
 int

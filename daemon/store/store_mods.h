@@ -84,6 +84,23 @@ int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_chunk_arrived(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
+/*
+ * weft__store_wanted_walk() calls cb with every wanted file after index
+ * `after` (NULL: from the first) in index order: its design (zeros when
+ * unknown), size and the bytes it lacks, until cb returns non-zero
+ * (returned) or the table ends (0). weft__store_unwant() stops wanting
+ * the file (its absent, chunk_file and missing rows go too; the chunks
+ * it holds stay for gc): 0 or WEFT_ENOTFOUND when not wanted.
+ */
+typedef int weft__store_wanted_cb(void *arg, const uint8_t index[ID],
+    const uint8_t design[ID], uint64_t size, uint64_t bytes_left);
+int	weft__store_wanted_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_wanted_cb *cb, void *arg);
+int	weft__store_unwant(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID]);
+/* weft__store_is_wanted(): 0 when index is wanted, else WEFT_ENOTFOUND. */
+int	weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID]);
 
 /*
  * The search index (store_search.c): weft__store_search_rev() brings the

@@ -25,7 +25,6 @@ weft_store_stats(struct weft_store *s, struct weft_store_stats *st)
 	MDB_txn		*txn;
 	MDB_stat	 ms;
 	MDB_envinfo	 ei;
-	MDB_val		 v;
 	int		 err, rc;
 
 	memset(st, 0, sizeof(*st));
@@ -44,17 +43,7 @@ weft_store_stats(struct weft_store *s, struct weft_store_stats *st)
 	if (rc)
 		goto fail;
 	st->libs = ms.ms_entries;
-	rc = mdb_stat(txn, s->dbi[DB_CHUNKS], &ms);
-	if (rc)
-		goto fail;
-	st->chunks = ms.ms_entries;
-	err = db_get(txn, s->dbi[DB_META], "chunk_bytes", 11, &v);
-	if (err == 0 && v.mv_size == 8)
-		st->chunk_bytes = be64dec(v.mv_data);
-	else if (err == 0)
-		err = WEFT_ECORRUPT;
-	else if (err == WEFT_ENOTFOUND)
-		err = 0;
+	err = weft__store_chunk_stat(s, txn, &st->chunks, &st->chunk_bytes);
 	rc = mdb_env_info(s->env, &ei);
 	if (rc == 0)
 		rc = mdb_env_stat(s->env, &ms);
@@ -81,12 +70,7 @@ check_item(int db, const MDB_val *k, const MDB_val *v)
 	uint8_t			id[ID];
 	int			err;
 
-	if (db == DB_CHUNKS) {
-		if (k->mv_size != ID)
-			return WEFT_ECORRUPT;
-		weft_hash(v->mv_data, v->mv_size, id);
-		return memcmp(id, k->mv_data, ID) ? WEFT_EBADHASH : 0;
-	}
+	(void)db;
 	/* Records: ts || id, and the ts must be the record's. */
 	if (k->mv_size != 8 + ID)
 		return WEFT_ECORRUPT;
@@ -169,6 +153,75 @@ verify_db(struct weft_store *s, int db, const char *kind,
 	return 0;
 }
 
+/* One batch of chunk ids, taken by the kernel's chunk walk. */
+struct vbatch {
+	uint8_t	ids[STORE_VERIFY_BATCH][ID];
+	size_t	n;
+};
+
+static int
+vbatch_take(void *arg, const uint8_t id[ID], size_t len)
+{
+	struct vbatch	*b = arg;
+
+	(void)len;
+	memcpy(b->ids[b->n++], id, ID);
+	return b->n == STORE_VERIFY_BATCH ? 1 : 0;
+}
+
+/*
+ * The chunks, through the kernel's chunk calls (they may not live in
+ * LMDB): ids by the walk, bytes by a view, a batch per read txn.
+ */
+static int
+verify_chunks(struct weft_store *s, weft_store_bad_cb *cb, void *arg,
+    uint64_t *count)
+{
+	struct bad_item	 bad[STORE_VERIFY_BATCH];
+	struct vbatch	 b;
+	uint8_t		 last[ID], h[ID];
+	MDB_txn		*txn;
+	MDB_val		 v;
+	size_t		 nbad;
+	bool		 started = false;
+	int		 err;
+
+	*count = 0;
+	do {
+		err = weft__store_read_begin(s, &txn);
+		if (err)
+			return err;
+		b.n = 0;
+		nbad = 0;
+		err = weft__store_chunk_walk(s, txn, started ? last : NULL,
+		    vbatch_take, &b);
+		if (err == 1)
+			err = 0;
+		for (size_t i = 0; err == 0 && i < b.n; i++) {
+			err = weft__store_chunk_view(s, txn, b.ids[i], &v);
+			if (err)
+				break;
+			weft_hash(v.mv_data, v.mv_size, h);
+			if (memcmp(h, b.ids[i], ID) != 0) {
+				memcpy(bad[nbad].id, b.ids[i], ID);
+				bad[nbad++].err = WEFT_EBADHASH;
+			}
+		}
+		weft__store_read_end(s, txn);
+		if (err)
+			return err;
+		if (b.n > 0) {
+			memcpy(last, b.ids[b.n - 1], ID);
+			started = true;
+		}
+		*count += b.n;
+		for (size_t i = 0; i < nbad; i++)
+			if (cb != NULL)
+				cb(arg, "chunk", bad[i].id, bad[i].err);
+	} while (b.n == STORE_VERIFY_BATCH);
+	return 0;
+}
+
 int
 weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb, void *arg,
     uint64_t *records, uint64_t *chunks)
@@ -178,7 +231,7 @@ weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb, void *arg,
 
 	err = verify_db(s, DB_RECORDS, "record", cb, arg, &nr);
 	if (err == 0)
-		err = verify_db(s, DB_CHUNKS, "chunk", cb, arg, &nc);
+		err = verify_chunks(s, cb, arg, &nc);
 	if (records != NULL)
 		*records = nr;
 	if (chunks != NULL)

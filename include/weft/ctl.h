@@ -69,6 +69,10 @@
 #define WEFT_CTL_OP_GRANT		"grant"
 #define WEFT_CTL_OP_GRANTS		"grants"
 #define WEFT_CTL_OP_CREDITS		"credits"
+#define WEFT_CTL_OP_GC			"gc"
+#define WEFT_CTL_OP_RM			"rm"
+#define WEFT_CTL_OP_UNWANT		"unwant"
+#define WEFT_CTL_OP_DU			"du"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -95,6 +95,9 @@ struct weft_ctlmsg_status {
 	struct weft_ctlmsg_lan	 lan;
 	bool			 has_web;	/* the web UI is served */
 	struct weft_ctlmsg_str	 web;		/* its HOST:PORT */
+	/* Bytes the last gc dry run found it could free; once known. */
+	bool			 has_reclaimable;
+	uint64_t		 reclaimable;
 };
 
 /*

@@ -5,7 +5,8 @@
 #   kernel   store.c (environment, transactions, cursors, base rows)
 #   modules  every other store_*.c not named below (the index modules:
 #            store_index.c, store_recon.c, store_files.c, ...)
-#   upper    store_ingest.c, store_open.c, store_disk.c, store_progress.c
+#   upper    store_ingest.c, store_open.c, store_disk.c, store_progress.c,
+#            store_gc.c
 #
 # A module may call the kernel and itself, but no other module and
 # nothing upper; the kernel calls nothing of either and does not include
@@ -18,7 +19,7 @@ top=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top/daemon/store"
 cc=${CC:-cc}
 
-upper="store_ingest.c store_open.c store_disk.c store_progress.c"
+upper="store_ingest.c store_open.c store_disk.c store_progress.c store_gc.c"
 modules=
 for f in store_*.c; do
 	case " $upper " in

@@ -1302,6 +1302,56 @@ test_verify(void **state)
 	assert_null(f->c->req);
 }
 
+/*
+ * gc keeps a fresh own design (and its young pending chunks); unwant of
+ * a design nothing wants says 0 files; rm frees every chunk of it.
+ */
+static void
+test_gc_rm(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	uint8_t			 design[32];
+	uint64_t		 chunks;
+
+	publish_one(f, design, NULL);
+	req0(f, "gc");
+	expect_ok(f);
+	chunks = get_uint(last(f), "chunks");
+	assert_true(chunks > 2);
+	assert_int_equal(get_uint(last(f), "freed"), 0);
+	assert_int_equal(get_uint(last(f), "kept"), chunks);
+	req_begin(&pk, &b, "gc", 1);
+	weft_pack_str(&pk, "dry_run");
+	weft_pack_bool(&pk, true);
+	send_req(f, &b);
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "freed"), 0);
+	req_begin(&pk, &b, "gc", 1);
+	weft_pack_str(&pk, "dry_run");
+	weft_pack_uint(&pk, 1);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "'dry_run' must be a bool");
+
+	req_id(f, "unwant", "design", design);
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "files"), 0);
+	req_str(f, "rm", "design", "eeeeeeeeeeeeeeee");
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+
+	req_id(f, "rm", "design", design);
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "freed"), chunks);
+	assert_int_equal(get_uint(last(f), "kept"), 0);
+	assert_true(get_uint(last(f), "bytes") > 6);
+	req0(f, "verify");
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "chunks"), 0);
+	assert_int_equal(get_uint(last(f), "records"), 1);
+	assert_null(f->c->req);
+}
+
 static void
 test_policies(void **state)
 {
@@ -1863,6 +1913,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_rm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peers, setup, teardown),

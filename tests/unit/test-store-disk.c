@@ -90,7 +90,7 @@ test_put_new_drop(void **state)
 
 	assert_int_equal(weft_store_chunks_put(f->s, &f->p[2], 1), 0);
 	assert_int_equal(nchunks(f->s, NULL), 1);
-	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 3, fresh, gen),
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 3, 7, fresh, gen),
 	    0);
 	assert_int_equal(fresh[0], 1);
 	assert_int_equal(fresh[1], 1);
@@ -101,7 +101,7 @@ test_put_new_drop(void **state)
 		if (fresh[i])
 			memcpy(ids[n++], f->p[i].id, WEFT_ID_BYTES);
 	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[WEFT_ID_BYTES])ids, n, gen[1], &dropped,
+	    (const uint8_t (*)[WEFT_ID_BYTES])ids, n, 7, &dropped,
 	    &bytes), 0);
 	assert_int_equal(dropped, 2);
 	assert_int_equal(bytes, sizeof(f->a) + sizeof(f->b));
@@ -112,23 +112,42 @@ test_put_new_drop(void **state)
 	    WEFT_ENOTFOUND);
 }
 
-/* Any write after the publish's last one keeps its chunks. */
+/*
+ * A chunk another publish met since (or a wanted file listed) is no
+ * longer the failed publish's alone: the undo keeps it, drops the rest.
+ */
 static void
-test_drop_refused_after_other_write(void **state)
+test_drop_spares_shared(void **state)
 {
 	struct fx	*f = *state;
-	uint8_t		 fresh[2];
+	uint8_t		 fresh[2], ids[2][WEFT_ID_BYTES];
 	uint64_t	 gen[2], bytes;
 	size_t		 dropped;
 
-	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 2, fresh, gen),
-	    0);
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 2, 7, fresh,
+	    gen), 0);
+	assert_int_equal(fresh[0], 1);
+	assert_int_equal(fresh[1], 1);
+	/* An unrelated write does not matter any more. */
 	assert_int_equal(weft_store_chunks_put(f->s, &f->p[2], 1), 0);
+	/* Another publish (token 8) meets chunk 0. */
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 1, 8, fresh,
+	    gen), 0);
+	assert_int_equal(fresh[0], 0);
+	memcpy(ids[0], f->p[0].id, WEFT_ID_BYTES);
+	memcpy(ids[1], f->p[1].id, WEFT_ID_BYTES);
+	/* A wrong token drops nothing. */
 	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[WEFT_ID_BYTES])f->p[0].id, 1, gen[1], &dropped,
-	    &bytes), WEFT_EBUSY);
+	    (const uint8_t (*)[WEFT_ID_BYTES])ids, 2, 9, &dropped, &bytes), 0);
 	assert_int_equal(dropped, 0);
-	assert_int_equal(nchunks(f->s, NULL), 3);
+	assert_int_equal(weft_store_chunks_drop(f->s,
+	    (const uint8_t (*)[WEFT_ID_BYTES])ids, 2, 7, &dropped, &bytes), 0);
+	assert_int_equal(dropped, 1);
+	assert_int_equal(bytes, sizeof(f->b));
+	assert_int_equal(weft_store_chunk_has(f->s, f->p[0].id), 0);
+	assert_int_equal(weft_store_chunk_has(f->s, f->p[1].id),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(nchunks(f->s, NULL), 2);
 }
 
 /* A chunk a wanted file lacks is not the publish's alone: not fresh. */
@@ -152,10 +171,10 @@ test_wanted_not_fresh(void **state)
 	ip.data = idx.data;
 	ip.len = idx.len;
 	/* The index is wanted, so it is not fresh either. */
-	assert_int_equal(weft_store_chunks_put_new(f->s, &ip, 1, fresh, gen),
+	assert_int_equal(weft_store_chunks_put_new(f->s, &ip, 1, 7, fresh, gen),
 	    0);
 	assert_int_equal(fresh[0], 0);
-	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 1, fresh, gen),
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 1, 7, fresh, gen),
 	    0);
 	assert_int_equal(fresh[0], 0);
 	weft_buf_release(&idx);
@@ -229,7 +248,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_new_drop, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_drop_refused_after_other_write, setup, teardown),
+		    test_drop_spares_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wanted_not_fresh, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disk_free, setup,

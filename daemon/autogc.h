@@ -1,0 +1,39 @@
+/*
+ * The automatic gc: every interval, weftd runs the store's gc on the
+ * thread pool, which collects the leftovers of interrupted publishes
+ * (pending chunks past their grace) and whatever nothing keeps any
+ * more. One run at a time; a run that meets a manual `weft gc` skips.
+ */
+#ifndef WEFT_AUTOGC_H
+#define WEFT_AUTOGC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "store.h"
+
+#define WEFT_AUTOGC_INTERVAL_MS	(60ull * 60 * 1000)
+
+struct weft_autogc {
+	uv_loop_t			*loop;
+	struct weft_store		*store;
+	uv_timer_t			 timer;
+	uv_work_t			 work;
+	uint8_t				 own[32];
+	uint64_t			 grace_ms;
+	bool				 started;
+	bool				 busy;
+	struct weft_store_gc_stats	 st;
+	int				 err;
+};
+
+/* Starts the timer (interval_ms > 0); own is the node's author key. */
+void	weft_autogc_start(struct weft_autogc *g, uv_loop_t *loop,
+	    struct weft_store *store, const uint8_t own[32],
+	    uint64_t interval_ms, uint64_t grace_ms);
+/* Closes the timer; a run in flight ends before the loop runs dry. */
+void	weft_autogc_stop(struct weft_autogc *g);
+
+#endif

@@ -1,0 +1,880 @@
+/*
+ * gc: deletes the chunks no kept file refers to.
+ *
+ * Mark, then sweep, in short transactions so that the loop's readers
+ * and writers never wait long (LMDB readers never wait at all; writers
+ * wait for one sweep batch):
+ *
+ * 1. A write transaction installs the store's late-id set (s->gc_late):
+ *    from then on every chunk stored (weft__store_chunk_add), referred
+ *    to by a newly wanted file (weft__store_chunk_ref) or stamped
+ *    pending (weft__store_chunk_pend) lands in it, so what changes
+ *    after the mark's snapshots is kept.
+ * 2. Mark, in read transactions of a bounded batch each: every wanted
+ *    file (followed, mirrored, pinned, being fetched) and every file of
+ *    a record by the node's own author (revisions, profile avatar, make
+ *    photos), index and chunks; every pending chunk younger than the
+ *    grace (a publish that has not committed its revision yet).
+ * 3. Sweep: the chunk walk in batches; each batch's unmarked ids are
+ *    deleted in one write transaction, skipping the late ones and any
+ *    that a write made pending again meanwhile. Pending rows older than
+ *    the grace go too (their chunks are either kept or gone).
+ * 4. A write transaction frees the late-id set.
+ *
+ * A crash anywhere loses nothing kept: only unmarked chunks are ever
+ * deleted, each batch commits on its own, and the marks are rebuilt by
+ * the next run. Marks are 8-byte id prefixes (weft__idset): a collision
+ * only keeps a chunk too many.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/chunk.h"
+#include "weft/err.h"
+#include "weft/record.h"
+
+#include "store_impl.h"
+#include "store_mods.h"
+
+#define GC_BATCH	4096	/* ids per write transaction */
+#define GC_SEEN		65536	/* ids a read transaction walks */
+
+struct gc {
+	struct weft_store		*s;
+	const struct weft_store_gc_opts	*o;
+	struct weft_store_gc_stats	*st;
+	struct weft__idset		*marks;
+	/* rm: the dropped design's chunks, not spared as pending. */
+	struct weft__idset		*drops;
+	uint64_t			 now;
+	/* The current batch. */
+	uint8_t				(*ids)[ID];
+	size_t				 n;
+	size_t				 seen;
+	uint8_t				 last[ID];
+	bool				 started;
+	/* What the current sweep batch freed. */
+	uint64_t			 bfreed;
+	uint64_t			 bbytes;
+};
+
+/* ------------------------------------------------------------------ */
+/* Batches over the kernel's walks */
+
+/*
+ * Every walk callback passes each id it visits here, with take set when
+ * the id joins the batch: the walk stops (1) when the batch is full or
+ * the transaction has seen GC_SEEN ids, and goes on after g->last.
+ */
+static int
+visit(struct gc *g, const uint8_t id[ID], bool take)
+{
+	if (take)
+		memcpy(g->ids[g->n++], id, ID);
+	memcpy(g->last, id, ID);
+	g->started = true;
+	return g->n == GC_BATCH || ++g->seen == GC_SEEN ? 1 : 0;
+}
+
+/* Starts a walk's next read transaction with an empty batch. */
+static int
+step_begin(struct gc *g, MDB_txn **txn)
+{
+	g->n = 0;
+	g->seen = 0;
+	return weft__store_read_begin(g->s, txn);
+}
+
+static const uint8_t *
+step_after(const struct gc *g)
+{
+	return g->started ? g->last : NULL;
+}
+
+/* Adds a file's index and, when the index is here, its chunks to set. */
+static int
+mark_file_in(struct gc *g, MDB_txn *txn, const uint8_t index[ID],
+    struct weft__idset *set)
+{
+	struct weft_chunk_ref	*refs = NULL;
+	uint64_t		 total;
+	MDB_val			 v;
+	size_t			 n;
+	int			 err;
+
+	err = weft__idset_add(set, index);
+	if (err)
+		return err;
+	err = weft__store_chunk_view(g->s, txn, index, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	if (weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total) != 0)
+		return 0;	/* not an index: nothing more to keep */
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = weft__idset_add(set, refs[i].id);
+	free(refs);
+	return err;
+}
+
+static int
+mark_file(struct gc *g, MDB_txn *txn, const uint8_t index[ID])
+{
+	return mark_file_in(g, txn, index, g->marks);
+}
+
+/* Wanted files. */
+
+static int
+wanted_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
+    uint64_t size, uint64_t bytes_left)
+{
+	(void)design;
+	(void)size;
+	(void)bytes_left;
+	return visit(arg, index, true);
+}
+
+static int
+mark_wanted(struct gc *g)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_wanted_walk(g->s, txn, step_after(g),
+		    wanted_take, g);
+		more = err == 1;
+		if (more)
+			err = 0;
+		for (size_t i = 0; err == 0 && i < g->n; i++)
+			err = mark_file(g, txn, g->ids[i]);
+		weft__store_read_end(g->s, txn);
+		if (err)
+			return err;
+	} while (more);
+	return 0;
+}
+
+/* Records by the node's own author that carry files. */
+
+static int
+own_take(void *arg, const uint8_t id[ID], const struct recinfo *ri)
+{
+	struct gc	*g = arg;
+
+	bool		 own;
+
+	own = g->o->own != NULL &&
+	    memcmp(ri->author, g->o->own, WEFT_PK_BYTES) == 0 &&
+	    (ri->type == WEFT_REC_REV || ri->type == WEFT_REC_PROFILE ||
+	    ri->type == WEFT_REC_MAKE);
+	/*
+	 * The design rm drops (a genesis's info names itself): its revisions
+	 * are taken too, their files going to the drop set.
+	 */
+	return visit(g, id, own || (ri->type == WEFT_REC_REV &&
+	    g->o->drop_design != NULL &&
+	    memcmp(ri->design, g->o->drop_design, ID) == 0));
+}
+
+static int
+mark_rec(struct gc *g, MDB_txn *txn, const uint8_t id[ID])
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	MDB_val			 v;
+	bool			 drop;
+	int			 err;
+
+	err = weft__store_rec_get(g->s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	weft_record_init(&r);
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err) {
+		weft_record_release(&r);
+		return WEFT_ECORRUPT;
+	}
+	drop = g->o->drop_design != NULL && r.type == WEFT_REC_REV &&
+	    memcmp(r.has_design ? r.design : id, g->o->drop_design, ID) == 0;
+	for (uint32_t i = 0; i < r.nfiles && err == 0; i++)
+		err = mark_file_in(g, txn, r.files[i].index,
+		    drop ? g->drops : g->marks);
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+mark_own(struct gc *g)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	if (g->o->own == NULL && g->o->drop_design == NULL)
+		return 0;
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_info_walk(g->s, txn, step_after(g), own_take,
+		    g);
+		more = err == 1;
+		if (more)
+			err = 0;
+		for (size_t i = 0; err == 0 && i < g->n; i++)
+			err = mark_rec(g, txn, g->ids[i]);
+		weft__store_read_end(g->s, txn);
+		if (err)
+			return err;
+	} while (more);
+	return 0;
+}
+
+/* Pending chunks young enough to keep. */
+
+static bool
+pend_young(const struct gc *g, uint64_t ts)
+{
+	return ts + g->o->grace_ms > g->now;
+}
+
+static int
+pend_take(void *arg, const uint8_t id[ID], uint64_t ts, uint64_t token)
+{
+	struct gc	*g = arg;
+
+	(void)token;
+	if (pend_young(g, ts) && !weft__idset_has(g->drops, id)) {
+		g->st->pending++;
+		if (weft__idset_add(g->marks, id) != 0)
+			return -ENOMEM;
+	}
+	return visit(g, id, false);
+}
+
+static int
+mark_pending(struct gc *g)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_pending_walk(g->s, txn, step_after(g),
+		    pend_take, g);
+		more = err == 1;
+		if (more)
+			err = 0;
+		weft__store_read_end(g->s, txn);
+		if (err)
+			return err;
+	} while (more);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sweep */
+
+static int
+chunk_take(void *arg, const uint8_t id[ID], size_t len)
+{
+	struct gc	*g = arg;
+	bool		 marked;
+
+	(void)len;
+	g->st->chunks++;
+	marked = weft__idset_has(g->marks, id);
+	if (marked)
+		g->st->kept++;
+	return visit(g, id, !marked);
+}
+
+/* Deletes the batch's unmarked chunks that are still unreferenced. */
+static int
+sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct gc	*g = arg;
+	uint64_t	 ts, token;
+	MDB_val		 v;
+	int		 err;
+
+	/* Set, not added to: the txn may run again after a map growth. */
+	g->bfreed = 0;
+	g->bbytes = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		if (weft__store_gc_late_has(s, g->ids[i]))
+			continue;
+		err = weft__store_chunk_pending(s, txn, g->ids[i], &ts, &token);
+		if (err == 0 && pend_young(g, ts) &&
+		    !weft__idset_has(g->drops, g->ids[i]))
+			continue;
+		if (err && err != WEFT_ENOTFOUND)
+			return err;
+		err = weft__store_chunk_view(s, txn, g->ids[i], &v);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		g->bbytes += v.mv_size;
+		g->bfreed++;
+		if (g->o->dry_run)
+			continue;
+		err = weft__store_chunk_del(s, txn, g->ids[i]);
+		if (err == 0) {
+			err = weft__store_chunk_unpend(s, txn, g->ids[i]);
+			if (err == WEFT_ENOTFOUND)
+				err = 0;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+sweep(struct gc *g)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_chunk_walk(g->s, txn, step_after(g),
+		    chunk_take, g);
+		more = err == 1;
+		if (more)
+			err = 0;
+		/* A dry run checks in the same read transaction. */
+		if (err == 0 && g->n > 0 && g->o->dry_run)
+			err = sweep_txn(g->s, txn, g);
+		weft__store_read_end(g->s, txn);
+		if (err == 0 && g->n > 0 && !g->o->dry_run)
+			err = weft__store_write(g->s, sweep_txn, g);
+		if (err)
+			return err;
+		if (g->n > 0) {
+			g->st->freed += g->bfreed;
+			g->st->freed_bytes += g->bbytes;
+			g->st->kept += g->n - g->bfreed;
+		}
+	} while (more);
+	return 0;
+}
+
+/* Pending rows past the grace: their chunks are kept or gone. */
+static int
+unpend_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct gc	*g = arg;
+	uint64_t	 ts, token;
+	int		 err;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (weft__store_gc_late_has(s, g->ids[i]))
+			continue;
+		err = weft__store_chunk_pending(s, txn, g->ids[i], &ts, &token);
+		if (err == WEFT_ENOTFOUND || (err == 0 && pend_young(g, ts)))
+			continue;
+		if (err == 0)
+			err = weft__store_chunk_unpend(s, txn, g->ids[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int
+stale_take(void *arg, const uint8_t id[ID], uint64_t ts, uint64_t token)
+{
+	struct gc	*g = arg;
+
+	(void)token;
+	return visit(g, id, !pend_young(g, ts));
+}
+
+static int
+unpend_stale(struct gc *g)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_pending_walk(g->s, txn, step_after(g),
+		    stale_take, g);
+		more = err == 1;
+		if (more)
+			err = 0;
+		weft__store_read_end(g->s, txn);
+		if (err == 0 && g->n > 0)
+			err = weft__store_write(g->s, unpend_txn, g);
+		if (err)
+			return err;
+	} while (more);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+late_on_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	(void)arg;
+	return weft__store_gc_late_on(s, txn);
+}
+
+static int
+late_off_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	(void)arg;
+	weft__store_gc_late_off(s, txn);
+	return 0;
+}
+
+int
+weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
+    struct weft_store_gc_stats *st)
+{
+	struct gc	 g;
+	bool		 no = false;
+	int		 err, err2;
+
+	memset(st, 0, sizeof(*st));
+	if (!atomic_compare_exchange_strong(&s->gc_running, &no, true))
+		return WEFT_EBUSY;
+	memset(&g, 0, sizeof(g));
+	g.s = s;
+	g.o = o;
+	g.st = st;
+	g.now = weft__store_now_ms(s);
+	g.marks = weft__idset_new();
+	g.drops = weft__idset_new();
+	g.ids = malloc(GC_BATCH * sizeof(*g.ids));
+	if (g.marks == NULL || g.drops == NULL || g.ids == NULL) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = weft__store_write(s, late_on_txn, NULL);
+	if (err)
+		goto out;
+	err = mark_wanted(&g);
+	if (err == 0)
+		err = mark_own(&g);
+	if (err == 0)
+		err = mark_pending(&g);
+	if (err == 0)
+		err = sweep(&g);
+	if (err == 0 && !o->dry_run)
+		err = unpend_stale(&g);
+	err2 = weft__store_write(s, late_off_txn, NULL);
+	if (err == 0)
+		err = err2;
+	if (err == 0)
+		atomic_store(&s->gc_reclaimable,
+		    o->dry_run ? st->freed_bytes : 0);
+out:
+	weft__idset_free(g.marks);
+	weft__idset_free(g.drops);
+	free(g.ids);
+	atomic_store(&s->gc_running, false);
+	return err;
+}
+
+uint64_t
+weft_store_reclaimable(struct weft_store *s)
+{
+	return atomic_load(&s->gc_reclaimable);
+}
+
+/* ------------------------------------------------------------------ */
+/* Unwanting a design's files (rm, unwant) */
+
+#define UNWANT_MAX	(1u << 20)	/* files of one design, at most */
+
+struct unwant {
+	const uint8_t	*design;
+	uint8_t		(*ids)[ID];
+	size_t		 n, cap;
+	uint64_t	 done;
+};
+
+static int
+unwant_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
+    uint64_t size, uint64_t bytes_left)
+{
+	struct unwant	*u = arg;
+	void		*p;
+
+	(void)size;
+	(void)bytes_left;
+	if (memcmp(design, u->design, ID) != 0)
+		return 0;
+	if (u->n == u->cap) {
+		if (u->cap >= UNWANT_MAX)
+			return WEFT_ETOOBIG;
+		p = realloc(u->ids, (u->cap ? u->cap * 2 : 64) * sizeof(*u->ids));
+		if (p == NULL)
+			return -ENOMEM;
+		u->ids = p;
+		u->cap = u->cap ? u->cap * 2 : 64;
+	}
+	memcpy(u->ids[u->n++], index, ID);
+	return 0;
+}
+
+static int
+unwant_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct unwant	*u = arg;
+	int		 err;
+
+	u->done = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		err = weft__store_unwant(s, txn, u->ids[i]);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		u->done++;
+	}
+	return 0;
+}
+
+int
+weft_store_unwant_design(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], uint64_t *files)
+{
+	struct unwant	 u = { design, NULL, 0, 0, 0 };
+	MDB_txn		*txn;
+	int		 err;
+
+	*files = 0;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_wanted_walk(s, txn, NULL, unwant_take, &u);
+	weft__store_read_end(s, txn);
+	if (err == 0 && u.n > 0)
+		err = weft__store_write(s, unwant_txn, &u);
+	if (err == 0)
+		*files = u.done;
+	free(u.ids);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* du: what the kept files hold, by design */
+
+struct du {
+	struct weft_store		*s;
+	const uint8_t			*own;
+	struct weft_store_du_item	*v;
+	size_t				 n, cap;
+	uint8_t				 last[ID];
+	bool				 started;
+	size_t				 seen;
+	/* Own records of the current read transaction. */
+	uint8_t				(*ids)[ID];
+	size_t				 nids;
+};
+
+static int
+du_add(struct du *d, const uint8_t design[ID], uint64_t held, bool own)
+{
+	void	*p;
+
+	if (d->n == d->cap) {
+		if (d->cap >= WEFT_STORE_DU_MAX)
+			return WEFT_ETOOBIG;
+		p = realloc(d->v, (d->cap ? d->cap * 2 : 256) * sizeof(*d->v));
+		if (p == NULL)
+			return -ENOMEM;
+		d->v = p;
+		d->cap = d->cap ? d->cap * 2 : 256;
+	}
+	memset(&d->v[d->n], 0, sizeof(d->v[d->n]));
+	memcpy(d->v[d->n].design, design, ID);
+	d->v[d->n].bytes = held;
+	d->v[d->n].files = 1;
+	d->v[d->n].own = own;
+	d->v[d->n].wanted = !own;
+	d->n++;
+	return 0;
+}
+
+static int
+du_wanted(void *arg, const uint8_t index[ID], const uint8_t design[ID],
+    uint64_t size, uint64_t bytes_left)
+{
+	struct du	*d = arg;
+	int		 err;
+
+	err = du_add(d, design, bytes_left < size ? size - bytes_left : 0,
+	    false);
+	memcpy(d->last, index, ID);
+	d->started = true;
+	if (err == 0 && ++d->seen == GC_SEEN)
+		return 1;
+	return err;
+}
+
+static int
+du_own_take(void *arg, const uint8_t id[ID], const struct recinfo *ri)
+{
+	struct du	*d = arg;
+
+	if (ri->type == WEFT_REC_REV &&
+	    memcmp(ri->author, d->own, WEFT_PK_BYTES) == 0)
+		memcpy(d->ids[d->nids++], id, ID);
+	memcpy(d->last, id, ID);
+	d->started = true;
+	return ++d->seen == GC_SEEN ? 1 : 0;
+}
+
+/* The files of own revision id whose index is here count whole. */
+static int
+du_own_rec(struct du *d, MDB_txn *txn, const uint8_t id[ID])
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	MDB_val			 v;
+	int			 err;
+
+	err = weft__store_rec_get(d->s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	weft_record_init(&r);
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err) {
+		weft_record_release(&r);
+		return WEFT_ECORRUPT;
+	}
+	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
+		if (weft__store_chunk_has(d->s, txn, r.files[i].index) != 0)
+			continue;
+		err = du_add(d, r.has_design ? r.design : id, r.files[i].size,
+		    true);
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+du_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct weft_store_du_item *)a)->design,
+	    ((const struct weft_store_du_item *)b)->design, ID);
+}
+
+int
+weft_store_du(struct weft_store *s, const uint8_t *own,
+    struct weft_store_du_item **items, size_t *n)
+{
+	struct du	 d;
+	struct recinfo	 ri;
+	MDB_txn		*txn;
+	size_t		 m;
+	bool		 more;
+	int		 err;
+
+	*items = NULL;
+	*n = 0;
+	memset(&d, 0, sizeof(d));
+	d.s = s;
+	d.own = own;
+	do {
+		err = weft__store_read_begin(s, &txn);
+		if (err)
+			goto fail;
+		d.seen = 0;
+		err = weft__store_wanted_walk(s, txn, d.started ? d.last : NULL,
+		    du_wanted, &d);
+		weft__store_read_end(s, txn);
+		more = err == 1;
+		if (more)
+			err = 0;
+		if (err)
+			goto fail;
+	} while (more);
+	if (own != NULL) {
+		d.ids = malloc(GC_SEEN * sizeof(*d.ids));
+		if (d.ids == NULL) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		d.started = false;
+		do {
+			err = weft__store_read_begin(s, &txn);
+			if (err)
+				goto fail;
+			d.seen = 0;
+			d.nids = 0;
+			err = weft__store_info_walk(s, txn,
+			    d.started ? d.last : NULL, du_own_take, &d);
+			more = err == 1;
+			if (more)
+				err = 0;
+			for (size_t i = 0; err == 0 && i < d.nids; i++)
+				err = du_own_rec(&d, txn, d.ids[i]);
+			weft__store_read_end(s, txn);
+			if (err)
+				goto fail;
+		} while (more);
+	}
+	/* One item per design. */
+	if (d.n > 0)
+		qsort(d.v, d.n, sizeof(*d.v), du_cmp);
+	m = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		if (m > 0 && memcmp(d.v[m - 1].design, d.v[i].design, ID) == 0) {
+			d.v[m - 1].bytes += d.v[i].bytes;
+			d.v[m - 1].files += d.v[i].files;
+			d.v[m - 1].own |= d.v[i].own;
+			d.v[m - 1].wanted |= d.v[i].wanted;
+			continue;
+		}
+		d.v[m++] = d.v[i];
+	}
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		goto fail;
+	for (size_t i = 0; i < m; i++)
+		if (weft__store_info_get(s, txn, d.v[i].design, &ri) == 0)
+			memcpy(d.v[i].author, ri.author, WEFT_PK_BYTES);
+	weft__store_read_end(s, txn);
+	free(d.ids);
+	*items = d.v;
+	*n = m;
+	return 0;
+fail:
+	free(d.ids);
+	free(d.v);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* A revision's files (get --once) */
+
+struct rev_files {
+	struct weft_record	r;
+	int			wanted;		/* files wanted */
+	uint64_t		done;
+};
+
+static int
+rev_load(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	err = weft__store_rec_get(s, txn, rev, &v);
+	if (err)
+		return err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	if (err)
+		return WEFT_ECORRUPT;
+	return r->type == WEFT_REC_REV ? 0 : WEFT_EUSAGE;
+}
+
+int
+weft_store_rev_wanted(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
+    bool *any)
+{
+	struct weft_record	 r;
+	MDB_txn			*txn;
+	int			 err;
+
+	*any = false;
+	weft_record_init(&r);
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = rev_load(s, txn, rev, &r);
+	for (uint32_t i = 0; err == 0 && i < r.nfiles; i++) {
+		err = weft__store_is_wanted(s, txn, r.files[i].index);
+		if (err == 0)
+			*any = true;
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	weft__store_read_end(s, txn);
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+unwant_rev_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct rev_files	*rf = arg;
+	int			 err;
+
+	rf->done = 0;
+	for (uint32_t i = 0; i < rf->r.nfiles; i++) {
+		err = weft__store_unwant(s, txn, rf->r.files[i].index);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		rf->done++;
+	}
+	return 0;
+}
+
+int
+weft_store_unwant_rev(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
+    uint64_t *files)
+{
+	struct rev_files	 rf;
+	MDB_txn			*txn;
+	int			 err;
+
+	*files = 0;
+	memset(&rf, 0, sizeof(rf));
+	weft_record_init(&rf.r);
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = rev_load(s, txn, rev, &rf.r);
+	weft__store_read_end(s, txn);
+	if (err == 0)
+		err = weft__store_write(s, unwant_rev_txn, &rf);
+	if (err == 0)
+		*files = rf.done;
+	weft_record_release(&rf.r);
+	return err;
+}
