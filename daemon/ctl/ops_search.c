@@ -128,12 +128,15 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 		p->q.recent = false;
 	} else if (strcmp(p->sort, "recent") == 0) {
 		p->q.recent = true;
-	} else if (strcmp(p->sort, "likes") == 0 ||
-	    strcmp(p->sort, "makes") == 0 ||
-	    strcmp(p->sort, "remixes") == 0) {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "sorting by %s is not "
-		    "available yet", p->sort);
-		return WEFT_EUSAGE;
+	} else if (strcmp(p->sort, "likes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_LIKES;
+	} else if (strcmp(p->sort, "makes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_MAKES;
+	} else if (strcmp(p->sort, "remixes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_REMIXES;
 	} else {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "unknown sort '%s'",
 		    p->sort);
@@ -163,6 +166,7 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 	}
 	p->q.type = p->type;
 	p->q.short_ids = p->want_short;
+	p->q.counts = true;
 	p->q.limit = (size_t)limit;
 	p->q.offset = (size_t)offset;
 	return 0;

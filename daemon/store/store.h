@@ -391,6 +391,13 @@ int	weft_store_search_page(struct weft_store *s,
 #define WEFT_SHORT_MIN	8
 int	weft_store_short_len(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], unsigned *len);
+/*
+ * The summary of design with its counts and its author's name, as a
+ * search page gives it with counts (above), appended to out;
+ * WEFT_ENOTFOUND for a design not here.
+ */
+int	weft_store_design_card(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out);
 /* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);

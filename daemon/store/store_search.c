@@ -1886,6 +1886,46 @@ weft_store_search(struct weft_store *s, const char *query,
 	return weft_store_search_page(s, &f, &info, cb, arg);
 }
 
+struct card {
+	struct weft_buf	*out;
+};
+
+static int
+card_cb(void *arg, const uint8_t id[ID], const uint8_t *data, size_t len)
+{
+	struct card	*cd = arg;
+
+	(void)id;
+	return weft_buf_add(cd->out, data, len);
+}
+
+int
+weft_store_design_card(struct weft_store *s, const uint8_t design[ID],
+    struct weft_buf *out)
+{
+	struct weft_store_query	f;
+	struct query		q;
+	struct card		cd = { out };
+	uint8_t			dk[DKEY];
+	int			err;
+
+	memset(&f, 0, sizeof(f));
+	f.counts = true;
+	memset(&q, 0, sizeof(q));
+	q.s = s;
+	q.f = &f;
+	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
+	err = weft__store_read_begin(s, &q.txn);
+	if (err)
+		return err;
+	err = weft__store_design_key(s, q.txn, design, dk);
+	if (err == 0)
+		err = emit_hit(&q, dk, card_cb, &cd);
+	weft__store_read_end(s, q.txn);
+	weft_buf_release(&q.out);
+	return err;
+}
+
 int
 weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
     unsigned *len)
