@@ -392,6 +392,22 @@ int	weft_store_search_page(struct weft_store *s,
 int	weft_store_short_len(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], unsigned *len);
 /*
+ * For a caller that streams every match at its client's pace:
+ * weft_store_search_keys() runs the query of weft_store_search_page() but
+ * returns, instead of summaries, the matches' positions in order
+ * (WEFT_STORE_POS_BYTES each: created_be64 || design) in *keys (malloc'd,
+ * the caller frees it; 40 bytes a match, not the output), *n of them;
+ * weft_store_search_cards() then gives cb the summaries (with short ids
+ * and counts as f asks) of n of those positions, in one short read
+ * transaction.
+ */
+int	weft_store_search_keys(struct weft_store *s,
+	    const struct weft_store_query *f,
+	    struct weft_store_search_info *info, uint8_t **keys, size_t *n);
+int	weft_store_search_cards(struct weft_store *s,
+	    const struct weft_store_query *f, const uint8_t *keys, size_t n,
+	    weft_store_item_cb *cb, void *arg);
+/*
  * The summary of design with its counts and its author's name, as a
  * search page gives it with counts (above), appended to out;
  * WEFT_ENOTFOUND for a design not here.

@@ -713,6 +713,10 @@ struct query {
 	uint8_t				 name_of[WEFT_PK_BYTES];
 	char				 name[WEFT_PNAME_MAX + 1];
 	bool				 name_ok;
+	/* weft_store_search_keys(): positions instead of summaries */
+	bool				 collect;
+	uint8_t				*keys;
+	size_t				 nkeys, keycap;
 	/* results */
 	struct hit			*h;
 	size_t				 nh, cap, k;	/* k 0: keep all */
@@ -1053,6 +1057,19 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 	MDB_val				 v;
 	int				 err;
 
+	if (q->collect) {
+		if (q->nkeys == q->keycap) {
+			size_t	 cap = q->keycap ? 2 * q->keycap : 1024;
+			uint8_t	*nk = realloc(q->keys, cap * DKEY);
+
+			if (nk == NULL)
+				return -ENOMEM;
+			q->keys = nk;
+			q->keycap = cap;
+		}
+		memcpy(q->keys + q->nkeys++ * DKEY, dk, DKEY);
+		return 0;
+	}
 	if (!f->short_ids && !f->counts)
 		return emit_summary_dk(q->s, q->txn, dk, cb, arg);
 	err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
@@ -1708,10 +1725,15 @@ next:
 	return err;
 }
 
-int
-weft_store_search_page(struct weft_store *s,
-    const struct weft_store_query *f, struct weft_store_search_info *info,
-    weft_store_item_cb *cb, void *arg)
+struct keys_out {
+	uint8_t		*keys;
+	size_t		 n;
+};
+
+static int
+search_run(struct weft_store *s, const struct weft_store_query *f,
+    struct weft_store_search_info *info, weft_store_item_cb *cb, void *arg,
+    struct keys_out *ko)
 {
 	struct query	 q;
 	struct qsplit	 qs;
@@ -1726,6 +1748,7 @@ weft_store_search_page(struct weft_store *s,
 	memset(&q, 0, sizeof(q));
 	q.s = s;
 	q.f = f;
+	q.collect = ko != NULL;
 	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
 	q.t = calloc(QTERMS_MAX + 1, sizeof(*q.t));
 	if (q.t == NULL)
@@ -1871,6 +1894,68 @@ out:
 	free(q.h);
 	free(q.seen);
 	free(q.t);
+	if (ko != NULL && err == 0) {
+		ko->keys = q.keys;
+		ko->n = q.nkeys;
+	} else
+		free(q.keys);
+	return err;
+}
+
+int
+weft_store_search_page(struct weft_store *s,
+    const struct weft_store_query *f, struct weft_store_search_info *info,
+    weft_store_item_cb *cb, void *arg)
+{
+	return search_run(s, f, info, cb, arg, NULL);
+}
+
+int
+weft_store_search_keys(struct weft_store *s,
+    const struct weft_store_query *f, struct weft_store_search_info *info,
+    uint8_t **keys, size_t *n)
+{
+	struct keys_out	ko = { NULL, 0 };
+	int		err;
+
+	err = search_run(s, f, info, NULL, NULL, &ko);
+	*keys = ko.keys;
+	*n = ko.n;
+	return err;
+}
+
+int
+weft_store_search_cards(struct weft_store *s,
+    const struct weft_store_query *f, const uint8_t *keys, size_t n,
+    weft_store_item_cb *cb, void *arg)
+{
+	struct query	q;
+	int		err, rc;
+
+	memset(&q, 0, sizeof(q));
+	q.s = s;
+	q.f = f;
+	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
+	err = weft__store_read_begin(s, &q.txn);
+	if (err)
+		return err;
+	if (f->short_ids) {
+		rc = mdb_cursor_open(q.txn, s->dbi[DB_INFO], &q.infocur);
+		if (rc)
+			err = weft__store_xlat(rc);
+	}
+	for (size_t i = 0; i < n && err == 0; i++) {
+		err = emit_hit(&q, keys + i * DKEY, cb, arg);
+		/* A design gone since (it cannot be, today): skipped. */
+		if (err == WEFT_ECORRUPT &&
+		    db_has(q.txn, s->dbi[DB_DESIGNS], keys + i * DKEY,
+		    DKEY) == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	if (q.infocur != NULL)
+		mdb_cursor_close(q.infocur);
+	weft__store_read_end(s, q.txn);
+	weft_buf_release(&q.out);
 	return err;
 }
 
