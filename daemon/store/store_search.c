@@ -715,6 +715,7 @@ struct query {
 	bool				 name_ok;
 	/* weft_store_search_keys(): positions instead of summaries */
 	bool				 collect;
+	bool				 count_only;	/* emit nothing */
 	uint8_t				*keys;
 	size_t				 nkeys, keycap;
 	/* results */
@@ -1057,6 +1058,8 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 	MDB_val				 v;
 	int				 err;
 
+	if (q->count_only)
+		return 0;
 	if (q->collect) {
 		if (q->nkeys == q->keycap) {
 			size_t	 cap = q->keycap ? 2 * q->keycap : 1024;
@@ -1626,8 +1629,8 @@ type_check(struct query *q, const struct qterm *t, const uint8_t dk[DKEY])
  * count-ordered index `csort` from its end (the highest count, then the
  * newest design), then the designs with none of that count, newest
  * first (`dsum` backwards, skipping those with a count). The first page
- * reads about a page of keys; counting after it is bounded as in
- * list_walk().
+ * reads about a page of keys; the count of a filtered listing is then
+ * list_walk()'s (bounded, over the smallest index).
  */
 static int
 count_walk(struct query *q, const struct qterm *type,
@@ -1638,8 +1641,7 @@ count_walk(struct query *q, const struct qterm *type,
 	MDB_val				 k, v;
 	uint8_t				 pfx[1], dk[DKEY];
 	uint64_t			 n[WEFT_COUNT_KINDS], checked = 0;
-	uint64_t			 past = 0;
-	bool				 filtered;
+	bool				 filtered, full = false;
 	int				 phase, err = 0, rc;
 
 	pfx[0] = count_index_kind(f->count);
@@ -1665,12 +1667,8 @@ count_walk(struct query *q, const struct qterm *type,
 				break;
 			}
 			if (f->limit > 0 && info->returned == f->limit) {
-				if (!filtered)
-					break;
-				if (past++ == LIST_COUNT_MAX) {
-					info->exact = false;
-					break;
-				}
+				full = true;
+				break;
 			}
 			memcpy(dk, (const uint8_t *)k.mv_data +
 			    (phase == 0 ? 9 : 0), DKEY);
@@ -1708,20 +1706,39 @@ next:
 		mdb_cursor_close(c);
 		if (err == WEFT_ENOTFOUND)
 			err = 0;
-		if (!info->exact || (f->limit > 0 &&
-		    info->returned == f->limit && !filtered))
+		if (full)
 			break;
 	}
-	if (!filtered)
-		info->total = q->ndesigns;
-	else if (info->exact)
-		info->total = q->matched;
-	else
-		info->total = (uint64_t)((double)q->matched *
-		    (double)q->ndesigns / (double)checked);
-	if (info->total < q->matched)
-		info->total = q->matched;
 	info->scanned = checked;
+	if (!filtered) {
+		info->total = q->ndesigns;
+	} else if (full && err == 0) {
+		/*
+		 * The page is full: the count is the listing's, by creation
+		 * over the smallest index (list_walk(): bounded, perhaps an
+		 * estimate), not a walk of the rest of this order.
+		 */
+		struct weft_store_query		 f2 = *f;
+		struct weft_store_search_info	 i2;
+		const struct weft_store_query	*f0 = q->f;
+		uint64_t			 m0 = q->matched;
+
+		f2.by_count = false;
+		f2.offset = 0;
+		f2.limit = 1;
+		memset(&i2, 0, sizeof(i2));
+		q->f = &f2;
+		q->matched = 0;
+		q->count_only = true;
+		err = list_walk(q, type, &i2, NULL, NULL);
+		q->count_only = false;
+		q->f = f0;
+		q->matched = m0;
+		info->total = i2.total > m0 ? i2.total : m0;
+		info->exact = i2.exact;
+	} else {
+		info->total = q->matched;
+	}
 	return err;
 }
 

@@ -249,6 +249,30 @@ test_counts_sort(void **state)
 	assert_int_equal(g.n, 3);
 	for (size_t i = 0; i < g.n; i++)
 		assert_int_equal(g.d[i], want1[i + 2]);
+	/* Filtered, a full page counts the rest through a listing. */
+	{
+		struct weft_store_query	q;
+
+		memset(&q, 0, sizeof(q));
+		memset(&g, 0, sizeof(g));
+		q.by_count = true;
+		q.count = WEFT_COUNT_LIKES;
+		q.counts = true;
+		q.limit = 2;
+		q.author = pk[0];
+		assert_int_equal(weft_store_search_page(s, &q, &info, got_cb,
+		    &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_int_equal(g.d[0], 1);
+		assert_int_equal(info.total, NDES);
+		assert_true(info.exact);
+		q.author = pk[1];	/* no designs */
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(weft_store_search_page(s, &q, &info, got_cb,
+		    &g), 0);
+		assert_int_equal(g.n, 0);
+		assert_int_equal(info.total, 0);
+	}
 	/* By remixes: design 1 first. */
 	page(s, NULL, WEFT_COUNT_REMIXES, 0, 1, &g, &info);
 	assert_int_equal(g.n, 1);
