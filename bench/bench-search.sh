@@ -57,7 +57,7 @@ run() {	# run LABEL BUILD NEW(0/1)
 	lim=""
 	all="search"
 	# A tree with pages (after issue 14) is timed as the new one.
-	if "$b/weft" --home "$home" search --limit 1 x >/dev/null 2>&1 ||
+	if "$b/weft" --home "$home" search --limit 1 gear >/dev/null 2>&1 ||
 	    [ $? -eq 3 ]; then
 		new=1
 	fi
