@@ -231,6 +231,7 @@ enum weft_count_kind {
 	WEFT_COUNT_REMIXES,
 	WEFT_COUNT_KINDS
 };
+#define WEFT_STORE_HAS_COUNTS	1	/* for benches built on older trees */
 int	weft_store_design_counts(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES],
 	    uint64_t n[WEFT_COUNT_KINDS]);
