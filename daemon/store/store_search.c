@@ -716,9 +716,6 @@ struct query {
 	/* weft_store_search_keys(): positions instead of summaries */
 	bool				 collect;
 	bool				 count_only;	/* emit nothing */
-	/* the other words' postings, loaded once the walk runs long */
-	struct pl_table			*pl;
-	bool				 pl_tried;
 	uint8_t				*keys;
 	size_t				 nkeys, keycap;
 	/* results */
@@ -1326,136 +1323,6 @@ seen_test_add(struct query *q, const uint8_t design[ID], bool *was)
 	return 0;
 }
 
-/*
- * A query of several words whose driver's walk runs long (a few common
- * words that rarely meet) checks each candidate for the other words in
- * `dwords`: one descent per posting walked. After PL_AFTER postings the
- * other words' postings are read instead, in key order (sequential
- * pages), into a table per word (design -> best weight x impact), at
- * most PL_MAX of them in all; candidates are then checked in memory.
- */
-#define PL_AFTER	2048
-#define PL_MAX		(1u << 19)
-
-struct pl_slot {
-	uint8_t		id[ID];
-	double		score;
-	bool		used;
-};
-
-struct pl_table {
-	struct pl_slot	*v;
-	size_t		 cap;	/* a power of 2 */
-};
-
-static struct pl_slot *
-pl_find(struct pl_table *t, const uint8_t id[ID], bool add)
-{
-	uint64_t	h;
-	size_t		i;
-
-	memcpy(&h, id, 8);
-	for (i = h & (t->cap - 1); t->v[i].used; i = (i + 1) & (t->cap - 1))
-		if (memcmp(t->v[i].id, id, ID) == 0)
-			return &t->v[i];
-	if (!add)
-		return NULL;
-	memcpy(t->v[i].id, id, ID);
-	t->v[i].used = true;
-	t->v[i].score = -1;
-	return &t->v[i];
-}
-
-static void
-pl_free(struct query *q)
-{
-	if (q->pl == NULL)
-		return;
-	for (size_t i = 0; i < q->nt; i++)
-		free(q->pl[i].v);
-	free(q->pl);
-	q->pl = NULL;
-}
-
-/* Loads the postings of every word but the driver's; 0 or an error. */
-static int
-pl_load(struct query *q)
-{
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 pfx[TERM_MAX + 1];
-	uint64_t	 total = 0;
-	struct pl_slot	*sl;
-	double		 sc;
-	int		 err = 0, rc;
-
-	for (size_t i = 0; i < q->nt; i++) {
-		if (i == q->drv)
-			continue;
-		if (q->t[i].truncated)
-			return 0;
-		total += q->t[i].dfsum;
-	}
-	if (total > PL_MAX)
-		return 0;
-	q->pl = calloc(q->nt, sizeof(*q->pl));
-	if (q->pl == NULL)
-		return -ENOMEM;
-	rc = mdb_cursor_open(q->txn, q->s->dbi[DB_WORDS], &c);
-	if (rc) {
-		pl_free(q);
-		return weft__store_xlat(rc);
-	}
-	for (size_t i = 0; i < q->nt && err == 0; i++) {
-		struct qterm	*t = &q->t[i];
-		struct pl_table	*pt = &q->pl[i];
-
-		if (i == q->drv)
-			continue;
-		for (pt->cap = 16; pt->cap < 2 * t->dfsum + 2; pt->cap *= 2)
-			;
-		pt->v = calloc(pt->cap, sizeof(*pt->v));
-		if (pt->v == NULL) {
-			err = -ENOMEM;
-			break;
-		}
-		for (size_t j = 0; j < t->nexp && err == 0; j++) {
-			struct expn	*e = &t->exp[j];
-			size_t		 plen = e->len + 1u;
-
-			memcpy(pfx, e->w, e->len);
-			pfx[e->len] = 0;
-			err = weft__store_cur_first(c, pfx, plen, &k, &v);
-			while (err == 0) {
-				const uint8_t	*kp = k.mv_data;
-
-				if (k.mv_size == plen) {	/* the entry */
-					err = weft__store_cur_step(c, pfx, plen,
-					    &k, &v, MDB_NEXT);
-					continue;
-				}
-				if (k.mv_size != plen + 1 + DKEY) {
-					err = WEFT_ECORRUPT;
-					break;
-				}
-				sl = pl_find(pt, kp + plen + 9, true);
-				sc = t->scored ? e->idf *
-				    (255 - kp[plen]) : 0;
-				if (sc > sl->score)
-					sl->score = sc;
-				err = weft__store_cur_step(c, pfx, plen, &k, &v,
-				    MDB_NEXT);
-			}
-			if (err == WEFT_ENOTFOUND)
-				err = 0;
-		}
-	}
-	mdb_cursor_close(c);
-	if (err)
-		pl_free(q);
-	return err;
-}
-
 /* Scores candidate dk found through the driver with score dscore. */
 static int
 candidate(struct query *q, const uint8_t dk[DKEY], double dscore)
@@ -1474,24 +1341,7 @@ candidate(struct query *q, const uint8_t dk[DKEY], double dscore)
 			return err;
 	}
 	h.score = dscore;
-	if (q->nt > 1 && !q->pl_tried && q->scanned > PL_AFTER) {
-		q->pl_tried = true;
-		err = pl_load(q);
-		if (err)
-			return err;
-	}
-	if (q->nt > 1 && q->pl != NULL) {
-		for (size_t i = 0; i < q->nt; i++) {
-			struct pl_slot	*sl;
-
-			if (i == q->drv)
-				continue;
-			sl = pl_find(&q->pl[i], dk + 8, false);
-			if (sl == NULL)
-				return 0;
-			h.score += sl->score;
-		}
-	} else if (q->nt > 1) {
+	if (q->nt > 1) {
 		err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY, &dv);
 		if (err)
 			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
@@ -2058,7 +1908,6 @@ out:
 		mdb_cursor_close(q.infocur);
 	weft__store_read_end(s, q.txn);
 	weft_buf_release(&q.out);
-	pl_free(&q);
 	free(q.h);
 	free(q.seen);
 	free(q.t);

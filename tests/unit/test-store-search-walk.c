@@ -1,9 +1,9 @@
 /*
  * A query of two common words that rarely meet (store_search.c): the
- * driver's walk runs past PL_AFTER postings, the other word's postings
- * are then read into memory, and the answer is the same as checking
- * each candidate in `dwords`: every design holding both words, each
- * once, with an exact count.
+ * page cannot fill early, so the driver's walk reads past 2,048
+ * postings and checks each candidate for the other word; the answer is
+ * every design holding both words, each once, with an exact count,
+ * also when the other word is a prefix.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,7 +117,7 @@ test_rare_meeting(void **state)
 	assert_int_equal(sn.both, NBOTH);
 	assert_int_equal(info.total, NBOTH);
 	assert_true(info.exact);
-	/* The walk went far enough to load the other word. */
+	/* The walk read on (no early stop with so few matches). */
 	assert_true(info.scanned > 2048);
 	/* A prefix of the other word, too ("bet" stands for "beta"). */
 	q.query = "alpha bet";
