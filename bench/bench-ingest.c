@@ -21,6 +21,13 @@
  *	leaves a weftd home behind (author.key, node.key, store/) whose
  *	store holds N designs (geneses only) by the home's author, for
  *	benchmarking ls.
+ *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J]
+ *	adds M likes to the designs of that home's store (issue 12's
+ *	benchmark): 4,096 authors, each like of a design drawn so that a
+ *	few designs get most (index = N x u^3, u uniform), signed on two
+ *	threads; then the 2-core Ed25519 verify rate of those records, their
+ *	ingest through the same pipeline as weftd's sync, and the verify
+ *	rate again; prints the ingest rate against the mean verify rate.
  */
 #include <sys/stat.h>
 
@@ -48,14 +55,20 @@
 
 #define TS0		UINT64_C(1700000000000)
 #define NAUTHORS	16
+#define NREACTORS	4096	/* --reactions: authors who like */
+#define TS_REACT	(TS0 + UINT64_C(100000000000000))
 #define DOMAIN		"weft/record/v1"
 
 struct gen {
 	size_t			 n;
 	uint64_t		 spacing;	/* ms between records */
 	int			 designs_mode;	/* one author, all geneses first */
-	uint8_t			 pk[NAUTHORS][WEFT_PK_BYTES];
-	uint8_t			*sk[NAUTHORS];
+	uint8_t			 pk[NREACTORS][WEFT_PK_BYTES];
+	uint8_t			*sk[NREACTORS];
+	/* --reactions: the designs of the store, and which each likes. */
+	uint8_t			(*designs)[WEFT_ID_BYTES];
+	size_t			 ndesigns;
+	uint32_t		*liked;
 	/* Plan: what record i is, decided up front so threads can sign. */
 	uint32_t		*author;	/* author index */
 	int64_t			*design;	/* -1: genesis, else record index */
@@ -236,6 +249,88 @@ generate(struct gen *g)
 	sign_span(&a);
 	b.updates = 1;
 	sign_span(&b);
+}
+
+/* Builds and signs like i of the plan (--reactions). */
+static void
+make_reaction(struct gen *g, size_t i)
+{
+	struct weft_record	 r;
+	struct weft_buf		 body, env;
+	uint32_t		 a = g->author[i];
+	int			 err;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REACTION;
+	memcpy(r.author, g->pk[a], WEFT_PK_BYTES);
+	r.ts = TS_REACT + i;
+	r.has_design = true;
+	memcpy(r.design, g->designs[g->liked[i]], WEFT_ID_BYTES);
+	r.value = xstrdup("like");
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_record_encode_body(&r, &body);
+	if (err == 0)
+		err = weft_record_sign(body.data, body.len, g->sk[a], &env);
+	if (err)
+		die("encode", err);
+	weft_record_id(body.data, body.len, g->id[i]);
+	g->env[i].data = weft_buf_detach(&env, &g->env[i].len);
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+static void *
+react_span(void *arg)
+{
+	struct span	*sp = arg;
+
+	for (size_t i = sp->from; i < sp->to; i++)
+		make_reaction(sp->g, i);
+	return NULL;
+}
+
+static void
+generate_reactions(struct gen *g)
+{
+	struct span	a, b;
+	double		u;
+
+	g->author = calloc(g->n, sizeof(*g->author));
+	g->liked = calloc(g->n, sizeof(*g->liked));
+	g->env = calloc(g->n, sizeof(*g->env));
+	g->id = calloc(g->n, sizeof(*g->id));
+	if (!g->author || !g->liked || !g->env || !g->id)
+		die("calloc", -ENOMEM);
+	for (size_t i = 0; i < g->n; i++) {
+		g->author[i] = randombytes_uniform(NREACTORS);
+		u = (double)randombytes_uniform(1u << 30) / (double)(1u << 30);
+		g->liked[i] = (uint32_t)((double)g->ndesigns * u * u * u);
+	}
+	a = (struct span){ g, 0, g->n / 2, 0 };
+	b = (struct span){ g, g->n / 2, g->n, 0 };
+	run2(react_span, &a, &b);
+}
+
+static int
+design_collect(void *arg, const uint8_t id[WEFT_ID_BYTES],
+    const uint8_t *data, size_t len)
+{
+	struct gen	*g = arg;
+	void		*p;
+	static size_t	 cap;
+
+	(void)data;
+	(void)len;
+	if (g->ndesigns == cap) {
+		cap = cap ? 2 * cap : 4096;
+		p = realloc(g->designs, cap * WEFT_ID_BYTES);
+		if (p == NULL)
+			die("realloc", -ENOMEM);
+		g->designs = p;
+	}
+	memcpy(g->designs[g->ndesigns++], id, WEFT_ID_BYTES);
+	return 0;
 }
 
 /* Pure Ed25519 verification, as the store's verify calls it. */
@@ -619,12 +714,60 @@ dcmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* --reactions: likes into an existing home's store (issue 12). */
+static void
+react_main(struct gen *g, const char *dir, size_t batch, int jobs)
+{
+	struct weft_store	*s;
+	double			 t0, v0, v1, secs, cpu;
+	int			 err;
+
+	for (int a = 0; a < NREACTORS; a++) {
+		g->sk[a] = malloc(WEFT_SK_BYTES);
+		if (g->sk[a] == NULL)
+			die("malloc", -ENOMEM);
+		crypto_sign_keypair(g->pk[a], g->sk[a]);
+	}
+	err = weft_store_open(&s, dir, NULL);
+	if (err)
+		die(dir, err);
+	err = weft_store_designs(s, NULL, NULL, design_collect, g);
+	if (err)
+		die("designs", err);
+	if (g->ndesigns == 0)
+		die("designs", WEFT_ENOTFOUND);
+	t0 = now();
+	generate_reactions(g);
+	printf("generated %zu likes of %zu designs by %d authors in %.2f s "
+	    "(2 threads signing)\n", g->n, g->ndesigns, NREACTORS,
+	    now() - t0);
+	v0 = verify_rate(g);
+	cpu = cpu_now();
+	ingest_pipe(s, g, batch, jobs, &secs);
+	cpu = cpu_now() - cpu;
+	v1 = verify_rate(g);
+	weft_store_close(s);
+	printf("ed25519 verify, 2 threads: %.0f records/s before, %.0f "
+	    "after\n", v0, v1);
+	printf("ingest of likes (%d jobs as weftd, batches of %zu): %.0f "
+	    "records/s (%.2f s, %.2f CPU-s), %.0f%% of the mean verify rate "
+	    "(target >= 75%%)\n", jobs, batch, (double)g->n / secs, secs, cpu,
+	    100.0 * ((double)g->n / secs) / ((v0 + v1) / 2));
+	for (int a = 0; a < NREACTORS; a++) {
+		sodium_memzero(g->sk[a], WEFT_SK_BYTES);
+		free(g->sk[a]);
+		g->sk[a] = NULL;
+	}
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-ingest [--records N] [--batch B] "
 	    "[--jobs J] [--rounds R] [--spacing MS] [--serial]\n"
-	    "       bench-ingest --designs N --home DIR [--batch B]\n");
+	    "       bench-ingest --designs N --home DIR [--batch B]\n"
+	    "       bench-ingest --reactions M --home DIR [--batch B] "
+	    "[--jobs J]\n");
 	exit(2);
 }
 
@@ -642,6 +785,7 @@ main(int argc, char **argv)
 	char			 jobsdesc[64];
 	int			 err, jobs = WEFT_SYNC_JOBS_MAX, rounds = 3;
 	int			 serial = 0;
+	size_t			 nreact = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.n = 100000;
@@ -652,6 +796,10 @@ main(int argc, char **argv)
 		else if (i + 1 < argc && strcmp(argv[i], "--designs") == 0) {
 			g.n = strtoul(argv[++i], NULL, 10);
 			g.designs_mode = 1;
+		} else if (i + 1 < argc && strcmp(argv[i], "--reactions") ==
+		    0) {
+			nreact = strtoul(argv[++i], NULL, 10);
+			g.n = nreact;
 		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0)
 			batch = strtoul(argv[++i], NULL, 10);
 		else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
@@ -669,7 +817,8 @@ main(int argc, char **argv)
 	}
 	if (g.n == 0 || batch == 0 || batch > WEFT_STORE_BATCH_MAX ||
 	    jobs < 1 || jobs > 16 || rounds < 1 || rounds > 16 ||
-	    (home != NULL) != (g.designs_mode != 0))
+	    (home != NULL) != (g.designs_mode != 0 || nreact > 0) ||
+	    (g.designs_mode && nreact > 0))
 		usage();
 	if (sodium_init() < 0)
 		return 1;
@@ -707,6 +856,10 @@ main(int argc, char **argv)
 	}
 
 	snprintf(jobsdesc, sizeof(jobsdesc), "%d jobs as weftd", jobs);
+	if (nreact > 0) {
+		react_main(&g, dir, batch, jobs);
+		goto done;
+	}
 	t0 = now();
 	generate(&g);
 	tgen = now() - t0;
@@ -772,8 +925,10 @@ main(int argc, char **argv)
 	    "(target >= 75%%); floor %.0f%%\n", rounds, ratio[rounds / 2],
 	    fratio[rounds / 2]);
 done:
-	for (size_t i = 0; i < g.n; i++)
+	for (size_t i = 0; g.env != NULL && i < g.n; i++)
 		free((void *)g.env[i].data);
+	free(g.designs);
+	free(g.liked);
 	if (home == NULL)
 		for (int a = 0; a < NAUTHORS; a++)
 			free(g.sk[a]);

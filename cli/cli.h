@@ -168,6 +168,7 @@ struct weft_social {
 	uint64_t	likes;
 	uint64_t	comments;
 	uint64_t	makes;
+	uint64_t	remixes;	/* 0 from an older daemon */
 	bool		liked;		/* by this node's author */
 };
 struct weft_ctl_client;

@@ -30,10 +30,11 @@
 #include "paths.h"
 
 static const char ls_usage[] =
-    "weft ls [FILTERS] [--sort oldest|recent] [--limit N] [--page N] [--all]";
+    "weft ls [FILTERS] [--sort oldest|recent|likes|makes|remixes] "
+    "[--limit N] [--page N] [--all]";
 static const char search_usage[] =
-    "weft search [FILTERS] [--sort relevance|recent] [--limit N] [--page N] "
-    "[--all] QUERY...";
+    "weft search [FILTERS] [--sort relevance|recent|likes|makes|remixes] "
+    "[--limit N] [--page N] [--all] QUERY...";
 
 #define STDOUT_BUF	(1024 * 1024)
 #define QUERY_MAX	1024
@@ -443,16 +444,14 @@ list_opt(struct weft_cli *cli, int ch, char **argv, const char *usage,
 			    "YYYY-MM-DD", optarg);
 		break;
 	case OPT_SORT:
-		if (strcmp(optarg, "likes") == 0 ||
-		    strcmp(optarg, "makes") == 0 ||
-		    strcmp(optarg, "remixes") == 0)
-			return weft__usage_error("sorting by %s is not "
-			    "available yet", optarg);
 		if (strcmp(optarg, "recent") != 0 &&
+		    strcmp(optarg, "likes") != 0 &&
+		    strcmp(optarg, "makes") != 0 &&
+		    strcmp(optarg, "remixes") != 0 &&
 		    strcmp(optarg, search ? "relevance" : "oldest") != 0)
-			return weft__usage_error("unknown sort '%s': give %s "
-			    "or recent", optarg, search ? "relevance" :
-			    "oldest");
+			return weft__usage_error("unknown sort '%s': give %s, "
+			    "recent, likes, makes or remixes", optarg,
+			    search ? "relevance" : "oldest");
 		o->sort = optarg;
 		break;
 	case OPT_LIMIT:

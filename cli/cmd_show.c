@@ -390,7 +390,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	uint8_t				 id[32], rid[32];
 	char				 hex[65];
 	char				 name[4 * WEFT_PNAME_MAX + 1];
-	struct weft_social		 sc = { 0, 0, 0, false };
+	struct weft_social		 sc = { 0, 0, 0, 0, false };
 	bool				 raw = false, has_sc;
 	int				 ch, rc, err;
 
@@ -498,6 +498,8 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 			    json_integer((json_int_t)sc.comments));
 			json_object_set_new(j, "makes",
 			    json_integer((json_int_t)sc.makes));
+			json_object_set_new(j, "remixes",
+			    json_integer((json_int_t)sc.remixes));
 			json_object_set_new(j, "liked", json_boolean(sc.liked));
 		}
 		out_json_print(j);
@@ -506,9 +508,11 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		    have_genesis ? &genesis.remix_of : NULL, sh.conflict);
 		if (has_sc)
 			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
-			    "%-12s %" PRIu64 "\n", "likes", sc.likes,
+			    "%-12s %" PRIu64 "\n%-12s %" PRIu64 "\n",
+			    "likes", sc.likes,
 			    sc.liked ? " (you like it)" : "", "comments",
-			    sc.comments, "makes", sc.makes);
+			    sc.comments, "makes", sc.makes, "remixes",
+			    sc.remixes);
 	}
 out:
 	weft_record_release(&genesis);

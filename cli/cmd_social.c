@@ -1008,6 +1008,8 @@ weft__social_counts(struct weft_ctl_client *c, const uint8_t design[32],
 		return WEFT_EPROTO;
 	if (weft_obj_uint(weft_obj_get(r, "makes"), &sc->makes) != 0)
 		sc->makes = 0;
+	if (weft_obj_uint(weft_obj_get(r, "remixes"), &sc->remixes) != 0)
+		sc->remixes = 0;
 	return 0;
 }
 

@@ -87,6 +87,20 @@ list_json(const struct weft_obj *a)
 		weft_obj_uint(weft_obj_get(e, "depth"), &depth);
 		json_object_set_new(o, "depth",
 		    json_integer((json_int_t)depth));
+		for (size_t k = 0; k < 4; k++) {
+			static const char *const cn[] = {
+				"likes", "comments", "makes", "remixes",
+			};
+			uint64_t	v;
+
+			if (weft_obj_uint(weft_obj_get(e, cn[k]), &v) == 0)
+				json_object_set_new(o, cn[k],
+				    json_integer((json_int_t)v));
+		}
+		if (weft_obj_str(weft_obj_get(e, "author_name"), &s,
+		    &n) == 0)
+			json_object_set_new(o, "author_name",
+			    out_json_str(s, n));
 		json_array_append_new(j, o);
 	}
 	return j;
@@ -117,6 +131,7 @@ entry_line(const struct weft_obj *e, uint64_t depth)
 		printf("%s]", out_summary_conflict(e) ?
 		    ", license conflict" : "");
 	}
+	out_name_counts(stdout, e);
 	putchar('\n');
 }
 
@@ -144,6 +159,7 @@ print_human(const struct weft_obj *r)
 	printf("%sthis design:\n  %s  ", weft_obj_len(src) > 0 ? "\n" : "",
 	    hex);
 	out_text(stdout, s, n, true);
+	out_name_counts(stdout, d);
 	printf("\n");
 	if (weft_obj_len(rmx) > 0)
 		printf("\nremixed into:\n");

@@ -187,13 +187,15 @@ static const struct weft_help table[] = {
 	    "Shows the designs DESIGN was remixed from (above it) and those "
 	    "remixed from it (below it), indented by depth.",
 	    { { NULL, NULL } } },
-	{ "ls", "weft ls [FILTERS] [--sort oldest|recent] [--limit N] "
-	    "[--page N] [--all]",
+	{ "ls", "weft ls [FILTERS] [--sort oldest|recent|likes|makes|remixes] "
+	    "[--limit N] [--page N] [--all]",
 	    "list designs",
 	    "Lists the designs this node knows, oldest first: short id, date "
 	    "of the newest revision, number of revisions and title. On a "
 	    "terminal it shows 20 and says how many more there are; piped, "
 	    "it lists every design unless --limit or --page asks for a page. "
+	    "The author's name follows the title, then the counts above 0: "
+	    "likes (L), comments (C), makes (M) and remixes (R). "
 	    "A design whose license its parents do not allow is marked "
 	    "[license conflict].",
 	    {
@@ -214,12 +216,14 @@ static const struct weft_help table[] = {
 	      { "--since DATE", "Only designs created on or after DATE "
 		"(YYYY-MM-DD, UTC)." },
 	      { "--until DATE", "Only designs created on or before DATE." },
-	      { "--sort S", "Order: oldest (default) or recent (newest first)." },
+	      { "--sort S", "Order: oldest (default), recent (newest "
+		"first), or likes, makes or remixes (most first)." },
 	      { "--limit N", "At most N designs (default 20 on a terminal)." },
 	      { "--page N", "The Nth page of --limit designs." },
 	      { "--all", "Every design, also on a terminal." },
 	      { NULL, NULL } } },
-	{ "search", "weft search [FILTERS] [--sort relevance|recent] "
+	{ "search", "weft search [FILTERS] "
+	    "[--sort relevance|recent|likes|makes|remixes] "
 	    "[--limit N] [--page N] [--all] QUERY...",
 	    "search designs by words",
 	    "Lists the designs whose newest revision has every word of the "
@@ -244,7 +248,8 @@ static const struct weft_help table[] = {
 	      { "--since DATE", "Only designs created on or after DATE "
 		"(YYYY-MM-DD, UTC)." },
 	      { "--until DATE", "Only designs created on or before DATE." },
-	      { "--sort S", "Order: relevance (default) or recent." },
+	      { "--sort S", "Order: relevance (default), recent, or "
+		"likes, makes or remixes (most first)." },
 	      { "--limit N", "At most N designs (default 20 on a terminal)." },
 	      { "--page N", "The Nth page of --limit designs." },
 	      { "--all", "Every match, also on a terminal." },

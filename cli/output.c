@@ -545,6 +545,9 @@ out_summary_conflict(const struct weft_obj *o)
 int
 out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 {
+	static const char *const counts[] = {
+		"likes", "comments", "makes", "remixes",
+	};
 	const struct weft_obj	*tags = weft_obj_get(o, "tags");
 	const char		*s;
 	size_t			 n;
@@ -593,6 +596,27 @@ out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 		weft_buf_add(b, "true", 4);
 	else
 		weft_buf_add(b, "false", 5);
+	/* Counts and the author's name, when the daemon sent them. */
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		uint64_t	v;
+
+		if (weft_obj_get(o, counts[i]) == NULL)
+			continue;
+		if (weft_obj_uint(weft_obj_get(o, counts[i]), &v) != 0)
+			return WEFT_EPROTO;
+		weft_buf_add(b, ",", 1);
+		buf_json_key(b, counts[i]);
+		buf_json_uint(b, v);
+	}
+	if (weft_obj_get(o, "author_name") != NULL) {
+		weft_buf_add(b, ",", 1);
+		err = buf_json_text(b, "author_name",
+		    weft_obj_get(o, "author_name"));
+		if (err)
+			return err;
+		/* buf_json_text() ends with a comma. */
+		b->len--;
+	}
 	weft_buf_add(b, "}", 1);
 	return 0;
 }
@@ -610,14 +634,68 @@ out_summary_json(const struct weft_obj *o)
 	return j;
 }
 
+/* Code points in s[0..n), and the byte length of the first max of them. */
+static size_t
+cp_cut(const char *s, size_t n, size_t max, size_t *cols)
+{
+	size_t	c = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++c > max)
+			break;
+	}
+	*cols = c > max ? max : c;
+	return i;
+}
+
+#define NAME_COLS	20	/* of an author's name on a summary line */
+
+void
+out_name_counts(FILE *f, const struct weft_obj *o)
+{
+	static const struct {
+		const char	*key;
+		char		 tag;
+	} cnt[] = {
+		{ "likes", 'L' }, { "comments", 'C' }, { "makes", 'M' },
+		{ "remixes", 'R' },
+	};
+	const char	*name;
+	size_t		 nlen, cols;
+	uint64_t	 v;
+	bool		 first = true;
+
+	if (weft_obj_str(weft_obj_get(o, "author_name"), &name, &nlen) == 0 &&
+	    nlen > 0) {
+		fputs("  by ", f);
+		out_text(f, name, cp_cut(name, nlen, NAME_COLS, &cols), true);
+	}
+	for (size_t i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++) {
+		if (weft_obj_uint(weft_obj_get(o, cnt[i].key), &v) != 0 ||
+		    v == 0)
+			continue;
+		fprintf(f, "%s%llu%c", first ? "  " : " ",
+		    (unsigned long long)v, cnt[i].tag);
+		first = false;
+	}
+}
+
 int
 out_summary_line(FILE *f, const struct weft_obj *o)
 {
+	static const struct {
+		const char	*key;
+		char		 tag;
+	} cnt[] = {
+		{ "likes", 'L' }, { "comments", 'C' }, { "makes", 'M' },
+		{ "remixes", 'R' },
+	};
 	uint8_t		 id[32];
-	char		 hex[65], date[OUT_DATE_MAX];
-	const char	*title;
-	size_t		 tlen, cols = 0, cut, room;
-	uint64_t	 updated, revs, sh = 64;
+	char		 hex[65], date[OUT_DATE_MAX], counts[96];
+	const char	*title, *name = NULL;
+	size_t		 tlen, nlen = 0, cols = 0, ncols = 0, cut, room, len;
+	size_t		 suffix = 0;
+	uint64_t	 updated, revs, sh = 64, v;
 	int		 err;
 
 	err = weft_obj_binn(weft_obj_get(o, "design"), id, sizeof(id));
@@ -634,34 +712,49 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 		err = WEFT_EPROTO;
 	if (err)
 		return err;
+	/* The author's name and the counts above 0, when the daemon sent them. */
+	if (weft_obj_get(o, "author_name") != NULL &&
+	    weft_obj_str(weft_obj_get(o, "author_name"), &name, &nlen) != 0)
+		return WEFT_EPROTO;
+	counts[0] = '\0';
+	len = 0;
+	for (size_t i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++) {
+		if (weft_obj_get(o, cnt[i].key) == NULL)
+			continue;
+		if (weft_obj_uint(weft_obj_get(o, cnt[i].key), &v) != 0)
+			return WEFT_EPROTO;
+		if (v > 0 && len < sizeof(counts) - 24)
+			len += (size_t)snprintf(counts + len,
+			    sizeof(counts) - len, "%s%llu%c",
+			    len > 0 ? " " : "  ", (unsigned long long)v,
+			    cnt[i].tag);
+	}
+	if (name != NULL && nlen > 0) {
+		nlen = cp_cut(name, nlen, NAME_COLS, &ncols);
+		suffix += 5 + ncols;		/* "  by " */
+	}
+	suffix += len;
 	out_hex(hex, id);
 	hex[sh] = '\0';
 	out_date(date, updated);
 	fprintf(f, "%s  %s  %4llu  ", hex, date, (unsigned long long)revs);
-	if (sh == 64) {
-		out_text(f, title, tlen, true);
-		if (out_summary_conflict(o))
-			fputs("  [license conflict]", f);
-		putc('\n', f);
-		return 0;
-	}
-	/* Short ids: the line fits 80 columns (a character a column). */
-	room = 80 - (sh + 2 + strlen(date) + 2 + 4 + 2);
-	for (size_t i = 0; i < tlen; i++)
-		if (((unsigned char)title[i] & 0xc0) != 0x80)
-			cols++;
 	cut = tlen;
-	if (cols > room) {
-		cols = 0;
-		for (cut = 0; cut < tlen; cut++) {
-			if (((unsigned char)title[cut] & 0xc0) != 0x80 &&
-			    ++cols > room - 3)
-				break;
-		}
+	if (sh < 64) {
+		/* Short ids: the line fits 80 columns (a character a column). */
+		room = 80 - (sh + 2 + strlen(date) + 2 + 4 + 2);
+		room = room > suffix + 12 ? room - suffix : 12;
+		cut = cp_cut(title, tlen, room, &cols);
+		if (cut < tlen)
+			cut = cp_cut(title, tlen, room - 3, &cols);
 	}
 	out_text(f, title, cut, true);
 	if (cut < tlen)
 		fputs("...", f);
+	if (name != NULL && nlen > 0) {
+		fputs("  by ", f);
+		out_text(f, name, nlen, true);
+	}
+	fputs(counts, f);
 	if (out_summary_conflict(o))
 		fputs("  [license conflict]", f);
 	putc('\n', f);

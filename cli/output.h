@@ -73,10 +73,16 @@ bool	out_summary_conflict(const struct weft_obj *o);
 /* The same summary as a jansson value, or NULL when o is malformed. */
 json_t	*out_summary_json(const struct weft_obj *o);
 /*
- * Prints a summary as one human line: id, updated date, revisions, title.
- * Returns 0 or WEFT_EBADFIELD.
+ * Prints a summary as one human line: id, updated date, revisions, title,
+ * and what out_name_counts() prints. Returns 0 or WEFT_EBADFIELD.
  */
 int	out_summary_line(FILE *f, const struct weft_obj *o);
+/*
+ * Prints "  by NAME" (the author's profile name, escaped, cut to 20
+ * characters) and the counts above 0 ("  3L 1C 2M 1R": likes, comments,
+ * makes, remixes) that o holds; nothing for what it does not hold.
+ */
+void	out_name_counts(FILE *f, const struct weft_obj *o);
 
 /*
  * Prints the summaries of a list reply (cmd_ls.c): r is the first frame,

@@ -833,26 +833,32 @@ tree_remixes(struct tree *t, const uint8_t *design)
 
 /*
  * Packs a tree node: title, license, conflict, design, rev, author,
- * depth.
+ * depth, the counts (likes, comments, makes, remixes) and author_name
+ * ("" when the author has no profile or the design is not here).
  */
 static void
 pack_tree_node(struct weft_store *store, struct weft_pack *pk,
     const struct tree_node *n)
 {
+	static const char *const counts[] = {
+		"likes", "comments", "makes", "remixes",
+	};
 	struct weft_buf		 sb;
 	struct weft_msg		 m;
-	const struct weft_obj	*title = NULL, *author = NULL;
-	const char		*s = "", *l = "";
-	size_t			 slen = 0, llen = 0;
+	const struct weft_obj	*author = NULL;
+	const char		*s = "", *l = "", *an = "";
+	size_t			 slen = 0, llen = 0, anlen = 0;
+	uint64_t		 cn[4] = { 0, 0, 0, 0 };
 	uint8_t			 auth[32] = { 0 };
-	bool			 conflict = false;
+	bool			 conflict = false, got = false;
 
 	weft_buf_init(&sb, 64 * 1024);
-	if (weft_store_design_summary(store, n->design, &sb) == 0 &&
+	if (weft_store_design_card(store, n->design, &sb) == 0 &&
 	    weft_msg_decode(&m, sb.data, sb.len) == 0) {
-		title = weft_obj_get(m.root, "title");
+		got = true;
 		author = weft_obj_get(m.root, "author");
-		if (weft_obj_str(title, &s, &slen) != 0) {
+		if (weft_obj_str(weft_obj_get(m.root, "title"), &s,
+		    &slen) != 0) {
 			s = "";
 			slen = 0;
 		}
@@ -864,23 +870,24 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 		if (weft_obj_bool(weft_obj_get(m.root, "conflict"),
 		    &conflict) != 0)
 			conflict = false;
+		if (weft_obj_str(weft_obj_get(m.root, "author_name"), &an,
+		    &anlen) != 0) {
+			an = "";
+			anlen = 0;
+		}
+		for (size_t i = 0; i < 4; i++)
+			if (weft_obj_uint(weft_obj_get(m.root, counts[i]),
+			    &cn[i]) != 0)
+				cn[i] = 0;
 		weft_obj_binn(author, auth, 32);
-		weft_pack_map(pk, 7);
-		weft_pack_str(pk, "title");
-		weft_pack_strn(pk, s, slen);
-		weft_pack_str(pk, "license");
-		weft_pack_strn(pk, l, llen);
-		weft_msg_release(&m);
-	} else {
-		weft_pack_map(pk, 7);
-		weft_pack_str(pk, "title");
-		weft_pack_str(pk, "");
-		weft_pack_str(pk, "license");
-		weft_pack_str(pk, "");
 	}
+	weft_pack_map(pk, 12);
+	weft_pack_str(pk, "title");
+	weft_pack_strn(pk, s, slen);
+	weft_pack_str(pk, "license");
+	weft_pack_strn(pk, l, llen);
 	weft_pack_str(pk, "conflict");
 	weft_pack_bool(pk, conflict);
-	weft_buf_release(&sb);
 	weft_pack_str(pk, "design");
 	weft_pack_bin(pk, n->design, 32);
 	weft_pack_str(pk, "rev");
@@ -889,6 +896,15 @@ pack_tree_node(struct weft_store *store, struct weft_pack *pk,
 	weft_pack_bin(pk, auth, 32);
 	weft_pack_str(pk, "depth");
 	weft_pack_uint(pk, n->depth);
+	for (size_t i = 0; i < 4; i++) {
+		weft_pack_str(pk, counts[i]);
+		weft_pack_uint(pk, cn[i]);
+	}
+	weft_pack_str(pk, "author_name");
+	weft_pack_strn(pk, an, anlen);
+	if (got)
+		weft_msg_release(&m);
+	weft_buf_release(&sb);
 }
 
 static void
@@ -914,7 +930,7 @@ op_tree(struct weft_ctl_conn *c, const struct weft_obj *req)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = weft_store_design_summary(c->env->store, design, &sum);
+	err = weft_store_design_card(c->env->store, design, &sum);
 	if (err)
 		goto fail;
 	tree_seen(&t, design);

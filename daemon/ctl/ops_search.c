@@ -128,12 +128,15 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 		p->q.recent = false;
 	} else if (strcmp(p->sort, "recent") == 0) {
 		p->q.recent = true;
-	} else if (strcmp(p->sort, "likes") == 0 ||
-	    strcmp(p->sort, "makes") == 0 ||
-	    strcmp(p->sort, "remixes") == 0) {
-		weft__ctl_send_err(c, WEFT_EUSAGE, "sorting by %s is not "
-		    "available yet", p->sort);
-		return WEFT_EUSAGE;
+	} else if (strcmp(p->sort, "likes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_LIKES;
+	} else if (strcmp(p->sort, "makes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_MAKES;
+	} else if (strcmp(p->sort, "remixes") == 0) {
+		p->q.by_count = true;
+		p->q.count = WEFT_COUNT_REMIXES;
 	} else {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "unknown sort '%s'",
 		    p->sort);
@@ -163,6 +166,7 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 	}
 	p->q.type = p->type;
 	p->q.short_ids = p->want_short;
+	p->q.counts = true;
 	p->q.limit = (size_t)limit;
 	p->q.offset = (size_t)offset;
 	return 0;
@@ -209,12 +213,124 @@ page_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
 	return weft__lister_item(&o->l);
 }
 
+/*
+ * Every match (no limit) is streamed at the client's pace: the matches'
+ * positions are found in one read transaction (40 bytes a match), then
+ * their summaries go out STREAM_CHUNK at a time, each chunk read in its
+ * own short transaction, and the next only once the client has taken
+ * most of what was sent, as the plain ls stream does (ops.c). So neither
+ * end holds the whole output.
+ */
+#define STREAM_CHUNK	1024
+
+struct page_stream {
+	struct weft_lister	 l;
+	uint8_t			*keys;
+	size_t			 n, next;
+	bool			 want_short;
+};
+
+static void
+stream_free(void *arg)
+{
+	struct page_stream	*st = arg;
+
+	/* The lister's buffers may be released already (by finish). */
+	weft_buf_release(&st->l.items);
+	weft_buf_release(&st->l.extra);
+	free(st->keys);
+	free(st);
+}
+
+static int
+stream_item_cb(void *arg, const uint8_t id[32], const uint8_t *data,
+    size_t len)
+{
+	struct page_stream	*st = arg;
+
+	(void)id;
+	weft_pack_raw(&st->l.pk, data, len);
+	return weft__lister_item(&st->l);
+}
+
+static void
+stream_pump(struct weft_ctl_conn *c)
+{
+	struct page_stream	*st = c->req;
+	struct weft_store_query	 q;
+	size_t			 k;
+	int			 err;
+
+	if (c->closing)
+		return;		/* freed with the conn */
+	memset(&q, 0, sizeof(q));
+	q.short_ids = st->want_short;
+	q.counts = true;
+	while (st->next < st->n && st->l.err == 0 &&
+	    c->wq_bytes <= WEFT_CTL_WQ_PAUSE) {
+		k = st->n - st->next < STREAM_CHUNK ? st->n - st->next :
+		    STREAM_CHUNK;
+		err = weft_store_search_cards(c->env->store, &q,
+		    st->keys + st->next * WEFT_STORE_POS_BYTES, k,
+		    stream_item_cb, st);
+		if (err && st->l.err == 0)
+			st->l.err = err;
+		st->next += k;
+		if (c->closing)
+			return;
+	}
+	if (st->next < st->n && st->l.err == 0)
+		return;			/* write_cb resumes */
+	weft__lister_finish(&st->l);	/* ends the request: st is freed */
+}
+
+static void
+page_stream(struct weft_ctl_conn *c, struct page_req *p)
+{
+	struct page_stream		*st;
+	struct weft_store_search_info	 info;
+	struct weft_pack		 pk;
+	int				 err;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "search");
+		weft__ctl_done(c);
+		return;
+	}
+	weft__lister_init(&st->l, c);
+	st->want_short = p->want_short;
+	err = weft_store_search_keys(c->env->store, &p->q, &info, &st->keys,
+	    &st->n);
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_EUSAGE ?
+		    "the query has no words" : "search");
+		stream_free(st);
+		weft__ctl_done(c);
+		return;
+	}
+	/* The count leads the reply. */
+	weft_pack_init(&pk, &st->l.extra);
+	weft_pack_str(&pk, "total");
+	weft_pack_uint(&pk, info.total);
+	weft_pack_str(&pk, "total_exact");
+	weft_pack_bool(&pk, info.exact);
+	st->l.nextra = 2;
+	weft__ctl_req_set(c, st, stream_free);
+	c->resume = stream_pump;
+	stream_pump(c);
+}
+
 static void
 page_run(struct weft_ctl_conn *c, struct page_req *p)
 {
 	struct page_out	*o;
 	int		 err;
 
+	if (p->q.limit == 0) {
+		page_stream(c, p);
+		return;
+	}
 	o = calloc(1, sizeof(*o));
 	if (o == NULL) {
 		weft__ctl_send_err(c, -ENOMEM, "search");

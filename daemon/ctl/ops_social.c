@@ -723,21 +723,23 @@ out:
 	weft__ctl_done(c);
 }
 
-/* social {design}: {likes, comments, liked (by this node's author)}. */
+/*
+ * social {design}: {likes, comments, makes, remixes, liked (by this
+ * node's author)}.
+ */
 static void
 op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_buf		b;
 	struct weft_pack	pk;
 	uint8_t			design[32];
-	uint64_t		likes, comments, makes, ts;
+	uint64_t		n[WEFT_COUNT_KINDS], ts;
 	bool			mine;
 	int			err;
 
 	if (weft__ctl_arg_design(c, req, "design", design) != 0)
 		goto done;
-	err = weft_store_social_counts(c->env->store, design, &likes,
-	    &comments, &makes);
+	err = weft_store_design_counts(c->env->store, design, n);
 	if (err == 0) {
 		err = weft_store_reaction(c->env->store, design,
 		    c->env->author->pk, &mine, &ts);
@@ -748,15 +750,17 @@ op_social(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "cannot read counts");
 		goto done;
 	}
-	weft__ctl_reply_begin(&pk, &b, 5);
+	weft__ctl_reply_begin(&pk, &b, 6);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, 32);
 	weft_pack_str(&pk, "likes");
-	weft_pack_uint(&pk, likes);
+	weft_pack_uint(&pk, n[WEFT_COUNT_LIKES]);
 	weft_pack_str(&pk, "comments");
-	weft_pack_uint(&pk, comments);
+	weft_pack_uint(&pk, n[WEFT_COUNT_COMMENTS]);
 	weft_pack_str(&pk, "makes");
-	weft_pack_uint(&pk, makes);
+	weft_pack_uint(&pk, n[WEFT_COUNT_MAKES]);
+	weft_pack_str(&pk, "remixes");
+	weft_pack_uint(&pk, n[WEFT_COUNT_REMIXES]);
 	weft_pack_str(&pk, "liked");
 	weft_pack_bool(&pk, mine);
 	weft__ctl_send(c, &b);

@@ -50,7 +50,7 @@ static const char *const db_names[DB_COUNT] = {
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
-	"scount", "grants", "pending",
+	"scount", "grants", "pending", "csort",
 };
 
 int
@@ -1088,4 +1088,68 @@ weft_store_rev_design(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
 		return WEFT_EUSAGE;
 	memcpy(design, ri.design, ID);
 	return 0;
+}
+
+/* A design's counts from its scount value (24 or 32 bytes). */
+static int
+counts_parse(const MDB_val *v, uint64_t n[WEFT_COUNT_KINDS])
+{
+	if (v->mv_size != SCOUNT_LEN && v->mv_size != SCOUNT_OLD)
+		return WEFT_ECORRUPT;
+	for (size_t i = 0; i < WEFT_COUNT_KINDS; i++)
+		n[i] = 8 * (i + 1) <= v->mv_size ?
+		    be64dec((const uint8_t *)v->mv_data + 8 * i) : 0;
+	return 0;
+}
+
+int
+weft__store_counts_get(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], uint64_t n[WEFT_COUNT_KINDS])
+{
+	MDB_val	v;
+	int	err;
+
+	memset(n, 0, WEFT_COUNT_KINDS * sizeof(n[0]));
+	err = db_get(txn, s->dbi[DB_SCOUNT], design, ID, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	return err ? err : counts_parse(&v, n);
+}
+
+int
+weft__store_profile_name(struct weft_store *s, MDB_txn *txn,
+    const uint8_t author[ID], char *name, size_t size)
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen, n;
+	MDB_val			 v, env;
+	int			 err;
+
+	name[0] = '\0';
+	err = db_get(txn, s->dbi[DB_PROFILES], author, ID, &v);
+	if (err)
+		return err;
+	if (v.mv_size != LATEST_LEN)
+		return WEFT_ECORRUPT;
+	err = weft__store_rec_get(s, txn, (const uint8_t *)v.mv_data + 8,
+	    &env);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	weft_record_init(&r);
+	err = weft_record_open(env.mv_data, env.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0 && r.type == WEFT_REC_PROFILE && r.name != NULL) {
+		n = strlen(r.name);
+		if (n >= size)
+			n = size - 1;
+		/* Cut on a character boundary. */
+		while (n > 0 && ((unsigned char)r.name[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(name, r.name, n);
+		name[n] = '\0';
+	}
+	weft_record_release(&r);
+	return err ? WEFT_ECORRUPT : 0;
 }

@@ -226,6 +226,21 @@ int	weft_store_author_resolve(struct weft_store *s, const char *prefix,
 	    uint8_t author[WEFT_ID_BYTES]);
 int	weft_store_profile(struct weft_store *s,
 	    const uint8_t author[WEFT_ID_BYTES], struct weft_buf *out);
+/*
+ * A design's counts, indexed by enum weft_count_kind (0 for none);
+ * weft_store_social_counts() is the first three of them by name.
+ */
+enum weft_count_kind {
+	WEFT_COUNT_LIKES,
+	WEFT_COUNT_COMMENTS,
+	WEFT_COUNT_MAKES,
+	WEFT_COUNT_REMIXES,
+	WEFT_COUNT_KINDS
+};
+#define WEFT_STORE_HAS_COUNTS	1	/* for benches built on older trees */
+int	weft_store_design_counts(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES],
+	    uint64_t n[WEFT_COUNT_KINDS]);
 int	weft_store_social_counts(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], uint64_t *likes,
 	    uint64_t *comments, uint64_t *makes);
@@ -324,11 +339,13 @@ int	weft_store_designs_page(struct weft_store *s,
  * (a design it was remixed from, directly), created within since..until
  * (ms, inclusive). Results come best first (BM25 over the fields, each
  * word scored once, ties newest first); offset skips, limit caps (0: all).
- * recent sorts by creation, newest first. With query NULL the designs
- * are listed by creation (oldest first, or newest with recent) through
- * the same filters. info gets the number of matches (exact, or estimated from the share of
- * the walked postings that matched when the walk stopped early) and the
- * number returned, and how many postings the walk read. WEFT_EUSAGE when the query has no words.
+ * recent sorts by creation, newest first; by_count by a count (below).
+ * With query NULL the designs are listed by creation (oldest first, or
+ * newest with recent) through the same filters. info gets the number of
+ * matches (exact, or estimated from the share of the walked postings
+ * that matched when the walk stopped early) and the number returned, and
+ * how many postings the walk read. WEFT_EUSAGE when the query has no
+ * words.
  */
 struct weft_store_query {
 	const char	*query;		/* NULL: a listing, no words */
@@ -343,6 +360,16 @@ struct weft_store_query {
 	const uint8_t	*remix_of;
 	uint64_t	 since, until;
 	size_t		 offset, limit;
+	/*
+	 * by_count: order by the count given (likes, makes or remixes),
+	 * highest first, then newest; a listing reads the count-ordered
+	 * index, so its first page needs no walk of the rest. counts: each
+	 * summary gets "likes", "comments", "makes", "remixes" and, when its
+	 * author has a profile, "author_name".
+	 */
+	bool		 by_count;
+	enum weft_count_kind count;
+	bool		 counts;
 	/*
 	 * A filter the store cannot index (license classes): called with a
 	 * candidate's summary inside the read transaction (it must not call
@@ -371,6 +398,29 @@ int	weft_store_search_page(struct weft_store *s,
 #define WEFT_SHORT_MIN	8
 int	weft_store_short_len(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], unsigned *len);
+/*
+ * For a caller that streams every match at its client's pace:
+ * weft_store_search_keys() runs the query of weft_store_search_page() but
+ * returns, instead of summaries, the matches' positions in order
+ * (WEFT_STORE_POS_BYTES each: created_be64 || design) in *keys (malloc'd,
+ * the caller frees it; 40 bytes a match, not the output), *n of them;
+ * weft_store_search_cards() then gives cb the summaries (with short ids
+ * and counts as f asks) of n of those positions, in one short read
+ * transaction.
+ */
+int	weft_store_search_keys(struct weft_store *s,
+	    const struct weft_store_query *f,
+	    struct weft_store_search_info *info, uint8_t **keys, size_t *n);
+int	weft_store_search_cards(struct weft_store *s,
+	    const struct weft_store_query *f, const uint8_t *keys, size_t n,
+	    weft_store_item_cb *cb, void *arg);
+/*
+ * The summary of design with its counts and its author's name, as a
+ * search page gives it with counts (above), appended to out;
+ * WEFT_ENOTFOUND for a design not here.
+ */
+int	weft_store_design_card(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out);
 /* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
 	    weft_store_item_cb *cb, void *arg);

@@ -29,6 +29,9 @@ struct weft__idset;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
+#define LATEST_LEN		(8 + WEFT_ID_BYTES)	/* profiles, reacts */
+#define SCOUNT_OLD		24	/* scount without remixes */
+#define SCOUNT_LEN		32
 
 #define ID	WEFT_ID_BYTES
 /*
@@ -73,6 +76,7 @@ enum {
 	DB_SCOUNT,
 	DB_GRANTS,
 	DB_PENDING,
+	DB_CSORT,
 	DB_COUNT
 };
 
@@ -216,6 +220,15 @@ int	weft__store_design_key(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[WEFT_ID_BYTES], uint8_t dk[DKEY]);
 int	weft__store_info_get(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], struct recinfo *ri);
+/*
+ * A design's counts from scount (enum weft_count_kind; 0 for none); the
+ * display name of author's latest profile into name (size bytes, cut on
+ * a character; "" when the profile has none), WEFT_ENOTFOUND if none.
+ */
+int	weft__store_counts_get(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], uint64_t n[WEFT_COUNT_KINDS]);
+int	weft__store_profile_name(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t author[ID], char *name, size_t size);
 /* Appends the value of id in db to out, in its own read txn. */
 int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
 	    struct weft_buf *out);

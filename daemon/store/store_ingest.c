@@ -357,8 +357,10 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 
 	switch (r->type) {
 	case WEFT_REC_REV:
-		err = weft__store_rev_index(s, txn, r, pc->id, head,
-		    &changed);
+		err = weft__store_counts_rev(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_rev_index(s, txn, r, pc->id, head,
+			    &changed);
 		/* A new head says "no conflict" until judged. */
 		if (err == 0 && changed && (memcmp(head, pc->id, ID) != 0 ||
 		    r->remix_of.n > 0))

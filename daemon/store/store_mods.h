@@ -51,6 +51,19 @@ int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 /*
+ * Counts (store_social.c): one more (or less) remix of design; before
+ * revision r (id) is indexed, weft__store_counts_rev() counts one remix
+ * of each design it is the first of its design to name in remix_of, and
+ * for a genesis gives the design its keys in the count-ordered index
+ * (counts may come before the design); the index and remix counts built
+ * once for a store made before them.
+ */
+int	weft__store_count_remix(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], int delta);
+int	weft__store_counts_rev(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_counts_backfill(struct weft_store *s, MDB_txn *txn);
+/*
  * Grants (store_grants.c): weft__store_grant_index() indexes a grant
  * under its design; weft__store_remix_conflict() says whether revision r
  * breaks the license table (docs/licenses.md; parents not stored are not

@@ -183,6 +183,8 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = weft__store_ragg_drop_low(s, txn);
 		if (err == 0)
 			err = weft__store_ragg_backfill(s, txn);
+		if (err == 0)
+			err = weft__store_counts_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
@@ -209,6 +211,9 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		return WEFT_ECORRUPT;
 	ver[0] = ver[1] = ver[2] = 0;
 	ver[3] = STORE_VERSION;
+	err = weft__store_counts_backfill(s, txn);	/* marks it */
+	if (err)
+		return err;
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
 }
 

@@ -694,6 +694,7 @@ struct qterm {
 struct hit {
 	double		score;
 	uint64_t	seq;
+	uint64_t	count;		/* by_count */
 	uint8_t		dk[DKEY];
 };
 
@@ -708,6 +709,15 @@ struct query {
 	uint8_t				 tagpfx[WEFT_TAG_MAX + 1];
 	size_t				 taglen;
 	MDB_cursor			*infocur;	/* short ids */
+	struct weft_buf			 out;		/* a summary */
+	uint8_t				 name_of[WEFT_PK_BYTES];
+	char				 name[WEFT_PNAME_MAX + 1];
+	bool				 name_ok;
+	/* weft_store_search_keys(): positions instead of summaries */
+	bool				 collect;
+	bool				 count_only;	/* emit nothing */
+	uint8_t				*keys;
+	size_t				 nkeys, keycap;
 	/* results */
 	struct hit			*h;
 	size_t				 nh, cap, k;	/* k 0: keep all */
@@ -1023,36 +1033,112 @@ license_is(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 }
 
 /*
- * cb gets the summary of design dk; with short ids asked, as the same map
- * with one more key, "short" (the digits of its short id), through c.
+ * cb gets the summary of design dk; with short ids or counts asked, as
+ * the same map with more keys after its own: "short" (the digits of its
+ * short id, through q->infocur), then "likes", "comments", "makes",
+ * "remixes" and, when its author has a profile, "author_name".
  */
 static int
-emit_hit(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
-    const uint8_t dk[DKEY], weft_store_item_cb *cb, void *arg)
+emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
+    void *arg)
 {
-	uint8_t		 buf[SUMMARY_OUT_MAX + 7];
-	unsigned	 n;
-	MDB_val		 v;
-	int		 err;
+	const struct weft_store_query	*f = q->f;
+	static const char *const	 cnames[WEFT_COUNT_KINDS] = {
+		[WEFT_COUNT_LIKES] = "likes",
+		[WEFT_COUNT_COMMENTS] = "comments",
+		[WEFT_COUNT_MAKES] = "makes",
+		[WEFT_COUNT_REMIXES] = "remixes",
+	};
+	struct weft_pack		 pk;
+	struct recinfo			 ri;
+	const uint8_t			*sv;
+	uint64_t			 n[WEFT_COUNT_KINDS];
+	unsigned			 slen = 0;
+	size_t				 hdr, nkeys, extra = 0;
+	MDB_val				 v;
+	int				 err;
 
-	if (c == NULL)
-		return emit_summary_dk(s, txn, dk, cb, arg);
-	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	if (q->count_only)
+		return 0;
+	if (q->collect) {
+		if (q->nkeys == q->keycap) {
+			size_t	 cap = q->keycap ? 2 * q->keycap : 1024;
+			uint8_t	*nk = realloc(q->keys, cap * DKEY);
+
+			if (nk == NULL)
+				return -ENOMEM;
+			q->keys = nk;
+			q->keycap = cap;
+		}
+		memcpy(q->keys + q->nkeys++ * DKEY, dk, DKEY);
+		return 0;
+	}
+	if (!f->short_ids && !f->counts)
+		return emit_summary_dk(q->s, q->txn, dk, cb, arg);
+	err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	/* Summaries are fixmaps of 10 entries: one more fits. */
-	if (v.mv_size == 0 || v.mv_size > SUMMARY_OUT_MAX ||
-	    (((uint8_t *)v.mv_data)[0] & 0xf0) != 0x80 ||
-	    (((uint8_t *)v.mv_data)[0] & 0x0f) == 15)
+	sv = v.mv_data;
+	if (v.mv_size == 0 || v.mv_size > SUMMARY_OUT_MAX)
 		return WEFT_ECORRUPT;
-	memcpy(buf, v.mv_data, v.mv_size);
-	err = short_len_cur(c, dk + 8, &n);
+	if ((sv[0] & 0xf0) == 0x80) {
+		nkeys = sv[0] & 0x0f;
+		hdr = 1;
+	} else if (sv[0] == 0xde && v.mv_size >= 3) {
+		nkeys = (size_t)sv[1] << 8 | sv[2];
+		hdr = 3;
+	} else
+		return WEFT_ECORRUPT;
+	if (f->short_ids) {
+		err = short_len_cur(q->infocur, dk + 8, &slen);
+		if (err)
+			return err;
+		extra++;
+	}
+	if (f->counts) {
+		err = weft__store_counts_get(q->s, q->txn, dk + 8, n);
+		if (err == 0)
+			err = weft__store_info_get(q->s, q->txn, dk + 8, &ri);
+		if (err)
+			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		extra += WEFT_COUNT_KINDS;
+		/* One author's designs often come in a row. */
+		if (!q->name_ok ||
+		    memcmp(q->name_of, ri.author, WEFT_PK_BYTES) != 0) {
+			err = weft__store_profile_name(q->s, q->txn,
+			    ri.author, q->name, sizeof(q->name));
+			if (err == WEFT_ENOTFOUND)
+				err = 0;
+			if (err)
+				return err;
+			memcpy(q->name_of, ri.author, WEFT_PK_BYTES);
+			q->name_ok = true;
+		}
+		if (q->name[0] != '\0')
+			extra++;
+	}
+	weft_buf_reset(&q->out);
+	weft_pack_init(&pk, &q->out);
+	weft_pack_map(&pk, (uint32_t)(nkeys + extra));
+	weft_pack_raw(&pk, sv + hdr, v.mv_size - hdr);
+	if (f->short_ids) {
+		weft_pack_str(&pk, "short");
+		weft_pack_uint(&pk, slen);
+	}
+	if (f->counts) {
+		for (size_t i = 0; i < WEFT_COUNT_KINDS; i++) {
+			weft_pack_str(&pk, cnames[i]);
+			weft_pack_uint(&pk, n[i]);
+		}
+		if (q->name[0] != '\0') {
+			weft_pack_str(&pk, "author_name");
+			weft_pack_str(&pk, q->name);
+		}
+	}
+	err = weft_pack_error(&pk);
 	if (err)
 		return err;
-	buf[0]++;
-	memcpy(buf + v.mv_size, "\xa5short", 6);
-	buf[v.mv_size + 6] = (uint8_t)n;	/* a positive fixint: <= 64 */
-	return cb(arg, dk + 8, buf, v.mv_size + 7);
+	return cb(arg, dk + 8, q->out.data, q->out.len);
 }
 
 #define SKIP_AUTHOR	1	/* the walk is over the author's designs */
@@ -1364,6 +1450,17 @@ hit_recent_cmp(const void *a, const void *b)
 	return -memcmp(x->dk, y->dk, DKEY);
 }
 
+/* The higher count first, then newest. */
+static int
+hit_count_cmp(const void *a, const void *b)
+{
+	const struct hit	*x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return -memcmp(x->dk, y->dk, DKEY);
+}
+
 #define LIST_COUNT_MAX	20000	/* designs a listing checks to count */
 
 /*
@@ -1462,8 +1559,7 @@ list_walk(struct query *q, const struct qterm *type,
 			q->matched++;
 			if (q->matched > f->offset && (f->limit == 0 ||
 			    info->returned < f->limit)) {
-				err = emit_hit(q->s, q->txn, q->infocur, dk,
-				    cb, arg);
+				err = emit_hit(q, dk, cb, arg);
 				info->returned++;
 			}
 		} else if (err == WEFT_ENOTFOUND) {
@@ -1494,10 +1590,167 @@ list_walk(struct query *q, const struct qterm *type,
 	return err;
 }
 
-int
-weft_store_search_page(struct weft_store *s,
-    const struct weft_store_query *f, struct weft_store_search_info *info,
-    weft_store_item_cb *cb, void *arg)
+/* The csort kind of a count: 'l', 'm', 'x' (store_social.c). */
+static uint8_t
+count_index_kind(enum weft_count_kind k)
+{
+	switch (k) {
+	case WEFT_COUNT_LIKES:
+		return 'l';
+	case WEFT_COUNT_MAKES:
+		return 'm';
+	case WEFT_COUNT_REMIXES:
+		return 'x';
+	default:
+		return 0;
+	}
+}
+
+/* 0 if design dk holds type term t, else WEFT_ENOTFOUND. */
+static int
+type_check(struct query *q, const struct qterm *t, const uint8_t dk[DKEY])
+{
+	MDB_val	dv;
+	double	sc;
+	bool	found;
+	int	err;
+
+	err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY, &dv);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	err = term_score(t, &dv, &sc, &found);
+	if (err)
+		return err;
+	return found ? 0 : WEFT_ENOTFOUND;
+}
+
+/*
+ * A listing by a count (likes, makes, remixes), highest first: the
+ * count-ordered index `csort` from its end (the highest count, then the
+ * newest design), then the designs with none of that count, newest
+ * first (`dsum` backwards, skipping those with a count). The first page
+ * reads about a page of keys; the count of a filtered listing is then
+ * list_walk()'s (bounded, over the smallest index).
+ */
+static int
+count_walk(struct query *q, const struct qterm *type,
+    struct weft_store_search_info *info, weft_store_item_cb *cb, void *arg)
+{
+	const struct weft_store_query	*f = q->f;
+	MDB_cursor			*c = NULL;
+	MDB_val				 k, v;
+	uint8_t				 pfx[1], dk[DKEY];
+	uint64_t			 n[WEFT_COUNT_KINDS], checked = 0;
+	bool				 filtered, full = false;
+	int				 phase, err = 0, rc;
+
+	pfx[0] = count_index_kind(f->count);
+	if (pfx[0] == 0)
+		return WEFT_EUSAGE;
+	filtered = type != NULL || f->tag != NULL || f->author != NULL ||
+	    f->license != NULL || f->lib != NULL || f->remix_of != NULL ||
+	    f->since != 0 || f->until != 0 || f->accept != NULL;
+	info->exact = true;
+	for (phase = 0; phase < 2 && err == 0; phase++) {
+		rc = mdb_cursor_open(q->txn, q->s->dbi[phase == 0 ? DB_CSORT :
+		    DB_DESIGNS], &c);
+		if (rc)
+			return weft__store_xlat(rc);
+		if (phase == 0)
+			err = weft__store_cur_last(c, pfx, 1, &k, &v);
+		else
+			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
+			    MDB_LAST));
+		while (err == 0) {
+			if (k.mv_size != (phase == 0 ? 1u + 8 + DKEY : DKEY)) {
+				err = WEFT_ECORRUPT;
+				break;
+			}
+			if (f->limit > 0 && info->returned == f->limit) {
+				full = true;
+				break;
+			}
+			memcpy(dk, (const uint8_t *)k.mv_data +
+			    (phase == 0 ? 9 : 0), DKEY);
+			if (phase == 1) {
+				err = weft__store_counts_get(q->s, q->txn,
+				    dk + 8, n);
+				if (err)
+					break;
+				if (n[f->count] > 0)
+					goto next;	/* listed already */
+			}
+			checked++;
+			err = filtered ? filters_check(q, dk, 0) : 0;
+			if (err == 0 && type != NULL)
+				err = type_check(q, type, dk);
+			if (err == 0) {
+				q->matched++;
+				if (q->matched > f->offset && (f->limit == 0 ||
+				    info->returned < f->limit)) {
+					err = emit_hit(q, dk, cb, arg);
+					info->returned++;
+				}
+			} else if (err == WEFT_ENOTFOUND)
+				err = 0;
+			if (err)
+				break;
+next:
+			if (phase == 0)
+				err = weft__store_cur_step(c, pfx, 1, &k, &v,
+				    MDB_PREV);
+			else
+				err = weft__store_xlat(mdb_cursor_get(c, &k,
+				    &v, MDB_PREV));
+		}
+		mdb_cursor_close(c);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+		if (full)
+			break;
+	}
+	info->scanned = checked;
+	if (!filtered) {
+		info->total = q->ndesigns;
+	} else if (full && err == 0) {
+		/*
+		 * The page is full: the count is the listing's, by creation
+		 * over the smallest index (list_walk(): bounded, perhaps an
+		 * estimate), not a walk of the rest of this order.
+		 */
+		struct weft_store_query		 f2 = *f;
+		struct weft_store_search_info	 i2;
+		const struct weft_store_query	*f0 = q->f;
+		uint64_t			 m0 = q->matched;
+
+		f2.by_count = false;
+		f2.offset = 0;
+		f2.limit = 1;
+		memset(&i2, 0, sizeof(i2));
+		q->f = &f2;
+		q->matched = 0;
+		q->count_only = true;
+		err = list_walk(q, type, &i2, NULL, NULL);
+		q->count_only = false;
+		q->f = f0;
+		q->matched = m0;
+		info->total = i2.total > m0 ? i2.total : m0;
+		info->exact = i2.exact;
+	} else {
+		info->total = q->matched;
+	}
+	return err;
+}
+
+struct keys_out {
+	uint8_t		*keys;
+	size_t		 n;
+};
+
+static int
+search_run(struct weft_store *s, const struct weft_store_query *f,
+    struct weft_store_search_info *info, weft_store_item_cb *cb, void *arg,
+    struct keys_out *ko)
 {
 	struct query	 q;
 	struct qsplit	 qs;
@@ -1512,6 +1765,8 @@ weft_store_search_page(struct weft_store *s,
 	memset(&q, 0, sizeof(q));
 	q.s = s;
 	q.f = f;
+	q.collect = ko != NULL;
+	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
 	q.t = calloc(QTERMS_MAX + 1, sizeof(*q.t));
 	if (q.t == NULL)
 		return -ENOMEM;
@@ -1552,7 +1807,12 @@ weft_store_search_page(struct weft_store *s,
 		q.tagpfx[tn] = 0;
 		q.taglen = tn + 1;
 	}
-	q.k = f->limit > 0 && !f->recent ? f->offset + f->limit : 0;
+	if (f->by_count && count_index_kind(f->count) == 0) {
+		free(q.t);
+		return WEFT_EUSAGE;
+	}
+	q.k = f->limit > 0 && !f->recent && !f->by_count ?
+	    f->offset + f->limit : 0;
 	if (q.k > 0 && q.k < f->offset) {	/* overflow */
 		free(q.t);
 		return WEFT_EUSAGE;
@@ -1578,7 +1838,8 @@ weft_store_search_page(struct weft_store *s,
 	}
 	if (f->query == NULL) {
 		t = f->type != NULL ? &q.t[q.nt - 1] : NULL;
-		err = list_walk(&q, t, info, cb, arg);
+		err = f->by_count ? count_walk(&q, t, info, cb, arg) :
+		    list_walk(&q, t, info, cb, arg);
 		goto out;
 	}
 	for (size_t i = 0; i < q.nt && err == 0; i++) {
@@ -1624,23 +1885,94 @@ weft_store_search_page(struct weft_store *s,
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}
+	for (size_t i = 0; f->by_count && i < q.nh && err == 0; i++) {
+		uint64_t	n[WEFT_COUNT_KINDS];
+
+		err = weft__store_counts_get(s, q.txn, q.h[i].dk + 8, n);
+		q.h[i].count = n[f->count];
+	}
+	if (err)
+		goto out;
 	if (q.nh > 1)
-		qsort(q.h, q.nh, sizeof(*q.h), f->recent ? hit_recent_cmp :
-		    hit_cmp);
+		qsort(q.h, q.nh, sizeof(*q.h), f->by_count ? hit_count_cmp :
+		    f->recent ? hit_recent_cmp : hit_cmp);
 	from = f->offset < q.nh ? f->offset : q.nh;
 	for (size_t i = from; i < q.nh && err == 0; i++) {
 		if (f->limit > 0 && info->returned == f->limit)
 			break;
-		err = emit_hit(s, q.txn, q.infocur, q.h[i].dk, cb, arg);
+		err = emit_hit(&q, q.h[i].dk, cb, arg);
 		info->returned++;
 	}
 out:
 	if (q.infocur != NULL)
 		mdb_cursor_close(q.infocur);
 	weft__store_read_end(s, q.txn);
+	weft_buf_release(&q.out);
 	free(q.h);
 	free(q.seen);
 	free(q.t);
+	if (ko != NULL && err == 0) {
+		ko->keys = q.keys;
+		ko->n = q.nkeys;
+	} else
+		free(q.keys);
+	return err;
+}
+
+int
+weft_store_search_page(struct weft_store *s,
+    const struct weft_store_query *f, struct weft_store_search_info *info,
+    weft_store_item_cb *cb, void *arg)
+{
+	return search_run(s, f, info, cb, arg, NULL);
+}
+
+int
+weft_store_search_keys(struct weft_store *s,
+    const struct weft_store_query *f, struct weft_store_search_info *info,
+    uint8_t **keys, size_t *n)
+{
+	struct keys_out	ko = { NULL, 0 };
+	int		err;
+
+	err = search_run(s, f, info, NULL, NULL, &ko);
+	*keys = ko.keys;
+	*n = ko.n;
+	return err;
+}
+
+int
+weft_store_search_cards(struct weft_store *s,
+    const struct weft_store_query *f, const uint8_t *keys, size_t n,
+    weft_store_item_cb *cb, void *arg)
+{
+	struct query	q;
+	int		err, rc;
+
+	memset(&q, 0, sizeof(q));
+	q.s = s;
+	q.f = f;
+	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
+	err = weft__store_read_begin(s, &q.txn);
+	if (err)
+		return err;
+	if (f->short_ids) {
+		rc = mdb_cursor_open(q.txn, s->dbi[DB_INFO], &q.infocur);
+		if (rc)
+			err = weft__store_xlat(rc);
+	}
+	for (size_t i = 0; i < n && err == 0; i++) {
+		err = emit_hit(&q, keys + i * DKEY, cb, arg);
+		/* A design gone since (it cannot be, today): skipped. */
+		if (err == WEFT_ECORRUPT &&
+		    db_has(q.txn, s->dbi[DB_DESIGNS], keys + i * DKEY,
+		    DKEY) == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	if (q.infocur != NULL)
+		mdb_cursor_close(q.infocur);
+	weft__store_read_end(s, q.txn);
+	weft_buf_release(&q.out);
 	return err;
 }
 
@@ -1654,6 +1986,46 @@ weft_store_search(struct weft_store *s, const char *query,
 	memset(&f, 0, sizeof(f));
 	f.query = query;
 	return weft_store_search_page(s, &f, &info, cb, arg);
+}
+
+struct card {
+	struct weft_buf	*out;
+};
+
+static int
+card_cb(void *arg, const uint8_t id[ID], const uint8_t *data, size_t len)
+{
+	struct card	*cd = arg;
+
+	(void)id;
+	return weft_buf_add(cd->out, data, len);
+}
+
+int
+weft_store_design_card(struct weft_store *s, const uint8_t design[ID],
+    struct weft_buf *out)
+{
+	struct weft_store_query	f;
+	struct query		q;
+	struct card		cd = { out };
+	uint8_t			dk[DKEY];
+	int			err;
+
+	memset(&f, 0, sizeof(f));
+	f.counts = true;
+	memset(&q, 0, sizeof(q));
+	q.s = s;
+	q.f = &f;
+	weft_buf_init(&q.out, SUMMARY_OUT_MAX + 256);
+	err = weft__store_read_begin(s, &q.txn);
+	if (err)
+		return err;
+	err = weft__store_design_key(s, q.txn, design, dk);
+	if (err == 0)
+		err = emit_hit(&q, dk, card_cb, &cd);
+	weft__store_read_end(s, q.txn);
+	weft_buf_release(&q.out);
+	return err;
 }
 
 int

@@ -9,7 +9,14 @@
  *                                                  makes ('m') of it
  *   reacts    design || author -> ts || id || v    each author's latest
  *                                                  reaction (v 1 = like)
- *   scount    design -> likes || comments || makes be64 each
+ *   scount    design -> likes || comments || makes || remixes be64
+ *                                                  each (values of 24
+ *                                                  bytes: no remixes)
+ *   csort     kind || count be64 || created be64 || design -> ""
+ *                                                  designs by a count
+ *                                                  ('l' likes, 'm'
+ *                                                  makes, 'x' remixes),
+ *                                                  counts above 0 only
  *
  * "Latest" is the greatest (ts, id), so every node ends with the same
  * answer whatever order the records came in. A comment that edits an
@@ -25,9 +32,8 @@
 #include "store.h"
 #include "store_mods.h"
 
-#define LATEST_LEN	(8 + ID)
 #define REACT_LEN	(8 + ID + 1)
-#define SCOUNT_LEN	24
+#define CSORT_KEY	(1 + 8 + DKEY)
 #define SOCIAL_KEY	(ID + 1 + 8 + ID)
 
 /* True if (ts, id) comes after the (ts || id) stored in old. */
@@ -41,32 +47,234 @@ is_later(uint64_t ts, const uint8_t id[ID], const uint8_t *old)
 	return memcmp(id, old + 8, ID) > 0;
 }
 
-/* Adds d[i] to a design's counts: likes, comments, makes. */
-static int
-count_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    int dlikes, int dcomments, int dmakes)
+/* The csort kind of count i, or 0 for a count no index sorts by. */
+static uint8_t
+csort_kind(size_t i)
 {
-	MDB_val		v;
-	uint8_t		val[SCOUNT_LEN];
-	uint64_t	n[3] = { 0, 0, 0 };
-	int		d[3] = { dlikes, dcomments, dmakes };
+	static const uint8_t kinds[WEFT_COUNT_KINDS] = {
+		[WEFT_COUNT_LIKES] = 'l',
+		[WEFT_COUNT_MAKES] = 'm',
+		[WEFT_COUNT_REMIXES] = 'x',
+	};
+
+	return kinds[i];
+}
+
+static void
+csort_key(uint8_t k[CSORT_KEY], uint8_t kind, uint64_t n,
+    const uint8_t dk[DKEY])
+{
+	k[0] = kind;
+	be64enc(k + 1, n);
+	memcpy(k + 9, dk, DKEY);
+}
+
+/* Moves design dk in the csort index of count i from n0 to n1. */
+static int
+csort_move(struct weft_store *s, MDB_txn *txn, size_t i,
+    const uint8_t dk[DKEY], uint64_t n0, uint64_t n1)
+{
+	uint8_t	k[CSORT_KEY];
+	int	err = 0;
+
+	if (csort_kind(i) == 0 || n0 == n1)
+		return 0;
+	if (n0 > 0) {
+		csort_key(k, csort_kind(i), n0, dk);
+		err = db_del(txn, s->dbi[DB_CSORT], k, sizeof(k));
+	}
+	if (err == 0 && n1 > 0) {
+		csort_key(k, csort_kind(i), n1, dk);
+		err = db_put(txn, s->dbi[DB_CSORT], k, sizeof(k), "", 0);
+	}
+	return err;
+}
+
+/*
+ * Adds d[i] to a design's counts and moves it in the count-ordered
+ * index; a design not stored yet gets its index keys when its genesis
+ * comes (weft__store_counts_design_new()).
+ */
+static int
+counts_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const int d[WEFT_COUNT_KINDS])
+{
+	uint8_t		val[SCOUNT_LEN], dk[DKEY];
+	uint64_t	n[WEFT_COUNT_KINDS], was[WEFT_COUNT_KINDS];
+	bool		sorted = false;
 	int		err;
 
-	err = db_get(txn, s->dbi[DB_SCOUNT], design, ID, &v);
-	if (err == 0) {
-		if (v.mv_size != SCOUNT_LEN)
-			return WEFT_ECORRUPT;
-		for (int i = 0; i < 3; i++)
-			n[i] = be64dec((const uint8_t *)v.mv_data + 8 * i);
-	} else if (err != WEFT_ENOTFOUND)
+	err = weft__store_counts_get(s, txn, design, n);
+	if (err)
 		return err;
-	for (int i = 0; i < 3; i++) {
+	memcpy(was, n, sizeof(was));
+	for (size_t i = 0; i < WEFT_COUNT_KINDS; i++) {
 		if (d[i] < 0 && n[i] == 0)
 			return WEFT_ECORRUPT;
 		n[i] += (uint64_t)(int64_t)d[i];
 		be64enc(val + 8 * i, n[i]);
+		if (d[i] != 0 && csort_kind(i) != 0)
+			sorted = true;
+	}
+	if (sorted) {
+		err = weft__store_design_key(s, txn, design, dk);
+		if (err == 0) {
+			for (size_t i = 0; i < WEFT_COUNT_KINDS && err == 0;
+			    i++)
+				err = csort_move(s, txn, i, dk, was[i], n[i]);
+		} else if (err == WEFT_ENOTFOUND) {
+			err = 0;
+		}
+		if (err)
+			return err;
 	}
 	return db_put(txn, s->dbi[DB_SCOUNT], design, ID, val, sizeof(val));
+}
+
+/* Adds to a design's likes, comments and makes. */
+static int
+count_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    int dlikes, int dcomments, int dmakes)
+{
+	int	d[WEFT_COUNT_KINDS] = { 0 };
+
+	d[WEFT_COUNT_LIKES] = dlikes;
+	d[WEFT_COUNT_COMMENTS] = dcomments;
+	d[WEFT_COUNT_MAKES] = dmakes;
+	return counts_add(s, txn, design, d);
+}
+
+int
+weft__store_count_remix(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], int delta)
+{
+	int	d[WEFT_COUNT_KINDS] = { 0 };
+
+	d[WEFT_COUNT_REMIXES] = delta;
+	return counts_add(s, txn, design, d);
+}
+
+/* Gives design dk its keys in the count-ordered index. */
+static int
+counts_design_new(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY])
+{
+	uint64_t	n[WEFT_COUNT_KINDS];
+	int		err;
+
+	err = weft__store_counts_get(s, txn, dk + 8, n);
+	for (size_t i = 0; i < WEFT_COUNT_KINDS && err == 0; i++)
+		err = csort_move(s, txn, i, dk, 0, n[i]);
+	return err;
+}
+
+int
+weft__store_counts_rev(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct recinfo	 pi;
+	uint8_t		 key[2 * ID], dk[DKEY], seen[WEFT_PREV_MAX][ID];
+	const uint8_t	*design = r->has_design ? r->design : id;
+	size_t		 nseen = 0;
+	bool		 dup;
+	int		 err;
+
+	/* remix: parent design || design, written after this. */
+	for (uint32_t i = 0; i < r->remix_of.n; i++) {
+		err = weft__store_info_get(s, txn, r->remix_of.ids[i], &pi);
+		if (err)
+			return err;
+		if (memcmp(pi.design, design, ID) == 0)
+			continue;
+		dup = false;
+		for (size_t j = 0; j < nseen && !dup; j++)
+			dup = memcmp(seen[j], pi.design, ID) == 0;
+		if (dup || nseen == WEFT_PREV_MAX)
+			continue;
+		memcpy(seen[nseen++], pi.design, ID);
+		memcpy(key, pi.design, ID);
+		memcpy(key + ID, design, ID);
+		err = db_has(txn, s->dbi[DB_REMIX], key, 2 * ID);
+		if (err == 0)
+			continue;
+		if (err != WEFT_ENOTFOUND)
+			return err;
+		err = weft__store_count_remix(s, txn, pi.design, 1);
+		if (err)
+			return err;
+	}
+	if (r->has_design)
+		return 0;
+	be64enc(dk, r->ts);
+	memcpy(dk + 8, id, ID);
+	return counts_design_new(s, txn, dk);
+}
+
+/*
+ * Stores made before the count-ordered index (no "counts" key in meta):
+ * the index is built from scount, and remixes are counted from the remix
+ * table, once.
+ */
+int
+weft__store_counts_backfill(struct weft_store *s, MDB_txn *txn)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 dk[DKEY], last[ID];
+	uint64_t	 n[WEFT_COUNT_KINDS];
+	int		 err, rc, d[WEFT_COUNT_KINDS] = { 0 };
+
+	err = db_has(txn, s->dbi[DB_META], "counts", 6);
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	err = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_SCOUNT], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = weft__store_counts_get(s, txn, k.mv_data, n);
+		if (err == 0)
+			err = weft__store_design_key(s, txn, k.mv_data, dk);
+		for (size_t i = 0; i < WEFT_COUNT_KINDS && err == 0; i++)
+			err = csort_move(s, txn, i, dk, 0, n[i]);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	if (err)
+		return err;
+	/* remix: parent design || remix design; one count per pair. */
+	rc = mdb_cursor_open(txn, s->dbi[DB_REMIX], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	d[WEFT_COUNT_REMIXES] = 1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != 2 * ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(last, k.mv_data, ID);
+		err = counts_add(s, txn, last, d);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	if (err)
+		return err;
+	return db_put(txn, s->dbi[DB_META], "counts", 6, "\x01", 1);
 }
 
 static int
@@ -189,28 +397,32 @@ weft_store_profile(struct weft_store *s, const uint8_t author[ID],
 }
 
 int
-weft_store_social_counts(struct weft_store *s, const uint8_t design[ID],
-    uint64_t *likes, uint64_t *comments, uint64_t *makes)
+weft_store_design_counts(struct weft_store *s, const uint8_t design[ID],
+    uint64_t n[WEFT_COUNT_KINDS])
 {
 	MDB_txn	*txn;
-	MDB_val	 v;
 	int	 err;
 
-	*likes = *comments = *makes = 0;
+	memset(n, 0, WEFT_COUNT_KINDS * sizeof(n[0]));
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
-	err = db_get(txn, s->dbi[DB_SCOUNT], design, ID, &v);
-	if (err == 0) {
-		if (v.mv_size == SCOUNT_LEN) {
-			*likes = be64dec(v.mv_data);
-			*comments = be64dec((const uint8_t *)v.mv_data + 8);
-			*makes = be64dec((const uint8_t *)v.mv_data + 16);
-		} else
-			err = WEFT_ECORRUPT;
-	} else if (err == WEFT_ENOTFOUND)
-		err = 0;
+	err = weft__store_counts_get(s, txn, design, n);
 	weft__store_read_end(s, txn);
+	return err;
+}
+
+int
+weft_store_social_counts(struct weft_store *s, const uint8_t design[ID],
+    uint64_t *likes, uint64_t *comments, uint64_t *makes)
+{
+	uint64_t	n[WEFT_COUNT_KINDS];
+	int		err;
+
+	err = weft_store_design_counts(s, design, n);
+	*likes = n[WEFT_COUNT_LIKES];
+	*comments = n[WEFT_COUNT_COMMENTS];
+	*makes = n[WEFT_COUNT_MAKES];
 	return err;
 }
 

@@ -3,7 +3,8 @@
 # with Unicode folding and prefixes, file names and types indexed,
 # filters, pages with a count on a terminal (script(1) gives the CLI a
 # tty), "no designs match", short ids that fit 80 columns, --json with
-# full ids, and sorts that are not available yet refused clearly.
+# full ids, and sorts by likes and remixes (issue 12) with the author's
+# name and the counts on each line and in the tree.
 source "$(dirname "$0")/lib.sh"
 
 w a -q init
@@ -79,9 +80,36 @@ expect_code 0 w a search gea
 expect_code 0 w a --json search --limit 1 zahnrad
 [ "$(json 'j[0]["design"]' "$T/out")" = "$g" ] || fail "json id"
 
+# Counts: a like puts b first by likes, a fork puts s first by remixes;
+# lines say who made a design and its counts above 0.
+expect_code 0 w a profile set --name "Ada Maker"
+expect_code 0 w a like "$b"
+expect_code 0 w a -q ls --sort likes --limit 1
+[ "$(cat "$T/out")" = "$b" ] || fail "ls likes: $(cat "$T/out")"
+expect_code 0 w a -q search --sort likes gea
+[ "$(head -n 1 "$T/out")" = "$b" ] || fail "search likes: $(cat "$T/out")"
+expect_code 0 w a -q fork "$s" --title "Shelf bracket, wider"
+f=$(cat "$T/out")
+expect_code 0 w a -q ls --sort remixes --limit 1
+[ "$(cat "$T/out")" = "$s" ] || fail "ls remixes: $(cat "$T/out")"
+tty ls --sort likes --limit 1 >"$T/tty"
+grep -q "^${b:0:8}.* Gearbox housing  by Ada Maker  1L$" "$T/tty" ||
+    fail "counts on a line: $(cat "$T/tty")"
+expect_code 0 w a tree "$s"
+grep -q "Shelf bracket  by Ada Maker  1R$" "$T/out" ||
+    fail "tree counts: $(cat "$T/out")"
+grep -q "${f}  Shelf bracket, wider.*  by Ada Maker$" "$T/out" ||
+    fail "tree remix line: $(cat "$T/out")"
+expect_code 0 w a --json ls --sort likes --limit 1
+[ "$(json 'j[0]["likes"]' "$T/out")" = 1 ] || fail "json likes"
+[ "$(json 'j[0]["author_name"]' "$T/out")" = "Ada Maker" ] ||
+    fail "json name: $(cat "$T/out")"
+expect_code 0 w a show "$s"
+grep -q "^remixes  *1$" "$T/out" || fail "show remixes: $(cat "$T/out")"
+
 # Refusals: exit 2, one line.
-expect_code 2 w a search --sort likes gear
-grep -q "not available yet" "$T/err" || fail "likes: $(cat "$T/err")"
+expect_code 2 w a search --sort bogus gear
+grep -q "unknown sort" "$T/err" || fail "bogus: $(cat "$T/err")"
 expect_code 2 w a ls --since 2026-13-01
 expect_code 2 w a ls --all --limit 3
 expect_code 2 w a ls --type 'st l'
