@@ -382,6 +382,17 @@ static const struct weft_help table[] = {
 	    { { "--all", "With list: also every key the file does not "
 		"set, with its default." },
 	      { NULL, NULL } } },
+	{ "web-password", "weft web-password [--off]",
+	    "set the password of a non-loopback web UI",
+	    "Reads a password (from the terminal, twice and not echoed, or "
+	    "the first line of stdin) and stores its Argon2id hash as "
+	    "web-password in HOME/config; the password itself is never "
+	    "stored. A web UI on a non-loopback address is read-only "
+	    "without one; with one, a browser that logs in at /login may "
+	    "act. Restart weftd to apply.",
+	    { { "--off", "Remove the password: such a UI is read-only "
+		"again." },
+	      { NULL, NULL } } },
 	{ "profile", "weft profile set --name NAME [--bio TEXT] [--link URL]"
 	    "... [--avatar FILE]\nweft profile show [AUTHOR] [--avatar OUT]",
 	    "set or show an author's name, bio and links",

@@ -471,6 +471,10 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 			rt->kind = WEFT_ROUTE_SEARCH;
 		else if (seg_is(seg, len, "status"))
 			rt->kind = WEFT_ROUTE_STATUS;
+		else if (seg_is(seg, len, "login"))
+			rt->kind = WEFT_ROUTE_LOGIN;
+		else if (seg_is(seg, len, "logout"))
+			rt->kind = WEFT_ROUTE_LOGOUT;
 		else
 			return WEFT_ENOTFOUND;
 		return 0;

@@ -62,7 +62,18 @@ page_end(struct weft_buf *b, const struct weft_web_snap *snap)
 	add(b, "</main>\n<footer>weft " WEFT_VERSION_STRING " \xc2\xb7 node "
 	    "<code>");
 	weft_buf_add(b, hex, 16);
-	add(b, "</code></footer></body></html>\n");
+	add(b, "</code>");
+	/* A non-loopback UI with a web-password: log in or out. */
+	if (snap->session) {
+		add(b, " \xc2\xb7 <form class=\"act\" method=\"post\" "
+		    "action=\"/logout\"><input type=\"hidden\" "
+		    "name=\"token\" value=\"");
+		add(b, snap->token);
+		add(b, "\"><button id=\"logout\">Log out</button></form>");
+	} else if (snap->can_login)
+		add(b, " \xc2\xb7 <a id=\"login\" href=\"/login\">Log in"
+		    "</a>");
+	add(b, "</footer></body></html>\n");
 }
 
 static void
@@ -438,7 +449,7 @@ base_name(const char *path)
 
 /*
  * A button for an action (actions.c): a form POST carrying the session
- * token; only where actions are allowed (loopback).
+ * token; only where actions are allowed (loopback, or logged in).
  */
 static void
 act_form(struct weft_buf *b, const struct weft_web_req *rq, const char *act,
@@ -1094,6 +1105,45 @@ page_status(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	return 0;
 }
 
+/*
+ * The login form of a non-loopback UI (web.c checks the password): a
+ * plain POST, its Origin checked; ?failed=1 after a wrong one.
+ */
+static int
+page_login(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	const struct weft_web_snap	*sn = rq->snap;
+	struct weft_buf			*b = &resp->body;
+	char				 f[4];
+
+	page_begin(b, "Log in", NULL);
+	add(b, "<h1>Log in</h1>\n");
+	if (sn->loopback)
+		add(b, "<p>No login here: on a loopback address these pages "
+		    "act without one.</p>\n");
+	else if (!sn->can_login)
+		add(b, "<p>This web UI is read-only: no <code>web-password"
+		    "</code> is set on this node.</p>\n");
+	else if (sn->session)
+		add(b, "<p>You are logged in.</p>\n");
+	else {
+		if (weft_http_form_get(rq->query, rq->query_len, "failed",
+		    f, sizeof(f)) > 0)
+			add(b, "<p class=\"error\" id=\"login-failed\">"
+			    "Wrong password.</p>\n");
+		add(b, "<form method=\"post\" action=\"/login\" "
+		    "id=\"login-form\"><label>Password <input "
+		    "type=\"password\" name=\"password\" "
+		    "autocomplete=\"current-password\" maxlength=\"256\" "
+		    "required autofocus></label> <button>Log in</button>"
+		    "</form>\n<p>A login lasts 12 hours in this browser. "
+		    "The password crosses the network as typed: use this "
+		    "on a network you trust, or behind a TLS proxy.</p>\n");
+	}
+	page_end(b, sn);
+	return 0;
+}
+
 void
 weft__web_error(struct weft_web_resp *resp, int status, const char *msg)
 {
@@ -1136,6 +1186,9 @@ weft__web_page(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		break;
 	case WEFT_ROUTE_STATUS:
 		err = page_status(rq, resp);
+		break;
+	case WEFT_ROUTE_LOGIN:
+		err = page_login(rq, resp);
 		break;
 	default:
 		weft__web_error(resp, 404, "no such page");

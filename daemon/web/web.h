@@ -40,6 +40,12 @@ struct weft_web_env {
 	 * the 3D view is not installed.
 	 */
 	const char		*assets;
+	/*
+	 * The password of a non-loopback UI (crypto_pwhash_str()), or
+	 * NULL: without one such a UI is read-only.
+	 */
+	const char		*password;
+	uint64_t		 link_ms;	/* a slicer link's life, or 0 */
 };
 
 /*

@@ -39,6 +39,9 @@ struct weft_web_snap {
 	size_t			npeers;
 	bool			assets;		/* the 3D view is there */
 	bool			writable;	/* actions allowed */
+	bool			loopback;	/* no login needed */
+	bool			session;	/* logged in (not loopback) */
+	bool			can_login;	/* a web-password is set */
 	char			token[WEFT_WEB_TOKEN_HEX + 1];
 };
 
@@ -50,6 +53,7 @@ struct weft_web_resp {
 	struct weft_buf	 body;		/* capped at WEFT_WEB_PAGE_MAX */
 	char		 filename[128];	/* Content-Disposition, or "" */
 	char		 location[512];	/* a redirect, or "" */
+	char		 cookie[160];	/* Set-Cookie, or "" */
 	/* A streamed body of length bytes instead of body. */
 	struct weft_web_stream	*stream;
 	uint64_t	 length;

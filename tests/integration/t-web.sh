@@ -177,6 +177,10 @@ cap=$(/usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.unquote(s
 case "$cap" in "$U/h/"*/big.bin) ;; *) fail "capability URL '$cap'" ;; esac
 get "$cap"
 cmp "$T/body" "$T/got/sub/big.bin" || fail "the capability URL's file differs"
+# One use: the same URL again is refused.
+get "$cap"
+[ "$(code)" = 404 ] || fail "a capability URL served twice ($(code))"
+grep -q 'expired' "$T/body" || fail "a spent capability says: $(cat "$T/body")"
 get "$U/h/0123456789abcdef0123456789abcdef/big.bin"
 [ "$(code)" = 404 ] || fail "a made-up capability got $(code)"
 get -X POST --data "token=$tok&rev=$design&n=0&name=x.stl&slicer=orca" \
@@ -188,4 +192,14 @@ stop_node "$NODE_PID"
 start_node c --web off
 w c status --json >"$T/sc"
 [ "$(json 'j["web"]' "$T/sc")" = None ] || fail "--web off still serves"
+# --web 127.0.0.1:0: the kernel picks a port; status shows the one in use.
+start_node p0 --web 127.0.0.1:0
+w p0 status --json >"$T/sp0"
+wp0=$(json 'j["web"]' "$T/sp0")
+case "$wp0" in 127.0.0.1:0|127.0.0.1:) fail "port 0 shown as '$wp0'" ;;
+127.0.0.1:[1-9]*) ;; *) fail "port 0 gave '$wp0'" ;; esac
+get "http://$wp0/"
+[ "$(code)" = 200 ] || fail "the picked port does not serve: $(code)"
+stop_node "$NODE_PID"
+
 echo "PASS"
