@@ -48,6 +48,9 @@ code "$U/zip/$design/x.zip" >/dev/null
 mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
     "$T/body" "$T/unz" || fail "zip"
+# The zip adds CREDITS.md (t-web checks its text).
+grep -q '^# Credits' "$T/unz/CREDITS.md" || fail "b's zip has no CREDITS.md"
+rm "$T/unz/CREDITS.md"
 diff -r "$T/src" "$T/unz" || fail "b's zip differs from a's files"
 
 # Follow: a's next design's files come to b by themselves.

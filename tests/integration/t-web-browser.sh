@@ -40,7 +40,7 @@ WEFT_WEB_NODE_MODULES="$top/web/node_modules" node \
     "$WEFT_TESTS/integration/web_browser.mjs" "$url" "$T/designs.json" \
     "$shots" "$T/dl" || fail "the browser checks failed"
 
-w a get "$models" -o "$T/got" --no-credits >/dev/null || fail "weft get"
+w a get "$models" -o "$T/got" >/dev/null || fail "weft get"
 mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
     "$T/dl/models.zip" "$T/unz" || fail "the browser's zip does not extract"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The web UI over real HTTP (curl): two nodes asked for the same port
 # get two ports; weft status shows each; pages list the right designs
-# with every stranger-written string escaped; the JSON API; a zip and a
-# single file download equal what weft get writes; foreign Host headers
+# with every stranger-written string escaped; the JSON API; a zip (with
+# CREDITS.md) and a single file download equal what weft get writes;
+# foreign Host headers
 # and state changes without a token or from another Origin are refused;
 # --web off serves nothing.
 . "$(dirname "$0")/lib.sh"
@@ -106,9 +107,12 @@ get "$U/api/status"
 get "$U/api/design/00000000"
 [ "$(code)" = 404 ] || fail "api of an unknown design: $(code)"
 
-# Downloads equal weft get's files, byte for byte.
-w a get "$design" -o "$T/got" --no-credits >/dev/null ||
-    fail "weft get failed"
+# Downloads equal weft get's files, byte for byte, CREDITS.md too (the
+# text of weft credits --format md).
+w a get "$design" -o "$T/got" >/dev/null || fail "weft get failed"
+[ -s "$T/got/CREDITS.md" ] || fail "weft get wrote no CREDITS.md"
+w a credits "$design" --format md >"$T/credits.md"
+cmp "$T/credits.md" "$T/got/CREDITS.md" || fail "weft get's credits differ"
 get "$U/zip/$design/design.zip"
 [ "$(code)" = 200 ] || fail "zip: $(code)"
 grep -qi '^Content-Type: application/zip' "$T/head" || fail "zip type"
@@ -116,6 +120,9 @@ mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; z.extractall(sys.argv[2])' \
     "$T/body" "$T/unz" || fail "the zip does not extract"
 diff -r "$T/got" "$T/unz" || fail "the zip differs from weft get"
+cmp "$T/credits.md" "$T/unz/CREDITS.md" || fail "the zip's CREDITS.md differs"
+grep -q 'licensed under CC-BY-4.0' "$T/unz/CREDITS.md" ||
+    fail "the zip's CREDITS.md lacks the license"
 get "$U/f/$design/1/big.bin"
 [ "$(code)" = 404 ] || [ "$(code)" = 200 ] || fail "file: $(code)"
 n=$(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print([f["path"] for f in j["revisions"][0]["files"]].index("sub/big.bin"))' \
