@@ -3,7 +3,7 @@
  * zip, streamed chunk by chunk from the store. The zip is "stored" (no
  * compression: models compress, but the point is speed and a known
  * length), with UTF-8 names, a fixed 1980 timestamp and a data
- * descriptor after each file for its CRC-32 (zlib's), so the archive is
+ * descriptor after each file for its CRC-32 (libdeflate's), so the archive is
  * written in one pass and its length is known before the first byte.
  * No ZIP64: a revision of 4 GiB or more is refused (weft get serves it).
  * Last comes CREDITS.md, the text `weft credits --format md` prints and
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "weft/buf.h"
 #include "weft/chunk.h"
@@ -398,7 +398,7 @@ weft__web_stream_next(struct weft_web_stream *s, struct weft_store *store,
 	switch (s->phase) {
 	case PH_LOCAL:
 		it = &s->items[s->fi];
-		it->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+		it->crc = 0;
 		err = put_header(out, it, false);
 		if (err)
 			return err;
@@ -418,9 +418,8 @@ weft__web_stream_next(struct weft_web_stream *s, struct weft_store *store,
 			if (out->len - before != it->refs[s->ci].size)
 				return WEFT_ECORRUPT;
 			if (s->zip)
-				it->crc = (uint32_t)crc32(it->crc,
-				    out->data + before,
-				    (uInt)(out->len - before));
+				it->crc = libdeflate_crc32(it->crc,
+				    out->data + before, out->len - before);
 			s->ci++;
 			break;
 		}

@@ -316,6 +316,12 @@ stream_pump(struct web_conn *c)
 	while (!c->closing && !c->last_queued && c->wq < WEB_WQ_MAX) {
 		/* Pieces of a few chunks: fewer writes, fewer allocations. */
 		weft_buf_init(&b, WEB_PIECE_MAX + 2 * WEFT_CHUNK_MAX);
+		/* At once: growing by doubling copied each piece twice. */
+		if (weft_buf_reserve(&b, WEB_PIECE_MAX + WEFT_CHUNK_MAX)) {
+			weft_buf_release(&b);
+			conn_close(c);
+			return;
+		}
 		do {
 			rc = weft__web_stream_next(c->resp.stream,
 			    c->w->env.store, &b);
