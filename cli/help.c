@@ -240,12 +240,15 @@ static const struct weft_help table[] = {
 	      { "--all", "Every match, also on a terminal." },
 	      { NULL, NULL } } },
 	{ "get",
-	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
-	    "[--no-credits]",
-	    "fetch a design's files",
+	    "weft get DESIGN|LIB [-o DIR] [--rev REV] [--force] "
+	    "[--timeout SEC] [--no-credits]",
+	    "fetch a design's files, or a whole library's",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
-	    "file's hash before moving it into place.",
+	    "file's hash before moving it into place. Given a library, "
+	    "fetches every design it holds, each into its own folder of DIR "
+	    "(default: a name made from the library's) named after its "
+	    "title.",
 	    { { "-o, --output DIR", "Write into DIR (created if needed); "
 		"default: a name made from the title." },
 	      { "-r, --rev REV", "Fetch this revision instead of the newest." },
