@@ -503,7 +503,9 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 	}
 	if (pos == n && seg_is(seg, len, "act")) {
 		if (!seg_is(a, alen, "get") && !seg_is(a, alen, "follow") &&
-		    !seg_is(a, alen, "mirror") && !seg_is(a, alen, "handoff"))
+		    !seg_is(a, alen, "mirror") && !seg_is(a, alen, "handoff") &&
+		    !seg_is(a, alen, "like") && !seg_is(a, alen, "unlike") &&
+		    !seg_is(a, alen, "comment"))
 			return WEFT_ENOTFOUND;
 		memcpy(rt->arg, a, alen);
 		rt->kind = WEFT_ROUTE_ACTION;

@@ -37,7 +37,7 @@ page_begin(struct weft_buf *b, const char *title, const char *q)
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">"
-	    "<meta name=\"referrer\" content=\"no-referrer\">"
+	    "<meta name=\"referrer\" content=\"same-origin\">"
 	    "<title>");
 	weft_html_escs(b, title);
 	add(b, " \xe2\x80\x94 weft</title>"
@@ -712,7 +712,7 @@ env_record(const struct env_list *l, size_t i, struct weft_record *r)
  */
 static void
 design_comments(struct weft_buf *b, const struct weft_web_req *rq,
-    const struct env_list *l)
+    const struct env_list *l, const uint8_t design[32])
 {
 	struct weft_record	*v;
 	int			*shown_by;
@@ -766,7 +766,21 @@ design_comments(struct weft_buf *b, const struct weft_web_req *rq,
 		weft_html_text(b, t->text, strlen(t->text));
 		add(b, "</div></li>\n");
 	}
-	add(b, "</ol></section>\n");
+	add(b, "</ol>\n");
+	/* A new comment, signed by this node's author (actions.c). */
+	if (rq->snap->writable) {
+		add(b, "<form class=\"comment-form\" method=\"post\" "
+		    "action=\"/act/comment\"><input type=\"hidden\" "
+		    "name=\"token\" value=\"");
+		add(b, rq->snap->token);
+		add(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
+		full_id(b, design);
+		add(b, "\"><label for=\"comment-text\">Add a comment</label>"
+		    "<textarea id=\"comment-text\" name=\"text\" rows=\"3\" "
+		    "maxlength=\"8192\" required></textarea>"
+		    "<button class=\"act-comment\">Comment</button></form>\n");
+	}
+	add(b, "</section>\n");
 	for (size_t i = 0; v != NULL && i < l->n; i++)
 		weft_record_release(&v[i]);
 	free(v);
@@ -911,6 +925,16 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, "</dl>\n<p class=\"actions\">");
 	act_form(b, rq, "get", s.head, "Keep the files on this node");
 	act_form(b, rq, "follow", s.author, "Follow the author");
+	if (rq->snap->writable) {
+		bool		mine = false;
+		uint64_t	ts;
+
+		if (weft_store_reaction(rq->store, s.design,
+		    rq->snap->author, &mine, &ts) != 0)
+			mine = false;
+		act_form(b, rq, mine ? "unlike" : "like", s.design,
+		    mine ? "Unlike" : "Like");
+	}
 	add(b, "</p>\n");
 	if (r.description != NULL && r.description[0] != '\0') {
 		add(b, "<section class=\"description\" id=\"description\">");
@@ -947,7 +971,7 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	cmts.ids = calloc(cmts.max, 32);
 	if (cmts.ids != NULL && weft_store_design_comments(rq->store,
 	    s.design, env_list_cb, &cmts) >= 0)
-		design_comments(b, rq, &cmts);
+		design_comments(b, rq, &cmts, s.design);
 	free(cmts.ids);
 	memset(&cmts, 0, sizeof(cmts));
 	weft_buf_reset(&envs);

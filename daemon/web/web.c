@@ -255,7 +255,7 @@ head_build(struct web_conn *c, struct weft_buf *h)
 	    "Content-Security-Policy: " CSP "\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "Cross-Origin-Resource-Policy: same-origin\r\n"
 	    "Cache-Control: %s\r\n",
 	    r->status, status_text(r->status),
@@ -562,6 +562,7 @@ render_work(uv_work_t *req)
 	rq.assets = c->w->env.assets;
 	rq.body = c->req.body;
 	rq.body_len = c->req.body_len;
+	rq.ctl = c->w->env.ctl;
 	weft_http_req_path(&c->req, &path, &plen, &rq.query, &rq.query_len);
 	if (c->login) {
 		/* Argon2id takes a while and memory: never on the loop. */
@@ -627,6 +628,10 @@ render_done(uv_work_t *req, int status)
 		send_error(c, 500, "the page could not be made");
 		return;
 	}
+	if (c->resp.stored && c->w->env.sync != NULL)
+		/* As ctl's weft__put_reply: a record of ours, to peers. */
+		weft_sync_local_record(c->w->env.sync, c->resp.record_id,
+		    c->resp.record.data, c->resp.record.len);
 	if (c->resp.poke) {
 		/* As ctl/ops_policy.c: fetch what is now wanted, now. */
 		if (c->w->env.fetch != NULL)

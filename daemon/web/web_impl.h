@@ -54,6 +54,10 @@ struct weft_web_resp {
 	char		 filename[128];	/* Content-Disposition, or "" */
 	char		 location[512];	/* a redirect, or "" */
 	char		 cookie[160];	/* Set-Cookie, or "" */
+	/* A record an action stored, for sync (web.c, on the loop). */
+	struct weft_buf	 record;
+	uint8_t		 record_id[32];
+	bool		 stored;
 	/* A streamed body of length bytes instead of body. */
 	struct weft_web_stream	*stream;
 	uint64_t	 length;
@@ -71,6 +75,7 @@ struct weft_web_req {
 	const char			*assets;	/* or NULL */
 	const uint8_t			*body;		/* a POST's form */
 	size_t				 body_len;
+	const struct weft_ctl_env	*ctl;		/* signs records */
 };
 
 void	weft__web_resp_init(struct weft_web_resp *resp);

@@ -45,4 +45,9 @@ mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
     "$T/dl/models.zip" "$T/unz" || fail "the browser's zip does not extract"
 diff -r "$T/got" "$T/unz" || fail "the browser's zip differs from weft get"
+# The page's like and comment are the author's own records, as the CLI's.
+w a --json comments "$models" >"$T/cm" || fail "weft comments"
+grep -q 'Printed it in PETG' "$T/cm" || fail "weft comments lacks the page's"
+w a like "$models" 2>&1 | grep -qi 'already\|unchanged' ||
+    fail "the page's like is not this author's"
 echo "PASS (screenshots in $shots)"

@@ -122,6 +122,34 @@ try {
 	    fullPage: true });
 	await page.goto(url + '/d/' + d.models);
 
+	// Like, take it back, like again, and comment: the page's own forms.
+	check((await page.textContent('#counts')).startsWith('0 likes'),
+	    'no like yet');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-like')]);
+	check((await page.textContent('#counts')).startsWith('1 like '),
+	    'the like counts (' + await page.textContent('#counts') + ')');
+	check(await page.$('button.act-unlike') !== null,
+	    'a liked design offers unlike');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-unlike')]);
+	check((await page.textContent('#counts')).startsWith('0 likes'),
+	    'unlike takes it back');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-like')]);
+	const said = 'Printed it in PETG <b>fine</b> \u2014 thanks!';
+	await page.fill('#comment-text', said);
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-comment')]);
+	check((await page.textContent('.comment-list')).includes(said),
+	    'the comment is shown, as text');
+	check(await page.$('.comment-list b') === null,
+	    'the comment\'s markup is not markup');
+	check((await page.textContent('#counts')).includes('1 comment '),
+	    'the comment counts');
+	await page.screenshot({ path: path.join(shots, 'design-social.png'),
+	    fullPage: true });
+
 	// The zip, through the browser's own download.
 	const [dl] = await Promise.all([
 		page.waitForEvent('download'),
