@@ -190,6 +190,36 @@ get "$cap"
 grep -q 'expired' "$T/body" || fail "a spent capability says: $(cat "$T/body")"
 get "$U/h/0123456789abcdef0123456789abcdef/big.bin"
 [ "$(code)" = 404 ] || fail "a made-up capability got $(code)"
+
+# A link unused expires: on a node whose links live 3 s (web-link-ms),
+# a HEAD (which does not spend it) finds it, then no longer does.
+mint() {	# mint WEB_URL: a capability URL for design's file n
+	get -X POST -H "Origin: $1" \
+	    --data "token=$2&rev=$3&n=0&name=x.stl&slicer=cura" \
+	    "$1/act/handoff"
+	[ "$(code)" = 303 ] || fail "handoff on $1: $(code)"
+	/usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.unquote(sys.argv[1]))' \
+	    "$(sed -n 's/^Location: cura:\/\/open?file=//p' "$T/head" | tr -d '\r')"
+}
+pid_b=$NODE_PID
+WEFT_WEB_LINK_MS=3000 start_node e --web 127.0.0.1:0
+UE="http://$(w e --json status | json 'j["web"]' /dev/stdin)"
+mkdir -p "$T/de"
+printf 'solid x\nendsolid x\n' >"$T/de/x.stl"
+de=$(w e -q publish "$T/de" --title 'Short link' --license MIT) ||
+    fail "publish on e"
+get "$UE/d/$de"
+tokE=$(grep -o 'name="token" value="[0-9a-f]*"' "$T/body" | head -1 |
+    sed 's/.*value="//; s/"$//')
+capE=$(mint "$UE" "$tokE" "$de")
+head_code() { curl -sS -o /dev/null -I -w '%{http_code}' "$1"; }
+[ "$(head_code "$capE")" = 200 ] || fail "a fresh link is not there"
+gone() { [ "$(head_code "$capE")" = 404 ]; }
+wait_for 15 gone || fail "a 3 s link still served after 15 s"
+get "$capE"
+[ "$(code)" = 404 ] || fail "an expired link served a GET ($(code))"
+stop_node "$NODE_PID"
+NODE_PID=$pid_b
 get -X POST --data "token=$tok&rev=$design&n=0&name=x.stl&slicer=orca" \
     "$U/act/handoff"
 [ "$(code)" = 403 ] || fail "a handoff without Origin got $(code)"
