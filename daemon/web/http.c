@@ -481,6 +481,10 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 	}
 	if (!segment(path, n, &pos, &a, &alen))
 		return WEFT_ENOTFOUND;
+	if (pos == n && seg_is(seg, len, "thumb")) {
+		rt->kind = WEFT_ROUTE_THUMB;
+		return take_id(rt, a, alen);
+	}
 	if (pos == n && (seg_is(seg, len, "d") || seg_is(seg, len, "a") ||
 	    seg_is(seg, len, "l"))) {
 		rt->kind = seg[0] == 'd' ? WEFT_ROUTE_DESIGN :

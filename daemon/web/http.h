@@ -117,6 +117,7 @@ enum weft_web_route_kind {
 	WEFT_ROUTE_API_PEERS,		/* /api/peers */
 	WEFT_ROUTE_LOGIN,		/* /login (GET: form; POST) */
 	WEFT_ROUTE_LOGOUT,		/* POST /logout */
+	WEFT_ROUTE_THUMB,		/* /thumb/REV */
 };
 
 #define WEFT_ROUTE_ARG_MAX	128

@@ -155,7 +155,13 @@ license_meaning(const char *id)
 static void
 design_card(struct weft_buf *b, const struct weft_web_summary *s)
 {
-	add(b, "<li class=\"card\"><a class=\"title\" href=\"/d/");
+	/* A 3MF's own thumbnail (thumb.c); none: the image is not shown. */
+	add(b, "<li class=\"card\"><a class=\"thumb\" href=\"/d/");
+	full_id(b, s->design);
+	add(b, "\" tabindex=\"-1\"><img src=\"/thumb/");
+	full_id(b, s->head);
+	add(b, "\" alt=\"\" loading=\"lazy\" width=\"64\" height=\"64\">"
+	    "</a><a class=\"title\" href=\"/d/");
 	full_id(b, s->design);
 	add(b, "\">");
 	weft_html_escs(b, s->title);
@@ -550,10 +556,10 @@ design_files(struct weft_buf *b, const struct weft_web_req *rq,
 		add(b, "<p class=\"note\">The 3D view is not installed on this "
 		    "node (scripts/build-web).</p>\n");
 	if (preview && rq->snap->writable)
-		add(b, "<p class=\"note\">Open sends the slicer a link that "
-		    "works for that one file for ten minutes. PrusaSlicer opens "
-		    "links of its own sites only: download the file and open "
-		    "it there.</p>\n");
+		add(b, "<p class=\"note\">Open sends the slicer a link to that "
+		    "one file, good for one download within a few minutes. "
+		    "PrusaSlicer opens links of its own sites only: download "
+		    "the file and open it there.</p>\n");
 	add(b, "</section>\n");
 }
 
@@ -880,7 +886,21 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	page_begin(b, s.title, NULL);
 	add(b, "<article class=\"design\"><h1 id=\"title\">");
 	weft_html_escs(b, s.title);
-	add(b, "</h1>\n<dl class=\"facts\"><dt>Author</dt><dd>");
+	add(b, "</h1>\n");
+	for (uint32_t i = 0; i < r.nfiles; i++) {
+		size_t	pl = strlen(r.files[i].path);
+
+		/* A 3MF may carry a thumbnail (thumb.c). */
+		if (pl > 4 && strcasecmp(r.files[i].path + pl - 4,
+		    ".3mf") == 0) {
+			add(b, "<img class=\"thumb-big\" id=\"thumb\" "
+			    "src=\"/thumb/");
+			full_id(b, s.head);
+			add(b, "\" alt=\"\" width=\"256\" height=\"256\">\n");
+			break;
+		}
+	}
+	add(b, "<dl class=\"facts\"><dt>Author</dt><dd>");
 	who(b, rq->store, s.author);
 	add(b, "</dd><dt>License</dt><dd>");
 	weft_html_escs(b, s.license);

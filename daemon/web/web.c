@@ -217,6 +217,7 @@ status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 302: return "Found";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
@@ -257,10 +258,11 @@ head_build(struct web_conn *c, struct weft_buf *h)
 	    "X-Frame-Options: DENY\r\n"
 	    "Referrer-Policy: same-origin\r\n"
 	    "Cross-Origin-Resource-Policy: same-origin\r\n"
-	    "Cache-Control: %s\r\n",
+	    "Cache-Control: %s%" PRIu32 "\r\n",
 	    r->status, status_text(r->status),
 	    r->ctype != NULL ? r->ctype : "text/plain; charset=utf-8", len,
-	    r->nocache ? "no-store" : "max-age=3600");
+	    r->nocache ? "no-store" : "max-age=",
+	    r->nocache ? 0 : r->max_age > 0 ? r->max_age : 3600);
 	if (err == 0 && r->filename[0] != '\0')
 		err = weft_buf_printf(h, "Content-Disposition: attachment; "
 		    "filename=\"%s\"\r\n", r->filename);
@@ -578,6 +580,9 @@ render_work(uv_work_t *req)
 	case WEFT_ROUTE_API_LIBRARY:
 	case WEFT_ROUTE_API_PEERS:
 		c->render_err = weft__web_api(&rq, &c->resp);
+		break;
+	case WEFT_ROUTE_THUMB:
+		c->render_err = weft__web_thumb(&rq, &c->resp);
 		break;
 	case WEFT_ROUTE_FILE:
 	case WEFT_ROUTE_ZIP:

@@ -62,6 +62,7 @@ struct weft_web_resp {
 	struct weft_web_stream	*stream;
 	uint64_t	 length;
 	bool		 nocache;
+	uint32_t	 max_age;	/* when cached: seconds, 0: 3600 */
 	bool		 poke;		/* an action: tell fetch and sync */
 };
 
@@ -80,6 +81,13 @@ struct weft_web_req {
 
 void	weft__web_resp_init(struct weft_web_resp *resp);
 void	weft__web_resp_release(struct weft_web_resp *resp);
+
+/* thumb.c: /thumb/REV, and the PNG of r's first 3MF that has one. */
+int	weft__web_thumb(const struct weft_web_req *rq,
+	    struct weft_web_resp *resp);
+struct weft_record;
+int	weft__web_thumb_find(struct weft_store *store,
+	    const struct weft_record *r, struct weft_buf *png);
 
 /* pages.c: HTML pages. */
 int	weft__web_page(const struct weft_web_req *rq,

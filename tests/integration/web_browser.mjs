@@ -47,6 +47,18 @@ try {
 	check(home.includes('<script>alert(1)</script>'),
 	    'home shows the script title as text');
 	check(home.includes('Model zoo'), 'home lists the model design');
+	// The 3MF's own thumbnail on the model zoo's card, loaded.
+	await page.waitForFunction((id) => {
+		const img = document.querySelector(
+		    `a.thumb[href="/d/${id}"] img`);
+		return img && img.complete && img.naturalWidth > 0;
+	}, d.models, { timeout: 10000 }).catch(() => {});
+	const tw = await page.evaluate((id) => {
+		const img = document.querySelector(
+		    `a.thumb[href="/d/${id}"] img`);
+		return img && img.complete ? img.naturalWidth : -1;
+	}, d.models);
+	check(tw === 12, 'the card shows the 3MF thumbnail (' + tw + ')');
 	await page.screenshot({ path: path.join(shots, 'home.png'),
 	    fullPage: true });
 
