@@ -862,7 +862,8 @@ lib_designs(struct weft_ctl_client *c, const char *id, uint8_t lib[32],
 	*name = NULL;
 	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_LS,
 	    WEFT_CTL_ARG_LIB, id, (const char *)NULL);
-	if (err == WEFT_ENOTFOUND)
+	/* Not a library's id, or a daemon without the op: a design's. */
+	if (err == WEFT_ENOTFOUND || err == WEFT_EUSAGE)
 		return 1;
 	if (err)
 		return err;

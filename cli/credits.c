@@ -59,7 +59,8 @@ weft__credits_get(struct weft_ctl_client *c, const char *design,
 			return -ENOMEM;
 		cr->v = v;
 		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
-			err = weft_credits_item_decode(weft_obj_at(items, i), &cr->v[cr->n]);
+			err = weft_credits_item_decode(weft_obj_at(items, i),
+			    &cr->v[cr->n]);
 			cr->n++;	/* released either way */
 			if (err)
 				return err;

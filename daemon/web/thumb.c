@@ -6,8 +6,8 @@
  * this node holds; otherwise a redirect to a neutral picture
  * (/static/nothumb.svg), so that a list's image never fails. A revision
  * never changes, so a found thumbnail may be cached for good; a miss is
- * cached for five minutes (the files may come). When the geom helper's publish-time thumbnails
- * arrive, they should be preferred here.
+ * cached for five minutes (the files may come). When the geom helper's
+ * publish-time thumbnails arrive, they should be preferred here.
  */
 #include <errno.h>
 #include <stdio.h>
