@@ -8,7 +8,8 @@
 #    server in the same run: the floor of one request.
 # 2. Downloads: a design of MIB MiB (default 200) in 4 random files; the
 #    time of `weft get -o DIR` beside a zip of the same revision from
-#    the web UI written to a file (curl), both from the node's own store.
+#    the web UI written to a file (curl), both from the node's own store,
+#    each with the CPU time weftd spent on it (/proc/PID/stat).
 #
 # usage: bench/bench-web.sh [BUILD_DIR] [DESIGNS] [MIB]   (DESIGNS 0: downloads only)
 set -eu
@@ -74,37 +75,46 @@ rm -rf "$T/d"
 sync
 # Each timed run starts after a sync, so that neither pays for the other's
 # dirty pages; the order alternates.
+# weftd's user + system CPU time in ms.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' \
+	    "/proc/$pid/stat"
+}
 get_ms() {
 	rm -rf "$T/got"
 	sync
+	c0=$(cpu_ms)
 	t0=$(date +%s%N)
 	"$build/weft" --home "$T/h2" get "$design" -o "$T/got" >/dev/null
-	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "$(( ($(date +%s%N) - t0) / 1000000 )) $(( $(cpu_ms) - c0 ))"
 }
 zip_ms() {
 	rm -f "$T/z.zip"
 	sync
+	c0=$(cpu_ms)
 	t0=$(date +%s%N)
 	curl -sS -o "$T/z.zip" "http://$web/zip/$design/big.zip"
-	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "$(( ($(date +%s%N) - t0) / 1000000 )) $(( $(cpu_ms) - c0 ))"
 }
 for round in 1 2 3 4 5; do
 	if [ $((round % 2)) -eq 1 ]; then
-		g=$(get_ms)
-		z=$(zip_ms)
+		read -r g gc <<<"$(get_ms)"
+		read -r z zc <<<"$(zip_ms)"
 	else
-		z=$(zip_ms)
-		g=$(get_ms)
+		read -r z zc <<<"$(zip_ms)"
+		read -r g gc <<<"$(get_ms)"
 	fi
-	echo "round $round: weft get $g ms ($(( mib * 1000 / g )) MiB/s)," \
-	    "zip $z ms ($(( mib * 1000 / z )) MiB/s), zip/get rate" \
-	    "$(( g * 100 / z ))%"
+	echo "round $round: weft get $g ms ($(( mib * 1000 / g )) MiB/s," \
+	    "weftd CPU $gc ms), zip $z ms ($(( mib * 1000 / z )) MiB/s," \
+	    "weftd CPU $zc ms), zip/get rate $(( g * 100 / z ))%"
 done
 # The server alone: the zip read to /dev/null (no file written).
 for round in 1 2 3; do
+	c0=$(cpu_ms)
 	t0=$(date +%s%N)
 	curl -sS -o /dev/null "http://$web/zip/$design/big.zip"
 	z=$(( ($(date +%s%N) - t0) / 1000000 ))
-	echo "zip to /dev/null: $z ms ($(( mib * 1000 / z )) MiB/s)"
+	echo "zip to /dev/null: $z ms ($(( mib * 1000 / z )) MiB/s," \
+	    "weftd CPU $(( $(cpu_ms) - c0 )) ms)"
 done
 stop

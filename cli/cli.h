@@ -136,6 +136,7 @@ int	weft__config_update(struct weft_cli *cli,
 int	cmd_init(struct weft_cli *cli, int argc, char **argv);
 int	cmd_invite(struct weft_cli *cli, int argc, char **argv);
 int	cmd_config(struct weft_cli *cli, int argc, char **argv);
+int	cmd_web_password(struct weft_cli *cli, int argc, char **argv);
 int	cmd_id(struct weft_cli *cli, int argc, char **argv);
 int	cmd_status(struct weft_cli *cli, int argc, char **argv);
 int	cmd_publish(struct weft_cli *cli, int argc, char **argv);

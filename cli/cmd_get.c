@@ -45,8 +45,10 @@
 #include "paths.h"
 
 static const char usage[] =
-    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
+    "weft get DESIGN|LIB [-o DIR] [--rev REV] [--force] [--timeout SEC] "
     "[--no-credits] [--once]";
+
+#define LIB_DESIGNS_MAX	100000	/* designs of one library got at once */
 
 #define TMP_NAME_MAX	48
 #define CREDITS_NAME	"CREDITS.md"
@@ -82,6 +84,7 @@ struct getter {
 	uint64_t		 timeout_ms;	/* 0: the daemon's default */
 	bool			 once;		/* --once */
 	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
+	json_t			*collect;	/* --json of a library */
 };
 
 static void
@@ -607,7 +610,10 @@ print_result(const struct getter *g, const uint8_t design[32],
 			json_array_append_new(a, o);
 		}
 		json_object_set_new(j, "files", a);
-		out_json_print(j);
+		if (g->collect != NULL)
+			json_array_append_new(g->collect, j);
+		else
+			out_json_print(j);
 	} else if (g->cli->quiet)
 		printf("%s\n", g->dir);
 	else {
@@ -837,6 +843,169 @@ fail:
 	return fail_file(g, err, NULL);
 }
 
+struct lib_design {
+	uint8_t		 id[32];
+	char		*title;
+};
+
+/*
+ * The designs a library holds (op library_ls), or 1 when id names no
+ * library (then it is a design's). *name: the library's, malloc'd.
+ */
+static int
+lib_designs(struct weft_ctl_client *c, const char *id, uint8_t lib[32],
+    char **name, struct lib_design **v, size_t *n)
+{
+	const struct weft_obj	*r, *items, *it;
+	struct lib_design	*nv;
+	const char		*s;
+	size_t			 len;
+	int			 err;
+
+	*v = NULL;
+	*n = 0;
+	*name = NULL;
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_LS,
+	    WEFT_CTL_ARG_LIB, id, (const char *)NULL);
+	/* Not a library's id, or a daemon without the op: a design's. */
+	if (err == WEFT_ENOTFOUND || err == WEFT_EUSAGE)
+		return 1;
+	if (err)
+		return err;
+	if (weft_obj_binn(weft_obj_get(r, "lib"), lib, 32) != 0 ||
+	    weft_obj_str(weft_obj_get(r, "name"), &s, &len) != 0 ||
+	    (*name = strndup(s, len)) == NULL)
+		return WEFT_EPROTO;
+	for (;;) {
+		items = weft_obj_get(r, "items");
+		if (weft_obj_type(items) != WEFT_OBJ_ARRAY ||
+		    *n + weft_obj_len(items) > LIB_DESIGNS_MAX)
+			return WEFT_EPROTO;
+		nv = realloc(*v, (*n + weft_obj_len(items) + 1) *
+		    sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		*v = nv;
+		for (uint32_t i = 0; i < weft_obj_len(items); i++) {
+			it = weft_obj_at(items, i);
+			if (weft_obj_binn(weft_obj_get(it, "design"),
+			    nv[*n].id, 32) != 0 ||
+			    weft_obj_str(weft_obj_get(it, "title"), &s,
+			    &len) != 0 ||
+			    (nv[*n].title = strndup(s, len)) == NULL)
+				return WEFT_EPROTO;
+			(*n)++;
+		}
+		if (!weft_ctl_more(r))
+			break;
+		err = weft_ctl_client_recv(c, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * weft get LIB: every design the library holds, each into its own
+ * folder of DIR (default: the library's name), named by the design's
+ * title, with its id prefix when two titles give the same name. A
+ * design that fails is reported and the others still come; the exit
+ * code is then that of the first failure.
+ */
+static int
+get_library(struct weft_cli *cli, const struct getter *tmpl,
+    struct weft_ctl_client *c, const uint8_t lib[32], const char *name,
+    const struct lib_design *v, size_t n)
+{
+	struct getter	 g;
+	char		 top[WEFT_PATH_MAX], slug[80], hex[65];
+	char		*path, (*used)[80];
+	json_t		*collect = NULL, *j;
+	size_t		 ok = 0;
+	int		 rc = WEFT_EXIT_OK, r;
+
+	if (tmpl->dir != NULL)
+		snprintf(top, sizeof(top), "%s", tmpl->dir);
+	else {
+		weft__slug(name, strlen(name), top, sizeof(slug));
+		if (top[0] == '\0') {
+			out_hex(hex, lib);
+			snprintf(top, sizeof(top), "%s", hex);
+		}
+	}
+	used = calloc(n ? n : 1, sizeof(*used));
+	path = malloc(sizeof(top) + sizeof(slug) + 16);
+	if (used == NULL || path == NULL) {
+		free(used);
+		free(path);
+		return weft__fail(-ENOMEM, NULL, "cannot get the library");
+	}
+	if (tmpl->cli->json)
+		collect = json_array();
+	if (!tmpl->cli->json && !tmpl->cli->quiet && n == 0)
+		printf("the library holds no design\n");
+	for (size_t i = 0; i < n && !weft__intr_caught(); i++) {
+		out_hex(hex, v[i].id);
+		weft__slug(v[i].title, strlen(v[i].title), slug,
+		    sizeof(slug) - 10);
+		if (slug[0] == '\0')
+			snprintf(slug, sizeof(slug), "%.16s", hex);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(used[k], slug) == 0) {
+				size_t	l = strlen(slug);
+
+				snprintf(slug + l, sizeof(slug) - l, "-%.8s",
+				    hex);
+				break;
+			}
+		memcpy(used[i], slug, sizeof(slug));
+		snprintf(path, sizeof(top) + sizeof(slug) + 16, "%s/%s", top,
+		    slug);
+		g = *tmpl;
+		g.dir = path;
+		g.collect = collect;
+		r = run_get(&g, c, hex, NULL);
+		getter_release(&g);
+		if (r == WEFT_EXIT_OK) {
+			ok++;
+			continue;
+		}
+		if (rc == WEFT_EXIT_OK)
+			rc = r;
+		if (weft__intr_caught())
+			break;
+		/* The failed get may have left frames: a new connection. */
+		weft_ctl_client_close(c);
+		weft__intr_release(false);
+		r = weft_ctl_client_connect(c, cli);
+		if (r != 0) {
+			c->fd = -1;
+			break;
+		}
+		weft__intr_catch(c->fd);
+	}
+	if (collect != NULL) {
+		j = json_object();
+		json_object_set_new(j, "lib", out_json_id(lib));
+		json_object_set_new(j, "name", out_json_str(name,
+		    strlen(name)));
+		json_object_set_new(j, "dir", out_json_str(top,
+		    strlen(top)));
+		json_object_set_new(j, "designs", collect);
+		out_json_print(j);
+	} else if (!tmpl->cli->quiet) {
+		printf("got %zu of the %zu design%s of library '", ok, n,
+		    n == 1 ? "" : "s");
+		out_text(stdout, name, strlen(name), true);
+		printf("' into '");
+		out_text(stdout, top, strlen(top), true);
+		printf("'\n");
+	}
+	free(used);
+	free(path);
+	return rc;
+}
+
 int
 cmd_get(struct weft_cli *cli, int argc, char **argv)
 {
@@ -908,7 +1077,28 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	weft__intr_catch(c.fd);
-	rc = run_get(&g, &c, design, rev);
+	/* A library's id: every design it holds, a folder each. */
+	{
+		struct lib_design	*v;
+		size_t			 nv;
+		uint8_t			 lib[32];
+		char			*name;
+
+		rc = lib_designs(&c, design, lib, &name, &v, &nv);
+		if (rc == 0 && rev != NULL)
+			rc = weft__usage_error("--rev names a revision of a "
+			    "design, not of a library");
+		else if (rc == 0)
+			rc = get_library(cli, &g, &c, lib, name, v, nv);
+		else if (rc == 1)
+			rc = run_get(&g, &c, design, rev);
+		else
+			rc = weft__fail(rc, c.error, "cannot get");
+		for (size_t i = 0; i < nv; i++)
+			free(v[i].title);
+		free(v);
+		free(name);
+	}
 	getter_release(&g);
 	weft_ctl_client_close(&c);
 	if (weft__intr_caught() && rc != WEFT_EXIT_OK)

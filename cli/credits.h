@@ -12,37 +12,9 @@
 
 #include <jansson.h>
 
+#include "credits_md.h"
+
 struct weft_ctl_client;
-
-struct weft_credit_note {
-	uint8_t		 rev[32];
-	uint64_t	 ts;
-	char		*message;
-};
-
-struct weft_credit {
-	bool			 present;
-	bool			 conflict;
-	uint8_t			 rev[32];
-	uint8_t			 design[32];
-	uint8_t			 author[32];
-	char			*name;		/* display name, or "" */
-	char			*title;
-	char			*license;
-	uint64_t		 ts;
-	uint8_t			(*parents)[32];
-	uint32_t		 nparents;
-	struct weft_credit_note	*notes;
-	uint32_t		 nnotes;
-};
-
-struct weft_credits {
-	uint8_t			 design[32];
-	uint8_t			 rev[32];
-	bool			 complete;
-	struct weft_credit	*v;	/* v[0]: the revision itself */
-	uint32_t		 n;
-};
 
 /*
  * Asks the daemon for the credits of design (at rev, or its newest head

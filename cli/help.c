@@ -255,12 +255,15 @@ static const struct weft_help table[] = {
 	      { "--all", "Every match, also on a terminal." },
 	      { NULL, NULL } } },
 	{ "get",
-	    "weft get DESIGN [-o DIR] [--rev REV] [--force] [--timeout SEC] "
-	    "[--no-credits] [--once]",
-	    "fetch a design's files",
+	    "weft get DESIGN|LIB [-o DIR] [--rev REV] [--force] "
+	    "[--timeout SEC] [--no-credits] [--once]",
+	    "fetch a design's files, or a whole library's",
 	    "Fetches the files of a design's newest revision into a "
 	    "directory, from peers if this node lacks them, and checks every "
-	    "file's hash before moving it into place.",
+	    "file's hash before moving it into place. Given a library, "
+	    "fetches every design it holds, each into its own folder of DIR "
+	    "(default: a name made from the library's) named after its "
+	    "title.",
 	    { { "-o, --output DIR", "Write into DIR (created if needed); "
 		"default: a name made from the title." },
 	      { "-r, --rev REV", "Fetch this revision instead of the newest." },
@@ -432,6 +435,17 @@ static const struct weft_help table[] = {
 	    "every setting. See weft-config(5); restart weftd to apply.",
 	    { { "--all", "With list: also every key the file does not "
 		"set, with its default." },
+	      { NULL, NULL } } },
+	{ "web-password", "weft web-password [--off]",
+	    "set the password of a non-loopback web UI",
+	    "Reads a password (from the terminal, twice and not echoed, or "
+	    "the first line of stdin) and stores its Argon2id hash as "
+	    "web-password in HOME/config; the password itself is never "
+	    "stored. A web UI on a non-loopback address is read-only "
+	    "without one; with one, a browser that logs in at /login may "
+	    "act. Restart weftd to apply.",
+	    { { "--off", "Remove the password: such a UI is read-only "
+		"again." },
 	      { NULL, NULL } } },
 	{ "profile", "weft profile set --name NAME [--bio TEXT] [--link URL]"
 	    "... [--avatar FILE]\nweft profile show [AUTHOR] [--avatar OUT]",

@@ -70,6 +70,7 @@ static const struct command commands[] = {
 	{ "makes",	cmd_makes },
 	{ "unlike",	cmd_unlike },
 	{ "pins",	cmd_pins },
+	{ "web-password",	cmd_web_password },
 	{ "stop",	cmd_stop },
 };
 

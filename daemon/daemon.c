@@ -189,6 +189,9 @@ start_web(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	env.author = d->author.pk;
 	env.started_ms = uv_now(d->loop);
 	env.assets = opts->web_assets;
+	env.password = opts->web_password;
+	env.link_ms = opts->web_link_ms;
+	env.ctl = &d->ctl_env;
 	err = weft_web_start(&d->web, &env, opts->web);
 	if (err) {
 		log_warnc(err, "the web UI is off");

@@ -62,6 +62,8 @@ struct weft_daemon_opts {
 	/* The web UI: IP:PORT, or NULL for none; files of the 3D view. */
 	const char	*web;
 	const char	*web_assets;	/* a directory, or NULL */
+	const char	*web_password;	/* crypto_pwhash_str(), or NULL */
+	uint64_t	 web_link_ms;	/* a slicer link's life; 0: default */
 };
 
 struct weft_daemon {

@@ -456,6 +456,9 @@ main(int argc, char **argv)
 	opts.lan_discovery = cfg.num[WEFT_CFG_LAN_DISCOVERY] != 0;
 	opts.web = strcmp(cfg.web, "off") != 0 ? cfg.web : NULL;
 	opts.web_assets = web_assets();
+	opts.web_password = cfg.web_password[0] != '\0' ?
+	    cfg.web_password : NULL;
+	opts.web_link_ms = cfg.num[WEFT_CFG_WEB_LINK_MS];
 	if (cfg.set[WEFT_CFG_MAP_SIZE])
 		opts.map_size = (size_t)cfg.num[WEFT_CFG_MAP_SIZE];
 	to_limits(&cfg, &opts.net);

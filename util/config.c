@@ -126,6 +126,15 @@ const struct weft_config_key weft_config_keys[WEFT_CFG_NKEYS] = {
 	    "WEFT_WEB", WEFT_WEB_LISTEN_DEFAULT,
 	    "web must be IP:PORT, [IPv6]:PORT or off",
 	    "where the web UI listens, or off (a taken port: the next)" },
+	[WEFT_CFG_WEB_PASSWORD] = { "web-password", NULL, WEFT_CONFIG_PWHASH,
+	    1, 0, 0, NULL, NULL,
+	    "web-password must be a hash from weft web-password "
+	    "($argon2id$...)",
+	    "lets a browser that logs in act on a non-loopback web UI" },
+	[WEFT_CFG_WEB_LINK_MS] = { "web-link-ms", NULL, WEFT_CONFIG_NUMBER,
+	    1, 1, MS_MAX, "WEFT_WEB_LINK_MS", "600000",
+	    "web-link-ms: " BAD_MS,
+	    "how long a slicer's one-time link lives" },
 };
 
 static int
@@ -396,6 +405,8 @@ weft_config_count(const struct weft_config *cfg,
 		return cfg->nmirror + (cfg->mirror_all ? 1 : 0);
 	case WEFT_CFG_LISTEN:
 		return cfg->listen[0] != '\0';
+	case WEFT_CFG_WEB_PASSWORD:
+		return cfg->web_password[0] != '\0';
 	default:
 		return 1;
 	}
@@ -433,6 +444,16 @@ weft_config_set(struct weft_config *cfg, const struct weft_config_key *k,
 		    n, host, sizeof(host), &port) != 0)
 			return WEFT_EUSAGE;
 		memcpy(cfg->web, value, n + 1);
+		break;
+	case WEFT_CONFIG_PWHASH:
+		/* What crypto_pwhash_str() writes: printable, no blanks. */
+		if (n < 11 || n >= sizeof(cfg->web_password) ||
+		    strncmp(value, "$argon2id$", 10) != 0)
+			return WEFT_EUSAGE;
+		for (size_t i = 0; i < n; i++)
+			if (value[i] <= ' ' || value[i] > '~')
+				return WEFT_EUSAGE;
+		memcpy(cfg->web_password, value, n + 1);
 		break;
 	case WEFT_CONFIG_HOSTPORT:
 		if (weft_config_addr_check(value, n) != 0)
@@ -522,6 +543,9 @@ weft_config_format(const struct weft_config *cfg,
 		break;
 	case WEFT_CFG_WEB:
 		s = cfg->web;
+		break;
+	case WEFT_CFG_WEB_PASSWORD:
+		s = cfg->web_password;
 		break;
 	case WEFT_CFG_ADDRESS:
 		s = cfg->address[i];

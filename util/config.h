@@ -53,6 +53,7 @@ struct weft_buf;
 #define WEFT_CONFIG_PEERS_MAX	64	/* peer lines; seed lines each */
 #define WEFT_CONFIG_ADDRS_MAX	4	/* address lines */
 #define WEFT_CONFIG_IDS_MAX	64	/* follow lines; mirror lines each */
+#define WEFT_CONFIG_PWHASH_MAX	128	/* crypto_pwhash_STRBYTES */
 
 /* The keys, in the order `weft config list` and --check-config use. */
 enum weft_config_keyid {
@@ -78,6 +79,8 @@ enum weft_config_keyid {
 	WEFT_CFG_FOLLOW,
 	WEFT_CFG_MIRROR,
 	WEFT_CFG_WEB,
+	WEFT_CFG_WEB_PASSWORD,
+	WEFT_CFG_WEB_LINK_MS,
 	WEFT_CFG_NKEYS
 };
 
@@ -92,7 +95,8 @@ enum weft_config_kind {
 	WEFT_CONFIG_BYTES,	/* decimal with an optional K, M or G */
 	WEFT_CONFIG_ID,		/* 64 hex digits (an author) */
 	WEFT_CONFIG_MIRROR,	/* 64 hex digits (a library) or "all" */
-	WEFT_CONFIG_WEB		/* IP:PORT like LISTEN, or "off" */
+	WEFT_CONFIG_WEB,	/* IP:PORT like LISTEN, or "off" */
+	WEFT_CONFIG_PWHASH	/* "$argon2id$...", crypto_pwhash_str() */
 };
 
 struct weft_config_key {
@@ -115,6 +119,8 @@ struct weft_config {
 	bool	has_network_key;	/* set by the file */
 	char	listen[WEFT_LISTEN_MAX];	/* "" unless set */
 	char	web[WEFT_LISTEN_MAX];	/* the web UI's; "off" */
+	/* The web UI's password as crypto_pwhash_str() wrote it, or "". */
+	char	web_password[WEFT_CONFIG_PWHASH_MAX];
 	char	address[WEFT_CONFIG_ADDRS_MAX][WEFT_CONFIG_HOSTPORT_MAX];
 	size_t	naddress;
 	char	peers[WEFT_CONFIG_PEERS_MAX][WEFT_CONFIG_PEER_MAX];

@@ -20,6 +20,7 @@
 #include "weft/record.h"
 
 #include "ctl.h"
+#include "ctl_credits.h"
 #include "ops.h"
 #include "ops_license.h"
 #include "remix.h"
@@ -212,6 +213,36 @@ newest_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
 	(void)len;
 	memcpy(arg, id, WEFT_ID_BYTES);
 	return 1;
+}
+
+int
+weft__credits_walk(struct weft_store *st, const uint8_t rev[WEFT_ID_BYTES],
+    int (*cb)(void *, const uint8_t *, size_t), void *arg, bool *complete)
+{
+	struct idset		 todo = { NULL, 0, 0 };
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	bool			 cut = false;
+	int			 err;
+
+	if (idset_init(&todo, CREDITS_NODES_MAX) != 0)
+		return -ENOMEM;
+	idset_add(&todo, rev);
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	err = 0;
+	for (size_t i = 0; i < todo.n && err == 0; i++) {
+		weft_buf_reset(&b);
+		weft_pack_init(&pk, &b);
+		err = pack_node(st, &pk, todo.ids[i], &todo, &cut);
+		if (err == 0)
+			err = weft_pack_error(&pk);
+		if (err == 0)
+			err = cb(arg, b.data, b.len);
+	}
+	weft_buf_release(&b);
+	free(todo.ids);
+	*complete = !cut;
+	return err;
 }
 
 static void

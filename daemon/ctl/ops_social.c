@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "ops.h"
+#include "social_make.h"
 #include "store.h"
 #include "sync.h"
 
@@ -561,65 +562,60 @@ arg_comment(struct weft_ctl_conn *c, const struct weft_obj *req,
 
 /*
  * comment {design, text, reply_to?, edit?}: design may be a revision id,
- * which the comment then names as the revision it is about.
+ * which the comment then names as the revision it is about. The record
+ * is made as the web UI makes one (social_make.c).
  */
 static void
 op_comment(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_record	 r;
+	struct weft_id_list	 parent = { NULL, 0 }, replaces = { NULL, 0 };
 	struct weft_buf		 env;
-	uint8_t			 id[32];
+	uint8_t			 id[32], design[32];
+	char			*text = NULL;
 	int			 err;
 
-	weft_record_init(&r);
+	weft_buf_init(&env, 0);
 	if (weft__ctl_arg_id(c, req, "design", id, true) != 0)
 		goto out;
-	err = weft_store_rev_design(c->env->store, id, r.design);
+	err = weft_store_rev_design(c->env->store, id, design);
 	if (err) {
 		weft__ctl_send_err(c, err == WEFT_EUSAGE ? WEFT_ENOTFOUND :
 		    err, "not a design");
 		goto out;
 	}
-	r.has_design = true;
-	if (memcmp(id, r.design, 32) != 0) {
-		r.on_rev.ids = malloc(32);
-		if (r.on_rev.ids == NULL) {
-			weft__ctl_send_err(c, -ENOMEM, "comment");
-			goto out;
-		}
-		memcpy(r.on_rev.ids[0], id, 32);
-		r.on_rev.n = 1;
-	}
-	if (weft__ctl_arg_str(c, req, "text", WEFT_COMMENT_MAX,
-	    &r.text) != 0)
+	if (weft__ctl_arg_str(c, req, "text", WEFT_COMMENT_MAX, &text) != 0)
 		goto out;
-	if (r.text == NULL || r.text[0] == '\0') {
+	if (text == NULL || text[0] == '\0') {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "a comment needs text");
 		goto out;
 	}
-	if (arg_comment(c, req, "reply_to", r.design, NULL, &r.parent) != 0 ||
-	    arg_comment(c, req, "edit", r.design, c->env->author->pk,
-	    &r.replaces) != 0)
+	if (arg_comment(c, req, "reply_to", design, NULL, &parent) != 0 ||
+	    arg_comment(c, req, "edit", design, c->env->author->pk,
+	    &replaces) != 0)
 		goto out;
-	r.type = WEFT_REC_COMMENT;
-	err = weft_record_check(&r);
-	if (err) {
+	err = weft__comment_make(c->env, id, text,
+	    parent.n ? parent.ids[0] : NULL,
+	    replaces.n ? replaces.ids[0] : NULL, &env);
+	if (err != 0 && err != -ENOMEM) {
 		weft__ctl_send_err(c, err, "not a comment: its text is at most "
 		    "%d bytes of UTF-8, with no control characters but tab and "
 		    "newline", WEFT_COMMENT_MAX);
 		goto out;
 	}
-	err = weft__record_make(c->env, &r, 0, &env);
 	if (err) {
-		weft_buf_release(&env);
 		weft__ctl_send_err(c, err, "cannot make the comment");
 		goto out;
 	}
-	weft_record_release(&r);
+	free(text);
+	free(parent.ids);
+	free(replaces.ids);
 	weft__put_now(c, &env);
 	return;
 out:
-	weft_record_release(&r);
+	weft_buf_release(&env);
+	free(text);
+	free(parent.ids);
+	free(replaces.ids);
 	weft__ctl_done(c);
 }
 
@@ -672,36 +668,38 @@ op_comments(struct weft_ctl_conn *c, const struct weft_obj *req)
 	design_list(c, req, weft_store_design_comments);
 }
 
-/* react {design, value}: "like", or "" to take a like back. */
+/*
+ * react {design, value}: "like", or "" to take a like back; made as the
+ * web UI makes one (social_make.c).
+ */
 static void
 op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
-	struct weft_record	 r;
 	struct weft_buf		 env, b;
 	struct weft_pack	 pk;
-	uint64_t		 last;
-	bool			 likes;
+	uint8_t			 design[32];
+	char			*value = NULL;
+	bool			 unchanged;
 	int			 err;
 
-	weft_record_init(&r);
-	if (weft__ctl_arg_design(c, req, "design", r.design) != 0 ||
+	weft_buf_init(&env, 0);
+	if (weft__ctl_arg_design(c, req, "design", design) != 0 ||
 	    weft__ctl_arg_str(c, req, "value", WEFT_REACTION_MAX,
-	    &r.value) != 0)
+	    &value) != 0)
 		goto out;
-	r.has_design = true;
-	r.type = WEFT_REC_REACTION;
-	if (r.value == NULL || weft_record_check(&r) != 0) {
+	if (value == NULL || (strcmp(value, "like") != 0 &&
+	    value[0] != '\0')) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "a reaction is \"like\" or "
 		    "\"\"");
 		goto out;
 	}
-	err = weft_store_reaction(c->env->store, r.design, c->env->author->pk,
-	    &likes, &last);
-	if (err != 0 && err != WEFT_ENOTFOUND) {
-		weft__ctl_send_err(c, err, "cannot read reactions");
+	err = weft__like_make(c->env, design, value[0] != '\0', &env,
+	    &unchanged);
+	if (err) {
+		weft__ctl_send_err(c, err, "cannot make the reaction");
 		goto out;
 	}
-	if (likes == (r.value[0] != '\0')) {
+	if (unchanged) {
 		/* Nothing changes: say so, and sign nothing. */
 		weft__ctl_reply_begin(&pk, &b, 1);
 		weft_pack_str(&pk, "unchanged");
@@ -709,17 +707,12 @@ op_react(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send(c, &b);
 		goto out;
 	}
-	err = weft__record_make(c->env, &r, last + 1, &env);
-	if (err) {
-		weft_buf_release(&env);
-		weft__ctl_send_err(c, err, "cannot make the reaction");
-		goto out;
-	}
-	weft_record_release(&r);
+	free(value);
 	weft__put_now(c, &env);
 	return;
 out:
-	weft_record_release(&r);
+	weft_buf_release(&env);
+	free(value);
 	weft__ctl_done(c);
 }
 

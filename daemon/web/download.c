@@ -3,20 +3,26 @@
  * zip, streamed chunk by chunk from the store. The zip is "stored" (no
  * compression: models compress, but the point is speed and a known
  * length), with UTF-8 names, a fixed 1980 timestamp and a data
- * descriptor after each file for its CRC-32 (zlib's), so the archive is
+ * descriptor after each file for its CRC-32 (libdeflate's), so the archive is
  * written in one pass and its length is known before the first byte.
  * No ZIP64: a revision of 4 GiB or more is refused (weft get serves it).
+ * Last comes CREDITS.md, the text `weft credits --format md` prints and
+ * weft get writes, unless the design has a file of that name.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "weft/buf.h"
 #include "weft/chunk.h"
 #include "weft/err.h"
+#include "weft/pack.h"
 #include "weft/record.h"
 
+#include "credits_md.h"
+#include "ctl_credits.h"
 #include "store.h"
 #include "web_impl.h"
 
@@ -33,6 +39,7 @@ struct item {
 	uint64_t		 size;
 	struct weft_chunk_ref	*refs;
 	size_t			 nrefs;
+	uint8_t			*data;		/* or inline, nrefs 1 */
 	uint32_t		 crc;
 	uint64_t		 offset;	/* of the local header */
 };
@@ -57,6 +64,7 @@ weft__web_stream_free(struct weft_web_stream *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->items[i].name);
 		free(s->items[i].refs);
+		free(s->items[i].data);
 	}
 	free(s->items);
 	free(s);
@@ -174,12 +182,77 @@ weft__web_file_stream(struct weft_store *store, const uint8_t rev[32],
 }
 
 static int
+credit_cb(void *arg, const uint8_t *p, size_t n)
+{
+	struct weft_credits	*cr = arg;
+	struct weft_credit	*v;
+	struct weft_msg		 m;
+	int			 err;
+
+	v = realloc(cr->v, (cr->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	cr->v = v;
+	err = weft_msg_decode(&m, p, n);
+	if (err)
+		return err;
+	err = weft_credits_item_decode(m.root, &cr->v[cr->n]);
+	cr->n++;	/* released either way */
+	weft_msg_release(&m);
+	return err;
+}
+
+/* CREDITS.md of rev as the zip's last item. */
+static int
+credits_item(struct weft_store *store, const uint8_t rev[32],
+    struct item *it)
+{
+	struct weft_credits	 cr;
+	char			*md = NULL;
+	size_t			 len = 0;
+	FILE			*f;
+	int			 err;
+
+	memset(&cr, 0, sizeof(cr));
+	err = weft__credits_walk(store, rev, credit_cb, &cr, &cr.complete);
+	if (err == 0 && cr.n == 0)
+		err = WEFT_ENOTFOUND;
+	if (err == 0) {
+		f = open_memstream(&md, &len);
+		if (f == NULL)
+			err = -ENOMEM;
+		else {
+			weft_credits_write(f, &cr, true);
+			if (fclose(f) != 0)
+				err = -ENOMEM;
+		}
+	}
+	weft_credits_release(&cr);
+	if (err == 0) {
+		it->name = strdup("CREDITS.md");
+		it->refs = calloc(1, sizeof(*it->refs));
+		if (it->name == NULL || it->refs == NULL)
+			err = -ENOMEM;
+	}
+	if (err) {
+		free(md);
+		return err;
+	}
+	it->data = (uint8_t *)md;
+	it->size = len;
+	it->refs[0].size = (uint32_t)len;
+	it->nrefs = 1;
+	return 0;
+}
+
+static int
 zip_stream(struct weft_store *store, const uint8_t rev[32],
     struct weft_web_resp *resp)
 {
 	struct weft_record	 r;
 	struct weft_web_stream	*s;
 	uint64_t		 off = 0, cd = 0;
+	bool			 own = false;
 	int			 err;
 
 	weft_record_init(&r);
@@ -188,8 +261,8 @@ zip_stream(struct weft_store *store, const uint8_t rev[32],
 		return -ENOMEM;
 	s->zip = true;
 	err = rev_load(store, rev, &r);
-	if (err == 0 && r.nfiles > 0) {
-		s->items = calloc(r.nfiles, sizeof(*s->items));
+	if (err == 0) {
+		s->items = calloc(r.nfiles + 1, sizeof(*s->items));
 		err = s->items != NULL ? 0 : -ENOMEM;
 	}
 	for (uint32_t i = 0; err == 0 && i < r.nfiles; i++) {
@@ -203,6 +276,23 @@ zip_stream(struct weft_store *store, const uint8_t rev[32],
 		if (err == 0 && (r.files[i].size >= ZIP_LIMIT ||
 		    off >= ZIP_LIMIT))
 			err = WEFT_ETOOBIG;
+		if (strcmp(r.files[i].path, "CREDITS.md") == 0)
+			own = true;
+	}
+	if (err == 0 && !own) {
+		struct item	*it = &s->items[s->n];
+
+		err = credits_item(store, rev, it);
+		if (err == 0) {
+			s->n++;
+			it->offset = off;
+			off += ZIP_LOCAL + strlen(it->name) + it->size +
+			    ZIP_DESC;
+			cd += ZIP_CENTRAL + strlen(it->name);
+			if (off >= ZIP_LIMIT)
+				err = WEFT_ETOOBIG;
+		} else if (err != -ENOMEM)
+			err = 0;	/* no credits: the files alone */
 	}
 	if (err) {
 		weft__web_stream_free(s);
@@ -308,7 +398,7 @@ weft__web_stream_next(struct weft_web_stream *s, struct weft_store *store,
 	switch (s->phase) {
 	case PH_LOCAL:
 		it = &s->items[s->fi];
-		it->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+		it->crc = 0;
 		err = put_header(out, it, false);
 		if (err)
 			return err;
@@ -318,16 +408,18 @@ weft__web_stream_next(struct weft_web_stream *s, struct weft_store *store,
 	case PH_DATA:
 		it = &s->items[s->fi];
 		if (s->ci < it->nrefs) {
-			err = weft_store_chunk_get(store, it->refs[s->ci].id,
-			    out);
+			if (it->data != NULL)
+				err = weft_buf_add(out, it->data, it->size);
+			else
+				err = weft_store_chunk_get(store,
+				    it->refs[s->ci].id, out);
 			if (err)
 				return err;
 			if (out->len - before != it->refs[s->ci].size)
 				return WEFT_ECORRUPT;
 			if (s->zip)
-				it->crc = (uint32_t)crc32(it->crc,
-				    out->data + before,
-				    (uInt)(out->len - before));
+				it->crc = libdeflate_crc32(it->crc,
+				    out->data + before, out->len - before);
 			s->ci++;
 			break;
 		}

@@ -471,12 +471,20 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 			rt->kind = WEFT_ROUTE_SEARCH;
 		else if (seg_is(seg, len, "status"))
 			rt->kind = WEFT_ROUTE_STATUS;
+		else if (seg_is(seg, len, "login"))
+			rt->kind = WEFT_ROUTE_LOGIN;
+		else if (seg_is(seg, len, "logout"))
+			rt->kind = WEFT_ROUTE_LOGOUT;
 		else
 			return WEFT_ENOTFOUND;
 		return 0;
 	}
 	if (!segment(path, n, &pos, &a, &alen))
 		return WEFT_ENOTFOUND;
+	if (pos == n && seg_is(seg, len, "thumb")) {
+		rt->kind = WEFT_ROUTE_THUMB;
+		return take_id(rt, a, alen);
+	}
 	if (pos == n && (seg_is(seg, len, "d") || seg_is(seg, len, "a") ||
 	    seg_is(seg, len, "l"))) {
 		rt->kind = seg[0] == 'd' ? WEFT_ROUTE_DESIGN :
@@ -499,7 +507,9 @@ weft_web_route(const char *path, size_t n, struct weft_web_route *rt)
 	}
 	if (pos == n && seg_is(seg, len, "act")) {
 		if (!seg_is(a, alen, "get") && !seg_is(a, alen, "follow") &&
-		    !seg_is(a, alen, "mirror") && !seg_is(a, alen, "handoff"))
+		    !seg_is(a, alen, "mirror") && !seg_is(a, alen, "handoff") &&
+		    !seg_is(a, alen, "like") && !seg_is(a, alen, "unlike") &&
+		    !seg_is(a, alen, "comment"))
 			return WEFT_ENOTFOUND;
 		memcpy(rt->arg, a, alen);
 		rt->kind = WEFT_ROUTE_ACTION;

@@ -115,6 +115,9 @@ enum weft_web_route_kind {
 	WEFT_ROUTE_API_DESIGN,		/* /api/design/ID */
 	WEFT_ROUTE_API_LIBRARY,		/* /api/library/ID */
 	WEFT_ROUTE_API_PEERS,		/* /api/peers */
+	WEFT_ROUTE_LOGIN,		/* /login (GET: form; POST) */
+	WEFT_ROUTE_LOGOUT,		/* POST /logout */
+	WEFT_ROUTE_THUMB,		/* /thumb/REV */
 };
 
 #define WEFT_ROUTE_ARG_MAX	128

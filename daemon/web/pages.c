@@ -37,7 +37,7 @@ page_begin(struct weft_buf *b, const char *title, const char *q)
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">"
-	    "<meta name=\"referrer\" content=\"no-referrer\">"
+	    "<meta name=\"referrer\" content=\"same-origin\">"
 	    "<title>");
 	weft_html_escs(b, title);
 	add(b, " \xe2\x80\x94 weft</title>"
@@ -62,7 +62,18 @@ page_end(struct weft_buf *b, const struct weft_web_snap *snap)
 	add(b, "</main>\n<footer>weft " WEFT_VERSION_STRING " \xc2\xb7 node "
 	    "<code>");
 	weft_buf_add(b, hex, 16);
-	add(b, "</code></footer></body></html>\n");
+	add(b, "</code>");
+	/* A non-loopback UI with a web-password: log in or out. */
+	if (snap->session) {
+		add(b, " \xc2\xb7 <form class=\"act\" method=\"post\" "
+		    "action=\"/logout\"><input type=\"hidden\" "
+		    "name=\"token\" value=\"");
+		add(b, snap->token);
+		add(b, "\"><button id=\"logout\">Log out</button></form>");
+	} else if (snap->can_login)
+		add(b, " \xc2\xb7 <a id=\"login\" href=\"/login\">Log in"
+		    "</a>");
+	add(b, "</footer></body></html>\n");
 }
 
 static void
@@ -144,7 +155,13 @@ license_meaning(const char *id)
 static void
 design_card(struct weft_buf *b, const struct weft_web_summary *s)
 {
-	add(b, "<li class=\"card\"><a class=\"title\" href=\"/d/");
+	/* A 3MF's own thumbnail (thumb.c); none: the image is not shown. */
+	add(b, "<li class=\"card\"><a class=\"thumb\" href=\"/d/");
+	full_id(b, s->design);
+	add(b, "\" tabindex=\"-1\"><img src=\"/thumb/");
+	full_id(b, s->head);
+	add(b, "\" alt=\"\" loading=\"lazy\" width=\"64\" height=\"64\">"
+	    "</a><a class=\"title\" href=\"/d/");
 	full_id(b, s->design);
 	add(b, "\">");
 	weft_html_escs(b, s->title);
@@ -438,7 +455,7 @@ base_name(const char *path)
 
 /*
  * A button for an action (actions.c): a form POST carrying the session
- * token; only where actions are allowed (loopback).
+ * token; only where actions are allowed (loopback, or logged in).
  */
 static void
 act_form(struct weft_buf *b, const struct weft_web_req *rq, const char *act,
@@ -539,10 +556,10 @@ design_files(struct weft_buf *b, const struct weft_web_req *rq,
 		add(b, "<p class=\"note\">The 3D view is not installed on this "
 		    "node (scripts/build-web).</p>\n");
 	if (preview && rq->snap->writable)
-		add(b, "<p class=\"note\">Open sends the slicer a link that "
-		    "works for that one file for ten minutes. PrusaSlicer opens "
-		    "links of its own sites only: download the file and open "
-		    "it there.</p>\n");
+		add(b, "<p class=\"note\">Open sends the slicer a link to that "
+		    "one file, good for one download within a few minutes. "
+		    "PrusaSlicer opens links of its own sites only: download "
+		    "the file and open it there.</p>\n");
 	add(b, "</section>\n");
 }
 
@@ -701,7 +718,7 @@ env_record(const struct env_list *l, size_t i, struct weft_record *r)
  */
 static void
 design_comments(struct weft_buf *b, const struct weft_web_req *rq,
-    const struct env_list *l)
+    const struct env_list *l, const uint8_t design[32])
 {
 	struct weft_record	*v;
 	int			*shown_by;
@@ -755,7 +772,21 @@ design_comments(struct weft_buf *b, const struct weft_web_req *rq,
 		weft_html_text(b, t->text, strlen(t->text));
 		add(b, "</div></li>\n");
 	}
-	add(b, "</ol></section>\n");
+	add(b, "</ol>\n");
+	/* A new comment, signed by this node's author (actions.c). */
+	if (rq->snap->writable) {
+		add(b, "<form class=\"comment-form\" method=\"post\" "
+		    "action=\"/act/comment\"><input type=\"hidden\" "
+		    "name=\"token\" value=\"");
+		add(b, rq->snap->token);
+		add(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
+		full_id(b, design);
+		add(b, "\"><label for=\"comment-text\">Add a comment</label>"
+		    "<textarea id=\"comment-text\" name=\"text\" rows=\"3\" "
+		    "maxlength=\"8192\" required></textarea>"
+		    "<button class=\"act-comment\">Comment</button></form>\n");
+	}
+	add(b, "</section>\n");
 	for (size_t i = 0; v != NULL && i < l->n; i++)
 		weft_record_release(&v[i]);
 	free(v);
@@ -855,7 +886,21 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	page_begin(b, s.title, NULL);
 	add(b, "<article class=\"design\"><h1 id=\"title\">");
 	weft_html_escs(b, s.title);
-	add(b, "</h1>\n<dl class=\"facts\"><dt>Author</dt><dd>");
+	add(b, "</h1>\n");
+	for (uint32_t i = 0; i < r.nfiles; i++) {
+		size_t	pl = strlen(r.files[i].path);
+
+		/* A 3MF may carry a thumbnail (thumb.c). */
+		if (pl > 4 && strcasecmp(r.files[i].path + pl - 4,
+		    ".3mf") == 0) {
+			add(b, "<img class=\"thumb-big\" id=\"thumb\" "
+			    "src=\"/thumb/");
+			full_id(b, s.head);
+			add(b, "\" alt=\"\" width=\"256\" height=\"256\">\n");
+			break;
+		}
+	}
+	add(b, "<dl class=\"facts\"><dt>Author</dt><dd>");
 	who(b, rq->store, s.author);
 	add(b, "</dd><dt>License</dt><dd>");
 	weft_html_escs(b, s.license);
@@ -900,6 +945,16 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, "</dl>\n<p class=\"actions\">");
 	act_form(b, rq, "get", s.head, "Keep the files on this node");
 	act_form(b, rq, "follow", s.author, "Follow the author");
+	if (rq->snap->writable) {
+		bool		mine = false;
+		uint64_t	ts;
+
+		if (weft_store_reaction(rq->store, s.design,
+		    rq->snap->author, &mine, &ts) != 0)
+			mine = false;
+		act_form(b, rq, mine ? "unlike" : "like", s.design,
+		    mine ? "Unlike" : "Like");
+	}
 	add(b, "</p>\n");
 	if (r.description != NULL && r.description[0] != '\0') {
 		add(b, "<section class=\"description\" id=\"description\">");
@@ -936,7 +991,7 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	cmts.ids = calloc(cmts.max, 32);
 	if (cmts.ids != NULL && weft_store_design_comments(rq->store,
 	    s.design, env_list_cb, &cmts) >= 0)
-		design_comments(b, rq, &cmts);
+		design_comments(b, rq, &cmts, s.design);
 	free(cmts.ids);
 	memset(&cmts, 0, sizeof(cmts));
 	weft_buf_reset(&envs);
@@ -1094,6 +1149,45 @@ page_status(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	return 0;
 }
 
+/*
+ * The login form of a non-loopback UI (web.c checks the password): a
+ * plain POST, its Origin checked; ?failed=1 after a wrong one.
+ */
+static int
+page_login(const struct weft_web_req *rq, struct weft_web_resp *resp)
+{
+	const struct weft_web_snap	*sn = rq->snap;
+	struct weft_buf			*b = &resp->body;
+	char				 f[4];
+
+	page_begin(b, "Log in", NULL);
+	add(b, "<h1>Log in</h1>\n");
+	if (sn->loopback)
+		add(b, "<p>No login here: on a loopback address these pages "
+		    "act without one.</p>\n");
+	else if (!sn->can_login)
+		add(b, "<p>This web UI is read-only: no <code>web-password"
+		    "</code> is set on this node.</p>\n");
+	else if (sn->session)
+		add(b, "<p>You are logged in.</p>\n");
+	else {
+		if (weft_http_form_get(rq->query, rq->query_len, "failed",
+		    f, sizeof(f)) > 0)
+			add(b, "<p class=\"error\" id=\"login-failed\">"
+			    "Wrong password.</p>\n");
+		add(b, "<form method=\"post\" action=\"/login\" "
+		    "id=\"login-form\"><label>Password <input "
+		    "type=\"password\" name=\"password\" "
+		    "autocomplete=\"current-password\" maxlength=\"256\" "
+		    "required autofocus></label> <button>Log in</button>"
+		    "</form>\n<p>A login lasts 12 hours in this browser. "
+		    "The password crosses the network as typed: use this "
+		    "on a network you trust, or behind a TLS proxy.</p>\n");
+	}
+	page_end(b, sn);
+	return 0;
+}
+
 void
 weft__web_error(struct weft_web_resp *resp, int status, const char *msg)
 {
@@ -1136,6 +1230,9 @@ weft__web_page(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		break;
 	case WEFT_ROUTE_STATUS:
 		err = page_status(rq, resp);
+		break;
+	case WEFT_ROUTE_LOGIN:
+		err = page_login(rq, resp);
 		break;
 	default:
 		weft__web_error(resp, 404, "no such page");

@@ -19,12 +19,14 @@ weft__web_resp_init(struct weft_web_resp *resp)
 	resp->status = 200;
 	resp->nocache = true;
 	weft_buf_init(&resp->body, WEFT_WEB_PAGE_MAX);
+	weft_buf_init(&resp->record, 0);
 }
 
 void
 weft__web_resp_release(struct weft_web_resp *resp)
 {
 	weft_buf_release(&resp->body);
+	weft_buf_release(&resp->record);
 	weft__web_stream_free(resp->stream);
 	resp->stream = NULL;
 }

@@ -36,6 +36,10 @@
 #define WEB_IDLE_TIMEOUT_MS	60000		/* a stalled download */
 #define WEB_HANDOFFS_MAX	64		/* capability URLs alive */
 #define WEB_HANDOFF_MS		(10 * 60 * 1000)	/* their life */
+#define WEB_SESSIONS_MAX	16		/* browsers logged in */
+#define WEB_SESSION_MS		(12 * 3600 * 1000)	/* a login's life */
+#define WEB_PASSWORD_MAX	256		/* bytes of a password */
+#define WEB_COOKIE		"weft_session"
 
 /*
  * A capability URL for a slicer (/h/TOKEN/NAME): slicers send no cookie
@@ -47,6 +51,16 @@ struct web_handoff {
 	char		rev[65];
 	uint32_t	n;
 	uint64_t	expires;	/* loop time */
+};
+
+/*
+ * A browser logged in to a non-loopback UI (web-password): its cookie is
+ * 256 random bits; only their BLAKE2b hash is kept, compared in constant
+ * time.
+ */
+struct web_session {
+	uint8_t		hash[32];
+	uint64_t	expires;	/* loop time; 0 = free */
 };
 
 struct web_conn;
@@ -68,6 +82,9 @@ struct weft_web {
 	unsigned		 nconns;
 	uint64_t		 refused;
 	struct web_handoff	 handoffs[WEB_HANDOFFS_MAX];
+	char			 password[128];	/* a pwhash, or "" */
+	struct web_session	 sessions[WEB_SESSIONS_MAX];
+	bool			 login_busy;	/* one check at a time */
 };
 
 struct web_conn {
@@ -88,6 +105,11 @@ struct web_conn {
 	size_t			 wq;		/* bytes queued */
 	bool			 streaming;
 	bool			 last_queued;	/* nothing more to write */
+	bool			 authed;	/* may act (loopback, login) */
+	bool			 session;	/* logged in, not loopback */
+	bool			 login;		/* checking a password */
+	bool			 login_ok;
+	char			*password;	/* the one to check */
 };
 
 struct web_write {
@@ -100,6 +122,8 @@ struct web_write {
 static void	conn_close(struct web_conn *);
 static void	stream_pump(struct web_conn *);
 static void	timer_cb(uv_timer_t *);
+static void	render_work(uv_work_t *);
+static void	render_done(uv_work_t *, int);
 
 static void
 web_unref(struct weft_web *w)
@@ -119,6 +143,7 @@ conn_closed_cb(uv_handle_t *h)
 	if (c->busy)
 		return;		/* after_work frees it */
 	weft__web_resp_release(&c->resp);
+	free(c->password);
 	free(c);
 	web_unref(w);
 }
@@ -192,6 +217,7 @@ status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 302: return "Found";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
@@ -230,17 +256,20 @@ head_build(struct web_conn *c, struct weft_buf *h)
 	    "Content-Security-Policy: " CSP "\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "Cross-Origin-Resource-Policy: same-origin\r\n"
-	    "Cache-Control: %s\r\n",
+	    "Cache-Control: %s%" PRIu32 "\r\n",
 	    r->status, status_text(r->status),
 	    r->ctype != NULL ? r->ctype : "text/plain; charset=utf-8", len,
-	    r->nocache ? "no-store" : "max-age=3600");
+	    r->nocache ? "no-store" : "max-age=",
+	    r->nocache ? 0 : r->max_age > 0 ? r->max_age : 3600);
 	if (err == 0 && r->filename[0] != '\0')
 		err = weft_buf_printf(h, "Content-Disposition: attachment; "
 		    "filename=\"%s\"\r\n", r->filename);
 	if (err == 0 && r->location[0] != '\0')
 		err = weft_buf_printf(h, "Location: %s\r\n", r->location);
+	if (err == 0 && r->cookie[0] != '\0')
+		err = weft_buf_printf(h, "Set-Cookie: %s\r\n", r->cookie);
 	if (err == 0)
 		err = weft_buf_add(h, "\r\n", 2);
 	return err;
@@ -289,6 +318,12 @@ stream_pump(struct web_conn *c)
 	while (!c->closing && !c->last_queued && c->wq < WEB_WQ_MAX) {
 		/* Pieces of a few chunks: fewer writes, fewer allocations. */
 		weft_buf_init(&b, WEB_PIECE_MAX + 2 * WEFT_CHUNK_MAX);
+		/* At once: growing by doubling copied each piece twice. */
+		if (weft_buf_reserve(&b, WEB_PIECE_MAX + WEFT_CHUNK_MAX)) {
+			weft_buf_release(&b);
+			conn_close(c);
+			return;
+		}
 		do {
 			rc = weft__web_stream_next(c->resp.stream,
 			    c->w->env.store, &b);
@@ -327,7 +362,8 @@ send_error(struct web_conn *c, int status, const char *msg)
 
 /* Copies the net's state for the renderers; on the loop. */
 static void
-snap_fill(struct weft_web *w, struct weft_web_snap *s)
+snap_fill(struct weft_web *w, const struct web_conn *c,
+    struct weft_web_snap *s)
 {
 	struct weft_net		*n = w->env.net;
 	struct weft_peer	*p;
@@ -338,7 +374,10 @@ snap_fill(struct weft_web *w, struct weft_web_snap *s)
 	s->uptime_ms = uv_now(w->loop) - w->env.started_ms;
 	snprintf(s->web, sizeof(s->web), "%s", w->addr);
 	s->assets = w->env.assets != NULL;
-	s->writable = w->loopback;
+	s->writable = c->authed;
+	s->loopback = w->loopback;
+	s->session = c->session;
+	s->can_login = !w->loopback && w->password[0] != '\0';
 	memcpy(s->token, w->token, sizeof(s->token));
 	if (n == NULL)
 		return;
@@ -362,6 +401,154 @@ snap_fill(struct weft_web *w, struct weft_web_snap *s)
 	}
 }
 
+/* Forgets the password a login carried; idempotent. */
+static void
+login_end(struct web_conn *c)
+{
+	if (c->password != NULL) {
+		sodium_memzero(c->password, strlen(c->password));
+		free(c->password);
+		c->password = NULL;
+	}
+	if (c->login)
+		c->w->login_busy = false;
+	c->login = false;
+}
+
+/* The session whose cookie this request carries, or NULL. */
+static struct web_session *
+session_find(struct web_conn *c)
+{
+	struct weft_web	*w = c->w;
+	char		 v[80];
+	uint8_t		 h[32];
+	uint64_t	 now = uv_now(w->loop);
+
+	if (w->password[0] == '\0' || weft_http_cookie_get(c->req.cookie,
+	    WEB_COOKIE, v, sizeof(v)) != 64)
+		return NULL;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)v, 64, NULL, 0);
+	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
+		struct web_session	*s = &w->sessions[i];
+
+		if (s->expires > now && sodium_memcmp(s->hash, h, 32) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * After the password check (on the pool): a new session and its cookie,
+ * or back to the form. A full table drops the session nearest its end.
+ */
+static void
+login_finish(struct web_conn *c)
+{
+	struct weft_web		*w = c->w;
+	struct web_session	*s = &w->sessions[0];
+	uint8_t			 rnd[32];
+	char			 v[65];
+	uint64_t		 now = uv_now(w->loop);
+
+	weft__web_resp_release(&c->resp);
+	weft__web_resp_init(&c->resp);
+	c->resp.status = 303;
+	if (!c->login_ok) {
+		log_warnx("web: a login with a wrong password");
+		snprintf(c->resp.location, sizeof(c->resp.location),
+		    "/login?failed=1");
+		resp_send(c);
+		return;
+	}
+	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
+		if (w->sessions[i].expires <= now) {
+			s = &w->sessions[i];
+			break;
+		}
+		if (w->sessions[i].expires < s->expires)
+			s = &w->sessions[i];
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	weft_hex_encode(v, rnd, sizeof(rnd));
+	crypto_generichash(s->hash, sizeof(s->hash), (const uint8_t *)v, 64,
+	    NULL, 0);
+	s->expires = now + WEB_SESSION_MS;
+	sodium_memzero(rnd, sizeof(rnd));
+	snprintf(c->resp.cookie, sizeof(c->resp.cookie), WEB_COOKIE "=%s; "
+	    "Path=/; Max-Age=%d; HttpOnly; SameSite=Strict", v,
+	    WEB_SESSION_MS / 1000);
+	sodium_memzero(v, sizeof(v));
+	snprintf(c->resp.location, sizeof(c->resp.location), "/");
+	log_info("web: a browser logged in");
+	resp_send(c);
+}
+
+/*
+ * POST /login (Origin checked): queues the password check on the pool,
+ * one at a time, so a guesser gets a few tries a second at most.
+ */
+static void
+login_start(struct web_conn *c)
+{
+	struct weft_web	*w = c->w;
+	char		*pw;
+	int		 n, err;
+
+	if (w->loopback || w->password[0] == '\0') {
+		send_error(c, 403, w->loopback ? "no login here: on this "
+		    "address the pages act without one" : "no web-password "
+		    "is set: this web UI is read-only");
+		return;
+	}
+	if (w->login_busy) {
+		send_error(c, 503, "another login is being checked; try "
+		    "again");
+		return;
+	}
+	pw = malloc(WEB_PASSWORD_MAX + 1);
+	if (pw == NULL) {
+		send_error(c, 503, "busy");
+		return;
+	}
+	n = weft_http_form_get((const char *)c->req.body, c->req.body_len,
+	    "password", pw, WEB_PASSWORD_MAX + 1);
+	if (n <= 0) {
+		free(pw);
+		send_error(c, 400, "the form has no password (or one over "
+		    "256 bytes)");
+		return;
+	}
+	c->password = pw;
+	c->login = true;
+	c->login_ok = false;
+	w->login_busy = true;
+	c->work.data = c;
+	err = uv_queue_work(w->loop, &c->work, render_work, render_done);
+	if (err) {
+		login_end(c);
+		send_error(c, 503, "busy");
+		return;
+	}
+	c->busy = true;
+}
+
+/* POST /logout (token checked): the session ends, the cookie too. */
+static void
+logout(struct web_conn *c)
+{
+	struct web_session	*s = session_find(c);
+
+	if (s != NULL)
+		memset(s, 0, sizeof(*s));
+	weft__web_resp_release(&c->resp);
+	weft__web_resp_init(&c->resp);
+	c->resp.status = 303;
+	snprintf(c->resp.cookie, sizeof(c->resp.cookie), WEB_COOKIE "=; "
+	    "Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+	snprintf(c->resp.location, sizeof(c->resp.location), "/");
+	resp_send(c);
+}
+
 static void
 render_work(uv_work_t *req)
 {
@@ -377,7 +564,14 @@ render_work(uv_work_t *req)
 	rq.assets = c->w->env.assets;
 	rq.body = c->req.body;
 	rq.body_len = c->req.body_len;
+	rq.ctl = c->w->env.ctl;
 	weft_http_req_path(&c->req, &path, &plen, &rq.query, &rq.query_len);
+	if (c->login) {
+		/* Argon2id takes a while and memory: never on the loop. */
+		c->login_ok = crypto_pwhash_str_verify(c->w->password,
+		    c->password, strlen(c->password)) == 0;
+		return;
+	}
 	switch (c->rt.kind) {
 	case WEFT_ROUTE_API_STATUS:
 	case WEFT_ROUTE_API_DESIGNS:
@@ -386,6 +580,9 @@ render_work(uv_work_t *req)
 	case WEFT_ROUTE_API_LIBRARY:
 	case WEFT_ROUTE_API_PEERS:
 		c->render_err = weft__web_api(&rq, &c->resp);
+		break;
+	case WEFT_ROUTE_THUMB:
+		c->render_err = weft__web_thumb(&rq, &c->resp);
 		break;
 	case WEFT_ROUTE_FILE:
 	case WEFT_ROUTE_ZIP:
@@ -413,12 +610,20 @@ render_done(uv_work_t *req, int status)
 {
 	struct web_conn	*c = req->data;
 
+	bool		 login = c->login;
+
 	c->busy = false;
+	login_end(c);
+	if (login && !c->closing && status == 0) {
+		login_finish(c);
+		return;
+	}
 	if (c->closing) {
 		if (c->refs == 0) {
 			struct weft_web	*w = c->w;
 
 			weft__web_resp_release(&c->resp);
+			login_end(c);
 			free(c);
 			web_unref(w);
 		}
@@ -428,6 +633,10 @@ render_done(uv_work_t *req, int status)
 		send_error(c, 500, "the page could not be made");
 		return;
 	}
+	if (c->resp.stored && c->w->env.sync != NULL)
+		/* As ctl's weft__put_reply: a record of ours, to peers. */
+		weft_sync_local_record(c->w->env.sync, c->resp.record_id,
+		    c->resp.record.data, c->resp.record.len);
 	if (c->resp.poke) {
 		/* As ctl/ops_policy.c: fetch what is now wanted, now. */
 		if (c->w->env.fetch != NULL)
@@ -505,7 +714,8 @@ handoff_mint(struct web_conn *c)
 	weft_hex_encode(h->token, rnd, sizeof(rnd));
 	memcpy(h->rev, rev, 65);
 	h->n = (uint32_t)v;
-	h->expires = now + WEB_HANDOFF_MS;
+	h->expires = now + (w->env.link_ms > 0 ? w->env.link_ms :
+	    WEB_HANDOFF_MS);
 
 	/* The file's URL, percent-encoded once as the file= value. */
 	weft_buf_init(&loc, sizeof(c->resp.location) - 1);
@@ -550,6 +760,12 @@ handoff_find(struct web_conn *c)
 		c->rt.kind = WEFT_ROUTE_FILE;
 		memcpy(c->rt.arg, e->rev, 65);
 		c->rt.n = e->n;
+		/*
+		 * One use: a GET spends it (a HEAD does not, so a slicer
+		 * may look before it fetches).
+		 */
+		if (c->req.method == WEFT_HTTP_GET)
+			e->token[0] = '\0';
 		return true;
 	}
 	return false;
@@ -585,11 +801,23 @@ conn_dispatch(struct web_conn *c)
 		return;
 	}
 	c->head_only = c->req.method == WEFT_HTTP_HEAD;
-	if (c->rt.kind == WEFT_ROUTE_ACTION) {
+	c->session = !w->loopback && session_find(c) != NULL;
+	c->authed = w->loopback || c->session;
+	if (c->rt.kind == WEFT_ROUTE_ACTION ||
+	    c->rt.kind == WEFT_ROUTE_LOGOUT) {
 		if (c->req.method != WEFT_HTTP_POST) {
 			send_error(c, 405, "actions need a form's POST");
 			return;
 		}
+	} else if (c->rt.kind == WEFT_ROUTE_LOGIN &&
+	    c->req.method == WEFT_HTTP_POST) {
+		if (!weft_http_origin_ok(c->req.origin, c->req.host)) {
+			send_error(c, 403, "refused: the request did not come "
+			    "from this node's own pages");
+			return;
+		}
+		login_start(c);
+		return;
 	} else if (c->req.method != WEFT_HTTP_GET &&
 	    c->req.method != WEFT_HTTP_HEAD) {
 		send_error(c, 405, "only GET and HEAD here");
@@ -598,9 +826,11 @@ conn_dispatch(struct web_conn *c)
 	if (c->req.method == WEFT_HTTP_POST) {
 		char	tok[WEFT_WEB_TOKEN_HEX + 2];
 
-		if (!w->loopback) {
-			send_error(c, 403, "this node's web UI is read-only "
-			    "on this address");
+		if (!c->authed) {
+			send_error(c, 403, w->password[0] != '\0' ?
+			    "log in first (/login): this node's web UI is "
+			    "read-only on this address without it" :
+			    "this node's web UI is read-only on this address");
 			return;
 		}
 		if (!weft_http_origin_ok(c->req.origin, c->req.host)) {
@@ -613,6 +843,10 @@ conn_dispatch(struct web_conn *c)
 		    !weft_http_token_ok(tok, w->token)) {
 			send_error(c, 403, "refused: the page's token is "
 			    "missing or stale; reload the page");
+			return;
+		}
+		if (c->rt.kind == WEFT_ROUTE_LOGOUT) {
+			logout(c);
 			return;
 		}
 		if (strcmp(c->rt.arg, "handoff") == 0) {
@@ -634,7 +868,7 @@ conn_dispatch(struct web_conn *c)
 		resp_send(c);
 		return;
 	}
-	snap_fill(w, &c->snap);
+	snap_fill(w, c, &c->snap);
 	c->work.data = c;
 	err = uv_queue_work(w->loop, &c->work, render_work, render_done);
 	if (err) {
@@ -789,8 +1023,9 @@ weft_web_start(struct weft_web **wp, const struct weft_web_env *env,
 		return UV_EINVAL;
 	memcpy(host, listen, hlen);
 	host[hlen] = '\0';
+	/* Port 0: the kernel picks a free one (weft status shows it). */
 	port = atoi(colon + 1);
-	if (port < 1 || port > 65535)
+	if (port < 0 || port > 65535 || colon[1] < '0' || colon[1] > '9')
 		return UV_EINVAL;
 	memset(&ss, 0, sizeof(ss));
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
@@ -802,6 +1037,15 @@ weft_web_start(struct weft_web **wp, const struct weft_web_env *env,
 		return UV_ENOMEM;
 	w->loop = env->loop;
 	w->env = *env;
+	if (env->password != NULL) {
+		if (strlen(env->password) >= sizeof(w->password)) {
+			free(w);
+			return UV_EINVAL;
+		}
+		snprintf(w->password, sizeof(w->password), "%s",
+		    env->password);
+	}
+	w->env.password = NULL;
 	TAILQ_INIT(&w->conns);
 	randombytes_buf(rnd, sizeof(rnd));
 	weft_hex_encode(w->token, rnd, sizeof(rnd));
@@ -820,7 +1064,7 @@ weft_web_start(struct weft_web **wp, const struct weft_web_env *env,
 		if (err == 0)
 			err = uv_listen((uv_stream_t *)&w->tcp, 128,
 			    connection_cb);
-		if (err != UV_EADDRINUSE)
+		if (err != UV_EADDRINUSE || port == 0)
 			break;
 		log_warnx("web: port %d is taken, trying %d", port + i,
 		    port + i + 1);
@@ -839,6 +1083,8 @@ weft_web_start(struct weft_web **wp, const struct weft_web_env *env,
 	hosts_fill(w, &ss);
 	w->listening = true;
 	log_info("web UI on http://%s/%s", w->addr, w->loopback ? "" :
+	    w->password[0] != '\0' ? " (not loopback: actions after a "
+	    "login with the web-password)" :
 	    " (read-only: not a loopback address)");
 	if (env->assets == NULL)
 		log_info("web: the 3D view's files are not installed "

@@ -19,6 +19,7 @@ struct weft_fetch;
 struct weft_net;
 struct weft_store;
 struct weft_sync;
+struct weft_ctl_env;
 struct weft_web;
 
 #define WEFT_WEB_DEFAULT	"127.0.0.1:7421"
@@ -40,6 +41,14 @@ struct weft_web_env {
 	 * the 3D view is not installed.
 	 */
 	const char		*assets;
+	/*
+	 * The password of a non-loopback UI (crypto_pwhash_str()), or
+	 * NULL: without one such a UI is read-only.
+	 */
+	const char		*password;
+	uint64_t		 link_ms;	/* a slicer link's life, or 0 */
+	/* Signs the likes and comments the pages make (ctl/social_make.h). */
+	const struct weft_ctl_env	*ctl;
 };
 
 /*

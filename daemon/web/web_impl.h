@@ -39,6 +39,9 @@ struct weft_web_snap {
 	size_t			npeers;
 	bool			assets;		/* the 3D view is there */
 	bool			writable;	/* actions allowed */
+	bool			loopback;	/* no login needed */
+	bool			session;	/* logged in (not loopback) */
+	bool			can_login;	/* a web-password is set */
 	char			token[WEFT_WEB_TOKEN_HEX + 1];
 };
 
@@ -50,10 +53,16 @@ struct weft_web_resp {
 	struct weft_buf	 body;		/* capped at WEFT_WEB_PAGE_MAX */
 	char		 filename[128];	/* Content-Disposition, or "" */
 	char		 location[512];	/* a redirect, or "" */
+	char		 cookie[160];	/* Set-Cookie, or "" */
+	/* A record an action stored, for sync (web.c, on the loop). */
+	struct weft_buf	 record;
+	uint8_t		 record_id[32];
+	bool		 stored;
 	/* A streamed body of length bytes instead of body. */
 	struct weft_web_stream	*stream;
 	uint64_t	 length;
 	bool		 nocache;
+	uint32_t	 max_age;	/* when cached: seconds, 0: 3600 */
 	bool		 poke;		/* an action: tell fetch and sync */
 };
 
@@ -67,10 +76,18 @@ struct weft_web_req {
 	const char			*assets;	/* or NULL */
 	const uint8_t			*body;		/* a POST's form */
 	size_t				 body_len;
+	const struct weft_ctl_env	*ctl;		/* signs records */
 };
 
 void	weft__web_resp_init(struct weft_web_resp *resp);
 void	weft__web_resp_release(struct weft_web_resp *resp);
+
+/* thumb.c: /thumb/REV, and the PNG of r's first 3MF that has one. */
+int	weft__web_thumb(const struct weft_web_req *rq,
+	    struct weft_web_resp *resp);
+struct weft_record;
+int	weft__web_thumb_find(struct weft_store *store,
+	    const struct weft_record *r, struct weft_buf *png);
 
 /* pages.c: HTML pages. */
 int	weft__web_page(const struct weft_web_req *rq,

@@ -47,6 +47,7 @@ for f in "$SRC"/cli/cmd_*.c; do
 	shorts=$(grep -A1 'getopt_long(argc, argv' "$f" | grep -o '"[^"]*"' |
 	    tr -d '":' | fold -w1 | sort -u | grep -vx '[hq]' || true)
 	for c in $own; do
+		c=${c//_/-}	# cmd_web_password: web-password
 		echo "$cmds" | grep -qx "$c" ||
 		    fail "$c (in $f) is not in the command list"
 		for o in $longs; do

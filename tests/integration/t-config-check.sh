@@ -121,6 +121,8 @@ follow = $A
 mirror = all
 mirror = $B
 web = 127.0.0.1:8080
+web-password = (none)
+web-link-ms = 600000
 configuration OK"
 [ "$(cat "$T/out")" = "$want" ] ||
     fail "printed: $(diff <(echo "$want") "$T/out")"

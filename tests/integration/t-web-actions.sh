@@ -48,6 +48,9 @@ code "$U/zip/$design/x.zip" >/dev/null
 mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
     "$T/body" "$T/unz" || fail "zip"
+# The zip adds CREDITS.md (t-web checks its text).
+grep -q '^# Credits' "$T/unz/CREDITS.md" || fail "b's zip has no CREDITS.md"
+rm "$T/unz/CREDITS.md"
 diff -r "$T/src" "$T/unz" || fail "b's zip differs from a's files"
 
 # Follow: a's next design's files come to b by themselves.
@@ -65,4 +68,33 @@ wait_for 30 sh -c "curl -sf -o /dev/null '$U/zip/$design2/x.zip'" ||
 [ "$(code -X POST -H "Origin: $U" --data "token=$tok&id=all" \
     "$U/act/mirror")" = 303 ] || fail "mirror: $(cat "$T/body")"
 grep -qi "^Location: /status" "$T/head" || fail "mirror went elsewhere"
+
+# Like and comment from b's page: b's author signs them (as weft like
+# and weft comment do), and a hears of both. No token, or another
+# Origin: refused, nothing signed.
+[ "$(code -X POST -H "Origin: $U" --data "id=$design" "$U/act/like")" = 403 ] ||
+    fail "a like without a token was taken"
+[ "$(code -X POST -H "Origin: http://evil.example" \
+    --data "token=$tok&id=$design&text=hi" "$U/act/comment")" = 403 ] ||
+    fail "a comment from another Origin was taken"
+[ "$(code -X POST -H "Origin: $U" --data "token=$tok&id=$design" \
+    "$U/act/like")" = 303 ] || fail "like: $(cat "$T/body")"
+grep -qi "^Location: /d/$design#counts" "$T/head" || fail "like went elsewhere"
+[ "$(code -X POST -H "Origin: $U" --data "token=$tok&id=$design&text=" \
+    "$U/act/comment")" = 400 ] || fail "an empty comment was taken"
+[ "$(code -X POST -H "Origin: $U" \
+    --data "token=$tok&id=$design&text=Nice+%3Cb%3Ework%3C%2Fb%3E%0Athanks" \
+    "$U/act/comment")" = 303 ] || fail "comment: $(cat "$T/body")"
+w b like "$design" | grep -q 'already' || fail "b's author does not like it"
+a_heard() {
+	w a --json comments "$design" | grep -q 'Nice <b>work</b>\\nthanks' &&
+	[ "$(w a --json show "$design" | json 'j["likes"]' /dev/stdin)" \
+	    = 1 ]
+}
+wait_for 20 a_heard || fail "a did not hear of b's comment: $(w a --json \
+    comments "$design")"
+code "$U/d/$design" >/dev/null
+grep -q 'Nice &lt;b&gt;work&lt;/b&gt;' "$T/body" ||
+    fail "b's page does not show the comment escaped"
+grep -q 'class="act-unlike"' "$T/body" || fail "b's page offers no unlike"
 echo "PASS"

@@ -40,9 +40,26 @@ WEFT_WEB_NODE_MODULES="$top/web/node_modules" node \
     "$WEFT_TESTS/integration/web_browser.mjs" "$url" "$T/designs.json" \
     "$shots" "$T/dl" || fail "the browser checks failed"
 
-w a get "$models" -o "$T/got" --no-credits >/dev/null || fail "weft get"
+# /thumb/HEAD: the PNG inside the 3MF, byte for byte; a design without a
+# 3MF has none: a redirect to the neutral picture.
+curl -sS -D "$T/th" -o "$T/thumb.png" "$url/thumb/$models" ||
+    fail "GET /thumb"
+grep -qi '^Content-Type: image/png' "$T/th" || fail "thumb: $(cat "$T/th")"
+cmp "$T/thumb.png" "$T/cube-thumb.png" || fail "the thumbnail differs"
+[ "$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' \
+    "$url/thumb/$xss")" = "302 $url/static/nothumb.svg" ] ||
+    fail "a design without a 3MF has a thumbnail"
+[ "$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
+    "$url/static/nothumb.svg")" = "200 image/svg+xml" ] ||
+    fail "no neutral picture"
+w a get "$models" -o "$T/got" >/dev/null || fail "weft get"
 mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
     "$T/dl/models.zip" "$T/unz" || fail "the browser's zip does not extract"
 diff -r "$T/got" "$T/unz" || fail "the browser's zip differs from weft get"
+# The page's like and comment are the author's own records, as the CLI's.
+w a --json comments "$models" >"$T/cm" || fail "weft comments"
+grep -q 'Printed it in PETG' "$T/cm" || fail "weft comments lacks the page's"
+w a like "$models" 2>&1 | grep -qi 'already\|unchanged' ||
+    fail "the page's like is not this author's"
 echo "PASS (screenshots in $shots)"

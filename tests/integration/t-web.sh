@@ -1,8 +1,9 @@
 #!/bin/bash
 # The web UI over real HTTP (curl): two nodes asked for the same port
 # get two ports; weft status shows each; pages list the right designs
-# with every stranger-written string escaped; the JSON API; a zip and a
-# single file download equal what weft get writes; foreign Host headers
+# with every stranger-written string escaped; the JSON API; a zip (with
+# CREDITS.md) and a single file download equal what weft get writes;
+# foreign Host headers
 # and state changes without a token or from another Origin are refused;
 # --web off serves nothing.
 . "$(dirname "$0")/lib.sh"
@@ -106,9 +107,12 @@ get "$U/api/status"
 get "$U/api/design/00000000"
 [ "$(code)" = 404 ] || fail "api of an unknown design: $(code)"
 
-# Downloads equal weft get's files, byte for byte.
-w a get "$design" -o "$T/got" --no-credits >/dev/null ||
-    fail "weft get failed"
+# Downloads equal weft get's files, byte for byte, CREDITS.md too (the
+# text of weft credits --format md).
+w a get "$design" -o "$T/got" >/dev/null || fail "weft get failed"
+[ -s "$T/got/CREDITS.md" ] || fail "weft get wrote no CREDITS.md"
+w a credits "$design" --format md >"$T/credits.md"
+cmp "$T/credits.md" "$T/got/CREDITS.md" || fail "weft get's credits differ"
 get "$U/zip/$design/design.zip"
 [ "$(code)" = 200 ] || fail "zip: $(code)"
 grep -qi '^Content-Type: application/zip' "$T/head" || fail "zip type"
@@ -116,6 +120,9 @@ mkdir "$T/unz"
 /usr/bin/python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; z.extractall(sys.argv[2])' \
     "$T/body" "$T/unz" || fail "the zip does not extract"
 diff -r "$T/got" "$T/unz" || fail "the zip differs from weft get"
+cmp "$T/credits.md" "$T/unz/CREDITS.md" || fail "the zip's CREDITS.md differs"
+grep -q 'licensed under CC-BY-4.0' "$T/unz/CREDITS.md" ||
+    fail "the zip's CREDITS.md lacks the license"
 get "$U/f/$design/1/big.bin"
 [ "$(code)" = 404 ] || [ "$(code)" = 200 ] || fail "file: $(code)"
 n=$(/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print([f["path"] for f in j["revisions"][0]["files"]].index("sub/big.bin"))' \
@@ -177,8 +184,42 @@ cap=$(/usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.unquote(s
 case "$cap" in "$U/h/"*/big.bin) ;; *) fail "capability URL '$cap'" ;; esac
 get "$cap"
 cmp "$T/body" "$T/got/sub/big.bin" || fail "the capability URL's file differs"
+# One use: the same URL again is refused.
+get "$cap"
+[ "$(code)" = 404 ] || fail "a capability URL served twice ($(code))"
+grep -q 'expired' "$T/body" || fail "a spent capability says: $(cat "$T/body")"
 get "$U/h/0123456789abcdef0123456789abcdef/big.bin"
 [ "$(code)" = 404 ] || fail "a made-up capability got $(code)"
+
+# A link unused expires: on a node whose links live 3 s (web-link-ms),
+# a HEAD (which does not spend it) finds it, then no longer does.
+mint() {	# mint WEB_URL: a capability URL for design's file n
+	get -X POST -H "Origin: $1" \
+	    --data "token=$2&rev=$3&n=0&name=x.stl&slicer=cura" \
+	    "$1/act/handoff"
+	[ "$(code)" = 303 ] || fail "handoff on $1: $(code)"
+	/usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.unquote(sys.argv[1]))' \
+	    "$(sed -n 's/^Location: cura:\/\/open?file=//p' "$T/head" | tr -d '\r')"
+}
+pid_b=$NODE_PID
+WEFT_WEB_LINK_MS=3000 start_node e --web 127.0.0.1:0
+UE="http://$(w e --json status | json 'j["web"]' /dev/stdin)"
+mkdir -p "$T/de"
+printf 'solid x\nendsolid x\n' >"$T/de/x.stl"
+de=$(w e -q publish "$T/de" --title 'Short link' --license MIT) ||
+    fail "publish on e"
+get "$UE/d/$de"
+tokE=$(grep -o 'name="token" value="[0-9a-f]*"' "$T/body" | head -1 |
+    sed 's/.*value="//; s/"$//')
+capE=$(mint "$UE" "$tokE" "$de")
+head_code() { curl -sS -o /dev/null -I -w '%{http_code}' "$1"; }
+[ "$(head_code "$capE")" = 200 ] || fail "a fresh link is not there"
+gone() { [ "$(head_code "$capE")" = 404 ]; }
+wait_for 15 gone || fail "a 3 s link still served after 15 s"
+get "$capE"
+[ "$(code)" = 404 ] || fail "an expired link served a GET ($(code))"
+stop_node "$NODE_PID"
+NODE_PID=$pid_b
 get -X POST --data "token=$tok&rev=$design&n=0&name=x.stl&slicer=orca" \
     "$U/act/handoff"
 [ "$(code)" = 403 ] || fail "a handoff without Origin got $(code)"
@@ -188,4 +229,14 @@ stop_node "$NODE_PID"
 start_node c --web off
 w c status --json >"$T/sc"
 [ "$(json 'j["web"]' "$T/sc")" = None ] || fail "--web off still serves"
+# --web 127.0.0.1:0: the kernel picks a port; status shows the one in use.
+start_node p0 --web 127.0.0.1:0
+w p0 status --json >"$T/sp0"
+wp0=$(json 'j["web"]' "$T/sp0")
+case "$wp0" in 127.0.0.1:0|127.0.0.1:) fail "port 0 shown as '$wp0'" ;;
+127.0.0.1:[1-9]*) ;; *) fail "port 0 gave '$wp0'" ;; esac
+get "http://$wp0/"
+[ "$(code)" = 200 ] || fail "the picked port does not serve: $(code)"
+stop_node "$NODE_PID"
+
 echo "PASS"

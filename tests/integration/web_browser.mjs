@@ -47,6 +47,18 @@ try {
 	check(home.includes('<script>alert(1)</script>'),
 	    'home shows the script title as text');
 	check(home.includes('Model zoo'), 'home lists the model design');
+	// The 3MF's own thumbnail on the model zoo's card, loaded.
+	await page.waitForFunction((id) => {
+		const img = document.querySelector(
+		    `a.thumb[href="/d/${id}"] img`);
+		return img && img.complete && img.naturalWidth > 0;
+	}, d.models, { timeout: 10000 }).catch(() => {});
+	const tw = await page.evaluate((id) => {
+		const img = document.querySelector(
+		    `a.thumb[href="/d/${id}"] img`);
+		return img && img.complete ? img.naturalWidth : -1;
+	}, d.models);
+	check(tw === 12, 'the card shows the 3MF thumbnail (' + tw + ')');
 	await page.screenshot({ path: path.join(shots, 'home.png'),
 	    fullPage: true });
 
@@ -121,6 +133,34 @@ try {
 	await page.screenshot({ path: path.join(shots, 'design-remix.png'),
 	    fullPage: true });
 	await page.goto(url + '/d/' + d.models);
+
+	// Like, take it back, like again, and comment: the page's own forms.
+	check((await page.textContent('#counts')).startsWith('0 likes'),
+	    'no like yet');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-like')]);
+	check((await page.textContent('#counts')).startsWith('1 like '),
+	    'the like counts (' + await page.textContent('#counts') + ')');
+	check(await page.$('button.act-unlike') !== null,
+	    'a liked design offers unlike');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-unlike')]);
+	check((await page.textContent('#counts')).startsWith('0 likes'),
+	    'unlike takes it back');
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-like')]);
+	const said = 'Printed it in PETG <b>fine</b> \u2014 thanks!';
+	await page.fill('#comment-text', said);
+	await Promise.all([page.waitForNavigation(),
+	    page.click('button.act-comment')]);
+	check((await page.textContent('.comment-list')).includes(said),
+	    'the comment is shown, as text');
+	check(await page.$('.comment-list b') === null,
+	    'the comment\'s markup is not markup');
+	check((await page.textContent('#counts')).includes('1 comment '),
+	    'the comment counts');
+	await page.screenshot({ path: path.join(shots, 'design-social.png'),
+	    fullPage: true });
 
 	// The zip, through the browser's own download.
 	const [dl] = await Promise.all([

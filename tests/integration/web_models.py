@@ -1,8 +1,24 @@
 """Writes small test models into DIR: a binary STL cube, an ASCII STL
-pyramid, an OBJ prism and a 3MF cube (the minimal core-spec package)."""
+pyramid, an OBJ prism and a 3MF cube (the minimal core-spec package,
+with a 12x8 PNG as Metadata/thumbnail.png, also written beside DIR as
+cube-thumb.png)."""
+import os
 import struct
 import sys
 import zipfile
+import zlib
+
+
+def png(w, h, rgb):
+    """A w x h PNG of one colour."""
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    raw = b"".join(b"\0" + bytes(rgb) * w for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
 
 d = sys.argv[1]
 V = [(0, 0, 0), (20, 0, 0), (20, 20, 0), (0, 20, 0),
@@ -63,3 +79,8 @@ with zipfile.ZipFile(d + "/cube.3mf", "w", zipfile.ZIP_DEFLATED) as z:
                '"http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>'
                '</Relationships>')
     z.writestr("3D/3dmodel.model", "\n".join(model))
+    thumb = png(12, 8, (200, 40, 40))
+    z.writestr("Metadata/thumbnail.png", thumb)
+with open(os.path.join(os.path.dirname(os.path.abspath(d)),
+                       "cube-thumb.png"), "wb") as f:
+    f.write(thumb)

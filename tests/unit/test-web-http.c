@@ -210,6 +210,15 @@ test_route(void **state)
 	route_is("/api/status", WEFT_ROUTE_API_STATUS, NULL);
 	route_is("/api/design/0123abcd", WEFT_ROUTE_API_DESIGN, "0123abcd");
 	route_is("/act/follow", WEFT_ROUTE_ACTION, "follow");
+	route_is("/act/like", WEFT_ROUTE_ACTION, "like");
+	route_is("/act/unlike", WEFT_ROUTE_ACTION, "unlike");
+	route_is("/act/comment", WEFT_ROUTE_ACTION, "comment");
+	route_none("/act/delete");
+	route_is("/thumb/0123abcd", WEFT_ROUTE_THUMB, "0123abcd");
+	route_none("/thumb/0123abcg");
+	route_none("/thumb/0123abcd/x");
+	route_is("/login", WEFT_ROUTE_LOGIN, NULL);
+	route_is("/logout", WEFT_ROUTE_LOGOUT, NULL);
 	p = "/f/0123abcd/12/a%20b.stl";
 	assert_int_equal(weft_web_route(p, strlen(p), &rt), 0);
 	assert_int_equal(rt.kind, WEFT_ROUTE_FILE);
