@@ -49,6 +49,7 @@ static const struct command commands[] = {
 	{ "library",	cmd_library },
 	{ "verify",	cmd_verify },
 	{ "geom",	cmd_geom },
+	{ "similar",	cmd_similar },
 	{ "peers",	cmd_peers },
 	{ "connect",	cmd_connect },
 	{ "disconnect",	cmd_disconnect },

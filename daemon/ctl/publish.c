@@ -32,6 +32,7 @@
 #include "weft/record.h"
 
 #include "ctl.h"
+#include "geom_pub.h"
 #include "log.h"
 #include "ops.h"
 #include "remix.h"
@@ -114,6 +115,11 @@ struct weft_pub {
 	uint64_t			 gen_last;
 	bool				 gen_dirty;
 	bool				 published;
+
+	/* The geom record of the revision (geom_pub.c), when it has one. */
+	struct weft_buf			 genv;
+	uint8_t				 gid[32];
+	bool				 has_geom;
 
 	/* A new design whose files an own design already has exactly. */
 	bool				 allow_dup;	/* "duplicate": true */
@@ -272,6 +278,7 @@ pub_free(struct weft_pub *p)
 		batch_free(p->ready[i]);
 	batch_free(p->spare);
 	weft_buf_release(&p->env);
+	weft_buf_release(&p->genv);
 	sodium_memzero(&p->hs, sizeof(p->hs));
 	free(p);
 }
@@ -527,6 +534,26 @@ store_work(void *arg)
 
 static int	same_files(struct weft_pub *p);
 
+/*
+ * The revision's mesh facts and thumbnail, as a geom record signed at
+ * the revision's time: never a reason to fail the publish, whose
+ * revision is committed (a store error is logged, facts are missing).
+ */
+static void
+geom_add(struct weft_pub *p)
+{
+	int	err;
+
+	weft_buf_init(&p->genv, WEFT_RECORD_MAX);
+	err = weft__geom_publish(p->ctl_env, &p->rec, p->id, p->design,
+	    p->rec.ts, &p->genv, p->gid);
+	if (err == 0)
+		p->has_geom = true;
+	else if (err != WEFT_ENOTFOUND)
+		log_warnc(err, "no geometry facts for revision "
+		    "%02x%02x%02x%02x", p->id[0], p->id[1], p->id[2], p->id[3]);
+}
+
 /* The end: sign and store the revision. */
 static int
 finish_work(void *arg)
@@ -570,6 +597,8 @@ finish_work(void *arg)
 	}
 	if (err == 0 && !p->rec.has_design)
 		memcpy(p->design, p->id, 32);
+	if (err == 0)
+		geom_add(p);
 	return err;
 }
 
@@ -598,6 +627,9 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		if (c->env->sync != NULL)
 			weft_sync_local_record(c->env->sync, p->id, p->env.data,
 			    p->env.len);
+		if (c->env->sync != NULL && p->has_geom)
+			weft_sync_local_record(c->env->sync, p->gid,
+			    p->genv.data, p->genv.len);
 		weft__ctl_reply_begin(&pk, &b, 3);
 		weft_pack_str(&pk, "id");
 		weft_pack_bin(&pk, p->id, 32);

@@ -68,6 +68,11 @@ enum {
 	DB_REACTS,
 	DB_SCOUNT,
 	DB_GRANTS,
+	DB_GEOM_REV,		/* rev || geom record: every geom record */
+	DB_GEOM_DESIGN,		/* design -> its geom row (store_geomrow.h) */
+	DB_GEOM_KEY,		/* exact key || design */
+	DB_GEOM_SIM,		/* bucket || design || file -> signature */
+	DB_GEOM_FIT,		/* extent0 || design -> extents, volume */
 	DB_COUNT
 };
 

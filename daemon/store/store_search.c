@@ -33,6 +33,7 @@
 #include "weft/record.h"
 #include "weft/words.h"
 
+#include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
 
@@ -1105,6 +1106,11 @@ filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 		if (err)
 			return err;
 	}
+	if (f->geom != NULL) {
+		err = geom_filter_check(q->s, q->txn, dk + 8, f->geom);
+		if (err)
+			return err;
+	}
 	if (f->accept != NULL) {
 		MDB_val	v;
 
@@ -1423,7 +1429,8 @@ list_walk(struct query *q, const struct qterm *type,
 	filtered = (f->tag != NULL && !(skip & SKIP_TAG)) ||
 	    (f->author != NULL && !(skip & SKIP_AUTHOR)) ||
 	    f->license != NULL || f->lib != NULL || f->remix_of != NULL ||
-	    f->since != 0 || f->until != 0 || f->accept != NULL;
+	    f->since != 0 || f->until != 0 || f->accept != NULL ||
+	    f->geom != NULL;
 	backward = inv ? !f->recent : f->recent;
 	rc = mdb_cursor_open(q->txn, q->s->dbi[db], &c);
 	if (rc)
@@ -1620,7 +1627,7 @@ weft_store_search_page(struct weft_store *s,
 	if (q.nt == 1 && q.t[0].nexp == 1 && f->author == NULL &&
 	    f->tag == NULL && f->lib == NULL && f->remix_of == NULL &&
 	    f->license == NULL && f->since == 0 && f->until == 0 &&
-	    f->accept == NULL) {
+	    f->accept == NULL && f->geom == NULL) {
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}

@@ -69,6 +69,8 @@
 #define WEFT_CTL_OP_GRANT		"grant"
 #define WEFT_CTL_OP_GRANTS		"grants"
 #define WEFT_CTL_OP_CREDITS		"credits"
+#define WEFT_CTL_OP_GEOM		"geom"
+#define WEFT_CTL_OP_SIMILAR		"similar"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

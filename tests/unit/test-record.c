@@ -299,6 +299,52 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 			    b->files[i].index, WEFT_ID_BYTES);
 		}
 		break;
+	case WEFT_REC_GEOM:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_ids_equal(&a->on_rev, &b->on_rev);
+		assert_int_equal(a->ngfacts, b->ngfacts);
+		for (uint32_t i = 0; i < a->ngfacts; i++) {
+			const struct weft_geom_fact *x = &a->gfacts[i];
+			const struct weft_geom_fact *y = &b->gfacts[i];
+
+			assert_string_equal(x->path, y->path);
+			assert_memory_equal(x->hash, y->hash, WEFT_ID_BYTES);
+			assert_string_equal(x->format, y->format);
+			assert_string_equal(x->note, y->note);
+			assert_string_equal(x->unit, y->unit);
+			assert_string_equal(x->open, y->open);
+			assert_true(x->triangles == y->triangles);
+			assert_memory_equal(x->box, y->box, sizeof(x->box));
+			assert_memory_equal(x->extents, y->extents,
+			    sizeof(x->extents));
+			assert_true(x->area == y->area);
+			assert_int_equal(x->closed, y->closed);
+			if (x->closed)
+				assert_true(x->volume == y->volume);
+			assert_true(x->parts == y->parts);
+			assert_int_equal(x->has_key, y->has_key);
+			if (x->has_key)
+				assert_memory_equal(x->key, y->key,
+				    WEFT_GKEY_BYTES);
+			assert_int_equal(x->has_d2, y->has_d2);
+			if (x->has_d2)
+				assert_memory_equal(x->d2, y->d2,
+				    WEFT_GD2_BYTES);
+			assert_int_equal(x->has_ratio, y->has_ratio);
+			if (x->has_ratio)
+				assert_memory_equal(x->ratio, y->ratio,
+				    sizeof(x->ratio));
+		}
+		assert_int_equal(a->nfiles, b->nfiles);
+		if (a->nfiles == 1) {
+			assert_string_equal(a->files[0].path, b->files[0].path);
+			assert_true(a->files[0].size == b->files[0].size);
+			assert_memory_equal(a->files[0].hash, b->files[0].hash,
+			    WEFT_ID_BYTES);
+			assert_memory_equal(a->files[0].index,
+			    b->files[0].index, WEFT_ID_BYTES);
+		}
+		break;
 	case WEFT_REC_LIB:
 		assert_string_equal(a->name, b->name);
 		assert_string_equal(a->description, b->description);
