@@ -150,11 +150,35 @@ fact_sig(const struct weft_geom_fact *g)
 	return g->note[0] == '\0' && g->has_d2 && g->has_ratio;
 }
 
+/*
+ * The box a mesh is fitted by: its principal extents or its bounding
+ * box as authored, sorted largest first, whichever holds less volume
+ * (either is an orientation the part takes).
+ */
+static void
+fit_box(const struct weft_geom_fact *f, uint64_t e[3])
+{
+	uint64_t	b[3] = { f->box[0], f->box[1], f->box[2] }, t;
+	long double	pb, pe;
+
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (b[j] < b[j + 1]) {
+				t = b[j];
+				b[j] = b[j + 1];
+				b[j + 1] = t;
+			}
+	pb = (long double)b[0] * b[1] * b[2];
+	pe = (long double)f->extents[0] * f->extents[1] * f->extents[2];
+	for (int i = 0; i < 3; i++)
+		e[i] = pb <= pe ? b[i] : f->extents[i];
+}
+
 /* The design's row from its geom record r (id). */
 static void
 row_of(const struct weft_record *r, const uint8_t id[ID], struct geomrow *g)
 {
-	uint64_t	vol = 0;
+	uint64_t	vol = 0, e[3];
 
 	memset(g, 0, sizeof(*g));
 	memcpy(g->geom, id, ID);
@@ -164,9 +188,10 @@ row_of(const struct weft_record *r, const uint8_t id[ID], struct geomrow *g)
 
 		if (f->note[0] != '\0')
 			continue;
+		fit_box(f, e);
 		for (int k = 0; k < 3; k++)
-			if (f->extents[k] > g->e[k])
-				g->e[k] = f->extents[k];
+			if (e[k] > g->e[k])
+				g->e[k] = e[k];
 		g->triangles += f->triangles;
 		if (!f->closed || vol == GEOM_VOL_NONE)
 			vol = GEOM_VOL_NONE;

@@ -56,11 +56,16 @@ geomrow_dec(const MDB_val *v, struct geomrow *g)
 	return 0;
 }
 
-/* Whether extents e (largest first), volume and triangles pass f. */
+/*
+ * Whether extents e (largest first), volume and triangles pass f; a
+ * design none of whose meshes was read (no triangles) passes nothing.
+ */
 static inline bool
 geom_filter_pass(const struct weft_store_geom_filter *f, const uint64_t e[3],
     uint64_t volume, uint64_t triangles)
 {
+	if (triangles == 0)
+		return false;
 	if (f->fits_on && (e[0] > f->fits[0] || e[1] > f->fits[1] ||
 	    e[2] > f->fits[2]))
 		return false;

@@ -66,6 +66,18 @@ assert b["closed"] is True and b["unit"] == "millimeter", b
 assert "note" in fs["broken.stl"] and fs["broken.stl"]["note"], fs
 assert g["thumbnail"]["size"] > 100, g
 PY
+# The independent verifier checks the signed geom record, recomputing
+# the box's facts from the file (geomref.py); a changed file fails.
+gid=$(json 'j["geometry"]["id"]' "$T/cube.json")
+w a show --raw "$gid" >"$T/geom.env"
+[ "$(/usr/bin/python3 "$WEFT_TESTS/integration/verify_record.py" --mesh \
+    "$T/cube" "$T/geom.env")" = "$gid geom" ] ||
+    fail "verify_record.py rejects the geom record"
+mkdir -p "$T/other"
+sed 's/vertex 10 /vertex 11 /' "$T/cube/box.stl" >"$T/other/box.stl"
+! /usr/bin/python3 "$WEFT_TESTS/integration/verify_record.py" --mesh \
+    "$T/other" "$T/geom.env" 2>/dev/null ||
+    fail "verify_record.py took the facts of another file"
 w a show "$cube" >"$T/cube.txt"
 grep -q "size       10 x 20 x 30 mm" "$T/cube.txt" &&
     grep -q "volume     6000.000 mm^3" "$T/cube.txt" &&
