@@ -16,12 +16,13 @@
  *                                         triangles (4 x 8)
  *
  * The similarity buckets quantize three invariants of a signature: the
- * mean of its D2 histogram (cells of 2 bins) and its two eigenvalue
- * ratios (cells of 0.1). A query reads the cells around each of its
- * signatures (3 x 5 x 5) and scores what it finds, so it costs a few
- * thousand rows whatever the number of designs; a shape whose invariants
- * moved further is missed (the search is approximate; the exact key is
- * not).
+ * mean of its D2 histogram (cells of 1 bin) and its two eigenvalue
+ * ratios (cells of 0.05). A query reads, around each of its signatures,
+ * the mean cells next to its own and the ratio cells that the score's
+ * ratio term allows (|dr0| + |dr1| <= 1 - min_score: a diamond of
+ * cells), and scores what it finds, so it reads the designs of similar
+ * invariants whatever the number of designs; a shape whose D2 mean moved
+ * further is missed (the search is approximate; the exact key is not).
  */
 #include <errno.h>
 #include <math.h>
@@ -42,9 +43,11 @@
 #define SIM_KEY		(3 + ID + 1)
 #define FIT_KEY		(8 + ID)
 #define FIT_VAL		(4 * 8)
-#define MU_CELL		2.0	/* D2 bins */
-#define RATIO_CELLS	10	/* per unit */
+#define MU_CELL		1.0	/* D2 bins */
+#define RATIO_CELLS	20	/* per unit */
 #define D2_BINS		(WEFT_GD2_BYTES / 2)
+/* Rows a fit listing reads past its page to count the rest. */
+#define FIT_COUNT_WALK	20000
 
 /* Loads the stored record id into r (the caller releases r). */
 static int
@@ -520,21 +523,49 @@ sim_keys(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
 	return err;
 }
 
-/* Designs in the buckets around f's signature scoring min or more. */
+/* Designs in one bucket (pfx) scoring min or more against sig. */
+static int
+sim_bucket(MDB_cursor *c, const uint8_t pfx[3], const uint8_t *sig,
+    double min, struct sim_acc *a)
+{
+	MDB_val	k, v;
+	double	score;
+	int	err;
+
+	err = weft__store_cur_first(c, pfx, 3, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != SIM_KEY || v.mv_size != SIG_LEN)
+			return WEFT_ECORRUPT;
+		score = sig_score(sig, v.mv_data);
+		if (score >= min)
+			err = sim_note(a, (const uint8_t *)k.mv_data + 3, false,
+			    score);
+		if (err == 0)
+			err = weft__store_cur_step(c, pfx, 3, &k, &v,
+			    MDB_NEXT);
+	}
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/*
+ * Designs in the buckets around f's signature scoring min or more: mean
+ * cells -1..1, ratio cells within the diamond the score allows (one
+ * cell more, for where in its cell each ratio sits).
+ */
 static int
 sim_buckets(MDB_cursor *c, const struct weft_geom_fact *f, double min,
     struct sim_acc *a)
 {
 	uint8_t	b[3], pfx[3], sig[SIG_LEN];
-	MDB_val	k, v;
-	double	score;
-	int	err = 0;
+	int	r, err = 0;
 
+	r = (int)floor((1 - (min > 0 ? min : 0)) * RATIO_CELLS + 1e-9) + 1;
 	sig_bucket(f->d2, f->ratio, b);
 	sig_enc(sig, f);
-	for (int i = -1; i <= 1; i++)
-		for (int j = -2; j <= 2; j++)
-			for (int l = -2; l <= 2; l++) {
+	for (int i = -1; i <= 1 && err == 0; i++)
+		for (int j = -r; j <= r && err == 0; j++)
+			for (int l = -r + abs(j); l <= r - abs(j) && err == 0;
+			    l++) {
 				if (b[0] + i < 0 || b[0] + i > 255 ||
 				    b[1] + j < 0 || b[1] + j > RATIO_CELLS ||
 				    b[2] + l < 0 || b[2] + l > RATIO_CELLS)
@@ -542,24 +573,9 @@ sim_buckets(MDB_cursor *c, const struct weft_geom_fact *f, double min,
 				pfx[0] = (uint8_t)(b[0] + i);
 				pfx[1] = (uint8_t)(b[1] + j);
 				pfx[2] = (uint8_t)(b[2] + l);
-				err = weft__store_cur_first(c, pfx, 3, &k, &v);
-				while (err == 0) {
-					if (k.mv_size != SIM_KEY ||
-					    v.mv_size != SIG_LEN)
-						return WEFT_ECORRUPT;
-					score = sig_score(sig, v.mv_data);
-					if (score >= min)
-						err = sim_note(a,
-						    (const uint8_t *)k.mv_data +
-						    3, false, score);
-					if (err == 0)
-						err = weft__store_cur_step(c,
-						    pfx, 3, &k, &v, MDB_NEXT);
-				}
-				if (err != WEFT_ENOTFOUND)
-					return err;
+				err = sim_bucket(c, pfx, sig, min, a);
 			}
-	return 0;
+	return err;
 }
 
 int
@@ -650,7 +666,7 @@ weft_store_geom_list(struct weft_store *s,
 	uint8_t		 start[8], dk[DKEY];
 	uint64_t	 e[3], vol, tri;
 	const uint8_t	*p;
-	size_t		 seen = 0, sent = 0;
+	size_t		 seen = 0, sent = 0, walked = 0;
 	int		 err, rc;
 
 	*total = 0;
@@ -681,13 +697,14 @@ weft_store_geom_list(struct weft_store *s,
 		e[2] = be64dec(p + 8);
 		vol = be64dec(p + 16);
 		tri = be64dec(p + 24);
+		/* Past the page, count a while (a bounded walk). */
+		if (limit > 0 && sent == limit && ++walked > FIT_COUNT_WALK) {
+			*exact = false;
+			break;
+		}
 		if (geom_filter_pass(f, e, vol, tri)) {
-			if (limit > 0 && sent == limit) {
-				*exact = false;
-				break;
-			}
 			(*total)++;
-			if (seen++ >= offset) {
+			if ((limit == 0 || sent < limit) && seen++ >= offset) {
 				err = weft__store_design_key(s, txn,
 				    (const uint8_t *)k.mv_data + 8, dk);
 				if (err == 0)
