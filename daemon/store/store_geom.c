@@ -48,6 +48,8 @@
 #define D2_BINS		(WEFT_GD2_BYTES / 2)
 /* Rows a fit listing reads past its page to count the rest. */
 #define FIT_COUNT_WALK	20000
+/* Finds a similar query keeps (before merging duplicates). */
+#define SIM_FOUND_MAX	((size_t)1 << 17)
 
 /* Loads the stored record id into r (the caller releases r). */
 static int
@@ -445,6 +447,10 @@ struct sim_acc {
 	const uint8_t			*self;
 };
 
+/*
+ * Notes a find; duplicates are merged after the walk (sim_merge), so
+ * that a query finding thousands costs n log n, not n^2.
+ */
 static int
 sim_note(struct sim_acc *a, const uint8_t design[ID], bool identical,
     double score)
@@ -454,19 +460,10 @@ sim_note(struct sim_acc *a, const uint8_t design[ID], bool identical,
 
 	if (memcmp(design, a->self, ID) == 0)
 		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		e = &a->v[i];
-		if (memcmp(e->design, design, ID) == 0) {
-			e->identical |= identical;
-			if (score > e->score)
-				e->score = score;
-			return 0;
-		}
-	}
 	if (a->n == a->cap) {
-		size_t ncap = a->cap ? 2 * a->cap : 16;
+		size_t ncap = a->cap ? 2 * a->cap : 64;
 
-		if (ncap > 100000)
+		if (ncap > SIM_FOUND_MAX)
 			return 0;	/* enough: the best are kept below */
 		np = realloc(a->v, ncap * sizeof(*a->v));
 		if (np == NULL)
@@ -480,6 +477,37 @@ sim_note(struct sim_acc *a, const uint8_t design[ID], bool identical,
 	e->identical = identical;
 	e->score = score;
 	return 0;
+}
+
+static int
+sim_design_cmp(const void *x, const void *y)
+{
+	const struct weft_store_similar	*a = x, *b = y;
+
+	return memcmp(a->design, b->design, ID);
+}
+
+/* One entry per design: identical if any find was, the best score. */
+static void
+sim_merge(struct sim_acc *a)
+{
+	size_t	k = 0;
+
+	if (a->n < 2)
+		return;
+	qsort(a->v, a->n, sizeof(*a->v), sim_design_cmp);
+	for (size_t i = 1; i < a->n; i++) {
+		struct weft_store_similar *e = &a->v[k];
+
+		if (memcmp(e->design, a->v[i].design, ID) == 0) {
+			e->identical |= a->v[i].identical;
+			if (a->v[i].score > e->score)
+				e->score = a->v[i].score;
+		} else {
+			a->v[++k] = a->v[i];
+		}
+	}
+	a->n = k + 1;
 }
 
 static int
@@ -590,6 +618,7 @@ weft_store_geom_similar(struct weft_store *s, const uint8_t design[ID],
 	MDB_cursor		*kc = NULL, *sc = NULL;
 	MDB_val			 v;
 	uint8_t			 rk[2 * ID];
+	size_t			 cut;
 	int			 err, rc;
 
 	*n = 0;
@@ -619,7 +648,19 @@ weft_store_geom_similar(struct weft_store *s, const uint8_t design[ID],
 		if (err == 0 && fact_sig(&r.gfacts[i]))
 			err = sim_buckets(sc, &r.gfacts[i], min_score, &a);
 	}
-	for (size_t i = 0; i < a.n && err == 0; i++) {
+	/*
+	 * Rank by (identical, score) first, and read authors and times
+	 * only for the best max and those tied with the last of them.
+	 */
+	sim_merge(&a);
+	if (err == 0 && a.n > 1)
+		qsort(a.v, a.n, sizeof(*a.v), sim_cmp);
+	cut = a.n < max ? a.n : max;
+	while (cut > 0 && cut < a.n &&
+	    a.v[cut].identical == a.v[cut - 1].identical &&
+	    a.v[cut].score == a.v[cut - 1].score)
+		cut++;
+	for (size_t i = 0; i < cut && err == 0; i++) {
 		struct weft_store_similar *e = &a.v[i];
 
 		err = weft__store_info_get(s, txn, e->design, &ri);
@@ -640,9 +681,9 @@ weft_store_geom_similar(struct weft_store *s, const uint8_t design[ID],
 		    sizeof(rk)) == 0)
 			e->relation = WEFT_STORE_REL_REMIXED_BY;
 	}
-	if (err == 0 && a.n > 1)
-		qsort(a.v, a.n, sizeof(*a.v), sim_cmp);
-	for (size_t i = 0; i < a.n && i < max && err == 0; i++)
+	if (err == 0 && cut > 1)
+		qsort(a.v, cut, sizeof(*a.v), sim_cmp);
+	for (size_t i = 0; i < cut && i < max && err == 0; i++)
 		out[(*n)++] = a.v[i];
 out:
 	if (sc != NULL)
