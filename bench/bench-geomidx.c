@@ -468,6 +468,10 @@ main(int argc, char **argv)
 		}
 		t[r] = now() - t0;
 	}
+	printf("similar runs     ");
+	for (int r = 0; r < RUNS; r++)
+		printf(" %.2f", t[r] * 1e3);
+	printf(" ms\n");
 	qsort(t, RUNS, sizeof(t[0]), dcmp);
 	for (size_t i = 0; i < got; i++)
 		ident += out[i].identical;

@@ -1407,4 +1407,81 @@ out:
 
 const struct weft_ctl_op weft__op_publish = { .name = "publish",
 	.fn = op_publish };
-const struct weft_ctl_op weft__op_fork = { WEFT_PUT_OP("fork", fork_prepare) };
+/*
+ * A fork is a put op whose work also makes the fork's geom record, from
+ * the files when this node has them (they are shared by reference).
+ */
+struct fork_job {
+	struct weft_put_job		 put;	/* first: fork_prepare's */
+	const struct weft_ctl_env	*env;
+	struct weft_buf			 genv;
+	uint8_t				 gid[32];
+	bool				 has_geom;
+};
+
+static int
+fork_prepare_job(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
+{
+	struct fork_job	*j = arg;
+
+	j->env = c->env;
+	return fork_prepare(c, req, &j->put);
+}
+
+static int
+fork_work(void *arg)
+{
+	struct fork_job		*j = arg;
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	int			 err;
+
+	err = weft__put_work(&j->put);
+	if (err)
+		return err;
+	weft_record_init(&r);
+	weft_buf_init(&j->genv, WEFT_RECORD_MAX);
+	err = weft_record_open(j->put.env.data, j->put.env.len, &body, &blen,
+	    &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0)
+		err = weft__geom_publish(j->env, &r, j->put.id, j->put.id,
+		    r.ts, &j->genv, j->gid);
+	if (err == 0)
+		j->has_geom = true;
+	else if (err != WEFT_ENOTFOUND)
+		log_warnc(err, "no geometry facts for fork %02x%02x%02x%02x",
+		    j->put.id[0], j->put.id[1], j->put.id[2], j->put.id[3]);
+	weft_record_release(&r);
+	return 0;	/* the fork is stored: facts are extra */
+}
+
+static void
+fork_reply(struct weft_ctl_conn *c, void *arg)
+{
+	struct fork_job	*j = arg;
+
+	weft__put_reply(c, &j->put);
+	if (c->env->sync != NULL && j->has_geom)
+		weft_sync_local_record(c->env->sync, j->gid, j->genv.data,
+		    j->genv.len);
+}
+
+static void
+fork_release(void *arg)
+{
+	struct fork_job	*j = arg;
+
+	weft__put_release(&j->put);
+	weft_buf_release(&j->genv);
+}
+
+const struct weft_ctl_op weft__op_fork = {
+	.name = "fork", .flags = WEFT_OP_POOL,
+	.req_size = sizeof(struct fork_job), .prepare = fork_prepare_job,
+	.release = fork_release, .work = fork_work, .reply = fork_reply,
+	.what = "cannot store record",
+};

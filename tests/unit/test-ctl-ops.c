@@ -1930,8 +1930,9 @@ fits_count(struct fx *f, uint64_t x, uint64_t y, uint64_t z)
 
 /*
  * geom and similar: a published mesh gets a geom record by the author
- * with its facts and a thumbnail; the same box moved is identical; fit
- * filters; a design without meshes has no facts.
+ * with its facts and a thumbnail; the same box moved is identical; a
+ * fork gets facts and is a remix; fit filters; a design without meshes
+ * has no facts.
  */
 static void
 test_geom(void **state)
@@ -2029,10 +2030,29 @@ test_geom(void **state)
 	send_req(f, &b);
 	expect_err(f, WEFT_EBADFIELD, "min_score");
 
+	/* A fork gets facts too, and knows whom it remixes. */
+	req_id(f, "fork", "design", d1);
+	expect_ok(f);
+	get_bin32(last(f), "design", x);
+	req_id(f, "geom", "id", x);
+	expect_ok(f);
+	first = f->nrep;
+	req_id(f, "similar", "design", x);
+	expect_ok(f);
+	assert_int_equal(list_items(f, first), 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		uint8_t	y[32];
+
+		it = weft_obj_at(weft_obj_get(last(f), "items"), i);
+		get_bin32(it, "design", y);
+		expect_str(it, "relation", memcmp(y, d1, 32) == 0 ? "parent" :
+		    "");
+	}
+
 	/* Fits: both boxes in 31 x 21 x 11 mm (any order), not 29 x ... */
-	assert_int_equal(fits_count(f, 11000, 31000, 21000), 2);
+	assert_int_equal(fits_count(f, 11000, 31000, 21000), 3);
 	assert_int_equal(fits_count(f, 29000, 21000, 11000), 0);
-	assert_int_equal(fits_count(f, 30000, 20000, 10000), 2);
+	assert_int_equal(fits_count(f, 30000, 20000, 10000), 3);
 	req_begin(&pk, &b, "ls", 1);
 	weft_pack_str(&pk, "fits");
 	weft_pack_array(&pk, 2);
