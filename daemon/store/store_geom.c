@@ -19,10 +19,11 @@
  * mean of its D2 histogram (cells of 1 bin) and its two eigenvalue
  * ratios (cells of 0.05). A query reads, around each of its signatures,
  * the mean cells next to its own and the ratio cells that the score's
- * ratio term allows (|dr0| + |dr1| <= 1 - min_score: a diamond of
- * cells), and scores what it finds, so it reads the designs of similar
- * invariants whatever the number of designs; a shape whose D2 mean moved
- * further is missed (the search is approximate; the exact key is not).
+ * ratio term allows (|dr0| + |dr1| <= 1 - min_score, to the cell's
+ * nearest point), and scores what it finds, so it reads the designs of
+ * similar invariants whatever the number of designs; a shape whose D2
+ * mean moved further is missed (the search is approximate; the exact
+ * key is not).
  */
 #include <errno.h>
 #include <math.h>
@@ -119,23 +120,16 @@ sig_enc(uint8_t v[SIG_LEN], const struct weft_geom_fact *g)
 
 /*
  * The score of docs/proto/geom.md ("Similarity signature") over two
- * encoded signatures, with the ratios as the records round them.
+ * encoded signatures, with the ratios as the records round them; 0 as
+ * soon as the ratios alone keep it below min.
  */
 static double
-sig_score(const uint8_t *a, const uint8_t *b)
+sig_score(const uint8_t *a, const uint8_t *b, double min)
 {
 	double		 l1 = 0, suma = 0, dr = 0, ra, rb;
 	unsigned	 x, y;
 	const uint8_t	*p, *q;
 
-	for (int i = 0; i < D2_BINS; i++) {
-		x = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-		y = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-		l1 += x > y ? x - y : y - x;
-		suma += x;
-	}
-	if (suma <= 0)
-		return 0;
 	for (int i = 0; i < 2; i++) {
 		p = a + WEFT_GD2_BYTES + 4 * i;
 		q = b + WEFT_GD2_BYTES + 4 * i;
@@ -145,8 +139,18 @@ sig_score(const uint8_t *a, const uint8_t *b)
 		    (uint32_t)q[2] << 8 | q[3]);
 		dr += fabs(ra - rb) / 1e6;
 	}
+	if (dr >= 1 || 1 - dr < min)
+		return 0;
+	for (int i = 0; i < D2_BINS; i++) {
+		x = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		y = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		l1 += x > y ? x - y : y - x;
+		suma += x;
+	}
+	if (suma <= 0)
+		return 0;
 	l1 /= suma;
-	return (1 - l1 / 2) * (1 - (dr < 1 ? dr : 1));
+	return (1 - l1 / 2) * (1 - dr);
 }
 
 static bool
@@ -564,7 +568,7 @@ sim_bucket(MDB_cursor *c, const uint8_t pfx[3], const uint8_t *sig,
 	while (err == 0) {
 		if (k.mv_size != SIM_KEY || v.mv_size != SIG_LEN)
 			return WEFT_ECORRUPT;
-		score = sig_score(sig, v.mv_data);
+		score = sig_score(sig, v.mv_data, min);
 		if (score >= min)
 			err = sim_note(a, (const uint8_t *)k.mv_data + 3, false,
 			    score);
@@ -575,34 +579,48 @@ sim_bucket(MDB_cursor *c, const uint8_t pfx[3], const uint8_t *sig,
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
+/* How far ratio x (0..1) is from ratio cell c. */
+static double
+cell_gap(double x, int c)
+{
+	double	lo = (double)c / RATIO_CELLS, hi = (double)(c + 1) / RATIO_CELLS;
+
+	return x < lo ? lo - x : x > hi ? x - hi : 0;
+}
+
 /*
  * Designs in the buckets around f's signature scoring min or more: mean
- * cells -1..1, ratio cells within the diamond the score allows (one
- * cell more, for where in its cell each ratio sits).
+ * cells -1..1, and the ratio cells the score's ratio term allows: those
+ * within 1 - min of f's ratios (|dr0| + |dr1|, to the nearest point of
+ * the cell), since a signature further away scores below min.
  */
 static int
 sim_buckets(MDB_cursor *c, const struct weft_geom_fact *f, double min,
     struct sim_acc *a)
 {
 	uint8_t	b[3], pfx[3], sig[SIG_LEN];
-	int	r, err = 0;
+	double	x0 = f->ratio[0] / 1e6, x1 = f->ratio[1] / 1e6;
+	double	reach = 1 - (min > 0 ? min : 0) + 1e-9;
+	int	err = 0;
 
-	r = (int)floor((1 - (min > 0 ? min : 0)) * RATIO_CELLS + 1e-9) + 1;
 	sig_bucket(f->d2, f->ratio, b);
 	sig_enc(sig, f);
-	for (int i = -1; i <= 1 && err == 0; i++)
-		for (int j = -r; j <= r && err == 0; j++)
-			for (int l = -r + abs(j); l <= r - abs(j) && err == 0;
-			    l++) {
-				if (b[0] + i < 0 || b[0] + i > 255 ||
-				    b[1] + j < 0 || b[1] + j > RATIO_CELLS ||
-				    b[2] + l < 0 || b[2] + l > RATIO_CELLS)
+	for (int i = -1; i <= 1 && err == 0; i++) {
+		if (b[0] + i < 0 || b[0] + i > 255)
+			continue;
+		for (int j = 0; j <= RATIO_CELLS && err == 0; j++) {
+			if (cell_gap(x0, j) > reach)
+				continue;
+			for (int l = 0; l <= RATIO_CELLS && err == 0; l++) {
+				if (cell_gap(x0, j) + cell_gap(x1, l) > reach)
 					continue;
 				pfx[0] = (uint8_t)(b[0] + i);
-				pfx[1] = (uint8_t)(b[1] + j);
-				pfx[2] = (uint8_t)(b[2] + l);
+				pfx[1] = (uint8_t)j;
+				pfx[2] = (uint8_t)l;
 				err = sim_bucket(c, pfx, sig, min, a);
 			}
+		}
+	}
 	return err;
 }
 
