@@ -73,6 +73,9 @@ geom_fetch(struct weft_ctl_client *c, const uint8_t rev[32],
 	weft_buf_release(&req);
 	if (err == WEFT_ENOTFOUND)
 		return err;
+	/* An older daemon knows no "geom": show goes without, quietly. */
+	if (err && !thumb)
+		return WEFT_ENOTFOUND;
 	if (err) {
 		*rc = weft__fail(err, c->error, "cannot read the geometry");
 		return err;

@@ -76,7 +76,7 @@ fixed(double x, double scale)
 		return 0;
 	if (v >= 18446744073709549568.0)
 		return UINT64_MAX;
-	return (uint64_t)llround(v) > 0 ? (uint64_t)(v + 0.5) : 0;
+	return (uint64_t)(v + 0.5);
 }
 
 static char *
