@@ -191,6 +191,7 @@ int	cmd_stop(struct weft_cli *cli, int argc, char **argv);
 int	cmd_forget(struct weft_cli *cli, int argc, char **argv);
 int	cmd_disconnect(struct weft_cli *cli, int argc, char **argv);
 int	cmd_geom(struct weft_cli *cli, int argc, char **argv);
+int	cmd_similar(struct weft_cli *cli, int argc, char **argv);
 /* cmd_policy.c: the four share their parsing and request. */
 int	cmd_follow(struct weft_cli *cli, int argc, char **argv);
 int	cmd_unfollow(struct weft_cli *cli, int argc, char **argv);

@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "ctl_client.h"
+#include "geom_out.h"
 #include "output.h"
 #include "paths.h"
 
@@ -51,6 +52,9 @@ struct list_opts {
 	uint64_t	 limit;		/* 0: all */
 	uint64_t	 page;		/* 1-based; 0: not given */
 	bool		 all, has_limit, tty;
+	/* Geometry (geom_out.c): um, 0.001 mm^3, triangles; 0: none. */
+	uint64_t	 fits[3], max_volume, min_size, tri_min, tri_max;
+	bool		 fits_on;
 };
 
 /* What the replies said. */
@@ -246,6 +250,19 @@ pack_args(struct weft_pack *pk, const struct weft_cli *cli,
 	pack_kv(pk, "sort", o->sort, n);
 	pack_ku(pk, "since", o->since, o->since != 0, n);
 	pack_ku(pk, "until", o->until, o->until != 0, n);
+	if (o->fits_on) {
+		if (pk != NULL) {
+			weft_pack_str(pk, "fits");
+			weft_pack_array(pk, 3);
+			for (int i = 0; i < 3; i++)
+				weft_pack_uint(pk, o->fits[i]);
+		}
+		(*n)++;
+	}
+	pack_ku(pk, "max_volume", o->max_volume, o->max_volume != 0, n);
+	pack_ku(pk, "min_size", o->min_size, o->min_size != 0, n);
+	pack_ku(pk, "triangles_min", o->tri_min, o->tri_min != 0, n);
+	pack_ku(pk, "triangles_max", o->tri_max, o->tri_max != 0, n);
 	pack_ku(pk, "limit", o->limit, paged, n);
 	pack_ku(pk, "offset", (o->page - 1) * o->limit, paged && o->page > 1,
 	    n);
@@ -349,7 +366,7 @@ parse_count(const char *s, uint64_t max, uint64_t *out)
 enum {
 	OPT_LICENSE = 0x100, OPT_TYPE, OPT_LIBRARY, OPT_REMIX, OPT_SINCE,
 	OPT_UNTIL, OPT_SORT, OPT_LIMIT, OPT_PAGE, OPT_ALL, OPT_REMIXABLE,
-	OPT_COMMERCIAL,
+	OPT_COMMERCIAL, OPT_FITS, OPT_MAXVOL, OPT_MINSIZE, OPT_TRIS,
 };
 
 /* Adds a license class (docs/licenses.md) to what a listing asks for. */
@@ -377,7 +394,11 @@ add_class(struct list_opts *o, const char *cls)
 	{ "page", required_argument, NULL, OPT_PAGE },			\
 	{ "all", no_argument, NULL, OPT_ALL },				\
 	{ "remixable", no_argument, NULL, OPT_REMIXABLE },		\
-	{ "commercial-ok", no_argument, NULL, OPT_COMMERCIAL }
+	{ "commercial-ok", no_argument, NULL, OPT_COMMERCIAL },		\
+	{ "fits", required_argument, NULL, OPT_FITS },			\
+	{ "max-volume", required_argument, NULL, OPT_MAXVOL },		\
+	{ "min-size", required_argument, NULL, OPT_MINSIZE },		\
+	{ "triangles", required_argument, NULL, OPT_TRIS }
 
 /*
  * Parses the options common to ls and search. Returns WEFT_OPT_CONTINUE
@@ -468,6 +489,28 @@ list_opt(struct weft_cli *cli, int ch, char **argv, const char *usage,
 	case OPT_ALL:
 		o->all = true;
 		break;
+	case OPT_FITS:
+		if (weft__geom_parse_box(optarg, o->fits) != 0)
+			return weft__usage_error("bad size '%s': give "
+			    "XxYxZ in mm, such as 220x220x250", optarg);
+		o->fits_on = true;
+		break;
+	case OPT_MAXVOL:
+		if (weft__geom_parse_volume(optarg, &o->max_volume) != 0)
+			return weft__usage_error("bad volume '%s': give mm^3 "
+			    "(50000) or cm3 (50cm3)", optarg);
+		break;
+	case OPT_MINSIZE:
+		if (weft__geom_parse_len(optarg, &o->min_size) != 0)
+			return weft__usage_error("bad size '%s': give a "
+			    "length in mm", optarg);
+		break;
+	case OPT_TRIS:
+		if (weft__geom_parse_range(optarg, &o->tri_min,
+		    &o->tri_max) != 0)
+			return weft__usage_error("bad triangle count '%s': "
+			    "give MAX, MIN-MAX or MIN-", optarg);
+		break;
 	default:
 		return weft__opt(cli, ch, argv, usage);
 	}
@@ -542,6 +585,14 @@ cmd_search(struct weft_cli *cli, int argc, char **argv)
 		rc = list_opt(cli, ch, argv, search_usage, &o, true);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
+	}
+	/* Only geometry filters: a listing of what passes them. */
+	if (optind == argc && (o.fits_on || o.max_volume || o.min_size ||
+	    o.tri_min || o.tri_max)) {
+		rc = list_finish_opts(&o);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+		return list_main(cli, WEFT_CTL_OP_LS, &o, NULL);
 	}
 	if (optind == argc)
 		return weft__usage(search_usage);

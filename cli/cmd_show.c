@@ -24,10 +24,11 @@
 
 #include "cli.h"
 #include "ctl_client.h"
+#include "geom_out.h"
 #include "output.h"
 #include "paths.h"
 
-static const char usage[] = "weft show ID [--raw]";
+static const char usage[] = "weft show ID [--raw] [--thumbnail FILE]";
 
 static json_t *
 ids_json(const struct weft_id_list *l)
@@ -96,6 +97,11 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 			json_array_append_new(a, f);
 		}
 		json_object_set_new(j, "files", a);
+		break;
+	case WEFT_REC_GEOM:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "geometry",
+		    weft__geom_facts_json(r, id));
 		break;
 	case WEFT_REC_LIB:
 		json_object_set_new(j, "name", cstr_json(r->name));
@@ -270,6 +276,11 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			printf("    index  %s\n", hex);
 		}
 		break;
+	case WEFT_REC_GEOM:
+		field_id("design", r->design);
+		field_ids("revision", &r->on_rev);
+		weft__geom_facts_print(stdout, r);
+		break;
 	case WEFT_REC_LIB:
 		field("name", r->name);
 		field_block("description", r->description);
@@ -374,6 +385,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "raw", no_argument, NULL, 'r' },
+		{ "thumbnail", required_argument, NULL, 'T' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -392,11 +404,17 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	char				 name[4 * WEFT_PNAME_MAX + 1];
 	struct weft_social		 sc = { 0, 0, 0, 0, false };
 	bool				 raw = false, has_sc;
+	const char			*thumb = NULL;
+	json_t				*j = NULL;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		if (ch == 'r') {
 			raw = true;
+			continue;
+		}
+		if (ch == 'T') {
+			thumb = optarg;
 			continue;
 		}
 		rc = weft__opt(cli, ch, argv, usage);
@@ -406,6 +424,9 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (argc - optind != 1)
 		return weft__usage(usage);
 	arg = argv[optind];
+	if (raw && thumb != NULL)
+		return weft__usage_error("--raw and --thumbnail write "
+		    "different things: give one");
 	/* Binary msgpack would garble the terminal it was written to. */
 	if (raw && isatty(STDOUT_FILENO))
 		return weft__usage_error("--raw writes binary: redirect it to "
@@ -481,8 +502,13 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	has_sc = rec.type == WEFT_REC_REV &&
 	    weft__social_counts(&c, id, &sc) == 0;
 	rc = WEFT_EXIT_OK;
+	if (thumb != NULL && rec.type != WEFT_REC_REV) {
+		rc = weft__usage_error("--thumbnail: %s is not a revision",
+		    hex);
+		goto out;
+	}
 	if (cli->json) {
-		json_t	*j = record_json(&rec, id,
+		j = record_json(&rec, id,
 		    have_genesis ? &genesis.remix_of : NULL);
 
 		if (rec.type == WEFT_REC_REV)
@@ -502,17 +528,30 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 			    json_integer((json_int_t)sc.remixes));
 			json_object_set_new(j, "liked", json_boolean(sc.liked));
 		}
-		out_json_print(j);
-	} else if (!cli->quiet) {
-		record_human(&rec, id, name,
-		    have_genesis ? &genesis.remix_of : NULL, sh.conflict);
-		if (has_sc)
-			printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64 "\n"
-			    "%-12s %" PRIu64 "\n%-12s %" PRIu64 "\n",
-			    "likes", sc.likes,
-			    sc.liked ? " (you like it)" : "", "comments",
-			    sc.comments, "makes", sc.makes, "remixes",
-			    sc.remixes);
+		if (rec.type == WEFT_REC_REV)
+			rc = weft__show_geom(cli, &c, &rec, id, rec.has_design ?
+			    rec.design : id, have_genesis && genesis.ts ?
+			    genesis.ts : rec.ts, j, thumb);
+		if (rc == WEFT_EXIT_OK)
+			out_json_print(j);
+		else
+			json_decref(j);
+	} else {
+		if (!cli->quiet) {
+			record_human(&rec, id, name, have_genesis ?
+			    &genesis.remix_of : NULL, sh.conflict);
+			if (has_sc)
+				printf("%-12s %" PRIu64 "%s\n%-12s %" PRIu64
+				    "\n%-12s %" PRIu64 "\n%-12s %" PRIu64
+				    "\n", "likes", sc.likes, sc.liked ?
+				    " (you like it)" : "", "comments",
+				    sc.comments, "makes", sc.makes, "remixes",
+				    sc.remixes);
+		}
+		if (rec.type == WEFT_REC_REV && (!cli->quiet || thumb != NULL))
+			rc = weft__show_geom(cli, &c, &rec, id, rec.has_design ?
+			    rec.design : id, have_genesis && genesis.ts ?
+			    genesis.ts : rec.ts, NULL, thumb);
 	}
 out:
 	weft_record_release(&genesis);

@@ -159,13 +159,32 @@ static const struct weft_help table[] = {
 	    "and under which license. Grants not signed by the design's "
 	    "author count for nothing and are marked so.",
 	    { { NULL, NULL } } },
-	{ "show", "weft show ID [--raw]",
+	{ "show", "weft show ID [--raw] [--thumbnail FILE]",
 	    "show and verify a record",
 	    "Prints a record (revision, library or library entry) with every "
 	    "field, after checking its signature and id; exits 5 if they do "
-	    "not verify.",
+	    "not verify. For a revision with mesh files (STL, OBJ, 3MF) it "
+	    "also prints their facts as the author's node computed them at "
+	    "publish (size, principal extents, triangles, area, volume or "
+	    "why the mesh is open), and notes when an earlier design by "
+	    "someone has identical geometry (a remix of it is not flagged).",
 	    { { "--raw", "Write the exact signed bytes instead, for other "
 		"tools to verify." },
+	      { "--thumbnail FILE", "Write the design's thumbnail (a PNG "
+		"made at publish) to FILE." },
+	      { NULL, NULL } } },
+	{ "similar", "weft similar DESIGN [--min-score PERCENT] [--limit N]",
+	    "designs with identical or similar geometry",
+	    "Lists the designs whose meshes have identical geometry to "
+	    "DESIGN's (the same shape moved, rotated, scaled or saved in "
+	    "another format) or similar geometry (D2 shape distributions), "
+	    "identical first, then by score, each with its author and when "
+	    "it was first published. Direct remixes are said to be remixes, "
+	    "not re-uploads. The similar part is approximate "
+	    "(docs/proto/geom.md); identical is exact.",
+	    { { "--min-score P", "Similar designs scoring at least P "
+		"percent (default 85)." },
+	      { "--limit N", "At most N designs (default 50)." },
 	      { NULL, NULL } } },
 	{ "log", "weft log DESIGN",
 	    "list the revisions of a design",
@@ -220,6 +239,15 @@ static const struct weft_help table[] = {
 		"first), or likes, makes or remixes (most first)." },
 	      { "--limit N", "At most N designs (default 20 on a terminal)." },
 	      { "--page N", "The Nth page of --limit designs." },
+	      { "--fits XxYxZ", "Only designs whose every mesh fits a "
+		"box of this size in mm (220x220x250) in some orientation "
+		"(their principal extents; docs/proto/geom.md)." },
+	      { "--max-volume V", "Only designs whose meshes are all closed "
+		"and hold at most V mm^3 together (or 50cm3)." },
+	      { "--min-size L", "Only designs whose largest mesh extent is "
+		"at least L mm." },
+	      { "--triangles N", "Only designs with at most N triangles "
+		"(or MIN-MAX, MIN-)." },
 	      { "--all", "Every design, also on a terminal." },
 	      { NULL, NULL } } },
 	{ "search", "weft search [FILTERS] "
@@ -229,7 +257,9 @@ static const struct weft_help table[] = {
 	    "Lists the designs whose newest revision has every word of the "
 	    "query in its title, tags, file names or description (the last "
 	    "word may be a prefix), best first. Case and accents do not "
-	    "matter. Filters and pages as for ls.",
+	    "matter. Filters and pages as for ls. With only geometry "
+	    "filters and no words, it lists the designs that pass them, "
+	    "smallest first.",
 	    {
 	      { "-a, --author A", "Only designs by this author (64 hex "
 		"digits)." },
@@ -252,6 +282,15 @@ static const struct weft_help table[] = {
 		"likes, makes or remixes (most first)." },
 	      { "--limit N", "At most N designs (default 20 on a terminal)." },
 	      { "--page N", "The Nth page of --limit designs." },
+	      { "--fits XxYxZ", "Only designs whose every mesh fits a "
+		"box of this size in mm (220x220x250) in some orientation "
+		"(their principal extents; docs/proto/geom.md)." },
+	      { "--max-volume V", "Only designs whose meshes are all closed "
+		"and hold at most V mm^3 together (or 50cm3)." },
+	      { "--min-size L", "Only designs whose largest mesh extent is "
+		"at least L mm." },
+	      { "--triangles N", "Only designs with at most N triangles "
+		"(or MIN-MAX, MIN-)." },
 	      { "--all", "Every match, also on a terminal." },
 	      { NULL, NULL } } },
 	{ "get",

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define WEFT_HELP_OPTS_MAX	16
+#define WEFT_HELP_OPTS_MAX	24
 
 struct weft_help_opt {
 	const char	*flags;		/* "-o, --output DIR" */

@@ -54,6 +54,7 @@ static const struct command commands[] = {
 	{ "unwant",	cmd_unwant },
 	{ "du",		cmd_du },
 	{ "geom",	cmd_geom },
+	{ "similar",	cmd_similar },
 	{ "peers",	cmd_peers },
 	{ "connect",	cmd_connect },
 	{ "disconnect",	cmd_disconnect },

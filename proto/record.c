@@ -36,12 +36,13 @@ static const char *const type_names[] = {
 	[WEFT_REC_REACTION] = "reaction",
 	[WEFT_REC_MAKE] = "make",
 	[WEFT_REC_GRANT] = "grant",
+	[WEFT_REC_GEOM] = "geom",
 };
 
 const char *
 weft_record_type_name(enum weft_record_type t)
 {
-	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX)
+	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX || type_names[t] == NULL)
 		return "unknown";
 	return type_names[t];
 }
@@ -89,6 +90,14 @@ weft_record_release(struct weft_record *r)
 	for (uint32_t i = 0; i < r->nfiles && r->files != NULL; i++)
 		free(r->files[i].path);
 	free(r->files);
+	for (uint32_t i = 0; i < r->ngfacts && r->gfacts != NULL; i++) {
+		free(r->gfacts[i].path);
+		free(r->gfacts[i].format);
+		free(r->gfacts[i].note);
+		free(r->gfacts[i].unit);
+		free(r->gfacts[i].open);
+	}
+	free(r->gfacts);
 	weft_record_init(r);
 }
 
@@ -387,6 +396,68 @@ check_grant(const struct weft_record *r)
 	return 0;
 }
 
+/*
+ * A file that was not read (a note) has no facts: zeros, not closed, no
+ * reason it is open, no fingerprints. One that was read is closed
+ * exactly when no reason says why it is open.
+ */
+static bool
+gfact_consistent(const struct weft_geom_fact *g)
+{
+	bool	why = g->open != NULL && g->open[0] != '\0';
+
+	if (g->note != NULL && g->note[0] != '\0')
+		return !g->closed && !why && g->triangles == 0 &&
+		    g->area == 0 && g->parts == 0 && !g->has_key &&
+		    !g->has_d2 && !g->has_ratio;
+	return g->closed != why;
+}
+
+/*
+ * A geom record: one revision, mesh facts sorted by path with text the
+ * way records.md says, and at most one thumbnail.
+ */
+static int
+check_geom(const struct weft_record *r)
+{
+	const struct weft_geom_fact	*g;
+	const struct weft_file_ref	*f;
+
+	if (!r->has_design || !id_list_ok(&r->on_rev, 1, 1) ||
+	    r->ngfacts > WEFT_GFILES_MAX ||
+	    (r->ngfacts > 0 && r->gfacts == NULL) || r->nfiles > 1 ||
+	    (r->nfiles > 0 && r->files == NULL))
+		return WEFT_EBADFIELD;
+	for (uint32_t i = 0; i < r->ngfacts; i++) {
+		g = &r->gfacts[i];
+		if (g->path == NULL ||
+		    weft_path_check(g->path, strnlen(g->path,
+		    WEFT_PATH_MAX + 1)) != 0)
+			return WEFT_EBADPATH;
+		if ((i > 0 && strcmp(r->gfacts[i - 1].path, g->path) >= 0) ||
+		    g->format == NULL || (strcmp(g->format, "stl") != 0 &&
+		    strcmp(g->format, "obj") != 0 &&
+		    strcmp(g->format, "3mf") != 0) ||
+		    !str_ok(g->note, 0, WEFT_GNOTE_MAX, TEXT_LINE) ||
+		    !str_ok(g->unit, 0, WEFT_GUNIT_MAX, TEXT_WORD) ||
+		    !str_ok(g->open, 0, WEFT_GNOTE_MAX, TEXT_LINE) ||
+		    !gfact_consistent(g) ||
+		    (g->has_ratio && (g->ratio[0] > WEFT_GRATIO_MAX ||
+		    g->ratio[1] > WEFT_GRATIO_MAX)))
+			return WEFT_EBADFIELD;
+	}
+	if (r->nfiles == 1) {
+		f = &r->files[0];
+		if (f->path == NULL ||
+		    weft_path_check(f->path, strnlen(f->path,
+		    WEFT_PATH_MAX + 1)) != 0)
+			return WEFT_EBADPATH;
+		if (f->size > WEFT_THUMB_MAX)
+			return WEFT_EBADFIELD;
+	}
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -409,6 +480,8 @@ weft_record_check(const struct weft_record *r)
 		return check_make(r);
 	case WEFT_REC_GRANT:
 		return check_grant(r);
+	case WEFT_REC_GEOM:
+		return check_geom(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -533,6 +606,71 @@ pack_make(struct weft_pack *pk, const struct weft_record *r)
 }
 
 static void
+pack_uints(struct weft_pack *pk, const uint64_t *v, uint32_t n)
+{
+	weft_pack_array(pk, n);
+	for (uint32_t i = 0; i < n; i++)
+		weft_pack_uint(pk, v[i]);
+}
+
+static void
+pack_gfact(struct weft_pack *pk, const struct weft_geom_fact *g)
+{
+	uint64_t	ratio[2] = { g->ratio[0], g->ratio[1] };
+
+	weft_pack_map(pk, 16);
+	weft_pack_str(pk, "path");
+	weft_pack_str(pk, g->path);
+	weft_pack_str(pk, "hash");
+	weft_pack_bin(pk, g->hash, WEFT_ID_BYTES);
+	weft_pack_str(pk, "format");
+	weft_pack_str(pk, g->format);
+	weft_pack_str(pk, "note");
+	pack_opt_str(pk, g->note);
+	weft_pack_str(pk, "unit");
+	pack_opt_str(pk, g->unit);
+	weft_pack_str(pk, "triangles");
+	weft_pack_uint(pk, g->triangles);
+	weft_pack_str(pk, "box");
+	pack_uints(pk, g->box, 3);
+	weft_pack_str(pk, "extents");
+	pack_uints(pk, g->extents, 3);
+	weft_pack_str(pk, "area");
+	weft_pack_uint(pk, g->area);
+	weft_pack_str(pk, "volume");
+	pack_uints(pk, &g->volume, g->closed ? 1 : 0);
+	weft_pack_str(pk, "open");
+	pack_opt_str(pk, g->open);
+	weft_pack_str(pk, "parts");
+	weft_pack_uint(pk, g->parts);
+	weft_pack_str(pk, "key");
+	weft_pack_bin(pk, g->key, g->has_key ? WEFT_GKEY_BYTES : 0);
+	weft_pack_str(pk, "d2");
+	weft_pack_bin(pk, g->d2, g->has_d2 ? WEFT_GD2_BYTES : 0);
+	weft_pack_str(pk, "ratio");
+	pack_uints(pk, ratio, g->has_ratio ? 2 : 0);
+	weft_pack_str(pk, "version");
+	weft_pack_uint(pk, 1);
+}
+
+static void
+pack_geom(struct weft_pack *pk, const struct weft_record *r)
+{
+	weft_pack_str(pk, "design");
+	weft_pack_bin(pk, r->design, WEFT_ID_BYTES);
+	weft_pack_str(pk, "rev");
+	weft_pack_bin(pk, r->on_rev.ids[0], WEFT_ID_BYTES);
+	weft_pack_str(pk, "files");
+	weft_pack_array(pk, r->ngfacts);
+	for (uint32_t i = 0; i < r->ngfacts; i++)
+		pack_gfact(pk, &r->gfacts[i]);
+	weft_pack_str(pk, "thumbnail");
+	weft_pack_array(pk, r->nfiles);
+	if (r->nfiles == 1)
+		pack_file(pk, &r->files[0]);
+}
+
+static void
 pack_rev(struct weft_pack *pk, const struct weft_record *r)
 {
 	weft_pack_str(pk, "prev");
@@ -583,6 +721,9 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_MAKE:
 		n = 10;
+		break;
+	case WEFT_REC_GEOM:
+		n = 7;
 		break;
 	default:
 		n = 6;
@@ -644,6 +785,9 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		    WEFT_PK_BYTES);
 		weft_pack_str(&pk, "license");
 		weft_pack_str(&pk, r->license);
+		break;
+	case WEFT_REC_GEOM:
+		pack_geom(&pk, r);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1155,6 +1299,137 @@ decode_grant(struct fields *f, struct weft_record *r)
 	return get_str(f, "license", WEFT_LICENSE_MAX, &r->license);
 }
 
+/* An array of exactly n uints (n is 3, or 0..1 / 0 or 2: *got). */
+static int
+get_uints(struct fields *f, const char *name, uint32_t min, uint32_t max,
+    uint64_t *out, uint32_t *got)
+{
+	const struct weft_obj	*a = next(f, name);
+	uint32_t		 n;
+
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EBADFIELD;
+	n = weft_obj_len(a);
+	if (n < min || n > max)
+		return WEFT_EBADFIELD;
+	for (uint32_t i = 0; i < n; i++)
+		if (weft_obj_uint(weft_obj_at(a, i), &out[i]) != 0)
+			return WEFT_EBADFIELD;
+	*got = n;
+	return 0;
+}
+
+/* A bin of exactly 0 or n bytes into out; *has says which. */
+static int
+get_opt_bin(struct fields *f, const char *name, uint8_t *out, size_t n,
+    bool *has)
+{
+	const uint8_t	*p;
+	size_t		 len;
+
+	if (weft_obj_bin(next(f, name), &p, &len) != 0 ||
+	    (len != 0 && len != n))
+		return WEFT_EBADFIELD;
+	*has = len == n;
+	if (len)
+		memcpy(out, p, n);
+	return 0;
+}
+
+static int
+get_gfact(const struct weft_obj *o, struct weft_geom_fact *g)
+{
+	struct fields		 f = { o, 0 };
+	uint64_t		 v[3];
+	uint32_t		 n;
+	int			 err;
+
+	if (weft_obj_type(o) != WEFT_OBJ_MAP || weft_obj_len(o) != 16)
+		return WEFT_EBADFIELD;
+	err = get_str(&f, "path", WEFT_PATH_MAX, &g->path);
+	if (err == 0 && get_id(&f, "hash", g->hash) != 0)
+		err = WEFT_EBADFIELD;
+	if (err == 0)
+		err = get_str(&f, "format", 3, &g->format);
+	if (err == 0)
+		err = get_str(&f, "note", WEFT_GNOTE_MAX, &g->note);
+	if (err == 0)
+		err = get_str(&f, "unit", WEFT_GUNIT_MAX, &g->unit);
+	if (err)
+		return err;
+	if (weft_obj_uint(next(&f, "triangles"), &g->triangles) != 0 ||
+	    get_uints(&f, "box", 3, 3, g->box, &n) != 0 ||
+	    get_uints(&f, "extents", 3, 3, g->extents, &n) != 0 ||
+	    weft_obj_uint(next(&f, "area"), &g->area) != 0 ||
+	    get_uints(&f, "volume", 0, 1, &g->volume, &n) != 0)
+		return WEFT_EBADFIELD;
+	g->closed = n == 1;
+	err = get_str(&f, "open", WEFT_GNOTE_MAX, &g->open);
+	if (err)
+		return err;
+	if (weft_obj_uint(next(&f, "parts"), &g->parts) != 0 ||
+	    get_opt_bin(&f, "key", g->key, WEFT_GKEY_BYTES,
+	    &g->has_key) != 0 ||
+	    get_opt_bin(&f, "d2", g->d2, WEFT_GD2_BYTES, &g->has_d2) != 0 ||
+	    get_uints(&f, "ratio", 0, 2, v, &n) != 0 || n == 1 ||
+	    weft_obj_uint(next(&f, "version"), &v[2]) != 0 || v[2] != 1)
+		return WEFT_EBADFIELD;
+	g->has_ratio = n == 2;
+	if (n == 2) {
+		if (v[0] > WEFT_GRATIO_MAX || v[1] > WEFT_GRATIO_MAX)
+			return WEFT_EBADFIELD;
+		g->ratio[0] = (uint32_t)v[0];
+		g->ratio[1] = (uint32_t)v[1];
+	}
+	return 0;
+}
+
+static int
+decode_geom(struct fields *f, struct weft_record *r)
+{
+	const struct weft_obj	*a;
+	uint32_t		 n;
+	int			 err;
+
+	if (get_id(f, "design", r->design) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	r->on_rev.ids = calloc(1, WEFT_ID_BYTES);
+	if (r->on_rev.ids == NULL)
+		return -ENOMEM;
+	r->on_rev.n = 1;
+	if (get_id(f, "rev", r->on_rev.ids[0]) != 0)
+		return WEFT_EBADFIELD;
+	a = next(f, "files");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY)
+		return WEFT_EBADFIELD;
+	n = weft_obj_len(a);
+	if (n > WEFT_GFILES_MAX)
+		return WEFT_EBADFIELD;
+	if (n > 0) {
+		r->gfacts = calloc(n, sizeof(*r->gfacts));
+		if (r->gfacts == NULL)
+			return -ENOMEM;
+		r->ngfacts = n;
+		for (uint32_t i = 0; i < n; i++) {
+			err = get_gfact(weft_obj_at(a, i), &r->gfacts[i]);
+			if (err)
+				return err;
+		}
+	}
+	a = next(f, "thumbnail");
+	if (weft_obj_type(a) != WEFT_OBJ_ARRAY || weft_obj_len(a) > 1)
+		return WEFT_EBADFIELD;
+	if (weft_obj_len(a) == 1) {
+		r->files = calloc(1, sizeof(*r->files));
+		if (r->files == NULL)
+			return -ENOMEM;
+		r->nfiles = 1;
+		return get_file(weft_obj_at(a, 0), &r->files[0]);
+	}
+	return 0;
+}
+
 static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
@@ -1167,7 +1442,7 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		return WEFT_EBADFIELD;
 	r->type = 0;
 	for (int t = WEFT_REC_REV; t <= WEFT_REC_TYPE_MAX; t++)
-		if (n == strlen(type_names[t]) &&
+		if (type_names[t] != NULL && n == strlen(type_names[t]) &&
 		    memcmp(s, type_names[t], n) == 0)
 			r->type = t;
 	if (r->type == 0)
@@ -1196,6 +1471,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_MAKE:
 		err = decode_make(&f, r);
+		break;
+	case WEFT_REC_GEOM:
+		err = decode_geom(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

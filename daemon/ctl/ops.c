@@ -29,6 +29,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "ops.h"
+#include "ops_geom.h"
 #include "ops_license.h"
 #include "remix.h"
 #include "space.h"
@@ -1420,6 +1421,8 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_rm,
 	&weft__op_unwant,
 	&weft__op_du,
+	&weft__op_geom,
+	&weft__op_similar,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "ops.h"
+#include "ops_geom.h"
 #include "ops_license.h"
 #include "store.h"
 
@@ -28,7 +29,8 @@
 /* Arguments that make ls a page instead of the plain stream. */
 static const char *const page_keys[] = {
 	"limit", "offset", "sort", "type", "license", "classes", "lib",
-	"remix_of", "since", "until",
+	"remix_of", "since", "until", "fits", "max_volume", "min_size",
+	"triangles_min", "triangles_max",
 };
 
 struct page_req {
@@ -38,6 +40,7 @@ struct page_req {
 	uint8_t			 author[32], lib[32], remix_of[32];
 	bool			 want_short;
 	struct weft_lic_filter	 lf;	/* license and classes */
+	struct weft_store_geom_filter gf;	/* fits, volume, size */
 };
 
 /* The store's accept hook over a license filter (ops_license.c). */
@@ -83,6 +86,7 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 {
 	const struct weft_obj	*o;
 	uint64_t		 limit = 0, offset = 0;
+	bool			 geom;
 	int			 err;
 
 	memset(p, 0, sizeof(*p));
@@ -164,6 +168,10 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 		p->q.accept = lic_accept;
 		p->q.accept_arg = &p->lf;
 	}
+	if (weft__geom_filter_arg(c, req, &p->gf, &geom) != 0)
+		return WEFT_EBADFIELD;
+	if (geom)
+		p->q.geom = &p->gf;
 	p->q.type = p->type;
 	p->q.short_ids = p->want_short;
 	p->q.counts = true;
@@ -321,6 +329,19 @@ page_stream(struct weft_ctl_conn *c, struct page_req *p)
 	stream_pump(c);
 }
 
+/*
+ * A listing filtered by geometry alone walks the fit index (ops_geom.c),
+ * smallest first, instead of every design.
+ */
+static bool
+geom_only(const struct weft_store_query *q)
+{
+	return q->geom != NULL && q->query == NULL && q->author == NULL &&
+	    q->tag == NULL && q->license == NULL && q->lib == NULL &&
+	    q->remix_of == NULL && q->since == 0 && q->until == 0 &&
+	    q->accept == NULL && q->type == NULL && !q->recent;
+}
+
 static void
 page_run(struct weft_ctl_conn *c, struct page_req *p)
 {
@@ -341,8 +362,13 @@ page_run(struct weft_ctl_conn *c, struct page_req *p)
 	o->c = c;
 	o->want_short = p->want_short;
 	o->search = p->q.query != NULL;
-	err = weft_store_search_page(c->env->store, &p->q, &o->info,
-	    page_item_cb, o);
+	if (geom_only(&p->q))
+		err = weft_store_geom_list(c->env->store, p->q.geom,
+		    p->q.offset, p->q.limit, &o->info.total, &o->info.exact,
+		    page_item_cb, o);
+	else
+		err = weft_store_search_page(c->env->store, &p->q, &o->info,
+		    page_item_cb, o);
 	if (err == WEFT_EUSAGE && o->l.n == 0 && !o->l.sent) {
 		weft__ctl_send_err(c, err, "the query has no words");
 		weft_buf_release(&o->l.items);

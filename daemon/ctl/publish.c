@@ -33,6 +33,7 @@
 #include "weft/record.h"
 
 #include "ctl.h"
+#include "geom_pub.h"
 #include "log.h"
 #include "ops.h"
 #include "remix.h"
@@ -114,6 +115,11 @@ struct weft_pub {
 	bool				 published;
 	/* Names this publish's pending chunks in the store (not 0). */
 	uint64_t			 token;
+
+	/* The geom record of the revision (geom_pub.c), when it has one. */
+	struct weft_buf			 genv;
+	uint8_t				 gid[32];
+	bool				 has_geom;
 
 	/* A new design whose files an own design already has exactly. */
 	bool				 allow_dup;	/* "duplicate": true */
@@ -258,6 +264,7 @@ pub_free(struct weft_pub *p)
 		batch_free(p->ready[i]);
 	batch_free(p->spare);
 	weft_buf_release(&p->env);
+	weft_buf_release(&p->genv);
 	sodium_memzero(&p->hs, sizeof(p->hs));
 	free(p);
 }
@@ -511,6 +518,26 @@ store_work(void *arg)
 
 static int	same_files(struct weft_pub *p);
 
+/*
+ * The revision's mesh facts and thumbnail, as a geom record signed at
+ * the revision's time: never a reason to fail the publish, whose
+ * revision is committed (a store error is logged, facts are missing).
+ */
+static void
+geom_add(struct weft_pub *p)
+{
+	int	err;
+
+	weft_buf_init(&p->genv, WEFT_RECORD_MAX);
+	err = weft__geom_publish(p->ctl_env, &p->rec, p->id, p->design,
+	    p->rec.ts, &p->genv, p->gid);
+	if (err == 0)
+		p->has_geom = true;
+	else if (err != WEFT_ENOTFOUND)
+		log_warnc(err, "no geometry facts for revision "
+		    "%02x%02x%02x%02x", p->id[0], p->id[1], p->id[2], p->id[3]);
+}
+
 /* The end: sign and store the revision. */
 static int
 finish_work(void *arg)
@@ -548,6 +575,8 @@ finish_work(void *arg)
 		p->published = true;
 	if (err == 0 && !p->rec.has_design)
 		memcpy(p->design, p->id, 32);
+	if (err == 0)
+		geom_add(p);
 	return err;
 }
 
@@ -576,6 +605,9 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		if (c->env->sync != NULL)
 			weft_sync_local_record(c->env->sync, p->id, p->env.data,
 			    p->env.len);
+		if (c->env->sync != NULL && p->has_geom)
+			weft_sync_local_record(c->env->sync, p->gid,
+			    p->genv.data, p->genv.len);
 		weft__ctl_reply_begin(&pk, &b, 3);
 		weft_pack_str(&pk, "id");
 		weft_pack_bin(&pk, p->id, 32);
@@ -1356,4 +1388,81 @@ out:
 
 const struct weft_ctl_op weft__op_publish = { .name = "publish",
 	.fn = op_publish };
-const struct weft_ctl_op weft__op_fork = { WEFT_PUT_OP("fork", fork_prepare) };
+/*
+ * A fork is a put op whose work also makes the fork's geom record, from
+ * the files when this node has them (they are shared by reference).
+ */
+struct fork_job {
+	struct weft_put_job		 put;	/* first: fork_prepare's */
+	const struct weft_ctl_env	*env;
+	struct weft_buf			 genv;
+	uint8_t				 gid[32];
+	bool				 has_geom;
+};
+
+static int
+fork_prepare_job(struct weft_ctl_conn *c, const struct weft_obj *req,
+    void *arg)
+{
+	struct fork_job	*j = arg;
+
+	j->env = c->env;
+	return fork_prepare(c, req, &j->put);
+}
+
+static int
+fork_work(void *arg)
+{
+	struct fork_job		*j = arg;
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	int			 err;
+
+	err = weft__put_work(&j->put);
+	if (err)
+		return err;
+	weft_record_init(&r);
+	weft_buf_init(&j->genv, WEFT_RECORD_MAX);
+	err = weft_record_open(j->put.env.data, j->put.env.len, &body, &blen,
+	    &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0)
+		err = weft__geom_publish(j->env, &r, j->put.id, j->put.id,
+		    r.ts, &j->genv, j->gid);
+	if (err == 0)
+		j->has_geom = true;
+	else if (err != WEFT_ENOTFOUND)
+		log_warnc(err, "no geometry facts for fork %02x%02x%02x%02x",
+		    j->put.id[0], j->put.id[1], j->put.id[2], j->put.id[3]);
+	weft_record_release(&r);
+	return 0;	/* the fork is stored: facts are extra */
+}
+
+static void
+fork_reply(struct weft_ctl_conn *c, void *arg)
+{
+	struct fork_job	*j = arg;
+
+	weft__put_reply(c, &j->put);
+	if (c->env->sync != NULL && j->has_geom)
+		weft_sync_local_record(c->env->sync, j->gid, j->genv.data,
+		    j->genv.len);
+}
+
+static void
+fork_release(void *arg)
+{
+	struct fork_job	*j = arg;
+
+	weft__put_release(&j->put);
+	weft_buf_release(&j->genv);
+}
+
+const struct weft_ctl_op weft__op_fork = {
+	.name = "fork", .flags = WEFT_OP_POOL,
+	.req_size = sizeof(struct fork_job), .prepare = fork_prepare_job,
+	.release = fork_release, .work = fork_work, .reply = fork_reply,
+	.what = "cannot store record",
+};

@@ -835,7 +835,8 @@ fact_get(const struct pend *p, struct fact *f)
 			memcpy(f->ref, r.has_design ? r.design : p->id,
 			    WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_COMMENT ||
-		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE)
+		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE ||
+		    r.type == WEFT_REC_GEOM)
 			memcpy(f->ref, r.design, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_GRANT)
 			memcpy(f->ref, r.grant_design, WEFT_ID_BYTES);
@@ -923,7 +924,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				    f.type == WEFT_REC_COMMENT ||
 				    f.type == WEFT_REC_REACTION ||
 				    f.type == WEFT_REC_MAKE ||
-				    f.type == WEFT_REC_GRANT))
+				    f.type == WEFT_REC_GRANT ||
+				    f.type == WEFT_REC_GEOM))
 					libs = true;
 			}
 		}

@@ -347,6 +347,21 @@ int	weft_store_designs_page(struct weft_store *s,
  * how many postings the walk read. WEFT_EUSAGE when the query has no
  * words.
  */
+/*
+ * A geometry filter (store_geom.c): lengths in micrometres, volume in
+ * thousandths of mm^3, against the largest extents over a design's
+ * meshes (fits: sorted largest first, so a design passes when it fits
+ * in some orientation), its volume (only when every mesh is closed), the
+ * largest extent (min_size) and its triangles. 0: no bound.
+ */
+struct weft_store_geom_filter {
+	bool		fits_on;
+	uint64_t	fits[3];
+	uint64_t	max_volume;
+	uint64_t	min_size;
+	uint64_t	tri_min, tri_max;
+};
+
 struct weft_store_query {
 	const char	*query;		/* NULL: a listing, no words */
 	bool		 exact;
@@ -378,6 +393,8 @@ struct weft_store_query {
 	bool		(*accept)(void *arg, const uint8_t *summary,
 			    size_t len);
 	void		*accept_arg;
+	/* Geometry (store_geomrow.h): designs without facts fail it. */
+	const struct weft_store_geom_filter *geom;
 };
 
 struct weft_store_search_info {
@@ -423,6 +440,56 @@ int	weft_store_design_card(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out);
 /* weft_store_search_page() with no filter and no limit. */
 int	weft_store_search(struct weft_store *s, const char *query,
+	    weft_store_item_cb *cb, void *arg);
+
+/*
+ * Geometry (store_geom.c, docs/proto/store.md "Geometry"). Only a geom
+ * record by the author of the revision it describes counts, and per
+ * design the newest such record (greatest ts, then id).
+ *
+ * weft_store_rev_geom(): appends to env the envelope of rev's geom record
+ * (by rev's author, the newest); 0 or WEFT_ENOTFOUND.
+ * weft_store_design_geom(): the same for design's current geom record.
+ */
+int	weft_store_rev_geom(struct weft_store *s,
+	    const uint8_t rev[WEFT_ID_BYTES], struct weft_buf *env);
+int	weft_store_design_geom(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *env);
+
+/* A design like another: see weft_store_geom_similar(). */
+enum {
+	WEFT_STORE_REL_NONE = 0,
+	WEFT_STORE_REL_REMIX_OF,	/* the design asked about remixes it */
+	WEFT_STORE_REL_REMIXED_BY,	/* it remixes the design asked about */
+};
+struct weft_store_similar {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint8_t		author[WEFT_PK_BYTES];
+	uint64_t	created;	/* ts of its genesis, ms */
+	bool		identical;	/* an exact key in common */
+	double		score;		/* best D2 score, 1 when identical */
+	int		relation;	/* WEFT_STORE_REL_* (direct remixes) */
+};
+/*
+ * The designs whose meshes have an exact key in common with design's
+ * (identical) or whose similarity signature scores at least min_score
+ * against one of design's (found through the signature buckets: an
+ * approximate search), identical ones first, then by score, at most max
+ * into out (*n of them). design itself is left out. 0, WEFT_ENOTFOUND
+ * (design has no geometry facts) or a store error.
+ */
+int	weft_store_geom_similar(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], double min_score,
+	    struct weft_store_similar *out, size_t max, size_t *n);
+/*
+ * Designs passing f, driven by the fit index (smallest largest-extent
+ * first): skips offset, then calls cb with each design's id and summary,
+ * at most limit (0: all). *total counts the matches walked; *exact is
+ * false when the walk stopped at limit before the end.
+ */
+int	weft_store_geom_list(struct weft_store *s,
+	    const struct weft_store_geom_filter *f, size_t offset,
+	    size_t limit, uint64_t *total, bool *exact,
 	    weft_store_item_cb *cb, void *arg);
 
 /*

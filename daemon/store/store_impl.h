@@ -77,6 +77,11 @@ enum {
 	DB_GRANTS,
 	DB_PENDING,
 	DB_CSORT,
+	DB_GEOM_REV,		/* rev || geom record: every geom record */
+	DB_GEOM_DESIGN,		/* design -> its geom row (store_geomrow.h) */
+	DB_GEOM_KEY,		/* exact key || design */
+	DB_GEOM_SIM,		/* bucket || design || file -> signature */
+	DB_GEOM_FIT,		/* extent0 || design -> extents, volume */
 	DB_COUNT
 };
 

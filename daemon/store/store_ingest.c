@@ -222,6 +222,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 	case WEFT_REC_GRANT:
+	case WEFT_REC_GEOM:
 		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
@@ -346,7 +347,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		memcpy(info + 9 + WEFT_PK_BYTES,
 		    r->has_design ? r->design : pc->id, ID);
 	else if (r->type == WEFT_REC_COMMENT ||
-	    r->type == WEFT_REC_REACTION || r->type == WEFT_REC_MAKE)
+	    r->type == WEFT_REC_REACTION || r->type == WEFT_REC_MAKE ||
+	    r->type == WEFT_REC_GEOM)
 		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
 	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
@@ -371,6 +373,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 			err = weft__store_search_rev(s, txn, r, pc->id);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		if (err == 0)
+			err = weft__store_geom_rev(s, txn, pc->id);
 		break;
 	case WEFT_REC_LIB:
 		err = weft__store_lib_index(s, txn, r, pc->id);
@@ -392,6 +396,15 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err)
 			return err;
 		break;	/* a make's photos: where the policies say */
+	case WEFT_REC_GEOM:
+		err = weft__store_geom_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		/* A thumbnail is small: fetched wherever its record is. */
+		if (err == 0 && r->nfiles == 1)
+			err = weft__store_want(s, txn, r->files[0].index,
+			    r->files[0].size, NULL);
+		break;
 	case WEFT_REC_GRANT:
 		err = weft__store_grant_index(s, txn, r, pc->id);
 		if (err == 0)

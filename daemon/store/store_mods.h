@@ -74,6 +74,17 @@ int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*
+ * Geometry (store_geom.c): weft__store_geom_index() keeps a geom record
+ * and, when it describes a stored revision by that revision's author,
+ * makes it its design's current one (unless a newer one is);
+ * weft__store_geom_rev() does that for the geom records that came
+ * before the revision rev.
+ */
+int	weft__store_geom_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_geom_rev(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t rev[ID]);
+/*
  * Wanted files (store_files.c). weft__store_want() makes the file with
  * index id index (size bytes; design, or NULL) wanted, listing what of it
  * is absent; weft__store_policy_apply() wants the files the policies cover

@@ -995,6 +995,7 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+	case WEFT_REC_GEOM:
 		/* With the design: into the scope of every lib holding it. */
 		return scope_rev(s, txn, r->design, r->ts, id);
 	case WEFT_REC_GRANT:

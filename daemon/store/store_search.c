@@ -33,6 +33,7 @@
 #include "weft/record.h"
 #include "weft/words.h"
 
+#include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
 
@@ -1191,6 +1192,11 @@ filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 		if (err)
 			return err;
 	}
+	if (f->geom != NULL) {
+		err = geom_filter_check(q->s, q->txn, dk + 8, f->geom);
+		if (err)
+			return err;
+	}
 	if (f->accept != NULL) {
 		MDB_val	v;
 
@@ -1520,7 +1526,8 @@ list_walk(struct query *q, const struct qterm *type,
 	filtered = (f->tag != NULL && !(skip & SKIP_TAG)) ||
 	    (f->author != NULL && !(skip & SKIP_AUTHOR)) ||
 	    f->license != NULL || f->lib != NULL || f->remix_of != NULL ||
-	    f->since != 0 || f->until != 0 || f->accept != NULL;
+	    f->since != 0 || f->until != 0 || f->accept != NULL ||
+	    f->geom != NULL;
 	backward = inv ? !f->recent : f->recent;
 	rc = mdb_cursor_open(q->txn, q->s->dbi[db], &c);
 	if (rc)
@@ -1881,7 +1888,7 @@ search_run(struct weft_store *s, const struct weft_store_query *f,
 	if (q.nt == 1 && q.t[0].nexp == 1 && f->author == NULL &&
 	    f->tag == NULL && f->lib == NULL && f->remix_of == NULL &&
 	    f->license == NULL && f->since == 0 && f->until == 0 &&
-	    f->accept == NULL) {
+	    f->accept == NULL && f->geom == NULL) {
 		info->total = q.t[0].dfsum;	/* every posting matches */
 		info->exact = true;
 	}

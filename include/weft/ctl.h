@@ -73,6 +73,8 @@
 #define WEFT_CTL_OP_RM			"rm"
 #define WEFT_CTL_OP_UNWANT		"unwant"
 #define WEFT_CTL_OP_DU			"du"
+#define WEFT_CTL_OP_GEOM		"geom"
+#define WEFT_CTL_OP_SIMILAR		"similar"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -53,6 +53,13 @@ struct weft_buf;
 #define WEFT_NOTE_MAX		4096
 #define WEFT_FIELD_MAX		128	/* printer, material */
 #define WEFT_SETTINGS_MAX	1024
+#define WEFT_GFILES_MAX		128	/* mesh files in a geom record */
+#define WEFT_GNOTE_MAX		256	/* a geom file's note, open */
+#define WEFT_GUNIT_MAX		16
+#define WEFT_THUMB_MAX		(256 * 1024)	/* bytes of a thumbnail */
+#define WEFT_GKEY_BYTES		64	/* two 32-byte grid keys */
+#define WEFT_GD2_BYTES		128	/* 64 uint16, big-endian */
+#define WEFT_GRATIO_MAX		1000000	/* ratios in millionths */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -63,8 +70,9 @@ enum weft_record_type {
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
+	WEFT_REC_GEOM = 12,	/* facts and fingerprints of a rev's meshes */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_GRANT
+#define WEFT_REC_TYPE_MAX	WEFT_REC_GEOM
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -76,6 +84,35 @@ struct weft_file_ref {
 	uint64_t	 size;
 	uint8_t		 hash[WEFT_ID_BYTES];	/* BLAKE2b-256 of content */
 	uint8_t		 index[WEFT_ID_BYTES];	/* id of the chunk list */
+};
+
+/*
+ * One mesh file of a revision in a `geom` record (docs/proto/records.md):
+ * lengths in micrometres, area in hundredths of mm^2, volume in
+ * thousandths of mm^3, all rounded and saturated; the fingerprints of
+ * docs/proto/geom.md. A file that could not be read has a note and
+ * zeros.
+ */
+struct weft_geom_fact {
+	char		*path;
+	uint8_t		 hash[WEFT_ID_BYTES];	/* the file's content hash */
+	char		*format;	/* "stl", "obj", "3mf" */
+	char		*note;		/* "" or why it was not read */
+	char		*unit;		/* as authored ("millimeter") */
+	uint64_t	 triangles;
+	uint64_t	 box[3];	/* bounding box sizes, um */
+	uint64_t	 extents[3];	/* principal frame, um, largest first */
+	uint64_t	 area;		/* 0.01 mm^2 */
+	bool		 closed;
+	uint64_t	 volume;	/* 0.001 mm^3, when closed */
+	char		*open;		/* "" when closed, else why not */
+	uint64_t	 parts;
+	bool		 has_key;
+	uint8_t		 key[WEFT_GKEY_BYTES];
+	bool		 has_d2;
+	uint8_t		 d2[WEFT_GD2_BYTES];
+	bool		 has_ratio;
+	uint32_t	 ratio[2];	/* l1/l0, l2/l0 in millionths */
 };
 
 struct weft_id_list {
@@ -143,6 +180,13 @@ struct weft_record {
 	uint8_t			 grant_design[WEFT_ID_BYTES];
 	uint8_t			 grant_to[WEFT_PK_BYTES];
 	bool			 grant_anyone;
+	/*
+	 * geom: design (has_design), the revision (on_rev, exactly one),
+	 * one fact per mesh file sorted by path, and a thumbnail in files
+	 * (0 or 1 file map, a PNG of at most WEFT_THUMB_MAX bytes).
+	 */
+	struct weft_geom_fact	*gfacts;
+	uint32_t		 ngfacts;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -213,7 +257,7 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant". */
+ * "grant", "geom". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

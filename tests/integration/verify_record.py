@@ -5,7 +5,11 @@ Written from docs/proto/records.md alone, with python3-nacl and
 python3-msgpack (run it with /usr/bin/python3, which sees Debian's
 packages). For each FILE holding one envelope exactly as `weft show --raw`
 writes it, it checks the envelope bytes, the canonical body and every
-field, verifies the Ed25519 signature, and prints "<id> <type>". Exit
+field, verifies the Ed25519 signature, and prints "<id> <type>". With
+--mesh DIR, the facts of a geom record's STL files found in DIR (under
+their paths) are recomputed with tests/geom/geomref.py and compared
+(triangles, box, area and volume within one unit of rounding, the exact
+key equal). Exit
 status 0 when every file verified, 1 otherwise (one message per bad file
 on stderr), 2 for usage errors.
 """
@@ -281,6 +285,77 @@ def check_grant(f):
                  "license %r is not a canonical SPDX id" % lic)
 
 
+GFILES_MAX = 128
+GNOTE_MAX = 256
+GUNIT_MAX = 16
+THUMB_MAX = 256 * 1024
+GRATIO_MAX = 1000000
+GFACT_KEYS = ["path", "hash", "format", "note", "unit", "triangles", "box",
+              "extents", "area", "volume", "open", "parts", "key", "d2",
+              "ratio", "version"]
+
+
+def want_uints(v, name, lens):
+    need(isinstance(v, list) and len(v) in lens,
+         "%s is not an array of %s uints" % (name, lens))
+    for x in v:
+        want_uint(x, name + " entry")
+    return v
+
+
+def check_gfact(v):
+    need(isinstance(v, Map), "geom file is not a map")
+    need([k for k, _ in v] == GFACT_KEYS,
+         "geom file keys are not %s" % GFACT_KEYS)
+    g = dict(v)
+    need(isinstance(g["path"], str) and path_ok(g["path"]),
+         "bad geom file path %r" % (g["path"],))
+    want_id(g["hash"], "geom file hash")
+    need(g["format"] in ("stl", "obj", "3mf"), "format is not stl, obj, 3mf")
+    want_str(g["note"], "note", 0, GNOTE_MAX, "line")
+    if g["unit"] != "":
+        want_str(g["unit"], "unit", 1, GUNIT_MAX, "word")
+    want_uint(g["triangles"], "triangles")
+    want_uints(g["box"], "box", (3,))
+    want_uints(g["extents"], "extents", (3,))
+    want_uint(g["area"], "area")
+    want_uints(g["volume"], "volume", (0, 1))
+    want_str(g["open"], "open", 0, GNOTE_MAX, "line")
+    want_uint(g["parts"], "parts")
+    for k, n in (("key", 64), ("d2", 128)):
+        need(isinstance(g[k], bytes) and len(g[k]) in (0, n),
+             "%s is not bin 0 or %d" % (k, n))
+    want_uints(g["ratio"], "ratio", (0, 2))
+    need(all(x <= GRATIO_MAX for x in g["ratio"]), "ratio above 10^6")
+    need(g["version"] == 1, "geom version is not 1")
+    closed = len(g["volume"]) == 1
+    if g["note"] != "":
+        need(not closed and g["open"] == "" and g["triangles"] == 0 and
+             g["area"] == 0 and g["parts"] == 0 and g["key"] == b"" and
+             g["d2"] == b"" and g["ratio"] == [],
+             "a file with a note has facts")
+    else:
+        need(closed == (g["open"] == ""),
+             "volume present exactly when open is empty")
+    return g
+
+
+def check_geom(f):
+    want_id(f["design"], "design")
+    want_id(f["rev"], "rev")
+    files = f["files"]
+    need(isinstance(files, list) and len(files) <= GFILES_MAX,
+         "geom files is not an array of 0..%d" % GFILES_MAX)
+    gs = [check_gfact(x) for x in files]
+    need(strictly_ascending([g["path"].encode("utf-8") for g in gs]),
+         "geom files not sorted by path or repeated")
+    th = f["thumbnail"]
+    need(isinstance(th, list) and len(th) <= 1, "thumbnail is not 0..1 maps")
+    for x in th:
+        check_file(x)
+        need(dict(x)["size"] <= THUMB_MAX, "thumbnail too large")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -293,6 +368,7 @@ KEYS = {
     "make": ["type", "author", "ts", "design", "rev", "photos", "note",
              "printer", "material", "settings"],
     "grant": ["type", "author", "ts", "design", "to", "license"],
+    "geom": ["type", "author", "ts", "design", "rev", "files", "thumbnail"],
 }
 
 
@@ -359,11 +435,55 @@ def check_body(body):
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
-     "grant": check_grant}[typ](f)
+     "grant": check_grant, "geom": check_geom}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")
-    return typ, f["author"]
+    return typ, f["author"], f
+
+
+def mesh_facts(path):
+    """Facts of an STL file recomputed with geomref (docs/proto/geom.md),
+    rounded as records.md says: triangles, box (um), area (0.01 mm^2),
+    volume (0.001 mm^3, closed meshes) and the exact key."""
+    sys.path.insert(0, os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "..", "geom"))
+    import geomref
+    with open(path, "rb") as fh:
+        v, t = geomref.weld(geomref.read_stl(fh.read()))
+    box = [max(p[k] for p in v) - min(p[k] for p in v) for k in range(3)]
+    area = sum(geomref.area(*(v[i] for i in tri)) for tri in t)
+    vol = sum(geomref.dot(v[a], geomref.cross(v[b], v[c]))
+              for a, b, c in t) / 6
+    k = geomref.keys(v, t)
+    return {"triangles": len(t), "box": [round(x * 1000) for x in box],
+            "area": round(area * 100), "volume": round(vol * 1000),
+            "key": bytes.fromhex(k[0] + k[1]) if k else b""}
+
+
+def check_mesh(f, d):
+    """The facts of every STL of geom record f found in directory d."""
+    n = 0
+    for g in f["files"]:
+        g = dict(g)
+        path = os.path.join(d, g["path"])
+        if g["format"] != "stl" or g["note"] or not os.path.exists(path):
+            continue
+        m = mesh_facts(path)
+        need(g["triangles"] == m["triangles"], "%s: triangles %d, not %d"
+             % (g["path"], g["triangles"], m["triangles"]))
+        for k in range(3):
+            need(abs(g["box"][k] - m["box"][k]) <= 1, "%s: box %s, not %s"
+                 % (g["path"], g["box"], m["box"]))
+        need(abs(g["area"] - m["area"]) <= 1, "%s: area %d, not %d"
+             % (g["path"], g["area"], m["area"]))
+        if g["volume"]:
+            need(abs(g["volume"][0] - m["volume"]) <= 1,
+                 "%s: volume %d, not %d" % (g["path"], g["volume"][0],
+                                            m["volume"]))
+        need(g["key"] == m["key"], "%s: the exact key differs" % g["path"])
+        n += 1
+    return n
 
 
 def walk(o):
@@ -376,28 +496,34 @@ def walk(o):
             yield from walk(v)
 
 
-def verify(env):
+def verify(env, mesh=None):
     body, sig = open_envelope(env)
-    typ, author = check_body(body)
+    typ, author, f = check_body(body)
     try:
         nacl.signing.VerifyKey(author).verify(DOMAIN + body, sig)
     except nacl.exceptions.BadSignatureError:
         raise Bad("signature verification failed")
     except (nacl.exceptions.CryptoError, ValueError) as e:
         raise Bad("signature verification failed: %s" % e)
+    if mesh is not None and typ == "geom":
+        check_mesh(f, mesh)
     return hashlib.blake2b(body, digest_size=32).hexdigest(), typ
 
 
 def main(argv):
+    mesh = None
+    if len(argv) > 2 and argv[1] == "--mesh":
+        mesh = argv[2]
+        argv = argv[:1] + argv[3:]
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        sys.stderr.write("usage: verify_record.py FILE...\n")
+        sys.stderr.write("usage: verify_record.py [--mesh DIR] FILE...\n")
         return 2
     status = 0
     for path in argv[1:]:
         try:
             with open(path, "rb") as f:
                 env = f.read(RECORD_MAX + 1)
-            rid, typ = verify(env)
+            rid, typ = verify(env, mesh)
         except OSError as e:
             sys.stderr.write("verify_record: cannot read '%s': %s\n"
                              % (path, e.strerror))

@@ -1892,6 +1892,227 @@ test_social(void **state)
 	(void)e1;
 }
 
+/* Publishes one file at path; the reply's design and rev ids. */
+static void
+publish_file(struct fx *f, const char *title, const char *path,
+    const char *data, uint8_t design[32], uint8_t rev[32])
+{
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	size_t			 len = strlen(data), before;
+
+	req_begin(&pk, &b, "publish", 3);
+	weft_pack_str(&pk, "title");
+	weft_pack_str(&pk, title);
+	weft_pack_str(&pk, "license");
+	weft_pack_str(&pk, "MIT");
+	weft_pack_str(&pk, "files");
+	weft_pack_array(&pk, 1);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "path");
+	weft_pack_str(&pk, path);
+	weft_pack_str(&pk, "size");
+	weft_pack_uint(&pk, len);
+	before = f->nrep;
+	send_req(f, &b);
+	expect_ok(f);
+	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
+	weft_pack_init(&pk, &b);
+	weft_pack_map(&pk, 2);
+	weft_pack_str(&pk, "op");
+	weft_pack_str(&pk, "data");
+	weft_pack_str(&pk, "data");
+	weft_pack_bin(&pk, data, len);
+	send_req(f, &b);
+	assert_int_equal(f->nrep, before + 2);
+	expect_ok(f);
+	get_bin32(last(f), "design", design);
+	get_bin32(last(f), "id", rev);
+}
+
+/* A 10 x 20 x 30 mm box as ASCII STL, its corners shifted by d mm. */
+static char *
+box_stl(double d)
+{
+	static const int	q[12][3] = {
+		{ 0, 2, 6 }, { 0, 6, 4 }, { 1, 5, 7 }, { 1, 7, 3 },
+		{ 0, 4, 5 }, { 0, 5, 1 }, { 2, 3, 7 }, { 2, 7, 6 },
+		{ 0, 1, 3 }, { 0, 3, 2 }, { 4, 6, 7 }, { 4, 7, 5 },
+	};
+	char	*s = malloc(8192);
+	size_t	 n = 0;
+
+	assert_non_null(s);
+	n += (size_t)snprintf(s + n, 8192 - n, "solid box\n");
+	for (int t = 0; t < 12; t++) {
+		n += (size_t)snprintf(s + n, 8192 - n, "facet normal 0 0 0\n"
+		    "outer loop\n");
+		for (int k = 0; k < 3; k++) {
+			int	v = q[t][k];
+
+			n += (size_t)snprintf(s + n, 8192 - n, "vertex %g %g "
+			    "%g\n", d + (v & 4 ? 10 : 0), d + (v & 2 ? 20 : 0),
+			    d + (v & 1 ? 30 : 0));
+		}
+		n += (size_t)snprintf(s + n, 8192 - n, "endloop\nendfacet\n");
+	}
+	snprintf(s + n, 8192 - n, "endsolid box\n");
+	return s;
+}
+
+/* A page of ls with a fits filter of x, y, z um: how many designs. */
+static size_t
+fits_count(struct fx *f, uint64_t x, uint64_t y, uint64_t z)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+	size_t			first = f->nrep;
+
+	req_begin(&pk, &b, "ls", 1);
+	weft_pack_str(&pk, "fits");
+	weft_pack_array(&pk, 3);
+	weft_pack_uint(&pk, x);
+	weft_pack_uint(&pk, y);
+	weft_pack_uint(&pk, z);
+	send_req(f, &b);
+	expect_ok(f);
+	return list_items(f, first);
+}
+
+/*
+ * geom and similar: a published mesh gets a geom record by the author
+ * with its facts and a thumbnail; the same box moved is identical; a
+ * fork gets facts and is a remix; fit filters; a design without meshes
+ * has no facts.
+ */
+static void
+test_geom(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	const struct weft_obj	*o, *it;
+	const uint8_t		*env, *png;
+	size_t			 len, first;
+	uint8_t			 d1[32], r1[32], d2[32], r2[32], d3[32], x[32];
+	char			*stl;
+
+	stl = box_stl(0);
+	publish_file(f, "Box", "box.stl", stl, d1, r1);
+	free(stl);
+	stl = box_stl(5);
+	publish_file(f, "Box again", "sub/moved.STL", stl, d2, r2);
+	free(stl);
+	publish_one(f, d3, NULL);
+
+	/* The geom record of the revision, by the author, with facts. */
+	req_id(f, "geom", "id", r1);
+	expect_ok(f);
+	o = last(f);
+	assert_int_equal(weft_obj_bin(weft_obj_get(o, "record"), &env, &len),
+	    0);
+	assert_null(weft_obj_get(o, "thumbnail"));
+	weft_record_init(&r);
+	assert_int_equal(weft_record_verify(env, len, &r, NULL), 0);
+	assert_int_equal(r.type, WEFT_REC_GEOM);
+	assert_memory_equal(r.author, f->author.pk, 32);
+	assert_memory_equal(r.on_rev.ids[0], r1, 32);
+	assert_int_equal(r.ngfacts, 1);
+	assert_string_equal(r.gfacts[0].path, "box.stl");
+	assert_string_equal(r.gfacts[0].note, "");
+	assert_true(r.gfacts[0].triangles == 12);
+	assert_true(r.gfacts[0].box[0] == 10000 &&
+	    r.gfacts[0].box[1] == 20000 && r.gfacts[0].box[2] == 30000);
+	assert_true(r.gfacts[0].extents[0] == 30000 &&
+	    r.gfacts[0].extents[2] == 10000);
+	assert_true(r.gfacts[0].area == 220000);
+	assert_true(r.gfacts[0].closed && r.gfacts[0].volume == 6000000);
+	assert_true(r.gfacts[0].has_key);
+	assert_int_equal(r.nfiles, 1);
+	weft_record_release(&r);
+
+	/* With the thumbnail: a PNG. */
+	req_begin(&pk, &b, "geom", 2);
+	weft_pack_str(&pk, "id");
+	{
+		char	hex[65];
+
+		weft_hex_encode(hex, r1, 32);
+		weft_pack_str(&pk, hex);
+	}
+	weft_pack_str(&pk, "thumbnail");
+	weft_pack_bool(&pk, true);
+	send_req(f, &b);
+	expect_ok(f);
+	assert_int_equal(weft_obj_bin(weft_obj_get(last(f), "thumbnail"),
+	    &png, &len), 0);
+	assert_true(len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+
+	/* No mesh, no facts; not a revision. */
+	req_id(f, "geom", "id", d3);
+	expect_err(f, WEFT_ENOTFOUND, "no geometry facts");
+	memset(x, 0xee, 32);
+	req_id(f, "geom", "id", x);
+	expect_err(f, WEFT_ENOTFOUND, "");
+
+	/* The moved box is identical; the design itself is not listed. */
+	first = f->nrep;
+	req_id(f, "similar", "design", d1);
+	expect_ok(f);
+	assert_int_equal(list_items(f, first), 1);
+	it = weft_obj_at(weft_obj_get(last(f), "items"), 0);
+	get_bin32(it, "design", x);
+	assert_memory_equal(x, d2, 32);
+	assert_true(get_bool(it, "identical"));
+	assert_int_equal(get_uint(it, "score"), 1000000);
+	req_id(f, "similar", "design", d3);
+	expect_err(f, WEFT_ENOTFOUND, "no geometry facts");
+	req_begin(&pk, &b, "similar", 2);
+	weft_pack_str(&pk, "design");
+	{
+		char	hex[65];
+
+		weft_hex_encode(hex, d1, 32);
+		weft_pack_str(&pk, hex);
+	}
+	weft_pack_str(&pk, "min_score");
+	weft_pack_uint(&pk, 1000001);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "min_score");
+
+	/* A fork gets facts too, and knows whom it remixes. */
+	req_id(f, "fork", "design", d1);
+	expect_ok(f);
+	get_bin32(last(f), "design", x);
+	req_id(f, "geom", "id", x);
+	expect_ok(f);
+	first = f->nrep;
+	req_id(f, "similar", "design", x);
+	expect_ok(f);
+	assert_int_equal(list_items(f, first), 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		uint8_t	y[32];
+
+		it = weft_obj_at(weft_obj_get(last(f), "items"), i);
+		get_bin32(it, "design", y);
+		expect_str(it, "relation", memcmp(y, d1, 32) == 0 ? "parent" :
+		    "");
+	}
+
+	/* Fits: both boxes in 31 x 21 x 11 mm (any order), not 29 x ... */
+	assert_int_equal(fits_count(f, 11000, 31000, 21000), 3);
+	assert_int_equal(fits_count(f, 29000, 21000, 11000), 0);
+	assert_int_equal(fits_count(f, 30000, 20000, 10000), 3);
+	req_begin(&pk, &b, "ls", 1);
+	weft_pack_str(&pk, "fits");
+	weft_pack_array(&pk, 2);
+	weft_pack_uint(&pk, 1);
+	weft_pack_uint(&pk, 1);
+	send_req(f, &b);
+	expect_err(f, WEFT_EBADFIELD, "fits");
+}
+
 int
 main(void)
 {
@@ -1921,6 +2142,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_social, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_license, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_geom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_midway, setup,
 		    teardown),
 	};

@@ -233,6 +233,76 @@ fill_grant_anyone(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 	r->license[0] = '\0';
 }
 
+/*
+ * A geom record: the golden bracket's facts (docs/proto/geom.md
+ * "Vectors") with a flat D2 histogram, a file that was not read, and a
+ * thumbnail.
+ */
+static void
+fill_geom(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	static const char k0[] = "191012e665f509f0435d4b120dff6222"
+	    "97faf00abb520ba52ee153a685acd3bc";
+	static const char k1[] = "2ad7b83486dad970e315f2d1dd7ea3e9"
+	    "b49d0bd974c1484cef52ac963512a914";
+	struct weft_geom_fact	*g;
+
+	weft_record_init(r);
+	r->type = WEFT_REC_GEOM;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 4;
+	r->has_design = true;
+	memset(r->design, 0x22, WEFT_ID_BYTES);
+	ids_fill(&r->on_rev, 1, 0x44);
+	r->ngfacts = 2;
+	r->gfacts = calloc(2, sizeof(*r->gfacts));
+	assert_non_null(r->gfacts);
+	g = &r->gfacts[0];
+	g->path = xstrdup("bracket.stl");
+	memset(g->hash, 0x55, WEFT_ID_BYTES);
+	g->format = xstrdup("stl");
+	g->note = xstrdup("");
+	g->unit = xstrdup("millimeter");
+	g->triangles = 20;
+	g->box[0] = 40000;
+	g->box[1] = 25000;
+	g->box[2] = 15000;
+	g->extents[0] = 46657;
+	g->extents[1] = 30790;
+	g->extents[2] = 25580;
+	g->area = 338000;
+	g->closed = true;
+	g->volume = 6450000;
+	g->open = xstrdup("");
+	g->parts = 1;
+	g->has_key = true;
+	assert_int_equal(weft_hex_decode(g->key, 32, k0, 64), 0);
+	assert_int_equal(weft_hex_decode(g->key + 32, 32, k1, 64), 0);
+	g->has_d2 = true;
+	for (int i = 0; i < WEFT_GD2_BYTES; i += 2) {
+		g->d2[i] = 0x01;	/* 256 in each of 64 bins */
+		g->d2[i + 1] = 0x00;
+	}
+	g->has_ratio = true;
+	g->ratio[0] = 435480;
+	g->ratio[1] = 300590;
+	g = &r->gfacts[1];
+	g->path = xstrdup("broken.stl");
+	memset(g->hash, 0x66, WEFT_ID_BYTES);
+	g->format = xstrdup("stl");
+	g->note = xstrdup("a coordinate is not a finite number (triangle 1)");
+	g->unit = xstrdup("");
+	g->open = xstrdup("");
+	/* Sorted by path: "bracket.stl" < "broken.stl". */
+	r->nfiles = 1;
+	r->files = calloc(1, sizeof(*r->files));
+	assert_non_null(r->files);
+	r->files[0].path = xstrdup("thumbnail.png");
+	r->files[0].size = 3253;
+	memset(r->files[0].hash, 0x77, WEFT_ID_BYTES);
+	memset(r->files[0].index, 0x88, WEFT_ID_BYTES);
+}
+
 static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
@@ -297,6 +367,52 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 			    WEFT_ID_BYTES);
 			assert_memory_equal(a->files[i].index,
 			    b->files[i].index, WEFT_ID_BYTES);
+		}
+		break;
+	case WEFT_REC_GEOM:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_ids_equal(&a->on_rev, &b->on_rev);
+		assert_int_equal(a->ngfacts, b->ngfacts);
+		for (uint32_t i = 0; i < a->ngfacts; i++) {
+			const struct weft_geom_fact *x = &a->gfacts[i];
+			const struct weft_geom_fact *y = &b->gfacts[i];
+
+			assert_string_equal(x->path, y->path);
+			assert_memory_equal(x->hash, y->hash, WEFT_ID_BYTES);
+			assert_string_equal(x->format, y->format);
+			assert_string_equal(x->note, y->note);
+			assert_string_equal(x->unit, y->unit);
+			assert_string_equal(x->open, y->open);
+			assert_true(x->triangles == y->triangles);
+			assert_memory_equal(x->box, y->box, sizeof(x->box));
+			assert_memory_equal(x->extents, y->extents,
+			    sizeof(x->extents));
+			assert_true(x->area == y->area);
+			assert_int_equal(x->closed, y->closed);
+			if (x->closed)
+				assert_true(x->volume == y->volume);
+			assert_true(x->parts == y->parts);
+			assert_int_equal(x->has_key, y->has_key);
+			if (x->has_key)
+				assert_memory_equal(x->key, y->key,
+				    WEFT_GKEY_BYTES);
+			assert_int_equal(x->has_d2, y->has_d2);
+			if (x->has_d2)
+				assert_memory_equal(x->d2, y->d2,
+				    WEFT_GD2_BYTES);
+			assert_int_equal(x->has_ratio, y->has_ratio);
+			if (x->has_ratio)
+				assert_memory_equal(x->ratio, y->ratio,
+				    sizeof(x->ratio));
+		}
+		assert_int_equal(a->nfiles, b->nfiles);
+		if (a->nfiles == 1) {
+			assert_string_equal(a->files[0].path, b->files[0].path);
+			assert_true(a->files[0].size == b->files[0].size);
+			assert_memory_equal(a->files[0].hash, b->files[0].hash,
+			    WEFT_ID_BYTES);
+			assert_memory_equal(a->files[0].index,
+			    b->files[0].index, WEFT_ID_BYTES);
 		}
 		break;
 	case WEFT_REC_LIB:
@@ -1691,6 +1807,7 @@ static const struct vector vectors[] = {
 	{ "make", 0x50, fill_make },
 	{ "grant", 0x40, fill_grant },
 	{ "grant-anyone", 0x40, fill_grant_anyone },
+	{ "geom", 0x40, fill_geom },
 };
 
 static void
@@ -1888,6 +2005,70 @@ test_grant(void **state)
 	assert_string_equal(weft_record_type_name(WEFT_REC_GRANT), "grant");
 }
 
+/*
+ * A geom record: facts sorted by path, a note only with no facts, closed
+ * exactly without a reason, known formats, version 1, one thumbnail of
+ * at most WEFT_THUMB_MAX bytes, one revision.
+ */
+static void
+test_geom(void **state)
+{
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	struct keys		 k;
+	char			*t;
+	uint8_t			*p = NULL;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_geom(&r, k.pk);
+	roundtrip(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_GEOM), "geom");
+	/* Out of order. */
+	t = r.gfacts[0].path;
+	r.gfacts[0].path = r.gfacts[1].path;
+	r.gfacts[1].path = t;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.gfacts[1].path = r.gfacts[0].path;
+	r.gfacts[0].path = t;
+	/* A note with facts; closed with a reason; open without one. */
+	r.gfacts[1].triangles = 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.gfacts[1].triangles = 0;
+	free(r.gfacts[0].open);
+	r.gfacts[0].open = xstrdup("3 edges on the border");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.gfacts[0].closed = false;
+	roundtrip(&r);
+	free(r.gfacts[0].open);
+	r.gfacts[0].open = xstrdup("");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.gfacts[0].closed = true;
+	/* Unknown format, ratio above 1, a big thumbnail. */
+	free(r.gfacts[0].format);
+	r.gfacts[0].format = xstrdup("ply");
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	free(r.gfacts[0].format);
+	r.gfacts[0].format = xstrdup("stl");
+	r.gfacts[0].ratio[0] = WEFT_GRATIO_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.gfacts[0].ratio[0] = WEFT_GRATIO_MAX;
+	r.files[0].size = WEFT_THUMB_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.files[0].size = WEFT_THUMB_MAX;
+	roundtrip(&r);
+	/* Version 2 is not this format. */
+	encode(&r, &b);
+	for (size_t i = 0; p == NULL && i + 9 <= b.len; i++)
+		if (memcmp(b.data + i, "\xa7version\x01", 9) == 0)
+			p = b.data + i;
+	assert_non_null(p);
+	p[8] = 0x02;
+	assert_int_equal(decode(b.data, b.len), WEFT_EBADFIELD);
+	weft_buf_release(&b);
+	weft_record_release(&r);
+}
+
 int
 main(void)
 {
@@ -1909,6 +2090,7 @@ main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_community),
 		cmocka_unit_test(test_grant),
+		cmocka_unit_test(test_geom),
 	};
 
 	if (sodium_init() < 0)
