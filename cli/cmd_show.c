@@ -167,6 +167,13 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		    out_json_id(r->grant_to));
 		json_object_set_new(j, "license", cstr_json(r->license));
 		break;
+	case WEFT_REC_LABEL:
+		json_object_set_new(j, "on",
+		    json_string(weft_label_on_name(r->label_on)));
+		json_object_set_new(j, "target", out_json_id(r->label_target));
+		json_object_set_new(j, "label", cstr_json(r->label));
+		json_object_set_new(j, "reason", cstr_json(r->label_reason));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -331,6 +338,12 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			field_id("to", r->grant_to);
 		field("license", r->license[0] ? r->license :
 		    "any (the grantee chooses)");
+		break;
+	case WEFT_REC_LABEL:
+		field("on", weft_label_on_name(r->label_on));
+		field_id("target", r->label_target);
+		field("label", r->label);
+		field_block("reason", r->label_reason);
 		break;
 	}
 	field("signature", "good");

@@ -45,6 +45,9 @@ MAKE_PHOTO_MAX = 2000000
 NOTE_MAX = 4096
 FIELD_MAX = 128
 SETTINGS_MAX = 1024
+LABEL_MAX = 64
+REASON_MAX = 1024
+KNOWN_LABELS = ("spam", "nsfw", "illegal", "copyright", "stolen-design")
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -281,6 +284,30 @@ def check_grant(f):
                  "license %r is not a canonical SPDX id" % lic)
 
 
+def label_ok(v):
+    """A well-known label or NS/NAME (docs/proto/records.md, label)."""
+    if not isinstance(v, str):
+        return False
+    b = v.encode("utf-8")
+    if not 1 <= len(b) <= LABEL_MAX:
+        return False
+    if v in KNOWN_LABELS:
+        return True
+    ns, sep, name = v.partition("/")
+    lower = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return (sep == "/" and ns != "" and name != "" and "." in ns and
+            all(c in lower + ".-" for c in ns) and
+            all(c in lower + "._-" for c in name))
+
+
+def check_label(f):
+    need(f["on"] in ("author", "design", "file"),
+         "label on is not author, design or file")
+    want_id(f["target"], "target")
+    need(label_ok(f["label"]), "label is not a known or NS/NAME label")
+    want_str(f["reason"], "reason", 0, REASON_MAX, "body")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -293,6 +320,7 @@ KEYS = {
     "make": ["type", "author", "ts", "design", "rev", "photos", "note",
              "printer", "material", "settings"],
     "grant": ["type", "author", "ts", "design", "to", "license"],
+    "label": ["type", "author", "ts", "on", "target", "label", "reason"],
 }
 
 
@@ -359,7 +387,7 @@ def check_body(body):
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
-     "grant": check_grant}[typ](f)
+     "grant": check_grant, "label": check_label}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")
