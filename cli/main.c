@@ -65,6 +65,13 @@ static const struct command commands[] = {
 	{ "makes",	cmd_makes },
 	{ "unlike",	cmd_unlike },
 	{ "pins",	cmd_pins },
+	{ "block",	cmd_block },
+	{ "unblock",	cmd_unblock },
+	{ "blocks",	cmd_blocks },
+	{ "moderators",	cmd_moderators },
+	{ "label",	cmd_label },
+	{ "report",	cmd_report },
+	{ "reports",	cmd_reports },
 	{ "stop",	cmd_stop },
 };
 

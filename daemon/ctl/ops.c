@@ -1006,6 +1006,7 @@ ls_release(void *arg)
 	weft_buf_release(&w->l.items);
 	weft_buf_release(&w->l.extra);
 	free(w->tag);
+	weft__lic_filter_release(&w->lf);
 }
 
 static void
@@ -1398,6 +1399,14 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_grant,
 	&weft__op_grants,
 	&weft__op_credits,
+	&weft__op_block,
+	&weft__op_unblock,
+	&weft__op_blocks,
+	&weft__op_moderator_add,
+	&weft__op_moderator_rm,
+	&weft__op_moderators,
+	&weft__op_label,
+	&weft__op_reports,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);
