@@ -383,7 +383,9 @@ static const struct weft_help table[] = {
 	    "namespaced NS/NAME such as org.example/name. It acts on every "
 	    "node that trusts you as a moderator and travels with what it "
 	    "names.",
-	    { { "--author, --design, --file", "Say what the id names." },
+	    { { "-l, --label LABEL", "The label, instead of the second "
+		"argument." },
+	      { "--author, --design, --file", "Say what the id names." },
 	      { "-r, --reason R", "Why (at most 1024 bytes)." },
 	      { NULL, NULL } } },
 	{ "report", "weft report ID --label LABEL [--author|--design|--file] "
