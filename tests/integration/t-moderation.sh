@@ -4,9 +4,14 @@
 # b, c's, and a's old one leaves b's ls; unblocked, it flows again. A
 # label by a hides a design on c, which trusts a as a moderator, and on
 # no other node; b lists it as a report. b blocks c's node: c is dropped
-# and refused when it dials again.
+# and refused when it dials again. A hostile peer's label is stored but
+# changes nothing on a node that does not trust it; its forged label
+# (reason changed after signing) is rejected and counts against it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
+
+: "${HOSTILE_BIN:=$(dirname "$WEFT_BIN")/tests/hostile/hostile-peer}"
+[ -x "$HOSTILE_BIN" ] || fail "no hostile-peer at $HOSTILE_BIN"
 
 author_of() {
 	w "$1" --json id | json 'j["author"]' /dev/stdin
@@ -75,6 +80,27 @@ w c -q reports | grep -q "$lab" && fail "c lists its moderator's label as a repo
 w c -q moderators rm "$ax" >/dev/null || fail "moderators rm"
 expect_code 3 w c moderators rm "$ax"
 wait_for 10 listed c "$d4" || fail "c still hides after dropping a"
+
+# A stranger's label and a forged one, pushed to a with two other bad
+# records: the label is stored (a report) and hides nothing; the forged
+# label is rejected like the others and the peer closed for them.
+rej=$(sync_stat a rejected)
+rc=0
+"$HOSTILE_BIN" --timeout 20 "$(addr a)" "label=$d4" "forgedlabel=$d4" \
+    forged otherkey >"$T/hostile.out" 2>"$T/hostile.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "hostile-peer exited $rc: $(cat "$T/hostile.err")"
+grep -q "^dropped: \|^closed: " "$T/hostile.out" ||
+    fail "a did not close the hostile peer: $(cat "$T/hostile.out")"
+hl=$(awk '$1 == "label" { print $2 }' "$T/hostile.out")
+fl=$(awk '$1 == "forgedlabel" { print $2 }' "$T/hostile.out")
+wait_for 10 has a "$hl" || fail "a did not store the stranger's label"
+expect_code 3 w a show "$fl"
+[ "$(sync_stat a rejected)" = $((rej + 3)) ] ||
+    fail "a rejected $(sync_stat a rejected) records, expected $((rej + 3))"
+grep -q "rejected record ${fl:0:16}: " "$T/a.log" ||
+    fail "a did not log why it rejected the forged label"
+listed a "$d4" || fail "a stranger's spam label hid a design"
+w a -q reports | grep -q "$hl" || fail "a does not list the stranger's report"
 
 # A blocked node is dropped at once and refused at its next handshake.
 cn=$(node_id c)
