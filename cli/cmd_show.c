@@ -501,6 +501,9 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		if (rec.type == WEFT_REC_REV)
 			json_object_set_new(j, "license_conflict",
 			    json_boolean(sh.conflict));
+		if (sh.has_moderation)
+			json_object_set_new(j, "moderation",
+			    out_json_str(sh.moderation.s, sh.moderation.n));
 
 		json_object_set_new(j, "name", out_json_str(name,
 		    strlen(name)));
@@ -522,6 +525,12 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 			    "%-12s %" PRIu64 "\n", "likes", sc.likes,
 			    sc.liked ? " (you like it)" : "", "comments",
 			    sc.comments, "makes", sc.makes);
+		if (sh.has_moderation) {
+			printf("%-12s ", "moderation");
+			out_text(stdout, sh.moderation.s, sh.moderation.n,
+			    true);
+			printf("\n");
+		}
 	}
 out:
 	weft_record_release(&genesis);

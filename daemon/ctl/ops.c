@@ -550,6 +550,7 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	const struct weft_obj	*ho;
 	enum weft_record_type	 type;
 	uint8_t			 id[32], design[32];
+	char			 why[256];
 	bool			 is_rev, head = false;
 	int			 err;
 
@@ -595,6 +596,11 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 		memcpy(sh.design, design, 32);
 	sh.conflict = is_rev && weft__remix_conflict_env(c->env->store,
 	    env.data, env.len);
+	if (is_rev && weft__mod_why(c->env->store, design, why,
+	    sizeof(why)) == 0) {
+		sh.has_moderation = true;
+		sh.moderation = weft_ctlmsg_cstr(why);
+	}
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_ctlmsg_show_encode(&pk, &sh);

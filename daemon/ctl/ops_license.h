@@ -58,5 +58,11 @@ void	weft__mod_hidden_load(struct weft_store *s, struct weft_mod_hidden *h);
 void	weft__mod_hidden_free(struct weft_mod_hidden *h);
 bool	weft__mod_hidden_has(const struct weft_mod_hidden *h,
 	    const uint8_t design[32], const uint8_t *author);
+/*
+ * Why moderation hides or blocks design, in one line for show: 0 and the
+ * line in why, or WEFT_ENOTFOUND when it does neither.
+ */
+int	weft__mod_why(struct weft_store *s, const uint8_t design[32],
+	    char *why, size_t size);
 
 #endif

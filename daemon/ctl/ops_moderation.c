@@ -6,6 +6,7 @@
  * hidden set that ls and search leave out (ops_license.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,32 @@ weft__mod_hidden_has(const struct weft_mod_hidden *h,
 		return true;
 	return author != NULL && bsearch(author, h->keys, h->n,
 	    sizeof(*h->keys), key_cmp) != NULL;
+}
+
+int
+weft__mod_why(struct weft_store *s, const uint8_t design[32], char *why,
+    size_t size)
+{
+	struct weft_store_verdict	v;
+	char				hex[65];
+	int				err;
+
+	err = weft_store_verdict(s, design, &v);
+	if (err == 0 && v.action == WEFT_VERDICT_NONE)
+		err = WEFT_ENOTFOUND;
+	if (err)
+		return err;
+	weft_hex_encode(hex, v.local ? v.target : v.by, 32);
+	if (v.local)
+		snprintf(why, size, "blocked here (%s %.16s)",
+		    memcmp(v.target, design, 32) == 0 ? "design" : "author",
+		    hex);
+	else
+		snprintf(why, size, "%s: labelled %s by moderator %.16s (on "
+		    "the %s)", v.action == WEFT_VERDICT_BLOCK ? "blocked" :
+		    "hidden", v.label, hex, memcmp(v.target, design, 32) == 0 ?
+		    "design" : "author");
+	return 0;
 }
 
 /* Writes, on the pool */

@@ -39,6 +39,8 @@ w b -q block "${ax:0:12}" --reason "spam flood" >/dev/null ||
 w b blocks | grep -q "author $ax" || fail "blocks does not list a"
 w b blocks | grep -q "spam flood" || fail "blocks lost the reason"
 listed b "$d1" && fail "b still lists a blocked author's design"
+w b show "$d1" | grep -q "^moderation .*blocked here (author ${ax:0:16})" ||
+    fail "b's show does not say d1's author is blocked: $(w b show "$d1")"
 # b's own author cannot be blocked on b.
 expect_code 2 w b block "$(author_of b)"
 
@@ -71,6 +73,11 @@ lab=$(w a -q label "$d4" nsfw --reason "not for work") || fail "label"
 wait_for 10 has c "$lab" || fail "c did not get the label"
 wait_for 10 has b "$lab" || fail "b did not get the label"
 listed c "$d4" && fail "c lists a design its moderator hid"
+w c show "$d4" | grep -q "^moderation .*hidden: labelled nsfw by moderator ${ax:0:16} (on the design)" ||
+    fail "c's show does not say why d4 is hidden: $(w c show "$d4")"
+[ "$(w c --json show "$d4" | json 'j["moderation"][:6]' /dev/stdin)" = hidden ] ||
+    fail "c's show --json lacks moderation"
+w b show "$d4" | grep -q "^moderation" && fail "b's show says d4 is hidden"
 w c --json search Clip | grep -q "$d4" && fail "c finds a hidden design"
 listed b "$d4" || fail "b hides a design though it trusts no moderator"
 listed a "$d4" || fail "a hides a design though it trusts no moderator"
