@@ -712,8 +712,15 @@ int	weft_store_moderator_del(struct weft_store *s,
 	    const uint8_t author[WEFT_PK_BYTES]);
 int	weft_store_moderators(struct weft_store *s,
 	    weft_store_moderator_cb *cb, void *arg);
-/* What a trusted moderator's label value does: WEFT_VERDICT_*. */
-int	weft_store_label_action(const char *label, size_t n);
+/*
+ * What a trusted moderator's label value does here: WEFT_VERDICT_*.
+ * weft_store_label_action_set() overrides the default of one label (at
+ * most 32 of them); only at start, before the store is shared.
+ */
+int	weft_store_label_action(struct weft_store *s, const char *label,
+	    size_t n);
+int	weft_store_label_action_set(struct weft_store *s, const char *label,
+	    size_t n, int action);
 int	weft_store_verdict(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], struct weft_store_verdict *v);
 int	weft_store_target_verdict(struct weft_store *s,

@@ -112,6 +112,14 @@ struct weft_store {
 	 * but one publish wrote since it began.
 	 */
 	uint64_t		 gen;
+	/*
+	 * What a moderator's label does, where the config overrides the
+	 * defaults (store_moderation.c): set at start, before anything reads
+	 * it, then read-only.
+	 */
+	char			 label_over[32][WEFT_LABEL_MAX + 1];
+	uint8_t			 label_act[32];
+	size_t			 nlabel_over;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */

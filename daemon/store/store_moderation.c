@@ -27,7 +27,10 @@
 #define BLOCK_FIXED	(1 + 8)
 #define LKEY		(ID + WEFT_PK_BYTES + ID)
 
-/* What a trusted moderator's label does here (docs/moderation.md). */
+/*
+ * What a trusted moderator's label does here unless the config says
+ * otherwise (docs/moderation.md).
+ */
 static const struct {
 	const char	*label;
 	int		 action;
@@ -40,8 +43,35 @@ static const struct {
 };
 
 int
-weft_store_label_action(const char *label, size_t n)
+weft_store_label_action_set(struct weft_store *s, const char *label,
+    size_t n, int action)
 {
+	size_t	i;
+
+	if (!weft_label_valid(label, n) || action < WEFT_VERDICT_NONE ||
+	    action > WEFT_VERDICT_BLOCK)
+		return WEFT_EUSAGE;
+	for (i = 0; i < s->nlabel_over; i++)
+		if (strlen(s->label_over[i]) == n &&
+		    memcmp(s->label_over[i], label, n) == 0)
+			break;
+	if (i == sizeof(s->label_act))
+		return WEFT_ETOOBIG;
+	memcpy(s->label_over[i], label, n);
+	s->label_over[i][n] = '\0';
+	s->label_act[i] = (uint8_t)action;
+	if (i == s->nlabel_over)
+		s->nlabel_over++;
+	return 0;
+}
+
+int
+weft_store_label_action(struct weft_store *s, const char *label, size_t n)
+{
+	for (size_t i = 0; i < s->nlabel_over; i++)
+		if (strlen(s->label_over[i]) == n &&
+		    memcmp(s->label_over[i], label, n) == 0)
+			return s->label_act[i];
 	for (size_t i = 0; i < sizeof(label_actions) /
 	    sizeof(label_actions[0]); i++)
 		if (n == strlen(label_actions[i].label) &&
@@ -89,8 +119,8 @@ target_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t target[ID],
 		}
 		p = k.mv_data;
 		n = val.mv_size - 1;
-		act = weft_store_label_action((const char *)val.mv_data + 1,
-		    n);
+		act = weft_store_label_action(s,
+		    (const char *)val.mv_data + 1, n);
 		if (act > v->action) {
 			err = db_has(txn, s->dbi[DB_MODERATORS], p + ID,
 			    WEFT_PK_BYTES);
@@ -517,7 +547,7 @@ weft_store_hidden_targets(struct weft_store *s, weft_store_id_cb *cb,
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (weft_store_label_action((const char *)v.mv_data + 1,
+		if (weft_store_label_action(s, (const char *)v.mv_data + 1,
 		    v.mv_size - 1) == WEFT_VERDICT_NONE)
 			continue;
 		err = db_has(txn, s->dbi[DB_MODERATORS], p + ID,

@@ -23,6 +23,14 @@ listed() {
 
 start_node a --listen 127.0.0.1:0
 start_node b --listen 127.0.0.1:0 --peer "$(addr a)"
+# c's config makes one namespaced label hide (by default they do nothing).
+mkdir -m 700 "$T/c"
+printf 'label-action = org.example/needs-review:hide\n' >"$T/c/config"
+mkdir -m 700 "$T/bad"
+for v in nsfw:shout Spam:block nsfw org/x:hide; do
+	printf 'label-action = %s\n' "$v" >"$T/bad/config"
+	expect_code 1 "$WEFTD_BIN" --home "$T/bad" --check-config
+done
 start_node c --listen 127.0.0.1:0 --peer "$(addr b)"
 wait_for 10 connected b 2 || fail "b is not connected to a and c"
 ax=$(author_of a)
@@ -83,6 +91,13 @@ listed b "$d4" || fail "b hides a design though it trusts no moderator"
 listed a "$d4" || fail "a hides a design though it trusts no moderator"
 w b -q reports | grep -q "$lab" || fail "b does not list the report"
 w c -q reports | grep -q "$lab" && fail "c lists its moderator's label as a report"
+# The config's label-action: a namespaced label hides on c only.
+listed c "$d3" || fail "c does not list its own d3"
+nr=$(w a -q label "$d3" org.example/needs-review) || fail "label ns"
+wait_for 10 has c "$nr" || fail "c did not get the namespaced label"
+listed c "$d3" && fail "c lists a design its config hides by label"
+wait_for 10 has b "$nr" || fail "b did not get the namespaced label"
+listed b "$d3" || fail "b hides a design by a namespaced label"
 # Dropping the moderator drops the effect of their labels.
 w c -q moderators rm "$ax" >/dev/null || fail "moderators rm"
 expect_code 3 w c moderators rm "$ax"
