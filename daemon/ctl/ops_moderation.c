@@ -23,6 +23,7 @@
 #include "ops.h"
 #include "ops_license.h"
 #include "store.h"
+#include "sync.h"
 
 /* Keys one hidden set holds at most (blocks and labels of moderators). */
 #define HIDDEN_MAX	(1u << 20)
@@ -202,6 +203,11 @@ mod_reply(struct weft_ctl_conn *c, void *arg)
 	if (j->what == MOD_BLOCK && j->kind == WEFT_BLOCK_NODE &&
 	    c->env->net.net != NULL && c->env->net.disconnect != NULL)
 		(void)c->env->net.disconnect(c->env->net.net, j->target);
+	/* A moderator's scope joins or leaves our interests. */
+	if ((j->what == MOD_MODERATOR_ADD || j->what == MOD_MODERATOR_RM) &&
+	    c->env->sync != NULL)
+		weft_sync_interests_changed(c->env->sync,
+		    uv_now(c->env->loop));
 	weft__ctl_reply_begin(&pk, &b, 2);
 	weft_pack_str(&pk, "kind");
 	weft_pack_str(&pk, j->what == MOD_BLOCK || j->what == MOD_UNBLOCK ?
