@@ -446,7 +446,8 @@ report_item(const struct weft_obj *o, json_t *arr, bool quiet)
 	const uint8_t		*env;
 	size_t			 len;
 	uint8_t			 id[32];
-	char			 hex[65], ahex[65], thex[65], date[OUT_DATE_MAX];
+	char			 hex[65], ahex[65], thex[65];
+	char			 date[OUT_DATE_MAX];
 	json_t			*j;
 
 	if (weft_obj_bin(o, &env, &len) != 0)

@@ -54,7 +54,8 @@ bool	weft__lic_filter_match(const struct weft_lic_filter *f,
  * says whether design (by author) is in it.
  */
 struct weft_store;
-void	weft__mod_hidden_load(struct weft_store *s, struct weft_mod_hidden *h);
+void	weft__mod_hidden_load(struct weft_store *s,
+	    struct weft_mod_hidden *h);
 void	weft__mod_hidden_free(struct weft_mod_hidden *h);
 bool	weft__mod_hidden_has(const struct weft_mod_hidden *h,
 	    const uint8_t design[32], const uint8_t *author);

@@ -393,8 +393,8 @@ unblock_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
 	else if (err == 0 && f.found > 1)
 		err = WEFT_EAMBIGUOUS;
 	if (err) {
-		weft__ctl_send_err(c, err, err == WEFT_ENOTFOUND ? "'%s' is not "
-		    "blocked" : "'%s'", target);
+		weft__ctl_send_err(c, err, err == WEFT_ENOTFOUND ?
+		    "'%s' is not blocked" : "'%s'", target);
 		goto out;
 	}
 	memcpy(j->target, f.target, 32);

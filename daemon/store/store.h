@@ -686,8 +686,8 @@ enum {
 struct weft_store_verdict {
 	int	 action;		/* WEFT_VERDICT_* */
 	bool	 local;			/* a block of this node's */
-	uint8_t	 target[WEFT_ID_BYTES];	/* the design or its author */
-	uint8_t	 by[WEFT_PK_BYTES];	/* the moderator, unless local */
+	uint8_t	 target[WEFT_ID_BYTES];	/* design or author */
+	uint8_t	 by[WEFT_PK_BYTES];	/* the moderator, or none */
 	char	 label[WEFT_LABEL_MAX + 1];
 };
 

@@ -267,7 +267,8 @@ static int
 block_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	const struct block_put	*b = arg;
-	uint8_t			 val[BLOCK_FIXED + WEFT_BLOCK_REASON_MAX];
+	uint8_t			 val[BLOCK_FIXED +
+				    WEFT_BLOCK_REASON_MAX];
 	size_t			 n = b->reason ? strlen(b->reason) : 0;
 	int			 err;
 

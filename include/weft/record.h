@@ -54,7 +54,7 @@ struct weft_buf;
 #define WEFT_FIELD_MAX		128	/* printer, material */
 #define WEFT_SETTINGS_MAX	1024
 #define WEFT_LABEL_MAX		64	/* bytes of a label value */
-#define WEFT_REASON_MAX		1024	/* bytes of a label's reason */
+#define WEFT_REASON_MAX		1024	/* bytes of a label reason */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,

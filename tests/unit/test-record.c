@@ -1935,7 +1935,9 @@ test_label(void **state)
 		"", "Spam", "spam ", "other", "org/foo", "org.example/",
 		"/foo", "org.example/Foo", "org.example/a/b", "org_x.y/a",
 		"org.example/f\xc3\xa9",
-		"org.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		/* 65 bytes: one too many */
+		"org.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaa",
 	};
 	struct weft_record	r;
 	struct weft_buf		b;
