@@ -146,6 +146,14 @@ int	cmd_fork(struct weft_cli *cli, int argc, char **argv);
 int	cmd_grant(struct weft_cli *cli, int argc, char **argv);
 int	cmd_grants(struct weft_cli *cli, int argc, char **argv);
 int	cmd_credits(struct weft_cli *cli, int argc, char **argv);
+/* cmd_moderation.c */
+int	cmd_block(struct weft_cli *cli, int argc, char **argv);
+int	cmd_unblock(struct weft_cli *cli, int argc, char **argv);
+int	cmd_blocks(struct weft_cli *cli, int argc, char **argv);
+int	cmd_moderators(struct weft_cli *cli, int argc, char **argv);
+int	cmd_label(struct weft_cli *cli, int argc, char **argv);
+int	cmd_report(struct weft_cli *cli, int argc, char **argv);
+int	cmd_reports(struct weft_cli *cli, int argc, char **argv);
 int	cmd_show(struct weft_cli *cli, int argc, char **argv);
 int	cmd_log(struct weft_cli *cli, int argc, char **argv);
 int	cmd_diff(struct weft_cli *cli, int argc, char **argv);

@@ -173,6 +173,13 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		    out_json_id(r->grant_to));
 		json_object_set_new(j, "license", cstr_json(r->license));
 		break;
+	case WEFT_REC_LABEL:
+		json_object_set_new(j, "on",
+		    json_string(weft_label_on_name(r->label_on)));
+		json_object_set_new(j, "target", out_json_id(r->label_target));
+		json_object_set_new(j, "label", cstr_json(r->label));
+		json_object_set_new(j, "reason", cstr_json(r->label_reason));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -342,6 +349,12 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			field_id("to", r->grant_to);
 		field("license", r->license[0] ? r->license :
 		    "any (the grantee chooses)");
+		break;
+	case WEFT_REC_LABEL:
+		field("on", weft_label_on_name(r->label_on));
+		field_id("target", r->label_target);
+		field("label", r->label);
+		field_block("reason", r->label_reason);
 		break;
 	}
 	field("signature", "good");
@@ -514,6 +527,9 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 		if (rec.type == WEFT_REC_REV)
 			json_object_set_new(j, "license_conflict",
 			    json_boolean(sh.conflict));
+		if (sh.has_moderation)
+			json_object_set_new(j, "moderation",
+			    out_json_str(sh.moderation.s, sh.moderation.n));
 
 		json_object_set_new(j, "name", out_json_str(name,
 		    strlen(name)));
@@ -547,6 +563,12 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 				    " (you like it)" : "", "comments",
 				    sc.comments, "makes", sc.makes, "remixes",
 				    sc.remixes);
+			if (sh.has_moderation) {
+				printf("%-12s ", "moderation");
+				out_text(stdout, sh.moderation.s,
+				    sh.moderation.n, true);
+				printf("\n");
+			}
 		}
 		if (rec.type == WEFT_REC_REV && (!cli->quiet || thumb != NULL))
 			rc = weft__show_geom(cli, &c, &rec, id, rec.has_design ?

@@ -440,6 +440,63 @@ static const struct weft_help table[] = {
 	    "Stops keeping AUTHOR's files (records are kept anyway). An "
 	    "author not followed is 'not found' (exit 3).",
 	    { { NULL, NULL } } },
+	{ "block", "weft block AUTHOR|DESIGN|NODE [--author|--design|--node] "
+	    "[--reason R]",
+	    "refuse an author, a design or a node",
+	    "Blocks at once, on this node only: a blocked author's or "
+	    "design's records are refused by ingest (so never stored or "
+	    "forwarded) and left out of ls and search; a blocked node is "
+	    "refused after its handshake and dropped if connected. The "
+	    "argument is a record id (its design), an author key prefix, or "
+	    "a whole 64-hex key (a node's if this node knows that node).",
+	    { { "--author, --design, --node", "Say what the id names." },
+	      { "-r, --reason R", "Why, for 'weft blocks' (one line)." },
+	      { NULL, NULL } } },
+	{ "unblock", "weft unblock ID",
+	    "lift a block",
+	    "Lifts the block of ID (a prefix of 8 or more hex digits of a "
+	    "blocked key). Records refused meanwhile come back when a peer "
+	    "offers them again.",
+	    { { NULL, NULL } } },
+	{ "blocks", "weft blocks",
+	    "list this node's blocks",
+	    "Lists what this node blocks: kind, key, date and reason.",
+	    { { NULL, NULL } } },
+	{ "moderators", "weft moderators add|rm AUTHOR | weft moderators [ls]",
+	    "name whose labels act on this node",
+	    "A moderator's labels hide or block what they name here "
+	    "(docs/moderation.md says which label does what); anyone else's "
+	    "labels are reports, which change nothing.",
+	    { { NULL, NULL } } },
+	{ "label", "weft label ID LABEL [--author|--design|--file] "
+	    "[--reason R]",
+	    "sign a moderation label",
+	    "Signs a label on an author, a design or a file (by content "
+	    "hash): spam, nsfw, illegal, copyright, stolen-design, or a "
+	    "namespaced NS/NAME such as org.example/name. It acts on every "
+	    "node that trusts you as a moderator and travels with what it "
+	    "names.",
+	    { { "-l, --label LABEL", "The label, instead of the second "
+		"argument." },
+	      { "--author, --design, --file", "Say what the id names." },
+	      { "-r, --reason R", "Why (at most 1024 bytes)." },
+	      { NULL, NULL } } },
+	{ "report", "weft report ID --label LABEL [--author|--design|--file] "
+	    "[--reason R]",
+	    "report something to moderators",
+	    "Signs a label as 'weft label' does; from someone who is not a "
+	    "moderator it is a report, which moderators' nodes list in "
+	    "'weft reports' and which changes nothing elsewhere.",
+	    { { "-l, --label LABEL", "The label asked for." },
+	      { "--author, --design, --file", "Say what the id names." },
+	      { "-r, --reason R", "Why (at most 1024 bytes)." },
+	      { NULL, NULL } } },
+	{ "reports", "weft reports [--all]",
+	    "list reports stored here",
+	    "Lists the labels stored here whose signers are not moderators "
+	    "of this node: label, target, reporter, date, reason.",
+	    { { "-a, --all", "Every label, moderators' too." },
+	      { NULL, NULL } } },
 	{ "pins", "weft pins",
 	    "list the designs kept by a get alone",
 	    "Lists the designs whose files this node keeps because 'weft "

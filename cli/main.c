@@ -72,6 +72,13 @@ static const struct command commands[] = {
 	{ "unlike",	cmd_unlike },
 	{ "pins",	cmd_pins },
 	{ "web-password",	cmd_web_password },
+	{ "block",	cmd_block },
+	{ "unblock",	cmd_unblock },
+	{ "blocks",	cmd_blocks },
+	{ "moderators",	cmd_moderators },
+	{ "label",	cmd_label },
+	{ "report",	cmd_report },
+	{ "reports",	cmd_reports },
 	{ "stop",	cmd_stop },
 };
 

@@ -240,6 +240,25 @@ apply_policies(struct weft_daemon *d, const struct weft_daemon_opts *opts)
 	return err;
 }
 
+/* The config's label-action lines, over the defaults (docs/moderation.md). */
+static int
+apply_label_actions(struct weft_daemon *d,
+    const struct weft_daemon_opts *opts)
+{
+	size_t	n;
+	int	act, err = 0;
+
+	for (size_t i = 0; err == 0 && i < opts->nlabel_action; i++) {
+		act = weft_config_label_action(opts->label_action[i], &n);
+		err = act < 0 ? WEFT_EUSAGE : weft_store_label_action_set(
+		    d->store, opts->label_action[i], n, act);
+	}
+	if (err)
+		log_warnc(err, "cannot apply the config file's label-action "
+		    "lines");
+	return err;
+}
+
 /* The "stop" control op: as SIGTERM. */
 static void
 ctl_stop_cb(void *arg)
@@ -359,7 +378,9 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnc(err, "cannot open store '%s'", dir);
 		goto fail;
 	}
-	err = apply_policies(d, opts);
+	err = apply_label_actions(d, opts);
+	if (err == 0)
+		err = apply_policies(d, opts);
 	if (err)
 		goto fail;
 

@@ -16,6 +16,7 @@
 #include "weft/key.h"
 
 #include "clock.h"
+#include "config.h"
 #include "ctl.h"
 #include "autogc.h"
 #include "net.h"
@@ -59,6 +60,9 @@ struct weft_daemon_opts {
 	const uint8_t	(*mirror)[32];	/* libraries */
 	size_t		 nmirror;
 	bool		 mirror_all;
+	/* label-action lines of the config: "LABEL:ACTION" (checked). */
+	const char	(*label_action)[WEFT_CONFIG_LABEL_MAX];
+	size_t		 nlabel_action;
 	/* The web UI: IP:PORT, or NULL for none; files of the 3D view. */
 	const char	*web;
 	const char	*web_assets;	/* a directory, or NULL */

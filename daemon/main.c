@@ -467,6 +467,9 @@ main(int argc, char **argv)
 	opts.mirror = (const uint8_t (*)[32])cfg.mirror;
 	opts.nmirror = cfg.nmirror;
 	opts.mirror_all = cfg.mirror_all;
+	opts.label_action = (const char (*)[WEFT_CONFIG_LABEL_MAX])
+	    cfg.label_action;
+	opts.nlabel_action = cfg.nlabel_action;
 	rc = tuning_env(&opts);
 	if (rc)
 		return rc;

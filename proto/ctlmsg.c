@@ -139,6 +139,8 @@ static const struct field show_f[] = {
 	/* Written only when true; absent reads as false. */
 	{ "conflict", F_BOOL, P_OPT, offsetof(T, conflict), 0,
 	  offsetof(T, conflict), 0, NULL },
+	{ "moderation", F_STR, P_OPT, offsetof(T, moderation), 0,
+	  offsetof(T, has_moderation), WEFT_CTLMSG_STR_MAX, NULL },
 };
 #undef T
 static const struct msgdef show_d = DEF(show_f);

@@ -37,6 +37,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_MAKE] = "make",
 	[WEFT_REC_GRANT] = "grant",
 	[WEFT_REC_GEOM] = "geom",
+	[WEFT_REC_LABEL] = "label",
 };
 
 const char *
@@ -45,6 +46,79 @@ weft_record_type_name(enum weft_record_type t)
 	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX || type_names[t] == NULL)
 		return "unknown";
 	return type_names[t];
+}
+
+static const char *const label_on_names[] = {
+	[WEFT_LABEL_AUTHOR] = "author",
+	[WEFT_LABEL_DESIGN] = "design",
+	[WEFT_LABEL_FILE] = "file",
+};
+
+const char *
+weft_label_on_name(enum weft_label_on on)
+{
+	if (on < WEFT_LABEL_AUTHOR || on > WEFT_LABEL_FILE)
+		return NULL;
+	return label_on_names[on];
+}
+
+enum weft_label_on
+weft_label_on_parse(const char *name, size_t n)
+{
+	for (int i = WEFT_LABEL_AUTHOR; i <= WEFT_LABEL_FILE; i++)
+		if (n == strlen(label_on_names[i]) &&
+		    memcmp(name, label_on_names[i], n) == 0)
+			return (enum weft_label_on)i;
+	return 0;
+}
+
+static const char *const known_labels[] = {
+	"spam", "nsfw", "illegal", "copyright", "stolen-design",
+};
+
+const char *
+weft_label_known(size_t i)
+{
+	if (i >= sizeof(known_labels) / sizeof(known_labels[0]))
+		return NULL;
+	return known_labels[i];
+}
+
+static bool
+label_char(char c, bool ns)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '-' || c == '.' || (!ns && c == '_');
+}
+
+bool
+weft_label_valid(const char *s, size_t n)
+{
+	const char	*slash;
+	size_t		 nsl;
+	bool		 dot = false;
+
+	if (s == NULL || n == 0 || n > WEFT_LABEL_MAX)
+		return false;
+	for (size_t i = 0; weft_label_known(i) != NULL; i++)
+		if (n == strlen(weft_label_known(i)) &&
+		    memcmp(s, weft_label_known(i), n) == 0)
+			return true;
+	slash = memchr(s, '/', n);
+	if (slash == NULL)
+		return false;
+	nsl = (size_t)(slash - s);
+	if (nsl == 0 || nsl + 1 == n)
+		return false;
+	for (size_t i = 0; i < nsl; i++) {
+		if (!label_char(s[i], true))
+			return false;
+		dot |= s[i] == '.';
+	}
+	for (size_t i = nsl + 1; i < n; i++)
+		if (!label_char(s[i], false))
+			return false;
+	return dot;
 }
 
 void
@@ -79,6 +153,8 @@ weft_record_release(struct weft_record *r)
 	free(r->printer);
 	free(r->material);
 	free(r->settings);
+	free(r->label);
+	free(r->label_reason);
 	free(r->title);
 	free(r->description);
 	free(r->license);
@@ -455,6 +531,13 @@ check_geom(const struct weft_record *r)
 		if (f->size > WEFT_THUMB_MAX)
 			return WEFT_EBADFIELD;
 	}
+static int
+check_label(const struct weft_record *r)
+{
+	if (weft_label_on_name(r->label_on) == NULL || r->label == NULL ||
+	    !weft_label_valid(r->label, strlen(r->label)) ||
+	    !str_ok(r->label_reason, 0, WEFT_REASON_MAX, TEXT_BODY))
+		return WEFT_EBADFIELD;
 	return 0;
 }
 
@@ -482,6 +565,8 @@ weft_record_check(const struct weft_record *r)
 		return check_grant(r);
 	case WEFT_REC_GEOM:
 		return check_geom(r);
+	case WEFT_REC_LABEL:
+		return check_label(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -723,6 +808,7 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		n = 10;
 		break;
 	case WEFT_REC_GEOM:
+	case WEFT_REC_LABEL:
 		n = 7;
 		break;
 	default:
@@ -788,6 +874,15 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_GEOM:
 		pack_geom(&pk, r);
+	case WEFT_REC_LABEL:
+		weft_pack_str(&pk, "on");
+		weft_pack_str(&pk, weft_label_on_name(r->label_on));
+		weft_pack_str(&pk, "target");
+		weft_pack_bin(&pk, r->label_target, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "label");
+		weft_pack_str(&pk, r->label);
+		weft_pack_str(&pk, "reason");
+		pack_opt_str(&pk, r->label_reason);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1431,6 +1526,24 @@ decode_geom(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_label(struct fields *f, struct weft_record *r)
+{
+	const char	*s;
+	size_t		 n;
+	int		 err;
+
+	if (weft_obj_str(next(f, "on"), &s, &n) != 0)
+		return WEFT_EBADFIELD;
+	r->label_on = weft_label_on_parse(s, n);
+	if (r->label_on == 0 || get_id(f, "target", r->label_target) != 0)
+		return WEFT_EBADFIELD;
+	err = get_str(f, "label", WEFT_LABEL_MAX, &r->label);
+	if (err == 0)
+		err = get_str(f, "reason", WEFT_REASON_MAX, &r->label_reason);
+	return err;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1474,6 +1587,8 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_GEOM:
 		err = decode_geom(&f, r);
+	case WEFT_REC_LABEL:
+		err = decode_label(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -24,6 +24,7 @@
 
 #include "weft/buf.h"
 #include "weft/err.h"
+#include "weft/record.h"
 #include "config.h"
 #include "fileio.h"
 
@@ -135,6 +136,10 @@ const struct weft_config_key weft_config_keys[WEFT_CFG_NKEYS] = {
 	    1, 1, MS_MAX, "WEFT_WEB_LINK_MS", "600000",
 	    "web-link-ms: " BAD_MS,
 	    "how long a slicer's one-time link lives" },
+	[WEFT_CFG_LABEL_ACTION] = { "label-action", NULL, WEFT_CONFIG_LABEL,
+	    WEFT_CONFIG_LABELS_MAX, 0, 0, NULL, NULL,
+	    "label-action must be LABEL:hide, LABEL:block or LABEL:none",
+	    "what a moderator's label does here (repeatable)" },
 };
 
 static int
@@ -388,6 +393,27 @@ weft_config_peer_check(const char *s, size_t n)
 	return weft_config_addr_check(s + 65, n - 65);
 }
 
+int
+weft_config_label_action(const char *value, size_t *label_len)
+{
+	static const char *const actions[] = { "none", "hide", "block" };
+	const char	*colon = strrchr(value, ':');
+	size_t		 n;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - value);
+	if (!weft_label_valid(value, n))
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(colon + 1, actions[i]) == 0) {
+			if (label_len != NULL)
+				*label_len = n;
+			return i;
+		}
+	return -1;
+}
+
 size_t
 weft_config_count(const struct weft_config *cfg,
     const struct weft_config_key *k)
@@ -403,6 +429,8 @@ weft_config_count(const struct weft_config *cfg,
 		return cfg->nfollow;
 	case WEFT_CFG_MIRROR:
 		return cfg->nmirror + (cfg->mirror_all ? 1 : 0);
+	case WEFT_CFG_LABEL_ACTION:
+		return cfg->nlabel_action;
 	case WEFT_CFG_LISTEN:
 		return cfg->listen[0] != '\0';
 	case WEFT_CFG_WEB_PASSWORD:
@@ -514,6 +542,15 @@ weft_config_set(struct weft_config *cfg, const struct weft_config_key *k,
 		    cfg->mirror[*count], tmp, sizeof(tmp));
 		(*count)++;
 		break;
+	case WEFT_CONFIG_LABEL:
+		if (weft_config_label_action(value, NULL) < 0)
+			return WEFT_EUSAGE;
+		if (cfg->nlabel_action == WEFT_CONFIG_LABELS_MAX) {
+			*msg = "too many label-action lines (at most 32)";
+			return WEFT_EUSAGE;
+		}
+		memcpy(cfg->label_action[cfg->nlabel_action++], value, n + 1);
+		break;
 	default:
 		return WEFT_EUSAGE;
 	}
@@ -559,6 +596,9 @@ weft_config_format(const struct weft_config *cfg,
 	case WEFT_CFG_FOLLOW:
 		weft_hex_encode(hex, cfg->follow[i], 32);
 		s = hex;
+		break;
+	case WEFT_CFG_LABEL_ACTION:
+		s = cfg->label_action[i];
 		break;
 	case WEFT_CFG_MIRROR:
 		if (cfg->mirror_all && i == 0) {

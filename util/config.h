@@ -54,6 +54,9 @@ struct weft_buf;
 #define WEFT_CONFIG_ADDRS_MAX	4	/* address lines */
 #define WEFT_CONFIG_IDS_MAX	64	/* follow lines; mirror lines each */
 #define WEFT_CONFIG_PWHASH_MAX	128	/* crypto_pwhash_STRBYTES */
+#define WEFT_CONFIG_LABELS_MAX	32	/* label-action lines */
+/* A label (64 bytes), ':', "block", NUL. */
+#define WEFT_CONFIG_LABEL_MAX	(64 + 1 + 5 + 1)
 
 /* The keys, in the order `weft config list` and --check-config use. */
 enum weft_config_keyid {
@@ -81,6 +84,7 @@ enum weft_config_keyid {
 	WEFT_CFG_WEB,
 	WEFT_CFG_WEB_PASSWORD,
 	WEFT_CFG_WEB_LINK_MS,
+	WEFT_CFG_LABEL_ACTION,
 	WEFT_CFG_NKEYS
 };
 
@@ -96,7 +100,8 @@ enum weft_config_kind {
 	WEFT_CONFIG_ID,		/* 64 hex digits (an author) */
 	WEFT_CONFIG_MIRROR,	/* 64 hex digits (a library) or "all" */
 	WEFT_CONFIG_WEB,	/* IP:PORT like LISTEN, or "off" */
-	WEFT_CONFIG_PWHASH	/* "$argon2id$...", crypto_pwhash_str() */
+	WEFT_CONFIG_PWHASH,	/* "$argon2id$...", crypto_pwhash_str() */
+	WEFT_CONFIG_LABEL	/* LABEL:hide, LABEL:block or LABEL:none */
 };
 
 struct weft_config_key {
@@ -132,6 +137,9 @@ struct weft_config {
 	uint8_t	mirror[WEFT_CONFIG_IDS_MAX][32];
 	size_t	nmirror;
 	bool	mirror_all;
+	/* label-action lines, as given (checked) */
+	char	label_action[WEFT_CONFIG_LABELS_MAX][WEFT_CONFIG_LABEL_MAX];
+	size_t	nlabel_action;
 	/* BOOL (0/1), NUMBER and BYTES values, and which keys were set. */
 	uint64_t num[WEFT_CFG_NKEYS];
 	bool	 set[WEFT_CFG_NKEYS];
@@ -250,5 +258,12 @@ int	weft_config_addr_check(const char *s, size_t n);
 
 /* Checks "NODEID@HOST:PORT" (64 hex digits, then as above). */
 int	weft_config_peer_check(const char *s, size_t n);
+
+/*
+ * A label-action value "LABEL:ACTION": the action, 0 none, 1 hide, 2
+ * block (as WEFT_VERDICT_*), and the label's length in *label_len (may be
+ * NULL); -1 when the value is not one.
+ */
+int	weft_config_label_action(const char *value, size_t *label_len);
 
 #endif

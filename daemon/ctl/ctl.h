@@ -320,6 +320,10 @@ extern const struct weft_ctl_op weft__op_libraries;
 /* ops_gc.c */
 extern const struct weft_ctl_op weft__op_gc, weft__op_rm, weft__op_unwant,
 	    weft__op_du;
+/* ops_moderation.c */
+extern const struct weft_ctl_op weft__op_block, weft__op_unblock,
+	    weft__op_blocks, weft__op_moderator_add, weft__op_moderator_rm,
+	    weft__op_moderators, weft__op_label, weft__op_reports;
 /*
  * ops_search.c: search, and ls with filters or pages (one page per
  * request). ls without any of those arguments keeps its paced stream

@@ -553,6 +553,7 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 	const struct weft_obj	*ho;
 	enum weft_record_type	 type;
 	uint8_t			 id[32], design[32];
+	char			 why[256];
 	bool			 is_rev, head = false;
 	int			 err;
 
@@ -598,6 +599,11 @@ op_show(struct weft_ctl_conn *c, const struct weft_obj *req)
 		memcpy(sh.design, design, 32);
 	sh.conflict = is_rev && weft__remix_conflict_env(c->env->store,
 	    env.data, env.len);
+	if (is_rev && weft__mod_why(c->env->store, design, why,
+	    sizeof(why)) == 0) {
+		sh.has_moderation = true;
+		sh.moderation = weft_ctlmsg_cstr(why);
+	}
 	weft_buf_init(&b, WEFT_CTL_FRAME_MAX);
 	weft_pack_init(&pk, &b);
 	weft_ctlmsg_show_encode(&pk, &sh);
@@ -1025,6 +1031,7 @@ ls_release(void *arg)
 	weft_buf_release(&w->l.items);
 	weft_buf_release(&w->l.extra);
 	free(w->tag);
+	weft__lic_filter_release(&w->lf);
 }
 
 static void
@@ -1423,6 +1430,14 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_du,
 	&weft__op_geom,
 	&weft__op_similar,
+	&weft__op_block,
+	&weft__op_unblock,
+	&weft__op_blocks,
+	&weft__op_moderator_add,
+	&weft__op_moderator_rm,
+	&weft__op_moderators,
+	&weft__op_label,
+	&weft__op_reports,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -67,6 +67,11 @@ int	weft__ctl_arg_design(struct weft_ctl_conn *c,
 int	weft__ctl_arg_author(struct weft_ctl_conn *c,
 	    const struct weft_obj *req, const char *key, uint8_t author[32],
 	    bool required);
+/*
+ * Whether key is a node's id: this node's, a peer's (connected or in the
+ * address book), or one the store kept from earlier runs (ops_social.c).
+ */
+bool	weft__ctl_is_node(struct weft_ctl_conn *c, const uint8_t key[32]);
 
 /*
  * The ops that sign a record with the author key and store it (library

@@ -235,11 +235,18 @@ weft__lic_filter_arg(struct weft_ctl_conn *c, const struct weft_obj *req,
 		}
 		f->classes |= bit;
 	}
-	f->on = f->license[0] != '\0' || f->classes != 0;
+	weft__mod_hidden_load(c->env->store, &f->hidden);
+	f->on = f->license[0] != '\0' || f->classes != 0 || f->hidden.n > 0;
 out:
 	free(lic);
 	free(cls);
 	return err;
+}
+
+void
+weft__lic_filter_release(struct weft_lic_filter *f)
+{
+	weft__mod_hidden_free(&f->hidden);
 }
 
 bool
@@ -251,11 +258,23 @@ weft__lic_filter_match(const struct weft_lic_filter *f,
 	char		 lic[WEFT_LICENSE_MAX + 1];
 	size_t		 n;
 	bool		 conflict = false, ok;
+	const uint8_t	*design, *author;
 
 	if (!f->on)
 		return true;
 	if (weft_msg_decode(&m, summary, len) != 0)
 		return false;
+	if (f->hidden.n > 0 && (weft_obj_bin(weft_obj_get(m.root, "design"),
+	    &design, &n) != 0 || n != 32 || weft_obj_bin(weft_obj_get(m.root,
+	    "author"), &author, &n) != 0 || n != 32 ||
+	    weft__mod_hidden_has(&f->hidden, design, author))) {
+		weft_msg_release(&m);
+		return false;
+	}
+	if (f->license[0] == '\0' && f->classes == 0) {
+		weft_msg_release(&m);
+		return true;
+	}
 	ok = weft_obj_str(weft_obj_get(m.root, "license"), &s, &n) == 0 &&
 	    n < sizeof(lic);
 	if (ok) {

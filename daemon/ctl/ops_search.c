@@ -59,6 +59,7 @@ page_req_free(struct page_req *p)
 	free(p->type);
 	free(p->sort);
 	free(p->author_hex);
+	weft__lic_filter_release(&p->lf);
 }
 
 /* An optional uint argument up to max; replies on error. */

@@ -374,8 +374,8 @@ peer_node_cb(void *arg, const struct weft_net_peer_info *p)
  * address book, which the store keeps a little later), or one the store
  * kept from earlier runs.
  */
-static bool
-is_node(struct weft_ctl_conn *c, const uint8_t key[32])
+bool
+weft__ctl_is_node(struct weft_ctl_conn *c, const uint8_t key[32])
 {
 	const struct weft_ctl_net	*cn = &c->env->net;
 	uint8_t				 k[32];
@@ -415,7 +415,7 @@ weft__ctl_arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
 		err = 0;
 	else
 		err = weft_store_author_resolve(c->env->store, s, author);
-	if (err == 0 && is_node(c, author)) {
+	if (err == 0 && weft__ctl_is_node(c, author)) {
 		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is a node id, not an "
 		    "author id ('weft status' prints both)", s);
 		free(s);

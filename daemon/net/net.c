@@ -1047,6 +1047,12 @@ peer_opened(struct weft_peer *p)
 		return !p->closing && !p->draining;
 	if (weft_session_state(&p->sess) != WEFT_SESSION_OPEN)
 		return true;
+	/* A node blocked here gets no further than its handshake. */
+	if (n->store != NULL && p->has_node &&
+	    weft_store_block_get(n->store, p->node, NULL) == 0) {
+		weft__net_close(p, WEFT_EBLOCKED, "node is blocked here");
+		return false;
+	}
 	err = weft_peers_admit(&n->peers, p, n->node->pk);
 	if (err)
 		return false;		/* p lost and is closing */

@@ -24,7 +24,8 @@
 
 /*
  * Our interests: the configured list (all by default), then one per
- * policy: a followed author, a mirrored library, all for mirror all.
+ * policy: a followed author, a mirrored library, all for mirror all;
+ * then each moderator's author scope, where their labels are.
  */
 struct ilist {
 	struct weft_wire_interest	*v;
@@ -69,6 +70,16 @@ policy_interest(void *arg, int kind, const uint8_t *id)
 	return 0;
 }
 
+/* A moderator's labels are wanted wherever they concern: their scope. */
+static int
+moderator_interest(void *arg, const uint8_t author[WEFT_PK_BYTES],
+    uint64_t ts)
+{
+	(void)ts;
+	ilist_add(arg, WEFT_WIRE_SCOPE_AUTHOR, author);
+	return 0;
+}
+
 /* weft_sync_interests(), telling a store error apart. */
 static int
 interests_get(struct weft_sync *s, struct weft_wire_interest *out,
@@ -83,6 +94,8 @@ interests_get(struct weft_sync *s, struct weft_wire_interest *out,
 	for (uint32_t i = 0; i < s->o.ninterests; i++)
 		ilist_add(&l, s->o.interests[i].scope, s->o.interests[i].id);
 	err = weft_store_policy_list(s->store, policy_interest, &l);
+	if (err == 0)
+		err = weft_store_moderators(s->store, moderator_interest, &l);
 	if (err)
 		return err;
 	*n = l.n;

@@ -51,7 +51,7 @@ static const char *const db_names[DB_COUNT] = {
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
 	"scount", "grants", "pending", "csort", "geom_rev", "geom_design",
-	"geom_key", "geom_sim", "geom_fit",
+	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
 };
 
 int

@@ -854,4 +854,82 @@ typedef int weft_store_peer_cb(void *arg, const uint8_t node[32],
 int	weft_store_peers_load(struct weft_store *s, weft_store_peer_cb *cb,
 	    void *arg);
 
+/*
+ * Moderation (store_moderation.c, docs/moderation.md). Blocks are this
+ * node's own (not records): an author, a design or a node, by its 32-byte
+ * key or id, with when and why. weft_store_block_del() lifts any block of
+ * target (WEFT_ENOTFOUND if none); weft_store_block_get() gives its kind.
+ * Moderators are the author keys whose labels act here. A verdict says
+ * whether a design is blocked or hidden, and why: by a local block or by
+ * which moderator's label (on the design itself or on its author, in
+ * target); weft_store_target_verdict() judges one target alone.
+ * weft_store_labels() walks every stored label (reports_only: only those
+ * of authors who are not moderators here): id, envelope.
+ */
+enum {
+	WEFT_BLOCK_AUTHOR = 1,
+	WEFT_BLOCK_DESIGN,
+	WEFT_BLOCK_NODE,
+};
+enum {
+	WEFT_VERDICT_NONE = 0,
+	WEFT_VERDICT_HIDE,
+	WEFT_VERDICT_BLOCK,
+};
+#define WEFT_BLOCK_REASON_MAX	1024
+#define WEFT_BLOCKS_MAX		100000	/* rows a walk returns */
+#define WEFT_MODERATORS_MAX	1024
+
+struct weft_store_verdict {
+	int	 action;		/* WEFT_VERDICT_* */
+	bool	 local;			/* a block of this node's */
+	uint8_t	 target[WEFT_ID_BYTES];	/* design or author */
+	uint8_t	 by[WEFT_PK_BYTES];	/* the moderator, or none */
+	char	 label[WEFT_LABEL_MAX + 1];
+};
+
+typedef int weft_store_block_cb(void *arg, int kind,
+    const uint8_t target[WEFT_ID_BYTES], uint64_t ts, const char *reason,
+    size_t rlen);
+typedef int weft_store_moderator_cb(void *arg,
+    const uint8_t author[WEFT_PK_BYTES], uint64_t ts);
+
+int	weft_store_block_put(struct weft_store *s, int kind,
+	    const uint8_t target[WEFT_ID_BYTES], uint64_t ts,
+	    const char *reason);
+int	weft_store_block_del(struct weft_store *s,
+	    const uint8_t target[WEFT_ID_BYTES]);
+int	weft_store_block_get(struct weft_store *s,
+	    const uint8_t target[WEFT_ID_BYTES], int *kind);
+int	weft_store_blocks(struct weft_store *s, weft_store_block_cb *cb,
+	    void *arg);
+int	weft_store_moderator_put(struct weft_store *s,
+	    const uint8_t author[WEFT_PK_BYTES], uint64_t ts);
+int	weft_store_moderator_del(struct weft_store *s,
+	    const uint8_t author[WEFT_PK_BYTES]);
+int	weft_store_moderators(struct weft_store *s,
+	    weft_store_moderator_cb *cb, void *arg);
+/*
+ * What a trusted moderator's label value does here: WEFT_VERDICT_*.
+ * weft_store_label_action_set() overrides the default of one label (at
+ * most 32 of them); only at start, before the store is shared.
+ */
+int	weft_store_label_action(struct weft_store *s, const char *label,
+	    size_t n);
+int	weft_store_label_action_set(struct weft_store *s, const char *label,
+	    size_t n, int action);
+int	weft_store_verdict(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], struct weft_store_verdict *v);
+int	weft_store_target_verdict(struct weft_store *s,
+	    const uint8_t target[WEFT_ID_BYTES], struct weft_store_verdict *v);
+int	weft_store_labels(struct weft_store *s, bool reports_only,
+	    weft_store_item_cb *cb, void *arg);
+/*
+ * Every target that is blocked (but nodes) or that a trusted moderator's
+ * label hides or blocks, maybe more than once: what ls and search leave
+ * out (a design by its id or by its author's key).
+ */
+int	weft_store_hidden_targets(struct weft_store *s, weft_store_id_cb *cb,
+	    void *arg);
+
 #endif

@@ -82,6 +82,9 @@ enum {
 	DB_GEOM_KEY,		/* exact key || design */
 	DB_GEOM_SIM,		/* bucket || design || file -> signature */
 	DB_GEOM_FIT,		/* extent0 || design -> extents, volume */
+	DB_BLOCKS,
+	DB_MODERATORS,
+	DB_LABELS,
 	DB_COUNT
 };
 
@@ -135,6 +138,14 @@ struct weft_store {
 	/* A gc runs (one at a time); what the last one found reclaimable. */
 	atomic_bool		 gc_running;
 	_Atomic uint64_t	 gc_reclaimable;	/* UINT64_MAX: unknown */
+	/*
+	 * What a moderator's label does, where the config overrides the
+	 * defaults (store_moderation.c): set at start, before anything reads
+	 * it, then read-only.
+	 */
+	char			 label_over[32][WEFT_LABEL_MAX + 1];
+	uint8_t			 label_act[32];
+	size_t			 nlabel_over;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */

@@ -209,6 +209,10 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return WEFT_EEXISTS;
 	if (err != WEFT_ENOTFOUND)
 		return err;
+	/* Nothing of a blocked author or design enters the store. */
+	err = weft__store_mod_check(s, txn, pc->r, pc->id);
+	if (err)
+		return err;
 
 	switch (pc->r->type) {
 	case WEFT_REC_REV:
@@ -223,6 +227,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_MAKE:
 	case WEFT_REC_GRANT:
 	case WEFT_REC_GEOM:
+	case WEFT_REC_LABEL:
 		return 0;	/* what they name may come later */
 	default:
 		return WEFT_EBADFIELD;
@@ -412,6 +417,13 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		break;
+	case WEFT_REC_LABEL:
+		err = weft__store_label_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		if (err)
+			return err;
+		break;
 	default:
 		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
 		    &held);
@@ -552,7 +564,8 @@ static int
 logical_error(int err)
 {
 	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
-	    err == WEFT_EDENIED || err == WEFT_EBADFIELD;
+	    err == WEFT_EDENIED || err == WEFT_EBADFIELD ||
+	    err == WEFT_EBLOCKED;
 }
 
 /*

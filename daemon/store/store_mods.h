@@ -191,4 +191,14 @@ int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID], int was_held);
 int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
 
+/*
+ * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED
+ * when record r (id) is by a blocked author or concerns a blocked design;
+ * weft__store_label_index() indexes a label under its target.
+ */
+int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+
 #endif

@@ -1001,6 +1001,14 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_GRANT:
 		/* A grant travels with the design it concerns. */
 		return scope_rev(s, txn, r->grant_design, r->ts, id);
+	case WEFT_REC_LABEL:
+		/* A label travels with the design or author it concerns. */
+		if (r->label_on == WEFT_LABEL_AUTHOR)
+			return scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR,
+			    r->label_target, r->ts, id, 1);
+		if (r->label_on == WEFT_LABEL_DESIGN)
+			return scope_rev(s, txn, r->label_target, r->ts, id);
+		return 0;
 	default:
 		return WEFT_EBADFIELD;
 	}

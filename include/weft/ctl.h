@@ -75,6 +75,14 @@
 #define WEFT_CTL_OP_DU			"du"
 #define WEFT_CTL_OP_GEOM		"geom"
 #define WEFT_CTL_OP_SIMILAR		"similar"
+#define WEFT_CTL_OP_BLOCK		"block"
+#define WEFT_CTL_OP_UNBLOCK		"unblock"
+#define WEFT_CTL_OP_BLOCKS		"blocks"
+#define WEFT_CTL_OP_MODERATOR_ADD	"moderator_add"
+#define WEFT_CTL_OP_MODERATOR_RM	"moderator_rm"
+#define WEFT_CTL_OP_MODERATORS		"moderators"
+#define WEFT_CTL_OP_LABEL		"label"
+#define WEFT_CTL_OP_REPORTS		"reports"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -120,6 +120,9 @@ struct weft_ctlmsg_show {
 	bool			 has_design;	/* revisions only */
 	uint8_t			 design[32];
 	bool			 conflict;	/* breaks the licenses */
+	/* Why moderation hides or blocks the design, when it does. */
+	bool			 has_moderation;
+	struct weft_ctlmsg_str	 moderation;
 };
 
 void	weft_ctlmsg_show_encode(struct weft_pack *pk,

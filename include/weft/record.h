@@ -60,6 +60,8 @@ struct weft_buf;
 #define WEFT_GKEY_BYTES		64	/* two 32-byte grid keys */
 #define WEFT_GD2_BYTES		128	/* 64 uint16, big-endian */
 #define WEFT_GRATIO_MAX		1000000	/* ratios in millionths */
+#define WEFT_LABEL_MAX		64	/* bytes of a label value */
+#define WEFT_REASON_MAX		1024	/* bytes of a label reason */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -70,9 +72,18 @@ enum weft_record_type {
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
+	/* 9 is retract's (issue 11.3). */
+	WEFT_REC_LABEL = 10,	/* a moderator's verdict on a target */
 	WEFT_REC_GEOM = 12,	/* facts and fingerprints of a rev's meshes */
 };
 #define WEFT_REC_TYPE_MAX	WEFT_REC_GEOM
+
+/* What a label is on: its target is an author key, design id or file hash. */
+enum weft_label_on {
+	WEFT_LABEL_AUTHOR = 1,
+	WEFT_LABEL_DESIGN,
+	WEFT_LABEL_FILE,
+};
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -187,6 +198,14 @@ struct weft_record {
 	 */
 	struct weft_geom_fact	*gfacts;
 	uint32_t		 ngfacts;
+	/*
+	 * label: what it is on, the target, the label value (one of
+	 * weft_label_known() or "ns/name") and the reason ("" for none).
+	 */
+	enum weft_label_on	 label_on;
+	uint8_t			 label_target[WEFT_ID_BYTES];
+	char			*label;
+	char			*label_reason;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -257,8 +276,22 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant", "geom". */
+ * "grant", "label", "geom". */
 const char *weft_record_type_name(enum weft_record_type t);
+
+/* "author", "design", "file"; NULL for anything else. */
+const char *weft_label_on_name(enum weft_label_on on);
+/* The label kind named name (n bytes), or 0. */
+enum weft_label_on weft_label_on_parse(const char *name, size_t n);
+/*
+ * Whether s is a valid label value: one of the well-known labels ("spam",
+ * "nsfw", "illegal", "copyright", "stolen-design") or a namespaced one,
+ * "NS/NAME" with NS of [a-z0-9.-] holding a dot and NAME of [a-z0-9._-],
+ * 1..WEFT_LABEL_MAX bytes in all (docs/proto/records.md).
+ */
+bool	weft_label_valid(const char *s, size_t n);
+/* The i-th well-known label, or NULL past the last. */
+const char *weft_label_known(size_t i);
 
 /*
  * A file path is valid when it is 1..WEFT_PATH_MAX bytes of UTF-8 made of

@@ -13,6 +13,9 @@
  *   remix=REV              a valid genesis by our own author, licensed MIT,
  *                          remixing revision REV (whatever REV's license
  *                          allows: the node must store it and flag it)
+ *   label=DESIGN           a valid "spam" label on DESIGN by our own author
+ *   forgedlabel=DESIGN     a "spam" label on DESIGN whose reason was
+ *                          changed after signing
  *   badpath                a genesis whose file path is "../escape.stl",
  *                          correctly signed (the body is patched by hand)
  *   chunk                  answer every "want" on the daemon's "files"
@@ -327,6 +330,43 @@ make_badpath(const struct weft_keypair *a, struct weft_buf *env,
 	return err;
 }
 
+/*
+ * A spam label by a on design; forged: a byte of its reason changed
+ * after signing.
+ */
+static int
+make_label(const struct weft_keypair *a, const uint8_t design[WEFT_ID_BYTES],
+    bool forged, struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	int			 err = -ENOMEM;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_LABEL;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = wall_ms();
+	r.label_on = WEFT_LABEL_DESIGN;
+	memcpy(r.label_target, design, WEFT_ID_BYTES);
+	r.label = strdup("spam");
+	r.label_reason = strdup("hostile label");
+	if (r.label == NULL || r.label_reason == NULL)
+		goto out;
+	err = seal(a, &r, env, id);
+	if (err == 0 && forged)
+		err = weft_record_open(env->data, env->len, &body, &blen,
+		    &sig);
+	if (err == 0 && forged)
+		err = patch(env->data + (body - env->data), blen, "hostile",
+		    "hostilE");
+	if (err == 0 && forged)
+		weft_record_id(body, blen, id);
+out:
+	weft_record_release(&r);
+	return err;
+}
+
 /* Parses "HEX" or "HEX:HEX" into a and b (b = a when absent). */
 static int
 parse_pair(const char *s, uint8_t a[WEFT_ID_BYTES], uint8_t b[WEFT_ID_BYTES])
@@ -388,6 +428,12 @@ add_mode(struct hostile *h, const char *arg)
 		if (err == 0)
 			err = make_rev(&h->author, x, y, "hijacked", NULL,
 			    env, id);
+	} else if ((strcmp(name, "label") == 0 ||
+	    strcmp(name, "forgedlabel") == 0) && eq != NULL) {
+		err = parse_id(eq + 1, strlen(eq + 1), x);
+		if (err == 0)
+			err = make_label(&h->author, x, name[0] == 'f', env,
+			    id);
 	} else if (strcmp(name, "remix") == 0 && eq != NULL) {
 		err = parse_id(eq + 1, strlen(eq + 1), x);
 		if (err == 0)
@@ -743,6 +789,7 @@ usage(void)
 	fprintf(stderr, "usage: hostile-peer [--network-key HEX] "
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
+	    "label=DESIGN forgedlabel=DESIGN "
 	    "otherauthor=DESIGN[:PREV] remix=REV chunk idle noread\n"
 	    "       [--count N [--reconnect] [--stagger MS]] runs N peers\n");
 	return 2;

@@ -49,6 +49,9 @@ MAKE_PHOTO_MAX = 2000000
 NOTE_MAX = 4096
 FIELD_MAX = 128
 SETTINGS_MAX = 1024
+LABEL_MAX = 64
+REASON_MAX = 1024
+KNOWN_LABELS = ("spam", "nsfw", "illegal", "copyright", "stolen-design")
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -354,6 +357,28 @@ def check_geom(f):
     for x in th:
         check_file(x)
         need(dict(x)["size"] <= THUMB_MAX, "thumbnail too large")
+def label_ok(v):
+    """A well-known label or NS/NAME (docs/proto/records.md, label)."""
+    if not isinstance(v, str):
+        return False
+    b = v.encode("utf-8")
+    if not 1 <= len(b) <= LABEL_MAX:
+        return False
+    if v in KNOWN_LABELS:
+        return True
+    ns, sep, name = v.partition("/")
+    lower = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return (sep == "/" and ns != "" and name != "" and "." in ns and
+            all(c in lower + ".-" for c in ns) and
+            all(c in lower + "._-" for c in name))
+
+
+def check_label(f):
+    need(f["on"] in ("author", "design", "file"),
+         "label on is not author, design or file")
+    want_id(f["target"], "target")
+    need(label_ok(f["label"]), "label is not a known or NS/NAME label")
+    want_str(f["reason"], "reason", 0, REASON_MAX, "body")
 
 
 KEYS = {
@@ -369,6 +394,7 @@ KEYS = {
              "printer", "material", "settings"],
     "grant": ["type", "author", "ts", "design", "to", "license"],
     "geom": ["type", "author", "ts", "design", "rev", "files", "thumbnail"],
+    "label": ["type", "author", "ts", "on", "target", "label", "reason"],
 }
 
 
@@ -435,7 +461,8 @@ def check_body(body):
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
-     "grant": check_grant, "geom": check_geom}[typ](f)
+     "grant": check_grant, "geom": check_geom,
+     "label": check_label}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

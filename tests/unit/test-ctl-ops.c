@@ -2111,6 +2111,197 @@ test_geom(void **state)
 	weft_pack_uint(&pk, 1);
 	send_req(f, &b);
 	expect_err(f, WEFT_EBADFIELD, "fits");
+/* A genesis revision by another author (kp), without files. */
+static void
+other_rev(struct fx *f, const struct weft_keypair *kp, const char *title,
+    uint8_t id[32])
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = NOW_MS - 2000;
+	r.title = strdup(title);
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	store_signed(f, &r, kp, id);
+}
+
+/*
+ * block, unblock, blocks, moderator_add/rm, moderators, label, reports:
+ * a block takes a design out of ls and makes show say why; a blocked
+ * author's next record is refused by the store; a moderator's spam label
+ * hides, a stranger's (ours, here) is a report.
+ */
+static void
+test_moderation(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_keypair	 other;
+	struct weft_record	 r;
+	struct weft_buf		 b, body, env;
+	struct weft_pack	 pk;
+	const struct weft_obj	*it;
+	const char		*s;
+	size_t			 first, n;
+	uint8_t			 mine[32], theirs[32], x[32];
+	char			 hex[65], me[65], ohex[65];
+
+	assert_int_equal(weft_key_generate(&other), 0);
+	publish_one(f, mine, NULL);
+	other_rev(f, &other, "Their gear", theirs);
+	weft_hex_encode(hex, theirs, 32);
+	weft_hex_encode(me, f->author.pk, 32);
+	weft_hex_encode(ohex, other.pk, 32);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 2);
+
+	/* Blocks: not our own author, not nothing, not gibberish. */
+	req_str(f, "block", "target", me);
+	expect_err(f, WEFT_EUSAGE, "own author");
+	req0(f, "block");
+	expect_err(f, WEFT_EUSAGE, "'target' is required");
+	req_str(f, "block", "target", "eeeeeeeeeeeeeeee");
+	expect_err(f, WEFT_ENOTFOUND, "eeeeeeeeeeeeeeee");
+	req_begin(&pk, &b, "block", 2);
+	weft_pack_str(&pk, "target");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "kind");
+	weft_pack_str(&pk, "planet");
+	send_req(f, &b);
+	expect_err(f, WEFT_EUSAGE, "planet");
+
+	/* Their design blocked: out of ls, show says why. */
+	req_str(f, "block", "target", hex);
+	expect_ok(f);
+	assert_int_equal(weft_obj_str(weft_obj_get(last(f), "kind"), &s, &n),
+	    0);
+	assert_true(n == 6 && memcmp(s, "design", 6) == 0);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req0(f, "blocks");
+	assert_int_equal(list_items(f, first), 1);
+	it = weft_obj_at(weft_obj_get(f->rep[first].msg.root, "items"), 0);
+	get_bin32(it, "target", x);
+	assert_memory_equal(x, theirs, 32);
+	req_id(f, "show", "id", theirs);
+	expect_ok(f);
+	assert_int_equal(weft_obj_str(weft_obj_get(last(f), "moderation"),
+	    &s, &n), 0);
+	assert_true(n > 12 && memcmp(s, "blocked here", 12) == 0);
+	req_id(f, "show", "id", mine);
+	expect_ok(f);
+	assert_null(weft_obj_get(last(f), "moderation"));
+	hex[12] = '\0';
+	req_str(f, "unblock", "target", hex);
+	expect_ok(f);
+	req_str(f, "unblock", "target", hex);
+	expect_err(f, WEFT_ENOTFOUND, "not blocked");
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 2);
+
+	/* Their author blocked: the store refuses their next record. */
+	req_begin(&pk, &b, "block", 2);
+	weft_pack_str(&pk, "target");
+	weft_pack_str(&pk, ohex);
+	weft_pack_str(&pk, "kind");
+	weft_pack_str(&pk, "author");
+	send_req(f, &b);
+	expect_ok(f);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = NOW_MS - 1500;
+	memcpy(r.author, other.pk, 32);
+	r.title = strdup("Blocked gear");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(&r, &body), 0);
+	assert_int_equal(weft_record_sign(body.data, body.len, other.sk,
+	    &env), 0);
+	assert_int_equal(weft_store_record_put(f->store, env.data, env.len,
+	    x), WEFT_EBLOCKED);
+	weft_buf_release(&body);
+	weft_buf_release(&env);
+	weft_record_release(&r);
+	req_str(f, "unblock", "target", ohex);
+	expect_ok(f);
+
+	/* Labels: ours on their design is a report and changes nothing. */
+	req_begin(&pk, &b, "label", 2);
+	weft_pack_str(&pk, "target");
+	weft_pack_str(&pk, ohex);
+	weft_pack_str(&pk, "label");
+	weft_pack_str(&pk, "Spam");
+	send_req(f, &b);
+	expect_err(f, WEFT_EUSAGE, "not a label");
+	weft_hex_encode(hex, theirs, 32);
+	req_begin(&pk, &b, "label", 3);
+	weft_pack_str(&pk, "target");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "label");
+	weft_pack_str(&pk, "nsfw");
+	weft_pack_str(&pk, "reason");
+	weft_pack_str(&pk, "see the photos");
+	send_req(f, &b);
+	expect_ok(f);
+	first = f->nrep;
+	req0(f, "reports");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 2);
+
+	/* Their spam label on our design hides it once they moderate. */
+	weft_record_init(&r);
+	r.type = WEFT_REC_LABEL;
+	r.ts = NOW_MS - 1000;
+	r.label_on = WEFT_LABEL_DESIGN;
+	memcpy(r.label_target, mine, 32);
+	r.label = strdup("spam");
+	r.label_reason = strdup("");
+	store_signed(f, &r, &other, x);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 2);
+	req_str(f, "moderator_add", "author", ohex);
+	expect_ok(f);
+	first = f->nrep;
+	req0(f, "moderators");
+	assert_int_equal(list_items(f, first), 1);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 1);
+	req_id(f, "show", "id", mine);
+	expect_ok(f);
+	assert_int_equal(weft_obj_str(weft_obj_get(last(f), "moderation"),
+	    &s, &n), 0);
+	assert_true(n > 8 && memcmp(s, "blocked:", 8) == 0);
+	/* Our report stays a report; theirs is not one. */
+	first = f->nrep;
+	req0(f, "reports");
+	assert_int_equal(list_items(f, first), 1);
+	req_begin(&pk, &b, "reports", 1);
+	weft_pack_str(&pk, "all");
+	weft_pack_bool(&pk, true);
+	first = f->nrep;
+	send_req(f, &b);
+	assert_int_equal(list_items(f, first), 2);
+	req_str(f, "moderator_rm", "author", ohex);
+	expect_ok(f);
+	req_str(f, "moderator_rm", "author", ohex);
+	assert_int_not_equal(status_of(last(f)), 0);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 2);
+	weft_key_release(&other);
 }
 
 int
@@ -2143,6 +2334,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_social, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_license, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_geom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moderation, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_close_midway, setup,
 		    teardown),
 	};

@@ -1,0 +1,569 @@
+/*
+ * Moderation (docs/moderation.md): this node's blocks and moderators,
+ * the labels ingest indexes, and the verdicts they give (layout in
+ * docs/proto/store.md, "Moderation"):
+ *
+ *   blocks      target -> kind || ts || reason     local, not a record
+ *   moderators  author -> ts                       whom this node trusts
+ *   labels      target || author || id -> on || label
+ *                                                  every label stored
+ *
+ * A target is blocked when this node blocked it, or when a moderator it
+ * trusts labelled it with a label whose action is "block"; hidden when
+ * such a label's action is "hide". A design is also blocked or hidden
+ * through its author. Labels by anyone else are reports: stored, listed
+ * by weft_store_reports(), and of no effect.
+ */
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/buf.h"
+#include "weft/err.h"
+
+#include "store.h"
+#include "store_mods.h"
+
+#define BLOCK_FIXED	(1 + 8)
+#define LKEY		(ID + WEFT_PK_BYTES + ID)
+
+/*
+ * What a trusted moderator's label does here unless the config says
+ * otherwise (docs/moderation.md).
+ */
+static const struct {
+	const char	*label;
+	int		 action;
+} label_actions[] = {
+	{ "spam", WEFT_VERDICT_BLOCK },
+	{ "illegal", WEFT_VERDICT_BLOCK },
+	{ "stolen-design", WEFT_VERDICT_BLOCK },
+	{ "nsfw", WEFT_VERDICT_HIDE },
+	{ "copyright", WEFT_VERDICT_HIDE },
+};
+
+int
+weft_store_label_action_set(struct weft_store *s, const char *label,
+    size_t n, int action)
+{
+	size_t	i;
+
+	if (!weft_label_valid(label, n) || action < WEFT_VERDICT_NONE ||
+	    action > WEFT_VERDICT_BLOCK)
+		return WEFT_EUSAGE;
+	for (i = 0; i < s->nlabel_over; i++)
+		if (strlen(s->label_over[i]) == n &&
+		    memcmp(s->label_over[i], label, n) == 0)
+			break;
+	if (i == sizeof(s->label_act))
+		return WEFT_ETOOBIG;
+	memcpy(s->label_over[i], label, n);
+	s->label_over[i][n] = '\0';
+	s->label_act[i] = (uint8_t)action;
+	if (i == s->nlabel_over)
+		s->nlabel_over++;
+	return 0;
+}
+
+int
+weft_store_label_action(struct weft_store *s, const char *label, size_t n)
+{
+	for (size_t i = 0; i < s->nlabel_over; i++)
+		if (strlen(s->label_over[i]) == n &&
+		    memcmp(s->label_over[i], label, n) == 0)
+			return s->label_act[i];
+	for (size_t i = 0; i < sizeof(label_actions) /
+	    sizeof(label_actions[0]); i++)
+		if (n == strlen(label_actions[i].label) &&
+		    memcmp(label, label_actions[i].label, n) == 0)
+			return label_actions[i].action;
+	return WEFT_VERDICT_NONE;
+}
+
+/*
+ * The verdict on target alone: a local block, else the strongest label
+ * of a trusted moderator. v is left alone when there is none and only
+ * raised otherwise, so that calls for a design and its author combine.
+ */
+static int
+target_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t target[ID],
+    struct weft_store_verdict *v)
+{
+	const uint8_t	*p;
+	MDB_cursor	*c;
+	MDB_val		 k, val;
+	int		 err, rc, act;
+	size_t		 n;
+
+	err = db_get(txn, s->dbi[DB_BLOCKS], target, ID, &val);
+	if (err == 0) {
+		if (val.mv_size < BLOCK_FIXED)
+			return WEFT_ECORRUPT;
+		v->action = WEFT_VERDICT_BLOCK;
+		v->local = true;
+		memcpy(v->target, target, ID);
+		v->label[0] = '\0';
+		return 0;
+	}
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, target, ID, &k, &val);
+	while (err == 0) {
+		if (k.mv_size != LKEY || val.mv_size < 2 ||
+		    val.mv_size > 1 + WEFT_LABEL_MAX) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		p = k.mv_data;
+		n = val.mv_size - 1;
+		act = weft_store_label_action(s,
+		    (const char *)val.mv_data + 1, n);
+		if (act > v->action) {
+			err = db_has(txn, s->dbi[DB_MODERATORS], p + ID,
+			    WEFT_PK_BYTES);
+			if (err == 0) {
+				v->action = act;
+				v->local = false;
+				memcpy(v->target, target, ID);
+				memcpy(v->by, p + ID, WEFT_PK_BYTES);
+				memcpy(v->label, (const char *)val.mv_data + 1,
+				    n);
+				v->label[n] = '\0';
+			} else if (err != WEFT_ENOTFOUND)
+				break;
+		}
+		err = weft__store_cur_step(c, target, ID, &k, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/*
+ * The verdict on design (id design, by author, NULL if not known yet):
+ * the design's own, raised by its author's.
+ */
+static int
+design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t *author, struct weft_store_verdict *v)
+{
+	struct recinfo	ri;
+	int		err;
+
+	memset(v, 0, sizeof(*v));
+	err = target_verdict(s, txn, design, v);
+	if (err || v->action == WEFT_VERDICT_BLOCK)
+		return err;
+	if (author == NULL) {
+		err = weft__store_info_get(s, txn, design, &ri);
+		if (err == WEFT_ENOTFOUND)
+			return 0;
+		if (err)
+			return err;
+		author = ri.author;
+	}
+	return target_verdict(s, txn, author, v);
+}
+
+int
+weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct weft_store_verdict	v;
+	const uint8_t			*design = NULL;
+	int				err;
+
+	memset(&v, 0, sizeof(v));
+	err = target_verdict(s, txn, r->author, &v);
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+		return WEFT_EBLOCKED;
+	switch (r->type) {
+	case WEFT_REC_REV:
+		design = r->has_design ? r->design : id;
+		break;
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		design = r->design;
+		break;
+	case WEFT_REC_GRANT:
+		design = r->grant_design;
+		break;
+	case WEFT_REC_ENTRY:
+		design = r->entry_design;
+		break;
+	default:
+		break;
+	}
+	if (err == 0 && design != NULL)
+		err = design_verdict(s, txn, design, NULL, &v);
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+		return WEFT_EBLOCKED;
+	return err;
+}
+
+int
+weft__store_label_index(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	uint8_t	key[LKEY], val[1 + WEFT_LABEL_MAX];
+	size_t	n = strlen(r->label);
+
+	if (n == 0 || n > WEFT_LABEL_MAX)
+		return WEFT_EBADFIELD;
+	memcpy(key, r->label_target, ID);
+	memcpy(key + ID, r->author, WEFT_PK_BYTES);
+	memcpy(key + ID + WEFT_PK_BYTES, id, ID);
+	val[0] = (uint8_t)r->label_on;
+	memcpy(val + 1, r->label, n);
+	return db_put(txn, s->dbi[DB_LABELS], key, LKEY, val, 1 + n);
+}
+
+int
+weft_store_verdict(struct weft_store *s, const uint8_t design[WEFT_ID_BYTES],
+    struct weft_store_verdict *v)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = design_verdict(s, txn, design, NULL, v);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+int
+weft_store_target_verdict(struct weft_store *s,
+    const uint8_t target[WEFT_ID_BYTES], struct weft_store_verdict *v)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	memset(v, 0, sizeof(*v));
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = target_verdict(s, txn, target, v);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks and moderators: small tables written by the control socket */
+
+struct block_put {
+	int		 kind;
+	const uint8_t	*target;
+	uint64_t	 ts;
+	const char	*reason;
+	bool		 del;
+};
+
+static int
+block_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	const struct block_put	*b = arg;
+	uint8_t			 val[BLOCK_FIXED +
+				    WEFT_BLOCK_REASON_MAX];
+	size_t			 n = b->reason ? strlen(b->reason) : 0;
+	int			 err;
+
+	if (b->del) {
+		err = db_has(txn, s->dbi[DB_BLOCKS], b->target, ID);
+		if (err)
+			return err;
+		return db_del(txn, s->dbi[DB_BLOCKS], b->target, ID);
+	}
+	if (n > WEFT_BLOCK_REASON_MAX)
+		return WEFT_ETOOBIG;
+	val[0] = (uint8_t)b->kind;
+	be64enc(val + 1, b->ts);
+	if (n > 0)
+		memcpy(val + BLOCK_FIXED, b->reason, n);
+	return db_put(txn, s->dbi[DB_BLOCKS], b->target, ID, val,
+	    BLOCK_FIXED + n);
+}
+
+int
+weft_store_block_put(struct weft_store *s, int kind,
+    const uint8_t target[WEFT_ID_BYTES], uint64_t ts, const char *reason)
+{
+	struct block_put	b = { kind, target, ts, reason, false };
+
+	if (kind < WEFT_BLOCK_AUTHOR || kind > WEFT_BLOCK_NODE)
+		return WEFT_EUSAGE;
+	return weft__store_write(s, block_txn, &b);
+}
+
+int
+weft_store_block_del(struct weft_store *s,
+    const uint8_t target[WEFT_ID_BYTES])
+{
+	struct block_put	b = { 0, target, 0, NULL, true };
+
+	return weft__store_write(s, block_txn, &b);
+}
+
+int
+weft_store_block_get(struct weft_store *s,
+    const uint8_t target[WEFT_ID_BYTES], int *kind)
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = db_get(txn, s->dbi[DB_BLOCKS], target, ID, &v);
+	if (err == 0 && v.mv_size < BLOCK_FIXED)
+		err = WEFT_ECORRUPT;
+	if (err == 0 && kind != NULL)
+		*kind = ((const uint8_t *)v.mv_data)[0];
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+/* Calls cb with every row of db (at most max), in key order. */
+static int
+table_walk(struct weft_store *s, int db, size_t klen, size_t vmin,
+    size_t max, int (*cb)(void *, const MDB_val *, const MDB_val *),
+    void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 rows = 0;
+	int		 rc, err = 0;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0 && rows++ < max) {
+		if (k.mv_size != klen || v.mv_size < vmin) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = cb(arg, &k, &v);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+struct blocks_arg {
+	weft_store_block_cb	*cb;
+	void			*arg;
+};
+
+static int
+blocks_row(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct blocks_arg	*a = arg;
+	const uint8_t		*p = v->mv_data;
+
+	if (v->mv_size > BLOCK_FIXED + WEFT_BLOCK_REASON_MAX)
+		return WEFT_ECORRUPT;
+	return a->cb(a->arg, p[0], k->mv_data, be64dec(p + 1),
+	    (const char *)p + BLOCK_FIXED, v->mv_size - BLOCK_FIXED);
+}
+
+int
+weft_store_blocks(struct weft_store *s, weft_store_block_cb *cb, void *arg)
+{
+	struct blocks_arg	a = { cb, arg };
+
+	return table_walk(s, DB_BLOCKS, ID, BLOCK_FIXED, WEFT_BLOCKS_MAX,
+	    blocks_row, &a);
+}
+
+struct mod_put {
+	const uint8_t	*author;
+	uint64_t	 ts;
+	bool		 del;
+};
+
+static int
+mod_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	const struct mod_put	*m = arg;
+	uint8_t			 val[8];
+	int			 err;
+
+	if (m->del) {
+		err = db_has(txn, s->dbi[DB_MODERATORS], m->author,
+		    WEFT_PK_BYTES);
+		if (err)
+			return err;
+		return db_del(txn, s->dbi[DB_MODERATORS], m->author,
+		    WEFT_PK_BYTES);
+	}
+	be64enc(val, m->ts);
+	return db_put(txn, s->dbi[DB_MODERATORS], m->author, WEFT_PK_BYTES,
+	    val, sizeof(val));
+}
+
+int
+weft_store_moderator_put(struct weft_store *s,
+    const uint8_t author[WEFT_PK_BYTES], uint64_t ts)
+{
+	struct mod_put	m = { author, ts, false };
+
+	return weft__store_write(s, mod_txn, &m);
+}
+
+int
+weft_store_moderator_del(struct weft_store *s,
+    const uint8_t author[WEFT_PK_BYTES])
+{
+	struct mod_put	m = { author, 0, true };
+
+	return weft__store_write(s, mod_txn, &m);
+}
+
+struct mods_arg {
+	weft_store_moderator_cb	*cb;
+	void			*arg;
+};
+
+static int
+mods_row(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct mods_arg	*a = arg;
+
+	return a->cb(a->arg, k->mv_data, be64dec(v->mv_data));
+}
+
+int
+weft_store_moderators(struct weft_store *s, weft_store_moderator_cb *cb,
+    void *arg)
+{
+	struct mods_arg	a = { cb, arg };
+
+	return table_walk(s, DB_MODERATORS, WEFT_PK_BYTES, 8,
+	    WEFT_MODERATORS_MAX, mods_row, &a);
+}
+
+int
+weft_store_labels(struct weft_store *s, bool reports_only,
+    weft_store_item_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_val		 k, v, rec;
+	const uint8_t	*p;
+	int		 rc, err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != LKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		p = k.mv_data;
+		err = reports_only ? db_has(txn, s->dbi[DB_MODERATORS],
+		    p + ID, WEFT_PK_BYTES) : WEFT_ENOTFOUND;
+		if (err == 0) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if (err != WEFT_ENOTFOUND)
+			break;
+		err = weft__store_rec_get(s, txn, p + ID + WEFT_PK_BYTES,
+		    &rec);
+		if (err == 0)
+			err = cb(arg, p + ID + WEFT_PK_BYTES, rec.mv_data,
+			    rec.mv_size);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+int
+weft_store_hidden_targets(struct weft_store *s, weft_store_id_cb *cb,
+    void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	const uint8_t	*p;
+	int		 rc, err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_BLOCKS], &c);
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		p = v.mv_data;
+		if (k.mv_size != ID || v.mv_size < BLOCK_FIXED) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (p[0] != WEFT_BLOCK_NODE && (err = cb(arg, k.mv_data)) != 0)
+			break;
+	}
+	if (c != NULL)
+		mdb_cursor_close(c);
+	c = NULL;
+	if (err == 0 && rc == MDB_NOTFOUND) {
+		rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
+	for (; err == 0 && rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		p = k.mv_data;
+		if (k.mv_size != LKEY || v.mv_size < 2) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (weft_store_label_action(s, (const char *)v.mv_data + 1,
+		    v.mv_size - 1) == WEFT_VERDICT_NONE)
+			continue;
+		err = db_has(txn, s->dbi[DB_MODERATORS], p + ID,
+		    WEFT_PK_BYTES);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (err == 0)
+			err = cb(arg, p);
+	}
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	if (c != NULL)
+		mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err;
+}
