@@ -531,6 +531,9 @@ check_geom(const struct weft_record *r)
 		if (f->size > WEFT_THUMB_MAX)
 			return WEFT_EBADFIELD;
 	}
+	return 0;
+}
+
 static int
 check_label(const struct weft_record *r)
 {
@@ -874,6 +877,7 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_GEOM:
 		pack_geom(&pk, r);
+		break;
 	case WEFT_REC_LABEL:
 		weft_pack_str(&pk, "on");
 		weft_pack_str(&pk, weft_label_on_name(r->label_on));
@@ -1587,6 +1591,7 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_GEOM:
 		err = decode_geom(&f, r);
+		break;
 	case WEFT_REC_LABEL:
 		err = decode_label(&f, r);
 		break;

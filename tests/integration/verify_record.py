@@ -357,6 +357,8 @@ def check_geom(f):
     for x in th:
         check_file(x)
         need(dict(x)["size"] <= THUMB_MAX, "thumbnail too large")
+
+
 def label_ok(v):
     """A well-known label or NS/NAME (docs/proto/records.md, label)."""
     if not isinstance(v, str):

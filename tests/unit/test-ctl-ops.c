@@ -2111,6 +2111,8 @@ test_geom(void **state)
 	weft_pack_uint(&pk, 1);
 	send_req(f, &b);
 	expect_err(f, WEFT_EBADFIELD, "fits");
+}
+
 /* A genesis revision by another author (kp), without files. */
 static void
 other_rev(struct fx *f, const struct weft_keypair *kp, const char *title,

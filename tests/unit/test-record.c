@@ -2102,6 +2102,8 @@ test_geom(void **state)
 	assert_int_equal(decode(b.data, b.len), WEFT_EBADFIELD);
 	weft_buf_release(&b);
 	weft_record_release(&r);
+}
+
 /* Labels: the well-known values, namespaced ones, and nothing else. */
 static void
 test_label(void **state)
