@@ -53,6 +53,8 @@ struct weft_buf;
 #define WEFT_NOTE_MAX		4096
 #define WEFT_FIELD_MAX		128	/* printer, material */
 #define WEFT_SETTINGS_MAX	1024
+#define WEFT_TARGETS_MAX	64	/* ids one retract names */
+#define WEFT_REASON_MAX		1024	/* retract reason */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -63,8 +65,9 @@ enum weft_record_type {
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
+	WEFT_REC_RETRACT,	/* the signer takes records back */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_GRANT
+#define WEFT_REC_TYPE_MAX	WEFT_REC_RETRACT
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -143,6 +146,15 @@ struct weft_record {
 	uint8_t			 grant_design[WEFT_ID_BYTES];
 	uint8_t			 grant_to[WEFT_PK_BYTES];
 	bool			 grant_anyone;
+	/*
+	 * retract: the records taken back (targets), the design (or the
+	 * library, for entries) they belong to in scope when has_scope,
+	 * and a reason ("" or NULL: none).
+	 */
+	bool			 has_scope;
+	uint8_t			 scope[WEFT_ID_BYTES];
+	struct weft_id_list	 targets;
+	char			*reason;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -213,7 +225,7 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant". */
+ * "grant", "retract". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

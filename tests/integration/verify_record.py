@@ -45,6 +45,8 @@ MAKE_PHOTO_MAX = 2000000
 NOTE_MAX = 4096
 FIELD_MAX = 128
 SETTINGS_MAX = 1024
+TARGETS_MAX = 64
+REASON_MAX = 1024
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -281,6 +283,14 @@ def check_grant(f):
                  "license %r is not a canonical SPDX id" % lic)
 
 
+def check_retract(f):
+    sc = f["scope"]
+    need(isinstance(sc, bytes) and len(sc) in (0, 32),
+         "scope is not bin of 0 (none) or 32 bytes")
+    want_ids(f["targets"], "targets", 1, TARGETS_MAX)
+    want_str(f["reason"], "reason", 0, REASON_MAX, "body")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -293,6 +303,7 @@ KEYS = {
     "make": ["type", "author", "ts", "design", "rev", "photos", "note",
              "printer", "material", "settings"],
     "grant": ["type", "author", "ts", "design", "to", "license"],
+    "retract": ["type", "author", "ts", "scope", "targets", "reason"],
 }
 
 
@@ -359,7 +370,7 @@ def check_body(body):
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
-     "grant": check_grant}[typ](f)
+     "grant": check_grant, "retract": check_retract}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")
