@@ -227,6 +227,24 @@ int	weft_store_reaction(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES],
 	    const uint8_t author[WEFT_ID_BYTES], bool *likes, uint64_t *ts);
 
+/*
+ * Retraction (store_tomb.c, store_purge.c): a record taken back keeps a
+ * tombstone naming the retract that took it back (whose reason is the
+ * reason), the retract's signer and ts, and whether the record was here
+ * when it was taken back (confirmed: the signer's right was checked;
+ * else it is checked when the record comes). weft_store_tomb(): 0 or
+ * WEFT_ENOTFOUND (no tombstone: not retracted). weft_store_resolve()
+ * resolves prefixes of tombstoned ids too.
+ */
+struct weft_store_tomb {
+	uint8_t		retract[WEFT_ID_BYTES];
+	uint8_t		signer[WEFT_PK_BYTES];
+	uint64_t	ts;
+	bool		confirmed;	/* the record was here, rights checked */
+};
+int	weft_store_tomb(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
+	    struct weft_store_tomb *t);
+
 /* The type of a stored record. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_type(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], enum weft_record_type *type);

@@ -961,3 +961,61 @@ weft_store_missing_stats(struct weft_store *s, struct weft_store_missing *st)
 	weft__store_read_end(s, txn);
 	return err;
 }
+
+int
+weft__store_want_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID])
+{
+	struct weft_chunk_ref	*refs = NULL;
+	struct want		 w;
+	MDB_cursor		*c;
+	MDB_val			 v, k;
+	uint8_t			 key[2 * ID], ak[1 + ID];
+	uint64_t		 total;
+	size_t			 n = 0;
+	int			 err, rc;
+
+	err = want_get(s, txn, index, &w);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	pair_key(key, w.design, index);
+	err = db_del(txn, s->dbi[DB_MISSING], key, sizeof(key));
+	if (err == 0 && w.left == LEFT_NOINDEX) {
+		abs_key(ak, ABS_INDEX, index);
+		err = db_del(txn, s->dbi[DB_ABSENT], ak, sizeof(ak));
+	} else if (err == 0 && w.left > 0) {
+		/* Its absent chunks, unless another wanted file lacks them. */
+		err = db_get(txn, s->dbi[DB_CHUNKS], index, ID, &v);
+		if (err == 0 && weft_index_decode(v.mv_data, v.mv_size, &refs,
+		    &n, &total) != 0)
+			err = WEFT_ECORRUPT;
+		c = NULL;
+		if (err == 0) {
+			rc = mdb_cursor_open(txn, s->dbi[DB_CHUNK_FILE], &c);
+			if (rc) {
+				c = NULL;
+				err = weft__store_xlat(rc);
+			}
+		}
+		for (size_t i = 0; err == 0 && i < n; i++) {
+			pair_key(key, refs[i].id, index);
+			err = db_del(txn, s->dbi[DB_CHUNK_FILE], key,
+			    sizeof(key));
+			if (err == 0)
+				err = weft__store_cur_first(c, refs[i].id, ID,
+				    &k, &v);
+			if (err == 0)
+				continue;
+			if (err != WEFT_ENOTFOUND)
+				break;
+			abs_key(ak, ABS_CHUNK, refs[i].id);
+			err = db_del(txn, s->dbi[DB_ABSENT], ak, sizeof(ak));
+		}
+		if (c != NULL)
+			mdb_cursor_close(c);
+		free(refs);
+	}
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_WANTED], index, ID);
+	return err;
+}

@@ -68,6 +68,7 @@ enum {
 	DB_REACTS,
 	DB_SCOUNT,
 	DB_GRANTS,
+	DB_TOMBS,
 	DB_COUNT
 };
 
@@ -212,6 +213,18 @@ int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
 int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
 	    uint64_t add, uint64_t sub);
+/*
+ * Deletes chunk id (0 also when it is absent) and subtracts its bytes
+ * from the count.
+ */
+int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+/*
+ * Deletes record id's rows (recs and info); 0 also when it is absent.
+ * Its indexes are the caller's.
+ */
+int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 
