@@ -88,7 +88,11 @@ weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,
 		return WEFT_EUSAGE;
 	}
 	err = weft_store_resolve(c->env->store, s, id);
-	if (err == WEFT_EUSAGE)
+	if (err == 0)
+		err = weft__ctl_retracted(c, id);
+	if (err == WEFT_ERETRACTED)
+		;	/* replied */
+	else if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err,
 		    "'%s' is not an id (8 to 64 hex characters)", s);
 	else if (err)
@@ -1398,6 +1402,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_grant,
 	&weft__op_grants,
 	&weft__op_credits,
+	&weft__op_retract,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

@@ -890,7 +890,8 @@ static int
 logical_error(int err)
 {
 	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
-	    err == WEFT_EDENIED || err == WEFT_EBADFIELD;
+	    err == WEFT_EDENIED || err == WEFT_EBADFIELD ||
+	    err == WEFT_ERETRACTED;
 }
 
 /*
