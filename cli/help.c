@@ -142,7 +142,7 @@ static const struct weft_help table[] = {
 		"default: any the remixer chooses." },
 	      { NULL, NULL } } },
 	{ "retract", "weft retract ID [--reason TEXT]",
-	    "take back a design, revision, comment or other record",
+	    "take back a design, comment or other record",
 	    "Signs a retraction of ID: a design (all its revisions), one "
 	    "revision, or a comment, make, reaction, profile or grant of "
 	    "yours, or an entry of a library you maintain. Every node that "
