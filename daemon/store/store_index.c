@@ -667,6 +667,10 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	int	err;
 
 	err = weft__store_design_key(s, txn, design, dk);
+	/* A design taken back leaves its libraries' lists. */
+	if (err == WEFT_ENOTFOUND && db_has(txn, s->dbi[DB_TOMBS], design,
+	    ID) == 0)
+		return 0;
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	return emit_summary_dk(s, txn, dk, cb, arg);

@@ -1,14 +1,15 @@
 #!/bin/bash
 # Retraction along a chain a - b - c (b and c mirror everything, so each
 # holds every file): a publishes a design S (two revisions) whose one
-# file it shares with another design K, then retracts S. On all three S
-# and its revisions leave ls and search, a lookup says "retracted" with
-# the reason (exit 3), S's own chunks are deleted and K's, the shared
-# file included, are kept (K still downloads byte for byte). Then a
-# hostile peer offers c S's genesis again (the envelope c held before)
-# and a retract of K by another author: c refuses both, stores neither
-# and closes the peer. Last, a comment c wrote on K, deleted with
-# weft comment --delete, leaves the comments of all three.
+# file it shares with another design K, puts both in a library, then
+# retracts S. On all three S and its revisions leave ls, search and the
+# library, a lookup says "retracted" with the reason (exit 3), S's own
+# chunks are deleted and K's, the shared file included, are kept (K
+# still downloads byte for byte). Then a hostile peer offers c S's two
+# revisions again (the envelopes c held before) and a retract of K by
+# another author: c refuses all three, stores none and closes the peer.
+# Last, a comment c wrote on K, deleted with weft comment --delete,
+# leaves the comments of all three, and a may not delete c's comment.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -33,6 +34,9 @@ k=$(w a -q publish "$T/k" --title "Kept design" --license mit) ||
     fail "publish k"
 cp "$T/s/"* "$T/s2/" && echo "v2" >"$T/s2/notes.txt"
 s2=$(w a -q update "$s" "$T/s2" --message v2) || fail "update s"
+lib=$(w a -q library create "Shelf") || fail "library create"
+w a -q library add "$lib" "$s" >/dev/null || fail "library add s"
+w a -q library add "$lib" "$k" >/dev/null || fail "library add k"
 
 status_of() {
 	w "$1" --json status | json 'j["'"$2"'"]' /dev/stdin
@@ -44,7 +48,8 @@ complete() {
 	    /dev/stdin)" = 0 ]
 }
 for n in b c; do
-	wait_for 20 has_all "$n" "$s" "$k" "$s2" || fail "$n lacks a design"
+	wait_for 20 has_all "$n" "$s" "$k" "$s2" "$lib" ||
+	    fail "$n lacks a design"
 	wait_for 30 complete "$n" || fail "$n did not fetch every file"
 done
 bytes_before=$(status_of c chunk_bytes)
@@ -81,6 +86,11 @@ $(status_of "$n" chunk_bytes) of $bytes_before bytes"
 	    fail "$n still lists the retracted design"
 	[ "$(json '"'"$k"'" in str(j)' "$T/ls.json")" = True ] ||
 	    fail "$n lost the kept design"
+	w "$n" --json library ls "$lib" >"$T/lib.json" ||
+	    fail "$n: library ls failed after the retraction"
+	[ "$(json '"'"$s"'" in str(j)' "$T/lib.json")" = False ] &&
+	    [ "$(json '"'"$k"'" in str(j)' "$T/lib.json")" = True ] ||
+	    fail "$n: the library lists $(cat "$T/lib.json")"
 	w "$n" --json search leaky >"$T/search.json"
 	[ "$(json '"'"$s"'" in str(j)' "$T/search.json")" = False ] ||
 	    fail "$n still finds the design: $(cat "$T/search.json")"
