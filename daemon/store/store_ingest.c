@@ -610,6 +610,14 @@ rev_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return err;
 }
 
+static int
+unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
+    void *arg)
+{
+	(void)arg;
+	return weft__store_want_drop(s, txn, index);
+}
+
 /*
  * Applies retract r (id), stored and checked: a tombstone for every
  * target, every target here taken back, then the purge of their files.
@@ -657,12 +665,11 @@ retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 			err = weft__store_rec_del(s, txn, target);
 		weft_record_release(&tr);
 	}
-	for (size_t i = 0; i < files.n && err == 0; i++)
-		err = weft__store_want_drop(s, txn, files.ids[i]);
+	/* A file a kept design also names stays wanted. */
 	if (err == 0 && files.n > 0)
 		err = weft__store_purge(s, txn,
-		    (const uint8_t (*)[ID])files.ids, files.n, &nchunks,
-		    &nbytes);
+		    (const uint8_t (*)[ID])files.ids, files.n, unwant, NULL,
+		    &nchunks, &nbytes);
 	free(files.ids);
 	return err;
 }

@@ -200,10 +200,15 @@ int	weft__store_tomb_del(struct weft_store *s, MDB_txn *txn,
 /*
  * The targeted purge of a retraction (store_purge.c): deletes the chunk
  * lists idx[0..n) and their chunks, except those any file of a record
- * still stored uses; *chunks and *bytes count what went.
+ * still stored uses; *chunks and *bytes count what went. gone (if not
+ * NULL) is called for each of idx no kept file uses, before anything is
+ * deleted (a file that goes stops being wanted: its index is still
+ * there to read).
  */
+typedef int weft__store_purge_cb(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID], void *arg);
 int	weft__store_purge(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t (*idx)[ID], size_t n, uint64_t *chunks,
-	    uint64_t *bytes);
+	    const uint8_t (*idx)[ID], size_t n, weft__store_purge_cb *gone,
+	    void *arg, uint64_t *chunks, uint64_t *bytes);
 
 #endif

@@ -231,7 +231,8 @@ keep_live(struct weft_store *s, MDB_txn *txn, struct idset *cand)
 
 int
 weft__store_purge(struct weft_store *s, MDB_txn *txn,
-    const uint8_t (*idx)[ID], size_t n, uint64_t *chunks, uint64_t *bytes)
+    const uint8_t (*idx)[ID], size_t n, weft__store_purge_cb *gone,
+    void *arg, uint64_t *chunks, uint64_t *bytes)
 {
 	struct idset	cand;
 	MDB_val		v;
@@ -244,6 +245,10 @@ weft__store_purge(struct weft_store *s, MDB_txn *txn,
 		err = index_apply(s, txn, &cand, idx[i], 1);
 	if (err == 0 && cand.n > 0)
 		err = keep_live(s, txn, &cand);
+	/* The files that go, told before their chunk lists do. */
+	for (size_t i = 0; err == 0 && gone != NULL && i < n; i++)
+		if (set_find(&cand, idx[i]) != SIZE_MAX)
+			err = gone(s, txn, idx[i], arg);
 	for (size_t i = 0; err == 0 && i < cand.cap; i++) {
 		if (cand.st[i] != SLOT_USED)
 			continue;

@@ -246,6 +246,42 @@ test_retract(void **state)
 	assert_int_equal(res[0], WEFT_ERETRACTED);
 	assert_int_equal(res[1], 0);
 
+	/*
+	 * Two designs name one file, wanted and incomplete (its index is
+	 * here, a chunk is not): retracting one keeps the file wanted.
+	 */
+	{
+		struct weft_store_missing	m;
+		struct env			e3, e4, r3;
+		uint8_t				x[32], ix[32];
+
+		memset(x, 0x77, 32);	/* a chunk not here */
+		file2(s, x, sh, 5000, ix);
+		rev(0, NULL, NULL, "Both A", ix, 5000, &e3);
+		rev(0, NULL, NULL, "Both B", ix, 5000, &e4);
+		assert_int_equal(put(s, &e3), 0);
+		assert_int_equal(put(s, &e4), 0);
+		assert_int_equal(weft_store_want_rev(s, e3.id), 0);
+		assert_int_equal(weft_store_missing_stats(s, &m), 0);
+		assert_int_equal(m.files, 1);
+		retract(0, e3.id, e3.id, &r3);
+		assert_int_equal(put(s, &r3), 0);
+		assert_int_equal(weft_store_missing_stats(s, &m), 0);
+		assert_int_equal(m.files, 1);
+		assert_int_equal(weft_store_chunk_has(s, ix), 0);
+		/* The last one taken back: the file is no longer wanted. */
+		weft_buf_release(&r3.b);
+		retract(0, e4.id, e4.id, &r3);
+		assert_int_equal(put(s, &r3), 0);
+		assert_int_equal(weft_store_missing_stats(s, &m), 0);
+		assert_int_equal(m.files, 0);
+		assert_int_equal(weft_store_chunk_has(s, ix), WEFT_ENOTFOUND);
+		assert_int_equal(weft_store_chunk_has(s, sh), 0);
+		weft_buf_release(&r3.b);
+		weft_buf_release(&e3.b);
+		weft_buf_release(&e4.b);
+	}
+
 	/* A retract before its target: the author's refuses it later. */
 	rev(0, NULL, NULL, "Early", ib, 5000, &early);
 	retract(0, early.id, NULL, &sret);
