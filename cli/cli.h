@@ -142,6 +142,13 @@ int	cmd_status(struct weft_cli *cli, int argc, char **argv);
 int	cmd_publish(struct weft_cli *cli, int argc, char **argv);
 int	cmd_update(struct weft_cli *cli, int argc, char **argv);
 int	cmd_fork(struct weft_cli *cli, int argc, char **argv);
+/*
+ * cmd_retract.c: weft retract, and weft__retract() for it and for
+ * weft comment --delete (reason NULL: none).
+ */
+int	cmd_retract(struct weft_cli *cli, int argc, char **argv);
+int	weft__retract(struct weft_cli *cli, const char *id,
+	    const char *reason);
 /* cmd_grant.c */
 int	cmd_grant(struct weft_cli *cli, int argc, char **argv);
 int	cmd_grants(struct weft_cli *cli, int argc, char **argv);

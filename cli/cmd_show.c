@@ -180,6 +180,12 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		json_object_set_new(j, "label", cstr_json(r->label));
 		json_object_set_new(j, "reason", cstr_json(r->label_reason));
 		break;
+	case WEFT_REC_RETRACT:
+		json_object_set_new(j, "scope", r->has_scope ?
+		    out_json_id(r->scope) : json_null());
+		json_object_set_new(j, "targets", ids_json(&r->targets));
+		json_object_set_new(j, "reason", cstr_json(r->reason));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -355,6 +361,12 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 		field_id("target", r->label_target);
 		field("label", r->label);
 		field_block("reason", r->label_reason);
+		break;
+	case WEFT_REC_RETRACT:
+		if (r->has_scope)
+			field_id("scope", r->scope);
+		field_ids("targets", &r->targets);
+		field_block("reason", r->reason);
 		break;
 	}
 	field("signature", "good");

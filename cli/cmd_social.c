@@ -43,7 +43,8 @@ static const char set_usage[] =
     "[--avatar FILE]";
 static const char show_usage[] = "weft profile show [AUTHOR] [--avatar OUT]";
 static const char comment_usage[] =
-    "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] [--edit COMMENT]";
+    "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] [--edit COMMENT]\n"
+    "       weft comment --delete COMMENT";
 static const char comments_usage[] = "weft comments DESIGN";
 static const char like_usage[] = "weft like DESIGN";
 static const char make_usage[] =
@@ -515,12 +516,14 @@ cmd_comment(struct weft_cli *cli, int argc, char **argv)
 	static const struct option	 opts[] = {
 		{ "reply-to",	required_argument,	NULL, 'r' },
 		{ "edit",	required_argument,	NULL, 'e' },
+		{ "delete",	required_argument,	NULL, 'd' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct weft_ctl_client		 c;
 	const struct weft_obj		*r;
 	const char			*design, *reply = NULL, *edit = NULL;
+	const char			*del = NULL;
 	char				*text = NULL;
 	int				 ch, rc, err;
 
@@ -533,9 +536,19 @@ cmd_comment(struct weft_cli *cli, int argc, char **argv)
 			edit = optarg;
 			continue;
 		}
+		if (ch == 'd') {
+			del = optarg;
+			continue;
+		}
 		rc = weft__opt(cli, ch, argv, comment_usage);
 		if (rc != WEFT_OPT_CONTINUE)
 			return rc;
+	}
+	/* Deleting a comment is its author's retraction of it. */
+	if (del != NULL) {
+		if (argc - optind != 0 || reply != NULL || edit != NULL)
+			return weft__usage(comment_usage);
+		return weft__retract(cli, del, NULL);
 	}
 	if (argc - optind < 1 || argc - optind > 2)
 		return weft__usage(comment_usage);

@@ -141,6 +141,19 @@ static const struct weft_help table[] = {
 	      { "-l, --license L", "The license the remix may carry; "
 		"default: any the remixer chooses." },
 	      { NULL, NULL } } },
+	{ "retract", "weft retract ID [--reason TEXT]",
+	    "take back a design, comment or other record",
+	    "Signs a retraction of ID: a design (all its revisions), one "
+	    "revision, or a comment, make, reaction, profile or grant of "
+	    "yours, or an entry of a library you maintain. Every node that "
+	    "receives it stops listing and serving it, deletes its files "
+	    "unless another design uses them, and refuses it ever after; "
+	    "looking the id up says \"retracted\" with the reason (exit 3). "
+	    "Copies others already downloaded are theirs: a retraction "
+	    "cannot reach into them.",
+	    { { "-r, --reason TEXT", "Why, shown where the id is looked up "
+		"(at most 1024 bytes)." },
+	      { NULL, NULL } } },
 	{ "credits", "weft credits DESIGN [--rev R] [--format text|md|json]",
 	    "list whom a design owes credit",
 	    "Prints the attribution chain of a design: for it and every "
@@ -563,7 +576,7 @@ static const struct weft_help table[] = {
 		"file to write the author's avatar to." },
 	      { NULL, NULL } } },
 	{ "comment", "weft comment DESIGN [TEXT|-] [--reply-to COMMENT] "
-	    "[--edit COMMENT]",
+	    "[--edit COMMENT] | --delete COMMENT",
 	    "comment on a design",
 	    "Signs a comment on DESIGN (a design id, or a revision id to say "
 	    "which revision it is about) and sends it to your peers. Without "
@@ -572,6 +585,8 @@ static const struct weft_help table[] = {
 	    { { "--reply-to COMMENT", "Reply to that comment." },
 	      { "--edit COMMENT", "Replace your own earlier comment with "
 		"this text; readers see the newest version." },
+	      { "--delete COMMENT", "Take back your own comment (and its "
+		"edits) everywhere: weft retract of it." },
 	      { NULL, NULL } } },
 	{ "comments", "weft comments DESIGN",
 	    "show the comments on a design",

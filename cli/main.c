@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "fork",	cmd_fork },
 	{ "grant",	cmd_grant },
 	{ "grants",	cmd_grants },
+	{ "retract",	cmd_retract },
 	{ "credits",	cmd_credits },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },

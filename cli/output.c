@@ -40,6 +40,7 @@ weft__exit_code(int err)
 	case WEFT_EBADPATH:
 		return WEFT_EXIT_USAGE;
 	case WEFT_ENOTFOUND:
+	case WEFT_ERETRACTED:
 		return WEFT_EXIT_NOTFOUND;
 	case WEFT_EBADSIG:
 	case WEFT_EBADHASH:

@@ -38,6 +38,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_GRANT] = "grant",
 	[WEFT_REC_GEOM] = "geom",
 	[WEFT_REC_LABEL] = "label",
+	[WEFT_REC_RETRACT] = "retract",
 };
 
 const char *
@@ -144,6 +145,8 @@ weft_record_release(struct weft_record *r)
 	id_list_release(&r->on_rev);
 	id_list_release(&r->parent);
 	id_list_release(&r->replaces);
+	id_list_release(&r->targets);
+	free(r->reason);
 	for (uint32_t i = 0; i < r->nlinks && r->links != NULL; i++)
 		free(r->links[i]);
 	free(r->links);
@@ -544,6 +547,15 @@ check_label(const struct weft_record *r)
 	return 0;
 }
 
+static int
+check_retract(const struct weft_record *r)
+{
+	if (!id_list_ok(&r->targets, 1, WEFT_TARGETS_MAX) ||
+	    !str_ok(r->reason, 0, WEFT_REASON_MAX, TEXT_BODY))
+		return WEFT_EBADFIELD;
+	return 0;
+}
+
 int
 weft_record_check(const struct weft_record *r)
 {
@@ -570,6 +582,8 @@ weft_record_check(const struct weft_record *r)
 		return check_geom(r);
 	case WEFT_REC_LABEL:
 		return check_label(r);
+	case WEFT_REC_RETRACT:
+		return check_retract(r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -598,6 +612,8 @@ weft_record_sort(struct weft_record *r)
 	if (r->maintainers.n > 1)
 		qsort(r->maintainers.ids, r->maintainers.n, WEFT_ID_BYTES,
 		    idcmp);
+	if (r->targets.n > 1)
+		qsort(r->targets.ids, r->targets.n, WEFT_ID_BYTES, idcmp);
 	for (uint32_t i = 0; i < r->ntags; i++)
 		if (r->tags[i] == NULL)
 			return;
@@ -887,6 +903,14 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		weft_pack_str(&pk, r->label);
 		weft_pack_str(&pk, "reason");
 		pack_opt_str(&pk, r->label_reason);
+		break;
+	case WEFT_REC_RETRACT:
+		weft_pack_str(&pk, "scope");
+		weft_pack_bin(&pk, r->scope, r->has_scope ? WEFT_ID_BYTES : 0);
+		weft_pack_str(&pk, "targets");
+		pack_ids(&pk, &r->targets);
+		weft_pack_str(&pk, "reason");
+		pack_opt_str(&pk, r->reason);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1548,6 +1572,26 @@ decode_label(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_retract(struct fields *f, struct weft_record *r)
+{
+	const uint8_t	*p;
+	size_t		 n;
+	int		 err;
+
+	if (weft_obj_bin(next(f, "scope"), &p, &n) != 0)
+		return WEFT_EBADFIELD;
+	if (n == WEFT_ID_BYTES) {
+		memcpy(r->scope, p, WEFT_ID_BYTES);
+		r->has_scope = true;
+	} else if (n != 0)
+		return WEFT_EBADFIELD;
+	err = get_ids(f, "targets", WEFT_TARGETS_MAX, &r->targets);
+	if (err == 0)
+		err = get_str(f, "reason", WEFT_REASON_MAX, &r->reason);
+	return err;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1594,6 +1638,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_LABEL:
 		err = decode_label(&f, r);
+		break;
+	case WEFT_REC_RETRACT:
+		err = decode_retract(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -341,6 +341,13 @@ void	weft__ctl_op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
 /* ops_license.c, credits.c */
 extern const struct weft_ctl_op weft__op_grant, weft__op_grants,
 	    weft__op_credits;
+/*
+ * ops_retract.c: the retract op, and what a lookup of id answers when
+ * id was taken back here (a tombstone, no record): it replies
+ * WEFT_ERETRACTED with the reason and returns it; else returns 0.
+ */
+extern const struct weft_ctl_op weft__op_retract;
+int	weft__ctl_retracted(struct weft_ctl_conn *c, const uint8_t id[32]);
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

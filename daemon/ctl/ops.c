@@ -89,7 +89,11 @@ weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,
 		return WEFT_EUSAGE;
 	}
 	err = weft_store_resolve(c->env->store, s, id);
-	if (err == WEFT_EUSAGE)
+	if (err == 0)
+		err = weft__ctl_retracted(c, id);
+	if (err == WEFT_ERETRACTED)
+		;	/* replied */
+	else if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err,
 		    "'%s' is not an id (8 to 64 hex characters)", s);
 	else if (err)
@@ -1438,6 +1442,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_moderators,
 	&weft__op_label,
 	&weft__op_reports,
+	&weft__op_retract,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

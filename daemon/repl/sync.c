@@ -516,6 +516,20 @@ have_record(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
 	return weft_store_record_type(s->store, id, &t) == 0;
 }
 
+/*
+ * Taken back here by its own signer's retract (a tombstone made while
+ * the record was stored, so the right to take it back was checked):
+ * never asked for again. A tombstone of a record never seen here is not
+ * enough, or a stranger's retract could keep a record from coming.
+ */
+static bool
+retracted(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_store_tomb	t;
+
+	return weft_store_tomb(s->store, id, &t) == 0 && t.confirmed;
+}
+
 /* Sends p as many wants as it may have outstanding, capacity allowing. */
 static void
 peer_pump(struct weft_sync *s, struct peer *p)
@@ -538,7 +552,7 @@ peer_pump(struct weft_sync *s, struct peer *p)
 			idq_pop(&p->wantq, id);
 			if (idmap_find(&s->flight, id) != NULL)
 				continue;
-			if (have_record(s, id))
+			if (have_record(s, id) || retracted(s, id))
 				continue;
 			memcpy(w->ids[w->n++], id, WEFT_ID_BYTES);
 		}
@@ -1096,6 +1110,14 @@ job_done(void *arg, int status)
 		if (res == WEFT_EEXISTS)
 			s->st.dups++;
 		else if (status == 0 && is_invalid(res))
+			reject(s, p->peer, p->id, res);
+		/*
+		 * A retracted record pushed unasked: the peer offers what
+		 * its author took back. One we asked for (a peer that has
+		 * not heard of the retract yet) costs nothing more.
+		 */
+		else if (status == 0 && res == WEFT_ERETRACTED &&
+		    p->origin == OR_PUSH)
 			reject(s, p->peer, p->id, res);
 	}
 	if (done.n > 0)

@@ -52,6 +52,7 @@ static const char *const db_names[DB_COUNT] = {
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
 	"scount", "grants", "pending", "csort", "geom_rev", "geom_design",
 	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
+	"tombs",
 };
 
 int
@@ -345,6 +346,23 @@ weft__store_rec_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 }
 
 int
+weft__store_rec_del(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
+{
+	struct recinfo	ri;
+	uint8_t		k[8 + ID];
+	int		err;
+
+	err = weft__store_info_get(s, txn, id, &ri);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	weft__store_rec_key(k, ri.ts, id);
+	err = db_del(txn, s->dbi[DB_RECORDS], k, sizeof(k));
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_INFO], id, ID);
+	return err;
+}
+
+int
 weft__store_design_key(struct weft_store *s, MDB_txn *txn,
     const uint8_t design[ID], uint8_t dk[DKEY])
 {
@@ -567,15 +585,16 @@ int
 weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
     const uint8_t id[ID])
 {
-	MDB_val	key = { ID, (void *)id }, v;
+	MDB_val	v;
 	size_t	len;
 	int	err;
 
 	err = db_get(txn, s->dbi[DB_CHUNKS], id, ID, &v);
 	if (err)
-		return err;
+		return err == WEFT_ENOTFOUND ? 0 : err;
 	len = v.mv_size;
-	err = weft__store_xlat(mdb_del(txn, s->dbi[DB_CHUNKS], &key, NULL));
+	err = weft__store_xlat(mdb_del(txn, s->dbi[DB_CHUNKS],
+	    &(MDB_val){ ID, (void *)id }, NULL));
 	if (err)
 		return err;
 	return weft__store_chunk_bytes_add(s, txn, 0, len);
@@ -1003,37 +1022,20 @@ prefix_match(const MDB_val *k, const uint8_t *lo, size_t nhex)
 	return nhex % 2 == 0 || (p[nb] >> 4) == (lo[nb] >> 4);
 }
 
-int
-weft_store_resolve(struct weft_store *s, const char *prefix,
-    uint8_t id[WEFT_ID_BYTES])
+/* The one key of dbi that starts with the n hex digits in lo. */
+static int
+resolve_in(MDB_txn *txn, MDB_dbi dbi, const uint8_t lo[ID], size_t n,
+    uint8_t id[ID])
 {
-	MDB_txn		*txn;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 lo[ID];
-	size_t		 n;
-	int		 err, rc, x;
+	int		 err = 0, rc;
 
-	n = strnlen(prefix, 2 * ID + 1);
-	if (n < 8 || n > 2 * ID)
-		return WEFT_EUSAGE;
-	memset(lo, 0, sizeof(lo));
-	for (size_t i = 0; i < n; i++) {
-		x = weft_hex_digit(prefix[i]);
-		if (x < 0)
-			return WEFT_EUSAGE;
-		lo[i / 2] |= (uint8_t)(i % 2 ? x : x << 4);
-	}
-	err = weft__store_read_begin(s, &txn);
-	if (err)
-		return err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
-	if (rc) {
-		weft__store_read_end(s, txn);
+	rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc)
 		return weft__store_xlat(rc);
-	}
 	k.mv_size = ID;
-	k.mv_data = lo;
+	k.mv_data = (void *)lo;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc) {
 		err = weft__store_xlat(rc);
@@ -1048,6 +1050,35 @@ weft_store_resolve(struct weft_store *s, const char *prefix,
 			err = weft__store_xlat(rc);
 	}
 	mdb_cursor_close(c);
+	return err;
+}
+
+int
+weft_store_resolve(struct weft_store *s, const char *prefix,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	MDB_txn		*txn;
+	uint8_t		 lo[ID];
+	size_t		 n;
+	int		 err, x;
+
+	n = strnlen(prefix, 2 * ID + 1);
+	if (n < 8 || n > 2 * ID)
+		return WEFT_EUSAGE;
+	memset(lo, 0, sizeof(lo));
+	for (size_t i = 0; i < n; i++) {
+		x = weft_hex_digit(prefix[i]);
+		if (x < 0)
+			return WEFT_EUSAGE;
+		lo[i / 2] |= (uint8_t)(i % 2 ? x : x << 4);
+	}
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = resolve_in(txn, s->dbi[DB_INFO], lo, n, id);
+	/* A record taken back is still named by its tombstone. */
+	if (err == WEFT_ENOTFOUND)
+		err = resolve_in(txn, s->dbi[DB_TOMBS], lo, n, id);
 	weft__store_read_end(s, txn);
 	return err;
 }

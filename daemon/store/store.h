@@ -118,7 +118,10 @@ int	weft_store_chunk_get(struct weft_store *s,
  * WEFT_EBADSIG, a decode error, WEFT_EDENIED (rights), WEFT_EMISSING
  * (a dependency is absent), WEFT_EBADFIELD (a reference of the wrong kind:
  * a prev of another design, a design id that is no genesis, an entry's lib
- * that is no lib), or a store error. id (if not NULL) gets the id as soon
+ * that is no lib), WEFT_ERETRACTED (its tombstone is here: its author, or
+ * for an entry a maintainer, took it back), or a store error. A retract
+ * is applied in the same transaction (its targets leave the store, their
+ * files are purged). id (if not NULL) gets the id as soon
  * as the envelope is verified, so also with WEFT_EEXISTS.
  */
 int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
@@ -134,8 +137,8 @@ int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
  * (a helper thread for n >= 16 and the writer verify chunks in order).
  * results[i] gets record i's outcome: 0 (stored), WEFT_EEXISTS (stored
  * already, or earlier in the batch), a verification or decode error,
- * WEFT_EDENIED, WEFT_EMISSING or WEFT_EBADFIELD; a failed record does not
- * keep the others from being stored. ids (if not NULL) gets each record's
+ * WEFT_EDENIED, WEFT_EMISSING, WEFT_EBADFIELD or WEFT_ERETRACTED; a failed
+ * record does not keep the others from being stored. ids (if not NULL) gets each record's
  * id, zeros for an envelope that did not verify. sodium_init() must have
  * been called (the threads use libsodium). Returns 0 when the batch was
  * processed (see results), WEFT_ETOOBIG (n > WEFT_STORE_BATCH_MAX), or a
@@ -247,6 +250,24 @@ int	weft_store_social_counts(struct weft_store *s,
 int	weft_store_reaction(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES],
 	    const uint8_t author[WEFT_ID_BYTES], bool *likes, uint64_t *ts);
+
+/*
+ * Retraction (store_tomb.c, store_purge.c): a record taken back keeps a
+ * tombstone naming the retract that took it back (whose reason is the
+ * reason), the retract's signer and ts, and whether the record was here
+ * when it was taken back (confirmed: the signer's right was checked;
+ * else it is checked when the record comes). weft_store_tomb(): 0 or
+ * WEFT_ENOTFOUND (no tombstone: not retracted). weft_store_resolve()
+ * resolves prefixes of tombstoned ids too.
+ */
+struct weft_store_tomb {
+	uint8_t		retract[WEFT_ID_BYTES];
+	uint8_t		signer[WEFT_PK_BYTES];
+	uint64_t	ts;
+	bool		confirmed;	/* the record was here, rights checked */
+};
+int	weft_store_tomb(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
+	    struct weft_store_tomb *t);
 
 /* The type of a stored record. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_type(struct weft_store *s,

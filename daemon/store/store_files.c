@@ -1085,3 +1085,13 @@ weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
 {
 	return db_has(txn, s->dbi[DB_WANTED], index, ID);
 }
+
+int
+weft__store_want_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID])
+{
+	int	err;
+
+	err = weft__store_unwant(s, txn, index);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}

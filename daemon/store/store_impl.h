@@ -85,6 +85,7 @@ enum {
 	DB_BLOCKS,
 	DB_MODERATORS,
 	DB_LABELS,
+	DB_TOMBS,
 	DB_COUNT
 };
 
@@ -255,7 +256,7 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  * by reimplementing exactly them (docs/DESIGN.md, "Chunks").
  *
  * weft__store_chunk_add() stores one chunk known to be absent and counts
- * its bytes; weft__store_chunk_del() deletes one (WEFT_ENOTFOUND if
+ * its bytes; weft__store_chunk_del() deletes one (0 also when it is
  * absent) and uncounts them; weft__store_chunk_bytes_add() adds add and
  * subtracts sub (not below 0) from the count of chunk bytes in meta.
  * weft__store_chunk_has() is 0 or WEFT_ENOTFOUND; weft__store_chunk_view()
@@ -347,6 +348,13 @@ int	weft__idset_add(struct weft__idset *set, const uint8_t id[ID]);
 bool	weft__idset_has(const struct weft__idset *set, const uint8_t id[ID]);
 size_t	weft__idset_count(const struct weft__idset *set);
 void	weft__idset_free(struct weft__idset *set);
+
+/*
+ * Deletes record id's rows (recs and info); 0 also when it is absent.
+ * Its indexes are the caller's.
+ */
+int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

@@ -667,6 +667,10 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	int	err;
 
 	err = weft__store_design_key(s, txn, design, dk);
+	/* A design taken back leaves its libraries' lists. */
+	if (err == WEFT_ENOTFOUND && db_has(txn, s->dbi[DB_TOMBS], design,
+	    ID) == 0)
+		return 0;
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 	return emit_summary_dk(s, txn, dk, cb, arg);
@@ -954,4 +958,225 @@ weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb, void *arg)
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* Deletes every key of db that starts with pfx (plen bytes). */
+static int
+del_prefix(struct weft_store *s, MDB_txn *txn, int db, const uint8_t *pfx,
+    size_t plen)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	/* Sought again after each delete: the plainest walk that is sure. */
+	while ((err = weft__store_cur_first(c, pfx, plen, &k, &v)) == 0) {
+		rc = mdb_cursor_del(c, 0);
+		if (rc) {
+			err = weft__store_xlat(rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* The succ and remix keys a revision of a dropped design put. */
+static int
+drop_rev_keys(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t rev[ID])
+{
+	struct weft_record	r;
+	struct recinfo		pi;
+	uint8_t			key[2 * ID];
+	int			err;
+
+	weft_record_init(&r);
+	err = del_prefix(s, txn, DB_SUCC, rev, ID);
+	if (err == 0)
+		err = record_load(s, txn, rev, &r);
+	for (uint32_t i = 0; err == 0 && i < r.remix_of.n; i++) {
+		err = weft__store_info_get(s, txn, r.remix_of.ids[i], &pi);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		memcpy(key, pi.design, ID);
+		memcpy(key + ID, design, ID);
+		if (err == 0)
+			err = db_del(txn, s->dbi[DB_REMIX], key, sizeof(key));
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+int
+weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t dk[DKEY])
+{
+	const uint8_t		*design = dk + 8;
+	struct summary_old	 so;
+	struct weft_record	 none;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 key2[WEFT_PK_BYTES + DKEY], rev[ID];
+	int			 err, rc;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	weft_record_init(&none);
+	err = summary_load(s, txn, dk, &so);
+	if (err == WEFT_ECORRUPT && db_has(txn, s->dbi[DB_DESIGNS], dk,
+	    DKEY) == WEFT_ENOTFOUND)
+		err = 0;	/* dropped already */
+	else if (err == 0)
+		err = tags_update(s, txn, design, so.created, so.tags, &none);
+	if (err == 0 && so.have_msg) {
+		memcpy(key2, so.author, WEFT_PK_BYTES);
+		memcpy(key2 + WEFT_PK_BYTES, dk, DKEY);
+		err = db_del(txn, s->dbi[DB_AUTHOR_DESIGN], key2,
+		    sizeof(key2));
+	}
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_DESIGNS], dk, DKEY);
+	/* Each revision's succ and remix keys, then the revisions. */
+	rc = err ? 0 : mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
+	if (rc)
+		err = weft__store_xlat(rc);
+	if (err == 0) {
+		err = weft__store_cur_first(c, dk, DKEY, &k, &v);
+		while (err == 0) {
+			if (k.mv_size != DKEY + 8 + ID) {
+				err = WEFT_ECORRUPT;
+				break;
+			}
+			memcpy(rev, (const uint8_t *)k.mv_data + DKEY + 8, ID);
+			err = drop_rev_keys(s, txn, design, rev);
+			if (err == 0)
+				err = weft__store_cur_step(c, dk, DKEY, &k, &v,
+				    MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	if (err == 0)
+		err = del_prefix(s, txn, DB_BY_DESIGN, dk, DKEY);
+	if (err == 0)
+		err = del_prefix(s, txn, DB_HEADS, dk, DKEY);
+	if (err == 0)
+		err = del_prefix(s, txn, DB_REMIX, design, ID);
+	weft_record_release(&none);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
+}
+
+int
+weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], uint8_t head[ID],
+    int *head_changed)
+{
+	struct summary_old	 so;
+	struct weft_record	 hr;
+	struct weft_buf		 sum;
+	struct recinfo		 pi, ri;
+	MDB_cursor		*c = NULL;
+	MDB_val			 k, v;
+	uint8_t			 dk[DKEY], key[DKEY + 8 + ID];
+	uint64_t		 heads = 0;
+	int			 err, rc;
+
+	memset(&so, 0, sizeof(so));
+	weft_buf_init(&so.raw, SUMMARY_MAX);
+	weft_buf_init(&sum, SUMMARY_MAX);
+	weft_record_init(&hr);
+	*head_changed = 0;
+	err = weft__store_design_key(s, txn, r->design, dk);
+	if (err == 0)
+		err = summary_load(s, txn, dk, &so);
+	if (err == 0)
+		err = weft__store_info_get(s, txn, id, &ri);
+	if (err)
+		goto out;
+	memcpy(key, dk, DKEY);
+	be64enc(key + DKEY, ri.ts);
+	memcpy(key + DKEY + 8, id, ID);
+	err = db_del(txn, s->dbi[DB_BY_DESIGN], key, sizeof(key));
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_HEADS], key, sizeof(key));
+	if (err == 0)
+		err = del_prefix(s, txn, DB_SUCC, id, ID);
+	/* A prev that no other revision follows is a head again. */
+	for (uint32_t i = 0; i < r->prev.n && err == 0; i++) {
+		memcpy(key, r->prev.ids[i], ID);
+		memcpy(key + ID, id, ID);
+		err = db_del(txn, s->dbi[DB_SUCC], key, 2 * ID);
+		if (err == 0)
+			err = weft__store_info_get(s, txn, r->prev.ids[i], &pi);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		rc = err ? 0 : mdb_cursor_open(txn, s->dbi[DB_SUCC], &c);
+		if (rc)
+			err = weft__store_xlat(rc);
+		if (err)
+			break;
+		err = weft__store_cur_first(c, r->prev.ids[i], ID, &k, &v);
+		mdb_cursor_close(c);
+		if (err != WEFT_ENOTFOUND)
+			continue;
+		memcpy(key, dk, DKEY);
+		be64enc(key + DKEY, pi.ts);
+		memcpy(key + DKEY + 8, r->prev.ids[i], ID);
+		err = db_put(txn, s->dbi[DB_HEADS], key, sizeof(key), "", 0);
+	}
+	if (err)
+		goto out;
+	/* The heads now: their number and the newest. */
+	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
+	if (rc) {
+		err = weft__store_xlat(rc);
+		goto out;
+	}
+	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != DKEY + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		heads++;
+		memcpy(head, (const uint8_t *)k.mv_data + DKEY + 8, ID);
+		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND)
+		goto out;
+	err = heads == 0 || so.revs < 2 ? WEFT_ECORRUPT : 0;
+	if (err == 0)
+		err = record_load(s, txn, head, &hr);
+	if (err)
+		goto out;
+	*head_changed = memcmp(head, so.head, ID) != 0;
+	if (*head_changed)
+		err = tags_update(s, txn, dk + 8, so.created, so.tags, &hr);
+	if (err == 0)
+		err = summary_encode(&sum, dk + 8, head, so.author, &hr,
+		    so.created, so.revs - 1, heads,
+		    *head_changed ? false : so.conflict);
+	if (err == 0)
+		err = store_put(s, txn, DB_DESIGNS, dk, DKEY, sum.data,
+		    sum.len);
+out:
+	weft_record_release(&hr);
+	weft_buf_release(&sum);
+	if (so.have_msg)
+		weft_msg_release(&so.msg);
+	weft_buf_release(&so.raw);
+	return err;
 }

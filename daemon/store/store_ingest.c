@@ -195,6 +195,116 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 	return err;
 }
 
+static int	record_load(struct weft_store *s, MDB_txn *txn,
+		    const uint8_t id[ID], struct weft_record *r);
+
+/* Is signer a maintainer of lib? 0 yes, WEFT_EDENIED no (or no lib). */
+static int
+lib_maintainer(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    const uint8_t signer[WEFT_PK_BYTES])
+{
+	const uint8_t	*p;
+	MDB_val		 v;
+	int		 err;
+
+	err = db_get(txn, s->dbi[DB_LIBS], lib, ID, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_EDENIED : err;
+	if (v.mv_size < WEFT_PK_BYTES || v.mv_size % WEFT_PK_BYTES != 0)
+		return WEFT_ECORRUPT;
+	p = v.mv_data;
+	/* The first key is the lib's author, a maintainer too. */
+	for (size_t i = 0; i < v.mv_size / WEFT_PK_BYTES; i++)
+		if (memcmp(p + i * WEFT_PK_BYTES, signer, WEFT_PK_BYTES) == 0)
+			return 0;
+	return WEFT_EDENIED;
+}
+
+/*
+ * May signer take back record r? Its author may; a maintainer of an
+ * entry's library may take the entry back. 0, WEFT_EDENIED or a store
+ * error.
+ */
+static int
+may_retract(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
+    const uint8_t signer[WEFT_PK_BYTES])
+{
+	if (r->type == WEFT_REC_LIB || r->type == WEFT_REC_RETRACT)
+		return WEFT_EBADFIELD;
+	if (memcmp(r->author, signer, WEFT_PK_BYTES) == 0)
+		return 0;
+	if (r->type == WEFT_REC_ENTRY)
+		return lib_maintainer(s, txn, r->lib, signer);
+	return WEFT_EDENIED;
+}
+
+/*
+ * A record that arrives with a tombstone (its own, or its design's for
+ * a later revision) is refused when the tombstone's signer could take it
+ * back: WEFT_ERETRACTED. A tombstone by anyone else took back nothing.
+ */
+static int
+tomb_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
+{
+	const struct weft_record	*r = pc->r;
+	struct weft_store_tomb		 t;
+	int				 err;
+
+	err = weft__store_tomb_get(s, txn, pc->id, &t);
+	if (err == 0) {
+		err = may_retract(s, txn, r, t.signer);
+		if (err == 0)
+			return WEFT_ERETRACTED;
+		if (err != WEFT_EDENIED && err != WEFT_EBADFIELD)
+			return err;
+	} else if (err != WEFT_ENOTFOUND) {
+		return err;
+	}
+	if (r->type != WEFT_REC_REV || !r->has_design)
+		return 0;
+	err = weft__store_tomb_get(s, txn, r->design, &t);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	return memcmp(t.signer, r->author, WEFT_PK_BYTES) == 0 ?
+	    WEFT_ERETRACTED : 0;
+}
+
+/*
+ * A retract: every target this node holds must be one its signer may
+ * take back (targets not here are judged when they come).
+ */
+static int
+retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
+{
+	struct weft_record	tr;
+	struct recinfo		ti;
+	int			err = 0;
+
+	for (uint32_t i = 0; i < r->targets.n && err == 0; i++) {
+		err = weft__store_info_get(s, txn, r->targets.ids[i], &ti);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		if (ti.type == WEFT_REC_LIB || ti.type == WEFT_REC_RETRACT)
+			return WEFT_EBADFIELD;
+		if (memcmp(ti.author, r->author, WEFT_PK_BYTES) == 0)
+			continue;
+		if (ti.type != WEFT_REC_ENTRY)
+			return WEFT_EDENIED;
+		weft_record_init(&tr);
+		err = record_load(s, txn, r->targets.ids[i], &tr);
+		if (err == 0)
+			err = may_retract(s, txn, &tr, r->author);
+		weft_record_release(&tr);
+	}
+	return err;
+}
+
 /*
  * The checks of ingest, made before anything is written: presence,
  * rights and dependencies. Only reads, so a failure leaves the txn usable.
@@ -211,6 +321,8 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return err;
 	/* Nothing of a blocked author or design enters the store. */
 	err = weft__store_mod_check(s, txn, pc->r, pc->id);
+	if (err == 0)
+		err = tomb_check(s, txn, pc);
 	if (err)
 		return err;
 
@@ -229,6 +341,8 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_GEOM:
 	case WEFT_REC_LABEL:
 		return 0;	/* what they name may come later */
+	case WEFT_REC_RETRACT:
+		return retract_check(s, txn, pc->r);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -325,6 +439,251 @@ grant_refresh(struct weft_store *s, MDB_txn *txn,
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
+/* ------------------------------------------------------------------ */
+/* Retraction */
+
+/* The file indexes of the records a retract takes back, to purge. */
+struct idxlist {
+	uint8_t	(*ids)[ID];
+	size_t	  n, cap;
+};
+
+static int
+idx_add(struct idxlist *l, const struct weft_record *r)
+{
+	uint8_t	(*tmp)[ID];
+	size_t	  cap;
+
+	for (uint32_t i = 0; i < r->nfiles; i++) {
+		if (l->n == l->cap) {
+			cap = l->cap ? 2 * l->cap : 16;
+			tmp = realloc(l->ids, cap * ID);
+			if (tmp == NULL)
+				return -ENOMEM;
+			l->ids = tmp;
+			l->cap = cap;
+		}
+		memcpy(l->ids[l->n++], r->files[i].index, ID);
+	}
+	return 0;
+}
+
+/*
+ * One record (id, decoded in r) taken back: out of its indexes and
+ * scopes, its files listed for the purge, its rows deleted. Revisions
+ * are the design's (design_retract), whose indexes go at once.
+ */
+static int
+record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    const struct weft_record *r, struct idxlist *files)
+{
+	uint8_t	key[2 * ID];
+	MDB_val	v;
+	int	err = 0;
+
+	switch (r->type) {
+	case WEFT_REC_PROFILE:
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		err = weft__store_social_drop(s, txn, r, id);
+		break;
+	case WEFT_REC_GRANT:
+		memcpy(key, r->grant_design, ID);
+		memcpy(key + ID, id, ID);
+		err = db_del(txn, s->dbi[DB_GRANTS], key, sizeof(key));
+		break;
+	case WEFT_REC_ENTRY:
+		/* The library's latest entry for the design, if it was. */
+		memcpy(key, r->lib, ID);
+		memcpy(key + ID, r->entry_design, ID);
+		err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
+		if (err == 0 && v.mv_size == ENTRY_VAL_LEN &&
+		    memcmp(v.mv_data, id, ID) == 0) {
+			err = db_del(txn, s->dbi[DB_LIB_ENTRY], key,
+			    sizeof(key));
+		} else if (err == WEFT_ENOTFOUND) {
+			err = 0;
+		}
+		break;
+	default:
+		break;
+	}
+	if (err == 0)
+		err = weft__store_scopes_drop(s, txn, r, id);
+	if (err == 0)
+		err = idx_add(files, r);
+	return err;
+}
+
+/*
+ * A design taken back: every revision, its indexes, words, scopes and
+ * rows; the revisions' files listed for the purge. Each revision gets a
+ * tombstone (t) of its own, so that none is fetched or served again.
+ */
+static int
+design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const struct weft_store_tomb *t, struct idxlist *files)
+{
+	struct weft_record	 r;
+	struct idxlist		 revs = { NULL, 0, 0 };
+	struct weft_record	 one;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 dk[DKEY];
+	int			 err, rc;
+
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	/* The revision ids first: the walk must not see the deletes. */
+	weft_record_init(&one);
+	one.nfiles = 1;
+	one.files = calloc(1, sizeof(*one.files));
+	if (one.files == NULL)
+		err = -ENOMEM;
+	if (err == 0)
+		err = weft__store_cur_first(c, dk, DKEY, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != DKEY + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(one.files[0].index, (uint8_t *)k.mv_data + DKEY + 8,
+		    ID);
+		err = idx_add(&revs, &one);
+		if (err == 0)
+			err = weft__store_cur_step(c, dk, DKEY, &k, &v,
+			    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	weft_record_release(&one);
+	if (err != WEFT_ENOTFOUND)
+		goto out;
+	err = weft__store_search_drop(s, txn, dk);
+	for (size_t i = 0; i < revs.n && err == 0; i++) {
+		weft_record_init(&r);
+		err = record_load(s, txn, revs.ids[i], &r);
+		if (err == 0)
+			err = record_retract(s, txn, revs.ids[i], &r, files);
+		if (err == 0)
+			err = weft__store_tomb_put(s, txn, revs.ids[i], t);
+		weft_record_release(&r);
+	}
+	/* The indexes read the revisions: before the rows go. */
+	if (err == 0)
+		err = weft__store_design_drop(s, txn, dk);
+	for (size_t i = 0; i < revs.n && err == 0; i++)
+		err = weft__store_rec_del(s, txn, revs.ids[i]);
+out:
+	free(revs.ids);
+	return err;
+}
+
+/*
+ * One revision (not a genesis) taken back: out of its design, whose head
+ * may change (and is judged and indexed again), then as any record.
+ */
+static int
+rev_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    struct idxlist *files)
+{
+	struct weft_record	r, hr;
+	uint8_t			head[ID], dk[DKEY];
+	int			err, changed;
+
+	weft_record_init(&r);
+	weft_record_init(&hr);
+	err = record_load(s, txn, id, &r);
+	if (err == 0)
+		err = weft__store_rev_drop(s, txn, &r, id, head, &changed);
+	if (err == 0 && changed)
+		err = head_judge(s, txn, r.design, head, NULL);
+	/* The words of the new head, from none (it may be the genesis). */
+	if (err == 0 && changed)
+		err = weft__store_design_key(s, txn, r.design, dk);
+	if (err == 0 && changed)
+		err = weft__store_search_drop(s, txn, dk);
+	if (err == 0 && changed)
+		err = record_load(s, txn, head, &hr);
+	if (err == 0 && changed)
+		err = weft__store_search_rev(s, txn, &hr, head);
+	if (err == 0)
+		err = record_retract(s, txn, id, &r, files);
+	if (err == 0)
+		err = weft__store_rec_del(s, txn, id);
+	weft_record_release(&hr);
+	weft_record_release(&r);
+	return err;
+}
+
+static int
+unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
+    void *arg)
+{
+	(void)arg;
+	return weft__store_want_drop(s, txn, index);
+}
+
+/*
+ * Applies retract r (id), stored and checked: a tombstone for every
+ * target, every target here taken back, then the purge of their files.
+ */
+static int
+retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
+    const uint8_t id[ID])
+{
+	struct weft_store_tomb	 t;
+	struct weft_record	 tr;
+	struct recinfo		 ti;
+	struct idxlist		 files = { NULL, 0, 0 };
+	const uint8_t		*target;
+	uint64_t		 nchunks, nbytes;
+	int			 err = 0;
+
+	memcpy(t.retract, id, ID);
+	memcpy(t.signer, r->author, WEFT_PK_BYTES);
+	t.ts = r->ts;
+	t.confirmed = false;
+	for (uint32_t i = 0; i < r->targets.n && err == 0; i++) {
+		target = r->targets.ids[i];
+		err = weft__store_info_get(s, txn, target, &ti);
+		if (err && err != WEFT_ENOTFOUND)
+			break;
+		/* Confirmed when here: retract_check() judged the right. */
+		t.confirmed = err == 0;
+		err = weft__store_tomb_put(s, txn, target, &t);
+		if (err || !t.confirmed)
+			continue;
+		if (ti.type == WEFT_REC_REV &&
+		    memcmp(ti.design, target, ID) == 0) {
+			err = design_retract(s, txn, target, &t, &files);
+			continue;
+		}
+		if (ti.type == WEFT_REC_REV) {
+			err = rev_retract(s, txn, target, &files);
+			continue;
+		}
+		weft_record_init(&tr);
+		err = record_load(s, txn, target, &tr);
+		if (err == 0)
+			err = record_retract(s, txn, target, &tr, &files);
+		if (err == 0)
+			err = weft__store_rec_del(s, txn, target);
+		weft_record_release(&tr);
+	}
+	/* A file a kept design also names stays wanted. */
+	if (err == 0 && files.n > 0)
+		err = weft__store_purge(s, txn,
+		    (const uint8_t (*)[ID])files.ids, files.n, unwant, NULL,
+		    &nchunks, &nbytes);
+	free(files.ids);
+	return err;
+}
+
 /*
  * Stores and indexes a checked record. Any error here leaves the txn
  * half-written: the caller must abort it.
@@ -410,6 +769,11 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 			err = weft__store_want(s, txn, r->files[0].index,
 			    r->files[0].size, NULL);
 		break;
+	case WEFT_REC_RETRACT:
+		err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		if (err == 0)
+			err = retract_apply(s, txn, r, pc->id);
+		return err;
 	case WEFT_REC_GRANT:
 		err = weft__store_grant_index(s, txn, r, pc->id);
 		if (err == 0)
@@ -565,7 +929,7 @@ logical_error(int err)
 {
 	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
 	    err == WEFT_EDENIED || err == WEFT_EBADFIELD ||
-	    err == WEFT_EBLOCKED;
+	    err == WEFT_EBLOCKED || err == WEFT_ERETRACTED;
 }
 
 /*

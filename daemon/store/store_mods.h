@@ -40,6 +40,22 @@ int	weft__store_summary_conflict(struct weft_store *s, MDB_txn *txn,
 	    bool conflict);
 int	weft__store_design_head(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[ID], uint8_t head[ID]);
+/*
+ * A retracted design leaves the indexes: its summary, author, tag,
+ * revision, head, successor and remix keys (dk: its DKEY). Its records,
+ * words and scopes are the caller's.
+ */
+int	weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t dk[DKEY]);
+/*
+ * A retracted revision r (id, not a genesis) leaves its design: its
+ * revision, head and successor keys; its prevs that nothing else follows
+ * are heads again; the summary is rewritten (head, the newest head now,
+ * *head_changed as in weft__store_rev_index()).
+ */
+int	weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID],
+	    uint8_t head[ID], int *head_changed);
 int	weft__store_entry_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
@@ -49,6 +65,9 @@ int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
  * indexes, for a record of one of those types.
  */
 int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/* A retracted profile, comment, reaction or make leaves them. */
+int	weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 /*
  * Counts (store_social.c): one more (or less) remix of design; before
@@ -102,6 +121,13 @@ int	weft__store_want(struct weft_store *s, MDB_txn *txn,
 int	weft__store_policy_apply(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 /*
+ * The file with index id index is no longer wanted (its records were
+ * retracted): its wanted, missing and absent rows go, so that nothing
+ * of it is fetched again. 0 also when it was not wanted.
+ */
+int	weft__store_want_drop(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t index[ID]);
+/*
  * Chunk id (bytes data) was just stored: if a wanted file lacked it, it
  * no longer does. The caller checked the id; an absent index that does
  * not decode is WEFT_EPROTO.
@@ -135,6 +161,9 @@ int	weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
 int	weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
+/* Removes every term of design dk (a retracted design) from the index. */
+int	weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t dk[DKEY]);
 
 /*
  * Reconciliation aggregates (store_recon.c): add a record (ts, id), and
@@ -189,6 +218,13 @@ int	weft__store_lib_holds(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t lib[ID], const uint8_t design[ID], int *held);
 int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID], int was_held);
+/*
+ * Takes record r (id, a retracted one) out of every scope: all, its
+ * author's, and the libraries' it is in; reconciliation stops offering
+ * it.
+ */
+int	weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
@@ -200,5 +236,30 @@ int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+
+/*
+ * Tombstones (store_tomb.c): get (0, WEFT_ENOTFOUND), put (a tombstone
+ * already there stays), del.
+ */
+int	weft__store_tomb_get(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], struct weft_store_tomb *t);
+int	weft__store_tomb_put(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const struct weft_store_tomb *t);
+int	weft__store_tomb_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+
+/*
+ * The targeted purge of a retraction (store_purge.c): deletes the chunk
+ * lists idx[0..n) and their chunks, except those any file of a record
+ * still stored uses; *chunks and *bytes count what went. gone (if not
+ * NULL) is called for each of idx no kept file uses, before anything is
+ * deleted (a file that goes stops being wanted: its index is still
+ * there to read).
+ */
+typedef int weft__store_purge_cb(struct weft_store *s, MDB_txn *txn,
+    const uint8_t index[ID], void *arg);
+int	weft__store_purge(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t (*idx)[ID], size_t n, weft__store_purge_cb *gone,
+	    void *arg, uint64_t *chunks, uint64_t *bytes);
 
 #endif

@@ -949,7 +949,7 @@ rev_lib_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
 
 	(void)v;
 	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, key + ID, a->ts,
-	    a->rev, 1);
+	    a->rev, a->sign);
 }
 
 /* Puts revision rev (ts) into the scope of every library holding design. */
@@ -1009,9 +1009,70 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 		if (r->label_on == WEFT_LABEL_DESIGN)
 			return scope_rev(s, txn, r->label_target, r->ts, id);
 		return 0;
+	case WEFT_REC_RETRACT:
+		/*
+		 * Where what it takes back went: with its design, or into
+		 * its library's scope (a scope that is neither adds none).
+		 */
+		if (!r->has_scope)
+			return 0;
+		err = scope_rev(s, txn, r->scope, r->ts, id);
+		if (err == 0)
+			err = db_has(txn, s->dbi[DB_LIBS], r->scope, ID);
+		if (err == WEFT_ENOTFOUND)
+			return 0;
+		if (err)
+			return err;
+		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->scope,
+		    r->ts, id, 1);
 	default:
 		return WEFT_EBADFIELD;
 	}
+}
+
+int
+weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct scope_arg	 a = { NULL, id, r->ts, -1 };
+	const uint8_t		*design = NULL;
+	uint8_t			 sk[SCOPE_MAX];
+	size_t			 sklen;
+	int			 err;
+
+	err = weft__store_ragg_reserve(s, txn);
+	if (err)
+		return err;
+	sklen = scope_key(sk, WEFT_STORE_SCOPE_ALL, NULL);
+	err = ragg_update(s, txn, sk, sklen, r->ts, id, -1);
+	if (err == 0)
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, r->author,
+		    r->ts, id, -1);
+	if (err)
+		return err;
+	switch (r->type) {
+	case WEFT_REC_REV:
+		design = r->has_design ? r->design : id;
+		break;
+	case WEFT_REC_COMMENT:
+	case WEFT_REC_REACTION:
+	case WEFT_REC_MAKE:
+		design = r->design;
+		break;
+	case WEFT_REC_GRANT:
+		design = r->grant_design;
+		break;
+	case WEFT_REC_ENTRY:
+		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->lib,
+		    r->ts, id, -1);
+	case WEFT_REC_LIB:
+		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id, r->ts,
+		    id, -1);
+	default:
+		return 0;
+	}
+	return each_key(s, txn, DB_DESIGN_LIB, design, ID, 2 * ID,
+	    rev_lib_cb, &a);
 }
 
 /* A record of `info` joins its author's scope, and its lib's. */

@@ -618,6 +618,32 @@ weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
 }
 
 int
+weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t dk[DKEY])
+{
+	struct termset	*old, *cur;
+	MDB_val		 v;
+	int		 err;
+
+	err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	old = malloc(2 * sizeof(*old));
+	if (old == NULL)
+		return -ENOMEM;
+	cur = old + 1;
+	cur->n = 0;
+	cur->dl = 0;
+	err = dwords_parse(&v, old);
+	if (err == 0)
+		err = terms_diff(s, txn, dk, old, cur);
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
+	free(old);
+	return err;
+}
+
+int
 weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 {
 	MDB_cursor	*c;

@@ -589,3 +589,59 @@ out:
 	weft__store_read_end(s, txn);
 	return err;
 }
+
+/*
+ * Record r (id) was retracted: it leaves the indexes. A reaction or a
+ * profile that was its author's latest leaves no latest behind (the
+ * earlier ones stay superseded): taking back a like unlikes.
+ */
+int
+weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	uint8_t	key[SOCIAL_KEY];
+	MDB_val	v;
+	int	err, kind;
+
+	if (r->type == WEFT_REC_PROFILE) {
+		err = db_get(txn, s->dbi[DB_PROFILES], r->author, ID, &v);
+		if (err)
+			return err == WEFT_ENOTFOUND ? 0 : err;
+		if (v.mv_size != LATEST_LEN)
+			return WEFT_ECORRUPT;
+		if (memcmp((const uint8_t *)v.mv_data + 8, id, ID) != 0)
+			return 0;
+		return db_del(txn, s->dbi[DB_PROFILES], r->author, ID);
+	}
+	kind = r->type == WEFT_REC_COMMENT ? 'c' :
+	    r->type == WEFT_REC_MAKE ? 'm' : 'r';
+	memcpy(key, r->design, ID);
+	key[ID] = (uint8_t)kind;
+	be64enc(key + ID + 1, r->ts);
+	memcpy(key + ID + 1 + 8, id, ID);
+	err = db_has(txn, s->dbi[DB_SOCIAL], key, sizeof(key));
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	err = db_del(txn, s->dbi[DB_SOCIAL], key, sizeof(key));
+	if (err)
+		return err;
+	if (kind == 'c')
+		return r->replaces.n == 0 ?
+		    count_add(s, txn, r->design, 0, -1, 0) : 0;
+	if (kind == 'm')
+		return count_add(s, txn, r->design, 0, 0, -1);
+	memcpy(key, r->design, ID);
+	memcpy(key + ID, r->author, ID);
+	err = db_get(txn, s->dbi[DB_REACTS], key, 2 * ID, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	if (v.mv_size != REACT_LEN)
+		return WEFT_ECORRUPT;
+	if (memcmp((const uint8_t *)v.mv_data + 8, id, ID) != 0)
+		return 0;
+	kind = ((const uint8_t *)v.mv_data)[8 + ID] == 1;
+	err = db_del(txn, s->dbi[DB_REACTS], key, 2 * ID);
+	if (err == 0 && kind)
+		err = count_add(s, txn, r->design, -1, 0, 0);
+	return err;
+}

@@ -83,6 +83,7 @@
 #define WEFT_CTL_OP_MODERATORS		"moderators"
 #define WEFT_CTL_OP_LABEL		"label"
 #define WEFT_CTL_OP_REPORTS		"reports"
+#define WEFT_CTL_OP_RETRACT		"retract"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -32,6 +32,7 @@
 	XX(HOMEMODE,	-32022, "home directory is accessible by others") \
 	XX(NETKEY,	-32030, "network key mismatch (or not a weft node)") \
 	XX(BLOCKED,	-32040, "blocked on this node")		\
+	XX(RETRACTED,	-32041, "retracted by its author")		\
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),

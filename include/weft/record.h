@@ -61,7 +61,8 @@ struct weft_buf;
 #define WEFT_GD2_BYTES		128	/* 64 uint16, big-endian */
 #define WEFT_GRATIO_MAX		1000000	/* ratios in millionths */
 #define WEFT_LABEL_MAX		64	/* bytes of a label value */
-#define WEFT_REASON_MAX		1024	/* bytes of a label reason */
+#define WEFT_REASON_MAX		1024	/* a label's or retract's reason */
+#define WEFT_TARGETS_MAX	64	/* ids one retract names */
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -72,7 +73,7 @@ enum weft_record_type {
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
-	/* 9 is retract's (issue 11.3). */
+	WEFT_REC_RETRACT = 9,	/* the signer takes records back */
 	WEFT_REC_LABEL = 10,	/* a moderator's verdict on a target */
 	WEFT_REC_GEOM = 12,	/* facts and fingerprints of a rev's meshes */
 };
@@ -206,6 +207,15 @@ struct weft_record {
 	uint8_t			 label_target[WEFT_ID_BYTES];
 	char			*label;
 	char			*label_reason;
+	/*
+	 * retract: the records taken back (targets), the design (or the
+	 * library, for entries) they belong to in scope when has_scope,
+	 * and a reason ("" or NULL: none).
+	 */
+	bool			 has_scope;
+	uint8_t			 scope[WEFT_ID_BYTES];
+	struct weft_id_list	 targets;
+	char			*reason;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -276,7 +286,7 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant", "label", "geom". */
+ * "grant", "retract", "label", "geom". */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /* "author", "design", "file"; NULL for anything else. */

@@ -69,10 +69,14 @@ check_slug(const char *s, size_t n)
 	weft__slug(s, n, slug, sizeof(slug));
 	len = strlen(slug);
 	FUZZ_CHECK(len <= 64);
+	/* ASCII only as [a-z0-9-]; the rest letters of other scripts. */
 	for (size_t i = 0; i < len; i++)
-		FUZZ_CHECK((slug[i] >= 'a' && slug[i] <= 'z') ||
+		FUZZ_CHECK((unsigned char)slug[i] >= 0x80 ||
+		    (slug[i] >= 'a' && slug[i] <= 'z') ||
 		    (slug[i] >= '0' && slug[i] <= '9') || slug[i] == '-');
 	FUZZ_CHECK(len == 0 || (slug[0] != '-' && slug[len - 1] != '-'));
+	/* Whole UTF-8, and a name weft would accept as a path. */
+	FUZZ_CHECK(len == 0 || weft_path_check(slug, len) == 0);
 }
 
 static void

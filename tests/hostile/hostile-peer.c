@@ -18,6 +18,11 @@
  *                          changed after signing
  *   badpath                a genesis whose file path is "../escape.stl",
  *                          correctly signed (the body is patched by hand)
+ *   retract=ID             a retract of record ID by our own author (who
+ *                          is not ID's author)
+ *   envfile=PATH           the envelope in file PATH as it is (`weft show
+ *                          --raw` output): a record someone else signed,
+ *                          offered again
  *   chunk                  answer every "want" on the daemon's "files"
  *                          channel with a wrong chunk (right id, wrong bytes)
  *   idle                   nothing: hold the connection, answer pings (the
@@ -367,6 +372,54 @@ out:
 	return err;
 }
 
+/* A retract of target by a, with a reason. */
+static int
+make_retract(const struct weft_keypair *a,
+    const uint8_t target[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	int			err = -ENOMEM;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_RETRACT;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = wall_ms();
+	r.targets.ids = calloc(1, WEFT_ID_BYTES);
+	r.reason = strdup("not mine to take back");
+	if (r.targets.ids == NULL || r.reason == NULL)
+		goto out;
+	memcpy(r.targets.ids[0], target, WEFT_ID_BYTES);
+	r.targets.n = 1;
+	err = seal(a, &r, env, id);
+out:
+	weft_record_release(&r);
+	return err;
+}
+
+/* The envelope in file path, as it is. */
+static int
+read_env(const char *path, struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
+{
+	const uint8_t	*body, *sig;
+	uint8_t		 buf[WEFT_RECORD_MAX];
+	size_t		 n, blen;
+	FILE		*f;
+	int		 err;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	err = weft_record_open(buf, n, &body, &blen, &sig);
+	if (err == 0)
+		weft_record_id(body, blen, id);
+	if (err == 0)
+		err = weft_buf_add(env, buf, n);
+	return err;
+}
+
 /* Parses "HEX" or "HEX:HEX" into a and b (b = a when absent). */
 static int
 parse_pair(const char *s, uint8_t a[WEFT_ID_BYTES], uint8_t b[WEFT_ID_BYTES])
@@ -438,6 +491,12 @@ add_mode(struct hostile *h, const char *arg)
 		err = parse_id(eq + 1, strlen(eq + 1), x);
 		if (err == 0)
 			err = make_remix(&h->author, x, env, id);
+	} else if (strcmp(name, "retract") == 0 && eq != NULL) {
+		err = parse_id(eq + 1, strlen(eq + 1), x);
+		if (err == 0)
+			err = make_retract(&h->author, x, env, id);
+	} else if (strcmp(name, "envfile") == 0 && eq != NULL) {
+		err = read_env(eq + 1, env, id);
 	} else if (strcmp(name, "otherkey") == 0 && eq == NULL) {
 		/* Signed by a key other than the "author" it names. */
 		err = weft_key_generate(&other);

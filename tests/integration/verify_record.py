@@ -50,8 +50,9 @@ NOTE_MAX = 4096
 FIELD_MAX = 128
 SETTINGS_MAX = 1024
 LABEL_MAX = 64
-REASON_MAX = 1024
+REASON_MAX = 1024  # a label's or a retract's reason
 KNOWN_LABELS = ("spam", "nsfw", "illegal", "copyright", "stolen-design")
+TARGETS_MAX = 64
 
 SPACES = {0x20, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000} | set(
     range(0x2000, 0x200B)
@@ -383,6 +384,14 @@ def check_label(f):
     want_str(f["reason"], "reason", 0, REASON_MAX, "body")
 
 
+def check_retract(f):
+    sc = f["scope"]
+    need(isinstance(sc, bytes) and len(sc) in (0, 32),
+         "scope is not bin of 0 (none) or 32 bytes")
+    want_ids(f["targets"], "targets", 1, TARGETS_MAX)
+    want_str(f["reason"], "reason", 0, REASON_MAX, "body")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -397,6 +406,7 @@ KEYS = {
     "grant": ["type", "author", "ts", "design", "to", "license"],
     "geom": ["type", "author", "ts", "design", "rev", "files", "thumbnail"],
     "label": ["type", "author", "ts", "on", "target", "label", "reason"],
+    "retract": ["type", "author", "ts", "scope", "targets", "reason"],
 }
 
 
@@ -464,7 +474,7 @@ def check_body(body):
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
      "grant": check_grant, "geom": check_geom,
-     "label": check_label}[typ](f)
+     "label": check_label, "retract": check_retract}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

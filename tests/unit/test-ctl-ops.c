@@ -2306,6 +2306,112 @@ test_moderation(void **state)
 	weft_key_release(&other);
 }
 
+/*
+ * retract (ops_retract.c): one revision, then the design with a reason;
+ * every lookup of them then says retracted; a comment with its edit;
+ * another author's design, an unknown id and a retract are refused.
+ */
+static void
+test_retract(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_keypair	 other;
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	struct weft_pack	 pk;
+	const struct weft_obj	*rep;
+	uint8_t			 design[32], rev[32], rev2[32], id[32];
+	uint8_t			 c1[32], ret[32], theirs[32];
+	char			 hex[65], c1hex[65];
+	size_t			 first;
+
+	publish_one(f, design, rev);
+	rep = publish(f, "Gear wheel v2", design, "hi\n", 3, big, 1000);
+	get_bin32(rep, "id", rev2);
+	weft_hex_encode(hex, design, 32);
+
+	/* One revision: the design keeps its genesis as its head. */
+	req_id(f, "retract", "id", rev2);
+	expect_ok(f);
+	req_id(f, "log", "design", design);
+	expect_ok(f);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "items")), 1);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "heads")), 1);
+	req_id(f, "show", "id", rev2);
+	expect_err(f, WEFT_ERETRACTED, "(no reason given)");
+
+	/* A comment and its edit go together. */
+	req_begin(&pk, &b, "comment", 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "text");
+	weft_pack_str(&pk, "Nice");
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", c1);
+	weft_hex_encode(c1hex, c1, 32);
+	req_begin(&pk, &b, "comment", 3);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "text");
+	weft_pack_str(&pk, "Nicer");
+	weft_pack_str(&pk, "edit");
+	weft_pack_str(&pk, c1hex);
+	send_req(f, &b);
+	expect_ok(f);
+	req_id(f, "retract", "id", c1);
+	expect_ok(f);
+	first = f->nrep;
+	req_str(f, "comments", "design", hex);
+	assert_int_equal(list_items(f, first), 0);
+	req_str(f, "social", "design", hex);
+	expect_ok(f);
+	assert_int_equal(get_uint(last(f), "comments"), 0);
+
+	/* The design, with a reason: gone from ls and every lookup. */
+	req_begin(&pk, &b, "retract", 2);
+	weft_pack_str(&pk, "id");
+	weft_pack_str(&pk, hex);
+	weft_pack_str(&pk, "reason");
+	weft_pack_str(&pk, "Held a key");
+	send_req(f, &b);
+	expect_ok(f);
+	get_bin32(last(f), "id", ret);
+	req_id(f, "show", "id", design);
+	expect_err(f, WEFT_ERETRACTED, "(reason: Held a key)");
+	hex[12] = '\0';	/* a prefix */
+	req_str(f, "log", "design", hex);
+	expect_err(f, WEFT_ERETRACTED, "(reason: Held a key)");
+	req_id(f, "get", "design", design);
+	assert_int_equal(status_of(last(f)), WEFT_ERETRACTED);
+	first = f->nrep;
+	req0(f, "ls");
+	assert_int_equal(list_items(f, first), 0);
+	req_id(f, "retract", "id", design);
+	assert_int_equal(status_of(last(f)), WEFT_ERETRACTED);
+
+	/* A retract, another author's design, an unknown id: refused. */
+	req_id(f, "retract", "id", ret);
+	expect_err(f, WEFT_EUSAGE, "cannot be retracted");
+	assert_int_equal(weft_key_generate(&other), 0);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = 1700000000000;
+	r.title = strdup("Theirs");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	store_signed(f, &r, &other, theirs);
+	req_id(f, "retract", "id", theirs);
+	expect_err(f, WEFT_EDENIED, "only the author");
+	memset(id, 0xee, 32);
+	req_id(f, "retract", "id", id);
+	assert_int_equal(status_of(last(f)), WEFT_ENOTFOUND);
+	req0(f, "retract");
+	expect_err(f, WEFT_EUSAGE, "'id' is required");
+	weft_key_release(&other);
+}
+
 int
 main(void)
 {
@@ -2338,6 +2444,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_geom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_moderation, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_retract, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_midway, setup,
 		    teardown),
 	};

@@ -329,6 +329,32 @@ fill_label_ns(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 	r->label_reason = xstrdup("");
 }
 
+/* A design taken back, all its revisions, with a reason. */
+static void
+fill_retract(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_RETRACT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 9;
+	r->has_scope = true;
+	memset(r->scope, 0x22, WEFT_ID_BYTES);
+	ids_fill(&r->targets, 1, 0x22);
+	r->reason = xstrdup("Published by mistake: it held a private key.");
+}
+
+/* Two comments on no scope's design, no reason. */
+static void
+fill_retract_comments(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_RETRACT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 10;
+	ids_fill(&r->targets, 2, 0x60);
+	r->reason = xstrdup("");
+}
+
 static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
@@ -476,6 +502,13 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 	case WEFT_REC_REACTION:
 		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
 		assert_string_equal(a->value, b->value);
+		break;
+	case WEFT_REC_RETRACT:
+		assert_int_equal(a->has_scope, b->has_scope);
+		assert_memory_equal(a->scope, b->scope, WEFT_ID_BYTES);
+		assert_ids_equal(&a->targets, &b->targets);
+		assert_string_equal(a->reason ? a->reason : "",
+		    b->reason ? b->reason : "");
 		break;
 	case WEFT_REC_MAKE:
 		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
@@ -1437,7 +1470,7 @@ test_limits(void **state)
 	REV_CASE(0, r.files[1].size = WEFT_FILE_SIZE_MAX);
 	REV_CASE(WEFT_EBADFIELD, r.files[1].size = WEFT_FILE_SIZE_MAX + 1);
 	REV_CASE(WEFT_EBADFIELD, r.type = 0);
-	REV_CASE(WEFT_EBADFIELD, r.type = WEFT_REC_GRANT + 1);
+	REV_CASE(WEFT_EBADFIELD, r.type = WEFT_REC_TYPE_MAX + 1);
 #undef REV_CASE
 
 	/* Counts are checked before the arrays are read. */
@@ -1843,6 +1876,8 @@ static const struct vector vectors[] = {
 	{ "geom", 0x40, fill_geom },
 	{ "label", 0x60, fill_label },
 	{ "label-ns", 0x60, fill_label_ns },
+	{ "retract", 0x40, fill_retract },
+	{ "retract-comments", 0x50, fill_retract_comments },
 };
 
 static void
@@ -2166,9 +2201,69 @@ test_label(void **state)
 	weft_record_release(&r);
 	assert_string_equal(weft_record_type_name(WEFT_REC_LABEL), "label");
 	/* 9 is taken by another type: "unknown" here until it is known. */
-	assert_string_equal(weft_record_type_name(9), "unknown");
+	assert_string_equal(weft_record_type_name(WEFT_REC_TYPE_MAX + 1),
+	    "unknown");
 	assert_string_equal(weft_label_on_name(WEFT_LABEL_AUTHOR), "author");
 	assert_null(weft_label_on_name(0));
+}
+
+/*
+ * A retract names 1..64 targets, sorted and unique, a scope of 0 or 32
+ * bytes and a reason of at most WEFT_REASON_MAX bytes of body text.
+ */
+static void
+test_retract(void **state)
+{
+	struct weft_record	r;
+	struct weft_buf		b;
+	struct keys		k;
+	uint8_t			*sc = NULL;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_retract(&r, k.pk);
+	roundtrip(&r);
+	r.targets.n = 0;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	ids_clear(&r.targets);
+	ids_fill(&r.targets, WEFT_TARGETS_MAX, 0x01);
+	roundtrip(&r);
+	ids_clear(&r.targets);
+	ids_fill(&r.targets, WEFT_TARGETS_MAX + 1, 0x01);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	ids_clear(&r.targets);
+	ids_fill(&r.targets, 2, 0x05);
+	memset(r.targets.ids[1], 0x05, WEFT_ID_BYTES);	/* duplicate */
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	memset(r.targets.ids[0], 0x07, WEFT_ID_BYTES);	/* unsorted */
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	weft_record_sort(&r);
+	roundtrip(&r);
+	free(r.reason);
+	r.reason = repeat('x', WEFT_REASON_MAX + 1);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.reason[WEFT_REASON_MAX] = '\0';
+	roundtrip(&r);
+	r.reason[3] = '\x1b';
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.reason[3] = 'x';
+	/* A scope of another length is refused. */
+	encode(&r, &b);
+	for (size_t i = 0; sc == NULL && i + 8 <= b.len; i++)
+		if (memcmp(b.data + i, "\xa5scope\xc4\x20", 8) == 0)
+			sc = b.data + i;
+	assert_non_null(sc);
+	sc[7] = 0x1f;
+	memmove(sc + 8 + 31, sc + 8 + 32,
+	    b.len - (size_t)(sc + 8 + 32 - b.data));
+	assert_int_equal(decode(b.data, b.len - 1), WEFT_EBADFIELD);
+	weft_buf_release(&b);
+	weft_record_release(&r);
+	fill_retract_comments(&r, k.pk);
+	roundtrip(&r);
+	weft_record_release(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_RETRACT),
+	    "retract");
 }
 
 int
@@ -2194,6 +2289,7 @@ main(void)
 		cmocka_unit_test(test_grant),
 		cmocka_unit_test(test_geom),
 		cmocka_unit_test(test_label),
+		cmocka_unit_test(test_retract),
 	};
 
 	if (sodium_init() < 0)
