@@ -167,6 +167,12 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		    out_json_id(r->grant_to));
 		json_object_set_new(j, "license", cstr_json(r->license));
 		break;
+	case WEFT_REC_RECEIPT:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", out_json_id(r->receipt_rev));
+		json_object_set_new(j, "expires",
+		    json_integer((json_int_t)r->expires));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -331,6 +337,13 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			field_id("to", r->grant_to);
 		field("license", r->license[0] ? r->license :
 		    "any (the grantee chooses)");
+		break;
+	case WEFT_REC_RECEIPT:
+		field_id("design", r->design);
+		field_id("revision", r->receipt_rev);
+		out_date(date, r->expires);
+		printf("%-12s %s UTC (%" PRIu64 ")\n", "expires", date,
+		    r->expires);
 		break;
 	}
 	field("signature", "good");

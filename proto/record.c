@@ -36,12 +36,13 @@ static const char *const type_names[] = {
 	[WEFT_REC_REACTION] = "reaction",
 	[WEFT_REC_MAKE] = "make",
 	[WEFT_REC_GRANT] = "grant",
+	[WEFT_REC_RECEIPT] = "receipt",
 };
 
 const char *
 weft_record_type_name(enum weft_record_type t)
 {
-	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX)
+	if (t < WEFT_REC_REV || t > WEFT_REC_TYPE_MAX || type_names[t] == NULL)
 		return "unknown";
 	return type_names[t];
 }
@@ -409,6 +410,12 @@ weft_record_check(const struct weft_record *r)
 		return check_make(r);
 	case WEFT_REC_GRANT:
 		return check_grant(r);
+	case WEFT_REC_RECEIPT:
+		/* A receipt that expires before it is made proves nothing. */
+		if (!r->has_design || r->expires <= r->ts ||
+		    r->expires - r->ts > WEFT_RECEIPT_TTL_MAX)
+			return WEFT_EBADFIELD;
+		return 0;
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -644,6 +651,14 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		    WEFT_PK_BYTES);
 		weft_pack_str(&pk, "license");
 		weft_pack_str(&pk, r->license);
+		break;
+	case WEFT_REC_RECEIPT:
+		weft_pack_str(&pk, "design");
+		weft_pack_bin(&pk, r->design, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "rev");
+		weft_pack_bin(&pk, r->receipt_rev, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "expires");
+		weft_pack_uint(&pk, r->expires);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1156,6 +1171,17 @@ decode_grant(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_receipt(struct fields *f, struct weft_record *r)
+{
+	if (get_id(f, "design", r->design) != 0 ||
+	    get_id(f, "rev", r->receipt_rev) != 0 ||
+	    weft_obj_uint(next(f, "expires"), &r->expires) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	return 0;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1167,7 +1193,7 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		return WEFT_EBADFIELD;
 	r->type = 0;
 	for (int t = WEFT_REC_REV; t <= WEFT_REC_TYPE_MAX; t++)
-		if (n == strlen(type_names[t]) &&
+		if (type_names[t] != NULL && n == strlen(type_names[t]) &&
 		    memcmp(s, type_names[t], n) == 0)
 			r->type = t;
 	if (r->type == 0)
@@ -1196,6 +1222,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_MAKE:
 		err = decode_make(&f, r);
+		break;
+	case WEFT_REC_RECEIPT:
+		err = decode_receipt(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -53,6 +53,8 @@ struct weft_buf;
 #define WEFT_NOTE_MAX		4096
 #define WEFT_FIELD_MAX		128	/* printer, material */
 #define WEFT_SETTINGS_MAX	1024
+/* receipt: expires - ts, at most 30 days */
+#define WEFT_RECEIPT_TTL_MAX	(UINT64_C(30) * 24 * 3600 * 1000)
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -63,8 +65,10 @@ enum weft_record_type {
 	WEFT_REC_REACTION,	/* like / take back, latest wins */
 	WEFT_REC_MAKE,		/* photos of a print of a revision */
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
+	/* 9 retract and 10 label are taken by other record kinds. */
+	WEFT_REC_RECEIPT = 11,	/* a node holds a revision's files */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_GRANT
+#define WEFT_REC_TYPE_MAX	WEFT_REC_RECEIPT
 
 enum weft_entry_action {
 	WEFT_ENTRY_ADD = 1,
@@ -143,6 +147,14 @@ struct weft_record {
 	uint8_t			 grant_design[WEFT_ID_BYTES];
 	uint8_t			 grant_to[WEFT_PK_BYTES];
 	bool			 grant_anyone;
+	/*
+	 * receipt: author is the node key; design (has_design), the
+	 * revision held complete and when the receipt stops counting
+	 * (ms since the epoch, after ts, at most WEFT_RECEIPT_TTL_MAX
+	 * later).
+	 */
+	uint8_t			 receipt_rev[WEFT_ID_BYTES];
+	uint64_t		 expires;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -213,7 +225,7 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant". */
+ * "grant", "receipt"; "unknown" for a number no record kind has. */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /*

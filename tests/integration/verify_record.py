@@ -281,6 +281,19 @@ def check_grant(f):
                  "license %r is not a canonical SPDX id" % lic)
 
 
+# A receipt lives at most 30 days (docs/proto/records.md).
+RECEIPT_TTL_MAX = 30 * 24 * 3600 * 1000
+
+
+def check_receipt(f):
+    want_id(f["design"], "design")
+    want_id(f["rev"], "rev")
+    want_uint(f["expires"], "expires")
+    need(f["expires"] > f["ts"], "receipt expires before it is made")
+    need(f["expires"] - f["ts"] <= RECEIPT_TTL_MAX,
+         "receipt lives longer than 30 days")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -293,6 +306,7 @@ KEYS = {
     "make": ["type", "author", "ts", "design", "rev", "photos", "note",
              "printer", "material", "settings"],
     "grant": ["type", "author", "ts", "design", "to", "license"],
+    "receipt": ["type", "author", "ts", "design", "rev", "expires"],
 }
 
 
@@ -359,7 +373,7 @@ def check_body(body):
     {"rev": check_rev, "lib": check_lib, "entry": check_entry,
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
-     "grant": check_grant}[typ](f)
+     "grant": check_grant, "receipt": check_receipt}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

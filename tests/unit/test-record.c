@@ -234,6 +234,19 @@ fill_grant_anyone(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_receipt(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_RECEIPT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 4;
+	r->has_design = true;
+	memset(r->design, 0x22, WEFT_ID_BYTES);
+	memset(r->receipt_rev, 0x44, WEFT_ID_BYTES);
+	r->expires = TS + 4 + 86400000;	/* a day later */
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -354,6 +367,12 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		assert_int_equal(a->grant_anyone, b->grant_anyone);
 		assert_memory_equal(a->grant_to, b->grant_to, WEFT_PK_BYTES);
 		assert_string_equal(a->license, b->license);
+		break;
+	case WEFT_REC_RECEIPT:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_memory_equal(a->receipt_rev, b->receipt_rev,
+		    WEFT_ID_BYTES);
+		assert_true(a->expires == b->expires);
 		break;
 	}
 }
@@ -1691,6 +1710,7 @@ static const struct vector vectors[] = {
 	{ "make", 0x50, fill_make },
 	{ "grant", 0x40, fill_grant },
 	{ "grant-anyone", 0x40, fill_grant_anyone },
+	{ "receipt", 0x40, fill_receipt },
 };
 
 static void
@@ -1888,6 +1908,33 @@ test_grant(void **state)
 	assert_string_equal(weft_record_type_name(WEFT_REC_GRANT), "grant");
 }
 
+/* A receipt expires after it is made, and at most 30 days after. */
+static void
+test_receipt(void **state)
+{
+	struct weft_record	r;
+	struct keys		k;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_receipt(&r, k.pk);
+	roundtrip(&r);
+	r.expires = r.ts;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = r.ts - 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = r.ts + WEFT_RECEIPT_TTL_MAX;
+	roundtrip(&r);
+	r.expires = r.ts + WEFT_RECEIPT_TTL_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = UINT64_MAX;
+	r.ts = UINT64_MAX - 1;
+	roundtrip(&r);
+	weft_record_release(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_RECEIPT),
+	    "receipt");
+}
+
 int
 main(void)
 {
@@ -1909,6 +1956,7 @@ main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_community),
 		cmocka_unit_test(test_grant),
+		cmocka_unit_test(test_receipt),
 	};
 
 	if (sodium_init() < 0)
