@@ -144,6 +144,7 @@ int	cmd_fork(struct weft_cli *cli, int argc, char **argv);
 /* cmd_grant.c */
 int	cmd_grant(struct weft_cli *cli, int argc, char **argv);
 int	cmd_grants(struct weft_cli *cli, int argc, char **argv);
+int	cmd_seeds(struct weft_cli *cli, int argc, char **argv);
 int	cmd_credits(struct weft_cli *cli, int argc, char **argv);
 int	cmd_show(struct weft_cli *cli, int argc, char **argv);
 int	cmd_log(struct weft_cli *cli, int argc, char **argv);

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "grant",	cmd_grant },
 	{ "grants",	cmd_grants },
 	{ "credits",	cmd_credits },
+	{ "seeds",	cmd_seeds },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },
 	{ "tree",	cmd_tree },

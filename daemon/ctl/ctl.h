@@ -333,6 +333,8 @@ void	weft__ctl_op_run(struct weft_ctl_conn *c, const struct weft_ctl_op *op,
 /* ops_license.c, credits.c */
 extern const struct weft_ctl_op weft__op_grant, weft__op_grants,
 	    weft__op_credits;
+/* ops_seeds.c */
+extern const struct weft_ctl_op weft__op_seeds;
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

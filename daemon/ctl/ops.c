@@ -1398,6 +1398,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_grant,
 	&weft__op_grants,
 	&weft__op_credits,
+	&weft__op_seeds,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

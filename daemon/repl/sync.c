@@ -629,6 +629,8 @@ job_run(void *arg)
 		} else if (r.type == WEFT_REC_ENTRY) {
 			cand[nc++] = r.lib;
 			cand[nc++] = r.entry_design;
+		} else if (r.type == WEFT_REC_RECEIPT) {
+			cand[nc++] = r.receipt_rev;
 		}
 		for (k = 0; k < nc && p->ndeps < DEPS_MAX; k++)
 			if (weft_store_record_type(j->s->store, cand[k], &t) ==
@@ -811,7 +813,35 @@ struct fact {
 	uint8_t		type;
 	uint8_t		author[WEFT_ID_BYTES];
 	uint8_t		ref[WEFT_ID_BYTES];
+	/* A receipt: the author of its design, when the store has it. */
+	bool		has_dauthor;
+	uint8_t		dauthor[WEFT_ID_BYTES];
 };
+
+/* The author of design (its genesis record), when the store has it. */
+static bool
+design_author(struct weft_sync *s, const uint8_t design[WEFT_ID_BYTES],
+    uint8_t author[WEFT_ID_BYTES])
+{
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	bool			 ok = false;
+
+	weft_buf_init(&b, WEFT_RECORD_MAX);
+	weft_record_init(&r);
+	if (weft_store_record_get(s->store, design, &b) == 0 &&
+	    weft_record_open(b.data, b.len, &body, &blen, &sig) == 0 &&
+	    weft_record_decode_body(body, blen, &r) == 0 &&
+	    r.type == WEFT_REC_REV) {
+		memcpy(author, r.author, WEFT_ID_BYTES);
+		ok = true;
+	}
+	weft_record_release(&r);
+	weft_buf_release(&b);
+	return ok;
+}
 
 static void
 fact_get(const struct pend *p, struct fact *f)
@@ -835,7 +865,8 @@ fact_get(const struct pend *p, struct fact *f)
 			memcpy(f->ref, r.has_design ? r.design : p->id,
 			    WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_COMMENT ||
-		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE)
+		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE ||
+		    r.type == WEFT_REC_RECEIPT)
 			memcpy(f->ref, r.design, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_GRANT)
 			memcpy(f->ref, r.grant_design, WEFT_ID_BYTES);
@@ -851,6 +882,10 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_ALL:
 		return true;
 	case WEFT_WIRE_SCOPE_AUTHOR:
+		/* A receipt is signed by a node: its design's author counts. */
+		if (f->ok && f->type == WEFT_REC_RECEIPT)
+			return f->has_dauthor && memcmp(in->id, f->dauthor,
+			    WEFT_ID_BYTES) == 0;
 		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
 		/* Records on a design: the store says which libs hold it. */
@@ -909,6 +944,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
 		fact_get(list[k], &f);
+		if (f.ok && f.type == WEFT_REC_RECEIPT)
+			f.has_dauthor = design_author(s, f.ref, f.dauthor);
 		fl.want = want + k * nf;
 		libs = false;
 		for (size_t j = 0; j < nf; j++) {
@@ -923,7 +960,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				    f.type == WEFT_REC_COMMENT ||
 				    f.type == WEFT_REC_REACTION ||
 				    f.type == WEFT_REC_MAKE ||
-				    f.type == WEFT_REC_GRANT))
+				    f.type == WEFT_REC_GRANT ||
+				    f.type == WEFT_REC_RECEIPT))
 					libs = true;
 			}
 		}
@@ -1163,6 +1201,8 @@ job_start(struct weft_sync *s)
 		/* Queued before it can run: the queue's order is ours. */
 		err = weft_store_batch_new(&j->b, j->sl, j->n, j->ids);
 		if (err == 0) {
+			/* Receipts expired by now are dropped. */
+			weft_store_batch_set_now(j->b, s->now_ms);
 			weft_store_ingest_add(s->ingest, j->b);
 			err = s->io.work(s->io.arg, job_run, job_done, j);
 			if (err)

@@ -50,7 +50,7 @@ static const char *const db_names[DB_COUNT] = {
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
-	"scount", "grants",
+	"scount", "grants", "receipts", "receipt_nodes",
 };
 
 int

@@ -104,6 +104,7 @@ struct put_ctx {
 	size_t				 len;
 	const struct weft_record	*r;
 	uint8_t				 id[ID];
+	uint64_t			 now_ms;	/* receipts; 0: none */
 };
 
 
@@ -218,6 +219,9 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_MAKE:
 	case WEFT_REC_GRANT:
 		return 0;	/* what they name may come later */
+	case WEFT_REC_RECEIPT:
+		return weft__store_receipt_check(s, txn, pc->r, pc->id,
+		    pc->now_ms);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -326,6 +330,10 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	uint8_t				 key[8 + ID], head[ID];
 	int				 err, held, changed;
 
+	/* Soft state, beside the records (store_receipts.c). */
+	if (r->type == WEFT_REC_RECEIPT)
+		return weft__store_receipt_put(s, txn, r, pc->id, pc->env,
+		    pc->len);
 	weft__store_rec_key(key, r->ts, pc->id);
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
@@ -435,6 +443,7 @@ weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
 	pc.env = env;
 	pc.len = len;
 	pc.r = &r;
+	pc.now_ms = 0;
 	err = weft__store_write(s, record_put_txn, &pc);
 out:
 	weft_record_release(&r);
@@ -471,6 +480,7 @@ struct weft_store_batch {
 	uint8_t			*vdone;
 	int			 own_ids;
 	int			 sync_init;	/* mu and cv exist */
+	uint64_t		 now_ms;	/* receipts expire; 0: never */
 	/* Under the ingest queue's mu (weft_store_ingest_*). */
 	struct weft_store_batch	*qnext;
 	int			 helpers;	/* threads verifying it */
@@ -569,6 +579,7 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		pc.env = b->envs[i].data;
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
+		pc.now_ms = b->now_ms;
 		memcpy(pc.id, b->ids[i], ID);
 		err = record_check(s, txn, &pc);
 		if (logical_error(err)) {
@@ -623,6 +634,12 @@ weft_store_batch_new(struct weft_store_batch **bp,
 	b->sync_init = 1;
 	*bp = b;
 	return 0;
+}
+
+void
+weft_store_batch_set_now(struct weft_store_batch *b, uint64_t now_ms)
+{
+	b->now_ms = now_ms;
 }
 
 void

@@ -58,6 +58,20 @@ int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Seed receipts (store_receipts.c). weft__store_receipt_check(), before
+ * anything is written: 0 to store r; WEFT_EEXISTS when it says nothing
+ * new (expired at now_ms, 0 for never; a later one of the same node and
+ * revision is here; the node's quota is full); WEFT_EMISSING while the
+ * revision is not here; WEFT_EBADFIELD when the revision is not of the
+ * design r names. weft__store_receipt_put() then keeps it.
+ */
+int	weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID],
+	    uint64_t now_ms);
+int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID],
+	    const uint8_t *env, size_t len);
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*

@@ -69,6 +69,7 @@
 #define WEFT_CTL_OP_GRANT		"grant"
 #define WEFT_CTL_OP_GRANTS		"grants"
 #define WEFT_CTL_OP_CREDITS		"credits"
+#define WEFT_CTL_OP_SEEDS		"seeds"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];
