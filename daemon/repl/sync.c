@@ -540,6 +540,9 @@ peer_pump(struct weft_sync *s, struct peer *p)
 				continue;
 			if (have_record(s, id))
 				continue;
+			/* Over a flood limit here: not worth asking again. */
+			if (idmap_find(&s->limited, id) != NULL)
+				continue;
 			memcpy(w->ids[w->n++], id, WEFT_ID_BYTES);
 		}
 		if (w->n == 0) {
@@ -1058,6 +1061,20 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 static void job_start(struct weft_sync *);
 
 /*
+ * A record the store refused for a flood limit (store.h): valid, so its
+ * sender is not penalised, but neither fetched nor taken again while
+ * remembered (WEFT_SYNC_LIMITED_MAX ids, then forgotten at once).
+ */
+static void
+limited_add(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
+{
+	s->st.limited++;
+	if (s->limited.n >= WEFT_SYNC_LIMITED_MAX)
+		idmap_release(&s->limited);
+	(void)idmap_put(&s->limited, id, FL_RECENT, 0);
+}
+
+/*
  * The store could not take a job's records (a full or failing disk):
  * they go back to the front of the queue in their order, still in
  * flight, to be written when the disk's gate lets a write through.
@@ -1131,6 +1148,8 @@ job_done(void *arg, int status)
 		}
 		if (res == WEFT_EEXISTS)
 			s->st.dups++;
+		else if (res == WEFT_ELIMIT)
+			limited_add(s, p->id);
 		else if (status == 0 && is_invalid(res))
 			reject(s, p->peer, p->id, res);
 	}
@@ -1254,7 +1273,8 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 		s->st.dups++;
 		return 0;
 	}
-	if (sl == NULL && have_record(s, id)) {
+	if (sl == NULL && (have_record(s, id) ||
+	    idmap_find(&s->limited, id) != NULL)) {
 		s->st.dups++;
 		return 0;
 	}
@@ -1626,6 +1646,7 @@ weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->held);
 	s->flight.key = s->hkey;
+	s->limited.key = s->hkey;
 	s->rlog.tokens = WEFT_SYNC_REJECT_ALL_BURST;
 	weft_buf_init(&s->out, MSG_MAX);
 	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
@@ -1658,6 +1679,7 @@ weft_sync_free(struct weft_sync *s)
 	pendq_free(&s->queue);
 	pendq_free(&s->held);
 	idmap_release(&s->flight);
+	idmap_release(&s->limited);
 	weft_buf_release(&s->out);
 	weft_buf_release(&s->rbuf);
 	weft_store_ingest_free(s->ingest);

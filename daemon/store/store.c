@@ -51,6 +51,7 @@ static const char *const db_names[DB_COUNT] = {
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
 	"scount", "grants", "receipts", "receipt_nodes",
+	"limits",
 };
 
 int

@@ -401,6 +401,18 @@ int	weft_store_design_grants(struct weft_store *s,
  * at now_ms and says how many (pruned may be NULL).
  */
 #define WEFT_STORE_RECEIPTS_PER_NODE	65536
+/*
+ * Flood limits (store_limits.c; docs/proto/records.md, "Limits"): per
+ * author and design, comments, reactions and makes in any one minute of
+ * their ts, and in all. Ingest refuses a record over a cap with
+ * WEFT_ELIMIT (not an invalid record: its sender is not penalised).
+ */
+#define WEFT_STORE_COMMENTS_MINUTE	20
+#define WEFT_STORE_COMMENTS_TOTAL	1000
+#define WEFT_STORE_REACTIONS_MINUTE	10
+#define WEFT_STORE_REACTIONS_TOTAL	200
+#define WEFT_STORE_MAKES_MINUTE		5
+#define WEFT_STORE_MAKES_TOTAL		50
 struct weft_store_receipt {
 	uint8_t		 rev[WEFT_ID_BYTES];
 	uint8_t		 node[WEFT_PK_BYTES];

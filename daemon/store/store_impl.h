@@ -70,6 +70,7 @@ enum {
 	DB_GRANTS,
 	DB_RECEIPTS,
 	DB_RNODES,
+	DB_LIMITS,
 	DB_COUNT
 };
 

@@ -213,10 +213,12 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;
 	case WEFT_REC_ENTRY:
 		return entry_check(s, txn, pc->r);
-	case WEFT_REC_PROFILE:
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+		/* What they name may come later; a flood is capped. */
+		return weft__store_limit_check(s, txn, pc->r);
+	case WEFT_REC_PROFILE:
 	case WEFT_REC_GRANT:
 		return 0;	/* what they name may come later */
 	case WEFT_REC_RECEIPT:
@@ -384,6 +386,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_MAKE:
 		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
+			err = weft__store_limit_add(s, txn, r);
+		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		/* An avatar is small: every node that keeps the profile
 		 * fetches it. */
@@ -542,7 +546,8 @@ static int
 logical_error(int err)
 {
 	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
-	    err == WEFT_EDENIED || err == WEFT_EBADFIELD;
+	    err == WEFT_EDENIED || err == WEFT_EBADFIELD ||
+	    err == WEFT_ELIMIT;
 }
 
 /*

@@ -72,6 +72,16 @@ int	weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
 int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID],
 	    const uint8_t *env, size_t len);
+/*
+ * Flood limits (store_limits.c) on comments, reactions and makes, per
+ * author and design: weft__store_limit_check() says 0 or WEFT_ELIMIT
+ * (r would go over a cap), before anything is written; for any other
+ * type 0. weft__store_limit_add() counts r once it is written.
+ */
+int	weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
+int	weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*

@@ -31,6 +31,7 @@
 	XX(HANDSHAKE,	-32021, "handshake failed")			\
 	XX(HOMEMODE,	-32022, "home directory is accessible by others") \
 	XX(NETKEY,	-32030, "network key mismatch (or not a weft node)") \
+	XX(LIMIT,	-32040, "over a flood limit")			\
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),

@@ -1128,6 +1128,82 @@ test_receipts(void **state)
 		weft_buf_release(&env[i]);
 }
 
+/* A comment by a on design (no revision, parent or edit). */
+static void
+make_comment(const struct author *a, uint64_t ts,
+    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	struct weft_buf		body;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_COMMENT;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = ts;
+	r.has_design = true;
+	memcpy(r.design, design, WEFT_ID_BYTES);
+	r.text = strdup("spam");
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(&r, &body), 0);
+	sign_body(a, &body, env, id);
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+/*
+ * Flood limits: one author's comments on one design beyond the cap of
+ * one minute are refused, costing the relaying peer no penalty and
+ * never asked for again; another author, or the next minute, is not
+ * held back.
+ */
+static void
+test_flood_limit(void **state)
+{
+	struct sim			*sim = *state;
+	enum { N = WEFT_STORE_COMMENTS_MINUTE + 5 };
+	struct author			 a, b;
+	struct weft_buf			 env[N + 2], m;
+	uint8_t				 id[N + 2][WEFT_ID_BYTES];
+	uint8_t				 design[WEFT_ID_BYTES];
+	struct weft_sync_peer_stats	 ps;
+	struct weft_sync_stats		 st;
+	int				 i, stored = 0;
+
+	author_new(&a);
+	author_new(&b);
+	memset(design, 0xd0, sizeof(design));
+	sim_add_nodes(sim, 1);
+	evil_up(sim);
+	/* All within one minute: TS0 is 20 s into its minute. */
+	for (i = 0; i < N; i++)
+		make_comment(&a, TS0 + (uint64_t)i, design, &env[i], id[i]);
+	make_comment(&b, TS0 + 1, design, &env[N], id[N]);
+	make_comment(&a, TS0 + 60000, design, &env[N + 1], id[N + 1]);
+	push_msg(&m, env, N + 2);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	sim_drain(sim);
+	for (i = 0; i < N; i++)
+		stored += has(sim, 0, id[i]);
+	assert_int_equal(stored, WEFT_STORE_COMMENTS_MINUTE);
+	assert_true(has(sim, 0, id[N]));
+	assert_true(has(sim, 0, id[N + 1]));
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.limited, 5);
+	assert_int_equal(st.rejected, 0);
+	assert_int_equal(weft_sync_peer_stats(sim->n[0].sy, EVIL, &ps), 0);
+	assert_int_equal(ps.penalty, 0);
+	assert_int_equal(sim->n[0].closes, 0);
+	/* Pushed again: remembered, not verified again. */
+	push_msg(&m, &env[N - 1], 1);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	assert_true(STAILQ_EMPTY(&sim->jobs));
+	for (i = 0; i < N + 2; i++)
+		weft_buf_release(&env[i]);
+}
+
 /* Ids of the last want node 0 sent to EVIL. */
 static bool
 evil_wanted(struct sim *sim, const uint8_t id[WEFT_ID_BYTES])
@@ -1491,6 +1567,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_below_threshold,
 		    setup, teardown),
