@@ -16,6 +16,7 @@ struct sweep {
 	uint64_t		 now_ms;
 	uint64_t		 ttl_ms;
 	struct weft_seeder_out	*out;
+	uint64_t		 heads;	/* looked at */
 	/* Our latest receipt of the head being looked at. */
 	bool			 mine;
 	uint64_t		 mine_ts;
@@ -47,6 +48,9 @@ head_cb(void *arg, const uint8_t design[WEFT_ID_BYTES],
 
 	if (out->n == WEFT_SEEDER_BATCH_MAX)
 		return 1;	/* the rest next time */
+	/* Peers keep no more of one node's receipts: sign no more. */
+	if (++sw->heads > WEFT_STORE_RECEIPTS_PER_NODE)
+		return 1;
 	sw->mine = false;
 	err = weft_store_receipts(sw->store, design, head, sw->now_ms,
 	    mine_cb, sw);
@@ -91,8 +95,8 @@ weft_seeder_sweep(struct weft_store *store, const uint8_t pk[WEFT_PK_BYTES],
     const uint8_t *sk, uint64_t now_ms, uint64_t ttl_ms,
     struct weft_seeder_out *out)
 {
-	struct sweep	sw = { store, pk, sk, now_ms, ttl_ms, out, false, 0,
-			    0 };
+	struct sweep	sw = { store, pk, sk, now_ms, ttl_ms, out, 0, false,
+			    0, 0 };
 	int		err;
 
 	out->n = 0;

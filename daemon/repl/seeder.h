@@ -4,7 +4,9 @@
  * One sweep drops the expired receipts of the store, then signs, with
  * the node key, a receipt for the newest head of every design whose
  * files this node holds complete, unless its own receipt for it still
- * has more than half of ttl_ms to run. A node that no longer holds a
+ * has more than half of ttl_ms to run; for the first
+ * WEFT_STORE_RECEIPTS_PER_NODE such designs at most, as peers keep no
+ * more of one node's receipts. A node that no longer holds a
  * revision's files signs nothing for it, and its last receipt expires.
  */
 #ifndef WEFT_SEEDER_H

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Seed receipts: a node that holds a design's files complete signs a
 # receipt with its node key, and the publisher's `weft seeds` counts it;
-# a node that stops confirming drops off once its receipt expires.
-# Receipts live 6 s here and are swept every 300 ms.
+# so does c, which follows only the publisher's author (the receipt is
+# signed by b's node, yet pushed to c for its design's author); a node
+# that stops confirming drops off once its receipt expires. Receipts
+# live 6 s here and are swept every 300 ms.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 export WEFT_RECEIPT_TTL_MS=6000 WEFT_RECEIPT_SWEEP_MS=300
@@ -15,7 +17,12 @@ others() {
 start_node a --listen 127.0.0.1:0
 start_node b --peer "$(addr a)"
 bpid=$NODE_PID
-wait_for 10 connected a 1 || fail "b did not connect to a"
+author_of() {
+	w "$1" --json id | json 'j["author"]' /dev/stdin
+}
+x=$(author_of a)
+WEFT_SYNC_INTERESTS="author:$x" start_node c --peer "$(addr a)"
+wait_for 10 connected a 2 || fail "b and c did not connect to a"
 
 d=$(publish_one a "Seeded")
 wait_for 10 has b "$d" || fail "b did not get the design"
@@ -31,6 +38,10 @@ w a --json seeds "$d" | json '[s["node"] for s in j["seeds"] if not s["self"]][0
 [ "$(cat "$T/seen")" = "$bnode" ] || fail "the seed is not b: $(cat "$T/seen")"
 w a seeds "$d" | grep -q "held complete by 1 other node" ||
     fail "human output: $(w a seeds "$d")"
+c_sees_b() {
+	w c --json seeds "$d" | grep -q "$bnode"
+}
+wait_for 10 c_sees_b || fail "c, a follower, did not get b's receipt"
 
 # b refreshes its receipt when half its life is gone.
 confirmed() {
