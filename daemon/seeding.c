@@ -109,7 +109,9 @@ weft_seeding_start(struct weft_seeding *sd, uv_loop_t *loop,
 	}
 	sd->timer.data = sd;
 	sd->started = true;
-	arm(sd, sd->sweep_ms < 1000 ? sd->sweep_ms : 1000);
+	/* Not at once: a node starting up has better things to do. */
+	arm(sd, sd->sweep_ms < WEFT_SEEDING_FIRST_MS ? sd->sweep_ms :
+	    WEFT_SEEDING_FIRST_MS);
 	return 0;
 }
 

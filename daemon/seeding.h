@@ -18,6 +18,8 @@ struct weft_seeder_out;
 struct weft_store;
 struct weft_sync;
 
+#define WEFT_SEEDING_FIRST_MS	60000
+
 struct weft_seeding {
 	uv_loop_t		*loop;
 	struct weft_store	*store;
@@ -39,7 +41,8 @@ struct weft_seeding {
 /*
  * Starts the timer: receipts live ttl_ms (0: WEFT_SEEDER_TTL_MS), a sweep
  * runs every sweep_ms (0: the smaller of WEFT_SEEDER_SWEEP_MS and a
- * quarter of ttl_ms), the first one a second after start. Borrows
+ * quarter of ttl_ms), the first one sweep_ms after start, or a minute
+ * (WEFT_SEEDING_FIRST_MS) if that is sooner. Borrows
  * everything. Returns 0 or a libuv or allocation error.
  */
 int	weft_seeding_start(struct weft_seeding *sd, uv_loop_t *loop,
