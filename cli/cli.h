@@ -152,6 +152,7 @@ int	weft__retract(struct weft_cli *cli, const char *id,
 /* cmd_grant.c */
 int	cmd_grant(struct weft_cli *cli, int argc, char **argv);
 int	cmd_grants(struct weft_cli *cli, int argc, char **argv);
+int	cmd_seeds(struct weft_cli *cli, int argc, char **argv);
 int	cmd_credits(struct weft_cli *cli, int argc, char **argv);
 /* cmd_moderation.c */
 int	cmd_block(struct weft_cli *cli, int argc, char **argv);

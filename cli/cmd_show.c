@@ -186,6 +186,12 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		json_object_set_new(j, "targets", ids_json(&r->targets));
 		json_object_set_new(j, "reason", cstr_json(r->reason));
 		break;
+	case WEFT_REC_RECEIPT:
+		json_object_set_new(j, "design", out_json_id(r->design));
+		json_object_set_new(j, "rev", out_json_id(r->receipt_rev));
+		json_object_set_new(j, "expires",
+		    json_integer((json_int_t)r->expires));
+		break;
 	}
 	json_object_set_new(j, "verified", json_true());
 	return j;
@@ -367,6 +373,13 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 			field_id("scope", r->scope);
 		field_ids("targets", &r->targets);
 		field_block("reason", r->reason);
+		break;
+	case WEFT_REC_RECEIPT:
+		field_id("design", r->design);
+		field_id("revision", r->receipt_rev);
+		out_date(date, r->expires);
+		printf("%-12s %s UTC (%" PRIu64 ")\n", "expires", date,
+		    r->expires);
 		break;
 	}
 	field("signature", "good");

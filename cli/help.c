@@ -166,6 +166,17 @@ static const struct weft_help table[] = {
 	      { "--format F", "Text (default), md (Markdown, as CREDITS.md) "
 		"or json." },
 	      { NULL, NULL } } },
+	{ "seeds", "weft seeds DESIGN [--rev R]",
+	    "show which nodes hold a design's files",
+	    "Lists the nodes whose seed receipts say they hold every file of "
+	    "the newest revision of DESIGN (or of R) complete, and when each "
+	    "last confirmed it; so that a publisher knows when it is safe to "
+	    "switch its own node off. Receipts expire: a node that stops "
+	    "confirming drops off the list. -q prints the number of other "
+	    "nodes only.",
+	    { { "-r, --rev R", "Seeds of this revision instead of the "
+		"newest." },
+	      { NULL, NULL } } },
 	{ "grants", "weft grants DESIGN",
 	    "list the grants of a design",
 	    "Lists the grants stored for DESIGN: who signed them, to whom, "

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "grants",	cmd_grants },
 	{ "retract",	cmd_retract },
 	{ "credits",	cmd_credits },
+	{ "seeds",	cmd_seeds },
 	{ "show",	cmd_show },
 	{ "log",	cmd_log },
 	{ "diff",	cmd_diff },

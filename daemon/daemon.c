@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "store.h"
 #include "fetch.h"
+#include "seeding.h"
 #include "space.h"
 #include "sync.h"
 #include "web.h"
@@ -429,6 +430,13 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	err = start_net(d, opts);
 	if (err)
 		goto fail;
+	err = weft_seeding_start(&d->seeding, d->loop, d->store, d->sync,
+	    &d->node, &d->clock, opts->receipt_ttl_ms,
+	    opts->receipt_sweep_ms);
+	if (err) {
+		log_warnc(err, "cannot start signing seed receipts");
+		goto fail;
+	}
 	if (opts->lan_discovery)
 		start_lan(d, opts);
 
@@ -479,6 +487,7 @@ weft_daemon_stop(struct weft_daemon *d)
 		log_warnc(err, "cannot notify the service manager");
 	weft_ctl_stop(&d->ctl);
 	weft_autogc_stop(&d->autogc);
+	weft_seeding_stop(&d->seeding);
 	weft_web_stop(d->web);
 	d->web = NULL;
 	d->web_addr[0] = '\0';
@@ -500,7 +509,8 @@ weft_daemon_stop(struct weft_daemon *d)
 void
 weft_daemon_close(struct weft_daemon *d)
 {
-	/* The loop ran dry: no sync job is in flight. */
+	/* The loop ran dry: no sync job or sweep is in flight. */
+	weft_seeding_close(&d->seeding);
 	weft_sync_free(d->sync);
 	d->sync = NULL;
 	weft_fetch_free(d->fetch);

@@ -13,6 +13,8 @@
 
 #include <uv.h>
 
+#include "seeding.h"
+
 #include "weft/key.h"
 
 #include "clock.h"
@@ -48,6 +50,8 @@ struct weft_daemon_opts {
 	uint16_t	 lan_port;	/* UDP port of LAN discovery */
 	uint64_t	 lan_interval_ms;	/* between announcements */
 	uint64_t	 sync_reconcile_ms;	/* between reconciliations */
+	uint64_t	 receipt_ttl_ms;	/* seed receipts live this long */
+	uint64_t	 receipt_sweep_ms;	/* and are signed this often */
 	const char	*sync_interests;	/* weft_sync_opts_interests() */
 	uint64_t	 store_reserve;	/* bytes kept free on the disk */
 	uint64_t	 gc_grace_ms;	/* pending chunks spared; 0: 1 h */
@@ -96,6 +100,7 @@ struct weft_daemon {
 	struct weft_web		*web;		/* the web UI, or NULL */
 	char			 web_addr[64];	/* its address, or "" */
 	struct weft_autogc	 autogc;	/* the automatic gc */
+	struct weft_seeding	 seeding;	/* seed receipts we sign */
 };
 
 /*

@@ -101,6 +101,10 @@ usage(FILE *f)
 	    "the 3D view's files (scripts/build-web)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
 	    "reconcile with each peer this often (tests)");
+	fprintf(f, "  %-26s %s\n", "WEFT_RECEIPT_TTL_MS",
+	    "seed receipts live this long (tests; 86400000)");
+	fprintf(f, "  %-26s %s\n", "WEFT_RECEIPT_SWEEP_MS",
+	    "sign due seed receipts this often (tests; 600000)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_INTERESTS",
 	    "narrow our interests, e.g. 'author:HEX lib:HEX' (tests)");
 	fprintf(f, "  NOTIFY_SOCKET, JOURNAL_STREAM  set by systemd "
@@ -201,7 +205,11 @@ tuning_env(struct weft_daemon_opts *o)
 	    env_num("WEFT_LAN_INTERVAL_MS", 1, 24ull * 3600 * 1000,
 	    &o->lan_interval_ms) != 0 ||
 	    env_num("WEFT_SYNC_RECONCILE_MS", 1, 24ull * 3600 * 1000,
-	    &o->sync_reconcile_ms) != 0)
+	    &o->sync_reconcile_ms) != 0 ||
+	    env_num("WEFT_RECEIPT_TTL_MS", 2, 30ull * 24 * 3600 * 1000,
+	    &o->receipt_ttl_ms) != 0 ||
+	    env_num("WEFT_RECEIPT_SWEEP_MS", 1, 24ull * 3600 * 1000,
+	    &o->receipt_sweep_ms) != 0)
 		return 2;
 	o->store_reserve = UINT64_MAX;
 	if (env_num("WEFT_STORE_RESERVE", 0, UINT64_MAX - 1,

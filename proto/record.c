@@ -39,6 +39,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_GEOM] = "geom",
 	[WEFT_REC_LABEL] = "label",
 	[WEFT_REC_RETRACT] = "retract",
+	[WEFT_REC_RECEIPT] = "receipt",
 };
 
 const char *
@@ -584,6 +585,12 @@ weft_record_check(const struct weft_record *r)
 		return check_label(r);
 	case WEFT_REC_RETRACT:
 		return check_retract(r);
+	case WEFT_REC_RECEIPT:
+		/* A receipt that expires before it is made proves nothing. */
+		if (!r->has_design || r->expires <= r->ts ||
+		    r->expires - r->ts > WEFT_RECEIPT_TTL_MAX)
+			return WEFT_EBADFIELD;
+		return 0;
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -911,6 +918,14 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		pack_ids(&pk, &r->targets);
 		weft_pack_str(&pk, "reason");
 		pack_opt_str(&pk, r->reason);
+		break;
+	case WEFT_REC_RECEIPT:
+		weft_pack_str(&pk, "design");
+		weft_pack_bin(&pk, r->design, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "rev");
+		weft_pack_bin(&pk, r->receipt_rev, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "expires");
+		weft_pack_uint(&pk, r->expires);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1592,6 +1607,17 @@ decode_retract(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_receipt(struct fields *f, struct weft_record *r)
+{
+	if (get_id(f, "design", r->design) != 0 ||
+	    get_id(f, "rev", r->receipt_rev) != 0 ||
+	    weft_obj_uint(next(f, "expires"), &r->expires) != 0)
+		return WEFT_EBADFIELD;
+	r->has_design = true;
+	return 0;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1641,6 +1667,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_RETRACT:
 		err = decode_retract(&f, r);
+		break;
+	case WEFT_REC_RECEIPT:
+		err = decode_receipt(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -1443,6 +1443,7 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_label,
 	&weft__op_reports,
 	&weft__op_retract,
+	&weft__op_seeds,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

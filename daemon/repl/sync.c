@@ -554,6 +554,9 @@ peer_pump(struct weft_sync *s, struct peer *p)
 				continue;
 			if (have_record(s, id) || retracted(s, id))
 				continue;
+			/* Over a flood limit here: not worth asking again. */
+			if (idmap_find(&s->limited, id) != NULL)
+				continue;
 			memcpy(w->ids[w->n++], id, WEFT_ID_BYTES);
 		}
 		if (w->n == 0) {
@@ -643,6 +646,8 @@ job_run(void *arg)
 		} else if (r.type == WEFT_REC_ENTRY) {
 			cand[nc++] = r.lib;
 			cand[nc++] = r.entry_design;
+		} else if (r.type == WEFT_REC_RECEIPT) {
+			cand[nc++] = r.receipt_rev;
 		}
 		for (k = 0; k < nc && p->ndeps < DEPS_MAX; k++)
 			if (weft_store_record_type(j->s->store, cand[k], &t) ==
@@ -825,7 +830,35 @@ struct fact {
 	uint8_t		type;
 	uint8_t		author[WEFT_ID_BYTES];
 	uint8_t		ref[WEFT_ID_BYTES];
+	/* A receipt: the author of its design, when the store has it. */
+	bool		has_dauthor;
+	uint8_t		dauthor[WEFT_ID_BYTES];
 };
+
+/* The author of design (its genesis record), when the store has it. */
+static bool
+design_author(struct weft_sync *s, const uint8_t design[WEFT_ID_BYTES],
+    uint8_t author[WEFT_ID_BYTES])
+{
+	struct weft_record	 r;
+	struct weft_buf		 b;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	bool			 ok = false;
+
+	weft_buf_init(&b, WEFT_RECORD_MAX);
+	weft_record_init(&r);
+	if (weft_store_record_get(s->store, design, &b) == 0 &&
+	    weft_record_open(b.data, b.len, &body, &blen, &sig) == 0 &&
+	    weft_record_decode_body(body, blen, &r) == 0 &&
+	    r.type == WEFT_REC_REV) {
+		memcpy(author, r.author, WEFT_ID_BYTES);
+		ok = true;
+	}
+	weft_record_release(&r);
+	weft_buf_release(&b);
+	return ok;
+}
 
 static void
 fact_get(const struct pend *p, struct fact *f)
@@ -850,7 +883,7 @@ fact_get(const struct pend *p, struct fact *f)
 			    WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_COMMENT ||
 		    r.type == WEFT_REC_REACTION || r.type == WEFT_REC_MAKE ||
-		    r.type == WEFT_REC_GEOM)
+		    r.type == WEFT_REC_GEOM || r.type == WEFT_REC_RECEIPT)
 			memcpy(f->ref, r.design, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_GRANT)
 			memcpy(f->ref, r.grant_design, WEFT_ID_BYTES);
@@ -866,6 +899,10 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_ALL:
 		return true;
 	case WEFT_WIRE_SCOPE_AUTHOR:
+		/* A receipt is signed by a node: its design's author counts. */
+		if (f->ok && f->type == WEFT_REC_RECEIPT)
+			return f->has_dauthor && memcmp(in->id, f->dauthor,
+			    WEFT_ID_BYTES) == 0;
 		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
 		/* Records on a design: the store says which libs hold it. */
@@ -924,6 +961,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
 		fact_get(list[k], &f);
+		if (f.ok && f.type == WEFT_REC_RECEIPT)
+			f.has_dauthor = design_author(s, f.ref, f.dauthor);
 		fl.want = want + k * nf;
 		libs = false;
 		for (size_t j = 0; j < nf; j++) {
@@ -939,7 +978,8 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 				    f.type == WEFT_REC_REACTION ||
 				    f.type == WEFT_REC_MAKE ||
 				    f.type == WEFT_REC_GRANT ||
-				    f.type == WEFT_REC_GEOM))
+				    f.type == WEFT_REC_GEOM ||
+				    f.type == WEFT_REC_RECEIPT))
 					libs = true;
 			}
 		}
@@ -1036,6 +1076,20 @@ gossip(struct weft_sync *s, struct pend **list, size_t n)
 static void job_start(struct weft_sync *);
 
 /*
+ * A record the store refused for a flood limit (store.h): valid, so its
+ * sender is not penalised, but neither fetched nor taken again while
+ * remembered (WEFT_SYNC_LIMITED_MAX ids, then forgotten at once).
+ */
+static void
+limited_add(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
+{
+	s->st.limited++;
+	if (s->limited.n >= WEFT_SYNC_LIMITED_MAX)
+		idmap_release(&s->limited);
+	(void)idmap_put(&s->limited, id, FL_RECENT, 0);
+}
+
+/*
  * The store could not take a job's records (a full or failing disk):
  * they go back to the front of the queue in their order, still in
  * flight, to be written when the disk's gate lets a write through.
@@ -1109,6 +1163,8 @@ job_done(void *arg, int status)
 		}
 		if (res == WEFT_EEXISTS)
 			s->st.dups++;
+		else if (res == WEFT_ELIMIT)
+			limited_add(s, p->id);
 		else if (status == 0 && is_invalid(res))
 			reject(s, p->peer, p->id, res);
 		/*
@@ -1187,6 +1243,8 @@ job_start(struct weft_sync *s)
 		/* Queued before it can run: the queue's order is ours. */
 		err = weft_store_batch_new(&j->b, j->sl, j->n, j->ids);
 		if (err == 0) {
+			/* Receipts expired by now are dropped. */
+			weft_store_batch_set_now(j->b, s->now_ms);
 			weft_store_ingest_add(s->ingest, j->b);
 			err = s->io.work(s->io.arg, job_run, job_done, j);
 			if (err)
@@ -1238,7 +1296,8 @@ take_env(struct weft_sync *s, struct peer *p, const uint8_t *env,
 		s->st.dups++;
 		return 0;
 	}
-	if (sl == NULL && have_record(s, id)) {
+	if (sl == NULL && (have_record(s, id) ||
+	    idmap_find(&s->limited, id) != NULL)) {
 		s->st.dups++;
 		return 0;
 	}
@@ -1610,6 +1669,7 @@ weft_sync_new(struct weft_sync **sp, struct weft_store *store,
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->held);
 	s->flight.key = s->hkey;
+	s->limited.key = s->hkey;
 	s->rlog.tokens = WEFT_SYNC_REJECT_ALL_BURST;
 	weft_buf_init(&s->out, MSG_MAX);
 	weft_buf_init(&s->rbuf, WEFT_RECON_FRAME_MAX);
@@ -1642,6 +1702,7 @@ weft_sync_free(struct weft_sync *s)
 	pendq_free(&s->queue);
 	pendq_free(&s->held);
 	idmap_release(&s->flight);
+	idmap_release(&s->limited);
 	weft_buf_release(&s->out);
 	weft_buf_release(&s->rbuf);
 	weft_store_ingest_free(s->ingest);

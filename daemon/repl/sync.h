@@ -104,6 +104,7 @@ struct weft_sync_io {
 #define WEFT_SYNC_WANTS_OUT	2	/* unanswered wants per peer */
 #define WEFT_SYNC_TIMEOUT_MS	60000	/* want or round unanswered */
 #define WEFT_SYNC_RECENT	1024	/* ids a peer is known to have */
+#define WEFT_SYNC_LIMITED_MAX	65536	/* ids refused for flood limits */
 #define WEFT_SYNC_PUSH_QUEUED	(2u * 1024 * 1024)	/* skip pushes above */
 /* Rejection log lines: a burst, then one per interval; per peer and all. */
 #define WEFT_SYNC_REJECT_BURST	5
@@ -184,6 +185,7 @@ struct weft_sync_stats {
 	uint64_t	stored;		/* records stored from peers */
 	uint64_t	dups;		/* received, already present */
 	uint64_t	rejected;	/* invalid records received */
+	uint64_t	limited;	/* refused for flood limits */
 	uint64_t	held;		/* in the dependency pool now */
 	uint64_t	held_dropped;	/* dropped from the pool at its cap */
 	uint64_t	queued;		/* awaiting verification now */

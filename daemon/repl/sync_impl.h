@@ -155,6 +155,7 @@ struct weft_sync {
 	uint64_t		 now_ms;
 	struct peerq		 peers;
 	struct idmap		 flight;
+	struct idmap		 limited;	/* refused for flood limits */
 	struct pendq		 queue;
 	uint64_t		 queue_bytes;
 	uint64_t		 queue_n;

@@ -53,6 +53,7 @@ static const char *const db_names[DB_COUNT] = {
 	"scount", "grants", "pending", "csort", "geom_rev", "geom_design",
 	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
 	"tombs",
+	"receipts", "receipt_nodes", "limits",
 };
 
 int

@@ -169,6 +169,9 @@ int	weft_store_batch_new(struct weft_store_batch **bp,
 	    const struct weft_slice *envs, size_t n,
 	    uint8_t (*ids)[WEFT_ID_BYTES]);
 void	weft_store_batch_verify(struct weft_store_batch *b);
+/* The time receipts in b are judged at (0, the default: none expires). */
+void	weft_store_batch_set_now(struct weft_store_batch *b,
+	    uint64_t now_ms);
 int	weft_store_batch_put(struct weft_store *s,
 	    struct weft_store_batch *b, int *results);
 void	weft_store_batch_free(struct weft_store_batch *b);
@@ -527,6 +530,59 @@ int	weft_store_grant_find(struct weft_store *s,
 	    size_t size);
 int	weft_store_design_grants(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb,
+	    void *arg);
+
+/*
+ * Seed receipts (store_receipts.c; docs/proto/records.md, `receipt`):
+ * soft state beside the records. Ingest keeps the latest receipt per
+ * (design, revision, node) once the revision is here, at most
+ * WEFT_STORE_RECEIPTS_PER_NODE per node; they are in no reconciliation
+ * scope. weft_store_receipts() calls cb with each receipt of design
+ * (of revision rev only, unless rev is NULL) that has not expired at
+ * now_ms, in (rev, node) order, inside one read transaction (cb must not
+ * call into the store; a non-zero return stops the walk and is
+ * returned). weft_store_receipts_prune() deletes every receipt expired
+ * at now_ms and says how many (pruned may be NULL).
+ */
+#define WEFT_STORE_RECEIPTS_PER_NODE	65536
+/*
+ * Flood limits (store_limits.c; docs/proto/records.md, "Limits"): per
+ * author and design, comments, reactions and makes in any one minute of
+ * their ts, and in all. Ingest refuses a record over a cap with
+ * WEFT_ELIMIT (not an invalid record: its sender is not penalised).
+ */
+#define WEFT_STORE_COMMENTS_MINUTE	20
+#define WEFT_STORE_COMMENTS_TOTAL	1000
+#define WEFT_STORE_REACTIONS_MINUTE	10
+#define WEFT_STORE_REACTIONS_TOTAL	200
+#define WEFT_STORE_MAKES_MINUTE		5
+#define WEFT_STORE_MAKES_TOTAL		50
+struct weft_store_receipt {
+	uint8_t		 rev[WEFT_ID_BYTES];
+	uint8_t		 node[WEFT_PK_BYTES];
+	uint8_t		 id[WEFT_ID_BYTES];
+	uint64_t	 ts;
+	uint64_t	 expires;
+	const uint8_t	*env;	/* the envelope, valid during cb */
+	size_t		 len;
+};
+typedef int weft_store_receipt_cb(void *arg,
+    const struct weft_store_receipt *rc);
+int	weft_store_receipts(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], const uint8_t *rev,
+	    uint64_t now_ms, weft_store_receipt_cb *cb, void *arg);
+int	weft_store_receipts_prune(struct weft_store *s, uint64_t now_ms,
+	    uint64_t *pruned);
+/*
+ * The newest head of every design whose files this node holds complete
+ * (as weft_store_policy_progress counts a design held) and which has at
+ * least one byte of files: cb(arg, design, head) for each, outside any
+ * transaction (cb may call into the store; non-zero stops the walk and
+ * is returned). O(designs + files). Returns 0 or a store error.
+ */
+typedef int weft_store_head_cb(void *arg, const uint8_t design[WEFT_ID_BYTES],
+    const uint8_t head[WEFT_ID_BYTES]);
+int	weft_store_held_heads(struct weft_store *s, weft_store_head_cb *cb,
 	    void *arg);
 
 /*

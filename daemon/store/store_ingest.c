@@ -109,6 +109,7 @@ struct put_ctx {
 	size_t				 len;
 	const struct weft_record	*r;
 	uint8_t				 id[ID];
+	uint64_t			 now_ms;	/* receipts; 0: none */
 };
 
 
@@ -333,16 +334,21 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;
 	case WEFT_REC_ENTRY:
 		return entry_check(s, txn, pc->r);
-	case WEFT_REC_PROFILE:
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+		/* What they name may come later; a flood is capped. */
+		return weft__store_limit_check(s, txn, pc->r);
+	case WEFT_REC_PROFILE:
 	case WEFT_REC_GRANT:
 	case WEFT_REC_GEOM:
 	case WEFT_REC_LABEL:
 		return 0;	/* what they name may come later */
 	case WEFT_REC_RETRACT:
 		return retract_check(s, txn, pc->r);
+	case WEFT_REC_RECEIPT:
+		return weft__store_receipt_check(s, txn, pc->r, pc->id,
+		    pc->now_ms);
 	default:
 		return WEFT_EBADFIELD;
 	}
@@ -696,6 +702,10 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	uint8_t				 key[8 + ID], head[ID];
 	int				 err, held, changed;
 
+	/* Soft state, beside the records (store_receipts.c). */
+	if (r->type == WEFT_REC_RECEIPT)
+		return weft__store_receipt_put(s, txn, r, pc->id, pc->env,
+		    pc->len);
 	weft__store_rec_key(key, r->ts, pc->id);
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
@@ -750,6 +760,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 		err = weft__store_social_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_limit_add(s, txn, r);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		/* An avatar is small: every node that keeps the profile
@@ -831,6 +843,7 @@ weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
 	pc.env = env;
 	pc.len = len;
 	pc.r = &r;
+	pc.now_ms = 0;
 	err = weft__store_write(s, record_put_txn, &pc);
 out:
 	weft_record_release(&r);
@@ -867,6 +880,7 @@ struct weft_store_batch {
 	uint8_t			*vdone;
 	int			 own_ids;
 	int			 sync_init;	/* mu and cv exist */
+	uint64_t		 now_ms;	/* receipts expire; 0: never */
 	/* Under the ingest queue's mu (weft_store_ingest_*). */
 	struct weft_store_batch	*qnext;
 	int			 helpers;	/* threads verifying it */
@@ -929,7 +943,8 @@ logical_error(int err)
 {
 	return err == WEFT_EEXISTS || err == WEFT_EMISSING ||
 	    err == WEFT_EDENIED || err == WEFT_EBADFIELD ||
-	    err == WEFT_EBLOCKED || err == WEFT_ERETRACTED;
+	    err == WEFT_EBLOCKED || err == WEFT_ERETRACTED ||
+	    err == WEFT_ELIMIT;
 }
 
 /*
@@ -966,6 +981,7 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		pc.env = b->envs[i].data;
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
+		pc.now_ms = b->now_ms;
 		memcpy(pc.id, b->ids[i], ID);
 		err = record_check(s, txn, &pc);
 		if (logical_error(err)) {
@@ -1020,6 +1036,12 @@ weft_store_batch_new(struct weft_store_batch **bp,
 	b->sync_init = 1;
 	*bp = b;
 	return 0;
+}
+
+void
+weft_store_batch_set_now(struct weft_store_batch *b, uint64_t now_ms)
+{
+	b->now_ms = now_ms;
 }
 
 void

@@ -90,6 +90,30 @@ int	weft__store_counts_backfill(struct weft_store *s, MDB_txn *txn);
  */
 int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Seed receipts (store_receipts.c). weft__store_receipt_check(), before
+ * anything is written: 0 to store r; WEFT_EEXISTS when it says nothing
+ * new (expired at now_ms, 0 for never; a later one of the same node and
+ * revision is here; the node's quota is full); WEFT_EMISSING while the
+ * revision is not here; WEFT_EBADFIELD when the revision is not of the
+ * design r names. weft__store_receipt_put() then keeps it.
+ */
+int	weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID],
+	    uint64_t now_ms);
+int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID],
+	    const uint8_t *env, size_t len);
+/*
+ * Flood limits (store_limits.c) on comments, reactions and makes, per
+ * author and design: weft__store_limit_check() says 0 or WEFT_ELIMIT
+ * (r would go over a cap), before anything is written; for any other
+ * type 0. weft__store_limit_add() counts r once it is written.
+ */
+int	weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
+int	weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*

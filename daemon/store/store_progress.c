@@ -71,14 +71,14 @@ newest_head(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	return err;
 }
 
-/* Adds one design's newest head to p. */
+/* Adds one design's newest head to p (and names it in head). */
 static int
-design_progress(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    struct weft_store_progress *p)
+design_head_progress(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], struct weft_store_progress *p,
+    uint8_t head[ID])
 {
 	struct weft_record	 r;
 	const uint8_t		*body, *sig, *w;
-	uint8_t			 head[ID];
 	uint64_t		 held, bytes_left;
 	size_t			 blen;
 	MDB_val			 v;
@@ -128,6 +128,15 @@ design_progress(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	if (all)
 		p->designs_held++;
 	return 0;
+}
+
+static int
+design_progress(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct weft_store_progress *p)
+{
+	uint8_t	head[ID];
+
+	return design_head_progress(s, txn, design, p, head);
 }
 
 int
@@ -269,5 +278,47 @@ weft_store_pins(struct weft_store *s, weft_store_pin_cb *cb, void *arg)
 	if (txn != NULL)
 		weft__store_read_end(s, txn);
 	free(v);
+	return err;
+}
+
+/* Seed receipts: the newest heads held complete. */
+int
+weft_store_held_heads(struct weft_store *s, weft_store_head_cb *cb,
+    void *arg)
+{
+	struct weft_store_progress	 p;
+	struct ids			 l, heads;
+	MDB_txn				*txn = NULL;
+	uint8_t				 head[ID];
+	size_t				 i, k = 0;
+	int				 err;
+
+	memset(&l, 0, sizeof(l));
+	err = weft_store_designs(s, NULL, NULL, collect_cb, &l);
+	if (err == 0 && l.n > 0)
+		err = weft__store_read_begin(s, &txn);
+	/* Heads overwrite the designs' slots: l.v[2k] design, [2k+1] head. */
+	memset(&heads, 0, sizeof(heads));
+	if (err == 0 && l.n > 0) {
+		heads.v = calloc(l.n, 2 * ID);
+		if (heads.v == NULL)
+			err = -ENOMEM;
+	}
+	for (i = 0; err == 0 && i < l.n; i++) {
+		memset(&p, 0, sizeof(p));
+		err = design_head_progress(s, txn, l.v[i], &p, head);
+		if (err == 0 && p.designs == 1 && p.designs_held == 1 &&
+		    p.bytes > 0) {
+			memcpy(heads.v[2 * k], l.v[i], ID);
+			memcpy(heads.v[2 * k + 1], head, ID);
+			k++;
+		}
+	}
+	if (txn != NULL)
+		weft__store_read_end(s, txn);
+	for (i = 0; err == 0 && i < k; i++)
+		err = cb(arg, heads.v[2 * i], heads.v[2 * i + 1]);
+	free(heads.v);
+	free(l.v);
 	return err;
 }

@@ -84,6 +84,7 @@
 #define WEFT_CTL_OP_LABEL		"label"
 #define WEFT_CTL_OP_REPORTS		"reports"
 #define WEFT_CTL_OP_RETRACT		"retract"
+#define WEFT_CTL_OP_SEEDS		"seeds"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -33,6 +33,7 @@
 	XX(NETKEY,	-32030, "network key mismatch (or not a weft node)") \
 	XX(BLOCKED,	-32040, "blocked on this node")		\
 	XX(RETRACTED,	-32041, "retracted by its author")		\
+	XX(LIMIT,	-32042, "over a flood limit")			\
 
 enum {
 #define XX(name, code, msg) WEFT_E##name = (code),

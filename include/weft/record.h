@@ -63,6 +63,8 @@ struct weft_buf;
 #define WEFT_LABEL_MAX		64	/* bytes of a label value */
 #define WEFT_REASON_MAX		1024	/* a label's or retract's reason */
 #define WEFT_TARGETS_MAX	64	/* ids one retract names */
+/* receipt: expires - ts, at most 30 days */
+#define WEFT_RECEIPT_TTL_MAX	(UINT64_C(30) * 24 * 3600 * 1000)
 
 enum weft_record_type {
 	WEFT_REC_REV = 1,
@@ -75,6 +77,7 @@ enum weft_record_type {
 	WEFT_REC_GRANT,		/* leave to remix an author's design */
 	WEFT_REC_RETRACT = 9,	/* the signer takes records back */
 	WEFT_REC_LABEL = 10,	/* a moderator's verdict on a target */
+	WEFT_REC_RECEIPT = 11,	/* a node holds a revision's files */
 	WEFT_REC_GEOM = 12,	/* facts and fingerprints of a rev's meshes */
 };
 #define WEFT_REC_TYPE_MAX	WEFT_REC_GEOM
@@ -216,6 +219,14 @@ struct weft_record {
 	uint8_t			 scope[WEFT_ID_BYTES];
 	struct weft_id_list	 targets;
 	char			*reason;
+	/*
+	 * receipt: author is the node key; design (has_design), the
+	 * revision held complete and when the receipt stops counting
+	 * (ms since the epoch, after ts, at most WEFT_RECEIPT_TTL_MAX
+	 * later).
+	 */
+	uint8_t			 receipt_rev[WEFT_ID_BYTES];
+	uint64_t		 expires;
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -286,7 +297,8 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant", "retract", "label", "geom". */
+ * "grant", "retract", "label", "receipt", "geom"; "unknown" for a number
+ * no record kind has. */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /* "author", "design", "file"; NULL for anything else. */

@@ -258,4 +258,14 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	memset(r.entry_design, 0x22, WEFT_ID_BYTES);
 	r.action = WEFT_ENTRY_REMOVE;
 	emit_record(emit, arg, "entry", &r);
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_RECEIPT;
+	memcpy(r.author, fixed_pk, WEFT_PK_BYTES);
+	r.ts = UINT64_C(1700000000004);
+	r.has_design = true;
+	memset(r.design, 0x22, WEFT_ID_BYTES);
+	memset(r.receipt_rev, 0x44, WEFT_ID_BYTES);
+	r.expires = r.ts + WEFT_RECEIPT_TTL_MAX;
+	emit_record(emit, arg, "receipt", &r);
 }

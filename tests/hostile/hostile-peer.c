@@ -23,6 +23,10 @@
  *   envfile=PATH           the envelope in file PATH as it is (`weft show
  *                          --raw` output): a record someone else signed,
  *                          offered again
+ *   receipt=DESIGN[:REV]   a seed receipt signed by our node key: we hold
+ *                          REV (default DESIGN) of DESIGN, for an hour
+ *   forgedreceipt=DESIGN[:REV]  the same with its expiry changed after
+ *                          signing
  *   chunk                  answer every "want" on the daemon's "files"
  *                          channel with a wrong chunk (right id, wrong bytes)
  *   idle                   nothing: hold the connection, answer pings (the
@@ -270,6 +274,28 @@ make_entry(const struct weft_keypair *a, const uint8_t lib[WEFT_ID_BYTES],
 	return err;
 }
 
+/* A seed receipt by node n: it holds rev of design for an hour. */
+static int
+make_receipt(const struct weft_keypair *n, const uint8_t design[WEFT_ID_BYTES],
+    const uint8_t rev[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	int			err;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_RECEIPT;
+	memcpy(r.author, n->pk, WEFT_PK_BYTES);
+	r.ts = wall_ms();
+	r.has_design = true;
+	memcpy(r.design, design, WEFT_ID_BYTES);
+	memcpy(r.receipt_rev, rev, WEFT_ID_BYTES);
+	r.expires = r.ts + 3600 * 1000;
+	err = seal(n, &r, env, id);
+	weft_record_release(&r);
+	return err;
+}
+
 /* Replaces the first from by to (same length) in p[0..n). */
 static int
 patch(uint8_t *p, size_t n, const char *from, const char *to)
@@ -487,6 +513,24 @@ add_mode(struct hostile *h, const char *arg)
 		if (err == 0)
 			err = make_label(&h->author, x, name[0] == 'f', env,
 			    id);
+	} else if ((strcmp(name, "receipt") == 0 ||
+	    strcmp(name, "forgedreceipt") == 0) && eq != NULL) {
+		err = parse_pair(eq + 1, x, y);
+		if (err == 0)
+			err = make_receipt(&h->node, x, y, env, id);
+		if (err == 0 && name[0] == 'f') {
+			const uint8_t	*b, *sig;
+			size_t		 blen;
+
+			/* The last body byte is the expiry's lowest. */
+			err = weft_record_open(env->data, env->len, &b, &blen,
+			    &sig);
+			if (err == 0) {
+				env->data[(size_t)(b - env->data) + blen -
+				    1] ^= 0x01;
+				weft_record_id(b, blen, id);
+			}
+		}
 	} else if (strcmp(name, "remix") == 0 && eq != NULL) {
 		err = parse_id(eq + 1, strlen(eq + 1), x);
 		if (err == 0)
@@ -849,7 +893,8 @@ usage(void)
 	    "[--timeout SEC] NODEID@HOST:PORT MODE...\n"
 	    "modes: valid forged otherkey badpath nonmaint=LIB:DESIGN "
 	    "label=DESIGN forgedlabel=DESIGN "
-	    "otherauthor=DESIGN[:PREV] remix=REV chunk idle noread\n"
+	    "otherauthor=DESIGN[:PREV] remix=REV receipt=DESIGN[:REV]\n"
+	    "       forgedreceipt=DESIGN[:REV] chunk idle noread\n"
 	    "       [--count N [--reconnect] [--stagger MS]] runs N peers\n");
 	return 2;
 }

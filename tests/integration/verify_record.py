@@ -392,6 +392,19 @@ def check_retract(f):
     want_str(f["reason"], "reason", 0, REASON_MAX, "body")
 
 
+# A receipt lives at most 30 days (docs/proto/records.md).
+RECEIPT_TTL_MAX = 30 * 24 * 3600 * 1000
+
+
+def check_receipt(f):
+    want_id(f["design"], "design")
+    want_id(f["rev"], "rev")
+    want_uint(f["expires"], "expires")
+    need(f["expires"] > f["ts"], "receipt expires before it is made")
+    need(f["expires"] - f["ts"] <= RECEIPT_TTL_MAX,
+         "receipt lives longer than 30 days")
+
+
 KEYS = {
     "rev": ["type", "author", "ts", "design", "prev", "remix_of", "title",
             "description", "license", "tags", "message", "files"],
@@ -407,6 +420,7 @@ KEYS = {
     "geom": ["type", "author", "ts", "design", "rev", "files", "thumbnail"],
     "label": ["type", "author", "ts", "on", "target", "label", "reason"],
     "retract": ["type", "author", "ts", "scope", "targets", "reason"],
+    "receipt": ["type", "author", "ts", "design", "rev", "expires"],
 }
 
 
@@ -474,7 +488,8 @@ def check_body(body):
      "profile": check_profile, "comment": check_comment,
      "reaction": check_reaction, "make": check_make,
      "grant": check_grant, "geom": check_geom,
-     "label": check_label, "retract": check_retract}[typ](f)
+     "label": check_label, "retract": check_retract,
+     "receipt": check_receipt}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

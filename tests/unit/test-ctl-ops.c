@@ -1677,6 +1677,38 @@ test_license(void **state)
 	req_str(f, "credits", "design", "eeeeeeeeeeeeeeee");
 	assert_int_not_equal(status_of(last(f)), 0);
 
+	/* seeds: none, then other's receipt; an expired one never shows. */
+	first = f->nrep;
+	req_id(f, "seeds", "design", nd);
+	assert_int_equal(list_items(f, first), 0);
+	get_bin32(f->rep[first].msg.root, "rev", x);
+	assert_memory_equal(x, nd, 32);
+	weft_record_init(&r);
+	r.type = WEFT_REC_RECEIPT;
+	r.ts = NOW_MS - 5000;
+	r.has_design = true;
+	memcpy(r.design, nd, 32);
+	memcpy(r.receipt_rev, nd, 32);
+	r.expires = NOW_MS - 1;
+	store_signed(f, &r, &f->author, x);
+	weft_record_init(&r);
+	r.type = WEFT_REC_RECEIPT;
+	r.ts = NOW_MS - 1000;
+	r.has_design = true;
+	memcpy(r.design, nd, 32);
+	memcpy(r.receipt_rev, nd, 32);
+	r.expires = NOW_MS + 1000;
+	store_signed(f, &r, &other, x);
+	first = f->nrep;
+	req_id(f, "seeds", "design", nd);
+	assert_int_equal(list_items(f, first), 1);
+	it = weft_obj_at(weft_obj_get(f->rep[first].msg.root, "items"), 0);
+	get_bin32(it, "node", x);
+	assert_memory_equal(x, other.pk, 32);
+	assert_false(get_bool(it, "self"));
+	req_str(f, "seeds", "design", "eeeeeeeeeeeeeeee");
+	assert_int_not_equal(status_of(last(f)), 0);
+
 	/* ls by license and class: MIT (fork, ours), CC-BY-ND (theirs). */
 	first = f->nrep;
 	req_str(f, "ls", "license", "MIT");

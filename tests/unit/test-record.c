@@ -356,6 +356,19 @@ fill_retract_comments(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_receipt(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_RECEIPT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 4;
+	r->has_design = true;
+	memset(r->design, 0x22, WEFT_ID_BYTES);
+	memset(r->receipt_rev, 0x44, WEFT_ID_BYTES);
+	r->expires = TS + 4 + 86400000;	/* a day later */
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -536,6 +549,12 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		    WEFT_ID_BYTES);
 		assert_string_equal(a->label, b->label);
 		assert_string_equal(a->label_reason, b->label_reason);
+		break;
+	case WEFT_REC_RECEIPT:
+		assert_memory_equal(a->design, b->design, WEFT_ID_BYTES);
+		assert_memory_equal(a->receipt_rev, b->receipt_rev,
+		    WEFT_ID_BYTES);
+		assert_true(a->expires == b->expires);
 		break;
 	}
 }
@@ -1878,6 +1897,7 @@ static const struct vector vectors[] = {
 	{ "label-ns", 0x60, fill_label_ns },
 	{ "retract", 0x40, fill_retract },
 	{ "retract-comments", 0x50, fill_retract_comments },
+	{ "receipt", 0x40, fill_receipt },
 };
 
 static void
@@ -2266,6 +2286,33 @@ test_retract(void **state)
 	    "retract");
 }
 
+/* A receipt expires after it is made, and at most 30 days after. */
+static void
+test_receipt(void **state)
+{
+	struct weft_record	r;
+	struct keys		k;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_receipt(&r, k.pk);
+	roundtrip(&r);
+	r.expires = r.ts;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = r.ts - 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = r.ts + WEFT_RECEIPT_TTL_MAX;
+	roundtrip(&r);
+	r.expires = r.ts + WEFT_RECEIPT_TTL_MAX + 1;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.expires = UINT64_MAX;
+	r.ts = UINT64_MAX - 1;
+	roundtrip(&r);
+	weft_record_release(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_RECEIPT),
+	    "receipt");
+}
+
 int
 main(void)
 {
@@ -2290,6 +2337,7 @@ main(void)
 		cmocka_unit_test(test_geom),
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_retract),
+		cmocka_unit_test(test_receipt),
 	};
 
 	if (sodium_init() < 0)

@@ -996,6 +996,214 @@ test_invalid_below_threshold(void **state)
 	weft_buf_release(&env[1]);
 }
 
+/* A seed receipt signed by node n (docs/proto/records.md). */
+static void
+make_receipt(const struct author *n, uint64_t ts, uint64_t expires,
+    const uint8_t design[WEFT_ID_BYTES], const uint8_t rev[WEFT_ID_BYTES],
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	struct weft_buf		body;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_RECEIPT;
+	memcpy(r.author, n->pk, WEFT_PK_BYTES);
+	r.ts = ts;
+	r.has_design = true;
+	memcpy(r.design, design, WEFT_ID_BYTES);
+	memcpy(r.receipt_rev, rev, WEFT_ID_BYTES);
+	r.expires = expires;
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(&r, &body), 0);
+	sign_body(n, &body, env, id);
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+struct seen {
+	int		n;
+	uint8_t		node[4][WEFT_PK_BYTES];
+	uint64_t	ts[4];
+};
+
+static int
+seen_cb(void *arg, const struct weft_store_receipt *rc)
+{
+	struct seen	*sn = arg;
+
+	assert_true(sn->n < 4);
+	memcpy(sn->node[sn->n], rc->node, WEFT_PK_BYTES);
+	sn->ts[sn->n++] = rc->ts;
+	return 0;
+}
+
+/*
+ * Receipts: a valid one is kept (the latest per node and revision); a
+ * forged one (bad signature) and one naming a revision of another design
+ * cost the sender a penalty each; an expired one and an older one are
+ * dropped without penalty; one for a revision not here waits for it.
+ */
+static void
+test_receipts(void **state)
+{
+	struct sim			*sim = *state;
+	struct author			 pub, node, node2;
+	struct weft_buf			 env[10], m;
+	uint8_t				 id[10][WEFT_ID_BYTES];
+	struct weft_sync_peer_stats	 ps;
+	struct weft_sync_stats		 st;
+	struct seen			 sn;
+
+	author_new(&pub);
+	author_new(&node);
+	author_new(&node2);
+	sim_add_nodes(sim, 1);
+	evil_up(sim);
+	make_rev(&pub, TS0, NULL, NULL, "one", NULL, &env[0], id[0]);
+	make_rev(&pub, TS0 + 1, NULL, NULL, "two", NULL, &env[1], id[1]);
+	/* 2: valid; 3: a later one of the same node and revision. */
+	make_receipt(&node, TS0 + 10, TS0 + 10 + 86400000, id[0], id[0],
+	    &env[2], id[2]);
+	make_receipt(&node, TS0 + 20, TS0 + 20 + 86400000, id[0], id[0],
+	    &env[3], id[3]);
+	/* 4: forged: one signature byte flipped. */
+	make_receipt(&node2, TS0 + 10, TS0 + 10 + 86400000, id[0], id[0],
+	    &env[4], id[4]);
+	env[4].data[env[4].len - 1] ^= 0x01;
+	/* 5: design one, but the revision of design two. */
+	make_receipt(&node2, TS0 + 11, TS0 + 11 + 86400000, id[0], id[1],
+	    &env[5], id[5]);
+	/* 6: expired before the simulation's clock (1000 ms). */
+	make_receipt(&node2, 100, 500, id[1], id[1], &env[6], id[6]);
+	/* 7: older than 3: dropped. */
+	make_receipt(&node, TS0 + 15, TS0 + 15 + 86400000, id[0], id[0],
+	    &env[7], id[7]);
+
+	push_msg(&m, env, 8);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	sim_drain(sim);
+
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(weft_store_receipts(sim->n[0].st, id[0], NULL, 0,
+	    seen_cb, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_memory_equal(sn.node[0], node.pk, WEFT_PK_BYTES);
+	assert_true(sn.ts[0] == TS0 + 20);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(weft_store_receipts(sim->n[0].st, id[1], NULL, 0,
+	    seen_cb, &sn), 0);
+	assert_int_equal(sn.n, 0);
+	/* Receipts are not records: never in the record set. */
+	assert_false(has(sim, 0, id[2]));
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.rejected, 2);
+	assert_int_equal(weft_sync_peer_stats(sim->n[0].sy, EVIL, &ps), 0);
+	assert_int_equal(ps.penalty, 2);
+	assert_int_equal(sim->n[0].closes, 0);
+
+	/* 8: the revision (9) is not here yet: held, kept when it comes. */
+	make_rev(&pub, TS0 + 2, NULL, NULL, "three", NULL, &env[9], id[9]);
+	make_receipt(&node2, TS0 + 30, TS0 + 30 + 86400000, id[9], id[9],
+	    &env[8], id[8]);
+	push_msg(&m, &env[8], 1);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	sim_drain(sim);
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.held, 1);
+	push_msg(&m, &env[9], 1);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	sim_drain(sim);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(weft_store_receipts(sim->n[0].st, id[9], NULL, 0,
+	    seen_cb, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	assert_memory_equal(sn.node[0], node2.pk, WEFT_PK_BYTES);
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.rejected, 2);
+	for (int i = 0; i < 10; i++)
+		weft_buf_release(&env[i]);
+}
+
+/* A comment by a on design (no revision, parent or edit). */
+static void
+make_comment(const struct author *a, uint64_t ts,
+    const uint8_t design[WEFT_ID_BYTES], struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	struct weft_buf		body;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_COMMENT;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = ts;
+	r.has_design = true;
+	memcpy(r.design, design, WEFT_ID_BYTES);
+	r.text = strdup("spam");
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(&r, &body), 0);
+	sign_body(a, &body, env, id);
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+/*
+ * Flood limits: one author's comments on one design beyond the cap of
+ * one minute are refused, costing the relaying peer no penalty and
+ * never asked for again; another author, or the next minute, is not
+ * held back.
+ */
+static void
+test_flood_limit(void **state)
+{
+	struct sim			*sim = *state;
+	enum { N = WEFT_STORE_COMMENTS_MINUTE + 5 };
+	struct author			 a, b;
+	struct weft_buf			 env[N + 2], m;
+	uint8_t				 id[N + 2][WEFT_ID_BYTES];
+	uint8_t				 design[WEFT_ID_BYTES];
+	struct weft_sync_peer_stats	 ps;
+	struct weft_sync_stats		 st;
+	int				 i, stored = 0;
+
+	author_new(&a);
+	author_new(&b);
+	memset(design, 0xd0, sizeof(design));
+	sim_add_nodes(sim, 1);
+	evil_up(sim);
+	/* All within one minute: TS0 is 20 s into its minute. */
+	for (i = 0; i < N; i++)
+		make_comment(&a, TS0 + (uint64_t)i, design, &env[i], id[i]);
+	make_comment(&b, TS0 + 1, design, &env[N], id[N]);
+	make_comment(&a, TS0 + 60000, design, &env[N + 1], id[N + 1]);
+	push_msg(&m, env, N + 2);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	sim_drain(sim);
+	for (i = 0; i < N; i++)
+		stored += has(sim, 0, id[i]);
+	assert_int_equal(stored, WEFT_STORE_COMMENTS_MINUTE);
+	assert_true(has(sim, 0, id[N]));
+	assert_true(has(sim, 0, id[N + 1]));
+	weft_sync_stats(sim->n[0].sy, &st);
+	assert_int_equal(st.limited, 5);
+	assert_int_equal(st.rejected, 0);
+	assert_int_equal(weft_sync_peer_stats(sim->n[0].sy, EVIL, &ps), 0);
+	assert_int_equal(ps.penalty, 0);
+	assert_int_equal(sim->n[0].closes, 0);
+	/* Pushed again: remembered, not verified again. */
+	push_msg(&m, &env[N - 1], 1);
+	assert_int_equal(evil_send(sim, &m), 0);
+	weft_buf_release(&m);
+	assert_true(STAILQ_EMPTY(&sim->jobs));
+	for (i = 0; i < N + 2; i++)
+		weft_buf_release(&env[i]);
+}
+
 /* Ids of the last want node 0 sent to EVIL. */
 static bool
 evil_wanted(struct sim *sim, const uint8_t id[WEFT_ID_BYTES])
@@ -1358,6 +1566,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_late_joiner, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receipts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_limit, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_below_threshold,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held, setup, teardown),

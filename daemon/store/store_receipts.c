@@ -1,0 +1,269 @@
+/*
+ * Seed receipts (docs/proto/records.md, `receipt`): soft state, kept
+ * apart from the records. A receipt is not in `recs`, `info` or any
+ * reconciliation scope; only the latest per (design, revision, node)
+ * is kept, under `receipts`, and expired ones are pruned. Each node
+ * holds at most WEFT_STORE_RECEIPTS_PER_NODE rows (`receipt_nodes`
+ * counts them), so a node that signs receipts in bulk fills its own
+ * quota, not the store.
+ *
+ * Key: design || rev || node; value: ts (be64) || expires (be64) ||
+ * id (32) || envelope.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "weft/err.h"
+#include "weft/record.h"
+
+#include "store.h"
+#include "store_impl.h"
+#include "store_mods.h"
+
+#define RKEY	(3 * ID)
+#define RFIXED	(8 + 8 + ID)
+
+static void
+rkey(uint8_t k[RKEY], const struct weft_record *r)
+{
+	memcpy(k, r->design, ID);
+	memcpy(k + ID, r->receipt_rev, ID);
+	memcpy(k + 2 * ID, r->author, ID);
+}
+
+static int
+count_get(MDB_txn *txn, struct weft_store *s, const uint8_t node[ID],
+    uint64_t *n)
+{
+	MDB_val	v;
+	int	err;
+
+	*n = 0;
+	err = db_get(txn, s->dbi[DB_RNODES], node, ID, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	if (v.mv_size != 8)
+		return WEFT_ECORRUPT;
+	*n = be64dec(v.mv_data);
+	return 0;
+}
+
+static int
+count_add(MDB_txn *txn, struct weft_store *s, const uint8_t node[ID],
+    int delta)
+{
+	uint8_t		val[8];
+	uint64_t	n;
+	int		err;
+
+	err = count_get(txn, s, node, &n);
+	if (err)
+		return err;
+	if (delta < 0 && n == 0)
+		return WEFT_ECORRUPT;
+	n = delta < 0 ? n - 1 : n + 1;
+	if (n == 0)
+		return db_del(txn, s->dbi[DB_RNODES], node, ID);
+	be64enc(val, n);
+	return db_put(txn, s->dbi[DB_RNODES], node, ID, val, sizeof(val));
+}
+
+int
+weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], uint64_t now_ms)
+{
+	struct recinfo	 ri;
+	const uint8_t	*p;
+	uint8_t		 k[RKEY];
+	uint64_t	 ts, n;
+	MDB_val		 v;
+	int		 err, c;
+
+	/* Stale: it says nothing any more. */
+	if (now_ms != 0 && r->expires <= now_ms)
+		return WEFT_EEXISTS;
+	err = weft__store_info_get(s, txn, r->receipt_rev, &ri);
+	if (err == WEFT_ENOTFOUND)
+		return WEFT_EMISSING;
+	if (err)
+		return err;
+	if (ri.type != WEFT_REC_REV || memcmp(ri.design, r->design, ID) != 0)
+		return WEFT_EBADFIELD;
+	rkey(k, r);
+	err = db_get(txn, s->dbi[DB_RECEIPTS], k, RKEY, &v);
+	if (err == 0) {
+		if (v.mv_size < RFIXED)
+			return WEFT_ECORRUPT;
+		p = v.mv_data;
+		ts = be64dec(p);
+		c = memcmp(p + 16, id, ID);
+		/* Latest by (ts, id) wins. */
+		if (ts > r->ts || (ts == r->ts && c >= 0))
+			return WEFT_EEXISTS;
+		return 0;
+	}
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	err = count_get(txn, s, r->author, &n);
+	if (err)
+		return err;
+	/* Over the node's quota: dropped, like a stale one. */
+	return n >= WEFT_STORE_RECEIPTS_PER_NODE ? WEFT_EEXISTS : 0;
+}
+
+int
+weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], const uint8_t *env,
+    size_t len)
+{
+	uint8_t	k[RKEY], *val;
+	int	err, fresh;
+
+	if (len > WEFT_RECORD_MAX)
+		return WEFT_ETOOBIG;
+	rkey(k, r);
+	fresh = db_has(txn, s->dbi[DB_RECEIPTS], k, RKEY);
+	if (fresh != 0 && fresh != WEFT_ENOTFOUND)
+		return fresh;
+	val = malloc(RFIXED + len);
+	if (val == NULL)
+		return -ENOMEM;
+	be64enc(val, r->ts);
+	be64enc(val + 8, r->expires);
+	memcpy(val + 16, id, ID);
+	memcpy(val + RFIXED, env, len);
+	err = db_put(txn, s->dbi[DB_RECEIPTS], k, RKEY, val, RFIXED + len);
+	free(val);
+	if (err == 0 && fresh == WEFT_ENOTFOUND)
+		err = count_add(txn, s, r->author, 1);
+	return err;
+}
+
+struct walk {
+	const uint8_t		*rev;
+	uint64_t		 now_ms;
+	weft_store_receipt_cb	*cb;
+	void			*arg;
+};
+
+static int
+walk_txn(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct walk *w)
+{
+	struct weft_store_receipt	 rc;
+	MDB_cursor			*c;
+	MDB_val				 k, v;
+	const uint8_t			*kp, *vp;
+	uint8_t				 pfx[2 * ID];
+	size_t				 plen = ID;
+	int				 err, mrc;
+
+	memcpy(pfx, design, ID);
+	if (w->rev != NULL) {
+		memcpy(pfx + ID, w->rev, ID);
+		plen = 2 * ID;
+	}
+	mrc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
+	if (mrc)
+		return weft__store_xlat(mrc);
+	err = weft__store_cur_first(c, pfx, plen, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != RKEY || v.mv_size < RFIXED) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		kp = k.mv_data;
+		vp = v.mv_data;
+		memcpy(rc.rev, kp + ID, ID);
+		memcpy(rc.node, kp + 2 * ID, ID);
+		rc.ts = be64dec(vp);
+		rc.expires = be64dec(vp + 8);
+		memcpy(rc.id, vp + 16, ID);
+		rc.env = vp + RFIXED;
+		rc.len = v.mv_size - RFIXED;
+		if (rc.expires > w->now_ms) {
+			err = w->cb(w->arg, &rc);
+			if (err)
+				break;
+		}
+		err = weft__store_cur_step(c, pfx, plen, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft_store_receipts(struct weft_store *s, const uint8_t design[WEFT_ID_BYTES],
+    const uint8_t *rev, uint64_t now_ms, weft_store_receipt_cb *cb,
+    void *arg)
+{
+	struct walk	 w = { rev, now_ms, cb, arg };
+	MDB_txn		*txn;
+	int		 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = walk_txn(s, txn, design, &w);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+struct prune {
+	uint64_t	now_ms;
+	uint64_t	n;
+};
+
+static int
+prune_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct prune	*pr = arg;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 node[ID];
+	int		 err = 0, rc;
+
+	pr->n = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != RKEY || v.mv_size < RFIXED) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (be64dec((const uint8_t *)v.mv_data + 8) > pr->now_ms)
+			continue;
+		memcpy(node, (const uint8_t *)k.mv_data + 2 * ID, ID);
+		rc = mdb_cursor_del(c, 0);
+		if (rc)
+			break;
+		err = count_add(txn, s, node, -1);
+		if (err)
+			break;
+		pr->n++;
+	}
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	mdb_cursor_close(c);
+	return err;
+}
+
+int
+weft_store_receipts_prune(struct weft_store *s, uint64_t now_ms,
+    uint64_t *pruned)
+{
+	struct prune	pr = { now_ms, 0 };
+	int		err;
+
+	err = weft__store_write(s, prune_txn, &pr);
+	if (pruned != NULL)
+		*pruned = err == 0 ? pr.n : 0;
+	return err;
+}
