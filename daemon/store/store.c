@@ -50,7 +50,7 @@ static const char *const db_names[DB_COUNT] = {
 	"remix", "dsum", "author_design", "tag_design", "words", "dwords", "libs", "lib_entry",
 	"recon_agg", "policy", "wanted", "absent", "chunk_file", "missing",
 	"recon_mem", "design_lib", "peers", "profiles", "social", "reacts",
-	"scount", "grants",
+	"scount", "grants", "packs",
 };
 
 int
@@ -196,8 +196,9 @@ weft__store_gen_last(uint64_t *before, uint64_t *after)
  * (MDB_MAP_FULL, from fn or from the commit) the map grows and the whole
  * write runs again, so fn must depend only on its arguments and the txn.
  */
-int
-weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
+static int
+write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
+    bool bump)
 {
 	MDB_txn		*txn;
 	uint64_t	 seen;
@@ -220,14 +221,19 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		err = fn(s, txn, arg);
+		/* Chunk bytes are durable before the index names them. */
+		if (err == 0)
+			err = weft__store_packs_sync(s);
 		if (err) {
 			mdb_txn_abort(txn);
 		} else {
 			/* Before the commit, while we hold the writer lock. */
-			if (!bumped)
+			if (bump && !bumped)
 				tl_gen_before = s->gen;
-			bumped = true;
-			tl_gen_after = ++s->gen;
+			if (bump) {
+				bumped = true;
+				tl_gen_after = ++s->gen;
+			}
 			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
 		}
@@ -239,6 +245,27 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		if (err)
 			return err;
 	}
+}
+
+void
+weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg)
+{
+	lock_excl(s);
+	fn(arg);
+	lock_release(s);
+}
+
+int
+weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
+{
+	return write_run(s, fn, arg, true);
+}
+
+int
+weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
+    void *arg)
+{
+	return write_run(s, fn, arg, false);
 }
 
 /* Cursor walks over the keys that start with a prefix. */
@@ -428,6 +455,9 @@ again:
 	}
 	/* The file may be bigger than map_size: LMDB then uses its size. */
 	note_map_size(s);
+	err = weft__store_packs_init(s, dir);
+	if (err)
+		goto fail_env;
 	*sp = s;
 	return 0;
 
@@ -444,6 +474,7 @@ weft__store_env_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	weft__store_packs_free(s);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
@@ -549,7 +580,7 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 {
 	int	err;
 
-	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, data, len);
+	err = weft__store_chunk_write(s, txn, id, data, len);
 	if (err)
 		return err;
 	return weft__store_chunk_bytes_add(s, txn, len, 0);
@@ -591,7 +622,15 @@ int
 weft_store_chunk_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
     struct weft_buf *out)
 {
-	return weft__store_copy(s, DB_CHUNKS, id, out);
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_chunk_read(s, txn, id, out);
+	weft__store_read_end(s, txn);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -94,6 +94,15 @@ int	weft_store_chunks_put_new(struct weft_store *s,
 int	weft_store_chunks_drop(struct weft_store *s,
 	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t gen,
 	    size_t *dropped, uint64_t *bytes);
+/*
+ * Compacts the pack files of chunk bytes (store_pack.c): every pack but
+ * the newest with at least a quarter of its bytes dead (chunks deleted)
+ * has its live chunks appended to the newest and is deleted. *freed
+ * (may be NULL) gets the bytes of the files deleted. Returns at once
+ * when another thread is compacting. weft_store_chunks_drop() runs it.
+ * Never call it inside a store callback.
+ */
+int	weft_store_compact(struct weft_store *s, uint64_t *freed);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES]);

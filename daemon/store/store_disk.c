@@ -96,7 +96,7 @@ put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			pc->fresh[i] = 1;
 		else if (err)
 			return err;
-		err = db_put(txn, s->dbi[DB_CHUNKS], pc->c[i].id, ID,
+		err = weft__store_chunk_write(s, txn, pc->c[i].id,
 		    pc->c[i].data, pc->c[i].len);
 		if (err)
 			return err;
@@ -146,7 +146,7 @@ static int
 drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct drop_ctx	*dc = arg;
-	MDB_val		 v;
+	uint64_t	 len;
 	int		 err;
 
 	dc->dropped = 0;
@@ -154,18 +154,19 @@ drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	if (s->gen != dc->gen)
 		return WEFT_EBUSY;
 	for (size_t i = 0; i < dc->n; i++) {
-		err = db_get(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID, &v);
+		err = weft__store_chunk_size(s, txn, dc->ids[i], &len);
 		if (err == WEFT_ENOTFOUND)
 			continue;
 		if (err)
 			return err;
-		dc->bytes += v.mv_size;
-		err = db_del(txn, s->dbi[DB_CHUNKS], dc->ids[i], ID);
+		/* Uncounts its bytes too. */
+		err = weft__store_chunk_del(s, txn, dc->ids[i]);
 		if (err)
 			return err;
+		dc->bytes += len;
 		dc->dropped++;
 	}
-	return weft__store_chunk_bytes_add(s, txn, 0, dc->bytes);
+	return 0;
 }
 
 int
@@ -183,6 +184,11 @@ weft_store_chunks_drop(struct weft_store *s, const uint8_t (*ids)[ID],
 	if (err == 0) {
 		*dropped = dc.dropped;
 		*bytes = dc.bytes;
+		/*
+		 * Dead bytes in the packs: compact the worst. A failure
+		 * leaves them for the next drop; the drop itself is done.
+		 */
+		(void)weft_store_compact(s, NULL);
 	}
 	return err;
 }

@@ -159,9 +159,9 @@ int
 weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
     uint64_t size, const uint8_t *design)
 {
+	struct weft_buf	idx;
 	struct want	w;
 	uint8_t		k[2 * ID], ak[1 + ID], sz[8];
-	MDB_val		v;
 	int		err;
 
 	err = want_get(s, txn, index, &w);
@@ -173,9 +173,10 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w.size = size;
 	if (design != NULL)
 		memcpy(w.design, design, ID);
-	err = db_get(txn, s->dbi[DB_CHUNKS], index, ID, &v);
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	err = weft__store_chunk_read(s, txn, index, &idx);
 	if (err == 0) {
-		err = want_expand(s, txn, index, v.mv_data, v.mv_size, &w);
+		err = want_expand(s, txn, index, idx.data, idx.len, &w);
 		if (err == WEFT_EPROTO) {
 			/* A bad stored index: nothing of it can be fetched. */
 			w.left = 0;
@@ -189,6 +190,7 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 		be64enc(sz, size);
 		err = db_put(txn, s->dbi[DB_ABSENT], ak, sizeof(ak), sz, 8);
 	}
+	weft_buf_release(&idx);
 	if (err)
 		return err;
 	if (w.left != 0) {

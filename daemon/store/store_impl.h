@@ -68,6 +68,7 @@ enum {
 	DB_REACTS,
 	DB_SCOUNT,
 	DB_GRANTS,
+	DB_PACKS,
 	DB_COUNT
 };
 
@@ -109,6 +110,8 @@ struct weft_store {
 	 * but one publish wrote since it began.
 	 */
 	uint64_t		 gen;
+	/* The pack files of chunk bytes (store_pack.c). */
+	struct weft__packs	*packs;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -168,6 +171,13 @@ int	weft__store_read_begin(struct weft_store *s, MDB_txn **txn);
 void	weft__store_read_end(struct weft_store *s, MDB_txn *txn);
 int	weft__store_write(struct weft_store *s, weft__store_write_cb *fn,
 	    void *arg);
+/*
+ * The same for a write that changes no content, only where chunk bytes
+ * are (compaction): the write generation stays, so a publish that may
+ * undo its chunks (store_disk.c) is not told that anything came between.
+ */
+int	weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
+	    void *arg);
 
 /*
  * Cursor walks over the keys starting with pfx: the first, the next or
@@ -212,6 +222,48 @@ int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
 int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
 	    uint64_t add, uint64_t sub);
+
+/*
+ * Chunk bytes live in pack files, DB_CHUNKS is their index (store_pack.c,
+ * docs/proto/store.md "Pack files"); nothing else reads or writes its
+ * values. Inside a write txn: weft__store_chunk_write() appends a chunk
+ * to the newest pack and indexes it (uncounted: a chunk known absent, or
+ * one moved); weft__store_chunk_del() deletes one and uncounts its bytes
+ * (WEFT_ENOTFOUND if absent). In any txn: weft__store_chunk_size() its
+ * length; weft__store_chunk_read() appends its bytes to out (the pack
+ * entry must name id: WEFT_ECORRUPT otherwise); _read_val() the same for
+ * a key and value of a cursor on DB_CHUNKS.
+ */
+int	weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *data, size_t len);
+int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+int	weft__store_chunk_size(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], uint64_t *len);
+int	weft__store_chunk_read(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], struct weft_buf *out);
+int	weft__store_chunk_read_val(struct weft_store *s, const MDB_val *k,
+	    const MDB_val *v, struct weft_buf *out);
+
+/*
+ * The packs' life: _init() (env open) opens the directory; _open(), in
+ * the open transaction, loads the packs table, truncates each pack to its
+ * committed size and deletes pack files without a row; _free() closes it
+ * all. _sync() makes the newest pack's bytes durable: weft__store_write()
+ * calls it before every commit. _migrate() moves a format-6 store's chunk
+ * bytes (values of DB_CHUNKS) into packs, in the open transaction.
+ */
+int	weft__store_packs_init(struct weft_store *s, const char *dir);
+int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
+void	weft__store_packs_free(struct weft_store *s);
+int	weft__store_packs_sync(struct weft_store *s);
+int	weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn);
+
+/*
+ * Runs fn(arg) holding the store's lock exclusively: no transaction of
+ * this process runs meanwhile. Never call it inside a transaction.
+ */
+void	weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

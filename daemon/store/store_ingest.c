@@ -48,7 +48,7 @@ chunks_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		if (err != WEFT_ENOTFOUND)
 			return err;
-		err = db_put(txn, s->dbi[DB_CHUNKS], cc->c[i].id, ID,
+		err = weft__store_chunk_write(s, txn, cc->c[i].id,
 		    cc->c[i].data, cc->c[i].len);
 		if (err)
 			return err;

@@ -4,10 +4,12 @@
  * of STORE_VERIFY_BATCH items, so a big store never pins old pages for
  * the whole walk, and reports bad items between transactions.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <lmdb.h>
 
+#include "weft/buf.h"
 #include "weft/chunk.h"
 #include "weft/err.h"
 #include "weft/record.h"
@@ -75,16 +77,20 @@ struct bad_item {
 };
 
 static int
-check_item(int db, const MDB_val *k, const MDB_val *v)
+check_item(struct weft_store *s, int db, const MDB_val *k, const MDB_val *v,
+    struct weft_buf *b)
 {
 	struct weft_record	r;
 	uint8_t			id[ID];
 	int			err;
 
 	if (db == DB_CHUNKS) {
-		if (k->mv_size != ID)
-			return WEFT_ECORRUPT;
-		weft_hash(v->mv_data, v->mv_size, id);
+		/* The bytes are in a pack: the index only says where. */
+		weft_buf_reset(b);
+		err = weft__store_chunk_read_val(s, k, v, b);
+		if (err)
+			return err == -ENOMEM ? err : WEFT_ECORRUPT;
+		weft_hash(b->data, b->len, id);
 		return memcmp(id, k->mv_data, ID) ? WEFT_EBADHASH : 0;
 	}
 	/* Records: ts || id, and the ts must be the record's. */
@@ -107,8 +113,9 @@ check_item(int db, const MDB_val *k, const MDB_val *v)
  * batches, outside any transaction.
  */
 static int
-verify_db(struct weft_store *s, int db, const char *kind,
-    weft_store_bad_cb *cb, void *arg, uint64_t *count)
+verify_db_buf(struct weft_store *s, int db, const char *kind,
+    weft_store_bad_cb *cb, void *arg, uint64_t *count,
+    struct weft_buf *cb_buf)
 {
 	struct bad_item	 bad[STORE_VERIFY_BATCH];
 	MDB_txn		*txn;
@@ -140,7 +147,7 @@ verify_db(struct weft_store *s, int db, const char *kind,
 		}
 		n = nbad = 0;
 		while (rc == 0 && n < STORE_VERIFY_BATCH) {
-			err = check_item(db, &k, &v);
+			err = check_item(s, db, &k, &v, cb_buf);
 			if (err) {
 				memset(bad[nbad].id, 0, ID);
 				/* The id ends the key of both kinds. */
@@ -167,6 +174,19 @@ verify_db(struct weft_store *s, int db, const char *kind,
 			return weft__store_xlat(rc);
 	} while (!done);
 	return 0;
+}
+
+static int
+verify_db(struct weft_store *s, int db, const char *kind,
+    weft_store_bad_cb *cb, void *arg, uint64_t *count)
+{
+	struct weft_buf	b;
+	int		err;
+
+	weft_buf_init(&b, WEFT_INDEX_MAX);
+	err = verify_db_buf(s, db, kind, cb, arg, count, &b);
+	weft_buf_release(&b);
+	return err;
 }
 
 int
