@@ -28,6 +28,9 @@ struct weft_store;
 
 struct weft_store_opts {
 	size_t	map_size;	/* initial map size; 0 = default (16 GiB) */
+	/* a pack file of chunk bytes takes no appends past this size;
+	   0 = default (64 MiB); tests set it small */
+	uint64_t pack_target;
 };
 
 /*

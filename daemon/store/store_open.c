@@ -232,6 +232,8 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	err = weft__store_env_open(&s, dir, opts != NULL ? opts->map_size : 0);
 	if (err)
 		return err;
+	if (opts != NULL)
+		weft__store_packs_target(s, opts->pack_target);
 	err = weft__store_write(s, open_txn, NULL);
 	if (err) {
 		weft_store_close(s);

@@ -78,6 +78,7 @@ struct weft__packs {
 	struct pack_fd	 cache[PACK_FDS];
 	size_t		 ncache;
 	pthread_mutex_t	 compacting;	/* one compaction at a time */
+	uint64_t	 target;	/* PACK_TARGET unless a test says */
 	/* The writer's: only inside a write transaction. */
 	uint32_t	 wno;		/* newest pack, 0 for none */
 	int		 wfd;		/* it, read-write; -1 for none */
@@ -318,6 +319,7 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 	if (p == NULL)
 		return -ENOMEM;
 	p->wfd = -1;
+	p->target = PACK_TARGET;
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
 		free(p);
@@ -327,6 +329,13 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 	pthread_mutex_init(&p->compacting, NULL);
 	s->packs = p;
 	return 0;
+}
+
+void
+weft__store_packs_target(struct weft_store *s, uint64_t target)
+{
+	if (target != 0)
+		s->packs->target = target;
 }
 
 void
@@ -521,7 +530,7 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 
 	if (len > WEFT_INDEX_MAX)
 		return WEFT_ETOOBIG;
-	if (p->wno == 0 || (p->wtail + ENTRY_HDR + len > PACK_TARGET &&
+	if (p->wno == 0 || (p->wtail + ENTRY_HDR + len > p->target &&
 	    p->wtail > PACK_HDR)) {
 		err = pack_roll(p);
 		if (err)
@@ -876,10 +885,13 @@ compact_one(struct weft_store *s, uint32_t no, uint64_t size,
 	return uc.err;
 }
 
-int
-weft_store_compact(struct weft_store *s, uint64_t *freed)
+/*
+ * One pass: compacts every pack but the newest with a quarter dead.
+ * *ncand gets how many there were. Under p->compacting.
+ */
+static int
+compact_pass(struct weft_store *s, uint64_t *freed, size_t *ncand)
 {
-	struct weft__packs	*p = s->packs;
 	struct { uint32_t no; uint64_t size; } *cand = NULL, *tmp;
 	MDB_txn			*txn;
 	MDB_cursor		*c;
@@ -888,10 +900,7 @@ weft_store_compact(struct weft_store *s, uint64_t *freed)
 	size_t			 n = 0, cap = 0;
 	int			 rc, err;
 
-	if (freed != NULL)
-		*freed = 0;
-	if (pthread_mutex_trylock(&p->compacting) != 0)
-		return 0;	/* another thread is at it */
+	*ncand = 0;
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		goto out;
@@ -932,15 +941,36 @@ weft_store_compact(struct weft_store *s, uint64_t *freed)
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
-	for (size_t i = 0; i < n && err == 0; i++) {
-		uint64_t	f = 0;
-
-		err = compact_one(s, cand[i].no, cand[i].size, &f);
-		if (freed != NULL)
-			*freed += f;
-	}
+	*ncand = n;
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = compact_one(s, cand[i].no, cand[i].size, freed);
 out:
 	free(cand);
+	return err;
+}
+
+/*
+ * Passes until none finds a candidate: the newest pack of one pass,
+ * skipped then, may be a candidate of the next once the moves started
+ * another. The packs a pass writes are all live, so a few passes do.
+ */
+int
+weft_store_compact(struct weft_store *s, uint64_t *freed)
+{
+	struct weft__packs	*p = s->packs;
+	uint64_t		 f = 0;
+	size_t			 n = 1;
+	int			 err = 0;
+
+	if (pthread_mutex_trylock(&p->compacting) != 0) {
+		if (freed != NULL)
+			*freed = 0;
+		return 0;	/* another thread is at it */
+	}
+	for (int pass = 0; pass < 4 && n > 0 && err == 0; pass++)
+		err = compact_pass(s, &f, &n);
 	pthread_mutex_unlock(&p->compacting);
+	if (freed != NULL)
+		*freed = f;
 	return err;
 }

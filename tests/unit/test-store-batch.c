@@ -312,7 +312,7 @@ static void
 test_big_growth(void **state)
 {
 	struct fx		*f = *state;
-	struct weft_store_opts	 o = { 64 * 1024 };
+	struct weft_store_opts	 o = { .map_size = 64 * 1024 };
 	struct weft_store_stats	 st;
 	struct author		 a;
 	uint8_t			 g[WEFT_ID_BYTES], prev[WEFT_ID_BYTES];
