@@ -205,7 +205,9 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 	bool		 bumped = false;
 	int		 rc, err;
 
-	tl_gen_before = tl_gen_after = UINT64_MAX;	/* no bump (yet) */
+	/* A move leaves what the thread's last write bumped as it was. */
+	if (bump)
+		tl_gen_before = tl_gen_after = UINT64_MAX; /* none (yet) */
 	for (;;) {
 		lock_shared(s);
 		seen = s->map_size;
