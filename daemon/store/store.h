@@ -590,12 +590,15 @@ struct weft_store_stats {
 	uint64_t	chunk_bytes;
 	uint64_t	map_size;
 	uint64_t	map_used;
+	uint64_t	pack_bytes;	/* committed bytes of the pack files */
+	uint64_t	pack_live;	/* of which chunks still point at */
 };
 
 /*
  * Counts of stored records, designs, libraries and chunks, the bytes of all
  * chunks, the map size and the bytes in use (last page + 1, times the page
- * size). Returns 0 or a store error.
+ * size), the pack files' committed bytes and their live part (the rest is
+ * what compaction may reclaim). Returns 0 or a store error.
  */
 int	weft_store_stats(struct weft_store *s, struct weft_store_stats *st);
 

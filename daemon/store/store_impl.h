@@ -260,6 +260,9 @@ int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);
 int	weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn);
+/* The sums of the packs' committed sizes and live bytes. */
+int	weft__store_packs_stat(struct weft_store *s, MDB_txn *txn,
+	    uint64_t *bytes, uint64_t *live);
 
 /*
  * Runs fn(arg) holding the store's lock exclusively: no transaction of

@@ -689,6 +689,31 @@ weft__store_chunk_read_val(struct weft_store *s, const MDB_val *k,
 	return loc_read(s, &l, k->mv_data, out);
 }
 
+int
+weft__store_packs_stat(struct weft_store *s, MDB_txn *txn, uint64_t *bytes,
+    uint64_t *live)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 rc;
+
+	*bytes = *live = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_PACKS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != ROW_LEN) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		*bytes += be64dec(v.mv_data);
+		*live += be64dec((const uint8_t *)v.mv_data + 8);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
 /* ------------------------------------------------------------------ */
 /* The upgrade from format 6: chunk bytes from LMDB into packs. */
 

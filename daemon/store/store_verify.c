@@ -57,6 +57,9 @@ weft_store_stats(struct weft_store *s, struct weft_store_stats *st)
 		err = WEFT_ECORRUPT;
 	else if (err == WEFT_ENOTFOUND)
 		err = 0;
+	if (err == 0)
+		err = weft__store_packs_stat(s, txn, &st->pack_bytes,
+		    &st->pack_live);
 	rc = mdb_env_info(s->env, &ei);
 	if (rc == 0)
 		rc = mdb_env_stat(s->env, &ms);

@@ -189,6 +189,8 @@ test_compact(void **state)
 	assert_int_equal(weft_store_stats(f->s, &st), 0);
 	assert_int_equal(st.chunks, NCHUNK - nd);
 	assert_int_equal(st.chunk_bytes, live);
+	assert_int_equal(st.pack_bytes, bytes1);
+	assert_int_equal(st.pack_live, live + (NCHUNK - nd) * 36);
 	for (int i = 0; i < NCHUNK; i++)
 		check_chunk(f->s, &f->p[i], i % 3 == 0);
 	verify_clean(f->s, NCHUNK - nd);
