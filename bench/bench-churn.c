@@ -60,6 +60,10 @@ struct bench {
 };
 
 static uint64_t	rng_state;
+/* The temporary stores, removed by die() too. */
+static char	g_top[4096], g_cdir[4200], g_fdir[4200];
+
+static void	rm_store(const char *);
 
 static uint64_t
 rng_next(void)
@@ -82,6 +86,11 @@ static void
 die(const char *what, int err)
 {
 	fprintf(stderr, "bench-churn: %s: %s\n", what, weft_strerror(err));
+	if (g_top[0] != '\0') {
+		rm_store(g_cdir);
+		rm_store(g_fdir);
+		rmdir(g_top);
+	}
 	exit(1);
 }
 
@@ -294,6 +303,9 @@ main(int argc, char **argv)
 	}
 	snprintf(cdir, sizeof(cdir), "%s/churned", top);
 	snprintf(fdir, sizeof(fdir), "%s/fresh", top);
+	memcpy(g_top, top, sizeof(g_top));
+	memcpy(g_cdir, cdir, sizeof(g_cdir));
+	memcpy(g_fdir, fdir, sizeof(g_fdir));
 	if (mkdir(cdir, 0700) != 0) {
 		perror("mkdir");
 		return 1;
