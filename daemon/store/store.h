@@ -98,9 +98,10 @@ int	weft_store_chunks_drop(struct weft_store *s,
 	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t gen,
 	    size_t *dropped, uint64_t *bytes);
 /*
- * Compacts the pack files of chunk bytes (store_pack.c): every pack but
- * the newest with at least a quarter of its bytes dead (chunks deleted)
- * has its live chunks appended to the newest and is deleted. *freed
+ * Compacts the pack files of chunk bytes (store_pack.c): every pack with
+ * at least a quarter of its bytes dead (chunks deleted; the newest only
+ * when that is 16 MiB too) has its live chunks appended to the newest
+ * and is deleted. *freed
  * (may be NULL) gets the bytes of the files deleted. Returns at once
  * when another thread is compacting. weft_store_chunks_drop() runs it.
  * Never call it inside a store callback.

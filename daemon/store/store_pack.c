@@ -781,6 +781,16 @@ compact_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	cc->gone = false;
 	cc->moved = 0;
+	/*
+	 * The writer's pack: close it, so that the moves (and every other
+	 * write) go to a new one. Entries appended to it since the pass
+	 * read its size are not moved, so its row stays (live > 0).
+	 */
+	if (s->packs->wno == cc->no) {
+		err = pack_roll(s->packs);
+		if (err)
+			return err;
+	}
 	while (at < cc->n) {
 		e = cc->buf + at;
 		len = be32dec(e + ID);
@@ -911,7 +921,8 @@ compact_one(struct weft_store *s, uint32_t no, uint64_t size,
 }
 
 /*
- * One pass: compacts every pack but the newest with a quarter dead.
+ * One pass: compacts every pack with a quarter dead (the newest only
+ * when that is a quarter of p->target too).
  * *ncand gets how many there were. Under p->compacting.
  */
 static int
@@ -958,11 +969,18 @@ compact_pass(struct weft_store *s, uint64_t *freed, size_t *ncand)
 		cand[n].no = be32dec(k.mv_data);
 		cand[n++].size = size;
 	}
-	/* The newest pack takes appends: never compact it. */
+	/*
+	 * The newest pack takes appends: compact it only when its dead
+	 * bytes are worth a pack of their own (compact_txn closes it).
+	 */
 	if ((rc == 0 || rc == MDB_NOTFOUND) && n > 0 &&
 	    mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size == 4 &&
-	    cand[n - 1].no == be32dec(k.mv_data))
-		n--;
+	    v.mv_size == ROW_LEN && cand[n - 1].no == be32dec(k.mv_data)) {
+		size = be64dec(v.mv_data);
+		live = be64dec((const uint8_t *)v.mv_data + 8);
+		if ((size - PACK_HDR - live) * PACK_DEAD_DIV < s->packs->target)
+			n--;
+	}
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);

@@ -210,6 +210,57 @@ test_compact(void **state)
 }
 
 /*
+ * The newest pack, mostly dead once a design's chunks went: it is closed
+ * and compacted too, not kept at its high-water mark until the next pack
+ * fills. The next write goes to the new pack.
+ */
+static void
+test_compact_newest(void **state)
+{
+	struct fx	*f = *state;
+	struct stat	 st;
+	char		 p1[256];
+	uint8_t		 fresh[5];
+	uint64_t	 gen[2], bytes, dbytes;
+	size_t		 dropped;
+
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 5, fresh, gen),
+	    0);
+	assert_int_equal(packs(f->dir, &bytes), 1);
+	snprintf(p1, sizeof(p1), "%s/pack-0000000001", f->dir);
+	assert_int_equal(stat(p1, &st), 0);
+	/* Three of five: 24 KB dead, more than a quarter of 64 KiB. */
+	assert_int_equal(weft_store_chunks_drop(f->s,
+	    (const uint8_t (*)[32])f->p[0].id, 1, gen[1], &dropped, &dbytes),
+	    0);
+	weft_store_write_gen(gen);
+	assert_int_equal(weft_store_chunks_put_new(f->s, &f->p[5], 1, fresh,
+	    gen), 0);
+	{
+		uint8_t	ids[3][32];
+
+		memcpy(ids[0], f->p[1].id, 32);
+		memcpy(ids[1], f->p[2].id, 32);
+		memcpy(ids[2], f->p[5].id, 32);
+		assert_int_equal(weft_store_chunks_drop(f->s,
+		    (const uint8_t (*)[32])ids, 3, gen[1], &dropped, &dbytes),
+		    0);
+		assert_int_equal(dropped, 3);
+	}
+	assert_int_equal(stat(p1, &st), -1);
+	assert_int_equal(packs(f->dir, &bytes), 1);
+	assert_true(bytes <= 16 + 2 * (36 + CSZ));
+	check_chunk(f->s, &f->p[3], true);
+	check_chunk(f->s, &f->p[4], true);
+	for (int i = 0; i < 6; i++)
+		if (i != 3 && i != 4)
+			check_chunk(f->s, &f->p[i], false);
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[6], 1), 0);
+	check_chunk(f->s, &f->p[6], true);
+	verify_clean(f->s, 3);
+}
+
+/*
  * What a crash leaves: bytes past the newest pack's committed size (a
  * write whose commit never happened) and a pack file no row names (a
  * pack created by such a write). Open truncates the first and deletes
@@ -345,6 +396,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compact_newest, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
 		    teardown),
