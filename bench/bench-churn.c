@@ -260,7 +260,8 @@ main(int argc, char **argv)
 	char			 top[4096], cdir[4200], fdir[4200];
 	uint64_t		 live_mib = 1024, factor = 10, pub_mib = 512;
 	uint64_t		 max_mib = 50, seed = 1, tag = 1;
-	uint64_t		 limit, passed = 0, live_bytes = 0, sz, app, alloc;
+	uint64_t		 limit, passed = 0, live_bytes = 0, sz;
+	uint64_t		 app, alloc;
 	uint64_t		 tenth_b[2] = { 0 };
 	double			 tenth_t[2] = { 0 }, rate_f[16], rate_c[16];
 	double			 ratio[16], t0, tc, lo, hi;

@@ -55,7 +55,7 @@
 #define PACK_VERSION	1
 #define PACK_HDR	16			/* magic, version, number */
 #define ENTRY_HDR	(ID + 4)		/* id, be32 length */
-#define LOC_LEN		16			/* be32 pack, be64 off, be32 len */
+#define LOC_LEN		16		/* be32 pack, be64 off, be32 len */
 #define ROW_LEN		16			/* be64 size, be64 live */
 /* A pack is closed for appends once it reaches this size. */
 #define PACK_TARGET	((uint64_t)64 << 20)
