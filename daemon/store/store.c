@@ -54,6 +54,7 @@ static const char *const db_names[DB_COUNT] = {
 	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
 	"tombs",
 	"receipts", "receipt_nodes", "limits",
+	"packs",
 };
 
 int
@@ -199,15 +200,18 @@ weft__store_gen_last(uint64_t *before, uint64_t *after)
  * (MDB_MAP_FULL, from fn or from the commit) the map grows and the whole
  * write runs again, so fn must depend only on its arguments and the txn.
  */
-int
-weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
+static int
+write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
+    bool bump)
 {
 	MDB_txn		*txn;
 	uint64_t	 seen;
 	bool		 bumped = false;
 	int		 rc, err;
 
-	tl_gen_before = tl_gen_after = UINT64_MAX;	/* no bump (yet) */
+	/* A move leaves what the thread's last write bumped as it was. */
+	if (bump)
+		tl_gen_before = tl_gen_after = UINT64_MAX; /* none (yet) */
 	for (;;) {
 		lock_shared(s);
 		seen = s->map_size;
@@ -223,14 +227,19 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
 		err = fn(s, txn, arg);
+		/* Chunk bytes are durable before the index names them. */
+		if (err == 0)
+			err = weft__store_packs_sync(s);
 		if (err) {
 			mdb_txn_abort(txn);
 		} else {
 			/* Before the commit, while we hold the writer lock. */
-			if (!bumped)
+			if (bump && !bumped)
 				tl_gen_before = s->gen;
-			bumped = true;
-			tl_gen_after = ++s->gen;
+			if (bump) {
+				bumped = true;
+				tl_gen_after = ++s->gen;
+			}
 			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
 		}
@@ -242,6 +251,27 @@ weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 		if (err)
 			return err;
 	}
+}
+
+void
+weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg)
+{
+	lock_excl(s);
+	fn(arg);
+	lock_release(s);
+}
+
+int
+weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
+{
+	return write_run(s, fn, arg, true);
+}
+
+int
+weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
+    void *arg)
+{
+	return write_run(s, fn, arg, false);
 }
 
 /* Cursor walks over the keys that start with a prefix. */
@@ -450,6 +480,9 @@ again:
 	}
 	/* The file may be bigger than map_size: LMDB then uses its size. */
 	note_map_size(s);
+	err = weft__store_packs_init(s, dir);
+	if (err)
+		goto fail_env;
 	*sp = s;
 	return 0;
 
@@ -466,6 +499,7 @@ weft__store_env_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	weft__store_packs_free(s);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
@@ -571,7 +605,7 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 {
 	int	err;
 
-	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, data, len);
+	err = weft__store_chunk_write(s, txn, id, data, len);
 	if (err)
 		return err;
 	if (s->gc_late != NULL) {
@@ -583,25 +617,6 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 }
 
 int
-weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID])
-{
-	MDB_val	v;
-	size_t	len;
-	int	err;
-
-	err = db_get(txn, s->dbi[DB_CHUNKS], id, ID, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? 0 : err;
-	len = v.mv_size;
-	err = weft__store_xlat(mdb_del(txn, s->dbi[DB_CHUNKS],
-	    &(MDB_val){ ID, (void *)id }, NULL));
-	if (err)
-		return err;
-	return weft__store_chunk_bytes_add(s, txn, 0, len);
-}
-
-int
 weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
     const uint8_t id[ID])
 {
@@ -609,10 +624,24 @@ weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
 }
 
 int
-weft__store_chunk_view(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID], MDB_val *v)
+weft__store_chunk_index(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], struct weft_chunk_ref **refs, size_t *n,
+    uint64_t *total)
 {
-	return db_get(txn, s->dbi[DB_CHUNKS], id, ID, v);
+	struct weft_buf	b;
+	int		err;
+
+	*refs = NULL;
+	*n = 0;
+	weft_buf_init(&b, WEFT_INDEX_MAX);
+	err = weft__store_chunk_read(s, txn, id, &b);
+	if (err == 0) {
+		err = weft_index_decode(b.data, b.len, refs, n, total);
+		if (err && err != -ENOMEM)
+			err = WEFT_EPROTO;
+	}
+	weft_buf_release(&b);
+	return err;
 }
 
 int
@@ -686,8 +715,14 @@ static int
 chunk_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct chunk_walk	*w = arg;
+	uint64_t		 len;
+	int			 err;
 
-	return w->cb(w->arg, k->mv_data, v->mv_size);
+	/* The value is where the bytes are in the packs: its length. */
+	err = weft__store_chunk_val_len(v, &len);
+	if (err)
+		return err;
+	return w->cb(w->arg, k->mv_data, (size_t)len);
 }
 
 int
@@ -988,7 +1023,15 @@ int
 weft_store_chunk_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
     struct weft_buf *out)
 {
-	return weft__store_copy(s, DB_CHUNKS, id, out);
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_chunk_read(s, txn, id, out);
+	weft__store_read_end(s, txn);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -32,6 +32,9 @@ struct weft_store_opts {
 	size_t	map_size;	/* initial map size; 0 = default (16 GiB) */
 	/* Stamps pending chunks (gc's grace); NULL: the system's clock. */
 	const struct weft_clock	*clock;
+	/* a pack file of chunk bytes takes no appends past this size;
+	   0 = default (64 MiB); tests set it small */
+	uint64_t pack_target;
 };
 
 /*
@@ -100,6 +103,16 @@ int	weft_store_chunks_put_new(struct weft_store *s,
 int	weft_store_chunks_drop(struct weft_store *s,
 	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t token,
 	    size_t *dropped, uint64_t *bytes);
+/*
+ * Compacts the pack files of chunk bytes (store_pack.c): every pack with
+ * at least a quarter of its bytes dead (chunks deleted; the newest only
+ * when that is 16 MiB too) has its live chunks appended to the newest
+ * and is deleted. *freed
+ * (may be NULL) gets the bytes of the files deleted. Returns at once
+ * when another thread is compacting. weft_store_chunks_drop() runs it.
+ * Never call it inside a store callback.
+ */
+int	weft_store_compact(struct weft_store *s, uint64_t *freed);
 /* 0 if present, WEFT_ENOTFOUND if not. */
 int	weft_store_chunk_has(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES]);
@@ -852,12 +865,15 @@ struct weft_store_stats {
 	uint64_t	chunk_bytes;
 	uint64_t	map_size;
 	uint64_t	map_used;
+	uint64_t	pack_bytes;	/* committed bytes of the pack files */
+	uint64_t	pack_live;	/* of which chunks still point at */
 };
 
 /*
  * Counts of stored records, designs, libraries and chunks, the bytes of all
  * chunks, the map size and the bytes in use (last page + 1, times the page
- * size). Returns 0 or a store error.
+ * size), the pack files' committed bytes and their live part (the rest is
+ * what compaction may reclaim). Returns 0 or a store error.
  */
 int	weft_store_stats(struct weft_store *s, struct weft_store_stats *st);
 

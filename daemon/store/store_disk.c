@@ -155,8 +155,7 @@ static int
 drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct drop_ctx	*dc = arg;
-	uint64_t	 ts, token;
-	MDB_val		 v;
+	uint64_t	 ts, token, len;
 	int		 err;
 
 	dc->dropped = 0;
@@ -169,12 +168,14 @@ drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		if (err)
 			return err;
-		err = weft__store_chunk_view(s, txn, dc->ids[i], &v);
+		err = weft__store_chunk_size(s, txn, dc->ids[i], &len);
 		if (err == 0) {
-			dc->bytes += v.mv_size;
+			/* Uncounts its bytes too. */
 			err = weft__store_chunk_del(s, txn, dc->ids[i]);
-			if (err == 0)
+			if (err == 0) {
+				dc->bytes += len;
 				dc->dropped++;
+			}
 		}
 		if (err && err != WEFT_ENOTFOUND)
 			return err;
@@ -200,6 +201,11 @@ weft_store_chunks_drop(struct weft_store *s, const uint8_t (*ids)[ID],
 	if (err == 0) {
 		*dropped = dc.dropped;
 		*bytes = dc.bytes;
+		/*
+		 * Dead bytes in the packs: compact the worst. A failure
+		 * leaves them for the next drop; the drop itself is done.
+		 */
+		(void)weft_store_compact(s, NULL);
 	}
 	return err;
 }

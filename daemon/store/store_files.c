@@ -164,9 +164,9 @@ int
 weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
     uint64_t size, const uint8_t *design)
 {
+	struct weft_buf	idx;
 	struct want	w;
 	uint8_t		k[2 * ID], ak[1 + ID], sz[8];
-	MDB_val		v;
 	int		err;
 
 	err = want_get(s, txn, index, &w);
@@ -178,11 +178,12 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	w.size = size;
 	if (design != NULL)
 		memcpy(w.design, design, ID);
-	err = weft__store_chunk_view(s, txn, index, &v);
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	err = weft__store_chunk_read(s, txn, index, &idx);
 	if (err == 0)
 		err = weft__store_chunk_ref(s, txn, index);
 	if (err == 0) {
-		err = want_expand(s, txn, index, v.mv_data, v.mv_size, &w);
+		err = want_expand(s, txn, index, idx.data, idx.len, &w);
 		if (err == WEFT_EPROTO) {
 			/* A bad stored index: nothing of it can be fetched. */
 			w.left = 0;
@@ -196,6 +197,7 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 		be64enc(sz, size);
 		err = db_put(txn, s->dbi[DB_ABSENT], ak, sizeof(ak), sz, 8);
 	}
+	weft_buf_release(&idx);
 	if (err)
 		return err;
 	if (w.left != 0) {
@@ -1043,7 +1045,6 @@ weft__store_unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID])
 	struct want		 w;
 	uint8_t			 k[2 * ID], ak[1 + ID];
 	uint64_t		 total;
-	MDB_val			 v;
 	size_t			 n = 0;
 	int			 err;
 
@@ -1056,8 +1057,7 @@ weft__store_unwant(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID])
 		if (err && err != WEFT_ENOTFOUND)
 			return err;
 	} else if (w.left != 0 &&
-	    weft__store_chunk_view(s, txn, index, &v) == 0 &&
-	    weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total) == 0) {
+	    weft__store_chunk_index(s, txn, index, &refs, &n, &total) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			pair_key(k, refs[i].id, index);
 			err = db_del(txn, s->dbi[DB_CHUNK_FILE], k, sizeof(k));

@@ -101,20 +101,17 @@ mark_file_in(struct gc *g, MDB_txn *txn, const uint8_t index[ID],
 {
 	struct weft_chunk_ref	*refs = NULL;
 	uint64_t		 total;
-	MDB_val			 v;
 	size_t			 n;
 	int			 err;
 
 	err = weft__idset_add(set, index);
 	if (err)
 		return err;
-	err = weft__store_chunk_view(g->s, txn, index, &v);
-	if (err == WEFT_ENOTFOUND)
-		return 0;
+	err = weft__store_chunk_index(g->s, txn, index, &refs, &n, &total);
+	if (err == WEFT_ENOTFOUND || err == WEFT_EPROTO)
+		return 0;	/* absent, or not an index: nothing more to keep */
 	if (err)
 		return err;
-	if (weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total) != 0)
-		return 0;	/* not an index: nothing more to keep */
 	for (size_t i = 0; i < n && err == 0; i++)
 		err = weft__idset_add(set, refs[i].id);
 	free(refs);
@@ -313,8 +310,7 @@ static int
 sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct gc	*g = arg;
-	uint64_t	 ts, token;
-	MDB_val		 v;
+	uint64_t	 ts, token, len;
 	int		 err;
 
 	/* Set, not added to: the txn may run again after a map growth. */
@@ -329,12 +325,12 @@ sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		if (err && err != WEFT_ENOTFOUND)
 			return err;
-		err = weft__store_chunk_view(s, txn, g->ids[i], &v);
+		err = weft__store_chunk_size(s, txn, g->ids[i], &len);
 		if (err == WEFT_ENOTFOUND)
 			continue;
 		if (err)
 			return err;
-		g->bbytes += v.mv_size;
+		g->bbytes += len;
 		g->bfreed++;
 		if (g->o->dry_run)
 			continue;
@@ -499,6 +495,12 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 	if (err == 0)
 		atomic_store(&s->gc_reclaimable,
 		    o->dry_run ? st->freed_bytes : 0);
+	/*
+	 * What went left dead bytes in the packs: compact the worst now. A
+	 * failure leaves them for the next gc or drop; this gc is done.
+	 */
+	if (err == 0 && !o->dry_run && st->freed > 0)
+		(void)weft_store_compact(s, NULL);
 out:
 	weft__idset_free(g.marks);
 	weft__idset_free(g.drops);

@@ -21,6 +21,8 @@
 
 #include "weft/record.h"
 
+struct weft_chunk_ref;
+
 #include "clock.h"
 #include "store.h"
 
@@ -89,6 +91,7 @@ enum {
 	DB_RECEIPTS,
 	DB_RNODES,
 	DB_LIMITS,
+	DB_PACKS,
 	DB_COUNT
 };
 
@@ -150,6 +153,8 @@ struct weft_store {
 	char			 label_over[32][WEFT_LABEL_MAX + 1];
 	uint8_t			 label_act[32];
 	size_t			 nlabel_over;
+	/* The pack files of chunk bytes (store_pack.c). */
+	struct weft__packs	*packs;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -209,6 +214,13 @@ int	weft__store_read_begin(struct weft_store *s, MDB_txn **txn);
 void	weft__store_read_end(struct weft_store *s, MDB_txn *txn);
 int	weft__store_write(struct weft_store *s, weft__store_write_cb *fn,
 	    void *arg);
+/*
+ * The same for a write that changes no content, only where chunk bytes
+ * are (compaction): the write generation stays, so a publish that may
+ * undo its chunks (store_disk.c) is not told that anything came between.
+ */
+int	weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
+	    void *arg);
 
 /*
  * Cursor walks over the keys starting with pfx: the first, the next or
@@ -258,13 +270,13 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  * pending marks of DB_PENDING), so that chunk bytes can move out of LMDB
  * by reimplementing exactly them (docs/DESIGN.md, "Chunks").
  *
- * weft__store_chunk_add() stores one chunk known to be absent and counts
- * its bytes; weft__store_chunk_del() deletes one (0 also when it is
- * absent) and uncounts them; weft__store_chunk_bytes_add() adds add and
- * subtracts sub (not below 0) from the count of chunk bytes in meta.
- * weft__store_chunk_has() is 0 or WEFT_ENOTFOUND; weft__store_chunk_view()
- * points v at the bytes (valid until the txn's next write or end).
- * weft__store_chunk_stat() counts chunks and their bytes.
+ * weft__store_chunk_add() stores one chunk known to be absent (through
+ * weft__store_chunk_write(), below), counts its bytes and tells a running
+ * gc; weft__store_chunk_bytes_add() adds add and subtracts sub (not below
+ * 0) from the count of chunk bytes in meta. weft__store_chunk_has() is 0
+ * or WEFT_ENOTFOUND; weft__store_chunk_index() reads chunk id and decodes
+ * it as a chunk list (*refs to free; WEFT_ENOTFOUND, WEFT_EPROTO when it
+ * is not one). weft__store_chunk_stat() counts chunks and their bytes.
  *
  * weft__store_chunk_walk() calls cb with the chunk ids after `after`
  * (NULL: from the first) in id order, with each chunk's length, until cb
@@ -273,14 +285,13 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  */
 int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
-int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t id[ID]);
 int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
 	    uint64_t add, uint64_t sub);
 int	weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID]);
-int	weft__store_chunk_view(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t id[ID], MDB_val *v);
+int	weft__store_chunk_index(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], struct weft_chunk_ref **refs, size_t *n,
+	    uint64_t *total);
 int	weft__store_chunk_stat(struct weft_store *s, MDB_txn *txn,
 	    uint64_t *count, uint64_t *bytes);
 typedef int weft__store_chunk_cb(void *arg, const uint8_t id[ID],
@@ -358,6 +369,54 @@ void	weft__idset_free(struct weft__idset *set);
  */
 int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID]);
+
+/*
+ * Chunk bytes live in pack files, DB_CHUNKS is their index (store_pack.c,
+ * docs/proto/store.md "Pack files"); nothing else reads or writes its
+ * values. Inside a write txn: weft__store_chunk_write() appends a chunk
+ * to the newest pack and indexes it (uncounted: a chunk known absent, or
+ * one moved); weft__store_chunk_del() deletes one and uncounts its bytes
+ * (0 also when it is absent). In any txn: weft__store_chunk_size() its
+ * length, weft__store_chunk_val_len() that of a DB_CHUNKS value; weft__store_chunk_read() appends its bytes to out (the pack
+ * entry must name id: WEFT_ECORRUPT otherwise); _read_val() the same for
+ * a key and value of a cursor on DB_CHUNKS.
+ */
+int	weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *data, size_t len);
+int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID]);
+int	weft__store_chunk_size(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], uint64_t *len);
+int	weft__store_chunk_val_len(const MDB_val *v, uint64_t *len);
+int	weft__store_chunk_read(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], struct weft_buf *out);
+int	weft__store_chunk_read_val(struct weft_store *s, const MDB_val *k,
+	    const MDB_val *v, struct weft_buf *out);
+
+/*
+ * The packs' life: _init() (env open) opens the directory; _open(), in
+ * the open transaction, loads the packs table, truncates each pack to its
+ * committed size and deletes pack files without a row; _free() closes it
+ * all. _sync() makes the newest pack's bytes durable: weft__store_write()
+ * calls it before every commit. _migrate() moves a format-6 store's chunk
+ * bytes (values of DB_CHUNKS) into packs, in the open transaction.
+ */
+int	weft__store_packs_init(struct weft_store *s, const char *dir);
+/* Sets the size packs close at (0 keeps the default), before open. */
+void	weft__store_packs_target(struct weft_store *s, uint64_t target);
+int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
+void	weft__store_packs_free(struct weft_store *s);
+int	weft__store_packs_sync(struct weft_store *s);
+int	weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn);
+/* The sums of the packs' committed sizes and live bytes. */
+int	weft__store_packs_stat(struct weft_store *s, MDB_txn *txn,
+	    uint64_t *bytes, uint64_t *live);
+
+/*
+ * Runs fn(arg) holding the store's lock exclusively: no transaction of
+ * this process runs meanwhile. Never call it inside a transaction.
+ */
+void	weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg);
 
 /* Small helpers, inline: byte order, key prefixes, single-key access. */
 

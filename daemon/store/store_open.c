@@ -15,7 +15,8 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		6	/* 5: words unranked, no file names;
+#define STORE_VERSION		7	/* 6: chunk bytes in LMDB;
+					   5: words unranked, no file names;
 					   4: aggregates from level 0;
 					   3: records keyed by id, dwords per word;
 					   2: no author/lib scopes;
@@ -163,6 +164,8 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	(void)arg;
 	err = weft__store_dbis_open(s, txn);
+	if (err == 0)
+		err = weft__store_packs_open(s, txn);
 	if (err)
 		return err;
 	err = db_get(txn, s->dbi[DB_META], "version", 7, &v);
@@ -173,8 +176,14 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (ver[0] != 0 || ver[1] != 0 || ver[2] != 0 ||
 		    ver[3] < 1 || ver[3] > STORE_VERSION)
 			return WEFT_EVERSION;
+		/*
+		 * Up to version 6 the chunks' bytes were in LMDB: first, so
+		 * that every later step finds them where they are now.
+		 */
+		if (ver[3] < 7)
+			err = weft__store_packs_migrate(s, txn);
 		/* Up to version 3, records were keyed by id alone. */
-		if (ver[3] < 4)
+		if (err == 0 && ver[3] < 4)
 			err = records_migrate(s, txn);
 		if (err == 0 && ver[3] < 4)
 			err = designs_migrate(s, txn);
@@ -229,6 +238,8 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	if (err)
 		return err;
 	s->clock = opts != NULL ? opts->clock : NULL;
+	if (opts != NULL)
+		weft__store_packs_target(s, opts->pack_target);
 	err = weft__store_write(s, open_txn, NULL);
 	if (err) {
 		weft_store_close(s);

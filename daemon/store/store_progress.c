@@ -107,7 +107,7 @@ design_head_progress(struct weft_store *s, MDB_txn *txn,
 			bytes_left = be64dec(w + 8);
 			held = bytes_left < f->size ? f->size - bytes_left : 0;
 		} else if (err == WEFT_ENOTFOUND) {
-			err = weft__store_chunk_view(s, txn, f->index, &v);
+			err = weft__store_chunk_has(s, txn, f->index);
 			held = err == 0 ? f->size : 0;
 			if (err == WEFT_ENOTFOUND)
 				err = 0;

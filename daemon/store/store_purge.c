@@ -144,7 +144,6 @@ index_apply(struct weft_store *s, MDB_txn *txn, struct idset *set,
 	struct weft_chunk_ref	*refs = NULL;
 	uint64_t		 total;
 	size_t			 n = 0;
-	MDB_val			 v;
 	int			 err;
 
 	if (add) {
@@ -154,10 +153,9 @@ index_apply(struct weft_store *s, MDB_txn *txn, struct idset *set,
 	} else {
 		set_del(set, index);
 	}
-	err = db_get(txn, s->dbi[DB_CHUNKS], index, ID, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? 0 : err;
-	err = weft_index_decode(v.mv_data, v.mv_size, &refs, &n, &total);
+	err = weft__store_chunk_index(s, txn, index, &refs, &n, &total);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
 	if (err)
 		return err == -ENOMEM ? err : WEFT_ECORRUPT;
 	for (size_t i = 0; i < n && err >= 0; i++) {
@@ -235,7 +233,7 @@ weft__store_purge(struct weft_store *s, MDB_txn *txn,
     void *arg, uint64_t *chunks, uint64_t *bytes)
 {
 	struct idset	cand;
-	MDB_val		v;
+	uint64_t	len;
 	int		err = 0;
 
 	*chunks = 0;
@@ -252,14 +250,14 @@ weft__store_purge(struct weft_store *s, MDB_txn *txn,
 	for (size_t i = 0; err == 0 && i < cand.cap; i++) {
 		if (cand.st[i] != SLOT_USED)
 			continue;
-		err = db_get(txn, s->dbi[DB_CHUNKS], cand.ids[i], ID, &v);
+		err = weft__store_chunk_size(s, txn, cand.ids[i], &len);
 		if (err == WEFT_ENOTFOUND) {
 			err = 0;
 			continue;
 		}
 		if (err)
 			break;
-		*bytes += v.mv_size;
+		*bytes += len;
 		(*chunks)++;
 		err = weft__store_chunk_del(s, txn, cand.ids[i]);
 	}

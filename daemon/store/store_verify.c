@@ -4,10 +4,12 @@
  * of STORE_VERIFY_BATCH items, so a big store never pins old pages for
  * the whole walk, and reports bad items between transactions.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <lmdb.h>
 
+#include "weft/buf.h"
 #include "weft/chunk.h"
 #include "weft/err.h"
 #include "weft/record.h"
@@ -44,6 +46,9 @@ weft_store_stats(struct weft_store *s, struct weft_store_stats *st)
 		goto fail;
 	st->libs = ms.ms_entries;
 	err = weft__store_chunk_stat(s, txn, &st->chunks, &st->chunk_bytes);
+	if (err == 0)
+		err = weft__store_packs_stat(s, txn, &st->pack_bytes,
+		    &st->pack_live);
 	rc = mdb_env_info(s->env, &ei);
 	if (rc == 0)
 		rc = mdb_env_stat(s->env, &ms);
@@ -64,13 +69,22 @@ struct bad_item {
 };
 
 static int
-check_item(int db, const MDB_val *k, const MDB_val *v)
+check_item(struct weft_store *s, int db, const MDB_val *k, const MDB_val *v,
+    struct weft_buf *b)
 {
 	struct weft_record	r;
 	uint8_t			id[ID];
 	int			err;
 
-	(void)db;
+	if (db == DB_CHUNKS) {
+		/* The bytes are in a pack: the index only says where. */
+		weft_buf_reset(b);
+		err = weft__store_chunk_read_val(s, k, v, b);
+		if (err)
+			return err == -ENOMEM ? err : WEFT_ECORRUPT;
+		weft_hash(b->data, b->len, id);
+		return memcmp(id, k->mv_data, ID) ? WEFT_EBADHASH : 0;
+	}
 	/* Records: ts || id, and the ts must be the record's. */
 	if (k->mv_size != 8 + ID)
 		return WEFT_ECORRUPT;
@@ -91,8 +105,9 @@ check_item(int db, const MDB_val *k, const MDB_val *v)
  * batches, outside any transaction.
  */
 static int
-verify_db(struct weft_store *s, int db, const char *kind,
-    weft_store_bad_cb *cb, void *arg, uint64_t *count)
+verify_db_buf(struct weft_store *s, int db, const char *kind,
+    weft_store_bad_cb *cb, void *arg, uint64_t *count,
+    struct weft_buf *cb_buf)
 {
 	struct bad_item	 bad[STORE_VERIFY_BATCH];
 	MDB_txn		*txn;
@@ -124,7 +139,7 @@ verify_db(struct weft_store *s, int db, const char *kind,
 		}
 		n = nbad = 0;
 		while (rc == 0 && n < STORE_VERIFY_BATCH) {
-			err = check_item(db, &k, &v);
+			err = check_item(s, db, &k, &v, cb_buf);
 			if (err) {
 				memset(bad[nbad].id, 0, ID);
 				/* The id ends the key of both kinds. */
@@ -153,73 +168,17 @@ verify_db(struct weft_store *s, int db, const char *kind,
 	return 0;
 }
 
-/* One batch of chunk ids, taken by the kernel's chunk walk. */
-struct vbatch {
-	uint8_t	ids[STORE_VERIFY_BATCH][ID];
-	size_t	n;
-};
-
 static int
-vbatch_take(void *arg, const uint8_t id[ID], size_t len)
+verify_db(struct weft_store *s, int db, const char *kind,
+    weft_store_bad_cb *cb, void *arg, uint64_t *count)
 {
-	struct vbatch	*b = arg;
+	struct weft_buf	b;
+	int		err;
 
-	(void)len;
-	memcpy(b->ids[b->n++], id, ID);
-	return b->n == STORE_VERIFY_BATCH ? 1 : 0;
-}
-
-/*
- * The chunks, through the kernel's chunk calls (they may not live in
- * LMDB): ids by the walk, bytes by a view, a batch per read txn.
- */
-static int
-verify_chunks(struct weft_store *s, weft_store_bad_cb *cb, void *arg,
-    uint64_t *count)
-{
-	struct bad_item	 bad[STORE_VERIFY_BATCH];
-	struct vbatch	 b;
-	uint8_t		 last[ID], h[ID];
-	MDB_txn		*txn;
-	MDB_val		 v;
-	size_t		 nbad;
-	bool		 started = false;
-	int		 err;
-
-	*count = 0;
-	do {
-		err = weft__store_read_begin(s, &txn);
-		if (err)
-			return err;
-		b.n = 0;
-		nbad = 0;
-		err = weft__store_chunk_walk(s, txn, started ? last : NULL,
-		    vbatch_take, &b);
-		if (err == 1)
-			err = 0;
-		for (size_t i = 0; err == 0 && i < b.n; i++) {
-			err = weft__store_chunk_view(s, txn, b.ids[i], &v);
-			if (err)
-				break;
-			weft_hash(v.mv_data, v.mv_size, h);
-			if (memcmp(h, b.ids[i], ID) != 0) {
-				memcpy(bad[nbad].id, b.ids[i], ID);
-				bad[nbad++].err = WEFT_EBADHASH;
-			}
-		}
-		weft__store_read_end(s, txn);
-		if (err)
-			return err;
-		if (b.n > 0) {
-			memcpy(last, b.ids[b.n - 1], ID);
-			started = true;
-		}
-		*count += b.n;
-		for (size_t i = 0; i < nbad; i++)
-			if (cb != NULL)
-				cb(arg, "chunk", bad[i].id, bad[i].err);
-	} while (b.n == STORE_VERIFY_BATCH);
-	return 0;
+	weft_buf_init(&b, WEFT_INDEX_MAX);
+	err = verify_db_buf(s, db, kind, cb, arg, count, &b);
+	weft_buf_release(&b);
+	return err;
 }
 
 int
@@ -231,7 +190,7 @@ weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb, void *arg,
 
 	err = verify_db(s, DB_RECORDS, "record", cb, arg, &nr);
 	if (err == 0)
-		err = verify_chunks(s, cb, arg, &nc);
+		err = verify_db(s, DB_CHUNKS, "chunk", cb, arg, &nc);
 	if (records != NULL)
 		*records = nr;
 	if (chunks != NULL)

@@ -1,11 +1,11 @@
 #!/bin/bash
 # Damage on disk is found, not served: a chunk whose bytes were altered in
-# the LMDB file makes `weft verify` and `weft get` exit 5, a record whose
+# its pack file makes `weft verify` and `weft get` exit 5, a record whose
 # bytes were altered makes `weft verify` and `weft show` exit 5, and the
 # undamaged design is still served.
 . "$(dirname "$0")/lib.sh"
 
-# Files with a recognisable pattern, so the test can find them in data.mdb.
+# Files with a recognisable pattern, so the test can find them in a pack.
 /usr/bin/python3 -c '
 import sys
 sys.stdout.buffer.write(b"WEFT-CORRUPT-ME-" * 4096)' >"$T/victim.bin"
@@ -18,18 +18,23 @@ fine=$(w a -q publish "$T/fine.txt" --title "Untouchable title XYZZY")
 w a verify >/dev/null || fail "fresh store does not verify"
 stop_node "$pid"
 
-# Flip one byte of the chunk and one byte of the other record's title.
-/usr/bin/python3 - "$T/a/store/data.mdb" <<'PY'
-import sys
-p = sys.argv[1]
-data = bytearray(open(p, "rb").read())
-i = data.find(b"WEFT-CORRUPT-ME-")
-assert i >= 0, "chunk not found"
-data[i] ^= 0x01
-j = data.find(b"Untouchable title XYZZY")
-assert j >= 0, "record not found"
-data[j] ^= 0x01
-open(p, "r+b").write(data)
+# Flip one byte of the chunk (in a pack) and one byte of the other
+# record's title (in data.mdb).
+/usr/bin/python3 - "$T/a/store" <<'PY'
+import glob, os, sys
+def flip(paths, pat, what):
+    for p in paths:
+        data = bytearray(open(p, "rb").read())
+        i = data.find(pat)
+        if i >= 0:
+            data[i] ^= 0x01
+            open(p, "r+b").write(data)
+            return
+    raise SystemExit(what + " not found")
+d = sys.argv[1]
+flip(sorted(glob.glob(os.path.join(d, "pack-*"))), b"WEFT-CORRUPT-ME-",
+     "chunk")
+flip([os.path.join(d, "data.mdb")], b"Untouchable title XYZZY", "record")
 PY
 
 start_node a

@@ -3,6 +3,7 @@
 # store inside"). Three levels, each calling only its own and lower ones:
 #
 #   kernel   store.c (environment, transactions, cursors, base rows)
+#            and store_pack.c (chunk bytes in pack files)
 #   modules  every other store_*.c not named below (the index modules:
 #            store_index.c, store_recon.c, store_files.c, ...)
 #   upper    store_ingest.c, store_open.c, store_disk.c, store_progress.c,
@@ -20,9 +21,10 @@ cd "$top/daemon/store"
 cc=${CC:-cc}
 
 upper="store_ingest.c store_open.c store_disk.c store_progress.c store_gc.c"
+kernel="store.c store_pack.c"
 modules=
 for f in store_*.c; do
-	case " $upper " in
+	case " $upper $kernel " in
 	*" $f "*) ;;
 	*) modules="$modules $f" ;;
 	esac
@@ -55,15 +57,17 @@ fail() {
 }
 
 # The kernel: nothing of the modules or the upper level.
-if grep -q '^#include "store_mods.h"' store.c store_impl.h; then
+if grep -q '^#include "store_mods.h"' $kernel store_impl.h; then
 	fail "the kernel includes store_mods.h"
 fi
 above=
 for f in $modules $upper; do
 	above="$above $(defs "$f")"
 done
-for n in $(uses store.c $above); do
-	fail "store.c (kernel) calls $n, defined above it"
+for k in $kernel; do
+	for n in $(uses "$k" $above); do
+		fail "$k (kernel) calls $n, defined above it"
+	done
 done
 
 # The modules: the kernel and themselves.

@@ -10,7 +10,8 @@ pages (the kernel writes back dirty pages in no promised order). So for
 a sync window (the writes between sync i and sync i+1) the states are:
 all of them up to i plus a prefix (in order) or a random subset of the
 window's pages. Each state is rebuilt as a data.mdb in a copy of the
-node's home (keys and config; no lock file), and checked:
+node's home (keys, config and the pack files of chunk bytes as the node
+left them; no lock file), and checked:
 
   - weftd starts on it and answers `weft status`;
   - `weft verify` passes (exit 0);
@@ -162,6 +163,15 @@ def check_state(args, img, acked_ids, acked_n, work):
             shutil.copy2(src, os.path.join(home, name))
     with open(os.path.join(home, 'store', 'data.mdb'), 'wb') as f:
         f.write(img)
+    # Chunk bytes live in pack files, synced before the commit that
+    # indexes them: the packs as the node left them are a superset of
+    # what any state's index names (weftd truncates the tails past each
+    # pack's committed size and deletes packs without a row).
+    src = os.path.join(args.home, 'store')
+    for name in sorted(os.listdir(src)):
+        if name.startswith('pack-'):
+            shutil.copy2(os.path.join(src, name),
+                         os.path.join(home, 'store', name))
     env = dict(os.environ)
     env.pop('LD_PRELOAD', None)
     env['WEFT_OUT_TARGET'] = '0'

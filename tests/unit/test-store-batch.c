@@ -112,6 +112,10 @@ teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
 	unlink(p);
+	for (int pn = 1; pn < 1000; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", f->dir, pn);
+		unlink(p);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;

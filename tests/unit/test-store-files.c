@@ -77,6 +77,10 @@ rm_dir(const char *dir)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
 	unlink(p);
+	for (int pn = 1; pn < 1000; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", dir, pn);
+		unlink(p);
+	}
 	rmdir(dir);
 }
 

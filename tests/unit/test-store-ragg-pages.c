@@ -94,6 +94,10 @@ test_spare_pages_given_back(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
 	unlink(p);
+	for (int pn = 1; pn < 1000; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", dir, pn);
+		unlink(p);
+	}
 	rmdir(dir);
 }
 

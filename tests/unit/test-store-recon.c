@@ -108,6 +108,10 @@ teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/lock.mdb", f->dir);
 	unlink(p);
+	for (int pn = 1; pn < 1000; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", f->dir, pn);
+		unlink(p);
+	}
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -310,6 +314,10 @@ rm_store(const char *dir)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
 	unlink(p);
+	for (int pn = 1; pn < 1000; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", dir, pn);
+		unlink(p);
+	}
 	rmdir(dir);
 }
 

@@ -366,6 +366,10 @@ teardown(void **state)
 		unlink(p);
 		snprintf(p, sizeof(p), "%s/lock.mdb", sim->n[i].dir);
 		unlink(p);
+		for (int pn = 1; pn < 1000; pn++) {
+			snprintf(p, sizeof(p), "%s/pack-%010d", sim->n[i].dir, pn);
+			unlink(p);
+		}
 		rmdir(sim->n[i].dir);
 	}
 	for (int i = 0; i < sim->nevil_out; i++)

@@ -1,0 +1,413 @@
+/*
+ * store_pack.c: chunk bytes in pack files. Compaction brings the files
+ * back near the live bytes after deletions and keeps every live chunk;
+ * open truncates bytes past a pack's committed size and deletes pack
+ * files without a row; a format-6 store (chunk bytes in LMDB) is
+ * migrated. Packs are made small (opts.pack_target) so that a test
+ * spans many. Fresh store per test in a mkdtemp directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "weft/buf.h"
+#include "weft/chunk.h"
+#include "weft/err.h"
+
+#include "store.h"
+
+/* The publish token of every chunk these tests put (gc undo marks). */
+#define TOKEN	7
+
+#define NCHUNK		120
+#define CSZ		8000
+#define TARGET		(64 * 1024)
+
+struct fx {
+	char			 dir[64];
+	struct weft_store	*s;
+	struct weft_store_opts	 o;
+	uint8_t			 data[NCHUNK][CSZ];
+	struct weft_chunk_put	 p[NCHUNK];
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/weft-pack-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->o.pack_target = TARGET;
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	for (int i = 0; i < NCHUNK; i++) {
+		randombytes_buf(f->data[i], CSZ);
+		f->p[i].data = f->data[i];
+		f->p[i].len = CSZ;
+		weft_hash(f->data[i], CSZ, f->p[i].id);
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[128];
+
+	weft_store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* The pack files in dir: how many, and their bytes. */
+static int
+packs(const char *dir, uint64_t *bytes)
+{
+	struct dirent	*e;
+	struct stat	 st;
+	char		 p[512];
+	DIR		*d;
+	int		 n = 0;
+
+	*bytes = 0;
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "pack-", 5) != 0 ||
+		    strlen(e->d_name) > 64)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		assert_int_equal(stat(p, &st), 0);
+		*bytes += (uint64_t)st.st_size;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The name of the newest pack file. */
+static void
+newest(const char *dir, char *out, size_t len)
+{
+	struct dirent	*e;
+	char		 best[300] = "";
+	DIR		*d;
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "pack-", 5) == 0 &&
+		    strlen(e->d_name) < 64 && strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	closedir(d);
+	assert_true(best[0] != '\0');
+	snprintf(out, len, "%s/%s", dir, best);
+}
+
+static void
+check_chunk(struct weft_store *s, const struct weft_chunk_put *c, bool have)
+{
+	struct weft_buf	b;
+
+	weft_buf_init(&b, WEFT_INDEX_MAX);
+	if (!have) {
+		assert_int_equal(weft_store_chunk_get(s, c->id, &b),
+		    WEFT_ENOTFOUND);
+		assert_int_equal(weft_store_chunk_has(s, c->id),
+		    WEFT_ENOTFOUND);
+	} else {
+		assert_int_equal(weft_store_chunk_get(s, c->id, &b), 0);
+		assert_int_equal(b.len, c->len);
+		assert_memory_equal(b.data, c->data, c->len);
+	}
+	weft_buf_release(&b);
+}
+
+static void
+verify_clean(struct weft_store *s, uint64_t want_chunks)
+{
+	uint64_t	nr, nc;
+
+	assert_int_equal(weft_store_verify(s, NULL, NULL, &nr, &nc), 0);
+	assert_int_equal(nc, want_chunks);
+}
+
+/*
+ * 120 chunks of 8 KB in packs of 64 KiB, dropped two in three: the
+ * drops compact, so the pack files end within 1.5x the live bytes (plus
+ * the newest pack, which is never compacted), and every live chunk reads
+ * back the same, also after a reopen.
+ */
+static void
+test_compact(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_store_stats	 st;
+	uint8_t			 fresh[NCHUNK], ids[NCHUNK][32];
+	uint64_t		 gen[2], bytes0, bytes1, live, dbytes;
+	size_t			 nd = 0, dropped;
+	int			 n0, n1;
+
+	for (int i = 0; i < NCHUNK; i += 10) {
+		assert_int_equal(weft_store_chunks_put_new(f->s, &f->p[i], 10,
+		    TOKEN, fresh, gen), 0);
+		for (int j = 0; j < 10; j++)
+			assert_int_equal(fresh[j], 1);
+	}
+	n0 = packs(f->dir, &bytes0);
+	assert_true(n0 >= 14);
+	assert_true(bytes0 >= (uint64_t)NCHUNK * CSZ);
+	for (int i = 0; i < NCHUNK; i++)
+		if (i % 3 != 0)
+			memcpy(ids[nd++], f->p[i].id, 32);
+	assert_int_equal(weft_store_chunks_drop(f->s,
+	    (const uint8_t (*)[32])ids, nd, TOKEN, &dropped, &dbytes), 0);
+	assert_int_equal(dropped, nd);
+	assert_int_equal(dbytes, (uint64_t)nd * CSZ);
+	n1 = packs(f->dir, &bytes1);
+	live = (uint64_t)(NCHUNK - nd) * CSZ;
+	assert_true(n1 < n0);
+	assert_true(bytes1 <= live * 3 / 2 + TARGET);
+	assert_int_equal(weft_store_stats(f->s, &st), 0);
+	assert_int_equal(st.chunks, NCHUNK - nd);
+	assert_int_equal(st.chunk_bytes, live);
+	assert_int_equal(st.pack_bytes, bytes1);
+	assert_int_equal(st.pack_live, live + (NCHUNK - nd) * 36);
+	for (int i = 0; i < NCHUNK; i++)
+		check_chunk(f->s, &f->p[i], i % 3 == 0);
+	verify_clean(f->s, NCHUNK - nd);
+
+	/* Nothing more to do: a second compaction frees nothing. */
+	assert_int_equal(weft_store_compact(f->s, &dbytes), 0);
+	assert_int_equal(dbytes, 0);
+
+	weft_store_close(f->s);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	for (int i = 0; i < NCHUNK; i++)
+		check_chunk(f->s, &f->p[i], i % 3 == 0);
+	/* Stored again after the drop: a fresh copy, readable. */
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[1], 1), 0);
+	check_chunk(f->s, &f->p[1], true);
+	verify_clean(f->s, NCHUNK - nd + 1);
+}
+
+/*
+ * The newest pack, mostly dead once a design's chunks went: it is closed
+ * and compacted too, not kept at its high-water mark until the next pack
+ * fills. The next write goes to the new pack.
+ */
+static void
+test_compact_newest(void **state)
+{
+	struct fx	*f = *state;
+	struct stat	 st;
+	char		 p1[256];
+	uint8_t		 fresh[5];
+	uint64_t	 gen[2], bytes, dbytes;
+	size_t		 dropped;
+
+	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 5, TOKEN, fresh,
+	    gen), 0);
+	assert_int_equal(packs(f->dir, &bytes), 1);
+	snprintf(p1, sizeof(p1), "%s/pack-0000000001", f->dir);
+	assert_int_equal(stat(p1, &st), 0);
+	/* Three of five: 24 KB dead, more than a quarter of 64 KiB. */
+	assert_int_equal(weft_store_chunks_drop(f->s,
+	    (const uint8_t (*)[32])f->p[0].id, 1, TOKEN, &dropped, &dbytes),
+	    0);
+	weft_store_write_gen(gen);
+	assert_int_equal(weft_store_chunks_put_new(f->s, &f->p[5], 1, TOKEN, fresh,
+	    gen), 0);
+	{
+		uint8_t	ids[3][32];
+
+		memcpy(ids[0], f->p[1].id, 32);
+		memcpy(ids[1], f->p[2].id, 32);
+		memcpy(ids[2], f->p[5].id, 32);
+		assert_int_equal(weft_store_chunks_drop(f->s,
+		    (const uint8_t (*)[32])ids, 3, TOKEN, &dropped, &dbytes),
+		    0);
+		assert_int_equal(dropped, 3);
+	}
+	assert_int_equal(stat(p1, &st), -1);
+	assert_int_equal(packs(f->dir, &bytes), 1);
+	assert_true(bytes <= 16 + 2 * (36 + CSZ));
+	check_chunk(f->s, &f->p[3], true);
+	check_chunk(f->s, &f->p[4], true);
+	for (int i = 0; i < 6; i++)
+		if (i != 3 && i != 4)
+			check_chunk(f->s, &f->p[i], false);
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[6], 1), 0);
+	check_chunk(f->s, &f->p[6], true);
+	verify_clean(f->s, 3);
+}
+
+/*
+ * What a crash leaves: bytes past the newest pack's committed size (a
+ * write whose commit never happened) and a pack file no row names (a
+ * pack created by such a write). Open truncates the first and deletes
+ * the second; the chunks stay, and the next write lands where the
+ * garbage was.
+ */
+static void
+test_recover(void **state)
+{
+	struct fx	*f = *state;
+	struct stat	 st0, st1;
+	char		 path[512], orphan[256];
+	uint8_t		 junk[5000];
+	int		 fd;
+
+	assert_int_equal(weft_store_chunks_put(f->s, f->p, 3), 0);
+	weft_store_close(f->s);
+	f->s = NULL;
+	newest(f->dir, path, sizeof(path));
+	assert_int_equal(stat(path, &st0), 0);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	memset(junk, 0xa5, sizeof(junk));
+	assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	snprintf(orphan, sizeof(orphan), "%s/pack-0000000999", f->dir);
+	fd = open(orphan, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, 100), 100);
+	close(fd);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(st1.st_size, st0.st_size);
+	assert_int_equal(access(orphan, F_OK), -1);
+	for (int i = 0; i < 3; i++)
+		check_chunk(f->s, &f->p[i], true);
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[3], 1), 0);
+	check_chunk(f->s, &f->p[3], true);
+	verify_clean(f->s, 4);
+}
+
+/* A damaged pack entry (its header names another chunk) is not served. */
+static void
+test_bad_entry(void **state)
+{
+	struct fx	*f = *state;
+	struct weft_buf	 b;
+	char		 path[512];
+	uint8_t		 x;
+	int		 fd;
+
+	assert_int_equal(weft_store_chunks_put(f->s, f->p, 1), 0);
+	weft_store_close(f->s);
+	f->s = NULL;
+	newest(f->dir, path, sizeof(path));
+	/* The first entry's id starts right after the 16-byte header. */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &x, 1, 16), 1);
+	x ^= 1;
+	assert_int_equal(pwrite(fd, &x, 1, 16), 1);
+	close(fd);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	weft_buf_init(&b, WEFT_INDEX_MAX);
+	assert_int_equal(weft_store_chunk_get(f->s, f->p[0].id, &b),
+	    WEFT_ECORRUPT);
+	weft_buf_release(&b);
+}
+
+/* Writes raw values into an LMDB database of the closed store. */
+static void
+poke(const char *dir, const char *name, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_dbi	 dbi;
+	MDB_val	 k = { klen, (void *)key }, v = { vlen, (void *)val };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * A format-6 store kept chunk bytes as the values of "chunks": opening
+ * it moves them into a pack, indexes them, and they read and verify.
+ */
+static void
+test_migrate(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_store_stats	 st;
+	uint8_t			 ver[4] = { 0, 0, 0, 6 }, be[8] = { 0 };
+	uint64_t		 total = 0, bytes;
+
+	weft_store_close(f->s);
+	f->s = NULL;
+	for (int i = 0; i < 5; i++) {
+		poke(f->dir, "chunks", f->p[i].id, 32, f->data[i], CSZ);
+		total += CSZ;
+	}
+	for (int i = 0; i < 8; i++)
+		be[i] = (uint8_t)(total >> (56 - 8 * i));
+	poke(f->dir, "meta", "chunk_bytes", 11, be, 8);
+	poke(f->dir, "meta", "version", 7, ver, 4);
+	assert_int_equal(packs(f->dir, &bytes), 0);
+
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	assert_true(packs(f->dir, &bytes) >= 1);
+	assert_true(bytes >= total);
+	assert_int_equal(weft_store_stats(f->s, &st), 0);
+	assert_int_equal(st.chunks, 5);
+	assert_int_equal(st.chunk_bytes, total);
+	for (int i = 0; i < 5; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 5);
+	/* Once: a reopen finds format 7 and changes nothing. */
+	weft_store_close(f->s);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	for (int i = 0; i < 5; i++)
+		check_chunk(f->s, &f->p[i], true);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compact_newest, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
