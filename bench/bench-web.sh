@@ -12,6 +12,8 @@
 #    each with the CPU time weftd spent on it (/proc/PID/stat).
 #
 # usage: bench/bench-web.sh [BUILD_DIR] [DESIGNS] [MIB]   (DESIGNS 0: downloads only)
+# HOME_FROM=DIR uses a copy of a home bench-ingest built before (of
+# DESIGNS designs) instead of building one: a million takes long.
 set -eu
 export WEFT_LAN_DISCOVERY=off
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,10 +48,15 @@ stop() {
 }
 
 if [ "$n" -gt 0 ]; then
-echo "building a home with $n designs"
-t0=$(date +%s)
-"$build/bench/bench-ingest" --designs "$n" --home "$T/home" >/dev/null
-echo "built in $(( $(date +%s) - t0 )) s"
+if [ -n "${HOME_FROM:-}" ]; then
+	echo "copying the home of $n designs in $HOME_FROM"
+	cp -a "$HOME_FROM" "$T/home"
+else
+	echo "building a home with $n designs"
+	t0=$(date +%s)
+	"$build/bench/bench-ingest" --designs "$n" --home "$T/home" >/dev/null
+	echo "built in $(( $(date +%s) - t0 )) s"
+fi
 start "$T/home"
 id=$(curl -sS "http://$web/api/search?q=bracket&limit=1" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["design"])')
