@@ -158,12 +158,49 @@ enum mod_what {
 
 struct mod_job {
 	struct weft_store	*store;
+	uint8_t			 own[32];	/* this node's author */
+	bool			 has_own;
+	uint64_t		 grace_ms;	/* gc's, for a block */
 	enum mod_what		 what;
 	int			 kind;
 	uint8_t			 target[32];
 	uint64_t		 ts;
 	char			*reason;
 };
+
+/*
+ * A block, and at once the files of what it blocks: no longer wanted,
+ * and what no kept design shares deleted by a gc (one already running
+ * leaves it to the next).
+ */
+static int
+block_work(struct mod_job *j)
+{
+	struct weft_store_gc_opts	o;
+	struct weft_store_gc_stats	st;
+	uint64_t			files = 0;
+	int				err;
+
+	err = weft_store_block_put(j->store, j->kind, j->target, j->ts,
+	    j->reason);
+	if (err == 0 && j->kind == WEFT_BLOCK_DESIGN)
+		err = weft_store_unwant_design(j->store, j->target, &files);
+	else if (err == 0 && j->kind == WEFT_BLOCK_AUTHOR)
+		err = weft_store_unwant_author(j->store, j->target, &files);
+	if (err || files == 0)
+		return err;
+	memset(&o, 0, sizeof(o));
+	o.own = j->has_own ? j->own : NULL;
+	o.grace_ms = j->grace_ms;
+	err = weft_store_gc(j->store, &o, &st);
+	if (err == 0)
+		log_info("moderation: %s blocked: files no longer kept "
+		    "%llu, chunks deleted %llu (%llu bytes)",
+		    kind_name(j->kind), (unsigned long long)files,
+		    (unsigned long long)st.freed,
+		    (unsigned long long)st.freed_bytes);
+	return err == WEFT_EBUSY ? 0 : err;
+}
 
 static int
 mod_work(void *arg)
@@ -172,8 +209,7 @@ mod_work(void *arg)
 
 	switch (j->what) {
 	case MOD_BLOCK:
-		return weft_store_block_put(j->store, j->kind, j->target,
-		    j->ts, j->reason);
+		return block_work(j);
 	case MOD_UNBLOCK:
 		return weft_store_block_del(j->store, j->target);
 	case MOD_MODERATOR_ADD:
@@ -297,6 +333,12 @@ block_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 	j->store = c->env->store;
 	j->what = MOD_BLOCK;
 	j->ts = weft__ctl_now_ms(c->env);
+	j->grace_ms = c->env->gc_grace_ms != 0 ? c->env->gc_grace_ms :
+	    WEFT_STORE_GC_GRACE_MS;
+	if (c->env->author != NULL) {
+		memcpy(j->own, c->env->author->pk, 32);
+		j->has_own = true;
+	}
 	err = weft__ctl_arg_str(c, req, "target", 64, &target);
 	if (err == 0)
 		err = weft__ctl_arg_str(c, req, "kind", 16, &kind);

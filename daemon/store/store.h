@@ -824,6 +824,9 @@ uint64_t weft_store_reclaimable(struct weft_store *s);
  */
 int	weft_store_unwant_design(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], uint64_t *files);
+/* The same for every design by author (a block). */
+int	weft_store_unwant_author(struct weft_store *s,
+	    const uint8_t author[WEFT_PK_BYTES], uint64_t *files);
 /*
  * get --once: weft_store_rev_wanted() says whether any file of revision
  * rev is wanted; weft_store_unwant_rev() stops wanting its files (*files

@@ -521,11 +521,42 @@ weft_store_reclaimable(struct weft_store *s)
 #define UNWANT_MAX	(1u << 20)	/* files of one design, at most */
 
 struct unwant {
-	const uint8_t	*design;
-	uint8_t		(*ids)[ID];
-	size_t		 n, cap;
-	uint64_t	 done;
+	const uint8_t		*design;	/* or: */
+	const uint8_t		*author;	/* every design by author */
+	struct weft_store	*s;
+	MDB_txn			*txn;
+	uint8_t			 last[ID];	/* the last design judged */
+	bool			 last_ok, have_last;
+	uint8_t			(*ids)[ID];
+	size_t			 n, cap;
+	uint64_t		 done;
 };
+
+/* Whether the files of design go: it is u's, or by u's author. */
+static int
+unwant_match(struct unwant *u, const uint8_t design[ID], bool *ok)
+{
+	struct recinfo	ri;
+	int		err;
+
+	if (u->author == NULL) {
+		*ok = memcmp(design, u->design, ID) == 0;
+		return 0;
+	}
+	if (u->have_last && memcmp(design, u->last, ID) == 0) {
+		*ok = u->last_ok;
+		return 0;
+	}
+	/* The design id is its genesis revision's: its author's. */
+	err = weft__store_info_get(u->s, u->txn, design, &ri);
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	*ok = err == 0 && memcmp(ri.author, u->author, WEFT_PK_BYTES) == 0;
+	memcpy(u->last, design, ID);
+	u->last_ok = *ok;
+	u->have_last = true;
+	return 0;
+}
 
 static int
 unwant_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
@@ -533,11 +564,14 @@ unwant_take(void *arg, const uint8_t index[ID], const uint8_t design[ID],
 {
 	struct unwant	*u = arg;
 	void		*p;
+	bool		 ok;
+	int		 err;
 
 	(void)size;
 	(void)bytes_left;
-	if (memcmp(design, u->design, ID) != 0)
-		return 0;
+	err = unwant_match(u, design, &ok);
+	if (err || !ok)
+		return err;
 	if (u->n == u->cap) {
 		if (u->cap >= UNWANT_MAX)
 			return WEFT_ETOOBIG;
@@ -569,18 +603,23 @@ unwant_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	return 0;
 }
 
-int
-weft_store_unwant_design(struct weft_store *s,
-    const uint8_t design[WEFT_ID_BYTES], uint64_t *files)
+static int
+unwant_run(struct weft_store *s, const uint8_t *design, const uint8_t *author,
+    uint64_t *files)
 {
-	struct unwant	 u = { design, NULL, 0, 0, 0 };
+	struct unwant	 u;
 	MDB_txn		*txn;
 	int		 err;
 
+	memset(&u, 0, sizeof(u));
+	u.design = design;
+	u.author = author;
+	u.s = s;
 	*files = 0;
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
+	u.txn = txn;
 	err = weft__store_wanted_walk(s, txn, NULL, unwant_take, &u);
 	weft__store_read_end(s, txn);
 	if (err == 0 && u.n > 0)
@@ -589,6 +628,20 @@ weft_store_unwant_design(struct weft_store *s,
 		*files = u.done;
 	free(u.ids);
 	return err;
+}
+
+int
+weft_store_unwant_design(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], uint64_t *files)
+{
+	return unwant_run(s, design, NULL, files);
+}
+
+int
+weft_store_unwant_author(struct weft_store *s,
+    const uint8_t author[WEFT_PK_BYTES], uint64_t *files)
+{
+	return unwant_run(s, NULL, author, files);
 }
 
 /* ------------------------------------------------------------------ */

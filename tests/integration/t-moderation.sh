@@ -1,7 +1,7 @@
 #!/bin/bash
 # Moderation between real weftd (issue 12.5), along a chain a - b - c:
 # b blocks a's author: a's new design never enters b's store nor, through
-# b, c's, and a's old one leaves b's ls; unblocked, it flows again. A
+# b, c's, and a's old one leaves b's ls and its files b's disk; unblocked, it flows again. A
 # label by a hides a design on c, which trusts a as a moderator, and on
 # no other node; b lists it as a report. b blocks c's node: c is dropped
 # and refused when it dials again. A hostile peer's label is stored but
@@ -39,6 +39,14 @@ d1=$(publish_one a "Gear")
 wait_for 10 has c "$d1" || fail "c did not get a's design"
 listed b "$d1" || fail "b does not list d1"
 
+# b holds d1's files (a get keeps them): the block deletes them at once.
+chunks() {
+	w "$1" --json status | json 'j["chunks"]' /dev/stdin
+}
+c0=$(chunks b)
+w b -q get "$d1" -o "$T/b-d1" >/dev/null || fail "b cannot get d1"
+[ "$(chunks b)" -gt "$c0" ] || fail "b holds no chunk of d1"
+
 # Blocking a's author on b: at once out of b's ls.
 expect_code 2 w b block
 expect_code 3 w b block 0123456789abcdef
@@ -46,6 +54,10 @@ w b -q block "${ax:0:12}" --reason "spam flood" >/dev/null ||
     fail "block"
 w b blocks | grep -q "author $ax" || fail "blocks does not list a"
 w b blocks | grep -q "spam flood" || fail "blocks lost the reason"
+[ "$(chunks b)" -eq "$c0" ] ||
+    fail "b kept a blocked author's files: $(chunks b) chunks, was $c0"
+grep -q "moderation: author blocked: files no longer kept 1," "$T/b.log" ||
+    fail "b did not log the deleted files"
 listed b "$d1" && fail "b still lists a blocked author's design"
 w b show "$d1" | grep -q "^moderation .*blocked here (author ${ax:0:16})" ||
     fail "b's show does not say d1's author is blocked: $(w b show "$d1")"
