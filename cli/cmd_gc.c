@@ -284,6 +284,8 @@ cmd_du(struct weft_cli *cli, int argc, char **argv)
 		if (klen == 0)
 			printf("%s", strcmp(by, "library") == 0 ?
 			    "(in no library)" : "(unknown)");
+		else if (klen == 64)	/* an id: 16 digits, as similar */
+			out_text(stdout, key, 16, true);
 		else
 			out_text(stdout, key, klen, true);
 		putchar('\n');
