@@ -243,6 +243,7 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
 		}
+		weft__store_packs_end(s, err == 0);
 		memset(s->wcur, 0, sizeof(s->wcur));
 		lock_release(s);
 		if (err != WEFT_ESTOREFULL)

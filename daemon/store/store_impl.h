@@ -407,6 +407,12 @@ void	weft__store_packs_target(struct weft_store *s, uint64_t target);
 int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);
+/*
+ * After each write transaction, under the writer lock: committed, the
+ * newest pack's size is its committed size; aborted, what it appended
+ * is cut off again (the space back, for a full disk).
+ */
+void	weft__store_packs_end(struct weft_store *s, bool committed);
 int	weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn);
 /* The sums of the packs' committed sizes and live bytes. */
 int	weft__store_packs_stat(struct weft_store *s, MDB_txn *txn,

@@ -30,6 +30,7 @@
  * found a location in its snapshot can always read it.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 
 #include <dirent.h>
@@ -51,6 +52,8 @@
 
 #include "store_impl.h"
 
+/* Disk space chunk writes leave free (for the writes that free space). */
+#define PACK_RESERVE	(2u * 1024 * 1024)
 #define PACK_MAGIC	"weftpack"
 #define PACK_VERSION	1
 #define PACK_HDR	16			/* magic, version, number */
@@ -84,6 +87,7 @@ struct weft__packs {
 	int		 wfd;		/* it, read-write; -1 for none */
 	uint64_t	 wtail;		/* where the next entry goes */
 	uint64_t	 wsynced;	/* bytes of wfd known durable */
+	uint64_t	 wcommit;	/* its size as last committed */
 };
 
 static void
@@ -307,7 +311,7 @@ packs_reset(struct weft__packs *p)
 		close(p->wfd);
 	p->wfd = -1;
 	p->wno = 0;
-	p->wtail = p->wsynced = 0;
+	p->wtail = p->wsynced = p->wcommit = 0;
 }
 
 int
@@ -450,7 +454,7 @@ weft__store_packs_open(struct weft_store *s, MDB_txn *txn)
 				break;
 		}
 		p->wno = no;
-		p->wtail = p->wsynced = r.size;
+		p->wtail = p->wsynced = p->wcommit = r.size;
 	}
 	mdb_cursor_close(c);
 	if (err == 0 && rc != MDB_NOTFOUND)
@@ -508,7 +512,7 @@ pack_roll(struct weft__packs *p)
 		close(p->wfd);
 	p->wfd = fd;
 	p->wno = no;
-	p->wtail = p->wsynced = PACK_HDR;
+	p->wtail = p->wsynced = p->wcommit = PACK_HDR;
 	return 0;
 }
 
@@ -524,12 +528,20 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	struct weft__packs	*p = s->packs;
 	struct iovec		 iov[2];
 	struct row		 r;
+	struct statvfs		 vfs;
 	uint8_t			 hdr[ENTRY_HDR], loc[LOC_LEN];
 	uint64_t		 at;
 	int			 err;
 
 	if (len > WEFT_INDEX_MAX)
 		return WEFT_ETOOBIG;
+	/*
+	 * Leave the disk PACK_RESERVE free: a full disk must still take
+	 * the small LMDB write that drops what a failed publish stored.
+	 */
+	if (p->wfd >= 0 && fstatvfs(p->wfd, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < PACK_RESERVE + len)
+		return -ENOSPC;
 	if (p->wno == 0 || (p->wtail + ENTRY_HDR + len > p->target &&
 	    p->wtail > PACK_HDR)) {
 		err = pack_roll(p);
@@ -563,6 +575,26 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	r.size = p->wtail;
 	r.live += ENTRY_HDR + len;
 	return row_put(s, txn, p->wno, &r);
+}
+
+void
+weft__store_packs_end(struct weft_store *s, bool committed)
+{
+	struct weft__packs	*p = s->packs;
+
+	if (p == NULL || p->wfd < 0)
+		return;
+	if (committed) {
+		p->wcommit = p->wtail;
+		return;
+	}
+	/* What an aborted transaction appended is no entry: the space back. */
+	if (p->wtail > p->wcommit &&
+	    ftruncate(p->wfd, (off_t)p->wcommit) == 0) {
+		p->wtail = p->wcommit;
+		if (p->wsynced > p->wcommit)
+			p->wsynced = p->wcommit;
+	}
 }
 
 int
