@@ -469,6 +469,8 @@ main(int argc, char **argv)
 	opts.web_link_ms = cfg.num[WEFT_CFG_WEB_LINK_MS];
 	if (cfg.set[WEFT_CFG_MAP_SIZE])
 		opts.map_size = (size_t)cfg.num[WEFT_CFG_MAP_SIZE];
+	if (cfg.set[WEFT_CFG_MAX_STORE])
+		opts.max_store = cfg.num[WEFT_CFG_MAX_STORE];
 	to_limits(&cfg, &opts.net);
 	opts.follow = (const uint8_t (*)[32])cfg.follow;
 	opts.nfollow = cfg.nfollow;

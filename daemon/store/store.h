@@ -879,6 +879,8 @@ struct weft_store_stats {
  * what compaction may reclaim). Returns 0 or a store error.
  */
 int	weft_store_stats(struct weft_store *s, struct weft_store_stats *st);
+/* The bytes of all chunks alone (one short read): for max-store. */
+int	weft_store_chunk_bytes(struct weft_store *s, uint64_t *bytes);
 
 /*
  * Re-checks every record (signature, id, fields) and every chunk (id ==
