@@ -85,7 +85,7 @@ usage(FILE *f)
 		k = &weft_config_keys[i];
 		if (k->env != NULL)
 			fprintf(f, "  %-26s %s (%s)\n", k->env, k->help,
-			    k->def);
+			    k->def != NULL ? k->def : "none");
 	}
 	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_PORT",
 	    "UDP port of LAN discovery", "7420");

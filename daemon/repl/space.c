@@ -311,6 +311,10 @@ weft_space_fetch_room(struct weft_space *sp, uint64_t need_disk,
 			log_info("store under max-store again (%.1f MB of "
 			    "%.1f MB): fetching files resumed",
 			    mb(sp->chunk_bytes), mb(sp->max_store));
+		} else if (used >= sp->max_store &&
+		    sp->chunk_bytes < low) {
+			/* What is on its way fills it: wait for it. */
+			return false;
 		} else if (used >= sp->max_store) {
 			sp->at_max = true;
 			sp->pauses++;

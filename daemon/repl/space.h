@@ -13,8 +13,10 @@
  * a bounded rate.
  *
  * A second reason pauses fetching alone (not ingest): max-store, a cap on
- * the store's chunk bytes (weft-config(5)). When the chunk bytes and the
- * bytes being fetched reach it, fetching stops, the gc hook runs once
+ * the store's chunk bytes (weft-config(5)). No more is asked for while
+ * the chunk bytes and the bytes on their way reach it; when the chunk
+ * bytes alone come within a sixteenth of it, fetching stops, the gc
+ * hook runs once
  * (weftd's gc frees what no policy keeps) and, if the store is still at
  * the cap when weft_space_gc_done() says it ran, one line says only kept
  * files remain. Fetching resumes when the chunk bytes fall a sixteenth
