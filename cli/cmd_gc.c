@@ -20,7 +20,7 @@
 #include "output.h"
 
 static const char gc_usage[] = "weft gc [--dry-run]";
-static const char rm_usage[] = "weft rm DESIGN";
+static const char rm_usage[] = "weft rm [--records] DESIGN";
 static const char unwant_usage[] = "weft unwant DESIGN";
 
 static const char *const gc_keys[] = {
@@ -168,10 +168,65 @@ out:
 	return rc;
 }
 
+/* weft rm [--records] DESIGN: the files, and with --records the records. */
 int
 cmd_rm(struct weft_cli *cli, int argc, char **argv)
 {
-	return design_cmd(cli, argc, argv, WEFT_CTL_OP_RM, rm_usage);
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ "records",	no_argument,	NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct weft_buf			 req;
+	struct weft_pack		 pk;
+	const struct weft_obj		*r;
+	uint64_t			 files;
+	bool				 records = false;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		if (ch == 'r') {
+			records = true;
+			continue;
+		}
+		rc = weft__opt(cli, ch, argv, rm_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind + 1 != argc)
+		return weft__usage(rm_usage);
+	if (!records)
+		return design_cmd(cli, argc, argv, WEFT_CTL_OP_RM, rm_usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	weft_buf_init(&req, 256);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, WEFT_CTL_OP_RM, 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, argv[optind]);
+	weft_pack_str(&pk, "records");
+	weft_pack_bool(&pk, true);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
+	if (err)
+		rc = weft__fail(err, c.error, "cannot rm %s", argv[optind]);
+	else if (weft_obj_uint(weft_obj_get(r, "files"), &files) != 0)
+		rc = weft__bad_reply(WEFT_EPROTO, WEFT_CTL_OP_RM);
+	else {
+		rc = gc_print(cli, r, false, files);
+		if (rc == WEFT_EXIT_OK && !cli->json && !cli->quiet)
+			printf("removed its records from this node: they are "
+			    "not fetched again\n");
+	}
+	weft_buf_release(&req);
+	weft_ctl_client_close(&c);
+	return rc;
 }
 
 int
