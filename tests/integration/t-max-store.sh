@@ -1,12 +1,15 @@
 #!/bin/bash
-# max-store: b mirrors a library of a's designs larger than its max-store.
+# max-store and rm --records. b mirrors a library of a's designs larger than its max-store.
 # b stops fetching at the limit (plus at most what was on its way: one
 # store batch of 8 MiB), says so in its log and in weft status, keeps
 # its own published design, and fetches the rest once restarted with a
-# raised limit.
+# raised limit. Then rm --records of one of a's designs on b: its records
+# are gone from ls and show, and the next sync rounds (which do bring a
+# design a publishes after it) do not fetch it again.
 . "$(dirname "$0")/lib.sh"
 
 export WEFT_BACKOFF_MIN_MS=100 WEFT_BACKOFF_MAX_MS=1000
+export WEFT_SYNC_RECONCILE_MS=300
 MAX=$((4 * 1024 * 1024))
 SLACK=$((8 * 1024 * 1024))
 
@@ -29,6 +32,7 @@ for i in $(seq 1 8); do
 	d=$(w a --json publish --title "Design $i" "$T/src/$i" |
 	    json 'j["design"]' /dev/stdin) || fail "publish $i"
 	w a -q library add "$lib" "$d" >/dev/null || fail "library add $i"
+	echo "$d" >>"$T/designs"
 done
 total_a=$(w a --json status | json 'j["chunk_bytes"]' /dev/stdin)
 
@@ -69,5 +73,30 @@ full() {
 wait_for 60 full || fail "b did not resume after the limit was raised"
 at_max && fail "b still says max-store"
 grep "max-store" "$T/b.log" >&2
+
+# rm --records: the first of a's designs leaves b.
+gone=$(head -n 1 "$T/designs")
+w b show "$gone" >/dev/null || fail "b lacks $gone before rm"
+w b --json ls --all | grep -q "$gone" || fail "ls lacks $gone before rm"
+expect_code 0 w b rm --records "$gone"
+w b show "$gone" 2>"$T/show.err" && fail "b still shows $gone"
+grep -q "removed here" "$T/show.err" ||
+    fail "show does not say removed here: $(cat "$T/show.err")"
+w b --json ls --all >"$T/ls.json"
+grep -q "$gone" "$T/ls.json" && fail "b still lists $gone"
+# A design a publishes now reaches b; the removed one does not come back.
+mkdir -p "$T/after"
+echo later >"$T/after/README"
+after=$(w a --json publish --title "After" "$T/after" |
+    json 'j["design"]' /dev/stdin) || fail "publish after"
+rounds=$(w b --json status | json 'j["sync"]["rounds"]' /dev/stdin)
+wait_for 30 w b show "$after" >/dev/null || fail "b did not sync $after"
+more_rounds() {
+	[ "$(w b --json status | json 'j["sync"]["rounds"]' /dev/stdin)" \
+	    -ge $((rounds + 3)) ]
+}
+wait_for 30 more_rounds || fail "no more sync rounds"
+w b show "$gone" >/dev/null 2>&1 && fail "b fetched $gone again"
+w b --json ls --all | grep -q "$gone" && fail "b lists $gone again"
 stop_node "$pid_a"
 echo ok
