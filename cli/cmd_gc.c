@@ -1,7 +1,7 @@
 /*
- * weft gc [--dry-run], weft rm DESIGN, weft unwant DESIGN: taking space
- * back on this node (control ops "gc", "rm", "unwant"). Nothing is sent
- * to peers: other nodes keep what they keep.
+ * weft gc [--dry-run], weft rm [--records] DESIGN, weft unwant DESIGN:
+ * taking space back on this node (control ops "gc", "rm", "unwant").
+ * Nothing is sent to peers: other nodes keep what they keep.
  */
 #include <getopt.h>
 #include <inttypes.h>
