@@ -441,6 +441,8 @@ weft_config_count(const struct weft_config *cfg,
 		return cfg->listen[0] != '\0';
 	case WEFT_CFG_WEB_PASSWORD:
 		return cfg->web_password[0] != '\0';
+	case WEFT_CFG_MAX_STORE:
+		return cfg->set[WEFT_CFG_MAX_STORE];	/* default: none */
 	default:
 		return 1;
 	}
