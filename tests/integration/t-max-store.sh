@@ -36,7 +36,17 @@ for i in $(seq 1 8); do
 done
 total_a=$(w a --json status | json 'j["chunk_bytes"]' /dev/stdin)
 
+# A design outside the library that b got and then unwanted: its chunks
+# stay, kept by nothing, until the gc that max-store runs.
+mkdir -p "$T/loose"
+head -c 2000000 /dev/urandom >"$T/loose/loose.bin"
+loose=$(w a --json publish --title "Loose" "$T/loose" |
+    json 'j["design"]' /dev/stdin) || fail "publish loose"
+
 expect_code 0 w b connect "$addr_a"
+wait_for 30 w b show "$loose" || fail "b did not get the loose design"
+expect_code 0 w b get "$loose" -o "$T/got-loose"
+expect_code 0 w b unwant "$loose"
 wait_for 30 w b show "$lib" || fail "b did not get the library"
 expect_code 0 w b mirror "$lib"
 
@@ -47,6 +57,8 @@ at_max() {
 wait_for 60 at_max || fail "b never reached max-store"
 grep -q "only kept files remain" "$T/b.log" ||
     fail "no max-store line in b's log"
+grep -q "automatic gc: freed" "$T/b.log" ||
+    fail "max-store did not free the unkept chunks first"
 w b status | grep -q "store at max-store" ||
     fail "weft status does not say max-store"
 # Let what was on its way land, then b must stay at the limit.
