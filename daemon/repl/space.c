@@ -342,9 +342,15 @@ weft_space_gc_done(struct weft_space *sp, uint64_t now_ms)
 	sp->gc_running = false;
 	poll_chunks(sp);
 	sp->max_next_poll = now_ms;
-	if (sp->at_max && sp->chunk_bytes >= sp->max_store -
-	    sp->max_store / 16)
+	if (!sp->at_max)
+		return;
+	if (sp->chunk_bytes >= sp->max_store - sp->max_store / 16) {
 		max_full_line(sp);
+		return;
+	}
+	sp->at_max = false;
+	log_info("store under max-store again (%.1f MB of %.1f MB): fetching "
+	    "files resumed", mb(sp->chunk_bytes), mb(sp->max_store));
 }
 
 uint64_t
@@ -380,7 +386,8 @@ weft_space_stats(struct weft_space *sp, uint64_t now_ms,
 	st->reserve = sp->o.reserve;
 	st->pauses = sp->pauses;
 	st->failures = sp->failures;
-	st->at_max = sp->at_max;
+	/* Said once the gc freed too little. */
+	st->at_max = sp->at_max && !sp->gc_running;
 	st->max_store = sp->max_store;
 	if (sp->max_store != 0)
 		poll_chunks(sp);

@@ -97,7 +97,7 @@ struct weft_space_stats {
 	uint64_t	reserve;
 	uint64_t	pauses;		/* since start */
 	uint64_t	failures;	/* failed writes reported */
-	bool		at_max;		/* fetching paused by max-store */
+	bool		at_max;		/* paused by max-store, after a gc */
 	uint64_t	max_store;	/* 0: no limit */
 	uint64_t	chunk_bytes;	/* last looked at, with max-store */
 };

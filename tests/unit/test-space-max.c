@@ -91,6 +91,9 @@ test_max_store(void **state)
 	assert_int_equal(gc_calls, 1);
 	assert_false(weft_space_fetch_room(sp, 0, 0, now + 1));
 	assert_int_equal(gc_calls, 1);
+	/* Not said while the gc runs. */
+	weft_space_stats(sp, now, &st);
+	assert_false(st.at_max);
 	weft_space_gc_done(sp, now + 2);
 	assert_false(weft_space_fetch_room(sp, 0, 0, now + 3));
 	assert_int_equal(gc_calls, 1);
