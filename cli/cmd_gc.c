@@ -27,10 +27,13 @@ static const char *const gc_keys[] = {
 	"chunks", "kept", "freed", "bytes", "pending", NULL
 };
 
-/* Prints what gc (or rm) did; files is UINT64_MAX for gc. */
+/*
+ * Prints what gc (or rm) did; files is UINT64_MAX for gc; records: rm
+ * --records.
+ */
 static int
 gc_print(struct weft_cli *cli, const struct weft_obj *r, bool dry,
-    uint64_t files)
+    uint64_t files, bool records)
 {
 	uint64_t	 v[5];
 	char		 sz[OUT_SIZE_MAX];
@@ -48,6 +51,8 @@ gc_print(struct weft_cli *cli, const struct weft_obj *r, bool dry,
 			json_object_set_new(j, "files",
 			    json_integer((json_int_t)files));
 		json_object_set_new(j, "dry_run", json_boolean(dry));
+		if (records)
+			json_object_set_new(j, "records", json_true());
 		return out_json_print(j) == 0 ? WEFT_EXIT_OK : WEFT_EXIT_FAIL;
 	}
 	if (cli->quiet)
@@ -107,7 +112,7 @@ cmd_gc(struct weft_cli *cli, int argc, char **argv)
 	if (err)
 		rc = weft__fail(err, c.error, "gc failed");
 	else
-		rc = gc_print(cli, r, dry, UINT64_MAX);
+		rc = gc_print(cli, r, dry, UINT64_MAX, false);
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
 	return rc;
@@ -152,7 +157,7 @@ design_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 		goto out;
 	}
 	if (strcmp(op, WEFT_CTL_OP_RM) == 0) {
-		rc = gc_print(cli, r, false, files);
+		rc = gc_print(cli, r, false, files, false);
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;
@@ -219,7 +224,7 @@ cmd_rm(struct weft_cli *cli, int argc, char **argv)
 	else if (weft_obj_uint(weft_obj_get(r, "files"), &files) != 0)
 		rc = weft__bad_reply(WEFT_EPROTO, WEFT_CTL_OP_RM);
 	else {
-		rc = gc_print(cli, r, false, files);
+		rc = gc_print(cli, r, false, files, true);
 		if (rc == WEFT_EXIT_OK && !cli->json && !cli->quiet)
 			printf("removed its records from this node: they are "
 			    "not fetched again\n");

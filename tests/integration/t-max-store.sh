@@ -90,7 +90,9 @@ grep "max-store" "$T/b.log" >&2
 gone=$(head -n 1 "$T/designs")
 w b show "$gone" >/dev/null || fail "b lacks $gone before rm"
 w b --json ls --all | grep -q "$gone" || fail "ls lacks $gone before rm"
-expect_code 0 w b rm --records "$gone"
+w b --json rm --records "$gone" >"$T/rm.json" || fail "rm --records"
+[ "$(json 'j["records"]' "$T/rm.json")" = True ] ||
+    fail "rm --records JSON: $(cat "$T/rm.json")"
 w b show "$gone" 2>"$T/show.err" && fail "b still shows $gone"
 grep -q "removed here" "$T/show.err" ||
     fail "show does not say removed here: $(cat "$T/show.err")"
