@@ -1,7 +1,7 @@
 /*
- * weft gc [--dry-run], weft rm DESIGN, weft unwant DESIGN: taking space
- * back on this node (control ops "gc", "rm", "unwant"). Nothing is sent
- * to peers: other nodes keep what they keep.
+ * weft gc [--dry-run], weft rm [--records] DESIGN, weft unwant DESIGN:
+ * taking space back on this node (control ops "gc", "rm", "unwant").
+ * Nothing is sent to peers: other nodes keep what they keep.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,17 +20,20 @@
 #include "output.h"
 
 static const char gc_usage[] = "weft gc [--dry-run]";
-static const char rm_usage[] = "weft rm DESIGN";
+static const char rm_usage[] = "weft rm [--records] DESIGN";
 static const char unwant_usage[] = "weft unwant DESIGN";
 
 static const char *const gc_keys[] = {
 	"chunks", "kept", "freed", "bytes", "pending", NULL
 };
 
-/* Prints what gc (or rm) did; files is UINT64_MAX for gc. */
+/*
+ * Prints what gc (or rm) did; files is UINT64_MAX for gc; records: rm
+ * --records.
+ */
 static int
 gc_print(struct weft_cli *cli, const struct weft_obj *r, bool dry,
-    uint64_t files)
+    uint64_t files, bool records)
 {
 	uint64_t	 v[5];
 	char		 sz[OUT_SIZE_MAX];
@@ -48,6 +51,8 @@ gc_print(struct weft_cli *cli, const struct weft_obj *r, bool dry,
 			json_object_set_new(j, "files",
 			    json_integer((json_int_t)files));
 		json_object_set_new(j, "dry_run", json_boolean(dry));
+		if (records)
+			json_object_set_new(j, "records", json_true());
 		return out_json_print(j) == 0 ? WEFT_EXIT_OK : WEFT_EXIT_FAIL;
 	}
 	if (cli->quiet)
@@ -107,7 +112,7 @@ cmd_gc(struct weft_cli *cli, int argc, char **argv)
 	if (err)
 		rc = weft__fail(err, c.error, "gc failed");
 	else
-		rc = gc_print(cli, r, dry, UINT64_MAX);
+		rc = gc_print(cli, r, dry, UINT64_MAX, false);
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
 	return rc;
@@ -152,7 +157,7 @@ design_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 		goto out;
 	}
 	if (strcmp(op, WEFT_CTL_OP_RM) == 0) {
-		rc = gc_print(cli, r, false, files);
+		rc = gc_print(cli, r, false, files, false);
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;
@@ -168,10 +173,65 @@ out:
 	return rc;
 }
 
+/* weft rm [--records] DESIGN: the files, and with --records the records. */
 int
 cmd_rm(struct weft_cli *cli, int argc, char **argv)
 {
-	return design_cmd(cli, argc, argv, WEFT_CTL_OP_RM, rm_usage);
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ "records",	no_argument,	NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct weft_ctl_client		 c;
+	struct weft_buf			 req;
+	struct weft_pack		 pk;
+	const struct weft_obj		*r;
+	uint64_t			 files;
+	bool				 records = false;
+	int				 ch, rc, err;
+
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		if (ch == 'r') {
+			records = true;
+			continue;
+		}
+		rc = weft__opt(cli, ch, argv, rm_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (optind + 1 != argc)
+		return weft__usage(rm_usage);
+	if (!records)
+		return design_cmd(cli, argc, argv, WEFT_CTL_OP_RM, rm_usage);
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	rc = weft_ctl_client_connect(&c, cli);
+	if (rc)
+		return rc;
+	weft_buf_init(&req, 256);
+	weft_pack_init(&pk, &req);
+	weft_ctl_request(&pk, WEFT_CTL_OP_RM, 2);
+	weft_pack_str(&pk, "design");
+	weft_pack_str(&pk, argv[optind]);
+	weft_pack_str(&pk, "records");
+	weft_pack_bool(&pk, true);
+	err = weft_pack_error(&pk);
+	if (err == 0)
+		err = weft_ctl_client_call(&c, &req, &r);
+	if (err)
+		rc = weft__fail(err, c.error, "cannot rm %s", argv[optind]);
+	else if (weft_obj_uint(weft_obj_get(r, "files"), &files) != 0)
+		rc = weft__bad_reply(WEFT_EPROTO, WEFT_CTL_OP_RM);
+	else {
+		rc = gc_print(cli, r, false, files, true);
+		if (rc == WEFT_EXIT_OK && !cli->json && !cli->quiet)
+			printf("removed its records from this node: they are "
+			    "not fetched again\n");
+	}
+	weft_buf_release(&req);
+	weft_ctl_client_close(&c);
+	return rc;
 }
 
 int

@@ -140,6 +140,12 @@ disk_json(json_t *j, const struct weft_ctlmsg_status *st)
 		uint_json(o, "free", st->disk.free);
 		uint_json(o, "reserve", st->disk.reserve);
 		uint_json(o, "failures", st->disk.failures);
+		if (st->disk.has_max_store) {
+			uint_json(o, "max_store", st->disk.max_store);
+			json_object_set_new(o, "at_max",
+			    json_boolean(st->disk.at_max));
+			uint_json(o, "store_bytes", st->disk.store_bytes);
+		}
 		json_object_set_new(j, "disk", o);
 	}
 	if ((o = json_object()) != NULL) {
@@ -154,6 +160,11 @@ disk_json(json_t *j, const struct weft_ctlmsg_status *st)
 static void
 disk_human(const struct weft_ctlmsg_disk *disk)
 {
+	if (disk->has_max_store && disk->at_max)
+		printf("disk         store at max-store (%.1f MB of %.1f MB): "
+		    "only kept files remain; raise max-store or unwant "
+		    "something\n", (double)disk->store_bytes / 1e6,
+		    (double)disk->max_store / 1e6);
 	if (!disk->paused)
 		return;
 	printf("disk         store full: %.1f MB free, fetching paused",

@@ -373,13 +373,16 @@ static const struct weft_help table[] = {
 	    { { "-n, --dry-run", "Count what gc would free, delete nothing; "
 		"'weft status' then shows it as reclaimable." },
 	      { NULL, NULL } } },
-	{ "rm", "weft rm DESIGN",
+	{ "rm", "weft rm [--records] DESIGN",
 	    "remove a design's files from this node",
 	    "Stops keeping and fetching the design's files and deletes those "
 	    "no other kept design shares, even for your own design. Its "
 	    "records stay, and peers keep their copies; 'weft get' brings "
 	    "the files back.",
-	    { { NULL, NULL } } },
+	    { { "--records", "Delete the design's records here too and never "
+		"fetch them again: lookups then say it was removed here "
+		"(no undo)." },
+	      { NULL, NULL } } },
 	{ "unwant", "weft unwant DESIGN",
 	    "stop keeping a design's files",
 	    "Stops keeping and fetching the design's files (as got with "

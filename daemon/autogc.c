@@ -30,6 +30,8 @@ autogc_after(uv_work_t *req, int status)
 	struct weft_autogc	*g = req->data;
 
 	g->busy = false;
+	if (g->done != NULL)
+		g->done(g->done_arg);
 	if (status != 0)
 		return;
 	if (g->err == WEFT_EBUSY)
@@ -43,6 +45,31 @@ autogc_after(uv_work_t *req, int status)
 		    "kept %llu", (unsigned long long)g->st.freed,
 		    (unsigned long long)g->st.freed_bytes,
 		    (unsigned long long)g->st.kept);
+}
+
+static void
+autogc_run(struct weft_autogc *g)
+{
+	if (g->busy || g->loop == NULL)
+		return;
+	g->work.data = g;
+	if (uv_queue_work(g->loop, &g->work, autogc_work, autogc_after) == 0)
+		g->busy = true;
+	else if (g->done != NULL)
+		g->done(g->done_arg);
+}
+
+void
+weft_autogc_now(struct weft_autogc *g)
+{
+	autogc_run(g);
+}
+
+void
+weft_autogc_on_done(struct weft_autogc *g, void (*done)(void *), void *arg)
+{
+	g->done = done;
+	g->done_arg = arg;
 }
 
 static void

@@ -27,12 +27,22 @@ struct weft_autogc {
 	bool				 busy;
 	struct weft_store_gc_stats	 st;
 	int				 err;
+	void				(*done)(void *);
+	void				*done_arg;
 };
 
 /* Starts the timer (interval_ms > 0); own is the node's author key. */
 void	weft_autogc_start(struct weft_autogc *g, uv_loop_t *loop,
 	    struct weft_store *store, const uint8_t own[32],
 	    uint64_t interval_ms, uint64_t grace_ms);
+/*
+ * Runs a gc now (unless one runs already: then its end counts); done,
+ * when set, is called on the loop thread when the run (or the one met)
+ * ends, whatever it freed.
+ */
+void	weft_autogc_now(struct weft_autogc *g);
+void	weft_autogc_on_done(struct weft_autogc *g, void (*done)(void *),
+	    void *arg);
 /* Closes the timer; a run in flight ends before the loop runs dry. */
 void	weft_autogc_stop(struct weft_autogc *g);
 

@@ -307,6 +307,27 @@ ctl_env_fill(struct weft_daemon *d)
 	e->stop_arg = d;
 }
 
+/* max-store (space.h): the store reached it; free what nothing keeps. */
+static void
+max_store_gc(void *arg)
+{
+	struct weft_daemon	*d = arg;
+
+	if (d->autogc.loop == NULL) {
+		weft_space_gc_done(d->space, weft_daemon_now_ms(d));
+		return;
+	}
+	weft_autogc_now(&d->autogc);
+}
+
+static void
+max_store_gc_done(void *arg)
+{
+	struct weft_daemon	*d = arg;
+
+	weft_space_gc_done(d->space, weft_daemon_now_ms(d));
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -397,6 +418,9 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 		log_warnc(err, "cannot watch the store's disk");
 		goto fail;
 	}
+	/* max-store: at the cap, the gate asks the automatic gc to run. */
+	weft_space_set_max_store(d->space, opts->max_store);
+	weft_space_set_gc(d->space, max_store_gc, d);
 
 	/* Replication talks through the net, which finds it at d->sync. */
 	d->net_port.loop = d->loop;
@@ -455,6 +479,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	weft_autogc_start(&d->autogc, loop, d->store, d->author.pk,
 	    opts->gc_interval_ms != 0 ? opts->gc_interval_ms :
 	    WEFT_AUTOGC_INTERVAL_MS, d->gc_grace_ms);
+	weft_autogc_on_done(&d->autogc, max_store_gc_done, d);
 
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sigterm);

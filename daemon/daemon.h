@@ -57,6 +57,7 @@ struct weft_daemon_opts {
 	uint64_t	 gc_grace_ms;	/* pending chunks spared; 0: 1 h */
 	uint64_t	 gc_interval_ms;	/* automatic gc; 0: 1 h */
 	bool		 store_reserve_set;
+	uint64_t	 max_store;	/* chunk bytes at most; 0: none */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */
 	const uint8_t	(*follow)[32];	/* authors */

@@ -85,7 +85,7 @@ usage(FILE *f)
 		k = &weft_config_keys[i];
 		if (k->env != NULL)
 			fprintf(f, "  %-26s %s (%s)\n", k->env, k->help,
-			    k->def);
+			    k->def != NULL ? k->def : "none");
 	}
 	fprintf(f, "  %-26s %s (%s)\n", "WEFT_LAN_PORT",
 	    "UDP port of LAN discovery", "7420");
@@ -469,6 +469,8 @@ main(int argc, char **argv)
 	opts.web_link_ms = cfg.num[WEFT_CFG_WEB_LINK_MS];
 	if (cfg.set[WEFT_CFG_MAP_SIZE])
 		opts.map_size = (size_t)cfg.num[WEFT_CFG_MAP_SIZE];
+	if (cfg.set[WEFT_CFG_MAX_STORE])
+		opts.max_store = cfg.num[WEFT_CFG_MAX_STORE];
 	to_limits(&cfg, &opts.net);
 	opts.follow = (const uint8_t (*)[32])cfg.follow;
 	opts.nfollow = cfg.nfollow;

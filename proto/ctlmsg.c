@@ -67,6 +67,11 @@ struct msgdef {
 static const struct field disk_f[] = {
 	BOOL(T, paused), STRNIL(T, error, WEFT_CTLMSG_STR_MAX),
 	U64(T, free), U64(T, reserve), U64(T, failures),
+	{ "max_store", F_U64, P_OPT, offsetof(T, max_store), 0,
+	  offsetof(T, has_max_store), 0, NULL },
+	{ "at_max", F_BOOL, P_WHEN, offsetof(T, at_max), 0,
+	  offsetof(T, has_max_store), 0, NULL },
+	WHEN(T, store_bytes, has_max_store),
 };
 #undef T
 #define T	struct weft_ctlmsg_files

@@ -115,6 +115,10 @@ const struct weft_config_key weft_config_keys[WEFT_CFG_NKEYS] = {
 	    1ull << 20, 1ull << 40, "WEFT_MAP_SIZE", "17179869184",
 	    "map-size must be bytes from 1M to 1024G (suffix K, M, G)",
 	    "the store's initial map size (it grows when full)" },
+	[WEFT_CFG_MAX_STORE] = { "max-store", NULL, WEFT_CONFIG_BYTES, 1,
+	    1ull << 20, 1ull << 50, "WEFT_MAX_STORE", NULL,
+	    "max-store must be bytes from 1M to 1048576G (suffix K, M, G)",
+	    "file bytes the store holds at most" },
 	[WEFT_CFG_FOLLOW] = { "follow", NULL, WEFT_CONFIG_ID,
 	    WEFT_CONFIG_IDS_MAX, 0, 0, NULL, NULL,
 	    "follow must be an author id (64 hex characters)",
@@ -230,6 +234,8 @@ weft_config_init(struct weft_config *cfg)
 	    sizeof(WEFT_WEB_LISTEN_DEFAULT));
 	for (size_t i = 0; i < WEFT_CFG_NKEYS; i++) {
 		k = &weft_config_keys[i];
+		if (k->def == NULL)
+			continue;	/* none: max-store */
 		if (k->kind == WEFT_CONFIG_BOOL)
 			cfg->num[i] = strcmp(k->def, "on") == 0;
 		else if (k->kind == WEFT_CONFIG_NUMBER ||
@@ -435,6 +441,8 @@ weft_config_count(const struct weft_config *cfg,
 		return cfg->listen[0] != '\0';
 	case WEFT_CFG_WEB_PASSWORD:
 		return cfg->web_password[0] != '\0';
+	case WEFT_CFG_MAX_STORE:
+		return cfg->set[WEFT_CFG_MAX_STORE];	/* default: none */
 	default:
 		return 1;
 	}

@@ -386,6 +386,10 @@ status_disk(struct weft_ctlmsg_status *out, const struct weft_ctl_env *d)
 	out->disk.free = sp.avail;
 	out->disk.reserve = sp.reserve;
 	out->disk.failures = sp.failures;
+	out->disk.has_max_store = sp.max_store != 0;
+	out->disk.max_store = sp.max_store;
+	out->disk.at_max = sp.at_max;
+	out->disk.store_bytes = sp.chunk_bytes;
 	memset(&fs, 0, sizeof(fs));
 	if (d->fetch != NULL)
 		weft_fetch_stats(d->fetch, now, &fs);

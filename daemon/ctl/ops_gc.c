@@ -30,6 +30,9 @@ struct gc_job {
 	bool				 dry_run;
 	bool				 rm;	/* rm or unwant: design set */
 	bool				 collect;
+	bool				 records;	/* rm --records */
+	uint64_t			 now_ms;
+	uint64_t			 rec_files;
 	uint8_t				 design[32];
 	uint64_t			 files;
 	struct weft_store_gc_stats	 st;
@@ -44,6 +47,9 @@ gc_work(void *arg)
 
 	if (j->rm) {
 		err = weft_store_unwant_design(j->store, j->design, &j->files);
+		if (err == 0 && j->records)
+			err = weft_store_design_remove(j->store, j->design,
+			    j->now_ms, &j->rec_files);
 		if (err || !j->collect)
 			return err;
 	}
@@ -74,7 +80,7 @@ gc_reply(struct weft_ctl_conn *c, void *arg)
 		    (unsigned long long)j->st.freed,
 		    (unsigned long long)j->st.freed_bytes,
 		    (unsigned long long)j->st.kept);
-	weft__ctl_reply_begin(&pk, &b, j->rm ? 6 : 5);
+	weft__ctl_reply_begin(&pk, &b, j->records ? 7 : j->rm ? 6 : 5);
 	weft_pack_str(&pk, "chunks");
 	weft_pack_uint(&pk, j->st.chunks);
 	weft_pack_str(&pk, "kept");
@@ -88,6 +94,10 @@ gc_reply(struct weft_ctl_conn *c, void *arg)
 	if (j->rm) {
 		weft_pack_str(&pk, "files");
 		weft_pack_uint(&pk, j->files);
+	}
+	if (j->records) {
+		weft_pack_str(&pk, "records");
+		weft_pack_bool(&pk, true);
 	}
 	weft__ctl_send(c, &b);
 }
@@ -138,7 +148,21 @@ design_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
 static int
 rm_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
-	return design_prepare(c, req, arg, true);
+	struct gc_job		*j = arg;
+	const struct weft_obj	*o;
+	int			 err;
+
+	err = design_prepare(c, req, j, true);
+	if (err)
+		return err;
+	o = weft_obj_get(req, "records");
+	if (o != NULL && weft_obj_bool(o, &j->records) != 0) {
+		weft__ctl_send_err(c, WEFT_EBADFIELD,
+		    "'records' must be a bool");
+		return WEFT_EBADFIELD;
+	}
+	j->now_ms = weft__ctl_now_ms(c->env);
+	return 0;
 }
 
 static int

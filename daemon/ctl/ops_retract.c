@@ -31,6 +31,12 @@ weft__ctl_retracted(struct weft_ctl_conn *c, const uint8_t id[32])
 		return 0;
 	if (weft_store_tomb(c->env->store, id, &t) != 0 || !t.confirmed)
 		return 0;
+	weft_hex_encode(hex, id, 8);
+	if (weft_store_tomb_local(&t)) {
+		weft__ctl_send_err(c, WEFT_ERETRACTED, "%s was removed here "
+		    "(weft rm --records): it is not fetched again", hex);
+		return WEFT_ERETRACTED;
+	}
 	weft_record_init(&r);
 	weft_buf_init(&env, WEFT_RECORD_MAX);
 	err = weft_store_record_get(c->env->store, t.retract, &env);

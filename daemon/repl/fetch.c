@@ -599,6 +599,22 @@ job_done(void *arg, int status)
 	fill_all(f);
 }
 
+/*
+ * File bytes received or asked for and not stored yet: the chunks asked
+ * for count at the average chunk size (their sizes are not known yet).
+ */
+static uint64_t
+inflight_bytes(const struct weft_fetch *f)
+{
+	const struct fpeer	*p;
+	uint64_t		 n;
+
+	n = (uint64_t)f->batch_bytes + f->job_bytes;
+	for (p = f->peers; p != NULL; p = p->next)
+		n += (uint64_t)p->fn * WEFT_CHUNK_AVG;
+	return n;
+}
+
 static void
 job_start(struct weft_fetch *f)
 {
@@ -715,8 +731,12 @@ fill_peer(struct weft_fetch *f, struct fpeer *p)
 	for (;;) {
 		if (f->batch_bytes + f->job_bytes >= 2 * f->o.batch_bytes)
 			return;
-		/* Ask only for what the disk can take, keeping its reserve. */
-		if (!weft_space_room(f->space, 2 * f->o.batch_bytes, f->now))
+		/*
+		 * Ask only for what the disk can take, keeping its reserve,
+		 * and what max-store allows (counting what is on its way).
+		 */
+		if (!weft_space_fetch_room(f->space, 2 * f->o.batch_bytes,
+		    inflight_bytes(f), f->now))
 			return;
 		n = 0;
 		walked = 0;

@@ -41,6 +41,14 @@ struct weft_space {
 	uint64_t		 flog_start;
 	uint32_t		 flog_n;
 	uint64_t		 flog_skipped;
+	/* max-store */
+	uint64_t		 max_store;	/* 0: none */
+	uint64_t		 chunk_bytes;
+	bool			 at_max;
+	bool			 gc_running;	/* asked of the hook */
+	uint64_t		 max_next_poll;
+	weft_space_gc_fn	*gc_fn;
+	void			*gc_arg;
 };
 
 void
@@ -249,14 +257,119 @@ weft_space_stored(struct weft_space *sp, uint64_t now_ms)
 	resume(sp);
 }
 
+void
+weft_space_set_max_store(struct weft_space *sp, uint64_t max)
+{
+	if (sp != NULL)
+		sp->max_store = max;
+}
+
+void
+weft_space_set_gc(struct weft_space *sp, weft_space_gc_fn *fn, void *arg)
+{
+	if (sp == NULL)
+		return;
+	sp->gc_fn = fn;
+	sp->gc_arg = arg;
+}
+
+static void
+poll_chunks(struct weft_space *sp)
+{
+	uint64_t	bytes;
+
+	if (weft_store_chunk_bytes(sp->s, &bytes) == 0)
+		sp->chunk_bytes = bytes;
+}
+
+static void
+max_full_line(struct weft_space *sp)
+{
+	log_warnx("store at max-store (%.1f MB of %.1f MB): only kept files "
+	    "remain; raise max-store or unwant something: fetching files "
+	    "paused", mb(sp->chunk_bytes), mb(sp->max_store));
+}
+
+bool
+weft_space_fetch_room(struct weft_space *sp, uint64_t need_disk,
+    uint64_t inflight, uint64_t now_ms)
+{
+	uint64_t	used, low;
+
+	if (sp == NULL)
+		return true;
+	if (sp->max_store != 0) {
+		poll_chunks(sp);
+		used = sp->chunk_bytes + inflight;
+		low = sp->max_store - sp->max_store / 16;
+		if (sp->at_max) {
+			if (sp->gc_running || used >= low) {
+				sp->max_next_poll = now_ms + sp->o.poll_ms;
+				return false;
+			}
+			sp->at_max = false;
+			log_info("store under max-store again (%.1f MB of "
+			    "%.1f MB): fetching files resumed",
+			    mb(sp->chunk_bytes), mb(sp->max_store));
+		} else if (used >= sp->max_store &&
+		    sp->chunk_bytes < low) {
+			/* What is on its way fills it: wait for it. */
+			return false;
+		} else if (used >= sp->max_store) {
+			sp->at_max = true;
+			sp->pauses++;
+			sp->max_next_poll = now_ms + sp->o.poll_ms;
+			if (sp->gc_fn == NULL) {
+				max_full_line(sp);
+				return false;
+			}
+			log_info("store at max-store (%.1f MB of %.1f MB): "
+			    "freeing what no policy keeps", mb(sp->chunk_bytes),
+			    mb(sp->max_store));
+			sp->gc_running = true;
+			sp->gc_fn(sp->gc_arg);
+			return false;
+		}
+	}
+	return weft_space_room(sp, need_disk, now_ms);
+}
+
+void
+weft_space_gc_done(struct weft_space *sp, uint64_t now_ms)
+{
+	if (sp == NULL || !sp->gc_running)
+		return;
+	sp->gc_running = false;
+	poll_chunks(sp);
+	sp->max_next_poll = now_ms;
+	if (!sp->at_max)
+		return;
+	if (sp->chunk_bytes >= sp->max_store - sp->max_store / 16) {
+		max_full_line(sp);
+		return;
+	}
+	sp->at_max = false;
+	log_info("store under max-store again (%.1f MB of %.1f MB): fetching "
+	    "files resumed", mb(sp->chunk_bytes), mb(sp->max_store));
+}
+
 uint64_t
 weft_space_due(struct weft_space *sp, uint64_t now_ms)
 {
-	if (sp == NULL || !sp->paused)
+	uint64_t	due = UINT64_MAX;
+
+	if (sp == NULL)
 		return UINT64_MAX;
+	if (sp->at_max) {
+		if (sp->max_next_poll <= now_ms)
+			sp->max_next_poll = now_ms + sp->o.poll_ms;
+		due = sp->max_next_poll;
+	}
+	if (!sp->paused)
+		return due;
 	/* Never a time already past: callers re-arm their timers with it. */
 	poll_avail(sp, now_ms, false);
-	return sp->next_poll;
+	return sp->next_poll < due ? sp->next_poll : due;
 }
 
 void
@@ -273,6 +386,12 @@ weft_space_stats(struct weft_space *sp, uint64_t now_ms,
 	st->reserve = sp->o.reserve;
 	st->pauses = sp->pauses;
 	st->failures = sp->failures;
+	/* Said once the gc freed too little. */
+	st->at_max = sp->at_max && !sp->gc_running;
+	st->max_store = sp->max_store;
+	if (sp->max_store != 0)
+		poll_chunks(sp);
+	st->chunk_bytes = sp->chunk_bytes;
 }
 
 int

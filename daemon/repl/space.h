@@ -12,6 +12,16 @@
  * change of state is logged in one line, and every failed write too, at
  * a bounded rate.
  *
+ * A second reason pauses fetching alone (not ingest): max-store, a cap on
+ * the store's chunk bytes (weft-config(5)). No more is asked for while
+ * the chunk bytes and the bytes on their way reach it; when the chunk
+ * bytes alone come within a sixteenth of it, fetching stops, the gc
+ * hook runs once
+ * (weftd's gc frees what no policy keeps) and, if the store is still at
+ * the cap when weft_space_gc_done() says it ran, one line says only kept
+ * files remain. Fetching resumes when the chunk bytes fall a sixteenth
+ * of max-store below it (an unwant or rm and a gc, or a raised limit).
+ *
  * Runs on the loop thread only; the clock comes in as now_ms.
  */
 #ifndef WEFT_SPACE_H
@@ -38,6 +48,22 @@ void	weft_space_opts_default(struct weft_space_opts *o);
 int	weft_space_new(struct weft_space **sp, struct weft_store *s,
 	    const struct weft_space_opts *o);
 void	weft_space_free(struct weft_space *sp);
+
+/* max-store in bytes (0: none), set before fetching starts. */
+void	weft_space_set_max_store(struct weft_space *sp, uint64_t max);
+/* Called when the store reaches max-store, to free what no policy keeps. */
+typedef void weft_space_gc_fn(void *arg);
+void	weft_space_set_gc(struct weft_space *sp, weft_space_gc_fn *fn,
+	    void *arg);
+/*
+ * May fetching start on more file bytes? weft_space_room() for the disk
+ * (need_disk bytes), and max-store: false while the store's chunk bytes
+ * and inflight (bytes received or asked for, not yet stored) reach it.
+ */
+bool	weft_space_fetch_room(struct weft_space *sp, uint64_t need_disk,
+	    uint64_t inflight, uint64_t now_ms);
+/* The gc the hook asked for has ended: looks at the store again. */
+void	weft_space_gc_done(struct weft_space *sp, uint64_t now_ms);
 
 /* Whether err means the disk (or the map) cannot take more writes. */
 bool	weft_space_is_disk_error(int err);
@@ -71,6 +97,9 @@ struct weft_space_stats {
 	uint64_t	reserve;
 	uint64_t	pauses;		/* since start */
 	uint64_t	failures;	/* failed writes reported */
+	bool		at_max;		/* paused by max-store, after a gc */
+	uint64_t	max_store;	/* 0: no limit */
+	uint64_t	chunk_bytes;	/* last looked at, with max-store */
 };
 
 /* Looks at the free space again (for status) and fills st. */

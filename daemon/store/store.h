@@ -276,6 +276,19 @@ int	weft_store_reaction(struct weft_store *s,
  * WEFT_ENOTFOUND (no tombstone: not retracted). weft_store_resolve()
  * resolves prefixes of tombstoned ids too.
  */
+/*
+ * rm --records: design (a genesis id) leaves this node the way its
+ * author's retract would take it out (every revision, every index row,
+ * its words and scopes, and the chunks of its files that no kept design
+ * shares), but the tombstones it leaves name no retract (all zero: taken
+ * out here), so sync never asks for the revisions again and ingest
+ * refuses the design's later revisions. *files counts the files its
+ * revisions named. WEFT_ENOTFOUND when design is not here, WEFT_EUSAGE
+ * when it is no design.
+ */
+int	weft_store_design_remove(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], uint64_t ts, uint64_t *files);
+
 struct weft_store_tomb {
 	uint8_t		retract[WEFT_ID_BYTES];
 	uint8_t		signer[WEFT_PK_BYTES];
@@ -284,6 +297,8 @@ struct weft_store_tomb {
 };
 int	weft_store_tomb(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
 	    struct weft_store_tomb *t);
+/* Whether tombstone t was left by rm --records (its retract all zero). */
+bool	weft_store_tomb_local(const struct weft_store_tomb *t);
 
 /* The type of a stored record. 0 or WEFT_ENOTFOUND. */
 int	weft_store_record_type(struct weft_store *s,
@@ -879,6 +894,8 @@ struct weft_store_stats {
  * what compaction may reclaim). Returns 0 or a store error.
  */
 int	weft_store_stats(struct weft_store *s, struct weft_store_stats *st);
+/* The bytes of all chunks alone (one short read): for max-store. */
+int	weft_store_chunk_bytes(struct weft_store *s, uint64_t *bytes);
 
 /*
  * Re-checks every record (signature, id, fields) and every chunk (id ==

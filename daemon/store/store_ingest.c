@@ -691,6 +691,62 @@ retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 }
 
 /*
+ * rm --records (store.h): the design taken out as its author's retract
+ * would take it, under local tombstones (retract all zero).
+ */
+struct remove_ctx {
+	const uint8_t	*design;
+	uint64_t	 ts;
+	uint64_t	 revs;
+};
+
+static int
+remove_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct remove_ctx	*rc = arg;
+	struct weft_store_tomb	 t;
+	struct recinfo		 ri;
+	struct idxlist		 files = { NULL, 0, 0 };
+	uint64_t		 nchunks, nbytes;
+	int			 err;
+
+	err = weft__store_info_get(s, txn, rc->design, &ri);
+	if (err)
+		return err;
+	if (ri.type != WEFT_REC_REV || memcmp(ri.design, rc->design, ID) != 0)
+		return WEFT_EUSAGE;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.signer, ri.author, WEFT_PK_BYTES);
+	t.ts = rc->ts;
+	t.confirmed = true;
+	err = design_retract(s, txn, rc->design, &t, &files);
+	if (err == 0)
+		err = weft__store_tomb_put(s, txn, rc->design, &t);
+	rc->revs = files.n;
+	/* A file a kept design also names stays wanted. */
+	if (err == 0 && files.n > 0)
+		err = weft__store_purge(s, txn,
+		    (const uint8_t (*)[ID])files.ids, files.n, unwant, NULL,
+		    &nchunks, &nbytes);
+	free(files.ids);
+	return err;
+}
+
+int
+weft_store_design_remove(struct weft_store *s,
+    const uint8_t design[WEFT_ID_BYTES], uint64_t ts, uint64_t *files)
+{
+	struct remove_ctx	rc = { design, ts, 0 };
+	int			err;
+
+	*files = 0;
+	err = weft__store_write(s, remove_txn, &rc);
+	if (err == 0)
+		*files = rc.revs;
+	return err;
+}
+
+/*
  * Stores and indexes a checked record. Any error here leaves the txn
  * half-written: the caller must abort it.
  */

@@ -17,6 +17,14 @@
 
 #define TOMB_LEN	(ID + WEFT_PK_BYTES + 8 + 1)
 
+bool
+weft_store_tomb_local(const struct weft_store_tomb *t)
+{
+	static const uint8_t	zero[ID];
+
+	return memcmp(t->retract, zero, ID) == 0;
+}
+
 int
 weft__store_tomb_get(struct weft_store *s, MDB_txn *txn,
     const uint8_t id[ID], struct weft_store_tomb *t)

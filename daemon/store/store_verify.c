@@ -63,6 +63,22 @@ fail:
 	return weft__store_xlat(rc);
 }
 
+int
+weft_store_chunk_bytes(struct weft_store *s, uint64_t *bytes)
+{
+	MDB_txn		*txn;
+	uint64_t	 count;
+	int		 err;
+
+	*bytes = 0;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_chunk_stat(s, txn, &count, bytes);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
 struct bad_item {
 	uint8_t	id[ID];
 	int	err;

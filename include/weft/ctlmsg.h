@@ -62,6 +62,11 @@ struct weft_ctlmsg_disk {
 	bool			paused;
 	struct weft_ctlmsg_str	error;		/* nil unless paused */
 	uint64_t		free, reserve, failures;
+	/* max-store: present when set; then at_max and store_bytes too */
+	bool			has_max_store;
+	uint64_t		max_store;
+	bool			at_max;		/* fetching paused by it */
+	uint64_t		store_bytes;	/* chunk bytes now */
 };
 
 /* status: "files", file transfer's counters. */

@@ -117,6 +117,7 @@ max-outbound = 11
 out-target = 3
 send-queue-max = 4194304
 map-size = 67108864
+max-store = (none)
 follow = $A
 mirror = all
 mirror = $B

@@ -7,6 +7,9 @@
  * batch, where the others of the batch are still stored); a retract of
  * a record not yet here refuses it when it comes if the retract's signer
  * is its author, and takes nothing when the signer is a stranger.
+ * rm --records (weft_store_design_remove) takes a design out the same
+ * way under local tombstones (no retract), and what it took is refused
+ * when offered again, a later revision of the design too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -314,11 +317,96 @@ test_retract(void **state)
 	}
 }
 
+static void
+test_design_remove(void **state)
+{
+	struct weft_store	*s;
+	struct weft_store_tomb	 t;
+	struct weft_buf		 out;
+	struct env		 d1, d1b, d1c, d2;
+	uint8_t			 a1[32], a2[32], sh[32], b1[32], zero[32];
+	uint8_t			 ia[32], ia2[32], ib[32], nope[32];
+	char			 dir[] = "/tmp/weft-rmrec-XXXXXX";
+	char			 cmd[64];
+	uint64_t		 files;
+	int			 n;
+
+	(void)state;
+	memset(zero, 0, sizeof(zero));
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	chunk(s, 'a', 5000, a1);
+	chunk(s, 'c', 5000, a2);
+	chunk(s, 's', 5000, sh);
+	chunk(s, 'b', 5000, b1);
+	file2(s, a1, sh, 5000, ia);
+	file2(s, a2, sh, 5000, ia2);
+	file2(s, sh, b1, 5000, ib);
+	rev(0, NULL, NULL, "Gone", ia, 5000, &d1);
+	rev(0, d1.id, d1.id, "Gone v2", ia2, 5000, &d1b);
+	rev(0, NULL, NULL, "Stays", ib, 5000, &d2);
+	assert_int_equal(put(s, &d1), 0);
+	assert_int_equal(put(s, &d1b), 0);
+	assert_int_equal(put(s, &d2), 0);
+
+	/* Not a design, or not here. */
+	assert_int_equal(weft_store_design_remove(s, d1b.id, now, &files),
+	    WEFT_EUSAGE);
+	memset(nope, 0x42, 32);
+	assert_int_equal(weft_store_design_remove(s, nope, now, &files),
+	    WEFT_ENOTFOUND);
+
+	assert_int_equal(weft_store_design_remove(s, d1.id, now, &files), 0);
+	assert_int_equal(files, 2);
+	weft_buf_init(&out, WEFT_RECORD_MAX);
+	assert_int_equal(weft_store_record_get(s, d1.id, &out),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_record_get(s, d1b.id, &out),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_design_summary(s, d1.id, &out),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_design_summary(s, d2.id, &out), 0);
+	weft_buf_release(&out);
+	for (const uint8_t *id = d1.id; id != NULL;
+	    id = id == d1.id ? d1b.id : NULL) {
+		assert_int_equal(weft_store_tomb(s, id, &t), 0);
+		assert_true(weft_store_tomb_local(&t));
+		assert_memory_equal(t.retract, zero, 32);
+		assert_memory_equal(t.signer, pk[0], 32);
+		assert_int_equal(t.ts, now);
+		assert_true(t.confirmed);
+	}
+	assert_int_equal(weft_store_tomb(s, d2.id, &t), WEFT_ENOTFOUND);
+	/* Its own chunks go, the shared one stays. */
+	assert_int_equal(weft_store_chunk_has(s, a1), WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_chunk_has(s, ia2), WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_chunk_has(s, sh), 0);
+	assert_int_equal(weft_store_chunk_has(s, ib), 0);
+	n = 0;
+	assert_int_equal(weft_store_designs(s, NULL, NULL, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* Not taken again: the records, nor a later revision. */
+	assert_int_equal(put(s, &d1), WEFT_ERETRACTED);
+	assert_int_equal(put(s, &d1b), WEFT_ERETRACTED);
+	rev(0, d1.id, d1b.id, "Gone v3", ib, 5000, &d1c);
+	assert_int_equal(put(s, &d1c), WEFT_ERETRACTED);
+
+	weft_store_close(s);
+	weft_buf_release(&d1.b);
+	weft_buf_release(&d1b.b);
+	weft_buf_release(&d1c.b);
+	weft_buf_release(&d2.b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retract),
+		cmocka_unit_test(test_design_remove),
 	};
 
 	if (sodium_init() < 0)
