@@ -260,6 +260,18 @@ weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt, ...)
 	send_error(c, err, raw, strnlen(raw, sizeof(raw)));
 }
 
+void
+weft__ctl_send_errs(struct weft_ctl_conn *c, int err, const char *fmt, ...)
+{
+	char			 raw[512];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	send_error(c, err, raw, strnlen(raw, sizeof(raw)));
+}
+
 /*
  * Refuses a client that has just connected: it gets one error reply
  * saying why (it reads it after its first request), then the close.

@@ -241,6 +241,9 @@ int	weft__ctl_send(struct weft_ctl_conn *c, struct weft_buf *b);
 /* Sends {status: err, error: "<formatted>: <weft_strerror(err)>"}. */
 void	weft__ctl_send_err(struct weft_ctl_conn *c, int err, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
+/* The same with the message as given, for one that already says why. */
+void	weft__ctl_send_errs(struct weft_ctl_conn *c, int err, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
 /* Starts or stops reading requests from the client (publish's pacing). */
 void	weft__ctl_read(struct weft_ctl_conn *c, bool on);
 /*

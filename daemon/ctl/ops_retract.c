@@ -33,7 +33,7 @@ weft__ctl_retracted(struct weft_ctl_conn *c, const uint8_t id[32])
 		return 0;
 	weft_hex_encode(hex, id, 8);
 	if (weft_store_tomb_local(&t)) {
-		weft__ctl_send_err(c, WEFT_ERETRACTED, "%s was removed here "
+		weft__ctl_send_errs(c, WEFT_ERETRACTED, "%s was removed here "
 		    "(weft rm --records): it is not fetched again", hex);
 		return WEFT_ERETRACTED;
 	}

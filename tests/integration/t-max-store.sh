@@ -96,6 +96,9 @@ w b --json rm --records "$gone" >"$T/rm.json" || fail "rm --records"
 w b show "$gone" 2>"$T/show.err" && fail "b still shows $gone"
 grep -q "removed here" "$T/show.err" ||
     fail "show does not say removed here: $(cat "$T/show.err")"
+# Nobody retracted it: the line must not say so.
+grep -q "retracted" "$T/show.err" &&
+    fail "show says retracted: $(cat "$T/show.err")"
 w b --json ls --all >"$T/ls.json"
 grep -q "$gone" "$T/ls.json" && fail "b still lists $gone"
 # A design a publishes now reaches b; the removed one does not come back.
