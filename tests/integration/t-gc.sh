@@ -86,14 +86,26 @@ w a verify >/dev/null || fail "verify after gc"
 w a get "$design" -o "$T/out1" >/dev/null 2>"$T/err" || fail "$(cat "$T/err")"
 cmp "$T/src/part.bin" "$T/out1/part.bin" || fail "part.bin differs"
 
-# 3. The automatic gc does the same after another crash.
-rc=$(STOP_PID=$pid_a $AT KILL readpos "$T/big.bin" $((40 * MB)) -- \
-    "$WEFT_BIN" --home "$T/a" publish "$T/big.bin" --license MIT \
+# 3. The automatic gc does the same after another crash, of other
+# content. A restart with the default grace shows what the crash left
+# before the automatic gc, which runs once the grace is over, frees it.
+stop_node "$pid_a"
+start_node a --listen 127.0.0.1:0
+pid_a=$NODE_PID
+head -c $((48 * MB)) /dev/urandom >"$T/big2.bin"
+rc=$(STOP_PID=$pid_a $AT KILL readpos "$T/big2.bin" $((40 * MB)) -- \
+    "$WEFT_BIN" --home "$T/a" publish "$T/big2.bin" --license MIT \
     2>"$T/sig.err") || fail "publish 2: $(cat "$T/sig.err")"
 kill -KILL "$pid_a"
 wait "$pid_a" 2>/dev/null || true
 PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid_a" | tr '\n' ' ')
 sed -i "/^$pid_a\$/d" "$T/.pids"
+start_node a --listen 127.0.0.1:0
+pid_a=$NODE_PID
+c3=$(stat_of a 'j["chunks"]')
+[ "$c3" -gt "$c1" ] ||
+    fail "the second crash left no chunk ($c3): $(cat "$T/sig.err")"
+stop_node "$pid_a"
 WEFT_GC_GRACE_MS=1 WEFT_GC_INTERVAL_MS=200 start_node a \
     --listen 127.0.0.1:0
 pid_a=$NODE_PID
