@@ -255,7 +255,7 @@ cmd_du(struct weft_cli *cli, int argc, char **argv)
 	const struct weft_obj		*r, *rows, *o;
 	const char			*by = "design", *key;
 	char				 sz[OUT_SIZE_MAX];
-	uint64_t			 total, v[3];
+	uint64_t			 total, v[3], sh;
 	size_t				 klen;
 	bool				 more;
 	json_t				*j, *a, *e;
@@ -338,14 +338,17 @@ cmd_du(struct weft_cli *cli, int argc, char **argv)
 		weft_obj_uint(weft_obj_get(o, "designs"), &v[0]);
 		weft_obj_uint(weft_obj_get(o, "files"), &v[1]);
 		weft_obj_uint(weft_obj_get(o, "bytes"), &v[2]);
+		if (weft_obj_uint(weft_obj_get(o, "short"), &sh) != 0)
+			sh = 8;
 		printf("%10s  %6" PRIu64 " design%s %6" PRIu64 " file%s  ",
 		    out_size(sz, v[2]), v[0], v[0] == 1 ? " " : "s", v[1],
 		    v[1] == 1 ? " " : "s");
 		if (klen == 0)
 			printf("%s", strcmp(by, "library") == 0 ?
-			    "(in no library)" : "(unknown)");
-		else if (klen == 64)	/* an id: 16 digits, as similar */
-			out_text(stdout, key, 16, true);
+			    "(in no library)" : "(thumbnails, avatars)");
+		else if (klen == 64)	/* an id, shortened as ls does */
+			out_text(stdout, key, sh >= 8 && sh <= 64 ?
+			    (size_t)sh : 8, true);
 		else
 			out_text(stdout, key, klen, true);
 		putchar('\n');

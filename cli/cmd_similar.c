@@ -137,6 +137,7 @@ similar_call(struct weft_ctl_client *c, const char *design, uint64_t min,
 struct sim_item {
 	uint8_t		 design[32], author[32];
 	uint64_t	 created, score;
+	int		 shortn;	/* hex digits to print */
 	bool		 identical;
 	char		 relation[16];
 	const char	*title;
@@ -147,6 +148,7 @@ static int
 sim_item(const struct weft_obj *o, struct sim_item *it)
 {
 	const struct weft_obj	*s;
+	uint64_t		 sh;
 
 	memset(it, 0, sizeof(*it));
 	if (weft_obj_binn(weft_obj_get(o, "design"), it->design, 32) != 0 ||
@@ -157,11 +159,30 @@ sim_item(const struct weft_obj *o, struct sim_item *it)
 	    weft_obj_cstr(weft_obj_get(o, "relation"), it->relation,
 	    sizeof(it->relation)) != 0)
 		return WEFT_EPROTO;
+	/* "short": the digits that tell the design from every other id. */
+	it->shortn = 8;
+	if (weft_obj_uint(weft_obj_get(o, "short"), &sh) == 0 && sh >= 8 &&
+	    sh <= 64)
+		it->shortn = (int)sh;
 	s = weft_obj_get(o, "summary");
 	if (s != NULL && weft_obj_str(weft_obj_get(s, "title"), &it->title,
 	    &it->title_len) != 0)
 		it->title = NULL;
 	return 0;
+}
+
+/* "Ada (1f2e3d4c)", the name escaped, as comments show an author. */
+static void
+print_by(const char *name, const uint8_t author[32])
+{
+	char	hex[65];
+
+	out_hex(hex, author);
+	if (name[0] != '\0') {
+		out_text(stdout, name, strlen(name), true);
+		printf(" (%.8s)", hex);
+	} else
+		printf("%.8s", hex);
 }
 
 /*
@@ -228,16 +249,9 @@ show_notes(struct weft_ctl_client *c, const uint8_t design[32],
 		json_object_set_new(j, "identical_earlier", o);
 		return;
 	}
-	printf("%-12s identical geometry to %.16s, published earlier by ",
-	    "note", hex);
-	if (name[0] != '\0') {
-		out_text(stdout, name, strlen(name), true);
-		out_hex(hex, best.author);
-		printf(" (%.16s)", hex);
-	} else {
-		out_hex(hex, best.author);
-		printf("%.16s", hex);
-	}
+	printf("%-12s identical geometry to %.*s, published earlier by ",
+	    "note", best.shortn, hex);
+	print_by(name, best.author);
 	printf(" on %s UTC\n", date);
 }
 
@@ -457,16 +471,12 @@ cmd_similar(struct weft_cli *cli, int argc, char **argv)
 			printf("identical  ");
 		else
 			printf("%5.1f%%     ", (double)it.score / 1e4);
-		printf("%.16s  ", hex);
+		printf("%.*s  ", it.shortn, hex);
 		if (it.title != NULL)
 			out_text(stdout, it.title, it.title_len, true);
 		printf("\n           by ");
-		if (name[0] != '\0') {
-			out_text(stdout, name, strlen(name), true);
-			putchar(' ');
-		}
-		out_hex(hex, it.author);
-		printf("(%.16s), first published %s UTC\n", hex, date);
+		print_by(name, it.author);
+		printf(", first published %s UTC\n", date);
 		if (rel != NULL)
 			printf("           %s\n", rel);
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <uv.h>
 
 #include "weft/buf.h"
@@ -272,6 +273,11 @@ du_lib_cb(void *arg, const uint8_t lib[32])
 static const char *
 du_policy(struct du_job *j, const struct weft_store_du_item *it)
 {
+	static const uint8_t	zero[32];
+
+	/* Thumbnails and avatars: wanted with their records, no design. */
+	if (!it->own && memcmp(it->design, zero, 32) == 0)
+		return "metadata";
 	if (it->own)
 		return "own";
 	if (weft_store_policy_has(j->store, WEFT_STORE_FOLLOW,
@@ -352,6 +358,27 @@ du_work(void *arg)
 	return err;
 }
 
+/*
+ * The hex digits a row's key needs: a design's or library's shortest
+ * unique id prefix, as ls prints ids; an author's 8, as every author is
+ * shown; 0 for a policy or no key.
+ */
+static unsigned
+du_short(const struct du_job *j, const char *key)
+{
+	uint8_t		id[32];
+	unsigned	n;
+
+	if (strlen(key) != 64)
+		return 0;
+	if (j->by == DU_AUTHOR)
+		return 8;
+	if (sodium_hex2bin(id, sizeof(id), key, 64, NULL, NULL, NULL) != 0 ||
+	    weft_store_short_len(j->store, id, &n) != 0)
+		return 64;
+	return n;
+}
+
 static void
 du_reply(struct weft_ctl_conn *c, void *arg)
 {
@@ -368,9 +395,11 @@ du_reply(struct weft_ctl_conn *c, void *arg)
 	weft_pack_str(&pk, "rows");
 	weft_pack_array(&pk, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
-		weft_pack_map(&pk, 4);
+		weft_pack_map(&pk, 5);
 		weft_pack_str(&pk, "key");
 		weft_pack_str(&pk, j->rows[i].key);
+		weft_pack_str(&pk, "short");
+		weft_pack_uint(&pk, du_short(j, j->rows[i].key));
 		weft_pack_str(&pk, "designs");
 		weft_pack_uint(&pk, j->rows[i].designs);
 		weft_pack_str(&pk, "files");

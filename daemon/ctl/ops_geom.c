@@ -159,8 +159,9 @@ relation_name(int rel)
 /*
  * "similar" {design, min_score?, limit?}: the designs sharing an exact
  * key with design or whose signatures score min_score (millionths) or
- * more, identical first, each {design, author, created, identical,
- * score, relation, summary?}; the first frame says the design's own
+ * more, identical first, each {design, short, author, created,
+ * identical, score, relation, summary?} (short: the hex digits of the
+ * design's shortest unique id prefix); the first frame says the design's own
  * author and created.
  */
 static void
@@ -174,6 +175,7 @@ op_similar(struct weft_ctl_conn *c, const struct weft_obj *req)
 	uint64_t			 min = SCORE_DEFAULT;
 	uint64_t			 limit = SIMILAR_DEFAULT;
 	size_t				 n = 0;
+	unsigned			 shortn;
 	int				 err;
 
 	if (weft__ctl_arg_design(c, req, "design", design) != 0 ||
@@ -213,9 +215,14 @@ op_similar(struct weft_ctl_conn *c, const struct weft_obj *req)
 			l.err = err;
 			break;
 		}
-		weft_pack_map(&l.pk, err == 0 ? 7 : 6);
+		if (weft_store_short_len(c->env->store, v[i].design,
+		    &shortn) != 0)
+			shortn = 64;
+		weft_pack_map(&l.pk, err == 0 ? 8 : 7);
 		weft_pack_str(&l.pk, "design");
 		weft_pack_bin(&l.pk, v[i].design, 32);
+		weft_pack_str(&l.pk, "short");
+		weft_pack_uint(&l.pk, shortn);
 		weft_pack_str(&l.pk, "author");
 		weft_pack_bin(&l.pk, v[i].author, 32);
 		weft_pack_str(&l.pk, "created");

@@ -139,7 +139,7 @@ assert not e["identical"] and 0.85 <= e["score"] < 1, e
 PY
 	    fail "$n: similar is wrong: $(cat "$T/sim-$n.json")"
 	w "$n" show "$copy" >"$T/copy-$n.txt"
-	grep -q "identical geometry to ${orig:0:16}, published earlier by" \
+	grep -q "identical geometry to ${orig:0:8}[0-9a-f]*, published earlier by" \
 	    "$T/copy-$n.txt" || fail "$n: no re-upload note: $(cat "$T/copy-$n.txt")"
 	w "$n" show "$orig" >"$T/orig-$n.txt"
 	! grep -q "identical geometry" "$T/orig-$n.txt" ||
@@ -152,6 +152,15 @@ done
 w a similar "$orig" >"$T/sim.txt"
 grep -q "a remix of this one (not a re-upload)" "$T/sim.txt" ||
     fail "similar does not say remix: $(cat "$T/sim.txt")"
+# Ids as ls shortens them, authors by their 8 digits as comments show.
+grep -q "^identical  ${copy:0:8}[0-9a-f]*  My bracket$" "$T/sim.txt" &&
+    grep -q "^ *by $(w b --json status | json 'j["author"]' /dev/stdin |
+    cut -c1-8), first published" "$T/sim.txt" ||
+    fail "similar's ids: $(cat "$T/sim.txt")"
+# The thumbnails are kept as metadata, of no design.
+w b du --by policy | grep -q " metadata$" &&
+    w b du | grep -q " (thumbnails, avatars)$" ||
+    fail "du: $(w b du --by policy; w b du)"
 w a --json show "$copy" >"$T/copy.json"
 [ "$(json 'j["identical_earlier"]["design"]' "$T/copy.json")" = "$orig" ] ||
     fail "show --json has no identical_earlier"
