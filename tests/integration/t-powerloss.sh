@@ -3,14 +3,17 @@
 # keeps the page cache; a power cut loses every write not yet synced. A
 # weftd publishing (node a) and one ingesting a sync (node b) run with
 # the shim tests/powerloss/wlog.c preloaded, which logs their writes and
-# syncs of data.mdb; the test appends a marker to the same log whenever
-# a record is acknowledged (publish printed its id; status counted the
-# records stored). tests/powerloss/replay.py then rebuilds data.mdb as a
-# cut could have left it at each sync and between syncs (ALICE's and
-# CrashMonkey's crash states: everything up to the last completed sync,
-# plus a prefix or any subset of the 4 KiB pages written after it) and
-# checks each: weftd starts, `weft verify` passes, and every
-# acknowledged record is there. WEFT_POWERLOSS_STATES (default 20 per
+# syncs of the store's files, data.mdb and the chunk packs; the test
+# appends a marker to the same log whenever a record is acknowledged
+# (publish printed its id; status counted the records stored).
+# tests/powerloss/replay.py then rebuilds the files as a cut could have
+# left them at each sync and between syncs (ALICE's and CrashMonkey's
+# crash states: each file up to its last completed sync, plus a prefix
+# or any subset of the 4 KiB pages written since) and checks each:
+# weftd starts, `weft verify` passes, every acknowledged record is there
+# and every acknowledged design's files can be written out. A pack that
+# were not synced before the commit indexing it fails here (checked by
+# hand: 14 of 20 states fail with that fdatasync left out). WEFT_POWERLOSS_STATES (default 20 per
 # log) and WEFT_POWERLOSS_DESIGNS (default 300) make a run by hand bigger.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,30 +1,38 @@
 #!/usr/bin/python3
-"""Power-loss replay for weftd's store (issue 16, must-have 10).
+"""Power-loss replay for weftd's store (issue 16, must-have 10; issue
+11 part 6: chunk packs).
 
 The crash-state method of ALICE and CrashMonkey, on a log that the
 LD_PRELOAD shim tests/powerloss/wlog.c recorded while a weftd published
-or ingested records (format: see wlog.c). After a power cut, everything
-written to data.mdb before its last completed sync is on the disk, and
-of the writes after it any subset may be, at the granularity of 4 KiB
-pages (the kernel writes back dirty pages in no promised order). So for
-a sync window (the writes between sync i and sync i+1) the states are:
-all of them up to i plus a prefix (in order) or a random subset of the
-window's pages. Each state is rebuilt as a data.mdb in a copy of the
-node's home (keys, config and the pack files of chunk bytes as the node
-left them; no lock file), and checked:
+or ingested records (format: see wlog.c). The log covers every store
+file: LMDB's data.mdb and the pack files of chunk bytes. After a power
+cut, everything written to a file before that file's last completed
+sync is on the disk, and of the writes after it any subset may be, at
+the granularity of 4 KiB pages (the kernel writes back dirty pages in
+no promised order). So for each sync window (the events between two
+syncs of any file) the states are: every file's synced bytes plus a
+prefix (in order) or a random subset of the pages written to any file
+since that file's last sync. Each state is rebuilt as the store's files
+in a fresh home (keys and config copied from the node's; no lock file;
+a file exists once the recording opened it, which assumes its directory
+entry was synced, as weftd does when it creates a pack), and checked:
 
   - weftd starts on it and answers `weft status`;
-  - `weft verify` passes (exit 0);
+  - `weft verify` passes (exit 0: every record's signature, every
+    chunk's hash);
   - every record acknowledged before the window's end is there: the
     ids the test logged after `weft publish` printed them ('A'), and
-    at least the record count it logged after `weft status` ('N').
+    at least the record count it logged after `weft status` ('N');
+  - the files of every acknowledged design are whole: `weft get` of it
+    writes them from this store alone (no peer).
 
 A record is acknowledged once its commit returned, that is after its
-meta page's synchronous write, so markers before sync i+1 name records
-that no state of the window may lose. The number of states is capped
-(--states, sampled evenly over all candidates with a fixed seed, the
-final state always included) so that CI stays fast; a run by hand can
-ask for thousands (WEFT_POWERLOSS_STATES in t-powerloss.sh).
+meta page's synchronous write, so markers before the window's closing
+sync name records that no state of the window may lose. The number of
+states is capped (--states, sampled evenly over all candidates with a
+fixed seed, the final state always included) so that CI stays fast; a
+run by hand can ask for thousands (WEFT_POWERLOSS_STATES in
+t-powerloss.sh).
 
 Usage: replay.py --log LOG --home HOME --weft WEFT --weftd WEFTD
                  [--states N] [--seed S] [--subsets K] [--work DIR]
@@ -32,6 +40,7 @@ Exit 0 when every state passed; 1 with the failing states listed.
 """
 
 import argparse
+import copy
 import json
 import os
 import random
@@ -48,7 +57,7 @@ PAGE = 4096
 
 def parse(path):
     """The log as a list of events: ('W', file, off, bytes), ('S', file),
-    ('T', file, size), ('A', id), ('N', count)."""
+    ('T', file, size), ('F', file, name), ('A', id), ('N', count)."""
     b = open(path, 'rb').read()
     ev = []
     i = 0
@@ -68,6 +77,10 @@ def parse(path):
         elif t == b'A':
             ev.append(('A', b[i + 1:i + 65].decode()))
             i += 66
+        elif t == b'F':
+            f, n = struct.unpack_from('<BH', b, i + 1)
+            ev.append(('F', f, b[i + 4:i + 4 + n].decode()))
+            i += 4 + n
         elif t == b'N':
             ev.append(('N', int(b[i + 1:i + 21])))
             i += 22
@@ -102,45 +115,89 @@ def apply(img, e):
             img.extend(b'\0' * (size - len(img)))
 
 
+class Disk:
+    """The store's files as a power cut would find them: per file its
+    synced bytes, and the writes (pages) and truncations since its last
+    sync, in the order they happened across files."""
+
+    def __init__(self):
+        self.names = {}
+        self.synced = {}
+        self.pending = []       # (file, event), oldest first
+
+    def step(self, e):
+        if e[0] == 'F':
+            self.names[e[1]] = e[2]
+            self.synced.setdefault(e[1], bytearray())
+        elif e[0] == 'W':
+            self.pending.extend((e[1], p) for p in pages(e))
+        elif e[0] == 'T':
+            self.pending.append((e[1], e))
+        elif e[0] == 'S':
+            img = self.synced.setdefault(e[1], bytearray())
+            keep = []
+            for f, p in self.pending:
+                if f == e[1]:
+                    apply(img, p)
+                else:
+                    keep.append((f, p))
+            self.pending = keep
+
+    def state(self, keep):
+        """{name: bytes}: the synced files plus the pending entries
+        whose indexes are in keep."""
+        imgs = {f: bytearray(b) for f, b in self.synced.items()}
+        for j in keep:
+            f, p = self.pending[j]
+            apply(imgs.setdefault(f, bytearray()), p)
+        return {self.names.get(f, 'data.mdb'): bytes(b)
+                for f, b in imgs.items()}
+
+
 def windows(ev):
-    """Splits the log into sync windows: [writes since the previous sync,
-    acked ids, acked count], the acked values being every marker logged
-    before the window's closing sync. A marker follows the sync that made
-    its record durable, so a marker logged inside window k names a record
-    durable by the sync that opened it: no state of window k may lack
-    it."""
+    """Splits the log at every sync into windows: [events up to and
+    without the closing sync, acked ids, acked count], the acked values
+    being every marker logged before the window's closing sync. A marker
+    follows the sync that made its record durable, so a marker logged
+    inside window k names a record durable by the sync that opened it:
+    no state of window k may lack it."""
     out = []
     cur = []
     ids = []
     count = 0
     for e in ev:
-        if e[0] in ('W', 'T'):
-            cur.append(e)
-        elif e[0] == 'A':
+        if e[0] == 'A':
             ids.append(e[1])
         elif e[0] == 'N':
             count = max(count, e[1])
         elif e[0] == 'S':
-            out.append([cur, list(ids), count])
+            out.append([cur, list(ids), count, e])
             cur = []
-    out.append([cur, list(ids), count])
+        else:
+            cur.append(e)
+    out.append([cur, list(ids), count, None])
     return out
 
 
 def candidates(wins, subsets, rng):
-    """(window index, description, set of page indexes kept) for every
-    state: per window, each prefix of its pages, then random subsets."""
+    """(window index, description, pending indexes kept) for every state:
+    per window, at its end (before its closing sync), each prefix of the
+    entries pending then, and random subsets."""
     out = []
-    for k, (ws, _, _) in enumerate(wins):
-        ps = [p for e in ws for p in (pages(e) if e[0] == 'W' else [e])]
-        n = len(ps)
+    d = Disk()
+    for k, (es, _, _, close) in enumerate(wins):
+        for e in es:
+            d.step(e)
+        n = len(d.pending)
         for j in range(n + 1):
             out.append((k, 'prefix %d/%d' % (j, n), range(j)))
         if n > 1:
             for r in range(subsets):
                 keep = sorted(rng.sample(range(n), rng.randrange(1, n)))
-                out.append((k, 'subset %d of %d pages' % (len(keep), n),
-                            keep))
+                out.append((k, 'subset %d of %d pending pages' %
+                            (len(keep), n), keep))
+        if close is not None:
+            d.step(close)
     return out
 
 
@@ -150,7 +207,7 @@ def run(cmd, timeout=30, env=None):
                           env=env)
 
 
-def check_state(args, img, acked_ids, acked_n, work):
+def check_state(args, files, acked_ids, acked_n, work):
     """Starts weftd on the image; returns None or what failed."""
     home = os.path.join(work, 'h')
     if os.path.exists(home):
@@ -161,17 +218,9 @@ def check_state(args, img, acked_ids, acked_n, work):
         src = os.path.join(args.home, name)
         if os.path.exists(src):
             shutil.copy2(src, os.path.join(home, name))
-    with open(os.path.join(home, 'store', 'data.mdb'), 'wb') as f:
-        f.write(img)
-    # Chunk bytes live in pack files, synced before the commit that
-    # indexes them: the packs as the node left them are a superset of
-    # what any state's index names (weftd truncates the tails past each
-    # pack's committed size and deletes packs without a row).
-    src = os.path.join(args.home, 'store')
-    for name in sorted(os.listdir(src)):
-        if name.startswith('pack-'):
-            shutil.copy2(os.path.join(src, name),
-                         os.path.join(home, 'store', name))
+    for name, data in files.items():
+        with open(os.path.join(home, 'store', name), 'wb') as f:
+            f.write(data)
     env = dict(os.environ)
     env.pop('LD_PRELOAD', None)
     env['WEFT_OUT_TARGET'] = '0'
@@ -201,6 +250,13 @@ def check_state(args, img, acked_ids, acked_n, work):
             if r.returncode != 0:
                 return 'acknowledged record %s missing: %s' % (
                     i, r.stderr.decode().strip())
+            out = os.path.join(work, 'get')
+            shutil.rmtree(out, ignore_errors=True)
+            r = run([args.weft, '--home', home, '-q', 'get', '--timeout',
+                     '5', i, '-o', out], env=env)
+            if r.returncode != 0:
+                return 'the files of acknowledged design %s: %s' % (
+                    i, r.stderr.decode().strip()[-300:])
         if acked_n:
             r = run([args.weft, '--home', home, '--json', 'status'],
                     env=env)
@@ -240,25 +296,28 @@ def main():
         pick = sorted(set(int(i * step) for i in range(args.states - 1)))
         pick.append(len(cands) - 1)
         cands = [cands[i] for i in pick]
-    print('%s: %d writes, %d syncs, %d windows; checking %d states'
-          % (os.path.basename(args.log), nw, nsync, len(wins), len(cands)))
+    names = sorted(set(e[2] for e in ev if e[0] == 'F'))
+    print('%s: %d writes, %d syncs, %d windows over %s; checking %d states'
+          % (os.path.basename(args.log), nw, nsync, len(wins),
+             ', '.join(names) or 'no named file', len(cands)))
     work = args.work or tempfile.mkdtemp(prefix='weft-powerloss.')
     failed = 0
-    base = bytearray()
-    done = 0	# windows applied in full to base
+    d = Disk()
+    done = 0	# windows stepped through d, closing syncs included
     try:
         for k, what, keep in cands:
             while done < k:
-                for e in wins[done][0]:
-                    apply(base, e)
+                es, _, _, close = wins[done]
+                for e in es:
+                    d.step(e)
+                if close is not None:
+                    d.step(close)
                 done += 1
-            ws, ids, n = wins[k]
-            img = bytearray(base)
-            ps = [p for e in ws for p in (pages(e) if e[0] == 'W'
-                                           else [e])]
-            for j in keep:
-                apply(img, ps[j])
-            why = check_state(args, bytes(img), ids, n, work)
+            es, ids, n, _ = wins[k]
+            dk = copy.deepcopy(d)
+            for e in es:
+                dk.step(e)
+            why = check_state(args, dk.state(keep), ids, n, work)
             if why is not None:
                 failed += 1
                 print('FAIL window %d (%s): %s' % (k, what, why))

@@ -1,27 +1,31 @@
 /*
- * wlog: an LD_PRELOAD shim that records what a process writes to LMDB
- * data files ("data.mdb") and when it syncs them, for the power-loss
- * replay of tests/powerloss/replay.py (issue 16, must-have 10).
+ * wlog: an LD_PRELOAD shim that records what a process writes to the
+ * store's files (LMDB's "data.mdb" and the chunk packs "pack-NNNNNNNNNN")
+ * and when it syncs them, for the power-loss replay of
+ * tests/powerloss/replay.py (issue 16, must-have 10; issue 11 part 6).
  *
  * A process killed with kill -9 loses nothing the kernel already holds;
  * a power cut loses every write not yet synced to the disk. The shim
- * logs, in the order they happen, each write to a data.mdb (pwrite,
+ * logs, in the order they happen, each write to a tracked file (pwrite,
  * pwrite64, write, writev, pwritev: offset and bytes), each sync
  * (fsync, fdatasync, msync, sync_file_range, and every write on a
  * descriptor opened with O_DSYNC or O_SYNC, which LMDB uses for its meta
  * pages) and each ftruncate, to the file named by $WEFT_WLOG (opened
  * O_APPEND, so a test can append its own markers between entries). A
- * data.mdb that already has bytes when opened is logged as one write at
- * offset 0 and a sync: the state the recording starts from.
+ * tracked file is named once, when first opened; one that already has
+ * bytes then is logged as one write at offset 0 and a sync: the state
+ * the recording starts from. An open with O_TRUNC logs a truncation.
  *
  * Entries, one after another (integers little-endian):
  *   'W' u8 file u64 offset u32 length, then length bytes
  *   'S' u8 file                      a sync of the file completed
  *   'T' u8 file u64 size             the file was truncated or extended
+ *   'F' u8 file u16 length, then the file's base name (first open)
  *   'A' 64 hex chars '\n'            (the test) a record id acknowledged
  *   'N' 20 decimal digits '\n'       (the test) this many records stored
- * file is the index of the data.mdb path in the order first opened
- * (one per process in practice). The real call and its entry happen
+ * file is the index of the file's path in the order first opened. A
+ * file's removal (unlink) is not logged: the replay knows only files
+ * that the recording wrote. The real call and its entry happen
  * under one mutex, so the log's order is the order the kernel saw.
  */
 #define _GNU_SOURCE
@@ -41,7 +45,7 @@
 #include <unistd.h>
 
 #define FDS_MAX		4096
-#define FILES_MAX	16
+#define FILES_MAX	64
 
 static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 static int		 logfd = -2;	/* -2: not opened yet, -1: off */
@@ -176,12 +180,34 @@ tracked(int fd)
 	return __atomic_load_n(&fd_file[fd], __ATOMIC_ACQUIRE) - 1;
 }
 
-static int
-is_data_mdb(const char *path)
+/* The base name of a store file the shim logs, or NULL. */
+static const char *
+tracked_name(const char *path)
 {
-	size_t	n = strlen(path);
+	const char	*b = strrchr(path, '/');
 
-	return n >= 8 && strcmp(path + n - 8, "data.mdb") == 0;
+	b = b != NULL ? b + 1 : path;
+	if (strcmp(b, "data.mdb") == 0)
+		return b;
+	if (strncmp(b, "pack-", 5) == 0 && strlen(b) == 15 &&
+	    strspn(b + 5, "0123456789") == 10)
+		return b;
+	return NULL;
+}
+
+static void
+log_name(int f, const char *name)
+{
+	uint8_t	e[4 + 64];
+	size_t	n = strlen(name);
+
+	if (n > 64)
+		abort();
+	e[0] = 'F';
+	e[1] = (uint8_t)f;
+	put_le(e + 2, n, 2);
+	memcpy(e + 4, name, n);
+	log_raw(e, 4 + n);
 }
 
 /* After a successful open of path as fd: track it (under mu). */
@@ -193,7 +219,7 @@ note_open(const char *path, int fd, int flags)
 	char		*buf;
 	int		 f = -1;
 
-	if (fd < 0 || fd >= FDS_MAX || !is_data_mdb(path))
+	if (fd < 0 || fd >= FDS_MAX || tracked_name(path) == NULL)
 		return;
 	log_open();
 	if (logfd < 0)
@@ -206,6 +232,7 @@ note_open(const char *path, int fd, int flags)
 			return;
 		f = nfiles++;
 		strcpy(files[f], path);
+		log_name(f, tracked_name(path));
 		/* Bytes from before the recording: the starting state. */
 		if (fstat(fd, &st) == 0 && st.st_size > 0) {
 			buf = malloc((size_t)st.st_size);
@@ -219,7 +246,8 @@ note_open(const char *path, int fd, int flags)
 			log_sync(f);
 			free(buf);
 		}
-	}
+	} else if (flags & O_TRUNC)
+		log_trunc(f, 0);
 	__atomic_store_n(&fd_file[fd], (signed char)(f + 1), __ATOMIC_RELEASE);
 	fd_dsync[fd] = (flags & (O_DSYNC | O_SYNC)) != 0;
 }
@@ -284,7 +312,7 @@ openat(int dirfd, const char *path, int flags, ...)
 	}
 	pthread_mutex_lock(&mu);
 	fd = real_openat(dirfd, path, flags, mode);
-	/* Relative paths end in data.mdb all the same. */
+	/* A relative path (a pack, opened at the store) has its base name. */
 	if (fd >= 0)
 		note_open(path, fd, flags);
 	pthread_mutex_unlock(&mu);
