@@ -318,12 +318,6 @@ list_main(struct weft_cli *cli, const char *op, const struct list_opts *o,
 	return rc;
 }
 
-static bool
-author_ok(const char *s)
-{
-	return strlen(s) == 64 && weft__id_ok(s);
-}
-
 /* YYYY-MM-DD (UTC) to ms since the epoch; end: the day's last ms. */
 static int
 parse_date(const char *s, bool end, uint64_t *ms)
@@ -411,9 +405,9 @@ list_opt(struct weft_cli *cli, int ch, char **argv, const char *usage,
 {
 	switch (ch) {
 	case 'a':
-		if (!author_ok(optarg))
-			return weft__usage_error("malformed author id '%s': "
-			    "give 64 hex digits", optarg);
+		if (!weft__id_ok(optarg))
+			return weft__usage_error("'%s' is not an author id (8 "
+			    "to 64 hex characters of one)", optarg);
 		o->author = optarg;
 		break;
 	case 't':

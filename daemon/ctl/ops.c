@@ -1078,12 +1078,16 @@ static int
 ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 {
 	struct ls_walk	*w = arg;
-	char		*author_hex = NULL;
-	int		 err;
+	int		 err = 0;
 
-	err = weft__ctl_arg_str(c, req, "author", 64, &author_hex);
-	if (err == 0)
-		err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
+	/* A unique prefix names an author, as everywhere else. */
+	if (weft_obj_get(req, "author") != NULL) {
+		err = weft__ctl_arg_author(c, req, "author", w->author, true);
+		if (err)
+			return err;
+		w->has_author = true;
+	}
+	err = weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &w->tag);
 	if (err == 0)
 		err = weft__lic_filter_arg(c, req, &w->lf);
 	if (err)
@@ -1095,20 +1099,8 @@ ls_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 		    "'short' must be a boolean");
 		goto out;
 	}
-	if (author_hex != NULL) {
-		if (weft_hex_decode(w->author, 32, author_hex,
-		    strlen(author_hex)) != 0) {
-			err = WEFT_EUSAGE;
-			weft__ctl_send_err(c, err,
-			    "author '%s' is not a 64-hex author id",
-			    author_hex);
-			goto out;
-		}
-		w->has_author = true;
-	}
 	weft__lister_init(&w->l, c);
 out:
-	free(author_hex);
 	return err;
 }
 

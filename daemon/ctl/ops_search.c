@@ -36,7 +36,6 @@ static const char *const page_keys[] = {
 struct page_req {
 	struct weft_store_query	 q;
 	char			*query, *tag, *license, *type, *sort;
-	char			*author_hex;
 	uint8_t			 author[32], lib[32], remix_of[32];
 	bool			 want_short;
 	struct weft_lic_filter	 lf;	/* license and classes */
@@ -58,7 +57,6 @@ page_req_free(struct page_req *p)
 	free(p->license);
 	free(p->type);
 	free(p->sort);
-	free(p->author_hex);
 	weft__lic_filter_release(&p->lf);
 }
 
@@ -93,7 +91,6 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 	memset(p, 0, sizeof(*p));
 	if ((search && weft__ctl_arg_str(c, req, "query", 1024,
 	    &p->query) != 0) ||
-	    weft__ctl_arg_str(c, req, "author", 64, &p->author_hex) != 0 ||
 	    weft__ctl_arg_str(c, req, "tag", WEFT_TAG_MAX, &p->tag) != 0 ||
 	    weft__ctl_arg_str(c, req, "license", WEFT_LICENSE_MAX,
 	    &p->license) != 0 ||
@@ -108,14 +105,11 @@ page_parse(struct weft_ctl_conn *c, const struct weft_obj *req,
 		weft__ctl_send_err(c, WEFT_EUSAGE, "the query has no words");
 		return WEFT_EUSAGE;
 	}
-	if (p->author_hex != NULL) {
-		if (weft_hex_decode(p->author, 32, p->author_hex,
-		    strlen(p->author_hex)) != 0) {
-			weft__ctl_send_err(c, WEFT_EUSAGE,
-			    "author '%s' is not a 64-hex author id",
-			    p->author_hex);
-			return WEFT_EUSAGE;
-		}
+	/* A unique prefix names an author, as everywhere else. */
+	if (weft_obj_get(req, "author") != NULL) {
+		err = weft__ctl_arg_author(c, req, "author", p->author, true);
+		if (err)
+			return err;
 		p->q.author = p->author;
 	}
 	err = weft__ctl_arg_id(c, req, "lib", p->lib, false);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "weft/buf.h"
 #include "weft/chunk.h"
@@ -349,24 +350,58 @@ out:
 	weft__ctl_done(c);
 }
 
+/* A node id to look for: whole (prefix NULL) or by a hex prefix. */
+struct node_match {
+	uint8_t		 key[32];
+	const char	*prefix;
+};
+
+static int
+node_is(const struct node_match *m, const uint8_t node[32])
+{
+	char	hex[65];
+
+	if (m->prefix == NULL)
+		return memcmp(m->key, node, 32) == 0 ? WEFT_EEXISTS : 0;
+	weft_hex_encode(hex, node, 32);
+	return strncasecmp(hex, m->prefix, strlen(m->prefix)) == 0 ?
+	    WEFT_EEXISTS : 0;
+}
+
 static int
 node_cb(void *arg, const uint8_t node[32], const uint8_t *val, size_t len)
 {
 	(void)val;
 	(void)len;
-	return memcmp(arg, node, 32) == 0 ? WEFT_EEXISTS : 0;
+	return node_is(arg, node);
 }
 
 static int
 known_node_cb(void *arg, const struct weft_net_known_info *k)
 {
-	return memcmp(arg, k->node, 32) == 0 ? WEFT_EEXISTS : 0;
+	return node_is(arg, k->node);
 }
 
 static int
 peer_node_cb(void *arg, const struct weft_net_peer_info *p)
 {
-	return memcmp(arg, p->node, 32) == 0 ? WEFT_EEXISTS : 0;
+	return node_is(arg, p->node);
+}
+
+static bool
+is_node(struct weft_ctl_conn *c, struct node_match *m)
+{
+	const struct weft_ctl_net	*cn = &c->env->net;
+
+	if (node_is(m, c->env->node) == WEFT_EEXISTS)
+		return true;
+	if (cn->net != NULL && cn->known != NULL &&
+	    cn->known(cn->net, known_node_cb, m) == WEFT_EEXISTS)
+		return true;
+	if (cn->net != NULL && cn->peers != NULL &&
+	    cn->peers(cn->net, peer_node_cb, m) == WEFT_EEXISTS)
+		return true;
+	return weft_store_peers_load(c->env->store, node_cb, m) == WEFT_EEXISTS;
 }
 
 /*
@@ -377,19 +412,22 @@ peer_node_cb(void *arg, const struct weft_net_peer_info *p)
 bool
 weft__ctl_is_node(struct weft_ctl_conn *c, const uint8_t key[32])
 {
-	const struct weft_ctl_net	*cn = &c->env->net;
-	uint8_t				 k[32];
+	struct node_match	m;
 
-	if (memcmp(key, c->env->node, 32) == 0)
-		return true;
-	memcpy(k, key, 32);
-	if (cn->net != NULL && cn->known != NULL &&
-	    cn->known(cn->net, known_node_cb, k) == WEFT_EEXISTS)
-		return true;
-	if (cn->net != NULL && cn->peers != NULL &&
-	    cn->peers(cn->net, peer_node_cb, k) == WEFT_EEXISTS)
-		return true;
-	return weft_store_peers_load(c->env->store, node_cb, k) == WEFT_EEXISTS;
+	memcpy(m.key, key, 32);
+	m.prefix = NULL;
+	return is_node(c, &m);
+}
+
+/* Whether prefix, naming no author here, begins a node's id. */
+static bool
+is_node_prefix(struct weft_ctl_conn *c, const char *prefix)
+{
+	struct node_match	m;
+
+	memset(m.key, 0, sizeof(m.key));
+	m.prefix = prefix;
+	return is_node(c, &m);
 }
 
 int
@@ -421,7 +459,11 @@ weft__ctl_arg_author(struct weft_ctl_conn *c, const struct weft_obj *req,
 		free(s);
 		return WEFT_EUSAGE;
 	}
-	if (err == WEFT_EUSAGE)
+	if (err == WEFT_ENOTFOUND && is_node_prefix(c, s)) {
+		weft__ctl_send_err(c, WEFT_EUSAGE, "'%s' is a node id, not an "
+		    "author id ('weft status' prints both)", s);
+		err = WEFT_EUSAGE;
+	} else if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err, "'%s' is not an author id (8 to 64 "
 		    "hex characters)", s);
 	else if (err == WEFT_ENOTFOUND)

@@ -83,6 +83,18 @@ grep -q "is a node id, not an author id" "$T/err" || fail "$(cat "$T/err")"
 wait_for 10 known_peer c "$(node_id b)" || fail "c does not keep b"
 expect_code 2 w c follow "$(node_id b)"
 expect_code 2 w c profile show "$(node_id b)"
+# A node id's prefix is named as such, and ls and search take prefixes.
+nb=$(node_id b)
+expect_code 2 w c follow "${nb:0:10}"
+grep -q "is a node id, not an author id" "$T/err" || fail "$(cat "$T/err")"
+expect_code 2 w c ls --author "${nb:0:10}"
+grep -q "is a node id, not an author id" "$T/err" || fail "$(cat "$T/err")"
+[ "$(w c -q ls --author "${ax:0:8}" | sort)" = \
+    "$(w c -q ls --author "$ax" | sort)" ] && [ -n "$(w c -q ls --author "$ax")" ] ||
+    fail "ls --author by prefix: $(w c ls --author "${ax:0:8}")"
+w c -q search --author "${ax:0:8}" --all gear | grep -q "$d1" ||
+    fail "search --author by prefix: $(w c search --author "${ax:0:8}" gear)"
+expect_code 3 w c ls --author 00000000
 
 # A comment on c, a reply on a, an edit on c.
 c1=$(w c -q comment "$d1" "Printed it: fine at 0.2 mm") || fail "comment"

@@ -1071,7 +1071,7 @@ test_ls_search(void **state)
 	req_str(f, "ls", "author", hex);
 	assert_int_equal(list_items(f, first), 1);
 	req_str(f, "ls", "author", "nothex");
-	expect_err(f, WEFT_EUSAGE, "is not a 64-hex author id");
+	expect_err(f, WEFT_EUSAGE, "is not an author id");
 	first = f->nrep;
 	req_str(f, "ls", "tag", "nosuchtag");
 	assert_int_equal(list_items(f, first), 0);
