@@ -25,18 +25,6 @@ static const char grant_usage[] =
     "weft grant DESIGN --to AUTHOR|--anyone [--license L]";
 static const char grants_usage[] = "weft grants DESIGN";
 
-static bool
-author_ok(const char *s)
-{
-	if (strlen(s) != 64)
-		return false;
-	for (size_t i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 int
 cmd_grant(struct weft_cli *cli, int argc, char **argv)
 {
@@ -84,9 +72,9 @@ cmd_grant(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(design))
 		return weft__usage_error("malformed design id '%s': give 8 to "
 		    "64 hex digits", design);
-	if (to != NULL && !author_ok(to))
-		return weft__usage_error("malformed author id '%s': give 64 "
-		    "hex digits", to);
+	if (to != NULL && !weft__id_ok(to))
+		return weft__usage_error("'%s' is not an author id (8 to 64 "
+		    "hex characters of one)", to);
 	rc = weft__home(cli);
 	if (rc)
 		return rc;

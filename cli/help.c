@@ -136,7 +136,8 @@ static const struct weft_help table[] = {
 	    "Signs a grant that lets one author, or anyone, remix DESIGN "
 	    "even where its license would not allow it. The grant "
 	    "replicates with the design.",
-	    { { "--to AUTHOR", "The author (64 hex digits) who may remix." },
+	    { { "--to AUTHOR", "The author (a key prefix of 8 or more hex "
+		"digits) who may remix." },
 	      { "--anyone", "Anyone may remix." },
 	      { "-l, --license L", "The license the remix may carry; "
 		"default: any the remixer chooses." },
@@ -242,8 +243,8 @@ static const struct weft_help table[] = {
 	    "A design whose license its parents do not allow is marked "
 	    "[license conflict].",
 	    {
-	      { "-a, --author A", "Only designs by this author (64 hex "
-		"digits)." },
+	      { "-a, --author A", "Only designs by this author (a key "
+		"prefix of 8 or more hex digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
 	      { "--license L", "Only designs under license L (an SPDX "
 		"id), or in the class L: remixable, commercial-ok, "
@@ -285,8 +286,8 @@ static const struct weft_help table[] = {
 	    "filters and no words, it lists the designs that pass them, "
 	    "smallest first.",
 	    {
-	      { "-a, --author A", "Only designs by this author (64 hex "
-		"digits)." },
+	      { "-a, --author A", "Only designs by this author (a key "
+		"prefix of 8 or more hex digits)." },
 	      { "-t, --tag T", "Only designs with this tag." },
 	      { "--license L", "Only designs under license L (an SPDX "
 		"id), or in the class L: remixable, commercial-ok, "

@@ -73,12 +73,10 @@ grant_prepare(struct weft_ctl_conn *c, const struct weft_obj *req, void *arg)
 		weft__ctl_send_err(c, err, "give either 'to' or 'anyone'");
 		goto out;
 	}
-	if (to != NULL && (strlen(to) != 64 ||
-	    weft_hex_decode(r.grant_to, WEFT_PK_BYTES, to, 64) != 0)) {
-		weft__ctl_send_err(c, err, "'%s' is not a 64-hex author id",
-		    to);
+	/* A key prefix names the grantee, as for follow. */
+	if (to != NULL && weft__ctl_arg_author(c, req, "to", r.grant_to,
+	    true) != 0)
 		goto out;
-	}
 	if (lic != NULL) {
 		canon = weft_license_parse(lic);
 		if (canon == NULL) {
