@@ -257,6 +257,7 @@ api_design(const struct weft_web_req *rq, int *status)
 	struct weft_buf		 sb;
 	struct weft_web_summary	 s;
 	uint8_t			 id[32], design[32];
+	char			 why[WEFT_REASON_MAX + 64];
 	json_t			*o = NULL, *revs, *remixes;
 	int			 err;
 
@@ -269,6 +270,12 @@ api_design(const struct weft_web_req *rq, int *status)
 	if (err == 0)
 		err = weft__web_summary_decode(sb.data, sb.len, &s);
 	weft_buf_release(&sb);
+	if (err == WEFT_ENOTFOUND && weft__web_resolve(rq->store,
+	    rq->rt->arg, id) == 0 && weft__web_gone(rq->store, id, why,
+	    sizeof(why)) == 0) {
+		*status = 410;
+		return json_pack("{s:s}", "error", why);
+	}
 	if (err) {
 		*status = err == WEFT_EAMBIGUOUS ? 400 : 404;
 		return json_pack("{s:s}", "error", err == WEFT_EAMBIGUOUS ?

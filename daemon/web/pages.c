@@ -853,6 +853,7 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	const char		*meaning;
 	uint64_t		 likes, ncomments, nmakes;
 	uint8_t			 id[32], design[32];
+	char			 why[WEFT_REASON_MAX + 64];
 	size_t			 blen;
 	int			 err;
 
@@ -876,6 +877,14 @@ page_design(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		err = weft_record_open(hb.data, hb.len, &body, &blen, &sig);
 	if (err == 0)
 		err = weft_record_decode_body(body, blen, &r);
+	if (err == WEFT_ENOTFOUND && weft__web_resolve(rq->store,
+	    rq->rt->arg, id) == 0 && weft__web_gone(rq->store, id, why,
+	    sizeof(why)) == 0) {
+		/* Taken back: gone, and the page says why. */
+		weft__web_error(resp, 410, why);
+		err = 0;
+		goto out;
+	}
 	if (err) {
 		weft__web_error(resp, err == WEFT_EAMBIGUOUS ? 400 : 404,
 		    err == WEFT_EAMBIGUOUS ? "that id prefix names several "

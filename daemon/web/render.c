@@ -2,12 +2,14 @@
  * What pages.c, api.c and download.c share: responses, id resolution and
  * the design summaries of the store (docs/proto/control.md, "Summaries").
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/pack.h"
+#include "weft/record.h"
 
 #include "store.h"
 #include "web_impl.h"
@@ -35,6 +37,35 @@ int
 weft__web_resolve(struct weft_store *store, const char *hex, uint8_t id[32])
 {
 	return weft_store_resolve(store, hex, id);
+}
+
+int
+weft__web_gone(struct weft_store *store, const uint8_t id[32], char *why,
+    size_t cap)
+{
+	struct weft_store_tomb	 t;
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	int			 err;
+
+	if (weft_store_tomb(store, id, &t) != 0 || !t.confirmed)
+		return WEFT_ENOTFOUND;
+	if (weft_store_tomb_local(&t)) {
+		snprintf(why, cap, "removed from this node (weft rm --records)");
+		return 0;
+	}
+	weft_record_init(&r);
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	err = weft_store_record_get(store, t.retract, &env);
+	if (err == 0)
+		err = weft_record_verify(env.data, env.len, &r, NULL);
+	if (err == 0 && r.reason != NULL && r.reason[0] != '\0')
+		snprintf(why, cap, "retracted (reason: %s)", r.reason);
+	else
+		snprintf(why, cap, "retracted (no reason given)");
+	weft_record_release(&r);
+	weft_buf_release(&env);
+	return 0;
 }
 
 static void

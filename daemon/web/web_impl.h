@@ -140,5 +140,13 @@ int	weft__web_summary_decode(const uint8_t *p, size_t n,
 /* Resolves an id prefix; WEFT_ENOTFOUND, WEFT_EAMBIGUOUS, WEFT_EUSAGE. */
 int	weft__web_resolve(struct weft_store *store, const char *hex,
 	    uint8_t id[32]);
+/*
+ * When id was taken back (its tombstone is here): 0 and why, "retracted
+ * (reason: R)", "retracted (no reason given)" or "removed from this node
+ * (weft rm --records)", in at most cap bytes (the reason as its author
+ * wrote it: escape it). WEFT_ENOTFOUND when it was not.
+ */
+int	weft__web_gone(struct weft_store *store, const uint8_t id[32],
+	    char *why, size_t cap);
 
 #endif

@@ -81,6 +81,17 @@ $(status_of "$n" chunk_bytes) of $bytes_before bytes"
 		grep -q "reason: Published by mistake): retracted" \
 		    "$T/show.err" || fail "$n: show said $(cat "$T/show.err")"
 	done
+	# The web page and API say so too: 410, with the reason.
+	if command -v curl >/dev/null; then
+		u="http://$(status_of "$n" web)"
+		code=$(curl -sS -o "$T/page" -w '%{http_code}' "$u/d/$s")
+		[ "$code" = 410 ] && grep -q "retracted (reason: Published by \
+mistake)" "$T/page" || fail "$n: web page of a retracted design: $code"
+		code=$(curl -sS -o "$T/page" -w '%{http_code}' \
+		    "$u/api/design/${s2:0:12}")
+		[ "$code" = 410 ] && grep -q '"retracted (reason: Published' \
+		    "$T/page" || fail "$n: API of a retracted revision: $code"
+	fi
 	w "$n" --json ls >"$T/ls.json"
 	[ "$(json '"'"$s"'" in str(j)' "$T/ls.json")" = False ] ||
 	    fail "$n still lists the retracted design"
