@@ -306,8 +306,8 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant", "retract", "label", "receipt", "geom", "maint"; "unknown" for a number
- * no record kind has. */
+ * "grant", "retract", "label", "receipt", "geom", "maint"; "unknown" for
+ * a number no record kind has. */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /* "author", "design", "file"; NULL for anything else. */
