@@ -2,7 +2,9 @@
  * weft library: libraries are community collections of designs kept by
  * maintainers. "create" makes a lib record by the local author, "add" and
  * "remove" make entry records, "ls" lists the designs a library holds
- * (control ops library_create, library_add, library_remove, library_ls).
+ * (control ops library_create, library_add, library_remove, library_ls);
+ * "maintainers" lists who keeps it, and "maintainers LIB add|rm KEY"
+ * signs a maint record (library_maintainers, library_maint).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,12 +29,15 @@ static const char usage[] =
     "weft library create NAME [--description D]\n"
     "       weft library add LIB DESIGN\n"
     "       weft library remove LIB DESIGN\n"
-    "       weft library ls [LIB] [--search TEXT]";
+    "       weft library ls [LIB] [--search TEXT]\n"
+    "       weft library maintainers LIB [add|rm AUTHOR]";
 static const char create_usage[] = "weft library create NAME "
     "[--description D]";
 static const char add_usage[] = "weft library add LIB DESIGN";
 static const char remove_usage[] = "weft library remove LIB DESIGN";
 static const char ls_usage[] = "weft library ls [LIB] [--search TEXT]";
+static const char maint_usage[] = "weft library maintainers LIB "
+    "[add|rm AUTHOR]";
 
 /* library ls --search TEXT */
 static const char	*lib_search;
@@ -325,6 +330,121 @@ lib_ls(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	return rc;
 }
 
+/* library maintainers LIB: who keeps it, with profile names. */
+static int
+maint_ls(struct weft_cli *cli, struct weft_ctl_client *c, const char *lib)
+{
+	const struct weft_obj	*r, *m, *it;
+	const char		*name;
+	size_t			 n;
+	uint8_t			 key[32];
+	char			 hex[65];
+	json_t			*j, *a, *o;
+	int			 err;
+
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_MAINTAINERS,
+	    WEFT_CTL_ARG_LIB, lib, (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot list the maintainers");
+	m = weft_obj_get(r, "maintainers");
+	if (weft_obj_binn(weft_obj_get(r, "lib"), key, 32) != 0 ||
+	    weft_obj_type(m) != WEFT_OBJ_ARRAY)
+		return weft__bad_reply(WEFT_EPROTO, "library_maintainers");
+	for (uint32_t i = 0; i < weft_obj_len(m); i++) {
+		it = weft_obj_at(m, i);
+		if (weft_obj_binn(weft_obj_get(it, "key"), key, 32) != 0 ||
+		    weft_obj_str(weft_obj_get(it, "name"), &name, &n) != 0)
+			return weft__bad_reply(WEFT_EPROTO,
+			    "library_maintainers");
+	}
+	if (cli->json) {
+		j = json_object();
+		weft_obj_binn(weft_obj_get(r, "lib"), key, 32);
+		json_object_set_new(j, "lib", out_json_id(key));
+		a = json_array();
+		for (uint32_t i = 0; i < weft_obj_len(m); i++) {
+			it = weft_obj_at(m, i);
+			weft_obj_binn(weft_obj_get(it, "key"), key, 32);
+			weft_obj_str(weft_obj_get(it, "name"), &name, &n);
+			o = json_object();
+			json_object_set_new(o, "key", out_json_id(key));
+			json_object_set_new(o, "name", out_json_str(name, n));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(j, "maintainers", a);
+		return out_json_print(j) == 0 ? WEFT_EXIT_OK : WEFT_EXIT_FAIL;
+	}
+	for (uint32_t i = 0; i < weft_obj_len(m); i++) {
+		it = weft_obj_at(m, i);
+		weft_obj_binn(weft_obj_get(it, "key"), key, 32);
+		weft_obj_str(weft_obj_get(it, "name"), &name, &n);
+		out_hex(hex, key);
+		if (cli->quiet) {
+			printf("%s\n", hex);
+			continue;
+		}
+		/* A name is anyone's to choose: the key says who. */
+		printf("%.16s  ", hex);
+		if (n > 0)
+			out_text(stdout, name, n, true);
+		else
+			printf("(no profile)");
+		putchar('\n');
+	}
+	return WEFT_EXIT_OK;
+}
+
+static int
+lib_maint(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
+    char **argv)
+{
+	const struct weft_obj	*r;
+	const char		*lib, *verb = NULL, *key = NULL;
+	int			 rc, err;
+
+	static const struct option	 opts[] = {
+		WEFT_CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		rc = weft__opt(cli, ch, argv, maint_usage);
+		if (rc != WEFT_OPT_CONTINUE)
+			return rc;
+	}
+	if (argc - optind != 1 && argc - optind != 3)
+		return weft__usage(maint_usage);
+	lib = argv[optind];
+	if (!weft__id_ok(lib))
+		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
+		    "digits", lib);
+	if (argc - optind == 3) {
+		verb = argv[optind + 1];
+		key = argv[optind + 2];
+		if (strcmp(verb, "add") != 0 && strcmp(verb, "rm") != 0)
+			return weft__usage_error("'%s': give add or rm",
+			    verb);
+	}
+	rc = weft__home(cli);
+	if (rc == 0)
+		rc = weft_ctl_client_connect(c, cli);
+	if (rc)
+		return rc;
+	if (verb == NULL)
+		return maint_ls(cli, c, lib);
+	err = weft_ctl_client_op(c, &r, WEFT_CTL_OP_LIBRARY_MAINT,
+	    WEFT_CTL_ARG_LIB, lib, "action", strcmp(verb, "add") == 0 ?
+	    "add" : "remove", "author", key, (const char *)NULL);
+	if (err)
+		return weft__fail(err, c->error, "cannot %s the maintainer",
+		    strcmp(verb, "add") == 0 ? "add" : "remove");
+	return print_id(cli, r, strcmp(verb, "add") == 0 ?
+	    "added maintainer with record" :
+	    "removed maintainer with record", WEFT_CTL_OP_LIBRARY_MAINT);
+}
+
 int
 cmd_library(struct weft_cli *cli, int argc, char **argv)
 {
@@ -333,7 +453,8 @@ cmd_library(struct weft_cli *cli, int argc, char **argv)
 	int			rc;
 
 	if (argc < 2)
-		return weft__usage("weft library create|add|remove|ls ...");
+		return weft__usage("weft library "
+		    "create|add|remove|ls|maintainers ...");
 	sub = argv[1];
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
 		printf("usage: %s\n", usage);
@@ -349,9 +470,11 @@ cmd_library(struct weft_cli *cli, int argc, char **argv)
 		rc = lib_entry(cli, &c, argc - 1, argv + 1, false);
 	else if (strcmp(sub, "ls") == 0)
 		rc = lib_ls(cli, &c, argc - 1, argv + 1);
+	else if (strcmp(sub, "maintainers") == 0)
+		rc = lib_maint(cli, &c, argc - 1, argv + 1);
 	else
 		return weft__usage_error("'%s' is not a library command "
-		    "(create, add, remove, ls)", sub);
+		    "(create, add, remove, ls, maintainers)", sub);
 	weft_ctl_client_close(&c);
 	return rc;
 }

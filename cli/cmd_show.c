@@ -110,6 +110,13 @@ record_json(const struct weft_record *r, const uint8_t id[32],
 		json_object_set_new(j, "maintainers",
 		    ids_json(&r->maintainers));
 		break;
+	case WEFT_REC_MAINT:
+		json_object_set_new(j, "lib", out_json_id(r->lib));
+		json_object_set_new(j, "prev", ids_json(&r->prev));
+		json_object_set_new(j, "action", json_string(
+		    r->action == WEFT_ENTRY_ADD ? "add" : "remove"));
+		json_object_set_new(j, "key", out_json_id(r->maint_key));
+		break;
 	case WEFT_REC_ENTRY:
 		json_object_set_new(j, "lib", out_json_id(r->lib));
 		json_object_set_new(j, "design", out_json_id(r->entry_design));
@@ -304,6 +311,12 @@ record_human(const struct weft_record *r, const uint8_t id[32],
 		field("name", r->name);
 		field_block("description", r->description);
 		field_ids("maintainers", &r->maintainers);
+		break;
+	case WEFT_REC_MAINT:
+		field_id("library", r->lib);
+		field_ids("prev", &r->prev);
+		field("action", r->action == WEFT_ENTRY_ADD ? "add" : "remove");
+		field_id("maintainer", r->maint_key);
 		break;
 	case WEFT_REC_ENTRY:
 		field_id("library", r->lib);

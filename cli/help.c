@@ -346,13 +346,20 @@ static const struct weft_help table[] = {
 	    "weft library create NAME [--description D]\n"
 	    "weft library add LIB DESIGN\n"
 	    "weft library remove LIB DESIGN\n"
-	    "weft library ls [LIB] [--search TEXT]",
+	    "weft library ls [LIB] [--search TEXT]\n"
+	    "weft library maintainers LIB [add|rm AUTHOR]",
 	    "create, add to, remove from, list libraries",
 	    "A library is a collection of designs kept by its maintainers. "
 	    "create makes one with you as maintainer; add and remove change "
 	    "what it holds (maintainers only); ls LIB lists its designs, and "
 	    "ls alone the libraries this node knows of (held or heard of), "
-	    "with how many designs each holds.",
+	    "with how many designs each holds. maintainers LIB lists who "
+	    "keeps the library (key and profile name); add AUTHOR and rm "
+	    "AUTHOR (an author id or a prefix of 8 or more hex digits; not "
+	    "a node id) sign a change, maintainers only; the last "
+	    "maintainer cannot be removed. Entries a removed maintainer "
+	    "signs after the removal do not count; those from before "
+	    "stay.",
 	    { { "-d, --description D", "With create: what the library "
 		"collects." },
 	      { "-s, --search TEXT", "With ls and no LIB: only the libraries "

@@ -40,6 +40,7 @@ static const char *const type_names[] = {
 	[WEFT_REC_LABEL] = "label",
 	[WEFT_REC_RETRACT] = "retract",
 	[WEFT_REC_RECEIPT] = "receipt",
+	[WEFT_REC_MAINT] = "maint",
 };
 
 const char *
@@ -585,6 +586,12 @@ weft_record_check(const struct weft_record *r)
 		return check_label(r);
 	case WEFT_REC_RETRACT:
 		return check_retract(r);
+	case WEFT_REC_MAINT:
+		if ((r->action != WEFT_ENTRY_ADD &&
+		    r->action != WEFT_ENTRY_REMOVE) ||
+		    !id_list_ok(&r->prev, 0, WEFT_PREV_MAX))
+			return WEFT_EBADFIELD;
+		return 0;
 	case WEFT_REC_RECEIPT:
 		/* A receipt that expires before it is made proves nothing. */
 		if (!r->has_design || r->expires <= r->ts ||
@@ -835,6 +842,7 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		break;
 	case WEFT_REC_GEOM:
 	case WEFT_REC_LABEL:
+	case WEFT_REC_MAINT:
 		n = 7;
 		break;
 	default:
@@ -926,6 +934,17 @@ weft_record_encode_body(const struct weft_record *r, struct weft_buf *body)
 		weft_pack_bin(&pk, r->receipt_rev, WEFT_ID_BYTES);
 		weft_pack_str(&pk, "expires");
 		weft_pack_uint(&pk, r->expires);
+		break;
+	case WEFT_REC_MAINT:
+		weft_pack_str(&pk, "lib");
+		weft_pack_bin(&pk, r->lib, WEFT_ID_BYTES);
+		weft_pack_str(&pk, "prev");
+		pack_ids(&pk, &r->prev);
+		weft_pack_str(&pk, "action");
+		weft_pack_str(&pk, r->action == WEFT_ENTRY_ADD ? "add" :
+		    "remove");
+		weft_pack_str(&pk, "key");
+		weft_pack_bin(&pk, r->maint_key, WEFT_PK_BYTES);
 		break;
 	}
 	err = weft_pack_error(&pk);
@@ -1618,6 +1637,25 @@ decode_receipt(struct fields *f, struct weft_record *r)
 }
 
 static int
+decode_maint(struct fields *f, struct weft_record *r)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (get_id(f, "lib", r->lib) != 0 ||
+	    get_ids(f, "prev", WEFT_PREV_MAX, &r->prev) != 0 ||
+	    weft_obj_str(next(f, "action"), &s, &n) != 0)
+		return WEFT_EBADFIELD;
+	if (n == 3 && memcmp(s, "add", 3) == 0)
+		r->action = WEFT_ENTRY_ADD;
+	else if (n == 6 && memcmp(s, "remove", 6) == 0)
+		r->action = WEFT_ENTRY_REMOVE;
+	else
+		return WEFT_EBADFIELD;
+	return get_id(f, "key", r->maint_key) != 0 ? WEFT_EBADFIELD : 0;
+}
+
+static int
 decode_fields(const struct weft_obj *root, struct weft_record *r)
 {
 	struct fields	 f = { root, 0 };
@@ -1670,6 +1708,9 @@ decode_fields(const struct weft_obj *root, struct weft_record *r)
 		break;
 	case WEFT_REC_RECEIPT:
 		err = decode_receipt(&f, r);
+		break;
+	case WEFT_REC_MAINT:
+		err = decode_maint(&f, r);
 		break;
 	default:
 		err = decode_reaction(&f, r);

@@ -353,6 +353,8 @@ extern const struct weft_ctl_op weft__op_retract;
 int	weft__ctl_retracted(struct weft_ctl_conn *c, const uint8_t id[32]);
 /* ops_seeds.c */
 extern const struct weft_ctl_op weft__op_seeds;
+extern const struct weft_ctl_op weft__op_library_maintainers;
+extern const struct weft_ctl_op weft__op_library_maint;
 
 /* Resolves a string id argument; sends the error reply itself on failure. */
 int	weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,

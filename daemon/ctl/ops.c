@@ -1152,11 +1152,17 @@ library_entry_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
     struct weft_put_job *j, enum weft_entry_action action)
 {
 	struct weft_record	 r;
+	struct weft_store_maint	*m;
 	enum weft_record_type	 type;
 	uint8_t			 lib[32], design[32];
 	int			 err;
 
 	weft_record_init(&r);
+	m = malloc(sizeof(*m));
+	if (m == NULL) {
+		weft__ctl_send_err(c, -ENOMEM, "library");
+		return -ENOMEM;
+	}
 	err = weft__ctl_arg_id(c, req, "lib", lib, true);
 	if (err)
 		goto out;
@@ -1169,6 +1175,19 @@ library_entry_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft__ctl_arg_design(c, req, "design", design);
 	if (err)
 		goto out;
+	/* The store would keep an entry by a former maintainer, unused. */
+	err = weft_store_lib_maint(c->env->store, lib, m);
+	for (uint32_t i = 0; err == 0 && i < m->n; i++)
+		if (memcmp(m->keys[i], c->env->author->pk, 32) == 0)
+			break;
+		else if (i + 1 == m->n)
+			err = WEFT_EDENIED;
+	if (err) {
+		weft__ctl_send_err(c, err, err == WEFT_EDENIED ? "only a "
+		    "maintainer of the library can change what it holds" :
+		    "not a library");
+		goto out;
+	}
 	r.type = WEFT_REC_ENTRY;
 	memcpy(r.lib, lib, 32);
 	memcpy(r.entry_design, design, 32);
@@ -1178,6 +1197,7 @@ library_entry_prepare(struct weft_ctl_conn *c, const struct weft_obj *req,
 	if (err)
 		weft__ctl_send_err(c, err, "cannot create library entry");
 out:
+	free(m);
 	weft_record_release(&r);
 	return err;
 }
@@ -1187,6 +1207,7 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_lister	 l;
 	struct weft_record	 r;
+	struct weft_store_maint	*m;
 	struct weft_buf		 env;
 	struct weft_pack	 pk;
 	enum weft_record_type	 type;
@@ -1214,11 +1235,18 @@ op_library_ls(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_bin(&pk, lib, 32);
 	weft_pack_str(&pk, "name");
 	weft_pack_str(&pk, r.name);
+	/* In force now: the lib record's, changed by maint records. */
 	weft_pack_str(&pk, "maintainers");
-	weft_pack_array(&pk, r.maintainers.n);
-	for (uint32_t i = 0; i < r.maintainers.n; i++)
-		weft_pack_bin(&pk, r.maintainers.ids[i], 32);
+	m = malloc(sizeof(*m));
+	err = m == NULL ? -ENOMEM : weft_store_lib_maint(c->env->store, lib,
+	    m);
+	weft_pack_array(&pk, err ? 0 : m->n);
+	for (uint32_t i = 0; err == 0 && i < m->n; i++)
+		weft_pack_bin(&pk, m->keys[i], 32);
+	free(m);
 	l.nextra = 3;
+	if (err && l.err == 0)
+		l.err = err;
 	err = weft_pack_error(&pk);
 	if (err == 0)
 		err = weft_store_lib_designs(c->env->store, lib, list_raw_cb, &l);
@@ -1440,6 +1468,8 @@ const struct weft_ctl_op *const weft__ctl_ops[] = {
 	&weft__op_reports,
 	&weft__op_retract,
 	&weft__op_seeds,
+	&weft__op_library_maintainers,
+	&weft__op_library_maint,
 };
 
 const size_t weft__ctl_nops = sizeof(weft__ctl_ops) / sizeof(weft__ctl_ops[0]);

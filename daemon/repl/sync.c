@@ -646,6 +646,10 @@ job_run(void *arg)
 		} else if (r.type == WEFT_REC_ENTRY) {
 			cand[nc++] = r.lib;
 			cand[nc++] = r.entry_design;
+		} else if (r.type == WEFT_REC_MAINT) {
+			cand[nc++] = r.lib;
+			for (k = 0; k < r.prev.n; k++)
+				cand[nc++] = r.prev.ids[k];
 		} else if (r.type == WEFT_REC_RECEIPT) {
 			cand[nc++] = r.receipt_rev;
 		}
@@ -876,7 +880,8 @@ fact_get(const struct pend *p, struct fact *f)
 		memcpy(f->author, r.author, WEFT_ID_BYTES);
 		if (r.type == WEFT_REC_LIB)
 			memcpy(f->ref, p->id, WEFT_ID_BYTES);
-		else if (r.type == WEFT_REC_ENTRY)
+		else if (r.type == WEFT_REC_ENTRY ||
+		    r.type == WEFT_REC_MAINT)
 			memcpy(f->ref, r.lib, WEFT_ID_BYTES);
 		else if (r.type == WEFT_REC_REV)
 			memcpy(f->ref, r.has_design ? r.design : p->id,
@@ -907,7 +912,7 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 	case WEFT_WIRE_SCOPE_LIB:
 		/* Records on a design: the store says which libs hold it. */
 		return f->ok && (f->type == WEFT_REC_LIB ||
-		    f->type == WEFT_REC_ENTRY) &&
+		    f->type == WEFT_REC_ENTRY || f->type == WEFT_REC_MAINT) &&
 		    memcmp(in->id, f->ref, WEFT_ID_BYTES) == 0;
 	}
 	return false;

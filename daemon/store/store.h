@@ -922,6 +922,25 @@ int	weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb,
 	    void *arg);
 
 /*
+ * The maintainers of library lib in force now (docs/proto/records.md,
+ * "maint": the lib record's, changed by its maint records), and what a
+ * new maint record needs: the heads of the library's maint records (the
+ * newest 64 that no other names in prev) and the greatest ts of the lib
+ * record and its maint records (a new one's ts must be greater).
+ * WEFT_ENOTFOUND when the lib record is not here.
+ */
+struct weft_store_maint {
+	uint8_t		keys[WEFT_MAINTAINERS_MAX][WEFT_PK_BYTES];
+	uint32_t	n;
+	uint8_t		heads[WEFT_PREV_MAX][WEFT_ID_BYTES];
+	uint32_t	nheads;
+	uint32_t	changes;	/* maint records held */
+	uint64_t	ts_max;
+};
+int	weft_store_lib_maint(struct weft_store *s,
+	    const uint8_t lib[WEFT_ID_BYTES], struct weft_store_maint *out);
+
+/*
  * The libraries that currently hold design (its latest entry in each is
  * an add; docs/proto/store.md, `design_lib`): the libraries whose scope
  * the design's revisions are in. Calls cb(arg, lib) for each, in lib id

@@ -92,6 +92,7 @@ enum {
 	DB_RNODES,
 	DB_LIMITS,
 	DB_PACKS,
+	DB_LIB_MAINT,		/* lib || ts || maint id -> signer, op, key */
 	DB_COUNT
 };
 

@@ -163,30 +163,28 @@ rev_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 	return 0;
 }
 
+/*
+ * An entry: its lib and design here, its signer one who was ever a
+ * maintainer of the lib (else a stranger's: refused). An entry by one
+ * not in force at its ts is stored but does not count (record_write),
+ * so that every node holds the same records whatever order the lib's
+ * maint records came in (store_libmaint.c).
+ */
 static int
 entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 {
-	const uint8_t	*p;
-	MDB_val		 v;
 	uint8_t		 dk[DKEY];
-	size_t		 n;
-	int		 err, ok = 0;
+	bool		 ever;
+	int		 err;
 
-	err = db_get(txn, s->dbi[DB_LIBS], r->lib, ID, &v);
+	err = weft__store_maint_ever(s, txn, r->lib, r->author, &ever);
 	if (err == WEFT_ENOTFOUND) {
 		err = db_has(txn, s->dbi[DB_INFO], r->lib, ID);
 		return err == 0 ? WEFT_EBADFIELD : WEFT_EMISSING;
 	}
 	if (err)
 		return err;
-	if (v.mv_size < WEFT_PK_BYTES || v.mv_size % WEFT_PK_BYTES != 0)
-		return WEFT_ECORRUPT;
-	p = v.mv_data;
-	n = v.mv_size / WEFT_PK_BYTES;
-	for (size_t i = 0; i < n && !ok; i++)
-		ok = memcmp(p + i * WEFT_PK_BYTES, r->author,
-		    WEFT_PK_BYTES) == 0;
-	if (!ok)
+	if (!ever)
 		return WEFT_EDENIED;
 	err = weft__store_design_key(s, txn, r->entry_design, dk);
 	if (err == WEFT_ENOTFOUND) {
@@ -199,43 +197,39 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 static int	record_load(struct weft_store *s, MDB_txn *txn,
 		    const uint8_t id[ID], struct weft_record *r);
 
-/* Is signer a maintainer of lib? 0 yes, WEFT_EDENIED no (or no lib). */
+/*
+ * Was signer a maintainer of lib at time ts? 0 yes, WEFT_EDENIED no (or
+ * no lib).
+ */
 static int
 lib_maintainer(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
-    const uint8_t signer[WEFT_PK_BYTES])
+    uint64_t ts, const uint8_t signer[WEFT_PK_BYTES])
 {
-	const uint8_t	*p;
-	MDB_val		 v;
-	int		 err;
+	bool	in;
+	int	err;
 
-	err = db_get(txn, s->dbi[DB_LIBS], lib, ID, &v);
+	err = weft__store_maint_in_force(s, txn, lib, ts, signer, &in);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_EDENIED : err;
-	if (v.mv_size < WEFT_PK_BYTES || v.mv_size % WEFT_PK_BYTES != 0)
-		return WEFT_ECORRUPT;
-	p = v.mv_data;
-	/* The first key is the lib's author, a maintainer too. */
-	for (size_t i = 0; i < v.mv_size / WEFT_PK_BYTES; i++)
-		if (memcmp(p + i * WEFT_PK_BYTES, signer, WEFT_PK_BYTES) == 0)
-			return 0;
-	return WEFT_EDENIED;
+	return in ? 0 : WEFT_EDENIED;
 }
 
 /*
- * May signer take back record r? Its author may; a maintainer of an
- * entry's library may take the entry back. 0, WEFT_EDENIED or a store
- * error.
+ * May signer take back record r at time ts? Its author may; one who was
+ * a maintainer of an entry's library at ts may take the entry back. 0,
+ * WEFT_EDENIED or a store error.
  */
 static int
 may_retract(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
-    const uint8_t signer[WEFT_PK_BYTES])
+    const uint8_t signer[WEFT_PK_BYTES], uint64_t ts)
 {
-	if (r->type == WEFT_REC_LIB || r->type == WEFT_REC_RETRACT)
+	if (r->type == WEFT_REC_LIB || r->type == WEFT_REC_RETRACT ||
+	    r->type == WEFT_REC_MAINT)
 		return WEFT_EBADFIELD;
 	if (memcmp(r->author, signer, WEFT_PK_BYTES) == 0)
 		return 0;
 	if (r->type == WEFT_REC_ENTRY)
-		return lib_maintainer(s, txn, r->lib, signer);
+		return lib_maintainer(s, txn, r->lib, ts, signer);
 	return WEFT_EDENIED;
 }
 
@@ -253,7 +247,7 @@ tomb_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 
 	err = weft__store_tomb_get(s, txn, pc->id, &t);
 	if (err == 0) {
-		err = may_retract(s, txn, r, t.signer);
+		err = may_retract(s, txn, r, t.signer, t.ts);
 		if (err == 0)
 			return WEFT_ERETRACTED;
 		if (err != WEFT_EDENIED && err != WEFT_EBADFIELD)
@@ -291,7 +285,8 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 		}
 		if (err)
 			break;
-		if (ti.type == WEFT_REC_LIB || ti.type == WEFT_REC_RETRACT)
+		if (ti.type == WEFT_REC_LIB || ti.type == WEFT_REC_RETRACT ||
+		    ti.type == WEFT_REC_MAINT)
 			return WEFT_EBADFIELD;
 		if (memcmp(ti.author, r->author, WEFT_PK_BYTES) == 0)
 			continue;
@@ -300,7 +295,7 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 		weft_record_init(&tr);
 		err = record_load(s, txn, r->targets.ids[i], &tr);
 		if (err == 0)
-			err = may_retract(s, txn, &tr, r->author);
+			err = may_retract(s, txn, &tr, r->author, r->ts);
 		weft_record_release(&tr);
 	}
 	return err;
@@ -346,6 +341,8 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		return 0;	/* what they name may come later */
 	case WEFT_REC_RETRACT:
 		return retract_check(s, txn, pc->r);
+	case WEFT_REC_MAINT:
+		return weft__store_maint_check(s, txn, pc->r);
 	case WEFT_REC_RECEIPT:
 		return weft__store_receipt_check(s, txn, pc->r, pc->id,
 		    pc->now_ms);
@@ -746,6 +743,159 @@ weft_store_design_remove(struct weft_store *s,
 	return err;
 }
 
+/* ------------------------------------------------------------------ */
+/* Library maintainers changed */
+
+struct rj_entry {
+	uint8_t		design[ID];
+	uint8_t		id[ID];
+	uint64_t	ts;
+	uint8_t		action;
+	bool		valid;
+};
+
+struct rj_list {
+	struct weft_store	*s;
+	MDB_txn			*txn;
+	const uint8_t		*lib;
+	struct rj_entry		*e;
+	size_t			 n, cap;
+};
+
+static int
+rj_cb(void *arg, uint64_t ts, const uint8_t id[ID])
+{
+	struct rj_list		*l = arg;
+	struct rj_entry		*tmp;
+	struct weft_record	 r;
+	size_t			 cap;
+	int			 err;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 64;
+		tmp = realloc(l->e, cap * sizeof(*tmp));
+		if (tmp == NULL)
+			return -ENOMEM;
+		l->e = tmp;
+		l->cap = cap;
+	}
+	weft_record_init(&r);
+	err = record_load(l->s, l->txn, id, &r);
+	if (err == 0 && r.type != WEFT_REC_ENTRY)
+		err = WEFT_ECORRUPT;
+	if (err == 0) {
+		struct rj_entry *e = &l->e[l->n];
+
+		memcpy(e->design, r.entry_design, ID);
+		memcpy(e->id, id, ID);
+		e->ts = ts;
+		e->action = (uint8_t)r.action;
+		err = lib_maintainer(l->s, l->txn, l->lib, ts, r.author);
+		e->valid = err == 0;
+		if (err == WEFT_EDENIED)
+			err = 0;
+		if (err == 0)
+			l->n++;
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+/* By design, then newest (ts, id) first. */
+static int
+rj_cmp(const void *a, const void *b)
+{
+	const struct rj_entry	*x = a, *y = b;
+	int			 c;
+
+	c = memcmp(x->design, y->design, ID);
+	if (c)
+		return c;
+	if (x->ts != y->ts)
+		return x->ts > y->ts ? -1 : 1;
+	return -memcmp(x->id, y->id, ID);
+}
+
+/*
+ * One design of lib whose latest counting entry is now best (NULL:
+ * none counts): its `lib_entry` row, its scope and, for a new add, the
+ * mirror policy's wants.
+ */
+static int
+rj_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    const uint8_t design[ID], const struct rj_entry *best)
+{
+	struct weft_record	 r;
+	uint8_t			 key[2 * ID], val[ENTRY_VAL_LEN];
+	MDB_val			 v;
+	int			 err, held, now;
+
+	memcpy(key, lib, ID);
+	memcpy(key + ID, design, ID);
+	err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	if (err == 0 && best != NULL && v.mv_size == ENTRY_VAL_LEN &&
+	    memcmp(v.mv_data, best->id, ID) == 0)
+		return 0;	/* unchanged */
+	if (err == WEFT_ENOTFOUND && best == NULL)
+		return 0;
+	err = weft__store_lib_holds(s, txn, lib, design, &held);
+	if (err)
+		return err;
+	if (best == NULL) {
+		err = db_del(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key));
+		now = 0;
+	} else {
+		memcpy(val, best->id, ID);
+		be64enc(val + ID, best->ts);
+		val[ID + 8] = best->action;
+		err = db_put(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), val,
+		    sizeof(val));
+		now = best->action == WEFT_ENTRY_ADD;
+	}
+	if (err || now == held)
+		return err;
+	err = weft__store_lib_design_scope(s, txn, lib, design,
+	    now ? 1 : -1);
+	if (err || !now)
+		return err;
+	weft_record_init(&r);
+	err = record_load(s, txn, best->id, &r);
+	if (err == 0)
+		err = weft__store_policy_apply(s, txn, &r, best->id);
+	weft_record_release(&r);
+	return err;
+}
+
+/*
+ * The maintainers of lib changed: every entry of it is judged again by
+ * the maintainers in force at its ts, and each design's latest counting
+ * entry decides whether the library holds it (store_libmaint.c).
+ */
+static int
+lib_rejudge(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID])
+{
+	struct rj_list	l = { s, txn, lib, NULL, 0, 0 };
+	size_t		i, j;
+	int		err;
+
+	err = weft__store_lib_entries(s, txn, lib, rj_cb, &l);
+	if (err == 0 && l.n > 1)
+		qsort(l.e, l.n, sizeof(*l.e), rj_cmp);
+	for (i = 0; i < l.n && err == 0; i = j) {
+		const struct rj_entry *best = NULL;
+
+		for (j = i; j < l.n && memcmp(l.e[j].design, l.e[i].design,
+		    ID) == 0; j++)
+			if (best == NULL && l.e[j].valid)
+				best = &l.e[j];
+		err = rj_design(s, txn, lib, l.e[i].design, best);
+	}
+	free(l.e);
+	return err;
+}
+
 /*
  * Stores and indexes a checked record. Any error here leaves the txn
  * half-written: the caller must abort it.
@@ -780,6 +930,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	    r->type == WEFT_REC_REACTION || r->type == WEFT_REC_MAKE ||
 	    r->type == WEFT_REC_GEOM)
 		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
+	else if (r->type == WEFT_REC_MAINT)
+		memcpy(info + 9 + WEFT_PK_BYTES, r->lib, ID);
 	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
 	if (err)
 		return err;
@@ -856,9 +1008,27 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		if (err)
 			return err;
 		break;
+	case WEFT_REC_MAINT:
+		err = weft__store_maint_index(s, txn, r, pc->id);
+		if (err == 0)
+			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
+		if (err == 0)
+			err = lib_rejudge(s, txn, r->lib);
+		return err;
 	default:
-		err = weft__store_lib_holds(s, txn, r->lib, r->entry_design,
-		    &held);
+		err = lib_maintainer(s, txn, r->lib, r->ts, r->author);
+		if (err == WEFT_EDENIED) {
+			/* Kept and offered, but its signer was not in force. */
+			err = weft__store_lib_holds(s, txn, r->lib,
+			    r->entry_design, &held);
+			if (err == 0)
+				err = weft__store_scopes_put(s, txn, r, pc->id,
+				    held);
+			return err;
+		}
+		if (err == 0)
+			err = weft__store_lib_holds(s, txn, r->lib,
+			    r->entry_design, &held);
 		if (err == 0)
 			err = weft__store_entry_index(s, txn, r, pc->id);
 		if (err == 0)

@@ -250,6 +250,42 @@ int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 int	weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
+/*
+ * weft__store_lib_entries() calls cb with the id and ts of every entry
+ * record in lib's scope (every entry of lib held; cb may read, not
+ * write); weft__store_lib_design_scope() brings design's records into
+ * (sign 1) or out of (-1) lib's scope, and its design_lib key, when the
+ * library starts or stops holding it otherwise than by a new entry.
+ */
+typedef int weft__store_entry_cb(void *arg, uint64_t ts,
+    const uint8_t id[ID]);
+int	weft__store_lib_entries(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], weft__store_entry_cb *cb, void *arg);
+int	weft__store_lib_design_scope(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t design[ID], int sign);
+
+/*
+ * Library maintainers (store_libmaint.c). weft__store_maint_check():
+ * the ingest checks of a maint record r (its lib and prevs here, its ts
+ * after theirs, at most WEFT_MAINT_PER_LIB per library, its signer a
+ * maintainer in the set its prev closure gives): 0, WEFT_EMISSING,
+ * WEFT_EBADFIELD, WEFT_ELIMIT, WEFT_EDENIED. weft__store_maint_index()
+ * keeps its row. weft__store_maint_in_force(): whether key is a
+ * maintainer of lib at time ts (every maint record with ts <= ts
+ * applied in (ts, id) order); weft__store_maint_ever(): whether key was
+ * ever named one (by the lib record, or as a maint record's signer or
+ * added key). Both WEFT_ENOTFOUND when lib is not here.
+ */
+int	weft__store_maint_check(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
+int	weft__store_maint_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_maint_in_force(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], uint64_t ts,
+	    const uint8_t key[WEFT_PK_BYTES], bool *in);
+int	weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t key[WEFT_PK_BYTES],
+	    bool *ever);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED

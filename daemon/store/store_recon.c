@@ -940,6 +940,47 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	    design_rev_cb, &a);
 }
 
+int
+weft__store_lib_design_scope(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], const uint8_t design[ID], int sign)
+{
+	return scope_design(s, txn, lib, design, sign);
+}
+
+int
+weft__store_lib_entries(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], weft__store_entry_cb *cb, void *arg)
+{
+	struct recinfo	 ri;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 sk[SCOPE_MAX];
+	const uint8_t	*kp;
+	size_t		 sklen;
+	int		 err, rc;
+
+	sklen = scope_key(sk, WEFT_STORE_SCOPE_LIB, lib);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, sk, sklen, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != MEM_KEY_LEN) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		kp = k.mv_data;
+		err = weft__store_info_get(s, txn, kp + sklen + 8, &ri);
+		if (err == 0 && ri.type == WEFT_REC_ENTRY)
+			err = cb(arg, be64dec(kp + sklen), kp + sklen + 8);
+		if (err)
+			break;
+		err = weft__store_cur_step(c, sk, sklen, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
 /* A `design_lib` key (design || lib): the revision joins that lib. */
 static int
 rev_lib_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
@@ -990,6 +1031,9 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 			return err;
 		return scope_design(s, txn, r->lib, r->entry_design,
 		    held ? 1 : -1);
+	case WEFT_REC_MAINT:
+		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->lib, r->ts,
+		    id, 1);
 	case WEFT_REC_PROFILE:
 		return 0;	/* its author's scope only */
 	case WEFT_REC_COMMENT:
@@ -1096,7 +1140,8 @@ rebuild_info_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *id,
 	if (err == 0 && info[0] == WEFT_REC_LIB)
 		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, id,
 		    be64dec(info + 1), id, 1);
-	if (err == 0 && info[0] == WEFT_REC_ENTRY) {
+	if (err == 0 && (info[0] == WEFT_REC_ENTRY ||
+	    info[0] == WEFT_REC_MAINT)) {
 		err = weft__store_rec_get(s, txn, id, &ev);
 		if (err == 0)
 			err = weft_record_open(ev.mv_data, ev.mv_size, &body,

@@ -85,6 +85,8 @@
 #define WEFT_CTL_OP_REPORTS		"reports"
 #define WEFT_CTL_OP_RETRACT		"retract"
 #define WEFT_CTL_OP_SEEDS		"seeds"
+#define WEFT_CTL_OP_LIBRARY_MAINTAINERS	"library_maintainers"
+#define WEFT_CTL_OP_LIBRARY_MAINT	"library_maint"
 
 /* Every operation name above, NULL-terminated. */
 extern const char *const weft_ctl_ops[];

@@ -79,8 +79,11 @@ enum weft_record_type {
 	WEFT_REC_LABEL = 10,	/* a moderator's verdict on a target */
 	WEFT_REC_RECEIPT = 11,	/* a node holds a revision's files */
 	WEFT_REC_GEOM = 12,	/* facts and fingerprints of a rev's meshes */
+	WEFT_REC_MAINT = 13,	/* a library's maintainer added or removed */
 };
-#define WEFT_REC_TYPE_MAX	WEFT_REC_GEOM
+#define WEFT_REC_TYPE_MAX	WEFT_REC_MAINT
+/* maint records a node keeps per library (more: WEFT_ELIMIT) */
+#define WEFT_MAINT_PER_LIB	1024
 
 /* What a label is on: its target is an author key, design id or file hash. */
 enum weft_label_on {
@@ -227,6 +230,12 @@ struct weft_record {
 	 */
 	uint8_t			 receipt_rev[WEFT_ID_BYTES];
 	uint64_t		 expires;
+	/*
+	 * maint: the library (lib), the earlier maint records of it the
+	 * signer knew (prev, 0..64), action (add or remove: the entry
+	 * enum) and the maintainer key added or removed.
+	 */
+	uint8_t			 maint_key[WEFT_PK_BYTES];
 };
 
 /* Zeroes r so it can be filled in and later released. */
@@ -297,8 +306,8 @@ void	weft_record_id(const uint8_t *body, size_t len,
 	    uint8_t id[static WEFT_ID_BYTES]);
 
 /* "rev", "lib", "entry", "profile", "comment", "reaction", "make",
- * "grant", "retract", "label", "receipt", "geom"; "unknown" for a number
- * no record kind has. */
+ * "grant", "retract", "label", "receipt", "geom", "maint"; "unknown" for
+ * a number no record kind has. */
 const char *weft_record_type_name(enum weft_record_type t);
 
 /* "author", "design", "file"; NULL for anything else. */

@@ -8,6 +8,8 @@
  *   forged                 a genesis whose body was changed after signing
  *   otherkey               a genesis signed by a key other than its author
  *   nonmaint=LIB:DESIGN    an entry adding DESIGN to LIB, by a non-maintainer
+ *   nonmaintchange=LIB     a maint record adding our own author to LIB's
+ *                          maintainers, by our author (no maintainer)
  *   otherauthor=DESIGN[:PREV]  a revision of DESIGN (after PREV, default
  *                          DESIGN) by an author who is not its author
  *   remix=REV              a valid genesis by our own author, licensed MIT,
@@ -274,6 +276,26 @@ make_entry(const struct weft_keypair *a, const uint8_t lib[WEFT_ID_BYTES],
 	return err;
 }
 
+/* A maint record by a (no maintainer) adding a itself to lib. */
+static int
+make_maint(const struct weft_keypair *a, const uint8_t lib[WEFT_ID_BYTES],
+    struct weft_buf *env, uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_record	r;
+	int			err;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_MAINT;
+	memcpy(r.author, a->pk, WEFT_PK_BYTES);
+	r.ts = wall_ms();
+	memcpy(r.lib, lib, WEFT_ID_BYTES);
+	r.action = WEFT_ENTRY_ADD;
+	memcpy(r.maint_key, a->pk, WEFT_PK_BYTES);
+	err = seal(a, &r, env, id);
+	weft_record_release(&r);
+	return err;
+}
+
 /* A seed receipt by node n: it holds rev of design for an hour. */
 static int
 make_receipt(const struct weft_keypair *n, const uint8_t design[WEFT_ID_BYTES],
@@ -502,6 +524,10 @@ add_mode(struct hostile *h, const char *arg)
 		err = parse_pair(eq + 1, x, y);
 		if (err == 0)
 			err = make_entry(&h->author, x, y, env, id);
+	} else if (strcmp(name, "nonmaintchange") == 0 && eq != NULL) {
+		err = parse_id(eq + 1, strlen(eq + 1), x);
+		if (err == 0)
+			err = make_maint(&h->author, x, env, id);
 	} else if (strcmp(name, "otherauthor") == 0 && eq != NULL) {
 		err = parse_pair(eq + 1, x, y);
 		if (err == 0)

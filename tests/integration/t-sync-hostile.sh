@@ -3,7 +3,8 @@
 # with its own node and author keys) pushes to a real weftd, in one sync
 # "push", a valid genesis of its own, then a forged record (body changed
 # after signing), one signed by a key other than its "author", an entry
-# adding a design to a library by a non-maintainer, a revision of
+# adding a design to a library by a non-maintainer, a maint record
+# making the non-maintainer a maintainer, a revision of
 # another author's design, and a revision whose file path is
 # "../escape.stl". The node keeps the valid record, stores none of the
 # others, counts them as rejected, closes the peer (logging why), and
@@ -30,7 +31,8 @@ records_before=$(w a --json status | json 'j["records"]' /dev/stdin)
 # daemon left: it must close the connection, not time out.
 rc=0
 "$HOSTILE_BIN" --timeout 20 "$(addr a)" valid forged otherkey \
-    "nonmaint=$lib:$d" "otherauthor=$d" badpath >"$T/hostile.out" \
+    "nonmaint=$lib:$d" "otherauthor=$d" badpath "nonmaintchange=$lib" \
+    >"$T/hostile.out" \
     2>"$T/hostile.err" || rc=$?
 [ "$rc" -eq 0 ] || fail "hostile-peer exited $rc: $(cat "$T/hostile.err" \
     "$T/hostile.out")"
@@ -44,18 +46,19 @@ valid=$(id_of valid)
 
 # The valid record of the same push is taken; each invalid one is not.
 wait_for 10 has a "$valid" || fail "a lost the valid record of the push"
-for m in forged otherkey nonmaint otherauthor badpath; do
+for m in forged otherkey nonmaint nonmaintchange otherauthor badpath; do
 	id=$(id_of "$m")
 	[ ${#id} -eq 64 ] || fail "no id for $m"
 	expect_code 3 w a show "$id"
 done
-[ "$(sync_stat a rejected)" = 5 ] ||
-    fail "a rejected $(sync_stat a rejected) records, expected 5"
+[ "$(sync_stat a rejected)" = 6 ] ||
+    fail "a rejected $(sync_stat a rejected) records, expected 6"
 [ "$(sync_stat a stored)" = 1 ] ||
     fail "a stored $(sync_stat a stored) records, expected 1"
 grep -q "sync: sent invalid records" "$T/a.log" ||
     fail "a did not log why it closed the peer"
-# And why it rejected each record (a few lines per peer are allowed).
+# And why it rejected each record (a few lines per peer are allowed:
+# five, so the maint record's line may be skipped).
 for m in forged otherkey nonmaint otherauthor badpath; do
 	id=$(id_of "$m")
 	grep -q "rejected record ${id%"${id#????????????????}"}: " "$T/a.log" ||

@@ -229,6 +229,13 @@ def check_entry(f):
     need(f["action"] in ("add", "remove"), "action is not add or remove")
 
 
+def check_maint(f):
+    want_id(f["lib"], "lib")
+    want_ids(f["prev"], "prev", 0, PREV_MAX)
+    need(f["action"] in ("add", "remove"), "action is not add or remove")
+    want_id(f["key"], "key")
+
+
 def check_profile(f):
     want_str(f["name"], "name", 1, PNAME_MAX, "line")
     want_str(f["bio"], "bio", 0, BIO_MAX, "body")
@@ -421,6 +428,7 @@ KEYS = {
     "label": ["type", "author", "ts", "on", "target", "label", "reason"],
     "retract": ["type", "author", "ts", "scope", "targets", "reason"],
     "receipt": ["type", "author", "ts", "design", "rev", "expires"],
+    "maint": ["type", "author", "ts", "lib", "prev", "action", "key"],
 }
 
 
@@ -489,7 +497,7 @@ def check_body(body):
      "reaction": check_reaction, "make": check_make,
      "grant": check_grant, "geom": check_geom,
      "label": check_label, "retract": check_retract,
-     "receipt": check_receipt}[typ](f)
+     "receipt": check_receipt, "maint": check_maint}[typ](f)
     out = bytearray()
     reencode(obj, out)
     need(bytes(out) == body, "body is not in canonical (shortest) encoding")

@@ -1217,6 +1217,26 @@ test_search_pages(void **state)
 	assert_int_equal(f->c->state, WEFT_CTL_IDLE);
 }
 
+#define OTHER_HEX	"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a" \
+			"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+
+static void
+lib_maint(struct fx *f, const char *lhex, const char *action,
+    const char *author)
+{
+	struct weft_buf		b;
+	struct weft_pack	pk;
+
+	req_begin(&pk, &b, "library_maint", 3);
+	weft_pack_str(&pk, "lib");
+	weft_pack_str(&pk, lhex);
+	weft_pack_str(&pk, "action");
+	weft_pack_str(&pk, action);
+	weft_pack_str(&pk, "author");
+	weft_pack_str(&pk, author);
+	send_req(f, &b);
+}
+
 static void
 test_library(void **state)
 {
@@ -1282,6 +1302,38 @@ test_library(void **state)
 	req_id(f, "library_ls", "lib", lib);
 	assert_int_equal(list_items(f, first), 0);
 	req_str(f, "library_remove", "design", dhex);
+	expect_err(f, WEFT_EUSAGE, "'lib' is required");
+
+	/* Maintainers: this node's author, then another and back. */
+	req_id(f, "library_maintainers", "lib", lib);
+	expect_ok(f);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "maintainers")),
+	    1);
+	assert_int_equal(get_uint(last(f), "changes"), 0);
+	lib_maint(f, lhex, "add", OTHER_HEX);
+	expect_ok(f);
+	get_bin32(last(f), "id", id);
+	assert_int_equal(weft_store_record_type(f->store, id,
+	    &(enum weft_record_type){ 0 }), 0);
+	req_id(f, "library_maintainers", "lib", lib);
+	expect_ok(f);
+	assert_int_equal(weft_obj_len(weft_obj_get(last(f), "maintainers")),
+	    2);
+	assert_int_equal(get_uint(last(f), "changes"), 1);
+	lib_maint(f, lhex, "add", OTHER_HEX);
+	expect_err(f, WEFT_EEXISTS, "already a maintainer");
+	lib_maint(f, lhex, "grant", OTHER_HEX);
+	expect_err(f, WEFT_EUSAGE, "action");
+	lib_maint(f, lhex, "remove", OTHER_HEX);
+	expect_ok(f);
+	lib_maint(f, lhex, "remove", OTHER_HEX);
+	expect_err(f, WEFT_ENOTFOUND, "not a maintainer");
+	weft_hex_encode(dhex, f->env.author->pk, 32);
+	lib_maint(f, lhex, "remove", dhex);
+	expect_err(f, WEFT_EDENIED, "the last maintainer");
+	req_id(f, "library_maintainers", "lib", design);
+	expect_err(f, WEFT_ENOTFOUND, "not a library");
+	req0(f, "library_maintainers");
 	expect_err(f, WEFT_EUSAGE, "'lib' is required");
 }
 

@@ -505,7 +505,7 @@ test_doc_ops(void **state)
 		if (strstr(doc, pat) == NULL)
 			fail_msg("control.md does not specify op '%s'", *op);
 	}
-	assert_int_equal(n, 59);
+	assert_int_equal(n, 61);
 	free(doc);
 }
 

@@ -369,6 +369,36 @@ fill_receipt(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 }
 
 static void
+fill_maint(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_MAINT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 11;
+	memset(r->lib, 0x11, WEFT_ID_BYTES);
+	r->prev.ids = calloc(2, WEFT_ID_BYTES);
+	assert_non_null(r->prev.ids);
+	r->prev.n = 2;
+	memset(r->prev.ids[0], 0x91, WEFT_ID_BYTES);
+	memset(r->prev.ids[1], 0x90, WEFT_ID_BYTES);
+	weft_record_sort(r);
+	r->action = WEFT_ENTRY_ADD;
+	memset(r->maint_key, 0x33, WEFT_PK_BYTES);
+}
+
+static void
+fill_maint_rm(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	weft_record_init(r);
+	r->type = WEFT_REC_MAINT;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 12;
+	memset(r->lib, 0x11, WEFT_ID_BYTES);
+	r->action = WEFT_ENTRY_REMOVE;
+	memset(r->maint_key, 0xff, WEFT_PK_BYTES);
+}
+
+static void
 encode(const struct weft_record *r, struct weft_buf *b)
 {
 	weft_buf_init(b, WEFT_RECORD_MAX);
@@ -490,6 +520,13 @@ assert_records_equal(const struct weft_record *a, const struct weft_record *b)
 		assert_memory_equal(a->entry_design, b->entry_design,
 		    WEFT_ID_BYTES);
 		assert_int_equal(a->action, b->action);
+		break;
+	case WEFT_REC_MAINT:
+		assert_memory_equal(a->lib, b->lib, WEFT_ID_BYTES);
+		assert_ids_equal(&a->prev, &b->prev);
+		assert_int_equal(a->action, b->action);
+		assert_memory_equal(a->maint_key, b->maint_key,
+		    WEFT_PK_BYTES);
 		break;
 	case WEFT_REC_PROFILE:
 		assert_string_equal(a->name, b->name);
@@ -1898,6 +1935,8 @@ static const struct vector vectors[] = {
 	{ "retract", 0x40, fill_retract },
 	{ "retract-comments", 0x50, fill_retract_comments },
 	{ "receipt", 0x40, fill_receipt },
+	{ "maint", 0x40, fill_maint },
+	{ "maint-rm", 0x40, fill_maint_rm },
 };
 
 static void
@@ -2313,6 +2352,38 @@ test_receipt(void **state)
 	    "receipt");
 }
 
+static void
+test_maint(void **state)
+{
+	struct weft_record	r;
+	struct weft_buf		b;
+	struct keys		k;
+
+	(void)state;
+	keys_from(&k, 0x40);
+	fill_maint(&r, k.pk);
+	roundtrip(&r);
+	/* prev out of order or doubled */
+	memset(r.prev.ids[0], 0x92, WEFT_ID_BYTES);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	memset(r.prev.ids[0], 0x91, WEFT_ID_BYTES);
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	memset(r.prev.ids[0], 0x90, WEFT_ID_BYTES);
+	r.action = 0;
+	assert_int_equal(weft_record_check(&r), WEFT_EBADFIELD);
+	r.action = WEFT_ENTRY_REMOVE;
+	weft_record_release(&r);
+	/* an entry's body under the maint type is not a maint record */
+	fill_entry(&r, k.pk);
+	encode(&r, &b);
+	assert_int_equal(b.data[7], 'e');
+	memcpy(b.data + 6, "\xa5maint", 6);
+	assert_int_equal(decode(b.data, b.len), WEFT_EBADFIELD);
+	weft_buf_release(&b);
+	weft_record_release(&r);
+	assert_string_equal(weft_record_type_name(WEFT_REC_MAINT), "maint");
+}
+
 int
 main(void)
 {
@@ -2338,6 +2409,7 @@ main(void)
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_retract),
 		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_maint),
 	};
 
 	if (sodium_init() < 0)
