@@ -359,6 +359,11 @@ want_files(void *arg)
 	bool			 any;
 	int			 err;
 
+	/* Got: its files are in use (max-store evicts the least used). */
+	err = weft_store_use_touch(g->c->env->store, g->rec.has_design ?
+	    g->rec.design : g->rev);
+	if (err)
+		log_warnc(err, "get: cannot note the design's use");
 	if (g->once) {
 		err = weft_store_rev_wanted(g->c->env->store, g->rev, &any);
 		if (err)

@@ -54,7 +54,7 @@ static const char *const db_names[DB_COUNT] = {
 	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
 	"tombs",
 	"receipts", "receipt_nodes", "limits",
-	"packs",
+	"packs", "lastuse",
 };
 
 int
@@ -1229,4 +1229,45 @@ weft__store_profile_name(struct weft_store *s, MDB_txn *txn,
 	}
 	weft_record_release(&r);
 	return err ? WEFT_ECORRUPT : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Last use */
+
+int
+weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], const uint8_t *index)
+{
+	static const uint8_t	 zero[ID];
+	uint8_t			 k[1 + ID], v[8];
+	MDB_val			 old;
+	uint64_t		 now, then;
+	int			 err;
+
+	if (memcmp(design, zero, ID) == 0)
+		return 0;
+	if (index != NULL) {
+		k[0] = USE_INDEX;
+		memcpy(k + 1, index, ID);
+		err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &old);
+		if (err == WEFT_ENOTFOUND)
+			err = db_put(txn, s->dbi[DB_LASTUSE], k, sizeof(k),
+			    design, ID);
+		if (err)
+			return err;
+	}
+	now = weft__store_now_ms(s);
+	k[0] = USE_DESIGN;
+	memcpy(k + 1, design, ID);
+	err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &old);
+	if (err == 0 && old.mv_size == sizeof(v)) {
+		then = be64dec(old.mv_data);
+		/* A clock set back rewrites it. */
+		if (then <= now && now - then < WEFT_STORE_USE_STEP_MS)
+			return 0;
+	} else if (err && err != WEFT_ENOTFOUND) {
+		return err;
+	}
+	be64enc(v, now);
+	return db_put(txn, s->dbi[DB_LASTUSE], k, sizeof(k), v, sizeof(v));
 }

@@ -92,6 +92,7 @@ enum {
 	DB_RNODES,
 	DB_LIMITS,
 	DB_PACKS,
+	DB_LASTUSE,		/* when designs' files were last used */
 	DB_COUNT
 };
 
@@ -362,6 +363,19 @@ int	weft__idset_add(struct weft__idset *set, const uint8_t id[ID]);
 bool	weft__idset_has(const struct weft__idset *set, const uint8_t id[ID]);
 size_t	weft__idset_count(const struct weft__idset *set);
 void	weft__idset_free(struct weft__idset *set);
+
+/*
+ * Last use (DB_LASTUSE, docs/proto/store.md "Last use"; store_use.c
+ * reads it): weft__store_use_touch() stamps design (all zeros: ignored)
+ * as used now, unless its row is younger than WEFT_STORE_USE_STEP_MS,
+ * so that a busy design costs one write a minute; with index, it also
+ * records that file index belongs to design (once), for a peer that
+ * asks for the index later. 0 or a store error.
+ */
+#define USE_DESIGN	0x00
+#define USE_INDEX	0x01
+int	weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], const uint8_t *index);
 
 /*
  * Deletes record id's rows (recs and info); 0 also when it is absent.
