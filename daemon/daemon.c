@@ -398,6 +398,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	memset(&so, 0, sizeof(so));
 	so.map_size = opts->map_size;
 	so.clock = &d->clock;
+	so.use_step_ms = opts->use_step_ms;
 	err = weft_store_open(&d->store, dir, &so);
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);

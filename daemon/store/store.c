@@ -1263,7 +1263,7 @@ weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
 	if (err == 0 && old.mv_size == sizeof(v)) {
 		then = be64dec(old.mv_data);
 		/* A clock set back rewrites it. */
-		if (then <= now && now - then < WEFT_STORE_USE_STEP_MS)
+		if (then <= now && now - then < s->use_step_ms)
 			return 0;
 	} else if (err && err != WEFT_ENOTFOUND) {
 		return err;

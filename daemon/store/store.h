@@ -35,6 +35,9 @@ struct weft_store_opts {
 	/* a pack file of chunk bytes takes no appends past this size;
 	   0 = default (64 MiB); tests set it small */
 	uint64_t pack_target;
+	/* a design's last use is written at most this often (store_use.c);
+	   0 = default (WEFT_STORE_USE_STEP_MS); tests set it small */
+	uint64_t use_step_ms;
 };
 
 /*
@@ -859,7 +862,8 @@ uint64_t weft_store_reclaimable(struct weft_store *s);
  * Last use (store_use.c, docs/proto/store.md "Last use"): when the files
  * of a design were last used here (fetched, got, read for a download,
  * served to a peer), coarse: a design's row is written at most once per
- * WEFT_STORE_USE_STEP_MS, so a busy seeder does not write per chunk.
+ * WEFT_STORE_USE_STEP_MS (weft_store_opts.use_step_ms), so a busy seeder
+ * does not write per chunk.
  * max-store evicts the least recently used unkept designs first
  * (weft_store_gc_opts.evict_to).
  *

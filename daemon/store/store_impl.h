@@ -156,6 +156,8 @@ struct weft_store {
 	size_t			 nlabel_over;
 	/* The pack files of chunk bytes (store_pack.c). */
 	struct weft__packs	*packs;
+	/* A design's last use is written at most this often (store_use.c). */
+	uint64_t		 use_step_ms;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -367,7 +369,7 @@ void	weft__idset_free(struct weft__idset *set);
 /*
  * Last use (DB_LASTUSE, docs/proto/store.md "Last use"; store_use.c
  * reads it): weft__store_use_touch() stamps design (all zeros: ignored)
- * as used now, unless its row is younger than WEFT_STORE_USE_STEP_MS,
+ * as used now, unless its row is younger than s->use_step_ms,
  * so that a busy design costs one write a minute; with index, it also
  * records that file index belongs to design (once), for a peer that
  * asks for the index later. 0 or a store error.

@@ -37,7 +37,7 @@ use_due(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		return 0;
 	then = be64dec(v.mv_data);
 	now = weft__store_now_ms(s);
-	*due = then > now || now - then >= WEFT_STORE_USE_STEP_MS;
+	*due = then > now || now - then >= s->use_step_ms;
 	return 0;
 }
 
