@@ -586,6 +586,9 @@ plan_rev(struct evict *ev, MDB_txn *txn, const uint8_t rev[ID])
 		return WEFT_ECORRUPT;
 	}
 	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
+		/* A kept file's chunks are all marked: no need to read it. */
+		if (weft__idset_has(g->marks, r.files[i].index))
+			continue;
 		err = plan_id(ev, r.files[i].index, true);
 		if (err)
 			break;
