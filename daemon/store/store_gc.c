@@ -51,6 +51,7 @@ struct gc {
 	struct weft__idset		*drops;
 	/* Eviction: the chunks of used designs, which the sweep spares. */
 	struct weft__idset		*spare;
+	bool				 left;	/* some of them stay */
 	uint64_t			 now;
 	/* The current batch. */
 	uint8_t				(*ids)[ID];
@@ -734,6 +735,7 @@ evict(struct gc *g)
 {
 	struct evict	ev;
 	uint64_t	bytes;
+	size_t		i;
 	int		err;
 
 	memset(&ev, 0, sizeof(ev));
@@ -747,9 +749,11 @@ evict(struct gc *g)
 		goto out;
 	g->st->unused_bytes = g->st->freed_bytes;
 	err = weft_store_chunk_bytes(g->s, &bytes);
-	for (size_t i = ev.nu; err == 0 && i > 0 && bytes > g->o->evict_to;
-	    i--)
+	for (i = ev.nu; err == 0 && i > 0 && bytes > g->o->evict_to; i--)
 		err = evict_design(&ev, &ev.u[i - 1], &bytes);
+	/* What stays of unkept designs is still reclaimable by a gc. */
+	for (; err == 0 && i > 0 && !g->left; i--)
+		g->left = ev.u[i - 1].n > 0;
 out:
 	free(ev.u);
 	free(ev.ids);
@@ -818,7 +822,7 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		err = err2;
 	if (err == 0)
 		atomic_store(&s->gc_reclaimable,
-		    o->dry_run ? st->freed_bytes : 0);
+		    o->dry_run ? st->freed_bytes : g.left ? UINT64_MAX : 0);
 	/*
 	 * What went left dead bytes in the packs: compact the worst now. A
 	 * failure leaves them for the next gc or drop; this gc is done.

@@ -397,6 +397,8 @@ test_evict_lru(void **state)
 	assert_int_equal(weft_store_use_get(f->s, a, &use), WEFT_ENOTFOUND);
 	assert_int_equal(weft_store_use_get(f->s, b, &use), 0);
 	assert_int_equal(nchunks(f->s, &bytes), 6);
+	/* Unkept files stay: how much a gc would free is not known. */
+	assert_int_equal(weft_store_reclaimable(f->s), UINT64_MAX);
 
 	/* Down to the kept design alone: d (with b's file), then c. */
 	assert_int_equal(evict(f, 1, &st), 0);
@@ -414,6 +416,7 @@ test_evict_lru(void **state)
 	assert_int_equal(evict(f, 1, &st), 0);
 	assert_int_equal(st.freed, 0);
 	assert_true(has(f, &f->f[3]));
+	assert_int_equal(weft_store_reclaimable(f->s), 0);
 }
 
 /* A design used within the target stays: eviction stops there. */
