@@ -867,12 +867,15 @@ uint64_t weft_store_reclaimable(struct weft_store *s);
  * max-store evicts the least recently used unkept designs first
  * (weft_store_gc_opts.evict_to).
  *
- * weft_store_use_touch() stamps design as used now, in a write
- * transaction only when its row is due. weft_store_use_served() does
- * the same for the design that file index id belongs to, when the store
- * knows one (fetched files: a peer asks for a file's index first); 0
- * also when it knows none. weft_store_use_get(): the last use in ms
- * since the epoch, WEFT_ENOTFOUND if none.
+ * weft_store_use_touch() notes design as used now, when its last use
+ * is a step old: in memory, without waiting for a writer (the loop may
+ * call it), written by weft_store_use_flush(), which every gc calls
+ * first and weft_store_close() calls (at most 4,096 designs wait; more
+ * are dropped until then). weft_store_use_served() does the same for
+ * the design that file index id belongs to, when the store knows one
+ * (fetched files: a peer asks for a file's index first); 0 also when it
+ * knows none. weft_store_use_get(): the last use in ms since the epoch,
+ * queued or written, WEFT_ENOTFOUND if none.
  */
 #define WEFT_STORE_USE_STEP_MS	(60ull * 1000)
 int	weft_store_use_touch(struct weft_store *s,
@@ -881,6 +884,7 @@ int	weft_store_use_served(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES]);
 int	weft_store_use_get(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], uint64_t *ms);
+int	weft_store_use_flush(struct weft_store *s);
 
 /*
  * weft_store_unwant_design() stops wanting every file wanted for design

@@ -801,7 +801,10 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = weft__store_write(s, late_on_txn, NULL);
+	/* The uses noted in memory count for an eviction. */
+	err = weft_store_use_flush(s);
+	if (err == 0)
+		err = weft__store_write(s, late_on_txn, NULL);
 	if (err)
 		goto out;
 	err = mark_wanted(&g);

@@ -158,7 +158,21 @@ struct weft_store {
 	struct weft__packs	*packs;
 	/* A design's last use is written at most this often (store_use.c). */
 	uint64_t		 use_step_ms;
+	/*
+	 * Uses noted by threads that must not wait for a write transaction
+	 * (the loop): written by the next gc or at close. Under use_mu.
+	 */
+	pthread_mutex_t		 use_mu;
+	struct weft__use	*use_q;
+	size_t			 use_n;
 };
+
+/* A design's use, queued (struct weft_store's use_q). */
+struct weft__use {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint64_t	ms;
+};
+#define USE_QUEUE_MAX	4096
 
 /* The fixed facts about a record, kept in DB_INFO. */
 struct recinfo {
@@ -378,6 +392,20 @@ void	weft__idset_free(struct weft__idset *set);
 #define USE_INDEX	0x01
 int	weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[ID], const uint8_t *index);
+/*
+ * The queue of uses: weft__store_use_queue() notes design used at ms (a
+ * full queue drops it: the use is only coarse); _queued() finds design's
+ * (0 or WEFT_ENOTFOUND); _take() moves up to max queued uses into out
+ * and says how many; _put() writes one as a row unless the row is newer.
+ */
+void	weft__store_use_queue(struct weft_store *s, const uint8_t design[ID],
+	    uint64_t ms);
+int	weft__store_use_queued(struct weft_store *s, const uint8_t design[ID],
+	    uint64_t *ms);
+size_t	weft__store_use_take(struct weft_store *s, struct weft__use *out,
+	    size_t max);
+int	weft__store_use_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft__use *u);
 
 /*
  * Deletes record id's rows (recs and info); 0 also when it is absent.

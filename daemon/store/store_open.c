@@ -256,6 +256,8 @@ weft_store_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	/* Uses noted since the last gc; lost only with a crash. */
+	(void)weft_store_use_flush(s);
 	weft__store_ragg_batch_free(s);
 	weft__store_env_close(s);
 }

@@ -2,10 +2,14 @@
  * Last use (store.h, docs/proto/store.md "Last use"): when the files of
  * each design were last used here, for max-store's eviction (store_gc.c).
  * The kernel writes the rows (weft__store_use_touch(), called by the
- * files module as fetched files arrive); this module reads them, stamps
- * designs for the layers above (get, downloads, serving) and forgets
- * evicted ones.
+ * files module as fetched files arrive, inside its write transaction);
+ * this module reads them, notes uses for the layers above (get,
+ * downloads, serving: queued in memory, since the loop must not wait
+ * for a writer, and written by the next gc or at close) and forgets
+ * evicted designs.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lmdb.h>
@@ -15,63 +19,79 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-/* Whether design's row is due a write (absent, or a step old). */
+/*
+ * Whether design's use is due to be noted: no use queued or written, or
+ * the last a step old (or in the future: a clock set back).
+ */
 static int
 use_due(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     bool *due)
 {
 	uint8_t		k[1 + ID];
 	MDB_val		v;
-	uint64_t	now, then;
+	uint64_t	now, then = 0;
+	bool		have = false;
 	int		err;
 
 	*due = true;
+	if (weft__store_use_queued(s, design, &then) == 0)
+		have = true;
 	k[0] = USE_DESIGN;
 	memcpy(k + 1, design, ID);
 	err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &v);
-	if (err == WEFT_ENOTFOUND)
-		return 0;
-	if (err)
+	if (err && err != WEFT_ENOTFOUND)
 		return err;
-	if (v.mv_size != 8)
+	if (err == 0 && v.mv_size == 8 && (!have || be64dec(v.mv_data) >
+	    then)) {
+		then = be64dec(v.mv_data);
+		have = true;
+	}
+	if (!have)
 		return 0;
-	then = be64dec(v.mv_data);
 	now = weft__store_now_ms(s);
 	*due = then > now || now - then >= s->use_step_ms;
 	return 0;
 }
 
+/*
+ * Notes design's use when due. The caller may be the loop: the use is
+ * queued, not written (no wait for a writer); the next gc writes it.
+ */
 static int
-touch_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+use_note(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID])
 {
-	return weft__store_use_touch(s, txn, arg, NULL);
+	static const uint8_t	zero[ID];
+	bool			due;
+	int			err;
+
+	if (memcmp(design, zero, ID) == 0)
+		return 0;
+	err = use_due(s, txn, design, &due);
+	if (err == 0 && due)
+		weft__store_use_queue(s, design, weft__store_now_ms(s));
+	return err;
 }
 
 int
 weft_store_use_touch(struct weft_store *s, const uint8_t design[ID])
 {
 	MDB_txn	*txn;
-	bool	 due;
 	int	 err;
 
-	/* Most calls find a fresh row: a read, no write. */
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
-	err = use_due(s, txn, design, &due);
+	err = use_note(s, txn, design);
 	weft__store_read_end(s, txn);
-	if (err || !due)
-		return err;
-	return weft__store_write(s, touch_txn, (void *)design);
+	return err;
 }
 
 int
 weft_store_use_served(struct weft_store *s, const uint8_t id[ID])
 {
-	uint8_t	 k[1 + ID], design[ID];
+	uint8_t	 k[1 + ID];
 	MDB_txn	*txn;
 	MDB_val	 v;
-	bool	 due = false;
 	int	 err;
 
 	err = weft__store_read_begin(s, &txn);
@@ -80,16 +100,41 @@ weft_store_use_served(struct weft_store *s, const uint8_t id[ID])
 	k[0] = USE_INDEX;
 	memcpy(k + 1, id, ID);
 	err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &v);
-	if (err == 0 && v.mv_size == ID) {
-		memcpy(design, v.mv_data, ID);
-		err = use_due(s, txn, design, &due);
-	}
+	if (err == 0 && v.mv_size == ID)
+		err = use_note(s, txn, v.mv_data);
 	weft__store_read_end(s, txn);
-	if (err == WEFT_ENOTFOUND)
-		return 0;
-	if (err || !due)
-		return err;
-	return weft__store_write(s, touch_txn, design);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+struct flush {
+	struct weft__use	*u;
+	size_t			 n;
+};
+
+static int
+flush_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct flush	*f = arg;
+	int		 err = 0;
+
+	for (size_t i = 0; i < f->n && err == 0; i++)
+		err = weft__store_use_put(s, txn, &f->u[i]);
+	return err;
+}
+
+int
+weft_store_use_flush(struct weft_store *s)
+{
+	struct flush	f;
+	int		err;
+
+	f.u = malloc(USE_QUEUE_MAX * sizeof(*f.u));
+	if (f.u == NULL)
+		return -ENOMEM;
+	f.n = weft__store_use_take(s, f.u, USE_QUEUE_MAX);
+	err = f.n > 0 ? weft__store_write(s, flush_txn, &f) : 0;
+	free(f.u);
+	return err;
 }
 
 int
@@ -102,6 +147,9 @@ weft_store_use_get(struct weft_store *s, const uint8_t design[ID],
 	int	 err;
 
 	*ms = 0;
+	/* A queued use is newer than the row (else it were not queued). */
+	if (weft__store_use_queued(s, design, ms) == 0)
+		return 0;
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
