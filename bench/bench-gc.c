@@ -434,7 +434,8 @@ main(int argc, char **argv)
 		die("gc", g.err);
 	qsort(lat, nlat, sizeof(*lat), dbl_cmp);
 	printf("%s: %.3f s, looked at %llu chunks, freed %llu (%llu bytes), "
-	    "kept %llu\n", evict ? "gc (evict)" : "gc", g.secs, (unsigned long long)g.st.chunks,
+	    "kept %llu\n", evict ? "gc (evict)" : "gc", g.secs,
+	    (unsigned long long)g.st.chunks,
 	    (unsigned long long)g.st.freed,
 	    (unsigned long long)g.st.freed_bytes,
 	    (unsigned long long)g.st.kept);

@@ -2,7 +2,8 @@
  * The automatic gc: every interval, weftd runs the store's gc on the
  * thread pool, which collects the leftovers of interrupted publishes
  * (pending chunks past their grace) and whatever nothing keeps any
- * more (with max-store: evicts, weft_autogc_set_evict()). One run at a time; a run that meets a manual `weft gc` skips.
+ * more (with max-store it evicts: weft_autogc_set_evict()). One run at
+ * a time; a run that meets a manual `weft gc` skips.
  */
 #ifndef WEFT_AUTOGC_H
 #define WEFT_AUTOGC_H
