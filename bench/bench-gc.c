@@ -2,7 +2,7 @@
  * bench-gc: how long weft gc takes on a big store, and how long a
  * status probe waits meanwhile.
  *
- *   bench-gc [--designs N] [--chunks K] [--orphans M] [--size B]
+ *   bench-gc [--designs N] [--chunks K] [--orphans M] [--size B] [--evict]
  *	builds a store in a temporary directory holding N designs (by 16
  *	other authors, kept under mirror all) of one file each, an index
  *	and K data chunks of B bytes (defaults 100000, 8, 64: 900,000 kept
@@ -16,6 +16,9 @@
  *	    weft_store_missing_stats(), as status does on the loop) every
  *	    millisecond, keeping the worst and the 99th percentile latency.
  *	Checks that gc freed exactly the orphans and kept every other chunk.
+ *	With --evict the gc is max-store's eviction (evict_to 1: every
+ *	unkept chunk may go), which also plans every design with a last
+ *	use (all of them: fetching notes it) before it sweeps.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -281,6 +284,7 @@ struct gc_run {
 	struct weft_store_gc_stats	 st;
 	int				 err;
 	double				 secs;
+	bool				 evict;
 	volatile int			 done;
 };
 
@@ -293,6 +297,7 @@ gc_thread(void *arg)
 
 	memset(&o, 0, sizeof(o));
 	o.grace_ms = WEFT_STORE_GC_GRACE_MS;
+	o.evict_to = g->evict ? 1 : 0;
 	g->err = weft_store_gc(g->s, &o, &g->st);
 	g->secs = now() - t;
 	__atomic_store_n(&g->done, 1, __ATOMIC_SEQ_CST);
@@ -320,6 +325,7 @@ main(int argc, char **argv)
 	size_t			 nlat = 0, cap = 1 << 20, step = 4096;
 	uint64_t		 walked;
 	char			 cmd[128];
+	bool			 evict = false;
 	int			 err;
 
 	memset(&b, 0, sizeof(b));
@@ -327,7 +333,17 @@ main(int argc, char **argv)
 	b.k = 8;
 	b.orphans = 100000;
 	b.size = 64;
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "--evict") == 0) {
+			evict = true;
+			i--;
+			continue;
+		}
+		if (i + 1 == argc) {
+			fprintf(stderr, "bench-gc: %s needs a value\n",
+			    argv[i]);
+			return 2;
+		}
 		if (strcmp(argv[i], "--designs") == 0)
 			b.designs = strtoul(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--chunks") == 0)
@@ -338,7 +354,8 @@ main(int argc, char **argv)
 			b.size = strtoul(argv[i + 1], NULL, 10);
 		else {
 			fprintf(stderr, "usage: bench-gc [--designs N] "
-			    "[--chunks K] [--orphans M] [--size B]\n");
+			    "[--chunks K] [--orphans M] [--size B] "
+			    "[--evict]\n");
 			return 2;
 		}
 	}
@@ -395,6 +412,7 @@ main(int argc, char **argv)
 		die("lat", -ENOMEM);
 	memset(&g, 0, sizeof(g));
 	g.s = b.s;
+	g.evict = evict;
 	if (pthread_create(&th, NULL, gc_thread, &g) != 0)
 		die("thread", -errno);
 	while (!__atomic_load_n(&g.done, __ATOMIC_SEQ_CST)) {
@@ -415,8 +433,9 @@ main(int argc, char **argv)
 	if (g.err)
 		die("gc", g.err);
 	qsort(lat, nlat, sizeof(*lat), dbl_cmp);
-	printf("gc: %.3f s, looked at %llu chunks, freed %llu (%llu bytes), "
-	    "kept %llu\n", g.secs, (unsigned long long)g.st.chunks,
+	printf("%s: %.3f s, looked at %llu chunks, freed %llu (%llu bytes), "
+	    "kept %llu\n", evict ? "gc (evict)" : "gc", g.secs,
+	    (unsigned long long)g.st.chunks,
 	    (unsigned long long)g.st.freed,
 	    (unsigned long long)g.st.freed_bytes,
 	    (unsigned long long)g.st.kept);

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include "weft/buf.h"
 #include "weft/err.h"
 
 #include "autogc.h"
@@ -21,13 +22,39 @@ autogc_work(uv_work_t *req)
 	memset(&o, 0, sizeof(o));
 	o.own = g->own;
 	o.grace_ms = g->grace_ms;
+	o.evict_to = g->evict_to;
 	g->err = weft_store_gc(g->store, &o, &g->st);
+}
+
+/* Says what an eviction took, least recently used first. */
+static void
+log_evicted(const struct weft_store_gc_stats *st, uint64_t now_ms)
+{
+	const struct weft_store_evicted	*e;
+	char				 hex[2 * WEFT_ID_BYTES + 1];
+
+	if (st->unused_bytes > 0)
+		log_info("max-store: freed %llu bytes of files no policy "
+		    "keeps and nothing used", (unsigned long long)
+		    st->unused_bytes);
+	for (size_t i = 0; i < st->nev; i++) {
+		e = &st->ev[i];
+		weft_hex_encode(hex, e->design, WEFT_ID_BYTES);
+		log_info("max-store: evicted the files of design %.16s "
+		    "(%llu bytes, last used %llu s ago)", hex,
+		    (unsigned long long)e->bytes, (unsigned long long)
+		    (now_ms > e->last_ms ? (now_ms - e->last_ms) / 1000 : 0));
+	}
+	if (st->evicted > st->nev)
+		log_info("max-store: evicted %llu designs more",
+		    (unsigned long long)(st->evicted - st->nev));
 }
 
 static void
 autogc_after(uv_work_t *req, int status)
 {
 	struct weft_autogc	*g = req->data;
+	uv_timeval64_t		 tv;
 
 	g->busy = false;
 	if (g->done != NULL)
@@ -40,6 +67,9 @@ autogc_after(uv_work_t *req, int status)
 		log_warnc(g->err, "automatic gc failed");
 		return;
 	}
+	if (g->evict_to != 0 && uv_gettimeofday(&tv) == 0)
+		log_evicted(&g->st, (uint64_t)tv.tv_sec * 1000 +
+		    (uint64_t)tv.tv_usec / 1000);
 	if (g->st.freed > 0)
 		log_info("automatic gc: freed %llu chunks (%llu bytes), "
 		    "kept %llu", (unsigned long long)g->st.freed,
@@ -63,6 +93,12 @@ void
 weft_autogc_now(struct weft_autogc *g)
 {
 	autogc_run(g);
+}
+
+void
+weft_autogc_set_evict(struct weft_autogc *g, uint64_t evict_to)
+{
+	g->evict_to = evict_to;
 }
 
 void

@@ -2,7 +2,8 @@
  * The automatic gc: every interval, weftd runs the store's gc on the
  * thread pool, which collects the leftovers of interrupted publishes
  * (pending chunks past their grace) and whatever nothing keeps any
- * more. One run at a time; a run that meets a manual `weft gc` skips.
+ * more (with max-store it evicts: weft_autogc_set_evict()). One run at
+ * a time; a run that meets a manual `weft gc` skips.
  */
 #ifndef WEFT_AUTOGC_H
 #define WEFT_AUTOGC_H
@@ -23,6 +24,7 @@ struct weft_autogc {
 	uv_work_t			 work;
 	uint8_t				 own[32];
 	uint64_t			 grace_ms;
+	uint64_t			 evict_to;	/* 0: plain gc */
 	bool				 started;
 	bool				 busy;
 	struct weft_store_gc_stats	 st;
@@ -43,6 +45,13 @@ void	weft_autogc_start(struct weft_autogc *g, uv_loop_t *loop,
 void	weft_autogc_now(struct weft_autogc *g);
 void	weft_autogc_on_done(struct weft_autogc *g, void (*done)(void *),
 	    void *arg);
+/*
+ * With max-store (evict_to, 0: none), every run evicts instead (store.h,
+ * weft_store_gc_opts.evict_to): what no policy keeps and no design used
+ * goes, then unkept designs least recently used first down to evict_to;
+ * what it evicted is logged.
+ */
+void	weft_autogc_set_evict(struct weft_autogc *g, uint64_t evict_to);
 /* Closes the timer; a run in flight ends before the loop runs dry. */
 void	weft_autogc_stop(struct weft_autogc *g);
 

@@ -307,7 +307,10 @@ ctl_env_fill(struct weft_daemon *d)
 	e->stop_arg = d;
 }
 
-/* max-store (space.h): the store reached it; free what nothing keeps. */
+/*
+ * max-store (space.h): the store reached it; evict what nothing keeps,
+ * least recently used first (weft_autogc_set_evict()).
+ */
 static void
 max_store_gc(void *arg)
 {
@@ -395,6 +398,7 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	memset(&so, 0, sizeof(so));
 	so.map_size = opts->map_size;
 	so.clock = &d->clock;
+	so.use_step_ms = opts->use_step_ms;
 	err = weft_store_open(&d->store, dir, &so);
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);
@@ -480,6 +484,10 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	    opts->gc_interval_ms != 0 ? opts->gc_interval_ms :
 	    WEFT_AUTOGC_INTERVAL_MS, d->gc_grace_ms);
 	weft_autogc_on_done(&d->autogc, max_store_gc_done, d);
+	/* Down to the gate's low mark (space.h), least recently used first. */
+	if (opts->max_store != 0)
+		weft_autogc_set_evict(&d->autogc, opts->max_store -
+		    opts->max_store / 16);
 
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sigterm);

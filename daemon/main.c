@@ -97,6 +97,8 @@ usage(FILE *f)
 	    "gc spares a publish's chunks this long (3600000)");
 	fprintf(f, "  %-26s %s\n", "WEFT_GC_INTERVAL_MS",
 	    "run gc automatically this often (3600000)");
+	fprintf(f, "  %-26s %s\n", "WEFT_USE_STEP_MS",
+	    "note a design's last use at most this often (60000)");
 	fprintf(f, "  %-26s %s\n", "WEFT_WEB_ASSETS",
 	    "the 3D view's files (scripts/build-web)");
 	fprintf(f, "  %-26s %s\n", "WEFT_SYNC_RECONCILE_MS",
@@ -219,7 +221,9 @@ tuning_env(struct weft_daemon_opts *o)
 	if (env_num("WEFT_GC_GRACE_MS", 1, UINT64_MAX / 4,
 	    &o->gc_grace_ms) != 0 ||
 	    env_num("WEFT_GC_INTERVAL_MS", 1, UINT64_MAX / 4,
-	    &o->gc_interval_ms) != 0)
+	    &o->gc_interval_ms) != 0 ||
+	    env_num("WEFT_USE_STEP_MS", 1, UINT64_MAX / 4,
+	    &o->use_step_ms) != 0)
 		return 2;
 	o->lan_port = (uint16_t)port;
 	o->sync_interests = getenv("WEFT_SYNC_INTERESTS");

@@ -418,6 +418,13 @@ get_start(struct weft_ctl_conn *c, struct weft_getter *g)
 		get_end(c, err);
 		return;
 	}
+	/*
+	 * Got: its files are in use (max-store evicts the least recently
+	 * used); a write at most once a minute (store.h).
+	 */
+	if (weft_store_use_touch(c->env->store, g->rec.has_design ?
+	    g->rec.design : g->rev) != 0)
+		log_warnx("get: cannot note the design's use");
 	if (complete) {
 		get_pump(c);
 		return;

@@ -983,6 +983,12 @@ serve_pump(struct weft_fetch *f, struct fpeer *p)
 			id = sv->q[sv->qhead];
 			weft_buf_reset(&sv->data);
 			err = weft_store_chunk_get(f->s, id, &sv->data);
+			/*
+			 * Served: a file's index (asked for first) marks
+			 * its design used, at most once a minute.
+			 */
+			if (err == 0)
+				(void)weft_store_use_served(f->s, id);
 			if (err == 0) {
 				memcpy(sv->cur_id, id, 32);
 				sv->cur = true;

@@ -55,6 +55,7 @@ static const char *const db_names[DB_COUNT] = {
 	"tombs",
 	"receipts", "receipt_nodes", "limits",
 	"packs", "lib_maint",
+	"lastuse",
 };
 
 int
@@ -442,6 +443,12 @@ weft__store_env_open(struct weft_store **sp, const char *dir, size_t map_size)
 		free(s);
 		return -rc;
 	}
+	rc = pthread_mutex_init(&s->use_mu, NULL);
+	if (rc) {
+		pthread_rwlock_destroy(&s->lock);
+		free(s);
+		return -rc;
+	}
 	atomic_init(&s->gc_running, false);
 	atomic_init(&s->gc_reclaimable, UINT64_MAX);
 again:
@@ -503,6 +510,8 @@ weft__store_env_close(struct weft_store *s)
 	weft__store_packs_free(s);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->lock);
+	pthread_mutex_destroy(&s->use_mu);
+	free(s->use_q);
 	free(s);
 }
 
@@ -1229,4 +1238,119 @@ weft__store_profile_name(struct weft_store *s, MDB_txn *txn,
 	}
 	weft_record_release(&r);
 	return err ? WEFT_ECORRUPT : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Last use */
+
+int
+weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], const uint8_t *index)
+{
+	static const uint8_t	 zero[ID];
+	uint8_t			 k[1 + ID], v[8];
+	MDB_val			 old;
+	uint64_t		 now, then;
+	int			 err;
+
+	if (memcmp(design, zero, ID) == 0)
+		return 0;
+	if (index != NULL) {
+		k[0] = USE_INDEX;
+		memcpy(k + 1, index, ID);
+		err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &old);
+		if (err == WEFT_ENOTFOUND)
+			err = db_put(txn, s->dbi[DB_LASTUSE], k, sizeof(k),
+			    design, ID);
+		if (err)
+			return err;
+	}
+	now = weft__store_now_ms(s);
+	k[0] = USE_DESIGN;
+	memcpy(k + 1, design, ID);
+	err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &old);
+	if (err == 0 && old.mv_size == sizeof(v)) {
+		then = be64dec(old.mv_data);
+		/* A clock set back rewrites it. */
+		if (then <= now && now - then < s->use_step_ms)
+			return 0;
+	} else if (err && err != WEFT_ENOTFOUND) {
+		return err;
+	}
+	be64enc(v, now);
+	return db_put(txn, s->dbi[DB_LASTUSE], k, sizeof(k), v, sizeof(v));
+}
+
+void
+weft__store_use_queue(struct weft_store *s, const uint8_t design[ID],
+    uint64_t ms)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&s->use_mu);
+	for (i = 0; i < s->use_n; i++)
+		if (memcmp(s->use_q[i].design, design, ID) == 0)
+			break;
+	if (i == s->use_n && s->use_q == NULL)
+		s->use_q = malloc(USE_QUEUE_MAX * sizeof(*s->use_q));
+	if (i < s->use_n) {
+		if (ms > s->use_q[i].ms)
+			s->use_q[i].ms = ms;
+	} else if (s->use_q != NULL && s->use_n < USE_QUEUE_MAX) {
+		memcpy(s->use_q[s->use_n].design, design, ID);
+		s->use_q[s->use_n++].ms = ms;
+	}
+	pthread_mutex_unlock(&s->use_mu);
+}
+
+int
+weft__store_use_queued(struct weft_store *s, const uint8_t design[ID],
+    uint64_t *ms)
+{
+	int	err = WEFT_ENOTFOUND;
+
+	pthread_mutex_lock(&s->use_mu);
+	for (size_t i = 0; i < s->use_n; i++) {
+		if (memcmp(s->use_q[i].design, design, ID) == 0) {
+			*ms = s->use_q[i].ms;
+			err = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->use_mu);
+	return err;
+}
+
+size_t
+weft__store_use_take(struct weft_store *s, struct weft__use *out, size_t max)
+{
+	size_t	n;
+
+	pthread_mutex_lock(&s->use_mu);
+	n = s->use_n < max ? s->use_n : max;
+	if (n > 0)
+		memcpy(out, s->use_q + s->use_n - n, n * sizeof(*out));
+	s->use_n -= n;
+	pthread_mutex_unlock(&s->use_mu);
+	return n;
+}
+
+int
+weft__store_use_put(struct weft_store *s, MDB_txn *txn,
+    const struct weft__use *u)
+{
+	uint8_t	k[1 + ID], v[8];
+	MDB_val	old;
+	int	err;
+
+	k[0] = USE_DESIGN;
+	memcpy(k + 1, u->design, ID);
+	err = db_get(txn, s->dbi[DB_LASTUSE], k, sizeof(k), &old);
+	if (err == 0 && old.mv_size == sizeof(v) &&
+	    be64dec(old.mv_data) >= u->ms)
+		return 0;
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	be64enc(v, u->ms);
+	return db_put(txn, s->dbi[DB_LASTUSE], k, sizeof(k), v, sizeof(v));
 }

@@ -35,6 +35,9 @@ struct weft_store_opts {
 	/* a pack file of chunk bytes takes no appends past this size;
 	   0 = default (64 MiB); tests set it small */
 	uint64_t pack_target;
+	/* a design's last use is written at most this often (store_use.c);
+	   0 = default (WEFT_STORE_USE_STEP_MS); tests set it small */
+	uint64_t use_step_ms;
 };
 
 /*
@@ -817,6 +820,23 @@ struct weft_store_gc_opts {
 	 * pending chunks (NULL: none); a file another kept one shares stays.
 	 */
 	const uint8_t	*drop_design;
+	/*
+	 * max-store's eviction (0: none, a plain gc). Unkept chunks of no
+	 * design with a last use (store_use.c) go first, all of them; then
+	 * the unkept designs' chunks, least recently used design first,
+	 * until the store's chunk bytes are at most evict_to. A chunk that a
+	 * kept file or a more recently used design shares stays.
+	 */
+	uint64_t	 evict_to;
+};
+
+/* Designs an eviction names in its stats (the count goes on). */
+#define WEFT_STORE_EVICT_LOG	8
+
+struct weft_store_evicted {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint64_t	last_ms;	/* its last use */
+	uint64_t	bytes;		/* freed with it */
 };
 
 struct weft_store_gc_stats {
@@ -825,6 +845,11 @@ struct weft_store_gc_stats {
 	uint64_t	freed;		/* deleted (dry run: deletable) */
 	uint64_t	freed_bytes;
 	uint64_t	pending;	/* young pending chunks spared */
+	/* Eviction: unkept chunks of no used design; designs evicted. */
+	uint64_t	unused_bytes;
+	uint64_t	evicted;
+	size_t		nev;		/* the first WEFT_STORE_EVICT_LOG */
+	struct weft_store_evicted ev[WEFT_STORE_EVICT_LOG];
 };
 
 #define WEFT_STORE_GC_GRACE_MS	(60ull * 60 * 1000)
@@ -832,6 +857,34 @@ struct weft_store_gc_stats {
 int	weft_store_gc(struct weft_store *s,
 	    const struct weft_store_gc_opts *o, struct weft_store_gc_stats *st);
 uint64_t weft_store_reclaimable(struct weft_store *s);
+
+/*
+ * Last use (store_use.c, docs/proto/store.md "Last use"): when the files
+ * of a design were last used here (fetched, got, read for a download,
+ * served to a peer), coarse: a design's row is written at most once per
+ * WEFT_STORE_USE_STEP_MS (weft_store_opts.use_step_ms), so a busy seeder
+ * does not write per chunk.
+ * max-store evicts the least recently used unkept designs first
+ * (weft_store_gc_opts.evict_to).
+ *
+ * weft_store_use_touch() notes design as used now, when its last use
+ * is a step old: in memory, without waiting for a writer (the loop may
+ * call it), written by weft_store_use_flush(), which every gc calls
+ * first and weft_store_close() calls (at most 4,096 designs wait; more
+ * are dropped until then). weft_store_use_served() does the same for
+ * the design that file index id belongs to, when the store knows one
+ * (fetched files: a peer asks for a file's index first); 0 also when it
+ * knows none. weft_store_use_get(): the last use in ms since the epoch,
+ * queued or written, WEFT_ENOTFOUND if none.
+ */
+#define WEFT_STORE_USE_STEP_MS	(60ull * 1000)
+int	weft_store_use_touch(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES]);
+int	weft_store_use_served(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES]);
+int	weft_store_use_get(struct weft_store *s,
+	    const uint8_t design[WEFT_ID_BYTES], uint64_t *ms);
+int	weft_store_use_flush(struct weft_store *s);
 
 /*
  * weft_store_unwant_design() stops wanting every file wanted for design

@@ -677,6 +677,9 @@ index_arrived(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	if (w.left != LEFT_NOINDEX)
 		return 0;
 	err = want_expand(s, txn, id, data, len, &w);
+	/* A file of the design arrives: it is in use (and whose it is). */
+	if (err == 0)
+		err = weft__store_use_touch(s, txn, w.design, id);
 	if (err)
 		return err;
 	if (w.left == 0) {
@@ -743,6 +746,9 @@ chunk_arrived(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		if (w.left == 0) {
 			w.bytes_left = 0;
 			err = want_done(s, txn, idx[i], &w);
+			if (err == 0)
+				err = weft__store_use_touch(s, txn, w.design,
+				    NULL);
 		}
 		if (err == 0)
 			err = want_put(s, txn, idx[i], &w);

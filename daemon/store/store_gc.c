@@ -49,6 +49,9 @@ struct gc {
 	struct weft__idset		*marks;
 	/* rm: the dropped design's chunks, not spared as pending. */
 	struct weft__idset		*drops;
+	/* Eviction: the chunks of used designs, which the sweep spares. */
+	struct weft__idset		*spare;
+	bool				 left;	/* some of them stay */
 	uint64_t			 now;
 	/* The current batch. */
 	uint8_t				(*ids)[ID];
@@ -302,7 +305,8 @@ chunk_take(void *arg, const uint8_t id[ID], size_t len)
 	marked = weft__idset_has(g->marks, id);
 	if (marked)
 		g->st->kept++;
-	return visit(g, id, !marked);
+	return visit(g, id, !marked && (g->spare == NULL ||
+	    !weft__idset_has(g->spare, id)));
 }
 
 /* Deletes the batch's unmarked chunks that are still unreferenced. */
@@ -439,6 +443,326 @@ unpend_stale(struct gc *g)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* Eviction (max-store): the least recently used unkept designs first */
+
+#define EVICT_IDS_MAX	(1u << 22)	/* chunk ids planned, at most */
+#define EVICT_DESIGNS	256		/* designs planned per read txn */
+
+/* A used design, and its share of the chunks that may go. */
+struct use {
+	uint8_t		design[ID];
+	uint64_t	ms;
+	size_t		first, n;	/* its chunks in ev->ids */
+};
+
+struct evict {
+	struct gc	*g;
+	struct use	*u;
+	size_t		 nu, cu;
+	/* Each design's chunks no kept file nor newer design holds. */
+	uint8_t		(*ids)[ID];
+	bool		*isidx;		/* ids[i] is a file's index */
+	size_t		 nids, cids;
+};
+
+static int
+use_take(void *arg, const uint8_t design[ID], uint64_t ms)
+{
+	struct evict	*ev = arg;
+	struct gc	*g = ev->g;
+	void		*p;
+	size_t		 c;
+
+	if (ev->nu == ev->cu) {
+		if (ev->cu >= EVICT_IDS_MAX)
+			return WEFT_ETOOBIG;
+		c = ev->cu ? 2 * ev->cu : 256;
+		p = realloc(ev->u, c * sizeof(*ev->u));
+		if (p == NULL)
+			return -ENOMEM;
+		ev->u = p;
+		ev->cu = c;
+	}
+	memset(&ev->u[ev->nu], 0, sizeof(ev->u[ev->nu]));
+	memcpy(ev->u[ev->nu].design, design, ID);
+	ev->u[ev->nu].ms = ms;
+	ev->nu++;
+	return visit(g, design, false);
+}
+
+/* Newest first; equal times by design id. */
+static int
+use_cmp(const void *a, const void *b)
+{
+	const struct use	*x = a, *y = b;
+
+	if (x->ms != y->ms)
+		return x->ms > y->ms ? -1 : 1;
+	return memcmp(x->design, y->design, ID);
+}
+
+static int
+use_collect(struct gc *g, struct evict *ev)
+{
+	MDB_txn	*txn;
+	bool	 more;
+	int	 err;
+
+	g->started = false;
+	do {
+		err = step_begin(g, &txn);
+		if (err)
+			return err;
+		err = weft__store_use_walk(g->s, txn, step_after(g),
+		    use_take, ev);
+		more = err == 1;
+		if (more)
+			err = 0;
+		weft__store_read_end(g->s, txn);
+		if (err)
+			return err;
+	} while (more);
+	if (ev->nu > 1)
+		qsort(ev->u, ev->nu, sizeof(*ev->u), use_cmp);
+	return 0;
+}
+
+/* Plans id for the current design unless kept or planned already. */
+static int
+plan_id(struct evict *ev, const uint8_t id[ID], bool isidx)
+{
+	struct gc	*g = ev->g;
+	void		*p, *q;
+	size_t		 c;
+	int		 err;
+
+	if (weft__idset_has(g->marks, id) || weft__idset_has(g->spare, id))
+		return 0;
+	err = weft__idset_add(g->spare, id);
+	if (err)
+		return err;
+	if (ev->nids == ev->cids) {
+		if (ev->cids >= EVICT_IDS_MAX)
+			return WEFT_ETOOBIG;
+		c = ev->cids ? 2 * ev->cids : 1024;
+		p = realloc(ev->ids, c * sizeof(*ev->ids));
+		if (p == NULL)
+			return -ENOMEM;
+		ev->ids = p;
+		q = realloc(ev->isidx, c * sizeof(*ev->isidx));
+		if (q == NULL)
+			return -ENOMEM;
+		ev->isidx = q;
+		ev->cids = c;
+	}
+	memcpy(ev->ids[ev->nids], id, ID);
+	ev->isidx[ev->nids] = isidx;
+	ev->nids++;
+	return 0;
+}
+
+/* A revision's files: each index and the chunks it lists. */
+static int
+plan_rev(struct evict *ev, MDB_txn *txn, const uint8_t rev[ID])
+{
+	struct gc		*g = ev->g;
+	struct weft_chunk_ref	*refs;
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen, n;
+	uint64_t		 total;
+	MDB_val			 v;
+	int			 err;
+
+	err = weft__store_rec_get(g->s, txn, rev, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	weft_record_init(&r);
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err) {
+		weft_record_release(&r);
+		return WEFT_ECORRUPT;
+	}
+	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
+		/* A kept file's chunks are all marked: no need to read it. */
+		if (weft__idset_has(g->marks, r.files[i].index))
+			continue;
+		err = plan_id(ev, r.files[i].index, true);
+		if (err)
+			break;
+		refs = NULL;
+		err = weft__store_chunk_index(g->s, txn, r.files[i].index,
+		    &refs, &n, &total);
+		if (err == WEFT_ENOTFOUND || err == WEFT_EPROTO) {
+			err = 0;
+			continue;
+		}
+		for (size_t j = 0; j < n && err == 0; j++)
+			err = plan_id(ev, refs[j].id, false);
+		free(refs);
+	}
+	weft_record_release(&r);
+	return err;
+}
+
+/* Every revision of design u (drevs: dk || ts || rev). */
+static int
+plan_design(struct evict *ev, MDB_txn *txn, struct use *u)
+{
+	struct gc	*g = ev->g;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 dk[DKEY], (*revs)[ID] = NULL;
+	size_t		 n = 0, cap = 0;
+	void		*p;
+	int		 err, rc;
+
+	u->first = ev->nids;
+	err = weft__store_design_key(g->s, txn, u->design, dk);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	rc = mdb_cursor_open(txn, g->s->dbi[DB_BY_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != DKEY + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			p = realloc(revs, cap * sizeof(*revs));
+			if (p == NULL) {
+				err = -ENOMEM;
+				break;
+			}
+			revs = p;
+		}
+		memcpy(revs[n++], (uint8_t *)k.mv_data + DKEY + 8, ID);
+		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = plan_rev(ev, txn, revs[i]);
+	free(revs);
+	u->n = ev->nids - u->first;
+	return err;
+}
+
+/*
+ * Newest first, each design gets the chunks of its files that no kept
+ * file and no newer design holds (g->spare collects them all).
+ */
+static int
+plan(struct evict *ev)
+{
+	MDB_txn	*txn;
+	int	 err = 0;
+
+	for (size_t i = 0; i < ev->nu && err == 0; i += EVICT_DESIGNS) {
+		err = weft__store_read_begin(ev->g->s, &txn);
+		if (err)
+			return err;
+		for (size_t j = i; j < ev->nu && j < i + EVICT_DESIGNS &&
+		    err == 0; j++)
+			err = plan_design(ev, txn, &ev->u[j]);
+		weft__store_read_end(ev->g->s, txn);
+	}
+	return err;
+}
+
+static int
+forget_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct gc	*g = arg;
+
+	return weft__store_use_forget(s, txn, g->last,
+	    (const uint8_t (*)[ID])g->ids, g->n);
+}
+
+/* Deletes design u's planned chunks, a batch per write transaction. */
+static int
+evict_design(struct evict *ev, struct use *u, uint64_t *bytes)
+{
+	struct gc			*g = ev->g;
+	struct weft_store_gc_stats	*st = g->st;
+	struct weft_store_evicted	*e;
+	uint64_t			 freed = 0;
+	int				 err = 0;
+
+	for (size_t i = 0; i < u->n && err == 0; i += g->n) {
+		g->n = u->n - i < GC_BATCH ? u->n - i : GC_BATCH;
+		memcpy(g->ids, ev->ids[u->first + i], g->n * ID);
+		err = weft__store_write(g->s, sweep_txn, g);
+		if (err)
+			return err;
+		st->freed += g->bfreed;
+		st->freed_bytes += g->bbytes;
+		freed += g->bbytes;
+		*bytes = *bytes > g->bbytes ? *bytes - g->bbytes : 0;
+	}
+	if (freed == 0)
+		return 0;	/* nothing of it was here */
+	if (st->nev < WEFT_STORE_EVICT_LOG) {
+		e = &st->ev[st->nev++];
+		memcpy(e->design, u->design, ID);
+		e->last_ms = u->ms;
+		e->bytes = freed;
+	}
+	st->evicted++;
+	/* Its row goes, with those of its evicted files' indexes. */
+	g->n = 0;
+	for (size_t i = 0; i < u->n && g->n < GC_BATCH; i++)
+		if (ev->isidx[u->first + i])
+			memcpy(g->ids[g->n++], ev->ids[u->first + i], ID);
+	memcpy(g->last, u->design, ID);
+	return weft__store_write(g->s, forget_txn, g);
+}
+
+/*
+ * After the marks: plans the used designs, sweeps every unkept chunk
+ * that none of them holds, then evicts designs oldest first until the
+ * chunk bytes are down to o->evict_to.
+ */
+static int
+evict(struct gc *g)
+{
+	struct evict	ev;
+	uint64_t	bytes;
+	size_t		i;
+	int		err;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.g = g;
+	err = use_collect(g, &ev);
+	if (err == 0)
+		err = plan(&ev);
+	if (err == 0)
+		err = sweep(g);
+	if (err)
+		goto out;
+	g->st->unused_bytes = g->st->freed_bytes;
+	err = weft_store_chunk_bytes(g->s, &bytes);
+	for (i = ev.nu; err == 0 && i > 0 && bytes > g->o->evict_to; i--)
+		err = evict_design(&ev, &ev.u[i - 1], &bytes);
+	/* What stays of unkept designs is still reclaimable by a gc. */
+	for (; err == 0 && i > 0 && !g->left; i--)
+		g->left = ev.u[i - 1].n > 0;
+out:
+	free(ev.u);
+	free(ev.ids);
+	free(ev.isidx);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+
 static int
 late_on_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
@@ -477,7 +801,10 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = weft__store_write(s, late_on_txn, NULL);
+	/* The uses noted in memory count for an eviction. */
+	err = weft_store_use_flush(s);
+	if (err == 0)
+		err = weft__store_write(s, late_on_txn, NULL);
 	if (err)
 		goto out;
 	err = mark_wanted(&g);
@@ -485,8 +812,12 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		err = mark_own(&g);
 	if (err == 0)
 		err = mark_pending(&g);
-	if (err == 0)
+	if (err == 0 && o->evict_to != 0 && !o->dry_run) {
+		g.spare = weft__idset_new();
+		err = g.spare == NULL ? -ENOMEM : evict(&g);
+	} else if (err == 0) {
 		err = sweep(&g);
+	}
 	if (err == 0 && !o->dry_run)
 		err = unpend_stale(&g);
 	err2 = weft__store_write(s, late_off_txn, NULL);
@@ -494,7 +825,7 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 		err = err2;
 	if (err == 0)
 		atomic_store(&s->gc_reclaimable,
-		    o->dry_run ? st->freed_bytes : 0);
+		    o->dry_run ? st->freed_bytes : g.left ? UINT64_MAX : 0);
 	/*
 	 * What went left dead bytes in the packs: compact the worst now. A
 	 * failure leaves them for the next gc or drop; this gc is done.
@@ -504,6 +835,7 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 out:
 	weft__idset_free(g.marks);
 	weft__idset_free(g.drops);
+	weft__idset_free(g.spare);
 	free(g.ids);
 	atomic_store(&s->gc_running, false);
 	return err;

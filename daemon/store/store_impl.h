@@ -93,6 +93,7 @@ enum {
 	DB_LIMITS,
 	DB_PACKS,
 	DB_LIB_MAINT,		/* lib || ts || maint id -> signer, op, key */
+	DB_LASTUSE,		/* when designs' files were last used */
 	DB_COUNT
 };
 
@@ -156,7 +157,23 @@ struct weft_store {
 	size_t			 nlabel_over;
 	/* The pack files of chunk bytes (store_pack.c). */
 	struct weft__packs	*packs;
+	/* A design's last use is written at most this often (store_use.c). */
+	uint64_t		 use_step_ms;
+	/*
+	 * Uses noted by threads that must not wait for a write transaction
+	 * (the loop): written by the next gc or at close. Under use_mu.
+	 */
+	pthread_mutex_t		 use_mu;
+	struct weft__use	*use_q;
+	size_t			 use_n;
 };
+
+/* A design's use, queued (struct weft_store's use_q). */
+struct weft__use {
+	uint8_t		design[WEFT_ID_BYTES];
+	uint64_t	ms;
+};
+#define USE_QUEUE_MAX	4096
 
 /* The fixed facts about a record, kept in DB_INFO. */
 struct recinfo {
@@ -363,6 +380,33 @@ int	weft__idset_add(struct weft__idset *set, const uint8_t id[ID]);
 bool	weft__idset_has(const struct weft__idset *set, const uint8_t id[ID]);
 size_t	weft__idset_count(const struct weft__idset *set);
 void	weft__idset_free(struct weft__idset *set);
+
+/*
+ * Last use (DB_LASTUSE, docs/proto/store.md "Last use"; store_use.c
+ * reads it): weft__store_use_touch() stamps design (all zeros: ignored)
+ * as used now, unless its row is younger than s->use_step_ms,
+ * so that a busy design costs one write a minute; with index, it also
+ * records that file index belongs to design (once), for a peer that
+ * asks for the index later. 0 or a store error.
+ */
+#define USE_DESIGN	0x00
+#define USE_INDEX	0x01
+int	weft__store_use_touch(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], const uint8_t *index);
+/*
+ * The queue of uses: weft__store_use_queue() notes design used at ms (a
+ * full queue drops it: the use is only coarse); _queued() finds design's
+ * (0 or WEFT_ENOTFOUND); _take() moves up to max queued uses into out
+ * and says how many; _put() writes one as a row unless the row is newer.
+ */
+void	weft__store_use_queue(struct weft_store *s, const uint8_t design[ID],
+	    uint64_t ms);
+int	weft__store_use_queued(struct weft_store *s, const uint8_t design[ID],
+	    uint64_t *ms);
+size_t	weft__store_use_take(struct weft_store *s, struct weft__use *out,
+	    size_t max);
+int	weft__store_use_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft__use *u);
 
 /*
  * Deletes record id's rows (recs and info); 0 also when it is absent.

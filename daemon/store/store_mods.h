@@ -117,6 +117,19 @@ int	weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*
+ * Last use (store_use.c): weft__store_use_walk() calls cb with each
+ * design's last use, after design `after` (NULL: from the first) in
+ * design order, as the kernel's walks do (cb's non-zero ends it and is
+ * returned). weft__store_use_forget() deletes design's row and those of
+ * the file indexes in idx (n of them) that name it.
+ */
+typedef int weft__store_use_cb(void *arg, const uint8_t design[ID],
+    uint64_t ms);
+int	weft__store_use_walk(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, weft__store_use_cb *cb, void *arg);
+int	weft__store_use_forget(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], const uint8_t (*idx)[ID], size_t n);
+/*
  * Geometry (store_geom.c): weft__store_geom_index() keeps a geom record
  * and, when it describes a stored revision by that revision's author,
  * makes it its design's current one (unless a newer one is);

@@ -240,6 +240,8 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	s->clock = opts != NULL ? opts->clock : NULL;
 	if (opts != NULL)
 		weft__store_packs_target(s, opts->pack_target);
+	s->use_step_ms = opts != NULL && opts->use_step_ms != 0 ?
+	    opts->use_step_ms : WEFT_STORE_USE_STEP_MS;
 	err = weft__store_write(s, open_txn, NULL);
 	if (err) {
 		weft_store_close(s);
@@ -254,6 +256,8 @@ weft_store_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	/* Uses noted since the last gc; lost only with a crash. */
+	(void)weft_store_use_flush(s);
 	weft__store_ragg_batch_free(s);
 	weft__store_env_close(s);
 }

@@ -120,6 +120,18 @@ rev_load(struct weft_store *store, const uint8_t rev[32],
 	return err;
 }
 
+/*
+ * A download reads the design's files: they are in use (max-store evicts
+ * the least recently used; one write a minute at most). A failure to
+ * note it does not fail the download.
+ */
+static void
+note_use(struct weft_store *store, const uint8_t rev[32],
+    const struct weft_record *r)
+{
+	(void)weft_store_use_touch(store, r->has_design ? r->design : rev);
+}
+
 static void
 missing(struct weft_web_resp *resp, int err)
 {
@@ -165,6 +177,7 @@ weft__web_file_stream(struct weft_store *store, const uint8_t rev[32],
 		missing(resp, err);
 		return 0;
 	}
+	note_use(store, rev, &r);
 	s->phase = PH_DATA;
 	resp->stream = s;
 	resp->length = s->items[0].size;
@@ -302,6 +315,7 @@ zip_stream(struct weft_store *store, const uint8_t rev[32],
 		missing(resp, err);
 		return 0;
 	}
+	note_use(store, rev, &r);
 	s->cd_off = off;
 	s->phase = s->n > 0 ? PH_LOCAL : PH_CENTRAL;
 	resp->stream = s;

@@ -2,7 +2,8 @@
  * store_gc.c: gc keeps every chunk of a kept file (wanted, or of an own
  * record) and young pending chunks, and frees exactly the rest; a
  * design's files can be unwanted. Fresh store per test, on a clock the
- * test sets.
+ * test sets. Under max-store, eviction takes the least recently used
+ * unkept designs first.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include "store.h"
 
 #define T0	1700000000000ull
+#define NFILES	6
 
 /* A file: one data chunk and its index. */
 struct file {
@@ -43,7 +45,7 @@ struct fx {
 	uint8_t			 sk[crypto_sign_SECRETKEYBYTES];
 	uint8_t			 opk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t			 osk[crypto_sign_SECRETKEYBYTES];
-	struct file		 f[4];
+	struct file		 f[NFILES];
 };
 
 static void
@@ -79,7 +81,7 @@ setup(void **state)
 	assert_int_equal(weft_store_open(&f->s, f->dir, &o), 0);
 	crypto_sign_keypair(f->pk, f->sk);
 	crypto_sign_keypair(f->opk, f->osk);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NFILES; i++)
 		file_init(&f->f[i], 'a' + i);
 	*state = f;
 	return 0;
@@ -94,7 +96,7 @@ teardown(void **state)
 	weft_store_close(f->s);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NFILES; i++)
 		weft_buf_release(&f->f[i].idx);
 	free(f);
 	return 0;
@@ -298,6 +300,147 @@ test_gc_publish_shared(void **state)
 	assert_int_equal(nchunks(f->s, NULL), 2);
 }
 
+/* Design d (files fl) fetched at ms, then unwanted: used, not kept. */
+static void
+fetch_unkept(struct fx *f, const uint8_t d[WEFT_ID_BYTES],
+    const struct file *fl, uint64_t ms)
+{
+	uint64_t	files, use;
+
+	weft_clock_set(&f->clock, ms);
+	assert_int_equal(weft_store_want_rev(f->s, d), 0);
+	assert_int_equal(fetched(f, &fl->i), 0);
+	assert_int_equal(fetched(f, &fl->c), 0);
+	assert_int_equal(weft_store_unwant_design(f->s, d, &files), 0);
+	assert_int_equal(files, 1);
+	assert_int_equal(weft_store_use_get(f->s, d, &use), 0);
+	assert_int_equal(use, ms);
+}
+
+static bool
+has(struct fx *f, const struct file *fl)
+{
+	bool	c = weft_store_chunk_has(f->s, fl->c.id) == 0;
+	bool	i = weft_store_chunk_has(f->s, fl->i.id) == 0;
+
+	assert_true(c == i);
+	return c;
+}
+
+static int
+evict(struct fx *f, uint64_t to, struct weft_store_gc_stats *st)
+{
+	struct weft_store_gc_opts	o = { .own = NULL,
+		.grace_ms = WEFT_STORE_GC_GRACE_MS, .evict_to = to };
+
+	return weft_store_gc(f->s, &o, st);
+}
+
+/*
+ * Four unkept designs used in a known order (B, A, D, C), D sharing B's
+ * file, one kept (pinned) design and an orphan of no design: eviction
+ * frees the orphan first, then A (B's file stays: D, newer, holds it)
+ * and stops under its target; a second eviction takes D then C, oldest
+ * first, and never the kept design. Uses are stamped at most once a
+ * step, and an evicted design's row goes.
+ */
+static void
+test_evict_lru(void **state)
+{
+	struct fx			*f = *state;
+	struct weft_store_gc_stats	 st;
+	uint8_t				 a[WEFT_ID_BYTES], b[WEFT_ID_BYTES];
+	uint8_t				 c[WEFT_ID_BYTES], d[WEFT_ID_BYTES];
+	uint8_t				 k[WEFT_ID_BYTES];
+	uint64_t			 use, bytes, filelen;
+	const uint64_t			 min = 60 * 1000;
+
+	put_rev(f, f->opk, f->osk, &f->f[0], a);
+	put_rev(f, f->opk, f->osk, &f->f[1], b);
+	put_rev(f, f->opk, f->osk, &f->f[2], c);
+	put_rev(f, f->pk, f->sk, &f->f[1], d);	/* shares b's file */
+	put_rev(f, f->pk, f->sk, &f->f[3], k);
+	fetch_unkept(f, b, &f->f[1], T0);
+	fetch_unkept(f, a, &f->f[0], T0 + 2 * min);
+	fetch_unkept(f, c, &f->f[2], T0 + 6 * min);
+	/* d read (a get of files already here) between a and c. */
+	weft_clock_set(&f->clock, T0 + 4 * min);
+	assert_int_equal(weft_store_use_touch(f->s, d), 0);
+	/* Within a step a touch writes nothing; after one it does. */
+	weft_clock_set(&f->clock, T0 + 4 * min + 30 * 1000);
+	assert_int_equal(weft_store_use_touch(f->s, d), 0);
+	assert_int_equal(weft_store_use_get(f->s, d, &use), 0);
+	assert_int_equal(use, T0 + 4 * min);
+	assert_int_equal(weft_store_use_get(f->s, k, &use), WEFT_ENOTFOUND);
+	/* k pinned and complete; file 4 an orphan past its grace. */
+	assert_int_equal(weft_store_want_rev(f->s, k), 0);
+	put_file(f, &f->f[3]);
+	put_file(f, &f->f[4]);
+	weft_clock_set(&f->clock, T0 + 2 * WEFT_STORE_GC_GRACE_MS);
+	assert_int_equal(nchunks(f->s, &bytes), 10);
+	filelen = f->f[0].c.len + f->f[0].i.len;
+
+	/* Just more than the orphan must go: then a, and no more. */
+	assert_int_equal(evict(f, bytes - filelen - 1, &st), 0);
+	assert_int_equal(st.unused_bytes, filelen);
+	assert_int_equal(st.freed, 4);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.nev, 1);
+	assert_memory_equal(st.ev[0].design, a, WEFT_ID_BYTES);
+	assert_int_equal(st.ev[0].last_ms, T0 + 2 * min);
+	assert_int_equal(st.ev[0].bytes, filelen);
+	assert_false(has(f, &f->f[4]));
+	assert_false(has(f, &f->f[0]));
+	assert_true(has(f, &f->f[1]));
+	assert_true(has(f, &f->f[2]));
+	assert_true(has(f, &f->f[3]));
+	assert_int_equal(weft_store_use_get(f->s, a, &use), WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_use_get(f->s, b, &use), 0);
+	assert_int_equal(nchunks(f->s, &bytes), 6);
+	/* Unkept files stay: how much a gc would free is not known. */
+	assert_int_equal(weft_store_reclaimable(f->s), UINT64_MAX);
+
+	/* Down to the kept design alone: d (with b's file), then c. */
+	assert_int_equal(evict(f, 1, &st), 0);
+	assert_int_equal(st.unused_bytes, 0);
+	assert_int_equal(st.evicted, 2);
+	assert_memory_equal(st.ev[0].design, d, WEFT_ID_BYTES);
+	assert_memory_equal(st.ev[1].design, c, WEFT_ID_BYTES);
+	assert_false(has(f, &f->f[1]));
+	assert_false(has(f, &f->f[2]));
+	assert_true(has(f, &f->f[3]));
+	assert_int_equal(nchunks(f->s, &bytes), 2);
+	assert_int_equal(bytes, f->f[3].c.len + f->f[3].i.len);
+
+	/* Nothing unkept is left: a third frees nothing. */
+	assert_int_equal(evict(f, 1, &st), 0);
+	assert_int_equal(st.freed, 0);
+	assert_true(has(f, &f->f[3]));
+	assert_int_equal(weft_store_reclaimable(f->s), 0);
+}
+
+/* A design used within the target stays: eviction stops there. */
+static void
+test_evict_enough(void **state)
+{
+	struct fx			*f = *state;
+	struct weft_store_gc_stats	 st;
+	uint8_t				 a[WEFT_ID_BYTES], b[WEFT_ID_BYTES];
+	uint64_t			 bytes;
+
+	put_rev(f, f->opk, f->osk, &f->f[0], a);
+	put_rev(f, f->opk, f->osk, &f->f[1], b);
+	fetch_unkept(f, a, &f->f[0], T0);
+	fetch_unkept(f, b, &f->f[1], T0 + 120 * 1000);
+	assert_int_equal(nchunks(f->s, &bytes), 4);
+	/* Under the target already: nothing goes, unlike a plain gc. */
+	assert_int_equal(evict(f, bytes, &st), 0);
+	assert_int_equal(st.freed, 0);
+	assert_int_equal(nchunks(f->s, NULL), 4);
+	assert_int_equal(gc(f, false, &st), 0);
+	assert_int_equal(st.freed, 4);
+}
+
 int
 main(void)
 {
@@ -307,6 +450,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unwant_design, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_gc_publish_shared, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_evict_lru, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_evict_enough, setup,
 		    teardown),
 	};
 
