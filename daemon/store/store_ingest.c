@@ -1028,12 +1028,24 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		weft__store_ragg_batch_end(s);
 		return err;
 	}
+	err = weft__store_counts_batch_begin(s);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < b->n; i++) {
 		if (i % VCHUNK == 0)
 			verified_wait(b, i);
 		b->results[i] = b->vres[i];
 		if (b->vres[i])
 			continue;
+		/*
+		 * A run of reactions changes counts in memory; anything else
+		 * may read or change them, so it comes after they are written.
+		 */
+		if (b->recs[i].type != WEFT_REC_REACTION) {
+			err = weft__store_counts_batch_flush(s, txn);
+			if (err)
+				goto out;
+		}
 		pc.env = b->envs[i].data;
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
@@ -1050,10 +1062,13 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err)
 			goto out;
 	}
-	err = weft__store_words_batch_flush(s, txn);
+	err = weft__store_counts_batch_flush(s, txn);
+	if (err == 0)
+		err = weft__store_words_batch_flush(s, txn);
 	if (err == 0)
 		err = weft__store_ragg_batch_flush(s, txn);
 out:
+	weft__store_counts_batch_end(s);
 	weft__store_words_batch_end(s);
 	weft__store_ragg_batch_end(s);
 	return err;

@@ -228,6 +228,17 @@ int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
 int	weft__store_words_batch_begin(struct weft_store *s);
 int	weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn);
 void	weft__store_words_batch_end(struct weft_store *s);
+/*
+ * The same for the count changes of reactions (store_social.c): between
+ * begin and end, counts_add() changes a table in memory, read through
+ * by later changes of the same design; flush() writes each changed
+ * design's counts and csort move once, in design order. Nothing may
+ * read `scount` or `csort` in the transaction before flush(); end()
+ * drops what was not flushed (on abort).
+ */
+int	weft__store_counts_batch_begin(struct weft_store *s);
+int	weft__store_counts_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_counts_batch_end(struct weft_store *s);
 
 /*
  * The author and library scopes (store_recon.c). weft__store_lib_holds()
