@@ -23,7 +23,8 @@
  *	benchmarking ls.
  *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J]
  *	adds M likes to the designs of that home's store (issue 12's
- *	benchmark): 4,096 authors, each like of a design drawn so that a
+ *	benchmark), in batches of B (default WEFT_SYNC_BATCH_MAX, as weftd's
+ *	sync writes them): 4,096 authors, each like of a design drawn so that a
  *	few designs get most (index = N x u^3, u uniform), signed on two
  *	threads; then the 2-core Ed25519 verify rate of those records, their
  *	ingest through the same pipeline as weftd's sync, and the verify
@@ -788,7 +789,7 @@ main(int argc, char **argv)
 	double			 frate, fratio[16];
 	char			 jobsdesc[64];
 	int			 err, jobs = WEFT_SYNC_JOBS_MAX, rounds = 3;
-	int			 serial = 0;
+	int			 serial = 0, batch_set = 0;
 	size_t			 nreact = 0;
 
 	memset(&g, 0, sizeof(g));
@@ -804,8 +805,10 @@ main(int argc, char **argv)
 		    0) {
 			nreact = strtoul(argv[++i], NULL, 10);
 			g.n = nreact;
-		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0)
+		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0) {
 			batch = strtoul(argv[++i], NULL, 10);
+			batch_set = 1;
+		}
 		else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
 			jobs = atoi(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0)
@@ -819,6 +822,9 @@ main(int argc, char **argv)
 		else
 			usage();
 	}
+	/* Likes come in weftd's sync batches unless told otherwise. */
+	if (nreact > 0 && !batch_set)
+		batch = WEFT_SYNC_BATCH_MAX;
 	if (g.n == 0 || batch == 0 || batch > WEFT_STORE_BATCH_MAX ||
 	    jobs < 1 || jobs > 16 || rounds < 1 || rounds > 16 ||
 	    (home != NULL) != (g.designs_mode != 0 || nreact > 0) ||

@@ -110,6 +110,7 @@ struct put_ctx {
 	const struct weft_record	*r;
 	uint8_t				 id[ID];
 	uint64_t			 now_ms;	/* receipts; 0: none */
+	uint32_t			 lim[2];	/* the limits read */
 };
 
 
@@ -311,7 +312,7 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
  * rights and dependencies. Only reads, so a failure leaves the txn usable.
  */
 static int
-record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
+record_check(struct weft_store *s, MDB_txn *txn, struct put_ctx *pc)
 {
 	int	err;
 
@@ -338,7 +339,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 		/* What they name may come later; a flood is capped. */
-		return weft__store_limit_check(s, txn, pc->r);
+		return weft__store_limit_check(s, txn, pc->r, pc->lim);
 	case WEFT_REC_PROFILE:
 	case WEFT_REC_GRANT:
 	case WEFT_REC_GEOM:
@@ -817,7 +818,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_MAKE:
 		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
-			err = weft__store_limit_add(s, txn, r);
+			err = weft__store_limit_add(s, txn, r, pc->lim);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		/* An avatar is small: every node that keeps the profile

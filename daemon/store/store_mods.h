@@ -108,12 +108,14 @@ int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
  * Flood limits (store_limits.c) on comments, reactions and makes, per
  * author and design: weft__store_limit_check() says 0 or WEFT_ELIMIT
  * (r would go over a cap), before anything is written; for any other
- * type 0. weft__store_limit_add() counts r once it is written.
+ * type 0. It leaves in n the counts it read (total, r's minute), which
+ * weft__store_limit_add() takes to count r once it is written, in the
+ * same transaction with nothing of the same author and design between.
  */
 int	weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r);
+	    const struct weft_record *r, uint32_t n[2]);
 int	weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r);
+	    const struct weft_record *r, const uint32_t n[2]);
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*

@@ -5,7 +5,8 @@
  * in the count-ordered index; likes before their design's genesis in the
  * same batch, a retraction after its like, an older reaction after a
  * newer one and more designs than the batch table holds all come out as
- * if the records had been stored one at a time.
+ * if the records had been stored one at a time; the flood caps hold
+ * inside a batch.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,6 +348,40 @@ test_many_designs(void **state)
 	store_gone(s, dir);
 }
 
+/* The per-minute flood cap holds inside a batch and across batches. */
+static void
+test_limits(void **state)
+{
+	struct weft_store	*s;
+	struct weft_slice	 b[WEFT_STORE_REACTIONS_MINUTE + 4];
+	uint8_t			 d[WEFT_ID_BYTES];
+	char			 dir[] = "/tmp/weft-likesb-XXXXXX";
+	int			 res[WEFT_STORE_REACTIONS_MINUTE + 4];
+	size_t			 n = WEFT_STORE_REACTIONS_MINUTE + 2;
+
+	(void)state;
+	s = store_new(dir);
+	randombytes_buf(d, sizeof(d));
+	/* TS0 + 0..13 ms: all in one minute. */
+	for (size_t i = 0; i < n + 2; i++)
+		react(&b[i], 1, d, TS0 + i, i % 2 == 0, NULL);
+	assert_int_equal(weft_store_records_put(s, b, n, res, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(res[i], i < WEFT_STORE_REACTIONS_MINUTE ? 0 :
+		    WEFT_ELIMIT);
+	assert_int_equal(weft_store_records_put(s, &b[n], 1, res, NULL), 0);
+	assert_int_equal(res[0], WEFT_ELIMIT);
+	free((void *)b[n + 1].data);
+	react(&b[n + 1], 1, d, TS0 + 60000, true, NULL);
+	assert_int_equal(weft_store_records_put(s, &b[n + 1], 1, res, NULL),
+	    0);
+	assert_int_equal(res[0], 0);
+	/* Latest (the 10th, an unlike) then the next minute's like. */
+	assert_int_equal(likes(s, d), 1);
+	slices_free(b, n + 2);
+	store_gone(s, dir);
+}
+
 int
 main(void)
 {
@@ -354,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_one_batch),
 		cmocka_unit_test(test_random_batch),
 		cmocka_unit_test(test_many_designs),
+		cmocka_unit_test(test_limits),
 	};
 
 	if (sodium_init() < 0)
