@@ -724,7 +724,7 @@ static void
 react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 {
 	struct weft_store	*s;
-	double			 t0, v0, v1, secs, cpu;
+	double			 t0, v0, v1, secs, cpu, vcpu;
 	int			 err;
 
 	for (int a = 0; a < NREACTORS; a++) {
@@ -746,11 +746,15 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 	printf("generated %zu likes of %zu designs by %d authors in %.2f s "
 	    "(2 threads signing)\n", g->n, g->ndesigns, NREACTORS,
 	    now() - t0);
+	vcpu = cpu_now();
 	v0 = verify_rate(g);
+	vcpu = cpu_now() - vcpu;
 	cpu = cpu_now();
 	ingest_pipe(s, g, batch, jobs, &secs);
 	cpu = cpu_now() - cpu;
+	t0 = cpu_now();
 	v1 = verify_rate(g);
+	vcpu += cpu_now() - t0;
 	weft_store_close(s);
 	printf("ed25519 verify, 2 threads: %.0f records/s before, %.0f "
 	    "after\n", v0, v1);
@@ -758,6 +762,16 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 	    "records/s (%.2f s, %.2f CPU-s), %.0f%% of the mean verify rate "
 	    "(target >= 75%%)\n", jobs, batch, (double)g->n / secs, secs, cpu,
 	    100.0 * ((double)g->n / secs) / ((v0 + v1) / 2));
+	/*
+	 * On a loaded machine the rates swing with the share of the cores
+	 * each phase gets; CPU time per record swings much less. Its ratio
+	 * is the rate ratio two idle cores would give if ingest kept both
+	 * busy (its writer is one thread: an upper bound).
+	 */
+	printf("CPU per like: ingest %.1f us, verify %.1f us; CPU ratio "
+	    "%.0f%%\n", 1e6 * cpu / (double)g->n,
+	    1e6 * vcpu / (2.0 * (double)g->n),
+	    100.0 * (vcpu / 2.0) / cpu);
 	for (int a = 0; a < NREACTORS; a++) {
 		sodium_memzero(g->sk[a], WEFT_SK_BYTES);
 		free(g->sk[a]);
