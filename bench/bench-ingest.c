@@ -23,7 +23,8 @@
  *	benchmarking ls.
  *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J]
  *	adds M likes to the designs of that home's store (issue 12's
- *	benchmark): 4,096 authors, each like of a design drawn so that a
+ *	benchmark), in batches of B (default WEFT_SYNC_BATCH_MAX, as weftd's
+ *	sync writes them): 4,096 authors, each like of a design drawn so that a
  *	few designs get most (index = N x u^3, u uniform), signed on two
  *	threads; then the 2-core Ed25519 verify rate of those records, their
  *	ingest through the same pipeline as weftd's sync, and the verify
@@ -723,7 +724,7 @@ static void
 react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 {
 	struct weft_store	*s;
-	double			 t0, v0, v1, secs, cpu;
+	double			 t0, v0, v1, secs, cpu, vcpu;
 	int			 err;
 
 	for (int a = 0; a < NREACTORS; a++) {
@@ -745,11 +746,15 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 	printf("generated %zu likes of %zu designs by %d authors in %.2f s "
 	    "(2 threads signing)\n", g->n, g->ndesigns, NREACTORS,
 	    now() - t0);
+	vcpu = cpu_now();
 	v0 = verify_rate(g);
+	vcpu = cpu_now() - vcpu;
 	cpu = cpu_now();
 	ingest_pipe(s, g, batch, jobs, &secs);
 	cpu = cpu_now() - cpu;
+	t0 = cpu_now();
 	v1 = verify_rate(g);
+	vcpu += cpu_now() - t0;
 	weft_store_close(s);
 	printf("ed25519 verify, 2 threads: %.0f records/s before, %.0f "
 	    "after\n", v0, v1);
@@ -757,6 +762,16 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 	    "records/s (%.2f s, %.2f CPU-s), %.0f%% of the mean verify rate "
 	    "(target >= 75%%)\n", jobs, batch, (double)g->n / secs, secs, cpu,
 	    100.0 * ((double)g->n / secs) / ((v0 + v1) / 2));
+	/*
+	 * On a loaded machine the rates swing with the share of the cores
+	 * each phase gets; CPU time per record swings much less. Its ratio
+	 * is the rate ratio two idle cores would give if ingest kept both
+	 * busy (its writer is one thread: an upper bound).
+	 */
+	printf("CPU per like: ingest %.1f us, verify %.1f us; CPU ratio "
+	    "%.0f%%\n", 1e6 * cpu / (double)g->n,
+	    1e6 * vcpu / (2.0 * (double)g->n),
+	    100.0 * (vcpu / 2.0) / cpu);
 	for (int a = 0; a < NREACTORS; a++) {
 		sodium_memzero(g->sk[a], WEFT_SK_BYTES);
 		free(g->sk[a]);
@@ -788,7 +803,7 @@ main(int argc, char **argv)
 	double			 frate, fratio[16];
 	char			 jobsdesc[64];
 	int			 err, jobs = WEFT_SYNC_JOBS_MAX, rounds = 3;
-	int			 serial = 0;
+	int			 serial = 0, batch_set = 0;
 	size_t			 nreact = 0;
 
 	memset(&g, 0, sizeof(g));
@@ -804,8 +819,10 @@ main(int argc, char **argv)
 		    0) {
 			nreact = strtoul(argv[++i], NULL, 10);
 			g.n = nreact;
-		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0)
+		} else if (i + 1 < argc && strcmp(argv[i], "--batch") == 0) {
 			batch = strtoul(argv[++i], NULL, 10);
+			batch_set = 1;
+		}
 		else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
 			jobs = atoi(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0)
@@ -819,6 +836,9 @@ main(int argc, char **argv)
 		else
 			usage();
 	}
+	/* Likes come in weftd's sync batches unless told otherwise. */
+	if (nreact > 0 && !batch_set)
+		batch = WEFT_SYNC_BATCH_MAX;
 	if (g.n == 0 || batch == 0 || batch > WEFT_STORE_BATCH_MAX ||
 	    jobs < 1 || jobs > 16 || rounds < 1 || rounds > 16 ||
 	    (home != NULL) != (g.designs_mode != 0 || nreact > 0) ||

@@ -128,6 +128,8 @@ struct weft_store {
 	MDB_cursor		*wcur[DB_COUNT];
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
+	/* Likewise the deferred count changes (store_social.c). */
+	struct weft__counts_batch *counts_batch;
 	/*
 	 * Write generation: bumped by every write transaction just before
 	 * its commit (under LMDB's writer lock, so a write transaction reads

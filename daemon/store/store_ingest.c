@@ -110,6 +110,7 @@ struct put_ctx {
 	const struct weft_record	*r;
 	uint8_t				 id[ID];
 	uint64_t			 now_ms;	/* receipts; 0: none */
+	uint32_t			 lim[2];	/* the limits read */
 };
 
 
@@ -306,7 +307,7 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
  * rights and dependencies. Only reads, so a failure leaves the txn usable.
  */
 static int
-record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
+record_check(struct weft_store *s, MDB_txn *txn, struct put_ctx *pc)
 {
 	int	err;
 
@@ -333,7 +334,7 @@ record_check(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 		/* What they name may come later; a flood is capped. */
-		return weft__store_limit_check(s, txn, pc->r);
+		return weft__store_limit_check(s, txn, pc->r, pc->lim);
 	case WEFT_REC_PROFILE:
 	case WEFT_REC_GRANT:
 	case WEFT_REC_GEOM:
@@ -969,7 +970,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	case WEFT_REC_MAKE:
 		err = weft__store_social_index(s, txn, r, pc->id);
 		if (err == 0)
-			err = weft__store_limit_add(s, txn, r);
+			err = weft__store_limit_add(s, txn, r, pc->lim);
 		if (err == 0)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		/* An avatar is small: every node that keeps the profile
@@ -1198,12 +1199,24 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		weft__store_ragg_batch_end(s);
 		return err;
 	}
+	err = weft__store_counts_batch_begin(s);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < b->n; i++) {
 		if (i % VCHUNK == 0)
 			verified_wait(b, i);
 		b->results[i] = b->vres[i];
 		if (b->vres[i])
 			continue;
+		/*
+		 * A run of reactions changes counts in memory; anything else
+		 * may read or change them, so it comes after they are written.
+		 */
+		if (b->recs[i].type != WEFT_REC_REACTION) {
+			err = weft__store_counts_batch_flush(s, txn);
+			if (err)
+				goto out;
+		}
 		pc.env = b->envs[i].data;
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
@@ -1220,10 +1233,13 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err)
 			goto out;
 	}
-	err = weft__store_words_batch_flush(s, txn);
+	err = weft__store_counts_batch_flush(s, txn);
+	if (err == 0)
+		err = weft__store_words_batch_flush(s, txn);
 	if (err == 0)
 		err = weft__store_ragg_batch_flush(s, txn);
 out:
+	weft__store_counts_batch_end(s);
 	weft__store_words_batch_end(s);
 	weft__store_ragg_batch_end(s);
 	return err;

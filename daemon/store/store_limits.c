@@ -78,16 +78,11 @@ count_get(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY],
 }
 
 static int
-count_bump(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY])
+count_put(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY],
+    uint32_t n)
 {
-	uint8_t		v[4];
-	uint32_t	n;
-	int		err;
+	uint8_t	v[4];
 
-	err = count_get(s, txn, k, &n);
-	if (err)
-		return err;
-	n++;
 	v[0] = (uint8_t)(n >> 24);
 	v[1] = (uint8_t)(n >> 16);
 	v[2] = (uint8_t)(n >> 8);
@@ -97,31 +92,31 @@ count_bump(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY])
 
 int
 weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
-    const struct weft_record *r)
+    const struct weft_record *r, uint32_t n[2])
 {
 	const struct cap	*c = cap_of(r);
 	uint8_t			 k[LKEY];
-	uint32_t		 n;
 	int			 err;
 
+	n[0] = n[1] = 0;
 	if (c == NULL)
 		return 0;
 	lkey(k, c, r, TOTAL);
-	err = count_get(s, txn, k, &n);
+	err = count_get(s, txn, k, &n[0]);
 	if (err)
 		return err;
-	if (n >= c->total)
+	if (n[0] >= c->total)
 		return WEFT_ELIMIT;
 	lkey(k, c, r, r->ts / 60000);
-	err = count_get(s, txn, k, &n);
+	err = count_get(s, txn, k, &n[1]);
 	if (err)
 		return err;
-	return n >= c->per_minute ? WEFT_ELIMIT : 0;
+	return n[1] >= c->per_minute ? WEFT_ELIMIT : 0;
 }
 
 int
 weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
-    const struct weft_record *r)
+    const struct weft_record *r, const uint32_t n[2])
 {
 	const struct cap	*c = cap_of(r);
 	uint8_t			 k[LKEY];
@@ -130,9 +125,9 @@ weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
 	if (c == NULL)
 		return 0;
 	lkey(k, c, r, TOTAL);
-	err = count_bump(s, txn, k);
+	err = count_put(s, txn, k, n[0] + 1);
 	if (err)
 		return err;
 	lkey(k, c, r, r->ts / 60000);
-	return count_bump(s, txn, k);
+	return count_put(s, txn, k, n[1] + 1);
 }

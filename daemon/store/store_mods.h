@@ -108,12 +108,14 @@ int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
  * Flood limits (store_limits.c) on comments, reactions and makes, per
  * author and design: weft__store_limit_check() says 0 or WEFT_ELIMIT
  * (r would go over a cap), before anything is written; for any other
- * type 0. weft__store_limit_add() counts r once it is written.
+ * type 0. It leaves in n the counts it read (total, r's minute), which
+ * weft__store_limit_add() takes to count r once it is written, in the
+ * same transaction with nothing of the same author and design between.
  */
 int	weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r);
+	    const struct weft_record *r, uint32_t n[2]);
 int	weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r);
+	    const struct weft_record *r, const uint32_t n[2]);
 int	weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, bool *conflict);
 /*
@@ -241,6 +243,17 @@ int	weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn);
 int	weft__store_words_batch_begin(struct weft_store *s);
 int	weft__store_words_batch_flush(struct weft_store *s, MDB_txn *txn);
 void	weft__store_words_batch_end(struct weft_store *s);
+/*
+ * The same for the count changes of reactions (store_social.c): between
+ * begin and end, counts_add() changes a table in memory, read through
+ * by later changes of the same design; flush() writes each changed
+ * design's counts and csort move once, in design order. Nothing may
+ * read `scount` or `csort` in the transaction before flush(); end()
+ * drops what was not flushed (on abort).
+ */
+int	weft__store_counts_batch_begin(struct weft_store *s);
+int	weft__store_counts_batch_flush(struct weft_store *s, MDB_txn *txn);
+void	weft__store_counts_batch_end(struct weft_store *s);
 
 /*
  * The author and library scopes (store_recon.c). weft__store_lib_holds()

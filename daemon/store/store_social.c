@@ -22,6 +22,8 @@
  * answer whatever order the records came in. A comment that edits an
  * earlier one (replaces) is not counted again.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lmdb.h>
@@ -91,19 +93,190 @@ csort_move(struct weft_store *s, MDB_txn *txn, size_t i,
 }
 
 /*
+ * Writes a design's counts n, which were was, and moves it in the
+ * count-ordered index if it has a design key (sorted; dk).
+ */
+static int
+counts_write(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint64_t was[WEFT_COUNT_KINDS], const uint64_t n[WEFT_COUNT_KINDS],
+    bool sorted, const uint8_t dk[DKEY])
+{
+	uint8_t	val[SCOUNT_LEN];
+	int	err = 0;
+
+	for (size_t i = 0; i < WEFT_COUNT_KINDS; i++)
+		be64enc(val + 8 * i, n[i]);
+	for (size_t i = 0; sorted && i < WEFT_COUNT_KINDS && err == 0; i++)
+		err = csort_move(s, txn, i, dk, was[i], n[i]);
+	if (err)
+		return err;
+	return db_put(txn, s->dbi[DB_SCOUNT], design, ID, val, sizeof(val));
+}
+
+/*
+ * The count changes of a run of reactions in one batch, applied once per
+ * design when the run ends (weft__store_counts_batch_flush()): a design
+ * liked a hundred times in a batch is read, written and moved in csort
+ * once, not a hundred times. An open-addressing table of at most
+ * CB_MAX designs (then it is flushed), in cap = 2 x CB_MAX slots.
+ */
+#define CB_MAX	4096
+#define CB_CAP	(2 * CB_MAX)
+
+struct cb_ent {
+	uint8_t		design[ID];
+	uint8_t		dk[DKEY];
+	uint64_t	was[WEFT_COUNT_KINDS];	/* as stored */
+	uint64_t	n[WEFT_COUNT_KINDS];	/* now */
+	bool		used;
+	bool		sorted;			/* has a design key */
+};
+
+struct weft__counts_batch {
+	struct cb_ent	*e;		/* CB_CAP slots */
+	struct cb_ent	**order;	/* the used slots, to sort */
+	size_t		 n;
+};
+
+int
+weft__store_counts_batch_begin(struct weft_store *s)
+{
+	struct weft__counts_batch	*b;
+
+	if (s->counts_batch != NULL)
+		return WEFT_EUSAGE;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -ENOMEM;
+	b->e = calloc(CB_CAP, sizeof(*b->e));
+	b->order = calloc(CB_MAX, sizeof(*b->order));
+	if (b->e == NULL || b->order == NULL) {
+		free(b->e);
+		free(b->order);
+		free(b);
+		return -ENOMEM;
+	}
+	s->counts_batch = b;
+	return 0;
+}
+
+void
+weft__store_counts_batch_end(struct weft_store *s)
+{
+	if (s->counts_batch == NULL)
+		return;
+	free(s->counts_batch->e);
+	free(s->counts_batch->order);
+	free(s->counts_batch);
+	s->counts_batch = NULL;
+}
+
+static int
+cb_cmp(const void *a, const void *b)
+{
+	const struct cb_ent	*x = *(struct cb_ent *const *)a;
+	const struct cb_ent	*y = *(struct cb_ent *const *)b;
+
+	return memcmp(x->design, y->design, ID);
+}
+
+/*
+ * Writes the batch's changed counts in design order and empties it;
+ * nothing to do outside a batch. Anything that reads counts or csort
+ * must come after (batch_put_txn() flushes before any record that is
+ * not a reaction).
+ */
+int
+weft__store_counts_batch_flush(struct weft_store *s, MDB_txn *txn)
+{
+	struct weft__counts_batch	*b = s->counts_batch;
+	struct cb_ent			*e;
+	int				 err = 0;
+
+	if (b == NULL || b->n == 0)
+		return 0;
+	qsort(b->order, b->n, sizeof(b->order[0]), cb_cmp);
+	for (size_t i = 0; i < b->n && err == 0; i++) {
+		e = b->order[i];
+		if (memcmp(e->was, e->n, sizeof(e->n)) != 0)
+			err = counts_write(s, txn, e->design, e->was, e->n,
+			    e->sorted, e->dk);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		b->order[i]->used = false;
+	b->n = 0;
+	return err;
+}
+
+/* The batch's entry for design, read from the store when new. */
+static int
+cb_get(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct cb_ent **ep)
+{
+	struct weft__counts_batch	*b = s->counts_batch;
+	struct cb_ent			*e;
+	size_t				 h;
+	int				 err;
+
+	if (b->n == CB_MAX) {
+		err = weft__store_counts_batch_flush(s, txn);
+		if (err)
+			return err;
+	}
+	/* Ids are hashes: their first bytes are as good as any hash. */
+	h = (size_t)be64dec(design) & (CB_CAP - 1);
+	for (;;) {
+		e = &b->e[h];
+		if (!e->used)
+			break;
+		if (memcmp(e->design, design, ID) == 0) {
+			*ep = e;
+			return 0;
+		}
+		h = (h + 1) & (CB_CAP - 1);
+	}
+	err = weft__store_counts_get(s, txn, design, e->was);
+	if (err)
+		return err;
+	err = weft__store_design_key(s, txn, design, e->dk);
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	e->sorted = err == 0;
+	memcpy(e->design, design, ID);
+	memcpy(e->n, e->was, sizeof(e->n));
+	e->used = true;
+	b->order[b->n++] = e;
+	*ep = e;
+	return 0;
+}
+
+/*
  * Adds d[i] to a design's counts and moves it in the count-ordered
  * index; a design not stored yet gets its index keys when its genesis
- * comes (weft__store_counts_design_new()).
+ * comes (weft__store_counts_design_new()). In a batch, the change waits
+ * in the batch's table.
  */
 static int
 counts_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     const int d[WEFT_COUNT_KINDS])
 {
-	uint8_t		val[SCOUNT_LEN], dk[DKEY];
-	uint64_t	n[WEFT_COUNT_KINDS], was[WEFT_COUNT_KINDS];
-	bool		sorted = false;
-	int		err;
+	struct cb_ent	*e;
+	uint8_t		 dk[DKEY];
+	uint64_t	 n[WEFT_COUNT_KINDS], was[WEFT_COUNT_KINDS];
+	bool		 sorted = false;
+	int		 err;
 
+	if (s->counts_batch != NULL) {
+		err = cb_get(s, txn, design, &e);
+		if (err)
+			return err;
+		for (size_t i = 0; i < WEFT_COUNT_KINDS; i++)
+			if (d[i] < 0 && e->n[i] < (uint64_t)-(int64_t)d[i])
+				return WEFT_ECORRUPT;
+		for (size_t i = 0; i < WEFT_COUNT_KINDS; i++)
+			e->n[i] += (uint64_t)(int64_t)d[i];
+		return 0;
+	}
 	err = weft__store_counts_get(s, txn, design, n);
 	if (err)
 		return err;
@@ -112,23 +285,19 @@ counts_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		if (d[i] < 0 && n[i] == 0)
 			return WEFT_ECORRUPT;
 		n[i] += (uint64_t)(int64_t)d[i];
-		be64enc(val + 8 * i, n[i]);
 		if (d[i] != 0 && csort_kind(i) != 0)
 			sorted = true;
 	}
 	if (sorted) {
 		err = weft__store_design_key(s, txn, design, dk);
-		if (err == 0) {
-			for (size_t i = 0; i < WEFT_COUNT_KINDS && err == 0;
-			    i++)
-				err = csort_move(s, txn, i, dk, was[i], n[i]);
-		} else if (err == WEFT_ENOTFOUND) {
+		if (err == WEFT_ENOTFOUND) {
+			sorted = false;
 			err = 0;
 		}
 		if (err)
 			return err;
 	}
-	return db_put(txn, s->dbi[DB_SCOUNT], design, ID, val, sizeof(val));
+	return counts_write(s, txn, design, was, n, sorted, dk);
 }
 
 /* Adds to a design's likes, comments and makes. */
