@@ -530,6 +530,16 @@ retracted(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
 	return weft_store_tomb(s->store, id, &t) == 0 && t.confirmed;
 }
 
+/*
+ * Taken out or refused here for a block that lasts: not asked for (the
+ * peer's sets still hold it, so every round finds it missing here).
+ */
+static bool
+blocked(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
+{
+	return weft_store_blocked_record(s->store, id, NULL) == 0;
+}
+
 /* Sends p as many wants as it may have outstanding, capacity allowing. */
 static void
 peer_pump(struct weft_sync *s, struct peer *p)
@@ -552,7 +562,8 @@ peer_pump(struct weft_sync *s, struct peer *p)
 			idq_pop(&p->wantq, id);
 			if (idmap_find(&s->flight, id) != NULL)
 				continue;
-			if (have_record(s, id) || retracted(s, id))
+			if (have_record(s, id) || retracted(s, id) ||
+			    blocked(s, id))
 				continue;
 			/* Over a flood limit here: not worth asking again. */
 			if (idmap_find(&s->limited, id) != NULL)
@@ -1165,6 +1176,8 @@ job_done(void *arg, int status)
 			s->st.dups++;
 		else if (res == WEFT_ELIMIT)
 			limited_add(s, p->id);
+		else if (res == WEFT_EBLOCKED)
+			s->st.blocked++;
 		else if (status == 0 && is_invalid(res))
 			reject(s, p->peer, p->id, res);
 		/*

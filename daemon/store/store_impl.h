@@ -92,6 +92,7 @@ enum {
 	DB_RNODES,
 	DB_LIMITS,
 	DB_PACKS,
+	DB_BLOCKED_RECS,	/* id -> blocked target (store_blockpurge.c) */
 	DB_COUNT
 };
 

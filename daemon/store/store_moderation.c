@@ -169,7 +169,7 @@ design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 
 int
 weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
-    const struct weft_record *r, const uint8_t id[ID])
+    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID])
 {
 	struct weft_store_verdict	v;
 	const uint8_t			*design = NULL;
@@ -177,8 +177,10 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 
 	memset(&v, 0, sizeof(v));
 	err = target_verdict(s, txn, r->author, &v);
-	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
+		memcpy(by, v.target, ID);
 		return WEFT_EBLOCKED;
+	}
 	switch (r->type) {
 	case WEFT_REC_REV:
 		design = r->has_design ? r->design : id;
@@ -199,8 +201,10 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	}
 	if (err == 0 && design != NULL)
 		err = design_verdict(s, txn, design, NULL, &v);
-	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
+		memcpy(by, v.target, ID);
 		return WEFT_EBLOCKED;
+	}
 	return err;
 }
 
@@ -276,7 +280,10 @@ block_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		err = db_has(txn, s->dbi[DB_BLOCKS], b->target, ID);
 		if (err)
 			return err;
-		return db_del(txn, s->dbi[DB_BLOCKS], b->target, ID);
+		err = db_del(txn, s->dbi[DB_BLOCKS], b->target, ID);
+		if (err == 0)
+			err = weft__store_blocked_release(s, txn, b->target);
+		return err;
 	}
 	if (n > WEFT_BLOCK_REASON_MAX)
 		return WEFT_ETOOBIG;

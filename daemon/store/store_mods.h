@@ -253,13 +253,27 @@ int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED
- * when record r (id) is by a blocked author or concerns a blocked design;
+ * when record r (id) is by a blocked author or concerns a blocked design,
+ * and then sets by to the blocked author or design;
  * weft__store_label_index() indexes a label under its target.
  */
 int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
+	    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID]);
 int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * What a block took out or refused (store_blockpurge.c): _put() notes
+ * record id under the blocked author or design target; _release() drops
+ * every note of target (its block lifted). weft__store_take_out() (in
+ * store_ingest.c) takes out the records ids[0..n) still here as a
+ * retract would, without tombstones, and purges their files.
+ */
+int	weft__store_blocked_put(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t target[ID]);
+int	weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t target[ID]);
+int	weft__store_take_out(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t (*ids)[ID], size_t n, uint64_t *taken);
 
 /*
  * Tombstones (store_tomb.c): get (0, WEFT_ENOTFOUND), put (a tombstone
