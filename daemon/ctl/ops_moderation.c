@@ -142,8 +142,8 @@ weft__mod_why(struct weft_store *s, const uint8_t design[32], char *why,
 	else
 		snprintf(why, size, "%s: labelled %s by moderator %.16s (on "
 		    "the %s)", v.action == WEFT_VERDICT_BLOCK ? "blocked" :
-		    "hidden", v.label, hex, memcmp(v.target, design, 32) == 0 ?
-		    "design" : "author");
+		    "hidden", v.label, hex, v.file ? "file" :
+		    memcmp(v.target, design, 32) == 0 ? "design" : "author");
 	return 0;
 }
 

@@ -10,7 +10,9 @@
  * so that sync never asks for them again while the block lasts (they
  * left our reconciliation sets with the records, but a peer's sets still
  * hold them). Lifting a block drops its rows: the records come back by
- * sync, as any record this node lacks.
+ * sync, as any record this node lacks. The rows are the moderation
+ * module's (store_moderation.c); this file is of the upper level, as
+ * ingest, whose take-out it calls (tests/layers/check-store.sh).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,83 +27,6 @@
 
 /* Records one purge takes out at most (32 bytes each in memory). */
 #define PURGE_MAX	(1u << 22)
-
-int
-weft__store_blocked_put(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID], const uint8_t target[ID])
-{
-	return db_put(txn, s->dbi[DB_BLOCKED_RECS], id, ID, target, ID);
-}
-
-int
-weft_store_blocked_record(struct weft_store *s,
-    const uint8_t id[WEFT_ID_BYTES], uint8_t target[WEFT_ID_BYTES])
-{
-	MDB_txn	*txn;
-	MDB_val	 v;
-	int	 err;
-
-	err = weft__store_read_begin(s, &txn);
-	if (err)
-		return err;
-	err = db_get(txn, s->dbi[DB_BLOCKED_RECS], id, ID, &v);
-	if (err == 0 && v.mv_size != ID)
-		err = WEFT_ECORRUPT;
-	if (err == 0 && target != NULL)
-		memcpy(target, v.mv_data, ID);
-	weft__store_read_end(s, txn);
-	return err;
-}
-
-/*
- * The ids are read first and deleted after the walk: a cursor that
- * deletes as it walks is what LMDB 0.9.24 gets wrong (PITFALLS.md).
- */
-int
-weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
-    const uint8_t target[ID])
-{
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		(*ids)[ID] = NULL;
-	void		*t;
-	size_t		 n = 0, cap = 0;
-	int		 rc, err = 0;
-
-	rc = mdb_cursor_open(txn, s->dbi[DB_BLOCKED_RECS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	for (; rc == 0 && err == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != ID || v.mv_size != ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		if (memcmp(v.mv_data, target, ID) != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (cap > PURGE_MAX * 2) {
-				err = WEFT_ETOOBIG;
-				break;
-			}
-			t = realloc(ids, cap * ID);
-			if (t == NULL) {
-				err = -ENOMEM;
-				break;
-			}
-			ids = t;
-		}
-		memcpy(ids[n++], k.mv_data, ID);
-	}
-	mdb_cursor_close(c);
-	if (err == 0 && rc != MDB_NOTFOUND)
-		err = weft__store_xlat(rc);
-	for (size_t i = 0; i < n && err == 0; i++)
-		err = db_del(txn, s->dbi[DB_BLOCKED_RECS], ids[i], ID);
-	free(ids);
-	return err;
-}
 
 /* The ids to take out, in the order they go. */
 struct purge {

@@ -92,7 +92,8 @@ enum {
 	DB_RNODES,
 	DB_LIMITS,
 	DB_PACKS,
-	DB_BLOCKED_RECS,	/* id -> blocked target (store_blockpurge.c) */
+	DB_BLOCKED_RECS,	/* id -> blocked target (store_moderation.c) */
+	DB_FILE_DESIGN,		/* file hash <-> design (store_moderation.c) */
 	DB_COUNT
 };
 

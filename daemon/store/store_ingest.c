@@ -868,6 +868,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		if (err == 0)
 			err = weft__store_geom_rev(s, txn, pc->id);
+		if (err == 0)
+			err = weft__store_file_design_put(s, txn, r, pc->id);
 		break;
 	case WEFT_REC_LIB:
 		err = weft__store_lib_index(s, txn, r, pc->id);
