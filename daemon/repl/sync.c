@@ -914,6 +914,10 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 		if (f->ok && f->type == WEFT_REC_RECEIPT)
 			return f->has_dauthor && memcmp(in->id, f->dauthor,
 			    WEFT_ID_BYTES) == 0;
+		/* What others put on a design goes to its author's too. */
+		if (f->ok && f->has_dauthor && memcmp(in->id, f->dauthor,
+		    WEFT_ID_BYTES) == 0)
+			return true;
 		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
 		/* Records on a design: the store says which libs hold it. */
@@ -972,7 +976,9 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
 		fact_get(list[k], &f);
-		if (f.ok && f.type == WEFT_REC_RECEIPT)
+		if (f.ok && (f.type == WEFT_REC_RECEIPT ||
+		    f.type == WEFT_REC_COMMENT || f.type == WEFT_REC_REACTION ||
+		    f.type == WEFT_REC_MAKE || f.type == WEFT_REC_GEOM))
 			f.has_dauthor = design_author(s, f.ref, f.dauthor);
 		fl.want = want + k * nf;
 		libs = false;

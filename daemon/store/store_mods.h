@@ -250,6 +250,12 @@ int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 int	weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
+/*
+ * Puts the comments, reactions and makes of a store written before they
+ * joined their design's author's scope into it, once (marked in meta).
+ */
+int	weft__store_scopes_social_backfill(struct weft_store *s,
+	    MDB_txn *txn);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED

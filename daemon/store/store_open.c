@@ -196,6 +196,8 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = weft__store_counts_backfill(s, txn);
 		if (err == 0)
 			err = weft__store_file_design_backfill(s, txn);
+		if (err == 0)
+			err = weft__store_scopes_social_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
@@ -225,6 +227,8 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	err = weft__store_counts_backfill(s, txn);	/* marks it */
 	if (err == 0)
 		err = weft__store_file_design_backfill(s, txn);	/* marks */
+	if (err == 0)
+		err = weft__store_scopes_social_backfill(s, txn);	/* marks */
 	if (err)
 		return err;
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
