@@ -39,14 +39,15 @@ wait_for 10 has a "$d0" || fail "a did not get b's design"
 c1=$(w a -q comment "$d1" "a's words") || fail "comment a"
 c2=$(w b -q comment "$d1" "b's words") || fail "comment b"
 c3=$(w a -q comment "$d0" "a on b's design") || fail "comment a on b"
+l1=$(w b -q like "$d1") || fail "like b"
 wait_for 10 has_all b "$c1" "$c3" || fail "b did not get a's comments"
-wait_for 10 has a "$c2" || fail "a did not get b's comment"
+wait_for 10 has_all a "$c2" "$l1" || fail "a did not get b's comment, like"
 recs0=$(w b --json status | json 'j["records"]' /dev/stdin)
 
 # The block: a's designs, a's comments, and b's own comment on a's
 # design leave b's store; b's design stays.
 w b -q block "$ax" >/dev/null || fail "block"
-for id in "$d1" "$d2" "$c1" "$c2" "$c3"; do
+for id in "$d1" "$d2" "$c1" "$c2" "$c3" "$l1"; do
 	has b "$id" && fail "b still stores ${id:0:16} of a blocked author"
 done
 has b "$d0" || fail "b lost its own design"
@@ -78,13 +79,13 @@ has b "$d3" && fail "b stored a blocked author's new design"
 
 # Unblocked: everything comes back by sync.
 w b -q unblock "$ax" >/dev/null || fail "unblock"
-wait_for 30 has_all b "$d1" "$d2" "$d3" "$c1" "$c2" "$c3" ||
+wait_for 30 has_all b "$d1" "$d2" "$d3" "$c1" "$c2" "$c3" "$l1" ||
     fail "a's records did not come back after the unblock"
 
 # A design block: d1 and what is on it go, d2 stays.
 w b -q block "$d1" >/dev/null || fail "block design"
 w b blocks | grep -q "design $d1" || fail "blocks does not list d1"
-for id in "$d1" "$c1" "$c2"; do
+for id in "$d1" "$c1" "$c2" "$l1"; do
 	has b "$id" && fail "b still stores ${id:0:16} of a blocked design"
 done
 has_all b "$d2" "$d3" "$c3" || fail "a design block took other records"
@@ -93,6 +94,6 @@ rounds_pass b 3 || fail "b ran no three rounds after the design block"
 [ "$(sync_stat b blocked)" = "$bl" ] ||
     fail "b fetched records of a blocked design"
 w b -q unblock "$d1" >/dev/null || fail "unblock design"
-wait_for 30 has_all b "$d1" "$c1" "$c2" ||
+wait_for 30 has_all b "$d1" "$c1" "$c2" "$l1" ||
     fail "d1 did not come back after the unblock"
 exit 0
