@@ -996,8 +996,8 @@ enum {
 struct weft_store_verdict {
 	int	 action;		/* WEFT_VERDICT_* */
 	bool	 local;			/* a block of this node's */
-	uint8_t	 target[WEFT_ID_BYTES];	/* design, author or file hash */
-	bool	 file;			/* target is a file of the design */
+	uint8_t	 target[WEFT_ID_BYTES];	/* design, author or file */
+	bool	 file;			/* target: a file it holds */
 	uint8_t	 by[WEFT_PK_BYTES];	/* the moderator, or none */
 	char	 label[WEFT_LABEL_MAX + 1];
 };

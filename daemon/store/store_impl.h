@@ -93,7 +93,7 @@ enum {
 	DB_LIMITS,
 	DB_PACKS,
 	DB_BLOCKED_RECS,	/* id -> blocked target (store_moderation.c) */
-	DB_FILE_DESIGN,		/* file hash <-> design (store_moderation.c) */
+	DB_FILE_DESIGN,		/* file <-> design (store_moderation.c) */
 	DB_COUNT
 };
 

@@ -226,9 +226,9 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	ver[3] = STORE_VERSION;
 	err = weft__store_counts_backfill(s, txn);	/* marks it */
 	if (err == 0)
-		err = weft__store_file_design_backfill(s, txn);	/* marks */
+		err = weft__store_file_design_backfill(s, txn);
 	if (err == 0)
-		err = weft__store_scopes_social_backfill(s, txn);	/* marks */
+		err = weft__store_scopes_social_backfill(s, txn);
 	if (err)
 		return err;
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);

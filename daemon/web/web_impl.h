@@ -152,7 +152,8 @@ struct weft_web_hidden {
 	uint8_t	(*keys)[32];
 	size_t	  n, cap;
 };
-int	weft__web_hidden_load(struct weft_store *s, struct weft_web_hidden *h);
+int	weft__web_hidden_load(struct weft_store *s,
+	    struct weft_web_hidden *h);
 void	weft__web_hidden_free(struct weft_web_hidden *h);
 bool	weft__web_hidden_has(const struct weft_web_hidden *h,
 	    const uint8_t design[32], const uint8_t author[32]);
