@@ -188,6 +188,7 @@ design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     const uint8_t *author, struct weft_store_verdict *v)
 {
 	struct recinfo	ri;
+	MDB_val		val;
 	int		err;
 
 	memset(v, 0, sizeof(*v));
@@ -196,8 +197,20 @@ design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		return err;
 	if (author == NULL) {
 		err = weft__store_info_get(s, txn, design, &ri);
-		if (err == WEFT_ENOTFOUND)
+		if (err == WEFT_ENOTFOUND) {
+			/* Taken out by a block: that block's verdict. */
+			err = db_get(txn, s->dbi[DB_BLOCKED_RECS], design, ID,
+			    &val);
+			if (err == 0 && val.mv_size != ID)
+				return WEFT_ECORRUPT;
+			if (err == 0)
+				err = target_verdict(s, txn, val.mv_data, v);
+			else if (err == WEFT_ENOTFOUND)
+				err = 0;
+			if (err || v->action == WEFT_VERDICT_BLOCK)
+				return err;
 			return file_verdict(s, txn, design, v);
+		}
 		if (err)
 			return err;
 		author = ri.author;

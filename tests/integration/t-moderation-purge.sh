@@ -76,6 +76,13 @@ rounds_pass b 3 || fail "b ran no three rounds after d3"
 [ "$(sync_stat b blocked)" = "$bl" ] ||
     fail "b asked again for a blocked design it had refused"
 has b "$d3" && fail "b stored a blocked author's new design"
+# Nor does anyone's new comment on a's design, which b no longer has.
+start_node c --listen 127.0.0.1:0 --peer "$(addr a)"
+wait_for 10 has c "$d1" || fail "c did not get a's design"
+bl=$(sync_stat b blocked)
+c4=$(w c -q comment "$d1" "c's words") || fail "comment c"
+wait_for 10 blocked_above b "$bl" || fail "b was not offered c's comment"
+has b "$c4" && fail "b stored a comment on a blocked author's design"
 
 # Unblocked: everything comes back by sync.
 w b -q unblock "$ax" >/dev/null || fail "unblock"
