@@ -83,6 +83,8 @@ sync_json(json_t *j, const struct weft_ctlmsg_sync *sy)
 	uint_json(o, "stored", sy->stored);
 	uint_json(o, "dups", sy->dups);
 	uint_json(o, "rejected", sy->rejected);
+	if (sy->has_blocked)
+		uint_json(o, "blocked", sy->blocked);
 	uint_json(o, "held", sy->held);
 	uint_json(o, "queued", sy->queued);
 	uint_json(o, "rounds", sy->rounds);

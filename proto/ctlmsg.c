@@ -89,6 +89,8 @@ static const struct field sync_f[] = {
 	U64(T, peers), U64(T, stored), U64(T, dups), U64(T, rejected),
 	U64(T, held), U64(T, queued), U64(T, rounds), U64(T, msgs_in),
 	U64(T, msgs_out), U64(T, bytes_in), U64(T, bytes_out),
+	{ "blocked", F_U64, P_OPT, offsetof(T, blocked), 0,
+	  offsetof(T, has_blocked), 0, NULL },
 };
 #undef T
 /* While LAN discovery is off, "on" is the only key. */

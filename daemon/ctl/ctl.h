@@ -351,6 +351,12 @@ extern const struct weft_ctl_op weft__op_grant, weft__op_grants,
  */
 extern const struct weft_ctl_op weft__op_retract;
 int	weft__ctl_retracted(struct weft_ctl_conn *c, const uint8_t id[32]);
+/*
+ * The same for an id a block took out or refused here (ops_moderation.c):
+ * replies WEFT_ENOTFOUND saying so and returns WEFT_EBLOCKED; else 0.
+ */
+int	weft__ctl_blocked_gone(struct weft_ctl_conn *c,
+	    const uint8_t id[32]);
 /* ops_seeds.c */
 extern const struct weft_ctl_op weft__op_seeds;
 extern const struct weft_ctl_op weft__op_library_maintainers;

@@ -91,7 +91,12 @@ weft__ctl_arg_id(struct weft_ctl_conn *c, const struct weft_obj *req,
 	err = weft_store_resolve(c->env->store, s, id);
 	if (err == 0)
 		err = weft__ctl_retracted(c, id);
-	if (err == WEFT_ERETRACTED)
+	/* A whole id a block took out: say so. */
+	if (err == WEFT_ENOTFOUND && strlen(s) == 64 &&
+	    weft_hex_decode(id, 32, s, 64) == 0 &&
+	    weft__ctl_blocked_gone(c, id) == WEFT_EBLOCKED)
+		err = WEFT_EBLOCKED;
+	if (err == WEFT_ERETRACTED || err == WEFT_EBLOCKED)
 		;	/* replied */
 	else if (err == WEFT_EUSAGE)
 		weft__ctl_send_err(c, err,
@@ -339,6 +344,8 @@ status_sync(struct weft_ctlmsg_sync *out, const struct weft_sync_stats *sy)
 	out->stored = sy->stored;
 	out->dups = sy->dups;
 	out->rejected = sy->rejected;
+	out->has_blocked = true;
+	out->blocked = sy->blocked;
 	out->held = sy->held;
 	out->queued = sy->queued;
 	out->rounds = sy->rounds;

@@ -142,9 +142,29 @@ weft__mod_why(struct weft_store *s, const uint8_t design[32], char *why,
 	else
 		snprintf(why, size, "%s: labelled %s by moderator %.16s (on "
 		    "the %s)", v.action == WEFT_VERDICT_BLOCK ? "blocked" :
-		    "hidden", v.label, hex, memcmp(v.target, design, 32) == 0 ?
-		    "design" : "author");
+		    "hidden", v.label, hex, v.file ? "file" :
+		    memcmp(v.target, design, 32) == 0 ? "design" : "author");
 	return 0;
+}
+
+int
+weft__ctl_blocked_gone(struct weft_ctl_conn *c, const uint8_t id[32])
+{
+	enum weft_record_type	type;
+	uint8_t			target[32];
+	char			hex[17], thex[17];
+	int			kind = 0;
+
+	if (weft_store_record_type(c->env->store, id, &type) == 0 ||
+	    weft_store_blocked_record(c->env->store, id, target) != 0)
+		return 0;
+	(void)weft_store_block_get(c->env->store, target, &kind);
+	weft_hex_encode(hex, id, 8);
+	weft_hex_encode(thex, target, 8);
+	weft__ctl_send_err(c, WEFT_ENOTFOUND, "%s is not kept here: blocked "
+	    "here (%s %s)", hex, kind == WEFT_BLOCK_DESIGN ? "design" :
+	    "author", thex);
+	return WEFT_EBLOCKED;
 }
 
 /* Writes, on the pool */
@@ -169,16 +189,17 @@ struct mod_job {
 };
 
 /*
- * A block, and at once the files of what it blocks: no longer wanted,
- * and what no kept design shares deleted by a gc (one already running
- * leaves it to the next).
+ * A block, and at once the records and files of what it blocks: the
+ * records taken out (weft_store_block_purge), the files no longer
+ * wanted, and what no kept design shares deleted by a gc (one already
+ * running leaves it to the next).
  */
 static int
 block_work(struct mod_job *j)
 {
 	struct weft_store_gc_opts	o;
 	struct weft_store_gc_stats	st;
-	uint64_t			files = 0;
+	uint64_t			files = 0, recs = 0;
 	int				err;
 
 	err = weft_store_block_put(j->store, j->kind, j->target, j->ts,
@@ -187,6 +208,13 @@ block_work(struct mod_job *j)
 		err = weft_store_unwant_design(j->store, j->target, &files);
 	else if (err == 0 && j->kind == WEFT_BLOCK_AUTHOR)
 		err = weft_store_unwant_author(j->store, j->target, &files);
+	/* Their records go too: not stored, listed or forwarded. */
+	if (err == 0 && j->kind != WEFT_BLOCK_NODE)
+		err = weft_store_block_purge(j->store, j->kind, j->target,
+		    &recs);
+	if (err == 0 && j->kind != WEFT_BLOCK_NODE)
+		log_info("moderation: %s blocked: records deleted %llu",
+		    kind_name(j->kind), (unsigned long long)recs);
 	if (err || files == 0)
 		return err;
 	memset(&o, 0, sizeof(o));
@@ -244,6 +272,10 @@ mod_reply(struct weft_ctl_conn *c, void *arg)
 	    c->env->sync != NULL)
 		weft_sync_interests_changed(c->env->sync,
 		    uv_now(c->env->loop));
+	/* What a block took out comes back now, not at the next round. */
+	if (j->what == MOD_UNBLOCK && j->kind != WEFT_BLOCK_NODE &&
+	    c->env->sync != NULL)
+		weft_sync_reconcile(c->env->sync, uv_now(c->env->loop));
 	weft__ctl_reply_begin(&pk, &b, 2);
 	weft_pack_str(&pk, "kind");
 	weft_pack_str(&pk, j->what == MOD_BLOCK || j->what == MOD_UNBLOCK ?

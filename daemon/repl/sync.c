@@ -530,6 +530,16 @@ retracted(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
 	return weft_store_tomb(s->store, id, &t) == 0 && t.confirmed;
 }
 
+/*
+ * Taken out or refused here for a block that lasts: not asked for (the
+ * peer's sets still hold it, so every round finds it missing here).
+ */
+static bool
+blocked(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
+{
+	return weft_store_blocked_record(s->store, id, NULL) == 0;
+}
+
 /* Sends p as many wants as it may have outstanding, capacity allowing. */
 static void
 peer_pump(struct weft_sync *s, struct peer *p)
@@ -552,7 +562,8 @@ peer_pump(struct weft_sync *s, struct peer *p)
 			idq_pop(&p->wantq, id);
 			if (idmap_find(&s->flight, id) != NULL)
 				continue;
-			if (have_record(s, id) || retracted(s, id))
+			if (have_record(s, id) || retracted(s, id) ||
+			    blocked(s, id))
 				continue;
 			/* Over a flood limit here: not worth asking again. */
 			if (idmap_find(&s->limited, id) != NULL)
@@ -908,6 +919,10 @@ fact_covered(const struct weft_wire_interest *in, const struct fact *f)
 		if (f->ok && f->type == WEFT_REC_RECEIPT)
 			return f->has_dauthor && memcmp(in->id, f->dauthor,
 			    WEFT_ID_BYTES) == 0;
+		/* What others put on a design goes to its author's too. */
+		if (f->ok && f->has_dauthor && memcmp(in->id, f->dauthor,
+		    WEFT_ID_BYTES) == 0)
+			return true;
 		return f->ok && memcmp(in->id, f->author, WEFT_ID_BYTES) == 0;
 	case WEFT_WIRE_SCOPE_LIB:
 		/* Records on a design: the store says which libs hold it. */
@@ -966,7 +981,9 @@ filter_make(struct weft_sync *s, struct pend **list, size_t n,
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
 		fact_get(list[k], &f);
-		if (f.ok && f.type == WEFT_REC_RECEIPT)
+		if (f.ok && (f.type == WEFT_REC_RECEIPT ||
+		    f.type == WEFT_REC_COMMENT || f.type == WEFT_REC_REACTION ||
+		    f.type == WEFT_REC_MAKE || f.type == WEFT_REC_GEOM))
 			f.has_dauthor = design_author(s, f.ref, f.dauthor);
 		fl.want = want + k * nf;
 		libs = false;
@@ -1170,6 +1187,8 @@ job_done(void *arg, int status)
 			s->st.dups++;
 		else if (res == WEFT_ELIMIT)
 			limited_add(s, p->id);
+		else if (res == WEFT_EBLOCKED)
+			s->st.blocked++;
 		else if (status == 0 && is_invalid(res))
 			reject(s, p->peer, p->id, res);
 		/*

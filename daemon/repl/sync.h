@@ -185,6 +185,7 @@ struct weft_sync_stats {
 	uint64_t	stored;		/* records stored from peers */
 	uint64_t	dups;		/* received, already present */
 	uint64_t	rejected;	/* invalid records received */
+	uint64_t	blocked;	/* refused: blocked author, design */
 	uint64_t	limited;	/* refused for flood limits */
 	uint64_t	held;		/* in the dependency pool now */
 	uint64_t	held_dropped;	/* dropped from the pool at its cap */

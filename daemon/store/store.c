@@ -55,7 +55,7 @@ static const char *const db_names[DB_COUNT] = {
 	"tombs",
 	"receipts", "receipt_nodes", "limits",
 	"packs", "lib_maint",
-	"lastuse",
+	"lastuse", "blocked_recs", "file_design",
 };
 
 int

@@ -1068,7 +1068,8 @@ enum {
 struct weft_store_verdict {
 	int	 action;		/* WEFT_VERDICT_* */
 	bool	 local;			/* a block of this node's */
-	uint8_t	 target[WEFT_ID_BYTES];	/* design or author */
+	uint8_t	 target[WEFT_ID_BYTES];	/* design, author or file */
+	bool	 file;			/* target: a file it holds */
 	uint8_t	 by[WEFT_PK_BYTES];	/* the moderator, or none */
 	char	 label[WEFT_LABEL_MAX + 1];
 };
@@ -1084,6 +1085,20 @@ int	weft_store_block_put(struct weft_store *s, int kind,
 	    const char *reason);
 int	weft_store_block_del(struct weft_store *s,
 	    const uint8_t target[WEFT_ID_BYTES]);
+/*
+ * A block's purge (store_blockpurge.c): every stored record of a blocked
+ * author (kind WEFT_BLOCK_AUTHOR) or design (WEFT_BLOCK_DESIGN) taken out,
+ * with the comments, reactions, makes and grants on the designs that go,
+ * and the files no kept record names; *records counts them. Each id is
+ * noted, so that sync does not fetch it again while the block lasts:
+ * weft_store_blocked_record() is 0 for such an id (target, if not NULL,
+ * set to the author or design blocked), WEFT_ENOTFOUND otherwise. Lifting
+ * the block (weft_store_block_del) drops the notes.
+ */
+int	weft_store_block_purge(struct weft_store *s, int kind,
+	    const uint8_t target[WEFT_ID_BYTES], uint64_t *records);
+int	weft_store_blocked_record(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES], uint8_t target[WEFT_ID_BYTES]);
 int	weft_store_block_get(struct weft_store *s,
 	    const uint8_t target[WEFT_ID_BYTES], int *kind);
 int	weft_store_blocks(struct weft_store *s, weft_store_block_cb *cb,

@@ -94,6 +94,8 @@ enum {
 	DB_PACKS,
 	DB_LIB_MAINT,		/* lib || ts || maint id -> signer, op, key */
 	DB_LASTUSE,		/* when designs' files were last used */
+	DB_BLOCKED_RECS,	/* id -> blocked target (store_moderation.c) */
+	DB_FILE_DESIGN,		/* file <-> design (store_moderation.c) */
 	DB_COUNT
 };
 

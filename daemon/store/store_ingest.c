@@ -304,11 +304,14 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 
 /*
  * The checks of ingest, made before anything is written: presence,
- * rights and dependencies. Only reads, so a failure leaves the txn usable.
+ * rights and dependencies. Only reads (but for the note of a blocked
+ * record, which fails only as the store fails), so a failure leaves the
+ * txn usable.
  */
 static int
 record_check(struct weft_store *s, MDB_txn *txn, struct put_ctx *pc)
 {
+	uint8_t	by[ID];
 	int	err;
 
 	err = db_has(txn, s->dbi[DB_INFO], pc->id, ID);
@@ -316,8 +319,16 @@ record_check(struct weft_store *s, MDB_txn *txn, struct put_ctx *pc)
 		return WEFT_EEXISTS;
 	if (err != WEFT_ENOTFOUND)
 		return err;
-	/* Nothing of a blocked author or design enters the store. */
-	err = weft__store_mod_check(s, txn, pc->r, pc->id);
+	/*
+	 * Nothing of a blocked author or design enters the store, and a
+	 * refused record is noted, so that sync does not ask for it again
+	 * while the block lasts (store_blockpurge.c).
+	 */
+	err = weft__store_mod_check(s, txn, pc->r, pc->id, by);
+	if (err == WEFT_EBLOCKED) {
+		err = weft__store_blocked_put(s, txn, pc->id, by);
+		return err ? err : WEFT_EBLOCKED;
+	}
 	if (err == 0)
 		err = tomb_check(s, txn, pc);
 	if (err)
@@ -523,7 +534,8 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 /*
  * A design taken back: every revision, its indexes, words, scopes and
  * rows; the revisions' files listed for the purge. Each revision gets a
- * tombstone (t) of its own, so that none is fetched or served again.
+ * tombstone (t) of its own, so that none is fetched or served again
+ * (none when t is NULL: a block's purge, which its block row stops).
  */
 static int
 design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
@@ -573,7 +585,7 @@ design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		err = record_load(s, txn, revs.ids[i], &r);
 		if (err == 0)
 			err = record_retract(s, txn, revs.ids[i], &r, files);
-		if (err == 0)
+		if (err == 0 && t != NULL)
 			err = weft__store_tomb_put(s, txn, revs.ids[i], t);
 		weft_record_release(&r);
 	}
@@ -680,6 +692,57 @@ retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 		weft_record_release(&tr);
 	}
 	/* A file a kept design also names stays wanted. */
+	if (err == 0 && files.n > 0)
+		err = weft__store_purge(s, txn,
+		    (const uint8_t (*)[ID])files.ids, files.n, unwant, NULL,
+		    &nchunks, &nbytes);
+	free(files.ids);
+	return err;
+}
+
+/*
+ * A block's purge (store_blockpurge.c): each record of ids[0..n) still
+ * here taken out as a retract would take it (a design's genesis takes
+ * the whole design), without a tombstone, then the files no kept record
+ * names purged. *taken counts the records of the list taken out.
+ */
+int
+weft__store_take_out(struct weft_store *s, MDB_txn *txn,
+    const uint8_t (*ids)[ID], size_t n, uint64_t *taken)
+{
+	struct weft_record	 tr;
+	struct recinfo		 ti;
+	struct idxlist		 files = { NULL, 0, 0 };
+	uint64_t		 nchunks, nbytes;
+	int			 err = 0;
+
+	*taken = 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		err = weft__store_info_get(s, txn, ids[i], &ti);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;	/* went with its design */
+			continue;
+		}
+		if (err)
+			break;
+		(*taken)++;
+		if (ti.type == WEFT_REC_REV &&
+		    memcmp(ti.design, ids[i], ID) == 0) {
+			err = design_retract(s, txn, ids[i], NULL, &files);
+			continue;
+		}
+		if (ti.type == WEFT_REC_REV) {
+			err = rev_retract(s, txn, ids[i], &files);
+			continue;
+		}
+		weft_record_init(&tr);
+		err = record_load(s, txn, ids[i], &tr);
+		if (err == 0)
+			err = record_retract(s, txn, ids[i], &tr, &files);
+		if (err == 0)
+			err = weft__store_rec_del(s, txn, ids[i]);
+		weft_record_release(&tr);
+	}
 	if (err == 0 && files.n > 0)
 		err = weft__store_purge(s, txn,
 		    (const uint8_t (*)[ID])files.ids, files.n, unwant, NULL,
@@ -958,6 +1021,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 			err = weft__store_scopes_put(s, txn, r, pc->id, 0);
 		if (err == 0)
 			err = weft__store_geom_rev(s, txn, pc->id);
+		if (err == 0)
+			err = weft__store_file_design_put(s, txn, r, pc->id);
 		break;
 	case WEFT_REC_LIB:
 		err = weft__store_lib_index(s, txn, r, pc->id);

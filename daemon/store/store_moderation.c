@@ -11,15 +11,19 @@
  * A target is blocked when this node blocked it, or when a moderator it
  * trusts labelled it with a label whose action is "block"; hidden when
  * such a label's action is "hide". A design is also blocked or hidden
- * through its author. Labels by anyone else are reports: stored, listed
+ * through its author, and through any file it holds (by content hash,
+ * below). Labels by anyone else are reports: stored, listed
  * by weft_store_reports(), and of no effect.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lmdb.h>
 
 #include "weft/buf.h"
 #include "weft/err.h"
+#include "weft/record.h"
 
 #include "store.h"
 #include "store_mods.h"
@@ -141,15 +145,50 @@ target_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t target[ID],
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
+/* A file's verdict raises the design's (file_verdict's walk). */
+struct file_arg {
+	struct weft_store		*s;
+	MDB_txn				*txn;
+	struct weft_store_verdict	*v;
+};
+
+static int
+file_cb(void *arg, const uint8_t *hash)
+{
+	struct file_arg	*a = arg;
+	int		 before = a->v->action, err;
+
+	err = target_verdict(a->s, a->txn, hash, a->v);
+	if (err)
+		return err;
+	if (a->v->action > before)
+		a->v->file = true;
+	/* Nothing is stronger than a block: stop there. */
+	return a->v->action == WEFT_VERDICT_BLOCK ? 1 : 0;
+}
+
+/* The verdict on the files design holds (labels on file hashes). */
+static int
+file_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct weft_store_verdict *v)
+{
+	struct file_arg	a = { s, txn, v };
+	int		err;
+
+	err = weft__store_file_design_walk(s, txn, 'd', design, file_cb, &a);
+	return err == 1 ? 0 : err;
+}
+
 /*
  * The verdict on design (id design, by author, NULL if not known yet):
- * the design's own, raised by its author's.
+ * the design's own, raised by its author's and by its files'.
  */
 static int
 design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     const uint8_t *author, struct weft_store_verdict *v)
 {
 	struct recinfo	ri;
+	MDB_val		val;
 	int		err;
 
 	memset(v, 0, sizeof(*v));
@@ -158,18 +197,33 @@ design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		return err;
 	if (author == NULL) {
 		err = weft__store_info_get(s, txn, design, &ri);
-		if (err == WEFT_ENOTFOUND)
-			return 0;
+		if (err == WEFT_ENOTFOUND) {
+			/* Taken out by a block: that block's verdict. */
+			err = db_get(txn, s->dbi[DB_BLOCKED_RECS], design, ID,
+			    &val);
+			if (err == 0 && val.mv_size != ID)
+				return WEFT_ECORRUPT;
+			if (err == 0)
+				err = target_verdict(s, txn, val.mv_data, v);
+			else if (err == WEFT_ENOTFOUND)
+				err = 0;
+			if (err || v->action == WEFT_VERDICT_BLOCK)
+				return err;
+			return file_verdict(s, txn, design, v);
+		}
 		if (err)
 			return err;
 		author = ri.author;
 	}
-	return target_verdict(s, txn, author, v);
+	err = target_verdict(s, txn, author, v);
+	if (err || v->action == WEFT_VERDICT_BLOCK)
+		return err;
+	return file_verdict(s, txn, design, v);
 }
 
 int
 weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
-    const struct weft_record *r, const uint8_t id[ID])
+    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID])
 {
 	struct weft_store_verdict	v;
 	const uint8_t			*design = NULL;
@@ -177,11 +231,21 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 
 	memset(&v, 0, sizeof(v));
 	err = target_verdict(s, txn, r->author, &v);
-	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
+		memcpy(by, v.target, ID);
 		return WEFT_EBLOCKED;
+	}
 	switch (r->type) {
 	case WEFT_REC_REV:
 		design = r->has_design ? r->design : id;
+		/* A revision holding a file a moderator blocks. */
+		for (uint32_t i = 0; err == 0 && i < r->nfiles; i++) {
+			err = target_verdict(s, txn, r->files[i].hash, &v);
+			if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
+				memcpy(by, r->files[i].hash, ID);
+				return WEFT_EBLOCKED;
+			}
+		}
 		break;
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
@@ -199,8 +263,10 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	}
 	if (err == 0 && design != NULL)
 		err = design_verdict(s, txn, design, NULL, &v);
-	if (err == 0 && v.action == WEFT_VERDICT_BLOCK)
+	if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
+		memcpy(by, v.target, ID);
 		return WEFT_EBLOCKED;
+	}
 	return err;
 }
 
@@ -276,7 +342,10 @@ block_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		err = db_has(txn, s->dbi[DB_BLOCKS], b->target, ID);
 		if (err)
 			return err;
-		return db_del(txn, s->dbi[DB_BLOCKS], b->target, ID);
+		err = db_del(txn, s->dbi[DB_BLOCKS], b->target, ID);
+		if (err == 0)
+			err = weft__store_blocked_release(s, txn, b->target);
+		return err;
 	}
 	if (n > WEFT_BLOCK_REASON_MAX)
 		return WEFT_ETOOBIG;
@@ -557,7 +626,12 @@ weft_store_hidden_targets(struct weft_store *s, weft_store_id_cb *cb,
 			err = 0;
 			continue;
 		}
-		if (err == 0)
+		/* A label on a file names every design holding it. */
+		if (err == 0 && ((const uint8_t *)v.mv_data)[0] ==
+		    WEFT_LABEL_FILE)
+			err = weft__store_file_design_walk(s, txn, 'h', p, cb,
+			    arg);
+		else if (err == 0)
 			err = cb(arg, p);
 	}
 	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
@@ -565,5 +639,215 @@ weft_store_hidden_targets(struct weft_store *s, weft_store_id_cb *cb,
 	if (c != NULL)
 		mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * What a block took out or refused (store_blockpurge.c, docs/proto/
+ * store.md): blocked_recs, id -> the author or design blocked.
+ */
+
+/* Rows one unblock drops at most (in memory: 32 bytes each). */
+#define BLOCKED_ROWS_MAX	(1u << 23)
+
+int
+weft__store_blocked_put(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], const uint8_t target[ID])
+{
+	return db_put(txn, s->dbi[DB_BLOCKED_RECS], id, ID, target, ID);
+}
+
+int
+weft_store_blocked_record(struct weft_store *s,
+    const uint8_t id[WEFT_ID_BYTES], uint8_t target[WEFT_ID_BYTES])
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = db_get(txn, s->dbi[DB_BLOCKED_RECS], id, ID, &v);
+	if (err == 0 && v.mv_size != ID)
+		err = WEFT_ECORRUPT;
+	if (err == 0 && target != NULL)
+		memcpy(target, v.mv_data, ID);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+/*
+ * The ids are read first and deleted after the walk: a cursor that
+ * deletes as it walks is what LMDB 0.9.24 gets wrong (PITFALLS.md).
+ */
+int
+weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
+    const uint8_t target[ID])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		(*ids)[ID] = NULL;
+	void		*t;
+	size_t		 n = 0, cap = 0;
+	int		 rc, err = 0;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_BLOCKED_RECS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0 && err == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID || v.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (memcmp(v.mv_data, target, ID) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (cap > BLOCKED_ROWS_MAX) {
+				err = WEFT_ETOOBIG;
+				break;
+			}
+			t = realloc(ids, cap * ID);
+			if (t == NULL) {
+				err = -ENOMEM;
+				break;
+			}
+			ids = t;
+		}
+		memcpy(ids[n++], k.mv_data, ID);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = db_del(txn, s->dbi[DB_BLOCKED_RECS], ids[i], ID);
+	free(ids);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Labels on files (docs/moderation.md): a trusted moderator's label on a
+ * file's content hash acts on every design that holds the file. The
+ * `file_design` table (docs/proto/store.md) says which designs those
+ * are, and which files a design holds:
+ *
+ *   file_design   'h' || hash || design -> ""   designs holding a file
+ *                 'd' || design || hash -> ""   files of a design
+ *
+ * written for each revision stored (every revision's files count, not
+ * only the head's), and built once for a store written before it. Rows
+ * of a design taken out stay: they name a design no longer here, which
+ * a lookup then does not find.
+ */
+#define FD_KEY	(1 + 2 * ID)
+
+static int
+fd_put(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t hash[ID])
+{
+	uint8_t	k[FD_KEY];
+	int	err;
+
+	k[0] = 'h';
+	memcpy(k + 1, hash, ID);
+	memcpy(k + 1 + ID, design, ID);
+	err = db_put(txn, s->dbi[DB_FILE_DESIGN], k, FD_KEY, "", 0);
+	if (err)
+		return err;
+	k[0] = 'd';
+	memcpy(k + 1, design, ID);
+	memcpy(k + 1 + ID, hash, ID);
+	return db_put(txn, s->dbi[DB_FILE_DESIGN], k, FD_KEY, "", 0);
+}
+
+int
+weft__store_file_design_put(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	const uint8_t	*design = r->has_design ? r->design : id;
+	int		 err = 0;
+
+	if (r->type != WEFT_REC_REV)
+		return 0;
+	for (uint32_t i = 0; i < r->nfiles && err == 0; i++)
+		err = fd_put(s, txn, design, r->files[i].hash);
+	return err;
+}
+
+int
+weft__store_file_design_walk(struct weft_store *s, MDB_txn *txn, int by,
+    const uint8_t key[ID], int (*cb)(void *, const uint8_t *), void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 pfx[1 + ID];
+	int		 rc, err;
+
+	pfx[0] = (uint8_t)by;
+	memcpy(pfx + 1, key, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	while (err == 0) {
+		if (k.mv_size != FD_KEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = cb(arg, (const uint8_t *)k.mv_data + 1 + ID);
+		if (err)
+			break;
+		err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+		    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* One stored revision's files, for the backfill. */
+static int
+backfill_cb(void *arg, const uint8_t id[ID], const struct recinfo *ri)
+{
+	struct weft_store	*s = ((void **)arg)[0];
+	MDB_txn			*txn = ((void **)arg)[1];
+	struct weft_record	 r;
+	const uint8_t		*body, *sig;
+	size_t			 blen;
+	MDB_val			 v;
+	int			 err;
+
+	if (ri->type != WEFT_REC_REV)
+		return 0;
+	err = weft__store_rec_get(s, txn, id, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	weft_record_init(&r);
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, &r);
+	if (err == 0)
+		err = weft__store_file_design_put(s, txn, &r, id);
+	else
+		err = WEFT_ECORRUPT;
+	weft_record_release(&r);
+	return err;
+}
+
+int
+weft__store_file_design_backfill(struct weft_store *s, MDB_txn *txn)
+{
+	void	*arg[2] = { s, txn };
+	int	 err;
+
+	err = db_has(txn, s->dbi[DB_META], "file_design", 11);
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	err = weft__store_info_walk(s, txn, NULL, backfill_cb, arg);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], "file_design", 11, "", 0);
 	return err;
 }

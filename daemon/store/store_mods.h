@@ -312,16 +312,49 @@ int	weft__store_maint_in_force(struct weft_store *s, MDB_txn *txn,
 int	weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t lib[ID], const uint8_t key[WEFT_PK_BYTES],
 	    bool *ever);
+/*
+ * Puts the comments, reactions and makes of a store written before they
+ * joined their design's author's scope into it, once (marked in meta).
+ */
+int	weft__store_scopes_social_backfill(struct weft_store *s,
+	    MDB_txn *txn);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED
- * when record r (id) is by a blocked author or concerns a blocked design;
+ * when record r (id) is by a blocked author or concerns a blocked design,
+ * and then sets by to the blocked author or design;
  * weft__store_label_index() indexes a label under its target.
  */
 int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_record *r, const uint8_t id[ID]);
+	    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID]);
 int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * What a block took out or refused (store_moderation.c): _put() notes
+ * record id under the blocked author or design target; _release() drops
+ * every note of target (its block lifted). weft__store_take_out() (in
+ * store_ingest.c) takes out the records ids[0..n) still here as a
+ * retract would, without tombstones, and purges their files.
+ */
+int	weft__store_blocked_put(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t target[ID]);
+int	weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t target[ID]);
+int	weft__store_take_out(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t (*ids)[ID], size_t n, uint64_t *taken);
+/*
+ * Which designs hold which files (store_moderation.c), for labels on a
+ * file: _put() indexes revision r (id; other records are ignored);
+ * _walk() calls cb with each design holding file hash key (by 'h') or
+ * each file hash of design key (by 'd'), stopping at its first non-zero
+ * return; _backfill() indexes a store written before the table, once.
+ */
+int	weft__store_file_design_put(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_file_design_walk(struct weft_store *s, MDB_txn *txn,
+	    int by, const uint8_t key[ID], int (*cb)(void *, const uint8_t *),
+	    void *arg);
+int	weft__store_file_design_backfill(struct weft_store *s, MDB_txn *txn);
 
 /*
  * Tombstones (store_tomb.c): get (0, WEFT_ENOTFOUND), put (a tombstone

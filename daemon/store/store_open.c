@@ -194,6 +194,10 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = weft__store_ragg_backfill(s, txn);
 		if (err == 0)
 			err = weft__store_counts_backfill(s, txn);
+		if (err == 0)
+			err = weft__store_file_design_backfill(s, txn);
+		if (err == 0)
+			err = weft__store_scopes_social_backfill(s, txn);
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
@@ -221,6 +225,10 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	ver[0] = ver[1] = ver[2] = 0;
 	ver[3] = STORE_VERSION;
 	err = weft__store_counts_backfill(s, txn);	/* marks it */
+	if (err == 0)
+		err = weft__store_file_design_backfill(s, txn);
+	if (err == 0)
+		err = weft__store_scopes_social_backfill(s, txn);
 	if (err)
 		return err;
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);

@@ -1004,6 +1004,64 @@ scope_rev(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	    rev_lib_cb, &a);
 }
 
+/*
+ * A comment, reaction, make or geometry record on design (id, ts) joins
+ * (sign 1) or leaves (-1) the scope of the design's author, so that a
+ * follower gets what others made of the author's designs (issue 12.7);
+ * nothing while the design is not here (its genesis brings it in).
+ */
+static int
+scope_on_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t ts, const uint8_t id[ID], int sign)
+{
+	struct recinfo	ri;
+	int		err;
+
+	err = weft__store_info_get(s, txn, design, &ri);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, ri.author, ts,
+	    id, sign);
+}
+
+/* A `social` key (design || kind || ts || id): into its author's scope. */
+static int
+social_author_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return scope_on_design(s, txn, key, be64dec(key + ID + 1),
+	    key + ID + 1 + 8, 1);
+}
+
+/*
+ * What others put on designs stored before the author scope held it:
+ * once, marked in `meta` (a new store marks it at once).
+ */
+int
+weft__store_scopes_social_backfill(struct weft_store *s, MDB_txn *txn)
+{
+	int	err;
+
+	err = db_has(txn, s->dbi[DB_META], "author_social", 13);
+	if (err != WEFT_ENOTFOUND)
+		return err;
+	err = weft__store_ragg_batch_begin(s);
+	if (err)
+		return err;
+	err = each_key(s, txn, DB_SOCIAL, NULL, 0, ID + 1 + 8 + ID,
+	    social_author_cb, NULL);
+	if (err == 0)
+		err = weft__store_ragg_batch_flush(s, txn);
+	weft__store_ragg_batch_end(s);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], "author_social", 13, "", 0);
+	return err;
+}
+
 int
 weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID], int was_held)
@@ -1016,6 +1074,12 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 		return err;
 	switch (r->type) {
 	case WEFT_REC_REV:
+		/* A genesis brings what is on the design into its scope. */
+		if (!r->has_design)
+			err = each_key(s, txn, DB_SOCIAL, id, ID,
+			    ID + 1 + 8 + ID, social_author_cb, NULL);
+		if (err)
+			return err;
 		return scope_rev(s, txn, r->has_design ? r->design : id,
 		    r->ts, id);
 	case WEFT_REC_LIB:
@@ -1040,7 +1104,13 @@ weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 	case WEFT_REC_GEOM:
-		/* With the design: into the scope of every lib holding it. */
+		/*
+		 * With the design: into the scope of every lib holding it,
+		 * and into its author's.
+		 */
+		err = scope_on_design(s, txn, r->design, r->ts, id, 1);
+		if (err)
+			return err;
 		return scope_rev(s, txn, r->design, r->ts, id);
 	case WEFT_REC_GRANT:
 		/* A grant travels with the design it concerns. */
@@ -1102,6 +1172,9 @@ weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
 		design = r->design;
+		err = scope_on_design(s, txn, design, r->ts, id, -1);
+		if (err)
+			return err;
 		break;
 	case WEFT_REC_GRANT:
 		design = r->grant_design;

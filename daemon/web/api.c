@@ -58,9 +58,10 @@ summary_json(const struct weft_web_summary *s)
 }
 
 struct list {
-	json_t	*items;
-	size_t	 skip, max, n;
-	bool	 more;
+	json_t			*items;
+	struct weft_web_hidden	 hidden;
+	size_t			 skip, max, n;
+	bool			 more;
 };
 
 static int
@@ -70,6 +71,9 @@ list_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	struct weft_web_summary	 s;
 
 	(void)id;
+	if (weft__web_summary_decode(data, len, &s) != 0 ||
+	    weft__web_hidden_has(&l->hidden, s.design, s.author))
+		return 0;
 	if (l->skip > 0) {
 		l->skip--;
 		return 0;
@@ -78,10 +82,8 @@ list_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 		l->more = true;
 		return 1;
 	}
-	if (weft__web_summary_decode(data, len, &s) == 0) {
-		json_array_append_new(l->items, summary_json(&s));
-		l->n++;
-	}
+	json_array_append_new(l->items, summary_json(&s));
+	l->n++;
 	return 0;
 }
 
@@ -124,6 +126,7 @@ api_list(const struct weft_web_req *rq, bool search, int *status)
 	page = qnum(rq, "page", 0, 1000000);
 	memset(&l, 0, sizeof(l));
 	l.items = json_array();
+	(void)weft__web_hidden_load(rq->store, &l.hidden);
 	l.max = limit;
 	l.skip = (size_t)page * limit;
 	bad_author = author[0] != '\0' && (strlen(author) != 64 ||
@@ -144,6 +147,7 @@ api_list(const struct weft_web_req *rq, bool search, int *status)
 		err = weft_store_designs(rq->store, author[0] != '\0' ?
 		    aid : NULL, tag[0] != '\0' ? tag : NULL, list_cb, &l);
 	}
+	weft__web_hidden_free(&l.hidden);
 	if (err == 1 || err == WEFT_ENOTFOUND)
 		err = 0;
 	if (err == WEFT_EUSAGE) {
@@ -319,8 +323,10 @@ api_library(const struct weft_web_req *rq, int *status)
 	o = rec_json(id, &r);
 	memset(&l, 0, sizeof(l));
 	l.items = json_array();
+	(void)weft__web_hidden_load(rq->store, &l.hidden);
 	l.max = API_LIST_MAX;
 	(void)weft_store_lib_designs(rq->store, id, list_cb, &l);
+	weft__web_hidden_free(&l.hidden);
 	json_object_set_new(o, "designs", l.items);
 	weft_record_release(&r);
 	weft_buf_release(&lb);

@@ -193,6 +193,7 @@ design_card(struct weft_buf *b, const struct weft_web_summary *s)
 /* Lists of summaries collected by walks. */
 struct cards {
 	struct weft_buf		*b;
+	struct weft_web_hidden	 hidden;
 	size_t			 skip, max, n;
 	bool			 more;
 };
@@ -204,6 +205,9 @@ cards_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 	struct weft_web_summary	 s;
 
 	(void)id;
+	if (weft__web_summary_decode(data, len, &s) != 0 ||
+	    weft__web_hidden_has(&c->hidden, s.design, s.author))
+		return 0;
 	if (c->skip > 0) {
 		c->skip--;
 		return 0;
@@ -212,8 +216,6 @@ cards_cb(void *arg, const uint8_t id[32], const uint8_t *data, size_t len)
 		c->more = true;
 		return 1;
 	}
-	if (weft__web_summary_decode(data, len, &s) != 0)
-		return 0;
 	design_card(c->b, &s);
 	c->n++;
 	return 0;
@@ -229,6 +231,7 @@ page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
 
 	memset(&c, 0, sizeof(c));
 	c.b = b;
+	(void)weft__web_hidden_load(rq->store, &c.hidden);
 	c.max = RECENT_SHOWN;
 	err = weft_store_stats(rq->store, &st);
 	if (err)
@@ -242,6 +245,7 @@ page_home(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, "<section><h2>Recent designs</h2><ul class=\"cards\" "
 	    "id=\"recent\">\n");
 	err = weft_store_designs_recent(rq->store, RECENT_SHOWN, cards_cb, &c);
+	weft__web_hidden_free(&c.hidden);
 	if (c.n == 0)
 		add(b, "<li class=\"empty\">No designs yet: publish one with "
 		    "<code>weft publish</code>.</li>\n");
@@ -332,6 +336,7 @@ page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	    "id=\"results\">\n");
 	memset(&c, 0, sizeof(c));
 	c.b = b;
+	(void)weft__web_hidden_load(rq->store, &c.hidden);
 	c.max = WEFT_WEB_PAGE_SIZE;
 	c.skip = (size_t)page * WEFT_WEB_PAGE_SIZE;
 	if (author[0] != '\0') {
@@ -364,6 +369,7 @@ page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		err = weft_store_designs(rq->store, has_author ? aid : NULL,
 		    tag[0] != '\0' ? tag : NULL, cards_cb, &c);
 	}
+	weft__web_hidden_free(&c.hidden);
 	if (err == 1 || err == WEFT_ENOTFOUND)
 		err = 0;
 	if (c.n == 0 && err == 0)
@@ -1046,8 +1052,10 @@ page_author(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, "<ul class=\"cards\" id=\"results\">\n");
 	memset(&c, 0, sizeof(c));
 	c.b = b;
+	(void)weft__web_hidden_load(rq->store, &c.hidden);
 	c.max = 1000;
 	err = weft_store_designs(rq->store, aid, NULL, cards_cb, &c);
+	weft__web_hidden_free(&c.hidden);
 	if (c.n == 0)
 		add(b, "<li class=\"empty\">No designs by this author here."
 		    "</li>\n");
@@ -1094,8 +1102,10 @@ page_library(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	add(b, "<ul class=\"cards\" id=\"results\">\n");
 	memset(&c, 0, sizeof(c));
 	c.b = b;
+	(void)weft__web_hidden_load(rq->store, &c.hidden);
 	c.max = 1000;
 	err = weft_store_lib_designs(rq->store, id, cards_cb, &c);
+	weft__web_hidden_free(&c.hidden);
 	if (c.n == 0)
 		add(b, "<li class=\"empty\">This library is empty.</li>\n");
 	add(b, "</ul>\n");

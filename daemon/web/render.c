@@ -36,7 +36,13 @@ weft__web_resp_release(struct weft_web_resp *resp)
 int
 weft__web_resolve(struct weft_store *store, const char *hex, uint8_t id[32])
 {
-	return weft_store_resolve(store, hex, id);
+	int	err;
+
+	err = weft_store_resolve(store, hex, id);
+	/* What moderation hides or blocks is not served, as ls hides it. */
+	if (err == 0 && weft__web_moderated(store, id))
+		err = WEFT_ENOTFOUND;
+	return err;
 }
 
 int

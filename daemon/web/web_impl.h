@@ -148,5 +148,22 @@ int	weft__web_resolve(struct weft_store *store, const char *hex,
  */
 int	weft__web_gone(struct weft_store *store, const uint8_t id[32],
 	    char *why, size_t cap);
+/*
+ * Moderation (moderated.c): whether it hides or blocks id (a design, one
+ * of its revisions, or an author); what ls and search leave out is
+ * neither listed nor served (weft__web_resolve() says WEFT_ENOTFOUND for
+ * it). Lists load the hidden targets once (_load, 0 or a store error,
+ * the set then empty) and test each design and author against them.
+ */
+bool	weft__web_moderated(struct weft_store *store, const uint8_t id[32]);
+struct weft_web_hidden {
+	uint8_t	(*keys)[32];
+	size_t	  n, cap;
+};
+int	weft__web_hidden_load(struct weft_store *s,
+	    struct weft_web_hidden *h);
+void	weft__web_hidden_free(struct weft_web_hidden *h);
+bool	weft__web_hidden_has(const struct weft_web_hidden *h,
+	    const uint8_t design[32], const uint8_t author[32]);
 
 #endif

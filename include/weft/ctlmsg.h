@@ -48,6 +48,8 @@ bool	weft_ctlmsg_str_eq(struct weft_ctlmsg_str s, const char *lit);
 struct weft_ctlmsg_sync {
 	uint64_t	peers, stored, dups, rejected, held, queued, rounds;
 	uint64_t	msgs_in, msgs_out, bytes_in, bytes_out;
+	bool		has_blocked;	/* absent from older daemons */
+	uint64_t	blocked;
 };
 
 /* status: "lan", LAN discovery; the counters only while on. */

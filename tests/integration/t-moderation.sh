@@ -59,8 +59,10 @@ w b blocks | grep -q "spam flood" || fail "blocks lost the reason"
 grep -q "moderation: author blocked: files no longer kept 1," "$T/b.log" ||
     fail "b did not log the deleted files"
 listed b "$d1" && fail "b still lists a blocked author's design"
-w b show "$d1" | grep -q "^moderation .*blocked here (author ${ax:0:16})" ||
-    fail "b's show does not say d1's author is blocked: $(w b show "$d1")"
+# d1 was deleted with its author's other records: show says why.
+expect_code 3 w b show "$d1"
+w b show "$d1" 2>&1 | grep -q "not kept here: blocked here (author ${ax:0:16})" ||
+    fail "b's show does not say d1's author is blocked: $(w b show "$d1" 2>&1)"
 # b's own author cannot be blocked on b.
 expect_code 2 w b block "$(author_of b)"
 

@@ -7,7 +7,7 @@
 #   modules  every other store_*.c not named below (the index modules:
 #            store_index.c, store_recon.c, store_files.c, ...)
 #   upper    store_ingest.c, store_open.c, store_disk.c, store_progress.c,
-#            store_gc.c
+#            store_gc.c, store_blockpurge.c
 #
 # A module may call the kernel and itself, but no other module and
 # nothing upper; the kernel calls nothing of either and does not include
@@ -21,6 +21,7 @@ cd "$top/daemon/store"
 cc=${CC:-cc}
 
 upper="store_ingest.c store_open.c store_disk.c store_progress.c store_gc.c"
+upper="$upper store_blockpurge.c"
 kernel="store.c store_pack.c"
 modules=
 for f in store_*.c; do
