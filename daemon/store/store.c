@@ -54,7 +54,7 @@ static const char *const db_names[DB_COUNT] = {
 	"geom_key", "geom_sim", "geom_fit", "blocks", "moderators", "labels",
 	"tombs",
 	"receipts", "receipt_nodes", "limits",
-	"packs",
+	"packs", "dnum", "wlist",
 };
 
 int

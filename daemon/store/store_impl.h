@@ -92,6 +92,8 @@ enum {
 	DB_RNODES,
 	DB_LIMITS,
 	DB_PACKS,
+	DB_DNUM,		/* be32 number -> created || design */
+	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_COUNT
 };
 

@@ -15,7 +15,8 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		7	/* 6: chunk bytes in LMDB;
+#define STORE_VERSION		8	/* 7: no design-ordered lists;
+					   6: chunk bytes in LMDB;
 					   5: words unranked, no file names;
 					   4: aggregates from level 0;
 					   3: records keyed by id, dwords per word;
@@ -197,10 +198,11 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
-		 * Up to version 5 the word indexes had no ranks, file
-		 * names or types (and older ones other keys): rebuild.
+		 * Up to version 7 there were no design numbers or
+		 * design-ordered lists (up to 5 no ranks, file names or
+		 * types, and older ones other keys): rebuild.
 		 */
-		if (ver[3] < 6)
+		if (ver[3] < 8)
 			err = weft__store_words_rebuild(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
