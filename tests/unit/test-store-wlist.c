@@ -477,6 +477,89 @@ test_upgrade7(void **state)
 	rm_dir(dir);
 }
 
+static int
+vec_put(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	static const uint32_t	nums[] = { 300, 3, 130 };
+	int			err = 0;
+
+	(void)arg;
+	for (size_t i = 0; i < 3 && err == 0; i++)
+		err = weft__store_wlist_set(s, txn, (const uint8_t *)"zz", 2,
+		    nums[i], 7);
+	return err;
+}
+
+/* The block vector of docs/proto/store.md, and blocks a decoder refuses. */
+static void
+test_block_bytes(void **state)
+{
+	static const uint8_t	 want[] = { 3, 7, 0x7f, 7, 0xaa, 1, 7 };
+	static const struct {
+		uint8_t	v[12];
+		size_t	n;
+		uint8_t	last;
+	} bad[] = {
+		{ { 0 }, 0, 0 },			/* empty */
+		{ { 3 }, 1, 3 },			/* no impact */
+		{ { 0x83 }, 1, 3 },			/* cut varint */
+		{ { 3, 7, 0, 7 }, 4, 3 },		/* no rise */
+		{ { 3, 7 }, 2, 4 },			/* last differs */
+		{ { 0x80, 0x80, 0x80, 0x80, 0x80, 1, 7 }, 7, 0 }, /* long */
+		{ { 0xff, 0xff, 0xff, 0xff, 0x7f, 7 }, 6, 0 },	/* > 2^32 */
+	};
+	struct weft_store	*s;
+	MDB_txn			*txn;
+	MDB_val			 k, v;
+	uint8_t			 key[2 + 1 + 4] = { 'z', 'z', 0, 0, 0, 1, 0x2c };
+	uint8_t			 big[2 * (WEFT_WL_MAX + 1)];
+	uint32_t		 num[WEFT_WL_MAX];
+	uint8_t			 imp[WEFT_WL_MAX];
+	size_t			 n;
+	char			 dir[] = "/tmp/weft-wlist-XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	assert_int_equal(weft__store_write(s, vec_put, NULL), 0);
+	assert_int_equal(weft__store_read_begin(s, &txn), 0);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	assert_int_equal(mdb_get(txn, s->dbi[DB_WLIST], &k, &v), 0);
+	assert_int_equal(v.mv_size, sizeof(want));
+	assert_memory_equal(v.mv_data, want, sizeof(want));
+	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	    0);
+	assert_int_equal(n, 3);
+	assert_int_equal(num[2], 300);
+	weft__store_read_end(s, txn);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		key[3] = key[4] = key[5] = 0;
+		key[6] = bad[i].last;
+		v.mv_size = bad[i].n;
+		v.mv_data = (void *)bad[i].v;
+		assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp,
+		    &n), WEFT_ECORRUPT);
+	}
+	/* 129 designs: one too many for a block. */
+	for (size_t i = 0; i < WEFT_WL_MAX + 1; i++) {
+		big[2 * i] = 1;
+		big[2 * i + 1] = 7;
+	}
+	key[6] = WEFT_WL_MAX + 1;
+	v.mv_size = 2 * (WEFT_WL_MAX + 1);
+	v.mv_data = big;
+	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	    WEFT_ECORRUPT);
+	v.mv_size = 2 * WEFT_WL_MAX;
+	key[6] = WEFT_WL_MAX;
+	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	    0);
+	assert_int_equal(n, WEFT_WL_MAX);
+	weft_store_close(s);
+	rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -484,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_lists_same),
 		cmocka_unit_test(test_lists_skip),
 		cmocka_unit_test(test_upgrade7),
+		cmocka_unit_test(test_block_bytes),
 	};
 
 	if (sodium_init() < 0)
