@@ -203,7 +203,7 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		 * types, and older ones other keys): rebuild.
 		 */
 		if (ver[3] < 8)
-			err = weft__store_words_rebuild(s, txn);
+			err = weft__store_words_rebuild_begin(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
@@ -228,6 +228,23 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
 }
 
+int	weft__store_rebuild_stop = -1;
+
+/* 0 while the rebuild of the word index is pending, else ENOTFOUND. */
+static int
+rebuild_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_words_rebuild_pending(s, txn);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
 int
 weft_store_open(struct weft_store **sp, const char *dir,
     const struct weft_store_opts *opts)
@@ -243,6 +260,19 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	if (opts != NULL)
 		weft__store_packs_target(s, opts->pack_target);
 	err = weft__store_write(s, open_txn, NULL);
+	/* The word index's rebuild, if one is due: step by step. */
+	while (err == 0 && (err = rebuild_pending(s)) == 0) {
+		if (weft__store_rebuild_stop == 0) {
+			err = WEFT_EUSAGE;	/* a test's crash */
+			break;
+		}
+		if (weft__store_rebuild_stop > 0)
+			weft__store_rebuild_stop--;
+		err = weft__store_write(s, weft__store_words_rebuild_step,
+		    NULL);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
 	if (err) {
 		weft_store_close(s);
 		return err;

@@ -687,13 +687,23 @@ weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	return err;
 }
 
+/*
+ * The rebuild of the word index (an upgrade) runs in bounded write
+ * transactions: begin() empties the tables and leaves the mark
+ * `words_rebuild` in `meta`, the dsum key to go on after (empty: from
+ * the start); each step() indexes at most WEFT_REBUILD_STEP designs
+ * after it and moves it, or deletes it at the end. A crash between
+ * steps leaves the mark: the next open goes on from there.
+ */
+#define REBUILD_MARK	"words_rebuild"
+#define REBUILD_MARKLEN	13
+
+size_t	weft__store_rebuild_step = 20000;
+
 int
-weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
+weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn)
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY];
-	int		 err = 0, rc, own;
+	int	rc, err;
 
 	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
 	if (rc == 0)
@@ -701,8 +711,35 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 	if (rc)
 		return weft__store_xlat(rc);
 	err = weft__store_wlist_clear(s, txn);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], REBUILD_MARK,
+		    REBUILD_MARKLEN, "", 0);
+	return err;
+}
+
+int
+weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn)
+{
+	return db_has(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN);
+}
+
+int
+weft__store_words_rebuild_step(struct weft_store *s, MDB_txn *txn,
+    void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 dk[DKEY];
+	size_t		 done = 0;
+	int		 err = 0, rc, own;
+
+	(void)arg;
+	err = db_get(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN, &v);
 	if (err)
-		return err;
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	if (v.mv_size != 0 && v.mv_size != DKEY)
+		return WEFT_ECORRUPT;
+	memcpy(dk, v.mv_data, v.mv_size);
 	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
@@ -712,8 +749,17 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		mdb_cursor_close(c);
 		return err;
 	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
+	if (v.mv_size == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = DKEY;
+		k.mv_data = dk;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == DKEY &&
+		    memcmp(k.mv_data, dk, DKEY) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0 && done < weft__store_rebuild_step) {
 		if (k.mv_size != DKEY) {
 			rc = MDB_CORRUPTED;
 			break;
@@ -722,16 +768,23 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		err = search_design(s, txn, dk, NULL, NULL, 1);
 		if (err)
 			break;
+		done++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	if (err == 0)
-		err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
 	if (err == 0 && own)
 		err = weft__store_words_batch_flush(s, txn);
 	if (own)
 		weft__store_words_batch_end(s);
-	return err;
+	if (err)
+		return err;
+	if (rc == MDB_NOTFOUND)
+		return db_del(txn, s->dbi[DB_META], REBUILD_MARK,
+		    REBUILD_MARKLEN);
+	return db_put(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN, dk,
+	    DKEY);
 }
 
 /* Query side */

@@ -436,6 +436,30 @@ to_format7(const char *dir)
 	mdb_env_close(env);
 }
 
+/* The size of the rebuild's mark in meta, -1 when none. */
+static int
+rebuild_mark(const char *dir)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 meta;
+	MDB_val		 k, v;
+	int		 n = -1;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	k.mv_size = 13;
+	k.mv_data = "words_rebuild";
+	if (mdb_get(txn, meta, &k, &v) == 0)
+		n = (int)v.mv_size;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
 static void
 test_upgrade7(void **state)
 {
@@ -457,8 +481,19 @@ test_upgrade7(void **state)
 			run(s, i, v, &before[i][v], &info);
 	weft_store_close(s);
 	to_format7(dir);
-	/* A store of format 7 is refused by nothing: upgraded at open. */
+	/*
+	 * The upgrade rebuilds in steps of 100 designs, each its own
+	 * transaction: cut short after 3 (as by a crash), the store goes
+	 * on from there at the next open.
+	 */
+	weft__store_rebuild_step = 100;
+	weft__store_rebuild_stop = 3;
+	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
+	assert_null(s);
+	assert_int_equal(rebuild_mark(dir), 40);
+	weft__store_rebuild_stop = -1;
 	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	weft__store_rebuild_step = 20000;
 	weft__store_lists_est_max = 1e18;
 	for (size_t i = 0; i < NQ; i++) {
 		for (int v = 0; v < NVAR; v++) {
@@ -473,6 +508,9 @@ test_upgrade7(void **state)
 	weft__store_lists_est_max = 50000.0;
 	check_same(s);
 	free(r.id);
+	weft_store_close(s);
+	assert_int_equal(rebuild_mark(dir), -1);
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
 	weft_store_close(s);
 	rm_dir(dir);
 }
