@@ -549,7 +549,9 @@ test_block_bytes(void **state)
 	struct weft_store	*s;
 	MDB_txn			*txn;
 	MDB_val			 k, v;
-	uint8_t			 key[2 + 1 + 4] = { 'z', 'z', 0, 0, 0, 1, 0x2c };
+	uint8_t			 key[2 + 1 + 4] = {
+		'z', 'z', 0, 0, 0, 1, 0x2c,
+	};
 	uint8_t			 big[2 * (WEFT_WL_MAX + 1)];
 	uint32_t		 num[WEFT_WL_MAX];
 	uint8_t			 imp[WEFT_WL_MAX];
