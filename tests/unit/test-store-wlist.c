@@ -73,6 +73,17 @@ make(struct weft_slice *e, uint64_t ts, const uint8_t *design,
 	assert_non_null(r.tags);
 	r.tags[0] = strdup(word());
 	r.ntags = 1;
+	if (randombytes_uniform(3) > 0) {
+		/* A file: its name's words and a type term. */
+		r.files = calloc(1, sizeof(*r.files));
+		assert_non_null(r.files);
+		r.files[0].path = strdup(randombytes_uniform(2) ?
+		    "part.stl" : "box.scad");
+		r.files[0].size = 1;
+		memset(r.files[0].hash, 1, WEFT_ID_BYTES);
+		memset(r.files[0].index, 1, WEFT_ID_BYTES);
+		r.nfiles = 1;
+	}
 	if (design != NULL) {
 		r.has_design = true;
 		memcpy(r.design, design, WEFT_ID_BYTES);
@@ -184,13 +195,21 @@ run(struct weft_store *s, size_t i, int v, struct ids *r,
 	case 7:
 		q.exact = true;
 		break;
+	case 8:
+		q.type = "stl";
+		break;
+	case 9:
+		q.type = "scad";
+		q.limit = 5;
+		q.offset = 5;
+		break;
 	}
 	r->n = 0;
 	memset(info, 0, sizeof(*info));
 	assert_int_equal(weft_store_search_page(s, &q, info, ids_cb, r), 0);
 }
 
-#define NVAR	8
+#define NVAR	10
 
 /* Lists and the walk of postings give the same pages, in one order. */
 static void
