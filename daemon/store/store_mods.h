@@ -203,54 +203,12 @@ int	weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t dk[DKEY]);
 
 /*
- * Design numbers and design-ordered posting lists (store_wlist.c): a
- * design with terms has a number (`dnum`, kept first in its `dwords`
- * value); `wlist` holds each term's designs by number, up to
- * WEFT_WL_MAX to a block keyed term || 0x00 || be32(its last number).
- * set() puts or changes the posting of design num, del() removes it;
- * clear() empties both tables. A weft__wl_cur walks one term's list:
- * seek() moves it to its first design numbered at least target (live
- * false past the end); targets never go down.
- */
-#define WEFT_WL_MAX		128
-/*
- * A query of several words intersects the lists when it expects at most
- * this many matches (store_search.c); tests set it below 0 to compare
- * with the walk of the rarest word's postings.
+ * A query of several words intersects the design-ordered lists
+ * (store_wlist.h) when it expects at most this many matches
+ * (store_search.c); tests set it below 0 to compare with the walk of
+ * the rarest word's postings.
  */
 extern double	weft__store_lists_est_max;
-#define WEFT_WL_TERM_MAX	65	/* TERM_MAX of store_search.c */
-
-struct weft__wl_cur {
-	MDB_cursor	*c;
-	uint8_t		 key[WEFT_WL_TERM_MAX + 1 + 4];
-	size_t		 plen;
-	uint32_t	 num[WEFT_WL_MAX];
-	uint8_t		 imp[WEFT_WL_MAX];
-	size_t		 n, i;		/* the block, the position in it */
-	bool		 live;
-	uint64_t	 blocks;	/* blocks read */
-};
-
-int	weft__store_dnum_new(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t dk[DKEY], uint32_t *num);
-int	weft__store_dnum_del(struct weft_store *s, MDB_txn *txn,
-	    uint32_t num);
-/* dk of design num, through c, a cursor on `dnum`. */
-int	weft__store_dnum_get(MDB_cursor *c, uint32_t num, uint8_t dk[DKEY]);
-int	weft__store_wlist_set(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t *term, size_t tl, uint32_t num, uint8_t impact);
-int	weft__store_wlist_del(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t *term, size_t tl, uint32_t num);
-int	weft__store_wlist_clear(struct weft_store *s, MDB_txn *txn);
-/* A block: total, WEFT_ECORRUPT unless well formed (docs/proto). */
-int	weft__store_wlist_decode(const MDB_val *k, size_t plen,
-	    const MDB_val *v, uint32_t num[WEFT_WL_MAX],
-	    uint8_t imp[WEFT_WL_MAX], size_t *n);
-int	weft__store_wl_open(struct weft__wl_cur *wc, MDB_txn *txn,
-	    struct weft_store *s, const uint8_t *term, size_t tl);
-int	weft__store_wl_seek(struct weft__wl_cur *wc, uint32_t target);
-void	weft__store_wl_close(struct weft__wl_cur *wc);
 
 /*
  * Reconciliation aggregates (store_recon.c): add a record (ts, id), and

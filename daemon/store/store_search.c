@@ -36,6 +36,7 @@
 #include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
+#include "store_wlist.h"
 
 #define TERM_MAX	(WEFT_WORD_MAX + 1)	/* a word, or 0x01 || ext */
 #define TERMS_MAX	256			/* per design */
@@ -495,7 +496,7 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    -1, 0);
 		if (err == 0 && o == NULL)
-			err = weft__store_wlist_del(s, txn, t->w, t->len, num);
+			err = wlist_del(s, txn, t->w, t->len, num);
 	}
 	for (size_t i = 0; i < cur->n && err == 0; i++) {
 		t = &cur->t[i];
@@ -508,7 +509,7 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    o == NULL ? 1 : 0, t->impact);
 		if (err == 0)
-			err = weft__store_wlist_set(s, txn, t->w, t->len, num,
+			err = wlist_set(s, txn, t->w, t->len, num,
 			    t->impact);
 	}
 	return err;
@@ -555,7 +556,7 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	}
 	/* A design has a number while it has terms. */
 	if (err == 0 && !same && !had && cur->n > 0)
-		err = weft__store_dnum_new(s, txn, dk, &num);
+		err = dnum_new(s, txn, dk, &num);
 	if (err == 0 && !same)
 		err = terms_diff(s, txn, dk, num, old, cur);
 	if (err == 0 && !same) {
@@ -566,7 +567,7 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		if (cur->n == 0 && had)
 			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
 		if (err == 0 && cur->n == 0 && had)
-			err = weft__store_dnum_del(s, txn, num);
+			err = dnum_del(s, txn, num);
 		else if (err == 0 && cur->n > 0)
 			err = store_put(s, txn, DB_DWORDS, dk, DKEY, packed,
 			    plen);
@@ -682,7 +683,7 @@ weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	if (err == 0)
 		err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
 	if (err == 0)
-		err = weft__store_dnum_del(s, txn, num);
+		err = dnum_del(s, txn, num);
 	free(old);
 	return err;
 }
@@ -710,7 +711,7 @@ weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn)
 		rc = mdb_drop(txn, s->dbi[DB_DWORDS], 0);
 	if (rc)
 		return weft__store_xlat(rc);
-	err = weft__store_wlist_clear(s, txn);
+	err = wlist_clear(s, txn);
 	if (err == 0)
 		err = db_put(txn, s->dbi[DB_META], REBUILD_MARK,
 		    REBUILD_MARKLEN, "", 0);
@@ -1552,7 +1553,7 @@ drive(struct query *q, bool *done)
 
 /*
  * Several words: intersect the words' design-ordered lists (`wlist`,
- * store_wlist.c) instead of walking the rarest word's postings with a
+ * store_wlist.h) instead of walking the rarest word's postings with a
  * `dwords` lookup each. Used when the matches expected (the driver's
  * dfsum times the other words' shares of the designs, as if
  * independent) are few; every match is then found, so the count is
@@ -1562,7 +1563,7 @@ drive(struct query *q, bool *done)
 double	weft__store_lists_est_max = 50000.0;
 
 struct lterm {
-	struct weft__wl_cur	*c;		/* one per expansion */
+	struct wl_cur	*c;		/* one per expansion */
 	size_t			 n;
 	uint32_t		 at;
 	bool			 live;
@@ -1604,12 +1605,12 @@ lterm_seek(struct lterm *t, uint32_t x)
 
 	t->live = false;
 	for (size_t j = 0; j < t->n; j++) {
-		struct weft__wl_cur	*c = &t->c[j];
+		struct wl_cur	*c = &t->c[j];
 
 		if (!c->live)
 			continue;
 		if (c->n == 0 || c->num[c->i] < x) {
-			err = weft__store_wl_seek(c, x);
+			err = wl_seek(c, x);
 			if (err)
 				return err;
 			if (!c->live)
@@ -1629,7 +1630,7 @@ lterm_score(const struct qterm *qt, const struct lterm *t)
 	double	best = 0, sc;
 
 	for (size_t j = 0; j < t->n; j++) {
-		const struct weft__wl_cur	*c = &t->c[j];
+		const struct wl_cur	*c = &t->c[j];
 
 		if (!c->live || c->num[c->i] != t->at)
 			continue;
@@ -1676,7 +1677,7 @@ lists_run(struct query *q)
 			break;
 		}
 		for (size_t j = 0; j < q->t[i].nexp && err == 0; j++) {
-			err = weft__store_wl_open(&lt[i].c[j], q->txn, q->s,
+			err = wl_open(&lt[i].c[j], q->txn, q->s,
 			    q->t[i].exp[j].w, q->t[i].exp[j].len);
 			if (err == 0)
 				lt[i].n++;
@@ -1726,7 +1727,7 @@ lists_run(struct query *q)
 walked:
 	for (size_t i = 0; i < q->nt; i++) {
 		for (size_t j = 0; j < lt[i].n; j++)
-			weft__store_wl_close(&lt[i].c[j]);
+			wl_close(&lt[i].c[j]);
 		free(lt[i].c);
 	}
 	free(lt);
@@ -1737,7 +1738,7 @@ walked:
 	}
 	/* The filters, then the order drive() would have found them in. */
 	for (size_t i = 0; i < nm_n && err == 0; i++) {
-		err = weft__store_dnum_get(dc, m[i].num, m[i].dk);
+		err = dnum_get(dc, m[i].num, m[i].dk);
 		if (err == 0)
 			err = filters_check(q, m[i].dk, 0);
 		if (err == 0)

@@ -1,5 +1,5 @@
 /*
- * Design-ordered lists (store_wlist.c): a query of several words that
+ * Design-ordered lists (store_wlist.h): a query of several words that
  * intersects the lists finds exactly what the walk of the rarest word's
  * postings finds, in the same order, with the same pages and filters,
  * after new heads changed designs' words and after blocks removed
@@ -25,6 +25,7 @@
 
 #include "store.h"
 #include "store_mods.h"
+#include "store_wlist.h"
 
 #define NDES	1500
 #define NREV	300
@@ -542,7 +543,7 @@ vec_put(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	(void)arg;
 	for (size_t i = 0; i < 3 && err == 0; i++)
-		err = weft__store_wlist_set(s, txn, (const uint8_t *)"zz", 2,
+		err = wlist_set(s, txn, (const uint8_t *)"zz", 2,
 		    nums[i], 7);
 	return err;
 }
@@ -571,9 +572,9 @@ test_block_bytes(void **state)
 	uint8_t			 key[2 + 1 + 4] = {
 		'z', 'z', 0, 0, 0, 1, 0x2c,
 	};
-	uint8_t			 big[2 * (WEFT_WL_MAX + 1)];
-	uint32_t		 num[WEFT_WL_MAX];
-	uint8_t			 imp[WEFT_WL_MAX];
+	uint8_t			 big[2 * (WL_MAX + 1)];
+	uint32_t		 num[WL_MAX];
+	uint8_t			 imp[WL_MAX];
 	size_t			 n;
 	char			 dir[] = "/tmp/weft-wlist-XXXXXX";
 
@@ -587,7 +588,7 @@ test_block_bytes(void **state)
 	assert_int_equal(mdb_get(txn, s->dbi[DB_WLIST], &k, &v), 0);
 	assert_int_equal(v.mv_size, sizeof(want));
 	assert_memory_equal(v.mv_data, want, sizeof(want));
-	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	assert_int_equal(wlist_decode(&k, 3, &v, num, imp, &n),
 	    0);
 	assert_int_equal(n, 3);
 	assert_int_equal(num[2], 300);
@@ -597,24 +598,24 @@ test_block_bytes(void **state)
 		key[6] = bad[i].last;
 		v.mv_size = bad[i].n;
 		v.mv_data = (void *)bad[i].v;
-		assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp,
+		assert_int_equal(wlist_decode(&k, 3, &v, num, imp,
 		    &n), WEFT_ECORRUPT);
 	}
 	/* 129 designs: one too many for a block. */
-	for (size_t i = 0; i < WEFT_WL_MAX + 1; i++) {
+	for (size_t i = 0; i < WL_MAX + 1; i++) {
 		big[2 * i] = 1;
 		big[2 * i + 1] = 7;
 	}
-	key[6] = WEFT_WL_MAX + 1;
-	v.mv_size = 2 * (WEFT_WL_MAX + 1);
+	key[6] = WL_MAX + 1;
+	v.mv_size = 2 * (WL_MAX + 1);
 	v.mv_data = big;
-	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	assert_int_equal(wlist_decode(&k, 3, &v, num, imp, &n),
 	    WEFT_ECORRUPT);
-	v.mv_size = 2 * WEFT_WL_MAX;
-	key[6] = WEFT_WL_MAX;
-	assert_int_equal(weft__store_wlist_decode(&k, 3, &v, num, imp, &n),
+	v.mv_size = 2 * WL_MAX;
+	key[6] = WL_MAX;
+	assert_int_equal(wlist_decode(&k, 3, &v, num, imp, &n),
 	    0);
-	assert_int_equal(n, WEFT_WL_MAX);
+	assert_int_equal(n, WL_MAX);
 	weft_store_close(s);
 	rm_dir(dir);
 }

@@ -1,6 +1,8 @@
 /*
  * Design numbers and design-ordered posting lists (docs/proto/store.md,
- * "Design-ordered lists"): beside the impact-ordered postings of `words`,
+ * "Design-ordered lists"), inline so that the search module, which keeps
+ * them in step with `words`, uses them without calling another module
+ * (tests/layers/check-store.sh): beside the impact-ordered postings of `words`,
  * each term's designs in the order of a 4-byte design number, packed up
  * to WL_MAX to a key, so that a query of several words intersects sorted
  * lists, skipping whole blocks, instead of looking up every posting of
@@ -11,7 +13,11 @@
  * design has one exactly while it has terms. New numbers come from the
  * counter `dnum_next` in `meta`, so a new design's postings append.
  */
+#ifndef WEFT_STORE_WLIST_H
+#define WEFT_STORE_WLIST_H
+
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <lmdb.h>
@@ -19,12 +25,34 @@
 #include "weft/err.h"
 
 #include "store_impl.h"
-#include "store_mods.h"
 
-#define WL_VAL_MAX	(WEFT_WL_MAX * 6)
-#define WL_KEY_MAX	(WEFT_WL_TERM_MAX + 1 + 4)
+/*
+ * A design with terms has a number (`dnum`, kept first in its `dwords`
+ * value); `wlist` holds each term's designs by number, up to WL_MAX to
+ * a block keyed term || 0x00 || be32(its last number). wlist_set() puts
+ * or changes the posting of design num, wlist_del() removes it;
+ * wlist_clear() empties both tables. A struct wl_cur walks one term's
+ * list: wl_seek() moves it to its first design numbered at least target
+ * (live false past the end); targets never go down.
+ */
+#define WL_MAX		128
+#define WL_TERM_MAX	65	/* TERM_MAX of store_search.c */
 
-static void
+struct wl_cur {
+	MDB_cursor	*c;
+	uint8_t		 key[WL_TERM_MAX + 1 + 4];
+	size_t		 plen;
+	uint32_t	 num[WL_MAX];
+	uint8_t		 imp[WL_MAX];
+	size_t		 n, i;		/* the block, the position in it */
+	bool		 live;
+	uint64_t	 blocks;	/* blocks read */
+};
+
+#define WL_VAL_MAX	(WL_MAX * 6)
+#define WL_KEY_MAX	(WL_TERM_MAX + 1 + 4)
+
+static inline void
 be32enc(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -33,15 +61,15 @@ be32enc(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static uint32_t
+static inline uint32_t
 be32dec(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-int
-weft__store_dnum_new(struct weft_store *s, MDB_txn *txn,
+static inline int
+dnum_new(struct weft_store *s, MDB_txn *txn,
     const uint8_t dk[DKEY], uint32_t *num)
 {
 	MDB_val		v;
@@ -68,8 +96,8 @@ weft__store_dnum_new(struct weft_store *s, MDB_txn *txn,
 	return store_put(s, txn, DB_DNUM, nb, 4, dk, DKEY);
 }
 
-int
-weft__store_dnum_del(struct weft_store *s, MDB_txn *txn, uint32_t num)
+static inline int
+dnum_del(struct weft_store *s, MDB_txn *txn, uint32_t num)
 {
 	uint8_t	nb[4];
 
@@ -77,8 +105,8 @@ weft__store_dnum_del(struct weft_store *s, MDB_txn *txn, uint32_t num)
 	return db_del(txn, s->dbi[DB_DNUM], nb, 4);
 }
 
-int
-weft__store_dnum_get(MDB_cursor *c, uint32_t num, uint8_t dk[DKEY])
+static inline int
+dnum_get(MDB_cursor *c, uint32_t num, uint8_t dk[DKEY])
 {
 	MDB_val	k, v;
 	uint8_t	nb[4];
@@ -98,8 +126,8 @@ weft__store_dnum_get(MDB_cursor *c, uint32_t num, uint8_t dk[DKEY])
 	return 0;
 }
 
-int
-weft__store_wlist_clear(struct weft_store *s, MDB_txn *txn)
+static inline int
+wlist_clear(struct weft_store *s, MDB_txn *txn)
 {
 	int	rc, err;
 
@@ -117,9 +145,9 @@ weft__store_wlist_clear(struct weft_store *s, MDB_txn *txn)
  * num/imp: varint(number - previous, the first from 0) || impact(1),
  * repeated, numbers strictly rising, the last equal to the key's.
  */
-int
-weft__store_wlist_decode(const MDB_val *k, size_t plen, const MDB_val *v,
-    uint32_t num[WEFT_WL_MAX], uint8_t imp[WEFT_WL_MAX], size_t *n)
+static inline int
+wlist_decode(const MDB_val *k, size_t plen, const MDB_val *v,
+    uint32_t num[WL_MAX], uint8_t imp[WL_MAX], size_t *n)
 {
 	const uint8_t	*p = v->mv_data;
 	size_t		 off = 0, m = 0;
@@ -130,7 +158,7 @@ weft__store_wlist_decode(const MDB_val *k, size_t plen, const MDB_val *v,
 	    v->mv_size > WL_VAL_MAX)
 		return WEFT_ECORRUPT;
 	while (off < v->mv_size) {
-		if (m == WEFT_WL_MAX)
+		if (m == WL_MAX)
 			return WEFT_ECORRUPT;
 		d = 0;
 		for (sh = 0;; sh += 7) {
@@ -154,7 +182,7 @@ weft__store_wlist_decode(const MDB_val *k, size_t plen, const MDB_val *v,
 	return 0;
 }
 
-static size_t
+static inline size_t
 wl_encode(uint8_t *out, const uint32_t *num, const uint8_t *imp, size_t n)
 {
 	size_t		off = 0;
@@ -177,13 +205,13 @@ struct wl_op {
 	MDB_cursor	*c;
 	uint8_t		 key[WL_KEY_MAX];
 	size_t		 plen;
-	uint32_t	 num[WEFT_WL_MAX + 1];
-	uint8_t		 imp[WEFT_WL_MAX + 1];
+	uint32_t	 num[WL_MAX + 1];
+	uint8_t		 imp[WL_MAX + 1];
 	size_t		 n;
 	uint8_t		 val[WL_VAL_MAX + 6];
 };
 
-static int
+static inline int
 wl_put(struct wl_op *o, const uint32_t *num, const uint8_t *imp, size_t n)
 {
 	MDB_val	k, v;
@@ -196,7 +224,7 @@ wl_put(struct wl_op *o, const uint32_t *num, const uint8_t *imp, size_t n)
 	return mdb_cursor_put(o->c, &k, &v, 0);
 }
 
-static int
+static inline int
 wl_del(struct wl_op *o, uint32_t last)
 {
 	MDB_val	k, v;
@@ -214,7 +242,7 @@ wl_del(struct wl_op *o, uint32_t last)
  * of the term whose last number is at least num (*found 1), else its
  * last block (*found 2) or none (*found 0). The block is decoded.
  */
-static int
+static inline int
 wl_find(struct wl_op *o, uint32_t num, int *found)
 {
 	MDB_val	k, v;
@@ -244,13 +272,13 @@ wl_find(struct wl_op *o, uint32_t num, int *found)
 	} else {
 		return weft__store_xlat(rc);
 	}
-	err = weft__store_wlist_decode(&k, o->plen, &v, o->num, o->imp, &o->n);
+	err = wlist_decode(&k, o->plen, &v, o->num, o->imp, &o->n);
 	if (err)
 		*found = 0;
 	return err;
 }
 
-static int
+static inline int
 wl_cursor(struct weft_store *s, MDB_txn *txn, MDB_cursor **c)
 {
 	int	rc;
@@ -266,11 +294,11 @@ wl_cursor(struct weft_store *s, MDB_txn *txn, MDB_cursor **c)
 	return 0;
 }
 
-static int
+static inline int
 wl_begin(struct weft_store *s, MDB_txn *txn, struct wl_op *o,
     const uint8_t *term, size_t tl)
 {
-	if (tl == 0 || tl > WEFT_WL_TERM_MAX)
+	if (tl == 0 || tl > WL_TERM_MAX)
 		return WEFT_EUSAGE;
 	memcpy(o->key, term, tl);
 	o->key[tl] = 0;
@@ -278,8 +306,8 @@ wl_begin(struct weft_store *s, MDB_txn *txn, struct wl_op *o,
 	return wl_cursor(s, txn, &o->c);
 }
 
-int
-weft__store_wlist_set(struct weft_store *s, MDB_txn *txn,
+static inline int
+wlist_set(struct weft_store *s, MDB_txn *txn,
     const uint8_t *term, size_t tl, uint32_t num, uint8_t impact)
 {
 	struct wl_op	o;
@@ -306,7 +334,7 @@ weft__store_wlist_set(struct weft_store *s, MDB_txn *txn,
 		o.imp[i] = impact;
 		return weft__store_xlat(wl_put(&o, o.num, o.imp, o.n));
 	}
-	if (found == 2 && o.n == WEFT_WL_MAX) {
+	if (found == 2 && o.n == WL_MAX) {
 		/* The last block is full: a new one after it. */
 		o.num[0] = num;
 		o.imp[0] = impact;
@@ -320,7 +348,7 @@ weft__store_wlist_set(struct weft_store *s, MDB_txn *txn,
 	rc = 0;
 	if (found == 2)		/* appended: the key's last changes */
 		rc = wl_del(&o, last);
-	if (rc == 0 && o.n > WEFT_WL_MAX) {
+	if (rc == 0 && o.n > WL_MAX) {
 		/* Split: the first half under its own last number. */
 		h = o.n / 2;
 		rc = wl_put(&o, o.num, o.imp, h);
@@ -332,8 +360,8 @@ weft__store_wlist_set(struct weft_store *s, MDB_txn *txn,
 	return weft__store_xlat(rc);
 }
 
-int
-weft__store_wlist_del(struct weft_store *s, MDB_txn *txn,
+static inline int
+wlist_del(struct weft_store *s, MDB_txn *txn,
     const uint8_t *term, size_t tl, uint32_t num)
 {
 	struct wl_op	o;
@@ -366,14 +394,14 @@ weft__store_wlist_del(struct weft_store *s, MDB_txn *txn,
 
 /* Query side */
 
-int
-weft__store_wl_open(struct weft__wl_cur *wc, MDB_txn *txn,
+static inline int
+wl_open(struct wl_cur *wc, MDB_txn *txn,
     struct weft_store *s, const uint8_t *term, size_t tl)
 {
 	int	rc;
 
 	memset(wc, 0, sizeof(*wc));
-	if (tl == 0 || tl > WEFT_WL_TERM_MAX)
+	if (tl == 0 || tl > WL_TERM_MAX)
 		return WEFT_EUSAGE;
 	memcpy(wc->key, term, tl);
 	wc->key[tl] = 0;
@@ -388,25 +416,25 @@ weft__store_wl_open(struct weft__wl_cur *wc, MDB_txn *txn,
 	return 0;
 }
 
-void
-weft__store_wl_close(struct weft__wl_cur *wc)
+static inline void
+wl_close(struct wl_cur *wc)
 {
 	if (wc->c != NULL)
 		mdb_cursor_close(wc->c);
 	wc->c = NULL;
 }
 
-static int
-wl_load(struct weft__wl_cur *wc, const MDB_val *k, const MDB_val *v)
+static inline int
+wl_load(struct wl_cur *wc, const MDB_val *k, const MDB_val *v)
 {
 	wc->i = 0;
 	wc->blocks++;
-	return weft__store_wlist_decode(k, wc->plen, v, wc->num, wc->imp,
+	return wlist_decode(k, wc->plen, v, wc->num, wc->imp,
 	    &wc->n);
 }
 
-int
-weft__store_wl_seek(struct weft__wl_cur *wc, uint32_t target)
+static inline int
+wl_seek(struct wl_cur *wc, uint32_t target)
 {
 	MDB_val	k, v;
 	bool	have;
@@ -450,3 +478,5 @@ weft__store_wl_seek(struct weft__wl_cur *wc, uint32_t target)
 		wc->i++;	/* the block's last is at least target */
 	return 0;
 }
+
+#endif
