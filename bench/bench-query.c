@@ -37,6 +37,12 @@ static const struct q queries[] = {
 	{ "rare word '123457'", "123457", NULL, NULL, false, false, 0, 20 },
 	{ "three words 'gear hook bracket'", "gear hook bracket", NULL, NULL,
 	    false, false, 0, 20 },
+	{ "two words 'gear hook'", "gear hook", NULL, NULL, false, false, 0,
+	    20 },
+	{ "a common and a rare word 'gear 123457'", "gear 123457", NULL,
+	    NULL, false, false, 0, 20 },
+	{ "three words, newest first", "gear hook bracket", NULL, NULL,
+	    true, false, 0, 20 },
 	{ "ls --tag gear --sort recent --limit 20", NULL, "gear", NULL, true,
 	    false, 0, 20 },
 	{ "ls --type stl --limit 20 --page 100", NULL, NULL, "stl", false,
@@ -123,7 +129,7 @@ main(int argc, char **argv)
 		}
 		qsort(wall, (size_t)runs, sizeof(wall[0]), dcmp);
 		qsort(cpu, (size_t)runs, sizeof(cpu[0]), dcmp);
-		printf("%-40s %8.2f ms wall, %8.2f ms CPU (%llu returned, "
+		printf("%-44s %8.2f ms wall, %8.2f ms CPU (%llu returned, "
 		    "total %s%llu)\n", qq->label, wall[runs / 2],
 		    cpu[runs / 2], (unsigned long long)info.returned,
 		    info.exact ? "" : "~", (unsigned long long)info.total);

@@ -96,6 +96,8 @@ enum {
 	DB_LASTUSE,		/* when designs' files were last used */
 	DB_BLOCKED_RECS,	/* id -> blocked target (store_moderation.c) */
 	DB_FILE_DESIGN,		/* file <-> design (store_moderation.c) */
+	DB_DNUM,		/* be32 number -> created || design */
+	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_COUNT
 };
 

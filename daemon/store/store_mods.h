@@ -194,15 +194,36 @@ int	weft__store_is_wanted(struct weft_store *s, MDB_txn *txn,
 /*
  * The search index (store_search.c): weft__store_search_rev() brings the
  * terms of revision r's design to those of its newest head, after
- * weft__store_rev_index(); weft__store_words_rebuild() empties words and
- * dwords and indexes every design's newest head again.
+ * weft__store_rev_index(); the rebuild empties words, dwords, dnum and
+ * wlist and indexes every design's newest head again.
  */
 int	weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
-int	weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn);
+/*
+ * The rebuild in bounded transactions: begin() empties the tables and
+ * marks the rebuild pending (in the caller's transaction); step(), a
+ * weft__store_write_cb, indexes the next designs and clears the mark
+ * after the last; pending() is 0 while marked, else WEFT_ENOTFOUND.
+ * weft__store_rebuild_step: designs a step indexes (tests lower it).
+ */
+int	weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn);
+int	weft__store_words_rebuild_step(struct weft_store *s, MDB_txn *txn,
+	    void *arg);
+int	weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn);
+extern size_t	weft__store_rebuild_step;
+/* Tests: steps weft_store_open() runs before it fails (-1: all). */
+extern int	weft__store_rebuild_stop;
 /* Removes every term of design dk (a retracted design) from the index. */
 int	weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t dk[DKEY]);
+
+/*
+ * A query of several words intersects the design-ordered lists
+ * (store_wlist.h) when it expects at most this many matches
+ * (store_search.c); tests set it below 0 to compare with the walk of
+ * the rarest word's postings.
+ */
+extern double	weft__store_lists_est_max;
 
 /*
  * Reconciliation aggregates (store_recon.c): add a record (ts, id), and

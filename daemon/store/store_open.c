@@ -15,7 +15,8 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		7	/* 6: chunk bytes in LMDB;
+#define STORE_VERSION		8	/* 7: no design-ordered lists;
+					   6: chunk bytes in LMDB;
 					   5: words unranked, no file names;
 					   4: aggregates from level 0;
 					   3: records keyed by id, dwords per word;
@@ -201,11 +202,12 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
-		 * Up to version 5 the word indexes had no ranks, file
-		 * names or types (and older ones other keys): rebuild.
+		 * Up to version 7 there were no design numbers or
+		 * design-ordered lists (up to 5 no ranks, file names or
+		 * types, and older ones other keys): rebuild.
 		 */
-		if (ver[3] < 6)
-			err = weft__store_words_rebuild(s, txn);
+		if (ver[3] < 8)
+			err = weft__store_words_rebuild_begin(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
@@ -234,6 +236,23 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
 }
 
+int	weft__store_rebuild_stop = -1;
+
+/* 0 while the rebuild of the word index is pending, else ENOTFOUND. */
+static int
+rebuild_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_words_rebuild_pending(s, txn);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
 int
 weft_store_open(struct weft_store **sp, const char *dir,
     const struct weft_store_opts *opts)
@@ -251,6 +270,19 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	s->use_step_ms = opts != NULL && opts->use_step_ms != 0 ?
 	    opts->use_step_ms : WEFT_STORE_USE_STEP_MS;
 	err = weft__store_write(s, open_txn, NULL);
+	/* The word index's rebuild, if one is due: step by step. */
+	while (err == 0 && (err = rebuild_pending(s)) == 0) {
+		if (weft__store_rebuild_stop == 0) {
+			err = WEFT_EUSAGE;	/* a test's crash */
+			break;
+		}
+		if (weft__store_rebuild_stop > 0)
+			weft__store_rebuild_stop--;
+		err = weft__store_write(s, weft__store_words_rebuild_step,
+		    NULL);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
 	if (err) {
 		weft_store_close(s);
 		return err;

@@ -36,6 +36,7 @@
 #include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
+#include "store_wlist.h"
 
 #define TERM_MAX	(WEFT_WORD_MAX + 1)	/* a word, or 0x01 || ext */
 #define TERMS_MAX	256			/* per design */
@@ -209,14 +210,38 @@ dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
 	memcpy(k + 8, design, ID);
 }
 
-/* dwords value: len(1) || term || impact(1), repeated. */
+/*
+ * dwords value: be32 design number || (len(1) || term || impact(1)),
+ * repeated. *terms: the pairs alone.
+ */
 static int
-dwords_parse(const MDB_val *v, struct termset *ts)
+dwords_split(const MDB_val *v, uint32_t *num, MDB_val *terms)
 {
 	const uint8_t	*p = v->mv_data;
-	size_t		 n = v->mv_size, off = 0, tl;
+
+	if (v->mv_size < 4)
+		return WEFT_ECORRUPT;
+	*num = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	terms->mv_data = (uint8_t *)v->mv_data + 4;
+	terms->mv_size = v->mv_size - 4;
+	return 0;
+}
+
+static int
+dwords_parse(const MDB_val *dv, struct termset *ts, uint32_t *num)
+{
+	const uint8_t	*p;
+	size_t		 n, off = 0, tl;
+	MDB_val		 tv;
+	int		 err;
 
 	ts->n = 0;
+	err = dwords_split(dv, num, &tv);
+	if (err)
+		return err;
+	p = tv.mv_data;
+	n = tv.mv_size;
 	while (off < n) {
 		tl = p[off++];
 		if (tl < WEFT_WORD_MIN || tl > TERM_MAX || tl + 1 > n - off ||
@@ -454,7 +479,7 @@ words_change(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
  */
 static int
 terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    struct termset *old, struct termset *cur)
+    uint32_t num, struct termset *old, struct termset *cur)
 {
 	uint8_t		 key[WKEY_MAX];
 	struct term	*t, *o;
@@ -470,6 +495,8 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		if (err == 0 && o == NULL)
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    -1, 0);
+		if (err == 0 && o == NULL)
+			err = wlist_del(s, txn, t->w, t->len, num);
 	}
 	for (size_t i = 0; i < cur->n && err == 0; i++) {
 		t = &cur->t[i];
@@ -481,6 +508,9 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		if (err == 0)
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    o == NULL ? 1 : 0, t->impact);
+		if (err == 0)
+			err = wlist_set(s, txn, t->w, t->len, num,
+			    t->impact);
 	}
 	return err;
 }
@@ -490,16 +520,17 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     uint64_t created, const struct weft_record *hr, int fresh)
 {
 	struct termset	*old, *cur;
-	MDB_val		 v;
+	MDB_val		 v, tv;
 	uint8_t		 dk[DKEY], *packed;
-	size_t		 plen = 0;
+	size_t		 plen = 4;
+	uint32_t	 num = 0;
 	int		 err = 0, had = 0, same = 0;
 
-	old = malloc(2 * sizeof(*old) + TERMS_MAX * (2 + TERM_MAX));
+	old = malloc(2 * sizeof(*old) + 4 + TERMS_MAX * (2 + TERM_MAX));
 	if (old == NULL)
 		return -ENOMEM;
 	cur = old + 1;
-	packed = (uint8_t *)(cur + 1);
+	packed = (uint8_t *)(cur + 1);	/* number first, set below */
 	old->n = 0;
 	terms_of_rev(cur, hr);
 	for (size_t i = 0; i < cur->n; i++) {
@@ -514,19 +545,30 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
 		if (err == 0) {
 			had = 1;
-			same = v.mv_size == plen &&
-			    memcmp(v.mv_data, packed, plen) == 0;
-			err = dwords_parse(&v, old);
+			err = dwords_split(&v, &num, &tv);
+			same = err == 0 && tv.mv_size == plen - 4 &&
+			    memcmp(tv.mv_data, packed + 4, plen - 4) == 0;
+			if (err == 0)
+				err = dwords_parse(&v, old, &num);
 		} else if (err == WEFT_ENOTFOUND) {
 			err = 0;
 		}
 	}
+	/* A design has a number while it has terms. */
+	if (err == 0 && !same && !had && cur->n > 0)
+		err = dnum_new(s, txn, dk, &num);
 	if (err == 0 && !same)
-		err = terms_diff(s, txn, dk, old, cur);
+		err = terms_diff(s, txn, dk, num, old, cur);
 	if (err == 0 && !same) {
+		packed[0] = (uint8_t)(num >> 24);
+		packed[1] = (uint8_t)(num >> 16);
+		packed[2] = (uint8_t)(num >> 8);
+		packed[3] = (uint8_t)num;
 		if (cur->n == 0 && had)
 			err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
-		else if (cur->n > 0)
+		if (err == 0 && cur->n == 0 && had)
+			err = dnum_del(s, txn, num);
+		else if (err == 0 && cur->n > 0)
 			err = store_put(s, txn, DB_DWORDS, dk, DKEY, packed,
 			    plen);
 	}
@@ -623,6 +665,7 @@ weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 {
 	struct termset	*old, *cur;
 	MDB_val		 v;
+	uint32_t	 num;
 	int		 err;
 
 	err = db_get(txn, s->dbi[DB_DWORDS], dk, DKEY, &v);
@@ -634,28 +677,71 @@ weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	cur = old + 1;
 	cur->n = 0;
 	cur->dl = 0;
-	err = dwords_parse(&v, old);
+	err = dwords_parse(&v, old, &num);
 	if (err == 0)
-		err = terms_diff(s, txn, dk, old, cur);
+		err = terms_diff(s, txn, dk, num, old, cur);
 	if (err == 0)
 		err = db_del(txn, s->dbi[DB_DWORDS], dk, DKEY);
+	if (err == 0)
+		err = dnum_del(s, txn, num);
 	free(old);
 	return err;
 }
 
+/*
+ * The rebuild of the word index (an upgrade) runs in bounded write
+ * transactions: begin() empties the tables and leaves the mark
+ * `words_rebuild` in `meta`, the dsum key to go on after (empty: from
+ * the start); each step() indexes at most WEFT_REBUILD_STEP designs
+ * after it and moves it, or deletes it at the end. A crash between
+ * steps leaves the mark: the next open goes on from there.
+ */
+#define REBUILD_MARK	"words_rebuild"
+#define REBUILD_MARKLEN	13
+
+size_t	weft__store_rebuild_step = 20000;
+
 int
-weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
+weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn)
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY];
-	int		 err = 0, rc, own;
+	int	rc, err;
 
 	rc = mdb_drop(txn, s->dbi[DB_WORDS], 0);
 	if (rc == 0)
 		rc = mdb_drop(txn, s->dbi[DB_DWORDS], 0);
-	if (rc == 0)
-		rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = wlist_clear(s, txn);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], REBUILD_MARK,
+		    REBUILD_MARKLEN, "", 0);
+	return err;
+}
+
+int
+weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn)
+{
+	return db_has(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN);
+}
+
+int
+weft__store_words_rebuild_step(struct weft_store *s, MDB_txn *txn,
+    void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 dk[DKEY];
+	size_t		 done = 0;
+	int		 err = 0, rc, own;
+
+	(void)arg;
+	err = db_get(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	if (v.mv_size != 0 && v.mv_size != DKEY)
+		return WEFT_ECORRUPT;
+	memcpy(dk, v.mv_data, v.mv_size);
+	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
 	/* Postings sorted in batches, as ingest writes them. */
@@ -664,8 +750,17 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		mdb_cursor_close(c);
 		return err;
 	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	while (rc == 0) {
+	if (v.mv_size == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = DKEY;
+		k.mv_data = dk;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == DKEY &&
+		    memcmp(k.mv_data, dk, DKEY) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0 && done < weft__store_rebuild_step) {
 		if (k.mv_size != DKEY) {
 			rc = MDB_CORRUPTED;
 			break;
@@ -674,16 +769,23 @@ weft__store_words_rebuild(struct weft_store *s, MDB_txn *txn)
 		err = search_design(s, txn, dk, NULL, NULL, 1);
 		if (err)
 			break;
+		done++;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(c);
-	if (err == 0)
-		err = rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
 	if (err == 0 && own)
 		err = weft__store_words_batch_flush(s, txn);
 	if (own)
 		weft__store_words_batch_end(s);
-	return err;
+	if (err)
+		return err;
+	if (rc == MDB_NOTFOUND)
+		return db_del(txn, s->dbi[DB_META], REBUILD_MARK,
+		    REBUILD_MARKLEN);
+	return db_put(txn, s->dbi[DB_META], REBUILD_MARK, REBUILD_MARKLEN, dk,
+	    DKEY);
 }
 
 /* Query side */
@@ -1361,6 +1463,7 @@ candidate(struct query *q, const uint8_t dk[DKEY], double dscore)
 {
 	struct hit	 h;
 	MDB_val		 dv;
+	uint32_t	 num;
 	double		 sc;
 	bool		 found, was;
 	int		 err;
@@ -1377,6 +1480,9 @@ candidate(struct query *q, const uint8_t dk[DKEY], double dscore)
 		err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY, &dv);
 		if (err)
 			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		err = dwords_split(&dv, &num, &dv);
+		if (err)
+			return err;
 		for (size_t i = 0; i < q->nt; i++) {
 			if (i == q->drv)
 				continue;
@@ -1442,6 +1548,217 @@ drive(struct query *q, bool *done)
 	for (size_t i = 0; i < d->nexp; i++)
 		if (d->exp[i].c != NULL)
 			mdb_cursor_close(d->exp[i].c);
+	return err;
+}
+
+/*
+ * Several words: intersect the words' design-ordered lists (`wlist`,
+ * store_wlist.h) instead of walking the rarest word's postings with a
+ * `dwords` lookup each. Used when the matches expected (the driver's
+ * dfsum times the other words' shares of the designs, as if
+ * independent) are few; every match is then found, so the count is
+ * exact. Ties are broken as drive() finds them: by the driver's own
+ * score, then newest design first.
+ */
+double	weft__store_lists_est_max = 50000.0;
+
+struct lterm {
+	struct wl_cur	*c;		/* one per expansion */
+	size_t			 n;
+	uint32_t		 at;
+	bool			 live;
+};
+
+struct lmatch {
+	uint32_t	num;
+	double		score, dscore;
+	uint8_t		dk[DKEY];
+};
+
+static bool
+lists_fit(const struct query *q)
+{
+	double	est, n = q->ndesigns > 0 ? (double)q->ndesigns : 1;
+	size_t	scored = 0;
+
+	for (size_t i = 0; i < q->nt; i++) {
+		if (q->t[i].truncated)
+			return false;
+		if (q->t[i].scored)
+			scored++;
+	}
+	if (scored < 2)
+		return false;
+	est = (double)q->t[q->drv].dfsum;
+	for (size_t i = 0; i < q->nt; i++)
+		if (i != q->drv)
+			est *= (double)q->t[i].dfsum > n ? 1 :
+			    (double)q->t[i].dfsum / n;
+	return est <= weft__store_lists_est_max;
+}
+
+/* Moves term t to its first design numbered at least x. */
+static int
+lterm_seek(struct lterm *t, uint32_t x)
+{
+	int	err;
+
+	t->live = false;
+	for (size_t j = 0; j < t->n; j++) {
+		struct wl_cur	*c = &t->c[j];
+
+		if (!c->live)
+			continue;
+		if (c->n == 0 || c->num[c->i] < x) {
+			err = wl_seek(c, x);
+			if (err)
+				return err;
+			if (!c->live)
+				continue;
+		}
+		if (!t->live || c->num[c->i] < t->at)
+			t->at = c->num[c->i];
+		t->live = true;
+	}
+	return 0;
+}
+
+/* The best weight x impact of term qt among its words at t->at. */
+static double
+lterm_score(const struct qterm *qt, const struct lterm *t)
+{
+	double	best = 0, sc;
+
+	for (size_t j = 0; j < t->n; j++) {
+		const struct wl_cur	*c = &t->c[j];
+
+		if (!c->live || c->num[c->i] != t->at)
+			continue;
+		sc = qt->exp[j].idf * c->imp[c->i];
+		if (sc > best)
+			best = sc;
+	}
+	return best;
+}
+
+static int
+lmatch_cmp(const void *a, const void *b)
+{
+	const struct lmatch	*x = a, *y = b;
+	int			 c;
+
+	if (x->dscore != y->dscore)
+		return x->dscore > y->dscore ? -1 : 1;
+	c = memcmp(x->dk, y->dk, 8);	/* newest first */
+	if (c != 0)
+		return -c;
+	return memcmp(x->dk + 8, y->dk + 8, ID);
+}
+
+static int
+lists_run(struct query *q)
+{
+	struct lterm	*lt;
+	struct lmatch	*m = NULL, *nm;
+	struct hit	 h;
+	MDB_cursor	*dc = NULL;
+	size_t		 nm_n = 0, nm_cap = 0, kept = 0;
+	uint32_t	 x = 0;
+	bool		 again;
+	int		 err = 0, rc;
+
+	lt = calloc(q->nt, sizeof(*lt));
+	if (lt == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < q->nt && err == 0; i++) {
+		lt[i].c = calloc(q->t[i].nexp, sizeof(*lt[i].c));
+		if (lt[i].c == NULL) {
+			err = -ENOMEM;
+			break;
+		}
+		for (size_t j = 0; j < q->t[i].nexp && err == 0; j++) {
+			err = wl_open(&lt[i].c[j], q->txn, q->s,
+			    q->t[i].exp[j].w, q->t[i].exp[j].len);
+			if (err == 0)
+				lt[i].n++;
+		}
+	}
+	/* Leapfrog: every list moves to the largest number seen. */
+	while (err == 0) {
+		err = lterm_seek(&lt[q->drv], x);
+		if (err || !lt[q->drv].live)
+			break;
+		q->scanned++;
+		x = lt[q->drv].at;
+		again = false;
+		for (size_t i = 0; i < q->nt && err == 0 && !again; i++) {
+			if (i == q->drv)
+				continue;
+			err = lterm_seek(&lt[i], x);
+			if (err == 0 && !lt[i].live)
+				goto walked;
+			if (err == 0 && lt[i].at > x) {
+				x = lt[i].at;
+				again = true;
+			}
+		}
+		if (err || again)
+			continue;
+		if (nm_n == nm_cap) {
+			nm_cap = nm_cap ? 2 * nm_cap : 256;
+			nm = realloc(m, nm_cap * sizeof(*m));
+			if (nm == NULL) {
+				err = -ENOMEM;
+				break;
+			}
+			m = nm;
+		}
+		m[nm_n].num = x;
+		m[nm_n].dscore = lterm_score(&q->t[q->drv], &lt[q->drv]);
+		m[nm_n].score = 0;
+		for (size_t i = 0; i < q->nt; i++)
+			m[nm_n].score += i == q->drv ? m[nm_n].dscore :
+			    lterm_score(&q->t[i], &lt[i]);
+		nm_n++;
+		if (x == UINT32_MAX)
+			break;
+		x++;
+	}
+walked:
+	for (size_t i = 0; i < q->nt; i++) {
+		for (size_t j = 0; j < lt[i].n; j++)
+			wl_close(&lt[i].c[j]);
+		free(lt[i].c);
+	}
+	free(lt);
+	if (err == 0 && nm_n > 0) {
+		rc = mdb_cursor_open(q->txn, q->s->dbi[DB_DNUM], &dc);
+		if (rc)
+			err = weft__store_xlat(rc);
+	}
+	/* The filters, then the order drive() would have found them in. */
+	for (size_t i = 0; i < nm_n && err == 0; i++) {
+		err = dnum_get(dc, m[i].num, m[i].dk);
+		if (err == 0)
+			err = filters_check(q, m[i].dk, 0);
+		if (err == 0)
+			m[kept++] = m[i];
+		else if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	if (dc != NULL)
+		mdb_cursor_close(dc);
+	if (err == 0 && kept > 1)
+		qsort(m, kept, sizeof(*m), lmatch_cmp);
+	for (size_t i = 0; i < kept && err == 0; i++) {
+		q->matched++;
+		h.score = m[i].score;
+		h.seq = i + 1;
+		h.count = 0;
+		memcpy(h.dk, m[i].dk, DKEY);
+		err = hit_add(q, &h);
+	}
+	free(m);
 	return err;
 }
 
@@ -1643,15 +1960,18 @@ count_index_kind(enum weft_count_kind k)
 static int
 type_check(struct query *q, const struct qterm *t, const uint8_t dk[DKEY])
 {
-	MDB_val	dv;
-	double	sc;
-	bool	found;
-	int	err;
+	MDB_val		dv;
+	uint32_t	num;
+	double		sc;
+	bool		found;
+	int		err;
 
 	err = db_get(q->txn, q->s->dbi[DB_DWORDS], dk, DKEY, &dv);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	err = term_score(t, &dv, &sc, &found);
+	err = dwords_split(&dv, &num, &dv);
+	if (err == 0)
+		err = term_score(t, &dv, &sc, &found);
 	if (err)
 		return err;
 	return found ? 0 : WEFT_ENOTFOUND;
@@ -1897,7 +2217,12 @@ search_run(struct weft_store *s, const struct weft_store_query *f,
 	}
 	if (err)
 		goto out;
-	err = drive(&q, &done);
+	if (lists_fit(&q)) {
+		err = lists_run(&q);
+		done = true;
+	} else {
+		err = drive(&q, &done);
+	}
 	if (err)
 		goto out;
 	info->total = q.matched;

@@ -588,8 +588,11 @@ to_format3(MDB_txn *txn)
 		size_t vl = (size_t)buf[i] << 8 | buf[i + 1];
 
 		memcpy(key, buf + i + 2, 40);
-		/* Today's value: len || word || impact, repeated. */
-		for (off = 0; off < vl; off += wl + 1) {
+		/*
+		 * Today's value: the design number, then len || word ||
+		 * impact, repeated.
+		 */
+		for (off = 4; off < vl; off += wl + 1) {
 			wl = buf[i + 42 + off++];
 			memcpy(key + 40, buf + i + 42 + off, wl);
 			k.mv_size = 40 + wl;
@@ -1013,7 +1016,10 @@ test_search_bytes(void **state)
 	MDB_val			 k, v;
 	uint8_t			 key[6 + 40] = { 'g', 'e', 'a', 'r', 0 };
 	uint8_t			 dk[40];
+	uint8_t			 wkey[9] = { 'g', 'e', 'a', 'r', 0 };
 	uint64_t		 ts;
+	uint32_t		 num;
+	MDB_dbi			 dn, wl;
 
 	memset(&m, 0, sizeof(m));
 	weft_record_init(&r);
@@ -1041,8 +1047,30 @@ test_search_bytes(void **state)
 	k.mv_size = sizeof(dk);
 	k.mv_data = dk;
 	assert_int_equal(mdb_get(txn, dw, &k, &v), 0);
-	assert_int_equal(v.mv_size, sizeof(want));
-	assert_memory_equal(v.mv_data, want, sizeof(want));
+	assert_int_equal(v.mv_size, 4 + sizeof(want));
+	assert_memory_equal((uint8_t *)v.mv_data + 4, want, sizeof(want));
+	/* The design number: dnum names the design, wlist holds it. */
+	num = (uint32_t)((uint8_t *)v.mv_data)[0] << 24 |
+	    (uint32_t)((uint8_t *)v.mv_data)[1] << 16 |
+	    (uint32_t)((uint8_t *)v.mv_data)[2] << 8 |
+	    ((uint8_t *)v.mv_data)[3];
+	assert_true(num < 128);
+	assert_int_equal(mdb_dbi_open(txn, "dnum", 0, &dn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "wlist", 0, &wl), 0);
+	k.mv_size = 4;
+	k.mv_data = v.mv_data;
+	assert_int_equal(mdb_get(txn, dn, &k, &v), 0);
+	assert_int_equal(v.mv_size, 40);
+	assert_memory_equal(v.mv_data, dk, 40);
+	/* The only design with "gear": one block, varint(num) || 215. */
+	wkey[5] = wkey[6] = wkey[7] = 0;
+	wkey[8] = (uint8_t)num;
+	k.mv_size = sizeof(wkey);
+	k.mv_data = wkey;
+	assert_int_equal(mdb_get(txn, wl, &k, &v), 0);
+	assert_int_equal(v.mv_size, 2);
+	assert_int_equal(((uint8_t *)v.mv_data)[0], num);
+	assert_int_equal(((uint8_t *)v.mv_data)[1], 215);
 	k.mv_size = 5;
 	k.mv_data = key;
 	assert_int_equal(mdb_get(txn, wo, &k, &v), 0);
