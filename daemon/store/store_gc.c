@@ -56,6 +56,10 @@ struct gc {
 	/* The current batch. */
 	uint8_t				(*ids)[ID];
 	size_t				 n;
+	/* The sweep's: what it deletes, pending or not, and what went. */
+	uint8_t				(*del)[ID];
+	bool				*pend;
+	bool				*gone;
 	size_t				 seen;
 	uint8_t				 last[ID];
 	bool				 started;
@@ -309,12 +313,18 @@ chunk_take(void *arg, const uint8_t id[ID], size_t len)
 	    !weft__idset_has(g->spare, id)));
 }
 
-/* Deletes the batch's unmarked chunks that are still unreferenced. */
+/*
+ * Deletes the batch's unmarked chunks that are still unreferenced: those
+ * neither written during the run nor pending young (unless rm drops
+ * them), in one call to the kernel, which writes each pack's row and the
+ * byte count once; then the pending rows of those it deleted.
+ */
 static int
 sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct gc	*g = arg;
 	uint64_t	 ts, token, len;
+	size_t		 nd = 0;
 	int		 err;
 
 	/* Set, not added to: the txn may run again after a map growth. */
@@ -329,25 +339,34 @@ sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		if (err && err != WEFT_ENOTFOUND)
 			return err;
-		err = weft__store_chunk_size(s, txn, g->ids[i], &len);
-		if (err == WEFT_ENOTFOUND)
+		if (g->o->dry_run) {
+			err = weft__store_chunk_size(s, txn, g->ids[i], &len);
+			if (err == WEFT_ENOTFOUND)
+				continue;
+			if (err)
+				return err;
+			g->bbytes += len;
+			g->bfreed++;
 			continue;
-		if (err)
-			return err;
-		g->bbytes += len;
+		}
+		memcpy(g->del[nd], g->ids[i], ID);
+		g->pend[nd++] = err == 0;
+	}
+	if (nd == 0)
+		return 0;
+	err = weft__store_chunk_del_many(s, txn,
+	    (const uint8_t (*)[ID])g->del, nd, g->gone, &g->bbytes);
+	for (size_t i = 0; err == 0 && i < nd; i++) {
+		if (!g->gone[i])
+			continue;
 		g->bfreed++;
-		if (g->o->dry_run)
-			continue;
-		err = weft__store_chunk_del(s, txn, g->ids[i]);
-		if (err == 0) {
-			err = weft__store_chunk_unpend(s, txn, g->ids[i]);
+		if (g->pend[i]) {
+			err = weft__store_chunk_unpend(s, txn, g->del[i]);
 			if (err == WEFT_ENOTFOUND)
 				err = 0;
 		}
-		if (err)
-			return err;
 	}
-	return 0;
+	return err;
 }
 
 static int
@@ -797,7 +816,11 @@ weft_store_gc(struct weft_store *s, const struct weft_store_gc_opts *o,
 	g.marks = weft__idset_new();
 	g.drops = weft__idset_new();
 	g.ids = malloc(GC_BATCH * sizeof(*g.ids));
-	if (g.marks == NULL || g.drops == NULL || g.ids == NULL) {
+	g.del = malloc(GC_BATCH * sizeof(*g.del));
+	g.pend = malloc(GC_BATCH * sizeof(*g.pend));
+	g.gone = malloc(GC_BATCH * sizeof(*g.gone));
+	if (g.marks == NULL || g.drops == NULL || g.ids == NULL ||
+	    g.del == NULL || g.pend == NULL || g.gone == NULL) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -837,6 +860,9 @@ out:
 	weft__idset_free(g.drops);
 	weft__idset_free(g.spare);
 	free(g.ids);
+	free(g.del);
+	free(g.pend);
+	free(g.gone);
 	atomic_store(&s->gc_running, false);
 	return err;
 }

@@ -427,7 +427,10 @@ int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
  * values. Inside a write txn: weft__store_chunk_write() appends a chunk
  * to the newest pack and indexes it (uncounted: a chunk known absent, or
  * one moved); weft__store_chunk_del() deletes one and uncounts its bytes
- * (0 also when it is absent). In any txn: weft__store_chunk_size() its
+ * (0 also when it is absent); weft__store_chunk_del_many() deletes those
+ * of ids[0..n) that are here, writing each pack's row and the byte count
+ * once: gone[i] (gone may be NULL) says whether ids[i] was here, *bytes
+ * (may be NULL) gets the bytes deleted. In any txn: weft__store_chunk_size() its
  * length, weft__store_chunk_val_len() that of a DB_CHUNKS value; weft__store_chunk_read() appends its bytes to out (the pack
  * entry must name id: WEFT_ECORRUPT otherwise); _read_val() the same for
  * a key and value of a cursor on DB_CHUNKS.
@@ -436,6 +439,9 @@ int	weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
 int	weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID]);
+int	weft__store_chunk_del_many(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t (*ids)[ID], size_t n, bool *gone,
+	    uint64_t *bytes);
 int	weft__store_chunk_size(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], uint64_t *len);
 int	weft__store_chunk_val_len(const MDB_val *v, uint64_t *len);

@@ -674,6 +674,86 @@ weft__store_chunk_del(struct weft_store *s, MDB_txn *txn,
 	return weft__store_chunk_bytes_add(s, txn, 0, l.len);
 }
 
+/* Dead bytes per pack, gathered by a batch delete (at most DEL_PACKS). */
+#define DEL_PACKS	64
+
+struct del_dead {
+	uint32_t	no;
+	uint64_t	dead;
+};
+
+/* Writes the packs' rows once for the dead bytes gathered in d[0..n). */
+static int
+del_rows(struct weft_store *s, MDB_txn *txn, const struct del_dead *d,
+    size_t n)
+{
+	struct row	r;
+	int		err;
+
+	for (size_t i = 0; i < n; i++) {
+		err = row_get(s, txn, d[i].no, &r);
+		if (err)
+			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		r.live = r.live > d[i].dead ? r.live - d[i].dead : 0;
+		err = row_put(s, txn, d[i].no, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int
+weft__store_chunk_del_many(struct weft_store *s, MDB_txn *txn,
+    const uint8_t (*ids)[ID], size_t n, bool *gone, uint64_t *bytes)
+{
+	struct del_dead	 d[DEL_PACKS];
+	struct loc	 l;
+	MDB_val		 k;
+	uint64_t	 total = 0;
+	size_t		 nd = 0, j;
+	int		 err = 0;
+
+	for (size_t i = 0; i < n && err == 0; i++) {
+		if (gone != NULL)
+			gone[i] = false;
+		err = loc_get(s, txn, ids[i], &l);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		k.mv_size = ID;
+		k.mv_data = (void *)ids[i];
+		err = weft__store_xlat(mdb_del(txn, s->dbi[DB_CHUNKS], &k,
+		    NULL));
+		if (err)
+			break;
+		for (j = 0; j < nd && d[j].no != l.no; j++)
+			;
+		if (j == nd) {
+			if (nd == DEL_PACKS) {
+				err = del_rows(s, txn, d, nd);
+				nd = j = 0;
+			}
+			d[nd].no = l.no;
+			d[nd].dead = 0;
+			nd++;
+		}
+		d[j].dead += ENTRY_HDR + l.len;
+		total += l.len;
+		if (gone != NULL)
+			gone[i] = true;
+	}
+	if (err == 0)
+		err = del_rows(s, txn, d, nd);
+	if (err == 0 && total > 0)
+		err = weft__store_chunk_bytes_add(s, txn, 0, total);
+	if (err == 0 && bytes != NULL)
+		*bytes = total;
+	return err;
+}
+
 /* Appends the bytes at l to out, checking the entry names id. */
 static int
 loc_read(struct weft_store *s, const struct loc *l, const uint8_t id[ID],
