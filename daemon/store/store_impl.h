@@ -28,6 +28,7 @@ struct weft_chunk_ref;
 
 struct weft_buf;
 struct weft__idset;
+struct weft__holds;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
@@ -155,6 +156,8 @@ struct weft_store {
 	size_t			 nlabel_over;
 	/* The pack files of chunk bytes (store_pack.c). */
 	struct weft__packs	*packs;
+	/* The chunks publishes under way hold (store_hold.c). */
+	struct weft__holds	*holds;
 };
 
 /* The fixed facts about a record, kept in DB_INFO. */
@@ -351,6 +354,25 @@ uint64_t weft__store_now_ms(struct weft_store *s);
 int	weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn);
 void	weft__store_gc_late_off(struct weft_store *s, MDB_txn *txn);
 bool	weft__store_gc_late_has(struct weft_store *s, const uint8_t id[ID]);
+
+/*
+ * Holds (store_hold.c, store.h): _init and _free with the environment;
+ * weft__store_hold_add() holds id under token (0: nothing), called by
+ * write transactions; weft__store_held() says whether any publish holds
+ * id.
+ */
+int	weft__store_holds_init(struct weft_store *s);
+void	weft__store_holds_free(struct weft_store *s);
+int	weft__store_hold_add(struct weft_store *s, uint64_t token,
+	    const uint8_t id[ID]);
+bool	weft__store_held(struct weft_store *s, const uint8_t id[ID]);
+/*
+ * Whether every file of r is here: its chunk list and each chunk it
+ * lists. 0, WEFT_EMISSING or a store error.
+ */
+struct weft_record;
+int	weft__store_files_here(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
 
 /*
  * A set of chunk ids by their first 8 bytes (ids are uniform hashes; two

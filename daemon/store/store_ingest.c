@@ -110,6 +110,7 @@ struct put_ctx {
 	const struct weft_record	*r;
 	uint8_t				 id[ID];
 	uint64_t			 now_ms;	/* receipts; 0: none */
+	bool				 files_here;	/* put_here */
 };
 
 
@@ -877,14 +878,16 @@ record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	int		 err;
 
 	err = record_check(s, txn, pc);
+	if (err == 0 && pc->files_here)
+		err = weft__store_files_here(s, txn, pc->r);
 	if (err)
 		return err;
 	return record_write(s, txn, pc);
 }
 
-int
-weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
-    uint8_t id[WEFT_ID_BYTES])
+static int
+record_put(struct weft_store *s, const uint8_t *env, size_t len,
+    uint8_t id[WEFT_ID_BYTES], bool files_here)
 {
 	struct weft_record	r;
 	struct put_ctx		pc;
@@ -900,10 +903,25 @@ weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
 	pc.len = len;
 	pc.r = &r;
 	pc.now_ms = 0;
+	pc.files_here = files_here;
 	err = weft__store_write(s, record_put_txn, &pc);
 out:
 	weft_record_release(&r);
 	return err;
+}
+
+int
+weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	return record_put(s, env, len, id, false);
+}
+
+int
+weft_store_record_put_here(struct weft_store *s, const uint8_t *env,
+    size_t len, uint8_t id[WEFT_ID_BYTES])
+{
+	return record_put(s, env, len, id, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1038,6 +1056,7 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
 		pc.now_ms = b->now_ms;
+		pc.files_here = false;
 		memcpy(pc.id, b->ids[i], ID);
 		err = record_check(s, txn, &pc);
 		if (logical_error(err)) {
