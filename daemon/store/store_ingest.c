@@ -485,7 +485,6 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     const struct weft_record *r, struct idxlist *files)
 {
 	uint8_t	key[2 * ID];
-	MDB_val	v;
 	int	err = 0;
 
 	switch (r->type) {
@@ -501,17 +500,8 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		err = db_del(txn, s->dbi[DB_GRANTS], key, sizeof(key));
 		break;
 	case WEFT_REC_ENTRY:
-		/* The library's latest entry for the design, if it was. */
-		memcpy(key, r->lib, ID);
-		memcpy(key + ID, r->entry_design, ID);
-		err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
-		if (err == 0 && v.mv_size == ENTRY_VAL_LEN &&
-		    memcmp(v.mv_data, id, ID) == 0) {
-			err = db_del(txn, s->dbi[DB_LIB_ENTRY], key,
-			    sizeof(key));
-		} else if (err == WEFT_ENOTFOUND) {
-			err = 0;
-		}
+		/* The entry in force gives way; the scope follows. */
+		err = weft__store_entry_retract(s, txn, r, id);
 		break;
 	default:
 		break;

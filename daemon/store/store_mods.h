@@ -250,6 +250,20 @@ int	weft__store_scopes_put(struct weft_store *s, MDB_txn *txn,
 int	weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_scopes_rebuild(struct weft_store *s, MDB_txn *txn);
+/*
+ * Brings design (its revisions, community records and grants) into
+ * (sign 1) or out of (-1) lib's scope, its `design_lib` row with it.
+ */
+int	weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t design[ID], int sign);
+/*
+ * Entry r (id) is being taken back (store_entry.c): when it was the
+ * entry in force for its (lib, design), the latest one still stored
+ * takes its place (none: no row), and the design leaves or joins lib's
+ * scope when whether lib holds it changed. Before r's own rows go.
+ */
+int	weft__store_entry_retract(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED

@@ -940,6 +940,13 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	    design_rev_cb, &a);
 }
 
+int
+weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], const uint8_t design[ID], int sign)
+{
+	return scope_design(s, txn, lib, design, sign);
+}
+
 /* A `design_lib` key (design || lib): the revision joins that lib. */
 static int
 rev_lib_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,

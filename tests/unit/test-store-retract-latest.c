@@ -4,7 +4,10 @@
  * reaction or profile puts the latest one still stored back in force
  * (latest-wins among those not taken back), with the like counts and
  * the count-ordered index right; taking back one that was not the
- * latest changes nothing.
+ * latest changes nothing. Taking back the library entry in force puts
+ * the latest other one of the same library and design in force, and the
+ * design leaves (or joins) the library's listing and its sync scope
+ * (the revisions and comments of the design with it).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +24,7 @@
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/record.h"
+#include "weft/recon.h"
 
 #include "store.h"
 
@@ -87,19 +91,30 @@ profile(struct fx *f, int a, uint64_t ts, const char *name, uint8_t id[32])
 }
 
 static void
-retract(struct fx *f, int a, uint64_t ts, const uint8_t target[32])
+retract_in(struct fx *f, int a, uint64_t ts, const uint8_t target[32],
+    const uint8_t *scope)
 {
 	struct weft_record	r;
 
 	weft_record_init(&r);
 	r.type = WEFT_REC_RETRACT;
 	r.ts = ts;
+	if (scope != NULL) {
+		r.has_scope = true;
+		memcpy(r.scope, scope, 32);
+	}
 	r.targets.ids = malloc(32);
 	assert_non_null(r.targets.ids);
 	memcpy(r.targets.ids[0], target, 32);
 	r.targets.n = 1;
 	r.reason = strdup("");
 	put(f->s, &r, a, NULL);
+}
+
+static void
+retract(struct fx *f, int a, uint64_t ts, const uint8_t target[32])
+{
+	retract_in(f, a, ts, target, NULL);
 }
 
 static uint64_t
@@ -267,6 +282,140 @@ test_profile(void **state)
 	assert_string_equal(name, "");
 }
 
+static void
+lib_new(struct fx *f, int a, uint64_t ts, uint8_t id[32])
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_LIB;
+	r.ts = ts;
+	r.name = strdup("shelf");
+	r.description = strdup("");
+	r.maintainers.ids = malloc(WEFT_ID_BYTES);
+	assert_non_null(r.maintainers.ids);
+	memcpy(r.maintainers.ids[0], pk[a], WEFT_ID_BYTES);
+	r.maintainers.n = 1;
+	put(f->s, &r, a, id);
+}
+
+static void
+entry(struct fx *f, int a, uint64_t ts, const uint8_t lib[32], bool add,
+    uint8_t id[32])
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_ENTRY;
+	r.ts = ts;
+	memcpy(r.lib, lib, 32);
+	memcpy(r.entry_design, f->des, 32);
+	r.action = add ? WEFT_ENTRY_ADD : WEFT_ENTRY_REMOVE;
+	put(f->s, &r, a, id);
+}
+
+static void
+comment(struct fx *f, int a, uint64_t ts, uint8_t id[32])
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_COMMENT;
+	r.ts = ts;
+	r.has_design = true;
+	memcpy(r.design, f->des, WEFT_ID_BYTES);
+	r.text = strdup("nice");
+	put(f->s, &r, a, id);
+}
+
+static int
+count_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *d,
+    size_t n)
+{
+	(void)id;
+	(void)d;
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+struct ids {
+	uint8_t	v[64][WEFT_ID_BYTES];
+	size_t	n;
+};
+
+static int
+ids_cb(void *arg, const uint8_t id[WEFT_RECON_ID_BYTES])
+{
+	struct ids	*l = arg;
+
+	assert_true(l->n < 64);
+	memcpy(l->v[l->n++], id, WEFT_ID_BYTES);
+	return 0;
+}
+
+/* Whether id is in lib's sync scope. */
+static bool
+in_lib_scope(struct fx *f, const uint8_t lib[32], const uint8_t id[32])
+{
+	const struct weft_recon_set	*ss = &weft_store_recon_set;
+	struct weft_store_recon		*rc;
+	struct ids			 l;
+	uint64_t			 n;
+	bool				 in = false;
+
+	l.n = 0;
+	assert_int_equal(weft_store_recon_begin_scope(f->s,
+	    WEFT_STORE_SCOPE_LIB, lib, &rc), 0);
+	assert_int_equal(ss->size(rc, &n), 0);
+	assert_int_equal(ss->ids(rc, 0, n, ids_cb, &l), 0);
+	weft_store_recon_end(rc);
+	for (size_t i = 0; i < l.n; i++)
+		in |= memcmp(l.v[i], id, 32) == 0;
+	return in;
+}
+
+/* The design (and its comment) in lib's listing and scope, or neither. */
+static void
+held(struct fx *f, const uint8_t lib[32], const uint8_t c[32], bool yes)
+{
+	int	n = 0;
+
+	assert_int_equal(weft_store_lib_designs(f->s, lib, count_cb, &n), 0);
+	assert_int_equal(n, yes ? 1 : 0);
+	assert_int_equal(in_lib_scope(f, lib, f->des), yes);
+	assert_int_equal(in_lib_scope(f, lib, c), yes);
+}
+
+static void
+test_entry(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 lib[32], e1[32], e2[32], e3[32], e4[32], c[32];
+
+	lib_new(f, 1, TS0 + 1, lib);
+	comment(f, 2, TS0 + 2, c);
+	held(f, lib, c, false);
+	entry(f, 1, TS0 + 10, lib, true, e1);
+	entry(f, 1, TS0 + 20, lib, true, e2);
+	held(f, lib, c, true);
+
+	/* The latest add taken back: the first still holds it. */
+	retract_in(f, 1, TS0 + 30, e2, lib);
+	held(f, lib, c, true);
+	/* A removal, taken back: held again. */
+	entry(f, 1, TS0 + 40, lib, false, e3);
+	held(f, lib, c, false);
+	retract_in(f, 1, TS0 + 50, e3, lib);
+	held(f, lib, c, true);
+	/* The last add taken back: out of the listing and the scope. */
+	retract_in(f, 1, TS0 + 60, e1, lib);
+	held(f, lib, c, false);
+	/* A new add brings it back, as before. */
+	entry(f, 1, TS0 + 70, lib, true, e4);
+	held(f, lib, c, true);
+}
+
 int
 main(void)
 {
@@ -276,6 +425,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reaction_old, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entry, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
