@@ -683,12 +683,183 @@ retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 
 /*
  * rm --records (store.h): the design taken out as its author's retract
- * would take it, under local tombstones (retract all zero).
+ * would take it, under local tombstones (retract all zero), and with it
+ * the records that name it: its comments, makes and reactions (found
+ * in `social`) and the entries of every library that has one for it
+ * (found among the library's scope members), each under a local
+ * tombstone signed for by its own author, so that sync never fetches
+ * it again.
  */
+
+/* Ids of the records naming a design, collected before any delete. */
+static int
+ids_push(struct idxlist *l, const uint8_t id[ID])
+{
+	struct weft_record	one;
+	struct weft_file_ref	f;
+	int			err;
+
+	weft_record_init(&one);
+	memset(&f, 0, sizeof(f));
+	memcpy(f.index, id, ID);
+	one.files = &f;
+	one.nfiles = 1;
+	err = idx_add(l, &one);
+	one.files = NULL;
+	one.nfiles = 0;
+	return err;
+}
+
+static int
+naming_social(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct idxlist *ids)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_SOCIAL], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (err = weft__store_cur_first(c, design, ID, &k, &v); err == 0;
+	    err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID + 1 + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = ids_push(ids, (const uint8_t *)k.mv_data + ID + 1 + 8);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* The entries for design of lib (one that has an entry row for it). */
+static int
+naming_lib(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    const uint8_t design[ID], struct idxlist *ids)
+{
+	struct weft_record	 r;
+	struct recinfo		 ri;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 pfx[1 + ID], id[ID];
+	int			 err, rc;
+
+	pfx[0] = WEFT_STORE_SCOPE_LIB;
+	memcpy(pfx + 1, lib, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	    err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+	    MDB_NEXT)) {
+		if (k.mv_size != sizeof(pfx) + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(id, (const uint8_t *)k.mv_data + sizeof(pfx) + 8, ID);
+		err = weft__store_info_get(s, txn, id, &ri);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			break;
+		if (ri.type != WEFT_REC_ENTRY)
+			continue;
+		weft_record_init(&r);
+		err = record_load(s, txn, id, &r);
+		if (err == 0 && memcmp(r.entry_design, design, ID) == 0)
+			err = ids_push(ids, id);
+		weft_record_release(&r);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+static int
+naming_entries(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct idxlist *ids)
+{
+	struct idxlist	 libs = { NULL, 0, 0 };
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[2 * ID];
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_LIBS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	err = 0;
+	for (; rc == 0 && err == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(key, k.mv_data, ID);
+		memcpy(key + ID, design, ID);
+		err = db_has(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key));
+		if (err == 0)
+			err = ids_push(&libs, key);
+		else if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	for (size_t i = 0; i < libs.n && err == 0; i++)
+		err = naming_lib(s, txn, libs.ids[i], design, ids);
+	free(libs.ids);
+	return err;
+}
+
+/*
+ * Every record naming design (comments, makes, reactions, library
+ * entries) taken out under a local tombstone signed for by its author;
+ * the files of makes go to files for the purge. Oldest first within
+ * each kind, so that an older reaction or entry is seldom put back in
+ * force only to go next.
+ */
+static int
+remove_naming(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t ts, struct idxlist *files, uint64_t *n)
+{
+	struct idxlist		 ids = { NULL, 0, 0 };
+	struct weft_store_tomb	 t;
+	struct weft_record	 r;
+	int			 err;
+
+	err = naming_social(s, txn, design, &ids);
+	if (err == 0)
+		err = naming_entries(s, txn, design, &ids);
+	memset(&t, 0, sizeof(t));
+	t.ts = ts;
+	t.confirmed = true;
+	for (size_t i = 0; i < ids.n && err == 0; i++) {
+		weft_record_init(&r);
+		err = record_load(s, txn, ids.ids[i], &r);
+		if (err == 0) {
+			memcpy(t.signer, r.author, WEFT_PK_BYTES);
+			err = record_retract(s, txn, ids.ids[i], &r, files);
+		}
+		if (err == 0)
+			err = weft__store_tomb_put(s, txn, ids.ids[i], &t);
+		if (err == 0)
+			err = weft__store_rec_del(s, txn, ids.ids[i]);
+		weft_record_release(&r);
+	}
+	*n = ids.n;
+	free(ids.ids);
+	return err;
+}
 struct remove_ctx {
 	const uint8_t	*design;
 	uint64_t	 ts;
 	uint64_t	 revs;
+	uint64_t	 naming;
 };
 
 static int
@@ -699,6 +870,7 @@ remove_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	struct recinfo		 ri;
 	struct idxlist		 files = { NULL, 0, 0 };
 	uint64_t		 nchunks, nbytes;
+	size_t			 nmake;
 	int			 err;
 
 	err = weft__store_info_get(s, txn, rc->design, &ri);
@@ -710,10 +882,14 @@ remove_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	memcpy(t.signer, ri.author, WEFT_PK_BYTES);
 	t.ts = rc->ts;
 	t.confirmed = true;
-	err = design_retract(s, txn, rc->design, &t, &files);
+	/* Before the design: their counts still have a design to move. */
+	err = remove_naming(s, txn, rc->design, rc->ts, &files, &rc->naming);
+	nmake = files.n;
+	if (err == 0)
+		err = design_retract(s, txn, rc->design, &t, &files);
 	if (err == 0)
 		err = weft__store_tomb_put(s, txn, rc->design, &t);
-	rc->revs = files.n;
+	rc->revs = files.n - nmake;
 	/* A file a kept design also names stays wanted. */
 	if (err == 0 && files.n > 0)
 		err = weft__store_purge(s, txn,
@@ -727,7 +903,7 @@ int
 weft_store_design_remove(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], uint64_t ts, uint64_t *files)
 {
-	struct remove_ctx	rc = { design, ts, 0 };
+	struct remove_ctx	rc = { design, ts, 0, 0 };
 	int			err;
 
 	*files = 0;

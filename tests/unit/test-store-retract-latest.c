@@ -7,7 +7,10 @@
  * latest changes nothing. Taking back the library entry in force puts
  * the latest other one of the same library and design in force, and the
  * design leaves (or joins) the library's listing and its sync scope
- * (the revisions and comments of the design with it).
+ * (the revisions and comments of the design with it). rm --records
+ * takes out with the design the comments, makes, reactions and library
+ * entries naming it, under local tombstones, counts back to zero, and
+ * refuses them when they are offered again.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +63,25 @@ put(struct weft_store *s, struct weft_record *r, int a,
 	    0);
 	weft_buf_release(&body);
 	weft_buf_release(&env);
+	weft_record_release(r);
+}
+
+/* Signs r by a into env (not stored); its id in id. */
+static void
+sign_only(struct weft_record *r, int a, struct weft_buf *env,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	struct weft_buf	body;
+
+	memcpy(r->author, pk[a], WEFT_PK_BYTES);
+	weft_record_sort(r);
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(env, WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(r, &body), 0);
+	assert_int_equal(weft_record_sign(body.data, body.len, sk[a], env),
+	    0);
+	weft_record_id(body.data, body.len, id);
+	weft_buf_release(&body);
 	weft_record_release(r);
 }
 
@@ -416,6 +438,112 @@ test_entry(void **state)
 	held(f, lib, c, true);
 }
 
+static void
+make(struct fx *f, int a, uint64_t ts, uint8_t id[32])
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_MAKE;
+	r.ts = ts;
+	r.has_design = true;
+	memcpy(r.design, f->des, WEFT_ID_BYTES);
+	r.on_rev.ids = malloc(32);
+	assert_non_null(r.on_rev.ids);
+	memcpy(r.on_rev.ids[0], f->des, 32);
+	r.on_rev.n = 1;
+	r.text = strdup("printed fine");
+	r.printer = strdup("");
+	r.material = strdup("PLA");
+	r.settings = strdup("");
+	r.files = calloc(1, sizeof(*r.files));
+	assert_non_null(r.files);
+	r.nfiles = 1;
+	r.files[0].path = strdup("photo.jpg");
+	r.files[0].size = 100;
+	memset(r.files[0].hash, 0x22, 32);
+	memset(r.files[0].index, 0x33, 32);
+	put(f->s, &r, a, id);
+}
+
+static int
+have(struct fx *f, const uint8_t id[32])
+{
+	struct weft_buf	b;
+	int		err;
+
+	weft_buf_init(&b, WEFT_RECORD_MAX);
+	err = weft_store_record_get(f->s, id, &b);
+	weft_buf_release(&b);
+	return err;
+}
+
+static void
+test_remove_naming(void **state)
+{
+	struct fx		*f = *state;
+	struct weft_store_tomb	 t;
+	struct weft_record	 r;
+	struct weft_buf		 again;
+	uint64_t		 n[WEFT_COUNT_KINDS], files, ts;
+	uint8_t			 lib[32], e1[32], e2[32], c[32], m[32];
+	uint8_t			 l1[32], l2[32], u1[32], cid[32];
+	uint8_t			*ids[] = { e1, e2, c, m, l1, l2, u1 };
+	int			 nl = 0;
+
+	lib_new(f, 1, TS0 + 1, lib);
+	entry(f, 1, TS0 + 10, lib, true, e1);
+	entry(f, 1, TS0 + 11, lib, true, e2);
+	comment(f, 2, TS0 + 12, c);
+	make(f, 2, TS0 + 13, m);
+	react(f, 1, TS0 + 14, true, l1);
+	react(f, 2, TS0 + 15, false, u1);
+	react(f, 2, TS0 + 16, true, l2);
+	assert_int_equal(weft_store_design_counts(f->s, f->des, n), 0);
+	assert_int_equal(n[WEFT_COUNT_LIKES], 2);
+	assert_int_equal(n[WEFT_COUNT_COMMENTS], 1);
+	assert_int_equal(n[WEFT_COUNT_MAKES], 1);
+	assert_int_equal(weft_store_lib_designs(f->s, lib, count_cb, &nl), 0);
+	assert_int_equal(nl, 1);
+
+	assert_int_equal(weft_store_design_remove(f->s, f->des, TS0 + 100,
+	    &files), 0);
+
+	/* Every record naming it is gone, under a local tombstone. */
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(have(f, ids[i]), WEFT_ENOTFOUND);
+		assert_int_equal(weft_store_tomb(f->s, ids[i], &t), 0);
+		assert_true(weft_store_tomb_local(&t));
+		assert_true(t.confirmed);
+	}
+	/* Counts back to zero, no reaction in force, not listed. */
+	assert_int_equal(weft_store_design_counts(f->s, f->des, n), 0);
+	assert_int_equal(n[WEFT_COUNT_LIKES], 0);
+	assert_int_equal(n[WEFT_COUNT_COMMENTS], 0);
+	assert_int_equal(n[WEFT_COUNT_MAKES], 0);
+	assert_int_equal(liking(f, 1, &ts), -1);
+	assert_int_equal(liking(f, 2, &ts), -1);
+	nl = 0;
+	assert_int_equal(weft_store_lib_designs(f->s, lib, count_cb, &nl), 0);
+	assert_int_equal(nl, 0);
+	assert_false(in_lib_scope(f, lib, c));
+	/* The library itself stays. */
+	assert_int_equal(have(f, lib), 0);
+
+	/* The comment offered again is refused. */
+	weft_record_init(&r);
+	r.type = WEFT_REC_COMMENT;
+	r.ts = TS0 + 12;
+	r.has_design = true;
+	memcpy(r.design, f->des, WEFT_ID_BYTES);
+	r.text = strdup("nice");
+	sign_only(&r, 2, &again, cid);
+	assert_memory_equal(cid, c, 32);
+	assert_int_equal(weft_store_record_put(f->s, again.data, again.len,
+	    NULL), WEFT_ERETRACTED);
+	weft_buf_release(&again);
+}
+
 int
 main(void)
 {
@@ -426,6 +554,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_naming, setup,
+		    teardown),
 	};
 
 	if (sodium_init() < 0)
