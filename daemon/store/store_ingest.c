@@ -498,6 +498,9 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		memcpy(key, r->grant_design, ID);
 		memcpy(key + ID, id, ID);
 		err = db_del(txn, s->dbi[DB_GRANTS], key, sizeof(key));
+		/* The remixes that relied on it are judged without it. */
+		if (err == 0)
+			err = grant_refresh(s, txn, r);
 		break;
 	case WEFT_REC_ENTRY:
 		/* The entry in force gives way; the scope follows. */
