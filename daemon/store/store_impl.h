@@ -29,6 +29,7 @@ struct weft_chunk_ref;
 struct weft_buf;
 struct weft__idset;
 struct weft__holds;
+struct weft_record;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
@@ -367,10 +368,19 @@ int	weft__store_hold_add(struct weft_store *s, uint64_t token,
 	    const uint8_t id[ID]);
 bool	weft__store_held(struct weft_store *s, const uint8_t id[ID]);
 /*
+ * A profile or library entry r (id) is being taken back (store_latest.c,
+ * ingest level): the latest other one still stored is put back in force
+ * (for an entry, of the same library and design; none: no row), and a
+ * design leaves or joins the library's scope when whether the library
+ * holds it changed. After r left its module's indexes, before its rows
+ * go. Any other type: nothing.
+ */
+int	weft__store_latest_retract(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/*
  * Whether every file of r is here: its chunk list and each chunk it
  * lists. 0, WEFT_EMISSING or a store error.
  */
-struct weft_record;
 int	weft__store_files_here(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r);
 

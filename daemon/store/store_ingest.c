@@ -489,6 +489,11 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 
 	switch (r->type) {
 	case WEFT_REC_PROFILE:
+		/* The latest profile still stored back in force. */
+		err = weft__store_social_drop(s, txn, r, id);
+		if (err == 0)
+			err = weft__store_latest_retract(s, txn, r, id);
+		break;
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
@@ -504,7 +509,7 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		break;
 	case WEFT_REC_ENTRY:
 		/* The entry in force gives way; the scope follows. */
-		err = weft__store_entry_retract(s, txn, r, id);
+		err = weft__store_latest_retract(s, txn, r, id);
 		break;
 	default:
 		break;

@@ -591,52 +591,25 @@ out:
 	return err;
 }
 
-/*
- * The latest profile of author still stored, but for `gone` (being
- * taken back), back in force in profiles: the author's scope members
- * (docs/proto/store.md, rmem: 0x01 || author || ts || id) walked from
- * the newest, each id's info read until a profile. None: no row.
- */
-static int
-profile_restore(struct weft_store *s, MDB_txn *txn, const uint8_t author[ID],
-    const uint8_t gone[ID])
+int
+weft__store_profile_set(struct weft_store *s, MDB_txn *txn,
+    const uint8_t author[ID], uint64_t ts, const uint8_t id[ID])
 {
-	struct recinfo	 ri;
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 pfx[1 + ID], val[LATEST_LEN];
-	const uint8_t	*p;
-	int		 err, rc;
+	MDB_val	v;
+	uint8_t	val[LATEST_LEN];
+	int	err;
 
-	pfx[0] = WEFT_STORE_SCOPE_AUTHOR;
-	memcpy(pfx + 1, author, ID);
-	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_last(c, pfx, sizeof(pfx), &k, &v);
-	for (; err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k,
-	    &v, MDB_PREV)) {
-		if (k.mv_size != sizeof(pfx) + 8 + ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		p = (const uint8_t *)k.mv_data + sizeof(pfx);
-		if (memcmp(p + 8, gone, ID) == 0)
-			continue;
-		err = weft__store_info_get(s, txn, p + 8, &ri);
-		if (err == WEFT_ENOTFOUND)
-			continue;
-		if (err)
-			break;
-		if (ri.type != WEFT_REC_PROFILE)
-			continue;
-		memcpy(val, p, LATEST_LEN);
-		mdb_cursor_close(c);
-		return db_put(txn, s->dbi[DB_PROFILES], author, ID, val,
-		    sizeof(val));
-	}
-	mdb_cursor_close(c);
-	return err == WEFT_ENOTFOUND ? 0 : err;
+	err = db_get(txn, s->dbi[DB_PROFILES], author, ID, &v);
+	if (err == 0) {
+		if (v.mv_size != LATEST_LEN)
+			return WEFT_ECORRUPT;
+		if (!is_later(ts, id, v.mv_data))
+			return 0;
+	} else if (err != WEFT_ENOTFOUND)
+		return err;
+	be64enc(val, ts);
+	memcpy(val + 8, id, ID);
+	return db_put(txn, s->dbi[DB_PROFILES], author, ID, val, sizeof(val));
 }
 
 /*
@@ -708,10 +681,12 @@ reaction_restore(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 }
 
 /*
- * Record r (id) was retracted: it leaves the indexes. A reaction or a
- * profile that was its author's latest gives way to the latest one
- * still stored (latest-wins among those not taken back), counted
- * again: taking back a like unlikes unless an earlier like stands.
+ * Record r (id) was retracted: it leaves the indexes. A reaction that
+ * was its author's latest gives way to the latest one still stored
+ * (latest-wins among those not taken back), counted again: taking back
+ * a like unlikes unless an earlier like stands. A profile that was the
+ * latest leaves no row: ingest finds the one to put back in force
+ * (store_latest.c, weft__store_profile_set()).
  */
 int
 weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
@@ -729,10 +704,7 @@ weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
 			return WEFT_ECORRUPT;
 		if (memcmp((const uint8_t *)v.mv_data + 8, id, ID) != 0)
 			return 0;
-		err = db_del(txn, s->dbi[DB_PROFILES], r->author, ID);
-		if (err == 0)
-			err = profile_restore(s, txn, r->author, id);
-		return err;
+		return db_del(txn, s->dbi[DB_PROFILES], r->author, ID);
 	}
 	kind = r->type == WEFT_REC_COMMENT ? 'c' :
 	    r->type == WEFT_REC_MAKE ? 'm' : 'r';
