@@ -263,8 +263,10 @@ pub_free(struct weft_pub *p)
 	if (p == NULL)
 		return;
 	pub_undo(p);
-	/* After the revision's commit (or the undo's queueing): a purge or
-	 * gc may take what the publish no longer needs. */
+	/*
+	 * After the revision's commit (or the undo's queueing): a purge
+	 * or gc may take what the publish no longer needs.
+	 */
 	weft_store_hold_end(p->ctl_env->store, p->token);
 	free(p->fresh);
 	weft_record_release(&p->rec);

@@ -189,8 +189,7 @@ test_gc_orphans(void **state)
 	put_rev(f, f->opk, f->osk, &f->f[1], other);
 	assert_int_equal(weft_store_want_rev(f->s, other), 0);
 	put_file(f, &f->f[1]);
-	/* A publish of file 2 that died before its revision (its hold
-	 * ends with it). */
+	/* A publish of file 2 that died before its revision, its hold too. */
 	assert_int_equal(weft_store_chunks_put_new(f->s, orphan, 2, 42, fresh,
 	    gen), 0);
 	weft_store_hold_end(f->s, 42);
