@@ -163,6 +163,8 @@ publish(struct bench *b, const uint8_t *p, size_t n, struct design *d)
 			batch = 0;
 		}
 	}
+	/* Its chunks are put: the publish ends, as weftd's would. */
+	weft_store_hold_end(b->s, b->token);
 	return 0;
 }
 

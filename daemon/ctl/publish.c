@@ -14,7 +14,11 @@
  * under the publish's random token, and when the publish ends without
  * its revision pub_free() deletes those whose mark still bears the token
  * in one write transaction (store_disk.c). The rest (shared since, or
- * left by a crash) gc collects when their marks are old. Failed writes are logged and pause
+ * left by a crash) gc collects when their marks are old. Until it ends,
+ * the publish holds every chunk it put (store_hold.c), so that no purge
+ * (retract, rm) or gc deletes one a design being removed shared, and its
+ * revision is committed only if all its files are still there
+ * (weft_store_record_put_here()). Failed writes are logged and pause
  * fetching and ingest like theirs (space.h); a full disk's error names
  * the disk and its free space.
  */
@@ -145,6 +149,11 @@ pub_send_err(struct weft_ctl_conn *c, int err)
 	const struct weft_ctl_env *env = c->env;
 	char			 why[4096 + 128];
 
+	if (err == WEFT_EMISSING) {
+		weft__ctl_send_err(c, err, "cannot publish: chunks it stored "
+		    "were deleted meanwhile; publish again");
+		return;
+	}
 	if (!weft_space_is_disk_error(err)) {
 		weft__ctl_send_err(c, err, "cannot publish");
 		return;
@@ -254,6 +263,11 @@ pub_free(struct weft_pub *p)
 	if (p == NULL)
 		return;
 	pub_undo(p);
+	/*
+	 * After the revision's commit (or the undo's queueing): a purge
+	 * or gc may take what the publish no longer needs.
+	 */
+	weft_store_hold_end(p->ctl_env->store, p->token);
 	free(p->fresh);
 	weft_record_release(&p->rec);
 	for (uint64_t k = p->frames_freed; k < p->frames_in; k++)
@@ -569,8 +583,9 @@ finish_work(void *arg)
 	weft_buf_release(&body);
 	if (err)
 		return err;
-	err = weft_store_record_put(p->ctl_env->store, p->env.data, p->env.len,
-	    p->id);
+	/* Its files must still be here: a deletion may have raced us. */
+	err = weft_store_record_put_here(p->ctl_env->store, p->env.data,
+	    p->env.len, p->id);
 	if (err == 0)
 		p->published = true;
 	if (err == 0 && !p->rec.has_design)

@@ -492,6 +492,11 @@ again:
 	err = weft__store_packs_init(s, dir);
 	if (err)
 		goto fail_env;
+	err = weft__store_holds_init(s);
+	if (err) {
+		weft__store_packs_free(s);
+		goto fail_env;
+	}
 	*sp = s;
 	return 0;
 
@@ -508,6 +513,7 @@ weft__store_env_close(struct weft_store *s)
 {
 	if (s == NULL)
 		return;
+	weft__store_holds_free(s);
 	weft__store_packs_free(s);
 	mdb_env_close(s->env);
 	pthread_rwlock_destroy(&s->lock);

@@ -107,6 +107,18 @@ int	weft_store_chunks_drop(struct weft_store *s,
 	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t token,
 	    size_t *dropped, uint64_t *bytes);
 /*
+ * Holds (store_hold.c): every chunk weft_store_chunks_put_new() puts under
+ * token is held, in memory, until weft_store_hold_end(token): no purge
+ * (retraction, rm) and no gc deletes a held chunk, so a publish under way
+ * keeps what it stored or met. A publish ends its hold once its revision
+ * is committed or its chunks dropped. At most WEFT_STORE_HOLD_MAX tokens
+ * hold at once (put_new then fails with WEFT_EBUSY). weft_store_holds()
+ * counts the tokens holding.
+ */
+#define WEFT_STORE_HOLD_MAX	256
+void	weft_store_hold_end(struct weft_store *s, uint64_t token);
+size_t	weft_store_holds(struct weft_store *s);
+/*
  * Compacts the pack files of chunk bytes (store_pack.c): every pack with
  * at least a quarter of its bytes dead (chunks deleted; the newest only
  * when that is 16 MiB too) has its live chunks appended to the newest
@@ -141,6 +153,14 @@ int	weft_store_chunk_get(struct weft_store *s,
  * as the envelope is verified, so also with WEFT_EEXISTS.
  */
 int	weft_store_record_put(struct weft_store *s, const uint8_t *env,
+	    size_t len, uint8_t id[WEFT_ID_BYTES]);
+/*
+ * weft_store_record_put() for a record whose files this node has just
+ * stored (a publish's revision): every file's chunk list and each chunk
+ * it lists must be present in the transaction that commits the record,
+ * else WEFT_EMISSING and nothing is written (a deletion took them).
+ */
+int	weft_store_record_put_here(struct weft_store *s, const uint8_t *env,
 	    size_t len, uint8_t id[WEFT_ID_BYTES]);
 /* Most records weft_store_records_put() takes at once. */
 #define WEFT_STORE_BATCH_MAX	16384

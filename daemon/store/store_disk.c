@@ -13,6 +13,8 @@
  * transaction, the chunks whose mark still bears the token: nothing else
  * can have come to rely on them. Whatever stays (a crash, a shared
  * chunk) is an orphan gc collects once its mark is older than its grace.
+ * Until the publish ends, every chunk it put is held (store_hold.c): no
+ * purge or gc deletes it, even one another design shared and lost.
  *
  * A stored chunk a wanted file lacked goes to the files module, so this
  * file sits above the index modules, beside ingest (docs/DESIGN.md).
@@ -88,6 +90,10 @@ put_new_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	for (size_t i = 0; i < pc->n; i++) {
 		pc->fresh[i] = 0;
+		/* Held, added or met, until the publish ends (store.h). */
+		err = weft__store_hold_add(s, pc->token, pc->c[i].id);
+		if (err)
+			return err;
 		err = weft__store_chunk_has(s, txn, pc->c[i].id);
 		if (err == 0) {
 			/* Present: ours too now, so shared (or kept). */

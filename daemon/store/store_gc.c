@@ -16,9 +16,11 @@
  *    photos), index and chunks; every pending chunk younger than the
  *    grace (a publish that has not committed its revision yet).
  * 3. Sweep: the chunk walk in batches; each batch's unmarked ids are
- *    deleted in one write transaction, skipping the late ones and any
- *    that a write made pending again meanwhile. Pending rows older than
- *    the grace go too (their chunks are either kept or gone).
+ *    deleted in one write transaction, skipping the late ones, any
+ *    that a write made pending again meanwhile and any a publish under
+ *    way holds (store_hold.c; rm's drops included: the publish's
+ *    revision will need them). Pending rows older than the grace go too
+ *    (their chunks are either kept or gone).
  * 4. A write transaction frees the late-id set.
  *
  * A crash anywhere loses nothing kept: only unmarked chunks are ever
@@ -331,7 +333,8 @@ sweep_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	g->bfreed = 0;
 	g->bbytes = 0;
 	for (size_t i = 0; i < g->n; i++) {
-		if (weft__store_gc_late_has(s, g->ids[i]))
+		if (weft__store_gc_late_has(s, g->ids[i]) ||
+		    weft__store_held(s, g->ids[i]))
 			continue;
 		err = weft__store_chunk_pending(s, txn, g->ids[i], &ts, &token);
 		if (err == 0 && pend_young(g, ts) &&

@@ -28,6 +28,8 @@ struct weft_chunk_ref;
 
 struct weft_buf;
 struct weft__idset;
+struct weft__holds;
+struct weft_record;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
@@ -172,6 +174,8 @@ struct weft_store {
 	pthread_mutex_t		 use_mu;
 	struct weft__use	*use_q;
 	size_t			 use_n;
+	/* The chunks publishes under way hold (store_hold.c). */
+	struct weft__holds	*holds;
 };
 
 /* A design's use, queued (struct weft_store's use_q). */
@@ -375,6 +379,34 @@ uint64_t weft__store_now_ms(struct weft_store *s);
 int	weft__store_gc_late_on(struct weft_store *s, MDB_txn *txn);
 void	weft__store_gc_late_off(struct weft_store *s, MDB_txn *txn);
 bool	weft__store_gc_late_has(struct weft_store *s, const uint8_t id[ID]);
+
+/*
+ * Holds (store_hold.c, store.h): _init and _free with the environment;
+ * weft__store_hold_add() holds id under token (0: nothing), called by
+ * write transactions; weft__store_held() says whether any publish holds
+ * id.
+ */
+int	weft__store_holds_init(struct weft_store *s);
+void	weft__store_holds_free(struct weft_store *s);
+int	weft__store_hold_add(struct weft_store *s, uint64_t token,
+	    const uint8_t id[ID]);
+bool	weft__store_held(struct weft_store *s, const uint8_t id[ID]);
+/*
+ * A profile or library entry r (id) is being taken back (store_latest.c,
+ * ingest level): the latest other one still stored is put back in force
+ * (for an entry, of the same library and design; none: no row), and a
+ * design leaves or joins the library's scope when whether the library
+ * holds it changed. After r left its module's indexes, before its rows
+ * go. Any other type: nothing.
+ */
+int	weft__store_latest_retract(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Whether every file of r is here: its chunk list and each chunk it
+ * lists. 0, WEFT_EMISSING or a store error.
+ */
+int	weft__store_files_here(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r);
 
 /*
  * A set of chunk ids by their first 8 bytes (ids are uniform hashes; two

@@ -111,6 +111,7 @@ struct put_ctx {
 	uint8_t				 id[ID];
 	uint64_t			 now_ms;	/* receipts; 0: none */
 	uint32_t			 lim[2];	/* the limits read */
+	bool				 files_here;	/* put_here */
 };
 
 
@@ -493,11 +494,15 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     const struct weft_record *r, struct idxlist *files)
 {
 	uint8_t	key[2 * ID];
-	MDB_val	v;
 	int	err = 0;
 
 	switch (r->type) {
 	case WEFT_REC_PROFILE:
+		/* The latest profile still stored back in force. */
+		err = weft__store_social_drop(s, txn, r, id);
+		if (err == 0)
+			err = weft__store_latest_retract(s, txn, r, id);
+		break;
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
@@ -507,19 +512,13 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		memcpy(key, r->grant_design, ID);
 		memcpy(key + ID, id, ID);
 		err = db_del(txn, s->dbi[DB_GRANTS], key, sizeof(key));
+		/* The remixes that relied on it are judged without it. */
+		if (err == 0)
+			err = grant_refresh(s, txn, r);
 		break;
 	case WEFT_REC_ENTRY:
-		/* The library's latest entry for the design, if it was. */
-		memcpy(key, r->lib, ID);
-		memcpy(key + ID, r->entry_design, ID);
-		err = db_get(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key), &v);
-		if (err == 0 && v.mv_size == ENTRY_VAL_LEN &&
-		    memcmp(v.mv_data, id, ID) == 0) {
-			err = db_del(txn, s->dbi[DB_LIB_ENTRY], key,
-			    sizeof(key));
-		} else if (err == WEFT_ENOTFOUND) {
-			err = 0;
-		}
+		/* The entry in force gives way; the scope follows. */
+		err = weft__store_latest_retract(s, txn, r, id);
 		break;
 	default:
 		break;
@@ -753,12 +752,183 @@ weft__store_take_out(struct weft_store *s, MDB_txn *txn,
 
 /*
  * rm --records (store.h): the design taken out as its author's retract
- * would take it, under local tombstones (retract all zero).
+ * would take it, under local tombstones (retract all zero), and with it
+ * the records that name it: its comments, makes and reactions (found
+ * in `social`) and the entries of every library that has one for it
+ * (found among the library's scope members), each under a local
+ * tombstone signed for by its own author, so that sync never fetches
+ * it again.
  */
+
+/* Ids of the records naming a design, collected before any delete. */
+static int
+ids_push(struct idxlist *l, const uint8_t id[ID])
+{
+	struct weft_record	one;
+	struct weft_file_ref	f;
+	int			err;
+
+	weft_record_init(&one);
+	memset(&f, 0, sizeof(f));
+	memcpy(f.index, id, ID);
+	one.files = &f;
+	one.nfiles = 1;
+	err = idx_add(l, &one);
+	one.files = NULL;
+	one.nfiles = 0;
+	return err;
+}
+
+static int
+naming_social(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct idxlist *ids)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_SOCIAL], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (err = weft__store_cur_first(c, design, ID, &k, &v); err == 0;
+	    err = weft__store_cur_step(c, design, ID, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID + 1 + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = ids_push(ids, (const uint8_t *)k.mv_data + ID + 1 + 8);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* The entries for design of lib (one that has an entry row for it). */
+static int
+naming_lib(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    const uint8_t design[ID], struct idxlist *ids)
+{
+	struct weft_record	 r;
+	struct recinfo		 ri;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 pfx[1 + ID], id[ID];
+	int			 err, rc;
+
+	pfx[0] = WEFT_STORE_SCOPE_LIB;
+	memcpy(pfx + 1, lib, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	    err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+	    MDB_NEXT)) {
+		if (k.mv_size != sizeof(pfx) + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(id, (const uint8_t *)k.mv_data + sizeof(pfx) + 8, ID);
+		err = weft__store_info_get(s, txn, id, &ri);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			break;
+		if (ri.type != WEFT_REC_ENTRY)
+			continue;
+		weft_record_init(&r);
+		err = record_load(s, txn, id, &r);
+		if (err == 0 && memcmp(r.entry_design, design, ID) == 0)
+			err = ids_push(ids, id);
+		weft_record_release(&r);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+static int
+naming_entries(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    struct idxlist *ids)
+{
+	struct idxlist	 libs = { NULL, 0, 0 };
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[2 * ID];
+	int		 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_LIBS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	err = 0;
+	for (; rc == 0 && err == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(key, k.mv_data, ID);
+		memcpy(key + ID, design, ID);
+		err = db_has(txn, s->dbi[DB_LIB_ENTRY], key, sizeof(key));
+		if (err == 0)
+			err = ids_push(&libs, key);
+		else if (err == WEFT_ENOTFOUND)
+			err = 0;
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	for (size_t i = 0; i < libs.n && err == 0; i++)
+		err = naming_lib(s, txn, libs.ids[i], design, ids);
+	free(libs.ids);
+	return err;
+}
+
+/*
+ * Every record naming design (comments, makes, reactions, library
+ * entries) taken out under a local tombstone signed for by its author;
+ * the files of makes go to files for the purge. Oldest first within
+ * each kind, so that an older reaction or entry is seldom put back in
+ * force only to go next.
+ */
+static int
+remove_naming(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    uint64_t ts, struct idxlist *files, uint64_t *n)
+{
+	struct idxlist		 ids = { NULL, 0, 0 };
+	struct weft_store_tomb	 t;
+	struct weft_record	 r;
+	int			 err;
+
+	err = naming_social(s, txn, design, &ids);
+	if (err == 0)
+		err = naming_entries(s, txn, design, &ids);
+	memset(&t, 0, sizeof(t));
+	t.ts = ts;
+	t.confirmed = true;
+	for (size_t i = 0; i < ids.n && err == 0; i++) {
+		weft_record_init(&r);
+		err = record_load(s, txn, ids.ids[i], &r);
+		if (err == 0) {
+			memcpy(t.signer, r.author, WEFT_PK_BYTES);
+			err = record_retract(s, txn, ids.ids[i], &r, files);
+		}
+		if (err == 0)
+			err = weft__store_tomb_put(s, txn, ids.ids[i], &t);
+		if (err == 0)
+			err = weft__store_rec_del(s, txn, ids.ids[i]);
+		weft_record_release(&r);
+	}
+	*n = ids.n;
+	free(ids.ids);
+	return err;
+}
 struct remove_ctx {
 	const uint8_t	*design;
 	uint64_t	 ts;
 	uint64_t	 revs;
+	uint64_t	 naming;
 };
 
 static int
@@ -769,6 +939,7 @@ remove_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	struct recinfo		 ri;
 	struct idxlist		 files = { NULL, 0, 0 };
 	uint64_t		 nchunks, nbytes;
+	size_t			 nmake;
 	int			 err;
 
 	err = weft__store_info_get(s, txn, rc->design, &ri);
@@ -780,10 +951,14 @@ remove_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	memcpy(t.signer, ri.author, WEFT_PK_BYTES);
 	t.ts = rc->ts;
 	t.confirmed = true;
-	err = design_retract(s, txn, rc->design, &t, &files);
+	/* Before the design: their counts still have a design to move. */
+	err = remove_naming(s, txn, rc->design, rc->ts, &files, &rc->naming);
+	nmake = files.n;
+	if (err == 0)
+		err = design_retract(s, txn, rc->design, &t, &files);
 	if (err == 0)
 		err = weft__store_tomb_put(s, txn, rc->design, &t);
-	rc->revs = files.n;
+	rc->revs = files.n - nmake;
 	/* A file a kept design also names stays wanted. */
 	if (err == 0 && files.n > 0)
 		err = weft__store_purge(s, txn,
@@ -797,7 +972,7 @@ int
 weft_store_design_remove(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], uint64_t ts, uint64_t *files)
 {
-	struct remove_ctx	rc = { design, ts, 0 };
+	struct remove_ctx	rc = { design, ts, 0, 0 };
 	int			err;
 
 	*files = 0;
@@ -1113,14 +1288,16 @@ record_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	int		 err;
 
 	err = record_check(s, txn, pc);
+	if (err == 0 && pc->files_here)
+		err = weft__store_files_here(s, txn, pc->r);
 	if (err)
 		return err;
 	return record_write(s, txn, pc);
 }
 
-int
-weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
-    uint8_t id[WEFT_ID_BYTES])
+static int
+record_put(struct weft_store *s, const uint8_t *env, size_t len,
+    uint8_t id[WEFT_ID_BYTES], bool files_here)
 {
 	struct weft_record	r;
 	struct put_ctx		pc;
@@ -1136,10 +1313,25 @@ weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
 	pc.len = len;
 	pc.r = &r;
 	pc.now_ms = 0;
+	pc.files_here = files_here;
 	err = weft__store_write(s, record_put_txn, &pc);
 out:
 	weft_record_release(&r);
 	return err;
+}
+
+int
+weft_store_record_put(struct weft_store *s, const uint8_t *env, size_t len,
+    uint8_t id[WEFT_ID_BYTES])
+{
+	return record_put(s, env, len, id, false);
+}
+
+int
+weft_store_record_put_here(struct weft_store *s, const uint8_t *env,
+    size_t len, uint8_t id[WEFT_ID_BYTES])
+{
+	return record_put(s, env, len, id, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1286,6 +1478,7 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		pc.len = b->envs[i].len;
 		pc.r = &b->recs[i];
 		pc.now_ms = b->now_ms;
+		pc.files_here = false;
 		memcpy(pc.id, b->ids[i], ID);
 		err = record_check(s, txn, &pc);
 		if (logical_error(err)) {

@@ -66,6 +66,12 @@ int	weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_social_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+/*
+ * Profile id (ts) of author becomes the latest, unless a later one is
+ * (used to put one back in force after a retract).
+ */
+int	weft__store_profile_set(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t author[ID], uint64_t ts, const uint8_t id[ID]);
 /* A retracted profile, comment, reaction or make leaves them. */
 int	weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
@@ -339,6 +345,23 @@ int	weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_scopes_social_backfill(struct weft_store *s,
 	    MDB_txn *txn);
+/*
+ * Calls cb with the members (ts, id) of a scope (kind and id as for
+ * weft_store_recon_begin_scope()) from the newest, until cb returns
+ * non-zero (returned; 1 conventionally: found) or none is left (0).
+ * cb must not write.
+ */
+typedef int weft__store_scope_cb(void *arg, uint64_t ts,
+    const uint8_t id[ID]);
+int	weft__store_scope_walk_back(struct weft_store *s, MDB_txn *txn,
+	    int kind, const uint8_t id[ID], weft__store_scope_cb *cb,
+	    void *arg);
+/*
+ * Brings design (its revisions, community records and grants) into
+ * (sign 1) or out of (-1) lib's scope, its `design_lib` row with it.
+ */
+int	weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t lib[ID], const uint8_t design[ID], int sign);
 
 /*
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED

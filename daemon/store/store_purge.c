@@ -243,6 +243,10 @@ weft__store_purge(struct weft_store *s, MDB_txn *txn,
 		err = index_apply(s, txn, &cand, idx[i], 1);
 	if (err == 0 && cand.n > 0)
 		err = keep_live(s, txn, &cand);
+	/* What a publish under way holds stays too (store_hold.c). */
+	for (size_t i = 0; err == 0 && i < cand.cap; i++)
+		if (cand.st[i] == SLOT_USED && weft__store_held(s, cand.ids[i]))
+			set_del(&cand, cand.ids[i]);
 	/* The files that go, told before their chunk lists do. */
 	for (size_t i = 0; err == 0 && gone != NULL && i < n; i++)
 		if (set_find(&cand, idx[i]) != SIZE_MAX)

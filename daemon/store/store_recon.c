@@ -981,6 +981,45 @@ weft__store_lib_entries(struct weft_store *s, MDB_txn *txn,
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
 
+int
+weft__store_scope_walk_back(struct weft_store *s, MDB_txn *txn, int kind,
+    const uint8_t id[ID], weft__store_scope_cb *cb, void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 sk[SCOPE_MAX], item[ID];
+	uint64_t	 ts;
+	size_t		 sklen;
+	int		 err, rc;
+
+	sklen = scope_key(sk, kind, id);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (err = weft__store_cur_last(c, sk, sklen, &k, &v); err == 0;
+	    err = weft__store_cur_step(c, sk, sklen, &k, &v, MDB_PREV)) {
+		if (k.mv_size != sklen + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		ts = be64dec((const uint8_t *)k.mv_data + sklen);
+		memcpy(item, (const uint8_t *)k.mv_data + sklen + 8, ID);
+		/* cb only reads: the cursor stays valid. */
+		err = cb(arg, ts, item);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], const uint8_t design[ID], int sign)
+{
+	return scope_design(s, txn, lib, design, sign);
+}
+
 /* A `design_lib` key (design || lib): the revision joins that lib. */
 static int
 rev_lib_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,

@@ -30,6 +30,7 @@
 
 #include "weft/buf.h"
 #include "weft/err.h"
+#include "weft/record.h"
 
 #include "store.h"
 #include "store_mods.h"
@@ -759,10 +760,102 @@ out:
 	return err;
 }
 
+int
+weft__store_profile_set(struct weft_store *s, MDB_txn *txn,
+    const uint8_t author[ID], uint64_t ts, const uint8_t id[ID])
+{
+	MDB_val	v;
+	uint8_t	val[LATEST_LEN];
+	int	err;
+
+	err = db_get(txn, s->dbi[DB_PROFILES], author, ID, &v);
+	if (err == 0) {
+		if (v.mv_size != LATEST_LEN)
+			return WEFT_ECORRUPT;
+		if (!is_later(ts, id, v.mv_data))
+			return 0;
+	} else if (err != WEFT_ENOTFOUND)
+		return err;
+	be64enc(val, ts);
+	memcpy(val + 8, id, ID);
+	return db_put(txn, s->dbi[DB_PROFILES], author, ID, val, sizeof(val));
+}
+
 /*
- * Record r (id) was retracted: it leaves the indexes. A reaction or a
- * profile that was its author's latest leaves no latest behind (the
- * earlier ones stay superseded): taking back a like unlikes.
+ * The latest reaction of author to design still indexed (the one taken
+ * back has left social already) back in force in reacts, counted: the
+ * design's reactions walked from the newest, each id's info read until
+ * one by author. None: no row.
+ */
+static int
+reaction_restore(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t author[ID])
+{
+	struct weft_record	 r;
+	struct recinfo		 ri;
+	const uint8_t		*body, *sig, *p;
+	MDB_cursor		*c;
+	MDB_val			 k, v, env;
+	size_t			 blen;
+	uint8_t			 pfx[ID + 1], key[2 * ID], val[REACT_LEN];
+	int			 err, rc, like;
+
+	memcpy(pfx, design, ID);
+	pfx[ID] = 'r';
+	rc = mdb_cursor_open(txn, s->dbi[DB_SOCIAL], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_last(c, pfx, sizeof(pfx), &k, &v);
+	for (; err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k,
+	    &v, MDB_PREV)) {
+		if (k.mv_size != SOCIAL_KEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		p = (const uint8_t *)k.mv_data + ID + 1;
+		err = weft__store_info_get(s, txn, p + 8, &ri);
+		if (err == WEFT_ENOTFOUND)
+			continue;
+		if (err)
+			break;
+		if (memcmp(ri.author, author, WEFT_PK_BYTES) == 0)
+			break;
+	}
+	if (err) {
+		mdb_cursor_close(c);
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	}
+	memcpy(val, p, 8 + ID);
+	mdb_cursor_close(c);
+	err = weft__store_rec_get(s, txn, val + 8, &env);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	weft_record_init(&r);
+	if (weft_record_open(env.mv_data, env.mv_size, &body, &blen,
+	    &sig) != 0 || weft_record_decode_body(body, blen, &r) != 0 ||
+	    r.type != WEFT_REC_REACTION) {
+		weft_record_release(&r);
+		return WEFT_ECORRUPT;
+	}
+	like = r.value[0] != '\0';
+	weft_record_release(&r);
+	val[8 + ID] = (uint8_t)like;
+	memcpy(key, design, ID);
+	memcpy(key + ID, author, ID);
+	err = db_put(txn, s->dbi[DB_REACTS], key, sizeof(key), val,
+	    sizeof(val));
+	if (err == 0 && like)
+		err = count_add(s, txn, design, 1, 0, 0);
+	return err;
+}
+
+/*
+ * Record r (id) was retracted: it leaves the indexes. A reaction that
+ * was its author's latest gives way to the latest one still stored
+ * (latest-wins among those not taken back), counted again: taking back
+ * a like unlikes unless an earlier like stands. A profile that was the
+ * latest leaves no row: ingest finds the one to put back in force
+ * (store_latest.c, weft__store_profile_set()).
  */
 int
 weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
@@ -812,5 +905,7 @@ weft__store_social_drop(struct weft_store *s, MDB_txn *txn,
 	err = db_del(txn, s->dbi[DB_REACTS], key, 2 * ID);
 	if (err == 0 && kind)
 		err = count_add(s, txn, r->design, -1, 0, 0);
+	if (err == 0)
+		err = reaction_restore(s, txn, r->design, r->author);
 	return err;
 }

@@ -2,12 +2,13 @@
 # Fails when a call inside daemon/store/ points up (docs/DESIGN.md, "The
 # store inside"). Three levels, each calling only its own and lower ones:
 #
-#   kernel   store.c (environment, transactions, cursors, base rows)
-#            and store_pack.c (chunk bytes in pack files)
+#   kernel   store.c (environment, transactions, cursors, base rows),
+#            store_pack.c (chunk bytes in pack files) and store_hold.c
+#            (the chunks publishes under way hold)
 #   modules  every other store_*.c not named below (the index modules:
 #            store_index.c, store_recon.c, store_files.c, ...)
 #   upper    store_ingest.c, store_open.c, store_disk.c, store_progress.c,
-#            store_gc.c, store_blockpurge.c
+#            store_gc.c, store_blockpurge.c, store_latest.c
 #
 # A module may call the kernel and itself, but no other module and
 # nothing upper; the kernel calls nothing of either and does not include
@@ -21,8 +22,8 @@ cd "$top/daemon/store"
 cc=${CC:-cc}
 
 upper="store_ingest.c store_open.c store_disk.c store_progress.c store_gc.c"
-upper="$upper store_blockpurge.c"
-kernel="store.c store_pack.c"
+upper="$upper store_blockpurge.c store_latest.c"
+kernel="store.c store_pack.c store_hold.c"
 modules=
 for f in store_*.c; do
 	case " $upper $kernel " in

@@ -191,9 +191,10 @@ test_gc_orphans(void **state)
 	put_rev(f, f->opk, f->osk, &f->f[1], other);
 	assert_int_equal(weft_store_want_rev(f->s, other), 0);
 	put_file(f, &f->f[1]);
-	/* A publish of file 2 that died before its revision. */
+	/* A publish of file 2 that died before its revision, its hold too. */
 	assert_int_equal(weft_store_chunks_put_new(f->s, orphan, 2, 42, fresh,
 	    gen), 0);
+	weft_store_hold_end(f->s, 42);
 	assert_int_equal(nchunks(f->s, &before), 6);
 
 	/* Young: nothing goes. */
@@ -294,6 +295,8 @@ test_gc_publish_shared(void **state)
 	assert_int_equal(weft_store_chunks_put_new(f->s, p, 2, 2, fresh, gen),
 	    0);
 	put_rev(f, f->pk, f->sk, &f->f[0], id);
+	weft_store_hold_end(f->s, 1);
+	weft_store_hold_end(f->s, 2);
 	weft_clock_set(&f->clock, T0 + 2 * WEFT_STORE_GC_GRACE_MS);
 	assert_int_equal(gc(f, false, &st), 0);
 	assert_int_equal(st.freed, 0);

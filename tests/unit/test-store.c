@@ -633,6 +633,9 @@ test_remixes(void **state)
 	weft_buf_release(&out);
 }
 
+/* The id of the last grant put_grant() stored. */
+static uint8_t	grant_last[32];
+
 static void
 put_grant(struct weft_store *s, const struct author *a, uint64_t ts,
     const uint8_t design[32], const struct author *to, const char *lic)
@@ -653,6 +656,7 @@ put_grant(struct weft_store *s, const struct author *a, uint64_t ts,
 	r.license = strdup(lic);
 	seal(&r, a->sk, &env);
 	assert_int_equal(weft_store_record_put(s, env.data, env.len, id), 0);
+	memcpy(grant_last, id, 32);
 	weft_buf_release(&env);
 }
 
@@ -736,6 +740,75 @@ test_license_conflict(void **state)
 	assert_int_equal(weft_store_design_grants(f->s,
 	    (uint8_t[32]){ 0x42 }, got_cb, &h), 0);
 	assert_int_equal(h.n, 1);
+}
+
+/*
+ * A grant taken back by its author: the remixes that relied on it are
+ * judged again and flagged; another grant that still covers one keeps
+ * it clean.
+ */
+static void
+test_license_grant_retract(void **state)
+{
+	struct fx		*f = *state;
+	struct author		 a, b, c;
+	struct weft_record	 r;
+	struct weft_buf		 env;
+	uint8_t			 nd[32], x[32], z[32], gc[32], gany[32];
+
+	author_new(&a);
+	author_new(&b);
+	author_new(&c);
+	put_rev(f->s, &(struct rev_spec){ .a = &a, .ts = TS0,
+	    .license = "CC-BY-ND-4.0" }, 0, nd);
+	put_rev(f->s, &(struct rev_spec){ .a = &b, .ts = TS0 + 1,
+	    .remix = { nd } }, 0, x);
+	put_rev(f->s, &(struct rev_spec){ .a = &c, .ts = TS0 + 2,
+	    .remix = { nd }, .license = "CC-BY-4.0" }, 0, z);
+	put_grant(f->s, &a, TS0 + 3, nd, &c, "CC-BY-4.0");
+	memcpy(gc, grant_last, 32);
+	put_grant(f->s, &a, TS0 + 4, nd, NULL, "");
+	memcpy(gany, grant_last, 32);
+	assert_false(summary_conflict(f->s, x));
+	assert_false(summary_conflict(f->s, z));
+
+	/* The grant to anyone taken back: x conflicts, z has its own. */
+	weft_buf_init(&env, WEFT_RECORD_MAX);
+	weft_record_init(&r);
+	r.type = WEFT_REC_RETRACT;
+	memcpy(r.author, a.pk, WEFT_PK_BYTES);
+	r.ts = TS0 + 5;
+	r.targets.ids = malloc(32);
+	assert_non_null(r.targets.ids);
+	memcpy(r.targets.ids[0], gany, 32);
+	r.targets.n = 1;
+	r.has_scope = true;
+	memcpy(r.scope, nd, 32);
+	r.reason = strdup("");
+	seal(&r, a.sk, &env);
+	assert_int_equal(weft_store_record_put(f->s, env.data, env.len, NULL),
+	    0);
+	assert_true(summary_conflict(f->s, x));
+	assert_false(summary_conflict(f->s, z));
+
+	/* And c's: z conflicts again. */
+	weft_record_init(&r);
+	r.type = WEFT_REC_RETRACT;
+	memcpy(r.author, a.pk, WEFT_PK_BYTES);
+	r.ts = TS0 + 6;
+	r.targets.ids = malloc(32);
+	assert_non_null(r.targets.ids);
+	memcpy(r.targets.ids[0], gc, 32);
+	r.targets.n = 1;
+	r.has_scope = true;
+	memcpy(r.scope, nd, 32);
+	r.reason = strdup("");
+	seal(&r, a.sk, &env);
+	assert_int_equal(weft_store_record_put(f->s, env.data, env.len, NULL),
+	    0);
+	assert_true(summary_conflict(f->s, z));
+	assert_true(summary_conflict(f->s, x));
+	weft_buf_release(&env);
 }
 
 static void
@@ -1915,6 +1988,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_license_conflict, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_license_grant_retract,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_rank, setup,
