@@ -384,7 +384,7 @@ maint_ls(struct weft_cli *cli, struct weft_ctl_client *c, const char *lib)
 			continue;
 		}
 		/* A name is anyone's to choose: the key says who. */
-		printf("%.16s  ", hex);
+		printf("%.8s  ", hex);
 		if (n > 0)
 			out_text(stdout, name, n, true);
 		else

@@ -55,11 +55,11 @@ want=$(printf '%s\n%s\n' "$xa" "$xb" | sort | tr '\n' ' ')
 [ "$(maints a "$lib")" = "$want" ] || fail "a does not list b"
 wait_for 10 has b "$m1" || fail "b did not get the maint record"
 [ "$(maints b "$lib")" = "$want" ] || fail "b does not list b"
-w a library maintainers "$lib" | grep -q "^${xb:0:16}  (no profile)$" ||
+w a library maintainers "$lib" | grep -q "^${xb:0:8}  (no profile)$" ||
     fail "a's listing does not show b's key"
 w b -q profile set --name "Bea" >/dev/null || fail "profile set failed"
 wait_for 10 sh -c "'$WEFT_BIN' --home '$T/a' library maintainers $lib |
-    grep -q '^${xb:0:16}  Bea\$'" || fail "a does not show b's name"
+    grep -q '^${xb:0:8}  Bea\$'" || fail "a does not show b's name"
 
 # b, a maintainer now, adds a design of its own: it counts on both.
 d1=$(publish_one b "Bee's")
