@@ -83,6 +83,7 @@ struct getter {
 	bool			 peer_phase;	/* "from peers" is shown */
 	uint64_t		 timeout_ms;	/* 0: the daemon's default */
 	bool			 once;		/* --once */
+	int			 rev_short;	/* hex digits of the rev to show */
 	char			 bad[WEFT_PATH_MAX + 64];	/* for errors */
 	json_t			*collect;	/* --json of a library */
 };
@@ -620,9 +621,9 @@ print_result(const struct getter *g, const uint8_t design[32],
 		char	size[OUT_SIZE_MAX];
 
 		out_hex(hex, rev);
-		printf("fetched %u file%s (%s) of revision %s into '",
+		printf("fetched %u file%s (%s) of revision %.*s into '",
 		    g->nfiles, g->nfiles == 1 ? "" : "s",
-		    out_size(size, g->total), hex);
+		    out_size(size, g->total), g->rev_short, hex);
 		out_text(stdout, g->dir, strlen(g->dir), true);
 		printf("'\n");
 	}
@@ -730,6 +731,7 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	const uint8_t		*data;
 	const char		*title;
 	size_t			 n;
+	uint64_t		 sh;
 	uint8_t			 did[32], rid[32];
 	char			 slug[80], hex[65];
 	bool			 done = false;
@@ -765,6 +767,11 @@ run_get(struct getter *g, struct weft_ctl_client *c, const char *design,
 	    weft_obj_binn(weft_obj_get(r, "design"), did, 32) != 0 ||
 	    weft_obj_str(weft_obj_get(r, "title"), &title, &n) != 0)
 		return weft__bad_reply(WEFT_EPROTO, "get");
+	/* "short": the digits that tell the revision from every other id. */
+	g->rev_short = 8;
+	if (weft_obj_uint(weft_obj_get(r, "short"), &sh) == 0 && sh >= 8 &&
+	    sh <= 64)
+		g->rev_short = (int)sh;
 	err = read_files(g, weft_obj_get(r, "files"));
 	if (err == WEFT_EBADPATH)
 		return weft__fail(WEFT_EPROTO, NULL, "cannot get: weftd sent "

@@ -470,6 +470,7 @@ op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 	struct weft_pack	 pk;
 	struct newest		 nw;
 	uint8_t			 design[32], rev[32], rdesign[32];
+	unsigned		 shortn;
 	int			 err;
 
 	weft_buf_init(&env, WEFT_RECORD_MAX);
@@ -531,9 +532,13 @@ op_get(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "cannot read the revision");
 		goto out;
 	}
-	weft__ctl_reply_begin(&pk, &b, 4);
+	if (weft_store_short_len(c->env->store, rev, &shortn) != 0)
+		shortn = 64;
+	weft__ctl_reply_begin(&pk, &b, 5);
 	weft_pack_str(&pk, "rev");
 	weft_pack_bin(&pk, rev, 32);
+	weft_pack_str(&pk, "short");
+	weft_pack_uint(&pk, shortn);
 	weft_pack_str(&pk, "design");
 	weft_pack_bin(&pk, design, 32);
 	weft_pack_str(&pk, "title");

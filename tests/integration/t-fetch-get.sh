@@ -42,6 +42,11 @@ PY
 for f in big.bin sub/small.txt empty; do
 	cmp "$T/src/$f" "$T/got/$f" || fail "$f differs"
 done
+# The summary names the revision as ls names ids: it fits 80 columns.
+rev=$(json 'j["id"]' "$T/pub.json")
+grep -q "fetched 3 files (5.0 MB) of revision ${rev:0:8}[0-9a-f]* into" \
+    "$T/tty.out" && ! grep -q "$rev" "$T/tty.out" ||
+    fail "summary: $(tail -n 1 "$T/tty.out")"
 
 # A second design reaches b as a record only, then a goes away.
 mkdir -p "$T/src2"
