@@ -113,10 +113,10 @@ weft__web_action(const struct weft_web_req *rq, struct weft_web_resp *resp)
 		goto done;
 	}
 	if (strcmp(act, "follow") == 0) {
-		/* An author is a key, not a record: all 64 digits. */
-		if (strlen(hex) != 64 || weft_hex_decode(id, 32, hex, 64)) {
-			weft__web_error(resp, 400, "an author is 64 hex "
-			    "characters");
+		/* An author is a key, or a unique prefix of one. */
+		if (weft__web_author(rq->store, hex, id) != 0) {
+			weft__web_error(resp, 400, "no such author: give a "
+			    "key or a unique prefix of 8 or more hex digits");
 			return 0;
 		}
 		err = weft_store_policy_set(rq->store, WEFT_STORE_FOLLOW, id,

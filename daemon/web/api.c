@@ -129,8 +129,8 @@ api_list(const struct weft_web_req *rq, bool search, int *status)
 	(void)weft__web_hidden_load(rq->store, &l.hidden);
 	l.max = limit;
 	l.skip = (size_t)page * limit;
-	bad_author = author[0] != '\0' && (strlen(author) != 64 ||
-	    weft_hex_decode(aid, 32, author, 64) != 0);
+	bad_author = author[0] != '\0' &&
+	    weft__web_author(rq->store, author, aid) != 0;
 	err = bad_author ? WEFT_EUSAGE : 0;
 	if (err == 0 && search) {
 		/* One page (and one more to know if there is a next). */
@@ -155,7 +155,8 @@ api_list(const struct weft_web_req *rq, bool search, int *status)
 		*status = 400;
 		return json_pack("{s:s}", "error", !bad_author ?
 		    "q needs a word of two letters or more" :
-		    "author must be 64 hex characters");
+		    "no such author: give a key or a unique prefix of 8 "
+		    "or more hex digits");
 	}
 	if (err) {
 		json_decref(l.items);

@@ -340,10 +340,7 @@ page_search(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	c.max = WEFT_WEB_PAGE_SIZE;
 	c.skip = (size_t)page * WEFT_WEB_PAGE_SIZE;
 	if (author[0] != '\0') {
-		err = weft__web_resolve(rq->store, author, aid);
-		if (err == WEFT_ENOTFOUND && strlen(author) == 64 &&
-		    weft_hex_decode(aid, 32, author, 64) == 0)
-			err = 0;
+		err = weft__web_author(rq->store, author, aid);
 		has_author = err == 0;
 	}
 	if (author[0] != '\0' && !has_author) {
@@ -1037,9 +1034,9 @@ page_author(const struct weft_web_req *rq, struct weft_web_resp *resp)
 	uint8_t		 aid[32];
 	int		 err;
 
-	if (strlen(rq->rt->arg) != 64 ||
-	    weft_hex_decode(aid, 32, rq->rt->arg, 64) != 0) {
-		weft__web_error(resp, 404, "an author is 64 hex characters");
+	if (weft__web_author(rq->store, rq->rt->arg, aid) != 0) {
+		weft__web_error(resp, 404, "no such author: give a key or a "
+		    "unique prefix of 8 or more hex digits");
 		return 0;
 	}
 	page_begin(b, "Author", NULL);

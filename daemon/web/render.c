@@ -74,6 +74,15 @@ weft__web_gone(struct weft_store *store, const uint8_t id[32], char *why,
 	return 0;
 }
 
+int
+weft__web_author(struct weft_store *store, const char *s, uint8_t author[32])
+{
+	/* A whole key names an author even before any record of theirs. */
+	if (strlen(s) == 64 && weft_hex_decode(author, 32, s, 64) == 0)
+		return 0;
+	return weft_store_author_resolve(store, s, author);
+}
+
 static void
 copy_str(const struct weft_obj *o, char *out, size_t outsz)
 {

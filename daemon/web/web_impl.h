@@ -149,6 +149,13 @@ int	weft__web_resolve(struct weft_store *store, const char *hex,
 int	weft__web_gone(struct weft_store *store, const uint8_t id[32],
 	    char *why, size_t cap);
 /*
+ * An author by whole key or by a unique prefix of 8 or more hex digits
+ * of a key that signed records here, as the CLI takes one: 0,
+ * WEFT_ENOTFOUND, WEFT_EAMBIGUOUS or WEFT_EUSAGE.
+ */
+int	weft__web_author(struct weft_store *store, const char *s,
+	    uint8_t author[32]);
+/*
  * Moderation (moderated.c): whether it hides or blocks id (a design, one
  * of its revisions, or an author); what ls and search leave out is
  * neither listed nor served (weft__web_resolve() says WEFT_ENOTFOUND for

@@ -97,6 +97,18 @@ get "$U/api/search?q=cube&limit=1&page=1"
     fail "api/search's second page: $(cat "$T/body")"
 get "$U/api/search?q=cube&author=nothex"
 [ "$(code)" = 400 ] || fail "api/search with a bad author: $(code)"
+# An author by a key prefix, as the CLI takes one: in the API, on the
+# author page and in a search filter.
+ak=$(w a --json status | json 'j["author"]' /dev/stdin)
+get "$U/api/search?q=cube&author=${ak:0:10}"
+[ "$(code)" = 200 ] &&
+    json 'j["items"][0]["title"]' "$T/body" | grep -qx 'Plain cube' ||
+    fail "api/search by an author prefix: $(code) $(cat "$T/body")"
+get "$U/a/${ak:0:8}"
+[ "$(code)" = 200 ] && grep -q 'Plain cube' "$T/body" ||
+    fail "author page by a prefix: $(code)"
+get "$U/a/00000000"
+[ "$(code)" = 404 ] || fail "author page of nobody: $(code)"
 get "$U/api/design/$design"
 [ "$(json 'j["title"]' "$T/body")" = '<script>alert(1)</script>' ] ||
     fail "api/design title"
