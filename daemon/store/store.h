@@ -596,8 +596,9 @@ int	weft_store_design_grants(struct weft_store *s,
  * (of revision rev only, unless rev is NULL) that has not expired at
  * now_ms, in (rev, node) order, inside one read transaction (cb must not
  * call into the store; a non-zero return stops the walk and is
- * returned). weft_store_receipts_prune() deletes every receipt expired
- * at now_ms and says how many (pruned may be NULL).
+ * returned). weft_store_receipts_prune() (store_gc.c) deletes every
+ * receipt expired at now_ms, out of its scopes too, and says how many
+ * (pruned may be NULL).
  */
 #define WEFT_STORE_RECEIPTS_PER_NODE	65536
 /*
