@@ -1298,10 +1298,11 @@ weft_store_unwant_rev(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
 /* An expired receipt leaves the scopes of its design (key[0..ID)). */
 static int
 receipt_gone_cb(void *arg, struct weft_store *s, MDB_txn *txn,
-    const uint8_t key[3 * ID], uint64_t ts, const uint8_t id[ID])
+    const uint8_t key[3 * ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID])
 {
 	(void)arg;
-	return weft__store_scopes_receipt(s, txn, key, ts, id, -1);
+	return weft__store_scopes_receipt(s, txn, key, author, ts, id, -1);
 }
 
 struct prune {

@@ -1149,9 +1149,10 @@ receipt_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	    &gone);
 	if (err == 0 && gone.any)
 		err = weft__store_scopes_receipt(s, txn, pc->r->design,
-		    gone.ts, gone.id, -1);
+		    gone.has_author ? gone.author : NULL, gone.ts, gone.id,
+		    -1);
 	if (err == 0)
-		err = weft__store_scopes_receipt(s, txn, pc->r->design,
+		err = weft__store_scopes_receipt(s, txn, pc->r->design, NULL,
 		    pc->r->ts, pc->id, 1);
 	return err;
 }

@@ -8,10 +8,12 @@
  * The receipt kept is a member of the reconciliation scopes of its
  * design (its author's, its libraries'): the one it replaces and the
  * ones pruned leave them, and `receipt_ids` finds a receipt by its id,
- * so a peer can ask for it.
+ * so a peer can ask for it (and keeps its design's author, whose scope
+ * it leaves even when the design went first).
  *
  * Key: design || rev || node; value: ts (be64) || expires (be64) ||
- * id (32) || envelope. `receipt_ids`: id -> that key.
+ * id (32) || envelope. `receipt_ids`: id -> that key || the design's
+ * author (zero: unknown).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +31,33 @@
 
 #define RKEY	(3 * ID)
 #define RFIXED	(8 + 8 + ID)
+#define RIDV	(RKEY + ID)	/* `receipt_ids` value: key || author */
+
+/*
+ * What receipt id's `receipt_ids` row says of the author of its design
+ * (zero: unknown, or a row from before the author was kept there), and
+ * the row deleted: the receipt is leaving.
+ */
+static int
+ids_take(MDB_txn *txn, struct weft_store *s, const uint8_t id[ID],
+    uint8_t author[ID], bool *known)
+{
+	static const uint8_t	zero[ID];
+	MDB_val			v;
+	int			err;
+
+	*known = false;
+	err = db_get(txn, s->dbi[DB_RECEIPT_IDS], id, ID, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;	/* kept before `receipt_ids` was */
+	if (err)
+		return err;
+	if (v.mv_size != RIDV)
+		return WEFT_ECORRUPT;
+	memcpy(author, (const uint8_t *)v.mv_data + RKEY, ID);
+	*known = memcmp(author, zero, ID) != 0;
+	return db_del(txn, s->dbi[DB_RECEIPT_IDS], id, ID);
+}
 
 static void
 rkey(uint8_t k[RKEY], const struct weft_record *r)
@@ -125,9 +154,10 @@ weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID], const uint8_t *env,
     size_t len, struct weft__receipt_gone *gone)
 {
-	uint8_t	k[RKEY], *val;
-	MDB_val	v;
-	int	err, fresh;
+	struct recinfo	 ri;
+	uint8_t		 k[RKEY], idv[RIDV], *val;
+	MDB_val		 v;
+	int		 err, fresh;
 
 	if (len > WEFT_RECORD_MAX)
 		return WEFT_ETOOBIG;
@@ -142,12 +172,23 @@ weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
 			return WEFT_ECORRUPT;
 		gone->ts = be64dec(v.mv_data);
 		memcpy(gone->id, (const uint8_t *)v.mv_data + 16, ID);
-		err = db_del(txn, s->dbi[DB_RECEIPT_IDS], gone->id, ID);
-		/* A row kept before `receipt_ids` was has no entry. */
-		if (err && err != WEFT_ENOTFOUND)
+		err = ids_take(txn, s, gone->id, gone->author,
+		    &gone->has_author);
+		if (err)
 			return err;
 	}
-	err = db_put(txn, s->dbi[DB_RECEIPT_IDS], id, ID, k, RKEY);
+	/*
+	 * The author of its design, for the day it leaves that author's
+	 * scope, even if the design has gone by then.
+	 */
+	memcpy(idv, k, RKEY);
+	memset(idv + RKEY, 0, ID);
+	err = weft__store_info_get(s, txn, r->design, &ri);
+	if (err == 0)
+		memcpy(idv + RKEY, ri.author, ID);
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	err = db_put(txn, s->dbi[DB_RECEIPT_IDS], id, ID, idv, RIDV);
 	if (err)
 		return err;
 	val = malloc(RFIXED + len);
@@ -241,8 +282,9 @@ weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 node[ID], key[RKEY], id[ID];
+	uint8_t		 node[ID], key[RKEY], id[ID], author[ID];
 	uint64_t	 ts;
+	bool		 known;
 	int		 err = 0, rc;
 
 	*pruned = 0;
@@ -261,9 +303,10 @@ weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
 		memcpy(node, key + 2 * ID, ID);
 		ts = be64dec(v.mv_data);
 		memcpy(id, (const uint8_t *)v.mv_data + 16, ID);
-		err = db_del(txn, s->dbi[DB_RECEIPT_IDS], id, ID);
-		if (err == 0 || err == WEFT_ENOTFOUND)
-			err = cb(arg, s, txn, key, ts, id);
+		err = ids_take(txn, s, id, author, &known);
+		if (err == 0)
+			err = cb(arg, s, txn, key, known ? author : NULL, ts,
+			    id);
 		if (err)
 			break;
 		/* The writes above may have moved the cursor's page. */
@@ -298,7 +341,7 @@ weft_store_receipt_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
 	if (err)
 		return err;
 	err = db_get(txn, s->dbi[DB_RECEIPT_IDS], id, ID, &v);
-	if (err == 0 && v.mv_size != RKEY)
+	if (err == 0 && v.mv_size != RIDV)
 		err = WEFT_ECORRUPT;
 	if (err == 0)
 		err = db_get(txn, s->dbi[DB_RECEIPTS], v.mv_data, RKEY, &v);

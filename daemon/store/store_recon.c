@@ -1089,12 +1089,17 @@ scope_on_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 
 int
 weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
-    const uint8_t design[ID], uint64_t ts, const uint8_t id[ID], int sign)
+    const uint8_t design[ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID], int sign)
 {
 	struct scope_arg	a = { NULL, id, ts, sign };
 	int			err;
 
-	err = scope_on_design(s, txn, design, ts, id, sign);
+	if (author != NULL)
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, author, ts,
+		    id, sign);
+	else
+		err = scope_on_design(s, txn, design, ts, id, sign);
 	if (err == 0)
 		err = each_key(s, txn, DB_DESIGN_LIB, design, ID, 2 * ID,
 		    rev_lib_cb, &a);

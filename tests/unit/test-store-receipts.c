@@ -3,7 +3,8 @@
  * "Scopes"): a receipt kept is a member of its design's author scope and
  * can be read by its id; the one a later receipt of the same node and
  * revision replaces leaves the scope and is no longer found; an expired
- * one is not served, and once pruned it leaves the scope too.
+ * one is not served, and once pruned it leaves the scope too, even when
+ * its design was taken back first.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,7 +114,7 @@ test_receipt_scope(void **state)
 {
 	struct weft_store	*s;
 	struct weft_record	 r;
-	struct weft_buf		 env[3], got;
+	struct weft_buf		 env[4], got;
 	struct key		 pub, node;
 	struct idlist		 l;
 	uint8_t			 design[WEFT_ID_BYTES], r1[WEFT_ID_BYTES];
@@ -189,8 +190,32 @@ test_receipt_scope(void **state)
 	assert_int_equal(l.n, 2);
 	assert_true(in(&l, r1));
 
+	/*
+	 * The design is taken back while r1 lives: pruned later, r1 still
+	 * leaves its author's scope (the author was kept with its id).
+	 */
+	weft_record_init(&r);
+	r.type = WEFT_REC_RETRACT;
+	r.ts = TS0 + 30;
+	r.targets.ids = malloc(WEFT_ID_BYTES);
+	assert_non_null(r.targets.ids);
+	memcpy(r.targets.ids[0], design, WEFT_ID_BYTES);
+	r.targets.n = 1;
+	r.reason = strdup("gone");
+	put(s, &pub, &r, &env[3], NULL);
+	weft_buf_reset(&got);
+	assert_int_equal(weft_store_record_get(s, design, &got),
+	    WEFT_ENOTFOUND);
+	members(s, pub.pk, &l);
+	assert_true(in(&l, r1));
+	assert_int_equal(weft_store_receipts_prune(s, TS0 + 10 + LIFE,
+	    &pruned), 0);
+	assert_int_equal(pruned, 1);
+	members(s, pub.pk, &l);
+	assert_false(in(&l, r1));
+
 	weft_buf_release(&got);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		weft_buf_release(&env[i]);
 	weft_store_close(s);
 	snprintf(p, sizeof(p), "%s/data.mdb", dir);
