@@ -82,9 +82,9 @@ collect(void *arg, const uint8_t id[WEFT_RECON_ID_BYTES])
 	return 0;
 }
 
-/* The members of the author scope of pk. */
+/* The members of scope kind of id. */
 static void
-members(struct weft_store *s, const uint8_t pk[WEFT_PK_BYTES],
+scope_members(struct weft_store *s, int kind, const uint8_t *id,
     struct idlist *l)
 {
 	const struct weft_recon_set	*rs = &weft_store_recon_set;
@@ -92,12 +92,19 @@ members(struct weft_store *s, const uint8_t pk[WEFT_PK_BYTES],
 	uint64_t			 n;
 
 	memset(l, 0, sizeof(*l));
-	assert_int_equal(weft_store_recon_begin_scope(s,
-	    WEFT_STORE_SCOPE_AUTHOR, pk, &rc), 0);
+	assert_int_equal(weft_store_recon_begin_scope(s, kind, id, &rc), 0);
 	assert_int_equal(rs->size(rc, &n), 0);
 	assert_true(n <= 8);
 	assert_int_equal(rs->ids(rc, 0, n, collect, l), 0);
 	weft_store_recon_end(rc);
+}
+
+/* The members of the author scope of pk. */
+static void
+members(struct weft_store *s, const uint8_t pk[WEFT_PK_BYTES],
+    struct idlist *l)
+{
+	scope_members(s, WEFT_STORE_SCOPE_AUTHOR, pk, l);
 }
 
 static bool
@@ -229,11 +236,117 @@ test_receipt_scope(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void
+rm_store(const char *dir)
+{
+	char	p[128];
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	for (int pn = 1; pn < 100; pn++) {
+		snprintf(p, sizeof(p), "%s/pack-%010d", dir, pn);
+		unlink(p);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+entry(struct weft_store *s, const struct key *k, uint64_t ts,
+    const uint8_t lib[WEFT_ID_BYTES], const uint8_t design[WEFT_ID_BYTES],
+    enum weft_entry_action action, struct weft_buf *env)
+{
+	struct weft_record	r;
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_ENTRY;
+	r.ts = ts;
+	memcpy(r.lib, lib, WEFT_ID_BYTES);
+	memcpy(r.entry_design, design, WEFT_ID_BYTES);
+	r.action = action;
+	put(s, k, &r, env, NULL);
+}
+
+/*
+ * A library's scope: a receipt of a design already held joins it, the
+ * receipts of a design added later come with it, one replaced leaves it,
+ * and they all go with the design when it is removed.
+ */
+static void
+test_receipt_lib_scope(void **state)
+{
+	struct weft_store	*s;
+	struct weft_record	 r;
+	struct weft_buf		 env[6];
+	struct key		 pub, node;
+	struct idlist		 l;
+	uint8_t			 design[WEFT_ID_BYTES], lib[WEFT_ID_BYTES];
+	uint8_t			 r1[WEFT_ID_BYTES], r2[WEFT_ID_BYTES];
+	char			 dir[64];
+
+	(void)state;
+	strcpy(dir, "/tmp/weft-sreceipts-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	crypto_sign_keypair(pub.pk, pub.sk);
+	crypto_sign_keypair(node.pk, node.sk);
+
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = TS0;
+	r.title = strdup("shelved");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	put(s, &pub, &r, &env[0], design);
+	weft_record_init(&r);
+	r.type = WEFT_REC_LIB;
+	r.ts = TS0 + 1;
+	r.name = strdup("shelf");
+	r.description = strdup("");
+	r.maintainers.ids = malloc(WEFT_ID_BYTES);
+	assert_non_null(r.maintainers.ids);
+	memcpy(r.maintainers.ids[0], pub.pk, WEFT_ID_BYTES);
+	r.maintainers.n = 1;
+	put(s, &pub, &r, &env[1], lib);
+
+	/* Kept before the design joins: it comes with the design. */
+	receipt(s, &node, TS0 + 10, design, &env[2], r1);
+	scope_members(s, WEFT_STORE_SCOPE_LIB, lib, &l);
+	assert_false(in(&l, r1));
+	entry(s, &pub, TS0 + 11, lib, design, WEFT_ENTRY_ADD, &env[3]);
+	scope_members(s, WEFT_STORE_SCOPE_LIB, lib, &l);
+	assert_true(in(&l, design));
+	assert_true(in(&l, r1));
+
+	/* Replaced while held: the new one in, the old one out. */
+	receipt(s, &node, TS0 + 20, design, &env[4], r2);
+	scope_members(s, WEFT_STORE_SCOPE_LIB, lib, &l);
+	assert_true(in(&l, r2));
+	assert_false(in(&l, r1));
+
+	/* The design removed: its receipt leaves with it. */
+	entry(s, &pub, TS0 + 21, lib, design, WEFT_ENTRY_REMOVE, &env[5]);
+	scope_members(s, WEFT_STORE_SCOPE_LIB, lib, &l);
+	assert_false(in(&l, design));
+	assert_false(in(&l, r2));
+	/* Still in the design author's. */
+	members(s, pub.pk, &l);
+	assert_true(in(&l, r2));
+
+	for (int i = 0; i < 6; i++)
+		weft_buf_release(&env[i]);
+	weft_store_close(s);
+	rm_store(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receipt_scope),
+		cmocka_unit_test(test_receipt_lib_scope),
 	};
 
 	if (sodium_init() < 0)
