@@ -513,7 +513,9 @@ have_record(struct weft_sync *s, const uint8_t id[WEFT_ID_BYTES])
 {
 	enum weft_record_type	t;
 
-	return weft_store_record_type(s->store, id, &t) == 0;
+	/* A seed receipt is in the scopes too (docs/proto/sync.md). */
+	return weft_store_record_type(s->store, id, &t) == 0 ||
+	    weft_store_receipt_get(s->store, id, 0, NULL) == 0;
 }
 
 /*
@@ -1452,6 +1454,10 @@ on_want(struct weft_sync *s, struct peer *p, const struct weft_obj *root)
 		weft_buf_reset(&rec);
 		err = weft_store_record_get(s->store, ids + i * WEFT_ID_BYTES,
 		    &rec);
+		/* Else a seed receipt, unless it expired (sync.md). */
+		if (err == WEFT_ENOTFOUND)
+			err = weft_store_receipt_get(s->store,
+			    ids + i * WEFT_ID_BYTES, s->now_ms, &rec);
 		if (err == WEFT_ENOTFOUND) {
 			memcpy(absent[nabs++], ids + i * WEFT_ID_BYTES,
 			    WEFT_ID_BYTES);

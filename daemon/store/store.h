@@ -587,13 +587,18 @@ int	weft_store_design_grants(struct weft_store *s,
  * Seed receipts (store_receipts.c; docs/proto/records.md, `receipt`):
  * soft state beside the records. Ingest keeps the latest receipt per
  * (design, revision, node) once the revision is here, at most
- * WEFT_STORE_RECEIPTS_PER_NODE per node; they are in no reconciliation
- * scope. weft_store_receipts() calls cb with each receipt of design
+ * WEFT_STORE_RECEIPTS_PER_NODE per node; each kept one is a member of
+ * the scopes of its design (its author's, its libraries'; one replaced
+ * or pruned leaves them). weft_store_receipt_get() appends the envelope
+ * of receipt id to out (out NULL: only whether it is here), or says
+ * WEFT_ENOTFOUND when it is not kept or expired at now_ms (0: never).
+ * weft_store_receipts() calls cb with each receipt of design
  * (of revision rev only, unless rev is NULL) that has not expired at
  * now_ms, in (rev, node) order, inside one read transaction (cb must not
  * call into the store; a non-zero return stops the walk and is
- * returned). weft_store_receipts_prune() deletes every receipt expired
- * at now_ms and says how many (pruned may be NULL).
+ * returned). weft_store_receipts_prune() (store_gc.c) deletes every
+ * receipt expired at now_ms, out of its scopes too, and says how many
+ * (pruned may be NULL).
  */
 #define WEFT_STORE_RECEIPTS_PER_NODE	65536
 /*
@@ -624,6 +629,9 @@ int	weft_store_receipts(struct weft_store *s,
 	    uint64_t now_ms, weft_store_receipt_cb *cb, void *arg);
 int	weft_store_receipts_prune(struct weft_store *s, uint64_t now_ms,
 	    uint64_t *pruned);
+int	weft_store_receipt_get(struct weft_store *s,
+	    const uint8_t id[WEFT_ID_BYTES], uint64_t now_ms,
+	    struct weft_buf *out);
 /*
  * The newest head of every design whose files this node holds complete
  * (as weft_store_policy_progress counts a design held) and which has at

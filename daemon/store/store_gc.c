@@ -1294,3 +1294,40 @@ weft_store_unwant_rev(struct weft_store *s, const uint8_t rev[WEFT_ID_BYTES],
 	weft_record_release(&rf.r);
 	return err;
 }
+
+/* An expired receipt leaves the scopes of its design (key[0..ID)). */
+static int
+receipt_gone_cb(void *arg, struct weft_store *s, MDB_txn *txn,
+    const uint8_t key[3 * ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID])
+{
+	(void)arg;
+	return weft__store_scopes_receipt(s, txn, key, author, ts, id, -1);
+}
+
+struct prune {
+	uint64_t	now_ms;
+	uint64_t	n;
+};
+
+static int
+prune_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct prune	*pr = arg;
+
+	return weft__store_receipts_prune(s, txn, pr->now_ms, receipt_gone_cb,
+	    NULL, &pr->n);
+}
+
+int
+weft_store_receipts_prune(struct weft_store *s, uint64_t now_ms,
+    uint64_t *pruned)
+{
+	struct prune	pr = { now_ms, 0 };
+	int		err;
+
+	err = weft__store_write(s, prune_txn, &pr);
+	if (pruned != NULL)
+		*pruned = err == 0 ? pr.n : 0;
+	return err;
+}

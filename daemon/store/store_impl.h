@@ -100,6 +100,7 @@ enum {
 	DB_FILE_DESIGN,		/* file <-> design (store_moderation.c) */
 	DB_DNUM,		/* be32 number -> created || design */
 	DB_WLIST,		/* term || 0 || be32 last -> block */
+	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
 	DB_COUNT
 };
 

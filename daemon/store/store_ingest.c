@@ -1136,6 +1136,28 @@ lib_rejudge(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID])
 }
 
 /*
+ * A seed receipt: kept, and in the scopes of its design in place of the
+ * one it replaces (docs/proto/store.md, "Scopes").
+ */
+static int
+receipt_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
+{
+	struct weft__receipt_gone	gone;
+	int				err;
+
+	err = weft__store_receipt_put(s, txn, pc->r, pc->id, pc->env, pc->len,
+	    &gone);
+	if (err == 0 && gone.any)
+		err = weft__store_scopes_receipt(s, txn, pc->r->design,
+		    gone.has_author ? gone.author : NULL, gone.ts, gone.id,
+		    -1);
+	if (err == 0)
+		err = weft__store_scopes_receipt(s, txn, pc->r->design, NULL,
+		    pc->r->ts, pc->id, 1);
+	return err;
+}
+
+/*
  * Stores and indexes a checked record. Any error here leaves the txn
  * half-written: the caller must abort it.
  */
@@ -1149,8 +1171,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 
 	/* Soft state, beside the records (store_receipts.c). */
 	if (r->type == WEFT_REC_RECEIPT)
-		return weft__store_receipt_put(s, txn, r, pc->id, pc->env,
-		    pc->len);
+		return receipt_write(s, txn, pc);
 	weft__store_rec_key(key, r->ts, pc->id);
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)

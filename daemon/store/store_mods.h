@@ -107,9 +107,40 @@ int	weft__store_grant_index(struct weft_store *s, MDB_txn *txn,
 int	weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID],
 	    uint64_t now_ms);
+struct weft__receipt_gone {
+	bool		any;
+	uint64_t	ts;
+	uint8_t		id[ID];
+	bool		has_author;
+	uint8_t		author[ID];	/* of its design, if has_author */
+};
 int	weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID],
-	    const uint8_t *env, size_t len);
+	    const uint8_t *env, size_t len, struct weft__receipt_gone *gone);
+/*
+ * weft__store_receipt_put() says in gone the receipt it replaced, if
+ * any (gone->any): the caller takes it out of its scopes.
+ * weft__store_receipts_prune() deletes every receipt expired at now_ms,
+ * calling cb with each first (key: design || rev || node; author: of
+ * the design when it was kept, NULL if unknown), and counts them in
+ * *pruned.
+ */
+typedef int weft__store_receipt_gone_cb(void *arg, struct weft_store *s,
+    MDB_txn *txn, const uint8_t key[3 * ID], const uint8_t *author,
+    uint64_t ts, const uint8_t id[ID]);
+int	weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
+	    uint64_t now_ms, weft__store_receipt_gone_cb *cb, void *arg,
+	    uint64_t *pruned);
+/*
+ * A receipt (ts, id) of design joins (sign 1) or leaves (-1) the scope
+ * of the design's author (author, or NULL: the signer of the design's
+ * genesis, if here) and of every library holding the design
+ * (store_recon.c; idempotent, like every scope change), so a peer
+ * reconciling either scope learns it.
+ */
+int	weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t design[ID], const uint8_t *author, uint64_t ts,
+	    const uint8_t id[ID], int sign);
 /*
  * Flood limits (store_limits.c) on comments, reactions and makes, per
  * author and design: weft__store_limit_check() says 0 or WEFT_ELIMIT

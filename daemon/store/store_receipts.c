@@ -1,14 +1,19 @@
 /*
  * Seed receipts (docs/proto/records.md, `receipt`): soft state, kept
- * apart from the records. A receipt is not in `recs`, `info` or any
- * reconciliation scope; only the latest per (design, revision, node)
- * is kept, under `receipts`, and expired ones are pruned. Each node
- * holds at most WEFT_STORE_RECEIPTS_PER_NODE rows (`receipt_nodes`
- * counts them), so a node that signs receipts in bulk fills its own
- * quota, not the store.
+ * apart from the records. A receipt is not in `recs` or `info`; only
+ * the latest per (design, revision, node) is kept, under `receipts`,
+ * and expired ones are pruned. Each node holds at most
+ * WEFT_STORE_RECEIPTS_PER_NODE rows (`receipt_nodes` counts them), so
+ * a node that signs receipts in bulk fills its own quota, not the store.
+ * The receipt kept is a member of the reconciliation scopes of its
+ * design (its author's, its libraries'): the one it replaces and the
+ * ones pruned leave them, and `receipt_ids` finds a receipt by its id,
+ * so a peer can ask for it (and keeps its design's author, whose scope
+ * it leaves even when the design went first).
  *
  * Key: design || rev || node; value: ts (be64) || expires (be64) ||
- * id (32) || envelope.
+ * id (32) || envelope. `receipt_ids`: id -> that key || the design's
+ * author (zero: unknown).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 
 #include <lmdb.h>
 
+#include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/record.h"
 
@@ -25,6 +31,33 @@
 
 #define RKEY	(3 * ID)
 #define RFIXED	(8 + 8 + ID)
+#define RIDV	(RKEY + ID)	/* `receipt_ids` value: key || author */
+
+/*
+ * What receipt id's `receipt_ids` row says of the author of its design
+ * (zero: unknown, or a row from before the author was kept there), and
+ * the row deleted: the receipt is leaving.
+ */
+static int
+ids_take(MDB_txn *txn, struct weft_store *s, const uint8_t id[ID],
+    uint8_t author[ID], bool *known)
+{
+	static const uint8_t	zero[ID];
+	MDB_val			v;
+	int			err;
+
+	*known = false;
+	err = db_get(txn, s->dbi[DB_RECEIPT_IDS], id, ID, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;	/* kept before `receipt_ids` was */
+	if (err)
+		return err;
+	if (v.mv_size != RIDV)
+		return WEFT_ECORRUPT;
+	memcpy(author, (const uint8_t *)v.mv_data + RKEY, ID);
+	*known = memcmp(author, zero, ID) != 0;
+	return db_del(txn, s->dbi[DB_RECEIPT_IDS], id, ID);
+}
 
 static void
 rkey(uint8_t k[RKEY], const struct weft_record *r)
@@ -119,17 +152,45 @@ weft__store_receipt_check(struct weft_store *s, MDB_txn *txn,
 int
 weft__store_receipt_put(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID], const uint8_t *env,
-    size_t len)
+    size_t len, struct weft__receipt_gone *gone)
 {
-	uint8_t	k[RKEY], *val;
-	int	err, fresh;
+	struct recinfo	 ri;
+	uint8_t		 k[RKEY], idv[RIDV], *val;
+	MDB_val		 v;
+	int		 err, fresh;
 
 	if (len > WEFT_RECORD_MAX)
 		return WEFT_ETOOBIG;
 	rkey(k, r);
-	fresh = db_has(txn, s->dbi[DB_RECEIPTS], k, RKEY);
+	fresh = db_get(txn, s->dbi[DB_RECEIPTS], k, RKEY, &v);
 	if (fresh != 0 && fresh != WEFT_ENOTFOUND)
 		return fresh;
+	gone->any = fresh == 0;
+	if (fresh == 0) {
+		/* The one it replaces: no longer found by its id. */
+		if (v.mv_size < RFIXED)
+			return WEFT_ECORRUPT;
+		gone->ts = be64dec(v.mv_data);
+		memcpy(gone->id, (const uint8_t *)v.mv_data + 16, ID);
+		err = ids_take(txn, s, gone->id, gone->author,
+		    &gone->has_author);
+		if (err)
+			return err;
+	}
+	/*
+	 * The author of its design, for the day it leaves that author's
+	 * scope, even if the design has gone by then.
+	 */
+	memcpy(idv, k, RKEY);
+	memset(idv + RKEY, 0, ID);
+	err = weft__store_info_get(s, txn, r->design, &ri);
+	if (err == 0)
+		memcpy(idv + RKEY, ri.author, ID);
+	else if (err != WEFT_ENOTFOUND)
+		return err;
+	err = db_put(txn, s->dbi[DB_RECEIPT_IDS], id, ID, idv, RIDV);
+	if (err)
+		return err;
 	val = malloc(RFIXED + len);
 	if (val == NULL)
 		return -ENOMEM;
@@ -214,21 +275,19 @@ weft_store_receipts(struct weft_store *s, const uint8_t design[WEFT_ID_BYTES],
 	return err;
 }
 
-struct prune {
-	uint64_t	now_ms;
-	uint64_t	n;
-};
-
-static int
-prune_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+int
+weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
+    uint64_t now_ms, weft__store_receipt_gone_cb *cb, void *arg,
+    uint64_t *pruned)
 {
-	struct prune	*pr = arg;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 node[ID];
+	uint8_t		 node[ID], key[RKEY], id[ID], author[ID];
+	uint64_t	 ts;
+	bool		 known;
 	int		 err = 0, rc;
 
-	pr->n = 0;
+	*pruned = 0;
 	rc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
 	if (rc)
 		return weft__store_xlat(rc);
@@ -238,16 +297,31 @@ prune_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (be64dec((const uint8_t *)v.mv_data + 8) > pr->now_ms)
+		if (be64dec((const uint8_t *)v.mv_data + 8) > now_ms)
 			continue;
-		memcpy(node, (const uint8_t *)k.mv_data + 2 * ID, ID);
+		memcpy(key, k.mv_data, RKEY);
+		memcpy(node, key + 2 * ID, ID);
+		ts = be64dec(v.mv_data);
+		memcpy(id, (const uint8_t *)v.mv_data + 16, ID);
+		err = ids_take(txn, s, id, author, &known);
+		if (err == 0)
+			err = cb(arg, s, txn, key, known ? author : NULL, ts,
+			    id);
+		if (err)
+			break;
+		/* The writes above may have moved the cursor's page. */
+		k.mv_size = RKEY;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc)
+			break;
 		rc = mdb_cursor_del(c, 0);
 		if (rc)
 			break;
 		err = count_add(txn, s, node, -1);
 		if (err)
 			break;
-		pr->n++;
+		(*pruned)++;
 	}
 	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		err = weft__store_xlat(rc);
@@ -256,14 +330,31 @@ prune_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 }
 
 int
-weft_store_receipts_prune(struct weft_store *s, uint64_t now_ms,
-    uint64_t *pruned)
+weft_store_receipt_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
+    uint64_t now_ms, struct weft_buf *out)
 {
-	struct prune	pr = { now_ms, 0 };
-	int		err;
+	MDB_txn	*txn;
+	MDB_val	 v;
+	int	 err;
 
-	err = weft__store_write(s, prune_txn, &pr);
-	if (pruned != NULL)
-		*pruned = err == 0 ? pr.n : 0;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = db_get(txn, s->dbi[DB_RECEIPT_IDS], id, ID, &v);
+	if (err == 0 && v.mv_size != RIDV)
+		err = WEFT_ECORRUPT;
+	if (err == 0)
+		err = db_get(txn, s->dbi[DB_RECEIPTS], v.mv_data, RKEY, &v);
+	if (err == 0 && v.mv_size < RFIXED)
+		err = WEFT_ECORRUPT;
+	/* Replaced (the index is kept with the row) or expired: gone. */
+	if (err == 0 && (memcmp((const uint8_t *)v.mv_data + 16, id, ID) != 0 ||
+	    (now_ms != 0 && be64dec((const uint8_t *)v.mv_data + 8) <=
+	    now_ms)))
+		err = WEFT_ENOTFOUND;
+	if (err == 0 && out != NULL)
+		err = weft_buf_add(out, (const uint8_t *)v.mv_data + RFIXED,
+		    v.mv_size - RFIXED);
+	weft__store_read_end(s, txn);
 	return err;
 }

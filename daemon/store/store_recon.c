@@ -904,9 +904,25 @@ design_grant_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
 	    key + ID, a->sign);
 }
 
+/* A `receipts` key (design || rev || node): its receipt goes along. */
+static int
+design_receipt_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
+    const MDB_val *v, void *arg)
+{
+	struct scope_arg	*a = arg;
+	const uint8_t		*p = v->mv_data;
+
+	(void)key;
+	if (v->mv_size < 8 + 8 + ID)
+		return WEFT_ECORRUPT;
+	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, a->lib, be64dec(p),
+	    p + 16, a->sign);
+}
+
 /*
  * Puts every stored revision of design, every comment and reaction on
- * it and every grant of it into (out of) lib's scope.
+ * it, every grant of it and every seed receipt of it into (out of) lib's
+ * scope.
  */
 static int
 scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
@@ -931,6 +947,9 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	if (err == 0)
 		err = each_key(s, txn, DB_GRANTS, design, ID, 2 * ID,
 		    design_grant_cb, &a);
+	if (err == 0)
+		err = each_key(s, txn, DB_RECEIPTS, design, ID, 3 * ID,
+		    design_receipt_cb, &a);
 	if (err)
 		return err;
 	err = weft__store_design_key(s, txn, design, dk);
@@ -973,6 +992,9 @@ weft__store_lib_entries(struct weft_store *s, MDB_txn *txn,
 		err = weft__store_info_get(s, txn, kp + sklen + 8, &ri);
 		if (err == 0 && ri.type == WEFT_REC_ENTRY)
 			err = cb(arg, be64dec(kp + sklen), kp + sklen + 8);
+		/* Not a record: a seed receipt (store_receipts.c). */
+		if (err == WEFT_ENOTFOUND)
+			err = 0;
 		if (err)
 			break;
 		err = weft__store_cur_step(c, sk, sklen, &k, &v, MDB_NEXT);
@@ -1063,6 +1085,25 @@ scope_on_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		return err;
 	return scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, ri.author, ts,
 	    id, sign);
+}
+
+int
+weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
+    const uint8_t design[ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID], int sign)
+{
+	struct scope_arg	a = { NULL, id, ts, sign };
+	int			err;
+
+	if (author != NULL)
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, author, ts,
+		    id, sign);
+	else
+		err = scope_on_design(s, txn, design, ts, id, sign);
+	if (err == 0)
+		err = each_key(s, txn, DB_DESIGN_LIB, design, ID, 2 * ID,
+		    rev_lib_cb, &a);
+	return err;
 }
 
 /* A `social` key (design || kind || ts || id): into its author's scope. */
