@@ -56,6 +56,7 @@ struct weft_getter {
 	/* "once": files this get made wanted are unwanted when done. */
 	bool			 once;
 	bool			 once_unwant;
+	bool			 ending;	/* the unwant runs: no more */
 };
 
 static void
@@ -131,8 +132,17 @@ get_end(struct weft_ctl_conn *c, int err)
 	if (err == 0 && g->once_unwant) {
 		g->once_unwant = false;
 		err = weft__ctl_work(c, unwant_files, unwant_done, g);
-		if (err == 0)
+		if (err == 0) {
+			/*
+			 * The worker reads g: neither the drained write
+			 * queue (get_resume) nor the timer may end the
+			 * request, and free g, before unwant_done.
+			 */
+			g->ending = true;
+			if (g->timer_on)
+				uv_timer_stop(&g->timer);
 			return;
+		}
 	}
 	if (err == WEFT_ENOTFOUND && g->timer_on) {
 		weft__ctl_send_err(c, err, "no connected peer has the files");
@@ -322,7 +332,7 @@ get_timer_cb(uv_timer_t *t)
 	bool			 complete;
 	int			 err;
 
-	if (c->closing)
+	if (c->closing || g->ending)
 		return;
 	if (c->env->fetch != NULL) {
 		weft_fetch_stats(c->env->fetch, now, &st);
@@ -441,7 +451,7 @@ get_resume(struct weft_ctl_conn *c)
 {
 	struct weft_getter	*g = c->req;
 
-	if (!g->fetching)
+	if (!g->fetching && !g->ending)
 		get_pump(c);
 }
 
