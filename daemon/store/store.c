@@ -380,6 +380,29 @@ weft__store_rec_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 }
 
 int
+weft__store_rec_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    struct weft_record *r)
+{
+	const uint8_t	*body, *sig;
+	size_t		 blen;
+	MDB_val		 v;
+	int		 err;
+
+	weft_record_init(r);
+	err = weft__store_rec_get(s, txn, id, &v);
+	if (err)
+		return err;
+	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
+	if (err == 0)
+		err = weft_record_decode_body(body, blen, r);
+	if (err) {
+		weft_record_release(r);
+		return err == -ENOMEM ? err : WEFT_ECORRUPT;
+	}
+	return 0;
+}
+
+int
 weft__store_rec_del(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
 {
 	struct recinfo	ri;

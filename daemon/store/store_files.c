@@ -214,22 +214,11 @@ static int
 want_rev(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID])
 {
 	struct weft_record	r;
-	const uint8_t		*body, *sig;
-	size_t			 blen;
-	MDB_val			 v;
-	int			 err;
+	int			err;
 
-	err = weft__store_rec_get(s, txn, rev, &v);
+	err = weft__store_rec_load(s, txn, rev, &r);
 	if (err)
 		return err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err) {
-		weft_record_release(&r);
-		return WEFT_ECORRUPT;
-	}
 	if (r.type != WEFT_REC_REV) {
 		weft_record_release(&r);
 		return WEFT_EUSAGE;

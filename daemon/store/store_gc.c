@@ -197,23 +197,12 @@ static int
 mark_rec(struct gc *g, MDB_txn *txn, const uint8_t id[ID])
 {
 	struct weft_record	 r;
-	const uint8_t		*body, *sig;
-	size_t			 blen;
-	MDB_val			 v;
 	bool			 drop;
 	int			 err;
 
-	err = weft__store_rec_get(g->s, txn, id, &v);
+	err = weft__store_rec_load(g->s, txn, id, &r);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err) {
-		weft_record_release(&r);
-		return WEFT_ECORRUPT;
-	}
 	drop = g->o->drop_design != NULL && r.type == WEFT_REC_REV &&
 	    memcmp(r.has_design ? r.design : id, g->o->drop_design, ID) == 0;
 	for (uint32_t i = 0; i < r.nfiles && err == 0; i++)
@@ -591,23 +580,13 @@ plan_rev(struct evict *ev, MDB_txn *txn, const uint8_t rev[ID])
 	struct gc		*g = ev->g;
 	struct weft_chunk_ref	*refs;
 	struct weft_record	 r;
-	const uint8_t		*body, *sig;
-	size_t			 blen, n;
+	size_t			 n;
 	uint64_t		 total;
-	MDB_val			 v;
 	int			 err;
 
-	err = weft__store_rec_get(g->s, txn, rev, &v);
+	err = weft__store_rec_load(g->s, txn, rev, &r);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err) {
-		weft_record_release(&r);
-		return WEFT_ECORRUPT;
-	}
 	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
 		/* A kept file's chunks are all marked: no need to read it. */
 		if (weft__idset_has(g->marks, r.files[i].index))
@@ -1079,22 +1058,11 @@ static int
 du_own_rec(struct du *d, MDB_txn *txn, const uint8_t id[ID])
 {
 	struct weft_record	 r;
-	const uint8_t		*body, *sig;
-	size_t			 blen;
-	MDB_val			 v;
 	int			 err;
 
-	err = weft__store_rec_get(d->s, txn, id, &v);
+	err = weft__store_rec_load(d->s, txn, id, &r);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err) {
-		weft_record_release(&r);
-		return WEFT_ECORRUPT;
-	}
 	for (uint32_t i = 0; i < r.nfiles && err == 0; i++) {
 		if (weft__store_chunk_has(d->s, txn, r.files[i].index) != 0)
 			continue;
@@ -1211,19 +1179,11 @@ static int
 rev_load(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID],
     struct weft_record *r)
 {
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
+	int	err;
 
-	err = weft__store_rec_get(s, txn, rev, &v);
+	err = weft__store_rec_load(s, txn, rev, r);
 	if (err)
 		return err;
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
-	if (err)
-		return WEFT_ECORRUPT;
 	return r->type == WEFT_REC_REV ? 0 : WEFT_EUSAGE;
 }
 

@@ -57,21 +57,12 @@ static int
 geom_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     struct weft_record *r)
 {
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
+	int	err;
 
-	weft_record_init(r);
-	err = weft__store_rec_get(s, txn, id, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
+	err = weft__store_rec_load(s, txn, id, r);
 	if (err == 0 && r->type != WEFT_REC_GEOM)
 		err = WEFT_ECORRUPT;
-	return err == -ENOMEM ? err : (err ? WEFT_ECORRUPT : 0);
+	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 }
 
 /* The D2 mean of a signature in bins, or -1 when it has no pairs. */

@@ -143,25 +143,6 @@ weft_store_design_grants(struct weft_store *s,
 	return grants_walk(s, design, NULL, NULL, NULL, NULL, 0, cb, arg);
 }
 
-/* Decodes the stored record id (verified at ingest) into r. */
-static int
-load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
-    struct weft_record *r)
-{
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
-
-	err = weft__store_rec_get(s, txn, id, &v);
-	if (err == 0)
-		err = weft_record_open(v.mv_data, v.mv_size, &body, &blen,
-		    &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
-	return err;
-}
-
 int
 weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, bool *conflict)
@@ -178,8 +159,7 @@ weft__store_remix_conflict(struct weft_store *s, MDB_txn *txn,
 	if (r->type != WEFT_REC_REV || r->remix_of.n > WEFT_PREV_MAX)
 		return 0;
 	for (uint32_t i = 0; i < r->remix_of.n; i++) {
-		weft_record_init(&p);
-		err = load(s, txn, r->remix_of.ids[i], &p);
+		err = weft__store_rec_load(s, txn, r->remix_of.ids[i], &p);
 		if (err == WEFT_ENOTFOUND) {
 			/* Not here (yet): nothing to judge it by. */
 			weft_record_release(&p);

@@ -274,6 +274,14 @@ void	weft__store_rec_key(uint8_t k[8 + WEFT_ID_BYTES], uint64_t ts,
 int	weft__store_rec_get(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[WEFT_ID_BYTES], MDB_val *v);
 /*
+ * Stored record id, decoded into r (initialised here; the caller
+ * releases it after a 0): 0, WEFT_ENOTFOUND, WEFT_ECORRUPT (an envelope
+ * or body that does not decode: the store checked it at ingest), -ENOMEM
+ * or a store error. After an error r holds nothing.
+ */
+int	weft__store_rec_load(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[WEFT_ID_BYTES], struct weft_record *r);
+/*
  * The DKEY of design (a stored genesis): 0, WEFT_ENOTFOUND (no such
  * record, or not a genesis) or a store error.
  */

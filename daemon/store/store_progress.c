@@ -78,23 +78,18 @@ design_head_progress(struct weft_store *s, MDB_txn *txn,
     uint8_t head[ID])
 {
 	struct weft_record	 r;
-	const uint8_t		*body, *sig, *w;
+	const uint8_t		*w;
 	uint64_t		 held, bytes_left;
-	size_t			 blen;
 	MDB_val			 v;
 	bool			 all = true;
 	int			 err;
 
 	err = newest_head(s, txn, design, head);
 	if (err == 0)
-		err = weft__store_rec_get(s, txn, head, &v);
+		err = weft__store_rec_load(s, txn, head, &r);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err || r.type != WEFT_REC_REV) {
+	if (r.type != WEFT_REC_REV) {
 		weft_record_release(&r);
 		return WEFT_ECORRUPT;
 	}
