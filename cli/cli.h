@@ -112,6 +112,13 @@ int	weft__opt_seconds(const char *arg, unsigned long min,
  */
 int	weft__home(struct weft_cli *cli);
 
+/*
+ * weft__home, then a connection to that home's weftd in c. Prints the
+ * error itself and returns an exit code, or 0 (close c after).
+ */
+struct weft_ctl_client;
+int	weft__connect(struct weft_cli *cli, struct weft_ctl_client *c);
+
 /* cmd_config.c: one edit of HOME/config (enum weft_config_edit_op). */
 struct weft_config_key;
 struct weft__config_op {

@@ -62,10 +62,7 @@ cmd_credits(struct weft_cli *cli, int argc, char **argv)
 		    "or json", fmt);
 	if (cli->json)
 		fmt = "json";
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft__credits_get(&c, design, rev, &cr);

@@ -95,10 +95,7 @@ cmd_gc(struct weft_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return weft__usage(gc_usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_buf_init(&req, 256);
@@ -139,10 +136,7 @@ design_cmd(struct weft_cli *cli, int argc, char **argv, const char *op,
 	}
 	if (optind + 1 != argc)
 		return weft__usage(usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, op, "design", argv[optind],
@@ -203,10 +197,7 @@ cmd_rm(struct weft_cli *cli, int argc, char **argv)
 		return weft__usage(rm_usage);
 	if (!records)
 		return design_cmd(cli, argc, argv, WEFT_CTL_OP_RM, rm_usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_buf_init(&req, 256);
@@ -276,10 +267,7 @@ cmd_du(struct weft_cli *cli, int argc, char **argv)
 	    strcmp(by, "library") != 0 && strcmp(by, "policy") != 0)
 		return weft__usage_error("--by: expected design, author, "
 		    "library or policy");
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_DU, "by", by,

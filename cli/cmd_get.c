@@ -1077,10 +1077,7 @@ cmd_get(struct weft_cli *cli, int argc, char **argv)
 	if (g.dir != NULL && g.dir[0] == '\0')
 		return weft__usage_error("the output directory must not be "
 		    "empty");
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft__intr_catch(c.fd);

@@ -41,9 +41,6 @@ cmd_grant(struct weft_cli *cli, int argc, char **argv)
 	const struct weft_obj		*r;
 	const char			*to = NULL, *license = NULL, *design;
 	bool				 anyone = false;
-	uint8_t				 id[32];
-	char				 hex[65];
-	json_t				*j;
 	int				 ch, rc, err;
 
 	while ((ch = getopt_long(argc, argv, ":hql:", opts, NULL)) != -1) {
@@ -109,20 +106,7 @@ cmd_grant(struct weft_cli *cli, int argc, char **argv)
 		rc = weft__fail(err, c.error, "cannot grant");
 		goto out;
 	}
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0) {
-		rc = weft__bad_reply(WEFT_EPROTO, "grant");
-		goto out;
-	}
-	rc = WEFT_EXIT_OK;
-	out_hex(hex, id);
-	if (cli->json) {
-		j = json_object();
-		json_object_set_new(j, "id", out_json_id(id));
-		out_json_print(j);
-	} else if (cli->quiet)
-		printf("%s\n", hex);
-	else
-		printf("granted %s\n", hex);
+	rc = out_made(cli, r, WEFT_CTL_OP_GRANT, "granted ", "");
 out:
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);
@@ -209,10 +193,7 @@ cmd_grants(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(design))
 		return weft__usage_error("malformed design id '%s': give 8 to "
 		    "64 hex digits", design);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	if (cli->json)

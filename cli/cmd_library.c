@@ -89,28 +89,6 @@ parse(struct weft_cli *cli, int argc, char **argv, const char *sub_usage,
 }
 
 static int
-print_id(const struct weft_cli *cli, const struct weft_obj *r,
-    const char *verb, const char *op)
-{
-	uint8_t	id[32];
-	char	hex[65];
-	json_t	*j;
-
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
-		return weft__bad_reply(WEFT_EPROTO, op);
-	out_hex(hex, id);
-	if (cli->json) {
-		j = json_object();
-		json_object_set_new(j, "id", out_json_id(id));
-		out_json_print(j);
-	} else if (cli->quiet)
-		printf("%s\n", hex);
-	else
-		printf("%s %s\n", verb, hex);
-	return WEFT_EXIT_OK;
-}
-
-static int
 lib_create(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
     char **argv)
 {
@@ -139,7 +117,7 @@ lib_create(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	    name, "description", desc, (const char *)NULL);
 	if (err)
 		return weft__fail(err, c->error, "cannot create the library");
-	return print_id(cli, r, "created library", "library_create");
+	return out_made(cli, r, WEFT_CTL_OP_LIBRARY_CREATE, "created library ", "");
 }
 
 static int
@@ -167,8 +145,8 @@ lib_entry(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	if (err)
 		return weft__fail(err, c->error, "cannot %s the library",
 		    add ? "add to" : "remove from");
-	return print_id(cli, r, add ? "added with entry" :
-	    "removed with entry", op);
+	return out_made(cli, r, op, add ? "added with entry " :
+	    "removed with entry ", "");
 }
 
 /* library ls without LIB: the libraries this node knows of. */
@@ -440,9 +418,9 @@ lib_maint(struct weft_cli *cli, struct weft_ctl_client *c, int argc,
 	if (err)
 		return weft__fail(err, c->error, "cannot %s the maintainer",
 		    strcmp(verb, "add") == 0 ? "add" : "remove");
-	return print_id(cli, r, strcmp(verb, "add") == 0 ?
-	    "added maintainer with record" :
-	    "removed maintainer with record", WEFT_CTL_OP_LIBRARY_MAINT);
+	return out_made(cli, r, WEFT_CTL_OP_LIBRARY_MAINT,
+	    strcmp(verb, "add") == 0 ? "added maintainer with record " :
+	    "removed maintainer with record ", "");
 }
 
 int

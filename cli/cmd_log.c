@@ -298,10 +298,7 @@ cmd_log(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(design))
 		return weft__usage_error("malformed design id '%s': give 8 to "
 		    "64 hex digits", design);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	memset(&l, 0, sizeof(l));
@@ -390,10 +387,7 @@ cmd_diff(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(argv[optind]))
 		return weft__usage_error("malformed design id '%s': give 8 to "
 		    "64 hex digits", argv[optind]);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	memset(&l, 0, sizeof(l));

@@ -360,9 +360,6 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 	const struct weft_obj		*r = NULL;
 	const char			*reason = NULL, *on = NULL;
 	const char			*label = NULL, *usage;
-	uint8_t				 id[32];
-	char				 hex[65];
-	json_t				*j;
 	int				 ch, rc;
 
 	usage = report ? report_usage : label_usage;
@@ -408,20 +405,8 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 		    "cannot label");
 		goto out;
 	}
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0) {
-		rc = weft__bad_reply(WEFT_EPROTO, "label");
-		goto out;
-	}
-	rc = WEFT_EXIT_OK;
-	out_hex(hex, id);
-	if (cli->json) {
-		j = json_object();
-		json_object_set_new(j, "id", out_json_id(id));
-		out_json_print(j);
-	} else if (cli->quiet)
-		printf("%s\n", hex);
-	else
-		printf("%s %s\n", report ? "reported" : "labelled", hex);
+	rc = out_made(cli, r, WEFT_CTL_OP_LABEL, report ? "reported " : "labelled ",
+	    "");
 out:
 	weft_ctl_client_close(&c);
 	return rc;

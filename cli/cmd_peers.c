@@ -266,10 +266,7 @@ cmd_peers(struct weft_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return weft__usage(peers_usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	pc.cli = cli;
@@ -363,10 +360,7 @@ cmd_connect(struct weft_cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return weft__usage(connect_usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	memset(&w, 0, sizeof(w));
@@ -438,10 +432,7 @@ node_cmd(struct weft_cli *cli, int argc, char **argv, const char *usage,
 	}
 	if (optind + 1 != argc)
 		return weft__usage(usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, op, WEFT_CTL_ARG_NODE, argv[optind],

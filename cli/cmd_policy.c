@@ -42,10 +42,7 @@ policy_call(struct weft_cli *cli, const char *op, const char *key,
 	json_t			*j;
 	int			 rc, err;
 
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_buf_init(&req, 256);
@@ -200,10 +197,7 @@ list_call(struct weft_cli *cli, const char *op, const char *prefix)
 	bool			 pin = prefix == NULL;
 	int			 rc, err;
 
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	if (cli->json)

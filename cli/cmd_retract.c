@@ -30,9 +30,6 @@ weft__retract(struct weft_cli *cli, const char *id, const char *reason)
 	struct weft_buf		 req;
 	struct weft_pack	 pk;
 	const struct weft_obj	*r;
-	uint8_t			 rid[32];
-	char			 hex[65];
-	json_t			*j;
 	int			 rc, err;
 
 	if (!weft__id_ok(id))
@@ -69,20 +66,7 @@ weft__retract(struct weft_cli *cli, const char *id, const char *reason)
 		rc = weft__fail(err, c.error, "cannot retract");
 		goto out;
 	}
-	if (weft_obj_binn(weft_obj_get(r, "id"), rid, 32) != 0) {
-		rc = weft__bad_reply(WEFT_EPROTO, "retract");
-		goto out;
-	}
-	rc = WEFT_EXIT_OK;
-	out_hex(hex, rid);
-	if (cli->json) {
-		j = json_object();
-		json_object_set_new(j, "id", out_json_id(rid));
-		out_json_print(j);
-	} else if (cli->quiet)
-		printf("%s\n", hex);
-	else
-		printf("retracted (retract %s)\n", hex);
+	rc = out_made(cli, r, WEFT_CTL_OP_RETRACT, "retracted (retract ", ")");
 out:
 	weft_buf_release(&req);
 	weft_ctl_client_close(&c);

@@ -118,10 +118,7 @@ cmd_seeds(struct weft_cli *cli, int argc, char **argv)
 	if (rev != NULL && !weft__id_ok(rev))
 		return weft__usage_error("malformed revision id '%s': give 8 "
 		    "to 64 hex digits", rev);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	if (cli->json)

@@ -485,10 +485,7 @@ cmd_show(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(arg))
 		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
 		    "digits", arg);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_record_init(&rec);

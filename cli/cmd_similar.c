@@ -383,10 +383,7 @@ cmd_similar(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(argv[optind]))
 		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
 		    "digits", argv[optind]);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = similar_call(&c, argv[optind], min, limit, &r);

@@ -67,42 +67,6 @@ print_who(FILE *f, const char *name, const uint8_t author[32])
 		fprintf(f, "%.8s", hex);
 }
 
-/* Prints the id of a record just made, as publish does. */
-static int
-print_made(const struct weft_cli *cli, const struct weft_obj *r,
-    const char *what)
-{
-	uint8_t	id[32];
-	char	hex[65];
-	json_t	*j;
-
-	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
-		return weft__bad_reply(WEFT_EPROTO, what);
-	if (cli->json) {
-		j = json_object();
-		json_object_set_new(j, "id", out_json_id(id));
-		out_json_print(j);
-		return WEFT_EXIT_OK;
-	}
-	out_hex(hex, id);
-	if (cli->quiet)
-		printf("%s\n", hex);
-	else
-		printf("%s %s\n", what, hex);
-	return WEFT_EXIT_OK;
-}
-
-static int
-connect_home(struct weft_cli *cli, struct weft_ctl_client *c)
-{
-	int	rc;
-
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	return weft_ctl_client_connect(c, cli);
-}
-
 /*
  * Reads a photo (at most WEFT_PHOTO_MAX bytes) and strips its metadata
  * into out, saying on stderr what was removed.
@@ -253,7 +217,7 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 			    "('%s' is larger)", WEFT_AVATAR_MAX >> 10, avatar);
 		}
 	}
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc) {
 		weft_buf_release(&img);
 		return rc;
@@ -286,7 +250,7 @@ profile_set(struct weft_cli *cli, int argc, char **argv)
 	if (err)
 		rc = weft__fail(err, c.error, "cannot set the profile");
 	else
-		rc = print_made(cli, r, "profile");
+		rc = out_made(cli, r, WEFT_CTL_OP_PROFILE, "profile ", "");
 	weft_buf_release(&req);
 	weft_buf_release(&img);
 	weft_ctl_client_close(&c);
@@ -357,7 +321,7 @@ profile_show(struct weft_cli *cli, int argc, char **argv)
 			return weft__usage_error("malformed author id '%s': "
 			    "give 8 to 64 hex digits", who);
 	}
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_record_init(&rec);
@@ -587,7 +551,7 @@ cmd_comment(struct weft_cli *cli, int argc, char **argv)
 		return weft__usage_error("a comment is UTF-8 text with no "
 		    "control characters but tab and newline");
 	}
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc) {
 		free(text);
 		return rc;
@@ -598,7 +562,7 @@ cmd_comment(struct weft_cli *cli, int argc, char **argv)
 	if (err)
 		rc = weft__fail(err, c.error, "cannot comment");
 	else
-		rc = print_made(cli, r, "comment");
+		rc = out_made(cli, r, WEFT_CTL_OP_COMMENT, "comment ", "");
 	free(text);
 	weft_ctl_client_close(&c);
 	return rc;
@@ -840,7 +804,7 @@ cmd_comments(struct weft_cli *cli, int argc, char **argv)
 	rc = design_arg(cli, argc, argv, comments_usage, &design);
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	memset(&t, 0, sizeof(t));
@@ -928,7 +892,7 @@ react(struct weft_cli *cli, int argc, char **argv, const char *usage,
 	rc = design_arg(cli, argc, argv, usage, &design);
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, "react", "design", design,
@@ -940,7 +904,8 @@ react(struct weft_cli *cli, int argc, char **argv, const char *usage,
 	}
 	(void)weft_obj_bool(weft_obj_get(r, "unchanged"), &same);
 	if (!same) {
-		rc = print_made(cli, r, value[0] ? "liked" : "unliked");
+		rc = out_made(cli, r, WEFT_CTL_OP_REACT,
+		    value[0] ? "liked " : "unliked ", "");
 		goto out;
 	}
 	rc = WEFT_EXIT_OK;
@@ -1086,7 +1051,7 @@ cmd_make(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(design) || (rev != NULL && !weft__id_ok(rev)))
 		return weft__usage_error("malformed id '%s': give 8 to 64 hex "
 		    "digits", weft__id_ok(design) ? rev : design);
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	/* Each photo, stripped here, goes first, in a request of its own. */
@@ -1190,7 +1155,7 @@ cmd_make(struct weft_cli *cli, int argc, char **argv)
 	if (err)
 		rc = weft__fail(err, c.error, "cannot publish the make");
 	else
-		rc = print_made(cli, r, "make");
+		rc = out_made(cli, r, WEFT_CTL_OP_MAKE, "make ", "");
 out:
 	weft_buf_release(&refs);
 	weft_ctl_client_close(&c);
@@ -1283,7 +1248,7 @@ cmd_makes(struct weft_cli *cli, int argc, char **argv)
 	rc = design_arg(cli, argc, argv, makes_usage, &design);
 	if (rc != WEFT_OPT_CONTINUE)
 		return rc;
-	rc = connect_home(cli, &c);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	recs = calloc(MAKES_MAX, sizeof(*recs));

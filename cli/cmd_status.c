@@ -327,10 +327,7 @@ cmd_status(struct weft_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return weft__usage(usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	weft_buf_init(&req, 64);

@@ -193,10 +193,7 @@ cmd_tree(struct weft_cli *cli, int argc, char **argv)
 	if (!weft__id_ok(design))
 		return weft__usage_error("malformed design id '%s': give 8 to "
 		    "64 hex digits", design);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_TREE,

@@ -116,10 +116,7 @@ cmd_verify(struct weft_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return weft__usage(usage);
-	rc = weft__home(cli);
-	if (rc)
-		return rc;
-	rc = weft_ctl_client_connect(&c, cli);
+	rc = weft__connect(cli, &c);
 	if (rc)
 		return rc;
 	err = weft_ctl_client_op(&c, &r, WEFT_CTL_OP_VERIFY,

@@ -19,6 +19,7 @@
 #include "weft/version.h"
 
 #include "cli.h"
+#include "ctl_client.h"
 #include "help.h"
 #include "home.h"
 
@@ -165,6 +166,17 @@ weft__home(struct weft_cli *cli)
 		return weft__fail(err, NULL, "cannot find the weft home "
 		    "(set --home or WEFT_HOME)");
 	return 0;
+}
+
+int
+weft__connect(struct weft_cli *cli, struct weft_ctl_client *c)
+{
+	int	rc;
+
+	rc = weft__home(cli);
+	if (rc)
+		return rc;
+	return weft_ctl_client_connect(c, cli);
 }
 
 static int

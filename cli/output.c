@@ -182,6 +182,30 @@ weft__bad_reply(int err, const char *op)
 }
 
 int
+out_made(const struct weft_cli *cli, const struct weft_obj *r,
+    const char *op, const char *before, const char *after)
+{
+	uint8_t	 id[32];
+	char	 hex[65];
+	json_t	*j;
+
+	if (weft_obj_binn(weft_obj_get(r, "id"), id, 32) != 0)
+		return weft__bad_reply(WEFT_EPROTO, op);
+	if (cli->json) {
+		j = json_object();
+		json_object_set_new(j, "id", out_json_id(id));
+		out_json_print(j);
+		return WEFT_EXIT_OK;
+	}
+	out_hex(hex, id);
+	if (cli->quiet)
+		printf("%s\n", hex);
+	else
+		printf("%s%s%s\n", before, hex, after);
+	return WEFT_EXIT_OK;
+}
+
+int
 weft__usage_error(const char *fmt, ...)
 {
 	va_list	ap;

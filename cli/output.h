@@ -68,6 +68,14 @@ int	out_json_print(json_t *doc);
  * WEFT_EPROTO (o is malformed); b's cap is checked by the caller.
  */
 int	out_summary_buf(struct weft_buf *b, const struct weft_obj *o);
+/*
+ * The reply of an op that signed a record ({id}): its id as JSON, alone
+ * with -q, else "<before><id><after>". Returns an exit code (a reply
+ * without an id is a bad reply to op).
+ */
+struct weft_cli;
+int	out_made(const struct weft_cli *cli, const struct weft_obj *r,
+	    const char *op, const char *before, const char *after);
 /* Whether a summary says its head breaks the license table. */
 bool	out_summary_conflict(const struct weft_obj *o);
 /* The same summary as a jansson value, or NULL when o is malformed. */
