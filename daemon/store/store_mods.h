@@ -132,11 +132,20 @@ int	weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
 	    uint64_t now_ms, weft__store_receipt_gone_cb *cb, void *arg,
 	    uint64_t *pruned);
 /*
- * A receipt (ts, id) of design joins (sign 1) or leaves (-1) the scope
- * of the design's author (author, or NULL: the signer of the design's
- * genesis, if here) and of every library holding the design
+ * weft__store_receipts_step() walks up to max `receipts` rows after the
+ * key after (NULL: from the first), giving cb each row as the prune
+ * does, and writes the `receipt_ids` entry of a row that has none; *n
+ * gets the rows walked (fewer than max: the last), last the last key.
+ */
+int	weft__store_receipts_step(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, size_t max, weft__store_receipt_gone_cb *cb,
+	    void *arg, uint8_t last[3 * ID], size_t *n);
+/*
+ * A receipt (ts, id) of design joins (sign 1) or leaves (-1) scope all,
+ * the scope of the design's author (author, or NULL: the signer of the
+ * design's genesis, if here) and of every library holding the design
  * (store_recon.c; idempotent, like every scope change), so a peer
- * reconciling either scope learns it.
+ * reconciling any of them learns it.
  */
 int	weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[ID], const uint8_t *author, uint64_t ts,
@@ -250,6 +259,12 @@ int	weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn);
 extern size_t	weft__store_rebuild_step;
 /* Tests: steps weft_store_open() runs before it fails (-1: all). */
 extern int	weft__store_rebuild_stop;
+/*
+ * The receipts' scope backfill at open (store_open.c): rows a step
+ * (tests lower it), and steps before open fails (tests; -1: all).
+ */
+extern size_t	weft__store_rscope_step;
+extern int	weft__store_rscope_stop;
 /* Removes every term of design dk (a retracted design) from the index. */
 int	weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t dk[DKEY]);
