@@ -270,21 +270,92 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	return err;
 }
 
+/*
+ * Latest wins per (moderator, target, label) (docs/proto/records.md,
+ * `label`): `labels` holds, for each, only the label in force, the
+ * latest by (ts, id) of those stored. A label older than the one in
+ * force is stored as a record but not indexed; a newer one replaces it.
+ * The walk reads the rows of (target, author) first and deletes after.
+ */
+#define LABEL_ROWS_MAX	64	/* rows of one (target, author) read */
+
 int
 weft__store_label_index(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
 {
-	uint8_t	key[LKEY], val[1 + WEFT_LABEL_MAX];
-	size_t	n = strlen(r->label);
+	struct recinfo	 ri;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[LKEY], val[1 + WEFT_LABEL_MAX];
+	uint8_t		 old[LABEL_ROWS_MAX][LKEY];
+	size_t		 n = strlen(r->label), nold = 0;
+	int		 rc, err, newer = 0;
 
 	if (n == 0 || n > WEFT_LABEL_MAX)
 		return WEFT_EBADFIELD;
 	memcpy(key, r->label_target, ID);
 	memcpy(key + ID, r->author, WEFT_PK_BYTES);
 	memcpy(key + ID + WEFT_PK_BYTES, id, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, key, ID + WEFT_PK_BYTES, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != LKEY || v.mv_size < 2 ||
+		    v.mv_size > 1 + WEFT_LABEL_MAX) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (v.mv_size - 1 == n &&
+		    memcmp((const uint8_t *)v.mv_data + 1, r->label, n) == 0) {
+			err = weft__store_info_get(s, txn,
+			    (const uint8_t *)k.mv_data + ID + WEFT_PK_BYTES,
+			    &ri);
+			if (err)
+				break;
+			if (ri.ts > r->ts || (ri.ts == r->ts &&
+			    memcmp((const uint8_t *)k.mv_data + ID +
+			    WEFT_PK_BYTES, id, ID) >= 0))
+				newer = 1;
+			else if (nold < LABEL_ROWS_MAX)
+				memcpy(old[nold++], k.mv_data, LKEY);
+		}
+		err = weft__store_cur_step(c, key, ID + WEFT_PK_BYTES, &k, &v,
+		    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND)
+		return err == 0 ? WEFT_ECORRUPT : err;
+	/* A newer one is in force: this one is kept, not applied. */
+	if (newer)
+		return 0;
+	for (size_t i = 0; i < nold; i++) {
+		err = db_del(txn, s->dbi[DB_LABELS], old[i], LKEY);
+		if (err)
+			return err;
+	}
 	val[0] = (uint8_t)r->label_on;
 	memcpy(val + 1, r->label, n);
 	return db_put(txn, s->dbi[DB_LABELS], key, LKEY, val, 1 + n);
+}
+
+int
+weft__store_label_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], bool *was)
+{
+	uint8_t	key[LKEY];
+	int	err;
+
+	memcpy(key, r->label_target, ID);
+	memcpy(key + ID, r->author, WEFT_PK_BYTES);
+	memcpy(key + ID + WEFT_PK_BYTES, id, ID);
+	err = db_has(txn, s->dbi[DB_LABELS], key, LKEY);
+	*was = err == 0;
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	return db_del(txn, s->dbi[DB_LABELS], key, LKEY);
 }
 
 int

@@ -413,12 +413,17 @@ int	weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED
  * when record r (id) is by a blocked author or concerns a blocked design,
  * and then sets by to the blocked author or design;
- * weft__store_label_index() indexes a label under its target.
+ * weft__store_label_index() indexes a label under its target unless a
+ * later one of the same (author, target, label) is in force, replacing
+ * an earlier one (latest wins); weft__store_label_drop() takes label r
+ * (id) out of the index, *was saying whether it was in force there.
  */
 int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID]);
 int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_label_drop(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID], bool *was);
 /*
  * What a block took out or refused (store_moderation.c): _put() notes
  * record id under the blocked author or design target; _release() drops
