@@ -101,6 +101,7 @@ enum {
 	DB_DNUM,		/* be32 number -> created || design */
 	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
+	DB_LABEL_DUE,		/* target -> on: verdicts to act on */
 	DB_COUNT
 };
 

@@ -182,9 +182,14 @@ int	weft__store_use_forget(struct weft_store *s, MDB_txn *txn,
  * and, when it describes a stored revision by that revision's author,
  * makes it its design's current one (unless a newer one is);
  * weft__store_geom_rev() does that for the geom records that came
- * before the revision rev.
+ * before the revision rev; weft__store_geom_drop() takes geom record r
+ * (id) out: its `geom_rev` row, and its design's rows if it is the
+ * design's current one (none is then, until another geom record of
+ * the design is indexed).
  */
 int	weft__store_geom_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_geom_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_geom_rev(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t rev[ID]);

@@ -1300,6 +1300,7 @@ weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+	case WEFT_REC_GEOM:
 		design = r->design;
 		err = scope_on_design(s, txn, design, r->ts, id, -1);
 		if (err)
@@ -1307,6 +1308,15 @@ weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 		break;
 	case WEFT_REC_GRANT:
 		design = r->grant_design;
+		break;
+	case WEFT_REC_LABEL:
+		/* Out of the scope of what it named (a retract, a block). */
+		if (r->label_on == WEFT_LABEL_AUTHOR)
+			return scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR,
+			    r->label_target, r->ts, id, -1);
+		if (r->label_on != WEFT_LABEL_DESIGN)
+			return 0;
+		design = r->label_target;
 		break;
 	case WEFT_REC_ENTRY:
 		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->lib,
