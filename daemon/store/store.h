@@ -1116,8 +1116,11 @@ int	weft_store_block_del(struct weft_store *s,
 /*
  * A block's purge (store_blockpurge.c): every stored record of a blocked
  * author (kind WEFT_BLOCK_AUTHOR) or design (WEFT_BLOCK_DESIGN) taken out,
- * with the comments, reactions, makes and grants on the designs that go,
- * and the files no kept record names; *records counts them. Each id is
+ * with the comments, reactions, makes, grants and geometry records on the
+ * designs that go, and the files no kept record names; the seed receipts
+ * the blocked key signed (an author's, or a node's: WEFT_BLOCK_NODE, which
+ * takes nothing else) or those of the blocked design; *records counts
+ * them all. Each id is
  * noted, so that sync does not fetch it again while the block lasts:
  * weft_store_blocked_record() is 0 for such an id (target, if not NULL,
  * set to the author or design blocked), WEFT_ENOTFOUND otherwise. Lifting

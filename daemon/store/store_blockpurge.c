@@ -205,16 +205,48 @@ ids_author(struct weft_store *s, MDB_txn *txn, struct purge *p,
 	return err;
 }
 
+/*
+ * A seed receipt the block takes out: out of its scopes, and noted, as
+ * ingest notes one it refuses for the block.
+ */
+static int
+receipt_gone(void *arg, struct weft_store *s, MDB_txn *txn,
+    const uint8_t key[3 * ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID])
+{
+	struct purge	*p = arg;
+	int		 err;
+
+	err = weft__store_scopes_receipt(s, txn, key, author, ts, id, -1);
+	if (err == 0)
+		err = weft__store_blocked_put(s, txn, id, p->target);
+	return err;
+}
+
 static int
 purge_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct purge	*p = arg, own;
 	struct recinfo	 ri;
+	uint64_t	 receipts;
 	int		 err;
 
 	/* Runs again from the start when the map grew. */
 	p->n = 0;
 	p->taken = 0;
+	/*
+	 * The seed receipts a blocked key signed (an author's or a node's),
+	 * or those of a blocked design, first: while the design is here.
+	 */
+	err = weft__store_receipts_drop(s, txn,
+	    p->kind == WEFT_BLOCK_DESIGN ? p->target : NULL,
+	    p->kind == WEFT_BLOCK_DESIGN ? NULL : p->target, receipt_gone, p,
+	    &receipts);
+	if (err)
+		return err;
+	p->taken += receipts;
+	if (p->kind == WEFT_BLOCK_NODE)
+		return 0;
 	if (p->kind == WEFT_BLOCK_AUTHOR) {
 		memset(&own, 0, sizeof(own));
 		err = ids_author(s, txn, p, &own, p->target);
@@ -233,7 +265,8 @@ purge_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		err = weft__store_blocked_put(s, txn, p->ids[i], p->target);
 	if (err == 0)
 		err = weft__store_take_out(s, txn,
-		    (const uint8_t (*)[ID])p->ids, p->n, &p->taken);
+		    (const uint8_t (*)[ID])p->ids, p->n, &receipts);
+	p->taken += receipts;
 	return err;
 }
 
@@ -245,7 +278,8 @@ weft_store_block_purge(struct weft_store *s, int kind,
 	int		err;
 
 	*records = 0;
-	if (kind != WEFT_BLOCK_AUTHOR && kind != WEFT_BLOCK_DESIGN)
+	if (kind != WEFT_BLOCK_AUTHOR && kind != WEFT_BLOCK_DESIGN &&
+	    kind != WEFT_BLOCK_NODE)
 		return WEFT_EUSAGE;
 	memset(&p, 0, sizeof(p));
 	p.kind = kind;

@@ -132,6 +132,14 @@ int	weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
 	    uint64_t now_ms, weft__store_receipt_gone_cb *cb, void *arg,
 	    uint64_t *pruned);
 /*
+ * weft__store_receipts_drop() deletes every receipt of design (NULL:
+ * any) signed by node (NULL: any), giving cb each first as the prune
+ * does, and counts them in *dropped (a block's purge).
+ */
+int	weft__store_receipts_drop(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *design, const uint8_t *node,
+	    weft__store_receipt_gone_cb *cb, void *arg, uint64_t *dropped);
+/*
  * weft__store_receipts_step() walks up to max `receipts` rows after the
  * key after (NULL: from the first), giving cb each row as the prune
  * does, and writes the `receipt_ids` entry of a row that has none; *n

@@ -444,3 +444,88 @@ weft__store_receipts_step(struct weft_store *s, MDB_txn *txn,
 	free(rows);
 	return err;
 }
+
+/* Rows one drop deletes at most (96 bytes each in memory). */
+#define DROP_MAX	(1u << 20)
+
+/*
+ * Deletes every receipt of design (NULL: any) signed by node (NULL:
+ * any), as the prune does: cb first, with each. The keys are read
+ * first, then the rows deleted.
+ */
+int
+weft__store_receipts_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *design, const uint8_t *node,
+    weft__store_receipt_gone_cb *cb, void *arg, uint64_t *dropped)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		(*keys)[RKEY] = NULL, id[ID], author[ID];
+	uint64_t	 ts;
+	size_t		 n = 0, cap = 0;
+	void		*t;
+	bool		 known;
+	int		 rc, err = 0;
+
+	*dropped = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (design != NULL)
+		err = weft__store_cur_first(c, design, ID, &k, &v);
+	else
+		err = weft__store_xlat(mdb_cursor_get(c, &k, &v, MDB_FIRST));
+	while (err == 0) {
+		if (k.mv_size != RKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (node == NULL || memcmp((const uint8_t *)k.mv_data + 2 * ID,
+		    node, ID) == 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if (cap > DROP_MAX) {
+					err = WEFT_ETOOBIG;
+					break;
+				}
+				t = realloc(keys, cap * RKEY);
+				if (t == NULL) {
+					err = -ENOMEM;
+					break;
+				}
+				keys = t;
+			}
+			memcpy(keys[n++], k.mv_data, RKEY);
+		}
+		if (design != NULL)
+			err = weft__store_cur_step(c, design, ID, &k, &v,
+			    MDB_NEXT);
+		else
+			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
+			    MDB_NEXT));
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		err = db_get(txn, s->dbi[DB_RECEIPTS], keys[i], RKEY, &v);
+		if (err == 0 && v.mv_size < RFIXED)
+			err = WEFT_ECORRUPT;
+		if (err)
+			break;
+		memcpy(id, (const uint8_t *)v.mv_data + 16, ID);
+		ts = be64dec(v.mv_data);
+		err = ids_take(txn, s, id, author, &known);
+		if (err == 0)
+			err = cb(arg, s, txn, keys[i], known ? author : NULL, ts,
+			    id);
+		if (err == 0)
+			err = db_del(txn, s->dbi[DB_RECEIPTS], keys[i], RKEY);
+		if (err == 0)
+			err = count_add(txn, s, keys[i] + 2 * ID, -1);
+		if (err == 0)
+			(*dropped)++;
+	}
+	free(keys);
+	return err;
+}

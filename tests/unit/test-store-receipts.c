@@ -521,6 +521,80 @@ test_receipt_all_scope(void **state)
 	rm_store(dir);
 }
 
+/*
+ * A block's purge takes the seed receipts too: those a blocked node (or
+ * author key) signed, out of every scope and noted, and those of a
+ * blocked design.
+ */
+static void
+test_receipt_block(void **state)
+{
+	struct weft_store	*s;
+	struct weft_record	 r;
+	struct weft_buf		 env[4];
+	struct key		 pub, n1, n2;
+	struct idlist		 l;
+	struct biglist		 all;
+	uint8_t			 design[WEFT_ID_BYTES], r1[WEFT_ID_BYTES];
+	uint8_t			 r2[WEFT_ID_BYTES], t[WEFT_ID_BYTES];
+	uint64_t		 n;
+	char			 dir[64];
+
+	(void)state;
+	strcpy(dir, "/tmp/weft-sreceipts-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	crypto_sign_keypair(pub.pk, pub.sk);
+	crypto_sign_keypair(n1.pk, n1.sk);
+	crypto_sign_keypair(n2.pk, n2.sk);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = TS0;
+	r.title = strdup("blocked");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	put(s, &pub, &r, &env[0], design);
+	receipt(s, &n1, TS0 + 10, design, &env[1], r1);
+	receipt(s, &n2, TS0 + 11, design, &env[2], r2);
+
+	/* n1 blocked: its receipt goes, n2's stays. */
+	assert_int_equal(weft_store_block_put(s, WEFT_BLOCK_NODE, n1.pk, TS0,
+	    NULL), 0);
+	assert_int_equal(weft_store_block_purge(s, WEFT_BLOCK_NODE, n1.pk,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_receipt_get(s, r1, 0, NULL),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_receipt_get(s, r2, 0, NULL), 0);
+	assert_int_equal(weft_store_blocked_record(s, r1, t), 0);
+	assert_memory_equal(t, n1.pk, WEFT_ID_BYTES);
+	members(s, pub.pk, &l);
+	assert_false(in(&l, r1));
+	assert_true(in(&l, r2));
+	all_members(s, &all);
+	assert_false(big_in(&all, r1));
+	assert_true(big_in(&all, r2));
+
+	/* The design blocked: its receipts go with it. */
+	assert_int_equal(weft_store_block_put(s, WEFT_BLOCK_DESIGN, design,
+	    TS0, NULL), 0);
+	assert_int_equal(weft_store_block_purge(s, WEFT_BLOCK_DESIGN, design,
+	    &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(weft_store_receipt_get(s, r2, 0, NULL),
+	    WEFT_ENOTFOUND);
+	all_members(s, &all);
+	assert_int_equal(all.n, 0);
+	members(s, pub.pk, &l);
+	assert_int_equal(l.n, 0);
+
+	for (int i = 0; i < 3; i++)
+		weft_buf_release(&env[i]);
+	weft_store_close(s);
+	rm_store(dir);
+}
+
 int
 main(void)
 {
@@ -528,6 +602,7 @@ main(void)
 		cmocka_unit_test(test_receipt_scope),
 		cmocka_unit_test(test_receipt_lib_scope),
 		cmocka_unit_test(test_receipt_all_scope),
+		cmocka_unit_test(test_receipt_block),
 	};
 
 	if (sodium_init() < 0)
