@@ -4,7 +4,7 @@
 # "spam": b deletes a's records (design, comment, geometry record) and
 # the files it held, and three reconciliation rounds with a, which still
 # holds them, fetch none of them. m retracts the label: b gets them back
-# by sync. Then one moderator key signs two labels of one name on one
+# by sync. The same with a label on the design. Then one moderator key signs two labels of one name on one
 # target on two nodes (p, then q, with a newer reason); x meets q first,
 # y meets p first: both keep the newer label alone in force.
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +88,19 @@ has_none b "$d1" "$g1" "$c1" || fail "a's records came back while labelled"
 w m -q retract "$lid" >/dev/null || fail "retract the label"
 wait_for 30 has_all b "$d1" "$g1" "$c1" ||
     fail "a's records did not come back after the label was retracted"
+
+# A design label: the design, its geometry record and the comment go;
+# a's other design stays. Retracted, they come back.
+d2=$(publish_one a "Other")
+wait_for 10 has_all m "$d1" "$d2" || fail "m does not hold a's designs"
+wait_for 10 has b "$d2" || fail "b did not get d2"
+ld=$(w m -q label "$d1" stolen-design --design) || fail "design label"
+wait_for 10 has_none b "$d1" "$g1" "$c1" ||
+    fail "b still stores the labelled design's records"
+has b "$d2" || fail "a design label took another design"
+w m -q retract "$ld" >/dev/null || fail "retract the design label"
+wait_for 30 has_all b "$d1" "$g1" "$c1" ||
+    fail "the design did not come back after its label was retracted"
 
 # Latest wins: one moderator key on two nodes, p then q.
 start_node p --listen 127.0.0.1:0
