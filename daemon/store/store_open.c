@@ -215,6 +215,23 @@ rscope_step(struct weft_store *s, MDB_txn *txn, void *arg)
 	    last, sizeof(last));
 }
 
+/* Whether the backfill has rows left (a read: no write when done). */
+static bool
+rscope_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	bool	 pending = true;
+
+	if (weft__store_read_begin(s, &txn) != 0)
+		return true;	/* the step will say */
+	if (db_get(txn, s->dbi[DB_META], RSCOPE_KEY, strlen(RSCOPE_KEY),
+	    &v) == 0 && v.mv_size == 0)
+		pending = false;
+	weft__store_read_end(s, txn);
+	return pending;
+}
+
 static int
 open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
@@ -348,7 +365,7 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	if (err == WEFT_ENOTFOUND)
 		err = 0;
 	/* Receipts kept before scope all held them: step by step. */
-	for (bool done = false; err == 0 && !done;)
+	for (bool done = err != 0 || !rscope_pending(s); err == 0 && !done;)
 		err = weft__store_write(s, rscope_step, &done);
 	if (err) {
 		weft_store_close(s);
