@@ -484,6 +484,12 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	    opts->gc_interval_ms != 0 ? opts->gc_interval_ms :
 	    WEFT_AUTOGC_INTERVAL_MS, d->gc_grace_ms);
 	weft_autogc_on_done(&d->autogc, max_store_gc_done, d);
+	err = weft_labelact_start(&d->labelact, loop, d->store, d->sync,
+	    d->author.pk, d->gc_grace_ms, 0);
+	if (err) {
+		log_warnc(err, "cannot start acting on moderators' labels");
+		goto fail;
+	}
 	/* Down to the gate's low mark (space.h), least recently used first. */
 	if (opts->max_store != 0)
 		weft_autogc_set_evict(&d->autogc, opts->max_store -
@@ -521,6 +527,7 @@ weft_daemon_stop(struct weft_daemon *d)
 	weft_ctl_stop(&d->ctl);
 	weft_autogc_stop(&d->autogc);
 	weft_seeding_stop(&d->seeding);
+	weft_labelact_stop(&d->labelact);
 	weft_web_stop(d->web);
 	d->web = NULL;
 	d->web_addr[0] = '\0';

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "seeding.h"
+#include "labelact.h"
 
 #include "weft/key.h"
 
@@ -103,6 +104,7 @@ struct weft_daemon {
 	char			 web_addr[64];	/* its address, or "" */
 	struct weft_autogc	 autogc;	/* the automatic gc */
 	struct weft_seeding	 seeding;	/* seed receipts we sign */
+	struct weft_labelact	 labelact;	/* labels that block */
 };
 
 /*

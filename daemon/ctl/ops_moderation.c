@@ -208,11 +208,14 @@ block_work(struct mod_job *j)
 		err = weft_store_unwant_design(j->store, j->target, &files);
 	else if (err == 0 && j->kind == WEFT_BLOCK_AUTHOR)
 		err = weft_store_unwant_author(j->store, j->target, &files);
-	/* Their records go too: not stored, listed or forwarded. */
-	if (err == 0 && j->kind != WEFT_BLOCK_NODE)
+	/*
+	 * Their records go too: not stored, listed or forwarded (a node's:
+	 * the seed receipts it signed).
+	 */
+	if (err == 0)
 		err = weft_store_block_purge(j->store, j->kind, j->target,
 		    &recs);
-	if (err == 0 && j->kind != WEFT_BLOCK_NODE)
+	if (err == 0)
 		log_info("moderation: %s blocked: records deleted %llu",
 		    kind_name(j->kind), (unsigned long long)recs);
 	if (err || files == 0)

@@ -56,7 +56,7 @@ static const char *const db_names[DB_COUNT] = {
 	"receipts", "receipt_nodes", "limits",
 	"packs", "lib_maint",
 	"lastuse", "blocked_recs", "file_design",
-	"dnum", "wlist", "receipt_ids",
+	"dnum", "wlist", "receipt_ids", "label_due",
 };
 
 int

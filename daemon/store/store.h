@@ -1116,8 +1116,11 @@ int	weft_store_block_del(struct weft_store *s,
 /*
  * A block's purge (store_blockpurge.c): every stored record of a blocked
  * author (kind WEFT_BLOCK_AUTHOR) or design (WEFT_BLOCK_DESIGN) taken out,
- * with the comments, reactions, makes and grants on the designs that go,
- * and the files no kept record names; *records counts them. Each id is
+ * with the comments, reactions, makes, grants and geometry records on the
+ * designs that go, and the files no kept record names; the seed receipts
+ * the blocked key signed (an author's, or a node's: WEFT_BLOCK_NODE, which
+ * takes nothing else) or those of the blocked design; *records counts
+ * them all. Each id is
  * noted, so that sync does not fetch it again while the block lasts:
  * weft_store_blocked_record() is 0 for such an id (target, if not NULL,
  * set to the author or design blocked), WEFT_ENOTFOUND otherwise. Lifting
@@ -1152,6 +1155,30 @@ int	weft_store_target_verdict(struct weft_store *s,
 	    const uint8_t target[WEFT_ID_BYTES], struct weft_store_verdict *v);
 int	weft_store_labels(struct weft_store *s, bool reports_only,
 	    weft_store_item_cb *cb, void *arg);
+/*
+ * Label verdicts to act on (docs/moderation.md, "Labels that block"):
+ * each time a trusted moderator's label comes into force or goes out of
+ * it (ingest, a retract, latest-wins), and for every label of a
+ * moderator added or removed, its target is noted in `label_due`.
+ * weft_store_label_due_take() moves up to max of them (target, and what
+ * it is: WEFT_LABEL_AUTHOR, _DESIGN or _FILE) into out, deleting them,
+ * and says how many in *n; nothing due costs one read transaction.
+ * weft_store_blocked_release() drops the `blocked_recs` rows of target
+ * (what a block of it took out or refused), as an unblock does;
+ * weft_store_file_designs() calls cb with every design any stored
+ * revision of which held the file of content hash.
+ */
+struct weft_store_label_due {
+	uint8_t	target[WEFT_ID_BYTES];
+	int	on;
+};
+int	weft_store_label_due_take(struct weft_store *s,
+	    struct weft_store_label_due *out, size_t max, size_t *n);
+int	weft_store_blocked_release(struct weft_store *s,
+	    const uint8_t target[WEFT_ID_BYTES]);
+int	weft_store_file_designs(struct weft_store *s,
+	    const uint8_t hash[WEFT_ID_BYTES], weft_store_id_cb *cb,
+	    void *arg);
 /*
  * Every target that is blocked (but nodes) or that a trusted moderator's
  * label hides or blocks, maybe more than once: what ls and search leave

@@ -108,10 +108,49 @@ ids_design(struct weft_store *s, MDB_txn *txn, struct purge *p,
 }
 
 /*
+ * The geometry records in the scope of author (kind || author || ts ||
+ * id) that are on design (NULL: any): a design's geom records, by
+ * anyone, are in the scope of its genesis's author.
+ */
+static int
+ids_geom(struct weft_store *s, MDB_txn *txn, struct purge *p,
+    const uint8_t author[ID], const uint8_t *design)
+{
+	struct recinfo	 ri;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 pfx[1 + ID], id[ID];
+	int		 rc, err;
+
+	pfx[0] = WEFT_STORE_SCOPE_AUTHOR;
+	memcpy(pfx + 1, author, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_RMEM], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	while (err == 0) {
+		if (k.mv_size != sizeof(pfx) + 8 + ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(id, (const uint8_t *)k.mv_data + sizeof(pfx) + 8, ID);
+		err = weft__store_info_get(s, txn, id, &ri);
+		if (err == 0 && ri.type == WEFT_REC_GEOM && (design == NULL ||
+		    memcmp(ri.design, design, ID) == 0))
+			err = ids_add(p, id);
+		if (err == 0 || err == WEFT_ENOTFOUND)
+			err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+			    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/*
  * An author's records, from their scope's member keys (kind || author ||
  * ts || id): those they signed (labels on them are there too, and stay),
- * each of their designs with what goes with it. Their geometry records
- * stay, as a retract leaves them: derived facts, indexed by revision.
+ * each of their designs with what goes with it, and every geometry
+ * record of their scope (theirs, and anyone's on their designs).
  */
 static int
 ids_author(struct weft_store *s, MDB_txn *txn, struct purge *p,
@@ -140,6 +179,8 @@ ids_author(struct weft_store *s, MDB_txn *txn, struct purge *p,
 		if (err == 0 && memcmp(ri.author, author, ID) == 0 &&
 		    ri.type != WEFT_REC_GEOM)
 			err = ids_add(own, id);
+		else if (err == 0 && ri.type == WEFT_REC_GEOM)
+			err = ids_add(p, id);
 		if (err == 0 || err == WEFT_ENOTFOUND)
 			err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
 			    MDB_NEXT);
@@ -164,26 +205,68 @@ ids_author(struct weft_store *s, MDB_txn *txn, struct purge *p,
 	return err;
 }
 
+/*
+ * A seed receipt the block takes out: out of its scopes, and noted, as
+ * ingest notes one it refuses for the block.
+ */
+static int
+receipt_gone(void *arg, struct weft_store *s, MDB_txn *txn,
+    const uint8_t key[3 * ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID])
+{
+	struct purge	*p = arg;
+	int		 err;
+
+	err = weft__store_scopes_receipt(s, txn, key, author, ts, id, -1);
+	if (err == 0)
+		err = weft__store_blocked_put(s, txn, id, p->target);
+	return err;
+}
+
 static int
 purge_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct purge	*p = arg, own;
+	struct recinfo	 ri;
+	uint64_t	 receipts;
 	int		 err;
 
 	/* Runs again from the start when the map grew. */
 	p->n = 0;
 	p->taken = 0;
+	/*
+	 * The seed receipts a blocked key signed (an author's or a node's),
+	 * or those of a blocked design, first: while the design is here.
+	 */
+	err = weft__store_receipts_drop(s, txn,
+	    p->kind == WEFT_BLOCK_DESIGN ? p->target : NULL,
+	    p->kind == WEFT_BLOCK_DESIGN ? NULL : p->target, receipt_gone, p,
+	    &receipts);
+	if (err)
+		return err;
+	p->taken += receipts;
+	if (p->kind == WEFT_BLOCK_NODE)
+		return 0;
 	if (p->kind == WEFT_BLOCK_AUTHOR) {
 		memset(&own, 0, sizeof(own));
 		err = ids_author(s, txn, p, &own, p->target);
 		free(own.ids);
-	} else
-		err = ids_design(s, txn, p, p->target);
+	} else {
+		/* Its geometry records, by anyone, then the design. */
+		err = weft__store_info_get(s, txn, p->target, &ri);
+		if (err == 0)
+			err = ids_geom(s, txn, p, ri.author, p->target);
+		else if (err == WEFT_ENOTFOUND)
+			err = 0;
+		if (err == 0)
+			err = ids_design(s, txn, p, p->target);
+	}
 	for (size_t i = 0; i < p->n && err == 0; i++)
 		err = weft__store_blocked_put(s, txn, p->ids[i], p->target);
 	if (err == 0)
 		err = weft__store_take_out(s, txn,
-		    (const uint8_t (*)[ID])p->ids, p->n, &p->taken);
+		    (const uint8_t (*)[ID])p->ids, p->n, &receipts);
+	p->taken += receipts;
 	return err;
 }
 
@@ -195,7 +278,8 @@ weft_store_block_purge(struct weft_store *s, int kind,
 	int		err;
 
 	*records = 0;
-	if (kind != WEFT_BLOCK_AUTHOR && kind != WEFT_BLOCK_DESIGN)
+	if (kind != WEFT_BLOCK_AUTHOR && kind != WEFT_BLOCK_DESIGN &&
+	    kind != WEFT_BLOCK_NODE)
 		return WEFT_EUSAGE;
 	memset(&p, 0, sizeof(p));
 	p.kind = kind;

@@ -315,6 +315,31 @@ weft__store_geom_index(struct weft_store *s, MDB_txn *txn,
 }
 
 int
+weft__store_geom_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct geomrow	g;
+	uint8_t		k[2 * ID];
+	MDB_val		v;
+	int		err;
+
+	if (r->on_rev.n != 1)
+		return 0;
+	memcpy(k, r->on_rev.ids[0], ID);
+	memcpy(k + ID, id, ID);
+	err = db_del(txn, s->dbi[DB_GEOM_REV], k, sizeof(k));
+	if (err == 0)
+		err = db_get(txn, s->dbi[DB_GEOM_DESIGN], r->design, ID, &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err == 0)
+		err = geomrow_dec(&v, &g);
+	if (err || memcmp(g.geom, id, ID) != 0)
+		return err;
+	return rows_put(s, txn, r, id, true);
+}
+
+int
 weft__store_geom_rev(struct weft_store *s, MDB_txn *txn,
     const uint8_t rev[ID])
 {

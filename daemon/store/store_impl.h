@@ -101,6 +101,7 @@ enum {
 	DB_DNUM,		/* be32 number -> created || design */
 	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
+	DB_LABEL_DUE,		/* target -> on: verdicts to act on */
 	DB_COUNT
 };
 
@@ -401,9 +402,10 @@ int	weft__store_hold_add(struct weft_store *s, uint64_t token,
 	    const uint8_t id[ID]);
 bool	weft__store_held(struct weft_store *s, const uint8_t id[ID]);
 /*
- * A profile or library entry r (id) is being taken back (store_latest.c,
- * ingest level): the latest other one still stored is put back in force
- * (for an entry, of the same library and design; none: no row), and a
+ * A profile, library entry or label r (id) is being taken back
+ * (store_latest.c, ingest level): the latest other one still stored is
+ * put back in force (for an entry, of the same library and design; for
+ * a label, of the same author, target and label; none: no row), and a
  * design leaves or joins the library's scope when whether the library
  * holds it changed. After r left its module's indexes, before its rows
  * go. Any other type: nothing.

@@ -520,6 +520,13 @@ record_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 		/* The entry in force gives way; the scope follows. */
 		err = weft__store_latest_retract(s, txn, r, id);
 		break;
+	case WEFT_REC_LABEL:
+		/* Out of force; the latest other one back (moderation). */
+		err = weft__store_latest_retract(s, txn, r, id);
+		break;
+	case WEFT_REC_GEOM:
+		err = weft__store_geom_drop(s, txn, r, id);
+		break;
 	default:
 		break;
 	}

@@ -1,8 +1,9 @@
 /*
  * What is in force after a retract (issue 11 part 3 gaps), for the
  * records of which only the latest counts and whose earlier ones live
- * in no table of their own module: an author's profiles, and a
- * library's entries for a design. Ingest calls it (store_ingest.c,
+ * in no table of their own module: an author's profiles, a library's
+ * entries for a design, and a moderator's labels of one name on one
+ * target. Ingest calls it (store_ingest.c,
  * record_retract()) after the retracted record left its indexes and
  * before its rows go; it finds the latest record still stored among the
  * reconciliation scope's members (store_recon.c) and puts it back in
@@ -30,6 +31,8 @@ struct latest {
 	uint8_t			 type;
 	const uint8_t		*lib;		/* entries: lib, design */
 	const uint8_t		*design;
+	const uint8_t		*target;	/* labels: target, label */
+	const char		*label;
 	/* The answer. */
 	uint8_t			 id[ID];
 	uint64_t		 ts;
@@ -55,7 +58,7 @@ latest_cb(void *arg, uint64_t ts, const uint8_t id[ID])
 		return 0;
 	if (err)
 		return err;
-	if (l->type == WEFT_REC_ENTRY) {
+	if (l->type == WEFT_REC_ENTRY || l->type == WEFT_REC_LABEL) {
 		err = weft__store_rec_get(l->s, l->txn, id, &env);
 		if (err)
 			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
@@ -66,8 +69,12 @@ latest_cb(void *arg, uint64_t ts, const uint8_t id[ID])
 			weft_record_release(&r);
 			return WEFT_ECORRUPT;
 		}
-		match = memcmp(r.lib, l->lib, ID) == 0 &&
-		    memcmp(r.entry_design, l->design, ID) == 0;
+		if (l->type == WEFT_REC_LABEL)
+			match = memcmp(r.label_target, l->target, ID) == 0 &&
+			    strcmp(r.label, l->label) == 0;
+		else
+			match = memcmp(r.lib, l->lib, ID) == 0 &&
+			    memcmp(r.entry_design, l->design, ID) == 0;
 		l->action = (uint8_t)r.action;
 		weft_record_release(&r);
 		if (!match)
@@ -148,6 +155,49 @@ entry_retract(struct weft_store *s, MDB_txn *txn,
 	    held ? 1 : -1);
 }
 
+/*
+ * A label in force taken back: the latest other label of the same
+ * (author, target, label) still stored, if any, is in force again.
+ */
+static int
+label_retract(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID])
+{
+	struct weft_record	 lr;
+	struct latest		 l;
+	const uint8_t		*body, *sig;
+	MDB_val			 env;
+	size_t			 blen;
+	bool			 was;
+	int			 err;
+
+	err = weft__store_label_drop(s, txn, r, id, &was);
+	if (err || !was)
+		return err;
+	memset(&l, 0, sizeof(l));
+	l.s = s;
+	l.txn = txn;
+	l.gone = id;
+	l.type = WEFT_REC_LABEL;
+	l.target = r->label_target;
+	l.label = r->label;
+	err = weft__store_scope_walk_back(s, txn, WEFT_STORE_SCOPE_AUTHOR,
+	    r->author, latest_cb, &l);
+	if (err != 1)
+		return err;
+	err = weft__store_rec_get(s, txn, l.id, &env);
+	if (err)
+		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+	weft_record_init(&lr);
+	if (weft_record_open(env.mv_data, env.mv_size, &body, &blen,
+	    &sig) != 0 || weft_record_decode_body(body, blen, &lr) != 0)
+		err = WEFT_ECORRUPT;
+	else
+		err = weft__store_label_index(s, txn, &lr, l.id);
+	weft_record_release(&lr);
+	return err;
+}
+
 int
 weft__store_latest_retract(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
@@ -157,6 +207,8 @@ weft__store_latest_retract(struct weft_store *s, MDB_txn *txn,
 		return profile_retract(s, txn, r, id);
 	case WEFT_REC_ENTRY:
 		return entry_retract(s, txn, r, id);
+	case WEFT_REC_LABEL:
+		return label_retract(s, txn, r, id);
 	default:
 		return 0;
 	}

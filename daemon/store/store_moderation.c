@@ -270,21 +270,245 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	return err;
 }
 
+/*
+ * A trusted moderator's label on target came into force or went out of
+ * it: the verdict on target may have changed, and the daemon acts on it
+ * (weft_store_label_due_take(): purges what a block label now blocks,
+ * releases what one no longer does). Nothing for anyone else's label.
+ */
+static int
+due_put(struct weft_store *s, MDB_txn *txn, const uint8_t *author,
+    const uint8_t target[ID], int on)
+{
+	uint8_t	v = (uint8_t)on;
+	int	err;
+
+	if (author != NULL) {
+		err = db_has(txn, s->dbi[DB_MODERATORS], author,
+		    WEFT_PK_BYTES);
+		if (err == WEFT_ENOTFOUND)
+			return 0;
+		if (err)
+			return err;
+	}
+	return db_put(txn, s->dbi[DB_LABEL_DUE], target, ID, &v, 1);
+}
+
+/*
+ * Latest wins per (moderator, target, label) (docs/proto/records.md,
+ * `label`): `labels` holds, for each, only the label in force, the
+ * latest by (ts, id) of those stored. A label older than the one in
+ * force is stored as a record but not indexed; a newer one replaces it.
+ * The walk reads the rows of (target, author) first and deletes after.
+ */
+#define LABEL_ROWS_MAX	64	/* rows of one (target, author) read */
+
 int
 weft__store_label_index(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
 {
-	uint8_t	key[LKEY], val[1 + WEFT_LABEL_MAX];
-	size_t	n = strlen(r->label);
+	struct recinfo	 ri;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 key[LKEY], val[1 + WEFT_LABEL_MAX];
+	uint8_t		 old[LABEL_ROWS_MAX][LKEY];
+	size_t		 n = strlen(r->label), nold = 0;
+	int		 rc, err, newer = 0;
 
 	if (n == 0 || n > WEFT_LABEL_MAX)
 		return WEFT_EBADFIELD;
 	memcpy(key, r->label_target, ID);
 	memcpy(key + ID, r->author, WEFT_PK_BYTES);
 	memcpy(key + ID + WEFT_PK_BYTES, id, ID);
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, key, ID + WEFT_PK_BYTES, &k, &v);
+	while (err == 0) {
+		if (k.mv_size != LKEY || v.mv_size < 2 ||
+		    v.mv_size > 1 + WEFT_LABEL_MAX) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (v.mv_size - 1 == n &&
+		    memcmp((const uint8_t *)v.mv_data + 1, r->label, n) == 0) {
+			err = weft__store_info_get(s, txn,
+			    (const uint8_t *)k.mv_data + ID + WEFT_PK_BYTES,
+			    &ri);
+			if (err)
+				break;
+			if (ri.ts > r->ts || (ri.ts == r->ts &&
+			    memcmp((const uint8_t *)k.mv_data + ID +
+			    WEFT_PK_BYTES, id, ID) >= 0))
+				newer = 1;
+			else if (nold < LABEL_ROWS_MAX)
+				memcpy(old[nold++], k.mv_data, LKEY);
+		}
+		err = weft__store_cur_step(c, key, ID + WEFT_PK_BYTES, &k, &v,
+		    MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND)
+		return err == 0 ? WEFT_ECORRUPT : err;
+	/* A newer one is in force: this one is kept, not applied. */
+	if (newer)
+		return 0;
+	for (size_t i = 0; i < nold; i++) {
+		err = db_del(txn, s->dbi[DB_LABELS], old[i], LKEY);
+		if (err)
+			return err;
+	}
 	val[0] = (uint8_t)r->label_on;
 	memcpy(val + 1, r->label, n);
-	return db_put(txn, s->dbi[DB_LABELS], key, LKEY, val, 1 + n);
+	err = db_put(txn, s->dbi[DB_LABELS], key, LKEY, val, 1 + n);
+	if (err == 0)
+		err = due_put(s, txn, r->author, r->label_target, r->label_on);
+	return err;
+}
+
+int
+weft__store_label_drop(struct weft_store *s, MDB_txn *txn,
+    const struct weft_record *r, const uint8_t id[ID], bool *was)
+{
+	uint8_t	key[LKEY];
+	int	err;
+
+	memcpy(key, r->label_target, ID);
+	memcpy(key + ID, r->author, WEFT_PK_BYTES);
+	memcpy(key + ID + WEFT_PK_BYTES, id, ID);
+	err = db_has(txn, s->dbi[DB_LABELS], key, LKEY);
+	*was = err == 0;
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_LABELS], key, LKEY);
+	if (err == 0)
+		err = due_put(s, txn, r->author, r->label_target, r->label_on);
+	return err;
+}
+
+/*
+ * A moderator added or removed: the targets of their labels in force
+ * are due. The rows are read first, then written (another table).
+ */
+static int
+due_author(struct weft_store *s, MDB_txn *txn,
+    const uint8_t author[WEFT_PK_BYTES])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 t[ID];
+	int		 rc, err = 0;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LKEY || v.mv_size < 2) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (memcmp((const uint8_t *)k.mv_data + ID, author,
+		    WEFT_PK_BYTES) != 0)
+			continue;
+		memcpy(t, k.mv_data, ID);
+		/* Another table: the cursor on labels holds. */
+		err = due_put(s, txn, NULL, t, ((const uint8_t *)v.mv_data)[0]);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	return err;
+}
+
+struct due_take {
+	struct weft_store_label_due	*out;
+	size_t				 max, n;
+};
+
+static int
+due_take_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct due_take	*d = arg;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 rc, err = 0;
+
+	d->n = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABEL_DUE], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 &&
+	    d->n < d->max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ID || v.mv_size != 1) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(d->out[d->n].target, k.mv_data, ID);
+		d->out[d->n].on = ((const uint8_t *)v.mv_data)[0];
+		d->n++;
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	for (size_t i = 0; i < d->n && err == 0; i++)
+		err = db_del(txn, s->dbi[DB_LABEL_DUE], d->out[i].target, ID);
+	return err;
+}
+
+int
+weft_store_label_due_take(struct weft_store *s,
+    struct weft_store_label_due *out, size_t max, size_t *n)
+{
+	struct due_take	 d = { out, max, 0 };
+	MDB_txn		*txn;
+	MDB_stat	 st;
+	int		 err, rc;
+
+	*n = 0;
+	/* The common case, nothing due, costs a read. */
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_stat(txn, s->dbi[DB_LABEL_DUE], &st);
+	weft__store_read_end(s, txn);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (st.ms_entries == 0 || max == 0)
+		return 0;
+	err = weft__store_write(s, due_take_txn, &d);
+	if (err == 0)
+		*n = d.n;
+	return err;
+}
+
+static int
+release_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	return weft__store_blocked_release(s, txn, arg);
+}
+
+int
+weft_store_blocked_release(struct weft_store *s,
+    const uint8_t target[WEFT_ID_BYTES])
+{
+	return weft__store_write(s, release_txn, (void *)target);
+}
+
+int
+weft_store_file_designs(struct weft_store *s,
+    const uint8_t hash[WEFT_ID_BYTES], weft_store_id_cb *cb, void *arg)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_file_design_walk(s, txn, 'h', hash, cb, arg);
+	weft__store_read_end(s, txn);
+	return err;
 }
 
 int
@@ -477,14 +701,16 @@ mod_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	if (m->del) {
 		err = db_has(txn, s->dbi[DB_MODERATORS], m->author,
 		    WEFT_PK_BYTES);
-		if (err)
-			return err;
-		return db_del(txn, s->dbi[DB_MODERATORS], m->author,
-		    WEFT_PK_BYTES);
+		if (err == 0)
+			err = db_del(txn, s->dbi[DB_MODERATORS], m->author,
+			    WEFT_PK_BYTES);
+	} else {
+		be64enc(val, m->ts);
+		err = db_put(txn, s->dbi[DB_MODERATORS], m->author,
+		    WEFT_PK_BYTES, val, sizeof(val));
 	}
-	be64enc(val, m->ts);
-	return db_put(txn, s->dbi[DB_MODERATORS], m->author, WEFT_PK_BYTES,
-	    val, sizeof(val));
+	/* What their labels say now counts, or no longer does. */
+	return err ? err : due_author(s, txn, m->author);
 }
 
 int

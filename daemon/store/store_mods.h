@@ -132,11 +132,28 @@ int	weft__store_receipts_prune(struct weft_store *s, MDB_txn *txn,
 	    uint64_t now_ms, weft__store_receipt_gone_cb *cb, void *arg,
 	    uint64_t *pruned);
 /*
- * A receipt (ts, id) of design joins (sign 1) or leaves (-1) the scope
- * of the design's author (author, or NULL: the signer of the design's
- * genesis, if here) and of every library holding the design
+ * weft__store_receipts_drop() deletes every receipt of design (NULL:
+ * any) signed by node (NULL: any), giving cb each first as the prune
+ * does, and counts them in *dropped (a block's purge).
+ */
+int	weft__store_receipts_drop(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *design, const uint8_t *node,
+	    weft__store_receipt_gone_cb *cb, void *arg, uint64_t *dropped);
+/*
+ * weft__store_receipts_step() walks up to max `receipts` rows after the
+ * key after (NULL: from the first), giving cb each row as the prune
+ * does, and writes the `receipt_ids` entry of a row that has none; *n
+ * gets the rows walked (fewer than max: the last), last the last key.
+ */
+int	weft__store_receipts_step(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t *after, size_t max, weft__store_receipt_gone_cb *cb,
+	    void *arg, uint8_t last[3 * ID], size_t *n);
+/*
+ * A receipt (ts, id) of design joins (sign 1) or leaves (-1) scope all,
+ * the scope of the design's author (author, or NULL: the signer of the
+ * design's genesis, if here) and of every library holding the design
  * (store_recon.c; idempotent, like every scope change), so a peer
- * reconciling either scope learns it.
+ * reconciling any of them learns it.
  */
 int	weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t design[ID], const uint8_t *author, uint64_t ts,
@@ -173,9 +190,14 @@ int	weft__store_use_forget(struct weft_store *s, MDB_txn *txn,
  * and, when it describes a stored revision by that revision's author,
  * makes it its design's current one (unless a newer one is);
  * weft__store_geom_rev() does that for the geom records that came
- * before the revision rev.
+ * before the revision rev; weft__store_geom_drop() takes geom record r
+ * (id) out: its `geom_rev` row, and its design's rows if it is the
+ * design's current one (none is then, until another geom record of
+ * the design is indexed).
  */
 int	weft__store_geom_index(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_geom_drop(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
 int	weft__store_geom_rev(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t rev[ID]);
@@ -250,6 +272,12 @@ int	weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn);
 extern size_t	weft__store_rebuild_step;
 /* Tests: steps weft_store_open() runs before it fails (-1: all). */
 extern int	weft__store_rebuild_stop;
+/*
+ * The receipts' scope backfill at open (store_open.c): rows a step
+ * (tests lower it), and steps before open fails (tests; -1: all).
+ */
+extern size_t	weft__store_rscope_step;
+extern int	weft__store_rscope_stop;
 /* Removes every term of design dk (a retracted design) from the index. */
 int	weft__store_search_drop(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t dk[DKEY]);
@@ -398,12 +426,17 @@ int	weft__store_scope_design(struct weft_store *s, MDB_txn *txn,
  * Moderation (store_moderation.c): weft__store_mod_check() is WEFT_EBLOCKED
  * when record r (id) is by a blocked author or concerns a blocked design,
  * and then sets by to the blocked author or design;
- * weft__store_label_index() indexes a label under its target.
+ * weft__store_label_index() indexes a label under its target unless a
+ * later one of the same (author, target, label) is in force, replacing
+ * an earlier one (latest wins); weft__store_label_drop() takes label r
+ * (id) out of the index, *was saying whether it was in force there.
  */
 int	weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID]);
 int	weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	    const struct weft_record *r, const uint8_t id[ID]);
+int	weft__store_label_drop(struct weft_store *s, MDB_txn *txn,
+	    const struct weft_record *r, const uint8_t id[ID], bool *was);
 /*
  * What a block took out or refused (store_moderation.c): _put() notes
  * record id under the blocked author or design target; _release() drops

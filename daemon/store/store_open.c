@@ -155,6 +155,83 @@ designs_migrate(struct weft_store *s, MDB_txn *txn)
 	return err ? err : db_drop_old(txn, "design_time");
 }
 
+/*
+ * Seed receipts kept before scope all held them (and any row without
+ * its `receipt_ids` entry) join their scopes once, in transactions of
+ * weft__store_rscope_step rows, resumably: meta `receipt_scopes` holds
+ * the last key done, and is empty when all are (a new store starts so).
+ * Joining is idempotent: a step cut short and run again adds nothing
+ * twice.
+ */
+#define RSCOPE_KEY	"receipt_scopes"
+
+size_t	weft__store_rscope_step = 4096;
+
+static int
+rscope_cb(void *arg, struct weft_store *s, MDB_txn *txn,
+    const uint8_t key[3 * ID], const uint8_t *author, uint64_t ts,
+    const uint8_t id[ID])
+{
+	(void)arg;
+	return weft__store_scopes_receipt(s, txn, key, author, ts, id, 1);
+}
+
+static int
+rscope_step(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	bool	*done = arg;
+	uint8_t	 after[3 * ID], last[3 * ID];
+	size_t	 n;
+	MDB_val	 v;
+	int	 err, have;
+
+	*done = false;
+	err = db_get(txn, s->dbi[DB_META], RSCOPE_KEY, strlen(RSCOPE_KEY),
+	    &v);
+	if (err == 0 && v.mv_size == 0) {
+		*done = true;
+		return 0;
+	}
+	if (err == 0 && v.mv_size != sizeof(after))
+		return WEFT_ECORRUPT;
+	if (err != 0 && err != WEFT_ENOTFOUND)
+		return err;
+	have = err == 0;
+	if (have)
+		memcpy(after, v.mv_data, sizeof(after));
+	err = weft__store_receipts_step(s, txn, have ? after : NULL,
+	    weft__store_rscope_step, rscope_cb, NULL, last, &n);
+	if (err)
+		return err;
+	if (weft__store_rscope_stop == 0)
+		return WEFT_EUSAGE;	/* a test's crash */
+	if (weft__store_rscope_stop > 0)
+		weft__store_rscope_stop--;
+	*done = n < weft__store_rscope_step;
+	if (*done)
+		return db_put(txn, s->dbi[DB_META], RSCOPE_KEY,
+		    strlen(RSCOPE_KEY), "", 0);
+	return db_put(txn, s->dbi[DB_META], RSCOPE_KEY, strlen(RSCOPE_KEY),
+	    last, sizeof(last));
+}
+
+/* Whether the backfill has rows left (a read: no write when done). */
+static bool
+rscope_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	bool	 pending = true;
+
+	if (weft__store_read_begin(s, &txn) != 0)
+		return true;	/* the step will say */
+	if (db_get(txn, s->dbi[DB_META], RSCOPE_KEY, strlen(RSCOPE_KEY),
+	    &v) == 0 && v.mv_size == 0)
+		pending = false;
+	weft__store_read_end(s, txn);
+	return pending;
+}
+
 static int
 open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
@@ -231,12 +308,16 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		err = weft__store_file_design_backfill(s, txn);
 	if (err == 0)
 		err = weft__store_scopes_social_backfill(s, txn);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], RSCOPE_KEY,
+		    strlen(RSCOPE_KEY), "", 0);
 	if (err)
 		return err;
 	return db_put(txn, s->dbi[DB_META], "version", 7, ver, 4);
 }
 
 int	weft__store_rebuild_stop = -1;
+int	weft__store_rscope_stop = -1;
 
 /* 0 while the rebuild of the word index is pending, else ENOTFOUND. */
 static int
@@ -283,6 +364,9 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	}
 	if (err == WEFT_ENOTFOUND)
 		err = 0;
+	/* Receipts kept before scope all held them: step by step. */
+	for (bool done = err != 0 || !rscope_pending(s); err == 0 && !done;)
+		err = weft__store_write(s, rscope_step, &done);
 	if (err) {
 		weft_store_close(s);
 		return err;

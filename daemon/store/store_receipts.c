@@ -358,3 +358,174 @@ weft_store_receipt_get(struct weft_store *s, const uint8_t id[WEFT_ID_BYTES],
 	weft__store_read_end(s, txn);
 	return err;
 }
+
+/*
+ * The backfill of the scopes (store_open.c): up to max rows after key
+ * `after` (NULL: from the first), each given to cb with the author of
+ * its design that `receipt_ids` names (NULL: unknown). A row kept before
+ * `receipt_ids` was gets its entry here (the author from the design's
+ * genesis, if here), so that a peer can ask for it by id. The rows are
+ * read first, then cb runs: cb writes to other tables in this txn.
+ */
+struct rstep {
+	uint8_t		key[RKEY];
+	uint8_t		id[ID];
+	uint64_t	ts;
+};
+
+int
+weft__store_receipts_step(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *after, size_t max, weft__store_receipt_gone_cb *cb,
+    void *arg, uint8_t last[RKEY], size_t *n)
+{
+	struct recinfo	 ri;
+	struct rstep	*rows;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 idv[RIDV], author[ID];
+	bool		 known;
+	int		 rc, err = 0;
+
+	*n = 0;
+	rows = calloc(max ? max : 1, sizeof(*rows));
+	if (rows == NULL)
+		return -ENOMEM;
+	rc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
+	if (rc) {
+		free(rows);
+		return weft__store_xlat(rc);
+	}
+	if (after != NULL) {
+		k.mv_size = RKEY;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && memcmp(k.mv_data, after, RKEY) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	} else
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	for (; rc == 0 && *n < max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != RKEY || v.mv_size < RFIXED) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(rows[*n].key, k.mv_data, RKEY);
+		rows[*n].ts = be64dec(v.mv_data);
+		memcpy(rows[*n].id, (const uint8_t *)v.mv_data + 16, ID);
+		(*n)++;
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	for (size_t i = 0; i < *n && err == 0; i++) {
+		known = false;
+		err = db_get(txn, s->dbi[DB_RECEIPT_IDS], rows[i].id, ID, &v);
+		if (err == 0 && v.mv_size != RIDV)
+			err = WEFT_ECORRUPT;
+		if (err == 0) {
+			memcpy(author, (const uint8_t *)v.mv_data + RKEY, ID);
+			known = memcmp(author, (const uint8_t[ID]){ 0 }, ID) !=
+			    0;
+		} else if (err == WEFT_ENOTFOUND) {
+			memcpy(idv, rows[i].key, RKEY);
+			memset(idv + RKEY, 0, ID);
+			err = weft__store_info_get(s, txn, rows[i].key, &ri);
+			if (err == 0)
+				memcpy(idv + RKEY, ri.author, ID);
+			if (err == 0 || err == WEFT_ENOTFOUND)
+				err = db_put(txn, s->dbi[DB_RECEIPT_IDS],
+				    rows[i].id, ID, idv, RIDV);
+		}
+		if (err == 0)
+			err = cb(arg, s, txn, rows[i].key, known ? author :
+			    NULL, rows[i].ts, rows[i].id);
+	}
+	if (err == 0 && *n > 0)
+		memcpy(last, rows[*n - 1].key, RKEY);
+	free(rows);
+	return err;
+}
+
+/* Rows one drop deletes at most (96 bytes each in memory). */
+#define DROP_MAX	(1u << 20)
+
+/*
+ * Deletes every receipt of design (NULL: any) signed by node (NULL:
+ * any), as the prune does: cb first, with each. The keys are read
+ * first, then the rows deleted.
+ */
+int
+weft__store_receipts_drop(struct weft_store *s, MDB_txn *txn,
+    const uint8_t *design, const uint8_t *node,
+    weft__store_receipt_gone_cb *cb, void *arg, uint64_t *dropped)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		(*keys)[RKEY] = NULL, id[ID], author[ID];
+	uint64_t	 ts;
+	size_t		 n = 0, cap = 0;
+	void		*t;
+	bool		 known;
+	int		 rc, err = 0;
+
+	*dropped = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_RECEIPTS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (design != NULL)
+		err = weft__store_cur_first(c, design, ID, &k, &v);
+	else
+		err = weft__store_xlat(mdb_cursor_get(c, &k, &v, MDB_FIRST));
+	while (err == 0) {
+		if (k.mv_size != RKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (node == NULL || memcmp((const uint8_t *)k.mv_data + 2 * ID,
+		    node, ID) == 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if (cap > DROP_MAX) {
+					err = WEFT_ETOOBIG;
+					break;
+				}
+				t = realloc(keys, cap * RKEY);
+				if (t == NULL) {
+					err = -ENOMEM;
+					break;
+				}
+				keys = t;
+			}
+			memcpy(keys[n++], k.mv_data, RKEY);
+		}
+		if (design != NULL)
+			err = weft__store_cur_step(c, design, ID, &k, &v,
+			    MDB_NEXT);
+		else
+			err = weft__store_xlat(mdb_cursor_get(c, &k, &v,
+			    MDB_NEXT));
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		err = db_get(txn, s->dbi[DB_RECEIPTS], keys[i], RKEY, &v);
+		if (err == 0 && v.mv_size < RFIXED)
+			err = WEFT_ECORRUPT;
+		if (err)
+			break;
+		memcpy(id, (const uint8_t *)v.mv_data + 16, ID);
+		ts = be64dec(v.mv_data);
+		err = ids_take(txn, s, id, author, &known);
+		if (err == 0)
+			err = cb(arg, s, txn, keys[i], known ? author : NULL, ts,
+			    id);
+		if (err == 0)
+			err = db_del(txn, s->dbi[DB_RECEIPTS], keys[i], RKEY);
+		if (err == 0)
+			err = count_add(txn, s, keys[i] + 2 * ID, -1);
+		if (err == 0)
+			(*dropped)++;
+	}
+	free(keys);
+	return err;
+}

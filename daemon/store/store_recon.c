@@ -56,6 +56,18 @@ scope_key(uint8_t sk[SCOPE_MAX], int kind, const uint8_t *id)
 	return SCOPE_MAX;
 }
 
+/*
+ * The `recon_mem` prefix of a scope's member keys: kind || id, and for
+ * scope all, whose records are the keys of `recs`, 0x00 || 32 zero
+ * bytes: its members that are not records (seed receipts).
+ */
+static void
+mem_prefix(uint8_t mp[SCOPE_MAX], const uint8_t *sk, size_t sklen)
+{
+	memset(mp, 0, SCOPE_MAX);
+	memcpy(mp, sk, sklen);
+}
+
 static size_t
 ragg_key(uint8_t k[RAGG_KEY_MAX], const uint8_t *sk, size_t sklen,
     int level, uint64_t prefix)
@@ -318,9 +330,42 @@ mem_dbi(struct weft_store *s, const uint8_t *sk, size_t *mpfx)
  * the number of members.
  */
 static int
+ragg_build_one(MDB_txn *txn, MDB_dbi dbi, const uint8_t *mp, size_t mpfx,
+    MDB_cursor *agg, const uint8_t *sk, size_t sklen, int lo, int hi,
+    uint64_t from, uint64_t to, uint64_t *seen);
+
+/*
+ * Scope all has two kinds of members: records (`recs`) and receipts
+ * (`recon_mem` under 0x00 || 32 zero bytes). Node values add up, so its
+ * nodes are built from each in turn.
+ */
+static int
 ragg_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
     const uint8_t *sk, size_t sklen, int lo, int hi, uint64_t from,
     uint64_t to, uint64_t *seen)
+{
+	uint8_t		mp[SCOPE_MAX];
+	uint64_t	more = 0;
+	size_t		mpfx;
+	MDB_dbi		dbi;
+	int		err;
+
+	dbi = mem_dbi(s, sk, &mpfx);
+	err = ragg_build_one(txn, dbi, sk, mpfx, agg, sk, sklen, lo, hi, from,
+	    to, seen);
+	if (err || sk[0] != WEFT_STORE_SCOPE_ALL)
+		return err;
+	mem_prefix(mp, sk, sklen);
+	err = ragg_build_one(txn, s->dbi[DB_RMEM], mp, SCOPE_MAX, agg, sk,
+	    sklen, lo, hi, from, to, &more);
+	*seen += more;
+	return err;
+}
+
+static int
+ragg_build_one(MDB_txn *txn, MDB_dbi dbi, const uint8_t *mp, size_t mpfx,
+    MDB_cursor *agg, const uint8_t *sk, size_t sklen, int lo, int hi,
+    uint64_t from, uint64_t to, uint64_t *seen)
 {
 	struct {
 		uint64_t	prefix;
@@ -331,15 +376,15 @@ ragg_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
 	MDB_val		 k, v;
 	uint8_t		 key[SCOPE_MAX + 8], nk[RAGG_KEY_MAX];
 	uint64_t	 ts = 0;
-	size_t		 mpfx, klen;
+	size_t		 klen;
 	int		 rc, err = 0, more;
 
 	*seen = 0;
-	rc = mdb_cursor_open(txn, mem_dbi(s, sk, &mpfx), &c);
+	rc = mdb_cursor_open(txn, dbi, &c);
 	if (rc)
 		return weft__store_xlat(rc);
 	memset(cur, 0, sizeof(cur));
-	memcpy(key, sk, mpfx);
+	memcpy(key, mp, mpfx);
 	be64enc(key + mpfx, from);
 	k.mv_size = mpfx + 8;
 	k.mv_data = key;
@@ -350,7 +395,7 @@ ragg_build(struct weft_store *s, MDB_txn *txn, MDB_cursor *agg,
 			break;
 		}
 		more = rc == 0 && k.mv_size >= mpfx &&
-		    memcmp(k.mv_data, sk, mpfx) == 0;
+		    memcmp(k.mv_data, mp, mpfx) == 0;
 		if (more && k.mv_size != mpfx + 8 + ID) {
 			err = WEFT_ECORRUPT;
 			break;
@@ -747,9 +792,9 @@ scope_update(struct weft_store *s, MDB_txn *txn, int kind,
 	int	err;
 
 	sklen = scope_key(sk, kind, sid);
-	memcpy(mk, sk, sklen);
-	be64enc(mk + sklen, ts);
-	memcpy(mk + sklen + 8, item, ID);
+	mem_prefix(mk, sk, sklen);
+	be64enc(mk + SCOPE_MAX, ts);
+	memcpy(mk + SCOPE_MAX + 8, item, ID);
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
 		return err;
@@ -1095,6 +1140,10 @@ weft__store_scopes_receipt(struct weft_store *s, MDB_txn *txn,
 	struct scope_arg	a = { NULL, id, ts, sign };
 	int			err;
 
+	/* Scope all: a member of `recon_mem` (it is not in `recs`). */
+	err = scope_update(s, txn, WEFT_STORE_SCOPE_ALL, NULL, ts, id, sign);
+	if (err)
+		return err;
 	if (author != NULL)
 		err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, author, ts,
 		    id, sign);
@@ -1251,6 +1300,7 @@ weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 	case WEFT_REC_COMMENT:
 	case WEFT_REC_REACTION:
 	case WEFT_REC_MAKE:
+	case WEFT_REC_GEOM:
 		design = r->design;
 		err = scope_on_design(s, txn, design, r->ts, id, -1);
 		if (err)
@@ -1258,6 +1308,15 @@ weft__store_scopes_drop(struct weft_store *s, MDB_txn *txn,
 		break;
 	case WEFT_REC_GRANT:
 		design = r->grant_design;
+		break;
+	case WEFT_REC_LABEL:
+		/* Out of the scope of what it named (a retract, a block). */
+		if (r->label_on == WEFT_LABEL_AUTHOR)
+			return scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR,
+			    r->label_target, r->ts, id, -1);
+		if (r->label_on != WEFT_LABEL_DESIGN)
+			return 0;
+		design = r->label_target;
 		break;
 	case WEFT_REC_ENTRY:
 		return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, r->lib,
@@ -1474,17 +1533,35 @@ weft__store_ragg_drop_low(struct weft_store *s, MDB_txn *txn)
 
 /*
  * One snapshot of one scope. The items of one exact ts are read from
- * mem: `all` (keys ts || id, mpfx 0) for scope all, `recon_mem` (keys
- * scope || ts || id, mpfx = sklen) for the others.
+ * its member keys: `recs` (keys ts || id, mpfx 0) and, for the receipts
+ * in it, `recon_mem` under 0x00 || 32 zero bytes for scope all;
+ * `recon_mem` (keys scope || ts || id, mpfx = sklen) for the others.
+ * nmem says how many of mem[] there are: 2 only for scope all with
+ * receipts, so that a scope of records alone costs one cursor.
  */
+#define MEM_MAX	2
+
 struct weft_store_recon {
 	struct weft_store	*s;
 	MDB_txn			*txn;
 	MDB_cursor		*agg;
-	MDB_cursor		*mem;
+	MDB_cursor		*mem[MEM_MAX];
+	uint8_t			 mp[MEM_MAX][SCOPE_MAX];
+	size_t			 mpfx[MEM_MAX];
+	int			 nmem;
 	uint8_t			 sk[SCOPE_MAX];
 	size_t			 sklen;
-	size_t			 mpfx;
+};
+
+/*
+ * A walk over the member keys of a snapshot in (ts, id) order, merging
+ * its cursors: k[i] is where cursor i stands (ok[i] when on a member),
+ * cur the one holding the smallest.
+ */
+struct mwalk {
+	MDB_val	k[MEM_MAX];
+	int	ok[MEM_MAX];
+	int	cur;
 };
 
 struct acc {
@@ -1565,28 +1642,104 @@ below_child(void *arg, uint64_t prefix, const uint8_t *val)
 }
 
 /*
- * A mem key of the scope: WEFT_ENOTFOUND past the scope, ECORRUPT for a
- * key of the wrong size. Its ts and id are at mpfx and mpfx + 8.
+ * After an operation (rcode) of cursor i: whether it stands on a member
+ * key of its prefix (w->ok[i]); ECORRUPT for a key of the wrong size.
  */
 static int
-mem_check(const struct weft_store_recon *rc, const MDB_val *k)
+mw_set(const struct weft_store_recon *rc, struct mwalk *w, int i, int rcode)
 {
-	if (k->mv_size < rc->mpfx ||
-	    memcmp(k->mv_data, rc->sk, rc->mpfx) != 0)
+	const MDB_val	*k = &w->k[i];
+
+	w->ok[i] = 0;
+	if (rcode == MDB_NOTFOUND)
+		return 0;
+	if (rcode)
+		return weft__store_xlat(rcode);
+	if (k->mv_size < rc->mpfx[i] ||
+	    memcmp(k->mv_data, rc->mp[i], rc->mpfx[i]) != 0)
+		return 0;
+	if (k->mv_size != rc->mpfx[i] + 8 + ID)
+		return WEFT_ECORRUPT;
+	w->ok[i] = 1;
+	return 0;
+}
+
+/* The current member: the smallest (ts, id) of those the cursors hold. */
+static int
+mw_pick(const struct weft_store_recon *rc, struct mwalk *w)
+{
+	const uint8_t	*a, *b;
+
+	w->cur = -1;
+	for (int i = 0; i < rc->nmem; i++) {
+		if (!w->ok[i])
+			continue;
+		if (w->cur >= 0) {
+			a = (const uint8_t *)w->k[i].mv_data + rc->mpfx[i];
+			b = (const uint8_t *)w->k[w->cur].mv_data +
+			    rc->mpfx[w->cur];
+			if (memcmp(a, b, 8 + ID) >= 0)
+				continue;
+		}
+		w->cur = i;
+	}
+	return w->cur < 0 ? WEFT_ENOTFOUND : 0;
+}
+
+/* To the first member at or after (ts, id) (id NULL: zeros). */
+static int
+mw_seek(const struct weft_store_recon *rc, struct mwalk *w, uint64_t ts,
+    const uint8_t *id)
+{
+	uint8_t	key[SCOPE_MAX + 8 + ID];
+	MDB_val	v;
+	size_t	m;
+	int	err;
+
+	for (int i = 0; i < rc->nmem; i++) {
+		m = rc->mpfx[i];
+		memcpy(key, rc->mp[i], m);
+		be64enc(key + m, ts);
+		if (id != NULL)
+			memcpy(key + m + 8, id, ID);
+		else
+			memset(key + m + 8, 0, ID);
+		w->k[i].mv_size = m + 8 + ID;
+		w->k[i].mv_data = key;
+		err = mw_set(rc, w, i, mdb_cursor_get(rc->mem[i], &w->k[i], &v,
+		    MDB_SET_RANGE));
+		if (err)
+			return err;
+	}
+	return mw_pick(rc, w);
+}
+
+static int
+mw_next(const struct weft_store_recon *rc, struct mwalk *w)
+{
+	MDB_val	v;
+	int	i = w->cur, err;
+
+	if (i < 0)
 		return WEFT_ENOTFOUND;
-	return k->mv_size == rc->mpfx + 8 + ID ? 0 : WEFT_ECORRUPT;
+	err = mw_set(rc, w, i, mdb_cursor_get(rc->mem[i], &w->k[i], &v,
+	    MDB_NEXT));
+	if (err)
+		return err;
+	return mw_pick(rc, w);
 }
 
 static uint64_t
-mem_ts(const struct weft_store_recon *rc, const MDB_val *k)
+mem_ts(const struct weft_store_recon *rc, const struct mwalk *w)
 {
-	return be64dec((const uint8_t *)k->mv_data + rc->mpfx);
+	return be64dec((const uint8_t *)w->k[w->cur].mv_data +
+	    rc->mpfx[w->cur]);
 }
 
 static const uint8_t *
-mem_id(const struct weft_store_recon *rc, const MDB_val *k)
+mem_id(const struct weft_store_recon *rc, const struct mwalk *w)
 {
-	return (const uint8_t *)k->mv_data + rc->mpfx + 8;
+	return (const uint8_t *)w->k[w->cur].mv_data + rc->mpfx[w->cur] + 8;
 }
 
 /*
@@ -1595,38 +1748,27 @@ mem_id(const struct weft_store_recon *rc, const MDB_val *k)
  * level-RAGG_LMIN node (shift BUCKET_SHIFT).
  */
 static int
-span_first(struct weft_store_recon *rc, uint64_t p, int shift, MDB_val *k)
+span_first(struct weft_store_recon *rc, uint64_t p, int shift,
+    struct mwalk *w)
 {
-	MDB_val	v;
-	uint8_t	key[SCOPE_MAX + 8];
-	int	rcode, err;
+	int	err;
 
-	memcpy(key, rc->sk, rc->mpfx);
-	be64enc(key + rc->mpfx, p << shift);
-	k->mv_size = rc->mpfx + 8;
-	k->mv_data = key;
-	rcode = mdb_cursor_get(rc->mem, k, &v, MDB_SET_RANGE);
-	if (rcode)
-		return weft__store_xlat(rcode);
-	err = mem_check(rc, k);
+	err = mw_seek(rc, w, p << shift, NULL);
 	if (err)
 		return err;
-	return mem_ts(rc, k) >> shift == p ? 0 : WEFT_ENOTFOUND;
+	return mem_ts(rc, w) >> shift == p ? 0 : WEFT_ENOTFOUND;
 }
 
 static int
-span_next(struct weft_store_recon *rc, uint64_t p, int shift, MDB_val *k)
+span_next(struct weft_store_recon *rc, uint64_t p, int shift,
+    struct mwalk *w)
 {
-	MDB_val	v;
-	int	rcode, err;
+	int	err;
 
-	rcode = mdb_cursor_get(rc->mem, k, &v, MDB_NEXT);
-	if (rcode)
-		return weft__store_xlat(rcode);
-	err = mem_check(rc, k);
+	err = mw_next(rc, w);
 	if (err)
 		return err;
-	return mem_ts(rc, k) >> shift == p ? 0 : WEFT_ENOTFOUND;
+	return mem_ts(rc, w) >> shift == p ? 0 : WEFT_ENOTFOUND;
 }
 
 /*
@@ -1639,8 +1781,8 @@ agg_below(struct weft_store_recon *rc, const struct weft_recon_item *it,
     struct acc *a)
 {
 	struct below	b = { a, 0, 0, 0 };
+	struct mwalk	w;
 	uint64_t	parent = 0;
-	MDB_val		k;
 	int		err, l, shift = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -1663,14 +1805,14 @@ agg_below(struct weft_store_recon *rc, const struct weft_recon_item *it,
 		}
 	}
 	/* The items of that span that come before (ts, id). */
-	err = span_first(rc, parent, shift, &k);
+	err = span_first(rc, parent, shift, &w);
 	while (err == 0) {
-		if (mem_ts(rc, &k) > it->ts || (mem_ts(rc, &k) == it->ts &&
-		    memcmp(mem_id(rc, &k), it->id, ID) >= 0))
+		if (mem_ts(rc, &w) > it->ts || (mem_ts(rc, &w) == it->ts &&
+		    memcmp(mem_id(rc, &w), it->id, ID) >= 0))
 			return 0;
 		a->n++;
-		weft_recon_sum_add(a->sum, mem_id(rc, &k));
-		err = span_next(rc, parent, shift, &k);
+		weft_recon_sum_add(a->sum, mem_id(rc, &w));
+		err = span_next(rc, parent, shift, &w);
 	}
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }
@@ -1705,8 +1847,8 @@ agg_select(struct weft_store_recon *rc, uint64_t rank,
     struct weft_recon_item *it, struct acc *a)
 {
 	struct pick	p = { a, rank, 0, 0, 0 };
+	struct mwalk	w;
 	uint64_t	parent = 0;
-	MDB_val		k;
 	int		err, shift = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -1724,16 +1866,16 @@ agg_select(struct weft_store_recon *rc, uint64_t rank,
 			break;
 		}
 	}
-	err = span_first(rc, parent, shift, &k);
+	err = span_first(rc, parent, shift, &w);
 	while (err == 0) {
 		if (a->n == rank) {
-			it->ts = mem_ts(rc, &k);
-			memcpy(it->id, mem_id(rc, &k), ID);
+			it->ts = mem_ts(rc, &w);
+			memcpy(it->id, mem_id(rc, &w), ID);
 			return 0;
 		}
 		a->n++;
-		weft_recon_sum_add(a->sum, mem_id(rc, &k));
-		err = span_next(rc, parent, shift, &k);
+		weft_recon_sum_add(a->sum, mem_id(rc, &w));
+		err = span_next(rc, parent, shift, &w);
 	}
 	/* The aggregates promised more items in this span than there are. */
 	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
@@ -1818,32 +1960,26 @@ srec_ids(void *arg, uint64_t lo, uint64_t hi, weft_recon_id_cb *cb,
 	struct weft_store_recon	*rc = arg;
 	struct weft_recon_item	 it;
 	struct acc		 a;
-	uint8_t			 key[MEM_KEY_LEN];
-	MDB_val			 k, v;
-	int			 err, rcode;
+	struct mwalk		 w;
+	int			 err;
 
 	if (lo >= hi)
 		return lo == hi ? 0 : WEFT_EUSAGE;
 	err = agg_select(rc, lo, &it, &a);
 	if (err)
 		return err;
-	memcpy(key, rc->sk, rc->mpfx);
-	be64enc(key + rc->mpfx, it.ts);
-	memcpy(key + rc->mpfx + 8, it.id, ID);
-	k.mv_size = rc->mpfx + 8 + ID;
-	k.mv_data = key;
-	rcode = mdb_cursor_get(rc->mem, &k, &v, MDB_SET_KEY);
+	err = mw_seek(rc, &w, it.ts, it.id);
+	if (err == 0 && (mem_ts(rc, &w) != it.ts ||
+	    memcmp(mem_id(rc, &w), it.id, ID) != 0))
+		err = WEFT_ECORRUPT;
 	for (uint64_t i = lo; i < hi; i++) {
-		if (rcode)
-			return rcode == MDB_NOTFOUND ? WEFT_ECORRUPT :
-			    weft__store_xlat(rcode);
 		/* The aggregates count more items than the scope holds. */
-		if (mem_check(rc, &k) != 0)
-			return WEFT_ECORRUPT;
-		err = cb(cb_arg, mem_id(rc, &k));
+		if (err)
+			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+		err = cb(cb_arg, mem_id(rc, &w));
 		if (err)
 			return err;
-		rcode = mdb_cursor_get(rc->mem, &k, &v, MDB_NEXT);
+		err = mw_next(rc, &w);
 	}
 	return 0;
 }
@@ -1863,6 +1999,7 @@ weft_store_recon_begin_scope(struct weft_store *s, int kind,
     const uint8_t *id, struct weft_store_recon **rp)
 {
 	struct weft_store_recon	*rc;
+	MDB_val			 k, v;
 	int			 err, rcode;
 
 	*rp = NULL;
@@ -1876,7 +2013,6 @@ weft_store_recon_begin_scope(struct weft_store *s, int kind,
 		return -ENOMEM;
 	rc->s = s;
 	rc->sklen = scope_key(rc->sk, kind, id);
-	rc->mpfx = kind == WEFT_STORE_SCOPE_ALL ? 0 : rc->sklen;
 	err = weft__store_read_begin(s, &rc->txn);
 	if (err) {
 		free(rc);
@@ -1884,9 +2020,26 @@ weft_store_recon_begin_scope(struct weft_store *s, int kind,
 	}
 	rcode = mdb_cursor_open(rc->txn, s->dbi[DB_RAGG], &rc->agg);
 	if (rcode == 0)
-		rcode = mdb_cursor_open(rc->txn,
-		    s->dbi[kind == WEFT_STORE_SCOPE_ALL ? DB_RECORDS : DB_RMEM],
-		    &rc->mem);
+		rcode = mdb_cursor_open(rc->txn, mem_dbi(s, rc->sk,
+		    &rc->mpfx[0]), &rc->mem[0]);
+	memcpy(rc->mp[0], rc->sk, rc->mpfx[0]);
+	rc->nmem = 1;
+	/* Scope all's receipts, if it has any. */
+	if (rcode == 0 && kind == WEFT_STORE_SCOPE_ALL) {
+		mem_prefix(rc->mp[1], rc->sk, rc->sklen);
+		rc->mpfx[1] = SCOPE_MAX;
+		rcode = mdb_cursor_open(rc->txn, s->dbi[DB_RMEM], &rc->mem[1]);
+		if (rcode == 0) {
+			err = weft__store_cur_first(rc->mem[1], rc->mp[1],
+			    SCOPE_MAX, &k, &v);
+			if (err == 0)
+				rc->nmem = 2;
+			else if (err != WEFT_ENOTFOUND) {
+				weft_store_recon_end(rc);
+				return err;
+			}
+		}
+	}
 	if (rcode) {
 		weft_store_recon_end(rc);
 		return weft__store_xlat(rcode);
@@ -1900,8 +2053,9 @@ weft_store_recon_end(struct weft_store_recon *rc)
 {
 	if (rc == NULL)
 		return;
-	if (rc->mem != NULL)
-		mdb_cursor_close(rc->mem);
+	for (int i = 0; i < MEM_MAX; i++)
+		if (rc->mem[i] != NULL)
+			mdb_cursor_close(rc->mem[i]);
 	if (rc->agg != NULL)
 		mdb_cursor_close(rc->agg);
 	weft__store_read_end(rc->s, rc->txn);

@@ -4,7 +4,9 @@
  * can be read by its id; the one a later receipt of the same node and
  * revision replaces leaves the scope and is no longer found; an expired
  * one is not served, and once pruned it leaves the scope too, even when
- * its design was taken back first.
+ * its design was taken back first. Scope all holds them too, in (ts, id)
+ * order among the records, and a store whose receipts are in no scope
+ * (kept before) gets them back at open, step by step.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +27,8 @@
 #include "weft/recon.h"
 
 #include "store.h"
+#include "store_impl.h"
+#include "store_mods.h"
 
 #define TS0	1700000000000ull
 #define LIFE	1000ull
@@ -341,12 +345,264 @@ test_receipt_lib_scope(void **state)
 	rm_store(dir);
 }
 
+/* The whole of scope all, in order, with its size and sum checked. */
+#define ALLN	64
+
+struct biglist {
+	size_t	n;
+	uint8_t	ids[ALLN][WEFT_ID_BYTES];
+};
+
+static int
+collect_big(void *arg, const uint8_t id[WEFT_RECON_ID_BYTES])
+{
+	struct biglist	*l = arg;
+
+	assert_true(l->n < ALLN);
+	memcpy(l->ids[l->n++], id, WEFT_ID_BYTES);
+	return 0;
+}
+
+static void
+all_members(struct weft_store *s, struct biglist *l)
+{
+	const struct weft_recon_set	*rs = &weft_store_recon_set;
+	struct weft_store_recon		*rc;
+	struct weft_recon_item		 it;
+	uint8_t				 sum[WEFT_ID_BYTES];
+	uint8_t				 want[WEFT_ID_BYTES] = { 0 };
+	uint64_t			 n, rank;
+
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(weft_store_recon_begin(s, &rc), 0);
+	assert_int_equal(rs->size(rc, &n), 0);
+	assert_true(n <= ALLN);
+	assert_int_equal(rs->ids(rc, 0, n, collect_big, l), 0);
+	assert_int_equal(l->n, n);
+	/* Every item by its rank, and back. */
+	for (uint64_t i = 0; i < n; i++) {
+		assert_int_equal(rs->item_at(rc, i, &it), 0);
+		assert_memory_equal(it.id, l->ids[i], WEFT_ID_BYTES);
+		assert_int_equal(rs->lower_bound(rc, &it, &rank), 0);
+		assert_int_equal(rank, i);
+		weft_recon_sum_add(want, l->ids[i]);
+	}
+	assert_int_equal(rs->sum(rc, 0, n, sum), 0);
+	assert_memory_equal(sum, want, WEFT_ID_BYTES);
+	weft_store_recon_end(rc);
+}
+
+static bool
+big_in(const struct biglist *l, const uint8_t id[WEFT_ID_BYTES])
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (memcmp(l->ids[i], id, WEFT_ID_BYTES) == 0)
+			return true;
+	return false;
+}
+
+/* A store from before: every receipt out of its scopes, no mark. */
+static int
+unscope_cb(void *arg, struct weft_store *s, MDB_txn *txn,
+    const uint8_t key[3 * WEFT_ID_BYTES], const uint8_t *author,
+    uint64_t ts, const uint8_t id[WEFT_ID_BYTES])
+{
+	(void)arg;
+	return weft__store_scopes_receipt(s, txn, key, author, ts, id, -1);
+}
+
+static int
+unscope_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t	last[3 * WEFT_ID_BYTES];
+	size_t	n;
+	int	err;
+
+	(void)arg;
+	err = weft__store_receipts_step(s, txn, NULL, 1000, unscope_cb, NULL,
+	    last, &n);
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_META], "receipt_scopes", 14);
+	return err;
+}
+
+#define NRC	40
+
+/*
+ * Scope all: the receipts of 40 nodes, kept 1 ms apart around a
+ * revision (one dense 4.096 s bucket), are its members in (ts, id)
+ * order; a replaced one and the pruned ones leave it. A store whose
+ * receipts are in no scope gets them back at open, 8 a step, after a
+ * first open cut short.
+ */
+static void
+test_receipt_all_scope(void **state)
+{
+	struct weft_store	*s;
+	struct weft_record	 r;
+	struct weft_buf		 env[NRC + 3];
+	struct key		 pub, node[NRC];
+	struct biglist		 l, before;
+	uint8_t			 design[WEFT_ID_BYTES], rid[NRC][WEFT_ID_BYTES];
+	uint8_t			 late[WEFT_ID_BYTES], com[WEFT_ID_BYTES];
+	uint64_t		 pruned;
+	char			 dir[64];
+
+	(void)state;
+	strcpy(dir, "/tmp/weft-sreceipts-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	crypto_sign_keypair(pub.pk, pub.sk);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = TS0 + 20;
+	r.title = strdup("everywhere");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	put(s, &pub, &r, &env[0], design);
+	for (int i = 0; i < NRC; i++) {
+		crypto_sign_keypair(node[i].pk, node[i].sk);
+		receipt(s, &node[i], TS0 + 21 + (uint64_t)i, design,
+		    &env[1 + i], rid[i]);
+	}
+	/* A record after them, in the same bucket. */
+	weft_record_init(&r);
+	r.type = WEFT_REC_COMMENT;
+	r.ts = TS0 + 21 + NRC;
+	r.has_design = true;
+	memcpy(r.design, design, WEFT_ID_BYTES);
+	r.text = strdup("nice");
+	put(s, &pub, &r, &env[NRC + 1], com);
+
+	all_members(s, &l);
+	assert_int_equal(l.n, NRC + 2);
+	assert_memory_equal(l.ids[0], design, WEFT_ID_BYTES);
+	for (int i = 0; i < NRC; i++)
+		assert_memory_equal(l.ids[1 + i], rid[i], WEFT_ID_BYTES);
+	assert_memory_equal(l.ids[NRC + 1], com, WEFT_ID_BYTES);
+
+	/* Replaced: the old one leaves, the new one joins. */
+	receipt(s, &node[0], TS0 + 100, design, &env[NRC + 2], late);
+	all_members(s, &l);
+	assert_int_equal(l.n, NRC + 2);
+	assert_false(big_in(&l, rid[0]));
+	assert_true(big_in(&l, late));
+	memcpy(&before, &l, sizeof(l));
+
+	/* Kept before scope all held them: back at open, resumably. */
+	assert_int_equal(weft__store_write(s, unscope_txn, NULL), 0);
+	all_members(s, &l);
+	assert_int_equal(l.n, 2);
+	weft_store_close(s);
+	weft__store_rscope_step = 8;
+	weft__store_rscope_stop = 2;
+	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
+	assert_null(s);
+	weft__store_rscope_stop = -1;
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	weft__store_rscope_step = 4096;
+	all_members(s, &l);
+	assert_int_equal(l.n, before.n);
+	assert_memory_equal(l.ids, before.ids, l.n * WEFT_ID_BYTES);
+
+	/* Expired and pruned: only the records are left. */
+	assert_int_equal(weft_store_receipts_prune(s, TS0 + 100 + LIFE,
+	    &pruned), 0);
+	assert_int_equal(pruned, NRC);
+	all_members(s, &l);
+	assert_int_equal(l.n, 2);
+	assert_memory_equal(l.ids[0], design, WEFT_ID_BYTES);
+	assert_memory_equal(l.ids[1], com, WEFT_ID_BYTES);
+
+	for (int i = 0; i < NRC + 3; i++)
+		weft_buf_release(&env[i]);
+	weft_store_close(s);
+	rm_store(dir);
+}
+
+/*
+ * A block's purge takes the seed receipts too: those a blocked node (or
+ * author key) signed, out of every scope and noted, and those of a
+ * blocked design.
+ */
+static void
+test_receipt_block(void **state)
+{
+	struct weft_store	*s;
+	struct weft_record	 r;
+	struct weft_buf		 env[4];
+	struct key		 pub, n1, n2;
+	struct idlist		 l;
+	struct biglist		 all;
+	uint8_t			 design[WEFT_ID_BYTES], r1[WEFT_ID_BYTES];
+	uint8_t			 r2[WEFT_ID_BYTES], t[WEFT_ID_BYTES];
+	uint64_t		 n;
+	char			 dir[64];
+
+	(void)state;
+	strcpy(dir, "/tmp/weft-sreceipts-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	crypto_sign_keypair(pub.pk, pub.sk);
+	crypto_sign_keypair(n1.pk, n1.sk);
+	crypto_sign_keypair(n2.pk, n2.sk);
+	weft_record_init(&r);
+	r.type = WEFT_REC_REV;
+	r.ts = TS0;
+	r.title = strdup("blocked");
+	r.description = strdup("");
+	r.license = strdup("MIT");
+	r.message = strdup("");
+	put(s, &pub, &r, &env[0], design);
+	receipt(s, &n1, TS0 + 10, design, &env[1], r1);
+	receipt(s, &n2, TS0 + 11, design, &env[2], r2);
+
+	/* n1 blocked: its receipt goes, n2's stays. */
+	assert_int_equal(weft_store_block_put(s, WEFT_BLOCK_NODE, n1.pk, TS0,
+	    NULL), 0);
+	assert_int_equal(weft_store_block_purge(s, WEFT_BLOCK_NODE, n1.pk,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(weft_store_receipt_get(s, r1, 0, NULL),
+	    WEFT_ENOTFOUND);
+	assert_int_equal(weft_store_receipt_get(s, r2, 0, NULL), 0);
+	assert_int_equal(weft_store_blocked_record(s, r1, t), 0);
+	assert_memory_equal(t, n1.pk, WEFT_ID_BYTES);
+	members(s, pub.pk, &l);
+	assert_false(in(&l, r1));
+	assert_true(in(&l, r2));
+	all_members(s, &all);
+	assert_false(big_in(&all, r1));
+	assert_true(big_in(&all, r2));
+
+	/* The design blocked: its receipts go with it. */
+	assert_int_equal(weft_store_block_put(s, WEFT_BLOCK_DESIGN, design,
+	    TS0, NULL), 0);
+	assert_int_equal(weft_store_block_purge(s, WEFT_BLOCK_DESIGN, design,
+	    &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(weft_store_receipt_get(s, r2, 0, NULL),
+	    WEFT_ENOTFOUND);
+	all_members(s, &all);
+	assert_int_equal(all.n, 0);
+	members(s, pub.pk, &l);
+	assert_int_equal(l.n, 0);
+
+	for (int i = 0; i < 3; i++)
+		weft_buf_release(&env[i]);
+	weft_store_close(s);
+	rm_store(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receipt_scope),
 		cmocka_unit_test(test_receipt_lib_scope),
+		cmocka_unit_test(test_receipt_all_scope),
+		cmocka_unit_test(test_receipt_block),
 	};
 
 	if (sodium_init() < 0)
