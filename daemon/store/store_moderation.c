@@ -1041,24 +1041,14 @@ backfill_cb(void *arg, const uint8_t id[ID], const struct recinfo *ri)
 	struct weft_store	*s = ((void **)arg)[0];
 	MDB_txn			*txn = ((void **)arg)[1];
 	struct weft_record	 r;
-	const uint8_t		*body, *sig;
-	size_t			 blen;
-	MDB_val			 v;
 	int			 err;
 
 	if (ri->type != WEFT_REC_REV)
 		return 0;
-	err = weft__store_rec_get(s, txn, id, &v);
+	err = weft__store_rec_load(s, txn, id, &r);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	weft_record_init(&r);
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, &r);
-	if (err == 0)
-		err = weft__store_file_design_put(s, txn, &r, id);
-	else
-		err = WEFT_ECORRUPT;
+	err = weft__store_file_design_put(s, txn, &r, id);
 	weft_record_release(&r);
 	return err;
 }
