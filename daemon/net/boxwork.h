@@ -32,8 +32,12 @@ struct weft_boxs;
 #define WEFT_BOXWORK_TX_MAX	(128u * 1024)
 /* Ciphertext queued behind a running open job, per connection. */
 #define WEFT_BOXWORK_RXQ_MAX	(1024u * 1024)
-/* Bytes in jobs on the pool, all connections together. */
-#define WEFT_BOXWORK_NET_MAX	(32u * 1024 * 1024)
+/*
+ * Bytes in jobs on the pool, all connections together: libuv's pool (4
+ * threads) also runs the store's jobs, which so wait behind at most a
+ * few milliseconds of box crypto.
+ */
+#define WEFT_BOXWORK_NET_MAX	(8u * 1024 * 1024)
 
 struct weft_boxjob;
 typedef void	weft_boxjob_done_fn(struct weft_boxjob *);
