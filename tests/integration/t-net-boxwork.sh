@@ -9,7 +9,8 @@
 #   take the mirror's time, seconds;
 # - a goodbye in the middle of the mirror, with jobs in flight, frees
 #   nothing a worker still uses (run under ASan), and after reconnecting
-#   the files arrive byte-identical.
+#   the files arrive byte-identical;
+# - both ends stopping in the middle of a mirror exit cleanly.
 . "$(dirname "$0")/lib.sh"
 
 export WEFT_BACKOFF_MIN_MS=100 WEFT_BACKOFF_MAX_MS=1000
@@ -98,7 +99,17 @@ wait_for $((120 * SLOW)) sh -c "[ \$('$WEFT_BIN' --home '$T/c' --json status |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"chunk_bytes\"])') -ge $want ]" ||
     fail "c did not complete the mirror after reconnecting"
 
+# Both daemons stop (SIGTERM) in the middle of a mirror, jobs in flight:
+# stop_node fails unless each exits 0 (an ASan report aborts).
+start_node d --listen 127.0.0.1:0
+pid_d=$NODE_PID
+expect_code 0 w d mirror --all
+expect_code 0 w d connect "$addr_a"
+wait_for 60 sh -c "[ \$('$WEFT_BIN' --home '$T/d' --json status |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"chunk_bytes\"])') -gt 0 ]" ||
+    fail "d did not start the mirror"
 stop_node "$pid_a"
+stop_node "$pid_d"
 mkdir -p "$T/got"
 while read -r i d; do
 	expect_code 0 w b get "$d" -o "$T/got/b$i"
