@@ -1,8 +1,9 @@
 #!/bin/bash
 # Box-stream crypto on the thread pool (daemon/net/boxwork.c) during a
 # real mirror of large files between two weftd:
-# - the pool threads of both daemons do the bulk of the crypto (their
-#   CPU time, read from /proc, outweighs half the main thread's);
+# - the pool threads of both daemons do the crypto (their CPU time, read
+#   from /proc, is at least a fifth of the main thread's; 0 on the
+#   sender when the loop did it);
 # - `status` on the receiving node answers within 50 ms (median; plus
 #   the idle median on a slow build) while the mirror runs, sampled on
 #   the control socket: were status to wait for the mirror, it would
@@ -71,9 +72,10 @@ bound = 50 + (idle["median"] if slow > 1 else 0)
 assert during["median"] < bound, "median %.1f ms >= %.1f ms" % (during["median"], bound)
 PY
 
-# The pool did the crypto: on each side its threads took at least half
-# as much CPU as the loop (with the crypto on the loop, they took ~0 on
-# the sender).
+# The pool did the crypto: on each side its threads took at least a
+# fifth as much CPU as the loop (half or more in a release build; under
+# ASan the loop's own code is slower while libsodium is not). With the
+# crypto on the loop, the sender's pool took 0 ticks.
 /usr/bin/python3 - "$ca0" "$ca1" "$cb0" "$cb1" <<'PY' || fail "the crypto ran on the loop"
 import sys
 def d(a, b):
@@ -81,7 +83,7 @@ def d(a, b):
     return b[0] - a[0], b[1] - a[1]
 for name, (a, b) in (("a", sys.argv[1:3]), ("b", sys.argv[3:5])):
     main, pool = d(a, b)
-    assert pool * 2 >= main and pool > 0, "%s: main %d ticks, pool %d" % (name, main, pool)
+    assert pool * 5 >= main and pool > 0, "%s: main %d ticks, pool %d" % (name, main, pool)
 PY
 
 # A goodbye in the middle of a mirror: jobs are in flight both ways.
