@@ -14,7 +14,11 @@
 #
 # usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
 # the temporary directory for inspection, ROUNDS=N; WEFT_ONLY=1 runs weft
-# alone, no rsync, Syncthing or floor: to compare two builds of weft)
+# alone, no rsync, Syncthing or floor: to compare two builds of weft;
+# BEFORE=DIR also mirrors with the weftd and weft of another build (a
+# second node A of that build serves a copy of A's home) in every round,
+# so both builds are measured in the same run; NO_SYNCTHING=1 skips
+# Syncthing)
 set -eu
 # The benchmark's daemons never announce themselves on the LAN.
 export WEFT_LAN_DISCOVERY=off
@@ -89,10 +93,12 @@ bytes=$(find "$T/src" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }'
 sync
 
 # ---- weft ----
-start() {	# NAME
-	"$weftd" --home "$T/$1" --listen 127.0.0.1:0 >>"$T/$1.log" 2>&1 &
+before=${BEFORE:-}
+start() {	# NAME [WEFTD WEFT]
+	"${2:-$weftd}" --home "$T/$1" --listen 127.0.0.1:0 >>"$T/$1.log" 2>&1 &
 	PIDS="$PIDS $!"
-	wait_until 20 "$weft" --home "$T/$1" status || die "weftd $1 did not start"
+	wait_until 20 "${3:-$weft}" --home "$T/$1" status ||
+	    die "weftd $1 did not start"
 }
 start a
 apid=${PIDS##* }
@@ -107,6 +113,19 @@ st_a=$("$weft" --home "$T/a" --json status)
 recs=$(echo "$st_a" | json 'j["records"]')
 cbytes=$(echo "$st_a" | json 'j["chunk_bytes"]')
 addr=$(echo "$st_a" | json 'j["address"]')
+if [ -n "$before" ]; then
+	# The same published store, served by the other build: stop A, copy
+	# its home, start A again and the copy with the other weftd.
+	kill "$apid"; wait "$apid" 2>/dev/null || true
+	cp -a "$T/a" "$T/a0"
+	rm -f "$T/a0/weftd.sock" "$T/a0/weftd.pid"
+	start a
+	apid=${PIDS##* }
+	addr=$("$weft" --home "$T/a" --json status | json 'j["address"]')
+	start a0 "$before/weftd" "$before/weft"
+	a0pid=${PIDS##* }
+	addr0=$("$before/weft" --home "$T/a0" --json status | json 'j["address"]')
+fi
 # ---- rsync over ssh: a throwaway sshd ----
 if [ -z "$only" ]; then
 sshp=$(free_port)
@@ -127,8 +146,8 @@ fi
 
 # One poller process for the whole wait (a python3 per poll would take
 # CPU from the daemons being measured): `weft status` every 20 ms.
-b_wait() {	# HOME: prints the time the records, then everything, were in
-	python3 - "$weft" "$1" "$recs" "$cbytes" <<'PY'
+b_wait() {	# HOME [WEFT]: prints the time the records, then everything, were in
+	python3 - "${2:-$weft}" "$1" "$recs" "$cbytes" <<'PY'
 import json, subprocess, sys, time
 weft, home, recs, cbytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 end = time.time() + 1800
@@ -159,21 +178,40 @@ cpu_of() {	# PID: its CPU seconds so far (user + system)
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
 	    "/proc/$1/stat"
 }
-run_weft() {	# ROUND: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
-	start "b$1"
+run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
+	local wd=$weftd w=$weft ap=$apid ad=$addr b=b$1
+	if [ -n "${2:-}" ]; then
+		wd=$before/weftd w=$before/weft ap=$a0pid ad=$addr0 b=b0$1
+	fi
+	start "$b" "$wd" "$w"
 	bpid=${PIDS##* }
-	"$weft" --home "$T/b$1" -q mirror --all || die "mirror --all"
+	"$w" --home "$T/$b" -q mirror --all || die "mirror --all"
 	sync
-	ca=$(cpu_of "$apid")
+	ca=$(cpu_of "$ap")
 	cb=$(cpu_of "$bpid")
 	t0=$(now)
-	"$weft" --home "$T/b$1" -q connect "$addr" >/dev/null || die "connect"
-	tw=$(b_wait "$T/b$1") || die "B did not complete the mirror"
+	"$w" --home "$T/$b" -q connect "$ad" >/dev/null || die "connect"
+	tw=$(b_wait "$T/$b" "$w") || die "B did not complete the mirror"
 	tr=${tw% *}
 	t1=${tw#* }
-	cpua=$(awk -v x="$(cpu_of "$apid")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
+	cpua=$(awk -v x="$(cpu_of "$ap")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
 	cpub=$(awk -v x="$(cpu_of "$bpid")" -v y="$cb" 'BEGIN { printf "%.2f", x - y }')
 	kill "$bpid" 2>/dev/null || true
+	wait "$bpid" 2>/dev/null || true
+	[ -n "${KEEP:-}" ] || rm -rf "${T:?}/$b"
+}
+run_before() {	# ROUND: the other build's weft, sets tb0, tb1, cpua0, cpub0
+	if [ -z "$before" ]; then
+		tb0=0 tb1=1
+		return
+	fi
+	local s0=$t0 sr=$tr s1=$t1 sa=$cpua sb=$cpub
+	run_weft "$1" before
+	tb0=$t0 tb1=$t1 cpua0=$cpua cpub0=$cpub
+	t0=$s0 tr=$sr t1=$s1 cpua=$sa cpub=$sb
+	awk -v b="$bytes" -v r="$1" -v t0="$tb0" -v t1="$tb1" -v ca="$cpua0" -v cb="$cpub0" 'BEGIN {
+		printf "round %d: before: weft %.2f s %.1f MB/s (CPU A %.2f s, B %.2f s)\n", r, t1 - t0, b / (t1 - t0) / 1e6, ca, cb
+	}'
 }
 run_rsync() {	# ROUND: sets t2, t3
 	if [ -n "$only" ]; then
@@ -196,11 +234,14 @@ for r in $(seq 1 "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then
 		run_weft "$r"
 		run_rsync "$r"
+		run_before "$r"
 	else
+		run_before "$r"
 		run_rsync "$r"
 		run_weft "$r"
 	fi
 	res="$res $t0 $tr $t1 $t2 $t3"
+	resb="${resb:-} $tb0 $tb1"
 	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v only="$only" 'BEGIN {
 		w = b / (t1 - t0) / 1e6; s = b / (t3 - t2) / 1e6
 		if (only != "") {
@@ -213,7 +254,7 @@ done
 
 # ---- Syncthing ----
 t4=0 t5=0
-if [ -z "$only" ]; then
+if [ -z "$only" ] && [ -z "${NO_SYNCTHING:-}" ]; then
 st_home() {	# NAME PORT GUIPORT
 	syncthing generate --home "$T/st$1" >/dev/null 2>&1 ||
 	    syncthing -generate="$T/st$1" >/dev/null 2>&1
@@ -295,7 +336,8 @@ if [ -z "$only" ] && [ -x "$build/bench/bench-floor" ]; then
 fi
 
 awk -v b="$bytes" -v n="$designs" -v fl="$floor" -v wfl="$wfloor" -v tp0="$tp0" -v tp1="$tp1" \
-    -v t4="$t4" -v t5="$t5" -v res="$res" -v only="$only" '
+    -v t4="$t4" -v t5="$t5" -v res="$res" -v only="$only" \
+    -v resb="${resb:-}" -v before="$before" '
 function median(a, k,    i, j, t) {	# sorts a[1..k] in place
 	for (i = 2; i <= k; i++)
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -317,12 +359,24 @@ BEGIN {
 	printf "%d designs, %.1f MiB of files (published in %.2f s)\n", n, b / 1048576, tp1 - tp0
 	printf "medians of %d rounds:\n", k
 	printf "weft mirror --all: %7.2f s %8.1f MB/s  (records in after %.2f s)\n", w, b / w / 1e6, rr
+	if (before != "") {
+		split(resb, u, " ")
+		for (i = 0; i < k; i++) {
+			tbw[i + 1] = u[2 * i + 2] - u[2 * i + 1]
+			bq[i + 1] = tbw[i + 1] / tw[i + 1]
+		}
+		wb = median(tbw, k)
+		printf "  before (%s): %7.2f s %8.1f MB/s  (after/before %.2fx, median of the rounds)\n", before, wb, b / wb / 1e6, median(bq, k)
+	}
 	if (only != "")
 		exit
 	printf "rsync over ssh:    %7.2f s %8.1f MB/s  (weft %.2fx, median of the rounds; target 2.5x)\n", rs, b / rs / 1e6, rq
-	printf "Syncthing:         %7.2f s %8.1f MB/s  (weft %.2fx, one run; target 3x)\n", st, b / st / 1e6, st / w
+	if (t5 > t4)
+		printf "Syncthing:         %7.2f s %8.1f MB/s  (weft %.2fx, one run; target 3x)\n", st, b / st / 1e6, st / w
 	if (fl != "")
-		printf "crypto floor:      %7.2f s %8.1f MB/s  (%.2fx rsync: the most any weft could reach here)\n", fl, b / fl / 1e6, rs / fl
+		printf "crypto floor:      %7.2f s %8.1f MB/s  (%.2fx rsync: the most any weft could reach here; weft at %.0f%%)\n", fl, b / fl / 1e6, rs / fl, 100 * fl / w
 	if (wfl != "")
-		printf "  + writing a file: %6.2f s %8.1f MB/s  (%.2fx rsync)\n", wfl, b / wfl / 1e6, rs / wfl
+		printf "  + writing a file: %6.2f s %8.1f MB/s  (%.2fx rsync; weft at %.0f%%, target 75%%)\n", wfl, b / wfl / 1e6, rs / wfl, 100 * wfl / w
+	if (wfl != "" && before != "")
+		printf "  before at %.0f%% of the floor with writes\n", 100 * wfl / wb
 }'

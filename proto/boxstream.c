@@ -185,6 +185,60 @@ weft_boxs_open(struct weft_boxs *b, const uint8_t *p, size_t n,
 }
 
 int
+weft_boxs_seal_frames(struct weft_boxs *b, const uint8_t *frames, size_t n,
+    int goodbye, struct weft_buf *out)
+{
+	size_t	off = 0, len;
+	int	err;
+
+	while (off < n) {
+		if (n - off < WEFT_BOXS_FRAME_HDR)
+			return WEFT_EPROTO;
+		len = (size_t)frames[off] << 8 | frames[off + 1];
+		off += WEFT_BOXS_FRAME_HDR;
+		if (len == 0 || len > WEFT_BOXS_BODY_MAX || len > n - off)
+			return WEFT_EPROTO;
+		err = weft_boxs_seal(b, frames + off, len, out);
+		if (err)
+			return err;
+		off += len;
+	}
+	if (goodbye)
+		return weft_boxs_goodbye(b, out);
+	return 0;
+}
+
+int
+weft_boxs_open_frames(struct weft_boxs *b, const uint8_t *p, size_t n,
+    size_t *used, struct weft_buf *out)
+{
+	size_t	u;
+	int	r, err;
+
+	*used = 0;
+	while (*used < n) {
+		/* A body is written in place, behind its length. */
+		err = weft_buf_reserve(out, WEFT_BOXS_FRAME_HDR +
+		    WEFT_BOXS_BODY_MAX);
+		if (err)
+			return err;
+		r = weft_boxs_open(b, p + *used, n - *used, &u,
+		    out->data + out->len + WEFT_BOXS_FRAME_HDR);
+		*used += u;
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			out->data[out->len] = (uint8_t)(r >> 8);
+			out->data[out->len + 1] = (uint8_t)r;
+			out->len += WEFT_BOXS_FRAME_HDR + (size_t)r;
+		} else if (weft_boxs_ended(b) || u == 0) {
+			break;
+		}
+	}
+	return 0;
+}
+
+int
 weft_boxs_ended(const struct weft_boxs *b)
 {
 	return b->err == 0 && b->state == BOXS_ENDED;

@@ -330,6 +330,99 @@ weft_session_output(struct weft_session *s, struct weft_buf *out,
 }
 
 bool
+weft_session_boxing(const struct weft_session *s)
+{
+	return s->err == 0 && s->tx != NULL &&
+	    s->state != WEFT_SESSION_HANDSHAKE &&
+	    s->state != WEFT_SESSION_CLOSED;
+}
+
+struct weft_boxs *
+weft_session_txbox(struct weft_session *s)
+{
+	return s->tx;
+}
+
+struct weft_boxs *
+weft_session_rxbox(struct weft_session *s)
+{
+	return s->rx;
+}
+
+int
+weft_session_output_frames(struct weft_session *s, struct weft_buf *frames,
+    size_t want, bool *goodbye)
+{
+	size_t	len;
+	int	err;
+
+	*goodbye = false;
+	if (s->err)
+		return s->err;
+	if (s->tx == NULL || s->state == WEFT_SESSION_HANDSHAKE)
+		return WEFT_EUSAGE;
+	while (frames->len < want && !s->bye_sent) {
+		err = weft_buf_reserve(frames, WEFT_BOXS_FRAME_HDR +
+		    WEFT_WIRE_FRAME_MAX);
+		if (err)
+			return err;
+		err = weft_mux_next_box(&s->mux, frames->data + frames->len +
+		    WEFT_BOXS_FRAME_HDR, &len);
+		if (err == WEFT_ENOTFOUND)
+			break;
+		if (err)
+			return fail(s, err);
+		frames->data[frames->len] = (uint8_t)(len >> 8);
+		frames->data[frames->len + 1] = (uint8_t)len;
+		frames->len += WEFT_BOXS_FRAME_HDR + len;
+	}
+	if (s->bye_queued && !s->bye_sent && frames->len < want) {
+		*goodbye = true;
+		s->bye_sent = true;
+	}
+	return 0;
+}
+
+void
+weft_session_touch(struct weft_session *s, uint64_t now_ms)
+{
+	s->last_rx_ms = now_ms;
+}
+
+int
+weft_session_feed_frames(struct weft_session *s, const uint8_t *frames,
+    size_t n, int open_err, bool trailing, uint64_t now_ms)
+{
+	size_t	off = 0, len;
+	int	err;
+
+	if (s->err)
+		return s->err;
+	if (s->state == WEFT_SESSION_CLOSED)
+		return 0;
+	while (off < n) {
+		if (n - off < WEFT_BOXS_FRAME_HDR)
+			return fail(s, WEFT_EPROTO);
+		len = (size_t)frames[off] << 8 | frames[off + 1];
+		off += WEFT_BOXS_FRAME_HDR;
+		if (len == 0 || len > n - off)
+			return fail(s, WEFT_EPROTO);
+		err = weft_mux_on_box(&s->mux, frames + off, len, now_ms);
+		if (err)
+			return fail(s, err);
+		off += len;
+	}
+	if (open_err)
+		return fail(s, open_err);
+	if (weft_boxs_ended(s->rx)) {
+		s->peer_said_bye = true;
+		if (trailing)
+			return fail(s, WEFT_EPROTO);
+	}
+	return 0;
+}
+
+bool
 weft_session_pending(const struct weft_session *s)
 {
 	if (s->err)

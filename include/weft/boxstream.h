@@ -92,6 +92,37 @@ int	weft_boxs_ended(const struct weft_boxs *b);
  */
 int	weft_boxs_eof(struct weft_boxs *b);
 
+/*
+ * Batches, for running box-stream on a worker thread (daemon/net/
+ * boxwork.c): a "frame" is a box body in the clear preceded by its
+ * length, u16 big-endian, 1..WEFT_BOXS_BODY_MAX. Neither call touches
+ * anything but b, the input and out, so one thread may run either while
+ * others work, as long as no other call uses b meanwhile.
+ */
+#define WEFT_BOXS_FRAME_HDR	2
+
+/*
+ * Seals the n bytes of frames, box by box in order, and with goodbye the
+ * goodbye box after them, appending to out. Returns 0, WEFT_EPROTO
+ * (frames malformed: a length of 0 or over 4096, or cut short), or an
+ * error of weft_boxs_seal()/weft_boxs_goodbye(); after an error out may
+ * hold the boxes sealed before it, and b must not be used again.
+ */
+int	weft_boxs_seal_frames(struct weft_boxs *b, const uint8_t *frames,
+	    size_t n, int goodbye, struct weft_buf *out);
+
+/*
+ * Opens every box that the n bytes of p complete, appending each body as
+ * a frame to out (at most n bytes are appended; out->max must leave room
+ * for n + WEFT_BOXS_FRAME_HDR + WEFT_BOXS_BODY_MAX, as a body is opened in
+ * place); stops after the goodbye box. *used says how many bytes were
+ * consumed (fewer than n only after the goodbye or an error). Returns 0
+ * or an error of weft_boxs_open() (sticky), or WEFT_ETOOBIG/-ENOMEM from
+ * out; out keeps the frames opened before an error.
+ */
+int	weft_boxs_open_frames(struct weft_boxs *b, const uint8_t *p, size_t n,
+	    size_t *used, struct weft_buf *out);
+
 /* Wipes the key and any buffered bytes. Safe to call twice. */
 void	weft_boxs_release(struct weft_boxs *b);
 

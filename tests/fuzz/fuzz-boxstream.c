@@ -12,6 +12,12 @@
  *      says: reading must fail, and every body read before must be intact
  *   3  as 1, cut short where the input says: the bodies read must be a
  *      prefix of those sealed, and EOF must then be an error
+ *   4  the batch calls the daemon's workers run: sealing the messages as
+ *      frames must give the bytes sealing them one by one gives, and
+ *      opening those bytes in pieces must give the frames back
+ *
+ * In mode 0 the batch opener also reads the raw bytes at once, and must
+ * agree with the box-by-box reader on every body and on the error.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -155,6 +161,94 @@ seal(const struct msgs *m, struct weft_buf *out)
 	weft_boxs_release(&b);
 }
 
+/* Mode 0: batch and box by box agree on raw bytes, read at once. */
+static void
+batch_raw(const uint8_t *p, size_t n)
+{
+	static uint8_t		body[WEFT_BOXS_BODY_MAX];
+	struct weft_boxs	a, b;
+	struct weft_buf		out;
+	size_t			used, u, off = 0, foff = 0, len;
+	int			r, err;
+
+	weft_boxs_init(&a, key, nonce);
+	weft_boxs_init(&b, key, nonce);
+	weft_buf_init(&out, n + WEFT_BOXS_FRAME_HDR + WEFT_BOXS_BODY_MAX);
+	err = weft_boxs_open_frames(&a, p, n, &used, &out);
+	FUZZ_CHECK(used <= n && out.len <= n);
+	for (;;) {
+		r = weft_boxs_open(&b, p + off, n - off, &u, body);
+		off += u;
+		if (r <= 0)
+			break;
+		FUZZ_CHECK(out.len - foff >= WEFT_BOXS_FRAME_HDR);
+		len = (size_t)out.data[foff] << 8 | out.data[foff + 1];
+		FUZZ_CHECK(len == (size_t)r);
+		FUZZ_CHECK(memcmp(out.data + foff + WEFT_BOXS_FRAME_HDR, body,
+		    len) == 0);
+		foff += WEFT_BOXS_FRAME_HDR + len;
+	}
+	FUZZ_CHECK(foff == out.len);
+	FUZZ_CHECK(r == (r < 0 ? err : 0) && (r < 0 || err == 0));
+	FUZZ_CHECK(weft_boxs_ended(&a) == weft_boxs_ended(&b));
+	if (r == 0)
+		FUZZ_CHECK(used == off);
+	weft_buf_release(&out);
+	weft_boxs_release(&a);
+	weft_boxs_release(&b);
+}
+
+/* Mode 4: the messages as frames, sealed and opened in batches. */
+static void
+batch_msgs(const struct msgs *m, const struct weft_buf *stream,
+    uint8_t split)
+{
+	struct weft_boxs	b;
+	struct weft_buf		frames, out, back;
+	size_t			off = 0, piece, used;
+	uint8_t			x = split;
+
+	weft_buf_init(&frames, MSGS_MAX * (WEFT_BOXS_FRAME_HDR +
+	    WEFT_BOXS_BODY_MAX));
+	for (size_t i = 0; i < m->count; i++) {
+		uint8_t	hdr[2] = { (uint8_t)(m->n[i] >> 8),
+		    (uint8_t)m->n[i] };
+
+		FUZZ_CHECK(weft_buf_add(&frames, hdr, 2) == 0);
+		FUZZ_CHECK(weft_buf_add(&frames, m->p[i], m->n[i]) == 0);
+	}
+	weft_buf_init(&out, STREAM_MAX);
+	weft_boxs_init(&b, key, nonce);
+	FUZZ_CHECK(weft_boxs_seal_frames(&b, frames.data, frames.len,
+	    m->goodbye, &out) == 0);
+	FUZZ_CHECK(out.len == stream->len);
+	FUZZ_CHECK(out.len == 0 ||
+	    memcmp(out.data, stream->data, out.len) == 0);
+	weft_boxs_release(&b);
+
+	weft_buf_init(&back, STREAM_MAX + WEFT_BOXS_FRAME_HDR +
+	    WEFT_BOXS_BODY_MAX);
+	weft_boxs_init(&b, key, nonce);
+	while (off < out.len) {
+		x = (uint8_t)(x * 29 + 7);
+		piece = split == 0 ? out.len - off : 1 + (size_t)x * 97 % 20000;
+		if (piece > out.len - off)
+			piece = out.len - off;
+		FUZZ_CHECK(weft_boxs_open_frames(&b, out.data + off, piece,
+		    &used, &back) == 0);
+		FUZZ_CHECK(used == piece);
+		off += used;
+	}
+	FUZZ_CHECK(back.len == frames.len);
+	FUZZ_CHECK(back.len == 0 ||
+	    memcmp(back.data, frames.data, back.len) == 0);
+	FUZZ_CHECK(weft_boxs_ended(&b) == m->goodbye);
+	weft_boxs_release(&b);
+	weft_buf_release(&frames);
+	weft_buf_release(&out);
+	weft_buf_release(&back);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -166,10 +260,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		at = 0;
 
 	FUZZ_CHECK(sodium_init() >= 0);
-	mode = fuzz_byte(&in) % 4;
+	mode = fuzz_byte(&in) % 5;
 	split = fuzz_byte(&in);
 	if (mode == 0) {
 		read_stream(in.p, in.n, split, NULL, &g);
+		batch_raw(in.p, in.n);
 		return 0;
 	}
 	if (mode >= 2) {
@@ -181,6 +276,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	weft_buf_init(&stream, STREAM_MAX);
 	seal(&m, &stream);
 	switch (mode) {
+	case 4:
+		batch_msgs(&m, &stream, split);
+		break;
 	case 1:
 		read_stream(stream.data, stream.len, split, &m, &g);
 		FUZZ_CHECK(g.err == 0 && g.bodies == m.count);
@@ -220,6 +318,10 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	static const uint8_t	cut[] = {
 		3, 0, 0x00, 0x00, 0x30, 1, 0x00, 0x03, 'a', 'b', 'c',
 	};
+	static const uint8_t	batch[] = {
+		4, 9, 1, 0x00, 0x04, 'p', 'i', 'n', 'g', 0x00, 0x02, 'o',
+		'k',
+	};
 	struct msgs		m = { .count = 2, .goodbye = true };
 	struct weft_buf		b;
 
@@ -227,6 +329,7 @@ fuzz_seeds(fuzz_emit_cb *emit, void *arg)
 	emit("two", two, sizeof(two), arg);
 	emit("flip", flip, sizeof(flip), arg);
 	emit("cut", cut, sizeof(cut), arg);
+	emit("batch", batch, sizeof(batch), arg);
 
 	/* A real sealed stream, for mode 0 to mutate. */
 	m.p[0] = (const uint8_t *)"hello";

@@ -206,6 +206,117 @@ test_many_boxes_one_read(void **state)
 	weft_buf_release(&out);
 }
 
+/* The vector's two boxes as frames (u16be length | body). */
+static size_t
+vector_frames(uint8_t *f)
+{
+	f[0] = 0;
+	f[1] = 8;
+	memcpy(f + 2, V_PLAIN1, 8);
+	f[10] = 0;
+	f[11] = 8;
+	memcpy(f + 12, V_PLAIN2, 8);
+	return 20;
+}
+
+/*
+ * Batches (what the daemon's workers run) give the same bytes as box by
+ * box: the published stream, and its frames back at every split.
+ */
+static void
+test_frames_vector(void **state)
+{
+	struct weft_boxs	b;
+	struct weft_buf		out;
+	uint8_t			f[20];
+	size_t			nf, used, cut;
+
+	(void)state;
+	nf = vector_frames(f);
+	weft_boxs_init(&b, V_KEY, V_NONCE);
+	/* Opening needs room for a whole body behind what it has. */
+	weft_buf_init(&out, 2 * WEFT_BOXS_BOX_MAX);
+	assert_int_equal(weft_boxs_seal_frames(&b, f, nf, 1, &out), 0);
+	assert_int_equal(out.len, sizeof(V_STREAM));
+	assert_memory_equal(out.data, V_STREAM, sizeof(V_STREAM));
+	assert_int_equal(weft_boxs_seal_frames(&b, f, nf, 0, &out),
+	    WEFT_EUSAGE);
+	weft_boxs_release(&b);
+
+	for (cut = 0; cut <= sizeof(V_STREAM); cut++) {
+		weft_buf_reset(&out);
+		weft_boxs_init(&b, V_KEY, V_NONCE);
+		assert_int_equal(weft_boxs_open_frames(&b, V_STREAM, cut,
+		    &used, &out), 0);
+		assert_int_equal(used, cut);
+		assert_int_equal(weft_boxs_open_frames(&b, V_STREAM + cut,
+		    sizeof(V_STREAM) - cut, &used, &out), 0);
+		assert_int_equal(used, sizeof(V_STREAM) - cut);
+		assert_int_equal(out.len, nf);
+		assert_memory_equal(out.data, f, nf);
+		assert_true(weft_boxs_ended(&b));
+		weft_boxs_release(&b);
+	}
+	weft_buf_release(&out);
+}
+
+/*
+ * Malformed frames are refused; bytes after the goodbye are left; a
+ * damaged box fails the batch and keeps the frames opened before it.
+ */
+static void
+test_frames_bad(void **state)
+{
+	static const uint8_t	zero_len[] = { 0, 0 };
+	static const uint8_t	too_long[] = { 0x10, 0x01, 1 };
+	static const uint8_t	cut[] = { 0, 3, 'a', 'b' };
+	static const uint8_t	half[] = { 0 };
+	struct weft_boxs	b;
+	struct weft_buf		out;
+	uint8_t			bad[sizeof(V_STREAM) + 1];
+	uint8_t			f[20];
+	size_t			used;
+
+	(void)state;
+	weft_buf_init(&out, 64 * 1024);
+	weft_boxs_init(&b, V_KEY, V_NONCE);
+	assert_int_equal(weft_boxs_seal_frames(&b, zero_len,
+	    sizeof(zero_len), 0, &out), WEFT_EPROTO);
+	assert_int_equal(weft_boxs_seal_frames(&b, too_long,
+	    sizeof(too_long), 0, &out), WEFT_EPROTO);
+	assert_int_equal(weft_boxs_seal_frames(&b, cut, sizeof(cut), 0,
+	    &out), WEFT_EPROTO);
+	assert_int_equal(weft_boxs_seal_frames(&b, half, sizeof(half), 0,
+	    &out), WEFT_EPROTO);
+	assert_int_equal(out.len, 0);
+	weft_boxs_release(&b);
+
+	/* A byte after the goodbye is not consumed. */
+	memcpy(bad, V_STREAM, sizeof(V_STREAM));
+	bad[sizeof(V_STREAM)] = 0;
+	weft_boxs_init(&b, V_KEY, V_NONCE);
+	assert_int_equal(weft_boxs_open_frames(&b, bad, sizeof(bad), &used,
+	    &out), 0);
+	assert_int_equal(used, sizeof(V_STREAM));
+	assert_true(weft_boxs_ended(&b));
+	weft_boxs_release(&b);
+
+	/* The second box's body is damaged: the first box comes out. */
+	weft_buf_reset(&out);
+	memcpy(bad, V_STREAM, sizeof(V_STREAM));
+	bad[BOX1 + 40] ^= 1;
+	weft_boxs_init(&b, V_KEY, V_NONCE);
+	assert_int_equal(weft_boxs_open_frames(&b, bad, sizeof(V_STREAM),
+	    &used, &out), WEFT_EDECRYPT);
+	assert_int_equal(out.len, 10);
+	vector_frames(f);
+	assert_memory_equal(out.data, f, 10);
+	assert_int_equal(weft_boxs_open_frames(&b, V_STREAM, 1, &used, &out),
+	    WEFT_EDECRYPT);
+	weft_boxs_release(&b);
+	weft_buf_release(&out);
+}
+
 static void
 assert_failed(struct weft_boxs *b, int err)
 {
@@ -434,6 +545,8 @@ main(void)
 		cmocka_unit_test(test_bad_length),
 		cmocka_unit_test(test_seal_limits),
 		cmocka_unit_test(test_nonce_carry),
+		cmocka_unit_test(test_frames_vector),
+		cmocka_unit_test(test_frames_bad),
 	};
 
 	if (sodium_init() < 0)
