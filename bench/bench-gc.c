@@ -54,7 +54,7 @@ struct bench {
 	char			 dir[64];
 };
 
-static void
+static void __attribute__((noreturn))
 die(const char *what, int err)
 {
 	fprintf(stderr, "bench-gc: %s: %s\n", what, weft_strerror(err));

@@ -1743,7 +1743,7 @@ test_paths(void **state)
 {
 	static const char *const good[] = {
 		"a", "a/b", "README.md", "stl/benchy.stl", ".hidden",
-		"a..b", "...", "a/.b/c", "dir/\xc3\xbcn\xc3\xaf" "code.scad",
+		"a..b", "...", "a/.b/c", ("dir/\xc3\xbcn\xc3\xaf" "code.scad"),
 		"with space.stl", "\xf0\x9f\x9a\xa2.stl",
 	};
 	static const struct {
@@ -2211,8 +2211,8 @@ test_label(void **state)
 		"/foo", "org.example/Foo", "org.example/a/b", "org_x.y/a",
 		"org.example/f\xc3\xa9",
 		/* 65 bytes: one too many */
-		"org.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaa",
+		("org.example/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaa"),
 	};
 	struct weft_record	r;
 	struct weft_buf		b;
