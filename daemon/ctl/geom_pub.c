@@ -40,32 +40,6 @@ weft__geom_is_mesh(const char *path)
 	    strcasecmp(dot, ".obj") == 0 || strcasecmp(dot, ".3mf") == 0);
 }
 
-/* Appends a stored file's bytes (its chunk list index) to out. */
-static int
-file_read(struct weft_store *s, const struct weft_file_ref *f,
-    struct weft_buf *out)
-{
-	struct weft_chunk_ref	*refs = NULL;
-	struct weft_buf		 ib;
-	uint64_t		 total;
-	size_t			 n;
-	int			 err;
-
-	weft_buf_init(&ib, WEFT_INDEX_MAX);
-	err = weft_store_chunk_get(s, f->index, &ib);
-	if (err == 0)
-		err = weft_index_decode(ib.data, ib.len, &refs, &n, &total);
-	if (err == 0 && total != f->size)
-		err = WEFT_ECORRUPT;
-	if (err == 0)
-		err = weft_buf_reserve(out, (size_t)total);
-	for (size_t i = 0; i < n && err == 0; i++)
-		err = weft_store_chunk_get(s, refs[i].id, out);
-	free(refs);
-	weft_buf_release(&ib);
-	return err;
-}
-
 /* round(x * scale), saturating, for x >= 0. */
 static uint64_t
 fixed(double x, double scale)
@@ -163,7 +137,7 @@ fact_one(struct weft_store *s, const struct weft_file_ref *f,
 		err = 0;
 		goto out;
 	}
-	err = file_read(s, f, &b);
+	err = weft_store_file_read(s, f, GEOM_READ_MAX, &b);
 	if (err)
 		goto out;
 	err = weft_geom_decode(&m, fmt, b.data, b.len);

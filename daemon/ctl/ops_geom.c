@@ -25,32 +25,6 @@
 #define SCORE_DEFAULT	850000		/* "min_score", millionths */
 #define FILTER_MAX	((uint64_t)1 << 50)
 
-/* Appends the bytes of a stored file (a thumbnail: small) to out. */
-static int
-thumb_read(struct weft_store *s, const struct weft_file_ref *f,
-    struct weft_buf *out)
-{
-	struct weft_chunk_ref	*refs = NULL;
-	struct weft_buf		 ib;
-	uint64_t		 total;
-	size_t			 n;
-	int			 err;
-
-	if (f->size > WEFT_THUMB_MAX)
-		return WEFT_ETOOBIG;
-	weft_buf_init(&ib, WEFT_INDEX_MAX);
-	err = weft_store_chunk_get(s, f->index, &ib);
-	if (err == 0)
-		err = weft_index_decode(ib.data, ib.len, &refs, &n, &total);
-	if (err == 0 && total != f->size)
-		err = WEFT_ECORRUPT;
-	for (size_t i = 0; i < n && err == 0; i++)
-		err = weft_store_chunk_get(s, refs[i].id, out);
-	free(refs);
-	weft_buf_release(&ib);
-	return err;
-}
-
 /*
  * "geom" {id, thumbnail?}: the geom record of revision id, else (an
  * update that kept the files) its design's current one; with
@@ -101,8 +75,8 @@ op_geom(struct weft_ctl_conn *c, const struct weft_obj *req)
 		err = weft_record_open(env.data, env.len, &body, &blen, &sig);
 		if (err == 0)
 			err = weft_record_decode_body(body, blen, &r);
-		if (err == 0 && r.nfiles == 1 && thumb_read(c->env->store,
-		    &r.files[0], &png) == 0)
+		if (err == 0 && r.nfiles == 1 && weft_store_file_read(
+		    c->env->store, &r.files[0], WEFT_THUMB_MAX, &png) == 0)
 			has_png = true;
 	}
 	weft__ctl_reply_begin(&pk, &b, has_png ? 2 : 1);

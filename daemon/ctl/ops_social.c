@@ -812,17 +812,13 @@ static void
 op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 {
 	struct weft_record	 r;
-	struct weft_buf		 env, idx, data, b;
+	struct weft_buf		 env, data, b;
 	struct weft_pack	 pk;
-	struct weft_chunk_ref	*refs = NULL;
 	uint8_t			 author[32], h[32];
-	uint64_t		 total;
-	size_t			 n = 0;
 	int			 err;
 
 	weft_record_init(&r);
 	weft_buf_init(&env, WEFT_RECORD_MAX);
-	weft_buf_init(&idx, WEFT_INDEX_MAX);
 	weft_buf_init(&data, WEFT_AVATAR_MAX);
 	if (weft__ctl_arg_author(c, req, "author", author, false) != 0)
 		goto done;
@@ -835,13 +831,8 @@ op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 		weft__ctl_send_err(c, err, "no avatar");
 		goto done;
 	}
-	err = weft_store_chunk_get(c->env->store, r.files[0].index, &idx);
-	if (err == 0)
-		err = weft_index_decode(idx.data, idx.len, &refs, &n, &total);
-	if (err == 0 && total != r.files[0].size)
-		err = WEFT_EBADHASH;
-	for (size_t i = 0; err == 0 && i < n; i++)
-		err = weft_store_chunk_get(c->env->store, refs[i].id, &data);
+	err = weft_store_file_read(c->env->store, &r.files[0],
+	    WEFT_AVATAR_MAX, &data);
 	if (err == 0) {
 		weft_hash(data.data, data.len, h);
 		if (memcmp(h, r.files[0].hash, 32) != 0)
@@ -859,9 +850,7 @@ op_avatar(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft_pack_bin(&pk, data.data, data.len);
 	weft__ctl_send(c, &b);
 done:
-	free(refs);
 	weft_buf_release(&data);
-	weft_buf_release(&idx);
 	weft_buf_release(&env);
 	weft_record_release(&r);
 	weft__ctl_done(c);

@@ -134,6 +134,16 @@ int	weft_store_chunk_has(struct weft_store *s,
 /* Appends the chunk's bytes to out. 0, WEFT_ENOTFOUND or a buf error. */
 int	weft_store_chunk_get(struct weft_store *s,
 	    const uint8_t id[WEFT_ID_BYTES], struct weft_buf *out);
+/*
+ * Appends the whole of file f (its index, then each chunk the index
+ * names, read in one transaction) to out, for files of at most max
+ * bytes that are read whole (thumbnails, avatars, meshes). 0,
+ * WEFT_ETOOBIG (f is larger than max), WEFT_ENOTFOUND (a chunk has not
+ * arrived), WEFT_ECORRUPT (the index does not give f's size) or a store
+ * or buf error; out is as it was after an error.
+ */
+int	weft_store_file_read(struct weft_store *s,
+	    const struct weft_file_ref *f, uint64_t max, struct weft_buf *out);
 
 /*
  * Verifies a record envelope (weft_record_verify), checks its rights and

@@ -209,6 +209,43 @@ weft__store_want(struct weft_store *s, MDB_txn *txn, const uint8_t index[ID],
 	return want_put(s, txn, index, &w);
 }
 
+int
+weft_store_file_read(struct weft_store *s, const struct weft_file_ref *f,
+    uint64_t max, struct weft_buf *out)
+{
+	struct weft_chunk_ref	*refs = NULL;
+	struct weft_buf		 idx;
+	MDB_txn			*txn;
+	uint64_t		 total;
+	size_t			 n = 0, before = out->len;
+	int			 err;
+
+	if (f->size > max || f->size > SIZE_MAX - before)
+		return WEFT_ETOOBIG;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	weft_buf_init(&idx, WEFT_INDEX_MAX);
+	err = weft__store_chunk_read(s, txn, f->index, &idx);
+	if (err == 0 && weft_index_decode(idx.data, idx.len, &refs, &n,
+	    &total) != 0)
+		err = WEFT_ECORRUPT;
+	if (err == 0 && total != f->size)
+		err = WEFT_ECORRUPT;
+	if (err == 0)
+		err = weft_buf_reserve(out, (size_t)f->size);
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = weft__store_chunk_read(s, txn, refs[i].id, out);
+	if (err == 0 && out->len - before != f->size)
+		err = WEFT_ECORRUPT;
+	weft__store_read_end(s, txn);
+	weft_buf_release(&idx);
+	free(refs);
+	if (err)
+		out->len = before;
+	return err;
+}
+
 /* Wants every file of revision rev (a stored record). */
 static int
 want_rev(struct weft_store *s, MDB_txn *txn, const uint8_t rev[ID])

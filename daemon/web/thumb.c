@@ -28,37 +28,6 @@
 #define THUMB_PNG_MAX	(1024u * 1024)		/* the PNG served */
 #define THUMB_3MF_TRIED	4			/* 3MF files looked in */
 
-/* The whole file f into out (at most THUMB_3MF_MAX), if every chunk is here. */
-static int
-file_read(struct weft_store *store, const struct weft_file_ref *f,
-    struct weft_buf *out)
-{
-	struct weft_chunk_ref	*refs = NULL;
-	struct weft_buf		 idx;
-	size_t			 nrefs = 0;
-	uint64_t		 total;
-	int			 err;
-
-	if (f->size > THUMB_3MF_MAX)
-		return WEFT_ETOOBIG;
-	weft_buf_init(&idx, WEFT_INDEX_MAX);
-	err = weft_store_chunk_get(store, f->index, &idx);
-	if (err == 0)
-		err = weft_index_decode(idx.data, idx.len, &refs, &nrefs,
-		    &total);
-	weft_buf_release(&idx);
-	if (err == 0 && total != f->size)
-		err = WEFT_ECORRUPT;
-	if (err == 0)
-		err = weft_buf_reserve(out, (size_t)f->size);
-	for (size_t i = 0; err == 0 && i < nrefs; i++)
-		err = weft_store_chunk_get(store, refs[i].id, out);
-	if (err == 0 && out->len != f->size)
-		err = WEFT_ECORRUPT;
-	free(refs);
-	return err;
-}
-
 static bool
 is_3mf(const char *path)
 {
@@ -82,7 +51,8 @@ weft__web_thumb_find(struct weft_store *store, const struct weft_record *r,
 			continue;
 		tried++;
 		weft_buf_init(&file, THUMB_3MF_MAX);
-		err = file_read(store, &r->files[i], &file);
+		err = weft_store_file_read(store, &r->files[i],
+		    THUMB_3MF_MAX, &file);
 		if (err == 0)
 			err = weft_geom_3mf_thumbnail(file.data, file.len, &lim,
 			    THUMB_PNG_MAX, png);
