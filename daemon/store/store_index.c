@@ -904,6 +904,7 @@ weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb, void *arg)
 	MDB_cursor	*c, *e;
 	MDB_val		 k, v, ek, ev, env;
 	uint64_t	 designs;
+	uint32_t	 maint;
 	int		 err, rc;
 
 	err = weft__store_read_begin(s, &txn);
@@ -944,11 +945,14 @@ weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb, void *arg)
 			    MDB_NEXT);
 		}
 		if (err == WEFT_ENOTFOUND)
+			err = weft__store_maint_count(s, txn, lib, &maint);
+		if (err == 0)
 			err = weft__store_rec_get(s, txn, lib, &env);
 		if (err == WEFT_ENOTFOUND)
 			err = WEFT_ECORRUPT;
 		if (err == 0)
-			err = cb(arg, lib, env.mv_data, env.mv_size, designs);
+			err = cb(arg, lib, env.mv_data, env.mv_size, designs,
+			    maint);
 		if (err)
 			break;
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);

@@ -150,6 +150,20 @@ weft__store_maint_in_force(struct weft_store *s, MDB_txn *txn,
 }
 
 int
+weft__store_maint_count(struct weft_store *s, MDB_txn *txn,
+    const uint8_t lib[ID], uint32_t *n)
+{
+	struct mset	m;
+	int		err;
+
+	*n = 0;
+	err = replay(s, txn, lib, UINT64_MAX, NULL, 0, &m);
+	if (err == 0)
+		*n = m.n;
+	return err;
+}
+
+int
 weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
     const uint8_t lib[ID], const uint8_t key[WEFT_PK_BYTES], bool *ever)
 {

@@ -1856,6 +1856,53 @@ lmatch_cmp(const void *a, const void *b)
 	return memcmp(x->dk + 8, y->dk + 8, ID);
 }
 
+/*
+ * The designs holding any word of t (its expansions): a merge of their
+ * lists, for counts of at most UNION_COUNT_MAX postings.
+ */
+#define UNION_COUNT_MAX	200000
+
+static int
+union_count(struct query *q, const struct qterm *t, uint64_t *out)
+{
+	struct wl_cur	*c;
+	uint64_t	 n = 0;
+	uint32_t	 x = 0, low;
+	bool		 any;
+	int		 err = 0;
+
+	c = calloc(t->nexp, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	for (size_t j = 0; j < t->nexp && err == 0; j++)
+		err = wl_open(&c[j], q->txn, q->s, t->exp[j].w,
+		    t->exp[j].len);
+	while (err == 0) {
+		any = false;
+		low = 0;
+		for (size_t j = 0; j < t->nexp && err == 0; j++) {
+			err = wl_seek(&c[j], x);
+			if (err || !c[j].live)
+				continue;
+			if (!any || c[j].num[c[j].i] < low)
+				low = c[j].num[c[j].i];
+			any = true;
+		}
+		if (err || !any)
+			break;
+		n++;
+		if (low == UINT32_MAX)
+			break;
+		x = low + 1;
+	}
+	for (size_t j = 0; j < t->nexp; j++)
+		wl_close(&c[j]);
+	free(c);
+	if (err == 0)
+		*out = n;
+	return err;
+}
+
 static int
 lists_run(struct query *q)
 {
@@ -2437,12 +2484,25 @@ search_run(struct weft_store *s, const struct weft_store_query *f,
 		info->total = est > (double)q.matched ? (uint64_t)est :
 		    q.matched;
 	}
-	if (q.nt == 1 && q.t[0].nexp == 1 && f->author == NULL &&
+	if (q.nt == 1 && f->author == NULL &&
 	    f->tag == NULL && f->lib == NULL && f->remix_of == NULL &&
 	    f->license == NULL && f->since == 0 && f->until == 0 &&
 	    f->accept == NULL && f->geom == NULL) {
-		info->total = q.t[0].dfsum;	/* every posting matches */
-		info->exact = true;
+		if (q.t[0].nexp == 1) {
+			info->total = q.t[0].dfsum;	/* every posting */
+			info->exact = true;
+		} else if (!done && !q.t[0].truncated &&
+		    q.t[0].dfsum <= UNION_COUNT_MAX) {
+			/*
+			 * A prefix's words: a design holding two of them
+			 * is one match, which dfsum and the estimate
+			 * count twice. Few: count them.
+			 */
+			err = union_count(&q, &q.t[0], &info->total);
+			if (err)
+				goto out;
+			info->exact = true;
+		}
 	}
 	for (size_t i = 0; f->by_count && i < q.nh && err == 0; i++) {
 		uint64_t	n[WEFT_COUNT_KINDS];
