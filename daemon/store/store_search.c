@@ -6,14 +6,15 @@
  * type term per file extension), each with an 8-bit impact, BM25's term
  * frequency part computed once at ingest with fixed parameters. `words`
  * holds, per term, an entry (how many designs hold it, the largest
- * impact ever stored) followed by its postings in impact order, so the
- * best designs for a word are its first keys; `dwords` holds each
- * design's terms with their impacts, to remove them at the next head and
- * to score the other words of a query. Postings are batched and applied
+ * impact ever stored), and for a type term its postings, newest design
+ * first; a word's postings are its `wlist` entries only (store_wlist.h:
+ * by design number, 128 to a key). `dwords` holds each design's terms
+ * with their impacts, to remove them at the next head and to score the
+ * other words of a query. `words` changes are batched and applied
  * sorted, as before.
  *
- * Query side: the rarest query term drives, its postings are merged in
- * score order (idf x impact) across its expansions (a prefix's words);
+ * Query side: the rarest query term drives, its postings (a word's read
+ * from its list by impact: pstream) are merged in score order (idf x impact) across its expansions (a prefix's words);
  * each candidate is checked for the other terms and the filters and
  * scored; the walk stops as soon as no later posting can enter the
  * requested page (max-score pruning), so the first page of a common word
@@ -475,7 +476,8 @@ words_change(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
 /*
  * Posts the changes from the terms old to the terms cur of design dk: a
  * term gone loses its posting and one from its count, a new one gains
- * both, a term whose impact changed moves its posting.
+ * both, a term whose impact changed moves its posting. A posting is the
+ * design's `wlist` entry, and for a type term its `words` key too.
  */
 static int
 terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
