@@ -372,9 +372,6 @@ int	weft__store_maint_in_force(struct weft_store *s, MDB_txn *txn,
 int	weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t lib[ID], const uint8_t key[WEFT_PK_BYTES],
 	    bool *ever);
-/* How many maintainers of lib are in force now (WEFT_ENOTFOUND: no lib). */
-int	weft__store_maint_count(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t lib[ID], uint32_t *n);
 /*
  * Puts the comments, reactions and makes of a store written before they
  * joined their design's author's scope into it, once (marked in meta).
