@@ -49,7 +49,7 @@ contains(const char *s, const char *q)
 
 static int
 libs_cb(void *arg, const uint8_t lib[32], const uint8_t *env, size_t len,
-    uint64_t designs)
+    uint64_t designs, uint32_t maintainers)
 {
 	struct libs_walk	*w = arg;
 	struct weft_record	 r;
@@ -76,7 +76,7 @@ libs_cb(void *arg, const uint8_t lib[32], const uint8_t *env, size_t len,
 	weft_pack_str(pk, "author");
 	weft_pack_bin(pk, r.author, 32);
 	weft_pack_str(pk, "maintainers");
-	weft_pack_uint(pk, r.maintainers.n);
+	weft_pack_uint(pk, maintainers);	/* in force, not the record's */
 	weft_pack_str(pk, "designs");
 	weft_pack_uint(pk, designs);
 	weft_record_release(&r);

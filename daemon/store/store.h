@@ -1003,12 +1003,14 @@ int	weft_store_verify(struct weft_store *s, weft_store_bad_cb *cb,
 
 /*
  * Every library this node knows of, in id order: cb gets its id, the
- * envelope of its lib record and how many designs it holds now (inside
- * one read transaction: cb must not call into the store; a non-zero
- * return stops the walk and is returned).
+ * envelope of its lib record, how many designs it holds now and how
+ * many maintainers are in force now (the lib record's, changed by its
+ * maint records: weft_store_lib_maint()'s n) (inside one read
+ * transaction: cb must not call into the store; a non-zero return stops
+ * the walk and is returned).
  */
 typedef int weft_store_lib_cb(void *arg, const uint8_t lib[WEFT_ID_BYTES],
-    const uint8_t *env, size_t len, uint64_t designs);
+    const uint8_t *env, size_t len, uint64_t designs, uint32_t maintainers);
 int	weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb,
 	    void *arg);
 

@@ -897,69 +897,6 @@ out:
 	return err;
 }
 
-int
-weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb, void *arg)
-{
-	MDB_txn		*txn;
-	MDB_cursor	*c, *e;
-	MDB_val		 k, v, ek, ev, env;
-	uint64_t	 designs;
-	int		 err, rc;
-
-	err = weft__store_read_begin(s, &txn);
-	if (err)
-		return err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_LIBS], &c);
-	if (rc == 0) {
-		rc = mdb_cursor_open(txn, s->dbi[DB_LIB_ENTRY], &e);
-		if (rc)
-			mdb_cursor_close(c);
-	}
-	if (rc) {
-		weft__store_read_end(s, txn);
-		return weft__store_xlat(rc);
-	}
-	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	err = weft__store_xlat(rc);
-	while (err == 0) {
-		uint8_t	lib[ID];
-
-		if (k.mv_size != ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		memcpy(lib, k.mv_data, ID);
-		/* The designs it holds: entries whose latest is an add. */
-		designs = 0;
-		err = weft__store_cur_first(e, lib, ID, &ek, &ev);
-		while (err == 0) {
-			if (ev.mv_size != ENTRY_VAL_LEN) {
-				err = WEFT_ECORRUPT;
-				break;
-			}
-			if (((const uint8_t *)ev.mv_data)[ID + 8] ==
-			    WEFT_ENTRY_ADD)
-				designs++;
-			err = weft__store_cur_step(e, lib, ID, &ek, &ev,
-			    MDB_NEXT);
-		}
-		if (err == WEFT_ENOTFOUND)
-			err = weft__store_rec_get(s, txn, lib, &env);
-		if (err == WEFT_ENOTFOUND)
-			err = WEFT_ECORRUPT;
-		if (err == 0)
-			err = cb(arg, lib, env.mv_data, env.mv_size, designs);
-		if (err)
-			break;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-		err = weft__store_xlat(rc);
-	}
-	mdb_cursor_close(e);
-	mdb_cursor_close(c);
-	weft__store_read_end(s, txn);
-	return err == WEFT_ENOTFOUND ? 0 : err;
-}
-
 /* Deletes every key of db that starts with pfx (plen bytes). */
 static int
 del_prefix(struct weft_store *s, MDB_txn *txn, int db, const uint8_t *pfx,

@@ -149,6 +149,21 @@ weft__store_maint_in_force(struct weft_store *s, MDB_txn *txn,
 	return 0;
 }
 
+/* How many maintainers of lib are in force now. */
+static int
+maint_in_force_n(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
+    uint32_t *n)
+{
+	struct mset	m;
+	int		err;
+
+	*n = 0;
+	err = replay(s, txn, lib, UINT64_MAX, NULL, 0, &m);
+	if (err == 0)
+		*n = m.n;
+	return err;
+}
+
 int
 weft__store_maint_ever(struct weft_store *s, MDB_txn *txn,
     const uint8_t lib[ID], const uint8_t key[WEFT_PK_BYTES], bool *ever)
@@ -419,4 +434,75 @@ weft_store_lib_maint(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
 	err = lib_maint_txn(s, txn, lib, out);
 	weft__store_read_end(s, txn);
 	return err;
+}
+
+/*
+ * Every library (weft_store_libs(), store.h): here, beside the replay that
+ * gives each one's maintainers in force.
+ */
+int
+weft_store_libs(struct weft_store *s, weft_store_lib_cb *cb, void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c, *e;
+	MDB_val		 k, v, ek, ev, env;
+	uint64_t	 designs;
+	uint32_t	 maint;
+	int		 err, rc;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LIBS], &c);
+	if (rc == 0) {
+		rc = mdb_cursor_open(txn, s->dbi[DB_LIB_ENTRY], &e);
+		if (rc)
+			mdb_cursor_close(c);
+	}
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	err = weft__store_xlat(rc);
+	while (err == 0) {
+		uint8_t	lib[ID];
+
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(lib, k.mv_data, ID);
+		/* The designs it holds: entries whose latest is an add. */
+		designs = 0;
+		err = weft__store_cur_first(e, lib, ID, &ek, &ev);
+		while (err == 0) {
+			if (ev.mv_size != ENTRY_VAL_LEN) {
+				err = WEFT_ECORRUPT;
+				break;
+			}
+			if (((const uint8_t *)ev.mv_data)[ID + 8] ==
+			    WEFT_ENTRY_ADD)
+				designs++;
+			err = weft__store_cur_step(e, lib, ID, &ek, &ev,
+			    MDB_NEXT);
+		}
+		if (err == WEFT_ENOTFOUND)
+			err = maint_in_force_n(s, txn, lib, &maint);
+		if (err == 0)
+			err = weft__store_rec_get(s, txn, lib, &env);
+		if (err == WEFT_ENOTFOUND)
+			err = WEFT_ECORRUPT;
+		if (err == 0)
+			err = cb(arg, lib, env.mv_data, env.mv_size, designs,
+			    maint);
+		if (err)
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		err = weft__store_xlat(rc);
+	}
+	mdb_cursor_close(e);
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err == WEFT_ENOTFOUND ? 0 : err;
 }

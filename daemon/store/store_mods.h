@@ -266,6 +266,8 @@ int	weft__store_search_rev(struct weft_store *s, MDB_txn *txn,
  * weft__store_rebuild_step: designs a step indexes (tests lower it).
  */
 int	weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn);
+/* The search tables' step of the upgrade from format 8 to 9. */
+int	weft__store_search_upgrade9(struct weft_store *s, MDB_txn *txn);
 int	weft__store_words_rebuild_step(struct weft_store *s, MDB_txn *txn,
 	    void *arg);
 int	weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn);

@@ -15,7 +15,8 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		8	/* 7: no design-ordered lists;
+#define STORE_VERSION		9	/* 8: words' postings in `words`;
+					   7: no design-ordered lists;
 					   6: chunk bytes in LMDB;
 					   5: words unranked, no file names;
 					   4: aggregates from level 0;
@@ -279,12 +280,13 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (err || ver[3] == STORE_VERSION)
 			return err;
 		/*
-		 * Up to version 7 there were no design numbers or
-		 * design-ordered lists (up to 5 no ranks, file names or
-		 * types, and older ones other keys): rebuild.
+		 * Up to version 8 `words` held every word's postings, up to
+		 * 7 there were no design numbers or design-ordered lists
+		 * (up to 5 no ranks, file names or types, and older ones
+		 * other keys): rebuild the word index.
 		 */
-		if (ver[3] < 8)
-			err = weft__store_words_rebuild_begin(s, txn);
+		if (ver[3] < 9)
+			err = weft__store_search_upgrade9(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);

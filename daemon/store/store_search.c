@@ -6,14 +6,15 @@
  * type term per file extension), each with an 8-bit impact, BM25's term
  * frequency part computed once at ingest with fixed parameters. `words`
  * holds, per term, an entry (how many designs hold it, the largest
- * impact ever stored) followed by its postings in impact order, so the
- * best designs for a word are its first keys; `dwords` holds each
- * design's terms with their impacts, to remove them at the next head and
- * to score the other words of a query. Postings are batched and applied
+ * impact ever stored), and for a type term its postings, newest design
+ * first; a word's postings are its `wlist` entries only (store_wlist.h:
+ * by design number, 128 to a key). `dwords` holds each design's terms
+ * with their impacts, to remove them at the next head and to score the
+ * other words of a query. `words` changes are batched and applied
  * sorted, as before.
  *
- * Query side: the rarest query term drives, its postings are merged in
- * score order (idf x impact) across its expansions (a prefix's words);
+ * Query side: the rarest query term drives, its postings (a word's read
+ * from its list by impact: pstream) are merged in score order (idf x impact) across its expansions (a prefix's words);
  * each candidate is checked for the other terms and the filters and
  * scored; the walk stops as soon as no later posting can enter the
  * requested page (max-score pruning), so the first page of a common word
@@ -475,7 +476,8 @@ words_change(struct weft_store *s, MDB_txn *txn, const uint8_t *k,
 /*
  * Posts the changes from the terms old to the terms cur of design dk: a
  * term gone loses its posting and one from its count, a new one gains
- * both, a term whose impact changed moves its posting.
+ * both, a term whose impact changed moves its posting. A posting is the
+ * design's `wlist` entry, and for a type term its `words` key too.
  */
 static int
 terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
@@ -490,8 +492,11 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		o = terms_find(cur, t->w, t->len);
 		if (o != NULL && o->impact == t->impact)
 			continue;
-		err = words_change(s, txn, key, posting_key(key, t->w, t->len,
-		    t->impact, dk), WP_DEL, 0, 0);
+		/* The entry's key, term || 0x00, heads the posting's. */
+		posting_key(key, t->w, t->len, t->impact, dk);
+		if (t->w[0] == TYPE_TAG)
+			err = words_change(s, txn, key, t->len + 2u + DKEY,
+			    WP_DEL, 0, 0);
 		if (err == 0 && o == NULL)
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    -1, 0);
@@ -503,8 +508,10 @@ terms_diff(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		o = terms_find(old, t->w, t->len);
 		if (o != NULL && o->impact == t->impact)
 			continue;
-		err = words_change(s, txn, key, posting_key(key, t->w, t->len,
-		    t->impact, dk), WP_PUT, 0, 0);
+		posting_key(key, t->w, t->len, t->impact, dk);
+		if (t->w[0] == TYPE_TAG)
+			err = words_change(s, txn, key, t->len + 2u + DKEY,
+			    WP_PUT, 0, 0);
 		if (err == 0)
 			err = words_change(s, txn, key, t->len + 1u, WP_DF,
 			    o == NULL ? 1 : 0, t->impact);
@@ -718,6 +725,17 @@ weft__store_words_rebuild_begin(struct weft_store *s, MDB_txn *txn)
 	return err;
 }
 
+/*
+ * Format 8 -> 9: `words` loses the postings of words, which `wlist`
+ * holds too (a type term keeps its postings). The resumable rebuild
+ * writes exactly that, and numbers the designs in creation order.
+ */
+int
+weft__store_search_upgrade9(struct weft_store *s, MDB_txn *txn)
+{
+	return weft__store_words_rebuild_begin(s, txn);
+}
+
 int
 weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn)
 {
@@ -805,6 +823,8 @@ struct expn {
 	bool		 live;
 	double		 head;		/* score of the cursor's posting */
 	uint8_t		 dk[DKEY];
+	/* A word's postings, read from its list by impact (pstream). */
+	struct pstream	*ps;
 };
 
 struct qterm {
@@ -979,15 +999,187 @@ qterm_expand(struct query *q, struct qterm *t)
 	return err;
 }
 
+/*
+ * A word's postings in the order of the key `words` held for them up to
+ * format 8: impact, highest first, then newest design first (created
+ * descending, then design id ascending). They are its `wlist` entries,
+ * by design number: a first pass over the list counts the designs of
+ * each impact; then each fill takes the next impacts down, at least
+ * PS_CHUNK designs (or one whole impact), in one more pass, looks their
+ * numbers up in `dnum` and sorts them. A first page reads two passes
+ * and one chunk; the memory is one chunk.
+ */
+#define PS_CHUNK	2048
+
+struct pent {
+	uint8_t		dk[DKEY];
+	uint8_t		imp;
+};
+
+struct pstream {
+	MDB_cursor	*wc;		/* wlist */
+	MDB_cursor	*dc;		/* dnum */
+	uint8_t		 pfx[TERM_MAX + 1];
+	size_t		 plen;
+	uint64_t	 hist[256];	/* designs of each impact */
+	int		 next;		/* highest impact not yet read */
+	struct pent	*v;
+	size_t		 n, i, cap;
+};
+
+static void
+pstream_free(struct pstream *ps)
+{
+	if (ps == NULL)
+		return;
+	if (ps->wc != NULL)
+		mdb_cursor_close(ps->wc);
+	if (ps->dc != NULL)
+		mdb_cursor_close(ps->dc);
+	free(ps->v);
+	free(ps);
+}
+
+/*
+ * One pass over the word's blocks: counts (lo > hi) or collects the
+ * designs whose impact is within lo..hi.
+ */
+static int
+pstream_pass(struct pstream *ps, int lo, int hi)
+{
+	MDB_val		 k, v;
+	uint32_t	 num[WL_MAX];
+	uint8_t		 imp[WL_MAX];
+	size_t		 n;
+	int		 err;
+
+	err = weft__store_cur_first(ps->wc, ps->pfx, ps->plen, &k, &v);
+	while (err == 0) {
+		err = wlist_decode(&k, ps->plen, &v, num, imp, &n);
+		for (size_t j = 0; j < n && err == 0; j++) {
+			if (lo > hi) {
+				ps->hist[imp[j]]++;
+				continue;
+			}
+			if (imp[j] < lo || imp[j] > hi)
+				continue;
+			if (ps->n == ps->cap)
+				return WEFT_ECORRUPT;	/* counted fewer */
+			ps->v[ps->n].imp = imp[j];
+			err = dnum_get(ps->dc, num[j], ps->v[ps->n].dk);
+			ps->n++;
+		}
+		if (err == 0)
+			err = weft__store_cur_step(ps->wc, ps->pfx, ps->plen,
+			    &k, &v, MDB_NEXT);
+	}
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/* Impact first, then newest, then by design id. */
+static int
+pent_cmp(const void *a, const void *b)
+{
+	const struct pent	*x = a, *y = b;
+	int			 c;
+
+	if (x->imp != y->imp)
+		return x->imp > y->imp ? -1 : 1;
+	c = memcmp(x->dk, y->dk, 8);
+	if (c != 0)
+		return -c;
+	return memcmp(x->dk + 8, y->dk + 8, ID);
+}
+
+/* Reads the next chunk of impacts; ps->n 0: none left. */
+static int
+pstream_fill(struct pstream *ps)
+{
+	struct pent	*nv;
+	uint64_t	 want = 0;
+	int		 hi, lo;
+	int		 err;
+
+	ps->n = ps->i = 0;
+	while (ps->next >= 0 && ps->hist[ps->next] == 0)
+		ps->next--;
+	if (ps->next < 0)
+		return 0;
+	hi = lo = ps->next;
+	want = ps->hist[lo];
+	while (lo > 0 && want < PS_CHUNK) {
+		lo--;
+		want += ps->hist[lo];
+	}
+	if (want > ps->cap) {
+		nv = realloc(ps->v, want * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		ps->v = nv;
+		ps->cap = want;
+	}
+	err = pstream_pass(ps, lo, hi);
+	if (err)
+		return err;
+	if (ps->n != want)
+		return WEFT_ECORRUPT;
+	qsort(ps->v, ps->n, sizeof(*ps->v), pent_cmp);
+	ps->next = lo - 1;
+	return 0;
+}
+
+static int
+pstream_open(struct query *q, struct expn *e)
+{
+	struct pstream	*ps;
+	int		 rc, err;
+
+	ps = calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return -ENOMEM;
+	e->ps = ps;
+	memcpy(ps->pfx, e->w, e->len);
+	ps->pfx[e->len] = 0;
+	ps->plen = e->len + 1u;
+	ps->next = 255;
+	rc = mdb_cursor_open(q->txn, q->s->dbi[DB_WLIST], &ps->wc);
+	if (rc == 0)
+		rc = mdb_cursor_open(q->txn, q->s->dbi[DB_DNUM], &ps->dc);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = pstream_pass(ps, 1, 0);	/* count */
+	if (err == 0)
+		err = pstream_fill(ps);
+	return err;
+}
+
 /* Moves the driver's cursor of e to its next posting. */
 static int
-expn_step(struct expn *e, MDB_cursor_op op)
+expn_step(struct query *q, struct expn *e, MDB_cursor_op op)
 {
 	MDB_val		 k, v;
 	const uint8_t	*kp;
 	uint8_t		 pfx[TERM_MAX + 1];
 	int		 err;
 
+	if (e->w[0] != TYPE_TAG) {
+		/* A word: its list, by impact. */
+		if (op == MDB_FIRST)
+			err = pstream_open(q, e);
+		else if (++e->ps->i == e->ps->n)
+			err = pstream_fill(e->ps);
+		else
+			err = 0;
+		if (err)
+			return err;
+		e->live = e->ps->i < e->ps->n;
+		if (!e->live)
+			return 0;
+		memcpy(e->dk, e->ps->v[e->ps->i].dk, DKEY);
+		e->head = e->idf * e->ps->v[e->ps->i].imp;
+		return 0;
+	}
+	/* A type term: its postings in `words`. */
 	memcpy(pfx, e->w, e->len);
 	pfx[e->len] = 0;
 	if (op == MDB_FIRST) {
@@ -1517,14 +1709,21 @@ drive(struct query *q, bool *done)
 	for (size_t i = 0; i < q->nt; i++)
 		if (i != q->drv)
 			rest += q->t[i].ub;
+	for (size_t i = 0; i < d->nexp; i++) {
+		d->exp[i].c = NULL;
+		d->exp[i].ps = NULL;
+	}
 	for (size_t i = 0; i < d->nexp && err == 0; i++) {
-		rc = mdb_cursor_open(q->txn, q->s->dbi[DB_WORDS], &d->exp[i].c);
-		if (rc) {
-			d->exp[i].c = NULL;
-			err = weft__store_xlat(rc);
-			break;
+		if (d->exp[i].w[0] == TYPE_TAG) {
+			rc = mdb_cursor_open(q->txn, q->s->dbi[DB_WORDS],
+			    &d->exp[i].c);
+			if (rc) {
+				d->exp[i].c = NULL;
+				err = weft__store_xlat(rc);
+				break;
+			}
 		}
-		err = expn_step(&d->exp[i], MDB_FIRST);
+		err = expn_step(q, &d->exp[i], MDB_FIRST);
 	}
 	*done = false;
 	while (err == 0) {
@@ -1543,11 +1742,15 @@ drive(struct query *q, bool *done)
 			break;
 		err = candidate(q, best->dk, best->head);
 		if (err == 0)
-			err = expn_step(best, MDB_NEXT);
+			err = expn_step(q, best, MDB_NEXT);
 	}
-	for (size_t i = 0; i < d->nexp; i++)
+	for (size_t i = 0; i < d->nexp; i++) {
 		if (d->exp[i].c != NULL)
 			mdb_cursor_close(d->exp[i].c);
+		pstream_free(d->exp[i].ps);
+		d->exp[i].c = NULL;
+		d->exp[i].ps = NULL;
+	}
 	return err;
 }
 
@@ -1653,6 +1856,53 @@ lmatch_cmp(const void *a, const void *b)
 	if (c != 0)
 		return -c;
 	return memcmp(x->dk + 8, y->dk + 8, ID);
+}
+
+/*
+ * The designs holding any word of t (its expansions): a merge of their
+ * lists, for counts of at most UNION_COUNT_MAX postings.
+ */
+#define UNION_COUNT_MAX	200000
+
+static int
+union_count(struct query *q, const struct qterm *t, uint64_t *out)
+{
+	struct wl_cur	*c;
+	uint64_t	 n = 0;
+	uint32_t	 x = 0, low;
+	bool		 any;
+	int		 err = 0;
+
+	c = calloc(t->nexp, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	for (size_t j = 0; j < t->nexp && err == 0; j++)
+		err = wl_open(&c[j], q->txn, q->s, t->exp[j].w,
+		    t->exp[j].len);
+	while (err == 0) {
+		any = false;
+		low = 0;
+		for (size_t j = 0; j < t->nexp && err == 0; j++) {
+			err = wl_seek(&c[j], x);
+			if (err || !c[j].live)
+				continue;
+			if (!any || c[j].num[c[j].i] < low)
+				low = c[j].num[c[j].i];
+			any = true;
+		}
+		if (err || !any)
+			break;
+		n++;
+		if (low == UINT32_MAX)
+			break;
+		x = low + 1;
+	}
+	for (size_t j = 0; j < t->nexp; j++)
+		wl_close(&c[j]);
+	free(c);
+	if (err == 0)
+		*out = n;
+	return err;
 }
 
 static int
@@ -2236,12 +2486,25 @@ search_run(struct weft_store *s, const struct weft_store_query *f,
 		info->total = est > (double)q.matched ? (uint64_t)est :
 		    q.matched;
 	}
-	if (q.nt == 1 && q.t[0].nexp == 1 && f->author == NULL &&
+	if (q.nt == 1 && f->author == NULL &&
 	    f->tag == NULL && f->lib == NULL && f->remix_of == NULL &&
 	    f->license == NULL && f->since == 0 && f->until == 0 &&
 	    f->accept == NULL && f->geom == NULL) {
-		info->total = q.t[0].dfsum;	/* every posting matches */
-		info->exact = true;
+		if (q.t[0].nexp == 1) {
+			info->total = q.t[0].dfsum;	/* every posting */
+			info->exact = true;
+		} else if (!done && !q.t[0].truncated &&
+		    q.t[0].dfsum <= UNION_COUNT_MAX) {
+			/*
+			 * A prefix's words: a design holding two of them
+			 * is one match, which dfsum and the estimate
+			 * count twice. Few: count them.
+			 */
+			err = union_count(&q, &q.t[0], &info->total);
+			if (err)
+				goto out;
+			info->exact = true;
+		}
 	}
 	for (size_t i = 0; f->by_count && i < q.nh && err == 0; i++) {
 		uint64_t	n[WEFT_COUNT_KINDS];

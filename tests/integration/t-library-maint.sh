@@ -17,6 +17,12 @@ maints() {
 	w "$1" -q library maintainers "$2" | sort | tr '\n' ' '
 }
 
+# nmaint NAME LIB: the maintainers `library ls` (every library) counts.
+nmaint() {
+	w "$1" --json library ls | json \
+	    '[x["maintainers"] for x in j if x["lib"] == "'"$2"'"][0]' /dev/stdin
+}
+
 # holds NAME LIB DESIGN: the library lists the design on node NAME.
 holds() {
 	w "$1" --json library ls "$2" | json \
@@ -31,6 +37,7 @@ d0=$(publish_one a "Held")
 lib=$(w a -q library create "Shelf") || fail "library create failed"
 w a -q library add "$lib" "$d0" >/dev/null || fail "library add failed"
 [ "$(maints a "$lib")" = "$xa " ] || fail "a is not the only maintainer"
+[ "$(nmaint a "$lib")" = 1 ] || fail "library ls: $(nmaint a "$lib")"
 
 WEFT_SYNC_INTERESTS="lib:$lib" start_node b --peer "$(addr a)"
 pb=$NODE_PID
@@ -53,6 +60,8 @@ m1=$(w a -q library maintainers "$lib" add "$xb") || fail "add failed"
 expect_code 1 w a library maintainers "$lib" add "$xb"
 want=$(printf '%s\n%s\n' "$xa" "$xb" | sort | tr '\n' ' ')
 [ "$(maints a "$lib")" = "$want" ] || fail "a does not list b"
+# library ls counts the maintainers in force, not the lib record's.
+[ "$(nmaint a "$lib")" = 2 ] || fail "library ls counts $(nmaint a "$lib")"
 wait_for 10 has b "$m1" || fail "b did not get the maint record"
 [ "$(maints b "$lib")" = "$want" ] || fail "b does not list b"
 w a library maintainers "$lib" | grep -q "^${xb:0:8}  (no profile)$" ||
@@ -74,6 +83,7 @@ stop_node "$pb"
 m2=$(w a -q library maintainers "$lib" rm "${xb:0:12}") ||
     fail "rm by prefix failed"
 [ "$(maints a "$lib")" = "$xa " ] || fail "b is still listed on a"
+[ "$(nmaint a "$lib")" = 1 ] || fail "library ls counts a removed one"
 port=$(addr a)
 port=${port##*:}
 stop_node "$pa"

@@ -1017,6 +1017,10 @@ test_search_bytes(void **state)
 	uint8_t			 key[6 + 40] = { 'g', 'e', 'a', 'r', 0 };
 	uint8_t			 dk[40];
 	uint8_t			 wkey[9] = { 'g', 'e', 'a', 'r', 0 };
+	uint8_t			 tkey[6 + 40];
+	MDB_stat		 ws;
+	MDB_cursor		*wc;
+	size_t			 entries = 0;
 	uint64_t		 ts;
 	uint32_t		 num;
 	MDB_dbi			 dn, wl;
@@ -1082,8 +1086,38 @@ test_search_bytes(void **state)
 	memcpy(key + 14, m.id, 32);
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
+	/* Format 9: a word's postings are its wlist entries only. */
+	assert_int_equal(mdb_get(txn, wo, &k, &v), MDB_NOTFOUND);
+	/* A type term keeps its posting: 01 "stl" 00 ff ~created design. */
+	tkey[0] = 0x01;
+	memcpy(tkey + 1, "stl", 3);
+	tkey[4] = 0;
+	tkey[5] = 0xff;
+	memcpy(tkey + 6, key + 6, 8 + 32);
+	k.mv_size = sizeof(tkey);
+	k.mv_data = tkey;
 	assert_int_equal(mdb_get(txn, wo, &k, &v), 0);
 	assert_int_equal(v.mv_size, 0);
+	k.mv_size = 5;
+	k.mv_data = tkey;
+	assert_int_equal(mdb_get(txn, wo, &k, &v), 0);
+	assert_int_equal(v.mv_size, 5);
+	assert_memory_equal(v.mv_data, "\x00\x00\x00\x01\x00", 5);
+	/* words holds two entries, the type posting, and nothing else. */
+	assert_int_equal(mdb_stat(txn, wo, &ws), 0);
+	/* Every other key of words is an entry: term || 0x00. */
+	assert_int_equal(mdb_cursor_open(txn, wo, &wc), 0);
+	while (mdb_cursor_get(wc, &k, &v, MDB_NEXT) == 0) {
+		if (((uint8_t *)k.mv_data)[0] == 0x01 &&
+		    k.mv_size == sizeof(tkey))
+			continue;
+		assert_int_equal(v.mv_size, 5);
+		assert_ptr_equal(memchr(k.mv_data, 0, k.mv_size),
+		    (uint8_t *)k.mv_data + k.mv_size - 1);
+		entries++;
+	}
+	mdb_cursor_close(wc);
+	assert_int_equal(ws.ms_entries, entries + 1);
 	raw_end(f, env, txn, 0);
 }
 

@@ -141,11 +141,66 @@ test_rare_meeting(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * "about N" of a prefix: 25 designs hold both "gear" and "gearbox", 5
+ * "gearing" only. A first page of "gea" stops early; its count is the
+ * 30 designs, exact, not the 55 postings (nor an estimate from them).
+ */
+static void
+test_prefix_count(void **state)
+{
+	struct weft_store		*s;
+	struct weft_store_query		 q;
+	struct weft_store_search_info	 info;
+	struct weft_slice		 e[30];
+	struct seen			 sn;
+	int				 res[30];
+	char				 dir[] = "/tmp/weft-walk-XXXXXX";
+	char				 t[64], cmd[64];
+
+	(void)state;
+	crypto_sign_keypair(pk, sk);
+	for (int i = 0; i < 30; i++) {
+		if (i < 25)
+			snprintf(t, sizeof(t), "Gear gearbox %d", i);
+		else
+			snprintf(t, sizeof(t), "Gearing %d", i);
+		make(&e[i], i, t);
+	}
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	assert_int_equal(weft_store_records_put(s, e, 30, res, NULL), 0);
+	for (size_t i = 0; i < 30; i++)
+		assert_int_equal(res[i], 0);
+	memset(&q, 0, sizeof(q));
+	q.query = "gea";
+	q.limit = 5;
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(weft_store_search_page(s, &q, &info, cb, &sn), 0);
+	assert_int_equal(sn.n, 5);
+	assert_true(info.scanned < 30);		/* it stopped early */
+	assert_int_equal(info.total, 30);
+	assert_true(info.exact);
+	/* The whole walk counts the same. */
+	q.limit = 0;
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(weft_store_search_page(s, &q, &info, cb, &sn), 0);
+	assert_int_equal(sn.n, 30);
+	assert_int_equal(info.total, 30);
+	assert_true(info.exact);
+	weft_store_close(s);
+	for (size_t i = 0; i < 30; i++)
+		free((void *)e[i].data);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_rare_meeting),
+		cmocka_unit_test(test_prefix_count),
 	};
 
 	if (sodium_init() < 0)

@@ -535,6 +535,157 @@ test_upgrade7(void **state)
 	rm_dir(dir);
 }
 
+/*
+ * Turns the LMDB of dir back into format 8: every word's postings in
+ * `words` again (term || 0x00 || 255 - impact || ~created || design,
+ * from `dwords`), version 8. Returns the postings put.
+ */
+static size_t
+to_format8(const char *dir)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dw, wo, meta;
+	MDB_cursor	*c;
+	MDB_val		 k, v, wk, wv = { 0, "" };
+	uint8_t		 key[65 + 2 + 40];
+	uint8_t		 ver[4] = { 0, 0, 0, 8 };
+	const uint8_t	*p;
+	size_t		 off, tl, n = 0;
+	int		 rc;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 1 << 30), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "dwords", 0, &dw), 0);
+	assert_int_equal(mdb_dbi_open(txn, "words", 0, &wo), 0);
+	assert_int_equal(mdb_cursor_open(txn, dw, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		assert_int_equal(k.mv_size, 40);
+		p = v.mv_data;
+		for (off = 4; off < v.mv_size; off += tl + 1) {
+			tl = p[off++];
+			assert_true(off + tl < v.mv_size);
+			if (p[off] == 0x01)
+				continue;	/* a type term kept its own */
+			memcpy(key, p + off, tl);
+			key[tl] = 0;
+			key[tl + 1] = (uint8_t)(255 - p[off + tl]);
+			for (int i = 0; i < 8; i++)
+				key[tl + 2 + i] = (uint8_t)~((uint8_t *)
+				    k.mv_data)[i];
+			memcpy(key + tl + 10, (uint8_t *)k.mv_data + 8, 32);
+			wk.mv_size = tl + 42;
+			wk.mv_data = key;
+			assert_int_equal(mdb_put(txn, wo, &wk, &wv, 0), 0);
+			n++;
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	k.mv_size = 7;
+	k.mv_data = "version";
+	v.mv_size = 4;
+	v.mv_data = ver;
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return n;
+}
+
+/* The postings of words in `words` (keys longer than an entry). */
+static size_t
+word_postings(const char *dir)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 wo;
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "words", 0, &wo), 0);
+	assert_int_equal(mdb_cursor_open(txn, wo, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+		if (((uint8_t *)k.mv_data)[0] != 0x01 &&
+		    memchr(k.mv_data, 0, k.mv_size) !=
+		    (uint8_t *)k.mv_data + k.mv_size - 1)
+			n++;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+/*
+ * Format 8 -> 9: the upgrade drops the words' postings from `words`
+ * (resumably, in steps) and every query answers as before, walk and
+ * lists alike.
+ */
+static void
+test_upgrade8(void **state)
+{
+	struct weft_store		*s;
+	struct weft_store_search_info	 info;
+	struct ids			 before[NQ][NVAR], r = { 0 };
+	char				 dir[] = "/tmp/weft-wlist-XXXXXX";
+
+	(void)state;
+	crypto_sign_keypair(pk, sk);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	build(s);
+	memset(before, 0, sizeof(before));
+	weft__store_lists_est_max = -1;
+	for (size_t i = 0; i < NQ; i++)
+		for (int v = 0; v < NVAR; v++)
+			run(s, i, v, &before[i][v], &info);
+	weft_store_close(s);
+	assert_int_equal(word_postings(dir), 0);
+	assert_true(to_format8(dir) > 1000);
+	assert_true(word_postings(dir) > 1000);
+	weft__store_rebuild_step = 100;
+	weft__store_rebuild_stop = 3;
+	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
+	assert_null(s);
+	assert_int_equal(rebuild_mark(dir), 40);
+	weft__store_rebuild_stop = -1;
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	weft__store_rebuild_step = 20000;
+	for (int lists = 0; lists < 2; lists++) {
+		weft__store_lists_est_max = lists ? 1e18 : -1;
+		for (size_t i = 0; i < NQ; i++) {
+			for (int v = 0; v < NVAR; v++) {
+				run(s, i, v, &r, &info);
+				assert_int_equal(r.n, before[i][v].n);
+				if (r.n > 0)
+					assert_memory_equal(r.id,
+					    before[i][v].id,
+					    r.n * WEFT_ID_BYTES);
+			}
+		}
+	}
+	for (size_t i = 0; i < NQ; i++)
+		for (int v = 0; v < NVAR; v++)
+			free(before[i][v].id);
+	weft__store_lists_est_max = 50000.0;
+	check_same(s);
+	free(r.id);
+	weft_store_close(s);
+	assert_int_equal(rebuild_mark(dir), -1);
+	assert_int_equal(word_postings(dir), 0);
+	rm_dir(dir);
+}
+
 static int
 vec_put(struct weft_store *s, MDB_txn *txn, void *arg)
 {
@@ -627,6 +778,7 @@ main(void)
 		cmocka_unit_test(test_lists_same),
 		cmocka_unit_test(test_lists_skip),
 		cmocka_unit_test(test_upgrade7),
+		cmocka_unit_test(test_upgrade8),
 		cmocka_unit_test(test_block_bytes),
 	};
 
