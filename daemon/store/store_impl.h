@@ -19,6 +19,7 @@
 
 #include <lmdb.h>
 
+#include "weft/err.h"
 #include "weft/record.h"
 
 struct weft_chunk_ref;
@@ -282,6 +283,15 @@ int	weft__store_rec_get(struct weft_store *s, MDB_txn *txn,
  */
 int	weft__store_rec_load(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[WEFT_ID_BYTES], struct weft_record *r);
+/* The same for an id a table named: a missing record is WEFT_ECORRUPT. */
+static inline int
+weft__store_rec_load_named(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[WEFT_ID_BYTES], struct weft_record *r)
+{
+	int	err = weft__store_rec_load(s, txn, id, r);
+
+	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
+}
 /*
  * The DKEY of design (a stored genesis): 0, WEFT_ENOTFOUND (no such
  * record, or not a genesis) or a store error.

@@ -132,25 +132,6 @@ summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	return 0;
 }
 
-/* Decodes a stored record's body into r (released by the caller). */
-static int
-record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
-    struct weft_record *r)
-{
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
-
-	err = weft__store_rec_get(s, txn, id, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
-	return err ? WEFT_ECORRUPT : 0;
-}
-
 /* created_be64 || design: the design part of the index keys. */
 static void
 dkey(uint8_t k[DKEY], uint64_t created, const uint8_t design[ID])
@@ -297,7 +278,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	if (memcmp(head, id, ID) == 0) {
 		hr = r;
 	} else {
-		err = record_load(s, txn, head, &loaded);
+		err = weft__store_rec_load_named(s, txn, head, &loaded);
 		if (err)
 			goto out;
 		hr = &loaded;
@@ -934,7 +915,7 @@ drop_rev_keys(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	weft_record_init(&r);
 	err = del_prefix(s, txn, DB_SUCC, rev, ID);
 	if (err == 0)
-		err = record_load(s, txn, rev, &r);
+		err = weft__store_rec_load_named(s, txn, rev, &r);
 	for (uint32_t i = 0; err == 0 && i < r.remix_of.n; i++) {
 		err = weft__store_info_get(s, txn, r.remix_of.ids[i], &pi);
 		if (err == WEFT_ENOTFOUND) {
@@ -1096,7 +1077,7 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 		goto out;
 	err = heads == 0 || so.revs < 2 ? WEFT_ECORRUPT : 0;
 	if (err == 0)
-		err = record_load(s, txn, head, &hr);
+		err = weft__store_rec_load_named(s, txn, head, &hr);
 	if (err)
 		goto out;
 	*head_changed = memcmp(head, so.head, ID) != 0;

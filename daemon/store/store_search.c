@@ -583,25 +583,6 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	return err;
 }
 
-/* Decodes stored record id into r (released by the caller). */
-static int
-record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
-    struct weft_record *r)
-{
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
-
-	err = weft__store_rec_get(s, txn, id, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
-	return err ? WEFT_ECORRUPT : 0;
-}
-
 /* The newest head of design dk (its last `dheads` key) into head. */
 static int
 newest_head(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
@@ -639,7 +620,7 @@ search_design(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	if (r != NULL && memcmp(head, id, ID) == 0)
 		return search_update(s, txn, dk + 8, be64dec(dk), r, fresh);
 	weft_record_init(&loaded);
-	err = record_load(s, txn, head, &loaded);
+	err = weft__store_rec_load_named(s, txn, head, &loaded);
 	if (err == 0)
 		err = search_update(s, txn, dk + 8, be64dec(dk), &loaded,
 		    fresh);
