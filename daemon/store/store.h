@@ -230,7 +230,10 @@ void	weft_store_batch_free(struct weft_store_batch *b);
  * oldest batches of the queue one chunk at a time until b is the oldest,
  * then writes b as weft_store_batch_put() does (results and return value
  * alike) while the other running threads go on verifying, and takes b
- * out of the queue; b may then be freed. Every batch added must be run
+ * out of the queue; b may then be freed. In the same commit it may write
+ * the batches queued after b whose runs are waiting (group commit, at
+ * most 4 batches and 8,192 records): their runs then return with their
+ * own results without writing; a write that fails fails them all. Every batch added must be run
  * exactly once, in any thread, and the queue freed only once all have
  * returned. The threads running later batches block until the earlier
  * ones were written: the caller must run them on threads that cannot

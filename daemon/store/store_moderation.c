@@ -221,6 +221,35 @@ design_verdict(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	return file_verdict(s, txn, design, v);
 }
 
+/*
+ * 1 if no target can have a verdict in txn: no local block, and no label
+ * or no moderator to trust one (target_verdict() would find nothing for
+ * any target); else 0, or an error. Ingest asks before each record, so
+ * that a node without moderation does not walk a design's files for
+ * every like (issue 17.4).
+ */
+static int
+verdicts_none(struct weft_store *s, MDB_txn *txn)
+{
+	MDB_stat	st;
+	int		rc;
+
+	rc = mdb_stat(txn, s->dbi[DB_BLOCKS], &st);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (st.ms_entries != 0)
+		return 0;
+	rc = mdb_stat(txn, s->dbi[DB_LABELS], &st);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (st.ms_entries == 0)
+		return 1;
+	rc = mdb_stat(txn, s->dbi[DB_MODERATORS], &st);
+	if (rc)
+		return weft__store_xlat(rc);
+	return st.ms_entries == 0;
+}
+
 int
 weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID], uint8_t by[ID])
@@ -229,6 +258,9 @@ weft__store_mod_check(struct weft_store *s, MDB_txn *txn,
 	const uint8_t			*design = NULL;
 	int				err;
 
+	err = verdicts_none(s, txn);
+	if (err)
+		return err > 0 ? 0 : err;
 	memset(&v, 0, sizeof(v));
 	err = target_verdict(s, txn, r->author, &v);
 	if (err == 0 && v.action == WEFT_VERDICT_BLOCK) {
