@@ -196,9 +196,6 @@ entry_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 	return err;
 }
 
-static int	record_load(struct weft_store *s, MDB_txn *txn,
-		    const uint8_t id[ID], struct weft_record *r);
-
 /*
  * Was signer a maintainer of lib at time ts? 0 yes, WEFT_EDENIED no (or
  * no lib).
@@ -295,7 +292,8 @@ retract_check(struct weft_store *s, MDB_txn *txn, const struct weft_record *r)
 		if (ti.type != WEFT_REC_ENTRY)
 			return WEFT_EDENIED;
 		weft_record_init(&tr);
-		err = record_load(s, txn, r->targets.ids[i], &tr);
+		err = weft__store_rec_load_named(s, txn, r->targets.ids[i],
+		    &tr);
 		if (err == 0)
 			err = may_retract(s, txn, &tr, r->author, r->ts);
 		weft_record_release(&tr);
@@ -364,25 +362,6 @@ record_check(struct weft_store *s, MDB_txn *txn, struct put_ctx *pc)
 	}
 }
 
-/* Decodes the stored record id (verified when it came in) into r. */
-static int
-record_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
-    struct weft_record *r)
-{
-	const uint8_t	*body, *sig;
-	size_t		 blen;
-	MDB_val		 v;
-	int		 err;
-
-	err = weft__store_rec_get(s, txn, id, &v);
-	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	err = weft_record_open(v.mv_data, v.mv_size, &body, &blen, &sig);
-	if (err == 0)
-		err = weft_record_decode_body(body, blen, r);
-	return err ? WEFT_ECORRUPT : 0;
-}
-
 /*
  * Judges design's head (id head; its record hr, or NULL to load it)
  * against the license table and sets the summary's conflict flag.
@@ -397,7 +376,7 @@ head_judge(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 
 	weft_record_init(&loaded);
 	if (hr == NULL) {
-		err = record_load(s, txn, head, &loaded);
+		err = weft__store_rec_load_named(s, txn, head, &loaded);
 		hr = &loaded;
 	}
 	if (err == 0)
@@ -588,7 +567,7 @@ design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	err = weft__store_search_drop(s, txn, dk);
 	for (size_t i = 0; i < revs.n && err == 0; i++) {
 		weft_record_init(&r);
-		err = record_load(s, txn, revs.ids[i], &r);
+		err = weft__store_rec_load_named(s, txn, revs.ids[i], &r);
 		if (err == 0)
 			err = record_retract(s, txn, revs.ids[i], &r, files);
 		if (err == 0 && t != NULL)
@@ -619,7 +598,7 @@ rev_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 
 	weft_record_init(&r);
 	weft_record_init(&hr);
-	err = record_load(s, txn, id, &r);
+	err = weft__store_rec_load_named(s, txn, id, &r);
 	if (err == 0)
 		err = weft__store_rev_drop(s, txn, &r, id, head, &changed);
 	if (err == 0 && changed)
@@ -630,7 +609,7 @@ rev_retract(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	if (err == 0 && changed)
 		err = weft__store_search_drop(s, txn, dk);
 	if (err == 0 && changed)
-		err = record_load(s, txn, head, &hr);
+		err = weft__store_rec_load_named(s, txn, head, &hr);
 	if (err == 0 && changed)
 		err = weft__store_search_rev(s, txn, &hr, head);
 	if (err == 0)
@@ -690,7 +669,7 @@ retract_apply(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 			continue;
 		}
 		weft_record_init(&tr);
-		err = record_load(s, txn, target, &tr);
+		err = weft__store_rec_load_named(s, txn, target, &tr);
 		if (err == 0)
 			err = record_retract(s, txn, target, &tr, &files);
 		if (err == 0)
@@ -742,7 +721,7 @@ weft__store_take_out(struct weft_store *s, MDB_txn *txn,
 			continue;
 		}
 		weft_record_init(&tr);
-		err = record_load(s, txn, ids[i], &tr);
+		err = weft__store_rec_load_named(s, txn, ids[i], &tr);
 		if (err == 0)
 			err = record_retract(s, txn, ids[i], &tr, &files);
 		if (err == 0)
@@ -844,7 +823,7 @@ naming_lib(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 		if (ri.type != WEFT_REC_ENTRY)
 			continue;
 		weft_record_init(&r);
-		err = record_load(s, txn, id, &r);
+		err = weft__store_rec_load_named(s, txn, id, &r);
 		if (err == 0 && memcmp(r.entry_design, design, ID) == 0)
 			err = ids_push(ids, id);
 		weft_record_release(&r);
@@ -916,7 +895,7 @@ remove_naming(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	t.confirmed = true;
 	for (size_t i = 0; i < ids.n && err == 0; i++) {
 		weft_record_init(&r);
-		err = record_load(s, txn, ids.ids[i], &r);
+		err = weft__store_rec_load_named(s, txn, ids.ids[i], &r);
 		if (err == 0) {
 			memcpy(t.signer, r.author, WEFT_PK_BYTES);
 			err = record_retract(s, txn, ids.ids[i], &r, files);
@@ -1026,7 +1005,7 @@ rj_cb(void *arg, uint64_t ts, const uint8_t id[ID])
 		l->cap = cap;
 	}
 	weft_record_init(&r);
-	err = record_load(l->s, l->txn, id, &r);
+	err = weft__store_rec_load_named(l->s, l->txn, id, &r);
 	if (err == 0 && r.type != WEFT_REC_ENTRY)
 		err = WEFT_ECORRUPT;
 	if (err == 0) {
@@ -1107,7 +1086,7 @@ rj_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	if (err || !now)
 		return err;
 	weft_record_init(&r);
-	err = record_load(s, txn, best->id, &r);
+	err = weft__store_rec_load_named(s, txn, best->id, &r);
 	if (err == 0)
 		err = weft__store_policy_apply(s, txn, &r, best->id);
 	weft_record_release(&r);
@@ -1396,9 +1375,9 @@ struct weft_store_batch {
 	/* Under the ingest queue's mu (weft_store_ingest_*). */
 	struct weft_store_batch	*qnext;
 	int			 helpers;	/* threads verifying it */
-	int			*qresults;	/* its run's; NULL: not run yet */
+	int			*qresults;	/* its run's; NULL: not yet */
 	int			 grouped;	/* written by an earlier run */
-	int			 gdone;		/* that write ended, with gerr */
+	int			 gdone;		/* that write ended (gerr) */
 	int			 gerr;
 };
 
