@@ -47,13 +47,18 @@
 
 /*
  * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
- * bytes per store transaction, and filled batches waiting for the writer.
- * Together with the batch being filled and the one being written they cap
- * a publish at about 4 + 4 * 4 MiB, whatever the file size.
+ * bytes per batch, filled batches waiting for the writer, and batches one
+ * store transaction takes. The writer takes every waiting batch, up to
+ * PUB_STORE_MAX, into one commit (group commit: the longer a commit's
+ * syncs take, the more the next one carries). With the batch being
+ * filled they cap a publish at about 8 + 8 * 2 MiB, whatever the file
+ * size.
  */
 #define PUB_FRAMES	8
 #define PUB_BATCH	(2u * 1024 * 1024)
 #define PUB_READY	4
+#define PUB_STORE_MAX	4
+#define PUB_QUEUE	(PUB_READY + PUB_STORE_MAX)
 
 struct pub_frame {
 	uint8_t		*body;		/* the frame, owned */
@@ -104,10 +109,12 @@ struct weft_pub {
 	size_t				 refs_cap;
 	struct pub_batch		*cur;
 
-	/* Filled batches, oldest first; ready[0] is being written. */
-	struct pub_batch		*ready[PUB_READY];
+	/* Filled batches, oldest first; ready[0..nstore) are being written. */
+	struct pub_batch		*ready[PUB_QUEUE];
 	unsigned			 nready;
-	struct pub_batch		*spare;
+	unsigned			 nstore;
+	struct pub_batch		*spare[PUB_STORE_MAX];
+	unsigned			 nspare;
 
 	/*
 	 * Chunks this publish added that only it refers to (job W and
@@ -276,7 +283,8 @@ pub_free(struct weft_pub *p)
 	batch_free(p->cur);
 	for (unsigned i = 0; i < p->nready; i++)
 		batch_free(p->ready[i]);
-	batch_free(p->spare);
+	for (unsigned i = 0; i < p->nspare; i++)
+		batch_free(p->spare[i]);
 	weft_buf_release(&p->env);
 	weft_buf_release(&p->genv);
 	sodium_memzero(&p->hs, sizeof(p->hs));
@@ -348,20 +356,21 @@ batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 
 /*
  * Moves the current batch to the writer's queue and starts a new one. The
- * queue has room: the chunk job only runs while fewer than PUB_READY - 2 batches
- * wait, and one job fills at most two.
+ * queue has room: the chunk job only runs while fewer than PUB_READY - 2
+ * batches wait (besides the PUB_STORE_MAX being written), and one job
+ * fills at most two.
  */
 static int
 batch_ship(struct weft_pub *p)
 {
-	struct pub_batch	*b;
+	struct pub_batch	*b = NULL;
 
 	if (p->cur->n == 0)
 		return 0;
-	if (p->nready == PUB_READY)
+	if (p->nready == PUB_QUEUE)
 		return WEFT_EBUSY;
-	b = p->spare;
-	p->spare = NULL;
+	if (p->nspare > 0)
+		b = p->spare[--p->nspare];
 	if (b == NULL)
 		b = batch_new();
 	if (b == NULL)
@@ -490,25 +499,42 @@ chunk_work(void *arg)
 	return chunk_feed(p, f->data, f->len);
 }
 
+/*
+ * The writer: batches ready[0..nstore) in one transaction (the loop
+ * appends behind them meanwhile, and touches none of these).
+ */
 static int
 store_work(void *arg)
 {
 	struct weft_pub		*p = arg;
-	struct pub_batch	*b = p->ready[0];
+	struct pub_batch	*b;
+	struct weft_chunk_put	*cp;
 	uint8_t			*fresh;
 	uint64_t		 gen[2];
-	size_t			 k = 0, ncap;
+	size_t			 k = 0, n = 0, ncap;
 	void			*np;
 	int			 err;
 
-	fresh = malloc(b->n ? b->n : 1);
-	if (fresh == NULL)
+	for (unsigned j = 0; j < p->nstore; j++)
+		n += p->ready[j]->n;
+	fresh = malloc(n ? n : 1);
+	cp = calloc(n ? n : 1, sizeof(*cp));
+	if (fresh == NULL || cp == NULL) {
+		free(fresh);
+		free(cp);
 		return -ENOMEM;
-	for (size_t i = 0; i < b->n; i++)
-		b->puts[i].data = b->data.data + b->off[i];
-	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n,
+	}
+	n = 0;
+	for (unsigned j = 0; j < p->nstore; j++) {
+		b = p->ready[j];
+		for (size_t i = 0; i < b->n; i++) {
+			cp[n] = b->puts[i];
+			cp[n++].data = b->data.data + b->off[i];
+		}
+	}
+	err = weft_store_chunks_put_new(p->ctl_env->store, cp, n,
 	    p->token, fresh, gen);
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < n; i++)
 		k += fresh[i];
 	if (p->nfresh + k > p->fresh_cap) {
 		ncap = p->fresh_cap ? p->fresh_cap : 256;
@@ -518,15 +544,17 @@ store_work(void *arg)
 		if (np == NULL) {
 			/* Cannot undo them: gc takes them after the grace. */
 			free(fresh);
+			free(cp);
 			return err ? err : -ENOMEM;
 		}
 		p->fresh = np;
 		p->fresh_cap = ncap;
 	}
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (fresh[i])
-			memcpy(p->fresh[p->nfresh++], b->puts[i].id, 32);
+			memcpy(p->fresh[p->nfresh++], cp[i].id, 32);
 	free(fresh);
+	free(cp);
 	return err;
 }
 
@@ -663,17 +691,22 @@ static void
 store_done(struct weft_ctl_conn *c, void *arg, int status)
 {
 	struct weft_pub		*p = arg;
-	struct pub_batch	*b = p->ready[0];
+	struct pub_batch	*b;
+	unsigned		 n = p->nstore;
 
 	p->store_busy = false;
-	memmove(&p->ready[0], &p->ready[1], (p->nready - 1) * sizeof(b));
-	p->nready--;
-	b->n = 0;
-	weft_buf_reset(&b->data);
-	if (p->spare == NULL)
-		p->spare = b;
-	else
-		batch_free(b);
+	for (unsigned j = 0; j < n; j++) {
+		b = p->ready[j];
+		b->n = 0;
+		weft_buf_reset(&b->data);
+		if (p->nspare < PUB_STORE_MAX)
+			p->spare[p->nspare++] = b;
+		else
+			batch_free(b);
+	}
+	memmove(&p->ready[0], &p->ready[n], (p->nready - n) * sizeof(b));
+	p->nready -= n;
+	p->nstore = 0;
 	if (status && p->err == 0)
 		p->err = status;
 	pub_pump(c, p);
@@ -725,7 +758,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		p->hash_busy = true;
 	}
 	if (!p->chunk_busy && p->chunk_next < p->frames_in &&
-	    p->nready + 2 < PUB_READY) {
+	    p->nready - p->nstore + 2 < PUB_READY) {
 		err = weft__ctl_work(c, chunk_work, chunk_done, p);
 		if (err) {
 			p->err = err;
@@ -740,7 +773,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	 */
 	if (p->received == p->total && !p->chunk_busy &&
 	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0 &&
-	    p->nready < PUB_READY) {
+	    p->nready < PUB_QUEUE) {
 		err = batch_ship(p);
 		if (err) {
 			p->err = err;
@@ -748,6 +781,8 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		}
 	}
 	if (!p->store_busy && p->nready > 0) {
+		p->nstore = p->nready < PUB_STORE_MAX ? p->nready :
+		    PUB_STORE_MAX;
 		err = weft__ctl_work(c, store_work, store_done, p);
 		if (err) {
 			p->err = err;

@@ -42,6 +42,13 @@
  * thread while the first writes (the store serialises the writes). Ids
  * in two jobs never depend on each other: chunks are asked only once
  * their index is stored.
+ *
+ * Group commit: an idle store takes any batch, but while one job writes
+ * the next starts only once half a batch (batch_bytes / 2) is waiting, so
+ * the slower the disk's syncs, the more each commit carries: syncs per
+ * byte fall as the disk gets busy, instead of the rate. Each commit is
+ * lazy (weft_store_chunks_put_fetched); once the fetch has nothing left
+ * to write a sync job (n == 0) makes the last one durable.
  */
 #define JOBS_MAX	2
 
@@ -144,6 +151,7 @@ struct weft_fetch {
 	struct job		*jobs[JOBS_MAX];	/* in flight */
 	uint32_t		 njobs;
 	size_t			 job_bytes;
+	bool			 unsynced;	/* a lazy commit since the sync */
 	bool			 blocked;	/* a server waits for room */
 	struct weft_buf		 msg;
 	struct weft_fetch_stats	 st;
@@ -441,6 +449,8 @@ job_run(void *arg)
 	int				*res;
 	int				 err;
 
+	if (j->n == 0)
+		return weft_store_sync(j->s);	/* the sync job */
 	v = calloc(j->n, sizeof(*v));
 	res = calloc(j->n, sizeof(*res));
 	if (v == NULL || res == NULL) {
@@ -541,6 +551,15 @@ job_done(void *arg, int status)
 		}
 	}
 	f->job_bytes -= j->bytes;
+	if (j->n == 0) {
+		/* The sync job: after a failure the tick tries again. */
+		free(j);
+		if (status)
+			f->unsynced = true;
+		else
+			job_start(f);
+		return;
+	}
 	if (weft_space_is_disk_error(status)) {
 		/*
 		 * The disk is full or failing: keep the bytes (asking a peer
@@ -554,6 +573,7 @@ job_done(void *arg, int status)
 		}
 	} else if (status == 0) {
 		weft_space_stored(f->space, f->now);
+		f->unsynced = true;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		w = want_find(f, j->items[i].id);
@@ -615,12 +635,35 @@ inflight_bytes(const struct weft_fetch *f)
 	return n;
 }
 
+/* Once nothing is left to write: the sync job, if a commit was lazy. */
+static void
+sync_start(struct weft_fetch *f)
+{
+	struct job	*j;
+
+	if (!f->unsynced || f->njobs > 0 || f->nbatch > 0)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;		/* the next store write syncs it */
+	j->f = f;
+	j->s = f->s;
+	if (f->io.work(f->io.arg, job_run, job_done, j) != 0) {
+		free(j);
+		return;
+	}
+	f->unsynced = false;
+	f->jobs[f->njobs++] = j;
+}
+
 static void
 job_start(struct weft_fetch *f)
 {
 	struct job	*j;
 	int		 err;
 
+	if (f->nbatch == 0)
+		sync_start(f);
 	if (f->njobs == JOBS_MAX || f->nbatch == 0)
 		return;
 	if (!weft_space_room(f->space, f->batch_bytes, f->now))
@@ -675,7 +718,7 @@ batch_add(struct weft_fetch *f, struct want *w, uint64_t peer,
 		idle_unlink(f, w);
 	w->state = W_STORING;
 	/* An idle store takes any batch; a second job, a fair one. */
-	if (f->njobs == 0 || f->batch_bytes >= f->o.batch_bytes / 4)
+	if (f->njobs == 0 || f->batch_bytes >= f->o.batch_bytes / 2)
 		job_start(f);
 	return 0;
 }

@@ -49,6 +49,13 @@ int	weft_store_open(struct weft_store **sp, const char *dir,
 	    const struct weft_store_opts *opts);
 /* Closes the environment; NULL is a no-op. No call may be in flight. */
 void	weft_store_close(struct weft_store *s);
+/*
+ * Makes every commit so far durable (fdatasync of data.mdb): the chunk
+ * writes that commit lazily (weft_store_chunks_put_new(),
+ * weft_store_chunks_put_fetched()) are durable once any later write has
+ * committed, or after this. 0 or a store error.
+ */
+int	weft_store_sync(struct weft_store *s);
 
 /* Chunks: content-addressed blobs (file chunks and chunk lists). */
 struct weft_chunk_put {
@@ -89,7 +96,9 @@ int	weft_store_chunks_put_hashed(struct weft_store *s,
  * weft_store_chunks_drop() deletes, in one transaction, those of the
  * chunks ids[0..n) whose pending mark still bears token: nothing else
  * stored or referred to them since. *dropped and *bytes count what
- * went; the rest is left to gc.
+ * went; the rest is left to gc. put_new commits lazily: nothing is
+ * acknowledged from it, and the revision's commit, which is, makes it
+ * durable (weft_store_sync()).
  */
 /*
  * The write generations the calling thread's last store write moved the
@@ -746,7 +755,9 @@ int	weft_store_chunk_put_fetched(struct weft_store *s,
  * a refused item does not spoil the others; an item whose id appears
  * twice is stored once, then WEFT_EEXISTS). Returns 0, WEFT_EUSAGE (n too
  * big: nothing done) or a store error: then no item was stored and each
- * result that was not a refusal by hash or size holds that error.
+ * result that was not a refusal by hash or size holds that error. The
+ * commit is lazy (weft_store_sync()): a power cut may undo the last such
+ * batch with its wanted rows, which are then wanted again.
  */
 #define WEFT_STORE_FETCHED_MAX	65536
 struct weft_store_fetched {

@@ -142,7 +142,8 @@ weft_store_chunks_put_new(struct weft_store *s,
 	}
 	if (n == 0)
 		return 0;
-	err = weft__store_write(s, put_new_txn, &pc);
+	/* No one is told of these alone: the revision's commit syncs. */
+	err = weft__store_write_lazy(s, put_new_txn, &pc);
 	weft__store_gen_last(&gen[0], &gen[1]);
 	if (err)
 		memset(fresh, 0, n);

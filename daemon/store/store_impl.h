@@ -244,6 +244,16 @@ void	weft__store_read_end(struct weft_store *s, MDB_txn *txn);
 int	weft__store_write(struct weft_store *s, weft__store_write_cb *fn,
 	    void *arg);
 /*
+ * weft__store_write_lazy() is weft__store_write() whose commit syncs the
+ * pack and LMDB's data pages but only writes the meta page (per-txn
+ * MDB_NOMETASYNC): a power cut may undo this commit, and only this one
+ * with all later ones, until the next commit or weft_store_sync() syncs
+ * data.mdb. For writes nothing acknowledges on its own (a publish's
+ * chunk batches, fetched chunks); docs/DESIGN.md, "Syncs", argues it.
+ */
+int	weft__store_write_lazy(struct weft_store *s,
+	    weft__store_write_cb *fn, void *arg);
+/*
  * The same for a write that changes no content, only where chunk bytes
  * are (compaction): the write generation stays, so a publish that may
  * undo its chunks (store_disk.c) is not told that anything came between.
@@ -497,6 +507,11 @@ void	weft__store_packs_target(struct weft_store *s, uint64_t target);
 int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);
+/*
+ * At the start of each write transaction's fn, on its thread: the
+ * writer's reads of chunk bytes then see its own appends.
+ */
+void	weft__store_packs_begin(struct weft_store *s);
 /*
  * After each write transaction, under the writer lock: committed, the
  * newest pack's size is its committed size; aborted, what it appended

@@ -69,6 +69,10 @@
 #define PACK_NAME_LEN	15
 /* Compaction reads a pack in pieces of this size (more for a big entry). */
 #define COMPACT_BUF	((size_t)4 << 20)
+/* Entries coalesced into one pwritev (two iovecs each, <= IOV_MAX). */
+#define PEND_MAX	256
+/* Free space is asked again once this much was appended since. */
+#define ROOM_RECHECK	((uint64_t)8 << 20)
 
 struct pack_fd {
 	uint32_t	no;
@@ -88,7 +92,24 @@ struct weft__packs {
 	uint64_t	 wtail;		/* where the next entry goes */
 	uint64_t	 wsynced;	/* bytes of wfd known durable */
 	uint64_t	 wcommit;	/* its size as last committed */
+	/*
+	 * Entries appended to the writer's pack but not written yet: a
+	 * transaction's chunks go out in one pwritev per PEND_MAX entries
+	 * (at the latest before the commit), not one write each. The
+	 * bytes stay the caller's until then (weft__store_chunk_write).
+	 */
+	struct iovec	 piov[2 * PEND_MAX];
+	uint8_t		 phdr[PEND_MAX][ENTRY_HDR];
+	size_t		 npend;
+	uint64_t	 pat;		/* where the first pending one goes */
+	/* Free space: f_bavail bytes when wtail was wroom_at. */
+	uint64_t	 wroom;
+	uint64_t	 wroom_at;
+	bool		 wroom_known;
 };
+
+/* Whether the calling thread is inside a write transaction's fn. */
+static _Thread_local bool	tl_writing;
 
 static void
 be32enc(uint8_t *p, uint32_t v)
@@ -240,6 +261,23 @@ full_preadv(int fd, struct iovec *iov, int n, uint64_t off)
 	return 0;
 }
 
+/*
+ * Writes the pending entries to the writer's pack: one pwritev for all
+ * (they are contiguous, from p->pat). On failure they are dropped with
+ * the transaction, which must then abort (weft__store_packs_end).
+ */
+static int
+pend_flush(struct weft__packs *p)
+{
+	int	err;
+
+	if (p->npend == 0)
+		return 0;
+	err = full_pwritev(p->wfd, p->piov, (int)(2 * p->npend), p->pat);
+	p->npend = 0;
+	return err;
+}
+
 static int
 pack_open(struct weft__packs *p, uint32_t no, int flags)
 {
@@ -312,6 +350,8 @@ packs_reset(struct weft__packs *p)
 	p->wfd = -1;
 	p->wno = 0;
 	p->wtail = p->wsynced = p->wcommit = 0;
+	p->npend = 0;
+	p->wroom_known = false;
 }
 
 int
@@ -486,6 +526,11 @@ pack_roll(struct weft__packs *p)
 
 	if (no == 0)
 		return WEFT_ESTOREFULL;
+	if (p->wfd >= 0) {
+		err = pend_flush(p);
+		if (err)
+			return err;
+	}
 	/* The finished pack's bytes are durable before the commit too. */
 	if (p->wfd >= 0 && p->wtail > p->wsynced) {
 		if (fdatasync(p->wfd) != 0)
@@ -513,23 +558,56 @@ pack_roll(struct weft__packs *p)
 	p->wfd = fd;
 	p->wno = no;
 	p->wtail = p->wsynced = p->wcommit = PACK_HDR;
+	p->wroom_known = false;
+	return 0;
+}
+
+/*
+ * Whether the disk keeps PACK_RESERVE free after len more bytes: asked
+ * of the filesystem at a transaction's first chunk, after a new pack,
+ * every ROOM_RECHECK bytes and whenever the estimate comes near, not
+ * for every chunk.
+ */
+static int
+room_check(struct weft__packs *p, size_t len)
+{
+	struct statvfs	vfs;
+	uint64_t	used;
+
+	if (p->wfd < 0)
+		return 0;
+	used = p->wtail - p->wroom_at;
+	if (p->wroom_known && used < ROOM_RECHECK &&
+	    p->wroom > used + PACK_RESERVE + len + ROOM_RECHECK)
+		return 0;
+	if (fstatvfs(p->wfd, &vfs) != 0)
+		return 0;	/* as before: no figure, no refusal */
+	p->wroom = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	p->wroom_at = p->wtail;
+	p->wroom_known = true;
+	/* Pending entries are not on disk yet: count them as used. */
+	used = p->wtail - (p->npend ? p->pat : p->wtail);
+	if (p->wroom < used + PACK_RESERVE + len)
+		return -ENOSPC;
 	return 0;
 }
 
 /*
  * Appends one entry to the newest pack and indexes it under id (which
  * the caller knows absent, or moves): the bytes are synced before the
- * transaction commits (weft__store_packs_sync).
+ * transaction commits (weft__store_packs_sync). They are written with
+ * the transaction's other entries in one pwritev, at the latest by
+ * weft__store_packs_sync(): data must stay valid until the transaction
+ * ends (the callers' batches do; a value read from LMDB does not, see
+ * weft__store_packs_migrate).
  */
 int
 weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
     const uint8_t id[ID], const uint8_t *data, size_t len)
 {
 	struct weft__packs	*p = s->packs;
-	struct iovec		 iov[2];
 	struct row		 r;
-	struct statvfs		 vfs;
-	uint8_t			 hdr[ENTRY_HDR], loc[LOC_LEN];
+	uint8_t			*hdr, loc[LOC_LEN];
 	uint64_t		 at;
 	int			 err;
 
@@ -539,25 +617,31 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	 * Leave the disk PACK_RESERVE free: a full disk must still take
 	 * the small LMDB write that drops what a failed publish stored.
 	 */
-	if (p->wfd >= 0 && fstatvfs(p->wfd, &vfs) == 0 &&
-	    (uint64_t)vfs.f_bavail * vfs.f_frsize < PACK_RESERVE + len)
-		return -ENOSPC;
+	err = room_check(p, len);
+	if (err)
+		return err;
 	if (p->wno == 0 || (p->wtail + ENTRY_HDR + len > p->target &&
 	    p->wtail > PACK_HDR)) {
 		err = pack_roll(p);
 		if (err)
 			return err;
 	}
+	if (p->npend == PEND_MAX) {
+		err = pend_flush(p);
+		if (err)
+			return err;
+	}
+	at = p->wtail;
+	if (p->npend == 0)
+		p->pat = at;
+	hdr = p->phdr[p->npend];
 	memcpy(hdr, id, ID);
 	be32enc(hdr + ID, (uint32_t)len);
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = ENTRY_HDR;
-	iov[1].iov_base = (void *)data;
-	iov[1].iov_len = len;
-	at = p->wtail;
-	err = full_pwritev(p->wfd, iov, len ? 2 : 1, at);
-	if (err)
-		return err;
+	p->piov[2 * p->npend].iov_base = hdr;
+	p->piov[2 * p->npend].iov_len = ENTRY_HDR;
+	p->piov[2 * p->npend + 1].iov_base = (void *)data;
+	p->piov[2 * p->npend + 1].iov_len = len;
+	p->npend++;
 	p->wtail = at + ENTRY_HDR + len;
 	be32enc(loc, p->wno);
 	be64enc(loc + 4, at);
@@ -578,11 +662,23 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 }
 
 void
+weft__store_packs_begin(struct weft_store *s)
+{
+	tl_writing = true;
+	if (s->packs != NULL)
+		s->packs->wroom_known = false;
+}
+
+void
 weft__store_packs_end(struct weft_store *s, bool committed)
 {
 	struct weft__packs	*p = s->packs;
 
-	if (p == NULL || p->wfd < 0)
+	tl_writing = false;
+	if (p == NULL)
+		return;
+	p->npend = 0;	/* written by the commit's sync, or dropped */
+	if (p->wfd < 0)
 		return;
 	if (committed) {
 		p->wcommit = p->wtail;
@@ -601,9 +697,13 @@ int
 weft__store_packs_sync(struct weft_store *s)
 {
 	struct weft__packs	*p = s->packs;
+	int			 err;
 
 	if (p == NULL || p->wfd < 0 || p->wtail <= p->wsynced)
 		return 0;
+	err = pend_flush(p);
+	if (err)
+		return err;
 	if (fdatasync(p->wfd) != 0)
 		return -errno;
 	p->wsynced = p->wtail;
@@ -767,6 +867,12 @@ loc_read(struct weft_store *s, const struct loc *l, const uint8_t id[ID],
 	err = weft_buf_reserve(out, l->len);
 	if (err)
 		return err;
+	/* The writer may read what it appended: write that out first. */
+	if (tl_writing) {
+		err = pend_flush(s->packs);
+		if (err)
+			return err;
+	}
 	fd = pack_rfd(s->packs, l->no, &own);
 	if (fd < 0)
 		return fd;
@@ -859,8 +965,13 @@ weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn)
 			break;
 		}
 		memcpy(id, k.mv_data, ID);
-		/* Rewrites the value; the old one is read first. */
+		/*
+		 * Rewrites the value; the old one is read first, and written
+		 * out before the rewrite can free its pages.
+		 */
 		err = weft__store_chunk_write(s, txn, id, v.mv_data, v.mv_size);
+		if (err == 0)
+			err = pend_flush(s->packs);
 		if (err)
 			break;
 		/* The next id: after this one. */
