@@ -59,6 +59,13 @@
 #define PUB_READY	4
 #define PUB_STORE_MAX	4
 #define PUB_QUEUE	(PUB_READY + PUB_STORE_MAX)
+/*
+ * Chunk bytes are written (staged) as batches come and indexed in one
+ * commit per PUB_INDEX bytes, and for the rest before the revision: the
+ * commits, each with its syncs, are few, and none is acknowledged but
+ * the revision's (docs/DESIGN.md, "Syncs").
+ */
+#define PUB_INDEX	((uint64_t)16 << 20)
 
 struct pub_frame {
 	uint8_t		*body;		/* the frame, owned */
@@ -115,6 +122,12 @@ struct weft_pub {
 	unsigned			 nstore;
 	struct pub_batch		*spare[PUB_STORE_MAX];
 	unsigned			 nspare;
+
+	/* Chunks written and not indexed yet (the store job's, then finish's). */
+	struct weft_store_staged	*staged;
+	size_t				 nstaged;
+	size_t				 staged_cap;
+	uint64_t			 staged_bytes;
 
 	/*
 	 * Chunks this publish added that only it refers to (job W and
@@ -275,6 +288,8 @@ pub_free(struct weft_pub *p)
 	 * or gc may take what the publish no longer needs.
 	 */
 	weft_store_hold_end(p->ctl_env->store, p->token);
+	weft_store_stage_end(p->ctl_env->store);
+	free(p->staged);
 	free(p->fresh);
 	weft_record_release(&p->rec);
 	for (uint64_t k = p->frames_freed; k < p->frames_in; k++)
@@ -500,41 +515,25 @@ chunk_work(void *arg)
 }
 
 /*
- * The writer: batches ready[0..nstore) in one transaction (the loop
- * appends behind them meanwhile, and touches none of these).
+ * Indexes the staged chunks in one (lazy) commit and notes those only
+ * this publish refers to, for pub_undo().
  */
 static int
-store_work(void *arg)
+pub_index(struct weft_pub *p)
 {
-	struct weft_pub		*p = arg;
-	struct pub_batch	*b;
-	struct weft_chunk_put	*cp;
-	uint8_t			*fresh;
-	uint64_t		 gen[2];
-	size_t			 k = 0, n = 0, ncap;
-	void			*np;
-	int			 err;
+	uint8_t		*fresh;
+	size_t		 k = 0, ncap;
+	void		*np;
+	int		 err;
 
-	for (unsigned j = 0; j < p->nstore; j++)
-		n += p->ready[j]->n;
-	fresh = malloc(n ? n : 1);
-	cp = calloc(n ? n : 1, sizeof(*cp));
-	if (fresh == NULL || cp == NULL) {
-		free(fresh);
-		free(cp);
+	if (p->nstaged == 0)
+		return 0;
+	fresh = malloc(p->nstaged);
+	if (fresh == NULL)
 		return -ENOMEM;
-	}
-	n = 0;
-	for (unsigned j = 0; j < p->nstore; j++) {
-		b = p->ready[j];
-		for (size_t i = 0; i < b->n; i++) {
-			cp[n] = b->puts[i];
-			cp[n++].data = b->data.data + b->off[i];
-		}
-	}
-	err = weft_store_chunks_put_new(p->ctl_env->store, cp, n,
-	    p->token, fresh, gen);
-	for (size_t i = 0; i < n; i++)
+	err = weft_store_chunks_put_staged(p->ctl_env->store, p->staged,
+	    p->nstaged, p->token, fresh);
+	for (size_t i = 0; i < p->nstaged; i++)
 		k += fresh[i];
 	if (p->nfresh + k > p->fresh_cap) {
 		ncap = p->fresh_cap ? p->fresh_cap : 256;
@@ -544,17 +543,85 @@ store_work(void *arg)
 		if (np == NULL) {
 			/* Cannot undo them: gc takes them after the grace. */
 			free(fresh);
-			free(cp);
 			return err ? err : -ENOMEM;
 		}
 		p->fresh = np;
 		p->fresh_cap = ncap;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < p->nstaged; i++)
 		if (fresh[i])
-			memcpy(p->fresh[p->nfresh++], cp[i].id, 32);
+			memcpy(p->fresh[p->nfresh++], p->staged[i].id, 32);
 	free(fresh);
+	p->nstaged = 0;
+	p->staged_bytes = 0;
+	return err;
+}
+
+/* Whether id is staged already, or among cp[0..n). */
+static bool
+pub_staged(const struct weft_pub *p, const struct weft_chunk_put *cp,
+    size_t n, const uint8_t id[32])
+{
+	for (size_t i = 0; i < p->nstaged; i++)
+		if (memcmp(p->staged[i].id, id, 32) == 0)
+			return true;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(cp[i].id, id, 32) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The writer: batches ready[0..nstore) written to the store in one
+ * pwritev (the loop appends behind them meanwhile, and touches none of
+ * these), indexed once PUB_INDEX bytes wait.
+ */
+static int
+store_work(void *arg)
+{
+	struct weft_pub		*p = arg;
+	struct pub_batch	*b;
+	struct weft_chunk_put	*cp;
+	size_t			 n = 0, ncap;
+	void			*np;
+	int			 err;
+
+	for (unsigned j = 0; j < p->nstore; j++)
+		n += p->ready[j]->n;
+	if (p->nstaged + n > p->staged_cap) {
+		ncap = p->staged_cap ? p->staged_cap : 256;
+		while (ncap < p->nstaged + n)
+			ncap *= 2;
+		np = realloc(p->staged, ncap * sizeof(*p->staged));
+		if (np == NULL)
+			return -ENOMEM;
+		p->staged = np;
+		p->staged_cap = ncap;
+	}
+	cp = calloc(n ? n : 1, sizeof(*cp));
+	if (cp == NULL)
+		return -ENOMEM;
+	n = 0;
+	for (unsigned j = 0; j < p->nstore; j++) {
+		b = p->ready[j];
+		for (size_t i = 0; i < b->n; i++) {
+			/* A chunk repeated in this publish: written once. */
+			if (pub_staged(p, cp, n, b->puts[i].id))
+				continue;
+			cp[n] = b->puts[i];
+			cp[n++].data = b->data.data + b->off[i];
+		}
+	}
+	err = weft_store_chunks_stage(p->ctl_env->store, cp, n, p->token,
+	    p->staged + p->nstaged);
+	if (err == 0) {
+		for (size_t i = 0; i < n; i++)
+			p->staged_bytes += cp[i].len;
+		p->nstaged += n;
+	}
 	free(cp);
+	if (err == 0 && p->staged_bytes >= PUB_INDEX)
+		err = pub_index(p);
 	return err;
 }
 
@@ -588,6 +655,10 @@ finish_work(void *arg)
 	struct weft_buf	 body;
 	int		 err;
 
+	/* The chunks not indexed yet: before anything reads them. */
+	err = pub_index(p);
+	if (err)
+		return err;
 	/*
 	 * A copy of one of our designs adds no chunk: only then read the
 	 * author's designs, so that publishing new content never pays.
@@ -877,6 +948,7 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 		randombytes_buf(&p->token, sizeof(p->token));
 	while (p->token == 0);
 	p->ctl_env = c->env;
+	weft_store_stage_begin(p->ctl_env->store);	/* pub_free ends it */
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);

@@ -288,6 +288,38 @@ weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
 }
 
 int
+weft__store_write_stage(struct weft_store *s, weft__store_write_cb *fn,
+    void *arg)
+{
+	MDB_txn	*txn;
+	int	 rc, err;
+
+	for (;;) {
+		lock_shared(s);
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc == 0)
+			break;
+		lock_release(s);
+		if (rc != MDB_MAP_RESIZED)
+			return weft__store_xlat(rc);
+		err = adopt_map_size(s);
+		if (err)
+			return err;
+	}
+	memset(s->wcur, 0, sizeof(s->wcur));
+	weft__store_packs_begin(s);
+	err = fn(s, txn, arg);
+	if (err == 0)
+		err = weft__store_packs_keep(s);
+	/* Nothing to commit: the pack bytes stay (kept) or go (error). */
+	mdb_txn_abort(txn);
+	weft__store_packs_end(s, false);
+	memset(s->wcur, 0, sizeof(s->wcur));
+	lock_release(s);
+	return err;
+}
+
+int
 weft_store_sync(struct weft_store *s)
 {
 	int	rc;
@@ -650,6 +682,15 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	err = weft__store_chunk_write(s, txn, id, data, len);
 	if (err)
 		return err;
+	return weft__store_chunk_added(s, txn, id, len);
+}
+
+int
+weft__store_chunk_added(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], size_t len)
+{
+	int	err;
+
 	if (s->gc_late != NULL) {
 		err = weft__idset_add(s->gc_late, id);
 		if (err)

@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,11 @@ struct weft__packs {
 	uint8_t		 phdr[PEND_MAX][ENTRY_HDR];
 	size_t		 npend;
 	uint64_t	 pat;		/* where the first pending one goes */
+	/*
+	 * Publishes with bytes staged and not indexed yet: no compaction
+	 * runs meanwhile (it could delete the pack they are in).
+	 */
+	atomic_uint	 nstaging;
 	/* Free space: f_bavail bytes when wtail was wroom_at. */
 	uint64_t	 wroom;
 	uint64_t	 wroom_at;
@@ -364,6 +370,7 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 		return -ENOMEM;
 	p->wfd = -1;
 	p->target = PACK_TARGET;
+	atomic_init(&p->nstaging, 0);
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
 		free(p);
@@ -601,15 +608,13 @@ room_check(struct weft__packs *p, size_t len)
  * ends (the callers' batches do; a value read from LMDB does not, see
  * weft__store_packs_migrate).
  */
-int
-weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID], const uint8_t *data, size_t len)
+static int
+pack_append(struct weft__packs *p, const uint8_t id[ID],
+    const uint8_t *data, size_t len, struct loc *l)
 {
-	struct weft__packs	*p = s->packs;
-	struct row		 r;
-	uint8_t			*hdr, loc[LOC_LEN];
-	uint64_t		 at;
-	int			 err;
+	uint8_t		*hdr;
+	uint64_t	 at;
+	int		 err;
 
 	if (len > WEFT_INDEX_MAX)
 		return WEFT_ETOOBIG;
@@ -643,22 +648,128 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	p->piov[2 * p->npend + 1].iov_len = len;
 	p->npend++;
 	p->wtail = at + ENTRY_HDR + len;
-	be32enc(loc, p->wno);
-	be64enc(loc + 4, at);
-	be32enc(loc + 12, (uint32_t)len);
+	l->no = p->wno;
+	l->off = at;
+	l->len = (uint32_t)len;
+	return 0;
+}
+
+/* Indexes the entry at l under id; its pack's row grows to cover it. */
+static int
+loc_index(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    const struct loc *l)
+{
+	struct row	r;
+	uint8_t		loc[LOC_LEN];
+	uint64_t	end = l->off + ENTRY_HDR + l->len;
+	int		err;
+
+	be32enc(loc, l->no);
+	be64enc(loc + 4, l->off);
+	be32enc(loc + 12, l->len);
 	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, loc, LOC_LEN);
 	if (err)
 		return err;
-	err = row_get(s, txn, p->wno, &r);
+	err = row_get(s, txn, l->no, &r);
 	if (err == WEFT_ENOTFOUND) {
 		r.size = PACK_HDR;
 		r.live = 0;
 	} else if (err) {
 		return err;
 	}
-	r.size = p->wtail;
-	r.live += ENTRY_HDR + len;
-	return row_put(s, txn, p->wno, &r);
+	/* The newest pack's row covers all it holds (the rest is dead). */
+	if (l->no == s->packs->wno && s->packs->wtail > r.size)
+		r.size = s->packs->wtail;
+	if (end > r.size)
+		r.size = end;
+	r.live += ENTRY_HDR + l->len;
+	return row_put(s, txn, l->no, &r);
+}
+
+int
+weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], const uint8_t *data, size_t len)
+{
+	struct loc	l;
+	int		err;
+
+	err = pack_append(s->packs, id, data, len, &l);
+	if (err)
+		return err;
+	return loc_index(s, txn, id, &l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Staging: a publish's bytes written now, indexed later (store.h). */
+
+void
+weft_store_stage_begin(struct weft_store *s)
+{
+	atomic_fetch_add(&s->packs->nstaging, 1);
+}
+
+void
+weft_store_stage_end(struct weft_store *s)
+{
+	atomic_fetch_sub(&s->packs->nstaging, 1);
+}
+
+int
+weft__store_stage_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct weft__stage	*sg = arg;
+	struct weft_store_staged *o;
+	struct loc		 l;
+	int			 err;
+
+	for (size_t i = 0; i < sg->n; i++) {
+		o = &sg->out[i];
+		memcpy(o->id, sg->c[i].id, ID);
+		o->no = 0;
+		o->off = 0;
+		o->len = (uint32_t)sg->c[i].len;
+		/* Held from now: no deletion takes one it met. */
+		err = weft__store_hold_add(s, sg->token, o->id);
+		if (err)
+			return err;
+		err = weft__store_chunk_has(s, txn, o->id);
+		if (err == 0)
+			continue;	/* present: not written again */
+		if (err != WEFT_ENOTFOUND)
+			return err;
+		err = pack_append(s->packs, o->id, sg->c[i].data,
+		    sg->c[i].len, &l);
+		if (err)
+			return err;
+		o->no = l.no;
+		o->off = l.off;
+	}
+	return 0;
+}
+
+int
+weft__store_packs_keep(struct weft_store *s)
+{
+	struct weft__packs	*p = s->packs;
+	int			 err;
+
+	if (p->wfd < 0)
+		return 0;
+	err = pend_flush(p);
+	if (err == 0)
+		p->wcommit = p->wtail;	/* an abort keeps them */
+	return err;
+}
+
+int
+weft__store_chunk_index_staged(struct weft_store *s, MDB_txn *txn,
+    const struct weft_store_staged *st)
+{
+	struct loc	l = { st->no, st->off, st->len };
+
+	if (st->no == 0 || st->off < PACK_HDR || st->len > WEFT_INDEX_MAX)
+		return WEFT_EUSAGE;
+	return loc_index(s, txn, st->id, &l);
 }
 
 void
@@ -999,6 +1110,7 @@ struct compact_ctx {
 	size_t		 n;		/* whole entries in buf */
 	bool		 last;
 	bool		 gone;		/* the row was deleted */
+	bool		 skipped;	/* staging: nothing done */
 	uint64_t	 moved;
 };
 
@@ -1016,6 +1128,12 @@ compact_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	cc->gone = false;
 	cc->moved = 0;
+	cc->skipped = false;
+	/* A publish's staged bytes may be in this pack: not now. */
+	if (atomic_load(&s->packs->nstaging) > 0) {
+		cc->skipped = true;
+		return 0;
+	}
 	/*
 	 * The writer's pack: close it, so that the moves (and every other
 	 * write) go to a new one. Entries appended to it since the pass
@@ -1142,12 +1260,12 @@ compact_one(struct weft_store *s, uint32_t no, uint64_t size,
 		}
 		err = weft__store_write_move(s, compact_txn, &cc);
 		off += at;
-		if (err || cc.last)
+		if (err || cc.last || cc.skipped)
 			break;
 	}
 	close(fd);
 	free(buf);
-	if (err || !cc.gone)
+	if (err || !cc.gone || cc.skipped)
 		return err;
 	weft__store_excl(s, uncache_unlink, &uc);
 	if (uc.err == 0 && freed != NULL)
