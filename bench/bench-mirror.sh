@@ -14,7 +14,11 @@
 #
 # usage: bench/bench-mirror.sh [BUILD_DIR] [DESIGNS] [MIB]   (KEEP=1 keeps
 # the temporary directory for inspection, ROUNDS=N; WEFT_ONLY=1 runs weft
-# alone, no rsync, Syncthing or floor: to compare two builds of weft)
+# alone, no rsync, Syncthing or floor: to compare two builds of weft;
+# BEFORE=BUILD_DIR also times, in every round, node B run by that other
+# build (say main's) beside this one; WRITER=1 runs a disk writer during
+# every copy: a loop of dd writing 256 MiB files into the same
+# filesystem, each fsynced, as another job on the machine would)
 set -eu
 # The benchmark's daemons never announce themselves on the LAN.
 export WEFT_LAN_DISCOVERY=off
@@ -159,21 +163,57 @@ cpu_of() {	# PID: its CPU seconds so far (user + system)
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
 	    "/proc/$1/stat"
 }
-run_weft() {	# ROUND: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
-	start "b$1"
-	bpid=${PIDS##* }
-	"$weft" --home "$T/b$1" -q mirror --all || die "mirror --all"
+wpid=""
+writer_start() {
+	[ -n "${WRITER:-}" ] || return 0
+	( while :; do
+		dd if=/dev/zero of="$T/writer.bin" bs=1M count=256 \
+		    conv=fsync status=none 2>/dev/null || break
+		rm -f "$T/writer.bin"
+	done ) &
+	wpid=$!
+	sleep 0.5	# the writer is under way before the copy starts
+}
+writer_stop() {
+	[ -n "$wpid" ] || return 0
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	wpid=""
+	rm -f "$T/writer.bin"
 	sync
+}
+run_weft() {	# ROUND [WEFTD WEFT]: sets t0, tr, t1, and cpua, cpub
+	local bweftd=${2:-$weftd} bweft=${3:-$weft}
+	"$bweftd" --home "$T/b$1" --listen 127.0.0.1:0 >>"$T/b$1.log" 2>&1 &
+	PIDS="$PIDS $!"
+	bpid=$!
+	wait_until 20 "$bweft" --home "$T/b$1" status ||
+	    die "weftd b$1 did not start"
+	"$bweft" --home "$T/b$1" -q mirror --all || die "mirror --all"
+	sync
+	writer_start
 	ca=$(cpu_of "$apid")
 	cb=$(cpu_of "$bpid")
 	t0=$(now)
-	"$weft" --home "$T/b$1" -q connect "$addr" >/dev/null || die "connect"
+	"$bweft" --home "$T/b$1" -q connect "$addr" >/dev/null || die "connect"
 	tw=$(b_wait "$T/b$1") || die "B did not complete the mirror"
 	tr=${tw% *}
 	t1=${tw#* }
 	cpua=$(awk -v x="$(cpu_of "$apid")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
 	cpub=$(awk -v x="$(cpu_of "$bpid")" -v y="$cb" 'BEGIN { printf "%.2f", x - y }')
+	writer_stop
 	kill "$bpid" 2>/dev/null || true
+	wait "$bpid" 2>/dev/null || true
+	rm -rf "$T/b$1"
+}
+run_before() {	# ROUND: sets tb (seconds), cpubb
+	tb=0 cpubb=0
+	[ -n "${BEFORE:-}" ] || return 0
+	local s0=$t0 s1=$t1 sa=$cpua sb=$cpub sr=$tr
+	run_weft "x$1" "$BEFORE/weftd" "$BEFORE/weft"
+	tb=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+	cpubb=$cpub
+	t0=$s0 t1=$s1 cpua=$sa cpub=$sb tr=$sr
 }
 run_rsync() {	# ROUND: sets t2, t3
 	if [ -n "$only" ]; then
@@ -181,9 +221,11 @@ run_rsync() {	# ROUND: sets t2, t3
 		return
 	fi
 	sync
+	writer_start
 	t2=$(now)
 	rsync -a -e "$sshc" "$T/src/" "127.0.0.1:$T/rsync$1/"
 	t3=$(now)
+	writer_stop
 	diff -r "$T/src" "$T/rsync$1" >/dev/null || die "rsync copy differs"
 	rm -rf "$T/rsync$1"
 }
@@ -195,14 +237,19 @@ res=""
 for r in $(seq 1 "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then
 		run_weft "$r"
+		run_before "$r"
 		run_rsync "$r"
 	else
 		run_rsync "$r"
+		run_before "$r"
 		run_weft "$r"
 	fi
 	res="$res $t0 $tr $t1 $t2 $t3"
-	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v only="$only" 'BEGIN {
+	resb="${resb:-} $tb"
+	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v only="$only" -v tb="$tb" -v cbb="$cpubb" 'BEGIN {
 		w = b / (t1 - t0) / 1e6; s = b / (t3 - t2) / 1e6
+		if (tb > 0)
+			printf "round %d: before (BEFORE build as B) %.2f s %.1f MB/s (CPU B %.2f s)\n", r, tb, b / tb / 1e6, cbb
 		if (only != "") {
 			printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s)\n", r, t1 - t0, w, tr - t0, ca, cb
 			exit
@@ -295,7 +342,7 @@ if [ -z "$only" ] && [ -x "$build/bench/bench-floor" ]; then
 fi
 
 awk -v b="$bytes" -v n="$designs" -v fl="$floor" -v wfl="$wfloor" -v tp0="$tp0" -v tp1="$tp1" \
-    -v t4="$t4" -v t5="$t5" -v res="$res" -v only="$only" '
+    -v t4="$t4" -v t5="$t5" -v res="$res" -v only="$only" -v resb="${resb:-}" '
 function median(a, k,    i, j, t) {	# sorts a[1..k] in place
 	for (i = 2; i <= k; i++)
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -317,6 +364,11 @@ BEGIN {
 	printf "%d designs, %.1f MiB of files (published in %.2f s)\n", n, b / 1048576, tp1 - tp0
 	printf "medians of %d rounds:\n", k
 	printf "weft mirror --all: %7.2f s %8.1f MB/s  (records in after %.2f s)\n", w, b / w / 1e6, rr
+	kb = split(resb, vb, " ")
+	if (kb > 0 && vb[1] > 0) {
+		wb = median(vb, kb)
+		printf "before (BEFORE):   %7.2f s %8.1f MB/s  (this build %.2fx)\n", wb, b / wb / 1e6, wb / w
+	}
 	if (only != "")
 		exit
 	printf "rsync over ssh:    %7.2f s %8.1f MB/s  (weft %.2fx, median of the rounds; target 2.5x)\n", rs, b / rs / 1e6, rq
