@@ -22,8 +22,10 @@
  * creating write never committed, or a compaction deleted its row and was
  * cut before the unlink) is deleted at open.
  *
- * Threads: the writer's state (p->w*) is touched only inside write
- * transactions, which LMDB runs one at a time. Readers find a pack's file
+ * Threads: the writer's state (p->w*, the pending entries) is touched
+ * only inside write transactions, under p->wmu from the start of the
+ * transaction's work to weft__store_packs_end(), after its commit or
+ * abort (LMDB lets the next writer in before that). Readers find a pack's file
  * descriptor in a small cache under p->mu, or open it for one read; a
  * cached descriptor is closed only under the store's exclusive lock
  * (weft__store_excl), when no transaction is running, so a reader that
@@ -86,6 +88,7 @@ struct weft__packs {
 	struct pack_fd	 cache[PACK_FDS];
 	size_t		 ncache;
 	pthread_mutex_t	 compacting;	/* one compaction at a time */
+	pthread_mutex_t	 wmu;		/* the writer's state (p->w*, pend) */
 	uint64_t	 target;	/* PACK_TARGET unless a test says */
 	/* The writer's: only inside a write transaction. */
 	uint32_t	 wno;		/* newest pack, 0 for none */
@@ -378,6 +381,7 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->compacting, NULL);
+	pthread_mutex_init(&p->wmu, NULL);
 	s->packs = p;
 	return 0;
 }
@@ -400,6 +404,7 @@ weft__store_packs_free(struct weft_store *s)
 	close(p->dirfd);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->compacting);
+	pthread_mutex_destroy(&p->wmu);
 	free(p);
 	s->packs = NULL;
 }
@@ -776,8 +781,16 @@ void
 weft__store_packs_begin(struct weft_store *s)
 {
 	tl_writing = true;
-	if (s->packs != NULL)
-		s->packs->wroom_known = false;
+	if (s->packs == NULL)
+		return;
+	/*
+	 * LMDB lets the next writer in as soon as a commit or abort
+	 * returns, before weft__store_packs_end() has settled this one's
+	 * appends: the writer's state needs its own lock, held from here
+	 * to there.
+	 */
+	pthread_mutex_lock(&s->packs->wmu);
+	s->packs->wroom_known = false;
 }
 
 void
@@ -789,19 +802,16 @@ weft__store_packs_end(struct weft_store *s, bool committed)
 	if (p == NULL)
 		return;
 	p->npend = 0;	/* written by the commit's sync, or dropped */
-	if (p->wfd < 0)
-		return;
-	if (committed) {
+	if (p->wfd >= 0 && committed) {
 		p->wcommit = p->wtail;
-		return;
-	}
-	/* What an aborted transaction appended is no entry: the space back. */
-	if (p->wtail > p->wcommit &&
+	} else if (p->wfd >= 0 && p->wtail > p->wcommit &&
 	    ftruncate(p->wfd, (off_t)p->wcommit) == 0) {
+		/* What an aborted transaction appended: the space back. */
 		p->wtail = p->wcommit;
 		if (p->wsynced > p->wcommit)
 			p->wsynced = p->wcommit;
 	}
+	pthread_mutex_unlock(&p->wmu);
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,6 +396,81 @@ test_stage(void **state)
 	verify_clean(f->s, 10 + 10 + 5);
 }
 
+/*
+ * Writers on two threads: one publish staging and indexing, one plain
+ * put. LMDB lets the next writer in as soon as a commit or abort
+ * returns; the pack writer's state must not be settled after that (a
+ * stage's abort once dropped or cut off the other's appends: chunks
+ * indexed over zeros). Every chunk reads back; the store verifies.
+ */
+#define RACE_N		600
+#define RACE_SZ		512
+
+struct race {
+	struct weft_store	*s;
+	struct weft_chunk_put	 p[RACE_N];
+	uint8_t			 data[RACE_N][RACE_SZ];
+	int			 err[2];
+};
+
+static void *
+race_stage(void *arg)
+{
+	struct race			*r = arg;
+	struct weft_store_staged	 st[2];
+	uint8_t				 fresh[2];
+
+	weft_store_stage_begin(r->s);
+	for (int i = 0; i < RACE_N && r->err[0] == 0; i += 4) {
+		r->err[0] = weft_store_chunks_stage(r->s, &r->p[i], 2, TOKEN,
+		    st);
+		if (r->err[0] == 0)
+			r->err[0] = weft_store_chunks_put_staged(r->s, st, 2,
+			    TOKEN, fresh);
+	}
+	weft_store_stage_end(r->s);
+	return NULL;
+}
+
+static void *
+race_put(void *arg)
+{
+	struct race	*r = arg;
+
+	for (int i = 2; i < RACE_N && r->err[1] == 0; i += 4)
+		r->err[1] = weft_store_chunks_put(r->s, &r->p[i], 2);
+	return NULL;
+}
+
+static void
+test_race(void **state)
+{
+	struct fx	*f = *state;
+	struct race	*r;
+	pthread_t	 t[2];
+
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->s = f->s;
+	for (int i = 0; i < RACE_N; i++) {
+		randombytes_buf(r->data[i], RACE_SZ);
+		r->p[i].data = r->data[i];
+		r->p[i].len = RACE_SZ;
+		weft_hash(r->data[i], RACE_SZ, r->p[i].id);
+	}
+	assert_int_equal(pthread_create(&t[0], NULL, race_stage, r), 0);
+	assert_int_equal(pthread_create(&t[1], NULL, race_put, r), 0);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	assert_int_equal(r->err[0], 0);
+	assert_int_equal(r->err[1], 0);
+	for (int i = 0; i < RACE_N; i++)
+		check_chunk(f->s, &r->p[i], true);
+	verify_clean(f->s, RACE_N);
+	weft_store_hold_end(f->s, TOKEN);
+	free(r);
+}
+
 /* A damaged pack entry (its header names another chunk) is not served. */
 static void
 test_bad_entry(void **state)
@@ -492,6 +568,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
