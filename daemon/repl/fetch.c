@@ -43,14 +43,15 @@
  * in two jobs never depend on each other: chunks are asked only once
  * their index is stored.
  *
- * Group commit: an idle store takes any batch, but while one job writes
- * the next starts only once half a batch (batch_bytes / 2) is waiting, so
- * the slower the disk's syncs, the more each commit carries: syncs per
- * byte fall as the disk gets busy, instead of the rate. Each commit is
- * lazy (weft_store_chunks_put_fetched); once the fetch has nothing left
- * to write a sync job (n == 0) makes the last one durable.
+ * An idle store takes any batch; while one job writes, the next starts
+ * once a quarter batch (batch_bytes / 4) waits, and the batch grows
+ * meanwhile: the slower the disk's syncs, the more each commit carries.
+ * Each commit is lazy (weft_store_chunks_put_fetched); once the fetch has had nothing
+ * to write for SYNC_IDLE_MS a sync job (n == 0) makes the last one
+ * durable (not at every lull: a mirror has many between its commits).
  */
 #define JOBS_MAX	2
+#define SYNC_IDLE_MS	1000
 
 enum want_state {
 	W_FREE = 0,
@@ -152,6 +153,7 @@ struct weft_fetch {
 	uint32_t		 njobs;
 	size_t			 job_bytes;
 	bool			 unsynced;	/* a lazy commit since the sync */
+	uint64_t		 sync_at;	/* not before: the sync job */
 	bool			 blocked;	/* a server waits for room */
 	struct weft_buf		 msg;
 	struct weft_fetch_stats	 st;
@@ -554,10 +556,12 @@ job_done(void *arg, int status)
 	if (j->n == 0) {
 		/* The sync job: after a failure the tick tries again. */
 		free(j);
-		if (status)
+		if (status) {
 			f->unsynced = true;
-		else
+			f->sync_at = f->now + SYNC_IDLE_MS;
+		} else {
 			job_start(f);
+		}
 		return;
 	}
 	if (weft_space_is_disk_error(status)) {
@@ -574,6 +578,7 @@ job_done(void *arg, int status)
 	} else if (status == 0) {
 		weft_space_stored(f->space, f->now);
 		f->unsynced = true;
+		f->sync_at = f->now + SYNC_IDLE_MS;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		w = want_find(f, j->items[i].id);
@@ -641,7 +646,8 @@ sync_start(struct weft_fetch *f)
 {
 	struct job	*j;
 
-	if (!f->unsynced || f->njobs > 0 || f->nbatch > 0)
+	if (!f->unsynced || f->njobs > 0 || f->nbatch > 0 ||
+	    f->now < f->sync_at)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
@@ -718,7 +724,7 @@ batch_add(struct weft_fetch *f, struct want *w, uint64_t peer,
 		idle_unlink(f, w);
 	w->state = W_STORING;
 	/* An idle store takes any batch; a second job, a fair one. */
-	if (f->njobs == 0 || f->batch_bytes >= f->o.batch_bytes / 2)
+	if (f->njobs == 0 || f->batch_bytes >= f->o.batch_bytes / 4)
 		job_start(f);
 	return 0;
 }
@@ -1340,6 +1346,10 @@ weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms)
 	fill_all(f);
 	if (weft_space_due(f->space, now_ms) < due)
 		due = weft_space_due(f->space, now_ms);
+	/* Idle with a lazy commit: wake for the sync job. */
+	if (f->unsynced && f->njobs == 0 && f->nbatch == 0 &&
+	    f->sync_at > now_ms && f->sync_at < due)
+		due = f->sync_at;
 	return due;
 }
 
