@@ -42,16 +42,8 @@
  * thread while the first writes (the store serialises the writes). Ids
  * in two jobs never depend on each other: chunks are asked only once
  * their index is stored.
- *
- * An idle store takes any batch; while one job writes, the next starts
- * once a quarter batch (batch_bytes / 4) waits, and the batch grows
- * meanwhile: the slower the disk's syncs, the more each commit carries.
- * Each commit is lazy (weft_store_chunks_put_fetched); once the fetch has had nothing
- * to write for SYNC_IDLE_MS a sync job (n == 0) makes the last one
- * durable (not at every lull: a mirror has many between its commits).
  */
 #define JOBS_MAX	2
-#define SYNC_IDLE_MS	1000
 
 enum want_state {
 	W_FREE = 0,
@@ -152,8 +144,6 @@ struct weft_fetch {
 	struct job		*jobs[JOBS_MAX];	/* in flight */
 	uint32_t		 njobs;
 	size_t			 job_bytes;
-	bool			 unsynced;	/* a lazy commit since the sync */
-	uint64_t		 sync_at;	/* not before: the sync job */
 	bool			 blocked;	/* a server waits for room */
 	struct weft_buf		 msg;
 	struct weft_fetch_stats	 st;
@@ -451,8 +441,6 @@ job_run(void *arg)
 	int				*res;
 	int				 err;
 
-	if (j->n == 0)
-		return weft_store_sync(j->s);	/* the sync job */
 	v = calloc(j->n, sizeof(*v));
 	res = calloc(j->n, sizeof(*res));
 	if (v == NULL || res == NULL) {
@@ -553,17 +541,6 @@ job_done(void *arg, int status)
 		}
 	}
 	f->job_bytes -= j->bytes;
-	if (j->n == 0) {
-		/* The sync job: after a failure the tick tries again. */
-		free(j);
-		if (status) {
-			f->unsynced = true;
-			f->sync_at = f->now + SYNC_IDLE_MS;
-		} else {
-			job_start(f);
-		}
-		return;
-	}
 	if (weft_space_is_disk_error(status)) {
 		/*
 		 * The disk is full or failing: keep the bytes (asking a peer
@@ -577,8 +554,6 @@ job_done(void *arg, int status)
 		}
 	} else if (status == 0) {
 		weft_space_stored(f->space, f->now);
-		f->unsynced = true;
-		f->sync_at = f->now + SYNC_IDLE_MS;
 	}
 	for (size_t i = 0; i < j->n; i++) {
 		w = want_find(f, j->items[i].id);
@@ -640,36 +615,12 @@ inflight_bytes(const struct weft_fetch *f)
 	return n;
 }
 
-/* Once nothing is left to write: the sync job, if a commit was lazy. */
-static void
-sync_start(struct weft_fetch *f)
-{
-	struct job	*j;
-
-	if (!f->unsynced || f->njobs > 0 || f->nbatch > 0 ||
-	    f->now < f->sync_at)
-		return;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		return;		/* the next store write syncs it */
-	j->f = f;
-	j->s = f->s;
-	if (f->io.work(f->io.arg, job_run, job_done, j) != 0) {
-		free(j);
-		return;
-	}
-	f->unsynced = false;
-	f->jobs[f->njobs++] = j;
-}
-
 static void
 job_start(struct weft_fetch *f)
 {
 	struct job	*j;
 	int		 err;
 
-	if (f->nbatch == 0)
-		sync_start(f);
 	if (f->njobs == JOBS_MAX || f->nbatch == 0)
 		return;
 	if (!weft_space_room(f->space, f->batch_bytes, f->now))
@@ -1346,10 +1297,6 @@ weft_fetch_tick(struct weft_fetch *f, uint64_t now_ms)
 	fill_all(f);
 	if (weft_space_due(f->space, now_ms) < due)
 		due = weft_space_due(f->space, now_ms);
-	/* Idle with a lazy commit: wake for the sync job. */
-	if (f->unsynced && f->njobs == 0 && f->nbatch == 0 &&
-	    f->sync_at > now_ms && f->sync_at < due)
-		due = f->sync_at;
 	return due;
 }
 

@@ -52,7 +52,7 @@ void	weft_store_close(struct weft_store *s);
 /*
  * Makes every commit so far durable (fdatasync of data.mdb): the chunk
  * writes that commit lazily (weft_store_chunks_put_new(),
- * weft_store_chunks_put_fetched()) are durable once any later write has
+ * weft_store_chunks_put_staged()) are durable once any later write has
  * committed, or after this. 0 or a store error.
  */
 int	weft_store_sync(struct weft_store *s);
@@ -784,9 +784,7 @@ int	weft_store_chunk_put_fetched(struct weft_store *s,
  * a refused item does not spoil the others; an item whose id appears
  * twice is stored once, then WEFT_EEXISTS). Returns 0, WEFT_EUSAGE (n too
  * big: nothing done) or a store error: then no item was stored and each
- * result that was not a refusal by hash or size holds that error. The
- * commit is lazy (weft_store_sync()): a power cut may undo the last such
- * batch with its wanted rows, which are then wanted again.
+ * result that was not a refusal by hash or size holds that error.
  */
 #define WEFT_STORE_FETCHED_MAX	65536
 struct weft_store_fetched {

@@ -906,7 +906,7 @@ weft_store_chunks_put_fetched(struct weft_store *s,
 		bc.n = n;
 		bc.results = results;
 		bc.ok = ok;
-		err = weft__store_write_lazy(s, put_batch_txn, &bc);
+		err = weft__store_write(s, put_batch_txn, &bc);
 	}
 	if (err) {
 		for (size_t i = 0; i < n; i++)
