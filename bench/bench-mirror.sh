@@ -18,7 +18,9 @@
 # BEFORE=DIR also mirrors with the weftd and weft of another build (a
 # second node A of that build serves a copy of A's home) in every round,
 # so both builds are measured in the same run; NO_SYNCTHING=1 skips
-# Syncthing)
+# Syncthing; WRITER=1 runs a disk writer during every copy: a loop of dd
+# writing 256 MiB files into the same filesystem, each fsynced, as
+# another job on the machine would)
 set -eu
 # The benchmark's daemons never announce themselves on the LAN.
 export WEFT_LAN_DISCOVERY=off
@@ -31,6 +33,7 @@ weftd=$build/weftd
 T=$(mktemp -d "${TMPDIR:-/var/tmp}/weft-mirror.XXXXXX")
 PIDS=""
 cleanup() {
+	[ -z "${wpid:-}" ] || kill "$wpid" 2>/dev/null || true
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
@@ -178,6 +181,25 @@ cpu_of() {	# PID: its CPU seconds so far (user + system)
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
 	    "/proc/$1/stat"
 }
+wpid=""
+writer_start() {
+	[ -n "${WRITER:-}" ] || return 0
+	( while :; do
+		dd if=/dev/zero of="$T/writer.bin" bs=1M count=256 \
+		    conv=fsync status=none 2>/dev/null || break
+		rm -f "$T/writer.bin"
+	done ) &
+	wpid=$!
+	sleep 0.5	# the writer is under way before the copy starts
+}
+writer_stop() {
+	[ -n "$wpid" ] || return 0
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+	wpid=""
+	rm -f "$T/writer.bin"
+	sync
+}
 run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B)
 	local wd=$weftd w=$weft ap=$apid ad=$addr b=b$1
 	if [ -n "${2:-}" ]; then
@@ -187,6 +209,7 @@ run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B
 	bpid=${PIDS##* }
 	"$w" --home "$T/$b" -q mirror --all || die "mirror --all"
 	sync
+	writer_start
 	ca=$(cpu_of "$ap")
 	cb=$(cpu_of "$bpid")
 	t0=$(now)
@@ -196,6 +219,7 @@ run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B
 	t1=${tw#* }
 	cpua=$(awk -v x="$(cpu_of "$ap")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
 	cpub=$(awk -v x="$(cpu_of "$bpid")" -v y="$cb" 'BEGIN { printf "%.2f", x - y }')
+	writer_stop
 	kill "$bpid" 2>/dev/null || true
 	wait "$bpid" 2>/dev/null || true
 	[ -n "${KEEP:-}" ] || rm -rf "${T:?}/$b"
@@ -219,9 +243,11 @@ run_rsync() {	# ROUND: sets t2, t3
 		return
 	fi
 	sync
+	writer_start
 	t2=$(now)
 	rsync -a -e "$sshc" "$T/src/" "127.0.0.1:$T/rsync$1/"
 	t3=$(now)
+	writer_stop
 	diff -r "$T/src" "$T/rsync$1" >/dev/null || die "rsync copy differs"
 	rm -rf "$T/rsync$1"
 }

@@ -4,6 +4,12 @@
 # anonymous memory (RssAnon from /proc: LMDB's map inflates plain RSS)
 # sampled while it works.
 #
+# It also prints weftd's CPU time (user and system, from /proc) during
+# the publish and, where `perf` may count syscall tracepoints (root, or
+# perf_event_paranoid <= -1), the syncs and writes weftd issued then:
+# fdatasync, fsync, and pwrite64/pwritev/write calls. WEFT_BENCH_PERF=0
+# skips the count.
+#
 # usage: bench/bench-publish.sh [BUILD_DIR] [SIZE_MIB]   (defaults: build 1024)
 set -eu
 # The benchmark's daemons never announce themselves on the LAN.
@@ -23,6 +29,18 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+
+# utime + stime of PID, in clock ticks: "user system".
+cpu_of() {
+	awk '{ print $14, $15 }' "/proc/$1/stat"
+}
+tck=$(getconf CLK_TCK)
+SYSCALLS="fdatasync fsync pwrite64 pwritev write read"
+perf_ok=0
+if [ "${WEFT_BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null &&
+    perf stat -e syscalls:sys_enter_fdatasync true >/dev/null 2>&1; then
+	perf_ok=1
+fi
 
 # Samples RssAnon (kB) of PID every 20 ms until the file STOP exists;
 # prints the maximum.
@@ -53,9 +71,23 @@ b2=$($b2speed)
 rm -f "$T/stop"
 sample_rss "$pid" >"$T/rss.publish" &
 sp=$!
+pp=""
+if [ "$perf_ok" = 1 ]; then
+	ev=""
+	for c in $SYSCALLS; do ev="$ev${ev:+,}syscalls:sys_enter_$c"; done
+	perf stat -x, -e "$ev" -p "$pid" -o "$T/perf.txt" &
+	pp=$!
+	sleep 0.3
+fi
+c0=$(cpu_of "$pid")
 t0=$(now)
 design=$($weft --home "$T/home" -q publish "$T/big.bin" --title bench)
 t1=$(now)
+c1=$(cpu_of "$pid")
+if [ -n "$pp" ]; then
+	kill -INT "$pp"
+	wait "$pp" || true
+fi
 touch "$T/stop"
 wait "$sp"
 
@@ -82,3 +114,13 @@ BEGIN {
 	printf "weftd RssAnon max publish: %8.1f MiB\n", rp / 1024
 	printf "weftd RssAnon max get:     %8.1f MiB\n", rg / 1024
 }'
+set -- $c0 $c1
+awk -v u=$(($3 - $1)) -v s=$(($4 - $2)) -v t="$tck" 'BEGIN {
+	printf "weftd CPU during publish:  %8.2f s user, %.2f s system\n", u / t, s / t
+}'
+if [ -f "$T/perf.txt" ]; then
+	printf "weftd syscalls during publish:"
+	awk -F, '$3 ~ /sys_enter_/ { sub(".*sys_enter_", "", $3);
+	    printf " %s %s", $3, $1 }' "$T/perf.txt"
+	echo
+fi
