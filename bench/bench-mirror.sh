@@ -117,16 +117,14 @@ recs=$(echo "$st_a" | json 'j["records"]')
 cbytes=$(echo "$st_a" | json 'j["chunk_bytes"]')
 addr=$(echo "$st_a" | json 'j["address"]')
 if [ -n "$before" ]; then
-	# The same published store, served by the other build: stop A, copy
-	# its home, start A again and the copy with the other weftd.
-	kill "$apid"; wait "$apid" 2>/dev/null || true
-	cp -a "$T/a" "$T/a0"
-	rm -f "$T/a0/weftd.sock" "$T/a0/weftd.pid"
-	start a
-	apid=${PIDS##* }
-	addr=$("$weft" --home "$T/a" --json status | json 'j["address"]')
+	# The same files, published on a node A0 of the other build (a copy
+	# of A's home may be of a store format that build cannot read).
 	start a0 "$before/weftd" "$before/weft"
 	a0pid=${PIDS##* }
+	echo "publishing on A0 (BEFORE)"
+	printf '%s\n' "$T"/src/d* | xargs -P 4 -I{} sh -c \
+	    '"$0" --home "$1" -q publish --title "$(basename "$2")" "$2"/* >/dev/null' \
+	    "$before/weft" "$T/a0" {} || die "publish on A0"
 	addr0=$("$before/weft" --home "$T/a0" --json status | json 'j["address"]')
 fi
 # ---- rsync over ssh: a throwaway sshd ----
