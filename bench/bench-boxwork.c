@@ -1,6 +1,6 @@
 /*
  * bench-boxwork: where a box-stream batch is worth a job on the thread
- * pool (daemon/net/boxwork.h, WEFT_BOXWORK_MIN). For batches of frames
+ * pool (stop 13's boxwork.c, not kept: DESIGN.md). For batches of frames
  * from 1 KiB to 256 KiB it seals the same bytes two ways, one batch
  * after the other as a connection's pipeline does:
  *   loop: weft_boxs_seal_frames() on the loop thread;

@@ -32,9 +32,6 @@
 #include "weft/err.h"
 #include "weft/key.h"
 
-#include "weft/boxstream.h"
-
-#include "boxwork.h"
 #include "config.h"
 #include "clock.h"
 #include "log.h"
@@ -63,7 +60,6 @@ static const uint8_t	zeros[WEFT_NET_PUSH_MSG];
 static void	peer_unref(struct weft_peer *);
 static void	net_unref(struct weft_net *);
 static void	peer_read_start(struct weft_peer *);
-static void	peer_advance(struct weft_peer *);
 static void	apps_register(struct weft_net *);
 static void	apps_down(struct weft_peer *);
 static int	apps_refill(struct weft_peer *);
@@ -193,8 +189,6 @@ peer_unref(struct weft_peer *p)
 
 	if (--p->refs > 0)
 		return;
-	/* No box job runs now: each held a reference. */
-	weft_buf_release(&p->rxq);
 	weft_session_release(&p->sess);
 	for (unsigned i = 0; i < WEFT_PEER_APPS; i++)
 		free(p->apps[i].state);
@@ -428,130 +422,17 @@ weft_net_useful(struct weft_net *n, uint64_t id)
 	}
 }
 
-/* Queues len bytes at data (which it takes) on the socket. */
-static int
-peer_write(struct weft_peer *p, uint8_t *data, size_t len)
-{
-	struct wreq	*w;
-	uv_buf_t	 ub;
-	int		 err;
-
-	w = malloc(sizeof(*w));
-	if (w == NULL) {
-		free(data);
-		weft__net_close(p, -ENOMEM, "cannot write");
-		return -ENOMEM;
-	}
-	w->p = p;
-	w->data = data;
-	w->len = len;
-	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
-	err = uv_write(&w->req, (uv_stream_t *)&p->tcp, &ub, 1, write_cb);
-	if (err) {
-		free(w->data);
-		free(w);
-		weft__net_close(p, err, "write failed");
-		return err;
-	}
-	p->refs++;
-	p->wq_bytes += w->len;
-	p->bytes_out += w->len;
-	return 0;
-}
-
-/* A sealed batch is back: its bytes go out, the next batch is due. */
-static int
-tx_apply(struct weft_peer *p, struct weft_boxjob *j)
-{
-	uint8_t	*data;
-	size_t	 len;
-	int	 err = j->err;
-
-	if (err == 0 && j->out.len > 0) {
-		data = weft_buf_detach(&j->out, &len);
-		err = peer_write(p, data, len);
-		weft_boxjob_free(j);
-		return err;
-	}
-	weft_boxjob_free(j);
-	if (err)
-		weft__net_close(p, err, NULL);
-	return err;
-}
-
-static void
-tx_done(struct weft_boxjob *j)
-{
-	struct weft_peer	*p = j->arg;
-
-	p->txjob = NULL;
-	if (p->closing)
-		weft_boxjob_free(j);
-	else if (tx_apply(p, j) == 0 && !p->closing)
-		weft__net_flush(p);
-	peer_unref(p);
-}
-
-/*
- * Once box-stream is up: the frames due, sealed on the pool when the
- * batch is large (tx_done writes them) or here. Returns 1 when a job
- * took the batch, 0 after writing one here, -1 when nothing was due or
- * on error (the peer is then closing).
- */
-static int
-flush_boxes(struct weft_peer *p)
-{
-	struct weft_boxjob	*j;
-	int			 err;
-
-	j = weft_boxjob_new(weft_session_txbox(&p->sess), true, p);
-	if (j == NULL) {
-		weft__net_close(p, -ENOMEM, "cannot write");
-		return -1;
-	}
-	err = weft_session_output_frames(&p->sess, &j->in,
-	    WEFT_BOXWORK_TX_MAX, &j->goodbye);
-	if (err) {
-		weft_boxjob_free(j);
-		weft__net_close(p, err, err == WEFT_ETOOBIG ?
-		    "send queue over its cap" : NULL);
-		return -1;
-	}
-	if (j->in.len == 0 && !j->goodbye) {
-		weft_boxjob_free(j);
-		return -1;
-	}
-	if (weft_boxjob_run(p->net->loop, j, &p->net->box_bytes,
-	    tx_done) == 1) {
-		p->txjob = j;
-		p->refs++;
-		return 1;
-	}
-	return tx_apply(p, j) == 0 ? 0 : -1;
-}
-
 void
 weft__net_flush(struct weft_peer *p)
 {
 	struct weft_buf	 b;
-	uint8_t		*data;
-	size_t		 len;
+	struct wreq	*w;
+	uv_buf_t	 ub;
 	int		 err;
 
 	if (apps_refill(p) != 0)
 		return;
-	/* A batch is being sealed: its completion flushes again. */
-	if (p->txjob != NULL)
-		return;
 	while (!p->closing && p->connected && p->wq_bytes < WEFT_NET_WQ_HIGH) {
-		if (weft_session_boxing(&p->sess)) {
-			err = flush_boxes(p);
-			if (err == 1)
-				return;
-			if (err < 0)
-				break;
-			continue;
-		}
 		weft_buf_init(&b, WEFT_NET_WRITE_CHUNK + 8192);
 		err = weft_session_output(&p->sess, &b, WEFT_NET_WRITE_CHUNK);
 		if (err) {
@@ -564,9 +445,26 @@ weft__net_flush(struct weft_peer *p)
 			weft_buf_release(&b);
 			break;
 		}
-		data = weft_buf_detach(&b, &len);
-		if (peer_write(p, data, len) != 0)
+		w = malloc(sizeof(*w));
+		if (w == NULL) {
+			weft_buf_release(&b);
+			weft__net_close(p, -ENOMEM, "cannot write");
 			return;
+		}
+		w->p = p;
+		w->data = weft_buf_detach(&b, &w->len);
+		ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+		err = uv_write(&w->req, (uv_stream_t *)&p->tcp, &ub, 1,
+		    write_cb);
+		if (err) {
+			free(w->data);
+			free(w);
+			weft__net_close(p, err, "write failed");
+			return;
+		}
+		p->refs++;
+		p->wq_bytes += w->len;
+		p->bytes_out += w->len;
 	}
 	if (p->draining && !p->closing && p->wq_bytes == 0 &&
 	    !weft_session_pending(&p->sess)) {
@@ -1270,164 +1168,38 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(n->rbuf);
 }
 
-/* The peer closed its side and every byte before that is in. */
-static void
-peer_eof(struct weft_peer *p)
-{
-	int	err;
-
-	err = weft_session_eof(&p->sess);
-	if (err == 0)
-		peer_advance(p);
-	else
-		weft__net_close(p, err, p->was_open ?
-		    "connection closed without goodbye" :
-		    "closed during the handshake");
-	/* Closing already (draining): stop waiting for the peer. */
-	if (!p->closing) {
-		p->closing = true;
-		uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
-	}
-}
-
-/* Opened boxes are back: the session takes their bodies. */
-static void
-rx_apply(struct weft_peer *p, struct weft_boxjob *j)
-{
-	int	err;
-
-	err = weft_session_feed_frames(&p->sess, j->out.data, j->out.len,
-	    j->err, j->err == 0 && j->used < j->in.len,
-	    uv_now(p->net->loop));
-	weft_boxjob_free(j);
-	if (err)
-		weft__net_close(p, err, NULL);
-	else
-		peer_advance(p);
-}
-
-static void	rx_done(struct weft_boxjob *);
-
-/*
- * Opens the bytes of the queue, or n bytes at data when given (the queue
- * is empty then), on the pool or here, until a job is running or the
- * queue is empty; then resumes reading, or ends the stream at EOF.
- */
-static void
-rx_run(struct weft_peer *p, const uint8_t *data, size_t n)
-{
-	struct weft_boxjob	*j;
-
-	while (!p->closing && p->rxjob == NULL &&
-	    (data != NULL || p->rxq.len > 0)) {
-		j = weft_boxjob_new(weft_session_rxbox(&p->sess), false, p);
-		if (j == NULL) {
-			weft__net_close(p, -ENOMEM, "cannot read");
-			return;
-		}
-		if (data != NULL) {
-			if (weft_buf_add(&j->in, data, n) != 0) {
-				weft_boxjob_free(j);
-				weft__net_close(p, -ENOMEM, "cannot read");
-				return;
-			}
-			data = NULL;
-		} else {
-			/* The queue's bytes move to the job. */
-			j->in.data = weft_buf_detach(&p->rxq, &j->in.len);
-			j->in.cap = j->in.len;
-		}
-		if (weft_boxjob_run(p->net->loop, j, &p->net->box_bytes,
-		    rx_done) == 1) {
-			p->rxjob = j;
-			p->refs++;
-			break;
-		}
-		rx_apply(p, j);
-	}
-	if (p->closing || p->rxjob != NULL)
-		return;
-	if (p->rx_paused && !p->rx_eof) {
-		p->rx_paused = false;
-		peer_read_start(p);
-	} else if (p->rx_eof) {
-		peer_eof(p);
-	}
-}
-
-static void
-rx_done(struct weft_boxjob *j)
-{
-	struct weft_peer	*p = j->arg;
-
-	p->rxjob = NULL;
-	if (p->closing) {
-		weft_boxjob_free(j);
-	} else {
-		rx_apply(p, j);
-		rx_run(p, NULL, 0);
-	}
-	peer_unref(p);
-}
-
-/*
- * n bytes from the peer. Box-stream goes in order through the pool when
- * the read is large or a job is under way; small reads with nothing in
- * flight, and the handshake, go straight into the session.
- */
-static void
-peer_input(struct weft_peer *p, const uint8_t *data, size_t n)
-{
-	struct weft_net	*net = p->net;
-	int		 err;
-
-	p->bytes_in += (uint64_t)n;
-	if (p->rxjob == NULL && p->rxq.len == 0 &&
-	    (n < WEFT_BOXWORK_MIN || !weft_session_boxing(&p->sess))) {
-		err = weft_session_feed(&p->sess, data, n, uv_now(net->loop));
-		if (err)
-			weft__net_close(p, err, NULL);
-		else
-			peer_advance(p);
-		return;
-	}
-	weft_session_touch(&p->sess, uv_now(net->loop));
-	if (p->rxjob == NULL) {
-		rx_run(p, data, n);
-		return;
-	}
-	if (weft_buf_add(&p->rxq, data, n) != 0) {
-		weft__net_close(p, -ENOMEM, "cannot read");
-		return;
-	}
-	/* Backpressure: TCP holds the rest until the job is done. */
-	if (p->rxq.len >= WEFT_BOXWORK_RXQ_MAX && !p->rx_paused) {
-		uv_read_stop((uv_stream_t *)&p->tcp);
-		p->rx_paused = true;
-	}
-}
-
 static void
 read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct weft_peer	*p = s->data;
 	struct weft_net		*n = p->net;
+	int			 err;
 
 	if (nread > 0 && !p->closing) {
-		peer_input(p, (const uint8_t *)buf->base, (size_t)nread);
+		p->bytes_in += (uint64_t)nread;
+		err = weft_session_feed(&p->sess, (const uint8_t *)buf->base,
+		    (size_t)nread, uv_now(n->loop));
+		if (err)
+			weft__net_close(p, err, NULL);
+		else
+			peer_advance(p);
 	} else if (nread < 0 && !p->closing) {
 		uv_read_stop(s);
-		if (nread != UV_EOF) {
-			weft__net_close(p, (int)nread, "read failed");
-			if (!p->closing) {
-				p->closing = true;
-				uv_close((uv_handle_t *)&p->tcp,
-				    peer_close_cb);
-			}
-		} else if (p->rxjob != NULL || p->rxq.len > 0) {
-			p->rx_eof = true;	/* after what is queued */
+		if (nread == UV_EOF) {
+			err = weft_session_eof(&p->sess);
+			if (err == 0)
+				peer_advance(p);
+			else
+				weft__net_close(p, err, p->was_open ?
+				    "connection closed without goodbye" :
+				    "closed during the handshake");
 		} else {
-			peer_eof(p);
+			weft__net_close(p, (int)nread, "read failed");
+		}
+		/* Closing already (draining): stop waiting for the peer. */
+		if (!p->closing) {
+			p->closing = true;
+			uv_close((uv_handle_t *)&p->tcp, peer_close_cb);
 		}
 	}
 	if (buf->base == (char *)n->rbuf)
@@ -1497,7 +1269,6 @@ peer_new(struct weft_net *n, enum weft_peer_dir dir, const uint8_t *remote)
 	p->dir = dir;
 	p->refs = 1;
 	p->accepted_ms = uv_now(n->loop);
-	weft_buf_init(&p->rxq, WEFT_BOXWORK_RXQ_MAX + WEFT_NET_READ_MAX);
 	n->handles++;
 	TAILQ_INSERT_TAIL(&n->peers.all, p, entry);
 	if (dir == WEFT_PEER_IN)
@@ -1521,6 +1292,7 @@ read_early(struct weft_peer *p)
 	struct weft_net		*n = p->net;
 	uv_os_fd_t		 fd;
 	ssize_t			 r;
+	int			 err;
 
 	if (n->rbuf_busy || uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
 		return;
@@ -1528,7 +1300,13 @@ read_early(struct weft_peer *p)
 	if (r <= 0)
 		return;
 	n->rbuf_busy = true;
-	peer_input(p, n->rbuf, (size_t)r);
+	p->bytes_in += (uint64_t)r;
+	err = weft_session_feed(&p->sess, n->rbuf, (size_t)r,
+	    uv_now(n->loop));
+	if (err)
+		weft__net_close(p, err, NULL);
+	else
+		peer_advance(p);
 	n->rbuf_busy = false;
 }
 

@@ -184,7 +184,6 @@ struct weft_net {
 	uint64_t		 next_discover_ms;
 	bool			 rbuf_busy;
 	uint8_t			 rbuf[WEFT_NET_READ_MAX];
-	size_t			 box_bytes;	/* in box jobs on the pool */
 	struct weft_sync	*sync;		/* borrowed; NULL: no replication */
 	uv_timer_t		 sync_timer;	/* weft_sync_tick()'s deadline */
 	bool			 sync_kick;	/* kick once the input is handled */

@@ -18,13 +18,11 @@
 
 #include <uv.h>
 
-#include "weft/buf.h"
 #include "weft/pack.h"
 
 #include "addrbook.h"
 #include "session.h"
 
-struct weft_boxjob;
 struct weft_ctl_conn;
 struct weft_dial;
 struct weft_net;
@@ -85,12 +83,6 @@ struct weft_peer {
 	bool			 draining;	/* goodbye queued, then close */
 	bool			 closing;	/* uv_close called */
 	bool			 was_open;
-	/* Box-stream on the pool (boxwork.h): one job each way at most. */
-	struct weft_boxjob	*txjob;		/* sealing what we send */
-	struct weft_boxjob	*rxjob;		/* opening what came */
-	struct weft_buf		 rxq;		/* read while rxjob runs */
-	bool			 rx_paused;	/* rxq full: not reading */
-	bool			 rx_eof;	/* EOF behind rxjob and rxq */
 	/* By the net's table of channel applications, and their channels. */
 	struct weft_peer_app	 apps[WEFT_PEER_APPS];
 	struct weft_peer_chan	 chans[WEFT_PEER_CHANS];

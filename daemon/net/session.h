@@ -134,51 +134,6 @@ int	weft_session_eof(struct weft_session *s);
 int	weft_session_output(struct weft_session *s, struct weft_buf *out,
 	    size_t want);
 
-/*
- * Box-stream crypto done by the caller, possibly on another thread
- * (daemon/net/boxwork.c): the session hands out and takes in frames
- * (proto/boxstream.h: u16be length | box body in the clear) and lends
- * its box-stream states. While a batch of one direction is with a
- * worker, nothing else may use that direction's state: not
- * weft_session_feed() (rx), weft_session_output() (tx),
- * weft_session_eof() (rx) nor weft_session_release().
- */
-
-/*
- * True when the handshake is done and both directions are box-stream,
- * so weft_session_output_frames() and weft_session_feed_frames() apply;
- * false before, after a failure and once CLOSED.
- */
-bool	weft_session_boxing(const struct weft_session *s);
-
-/* The state that seals what we send, or opens what we receive; or NULL. */
-struct weft_boxs *weft_session_txbox(struct weft_session *s);
-struct weft_boxs *weft_session_rxbox(struct weft_session *s);
-
-/*
- * Like weft_session_output() once boxing, without the crypto: appends the
- * frames of the boxes due until frames->len reaches want, and sets
- * *goodbye when the goodbye box is due after them (it then counts as
- * sent). Seal them with weft_boxs_seal_frames() on weft_session_txbox().
- * Returns 0 or the sticky error, or WEFT_ETOOBIG/-ENOMEM from frames.
- */
-int	weft_session_output_frames(struct weft_session *s,
-	    struct weft_buf *frames, size_t want, bool *goodbye);
-
-/* Notes that bytes arrived at now_ms (for the idle timeout). */
-void	weft_session_touch(struct weft_session *s, uint64_t now_ms);
-
-/*
- * Takes the frames that weft_boxs_open_frames() opened on
- * weft_session_rxbox() out of the peer's bytes, and what it returned
- * (open_err) and whether it left bytes after the goodbye (trailing), as
- * weft_session_feed() would have done with the bytes. Returns 0 or the
- * sticky error; ignored once the session is CLOSED.
- */
-int	weft_session_feed_frames(struct weft_session *s,
-	    const uint8_t *frames, size_t n, int open_err, bool trailing,
-	    uint64_t now_ms);
-
 /* True when weft_session_output() has bytes to give. */
 bool	weft_session_pending(const struct weft_session *s);
 
