@@ -47,25 +47,13 @@
 
 /*
  * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
- * bytes per batch, filled batches waiting for the writer, and batches one
- * store transaction takes. The writer takes every waiting batch, up to
- * PUB_STORE_MAX, into one commit (group commit: the longer a commit's
- * syncs take, the more the next one carries). With the batch being
- * filled they cap a publish at about 8 + 8 * 2 MiB, whatever the file
- * size.
+ * bytes per store transaction, and filled batches waiting for the writer.
+ * Together with the batch being filled and the one being written they cap
+ * a publish at about 4 + 4 * 4 MiB, whatever the file size.
  */
 #define PUB_FRAMES	8
 #define PUB_BATCH	(2u * 1024 * 1024)
 #define PUB_READY	4
-#define PUB_STORE_MAX	4
-#define PUB_QUEUE	(PUB_READY + PUB_STORE_MAX)
-/*
- * Chunk bytes are written (staged) as batches come and indexed in one
- * commit per PUB_INDEX bytes, and for the rest before the revision: the
- * commits, each with its syncs, are few, and none is acknowledged but
- * the revision's (docs/DESIGN.md, "Syncs").
- */
-#define PUB_INDEX	((uint64_t)16 << 20)
 
 struct pub_frame {
 	uint8_t		*body;		/* the frame, owned */
@@ -116,18 +104,10 @@ struct weft_pub {
 	size_t				 refs_cap;
 	struct pub_batch		*cur;
 
-	/* Filled batches, oldest first; ready[0..nstore) are being written. */
-	struct pub_batch		*ready[PUB_QUEUE];
+	/* Filled batches, oldest first; ready[0] is being written. */
+	struct pub_batch		*ready[PUB_READY];
 	unsigned			 nready;
-	unsigned			 nstore;
-	struct pub_batch		*spare[PUB_STORE_MAX];
-	unsigned			 nspare;
-
-	/* Chunks written and not indexed yet (the store job's, then finish's). */
-	struct weft_store_staged	*staged;
-	size_t				 nstaged;
-	size_t				 staged_cap;
-	uint64_t			 staged_bytes;
+	struct pub_batch		*spare;
 
 	/*
 	 * Chunks this publish added that only it refers to (job W and
@@ -288,8 +268,6 @@ pub_free(struct weft_pub *p)
 	 * or gc may take what the publish no longer needs.
 	 */
 	weft_store_hold_end(p->ctl_env->store, p->token);
-	weft_store_stage_end(p->ctl_env->store);
-	free(p->staged);
 	free(p->fresh);
 	weft_record_release(&p->rec);
 	for (uint64_t k = p->frames_freed; k < p->frames_in; k++)
@@ -298,8 +276,7 @@ pub_free(struct weft_pub *p)
 	batch_free(p->cur);
 	for (unsigned i = 0; i < p->nready; i++)
 		batch_free(p->ready[i]);
-	for (unsigned i = 0; i < p->nspare; i++)
-		batch_free(p->spare[i]);
+	batch_free(p->spare);
 	weft_buf_release(&p->env);
 	weft_buf_release(&p->genv);
 	sodium_memzero(&p->hs, sizeof(p->hs));
@@ -371,21 +348,20 @@ batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 
 /*
  * Moves the current batch to the writer's queue and starts a new one. The
- * queue has room: the chunk job only runs while fewer than PUB_READY - 2
- * batches wait (besides the PUB_STORE_MAX being written), and one job
- * fills at most two.
+ * queue has room: the chunk job only runs while fewer than PUB_READY - 2 batches
+ * wait, and one job fills at most two.
  */
 static int
 batch_ship(struct weft_pub *p)
 {
-	struct pub_batch	*b = NULL;
+	struct pub_batch	*b;
 
 	if (p->cur->n == 0)
 		return 0;
-	if (p->nready == PUB_QUEUE)
+	if (p->nready == PUB_READY)
 		return WEFT_EBUSY;
-	if (p->nspare > 0)
-		b = p->spare[--p->nspare];
+	b = p->spare;
+	p->spare = NULL;
 	if (b == NULL)
 		b = batch_new();
 	if (b == NULL)
@@ -514,26 +490,25 @@ chunk_work(void *arg)
 	return chunk_feed(p, f->data, f->len);
 }
 
-/*
- * Indexes the staged chunks in one (lazy) commit and notes those only
- * this publish refers to, for pub_undo().
- */
 static int
-pub_index(struct weft_pub *p)
+store_work(void *arg)
 {
-	uint8_t		*fresh;
-	size_t		 k = 0, ncap;
-	void		*np;
-	int		 err;
+	struct weft_pub		*p = arg;
+	struct pub_batch	*b = p->ready[0];
+	uint8_t			*fresh;
+	uint64_t		 gen[2];
+	size_t			 k = 0, ncap;
+	void			*np;
+	int			 err;
 
-	if (p->nstaged == 0)
-		return 0;
-	fresh = malloc(p->nstaged);
+	fresh = malloc(b->n ? b->n : 1);
 	if (fresh == NULL)
 		return -ENOMEM;
-	err = weft_store_chunks_put_staged(p->ctl_env->store, p->staged,
-	    p->nstaged, p->token, fresh);
-	for (size_t i = 0; i < p->nstaged; i++)
+	for (size_t i = 0; i < b->n; i++)
+		b->puts[i].data = b->data.data + b->off[i];
+	err = weft_store_chunks_put_new(p->ctl_env->store, b->puts, b->n,
+	    p->token, fresh, gen);
+	for (size_t i = 0; i < b->n; i++)
 		k += fresh[i];
 	if (p->nfresh + k > p->fresh_cap) {
 		ncap = p->fresh_cap ? p->fresh_cap : 256;
@@ -548,80 +523,10 @@ pub_index(struct weft_pub *p)
 		p->fresh = np;
 		p->fresh_cap = ncap;
 	}
-	for (size_t i = 0; i < p->nstaged; i++)
+	for (size_t i = 0; i < b->n; i++)
 		if (fresh[i])
-			memcpy(p->fresh[p->nfresh++], p->staged[i].id, 32);
+			memcpy(p->fresh[p->nfresh++], b->puts[i].id, 32);
 	free(fresh);
-	p->nstaged = 0;
-	p->staged_bytes = 0;
-	return err;
-}
-
-/* Whether id is staged already, or among cp[0..n). */
-static bool
-pub_staged(const struct weft_pub *p, const struct weft_chunk_put *cp,
-    size_t n, const uint8_t id[32])
-{
-	for (size_t i = 0; i < p->nstaged; i++)
-		if (memcmp(p->staged[i].id, id, 32) == 0)
-			return true;
-	for (size_t i = 0; i < n; i++)
-		if (memcmp(cp[i].id, id, 32) == 0)
-			return true;
-	return false;
-}
-
-/*
- * The writer: batches ready[0..nstore) written to the store in one
- * pwritev (the loop appends behind them meanwhile, and touches none of
- * these), indexed once PUB_INDEX bytes wait.
- */
-static int
-store_work(void *arg)
-{
-	struct weft_pub		*p = arg;
-	struct pub_batch	*b;
-	struct weft_chunk_put	*cp;
-	size_t			 n = 0, ncap;
-	void			*np;
-	int			 err;
-
-	for (unsigned j = 0; j < p->nstore; j++)
-		n += p->ready[j]->n;
-	if (p->nstaged + n > p->staged_cap) {
-		ncap = p->staged_cap ? p->staged_cap : 256;
-		while (ncap < p->nstaged + n)
-			ncap *= 2;
-		np = realloc(p->staged, ncap * sizeof(*p->staged));
-		if (np == NULL)
-			return -ENOMEM;
-		p->staged = np;
-		p->staged_cap = ncap;
-	}
-	cp = calloc(n ? n : 1, sizeof(*cp));
-	if (cp == NULL)
-		return -ENOMEM;
-	n = 0;
-	for (unsigned j = 0; j < p->nstore; j++) {
-		b = p->ready[j];
-		for (size_t i = 0; i < b->n; i++) {
-			/* A chunk repeated in this publish: written once. */
-			if (pub_staged(p, cp, n, b->puts[i].id))
-				continue;
-			cp[n] = b->puts[i];
-			cp[n++].data = b->data.data + b->off[i];
-		}
-	}
-	err = weft_store_chunks_stage(p->ctl_env->store, cp, n, p->token,
-	    p->staged + p->nstaged);
-	if (err == 0) {
-		for (size_t i = 0; i < n; i++)
-			p->staged_bytes += cp[i].len;
-		p->nstaged += n;
-	}
-	free(cp);
-	if (err == 0 && p->staged_bytes >= PUB_INDEX)
-		err = pub_index(p);
 	return err;
 }
 
@@ -655,10 +560,6 @@ finish_work(void *arg)
 	struct weft_buf	 body;
 	int		 err;
 
-	/* The chunks not indexed yet: before anything reads them. */
-	err = pub_index(p);
-	if (err)
-		return err;
 	/*
 	 * A copy of one of our designs adds no chunk: only then read the
 	 * author's designs, so that publishing new content never pays.
@@ -762,22 +663,17 @@ static void
 store_done(struct weft_ctl_conn *c, void *arg, int status)
 {
 	struct weft_pub		*p = arg;
-	struct pub_batch	*b;
-	unsigned		 n = p->nstore;
+	struct pub_batch	*b = p->ready[0];
 
 	p->store_busy = false;
-	for (unsigned j = 0; j < n; j++) {
-		b = p->ready[j];
-		b->n = 0;
-		weft_buf_reset(&b->data);
-		if (p->nspare < PUB_STORE_MAX)
-			p->spare[p->nspare++] = b;
-		else
-			batch_free(b);
-	}
-	memmove(&p->ready[0], &p->ready[n], (p->nready - n) * sizeof(b));
-	p->nready -= n;
-	p->nstore = 0;
+	memmove(&p->ready[0], &p->ready[1], (p->nready - 1) * sizeof(b));
+	p->nready--;
+	b->n = 0;
+	weft_buf_reset(&b->data);
+	if (p->spare == NULL)
+		p->spare = b;
+	else
+		batch_free(b);
 	if (status && p->err == 0)
 		p->err = status;
 	pub_pump(c, p);
@@ -829,7 +725,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		p->hash_busy = true;
 	}
 	if (!p->chunk_busy && p->chunk_next < p->frames_in &&
-	    p->nready - p->nstore + 2 < PUB_READY) {
+	    p->nready + 2 < PUB_READY) {
 		err = weft__ctl_work(c, chunk_work, chunk_done, p);
 		if (err) {
 			p->err = err;
@@ -844,7 +740,7 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	 */
 	if (p->received == p->total && !p->chunk_busy &&
 	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0 &&
-	    p->nready < PUB_QUEUE) {
+	    p->nready < PUB_READY) {
 		err = batch_ship(p);
 		if (err) {
 			p->err = err;
@@ -852,8 +748,6 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		}
 	}
 	if (!p->store_busy && p->nready > 0) {
-		p->nstore = p->nready < PUB_STORE_MAX ? p->nready :
-		    PUB_STORE_MAX;
 		err = weft__ctl_work(c, store_work, store_done, p);
 		if (err) {
 			p->err = err;
@@ -948,7 +842,6 @@ pub_new(struct weft_ctl_conn *c, struct weft_pub **pp)
 		randombytes_buf(&p->token, sizeof(p->token));
 	while (p->token == 0);
 	p->ctl_env = c->env;
-	weft_store_stage_begin(p->ctl_env->store);	/* pub_free ends it */
 	weft_record_init(&p->rec);
 	p->rec.type = WEFT_REC_REV;
 	weft_buf_init(&p->env, WEFT_RECORD_MAX);

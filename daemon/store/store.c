@@ -201,12 +201,10 @@ weft__store_gen_last(uint64_t *before, uint64_t *after)
  * code; on any error the transaction is aborted, and on WEFT_ESTOREFULL
  * (MDB_MAP_FULL, from fn or from the commit) the map grows and the whole
  * write runs again, so fn must depend only on its arguments and the txn.
- * flags is 0 or MDB_NOMETASYNC (weft__store_write_lazy: the data pages
- * are synced, the meta page only written; docs/DESIGN.md, "Syncs").
  */
 static int
 write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
-    bool bump, unsigned flags)
+    bool bump)
 {
 	MDB_txn		*txn;
 	uint64_t	 seen;
@@ -219,7 +217,7 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 	for (;;) {
 		lock_shared(s);
 		seen = s->map_size;
-		rc = mdb_txn_begin(s->env, NULL, flags, &txn);
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 		if (rc) {
 			lock_release(s);
 			if (rc != MDB_MAP_RESIZED)
@@ -230,7 +228,6 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 			continue;
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
-		weft__store_packs_begin(s);
 		err = fn(s, txn, arg);
 		/* Chunk bytes are durable before the index names them. */
 		if (err == 0)
@@ -270,68 +267,14 @@ weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg)
 int
 weft__store_write(struct weft_store *s, weft__store_write_cb *fn, void *arg)
 {
-	return write_run(s, fn, arg, true, 0);
-}
-
-int
-weft__store_write_lazy(struct weft_store *s, weft__store_write_cb *fn,
-    void *arg)
-{
-	return write_run(s, fn, arg, true, MDB_NOMETASYNC);
+	return write_run(s, fn, arg, true);
 }
 
 int
 weft__store_write_move(struct weft_store *s, weft__store_write_cb *fn,
     void *arg)
 {
-	return write_run(s, fn, arg, false, 0);
-}
-
-int
-weft__store_write_stage(struct weft_store *s, weft__store_write_cb *fn,
-    void *arg)
-{
-	MDB_txn	*txn;
-	int	 rc, err;
-
-	for (;;) {
-		lock_shared(s);
-		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-		if (rc == 0)
-			break;
-		lock_release(s);
-		if (rc != MDB_MAP_RESIZED)
-			return weft__store_xlat(rc);
-		err = adopt_map_size(s);
-		if (err)
-			return err;
-	}
-	memset(s->wcur, 0, sizeof(s->wcur));
-	weft__store_packs_begin(s);
-	err = fn(s, txn, arg);
-	if (err == 0)
-		err = weft__store_packs_keep(s);
-	/* Nothing to commit: the pack bytes stay (kept) or go (error). */
-	mdb_txn_abort(txn);
-	weft__store_packs_end(s, false);
-	memset(s->wcur, 0, sizeof(s->wcur));
-	lock_release(s);
-	return err;
-}
-
-int
-weft_store_sync(struct weft_store *s)
-{
-	int	rc;
-
-	/*
-	 * fdatasync of data.mdb: the meta page a lazy commit wrote is on
-	 * disk after it. Pack bytes were synced before their commit.
-	 */
-	lock_shared(s);
-	rc = mdb_env_sync(s->env, 1);
-	lock_release(s);
-	return weft__store_xlat(rc);
+	return write_run(s, fn, arg, false);
 }
 
 /* Cursor walks over the keys that start with a prefix. */
@@ -705,15 +648,6 @@ weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	err = weft__store_chunk_write(s, txn, id, data, len);
 	if (err)
 		return err;
-	return weft__store_chunk_added(s, txn, id, len);
-}
-
-int
-weft__store_chunk_added(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID], size_t len)
-{
-	int	err;
-
 	if (s->gc_late != NULL) {
 		err = weft__idset_add(s->gc_late, id);
 		if (err)

@@ -49,13 +49,6 @@ int	weft_store_open(struct weft_store **sp, const char *dir,
 	    const struct weft_store_opts *opts);
 /* Closes the environment; NULL is a no-op. No call may be in flight. */
 void	weft_store_close(struct weft_store *s);
-/*
- * Makes every commit so far durable (fdatasync of data.mdb): the chunk
- * writes that commit lazily (weft_store_chunks_put_new(),
- * weft_store_chunks_put_staged()) are durable once any later write has
- * committed, or after this. 0 or a store error.
- */
-int	weft_store_sync(struct weft_store *s);
 
 /* Chunks: content-addressed blobs (file chunks and chunk lists). */
 struct weft_chunk_put {
@@ -96,9 +89,7 @@ int	weft_store_chunks_put_hashed(struct weft_store *s,
  * weft_store_chunks_drop() deletes, in one transaction, those of the
  * chunks ids[0..n) whose pending mark still bears token: nothing else
  * stored or referred to them since. *dropped and *bytes count what
- * went; the rest is left to gc. put_new commits lazily: nothing is
- * acknowledged from it, and the revision's commit, which is, makes it
- * durable (weft_store_sync()).
+ * went; the rest is left to gc.
  */
 /*
  * The write generations the calling thread's last store write moved the
@@ -115,35 +106,6 @@ int	weft_store_chunks_put_new(struct weft_store *s,
 int	weft_store_chunks_drop(struct weft_store *s,
 	    const uint8_t (*ids)[WEFT_ID_BYTES], size_t n, uint64_t token,
 	    size_t *dropped, uint64_t *bytes);
-/*
- * Staging, for a publish: its chunk bytes written as they come, indexed
- * in a few large commits (docs/DESIGN.md, "Syncs"). Between
- * weft_store_stage_begin() and _end() (once each per publish) no pack is
- * compacted. weft_store_chunks_stage() writes the chunks c[0..n) that
- * are not in the store to the newest pack, in one pwritev, without a
- * commit or a sync; out[i] gets where chunk i went (no 0: it was present,
- * not written), and every chunk is held under token (as put_new's). No
- * one can read them yet; a crash loses them, and nothing was told.
- * weft_store_chunks_put_staged() then indexes st[0..n) in one commit,
- * which first syncs the packs, exactly as weft_store_chunks_put_new()
- * would have stored them (fresh, pending marks, wanted files): a chunk
- * stored meanwhile by someone else keeps its bytes, ours stay dead. The
- * commit is lazy (weft_store_sync()). ids ETOOBIG as put_new.
- */
-struct weft_store_staged {
-	uint8_t		id[WEFT_ID_BYTES];
-	uint32_t	no;		/* pack; 0: present, not written */
-	uint32_t	len;
-	uint64_t	off;
-};
-void	weft_store_stage_begin(struct weft_store *s);
-void	weft_store_stage_end(struct weft_store *s);
-int	weft_store_chunks_stage(struct weft_store *s,
-	    const struct weft_chunk_put *c, size_t n, uint64_t token,
-	    struct weft_store_staged *out);
-int	weft_store_chunks_put_staged(struct weft_store *s,
-	    const struct weft_store_staged *st, size_t n, uint64_t token,
-	    uint8_t *fresh);
 /*
  * Holds (store_hold.c): every chunk weft_store_chunks_put_new() puts under
  * token is held, in memory, until weft_store_hold_end(token): no purge

@@ -28,7 +28,6 @@
 
 #include <lmdb.h>
 
-#include "weft/buf.h"
 #include "weft/chunk.h"
 #include "weft/err.h"
 
@@ -143,103 +142,8 @@ weft_store_chunks_put_new(struct weft_store *s,
 	}
 	if (n == 0)
 		return 0;
-	/* No one is told of these alone: the revision's commit syncs. */
-	err = weft__store_write_lazy(s, put_new_txn, &pc);
+	err = weft__store_write(s, put_new_txn, &pc);
 	weft__store_gen_last(&gen[0], &gen[1]);
-	if (err)
-		memset(fresh, 0, n);
-	return err;
-}
-
-int
-weft_store_chunks_stage(struct weft_store *s, const struct weft_chunk_put *c,
-    size_t n, uint64_t token, struct weft_store_staged *out)
-{
-	struct weft__stage	sg = { c, n, out, token };
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i].len > WEFT_INDEX_MAX)
-			return WEFT_ETOOBIG;
-	if (n == 0)
-		return 0;
-	return weft__store_write_stage(s, weft__store_stage_txn, &sg);
-}
-
-struct staged_ctx {
-	const struct weft_store_staged	*st;
-	size_t				 n;
-	uint8_t				*fresh;
-	uint64_t			 token;
-};
-
-static int
-put_staged_txn(struct weft_store *s, MDB_txn *txn, void *arg)
-{
-	struct staged_ctx		*sc = arg;
-	const struct weft_store_staged	*st;
-	int				 err;
-
-	for (size_t i = 0; i < sc->n; i++) {
-		st = &sc->st[i];
-		sc->fresh[i] = 0;
-		err = weft__store_hold_add(s, sc->token, st->id);
-		if (err)
-			return err;
-		err = weft__store_chunk_has(s, txn, st->id);
-		if (err == 0) {
-			/* Present (before, or stored since): ours too now. */
-			err = weft__store_chunk_pend(s, txn, st->id, 0);
-			if (err)
-				return err;
-			continue;
-		}
-		if (err != WEFT_ENOTFOUND)
-			return err;
-		/* Present when staged, gone now: held, so this is a bug. */
-		if (st->no == 0)
-			return WEFT_ECORRUPT;
-		err = is_absent(s, txn, st->id);
-		if (err == WEFT_ENOTFOUND)
-			sc->fresh[i] = 1;
-		else if (err)
-			return err;
-		err = weft__store_chunk_index_staged(s, txn, st);
-		if (err == 0)
-			err = weft__store_chunk_added(s, txn, st->id, st->len);
-		if (err == 0)
-			err = weft__store_chunk_pend(s, txn, st->id,
-			    sc->fresh[i] ? sc->token : 0);
-		if (err)
-			return err;
-		if (!sc->fresh[i]) {
-			/* A wanted file lacked it: its bytes, read back. */
-			struct weft_buf	b;
-
-			weft_buf_init(&b, WEFT_INDEX_MAX);
-			err = weft__store_chunk_read(s, txn, st->id, &b);
-			if (err == 0)
-				err = weft__store_chunk_arrived(s, txn, st->id,
-				    b.data, b.len);
-			weft_buf_release(&b);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-int
-weft_store_chunks_put_staged(struct weft_store *s,
-    const struct weft_store_staged *st, size_t n, uint64_t token,
-    uint8_t *fresh)
-{
-	struct staged_ctx	sc = { st, n, fresh, token };
-	int			err;
-
-	memset(fresh, 0, n);
-	if (n == 0)
-		return 0;
-	err = weft__store_write_lazy(s, put_staged_txn, &sc);
 	if (err)
 		memset(fresh, 0, n);
 	return err;
@@ -270,12 +174,6 @@ drop_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		if (err)
 			return err;
-		/*
-		 * Another publish met it while staging (store_pack.c) and
-		 * indexes it as its own later: leave it.
-		 */
-		if (weft__store_held_other(s, dc->token, dc->ids[i]))
-			continue;
 		err = weft__store_chunk_size(s, txn, dc->ids[i], &len);
 		if (err == 0) {
 			/* Uncounts its bytes too. */

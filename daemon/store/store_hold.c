@@ -125,23 +125,6 @@ weft__store_held(struct weft_store *s, const uint8_t id[ID])
 	return held;
 }
 
-bool
-weft__store_held_other(struct weft_store *s, uint64_t token,
-    const uint8_t id[ID])
-{
-	struct weft__holds	*h = s->holds;
-	bool			 held = false;
-
-	if (h == NULL)
-		return false;
-	pthread_mutex_lock(&h->mu);
-	for (size_t i = 0; i < h->n && !held; i++)
-		held = h->v[i].token != token &&
-		    weft__idset_has(h->v[i].ids, id);
-	pthread_mutex_unlock(&h->mu);
-	return held;
-}
-
 void
 weft_store_hold_end(struct weft_store *s, uint64_t token)
 {

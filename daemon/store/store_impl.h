@@ -246,16 +246,6 @@ void	weft__store_read_end(struct weft_store *s, MDB_txn *txn);
 int	weft__store_write(struct weft_store *s, weft__store_write_cb *fn,
 	    void *arg);
 /*
- * weft__store_write_lazy() is weft__store_write() whose commit syncs the
- * pack and LMDB's data pages but only writes the meta page (per-txn
- * MDB_NOMETASYNC): a power cut may undo this commit, and only this one
- * with all later ones, until the next commit or weft_store_sync() syncs
- * data.mdb. For writes nothing acknowledges on its own (a publish's
- * chunk batches, fetched chunks); docs/DESIGN.md, "Syncs", argues it.
- */
-int	weft__store_write_lazy(struct weft_store *s,
-	    weft__store_write_cb *fn, void *arg);
-/*
  * The same for a write that changes no content, only where chunk bytes
  * are (compaction): the write generation stays, so a publish that may
  * undo its chunks (store_disk.c) is not told that anything came between.
@@ -343,9 +333,6 @@ int	weft__store_copy(struct weft_store *s, int db, const uint8_t id[ID],
  */
 int	weft__store_chunk_add(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID], const uint8_t *data, size_t len);
-/* The counting half of _add(), for a chunk indexed otherwise (staged). */
-int	weft__store_chunk_added(struct weft_store *s, MDB_txn *txn,
-	    const uint8_t id[ID], size_t len);
 int	weft__store_chunk_bytes_add(struct weft_store *s, MDB_txn *txn,
 	    uint64_t add, uint64_t sub);
 int	weft__store_chunk_has(struct weft_store *s, MDB_txn *txn,
@@ -424,9 +411,6 @@ void	weft__store_holds_free(struct weft_store *s);
 int	weft__store_hold_add(struct weft_store *s, uint64_t token,
 	    const uint8_t id[ID]);
 bool	weft__store_held(struct weft_store *s, const uint8_t id[ID]);
-/* Whether a publish other than token's holds id. */
-bool	weft__store_held_other(struct weft_store *s, uint64_t token,
-	    const uint8_t id[ID]);
 /*
  * A profile, library entry or label r (id) is being taken back
  * (store_latest.c, ingest level): the latest other one still stored is
@@ -533,32 +517,6 @@ void	weft__store_packs_target(struct weft_store *s, uint64_t target);
 int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);
-/*
- * At the start of each write transaction's fn, on its thread: the
- * writer's reads of chunk bytes then see its own appends.
- */
-void	weft__store_packs_begin(struct weft_store *s);
-/*
- * Staging (weft_store_chunks_stage()): weft__store_write_stage() runs fn
- * in a write transaction that is never committed, for the writer's lock
- * only: weft__store_stage_txn() appends the chunks absent from the index
- * to the newest pack (holding each under the token), then
- * weft__store_packs_keep() writes them out and makes the abort keep them.
- * weft__store_chunk_index_staged() indexes one later, in a write txn
- * (whose commit syncs the pack first, as for every write).
- */
-struct weft__stage {
-	const struct weft_chunk_put	*c;
-	size_t				 n;
-	struct weft_store_staged	*out;
-	uint64_t			 token;
-};
-int	weft__store_write_stage(struct weft_store *s,
-	    weft__store_write_cb *fn, void *arg);
-int	weft__store_stage_txn(struct weft_store *s, MDB_txn *txn, void *arg);
-int	weft__store_packs_keep(struct weft_store *s);
-int	weft__store_chunk_index_staged(struct weft_store *s, MDB_txn *txn,
-	    const struct weft_store_staged *st);
 /*
  * After each write transaction, under the writer lock: committed, the
  * newest pack's size is its committed size; aborted, what it appended

@@ -22,10 +22,8 @@
  * creating write never committed, or a compaction deleted its row and was
  * cut before the unlink) is deleted at open.
  *
- * Threads: the writer's state (p->w*, the pending entries) is touched
- * only inside write transactions, under p->wmu from the start of the
- * transaction's work to weft__store_packs_end(), after its commit or
- * abort (LMDB lets the next writer in before that). Readers find a pack's file
+ * Threads: the writer's state (p->w*) is touched only inside write
+ * transactions, which LMDB runs one at a time. Readers find a pack's file
  * descriptor in a small cache under p->mu, or open it for one read; a
  * cached descriptor is closed only under the store's exclusive lock
  * (weft__store_excl), when no transaction is running, so a reader that
@@ -40,7 +38,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +69,6 @@
 #define PACK_NAME_LEN	15
 /* Compaction reads a pack in pieces of this size (more for a big entry). */
 #define COMPACT_BUF	((size_t)4 << 20)
-/* Entries coalesced into one pwritev (two iovecs each, <= IOV_MAX). */
-#define PEND_MAX	256
-/* Free space is asked again once this much was appended since. */
-#define ROOM_RECHECK	((uint64_t)8 << 20)
 
 struct pack_fd {
 	uint32_t	no;
@@ -88,7 +81,6 @@ struct weft__packs {
 	struct pack_fd	 cache[PACK_FDS];
 	size_t		 ncache;
 	pthread_mutex_t	 compacting;	/* one compaction at a time */
-	pthread_mutex_t	 wmu;		/* the writer's state (p->w*, pend) */
 	uint64_t	 target;	/* PACK_TARGET unless a test says */
 	/* The writer's: only inside a write transaction. */
 	uint32_t	 wno;		/* newest pack, 0 for none */
@@ -96,29 +88,7 @@ struct weft__packs {
 	uint64_t	 wtail;		/* where the next entry goes */
 	uint64_t	 wsynced;	/* bytes of wfd known durable */
 	uint64_t	 wcommit;	/* its size as last committed */
-	/*
-	 * Entries appended to the writer's pack but not written yet: a
-	 * transaction's chunks go out in one pwritev per PEND_MAX entries
-	 * (at the latest before the commit), not one write each. The
-	 * bytes stay the caller's until then (weft__store_chunk_write).
-	 */
-	struct iovec	 piov[2 * PEND_MAX];
-	uint8_t		 phdr[PEND_MAX][ENTRY_HDR];
-	size_t		 npend;
-	uint64_t	 pat;		/* where the first pending one goes */
-	/*
-	 * Publishes with bytes staged and not indexed yet: no compaction
-	 * runs meanwhile (it could delete the pack they are in).
-	 */
-	atomic_uint	 nstaging;
-	/* Free space: f_bavail bytes when wtail was wroom_at. */
-	uint64_t	 wroom;
-	uint64_t	 wroom_at;
-	bool		 wroom_known;
 };
-
-/* Whether the calling thread is inside a write transaction's fn. */
-static _Thread_local bool	tl_writing;
 
 static void
 be32enc(uint8_t *p, uint32_t v)
@@ -270,23 +240,6 @@ full_preadv(int fd, struct iovec *iov, int n, uint64_t off)
 	return 0;
 }
 
-/*
- * Writes the pending entries to the writer's pack: one pwritev for all
- * (they are contiguous, from p->pat). On failure they are dropped with
- * the transaction, which must then abort (weft__store_packs_end).
- */
-static int
-pend_flush(struct weft__packs *p)
-{
-	int	err;
-
-	if (p->npend == 0)
-		return 0;
-	err = full_pwritev(p->wfd, p->piov, (int)(2 * p->npend), p->pat);
-	p->npend = 0;
-	return err;
-}
-
 static int
 pack_open(struct weft__packs *p, uint32_t no, int flags)
 {
@@ -359,8 +312,6 @@ packs_reset(struct weft__packs *p)
 	p->wfd = -1;
 	p->wno = 0;
 	p->wtail = p->wsynced = p->wcommit = 0;
-	p->npend = 0;
-	p->wroom_known = false;
 }
 
 int
@@ -373,7 +324,6 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 		return -ENOMEM;
 	p->wfd = -1;
 	p->target = PACK_TARGET;
-	atomic_init(&p->nstaging, 0);
 	p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->dirfd < 0) {
 		free(p);
@@ -381,7 +331,6 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->compacting, NULL);
-	pthread_mutex_init(&p->wmu, NULL);
 	s->packs = p;
 	return 0;
 }
@@ -404,7 +353,6 @@ weft__store_packs_free(struct weft_store *s)
 	close(p->dirfd);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->compacting);
-	pthread_mutex_destroy(&p->wmu);
 	free(p);
 	s->packs = NULL;
 }
@@ -538,11 +486,6 @@ pack_roll(struct weft__packs *p)
 
 	if (no == 0)
 		return WEFT_ESTOREFULL;
-	if (p->wfd >= 0) {
-		err = pend_flush(p);
-		if (err)
-			return err;
-	}
 	/* The finished pack's bytes are durable before the commit too. */
 	if (p->wfd >= 0 && p->wtail > p->wsynced) {
 		if (fdatasync(p->wfd) != 0)
@@ -570,56 +513,25 @@ pack_roll(struct weft__packs *p)
 	p->wfd = fd;
 	p->wno = no;
 	p->wtail = p->wsynced = p->wcommit = PACK_HDR;
-	p->wroom_known = false;
-	return 0;
-}
-
-/*
- * Whether the disk keeps PACK_RESERVE free after len more bytes: asked
- * of the filesystem at a transaction's first chunk, after a new pack,
- * every ROOM_RECHECK bytes and whenever the estimate comes near, not
- * for every chunk.
- */
-static int
-room_check(struct weft__packs *p, size_t len)
-{
-	struct statvfs	vfs;
-	uint64_t	used;
-
-	if (p->wfd < 0)
-		return 0;
-	used = p->wtail - p->wroom_at;
-	if (p->wroom_known && used < ROOM_RECHECK &&
-	    p->wroom > used + PACK_RESERVE + len + ROOM_RECHECK)
-		return 0;
-	if (fstatvfs(p->wfd, &vfs) != 0)
-		return 0;	/* as before: no figure, no refusal */
-	p->wroom = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	p->wroom_at = p->wtail;
-	p->wroom_known = true;
-	/* Pending entries are not on disk yet: count them as used. */
-	used = p->wtail - (p->npend ? p->pat : p->wtail);
-	if (p->wroom < used + PACK_RESERVE + len)
-		return -ENOSPC;
 	return 0;
 }
 
 /*
  * Appends one entry to the newest pack and indexes it under id (which
  * the caller knows absent, or moves): the bytes are synced before the
- * transaction commits (weft__store_packs_sync). They are written with
- * the transaction's other entries in one pwritev, at the latest by
- * weft__store_packs_sync(): data must stay valid until the transaction
- * ends (the callers' batches do; a value read from LMDB does not, see
- * weft__store_packs_migrate).
+ * transaction commits (weft__store_packs_sync).
  */
-static int
-pack_append(struct weft__packs *p, const uint8_t id[ID],
-    const uint8_t *data, size_t len, struct loc *l)
+int
+weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
+    const uint8_t id[ID], const uint8_t *data, size_t len)
 {
-	uint8_t		*hdr;
-	uint64_t	 at;
-	int		 err;
+	struct weft__packs	*p = s->packs;
+	struct iovec		 iov[2];
+	struct row		 r;
+	struct statvfs		 vfs;
+	uint8_t			 hdr[ENTRY_HDR], loc[LOC_LEN];
+	uint64_t		 at;
+	int			 err;
 
 	if (len > WEFT_INDEX_MAX)
 		return WEFT_ETOOBIG;
@@ -627,170 +539,42 @@ pack_append(struct weft__packs *p, const uint8_t id[ID],
 	 * Leave the disk PACK_RESERVE free: a full disk must still take
 	 * the small LMDB write that drops what a failed publish stored.
 	 */
-	err = room_check(p, len);
-	if (err)
-		return err;
+	if (p->wfd >= 0 && fstatvfs(p->wfd, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < PACK_RESERVE + len)
+		return -ENOSPC;
 	if (p->wno == 0 || (p->wtail + ENTRY_HDR + len > p->target &&
 	    p->wtail > PACK_HDR)) {
 		err = pack_roll(p);
 		if (err)
 			return err;
 	}
-	if (p->npend == PEND_MAX) {
-		err = pend_flush(p);
-		if (err)
-			return err;
-	}
-	at = p->wtail;
-	if (p->npend == 0)
-		p->pat = at;
-	hdr = p->phdr[p->npend];
 	memcpy(hdr, id, ID);
 	be32enc(hdr + ID, (uint32_t)len);
-	p->piov[2 * p->npend].iov_base = hdr;
-	p->piov[2 * p->npend].iov_len = ENTRY_HDR;
-	p->piov[2 * p->npend + 1].iov_base = (void *)data;
-	p->piov[2 * p->npend + 1].iov_len = len;
-	p->npend++;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = ENTRY_HDR;
+	iov[1].iov_base = (void *)data;
+	iov[1].iov_len = len;
+	at = p->wtail;
+	err = full_pwritev(p->wfd, iov, len ? 2 : 1, at);
+	if (err)
+		return err;
 	p->wtail = at + ENTRY_HDR + len;
-	l->no = p->wno;
-	l->off = at;
-	l->len = (uint32_t)len;
-	return 0;
-}
-
-/* Indexes the entry at l under id; its pack's row grows to cover it. */
-static int
-loc_index(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
-    const struct loc *l)
-{
-	struct row	r;
-	uint8_t		loc[LOC_LEN];
-	uint64_t	end = l->off + ENTRY_HDR + l->len;
-	int		err;
-
-	be32enc(loc, l->no);
-	be64enc(loc + 4, l->off);
-	be32enc(loc + 12, l->len);
+	be32enc(loc, p->wno);
+	be64enc(loc + 4, at);
+	be32enc(loc + 12, (uint32_t)len);
 	err = db_put(txn, s->dbi[DB_CHUNKS], id, ID, loc, LOC_LEN);
 	if (err)
 		return err;
-	err = row_get(s, txn, l->no, &r);
+	err = row_get(s, txn, p->wno, &r);
 	if (err == WEFT_ENOTFOUND) {
 		r.size = PACK_HDR;
 		r.live = 0;
 	} else if (err) {
 		return err;
 	}
-	/* The newest pack's row covers all it holds (the rest is dead). */
-	if (l->no == s->packs->wno && s->packs->wtail > r.size)
-		r.size = s->packs->wtail;
-	if (end > r.size)
-		r.size = end;
-	r.live += ENTRY_HDR + l->len;
-	return row_put(s, txn, l->no, &r);
-}
-
-int
-weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
-    const uint8_t id[ID], const uint8_t *data, size_t len)
-{
-	struct loc	l;
-	int		err;
-
-	err = pack_append(s->packs, id, data, len, &l);
-	if (err)
-		return err;
-	return loc_index(s, txn, id, &l);
-}
-
-/* ------------------------------------------------------------------ */
-/* Staging: a publish's bytes written now, indexed later (store.h). */
-
-void
-weft_store_stage_begin(struct weft_store *s)
-{
-	atomic_fetch_add(&s->packs->nstaging, 1);
-}
-
-void
-weft_store_stage_end(struct weft_store *s)
-{
-	atomic_fetch_sub(&s->packs->nstaging, 1);
-}
-
-int
-weft__store_stage_txn(struct weft_store *s, MDB_txn *txn, void *arg)
-{
-	struct weft__stage	*sg = arg;
-	struct weft_store_staged *o;
-	struct loc		 l;
-	int			 err;
-
-	for (size_t i = 0; i < sg->n; i++) {
-		o = &sg->out[i];
-		memcpy(o->id, sg->c[i].id, ID);
-		o->no = 0;
-		o->off = 0;
-		o->len = (uint32_t)sg->c[i].len;
-		/* Held from now: no deletion takes one it met. */
-		err = weft__store_hold_add(s, sg->token, o->id);
-		if (err)
-			return err;
-		err = weft__store_chunk_has(s, txn, o->id);
-		if (err == 0)
-			continue;	/* present: not written again */
-		if (err != WEFT_ENOTFOUND)
-			return err;
-		err = pack_append(s->packs, o->id, sg->c[i].data,
-		    sg->c[i].len, &l);
-		if (err)
-			return err;
-		o->no = l.no;
-		o->off = l.off;
-	}
-	return 0;
-}
-
-int
-weft__store_packs_keep(struct weft_store *s)
-{
-	struct weft__packs	*p = s->packs;
-	int			 err;
-
-	if (p->wfd < 0)
-		return 0;
-	err = pend_flush(p);
-	if (err == 0)
-		p->wcommit = p->wtail;	/* an abort keeps them */
-	return err;
-}
-
-int
-weft__store_chunk_index_staged(struct weft_store *s, MDB_txn *txn,
-    const struct weft_store_staged *st)
-{
-	struct loc	l = { st->no, st->off, st->len };
-
-	if (st->no == 0 || st->off < PACK_HDR || st->len > WEFT_INDEX_MAX)
-		return WEFT_EUSAGE;
-	return loc_index(s, txn, st->id, &l);
-}
-
-void
-weft__store_packs_begin(struct weft_store *s)
-{
-	tl_writing = true;
-	if (s->packs == NULL)
-		return;
-	/*
-	 * LMDB lets the next writer in as soon as a commit or abort
-	 * returns, before weft__store_packs_end() has settled this one's
-	 * appends: the writer's state needs its own lock, held from here
-	 * to there.
-	 */
-	pthread_mutex_lock(&s->packs->wmu);
-	s->packs->wroom_known = false;
+	r.size = p->wtail;
+	r.live += ENTRY_HDR + len;
+	return row_put(s, txn, p->wno, &r);
 }
 
 void
@@ -798,33 +582,28 @@ weft__store_packs_end(struct weft_store *s, bool committed)
 {
 	struct weft__packs	*p = s->packs;
 
-	tl_writing = false;
-	if (p == NULL)
+	if (p == NULL || p->wfd < 0)
 		return;
-	p->npend = 0;	/* written by the commit's sync, or dropped */
-	if (p->wfd >= 0 && committed) {
+	if (committed) {
 		p->wcommit = p->wtail;
-	} else if (p->wfd >= 0 && p->wtail > p->wcommit &&
+		return;
+	}
+	/* What an aborted transaction appended is no entry: the space back. */
+	if (p->wtail > p->wcommit &&
 	    ftruncate(p->wfd, (off_t)p->wcommit) == 0) {
-		/* What an aborted transaction appended: the space back. */
 		p->wtail = p->wcommit;
 		if (p->wsynced > p->wcommit)
 			p->wsynced = p->wcommit;
 	}
-	pthread_mutex_unlock(&p->wmu);
 }
 
 int
 weft__store_packs_sync(struct weft_store *s)
 {
 	struct weft__packs	*p = s->packs;
-	int			 err;
 
 	if (p == NULL || p->wfd < 0 || p->wtail <= p->wsynced)
 		return 0;
-	err = pend_flush(p);
-	if (err)
-		return err;
 	if (fdatasync(p->wfd) != 0)
 		return -errno;
 	p->wsynced = p->wtail;
@@ -988,12 +767,6 @@ loc_read(struct weft_store *s, const struct loc *l, const uint8_t id[ID],
 	err = weft_buf_reserve(out, l->len);
 	if (err)
 		return err;
-	/* The writer may read what it appended: write that out first. */
-	if (tl_writing) {
-		err = pend_flush(s->packs);
-		if (err)
-			return err;
-	}
 	fd = pack_rfd(s->packs, l->no, &own);
 	if (fd < 0)
 		return fd;
@@ -1086,13 +859,8 @@ weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn)
 			break;
 		}
 		memcpy(id, k.mv_data, ID);
-		/*
-		 * Rewrites the value; the old one is read first, and written
-		 * out before the rewrite can free its pages.
-		 */
+		/* Rewrites the value; the old one is read first. */
 		err = weft__store_chunk_write(s, txn, id, v.mv_data, v.mv_size);
-		if (err == 0)
-			err = pend_flush(s->packs);
 		if (err)
 			break;
 		/* The next id: after this one. */
@@ -1120,7 +888,6 @@ struct compact_ctx {
 	size_t		 n;		/* whole entries in buf */
 	bool		 last;
 	bool		 gone;		/* the row was deleted */
-	bool		 skipped;	/* staging: nothing done */
 	uint64_t	 moved;
 };
 
@@ -1138,12 +905,6 @@ compact_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 
 	cc->gone = false;
 	cc->moved = 0;
-	cc->skipped = false;
-	/* A publish's staged bytes may be in this pack: not now. */
-	if (atomic_load(&s->packs->nstaging) > 0) {
-		cc->skipped = true;
-		return 0;
-	}
 	/*
 	 * The writer's pack: close it, so that the moves (and every other
 	 * write) go to a new one. Entries appended to it since the pass
@@ -1270,12 +1031,12 @@ compact_one(struct weft_store *s, uint32_t no, uint64_t size,
 		}
 		err = weft__store_write_move(s, compact_txn, &cc);
 		off += at;
-		if (err || cc.last || cc.skipped)
+		if (err || cc.last)
 			break;
 	}
 	close(fd);
 	free(buf);
-	if (err || !cc.gone || cc.skipped)
+	if (err || !cc.gone)
 		return err;
 	weft__store_excl(s, uncache_unlink, &uc);
 	if (uc.err == 0 && freed != NULL)

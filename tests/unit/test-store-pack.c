@@ -16,7 +16,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,170 +306,6 @@ test_recover(void **state)
 	verify_clean(f->s, 4);
 }
 
-/*
- * Staging (a publish's bytes written now, indexed later): staged chunks
- * are invisible until put_staged indexes them, then read back and count
- * like put_new's (fresh, droppable by the token); one repeated or
- * already stored is not written again. Staged bytes never indexed are
- * lost at a reopen (the crash case: nothing was acknowledged) and leave
- * the store clean. While a publish stages, no pack is compacted (its
- * bytes could be in the pack compaction deletes); after, it is. A drop
- * by another publish's token leaves a chunk a staging publish met.
- */
-static void
-test_stage(void **state)
-{
-	struct fx			*f = *state;
-	struct weft_store_staged	 st[NCHUNK];
-	uint8_t				 fresh[NCHUNK], ids[NCHUNK][32];
-	uint64_t			 gen[2], bytes0, bytes1, dbytes;
-	size_t				 dropped, nd = 0;
-	int				 n0;
-
-	/* 0..9 stored by put_new (token 9), so met by the stage. */
-	assert_int_equal(weft_store_chunks_put_new(f->s, f->p, 10, 9, fresh,
-	    gen), 0);
-	weft_store_stage_begin(f->s);
-	assert_int_equal(weft_store_chunks_stage(f->s, f->p, 40, TOKEN, st),
-	    0);
-	for (int i = 0; i < 40; i++) {
-		assert_memory_equal(st[i].id, f->p[i].id, 32);
-		assert_int_equal(st[i].no == 0, i < 10);
-		if (i >= 10)
-			check_chunk(f->s, &f->p[i], false);
-	}
-	/* The other publish fails: what we met stays (we hold it). */
-	for (int i = 0; i < 10; i++)
-		memcpy(ids[i], f->p[i].id, 32);
-	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[32])ids, 10, 9, &dropped, &dbytes), 0);
-	assert_int_equal(dropped, 0);
-	assert_int_equal(weft_store_chunks_put_staged(f->s, st, 40, TOKEN,
-	    fresh), 0);
-	for (int i = 0; i < 40; i++) {
-		assert_int_equal(fresh[i], i >= 10);
-		check_chunk(f->s, &f->p[i], true);
-	}
-	verify_clean(f->s, 40);
-
-	/* Staged, never indexed: a reopen forgets the bytes. */
-	assert_int_equal(weft_store_chunks_stage(f->s, &f->p[40], 20, TOKEN,
-	    st), 0);
-	n0 = packs(f->dir, &bytes0);
-	weft_store_stage_end(f->s);
-	weft_store_hold_end(f->s, TOKEN);
-	weft_store_hold_end(f->s, 9);
-	weft_store_close(f->s);
-	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
-	assert_true(packs(f->dir, &bytes1) <= n0);
-	assert_true(bytes1 < bytes0);
-	for (int i = 40; i < 60; i++)
-		check_chunk(f->s, &f->p[i], false);
-	verify_clean(f->s, 40);
-
-	/*
-	 * Compaction waits for a staging publish: drop two in three of
-	 * 10..39, with a publish staging: no pack goes; after its end, the
-	 * next drop compacts.
-	 */
-	weft_store_stage_begin(f->s);
-	assert_int_equal(weft_store_chunks_stage(f->s, &f->p[60], 5, TOKEN,
-	    st), 0);
-	for (int i = 10; i < 40; i++)
-		if (i % 3 != 0)
-			memcpy(ids[nd++], f->p[i].id, 32);
-	n0 = packs(f->dir, &bytes0);
-	assert_int_equal(weft_store_chunks_drop(f->s,
-	    (const uint8_t (*)[32])ids, nd, TOKEN, &dropped, &dbytes), 0);
-	assert_int_equal(dropped, nd);
-	assert_int_equal(packs(f->dir, &bytes1), n0);
-	assert_int_equal(weft_store_chunks_put_staged(f->s, st, 5, TOKEN,
-	    fresh), 0);
-	weft_store_stage_end(f->s);
-	assert_int_equal(weft_store_compact(f->s, &dbytes), 0);
-	assert_true(dbytes > 0);
-	assert_true(packs(f->dir, &bytes1) < n0);
-	for (int i = 0; i < 65; i++)
-		check_chunk(f->s, &f->p[i], i < 10 ||
-		    (i < 40 && i % 3 == 0) || i >= 60);
-	verify_clean(f->s, 10 + 10 + 5);
-}
-
-/*
- * Writers on two threads: one publish staging and indexing, one plain
- * put. LMDB lets the next writer in as soon as a commit or abort
- * returns; the pack writer's state must not be settled after that (a
- * stage's abort once dropped or cut off the other's appends: chunks
- * indexed over zeros). Every chunk reads back; the store verifies.
- */
-#define RACE_N		600
-#define RACE_SZ		512
-
-struct race {
-	struct weft_store	*s;
-	struct weft_chunk_put	 p[RACE_N];
-	uint8_t			 data[RACE_N][RACE_SZ];
-	int			 err[2];
-};
-
-static void *
-race_stage(void *arg)
-{
-	struct race			*r = arg;
-	struct weft_store_staged	 st[2];
-	uint8_t				 fresh[2];
-
-	weft_store_stage_begin(r->s);
-	for (int i = 0; i < RACE_N && r->err[0] == 0; i += 4) {
-		r->err[0] = weft_store_chunks_stage(r->s, &r->p[i], 2, TOKEN,
-		    st);
-		if (r->err[0] == 0)
-			r->err[0] = weft_store_chunks_put_staged(r->s, st, 2,
-			    TOKEN, fresh);
-	}
-	weft_store_stage_end(r->s);
-	return NULL;
-}
-
-static void *
-race_put(void *arg)
-{
-	struct race	*r = arg;
-
-	for (int i = 2; i < RACE_N && r->err[1] == 0; i += 4)
-		r->err[1] = weft_store_chunks_put(r->s, &r->p[i], 2);
-	return NULL;
-}
-
-static void
-test_race(void **state)
-{
-	struct fx	*f = *state;
-	struct race	*r;
-	pthread_t	 t[2];
-
-	r = calloc(1, sizeof(*r));
-	assert_non_null(r);
-	r->s = f->s;
-	for (int i = 0; i < RACE_N; i++) {
-		randombytes_buf(r->data[i], RACE_SZ);
-		r->p[i].data = r->data[i];
-		r->p[i].len = RACE_SZ;
-		weft_hash(r->data[i], RACE_SZ, r->p[i].id);
-	}
-	assert_int_equal(pthread_create(&t[0], NULL, race_stage, r), 0);
-	assert_int_equal(pthread_create(&t[1], NULL, race_put, r), 0);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
-	assert_int_equal(r->err[0], 0);
-	assert_int_equal(r->err[1], 0);
-	for (int i = 0; i < RACE_N; i++)
-		check_chunk(f->s, &r->p[i], true);
-	verify_clean(f->s, RACE_N);
-	weft_store_hold_end(f->s, TOKEN);
-	free(r);
-}
-
 /* A damaged pack entry (its header names another chunk) is not served. */
 static void
 test_bad_entry(void **state)
@@ -567,8 +402,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_compact_newest, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
