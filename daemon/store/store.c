@@ -228,6 +228,7 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 			continue;
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
+		weft__store_packs_begin(s);
 		err = fn(s, txn, arg);
 		/* Chunk bytes are durable before the index names them. */
 		if (err == 0)

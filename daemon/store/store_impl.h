@@ -518,10 +518,14 @@ int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);
 /*
- * After each write transaction, under the writer lock: committed, the
- * newest pack's size is its committed size; aborted, what it appended
- * is cut off again (the space back, for a full disk).
+ * Around each write transaction: _begin() right after it began takes
+ * the packs' writer state; _end() after its commit or abort gives it
+ * back: committed, the newest pack's size is its committed size;
+ * aborted, what it appended is cut off again (the space back, for a
+ * full disk). LMDB lets the next writer begin at the commit, so the
+ * writer lock alone does not cover _end().
  */
+void	weft__store_packs_begin(struct weft_store *s);
 void	weft__store_packs_end(struct weft_store *s, bool committed);
 int	weft__store_packs_migrate(struct weft_store *s, MDB_txn *txn);
 /* The sums of the packs' committed sizes and live bytes. */

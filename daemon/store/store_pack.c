@@ -82,7 +82,13 @@ struct weft__packs {
 	size_t		 ncache;
 	pthread_mutex_t	 compacting;	/* one compaction at a time */
 	uint64_t	 target;	/* PACK_TARGET unless a test says */
-	/* The writer's: only inside a write transaction. */
+	/*
+	 * The writer's: only between weft__store_packs_begin() and _end(),
+	 * under wmu. LMDB lets the next writer in at the commit, before
+	 * the last one's _end(): without wmu, an abort's truncation could
+	 * cut off what the next transaction had just appended.
+	 */
+	pthread_mutex_t	 wmu;
 	uint32_t	 wno;		/* newest pack, 0 for none */
 	int		 wfd;		/* it, read-write; -1 for none */
 	uint64_t	 wtail;		/* where the next entry goes */
@@ -331,6 +337,7 @@ weft__store_packs_init(struct weft_store *s, const char *dir)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->compacting, NULL);
+	pthread_mutex_init(&p->wmu, NULL);
 	s->packs = p;
 	return 0;
 }
@@ -353,6 +360,7 @@ weft__store_packs_free(struct weft_store *s)
 	close(p->dirfd);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->compacting);
+	pthread_mutex_destroy(&p->wmu);
 	free(p);
 	s->packs = NULL;
 }
@@ -578,23 +586,31 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 }
 
 void
+weft__store_packs_begin(struct weft_store *s)
+{
+	if (s->packs != NULL)
+		pthread_mutex_lock(&s->packs->wmu);
+}
+
+void
 weft__store_packs_end(struct weft_store *s, bool committed)
 {
 	struct weft__packs	*p = s->packs;
 
-	if (p == NULL || p->wfd < 0)
+	if (p == NULL)
 		return;
-	if (committed) {
+	if (p->wfd < 0) {
+		/* no pack yet */
+	} else if (committed) {
 		p->wcommit = p->wtail;
-		return;
-	}
-	/* What an aborted transaction appended is no entry: the space back. */
-	if (p->wtail > p->wcommit &&
+	} else if (p->wtail > p->wcommit &&
 	    ftruncate(p->wfd, (off_t)p->wcommit) == 0) {
+		/* What an aborted transaction appended: the space back. */
 		p->wtail = p->wcommit;
 		if (p->wsynced > p->wcommit)
 			p->wsynced = p->wcommit;
 	}
+	pthread_mutex_unlock(&p->wmu);
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "weft/err.h"
 
 #include "store.h"
+#include "store_impl.h"
 
 /* The publish token of every chunk these tests put (gc undo marks). */
 #define TOKEN	7
@@ -394,6 +396,77 @@ test_migrate(void **state)
 		check_chunk(f->s, &f->p[i], true);
 }
 
+/*
+ * A writer whose transaction aborts after appending to the newest pack,
+ * beside one whose transactions commit: LMDB lets the next writer in at
+ * the abort, before the aborted one cuts its bytes off the pack again
+ * (weft__store_packs_end). Unless the packs' writer state is held from
+ * begin to end, that cut can take what the committing writer has just
+ * appended, or later writes can overwrite it: its chunks would read
+ * back wrong. Every committed chunk reads back, and the store verifies.
+ */
+#define RACE_N		400
+#define RACE_SZ		2000
+
+struct race {
+	struct weft_store	*s;
+	uint8_t			 data[RACE_N][RACE_SZ];
+	struct weft_chunk_put	 p[RACE_N];
+	int			 err;
+	volatile int		 done;
+};
+
+static int
+abort_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t	 data[RACE_SZ], id[32];
+	int	 err;
+
+	(void)arg;
+	randombytes_buf(data, sizeof(data));
+	weft_hash(data, sizeof(data), id);
+	err = weft__store_chunk_add(s, txn, id, data, sizeof(data));
+	return err ? err : WEFT_EUSAGE;		/* abort: cut it off */
+}
+
+static void *
+race_abort(void *arg)
+{
+	struct race	*r = arg;
+
+	while (!r->done)
+		(void)weft__store_write(r->s, abort_txn, NULL);
+	return NULL;
+}
+
+static void
+test_race_abort(void **state)
+{
+	struct fx	*f = *state;
+	struct race	*r;
+	pthread_t	 t;
+
+	r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->s = f->s;
+	for (int i = 0; i < RACE_N; i++) {
+		randombytes_buf(r->data[i], RACE_SZ);
+		r->p[i].data = r->data[i];
+		r->p[i].len = RACE_SZ;
+		weft_hash(r->data[i], RACE_SZ, r->p[i].id);
+	}
+	assert_int_equal(pthread_create(&t, NULL, race_abort, r), 0);
+	for (int i = 0; i < RACE_N && r->err == 0; i++)
+		r->err = weft_store_chunks_put(f->s, &r->p[i], 1);
+	r->done = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(r->err, 0);
+	for (int i = 0; i < RACE_N; i++)
+		check_chunk(f->s, &r->p[i], true);
+	verify_clean(f->s, RACE_N);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -405,6 +478,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_race_abort, setup,
+		    teardown),
 	};
 
 	if (sodium_init() < 0)
