@@ -12,12 +12,16 @@ percentile and largest latency in ms, and whether the mirror completed.
 With "idle N" it takes N samples and counts them all (a baseline).
 """
 import json
+import os
 import socket
 import struct
 import sys
 import time
 
 import msgpack
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from net_ctl import read_frame  # noqa: E402
 
 
 def status(path):
@@ -27,22 +31,10 @@ def status(path):
     s.connect(path)
     body = msgpack.packb({"v": 1, "op": "status"}, use_bin_type=True)
     s.sendall(struct.pack(">I", len(body)) + body)
-    buf = b""
-    while len(buf) < 4:
-        b = s.recv(4 - len(buf))
-        if not b:
-            raise EOFError("closed")
-        buf += b
-    (n,) = struct.unpack(">I", buf)
-    body = b""
-    while len(body) < n:
-        b = s.recv(n - len(body))
-        if not b:
-            raise EOFError("truncated")
-        body += b
+    reply = read_frame(s)
     ms = (time.monotonic() - t0) * 1000
     s.close()
-    return ms, msgpack.unpackb(body, raw=False)
+    return ms, reply
 
 
 def main():
