@@ -606,7 +606,7 @@ finish_done(struct weft_ctl_conn *c, void *arg, int status)
 		char	hex[65];
 
 		weft_hex_encode(hex, p->dup, 32);
-		weft__ctl_send_err(c, status, "these files are already your "
+		weft__ctl_send_errs(c, status, "these files are already your "
 		    "design %s: change it with 'weft update %.8s', or publish "
 		    "a copy with --yes", hex, hex);
 	} else if (status) {

@@ -105,6 +105,8 @@ wd=$(w a --json ls | json '[d["design"] for d in j if d["title"] == "warn"][0]' 
 n0=$(records)
 expect_code 1 w a publish "$T/warn" --title again --license MIT
 grep -q "already your design $wd" "$T/err" || fail "dup: $(cat "$T/err")"
+# The message is whole: no error name tacked on after the advice.
+grep -q "with --yes\$" "$T/err" || fail "dup message has a tail: $(cat "$T/err")"
 grep -q "weft update ${wd:0:8}" "$T/err" || fail "dup hint: $(cat "$T/err")"
 [ "$(records)" = "$n0" ] || fail "duplicate published"
 w a -q publish "$T/warn" --title again --license MIT --yes >/dev/null ||
