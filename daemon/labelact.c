@@ -91,7 +91,7 @@ act_work(uv_work_t *w)
 	struct weft_store_gc_opts	 o;
 	struct weft_store_gc_stats	 st;
 	struct act			 a;
-	int				 err;
+	int				 err, done;
 
 	memset(&a, 0, sizeof(a));
 	a.la = la;
@@ -129,6 +129,12 @@ act_work(uv_work_t *w)
 			    (unsigned long long)st.freed_bytes);
 		if (err == WEFT_EBUSY)
 			err = 0;	/* the running gc, or the next */
+	}
+	/* Acted on (or given up, as logged): not due again after a crash. */
+	if (la->n > 0) {
+		done = weft_store_label_due_done(la->store);
+		if (err == 0)
+			err = done;
 	}
 	la->err = err;
 }
