@@ -909,6 +909,7 @@ policy_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		return 0;
 	if (err && err != WEFT_ENOTFOUND)
 		return err;
+	err = 0;
 	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
 	if (rc)
 		return weft__store_xlat(rc);

@@ -280,6 +280,9 @@ test_removal_no_action(void **state)
 
 	(void)state;
 	store_tmp(dir, &s);
+	/* A store that never recorded a policy: recorded, nothing due. */
+	assert_int_equal(weft_store_label_policy_apply(s, NULL), 0);
+	assert_int_equal(due_count(s), 0);
 	assert_int_equal(weft_store_label_action_set(s, "weft.not/spam", 13,
 	    WEFT_VERDICT_BLOCK), WEFT_EUSAGE);
 	assert_int_equal(weft_store_label_action(s, "weft.not/spam", 13),
