@@ -1206,6 +1206,18 @@ struct weft_store_label_due {
 int	weft_store_label_due_take(struct weft_store *s,
 	    struct weft_store_label_due *out, size_t max, size_t *n);
 int	weft_store_label_due_done(struct weft_store *s);
+/*
+ * weft_store_on_commit(): cb(arg, events) is called after each write
+ * transaction that committed any of the events below, on the thread
+ * that wrote and with the store's lock held: it must be quick, must not
+ * use the store, and may run on any thread (uv_async_send() is the
+ * intended body). NULL stops the calls; once it returns no call of the
+ * old cb is under way.
+ */
+#define WEFT_STORE_EV_LABEL_DUE	0x1u	/* rows were put in label_due */
+typedef void weft_store_commit_cb(void *arg, unsigned events);
+void	weft_store_on_commit(struct weft_store *s, weft_store_commit_cb *cb,
+	    void *arg);
 int	weft_store_blocked_release(struct weft_store *s,
 	    const uint8_t target[WEFT_ID_BYTES]);
 int	weft_store_file_designs(struct weft_store *s,

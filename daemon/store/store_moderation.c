@@ -333,6 +333,7 @@ due_put(struct weft_store *s, MDB_txn *txn, const uint8_t *author,
 		if (err)
 			return err;
 	}
+	s->events |= WEFT_STORE_EV_LABEL_DUE;
 	return db_put(txn, s->dbi[DB_LABEL_DUE], target, ID, &v, 1);
 }
 

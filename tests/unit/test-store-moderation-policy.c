@@ -376,6 +376,45 @@ test_due_crash(void **state)
 	rm_store(dir);
 }
 
+static void
+commit_cb(void *arg, unsigned events)
+{
+	unsigned	*n = arg;
+
+	if (events & WEFT_STORE_EV_LABEL_DUE)
+		(*n)++;
+}
+
+/* The commit hook: told of writes that made labels due, only those. */
+static void
+test_due_wakes(void **state)
+{
+	struct weft_store	*s;
+	struct key		 pub, mod, other;
+	uint8_t			 d[32], l[32];
+	unsigned		 n = 0;
+	char			 dir[64];
+
+	(void)state;
+	store_tmp(dir, &s);
+	crypto_sign_keypair(pub.pk, pub.sk);
+	crypto_sign_keypair(mod.pk, mod.sk);
+	crypto_sign_keypair(other.pk, other.sk);
+	weft_store_on_commit(s, commit_cb, &n);
+	design_make(s, &pub, d);
+	assert_int_equal(n, 0);
+	assert_int_equal(weft_store_moderator_put(s, mod.pk, TS0), 0);
+	label_put(s, &other, TS0 + 10, d, "spam", l);
+	assert_int_equal(n, 0);		/* a report */
+	label_put(s, &mod, TS0 + 11, d, "spam", l);
+	assert_int_equal(n, 1);
+	weft_store_on_commit(s, NULL, NULL);
+	label_put(s, &mod, TS0 + 12, d, "weft.not/spam", l);
+	assert_int_equal(n, 1);
+	weft_store_close(s);
+	rm_store(dir);
+}
+
 int
 main(void)
 {
@@ -386,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_removal_no_action),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_due_crash),
+		cmocka_unit_test(test_due_wakes),
 	};
 
 	if (sodium_init() < 0)
