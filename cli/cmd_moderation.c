@@ -347,13 +347,14 @@ cmd_moderators(struct weft_cli *cli, int argc, char **argv)
 static int
 label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 {
+	/* A report has no --remove: the same table, one entry short. */
 	static const struct option	 opts[] = {
+		{ "remove", no_argument, NULL, 'R' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "author", no_argument, NULL, 'A' },
 		{ "design", no_argument, NULL, 'D' },
 		{ "file", no_argument, NULL, 'F' },
-		{ "remove", no_argument, NULL, 'R' },
 		WEFT_CLI_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -366,7 +367,8 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 	int				 ch, rc;
 
 	usage = report ? report_usage : label_usage;
-	while ((ch = getopt_long(argc, argv, ":hqr:l:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqr:l:", report ? opts + 1 :
+	    opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			reason = optarg;
@@ -384,8 +386,6 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 			on = "file";
 			continue;
 		case 'R':
-			if (report)
-				return weft__usage(usage);
 			remove = true;
 			continue;
 		}

@@ -359,7 +359,7 @@ weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	size_t		 n = strlen(r->label), nold = 0, bn, rbn;
 	int		 rc, err, newer = 0;
 
-	/* A removal and the label it withdraws are one (author, target, label). */
+	/* A removal counts as the label it withdraws (latest-wins). */
 	if (weft_label_base(r->label, n, base, &bn) < 0)
 		return WEFT_EBADFIELD;
 	memcpy(key, r->label_target, ID);
