@@ -131,6 +131,12 @@ wait_for 10 eval '[ "$(sync_stat b rejected)" -gt "$rej" ]' ||
 expect_code 3 w b show "$fid"
 listed b "$d" && fail "a forged removal label showed the design"
 
+# What has no removal label: a removal, a label past 55 bytes; a report.
+expect_code 2 w m label "$d" weft.not/nsfw --design --remove
+long=org.example/$(printf 'x%.0s' $(seq 1 44))
+expect_code 2 w m label "$d" "$long" --design --remove
+expect_code 2 w m report "$d" --label nsfw --design --remove
+
 # m's own removal: listed again on b and c.
 mr=$(w m -q label "$d" nsfw --design --remove --reason "reviewed") ||
     fail "m's removal"
