@@ -28,7 +28,7 @@ static const char blocks_usage[] = "weft blocks";
 static const char moderators_usage[] = "weft moderators add|rm AUTHOR | "
     "weft moderators [ls]";
 static const char label_usage[] =
-    "weft label ID LABEL [--author|--design|--file] [--reason R]";
+    "weft label ID LABEL [--author|--design|--file] [--remove] [--reason R]";
 static const char report_usage[] =
     "weft report ID --label LABEL [--author|--design|--file] [--reason R]";
 static const char reports_usage[] = "weft reports [--all]";
@@ -347,7 +347,9 @@ cmd_moderators(struct weft_cli *cli, int argc, char **argv)
 static int
 label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 {
+	/* A report has no --remove: the same table, one entry short. */
 	static const struct option	 opts[] = {
+		{ "remove", no_argument, NULL, 'R' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "author", no_argument, NULL, 'A' },
@@ -360,10 +362,13 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 	const struct weft_obj		*r = NULL;
 	const char			*reason = NULL, *on = NULL;
 	const char			*label = NULL, *usage;
+	char				 not[WEFT_LABEL_MAX + 1];
+	bool				 remove = false;
 	int				 ch, rc;
 
 	usage = report ? report_usage : label_usage;
-	while ((ch = getopt_long(argc, argv, ":hqr:l:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hqr:l:", report ? opts + 1 :
+	    opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			reason = optarg;
@@ -379,6 +384,9 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 			continue;
 		case 'F':
 			on = "file";
+			continue;
+		case 'R':
+			remove = true;
 			continue;
 		}
 		rc = weft__opt(cli, ch, argv, usage);
@@ -396,6 +404,13 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 		return weft__usage_error("'%s' is not a label: spam, nsfw, "
 		    "illegal, copyright, stolen-design, or NS/NAME such as "
 		    "org.example/name", label);
+	/* A removal is the label weft.not/LABEL (docs/moderation.md). */
+	if (remove && weft_label_removal(label, strlen(label), not) != 0)
+		return weft__usage_error("cannot withdraw '%s' by a label: it "
+		    "is a removal itself or longer than 55 bytes; retract the "
+		    "label instead", label);
+	if (remove)
+		label = not;
 	rc = call(cli, &c, &r, WEFT_CTL_OP_LABEL, "target", argv[optind],
 	    "label", label, "on", on, "reason", reason);
 	if (rc > 0)
@@ -405,8 +420,8 @@ label_run(struct weft_cli *cli, int argc, char **argv, bool report)
 		    "cannot label");
 		goto out;
 	}
-	rc = out_made(cli, r, WEFT_CTL_OP_LABEL, report ? "reported " : "labelled ",
-	    "");
+	rc = out_made(cli, r, WEFT_CTL_OP_LABEL, report ? "reported " :
+	    remove ? "removed the label: " : "labelled ", "");
 out:
 	weft_ctl_client_close(&c);
 	return rc;

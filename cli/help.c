@@ -504,16 +504,18 @@ static const struct weft_help table[] = {
 	    "labels are reports, which change nothing.",
 	    { { NULL, NULL } } },
 	{ "label", "weft label ID LABEL [--author|--design|--file] "
-	    "[--reason R]",
+	    "[--remove] [--reason R]",
 	    "sign a moderation label",
 	    "Signs a label on an author, a design or a file (by content "
 	    "hash): spam, nsfw, illegal, copyright, stolen-design, or a "
 	    "namespaced NS/NAME such as org.example/name. It acts on every "
 	    "node that trusts you as a moderator and travels with what it "
-	    "names.",
+	    "names. With --remove it withdraws a label you gave (the label "
+	    "weft.not/LABEL).",
 	    { { "-l, --label LABEL", "The label, instead of the second "
 		"argument." },
 	      { "--author, --design, --file", "Say what the id names." },
+	      { "--remove", "Withdraw your label LABEL on the id." },
 	      { "-r, --reason R", "Why (at most 1024 bytes)." },
 	      { NULL, NULL } } },
 	{ "report", "weft report ID --label LABEL [--author|--design|--file] "

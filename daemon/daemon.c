@@ -254,9 +254,18 @@ apply_label_actions(struct weft_daemon *d,
 		err = act < 0 ? WEFT_EUSAGE : weft_store_label_action_set(
 		    d->store, opts->label_action[i], n, act);
 	}
-	if (err)
+	if (err) {
 		log_warnc(err, "cannot apply the config file's label-action "
 		    "lines");
+		return err;
+	}
+	/* Labels stored under another policy are acted on again. */
+	err = weft_store_label_policy_apply(d->store, &n);
+	if (err)
+		log_warnc(err, "cannot act on the label policy");
+	else if (n > 0)
+		log_info("moderation: the label policy changed: %zu labels "
+		    "to act on again", n);
 	return err;
 }
 

@@ -91,7 +91,7 @@ act_work(uv_work_t *w)
 	struct weft_store_gc_opts	 o;
 	struct weft_store_gc_stats	 st;
 	struct act			 a;
-	int				 err;
+	int				 err, done;
 
 	memset(&a, 0, sizeof(a));
 	a.la = la;
@@ -130,6 +130,12 @@ act_work(uv_work_t *w)
 		if (err == WEFT_EBUSY)
 			err = 0;	/* the running gc, or the next */
 	}
+	/* Acted on (or given up, as logged): not due again after a crash. */
+	if (la->n > 0) {
+		done = weft_store_label_due_done(la->store);
+		if (err == 0)
+			err = done;
+	}
 	la->err = err;
 }
 
@@ -148,8 +154,9 @@ act_after(uv_work_t *w, int status)
 	/* What a label no longer blocks comes back from peers now. */
 	if (la->released && la->sync != NULL)
 		weft_sync_reconcile(la->sync, uv_now(la->loop));
-	if (la->more)
+	if (la->more || la->again)
 		arm(la, 1);
+	la->again = false;
 }
 
 static void
@@ -171,6 +178,30 @@ arm(struct weft_labelact *la, uint64_t after_ms)
 	    uv_timer_get_repeat(&la->timer));
 }
 
+/* On the loop: a write put rows in label_due. */
+static void
+woken(uv_async_t *h)
+{
+	struct weft_labelact	*la = h->data;
+
+	if (la->stopping)
+		return;
+	if (la->busy)
+		la->again = true;	/* the job may have read before them */
+	else
+		arm(la, 0);
+}
+
+/* On the thread that wrote, under the store's lock: only wakes the loop. */
+static void
+committed(void *arg, unsigned events)
+{
+	struct weft_labelact	*la = arg;
+
+	if (events & WEFT_STORE_EV_LABEL_DUE)
+		(void)uv_async_send(&la->wake);
+}
+
 int
 weft_labelact_start(struct weft_labelact *la, uv_loop_t *loop,
     struct weft_store *store, struct weft_sync *sync, const uint8_t own[32],
@@ -189,9 +220,17 @@ weft_labelact_start(struct weft_labelact *la, uv_loop_t *loop,
 	err = uv_timer_init(loop, &la->timer);
 	if (err)
 		return err;
+	err = uv_async_init(loop, &la->wake, woken);
+	if (err) {
+		uv_close((uv_handle_t *)&la->timer, NULL);
+		return err;
+	}
 	la->timer.data = la;
+	la->wake.data = la;
 	la->started = true;
-	(void)uv_timer_start(&la->timer, tick, interval_ms, interval_ms);
+	weft_store_on_commit(store, committed, la);
+	/* At once: what a crash or a policy change left due. */
+	(void)uv_timer_start(&la->timer, tick, 0, interval_ms);
 	return 0;
 }
 
@@ -201,6 +240,9 @@ weft_labelact_stop(struct weft_labelact *la)
 	if (!la->started || la->stopping)
 		return;
 	la->stopping = true;
+	/* No thread calls committed() once this returns. */
+	weft_store_on_commit(la->store, NULL, NULL);
 	uv_timer_stop(&la->timer);
 	uv_close((uv_handle_t *)&la->timer, NULL);
+	uv_close((uv_handle_t *)&la->wake, NULL);
 }

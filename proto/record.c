@@ -124,6 +124,56 @@ weft_label_valid(const char *s, size_t n)
 	return dot;
 }
 
+int
+weft_label_base(const char *s, size_t n, char *base, size_t *bn)
+{
+	const size_t	 np = sizeof(WEFT_LABEL_NOT) - 1;
+	const char	*us;
+	char		 l[WEFT_LABEL_MAX + 1];
+	size_t		 ln;
+
+	if (!weft_label_valid(s, n))
+		return WEFT_EBADFIELD;
+	memcpy(base, s, n);
+	base[n] = '\0';
+	*bn = n;
+	if (n <= np || memcmp(s, WEFT_LABEL_NOT, np) != 0)
+		return 0;
+	ln = n - np;
+	memcpy(l, s + np, ln);
+	l[ln] = '\0';
+	us = memchr(l, '_', ln);
+	if (us != NULL)
+		l[us - l] = '/';
+	/* Not a label, or a removal of a removal: an ordinary label. */
+	if (!weft_label_valid(l, ln) || (ln > np &&
+	    memcmp(l, WEFT_LABEL_NOT, np) == 0))
+		return 0;
+	memcpy(base, l, ln + 1);
+	*bn = ln;
+	return 1;
+}
+
+int
+weft_label_removal(const char *l, size_t n, char *out)
+{
+	const size_t	 np = sizeof(WEFT_LABEL_NOT) - 1;
+	const char	*sl;
+	char		 b[WEFT_LABEL_MAX + 1];
+	size_t		 bn;
+
+	if (weft_label_base(l, n, b, &bn) != 0 || n + np > WEFT_LABEL_MAX ||
+	    (n >= np && memcmp(l, WEFT_LABEL_NOT, np) == 0))
+		return WEFT_EBADFIELD;
+	memcpy(out, WEFT_LABEL_NOT, np);
+	memcpy(out + np, l, n);
+	out[np + n] = '\0';
+	sl = memchr(out + np, '/', n);
+	if (sl != NULL)
+		out[sl - out] = '_';
+	return 0;
+}
+
 void
 weft_record_init(struct weft_record *r)
 {

@@ -404,12 +404,14 @@ weft_config_label_action(const char *value, size_t *label_len)
 {
 	static const char *const actions[] = { "none", "hide", "block" };
 	const char	*colon = strrchr(value, ':');
-	size_t		 n;
+	char		 base[WEFT_LABEL_MAX + 1];
+	size_t		 n, bn;
 
 	if (colon == NULL)
 		return -1;
 	n = (size_t)(colon - value);
-	if (!weft_label_valid(value, n))
+	/* A removal label never acts (docs/moderation.md). */
+	if (weft_label_base(value, n, base, &bn) != 0)
 		return -1;
 	for (int i = 0; i < 3; i++)
 		if (strcmp(colon + 1, actions[i]) == 0) {

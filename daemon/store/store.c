@@ -228,6 +228,7 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 			continue;
 		}
 		memset(s->wcur, 0, sizeof(s->wcur));
+		s->events = 0;
 		weft__store_packs_begin(s);
 		err = fn(s, txn, arg);
 		/* Chunk bytes are durable before the index names them. */
@@ -248,6 +249,9 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 		}
 		weft__store_packs_end(s, err == 0);
 		memset(s->wcur, 0, sizeof(s->wcur));
+		/* Under the lock: weft_store_on_commit() may be clearing it. */
+		if (err == 0 && s->events != 0 && s->commit_cb != NULL)
+			s->commit_cb(s->commit_arg, s->events);
 		lock_release(s);
 		if (err != WEFT_ESTOREFULL)
 			return err;
@@ -262,6 +266,17 @@ weft__store_excl(struct weft_store *s, void (*fn)(void *), void *arg)
 {
 	lock_excl(s);
 	fn(arg);
+	lock_release(s);
+}
+
+void
+weft_store_on_commit(struct weft_store *s, weft_store_commit_cb *cb,
+    void *arg)
+{
+	/* No write is between its commit and its call to the old one. */
+	lock_excl(s);
+	s->commit_cb = cb;
+	s->commit_arg = arg;
 	lock_release(s);
 }
 

@@ -1164,6 +1164,16 @@ int	weft_store_label_action(struct weft_store *s, const char *label,
 	    size_t n);
 int	weft_store_label_action_set(struct weft_store *s, const char *label,
 	    size_t n, int action);
+/*
+ * weft_store_label_policy_apply(), at start once the label actions are
+ * set: when the policy (every label's action here and the moderators)
+ * differs from the one `meta` says the labels in force were acted on
+ * under, notes every target of a trusted moderator's label in force in
+ * `label_due` (counted in *due, if not NULL) and records the new
+ * policy, in one transaction. Adding or removing a moderator records it
+ * too.
+ */
+int	weft_store_label_policy_apply(struct weft_store *s, size_t *due);
 int	weft_store_verdict(struct weft_store *s,
 	    const uint8_t design[WEFT_ID_BYTES], struct weft_store_verdict *v);
 int	weft_store_target_verdict(struct weft_store *s,
@@ -1187,8 +1197,27 @@ struct weft_store_label_due {
 	uint8_t	target[WEFT_ID_BYTES];
 	int	on;
 };
+/*
+ * A batch taken stays noted in `meta` until weft_store_label_due_done()
+ * says it was acted on: the next take after a crash puts it back first.
+ * At most WEFT_LABELACT_TAKE_MAX are taken at once.
+ */
+#define WEFT_LABELACT_TAKE_MAX	256
 int	weft_store_label_due_take(struct weft_store *s,
 	    struct weft_store_label_due *out, size_t max, size_t *n);
+int	weft_store_label_due_done(struct weft_store *s);
+/*
+ * weft_store_on_commit(): cb(arg, events) is called after each write
+ * transaction that committed any of the events below, on the thread
+ * that wrote and with the store's lock held: it must be quick, must not
+ * use the store, and may run on any thread (uv_async_send() is the
+ * intended body). NULL stops the calls; once it returns no call of the
+ * old cb is under way.
+ */
+#define WEFT_STORE_EV_LABEL_DUE	0x1u	/* rows were put in label_due */
+typedef void weft_store_commit_cb(void *arg, unsigned events);
+void	weft_store_on_commit(struct weft_store *s, weft_store_commit_cb *cb,
+	    void *arg);
 int	weft_store_blocked_release(struct weft_store *s,
 	    const uint8_t target[WEFT_ID_BYTES]);
 int	weft_store_file_designs(struct weft_store *s,

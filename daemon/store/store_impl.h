@@ -146,6 +146,15 @@ struct weft_store {
 	 * but one publish wrote since it began.
 	 */
 	uint64_t		 gen;
+	/*
+	 * Events the running write transaction caused (WEFT_STORE_EV_*),
+	 * set by the modules, zeroed by the kernel before each try; after a
+	 * commit with any of them, commit_cb gets them (weft_store_on_commit,
+	 * set and read under the lock). Only the writer touches events.
+	 */
+	unsigned		 events;
+	weft_store_commit_cb	*commit_cb;
+	void			*commit_arg;
 	/* The clock that stamps pending chunks (NULL: the system's). */
 	const struct weft_clock	*clock;
 	/*

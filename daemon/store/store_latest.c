@@ -39,6 +39,19 @@ struct latest {
 	uint8_t			 action;
 };
 
+/* Labels a and b are one: the same, or a removal and what it withdraws. */
+static bool
+label_same(const char *a, const char *b)
+{
+	char	ba[WEFT_LABEL_MAX + 1], bb[WEFT_LABEL_MAX + 1];
+	size_t	na, nb;
+
+	if (weft_label_base(a, strlen(a), ba, &na) < 0 ||
+	    weft_label_base(b, strlen(b), bb, &nb) < 0)
+		return strcmp(a, b) == 0;
+	return na == nb && memcmp(ba, bb, na) == 0;
+}
+
 static int
 latest_cb(void *arg, uint64_t ts, const uint8_t id[ID])
 {
@@ -71,7 +84,7 @@ latest_cb(void *arg, uint64_t ts, const uint8_t id[ID])
 		}
 		if (l->type == WEFT_REC_LABEL)
 			match = memcmp(r.label_target, l->target, ID) == 0 &&
-			    strcmp(r.label, l->label) == 0;
+			    label_same(r.label, l->label);
 		else
 			match = memcmp(r.lib, l->lib, ID) == 0 &&
 			    memcmp(r.entry_design, l->design, ID) == 0;

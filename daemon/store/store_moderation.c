@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <lmdb.h>
+#include <sodium.h>
 
 #include "weft/buf.h"
 #include "weft/err.h"
@@ -50,10 +51,12 @@ int
 weft_store_label_action_set(struct weft_store *s, const char *label,
     size_t n, int action)
 {
-	size_t	i;
+	char	base[WEFT_LABEL_MAX + 1];
+	size_t	i, bn;
 
-	if (!weft_label_valid(label, n) || action < WEFT_VERDICT_NONE ||
-	    action > WEFT_VERDICT_BLOCK)
+	/* A removal withdraws a label and never acts itself. */
+	if (weft_label_base(label, n, base, &bn) != 0 ||
+	    action < WEFT_VERDICT_NONE || action > WEFT_VERDICT_BLOCK)
 		return WEFT_EUSAGE;
 	for (i = 0; i < s->nlabel_over; i++)
 		if (strlen(s->label_over[i]) == n &&
@@ -72,6 +75,13 @@ weft_store_label_action_set(struct weft_store *s, const char *label,
 int
 weft_store_label_action(struct weft_store *s, const char *label, size_t n)
 {
+	const size_t	np = sizeof(WEFT_LABEL_NOT) - 1;
+	char		base[WEFT_LABEL_MAX + 1];
+	size_t		bn;
+
+	if (n > np && memcmp(label, WEFT_LABEL_NOT, np) == 0 &&
+	    weft_label_base(label, n, base, &bn) == 1)
+		return WEFT_VERDICT_NONE;
 	for (size_t i = 0; i < s->nlabel_over; i++)
 		if (strlen(s->label_over[i]) == n &&
 		    memcmp(s->label_over[i], label, n) == 0)
@@ -323,6 +333,7 @@ due_put(struct weft_store *s, MDB_txn *txn, const uint8_t *author,
 		if (err)
 			return err;
 	}
+	s->events |= WEFT_STORE_EV_LABEL_DUE;
 	return db_put(txn, s->dbi[DB_LABEL_DUE], target, ID, &v, 1);
 }
 
@@ -344,10 +355,12 @@ weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 	MDB_val		 k, v;
 	uint8_t		 key[LKEY], val[1 + WEFT_LABEL_MAX];
 	uint8_t		 old[LABEL_ROWS_MAX][LKEY];
-	size_t		 n = strlen(r->label), nold = 0;
+	char		 base[WEFT_LABEL_MAX + 1], rb[WEFT_LABEL_MAX + 1];
+	size_t		 n = strlen(r->label), nold = 0, bn, rbn;
 	int		 rc, err, newer = 0;
 
-	if (n == 0 || n > WEFT_LABEL_MAX)
+	/* A removal counts as the label it withdraws (latest-wins). */
+	if (weft_label_base(r->label, n, base, &bn) < 0)
 		return WEFT_EBADFIELD;
 	memcpy(key, r->label_target, ID);
 	memcpy(key + ID, r->author, WEFT_PK_BYTES);
@@ -362,8 +375,12 @@ weft__store_label_index(struct weft_store *s, MDB_txn *txn,
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (v.mv_size - 1 == n &&
-		    memcmp((const uint8_t *)v.mv_data + 1, r->label, n) == 0) {
+		if (weft_label_base((const char *)v.mv_data + 1,
+		    v.mv_size - 1, rb, &rbn) < 0) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (rbn == bn && memcmp(rb, base, bn) == 0) {
 			err = weft__store_info_get(s, txn,
 			    (const uint8_t *)k.mv_data + ID + WEFT_PK_BYTES,
 			    &ri);
@@ -459,15 +476,51 @@ struct due_take {
 	size_t				 max, n;
 };
 
+/*
+ * The batch taken is kept in `meta` (DOING_KEY: target || on each)
+ * until weft_store_label_due_done(): one still there at the next take
+ * was cut short by a crash, and is due again.
+ */
+#define DOING_KEY	"label_doing"
+#define DOING_ROW	(ID + 1)
+
+static int
+doing_restore(struct weft_store *s, MDB_txn *txn)
+{
+	uint8_t		rows[WEFT_LABELACT_TAKE_MAX * DOING_ROW];
+	MDB_val		v;
+	size_t		n;
+	int		err;
+
+	err = db_get(txn, s->dbi[DB_META], DOING_KEY, strlen(DOING_KEY), &v);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	if (v.mv_size % DOING_ROW != 0 || v.mv_size > sizeof(rows))
+		return WEFT_ECORRUPT;
+	n = v.mv_size / DOING_ROW;
+	/* Copied out first: the puts may move the page. */
+	memcpy(rows, v.mv_data, v.mv_size);
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = db_put(txn, s->dbi[DB_LABEL_DUE], rows + i * DOING_ROW,
+		    ID, rows + i * DOING_ROW + ID, 1);
+	return err;
+}
+
 static int
 due_take_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 {
 	struct due_take	*d = arg;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	int		 rc, err = 0;
+	uint8_t		 rows[WEFT_LABELACT_TAKE_MAX * DOING_ROW];
+	int		 rc, err;
 
 	d->n = 0;
+	err = doing_restore(s, txn);
+	if (err)
+		return err;
 	rc = mdb_cursor_open(txn, s->dbi[DB_LABEL_DUE], &c);
 	if (rc)
 		return weft__store_xlat(rc);
@@ -484,9 +537,31 @@ due_take_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	mdb_cursor_close(c);
 	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		err = weft__store_xlat(rc);
-	for (size_t i = 0; i < d->n && err == 0; i++)
+	for (size_t i = 0; i < d->n && err == 0; i++) {
+		memcpy(rows + i * DOING_ROW, d->out[i].target, ID);
+		rows[i * DOING_ROW + ID] = (uint8_t)d->out[i].on;
 		err = db_del(txn, s->dbi[DB_LABEL_DUE], d->out[i].target, ID);
+	}
+	if (err == 0 && d->n > 0)
+		err = db_put(txn, s->dbi[DB_META], DOING_KEY,
+		    strlen(DOING_KEY), rows, d->n * DOING_ROW);
 	return err;
+}
+
+static int
+doing_del(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	int	err;
+
+	(void)arg;
+	err = db_del(txn, s->dbi[DB_META], DOING_KEY, strlen(DOING_KEY));
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft_store_label_due_done(struct weft_store *s)
+{
+	return weft__store_write(s, doing_del, NULL);
 }
 
 int
@@ -496,18 +571,23 @@ weft_store_label_due_take(struct weft_store *s,
 	struct due_take	 d = { out, max, 0 };
 	MDB_txn		*txn;
 	MDB_stat	 st;
+	MDB_val		 v;
 	int		 err, rc;
 
 	*n = 0;
+	if (max > WEFT_LABELACT_TAKE_MAX)
+		max = d.max = WEFT_LABELACT_TAKE_MAX;
 	/* The common case, nothing due, costs a read. */
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
 	rc = mdb_stat(txn, s->dbi[DB_LABEL_DUE], &st);
+	err = rc ? weft__store_xlat(rc) : db_get(txn, s->dbi[DB_META],
+	    DOING_KEY, strlen(DOING_KEY), &v);
 	weft__store_read_end(s, txn);
-	if (rc)
-		return weft__store_xlat(rc);
-	if (st.ms_entries == 0 || max == 0)
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	if ((st.ms_entries == 0 && err == WEFT_ENOTFOUND) || max == 0)
 		return 0;
 	err = weft__store_write(s, due_take_txn, &d);
 	if (err == 0)
@@ -717,6 +797,163 @@ weft_store_blocks(struct weft_store *s, weft_store_block_cb *cb, void *arg)
 	    blocks_row, &a);
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * The label policy (docs/moderation.md, "Changing the policy"): what
+ * each label does here and whom this node trusts. `meta` keeps a digest
+ * of the policy the labels in force were last acted on under
+ * (POLICY_KEY); a start under another makes every label in force of a
+ * moderator due again, in the transaction that writes the new digest,
+ * so that a crash before it commits leaves the old digest (and the work
+ * to do at the next start) and one after leaves the due rows.
+ */
+#define POLICY_KEY	"label_policy"
+#define POLICY_DOMAIN	"weft/label-policy/v1"
+
+static void
+policy_label(crypto_generichash_state *st, const char *label, int act)
+{
+	uint8_t	a = (uint8_t)act;
+
+	crypto_generichash_update(st, (const uint8_t *)label,
+	    strlen(label) + 1);
+	crypto_generichash_update(st, &a, 1);
+}
+
+/*
+ * BLAKE2b-256 of the domain, each default label and its action here,
+ * each override in bytewise order of label, each followed by a NUL and
+ * the action byte, then "\0" and the moderators' keys in key order.
+ */
+static int
+policy_digest(struct weft_store *s, MDB_txn *txn, uint8_t out[ID])
+{
+	crypto_generichash_state	 st;
+	const char			*prev = NULL, *next;
+	MDB_cursor			*c;
+	MDB_val				 k, v;
+	uint8_t				 sep = 0;
+	size_t				 ni = 0;
+	int				 rc;
+
+	crypto_generichash_init(&st, NULL, 0, ID);
+	crypto_generichash_update(&st, (const uint8_t *)POLICY_DOMAIN,
+	    strlen(POLICY_DOMAIN));
+	for (size_t i = 0; i < sizeof(label_actions) /
+	    sizeof(label_actions[0]); i++)
+		policy_label(&st, label_actions[i].label,
+		    weft_store_label_action(s, label_actions[i].label,
+		    strlen(label_actions[i].label)));
+	/* At most 32 overrides: the next one up each time. */
+	for (size_t j = 0; j < s->nlabel_over; j++) {
+		next = NULL;
+		for (size_t i = 0; i < s->nlabel_over; i++)
+			if ((prev == NULL || strcmp(s->label_over[i],
+			    prev) > 0) && (next == NULL ||
+			    strcmp(s->label_over[i], next) < 0)) {
+				next = s->label_over[i];
+				ni = i;
+			}
+		if (next == NULL)
+			break;
+		policy_label(&st, next, s->label_act[ni]);
+		prev = next;
+	}
+	crypto_generichash_update(&st, &sep, 1);
+	rc = mdb_cursor_open(txn, s->dbi[DB_MODERATORS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		crypto_generichash_update(&st, k.mv_data, k.mv_size);
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	crypto_generichash_final(&st, out, ID);
+	return 0;
+}
+
+static int
+policy_put(struct weft_store *s, MDB_txn *txn)
+{
+	uint8_t	d[ID];
+	int	err;
+
+	err = policy_digest(s, txn, d);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], POLICY_KEY,
+		    strlen(POLICY_KEY), d, ID);
+	return err;
+}
+
+struct policy_arg {
+	size_t	due;
+};
+
+/* Every label in force of a trusted moderator is due. */
+static int
+policy_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct policy_arg	*a = arg;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	uint8_t			 d[ID], t[ID];
+	int			 rc, err;
+
+	a->due = 0;
+	err = policy_digest(s, txn, d);
+	if (err)
+		return err;
+	err = db_get(txn, s->dbi[DB_META], POLICY_KEY, strlen(POLICY_KEY),
+	    &v);
+	if (err == 0 && v.mv_size == ID && memcmp(v.mv_data, d, ID) == 0)
+		return 0;
+	if (err && err != WEFT_ENOTFOUND)
+		return err;
+	err = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_LABELS], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != LKEY || v.mv_size < 2) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		err = db_has(txn, s->dbi[DB_MODERATORS],
+		    (const uint8_t *)k.mv_data + ID, WEFT_PK_BYTES);
+		if (err == WEFT_ENOTFOUND) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		memcpy(t, k.mv_data, ID);
+		/* Another table: the cursor on labels holds. */
+		err = due_put(s, txn, NULL, t, ((const uint8_t *)v.mv_data)[0]);
+		a->due++;
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		err = weft__store_xlat(rc);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_META], POLICY_KEY,
+		    strlen(POLICY_KEY), d, ID);
+	return err;
+}
+
+int
+weft_store_label_policy_apply(struct weft_store *s, size_t *due)
+{
+	struct policy_arg	a = { 0 };
+	int			err;
+
+	err = weft__store_write(s, policy_txn, &a);
+	if (due != NULL)
+		*due = err == 0 ? a.due : 0;
+	return err;
+}
+
 struct mod_put {
 	const uint8_t	*author;
 	uint64_t	 ts;
@@ -742,7 +979,9 @@ mod_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		    WEFT_PK_BYTES, val, sizeof(val));
 	}
 	/* What their labels say now counts, or no longer does. */
-	return err ? err : due_author(s, txn, m->author);
+	if (err == 0)
+		err = due_author(s, txn, m->author);
+	return err ? err : policy_put(s, txn);
 }
 
 int

@@ -323,6 +323,24 @@ enum weft_label_on weft_label_on_parse(const char *name, size_t n);
 bool	weft_label_valid(const char *s, size_t n);
 /* The i-th well-known label, or NULL past the last. */
 const char *weft_label_known(size_t i);
+/*
+ * Removal labels (docs/proto/records.md, `label`): the label value
+ * "weft.not/X" withdraws its signer's label L on the same target, where
+ * X is L for a well-known L and NS "_" NAME for L = "NS/NAME" (NS holds
+ * no '_', so the first '_' splits). weft_label_base() gives in base
+ * (WEFT_LABEL_MAX + 1 bytes, NUL-terminated) and *bn the label s (n
+ * bytes) stands for: L for a removal, s itself otherwise. It returns 1
+ * for a removal, 0 for any other valid label (a "weft.not/" value that
+ * names no valid L, or names a removal, is an ordinary namespaced
+ * label), WEFT_EBADFIELD when s is not a valid label.
+ * weft_label_removal() writes the removal of label l (n bytes) into out
+ * (WEFT_LABEL_MAX + 1 bytes, NUL-terminated): 0, or WEFT_EBADFIELD when
+ * l is not a valid label, is a removal itself, or its removal would be
+ * longer than WEFT_LABEL_MAX.
+ */
+#define WEFT_LABEL_NOT		"weft.not/"
+int	weft_label_base(const char *s, size_t n, char *base, size_t *bn);
+int	weft_label_removal(const char *l, size_t n, char *out);
 
 /*
  * A file path is valid when it is 1..WEFT_PATH_MAX bytes of UTF-8 made of

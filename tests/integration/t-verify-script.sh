@@ -111,4 +111,25 @@ EOF
 expect_fail "$tmp/wide.env" "non-canonical ts"
 grep -q canonical "$tmp/err" || fail "non-canonical ts: $(cat "$tmp/err")"
 
+# The removal label vector withdraws the label of label-ns
+# (docs/proto/records.md, `label`), by the verifier's own reading.
+unhex body "$tests/vectors/record-label-remove.txt" "$tmp/rm.body"
+unhex body "$tests/vectors/record-label-ns.txt" "$tmp/ns.body"
+"$py" - "$script" "$tmp/rm.body" "$tmp/ns.body" <<'EOF' ||
+import sys, os
+import msgpack
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import verify_record as v
+rm = dict(msgpack.unpackb(open(sys.argv[2], "rb").read(), raw=False))
+ns = dict(msgpack.unpackb(open(sys.argv[3], "rb").read(), raw=False))
+assert v.label_base(rm["label"]) == (ns["label"], True), rm["label"]
+assert rm["author"] == ns["author"] and rm["target"] == ns["target"]
+assert v.label_base(ns["label"]) == (ns["label"], False)
+assert v.label_base("weft.not/spam") == ("spam", True)
+assert v.label_base("weft.not/weft.not_spam") == ("weft.not/weft.not_spam",
+                                                  False)
+assert v.label_base("weft.not/spamx") == ("weft.not/spamx", False)
+EOF
+    fail "label-remove: not the removal of label-ns"
+
 echo "t-verify-script: $n vectors ok"

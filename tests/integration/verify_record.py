@@ -383,6 +383,25 @@ def label_ok(v):
             all(c in lower + "._-" for c in name))
 
 
+LABEL_NOT = "weft.not/"
+
+
+def label_base(v):
+    """The label a valid label value v stands for, and whether v is a
+    removal (docs/proto/records.md, label): "weft.not/X" withdraws X for
+    a well-known X and NS/NAME for X = NS_NAME (the first "_" splits);
+    a "weft.not/" value naming no valid label, or a removal, is an
+    ordinary namespaced label."""
+    if not v.startswith(LABEL_NOT) or len(v) == len(LABEL_NOT):
+        return v, False
+    x = v[len(LABEL_NOT):]
+    ns, sep, name = x.partition("_")
+    base = ns + "/" + name if sep else x
+    if not label_ok(base) or base.startswith(LABEL_NOT):
+        return v, False
+    return base, True
+
+
 def check_label(f):
     need(f["on"] in ("author", "design", "file"),
          "label on is not author, design or file")

@@ -375,6 +375,24 @@ test_invite(void **state)
 	    WEFT_EUSAGE);
 }
 
+/* label-action: a label and an action; never a removal label. */
+static void
+test_label_action(void **state)
+{
+	size_t	n;
+
+	(void)state;
+	assert_int_equal(weft_config_label_action("nsfw:block", &n), 2);
+	assert_int_equal(n, 4);
+	assert_int_equal(weft_config_label_action("org.example/x:hide", &n),
+	    1);
+	assert_int_equal(weft_config_label_action("weft.not/spam:none", &n),
+	    -1);
+	assert_int_equal(weft_config_label_action("spam:maybe", &n), -1);
+	/* Names no label it could withdraw: an ordinary namespaced one. */
+	assert_int_equal(weft_config_label_action("weft.not/x:hide", &n), 1);
+}
+
 int
 main(void)
 {
@@ -385,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_invite),
+		cmocka_unit_test(test_label_action),
 	};
 
 	if (sodium_init() < 0)

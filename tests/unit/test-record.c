@@ -329,6 +329,26 @@ fill_label_ns(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
 	r->label_reason = xstrdup("");
 }
 
+/* The label of label-ns withdrawn by its signer (a removal label). */
+static void
+fill_label_remove(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
+{
+	char	base[WEFT_LABEL_MAX + 1];
+	size_t	n;
+
+	weft_record_init(r);
+	r->type = WEFT_REC_LABEL;
+	memcpy(r->author, pk, WEFT_PK_BYTES);
+	r->ts = TS + 9;
+	r->label_on = WEFT_LABEL_AUTHOR;
+	memset(r->label_target, 0x33, WEFT_ID_BYTES);
+	r->label = xstrdup("weft.not/org.example_needs-review");
+	r->label_reason = xstrdup("reviewed: fine");
+	assert_int_equal(weft_label_base(r->label, strlen(r->label), base,
+	    &n), 1);
+	assert_string_equal(base, "org.example/needs-review");
+}
+
 /* A design taken back, all its revisions, with a reason. */
 static void
 fill_retract(struct weft_record *r, const uint8_t pk[WEFT_PK_BYTES])
@@ -1932,6 +1952,7 @@ static const struct vector vectors[] = {
 	{ "geom", 0x40, fill_geom },
 	{ "label", 0x60, fill_label },
 	{ "label-ns", 0x60, fill_label_ns },
+	{ "label-remove", 0x60, fill_label_remove },
 	{ "retract", 0x40, fill_retract },
 	{ "retract-comments", 0x50, fill_retract_comments },
 	{ "receipt", 0x40, fill_receipt },
