@@ -591,6 +591,26 @@ db_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
 }
 
 /*
+ * The write transaction's cursor on database i (below), opened on first
+ * use. Only inside weft__store_write().
+ */
+static inline int
+store_cursor(struct weft_store *s, MDB_txn *txn, int i, MDB_cursor **cp)
+{
+	int	rc;
+
+	if (s->wcur[i] == NULL) {
+		rc = mdb_cursor_open(txn, s->dbi[i], &s->wcur[i]);
+		if (rc) {
+			s->wcur[i] = NULL;
+			return weft__store_xlat(rc);
+		}
+	}
+	*cp = s->wcur[i];
+	return 0;
+}
+
+/*
  * db_put() through the write transaction's cursor on database i, which
  * stays on the leaf of its last put: a key that lands on that leaf (an
  * append, as ingest mostly does for keys led by a ts) costs no descent
