@@ -21,7 +21,7 @@
  *	leaves a weftd home behind (author.key, node.key, store/) whose
  *	store holds N designs (geneses only) by the home's author, for
  *	benchmarking ls.
- *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J]
+ *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J] [--chunk C]
  *	adds M likes to the designs of that home's store (issue 12's
  *	benchmark), in batches of B (default WEFT_SYNC_BATCH_MAX, as weftd's
  *	sync writes them): 4,096 authors, each like of a design drawn so that a
@@ -735,6 +735,7 @@ dcmp(const void *a, const void *b)
  * ingested, and only the ingest is timed.
  */
 #define REACT_CHUNK	262144
+static size_t	react_chunk = REACT_CHUNK;	/* --chunk */
 
 /* The bytes this process has had written to storage (/proc/self/io). */
 static uint64_t
@@ -850,7 +851,7 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 		die("designs", err);
 	if (g->ndesigns == 0)
 		die("designs", WEFT_ENOTFOUND);
-	chunk = total < REACT_CHUNK ? total : REACT_CHUNK;
+	chunk = total < react_chunk ? total : react_chunk;
 	g->n = chunk;
 	generate_reactions(g, 0);
 	/* The verify rate: of the first chunk before, the last after. */
@@ -874,11 +875,16 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 		io += io_written() - io0;
 		secs += csecs;
 		cpu += ccpu;
+		/* As the store grows (issue 17.4): against the first verify. */
 		if (total > chunk)
-			printf("likes %zu..%zu: %.0f likes/s, CPU per like "
-			    "%.1f us; RssAnon %lu kB\n", from, from + g->n,
-			    (double)g->n / csecs, 1e6 * ccpu / (double)g->n,
+			printf("likes %zu..%zu: %.0f likes/s, %.0f%% of the "
+			    "first verify rate; CPU per like %.1f us, CPU ratio "
+			    "%.0f%%; RssAnon %lu kB\n", from, from + g->n,
+			    (double)g->n / csecs, 100.0 * ((double)g->n /
+			    csecs) / v0, 1e6 * ccpu / (double)g->n, 100.0 *
+			    (vcpu / (double)chunk) / (ccpu / (double)g->n),
 			    rss_anon_kb());
+		fflush(stdout);
 	}
 	t0 = cpu_now();
 	v1 = verify_rate(g);
@@ -922,7 +928,7 @@ usage(void)
 	    "[--jobs J] [--rounds R] [--spacing MS] [--serial]\n"
 	    "       bench-ingest --designs N --home DIR [--batch B]\n"
 	    "       bench-ingest --reactions M --home DIR [--batch B] "
-	    "[--jobs J]\n");
+	    "[--jobs J] [--chunk C]\n");
 	exit(2);
 }
 
@@ -959,7 +965,11 @@ main(int argc, char **argv)
 			batch = strtoul(argv[++i], NULL, 10);
 			batch_set = 1;
 		}
-		else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
+		else if (i + 1 < argc && strcmp(argv[i], "--chunk") == 0) {
+			react_chunk = strtoul(argv[++i], NULL, 10);
+			if (react_chunk == 0)
+				usage();
+		} else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
 			jobs = atoi(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0)
 			rounds = atoi(argv[++i]);
