@@ -1817,8 +1817,8 @@ group_extend(struct ingest_group *g)
 /*
  * Writes the group's batches in queue order in one transaction, taking in
  * the next batch whenever one is done. The deferred writes are flushed
- * once for the group, not once per batch (stop 14). Run again from the start after map
- * growth: the batches taken so far stay in the group.
+ * once for the group, not once per batch (stop 14). Run again from the
+ * start after map growth: the batches taken so far stay in the group.
  */
 static int
 group_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)

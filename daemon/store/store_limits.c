@@ -102,8 +102,8 @@ count_put(MDB_cursor *c, const uint8_t k[LKEY], uint32_t n)
 }
 
 static int
-counts_read(MDB_cursor *c, const struct cap *cap, const struct weft_record *r,
-    uint32_t n[2])
+counts_read(MDB_cursor *c, const struct cap *cap,
+    const struct weft_record *r, uint32_t n[2])
 {
 	uint8_t	k[LKEY];
 	int	err;
