@@ -21,7 +21,7 @@
  *	leaves a weftd home behind (author.key, node.key, store/) whose
  *	store holds N designs (geneses only) by the home's author, for
  *	benchmarking ls.
- *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J]
+ *   bench-ingest --reactions M --home DIR [--batch B] [--jobs J] [--chunk C]
  *	adds M likes to the designs of that home's store (issue 12's
  *	benchmark), in batches of B (default WEFT_SYNC_BATCH_MAX, as weftd's
  *	sync writes them): 4,096 authors, each like of a design drawn so that a
@@ -70,6 +70,7 @@ struct gen {
 	uint8_t			(*designs)[WEFT_ID_BYTES];
 	size_t			 ndesigns;
 	uint32_t		*liked;
+	size_t			 react_from;	/* like of g->env[0] */
 	/* Plan: what record i is, decided up front so threads can sign. */
 	uint32_t		*author;	/* author index */
 	int64_t			*design;	/* -1: genesis, else record index */
@@ -264,7 +265,7 @@ make_reaction(struct gen *g, size_t i)
 	weft_record_init(&r);
 	r.type = WEFT_REC_REACTION;
 	memcpy(r.author, g->pk[a], WEFT_PK_BYTES);
-	r.ts = TS_REACT + i;
+	r.ts = TS_REACT + g->react_from + i;
 	r.has_design = true;
 	memcpy(r.design, g->designs[g->liked[i]], WEFT_ID_BYTES);
 	r.value = xstrdup("like");
@@ -291,18 +292,26 @@ react_span(void *arg)
 	return NULL;
 }
 
+/*
+ * Signs likes from .. from + g->n of the plan (--reactions) into
+ * g->env[0 ..]: like i is signed at TS_REACT + i. The arrays are those
+ * of one chunk, allocated at the first call.
+ */
 static void
-generate_reactions(struct gen *g)
+generate_reactions(struct gen *g, size_t from)
 {
 	struct span	a, b;
 	double		u;
 
-	g->author = calloc(g->n, sizeof(*g->author));
-	g->liked = calloc(g->n, sizeof(*g->liked));
-	g->env = calloc(g->n, sizeof(*g->env));
-	g->id = calloc(g->n, sizeof(*g->id));
+	if (g->env == NULL) {
+		g->author = calloc(g->n, sizeof(*g->author));
+		g->liked = calloc(g->n, sizeof(*g->liked));
+		g->env = calloc(g->n, sizeof(*g->env));
+		g->id = calloc(g->n, sizeof(*g->id));
+	}
 	if (!g->author || !g->liked || !g->env || !g->id)
 		die("calloc", -ENOMEM);
+	g->react_from = from;
 	for (size_t i = 0; i < g->n; i++) {
 		g->author[i] = randombytes_uniform(NREACTORS);
 		u = (double)randombytes_uniform(1u << 30) / (double)(1u << 30);
@@ -719,12 +728,113 @@ dcmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * --reactions signs and ingests its likes a chunk at a time, so that its
+ * memory stays bounded whatever M (5,000,000 likes of ~200 bytes each
+ * would hold a gigabyte of envelopes): each chunk is generated, then
+ * ingested, and only the ingest is timed.
+ */
+#define REACT_CHUNK	262144
+static size_t	react_chunk = REACT_CHUNK;	/* --chunk */
+
+/* The bytes this process has had written to storage (/proc/self/io). */
+static uint64_t
+io_written(void)
+{
+	FILE		*f = fopen("/proc/self/io", "r");
+	char		 line[128];
+	unsigned long long v = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "write_bytes: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* RssAnon of this process, in kB (/proc/self/status). */
+static unsigned long
+rss_anon_kb(void)
+{
+	FILE		*f = fopen("/proc/self/status", "r");
+	char		 line[128];
+	unsigned long	 v = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "RssAnon: %lu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void
+react_chunk_free(struct gen *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free((void *)g->env[i].data);
+	memset(g->env, 0, g->n * sizeof(*g->env));
+}
+
+static int
+count_bytes(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
+    size_t len)
+{
+	(void)id;
+	(void)data;
+	*(size_t *)arg += len;
+	return 0;
+}
+
+/*
+ * The first page of `weft ls --sort likes` (issue 12: < 50 ms), in
+ * process: the median of 11 runs, wall and CPU ms.
+ */
+static void
+likes_page(struct weft_store *s)
+{
+	struct weft_store_query		 f;
+	struct weft_store_search_info	 info;
+	double				 wall[11], cpu[11], t0, c0;
+	size_t				 bytes;
+	int				 err;
+
+	for (int r = 0; r < 11; r++) {
+		memset(&f, 0, sizeof(f));
+		f.by_count = true;
+		f.count = WEFT_COUNT_LIKES;
+		f.counts = true;
+		f.limit = 20;
+		f.short_ids = true;
+		bytes = 0;
+		t0 = now();
+		c0 = cpu_now();
+		err = weft_store_search_page(s, &f, &info, count_bytes,
+		    &bytes);
+		cpu[r] = (cpu_now() - c0) * 1000;
+		wall[r] = (now() - t0) * 1000;
+		if (err)
+			die("ls --sort likes", err);
+	}
+	qsort(wall, 11, sizeof(wall[0]), dcmp);
+	qsort(cpu, 11, sizeof(cpu[0]), dcmp);
+	printf("first page of ls --sort likes --limit 20 (in process, median "
+	    "of 11): %.2f ms wall, %.2f ms CPU, %llu returned (target < 50 "
+	    "ms)\n", wall[5], cpu[5], (unsigned long long)info.returned);
+}
+
 /* --reactions: likes into an existing home's store (issue 12). */
 static void
 react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 {
 	struct weft_store	*s;
-	double			 t0, v0, v1, secs, cpu, vcpu;
+	double			 t0, v0, v1, secs, cpu, vcpu, csecs, ccpu;
+	double			 gsecs = 0;
+	uint64_t		 io0, io;
+	size_t			 total = g->n, chunk, from;
 	int			 err;
 
 	for (int a = 0; a < NREACTORS; a++) {
@@ -741,27 +851,56 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 		die("designs", err);
 	if (g->ndesigns == 0)
 		die("designs", WEFT_ENOTFOUND);
-	t0 = now();
-	generate_reactions(g);
-	printf("generated %zu likes of %zu designs by %d authors in %.2f s "
-	    "(2 threads signing)\n", g->n, g->ndesigns, NREACTORS,
-	    now() - t0);
+	chunk = total < react_chunk ? total : react_chunk;
+	g->n = chunk;
+	generate_reactions(g, 0);
+	/* The verify rate: of the first chunk before, the last after. */
 	vcpu = cpu_now();
 	v0 = verify_rate(g);
 	vcpu = cpu_now() - vcpu;
-	cpu = cpu_now();
-	ingest_pipe(s, g, batch, jobs, &secs);
-	cpu = cpu_now() - cpu;
+	secs = cpu = 0;
+	io = 0;
+	for (from = 0; from < total; from += chunk) {
+		g->n = total - from < chunk ? total - from : chunk;
+		if (from > 0) {
+			t0 = now();
+			react_chunk_free(g);
+			generate_reactions(g, from);
+			gsecs += now() - t0;
+		}
+		io0 = io_written();
+		ccpu = cpu_now();
+		ingest_pipe(s, g, batch, jobs, &csecs);
+		ccpu = cpu_now() - ccpu;
+		io += io_written() - io0;
+		secs += csecs;
+		cpu += ccpu;
+		/* As the store grows (issue 17.4): against the first verify. */
+		if (total > chunk)
+			printf("likes %zu..%zu: %.0f likes/s, %.0f%% of the "
+			    "first verify rate; CPU per like %.1f us, CPU ratio "
+			    "%.0f%%; RssAnon %lu kB\n", from, from + g->n,
+			    (double)g->n / csecs, 100.0 * ((double)g->n /
+			    csecs) / v0, 1e6 * ccpu / (double)g->n, 100.0 *
+			    (vcpu / (double)chunk) / (ccpu / (double)g->n),
+			    rss_anon_kb());
+		fflush(stdout);
+	}
 	t0 = cpu_now();
 	v1 = verify_rate(g);
-	vcpu += cpu_now() - t0;
+	vcpu = (vcpu / (double)chunk + (cpu_now() - t0) / (double)g->n) / 2;
+	react_chunk_free(g);
+	likes_page(s);
 	weft_store_close(s);
-	printf("ed25519 verify, 2 threads: %.0f records/s before, %.0f "
-	    "after\n", v0, v1);
+	printf("generated %zu likes of %zu designs by %d authors, in chunks "
+	    "of %zu (2 threads signing; %.2f s after the first)\n", total,
+	    g->ndesigns, NREACTORS, chunk, gsecs);
+	printf("ed25519 verify, 2 threads: %.0f records/s before (first "
+	    "chunk), %.0f after (last)\n", v0, v1);
 	printf("ingest of likes (%d jobs as weftd, batches of %zu): %.0f "
 	    "records/s (%.2f s, %.2f CPU-s), %.0f%% of the mean verify rate "
-	    "(target >= 75%%)\n", jobs, batch, (double)g->n / secs, secs, cpu,
-	    100.0 * ((double)g->n / secs) / ((v0 + v1) / 2));
+	    "(target >= 75%%)\n", jobs, batch, (double)total / secs, secs,
+	    cpu, 100.0 * ((double)total / secs) / ((v0 + v1) / 2));
 	/*
 	 * On a loaded machine the rates swing with the share of the cores
 	 * each phase gets; CPU time per record swings much less. Its ratio
@@ -769,14 +908,17 @@ react_main(struct gen *g, const char *dir, size_t batch, int jobs)
 	 * busy (its writer is one thread: an upper bound).
 	 */
 	printf("CPU per like: ingest %.1f us, verify %.1f us; CPU ratio "
-	    "%.0f%%\n", 1e6 * cpu / (double)g->n,
-	    1e6 * vcpu / (2.0 * (double)g->n),
-	    100.0 * (vcpu / 2.0) / cpu);
+	    "%.0f%%\n", 1e6 * cpu / (double)total, 1e6 * vcpu,
+	    100.0 * vcpu / (cpu / (double)total));
+	printf("written to storage during ingest: %.0f bytes per like; "
+	    "RssAnon at the end %lu kB\n", (double)io / (double)total,
+	    rss_anon_kb());
 	for (int a = 0; a < NREACTORS; a++) {
 		sodium_memzero(g->sk[a], WEFT_SK_BYTES);
 		free(g->sk[a]);
 		g->sk[a] = NULL;
 	}
+	g->n = chunk;	/* what main frees */
 }
 
 static void
@@ -786,7 +928,7 @@ usage(void)
 	    "[--jobs J] [--rounds R] [--spacing MS] [--serial]\n"
 	    "       bench-ingest --designs N --home DIR [--batch B]\n"
 	    "       bench-ingest --reactions M --home DIR [--batch B] "
-	    "[--jobs J]\n");
+	    "[--jobs J] [--chunk C]\n");
 	exit(2);
 }
 
@@ -823,7 +965,11 @@ main(int argc, char **argv)
 			batch = strtoul(argv[++i], NULL, 10);
 			batch_set = 1;
 		}
-		else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
+		else if (i + 1 < argc && strcmp(argv[i], "--chunk") == 0) {
+			react_chunk = strtoul(argv[++i], NULL, 10);
+			if (react_chunk == 0)
+				usage();
+		} else if (i + 1 < argc && strcmp(argv[i], "--jobs") == 0)
 			jobs = atoi(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--rounds") == 0)
 			rounds = atoi(argv[++i]);

@@ -1452,24 +1452,12 @@ logical_error(int err)
  * (verification results stay).
  */
 static int
-batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+batch_records(struct weft_store *s, MDB_txn *txn,
+    struct weft_store_batch *b)
 {
-	struct weft_store_batch *b = arg;
 	struct put_ctx	 pc;
 	int		 err;
 
-	/* The aggregates and word postings are applied at the end. */
-	err = weft__store_ragg_batch_begin(s);
-	if (err)
-		return err;
-	err = weft__store_words_batch_begin(s);
-	if (err) {
-		weft__store_ragg_batch_end(s);
-		return err;
-	}
-	err = weft__store_counts_batch_begin(s);
-	if (err)
-		goto out;
 	for (size_t i = 0; i < b->n; i++) {
 		if (i % VCHUNK == 0)
 			verified_wait(b, i);
@@ -1483,7 +1471,7 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		if (b->recs[i].type != WEFT_REC_REACTION) {
 			err = weft__store_counts_batch_flush(s, txn);
 			if (err)
-				goto out;
+				return err;
 		}
 		pc.env = b->envs[i].data;
 		pc.len = b->envs[i].len;
@@ -1497,20 +1485,81 @@ batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			continue;
 		}
 		if (err)
-			goto out;
+			return err;
 		err = record_write(s, txn, &pc);
 		if (err)
-			goto out;
+			return err;
 	}
+	return 0;
+}
+
+/*
+ * The tables of deferred writes (aggregates, word postings, counts) of
+ * one write transaction: begun before its first batch, flushed after its
+ * last, so that the batches of a group share them (a node, posting list
+ * or count that several of its batches change is written once).
+ */
+static int
+deferred_begin(struct weft_store *s)
+{
+	int	err;
+
+	err = weft__store_ragg_batch_begin(s);
+	if (err)
+		return err;
+	err = weft__store_words_batch_begin(s);
+	if (err == 0)
+		err = weft__store_counts_batch_begin(s);
+	if (err) {
+		weft__store_words_batch_end(s);
+		weft__store_ragg_batch_end(s);
+	}
+	return err;
+}
+
+static int
+deferred_flush(struct weft_store *s, MDB_txn *txn)
+{
+	int	err;
+
 	err = weft__store_counts_batch_flush(s, txn);
 	if (err == 0)
 		err = weft__store_words_batch_flush(s, txn);
 	if (err == 0)
 		err = weft__store_ragg_batch_flush(s, txn);
-out:
+	return err;
+}
+
+static void
+deferred_end(struct weft_store *s)
+{
 	weft__store_counts_batch_end(s);
 	weft__store_words_batch_end(s);
 	weft__store_ragg_batch_end(s);
+}
+
+/*
+ * Checks and stores each verified record in order, so that a record may
+ * depend on an earlier one of the same batch. A record that fails its
+ * checks is skipped before anything of it is written: LMDB requires
+ * aborting the transaction after a failed write, and the checks keep
+ * writes from failing for any reason but the store's own (full map, I/O),
+ * which fail the whole batch. Runs again from the start after map growth
+ * (verification results stay).
+ */
+static int
+batch_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	int	err;
+
+	/* The aggregates and word postings are applied at the end. */
+	err = deferred_begin(s);
+	if (err)
+		return err;
+	err = batch_records(s, txn, arg);
+	if (err == 0)
+		err = deferred_flush(s, txn);
+	deferred_end(s);
 	return err;
 }
 
@@ -1767,8 +1816,9 @@ group_extend(struct ingest_group *g)
 
 /*
  * Writes the group's batches in queue order in one transaction, taking in
- * the next batch whenever one is done. Run again from the start after map
- * growth: the batches taken so far stay in the group.
+ * the next batch whenever one is done. The deferred writes are flushed
+ * once for the group, not once per batch (stop 14). Run again from the
+ * start after map growth: the batches taken so far stay in the group.
  */
 static int
 group_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
@@ -1776,12 +1826,15 @@ group_put_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 	struct ingest_group	*g = arg;
 	int			 err;
 
-	for (size_t i = 0; i < g->n || group_extend(g); i++) {
-		err = batch_put_txn(s, txn, g->m[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	err = deferred_begin(s);
+	if (err)
+		return err;
+	for (size_t i = 0; err == 0 && (i < g->n || group_extend(g)); i++)
+		err = batch_records(s, txn, g->m[i]);
+	if (err == 0)
+		err = deferred_flush(s, txn);
+	deferred_end(s);
+	return err;
 }
 
 int

@@ -55,20 +55,27 @@ lkey(uint8_t k[LKEY], const struct cap *c, const struct weft_record *r,
 	be64enc(k + 1 + 2 * ID, minute);
 }
 
+/*
+ * Through the write transaction's cursor on `limits`: a record's two keys
+ * share kind, author and design and mostly a leaf, which its check reads
+ * and its write then changes, and LMDB looks for a key on the cursor's
+ * page before it descends from the root again.
+ */
 static int
-count_get(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY],
-    uint32_t *n)
+count_get(MDB_cursor *c, const uint8_t k[LKEY], uint32_t *n)
 {
 	const uint8_t	*p;
-	MDB_val		 v;
-	int		 err;
+	MDB_val		 key, v;
+	int		 rc;
 
 	*n = 0;
-	err = db_get(txn, s->dbi[DB_LIMITS], k, LKEY, &v);
-	if (err == WEFT_ENOTFOUND)
+	key.mv_size = LKEY;
+	key.mv_data = (void *)k;
+	rc = mdb_cursor_get(c, &key, &v, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND)
 		return 0;
-	if (err)
-		return err;
+	if (rc)
+		return weft__store_xlat(rc);
 	if (v.mv_size != 4)
 		return WEFT_ECORRUPT;
 	p = v.mv_data;
@@ -78,16 +85,55 @@ count_get(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY],
 }
 
 static int
-count_put(struct weft_store *s, MDB_txn *txn, const uint8_t k[LKEY],
-    uint32_t n)
+count_put(MDB_cursor *c, const uint8_t k[LKEY], uint32_t n)
 {
-	uint8_t	v[4];
+	uint8_t	b[4];
+	MDB_val	key, v;
 
-	v[0] = (uint8_t)(n >> 24);
-	v[1] = (uint8_t)(n >> 16);
-	v[2] = (uint8_t)(n >> 8);
-	v[3] = (uint8_t)n;
-	return db_put(txn, s->dbi[DB_LIMITS], k, LKEY, v, sizeof(v));
+	b[0] = (uint8_t)(n >> 24);
+	b[1] = (uint8_t)(n >> 16);
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	key.mv_size = LKEY;
+	key.mv_data = (void *)k;
+	v.mv_size = sizeof(b);
+	v.mv_data = b;
+	return weft__store_xlat(mdb_cursor_put(c, &key, &v, 0));
+}
+
+static int
+counts_read(MDB_cursor *c, const struct cap *cap,
+    const struct weft_record *r, uint32_t n[2])
+{
+	uint8_t	k[LKEY];
+	int	err;
+
+	lkey(k, cap, r, TOTAL);
+	err = count_get(c, k, &n[0]);
+	if (err)
+		return err;
+	if (n[0] >= cap->total)
+		return WEFT_ELIMIT;
+	lkey(k, cap, r, r->ts / 60000);
+	err = count_get(c, k, &n[1]);
+	if (err)
+		return err;
+	return n[1] >= cap->per_minute ? WEFT_ELIMIT : 0;
+}
+
+static int
+counts_write(MDB_cursor *c, const struct cap *cap,
+    const struct weft_record *r, const uint32_t n[2])
+{
+	uint8_t	k[LKEY];
+	int	err;
+
+	lkey(k, cap, r, TOTAL);
+	err = count_put(c, k, n[0] + 1);
+	if (err)
+		return err;
+	lkey(k, cap, r, r->ts / 60000);
+	return count_put(c, k, n[1] + 1);
 }
 
 int
@@ -95,23 +141,16 @@ weft__store_limit_check(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, uint32_t n[2])
 {
 	const struct cap	*c = cap_of(r);
-	uint8_t			 k[LKEY];
+	MDB_cursor		*cur = NULL;
 	int			 err;
 
 	n[0] = n[1] = 0;
 	if (c == NULL)
 		return 0;
-	lkey(k, c, r, TOTAL);
-	err = count_get(s, txn, k, &n[0]);
+	err = store_cursor(s, txn, DB_LIMITS, &cur);
 	if (err)
 		return err;
-	if (n[0] >= c->total)
-		return WEFT_ELIMIT;
-	lkey(k, c, r, r->ts / 60000);
-	err = count_get(s, txn, k, &n[1]);
-	if (err)
-		return err;
-	return n[1] >= c->per_minute ? WEFT_ELIMIT : 0;
+	return counts_read(cur, c, r, n);
 }
 
 int
@@ -119,15 +158,13 @@ weft__store_limit_add(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint32_t n[2])
 {
 	const struct cap	*c = cap_of(r);
-	uint8_t			 k[LKEY];
+	MDB_cursor		*cur = NULL;
 	int			 err;
 
 	if (c == NULL)
 		return 0;
-	lkey(k, c, r, TOTAL);
-	err = count_put(s, txn, k, n[0] + 1);
+	err = store_cursor(s, txn, DB_LIMITS, &cur);
 	if (err)
 		return err;
-	lkey(k, c, r, r->ts / 60000);
-	return count_put(s, txn, k, n[1] + 1);
+	return counts_write(cur, c, r, n);
 }

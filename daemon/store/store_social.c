@@ -457,7 +457,7 @@ social_put(struct weft_store *s, MDB_txn *txn, const struct weft_record *r,
 	key[ID] = kind;
 	be64enc(key + ID + 1, r->ts);
 	memcpy(key + ID + 1 + 8, id, ID);
-	return db_put(txn, s->dbi[DB_SOCIAL], key, sizeof(key), "", 0);
+	return store_put(s, txn, DB_SOCIAL, key, sizeof(key), "", 0);
 }
 
 static int
@@ -486,29 +486,42 @@ static int
 index_reaction(struct weft_store *s, MDB_txn *txn,
     const struct weft_record *r, const uint8_t id[ID])
 {
-	MDB_val	v;
-	uint8_t	key[2 * ID], val[REACT_LEN];
-	int	err, was = 0, now = r->value[0] != '\0';
+	MDB_cursor	*c = NULL;
+	MDB_val		 k, v;
+	uint8_t		 key[2 * ID], val[REACT_LEN];
+	int		 err, rc, was = 0, now = r->value[0] != '\0';
 
 	err = social_put(s, txn, r, id, 'r');
 	if (err)
 		return err;
 	memcpy(key, r->design, ID);
 	memcpy(key + ID, r->author, ID);
-	err = db_get(txn, s->dbi[DB_REACTS], key, sizeof(key), &v);
-	if (err == 0) {
+	/*
+	 * Read and written through the transaction's cursor: the put finds
+	 * the key on the leaf the read left it on, without a descent.
+	 */
+	err = store_cursor(s, txn, DB_REACTS, &c);
+	if (err)
+		return err;
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	if (rc == 0) {
 		if (v.mv_size != REACT_LEN)
 			return WEFT_ECORRUPT;
 		if (!is_later(r->ts, id, v.mv_data))
 			return 0;
 		was = ((const uint8_t *)v.mv_data)[8 + ID] == 1;
-	} else if (err != WEFT_ENOTFOUND)
-		return err;
+	} else if (rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
 	be64enc(val, r->ts);
 	memcpy(val + 8, id, ID);
 	val[8 + ID] = (uint8_t)now;
-	err = db_put(txn, s->dbi[DB_REACTS], key, sizeof(key), val,
-	    sizeof(val));
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	v.mv_size = sizeof(val);
+	v.mv_data = val;
+	err = weft__store_xlat(mdb_cursor_put(c, &k, &v, 0));
 	if (err || was == now)
 		return err;
 	return count_add(s, txn, r->design, now - was, 0, 0);

@@ -25,6 +25,7 @@
 #include "weft/buf.h"
 #include "weft/err.h"
 #include "weft/record.h"
+#include "weft/recon.h"
 
 #include "store.h"
 
@@ -172,6 +173,40 @@ head_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
 	return 0;
 }
 
+/*
+ * The reconciliation aggregates of scope kind (sid) hold exactly the
+ * records stored: their count, and the sum of their ids over the whole
+ * range and over its halves. A group's deferred aggregates are applied
+ * once for all its batches.
+ */
+static void
+check_scope(struct weft_store *s, int kind, const uint8_t *sid)
+{
+	const struct weft_recon_set	*ss = &weft_store_recon_set;
+	struct weft_store_recon		*rc;
+	uint8_t				 want_sum[WEFT_ID_BYTES];
+	uint8_t				 got[WEFT_ID_BYTES], half[WEFT_ID_BYTES];
+	uint64_t			 n, stored = 0;
+
+	memset(want_sum, 0, sizeof(want_sum));
+	for (size_t i = 0; i < NREC; i++) {
+		if (want[i] != 0)
+			continue;
+		weft_recon_sum_add(want_sum, ids[i]);
+		stored++;
+	}
+	assert_int_equal(weft_store_recon_begin_scope(s, kind, sid, &rc), 0);
+	assert_int_equal(ss->size(rc, &n), 0);
+	assert_int_equal(n, stored);
+	assert_int_equal(ss->sum(rc, 0, n, got), 0);
+	assert_memory_equal(got, want_sum, WEFT_ID_BYTES);
+	assert_int_equal(ss->sum(rc, 0, n / 2, half), 0);
+	assert_int_equal(ss->sum(rc, n / 2, n, got), 0);
+	weft_recon_sum_add(got, half);
+	assert_memory_equal(got, want_sum, WEFT_ID_BYTES);
+	weft_store_recon_end(rc);
+}
+
 static void
 test_queue(void **state)
 {
@@ -214,6 +249,8 @@ test_queue(void **state)
 		assert_int_equal(h.n, 1);
 		assert_memory_equal(h.id, ids[last[d]], WEFT_ID_BYTES);
 	}
+	check_scope(rn.s, WEFT_STORE_SCOPE_ALL, NULL);
+	check_scope(rn.s, WEFT_STORE_SCOPE_AUTHOR, pk);
 	weft_store_close(rn.s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);

@@ -86,7 +86,7 @@ test_spare_pages_given_back(void **state)
 	}
 	resident = weft__store_ragg_spare_resident(s);
 	assert_true(resident != SIZE_MAX);
-	/* The table is 3.4 MB; at most its edge pages may stay. */
+	/* The table is 13.6 MB; at most its edge pages may stay. */
 	printf("spare table resident: %zu bytes\n", resident);
 	assert_true(resident <= 2 * 4096);
 	weft_store_close(s);

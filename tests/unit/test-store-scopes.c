@@ -237,7 +237,8 @@ in_scope(const struct fx *f, int kind, int who, const struct mrec *m)
 	if (kind == WEFT_STORE_SCOPE_ALL)
 		return 1;
 	if (kind == WEFT_STORE_SCOPE_AUTHOR)
-		return m->author == who;
+		return m->author == who || (m->type == WEFT_REC_REACTION &&
+		    f->rec[m->design].author == who);
 	switch (m->type) {
 	case WEFT_REC_LIB:
 		return m == &f->rec[who];
@@ -1201,6 +1202,100 @@ test_backfill(void **state)
 	check_all_scopes(f);
 }
 
+/*
+ * Likes, in batches of many records as sync writes them (their aggregates
+ * deferred to one flush), by every author and so also on the liker's own
+ * designs: a like joins its signer's scope and its design author's (one
+ * scope when they are the same author), and the scopes of the libraries
+ * holding its design.
+ */
+#define LIKE_BATCH	24
+
+struct likes {
+	struct weft_buf		env[LIKE_BATCH];
+	struct weft_slice	sl[LIKE_BATCH];
+	struct mrec		m[LIKE_BATCH];
+	int			n;
+};
+
+static void
+like_add(struct fx *f, struct likes *lk)
+{
+	struct weft_record	 r;
+	struct weft_buf		 body;
+	struct mrec		*m = &lk->m[lk->n];
+	int			 a = (int)randombytes_uniform(NAUTH);
+
+	memset(m, 0, sizeof(*m));
+	m->design = f->genesis[randombytes_uniform((uint32_t)f->ngen)];
+	/* A third on the liker's own design. */
+	if (randombytes_uniform(3) == 0)
+		a = f->rec[m->design].author;
+	weft_record_init(&r);
+	r.type = WEFT_REC_REACTION;
+	r.ts = pick_ts();
+	r.has_design = true;
+	memcpy(r.design, f->rec[m->design].id, WEFT_ID_BYTES);
+	r.value = strdup(randombytes_uniform(4) == 0 ? "" : "like");
+	assert_non_null(r.value);
+	memcpy(r.author, f->pk[a], WEFT_PK_BYTES);
+	m->type = WEFT_REC_REACTION;
+	m->author = a;
+	m->ts = r.ts;
+	weft_buf_init(&body, WEFT_RECORD_MAX);
+	weft_buf_init(&lk->env[lk->n], WEFT_RECORD_MAX);
+	assert_int_equal(weft_record_encode_body(&r, &body), 0);
+	assert_int_equal(weft_record_sign(body.data, body.len, f->sk[a],
+	    &lk->env[lk->n]), 0);
+	lk->sl[lk->n].data = lk->env[lk->n].data;
+	lk->sl[lk->n].len = lk->env[lk->n].len;
+	lk->n++;
+	weft_buf_release(&body);
+	weft_record_release(&r);
+}
+
+static void
+likes_put(struct fx *f, struct likes *lk)
+{
+	uint8_t	ids[LIKE_BATCH][WEFT_ID_BYTES];
+	int	res[LIKE_BATCH];
+
+	assert_int_equal(weft_store_records_put(f->s, lk->sl, (size_t)lk->n,
+	    res, ids), 0);
+	for (int i = 0; i < lk->n; i++) {
+		/* Equal random likes, and floods of one author's: refused. */
+		if (res[i] == WEFT_EEXISTS || res[i] == WEFT_ELIMIT) {
+			weft_buf_release(&lk->env[i]);
+			continue;
+		}
+		assert_int_equal(res[i], 0);
+		memcpy(lk->m[i].id, ids[i], WEFT_ID_BYTES);
+		assert_true(f->n < MAXREC);
+		f->rec[f->n++] = lk->m[i];
+		weft_buf_release(&lk->env[i]);
+	}
+	lk->n = 0;
+}
+
+static void
+test_likes(void **state)
+{
+	struct fx	*f = *state;
+	struct likes	*lk;
+
+	lk = calloc(1, sizeof(*lk));
+	assert_non_null(lk);
+	random_ops(f, NOPS / 4, NOPS);
+	for (int round = 0; round < 8; round++) {
+		for (int i = 0; i < LIKE_BATCH; i++)
+			like_add(f, lk);
+		likes_put(f, lk);
+		random_ops(f, 8, NOPS);
+		check_all_scopes(f);
+	}
+	free(lk);
+}
+
 int
 main(void)
 {
@@ -1220,6 +1315,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_backfill, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_likes, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
