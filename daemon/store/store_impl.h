@@ -103,6 +103,7 @@ enum {
 	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
 	DB_LABEL_DUE,		/* target -> on: verdicts to act on */
+	DB_IDSHARE,		/* ids of info sharing their first 4 bytes */
 	DB_COUNT
 };
 
@@ -469,10 +470,23 @@ int	weft__store_use_put(struct weft_store *s, MDB_txn *txn,
 
 /*
  * Deletes record id's rows (recs and info); 0 also when it is absent.
- * Its indexes are the caller's.
+ * Its indexes are the caller's. Keeps `idshare` as below.
  */
 int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID]);
+
+/*
+ * `idshare` holds exactly the ids of `info` whose first IDSHARE_PFX bytes
+ * another id of `info` has: every other id's short id is 8 hex digits
+ * without a look at `info` (store_search.c). weft__store_info_put() puts
+ * a record's info (INFO_LEN bytes) and keeps the table; rec_del() too;
+ * weft__store_idshare_rebuild() fills it from `info` (the upgrade to
+ * format 11).
+ */
+#define IDSHARE_PFX	4
+int	weft__store_info_put(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *info);
+int	weft__store_idshare_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
  * Chunk bytes live in pack files, DB_CHUNKS is their index (store_pack.c,
