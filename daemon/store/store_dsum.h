@@ -241,45 +241,123 @@ dsum_tag_next(const struct dsum *d, size_t *off, const char **s, size_t *n)
 	*s = (const char *)t;
 }
 
+/* msgpack's shortest forms, as msgpack-c (and so weft_pack_*) writes them. */
+static inline uint8_t *
+dsum_mp_str(uint8_t *w, const void *p, size_t n)
+{
+	if (n < 32) {
+		*w++ = (uint8_t)(0xa0 | n);
+	} else if (n < 256) {
+		*w++ = 0xd9;
+		*w++ = (uint8_t)n;
+	} else {
+		*w++ = 0xda;		/* n < 65536: n <= DSUM_MAX */
+		*w++ = (uint8_t)(n >> 8);
+		*w++ = (uint8_t)n;
+	}
+	memcpy(w, p, n);
+	return w + n;
+}
+
+static inline uint8_t *
+dsum_mp_uint(uint8_t *w, uint64_t v)
+{
+	int	n;
+
+	if (v < 128) {
+		*w++ = (uint8_t)v;
+		return w;
+	}
+	if (v < 256) {
+		*w++ = 0xcc;
+		n = 1;
+	} else if (v < 65536) {
+		*w++ = 0xcd;
+		n = 2;
+	} else if (v < (UINT64_C(1) << 32)) {
+		*w++ = 0xce;
+		n = 4;
+	} else {
+		*w++ = 0xcf;
+		n = 8;
+	}
+	for (int i = n - 1; i >= 0; i--)
+		*w++ = (uint8_t)(v >> (8 * i));
+	return w;
+}
+
+/* A key (a literal of fewer than 32 bytes) and a bin 8 of n bytes. */
+static inline uint8_t *
+dsum_mp_keybin(uint8_t *w, const char *key, const uint8_t *p, size_t n)
+{
+	w = dsum_mp_str(w, key, strlen(key));
+	*w++ = 0xc4;
+	*w++ = (uint8_t)n;
+	memcpy(w, p, n);
+	return w + n;
+}
+
 /*
- * Packs the "Summaries" map of d (docs/proto/control.md) with a map
- * header for extra more keys, which the caller packs after it.
+ * Appends the "Summaries" map of d (docs/proto/control.md) to b, with a
+ * map header for extra more keys, which the caller packs after it: the
+ * bytes weft_pack_map/_str/_bin/_array/_uint/_bool would write, written
+ * at once (packing a listing's maps field by field cost more than the
+ * rest of a hit). 0, WEFT_ETOOBIG or -ENOMEM.
  */
-static inline void
-dsum_pack(struct weft_pack *pk, const struct dsum *d, uint32_t extra)
+static inline int
+dsum_pack(struct weft_buf *b, const struct dsum *d, uint32_t extra)
 {
 	const char	*t;
 	size_t		 off = 0, tn;
+	uint32_t	 nk = (d->conflict ? 11 : 10) + extra;
+	uint8_t		*w;
+	int		 err;
 
-	weft_pack_map(pk, (d->conflict ? 11 : 10) + extra);
-	weft_pack_str(pk, "design");
-	weft_pack_bin(pk, d->design, ID);
-	weft_pack_str(pk, "head");
-	weft_pack_bin(pk, d->head, ID);
-	weft_pack_str(pk, "author");
-	weft_pack_bin(pk, d->author, WEFT_PK_BYTES);
-	weft_pack_str(pk, "title");
-	weft_pack_strn(pk, d->title, d->title_len);
-	weft_pack_str(pk, "license");
-	weft_pack_strn(pk, d->license, d->license_len);
-	weft_pack_str(pk, "tags");
-	weft_pack_array(pk, d->ntags);
+	err = weft_buf_reserve(b, 256 + d->title_len + d->license_len +
+	    d->tags_len + 3 * (size_t)d->ntags);
+	if (err)
+		return err;
+	w = b->data + b->len;
+	if (nk < 16) {
+		*w++ = (uint8_t)(0x80 | nk);
+	} else {
+		*w++ = 0xde;		/* extra is a few keys */
+		*w++ = (uint8_t)(nk >> 8);
+		*w++ = (uint8_t)nk;
+	}
+	w = dsum_mp_keybin(w, "design", d->design, ID);
+	w = dsum_mp_keybin(w, "head", d->head, ID);
+	w = dsum_mp_keybin(w, "author", d->author, WEFT_PK_BYTES);
+	w = dsum_mp_str(w, "title", 5);
+	w = dsum_mp_str(w, d->title, d->title_len);
+	w = dsum_mp_str(w, "license", 7);
+	w = dsum_mp_str(w, d->license, d->license_len);
+	w = dsum_mp_str(w, "tags", 4);
+	if (d->ntags < 16) {
+		*w++ = (uint8_t)(0x90 | d->ntags);
+	} else {
+		*w++ = 0xdc;		/* ntags <= DSUM_TAGS_MAX */
+		*w++ = (uint8_t)(d->ntags >> 8);
+		*w++ = (uint8_t)d->ntags;
+	}
 	for (uint32_t i = 0; i < d->ntags; i++) {
 		dsum_tag_next(d, &off, &t, &tn);
-		weft_pack_strn(pk, t, tn);
+		w = dsum_mp_str(w, t, tn);
 	}
-	weft_pack_str(pk, "created");
-	weft_pack_uint(pk, d->created);
-	weft_pack_str(pk, "updated");
-	weft_pack_uint(pk, d->updated);
-	weft_pack_str(pk, "revs");
-	weft_pack_uint(pk, d->revs);
-	weft_pack_str(pk, "heads");
-	weft_pack_uint(pk, d->heads);
+	w = dsum_mp_str(w, "created", 7);
+	w = dsum_mp_uint(w, d->created);
+	w = dsum_mp_str(w, "updated", 7);
+	w = dsum_mp_uint(w, d->updated);
+	w = dsum_mp_str(w, "revs", 4);
+	w = dsum_mp_uint(w, d->revs);
+	w = dsum_mp_str(w, "heads", 5);
+	w = dsum_mp_uint(w, d->heads);
 	if (d->conflict) {
-		weft_pack_str(pk, "conflict");
-		weft_pack_bool(pk, true);
+		w = dsum_mp_str(w, "conflict", 8);
+		*w++ = 0xc3;
 	}
+	b->len = (size_t)(w - b->data);
+	return 0;
 }
 
 /*
@@ -290,10 +368,9 @@ static inline int
 dsum_map_get(MDB_txn *txn, MDB_dbi dbi, const uint8_t dk[DKEY],
     struct weft_buf *out)
 {
-	struct weft_pack	pk;
-	struct dsum		d;
-	MDB_val			v;
-	int			err;
+	struct dsum	d;
+	MDB_val		v;
+	int		err;
 
 	err = db_get(txn, dbi, dk, DKEY, &v);
 	if (err)
@@ -302,9 +379,7 @@ dsum_map_get(MDB_txn *txn, MDB_dbi dbi, const uint8_t dk[DKEY],
 	if (err)
 		return err;
 	weft_buf_reset(out);
-	weft_pack_init(&pk, out);
-	dsum_pack(&pk, &d, 0);
-	return weft_pack_error(&pk);
+	return dsum_pack(out, &d, 0);
 }
 
 #endif

@@ -104,6 +104,7 @@ enum {
 	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
 	DB_LABEL_DUE,		/* target -> on: verdicts to act on */
 	DB_IDSHARE,		/* ids of info sharing their first 4 bytes */
+	DB_DSUM_TMP,		/* dsum while format 11's upgrade rewrites it */
 	DB_COUNT
 };
 

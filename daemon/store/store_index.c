@@ -1059,13 +1059,18 @@ out:
 /* Format 11: compact summaries */
 
 /*
- * The upgrade to format 11 rewrites each summary of `dsum` from the
- * control map it was (store_dsum.h) in bounded write transactions, as
- * the word index's rebuild does: begin() leaves the mark `dsum_compact`
- * in `meta`, the dsum key to go on after (empty: from the start); each
- * step() rewrites at most weft__store_dsum_step summaries after it and
- * moves it, or deletes it at the end. A value already compact is left
- * as it is, so a step done twice changes nothing.
+ * The upgrade to format 11 rewrites the summaries of `dsum` from the
+ * control map they were (store_dsum.h) in bounded write transactions, as
+ * the word index's rebuild does, and in two passes so that the table
+ * comes out as small as a new one (shorter values written in place
+ * would leave every leaf a third full): begin() leaves the mark
+ * `dsum_compact` in `meta`; while it is empty or 'c' || dsum key, each
+ * step() appends the compact values of at most weft__store_dsum_step
+ * summaries after that key to `dsum_tmp`, and the step that finds no
+ * more empties `dsum` and sets 'm'; while it is 'm' [|| key], each step
+ * appends as many of `dsum_tmp` after the key back to `dsum`, and the
+ * last empties `dsum_tmp` and deletes the mark. A crash between steps
+ * leaves the mark: the next open goes on from there.
  */
 #define DSUM_MARK	"dsum_compact"
 #define DSUM_MARKLEN	12
@@ -1075,6 +1080,11 @@ size_t	weft__store_dsum_step = 20000;
 int
 weft__store_dsum_upgrade11(struct weft_store *s, MDB_txn *txn)
 {
+	int	rc;
+
+	rc = mdb_drop(txn, s->dbi[DB_DSUM_TMP], 0);
+	if (rc)
+		return weft__store_xlat(rc);
 	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, "", 0);
 }
 
@@ -1135,67 +1145,118 @@ dsum_from_map(const uint8_t dk[DKEY], const uint8_t *p, size_t n,
 	return err;
 }
 
+/* Appends k, v to the end of db through c (keys come in order). */
+static int
+dsum_append(MDB_cursor *c, const uint8_t *k, const void *v, size_t vlen)
+{
+	MDB_val	key = { DKEY, (void *)k }, val = { vlen, (void *)v };
+
+	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
+}
+
+/*
+ * One step of a pass: from db `from` after after (NULL: from the first)
+ * to the end of db `to`, compacting maps; *last gets the last key moved,
+ * *done whether `from` has no more.
+ */
+static int
+dsum_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
+    const uint8_t *after, uint8_t last[DKEY], bool *done)
+{
+	struct weft_buf	 out;
+	MDB_cursor	*c, *w;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+	int		 err = 0, rc;
+
+	*done = false;
+	rc = mdb_cursor_open(txn, s->dbi[from], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_open(txn, s->dbi[to], &w);
+	if (rc) {
+		mdb_cursor_close(c);
+		return weft__store_xlat(rc);
+	}
+	weft_buf_init(&out, DSUM_MAX);
+	if (after == NULL) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = DKEY;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == DKEY &&
+		    memcmp(k.mv_data, after, DKEY) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0 && n < weft__store_dsum_step) {
+		if (k.mv_size != DKEY) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(last, k.mv_data, DKEY);
+		if (dsum_is_map(v.mv_data, v.mv_size)) {
+			err = dsum_from_map(last, v.mv_data, v.mv_size, &out);
+			if (err == 0)
+				err = dsum_append(w, last, out.data, out.len);
+		} else {
+			err = dsum_append(w, last, v.mv_data, v.mv_size);
+		}
+		if (err)
+			break;
+		n++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(w);
+	mdb_cursor_close(c);
+	weft_buf_release(&out);
+	if (err)
+		return err;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	*done = rc == MDB_NOTFOUND;
+	return 0;
+}
+
 int
 weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 {
-	struct weft_buf	 out;
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY];
-	size_t		 done = 0;
-	int		 err = 0, rc;
+	MDB_val	 v;
+	uint8_t	 mark[1 + DKEY], last[DKEY];
+	size_t	 mlen;
+	bool	 done, back;
+	int	 err, rc;
 
 	(void)arg;
 	err = db_get(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, &v);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	if (v.mv_size != 0 && v.mv_size != DKEY)
+	mlen = v.mv_size;
+	if (mlen > 0)
+		memcpy(mark, v.mv_data, mlen < sizeof(mark) ? mlen : 1);
+	if (mlen != 0 && !(mlen == 1 + DKEY && mark[0] == 'c') &&
+	    !(mark[0] == 'm' && (mlen == 1 || mlen == 1 + DKEY)))
 		return WEFT_ECORRUPT;
-	memcpy(dk, v.mv_data, v.mv_size);
-	rc = mdb_cursor_open(txn, s->dbi[DB_DESIGNS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	weft_buf_init(&out, DSUM_MAX);
-	if (v.mv_size == 0) {
-		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	} else {
-		k.mv_size = DKEY;
-		k.mv_data = dk;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && k.mv_size == DKEY &&
-		    memcmp(k.mv_data, dk, DKEY) == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	while (rc == 0 && done < weft__store_dsum_step) {
-		if (k.mv_size != DKEY) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(dk, k.mv_data, DKEY);
-		if (dsum_is_map(v.mv_data, v.mv_size)) {
-			err = dsum_from_map(dk, v.mv_data, v.mv_size, &out);
-			if (err == 0)
-				err = db_put(txn, s->dbi[DB_DESIGNS], dk, DKEY,
-				    out.data, out.len);
-			if (err)
-				break;
-			/* The put moved the page under c: find dk again. */
-			k.mv_size = DKEY;
-			k.mv_data = dk;
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET);
-			if (rc)
-				break;
-		}
-		done++;
-		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	weft_buf_release(&out);
-	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		err = weft__store_xlat(rc);
+	if (mlen == 1 + DKEY)
+		memcpy(mark + 1, (const uint8_t *)v.mv_data + 1, DKEY);
+	back = mlen > 0 && mark[0] == 'm';
+	err = dsum_pass(s, txn, back ? DB_DSUM_TMP : DB_DESIGNS,
+	    back ? DB_DESIGNS : DB_DSUM_TMP, mlen > 1 ? mark + 1 : NULL, last,
+	    &done);
 	if (err)
 		return err;
-	if (rc == MDB_NOTFOUND)
-		return db_del(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN);
-	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, dk, DKEY);
+	if (done) {
+		rc = mdb_drop(txn, s->dbi[back ? DB_DSUM_TMP : DB_DESIGNS], 0);
+		if (rc)
+			return weft__store_xlat(rc);
+		if (back)
+			return db_del(txn, s->dbi[DB_META], DSUM_MARK,
+			    DSUM_MARKLEN);
+		return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN,
+		    "m", 1);
+	}
+	mark[0] = back ? 'm' : 'c';
+	memcpy(mark + 1, last, DKEY);
+	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, mark,
+	    sizeof(mark));
 }

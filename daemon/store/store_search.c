@@ -1418,8 +1418,10 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 			extra++;
 	}
 	weft_buf_reset(&q->out);
+	err = dsum_pack(&q->out, &d, extra);
+	if (err)
+		return err;
 	weft_pack_init(&pk, &q->out);
-	dsum_pack(&pk, &d, extra);
 	if (f->short_ids) {
 		weft_pack_str(&pk, "short");
 		weft_pack_uint(&pk, slen);

@@ -93,14 +93,11 @@ compact(struct weft_buf *b, const uint8_t design[ID], const uint8_t head[ID],
 static void
 map_of(const uint8_t dk[DKEY], const struct weft_buf *v, struct weft_buf *m)
 {
-	struct weft_pack	pk_;
-	struct dsum		d;
+	struct dsum	d;
 
 	assert_int_equal(dsum_decode(dk, v->data, v->len, &d), 0);
 	weft_buf_reset(m);
-	weft_pack_init(&pk_, m);
-	dsum_pack(&pk_, &d, 0);
-	assert_int_equal(weft_pack_error(&pk_), 0);
+	assert_int_equal(dsum_pack(m, &d, 0), 0);
 }
 
 /* The vector of docs/proto/store.md, and maps equal to format 10's. */
@@ -137,6 +134,7 @@ test_vector(void **state)
 	map_of(dk, &v, &m);
 	old_map(&om, dk + 8, dk + 8, au, "Gear wheel", "MIT", tags, 2, c,
 	    c + 1500, 2, 1, false);
+	assert_int_equal(m.len, 209);
 	assert_int_equal(m.len, om.len);
 	assert_memory_equal(m.data, om.data, m.len);
 	assert_true(dsum_is_map(om.data, om.len));
@@ -152,6 +150,34 @@ test_vector(void **state)
 	    300, 3, true);
 	assert_int_equal(m.len, om.len);
 	assert_memory_equal(m.data, om.data, m.len);
+
+	/* Every msgpack form: str 8, array 16, uint 16, 32 and 64. */
+	{
+		char		 title[201], tagb[20][4];
+		const char	*many[20];
+
+		memset(title, 'x', 200);
+		title[200] = '\0';
+		for (int i = 0; i < 20; i++) {
+			snprintf(tagb[i], sizeof(tagb[i]), "t%02d", i);
+			many[i] = tagb[i];
+		}
+		compact(&v, dk + 8, head, au, title, "CC-BY-SA-4.0", many, 20,
+		    c, c + UINT64_C(5000000000), 70000, 300, false);
+		map_of(dk, &v, &m);
+		old_map(&om, dk + 8, head, au, title, "CC-BY-SA-4.0", many,
+		    20, c, c + UINT64_C(5000000000), 70000, 300, false);
+		assert_int_equal(m.len, om.len);
+		assert_memory_equal(m.data, om.data, m.len);
+		compact(&v, dk + 8, head, au, title + 160, "MIT", many, 15,
+		    0, 200, 128, 65536, false);
+		be64enc(dk, 0);
+		map_of(dk, &v, &m);
+		old_map(&om, dk + 8, head, au, title + 160, "MIT", many, 15, 0,
+		    200, 128, 65536, false);
+		assert_int_equal(m.len, om.len);
+		assert_memory_equal(m.data, om.data, m.len);
+	}
 	weft_buf_release(&v);
 	weft_buf_release(&m);
 	weft_buf_release(&om);
@@ -518,16 +544,22 @@ to_format10(const char *dir, const struct weft_buf *maps)
 	mdb_env_close(env);
 }
 
-/* The size of the upgrade's mark, -1 when none; counts map values. */
+/*
+ * The upgrade's mark (its first byte in *phase, its size returned, -1
+ * when none), the maps among dsum's values and the entries of dsum and
+ * dsum_tmp.
+ */
 static int
-dsum_mark(const char *dir, size_t *maps)
+dsum_mark(const char *dir, int *phase, size_t *maps, size_t *n,
+    size_t *ntmp)
 {
 	MDB_env		*env;
 	MDB_txn		*txn;
-	MDB_dbi		 meta, dsum;
+	MDB_dbi		 meta, dsum, tmp;
 	MDB_cursor	*c;
+	MDB_stat	 st;
 	MDB_val		 k, v;
-	int		 n = -1, rc;
+	int		 len = -1, rc;
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
@@ -536,18 +568,27 @@ dsum_mark(const char *dir, size_t *maps)
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	k.mv_size = 12;
 	k.mv_data = "dsum_compact";
-	if (mdb_get(txn, meta, &k, &v) == 0)
-		n = (int)v.mv_size;
+	*phase = -1;
+	if (mdb_get(txn, meta, &k, &v) == 0) {
+		len = (int)v.mv_size;
+		*phase = len > 0 ? *(uint8_t *)v.mv_data : 0;
+	}
 	assert_int_equal(mdb_dbi_open(txn, "dsum", 0, &dsum), 0);
 	assert_int_equal(mdb_cursor_open(txn, dsum, &c), 0);
-	*maps = 0;
+	*maps = *n = 0;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		*maps += dsum_is_map(v.mv_data, v.mv_size);
+		(*n)++;
+	}
 	mdb_cursor_close(c);
+	*ntmp = 0;
+	if (mdb_dbi_open(txn, "dsum_tmp", 0, &tmp) == 0 &&
+	    mdb_stat(txn, tmp, &st) == 0)
+		*ntmp = st.ms_entries;
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
-	return n;
+	return len;
 }
 
 static void
@@ -558,7 +599,8 @@ test_upgrade(void **state)
 	struct weft_buf		 all, before, after;
 	uint8_t			 gid[NDES][WEFT_ID_BYTES];
 	char			 dir[] = "/tmp/weft-dsum-XXXXXX";
-	size_t			 maps;
+	size_t			 maps, n, ntmp;
+	int			 phase;
 
 	(void)state;
 	crypto_sign_keypair(pk, sk);
@@ -584,20 +626,40 @@ test_upgrade(void **state)
 	weft_store_close(s);
 
 	to_format10(dir, &all);
-	assert_int_equal(dsum_mark(dir, &maps), -1);
+	assert_int_equal(dsum_mark(dir, &phase, &maps, &n, &ntmp), -1);
 	assert_int_equal(maps, NDES);
-	/* Steps of 100, cut short after 3 as by a crash. */
+	/*
+	 * Steps of 100, cut short after 3 as by a crash (the first pass:
+	 * 300 compacted into dsum_tmp), then after 3 more (the sixth, at
+	 * the end, empties dsum), then 3 more (300 back in dsum).
+	 */
 	weft__store_dsum_step = 100;
 	weft__store_dsum_stop = 3;
 	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
 	assert_null(s);
-	assert_int_equal(dsum_mark(dir, &maps), DKEY);
-	assert_int_equal(maps, NDES - 300);
+	assert_int_equal(dsum_mark(dir, &phase, &maps, &n, &ntmp), 1 + DKEY);
+	assert_int_equal(phase, 'c');
+	assert_int_equal(maps, NDES);
+	assert_int_equal(ntmp, 300);
+	weft__store_dsum_stop = 3;
+	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
+	assert_int_equal(dsum_mark(dir, &phase, &maps, &n, &ntmp), 1);
+	assert_int_equal(phase, 'm');
+	assert_int_equal(ntmp, NDES);
+	assert_int_equal(n, 0);
+	weft__store_dsum_stop = 3;
+	assert_int_equal(weft_store_open(&s, dir, NULL), WEFT_EUSAGE);
+	assert_int_equal(dsum_mark(dir, &phase, &maps, &n, &ntmp), 1 + DKEY);
+	assert_int_equal(phase, 'm');
+	assert_int_equal(n, 300);
+	assert_int_equal(maps, 0);
 	weft__store_dsum_stop = -1;
 	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
 	weft__store_dsum_step = 20000;
-	assert_int_equal(dsum_mark(dir, &maps), -1);
+	assert_int_equal(dsum_mark(dir, &phase, &maps, &n, &ntmp), -1);
 	assert_int_equal(maps, 0);
+	assert_int_equal(n, NDES);
+	assert_int_equal(ntmp, 0);
 	listings(s, &after);
 	assert_int_equal(after.len, before.len);
 	assert_memory_equal(after.data, before.data, before.len);
