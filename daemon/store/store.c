@@ -342,19 +342,31 @@ weft__store_info_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     struct recinfo *ri)
 {
 	MDB_val		 v;
-	const uint8_t	*p;
 	int		 err;
 
 	err = db_get(txn, s->dbi[DB_INFO], id, ID, &v);
 	if (err)
 		return err;
-	if (v.mv_size != INFO_LEN)
+	return weft__store_info_parse(id, v.mv_data, v.mv_size, ri);
+}
+
+int
+weft__store_info_parse(const uint8_t id[ID], const void *p, size_t n,
+    struct recinfo *ri)
+{
+	const uint8_t	*b = p;
+
+	if (n != INFO_LEN && n != INFO_SHORT)
 		return WEFT_ECORRUPT;
-	p = v.mv_data;
-	ri->type = p[0];
-	ri->ts = be64dec(p + 1);
-	memcpy(ri->author, p + 9, WEFT_PK_BYTES);
-	memcpy(ri->design, p + 9 + WEFT_PK_BYTES, ID);
+	ri->type = b[0];
+	ri->ts = be64dec(b + 1);
+	memcpy(ri->author, b + 9, WEFT_PK_BYTES);
+	if (n == INFO_LEN)
+		memcpy(ri->design, b + 9 + WEFT_PK_BYTES, ID);
+	else if (ri->type == WEFT_REC_REV)
+		memcpy(ri->design, id, ID);
+	else
+		memset(ri->design, 0, ID);
 	return 0;
 }
 
@@ -448,10 +460,16 @@ int
 weft__store_info_put(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     const uint8_t *info)
 {
-	uint8_t	tw[2][ID];
-	int	n, err;
+	static const uint8_t	zero[ID];
+	const uint8_t		*d = info + INFO_SHORT;
+	uint8_t			 tw[2][ID];
+	size_t			 len = INFO_LEN;
+	int			 n, err;
 
-	err = store_put(s, txn, DB_INFO, id, ID, info, INFO_LEN);
+	/* A genesis names itself, most others nothing: implied. */
+	if (memcmp(d, info[0] == WEFT_REC_REV ? id : zero, ID) == 0)
+		len = INFO_SHORT;
+	err = store_put(s, txn, DB_INFO, id, ID, info, len);
 	if (err == 0)
 		err = id_twins(s->wcur[DB_INFO], id, tw, &n);
 	if (err || n == 0)
@@ -917,15 +935,14 @@ static int
 info_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct info_walk	*w = arg;
-	const uint8_t		*p = v->mv_data;
 	struct recinfo		 ri;
+	int			 err;
 
-	if (v->mv_size != INFO_LEN)
+	if (k->mv_size != ID)
 		return WEFT_ECORRUPT;
-	ri.type = p[0];
-	ri.ts = be64dec(p + 1);
-	memcpy(ri.author, p + 9, WEFT_PK_BYTES);
-	memcpy(ri.design, p + 9 + WEFT_PK_BYTES, ID);
+	err = weft__store_info_parse(k->mv_data, v->mv_data, v->mv_size, &ri);
+	if (err)
+		return err;
 	return w->cb(w->arg, k->mv_data, &ri);
 }
 

@@ -33,6 +33,7 @@ struct weft__holds;
 struct weft_record;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
+#define INFO_SHORT		(1 + 8 + WEFT_PK_BYTES)	/* design implied */
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
 #define LATEST_LEN		(8 + WEFT_ID_BYTES)	/* profiles, reacts */
 #define SCOUNT_OLD		24	/* scount without remixes */
@@ -266,6 +267,13 @@ int	weft__store_cur_step(MDB_cursor *c, const void *pfx, size_t plen,
 int	weft__store_cur_last(MDB_cursor *c, const void *pfx, size_t plen,
 	    MDB_val *k, MDB_val *v);
 
+/*
+ * An info value of record id (INFO_LEN bytes, or INFO_SHORT when the
+ * design is implied: the id itself for a revision, a genesis; zeros for
+ * any other type) into ri. 0 or WEFT_ECORRUPT.
+ */
+int	weft__store_info_parse(const uint8_t id[WEFT_ID_BYTES], const void *p,
+	    size_t n, struct recinfo *ri);
 /* A record's DB_INFO facts. 0, WEFT_ENOTFOUND or WEFT_ECORRUPT. */
 /*
  * Records are keyed ts_be64 || id (so ingest appends near the newest

@@ -5,7 +5,7 @@
  * puts and deletes of ids with forced shared prefixes, and the short
  * ids found through it equal to those `info`'s neighbours give; and a
  * store of format 10 upgraded at open, cut short and resumed, answering
- * with the same bytes.
+ * with the same bytes; `info` values without the design they imply.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -670,6 +670,69 @@ test_upgrade(void **state)
 	rm_dir(dir);
 }
 
+/* info values: 41 bytes when the design is implied, else 73; same facts. */
+static int
+info_put3(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t	(*in)[ID] = arg;
+	uint8_t	 v[INFO_LEN];
+	int	 err = 0;
+
+	for (int i = 0; i < 4 && err == 0; i++) {
+		memset(v, 0, sizeof(v));
+		v[0] = i == 2 ? WEFT_REC_LIB : i == 3 ? WEFT_REC_COMMENT :
+		    WEFT_REC_REV;
+		be64enc(v + 1, UINT64_C(1700000000000) + (uint64_t)i);
+		memset(v + 9, 0x20 + i, WEFT_PK_BYTES);
+		if (i == 0)		/* a genesis */
+			memcpy(v + 9 + WEFT_PK_BYTES, in[0], ID);
+		else if (i == 1 || i == 3)	/* a revision, a comment */
+			memcpy(v + 9 + WEFT_PK_BYTES, in[0], ID);
+		err = weft__store_info_put(s, txn, in[i], v);
+	}
+	return err;
+}
+
+static void
+test_info_short(void **state)
+{
+	static const size_t	 want[4] = { INFO_SHORT, INFO_LEN, INFO_SHORT,
+	    INFO_LEN };
+	struct weft_store	*s;
+	struct recinfo		 ri;
+	MDB_txn			*txn;
+	MDB_val			 v;
+	uint8_t			 in[4][ID];
+	char			 dir[] = "/tmp/weft-dsum-XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		randombytes_buf(in[i], ID);
+	assert_int_equal(weft__store_write(s, info_put3, in), 0);
+	assert_int_equal(weft__store_read_begin(s, &txn), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(db_get(txn, s->dbi[DB_INFO], in[i], ID, &v),
+		    0);
+		assert_int_equal(v.mv_size, want[i]);
+		assert_int_equal(weft__store_info_get(s, txn, in[i], &ri), 0);
+		assert_int_equal(ri.ts, UINT64_C(1700000000000) + (uint64_t)i);
+		for (size_t j = 0; j < WEFT_PK_BYTES; j++)
+			assert_int_equal(ri.author[j], 0x20 + i);
+		if (i == 2)
+			assert_memory_equal(ri.design,
+			    (const uint8_t[ID]){ 0 }, ID);
+		else
+			assert_memory_equal(ri.design, in[0], ID);
+	}
+	weft__store_read_end(s, txn);
+	assert_int_equal(weft__store_info_parse(in[0], "x", 1, &ri),
+	    WEFT_ECORRUPT);
+	weft_store_close(s);
+	rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -678,6 +741,7 @@ main(void)
 		cmocka_unit_test(test_decode_total),
 		cmocka_unit_test(test_short_ids),
 		cmocka_unit_test(test_upgrade),
+		cmocka_unit_test(test_info_short),
 	};
 
 	if (sodium_init() < 0)
