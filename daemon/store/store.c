@@ -56,7 +56,8 @@ static const char *const db_names[DB_COUNT] = {
 	"receipts", "receipt_nodes", "limits",
 	"packs", "lib_maint",
 	"lastuse", "blocked_recs", "file_design",
-	"dnum", "wlist", "receipt_ids", "label_due",
+	"dnum", "wlist", "receipt_ids", "label_due", "idshare",
+	"dsum_tmp",
 };
 
 int
@@ -356,19 +357,31 @@ weft__store_info_get(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
     struct recinfo *ri)
 {
 	MDB_val		 v;
-	const uint8_t	*p;
 	int		 err;
 
 	err = db_get(txn, s->dbi[DB_INFO], id, ID, &v);
 	if (err)
 		return err;
-	if (v.mv_size != INFO_LEN)
+	return weft__store_info_parse(id, v.mv_data, v.mv_size, ri);
+}
+
+int
+weft__store_info_parse(const uint8_t id[ID], const void *p, size_t n,
+    struct recinfo *ri)
+{
+	const uint8_t	*b = p;
+
+	if (n != INFO_LEN && n != INFO_SHORT)
 		return WEFT_ECORRUPT;
-	p = v.mv_data;
-	ri->type = p[0];
-	ri->ts = be64dec(p + 1);
-	memcpy(ri->author, p + 9, WEFT_PK_BYTES);
-	memcpy(ri->design, p + 9 + WEFT_PK_BYTES, ID);
+	ri->type = b[0];
+	ri->ts = be64dec(b + 1);
+	memcpy(ri->author, b + 9, WEFT_PK_BYTES);
+	if (n == INFO_LEN)
+		memcpy(ri->design, b + 9 + WEFT_PK_BYTES, ID);
+	else if (ri->type == WEFT_REC_REV)
+		memcpy(ri->design, id, ID);
+	else
+		memset(ri->design, 0, ID);
 	return 0;
 }
 
@@ -418,6 +431,99 @@ weft__store_rec_load(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
 	return 0;
 }
 
+/* Is k another id of info that shares id's first IDSHARE_PFX bytes? */
+static int
+id_twin(const MDB_val *k, const uint8_t id[ID])
+{
+	return k->mv_size == ID && memcmp(k->mv_data, id, IDSHARE_PFX) == 0 &&
+	    memcmp(k->mv_data, id, ID) != 0;
+}
+
+/*
+ * The twins of id (a key of info) among its neighbours in info, with c a
+ * cursor on info: copied to tw (up to 2), their count in *n.
+ */
+static int
+id_twins(MDB_cursor *c, const uint8_t id[ID], uint8_t tw[2][ID], int *n)
+{
+	MDB_val	k, v;
+	int	rc;
+
+	*n = 0;
+	k.mv_size = ID;
+	k.mv_data = (void *)id;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	if (rc == 0) {
+		if (id_twin(&k, id))
+			memcpy(tw[(*n)++], k.mv_data, ID);
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);	/* id again */
+	} else if (rc == MDB_NOTFOUND) {
+		k.mv_size = ID;		/* id is the first */
+		k.mv_data = (void *)id;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	}
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	if (rc == 0 && id_twin(&k, id))
+		memcpy(tw[(*n)++], k.mv_data, ID);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
+int
+weft__store_info_put(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID],
+    const uint8_t *info)
+{
+	static const uint8_t	zero[ID];
+	const uint8_t		*d = info + INFO_SHORT;
+	uint8_t			 tw[2][ID];
+	size_t			 len = INFO_LEN;
+	int			 n, err;
+
+	/* A genesis names itself, most others nothing: implied. */
+	if (memcmp(d, info[0] == WEFT_REC_REV ? id : zero, ID) == 0)
+		len = INFO_SHORT;
+	err = store_put(s, txn, DB_INFO, id, ID, info, len);
+	if (err == 0)
+		err = id_twins(s->wcur[DB_INFO], id, tw, &n);
+	if (err || n == 0)
+		return err;
+	for (int i = 0; i < n && err == 0; i++)
+		err = db_put(txn, s->dbi[DB_IDSHARE], tw[i], ID, "", 0);
+	if (err == 0)
+		err = db_put(txn, s->dbi[DB_IDSHARE], id, ID, "", 0);
+	return err;
+}
+
+/*
+ * Takes id (in idshare) out of info: a twin of it that has no other twin
+ * leaves idshare.
+ */
+static int
+info_del_shared(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
+{
+	MDB_cursor	*c;
+	uint8_t		 tw[2][ID], tw2[2][ID];
+	int		 n, n2, err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = id_twins(c, id, tw, &n);
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_INFO], id, ID);
+	if (err == 0)
+		err = db_del(txn, s->dbi[DB_IDSHARE], id, ID);
+	for (int i = 0; i < n && err == 0; i++) {
+		err = id_twins(c, tw[i], tw2, &n2);
+		if (err == 0 && n2 == 0)
+			err = db_del(txn, s->dbi[DB_IDSHARE], tw[i], ID);
+	}
+	mdb_cursor_close(c);
+	return err;
+}
+
 int
 weft__store_rec_del(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
 {
@@ -430,9 +536,54 @@ weft__store_rec_del(struct weft_store *s, MDB_txn *txn, const uint8_t id[ID])
 		return err == WEFT_ENOTFOUND ? 0 : err;
 	weft__store_rec_key(k, ri.ts, id);
 	err = db_del(txn, s->dbi[DB_RECORDS], k, sizeof(k));
-	if (err == 0)
-		err = db_del(txn, s->dbi[DB_INFO], id, ID);
-	return err;
+	if (err)
+		return err;
+	/* An id no other shares a prefix with has no twin to recheck. */
+	err = db_has(txn, s->dbi[DB_IDSHARE], id, ID);
+	if (err == WEFT_ENOTFOUND)
+		return db_del(txn, s->dbi[DB_INFO], id, ID);
+	return err ? err : info_del_shared(s, txn, id);
+}
+
+int
+weft__store_idshare_rebuild(struct weft_store *s, MDB_txn *txn)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 prev[ID];
+	bool		 have = false, prev_in = false;
+	int		 err = 0, rc;
+
+	rc = mdb_drop(txn, s->dbi[DB_IDSHARE], 0);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0 && err == 0) {
+		if (k.mv_size != ID) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (have && id_twin(&k, prev)) {
+			if (!prev_in)
+				err = db_put(txn, s->dbi[DB_IDSHARE], prev, ID,
+				    "", 0);
+			if (err == 0)
+				err = db_put(txn, s->dbi[DB_IDSHARE],
+				    k.mv_data, ID, "", 0);
+			prev_in = true;
+		} else {
+			prev_in = false;
+		}
+		memcpy(prev, k.mv_data, ID);
+		have = true;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err)
+		return err;
+	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
 }
 
 int
@@ -799,15 +950,14 @@ static int
 info_walk_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct info_walk	*w = arg;
-	const uint8_t		*p = v->mv_data;
 	struct recinfo		 ri;
+	int			 err;
 
-	if (v->mv_size != INFO_LEN)
+	if (k->mv_size != ID)
 		return WEFT_ECORRUPT;
-	ri.type = p[0];
-	ri.ts = be64dec(p + 1);
-	memcpy(ri.author, p + 9, WEFT_PK_BYTES);
-	memcpy(ri.design, p + 9 + WEFT_PK_BYTES, ID);
+	err = weft__store_info_parse(k->mv_data, v->mv_data, v->mv_size, &ri);
+	if (err)
+		return err;
 	return w->cb(w->arg, k->mv_data, &ri);
 }
 

@@ -36,6 +36,7 @@
 #include "weft/err.h"
 #include "weft/record.h"
 
+#include "store_dsum.h"
 #include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
@@ -735,9 +736,10 @@ weft_store_geom_list(struct weft_store *s,
     const struct weft_store_geom_filter *f, size_t offset, size_t limit,
     uint64_t *total, bool *exact, weft_store_item_cb *cb, void *arg)
 {
+	struct weft_buf	 map;
 	MDB_txn		*txn;
 	MDB_cursor	*c;
-	MDB_val		 k, v, sv;
+	MDB_val		 k, v;
 	uint8_t		 start[8], dk[DKEY];
 	uint64_t	 e[3], vol, tri;
 	const uint8_t	*p;
@@ -754,6 +756,7 @@ weft_store_geom_list(struct weft_store *s,
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
+	weft_buf_init(&map, DSUM_MAX);
 	be64enc(start, f->min_size);
 	k.mv_size = sizeof(start);
 	k.mv_data = start;
@@ -783,13 +786,16 @@ weft_store_geom_list(struct weft_store *s,
 				err = weft__store_design_key(s, txn,
 				    (const uint8_t *)k.mv_data + 8, dk);
 				if (err == 0)
-					err = db_get(txn, s->dbi[DB_DESIGNS],
-					    dk, DKEY, &sv);
+					err = db_has(txn, s->dbi[DB_DESIGNS],
+					    dk, DKEY);
+				if (err == 0)
+					err = dsum_map_get(txn,
+					    s->dbi[DB_DESIGNS], dk, &map);
 				if (err == WEFT_ENOTFOUND)
 					err = 0;	/* no summary yet */
 				else if (err == 0)
-					err = cb(arg, dk + 8, sv.mv_data,
-					    sv.mv_size);
+					err = cb(arg, dk + 8, map.data,
+					    map.len);
 				sent++;
 				if (err)
 					break;
@@ -799,5 +805,6 @@ weft_store_geom_list(struct weft_store *s,
 	}
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
+	weft_buf_release(&map);
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }

@@ -33,6 +33,7 @@ struct weft__holds;
 struct weft_record;
 
 #define INFO_LEN		(1 + 8 + WEFT_PK_BYTES + WEFT_ID_BYTES)
+#define INFO_SHORT		(1 + 8 + WEFT_PK_BYTES)	/* design implied */
 #define ENTRY_VAL_LEN		(WEFT_ID_BYTES + 8 + 1)
 #define LATEST_LEN		(8 + WEFT_ID_BYTES)	/* profiles, reacts */
 #define SCOUNT_OLD		24	/* scount without remixes */
@@ -103,6 +104,8 @@ enum {
 	DB_WLIST,		/* term || 0 || be32 last -> block */
 	DB_RECEIPT_IDS,		/* receipt id -> its `receipts` key */
 	DB_LABEL_DUE,		/* target -> on: verdicts to act on */
+	DB_IDSHARE,		/* ids of info sharing their first 4 bytes */
+	DB_DSUM_TMP,		/* dsum while format 11's upgrade rewrites it */
 	DB_COUNT
 };
 
@@ -273,6 +276,13 @@ int	weft__store_cur_step(MDB_cursor *c, const void *pfx, size_t plen,
 int	weft__store_cur_last(MDB_cursor *c, const void *pfx, size_t plen,
 	    MDB_val *k, MDB_val *v);
 
+/*
+ * An info value of record id (INFO_LEN bytes, or INFO_SHORT when the
+ * design is implied: the id itself for a revision, a genesis; zeros for
+ * any other type) into ri. 0 or WEFT_ECORRUPT.
+ */
+int	weft__store_info_parse(const uint8_t id[WEFT_ID_BYTES], const void *p,
+	    size_t n, struct recinfo *ri);
 /* A record's DB_INFO facts. 0, WEFT_ENOTFOUND or WEFT_ECORRUPT. */
 /*
  * Records are keyed ts_be64 || id (so ingest appends near the newest
@@ -478,10 +488,23 @@ int	weft__store_use_put(struct weft_store *s, MDB_txn *txn,
 
 /*
  * Deletes record id's rows (recs and info); 0 also when it is absent.
- * Its indexes are the caller's.
+ * Its indexes are the caller's. Keeps `idshare` as below.
  */
 int	weft__store_rec_del(struct weft_store *s, MDB_txn *txn,
 	    const uint8_t id[ID]);
+
+/*
+ * `idshare` holds exactly the ids of `info` whose first IDSHARE_PFX bytes
+ * another id of `info` has: every other id's short id is 8 hex digits
+ * without a look at `info` (store_search.c). weft__store_info_put() puts
+ * a record's info (INFO_LEN bytes) and keeps the table; rec_del() too;
+ * weft__store_idshare_rebuild() fills it from `info` (the upgrade to
+ * format 11).
+ */
+#define IDSHARE_PFX	4
+int	weft__store_info_put(struct weft_store *s, MDB_txn *txn,
+	    const uint8_t id[ID], const uint8_t *info);
+int	weft__store_idshare_rebuild(struct weft_store *s, MDB_txn *txn);
 
 /*
  * Chunk bytes live in pack files, DB_CHUNKS is their index (store_pack.c,

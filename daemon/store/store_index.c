@@ -18,10 +18,11 @@
 #include "weft/pack.h"
 #include "weft/record.h"
 
+#include "store_dsum.h"
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define SUMMARY_MAX		8192
+#define SUMMARY_MAX		DSUM_MAX
 static uint8_t
 fold(uint8_t c)
 {
@@ -41,68 +42,42 @@ tag_key(uint8_t *k, const char *tag, size_t n, uint64_t created,
 	return n + 9 + ID;
 }
 
-/* The parts of a stored summary that an update needs. */
+/* A stored summary, for an update. */
 struct summary_old {
 	struct weft_buf		 raw;	/* copy: the map value may move */
-	struct weft_msg		 msg;
-	int			 have_msg;
+	struct dsum		 d;
 	uint8_t			 head[ID];
 	uint8_t			 author[WEFT_PK_BYTES];
 	uint64_t		 created, revs, heads;
-	const struct weft_obj	*tags;
 	bool			 conflict;
+	bool			 have;
 };
 
-/*
- * "conflict" (true) is there only when the head breaks the license table
- * (docs/licenses.md), so summaries written before it existed still read.
- */
+/* The compact dsum value (store_dsum.h) of a design whose head is hr. */
 static int
 summary_encode(struct weft_buf *out, const uint8_t design[ID],
     const uint8_t head[ID], const uint8_t author[WEFT_PK_BYTES],
     const struct weft_record *hr, uint64_t created, uint64_t revs,
     uint64_t heads, bool conflict)
 {
-	struct weft_pack	pk;
+	const char	*title = hr->title ? hr->title : "";
+	const char	*license = hr->license ? hr->license : "";
+	int		 err;
 
-	weft_pack_init(&pk, out);
-	weft_pack_map(&pk, conflict ? 11 : 10);
-	weft_pack_str(&pk, "design");
-	weft_pack_bin(&pk, design, ID);
-	weft_pack_str(&pk, "head");
-	weft_pack_bin(&pk, head, ID);
-	weft_pack_str(&pk, "author");
-	weft_pack_bin(&pk, author, WEFT_PK_BYTES);
-	weft_pack_str(&pk, "title");
-	weft_pack_str(&pk, hr->title ? hr->title : "");
-	weft_pack_str(&pk, "license");
-	weft_pack_str(&pk, hr->license ? hr->license : "");
-	weft_pack_str(&pk, "tags");
-	weft_pack_array(&pk, hr->ntags);
-	for (uint32_t i = 0; i < hr->ntags; i++)
-		weft_pack_str(&pk, hr->tags[i]);
-	weft_pack_str(&pk, "created");
-	weft_pack_uint(&pk, created);
-	weft_pack_str(&pk, "updated");
-	weft_pack_uint(&pk, hr->ts);
-	weft_pack_str(&pk, "revs");
-	weft_pack_uint(&pk, revs);
-	weft_pack_str(&pk, "heads");
-	weft_pack_uint(&pk, heads);
-	if (conflict) {
-		weft_pack_str(&pk, "conflict");
-		weft_pack_bool(&pk, true);
-	}
-	return weft_pack_error(&pk);
+	err = dsum_encode(out, design, head, author, title, strlen(title),
+	    license, strlen(license), created, hr->ts, revs, heads, conflict,
+	    hr->ntags);
+	for (uint32_t i = 0; err == 0 && i < hr->ntags; i++)
+		err = dsum_bytes_put(out, hr->tags[i], strlen(hr->tags[i]));
+	return err;
 }
 
 static int
 summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
     struct summary_old *so)
 {
-	const struct weft_obj	*root;
-	MDB_val			 v;
-	int			 err;
+	MDB_val	v;
+	int	err;
 
 	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
 	if (err)
@@ -110,25 +85,16 @@ summary_load(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	err = weft_buf_add(&so->raw, v.mv_data, v.mv_size);
 	if (err)
 		return err;
-	err = weft_msg_decode(&so->msg, so->raw.data, so->raw.len);
+	err = dsum_decode(dk, so->raw.data, so->raw.len, &so->d);
 	if (err)
-		return WEFT_ECORRUPT;
-	so->have_msg = 1;
-	root = so->msg.root;
-	if (weft_obj_binn(weft_obj_get(root, "head"), so->head, ID) ||
-	    weft_obj_binn(weft_obj_get(root, "author"), so->author,
-	    WEFT_PK_BYTES) ||
-	    weft_obj_uint(weft_obj_get(root, "created"), &so->created) ||
-	    weft_obj_uint(weft_obj_get(root, "revs"), &so->revs) ||
-	    weft_obj_uint(weft_obj_get(root, "heads"), &so->heads))
-		return WEFT_ECORRUPT;
-	so->tags = weft_obj_get(root, "tags");
-	if (weft_obj_type(so->tags) != WEFT_OBJ_ARRAY)
-		return WEFT_ECORRUPT;
-	so->conflict = false;
-	if (weft_obj_get(root, "conflict") != NULL &&
-	    weft_obj_bool(weft_obj_get(root, "conflict"), &so->conflict))
-		return WEFT_ECORRUPT;
+		return err;
+	so->have = true;
+	memcpy(so->head, so->d.head, ID);
+	memcpy(so->author, so->d.author, WEFT_PK_BYTES);
+	so->created = so->d.created;
+	so->revs = so->d.revs;
+	so->heads = so->d.heads;
+	so->conflict = so->d.conflict;
 	return 0;
 }
 
@@ -151,18 +117,17 @@ tag_eq(const char *a, const char *b, size_t n)
 }
 
 /*
- * Brings the tag_design keys of design from the old head's tags (old, a
- * msgpack array of strings from its summary; NULL for none) to those of
- * hr, touching only the tags that differ.
+ * Brings the tag_design keys of design from the old head's tags (old,
+ * its decoded summary; NULL for none) to those of hr, touching only the
+ * tags that differ.
  */
 static int
 tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    uint64_t created, const struct weft_obj *old,
-    const struct weft_record *hr)
+    uint64_t created, const struct dsum *old, const struct weft_record *hr)
 {
 	uint8_t		 key[WEFT_TAG_MAX + 9 + ID];
 	const char	*ts;
-	size_t		 tn, n, nold = old != NULL ? weft_obj_len(old) : 0;
+	size_t		 tn, n, off, offj, nold = old != NULL ? old->ntags : 0;
 	uint32_t	 i, j;
 	int		 err, keep;
 
@@ -171,9 +136,9 @@ tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		if (n == 0 || n > WEFT_TAG_MAX)
 			return WEFT_EBADFIELD;
 	}
-	for (i = 0; i < nold; i++) {
-		err = weft_obj_str(weft_obj_at(old, i), &ts, &tn);
-		if (err || tn == 0 || tn > WEFT_TAG_MAX)
+	for (i = 0, off = 0; i < nold; i++) {
+		dsum_tag_next(old, &off, &ts, &tn);
+		if (tn == 0 || tn > WEFT_TAG_MAX)
 			return WEFT_ECORRUPT;
 		keep = 0;
 		for (j = 0; j < hr->ntags && !keep; j++)
@@ -189,9 +154,8 @@ tags_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	for (i = 0; i < hr->ntags; i++) {
 		n = strlen(hr->tags[i]);
 		keep = 0;
-		for (j = 0; j < nold && !keep; j++) {
-			if (weft_obj_str(weft_obj_at(old, j), &ts, &tn) != 0)
-				return WEFT_ECORRUPT;
+		for (j = 0, offj = 0; j < nold && !keep; j++) {
+			dsum_tag_next(old, &offj, &ts, &tn);
 			keep = tn == n && tag_eq(hr->tags[i], ts, tn);
 		}
 		if (keep)
@@ -287,7 +251,7 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	changed = genesis || memcmp(head, so.head, ID) != 0;
 	if (changed) {
 		err = tags_update(s, txn, design, created,
-		    genesis ? NULL : so.tags, hr);
+		    genesis ? NULL : &so.d, hr);
 		if (err)
 			goto out;
 	}
@@ -306,8 +270,6 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 out:
 	weft_buf_release(&sum);
 	weft_record_release(&loaded);
-	if (so.have_msg)
-		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);
 	return err;
 }
@@ -327,8 +289,6 @@ weft__store_design_head(struct weft_store *s, MDB_txn *txn,
 		err = summary_load(s, txn, dk, &so);
 	if (err == 0)
 		memcpy(head, so.head, ID);
-	if (so.have_msg)
-		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);
 	return err;
 }
@@ -361,8 +321,6 @@ weft__store_summary_conflict(struct weft_store *s, MDB_txn *txn,
 		    sum.len);
 out:
 	weft_buf_release(&sum);
-	if (so.have_msg)
-		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);
 	return err;
 }
@@ -606,43 +564,44 @@ int
 weft_store_design_summary(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], struct weft_buf *out)
 {
-	MDB_txn	*txn;
-	MDB_val	 v;
-	uint8_t	 dk[DKEY];
-	int	 err;
+	struct weft_buf	 map;
+	MDB_txn		*txn;
+	uint8_t		 dk[DKEY];
+	int		 err;
 
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
+	weft_buf_init(&map, DSUM_MAX);
 	err = weft__store_design_key(s, txn, design, dk);
-	if (err == 0) {
-		err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
-		if (err == WEFT_ENOTFOUND)
-			err = WEFT_ECORRUPT;
-	}
 	if (err == 0)
-		err = weft_buf_add(out, v.mv_data, v.mv_size);
+		err = dsum_map_get(txn, s->dbi[DB_DESIGNS], dk, &map);
+	if (err == 0)
+		err = weft_buf_add(out, map.data, map.len);
 	weft__store_read_end(s, txn);
+	weft_buf_release(&map);
 	return err;
 }
 
-/* cb gets the summary of the design of DKEY dk. */
+/*
+ * cb gets the summary of the design of DKEY dk, built in map (a scratch
+ * buffer the walk keeps).
+ */
 static int
 emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    weft_store_item_cb *cb, void *arg)
+    struct weft_buf *map, weft_store_item_cb *cb, void *arg)
 {
-	MDB_val	v;
 	int	err;
 
-	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	err = dsum_map_get(txn, s->dbi[DB_DESIGNS], dk, map);
 	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return cb(arg, dk + 8, v.mv_data, v.mv_size);
+		return err;
+	return cb(arg, dk + 8, map->data, map->len);
 }
 
 static int
 emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    weft_store_item_cb *cb, void *arg)
+    struct weft_buf *map, weft_store_item_cb *cb, void *arg)
 {
 	uint8_t	dk[DKEY];
 	int	err;
@@ -654,7 +613,7 @@ emit_summary(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 		return 0;
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return emit_summary_dk(s, txn, dk, cb, arg);
+	return emit_summary_dk(s, txn, dk, map, cb, arg);
 }
 
 /*
@@ -674,6 +633,7 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 	MDB_val		 k, v;
 	uint8_t		 pfx[WEFT_TAG_MAX + 1], ak[WEFT_PK_BYTES + 8 + ID];
 	const uint8_t	*kp;
+	struct weft_buf	 map;
 	size_t		 plen, tn = 0;
 	int		 db, err, rc, skip, stopped = 0;
 
@@ -703,6 +663,7 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
+	weft_buf_init(&map, DSUM_MAX);
 	if (more != NULL)
 		*more = false;
 	if (pos != NULL && more != NULL && *more == false && max > 0 &&
@@ -749,15 +710,8 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 			else if (err)
 				break;
 		}
-		if (!skip && db == DB_DESIGNS) {
-			err = cb(arg, kp + 8, v.mv_data, v.mv_size);
-			if (err) {
-				stopped = 1;
-				break;
-			}
-			n++;
-		} else if (!skip) {
-			err = emit_summary_dk(s, txn, kp, cb, arg);
+		if (!skip) {
+			err = emit_summary_dk(s, txn, kp, &map, cb, arg);
 			if (err) {
 				stopped = 1;
 				break;
@@ -775,6 +729,7 @@ designs_walk(struct weft_store *s, const uint8_t *author, const char *tag,
 	}
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
+	weft_buf_release(&map);
 	return err == WEFT_ENOTFOUND && !stopped ? 0 : err;
 }
 
@@ -798,6 +753,7 @@ int
 weft_store_designs_recent(struct weft_store *s, size_t max,
     weft_store_item_cb *cb, void *arg)
 {
+	struct weft_buf	 map;
 	MDB_txn		*txn;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
@@ -812,14 +768,14 @@ weft_store_designs_recent(struct weft_store *s, size_t max,
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
+	weft_buf_init(&map, DSUM_MAX);
 	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
 	while (rc == 0 && n < max) {
 		if (k.mv_size != 8 + ID) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		err = cb(arg, (const uint8_t *)k.mv_data + 8, v.mv_data,
-		    v.mv_size);
+		err = emit_summary_dk(s, txn, k.mv_data, &map, cb, arg);
 		if (err)
 			break;
 		n++;
@@ -827,6 +783,7 @@ weft_store_designs_recent(struct weft_store *s, size_t max,
 	}
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
+	weft_buf_release(&map);
 	if (err)
 		return err;
 	return rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
@@ -836,6 +793,7 @@ int
 weft_store_lib_designs(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
     weft_store_item_cb *cb, void *arg)
 {
+	struct weft_buf	 map;
 	MDB_txn		*txn;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
@@ -845,6 +803,7 @@ weft_store_lib_designs(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
 	err = weft__store_read_begin(s, &txn);
 	if (err)
 		return err;
+	weft_buf_init(&map, DSUM_MAX);
 	err = db_has(txn, s->dbi[DB_LIBS], lib, ID);
 	if (err)
 		goto out;
@@ -862,7 +821,7 @@ weft_store_lib_designs(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
 		p = v.mv_data;
 		if (p[ID + 8] == WEFT_ENTRY_ADD) {
 			err = emit_summary(s, txn,
-			    (const uint8_t *)k.mv_data + ID, cb, arg);
+			    (const uint8_t *)k.mv_data + ID, &map, cb, arg);
 			if (err) {
 				stopped = 1;
 				break;
@@ -875,6 +834,7 @@ weft_store_lib_designs(struct weft_store *s, const uint8_t lib[WEFT_ID_BYTES],
 		err = 0;
 out:
 	weft__store_read_end(s, txn);
+	weft_buf_release(&map);
 	return err;
 }
 
@@ -951,8 +911,8 @@ weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
 	    DKEY) == WEFT_ENOTFOUND)
 		err = 0;	/* dropped already */
 	else if (err == 0)
-		err = tags_update(s, txn, design, so.created, so.tags, &none);
-	if (err == 0 && so.have_msg) {
+		err = tags_update(s, txn, design, so.created, &so.d, &none);
+	if (err == 0 && so.have) {
 		memcpy(key2, so.author, WEFT_PK_BYTES);
 		memcpy(key2 + WEFT_PK_BYTES, dk, DKEY);
 		err = db_del(txn, s->dbi[DB_AUTHOR_DESIGN], key2,
@@ -988,8 +948,6 @@ weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
 	if (err == 0)
 		err = del_prefix(s, txn, DB_REMIX, design, ID);
 	weft_record_release(&none);
-	if (so.have_msg)
-		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);
 	return err;
 }
@@ -1082,7 +1040,7 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 		goto out;
 	*head_changed = memcmp(head, so.head, ID) != 0;
 	if (*head_changed)
-		err = tags_update(s, txn, dk + 8, so.created, so.tags, &hr);
+		err = tags_update(s, txn, dk + 8, so.created, &so.d, &hr);
 	if (err == 0)
 		err = summary_encode(&sum, dk + 8, head, so.author, &hr,
 		    so.created, so.revs - 1, heads,
@@ -1093,8 +1051,212 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 out:
 	weft_record_release(&hr);
 	weft_buf_release(&sum);
-	if (so.have_msg)
-		weft_msg_release(&so.msg);
 	weft_buf_release(&so.raw);
 	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Format 11: compact summaries */
+
+/*
+ * The upgrade to format 11 rewrites the summaries of `dsum` from the
+ * control map they were (store_dsum.h) in bounded write transactions, as
+ * the word index's rebuild does, and in two passes so that the table
+ * comes out as small as a new one (shorter values written in place
+ * would leave every leaf a third full): begin() leaves the mark
+ * `dsum_compact` in `meta`; while it is empty or 'c' || dsum key, each
+ * step() appends the compact values of at most weft__store_dsum_step
+ * summaries after that key to `dsum_tmp`, and the step that finds no
+ * more empties `dsum` and sets 'm'; while it is 'm' [|| key], each step
+ * appends as many of `dsum_tmp` after the key back to `dsum`, and the
+ * last empties `dsum_tmp` and deletes the mark. A crash between steps
+ * leaves the mark: the next open goes on from there.
+ */
+#define DSUM_MARK	"dsum_compact"
+#define DSUM_MARKLEN	12
+
+size_t	weft__store_dsum_step = 20000;
+
+int
+weft__store_dsum_upgrade11(struct weft_store *s, MDB_txn *txn)
+{
+	int	rc;
+
+	rc = mdb_drop(txn, s->dbi[DB_DSUM_TMP], 0);
+	if (rc)
+		return weft__store_xlat(rc);
+	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, "", 0);
+}
+
+int
+weft__store_dsum_upgrade_pending(struct weft_store *s, MDB_txn *txn)
+{
+	return db_has(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN);
+}
+
+/* The compact value of the summary map p (n bytes) of dk, into out. */
+static int
+dsum_from_map(const uint8_t dk[DKEY], const uint8_t *p, size_t n,
+    struct weft_buf *out)
+{
+	struct weft_msg		 msg;
+	const struct weft_obj	*root, *tags;
+	const char		*title, *license, *t;
+	size_t			 tl, ll, tn;
+	uint8_t			 design[ID], head[ID], author[WEFT_PK_BYTES];
+	uint64_t		 created, updated, revs, heads;
+	bool			 conflict = false;
+	int			 err;
+
+	if (weft_msg_decode(&msg, p, n) != 0)
+		return WEFT_ECORRUPT;
+	root = msg.root;
+	tags = weft_obj_get(root, "tags");
+	err = 0;
+	if (weft_obj_binn(weft_obj_get(root, "design"), design, ID) ||
+	    weft_obj_binn(weft_obj_get(root, "head"), head, ID) ||
+	    weft_obj_binn(weft_obj_get(root, "author"), author,
+	    WEFT_PK_BYTES) ||
+	    weft_obj_str(weft_obj_get(root, "title"), &title, &tl) ||
+	    weft_obj_str(weft_obj_get(root, "license"), &license, &ll) ||
+	    weft_obj_uint(weft_obj_get(root, "created"), &created) ||
+	    weft_obj_uint(weft_obj_get(root, "updated"), &updated) ||
+	    weft_obj_uint(weft_obj_get(root, "revs"), &revs) ||
+	    weft_obj_uint(weft_obj_get(root, "heads"), &heads) ||
+	    weft_obj_type(tags) != WEFT_OBJ_ARRAY ||
+	    weft_obj_len(tags) > DSUM_TAGS_MAX ||
+	    memcmp(design, dk + 8, ID) != 0 || created != be64dec(dk) ||
+	    (weft_obj_get(root, "conflict") != NULL &&
+	    weft_obj_bool(weft_obj_get(root, "conflict"), &conflict)))
+		err = WEFT_ECORRUPT;
+
+	if (err == 0)
+		err = dsum_encode(out, design, head, author, title, tl, license,
+		    ll, created, updated, revs, heads, conflict,
+		    (uint32_t)weft_obj_len(tags));
+	for (size_t i = 0; err == 0 && i < weft_obj_len(tags); i++) {
+		err = weft_obj_str(weft_obj_at(tags, i), &t, &tn);
+		if (err)
+			err = WEFT_ECORRUPT;
+		else
+			err = dsum_bytes_put(out, t, tn);
+	}
+	weft_msg_release(&msg);
+	return err;
+}
+
+/* Appends k, v to the end of db through c (keys come in order). */
+static int
+dsum_append(MDB_cursor *c, const uint8_t *k, const void *v, size_t vlen)
+{
+	MDB_val	key = { DKEY, (void *)k }, val = { vlen, (void *)v };
+
+	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
+}
+
+/*
+ * One step of a pass: from db `from` after after (NULL: from the first)
+ * to the end of db `to`, compacting maps; *last gets the last key moved,
+ * *done whether `from` has no more.
+ */
+static int
+dsum_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
+    const uint8_t *after, uint8_t last[DKEY], bool *done)
+{
+	struct weft_buf	 out;
+	MDB_cursor	*c, *w;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+	int		 err = 0, rc;
+
+	*done = false;
+	rc = mdb_cursor_open(txn, s->dbi[from], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_open(txn, s->dbi[to], &w);
+	if (rc) {
+		mdb_cursor_close(c);
+		return weft__store_xlat(rc);
+	}
+	weft_buf_init(&out, DSUM_MAX);
+	if (after == NULL) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = DKEY;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == DKEY &&
+		    memcmp(k.mv_data, after, DKEY) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0 && n < weft__store_dsum_step) {
+		if (k.mv_size != DKEY) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(last, k.mv_data, DKEY);
+		if (dsum_is_map(v.mv_data, v.mv_size)) {
+			err = dsum_from_map(last, v.mv_data, v.mv_size, &out);
+			if (err == 0)
+				err = dsum_append(w, last, out.data, out.len);
+		} else {
+			err = dsum_append(w, last, v.mv_data, v.mv_size);
+		}
+		if (err)
+			break;
+		n++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(w);
+	mdb_cursor_close(c);
+	weft_buf_release(&out);
+	if (err)
+		return err;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	*done = rc == MDB_NOTFOUND;
+	return 0;
+}
+
+int
+weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	MDB_val	 v;
+	uint8_t	 mark[1 + DKEY], last[DKEY];
+	size_t	 mlen;
+	bool	 done, back;
+	int	 err, rc;
+
+	(void)arg;
+	err = db_get(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	mlen = v.mv_size;
+	if (mlen > 0)
+		memcpy(mark, v.mv_data, mlen < sizeof(mark) ? mlen : 1);
+	if (mlen != 0 && !(mlen == 1 + DKEY && mark[0] == 'c') &&
+	    !(mark[0] == 'm' && (mlen == 1 || mlen == 1 + DKEY)))
+		return WEFT_ECORRUPT;
+	if (mlen == 1 + DKEY)
+		memcpy(mark + 1, (const uint8_t *)v.mv_data + 1, DKEY);
+	back = mlen > 0 && mark[0] == 'm';
+	err = dsum_pass(s, txn, back ? DB_DSUM_TMP : DB_DESIGNS,
+	    back ? DB_DESIGNS : DB_DSUM_TMP, mlen > 1 ? mark + 1 : NULL, last,
+	    &done);
+	if (err)
+		return err;
+	if (done) {
+		rc = mdb_drop(txn, s->dbi[back ? DB_DSUM_TMP : DB_DESIGNS], 0);
+		if (rc)
+			return weft__store_xlat(rc);
+		if (back)
+			return db_del(txn, s->dbi[DB_META], DSUM_MARK,
+			    DSUM_MARKLEN);
+		return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN,
+		    "m", 1);
+	}
+	mark[0] = back ? 'm' : 'c';
+	memcpy(mark + 1, last, DKEY);
+	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, mark,
+	    sizeof(mark));
 }

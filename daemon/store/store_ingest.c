@@ -1178,7 +1178,7 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 		memcpy(info + 9 + WEFT_PK_BYTES, r->design, ID);
 	else if (r->type == WEFT_REC_MAINT)
 		memcpy(info + 9 + WEFT_PK_BYTES, r->lib, ID);
-	err = store_put(s, txn, DB_INFO, pc->id, ID, info, sizeof(info));
+	err = weft__store_info_put(s, txn, pc->id, info);
 	if (err)
 		return err;
 	err = weft__store_ragg_add(s, txn, r->ts, pc->id);

@@ -272,6 +272,28 @@ int	weft__store_words_rebuild_step(struct weft_store *s, MDB_txn *txn,
 	    void *arg);
 int	weft__store_words_rebuild_pending(struct weft_store *s, MDB_txn *txn);
 extern size_t	weft__store_rebuild_step;
+
+/*
+ * Format 10 -> 11 (store_index.c): `dsum` values from the control map to
+ * the compact form (store_dsum.h), resumably as the word index's rebuild:
+ * upgrade11() in the open transaction leaves the mark `dsum_compact`;
+ * pending() is 0 while it is there; each step() (a write transaction's
+ * callback) rewrites at most weft__store_dsum_step summaries.
+ */
+int	weft__store_dsum_upgrade11(struct weft_store *s, MDB_txn *txn);
+int	weft__store_dsum_upgrade_pending(struct weft_store *s, MDB_txn *txn);
+int	weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn,
+	    void *arg);
+extern size_t	weft__store_dsum_step;
+/*
+ * The short id length of id, a stored record's id, the way listings find
+ * it (`idshare` first); weft_store_short_len() always looks at `info`.
+ * Tests compare the two.
+ */
+int	weft__store_short_len_known(struct weft_store *s,
+	    const uint8_t id[ID], unsigned *len);
+/* Tests: dsum steps weft_store_open() runs before it fails (-1: all). */
+extern int	weft__store_dsum_stop;
 /* Tests: steps weft_store_open() runs before it fails (-1: all). */
 extern int	weft__store_rebuild_stop;
 /*

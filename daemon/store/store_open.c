@@ -15,7 +15,10 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		9	/* 8: words' postings in `words`;
+#define STORE_VERSION		11	/* 10: summaries as control maps,
+					   no idshare (10 is the upgrade
+					   of compact's tables);
+					   8: words' postings in `words`;
 					   7: no design-ordered lists;
 					   6: chunk bytes in LMDB;
 					   5: words unranked, no file names;
@@ -290,6 +293,15 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
+		/*
+		 * Up to version 10 `dsum` held control maps, and there was
+		 * no `idshare`: fill it now, and rewrite the summaries
+		 * step by step after this transaction.
+		 */
+		if (err == 0 && ver[3] < 11)
+			err = weft__store_idshare_rebuild(s, txn);
+		if (err == 0 && ver[3] < 11)
+			err = weft__store_dsum_upgrade11(s, txn);
 		if (err)
 			return err;
 		ver[3] = STORE_VERSION;
@@ -336,6 +348,23 @@ rebuild_pending(struct weft_store *s)
 	return err;
 }
 
+int	weft__store_dsum_stop = -1;
+
+/* 0 while the summaries' rewrite is pending, else ENOTFOUND. */
+static int
+dsum_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_dsum_upgrade_pending(s, txn);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
 int
 weft_store_open(struct weft_store **sp, const char *dir,
     const struct weft_store_opts *opts)
@@ -353,6 +382,19 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	s->use_step_ms = opts != NULL && opts->use_step_ms != 0 ?
 	    opts->use_step_ms : WEFT_STORE_USE_STEP_MS;
 	err = weft__store_write(s, open_txn, NULL);
+	/* The summaries' rewrite (format 11), if one is due: in steps. */
+	while (err == 0 && (err = dsum_pending(s)) == 0) {
+		if (weft__store_dsum_stop == 0) {
+			err = WEFT_EUSAGE;	/* a test's crash */
+			break;
+		}
+		if (weft__store_dsum_stop > 0)
+			weft__store_dsum_stop--;
+		err = weft__store_write(s, weft__store_dsum_upgrade_step,
+		    NULL);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
 	/* The word index's rebuild, if one is due: step by step. */
 	while (err == 0 && (err = rebuild_pending(s)) == 0) {
 		if (weft__store_rebuild_stop == 0) {

@@ -187,7 +187,8 @@ keep_live(struct weft_store *s, MDB_txn *txn, struct idset *cand)
 		return weft__store_xlat(rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 	while (rc == 0 && cand->n > 0) {
-		if (k.mv_size != ID || v.mv_size != INFO_LEN) {
+		if (k.mv_size != ID || (v.mv_size != INFO_LEN &&
+		    v.mv_size != INFO_SHORT)) {
 			err = WEFT_ECORRUPT;
 			break;
 		}

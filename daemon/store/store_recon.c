@@ -1373,9 +1373,9 @@ rebuild_info_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *id,
 	int			 err;
 
 	(void)arg;
-	if (v->mv_size != INFO_LEN)
+	if (v->mv_size != INFO_LEN && v->mv_size != INFO_SHORT)
 		return WEFT_ECORRUPT;
-	memcpy(info, v->mv_data, INFO_LEN);
+	memcpy(info, v->mv_data, INFO_SHORT);	/* type, ts, author */
 	err = scope_update(s, txn, WEFT_STORE_SCOPE_AUTHOR, info + 9,
 	    be64dec(info + 1), id, 1);
 	if (err == 0 && info[0] == WEFT_REC_LIB)

@@ -34,6 +34,7 @@
 #include "weft/record.h"
 #include "weft/words.h"
 
+#include "store_dsum.h"
 #include "store_geomrow.h"
 #include "store_impl.h"
 #include "store_mods.h"
@@ -43,7 +44,7 @@
 #define TERMS_MAX	256			/* per design */
 #define TYPE_TAG	0x01
 #define EXT_MAX		16
-#define SUMMARY_OUT_MAX	8192	/* a summary's bytes (store_index.c) */
+#define SUMMARY_OUT_MAX	DSUM_MAX	/* a summary's map (store_dsum.h) */
 
 /* BM25 parameters, fixed at ingest (docs/proto/store.md). */
 #define BM25_K1		1.2
@@ -1294,51 +1295,65 @@ short_len_cur(MDB_cursor *c, const uint8_t id[ID], unsigned *len)
 }
 
 
-/* cb gets the summary of the design of DKEY dk. */
+/*
+ * The short id length of id, a key of `info` (c a cursor on it): an id
+ * whose first IDSHARE_PFX bytes no other id of `info` has (not in
+ * `idshare`: almost every id) shares at most 7 hex digits with its
+ * neighbours, so its length is WEFT_SHORT_MIN without a look at `info`.
+ */
 static int
-emit_summary_dk(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    weft_store_item_cb *cb, void *arg)
+short_len_known(struct weft_store *s, MDB_txn *txn, MDB_cursor *c,
+    const uint8_t id[ID], unsigned *len)
+{
+	int	err;
+
+	err = db_has(txn, s->dbi[DB_IDSHARE], id, ID);
+	if (err == WEFT_ENOTFOUND) {
+		*len = WEFT_SHORT_MIN;
+		return 0;
+	}
+	return err ? err : short_len_cur(c, id, len);
+}
+
+static int
+short_len_q(struct query *q, const uint8_t id[ID], unsigned *len)
+{
+	return short_len_known(q->s, q->txn, q->infocur, id, len);
+}
+
+/* The decoded summary of dk, pointing into the map. */
+static int
+dsum_get(struct query *q, const uint8_t dk[DKEY], struct dsum *d)
 {
 	MDB_val	v;
 	int	err;
 
-	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
 	if (err)
 		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	return cb(arg, dk + 8, v.mv_data, v.mv_size);
+	return dsum_decode(dk, v.mv_data, v.mv_size, d);
 }
 
 /* 0 if the summary of dk has this license, else WEFT_ENOTFOUND. */
 static int
-license_is(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
-    const char *license)
+license_is(struct query *q, const uint8_t dk[DKEY], const char *license)
 {
-	struct weft_msg	 msg;
-	const char	*l;
-	size_t		 ln;
-	MDB_val		 v;
-	int		 err;
+	struct dsum	d;
+	int		err;
 
-	err = db_get(txn, s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	err = dsum_get(q, dk, &d);
 	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	if (weft_msg_decode(&msg, v.mv_data, v.mv_size) != 0)
-		return WEFT_ECORRUPT;
-	err = weft_obj_str(weft_obj_get(msg.root, "license"), &l, &ln);
-	if (err == 0)
-		err = ln == strlen(license) && memcmp(l, license, ln) == 0 ?
-		    0 : WEFT_ENOTFOUND;
-	else
-		err = WEFT_ECORRUPT;
-	weft_msg_release(&msg);
-	return err;
+		return err;
+	return d.license_len == strlen(license) &&
+	    memcmp(d.license, license, d.license_len) == 0 ? 0 :
+	    WEFT_ENOTFOUND;
 }
 
 /*
  * cb gets the summary of design dk; with short ids or counts asked, as
  * the same map with more keys after its own: "short" (the digits of its
- * short id, through q->infocur), then "likes", "comments", "makes",
- * "remixes" and, when its author has a profile, "author_name".
+ * short id), then "likes", "comments", "makes", "remixes" and, when its
+ * author has a profile, "author_name".
  */
 static int
 emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
@@ -1352,12 +1367,10 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 		[WEFT_COUNT_REMIXES] = "remixes",
 	};
 	struct weft_pack		 pk;
-	struct recinfo			 ri;
-	const uint8_t			*sv;
+	struct dsum			 d;
 	uint64_t			 n[WEFT_COUNT_KINDS];
 	unsigned			 slen = 0;
-	size_t				 hdr, nkeys, extra = 0;
-	MDB_val				 v;
+	uint32_t			 extra = 0;
 	int				 err;
 
 	if (q->count_only)
@@ -1375,54 +1388,40 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 		memcpy(q->keys + q->nkeys++ * DKEY, dk, DKEY);
 		return 0;
 	}
-	if (!f->short_ids && !f->counts)
-		return emit_summary_dk(q->s, q->txn, dk, cb, arg);
-	err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
+	err = dsum_get(q, dk, &d);
 	if (err)
-		return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-	sv = v.mv_data;
-	if (v.mv_size == 0 || v.mv_size > SUMMARY_OUT_MAX)
-		return WEFT_ECORRUPT;
-	if ((sv[0] & 0xf0) == 0x80) {
-		nkeys = sv[0] & 0x0f;
-		hdr = 1;
-	} else if (sv[0] == 0xde && v.mv_size >= 3) {
-		nkeys = (size_t)sv[1] << 8 | sv[2];
-		hdr = 3;
-	} else
-		return WEFT_ECORRUPT;
+		return err;
 	if (f->short_ids) {
-		err = short_len_cur(q->infocur, dk + 8, &slen);
+		err = short_len_q(q, dk + 8, &slen);
 		if (err)
 			return err;
 		extra++;
 	}
 	if (f->counts) {
 		err = weft__store_counts_get(q->s, q->txn, dk + 8, n);
-		if (err == 0)
-			err = weft__store_info_get(q->s, q->txn, dk + 8, &ri);
 		if (err)
 			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 		extra += WEFT_COUNT_KINDS;
 		/* One author's designs often come in a row. */
 		if (!q->name_ok ||
-		    memcmp(q->name_of, ri.author, WEFT_PK_BYTES) != 0) {
+		    memcmp(q->name_of, d.author, WEFT_PK_BYTES) != 0) {
 			err = weft__store_profile_name(q->s, q->txn,
-			    ri.author, q->name, sizeof(q->name));
+			    d.author, q->name, sizeof(q->name));
 			if (err == WEFT_ENOTFOUND)
 				err = 0;
 			if (err)
 				return err;
-			memcpy(q->name_of, ri.author, WEFT_PK_BYTES);
+			memcpy(q->name_of, d.author, WEFT_PK_BYTES);
 			q->name_ok = true;
 		}
 		if (q->name[0] != '\0')
 			extra++;
 	}
 	weft_buf_reset(&q->out);
+	err = dsum_pack(&q->out, &d, extra);
+	if (err)
+		return err;
 	weft_pack_init(&pk, &q->out);
-	weft_pack_map(&pk, (uint32_t)(nkeys + extra));
-	weft_pack_raw(&pk, sv + hdr, v.mv_size - hdr);
 	if (f->short_ids) {
 		weft_pack_str(&pk, "short");
 		weft_pack_uint(&pk, slen);
@@ -1489,7 +1488,7 @@ filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 			return err;
 	}
 	if (f->license != NULL) {
-		err = license_is(q->s, q->txn, dk, f->license);
+		err = license_is(q, dk, f->license);
 		if (err)
 			return err;
 	}
@@ -1499,12 +1498,10 @@ filters_check(struct query *q, const uint8_t dk[DKEY], int skip)
 			return err;
 	}
 	if (f->accept != NULL) {
-		MDB_val	v;
-
-		err = db_get(q->txn, q->s->dbi[DB_DESIGNS], dk, DKEY, &v);
+		err = dsum_map_get(q->txn, q->s->dbi[DB_DESIGNS], dk, &q->out);
 		if (err)
-			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-		if (!f->accept(f->accept_arg, v.mv_data, v.mv_size))
+			return err;
+		if (!f->accept(f->accept_arg, q->out.data, q->out.len))
 			return WEFT_ENOTFOUND;
 	}
 	return 0;
@@ -2648,6 +2645,29 @@ weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
 		return weft__store_xlat(rc);
 	}
 	err = short_len_cur(c, id, len);
+	mdb_cursor_close(c);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+int
+weft__store_short_len_known(struct weft_store *s, const uint8_t id[ID],
+    unsigned *len)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	int		 err, rc;
+
+	*len = 2 * ID;
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
+	if (rc) {
+		weft__store_read_end(s, txn);
+		return weft__store_xlat(rc);
+	}
+	err = short_len_known(s, txn, c, id, len);
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err;
