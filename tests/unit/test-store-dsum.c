@@ -278,6 +278,10 @@ ids_make(void)
 			for (size_t j = 1; j < fam; j++) {
 				randombytes_buf(ids[i + j], ID);
 				memcpy(ids[i + j], ids[i], share);
+				/* Never the same id twice (share 31 leaves
+				 * one random byte). */
+				ids[i + j][ID - 1] = (uint8_t)(ids[i][ID - 1] +
+				    j);
 			}
 			i += fam;
 		} else {
