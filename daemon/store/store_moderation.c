@@ -1224,47 +1224,79 @@ walk_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 }
 
 /*
+ * Past the blocks of design (whose 'F' key c is on) to the next key led
+ * by pfx: WEFT_ENOTFOUND when there is none. A design's blocks beyond
+ * the one a hash needs are skipped with one seek.
+ */
+static int
+next_design(MDB_cursor *c, const uint8_t pfx[1 + FD_PFX],
+    const uint8_t design[ID], MDB_val *k, MDB_val *v)
+{
+	uint8_t	skip[FD_FKEY];
+	int	rc;
+
+	skip[0] = 'F';
+	memcpy(skip + 1, design, ID);
+	memset(skip + 1 + ID, 0xff, FD_PFX);
+	k->mv_size = sizeof(skip);
+	k->mv_data = skip;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == FD_FKEY &&
+	    memcmp(k->mv_data, skip, FD_FKEY) == 0)
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	if (rc)
+		return weft__store_xlat(rc);
+	return prefix_eq(k, pfx, 1 + FD_PFX) ? 0 : WEFT_ENOTFOUND;
+}
+
+/*
  * The designs whose ids begin with pfx8 and that hold hash, in id
- * order, through c (a cursor on the table).
+ * order, through c (a cursor on the table). Each design's blocks are
+ * read forward from its first (most designs have one) up to the one
+ * the hash belongs in.
  */
 static int
 walk_candidates(MDB_cursor *c, const uint8_t pfx8[FD_PFX],
     const uint8_t hash[ID], int (*cb)(void *, const uint8_t *), void *arg)
 {
-	MDB_val	 k, v;
-	uint8_t	 pfx[1 + FD_PFX], design[ID], skip[FD_FKEY];
+	MDB_val	 k, v, blk;
+	uint8_t	 pfx[1 + FD_PFX], design[ID];
 	bool	 has;
-	int	 rc, err;
+	int	 err;
 
 	pfx[0] = 'F';
 	memcpy(pfx + 1, pfx8, FD_PFX);
 	err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
 	while (err == 0) {
-		if (k.mv_size != FD_FKEY)
+		/* k is the design's first block. */
+		if (!fval_ok(&k, &v))
 			return WEFT_ECORRUPT;
 		memcpy(design, (const uint8_t *)k.mv_data + 1, ID);
-		err = fblock(c, design, hash, &k, &v);
-		if (err)
-			return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
-		(void)fval_find(&v, hash, &has);
-		err = has ? cb(arg, design) : 0;
-		if (err)
+		blk = v;
+		for (;;) {
+			err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+			    MDB_NEXT);
+			if (err || memcmp((const uint8_t *)k.mv_data + 1,
+			    design, ID) != 0)
+				break;
+			if (!fval_ok(&k, &v))
+				return WEFT_ECORRUPT;
+			if (memcmp((const uint8_t *)k.mv_data + 1 + ID, hash,
+			    FD_PFX) > 0) {
+				err = next_design(c, pfx, design, &k, &v);
+				break;
+			}
+			blk = v;
+		}
+		if (err != 0 && err != WEFT_ENOTFOUND)
 			return err;
-		/* On to the next design: past this one's last block. */
-		skip[0] = 'F';
-		memcpy(skip + 1, design, ID);
-		memset(skip + 1 + ID, 0xff, FD_PFX);
-		k.mv_size = sizeof(skip);
-		k.mv_data = skip;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && k.mv_size == FD_FKEY &&
-		    memcmp(k.mv_data, skip, FD_FKEY) == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-		if (rc == MDB_NOTFOUND)
-			return 0;
-		if (rc)
-			return weft__store_xlat(rc);
-		err = prefix_eq(&k, pfx, sizeof(pfx)) ? 0 : WEFT_ENOTFOUND;
+		(void)fval_find(&blk, hash, &has);
+		if (has) {
+			int	cerr = cb(arg, design);
+
+			if (cerr)
+				return cerr;
+		}
 	}
 	return err == WEFT_ENOTFOUND ? 0 : err;
 }

@@ -211,7 +211,12 @@ check(struct weft_store *s, const struct world *w)
 	assert_memory_equal(r.id[0], w->a, ID);
 	assert_int_equal(designs(s, w->h[3], &r), 1);
 	assert_memory_equal(r.id[0], w->b, ID);
-	assert_int_equal(designs(s, w->extra[NEXTRA - 1], &r), 1);
+	/* Every file of a, in either of its blocks. */
+	for (int i = 0; i < NEXTRA; i++) {
+		assert_int_equal(designs(s, w->extra[i], &r), 1);
+		assert_memory_equal(r.id[0], w->a, ID);
+	}
+	assert_int_equal(designs(s, w->h[2], &r), 1);
 	assert_memory_equal(r.id[0], w->a, ID);
 	assert_int_equal(designs(s, w->twin, &r), 0);
 
