@@ -101,7 +101,8 @@ main(int argc, char **argv)
 	struct weft_store		*s;
 	struct weft_store_verdict	 v;
 	struct weft_record		 r;
-	uint8_t				(*design)[ID], (*hash)[ID], lid[ID];
+	uint8_t				(*design)[ID], (*hash)[ID];
+	uint8_t				 lid[ID];
 	size_t				 nd = 20000, nl = 1000, nh = 0, n;
 	double				 t, cpu[3][RUNS];
 	char				 path[32];

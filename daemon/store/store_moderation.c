@@ -28,6 +28,7 @@
 
 #include "store.h"
 #include "store_mods.h"
+#include "store_fdesign.h"
 
 #define BLOCK_FIXED	(1 + 8)
 #define LKEY		(ID + WEFT_PK_BYTES + ID)
@@ -1018,51 +1019,10 @@ weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
  * (weft__store_fd_rebuild_step()).
  */
 
-#define FD_PFX		8			/* bytes of hash, design in 'H' */
-#define FD_HKEY		(1 + 2 * FD_PFX)	/* 17 */
-#define FD_FKEY		(1 + ID + FD_PFX)	/* 41 */
-#define FD_OLDKEY	(1 + 2 * ID)		/* 65: format 9 */
-#define FD_BLOCK	32			/* hashes past which it splits */
-#define FD_BLOCK_MAX	64			/* ... unless it cannot */
 #define FD_META		"fd_rebuild"
 
 size_t	weft__store_fd_rebuild_n = 20000;
 int	weft__store_fd_rebuild_stop = -1;
-
-/* An 'F' value: 1 to FD_BLOCK_MAX hashes. */
-static int
-fval_ok(const MDB_val *k, const MDB_val *v)
-{
-	return k->mv_size == FD_FKEY && v->mv_size > 0 &&
-	    v->mv_size <= FD_BLOCK_MAX * ID && v->mv_size % ID == 0;
-}
-
-/*
- * Where hash goes in the sorted block v: its index, and whether it is
- * there already.
- */
-static size_t
-fval_find(const MDB_val *v, const uint8_t hash[ID], bool *has)
-{
-	const uint8_t	*p = v->mv_data;
-	size_t		 lo = 0, hi = v->mv_size / ID, mid;
-	int		 c;
-
-	*has = false;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(p + mid * ID, hash, ID);
-		if (c == 0) {
-			*has = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
 /*
  * The block of design where hash belongs (the last whose key is at most

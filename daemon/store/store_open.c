@@ -15,7 +15,7 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		10	/* 9: file_design keys of 65 bytes;
+#define STORE_VERSION		10	/* 9: file_design's 65-byte keys;
 					   8: words' postings in `words`;
 					   7: no design-ordered lists;
 					   6: chunk bytes in LMDB;

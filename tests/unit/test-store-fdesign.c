@@ -51,7 +51,7 @@ struct world {
 	uint8_t		a[ID], b[ID];
 	uint8_t		h[4][ID];
 	uint8_t		extra[NEXTRA][ID];
-	uint8_t		twin[ID];	/* h[0]'s first 8 bytes, no file */
+	uint8_t		twin[ID];	/* h[0]'s 8 first bytes, no file */
 };
 
 static void
