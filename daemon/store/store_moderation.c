@@ -16,6 +16,7 @@
  * by weft_store_reports(), and of no effect.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@
 
 #include "store.h"
 #include "store_mods.h"
+#include "store_fdesign.h"
 
 #define BLOCK_FIXED	(1 + 8)
 #define LKEY		(ID + WEFT_PK_BYTES + ID)
@@ -1230,35 +1232,149 @@ weft__store_blocked_release(struct weft_store *s, MDB_txn *txn,
  * Labels on files (docs/moderation.md): a trusted moderator's label on a
  * file's content hash acts on every design that holds the file. The
  * `file_design` table (docs/proto/store.md) says which designs those
- * are, and which files a design holds:
+ * are, and which files a design holds (format 10):
  *
- *   file_design   'h' || hash || design -> ""   designs holding a file
- *                 'd' || design || hash -> ""   files of a design
+ *   file_design   'F' || design || lo[8] -> hash x 1..32, sorted
+ *                                     the files of a design, in blocks
+ *                 'H' || hash[0..8) || design[0..8) -> ""
+ *                                     designs that may hold a file
  *
  * written for each revision stored (every revision's files count, not
- * only the head's), and built once for a store written before it. Rows
- * of a design taken out stay: they name a design no longer here, which
- * a lookup then does not find.
+ * only the head's), and built once for a store written before it. A
+ * design's hashes are stored once, whatever the number of its revisions
+ * naming them, sorted, in blocks that split past 32 at a change of the
+ * hashes' first 8 bytes, each keyed by those 8 bytes of its first hash
+ * (the first block by 8 zero bytes): a hash's block is the last whose
+ * key is at most its first 8 bytes, so a lookup reads one block. An 'H'
+ * key only points at the designs to look at, whose block then says
+ * whether they hold the file (an 8-byte prefix can be shared by chance,
+ * never on purpose without about 2^64 hashes). Rows of a design taken
+ * out stay: they name a design no longer here, which a lookup then does
+ * not find.
+ *
+ * Format 9 had 65-byte keys 'h' || hash || design and 'd' || design ||
+ * hash, after every key of format 10 in key order; the upgrade converts
+ * and deletes them in bounded steps at open
+ * (weft__store_fd_rebuild_step()).
  */
-#define FD_KEY	(1 + 2 * ID)
 
+#define FD_META		"fd_rebuild"
+
+size_t	weft__store_fd_rebuild_n = 20000;
+int	weft__store_fd_rebuild_stop = -1;
+
+/*
+ * The block of design where hash belongs (the last whose key is at most
+ * 'F' || design || hash[0..8)), through c: 0 with k, v on it,
+ * WEFT_ENOTFOUND when the design has no block.
+ */
 static int
-fd_put(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
-    const uint8_t hash[ID])
+fblock(MDB_cursor *c, const uint8_t design[ID], const uint8_t hash[ID],
+    MDB_val *k, MDB_val *v)
 {
-	uint8_t	k[FD_KEY];
+	uint8_t	key[FD_FKEY];
+	int	rc;
+
+	key[0] = 'F';
+	memcpy(key + 1, design, ID);
+	memcpy(key + 1 + ID, hash, FD_PFX);
+	k->mv_size = sizeof(key);
+	k->mv_data = key;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == FD_FKEY &&
+	    memcmp(k->mv_data, key, FD_FKEY) == 0)
+		goto found;
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, k, v, MDB_LAST);
+	else if (rc == 0)
+		rc = mdb_cursor_get(c, k, v, MDB_PREV);
+	if (rc)
+		return weft__store_xlat(rc);
+	if (!prefix_eq(k, key, 1 + ID))
+		return WEFT_ENOTFOUND;
+found:
+	return fval_ok(k, v) ? 0 : WEFT_ECORRUPT;
+}
+
+/*
+ * Puts the n sorted hashes of blk under key: split in two at a change
+ * of the 8-byte prefix nearest the middle when more than FD_BLOCK, the
+ * second half under that prefix.
+ */
+static int
+fblock_put(struct weft_store *s, MDB_txn *txn, uint8_t key[FD_FKEY],
+    const uint8_t *blk, size_t n)
+{
+	size_t	m = 0;
 	int	err;
 
-	k[0] = 'h';
-	memcpy(k + 1, hash, ID);
-	memcpy(k + 1 + ID, design, ID);
-	err = db_put(txn, s->dbi[DB_FILE_DESIGN], k, FD_KEY, "", 0);
+	if (n > FD_BLOCK) {
+		for (size_t d = 0; d < n / 2 && m == 0; d++) {
+			if (memcmp(blk + (n / 2 - d - 1) * ID,
+			    blk + (n / 2 - d) * ID, FD_PFX) != 0)
+				m = n / 2 - d;
+			else if (n / 2 + d + 1 < n && memcmp(blk +
+			    (n / 2 + d) * ID, blk + (n / 2 + d + 1) * ID,
+			    FD_PFX) != 0)
+				m = n / 2 + d + 1;
+		}
+		/* No prefix changes: 2^64 work per hash to get here. */
+		if (m == 0 && n > FD_BLOCK_MAX)
+			return WEFT_ETOOBIG;
+	}
+	if (m == 0)
+		return db_put(txn, s->dbi[DB_FILE_DESIGN], key, FD_FKEY, blk,
+		    n * ID);
+	err = db_put(txn, s->dbi[DB_FILE_DESIGN], key, FD_FKEY, blk, m * ID);
 	if (err)
 		return err;
-	k[0] = 'd';
-	memcpy(k + 1, design, ID);
-	memcpy(k + 1 + ID, hash, ID);
-	return db_put(txn, s->dbi[DB_FILE_DESIGN], k, FD_KEY, "", 0);
+	memcpy(key + 1 + ID, blk + m * ID, FD_PFX);
+	return db_put(txn, s->dbi[DB_FILE_DESIGN], key, FD_FKEY, blk + m * ID,
+	    (n - m) * ID);
+}
+
+/* Notes that design holds a file of content hash (idempotent). */
+static int
+fd_add(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    const uint8_t hash[ID])
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint8_t		 blk[(FD_BLOCK_MAX + 1) * ID], key[FD_FKEY];
+	uint8_t		 hk[FD_HKEY];
+	size_t		 n = 0, at = 0;
+	bool		 has = false;
+	int		 rc, err;
+
+	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = fblock(c, design, hash, &k, &v);
+	if (err == 0) {
+		memcpy(key, k.mv_data, FD_FKEY);
+		at = fval_find(&v, hash, &has);
+		n = v.mv_size / ID;
+		memcpy(blk, v.mv_data, v.mv_size);
+	}
+	mdb_cursor_close(c);
+	if (err == WEFT_ENOTFOUND) {
+		/* A design's first block is keyed by 8 zero bytes. */
+		key[0] = 'F';
+		memcpy(key + 1, design, ID);
+		memset(key + 1 + ID, 0, FD_PFX);
+		err = 0;
+	}
+	if (err || has)
+		return err;
+	memmove(blk + (at + 1) * ID, blk + at * ID, (n - at) * ID);
+	memcpy(blk + at * ID, hash, ID);
+	err = fblock_put(s, txn, key, blk, n + 1);
+	if (err)
+		return err;
+	hk[0] = 'H';
+	memcpy(hk + 1, hash, FD_PFX);
+	memcpy(hk + 1 + FD_PFX, design, FD_PFX);
+	return db_put(txn, s->dbi[DB_FILE_DESIGN], hk, sizeof(hk), "", 0);
 }
 
 int
@@ -1271,38 +1387,162 @@ weft__store_file_design_put(struct weft_store *s, MDB_txn *txn,
 	if (r->type != WEFT_REC_REV)
 		return 0;
 	for (uint32_t i = 0; i < r->nfiles && err == 0; i++)
-		err = fd_put(s, txn, design, r->files[i].hash);
+		err = fd_add(s, txn, design, r->files[i].hash);
 	return err;
 }
 
-int
-weft__store_file_design_walk(struct weft_store *s, MDB_txn *txn, int by,
-    const uint8_t key[ID], int (*cb)(void *, const uint8_t *), void *arg)
+/* The design's files, in hash order: its blocks, in key order. */
+static int
+walk_design(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
+    int (*cb)(void *, const uint8_t *), void *arg)
 {
 	MDB_cursor	*c;
 	MDB_val		 k, v;
 	uint8_t		 pfx[1 + ID];
 	int		 rc, err;
 
-	pfx[0] = (uint8_t)by;
-	memcpy(pfx + 1, key, ID);
+	pfx[0] = 'F';
+	memcpy(pfx + 1, design, ID);
 	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &c);
 	if (rc)
 		return weft__store_xlat(rc);
-	err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
-	while (err == 0) {
-		if (k.mv_size != FD_KEY) {
+	for (err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	    err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+	    MDB_NEXT)) {
+		if (!fval_ok(&k, &v)) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		err = cb(arg, (const uint8_t *)k.mv_data + 1 + ID);
+		for (size_t i = 0; i < v.mv_size && err == 0; i += ID)
+			err = cb(arg, (const uint8_t *)v.mv_data + i);
 		if (err)
 			break;
-		err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
-		    MDB_NEXT);
 	}
 	mdb_cursor_close(c);
 	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+/*
+ * Past the blocks of design (whose 'F' key c is on) to the next key led
+ * by pfx: WEFT_ENOTFOUND when there is none. A design's blocks beyond
+ * the one a hash needs are skipped with one seek.
+ */
+static int
+next_design(MDB_cursor *c, const uint8_t pfx[1 + FD_PFX],
+    const uint8_t design[ID], MDB_val *k, MDB_val *v)
+{
+	uint8_t	skip[FD_FKEY];
+	int	rc;
+
+	skip[0] = 'F';
+	memcpy(skip + 1, design, ID);
+	memset(skip + 1 + ID, 0xff, FD_PFX);
+	k->mv_size = sizeof(skip);
+	k->mv_data = skip;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == 0 && k->mv_size == FD_FKEY &&
+	    memcmp(k->mv_data, skip, FD_FKEY) == 0)
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	if (rc)
+		return weft__store_xlat(rc);
+	return prefix_eq(k, pfx, 1 + FD_PFX) ? 0 : WEFT_ENOTFOUND;
+}
+
+/*
+ * The designs whose ids begin with pfx8 and that hold hash, in id
+ * order, through c (a cursor on the table). Each design's blocks are
+ * read forward from its first (most designs have one) up to the one
+ * the hash belongs in.
+ */
+static int
+walk_candidates(MDB_cursor *c, const uint8_t pfx8[FD_PFX],
+    const uint8_t hash[ID], int (*cb)(void *, const uint8_t *), void *arg)
+{
+	MDB_val	 k, v, blk;
+	uint8_t	 pfx[1 + FD_PFX], design[ID];
+	bool	 has;
+	int	 err;
+
+	pfx[0] = 'F';
+	memcpy(pfx + 1, pfx8, FD_PFX);
+	err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	while (err == 0) {
+		/* k is the design's first block. */
+		if (!fval_ok(&k, &v))
+			return WEFT_ECORRUPT;
+		memcpy(design, (const uint8_t *)k.mv_data + 1, ID);
+		blk = v;
+		for (;;) {
+			err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+			    MDB_NEXT);
+			if (err || memcmp((const uint8_t *)k.mv_data + 1,
+			    design, ID) != 0)
+				break;
+			if (!fval_ok(&k, &v))
+				return WEFT_ECORRUPT;
+			if (memcmp((const uint8_t *)k.mv_data + 1 + ID, hash,
+			    FD_PFX) > 0) {
+				err = next_design(c, pfx, design, &k, &v);
+				break;
+			}
+			blk = v;
+		}
+		if (err != 0 && err != WEFT_ENOTFOUND)
+			return err;
+		(void)fval_find(&blk, hash, &has);
+		if (has) {
+			int	cerr = cb(arg, design);
+
+			if (cerr)
+				return cerr;
+		}
+	}
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+static int
+walk_hash(struct weft_store *s, MDB_txn *txn, const uint8_t hash[ID],
+    int (*cb)(void *, const uint8_t *), void *arg)
+{
+	MDB_cursor	*c, *d = NULL;
+	MDB_val		 k, v;
+	uint8_t		 pfx[1 + FD_PFX], p8[FD_PFX];
+	int		 rc, err;
+
+	pfx[0] = 'H';
+	memcpy(pfx + 1, hash, FD_PFX);
+	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &d);
+	if (rc) {
+		mdb_cursor_close(c);
+		return weft__store_xlat(rc);
+	}
+	for (err = weft__store_cur_first(c, pfx, sizeof(pfx), &k, &v);
+	    err == 0; err = weft__store_cur_step(c, pfx, sizeof(pfx), &k, &v,
+	    MDB_NEXT)) {
+		if (k.mv_size != FD_HKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(p8, (const uint8_t *)k.mv_data + 1 + FD_PFX, FD_PFX);
+		err = walk_candidates(d, p8, hash, cb, arg);
+		if (err)
+			break;
+	}
+	mdb_cursor_close(d);
+	mdb_cursor_close(c);
+	return err == WEFT_ENOTFOUND ? 0 : err;
+}
+
+int
+weft__store_file_design_walk(struct weft_store *s, MDB_txn *txn, int by,
+    const uint8_t key[ID], int (*cb)(void *, const uint8_t *), void *arg)
+{
+	if (by == 'd')	/* the callers' names for the two walks */
+		return walk_design(s, txn, key, cb, arg);
+	return walk_hash(s, txn, key, cb, arg);
 }
 
 /* One stored revision's files, for the backfill. */
@@ -1336,5 +1576,84 @@ weft__store_file_design_backfill(struct weft_store *s, MDB_txn *txn)
 	err = weft__store_info_walk(s, txn, NULL, backfill_cb, arg);
 	if (err == 0)
 		err = db_put(txn, s->dbi[DB_META], "file_design", 11, "", 0);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The upgrade from format 9: 65-byte keys to blocks and prefixes. */
+
+int
+weft__store_fd_upgrade10(struct weft_store *s, MDB_txn *txn)
+{
+	return db_put(txn, s->dbi[DB_META], FD_META, strlen(FD_META), "", 0);
+}
+
+int
+weft__store_fd_rebuild_pending(struct weft_store *s, MDB_txn *txn)
+{
+	return db_has(txn, s->dbi[DB_META], FD_META, strlen(FD_META));
+}
+
+/*
+ * The first weft__store_fd_rebuild_n format-9 keys, copied into keys
+ * (*n of them): they are all the keys from "d" on ('F' and 'H' come
+ * before), and a step deletes those it converted.
+ */
+static int
+old_keys(struct weft_store *s, MDB_txn *txn, uint8_t (*keys)[FD_OLDKEY],
+    size_t *n)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	int		 rc;
+
+	*n = 0;
+	rc = mdb_cursor_open(txn, s->dbi[DB_FILE_DESIGN], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	k.mv_size = 1;
+	k.mv_data = "d";
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && *n < weft__store_fd_rebuild_n;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != FD_OLDKEY || v.mv_size != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(keys[(*n)++], k.mv_data, FD_OLDKEY);
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
+int
+weft__store_fd_rebuild_step(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	uint8_t		(*keys)[FD_OLDKEY];
+	const uint8_t	*k;
+	size_t		 n;
+	int		 err;
+
+	(void)arg;
+	if (weft__store_fd_rebuild_n == 0)
+		return WEFT_EUSAGE;
+	keys = malloc(weft__store_fd_rebuild_n * FD_OLDKEY);
+	if (keys == NULL)
+		return -ENOMEM;
+	err = old_keys(s, txn, keys, &n);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		k = keys[i];
+		if (k[0] == 'd')
+			err = fd_add(s, txn, k + 1, k + 1 + ID);
+		else if (k[0] == 'h')
+			err = fd_add(s, txn, k + 1 + ID, k + 1);
+		else
+			err = WEFT_ECORRUPT;
+		if (err == 0)
+			err = db_del(txn, s->dbi[DB_FILE_DESIGN], k, FD_OLDKEY);
+	}
+	if (err == 0 && n < weft__store_fd_rebuild_n)
+		err = db_del(txn, s->dbi[DB_META], FD_META, strlen(FD_META));
+	free(keys);
 	return err;
 }

@@ -477,8 +477,9 @@ int	weft__store_take_out(struct weft_store *s, MDB_txn *txn,
 /*
  * Which designs hold which files (store_moderation.c), for labels on a
  * file: _put() indexes revision r (id; other records are ignored);
- * _walk() calls cb with each design holding file hash key (by 'h') or
- * each file hash of design key (by 'd'), stopping at its first non-zero
+ * _walk() calls cb with each design holding file hash key (by 'h'), in
+ * id order, or each file hash of design key (by 'd'), in hash order,
+ * stopping at its first non-zero
  * return; _backfill() indexes a store written before the table, once.
  */
 int	weft__store_file_design_put(struct weft_store *s, MDB_txn *txn,
@@ -487,6 +488,20 @@ int	weft__store_file_design_walk(struct weft_store *s, MDB_txn *txn,
 	    int by, const uint8_t key[ID], int (*cb)(void *, const uint8_t *),
 	    void *arg);
 int	weft__store_file_design_backfill(struct weft_store *s, MDB_txn *txn);
+/*
+ * The upgrade from format 9 (store_moderation.c): upgrade10() marks the
+ * conversion of format 9's keys pending (in the open transaction);
+ * step(), a weft__store_write_cb, converts the next
+ * weft__store_fd_rebuild_n of them and clears the mark after the last;
+ * pending() is 0 while marked, else WEFT_ENOTFOUND.
+ */
+int	weft__store_fd_upgrade10(struct weft_store *s, MDB_txn *txn);
+int	weft__store_fd_rebuild_step(struct weft_store *s, MDB_txn *txn,
+	    void *arg);
+int	weft__store_fd_rebuild_pending(struct weft_store *s, MDB_txn *txn);
+extern size_t	weft__store_fd_rebuild_n;
+/* Tests: steps weft_store_open() runs before it fails (-1: all). */
+extern int	weft__store_fd_rebuild_stop;
 
 /*
  * Tombstones (store_tomb.c): get (0, WEFT_ENOTFOUND), put (a tombstone

@@ -16,8 +16,8 @@
 #include "store_mods.h"
 
 #define STORE_VERSION		11	/* 10: summaries as control maps,
-					   no idshare (10 is the upgrade
-					   of compact's tables);
+					   no idshare;
+					   9: file_design's 65-byte keys;
 					   8: words' postings in `words`;
 					   7: no design-ordered lists;
 					   6: chunk bytes in LMDB;
@@ -290,6 +290,9 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 		 */
 		if (ver[3] < 9)
 			err = weft__store_search_upgrade9(s, txn);
+		/* Up to version 9 file_design held 65-byte keys. */
+		if (err == 0 && ver[3] < 10)
+			err = weft__store_fd_upgrade10(s, txn);
 		/* Version 2 had reconciliation scope "all" only. */
 		if (err == 0 && ver[3] < 3)
 			err = weft__store_scopes_rebuild(s, txn);
@@ -365,6 +368,21 @@ dsum_pending(struct weft_store *s)
 	return err;
 }
 
+/* 0 while file_design's conversion is pending, else ENOTFOUND. */
+static int
+fd_rebuild_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_fd_rebuild_pending(s, txn);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
 int
 weft_store_open(struct weft_store **sp, const char *dir,
     const struct weft_store_opts *opts)
@@ -405,6 +423,18 @@ weft_store_open(struct weft_store **sp, const char *dir,
 			weft__store_rebuild_stop--;
 		err = weft__store_write(s, weft__store_words_rebuild_step,
 		    NULL);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	/* file_design's keys of format 9, if any: step by step. */
+	while (err == 0 && (err = fd_rebuild_pending(s)) == 0) {
+		if (weft__store_fd_rebuild_stop == 0) {
+			err = WEFT_EUSAGE;	/* a test's crash */
+			break;
+		}
+		if (weft__store_fd_rebuild_stop > 0)
+			weft__store_fd_rebuild_stop--;
+		err = weft__store_write(s, weft__store_fd_rebuild_step, NULL);
 	}
 	if (err == WEFT_ENOTFOUND)
 		err = 0;
