@@ -863,8 +863,8 @@ static void
 pack_unwind(struct weft__packs *p)
 {
 	p->sload = false;
-	if (p->wflushed > p->wcommit &&
-	    ftruncate(p->wfd, (off_t)p->wcommit) != 0) {
+	/* Also after a failed direct write, which may have grown the file. */
+	if (ftruncate(p->wfd, (off_t)p->wcommit) != 0) {
 		p->wtail = p->wflushed;
 		return;
 	}
