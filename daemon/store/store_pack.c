@@ -87,8 +87,8 @@
 #define DIO_ALIGN	((uint64_t)4096)
 #define STAGE_CAP	((size_t)8 << 20)
 
-/* Whether this thread is inside a write transaction (holds wmu). */
-static _Thread_local bool	tl_writer;
+/* The packs whose write transaction this thread is in (holds wmu). */
+static _Thread_local struct weft__packs	*tl_writer;
 
 struct pack_fd {
 	uint32_t	no;
@@ -851,7 +851,7 @@ weft__store_packs_begin(struct weft_store *s)
 	if (s->packs == NULL)
 		return;
 	pthread_mutex_lock(&s->packs->wmu);
-	tl_writer = true;
+	tl_writer = s->packs;
 }
 
 /*
@@ -887,7 +887,7 @@ weft__store_packs_end(struct weft_store *s, bool committed)
 	} else if (p->wtail > p->wcommit) {
 		pack_unwind(p);
 	}
-	tl_writer = false;
+	tl_writer = NULL;
 	pthread_mutex_unlock(&p->wmu);
 }
 
@@ -1071,7 +1071,8 @@ loc_read(struct weft_store *s, const struct loc *l, const uint8_t id[ID],
 	 * Only the writer's own transaction can name bytes still staged
 	 * (a reader sees committed ones, written before the commit).
 	 */
-	if (tl_writer && s->packs->wdirect && l->no == s->packs->wno &&
+	if (tl_writer == s->packs && s->packs->wdirect &&
+	    l->no == s->packs->wno &&
 	    l->off + ENTRY_HDR + l->len > s->packs->wflushed) {
 		err = stage_flush(s->packs);
 		if (err)

@@ -616,11 +616,13 @@ test_odd_sizes(void **state)
 		o->data[i] = malloc(o->len[i]);
 		assert_non_null(o->data[i]);
 		randombytes_buf(o->data[i], o->len[i]);
+		o->data[i][0] = (uint8_t)i;	/* 1-byte chunks differ too */
 		weft_hash(o->data[i], o->len[i], o->id[i]);
 		junk->len[i] = o->len[i] + 1;
 		junk->data[i] = malloc(junk->len[i]);
 		assert_non_null(junk->data[i]);
 		randombytes_buf(junk->data[i], junk->len[i]);
+		junk->data[i][0] = (uint8_t)i;
 		weft_hash(junk->data[i], junk->len[i], junk->id[i]);
 		total += o->len[i];
 	}
