@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -709,6 +711,59 @@ test_txn_read(void **state)
 	verify_clean(f->s, 7);
 }
 
+/*
+ * A file system that takes O_DIRECT at fcntl but refuses the writes
+ * (EINVAL): this program's pwrite() stands in for libc's and refuses
+ * every write on a descriptor with O_DIRECT while refuse_direct is set.
+ */
+static volatile int	refuse_direct;
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	int	fl;
+
+	if (refuse_direct) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_DIRECT)) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+/*
+ * The first direct write refused: the staged bytes go out buffered, and
+ * so does every later append; nothing is lost, the store says why, and
+ * the next open tries O_DIRECT again.
+ */
+static void
+test_refused(void **state)
+{
+	struct fx	*f = *state;
+
+	if (!f->direct)
+		skip();
+	refuse_direct = 1;
+	assert_int_equal(weft_store_chunks_put(f->s, f->p, 3), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), -EINVAL);
+	for (int i = 3; i < 39; i += 9)
+		assert_int_equal(weft_store_chunks_put(f->s, &f->p[i], 9), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), -EINVAL);
+	refuse_direct = 0;
+	for (int i = 0; i < 39; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 39);
+	weft_store_close(f->s);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), 1);
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[39], 2), 0);
+	for (int i = 0; i < 41; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 41);
+}
+
 int
 main(void)
 {
@@ -724,6 +779,7 @@ main(void)
 		BOTH(test_race_abort),
 		BOTH(test_odd_sizes),
 		BOTH(test_txn_read),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
