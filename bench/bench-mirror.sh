@@ -179,6 +179,10 @@ cpu_of() {	# PID: its CPU seconds so far (user + system)
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
 	    "/proc/$1/stat"
 }
+sys_of() {	# PID: its system CPU seconds so far
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $15 / hz }' \
+	    "/proc/$1/stat"
+}
 wpid=""
 writer_start() {
 	[ -n "${WRITER:-}" ] || return 0
@@ -210,6 +214,7 @@ run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B
 	writer_start
 	ca=$(cpu_of "$ap")
 	cb=$(cpu_of "$bpid")
+	sb=$(sys_of "$bpid")
 	t0=$(now)
 	"$w" --home "$T/$b" -q connect "$ad" >/dev/null || die "connect"
 	tw=$(b_wait "$T/$b" "$w") || die "B did not complete the mirror"
@@ -217,6 +222,7 @@ run_weft() {	# ROUND [before]: sets t0, tr, t1, and cpua, cpub (CPU-s of A and B
 	t1=${tw#* }
 	cpua=$(awk -v x="$(cpu_of "$ap")" -v y="$ca" 'BEGIN { printf "%.2f", x - y }')
 	cpub=$(awk -v x="$(cpu_of "$bpid")" -v y="$cb" 'BEGIN { printf "%.2f", x - y }')
+	sysb=$(awk -v x="$(sys_of "$bpid")" -v y="$sb" 'BEGIN { printf "%.2f", x - y }')
 	writer_stop
 	kill "$bpid" 2>/dev/null || true
 	wait "$bpid" 2>/dev/null || true
@@ -227,12 +233,12 @@ run_before() {	# ROUND: the other build's weft, sets tb0, tb1, cpua0, cpub0
 		tb0=0 tb1=1
 		return
 	fi
-	local s0=$t0 sr=$tr s1=$t1 sa=$cpua sb=$cpub
+	local s0=$t0 sr=$tr s1=$t1 sa=$cpua sbb=$cpub ss=$sysb
 	run_weft "$1" before
-	tb0=$t0 tb1=$t1 cpua0=$cpua cpub0=$cpub
-	t0=$s0 tr=$sr t1=$s1 cpua=$sa cpub=$sb
-	awk -v b="$bytes" -v r="$1" -v t0="$tb0" -v t1="$tb1" -v ca="$cpua0" -v cb="$cpub0" 'BEGIN {
-		printf "round %d: before: weft %.2f s %.1f MB/s (CPU A %.2f s, B %.2f s)\n", r, t1 - t0, b / (t1 - t0) / 1e6, ca, cb
+	tb0=$t0 tb1=$t1 cpua0=$cpua cpub0=$cpub sysb0=$sysb
+	t0=$s0 tr=$sr t1=$s1 cpua=$sa cpub=$sbb sysb=$ss
+	awk -v b="$bytes" -v r="$1" -v t0="$tb0" -v t1="$tb1" -v ca="$cpua0" -v cb="$cpub0" -v sy="$sysb0" 'BEGIN {
+		printf "round %d: before: weft %.2f s %.1f MB/s (CPU A %.2f s, B %.2f s, %.2f s of it system)\n", r, t1 - t0, b / (t1 - t0) / 1e6, ca, cb, sy
 	}'
 }
 run_rsync() {	# ROUND: sets t2, t3
@@ -266,13 +272,13 @@ for r in $(seq 1 "$rounds"); do
 	fi
 	res="$res $t0 $tr $t1 $t2 $t3"
 	resb="${resb:-} $tb0 $tb1"
-	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v only="$only" 'BEGIN {
+	awk -v b="$bytes" -v r="$r" -v t0="$t0" -v tr="$tr" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v ca="$cpua" -v cb="$cpub" -v sy="$sysb" -v only="$only" 'BEGIN {
 		w = b / (t1 - t0) / 1e6; s = b / (t3 - t2) / 1e6
 		if (only != "") {
-			printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s)\n", r, t1 - t0, w, tr - t0, ca, cb
+			printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s, %.2f s of it system)\n", r, t1 - t0, w, tr - t0, ca, cb, sy
 			exit
 		}
-		printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s), rsync/ssh %.2f s %.1f MB/s: %.2fx\n", r, t1 - t0, w, tr - t0, ca, cb, t3 - t2, s, w / s
+		printf "round %d: weft %.2f s %.1f MB/s (records in after %.2f s; CPU A %.2f s, B %.2f s, %.2f s of it system), rsync/ssh %.2f s %.1f MB/s: %.2fx\n", r, t1 - t0, w, tr - t0, ca, cb, sy, t3 - t2, s, w / s
 	}'
 done
 

@@ -8,7 +8,10 @@
 # the publish and, where `perf` may count syscall tracepoints (root, or
 # perf_event_paranoid <= -1), the syncs and writes weftd issued then:
 # fdatasync, fsync, and pwrite64/pwritev/write calls. WEFT_BENCH_PERF=0
-# skips the count.
+# skips the count. weftd's CPU time during the get, and the bytes it
+# wrote to the disk during the publish (write_bytes of /proc/PID/io:
+# page-cache writeback is counted to who dirtied the pages, a direct
+# write when it is issued) are printed too.
 #
 # usage: bench/bench-publish.sh [BUILD_DIR] [SIZE_MIB]   (defaults: build 1024)
 set -eu
@@ -33,6 +36,10 @@ now() { date +%s.%N; }
 # utime + stime of PID, in clock ticks: "user system".
 cpu_of() {
 	awk '{ print $14, $15 }' "/proc/$1/stat"
+}
+# Bytes PID caused to be written to the disk so far.
+wbytes_of() {
+	awk '/^write_bytes:/ { print $2 }' "/proc/$1/io"
 }
 tck=$(getconf CLK_TCK)
 SYSCALLS="fdatasync fsync pwrite64 pwritev write read"
@@ -80,10 +87,12 @@ if [ "$perf_ok" = 1 ]; then
 	sleep 0.3
 fi
 c0=$(cpu_of "$pid")
+w0=$(wbytes_of "$pid")
 t0=$(now)
 design=$($weft --home "$T/home" -q publish "$T/big.bin" --title bench)
 t1=$(now)
 c1=$(cpu_of "$pid")
+w1=$(wbytes_of "$pid")
 if [ -n "$pp" ]; then
 	kill -INT "$pp"
 	wait "$pp" || true
@@ -94,9 +103,11 @@ wait "$sp"
 rm -f "$T/stop"
 sample_rss "$pid" >"$T/rss.get" &
 sp=$!
+c2=$(cpu_of "$pid")
 t2=$(now)
 $weft --home "$T/home" -q get "$design" -o "$T/out"
 t3=$(now)
+c3=$(cpu_of "$pid")
 touch "$T/stop"
 wait "$sp"
 
@@ -117,6 +128,13 @@ BEGIN {
 set -- $c0 $c1
 awk -v u=$(($3 - $1)) -v s=$(($4 - $2)) -v t="$tck" 'BEGIN {
 	printf "weftd CPU during publish:  %8.2f s user, %.2f s system\n", u / t, s / t
+}'
+set -- $c2 $c3
+awk -v u=$(($3 - $1)) -v s=$(($4 - $2)) -v t="$tck" 'BEGIN {
+	printf "weftd CPU during get:      %8.2f s user, %.2f s system\n", u / t, s / t
+}'
+awk -v w=$((w1 - w0)) 'BEGIN {
+	printf "weftd disk writes publish: %8.1f MiB\n", w / 1048576
 }'
 if [ -f "$T/perf.txt" ]; then
 	printf "weftd syscalls during publish:"

@@ -340,6 +340,20 @@ max_store_gc_done(void *arg)
 	weft_space_gc_done(d->space, weft_daemon_now_ms(d));
 }
 
+/* Chunk bytes without O_DIRECT are no fault: a debug line says so. */
+static void
+pack_direct_log(struct weft_store *s, const char *dir)
+{
+	int	rc = weft_store_pack_direct(s);
+
+	if (rc == WEFT_EUSAGE)
+		log_debug("store '%s': packs written buffered "
+		    "(WEFT_PACK_BUFFERED)", dir);
+	else if (rc < 0)
+		log_debug("store '%s': packs written buffered, O_DIRECT "
+		    "refused: %s", dir, weft_strerror(rc));
+}
+
 static void
 signal_cb(uv_signal_t *s, int signum)
 {
@@ -408,11 +422,13 @@ weft_daemon_open(struct weft_daemon *d, uv_loop_t *loop,
 	so.map_size = opts->map_size;
 	so.clock = &d->clock;
 	so.use_step_ms = opts->use_step_ms;
+	so.pack_buffered = opts->pack_buffered;
 	err = weft_store_open(&d->store, dir, &so);
 	if (err) {
 		log_warnc(err, "cannot open store '%s'", dir);
 		goto fail;
 	}
+	pack_direct_log(d->store, dir);
 	err = apply_label_actions(d, opts);
 	if (err == 0)
 		err = apply_policies(d, opts);

@@ -59,6 +59,7 @@ struct weft_daemon_opts {
 	uint64_t	 gc_interval_ms;	/* automatic gc; 0: 1 h */
 	uint64_t	 use_step_ms;	/* last use written; 0: 1 min */
 	bool		 store_reserve_set;
+	bool		 pack_buffered;	/* no O_DIRECT for packs (tests) */
 	uint64_t	 max_store;	/* chunk bytes at most; 0: none */
 	struct weft_net_limits net;	/* weft_net_limits_default() */
 	/* Policies the config file asks for, turned on at every start. */

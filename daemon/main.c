@@ -93,6 +93,8 @@ usage(FILE *f)
 	    "announce every this plus up to as much", "30000");
 	fprintf(f, "  %-26s %s\n", "WEFT_STORE_RESERVE",
 	    "bytes kept free on the store's disk (67108864)");
+	fprintf(f, "  %-26s %s\n", "WEFT_PACK_BUFFERED",
+	    "1: write chunk packs without O_DIRECT (tests; 0)");
 	fprintf(f, "  %-26s %s\n", "WEFT_GC_GRACE_MS",
 	    "gc spares a publish's chunks this long (3600000)");
 	fprintf(f, "  %-26s %s\n", "WEFT_GC_INTERVAL_MS",
@@ -201,7 +203,7 @@ env_num(const char *name, uint64_t lo, uint64_t hi, uint64_t *v)
 static int
 tuning_env(struct weft_daemon_opts *o)
 {
-	uint64_t	port = 0;
+	uint64_t	port = 0, buffered = 0;
 
 	if (env_num("WEFT_LAN_PORT", 1, 65535, &port) != 0 ||
 	    env_num("WEFT_LAN_INTERVAL_MS", 1, 24ull * 3600 * 1000,
@@ -218,6 +220,9 @@ tuning_env(struct weft_daemon_opts *o)
 	    &o->store_reserve) != 0)
 		return 2;
 	o->store_reserve_set = o->store_reserve != UINT64_MAX;
+	if (env_num("WEFT_PACK_BUFFERED", 0, 1, &buffered) != 0)
+		return 2;
+	o->pack_buffered = buffered != 0;
 	if (env_num("WEFT_GC_GRACE_MS", 1, UINT64_MAX / 4,
 	    &o->gc_grace_ms) != 0 ||
 	    env_num("WEFT_GC_INTERVAL_MS", 1, UINT64_MAX / 4,

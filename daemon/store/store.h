@@ -35,6 +35,9 @@ struct weft_store_opts {
 	/* a pack file of chunk bytes takes no appends past this size;
 	   0 = default (64 MiB); tests set it small */
 	uint64_t pack_target;
+	/* write packs buffered, never with O_DIRECT (tests; weftd:
+	   WEFT_PACK_BUFFERED=1) */
+	bool	pack_buffered;
 	/* a design's last use is written at most this often (store_use.c);
 	   0 = default (WEFT_STORE_USE_STEP_MS); tests set it small */
 	uint64_t use_step_ms;
@@ -100,6 +103,12 @@ void	weft_store_write_gen(uint64_t gen[2]);
 int	weft_store_disk_free(struct weft_store *s, uint64_t *avail,
 	    uint64_t *total);
 int	weft_store_path(struct weft_store *s, const char **path);
+/*
+ * How chunk bytes are written (store_pack.c): 1 with O_DIRECT, 0
+ * buffered for now (no pack yet), or a negative code: buffered for good,
+ * O_DIRECT refused with that code (WEFT_EUSAGE: opts.pack_buffered).
+ */
+int	weft_store_pack_direct(struct weft_store *s);
 int	weft_store_chunks_put_new(struct weft_store *s,
 	    const struct weft_chunk_put *c, size_t n, uint64_t token,
 	    uint8_t *fresh, uint64_t gen[2]);

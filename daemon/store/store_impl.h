@@ -546,6 +546,8 @@ int	weft__store_chunk_read_val(struct weft_store *s, const MDB_val *k,
 int	weft__store_packs_init(struct weft_store *s, const char *dir);
 /* Sets the size packs close at (0 keeps the default), before open. */
 void	weft__store_packs_target(struct weft_store *s, uint64_t target);
+/* Before open: never O_DIRECT (opts.pack_buffered). */
+void	weft__store_packs_buffered(struct weft_store *s, bool buffered);
 int	weft__store_packs_open(struct weft_store *s, MDB_txn *txn);
 void	weft__store_packs_free(struct weft_store *s);
 int	weft__store_packs_sync(struct weft_store *s);

@@ -395,8 +395,10 @@ weft_store_open(struct weft_store **sp, const char *dir,
 	if (err)
 		return err;
 	s->clock = opts != NULL ? opts->clock : NULL;
-	if (opts != NULL)
+	if (opts != NULL) {
 		weft__store_packs_target(s, opts->pack_target);
+		weft__store_packs_buffered(s, opts->pack_buffered);
+	}
 	s->use_step_ms = opts != NULL && opts->use_step_ms != 0 ?
 	    opts->use_step_ms : WEFT_STORE_USE_STEP_MS;
 	err = weft__store_write(s, open_txn, NULL);

@@ -22,6 +22,19 @@
  * creating write never committed, or a compaction deleted its row and was
  * cut before the unlink) is deleted at open.
  *
+ * Direct writes (issue 17.3): where the file system takes O_DIRECT, a
+ * transaction's appends are staged in an aligned buffer (STAGE_CAP) and
+ * written from it with O_DIRECT when it fills and before the commit's
+ * fdatasync, so the chunk bytes go from our memory to the disk without a
+ * copy into the page cache and its writeback. A direct write covers
+ * whole blocks, [floor(start, DIO_ALIGN), ceil(end, DIO_ALIGN)): the
+ * first block's bytes before the start (committed, or flushed earlier in
+ * the transaction) are kept in the buffer and written again unchanged,
+ * the last block is padded with zeros. The padding lies past the pack's
+ * committed size, so it is bytes that belong to nothing, as above. Where
+ * O_DIRECT is refused (at fcntl or at the first write: EINVAL), packs
+ * are written as before, buffered, one pwritev per entry.
+ *
  * Threads: the writer's state (p->w*) is touched only inside write
  * transactions, which LMDB runs one at a time. Readers find a pack's file
  * descriptor in a small cache under p->mu, or open it for one read; a
@@ -29,6 +42,7 @@
  * (weft__store_excl), when no transaction is running, so a reader that
  * found a location in its snapshot can always read it.
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
@@ -69,6 +83,12 @@
 #define PACK_NAME_LEN	15
 /* Compaction reads a pack in pieces of this size (more for a big entry). */
 #define COMPACT_BUF	((size_t)4 << 20)
+/* Direct writes: their alignment, and the staging buffer's size. */
+#define DIO_ALIGN	((uint64_t)4096)
+#define STAGE_CAP	((size_t)8 << 20)
+
+/* The packs whose write transaction this thread is in (holds wmu). */
+static _Thread_local struct weft__packs	*tl_writer;
 
 struct pack_fd {
 	uint32_t	no;
@@ -94,6 +114,20 @@ struct weft__packs {
 	uint64_t	 wtail;		/* where the next entry goes */
 	uint64_t	 wsynced;	/* bytes of wfd known durable */
 	uint64_t	 wcommit;	/* its size as last committed */
+	/*
+	 * Direct writes. wdirect: wfd has O_DIRECT. wflushed: bytes of
+	 * wfd written to the file; [wflushed, wtail) are staged only.
+	 * stage[0..wtail - sbase) holds the pack's bytes from sbase (a
+	 * multiple of DIO_ALIGN) when sload, else it is loaded first.
+	 */
+	bool		 buffered;	/* a test said: no O_DIRECT */
+	bool		 dio_off;	/* O_DIRECT refused: never again */
+	int		 dio_err;	/* why (weft_store_pack_direct) */
+	bool		 wdirect;
+	bool		 sload;
+	uint64_t	 wflushed;
+	uint64_t	 sbase;
+	uint8_t		*stage;		/* DIO_ALIGN-aligned, STAGE_CAP */
 };
 
 static void
@@ -317,7 +351,8 @@ packs_reset(struct weft__packs *p)
 		close(p->wfd);
 	p->wfd = -1;
 	p->wno = 0;
-	p->wtail = p->wsynced = p->wcommit = 0;
+	p->wtail = p->wsynced = p->wcommit = p->wflushed = 0;
+	p->wdirect = p->sload = false;
 }
 
 int
@@ -350,6 +385,69 @@ weft__store_packs_target(struct weft_store *s, uint64_t target)
 }
 
 void
+weft__store_packs_buffered(struct weft_store *s, bool buffered)
+{
+	s->packs->buffered = buffered;
+	if (buffered) {
+		s->packs->dio_off = true;
+		s->packs->dio_err = 0;
+	}
+}
+
+int
+weft_store_pack_direct(struct weft_store *s)
+{
+	struct weft__packs	*p = s->packs;
+	int			 rc;
+
+	pthread_mutex_lock(&p->wmu);
+	if (p->dio_off)
+		rc = p->dio_err != 0 ? p->dio_err : WEFT_EUSAGE;
+	else
+		rc = p->wdirect ? 1 : 0;
+	pthread_mutex_unlock(&p->wmu);
+	return rc;
+}
+
+/*
+ * Turns O_DIRECT on for the writer's descriptor, unless it was refused
+ * before: then (or if the file system refuses it now) packs are written
+ * buffered, for the rest of the store's life.
+ */
+static void
+dio_start(struct weft__packs *p)
+{
+	int	fl;
+
+	p->wdirect = false;
+	p->sload = false;
+	if (p->dio_off || p->wfd < 0)
+		return;
+	fl = fcntl(p->wfd, F_GETFL);
+	if (fl < 0 || fcntl(p->wfd, F_SETFL, fl | O_DIRECT) != 0) {
+		p->dio_off = true;
+		p->dio_err = -errno;
+		return;
+	}
+	p->wdirect = true;
+}
+
+/* O_DIRECT refused at a write (err): back to buffered writes. */
+static int
+dio_stop(struct weft__packs *p, int err)
+{
+	int	fl;
+
+	p->dio_off = true;
+	p->dio_err = err;
+	p->wdirect = false;
+	fl = fcntl(p->wfd, F_GETFL);
+	if (fl < 0 || fcntl(p->wfd, F_SETFL, fl & ~O_DIRECT) != 0)
+		return -errno;
+	return 0;
+}
+
+void
 weft__store_packs_free(struct weft_store *s)
 {
 	struct weft__packs	*p = s->packs;
@@ -357,6 +455,7 @@ weft__store_packs_free(struct weft_store *s)
 	if (p == NULL)
 		return;
 	packs_reset(p);
+	free(p->stage);
 	close(p->dirfd);
 	pthread_mutex_destroy(&p->mu);
 	pthread_mutex_destroy(&p->compacting);
@@ -462,7 +561,7 @@ weft__store_packs_open(struct weft_store *s, MDB_txn *txn)
 				break;
 		}
 		p->wno = no;
-		p->wtail = p->wsynced = p->wcommit = r.size;
+		p->wtail = p->wsynced = p->wcommit = p->wflushed = r.size;
 	}
 	mdb_cursor_close(c);
 	if (err == 0 && rc != MDB_NOTFOUND)
@@ -479,6 +578,162 @@ weft__store_packs_open(struct weft_store *s, MDB_txn *txn)
 	}
 	if (err)
 		packs_reset(p);
+	else
+		dio_start(p);
+	return err;
+}
+
+/* Writes stage[0..n) at off (all aligned) with O_DIRECT, whole. */
+static int
+dio_write(struct weft__packs *p, size_t n, uint64_t off)
+{
+	size_t	at = 0;
+	ssize_t	w;
+
+	while (at < n) {
+		w = pwrite(p->wfd, p->stage + at, n - at, (off_t)(off + at));
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* A short direct write ends on a block, or we cannot go on. */
+		if (w == 0 || (uint64_t)w % DIO_ALIGN != 0)
+			return -EIO;
+		at += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Writes the staged bytes [wflushed, wtail) to the file: with O_DIRECT,
+ * from the block holding wflushed to the end of the block holding wtail
+ * (zeros past wtail); then keeps only the last partial block staged.
+ * Where the first direct write is refused (EINVAL), writes them buffered
+ * and stops direct writes.
+ */
+static int
+stage_flush(struct weft__packs *p)
+{
+	struct iovec	iov;
+	uint64_t	len = p->wtail - p->sbase, keep;
+	size_t		n;
+	int		err;
+
+	if (p->wtail <= p->wflushed)
+		return 0;
+	n = (size_t)((len + DIO_ALIGN - 1) / DIO_ALIGN * DIO_ALIGN);
+	memset(p->stage + len, 0, n - (size_t)len);
+	err = dio_write(p, n, p->sbase);
+	if (err == -EINVAL) {
+		err = dio_stop(p, err);
+		if (err)
+			return err;
+		iov.iov_base = p->stage + (p->wflushed - p->sbase);
+		iov.iov_len = (size_t)(p->wtail - p->wflushed);
+		err = full_pwritev(p->wfd, &iov, 1, p->wflushed);
+		if (err == 0)
+			p->wflushed = p->wtail;
+		return err;
+	}
+	if (err)
+		return err;
+	keep = len / DIO_ALIGN * DIO_ALIGN;
+	memmove(p->stage, p->stage + keep, (size_t)(len - keep));
+	p->sbase += keep;
+	p->wflushed = p->wtail;
+	return 0;
+}
+
+/*
+ * Makes the stage hold the pack's bytes from the block holding wtail:
+ * read back once (after an open, a new pack or an abort).
+ */
+static int
+stage_load(struct weft__packs *p)
+{
+	uint64_t	base;
+	ssize_t		r;
+
+	if (p->stage == NULL &&
+	    posix_memalign((void **)&p->stage, DIO_ALIGN, STAGE_CAP) != 0) {
+		p->stage = NULL;
+		return -ENOMEM;
+	}
+	if (p->sload)
+		return 0;
+	base = p->wtail / DIO_ALIGN * DIO_ALIGN;
+	while (base < p->wtail) {
+		/* One aligned block: a direct read may end at the EOF. */
+		r = pread(p->wfd, p->stage, DIO_ALIGN, (off_t)base);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if ((uint64_t)r < p->wtail - base)
+			return WEFT_ECORRUPT;
+		break;
+	}
+	p->sbase = base;
+	p->wflushed = p->wtail;
+	p->sload = true;
+	return 0;
+}
+
+/*
+ * Appends len bytes to the stage, writing it out whenever it is full;
+ * once direct writes are refused, the rest goes buffered.
+ */
+static int
+stage_add(struct weft__packs *p, const uint8_t *data, size_t len)
+{
+	struct iovec	iov;
+	size_t		used, k;
+	int		err;
+
+	while (len > 0) {
+		if (!p->wdirect) {
+			iov.iov_base = (void *)data;
+			iov.iov_len = len;
+			err = full_pwritev(p->wfd, &iov, 1, p->wtail);
+			if (err == 0)
+				p->wtail = p->wflushed = p->wtail + len;
+			return err;
+		}
+		used = (size_t)(p->wtail - p->sbase);
+		if (used == STAGE_CAP) {
+			err = stage_flush(p);
+			if (err)
+				return err;
+			continue;
+		}
+		k = STAGE_CAP - used < len ? STAGE_CAP - used : len;
+		memcpy(p->stage + used, data, k);
+		p->wtail += k;
+		data += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/* Appends iov[0..n) at wtail: staged for a direct write, or buffered. */
+static int
+pack_append(struct weft__packs *p, struct iovec *iov, int n)
+{
+	uint64_t	total = 0;
+	int		err;
+
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (!p->wdirect) {
+		err = full_pwritev(p->wfd, iov, n, p->wtail);
+		if (err == 0)
+			p->wtail = p->wflushed = p->wtail + total;
+		return err;
+	}
+	err = stage_load(p);
+	for (int i = 0; i < n && err == 0; i++)
+		err = stage_add(p, iov[i].iov_base, iov[i].iov_len);
 	return err;
 }
 
@@ -495,6 +750,11 @@ pack_roll(struct weft__packs *p)
 	if (no == 0)
 		return WEFT_ESTOREFULL;
 	/* The finished pack's bytes are durable before the commit too. */
+	if (p->wdirect) {
+		err = stage_flush(p);
+		if (err)
+			return err;
+	}
 	if (p->wfd >= 0 && p->wtail > p->wsynced) {
 		if (fdatasync(p->wfd) != 0)
 			return -errno;
@@ -520,7 +780,8 @@ pack_roll(struct weft__packs *p)
 		close(p->wfd);
 	p->wfd = fd;
 	p->wno = no;
-	p->wtail = p->wsynced = p->wcommit = PACK_HDR;
+	p->wtail = p->wsynced = p->wcommit = p->wflushed = PACK_HDR;
+	dio_start(p);
 	return 0;
 }
 
@@ -563,10 +824,9 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 	iov[1].iov_base = (void *)data;
 	iov[1].iov_len = len;
 	at = p->wtail;
-	err = full_pwritev(p->wfd, iov, len ? 2 : 1, at);
+	err = pack_append(p, iov, len ? 2 : 1);
 	if (err)
 		return err;
-	p->wtail = at + ENTRY_HDR + len;
 	be32enc(loc, p->wno);
 	be64enc(loc + 4, at);
 	be32enc(loc + 12, (uint32_t)len);
@@ -588,8 +848,29 @@ weft__store_chunk_write(struct weft_store *s, MDB_txn *txn,
 void
 weft__store_packs_begin(struct weft_store *s)
 {
-	if (s->packs != NULL)
-		pthread_mutex_lock(&s->packs->wmu);
+	if (s->packs == NULL)
+		return;
+	pthread_mutex_lock(&s->packs->wmu);
+	tl_writer = s->packs;
+}
+
+/*
+ * An aborted transaction's appends: the staged ones are dropped, those
+ * written to the file are cut off again (the space back, for a full
+ * disk). Where the cut fails they stay, as dead bytes before the next.
+ */
+static void
+pack_unwind(struct weft__packs *p)
+{
+	p->sload = false;
+	/* Also after a failed direct write, which may have grown the file. */
+	if (ftruncate(p->wfd, (off_t)p->wcommit) != 0) {
+		p->wtail = p->wflushed;
+		return;
+	}
+	p->wtail = p->wflushed = p->wcommit;
+	if (p->wsynced > p->wcommit)
+		p->wsynced = p->wcommit;
 }
 
 void
@@ -603,13 +884,10 @@ weft__store_packs_end(struct weft_store *s, bool committed)
 		/* no pack yet */
 	} else if (committed) {
 		p->wcommit = p->wtail;
-	} else if (p->wtail > p->wcommit &&
-	    ftruncate(p->wfd, (off_t)p->wcommit) == 0) {
-		/* What an aborted transaction appended: the space back. */
-		p->wtail = p->wcommit;
-		if (p->wsynced > p->wcommit)
-			p->wsynced = p->wcommit;
+	} else if (p->wtail > p->wcommit) {
+		pack_unwind(p);
 	}
+	tl_writer = NULL;
 	pthread_mutex_unlock(&p->wmu);
 }
 
@@ -617,9 +895,15 @@ int
 weft__store_packs_sync(struct weft_store *s)
 {
 	struct weft__packs	*p = s->packs;
+	int			 err;
 
 	if (p == NULL || p->wfd < 0 || p->wtail <= p->wsynced)
 		return 0;
+	if (p->wdirect) {
+		err = stage_flush(p);
+		if (err)
+			return err;
+	}
 	if (fdatasync(p->wfd) != 0)
 		return -errno;
 	p->wsynced = p->wtail;
@@ -783,6 +1067,17 @@ loc_read(struct weft_store *s, const struct loc *l, const uint8_t id[ID],
 	err = weft_buf_reserve(out, l->len);
 	if (err)
 		return err;
+	/*
+	 * Only the writer's own transaction can name bytes still staged
+	 * (a reader sees committed ones, written before the commit).
+	 */
+	if (tl_writer == s->packs && s->packs->wdirect &&
+	    l->no == s->packs->wno &&
+	    l->off + ENTRY_HDR + l->len > s->packs->wflushed) {
+		err = stage_flush(s->packs);
+		if (err)
+			return err;
+	}
 	fd = pack_rfd(s->packs, l->no, &own);
 	if (fd < 0)
 		return fd;

@@ -34,8 +34,15 @@ fixed seed, the final state always included) so that CI stays fast; a
 run by hand can ask for thousands (WEFT_POWERLOSS_STATES in
 t-powerloss.sh).
 
+With --direct, the log must show the packs written the way O_DIRECT
+makes weftd write them (issue 17.3): every write to a pack past its
+header covers whole 4 KiB blocks. The count of such writes is printed
+(t-powerloss wants some for a publish): so the shim is known to see
+the direct writes, and the states replay them.
+
 Usage: replay.py --log LOG --home HOME --weft WEFT --weftd WEFTD
                  [--states N] [--seed S] [--subsets K] [--work DIR]
+                 [--direct]
 Exit 0 when every state passed; 1 with the failing states listed.
 """
 
@@ -274,6 +281,21 @@ def check_state(args, files, acked_ids, acked_n, work):
         log.close()
 
 
+def pack_writes(ev):
+    """Writes to pack files past offset 0 (the header, or the bytes a
+    file held when the recording opened it): (whole blocks, others)."""
+    packs = set(e[1] for e in ev if e[0] == 'F' and e[2].startswith('pack-'))
+    blocks = other = 0
+    for e in ev:
+        if e[0] != 'W' or e[1] not in packs or e[2] == 0:
+            continue
+        if e[2] % PAGE == 0 and len(e[3]) % PAGE == 0:
+            blocks += 1
+        else:
+            other += 1
+    return blocks, other
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--log', required=True)
@@ -284,6 +306,7 @@ def main():
     ap.add_argument('--subsets', type=int, default=3)
     ap.add_argument('--seed', type=int, default=16)
     ap.add_argument('--work')
+    ap.add_argument('--direct', action='store_true')
     args = ap.parse_args()
     rng = random.Random(args.seed)
     ev = parse(args.log)
@@ -296,6 +319,12 @@ def main():
         pick = sorted(set(int(i * step) for i in range(args.states - 1)))
         pick.append(len(cands) - 1)
         cands = [cands[i] for i in pick]
+    blocks, other = pack_writes(ev)
+    print('pack writes: %d of whole 4 KiB blocks, %d others'
+          % (blocks, other))
+    if args.direct and other != 0:
+        print('FAIL: the packs were not written as O_DIRECT writes them')
+        return 1
     names = sorted(set(e[2] for e in ev if e[0] == 'F'))
     print('%s: %d writes, %d syncs, %d windows over %s; checking %d states'
           % (os.path.basename(args.log), nw, nsync, len(wins),

@@ -4,8 +4,12 @@
  * open truncates bytes past a pack's committed size and deletes pack
  * files without a row; a format-6 store (chunk bytes in LMDB) is
  * migrated. Packs are made small (opts.pack_target) so that a test
- * spans many. Fresh store per test in a mkdtemp directory.
+ * spans many. Fresh store per test in a mkdtemp directory under
+ * /var/tmp (a disk file system: tmpfs may differ on O_DIRECT). Every
+ * test runs twice: with packs written with O_DIRECT where the file
+ * system takes it, and buffered (opts.pack_buffered).
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +17,10 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -42,22 +48,47 @@
 
 struct fx {
 	char			 dir[64];
+	bool			 direct;	/* O_DIRECT expected */
 	struct weft_store	*s;
 	struct weft_store_opts	 o;
 	uint8_t			 data[NCHUNK][CSZ];
 	struct weft_chunk_put	 p[NCHUNK];
 };
 
+/* Whether the file system of dir takes O_DIRECT writes. */
+static bool
+dio_works(const char *dir)
+{
+	char	 path[128];
+	void	*buf;
+	int	 fd;
+	bool	 ok;
+
+	snprintf(path, sizeof(path), "%s/probe", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_DIRECT, 0600);
+	if (fd < 0)
+		return false;
+	assert_int_equal(posix_memalign(&buf, 4096, 4096), 0);
+	memset(buf, 0, 4096);
+	ok = pwrite(fd, buf, 4096, 0) == 4096;
+	free(buf);
+	close(fd);
+	unlink(path);
+	return ok;
+}
+
 static int
-setup(void **state)
+setup_with(void **state, bool buffered)
 {
 	struct fx	*f;
 
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/weft-pack-XXXXXX");
+	strcpy(f->dir, "/var/tmp/weft-pack-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	f->o.pack_target = TARGET;
+	f->o.pack_buffered = buffered;
+	f->direct = !buffered && dio_works(f->dir);
 	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
 	for (int i = 0; i < NCHUNK; i++) {
 		randombytes_buf(f->data[i], CSZ);
@@ -67,6 +98,42 @@ setup(void **state)
 	}
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int
+setup_buffered(void **state)
+{
+	return setup_with(state, true);
+}
+
+/*
+ * Bytes n pack files may hold past their committed sizes: a direct
+ * write pads its last block with zeros (truncated at the next open).
+ */
+static uint64_t
+slack(const struct fx *f, int n)
+{
+	return f->direct ? (uint64_t)n * 4095 : 0;
+}
+
+/* The store writes the way the fixture expects. */
+static void
+check_mode(struct fx *f)
+{
+	int	rc = weft_store_pack_direct(f->s);
+
+	if (f->direct)
+		assert_int_equal(rc, 1);
+	else if (f->o.pack_buffered)
+		assert_int_equal(rc, WEFT_EUSAGE);
+	else
+		assert_true(rc != 1);
 }
 
 static int
@@ -194,7 +261,9 @@ test_compact(void **state)
 	assert_int_equal(weft_store_stats(f->s, &st), 0);
 	assert_int_equal(st.chunks, NCHUNK - nd);
 	assert_int_equal(st.chunk_bytes, live);
-	assert_int_equal(st.pack_bytes, bytes1);
+	assert_true(bytes1 >= st.pack_bytes);
+	assert_true(bytes1 <= st.pack_bytes + slack(f, n1));
+	check_mode(f);
 	assert_int_equal(st.pack_live, live + (NCHUNK - nd) * 36);
 	for (int i = 0; i < NCHUNK; i++)
 		check_chunk(f->s, &f->p[i], i % 3 == 0);
@@ -254,7 +323,7 @@ test_compact_newest(void **state)
 	}
 	assert_int_equal(stat(p1, &st), -1);
 	assert_int_equal(packs(f->dir, &bytes), 1);
-	assert_true(bytes <= 16 + 2 * (36 + CSZ));
+	assert_true(bytes <= 16 + 2 * (36 + CSZ) + slack(f, 1));
 	check_chunk(f->s, &f->p[3], true);
 	check_chunk(f->s, &f->p[4], true);
 	for (int i = 0; i < 6; i++)
@@ -275,11 +344,12 @@ test_compact_newest(void **state)
 static void
 test_recover(void **state)
 {
-	struct fx	*f = *state;
-	struct stat	 st0, st1;
-	char		 path[512], orphan[256];
-	uint8_t		 junk[5000];
-	int		 fd;
+	struct fx		*f = *state;
+	struct weft_store_stats	 stats;
+	struct stat		 st0, st1;
+	char			 path[512], orphan[256];
+	uint8_t			 junk[5000];
+	int			 fd;
 
 	assert_int_equal(weft_store_chunks_put(f->s, f->p, 3), 0);
 	weft_store_close(f->s);
@@ -299,7 +369,12 @@ test_recover(void **state)
 
 	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
 	assert_int_equal(stat(path, &st1), 0);
-	assert_int_equal(st1.st_size, st0.st_size);
+	/* Cut back to the committed size (a direct write's padding too). */
+	assert_int_equal(weft_store_stats(f->s, &stats), 0);
+	assert_int_equal((uint64_t)st1.st_size, stats.pack_bytes);
+	assert_true(st1.st_size <= st0.st_size);
+	assert_true((uint64_t)st1.st_size + slack(f, 1) >=
+	    (uint64_t)st0.st_size);
 	assert_int_equal(access(orphan, F_OK), -1);
 	for (int i = 0; i < 3; i++)
 		check_chunk(f->s, &f->p[i], true);
@@ -467,19 +542,244 @@ test_race_abort(void **state)
 	free(r);
 }
 
+/*
+ * Appends of odd sizes across many commits, into packs big enough that
+ * a transaction's appends overflow the 8 MiB stage (and one entry is
+ * bigger than it), with aborted transactions between: every chunk reads
+ * back byte-exact, also after a reopen, and the store verifies.
+ */
+#define ODD_N	48
+
+struct odd {
+	uint8_t		*data[ODD_N];
+	size_t		 len[ODD_N];
+	uint8_t		 id[ODD_N][32];
+	size_t		 from, to;	/* the chunks of the next txn */
+	int		 fail;		/* abort after appending */
+};
+
+static int
+odd_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct odd	*o = arg;
+	int		 err;
+
+	for (size_t i = o->from; i < o->to; i++) {
+		err = weft__store_chunk_add(s, txn, o->id[i], o->data[i],
+		    o->len[i]);
+		if (err)
+			return err;
+	}
+	return o->fail ? WEFT_EUSAGE : 0;
+}
+
+static void
+odd_check(struct weft_store *s, struct odd *o, size_t n, bool have)
+{
+	struct weft_buf	b;
+
+	for (size_t i = 0; i < n; i++) {
+		weft_buf_init(&b, WEFT_INDEX_MAX);
+		if (have) {
+			assert_int_equal(weft_store_chunk_get(s, o->id[i], &b),
+			    0);
+			assert_int_equal(b.len, o->len[i]);
+			assert_memory_equal(b.data, o->data[i], o->len[i]);
+		} else {
+			assert_int_equal(weft_store_chunk_get(s, o->id[i], &b),
+			    WEFT_ENOTFOUND);
+		}
+		weft_buf_release(&b);
+	}
+}
+
+static void
+test_odd_sizes(void **state)
+{
+	static const size_t	sizes[] = { 1, 4095, 4096, 4097, 4060, 12345,
+	    65536 - 36, 65536, 200001, 262144, 3, 511, 513, 8191 };
+	struct fx		*f = *state;
+	struct odd		*o, *junk;
+	uint64_t		 total = 0;
+
+	weft_store_close(f->s);
+	f->o.pack_target = (uint64_t)32 << 20;
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	o = calloc(1, sizeof(*o));
+	junk = calloc(1, sizeof(*junk));
+	assert_non_null(o);
+	assert_non_null(junk);
+	for (size_t i = 0; i < ODD_N; i++) {
+		o->len[i] = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
+		if (i == 20)
+			o->len[i] = (9u << 20) + 77;	/* over the stage */
+		if (i >= 30 && i < 40)
+			o->len[i] = 1000003;	/* 10 MB in one txn */
+		o->data[i] = malloc(o->len[i]);
+		assert_non_null(o->data[i]);
+		randombytes_buf(o->data[i], o->len[i]);
+		o->data[i][0] = (uint8_t)i;	/* 1-byte chunks differ too */
+		weft_hash(o->data[i], o->len[i], o->id[i]);
+		junk->len[i] = o->len[i] + 1;
+		junk->data[i] = malloc(junk->len[i]);
+		assert_non_null(junk->data[i]);
+		randombytes_buf(junk->data[i], junk->len[i]);
+		junk->data[i][0] = (uint8_t)i;
+		weft_hash(junk->data[i], junk->len[i], junk->id[i]);
+		total += o->len[i];
+	}
+	junk->fail = 1;
+	/* Commits of 1, 2, 3... chunks, an abort of as many after each. */
+	for (size_t at = 0, k = 1; at < ODD_N; at += k, k = k % 5 + 1) {
+		o->from = junk->from = at;
+		o->to = junk->to = at + k < ODD_N ? at + k : ODD_N;
+		if (at >= 30 && at < 40)
+			o->to = junk->to = 40;
+		assert_int_equal(weft__store_write(f->s, odd_txn, o), 0);
+		assert_int_equal(weft__store_write(f->s, odd_txn, junk),
+		    WEFT_EUSAGE);
+		odd_check(f->s, o, o->to, true);
+		k = o->to - at;
+	}
+	check_mode(f);
+	odd_check(f->s, junk, ODD_N, false);
+	verify_clean(f->s, ODD_N);
+	weft_store_close(f->s);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	odd_check(f->s, o, ODD_N, true);
+	verify_clean(f->s, ODD_N);
+	{
+		struct weft_store_stats	st;
+		uint64_t		bytes;
+
+		assert_int_equal(weft_store_stats(f->s, &st), 0);
+		assert_int_equal(st.chunk_bytes, total);
+		/* After the open, no padding is left. */
+		packs(f->dir, &bytes);
+		assert_int_equal(bytes, st.pack_bytes);
+	}
+	for (size_t i = 0; i < ODD_N; i++) {
+		free(o->data[i]);
+		free(junk->data[i]);
+	}
+	free(o);
+	free(junk);
+}
+
+/*
+ * A transaction reads a chunk it has just written (store_files.c reads
+ * an index it may have added): the bytes still staged for a direct write
+ * read back the same.
+ */
+struct txn_read {
+	const struct weft_chunk_put	*p;
+	size_t				 n;
+};
+
+static int
+txn_read_txn(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	struct txn_read	*t = arg;
+	struct weft_buf	 b;
+	int		 err = 0;
+
+	for (size_t i = 0; i < t->n && err == 0; i++) {
+		err = weft__store_chunk_add(s, txn, t->p[i].id, t->p[i].data,
+		    t->p[i].len);
+		weft_buf_init(&b, WEFT_INDEX_MAX);
+		for (size_t j = 0; j <= i && err == 0; j++) {
+			b.len = 0;
+			err = weft__store_chunk_read(s, txn, t->p[j].id, &b);
+			if (err == 0 && (b.len != t->p[j].len ||
+			    memcmp(b.data, t->p[j].data, b.len) != 0))
+				err = WEFT_ECORRUPT;
+		}
+		weft_buf_release(&b);
+	}
+	return err;
+}
+
+static void
+test_txn_read(void **state)
+{
+	struct fx	*f = *state;
+	struct txn_read	 t = { f->p, 7 };
+
+	assert_int_equal(weft__store_write(f->s, txn_read_txn, &t), 0);
+	for (int i = 0; i < 7; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 7);
+}
+
+/*
+ * A file system that takes O_DIRECT at fcntl but refuses the writes
+ * (EINVAL): this program's pwrite() stands in for libc's and refuses
+ * every write on a descriptor with O_DIRECT while refuse_direct is set.
+ */
+static volatile int	refuse_direct;
+
+ssize_t
+pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	int	fl;
+
+	if (refuse_direct) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_DIRECT)) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+/*
+ * The first direct write refused: the staged bytes go out buffered, and
+ * so does every later append; nothing is lost, the store says why, and
+ * the next open tries O_DIRECT again.
+ */
+static void
+test_refused(void **state)
+{
+	struct fx	*f = *state;
+
+	if (!f->direct)
+		skip();
+	refuse_direct = 1;
+	assert_int_equal(weft_store_chunks_put(f->s, f->p, 3), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), -EINVAL);
+	for (int i = 3; i < 39; i += 9)
+		assert_int_equal(weft_store_chunks_put(f->s, &f->p[i], 9), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), -EINVAL);
+	refuse_direct = 0;
+	for (int i = 0; i < 39; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 39);
+	weft_store_close(f->s);
+	assert_int_equal(weft_store_open(&f->s, f->dir, &f->o), 0);
+	assert_int_equal(weft_store_pack_direct(f->s), 1);
+	assert_int_equal(weft_store_chunks_put(f->s, &f->p[39], 2), 0);
+	for (int i = 0; i < 41; i++)
+		check_chunk(f->s, &f->p[i], true);
+	verify_clean(f->s, 41);
+}
+
 int
 main(void)
 {
+#define BOTH(t)							\
+	cmocka_unit_test_setup_teardown(t, setup, teardown),		\
+	cmocka_unit_test_setup_teardown(t, setup_buffered, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compact_newest, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_entry, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_race_abort, setup,
-		    teardown),
+		BOTH(test_compact),
+		BOTH(test_compact_newest),
+		BOTH(test_recover),
+		BOTH(test_bad_entry),
+		BOTH(test_migrate),
+		BOTH(test_race_abort),
+		BOTH(test_odd_sizes),
+		BOTH(test_txn_read),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
