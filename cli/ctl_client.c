@@ -6,6 +6,7 @@
  * the caller sees it.
  */
 #define _GNU_SOURCE	/* struct ucred */
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -176,22 +178,21 @@ weft_ctl_request(struct weft_pack *pk, const char *op, uint32_t nargs)
 	weft_pack_str(pk, op);
 }
 
-int
-weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
-    size_t len)
+/* Writes the frame header for len body bytes, then p[0..plen). */
+static int
+send_hdr_and(struct weft_ctl_client *c, size_t len, const uint8_t *p,
+    size_t plen)
 {
 	uint8_t		hdr[WEFT_CTL_HDR];
 	struct iovec	iov[2];
 	struct msghdr	mh;
 	ssize_t		n;
 
-	if (len == 0 || len > WEFT_CTL_FRAME_MAX)
-		return WEFT_ETOOBIG;
 	weft_ctl_hdr_put(hdr, (uint32_t)len);
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)(uintptr_t)body;
-	iov[1].iov_len = len;
+	iov[1].iov_base = (void *)(uintptr_t)p;
+	iov[1].iov_len = plen;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 2;
@@ -213,6 +214,93 @@ weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
 			    (uint8_t *)mh.msg_iov->iov_base + n;
 			mh.msg_iov->iov_len -= (size_t)n;
 		}
+	}
+	return 0;
+}
+
+int
+weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
+    size_t len)
+{
+	if (len == 0 || len > WEFT_CTL_FRAME_MAX)
+		return WEFT_ETOOBIG;
+	return send_hdr_and(c, len, body, len);
+}
+
+/* Copies len bytes from fd to the socket through buf: the fallback. */
+static int
+copy_fd(struct weft_ctl_client *c, int fd, size_t len, bool *sock)
+{
+	uint8_t		buf[64 * 1024];
+	ssize_t		r, w;
+	size_t		want, off;
+
+	while (len > 0) {
+		want = len < sizeof(buf) ? len : sizeof(buf);
+		r = read(fd, buf, want);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -errno;
+		if (r == 0)
+			return WEFT_EBUSY;
+		for (off = 0; off < (size_t)r; off += (size_t)w) {
+			w = send(c->fd, buf + off, (size_t)r - off,
+			    MSG_NOSIGNAL);
+			if (w == -1 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w == -1) {
+				*sock = true;
+				return -errno;
+			}
+		}
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+weft_ctl_client_send_fd(struct weft_ctl_client *c, const uint8_t *prefix,
+    size_t plen, int fd, size_t len, bool *sock)
+{
+	ssize_t	n;
+	bool	any = false;
+	int	err;
+
+	*sock = true;
+	if (plen + len == 0 || plen + len > WEFT_CTL_FRAME_MAX)
+		return WEFT_ETOOBIG;
+	err = send_hdr_and(c, plen + len, prefix, plen);
+	if (err)
+		return err;
+	/* Tests take the fallback's path with WEFT_NO_SENDFILE set. */
+	if (getenv("WEFT_NO_SENDFILE") != NULL) {
+		*sock = false;
+		return copy_fd(c, fd, len, sock);
+	}
+	while (len > 0) {
+		n = sendfile(c->fd, fd, NULL, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && !any && (errno == EINVAL || errno == ENOSYS)) {
+			*sock = false;
+			return copy_fd(c, fd, len, sock);
+		}
+		if (n == -1) {
+			err = -errno;
+			/* The socket's errors; anything else is the file's. */
+			*sock = err == -EPIPE || err == -ECONNRESET ||
+			    err == -ENOTCONN;
+			return err;
+		}
+		if (n == 0) {
+			*sock = false;
+			return WEFT_EBUSY;	/* the file ended early */
+		}
+		any = true;
+		len -= (size_t)n;
 	}
 	return 0;
 }

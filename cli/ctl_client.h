@@ -58,6 +58,20 @@ int	weft_ctl_client_send(struct weft_ctl_client *c, const uint8_t *body,
 	    size_t len);
 
 /*
+ * Sends one frame whose body is prefix[0..plen) followed by len bytes
+ * read from fd at its offset, which it advances. sendfile() moves the
+ * bytes from the page cache to the socket without a copy through this
+ * process (AF_UNIX splices the pages); where it refuses the pair before
+ * any byte went (EINVAL, ENOSYS), read() and send() carry them. Returns
+ * 0; WEFT_EBUSY when the file ended before len bytes; or -errno, with
+ * *sock telling whether the socket (true) or the file failed. After a
+ * failure the frame may be cut short: send nothing more on c.
+ */
+int	weft_ctl_client_send_fd(struct weft_ctl_client *c,
+	    const uint8_t *prefix, size_t plen, int fd, size_t len,
+	    bool *sock);
+
+/*
  * Reads and decodes one reply. On status 0 returns 0 and *reply. On a
  * daemon error returns its status and copies its "error" line into
  * c->error. Returns WEFT_EPROTO for a malformed reply and -ECONNRESET
