@@ -2627,9 +2627,10 @@ weft_store_design_card(struct weft_store *s, const uint8_t design[ID],
 	return err;
 }
 
-int
-weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
-    unsigned *len)
+/* Both short-id entry points in one read transaction: known = idshare. */
+static int
+short_len_read(struct weft_store *s, const uint8_t id[ID], unsigned *len,
+    bool known)
 {
 	MDB_txn		*txn;
 	MDB_cursor	*c;
@@ -2644,31 +2645,23 @@ weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
 		weft__store_read_end(s, txn);
 		return weft__store_xlat(rc);
 	}
-	err = short_len_cur(c, id, len);
+	err = known ? short_len_known(s, txn, c, id, len) :
+	    short_len_cur(c, id, len);
 	mdb_cursor_close(c);
 	weft__store_read_end(s, txn);
 	return err;
 }
 
 int
+weft_store_short_len(struct weft_store *s, const uint8_t id[ID],
+    unsigned *len)
+{
+	return short_len_read(s, id, len, false);
+}
+
+int
 weft__store_short_len_known(struct weft_store *s, const uint8_t id[ID],
     unsigned *len)
 {
-	MDB_txn		*txn;
-	MDB_cursor	*c;
-	int		 err, rc;
-
-	*len = 2 * ID;
-	err = weft__store_read_begin(s, &txn);
-	if (err)
-		return err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_INFO], &c);
-	if (rc) {
-		weft__store_read_end(s, txn);
-		return weft__store_xlat(rc);
-	}
-	err = short_len_known(s, txn, c, id, len);
-	mdb_cursor_close(c);
-	weft__store_read_end(s, txn);
-	return err;
+	return short_len_read(s, id, len, true);
 }
