@@ -222,7 +222,9 @@ rm_store(const char *dir)
 	while ((e = readdir(dp)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    e->d_name) >= sizeof(path))
+			continue;
 		unlink(path);
 	}
 	closedir(dp);

@@ -79,7 +79,7 @@ weft__geom_frame(const struct weft_geom_mesh *m, struct weft__geom_frame *f)
 }
 
 void
-weft__geom_eigen(const double in[3][3], double eig[3], double axis[3][3])
+weft__geom_eigen(const double (*in)[3], double *eig, double (*axis)[3])
 {
 	double	a[3][3], v[3][3], t, c, s, tau, off, th;
 	int	order[3] = { 0, 1, 2 };

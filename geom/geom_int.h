@@ -40,8 +40,8 @@ void	weft__geom_frame(const struct weft_geom_mesh *m,
 	    struct weft__geom_frame *f);
 
 /* Jacobi eigen-decomposition of a symmetric 3x3 matrix (a is copied). */
-void	weft__geom_eigen(const double a[3][3], double eig[3],
-	    double axis[3][3]);
+void	weft__geom_eigen(const double (*a)[3], double *eig,
+	    double (*axis)[3]);
 
 /*
  * Sorts n keys in a (tmp: scratch of n), least significant digit first.
