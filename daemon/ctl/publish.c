@@ -52,8 +52,10 @@
  * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
  * bytes per store transaction, and filled batches waiting for the writer
  * (ready[0] is the one being written). With the batch being filled and
- * a spare they cap a publish at PUB_FRAMES MiB + (PUB_READY + 2) batches,
- * whatever the file size.
+ * two spares they cap a publish at PUB_FRAMES MiB + (PUB_READY + 3)
+ * batches, whatever the file size. 8 MiB batches with a queue of two
+ * make a quarter of the commits (and syncs) of 2 MiB ones with four, for
+ * about 15 MiB more (docs/BENCHMARKS.md, "Publish's pipeline, stop 15").
  *
  * Any values of at least 1 are safe, whatever one frame holds: the chunk
  * job starts while the queue has room for one batch and pauses, in the
@@ -68,10 +70,10 @@
 #define PUB_FRAMES	8
 #endif
 #ifndef PUB_BATCH
-#define PUB_BATCH	(2u * 1024 * 1024)
+#define PUB_BATCH	(8u * 1024 * 1024)
 #endif
 #ifndef PUB_READY
-#define PUB_READY	4
+#define PUB_READY	2
 #endif
 
 _Static_assert(PUB_FRAMES >= 1, "publish needs a frame to read into");

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Publish's pipeline (daemon/ctl/publish.c) must finish whatever its
 # bounds: frames held, batch size, batches queued. Until stop 15 a queue
-# of two batches (PUB_READY 2) never started the chunk job and every
-# publish stalled for good, and a batch smaller than a 1 MiB frame failed
-# it. WEFTD_PUB_BINS names weftd builds with other bounds
+# of two batches (PUB_READY 2, weftd's now) or one never started the
+# chunk job and every publish stalled for good. WEFTD_PUB_BINS names
+# weftd builds with other bounds
 # (tests/CMakeLists.txt): each, and the default weftd, publishes files of
 # every shape (several MiB, a frame exactly, tiny, empty, only empty
 # files) within a time limit, and gives them back byte for byte.
