@@ -3,8 +3,10 @@
  * frames. Each frame is processed by two jobs on the thread pool at once,
  * one per core: the hash job feeds the whole-file BLAKE2b-256, the chunk
  * job cuts chunks (FastCDC), hashes them and batches them for the store
- * job. Reading from the client pauses while a frame is in flight, which
- * bounds memory to one frame plus one batch whatever the file size.
+ * job. Reading from the client pauses while PUB_FRAMES frames are held,
+ * and the chunk job while the store's queue is full, which bounds memory
+ * whatever the file size. The chunk job hands its batches to the loop,
+ * which alone queues them for the store job.
  * Chunks are committed in batches as they come; the revision is signed
  * and committed last, and only that commit is acknowledged.
  *
@@ -23,6 +25,7 @@
  * the disk and its free space.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,13 +50,37 @@
 
 /*
  * The pipeline's bounds: data frames held (each at most 1 MiB), chunk
- * bytes per store transaction, and filled batches waiting for the writer.
- * Together with the batch being filled and the one being written they cap
- * a publish at about 4 + 4 * 4 MiB, whatever the file size.
+ * bytes per store transaction, and filled batches waiting for the writer
+ * (ready[0] is the one being written). With the batch being filled and
+ * two spares they cap a publish at PUB_FRAMES MiB + (PUB_READY + 3)
+ * batches, whatever the file size. 8 MiB batches with a queue of two
+ * make a quarter of the commits (and syncs) of 2 MiB ones with four, for
+ * about 15 MiB more (docs/BENCHMARKS.md, "Publish's pipeline, stop 15").
+ *
+ * Any values of at least 1 are safe, whatever one frame holds: the chunk
+ * job starts while the queue has room for one batch and pauses, in the
+ * middle of its frame if need be, when it has filled all the room it was
+ * given, so it never ships into a full queue and never waits for one.
+ * (Until stop 15 it ran only while PUB_READY - 2 slots were free and
+ * shipped as many batches as its frame filled: PUB_READY 2 never ran it
+ * and stalled every publish, a batch smaller than a frame failed it.)
+ * The tests build a weftd with other values (tests/CMakeLists.txt).
  */
+#ifndef PUB_FRAMES
 #define PUB_FRAMES	8
-#define PUB_BATCH	(2u * 1024 * 1024)
-#define PUB_READY	4
+#endif
+#ifndef PUB_BATCH
+#define PUB_BATCH	(8u * 1024 * 1024)
+#endif
+#ifndef PUB_READY
+#define PUB_READY	2
+#endif
+
+_Static_assert(PUB_FRAMES >= 1, "publish needs a frame to read into");
+_Static_assert(PUB_BATCH >= 1, "publish needs batches to store");
+_Static_assert(PUB_READY >= 1, "publish needs room for a filled batch");
+_Static_assert((uint64_t)PUB_BATCH + WEFT_CHUNK_MAX + WEFT_INDEX_MAX <=
+    SIZE_MAX / 2, "a batch's buffer must be allocatable");
 
 struct pub_frame {
 	uint8_t		*body;		/* the frame, owned */
@@ -103,6 +130,19 @@ struct weft_pub {
 	size_t				 nrefs;
 	size_t				 refs_cap;
 	struct pub_batch		*cur;
+	const struct pub_frame		*chunk_in;	/* NULL: no bytes */
+	size_t				 chunk_pos;	/* into its frame */
+	bool				 chunk_paused;	/* at chunk_pos */
+	/*
+	 * What the running chunk job filled, for the loop to queue: at
+	 * most out_room batches, the room the queue had when it started
+	 * (it shares nothing else with the loop, which may take batches
+	 * off ready[] meanwhile). out_spare is its to fill next.
+	 */
+	struct pub_batch		*out[PUB_READY];
+	unsigned			 nout;
+	unsigned			 out_room;
+	struct pub_batch		*out_spare;
 
 	/* Filled batches, oldest first; ready[0] is being written. */
 	struct pub_batch		*ready[PUB_READY];
@@ -276,6 +316,9 @@ pub_free(struct weft_pub *p)
 	batch_free(p->cur);
 	for (unsigned i = 0; i < p->nready; i++)
 		batch_free(p->ready[i]);
+	for (unsigned i = 0; i < p->nout; i++)
+		batch_free(p->out[i]);
+	batch_free(p->out_spare);
 	batch_free(p->spare);
 	weft_buf_release(&p->env);
 	weft_buf_release(&p->genv);
@@ -319,7 +362,7 @@ hash_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 
 /* The chunk job */
 
-/* Records the chunk that ends at cur->data.len and hands on full batches. */
+/* Records the chunk or chunk list that ends at cur->data.len. */
 static int
 batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 {
@@ -347,28 +390,43 @@ batch_note(struct weft_pub *p, const uint8_t id[32], size_t off)
 }
 
 /*
- * Moves the current batch to the writer's queue and starts a new one. The
- * queue has room: the chunk job only runs while fewer than PUB_READY - 2 batches
- * wait, and one job fills at most two.
+ * Hands the current batch to the loop (p->out) and starts a new one.
+ * Returns 1 when the room the job was given is full: the job pauses
+ * before what it was about to add, and runs again once the writer has
+ * taken a batch off the queue.
  */
 static int
 batch_ship(struct weft_pub *p)
 {
 	struct pub_batch	*b;
 
-	if (p->cur->n == 0)
-		return 0;
-	if (p->nready == PUB_READY)
-		return WEFT_EBUSY;
-	b = p->spare;
-	p->spare = NULL;
+	if (p->nout >= p->out_room)
+		return 1;
+	b = p->out_spare;
+	p->out_spare = NULL;
 	if (b == NULL)
 		b = batch_new();
 	if (b == NULL)
 		return -ENOMEM;
-	p->ready[p->nready++] = p->cur;
+	p->out[p->nout++] = p->cur;
 	p->cur = b;
+	p->chunk_start = 0;
 	return 0;
+}
+
+/*
+ * Called where a chunk or a chunk list is about to start in the batch: a
+ * full batch is shipped first. So a chunk never spans two batches, and a
+ * batch holds at most PUB_BATCH bytes, one chunk and one chunk list
+ * beyond (started below PUB_BATCH), which batch_new() made room for.
+ */
+static int
+batch_room(struct weft_pub *p)
+{
+	if (p->cur->data.len < PUB_BATCH ||
+	    p->chunk_start != p->cur->data.len)
+		return 0;
+	return batch_ship(p);
 }
 
 static int
@@ -391,9 +449,7 @@ chunk_emit(struct weft_pub *p)
 	r->size = (uint32_t)(b->data.len - p->chunk_start);
 	weft_hash(b->data.data + p->chunk_start, r->size, r->id);
 	err = batch_note(p, r->id, p->chunk_start);
-	if (err == 0 && b->data.len >= PUB_BATCH)
-		err = batch_ship(p);
-	p->chunk_start = p->cur->data.len;
+	p->chunk_start = b->data.len;
 	return err;
 }
 
@@ -415,8 +471,6 @@ chunk_file_end(struct weft_pub *p, struct weft_file_ref *f)
 		return err;
 	weft_hash(p->cur->data.data + off, p->cur->data.len - off, f->index);
 	err = batch_note(p, f->index, off);
-	if (err == 0 && p->cur->data.len >= PUB_BATCH)
-		err = batch_ship(p);
 	p->chunk_start = p->cur->data.len;
 	p->nrefs = 0;
 	weft_chunker_init(&p->ck);
@@ -424,8 +478,11 @@ chunk_file_end(struct weft_pub *p, struct weft_file_ref *f)
 }
 
 /*
- * Cuts len bytes into chunks, copying them once, into the batch. A chunk
- * never spans two batches: a batch is shipped only at a chunk's end.
+ * Cuts the job's input from p->chunk_pos on into chunks, copying them
+ * once, into the batch, and ends every file whose size is reached (empty
+ * ones too). Returns 0 when all of it is cut, 1 when it paused for room
+ * in the queue (p->chunk_pos and the chunker say where it stopped), or
+ * an error.
  */
 static int
 chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
@@ -435,9 +492,14 @@ chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 	size_t			 k, n, seg;
 	int			 err;
 
+	data += p->chunk_pos;
+	len -= p->chunk_pos;
 	for (;;) {
 		while (p->chunk_file < p->rec.nfiles &&
 		    p->chunk_off == p->rec.files[p->chunk_file].size) {
+			err = batch_room(p);
+			if (err)
+				return err;
 			err = chunk_file_end(p, &p->rec.files[p->chunk_file]);
 			if (err)
 				return err;
@@ -452,6 +514,9 @@ chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 			take = len;
 		seg = (size_t)take;
 		while (seg > 0) {
+			err = batch_room(p);
+			if (err)
+				return err;
 			k = weft_chunker_scan(&p->ck, data, seg);
 			n = k ? k : seg;
 			err = weft_buf_add(&p->cur->data, data, n);
@@ -459,6 +524,7 @@ chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 				return err;
 			data += n;
 			p->chunk_off += n;
+			p->chunk_pos += n;
 			len -= n;
 			seg -= n;
 			if (k > 0) {
@@ -468,6 +534,7 @@ chunk_feed(struct weft_pub *p, const uint8_t *data, size_t len)
 			}
 		}
 	}
+	p->chunk_pos = 0;
 	return 0;
 }
 
@@ -481,13 +548,17 @@ hash_work(void *arg)
 	return 0;
 }
 
+/* Cuts p->chunk_in, or ends the empty files left when it is NULL. */
 static int
 chunk_work(void *arg)
 {
 	struct weft_pub		*p = arg;
-	struct pub_frame	*f = &p->frames[p->chunk_next % PUB_FRAMES];
+	const struct pub_frame	*f = p->chunk_in;
+	int			 err;
 
-	return chunk_feed(p, f->data, f->len);
+	err = chunk_feed(p, f ? f->data : NULL, f ? f->len : 0);
+	p->chunk_paused = err == 1;
+	return err == 1 ? 0 : err;
 }
 
 static int
@@ -653,7 +724,12 @@ chunk_done(struct weft_ctl_conn *c, void *arg, int status)
 	struct weft_pub	*p = arg;
 
 	p->chunk_busy = false;
-	p->chunk_next++;
+	/* What it filled joins the queue (there was room when it started). */
+	for (unsigned i = 0; i < p->nout; i++)
+		p->ready[p->nready++] = p->out[i];
+	p->nout = 0;
+	if (p->chunk_in != NULL && !p->chunk_paused)
+		p->chunk_next++;
 	if (status && p->err == 0)
 		p->err = status;
 	pub_pump(c, p);
@@ -683,6 +759,15 @@ static bool
 pub_idle(const struct weft_pub *p)
 {
 	return !p->hash_busy && !p->chunk_busy && !p->store_busy;
+}
+
+/* Every byte received and cut, every file's chunk list made. */
+static bool
+cut_all(const struct weft_pub *p)
+{
+	return p->received == p->total && !p->chunk_busy &&
+	    !p->chunk_paused && p->chunk_next == p->frames_in &&
+	    p->chunk_file == p->rec.nfiles;
 }
 
 /*
@@ -724,8 +809,22 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		}
 		p->hash_busy = true;
 	}
-	if (!p->chunk_busy && p->chunk_next < p->frames_in &&
-	    p->nready + 2 < PUB_READY) {
+	/*
+	 * The chunk job runs while the queue has room for one batch, on the
+	 * next frame, or on none to end the empty files of a publish that
+	 * has no bytes. It ships at most the room it is given, pausing if it
+	 * must: with the store job draining the queue, it always runs again.
+	 */
+	if (!p->chunk_busy && p->nready < PUB_READY &&
+	    (p->chunk_next < p->frames_in || (p->received == p->total &&
+	    p->chunk_file < p->rec.nfiles))) {
+		p->chunk_in = p->chunk_next < p->frames_in ?
+		    &p->frames[p->chunk_next % PUB_FRAMES] : NULL;
+		p->out_room = PUB_READY - p->nready;
+		if (p->out_spare == NULL) {
+			p->out_spare = p->spare;
+			p->spare = NULL;
+		}
 		err = weft__ctl_work(c, chunk_work, chunk_done, p);
 		if (err) {
 			p->err = err;
@@ -738,14 +837,10 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 	 * its queue has room (a slow store, say on a full disk, may still
 	 * hold every slot: store_done() pumps again).
 	 */
-	if (p->received == p->total && !p->chunk_busy &&
-	    p->chunk_next == p->frames_in && p->cur != NULL && p->cur->n > 0 &&
+	if (cut_all(p) && p->cur != NULL && p->cur->n > 0 &&
 	    p->nready < PUB_READY) {
-		err = batch_ship(p);
-		if (err) {
-			p->err = err;
-			return pub_pump(c, p);
-		}
+		p->ready[p->nready++] = p->cur;
+		p->cur = NULL;
 	}
 	if (!p->store_busy && p->nready > 0) {
 		err = weft__ctl_work(c, store_work, store_done, p);
@@ -759,8 +854,9 @@ pub_pump(struct weft_ctl_conn *c, struct weft_pub *p)
 		weft__ctl_read(c, p->frames_in - p->frames_freed < PUB_FRAMES);
 		return;
 	}
-	if (!p->finishing && pub_idle(p) && p->nready == 0 &&
-	    p->hash_next == p->frames_in && p->chunk_next == p->frames_in) {
+	if (!p->finishing && pub_idle(p) && p->nready == 0 && cut_all(p) &&
+	    (p->cur == NULL || p->cur->n == 0) &&
+	    p->hash_next == p->frames_in) {
 		p->finishing = true;
 		err = weft__ctl_work(c, finish_work, finish_done, p);
 		if (err)
@@ -1283,13 +1379,11 @@ op_publish(struct weft_ctl_conn *c, const struct weft_obj *req)
 	weft__ctl_reply_begin(&pk, &b, 0);
 	weft__ctl_send(c, &b);
 	if (p->total == 0) {
-		/* Only empty files: finish them, store their lists, sign. */
+		/*
+		 * Only empty files: finish them (the chunk job makes their
+		 * lists), store the lists, sign.
+		 */
 		hash_feed(p, NULL, 0);
-		err = chunk_feed(p, NULL, 0);
-		if (err) {
-			pub_fail(c, err);
-			return;
-		}
 		c->state = WEFT_CTL_BUSY;
 		pub_pump(c, p);
 		return;
