@@ -9,11 +9,26 @@
 # another build (three more source nodes of that build serve copies of
 # the homes), so both builds are measured in the same run. Nothing listens
 # on or dials anything but 127.0.0.1.
+# Every copy starts from pristine sources: a round's three-peer node
+# pushes every record to each source it meets and tells each of the
+# other two, so a source that served it would hand the next one-peer
+# node all 999 records (of which it holds a third of the files) and the
+# other sources' addresses (docs/BENCHMARKS.md, "Stop 14 on a quiet
+# machine"). So the homes as published are kept aside, and before each
+# copy the sources it uses are stopped (by PID), replaced by fresh
+# copies of those homes and started again, waited for until they answer.
+# Every node also runs with out-target 0: it dials only what it is told
+# to (`weft connect`), never what peers tell it of. Each copy is
+# checked: the receiver must end with exactly the records and chunk
+# bytes of the sources it was told of, from that many peers, or the
+# script stops.
 #
 # usage: bench/bench-mirror3.sh [BUILD_DIR] [DESIGNS] [MIB]   (ROUNDS=N,
 # default 3; KEEP=1 keeps the temporary directory)
 set -eu
 export WEFT_LAN_DISCOVERY=off
+# No node dials what peers tell it of (see above).
+export WEFT_OUT_TARGET=0
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 designs=${2:-999}
@@ -88,19 +103,20 @@ for i in 1 2 3; do
 	eval "recs$i=$r cbytes$i=$c"
 	recs=$((recs + r)) cbytes=$((cbytes + c))
 done
+# The homes as published, kept aside: every copy's sources start from
+# fresh copies of them.
+for i in 1 2 3; do
+	eval "kill \$apid$i; wait \$apid$i 2>/dev/null || true; apid$i="
+	mv "$T/a$i" "$T/p$i"
+	rm -f "$T/p$i/weftd.sock" "$T/p$i/weftd.pid"
+done
 builds=$build
-if [ -n "$before" ]; then
-	builds="$build $before"
-	for i in 1 2 3; do
-		eval "kill \$apid$i; wait \$apid$i 2>/dev/null || true"
-		cp -a "$T/a$i" "$T/c$i"
-		rm -f "$T/c$i/weftd.sock" "$T/c$i/weftd.pid"
-		start "a$i" "$build"
-		eval "apid$i=$pid"
-		start "c$i" "$before"
-		eval "cpid$i=$pid"
-	done
-fi
+[ -z "$before" ] || builds="$build $before"
+fresh() {	# NAME I BUILD: starts source NAME from pristine home I; sets pid
+	rm -rf "${T:?}/$1"
+	cp -a "$T/p$2" "$T/$1"
+	start "$1" "$3"
+}
 addr_of() {	# HOME BUILD
 	"$2/weft" --home "$1" --json status | json 'j["address"]'
 }
@@ -126,9 +142,16 @@ sys.exit(1)
 PY
 }
 
-# mirror ROUND BUILD SRC NPEERS: prints "seconds MB/s CPU-of-B"
+# mirror ROUND BUILD SRC NPEERS: writes "seconds MB/s CPU-of-B" to
+# $T/res (not run in a subshell, so that every PID it starts is known to
+# cleanup and a failed check stops the script with its message)
 mirror() {
-	local b=m$1-$3-$4 src=$3 n=$4 t0 t1 c0 r=$recs1 c=$cbytes1 bp
+	local b=m$1-$3-$4 src=$3 n=$4 t0 t1 c0 r=$recs1 c=$cbytes1 bp i
+	local spids=""
+	for i in $(seq 1 "$n"); do
+		fresh "$src$i" "$i" "$2"
+		spids="$spids $pid"
+	done
 	start "$b" "$2"
 	bp=$pid
 	"$2/weft" --home "$T/$b" -q mirror --all || die "mirror --all"
@@ -144,9 +167,20 @@ mirror() {
 		"$2/weft" --home "$T/$b" -q connect "$a" >/dev/null || die "connect"
 	done
 	t1=$(b_wait "$2/weft" "$T/$b" "$r" "$c") || die "$b did not complete"
+	# A valid round: exactly these sources' records and bytes, from
+	# exactly these peers.
+	local got
+	got=$("$2/weft" --home "$T/$b" --json status |
+	    json '"%d %d %d" % (j["records"], j["chunk_bytes"], j["peers"])')
+	[ "$got" = "$r $c $n" ] ||
+	    die "round $1, $b: records, chunk bytes, peers $got, not $r $c $n"
 	awk -v c="$c" -v t0="$t0" -v t1="$t1" -v cb="$(cpu_of "$bp")" -v c0="$c0" \
-	    'BEGIN { printf "%.3f %.1f %.2f\n", t1 - t0, c / (t1 - t0) / 1e6, cb - c0 }'
-	kill "$bp"; wait "$bp" 2>/dev/null || true
+	    'BEGIN { printf "%.3f %.1f %.2f\n", t1 - t0, c / (t1 - t0) / 1e6, cb - c0 }' \
+	    >"$T/res"
+	for i in $bp $spids; do
+		kill "$i" || die "round $1: weftd $i exited during the copy"
+		wait "$i" 2>/dev/null || true
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "${T:?}/$b"
 }
 
@@ -156,8 +190,10 @@ for r in $(seq 1 "$rounds"); do
 	for bd in $builds; do
 		src=a
 		[ "$bd" = "$build" ] || src=c
-		one=$(mirror "$r" "$bd" "$src" 1)
-		three=$(mirror "$r" "$bd" "$src" 3)
+		mirror "$r" "$bd" "$src" 1
+		one=$(cat "$T/res")
+		mirror "$r" "$bd" "$src" 3
+		three=$(cat "$T/res")
 		tag=after
 		[ "$bd" = "$build" ] || tag=before
 		echo "$r $tag $one $three" |

@@ -33,6 +33,12 @@
 #define MUX_CLOSE_SENT	0x04
 #define MUX_CLOSE_RCVD	0x08
 
+/*
+ * Room taken at once for a message of more than one frame: a chunk of
+ * average size and its header (WEFT_CHUNK_AVG) fit without a realloc.
+ */
+#define MSG_RESERVE	(64 * 1024 + 256)
+
 struct weft__mux_out {
 	struct weft__mux_out	*next;
 	size_t			 len;
@@ -644,6 +650,19 @@ reassemble(struct weft__mux_chan *c, const struct weft_wire_frame *f,
 		return WEFT_EPROTO;
 	}
 	if (!discard && f->len > 0) {
+		/*
+		 * A message of more than one frame: room for MSG_RESERVE
+		 * at once, not a realloc (and a copy of all so far) at
+		 * every doubling from 4 KiB; detach trims what is unused.
+		 */
+		if ((f->flags & WEFT_WIRE_FIRST) &&
+		    !(f->flags & WEFT_WIRE_LAST) && c->rbuf.len == 0) {
+			err = weft_buf_reserve(&c->rbuf,
+			    c->rbuf.max < MSG_RESERVE ? c->rbuf.max :
+			    MSG_RESERVE);
+			if (err)
+				return err;
+		}
 		/* The cap applies before anything past it is buffered. */
 		err = weft_buf_add(&c->rbuf, f->payload, f->len);
 		if (err)
@@ -681,7 +700,7 @@ on_data_frame(struct weft_mux *mux, const struct weft_wire_frame *f)
 	struct weft__mux_chan	*c;
 	uint64_t		 cost;
 	uint8_t			*data;
-	size_t			 len;
+	size_t			 len, cap;
 	bool			 discard;
 	int			 err;
 
@@ -703,7 +722,18 @@ on_data_frame(struct weft_mux *mux, const struct weft_wire_frame *f)
 	if (err == 0 || discard)
 		return 0;
 	len = c->rbuf.len;
+	cap = c->rbuf.cap;
 	data = weft_buf_detach(&c->rbuf, &len);
+	/*
+	 * Queued messages hold no more than twice their bytes, as when
+	 * the buffer only doubled: a shrinking realloc does not copy.
+	 */
+	if (cap > 2 * len && len > 0) {
+		uint8_t	*q = realloc(data, len);
+
+		if (q != NULL)
+			data = q;
+	}
 	err = ev_push(mux, WEFT_MUX_EV_MSG, c->id, data, len);
 	if (err) {
 		free(data);

@@ -141,9 +141,10 @@ make_msg(uint16_t ch, size_t len)
 	return p;
 }
 
+/* 65792, 65793: the room a multi-frame message takes at once, and past. */
 static const size_t sizes[] = {
-	0, 1, 2, 4092, 4093, 4094, 8186, 8187, 65536, 262144, MIB,
-	WEFT_WIRE_MSG_MAX, 3, 0,
+	0, 1, 2, 4092, 4093, 4094, 8186, 8187, 65536, 65792, 65793, 262144,
+	MIB, WEFT_WIRE_MSG_MAX, 3, 0,
 };
 #define NSIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
