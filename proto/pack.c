@@ -283,9 +283,10 @@ check_keys(const msgpack_object *o, int depth)
 	if (n < 2)
 		return 0;
 	/*
-	 * Sort the keys and look for equal neighbours. Maps are mostly
-	 * small (a record has a dozen keys): those are sorted by insertion
-	 * in place, with no allocation, as every record decode does this.
+	 * Maps are mostly small (a record has a dozen keys): those are
+	 * checked pair by pair in place, with no allocation, as every
+	 * record decode does this; larger ones are sorted and equal
+	 * neighbours looked for.
 	 */
 	if (n <= KEYS_SMALL) {
 		const msgpack_object_str	*k[KEYS_SMALL];
