@@ -11,7 +11,9 @@
  *	the way weftd's page op does (short ids and counts in every
  *	summary), printing the median wall and CPU time of one run.
  *	It builds in older trees too (without the sorts by a count), to
- *	compare in the same run.
+ *	compare in the same run. The last line is weftd's part of
+ *	`search --all gear` with its output discarded: the positions,
+ *	then the summaries 1,024 at a time, as weftd's stream reads them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +140,46 @@ main(int argc, char **argv)
 		    cpu[runs / 2], (unsigned long long)info.returned,
 		    info.exact ? "" : "~", (unsigned long long)info.total);
 	}
+	/*
+	 * weftd's part of `search --all gear` with its output discarded:
+	 * the positions found first, then the summaries read 1,024 to a
+	 * transaction, as ops_search.c's stream does (the floor of the
+	 * daemon's side of the page walk).
+	 */
+	memset(&f, 0, sizeof(f));
+	f.query = "gear";
+	f.short_ids = true;
+#ifdef WEFT_STORE_HAS_COUNTS
+	f.counts = true;
+#endif
+	for (int r = 0; r < runs; r++) {
+		uint8_t	*keys = NULL;
+		size_t	 n = 0, k;
+
+		bytes = 0;
+		t0 = now();
+		c0 = cpu_now();
+		err = weft_store_search_keys(s, &f, &info, &keys, &n);
+		for (size_t at = 0; err == 0 && at < n; at += k) {
+			k = n - at < 1024 ? n - at : 1024;
+			err = weft_store_search_cards(s, &f,
+			    keys + at * WEFT_STORE_POS_BYTES, k, count_cb,
+			    &bytes);
+		}
+		cpu[r] = (cpu_now() - c0) * 1000;
+		wall[r] = (now() - t0) * 1000;
+		free(keys);
+		if (err) {
+			fprintf(stderr, "bench-query: stream: %s\n",
+			    weft_strerror(err));
+			return 1;
+		}
+	}
+	qsort(wall, (size_t)runs, sizeof(wall[0]), dcmp);
+	qsort(cpu, (size_t)runs, sizeof(cpu[0]), dcmp);
+	printf("%-44s %8.2f ms wall, %8.2f ms CPU (%llu bytes)\n",
+	    "'gear' --all as weftd streams it", wall[runs / 2],
+	    cpu[runs / 2], (unsigned long long)bytes);
 	weft_store_close(s);
 	return 0;
 }

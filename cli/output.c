@@ -325,22 +325,37 @@ void
 out_text(FILE *f, const char *s, size_t n, bool oneline)
 {
 	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 run = 0;
 
+	/*
+	 * Bytes that go out unchanged are written a run at a time: a
+	 * listing prints a title a line, and putc() per byte was most of
+	 * its formatting.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char	c = p[i];
 
+		if (c >= 0x20 && c != 0x7f && c != 0xc2)
+			continue;
+		if (c == 0xc2 && !(i + 1 < n && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f))
+			continue;
+		if (i > run)
+			fwrite(p + run, 1, i - run, f);
 		if ((c == '\n' || c == '\t') && oneline)
 			c = ' ';
 		else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
 			c = '?';
-		else if (c == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f) {
+		else if (c == 0xc2) {
 			/* A C1 control such as CSI, encoded in UTF-8. */
 			i++;
 			c = '?';
 		}
 		putc(c, f);
+		run = i + 1;
 	}
+	if (n > run)
+		fwrite(p + run, 1, n - run, f);
 }
 
 const char *
@@ -557,42 +572,83 @@ buf_json_ts(struct weft_buf *b, const char *key, const struct weft_obj *o)
 	return 0;
 }
 
-bool
-out_summary_conflict(const struct weft_obj *o)
+/* A summary's values, each found once (control.md, "Summaries"). */
+enum {
+	SK_DESIGN, SK_HEAD, SK_AUTHOR, SK_TITLE, SK_LICENSE, SK_TAGS,
+	SK_CREATED, SK_UPDATED, SK_REVS, SK_HEADS, SK_CONFLICT, SK_SHORT,
+	SK_LIKES, SK_COMMENTS, SK_MAKES, SK_REMIXES, SK_AUTHOR_NAME, SK_N
+};
+
+static const struct weft_obj_key sk_names[SK_N] = {
+#define SK(i, s)	[i] = { s, sizeof(s) - 1 }
+	SK(SK_DESIGN, "design"), SK(SK_HEAD, "head"),
+	SK(SK_AUTHOR, "author"), SK(SK_TITLE, "title"),
+	SK(SK_LICENSE, "license"), SK(SK_TAGS, "tags"),
+	SK(SK_CREATED, "created"), SK(SK_UPDATED, "updated"),
+	SK(SK_REVS, "revs"), SK(SK_HEADS, "heads"),
+	SK(SK_CONFLICT, "conflict"), SK(SK_SHORT, "short"),
+	SK(SK_LIKES, "likes"), SK(SK_COMMENTS, "comments"),
+	SK(SK_MAKES, "makes"), SK(SK_REMIXES, "remixes"),
+	SK(SK_AUTHOR_NAME, "author_name"),
+#undef SK
+};
+
+/*
+ * Fills v[SK_*] with the value of each key, or NULL, in one pass over
+ * the map instead of a weft_obj_get() per key, which was most of the
+ * CPU of printing a long listing. The enum is in the order weftd sends
+ * the keys (store_dsum.h), which the scan tries first.
+ */
+static void
+sum_scan(const struct weft_obj *o, const struct weft_obj *v[SK_N])
+{
+	weft_obj_get_keys(o, sk_names, SK_N, v);
+}
+
+static bool
+sum_conflict(const struct weft_obj *c)
 {
 	bool	v = false;
 
-	if (weft_obj_bool(weft_obj_get(o, "conflict"), &v) != 0)
+	if (weft_obj_bool(c, &v) != 0)
 		return false;
 	return v;
+}
+
+bool
+out_summary_conflict(const struct weft_obj *o)
+{
+	return sum_conflict(weft_obj_get(o, "conflict"));
 }
 
 int
 out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 {
-	static const char *const counts[] = {
-		"likes", "comments", "makes", "remixes",
+	static const int	 counts[] = {
+		SK_LIKES, SK_COMMENTS, SK_MAKES, SK_REMIXES,
 	};
-	const struct weft_obj	*tags = weft_obj_get(o, "tags");
+	const struct weft_obj	*v[SK_N], *tags;
 	const char		*s;
 	size_t			 n;
 	uint64_t		 revs, heads;
 	int			 err;
 
+	sum_scan(o, v);
+	tags = v[SK_TAGS];
 	if (weft_obj_type(tags) != WEFT_OBJ_ARRAY ||
-	    weft_obj_uint(weft_obj_get(o, "revs"), &revs) != 0 ||
-	    weft_obj_uint(weft_obj_get(o, "heads"), &heads) != 0)
+	    weft_obj_uint(v[SK_REVS], &revs) != 0 ||
+	    weft_obj_uint(v[SK_HEADS], &heads) != 0)
 		return WEFT_EPROTO;
 	weft_buf_add(b, "{", 1);
-	err = buf_json_id(b, "design", weft_obj_get(o, "design"));
+	err = buf_json_id(b, "design", v[SK_DESIGN]);
 	if (err == 0)
-		err = buf_json_id(b, "head", weft_obj_get(o, "head"));
+		err = buf_json_id(b, "head", v[SK_HEAD]);
 	if (err == 0)
-		err = buf_json_id(b, "author", weft_obj_get(o, "author"));
+		err = buf_json_id(b, "author", v[SK_AUTHOR]);
 	if (err == 0)
-		err = buf_json_text(b, "title", weft_obj_get(o, "title"));
+		err = buf_json_text(b, "title", v[SK_TITLE]);
 	if (err == 0)
-		err = buf_json_text(b, "license", weft_obj_get(o, "license"));
+		err = buf_json_text(b, "license", v[SK_LICENSE]);
 	if (err)
 		return err;
 	weft_buf_add(b, "\"tags\":[", 8);
@@ -604,9 +660,9 @@ out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 		buf_json_str(b, s, n);
 	}
 	weft_buf_add(b, "],", 2);
-	err = buf_json_ts(b, "created", weft_obj_get(o, "created"));
+	err = buf_json_ts(b, "created", v[SK_CREATED]);
 	if (err == 0)
-		err = buf_json_ts(b, "updated", weft_obj_get(o, "updated"));
+		err = buf_json_ts(b, "updated", v[SK_UPDATED]);
 	if (err)
 		return err;
 	buf_json_key(b, "revs");
@@ -617,26 +673,25 @@ out_summary_buf(struct weft_buf *b, const struct weft_obj *o)
 	/* Present (true) only when the head breaks the license table. */
 	weft_buf_add(b, ",", 1);
 	buf_json_key(b, "license_conflict");
-	if (out_summary_conflict(o))
+	if (sum_conflict(v[SK_CONFLICT]))
 		weft_buf_add(b, "true", 4);
 	else
 		weft_buf_add(b, "false", 5);
 	/* Counts and the author's name, when the daemon sent them. */
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		uint64_t	v;
+		uint64_t	c;
 
-		if (weft_obj_get(o, counts[i]) == NULL)
+		if (v[counts[i]] == NULL)
 			continue;
-		if (weft_obj_uint(weft_obj_get(o, counts[i]), &v) != 0)
+		if (weft_obj_uint(v[counts[i]], &c) != 0)
 			return WEFT_EPROTO;
 		weft_buf_add(b, ",", 1);
-		buf_json_key(b, counts[i]);
-		buf_json_uint(b, v);
+		buf_json_key(b, sk_names[counts[i]].name);
+		buf_json_uint(b, c);
 	}
-	if (weft_obj_get(o, "author_name") != NULL) {
+	if (v[SK_AUTHOR_NAME] != NULL) {
 		weft_buf_add(b, ",", 1);
-		err = buf_json_text(b, "author_name",
-		    weft_obj_get(o, "author_name"));
+		err = buf_json_text(b, "author_name", v[SK_AUTHOR_NAME]);
 		if (err)
 			return err;
 		/* buf_json_text() ends with a comma. */
@@ -705,68 +760,109 @@ out_name_counts(FILE *f, const struct weft_obj *o)
 	}
 }
 
+/* Appends v as decimal digits. */
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char	d[20];
+	int	n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 int
 out_summary_line(FILE *f, const struct weft_obj *o)
 {
 	static const struct {
-		const char	*key;
-		char		 tag;
+		int		key;
+		char		tag;
 	} cnt[] = {
-		{ "likes", 'L' }, { "comments", 'C' }, { "makes", 'M' },
-		{ "remixes", 'R' },
+		{ SK_LIKES, 'L' }, { SK_COMMENTS, 'C' }, { SK_MAKES, 'M' },
+		{ SK_REMIXES, 'R' },
 	};
-	uint8_t		 id[32];
-	char		 hex[65], date[OUT_DATE_MAX], counts[96];
+	const struct weft_obj	*k[SK_N];
+	const uint8_t	*id;
+	char		 head[128], date[OUT_DATE_MAX], counts[96], *p;
 	const char	*title, *name = NULL;
 	size_t		 tlen, nlen = 0, cols = 0, ncols = 0, cut, room, len;
-	size_t		 suffix = 0;
+	size_t		 idlen, dlen, suffix = 0;
 	uint64_t	 updated, revs, sh = 64, v;
 	int		 err;
 
-	err = weft_obj_binn(weft_obj_get(o, "design"), id, sizeof(id));
+	sum_scan(o, k);
+	err = weft_obj_bin(k[SK_DESIGN], &id, &idlen);
+	if (err == 0 && idlen != 32)
+		err = WEFT_EBADFIELD;
 	if (err == 0)
-		err = weft_obj_str(weft_obj_get(o, "title"), &title, &tlen);
+		err = weft_obj_str(k[SK_TITLE], &title, &tlen);
 	if (err == 0)
-		err = weft_obj_uint(weft_obj_get(o, "updated"), &updated);
+		err = weft_obj_uint(k[SK_UPDATED], &updated);
 	if (err == 0)
-		err = weft_obj_uint(weft_obj_get(o, "revs"), &revs);
+		err = weft_obj_uint(k[SK_REVS], &revs);
 	/* "short": the digits that tell this id from every other one. */
-	if (err == 0 && weft_obj_get(o, "short") != NULL &&
-	    (weft_obj_uint(weft_obj_get(o, "short"), &sh) != 0 || sh < 8 ||
-	    sh > 64))
+	if (err == 0 && k[SK_SHORT] != NULL &&
+	    (weft_obj_uint(k[SK_SHORT], &sh) != 0 || sh < 8 || sh > 64))
 		err = WEFT_EPROTO;
 	if (err)
 		return err;
 	/* The author's name and the counts above 0, when the daemon sent them. */
-	if (weft_obj_get(o, "author_name") != NULL &&
-	    weft_obj_str(weft_obj_get(o, "author_name"), &name, &nlen) != 0)
+	if (k[SK_AUTHOR_NAME] != NULL &&
+	    weft_obj_str(k[SK_AUTHOR_NAME], &name, &nlen) != 0)
 		return WEFT_EPROTO;
 	counts[0] = '\0';
 	len = 0;
 	for (size_t i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++) {
-		if (weft_obj_get(o, cnt[i].key) == NULL)
+		if (k[cnt[i].key] == NULL)
 			continue;
-		if (weft_obj_uint(weft_obj_get(o, cnt[i].key), &v) != 0)
+		if (weft_obj_uint(k[cnt[i].key], &v) != 0)
 			return WEFT_EPROTO;
-		if (v > 0 && len < sizeof(counts) - 24)
-			len += (size_t)snprintf(counts + len,
-			    sizeof(counts) - len, "%s%llu%c",
-			    len > 0 ? " " : "  ", (unsigned long long)v,
-			    cnt[i].tag);
+		if (v > 0 && len < sizeof(counts) - 24) {
+			p = counts + len;
+			if (len > 0)
+				*p++ = ' ';
+			else {
+				*p++ = ' ';
+				*p++ = ' ';
+			}
+			p = put_u64(p, v);
+			*p++ = cnt[i].tag;
+			*p = '\0';
+			len = (size_t)(p - counts);
+		}
 	}
 	if (name != NULL && nlen > 0) {
 		nlen = cp_cut(name, nlen, NAME_COLS, &ncols);
 		suffix += 5 + ncols;		/* "  by " */
 	}
 	suffix += len;
-	out_hex(hex, id);
-	hex[sh] = '\0';
+	/* "%s  %s  %4llu  ": the id's first sh digits, the date, revs. */
+	weft_hex_encode(head, id, (size_t)(sh + 1) / 2);
+	p = head + sh;
+	*p++ = ' ';
+	*p++ = ' ';
 	out_date(date, updated);
-	fprintf(f, "%s  %s  %4llu  ", hex, date, (unsigned long long)revs);
+	dlen = strlen(date);
+	memcpy(p, date, dlen);
+	p += dlen;
+	*p++ = ' ';
+	*p++ = ' ';
+	for (uint64_t w = revs < 10 ? 3 : revs < 100 ? 2 : revs < 1000 ?
+	    1 : 0; w > 0; w--)
+		*p++ = ' ';
+	p = put_u64(p, revs);
+	*p++ = ' ';
+	*p++ = ' ';
+	fwrite(head, 1, (size_t)(p - head), f);
 	cut = tlen;
 	if (sh < 64) {
 		/* Short ids: the line fits 80 columns (a character a column). */
-		room = 80 - (sh + 2 + strlen(date) + 2 + 4 + 2);
+		room = 80 - (sh + 2 + dlen + 2 + 4 + 2);
 		room = room > suffix + 12 ? room - suffix : 12;
 		cut = cp_cut(title, tlen, room, &cols);
 		if (cut < tlen)
@@ -774,14 +870,14 @@ out_summary_line(FILE *f, const struct weft_obj *o)
 	}
 	out_text(f, title, cut, true);
 	if (cut < tlen)
-		fputs("...", f);
+		fwrite("...", 1, 3, f);
 	if (name != NULL && nlen > 0) {
-		fputs("  by ", f);
+		fwrite("  by ", 1, 5, f);
 		out_text(f, name, nlen, true);
 	}
-	fputs(counts, f);
-	if (out_summary_conflict(o))
-		fputs("  [license conflict]", f);
+	fwrite(counts, 1, len, f);
+	if (sum_conflict(k[SK_CONFLICT]))
+		fwrite("  [license conflict]", 1, 20, f);
 	putc('\n', f);
 	return 0;
 }

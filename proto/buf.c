@@ -66,6 +66,12 @@ weft_buf_add(struct weft_buf *b, const void *p, size_t n)
 
 	if (n == 0)
 		return 0;
+	/* Room already (cap never passes max): the common, small add. */
+	if (n <= b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
 	err = weft_buf_reserve(b, n);
 	if (err)
 		return err;

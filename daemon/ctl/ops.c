@@ -124,8 +124,19 @@ lister_flush(struct weft_lister *l, bool more)
 {
 	struct weft_buf		 b;
 	struct weft_pack	 pk;
+	int			 err;
 
 	weft__ctl_reply_begin(&pk, &b, 2 + (l->sent ? 0 : l->nextra));
+	/*
+	 * At once (the keys around the items take 26 bytes at most):
+	 * growing by doubling copied a 1 MiB frame a dozen times.
+	 */
+	err = weft_buf_reserve(&b, 32 + (l->sent ? 0 : l->extra.len) +
+	    l->items.len);
+	if (err) {
+		weft_buf_release(&b);
+		return err;
+	}
 	if (!l->sent)
 		weft_pack_raw(&pk, l->extra.data, l->extra.len);
 	weft_pack_str(&pk, "items");

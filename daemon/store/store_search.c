@@ -1355,6 +1355,9 @@ license_is(struct query *q, const uint8_t dk[DKEY], const char *license)
  * short id), then "likes", "comments", "makes", "remixes" and, when its
  * author has a profile, "author_name".
  */
+/* The most bytes of "short", the counts and "author_name" but its value's. */
+#define TAIL_MAX	(6 + 9 + WEFT_COUNT_KINDS * (9 + 9) + 12 + 2)
+
 static int
 emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
     void *arg)
@@ -1366,11 +1369,11 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 		[WEFT_COUNT_MAKES] = "makes",
 		[WEFT_COUNT_REMIXES] = "remixes",
 	};
-	struct weft_pack		 pk;
 	struct dsum			 d;
 	uint64_t			 n[WEFT_COUNT_KINDS];
 	unsigned			 slen = 0;
 	uint32_t			 extra = 0;
+	uint8_t				*w;
 	int				 err;
 
 	if (q->count_only)
@@ -1421,24 +1424,29 @@ emit_hit(struct query *q, const uint8_t dk[DKEY], weft_store_item_cb *cb,
 	err = dsum_pack(&q->out, &d, extra);
 	if (err)
 		return err;
-	weft_pack_init(&pk, &q->out);
+	/*
+	 * The keys after the summary's own, written at once as dsum_pack()
+	 * does (weft_pack_str/_uint per key cost as much as the summary).
+	 */
+	err = weft_buf_reserve(&q->out, TAIL_MAX + strlen(q->name));
+	if (err)
+		return err;
+	w = q->out.data + q->out.len;
 	if (f->short_ids) {
-		weft_pack_str(&pk, "short");
-		weft_pack_uint(&pk, slen);
+		w = dsum_mp_str(w, "short", 5);
+		w = dsum_mp_uint(w, slen);
 	}
 	if (f->counts) {
 		for (size_t i = 0; i < WEFT_COUNT_KINDS; i++) {
-			weft_pack_str(&pk, cnames[i]);
-			weft_pack_uint(&pk, n[i]);
+			w = dsum_mp_str(w, cnames[i], strlen(cnames[i]));
+			w = dsum_mp_uint(w, n[i]);
 		}
 		if (q->name[0] != '\0') {
-			weft_pack_str(&pk, "author_name");
-			weft_pack_str(&pk, q->name);
+			w = dsum_mp_str(w, "author_name", 11);
+			w = dsum_mp_str(w, q->name, strlen(q->name));
 		}
 	}
-	err = weft_pack_error(&pk);
-	if (err)
-		return err;
+	q->out.len = (size_t)(w - q->out.data);
 	return cb(arg, dk + 8, q->out.data, q->out.len);
 }
 

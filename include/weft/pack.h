@@ -78,6 +78,19 @@ void	weft_msg_release(struct weft_msg *m);
 enum weft_obj_type weft_obj_type(const struct weft_obj *o);
 /* Map value for a string key, or NULL if o is no map or key is absent. */
 const struct weft_obj *weft_obj_get(const struct weft_obj *o, const char *key);
+/* A key for weft_obj_get_keys(): its bytes and their length. */
+struct weft_obj_key {
+	const char	*name;
+	size_t		 len;
+};
+/*
+ * vals[i] = weft_obj_get(o, keys[i].name) for each of the n keys, in one
+ * pass over the map (fastest when the map holds them in keys' order):
+ * for reading many keys of many maps, such as a list's summaries.
+ */
+void	weft_obj_get_keys(const struct weft_obj *o,
+	    const struct weft_obj_key *keys, size_t n,
+	    const struct weft_obj **vals);
 /* Number of entries of an array or map; 0 for anything else. */
 uint32_t weft_obj_len(const struct weft_obj *o);
 /* i-th element of an array, or NULL. */

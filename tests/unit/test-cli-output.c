@@ -197,6 +197,152 @@ test_summary_json(void **state)
 	weft_buf_release(&out);
 }
 
+/*
+ * A summary as weftd sends it with short ids and counts (or with its keys
+ * in reverse order), for out_summary_line().
+ */
+static void
+pack_listed(struct weft_buf *b, const char *title, size_t tlen, unsigned sh,
+    const uint64_t cnt[4], const char *name, bool conflict, bool rev,
+    uint64_t revs)
+{
+	static const char *const	 all[] = {
+		"design", "head", "author", "title", "license", "tags",
+		"created", "updated", "revs", "heads", "conflict", "short",
+		"likes", "comments", "makes", "remixes", "author_name",
+	};
+	const char			*keys[17], *k;
+	struct weft_pack		 pk;
+	uint8_t				 id[32];
+	int				 nk = 0;
+
+	for (int i = 0; i < 32; i++)
+		id[i] = (uint8_t)(i * 37 + 11);
+	for (int i = 0; i < 17; i++)
+		if ((i != 10 || conflict) && (i != 11 || sh) &&
+		    (i < 12 || i > 15 || cnt) && (i != 16 || name))
+			keys[nk++] = all[i];
+	weft_pack_init(&pk, b);
+	weft_pack_map(&pk, (uint32_t)nk);
+	for (int j = 0; j < nk; j++) {
+		k = keys[rev ? nk - 1 - j : j];
+		weft_pack_str(&pk, k);
+		if (!strcmp(k, "design") || !strcmp(k, "head") ||
+		    !strcmp(k, "author"))
+			weft_pack_bin(&pk, id, 32);
+		else if (!strcmp(k, "title"))
+			weft_pack_strn(&pk, title, tlen);
+		else if (!strcmp(k, "license"))
+			weft_pack_str(&pk, "CC-BY-4.0");
+		else if (!strcmp(k, "tags"))
+			weft_pack_array(&pk, 0);
+		else if (!strcmp(k, "created"))
+			weft_pack_uint(&pk, 1709164800123);
+		else if (!strcmp(k, "updated"))
+			weft_pack_uint(&pk, 1709251199999);
+		else if (!strcmp(k, "revs"))
+			weft_pack_uint(&pk, revs);
+		else if (!strcmp(k, "heads"))
+			weft_pack_uint(&pk, 2);
+		else if (!strcmp(k, "conflict"))
+			weft_pack_bool(&pk, true);
+		else if (!strcmp(k, "short"))
+			weft_pack_uint(&pk, sh);
+		else if (!strcmp(k, "author_name"))
+			weft_pack_str(&pk, name);
+		else
+			weft_pack_uint(&pk, cnt[!strcmp(k, "likes") ? 0 :
+			    !strcmp(k, "comments") ? 1 : !strcmp(k, "makes") ?
+			    2 : 3]);
+	}
+	assert_int_equal(weft_pack_error(&pk), 0);
+}
+
+/* out_summary_line() of one packed summary, as a string. */
+static char *
+line_of(const struct weft_buf *in, int *rc)
+{
+	struct weft_msg	 m;
+	char		*s = NULL;
+	size_t		 n = 0;
+	FILE		*f;
+
+	assert_int_equal(weft_msg_decode(&m, in->data, in->len), 0);
+	f = open_memstream(&s, &n);
+	assert_non_null(f);
+	*rc = out_summary_line(f, m.root);
+	assert_int_equal(fclose(f), 0);
+	weft_msg_release(&m);
+	return s;
+}
+
+/*
+ * The lines of `weft ls` and `search`, byte for byte as main printed them
+ * before the summary keys were read in one pass (stop 15): short ids of
+ * 8, 9 and 12 digits, the date, revisions right-aligned, titles with
+ * control characters and C1 controls replaced and cut to 80 columns,
+ * the author's name cut to 20, counts above 0, the conflict mark, and
+ * the same with the map's keys in reverse order.
+ */
+static void
+test_summary_line(void **state)
+{
+	static const uint64_t	 c0[4] = { 0, 0, 0, 0 };
+	static const uint64_t	 c1[4] = { 12, 0, 3, 1234567 };
+	static const char	 t1[] = "Q\"\\\n\t\x01\x7f\xc2\x9b\xc2\xa9\xff"
+	    "\xc3\xa9 end";
+	static const char	 t2[] = "A very long title that will not fit in "
+	    "eighty columns at all, no, not ever, \xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9 really";
+	struct weft_buf		 in;
+	char			*s;
+	int			 rc;
+
+	(void)state;
+	weft_buf_init(&in, 1 << 16);
+	pack_listed(&in, "gear", 4, 8, c0, NULL, false, false, 1);
+	s = line_of(&in, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(s, "0b30557a  2024-02-29 23:59     1  gear\n");
+	free(s);
+	for (int rev = 0; rev < 2; rev++) {
+		weft_buf_reset(&in);
+		pack_listed(&in, t1, sizeof(t1) - 1, 9, c1, "Ann \xc3\xa9\x1b"
+		    "[31m long name that goes past twenty", true, rev, 123);
+		s = line_of(&in, &rc);
+		assert_int_equal(rc, 0);
+		assert_string_equal(s, "0b30557a9  2024-02-29 23:59   123  "
+		    "Q\"\\  ???\xc2\xa9...  by Ann \xc3\xa9?[31m long name  "
+		    "12L 3M 1234567R  [license conflict]\n");
+		free(s);
+		weft_buf_reset(&in);
+		pack_listed(&in, t2, sizeof(t2) - 1, 12, c1, "Carol", false,
+		    rev, 99999);
+		s = line_of(&in, &rc);
+		assert_int_equal(rc, 0);
+		assert_string_equal(s, "0b30557a9fc4  2024-02-29 23:59  99999  "
+		    "A very long ...  by Carol  12L 3M 1234567R\n");
+		free(s);
+	}
+	/* Without "short": the whole id and the whole title. */
+	weft_buf_reset(&in);
+	pack_listed(&in, t2, sizeof(t2) - 1, 0, NULL, NULL, false, false, 7);
+	s = line_of(&in, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(s, "0b30557a9fc4e90e33587da2c7ec11365b80a5caef1439"
+	    "5e83a8cdf2173c6186  2024-02-29 23:59     7  A very long title "
+	    "that will not fit in eighty columns at all, no, not ever, "
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 really\n");
+	free(s);
+	/* A short id out of range is refused. */
+	weft_buf_reset(&in);
+	pack_listed(&in, "gear", 4, 7, c0, NULL, false, false, 1);
+	s = line_of(&in, &rc);
+	assert_int_equal(rc, WEFT_EPROTO);
+	free(s);
+	weft_buf_release(&in);
+}
+
 /* Runs weft__fail() with stderr sent to a file; returns what it wrote. */
 static char *
 fail_line(int err, const char *detail, const char *what)
@@ -268,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_text_is_terminal_safe),
 		cmocka_unit_test(test_json_str_repairs_utf8),
 		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_summary_line),
 		cmocka_unit_test(test_fail_line_escaped),
 		cmocka_unit_test(test_sizes),
 	};

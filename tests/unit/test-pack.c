@@ -415,6 +415,21 @@ test_map_keys(void **state)
 	/* Keys that share a prefix are distinct. */
 	assert_int_equal(DECODE("\x83\xa1" "a" "\xc0\xa2" "ab" "\xc0\xa0"
 	    "\xc0"), 0);
+	/*
+	 * Keys of one length that share their first 8 bytes (which the
+	 * check compares first) differ by a later byte, or are the same.
+	 */
+	assert_int_equal(DECODE("\x82\xaa" "remixes_ab" "\xc0\xaa"
+	    "remixes_ac" "\xc0"), 0);
+	assert_int_equal(DECODE("\x83\xaa" "remixes_ab" "\xc0\xaa"
+	    "remixes_ac" "\xc0\xaa" "remixes_ab" "\xc0"), WEFT_EPROTO);
+	assert_int_equal(DECODE("\x82\xa9" "remixes_a" "\xc0\xaa"
+	    "remixes_ab" "\xc0"), 0);
+	/* A NUL byte is a byte like any other. */
+	assert_int_equal(DECODE("\x82\xa2" "a\0" "\xc0\xa1" "a" "\xc0"),
+	    0);
+	assert_int_equal(DECODE("\x82\xa2" "a\0" "\xc0\xa2" "a\0" "\xc0"),
+	    WEFT_EPROTO);
 	/* Non-string keys. */
 	assert_int_equal(DECODE("\x81\x01\xc0"), WEFT_EPROTO);
 	assert_int_equal(DECODE("\x81\xc4\x01" "a" "\xc0"), WEFT_EPROTO);
@@ -458,6 +473,45 @@ test_map_keys(void **state)
 			assert_int_equal(map_of_keys(perm, n, dup),
 			    dup == 0 ? 0 : WEFT_EPROTO);
 	}
+}
+
+/* weft_obj_get_keys() gives what weft_obj_get() gives, key by key. */
+static void
+test_get_keys(void **state)
+{
+	static const struct weft_obj_key keys[] = {
+		{ "a", 1 }, { "b", 1 }, { "ab", 2 }, { "", 0 }, { "zz", 2 },
+		{ "c", 1 },
+	};
+	static const char *const names[] = { "a", "b", "ab", "", "zz", "c" };
+	/* {"c": 3, "ab": 2, "": 4, "a": 1, "x": 5}: out of order, one absent */
+	static const char map[] = "\x85\xa1" "c" "\x03\xa2" "ab" "\x02\xa0"
+	    "\x04\xa1" "a" "\x01\xa1" "x" "\x05";
+	const struct weft_obj	*v[6];
+	struct weft_msg		 m;
+	uint64_t		 u;
+
+	(void)state;
+	assert_int_equal(weft_msg_decode(&m, (const uint8_t *)map,
+	    sizeof(map) - 1), 0);
+	weft_obj_get_keys(m.root, keys, 6, v);
+	for (int i = 0; i < 6; i++)
+		assert_ptr_equal(v[i], weft_obj_get(m.root, names[i]));
+	assert_int_equal(weft_obj_uint(v[0], &u), 0);
+	assert_int_equal(u, 1);
+	assert_int_equal(weft_obj_uint(v[2], &u), 0);
+	assert_int_equal(u, 2);
+	assert_int_equal(weft_obj_uint(v[3], &u), 0);
+	assert_int_equal(u, 4);
+	assert_null(v[1]);
+	assert_null(v[4]);
+	/* Not a map: nothing. */
+	weft_obj_get_keys(weft_obj_get(m.root, "c"), keys, 6, v);
+	for (int i = 0; i < 6; i++)
+		assert_null(v[i]);
+	weft_obj_get_keys(NULL, keys, 6, v);
+	assert_null(v[0]);
+	weft_msg_release(&m);
 }
 
 static void
@@ -623,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_writer_cap),
 		cmocka_unit_test(test_rejected_types),
 		cmocka_unit_test(test_map_keys),
+		cmocka_unit_test(test_get_keys),
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_lying_headers),
 		cmocka_unit_test(test_depth),
