@@ -16,6 +16,7 @@
  * LMDB's codes are translated to weft's here (weft__store_xlat) and
  * nowhere else.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -198,6 +199,82 @@ weft__store_gen_last(uint64_t *before, uint64_t *after)
 }
 
 /*
+ * Keeps the pages just past the used end of data.mdb in the page cache as
+ * single 4 KiB pages, before a commit writes them (issue 17.4, stop 15).
+ * LMDB appends a commit's new pages with one pwritev per run of up to 64,
+ * and on this kernel (ext4 with large folios, Linux 6.16 and later) a
+ * multi-page write into uncached file range makes a folio as large as the
+ * write; LMDB later rewrites each of those pages alone (a leaf of a
+ * random-keyed table, reused from the free list), and every such 4 KiB
+ * pwrite then dirties, copies and accounts the whole folio: 3-4 times
+ * the CPU and wall time of a page write, and /proc's write_bytes 50
+ * times the bytes (docs/BENCHMARKS.md, "Ingest at a million, stop 15").
+ * A page of the tail read through LMDB's map first (MDB_NORDAHEAD: one
+ * page per fault, no read-around) is cached as a single page, which the
+ * later pwritev fills in place. So: extend the file sparsely (an
+ * ftruncate, which only ever grows it and never past the map; LMDB reads
+ * nothing past its last page) and touch each new page of the margin.
+ * Called inside the write transaction, before its commit appends: only
+ * the writer runs it. Best effort: a failure leaves the tail as it was.
+ */
+#define TAIL_MARGIN_MIN	(UINT64_C(4) << 20)
+#define TAIL_MARGIN_MAX	(UINT64_C(256) << 20)
+
+static void
+tail_prepare(struct weft_store *s)
+{
+	MDB_envinfo		 ei;
+	MDB_stat		 ms;
+	struct stat		 st;
+	const volatile uint8_t	*map;
+	void			*p;
+	uint64_t		 used, margin, want, from;
+	int			 fd;
+
+	if (mdb_env_info(s->env, &ei) != 0 || mdb_env_stat(s->env, &ms) != 0 ||
+	    mdb_env_get_fd(s->env, &fd) != 0 || ms.ms_psize == 0)
+		return;
+	used = ((uint64_t)ei.me_last_pgno + 1) * ms.ms_psize;
+	/* A quarter of the file, or twice the most a commit added. */
+	if (used > s->tail_used && used - s->tail_used > s->tail_grow)
+		s->tail_grow = used - s->tail_used;
+	s->tail_used = used;
+	margin = used / 4;
+	if (margin < 2 * s->tail_grow)
+		margin = 2 * s->tail_grow;
+	if (margin < TAIL_MARGIN_MIN)
+		margin = TAIL_MARGIN_MIN;
+	if (margin > TAIL_MARGIN_MAX)
+		margin = TAIL_MARGIN_MAX;
+	want = used + margin;
+	if (want > (uint64_t)ei.me_mapsize)
+		want = (uint64_t)ei.me_mapsize;
+	want -= want % ms.ms_psize;
+	/* Half the margin left: not worth a call yet. */
+	if (s->tail_ready >= used + margin / 2 || want <= used)
+		return;
+	from = s->tail_ready > used ? s->tail_ready : used;
+	if (fstat(fd, &st) != 0)
+		return;
+	if ((uint64_t)st.st_size < want && ftruncate(fd, (off_t)want) != 0)
+		return;
+	/*
+	 * Through a map of our own: LMDB does not say where its map is.
+	 * The page cache is the file's, whichever map faults a page in.
+	 */
+	p = mmap(NULL, (size_t)(want - from), PROT_READ, MAP_SHARED, fd,
+	    (off_t)from);
+	if (p == MAP_FAILED)
+		return;
+	(void)madvise(p, (size_t)(want - from), MADV_RANDOM);
+	map = p;
+	for (uint64_t off = 0; off < want - from; off += ms.ms_psize)
+		(void)map[off];
+	munmap(p, (size_t)(want - from));
+	s->tail_ready = want;
+}
+
+/*
  * Runs fn in a write transaction and commits it. fn returns 0 or a weft
  * code; on any error the transaction is aborted, and on WEFT_ESTOREFULL
  * (MDB_MAP_FULL, from fn or from the commit) the map grows and the whole
@@ -245,6 +322,7 @@ write_run(struct weft_store *s, weft__store_write_cb *fn, void *arg,
 				bumped = true;
 				tl_gen_after = ++s->gen;
 			}
+			tail_prepare(s);
 			/* the commit frees txn (and its cursors) */
 			err = weft__store_xlat(mdb_txn_commit(txn));
 		}
@@ -653,9 +731,15 @@ again:
 		rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(s->env, map_size);
-	/* Default durability: a commit is on disk when it returns. */
+	/*
+	 * Default durability: a commit is on disk when it returns. No
+	 * read-around on faults: the tables are read at random, and a page
+	 * faulted in alone stays a single page in the cache, which keeps
+	 * LMDB's later rewrites of it to one page (tail_prepare()).
+	 */
 	if (rc == 0)
-		rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600);
+		rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD,
+		    0600);
 	/*
 	 * A power cut while LMDB created the file (it writes the first
 	 * meta pages without a sync): nothing was ever committed, start

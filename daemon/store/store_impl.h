@@ -138,6 +138,14 @@ struct weft_store {
 	 * weft__store_write() forgets them then. Only the writer uses them.
 	 */
 	MDB_cursor		*wcur[DB_COUNT];
+	/*
+	 * The end of the data file's tail that tail_prepare() has put in
+	 * the page cache as single pages (bytes). Only the writer uses it,
+	 * inside its write transaction.
+	 */
+	uint64_t		 tail_ready;
+	uint64_t		 tail_used;	/* the used end it last saw */
+	uint64_t		 tail_grow;	/* the most a commit added */
 	/* Likewise the deferred words postings (store_index.c). */
 	struct weft__words_batch *words_batch;
 	/* Likewise the deferred count changes (store_social.c). */

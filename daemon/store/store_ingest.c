@@ -1780,9 +1780,12 @@ batch_unclaimed(struct weft_store_batch *b)
  * writer is ingest's bottleneck, and a commit costs by the leaves it
  * dirties, which several batches share (issue 17.4, stop 13). Each batch
  * keeps its own per-record results; a failed write fails the group.
+ * 12,288 records let the batches of all three sync jobs share a commit:
+ * 17% fewer pages dirtied per record than 8,192 at 200,000 records,
+ * for about a third more dirty pages held until the commit (stop 15).
  */
 #define INGEST_GROUP_MAX	4
-#define INGEST_GROUP_RECS	8192
+#define INGEST_GROUP_RECS	12288
 
 struct ingest_group {
 	struct weft_store_ingest	*q;
