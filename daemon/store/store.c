@@ -57,7 +57,7 @@ static const char *const db_names[DB_COUNT] = {
 	"packs", "lib_maint",
 	"lastuse", "blocked_recs", "file_design",
 	"dnum", "wlist", "receipt_ids", "label_due", "idshare",
-	"dsum_tmp",
+	"dsum_tmp", "rkey_tmp",
 };
 
 int
