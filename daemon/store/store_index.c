@@ -1414,32 +1414,38 @@ weft__store_revs_upgrade_pending(struct weft_store *s, MDB_txn *txn)
 	return db_has(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN);
 }
 
-/* Appends the key k (klen bytes, empty value) through c. */
+/* Appends key k (klen bytes) and value v (vlen) through c. */
 static int
-revs_append(MDB_cursor *c, const void *k, size_t klen)
+revs_append(MDB_cursor *c, const void *k, size_t klen, const void *v,
+    size_t vlen)
 {
-	MDB_val	key = { klen, (void *)k }, val = { 0, "" };
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
 
 	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
 }
 
+enum { PASS_COPY, PASS_SHORTEN, PASS_INFO };
+
 /*
  * One step of a pass from db `from` to the end of db `to`, after key
- * after (alen bytes; none when 0): with shorten, whole designs after the
- * design after names, each genesis's key shortened; without, the keys
- * as they are. *last (*llen bytes) gets the last design or key moved,
- * *done whether `from` has no more.
+ * after (alen bytes; none when 0): PASS_SHORTEN, whole designs after
+ * the design after names, each genesis's key shortened; PASS_INFO,
+ * `info` values whose design is implied cut to INFO_SHORT; PASS_COPY,
+ * keys and values as they are. *last (*llen bytes) gets the last design
+ * or key moved, *done whether `from` has no more.
  */
 static int
-revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
-    bool shorten, const uint8_t *after, size_t alen, uint8_t last[REVKEY],
-    size_t *llen, bool *done)
+revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
+    const uint8_t *after, size_t alen, uint8_t last[REVKEY], size_t *llen,
+    bool *done)
 {
-	MDB_cursor	*c, *w;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY], g[REVKEY];
-	size_t		 n = 0;
-	int		 err = 0, rc;
+	static const uint8_t	 zero[ID];
+	MDB_cursor		*c, *w;
+	MDB_val			 k, v;
+	const uint8_t		*iv;
+	uint8_t			 dk[DKEY], g[REVKEY];
+	size_t			 n = 0, vlen;
+	int			 err = 0, rc;
 
 	*done = false;
 	*llen = 0;
@@ -1458,29 +1464,46 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
 		k.mv_data = (void *)after;
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 		/* Past the key held, or every key of the design held. */
-		while (rc == 0 && (shorten ? prefix_eq(&k, after, alen) :
-		    k.mv_size == alen && memcmp(k.mv_data, after, alen) == 0))
+		while (rc == 0 && (mode == PASS_SHORTEN ?
+		    prefix_eq(&k, after, alen) : k.mv_size == alen &&
+		    memcmp(k.mv_data, after, alen) == 0))
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	while (rc == 0 && err == 0 && n < weft__store_revs_step) {
-		if (k.mv_size != DKEY && k.mv_size != REVKEY) {
+		if (k.mv_size > REVKEY) {
 			err = WEFT_ECORRUPT;
 			break;
 		}
-		if (!shorten) {
+		if (mode != PASS_SHORTEN) {
 			memcpy(last, k.mv_data, k.mv_size);
 			*llen = k.mv_size;
-			err = revs_append(w, k.mv_data, k.mv_size);
+			vlen = v.mv_size;
+			iv = v.mv_data;
+			if (mode == PASS_INFO && (k.mv_size != ID ||
+			    (vlen != INFO_LEN && vlen != INFO_SHORT)))
+				err = WEFT_ECORRUPT;
+			/* A genesis names itself, most others nothing. */
+			else if (mode == PASS_INFO && vlen == INFO_LEN &&
+			    memcmp(iv + INFO_SHORT, iv[0] == WEFT_REC_REV ?
+			    last : zero, ID) == 0)
+				vlen = INFO_SHORT;
+			if (err == 0)
+				err = revs_append(w, last, *llen, iv, vlen);
 			n++;
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			if (err == 0)
+				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			continue;
+		}
+		if (k.mv_size != DKEY && k.mv_size != REVKEY) {
+			err = WEFT_ECORRUPT;
+			break;
 		}
 		memcpy(dk, k.mv_data, DKEY);
 		memcpy(g, dk, DKEY);
 		memcpy(g + DKEY, dk, DKEY);	/* created || design again */
 		err = db_has(txn, s->dbi[from], g, REVKEY);
 		if (err == 0)
-			err = revs_append(w, dk, DKEY);
+			err = revs_append(w, dk, DKEY, "", 0);
 		else if (err == WEFT_ENOTFOUND)
 			err = 0;
 		while (err == 0 && rc == 0 && prefix_eq(&k, dk, DKEY)) {
@@ -1488,7 +1511,8 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
 				err = WEFT_ECORRUPT;
 			else if (k.mv_size != REVKEY ||
 			    memcmp(k.mv_data, g, REVKEY) != 0)
-				err = revs_append(w, k.mv_data, k.mv_size);
+				err = revs_append(w, k.mv_data, k.mv_size,
+				    "", 0);
 			n++;
 			if (err == 0)
 				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
@@ -1509,10 +1533,11 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
 int
 weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 {
-	static const char	 next[] = "bcd";
+	static const char	 next[] = "bcdef";
+	static const int	 dbs[] = { DB_BY_DESIGN, DB_HEADS, DB_INFO };
 	MDB_val			 v;
 	uint8_t			 mark[1 + REVKEY], last[REVKEY];
-	size_t			 mlen, llen;
+	size_t			 mlen, llen, klen;
 	bool			 done, back;
 	int			 err, rc, db;
 
@@ -1526,22 +1551,24 @@ weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 	memcpy(mark, v.mv_data, mlen);
 	if (mlen == 0)
 		mark[0] = 'a';
-	if (mark[0] < 'a' || mark[0] > 'd')
+	if (mark[0] < 'a' || mark[0] > 'f')
 		return WEFT_ECORRUPT;
-	back = mark[0] == 'b' || mark[0] == 'd';
-	db = mark[0] < 'c' ? DB_BY_DESIGN : DB_HEADS;
-	if (mlen > 1 && mlen != 1 + DKEY && !(back && mlen == 1 + REVKEY))
+	back = (mark[0] - 'a') % 2 == 1;
+	db = dbs[(mark[0] - 'a') / 2];
+	klen = mlen > 1 ? mlen - 1 : 0;
+	if (klen != 0 && (db == DB_INFO ? klen != ID : klen != DKEY &&
+	    !(back && klen == REVKEY)))
 		return WEFT_ECORRUPT;
 	err = revs_pass(s, txn, back ? DB_REVKEY_TMP : db,
-	    back ? db : DB_REVKEY_TMP, !back, mark + 1, mlen > 1 ? mlen - 1 :
-	    0, last, &llen, &done);
+	    back ? db : DB_REVKEY_TMP, back ? PASS_COPY : db == DB_INFO ?
+	    PASS_INFO : PASS_SHORTEN, mark + 1, klen, last, &llen, &done);
 	if (err)
 		return err;
 	if (done) {
 		rc = mdb_drop(txn, s->dbi[back ? DB_REVKEY_TMP : db], 0);
 		if (rc)
 			return weft__store_xlat(rc);
-		if (mark[0] == 'd')
+		if (mark[0] == 'f')
 			return db_del(txn, s->dbi[DB_META], REVS_MARK,
 			    REVS_MARKLEN);
 		return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN,

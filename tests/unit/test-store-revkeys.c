@@ -4,7 +4,9 @@
  * walks over them still give (ts, id) order when a revision is older
  * than its genesis; a design taken out leaves none; and a store of
  * format 11 (long keys only) upgraded at open, cut short twice and
- * resumed, has the short keys, denser tables and the same answers.
+ * resumed, has the short keys, the short `info` values of format 11
+ * for the records written before it, denser tables and the same
+ * answers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,7 +129,10 @@ cat_cb(void *arg, const uint8_t id[WEFT_ID_BYTES], const uint8_t *data,
 	return weft_buf_add(arg, data, len);
 }
 
-/* The keys of table name in dir: count, how many of 40 bytes, pages. */
+/*
+ * The keys of table name in dir: count, how many of 40 bytes (of
+ * `info`: how many values of 41 bytes), pages.
+ */
 static void
 census(const char *dir, const char *name, size_t *n, size_t *nshort,
     size_t *pages)
@@ -151,8 +156,14 @@ census(const char *dir, const char *name, size_t *n, size_t *nshort,
 		assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-			assert_true(k.mv_size == 40 || k.mv_size == 80);
 			(*n)++;
+			if (strcmp(name, "info") == 0) {
+				assert_true(v.mv_size == 41 ||
+				    v.mv_size == 73);
+				*nshort += v.mv_size == 41;
+				continue;
+			}
+			assert_true(k.mv_size == 40 || k.mv_size == 80);
 			*nshort += k.mv_size == 40;
 		}
 		assert_int_equal(rc, MDB_NOTFOUND);
@@ -203,12 +214,14 @@ to_format11(const char *dir)
 	MDB_dbi		 dbi, meta;
 	MDB_cursor	*c;
 	MDB_val		 k, v, e = { 0, "" };
-	uint8_t		 ver[4] = { 0, 0, 0, 11 }, (*keys)[80];
+	uint8_t		 ver[4] = { 0, 0, 0, 11 }, (*keys)[80], (*iv)[73];
 	size_t		 n, cap = 4096;
 	int		 rc;
 
 	keys = malloc(cap * sizeof(*keys));
+	iv = malloc(cap * sizeof(*iv));
 	assert_non_null(keys);
+	assert_non_null(iv);
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 128), 0);
 	assert_int_equal(mdb_env_set_mapsize(env, 1 << 30), 0);
@@ -237,6 +250,32 @@ to_format11(const char *dir)
 			assert_int_equal(mdb_put(txn, dbi, &k, &e, 0), 0);
 		}
 	}
+	/* Every info value 73 bytes, as before format 11. */
+	assert_int_equal(mdb_dbi_open(txn, "info", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	n = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		assert_true(n < cap);
+		assert_int_equal(k.mv_size, 32);
+		assert_true(v.mv_size == 41 || v.mv_size == 73);
+		memcpy(keys[n], k.mv_data, 32);
+		memcpy(iv[n], v.mv_data, v.mv_size);
+		if (v.mv_size == 41 && iv[n][0] == WEFT_REC_REV)
+			memcpy(iv[n] + 41, k.mv_data, 32);
+		else if (v.mv_size == 41)
+			memset(iv[n] + 41, 0, 32);
+		n++;
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(c);
+	for (size_t j = 0; j < n; j++) {
+		k.mv_size = 32;
+		k.mv_data = keys[j];
+		v.mv_size = 73;
+		v.mv_data = iv[j];
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	}
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	k.mv_size = 7;
 	k.mv_data = "version";
@@ -246,6 +285,7 @@ to_format11(const char *dir)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 	free(keys);
+	free(iv);
 }
 
 /* A genesis, a revision older than it and one newer: keys and orders. */
@@ -351,7 +391,8 @@ test_upgrade(void **state)
 	char			 dir[] = "/tmp/weft-revkeys-XXXXXX";
 	size_t			 n, nshort, p11, ph11, pages, nrev = 0,
 				 nheads = 0, hshort;
-	int			 phase, err, seen[4] = { 0 };
+	int			 phase, err, seen[6] = { 0 };
+	size_t			 ninfo, ishort, pi11;
 
 	(void)state;
 	crypto_sign_keypair(pk, sk);
@@ -393,6 +434,9 @@ test_upgrade(void **state)
 	assert_int_equal(nshort, 0);
 	census(dir, "dheads", &n, &nshort, &ph11);
 	assert_int_equal(nshort, 0);
+	census(dir, "info", &ninfo, &ishort, &pi11);
+	assert_int_equal(ninfo, NDES + nrev);
+	assert_int_equal(ishort, 0);
 	assert_int_equal(mark(dir, &phase), -1);
 
 	/*
@@ -426,8 +470,8 @@ test_upgrade(void **state)
 		assert_int_equal(len == 1, phase != last);
 		seen[phase - 'a']++;
 	}
-	for (int i = 0; i < 4; i++)
-		assert_true(seen[i] >= (i == 3 ? 1 : 2));
+	for (int i = 0; i < 6; i++)
+		assert_true(seen[i] >= 2);
 	weft__store_revs_stop = -1;
 	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
 	weft__store_revs_step = 20000;
@@ -444,6 +488,11 @@ test_upgrade(void **state)
 	assert_int_equal(n, nheads);
 	assert_int_equal(nshort, hshort);
 	assert_true(pages < ph11);
+	/* The geneses' info values without their design again. */
+	census(dir, "info", &n, &nshort, &pages);
+	assert_int_equal(n, NDES + nrev);
+	assert_int_equal(nshort, NDES);
+	assert_true(pages < pi11);
 	census(dir, "rkey_tmp", &n, &nshort, &pages);
 	assert_int_equal(n, 0);
 	weft_buf_release(&before);
