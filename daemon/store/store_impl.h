@@ -709,6 +709,38 @@ store_put(struct weft_store *s, MDB_txn *txn, int i, const void *k,
 }
 
 /*
+ * store_put() of a key that usually sorts after every key of database
+ * i (recs: ingest meets records roughly in time order): when it does,
+ * LMDB is told so (MDB_APPEND), which splits a full leaf by moving only
+ * the new key to the new page. A plain put splits it at the point that
+ * leaves the new page the emptier, which for entries of about 540 bytes
+ * (a record) keeps 6 on a page where 7 fit: the table comes out a sixth
+ * larger. The look at the last key first keeps an out-of-order key from
+ * ever being a failed write operation.
+ */
+static inline int
+store_append(struct weft_store *s, MDB_txn *txn, int i, const void *k,
+    size_t klen, const void *v, size_t vlen)
+{
+	MDB_val		 key = { klen, (void *)k }, val = { vlen, (void *)v };
+	MDB_val		 lk, lv;
+	MDB_cursor	*c = NULL;
+	unsigned	 flags = 0;
+	int		 err, rc;
+
+	err = store_cursor(s, txn, i, &c);
+	if (err)
+		return err;
+	rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+	if (rc == MDB_NOTFOUND ||
+	    (rc == 0 && mdb_cmp(txn, s->dbi[i], &key, &lk) > 0))
+		flags = MDB_APPEND;
+	else if (rc)
+		return weft__store_xlat(rc);
+	return weft__store_xlat(mdb_cursor_put(c, &key, &val, flags));
+}
+
+/*
  * Deletes k if present. The lookup first keeps a missing key from ever
  * being a failed write operation.
  */

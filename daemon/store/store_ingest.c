@@ -1151,7 +1151,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
 		return err;
-	err = store_put(s, txn, DB_RECORDS, key, 8 + ID, pc->env, pc->len);
+	err = store_append(s, txn, DB_RECORDS, key, 8 + ID, pc->env,
+	    pc->len);
 	if (err)
 		return err;
 	memset(info, 0, sizeof(info));
