@@ -1388,9 +1388,11 @@ weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
  * held, the genesis's key shortened (appended first of its design);
  * the step that finds no more empties `drevs` and sets 'b', which
  * appends `rkey_tmp` back after the key held; then 'c' and 'd' do the
- * same for `dheads`, and the last step empties `rkey_tmp` and deletes
- * the mark. A crash between steps leaves the mark: the next open goes
- * on from there.
+ * same for `dheads`, 'e' and 'f' for `info` (values whose design is
+ * implied cut short), 'g' and 'h' for `recs` (as they are: appended,
+ * its leaves come out full, see store_append()), and the last step
+ * empties `rkey_tmp` and deletes the mark. A crash between steps
+ * leaves the mark: the next open goes on from there.
  */
 #define REVS_MARK	"rkey_short"
 #define REVS_MARKLEN	10
@@ -1533,8 +1535,9 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
 int
 weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 {
-	static const char	 next[] = "bcdef";
-	static const int	 dbs[] = { DB_BY_DESIGN, DB_HEADS, DB_INFO };
+	static const char	 next[] = "bcdefgh";
+	static const int	 dbs[] = { DB_BY_DESIGN, DB_HEADS, DB_INFO,
+				    DB_RECORDS };
 	MDB_val			 v;
 	uint8_t			 mark[1 + REVKEY], last[REVKEY];
 	size_t			 mlen, llen, klen;
@@ -1551,24 +1554,25 @@ weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 	memcpy(mark, v.mv_data, mlen);
 	if (mlen == 0)
 		mark[0] = 'a';
-	if (mark[0] < 'a' || mark[0] > 'f')
+	if (mark[0] < 'a' || mark[0] > 'h')
 		return WEFT_ECORRUPT;
 	back = (mark[0] - 'a') % 2 == 1;
 	db = dbs[(mark[0] - 'a') / 2];
 	klen = mlen > 1 ? mlen - 1 : 0;
-	if (klen != 0 && (db == DB_INFO ? klen != ID : klen != DKEY &&
-	    !(back && klen == REVKEY)))
+	if (klen != 0 && (db == DB_INFO ? klen != ID : db == DB_RECORDS ?
+	    klen != 8 + ID : klen != DKEY && !(back && klen == REVKEY)))
 		return WEFT_ECORRUPT;
 	err = revs_pass(s, txn, back ? DB_REVKEY_TMP : db,
-	    back ? db : DB_REVKEY_TMP, back ? PASS_COPY : db == DB_INFO ?
-	    PASS_INFO : PASS_SHORTEN, mark + 1, klen, last, &llen, &done);
+	    back ? db : DB_REVKEY_TMP, back || db == DB_RECORDS ? PASS_COPY :
+	    db == DB_INFO ? PASS_INFO : PASS_SHORTEN, mark + 1, klen, last,
+	    &llen, &done);
 	if (err)
 		return err;
 	if (done) {
 		rc = mdb_drop(txn, s->dbi[back ? DB_REVKEY_TMP : db], 0);
 		if (rc)
 			return weft__store_xlat(rc);
-		if (mark[0] == 'f')
+		if (mark[0] == 'h')
 			return db_del(txn, s->dbi[DB_META], REVS_MARK,
 			    REVS_MARKLEN);
 		return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN,

@@ -5,8 +5,8 @@
  * than its genesis; a design taken out leaves none; and a store of
  * format 11 (long keys only) upgraded at open, cut short twice and
  * resumed, has the short keys, the short `info` values of format 11
- * for the records written before it, denser tables and the same
- * answers.
+ * for the records written before it, `recs` rewritten with full leaves,
+ * denser tables and the same answers; and `recs` filled by appends.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -425,7 +425,7 @@ test_upgrade(void **state)
 	char			 dir[] = "/tmp/weft-revkeys-XXXXXX";
 	size_t			 n, nshort, p11, ph11, pages, nrev = 0,
 				 nheads = 0, hshort;
-	int			 phase, err, seen[6] = { 0 };
+	int			 phase, err, seen[8] = { 0 };
 	size_t			 ninfo, ishort, pi11;
 	double			 fill;
 
@@ -515,7 +515,7 @@ test_upgrade(void **state)
 		assert_int_equal(len == 1, phase != last);
 		seen[phase - 'a']++;
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 8; i++)
 		assert_true(seen[i] >= 2);
 	weft__store_revs_stop = -1;
 	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
@@ -538,6 +538,8 @@ test_upgrade(void **state)
 	assert_int_equal(n, NDES + nrev);
 	assert_int_equal(nshort, NDES);
 	assert_true(pages < pi11);
+	/* recs rewritten in key order: full leaves whatever came before. */
+	assert_true(recs_fill(dir, &n) > 93.0);
 	census(dir, "rkey_tmp", &n, &nshort, &pages);
 	assert_int_equal(n, 0);
 	weft_buf_release(&before);
