@@ -58,7 +58,7 @@ static const char *const db_names[DB_COUNT] = {
 	"packs", "lib_maint",
 	"lastuse", "blocked_recs", "file_design",
 	"dnum", "wlist", "receipt_ids", "label_due", "idshare",
-	"dsum_tmp",
+	"dsum_tmp", "rkey_tmp",
 };
 
 int
@@ -547,6 +547,128 @@ id_twins(MDB_cursor *c, const uint8_t id[ID], uint8_t tw[2][ID], int *n)
 	if (rc == 0 && id_twin(&k, id))
 		memcpy(tw[(*n)++], k.mv_data, ID);
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : weft__store_xlat(rc);
+}
+
+/* drevs and dheads keys (format 12): see store_impl.h, REVKEY. */
+size_t
+weft__store_rkey(uint8_t key[REVKEY], const uint8_t dk[DKEY], uint64_t ts,
+    const uint8_t rev[ID])
+{
+	memcpy(key, dk, DKEY);
+	if (ts == be64dec(dk) && memcmp(rev, dk + 8, ID) == 0)
+		return DKEY;
+	be64enc(key + DKEY, ts);
+	memcpy(key + DKEY + 8, rev, ID);
+	return REVKEY;
+}
+
+int
+weft__store_rkey_dec(const MDB_val *k, struct weft__rev *r)
+{
+	const uint8_t	*p = k->mv_data;
+
+	if (k->mv_size == REVKEY)
+		p += DKEY;
+	else if (k->mv_size != DKEY)
+		return WEFT_ECORRUPT;
+	r->ts = be64dec(p);
+	memcpy(r->id, p + 8, ID);
+	return 0;
+}
+
+/* Orders revisions by (ts, id). */
+static int
+rev_cmp(const struct weft__rev *a, const struct weft__rev *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return memcmp(a->id, b->id, ID);
+}
+
+int
+weft__store_revs_get(struct weft_store *s, MDB_txn *txn, int db,
+    const uint8_t dk[DKEY], struct weft__rev **out, size_t *n)
+{
+	struct weft__rev	*v = NULL, g;
+	MDB_cursor		*c;
+	MDB_val			 k, d;
+	size_t			 cap = 0, i;
+	void			*p;
+	int			 err, rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_first(c, dk, DKEY, &k, &d);
+	while (err == 0) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 4;
+			p = realloc(v, cap * sizeof(*v));
+			if (p == NULL) {
+				err = -ENOMEM;
+				break;
+			}
+			v = p;
+		}
+		err = weft__store_rkey_dec(&k, &v[*n]);
+		if (err)
+			break;
+		/* Only the first key may be the short one. */
+		if (k.mv_size == DKEY && *n != 0) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		(*n)++;
+		err = weft__store_cur_step(c, dk, DKEY, &k, &d, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (err != WEFT_ENOTFOUND) {
+		free(v);
+		*n = 0;
+		return err;
+	}
+	/* The genesis's short key came first: move it to its place. */
+	if (*n > 1 && rev_cmp(&v[0], &v[1]) > 0) {
+		g = v[0];
+		for (i = 1; i < *n && rev_cmp(&v[i], &g) < 0; i++)
+			v[i - 1] = v[i];
+		v[i - 1] = g;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+weft__store_rev_last(struct weft_store *s, MDB_txn *txn, int db,
+    const uint8_t dk[DKEY], struct weft__rev *last)
+{
+	struct weft__rev	 g;
+	MDB_cursor		*c;
+	MDB_val			 k, v;
+	int			 err, rc;
+
+	rc = mdb_cursor_open(txn, s->dbi[db], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
+	if (err == 0)
+		err = weft__store_rkey_dec(&k, last);
+	mdb_cursor_close(c);
+	if (err || k.mv_size == DKEY)
+		return err;
+	/* A short genesis key sorts first but may be the newest. */
+	err = db_has(txn, s->dbi[db], dk, DKEY);
+	if (err == WEFT_ENOTFOUND)
+		return 0;
+	if (err)
+		return err;
+	g.ts = be64dec(dk);
+	memcpy(g.id, dk + 8, ID);
+	if (rev_cmp(&g, last) > 0)
+		*last = g;
+	return 0;
 }
 
 int

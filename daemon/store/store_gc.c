@@ -609,48 +609,23 @@ plan_rev(struct evict *ev, MDB_txn *txn, const uint8_t rev[ID])
 	return err;
 }
 
-/* Every revision of design u (drevs: dk || ts || rev). */
+/* Every revision of design u (drevs). */
 static int
 plan_design(struct evict *ev, MDB_txn *txn, struct use *u)
 {
-	struct gc	*g = ev->g;
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY], (*revs)[ID] = NULL;
-	size_t		 n = 0, cap = 0;
-	void		*p;
-	int		 err, rc;
+	struct gc		*g = ev->g;
+	struct weft__rev	*revs = NULL;
+	uint8_t			 dk[DKEY];
+	size_t			 n = 0;
+	int			 err;
 
 	u->first = ev->nids;
 	err = weft__store_design_key(g->s, txn, u->design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	rc = mdb_cursor_open(txn, g->s->dbi[DB_BY_DESIGN], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
-	while (err == 0) {
-		if (k.mv_size != DKEY + 8 + ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			p = realloc(revs, cap * sizeof(*revs));
-			if (p == NULL) {
-				err = -ENOMEM;
-				break;
-			}
-			revs = p;
-		}
-		memcpy(revs[n++], (uint8_t *)k.mv_data + DKEY + 8, ID);
-		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (err == WEFT_ENOTFOUND)
-		err = 0;
+	err = weft__store_revs_get(g->s, txn, DB_BY_DESIGN, dk, &revs, &n);
 	for (size_t i = 0; i < n && err == 0; i++)
-		err = plan_rev(ev, txn, revs[i]);
+		err = plan_rev(ev, txn, revs[i].id);
 	free(revs);
 	u->n = ev->nids - u->first;
 	return err;

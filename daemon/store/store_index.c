@@ -183,12 +183,11 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 	struct weft_record	 loaded;
 	const struct weft_record *hr;
 	struct weft_buf		 sum;
-	MDB_cursor		*c;
-	MDB_val			 k, v;
+	struct weft__rev	 last;
 	uint8_t			 key2[WEFT_PK_BYTES + 8 + ID];
 	const uint8_t		*author;
 	uint64_t		 created, revs, heads;
-	int			 genesis = !r->has_design, changed, err, rc;
+	int			 genesis = !r->has_design, changed, err;
 
 	memset(&so, 0, sizeof(so));
 	weft_buf_init(&so.raw, SUMMARY_MAX);
@@ -221,18 +220,10 @@ design_update(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
 		heads = so.heads + (is_head ? 1 : 0) - removed;
 	}
 
-	/* The newest head by (ts, id) is the last heads key of design. */
-	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
-	if (rc) {
-		err = weft__store_xlat(rc);
-		goto out;
-	}
-	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
-	if (err == 0 && k.mv_size != DKEY + 8 + ID)
-		err = WEFT_ECORRUPT;
+	/* The newest head by (ts, id). */
+	err = weft__store_rev_last(s, txn, DB_HEADS, dk, &last);
 	if (err == 0)
-		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
-	mdb_cursor_close(c);
+		memcpy(head, last.id, ID);
 	if (err) {
 		/* Every design has a head: a DAG has a maximal element. */
 		err = err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
@@ -333,9 +324,10 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 	struct recinfo	 pi;
 	MDB_cursor	*c;
 	MDB_val		 k, v;
-	uint8_t		 dk[DKEY], key[DKEY + 8 + ID];
+	uint8_t		 dk[DKEY], key[REVKEY];
 	const uint8_t	*design = dk + 8;
 	uint64_t	 removed = 0;
+	size_t		 klen;
 	int		 is_head, err, rc;
 
 	/* The design's keys start with its created || design. */
@@ -347,10 +339,8 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		dkey(dk, r->ts, id);
 	}
 
-	memcpy(key, dk, DKEY);
-	be64enc(key + DKEY, r->ts);
-	memcpy(key + DKEY + 8, id, ID);
-	err = store_put(s, txn, DB_BY_DESIGN, key, sizeof(key), "", 0);
+	klen = weft__store_rkey(key, dk, r->ts, id);
+	err = store_put(s, txn, DB_BY_DESIGN, key, klen, "", 0);
 	if (err)
 		return err;
 
@@ -363,15 +353,13 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		err = weft__store_info_get(s, txn, r->prev.ids[i], &pi);
 		if (err)
 			return err;
-		memcpy(key, dk, DKEY);
-		be64enc(key + DKEY, pi.ts);
-		memcpy(key + DKEY + 8, r->prev.ids[i], ID);
-		err = db_has(txn, s->dbi[DB_HEADS], key, sizeof(key));
+		klen = weft__store_rkey(key, dk, pi.ts, r->prev.ids[i]);
+		err = db_has(txn, s->dbi[DB_HEADS], key, klen);
 		if (err == WEFT_ENOTFOUND)
 			continue;
 		if (err)
 			return err;
-		err = db_del(txn, s->dbi[DB_HEADS], key, sizeof(key));
+		err = db_del(txn, s->dbi[DB_HEADS], key, klen);
 		if (err)
 			return err;
 		removed++;
@@ -391,10 +379,8 @@ weft__store_rev_index(struct weft_store *s, MDB_txn *txn,
 		return err;
 	is_head = err == WEFT_ENOTFOUND;
 	if (is_head) {
-		memcpy(key, dk, DKEY);
-		be64enc(key + DKEY, r->ts);
-		memcpy(key + DKEY + 8, id, ID);
-		err = store_put(s, txn, DB_HEADS, key, sizeof(key), "", 0);
+		klen = weft__store_rkey(key, dk, r->ts, id);
+		err = store_put(s, txn, DB_HEADS, key, klen, "", 0);
 		if (err)
 			return err;
 	}
@@ -477,12 +463,48 @@ weft__store_lib_index(struct weft_store *s, MDB_txn *txn,
 /* Walks */
 
 /*
+ * The revisions (drevs) or heads (dheads) of design, oldest first or
+ * newest first, in (ts, id) order whatever their keys' (format 12); cb
+ * gets each one's (id, envelope). WEFT_ENOTFOUND when design is not a
+ * stored design; missing records are corruption.
+ */
+static int
+walk_revs(struct weft_store *s, int db, const uint8_t design[ID],
+    int backward, weft_store_item_cb *cb, void *arg)
+{
+	struct weft__rev	*rv = NULL;
+	MDB_txn			*txn;
+	MDB_val			 val;
+	const uint8_t		*id;
+	uint8_t			 dk[DKEY];
+	size_t			 n = 0;
+	int			 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_design_key(s, txn, design, dk);
+	if (err == 0)
+		err = weft__store_revs_get(s, txn, db, dk, &rv, &n);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		id = rv[backward ? n - 1 - i : i].id;
+		err = weft__store_rec_get(s, txn, id, &val);
+		if (err == WEFT_ENOTFOUND)
+			err = WEFT_ECORRUPT;
+		if (err == 0)
+			err = cb(arg, id, val.mv_data, val.mv_size);
+	}
+	free(rv);
+	weft__store_read_end(s, txn);
+	return err;
+}
+
+/*
  * Walks the keys of db for design, forward or backward: db's keys start
- * with the design's DKEY and end in ts || rev (by_design, heads), or,
- * with !by_dk, start with design and end in another design id (remix).
- * For each, cb gets (id, envelope) of the record whose id ends the key.
- * WEFT_ENOTFOUND when design is not a stored design; missing records are
- * corruption.
+ * with the design's DKEY and end in ts || rev, or, with !by_dk, start
+ * with design and end in another design id (remix). For each, cb gets
+ * (id, envelope) of the record whose id ends the key. WEFT_ENOTFOUND
+ * when design is not a stored design; missing records are corruption.
  */
 static int
 walk(struct weft_store *s, int db, const uint8_t design[ID], int by_dk,
@@ -543,14 +565,14 @@ int
 weft_store_design_revs(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
 {
-	return walk(s, DB_BY_DESIGN, design, 1, 0, cb, arg);
+	return walk_revs(s, DB_BY_DESIGN, design, 0, cb, arg);
 }
 
 int
 weft_store_design_heads(struct weft_store *s,
     const uint8_t design[WEFT_ID_BYTES], weft_store_item_cb *cb, void *arg)
 {
-	return walk(s, DB_HEADS, design, 1, 1, cb, arg);
+	return walk_revs(s, DB_HEADS, design, 1, cb, arg);
 }
 
 int
@@ -898,10 +920,10 @@ weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
 	const uint8_t		*design = dk + 8;
 	struct summary_old	 so;
 	struct weft_record	 none;
-	MDB_cursor		*c;
-	MDB_val			 k, v;
-	uint8_t			 key2[WEFT_PK_BYTES + DKEY], rev[ID];
-	int			 err, rc;
+	struct weft__rev	*rv = NULL;
+	size_t			 n = 0;
+	uint8_t			 key2[WEFT_PK_BYTES + DKEY];
+	int			 err;
 
 	memset(&so, 0, sizeof(so));
 	weft_buf_init(&so.raw, SUMMARY_MAX);
@@ -921,26 +943,11 @@ weft__store_design_drop(struct weft_store *s, MDB_txn *txn,
 	if (err == 0)
 		err = db_del(txn, s->dbi[DB_DESIGNS], dk, DKEY);
 	/* Each revision's succ and remix keys, then the revisions. */
-	rc = err ? 0 : mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
-	if (rc)
-		err = weft__store_xlat(rc);
-	if (err == 0) {
-		err = weft__store_cur_first(c, dk, DKEY, &k, &v);
-		while (err == 0) {
-			if (k.mv_size != DKEY + 8 + ID) {
-				err = WEFT_ECORRUPT;
-				break;
-			}
-			memcpy(rev, (const uint8_t *)k.mv_data + DKEY + 8, ID);
-			err = drop_rev_keys(s, txn, design, rev);
-			if (err == 0)
-				err = weft__store_cur_step(c, dk, DKEY, &k, &v,
-				    MDB_NEXT);
-		}
-		mdb_cursor_close(c);
-		if (err == WEFT_ENOTFOUND)
-			err = 0;
-	}
+	if (err == 0)
+		err = weft__store_revs_get(s, txn, DB_BY_DESIGN, dk, &rv, &n);
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = drop_rev_keys(s, txn, design, rv[i].id);
+	free(rv);
 	if (err == 0)
 		err = del_prefix(s, txn, DB_BY_DESIGN, dk, DKEY);
 	if (err == 0)
@@ -961,10 +968,11 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 	struct weft_record	 hr;
 	struct weft_buf		 sum;
 	struct recinfo		 pi, ri;
+	struct weft__rev	*hv = NULL;
 	MDB_cursor		*c = NULL;
 	MDB_val			 k, v;
-	uint8_t			 dk[DKEY], key[DKEY + 8 + ID];
-	uint64_t		 heads = 0;
+	uint8_t			 dk[DKEY], key[REVKEY];
+	size_t			 heads = 0, klen;
 	int			 err, rc;
 
 	memset(&so, 0, sizeof(so));
@@ -979,12 +987,10 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 		err = weft__store_info_get(s, txn, id, &ri);
 	if (err)
 		goto out;
-	memcpy(key, dk, DKEY);
-	be64enc(key + DKEY, ri.ts);
-	memcpy(key + DKEY + 8, id, ID);
-	err = db_del(txn, s->dbi[DB_BY_DESIGN], key, sizeof(key));
+	klen = weft__store_rkey(key, dk, ri.ts, id);
+	err = db_del(txn, s->dbi[DB_BY_DESIGN], key, klen);
 	if (err == 0)
-		err = db_del(txn, s->dbi[DB_HEADS], key, sizeof(key));
+		err = db_del(txn, s->dbi[DB_HEADS], key, klen);
 	if (err == 0)
 		err = del_prefix(s, txn, DB_SUCC, id, ID);
 	/* A prev that no other revision follows is a head again. */
@@ -1007,32 +1013,18 @@ weft__store_rev_drop(struct weft_store *s, MDB_txn *txn,
 		mdb_cursor_close(c);
 		if (err != WEFT_ENOTFOUND)
 			continue;
-		memcpy(key, dk, DKEY);
-		be64enc(key + DKEY, pi.ts);
-		memcpy(key + DKEY + 8, r->prev.ids[i], ID);
-		err = db_put(txn, s->dbi[DB_HEADS], key, sizeof(key), "", 0);
+		klen = weft__store_rkey(key, dk, pi.ts, r->prev.ids[i]);
+		err = db_put(txn, s->dbi[DB_HEADS], key, klen, "", 0);
 	}
 	if (err)
 		goto out;
 	/* The heads now: their number and the newest. */
-	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
-	if (rc) {
-		err = weft__store_xlat(rc);
+	err = weft__store_revs_get(s, txn, DB_HEADS, dk, &hv, &heads);
+	if (err)
 		goto out;
-	}
-	err = weft__store_cur_first(c, dk, DKEY, &k, &v);
-	while (err == 0) {
-		if (k.mv_size != DKEY + 8 + ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		heads++;
-		memcpy(head, (const uint8_t *)k.mv_data + DKEY + 8, ID);
-		err = weft__store_cur_step(c, dk, DKEY, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (err != WEFT_ENOTFOUND)
-		goto out;
+	if (heads > 0)
+		memcpy(head, hv[heads - 1].id, ID);
+	free(hv);
 	err = heads == 0 || so.revs < 2 ? WEFT_ECORRUPT : 0;
 	if (err == 0)
 		err = weft__store_rec_load_named(s, txn, head, &hr);
@@ -1259,4 +1251,213 @@ weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
 	memcpy(mark + 1, last, DKEY);
 	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, mark,
 	    sizeof(mark));
+}
+
+/* ------------------------------------------------------------------ */
+/* Format 12: short genesis keys in drevs and dheads */
+
+/*
+ * The upgrade to format 12 writes each genesis's key of `drevs` and
+ * `dheads` (dk || created || design) as dk alone, in bounded write
+ * transactions and in two passes per table so that the tables come out
+ * as dense as new ones (shorter keys written in place would leave the
+ * leaves half full). upgrade12() empties `rkey_tmp` and leaves the mark
+ * `rkey_short` in `meta`, a phase byte and a key: 'a' (or empty) copies
+ * `drevs` to `rkey_tmp`, whole designs at a time after the design key
+ * held, the genesis's key shortened (appended first of its design);
+ * the step that finds no more empties `drevs` and sets 'b', which
+ * appends `rkey_tmp` back after the key held; then 'c' and 'd' do the
+ * same for `dheads`, 'e' and 'f' for `info` (values whose design is
+ * implied cut short), 'g' and 'h' for `recs` (as they are: appended,
+ * its leaves come out full, see store_append()), and the last step
+ * empties `rkey_tmp` and deletes the mark. A crash between steps
+ * leaves the mark: the next open goes on from there.
+ */
+#define REVS_MARK	"rkey_short"
+#define REVS_MARKLEN	10
+
+size_t	weft__store_revs_step = 20000;
+
+int
+weft__store_revs_upgrade12(struct weft_store *s, MDB_txn *txn)
+{
+	int	rc;
+
+	rc = mdb_drop(txn, s->dbi[DB_REVKEY_TMP], 0);
+	if (rc)
+		return weft__store_xlat(rc);
+	return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN, "", 0);
+}
+
+int
+weft__store_revs_upgrade_pending(struct weft_store *s, MDB_txn *txn)
+{
+	return db_has(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN);
+}
+
+/* Appends key k (klen bytes) and value v (vlen) through c. */
+static int
+revs_append(MDB_cursor *c, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
+}
+
+enum { PASS_COPY, PASS_SHORTEN, PASS_INFO };
+
+/*
+ * One step of a pass from db `from` to the end of db `to`, after key
+ * after (alen bytes; none when 0): PASS_SHORTEN, whole designs after
+ * the design after names, each genesis's key shortened; PASS_INFO,
+ * `info` values whose design is implied cut to INFO_SHORT; PASS_COPY,
+ * keys and values as they are. *last (*llen bytes) gets the last design
+ * or key moved, *done whether `from` has no more.
+ */
+static int
+revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
+    const uint8_t *after, size_t alen, uint8_t last[REVKEY], size_t *llen,
+    bool *done)
+{
+	static const uint8_t	 zero[ID];
+	MDB_cursor		*c, *w;
+	MDB_val			 k, v;
+	const uint8_t		*iv;
+	uint8_t			 dk[DKEY], g[REVKEY];
+	size_t			 n = 0, vlen;
+	int			 err = 0, rc;
+
+	*done = false;
+	*llen = 0;
+	rc = mdb_cursor_open(txn, s->dbi[from], &c);
+	if (rc)
+		return weft__store_xlat(rc);
+	rc = mdb_cursor_open(txn, s->dbi[to], &w);
+	if (rc) {
+		mdb_cursor_close(c);
+		return weft__store_xlat(rc);
+	}
+	if (alen == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_size = alen;
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		/* Past the key held, or every key of the design held. */
+		while (rc == 0 && (mode == PASS_SHORTEN ?
+		    prefix_eq(&k, after, alen) : k.mv_size == alen &&
+		    memcmp(k.mv_data, after, alen) == 0))
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	while (rc == 0 && err == 0 && n < weft__store_revs_step) {
+		if (k.mv_size > REVKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		if (mode != PASS_SHORTEN) {
+			memcpy(last, k.mv_data, k.mv_size);
+			*llen = k.mv_size;
+			vlen = v.mv_size;
+			iv = v.mv_data;
+			if (mode == PASS_INFO && (k.mv_size != ID ||
+			    (vlen != INFO_LEN && vlen != INFO_SHORT)))
+				err = WEFT_ECORRUPT;
+			/* A genesis names itself, most others nothing. */
+			else if (mode == PASS_INFO && vlen == INFO_LEN &&
+			    memcmp(iv + INFO_SHORT, iv[0] == WEFT_REC_REV ?
+			    last : zero, ID) == 0)
+				vlen = INFO_SHORT;
+			if (err == 0)
+				err = revs_append(w, last, *llen, iv, vlen);
+			n++;
+			if (err == 0)
+				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if (k.mv_size != DKEY && k.mv_size != REVKEY) {
+			err = WEFT_ECORRUPT;
+			break;
+		}
+		memcpy(dk, k.mv_data, DKEY);
+		memcpy(g, dk, DKEY);
+		memcpy(g + DKEY, dk, DKEY);	/* created || design again */
+		err = db_has(txn, s->dbi[from], g, REVKEY);
+		if (err == 0)
+			err = revs_append(w, dk, DKEY, "", 0);
+		else if (err == WEFT_ENOTFOUND)
+			err = 0;
+		while (err == 0 && rc == 0 && prefix_eq(&k, dk, DKEY)) {
+			if (k.mv_size != DKEY && k.mv_size != REVKEY)
+				err = WEFT_ECORRUPT;
+			else if (k.mv_size != REVKEY ||
+			    memcmp(k.mv_data, g, REVKEY) != 0)
+				err = revs_append(w, k.mv_data, k.mv_size,
+				    "", 0);
+			n++;
+			if (err == 0)
+				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		memcpy(last, dk, DKEY);
+		*llen = DKEY;
+	}
+	mdb_cursor_close(w);
+	mdb_cursor_close(c);
+	if (err)
+		return err;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return weft__store_xlat(rc);
+	*done = rc == MDB_NOTFOUND;
+	return 0;
+}
+
+int
+weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn, void *arg)
+{
+	static const char	 next[] = "bcdefgh";
+	static const int	 dbs[] = { DB_BY_DESIGN, DB_HEADS, DB_INFO,
+				    DB_RECORDS };
+	MDB_val			 v;
+	uint8_t			 mark[1 + REVKEY], last[REVKEY];
+	size_t			 mlen, llen, klen;
+	bool			 done, back;
+	int			 err, rc, db;
+
+	(void)arg;
+	err = db_get(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN, &v);
+	if (err)
+		return err == WEFT_ENOTFOUND ? 0 : err;
+	mlen = v.mv_size;
+	if (mlen > sizeof(mark))
+		return WEFT_ECORRUPT;
+	memcpy(mark, v.mv_data, mlen);
+	if (mlen == 0)
+		mark[0] = 'a';
+	if (mark[0] < 'a' || mark[0] > 'h')
+		return WEFT_ECORRUPT;
+	back = (mark[0] - 'a') % 2 == 1;
+	db = dbs[(mark[0] - 'a') / 2];
+	klen = mlen > 1 ? mlen - 1 : 0;
+	if (klen != 0 && (db == DB_INFO ? klen != ID : db == DB_RECORDS ?
+	    klen != 8 + ID : klen != DKEY && !(back && klen == REVKEY)))
+		return WEFT_ECORRUPT;
+	err = revs_pass(s, txn, back ? DB_REVKEY_TMP : db,
+	    back ? db : DB_REVKEY_TMP, back || db == DB_RECORDS ? PASS_COPY :
+	    db == DB_INFO ? PASS_INFO : PASS_SHORTEN, mark + 1, klen, last,
+	    &llen, &done);
+	if (err)
+		return err;
+	if (done) {
+		rc = mdb_drop(txn, s->dbi[back ? DB_REVKEY_TMP : db], 0);
+		if (rc)
+			return weft__store_xlat(rc);
+		if (mark[0] == 'h')
+			return db_del(txn, s->dbi[DB_META], REVS_MARK,
+			    REVS_MARKLEN);
+		return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN,
+		    &next[mark[0] - 'a'], 1);
+	}
+	memcpy(mark + 1, last, llen);
+	return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN, mark,
+	    1 + llen);
 }

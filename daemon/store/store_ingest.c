@@ -529,17 +529,14 @@ design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	struct weft_record	 r;
 	struct idxlist		 revs = { NULL, 0, 0 };
 	struct weft_record	 one;
-	MDB_cursor		*c;
-	MDB_val			 k, v;
+	struct weft__rev	*rv = NULL;
 	uint8_t			 dk[DKEY];
-	int			 err, rc;
+	size_t			 n = 0;
+	int			 err;
 
 	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_BY_DESIGN], &c);
-	if (rc)
-		return weft__store_xlat(rc);
 	/* The revision ids first: the walk must not see the deletes. */
 	weft_record_init(&one);
 	one.nfiles = 1;
@@ -547,22 +544,14 @@ design_retract(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	if (one.files == NULL)
 		err = -ENOMEM;
 	if (err == 0)
-		err = weft__store_cur_first(c, dk, DKEY, &k, &v);
-	while (err == 0) {
-		if (k.mv_size != DKEY + 8 + ID) {
-			err = WEFT_ECORRUPT;
-			break;
-		}
-		memcpy(one.files[0].index, (uint8_t *)k.mv_data + DKEY + 8,
-		    ID);
+		err = weft__store_revs_get(s, txn, DB_BY_DESIGN, dk, &rv, &n);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		memcpy(one.files[0].index, rv[i].id, ID);
 		err = idx_add(&revs, &one);
-		if (err == 0)
-			err = weft__store_cur_step(c, dk, DKEY, &k, &v,
-			    MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	free(rv);
 	weft_record_release(&one);
-	if (err != WEFT_ENOTFOUND)
+	if (err)
 		goto out;
 	err = weft__store_search_drop(s, txn, dk);
 	for (size_t i = 0; i < revs.n && err == 0; i++) {
@@ -1162,7 +1151,8 @@ record_write(struct weft_store *s, MDB_txn *txn, const struct put_ctx *pc)
 	err = weft__store_ragg_reserve(s, txn);
 	if (err)
 		return err;
-	err = store_put(s, txn, DB_RECORDS, key, 8 + ID, pc->env, pc->len);
+	err = store_append(s, txn, DB_RECORDS, key, 8 + ID, pc->env,
+	    pc->len);
 	if (err)
 		return err;
 	memset(info, 0, sizeof(info));

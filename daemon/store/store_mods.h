@@ -286,6 +286,20 @@ int	weft__store_dsum_upgrade_step(struct weft_store *s, MDB_txn *txn,
 	    void *arg);
 extern size_t	weft__store_dsum_step;
 /*
+ * Format 11 -> 12 (store_index.c): each genesis's `drevs` and `dheads`
+ * key shortened to its design key, resumably as the summaries' rewrite:
+ * upgrade12() in the open transaction leaves the mark `rkey_short`;
+ * pending() is 0 while it is there; each step() moves at most
+ * weft__store_revs_step keys (whole designs in the passes that shorten).
+ */
+int	weft__store_revs_upgrade12(struct weft_store *s, MDB_txn *txn);
+int	weft__store_revs_upgrade_pending(struct weft_store *s, MDB_txn *txn);
+int	weft__store_revs_upgrade_step(struct weft_store *s, MDB_txn *txn,
+	    void *arg);
+extern size_t	weft__store_revs_step;
+/* Tests: steps of that upgrade weft_store_open() runs before it fails. */
+extern int	weft__store_revs_stop;
+/*
  * The short id length of id, a stored record's id, the way listings find
  * it (`idshare` first); weft_store_short_len() always looks at `info`.
  * Tests compare the two.

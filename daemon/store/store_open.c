@@ -15,7 +15,9 @@
 #include "store_impl.h"
 #include "store_mods.h"
 
-#define STORE_VERSION		11	/* 10: summaries as control maps,
+#define STORE_VERSION		12	/* 11: genesis keys of drevs and
+					   dheads 80 bytes;
+					   10: summaries as control maps,
 					   no idshare;
 					   9: file_design's 65-byte keys;
 					   8: words' postings in `words`;
@@ -305,6 +307,13 @@ open_txn(struct weft_store *s, MDB_txn *txn, void *arg)
 			err = weft__store_idshare_rebuild(s, txn);
 		if (err == 0 && ver[3] < 11)
 			err = weft__store_dsum_upgrade11(s, txn);
+		/*
+		 * Up to version 11 a genesis's keys of `drevs` and `dheads`
+		 * were long ones: shortened step by step after this
+		 * transaction.
+		 */
+		if (err == 0 && ver[3] < 12)
+			err = weft__store_revs_upgrade12(s, txn);
 		if (err)
 			return err;
 		ver[3] = STORE_VERSION;
@@ -352,6 +361,22 @@ rebuild_pending(struct weft_store *s)
 }
 
 int	weft__store_dsum_stop = -1;
+int	weft__store_revs_stop = -1;
+
+/* 0 while the short genesis keys' upgrade is pending, else ENOTFOUND. */
+static int
+revs_pending(struct weft_store *s)
+{
+	MDB_txn	*txn;
+	int	 err;
+
+	err = weft__store_read_begin(s, &txn);
+	if (err)
+		return err;
+	err = weft__store_revs_upgrade_pending(s, txn);
+	weft__store_read_end(s, txn);
+	return err;
+}
 
 /* 0 while the summaries' rewrite is pending, else ENOTFOUND. */
 static int
@@ -411,6 +436,22 @@ weft_store_open(struct weft_store **sp, const char *dir,
 		if (weft__store_dsum_stop > 0)
 			weft__store_dsum_stop--;
 		err = weft__store_write(s, weft__store_dsum_upgrade_step,
+		    NULL);
+	}
+	if (err == WEFT_ENOTFOUND)
+		err = 0;
+	/*
+	 * drevs' and dheads' genesis keys (format 12): before the word
+	 * index's rebuild and file_design's conversion, which read them.
+	 */
+	while (err == 0 && (err = revs_pending(s)) == 0) {
+		if (weft__store_revs_stop == 0) {
+			err = WEFT_EUSAGE;	/* a test's crash */
+			break;
+		}
+		if (weft__store_revs_stop > 0)
+			weft__store_revs_stop--;
+		err = weft__store_write(s, weft__store_revs_upgrade_step,
 		    NULL);
 	}
 	if (err == WEFT_ENOTFOUND)

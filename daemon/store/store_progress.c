@@ -51,23 +51,15 @@ static int
 newest_head(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
     uint8_t head[ID])
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	uint8_t		 dk[DKEY];
-	int		 err, rc;
+	struct weft__rev	last;
+	uint8_t			dk[DKEY];
+	int			err;
 
 	err = weft__store_design_key(s, txn, design, dk);
-	if (err)
-		return err;
-	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
-	if (err == 0 && k.mv_size != DKEY + 8 + ID)
-		err = WEFT_ECORRUPT;
 	if (err == 0)
-		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
-	mdb_cursor_close(c);
+		err = weft__store_rev_last(s, txn, DB_HEADS, dk, &last);
+	if (err == 0)
+		memcpy(head, last.id, ID);
 	return err;
 }
 

@@ -913,18 +913,6 @@ struct scope_arg {
 	int		 sign;
 };
 
-/* A `drevs` key (created || design || ts || rev) joins (leaves) a lib. */
-static int
-design_rev_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
-    const MDB_val *v, void *arg)
-{
-	struct scope_arg	*a = arg;
-
-	(void)v;
-	return scope_update(s, txn, WEFT_STORE_SCOPE_LIB, a->lib,
-	    be64dec(key + DKEY), key + DKEY + 8, a->sign);
-}
-
 /* A `social` key (design || kind || ts || id): the same for it. */
 static int
 design_social_cb(struct weft_store *s, MDB_txn *txn, const uint8_t *key,
@@ -978,9 +966,11 @@ static int
 scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
     const uint8_t design[ID], int sign)
 {
-	struct scope_arg	a = { lib, NULL, 0, sign };
-	uint8_t			dl[2 * ID], dk[DKEY];
-	int			err;
+	struct scope_arg	 a = { lib, NULL, 0, sign };
+	struct weft__rev	*rv = NULL;
+	uint8_t			 dl[2 * ID], dk[DKEY];
+	size_t			 n = 0;
+	int			 err;
 
 	memcpy(dl, design, ID);
 	memcpy(dl + ID, lib, ID);
@@ -1005,8 +995,13 @@ scope_design(struct weft_store *s, MDB_txn *txn, const uint8_t lib[ID],
 	err = weft__store_design_key(s, txn, design, dk);
 	if (err)
 		return err == WEFT_ENOTFOUND ? 0 : err;	/* no revisions */
-	return each_key(s, txn, DB_BY_DESIGN, dk, DKEY, DKEY + 8 + ID,
-	    design_rev_cb, &a);
+	/* Its revisions (drevs keys of both lengths, format 12). */
+	err = weft__store_revs_get(s, txn, DB_BY_DESIGN, dk, &rv, &n);
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = scope_update(s, txn, WEFT_STORE_SCOPE_LIB, lib, rv[i].ts,
+		    rv[i].id, sign);
+	free(rv);
+	return err;
 }
 
 int

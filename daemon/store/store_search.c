@@ -584,24 +584,17 @@ search_update(struct weft_store *s, MDB_txn *txn, const uint8_t design[ID],
 	return err;
 }
 
-/* The newest head of design dk (its last `dheads` key) into head. */
+/* The newest head of design dk (by (ts, id) in `dheads`) into head. */
 static int
 newest_head(struct weft_store *s, MDB_txn *txn, const uint8_t dk[DKEY],
     uint8_t head[ID])
 {
-	MDB_cursor	*c;
-	MDB_val		 k, v;
-	int		 err, rc;
+	struct weft__rev	last;
+	int			err;
 
-	rc = mdb_cursor_open(txn, s->dbi[DB_HEADS], &c);
-	if (rc)
-		return weft__store_xlat(rc);
-	err = weft__store_cur_last(c, dk, DKEY, &k, &v);
-	if (err == 0 && k.mv_size != DKEY + 8 + ID)
-		err = WEFT_ECORRUPT;
+	err = weft__store_rev_last(s, txn, DB_HEADS, dk, &last);
 	if (err == 0)
-		memcpy(head, (uint8_t *)k.mv_data + DKEY + 8, ID);
-	mdb_cursor_close(c);
+		memcpy(head, last.id, ID);
 	/* Every design has a head: a DAG has a maximal element. */
 	return err == WEFT_ENOTFOUND ? WEFT_ECORRUPT : err;
 }

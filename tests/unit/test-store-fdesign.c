@@ -456,7 +456,7 @@ test_upgrade9(void **state)
 	/* a's 43 files split its block once; b's 2 fit in one. */
 	assert_int_equal(after[1], 3);
 	assert_int_equal(mark, -1);
-	assert_int_equal(ver, 11);	/* STORE_VERSION */
+	assert_int_equal(ver, 12);	/* STORE_VERSION */
 	to_format9(dir);
 	census(dir, n, &mark, &ver);
 	assert_int_equal(n[1] + n[2], 0);
@@ -473,7 +473,7 @@ test_upgrade9(void **state)
 	census(dir, n, &mark, &ver);
 	assert_int_equal(mark, 0);
 	assert_true(n[0] == 2 * (size_t)(after[2]) - 30);
-	assert_int_equal(ver, 11);	/* STORE_VERSION */
+	assert_int_equal(ver, 12);	/* STORE_VERSION */
 	assert_true(n[0] > 0 && n[1] > 0 && n[2] > 0);
 	weft__store_fd_rebuild_stop = -1;
 	assert_int_equal(weft_store_open(&s, dir, NULL), 0);
