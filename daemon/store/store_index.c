@@ -1069,15 +1069,26 @@ out:
 
 size_t	weft__store_dsum_step = 20000;
 
-int
-weft__store_dsum_upgrade11(struct weft_store *s, MDB_txn *txn)
+/*
+ * Begins a two-pass upgrade: empties its temporary table tmp and puts
+ * its mark (empty) in `meta`, in the open transaction.
+ */
+static int
+twopass_begin(struct weft_store *s, MDB_txn *txn, int tmp, const char *mark,
+    size_t marklen)
 {
 	int	rc;
 
-	rc = mdb_drop(txn, s->dbi[DB_DSUM_TMP], 0);
+	rc = mdb_drop(txn, s->dbi[tmp], 0);
 	if (rc)
 		return weft__store_xlat(rc);
-	return db_put(txn, s->dbi[DB_META], DSUM_MARK, DSUM_MARKLEN, "", 0);
+	return db_put(txn, s->dbi[DB_META], mark, marklen, "", 0);
+}
+
+int
+weft__store_dsum_upgrade11(struct weft_store *s, MDB_txn *txn)
+{
+	return twopass_begin(s, txn, DB_DSUM_TMP, DSUM_MARK, DSUM_MARKLEN);
 }
 
 int
@@ -1137,11 +1148,15 @@ dsum_from_map(const uint8_t dk[DKEY], const uint8_t *p, size_t n,
 	return err;
 }
 
-/* Appends k, v to the end of db through c (keys come in order). */
+/*
+ * Appends key k (klen bytes) and value v (vlen) to the end of c's table
+ * (the keys of an upgrade's copy come in order).
+ */
 static int
-dsum_append(MDB_cursor *c, const uint8_t *k, const void *v, size_t vlen)
+cur_append(MDB_cursor *c, const void *k, size_t klen, const void *v,
+    size_t vlen)
 {
-	MDB_val	key = { DKEY, (void *)k }, val = { vlen, (void *)v };
+	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
 
 	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
 }
@@ -1190,9 +1205,10 @@ dsum_pass(struct weft_store *s, MDB_txn *txn, int from, int to,
 		if (dsum_is_map(v.mv_data, v.mv_size)) {
 			err = dsum_from_map(last, v.mv_data, v.mv_size, &out);
 			if (err == 0)
-				err = dsum_append(w, last, out.data, out.len);
+				err = cur_append(w, last, DKEY, out.data,
+				    out.len);
 		} else {
-			err = dsum_append(w, last, v.mv_data, v.mv_size);
+			err = cur_append(w, last, DKEY, v.mv_data, v.mv_size);
 		}
 		if (err)
 			break;
@@ -1281,28 +1297,13 @@ size_t	weft__store_revs_step = 20000;
 int
 weft__store_revs_upgrade12(struct weft_store *s, MDB_txn *txn)
 {
-	int	rc;
-
-	rc = mdb_drop(txn, s->dbi[DB_REVKEY_TMP], 0);
-	if (rc)
-		return weft__store_xlat(rc);
-	return db_put(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN, "", 0);
+	return twopass_begin(s, txn, DB_REVKEY_TMP, REVS_MARK, REVS_MARKLEN);
 }
 
 int
 weft__store_revs_upgrade_pending(struct weft_store *s, MDB_txn *txn)
 {
 	return db_has(txn, s->dbi[DB_META], REVS_MARK, REVS_MARKLEN);
-}
-
-/* Appends key k (klen bytes) and value v (vlen) through c. */
-static int
-revs_append(MDB_cursor *c, const void *k, size_t klen, const void *v,
-    size_t vlen)
-{
-	MDB_val	key = { klen, (void *)k }, val = { vlen, (void *)v };
-
-	return weft__store_xlat(mdb_cursor_put(c, &key, &val, MDB_APPEND));
 }
 
 enum { PASS_COPY, PASS_SHORTEN, PASS_INFO };
@@ -1369,7 +1370,7 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
 			    last : zero, ID) == 0)
 				vlen = INFO_SHORT;
 			if (err == 0)
-				err = revs_append(w, last, *llen, iv, vlen);
+				err = cur_append(w, last, *llen, iv, vlen);
 			n++;
 			if (err == 0)
 				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
@@ -1384,7 +1385,7 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
 		memcpy(g + DKEY, dk, DKEY);	/* created || design again */
 		err = db_has(txn, s->dbi[from], g, REVKEY);
 		if (err == 0)
-			err = revs_append(w, dk, DKEY, "", 0);
+			err = cur_append(w, dk, DKEY, "", 0);
 		else if (err == WEFT_ENOTFOUND)
 			err = 0;
 		while (err == 0 && rc == 0 && prefix_eq(&k, dk, DKEY)) {
@@ -1392,7 +1393,7 @@ revs_pass(struct weft_store *s, MDB_txn *txn, int from, int to, int mode,
 				err = WEFT_ECORRUPT;
 			else if (k.mv_size != REVKEY ||
 			    memcmp(k.mv_data, g, REVKEY) != 0)
-				err = revs_append(w, k.mv_data, k.mv_size,
+				err = cur_append(w, k.mv_data, k.mv_size,
 				    "", 0);
 			n++;
 			if (err == 0)
